@@ -1,0 +1,129 @@
+// InferenceSession: one loaded model on one NN device, the NNRt flow of design.md:
+//   model bytes (owned, alive until the compilation is destroyed) → ConstructWithOfflineModelBuffer
+//   → [compatibility check] → SetDevice(selected by name) → options → Build → Executor Construct
+//   → destroy compilation → query input/output descs, check them against the manifest specs
+//   → create input/output tensors once → per call: pre-process into the input tensor, RunSync, post-process
+//   reading the output tensor in place.
+// Every NNRt call goes through one process-wide lock (NN Core APIs are not thread-safe); each session also
+// serializes its own calls, so a session may be shared between threads.
+// Errors name the step ("compile.build", "run.sync", …) and the NNRt code name; on the host build they also
+// carry the host runtime's last error message.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/manifest.h"
+#include "core/postprocess.h"
+#include "core/preprocess.h"
+#include "core/status.h"
+#include "nnrt/compile_options.h"
+#include "nnrt/device_selector.h"
+
+namespace npulens {
+
+// kZeroCopy: pre-processing writes into the input tensor's shared memory, outputs are read in place.
+// kCopy: pre-processing writes into a host buffer that is memcpy'd into the tensor; outputs are memcpy'd out
+// first (kept to measure what zero-copy saves).
+enum class IoMode { kZeroCopy, kCopy };
+const char* IoModeName(IoMode mode);  // "zero-copy" | "copy"
+
+struct SessionConfig {
+  std::string modelId;
+  Precision precision = Precision::kFp32;
+  InputSpec input;    // already merged for the target being loaded
+  OutputSpec output;
+  std::vector<std::string> labels;  // empty or exactly output.classes entries
+  DevicePolicy devicePolicy = DevicePolicy::kAuto;
+  CompileOptions options;
+  double loadMs = 0;  // time the caller spent reading the model bytes (reported in info)
+};
+
+struct TensorInfo {
+  std::string name;
+  std::vector<int32_t> shape;
+  int dataType = 0;        // OH_NN_DataType value
+  std::string dtypeName;   // "float32", "int8", … or "OH_NN_<n>" for types NpuLens does not use
+  std::string formatName;  // "NONE" | "NCHW" | "NHWC" | "ND"
+  size_t byteSize = 0;
+};
+
+struct SessionInfo {
+  std::string modelId;
+  Precision precision = Precision::kFp32;
+  std::vector<TensorInfo> inputs, outputs;
+  DeviceDecision device;
+  std::vector<OptionReport> options;
+  std::string compatibility;  // "compatible" | "incompatible" | "not checked"
+  double loadMs = 0;
+  double compileMs = 0;   // construct → build → executor → tensors
+  bool externalInput = false;  // an fd-borrowing input tensor is attached
+};
+
+struct StageTimings {
+  double preprocessMs = 0;
+  double copyInMs = 0;   // copy mode only
+  double inferenceMs = 0;
+  double copyOutMs = 0;  // copy mode only
+  double postprocessMs = 0;
+  double totalMs = 0;
+};
+
+struct Prediction {
+  int rank = 0;
+  size_t index = 0;
+  std::string label;  // "" when the model has no labels
+  float score = 0;
+};
+
+struct Classification {
+  std::vector<Prediction> top;
+  StageTimings timings;
+};
+
+class InferenceSession {
+ public:
+  // Takes ownership of the model bytes. Errors: steps "session.config", "compile.construct",
+  // "device.enumerate", "device.select", "compile.compatibility", "compile.set_device",
+  // "compile.options.<option>", "compile.build", "executor.construct", "executor.io", "tensor.desc",
+  // "tensor.create", "model.check" (tensors vs manifest).
+  static Result<std::unique_ptr<InferenceSession>> Load(std::vector<uint8_t> modelBytes, SessionConfig config);
+
+  ~InferenceSession();
+  InferenceSession(const InferenceSession&) = delete;
+  InferenceSession& operator=(const InferenceSession&) = delete;
+
+  // Pre-process → run → post-process. topK in [1, classes] (NPULENS_OUT_OF_RANGE otherwise).
+  Result<Classification> Classify(const ImageView& image, size_t topK, IoMode mode = IoMode::kZeroCopy);
+
+  // Pre-processes an image into the input (tensor, and the host buffer for copy mode) without running.
+  Status SetInput(const ImageView& image);
+
+  // One inference over the current input contents (for benchmarks). In copy mode includes memcpy in and out.
+  Result<StageTimings> Run(IoMode mode = IoMode::kZeroCopy);
+
+  // Wraps an external fd (e.g. an ION / shared-memory buffer holding a pre-processed input) with
+  // OH_NNTensor_CreateWithFd(deviceId, desc, fd, size, 0) and uses it as the input until DetachInputFd().
+  // The fd stays owned by the caller and must stay open until detached or released. size ≥ input byte size.
+  Status AttachInputFd(int fd, size_t size);
+  void DetachInputFd();
+
+  // The fd of the session's own input tensor (device shared memory), e.g. to chain it elsewhere.
+  Result<int> InputFd() const;
+
+  Result<SessionInfo> Info() const;
+
+  // Destroys tensors then the executor. Later calls fail with NPULENS_RELEASED; calling it again is harmless.
+  void Release();
+  bool released() const;
+
+ private:
+  struct Impl;
+  explicit InferenceSession(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace npulens
