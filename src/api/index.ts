@@ -1,0 +1,49 @@
+/*
+ * NpuLens Node API: the host twin of libentry.so (entry/src/main/cpp/types/libentry/Index.d.ts).
+ * Loading differs (a rawfile directory or a model file instead of a ResourceManager); the Classifier is the same.
+ */
+import path from 'node:path';
+import { native, type ManifestSummary } from './native';
+import type { Classifier, DeviceInfo, FileLoadOptions, LoadOptions } from './types';
+
+export * from './types';
+export type { ManifestModelSummary, ManifestSummary, ManifestTargetSummary } from './native';
+
+/** The manifest of a rawfile directory: `<rawfileDir>/models/manifest.json`. */
+export function manifestPathOf(rawfileDir: string): string {
+  return path.join(rawfileDir, 'models', 'manifest.json');
+}
+
+/**
+ * Load a model, off the JS thread. Either `{ rawfileDir, modelId, ... }` (a manifest model, its 'onnx' target) or
+ * `{ modelPath, input: {width, height, ...}, labelsPath?, ... }` (a model file with explicit pre-processing).
+ * Rejects with TypeError / RangeError for bad options, Error with .code and .step otherwise.
+ */
+export function loadClassifier(options: LoadOptions | FileLoadOptions): Promise<Classifier> {
+  if (typeof options !== 'object' || options === null) {
+    return Promise.reject(new TypeError('loadClassifier: options must be an object'));
+  }
+  if ('rawfileDir' in options) {
+    const { rawfileDir, ...rest } = options;
+    if (typeof rawfileDir !== 'string') {
+      return Promise.reject(new TypeError('loadClassifier: options.rawfileDir must be a string'));
+    }
+    return native().loadClassifier({ ...rest, manifestPath: manifestPathOf(rawfileDir) });
+  }
+  return native().loadClassifier(options);
+}
+
+/** The NN devices the host runtime offers and which policy picks each (the host has no NPU: no HIAI_F). */
+export function listDevices(): DeviceInfo[] {
+  return native().listDevices();
+}
+
+/** The validated manifest of a rawfile directory (cpp/core parses it, as on the device). */
+export function readManifest(rawfileDir: string): ManifestSummary {
+  return native().readManifest(manifestPathOf(rawfileDir));
+}
+
+/** Worker threads of the host runtime for models loaded afterwards (0 = default: $NPULENS_THREADS or all CPUs). */
+export function setThreadCount(threads: number): void {
+  native().setThreadCount(threads);
+}

@@ -1,0 +1,85 @@
+/*
+ * The compiled addon (build/Release/npulens.node, from cpp/binding) and the shape of what it exports on Node.
+ * The TypeScript API (./index.ts) is a thin layer over it; argument checking and error mapping live in C++ so the
+ * device and the host behave the same.
+ */
+import path from 'node:path';
+import type {
+  Classifier, CompileOptions, DeviceInfo, DeviceType, InputSpecOptions, Precision,
+} from './types';
+
+/** What the addon's loadClassifier takes on Node: either a manifest model or a model file. */
+export interface NativeLoadSpec extends CompileOptions {
+  manifestPath?: string;
+  modelId?: string;
+  modelPath?: string;
+  labelsPath?: string;
+  input?: InputSpecOptions;
+  outputKind?: 'logits' | 'probabilities';
+}
+
+export interface ManifestTargetSummary {
+  /** Target name: 'onnx' (host) or 'om' (device). */
+  name: string;
+  /** Relative to the manifest's folder. */
+  file: string;
+  /** The same, resolved against the manifest's folder. */
+  path: string;
+  sha256: string;
+}
+
+export interface ManifestModelSummary {
+  id: string;
+  title: string;
+  precision: Precision;
+  pretrained: boolean;
+  notes: string;
+  /** Resolved labels path, or '' without labels. */
+  labelsPath: string;
+  inputWidth: number;
+  inputHeight: number;
+  classes: number;
+  targets: ManifestTargetSummary[];
+}
+
+export interface ManifestSummary {
+  file: string;
+  directory: string;
+  models: ManifestModelSummary[];
+}
+
+export interface NativeAddon {
+  loadClassifier(spec: NativeLoadSpec): Promise<Classifier>;
+  listDevices(): DeviceInfo[];
+  /** Parses and validates a manifest with cpp/core (throws Error with .code 'NPULENS_MANIFEST' / 'NPULENS_IO'). */
+  readManifest(manifestPath: string): ManifestSummary;
+  /** Tests only: extra named devices in the host runtime, to exercise device selection. */
+  registerTestDevice(name: string, type: DeviceType): void;
+  resetTestDevices(): void;
+  /** Host runtime worker threads for executors built afterwards (0 = default). */
+  setThreadCount(threads: number): void;
+}
+
+let cached: NativeAddon | undefined;
+
+/** Path of the addon: $NPULENS_ADDON, else build/Release/npulens.node at the package root. */
+export function addonPath(): string {
+  return process.env.NPULENS_ADDON ?? path.resolve(__dirname, '..', '..', 'build', 'Release', 'npulens.node');
+}
+
+export function native(): NativeAddon {
+  if (cached === undefined) {
+    const file = addonPath();
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      cached = require(file) as NativeAddon;
+    } catch (err) {
+      const e = new Error(`native addon not loadable: ${(err as Error).message.split('\n')[0]}; run \`npm run build:native\``) as
+        Error & { code: string; step: string };
+      e.code = 'NPULENS_IO';
+      e.step = file;
+      throw e;
+    }
+  }
+  return cached;
+}

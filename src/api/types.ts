@@ -1,0 +1,290 @@
+/*
+ * Types of the Node API. Everything except the load options mirrors the device contract
+ * entry/src/main/cpp/types/libentry/Index.d.ts member for member (test/node/api-drift.test.mjs compares them with
+ * the TypeScript compiler API); keep both in step.
+ */
+
+/** Which device to run on. 'npu' = the NNRt device named HIAI_F or fail; 'auto' = HIAI_F when present, else the
+ *  first available device (the reason is reported); 'cpu' = a device of type CPU. */
+export type DevicePolicy = 'auto' | 'npu' | 'cpu';
+
+/** 'zero-copy': pre-processing writes straight into the NNRt input tensor (device shared memory).
+ *  'copy': pre-processing writes into a host buffer that is then copied into the tensor (for comparison). */
+export type IoMode = 'zero-copy' | 'copy';
+
+/** CANN Kit tuning (HMS_HiAIOptions_SetTuningMode); 'auto'/'heter' need LoadOptions.tuningCacheDir. */
+export type TuningMode = 'off' | 'auto' | 'heter';
+/** CANN Kit band mode (HMS_HiAIOptions_SetBandMode). 'unset' = the option is not set. */
+export type BandMode = 'unset' | 'low' | 'normal' | 'high';
+/** OH_NNCompilation_SetPriority. */
+export type Priority = 'none' | 'low' | 'medium' | 'high';
+/** OH_NNCompilation_SetPerformanceMode. */
+export type PerformanceMode = 'none' | 'low' | 'medium' | 'high' | 'extreme';
+/** Layout of the caller's pixels: 4 bytes per pixel for RGBA/BGRA (alpha ignored), 3 for RGB. */
+export type PixelFormat = 'RGBA' | 'BGRA' | 'RGB';
+/** NNRt device type (OH_NN_DeviceType). */
+export type DeviceType = 'cpu' | 'gpu' | 'accelerator' | 'other';
+export type Precision = 'fp32' | 'fp16' | 'int8';
+export type TensorDType = 'float32' | 'float16' | 'int8' | 'uint8' | 'int32' | 'int64' | 'other';
+export type TensorFormat = 'NCHW' | 'NHWC' | 'ND' | 'none';
+
+/** Compilation options (Index.d.ts LoadOptions without modelId). */
+export interface CompileOptions {
+  /** Default 'auto'. */
+  device?: DevicePolicy;
+  /** Default I/O mode of classify(); default 'zero-copy'. */
+  ioMode?: IoMode;
+  /** Default 'off'. */
+  tuningMode?: TuningMode;
+  /** Required (and must exist) when tuningMode is 'auto' or 'heter'. */
+  tuningCacheDir?: string;
+  /** Default 'unset'. */
+  bandMode?: BandMode;
+  /** Default 'none' (the option is not set). */
+  priority?: Priority;
+  /** Default 'none' (the option is not set). */
+  performanceMode?: PerformanceMode;
+  /** Default false (not set). */
+  fp16?: boolean;
+  /** Compilation cache directory (must exist); absent = no cache. */
+  cacheDir?: string;
+  /** Cache version for cacheDir; integer >= 0, default 1. */
+  cacheVersion?: number;
+}
+
+/** Load a manifest model from a rawfile directory (the host twin of the device's ResourceManager):
+ *  `<rawfileDir>/models/manifest.json`, target 'onnx'. */
+export interface LoadOptions extends CompileOptions {
+  rawfileDir: string;
+  modelId: string;
+}
+
+/** Pre-processing of a model given by file (the manifest's `input` fields). */
+export interface InputSpecOptions {
+  width: number;
+  height: number;
+  /** Default 'NCHW'. */
+  layout?: 'NCHW' | 'NHWC';
+  /** Default 'RGB'. */
+  colorOrder?: 'RGB' | 'BGR';
+  /** Pixel units, in colorOrder order; default [0, 0, 0]. */
+  mean?: number[];
+  /** Pixel units, > 0; default [1, 1, 1]. */
+  std?: number[];
+  /** (0, 1]; default 1. */
+  centerCrop?: number;
+}
+
+/** Load an ONNX model from a file with explicit pre-processing. */
+export interface FileLoadOptions extends CompileOptions {
+  modelPath: string;
+  /** One label per line; its line count must equal the model's class count. */
+  labelsPath?: string;
+  input: InputSpecOptions;
+  /** Default 'logits' (softmax applied). */
+  outputKind?: 'logits' | 'probabilities';
+}
+
+export interface DeviceInfo {
+  /** NNRt device name, e.g. 'HIAI_F' on a Kirin phone. */
+  name: string;
+  type: DeviceType;
+  /** The policies that would pick this device (empty when none would). */
+  selectedBy: DevicePolicy[];
+}
+
+export interface DeviceRef {
+  name: string;
+  type: DeviceType;
+}
+
+export interface TensorInfo {
+  name: string;
+  /** Dimensions, e.g. [1, 3, 224, 224]. */
+  shape: number[];
+  dtype: TensorDType;
+  format: TensorFormat;
+  /** Size of the tensor's buffer in bytes. */
+  byteLength: number;
+}
+
+/** One compilation option and what the device said about it. */
+export interface OptionReport {
+  /** 'tuningMode' | 'tuningCacheDir' | 'bandMode' | 'priority' | 'performanceMode' | 'fp16' | 'cache'. */
+  name: string;
+  /** The requested value as text. */
+  value: string;
+  accepted: boolean;
+  /** 'OH_NN_SUCCESS' when accepted, else the NNRt/CANN code name the device returned. */
+  code: string;
+}
+
+export interface Compatibility {
+  /** Whether the model can run on the selected device (HMS_HiAICompatibility / host runtime check). */
+  compatible: boolean;
+  /** A code name, e.g. 'COMPATIBLE', 'NOT_CHECKED', 'OH_NN_UNAVAILABLE_DEVICE'. */
+  code: string;
+  detail: string;
+}
+
+export interface ModelInfo {
+  modelId: string;
+  title: string;
+  precision: Precision;
+  /** The model file actually loaded (relative to rawfile models/). */
+  file: string;
+  device: DeviceRef;
+  /** The policy used and why this device was chosen, e.g. 'auto: HIAI_F not present, using the first device (cpu)'. */
+  selection: string;
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  /** Class count (= labels.length when the manifest has labels). */
+  classes: number;
+  /** Reading the model bytes, ms. */
+  loadMs: number;
+  /** Compilation construct + options + build + executor + tensors, ms. */
+  compileMs: number;
+  options: OptionReport[];
+  compatibility: Compatibility;
+  /** Default I/O mode of classify(). */
+  ioMode: IoMode;
+}
+
+export interface TopEntry {
+  /** 1-based rank. */
+  rank: number;
+  /** Class index in the model output. */
+  index: number;
+  /** The label, or '#<index>' without a labels file. */
+  label: string;
+  /** Probability in [0, 1] (after softmax for logits models). */
+  score: number;
+}
+
+export interface Timings {
+  preprocessMs: number;
+  inferenceMs: number;
+  postprocessMs: number;
+  /** Wall time of the native job (pre + inference + post + bookkeeping), ms. */
+  totalMs: number;
+}
+
+export interface ClassifyResult {
+  top: TopEntry[];
+  timings: Timings;
+  /** Name of the device that ran it. */
+  device: string;
+  ioMode: IoMode;
+}
+
+export interface BenchmarkOptions {
+  /** Timed runs, integer in [1, 1000000]; default 100. With durationMs, the maximum. */
+  iterations?: number;
+  /** Untimed runs after the first run, integer in [0, 100000]; default 10. */
+  warmup?: number;
+  /** Stop timed runs after this much time (ms, > 0); default: no time limit. */
+  durationMs?: number;
+  /** Default: the classifier's ioMode. */
+  mode?: IoMode;
+}
+
+export interface BenchmarkProgress {
+  /** Timed runs finished. */
+  done: number;
+  total: number;
+  /** Latency of the last timed run, ms. */
+  lastMs: number;
+}
+
+export interface LatencyStats {
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+  std: number;
+}
+
+export interface BenchmarkResult {
+  mode: IoMode;
+  /** Timed runs completed (fewer than requested when cancelled or time-limited). */
+  iterations: number;
+  warmup: number;
+  /** The first inference after load (before warm-up), ms. */
+  firstRunMs: number;
+  /** One latency per timed run (inference only: RunSync), ms. */
+  samplesMs: number[];
+  latencyMs: LatencyStats;
+  /** Timed runs per second of wall time. */
+  throughputPerSec: number;
+  /** True when cancel() stopped it. */
+  cancelled: boolean;
+}
+
+/** The shape of errors rejected/thrown with a code (they are Error instances carrying these fields). */
+export interface NpuLensError {
+  name: string;
+  message: string;
+  /** NNRt code name ('OH_NN_*') or ours ('NPULENS_*'). */
+  code: string;
+  /** The step that failed, e.g. 'compile.build'. */
+  step: string;
+}
+
+/** Exact tensors of one classification (host debugging and the onnxruntime oracle tests; not on the device). */
+export interface Inspection {
+  /** The pre-processed input tensor bytes, as written into the model's input tensor. */
+  input: ArrayBuffer;
+  inputShape: number[];
+  inputDType: TensorDType;
+  /** The model output as float32 (dequantized for int8/uint8 outputs): logits or probabilities per the model. */
+  output: Float32Array;
+  /** Probabilities over all classes (softmax of the output for logits models). */
+  probabilities: Float32Array;
+}
+
+export interface Classifier {
+  /** Filled at load; stays readable after release(). */
+  readonly info: ModelInfo;
+
+  /**
+   * Classify pixels (top-left origin). `pixels` is read in place (no copy) while the call runs.
+   * stride: bytes per row, default width * bytes per pixel, must be ≥ that. topK: integer in [1, classes], default 5
+   * (capped at classes). The buffer must hold at least stride * (height - 1) + width * bytes per pixel bytes.
+   * Async; rejects: TypeError, RangeError (see above), Error code 'NPULENS_RELEASED' after release(), NNRt errors.
+   */
+  classify(pixels: ArrayBuffer, width: number, height: number, format: PixelFormat, stride?: number,
+    topK?: number): Promise<ClassifyResult>;
+
+  /**
+   * Zero-copy classify from fd-backed memory: `fd` is a file or shared-memory fd (e.g. a file in filesDir holding
+   * raw pixels, or an ashmem/memfd region) whose bytes [offset, offset + byteLength) hold the pixels as for
+   * classify(). The native side maps the fd read-only for the duration of the call and pre-processes straight from
+   * the mapping into the input tensor; the pixels never pass through JS. The fd stays owned by the caller (not
+   * closed). offset must be a multiple of 4096. Rejects as classify(), plus code 'NPULENS_IO' (step 'fd.map') when
+   * the fd cannot be mapped or is shorter than offset + byteLength.
+   */
+  classifyFd(fd: number, offset: number, byteLength: number, width: number, height: number, format: PixelFormat,
+    stride?: number, topK?: number): Promise<ClassifyResult>;
+
+  /**
+   * Run the model repeatedly on a fixed pre-processed input (a mid-grey image): 1 first run, `warmup` untimed runs,
+   * then timed runs. onProgress is called on the JS thread (throttled, at least at the end).
+   * Async; resolves with cancelled = true and the runs so far when cancel() is called; rejects like classify().
+   */
+  benchmark(options: BenchmarkOptions, onProgress?: (progress: BenchmarkProgress) => void): Promise<BenchmarkResult>;
+
+  /** Stop a running benchmark (no effect otherwise). Sync; never throws. */
+  cancel(): void;
+
+  /**
+   * Free the native model. Work already running finishes (its Promise settles normally); queued work and every
+   * later call reject with code 'NPULENS_RELEASED'. Calling it again does nothing. Sync; never throws.
+   */
+  release(): void;
+
+  /** Host only: pre-process + run + post-process, returning the exact input and the whole output. */
+  inspect(pixels: ArrayBuffer, width: number, height: number, format: PixelFormat, stride?: number): Promise<Inspection>;
+}
+

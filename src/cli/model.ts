@@ -1,0 +1,94 @@
+/* Which model a CLI command loads: a manifest id (default: the manifest's first model with a host target) or a file. */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Classifier, DeviceInfo, DevicePolicy, FileLoadOptions, LoadOptions, ManifestSummary } from '../api';
+import { CliError, UsageError } from './errors';
+import { sizeFlag, stringFlag, tripleFlag, type Parsed } from './args';
+
+/** What the commands need from the API; tests substitute a fake. */
+export interface Backend {
+  loadClassifier(options: LoadOptions | FileLoadOptions): Promise<Classifier>;
+  listDevices(): DeviceInfo[];
+  readManifest(rawfileDir: string): ManifestSummary;
+}
+
+/** The host twin of the app's rawfile folder: $NPULENS_RAWFILE_DIR, else entry/src/main/resources/rawfile. */
+export function rawfileDir(): string {
+  return process.env.NPULENS_RAWFILE_DIR ??
+    path.resolve(__dirname, '..', '..', 'entry', 'src', 'main', 'resources', 'rawfile');
+}
+
+/** The target the host runtime runs. */
+export const HOST_TARGET = 'onnx';
+
+export interface ModelChoice {
+  load: LoadOptions | FileLoadOptions;
+  /** For output: manifest id (or the file's base name), model file path, precision (manifest models only). */
+  id: string;
+  path: string;
+  precision: string | undefined;
+}
+
+/** Flags that describe the pre-processing of a model file. */
+const FILE_ONLY_FLAGS = ['size', 'mean', 'std', 'bgr'];
+
+export function looksLikeFile(model: string): boolean {
+  return /\.onnx$/i.test(model) || model.includes('/') || model.includes(path.sep) || fs.existsSync(model);
+}
+
+export function chooseModel(values: Parsed['values'], backend: Backend, device: DevicePolicy | undefined): ModelChoice {
+  const model = stringFlag(values, 'model');
+  const labelsPath = stringFlag(values, 'labels');
+  if (model !== undefined && looksLikeFile(model)) {
+    const size = sizeFlag(values, 'size');
+    if (size === undefined) throw new UsageError('--size WxH is required with a model file');
+    const load: FileLoadOptions = {
+      modelPath: model,
+      labelsPath,
+      device,
+      input: {
+        ...size,
+        mean: tripleFlag(values, 'mean', false) ?? [0, 0, 0],
+        std: tripleFlag(values, 'std', true) ?? [1, 1, 1],
+        colorOrder: values.bgr === true ? 'BGR' : 'RGB',
+      },
+    };
+    return { load, id: path.basename(model).replace(/\.onnx$/i, ''), path: model, precision: undefined };
+  }
+
+  for (const flag of FILE_ONLY_FLAGS) {
+    if (values[flag] !== undefined) {
+      throw new UsageError(`--${flag} applies to a model file only (manifest models carry their own pre-processing)`);
+    }
+  }
+  const dir = rawfileDir();
+  const manifest = backend.readManifest(dir);
+  const hostModels = manifest.models.filter((m) => m.targets.some((t) => t.name === HOST_TARGET));
+  let entry;
+  if (model === undefined) {
+    entry = hostModels[0];
+    if (entry === undefined) throw new CliError('the manifest lists no model with an onnx target', manifest.file);
+  } else {
+    entry = manifest.models.find((m) => m.id === model);
+    if (entry === undefined) {
+      const ids = manifest.models.map((m) => m.id).join(', ');
+      throw new CliError(`unknown model '${model}' (known: ${ids || 'none'})`, manifest.file);
+    }
+  }
+  const target = entry.targets.find((t) => t.name === HOST_TARGET);
+  if (target === undefined) {
+    throw new CliError(`model '${entry.id}' has no onnx target; it runs on the device only`, manifest.file);
+  }
+  const load: LoadOptions = { rawfileDir: dir, modelId: entry.id, device };
+  if (labelsPath !== undefined) {
+    throw new UsageError('--labels applies to a model file only (manifest models name their labels file)');
+  }
+  return { load, id: entry.id, path: displayPath(target.path), precision: entry.precision };
+}
+
+/** A path relative to the working directory when it lies inside it, else absolute. */
+export function displayPath(p: string): string {
+  const abs = path.resolve(p);
+  const rel = path.relative(process.cwd(), abs);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
+}

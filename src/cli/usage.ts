@@ -1,0 +1,31 @@
+/* Usage text (printed by `npulens help` and after a usage error). */
+export const USAGE = `usage: npulens <command> [options]
+
+commands:
+  classify <image...>  classify PNG/JPEG images
+      --model <id|file.onnx>  manifest model id (default: the manifest's first host model) or an ONNX file
+      --labels <file>         labels for a model file (one per line)
+      --size WxH              input size of a model file (required with a file)
+      --mean r,g,b            mean in pixel units for a model file (default 0,0,0)
+      --std r,g,b             std in pixel units for a model file (default 1,1,1)
+      --bgr                   the model file expects BGR channel order
+      --top K                 entries to show (default 5)
+      --device auto|npu|cpu   device policy (default auto; this host has no NPU)
+      --json                  print one JSON document
+  bench                 benchmark a model's inference
+      --model <id|file.onnx> (and --size/--mean/--std/--bgr/--labels for a file), --device as above
+      --iterations N          timed runs (default 100; the maximum with --duration)
+      --warmup N              untimed runs after the first (default 10)
+      --duration S            stop timed runs after S seconds
+      --mode zero-copy|copy|both   I/O mode (default zero-copy)
+      --json FILE|-           write the results as JSON to FILE (- = stdout)
+  devices               NN devices and which one each device policy picks
+  models                models in the manifest and which files exist
+  help                  this text
+`;
+
+/** Printed after a usage error. */
+export const SHORT_USAGE = `usage: npulens classify <image...> [--model <id|file.onnx>] [--top K] [--device auto|npu|cpu] [--json]
+       npulens bench [--model <id|file.onnx>] [--iterations N] [--warmup N] [--duration S] [--mode zero-copy|copy|both] [--json FILE|-]
+       npulens devices | models | help   (npulens help: all options)
+`;
