@@ -25,8 +25,6 @@ export type PixelFormat = 'RGBA' | 'BGRA' | 'RGB';
 /** NNRt device type (OH_NN_DeviceType). */
 export type DeviceType = 'cpu' | 'gpu' | 'accelerator' | 'other';
 export type Precision = 'fp32' | 'fp16' | 'int8';
-export type TensorDType = 'float32' | 'float16' | 'int8' | 'uint8' | 'int32' | 'int64' | 'other';
-export type TensorFormat = 'NCHW' | 'NHWC' | 'ND' | 'none';
 
 /** Compilation options (Index.d.ts LoadOptions without modelId). */
 export interface CompileOptions {
@@ -102,15 +100,17 @@ export interface TensorInfo {
   name: string;
   /** Dimensions, e.g. [1, 3, 224, 224]. */
   shape: number[];
-  dtype: TensorDType;
-  format: TensorFormat;
+  /** 'float32' | 'float16' | 'int8' | 'uint8' | ..., or 'OH_NN_<n>' for other NNRt data types. */
+  dtype: string;
+  /** 'NONE' | 'NCHW' | 'NHWC' | 'ND'. */
+  format: string;
   /** Size of the tensor's buffer in bytes. */
   byteLength: number;
 }
 
 /** One compilation option and what the device said about it. */
 export interface OptionReport {
-  /** 'tuningMode' | 'tuningCacheDir' | 'bandMode' | 'priority' | 'performanceMode' | 'fp16' | 'cache'. */
+  /** 'tuning_mode' | 'tuning_cache_dir' | 'band_mode' | 'performance_mode' | 'priority' | 'float16' | 'cache'. */
   name: string;
   /** The requested value as text. */
   value: string;
@@ -119,13 +119,8 @@ export interface OptionReport {
   code: string;
 }
 
-export interface Compatibility {
-  /** Whether the model can run on the selected device (HMS_HiAICompatibility / host runtime check). */
-  compatible: boolean;
-  /** A code name, e.g. 'COMPATIBLE', 'NOT_CHECKED', 'OH_NN_UNAVAILABLE_DEVICE'. */
-  code: string;
-  detail: string;
-}
+/** Result of the CANN compatibility check (HMS_HiAICompatibility) before Build. */
+export type Compatibility = 'compatible' | 'incompatible' | 'not checked';
 
 export interface ModelInfo {
   modelId: string;
@@ -134,8 +129,12 @@ export interface ModelInfo {
   /** The model file actually loaded (relative to rawfile models/). */
   file: string;
   device: DeviceRef;
-  /** The policy used and why this device was chosen, e.g. 'auto: HIAI_F not present, using the first device (cpu)'. */
+  /** The policy used. */
+  policy: DevicePolicy;
+  /** Why this device was chosen, e.g. 'no HIAI_F device; auto picked the first device'. */
   selection: string;
+  /** Every NN device seen at load, in NNRt order. */
+  devicesSeen: DeviceRef[];
   inputs: TensorInfo[];
   outputs: TensorInfo[];
   /** Class count (= labels.length when the manifest has labels). */
@@ -163,7 +162,12 @@ export interface TopEntry {
 
 export interface Timings {
   preprocessMs: number;
+  /** memcpy of the input into the tensor ('copy' mode; 0 in 'zero-copy'). */
+  copyInMs: number;
+  /** OH_NNExecutor_RunSync. */
   inferenceMs: number;
+  /** memcpy of the output out of the tensor ('copy' mode; 0 in 'zero-copy'). */
+  copyOutMs: number;
   postprocessMs: number;
   /** Wall time of the native job (pre + inference + post + bookkeeping), ms. */
   totalMs: number;
@@ -213,7 +217,7 @@ export interface BenchmarkResult {
   warmup: number;
   /** The first inference after load (before warm-up), ms. */
   firstRunMs: number;
-  /** One latency per timed run (inference only: RunSync), ms. */
+  /** One latency per timed run, ms: RunSync, plus the input/output memcpy in 'copy' mode. */
   samplesMs: number[];
   latencyMs: LatencyStats;
   /** Timed runs per second of wall time. */
@@ -237,10 +241,8 @@ export interface Inspection {
   /** The pre-processed input tensor bytes, as written into the model's input tensor. */
   input: ArrayBuffer;
   inputShape: number[];
-  inputDType: TensorDType;
-  /** The model output as float32 (dequantized for int8/uint8 outputs): logits or probabilities per the model. */
-  output: Float32Array;
-  /** Probabilities over all classes (softmax of the output for logits models). */
+  inputDType: string;
+  /** Scores over all classes, by class index, exactly as classify() ranks them (probabilities for logits models). */
   probabilities: Float32Array;
 }
 
@@ -263,7 +265,7 @@ export interface Classifier {
    * classify(). The native side maps the fd read-only for the duration of the call and pre-processes straight from
    * the mapping into the input tensor; the pixels never pass through JS. The fd stays owned by the caller (not
    * closed). offset must be a multiple of 4096. Rejects as classify(), plus code 'NPULENS_IO' (step 'fd.map') when
-   * the fd cannot be mapped or is shorter than offset + byteLength.
+   * the fd cannot be mapped (or fstat says it is shorter than offset + byteLength).
    */
   classifyFd(fd: number, offset: number, byteLength: number, width: number, height: number, format: PixelFormat,
     stride?: number, topK?: number): Promise<ClassifyResult>;
@@ -284,7 +286,7 @@ export interface Classifier {
    */
   release(): void;
 
-  /** Host only: pre-process + run + post-process, returning the exact input and the whole output. */
+  /** Host only: the exact input tensor and every class score for an image (oracle tests, debugging). */
   inspect(pixels: ArrayBuffer, width: number, height: number, format: PixelFormat, stride?: number): Promise<Inspection>;
 }
 

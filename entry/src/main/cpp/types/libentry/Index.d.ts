@@ -16,9 +16,11 @@
  *   - RangeError: an argument is out of range (zero or huge width/height, stride < width * bytes per pixel,
  *                 buffer shorter than stride * height, topK < 1, unknown enum string, iterations < 1, ...).
  *   - Error with `.code` and `.step` (see NpuLensError): a runtime failure. `.code` is an NNRt return-code name
- *     (e.g. 'OH_NN_INVALID_FILE') or one of ours, prefixed 'NPULENS_' (e.g. 'NPULENS_RELEASED' for any call after
- *     release(), 'NPULENS_MODEL_NOT_FOUND' for an unknown modelId). `.step` names where it failed
- *     (e.g. 'compile.build', 'manifest', 'rawfile.open'). The message reads `<step>: <CODE> (<number>) — <detail>`.
+ *     (e.g. 'OH_NN_INVALID_FILE') or one of ours: 'NPULENS_RELEASED' (any call after release()), 'NPULENS_MANIFEST'
+ *     (invalid manifest/labels, unknown modelId), 'NPULENS_IO' (a file/rawfile/fd cannot be read),
+ *     'NPULENS_DEVICE_NOT_FOUND' (no device fits the policy), 'NPULENS_MODEL_MISMATCH' (model tensors disagree with
+ *     the manifest), 'NPULENS_UNSUPPORTED', 'NPULENS_INTERNAL'. `.step` names where it failed (e.g. 'compile.build',
+ *     'manifest', 'rawfile.open', 'run.sync'). The message reads `<step>: <CODE> (<number>): <detail>`.
  *   Promise-returning functions never throw: bad arguments give a rejected Promise with the error above.
  *   Only listDevices() throws (cancel() and release() never do).
  */
@@ -45,11 +47,9 @@ export type PixelFormat = 'RGBA' | 'BGRA' | 'RGB';
 /** NNRt device type (OH_NN_DeviceType). */
 export type DeviceType = 'cpu' | 'gpu' | 'accelerator' | 'other';
 export type Precision = 'fp32' | 'fp16' | 'int8';
-export type TensorDType = 'float32' | 'float16' | 'int8' | 'uint8' | 'int32' | 'int64' | 'other';
-export type TensorFormat = 'NCHW' | 'NHWC' | 'ND' | 'none';
 
 export interface LoadOptions {
-  /** A model id from rawfile models/manifest.json. Unknown ids reject with code 'NPULENS_MODEL_NOT_FOUND'. */
+  /** A model id from rawfile models/manifest.json. Unknown ids reject with code 'NPULENS_MANIFEST'. */
   modelId: string;
   /** Default 'auto'. */
   device?: DevicePolicy;
@@ -57,7 +57,7 @@ export interface LoadOptions {
   ioMode?: IoMode;
   /** Default 'off'. */
   tuningMode?: TuningMode;
-  /** Required (and must exist) when tuningMode is 'auto' or 'heter'; the app passes context.filesDir. */
+  /** Required when tuningMode is 'auto' or 'heter' (TypeError without it); the app passes context.filesDir. */
   tuningCacheDir?: string;
   /** Default 'unset'. */
   bandMode?: BandMode;
@@ -90,15 +90,17 @@ export interface TensorInfo {
   name: string;
   /** Dimensions, e.g. [1, 3, 224, 224]. */
   shape: number[];
-  dtype: TensorDType;
-  format: TensorFormat;
+  /** 'float32' | 'float16' | 'int8' | 'uint8' | ..., or 'OH_NN_<n>' for other NNRt data types. */
+  dtype: string;
+  /** 'NONE' | 'NCHW' | 'NHWC' | 'ND'. */
+  format: string;
   /** Size of the tensor's buffer in bytes. */
   byteLength: number;
 }
 
 /** One compilation option and what the device said about it. */
 export interface OptionReport {
-  /** 'tuningMode' | 'tuningCacheDir' | 'bandMode' | 'priority' | 'performanceMode' | 'fp16' | 'cache'. */
+  /** 'tuning_mode' | 'tuning_cache_dir' | 'band_mode' | 'performance_mode' | 'priority' | 'float16' | 'cache'. */
   name: string;
   /** The requested value as text. */
   value: string;
@@ -107,13 +109,8 @@ export interface OptionReport {
   code: string;
 }
 
-export interface Compatibility {
-  /** Whether the model can run on the selected device (HMS_HiAICompatibility / host runtime check). */
-  compatible: boolean;
-  /** A code name, e.g. 'COMPATIBLE', 'NOT_CHECKED', 'OH_NN_UNAVAILABLE_DEVICE'. */
-  code: string;
-  detail: string;
-}
+/** Result of the CANN compatibility check (HMS_HiAICompatibility) before Build. */
+export type Compatibility = 'compatible' | 'incompatible' | 'not checked';
 
 export interface ModelInfo {
   modelId: string;
@@ -122,8 +119,12 @@ export interface ModelInfo {
   /** The model file actually loaded (relative to rawfile models/). */
   file: string;
   device: DeviceRef;
-  /** The policy used and why this device was chosen, e.g. 'auto: HIAI_F not present, using the first device (cpu)'. */
+  /** The policy used. */
+  policy: DevicePolicy;
+  /** Why this device was chosen, e.g. 'no HIAI_F device; auto picked the first device'. */
   selection: string;
+  /** Every NN device seen at load, in NNRt order. */
+  devicesSeen: DeviceRef[];
   inputs: TensorInfo[];
   outputs: TensorInfo[];
   /** Class count (= labels.length when the manifest has labels). */
@@ -151,7 +152,12 @@ export interface TopEntry {
 
 export interface Timings {
   preprocessMs: number;
+  /** memcpy of the input into the tensor ('copy' mode; 0 in 'zero-copy'). */
+  copyInMs: number;
+  /** OH_NNExecutor_RunSync. */
   inferenceMs: number;
+  /** memcpy of the output out of the tensor ('copy' mode; 0 in 'zero-copy'). */
+  copyOutMs: number;
   postprocessMs: number;
   /** Wall time of the native job (pre + inference + post + bookkeeping), ms. */
   totalMs: number;
@@ -201,7 +207,7 @@ export interface BenchmarkResult {
   warmup: number;
   /** The first inference after load (before warm-up), ms. */
   firstRunMs: number;
-  /** One latency per timed run (inference only: RunSync), ms. */
+  /** One latency per timed run, ms: RunSync, plus the input/output memcpy in 'copy' mode. */
   samplesMs: number[];
   latencyMs: LatencyStats;
   /** Timed runs per second of wall time. */
@@ -239,7 +245,7 @@ export interface Classifier {
    * classify(). The native side maps the fd read-only for the duration of the call and pre-processes straight from
    * the mapping into the input tensor; the pixels never pass through JS. The fd stays owned by the caller (not
    * closed). offset must be a multiple of 4096. Rejects as classify(), plus code 'NPULENS_IO' (step 'fd.map') when
-   * the fd cannot be mapped or is shorter than offset + byteLength.
+   * the fd cannot be mapped (or fstat says it is shorter than offset + byteLength).
    */
   classifyFd(fd: number, offset: number, byteLength: number, width: number, height: number, format: PixelFormat,
     stride?: number, topK?: number): Promise<ClassifyResult>;
@@ -265,9 +271,8 @@ export interface Classifier {
  * Load a model listed in rawfile models/manifest.json: reads the manifest, the model (target 'om' on the device)
  * and its labels through the ResourceManager, compiles it for the device chosen by options.device.
  * Async (off the JS thread). Rejects: TypeError / RangeError for bad options (e.g. tuningMode 'auto' without
- * tuningCacheDir is a RangeError), Error with code 'NPULENS_MODEL_NOT_FOUND', 'NPULENS_MANIFEST' (invalid
- * manifest), 'NPULENS_IO' (rawfile missing/unreadable), or an NNRt code (e.g. 'OH_NN_UNAVAILABLE_DEVICE' when
- * device is 'npu' and there is no HIAI_F).
+ * tuningCacheDir is a TypeError), Error with code 'NPULENS_MANIFEST' (invalid manifest or unknown modelId), 'NPULENS_IO' (rawfile missing/unreadable), 'NPULENS_DEVICE_NOT_FOUND' (device 'npu' and no HIAI_F),
+ * 'NPULENS_MODEL_MISMATCH', or an NNRt code from the step that failed (e.g. 'OH_NN_INVALID_FILE', 'compile.build').
  */
 export const loadClassifier: (resourceManager: resourceManager.ResourceManager, options: LoadOptions) =>
   Promise<Classifier>;
