@@ -45,6 +45,9 @@ export function compilerOptions(extra = {}) {
     noImplicitReturns: true,
     noEmit: true,
     experimentalDecorators: true,
+    // As DevEco sets it: also makes the checker verify 'libentry.so' against its Index.d.ts (otherwise: any).
+    needDoArkTsLinter: true,
+    isCompatibleVersion: false,
     skipLibCheck: false,
     baseUrl: REPO,
     paths: {
@@ -73,7 +76,9 @@ export function formatDiagnostics(diags) {
 export function typeCheck(rootFiles, extra = {}) {
   const options = compilerOptions(extra);
   const program = ts.createProgram({ rootNames: [...sdkGlobalFiles(), ...rootFiles], options });
-  const diags = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  // Warnings count too (e.g. an unverified .so import); only suggestions and messages are ignored.
+  const diags = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error
+    || d.category === ts.DiagnosticCategory.Warning);
   return { program, diagnostics: diags, messages: formatDiagnostics(diags) };
 }
 

@@ -1,0 +1,4 @@
+/* SDK: kits/@kit.ArkTS.d.ts */
+import util from '../api/@ohos.util';
+
+export { util };
