@@ -26,6 +26,10 @@ int HostNN_GetThreadCount(void);
  * Empty string when the last call succeeded or gave no details. Valid until the next call on this thread. */
 const char *HostNN_GetLastErrorMessage(void);
 
+/* What runs where for a built executor: one line per lowered op, e.g. "xnnpack int8: Conv 'conv1'" or
+ * "kernel fp32: Softmax 'prob'". Owned by the executor; NULL for a NULL executor. */
+const char *HostNN_DescribeExecutor(const OH_NNExecutor *executor);
+
 /* Tests only: add an extra named device (models built on it run on the CPU backend) to exercise device
  * selection; returns its ID. The product never registers devices: the real list is one CPU device. */
 size_t HostNN_RegisterTestDevice(const char *name, OH_NN_DeviceType type);

@@ -1,0 +1,829 @@
+// The NNRt NN Core + CANN Kit C API subset on the host: one CPU device (plus test devices), ONNX compilation,
+// memfd-backed tensors, synchronous execution. Validation follows the documented device behaviour.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "CANNKit/hiai_helper.h"
+#include "CANNKit/hiai_options.h"
+#include "hostnn/hostnn.h"
+#include "model.h"
+#include "neural_network_runtime/neural_network_core.h"
+#include "plan.h"
+
+using hostnn::DType;
+using hostnn::Error;
+
+namespace {
+
+thread_local std::string g_last_error;
+
+// Records the failure text for HostNN_GetLastErrorMessage (and stderr when NPULENS_HOSTNN_LOG is set).
+OH_NN_ReturnCode Fail(OH_NN_ReturnCode code, const std::string& msg) {
+  g_last_error = msg;
+  const char* log = std::getenv("NPULENS_HOSTNN_LOG");
+  if (log && *log && std::strcmp(log, "0") != 0) std::fprintf(stderr, "[hostnn] %s\n", msg.c_str());
+  return code;
+}
+template <typename T> T* FailNull(const std::string& msg) {
+  Fail(OH_NN_FAILED, msg);
+  return nullptr;
+}
+void Clear() { g_last_error.clear(); }
+
+constexpr size_t kAllocateLimit = size_t{1} << 30;  // like the device's ALLOCATE_BUFFER_LIMIT
+
+// ---- devices ----
+struct Device {
+  size_t id;
+  std::string name;
+  OH_NN_DeviceType type;
+};
+constexpr size_t kCpuDeviceId = 1;  // nonzero: callers use 0 as "none"; 0 still means "the first device"
+
+std::mutex g_devices_mutex;
+std::vector<Device>& Devices() {
+  static std::vector<Device> devices{{kCpuDeviceId, HOSTNN_CPU_DEVICE_NAME, OH_NN_CPU}};
+  return devices;
+}
+bool FindDevice(size_t id, Device* out) {
+  std::lock_guard<std::mutex> lock(g_devices_mutex);
+  auto& d = Devices();
+  if (id == 0) {
+    *out = d.front();
+    return true;
+  }
+  for (const Device& dev : d)
+    if (dev.id == id) {
+      *out = dev;
+      return true;
+    }
+  return false;
+}
+
+int g_thread_count = 0;
+
+int ResolveThreads() {
+  if (g_thread_count > 0) return g_thread_count;
+  if (const char* env = std::getenv("NPULENS_THREADS")) {
+    char* end = nullptr;
+    long v = std::strtol(env, &end, 10);
+    if (end != env && *end == '\0' && v > 0 && v <= 256) return static_cast<int>(v);
+  }
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : static_cast<int>(hw);
+}
+
+size_t DataTypeSize(OH_NN_DataType t) {
+  switch (t) {
+    case OH_NN_BOOL: case OH_NN_INT8: case OH_NN_UINT8: return 1;
+    case OH_NN_INT16: case OH_NN_UINT16: case OH_NN_FLOAT16: return 2;
+    case OH_NN_INT32: case OH_NN_UINT32: case OH_NN_FLOAT32: return 4;
+    case OH_NN_INT64: case OH_NN_UINT64: case OH_NN_FLOAT64: return 8;
+    default: return 0;
+  }
+}
+
+bool IsWritableDir(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && access(path.c_str(), R_OK | W_OK) == 0;
+}
+
+}  // namespace
+
+struct NN_TensorDesc {
+  std::string name;
+  OH_NN_DataType dtype = OH_NN_UNKNOWN;
+  std::vector<int32_t> shape;
+  bool has_shape = false;
+  OH_NN_Format format = OH_NN_FORMAT_NONE;
+};
+
+struct OH_NNCompilation {
+  const void* buffer = nullptr;  // caller-owned (ConstructWithOfflineModelBuffer keeps the pointer)
+  size_t buffer_size = 0;
+  std::string model_path;  // ConstructWithOfflineModelFile: read at Build
+  bool for_cache = false;
+  size_t device_id = 0;
+  std::string cache_path;
+  uint32_t cache_version = 0;
+  OH_NN_PerformanceMode performance = OH_NN_PERFORMANCE_NONE;
+  OH_NN_Priority priority = OH_NN_PRIORITY_NONE;
+  std::vector<std::pair<std::string, std::vector<char>>> extension_configs;
+  HiAI_TuningMode tuning_mode = HIAI_TUNING_MODE_UNSET;
+  std::string tuning_cache_dir;
+  bool has_tuning_cache_dir = false;
+  HiAI_BandMode band_mode = HIAI_BANDMODE_UNSET;
+  std::vector<HiAI_ExecuteDevice> device_order;
+  HiAI_OmType om_type = HIAI_OM_TYPE_OFF;
+  std::string om_dir;
+  bool built = false;
+  std::shared_ptr<hostnn::Plan> plan;
+};
+
+struct OH_NNExecutor {
+  std::shared_ptr<hostnn::Plan> plan;  // shared with (and outliving) the compilation
+  std::vector<size_t> dim_min, dim_max;
+  std::vector<int32_t> output_shape;
+  std::vector<const void*> in_ptrs;
+  std::vector<void*> out_ptrs;
+};
+
+struct NN_Tensor {
+  NN_TensorDesc desc;
+  size_t device_id = 0;
+  int fd = -1;
+  bool owns_fd = false;
+  void* mapping = nullptr;
+  size_t size = 0;    // Create: byte size; CreateWithSize / CreateWithFd: the size argument
+  size_t offset = 0;  // CreateWithFd offset
+  ~NN_Tensor() {
+    if (mapping) munmap(mapping, size);
+    if (owns_fd && fd >= 0) close(fd);
+  }
+};
+
+namespace {
+
+OH_NN_ReturnCode DescByteSize(const NN_TensorDesc* d, size_t* count, size_t* bytes) {
+  if (!d->has_shape) return Fail(OH_NN_INVALID_PARAMETER, "tensor desc has no shape");
+  size_t n = 1;
+  for (int32_t v : d->shape) {
+    if (v < 0) return Fail(OH_NN_DYNAMIC_SHAPE, "tensor desc has a dynamic dimension");
+    if (v != 0 && n > (SIZE_MAX / 8) / static_cast<size_t>(v)) return Fail(OH_NN_INVALID_PARAMETER, "tensor desc shape overflows");
+    n *= static_cast<size_t>(v);
+  }
+  if (count) *count = n;
+  if (bytes) {
+    size_t es = DataTypeSize(d->dtype);
+    if (es == 0) return Fail(OH_NN_INVALID_PARAMETER, "tensor desc has no valid data type");
+    *bytes = n * es;
+  }
+  return OH_NN_SUCCESS;
+}
+
+std::string ShapeText(const std::vector<int32_t>& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
+  return r + "]";
+}
+
+NN_TensorDesc* DescFromSpec(const hostnn::TensorSpec& spec) {
+  auto* d = new NN_TensorDesc;
+  d->name = spec.name;
+  d->dtype = hostnn::ToNNDataType(spec.dtype);
+  for (int64_t v : spec.shape) d->shape.push_back(static_cast<int32_t>(v));
+  d->has_shape = true;
+  d->format = spec.shape.size() == 4 ? OH_NN_FORMAT_NCHW : OH_NN_FORMAT_ND;
+  return d;
+}
+
+NN_Tensor* MapTensor(size_t device, const NN_TensorDesc* desc, int fd, bool owns, size_t size, size_t offset) {
+  void* m = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, static_cast<off_t>(offset));
+  if (m == MAP_FAILED) {
+    Fail(OH_NN_MEMORY_ERROR, std::string("mmap of the tensor memory failed: ") + std::strerror(errno));
+    if (owns) close(fd);
+    return nullptr;
+  }
+  auto* t = new NN_Tensor;
+  t->desc = *desc;
+  t->device_id = device;
+  t->fd = fd;
+  t->owns_fd = owns;
+  t->mapping = m;
+  t->size = size;
+  t->offset = offset;
+  return t;
+}
+
+NN_Tensor* AllocateTensor(size_t device_id, NN_TensorDesc* desc, size_t size, const char* fn) {
+  Device dev;
+  if (!FindDevice(device_id, &dev)) return FailNull<NN_Tensor>(std::string(fn) + ": no device with ID " + std::to_string(device_id));
+  if (size == 0) return FailNull<NN_Tensor>(std::string(fn) + ": the tensor has 0 bytes");
+  if (size > kAllocateLimit)
+    return FailNull<NN_Tensor>(std::string(fn) + ": " + std::to_string(size) + " bytes exceed the 1 GiB allocation limit");
+  int fd = memfd_create("npulens_tensor", MFD_CLOEXEC);
+  if (fd < 0) return FailNull<NN_Tensor>(std::string(fn) + ": memfd_create failed: " + std::strerror(errno));
+  if (ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    close(fd);
+    return FailNull<NN_Tensor>(std::string(fn) + ": ftruncate failed: " + std::strerror(errno));
+  }
+  return MapTensor(device_id, desc, fd, true, size, 0);
+}
+
+#define FORBID_AFTER_BUILD(c)                                                                       \
+  do {                                                                                              \
+    if (!(c)) return Fail(OH_NN_INVALID_PARAMETER, std::string(__func__) + ": compilation is NULL"); \
+    if ((c)->built)                                                                                 \
+      return Fail(OH_NN_OPERATION_FORBIDDEN, std::string(__func__) + ": the compilation is already built"); \
+  } while (0)
+
+}  // namespace
+
+extern "C" {
+
+// ================================ host extensions ================================
+void HostNN_SetThreadCount(int threadCount) { g_thread_count = threadCount > 0 ? threadCount : 0; }
+int HostNN_GetThreadCount(void) { return ResolveThreads(); }
+const char* HostNN_GetLastErrorMessage(void) { return g_last_error.c_str(); }
+
+size_t HostNN_RegisterTestDevice(const char* name, OH_NN_DeviceType type) {
+  std::lock_guard<std::mutex> lock(g_devices_mutex);
+  auto& d = Devices();
+  size_t id = d.back().id + 1;
+  d.push_back(Device{id, name ? name : "", type});
+  return id;
+}
+
+void HostNN_ResetTestDevices(void) {
+  std::lock_guard<std::mutex> lock(g_devices_mutex);
+  Devices().resize(1);
+}
+
+const char* HostNN_DescribeExecutor(const OH_NNExecutor* executor) {
+  return executor ? executor->plan->Describe().c_str() : nullptr;
+}
+
+// ================================ devices ================================
+OH_NN_ReturnCode OH_NNDevice_GetAllDevicesID(const size_t** allDevicesID, uint32_t* deviceCount) {
+  Clear();
+  if (!allDevicesID || !deviceCount) return Fail(OH_NN_INVALID_PARAMETER, "GetAllDevicesID: NULL argument");
+  if (*allDevicesID) return Fail(OH_NN_INVALID_PARAMETER, "GetAllDevicesID: *allDevicesID must be NULL");
+  static std::vector<size_t> ids;  // valid until the next call, as documented
+  std::lock_guard<std::mutex> lock(g_devices_mutex);
+  ids.clear();
+  for (const Device& d : Devices()) ids.push_back(d.id);
+  *allDevicesID = ids.data();
+  *deviceCount = static_cast<uint32_t>(ids.size());
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNDevice_GetName(size_t deviceID, const char** name) {
+  Clear();
+  if (!name) return Fail(OH_NN_INVALID_PARAMETER, "GetName: name is NULL");
+  if (*name) return Fail(OH_NN_INVALID_PARAMETER, "GetName: *name must be NULL");
+  std::lock_guard<std::mutex> lock(g_devices_mutex);
+  auto& d = Devices();
+  for (const Device& dev : d)
+    if (dev.id == deviceID || (deviceID == 0 && &dev == &d.front())) {
+      *name = dev.name.c_str();  // stable: the device list only grows until a test reset
+      return OH_NN_SUCCESS;
+    }
+  return Fail(OH_NN_INVALID_PARAMETER, "GetName: no device with ID " + std::to_string(deviceID));
+}
+
+OH_NN_ReturnCode OH_NNDevice_GetType(size_t deviceID, OH_NN_DeviceType* deviceType) {
+  Clear();
+  if (!deviceType) return Fail(OH_NN_INVALID_PARAMETER, "GetType: deviceType is NULL");
+  Device dev;
+  if (!FindDevice(deviceID, &dev)) return Fail(OH_NN_INVALID_PARAMETER, "GetType: no device with ID " + std::to_string(deviceID));
+  *deviceType = dev.type;
+  return OH_NN_SUCCESS;
+}
+
+// ================================ compilation ================================
+OH_NNCompilation* OH_NNCompilation_ConstructWithOfflineModelFile(const char* modelPath) {
+  Clear();
+  if (!modelPath || !*modelPath) return FailNull<OH_NNCompilation>("ConstructWithOfflineModelFile: modelPath is NULL or empty");
+  auto* c = new OH_NNCompilation;
+  c->model_path = modelPath;
+  return c;
+}
+
+OH_NNCompilation* OH_NNCompilation_ConstructWithOfflineModelBuffer(const void* modelBuffer, size_t modelSize) {
+  Clear();
+  if (!modelBuffer || modelSize == 0)
+    return FailNull<OH_NNCompilation>("ConstructWithOfflineModelBuffer: modelBuffer is NULL or modelSize is 0");
+  auto* c = new OH_NNCompilation;
+  c->buffer = modelBuffer;
+  c->buffer_size = modelSize;
+  return c;
+}
+
+OH_NNCompilation* OH_NNCompilation_ConstructForCache(void) {
+  Clear();
+  auto* c = new OH_NNCompilation;
+  c->for_cache = true;
+  return c;
+}
+
+OH_NN_ReturnCode OH_NNCompilation_AddExtensionConfig(OH_NNCompilation* compilation, const char* configName,
+                                                     const void* configValue, const size_t configValueSize) {
+  Clear();
+  FORBID_AFTER_BUILD(compilation);
+  if (!configName || !*configName || !configValue || configValueSize == 0)
+    return Fail(OH_NN_INVALID_PARAMETER, "AddExtensionConfig: NULL/empty name or value");
+  const char* v = static_cast<const char*>(configValue);
+  compilation->extension_configs.emplace_back(configName, std::vector<char>(v, v + configValueSize));
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNCompilation_SetDevice(OH_NNCompilation* compilation, size_t deviceID) {
+  Clear();
+  FORBID_AFTER_BUILD(compilation);
+  Device dev;
+  if (!FindDevice(deviceID, &dev)) return Fail(OH_NN_INVALID_PARAMETER, "SetDevice: no device with ID " + std::to_string(deviceID));
+  compilation->device_id = dev.id;
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNCompilation_SetCache(OH_NNCompilation* compilation, const char* cachePath, uint32_t version) {
+  Clear();
+  FORBID_AFTER_BUILD(compilation);
+  if (!cachePath || !*cachePath) return Fail(OH_NN_INVALID_PARAMETER, "SetCache: cachePath is NULL or empty");
+  if (!IsWritableDir(cachePath)) return Fail(OH_NN_INVALID_PATH, std::string("SetCache: '") + cachePath + "' is not a writable directory");
+  compilation->cache_path = cachePath;  // recorded; the host compiles in memory and writes no cache
+  compilation->cache_version = version;
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNCompilation_SetPerformanceMode(OH_NNCompilation* compilation, OH_NN_PerformanceMode performanceMode) {
+  Clear();
+  FORBID_AFTER_BUILD(compilation);
+  if (performanceMode < OH_NN_PERFORMANCE_NONE || performanceMode > OH_NN_PERFORMANCE_EXTREME)
+    return Fail(OH_NN_INVALID_PARAMETER, "SetPerformanceMode: invalid mode " + std::to_string(performanceMode));
+  compilation->performance = performanceMode;
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNCompilation_SetPriority(OH_NNCompilation* compilation, OH_NN_Priority priority) {
+  Clear();
+  FORBID_AFTER_BUILD(compilation);
+  if (priority < OH_NN_PRIORITY_NONE || priority > OH_NN_PRIORITY_HIGH)
+    return Fail(OH_NN_INVALID_PARAMETER, "SetPriority: invalid priority " + std::to_string(priority));
+  compilation->priority = priority;
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNCompilation_EnableFloat16(OH_NNCompilation* compilation, bool enableFloat16) {
+  Clear();
+  FORBID_AFTER_BUILD(compilation);
+  if (enableFloat16)  // the device reports unsupported settings; so does the host CPU (fp32/int8 only)
+    return Fail(OH_NN_OPERATION_FORBIDDEN, "EnableFloat16: the host CPU device has no float16 mode");
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNCompilation_Build(OH_NNCompilation* compilation) {
+  Clear();
+  FORBID_AFTER_BUILD(compilation);
+  if (compilation->tuning_mode != HIAI_TUNING_MODE_UNSET) {
+    if (!compilation->has_tuning_cache_dir)
+      return Fail(OH_NN_INVALID_PARAMETER,
+                  "Build: CANN tuning mode " + std::to_string(compilation->tuning_mode) +
+                      " needs HMS_HiAIOptions_SetTuningCacheDir before Build");
+    if (!IsWritableDir(compilation->tuning_cache_dir))
+      return Fail(OH_NN_INVALID_PARAMETER, "Build: tuning cache dir '" + compilation->tuning_cache_dir +
+                                               "' is not a readable and writable directory");
+  }
+  if (compilation->om_type != HIAI_OM_TYPE_OFF && !IsWritableDir(compilation->om_dir))
+    return Fail(OH_NN_INVALID_PARAMETER, "Build: OM options output dir '" + compilation->om_dir + "' is not a writable directory");
+  if (compilation->for_cache)
+    return Fail(OH_NN_UNSUPPORTED, "Build: the host runtime keeps no compiled-model cache; construct from the model");
+  Device dev;
+  if (!FindDevice(compilation->device_id, &dev))
+    return Fail(OH_NN_INVALID_PARAMETER, "Build: device " + std::to_string(compilation->device_id) + " is gone");
+  try {
+    std::vector<char> file;
+    const void* data = compilation->buffer;
+    size_t size = compilation->buffer_size;
+    if (!compilation->model_path.empty()) {
+      std::ifstream f(compilation->model_path, std::ios::binary);
+      if (!f) return Fail(OH_NN_INVALID_PATH, "Build: cannot open model file '" + compilation->model_path + "'");
+      file.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+      data = file.data();
+      size = file.size();
+    }
+    hostnn::Graph graph = hostnn::ImportOnnx(data, size);  // copies weights: the buffer may go after Destroy
+    compilation->plan = hostnn::BuildPlan(graph, ResolveThreads());
+  } catch (const Error& e) {
+    return Fail(e.code, e.what());
+  } catch (const std::bad_alloc&) {
+    return Fail(OH_NN_MEMORY_ERROR, "Build: out of memory");
+  } catch (const std::exception& e) {
+    return Fail(OH_NN_FAILED, std::string("Build: ") + e.what());
+  }
+  compilation->built = true;
+  return OH_NN_SUCCESS;
+}
+
+void OH_NNCompilation_Destroy(OH_NNCompilation** compilation) {
+  if (!compilation || !*compilation) return;
+  delete *compilation;
+  *compilation = nullptr;
+}
+
+// ================================ tensor descs ================================
+NN_TensorDesc* OH_NNTensorDesc_Create(void) {
+  Clear();
+  return new NN_TensorDesc;
+}
+
+OH_NN_ReturnCode OH_NNTensorDesc_Destroy(NN_TensorDesc** tensorDesc) {
+  Clear();
+  if (!tensorDesc || !*tensorDesc) return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_Destroy: NULL desc");
+  delete *tensorDesc;
+  *tensorDesc = nullptr;
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNTensorDesc_SetName(NN_TensorDesc* d, const char* name) {
+  Clear();
+  if (!d || !name) return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_SetName: NULL argument");
+  d->name = name;
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNTensorDesc_GetName(const NN_TensorDesc* d, const char** name) {
+  Clear();
+  if (!d || !name) return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_GetName: NULL argument");
+  if (*name) return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_GetName: *name must be NULL");
+  *name = d->name.c_str();
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNTensorDesc_SetDataType(NN_TensorDesc* d, OH_NN_DataType dataType) {
+  Clear();
+  if (!d) return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_SetDataType: NULL desc");
+  if (dataType < OH_NN_UNKNOWN || dataType > OH_NN_FLOAT64)
+    return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_SetDataType: invalid data type " + std::to_string(dataType));
+  d->dtype = dataType;
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNTensorDesc_GetDataType(const NN_TensorDesc* d, OH_NN_DataType* dataType) {
+  Clear();
+  if (!d || !dataType) return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_GetDataType: NULL argument");
+  *dataType = d->dtype;
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNTensorDesc_SetShape(NN_TensorDesc* d, const int32_t* shape, size_t shapeLength) {
+  Clear();
+  if (!d || !shape || shapeLength == 0) return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_SetShape: NULL shape or length 0");
+  d->shape.assign(shape, shape + shapeLength);
+  d->has_shape = true;
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNTensorDesc_GetShape(const NN_TensorDesc* d, int32_t** shape, size_t* shapeLength) {
+  Clear();
+  if (!d || !shape || !shapeLength) return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_GetShape: NULL argument");
+  if (*shape) return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_GetShape: *shape must be NULL");
+  *shape = const_cast<int32_t*>(d->shape.data());  // owned by the desc
+  *shapeLength = d->shape.size();
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNTensorDesc_SetFormat(NN_TensorDesc* d, OH_NN_Format format) {
+  Clear();
+  if (!d) return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_SetFormat: NULL desc");
+  if (format < OH_NN_FORMAT_NONE || format > OH_NN_FORMAT_ND)
+    return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_SetFormat: invalid format " + std::to_string(format));
+  d->format = format;
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNTensorDesc_GetFormat(const NN_TensorDesc* d, OH_NN_Format* format) {
+  Clear();
+  if (!d || !format) return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_GetFormat: NULL argument");
+  *format = d->format;
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNTensorDesc_GetElementCount(const NN_TensorDesc* d, size_t* elementCount) {
+  Clear();
+  if (!d || !elementCount) return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_GetElementCount: NULL argument");
+  return DescByteSize(d, elementCount, nullptr);
+}
+
+OH_NN_ReturnCode OH_NNTensorDesc_GetByteSize(const NN_TensorDesc* d, size_t* byteSize) {
+  Clear();
+  if (!d || !byteSize) return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_GetByteSize: NULL argument");
+  return DescByteSize(d, nullptr, byteSize);
+}
+
+// ================================ tensors ================================
+NN_Tensor* OH_NNTensor_Create(size_t deviceID, NN_TensorDesc* tensorDesc) {
+  Clear();
+  if (!tensorDesc) return FailNull<NN_Tensor>("Tensor_Create: tensorDesc is NULL");
+  size_t bytes = 0;
+  if (DescByteSize(tensorDesc, nullptr, &bytes) != OH_NN_SUCCESS) return nullptr;
+  return AllocateTensor(deviceID, tensorDesc, bytes, "Tensor_Create");
+}
+
+NN_Tensor* OH_NNTensor_CreateWithSize(size_t deviceID, NN_TensorDesc* tensorDesc, size_t size) {
+  Clear();
+  if (!tensorDesc) return FailNull<NN_Tensor>("Tensor_CreateWithSize: tensorDesc is NULL");
+  size_t bytes = 0;
+  OH_NN_ReturnCode rc = DescByteSize(tensorDesc, nullptr, &bytes);
+  if (rc == OH_NN_SUCCESS && size < bytes)
+    return FailNull<NN_Tensor>("Tensor_CreateWithSize: size " + std::to_string(size) + " is below the byte size " +
+                               std::to_string(bytes));
+  if (rc != OH_NN_SUCCESS && rc != OH_NN_DYNAMIC_SHAPE) return nullptr;
+  Clear();
+  return AllocateTensor(deviceID, tensorDesc, size, "Tensor_CreateWithSize");
+}
+
+NN_Tensor* OH_NNTensor_CreateWithFd(size_t deviceID, NN_TensorDesc* tensorDesc, int fd, size_t size, size_t offset) {
+  Clear();
+  if (!tensorDesc) return FailNull<NN_Tensor>("Tensor_CreateWithFd: tensorDesc is NULL");
+  if (fd < 0) return FailNull<NN_Tensor>("Tensor_CreateWithFd: fd is negative");
+  if (size == 0) return FailNull<NN_Tensor>("Tensor_CreateWithFd: size is 0");
+  if (size < offset) return FailNull<NN_Tensor>("Tensor_CreateWithFd: size is below offset");
+  size_t bytes = 0;
+  if (DescByteSize(tensorDesc, nullptr, &bytes) != OH_NN_SUCCESS) return nullptr;
+  if (size - offset < bytes)
+    return FailNull<NN_Tensor>("Tensor_CreateWithFd: size - offset = " + std::to_string(size - offset) +
+                               " is below the byte size " + std::to_string(bytes));
+  long page = sysconf(_SC_PAGESIZE);
+  if (offset % static_cast<size_t>(page) != 0)
+    return FailNull<NN_Tensor>("Tensor_CreateWithFd: offset " + std::to_string(offset) + " is not a multiple of the page size");
+  Device dev;
+  if (!FindDevice(deviceID, &dev)) return FailNull<NN_Tensor>("Tensor_CreateWithFd: no device with ID " + std::to_string(deviceID));
+  struct stat st;
+  if (fstat(fd, &st) != 0) return FailNull<NN_Tensor>("Tensor_CreateWithFd: fd " + std::to_string(fd) + " is not open");
+  // Mapping past the end of the file would fault on access (SIGBUS): reject it up front.
+  if (S_ISREG(st.st_mode) && static_cast<size_t>(st.st_size) < offset + size)
+    return FailNull<NN_Tensor>("Tensor_CreateWithFd: the fd holds " + std::to_string(st.st_size) + " bytes, below offset + size = " +
+                               std::to_string(offset + size));
+  return MapTensor(deviceID, tensorDesc, fd, false, size, offset);
+}
+
+OH_NN_ReturnCode OH_NNTensor_Destroy(NN_Tensor** tensor) {
+  Clear();
+  if (!tensor || !*tensor) return Fail(OH_NN_INVALID_PARAMETER, "Tensor_Destroy: NULL tensor");
+  delete *tensor;  // unmaps; closes the fd only when the tensor allocated it
+  *tensor = nullptr;
+  return OH_NN_SUCCESS;
+}
+
+NN_TensorDesc* OH_NNTensor_GetTensorDesc(const NN_Tensor* tensor) {
+  Clear();
+  return tensor ? const_cast<NN_TensorDesc*>(&tensor->desc) : nullptr;
+}
+
+void* OH_NNTensor_GetDataBuffer(const NN_Tensor* tensor) {
+  Clear();
+  return tensor ? tensor->mapping : nullptr;
+}
+
+OH_NN_ReturnCode OH_NNTensor_GetFd(const NN_Tensor* tensor, int* fd) {
+  Clear();
+  if (!tensor || !fd) return Fail(OH_NN_INVALID_PARAMETER, "Tensor_GetFd: NULL argument");
+  *fd = tensor->fd;
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNTensor_GetSize(const NN_Tensor* tensor, size_t* size) {
+  Clear();
+  if (!tensor || !size) return Fail(OH_NN_INVALID_PARAMETER, "Tensor_GetSize: NULL argument");
+  *size = tensor->size;
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNTensor_GetOffset(const NN_Tensor* tensor, size_t* offset) {
+  Clear();
+  if (!tensor || !offset) return Fail(OH_NN_INVALID_PARAMETER, "Tensor_GetOffset: NULL argument");
+  *offset = tensor->offset;
+  return OH_NN_SUCCESS;
+}
+
+// ================================ executor ================================
+OH_NNExecutor* OH_NNExecutor_Construct(OH_NNCompilation* compilation) {
+  Clear();
+  if (!compilation) return FailNull<OH_NNExecutor>("Executor_Construct: compilation is NULL");
+  if (!compilation->built) return FailNull<OH_NNExecutor>("Executor_Construct: the compilation is not built");
+  auto* e = new OH_NNExecutor;
+  e->plan = compilation->plan;
+  return e;
+}
+
+void OH_NNExecutor_Destroy(OH_NNExecutor** executor) {
+  if (!executor || !*executor) return;
+  delete *executor;
+  *executor = nullptr;
+}
+
+OH_NN_ReturnCode OH_NNExecutor_GetInputCount(const OH_NNExecutor* e, size_t* inputCount) {
+  Clear();
+  if (!e || !inputCount) return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetInputCount: NULL argument");
+  *inputCount = e->plan->Inputs().size();
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNExecutor_GetOutputCount(const OH_NNExecutor* e, size_t* outputCount) {
+  Clear();
+  if (!e || !outputCount) return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetOutputCount: NULL argument");
+  *outputCount = e->plan->Outputs().size();
+  return OH_NN_SUCCESS;
+}
+
+NN_TensorDesc* OH_NNExecutor_CreateInputTensorDesc(const OH_NNExecutor* e, size_t index) {
+  Clear();
+  if (!e) return FailNull<NN_TensorDesc>("Executor_CreateInputTensorDesc: executor is NULL");
+  if (index >= e->plan->Inputs().size())
+    return FailNull<NN_TensorDesc>("Executor_CreateInputTensorDesc: index " + std::to_string(index) + " out of range");
+  return DescFromSpec(e->plan->Inputs()[index]);
+}
+
+NN_TensorDesc* OH_NNExecutor_CreateOutputTensorDesc(const OH_NNExecutor* e, size_t index) {
+  Clear();
+  if (!e) return FailNull<NN_TensorDesc>("Executor_CreateOutputTensorDesc: executor is NULL");
+  if (index >= e->plan->Outputs().size())
+    return FailNull<NN_TensorDesc>("Executor_CreateOutputTensorDesc: index " + std::to_string(index) + " out of range");
+  return DescFromSpec(e->plan->Outputs()[index]);
+}
+
+OH_NN_ReturnCode OH_NNExecutor_GetInputDimRange(const OH_NNExecutor* e, size_t index, size_t** minInputDims,
+                                                size_t** maxInputDims, size_t* shapeLength) {
+  Clear();
+  if (!e || !minInputDims || !maxInputDims || !shapeLength) return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetInputDimRange: NULL argument");
+  if (*minInputDims || *maxInputDims) return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetInputDimRange: *min/*max must be NULL");
+  if (index >= e->plan->Inputs().size()) return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetInputDimRange: index out of range");
+  auto* me = const_cast<OH_NNExecutor*>(e);  // the executor owns the returned arrays
+  const auto& s = e->plan->Inputs()[index].shape;
+  me->dim_min.assign(s.begin(), s.end());  // static shapes only: min == max
+  me->dim_max.assign(s.begin(), s.end());
+  *minInputDims = me->dim_min.data();
+  *maxInputDims = me->dim_max.data();
+  *shapeLength = s.size();
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNExecutor_GetOutputShape(OH_NNExecutor* e, uint32_t outputIndex, int32_t** shape, uint32_t* shapeLength) {
+  Clear();
+  if (!e || !shape || !shapeLength) return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetOutputShape: NULL argument");
+  if (outputIndex >= e->plan->Outputs().size()) return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetOutputShape: index out of range");
+  const auto& s = e->plan->Outputs()[outputIndex].shape;
+  e->output_shape.assign(s.begin(), s.end());
+  *shape = e->output_shape.data();
+  *shapeLength = static_cast<uint32_t>(s.size());
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNExecutor_RunSync(OH_NNExecutor* e, NN_Tensor* inputTensor[], size_t inputCount,
+                                       NN_Tensor* outputTensor[], size_t outputCount) {
+  Clear();
+  if (!e || !inputTensor || !outputTensor || inputCount == 0 || outputCount == 0)
+    return Fail(OH_NN_INVALID_PARAMETER, "RunSync: NULL executor/tensor array or a count of 0");
+  const auto& ins = e->plan->Inputs();
+  const auto& outs = e->plan->Outputs();
+  if (inputCount != ins.size() || outputCount != outs.size())
+    return Fail(OH_NN_INVALID_PARAMETER, "RunSync: the model has " + std::to_string(ins.size()) + " input(s) and " +
+                                             std::to_string(outs.size()) + " output(s), got " + std::to_string(inputCount) +
+                                             " and " + std::to_string(outputCount));
+  auto check = [](NN_Tensor* t, const hostnn::TensorSpec& spec, const char* kind, size_t i) -> OH_NN_ReturnCode {
+    std::string where = std::string("RunSync: ") + kind + " " + std::to_string(i) + " ('" + spec.name + "')";
+    if (!t || !t->mapping) return Fail(OH_NN_INVALID_PARAMETER, where + " is NULL");
+    OH_NN_DataType want = hostnn::ToNNDataType(spec.dtype);
+    if (t->desc.dtype != want)
+      return Fail(OH_NN_INVALID_PARAMETER, where + " has data type " + std::to_string(t->desc.dtype) + ", the model needs " +
+                                               std::to_string(want));
+    size_t bytes = 0;
+    if (DescByteSize(&t->desc, nullptr, &bytes) != OH_NN_SUCCESS) return Fail(OH_NN_INVALID_PARAMETER, where + ": " + g_last_error);
+    std::vector<int32_t> shape(spec.shape.begin(), spec.shape.end());
+    if (bytes != spec.ByteSize() || t->desc.shape != shape)
+      return Fail(OH_NN_INVALID_PARAMETER, where + " has shape " + ShapeText(t->desc.shape) + " (" + std::to_string(bytes) +
+                                               " bytes), the model needs " + ShapeText(shape) + " (" +
+                                               std::to_string(spec.ByteSize()) + " bytes)");
+    if (t->size - t->offset < bytes)
+      return Fail(OH_NN_INVALID_PARAMETER, where + " memory holds " + std::to_string(t->size - t->offset) + " bytes, below " +
+                                               std::to_string(bytes));
+    return OH_NN_SUCCESS;
+  };
+  e->in_ptrs.resize(ins.size());
+  e->out_ptrs.resize(outs.size());
+  for (size_t i = 0; i < ins.size(); ++i) {
+    if (OH_NN_ReturnCode rc = check(inputTensor[i], ins[i], "input", i)) return rc;
+    e->in_ptrs[i] = inputTensor[i]->mapping;
+  }
+  for (size_t i = 0; i < outs.size(); ++i) {
+    if (OH_NN_ReturnCode rc = check(outputTensor[i], outs[i], "output", i)) return rc;
+    e->out_ptrs[i] = outputTensor[i]->mapping;
+  }
+  try {
+    e->plan->Run(e->in_ptrs, e->out_ptrs);
+  } catch (const Error& err) {
+    return Fail(err.code, std::string("RunSync: ") + err.what());
+  } catch (const std::exception& err) {
+    return Fail(OH_NN_FAILED, std::string("RunSync: ") + err.what());
+  }
+  return OH_NN_SUCCESS;
+}
+
+// ================================ CANN Kit options ================================
+OH_NN_ReturnCode HMS_HiAIOptions_SetTuningMode(OH_NNCompilation* compilation, HiAI_TuningMode tuningMode) {
+  Clear();
+  FORBID_AFTER_BUILD(compilation);
+  if (tuningMode < HIAI_TUNING_MODE_UNSET || tuningMode > HIAI_TUNING_MODE_HETER)
+    return Fail(OH_NN_INVALID_PARAMETER, "SetTuningMode: invalid mode " + std::to_string(tuningMode));
+  compilation->tuning_mode = tuningMode;
+  return OH_NN_SUCCESS;
+}
+
+HiAI_TuningMode HMS_HiAIOptions_GetTuningMode(const OH_NNCompilation* compilation) {
+  return compilation ? compilation->tuning_mode : HIAI_TUNING_MODE_UNSET;
+}
+
+OH_NN_ReturnCode HMS_HiAIOptions_SetTuningCacheDir(OH_NNCompilation* compilation, const char* cacheDir) {
+  Clear();
+  FORBID_AFTER_BUILD(compilation);
+  if (!cacheDir || !*cacheDir) return Fail(OH_NN_INVALID_PARAMETER, "SetTuningCacheDir: cacheDir is NULL or empty");
+  compilation->tuning_cache_dir = cacheDir;
+  compilation->has_tuning_cache_dir = true;
+  return OH_NN_SUCCESS;
+}
+
+const char* HMS_HiAIOptions_GetTuningCacheDir(const OH_NNCompilation* compilation) {
+  return compilation && compilation->has_tuning_cache_dir ? compilation->tuning_cache_dir.c_str() : nullptr;
+}
+
+OH_NN_ReturnCode HMS_HiAIOptions_SetBandMode(OH_NNCompilation* compilation, HiAI_BandMode bandMode) {
+  Clear();
+  FORBID_AFTER_BUILD(compilation);
+  if (bandMode < HIAI_BANDMODE_UNSET || bandMode > HIAI_BANDMODE_HIGH)
+    return Fail(OH_NN_INVALID_PARAMETER, "SetBandMode: invalid mode " + std::to_string(bandMode));
+  compilation->band_mode = bandMode;
+  return OH_NN_SUCCESS;
+}
+
+HiAI_BandMode HMS_HiAIOptions_GetBandMode(const OH_NNCompilation* compilation) {
+  return compilation ? compilation->band_mode : HIAI_BANDMODE_UNSET;
+}
+
+OH_NN_ReturnCode HMS_HiAIOptions_SetModelDeviceOrder(OH_NNCompilation* compilation, HiAI_ExecuteDevice* executeDevices,
+                                                     size_t deviceCount) {
+  Clear();
+  FORBID_AFTER_BUILD(compilation);
+  if (!executeDevices || deviceCount == 0 || deviceCount > 3)
+    return Fail(OH_NN_INVALID_PARAMETER, "SetModelDeviceOrder: NULL devices or a count outside 1..3");
+  for (size_t i = 0; i < deviceCount; ++i)
+    if (executeDevices[i] < HIAI_EXECUTE_DEVICE_NPU || executeDevices[i] > HIAI_EXECUTE_DEVICE_GPU)
+      return Fail(OH_NN_INVALID_PARAMETER, "SetModelDeviceOrder: invalid device " + std::to_string(executeDevices[i]));
+  compilation->device_order.assign(executeDevices, executeDevices + deviceCount);
+  return OH_NN_SUCCESS;
+}
+
+size_t HMS_HiAIOptions_GetModelDeviceCount(const OH_NNCompilation* compilation) {
+  return compilation ? compilation->device_order.size() : 0;
+}
+
+HiAI_ExecuteDevice* HMS_HiAIOptions_GetModelDeviceOrder(const OH_NNCompilation* compilation) {
+  if (!compilation || compilation->device_order.empty()) return nullptr;
+  return const_cast<HiAI_ExecuteDevice*>(compilation->device_order.data());
+}
+
+OH_NN_ReturnCode HMS_HiAIOptions_SetOmOptions(OH_NNCompilation* compilation, HiAI_OmType type, const char* outputDir) {
+  Clear();
+  FORBID_AFTER_BUILD(compilation);
+  if (type < HIAI_OM_TYPE_OFF || type > HIAI_OM_TYPE_DUMP)
+    return Fail(OH_NN_INVALID_PARAMETER, "SetOmOptions: invalid type " + std::to_string(type));
+  if (type != HIAI_OM_TYPE_OFF && (!outputDir || !*outputDir))
+    return Fail(OH_NN_INVALID_PARAMETER, "SetOmOptions: profiling/dump needs an output dir");
+  compilation->om_type = type;  // recorded; the host writes no profiling/dump files
+  compilation->om_dir = outputDir ? outputDir : "";
+  return OH_NN_SUCCESS;
+}
+
+// ================================ CANN Kit helpers ================================
+const char* HMS_HiAI_GetVersion(void) {
+  // "A1A2A3.X1X2X3.Y1Y2Y3.Z1Z2Z3": X1 == 0 means no NPU. The host has none and says so.
+  return "000.000.000.000";
+}
+
+HiAI_Compatibility HMS_HiAICompatibility_CheckFromBuffer(const void* data, size_t size) {
+  // Host semantics: compatible with the host CPU device = an ONNX model our importer accepts. An .om always
+  // needs the NPU, so it is INCOMPATIBLE here.
+  try {
+    hostnn::ImportOnnx(data, size);
+    return HIAI_COMPATIBILITY_COMPATIBLE;
+  } catch (const std::exception& e) {
+    g_last_error = e.what();
+    return HIAI_COMPATIBILITY_INCOMPATIBLE;
+  }
+}
+
+HiAI_Compatibility HMS_HiAICompatibility_CheckFromFile(const char* file) {
+  if (!file) return HIAI_COMPATIBILITY_INCOMPATIBLE;
+  std::ifstream f(file, std::ios::binary);
+  if (!f) {
+    g_last_error = std::string("cannot open '") + file + "'";
+    return HIAI_COMPATIBILITY_INCOMPATIBLE;
+  }
+  std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return HMS_HiAICompatibility_CheckFromBuffer(bytes.data(), bytes.size());
+}
+
+}  // extern "C"

@@ -1,0 +1,151 @@
+#include "kernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace hostnn {
+namespace kernels {
+
+void NchwToNhwc(const void* src, void* dst, const Shape& s, size_t es) {
+  const size_t n = s[0], c = s[1], hw = s[2] * s[3];
+  const uint8_t* x = static_cast<const uint8_t*>(src);
+  uint8_t* y = static_cast<uint8_t*>(dst);
+  if (es == 4) {
+    const float* xf = reinterpret_cast<const float*>(x);
+    float* yf = reinterpret_cast<float*>(y);
+    for (size_t b = 0; b < n; ++b)
+      for (size_t ch = 0; ch < c; ++ch)
+        for (size_t p = 0; p < hw; ++p) yf[(b * hw + p) * c + ch] = xf[(b * c + ch) * hw + p];
+    return;
+  }
+  for (size_t b = 0; b < n; ++b)
+    for (size_t ch = 0; ch < c; ++ch)
+      for (size_t p = 0; p < hw; ++p) std::memcpy(y + ((b * hw + p) * c + ch) * es, x + ((b * c + ch) * hw + p) * es, es);
+}
+
+void NhwcToNchw(const void* src, void* dst, const Shape& s, size_t es) {
+  const size_t n = s[0], c = s[1], hw = s[2] * s[3];
+  const uint8_t* x = static_cast<const uint8_t*>(src);
+  uint8_t* y = static_cast<uint8_t*>(dst);
+  if (es == 4) {
+    const float* xf = reinterpret_cast<const float*>(x);
+    float* yf = reinterpret_cast<float*>(y);
+    for (size_t b = 0; b < n; ++b)
+      for (size_t ch = 0; ch < c; ++ch)
+        for (size_t p = 0; p < hw; ++p) yf[(b * c + ch) * hw + p] = xf[(b * hw + p) * c + ch];
+    return;
+  }
+  for (size_t b = 0; b < n; ++b)
+    for (size_t ch = 0; ch < c; ++ch)
+      for (size_t p = 0; p < hw; ++p) std::memcpy(y + ((b * c + ch) * hw + p) * es, x + ((b * hw + p) * c + ch) * es, es);
+}
+
+void Quantize(const float* x, void* y, size_t n, float scale, int32_t zp, bool to_int8) {
+  const float lo = to_int8 ? -128.f : 0.f, hi = to_int8 ? 127.f : 255.f;
+  for (size_t i = 0; i < n; ++i) {
+    float q = std::nearbyint(x[i] / scale) + static_cast<float>(zp);  // default rounding: half to even
+    q = std::isnan(q) ? 0.f : std::min(hi, std::max(lo, q));
+    if (to_int8)
+      static_cast<int8_t*>(y)[i] = static_cast<int8_t>(q);
+    else
+      static_cast<uint8_t*>(y)[i] = static_cast<uint8_t>(q);
+  }
+}
+
+void Dequantize(const void* x, DType t, float* y, size_t n, float scale, int32_t zp) {
+  for (size_t i = 0; i < n; ++i) {
+    int32_t v = t == DType::I8 ? static_cast<const int8_t*>(x)[i]
+              : t == DType::U8 ? static_cast<const uint8_t*>(x)[i]
+                               : static_cast<const int32_t*>(x)[i];
+    y[i] = static_cast<float>(v - zp) * scale;
+  }
+}
+
+void Reshape(const void* src, const Shape& in_shape, bool in_nhwc, void* dst, const Shape& out_shape, bool out_nhwc,
+             size_t es) {
+  const size_t bytes = static_cast<size_t>(NumElements(in_shape)) * es;
+  std::vector<uint8_t> logical;
+  const void* lsrc = src;
+  if (in_nhwc) {
+    logical.resize(bytes);
+    NhwcToNchw(src, logical.data(), in_shape, es);
+    lsrc = logical.data();
+  }
+  if (out_nhwc)
+    NchwToNhwc(lsrc, dst, out_shape, es);
+  else
+    std::memcpy(dst, lsrc, bytes);
+}
+
+void Concat(const std::vector<const uint8_t*>& srcs, const std::vector<Shape>& shapes, int64_t axis, void* dst,
+            size_t es) {
+  size_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d) outer *= shapes[0][d];
+  for (size_t d = axis + 1; d < shapes[0].size(); ++d) inner *= shapes[0][d];
+  size_t total = 0;
+  for (const Shape& s : shapes) total += s[axis];
+  uint8_t* y = static_cast<uint8_t*>(dst);
+  size_t offset = 0;
+  for (size_t i = 0; i < srcs.size(); ++i) {
+    size_t chunk = shapes[i][axis] * inner * es;
+    for (size_t o = 0; o < outer; ++o) std::memcpy(y + (o * total * inner) * es + offset, srcs[i] + o * chunk, chunk);
+    offset += chunk;
+  }
+}
+
+void Softmax(const float* x, float* y, const Shape& shape, int64_t axis, bool legacy) {
+  size_t outer = 1, len = 1, inner = 1;
+  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d) {
+    size_t v = static_cast<size_t>(shape[d]);
+    if (d < axis) outer *= v;
+    else if (d == axis || legacy) len *= v;
+    else inner *= v;
+  }
+  for (size_t o = 0; o < outer; ++o)
+    for (size_t i = 0; i < inner; ++i) {
+      const float* xs = x + o * len * inner + i;
+      float* ys = y + o * len * inner + i;
+      float m = -std::numeric_limits<float>::infinity();
+      for (size_t k = 0; k < len; ++k) m = std::max(m, xs[k * inner]);
+      double sum = 0;
+      for (size_t k = 0; k < len; ++k) {
+        ys[k * inner] = std::exp(xs[k * inner] - m);
+        sum += ys[k * inner];
+      }
+      float inv = static_cast<float>(1.0 / sum);
+      for (size_t k = 0; k < len; ++k) ys[k * inner] *= inv;
+    }
+}
+
+void Pool2D(const float* x, const Shape& xs, float* y, const Shape& ys, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
+            int64_t dh, int64_t dw, const int64_t pads[4], bool max, bool count_include_pad) {
+  const int64_t n = xs[0], ih = xs[1], iw = xs[2], c = xs[3], oh = ys[1], ow = ys[2];
+  std::vector<float> acc(static_cast<size_t>(c));
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        std::fill(acc.begin(), acc.end(), max ? -std::numeric_limits<float>::infinity() : 0.f);
+        int64_t count = 0, padded = 0;
+        for (int64_t ky = 0; ky < kh; ++ky)
+          for (int64_t kx = 0; kx < kw; ++kx) {
+            int64_t iy = oy * sh - pads[0] + ky * dh, ix = ox * sw - pads[1] + kx * dw;
+            // count_include_pad counts the explicit pads but not positions past them.
+            if (iy >= -pads[0] && iy < ih + pads[2] && ix >= -pads[1] && ix < iw + pads[3]) ++padded;
+            if (iy < 0 || iy >= ih || ix < 0 || ix >= iw) continue;
+            ++count;
+            const float* px = x + ((b * ih + iy) * iw + ix) * c;
+            if (max)
+              for (int64_t ch = 0; ch < c; ++ch) acc[ch] = std::max(acc[ch], px[ch]);
+            else
+              for (int64_t ch = 0; ch < c; ++ch) acc[ch] += px[ch];
+          }
+        float* py = y + ((b * oh + oy) * ow + ox) * c;
+        float div = static_cast<float>(count_include_pad ? padded : count);
+        for (int64_t ch = 0; ch < c; ++ch) py[ch] = max ? acc[ch] : (count ? acc[ch] / div : 0.f);
+      }
+}
+
+}  // namespace kernels
+}  // namespace hostnn

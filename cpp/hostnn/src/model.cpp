@@ -1,0 +1,505 @@
+#include "model.h"
+
+#include <climits>
+#include <cstring>
+#include <set>
+#include <sstream>
+
+#include <onnx/onnx_pb.h>
+
+namespace hostnn {
+
+size_t ElementSize(DType t) {
+  switch (t) {
+    case DType::F32: case DType::I32: return 4;
+    case DType::I8: case DType::U8: return 1;
+    case DType::I64: return 8;
+  }
+  return 0;
+}
+
+const char* DTypeName(DType t) {
+  switch (t) {
+    case DType::F32: return "float32";
+    case DType::I8: return "int8";
+    case DType::U8: return "uint8";
+    case DType::I32: return "int32";
+    case DType::I64: return "int64";
+  }
+  return "?";
+}
+
+OH_NN_DataType ToNNDataType(DType t) {
+  switch (t) {
+    case DType::F32: return OH_NN_FLOAT32;
+    case DType::I8: return OH_NN_INT8;
+    case DType::U8: return OH_NN_UINT8;
+    case DType::I32: return OH_NN_INT32;
+    case DType::I64: return OH_NN_INT64;
+  }
+  return OH_NN_UNKNOWN;
+}
+
+int64_t NumElements(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
+
+std::string ShapeString(const Shape& s) {
+  std::ostringstream o;
+  o << '[';
+  for (size_t i = 0; i < s.size(); ++i) o << (i ? "," : "") << s[i];
+  o << ']';
+  return o.str();
+}
+
+std::vector<float> Const::AsFloat() const {
+  std::vector<float> v(bytes.size() / 4);
+  if (!v.empty()) std::memcpy(v.data(), bytes.data(), v.size() * 4);
+  return v;
+}
+
+std::vector<int64_t> Const::AsInt64() const {
+  size_t n = static_cast<size_t>(NumElements(shape));
+  std::vector<int64_t> v(n);
+  for (size_t i = 0; i < n; ++i) {
+    switch (dtype) {
+      case DType::I64: v[i] = data<int64_t>()[i]; break;
+      case DType::I32: v[i] = data<int32_t>()[i]; break;
+      case DType::I8: v[i] = data<int8_t>()[i]; break;
+      case DType::U8: v[i] = data<uint8_t>()[i]; break;
+      case DType::F32: v[i] = static_cast<int64_t>(data<float>()[i]); break;
+    }
+  }
+  return v;
+}
+
+int64_t Node::Int(const std::string& a, int64_t def) const {
+  auto it = attrs.find(a);
+  return it == attrs.end() ? def : it->second.i;
+}
+float Node::Float(const std::string& a, float def) const {
+  auto it = attrs.find(a);
+  return it == attrs.end() ? def : it->second.f;
+}
+std::string Node::Str(const std::string& a, const std::string& def) const {
+  auto it = attrs.find(a);
+  return it == attrs.end() ? def : it->second.s;
+}
+std::vector<int64_t> Node::Ints(const std::string& a, std::vector<int64_t> def) const {
+  auto it = attrs.find(a);
+  return it == attrs.end() ? def : it->second.ints;
+}
+std::string Node::Where() const { return "node '" + name + "'"; }
+
+bool IsOfflineModel(const void* data, size_t size) {
+  static const unsigned char kMagic[4] = {'I', 'M', 'O', 'D'};  // uint32 0x444F4D49 stored little-endian
+  return data != nullptr && size >= 4 && std::memcmp(data, kMagic, 4) == 0;
+}
+
+namespace {
+
+[[noreturn]] void Invalid(const std::string& msg) { throw Error(OH_NN_INVALID_FILE, "invalid ONNX model: " + msg); }
+[[noreturn]] void Unsupported(const std::string& msg) { throw Error(OH_NN_UNSUPPORTED, msg); }
+
+bool MapDType(int32_t onnx_type, DType* out) {
+  switch (onnx_type) {
+    case onnx::TensorProto::FLOAT: *out = DType::F32; return true;
+    case onnx::TensorProto::INT8: *out = DType::I8; return true;
+    case onnx::TensorProto::UINT8: *out = DType::U8; return true;
+    case onnx::TensorProto::INT32: *out = DType::I32; return true;
+    case onnx::TensorProto::INT64: *out = DType::I64; return true;
+    default: return false;
+  }
+}
+
+constexpr int64_t kMaxElements = int64_t{1} << 30;
+
+Const ReadTensor(const onnx::TensorProto& t, const std::string& what) {
+  Const c;
+  if (!MapDType(t.data_type(), &c.dtype))
+    Unsupported(what + " has data type " + std::to_string(t.data_type()) + " (supported: float32, int8, uint8, int32, int64)");
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) Unsupported(what + " uses external data");
+  int64_t n = 1;
+  for (int64_t d : t.dims()) {
+    if (d < 0) Invalid(what + " has a negative dimension");
+    c.shape.push_back(d);
+    if (d != 0 && n > kMaxElements / d) Invalid(what + " is too large");
+    n *= d;
+  }
+  size_t es = ElementSize(c.dtype);
+  c.bytes.resize(static_cast<size_t>(n) * es);
+  if (t.has_raw_data()) {
+    if (t.raw_data().size() != c.bytes.size())
+      Invalid(what + " raw data has " + std::to_string(t.raw_data().size()) + " bytes, expected " +
+              std::to_string(c.bytes.size()));
+    if (!c.bytes.empty()) std::memcpy(c.bytes.data(), t.raw_data().data(), c.bytes.size());
+    return c;
+  }
+  auto count_check = [&](int64_t have) {
+    if (have != n) Invalid(what + " has " + std::to_string(have) + " values, expected " + std::to_string(n));
+  };
+  switch (c.dtype) {
+    case DType::F32:
+      count_check(t.float_data_size());
+      for (int64_t i = 0; i < n; ++i) reinterpret_cast<float*>(c.bytes.data())[i] = t.float_data(static_cast<int>(i));
+      break;
+    case DType::I64:
+      count_check(t.int64_data_size());
+      for (int64_t i = 0; i < n; ++i) reinterpret_cast<int64_t*>(c.bytes.data())[i] = t.int64_data(static_cast<int>(i));
+      break;
+    case DType::I32:
+      count_check(t.int32_data_size());
+      for (int64_t i = 0; i < n; ++i) reinterpret_cast<int32_t*>(c.bytes.data())[i] = t.int32_data(static_cast<int>(i));
+      break;
+    case DType::I8:
+      count_check(t.int32_data_size());
+      for (int64_t i = 0; i < n; ++i) reinterpret_cast<int8_t*>(c.bytes.data())[i] = static_cast<int8_t>(t.int32_data(static_cast<int>(i)));
+      break;
+    case DType::U8:
+      count_check(t.int32_data_size());
+      for (int64_t i = 0; i < n; ++i) c.bytes[i] = static_cast<uint8_t>(t.int32_data(static_cast<int>(i)));
+      break;
+  }
+  return c;
+}
+
+// ---- static shape inference ------------------------------------------------------------------------------
+
+struct Inferer {
+  Graph& g;
+  const Node* n = nullptr;
+
+  [[noreturn]] void Bad(const std::string& msg) const {
+    throw Error(OH_NN_INVALID_FILE, "invalid ONNX model: " + n->op + " " + n->Where() + ": " + msg);
+  }
+  [[noreturn]] void Unsup(const std::string& msg) const {
+    throw Error(OH_NN_UNSUPPORTED, "unsupported " + n->op + " " + n->Where() + ": " + msg);
+  }
+  const ValueInfo& In(size_t i) const {
+    if (i >= n->inputs.size() || n->inputs[i].empty()) Bad("missing input " + std::to_string(i));
+    auto it = g.values.find(n->inputs[i]);
+    if (it == g.values.end()) Bad("input '" + n->inputs[i] + "' is not defined before this node");
+    return it->second;
+  }
+  bool HasIn(size_t i) const { return i < n->inputs.size() && !n->inputs[i].empty(); }
+  const Const& ConstIn(size_t i, const char* what) const {
+    In(i);
+    if (!g.IsConst(n->inputs[i])) Unsup(std::string(what) + " must be a constant");
+    return g.GetConst(n->inputs[i]);
+  }
+  void Out(size_t i, DType t, Shape s) {
+    if (i >= n->outputs.size() || n->outputs[i].empty()) Bad("missing output " + std::to_string(i));
+    int64_t e = 1;
+    for (int64_t d : s) {
+      if (d <= 0) Bad("output shape " + ShapeString(s) + " has a non-positive dimension");
+      if (e > kMaxElements / d) Bad("output shape " + ShapeString(s) + " is too large");
+      e *= d;
+    }
+    if (g.values.count(n->outputs[i])) Bad("tensor '" + n->outputs[i] + "' is produced twice");
+    g.values[n->outputs[i]] = ValueInfo{t, std::move(s)};
+  }
+  void RequireFloat(const ValueInfo& v, const char* what) const {
+    if (v.dtype != DType::F32) Unsup(std::string(what) + " must be float32, got " + DTypeName(v.dtype));
+  }
+  static int64_t NormAxis(int64_t axis, size_t rank) { return axis < 0 ? axis + static_cast<int64_t>(rank) : axis; }
+
+  Shape Broadcast(const Shape& a, const Shape& b) const {
+    size_t r = std::max(a.size(), b.size());
+    Shape o(r);
+    for (size_t i = 0; i < r; ++i) {
+      int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
+      int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
+      if (da != db && da != 1 && db != 1) Bad("shapes " + ShapeString(a) + " and " + ShapeString(b) + " do not broadcast");
+      o[i] = std::max(da, db);
+    }
+    return o;
+  }
+
+  // Spatial output size for conv/pool with explicit or auto padding; fills pads (begin..., end...).
+  Shape Spatial(const Shape& x, const std::vector<int64_t>& kernel, bool ceil_mode, std::vector<int64_t>* pads_out) const {
+    size_t sp = x.size() - 2;
+    if (kernel.size() != sp) Bad("kernel_shape has " + std::to_string(kernel.size()) + " dims for a " + std::to_string(x.size()) + "-D input");
+    auto strides = n->Ints("strides", std::vector<int64_t>(sp, 1));
+    auto dil = n->Ints("dilations", std::vector<int64_t>(sp, 1));
+    auto pads = n->Ints("pads", std::vector<int64_t>(2 * sp, 0));
+    if (strides.size() != sp || dil.size() != sp || pads.size() != 2 * sp) Bad("strides/dilations/pads have the wrong length");
+    std::string ap = n->Str("auto_pad", "NOTSET");
+    Shape out(sp);
+    for (size_t i = 0; i < sp; ++i) {
+      if (strides[i] <= 0 || dil[i] <= 0 || kernel[i] <= 0 || pads[i] < 0 || pads[i + sp] < 0) Bad("non-positive kernel/stride/dilation or negative pad");
+      int64_t ek = (kernel[i] - 1) * dil[i] + 1;
+      if (ap == "SAME_UPPER" || ap == "SAME_LOWER") {
+        out[i] = (x[2 + i] + strides[i] - 1) / strides[i];
+        int64_t total = std::max<int64_t>(0, (out[i] - 1) * strides[i] + ek - x[2 + i]);
+        pads[i] = ap == "SAME_UPPER" ? total / 2 : total - total / 2;
+        pads[i + sp] = total - pads[i];
+      } else {
+        if (ap == "VALID") pads[i] = pads[i + sp] = 0;
+        else if (ap != "NOTSET") Bad("auto_pad '" + ap + "'");
+        int64_t span = x[2 + i] + pads[i] + pads[i + sp] - ek;
+        if (span < 0) Bad("kernel larger than the padded input");
+        out[i] = (ceil_mode ? (span + strides[i] - 1) / strides[i] : span / strides[i]) + 1;
+        // ONNX: the last window must start inside the input or the begin padding.
+        if (ceil_mode && (out[i] - 1) * strides[i] >= x[2 + i] + pads[i]) --out[i];
+      }
+    }
+    *pads_out = pads;
+    return out;
+  }
+
+  void Run(const Node& node) {
+    n = &node;
+    const std::string& op = node.op;
+    if (op == "Conv") {
+      const ValueInfo& x = In(0);
+      RequireFloat(x, "input");
+      const ValueInfo& w = In(1);
+      if (x.shape.size() != 4) Unsup("only 2-D convolution (4-D NCHW input) is supported, input is " + ShapeString(x.shape));
+      if (w.shape.size() != 4) Bad("weight must be 4-D, got " + ShapeString(w.shape));
+      int64_t group = node.Int("group", 1);
+      if (group <= 0 || x.shape[1] % group != 0 || w.shape[0] % group != 0 || w.shape[1] * group != x.shape[1])
+        Bad("group " + std::to_string(group) + " does not match input " + ShapeString(x.shape) + " and weight " + ShapeString(w.shape));
+      if (HasIn(2) && NumElements(In(2).shape) != w.shape[0]) Bad("bias size does not match the output channels");
+      auto ks = node.Ints("kernel_shape", {w.shape[2], w.shape[3]});
+      if (ks != std::vector<int64_t>{w.shape[2], w.shape[3]}) Bad("kernel_shape does not match the weight");
+      std::vector<int64_t> pads;
+      Shape sp = Spatial(x.shape, ks, false, &pads);
+      Out(0, DType::F32, {x.shape[0], w.shape[0], sp[0], sp[1]});
+    } else if (op == "MaxPool" || op == "AveragePool") {
+      const ValueInfo& x = In(0);
+      RequireFloat(x, "input");
+      if (x.shape.size() != 4) Unsup("only 2-D pooling (4-D NCHW input) is supported");
+      if (node.outputs.size() > 1 && !node.outputs[1].empty()) Unsup("the Indices output is not supported");
+      if (!node.Has("kernel_shape")) Bad("kernel_shape is required");
+      std::vector<int64_t> pads;
+      Shape sp = Spatial(x.shape, node.Ints("kernel_shape", {}), node.Int("ceil_mode", 0) != 0, &pads);
+      if (op == "MaxPool" && node.Int("storage_order", 0) != 0) Unsup("storage_order=1");
+      Out(0, DType::F32, {x.shape[0], x.shape[1], sp[0], sp[1]});
+    } else if (op == "GlobalAveragePool") {
+      const ValueInfo& x = In(0);
+      RequireFloat(x, "input");
+      if (x.shape.size() != 4) Unsup("only 4-D NCHW input is supported");
+      Out(0, DType::F32, {x.shape[0], x.shape[1], 1, 1});
+    } else if (op == "Gemm") {
+      const ValueInfo& a = In(0);
+      const ValueInfo& b = In(1);
+      RequireFloat(a, "A");
+      if (a.shape.size() != 2 || b.shape.size() != 2) Bad("A and B must be 2-D");
+      if (node.Int("transA", 0) != 0) Unsup("transA=1");
+      bool tb = node.Int("transB", 0) != 0;
+      int64_t k = tb ? b.shape[1] : b.shape[0], nn = tb ? b.shape[0] : b.shape[1];
+      if (k != a.shape[1]) Bad("inner dimensions differ: A " + ShapeString(a.shape) + ", B " + ShapeString(b.shape));
+      if (HasIn(2)) {
+        int64_t c = NumElements(In(2).shape);
+        if (c != nn && c != 1) Unsup("bias C must have N or 1 elements, got shape " + ShapeString(In(2).shape));
+      }
+      Out(0, DType::F32, {a.shape[0], nn});
+    } else if (op == "MatMul") {
+      const ValueInfo& a = In(0);
+      const ValueInfo& b = In(1);
+      RequireFloat(a, "A");
+      if (a.shape.size() < 2 || b.shape.size() != 2) Unsup("only A of rank >= 2 times a 2-D B is supported");
+      if (a.shape.back() != b.shape[0]) Bad("inner dimensions differ: A " + ShapeString(a.shape) + ", B " + ShapeString(b.shape));
+      Shape o = a.shape;
+      o.back() = b.shape[1];
+      Out(0, DType::F32, o);
+    } else if (op == "Add" || op == "Mul") {
+      const ValueInfo& a = In(0);
+      const ValueInfo& b = In(1);
+      RequireFloat(a, "A");
+      RequireFloat(b, "B");
+      Out(0, DType::F32, Broadcast(a.shape, b.shape));
+    } else if (op == "Relu" || op == "Sigmoid" || op == "HardSwish" || op == "Identity") {
+      const ValueInfo& x = In(0);
+      if (op != "Identity") RequireFloat(x, "input");
+      Out(0, x.dtype, x.shape);
+    } else if (op == "Clip") {
+      const ValueInfo& x = In(0);
+      RequireFloat(x, "input");
+      if (HasIn(1) && NumElements(ConstIn(1, "min").shape) != 1) Bad("min must be a scalar");
+      if (HasIn(2) && NumElements(ConstIn(2, "max").shape) != 1) Bad("max must be a scalar");
+      Out(0, DType::F32, x.shape);
+    } else if (op == "Softmax") {
+      const ValueInfo& x = In(0);
+      RequireFloat(x, "input");
+      int64_t axis = NormAxis(node.Int("axis", g.opset >= 13 ? -1 : 1), x.shape.size());
+      if (axis < 0 || axis >= static_cast<int64_t>(x.shape.size())) Bad("axis out of range");
+      Out(0, DType::F32, x.shape);
+    } else if (op == "Concat") {
+      if (node.inputs.empty()) Bad("no inputs");
+      Shape o = In(0).shape;
+      DType t = In(0).dtype;
+      if (!node.Has("axis")) Bad("axis is required");
+      int64_t axis = NormAxis(node.Int("axis", 0), o.size());
+      if (axis < 0 || axis >= static_cast<int64_t>(o.size())) Bad("axis out of range");
+      for (size_t i = 1; i < node.inputs.size(); ++i) {
+        const ValueInfo& v = In(i);
+        if (v.dtype != t || v.shape.size() != o.size()) Bad("inputs differ in type or rank");
+        for (size_t d = 0; d < o.size(); ++d)
+          if (static_cast<int64_t>(d) != axis && v.shape[d] != o[d]) Bad("input shapes differ off the concat axis");
+        o[axis] += v.shape[axis];
+      }
+      Out(0, t, o);
+    } else if (op == "Reshape") {
+      const ValueInfo& x = In(0);
+      auto spec = ConstIn(1, "shape").AsInt64();
+      if (node.Int("allowzero", 0) != 0) Unsup("allowzero=1");
+      Shape o(spec.size());
+      int64_t known = 1, infer = -1;
+      for (size_t i = 0; i < spec.size(); ++i) {
+        if (spec[i] == 0) {
+          if (i >= x.shape.size()) Bad("shape copies a dimension the input does not have");
+          o[i] = x.shape[i];
+        } else if (spec[i] == -1) {
+          if (infer >= 0) Bad("more than one -1 in the shape");
+          infer = static_cast<int64_t>(i);
+          continue;
+        } else if (spec[i] < 0) {
+          Bad("negative dimension in the shape");
+        } else {
+          o[i] = spec[i];
+        }
+        known *= o[i];
+      }
+      int64_t total = NumElements(x.shape);
+      if (infer >= 0) {
+        if (known == 0 || total % known != 0) Bad("cannot infer -1 for " + ShapeString(x.shape));
+        o[infer] = total / known;
+      }
+      if (NumElements(o) != total) Bad("cannot reshape " + ShapeString(x.shape) + " to " + ShapeString(o));
+      Out(0, x.dtype, o);
+    } else if (op == "Flatten") {
+      const ValueInfo& x = In(0);
+      int64_t axis = NormAxis(node.Int("axis", 1), x.shape.size());
+      if (axis < 0 || axis > static_cast<int64_t>(x.shape.size())) Bad("axis out of range");
+      int64_t a = 1, b = 1;
+      for (int64_t i = 0; i < static_cast<int64_t>(x.shape.size()); ++i) (i < axis ? a : b) *= x.shape[i];
+      Out(0, x.dtype, {a, b});
+    } else if (op == "QuantizeLinear") {
+      const ValueInfo& x = In(0);
+      RequireFloat(x, "input");
+      const Const& s = ConstIn(1, "y_scale");
+      if (s.dtype != DType::F32 || NumElements(s.shape) != 1) Unsup("only per-tensor quantization of activations is supported");
+      DType t = DType::U8;
+      if (HasIn(2)) {
+        const Const& z = ConstIn(2, "y_zero_point");
+        if ((z.dtype != DType::I8 && z.dtype != DType::U8) || NumElements(z.shape) != 1) Unsup("y_zero_point must be an int8/uint8 scalar");
+        t = z.dtype;
+      }
+      Out(0, t, x.shape);
+    } else if (op == "DequantizeLinear") {
+      const ValueInfo& x = In(0);
+      if (x.dtype != DType::I8 && x.dtype != DType::U8 && x.dtype != DType::I32) Unsup("input must be int8, uint8 or int32");
+      const Const& s = ConstIn(1, "x_scale");
+      if (s.dtype != DType::F32) Bad("x_scale must be float32");
+      int64_t ns = NumElements(s.shape);
+      if (ns != 1) {
+        int64_t axis = NormAxis(node.Int("axis", 1), x.shape.size());
+        if (!g.IsConst(node.inputs[0])) Unsup("per-axis dequantization of a non-constant tensor");
+        if (axis < 0 || axis >= static_cast<int64_t>(x.shape.size()) || x.shape[axis] != ns) Bad("x_scale length does not match the axis");
+      }
+      if (HasIn(2)) {
+        const Const& z = ConstIn(2, "x_zero_point");
+        if (z.dtype != x.dtype || NumElements(z.shape) != ns) Bad("x_zero_point type or size does not match");
+      }
+      Out(0, DType::F32, x.shape);
+    } else {
+      throw Error(OH_NN_UNSUPPORTED, "unsupported op '" + op + "' (" + node.Where() + ")");
+    }
+  }
+};
+
+Attr ReadAttr(const onnx::AttributeProto& a) {
+  Attr r;
+  r.i = a.i();
+  r.f = a.f();
+  r.s = a.s();
+  r.ints.assign(a.ints().begin(), a.ints().end());
+  r.floats.assign(a.floats().begin(), a.floats().end());
+  return r;
+}
+
+}  // namespace
+
+Graph ImportOnnx(const void* data, size_t size) {
+  if (data == nullptr || size == 0) Invalid("the model buffer is empty");
+  if (IsOfflineModel(data, size))
+    throw Error(OH_NN_INVALID_FILE,
+                "this is a CANN offline model (.om); it needs the HIAI_F NPU; use the ONNX model on the host");
+  if (size > static_cast<size_t>(INT_MAX)) Invalid("the model is larger than 2 GiB");
+  onnx::ModelProto m;
+  if (!m.ParseFromArray(data, static_cast<int>(size)))
+    Invalid("the bytes are not an ONNX protobuf (truncated or a different file type)");
+  if (m.ir_version() <= 0 || !m.has_graph() || m.graph().node_size() == 0)
+    Invalid("no ir_version or an empty graph (not an ONNX model file?)");
+  Graph g;
+  for (const auto& os : m.opset_import())
+    if (os.domain().empty() || os.domain() == "ai.onnx") g.opset = os.version();
+  if (g.opset == 0) Invalid("no default-domain opset import");
+  if (g.opset < 11 || g.opset > 17) Unsupported("opset " + std::to_string(g.opset) + " (supported: 11 to 17)");
+  const onnx::GraphProto& gp = m.graph();
+
+  for (const auto& t : gp.initializer()) {
+    if (t.name().empty()) Invalid("an initializer has no name");
+    g.consts[t.name()] = ReadTensor(t, "initializer '" + t.name() + "'");
+    g.values[t.name()] = ValueInfo{g.consts[t.name()].dtype, g.consts[t.name()].shape};
+  }
+  for (const auto& in : gp.input()) {
+    if (g.consts.count(in.name())) continue;  // old-style models list initializers as inputs
+    if (!in.type().has_tensor_type()) Unsupported("model input '" + in.name() + "' is not a tensor");
+    const auto& tt = in.type().tensor_type();
+    ValueInfo v;
+    if (!MapDType(tt.elem_type(), &v.dtype) || v.dtype == DType::I32 || v.dtype == DType::I64)
+      Unsupported("model input '" + in.name() + "' has element type " + std::to_string(tt.elem_type()) +
+                  " (supported: float32, int8, uint8)");
+    if (!tt.has_shape()) throw Error(OH_NN_DYNAMIC_SHAPE, "model input '" + in.name() + "' has no shape; give a fixed input shape");
+    for (const auto& d : tt.shape().dim()) {
+      if (!d.has_dim_value() || d.dim_value() <= 0)
+        throw Error(OH_NN_DYNAMIC_SHAPE, "model input '" + in.name() + "' has a dynamic dim" +
+                                             (d.has_dim_param() ? " '" + d.dim_param() + "'" : std::string()) +
+                                             "; give a fixed input shape");
+      v.shape.push_back(d.dim_value());
+    }
+    if (NumElements(v.shape) > kMaxElements) Unsupported("model input '" + in.name() + "' is too large");
+    if (g.values.count(in.name())) Invalid("duplicate input '" + in.name() + "'");
+    g.values[in.name()] = v;
+    g.inputs.push_back(in.name());
+  }
+  if (g.inputs.empty()) Invalid("the graph has no inputs");
+
+  Inferer inf{g};
+  int index = 0;
+  for (const auto& np : gp.node()) {
+    Node n;
+    n.op = np.op_type();
+    n.name = np.name().empty() ? n.op + "_" + std::to_string(index) : np.name();
+    ++index;
+    if (!np.domain().empty() && np.domain() != "ai.onnx")
+      Unsupported("unsupported op '" + np.domain() + "::" + n.op + "' (" + n.Where() + ")");
+    n.inputs.assign(np.input().begin(), np.input().end());
+    n.outputs.assign(np.output().begin(), np.output().end());
+    for (const auto& a : np.attribute()) n.attrs[a.name()] = ReadAttr(a);
+    if (n.op == "Constant") {
+      if (n.outputs.size() != 1 || !np.attribute_size() || !np.attribute(0).has_t())
+        Unsupported("Constant " + n.Where() + " without a tensor value");
+      Const c = ReadTensor(np.attribute(0).t(), "Constant " + n.Where());
+      g.values[n.outputs[0]] = ValueInfo{c.dtype, c.shape};
+      g.consts[n.outputs[0]] = std::move(c);
+      continue;
+    }
+    inf.Run(n);
+    g.nodes.push_back(std::move(n));
+  }
+  for (const auto& out : gp.output()) {
+    auto it = g.values.find(out.name());
+    if (it == g.values.end()) Invalid("graph output '" + out.name() + "' is not produced by any node");
+    if (g.IsConst(out.name())) Unsupported("graph output '" + out.name() + "' is a constant");
+    g.outputs.push_back(out.name());
+  }
+  if (g.outputs.empty()) Invalid("the graph has no outputs");
+  return g;
+}
+
+}  // namespace hostnn

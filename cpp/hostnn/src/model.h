@@ -1,0 +1,80 @@
+// ONNX model import for the host NN runtime: parse the bytes, copy out constants, infer static shapes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "neural_network_runtime/neural_network_runtime_type.h"
+
+namespace hostnn {
+
+// A Build/Run failure: the NNRt code to return and the text for HostNN_GetLastErrorMessage.
+struct Error : std::runtime_error {
+  OH_NN_ReturnCode code;
+  Error(OH_NN_ReturnCode c, const std::string& msg) : std::runtime_error(msg), code(c) {}
+};
+
+enum class DType { F32, I8, U8, I32, I64 };
+size_t ElementSize(DType t);
+const char* DTypeName(DType t);
+OH_NN_DataType ToNNDataType(DType t);
+
+using Shape = std::vector<int64_t>;
+int64_t NumElements(const Shape& s);
+std::string ShapeString(const Shape& s);
+
+// A constant tensor (initializer or Constant node), copied out of the model bytes.
+struct Const {
+  DType dtype = DType::F32;
+  Shape shape;
+  std::vector<uint8_t> bytes;  // logical (row-major) order
+  template <typename T> const T* data() const { return reinterpret_cast<const T*>(bytes.data()); }
+  std::vector<float> AsFloat() const;    // F32 only
+  std::vector<int64_t> AsInt64() const;  // integer types
+};
+
+struct Attr {
+  int64_t i = 0;
+  float f = 0.f;
+  std::string s;
+  std::vector<int64_t> ints;
+  std::vector<float> floats;
+};
+
+struct Node {
+  std::string op, name;
+  std::vector<std::string> inputs, outputs;  // "" = absent optional input
+  std::map<std::string, Attr> attrs;
+  bool Has(const std::string& a) const { return attrs.count(a) != 0; }
+  int64_t Int(const std::string& a, int64_t def) const;
+  float Float(const std::string& a, float def) const;
+  std::string Str(const std::string& a, const std::string& def) const;
+  std::vector<int64_t> Ints(const std::string& a, std::vector<int64_t> def) const;
+  std::string Where() const;  // "node 'name'" (or the op and index when unnamed)
+};
+
+struct ValueInfo {
+  DType dtype = DType::F32;
+  Shape shape;
+};
+
+struct Graph {
+  int64_t opset = 0;
+  std::map<std::string, Const> consts;
+  std::map<std::string, ValueInfo> values;  // every tensor incl. constants
+  std::vector<Node> nodes;                  // topological order
+  std::vector<std::string> inputs, outputs;
+  bool IsConst(const std::string& n) const { return consts.count(n) != 0; }
+  const Const& GetConst(const std::string& n) const { return consts.at(n); }
+};
+
+// True when the bytes start with the CANN/HiAI offline-model header magic ("IMOD", 0x444F4D49 little-endian).
+bool IsOfflineModel(const void* data, size_t size);
+
+// Parses and validates an ONNX model; throws Error(OH_NN_INVALID_FILE / OH_NN_UNSUPPORTED / ...) with a message.
+Graph ImportOnnx(const void* data, size_t size);
+
+}  // namespace hostnn
