@@ -1,0 +1,69 @@
+// Pre-processing benchmark (not a test): median wall time of many runs on one thread for the two reference
+// cases, printed with the ratio to the target (ratio < 1 = faster than the target).
+//   224×224 RGBA → 1×3×224×224 float32 (identity resize)      target 0.1 ms
+//   4032×3024 RGBA → 1×3×224×224 float32 (area shrink, 18×)   target 8 ms
+// Peer figure in the same run: a plain memcpy of the source image, the floor any method that reads every
+// source byte pays on this machine.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "core/preprocess.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+template <typename F>
+double MedianMs(int runs, F&& f) {
+  std::vector<double> t;
+  t.reserve(runs);
+  for (int i = 0; i < runs; ++i) {
+    const auto start = Clock::now();
+    f();
+    t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+  std::nth_element(t.begin(), t.begin() + runs / 2, t.end());
+  return t[runs / 2];
+}
+
+int Bench(const char* name, int srcW, int srcH, int runs, double targetMs) {
+  std::vector<uint8_t> pixels(static_cast<size_t>(srcW) * srcH * 4);
+  std::mt19937 rng(1);
+  for (auto& p : pixels) p = static_cast<uint8_t>(rng());
+  npulens::InputSpec spec;
+  spec.width = spec.height = 224;
+  spec.mean[0] = 123.675f, spec.mean[1] = 116.28f, spec.mean[2] = 103.53f;
+  spec.std[0] = 58.395f, spec.std[1] = 57.12f, spec.std[2] = 57.375f;
+  auto pre = npulens::Preprocessor::Create(spec);
+  if (!pre.ok()) {
+    std::fprintf(stderr, "%s\n", pre.status().ToString().c_str());
+    return 1;
+  }
+  std::vector<uint8_t> out(pre->OutputBytes());
+  npulens::ImageView view{pixels.data(), pixels.size(), srcW, srcH, static_cast<size_t>(srcW) * 4,
+                          npulens::PixelFormat::kRGBA8};
+  npulens::Status status;
+  const double ms = MedianMs(runs, [&] { status = pre->Run(view, out.data(), out.size()); });
+  if (!status.ok()) {
+    std::fprintf(stderr, "%s\n", status.ToString().c_str());
+    return 1;
+  }
+  std::vector<uint8_t> copy(pixels.size());
+  const double copyMs = MedianMs(runs, [&] { std::memcpy(copy.data(), pixels.data(), pixels.size()); });
+  std::printf("%-34s median %8.4f ms  target %6.2f ms  ratio %.2f  (memcpy of source %.4f ms, %.1fx)\n", name, ms,
+              targetMs, ms / targetMs, copyMs, ms / copyMs);
+  return 0;
+}
+
+}  // namespace
+
+int main() {
+  std::printf("pre-processing, one thread, median of N runs\n");
+  int rc = Bench("224x224 RGBA -> 3x224x224 f32", 224, 224, 2001, 0.1);
+  rc |= Bench("4032x3024 RGBA -> 3x224x224 f32", 4032, 3024, 41, 8.0);
+  return rc;
+}

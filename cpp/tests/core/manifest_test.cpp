@@ -1,0 +1,262 @@
+#include "core/manifest.h"
+
+#include <cstdio>
+#include <fstream>
+#include <functional>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace npulens {
+namespace {
+
+using Json = nlohmann::json;
+const char* kFile = "models/manifest.json";
+
+Json ValidManifest() {
+  return Json::parse(R"({
+    "version": 1,
+    "models": [
+      {
+        "id": "shapes-int8", "title": "Shapes int8", "precision": "int8", "pretrained": true,
+        "notes": "n", "labels": "shapes_labels.txt",
+        "targets": {
+          "onnx": { "file": "shapes_int8.onnx", "sha256": "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" },
+          "om": { "file": "om/shapes_int8.om",
+                  "input": { "dtype": "uint8", "quant": { "scale": 0.5, "zeroPoint": 3 } },
+                  "output": { "dtype": "int8", "quant": { "scale": 0.1, "zeroPoint": -2 } } }
+        },
+        "input": { "name": "input", "width": 96, "height": 64, "channels": 3, "layout": "NCHW", "dtype": "float32",
+                   "colorOrder": "BGR", "mean": [123.675, 116.28, 103.53], "std": [58.395, 57.12, 57.375],
+                   "resize": "bilinear", "centerCrop": 0.875 },
+        "output": { "name": "logits", "classes": 10, "dtype": "float32", "kind": "logits" }
+      },
+      {
+        "id": "tiny", "title": "Tiny", "precision": "fp32", "pretrained": false,
+        "targets": { "onnx": { "file": "tiny.onnx" } },
+        "input": { "width": 8, "height": 8, "layout": "NHWC", "dtype": "float32", "colorOrder": "RGB",
+                   "mean": [0, 0, 0], "std": [1, 1, 1] },
+        "output": { "classes": 3, "dtype": "float32", "kind": "probabilities" }
+      }
+    ]
+  })");
+}
+
+TEST(ManifestTest, ParsesAValidManifestAndMergesTargetOverrides) {
+  Result<Manifest> r = ParseManifest(ValidManifest().dump(), kFile);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const Manifest& m = r.value();
+  EXPECT_EQ(m.directory, "models");
+  ASSERT_EQ(m.models.size(), 2u);
+  const ModelEntry& e = m.models[0];
+  EXPECT_EQ(e.id, "shapes-int8");
+  EXPECT_EQ(e.precision, Precision::kInt8);
+  EXPECT_TRUE(e.pretrained);
+  EXPECT_EQ(e.labels, "shapes_labels.txt");
+  EXPECT_EQ(e.input.width, 96);
+  EXPECT_EQ(e.input.height, 64);
+  EXPECT_EQ(e.input.colorOrder, ColorOrder::kBGR);
+  EXPECT_FLOAT_EQ(e.input.std[2], 57.375f);
+  EXPECT_FLOAT_EQ(e.input.centerCrop, 0.875f);
+  EXPECT_EQ(e.input.dtype, DType::kFloat32);
+  EXPECT_FALSE(e.input.quant.has_value());
+
+  const ModelTarget& onnx = e.targets.at("onnx");
+  EXPECT_EQ(onnx.input.dtype, DType::kFloat32);
+  EXPECT_EQ(onnx.sha256.size(), 64u);
+  const ModelTarget& om = e.targets.at("om");
+  EXPECT_EQ(om.file, "om/shapes_int8.om");
+  EXPECT_EQ(om.input.dtype, DType::kUint8);           // overridden
+  ASSERT_TRUE(om.input.quant.has_value());
+  EXPECT_FLOAT_EQ(om.input.quant->scale, 0.5f);
+  EXPECT_EQ(om.input.quant->zeroPoint, 3);
+  EXPECT_EQ(om.input.width, 96);                      // inherited
+  EXPECT_EQ(om.input.colorOrder, ColorOrder::kBGR);   // inherited
+  EXPECT_EQ(om.output.dtype, DType::kInt8);
+  EXPECT_EQ(om.output.quant->zeroPoint, -2);
+  EXPECT_EQ(om.output.classes, 10);
+
+  const ModelEntry& t = m.models[1];
+  EXPECT_EQ(t.input.layout, Layout::kNHWC);
+  EXPECT_EQ(t.input.channels, 3);
+  EXPECT_FLOAT_EQ(t.input.centerCrop, 1.0f);
+  EXPECT_EQ(t.output.kind, OutputKind::kProbabilities);
+  EXPECT_EQ(m.Find("tiny"), &m.models[1]);
+  EXPECT_EQ(m.Find("nope"), nullptr);
+  EXPECT_EQ(ResolveManifestPath(m, e.labels), "models/shapes_labels.txt");
+}
+
+struct BadCase {
+  const char* what;
+  std::function<void(Json&)> mutate;
+  const char* message;  // expected Status::message()
+};
+
+TEST(ManifestTest, EveryInvalidFieldGivesAnExactMessage) {
+  const std::vector<BadCase> cases = {
+      {"version", [](Json& j) { j["version"] = 2; }, "version must be ≤ 1 (got 2)"},
+      {"missing version", [](Json& j) { j.erase("version"); }, "version is required"},
+      {"unknown root", [](Json& j) { j["extra"] = 1; }, "(root).extra is not a known field"},
+      {"models type", [](Json& j) { j["models"] = 3; }, "models must be an array (got number)"},
+      {"models empty", [](Json& j) { j["models"] = Json::array(); }, "models must list at least one model"},
+      {"model type", [](Json& j) { j["models"][1] = "x"; }, "models[1] must be an object (got string)"},
+      {"id pattern", [](Json& j) { j["models"][0]["id"] = "Shapes"; },
+       "models[0].id must match [a-z0-9][a-z0-9._-]* (got \"Shapes\")"},
+      {"id duplicate", [](Json& j) { j["models"][1]["id"] = "shapes-int8"; },
+       "models[1].id \"shapes-int8\" duplicates models[0].id"},
+      {"title missing", [](Json& j) { j["models"][1].erase("title"); }, "models[1].title is required"},
+      {"precision", [](Json& j) { j["models"][0]["precision"] = "int4"; },
+       "models[0].precision must be \"fp32\" | \"fp16\" | \"int8\" (got \"int4\")"},
+      {"pretrained", [](Json& j) { j["models"][0]["pretrained"] = "yes"; },
+       "models[0].pretrained must be true or false (got string)"},
+      {"labels dotdot", [](Json& j) { j["models"][0]["labels"] = "../etc/passwd"; },
+       "models[0].labels must not contain '..' (got \"../etc/passwd\")"},
+      {"labels absolute", [](Json& j) { j["models"][0]["labels"] = "/etc/passwd"; },
+       "models[0].labels must be relative to the manifest's folder (got \"/etc/passwd\")"},
+      {"file dotdot inside", [](Json& j) { j["models"][0]["targets"]["om"]["file"] = "om/../../x.om"; },
+       "models[0].targets.om.file must not contain '..' (got \"om/../../x.om\")"},
+      {"file missing", [](Json& j) { j["models"][1]["targets"]["onnx"].erase("file"); },
+       "models[1].targets.onnx.file is required"},
+      {"sha256", [](Json& j) { j["models"][0]["targets"]["onnx"]["sha256"] = "abc"; },
+       "models[0].targets.onnx.sha256 must be 64 hexadecimal digits"},
+      {"targets empty", [](Json& j) { j["models"][1]["targets"] = Json::object(); },
+       "models[1].targets must list at least one target (\"onnx\" or \"om\")"},
+      {"target unknown", [](Json& j) { j["models"][1]["targets"]["tflite"] = {{"file", "a"}}; },
+       "models[1].targets.tflite is not a known target (\"onnx\" | \"om\")"},
+      {"width zero", [](Json& j) { j["models"][1]["input"]["width"] = 0; },
+       "models[1].input.width must be ≥ 1 (got 0)"},
+      {"height huge", [](Json& j) { j["models"][1]["input"]["height"] = 5000; },
+       "models[1].input.height must be ≤ 4096 (got 5000)"},
+      {"width float", [](Json& j) { j["models"][1]["input"]["width"] = 8.5; },
+       "models[1].input.width must be an integer (got 8.5)"},
+      {"channels", [](Json& j) { j["models"][1]["input"]["channels"] = 4; },
+       "models[1].input.channels must be ≤ 3 (got 4)"},
+      {"layout", [](Json& j) { j["models"][1]["input"]["layout"] = "CHW"; },
+       "models[1].input.layout must be \"NCHW\" | \"NHWC\" (got \"CHW\")"},
+      {"dtype", [](Json& j) { j["models"][1]["input"]["dtype"] = "float64"; },
+       "models[1].input.dtype must be \"float32\" | \"float16\" | \"int8\" | \"uint8\" (got \"float64\")"},
+      {"colorOrder", [](Json& j) { j["models"][1]["input"]["colorOrder"] = "rgb"; },
+       "models[1].input.colorOrder must be \"RGB\" | \"BGR\" (got \"rgb\")"},
+      {"mean length", [](Json& j) { j["models"][1]["input"]["mean"] = {1, 2}; },
+       "models[1].input.mean must have 3 entries (got 2)"},
+      {"mean entry", [](Json& j) { j["models"][1]["input"]["mean"][1] = "x"; },
+       "models[1].input.mean[1] must be a number (got string)"},
+      {"std zero", [](Json& j) { j["models"][1]["input"]["std"][2] = 0; }, "models[1].input.std[2] must be > 0"},
+      {"std missing", [](Json& j) { j["models"][1]["input"].erase("std"); }, "models[1].input.std is required"},
+      {"quant for float", [](Json& j) { j["models"][1]["input"]["quant"] = {{"scale", 1}, {"zeroPoint", 0}}; },
+       "models[1].input.quant is only allowed when dtype is int8 or uint8 (models[1].input.dtype is float32)"},
+      {"quant missing", [](Json& j) { j["models"][1]["input"]["dtype"] = "int8"; },
+       "models[1].input.quant is required when dtype is int8 (models[1].input.dtype)"},
+      {"quant scale", [](Json& j) { j["models"][0]["targets"]["om"]["input"]["quant"]["scale"] = -1; },
+       "models[0].targets.om.input.quant.scale must be > 0"},
+      {"quant zp range", [](Json& j) { j["models"][0]["targets"]["om"]["output"]["quant"]["zeroPoint"] = 128; },
+       "models[0].targets.om.output.quant.zeroPoint must be in [-128, 127] for int8 (got 128)"},
+      {"override quant missing", [](Json& j) { j["models"][0]["targets"]["om"]["input"].erase("quant"); },
+       "models[0].targets.om.input.quant is required when dtype is uint8 (models[0].targets.om.input.dtype)"},
+      {"override unknown", [](Json& j) { j["models"][0]["targets"]["om"]["input"]["widht"] = 3; },
+       "models[0].targets.om.input.widht is not a known field"},
+      {"override bad layout", [](Json& j) { j["models"][0]["targets"]["om"]["input"]["layout"] = 1; },
+       "models[0].targets.om.input.layout must be a string (got number)"},
+      {"resize", [](Json& j) { j["models"][1]["input"]["resize"] = "nearest"; },
+       "models[1].input.resize must be \"bilinear\" (got \"nearest\")"},
+      {"centerCrop", [](Json& j) { j["models"][1]["input"]["centerCrop"] = 1.5; },
+       "models[1].input.centerCrop must be in (0, 1] (got 1.5)"},
+      {"centerCrop zero", [](Json& j) { j["models"][1]["input"]["centerCrop"] = 0; },
+       "models[1].input.centerCrop must be in (0, 1] (got 0)"},
+      {"classes", [](Json& j) { j["models"][1]["output"]["classes"] = 0; },
+       "models[1].output.classes must be ≥ 1 (got 0)"},
+      {"kind", [](Json& j) { j["models"][1]["output"]["kind"] = "scores"; },
+       "models[1].output.kind must be \"logits\" | \"probabilities\" (got \"scores\")"},
+      {"output missing", [](Json& j) { j["models"][1].erase("output"); }, "models[1].output is required"},
+      {"input type", [](Json& j) { j["models"][1]["input"] = Json::array(); },
+       "models[1].input must be an object (got array)"},
+  };
+  for (const BadCase& c : cases) {
+    Json j = ValidManifest();
+    c.mutate(j);
+    Result<Manifest> r = ParseManifest(j.dump(), kFile);
+    ASSERT_FALSE(r.ok()) << c.what;
+    EXPECT_EQ(r.status().step(), "manifest") << c.what;
+    EXPECT_EQ(r.status().code(), code::kManifest) << c.what;
+    EXPECT_EQ(r.status().message(), std::string(c.message) + " (" + kFile + ")") << c.what;
+  }
+}
+
+TEST(ManifestTest, ToStringMatchesTheDocumentedShape) {
+  Json j = ValidManifest();
+  j["models"][1]["input"]["std"][2] = -3;
+  Result<Manifest> r = ParseManifest(j.dump(), "entry/src/main/resources/rawfile/models/manifest.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().ToString(),
+            "manifest: NPULENS_MANIFEST (1003): models[1].input.std[2] must be > 0 "
+            "(entry/src/main/resources/rawfile/models/manifest.json)");
+}
+
+TEST(ManifestTest, RejectsMalformedJsonAndTruncatedFiles) {
+  const std::string text = ValidManifest().dump();
+  for (size_t cut : {size_t{0}, size_t{1}, text.size() / 2, text.size() - 1}) {
+    Result<Manifest> r = ParseManifest(text.substr(0, cut), kFile);
+    ASSERT_FALSE(r.ok()) << cut;
+    EXPECT_EQ(r.status().code(), code::kManifest);
+    EXPECT_NE(r.status().message().find("is not valid JSON"), std::string::npos);
+    EXPECT_NE(r.status().message().find(kFile), std::string::npos);
+  }
+  Result<Manifest> binary = ParseManifest(std::string("\x89PNG\r\n\x1a\n\0\0", 10), kFile);
+  EXPECT_FALSE(binary.ok());
+}
+
+TEST(ManifestTest, LoadsFilesAndReportsMissingOnes) {
+  Result<Manifest> missing = LoadManifestFile("/nonexistent/dir/manifest.json");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), code::kIo);
+  EXPECT_EQ(missing.status().message(), "/nonexistent/dir/manifest.json: No such file or directory");
+
+  const std::string path = ::testing::TempDir() + "npulens_manifest_test.json";
+  {
+    std::ofstream out(path);
+    out << ValidManifest().dump(2);
+  }
+  Result<Manifest> ok = LoadManifestFile(path);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->file, path);
+  std::remove(path.c_str());
+}
+
+TEST(LabelsTest, ParsesLinesAndChecksTheCount) {
+  Result<std::vector<std::string>> r = ParseLabels("cat\r\ndog\nbird\n", "l.txt", 3);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value(), (std::vector<std::string>{"cat", "dog", "bird"}));
+  EXPECT_TRUE(ParseLabels("a\nb", "l.txt", 2).ok());  // no final newline
+  EXPECT_TRUE(ParseLabels("a\nb\n", "l.txt", 0).ok());  // count not checked
+
+  Result<std::vector<std::string>> wrong = ParseLabels("a\nb\n", "l.txt", 3);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.status().ToString(),
+            "labels: NPULENS_MANIFEST (1003): 2 labels but the output has 3 classes (l.txt)");
+  Result<std::vector<std::string>> empty = ParseLabels("a\n\nb\n", "l.txt", 3);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().message(), "line 2 is empty (l.txt)");
+  EXPECT_EQ(ParseLabels("", "l.txt", 0).status().message(), "no labels (l.txt)");
+  Result<std::vector<std::string>> missing = LoadLabelsFile("/nonexistent/labels.txt", 3);
+  EXPECT_EQ(missing.status().code(), code::kIo);
+}
+
+TEST(SpecValidationTest, ChecksSpecsBuiltOutsideAManifest) {
+  InputSpec in;
+  in.width = 224, in.height = 224;
+  EXPECT_TRUE(ValidateInputSpec(in, "flags").ok());
+  in.std[1] = 0;
+  EXPECT_EQ(ValidateInputSpec(in, "flags").ToString(), "input.spec: NPULENS_OUT_OF_RANGE (1001): flags: std[1] must be > 0");
+  in.std[1] = 1;
+  in.dtype = DType::kInt8;
+  EXPECT_EQ(ValidateInputSpec(in, "flags").code(), code::kInvalidArgument);
+  in.quant = QuantParams{0.1f, 200};
+  EXPECT_EQ(ValidateInputSpec(in, "flags").code(), code::kOutOfRange);
+  OutputSpec out;
+  EXPECT_EQ(ValidateOutputSpec(out, "flags").code(), code::kOutOfRange);  // classes 0
+  out.classes = 5;
+  EXPECT_TRUE(ValidateOutputSpec(out, "flags").ok());
+}
+
+}  // namespace
+}  // namespace npulens
