@@ -1,0 +1,282 @@
+// Node registration (NODE_API_MODULE) and the host-only exports: loading from files on disk, reading a manifest,
+// and the host runtime's thread count / test devices. The device twin is ohos/register_ohos.cpp.
+#include <napi.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "addon.h"
+#include "core/file_io.h"
+#include "core/manifest.h"
+#include "hostnn/hostnn.h"
+#include "js_util.h"
+#include "model_source.h"
+
+namespace npulens::binding {
+namespace {
+
+// The host runs a manifest model's "onnx" target.
+constexpr char kHostTarget[] = "onnx";
+
+// A manifest model from a rawfile directory on disk.
+class ManifestFileSource : public ModelSource {
+ public:
+  ManifestFileSource(std::string manifestPath, std::string modelId)
+      : manifestPath_(std::move(manifestPath)), modelId_(std::move(modelId)) {}
+
+  Result<LoadedModel> Read() override {
+    Result<Manifest> manifest = LoadManifestFile(manifestPath_);
+    if (!manifest.ok()) return manifest.status();
+    return ReadManifestModel(manifest.value(), modelId_, kHostTarget,
+                             [](const std::string& path) { return ReadFileBytes(path); });
+  }
+
+ private:
+  std::string manifestPath_;
+  std::string modelId_;
+};
+
+// A model file with pre-processing from the caller; the class count comes from the labels file or `classes`.
+class ModelFileSource : public ModelSource {
+ public:
+  ModelFileSource(std::string modelPath, std::string labelsPath, int classes, InputSpec input, OutputKind kind)
+      : modelPath_(std::move(modelPath)), labelsPath_(std::move(labelsPath)), classes_(classes), input_(input), kind_(kind) {}
+
+  Result<LoadedModel> Read() override {
+    LoadedModel m;
+    m.file = modelPath_;
+    const size_t slash = modelPath_.find_last_of('/');
+    m.title = slash == std::string::npos ? modelPath_ : modelPath_.substr(slash + 1);
+    std::string id = m.title;
+    if (id.size() > 5 && id.compare(id.size() - 5, 5, ".onnx") == 0) id.resize(id.size() - 5);
+    m.config.modelId = id;
+    m.config.input = input_;
+    m.config.output.kind = kind_;
+    m.config.output.classes = classes_;
+    if (!labelsPath_.empty()) {
+      Result<std::vector<std::string>> labels = LoadLabelsFile(labelsPath_, classes_);
+      if (!labels.ok()) return labels.status();
+      m.config.labels = std::move(labels).value();
+      m.config.output.classes = static_cast<int>(m.config.labels.size());
+    }
+    Result<std::vector<uint8_t>> bytes = ReadFileBytes(modelPath_);
+    if (!bytes.ok()) return bytes.status();
+    m.bytes = std::move(bytes).value();
+    return m;
+  }
+
+ private:
+  std::string modelPath_;
+  std::string labelsPath_;
+  int classes_;
+  InputSpec input_;
+  OutputKind kind_;
+};
+
+Status ParseNumberTriple(Napi::Object input, const char* key, const std::string& step, bool positive, float out[3]) {
+  Napi::Value v;
+  Status st = GetProperty(input, key, step, &v);
+  if (!st.ok() || IsAbsent(v)) return st;
+  const std::string name = std::string("input.") + key;
+  if (!v.IsArray() || v.As<Napi::Array>().Length() != 3) return TypeMismatch(step, name + " must be an array of 3 numbers");
+  Napi::Array array = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < 3; ++i) {
+    double d = 0;
+    st = ToNumber(array.Get(i), step, name + "[" + std::to_string(i) + "]", positive ? 1e-12 : -1e9, 1e9, &d);
+    if (!st.ok()) return st;
+    out[i] = static_cast<float>(d);
+  }
+  return Status::Ok();
+}
+
+Status ParseInputSpec(const Napi::Value& value, const std::string& step, InputSpec* spec) {
+  if (!value.IsObject()) return TypeMismatch(step, "options.input must be an object {width, height, ...}");
+  Napi::Object input = value.As<Napi::Object>();
+  Napi::Value v;
+  int64_t n = 0;
+  Status st = GetProperty(input, "width", step, &v);
+  if (st.ok()) st = ToInteger(v, step, "input.width", 1, 4096, &n);
+  if (!st.ok()) return st;
+  spec->width = static_cast<int>(n);
+  st = GetProperty(input, "height", step, &v);
+  if (st.ok()) st = ToInteger(v, step, "input.height", 1, 4096, &n);
+  if (!st.ok()) return st;
+  spec->height = static_cast<int>(n);
+  st = GetProperty(input, "layout", step, &v);
+  if (st.ok() && !IsAbsent(v)) {
+    st = ToEnum<Layout>(v, step, "input.layout", {{"NCHW", Layout::kNCHW}, {"NHWC", Layout::kNHWC}}, &spec->layout);
+  }
+  if (st.ok()) st = GetProperty(input, "colorOrder", step, &v);
+  if (st.ok() && !IsAbsent(v)) {
+    st = ToEnum<ColorOrder>(v, step, "input.colorOrder", {{"RGB", ColorOrder::kRGB}, {"BGR", ColorOrder::kBGR}},
+                            &spec->colorOrder);
+  }
+  if (st.ok()) st = ParseNumberTriple(input, "mean", step, false, spec->mean);
+  if (st.ok()) st = ParseNumberTriple(input, "std", step, true, spec->std);
+  if (st.ok()) st = GetProperty(input, "centerCrop", step, &v);
+  if (st.ok() && !IsAbsent(v)) {
+    double crop = 1;
+    st = ToNumber(v, step, "input.centerCrop", 1e-6, 1, &crop);
+    spec->centerCrop = static_cast<float>(crop);
+  }
+  if (!st.ok()) return st;
+  st = ValidateInputSpec(*spec, "options.input");
+  return st.ok() ? st : Status(step, st.code(), st.message());
+}
+
+Status ParseSpec(Napi::Object spec, const std::string& step, std::unique_ptr<ModelSource>* source) {
+  Napi::Value manifestPath, modelId, modelPath;
+  Status st = GetProperty(spec, "manifestPath", step, &manifestPath);
+  if (st.ok()) st = GetProperty(spec, "modelId", step, &modelId);
+  if (st.ok()) st = GetProperty(spec, "modelPath", step, &modelPath);
+  if (!st.ok()) return st;
+  if (!IsAbsent(manifestPath)) {
+    std::string path, id;
+    st = ToString(manifestPath, step, "options.manifestPath", &path);
+    if (st.ok()) st = ToString(modelId, step, "options.modelId", &id);
+    if (!st.ok()) return st;
+    *source = std::make_unique<ManifestFileSource>(path, id);
+    return Status::Ok();
+  }
+  if (IsAbsent(modelPath)) {
+    return TypeMismatch(step, "options need rawfileDir + modelId, or modelPath + input");
+  }
+  std::string path, labels;
+  st = ToString(modelPath, step, "options.modelPath", &path);
+  if (!st.ok()) return st;
+  Napi::Value v;
+  st = GetProperty(spec, "labelsPath", step, &v);
+  if (st.ok() && !IsAbsent(v)) st = ToString(v, step, "options.labelsPath", &labels);
+  int64_t classes = 0;
+  if (st.ok()) st = GetProperty(spec, "classes", step, &v);
+  if (st.ok() && !IsAbsent(v)) st = ToInteger(v, step, "options.classes", 1, 1 << 24, &classes);
+  if (!st.ok()) return st;
+  if (labels.empty() && classes == 0) {
+    return TypeMismatch(step, "a model file needs options.labelsPath or options.classes (its class count)");
+  }
+  InputSpec input;
+  st = GetProperty(spec, "input", step, &v);
+  if (st.ok()) st = ParseInputSpec(v, step, &input);
+  OutputKind kind = OutputKind::kLogits;
+  if (st.ok()) st = GetProperty(spec, "outputKind", step, &v);
+  if (st.ok() && !IsAbsent(v)) {
+    st = ToEnum<OutputKind>(v, step, "options.outputKind",
+                            {{"logits", OutputKind::kLogits}, {"probabilities", OutputKind::kProbabilities}}, &kind);
+  }
+  if (!st.ok()) return st;
+  *source = std::make_unique<ModelFileSource>(path, labels, static_cast<int>(classes), input, kind);
+  return Status::Ok();
+}
+
+Napi::Value LoadClassifier(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string step = "loadClassifier";
+  auto* addon = static_cast<Addon*>(info.Data());
+  if (!info[0].IsObject()) return RejectedPromise(env, TypeMismatch(step, "options must be an object"));
+  Napi::Object spec = info[0].As<Napi::Object>();
+  std::unique_ptr<ModelSource> source;
+  Status st = ParseSpec(spec, step, &source);
+  LoadParams params;
+  if (st.ok()) st = ParseLoadParams(spec, step, &params);
+  if (!st.ok()) return RejectedPromise(env, st);
+  return StartLoad(env, addon, std::move(source), params);
+}
+
+Napi::Value ReadManifest(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path;
+  Status st = ToString(info[0], "readManifest", "manifestPath", &path);
+  Result<Manifest> manifest = st.ok() ? LoadManifestFile(path) : Result<Manifest>(st);
+  if (!manifest.ok()) {
+    ToJsError(env, manifest.status()).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const Manifest& m = manifest.value();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("file", m.file);
+  out.Set("directory", m.directory);
+  Napi::Array models = Napi::Array::New(env, m.models.size());
+  for (size_t i = 0; i < m.models.size(); ++i) {
+    const ModelEntry& e = m.models[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("id", e.id);
+    o.Set("title", e.title);
+    o.Set("precision", PrecisionName(e.precision));
+    o.Set("pretrained", Napi::Boolean::New(env, e.pretrained));
+    o.Set("notes", e.notes);
+    o.Set("labelsPath", e.labels.empty() ? std::string() : ResolveManifestPath(m, e.labels));
+    o.Set("inputWidth", Napi::Number::New(env, e.input.width));
+    o.Set("inputHeight", Napi::Number::New(env, e.input.height));
+    o.Set("classes", Napi::Number::New(env, e.output.classes));
+    Napi::Array targets = Napi::Array::New(env, e.targets.size());
+    uint32_t k = 0;
+    for (const auto& [name, t] : e.targets) {
+      Napi::Object to = Napi::Object::New(env);
+      to.Set("name", name);
+      to.Set("file", t.file);
+      to.Set("path", ResolveManifestPath(m, t.file));
+      to.Set("sha256", t.sha256);
+      targets.Set(k++, to);
+    }
+    o.Set("targets", targets);
+    models.Set(static_cast<uint32_t>(i), o);
+  }
+  out.Set("models", models);
+  return out;
+}
+
+Napi::Value RegisterTestDevice(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name;
+  OH_NN_DeviceType type = OH_NN_OTHERS;
+  Status st = ToString(info[0], "registerTestDevice", "name", &name);
+  if (st.ok()) {
+    st = ToEnum<OH_NN_DeviceType>(info[1], "registerTestDevice", "type",
+                                  {{"cpu", OH_NN_CPU}, {"gpu", OH_NN_GPU}, {"accelerator", OH_NN_ACCELERATOR},
+                                   {"other", OH_NN_OTHERS}},
+                                  &type);
+  }
+  if (!st.ok()) {
+    ToJsError(env, st).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  HostNN_RegisterTestDevice(name.c_str(), type);
+  return env.Undefined();
+}
+
+Napi::Value ResetTestDevices(const Napi::CallbackInfo& info) {
+  HostNN_ResetTestDevices();
+  return info.Env().Undefined();
+}
+
+Napi::Value SetThreadCount(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t threads = 0;
+  Status st = ToInteger(info[0], "setThreadCount", "threads", 0, 1024, &threads);
+  if (!st.ok()) {
+    ToJsError(env, st).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  HostNN_SetThreadCount(static_cast<int>(threads));
+  return env.Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  Addon* addon = InitCommon(env, exports);
+  exports.Set("loadClassifier", Napi::Function::New(env, LoadClassifier, "loadClassifier", addon));
+  exports.Set("readManifest", Napi::Function::New(env, ReadManifest, "readManifest"));
+  exports.Set("registerTestDevice", Napi::Function::New(env, RegisterTestDevice, "registerTestDevice"));
+  exports.Set("resetTestDevices", Napi::Function::New(env, ResetTestDevices, "resetTestDevices"));
+  exports.Set("setThreadCount", Napi::Function::New(env, SetThreadCount, "setThreadCount"));
+  return exports;
+}
+
+}  // namespace
+}  // namespace npulens::binding
+
+// NODE_API_MODULE pastes the function name into identifiers: it must be unqualified.
+static Napi::Object InitNpulensAddon(Napi::Env env, Napi::Object exports) {
+  return npulens::binding::Init(env, exports);
+}
+NODE_API_MODULE(npulens, InitNpulensAddon)

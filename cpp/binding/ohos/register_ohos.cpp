@@ -1,0 +1,88 @@
+// OHOS registration of libentry.so (napi_module_register, nm_modname "entry": `import npulens from 'libentry.so'`)
+// and the device loadClassifier(resourceManager, options): the manifest, model ("om" target) and labels come from
+// rawfile models/ through the ResourceManager. The Node twin is node/register_node.cpp.
+#include <napi.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "addon.h"
+#include "core/manifest.h"
+#include "hilog_sink.h"
+#include "js_util.h"
+#include "model_source.h"
+#include "rawfile_reader.h"
+
+namespace npulens::binding {
+namespace {
+
+constexpr char kManifestRawfile[] = "models/manifest.json";
+// CANN Kit offline models on HIAI_F.
+constexpr char kDeviceTarget[] = "om";
+
+class RawfileSource : public ModelSource {
+ public:
+  RawfileSource(std::shared_ptr<ResourceManagerOwner> resources, std::string modelId)
+      : resources_(std::move(resources)), modelId_(std::move(modelId)) {}
+
+  Result<LoadedModel> Read() override {
+    Result<std::vector<uint8_t>> text = resources_->Read(kManifestRawfile);
+    if (!text.ok()) return text.status();
+    Result<Manifest> manifest =
+        ParseManifest(std::string(text.value().begin(), text.value().end()), kManifestRawfile);
+    if (!manifest.ok()) return manifest.status();
+    const ResourceManagerOwner* resources = resources_.get();
+    return ReadManifestModel(manifest.value(), modelId_, kDeviceTarget,
+                             [resources](const std::string& path) { return resources->Read(path); });
+  }
+
+ private:
+  std::shared_ptr<ResourceManagerOwner> resources_;
+  std::string modelId_;
+};
+
+Napi::Value LoadClassifier(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string step = "loadClassifier";
+  auto* addon = static_cast<Addon*>(info.Data());
+  if (!info[0].IsObject()) return RejectedPromise(env, TypeMismatch(step, "resourceManager must be an object"));
+  if (!info[1].IsObject()) return RejectedPromise(env, TypeMismatch(step, "options must be an object"));
+  Napi::Object options = info[1].As<Napi::Object>();
+  Napi::Value idValue;
+  std::string modelId;
+  Status st = GetProperty(options, "modelId", step, &idValue);
+  if (st.ok()) st = ToString(idValue, step, "options.modelId", &modelId);
+  LoadParams params;
+  if (st.ok()) st = ParseLoadParams(options, step, &params);
+  if (!st.ok()) return RejectedPromise(env, st);
+  Result<std::shared_ptr<ResourceManagerOwner>> resources = ResourceManagerOwner::FromJs(env, info[0]);
+  if (!resources.ok()) return RejectedPromise(env, resources.status());
+  return StartLoad(env, addon, std::make_unique<RawfileSource>(std::move(resources).value(), modelId), params);
+}
+
+Napi::Object InitEntry(Napi::Env env, Napi::Object exports) {
+  Addon* addon = InitCommon(env, exports);
+  addon->log = LogToHilog;
+  exports.Set("loadClassifier", Napi::Function::New(env, LoadClassifier, "loadClassifier", addon));
+  return exports;
+}
+
+napi_value RegisterEntry(napi_env env, napi_value exports) { return Napi::RegisterModule(env, exports, InitEntry); }
+
+napi_module entryModule = {
+    1,              // nm_version
+    0,              // nm_flags
+    nullptr,        // nm_filename
+    RegisterEntry,  // nm_register_func
+    "entry",        // nm_modname: matches libentry.so
+    nullptr,        // nm_priv
+    {nullptr},      // reserved
+};
+
+}  // namespace
+}  // namespace npulens::binding
+
+extern "C" __attribute__((constructor)) void RegisterNpuLensEntryModule(void) {
+  napi_module_register(&npulens::binding::entryModule);
+}

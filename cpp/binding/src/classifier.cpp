@@ -1,0 +1,494 @@
+#include "classifier.h"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <utility>
+
+#include "core/preprocess.h"
+#include "core/stats.h"
+#include "js_util.h"
+#include "mapped_fd.h"
+
+namespace npulens::binding {
+
+namespace {
+
+constexpr size_t kDefaultTopK = 5;
+// Benchmark progress is sent at most this often (the JS callback must not slow the timed loop).
+constexpr double kProgressIntervalMs = 50;
+
+Status Released(const std::string& step) {
+  return Status(step, code::kReleased, "the classifier was released");
+}
+
+double MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+// width, height, format, stride? at info[first..first+3] over `bytes`; then the core's image checks.
+Status ParseImage(const Napi::CallbackInfo& info, size_t first, const std::string& step, const uint8_t* data,
+                  size_t byteLength, ImageView* image) {
+  int64_t width = 0, height = 0;
+  Status st = ToInteger(info[first], step, "width", 0, INT32_MAX, &width);
+  if (!st.ok()) return st;
+  st = ToInteger(info[first + 1], step, "height", 0, INT32_MAX, &height);
+  if (!st.ok()) return st;
+  PixelFormat format = PixelFormat::kRGBA8;
+  st = ToEnum<PixelFormat>(info[first + 2], step, "format",
+                           {{"RGBA", PixelFormat::kRGBA8}, {"BGRA", PixelFormat::kBGRA8}, {"RGB", PixelFormat::kRGB8}},
+                           &format);
+  if (!st.ok()) return st;
+  int64_t stride = width * static_cast<int64_t>(BytesPerPixel(format));
+  if (!IsAbsent(info[first + 3])) {
+    st = ToInteger(info[first + 3], step, "stride", 0, INT32_MAX, &stride);
+    if (!st.ok()) return st;
+  }
+  image->data = data;
+  image->byteLength = byteLength;
+  image->width = static_cast<int>(width);
+  image->height = static_cast<int>(height);
+  image->rowStride = static_cast<size_t>(stride);
+  image->format = format;
+  st = ValidateImage(*image);
+  // Keep the caller's function as the step; the core names the field.
+  return st.ok() ? st : Status(step, st.code(), st.message());
+}
+
+Status ParseTopK(const Napi::Value& value, const std::string& step, int classes, size_t* topK) {
+  *topK = std::min(kDefaultTopK, static_cast<size_t>(std::max(classes, 1)));
+  if (IsAbsent(value)) return Status::Ok();
+  int64_t k = 0;
+  Status st = ToInteger(value, step, "topK", 1, classes, &k);
+  if (!st.ok()) return st;
+  *topK = static_cast<size_t>(k);
+  return Status::Ok();
+}
+
+// The work of one call, done on a worker thread, settled on the JS thread.
+class SessionWorker : public Napi::AsyncWorker {
+ public:
+  SessionWorker(Napi::Env env, const char* name, std::shared_ptr<ClassifierState> state,
+                Napi::Promise::Deferred deferred)
+      : Napi::AsyncWorker(env, name), state_(std::move(state)), deferred_(std::move(deferred)) {}
+
+ protected:
+  void Fail(const Status& status) {
+    status_ = status;
+    SetError(status.ToString());
+  }
+  void OnError(const Napi::Error&) override {
+    deferred_.Reject(ToJsError(Env(), status_).Value());
+    state_->JobFinished();
+  }
+  void Settle(Napi::Value value) {
+    deferred_.Resolve(value);
+    state_->JobFinished();
+  }
+
+  std::shared_ptr<ClassifierState> state_;
+  Napi::Promise::Deferred deferred_;
+  Status status_;
+};
+
+// classify / classifyFd: the pixels are a JS buffer (kept referenced) or an fd mapping (owned here).
+struct ClassifyRequest {
+  ImageView image;
+  size_t topK = 1;
+  IoMode mode = IoMode::kZeroCopy;
+  Napi::ObjectReference pixels;  // keeps a JS buffer alive while the job waits and runs
+  MappedFd mapping;              // classifyFd
+};
+
+class ClassifyWorker : public SessionWorker {
+ public:
+  ClassifyWorker(Napi::Env env, std::shared_ptr<ClassifierState> state, Napi::Promise::Deferred deferred,
+                 std::shared_ptr<ClassifyRequest> request)
+      : SessionWorker(env, "npulens.classify", std::move(state), std::move(deferred)), request_(std::move(request)) {}
+
+  void Execute() override {
+    Result<Classification> r = state_->session->Classify(request_->image, request_->topK, request_->mode);
+    if (!r.ok()) return Fail(r.status());
+    result_ = std::move(r).value();
+  }
+  void OnOK() override { Settle(ClassificationToJs(Env(), result_, state_->deviceName, request_->mode)); }
+
+ private:
+  std::shared_ptr<ClassifyRequest> request_;
+  Classification result_;
+};
+
+class InspectWorker : public SessionWorker {
+ public:
+  InspectWorker(Napi::Env env, std::shared_ptr<ClassifierState> state, Napi::Promise::Deferred deferred,
+                std::shared_ptr<ClassifyRequest> request)
+      : SessionWorker(env, "npulens.inspect", std::move(state), std::move(deferred)), request_(std::move(request)) {}
+
+  void Execute() override {
+    // The session pre-processes with the same core Preprocessor and spec; running it here too exposes the exact
+    // input tensor bytes, which the session keeps inside the NNRt tensor.
+    Result<Preprocessor> pre = Preprocessor::Create(state_->input);
+    if (!pre.ok()) return Fail(pre.status());
+    input_.resize(pre.value().OutputBytes());
+    Status st = pre.value().Run(request_->image, input_.data(), input_.size());
+    if (!st.ok()) return Fail(st);
+    const size_t classes = static_cast<size_t>(state_->meta.classes);
+    Result<Classification> r = state_->session->Classify(request_->image, classes, request_->mode);
+    if (!r.ok()) return Fail(r.status());
+    probabilities_.assign(classes, 0.0f);
+    for (const Prediction& p : r.value().top) {
+      if (p.index < classes) probabilities_[p.index] = p.score;
+    }
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("input", NewArrayBufferCopy(env, input_.data(), input_.size()));
+    Napi::Array shape = Napi::Array::New(env, state_->inputShape.size());
+    for (size_t i = 0; i < state_->inputShape.size(); ++i) {
+      shape.Set(static_cast<uint32_t>(i), Napi::Number::New(env, state_->inputShape[i]));
+    }
+    o.Set("inputShape", shape);
+    o.Set("inputDType", state_->inputDType);
+    o.Set("probabilities", NewFloat32ArrayCopy(env, probabilities_));
+    Settle(o);
+  }
+
+ private:
+  std::shared_ptr<ClassifyRequest> request_;
+  std::vector<uint8_t> input_;
+  std::vector<float> probabilities_;
+};
+
+struct BenchmarkProgress {
+  int64_t done = 0;
+  int64_t total = 0;
+  double lastMs = 0;
+};
+
+struct BenchmarkRequest {
+  int64_t iterations = 100;
+  int64_t warmup = 10;
+  double durationMs = 0;  // 0: no time limit
+  IoMode mode = IoMode::kZeroCopy;
+  Napi::FunctionReference onProgress;
+};
+
+class BenchmarkWorker : public Napi::AsyncProgressWorker<BenchmarkProgress> {
+ public:
+  BenchmarkWorker(Napi::Env env, std::shared_ptr<ClassifierState> state, Napi::Promise::Deferred deferred,
+                  std::shared_ptr<BenchmarkRequest> request)
+      : Napi::AsyncProgressWorker<BenchmarkProgress>(env, "npulens.benchmark"),
+        state_(std::move(state)),
+        deferred_(std::move(deferred)),
+        request_(std::move(request)) {}
+
+  void Execute(const ExecutionProgress& progress) override {
+    InferenceSession& session = *state_->session;
+    const InputSpec& spec = state_->input;
+    // A fixed mid-grey image of the model's own size: benchmarks measure the model, not the resize.
+    std::vector<uint8_t> grey(static_cast<size_t>(spec.width) * spec.height * 3, 128);
+    ImageView image{grey.data(), grey.size(), spec.width, spec.height, static_cast<size_t>(spec.width) * 3,
+                    PixelFormat::kRGB8};
+    Status st = session.SetInput(image);
+    if (!st.ok()) return Fail(st);
+
+    auto runOnce = [&](double* ms) -> bool {
+      Result<StageTimings> t = session.Run(request_->mode);
+      if (!t.ok()) {
+        Fail(t.status());
+        return false;
+      }
+      *ms = t.value().copyInMs + t.value().inferenceMs + t.value().copyOutMs;
+      return true;
+    };
+    if (!runOnce(&firstRunMs_)) return;
+    for (int64_t i = 0; i < request_->warmup && !state_->cancelBenchmark; ++i) {
+      double ms = 0;
+      if (!runOnce(&ms)) return;
+      ++warmupDone_;
+    }
+    samples_.reserve(static_cast<size_t>(std::min<int64_t>(request_->iterations, 1 << 20)));
+    const auto start = std::chrono::steady_clock::now();
+    auto lastReport = start;
+    BenchmarkProgress p{0, request_->iterations, 0};
+    while (static_cast<int64_t>(samples_.size()) < request_->iterations) {
+      if (state_->cancelBenchmark) {
+        cancelled_ = true;
+        break;
+      }
+      if (request_->durationMs > 0 && MsSince(start) >= request_->durationMs) break;
+      double ms = 0;
+      if (!runOnce(&ms)) return;
+      samples_.push_back(ms);
+      p.done = static_cast<int64_t>(samples_.size());
+      p.lastMs = ms;
+      if (std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - lastReport).count() >=
+          kProgressIntervalMs) {
+        progress.Send(&p, 1);
+        lastReport = std::chrono::steady_clock::now();
+      }
+    }
+    wallSeconds_ = MsSince(start) / 1000.0;
+    if (!samples_.empty()) {
+      Result<LatencyStats> stats = ComputeLatencyStats(samples_, wallSeconds_);
+      if (!stats.ok()) return Fail(stats.status());
+      stats_ = stats.value();
+    }
+    if (p.done > 0) progress.Send(&p, 1);
+  }
+
+  void OnProgress(const BenchmarkProgress* data, size_t count) override {
+    if (count == 0 || request_->onProgress.IsEmpty() || callbackError_.has_value()) return;
+    Napi::Env env = Env();
+    Napi::Object p = Napi::Object::New(env);
+    p.Set("done", Napi::Number::New(env, static_cast<double>(data->done)));
+    p.Set("total", Napi::Number::New(env, static_cast<double>(data->total)));
+    p.Set("lastMs", Napi::Number::New(env, data->lastMs));
+    request_->onProgress.Call({p});
+    if (env.IsExceptionPending()) {
+      // A throwing callback stops the benchmark and becomes its rejection (never an uncaught exception).
+      callbackError_ = Napi::Persistent(env.GetAndClearPendingException().Value());
+      state_->cancelBenchmark = true;
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (callbackError_.has_value()) {
+      deferred_.Reject(callbackError_->Value());
+    } else {
+      Napi::Object r = Napi::Object::New(env);
+      r.Set("mode", IoModeName(request_->mode));
+      r.Set("iterations", Napi::Number::New(env, static_cast<double>(samples_.size())));
+      r.Set("warmup", Napi::Number::New(env, static_cast<double>(warmupDone_)));
+      r.Set("firstRunMs", Napi::Number::New(env, firstRunMs_));
+      Napi::Array samples = Napi::Array::New(env, samples_.size());
+      for (size_t i = 0; i < samples_.size(); ++i) samples.Set(static_cast<uint32_t>(i), Napi::Number::New(env, samples_[i]));
+      r.Set("samplesMs", samples);
+      r.Set("latencyMs", LatencyToJs(env, stats_));
+      r.Set("throughputPerSec", Napi::Number::New(env, stats_.throughputPerSec));
+      r.Set("cancelled", Napi::Boolean::New(env, cancelled_));
+      deferred_.Resolve(r);
+    }
+    state_->JobFinished();
+  }
+
+  void OnError(const Napi::Error&) override {
+    deferred_.Reject(ToJsError(Env(), status_).Value());
+    state_->JobFinished();
+  }
+
+ private:
+  void Fail(const Status& status) {
+    status_ = status;
+    SetError(status.ToString());
+  }
+
+  std::shared_ptr<ClassifierState> state_;
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<BenchmarkRequest> request_;
+  Status status_;
+  double firstRunMs_ = 0;
+  int64_t warmupDone_ = 0;
+  std::vector<double> samples_;
+  double wallSeconds_ = 0;
+  LatencyStats stats_;
+  bool cancelled_ = false;
+  std::optional<Napi::ObjectReference> callbackError_;
+};
+
+}  // namespace
+
+// ---- ClassifierState ------------------------------------------------------------------------------------------
+
+void ClassifierState::JobFinished() {
+  queue.Finished();
+  if (released || orphaned) ReleaseSessionWhenIdle();
+}
+
+void ClassifierState::ReleaseSessionWhenIdle() {
+  if (!queue.running() && session) session->Release();
+}
+
+// ---- ClassifierWrap -------------------------------------------------------------------------------------------
+
+Napi::Function ClassifierWrap::DefineClass(Napi::Env env) {
+  return Napi::ObjectWrap<ClassifierWrap>::DefineClass(
+      env, "Classifier",
+      {
+          InstanceAccessor<&ClassifierWrap::GetInfo>("info", napi_enumerable),
+          InstanceMethod<&ClassifierWrap::Classify>("classify"),
+          InstanceMethod<&ClassifierWrap::ClassifyFd>("classifyFd"),
+          InstanceMethod<&ClassifierWrap::Inspect>("inspect"),
+          InstanceMethod<&ClassifierWrap::Benchmark>("benchmark"),
+          InstanceMethod<&ClassifierWrap::Cancel>("cancel"),
+          InstanceMethod<&ClassifierWrap::Release>("release"),
+      });
+}
+
+Napi::Object ClassifierWrap::NewInstance(Napi::FunctionReference& constructor, std::shared_ptr<ClassifierState> state) {
+  Napi::Env env = constructor.Env();
+  return constructor.New({Napi::External<std::shared_ptr<ClassifierState>>::New(env, &state)});
+}
+
+ClassifierWrap::ClassifierWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ClassifierWrap>(info) {
+  // Only NewInstance passes the state; `new classifier.constructor()` from JS gets an unusable object.
+  if (info.Length() != 1 || !info[0].IsExternal()) {
+    ToJsError(info.Env(), TypeMismatch("Classifier", "use loadClassifier() to create a Classifier"))
+        .ThrowAsJavaScriptException();
+    return;
+  }
+  state_ = *info[0].As<Napi::External<std::shared_ptr<ClassifierState>>>().Data();
+  Result<SessionInfo> sessionInfo = state_->session->Info();
+  if (sessionInfo.ok()) info_ = Napi::Persistent(ModelInfoToJs(info.Env(), sessionInfo.value(), state_->meta));
+}
+
+ClassifierWrap::~ClassifierWrap() {
+  if (state_ && !state_->released) {
+    state_->orphaned = true;
+    state_->ReleaseSessionWhenIdle();
+  }
+}
+
+Status ClassifierWrap::CheckUsable(const std::string& step) const {
+  if (!state_) return TypeMismatch(step, "not a Classifier made by loadClassifier()");
+  if (state_->released) return Released(step);
+  return Status::Ok();
+}
+
+Napi::Value ClassifierWrap::GetInfo(const Napi::CallbackInfo& info) {
+  if (info_.IsEmpty()) return info.Env().Undefined();
+  return info_.Value();
+}
+
+Napi::Value ClassifierWrap::Classify(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string step = "classify";
+  Status st = CheckUsable(step);
+  if (!st.ok()) return RejectedPromise(env, st);
+  ByteView bytes;
+  st = ReadBytes(env, info[0], step, "pixels", &bytes);
+  if (!st.ok()) return RejectedPromise(env, st);
+  auto request = std::make_shared<ClassifyRequest>();
+  st = ParseImage(info, 1, step, bytes.data, bytes.byteLength, &request->image);
+  if (!st.ok()) return RejectedPromise(env, st);
+  st = ParseTopK(info[5], step, state_->meta.classes, &request->topK);
+  if (!st.ok()) return RejectedPromise(env, st);
+  request->mode = state_->meta.ioMode;
+  request->pixels = Napi::Persistent(info[0].As<Napi::Object>());
+
+  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+  std::shared_ptr<ClassifierState> state = state_;
+  state_->queue.Push({[env, state, deferred, request] { (new ClassifyWorker(env, state, deferred, request))->Queue(); },
+                      [env, deferred](const Status& s) { deferred.Reject(ToJsError(env, s).Value()); }});
+  return deferred.Promise();
+}
+
+Napi::Value ClassifierWrap::ClassifyFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string step = "classifyFd";
+  Status st = CheckUsable(step);
+  if (!st.ok()) return RejectedPromise(env, st);
+  int64_t fd = 0, offset = 0, byteLength = 0;
+  st = ToInteger(info[0], step, "fd", 0, INT32_MAX, &fd);
+  if (st.ok()) st = ToInteger(info[1], step, "offset", 0, INT64_C(1) << 50, &offset);
+  if (st.ok()) st = ToInteger(info[2], step, "byteLength", 1, INT64_C(1) << 40, &byteLength);
+  if (!st.ok()) return RejectedPromise(env, st);
+  // Map at call time: the caller may close the fd once the promise exists; the mapping keeps the memory.
+  Result<MappedFd> mapping = MappedFd::Map(static_cast<int>(fd), static_cast<size_t>(offset), static_cast<size_t>(byteLength));
+  if (!mapping.ok()) return RejectedPromise(env, mapping.status());
+  auto request = std::make_shared<ClassifyRequest>();
+  request->mapping = std::move(mapping).value();
+  st = ParseImage(info, 3, step, request->mapping.data(), request->mapping.length(), &request->image);
+  if (!st.ok()) return RejectedPromise(env, st);
+  st = ParseTopK(info[7], step, state_->meta.classes, &request->topK);
+  if (!st.ok()) return RejectedPromise(env, st);
+  request->mode = state_->meta.ioMode;
+
+  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+  std::shared_ptr<ClassifierState> state = state_;
+  state_->queue.Push({[env, state, deferred, request] { (new ClassifyWorker(env, state, deferred, request))->Queue(); },
+                      [env, deferred](const Status& s) { deferred.Reject(ToJsError(env, s).Value()); }});
+  return deferred.Promise();
+}
+
+Napi::Value ClassifierWrap::Inspect(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string step = "inspect";
+  Status st = CheckUsable(step);
+  if (!st.ok()) return RejectedPromise(env, st);
+  ByteView bytes;
+  st = ReadBytes(env, info[0], step, "pixels", &bytes);
+  if (!st.ok()) return RejectedPromise(env, st);
+  auto request = std::make_shared<ClassifyRequest>();
+  st = ParseImage(info, 1, step, bytes.data, bytes.byteLength, &request->image);
+  if (!st.ok()) return RejectedPromise(env, st);
+  request->mode = state_->meta.ioMode;
+  request->pixels = Napi::Persistent(info[0].As<Napi::Object>());
+
+  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+  std::shared_ptr<ClassifierState> state = state_;
+  state_->queue.Push({[env, state, deferred, request] { (new InspectWorker(env, state, deferred, request))->Queue(); },
+                      [env, deferred](const Status& s) { deferred.Reject(ToJsError(env, s).Value()); }});
+  return deferred.Promise();
+}
+
+Napi::Value ClassifierWrap::Benchmark(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string step = "benchmark";
+  Status st = CheckUsable(step);
+  if (!st.ok()) return RejectedPromise(env, st);
+  auto request = std::make_shared<BenchmarkRequest>();
+  request->mode = state_->meta.ioMode;
+  if (!IsAbsent(info[0])) {
+    if (!info[0].IsObject()) return RejectedPromise(env, TypeMismatch(step, "options must be an object"));
+    Napi::Object options = info[0].As<Napi::Object>();
+    Napi::Value v;
+    if (st.ok()) st = GetProperty(options, "iterations", step, &v);
+    if (st.ok() && !IsAbsent(v)) st = ToInteger(v, step, "options.iterations", 1, 1000000, &request->iterations);
+    if (st.ok()) st = GetProperty(options, "warmup", step, &v);
+    if (st.ok() && !IsAbsent(v)) st = ToInteger(v, step, "options.warmup", 0, 100000, &request->warmup);
+    if (st.ok()) st = GetProperty(options, "durationMs", step, &v);
+    if (st.ok() && !IsAbsent(v)) {
+      st = ToNumber(v, step, "options.durationMs", 0, 24 * 3600 * 1000.0, &request->durationMs);
+      if (st.ok() && request->durationMs <= 0) st = OutOfRange(step, "options.durationMs must be > 0");
+    }
+    if (st.ok()) st = GetProperty(options, "mode", step, &v);
+    if (st.ok() && !IsAbsent(v)) {
+      st = ToEnum<IoMode>(v, step, "options.mode", {{"zero-copy", IoMode::kZeroCopy}, {"copy", IoMode::kCopy}},
+                          &request->mode);
+    }
+    if (!st.ok()) return RejectedPromise(env, st);
+  }
+  if (!IsAbsent(info[1])) {
+    if (!info[1].IsFunction()) return RejectedPromise(env, TypeMismatch(step, "onProgress must be a function"));
+    request->onProgress = Napi::Persistent(info[1].As<Napi::Function>());
+  }
+
+  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+  std::shared_ptr<ClassifierState> state = state_;
+  state_->queue.Push({[env, state, deferred, request] {
+                        state->cancelBenchmark = false;  // cancel() applies to the benchmark running from now on
+                        (new BenchmarkWorker(env, state, deferred, request))->Queue();
+                      },
+                      [env, deferred](const Status& s) { deferred.Reject(ToJsError(env, s).Value()); }});
+  return deferred.Promise();
+}
+
+Napi::Value ClassifierWrap::Cancel(const Napi::CallbackInfo& info) {
+  if (state_) state_->cancelBenchmark = true;
+  return info.Env().Undefined();
+}
+
+Napi::Value ClassifierWrap::Release(const Napi::CallbackInfo& info) {
+  if (state_ && !state_->released) {
+    state_->released = true;
+    state_->cancelBenchmark = true;  // a running benchmark stops early and resolves
+    state_->queue.RejectWaiting(Released("release"));
+    state_->ReleaseSessionWhenIdle();
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace npulens::binding

@@ -1,0 +1,125 @@
+#include "convert.h"
+
+namespace npulens::binding {
+
+namespace {
+
+Napi::Object DeviceRefToJs(Napi::Env env, const DeviceInfo& device) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("name", device.name);
+  o.Set("type", DeviceTypeName(device.type));
+  return o;
+}
+
+Napi::Array TensorsToJs(Napi::Env env, const std::vector<TensorInfo>& tensors) {
+  Napi::Array array = Napi::Array::New(env, tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const TensorInfo& t = tensors[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", t.name);
+    Napi::Array shape = Napi::Array::New(env, t.shape.size());
+    for (size_t d = 0; d < t.shape.size(); ++d) shape.Set(static_cast<uint32_t>(d), Napi::Number::New(env, t.shape[d]));
+    o.Set("shape", shape);
+    o.Set("dtype", t.dtypeName);
+    o.Set("format", t.formatName);
+    o.Set("byteLength", Napi::Number::New(env, static_cast<double>(t.byteSize)));
+    array.Set(static_cast<uint32_t>(i), o);
+  }
+  return array;
+}
+
+}  // namespace
+
+Napi::Object ModelInfoToJs(Napi::Env env, const SessionInfo& info, const ModelMeta& meta) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("modelId", info.modelId);
+  o.Set("title", meta.title);
+  o.Set("precision", PrecisionName(info.precision));
+  o.Set("file", meta.file);
+  o.Set("device", DeviceRefToJs(env, info.device.device));
+  o.Set("policy", DevicePolicyName(info.device.policy));
+  o.Set("selection", info.device.reason);
+  Napi::Array seen = Napi::Array::New(env, info.device.seen.size());
+  for (size_t i = 0; i < info.device.seen.size(); ++i) {
+    seen.Set(static_cast<uint32_t>(i), DeviceRefToJs(env, info.device.seen[i]));
+  }
+  o.Set("devicesSeen", seen);
+  o.Set("inputs", TensorsToJs(env, info.inputs));
+  o.Set("outputs", TensorsToJs(env, info.outputs));
+  o.Set("classes", Napi::Number::New(env, meta.classes));
+  o.Set("loadMs", Napi::Number::New(env, info.loadMs));
+  o.Set("compileMs", Napi::Number::New(env, info.compileMs));
+  Napi::Array options = Napi::Array::New(env, info.options.size());
+  for (size_t i = 0; i < info.options.size(); ++i) {
+    const OptionReport& r = info.options[i];
+    Napi::Object opt = Napi::Object::New(env);
+    opt.Set("name", r.option);
+    opt.Set("value", r.value);
+    opt.Set("accepted", Napi::Boolean::New(env, r.accepted));
+    opt.Set("code", r.codeName);
+    options.Set(static_cast<uint32_t>(i), opt);
+  }
+  o.Set("options", options);
+  o.Set("compatibility", info.compatibility);
+  o.Set("ioMode", IoModeName(meta.ioMode));
+  return o;
+}
+
+Napi::Object ClassificationToJs(Napi::Env env, const Classification& result, const std::string& device, IoMode mode) {
+  Napi::Object o = Napi::Object::New(env);
+  Napi::Array top = Napi::Array::New(env, result.top.size());
+  for (size_t i = 0; i < result.top.size(); ++i) {
+    const Prediction& p = result.top[i];
+    Napi::Object e = Napi::Object::New(env);
+    e.Set("rank", Napi::Number::New(env, p.rank));
+    e.Set("index", Napi::Number::New(env, static_cast<double>(p.index)));
+    e.Set("label", p.label.empty() ? "#" + std::to_string(p.index) : p.label);
+    e.Set("score", Napi::Number::New(env, p.score));
+    top.Set(static_cast<uint32_t>(i), e);
+  }
+  o.Set("top", top);
+  const StageTimings& t = result.timings;
+  Napi::Object timings = Napi::Object::New(env);
+  timings.Set("preprocessMs", Napi::Number::New(env, t.preprocessMs));
+  timings.Set("copyInMs", Napi::Number::New(env, t.copyInMs));
+  timings.Set("inferenceMs", Napi::Number::New(env, t.inferenceMs));
+  timings.Set("copyOutMs", Napi::Number::New(env, t.copyOutMs));
+  timings.Set("postprocessMs", Napi::Number::New(env, t.postprocessMs));
+  timings.Set("totalMs", Napi::Number::New(env, t.totalMs));
+  o.Set("timings", timings);
+  o.Set("device", device);
+  o.Set("ioMode", IoModeName(mode));
+  return o;
+}
+
+Napi::Array DevicesToJs(Napi::Env env, const std::vector<DeviceInfo>& devices) {
+  Napi::Array array = Napi::Array::New(env, devices.size());
+  const DevicePolicy policies[] = {DevicePolicy::kAuto, DevicePolicy::kNpu, DevicePolicy::kCpu};
+  for (size_t i = 0; i < devices.size(); ++i) {
+    Napi::Object o = DeviceRefToJs(env, devices[i]);
+    std::vector<std::string> selectedBy;
+    for (DevicePolicy policy : policies) {
+      Result<DeviceDecision> d = DeviceSelector::Choose(devices, policy);
+      if (d.ok() && d.value().device.id == devices[i].id) selectedBy.push_back(DevicePolicyName(policy));
+    }
+    Napi::Array by = Napi::Array::New(env, selectedBy.size());
+    for (size_t k = 0; k < selectedBy.size(); ++k) by.Set(static_cast<uint32_t>(k), selectedBy[k]);
+    o.Set("selectedBy", by);
+    array.Set(static_cast<uint32_t>(i), o);
+  }
+  return array;
+}
+
+Napi::Object LatencyToJs(Napi::Env env, const LatencyStats& s) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("min", Napi::Number::New(env, s.minMs));
+  o.Set("p50", Napi::Number::New(env, s.p50Ms));
+  o.Set("p90", Napi::Number::New(env, s.p90Ms));
+  o.Set("p99", Napi::Number::New(env, s.p99Ms));
+  o.Set("max", Napi::Number::New(env, s.maxMs));
+  o.Set("mean", Napi::Number::New(env, s.meanMs));
+  o.Set("std", Napi::Number::New(env, s.stdMs));
+  return o;
+}
+
+}  // namespace npulens::binding

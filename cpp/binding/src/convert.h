@@ -1,0 +1,34 @@
+// C++ results -> the JS objects declared in entry/src/main/cpp/types/libentry/Index.d.ts.
+#pragma once
+
+#include <napi.h>
+
+#include <string>
+#include <vector>
+
+#include "core/stats.h"
+#include "nnrt/device_selector.h"
+#include "nnrt/inference_session.h"
+
+namespace npulens::binding {
+
+// What ModelInfo adds to SessionInfo (known from the manifest / the load request).
+struct ModelMeta {
+  std::string title;
+  std::string file;
+  int classes = 0;
+  IoMode ioMode = IoMode::kZeroCopy;
+};
+
+Napi::Object ModelInfoToJs(Napi::Env env, const SessionInfo& info, const ModelMeta& meta);
+
+// ClassifyResult. Empty labels become "#<index>".
+Napi::Object ClassificationToJs(Napi::Env env, const Classification& result, const std::string& device, IoMode mode);
+
+// DeviceInfo[] with the policies that pick each device.
+Napi::Array DevicesToJs(Napi::Env env, const std::vector<DeviceInfo>& devices);
+
+// LatencyStats -> {min, p50, p90, p99, max, mean, std}.
+Napi::Object LatencyToJs(Napi::Env env, const LatencyStats& stats);
+
+}  // namespace npulens::binding

@@ -1,0 +1,163 @@
+#include "js_util.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace npulens::binding {
+
+Napi::Error ToJsError(Napi::Env env, const Status& status) {
+  const std::string message = status.ToString();
+  Napi::Error error;
+  switch (status.kind()) {
+    case ErrorKind::kTypeError:
+      error = Napi::TypeError::New(env, message);
+      break;
+    case ErrorKind::kRangeError:
+      error = Napi::RangeError::New(env, message);
+      break;
+    default:
+      error = Napi::Error::New(env, message);
+      break;
+  }
+  error.Value().Set("code", Napi::String::New(env, status.codeName()));
+  error.Value().Set("step", Napi::String::New(env, status.step()));
+  return error;
+}
+
+Napi::Value RejectedPromise(Napi::Env env, const Status& status) {
+  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+  deferred.Reject(ToJsError(env, status).Value());
+  return deferred.Promise();
+}
+
+Status TypeMismatch(const std::string& step, const std::string& message) {
+  return Status(step, code::kInvalidArgument, message);
+}
+
+Status OutOfRange(const std::string& step, const std::string& message) {
+  return Status(step, code::kOutOfRange, message);
+}
+
+namespace {
+
+size_t TypedArrayElementSize(napi_typedarray_type type) {
+  switch (type) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return 1;
+    case napi_int16_array:
+    case napi_uint16_array:
+      return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array:
+      return 4;
+    default:  // float64, bigint64, biguint64
+      return 8;
+  }
+}
+
+}  // namespace
+
+Status ReadBytes(Napi::Env env, napi_value value, const std::string& step, const std::string& name, ByteView* out) {
+  bool isArrayBuffer = false;
+  bool isTypedArray = false;
+  napi_is_arraybuffer(env, value, &isArrayBuffer);
+  if (isArrayBuffer) {
+    void* data = nullptr;
+    size_t length = 0;
+    if (napi_get_arraybuffer_info(env, value, &data, &length) != napi_ok) {
+      return Status(step, code::kInternal, name + ": napi_get_arraybuffer_info failed");
+    }
+    out->data = static_cast<uint8_t*>(data);
+    out->byteLength = length;
+    return Status::Ok();
+  }
+  napi_is_typedarray(env, value, &isTypedArray);
+  if (isTypedArray) {
+    napi_typedarray_type type = napi_uint8_array;
+    size_t length = 0;
+    void* data = nullptr;
+    napi_value arrayBuffer = nullptr;
+    size_t byteOffset = 0;
+    if (napi_get_typedarray_info(env, value, &type, &length, &data, &arrayBuffer, &byteOffset) != napi_ok) {
+      return Status(step, code::kInternal, name + ": napi_get_typedarray_info failed");
+    }
+    out->data = static_cast<uint8_t*>(data);  // already points at byteOffset
+    out->byteLength = length * TypedArrayElementSize(type);
+    return Status::Ok();
+  }
+  return TypeMismatch(step, name + " must be an ArrayBuffer");
+}
+
+Napi::Value NewArrayBufferCopy(Napi::Env env, const void* data, size_t size) {
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, size);
+  ByteView view;
+  if (size > 0 && ReadBytes(env, buffer, "copy", "buffer", &view).ok() && view.byteLength == size) {
+    std::memcpy(view.data, data, size);
+  }
+  return buffer;
+}
+
+Napi::Value NewFloat32ArrayCopy(Napi::Env env, const std::vector<float>& values) {
+  Napi::Float32Array array = Napi::Float32Array::New(env, values.size());
+  ByteView view;
+  if (!values.empty() && ReadBytes(env, array, "copy", "array", &view).ok() &&
+      view.byteLength == values.size() * sizeof(float)) {
+    std::memcpy(view.data, values.data(), view.byteLength);
+  }
+  return array;
+}
+
+Status GetProperty(Napi::Object object, const char* key, const std::string& step, Napi::Value* out) {
+  Napi::Env env = object.Env();
+  Napi::Value value = object.Get(key);
+  if (env.IsExceptionPending()) {
+    Napi::Error error = env.GetAndClearPendingException();
+    return TypeMismatch(step, std::string("reading options.") + key + " threw: " + error.Message());
+  }
+  *out = value;
+  return Status::Ok();
+}
+
+Status ToInteger(const Napi::Value& value, const std::string& step, const std::string& name, int64_t min, int64_t max,
+                 int64_t* out) {
+  if (!value.IsNumber()) return TypeMismatch(step, name + " must be a number");
+  const double d = value.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::floor(d) != d) {
+    return OutOfRange(step, name + " must be an integer, got " + Napi::Value(value).ToString().Utf8Value());
+  }
+  if (d < static_cast<double>(min) || d > static_cast<double>(max)) {
+    return OutOfRange(step, name + " must be within " + std::to_string(min) + ".." + std::to_string(max) + ", got " +
+                                Napi::Value(value).ToString().Utf8Value());
+  }
+  *out = static_cast<int64_t>(d);
+  return Status::Ok();
+}
+
+Status ToNumber(const Napi::Value& value, const std::string& step, const std::string& name, double min, double max,
+                double* out) {
+  if (!value.IsNumber()) return TypeMismatch(step, name + " must be a number");
+  const double d = value.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || d < min || d > max) {
+    return OutOfRange(step, name + " must be a finite number within [" + std::to_string(min) + ", " +
+                                std::to_string(max) + "], got " + Napi::Value(value).ToString().Utf8Value());
+  }
+  *out = d;
+  return Status::Ok();
+}
+
+Status ToString(const Napi::Value& value, const std::string& step, const std::string& name, std::string* out) {
+  if (!value.IsString()) return TypeMismatch(step, name + " must be a string");
+  *out = value.As<Napi::String>().Utf8Value();
+  return Status::Ok();
+}
+
+Status ToBool(const Napi::Value& value, const std::string& step, const std::string& name, bool* out) {
+  if (!value.IsBoolean()) return TypeMismatch(step, name + " must be a boolean");
+  *out = value.As<Napi::Boolean>().Value();
+  return Status::Ok();
+}
+
+}  // namespace npulens::binding

@@ -1,0 +1,78 @@
+// JS <-> C++ helpers shared by every binding entry point: errors, buffers and argument parsing.
+// Argument problems are Status values (NPULENS_INVALID_ARGUMENT -> TypeError, NPULENS_OUT_OF_RANGE ->
+// RangeError) so that sync functions throw them and async functions reject with them through one path.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+
+namespace npulens::binding {
+
+// TypeError / RangeError / Error (by status.kind()) whose message is status.ToString(), with `.code` (the code
+// name, e.g. "OH_NN_INVALID_FILE") and `.step`.
+Napi::Error ToJsError(Napi::Env env, const Status& status);
+
+// A promise already rejected with ToJsError(status).
+Napi::Value RejectedPromise(Napi::Env env, const Status& status);
+
+// Argument errors, step = the function name ("classify", "loadClassifier", ...).
+Status TypeMismatch(const std::string& step, const std::string& message);
+Status OutOfRange(const std::string& step, const std::string& message);
+
+// Bytes of an ArrayBuffer or a TypedArray (its viewed range), in place. The only place that asks napi for buffer
+// memory: it always passes a length pointer, because the OHOS napi rejects the null one that node-addon-api's
+// ArrayBuffer::Data()/ByteLength() pass. Never call those two elsewhere.
+struct ByteView {
+  uint8_t* data = nullptr;
+  size_t byteLength = 0;
+};
+Status ReadBytes(Napi::Env env, napi_value value, const std::string& step, const std::string& name, ByteView* out);
+
+// A fresh ArrayBuffer of `size` bytes holding a copy of `data`.
+Napi::Value NewArrayBufferCopy(Napi::Env env, const void* data, size_t size);
+// A fresh Float32Array holding a copy of `values`.
+Napi::Value NewFloat32ArrayCopy(Napi::Env env, const std::vector<float>& values);
+
+// Reads options[key]; a throwing getter becomes a TypeError status (the JS exception is cleared).
+Status GetProperty(Napi::Object object, const char* key, const std::string& step, Napi::Value* out);
+
+// True for undefined (an absent optional argument or property).
+inline bool IsAbsent(const Napi::Value& value) { return value.IsEmpty() || value.IsUndefined(); }
+
+// An integral number in [min, max].
+Status ToInteger(const Napi::Value& value, const std::string& step, const std::string& name, int64_t min, int64_t max,
+                 int64_t* out);
+// A finite number in [min, max].
+Status ToNumber(const Napi::Value& value, const std::string& step, const std::string& name, double min, double max,
+                double* out);
+Status ToString(const Napi::Value& value, const std::string& step, const std::string& name, std::string* out);
+Status ToBool(const Napi::Value& value, const std::string& step, const std::string& name, bool* out);
+
+// One of the listed strings, mapped to its value.
+template <typename T>
+Status ToEnum(const Napi::Value& value, const std::string& step, const std::string& name,
+              std::initializer_list<std::pair<const char*, T>> choices, T* out) {
+  std::string text;
+  Status st = ToString(value, step, name, &text);
+  if (!st.ok()) return st;
+  std::string allowed;
+  for (const auto& [key, mapped] : choices) {
+    if (text == key) {
+      *out = mapped;
+      return Status::Ok();
+    }
+    allowed += allowed.empty() ? "'" : ", '";
+    allowed += key;
+    allowed += "'";
+  }
+  return OutOfRange(step, name + " must be one of " + allowed + ", got '" + text + "'");
+}
+
+}  // namespace npulens::binding

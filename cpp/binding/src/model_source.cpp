@@ -1,0 +1,135 @@
+#include "model_source.h"
+
+#include "js_util.h"
+
+namespace npulens::binding {
+
+Result<LoadedModel> ReadManifestModel(const Manifest& manifest, const std::string& modelId, const std::string& target,
+                                      const FileReader& read) {
+  const ModelEntry* entry = manifest.Find(modelId);
+  if (entry == nullptr) {
+    std::string known;
+    for (const ModelEntry& m : manifest.models) known += (known.empty() ? "" : ", ") + m.id;
+    return Status("manifest", code::kManifest,
+                  "no model '" + modelId + "' (known: " + (known.empty() ? "none" : known) + ") (" + manifest.file + ")");
+  }
+  auto it = entry->targets.find(target);
+  if (it == entry->targets.end()) {
+    std::string have;
+    for (const auto& [name, t] : entry->targets) have += (have.empty() ? "" : ", ") + name;
+    return Status("manifest", code::kManifest,
+                  "model '" + modelId + "' has no '" + target + "' target (it has: " + have + ") (" + manifest.file + ")");
+  }
+  const ModelTarget& t = it->second;
+  LoadedModel model;
+  model.title = entry->title;
+  model.file = t.file;
+  model.config.modelId = entry->id;
+  model.config.precision = entry->precision;
+  model.config.input = t.input;
+  model.config.output = t.output;
+  if (!entry->labels.empty()) {
+    const std::string labelsPath = ResolveManifestPath(manifest, entry->labels);
+    Result<std::vector<uint8_t>> text = read(labelsPath);
+    if (!text.ok()) return text.status();
+    Result<std::vector<std::string>> labels = ParseLabels(
+        std::string(text.value().begin(), text.value().end()), labelsPath, t.output.classes);
+    if (!labels.ok()) return labels.status();
+    model.config.labels = std::move(labels).value();
+  }
+  Result<std::vector<uint8_t>> bytes = read(ResolveManifestPath(manifest, t.file));
+  if (!bytes.ok()) return bytes.status();
+  model.bytes = std::move(bytes).value();
+  return model;
+}
+
+Status ParseLoadParams(Napi::Object options, const std::string& step, LoadParams* out) {
+  Napi::Value v;
+  Status st;
+#define NPULENS_GET(key)                                         \
+  st = GetProperty(options, key, step, &v);                      \
+  if (!st.ok()) return st;
+
+  NPULENS_GET("device");
+  if (!IsAbsent(v)) {
+    st = ToEnum<DevicePolicy>(v, step, "options.device",
+                              {{"auto", DevicePolicy::kAuto}, {"npu", DevicePolicy::kNpu}, {"cpu", DevicePolicy::kCpu}},
+                              &out->policy);
+    if (!st.ok()) return st;
+  }
+  NPULENS_GET("ioMode");
+  if (!IsAbsent(v)) {
+    st = ToEnum<IoMode>(v, step, "options.ioMode", {{"zero-copy", IoMode::kZeroCopy}, {"copy", IoMode::kCopy}},
+                        &out->ioMode);
+    if (!st.ok()) return st;
+  }
+  CompileOptions& o = out->options;
+  NPULENS_GET("tuningMode");
+  if (!IsAbsent(v)) {
+    st = ToEnum<TuningMode>(v, step, "options.tuningMode",
+                            {{"off", TuningMode::kUnset}, {"auto", TuningMode::kAuto}, {"heter", TuningMode::kHeter}},
+                            &o.tuningMode);
+    if (!st.ok()) return st;
+  }
+  NPULENS_GET("tuningCacheDir");
+  if (!IsAbsent(v)) {
+    st = ToString(v, step, "options.tuningCacheDir", &o.tuningCacheDir);
+    if (!st.ok()) return st;
+  }
+  if (o.tuningMode != TuningMode::kUnset && o.tuningCacheDir.empty()) {
+    return TypeMismatch(step, "options.tuningCacheDir is required with tuningMode '" +
+                                  std::string(o.tuningMode == TuningMode::kAuto ? "auto" : "heter") + "'");
+  }
+  NPULENS_GET("bandMode");
+  if (!IsAbsent(v)) {
+    st = ToEnum<BandMode>(v, step, "options.bandMode",
+                          {{"unset", BandMode::kUnset}, {"low", BandMode::kLow}, {"normal", BandMode::kNormal},
+                           {"high", BandMode::kHigh}},
+                          &o.bandMode);
+    if (!st.ok()) return st;
+  }
+  NPULENS_GET("priority");
+  if (!IsAbsent(v)) {
+    Priority p = Priority::kNone;
+    st = ToEnum<Priority>(v, step, "options.priority",
+                          {{"none", Priority::kNone}, {"low", Priority::kLow}, {"medium", Priority::kMedium},
+                           {"high", Priority::kHigh}},
+                          &p);
+    if (!st.ok()) return st;
+    if (p != Priority::kNone) o.priority = p;
+  }
+  NPULENS_GET("performanceMode");
+  if (!IsAbsent(v)) {
+    PerformanceMode p = PerformanceMode::kNone;
+    st = ToEnum<PerformanceMode>(v, step, "options.performanceMode",
+                                 {{"none", PerformanceMode::kNone}, {"low", PerformanceMode::kLow},
+                                  {"medium", PerformanceMode::kMedium}, {"high", PerformanceMode::kHigh},
+                                  {"extreme", PerformanceMode::kExtreme}},
+                                 &p);
+    if (!st.ok()) return st;
+    if (p != PerformanceMode::kNone) o.performanceMode = p;
+  }
+  NPULENS_GET("fp16");
+  if (!IsAbsent(v)) {
+    bool fp16 = false;
+    st = ToBool(v, step, "options.fp16", &fp16);
+    if (!st.ok()) return st;
+    if (fp16) o.enableFloat16 = true;
+  }
+  NPULENS_GET("cacheDir");
+  if (!IsAbsent(v)) {
+    st = ToString(v, step, "options.cacheDir", &o.cacheDir);
+    if (!st.ok()) return st;
+  }
+  NPULENS_GET("cacheVersion");
+  if (!IsAbsent(v)) {
+    int64_t version = 0;
+    st = ToInteger(v, step, "options.cacheVersion", 0, UINT32_MAX, &version);
+    if (!st.ok()) return st;
+    o.cacheVersion = static_cast<uint32_t>(version);
+  }
+#undef NPULENS_GET
+  return Status::Ok();
+}
+
+}  // namespace npulens::binding
