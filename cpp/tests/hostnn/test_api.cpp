@@ -1,0 +1,584 @@
+// API behaviour of the host NN runtime: devices, compilation options, tensors/fd sharing, RunSync checks,
+// bad model bytes. Bad-call cases are named BadCall_* and traced as "BAD CALL - ...".
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "CANNKit/hiai_helper.h"
+#include "CANNKit/hiai_options.h"
+#include "onnx_builder.h"
+#include "test_util.h"
+
+using namespace hostnn_test;
+
+namespace {
+
+std::string TinyModel() {  // x[1,2,3,3] → Relu → y
+  OnnxBuilder b;
+  b.Input("x", {1, 2, 3, 3});
+  b.Node("Relu", {"x"}, {"y"}, "relu");
+  b.Output("y");
+  return b.Bytes();
+}
+
+Desc MakeDesc(OH_NN_DataType t, std::vector<int32_t> shape) {
+  Desc d(OH_NNTensorDesc_Create());
+  OH_NNTensorDesc_SetDataType(d.get(), t);
+  OH_NNTensorDesc_SetShape(d.get(), shape.data(), shape.size());
+  return d;
+}
+
+std::string TempDir() {
+  char tmpl[] = "/tmp/hostnn_test_XXXXXX";
+  const char* d = mkdtemp(tmpl);
+  return d ? d : "";
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- devices
+TEST(HostnnDevices, OneCpuDeviceNamedHostnnCpu) {
+  HostNN_ResetTestDevices();
+  const size_t* ids = nullptr;
+  uint32_t count = 0;
+  ASSERT_EQ(OH_NNDevice_GetAllDevicesID(&ids, &count), OH_NN_SUCCESS);
+  ASSERT_EQ(count, 1u);
+  const char* name = nullptr;
+  ASSERT_EQ(OH_NNDevice_GetName(ids[0], &name), OH_NN_SUCCESS);
+  EXPECT_STREQ(name, "hostnn_cpu");
+  OH_NN_DeviceType type = OH_NN_OTHERS;
+  ASSERT_EQ(OH_NNDevice_GetType(ids[0], &type), OH_NN_SUCCESS);
+  EXPECT_EQ(type, OH_NN_CPU);
+  const char* first = nullptr;
+  ASSERT_EQ(OH_NNDevice_GetName(0, &first), OH_NN_SUCCESS);  // 0 = the first device
+  EXPECT_STREQ(first, "hostnn_cpu");
+}
+
+TEST(HostnnDevices, RegisteredTestDevicesAreListedAndUsable) {
+  HostNN_ResetTestDevices();
+  size_t npu = HostNN_RegisterTestDevice("NPU_ohos.boot.hardware.Kirin9030S_v2_0", OH_NN_ACCELERATOR);
+  size_t hiai = HostNN_RegisterTestDevice("HIAI_F", OH_NN_ACCELERATOR);
+  const size_t* ids = nullptr;
+  uint32_t count = 0;
+  ASSERT_EQ(OH_NNDevice_GetAllDevicesID(&ids, &count), OH_NN_SUCCESS);
+  ASSERT_EQ(count, 3u);
+  EXPECT_EQ(ids[1], npu);
+  EXPECT_EQ(ids[2], hiai);
+  const char* name = nullptr;
+  ASSERT_EQ(OH_NNDevice_GetName(hiai, &name), OH_NN_SUCCESS);
+  EXPECT_STREQ(name, "HIAI_F");
+  OH_NN_DeviceType type = OH_NN_OTHERS;
+  ASSERT_EQ(OH_NNDevice_GetType(npu, &type), OH_NN_SUCCESS);
+  EXPECT_EQ(type, OH_NN_ACCELERATOR);
+  // A model built on a test device runs on the CPU backend.
+  std::string model = TinyModel();
+  Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
+  ASSERT_EQ(OH_NNCompilation_SetDevice(c.get(), hiai), OH_NN_SUCCESS);
+  ASSERT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
+  HostNN_ResetTestDevices();
+  ids = nullptr;
+  ASSERT_EQ(OH_NNDevice_GetAllDevicesID(&ids, &count), OH_NN_SUCCESS);
+  EXPECT_EQ(count, 1u);
+}
+
+TEST(HostnnDevices, BadCall_DeviceQueries) {
+  SCOPED_TRACE("BAD CALL - device queries with non-NULL out pointers, NULLs, unknown IDs");
+  const size_t dummy = 5;
+  const size_t* ids = &dummy;
+  uint32_t count = 0;
+  EXPECT_EQ(OH_NNDevice_GetAllDevicesID(&ids, &count), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(OH_NNDevice_GetAllDevicesID(nullptr, &count), OH_NN_INVALID_PARAMETER);
+  ids = nullptr;
+  EXPECT_EQ(OH_NNDevice_GetAllDevicesID(&ids, nullptr), OH_NN_INVALID_PARAMETER);
+  const char* name = "preset";
+  EXPECT_EQ(OH_NNDevice_GetName(0, &name), OH_NN_INVALID_PARAMETER);
+  name = nullptr;
+  EXPECT_EQ(OH_NNDevice_GetName(987654, &name), OH_NN_INVALID_PARAMETER);
+  EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("987654"), std::string::npos);
+  OH_NN_DeviceType type;
+  EXPECT_EQ(OH_NNDevice_GetType(987654, &type), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(OH_NNDevice_GetType(0, nullptr), OH_NN_INVALID_PARAMETER);
+}
+
+TEST(HostnnVersion, ReportsNoNpu) {
+  std::string v = HMS_HiAI_GetVersion();
+  ASSERT_EQ(v.size(), 15u);
+  EXPECT_EQ(v[4], '0') << "X1 must be 0 on the host (no NPU): " << v;
+}
+
+// ---------------------------------------------------------------- compilation options
+TEST(HostnnOptions, RecordedAndBuildSucceeds) {
+  std::string model = TinyModel();
+  std::string dir = TempDir();
+  Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(OH_NNCompilation_SetDevice(c.get(), 0), OH_NN_SUCCESS);
+  EXPECT_EQ(OH_NNCompilation_SetPerformanceMode(c.get(), OH_NN_PERFORMANCE_HIGH), OH_NN_SUCCESS);
+  EXPECT_EQ(OH_NNCompilation_SetPriority(c.get(), OH_NN_PRIORITY_MEDIUM), OH_NN_SUCCESS);
+  EXPECT_EQ(OH_NNCompilation_SetCache(c.get(), dir.c_str(), 1), OH_NN_SUCCESS);
+  EXPECT_EQ(OH_NNCompilation_EnableFloat16(c.get(), false), OH_NN_SUCCESS);
+  EXPECT_EQ(HMS_HiAIOptions_SetTuningMode(c.get(), HIAI_TUNING_MODE_HETER), OH_NN_SUCCESS);
+  EXPECT_EQ(HMS_HiAIOptions_SetTuningCacheDir(c.get(), dir.c_str()), OH_NN_SUCCESS);
+  EXPECT_EQ(HMS_HiAIOptions_SetBandMode(c.get(), HIAI_BANDMODE_HIGH), OH_NN_SUCCESS);
+  HiAI_ExecuteDevice order[] = {HIAI_EXECUTE_DEVICE_NPU, HIAI_EXECUTE_DEVICE_CPU};
+  EXPECT_EQ(HMS_HiAIOptions_SetModelDeviceOrder(c.get(), order, 2), OH_NN_SUCCESS);
+  EXPECT_EQ(HMS_HiAIOptions_SetOmOptions(c.get(), HIAI_OM_TYPE_PROFILING, dir.c_str()), OH_NN_SUCCESS);
+  const char ext[] = "1";
+  EXPECT_EQ(OH_NNCompilation_AddExtensionConfig(c.get(), "isProfiling", ext, 1), OH_NN_SUCCESS);
+  EXPECT_EQ(HMS_HiAIOptions_GetTuningMode(c.get()), HIAI_TUNING_MODE_HETER);
+  EXPECT_STREQ(HMS_HiAIOptions_GetTuningCacheDir(c.get()), dir.c_str());
+  EXPECT_EQ(HMS_HiAIOptions_GetBandMode(c.get()), HIAI_BANDMODE_HIGH);
+  ASSERT_EQ(HMS_HiAIOptions_GetModelDeviceCount(c.get()), 2u);
+  EXPECT_EQ(HMS_HiAIOptions_GetModelDeviceOrder(c.get())[1], HIAI_EXECUTE_DEVICE_CPU);
+  EXPECT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
+  rmdir(dir.c_str());
+}
+
+TEST(HostnnOptions, BadCall_TuningWithoutCacheDirFailsAtBuild) {
+  SCOPED_TRACE("BAD CALL - HMS_HiAIOptions_SetTuningMode(AUTO) without SetTuningCacheDir");
+  std::string model = TinyModel();
+  for (HiAI_TuningMode mode : {HIAI_TUNING_MODE_AUTO, HIAI_TUNING_MODE_HETER}) {
+    Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
+    ASSERT_EQ(HMS_HiAIOptions_SetTuningMode(c.get(), mode), OH_NN_SUCCESS);
+    EXPECT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_INVALID_PARAMETER);
+    EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("SetTuningCacheDir"), std::string::npos);
+    // Not built: the cache dir can still be given and Build then succeeds.
+    std::string dir = TempDir();
+    ASSERT_EQ(HMS_HiAIOptions_SetTuningCacheDir(c.get(), dir.c_str()), OH_NN_SUCCESS);
+    EXPECT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
+    rmdir(dir.c_str());
+  }
+  Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
+  HMS_HiAIOptions_SetTuningMode(c.get(), HIAI_TUNING_MODE_AUTO);
+  HMS_HiAIOptions_SetTuningCacheDir(c.get(), "/nonexistent/hostnn");
+  EXPECT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_INVALID_PARAMETER);
+  EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("/nonexistent/hostnn"), std::string::npos);
+}
+
+TEST(HostnnOptions, BadCall_SettersAfterBuildAreForbidden) {
+  SCOPED_TRACE("BAD CALL - every Set* after Build");
+  std::string model = TinyModel();
+  Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
+  ASSERT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_SUCCESS);
+  HiAI_ExecuteDevice order[] = {HIAI_EXECUTE_DEVICE_CPU};
+  const char ext[] = "1";
+  EXPECT_EQ(OH_NNCompilation_SetDevice(c.get(), 0), OH_NN_OPERATION_FORBIDDEN);
+  EXPECT_EQ(OH_NNCompilation_SetCache(c.get(), "/tmp", 1), OH_NN_OPERATION_FORBIDDEN);
+  EXPECT_EQ(OH_NNCompilation_SetPerformanceMode(c.get(), OH_NN_PERFORMANCE_LOW), OH_NN_OPERATION_FORBIDDEN);
+  EXPECT_EQ(OH_NNCompilation_SetPriority(c.get(), OH_NN_PRIORITY_LOW), OH_NN_OPERATION_FORBIDDEN);
+  EXPECT_EQ(OH_NNCompilation_EnableFloat16(c.get(), false), OH_NN_OPERATION_FORBIDDEN);
+  EXPECT_EQ(OH_NNCompilation_AddExtensionConfig(c.get(), "ModelName", ext, 1), OH_NN_OPERATION_FORBIDDEN);
+  EXPECT_EQ(HMS_HiAIOptions_SetTuningMode(c.get(), HIAI_TUNING_MODE_AUTO), OH_NN_OPERATION_FORBIDDEN);
+  EXPECT_EQ(HMS_HiAIOptions_SetTuningCacheDir(c.get(), "/tmp"), OH_NN_OPERATION_FORBIDDEN);
+  EXPECT_EQ(HMS_HiAIOptions_SetBandMode(c.get(), HIAI_BANDMODE_LOW), OH_NN_OPERATION_FORBIDDEN);
+  EXPECT_EQ(HMS_HiAIOptions_SetModelDeviceOrder(c.get(), order, 1), OH_NN_OPERATION_FORBIDDEN);
+  EXPECT_EQ(HMS_HiAIOptions_SetOmOptions(c.get(), HIAI_OM_TYPE_OFF, nullptr), OH_NN_OPERATION_FORBIDDEN);
+  EXPECT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_OPERATION_FORBIDDEN);
+}
+
+TEST(HostnnOptions, BadCall_InvalidValues) {
+  SCOPED_TRACE("BAD CALL - out-of-range enums, NULLs, bad paths, fp16 on the CPU device");
+  std::string model = TinyModel();
+  Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
+  EXPECT_EQ(OH_NNCompilation_SetPerformanceMode(c.get(), static_cast<OH_NN_PerformanceMode>(9)), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(OH_NNCompilation_SetPriority(c.get(), static_cast<OH_NN_Priority>(-1)), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(HMS_HiAIOptions_SetTuningMode(c.get(), static_cast<HiAI_TuningMode>(3)), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(HMS_HiAIOptions_SetBandMode(c.get(), static_cast<HiAI_BandMode>(4)), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(HMS_HiAIOptions_SetOmOptions(c.get(), static_cast<HiAI_OmType>(7), "/tmp"), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(HMS_HiAIOptions_SetOmOptions(c.get(), HIAI_OM_TYPE_DUMP, nullptr), OH_NN_INVALID_PARAMETER);
+  HiAI_ExecuteDevice bad[] = {static_cast<HiAI_ExecuteDevice>(5)};
+  EXPECT_EQ(HMS_HiAIOptions_SetModelDeviceOrder(c.get(), bad, 1), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(HMS_HiAIOptions_SetModelDeviceOrder(c.get(), nullptr, 1), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(HMS_HiAIOptions_SetTuningCacheDir(c.get(), nullptr), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(OH_NNCompilation_SetCache(c.get(), "/nonexistent/cache", 1), OH_NN_INVALID_PATH);
+  EXPECT_EQ(OH_NNCompilation_SetDevice(c.get(), 424242), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(OH_NNCompilation_EnableFloat16(c.get(), true), OH_NN_OPERATION_FORBIDDEN);
+  EXPECT_EQ(OH_NNCompilation_AddExtensionConfig(c.get(), "", "1", 1), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(OH_NNCompilation_AddExtensionConfig(c.get(), "ModelName", "1", 0), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(OH_NNCompilation_Build(nullptr), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(OH_NNCompilation_ConstructWithOfflineModelBuffer(nullptr, 10), nullptr);
+  EXPECT_EQ(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), 0), nullptr);
+  EXPECT_EQ(OH_NNCompilation_ConstructWithOfflineModelFile(nullptr), nullptr);
+  EXPECT_EQ(OH_NNExecutor_Construct(c.get()), nullptr);  // not built yet
+  EXPECT_EQ(HMS_HiAIOptions_GetTuningMode(nullptr), HIAI_TUNING_MODE_UNSET);
+  EXPECT_EQ(HMS_HiAIOptions_GetTuningCacheDir(c.get()), nullptr);
+  // The rejected values left the compilation usable.
+  EXPECT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
+  Compilation cache(OH_NNCompilation_ConstructForCache());
+  EXPECT_EQ(OH_NNCompilation_Build(cache.get()), OH_NN_UNSUPPORTED);
+}
+
+TEST(HostnnCompilation, ModelFileConstruction) {
+  std::string model = TinyModel();
+  std::string path = "/tmp/hostnn_test_model_" + std::to_string(getpid()) + ".onnx";
+  std::ofstream(path, std::ios::binary) << model;
+  Compilation c(OH_NNCompilation_ConstructWithOfflineModelFile(path.c_str()));
+  EXPECT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
+  std::remove(path.c_str());
+  Compilation missing(OH_NNCompilation_ConstructWithOfflineModelFile("/nonexistent/m.onnx"));
+  EXPECT_EQ(OH_NNCompilation_Build(missing.get()), OH_NN_INVALID_PATH);
+  EXPECT_EQ(HMS_HiAICompatibility_CheckFromFile("/nonexistent/m.onnx"), HIAI_COMPATIBILITY_INCOMPATIBLE);
+}
+
+// ---------------------------------------------------------------- bad model bytes
+namespace {
+void ExpectInvalidFile(const std::string& bytes, const std::string& what, const std::string& message_part) {
+  SCOPED_TRACE("BAD CALL - build from " + what);
+  std::string err;
+  Executor e;
+  EXPECT_EQ(BuildModel(bytes, &e, &err), OH_NN_INVALID_FILE) << err;
+  EXPECT_NE(err.find(message_part), std::string::npos) << err;
+  EXPECT_EQ(HMS_HiAICompatibility_CheckFromBuffer(bytes.data(), bytes.size()), HIAI_COMPATIBILITY_INCOMPATIBLE);
+}
+}  // namespace
+
+TEST(HostnnModels, BadCall_CorruptOrForeignBytesAreInvalidFile) {
+  std::string good = TinyModel();
+  EXPECT_EQ(HMS_HiAICompatibility_CheckFromBuffer(good.data(), good.size()), HIAI_COMPATIBILITY_COMPATIBLE);
+  ExpectInvalidFile(std::string(1, '\x08'), "1 byte", "invalid ONNX model");
+  for (size_t cut : {good.size() / 10, good.size() / 2, good.size() * 9 / 10, good.size() - 1})
+    ExpectInvalidFile(good.substr(0, cut), "truncated at " + std::to_string(cut), "invalid ONNX model");
+  for (uint32_t seed = 1; seed <= 5; ++seed) {
+    std::mt19937 g(seed);
+    std::string junk(512 + seed * 100, '\0');
+    for (auto& ch : junk) ch = static_cast<char>(g());
+    ExpectInvalidFile(junk, "random bytes seed " + std::to_string(seed), "invalid ONNX model");
+  }
+  std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0", 33);
+  png += std::string(200, '\x7f');
+  ExpectInvalidFile(png, "a PNG file", "invalid ONNX model");
+  // Synthetic CANN offline model: 256-byte ModelFileHeader starting with magic 0x444F4D49 (little-endian "IMOD").
+  std::string om(256 + 1024, '\0');
+  const uint32_t magic = 0x444F4D49u;
+  std::memcpy(&om[0], &magic, 4);
+  ExpectInvalidFile(om, "an .om header", "this is a CANN offline model (.om); it needs the HIAI_F NPU; use the ONNX model on the host");
+}
+
+TEST(HostnnModels, BadCall_UnsupportedOpNamesOpAndNode) {
+  SCOPED_TRACE("BAD CALL - model with a Resize node");
+  OnnxBuilder b;
+  b.Input("x", {1, 3, 4, 4});
+  b.InitF("scales", {4}, {1, 1, 2, 2});
+  b.Node("Resize", {"x", "", "scales"}, {"y"}, "resize_1");
+  b.Output("y");
+  std::string err;
+  EXPECT_EQ(BuildModel(b.Bytes(), nullptr, &err), OH_NN_UNSUPPORTED);
+  EXPECT_NE(err.find("unsupported op 'Resize' (node 'resize_1')"), std::string::npos) << err;
+}
+
+TEST(HostnnModels, BadCall_DynamicInputDimFailsAtBuild) {
+  SCOPED_TRACE("BAD CALL - model input with a symbolic batch dim");
+  OnnxBuilder b;
+  b.Input("x", {-1, 3, 4, 4});
+  b.Node("Relu", {"x"}, {"y"});
+  b.Output("y");
+  std::string err;
+  EXPECT_EQ(BuildModel(b.Bytes(), nullptr, &err), OH_NN_DYNAMIC_SHAPE);
+  EXPECT_NE(err.find("model input 'x' has a dynamic dim"), std::string::npos) << err;
+  EXPECT_NE(err.find("give a fixed input shape"), std::string::npos) << err;
+}
+
+TEST(HostnnModels, BadCall_InconsistentGraphsAreRejected) {
+  SCOPED_TRACE("BAD CALL - shape mismatches, undefined tensors, wrong initializer sizes, unsupported opset");
+  {
+    OnnxBuilder b;
+    b.Input("x", {1, 3, 4, 4});
+    b.InitF("w", {8, 4, 3, 3}, std::vector<float>(8 * 4 * 9, 0.f));  // 4 input channels vs 3
+    b.Node("Conv", {"x", "w"}, {"y"}, "conv_bad");
+    b.Output("y");
+    std::string err;
+    EXPECT_EQ(BuildModel(b.Bytes(), nullptr, &err), OH_NN_INVALID_FILE);
+    EXPECT_NE(err.find("conv_bad"), std::string::npos) << err;
+  }
+  {
+    OnnxBuilder b;
+    b.Input("x", {1, 4});
+    b.Node("Relu", {"nowhere"}, {"y"}, "relu_bad");
+    b.Output("y");
+    std::string err;
+    EXPECT_EQ(BuildModel(b.Bytes(), nullptr, &err), OH_NN_INVALID_FILE);
+    EXPECT_NE(err.find("'nowhere'"), std::string::npos) << err;
+  }
+  {
+    OnnxBuilder b;
+    b.Input("x", {2, 4});
+    b.InitF("w", {4, 3}, std::vector<float>(5, 0.f));  // 5 values for 12
+    b.Node("MatMul", {"x", "w"}, {"y"});
+    b.Output("y");
+    std::string err;
+    EXPECT_EQ(BuildModel(b.Bytes(), nullptr, &err), OH_NN_INVALID_FILE);
+    EXPECT_NE(err.find("initializer 'w'"), std::string::npos) << err;
+  }
+  {
+    OnnxBuilder b(9);
+    b.Input("x", {2, 4});
+    b.Node("Relu", {"x"}, {"y"});
+    b.Output("y");
+    std::string err;
+    EXPECT_EQ(BuildModel(b.Bytes(), nullptr, &err), OH_NN_UNSUPPORTED);
+    EXPECT_NE(err.find("opset 9"), std::string::npos) << err;
+  }
+}
+
+// ---------------------------------------------------------------- tensor descs and tensors
+TEST(HostnnTensors, DescAccessors) {
+  Desc d = MakeDesc(OH_NN_FLOAT32, {1, 3, 4, 5});
+  ASSERT_EQ(OH_NNTensorDesc_SetName(d.get(), "input"), OH_NN_SUCCESS);
+  ASSERT_EQ(OH_NNTensorDesc_SetFormat(d.get(), OH_NN_FORMAT_NCHW), OH_NN_SUCCESS);
+  const char* name = nullptr;
+  ASSERT_EQ(OH_NNTensorDesc_GetName(d.get(), &name), OH_NN_SUCCESS);
+  EXPECT_STREQ(name, "input");
+  int32_t* shape = nullptr;
+  size_t len = 0;
+  ASSERT_EQ(OH_NNTensorDesc_GetShape(d.get(), &shape, &len), OH_NN_SUCCESS);
+  ASSERT_EQ(len, 4u);
+  EXPECT_EQ(shape[3], 5);
+  size_t count = 0, bytes = 0;
+  ASSERT_EQ(OH_NNTensorDesc_GetElementCount(d.get(), &count), OH_NN_SUCCESS);
+  ASSERT_EQ(OH_NNTensorDesc_GetByteSize(d.get(), &bytes), OH_NN_SUCCESS);
+  EXPECT_EQ(count, 60u);
+  EXPECT_EQ(bytes, 240u);
+  OH_NN_Format f;
+  ASSERT_EQ(OH_NNTensorDesc_GetFormat(d.get(), &f), OH_NN_SUCCESS);
+  EXPECT_EQ(f, OH_NN_FORMAT_NCHW);
+}
+
+TEST(HostnnTensors, BadCall_DescMisuse) {
+  SCOPED_TRACE("BAD CALL - desc getters with preset out pointers, dynamic shapes, NULLs");
+  Desc d = MakeDesc(OH_NN_INT8, {1, -1, 4});
+  size_t bytes = 0;
+  EXPECT_EQ(OH_NNTensorDesc_GetByteSize(d.get(), &bytes), OH_NN_DYNAMIC_SHAPE);
+  EXPECT_EQ(OH_NNTensorDesc_GetElementCount(d.get(), &bytes), OH_NN_DYNAMIC_SHAPE);
+  EXPECT_EQ(OH_NNTensor_Create(0, d.get()), nullptr);
+  int32_t preset = 1;
+  int32_t* shape = &preset;
+  size_t len = 0;
+  EXPECT_EQ(OH_NNTensorDesc_GetShape(d.get(), &shape, &len), OH_NN_INVALID_PARAMETER);
+  const char* name = "x";
+  EXPECT_EQ(OH_NNTensorDesc_GetName(d.get(), &name), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(OH_NNTensorDesc_SetShape(d.get(), nullptr, 2), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(OH_NNTensorDesc_SetDataType(d.get(), static_cast<OH_NN_DataType>(99)), OH_NN_INVALID_PARAMETER);
+  NN_TensorDesc* null_desc = nullptr;
+  EXPECT_EQ(OH_NNTensorDesc_Destroy(&null_desc), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(OH_NNTensor_Create(0, nullptr), nullptr);
+}
+
+TEST(HostnnTensors, FdRoundTripSharesMemory) {
+  Desc d = MakeDesc(OH_NN_FLOAT32, {4, 1024});  // 16 KiB
+  Tensor owner(OH_NNTensor_Create(0, d.get()));
+  ASSERT_TRUE(owner) << HostNN_GetLastErrorMessage();
+  int fd = -1;
+  size_t size = 0, offset = 99;
+  ASSERT_EQ(OH_NNTensor_GetFd(owner.get(), &fd), OH_NN_SUCCESS);
+  ASSERT_EQ(OH_NNTensor_GetSize(owner.get(), &size), OH_NN_SUCCESS);
+  ASSERT_EQ(OH_NNTensor_GetOffset(owner.get(), &offset), OH_NN_SUCCESS);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(size, 16384u);
+  EXPECT_EQ(offset, 0u);
+  Tensor borrower(OH_NNTensor_CreateWithFd(0, d.get(), fd, size, 0));
+  ASSERT_TRUE(borrower) << HostNN_GetLastErrorMessage();
+  auto* a = static_cast<float*>(OH_NNTensor_GetDataBuffer(owner.get()));
+  auto* b = static_cast<float*>(OH_NNTensor_GetDataBuffer(borrower.get()));
+  ASSERT_NE(a, b);  // two mappings of one memfd
+  a[7] = 3.5f;
+  EXPECT_EQ(b[7], 3.5f);
+  b[4095] = -1.25f;
+  EXPECT_EQ(a[4095], -1.25f);
+  // The borrower's desc is a copy: the caller's desc may go.
+  d.reset();
+  NN_TensorDesc* inner = OH_NNTensor_GetTensorDesc(borrower.get());
+  size_t bytes = 0;
+  ASSERT_EQ(OH_NNTensorDesc_GetByteSize(inner, &bytes), OH_NN_SUCCESS);
+  EXPECT_EQ(bytes, 16384u);
+  // As on the device, CreateWithFd maps `size` bytes at file offset `offset` (page-aligned) and the data
+  // buffer starts there; size - offset must cover the byte size.
+  Desc page = MakeDesc(OH_NN_FLOAT32, {1024});
+  Tensor upper(OH_NNTensor_CreateWithFd(0, page.get(), fd, 8192, 4096));
+  ASSERT_TRUE(upper) << HostNN_GetLastErrorMessage();
+  a[1024 + 6] = 9.f;
+  EXPECT_EQ(static_cast<float*>(OH_NNTensor_GetDataBuffer(upper.get()))[6], 9.f);
+  ASSERT_EQ(OH_NNTensor_GetOffset(upper.get(), &offset), OH_NN_SUCCESS);
+  EXPECT_EQ(offset, 4096u);
+  // Destroying borrowers unmaps but never closes the owner's fd.
+  borrower.reset();
+  upper.reset();
+  EXPECT_NE(fcntl(fd, F_GETFD), -1);
+  EXPECT_EQ(a[7], 3.5f);
+  owner.reset();
+  EXPECT_EQ(fcntl(fd, F_GETFD), -1);  // the owner closed it
+}
+
+TEST(HostnnTensors, BadCall_CreateWithFdChecks) {
+  SCOPED_TRACE("BAD CALL - CreateWithFd with bad fd/size/offset");
+  Desc d = MakeDesc(OH_NN_FLOAT32, {1024});  // 4096 bytes
+  Desc big = MakeDesc(OH_NN_FLOAT32, {8192});
+  Tensor owner(OH_NNTensor_Create(0, big.get()));
+  int fd = -1;
+  OH_NNTensor_GetFd(owner.get(), &fd);
+  EXPECT_EQ(OH_NNTensor_CreateWithFd(0, nullptr, fd, 4096, 0), nullptr);
+  EXPECT_EQ(OH_NNTensor_CreateWithFd(0, d.get(), -1, 4096, 0), nullptr);
+  EXPECT_EQ(OH_NNTensor_CreateWithFd(0, d.get(), fd, 0, 0), nullptr);
+  EXPECT_EQ(OH_NNTensor_CreateWithFd(0, d.get(), fd, 4096, 8192), nullptr);  // size < offset
+  EXPECT_EQ(OH_NNTensor_CreateWithFd(0, d.get(), fd, 4095, 0), nullptr);     // below byte size
+  EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("byte size"), std::string::npos);
+  EXPECT_EQ(OH_NNTensor_CreateWithFd(0, d.get(), fd, 8192, 100), nullptr);   // not page-aligned
+  EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("page"), std::string::npos);
+  EXPECT_EQ(OH_NNTensor_CreateWithFd(0, d.get(), fd, 65536, 0), nullptr);    // past the end of the memfd
+  EXPECT_EQ(OH_NNTensor_CreateWithFd(0, d.get(), 987, 4096, 0), nullptr);    // not an open fd
+  EXPECT_EQ(OH_NNTensor_CreateWithFd(31337, d.get(), fd, 4096, 0), nullptr); // unknown device
+  NN_Tensor* null_tensor = nullptr;
+  EXPECT_EQ(OH_NNTensor_Destroy(&null_tensor), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(OH_NNTensor_Destroy(nullptr), OH_NN_INVALID_PARAMETER);
+  int got = 0;
+  EXPECT_EQ(OH_NNTensor_GetFd(nullptr, &got), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(OH_NNTensor_GetDataBuffer(nullptr), nullptr);
+}
+
+TEST(HostnnTensors, BadCall_AllocationCapIsOneGiB) {
+  SCOPED_TRACE("BAD CALL - tensors above the 1 GiB allocation limit");
+  Desc d = MakeDesc(OH_NN_FLOAT32, {1024, 1024, 257});  // 1 GiB + 4 MiB
+  EXPECT_EQ(OH_NNTensor_Create(0, d.get()), nullptr);
+  EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("1 GiB"), std::string::npos);
+  Desc small = MakeDesc(OH_NN_INT8, {16});
+  EXPECT_EQ(OH_NNTensor_CreateWithSize(0, small.get(), (size_t{1} << 30) + 1), nullptr);
+  EXPECT_EQ(OH_NNTensor_CreateWithSize(0, small.get(), 8), nullptr);  // below the byte size
+  Tensor ok(OH_NNTensor_CreateWithSize(0, small.get(), 4096));
+  ASSERT_TRUE(ok);
+  size_t size = 0;
+  OH_NNTensor_GetSize(ok.get(), &size);
+  EXPECT_EQ(size, 4096u);
+}
+
+// ---------------------------------------------------------------- executor and RunSync
+TEST(HostnnExecutor, OutlivesCompilationAndModelBuffer) {
+  Executor e;
+  {
+    std::string model = TinyModel();  // freed at the end of this scope, after the compilation
+    Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
+    ASSERT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_SUCCESS);
+    e.reset(OH_NNExecutor_Construct(c.get()));
+    ASSERT_TRUE(e);
+  }
+  size_t n = 0;
+  ASSERT_EQ(OH_NNExecutor_GetInputCount(e.get(), &n), OH_NN_SUCCESS);
+  EXPECT_EQ(n, 1u);
+  Desc in(OH_NNExecutor_CreateInputTensorDesc(e.get(), 0));
+  const char* name = nullptr;
+  OH_NNTensorDesc_GetName(in.get(), &name);
+  EXPECT_STREQ(name, "x");
+  OH_NN_DataType t;
+  OH_NN_Format f;
+  OH_NNTensorDesc_GetDataType(in.get(), &t);
+  OH_NNTensorDesc_GetFormat(in.get(), &f);
+  EXPECT_EQ(t, OH_NN_FLOAT32);
+  EXPECT_EQ(f, OH_NN_FORMAT_NCHW);
+  size_t *mn = nullptr, *mx = nullptr, len = 0;
+  ASSERT_EQ(OH_NNExecutor_GetInputDimRange(e.get(), 0, &mn, &mx, &len), OH_NN_SUCCESS);
+  ASSERT_EQ(len, 4u);
+  EXPECT_EQ(mn[1], 2u);
+  EXPECT_EQ(mx[3], 3u);
+  int32_t* shape = nullptr;
+  uint32_t slen = 0;
+  ASSERT_EQ(OH_NNExecutor_GetOutputShape(e.get(), 0, &shape, &slen), OH_NN_SUCCESS);
+  EXPECT_EQ(slen, 4u);
+  Tensors ts = MakeTensors(e.get());
+  auto* x = static_cast<float*>(OH_NNTensor_GetDataBuffer(ts.in[0].get()));
+  for (int i = 0; i < 18; ++i) x[i] = static_cast<float>(i - 9);
+  auto ins = ts.InPtrs(), outs = ts.OutPtrs();
+  ASSERT_EQ(OH_NNExecutor_RunSync(e.get(), ins.data(), 1, outs.data(), 1), OH_NN_SUCCESS);
+  auto* y = static_cast<float*>(OH_NNTensor_GetDataBuffer(ts.out[0].get()));
+  for (int i = 0; i < 18; ++i) EXPECT_EQ(y[i], std::max(0.f, static_cast<float>(i - 9)));
+}
+
+TEST(HostnnExecutor, ZeroCopyThroughFdBorrowedTensors) {
+  Executor e;
+  ASSERT_EQ(BuildModel(TinyModel(), &e), OH_NN_SUCCESS);
+  Tensors ts = MakeTensors(e.get());
+  int in_fd = -1, out_fd = -1;
+  OH_NNTensor_GetFd(ts.in[0].get(), &in_fd);
+  OH_NNTensor_GetFd(ts.out[0].get(), &out_fd);
+  Desc din(OH_NNExecutor_CreateInputTensorDesc(e.get(), 0)), dout(OH_NNExecutor_CreateOutputTensorDesc(e.get(), 0));
+  Tensor in2(OH_NNTensor_CreateWithFd(0, din.get(), in_fd, 72, 0));
+  Tensor out2(OH_NNTensor_CreateWithFd(0, dout.get(), out_fd, 72, 0));
+  ASSERT_TRUE(in2 && out2) << HostNN_GetLastErrorMessage();
+  auto* x = static_cast<float*>(OH_NNTensor_GetDataBuffer(ts.in[0].get()));  // written through the owner
+  for (int i = 0; i < 18; ++i) x[i] = i % 2 ? -1.f : 2.f;
+  NN_Tensor* ins[] = {in2.get()};
+  NN_Tensor* outs[] = {out2.get()};
+  ASSERT_EQ(OH_NNExecutor_RunSync(e.get(), ins, 1, outs, 1), OH_NN_SUCCESS);
+  auto* y = static_cast<float*>(OH_NNTensor_GetDataBuffer(ts.out[0].get()));  // read through the other owner
+  for (int i = 0; i < 18; ++i) EXPECT_EQ(y[i], i % 2 ? 0.f : 2.f);
+  in2.reset();  // borrowers first, then the owners (Tensors) at scope end
+  out2.reset();
+}
+
+TEST(HostnnExecutor, BadCall_RunSyncArguments) {
+  Executor e;
+  ASSERT_EQ(BuildModel(TinyModel(), &e), OH_NN_SUCCESS);
+  Tensors ts = MakeTensors(e.get());
+  auto ins = ts.InPtrs(), outs = ts.OutPtrs();
+  {
+    SCOPED_TRACE("BAD CALL - RunSync with NULLs and zero counts");
+    EXPECT_EQ(OH_NNExecutor_RunSync(nullptr, ins.data(), 1, outs.data(), 1), OH_NN_INVALID_PARAMETER);
+    EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), nullptr, 1, outs.data(), 1), OH_NN_INVALID_PARAMETER);
+    EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), ins.data(), 1, nullptr, 1), OH_NN_INVALID_PARAMETER);
+    EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), ins.data(), 0, outs.data(), 1), OH_NN_INVALID_PARAMETER);
+    NN_Tensor* null_in[] = {nullptr};
+    EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), null_in, 1, outs.data(), 1), OH_NN_INVALID_PARAMETER);
+  }
+  {
+    SCOPED_TRACE("BAD CALL - RunSync with the wrong tensor counts");
+    NN_Tensor* two[] = {ins[0], ins[0]};
+    EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), two, 2, outs.data(), 1), OH_NN_INVALID_PARAMETER);
+    EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("1 input(s)"), std::string::npos);
+  }
+  {
+    SCOPED_TRACE("BAD CALL - RunSync with wrong byte sizes and data types");
+    Desc small = MakeDesc(OH_NN_FLOAT32, {1, 2, 3, 2});
+    Tensor t(OH_NNTensor_Create(0, small.get()));
+    NN_Tensor* bad_in[] = {t.get()};
+    EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), bad_in, 1, outs.data(), 1), OH_NN_INVALID_PARAMETER);
+    std::string msg = HostNN_GetLastErrorMessage();
+    EXPECT_NE(msg.find("48 bytes"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("72 bytes"), std::string::npos) << msg;
+    NN_Tensor* bad_out[] = {t.get()};
+    EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), ins.data(), 1, bad_out, 1), OH_NN_INVALID_PARAMETER);
+    Desc i8 = MakeDesc(OH_NN_INT8, {1, 2, 3, 3});
+    Tensor ti8(OH_NNTensor_Create(0, i8.get()));
+    NN_Tensor* bad_type[] = {ti8.get()};
+    EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), bad_type, 1, outs.data(), 1), OH_NN_INVALID_PARAMETER);
+    EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("data type"), std::string::npos);
+  }
+  {
+    SCOPED_TRACE("BAD CALL - executor queries out of range");
+    EXPECT_EQ(OH_NNExecutor_CreateInputTensorDesc(e.get(), 1), nullptr);
+    EXPECT_EQ(OH_NNExecutor_CreateOutputTensorDesc(e.get(), 5), nullptr);
+    EXPECT_EQ(OH_NNExecutor_CreateInputTensorDesc(nullptr, 0), nullptr);
+    size_t *mn = nullptr, *mx = nullptr, len = 0;
+    EXPECT_EQ(OH_NNExecutor_GetInputDimRange(e.get(), 3, &mn, &mx, &len), OH_NN_INVALID_PARAMETER);
+    EXPECT_EQ(OH_NNExecutor_Construct(nullptr), nullptr);
+  }
+  // The executor still works after all the rejected calls.
+  EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), ins.data(), 1, outs.data(), 1), OH_NN_SUCCESS);
+}
+
+TEST(HostnnExecutor, ThreadCountSetting) {
+  HostNN_SetThreadCount(2);
+  EXPECT_EQ(HostNN_GetThreadCount(), 2);
+  std::string describe;
+  OnnxBuilder b;
+  b.Input("x", {1, 4, 8, 8});
+  b.InitF("w", {4, 4, 3, 3}, RandomF(144, 7));
+  SetInts(b.Node("Conv", {"x", "w"}, {"y"}), "pads", {1, 1, 1, 1});
+  b.Output("y");
+  auto x = RandomF(256, 8);
+  auto two = RunModel(b.Bytes(), std::vector<std::vector<float>>{x});
+  HostNN_SetThreadCount(1);
+  auto one = RunModel(b.Bytes(), std::vector<std::vector<float>>{x});
+  ExpectClose(two, one, 1e-5f);
+  HostNN_SetThreadCount(0);
+  EXPECT_GE(HostNN_GetThreadCount(), 1);
+}

@@ -1,0 +1,338 @@
+// fp32 numerics of every supported op against naive references.
+#include <algorithm>
+
+#include "onnx_builder.h"
+#include "test_util.h"
+
+using namespace hostnn_test;
+
+namespace {
+
+struct ConvCase {
+  const char* name;
+  int64_t c, h, w, oc, kh, kw, group;
+  ConvParams p;
+  bool bias;
+};
+
+std::vector<float> RunConv(const ConvCase& k, std::string* describe, std::vector<float>* want) {
+  OnnxBuilder b;
+  b.Input("x", {1, k.c, k.h, k.w});
+  auto wt = RandomF(static_cast<size_t>(k.oc * (k.c / k.group) * k.kh * k.kw), 2);
+  auto bias = RandomF(static_cast<size_t>(k.oc), 3);
+  b.InitF("w", {k.oc, k.c / k.group, k.kh, k.kw}, wt);
+  std::vector<std::string> ins = {"x", "w"};
+  if (k.bias) {
+    b.InitF("b", {k.oc}, bias);
+    ins.push_back("b");
+  }
+  auto* n = b.Node("Conv", ins, {"y"}, "conv");
+  SetInts(n, "kernel_shape", {k.kh, k.kw});
+  SetInts(n, "strides", {k.p.stride_h, k.p.stride_w});
+  SetInts(n, "dilations", {k.p.dil_h, k.p.dil_w});
+  SetInts(n, "pads", {k.p.pad_t, k.p.pad_l, k.p.pad_b, k.p.pad_r});
+  SetInt(n, "group", k.group);
+  b.Output("y");
+  auto x = RandomF(static_cast<size_t>(k.c * k.h * k.w), 1);
+  int64_t oh, ow;
+  ConvParams p = k.p;
+  p.group = k.group;
+  *want = ToF(RefConv(ToD(x), 1, k.c, k.h, k.w, ToD(wt), k.oc, k.kh, k.kw, k.bias ? ToD(bias) : std::vector<double>{},
+                      p, &oh, &ow));
+  return RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, describe);
+}
+
+}  // namespace
+
+TEST(HostnnFp32, ConvVariantsMatchReference) {
+  const ConvCase cases[] = {
+      {"3x3 pad1", 3, 9, 7, 8, 3, 3, 1, {1, 1, 1, 1, 1, 1, 1, 1, 1}, true},
+      {"stride2 asym pads dil2", 4, 11, 10, 5, 3, 3, 1, {2, 2, 2, 2, 1, 2, 0, 1, 1}, true},
+      {"1x1 no bias", 8, 5, 5, 16, 1, 1, 1, {1, 1, 1, 1, 0, 0, 0, 0, 1}, false},
+      {"depthwise", 6, 8, 8, 6, 3, 3, 6, {1, 1, 1, 1, 1, 1, 1, 1, 1}, true},
+      {"depthwise x2 stride2", 4, 9, 9, 8, 3, 3, 4, {2, 2, 1, 1, 1, 1, 1, 1, 1}, true},
+      {"grouped", 8, 6, 6, 12, 3, 3, 2, {1, 1, 1, 1, 1, 1, 1, 1, 1}, true},
+      {"5x3 kernel", 2, 10, 8, 3, 5, 3, 1, {1, 2, 1, 1, 2, 1, 2, 1, 1}, true},
+  };
+  for (const auto& k : cases) {
+    SCOPED_TRACE(k.name);
+    std::string describe;
+    std::vector<float> want;
+    auto got = RunConv(k, &describe, &want);
+    ExpectClose(got, want);
+    EXPECT_NE(describe.find("xnnpack fp32: Conv 'conv'"), std::string::npos) << describe;
+  }
+}
+
+TEST(HostnnFp32, ConvAutoPadSameUpper) {
+  OnnxBuilder b;
+  b.Input("x", {1, 2, 7, 7});
+  auto wt = RandomF(4 * 2 * 3 * 3, 5);
+  b.InitF("w", {4, 2, 3, 3}, wt);
+  auto* n = b.Node("Conv", {"x", "w"}, {"y"});
+  SetString(n, "auto_pad", "SAME_UPPER");
+  SetInts(n, "strides", {2, 2});
+  b.Output("y");
+  auto x = RandomF(2 * 49, 6);
+  ConvParams p;
+  p.stride_h = p.stride_w = 2;
+  p.pad_t = p.pad_l = p.pad_b = p.pad_r = 1;  // out 4: total pad 2 → 1/1
+  int64_t oh, ow;
+  auto want = ToF(RefConv(ToD(x), 1, 2, 7, 7, ToD(wt), 4, 3, 3, {}, p, &oh, &ow));
+  EXPECT_EQ(oh, 4);
+  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want);
+}
+
+TEST(HostnnFp32, GemmTransBAndAlphaBeta) {
+  for (int trans_b = 0; trans_b < 2; ++trans_b) {
+    SCOPED_TRACE(trans_b ? "transB=1" : "transB=0 alpha=0.5 beta=2");
+    OnnxBuilder b;
+    const int64_t m = 3, k = 7, n = 5;
+    b.Input("a", {m, k});
+    auto bw = RandomF(k * n, 11);
+    auto c = RandomF(n, 12);
+    b.InitF("b", trans_b ? std::vector<int64_t>{n, k} : std::vector<int64_t>{k, n}, bw);
+    b.InitF("c", {n}, c);
+    auto* node = b.Node("Gemm", {"a", "b", "c"}, {"y"});
+    float alpha = trans_b ? 1.f : 0.5f, beta = trans_b ? 1.f : 2.f;
+    SetInt(node, "transB", trans_b);
+    SetFloat(node, "alpha", alpha);
+    SetFloat(node, "beta", beta);
+    b.Output("y");
+    auto a = RandomF(m * k, 13);
+    std::vector<float> want(m * n);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double acc = 0;
+        for (int64_t q = 0; q < k; ++q) acc += a[i * k + q] * (trans_b ? bw[j * k + q] : bw[q * n + j]);
+        want[i * n + j] = static_cast<float>(alpha * acc + beta * c[j]);
+      }
+    ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{a}), want);
+  }
+}
+
+TEST(HostnnFp32, MatMul3D) {
+  OnnxBuilder b;
+  b.Input("a", {2, 3, 4});
+  auto bw = RandomF(4 * 5, 21);
+  b.InitF("b", {4, 5}, bw);
+  b.Node("MatMul", {"a", "b"}, {"y"});
+  b.Output("y");
+  auto a = RandomF(24, 22);
+  std::vector<float> want(2 * 3 * 5);
+  for (int r = 0; r < 6; ++r)
+    for (int j = 0; j < 5; ++j) {
+      double acc = 0;
+      for (int q = 0; q < 4; ++q) acc += a[r * 4 + q] * bw[q * 5 + j];
+      want[r * 5 + j] = static_cast<float>(acc);
+    }
+  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{a}), want);
+}
+
+namespace {
+std::vector<float> RefPool(const std::vector<float>& x, int64_t c, int64_t h, int64_t w, int64_t k, int64_t s,
+                           int64_t pad, int64_t oh, int64_t ow, bool max, bool include_pad) {
+  std::vector<float> y(c * oh * ow);
+  for (int64_t ch = 0; ch < c; ++ch)
+    for (int64_t yy = 0; yy < oh; ++yy)
+      for (int64_t xx = 0; xx < ow; ++xx) {
+        double acc = max ? -1e30 : 0;
+        int cnt = 0, padded = 0;
+        for (int64_t ky = 0; ky < k; ++ky)
+          for (int64_t kx = 0; kx < k; ++kx) {
+            int64_t iy = yy * s - pad + ky, ix = xx * s - pad + kx;
+            if (iy < h + pad && ix < w + pad) ++padded;
+            if (iy < 0 || ix < 0 || iy >= h || ix >= w) continue;
+            double v = x[(ch * h + iy) * w + ix];
+            acc = max ? std::max(acc, v) : acc + v;
+            ++cnt;
+          }
+        y[(ch * oh + yy) * ow + xx] = static_cast<float>(max ? acc : acc / (include_pad ? padded : cnt));
+      }
+  return y;
+}
+}  // namespace
+
+TEST(HostnnFp32, PoolsMatchReference) {
+  struct Case { const char* op; int64_t k, s, pad; int ceil; int include_pad; int64_t oh; };
+  const Case cases[] = {
+      {"MaxPool", 3, 2, 1, 0, 0, 5}, {"MaxPool", 2, 2, 0, 1, 0, 5}, {"MaxPool", 3, 2, 0, 1, 0, 4},
+      {"AveragePool", 3, 2, 1, 0, 0, 5}, {"AveragePool", 3, 2, 1, 0, 1, 5}, {"AveragePool", 2, 2, 0, 0, 0, 4},
+  };
+  for (const auto& k : cases) {
+    SCOPED_TRACE(std::string(k.op) + " k" + std::to_string(k.k) + " ceil" + std::to_string(k.ceil) + " incl" +
+                 std::to_string(k.include_pad));
+    OnnxBuilder b;
+    b.Input("x", {1, 3, 9, 9});
+    auto* n = b.Node(k.op, {"x"}, {"y"});
+    SetInts(n, "kernel_shape", {k.k, k.k});
+    SetInts(n, "strides", {k.s, k.s});
+    SetInts(n, "pads", {k.pad, k.pad, k.pad, k.pad});
+    SetInt(n, "ceil_mode", k.ceil);
+    if (std::string(k.op) == "AveragePool") SetInt(n, "count_include_pad", k.include_pad);
+    b.Output("y");
+    auto x = RandomF(3 * 81, 31);
+    auto want = RefPool(x, 3, 9, 9, k.k, k.s, k.pad, k.oh, k.oh, std::string(k.op) == "MaxPool", k.include_pad);
+    ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want);
+  }
+}
+
+TEST(HostnnFp32, GlobalAveragePoolFlattenSoftmax) {
+  OnnxBuilder b;
+  b.Input("x", {2, 5, 4, 3});
+  b.Node("GlobalAveragePool", {"x"}, {"g"});
+  b.Node("Flatten", {"g"}, {"f"});
+  b.Node("Softmax", {"f"}, {"y"});
+  b.Output("y");
+  auto x = RandomF(2 * 5 * 12, 41, -3, 3);
+  std::vector<float> want(10);
+  for (int n = 0; n < 2; ++n) {
+    double m[5], sum = 0;
+    for (int c = 0; c < 5; ++c) {
+      double s = 0;
+      for (int i = 0; i < 12; ++i) s += x[(n * 5 + c) * 12 + i];
+      m[c] = std::exp(s / 12);
+      sum += m[c];
+    }
+    for (int c = 0; c < 5; ++c) want[n * 5 + c] = static_cast<float>(m[c] / sum);
+  }
+  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want);
+}
+
+TEST(HostnnFp32, ReshapeAndFlattenOfSpatialTensorsKeepOnnxOrder) {
+  // Conv output is stored NHWC inside; Flatten/Reshape must still see NCHW element order.
+  OnnxBuilder b;
+  b.Input("x", {1, 2, 3, 4});
+  b.InitF("w", {3, 2, 1, 1}, {1, 0, 0, 1, 1, 1});
+  b.Node("Conv", {"x", "w"}, {"c"});
+  b.Node("Flatten", {"c"}, {"f"});  // [1, 36]
+  b.InitI64("shape", {4}, {1, 6, 2, 3});
+  b.Node("Reshape", {"f", "shape"}, {"r"});
+  b.Node("Relu", {"r"}, {"y"});  // 4-D output again (NHWC inside, NCHW outside)
+  b.Output("y");
+  auto x = RandomF(24, 51);
+  std::vector<float> conv(36);
+  for (int i = 0; i < 12; ++i) {
+    conv[i] = x[i];
+    conv[12 + i] = x[12 + i];
+    conv[24 + i] = x[i] + x[12 + i];
+  }
+  std::vector<float> want(36);
+  for (int i = 0; i < 36; ++i) want[i] = std::max(0.f, conv[i]);
+  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want);
+}
+
+TEST(HostnnFp32, ConcatAxis1OfSpatialAndFlatTensors) {
+  OnnxBuilder b;
+  b.Input("x", {1, 2, 2, 3});
+  b.Input("z", {1, 1, 2, 3});
+  SetInt(b.Node("Concat", {"x", "z", "x"}, {"y"}), "axis", 1);
+  b.Output("y");
+  auto x = RandomF(12, 61), z = RandomF(6, 62);
+  std::vector<float> want;
+  want.insert(want.end(), x.begin(), x.end());
+  want.insert(want.end(), z.begin(), z.end());
+  want.insert(want.end(), x.begin(), x.end());
+  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x, z}), want);
+}
+
+TEST(HostnnFp32, ElementwiseAndActivations) {
+  OnnxBuilder b;
+  b.Input("x", {1, 3, 2, 2});
+  b.Input("x2", {1, 3, 2, 2});
+  b.InitF("bias", {3, 1, 1}, {0.5f, -1.f, 2.f});
+  b.InitF("scale", {1}, {1.5f});
+  b.InitF("lo", {}, {-0.25f});
+  b.InitF("hi", {}, {0.75f});
+  b.Node("Add", {"x", "bias"}, {"a"});         // broadcast constant [C,1,1]
+  b.Node("Mul", {"a", "scale"}, {"m"});        // scalar constant
+  b.Node("Add", {"m", "x2"}, {"s"});           // two activations
+  b.Node("HardSwish", {"s"}, {"h"});
+  b.Node("Sigmoid", {"h"}, {"g"});
+  b.Node("Clip", {"g", "lo", "hi"}, {"cl"});
+  b.Node("Identity", {"cl"}, {"y"});
+  b.Output("y");
+  auto x = RandomF(12, 71, -3, 3), x2 = RandomF(12, 72, -3, 3);
+  const float bias[3] = {0.5f, -1.f, 2.f};
+  std::vector<float> want(12);
+  for (int i = 0; i < 12; ++i) {
+    double s = (x[i] + bias[i / 4]) * 1.5 + x2[i];
+    double h = s * std::min(1.0, std::max(0.0, s / 6 + 0.5));
+    double g = 1 / (1 + std::exp(-h));
+    want[i] = static_cast<float>(std::min(0.75, std::max(-0.25, g)));
+  }
+  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x, x2}), want, 2e-4f);
+}
+
+TEST(HostnnFp32, SmallResidualNetEndToEnd) {
+  OnnxBuilder b;
+  b.Input("x", {1, 3, 8, 8});
+  auto w1 = RandomF(8 * 3 * 9, 81), w2 = RandomF(8 * 8 * 9, 82, -0.2f, 0.2f), fc = RandomF(4 * 8, 83), fb = RandomF(4, 84);
+  b.InitF("w1", {8, 3, 3, 3}, w1);
+  b.InitF("w2", {8, 8, 3, 3}, w2);
+  b.InitF("fc", {4, 8}, fc);
+  b.InitF("fb", {4}, fb);
+  auto* c1 = b.Node("Conv", {"x", "w1"}, {"c1"});
+  SetInts(c1, "pads", {1, 1, 1, 1});
+  b.Node("Relu", {"c1"}, {"r1"});
+  auto* mp = b.Node("MaxPool", {"r1"}, {"p"});
+  SetInts(mp, "kernel_shape", {2, 2});
+  SetInts(mp, "strides", {2, 2});
+  auto* c2 = b.Node("Conv", {"p", "w2"}, {"c2"});
+  SetInts(c2, "pads", {1, 1, 1, 1});
+  b.Node("Add", {"c2", "p"}, {"res"});
+  b.Node("GlobalAveragePool", {"res"}, {"g"});
+  b.Node("Flatten", {"g"}, {"f"});
+  SetInt(b.Node("Gemm", {"f", "fc", "fb"}, {"logits"}), "transB", 1);
+  b.Node("Softmax", {"logits"}, {"y"});
+  b.Output("y");
+  auto x = RandomF(3 * 64, 85);
+  // Reference.
+  ConvParams p1;
+  p1.pad_t = p1.pad_l = p1.pad_b = p1.pad_r = 1;
+  int64_t oh, ow;
+  auto a1 = RefConv(ToD(x), 1, 3, 8, 8, ToD(w1), 8, 3, 3, {}, p1, &oh, &ow);
+  for (auto& v : a1) v = std::max(0.0, v);
+  std::vector<double> pooled(8 * 16);
+  for (int c = 0; c < 8; ++c)
+    for (int y = 0; y < 4; ++y)
+      for (int xx = 0; xx < 4; ++xx) {
+        double m = -1e30;
+        for (int dy = 0; dy < 2; ++dy)
+          for (int dx = 0; dx < 2; ++dx) m = std::max(m, a1[(c * 8 + 2 * y + dy) * 8 + 2 * xx + dx]);
+        pooled[(c * 4 + y) * 4 + xx] = m;
+      }
+  auto a2 = RefConv(pooled, 1, 8, 4, 4, ToD(w2), 8, 3, 3, {}, p1, &oh, &ow);
+  double g[8], logits[4], sum = 0;
+  for (int c = 0; c < 8; ++c) {
+    g[c] = 0;
+    for (int i = 0; i < 16; ++i) g[c] += a2[c * 16 + i] + pooled[c * 16 + i];
+    g[c] /= 16;
+  }
+  for (int j = 0; j < 4; ++j) {
+    logits[j] = fb[j];
+    for (int c = 0; c < 8; ++c) logits[j] += g[c] * fc[j * 8 + c];
+  }
+  double mx = *std::max_element(logits, logits + 4);
+  std::vector<float> want(4);
+  for (int j = 0; j < 4; ++j) sum += std::exp(logits[j] - mx);
+  for (int j = 0; j < 4; ++j) want[j] = static_cast<float>(std::exp(logits[j] - mx) / sum);
+  std::string describe;
+  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe), want);
+  EXPECT_NE(describe.find("xnnpack fp32: Add"), std::string::npos) << describe;
+}
+
+TEST(HostnnFp32, Opset11SoftmaxFlattensFromAxis) {
+  OnnxBuilder b(11);
+  b.Input("x", {2, 3, 2});
+  SetInt(b.Node("Softmax", {"x"}, {"y"}), "axis", 1);
+  b.Output("y");
+  auto x = RandomF(12, 91, -2, 2);
+  std::vector<float> want(12);
+  for (int n = 0; n < 2; ++n) {
+    double s = 0;
+    for (int i = 0; i < 6; ++i) s += std::exp(x[n * 6 + i]);
+    for (int i = 0; i < 6; ++i) want[n * 6 + i] = static_cast<float>(std::exp(x[n * 6 + i]) / s);
+  }
+  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want);
+}

@@ -1,0 +1,289 @@
+// int8 QDQ numerics: within 1 quantized unit of a reference with int32 accumulation and float requantization
+// (round half to even), and the plan must run the recognised patterns in XNNPACK int8.
+#include <algorithm>
+
+#include "onnx_builder.h"
+#include "test_util.h"
+
+using namespace hostnn_test;
+
+namespace {
+
+// QuantizeLinear + DequantizeLinear pair with its own scale/zero-point initializers.
+void QDQ(OnnxBuilder& b, const std::string& in, const std::string& out, float scale, int8_t zp) {
+  b.InitF(out + "_s", {}, {scale});
+  b.InitI8(out + "_z", {}, {zp});
+  b.Node("QuantizeLinear", {in, out + "_s", out + "_z"}, {out + "_q"});
+  b.Node("DequantizeLinear", {out + "_q", out + "_s", out + "_z"}, {out});
+}
+
+// DequantizeLinear of per-output-channel symmetric int8 weights (axis 0).
+void Weights(OnnxBuilder& b, const std::string& name, const std::vector<int64_t>& dims, const std::vector<int8_t>& q,
+             const std::vector<float>& scales) {
+  b.InitI8(name + "_q", dims, q);
+  b.InitF(name + "_s", {static_cast<int64_t>(scales.size())}, scales);
+  b.InitI8(name + "_z", {static_cast<int64_t>(scales.size())}, std::vector<int8_t>(scales.size(), 0));
+  auto* n = b.Node("DequantizeLinear", {name + "_q", name + "_s", name + "_z"}, {name});
+  SetInt(n, "axis", 0);
+}
+
+void Bias(OnnxBuilder& b, const std::string& name, const std::vector<int32_t>& q, const std::vector<float>& scales) {
+  b.InitI32(name + "_q", {static_cast<int64_t>(q.size())}, q);
+  b.InitF(name + "_s", {static_cast<int64_t>(scales.size())}, scales);
+  b.InitI32(name + "_z", {static_cast<int64_t>(scales.size())}, std::vector<int32_t>(scales.size(), 0));
+  SetInt(b.Node("DequantizeLinear", {name + "_q", name + "_s", name + "_z"}, {name}), "axis", 0);
+}
+
+std::vector<int8_t> QuantizeAll(const std::vector<float>& v, float s, int zp) {
+  std::vector<int8_t> q(v.size());
+  for (size_t i = 0; i < v.size(); ++i) q[i] = QuantizeRef(v[i], s, zp);
+  return q;
+}
+
+std::vector<int8_t> Requantize(const std::vector<float>& out, float s, int zp) { return QuantizeAll(out, s, zp); }
+
+struct QConvCase {
+  const char* name;
+  int64_t c, h, w, oc, k, group, stride, pad;
+  bool relu;
+};
+
+}  // namespace
+
+TEST(HostnnInt8, QdqConvPerChannelRunsInXnnpackInt8) {
+  const QConvCase cases[] = {
+      {"3x3 relu", 3, 10, 9, 8, 3, 1, 1, 1, true},
+      {"1x1", 16, 6, 6, 24, 1, 1, 1, 0, false},
+      {"depthwise stride2 relu", 8, 9, 9, 8, 3, 8, 2, 1, true},
+      {"grouped", 8, 7, 7, 8, 3, 2, 1, 1, false},
+  };
+  for (const auto& k : cases) {
+    SCOPED_TRACE(k.name);
+    const float xs = 0.02f, ys = 0.05f;
+    const int8_t xz = -5, yz = k.relu ? -128 : 3;
+    int64_t icg = k.c / k.group;
+    auto wq = RandomI8(static_cast<size_t>(k.oc * icg * k.k * k.k), 101);
+    std::vector<float> ws(k.oc);
+    std::vector<int32_t> bq(k.oc);
+    std::vector<float> bs(k.oc);
+    for (int64_t o = 0; o < k.oc; ++o) {
+      ws[o] = 0.002f + 0.0005f * static_cast<float>(o % 5);
+      bs[o] = xs * ws[o];
+      bq[o] = static_cast<int32_t>((o * 37) % 200) - 100;
+    }
+    OnnxBuilder b;
+    b.Input("x", {1, k.c, k.h, k.w});
+    QDQ(b, "x", "xd", xs, xz);
+    Weights(b, "w", {k.oc, icg, k.k, k.k}, wq, ws);
+    Bias(b, "b", bq, bs);
+    auto* conv = b.Node("Conv", {"xd", "w", "b"}, {"c"}, "qconv");
+    SetInts(conv, "pads", {k.pad, k.pad, k.pad, k.pad});
+    SetInts(conv, "strides", {k.stride, k.stride});
+    SetInt(conv, "group", k.group);
+    std::string pre = "c";
+    if (k.relu) {
+      b.Node("Relu", {"c"}, {"r"});
+      pre = "r";
+    }
+    QDQ(b, pre, "y", ys, yz);
+    b.Output("y");
+    auto x = RandomF(static_cast<size_t>(k.c * k.h * k.w), 102, -2.f, 2.f);
+    // Reference: int32 accumulation of (x_q - zp) * w_q + b_q, then float requantize.
+    auto xq = QuantizeAll(x, xs, xz);
+    std::vector<double> xcentered(xq.size());
+    for (size_t i = 0; i < xq.size(); ++i) xcentered[i] = xq[i] - xz;
+    ConvParams p;
+    p.stride_h = p.stride_w = k.stride;
+    p.pad_t = p.pad_l = p.pad_b = p.pad_r = k.pad;
+    p.group = k.group;
+    int64_t oh, ow;
+    auto acc = RefConv(xcentered, 1, k.c, k.h, k.w, ToD(wq), k.oc, k.k, k.k, ToD(bq), p, &oh, &ow);
+    std::vector<int8_t> want(acc.size());
+    for (size_t i = 0; i < acc.size(); ++i) {
+      int64_t o = static_cast<int64_t>(i) / (oh * ow);
+      double real = acc[i] * static_cast<double>(xs) * ws[o];
+      if (k.relu) real = std::max(0.0, real);
+      want[i] = QuantizeRef(real, ys, yz);
+    }
+    std::string describe;
+    auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe);
+    ExpectWithin1(Requantize(got, ys, yz), want);
+    EXPECT_NE(describe.find("xnnpack int8: Conv 'qconv'"), std::string::npos) << describe;
+  }
+}
+
+namespace {
+// Q/DQ input → Gemm(transB=1) with int8 weights → Q/DQ output.
+std::string QdqGemm(const std::vector<int8_t>& wq, const std::vector<float>& ws, const std::vector<int32_t>& bq,
+                    float xs, int8_t xz, float ys, int8_t yz, int64_t k, int64_t n) {
+  OnnxBuilder b;
+  b.Input("x", {2, k});
+  QDQ(b, "x", "xd", xs, xz);
+  Weights(b, "w", {n, k}, wq, ws);
+  std::vector<float> bs(n);
+  for (int64_t o = 0; o < n; ++o) bs[o] = xs * ws[o];
+  Bias(b, "b", bq, bs);
+  SetInt(b.Node("Gemm", {"xd", "w", "b"}, {"g"}, "fc"), "transB", 1);
+  QDQ(b, "g", "y", ys, yz);
+  b.Output("y");
+  return b.Bytes();
+}
+}  // namespace
+
+TEST(HostnnInt8, QdqGemmPerTensorInt8AndPerChannelFallback) {
+  const int64_t k = 40, n = 10;
+  const float xs = 0.03f, ys = 0.1f;
+  const int8_t xz = 2, yz = -1;
+  auto wq = RandomI8(k * n, 111);
+  std::vector<int32_t> bq(n);
+  for (int64_t o = 0; o < n; ++o) bq[o] = static_cast<int32_t>(o * 50 - 200);
+  auto x = RandomF(2 * k, 112, -3, 3);
+  auto xq = QuantizeAll(x, xs, xz);
+  for (int per_channel = 0; per_channel < 2; ++per_channel) {
+    SCOPED_TRACE(per_channel ? "per-channel weights (fp32 fallback)" : "per-tensor weights");
+    std::vector<float> ws(n, 0.01f);
+    if (per_channel)
+      for (int64_t o = 0; o < n; ++o) ws[o] = 0.005f + 0.001f * static_cast<float>(o);
+    std::vector<int8_t> want(2 * n);
+    for (int r = 0; r < 2; ++r)
+      for (int64_t o = 0; o < n; ++o) {
+        int64_t acc = bq[o];
+        for (int64_t i = 0; i < k; ++i) acc += static_cast<int64_t>(xq[r * k + i] - xz) * wq[o * k + i];
+        want[r * n + o] = QuantizeRef(static_cast<double>(acc) * xs * ws[o], ys, yz);
+      }
+    std::string describe;
+    auto got = RunModel(QdqGemm(wq, ws, bq, xs, xz, ys, yz, k, n), std::vector<std::vector<float>>{x}, &describe);
+    ExpectWithin1(Requantize(got, ys, yz), want);
+    EXPECT_NE(describe.find(per_channel ? "xnnpack fp32: Gemm 'fc'" : "xnnpack int8: Gemm 'fc'"), std::string::npos)
+        << describe;
+  }
+}
+
+TEST(HostnnInt8, QdqAddMaxPoolGapConcatRunInt8) {
+  const float s = 0.04f;
+  const int8_t z = -3;
+  OnnxBuilder b;
+  b.Input("a", {1, 4, 6, 6});
+  b.Input("c", {1, 4, 6, 6});
+  QDQ(b, "a", "ad", s, z);
+  QDQ(b, "c", "cd", 0.03f, 1);
+  b.Node("Add", {"ad", "cd"}, {"sum"}, "add");
+  QDQ(b, "sum", "sd", 0.06f, -2);
+  auto* mp = b.Node("MaxPool", {"sd"}, {"mp"}, "pool");
+  SetInts(mp, "kernel_shape", {2, 2});
+  SetInts(mp, "strides", {2, 2});
+  QDQ(b, "mp", "md", 0.06f, -2);
+  SetInt(b.Node("Concat", {"md", "md"}, {"cat"}, "concat"), "axis", 1);
+  QDQ(b, "cat", "catd", 0.06f, -2);
+  b.Node("GlobalAveragePool", {"catd"}, {"gap"}, "gap");
+  QDQ(b, "gap", "y", 0.02f, 0);
+  b.Output("y");
+  auto a = RandomF(144, 121, -2, 2), c = RandomF(144, 122, -2, 2);
+  // Reference chain on quantized values.
+  auto aq = QuantizeAll(a, s, z), cq = QuantizeAll(c, 0.03f, 1);
+  std::vector<int8_t> sum(144);
+  for (int i = 0; i < 144; ++i) sum[i] = QuantizeRef((aq[i] - z) * double(s) + (cq[i] - 1) * 0.03, 0.06, -2);
+  std::vector<int8_t> pooled(4 * 9);
+  for (int ch = 0; ch < 4; ++ch)
+    for (int y = 0; y < 3; ++y)
+      for (int x = 0; x < 3; ++x) {
+        int m = -128;
+        for (int dy = 0; dy < 2; ++dy)
+          for (int dx = 0; dx < 2; ++dx) m = std::max(m, int(sum[(ch * 6 + 2 * y + dy) * 6 + 2 * x + dx]));
+        pooled[(ch * 3 + y) * 3 + x] = static_cast<int8_t>(m);
+      }
+  std::vector<int8_t> want(8);
+  for (int ch = 0; ch < 8; ++ch) {
+    double acc = 0;
+    for (int i = 0; i < 9; ++i) acc += (pooled[(ch % 4) * 9 + i] + 2) * 0.06;
+    want[ch] = QuantizeRef(acc / 9, 0.02, 0);
+  }
+  std::string describe;
+  auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{a, c}, &describe);
+  ExpectWithin1(Requantize(got, 0.02f, 0), want);
+  for (const char* op : {"xnnpack int8: Add 'add'", "xnnpack int8: MaxPool 'pool'", "kernel int8: Concat 'concat'",
+                         "xnnpack int8: GlobalAveragePool 'gap'"})
+    EXPECT_NE(describe.find(op), std::string::npos) << op << "\n" << describe;
+}
+
+TEST(HostnnInt8, QdqClassifierEndToEndWithSoftmax) {
+  // conv(int8, relu) → GAP → flatten → gemm(per-tensor int8) → Q/DQ → softmax (fp32).
+  const float xs = 0.02f, cs = 0.04f, gs = 0.03f, ls = 0.08f;
+  OnnxBuilder b;
+  b.Input("x", {1, 3, 8, 8});
+  QDQ(b, "x", "xd", xs, 0);
+  auto wq = RandomI8(8 * 27, 131);
+  std::vector<float> ws(8);
+  for (int o = 0; o < 8; ++o) ws[o] = 0.004f + 0.0003f * o;
+  Weights(b, "w", {8, 3, 3, 3}, wq, ws);
+  std::vector<float> bs(8);
+  for (int o = 0; o < 8; ++o) bs[o] = xs * ws[o];
+  Bias(b, "b", std::vector<int32_t>(8, 10), bs);
+  SetInts(b.Node("Conv", {"xd", "w", "b"}, {"c"}, "conv"), "pads", {1, 1, 1, 1});
+  b.Node("Relu", {"c"}, {"r"});
+  QDQ(b, "r", "rd", cs, -128);
+  b.Node("GlobalAveragePool", {"rd"}, {"g"}, "gap");
+  QDQ(b, "g", "gd", gs, -128);
+  b.Node("Flatten", {"gd"}, {"f"}, "flatten");
+  QDQ(b, "f", "fd", gs, -128);
+  auto fq = RandomI8(5 * 8, 132);
+  Weights(b, "fw", {5, 8}, fq, std::vector<float>(5, 0.01f));
+  Bias(b, "fb", std::vector<int32_t>(5, 0), std::vector<float>(5, gs * 0.01f));
+  SetInt(b.Node("Gemm", {"fd", "fw", "fb"}, {"l"}, "fc"), "transB", 1);
+  QDQ(b, "l", "ld", ls, 0);
+  b.Node("Softmax", {"ld"}, {"y"}, "prob");
+  b.Output("y");
+  auto x = RandomF(3 * 64, 133, -1, 1);
+  // Reference, step by step with the same quantization points.
+  auto xq = QuantizeAll(x, xs, 0);
+  ConvParams p;
+  p.pad_t = p.pad_l = p.pad_b = p.pad_r = 1;
+  int64_t oh, ow;
+  auto acc = RefConv(ToD(xq), 1, 3, 8, 8, ToD(wq), 8, 3, 3, std::vector<double>(8, 10), p, &oh, &ow);
+  std::vector<double> g(8, 0);
+  for (int o = 0; o < 8; ++o) {
+    for (int i = 0; i < 64; ++i) {
+      int8_t q = QuantizeRef(std::max(0.0, acc[o * 64 + i] * xs * ws[o]), cs, -128);
+      g[o] += (q + 128) * double(cs);
+    }
+    g[o] = (QuantizeRef(g[o] / 64, gs, -128) + 128) * double(gs);
+  }
+  std::vector<double> logits(5);
+  double mx = -1e30, sum = 0;
+  for (int j = 0; j < 5; ++j) {
+    double a = 0;
+    for (int o = 0; o < 8; ++o) a += std::nearbyint(g[o] / gs) * fq[j * 8 + o];  // (q - zp) = g / gs
+    logits[j] = QuantizeRef(a * gs * 0.01, ls, 0) * double(ls);
+    mx = std::max(mx, logits[j]);
+  }
+  for (double l : logits) sum += std::exp(l - mx);
+  std::string describe;
+  auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe);
+  ASSERT_EQ(got.size(), 5u);
+  // GAP's fixed-point rounding may move a logit by one quantum (ls): compare with that slack.
+  for (int j = 0; j < 5; ++j) EXPECT_NEAR(got[j], std::exp(logits[j] - mx) / sum, 0.1) << j;
+  double total = 0;
+  for (float v : got) total += v;
+  EXPECT_NEAR(total, 1.0, 1e-5);
+  for (const char* op : {"xnnpack int8: Conv 'conv'", "xnnpack int8: GlobalAveragePool 'gap'", "xnnpack int8: Gemm 'fc'",
+                         "kernel fp32: Softmax 'prob'"})
+    EXPECT_NE(describe.find(op), std::string::npos) << op << "\n" << describe;
+}
+
+TEST(HostnnInt8, Uint8QdqFallsBackToFp32Correctly) {
+  OnnxBuilder b;
+  b.Input("x", {1, 2, 4, 4});
+  b.InitF("s", {}, {0.05f});
+  b.InitU8("z", {}, {128});
+  b.Node("QuantizeLinear", {"x", "s", "z"}, {"q"});
+  b.Node("DequantizeLinear", {"q", "s", "z"}, {"d"});
+  b.Node("Relu", {"d"}, {"y"});
+  b.Output("y");
+  auto x = RandomF(32, 141, -8, 8);
+  std::vector<float> want(32);
+  for (int i = 0; i < 32; ++i) {
+    double q = std::min(255.0, std::max(0.0, std::nearbyint(x[i] / 0.05) + 128));
+    want[i] = static_cast<float>(std::max(0.0, (q - 128) * 0.05));
+  }
+  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want, 1e-5f);
+}
