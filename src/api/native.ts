@@ -14,6 +14,7 @@ export interface NativeLoadSpec extends CompileOptions {
   modelId?: string;
   modelPath?: string;
   labelsPath?: string;
+  classes?: number;
   input?: InputSpecOptions;
   outputKind?: 'logits' | 'probabilities';
 }

@@ -76,8 +76,10 @@ export interface InputSpecOptions {
 /** Load an ONNX model from a file with explicit pre-processing. */
 export interface FileLoadOptions extends CompileOptions {
   modelPath: string;
-  /** One label per line; its line count must equal the model's class count. */
+  /** One label per line; its line count is the class count (must match the model's output). */
   labelsPath?: string;
+  /** The model's class count; required without labelsPath. */
+  classes?: number;
   input: InputSpecOptions;
   /** Default 'logits' (softmax applied). */
   outputKind?: 'logits' | 'probabilities';

@@ -114,7 +114,7 @@ async function classify(args: string[], io: Io, backend: Backend): Promise<numbe
           `inference ${ms(tm.inferenceMs)}, postprocess ${ms(tm.postprocessMs)}, total ${ms(tm.totalMs)}\n\n`);
       }
     }
-    const model = { id: choice.id, path: choice.path, precision: choice.precision ?? info.precision };
+    const model = { id: choice.id, path: choice.path, precision: choice.precision };
     if (json) {
       io.stdout.write(JSON.stringify({ model, device: { name: info.device.name, type: info.device.type }, results },
         null, 2) + '\n');
@@ -174,7 +174,7 @@ async function bench(args: string[], io: Io, backend: Backend): Promise<number> 
       process.removeListener('SIGINT', onSigint);
     }
     const doc = {
-      model: { id: choice.id, path: choice.path, precision: choice.precision ?? info.precision },
+      model: { id: choice.id, path: choice.path, precision: choice.precision },
       device: { name: info.device.name, type: info.device.type },
       iterations,
       warmup,
@@ -205,7 +205,7 @@ async function bench(args: string[], io: Io, backend: Backend): Promise<number> 
         ...[r.latencyMs.min, r.latencyMs.p50, r.latencyMs.p90, r.latencyMs.p99, r.latencyMs.max, r.latencyMs.mean,
           r.latencyMs.std].map(ms), r.throughputPerSec.toFixed(1)]),
       [false, true, true, true, true, true, true, true, true, true], ''));
-    io.stdout.write('latency in ms (inference only)\n');
+    io.stdout.write('latency in ms per run: RunSync, plus the input/output memcpy in copy mode\n');
     if (jsonTarget !== undefined) {
       try {
         fs.writeFileSync(jsonTarget, JSON.stringify(doc, null, 2) + '\n');

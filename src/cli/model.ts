@@ -23,10 +23,10 @@ export const HOST_TARGET = 'onnx';
 
 export interface ModelChoice {
   load: LoadOptions | FileLoadOptions;
-  /** For output: manifest id (or the file's base name), model file path, precision (manifest models only). */
+  /** For output: manifest id (or the file's base name), model file path, precision ('unknown' for a file). */
   id: string;
   path: string;
-  precision: string | undefined;
+  precision: string;
 }
 
 /** Flags that describe the pre-processing of a model file. */
@@ -42,6 +42,7 @@ export function chooseModel(values: Parsed['values'], backend: Backend, device: 
   if (model !== undefined && looksLikeFile(model)) {
     const size = sizeFlag(values, 'size');
     if (size === undefined) throw new UsageError('--size WxH is required with a model file');
+    if (labelsPath === undefined) throw new UsageError('--labels <file> is required with a model file (it gives the classes)');
     const load: FileLoadOptions = {
       modelPath: model,
       labelsPath,
@@ -53,7 +54,8 @@ export function chooseModel(values: Parsed['values'], backend: Backend, device: 
         colorOrder: values.bgr === true ? 'BGR' : 'RGB',
       },
     };
-    return { load, id: path.basename(model).replace(/\.onnx$/i, ''), path: model, precision: undefined };
+    // A bare model file says nothing reliable about its precision.
+    return { load, id: path.basename(model).replace(/\.onnx$/i, ''), path: model, precision: 'unknown' };
   }
 
   for (const flag of FILE_ONLY_FLAGS) {

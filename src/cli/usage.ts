@@ -4,7 +4,7 @@ export const USAGE = `usage: npulens <command> [options]
 commands:
   classify <image...>  classify PNG/JPEG images
       --model <id|file.onnx>  manifest model id (default: the manifest's first host model) or an ONNX file
-      --labels <file>         labels for a model file (one per line)
+      --labels <file>         labels for a model file, one per line (required with a file)
       --size WxH              input size of a model file (required with a file)
       --mean r,g,b            mean in pixel units for a model file (default 0,0,0)
       --std r,g,b             std in pixel units for a model file (default 1,1,1)
