@@ -36,6 +36,7 @@ struct OptionReport {
   bool accepted = false;
   int code = 0;
   std::string codeName;
+  std::string detail;  // the runtime's explanation when rejected (host build), else ""
 };
 
 const char* TuningModeName(TuningMode mode);            // "UNSET" | "AUTO" | "HETER"

@@ -1,0 +1,504 @@
+#include "nnrt/inference_session.h"
+
+#include <chrono>
+#include <cstring>
+#include <mutex>
+
+#include "CANNKit/hiai_helper.h"
+#include "CANNKit/hiai_options.h"
+#include "neural_network_runtime/neural_network_core.h"
+#include "nnrt_call_lock.h"
+#include "nnrt_diagnostics.h"
+#include "nnrt_handles.h"
+#include "nnrt_status.h"
+
+namespace npulens {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double MsSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+static_assert(static_cast<int>(TuningMode::kAuto) == HIAI_TUNING_MODE_AUTO, "HiAI_TuningMode");
+static_assert(static_cast<int>(TuningMode::kHeter) == HIAI_TUNING_MODE_HETER, "HiAI_TuningMode");
+static_assert(static_cast<int>(BandMode::kHigh) == HIAI_BANDMODE_HIGH, "HiAI_BandMode");
+static_assert(static_cast<int>(PerformanceMode::kExtreme) == OH_NN_PERFORMANCE_EXTREME, "OH_NN_PerformanceMode");
+static_assert(static_cast<int>(Priority::kHigh) == OH_NN_PRIORITY_HIGH, "OH_NN_Priority");
+
+// One input or output tensor, created once per executor; `data`/`size` are cached at creation.
+struct IoTensor {
+  TensorInfo info;
+  TensorHandle tensor;
+  void* data = nullptr;
+  size_t size = 0;
+};
+
+const char* FormatName(OH_NN_Format f) {
+  switch (f) {
+    case OH_NN_FORMAT_NONE: return "NONE";
+    case OH_NN_FORMAT_NCHW: return "NCHW";
+    case OH_NN_FORMAT_NHWC: return "NHWC";
+    case OH_NN_FORMAT_ND: return "ND";
+  }
+  return "UNKNOWN";
+}
+
+bool ToDType(int nnType, DType* out) {
+  switch (nnType) {
+    case OH_NN_FLOAT32: *out = DType::kFloat32; return true;
+    case OH_NN_FLOAT16: *out = DType::kFloat16; return true;
+    case OH_NN_INT8: *out = DType::kInt8; return true;
+    case OH_NN_UINT8: *out = DType::kUint8; return true;
+    default: return false;
+  }
+}
+
+std::string NnDTypeName(int nnType) {
+  DType d;
+  return ToDType(nnType, &d) ? DTypeName(d) : "OH_NN_DataType(" + std::to_string(nnType) + ")";
+}
+
+std::string ShapeText(const std::vector<int32_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+// Reads name, dtype, shape, format and byte size of a desc. Call under the NNRt lock.
+Status DescribeTensor(const NN_TensorDesc* desc, TensorInfo* info) {
+  const char* name = nullptr;
+  OH_NN_ReturnCode rc = OH_NNTensorDesc_GetName(desc, &name);
+  if (rc != OH_NN_SUCCESS) return NnStatus("tensor.desc", rc, "OH_NNTensorDesc_GetName failed");
+  info->name = name != nullptr ? name : "";
+  OH_NN_DataType type = OH_NN_UNKNOWN;
+  rc = OH_NNTensorDesc_GetDataType(desc, &type);
+  if (rc != OH_NN_SUCCESS) return NnStatus("tensor.desc", rc, "OH_NNTensorDesc_GetDataType failed");
+  info->dataType = type;
+  info->dtypeName = NnDTypeName(type);
+  int32_t* shape = nullptr;  // owned by the desc: not freed here
+  size_t rank = 0;
+  rc = OH_NNTensorDesc_GetShape(desc, &shape, &rank);
+  if (rc != OH_NN_SUCCESS) return NnStatus("tensor.desc", rc, "OH_NNTensorDesc_GetShape failed");
+  info->shape.assign(shape, shape + (shape != nullptr ? rank : 0));
+  OH_NN_Format format = OH_NN_FORMAT_NONE;
+  rc = OH_NNTensorDesc_GetFormat(desc, &format);
+  if (rc != OH_NN_SUCCESS) return NnStatus("tensor.desc", rc, "OH_NNTensorDesc_GetFormat failed");
+  info->formatName = FormatName(format);
+  rc = OH_NNTensorDesc_GetByteSize(desc, &info->byteSize);
+  if (rc != OH_NN_SUCCESS) {
+    return NnStatus("tensor.desc", rc, "OH_NNTensorDesc_GetByteSize failed for " + ShapeText(info->shape));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const char* IoModeName(IoMode mode) { return mode == IoMode::kZeroCopy ? "zero-copy" : "copy"; }
+
+// Member order encodes destroy order (reverse of declaration): the fd-borrowing input tensor goes first, then
+// the executor's own tensors, then the executor, then the compilation (already gone after load), and the model
+// bytes last — NNRt keeps a pointer to them for as long as the compilation lives.
+struct InferenceSession::Impl {
+  std::vector<uint8_t> modelBytes;
+  SessionConfig config;
+  Preprocessor pre;
+  Postprocessor post;
+  SessionInfo info;
+  size_t deviceId = 0;
+  std::vector<uint8_t> hostInput;   // copy mode buffers
+  std::vector<uint8_t> hostOutput;
+  CompilationHandle compilation;
+  ExecutorHandle executor;
+  std::vector<IoTensor> inputs;
+  std::vector<IoTensor> outputs;
+  IoTensor externalInput;  // OH_NNTensor_CreateWithFd over a caller's fd
+  mutable std::mutex mutex;  // serializes this session's calls
+  bool released = false;
+
+  Status Compile();
+  Status ApplyOptions();
+  Status CreateIoTensors();
+  Status CheckAgainstManifest() const;
+  Status RunLocked(IoMode mode, StageTimings* t);
+  IoTensor& ActiveInput() { return externalInput.tensor ? externalInput : inputs[0]; }
+  Status ReleasedStatus(const char* step) const {
+    return Status(step, code::kReleased, "the session was released");
+  }
+  void ReleaseLocked() {
+    externalInput.tensor.reset();
+    inputs.clear();
+    outputs.clear();
+    executor.reset();
+    compilation.reset();
+    modelBytes.clear();
+    modelBytes.shrink_to_fit();
+    released = true;
+  }
+};
+
+Status InferenceSession::Impl::ApplyOptions() {
+  const CompileOptions& o = config.options;
+  auto record = [this](const char* option, const std::string& value, OH_NN_ReturnCode rc) {
+    OptionReport r;
+    r.option = option;
+    r.value = value;
+    r.accepted = rc == OH_NN_SUCCESS;
+    r.code = rc;
+    r.codeName = CodeName(rc);
+    if (!r.accepted) r.detail = NnrtLastErrorDetail();
+    info.options.push_back(r);
+    return rc;
+  };
+  OH_NNCompilation* c = compilation.get();
+  if (o.tuningMode != TuningMode::kUnset) {
+    // The pair is validated before any NNRt call (Load); either half failing fails the load.
+    OH_NN_ReturnCode rc = record("tuning_mode", TuningModeName(o.tuningMode),
+                                 HMS_HiAIOptions_SetTuningMode(c, static_cast<HiAI_TuningMode>(o.tuningMode)));
+    if (rc != OH_NN_SUCCESS) {
+      return Status("compile.options.tuning_mode", rc, std::string("HMS_HiAIOptions_SetTuningMode(") +
+                                                           TuningModeName(o.tuningMode) + ") rejected")
+          .WithDetail(info.options.back().detail);
+    }
+    rc = record("tuning_cache_dir", o.tuningCacheDir, HMS_HiAIOptions_SetTuningCacheDir(c, o.tuningCacheDir.c_str()));
+    if (rc != OH_NN_SUCCESS) {
+      return Status("compile.options.tuning_cache_dir", rc,
+                    "HMS_HiAIOptions_SetTuningCacheDir(\"" + o.tuningCacheDir + "\") rejected")
+          .WithDetail(info.options.back().detail);
+    }
+  }
+  if (o.bandMode != BandMode::kUnset) {
+    record("band_mode", BandModeName(o.bandMode),
+           HMS_HiAIOptions_SetBandMode(c, static_cast<HiAI_BandMode>(o.bandMode)));
+  }
+  if (o.performanceMode) {
+    record("performance_mode", PerformanceModeName(*o.performanceMode),
+           OH_NNCompilation_SetPerformanceMode(c, static_cast<OH_NN_PerformanceMode>(*o.performanceMode)));
+  }
+  if (o.priority) {
+    record("priority", PriorityName(*o.priority),
+           OH_NNCompilation_SetPriority(c, static_cast<OH_NN_Priority>(*o.priority)));
+  }
+  if (o.enableFloat16) {
+    record("float16", *o.enableFloat16 ? "true" : "false", OH_NNCompilation_EnableFloat16(c, *o.enableFloat16));
+  }
+  if (!o.cacheDir.empty()) {
+    record("cache", o.cacheDir + " (version " + std::to_string(o.cacheVersion) + ")",
+           OH_NNCompilation_SetCache(c, o.cacheDir.c_str(), o.cacheVersion));
+  }
+  return Status::Ok();
+}
+
+Status InferenceSession::Impl::Compile() {
+  NnrtGuard guard(NnrtCallLock());
+  if (config.options.checkCompatibility && info.device.device.name == kHiaiDeviceName) {
+    const HiAI_Compatibility c = HMS_HiAICompatibility_CheckFromBuffer(modelBytes.data(), modelBytes.size());
+    info.compatibility = c == HIAI_COMPATIBILITY_COMPATIBLE ? "compatible" : "incompatible";
+  } else {
+    info.compatibility = config.options.checkCompatibility ? "not checked (device is not HIAI_F)" : "not checked";
+  }
+  compilation = CompilationHandle(OH_NNCompilation_ConstructWithOfflineModelBuffer(modelBytes.data(), modelBytes.size()));
+  if (!compilation) return NnNullStatus("compile.construct", "OH_NNCompilation_ConstructWithOfflineModelBuffer");
+  OH_NN_ReturnCode rc = OH_NNCompilation_SetDevice(compilation.get(), deviceId);
+  if (rc != OH_NN_SUCCESS) {
+    return NnStatus("compile.set_device", rc,
+                    "OH_NNCompilation_SetDevice(" + info.device.device.name + ", id " + std::to_string(deviceId) + ")");
+  }
+  Status s = ApplyOptions();
+  if (!s.ok()) return s;
+  rc = OH_NNCompilation_Build(compilation.get());
+  if (rc != OH_NN_SUCCESS) {
+    std::string message = "OH_NNCompilation_Build on " + info.device.device.name;
+    if (info.compatibility == "incompatible") message += " (the compatibility check said incompatible)";
+    return NnStatus("compile.build", rc, message);
+  }
+  executor = ExecutorHandle(OH_NNExecutor_Construct(compilation.get()));
+  if (!executor) return NnNullStatus("executor.construct", "OH_NNExecutor_Construct");
+  compilation.reset();  // the executor holds what it needs (official sample and guide do the same)
+  return CreateIoTensors();
+}
+
+Status InferenceSession::Impl::CreateIoTensors() {
+  size_t inputCount = 0, outputCount = 0;
+  OH_NN_ReturnCode rc = OH_NNExecutor_GetInputCount(executor.get(), &inputCount);
+  if (rc != OH_NN_SUCCESS) return NnStatus("executor.io", rc, "OH_NNExecutor_GetInputCount failed");
+  rc = OH_NNExecutor_GetOutputCount(executor.get(), &outputCount);
+  if (rc != OH_NN_SUCCESS) return NnStatus("executor.io", rc, "OH_NNExecutor_GetOutputCount failed");
+  if (inputCount != 1 || outputCount < 1) {
+    return Status("model.check", code::kModelMismatch,
+                  "the model has " + std::to_string(inputCount) + " inputs and " + std::to_string(outputCount) +
+                      " outputs; NpuLens models take one image input and give at least one output");
+  }
+  for (int pass = 0; pass < 2; ++pass) {
+    const bool isInput = pass == 0;
+    const size_t count = isInput ? inputCount : outputCount;
+    std::vector<IoTensor>& list = isInput ? inputs : outputs;
+    for (size_t i = 0; i < count; ++i) {
+      TensorDescHandle desc(isInput ? OH_NNExecutor_CreateInputTensorDesc(executor.get(), i)
+                                    : OH_NNExecutor_CreateOutputTensorDesc(executor.get(), i));
+      if (!desc) {
+        return NnNullStatus("tensor.desc", isInput ? "OH_NNExecutor_CreateInputTensorDesc"
+                                                   : "OH_NNExecutor_CreateOutputTensorDesc");
+      }
+      IoTensor io;
+      Status s = DescribeTensor(desc.get(), &io.info);
+      if (!s.ok()) return s;
+      io.tensor = TensorHandle(OH_NNTensor_Create(deviceId, desc.get()));  // copies the desc
+      if (!io.tensor) {
+        return NnNullStatus("tensor.create", "OH_NNTensor_Create").WithDetail(
+            std::string(isInput ? "input " : "output ") + std::to_string(i) + " " + ShapeText(io.info.shape));
+      }
+      io.data = OH_NNTensor_GetDataBuffer(io.tensor.get());
+      rc = OH_NNTensor_GetSize(io.tensor.get(), &io.size);
+      if (rc != OH_NN_SUCCESS) return NnStatus("tensor.create", rc, "OH_NNTensor_GetSize failed");
+      if (io.data == nullptr || io.size < io.info.byteSize) {
+        return NnStatus("tensor.create", OH_NN_MEMORY_ERROR,
+                        "tensor buffer is " + std::string(io.data ? "" : "NULL, ") + std::to_string(io.size) +
+                            " bytes for " + std::to_string(io.info.byteSize) + " needed");
+      }
+      (isInput ? info.inputs : info.outputs).push_back(io.info);
+      list.push_back(std::move(io));
+    }
+  }
+  return Status::Ok();
+}
+
+Status InferenceSession::Impl::CheckAgainstManifest() const {
+  auto mismatch = [](const std::string& text) { return Status("model.check", code::kModelMismatch, text); };
+  const InputSpec& in = config.input;
+  const TensorInfo& ti = inputs[0].info;
+  if (!in.name.empty() && ti.name != in.name) {
+    return mismatch("input tensor is named \"" + ti.name + "\", the manifest says \"" + in.name + "\"");
+  }
+  DType modelType;
+  if (!ToDType(ti.dataType, &modelType) || modelType != in.dtype) {
+    return mismatch("input \"" + ti.name + "\" is " + ti.dtypeName + ", the manifest says " + DTypeName(in.dtype));
+  }
+  const std::vector<int32_t> expected = in.layout == Layout::kNCHW
+                                            ? std::vector<int32_t>{1, 3, in.height, in.width}
+                                            : std::vector<int32_t>{1, in.height, in.width, 3};
+  if (ti.shape != expected) {
+    return mismatch("input \"" + ti.name + "\" has shape " + ShapeText(ti.shape) + ", the manifest says " +
+                    LayoutName(in.layout) + " " + ShapeText(expected));
+  }
+  if ((ti.formatName == "NCHW" || ti.formatName == "NHWC") && ti.formatName != LayoutName(in.layout)) {
+    return mismatch("input \"" + ti.name + "\" has format " + ti.formatName + ", the manifest says " +
+                    LayoutName(in.layout));
+  }
+  if (ti.byteSize != pre.OutputBytes()) {
+    return mismatch("input byte size " + std::to_string(ti.byteSize) + " differs from the " +
+                    std::to_string(pre.OutputBytes()) + " the manifest implies");
+  }
+  const OutputSpec& out = config.output;
+  const TensorInfo& to = outputs[0].info;
+  if (!out.name.empty() && to.name != out.name) {
+    return mismatch("output tensor is named \"" + to.name + "\", the manifest says \"" + out.name + "\"");
+  }
+  if (!ToDType(to.dataType, &modelType) || modelType != out.dtype) {
+    return mismatch("output \"" + to.name + "\" is " + to.dtypeName + ", the manifest says " + DTypeName(out.dtype));
+  }
+  int64_t elements = 1;
+  for (int32_t d : to.shape) elements *= d;
+  if (elements != out.classes || to.byteSize != post.InputBytes()) {
+    return mismatch("output \"" + to.name + "\" has shape " + ShapeText(to.shape) + " (" + std::to_string(elements) +
+                    " values), the manifest says " + std::to_string(out.classes) + " classes");
+  }
+  return Status::Ok();
+}
+
+Status InferenceSession::Impl::RunLocked(IoMode mode, StageTimings* t) {
+  IoTensor& in = ActiveInput();
+  const size_t inBytes = inputs[0].info.byteSize;
+  if (mode == IoMode::kCopy) {
+    const auto start = Clock::now();
+    std::memcpy(in.data, hostInput.data(), inBytes);
+    t->copyInMs = MsSince(start);
+  }
+  const auto start = Clock::now();
+  {
+    NnrtGuard guard(NnrtCallLock());
+    NN_Tensor* inTensors[1] = {in.tensor.get()};
+    std::vector<NN_Tensor*> outTensors;
+    outTensors.reserve(outputs.size());
+    for (IoTensor& o : outputs) outTensors.push_back(o.tensor.get());
+    OH_NN_ReturnCode rc = OH_NNExecutor_RunSync(executor.get(), inTensors, 1, outTensors.data(), outTensors.size());
+    if (rc != OH_NN_SUCCESS) return NnStatus("run.sync", rc, "OH_NNExecutor_RunSync on " + info.device.device.name);
+  }
+  t->inferenceMs = MsSince(start);
+  if (mode == IoMode::kCopy) {
+    const auto copyStart = Clock::now();
+    std::memcpy(hostOutput.data(), outputs[0].data, outputs[0].info.byteSize);
+    t->copyOutMs = MsSince(copyStart);
+  }
+  return Status::Ok();
+}
+
+InferenceSession::InferenceSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+InferenceSession::~InferenceSession() { Release(); }
+
+Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(std::vector<uint8_t> modelBytes, SessionConfig config) {
+  auto impl = std::make_unique<Impl>();
+  if (modelBytes.empty()) return Status("session.config", code::kInvalidArgument, "the model is empty (0 bytes)");
+  Result<Preprocessor> pre = Preprocessor::Create(config.input);
+  if (!pre.ok()) return pre.status();
+  Result<Postprocessor> post = Postprocessor::Create(config.output);
+  if (!post.ok()) return post.status();
+  if (!config.labels.empty() && config.labels.size() != static_cast<size_t>(config.output.classes)) {
+    return Status("session.config", code::kInvalidArgument,
+                  std::to_string(config.labels.size()) + " labels but the output has " +
+                      std::to_string(config.output.classes) + " classes");
+  }
+  const CompileOptions& o = config.options;
+  if (o.tuningMode != TuningMode::kUnset && o.tuningCacheDir.empty()) {
+    return Status("compile.options.tuning_mode", code::kInvalidArgument,
+                  std::string("tuning mode ") + TuningModeName(o.tuningMode) +
+                      " needs a tuning cache dir (HMS_HiAIOptions_SetTuningCacheDir); none given");
+  }
+  if (o.tuningMode == TuningMode::kUnset && !o.tuningCacheDir.empty()) {
+    return Status("compile.options.tuning_cache_dir", code::kInvalidArgument,
+                  "a tuning cache dir was given without a tuning mode (AUTO or HETER)");
+  }
+  Result<DeviceDecision> decision = DeviceSelector::Select(config.devicePolicy);
+  if (!decision.ok()) return decision.status();
+
+  Impl& im = *impl;
+  im.modelBytes = std::move(modelBytes);
+  im.config = std::move(config);
+  im.pre = std::move(pre.value());
+  im.post = std::move(post.value());
+  im.deviceId = decision->device.id;
+  im.info.modelId = im.config.modelId;
+  im.info.precision = im.config.precision;
+  im.info.device = decision.value();
+  im.info.loadMs = im.config.loadMs;
+
+  const auto start = Clock::now();
+  Status s = im.Compile();
+  if (!s.ok()) return s;  // `impl` unwinds in member order: tensors, executor, compilation, then the bytes
+  im.info.compileMs = MsSince(start);
+  s = im.CheckAgainstManifest();
+  if (!s.ok()) return s;
+  im.hostInput.assign(im.inputs[0].info.byteSize, 0);
+  im.hostOutput.assign(im.outputs[0].info.byteSize, 0);
+  return std::unique_ptr<InferenceSession>(new InferenceSession(std::move(impl)));
+}
+
+Result<Classification> InferenceSession::Classify(const ImageView& image, size_t topK, IoMode mode) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  Impl& im = *impl_;
+  if (im.released) return im.ReleasedStatus("classify");
+  const auto start = Clock::now();
+  if (topK < 1 || topK > static_cast<size_t>(im.config.output.classes)) {
+    return Status("classify", code::kOutOfRange,
+                  "topK must be in [1, " + std::to_string(im.config.output.classes) + "] (got " +
+                      std::to_string(topK) + ")");
+  }
+  Classification result;
+  StageTimings& t = result.timings;
+  const size_t inBytes = im.inputs[0].info.byteSize;
+  void* dst = mode == IoMode::kCopy ? im.hostInput.data() : im.ActiveInput().data;
+  auto stage = Clock::now();
+  Status s = im.pre.Run(image, dst, inBytes);
+  if (!s.ok()) return s;
+  t.preprocessMs = MsSince(stage);
+  s = im.RunLocked(mode, &t);
+  if (!s.ok()) return s;
+  stage = Clock::now();
+  const void* out = mode == IoMode::kCopy ? im.hostOutput.data() : im.outputs[0].data;
+  Result<std::vector<TopKEntry>> top = im.post.Run(out, im.outputs[0].info.byteSize, topK);
+  if (!top.ok()) return top.status();
+  for (const TopKEntry& e : top.value()) {
+    result.top.push_back({e.rank, e.index, im.config.labels.empty() ? "" : im.config.labels[e.index], e.score});
+  }
+  t.postprocessMs = MsSince(stage);
+  t.totalMs = MsSince(start);
+  return result;
+}
+
+Status InferenceSession::SetInput(const ImageView& image) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  Impl& im = *impl_;
+  if (im.released) return im.ReleasedStatus("set_input");
+  Status s = im.pre.Run(image, im.hostInput.data(), im.hostInput.size());
+  if (!s.ok()) return s;
+  std::memcpy(im.ActiveInput().data, im.hostInput.data(), im.hostInput.size());
+  return Status::Ok();
+}
+
+Result<StageTimings> InferenceSession::Run(IoMode mode) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  Impl& im = *impl_;
+  if (im.released) return im.ReleasedStatus("run");
+  const auto start = Clock::now();
+  StageTimings t;
+  Status s = im.RunLocked(mode, &t);
+  if (!s.ok()) return s;
+  t.totalMs = MsSince(start);
+  return t;
+}
+
+Status InferenceSession::AttachInputFd(int fd, size_t size) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  Impl& im = *impl_;
+  if (im.released) return im.ReleasedStatus("tensor.attach_fd");
+  if (fd < 0) return Status("tensor.attach_fd", code::kInvalidArgument, "fd " + std::to_string(fd) + " is not valid");
+  const size_t needed = im.inputs[0].info.byteSize;
+  if (size < needed) {
+    return Status("tensor.attach_fd", code::kOutOfRange,
+                  "fd size " + std::to_string(size) + " is smaller than the input's " + std::to_string(needed) +
+                      " bytes");
+  }
+  im.externalInput.tensor.reset();
+  NnrtGuard guard(NnrtCallLock());
+  TensorDescHandle desc(OH_NNExecutor_CreateInputTensorDesc(im.executor.get(), 0));
+  if (!desc) return NnNullStatus("tensor.attach_fd", "OH_NNExecutor_CreateInputTensorDesc");
+  IoTensor io;
+  io.info = im.inputs[0].info;
+  io.tensor = TensorHandle(OH_NNTensor_CreateWithFd(im.deviceId, desc.get(), fd, size, 0));
+  if (!io.tensor) return NnNullStatus("tensor.attach_fd", "OH_NNTensor_CreateWithFd");
+  io.data = OH_NNTensor_GetDataBuffer(io.tensor.get());
+  io.size = size;
+  if (io.data == nullptr) return NnStatus("tensor.attach_fd", OH_NN_MEMORY_ERROR, "fd tensor has no data buffer");
+  im.externalInput = std::move(io);
+  return Status::Ok();
+}
+
+void InferenceSession::DetachInputFd() {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->externalInput.tensor.reset();
+}
+
+Result<int> InferenceSession::InputFd() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  const Impl& im = *impl_;
+  if (im.released) return im.ReleasedStatus("tensor.fd");
+  NnrtGuard guard(NnrtCallLock());
+  int fd = -1;
+  OH_NN_ReturnCode rc = OH_NNTensor_GetFd(im.inputs[0].tensor.get(), &fd);
+  if (rc != OH_NN_SUCCESS) return NnStatus("tensor.fd", rc, "OH_NNTensor_GetFd failed");
+  return fd;
+}
+
+Result<SessionInfo> InferenceSession::Info() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  const Impl& im = *impl_;
+  if (im.released) return im.ReleasedStatus("info");
+  SessionInfo info = im.info;
+  info.externalInput = static_cast<bool>(im.externalInput.tensor);
+  return info;
+}
+
+void InferenceSession::Release() {
+  if (!impl_) return;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  if (!impl_->released) impl_->ReleaseLocked();
+}
+
+bool InferenceSession::released() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->released;
+}
+
+}  // namespace npulens

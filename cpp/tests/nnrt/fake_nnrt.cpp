@@ -1,0 +1,503 @@
+// Recording fake of the NNRt + CANN Kit C API (see fake_nnrt.h). Tensors live in memfd shared memory so that
+// GetFd / CreateWithFd behave like the device (a borrowing tensor maps its owner's fd).
+#include "fake_nnrt.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "CANNKit/hiai_helper.h"
+#include "CANNKit/hiai_options.h"
+#include "hostnn/hostnn.h"
+#include "neural_network_runtime/neural_network_core.h"
+
+struct OH_NNCompilation {
+  std::string id;
+  const void* buffer;
+  size_t size;
+  uint64_t checksum;
+  bool deviceSet = false;
+  bool built = false;
+};
+struct OH_NNExecutor {
+  std::string id;
+};
+struct NN_TensorDesc {
+  std::string id;
+  fake_nnrt::TensorSpec spec;
+};
+struct NN_Tensor {
+  std::string id;
+  NN_TensorDesc desc;
+  int fd = -1;
+  bool ownsFd = false;
+  void* data = nullptr;
+  size_t size = 0;
+};
+
+namespace fake_nnrt {
+namespace {
+
+struct FailRule {
+  OH_NN_ReturnCode rc;
+  std::string message;
+  int times;
+};
+
+struct State {
+  std::vector<Device> devices;
+  std::vector<size_t> deviceIds;
+  std::vector<TensorSpec> inputs, outputs;
+  std::map<std::string, FailRule> failures;
+  std::vector<uint8_t> outputBytes;
+  std::vector<std::string> calls;
+  std::vector<std::string> violations;
+  std::set<const void*> live;
+  std::map<int, int> fdBorrowers;  // owner fd → live borrowing tensors
+  std::vector<uint8_t> lastInput;
+  std::string lastError;
+  int counter = 0;
+};
+
+State& S() {
+  static State state;
+  return state;
+}
+
+void Log(const std::string& entry) { S().calls.push_back(entry); }
+void Violation(const std::string& text) { S().violations.push_back(text); }
+
+// Returns the scripted failure for `function` (OH_NN_SUCCESS if none) and sets the last error message.
+OH_NN_ReturnCode Scripted(const std::string& function) {
+  State& s = S();
+  s.lastError.clear();
+  auto it = s.failures.find(function);
+  if (it == s.failures.end() || it->second.times == 0) return OH_NN_SUCCESS;
+  if (it->second.times > 0) --it->second.times;
+  s.lastError = it->second.message;
+  return it->second.rc;
+}
+
+std::string NextId(const char* prefix) { return prefix + std::to_string(++S().counter); }
+
+uint64_t Checksum(const void* data, size_t size) {
+  uint64_t h = 1469598103934665603ull;
+  const uint8_t* p = static_cast<const uint8_t*>(data);
+  for (size_t i = 0; i < size; ++i) h = (h ^ p[i]) * 1099511628211ull;
+  return h;
+}
+
+bool Live(const void* p) { return p != nullptr && S().live.count(p) != 0; }
+
+size_t ByteSize(const TensorSpec& spec) {
+  size_t n = 1;
+  for (int32_t d : spec.shape) n *= static_cast<size_t>(d);
+  switch (spec.dtype) {
+    case OH_NN_FLOAT32: return n * 4;
+    case OH_NN_FLOAT16: return n * 2;
+    default: return n;
+  }
+}
+
+void CheckCompilation(const OH_NNCompilation* c, const char* function) {
+  if (!Live(c)) {
+    Violation(std::string(function) + " on a dead compilation");
+    return;
+  }
+  if (Checksum(c->buffer, c->size) != c->checksum) Violation(std::string(function) + ": model buffer changed");
+}
+
+std::string Dev(size_t id) { return std::to_string(id); }
+
+}  // namespace
+
+void Reset() {
+  State& s = S();
+  s = State();
+  s.devices = {{1, "HIAI_F", OH_NN_ACCELERATOR}};
+  s.inputs = {{"input", OH_NN_FLOAT32, {1, 3, 4, 4}, OH_NN_FORMAT_NCHW}};
+  s.outputs = {{"logits", OH_NN_FLOAT32, {1, 5}, OH_NN_FORMAT_ND}};
+}
+void SetDevices(const std::vector<Device>& devices) { S().devices = devices; }
+void SetModel(const std::vector<TensorSpec>& inputs, const std::vector<TensorSpec>& outputs) {
+  S().inputs = inputs;
+  S().outputs = outputs;
+}
+void Fail(const std::string& function, OH_NN_ReturnCode rc, const std::string& message, int times) {
+  S().failures[function] = {rc, message, times};
+}
+void SetOutputBytes(const std::vector<uint8_t>& bytes) { S().outputBytes = bytes; }
+const std::vector<std::string>& Calls() { return S().calls; }
+int IndexOf(const std::string& prefix, int from) {
+  const auto& c = S().calls;
+  for (size_t i = static_cast<size_t>(from); i < c.size(); ++i) {
+    if (c[i].compare(0, prefix.size(), prefix) == 0) return static_cast<int>(i);
+  }
+  return -1;
+}
+int CountOf(const std::string& prefix) {
+  int n = 0;
+  for (const auto& c : S().calls) n += c.compare(0, prefix.size(), prefix) == 0;
+  return n;
+}
+const std::vector<std::string>& Violations() { return S().violations; }
+int LiveHandles() { return static_cast<int>(S().live.size()); }
+const std::vector<uint8_t>& LastRunInput() { return S().lastInput; }
+
+}  // namespace fake_nnrt
+
+using namespace fake_nnrt;  // NOLINT: the C API below is implemented in terms of the fake's state
+
+extern "C" {
+
+const char* HostNN_GetLastErrorMessage(void) { return S().lastError.c_str(); }
+
+OH_NN_ReturnCode OH_NNDevice_GetAllDevicesID(const size_t** allDevicesID, uint32_t* deviceCount) {
+  Log("OH_NNDevice_GetAllDevicesID()");
+  if (allDevicesID == nullptr || *allDevicesID != nullptr || deviceCount == nullptr) {
+    Violation("GetAllDevicesID: *allDevicesID must be NULL on input");
+    return OH_NN_INVALID_PARAMETER;
+  }
+  if (OH_NN_ReturnCode rc = Scripted("OH_NNDevice_GetAllDevicesID")) return rc;
+  State& s = S();
+  s.deviceIds.clear();
+  for (const Device& d : s.devices) s.deviceIds.push_back(d.id);
+  *allDevicesID = s.deviceIds.empty() ? nullptr : s.deviceIds.data();
+  *deviceCount = static_cast<uint32_t>(s.deviceIds.size());
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNDevice_GetName(size_t deviceID, const char** name) {
+  Log("OH_NNDevice_GetName(" + Dev(deviceID) + ")");
+  if (name == nullptr || *name != nullptr) Violation("GetName: *name must be NULL on input");
+  if (OH_NN_ReturnCode rc = Scripted("OH_NNDevice_GetName")) return rc;
+  for (const Device& d : S().devices) {
+    if (d.id == deviceID) {
+      *name = d.name.c_str();
+      return OH_NN_SUCCESS;
+    }
+  }
+  return OH_NN_INVALID_PARAMETER;
+}
+
+OH_NN_ReturnCode OH_NNDevice_GetType(size_t deviceID, OH_NN_DeviceType* deviceType) {
+  Log("OH_NNDevice_GetType(" + Dev(deviceID) + ")");
+  if (OH_NN_ReturnCode rc = Scripted("OH_NNDevice_GetType")) return rc;
+  for (const Device& d : S().devices) {
+    if (d.id == deviceID) {
+      *deviceType = d.type;
+      return OH_NN_SUCCESS;
+    }
+  }
+  return OH_NN_INVALID_PARAMETER;
+}
+
+OH_NNCompilation* OH_NNCompilation_ConstructWithOfflineModelFile(const char*) { return nullptr; }
+OH_NNCompilation* OH_NNCompilation_ConstructForCache(void) { return nullptr; }
+OH_NN_ReturnCode OH_NNCompilation_AddExtensionConfig(OH_NNCompilation*, const char*, const void*, const size_t) {
+  return OH_NN_UNSUPPORTED;
+}
+
+OH_NNCompilation* OH_NNCompilation_ConstructWithOfflineModelBuffer(const void* modelBuffer, size_t modelSize) {
+  if (Scripted("OH_NNCompilation_ConstructWithOfflineModelBuffer")) {
+    Log("OH_NNCompilation_ConstructWithOfflineModelBuffer(" + std::to_string(modelSize) + ") = NULL");
+    return nullptr;
+  }
+  auto* c = new OH_NNCompilation{NextId("c"), modelBuffer, modelSize, Checksum(modelBuffer, modelSize)};
+  S().live.insert(c);
+  Log("OH_NNCompilation_ConstructWithOfflineModelBuffer(" + std::to_string(modelSize) + ") = " + c->id);
+  return c;
+}
+
+OH_NN_ReturnCode OH_NNCompilation_SetDevice(OH_NNCompilation* c, size_t deviceID) {
+  CheckCompilation(c, "SetDevice");
+  Log("OH_NNCompilation_SetDevice(" + c->id + ", " + Dev(deviceID) + ")");
+  if (OH_NN_ReturnCode rc = Scripted("OH_NNCompilation_SetDevice")) return rc;
+  c->deviceSet = true;
+  return OH_NN_SUCCESS;
+}
+
+namespace {
+OH_NN_ReturnCode Option(OH_NNCompilation* c, const std::string& function, const std::string& args) {
+  CheckCompilation(c, function.c_str());
+  Log(function + "(" + c->id + ", " + args + ")");
+  if (c->built) {
+    Violation(function + " after Build");
+    return OH_NN_OPERATION_FORBIDDEN;
+  }
+  if (!c->deviceSet) Violation(function + " before SetDevice");
+  return Scripted(function);
+}
+}  // namespace
+
+OH_NN_ReturnCode OH_NNCompilation_SetCache(OH_NNCompilation* c, const char* cachePath, uint32_t version) {
+  return Option(c, "OH_NNCompilation_SetCache", std::string(cachePath) + ", " + std::to_string(version));
+}
+OH_NN_ReturnCode OH_NNCompilation_SetPerformanceMode(OH_NNCompilation* c, OH_NN_PerformanceMode mode) {
+  return Option(c, "OH_NNCompilation_SetPerformanceMode", std::to_string(mode));
+}
+OH_NN_ReturnCode OH_NNCompilation_SetPriority(OH_NNCompilation* c, OH_NN_Priority priority) {
+  return Option(c, "OH_NNCompilation_SetPriority", std::to_string(priority));
+}
+OH_NN_ReturnCode OH_NNCompilation_EnableFloat16(OH_NNCompilation* c, bool enable) {
+  return Option(c, "OH_NNCompilation_EnableFloat16", enable ? "true" : "false");
+}
+OH_NN_ReturnCode HMS_HiAIOptions_SetTuningMode(OH_NNCompilation* c, HiAI_TuningMode mode) {
+  return Option(c, "HMS_HiAIOptions_SetTuningMode", std::to_string(mode));
+}
+OH_NN_ReturnCode HMS_HiAIOptions_SetTuningCacheDir(OH_NNCompilation* c, const char* dir) {
+  return Option(c, "HMS_HiAIOptions_SetTuningCacheDir", dir);
+}
+OH_NN_ReturnCode HMS_HiAIOptions_SetBandMode(OH_NNCompilation* c, HiAI_BandMode mode) {
+  return Option(c, "HMS_HiAIOptions_SetBandMode", std::to_string(mode));
+}
+
+HiAI_Compatibility HMS_HiAICompatibility_CheckFromBuffer(const void* data, size_t size) {
+  Log("HMS_HiAICompatibility_CheckFromBuffer(" + std::to_string(size) + ")");
+  return Scripted("HMS_HiAICompatibility_CheckFromBuffer") ? HIAI_COMPATIBILITY_INCOMPATIBLE
+                                                            : HIAI_COMPATIBILITY_COMPATIBLE;
+}
+
+OH_NN_ReturnCode OH_NNCompilation_Build(OH_NNCompilation* c) {
+  CheckCompilation(c, "Build");
+  Log("OH_NNCompilation_Build(" + c->id + ")");
+  if (!c->deviceSet) Violation("Build before SetDevice");
+  if (OH_NN_ReturnCode rc = Scripted("OH_NNCompilation_Build")) return rc;
+  c->built = true;
+  return OH_NN_SUCCESS;
+}
+
+void OH_NNCompilation_Destroy(OH_NNCompilation** c) {
+  if (c == nullptr || !Live(*c)) {
+    Violation("OH_NNCompilation_Destroy of a dead handle");
+    return;
+  }
+  CheckCompilation(*c, "Destroy");  // reads the model buffer: ASan reports it if it was freed already
+  Log("OH_NNCompilation_Destroy(" + (*c)->id + ")");
+  S().live.erase(*c);
+  delete *c;
+  *c = nullptr;
+}
+
+OH_NNExecutor* OH_NNExecutor_Construct(OH_NNCompilation* c) {
+  CheckCompilation(c, "Executor_Construct");
+  if (!c->built) Violation("Executor_Construct before Build");
+  if (Scripted("OH_NNExecutor_Construct")) {
+    Log("OH_NNExecutor_Construct(" + c->id + ") = NULL");
+    return nullptr;
+  }
+  auto* e = new OH_NNExecutor{NextId("e")};
+  S().live.insert(e);
+  Log("OH_NNExecutor_Construct(" + c->id + ") = " + e->id);
+  return e;
+}
+
+void OH_NNExecutor_Destroy(OH_NNExecutor** e) {
+  if (e == nullptr || !Live(*e)) {
+    Violation("OH_NNExecutor_Destroy of a dead handle");
+    return;
+  }
+  Log("OH_NNExecutor_Destroy(" + (*e)->id + ")");
+  S().live.erase(*e);
+  delete *e;
+  *e = nullptr;
+}
+
+OH_NN_ReturnCode OH_NNExecutor_GetInputCount(const OH_NNExecutor* e, size_t* n) {
+  if (!Live(e)) Violation("GetInputCount on a dead executor");
+  Log("OH_NNExecutor_GetInputCount(" + e->id + ")");
+  if (OH_NN_ReturnCode rc = Scripted("OH_NNExecutor_GetInputCount")) return rc;
+  *n = S().inputs.size();
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNExecutor_GetOutputCount(const OH_NNExecutor* e, size_t* n) {
+  if (!Live(e)) Violation("GetOutputCount on a dead executor");
+  Log("OH_NNExecutor_GetOutputCount(" + e->id + ")");
+  if (OH_NN_ReturnCode rc = Scripted("OH_NNExecutor_GetOutputCount")) return rc;
+  *n = S().outputs.size();
+  return OH_NN_SUCCESS;
+}
+
+namespace {
+NN_TensorDesc* MakeDesc(const OH_NNExecutor* e, const char* function, const std::vector<TensorSpec>& specs,
+                        size_t index) {
+  if (!Live(e)) Violation(std::string(function) + " on a dead executor");
+  if (Scripted(function) || index >= specs.size()) {
+    Log(std::string(function) + "(" + e->id + ", " + std::to_string(index) + ") = NULL");
+    return nullptr;
+  }
+  auto* d = new NN_TensorDesc{NextId("d"), specs[index]};
+  S().live.insert(d);
+  Log(std::string(function) + "(" + e->id + ", " + std::to_string(index) + ") = " + d->id);
+  return d;
+}
+}  // namespace
+
+NN_TensorDesc* OH_NNExecutor_CreateInputTensorDesc(const OH_NNExecutor* e, size_t index) {
+  return MakeDesc(e, "OH_NNExecutor_CreateInputTensorDesc", S().inputs, index);
+}
+NN_TensorDesc* OH_NNExecutor_CreateOutputTensorDesc(const OH_NNExecutor* e, size_t index) {
+  return MakeDesc(e, "OH_NNExecutor_CreateOutputTensorDesc", S().outputs, index);
+}
+OH_NN_ReturnCode OH_NNExecutor_GetInputDimRange(const OH_NNExecutor*, size_t, size_t**, size_t**, size_t*) {
+  return OH_NN_OPERATION_FORBIDDEN;
+}
+OH_NN_ReturnCode OH_NNExecutor_GetOutputShape(OH_NNExecutor*, uint32_t, int32_t**, uint32_t*) {
+  return OH_NN_OPERATION_FORBIDDEN;
+}
+
+NN_TensorDesc* OH_NNTensorDesc_Create(void) { return nullptr; }
+OH_NN_ReturnCode OH_NNTensorDesc_Destroy(NN_TensorDesc** d) {
+  if (d == nullptr || !Live(*d)) {
+    Violation("OH_NNTensorDesc_Destroy of a dead or foreign desc");
+    return OH_NN_INVALID_PARAMETER;
+  }
+  Log("OH_NNTensorDesc_Destroy(" + (*d)->id + ")");
+  S().live.erase(*d);
+  delete *d;
+  *d = nullptr;
+  return OH_NN_SUCCESS;
+}
+OH_NN_ReturnCode OH_NNTensorDesc_SetName(NN_TensorDesc*, const char*) { return OH_NN_UNSUPPORTED; }
+OH_NN_ReturnCode OH_NNTensorDesc_GetName(const NN_TensorDesc* d, const char** name) {
+  if (!Live(d)) Violation("GetName on a dead desc");
+  if (*name != nullptr) Violation("TensorDesc_GetName: *name must be NULL on input");
+  *name = d->spec.name.c_str();
+  return OH_NN_SUCCESS;
+}
+OH_NN_ReturnCode OH_NNTensorDesc_SetDataType(NN_TensorDesc*, OH_NN_DataType) { return OH_NN_UNSUPPORTED; }
+OH_NN_ReturnCode OH_NNTensorDesc_GetDataType(const NN_TensorDesc* d, OH_NN_DataType* t) {
+  *t = d->spec.dtype;
+  return OH_NN_SUCCESS;
+}
+OH_NN_ReturnCode OH_NNTensorDesc_SetShape(NN_TensorDesc*, const int32_t*, size_t) { return OH_NN_UNSUPPORTED; }
+OH_NN_ReturnCode OH_NNTensorDesc_GetShape(const NN_TensorDesc* d, int32_t** shape, size_t* n) {
+  if (*shape != nullptr) Violation("TensorDesc_GetShape: *shape must be NULL on input");
+  *shape = const_cast<int32_t*>(d->spec.shape.data());
+  *n = d->spec.shape.size();
+  return OH_NN_SUCCESS;
+}
+OH_NN_ReturnCode OH_NNTensorDesc_SetFormat(NN_TensorDesc*, OH_NN_Format) { return OH_NN_UNSUPPORTED; }
+OH_NN_ReturnCode OH_NNTensorDesc_GetFormat(const NN_TensorDesc* d, OH_NN_Format* f) {
+  *f = d->spec.format;
+  return OH_NN_SUCCESS;
+}
+OH_NN_ReturnCode OH_NNTensorDesc_GetElementCount(const NN_TensorDesc* d, size_t* n) {
+  *n = 1;
+  for (int32_t v : d->spec.shape) *n *= v;
+  return OH_NN_SUCCESS;
+}
+OH_NN_ReturnCode OH_NNTensorDesc_GetByteSize(const NN_TensorDesc* d, size_t* n) {
+  for (int32_t v : d->spec.shape) {
+    if (v < 0) return OH_NN_DYNAMIC_SHAPE;
+  }
+  *n = ByteSize(d->spec);
+  return OH_NN_SUCCESS;
+}
+
+NN_Tensor* OH_NNTensor_Create(size_t deviceID, NN_TensorDesc* d) {
+  if (!Live(d)) Violation("Tensor_Create with a dead desc");
+  if (Scripted("OH_NNTensor_Create")) {
+    Log("OH_NNTensor_Create(" + Dev(deviceID) + ", " + d->id + ") = NULL");
+    return nullptr;
+  }
+  auto* t = new NN_Tensor{NextId("t"), *d};
+  t->size = ByteSize(d->spec);
+  t->fd = memfd_create("fake_nnrt_tensor", 0);
+  t->ownsFd = true;
+  if (t->fd < 0 || ftruncate(t->fd, static_cast<off_t>(t->size)) != 0) Violation("memfd failed");
+  t->data = mmap(nullptr, t->size, PROT_READ | PROT_WRITE, MAP_SHARED, t->fd, 0);
+  S().live.insert(t);
+  Log("OH_NNTensor_Create(" + Dev(deviceID) + ", " + d->id + ") = " + t->id);
+  return t;
+}
+NN_Tensor* OH_NNTensor_CreateWithSize(size_t, NN_TensorDesc*, size_t) { return nullptr; }
+
+NN_Tensor* OH_NNTensor_CreateWithFd(size_t deviceID, NN_TensorDesc* d, int fd, size_t size, size_t offset) {
+  const std::string args = Dev(deviceID) + ", " + d->id + ", fd, " + std::to_string(size) + ", " + std::to_string(offset);
+  if (!Live(d)) Violation("Tensor_CreateWithFd with a dead desc");
+  if (Scripted("OH_NNTensor_CreateWithFd") || fd < 0 || size == 0 || size < offset ||
+      size - offset < ByteSize(d->spec)) {
+    Log("OH_NNTensor_CreateWithFd(" + args + ") = NULL");
+    return nullptr;
+  }
+  void* data = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, static_cast<off_t>(offset));
+  if (data == MAP_FAILED) {
+    Log("OH_NNTensor_CreateWithFd(" + args + ") = NULL (mmap failed)");
+    return nullptr;
+  }
+  auto* t = new NN_Tensor{NextId("t"), *d};
+  t->fd = fd;
+  t->data = data;
+  t->size = size;
+  S().live.insert(t);
+  ++S().fdBorrowers[fd];
+  Log("OH_NNTensor_CreateWithFd(" + args + ") = " + t->id);
+  return t;
+}
+
+OH_NN_ReturnCode OH_NNTensor_Destroy(NN_Tensor** t) {
+  if (t == nullptr || !Live(*t)) {
+    Violation("OH_NNTensor_Destroy of a dead handle");
+    return OH_NN_INVALID_PARAMETER;
+  }
+  NN_Tensor* tensor = *t;
+  Log("OH_NNTensor_Destroy(" + tensor->id + ")");
+  munmap(tensor->data, tensor->size);
+  if (tensor->ownsFd) {
+    if (S().fdBorrowers[tensor->fd] > 0) Violation("owner tensor " + tensor->id + " destroyed while its fd is borrowed");
+    close(tensor->fd);
+  } else {
+    --S().fdBorrowers[tensor->fd];
+  }
+  S().live.erase(tensor);
+  delete tensor;
+  *t = nullptr;
+  return OH_NN_SUCCESS;
+}
+
+NN_TensorDesc* OH_NNTensor_GetTensorDesc(const NN_Tensor* t) { return const_cast<NN_TensorDesc*>(&t->desc); }
+void* OH_NNTensor_GetDataBuffer(const NN_Tensor* t) {
+  if (!Live(t)) Violation("GetDataBuffer on a dead tensor");
+  return t->data;
+}
+OH_NN_ReturnCode OH_NNTensor_GetFd(const NN_Tensor* t, int* fd) {
+  Log("OH_NNTensor_GetFd(" + t->id + ")");
+  *fd = t->fd;
+  return OH_NN_SUCCESS;
+}
+OH_NN_ReturnCode OH_NNTensor_GetSize(const NN_Tensor* t, size_t* size) {
+  *size = t->size;
+  return OH_NN_SUCCESS;
+}
+OH_NN_ReturnCode OH_NNTensor_GetOffset(const NN_Tensor*, size_t* offset) {
+  *offset = 0;
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode OH_NNExecutor_RunSync(OH_NNExecutor* e, NN_Tensor* in[], size_t inCount, NN_Tensor* out[],
+                                       size_t outCount) {
+  if (!Live(e)) Violation("RunSync on a dead executor");
+  std::string args = e->id;
+  for (size_t i = 0; i < inCount; ++i) args += ", in=" + in[i]->id;
+  for (size_t i = 0; i < outCount; ++i) args += ", out=" + out[i]->id;
+  Log("OH_NNExecutor_RunSync(" + args + ")");
+  if (inCount != S().inputs.size() || outCount != S().outputs.size()) Violation("RunSync with wrong tensor counts");
+  for (size_t i = 0; i < inCount; ++i) {
+    if (!Live(in[i])) Violation("RunSync with a dead input tensor");
+  }
+  if (OH_NN_ReturnCode rc = Scripted("OH_NNExecutor_RunSync")) return rc;
+  const uint8_t* p = static_cast<const uint8_t*>(in[0]->data);
+  S().lastInput.assign(p, p + ByteSize(in[0]->desc.spec));
+  std::vector<uint8_t> bytes = S().outputBytes;
+  bytes.resize(ByteSize(out[0]->desc.spec), 0);
+  std::memcpy(out[0]->data, bytes.data(), bytes.size());
+  return OH_NN_SUCCESS;
+}
+
+}  // extern "C"
