@@ -62,6 +62,8 @@ class ModelFileSource : public ModelSource {
     }
     Result<std::vector<uint8_t>> bytes = ReadFileBytes(modelPath_);
     if (!bytes.ok()) return bytes.status();
+    Status st = CheckModelBytes(bytes.value(), modelPath_);
+    if (!st.ok()) return st;
     m.bytes = std::move(bytes).value();
     return m;
   }

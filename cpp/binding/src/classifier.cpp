@@ -29,6 +29,7 @@ double MsSince(std::chrono::steady_clock::time_point start) {
 // width, height, format, stride? at info[first..first+3] over `bytes`; then the core's image checks.
 Status ParseImage(const Napi::CallbackInfo& info, size_t first, const std::string& step, const uint8_t* data,
                   size_t byteLength, ImageView* image) {
+  if (byteLength == 0) return TypeMismatch(step, "pixels is empty (0 bytes)");
   int64_t width = 0, height = 0;
   Status st = ToInteger(info[first], step, "width", 0, INT32_MAX, &width);
   if (!st.ok()) return st;

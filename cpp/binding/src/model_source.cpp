@@ -4,6 +4,11 @@
 
 namespace npulens::binding {
 
+Status CheckModelBytes(const std::vector<uint8_t>& bytes, const std::string& path) {
+  if (bytes.empty()) return Status("io.read", code::kIo, path + ": the model file is empty");
+  return Status::Ok();
+}
+
 Result<LoadedModel> ReadManifestModel(const Manifest& manifest, const std::string& modelId, const std::string& target,
                                       const FileReader& read) {
   const ModelEntry* entry = manifest.Find(modelId);
@@ -37,8 +42,11 @@ Result<LoadedModel> ReadManifestModel(const Manifest& manifest, const std::strin
     if (!labels.ok()) return labels.status();
     model.config.labels = std::move(labels).value();
   }
-  Result<std::vector<uint8_t>> bytes = read(ResolveManifestPath(manifest, t.file));
+  const std::string modelPath = ResolveManifestPath(manifest, t.file);
+  Result<std::vector<uint8_t>> bytes = read(modelPath);
   if (!bytes.ok()) return bytes.status();
+  Status st = CheckModelBytes(bytes.value(), modelPath);
+  if (!st.ok()) return st;
   model.bytes = std::move(bytes).value();
   return model;
 }

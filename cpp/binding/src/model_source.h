@@ -34,6 +34,9 @@ class ModelSource {
 // Reads one file named relative to the manifest's folder (as ResolveManifestPath returns it).
 using FileReader = std::function<Result<std::vector<uint8_t>>(const std::string& path)>;
 
+// An empty model file is an I/O problem of that file (NPULENS_IO, step "io.read"), reported before compiling.
+Status CheckModelBytes(const std::vector<uint8_t>& bytes, const std::string& path);
+
 // Picks model `modelId` and its `target` ("onnx" on the host, "om" on the device) from a manifest and reads the
 // model file and labels through `read`. Unknown ids and missing targets are NPULENS_MANIFEST errors (step
 // "manifest") naming the manifest file and the known ids / targets.

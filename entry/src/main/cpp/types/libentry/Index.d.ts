@@ -12,9 +12,12 @@
  * until the Promise settles.
  *
  * Errors:
- *   - TypeError:  an argument has the wrong type (e.g. `width` is not a number, `pixels` is not an ArrayBuffer).
+ *   - TypeError:  an argument has the wrong type or shape (e.g. `width` is not a number, `pixels` is not an
+ *                 ArrayBuffer or is empty or shorter than stride * (height - 1) + width * bytes per pixel, a required
+ *                 option is missing).
  *   - RangeError: an argument is out of range (zero or huge width/height, stride < width * bytes per pixel,
- *                 buffer shorter than stride * height, topK < 1, unknown enum string, iterations < 1, ...).
+ *                 topK outside [1, classes], unknown enum string, iterations < 1, ...).
+ *   Both carry `.code` ('NPULENS_INVALID_ARGUMENT' / 'NPULENS_OUT_OF_RANGE') and `.step` (the function name).
  *   - Error with `.code` and `.step` (see NpuLensError): a runtime failure. `.code` is an NNRt return-code name
  *     (e.g. 'OH_NN_INVALID_FILE') or one of ours: 'NPULENS_RELEASED' (any call after release()), 'NPULENS_MANIFEST'
  *     (invalid manifest/labels, unknown modelId), 'NPULENS_IO' (a file/rawfile/fd cannot be read),
