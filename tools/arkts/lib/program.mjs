@@ -61,8 +61,6 @@ export function compilerOptions(extra = {}) {
   };
 }
 
-const fmtHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => REPO, getNewLine: () => '\n' };
-
 export function formatDiagnostics(diags) {
   return diags.map((d) => {
     const msg = ts.flattenDiagnosticMessageText(d.messageText, '\n');
