@@ -489,6 +489,12 @@ Graph ImportOnnx(const void* data, size_t size) {
       g.consts[n.outputs[0]] = std::move(c);
       continue;
     }
+    if (n.op == "Identity" && n.inputs.size() == 1 && n.outputs.size() == 1 && g.IsConst(n.inputs[0])) {
+      Const c = g.GetConst(n.inputs[0]);  // exporters alias shared weights this way: fold it
+      g.values[n.outputs[0]] = ValueInfo{c.dtype, c.shape};
+      g.consts[n.outputs[0]] = std::move(c);
+      continue;
+    }
     inf.Run(n);
     g.nodes.push_back(std::move(n));
   }

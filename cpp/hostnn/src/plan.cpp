@@ -513,7 +513,27 @@ class Lowering {
     } else {
       Unsup(n, "no lowering");  // ImportOnnx already rejected unknown ops
     }
+    if (op.kind == Kind::Conv || op.kind == Kind::FC || op.kind == Kind::Add) FuseClamp(n, &op);
     ops.push_back(std::move(op));
+  }
+
+  // Conv/FC/Add → Relu|Clip (sole consumer): fold the clamp into the op's output range.
+  void FuseClamp(const Node& n, Op* op) {
+    const std::string& out = n.outputs[0];
+    if (ConsumerCount(out) != 1 || graph_outputs_.count(out)) return;
+    size_t c = consumers_.at(out)[0];
+    const Node& cn = g_.nodes[c];
+    if (cn.op == "Relu") {
+      op->out_min = std::max(op->out_min, 0.f);
+    } else if (cn.op == "Clip" && g_.opset >= 11) {
+      if (cn.inputs.size() > 1 && !cn.inputs[1].empty()) op->out_min = ScalarF(cn.inputs[1]);
+      if (cn.inputs.size() > 2 && !cn.inputs[2].empty()) op->out_max = ScalarF(cn.inputs[2]);
+    } else {
+      return;
+    }
+    op->label += " + " + cn.op;
+    op->out = Get(cn.outputs[0]);
+    claimed_[c] = true;
   }
 
   void EliminateDead() {

@@ -1,5 +1,8 @@
-// hostnn_bench <model.onnx> [--threads N] [--iterations N] [--warmup N] [--plan]
+// hostnn_bench <model.onnx> [--threads N] [--iterations N] [--warmup N] [--plan] [--input raw] [--output raw]
 // Prints build time and RunSync latency (min/p50/mean) of one model on the host NN runtime.
+// --input fills input 0 from a raw file (default: seeded random data); --output writes output 0 after the runs
+// (used to compare against onnxruntime-node on the same bytes). The model may be "synthetic:mobilenetv2" or
+// "synthetic:mobilenetv2-int8" (generated in C++, see synthetic_models.h); --save writes its ONNX bytes.
 // A benchmark: it reports figures, it asserts nothing about speed.
 #include <algorithm>
 #include <chrono>
@@ -16,6 +19,7 @@
 
 #include "hostnn/hostnn.h"
 #include "neural_network_runtime/neural_network_core.h"
+#include "synthetic_models.h"
 
 namespace {
 
@@ -29,7 +33,9 @@ double Ms(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::ti
 }
 
 int Usage() {
-  std::fprintf(stderr, "usage: hostnn_bench <model.onnx> [--threads N] [--iterations N] [--warmup N] [--plan]\n");
+  std::fprintf(stderr,
+               "usage: hostnn_bench <model.onnx> [--threads N] [--iterations N] [--warmup N] [--plan] [--input raw] "
+               "[--output raw] [--save model.onnx]\n");
   return 2;
 }
 
@@ -40,8 +46,13 @@ int main(int argc, char** argv) {
   std::string path = argv[1];
   int threads = 1, iterations = 50, warmup = 5;
   bool plan = false;
+  std::string input_file, output_file, save_file;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
+    if ((a == "--input" || a == "--output" || a == "--save") && i + 1 < argc) {
+      (a == "--input" ? input_file : a == "--output" ? output_file : save_file) = argv[++i];
+      continue;
+    }
     auto next = [&](int* v) {
       if (i + 1 >= argc) return false;
       *v = std::atoi(argv[++i]);
@@ -51,12 +62,19 @@ int main(int argc, char** argv) {
         : a == "--plan" ? !(plan = true) : true)
       return Usage();
   }
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    std::fprintf(stderr, "error: cannot open %s\n", path.c_str());
-    return 1;
+  std::vector<char> bytes;
+  if (path == "synthetic:mobilenetv2" || path == "synthetic:mobilenetv2-int8") {
+    std::string m = hostnn_test::MobileNetV2Onnx(path == "synthetic:mobilenetv2-int8");
+    bytes.assign(m.begin(), m.end());
+  } else {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) {
+      std::fprintf(stderr, "error: cannot open %s\n", path.c_str());
+      return 1;
+    }
+    bytes.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
   }
-  std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (!save_file.empty()) std::ofstream(save_file, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   HostNN_SetThreadCount(threads);
 
   auto t0 = std::chrono::steady_clock::now();
@@ -85,7 +103,15 @@ int main(int argc, char** argv) {
     size_t size = 0;
     OH_NNTensor_GetSize(ins.back().get(), &size);
     auto* p = static_cast<unsigned char*>(OH_NNTensor_GetDataBuffer(ins.back().get()));
-    if (t == OH_NN_FLOAT32) {
+    if (i == 0 && !input_file.empty()) {
+      std::ifstream in(input_file, std::ios::binary);
+      std::vector<char> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (raw.size() != size) {
+        std::fprintf(stderr, "error: %s has %zu bytes, input 0 needs %zu\n", input_file.c_str(), raw.size(), size);
+        return 1;
+      }
+      std::memcpy(p, raw.data(), size);
+    } else if (t == OH_NN_FLOAT32) {
       std::uniform_real_distribution<float> dist(-1.f, 1.f);
       for (size_t k = 0; k < size / 4; ++k) reinterpret_cast<float*>(p)[k] = dist(rng);
     } else {
@@ -110,6 +136,12 @@ int main(int argc, char** argv) {
       return 1;
     }
     if (i >= warmup) lat.push_back(Ms(a, b));
+  }
+  if (!output_file.empty()) {
+    size_t size = 0;
+    OH_NNTensor_GetSize(outs[0].get(), &size);
+    std::ofstream(output_file, std::ios::binary)
+        .write(static_cast<const char*>(OH_NNTensor_GetDataBuffer(outs[0].get())), static_cast<std::streamsize>(size));
   }
   std::sort(lat.begin(), lat.end());
   double mean = std::accumulate(lat.begin(), lat.end(), 0.0) / lat.size();
