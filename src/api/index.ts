@@ -20,17 +20,20 @@ export function manifestPathOf(rawfileDir: string): string {
  * Rejects with TypeError / RangeError for bad options, Error with .code and .step otherwise.
  */
 export function loadClassifier(options: LoadOptions | FileLoadOptions): Promise<Classifier> {
-  if (typeof options !== 'object' || options === null) {
-    return Promise.reject(new TypeError('loadClassifier: options must be an object'));
-  }
-  if ('rawfileDir' in options) {
-    const { rawfileDir, ...rest } = options;
-    if (typeof rawfileDir !== 'string') {
-      return Promise.reject(new TypeError('loadClassifier: options.rawfileDir must be a string'));
+  try {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError('loadClassifier: options must be an object');
     }
-    return native().loadClassifier({ ...rest, manifestPath: manifestPathOf(rawfileDir) });
+    if ('rawfileDir' in options) {
+      const { rawfileDir, ...rest } = options;
+      if (typeof rawfileDir !== 'string') throw new TypeError('loadClassifier: options.rawfileDir must be a string');
+      return native().loadClassifier({ ...rest, manifestPath: manifestPathOf(rawfileDir) });
+    }
+    return native().loadClassifier(options);
+  } catch (err) {
+    // Promise-returning API: even a throwing getter in the options becomes a rejection.
+    return Promise.reject(err);
   }
-  return native().loadClassifier(options);
 }
 
 /** The NN devices the host runtime offers and which policy picks each (the host has no NPU: no HIAI_F). */
