@@ -1,0 +1,160 @@
+// The engine over the real host runtime (cpp/hostnn): a tiny ONNX classifier (GlobalAveragePool → Flatten →
+// Gemm) built with the host runtime tests' OnnxBuilder, loaded through InferenceSession on the host CPU device.
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstring>
+
+#include <gtest/gtest.h>
+
+#include "hostnn/hostnn.h"
+#include "nnrt/inference_session.h"
+#include "onnx_builder.h"
+
+namespace npulens {
+namespace {
+
+// logits[k] = Σ_c W[k][c] · mean_c(input) + B[k]
+const std::vector<float> kW = {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1, -1, -1, -1};
+const std::vector<float> kB = {0, 0, 0, 0, -0.5f};
+
+std::vector<uint8_t> TinyModel() {
+  hostnn_test::OnnxBuilder b;
+  b.Input("input", {1, 3, 8, 8});
+  b.InitF("W", {5, 3}, kW);
+  b.InitF("B", {5}, kB);
+  b.Node("GlobalAveragePool", {"input"}, {"pooled"});
+  hostnn_test::SetInt(b.Node("Flatten", {"pooled"}, {"flat"}), "axis", 1);
+  hostnn_test::SetInt(b.Node("Gemm", {"flat", "W", "B"}, {"logits"}), "transB", 1);
+  b.Output("logits");
+  const std::string bytes = b.Bytes();
+  return std::vector<uint8_t>(bytes.begin(), bytes.end());
+}
+
+SessionConfig Config() {
+  SessionConfig c;
+  c.modelId = "tiny";
+  c.input.name = "input";
+  c.input.width = c.input.height = 8;
+  for (int i = 0; i < 3; ++i) c.input.mean[i] = 127.5f, c.input.std[i] = 127.5f;
+  c.output.name = "logits";
+  c.output.classes = 5;
+  c.labels = {"red", "green", "blue", "bright", "dark"};
+  c.devicePolicy = DevicePolicy::kAuto;
+  return c;
+}
+
+struct SolidImage {
+  std::vector<uint8_t> pixels;
+  ImageView view;
+  SolidImage(uint8_t r, uint8_t g, uint8_t b, int w = 13, int h = 11) {
+    for (int i = 0; i < w * h; ++i) pixels.insert(pixels.end(), {r, g, b, 255});
+    view = {pixels.data(), pixels.size(), w, h, static_cast<size_t>(w) * 4, PixelFormat::kRGBA8};
+  }
+};
+
+class HostnnSessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override { HostNN_ResetTestDevices(); }
+  void TearDown() override { HostNN_ResetTestDevices(); }
+};
+
+TEST_F(HostnnSessionTest, ClassifiesOnTheHostCpuDeviceAndSaysItIsNotAnNpu) {
+  Result<std::unique_ptr<InferenceSession>> s = InferenceSession::Load(TinyModel(), Config());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Result<SessionInfo> info = (*s)->Info();
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->device.device.name, HOSTNN_CPU_DEVICE_NAME);
+  EXPECT_EQ(info->device.device.type, DeviceType::kCpu);
+  EXPECT_EQ(info->device.reason,
+            std::string("no HIAI_F device; policy auto picked the first device, ") + HOSTNN_CPU_DEVICE_NAME + " (cpu)");
+  EXPECT_EQ(info->inputs[0].shape, (std::vector<int32_t>{1, 3, 8, 8}));
+
+  const struct {
+    uint8_t r, g, b;
+    const char* label;
+  } cases[] = {{250, 10, 10, "red"}, {10, 250, 10, "green"}, {10, 10, 250, "blue"}, {250, 250, 250, "bright"},
+               {0, 0, 0, "dark"}};
+  for (const auto& c : cases) {
+    SolidImage image(c.r, c.g, c.b);
+    for (IoMode mode : {IoMode::kZeroCopy, IoMode::kCopy}) {
+      Result<Classification> r = (*s)->Classify(image.view, 5, mode);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      EXPECT_EQ(r->top[0].label, c.label) << IoModeName(mode);
+      // Expected probabilities from the closed form of the model.
+      const double x[3] = {(c.r - 127.5) / 127.5, (c.g - 127.5) / 127.5, (c.b - 127.5) / 127.5};
+      double logits[5], sum = 0;
+      for (int k = 0; k < 5; ++k) {
+        logits[k] = kB[k];
+        for (int ch = 0; ch < 3; ++ch) logits[k] += kW[k * 3 + ch] * x[ch];
+      }
+      for (double& l : logits) sum += std::exp(l);
+      for (const Prediction& p : r->top) EXPECT_NEAR(p.score, std::exp(logits[p.index]) / sum, 1e-4);
+    }
+  }
+}
+
+TEST_F(HostnnSessionTest, NpuPolicyFailsOnTheHostWithTheDevicesSeen) {
+  Result<std::unique_ptr<InferenceSession>> s = InferenceSession::Load(TinyModel(), [] {
+    SessionConfig c = Config();
+    c.devicePolicy = DevicePolicy::kNpu;
+    return c;
+  }());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().ToString(),
+            std::string("device.select: NPULENS_DEVICE_NOT_FOUND (1007): policy npu needs the device named HIAI_F; "
+                        "devices seen: ") + HOSTNN_CPU_DEVICE_NAME + " (cpu)");
+}
+
+TEST_F(HostnnSessionTest, SelectsHiaiByNameAmongRegisteredTestDevices) {
+  HostNN_RegisterTestDevice("NPU_ohos.boot.hardware.Kirin9030S_v2_0", OH_NN_ACCELERATOR);
+  const size_t hiai = HostNN_RegisterTestDevice("HIAI_F", OH_NN_ACCELERATOR);
+  Result<DeviceDecision> d = DeviceSelector::Select(DevicePolicy::kNpu);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->device.id, hiai);
+  Result<DeviceDecision> cpu = DeviceSelector::Select(DevicePolicy::kCpu);
+  ASSERT_TRUE(cpu.ok());
+  EXPECT_EQ(cpu->device.name, HOSTNN_CPU_DEVICE_NAME);
+}
+
+TEST_F(HostnnSessionTest, TruncatedAndForeignModelsFailWithStepCodeAndDetail) {
+  std::vector<uint8_t> model = TinyModel();
+  for (std::vector<uint8_t> bad : {std::vector<uint8_t>(model.begin(), model.begin() + model.size() / 2),
+                                   std::vector<uint8_t>{'I', 'M', 'O', 'D', 0, 1, 2, 3, 4, 5, 6, 7}}) {
+    Result<std::unique_ptr<InferenceSession>> s = InferenceSession::Load(bad, Config());
+    ASSERT_FALSE(s.ok());
+    const std::string text = s.status().ToString();
+    EXPECT_TRUE(s.status().step() == "compile.construct" || s.status().step() == "compile.build") << text;
+    EXPECT_EQ(text.find("OH_NN_"), text.find(": ") + 2) << text;
+    EXPECT_GT(s.status().message().size(), std::string("OH_NNCompilation_Build on hostnn_cpu").size()) << text;
+  }
+}
+
+TEST_F(HostnnSessionTest, ManifestMismatchIsCaughtOnTheRealRuntime) {
+  SessionConfig c = Config();
+  c.input.width = c.input.height = 16;
+  Result<std::unique_ptr<InferenceSession>> s = InferenceSession::Load(TinyModel(), c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().ToString(),
+            "model.check: NPULENS_MODEL_MISMATCH (1006): input \"input\" has shape [1,3,8,8], the manifest says NCHW "
+            "[1,3,16,16]");
+}
+
+TEST_F(HostnnSessionTest, FdInputOverTheSessionsOwnSharedMemory) {
+  Result<std::unique_ptr<InferenceSession>> s = InferenceSession::Load(TinyModel(), Config());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  InferenceSession& session = **s;
+  Result<int> fd = session.InputFd();
+  ASSERT_TRUE(fd.ok()) << fd.status().ToString();
+  ASSERT_TRUE(session.AttachInputFd(fd.value(), 3 * 8 * 8 * 4).ok());
+  SolidImage image(10, 250, 10);
+  Result<Classification> r = session.Classify(image.view, 1);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->top[0].label, "green");
+  session.Release();  // the borrower goes before the tensor owning the fd
+  EXPECT_EQ(session.Classify(image.view, 1).status().code(), code::kReleased);
+}
+
+}  // namespace
+}  // namespace npulens
