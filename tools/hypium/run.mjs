@@ -46,6 +46,8 @@ try {
     target: 'node20',
     outfile,
     loader: { '.ets': 'ts' },
+    // No libentry.so on the host: the bridge links against the Previewer mock (every model call rejects).
+    alias: { 'libentry.so': path.join(repo, 'entry/src/mock/Libentry.mock.ets') },
     resolveExtensions: ['.ets', '.ts', '.js', '.mjs'],
     logLevel: 'error',
     // ArkTS decorators never appear in logic code; keep TS semantics for class fields as ArkTS compiles them.
