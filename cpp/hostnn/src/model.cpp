@@ -129,16 +129,18 @@ Const ReadTensor(const onnx::TensorProto& t, const std::string& what) {
     n *= d;
   }
   size_t es = ElementSize(c.dtype);
-  c.bytes.resize(static_cast<size_t>(n) * es);
-  if (t.has_raw_data()) {
-    if (t.raw_data().size() != c.bytes.size())
+  size_t bytes = static_cast<size_t>(n) * es;
+  if (t.has_raw_data()) {  // sizes are checked before allocating: a corrupt dim must not allocate gigabytes
+    if (t.raw_data().size() != bytes)
       Invalid(what + " raw data has " + std::to_string(t.raw_data().size()) + " bytes, expected " +
-              std::to_string(c.bytes.size()));
+              std::to_string(bytes));
+    c.bytes.resize(bytes);
     if (!c.bytes.empty()) std::memcpy(c.bytes.data(), t.raw_data().data(), c.bytes.size());
     return c;
   }
   auto count_check = [&](int64_t have) {
     if (have != n) Invalid(what + " has " + std::to_string(have) + " values, expected " + std::to_string(n));
+    c.bytes.resize(bytes);
   };
   switch (c.dtype) {
     case DType::F32:

@@ -19,6 +19,7 @@ namespace hostnn {
 namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
+constexpr size_t kActivationLimit = size_t{2} << 30;  // all tensors of one model
 
 // A tensor of the lowered graph. 4-D activations are stored NHWC ("nhwc"); everything else in ONNX order.
 struct Value {
@@ -799,38 +800,58 @@ class GraphPlan : public Plan {
     out_values_ = low.output_values;
     ops_ = std::move(low.ops);
 
-    for (auto& v : values_) v->storage.resize(v->Bytes() + XNN_EXTRA_BYTES);
+    // Bound the memory a model can make us allocate (XNNPACK-internal tensors included).
+    size_t total = 0;
+    for (auto& v : values_) total += v->Bytes();
+    if (total > kActivationLimit)
+      throw Error(OH_NN_MEMORY_ERROR, "the model's tensors need " + std::to_string(total >> 20) +
+                                          " MiB, above the host runtime's limit of " +
+                                          std::to_string(kActivationLimit >> 20) + " MiB");
     std::map<Value*, int> consumers;
     for (const Op& op : ops_)
       for (Value* v : op.in) ++consumers[v];
     for (Value* v : out_values_) ++consumers[v];
 
-    std::ostringstream desc;
+    // Segment into maximal XNNPACK runs and our kernels. Values crossing a run boundary are external
+    // (materialized buffers we own); values produced and consumed inside one run live inside XNNPACK.
+    struct Segment { size_t begin, end; bool xnn; std::set<Value*> ext; };
+    std::vector<Segment> segments;
+    std::set<Value*> internal;
     for (size_t i = 0; i < ops_.size();) {
-      if (!RunsInXnn(ops_[i])) {
-        AddKernel(ops_[i]);
-        desc << "kernel " << (ops_[i].int8 ? "int8" : "fp32") << ": " << ops_[i].label << "\n";
-        ++i;
-        continue;
-      }
-      size_t j = i;
-      std::vector<Op*> run;
-      while (j < ops_.size() && RunsInXnn(ops_[j])) run.push_back(&ops_[j++]);
-      // Values crossing the run boundary are external (materialized buffers); the rest stay inside XNNPACK.
-      std::set<Value*> produced, ext;
-      std::map<Value*, int> uses;
-      for (Op* op : run) {
-        for (Value* v : op->in) {
-          ++uses[v];
-          if (!produced.count(v)) ext.insert(v);
+      Segment seg{i, i + 1, RunsInXnn(ops_[i]), {}};
+      if (seg.xnn) {
+        while (seg.end < ops_.size() && RunsInXnn(ops_[seg.end])) ++seg.end;
+        std::set<Value*> produced;
+        std::map<Value*, int> uses;
+        for (size_t k = seg.begin; k < seg.end; ++k) {
+          for (Value* v : ops_[k].in) {
+            ++uses[v];
+            if (!produced.count(v)) seg.ext.insert(v);
+          }
+          produced.insert(ops_[k].out);
         }
-        produced.insert(op->out);
+        for (Value* v : produced) {
+          if (uses[v] < consumers[v]) seg.ext.insert(v);
+          else internal.insert(v);
+        }
       }
-      for (Value* v : produced)
-        if (uses[v] < consumers[v]) ext.insert(v);
-      steps_.push_back(std::make_unique<XnnRun>(run, ext, pool_.get()));
-      for (Op* op : run) desc << "xnnpack " << (op->int8 ? "int8" : "fp32") << ": " << op->label << "\n";
-      i = j;
+      i = seg.end;
+      segments.push_back(std::move(seg));
+    }
+    for (auto& v : values_)
+      if (!internal.count(v.get())) v->storage.resize(v->Bytes() + XNN_EXTRA_BYTES);
+
+    std::ostringstream desc;
+    for (const Segment& seg : segments) {
+      std::vector<Op*> run;
+      for (size_t k = seg.begin; k < seg.end; ++k) {
+        run.push_back(&ops_[k]);
+        desc << (seg.xnn ? "xnnpack " : "kernel ") << (ops_[k].int8 ? "int8" : "fp32") << ": " << ops_[k].label << "\n";
+      }
+      if (seg.xnn)
+        steps_.push_back(std::make_unique<XnnRun>(run, seg.ext, pool_.get()));
+      else
+        AddKernel(*run[0]);
     }
     describe_ = desc.str();
   }
