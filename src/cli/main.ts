@@ -129,7 +129,7 @@ async function classify(args: string[], io: Io, backend: Backend): Promise<numbe
 // ---- bench ------------------------------------------------------------------------------------------------------
 
 async function bench(args: string[], io: Io, backend: Backend): Promise<number> {
-  const { values, positionals } = parse(args, {
+  const { values } = parse(args, {
     ...MODEL_FLAGS,
     iterations: { type: 'string' },
     warmup: { type: 'string' },
@@ -137,7 +137,6 @@ async function bench(args: string[], io: Io, backend: Backend): Promise<number> 
     mode: { type: 'string' },
     json: { type: 'string' },
   }, false);
-  if (positionals.length > 0) throw new UsageError(`bench takes no positional arguments, got '${positionals[0]}'`);
   const durationS = positiveFlag(values, 'duration', 86400);
   const iterations = intFlag(values, 'iterations', 1, 1_000_000) ?? (durationS !== undefined ? 1_000_000 : 100);
   const warmup = intFlag(values, 'warmup', 0, 100_000) ?? 10;

@@ -1,0 +1,235 @@
+// `npulens` end to end: exit codes (0 ok, 1 runtime error with one `error: <what> (<where>)` line, 2 usage),
+// the --json shapes of classify and bench, and no crash or stack trace on bad files and flags.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import zlib from 'node:zlib';
+import { fixtures, repoRoot, require } from './helpers.mjs';
+
+const sharp = require('sharp');
+const bin = path.join(repoRoot, 'bin', 'npulens.js');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'npulens-cli-'));
+const file = (name) => path.join(tmp, name);
+const labels = path.join(fixtures, 'models', 'tiny_labels.txt');
+
+function run(...args) {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: repoRoot, encoding: 'utf8', timeout: 60000,
+    env: { ...process.env, NPULENS_RAWFILE_DIR: fixtures },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Exit 1 with exactly one stderr line `error: <what> (<where>)`, no stack trace. */
+function assertRuntimeError(r, pattern) {
+  assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 1, `one stderr line, got:\n${r.stderr}`);
+  assert.match(lines[0], /^error: .+ \(.+\)$/);
+  assert.match(lines[0], pattern);
+}
+
+function assertUsageError(r, pattern) {
+  assert.equal(r.code, 2, `exit code (stderr: ${r.stderr})`);
+  assert.match(r.stderr.split('\n')[0], pattern);
+  assert.match(r.stderr, /usage: npulens classify/);
+  assert.equal(r.stdout, '');
+}
+
+// A PNG whose header claims huge dimensions (the pixel data is never reached).
+function hugePng(width, height) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => { let c = 0xffffffff; for (const b of buf) c = crcTable[(c ^ b) & 255] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc(body), body.length + 4);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; ihdr[9] = 2;  // 8-bit RGB
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.alloc(16))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+before(async () => {
+  const raw = Buffer.alloc(64 * 48 * 3);
+  for (let i = 0; i < raw.length; i++) raw[i] = (i * 7) % 256;
+  const img = () => sharp(raw, { raw: { width: 64, height: 48, channels: 3 } });
+  await img().png().toFile(file('a.png'));
+  await img().jpeg().toFile(file('b.jpg'));
+  await img().webp().toFile(file('c.webp'));
+  const jpeg = fs.readFileSync(file('b.jpg'));
+  fs.writeFileSync(file('truncated.jpg'), jpeg.subarray(0, Math.floor(jpeg.length / 2)));
+  fs.writeFileSync(file('random.png'), Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 131 + 7) % 256)));
+  fs.writeFileSync(file('empty.png'), Buffer.alloc(0));
+  fs.writeFileSync(file('huge.png'), hugePng(100000, 100000));
+  // An EXIF-rotated JPEG: orientation 6 (90° clockwise) turns 64x48 into 48x64.
+  await img().jpeg().withMetadata({ orientation: 6 }).toFile(file('rotated.jpg'));
+});
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('usage errors exit 2 with a short usage', () => {
+  it('no command', () => assertUsageError(run(), /^error: missing command$/));
+  it('unknown command', () => assertUsageError(run('frobnicate'), /^error: unknown command 'frobnicate'$/));
+  it('classify without images', () => assertUsageError(run('classify'), /^error: classify needs at least one image$/));
+  it('unknown flag', () => assertUsageError(run('classify', file('a.png'), '--bogus'), /^error: Unknown option '--bogus'/));
+  it('--top not a number', () => assertUsageError(run('classify', file('a.png'), '--top', 'abc'), /^error: --top must be an integer, got 'abc'$/));
+  it('--top 0', () => assertUsageError(run('classify', file('a.png'), '--top', '0'), /^error: --top must be between 1 and 1000, got '0'$/));
+  it('--device gpu', () => assertUsageError(run('classify', file('a.png'), '--device', 'gpu'), /^error: --device must be one of auto, npu, cpu, got 'gpu'$/));
+  it('--size with a manifest model', () => assertUsageError(run('classify', file('a.png'), '--size', '16x16'), /^error: --size applies to a model file only/));
+  it('model file without --size', () =>
+    assertUsageError(run('classify', file('a.png'), '--model', path.join(fixtures, 'models/tiny_fp32.onnx')), /^error: --size WxH is required with a model file$/));
+  it('bad --size', () =>
+    assertUsageError(run('classify', file('a.png'), '--model', 'x.onnx', '--size', '0x5'), /^error: --size must be WxH with sides in \[1, 4096\]/));
+  it('bad --std', () =>
+    assertUsageError(run('classify', file('a.png'), '--model', 'x.onnx', '--size', '16x16', '--labels', labels, '--std', '1,0,1'), /^error: --std must be three positive numbers/));
+  it('bench --iterations 0', () => assertUsageError(run('bench', '--iterations', '0'), /^error: --iterations must be between 1 and 1000000/));
+  it('bench --mode fast', () => assertUsageError(run('bench', '--mode', 'fast'), /^error: --mode must be one of zero-copy, copy, both, got 'fast'$/));
+  it('bench --duration -1', () => assertUsageError(run('bench', '--duration=-1'), /^error: --duration must be a number in \(0, 86400\]/));
+  it('bench with a positional', () => assertUsageError(run('bench', 'x'), /^error: Unexpected argument 'x'/));
+});
+
+describe('classify', () => {
+  it('prints a table and timings per image, then the model and device', () => {
+    const r = run('classify', file('a.png'), file('b.jpg'), '--top', '3');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    for (const img of ['a.png', 'b.jpg']) assert.match(r.stdout, new RegExp(`${img}  \\(64x48\\)\\n  rank  label +score\\n(     [1-3]  \\S+ +\\d+\\.\\d\\d%\\n){3}`));
+    assert.equal((r.stdout.match(/time \(ms\): decode [\d.]+, preprocess [\d.]+, inference [\d.]+, postprocess [\d.]+, total [\d.]+/g) ?? []).length, 2);
+    assert.match(r.stdout, /model: tiny-fp32 \(fp32, .*tiny_fp32\.onnx\)/);
+    assert.match(r.stdout, /device: hostnn_cpu \(cpu\) — no HIAI_F device/);
+  });
+
+  it('--json prints exactly the documented document', () => {
+    const r = run('classify', file('a.png'), file('rotated.jpg'), '--json', '--model', 'tiny-int8', '--top', '2');
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(doc), ['model', 'device', 'results']);
+    assert.deepEqual(Object.keys(doc.model), ['id', 'path', 'precision']);
+    assert.equal(doc.model.id, 'tiny-int8');
+    assert.equal(doc.model.precision, 'int8');
+    assert.deepEqual(doc.device, { name: 'hostnn_cpu', type: 'cpu' });
+    assert.equal(doc.results.length, 2);
+    for (const res of doc.results) {
+      assert.deepEqual(Object.keys(res), ['image', 'top', 'timings']);
+      assert.deepEqual(Object.keys(res.timings), ['decodeMs', 'preprocessMs', 'inferenceMs', 'postprocessMs', 'totalMs']);
+      assert.equal(res.top.length, 2);
+      for (const e of res.top) {
+        assert.deepEqual(Object.keys(e), ['rank', 'index', 'label', 'score']);
+        assert.ok(e.score >= 0 && e.score <= 1);
+      }
+      assert.ok(res.timings.totalMs >= res.timings.decodeMs + res.timings.inferenceMs);
+    }
+  });
+
+  it('a model file with explicit pre-processing matches the same manifest model', () => {
+    const viaManifest = JSON.parse(run('classify', file('a.png'), '--json').stdout);
+    const r = run('classify', file('a.png'), '--json', '--model', path.join(fixtures, 'models/tiny_fp32.onnx'), '--size', '16x16',
+      '--mean', '123.675,116.28,103.53', '--std', '58.395,57.12,57.375', '--labels', labels);
+    assert.equal(r.code, 0, r.stderr);
+    const viaFile = JSON.parse(r.stdout);
+    assert.equal(viaFile.model.id, 'tiny_fp32');
+    assert.equal(viaFile.model.precision, 'unknown');
+    assert.deepEqual(viaFile.results[0].top, viaManifest.results[0].top);
+  });
+
+  it('honours EXIF orientation', () => {
+    const r = run('classify', file('rotated.jpg'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /rotated\.jpg  \(48x64\)/);
+  });
+
+  it('EXPECTED FAILURE - corrupt, truncated, empty, foreign, huge, missing images and directories', () => {
+    assertRuntimeError(run('classify', file('random.png')), /^error: cannot decode image: .+ \(.*random\.png\)$/);
+    assertRuntimeError(run('classify', file('truncated.jpg')), /^error: cannot decode image: .+ \(.*truncated\.jpg\)$/);
+    assertRuntimeError(run('classify', file('empty.png')), /^error: image file is empty \(.*empty\.png\)$/);
+    assertRuntimeError(run('classify', file('c.webp')), /^error: unsupported image format 'webp' \(PNG and JPEG only\) \(.*c\.webp\)$/);
+    assertRuntimeError(run('classify', file('huge.png')), /^error: cannot decode image: .*pixel limit.* \(.*huge\.png\)$/);
+    assertRuntimeError(run('classify', file('nope.png')), /^error: image not found \(.*nope\.png\)$/);
+    assertRuntimeError(run('classify', tmp), /^error: image is a directory \(/);
+  });
+
+  it('EXPECTED FAILURE - bad models and devices', () => {
+    const model = (f) => ['--model', path.join(fixtures, f), '--size', '16x16', '--labels', labels];
+    assertRuntimeError(run('classify', file('a.png'), ...model('bad/truncated.onnx')),
+      /^error: OH_NN_INVALID_FILE \(6\): .*not an ONNX protobuf.* \(compile\.build, .*truncated\.onnx\)$/);
+    assertRuntimeError(run('classify', file('a.png'), ...model('bad/unsupported_op.onnx')),
+      /^error: OH_NN_UNSUPPORTED \(10\): .*unsupported op 'Tanh'.* \(compile\.build, .*unsupported_op\.onnx\)$/);
+    assertRuntimeError(run('classify', file('a.png'), ...model('bad/empty.onnx')), /^error: NPULENS_IO \(1002\): .*the model file is empty \(io\.read, /);
+    assertRuntimeError(run('classify', file('a.png'), ...model('bad/missing.onnx')), /No such file or directory \(io\.read, /);
+    assertRuntimeError(run('classify', file('a.png'), '--model', 'nope'), /^error: unknown model 'nope' \(known: tiny-fp32, tiny-int8, device-only\) \(.*manifest\.json\)$/);
+    assertRuntimeError(run('classify', file('a.png'), '--model', 'device-only'), /has no onnx target; it runs on the device only/);
+    assertRuntimeError(run('classify', file('a.png'), '--device', 'npu'), /^error: NPULENS_DEVICE_NOT_FOUND \(1007\): policy npu needs the device named HIAI_F.* \(device\.select, /);
+  });
+});
+
+describe('bench', () => {
+  it('--json - prints the documented document for both modes', () => {
+    const r = run('bench', '--iterations', '25', '--warmup', '2', '--mode', 'both', '--json', '-');
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    for (const k of ['model', 'device', 'iterations', 'warmup', 'loadMs', 'compileMs', 'firstRunMs', 'runs', 'peakRssMb']) assert.ok(k in doc, k);
+    assert.equal(doc.iterations, 25);
+    assert.equal(doc.warmup, 2);
+    assert.deepEqual(doc.runs.map((x) => x.mode), ['zero-copy', 'copy']);
+    for (const run_ of doc.runs) {
+      assert.deepEqual(Object.keys(run_.latencyMs), ['min', 'p50', 'p90', 'p99', 'max', 'mean', 'std']);
+      assert.ok(run_.throughputPerSec > 0);
+      assert.equal(run_.samplesMs.length, 25);
+    }
+    assert.ok(doc.peakRssMb > 10);
+  });
+
+  it('prints a table and writes --json FILE', () => {
+    const out = file('bench.json');
+    const r = run('bench', '--iterations', '10', '--json', out, '--model', 'tiny-int8');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /mode +runs +min +p50 +p90 +p99 +max +mean +std +inf\/s\nzero-copy +10 /);
+    assert.equal(JSON.parse(fs.readFileSync(out, 'utf8')).model.id, 'tiny-int8');
+  });
+
+  it('--duration limits the run', () => {
+    const r = run('bench', '--duration', '0.2', '--json', '-');
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.ok(doc.runs[0].iterations > 0 && doc.runs[0].iterations < 1000000);
+  });
+
+  it('EXPECTED FAILURE - unwritable --json file', () => {
+    assertRuntimeError(run('bench', '--iterations', '2', '--json', path.join(tmp, 'no', 'such', 'dir.json')), /^error: cannot write JSON: ENOENT \(/);
+  });
+});
+
+describe('devices and models', () => {
+  it('devices says plainly that the host has no NPU', () => {
+    const r = run('devices');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /hostnn_cpu +cpu +auto, cpu/);
+    assert.match(r.stdout, /--device npu: no device \(fails\)/);
+    assert.match(r.stdout, /This host has no NPU/);
+  });
+
+  it('models lists the manifest with missing files marked', () => {
+    const r = run('models');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /tiny-fp32 \* +fp32 +16x16 +5 +onnx:tiny_fp32\.onnx/);
+    assert.match(r.stdout, /device-only .* om:x\.om \(missing\)/);
+  });
+
+  it('EXPECTED FAILURE - models without a manifest', () => {
+    const r = spawnSync(process.execPath, [bin, 'models'], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, NPULENS_RAWFILE_DIR: tmp } });
+    assertRuntimeError({ code: r.status, stdout: r.stdout, stderr: r.stderr }, /manifest\.json: No such file or directory \(io\.read, models\)$/);
+  });
+});
