@@ -277,6 +277,7 @@ export function validateProject(root) {
 
     if (exists(`${mod}/src/ohosTest/module.json5`)) {
       const testRes = loadResources(root, `${mod}/src/ohosTest/resources`, report);
+      checkTranslations(report, `${mod}/src/ohosTest/resources`, testRes);
       validateFile(report, `${mod}/src/ohosTest/module.json5`, S.moduleJson, (doc, errors) => {
         const where = `${mod}/src/ohosTest/module.json5`;
         if (doc.module.type !== 'feature') errors.push(`${where}: the instrument-test module must have type "feature"`);

@@ -7,6 +7,7 @@ declare namespace picker {
     fileSuffixChoices?: Array<string>;
   }
   class DocumentViewPicker {
+    /** Since 12; only a UIAbilityContext is supported. */
     constructor(context: common.Context);
     save(option?: DocumentSaveOptions): Promise<Array<string>>;
   }
