@@ -3,7 +3,7 @@
 #   1. every JSON5 project config parsed and validated, incl. resource/page/srcEntry cross-references
 #   2. ohos-typescript type check of every .ets against tools/arkts/sdk (our minimal SDK/ArkUI declarations)
 #   3. the bundled ArkTS 1.1 linter over every .ets: zero errors
-#   4. the checks' own tests (deliberate errors must fail with the expected diagnostics)
+#   4. the checks' own tests (deliberate errors must fail with the expected diagnostics; the hypium runner maps failures to exit 1)
 #   5. the ViewModel hypium suites (shared with the device ohosTest suite) on Node with a fake native backend
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,7 +21,7 @@ step() {  # <name> <command...>
 
 step "config (JSON5)" node tools/arkts/check-config.mjs
 step "type check + ArkTS linter" node tools/arkts/check-ets.mjs
-step "checker self-tests" node --test --test-reporter=dot tools/arkts/test/
+step "checker + runner self-tests" node --test --test-reporter=dot tools/arkts/test/ tools/hypium/test/
 step "ViewModel hypium suites" node tools/hypium/run.mjs
 
 [ "$failed" -gt 0 ] && echo "arkts failed: ${failed_names[*]}"
