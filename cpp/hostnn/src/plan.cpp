@@ -306,7 +306,7 @@ class Lowering {
     const Node& n = g_.nodes[idx];
     const std::string& op_t = n.op;
     static const std::set<std::string> kInt8Ops = {"Conv", "Gemm", "Add", "GlobalAveragePool", "MaxPool", "Relu",
-                                                   "Clip", "Reshape", "Flatten", "Concat"};
+                                                   "Clip", "Reshape", "Flatten", "Concat", "Identity"};
     if (!kInt8Ops.count(op_t)) return false;
     size_t q_index;
     std::vector<size_t> absorbed;
@@ -381,6 +381,9 @@ class Lowering {
     } else if (op_t == "Reshape" || op_t == "Flatten") {
       if (!same_params) return false;
       op.kind = Kind::Reshape;
+    } else if (op_t == "Identity") {
+      if (!same_params) return false;
+      op.kind = Kind::Copy;
     } else if (op_t == "Concat") {
       for (Value* v : ins)
         if (v->scale != out_scale || v->zero_point != out_zp) return false;

@@ -582,3 +582,47 @@ TEST(HostnnExecutor, ThreadCountSetting) {
   HostNN_SetThreadCount(0);
   EXPECT_GE(HostNN_GetThreadCount(), 1);
 }
+
+// ---------------------------------------------------------------- robustness
+TEST(HostnnModels, BadCall_MutatedModelsNeverCrash) {
+  SCOPED_TRACE("BAD CALL - 300 byte-mutated variants of a valid conv/QDQ model: an error code or a working plan");
+  OnnxBuilder b;
+  b.Input("x", {1, 3, 6, 6});
+  b.InitF("s", {}, {0.05f});
+  b.InitI8("z", {}, {-3});
+  b.Node("QuantizeLinear", {"x", "s", "z"}, {"xq"});
+  b.Node("DequantizeLinear", {"xq", "s", "z"}, {"xd"});
+  b.InitF("w", {4, 3, 3, 3}, RandomF(108, 3));
+  b.InitF("bias", {4}, {0.1f, 0.2f, 0.3f, 0.4f});
+  SetInts(b.Node("Conv", {"xd", "w", "bias"}, {"c"}, "conv"), "pads", {1, 1, 1, 1});
+  b.Node("Relu", {"c"}, {"r"});
+  b.Node("GlobalAveragePool", {"r"}, {"g"});
+  b.Node("Flatten", {"g"}, {"f"});
+  b.Node("Softmax", {"f"}, {"y"});
+  b.Output("y");
+  const std::string good = b.Bytes();
+  std::mt19937 rng(2024);
+  int built = 0;
+  for (int i = 0; i < 300; ++i) {
+    std::string m = good;
+    int flips = 1 + static_cast<int>(rng() % 4);
+    for (int k = 0; k < flips; ++k) m[rng() % m.size()] = static_cast<char>(rng());
+    Executor e;
+    std::string err;
+    OH_NN_ReturnCode rc = BuildModel(m, &e, &err);
+    if (rc != OH_NN_SUCCESS) {
+      EXPECT_FALSE(err.empty()) << "code " << rc << " without a message";
+      continue;
+    }
+    ++built;
+    ASSERT_TRUE(e);
+    Tensors ts = MakeTensors(e.get());
+    bool all = true;
+    for (auto& t : ts.in) all = all && t;
+    for (auto& t : ts.out) all = all && t;
+    if (!all) continue;  // e.g. a mutated shape above the allocation limit
+    auto ins = ts.InPtrs(), outs = ts.OutPtrs();
+    OH_NNExecutor_RunSync(e.get(), ins.data(), ins.size(), outs.data(), outs.size());
+  }
+  EXPECT_GT(built, 0) << "some mutations (e.g. in weight bytes) leave a valid model";
+}

@@ -173,7 +173,9 @@ TEST(HostnnInt8, QdqAddMaxPoolGapConcatRunInt8) {
   SetInts(mp, "kernel_shape", {2, 2});
   SetInts(mp, "strides", {2, 2});
   QDQ(b, "mp", "md", 0.06f, -2);
-  SetInt(b.Node("Concat", {"md", "md"}, {"cat"}, "concat"), "axis", 1);
+  b.Node("Identity", {"md"}, {"id"}, "identity");
+  QDQ(b, "id", "idd", 0.06f, -2);
+  SetInt(b.Node("Concat", {"md", "idd"}, {"cat"}, "concat"), "axis", 1);
   QDQ(b, "cat", "catd", 0.06f, -2);
   b.Node("GlobalAveragePool", {"catd"}, {"gap"}, "gap");
   QDQ(b, "gap", "y", 0.02f, 0);
@@ -201,7 +203,7 @@ TEST(HostnnInt8, QdqAddMaxPoolGapConcatRunInt8) {
   std::string describe;
   auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{a, c}, &describe);
   ExpectWithin1(Requantize(got, 0.02f, 0), want);
-  for (const char* op : {"xnnpack int8: Add 'add'", "xnnpack int8: MaxPool 'pool'", "kernel int8: Concat 'concat'",
+  for (const char* op : {"xnnpack int8: Add 'add'", "xnnpack int8: MaxPool 'pool'", "kernel int8: Concat 'concat'", "kernel int8: Identity 'identity'",
                          "xnnpack int8: GlobalAveragePool 'gap'"})
     EXPECT_NE(describe.find(op), std::string::npos) << op << "\n" << describe;
 }
