@@ -1,0 +1,170 @@
+/*
+ * `npm run bench:peer`: our addon (host NN runtime) vs onnxruntime-node on the same ONNX models, with the same
+ * pre-processed input (the exact tensor our pre-processing wrote, from Classifier.inspect) and the same thread
+ * count, measured side by side in one run (calls interleaved, so machine noise hits both alike).
+ * Reports median latencies and the ratio ours/peer, and the classify overhead share
+ * (classify total - inference) / inference, whose target on int8 MobileNetV2-224 is <= 3%.
+ *
+ * Options: --model <id> (repeatable; default the manifest's mobilenetv2-fp32 and mobilenetv2-int8)
+ *          --iterations N (default 50) --warmup N (default 5) --threads N (default 1)
+ *          --image <png|jpg> (default the sample house_640x480.png) --json FILE
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import * as api from '../api';
+import { rawfileDir } from '../cli/model';
+import { table } from '../cli/format';
+
+const DEFAULT_MODELS = ['mobilenetv2-fp32', 'mobilenetv2-int8'];
+const OVERHEAD_MODEL = 'mobilenetv2-int8';
+const OVERHEAD_TARGET = 0.03;
+
+interface ModelRun {
+  id: string;
+  precision: string;
+  top1Agrees: boolean;
+  oursRunSyncMs: number;
+  oursClassifyTotalMs: number;
+  oursClassifyWallMs: number;
+  peerRunWallMs: number;
+  ratioRunSync: number;
+  ratioWall: number;
+  overheadShare: number;
+}
+
+const median = (values: number[]): number => {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const argmax = (values: ArrayLike<number>): number => {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+};
+
+function fail(message: string): never {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(1);
+}
+
+async function benchModel(dir: string, id: string, precision: string, file: string, image: { pixels: ArrayBuffer; width: number; height: number },
+  iterations: number, warmup: number, threads: number): Promise<ModelRun> {
+  const ours = await api.loadClassifier({ rawfileDir: dir, modelId: id });
+  const peer = await ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
+  try {
+    const ins = await ours.inspect(image.pixels, image.width, image.height, 'RGBA');
+    if (ins.inputDType !== 'float32') fail(`${id}: input dtype ${ins.inputDType}; the peer comparison feeds float32`);
+    const feeds = { [peer.inputNames[0]]: new ort.Tensor('float32', new Float32Array(ins.input), ins.inputShape) };
+    const peerOut = await peer.run(feeds);
+    const top1Agrees = argmax(ins.probabilities) === argmax(peerOut[peer.outputNames[0]].data as Float32Array);
+
+    const classify = () => ours.classify(image.pixels, image.width, image.height, 'RGBA', undefined, 5);
+    for (let i = 0; i < warmup; i++) {
+      await classify();
+      await peer.run(feeds);
+    }
+    const runSync: number[] = [], total: number[] = [], wall: number[] = [], peerWall: number[] = [], share: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      // Alternate who goes first, so neither side always runs on a cache the other warmed.
+      const order = i % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours'];
+      for (const side of order) {
+        const t0 = performance.now();
+        if (side === 'ours') {
+          const r = await classify();
+          wall.push(performance.now() - t0);
+          runSync.push(r.timings.inferenceMs);
+          total.push(r.timings.totalMs);
+          share.push((r.timings.totalMs - r.timings.inferenceMs) / r.timings.inferenceMs);
+        } else {
+          await peer.run(feeds);
+          peerWall.push(performance.now() - t0);
+        }
+      }
+    }
+    return {
+      id, precision, top1Agrees,
+      oursRunSyncMs: median(runSync), oursClassifyTotalMs: median(total), oursClassifyWallMs: median(wall),
+      peerRunWallMs: median(peerWall),
+      ratioRunSync: median(runSync) / median(peerWall), ratioWall: median(wall) / median(peerWall),
+      overheadShare: median(share),
+    };
+  } finally {
+    ours.release();
+    await peer.release();
+  }
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        model: { type: 'string', multiple: true }, iterations: { type: 'string' }, warmup: { type: 'string' },
+        threads: { type: 'string' }, image: { type: 'string' }, json: { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    fail((err as Error).message.split('\n')[0]);
+  }
+  const int = (v: string | undefined, fallback: number, min: number): number => {
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) fail(`expected an integer >= ${min}, got '${v}'`);
+    return n;
+  };
+  const iterations = int(values.iterations, 50, 1);
+  const warmup = int(values.warmup, 5, 0);
+  const threads = int(values.threads, 1, 1);
+  const dir = rawfileDir();
+  const imageFile = values.image ?? path.join(dir, 'samples', 'house_640x480.png');
+  const ids = values.model ?? DEFAULT_MODELS;
+
+  let manifest;
+  try {
+    manifest = api.readManifest(dir);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const { data, info } = await sharp(imageFile).rotate().ensureAlpha().raw().toBuffer({ resolveWithObject: true })
+    .catch((err: Error) => fail(`cannot decode ${imageFile}: ${err.message}`));
+  const image = { pixels: new Uint8Array(data).buffer, width: info.width, height: info.height };
+
+  api.setThreadCount(threads);
+  process.stdout.write(`bench:peer — ours (host NN runtime, ${threads} thread${threads > 1 ? 's' : ''}) vs onnxruntime-node ` +
+    `${ort.env.versions.node ?? ''} (intraOpNumThreads ${threads}); ${iterations} interleaved runs after ${warmup} warm-up; ` +
+    `input: ${path.basename(imageFile)} ${info.width}x${info.height} pre-processed once by ours, fed to both\n`);
+  const runs: ModelRun[] = [];
+  for (const id of ids) {
+    const entry = manifest.models.find((m) => m.id === id);
+    if (!entry) fail(`no model '${id}' in ${manifest.file}`);
+    const onnx = entry.targets.find((t) => t.name === 'onnx');
+    if (!onnx || !fs.existsSync(onnx.path)) {
+      fail(`${id}: ${onnx ? onnx.path : 'no onnx target'} missing; generate the bench models with scripts/setup.d/20-bench-models.sh`);
+    }
+    process.stderr.write(`running ${id}...\n`);
+    runs.push(await benchModel(dir, id, entry.precision, onnx.path, image, iterations, warmup, threads));
+  }
+
+  const f = (v: number): string => v.toFixed(3);
+  process.stdout.write(table(
+    ['model', 'top-1 same', 'ours RunSync', 'ours classify (native)', 'ours classify (JS)', 'ORT run (JS)', 'RunSync/ORT', 'classify/ORT'],
+    runs.map((r) => [r.id, r.top1Agrees ? 'yes' : 'NO', f(r.oursRunSyncMs), f(r.oursClassifyTotalMs), f(r.oursClassifyWallMs),
+      f(r.peerRunWallMs), `${r.ratioRunSync.toFixed(2)}x`, `${r.ratioWall.toFixed(2)}x`]),
+    [false, false, true, true, true, true, true, true], ''));
+  process.stdout.write('median ms; "classify" includes pre-processing of the photo and post-processing (top-5)\n');
+  const o = runs.find((r) => r.id === OVERHEAD_MODEL);
+  if (o) {
+    process.stdout.write(`overhead share on ${o.id}: (classify total - inference) / inference = ${(o.overheadShare * 100).toFixed(2)}% ` +
+      `(target <= ${OVERHEAD_TARGET * 100}%: ${o.overheadShare <= OVERHEAD_TARGET ? 'met' : 'NOT met'})\n`);
+  }
+  if (values.json) {
+    fs.writeFileSync(values.json, JSON.stringify({ threads, iterations, warmup, image: imageFile, runs }, null, 2) + '\n');
+  }
+}
+
+main().catch((err: Error) => fail(err.message.split('\n')[0]));
