@@ -2,7 +2,8 @@
 // tensor, written straight into the destination buffer (on the device: the NN_Tensor's shared memory).
 //
 // Pipeline (per output element, all driven by the InputSpec):
-//   optional centre crop (a centred square-ish window: centerCrop × the shorter side, same aspect as the output)
+//   centre crop: centerCrop < 1 keeps the centred square of side centerCrop × the shorter side (sub-pixel
+//     exact); centerCrop == 1 keeps the whole image (stretched to the output aspect)
 //   → resize to width×height: bilinear with half-pixel centres; when an axis shrinks by more than 2× that axis
 //     uses area averaging (box filter over the exact source footprint, fractional edges weighted)
 //   → channel order RGB or BGR → value = (pixel − mean[c]) / std[c]
