@@ -1,0 +1,154 @@
+"""Benchmark models built with onnx.helper + numpy (no torch): MobileNetV2-1.0-224 and ResNet18-224 with
+deterministic random weights (He-scaled, batch norm already folded), fp32 and int8 QDQ (tools/models/quantize.py,
+min-max calibration on synthetic images). For latency and throughput only: the predictions mean nothing.
+
+  /usr/bin/python3 tools/models/bench.py --out entry/src/main/resources/rawfile/models/bench [--force]
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import onnxutil  # noqa: E402
+from manifest import BENCH_SEEDS, MODELS_DIR  # noqa: E402
+
+
+class GraphBuilder:
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+        self.nodes, self.inits, self.n = [], [], 0
+
+    def _name(self, kind):
+        self.n += 1
+        return f"{kind}_{self.n}"
+
+    def conv(self, x, cin, cout, k, stride=1, groups=1, gain=1.0):
+        name = self._name("conv")
+        fan_in = cin // groups * k * k
+        w = (self.rng.standard_normal((cout, cin // groups, k, k)) * gain * np.sqrt(2.0 / fan_in)).astype(np.float32)
+        b = (self.rng.standard_normal(cout) * 0.05).astype(np.float32)
+        self.inits += [numpy_helper.from_array(w, name + "_w"), numpy_helper.from_array(b, name + "_b")]
+        self.nodes.append(helper.make_node("Conv", [x, name + "_w", name + "_b"], [name], name=name, kernel_shape=[k, k],
+                                           strides=[stride, stride], pads=[k // 2] * 4, group=groups))
+        return name
+
+    def act(self, x, kind):
+        name = self._name(kind.lower())
+        if kind == "Clip":
+            if "clip_min" not in {t.name for t in self.inits}:
+                self.inits += [numpy_helper.from_array(np.array(0, np.float32), "clip_min"),
+                               numpy_helper.from_array(np.array(6, np.float32), "clip_max")]
+            self.nodes.append(helper.make_node("Clip", [x, "clip_min", "clip_max"], [name], name=name))
+        else:
+            self.nodes.append(helper.make_node(kind, [x], [name], name=name))
+        return name
+
+    def op(self, kind, inputs, **attrs):
+        name = self._name(kind.lower())
+        self.nodes.append(helper.make_node(kind, inputs, [name], name=name, **attrs))
+        return name
+
+    def head(self, x, cin, classes):
+        g = self.op("GlobalAveragePool", [x])
+        f = self.op("Flatten", [g], axis=1)
+        w = (self.rng.standard_normal((classes, cin)) * np.sqrt(1.0 / cin)).astype(np.float32)
+        self.inits += [numpy_helper.from_array(w, "fc_w"), numpy_helper.from_array(np.zeros(classes, np.float32), "fc_b")]
+        self.nodes.append(helper.make_node("Gemm", [f, "fc_w", "fc_b"], ["logits"], name="fc", transB=1))
+
+    def model(self, graph_name, size, classes, doc):
+        g = helper.make_graph(self.nodes, graph_name,
+                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, size, size])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes])], self.inits)
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", onnxutil.OPSET)])
+        return onnxutil.normalize(m, doc=doc)
+
+
+def mobilenet_v2(seed, classes=1000, size=224):
+    b = GraphBuilder(seed)
+    x = b.act(b.conv("input", 3, 32, 3, 2), "Clip")
+    cin = 32
+    for t, c, n, s in [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]:
+        for i in range(n):
+            stride = s if i == 0 else 1
+            hidden = cin * t
+            y = x if t == 1 else b.act(b.conv(x, cin, hidden, 1), "Clip")
+            y = b.act(b.conv(y, hidden, hidden, 3, stride, groups=hidden), "Clip")
+            residual = stride == 1 and cin == c
+            y = b.conv(y, hidden, c, 1, gain=0.3 if residual else 1.0)
+            x = b.op("Add", [x, y]) if residual else y
+            cin = c
+    x = b.act(b.conv(x, cin, 1280, 1), "Clip")
+    b.head(x, 1280, classes)
+    return b.model("mobilenetv2_1.0_224", size, classes,
+                   f"MobileNetV2-1.0-224, deterministic random weights (seed {seed}); latency only (tools/models/bench.py)")
+
+
+def resnet18(seed, classes=1000, size=224):
+    b = GraphBuilder(seed)
+    x = b.act(b.conv("input", 3, 64, 7, 2), "Relu")
+    x = b.op("MaxPool", [x], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+    cin = 64
+    for c, s in [(64, 1), (128, 2), (256, 2), (512, 2)]:
+        for i in range(2):
+            stride = s if i == 0 else 1
+            y = b.act(b.conv(x, cin, c, 3, stride), "Relu")
+            y = b.conv(y, c, c, 3, 1, gain=0.3)
+            short = b.conv(x, cin, c, 1, stride) if (stride != 1 or cin != c) else x
+            x = b.act(b.op("Add", [short, y]), "Relu")
+            cin = c
+    b.head(x, 512, classes)
+    return b.model("resnet18_224", size, classes,
+                   f"ResNet18-224, deterministic random weights (seed {seed}); latency only (tools/models/bench.py)")
+
+
+def synthetic_images(count, size, seed=7):
+    """Smooth random colour images, normalised like ImageNet inputs: calibration data for random-weight models."""
+    rng = np.random.default_rng(seed)
+    from preprocess import resize
+    out = []
+    for _ in range(count):
+        small = rng.uniform(0, 255, (8, 8, 3)).astype(np.float32)
+        img = resize(small, size, size) + rng.normal(0, 12, (size, size, 3)).astype(np.float32)
+        x = (np.clip(img, 0, 255) - [123.675, 116.28, 103.53]) / [58.395, 57.12, 57.375]
+        out.append(x.transpose(2, 0, 1).astype(np.float32))
+    return np.stack(out)
+
+
+BUILDERS = {"mobilenetv2": mobilenet_v2, "resnet18": resnet18}
+
+
+def generate(out_dir, force=False, calib_count=8, log=print):
+    import quantize
+    os.makedirs(out_dir, exist_ok=True)
+    calib = synthetic_images(calib_count, 224)
+    for key, build in BUILDERS.items():
+        f32, i8 = os.path.join(out_dir, f"{key}_fp32.onnx"), os.path.join(out_dir, f"{key}_int8.onnx")
+        if not force and os.path.exists(f32) and os.path.exists(i8):
+            log(f"bench: {key} present, skipped")
+            continue
+        t = time.time()
+        m = build(BENCH_SEEDS[key])
+        model_q, _ = quantize.quantize(quantize.prepare(m), [calib[i:i + 4] for i in range(0, len(calib), 4)], "minmax")
+        for path, model in ((f32, m), (i8, model_q)):
+            onnx.save(model, path + ".tmp")
+            os.replace(path + ".tmp", path)  # never leave a half-written model behind
+        log(f"bench: {key}: fp32 {os.path.getsize(f32) / 1e6:.1f} MB, int8 {os.path.getsize(i8) / 1e6:.1f} MB "
+            f"({time.time() - t:.0f} s)")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=os.path.join(MODELS_DIR, "bench"))
+    ap.add_argument("--force", action="store_true")
+    a = ap.parse_args(argv)
+    generate(a.out, a.force, log=lambda s: print(s, file=sys.stderr))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,537 @@
+"""Post-training int8 quantization: ONNX fp32 -> ONNX int8 in QDQ form (the form the NpuLens host runtime runs).
+
+Form (docs/models.md, "int8 QDQ form"):
+  * graph input float32 -> QuantizeLinear -> DequantizeLinear -> ...; ... -> QuantizeLinear -> DequantizeLinear -> output
+  * activations: int8, per-tensor, asymmetric (int8 zero point), calibrated
+  * Conv / Gemm weights: int8 initializers, per output channel, symmetric (zero point 0), DequantizeLinear axis=0
+    (Gemm is rewritten to transB=1 so that axis 0 is the output channel)
+  * bias: int32 initializer, scale = x_scale * w_scale[c], zero point 0, DequantizeLinear axis=0
+  * Relu / Clip directly after Conv / Gemm stay between the layer and its QuantizeLinear (fused activation)
+  * every other op output (Add, GlobalAveragePool, MaxPool, Concat, ...) gets its own QuantizeLinear/DequantizeLinear;
+    MaxPool, Flatten, Reshape, Identity and standalone Relu reuse their input's parameters (exact)
+  * BatchNormalization after Conv is folded first.
+
+Calibration methods: minmax, percentile (--percentile P keeps the P-th percentile of each tail), kl (entropy,
+TensorRT style, on |x|). `--method auto` tries them all and keeps the one with the best accuracy on the
+selection set (labels) or, without labels, the best top-1 agreement / cosine with the fp32 model.
+
+  # the demo model (calibrate on the train split, choose on val, report on test):
+  /usr/bin/python3 tools/models/quantize.py --model models/shapes_fp32.onnx --output models/shapes_int8.onnx \\
+      --dataset shapes --manifest-id shapes-fp32
+  # any model + an image folder (pre-processing flags as in the CLI):
+  /usr/bin/python3 tools/models/quantize.py --model my.onnx --output my_int8.onnx --images photos/ \\
+      --size 224x224 --mean 123.675,116.28,103.53 --std 58.395,57.12,57.375 [--bgr] [--exclude conv1]
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import onnxexec  # noqa: E402
+import onnxutil  # noqa: E402
+from onnxutil import copy_node  # noqa: E402
+
+WEIGHTED = ("Conv", "Gemm")
+FUSED_ACT = ("Relu", "Clip")
+SAME_AS_INPUT = ("MaxPool", "Flatten", "Reshape", "Identity", "Relu")
+HIST_BINS = 2048
+
+
+class QuantizeError(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- graph preparation
+
+def fold_batchnorm(model):
+    """Conv -> BatchNormalization (Conv output used only by the BN) becomes one Conv with adjusted weights/bias."""
+    g = model.graph
+    nodes = list(g.node)
+    inits = {t.name: t for t in g.initializer}
+    consumers = {}
+    for nd in nodes:
+        for i in nd.input:
+            consumers.setdefault(i, []).append(nd)
+    producer = {o: nd for nd in nodes for o in nd.output}
+    drop = set()
+    for bn in nodes:
+        if bn.op_type != "BatchNormalization":
+            continue
+        conv = producer.get(bn.input[0])
+        if conv is None or conv.op_type != "Conv" or len(consumers.get(conv.output[0], [])) != 1 \
+                or conv.input[1] not in inits or any(n not in inits for n in bn.input[1:5]):
+            raise QuantizeError(f"BatchNormalization {bn.name or bn.output[0]}: only Conv -> BN with constant "
+                                "parameters can be folded")
+        eps = next((a.f for a in bn.attribute if a.name == "epsilon"), 1e-5)
+        sc, bi, mu, var = (numpy_helper.to_array(inits[n]).astype(np.float64) for n in bn.input[1:5])
+        w = numpy_helper.to_array(inits[conv.input[1]]).astype(np.float64)
+        b = numpy_helper.to_array(inits[conv.input[2]]).astype(np.float64) if len(conv.input) > 2 else np.zeros(w.shape[0])
+        k = sc / np.sqrt(var + eps)
+        w_name, b_name = conv.input[1] + "_bnfold", (conv.name or conv.output[0]) + "_bias_bnfold"
+        g.initializer.append(numpy_helper.from_array((w * k.reshape(-1, 1, 1, 1)).astype(np.float32), w_name))
+        g.initializer.append(numpy_helper.from_array(((b - mu) * k + bi).astype(np.float32), b_name))
+        conv.input[1] = w_name
+        if len(conv.input) > 2:
+            conv.input[2] = b_name
+        else:
+            conv.input.append(b_name)
+        conv.output[0] = bn.output[0]
+        drop.add(id(bn))
+    keep = [copy_node(nd) for nd in nodes if id(nd) not in drop]
+    del g.node[:]
+    g.node.extend(keep)
+    return onnxutil.normalize(model)
+
+
+def gemm_to_transb(model):
+    """Gemm with a constant B becomes transB=1 (B stored [out, in]) so weight channels sit on axis 0."""
+    g = model.graph
+    inits = {t.name: t for t in g.initializer}
+    for nd in g.node:
+        if nd.op_type != "Gemm" or nd.input[1] not in inits:
+            continue
+        attrs = {a.name: a for a in nd.attribute}
+        if "transA" in attrs and attrs["transA"].i:
+            raise QuantizeError(f"Gemm {nd.name}: transA=1 is not supported")
+        if "transB" in attrs and attrs["transB"].i:
+            continue
+        w = numpy_helper.to_array(inits[nd.input[1]])
+        name = nd.input[1] + "_t"
+        g.initializer.append(numpy_helper.from_array(np.ascontiguousarray(w.T), name))
+        nd.input[1] = name
+        for a in list(nd.attribute):
+            if a.name == "transB":
+                nd.attribute.remove(a)
+        nd.attribute.append(helper.make_attribute("transB", 1))
+    return onnxutil.normalize(model)
+
+
+def prepare(model):
+    copy = onnx.ModelProto()
+    copy.CopyFrom(model)
+    model = copy
+    bad = [nd.op_type for nd in model.graph.node if nd.op_type not in onnxexec.SUPPORTED_OPS + ("BatchNormalization",)]
+    if bad:
+        raise QuantizeError(f"model uses ops the host runtime does not support: {sorted(set(bad))}")
+    return gemm_to_transb(fold_batchnorm(onnxutil.normalize(model)))
+
+
+# ---------------------------------------------------------------- calibration
+
+class Stats:
+    """Per-tensor min/max and |x| histograms over the calibration set."""
+
+    def __init__(self, executor, names, batches):
+        self.names = names
+        self.lo = {n: np.inf for n in names}
+        self.hi = {n: -np.inf for n in names}
+        for b in batches:
+            env = executor.run({executor.inputs[0]: b}, keep="all")
+            for n in names:
+                self.lo[n] = min(self.lo[n], float(env[n].min()))
+                self.hi[n] = max(self.hi[n], float(env[n].max()))
+        self.amax = {n: max(abs(self.lo[n]), abs(self.hi[n]), 1e-8) for n in names}
+        self.pos = {n: np.zeros(HIST_BINS, np.int64) for n in names}
+        self.neg = {n: np.zeros(HIST_BINS, np.int64) for n in names}
+        for b in batches:
+            env = executor.run({executor.inputs[0]: b}, keep="all")
+            for n in names:
+                v = env[n].ravel()
+                self.pos[n] += np.histogram(v[v >= 0], HIST_BINS, (0, self.amax[n]))[0]
+                self.neg[n] += np.histogram(-v[v < 0], HIST_BINS, (0, self.amax[n]))[0]
+
+    def range(self, name, method, percentile=99.99):
+        lo, hi = self.lo[name], self.hi[name]
+        if method == "minmax":
+            return lo, hi
+        edges = np.linspace(0, self.amax[name], HIST_BINS + 1)
+        if method == "percentile":
+            total = self.pos[name].sum() + self.neg[name].sum()
+            tail = total * (100.0 - percentile) / 100.0
+
+            def cut(h):
+                c = np.cumsum(h[::-1])             # count above each bin, from the top
+                k = int(np.searchsorted(c, tail))  # bins that may be dropped
+                return edges[HIST_BINS - k] if h.sum() else 0.0
+            return (-cut(self.neg[name]) if lo < 0 else lo), (cut(self.pos[name]) if hi > 0 else hi)
+        if method == "kl":
+            t = _kl_threshold(self.pos[name] + self.neg[name], edges)
+            return max(lo, -t), min(hi, t)
+        raise QuantizeError(f"unknown calibration method {method!r}")
+
+
+def _kl_threshold(hist, edges, levels=128):
+    """Threshold on |x| minimising KL(P || Q) between the clipped histogram and its `levels`-bin quantization."""
+    hist = hist.astype(np.float64)
+    if hist.sum() == 0:
+        return edges[-1]
+    best, best_i = np.inf, len(hist)
+    for i in range(levels, len(hist) + 1, 16):
+        ref = hist[:i]
+        p = ref.copy()
+        p[i - 1] += hist[i:].sum()  # P keeps the clipped tail in its last bin; Q is built from the unclipped bins
+        nz = p > 0
+        q = np.zeros(i)
+        for c in np.array_split(np.arange(i), levels):
+            m = ref[c] > 0
+            if m.any():
+                q[c[m]] = ref[c].sum() / m.sum()
+        ps, qs = p / p.sum(), q / max(q.sum(), 1e-12)
+        ok = nz & (qs > 0)
+        kl = np.sum(ps[ok] * np.log(ps[ok] / qs[ok])) + (np.inf if (nz & ~(qs > 0)).any() else 0)
+        if kl < best:
+            best, best_i = kl, i
+    return edges[best_i]
+
+
+def act_params(lo, hi):
+    lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
+    if hi - lo < 1e-8:
+        hi = lo + 1e-8
+    scale = np.float32((hi - lo) / 255.0)
+    zp = int(np.clip(np.rint(-128.0 - lo / float(scale)), -128, 127))
+    return scale, np.int8(zp)
+
+
+# ---------------------------------------------------------------- the QDQ rewrite
+
+def plan(model, exclude=()):
+    """Which tensors get a Q/DQ pair, which reuse their input's parameters, and which nodes (indices) stay float."""
+    g = model.graph
+    nodes = list(g.node)
+    inits = {t.name for t in g.initializer}
+    graph_out = {o.name for o in g.output}
+    producer = {o: k for k, nd in enumerate(nodes) for o in nd.output}
+    consumers = {}
+    for k, nd in enumerate(nodes):
+        for i in nd.input:
+            consumers.setdefault(i, []).append(k)
+    excl = set()
+    known = {nd.name for nd in nodes} | inits
+    for e in exclude:
+        for name in filter(None, (s.strip() for s in e.split(";"))):
+            if name not in known:
+                raise QuantizeError(f"--exclude {name}: no node or weight of that name in the model")
+            excl |= {k for k, nd in enumerate(nodes) if nd.name == name or name in nd.input}
+
+    def fused_act(k):
+        """Node k is a Relu/Clip directly after a quantized Conv/Gemm whose only consumer it is."""
+        nd = nodes[k]
+        p = producer.get(nd.input[0])
+        return nd.op_type in FUSED_ACT and p is not None and p not in excl and nodes[p].op_type in WEIGHTED \
+            and consumers.get(nd.input[0]) == [k] and nd.input[0] not in graph_out
+
+    quantized = [i.name for i in g.input if i.name not in inits]
+    same_as = {}
+    for k, nd in enumerate(nodes):
+        if k in excl:
+            continue
+        out = nd.output[0]
+        uses = consumers.get(out, [])
+        if nd.op_type in WEIGHTED and len(uses) == 1 and uses[0] not in excl and fused_act(uses[0]):
+            continue  # the fused Relu/Clip output carries the Q/DQ
+        if nd.op_type in SAME_AS_INPUT and not fused_act(k):
+            same_as[out] = nd.input[0]
+        quantized.append(out)
+    # A quantized node whose input comes from a float (excluded) producer gets that input quantized on its own.
+    qset = set(quantized)
+    for k, nd in enumerate(nodes):
+        if k in excl or fused_act(k):
+            continue
+        for pos, name in enumerate(nd.input):
+            if name and name not in inits and name not in qset and not (nd.op_type in WEIGHTED and pos > 0):
+                quantized.append(name)
+                qset.add(name)
+    return quantized, same_as, excl
+
+
+def build_qdq(model, params, same_as, excl):
+    """params: {tensor: (scale, zp)} for every quantized tensor. Returns the QDQ model."""
+    g = model.graph
+    inits = {t.name: numpy_helper.to_array(t) for t in g.initializer}
+    outputs = {o.name for o in g.output}
+    new_nodes, new_inits = [], []
+    dq_name = {}
+
+    def add_init(arr, name):
+        new_inits.append(numpy_helper.from_array(arr, name))
+        return name
+
+    def emit_qdq(t, src):
+        s, z = params[t]
+        sn, zn = add_init(np.array(s, np.float32), t + "_scale"), add_init(np.array(z, np.int8), t + "_zero_point")
+        q = t + "_quantized"
+        dq = t if t in outputs else t + "_dequantized"
+        new_nodes.append(helper.make_node("QuantizeLinear", [src, sn, zn], [q], name=t + "_QuantizeLinear"))
+        new_nodes.append(helper.make_node("DequantizeLinear", [q, sn, zn], [dq], name=t + "_DequantizeLinear"))
+        dq_name[t] = dq
+
+    for i in g.input:
+        if i.name in params:
+            emit_qdq(i.name, i.name)
+    for k, nd in enumerate(g.node):
+        n = helper.make_node(nd.op_type, [], [], name=nd.name or nd.output[0])
+        n.attribute.extend(nd.attribute)
+        quant_node = k not in excl
+        ins = []
+        for k, name in enumerate(nd.input):
+            if name in inits and nd.op_type in WEIGHTED and quant_node and k in (1, 2):
+                ins.append(name)  # replaced below
+            elif name in dq_name and quant_node:
+                ins.append(dq_name[name])
+            else:
+                ins.append(name)
+        if nd.op_type in WEIGHTED and quant_node and nd.input[1] in inits:
+            x_in = nd.input[0]
+            if x_in not in params:
+                raise QuantizeError(f"{nd.op_type} {n.name}: its input {x_in} is not quantized")
+            w = inits[nd.input[1]].astype(np.float32)
+            amax = np.abs(w.reshape(w.shape[0], -1)).max(axis=1)
+            w_scale = np.where(amax > 0, amax / 127.0, 1.0).astype(np.float32)
+            wq = np.clip(np.rint(w / w_scale.reshape((-1,) + (1,) * (w.ndim - 1))), -127, 127).astype(np.int8)
+            base = n.name
+            wn = add_init(wq, base + "_weight_quantized")
+            ws = add_init(w_scale, base + "_weight_scale")
+            wz = add_init(np.zeros(w.shape[0], np.int8), base + "_weight_zero_point")
+            new_nodes.append(helper.make_node("DequantizeLinear", [wn, ws, wz], [base + "_weight"], axis=0,
+                                              name=base + "_weight_DequantizeLinear"))
+            ins[1] = base + "_weight"
+            if len(nd.input) > 2 and nd.input[2]:
+                b = inits[nd.input[2]].astype(np.float64)
+                b_scale = (np.float32(params[x_in][0]) * w_scale).astype(np.float32)
+                bq = np.clip(np.rint(b / b_scale), -2**31, 2**31 - 1).astype(np.int32)
+                bn = add_init(bq, base + "_bias_quantized")
+                bs = add_init(b_scale, base + "_bias_scale")
+                bz = add_init(np.zeros(w.shape[0], np.int32), base + "_bias_zero_point")
+                new_nodes.append(helper.make_node("DequantizeLinear", [bn, bs, bz], [base + "_bias"], axis=0,
+                                                  name=base + "_bias_DequantizeLinear"))
+                ins[2] = base + "_bias"
+        n.input.extend(ins)
+        out = nd.output[0]
+        n.output.extend([out + "_float" if (out in outputs and out in params) else out] + list(nd.output[1:]))
+        new_nodes.append(n)
+        if out in params:
+            emit_qdq(out, n.output[0])
+    used = {i for nd in new_nodes for i in nd.input}
+    keep_inits = [numpy_helper.from_array(v, k) for k, v in inits.items() if k in used]
+    graph = helper.make_graph(new_nodes, g.name or "npulens", list(g.input), list(g.output), keep_inits + new_inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", onnxutil.OPSET)],
+                          producer_name="npulens-quantize", producer_version="1")
+    m.ir_version = onnxutil.IR_VERSION
+    onnx.checker.check_model(m)
+    return m
+
+
+def quantize(model_fp32, calib, method="minmax", percentile=99.99, exclude=(), stats=None):
+    """model_fp32: prepared fp32 model; calib: list of input batches. Returns (int8 model, stats)."""
+    quantized, same_as, excl = plan(model_fp32, exclude)
+    if stats is None:
+        stats = Stats(onnxexec.Executor(model_fp32), quantized, calib)
+    params = {}
+    for t in quantized:
+        if t not in same_as:
+            params[t] = act_params(*stats.range(t, method, percentile))
+    for t in quantized:  # same-as chains resolve in topological order
+        if t in same_as:
+            src = same_as[t]
+            params[t] = params[src] if src in params else act_params(*stats.range(t, method, percentile))
+    return build_qdq(model_fp32, params, same_as, excl), stats
+
+
+# ---------------------------------------------------------------- form check
+
+def check_qdq_form(model):
+    """Violations of the NpuLens int8 QDQ form (module docstring) as a list of strings; empty when the model conforms."""
+    g = model.graph
+    bad = []
+    if model.ir_version != onnxutil.IR_VERSION or [(o.domain, o.version) for o in model.opset_import] != [("", onnxutil.OPSET)]:
+        bad.append(f"ir_version {model.ir_version} / opset {[(o.domain, o.version) for o in model.opset_import]}")
+    bad += [f"unsupported op {op}" for op in onnxutil.unsupported_ops(model)]
+    inits = {t.name: numpy_helper.to_array(t) for t in g.initializer}
+    producer = {o: nd for nd in g.node for o in nd.output}
+    consumers = {}
+    for nd in g.node:
+        for i in nd.input:
+            consumers.setdefault(i, []).append(nd)
+
+    def is_dq_of_q(name):
+        p = producer.get(name)
+        return p is not None and p.op_type == "DequantizeLinear" and producer.get(p.input[0]) is not None \
+            and producer[p.input[0]].op_type == "QuantizeLinear"
+
+    def attr(nd, key, default=None):
+        return next((helper.get_attribute_value(a) for a in nd.attribute if a.name == key), default)
+
+    for gi in g.input:
+        if gi.type.tensor_type.elem_type != TensorProto.FLOAT:
+            bad.append(f"graph input {gi.name} is not float32")
+        if any(c.op_type != "QuantizeLinear" for c in consumers.get(gi.name, [])):
+            bad.append(f"graph input {gi.name} feeds something other than QuantizeLinear")
+    for go in g.output:
+        if not is_dq_of_q(go.name):
+            bad.append(f"graph output {go.name} is not QuantizeLinear -> DequantizeLinear")
+    for nd in g.node:
+        where = f"{nd.op_type} {nd.name}"
+        if nd.op_type == "QuantizeLinear":
+            s, z = inits.get(nd.input[1]), inits.get(nd.input[2]) if len(nd.input) > 2 else None
+            if s is None or s.size != 1 or z is None or z.dtype != np.int8 or z.size != 1:
+                bad.append(f"{where}: activations must be per-tensor with an int8 zero point")
+        if nd.op_type in WEIGHTED:
+            if not is_dq_of_q(nd.input[0]):
+                bad.append(f"{where}: input is not a dequantized activation")
+            wdq = producer.get(nd.input[1])
+            if wdq is None or wdq.op_type != "DequantizeLinear" or attr(wdq, "axis", 1) != 0:
+                bad.append(f"{where}: weight is not DequantizeLinear(axis=0) of an initializer")
+                continue
+            wq, ws, wz = (inits.get(n) for n in wdq.input)
+            if wq is None or wq.dtype != np.int8 or wz is None or wz.any() or ws is None or ws.shape != (wq.shape[0],):
+                bad.append(f"{where}: weight must be int8 per output channel with zero point 0")
+                continue
+            if nd.op_type == "Gemm" and attr(nd, "transB", 0) != 1:
+                bad.append(f"{where}: Gemm must use transB=1")
+            if len(nd.input) > 2:
+                bdq = producer.get(nd.input[2])
+                bq, bs, bz = (inits.get(n) for n in bdq.input) if bdq is not None else (None,) * 3
+                xs = inits.get(producer[nd.input[0]].input[1]) if is_dq_of_q(nd.input[0]) else None
+                if bq is None or bq.dtype != np.int32 or bz is None or bz.any() or attr(bdq, "axis", 1) != 0:
+                    bad.append(f"{where}: bias must be int32 behind DequantizeLinear(axis=0) with zero point 0")
+                elif xs is not None and not np.allclose(bs, np.float32(xs) * ws, rtol=1e-6, atol=0):
+                    bad.append(f"{where}: bias scale is not x_scale * w_scale")
+            nxt = consumers.get(nd.output[0], [])
+            if len(nxt) == 1 and nxt[0].op_type in FUSED_ACT:
+                nxt = consumers.get(nxt[0].output[0], [])
+            if not nxt or any(c.op_type != "QuantizeLinear" for c in nxt):
+                bad.append(f"{where}: output does not go (through Relu/Clip) into QuantizeLinear")
+        if nd.op_type in ("Add", "GlobalAveragePool", "MaxPool"):
+            if any(c.op_type != "QuantizeLinear" for c in consumers.get(nd.output[0], [])) or not consumers.get(nd.output[0]):
+                bad.append(f"{where}: output is not followed by QuantizeLinear")
+            if any(not is_dq_of_q(i) for i in nd.input):
+                bad.append(f"{where}: an input is not a dequantized activation")
+    return bad
+
+
+# ---------------------------------------------------------------- evaluation and CLI
+
+def cosine(a, b):
+    a, b = a.reshape(len(a), -1).astype(np.float64), b.reshape(len(b), -1).astype(np.float64)
+    return (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-12)
+
+
+def compare(fp32_model, int8_model, x, y=None):
+    f = onnxexec.Executor(fp32_model).run_batched(x)
+    q = onnxexec.Executor(int8_model).run_batched(x)
+    cos = cosine(f, q)
+    r = {"images": int(len(x)), "top1Agreement": float(np.mean(f.argmax(1) == q.argmax(1))),
+         "cosineMean": float(cos.mean()), "cosineMin": float(cos.min()),
+         "cosineAtLeast0.99": float(np.mean(cos >= 0.99))}
+    if y is not None:
+        r["fp32Top1"] = float(np.mean(f.argmax(1) == y))
+        r["int8Top1"] = float(np.mean(q.argmax(1) == y))
+    return r
+
+
+def choose(fp32_model, calib, sel_x, sel_y, methods, exclude=(), log=print):
+    """Quantize with each method, score on the selection set, return (best model, best method, all scores)."""
+    stats, results, best = None, [], None
+    for method, pct in methods:
+        m, stats = quantize(fp32_model, calib, method, pct or 99.99, exclude, stats)
+        r = compare(fp32_model, m, sel_x, sel_y)
+        r["method"] = method if pct is None else f"{method}:{pct}"
+        key = (r["int8Top1"] if sel_y is not None else r["top1Agreement"], r["cosineMean"])
+        log(f"quantize: {r['method']:<18} " + (f"top-1 {r['int8Top1'] * 100:.2f}%  " if sel_y is not None else "")
+            + f"agreement {r['top1Agreement'] * 100:.2f}%  cosine mean {r['cosineMean']:.5f}")
+        results.append(r)
+        if best is None or key > best[0]:
+            best = (key, m, r["method"])
+    return best[1], best[2], results
+
+
+METHODS = {"minmax": [("minmax", None)], "percentile": [("percentile", 99.99), ("percentile", 99.999)],
+           "kl": [("kl", None)]}
+METHODS["auto"] = METHODS["minmax"] + METHODS["percentile"] + METHODS["kl"]
+
+
+def _input_spec(a):
+    if a.manifest_id:
+        from manifest import load_manifest, model_entry
+        return model_entry(load_manifest(), a.manifest_id)["input"]
+    if not a.size:
+        raise QuantizeError("give --manifest-id or --size/--mean/--std for the model's pre-processing")
+    w, h = (int(v) for v in a.size.lower().split("x"))
+    return {"width": w, "height": h, "layout": "NCHW", "colorOrder": "BGR" if a.bgr else "RGB",
+            "mean": [float(v) for v in a.mean.split(",")], "std": [float(v) for v in a.std.split(",")],
+            "centerCrop": a.center_crop}
+
+
+def _folder_tensors(folder, spec, limit):
+    from preprocess import load_rgb, preprocess
+    exts = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+    files = sorted(f for f in os.listdir(folder) if f.lower().endswith(exts))[:limit]
+    if not files:
+        raise QuantizeError(f"no images (png/jpg/bmp/webp) in {folder}")
+    return np.concatenate([preprocess(load_rgb(os.path.join(folder, f)), spec) for f in files])
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--output", required=True)
+    ap.add_argument("--method", default="auto", choices=sorted(METHODS))
+    ap.add_argument("--exclude", action="append", default=[], help="node or weight name to keep in float (';' list)")
+    ap.add_argument("--dataset", choices=["shapes"], help="calibrate/choose/report on the Shapes dataset splits")
+    ap.add_argument("--images", help="folder of calibration images (user models)")
+    ap.add_argument("--calib-count", type=int, default=256)
+    ap.add_argument("--manifest-id", help="take the pre-processing from this manifest entry")
+    ap.add_argument("--size"), ap.add_argument("--mean", default="0,0,0"), ap.add_argument("--std", default="1,1,1")
+    ap.add_argument("--bgr", action="store_true")
+    ap.add_argument("--center-crop", type=float, default=1.0)
+    ap.add_argument("--report", help="write the measurements as JSON here")
+    a = ap.parse_args(argv)
+    t0 = time.time()
+    try:
+        fp32 = prepare(onnx.load(a.model))
+        spec = _input_spec(a)
+        report = {"model": os.path.basename(a.model), "output": os.path.basename(a.output)}
+        if a.dataset == "shapes":
+            import dataset
+            n = len(dataset.CLASSES)
+            cx, _ = dataset.tensors(dataset.DEFAULT_SEED, "train", a.calib_count, spec)
+            sx, sy = dataset.tensors(dataset.DEFAULT_SEED, "val", 50 * n, spec)
+            tx, ty = dataset.tensors(dataset.DEFAULT_SEED, "test", 100 * n, spec)
+        elif a.images:
+            allx = _folder_tensors(a.images, spec, 10 ** 6)
+            cut = max(1, len(allx) * 3 // 4) if len(allx) > 4 else len(allx)
+            cx, sx, sy = allx[:min(cut, a.calib_count)], allx[cut:] if cut < len(allx) else allx, None
+            tx, ty = sx, None
+        else:
+            raise QuantizeError("give --dataset shapes or --images <folder>")
+        calib = [cx[i:i + 32] for i in range(0, len(cx), 32)]
+        model, method, tried = choose(fp32, calib, sx, sy, METHODS[a.method], a.exclude)
+        report.update({"chosen": method, "selection": tried, "test": compare(fp32, model, tx, ty)})
+        onnx.save(model, a.output)
+        report["bytes"] = {"fp32": os.path.getsize(a.model), "int8": os.path.getsize(a.output)}
+        t = report["test"]
+        print(f"quantize: chose {method}; test: " + (f"fp32 top-1 {t['fp32Top1'] * 100:.2f}%, int8 top-1 "
+              f"{t['int8Top1'] * 100:.2f}%, " if ty is not None else "")
+              + f"agreement {t['top1Agreement'] * 100:.2f}%, cosine mean {t['cosineMean']:.5f} min {t['cosineMin']:.5f}, "
+              f"{t['cosineAtLeast0.99'] * 100:.1f}% >= 0.99 ({t['images']} images, {time.time() - t0:.0f} s)")
+        print(f"quantize: wrote {a.output} ({report['bytes']['int8']} bytes; fp32 {report['bytes']['fp32']})")
+        if a.report:
+            with open(a.report, "w") as f:
+                json.dump(report, f, indent=2)
+                f.write("\n")
+    except (QuantizeError, onnxexec.OnnxExecError, ValueError, OSError) as e:
+        print(f"error: {e} (quantize)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
