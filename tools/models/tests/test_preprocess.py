@@ -10,17 +10,18 @@ from manifest import SHAPES_INPUT
 from make_samples import SAMPLES_DIR
 
 
-def ref_resize(img, ow, oh):
-    """Straightforward per-pixel version of the documented semantics."""
+def ref_resize(img, ow, oh, window=None):
+    """Straightforward per-pixel version of the documented semantics (window: x0, y0, width, height)."""
     h, w, c = img.shape
+    x0, y0, ww, wh = window or (0.0, 0.0, w, h)
 
-    def taps(n_in, n_out, o):
-        s = n_in / n_out
+    def taps(n_in, n_out, o, start, length):
+        s = length / n_out
         if s > 2:
-            lo, hi = o * s, (o + 1) * s
-            return [(i, (min(hi, i + 1) - max(lo, i)) / s) for i in range(int(math.floor(lo)), min(int(math.ceil(hi)), n_in))
+            lo, hi = start + o * s, min(start + (o + 1) * s, n_in)
+            return [(i, (min(hi, i + 1) - max(lo, i)) / (hi - lo)) for i in range(int(math.floor(lo)), n_in)
                     if min(hi, i + 1) - max(lo, i) > 0]
-        src = min(max((o + 0.5) * s - 0.5, 0.0), n_in - 1)
+        src = min(max(start + (o + 0.5) * s - 0.5, 0.0), n_in - 1)
         x0 = int(math.floor(src))
         x1 = min(x0 + 1, n_in - 1)
         f = src - x0
@@ -30,8 +31,8 @@ def ref_resize(img, ow, oh):
     for y in range(oh):
         for x in range(ow):
             acc = np.zeros(c)
-            for iy, wy in taps(h, oh, y):
-                for ix, wx in taps(w, ow, x):
+            for iy, wy in taps(h, oh, y, y0, wh):
+                for ix, wx in taps(w, ow, x, x0, ww):
                     acc += wy * wx * img[iy, ix].astype(np.float64)
             out[y, x] = acc
     return out
@@ -91,14 +92,18 @@ class NormalizeTest(unittest.TestCase):
         self.assertEqual(x.shape, (1, 2, 2, 3))
         np.testing.assert_allclose(x[0, 0, 0], [0, 0, 255 / 4])
 
-    def test_center_crop_keeps_centred_square(self):
-        img = np.arange(6 * 10).reshape(6, 10, 1).repeat(3, 2).astype(np.uint8)
-        c = pp.center_crop(img, 0.5)
-        self.assertEqual(c.shape[:2], (3, 3))
-        np.testing.assert_array_equal(c, img[1:4, 3:6])
-        self.assertIs(pp.center_crop(img, 1.0), img)
+    def test_center_crop_window_is_subpixel_exact(self):
+        self.assertEqual(pp.crop_window(10, 6, 0.5), (3.5, 1.5, 3.0, 3.0))
+        self.assertEqual(pp.crop_window(10, 6, 1.0), (0.0, 0.0, 10.0, 6.0))
         with self.assertRaises(ValueError):
-            pp.center_crop(img, 0.0)
+            pp.crop_window(10, 6, 0.0)
+        img = np.random.default_rng(5).integers(0, 256, (30, 47, 3), dtype=np.uint8)
+        for frac, size in ((0.875, 7), (0.5, 11), (0.9, 40)):  # area, area, bilinear upscale
+            win = pp.crop_window(47, 30, frac)
+            np.testing.assert_allclose(pp.resize(img, size, size, win), ref_resize(img, size, size, win), atol=2e-3)
+        # an integer-aligned window equals slicing then resizing
+        win = pp.crop_window(12, 8, 0.5)  # x0 4, y0 2, side 4
+        np.testing.assert_allclose(pp.resize(img[:8, :12], 4, 4, win), img[2:6, 4:8].astype(np.float32), atol=1e-4)
 
     def test_bad_images_are_errors(self):
         for bad in (np.zeros((0, 5, 3), np.uint8), np.zeros((5, 5), np.uint8), np.zeros((5, 5, 4), np.uint8)):
