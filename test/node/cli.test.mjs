@@ -148,7 +148,7 @@ describe('classify', () => {
   it('honours EXIF orientation', () => {
     const r = run('classify', file('rotated.jpg'));
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /rotated\.jpg  \(48x64\)/);
+    assert.match(r.stdout, /rotated\.jpg {2}\(48x64\)/);
   });
 
   it('EXPECTED FAILURE - corrupt, truncated, empty, foreign, huge, missing images and directories', () => {

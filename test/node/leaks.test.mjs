@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadTiny, rgbaImage, rssMb } from './helpers.mjs';
 
-const settle = () => new Promise((resolve) => setImmediate(resolve));
+import { setImmediate } from 'node:timers/promises';
+
+const settle = () => setImmediate();
 
 describe('leaks', () => {
   it('500 load/release cycles', async (t) => {
