@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -73,7 +74,7 @@ bool FindDevice(size_t id, Device* out) {
   return false;
 }
 
-int g_thread_count = 0;
+std::atomic<int> g_thread_count{0};  // set from any thread (the addon's JS thread), read at Build
 
 int ResolveThreads() {
   if (g_thread_count > 0) return g_thread_count;
@@ -127,6 +128,7 @@ struct OH_NNCompilation {
   bool has_tuning_cache_dir = false;
   HiAI_BandMode band_mode = HIAI_BANDMODE_UNSET;
   std::vector<HiAI_ExecuteDevice> device_order;
+  std::vector<hostnn::Shape> input_shapes;  // HMS_HiAIOptions_SetInputTensorShapes
   HiAI_OmType om_type = HIAI_OM_TYPE_OFF;
   std::string om_dir;
   bool built = false;
@@ -399,13 +401,17 @@ OH_NN_ReturnCode OH_NNCompilation_Build(OH_NNCompilation* compilation) {
     const void* data = compilation->buffer;
     size_t size = compilation->buffer_size;
     if (!compilation->model_path.empty()) {
-      std::ifstream f(compilation->model_path, std::ios::binary);
+      std::ifstream f(compilation->model_path, std::ios::binary | std::ios::ate);
       if (!f) return Fail(OH_NN_INVALID_PATH, "Build: cannot open model file '" + compilation->model_path + "'");
+      if (static_cast<uint64_t>(f.tellg()) > (uint64_t{2} << 30))
+        return Fail(OH_NN_INVALID_FILE, "Build: model file '" + compilation->model_path + "' is larger than 2 GiB");
+      f.seekg(0);
       file.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
       data = file.data();
       size = file.size();
     }
-    hostnn::Graph graph = hostnn::ImportOnnx(data, size);  // copies weights: the buffer may go after Destroy
+    hostnn::Graph graph = hostnn::ImportOnnx(  // copies weights: the buffer may go after Destroy
+        data, size, compilation->input_shapes.empty() ? nullptr : &compilation->input_shapes);
     compilation->plan = hostnn::BuildPlan(graph, ResolveThreads());
   } catch (const Error& e) {
     return Fail(e.code, e.what());
@@ -724,6 +730,21 @@ OH_NN_ReturnCode OH_NNExecutor_RunSync(OH_NNExecutor* e, NN_Tensor* inputTensor[
 }
 
 // ================================ CANN Kit options ================================
+OH_NN_ReturnCode HMS_HiAIOptions_SetInputTensorShapes(OH_NNCompilation* compilation, NN_TensorDesc* inputTensorDescs[],
+                                                     size_t shapeCount) {
+  Clear();
+  FORBID_AFTER_BUILD(compilation);
+  if (!inputTensorDescs || shapeCount == 0) return Fail(OH_NN_INVALID_PARAMETER, "SetInputTensorShapes: NULL descs or count 0");
+  std::vector<hostnn::Shape> shapes;
+  for (size_t i = 0; i < shapeCount; ++i) {
+    const NN_TensorDesc* d = inputTensorDescs[i];
+    if (!d || !d->has_shape) return Fail(OH_NN_INVALID_PARAMETER, "SetInputTensorShapes: desc " + std::to_string(i) + " has no shape");
+    shapes.emplace_back(d->shape.begin(), d->shape.end());
+  }
+  compilation->input_shapes = std::move(shapes);  // checked against the model at Build
+  return OH_NN_SUCCESS;
+}
+
 OH_NN_ReturnCode HMS_HiAIOptions_SetTuningMode(OH_NNCompilation* compilation, HiAI_TuningMode tuningMode) {
   Clear();
   FORBID_AFTER_BUILD(compilation);

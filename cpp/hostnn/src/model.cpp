@@ -425,7 +425,7 @@ Attr ReadAttr(const onnx::AttributeProto& a) {
 
 }  // namespace
 
-Graph ImportOnnx(const void* data, size_t size) {
+Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* input_shapes) {
   if (data == nullptr || size == 0) Invalid("the model buffer is empty");
   if (IsOfflineModel(data, size))
     throw Error(OH_NN_INVALID_FILE,
@@ -448,20 +448,35 @@ Graph ImportOnnx(const void* data, size_t size) {
     g.consts[t.name()] = ReadTensor(t, "initializer '" + t.name() + "'");
     g.values[t.name()] = ValueInfo{g.consts[t.name()].dtype, g.consts[t.name()].shape};
   }
+  size_t input_index = 0;
   for (const auto& in : gp.input()) {
     if (g.consts.count(in.name())) continue;  // old-style models list initializers as inputs
+    const Shape* fixed = input_shapes && input_index < input_shapes->size() ? &(*input_shapes)[input_index] : nullptr;
+    ++input_index;
     if (!in.type().has_tensor_type()) Unsupported("model input '" + in.name() + "' is not a tensor");
     const auto& tt = in.type().tensor_type();
     ValueInfo v;
     if (!MapDType(tt.elem_type(), &v.dtype) || v.dtype == DType::I32 || v.dtype == DType::I64)
       Unsupported("model input '" + in.name() + "' has element type " + std::to_string(tt.elem_type()) +
                   " (supported: float32, int8, uint8)");
-    if (!tt.has_shape()) throw Error(OH_NN_DYNAMIC_SHAPE, "model input '" + in.name() + "' has no shape; give a fixed input shape");
+    if (!tt.has_shape())
+      throw Error(OH_NN_DYNAMIC_SHAPE, "model input '" + in.name() + "' has no shape; give a fixed input shape");
+    if (fixed && static_cast<int>(fixed->size()) != tt.shape().dim_size())
+      throw Error(OH_NN_INVALID_PARAMETER,
+                  "the fixed shape " + ShapeString(*fixed) + " for input '" + in.name() + "' has the wrong rank");
     for (const auto& d : tt.shape().dim()) {
+      if (fixed) {
+        int64_t want = (*fixed)[v.shape.size()];
+        if (want <= 0 || (d.has_dim_value() && d.dim_value() > 0 && d.dim_value() != want))
+          throw Error(OH_NN_INVALID_PARAMETER,
+                      "the fixed shape " + ShapeString(*fixed) + " does not match input '" + in.name() + "'");
+        v.shape.push_back(want);
+        continue;
+      }
       if (!d.has_dim_value() || d.dim_value() <= 0)
         throw Error(OH_NN_DYNAMIC_SHAPE, "model input '" + in.name() + "' has a dynamic dim" +
                                              (d.has_dim_param() ? " '" + d.dim_param() + "'" : std::string()) +
-                                             "; give a fixed input shape");
+                                             "; give a fixed input shape (HMS_HiAIOptions_SetInputTensorShapes)");
       v.shape.push_back(d.dim_value());
     }
     if (NumElements(v.shape) > kMaxElements) Unsupported("model input '" + in.name() + "' is too large");
@@ -470,6 +485,9 @@ Graph ImportOnnx(const void* data, size_t size) {
     g.inputs.push_back(in.name());
   }
   if (g.inputs.empty()) Invalid("the graph has no inputs");
+  if (input_shapes && input_shapes->size() != g.inputs.size())
+    throw Error(OH_NN_INVALID_PARAMETER, "got " + std::to_string(input_shapes->size()) + " fixed input shape(s) for " +
+                                             std::to_string(g.inputs.size()) + " model input(s)");
 
   Inferer inf{g};
   int index = 0;

@@ -75,6 +75,8 @@ struct Graph {
 bool IsOfflineModel(const void* data, size_t size);
 
 // Parses and validates an ONNX model; throws Error(OH_NN_INVALID_FILE / OH_NN_UNSUPPORTED / ...) with a message.
-Graph ImportOnnx(const void* data, size_t size);
+// input_shapes (optional, one per model input in order): fixed shapes for inputs with dynamic dims
+// (HMS_HiAIOptions_SetInputTensorShapes); they must keep the rank and every static dim.
+Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* input_shapes = nullptr);
 
 }  // namespace hostnn

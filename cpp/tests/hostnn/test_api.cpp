@@ -279,6 +279,23 @@ TEST(HostnnModels, BadCall_DynamicInputDimFailsAtBuild) {
   EXPECT_EQ(BuildModel(b.Bytes(), nullptr, &err), OH_NN_DYNAMIC_SHAPE);
   EXPECT_NE(err.find("model input 'x' has a dynamic dim"), std::string::npos) << err;
   EXPECT_NE(err.find("give a fixed input shape"), std::string::npos) << err;
+  // With HMS_HiAIOptions_SetInputTensorShapes the same model builds with that shape.
+  std::string model = b.Bytes();
+  Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
+  Desc wrong_rank = MakeDesc(OH_NN_FLOAT32, {2, 3, 4});
+  NN_TensorDesc* bad[] = {wrong_rank.get()};
+  ASSERT_EQ(HMS_HiAIOptions_SetInputTensorShapes(c.get(), bad, 1), OH_NN_SUCCESS);
+  EXPECT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_INVALID_PARAMETER);
+  EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("wrong rank"), std::string::npos);
+  Desc fixed = MakeDesc(OH_NN_FLOAT32, {2, 3, 4, 4});
+  NN_TensorDesc* good[] = {fixed.get()};
+  ASSERT_EQ(HMS_HiAIOptions_SetInputTensorShapes(c.get(), good, 1), OH_NN_SUCCESS);
+  ASSERT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
+  Executor e(OH_NNExecutor_Construct(c.get()));
+  Desc in(OH_NNExecutor_CreateInputTensorDesc(e.get(), 0));
+  size_t bytes = 0;
+  ASSERT_EQ(OH_NNTensorDesc_GetByteSize(in.get(), &bytes), OH_NN_SUCCESS);
+  EXPECT_EQ(bytes, 2u * 3 * 4 * 4 * 4);
 }
 
 TEST(HostnnModels, BadCall_InconsistentGraphsAreRejected) {

@@ -54,6 +54,9 @@ typedef enum {
     HIAI_DEVICE_MEMORY_REUSE_PLAN_HIGH = 2
 } HiAI_DeviceMemoryReusePlan;
 
+/* One desc per model input, in order; fixes the shapes of inputs with dynamic dims. */
+OH_NN_ReturnCode HMS_HiAIOptions_SetInputTensorShapes(OH_NNCompilation *compilation, NN_TensorDesc *inputTensorDescs[],
+                                                     size_t shapeCount);
 OH_NN_ReturnCode HMS_HiAIOptions_SetTuningMode(OH_NNCompilation *compilation, HiAI_TuningMode tuningMode);
 HiAI_TuningMode HMS_HiAIOptions_GetTuningMode(const OH_NNCompilation *compilation);
 OH_NN_ReturnCode HMS_HiAIOptions_SetTuningCacheDir(OH_NNCompilation *compilation, const char *cacheDir);
