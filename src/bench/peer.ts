@@ -29,6 +29,8 @@ interface ModelRun {
   oursRunSyncMs: number;
   oursClassifyTotalMs: number;
   oursClassifyWallMs: number;
+  oursPreprocessMs: number;
+  oursPostprocessMs: number;
   peerRunWallMs: number;
   ratioRunSync: number;
   ratioWall: number;
@@ -55,7 +57,11 @@ function fail(message: string): never {
 async function benchModel(dir: string, id: string, precision: string, file: string, image: { pixels: ArrayBuffer; width: number; height: number },
   iterations: number, warmup: number, threads: number): Promise<ModelRun> {
   const ours = await api.loadClassifier({ rawfileDir: dir, modelId: id });
-  const peer = await ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
+  // No spin-waiting in ORT's thread pool after a run: with interleaved calls it would steal the CPU from ours.
+  const peer = await ort.InferenceSession.create(file, {
+    intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  });
   try {
     const ins = await ours.inspect(image.pixels, image.width, image.height, 'RGBA');
     if (ins.inputDType !== 'float32') fail(`${id}: input dtype ${ins.inputDType}; the peer comparison feeds float32`);
@@ -69,6 +75,7 @@ async function benchModel(dir: string, id: string, precision: string, file: stri
       await peer.run(feeds);
     }
     const runSync: number[] = [], total: number[] = [], wall: number[] = [], peerWall: number[] = [], share: number[] = [];
+    const pre: number[] = [], post: number[] = [];
     for (let i = 0; i < iterations; i++) {
       // Alternate who goes first, so neither side always runs on a cache the other warmed.
       const order = i % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours'];
@@ -79,6 +86,8 @@ async function benchModel(dir: string, id: string, precision: string, file: stri
           wall.push(performance.now() - t0);
           runSync.push(r.timings.inferenceMs);
           total.push(r.timings.totalMs);
+          pre.push(r.timings.preprocessMs);
+          post.push(r.timings.postprocessMs);
           share.push((r.timings.totalMs - r.timings.inferenceMs) / r.timings.inferenceMs);
         } else {
           await peer.run(feeds);
@@ -89,6 +98,7 @@ async function benchModel(dir: string, id: string, precision: string, file: stri
     return {
       id, precision, top1Agrees,
       oursRunSyncMs: median(runSync), oursClassifyTotalMs: median(total), oursClassifyWallMs: median(wall),
+      oursPreprocessMs: median(pre), oursPostprocessMs: median(post),
       peerRunWallMs: median(peerWall),
       ratioRunSync: median(runSync) / median(peerWall), ratioWall: median(wall) / median(peerWall),
       overheadShare: median(share),
@@ -160,7 +170,9 @@ async function main(): Promise<void> {
   const o = runs.find((r) => r.id === OVERHEAD_MODEL);
   if (o) {
     process.stdout.write(`overhead share on ${o.id}: (classify total - inference) / inference = ${(o.overheadShare * 100).toFixed(2)}% ` +
-      `(target <= ${OVERHEAD_TARGET * 100}%: ${o.overheadShare <= OVERHEAD_TARGET ? 'met' : 'NOT met'})\n`);
+      `(target <= ${OVERHEAD_TARGET * 100}%: ${o.overheadShare <= OVERHEAD_TARGET ? 'met' : 'NOT met'}); ` +
+      `pre-processing ${f(o.oursPreprocessMs)} ms (${info.width}x${info.height} photo -> model input), post-processing ` +
+      `${f(o.oursPostprocessMs)} ms, inference ${f(o.oursRunSyncMs)} ms\n`);
   }
   if (values.json) {
     fs.writeFileSync(values.json, JSON.stringify({ threads, iterations, warmup, image: imageFile, runs }, null, 2) + '\n');
