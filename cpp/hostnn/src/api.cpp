@@ -827,6 +827,7 @@ const char* HMS_HiAI_GetVersion(void) {
 HiAI_Compatibility HMS_HiAICompatibility_CheckFromBuffer(const void* data, size_t size) {
   // Host semantics: compatible with the host CPU device = an ONNX model our importer accepts. An .om always
   // needs the NPU, so it is INCOMPATIBLE here.
+  Clear();
   try {
     hostnn::ImportOnnx(data, size);
     return HIAI_COMPATIBILITY_COMPATIBLE;
@@ -837,6 +838,7 @@ HiAI_Compatibility HMS_HiAICompatibility_CheckFromBuffer(const void* data, size_
 }
 
 HiAI_Compatibility HMS_HiAICompatibility_CheckFromFile(const char* file) {
+  Clear();
   if (!file) return HIAI_COMPATIBILITY_INCOMPATIBLE;
   std::ifstream f(file, std::ios::binary);
   if (!f) {
