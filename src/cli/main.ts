@@ -157,7 +157,7 @@ async function bench(args: string[], io: Io, backend: Backend): Promise<number> 
       for (const mode of modes) {
         const onProgress = tty
           ? (p: { done: number; total: number; lastMs: number }): void => {
-            io.stderr.write(`\r${mode.padEnd(9)} ${progressBar(p.done, p.total, p.lastMs)}`);
+            io.stderr.write(`\r${mode.padEnd(9)} ${progressBar(p.done, p.total, p.lastMs)}\x1b[K`);  // erase the rest of the line
           }
           : undefined;
         let r: BenchmarkResult;
