@@ -139,8 +139,6 @@ struct OH_NNExecutor {
   std::shared_ptr<hostnn::Plan> plan;  // shared with (and outliving) the compilation
   std::vector<size_t> dim_min, dim_max;
   std::vector<int32_t> output_shape;
-  std::vector<const void*> in_ptrs;
-  std::vector<void*> out_ptrs;
 };
 
 struct NN_Tensor {
@@ -709,18 +707,18 @@ OH_NN_ReturnCode OH_NNExecutor_RunSync(OH_NNExecutor* e, NN_Tensor* inputTensor[
                                                std::to_string(bytes));
     return OH_NN_SUCCESS;
   };
-  e->in_ptrs.resize(ins.size());
-  e->out_ptrs.resize(outs.size());
+  std::vector<const void*> in_ptrs(ins.size());
+  std::vector<void*> out_ptrs(outs.size());
   for (size_t i = 0; i < ins.size(); ++i) {
     if (OH_NN_ReturnCode rc = check(inputTensor[i], ins[i], "input", i)) return rc;
-    e->in_ptrs[i] = inputTensor[i]->mapping;
+    in_ptrs[i] = inputTensor[i]->mapping;
   }
   for (size_t i = 0; i < outs.size(); ++i) {
     if (OH_NN_ReturnCode rc = check(outputTensor[i], outs[i], "output", i)) return rc;
-    e->out_ptrs[i] = outputTensor[i]->mapping;
+    out_ptrs[i] = outputTensor[i]->mapping;
   }
   try {
-    e->plan->Run(e->in_ptrs, e->out_ptrs);
+    e->plan->Run(in_ptrs, out_ptrs);
   } catch (const Error& err) {
     return Fail(err.code, std::string("RunSync: ") + err.what());
   } catch (const std::exception& err) {

@@ -473,13 +473,19 @@ Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* input_
         v.shape.push_back(want);
         continue;
       }
-      if (!d.has_dim_value() || d.dim_value() <= 0)
+      if (d.has_dim_value() && d.dim_value() == 0)
+        Unsupported("model input '" + in.name() + "' has a zero dimension");
+      if (!d.has_dim_value() || d.dim_value() < 0)
         throw Error(OH_NN_DYNAMIC_SHAPE, "model input '" + in.name() + "' has a dynamic dim" +
                                              (d.has_dim_param() ? " '" + d.dim_param() + "'" : std::string()) +
                                              "; give a fixed input shape (HMS_HiAIOptions_SetInputTensorShapes)");
       v.shape.push_back(d.dim_value());
     }
-    if (NumElements(v.shape) > kMaxElements) Unsupported("model input '" + in.name() + "' is too large");
+    int64_t elements = 1;
+    for (int64_t d : v.shape) {
+      if (elements > kMaxElements / d) Unsupported("model input '" + in.name() + "' is too large: " + ShapeString(v.shape));
+      elements *= d;
+    }
     if (g.values.count(in.name())) Invalid("duplicate input '" + in.name() + "'");
     g.values[in.name()] = v;
     g.inputs.push_back(in.name());

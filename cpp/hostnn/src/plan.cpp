@@ -864,6 +864,7 @@ class GraphPlan : public Plan {
   const std::string& Describe() const override { return describe_; }
 
   void Run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) override {
+    std::lock_guard<std::mutex> lock(run_mutex_);
     // Graph inputs: NCHW → the internal NHWC (4-D) or a plain copy; the caller's buffer is read in place.
     for (size_t i = 0; i < in_values_.size(); ++i) {
       Value* v = in_values_[i];
@@ -890,6 +891,7 @@ class GraphPlan : public Plan {
   std::vector<TensorSpec> inputs_, outputs_;
   std::vector<std::unique_ptr<Step>> steps_;  // after pool_ and values_: runtimes die first
   std::string describe_;
+  std::mutex run_mutex_;
 
   void AddKernel(Op& op) {
     auto step = std::make_unique<KernelStep>();

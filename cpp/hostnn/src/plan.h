@@ -23,6 +23,7 @@ class Plan {
   virtual const std::vector<TensorSpec>& Inputs() const = 0;
   virtual const std::vector<TensorSpec>& Outputs() const = 0;
   // Reads inputs from / writes outputs to the given buffers (sizes already checked by the caller).
+  // Serialized per plan: executors of one compilation share its buffers.
   virtual void Run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) = 0;
   // One line per step: which backend runs which ONNX nodes (e.g. "xnnpack int8: Conv 'c1', ...").
   virtual const std::string& Describe() const = 0;

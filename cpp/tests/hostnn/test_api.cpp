@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include "CANNKit/hiai_helper.h"
 #include "CANNKit/hiai_options.h"
@@ -329,6 +330,15 @@ TEST(HostnnModels, BadCall_InconsistentGraphsAreRejected) {
     EXPECT_EQ(BuildModel(b.Bytes(), nullptr, &err), OH_NN_INVALID_FILE);
     EXPECT_NE(err.find("initializer 'w'"), std::string::npos) << err;
   }
+  for (const auto& dims : {std::vector<int64_t>{1, 0, 4}, std::vector<int64_t>{1 << 20, 1 << 20, 1 << 20, 1 << 20}}) {
+    OnnxBuilder b;
+    b.Input("x", dims);
+    b.Node("Relu", {"x"}, {"y"});
+    b.Output("y");
+    std::string err;
+    EXPECT_EQ(BuildModel(b.Bytes(), nullptr, &err), OH_NN_UNSUPPORTED);
+    EXPECT_NE(err.find(dims[1] == 0 ? "zero dimension" : "too large"), std::string::npos) << err;
+  }
   {
     OnnxBuilder b(9);
     b.Input("x", {2, 4});
@@ -642,4 +652,71 @@ TEST(HostnnModels, BadCall_MutatedModelsNeverCrash) {
     OH_NNExecutor_RunSync(e.get(), ins.data(), ins.size(), outs.data(), outs.size());
   }
   EXPECT_GT(built, 0) << "some mutations (e.g. in weight bytes) leave a valid model";
+}
+
+TEST(HostnnExecutor, MultipleOutputsKeepModelOrder) {
+  OnnxBuilder b;
+  b.Input("x", {2, 3});
+  b.Node("Relu", {"x"}, {"relu_out"});
+  b.Node("Softmax", {"x"}, {"prob"});
+  b.Output("prob");
+  b.Output("relu_out");
+  Executor e;
+  ASSERT_EQ(BuildModel(b.Bytes(), &e), OH_NN_SUCCESS);
+  size_t n = 0;
+  OH_NNExecutor_GetOutputCount(e.get(), &n);
+  ASSERT_EQ(n, 2u);
+  Desc d0(OH_NNExecutor_CreateOutputTensorDesc(e.get(), 0)), d1(OH_NNExecutor_CreateOutputTensorDesc(e.get(), 1));
+  const char *n0 = nullptr, *n1 = nullptr;
+  OH_NNTensorDesc_GetName(d0.get(), &n0);
+  OH_NNTensorDesc_GetName(d1.get(), &n1);
+  EXPECT_STREQ(n0, "prob");
+  EXPECT_STREQ(n1, "relu_out");
+  OH_NN_Format f;
+  OH_NNTensorDesc_GetFormat(d0.get(), &f);
+  EXPECT_EQ(f, OH_NN_FORMAT_ND);
+  Tensors ts = MakeTensors(e.get());
+  float* x = static_cast<float*>(OH_NNTensor_GetDataBuffer(ts.in[0].get()));
+  const float v[6] = {-1, 0, 1, 2, -3, 0.5f};
+  std::memcpy(x, v, sizeof v);
+  auto ins = ts.InPtrs(), outs = ts.OutPtrs();
+  ASSERT_EQ(OH_NNExecutor_RunSync(e.get(), ins.data(), 1, outs.data(), 2), OH_NN_SUCCESS);
+  const float* prob = static_cast<const float*>(OH_NNTensor_GetDataBuffer(ts.out[0].get()));
+  const float* relu = static_cast<const float*>(OH_NNTensor_GetDataBuffer(ts.out[1].get()));
+  EXPECT_NEAR(prob[0] + prob[1] + prob[2], 1.f, 1e-6f);
+  EXPECT_NEAR(prob[2], std::exp(1.f) / (std::exp(-1.f) + 1.f + std::exp(1.f)), 1e-6f);
+  EXPECT_EQ(relu[0], 0.f);
+  EXPECT_EQ(relu[3], 2.f);
+}
+
+TEST(HostnnExecutor, ConcurrentRunsStayCorrect) {
+  // The NNRt contract serializes NN Core calls; the host runtime still keeps concurrent misuse correct:
+  // runs on one executor are serialized, separate executors run in parallel.
+  OnnxBuilder b;
+  b.Input("x", {1, 4, 8, 8});
+  b.InitF("w", {4, 4, 3, 3}, RandomF(144, 17));
+  SetInts(b.Node("Conv", {"x", "w"}, {"y"}), "pads", {1, 1, 1, 1});
+  b.Output("y");
+  const std::string model = b.Bytes();
+  auto x = RandomF(256, 18);
+  auto want = RunModel(model, std::vector<std::vector<float>>{x});
+  Executor shared, own;
+  ASSERT_EQ(BuildModel(model, &shared), OH_NN_SUCCESS);
+  ASSERT_EQ(BuildModel(model, &own), OH_NN_SUCCESS);
+  std::vector<std::thread> threads;
+  std::vector<int> failures(4, 0);
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      OH_NNExecutor* e = t == 3 ? own.get() : shared.get();
+      Tensors ts = MakeTensors(e);
+      std::memcpy(OH_NNTensor_GetDataBuffer(ts.in[0].get()), x.data(), x.size() * 4);
+      auto ins = ts.InPtrs(), outs = ts.OutPtrs();
+      for (int i = 0; i < 50; ++i) {
+        if (OH_NNExecutor_RunSync(e, ins.data(), 1, outs.data(), 1) != OH_NN_SUCCESS ||
+            std::memcmp(OH_NNTensor_GetDataBuffer(ts.out[0].get()), want.data(), want.size() * 4) != 0)
+          ++failures[t];
+      }
+    });
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
 }
