@@ -16,7 +16,8 @@ export function manifestPathOf(rawfileDir: string): string {
 
 /**
  * Load a model, off the JS thread. Either `{ rawfileDir, modelId, ... }` (a manifest model, its 'onnx' target) or
- * `{ modelPath, input: {width, height, ...}, labelsPath?, ... }` (a model file with explicit pre-processing).
+ * `{ modelPath | modelBytes, input: {width, height, ...}, labelsPath? | classes?, ... }` (a model file or its bytes
+ * with explicit pre-processing).
  * Rejects with TypeError / RangeError for bad options, Error with .code and .step otherwise.
  */
 export function loadClassifier(options: LoadOptions | FileLoadOptions): Promise<Classifier> {

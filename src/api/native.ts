@@ -13,6 +13,7 @@ export interface NativeLoadSpec extends CompileOptions {
   manifestPath?: string;
   modelId?: string;
   modelPath?: string;
+  modelBytes?: ArrayBuffer | Uint8Array;
   labelsPath?: string;
   classes?: number;
   input?: InputSpecOptions;

@@ -73,9 +73,11 @@ export interface InputSpecOptions {
   centerCrop?: number;
 }
 
-/** Load an ONNX model from a file with explicit pre-processing. */
+/** Load an ONNX model from a file (modelPath) or from memory (modelBytes, copied) with explicit pre-processing. */
 export interface FileLoadOptions extends CompileOptions {
-  modelPath: string;
+  /** Exactly one of modelPath and modelBytes. */
+  modelPath?: string;
+  modelBytes?: ArrayBuffer | Uint8Array;
   /** One label per line; its line count is the class count (must match the model's output). */
   labelsPath?: string;
   /** The model's class count; required without labelsPath. */

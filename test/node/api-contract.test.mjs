@@ -40,6 +40,12 @@ describe('loadClassifier', () => {
   it('BAD CALL - model file without labels or class count', () =>
     assertFails(api.loadClassifier({ modelPath: path.join(fixtures, 'models/tiny_fp32.onnx'), input: { width: 16, height: 16 } }),
       TypeError, /needs options\.labelsPath or options\.classes/));
+  it('BAD CALL - both modelPath and modelBytes', () =>
+    assertFails(fileModel('models/tiny_fp32.onnx', { modelBytes: new Uint8Array(4) }), TypeError,
+      /one of modelPath \/ modelBytes \+ input/));
+  it('BAD CALL - modelBytes not a buffer', () =>
+    assertFails(api.loadClassifier({ modelBytes: 'onnx', classes: 5, input: { width: 16, height: 16 } }), TypeError,
+      /options\.modelBytes must be an ArrayBuffer/));
   it('BAD CALL - model file with zero input width', () =>
     assertFails(fileModel('models/tiny_fp32.onnx', { input: { width: 0, height: 16 } }), RangeError,
       /input\.width must be within 1\.\.4096, got 0/));
@@ -66,6 +72,11 @@ describe('loadClassifier', () => {
     assertFails(fileModel('bad/truncated.onnx'), Error, /not an ONNX protobuf/, { code: 'OH_NN_INVALID_FILE', step: 'compile.build' }));
   it('EXPECTED FAILURE - random bytes as a model', () =>
     assertFails(fileModel('bad/random.onnx'), Error, /not an ONNX protobuf/, { code: 'OH_NN_INVALID_FILE', step: 'compile.build' }));
+  it('EXPECTED FAILURE - truncated model bytes', () => {
+    const bytes = fs.readFileSync(path.join(fixtures, 'models/tiny_fp32.onnx'));
+    return assertFails(api.loadClassifier({ modelBytes: bytes.subarray(0, 100), classes: 5, input: { width: 16, height: 16 } }),
+      Error, /not an ONNX protobuf/, { code: 'OH_NN_INVALID_FILE', step: 'compile.build' });
+  });
   it('EXPECTED FAILURE - unsupported op', () =>
     assertFails(fileModel('bad/unsupported_op.onnx'), Error, /unsupported op 'Tanh'/, { code: 'OH_NN_UNSUPPORTED', step: 'compile.build' }));
   it('EXPECTED FAILURE - class count disagrees with the model', () =>
@@ -84,6 +95,20 @@ describe('loadClassifier', () => {
   it('EXPECTED FAILURE - npu policy on a host without HIAI_F', () =>
     assertFails(loadTiny('tiny-fp32', { device: 'npu' }), Error, /policy npu needs the device named HIAI_F; devices seen: hostnn_cpu \(cpu\)/,
       { code: 'NPULENS_DEVICE_NOT_FOUND', step: 'device.select' }));
+
+  it('loads from model bytes like from the manifest', async () => {
+    const bytes = fs.readFileSync(path.join(fixtures, 'models/tiny_fp32.onnx'));
+    const fromBytes = await api.loadClassifier({ modelBytes: new Uint8Array(bytes), labelsPath: labelsFile,
+      input: { width: 16, height: 16, mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375] } });
+    const fromManifest = await loadTiny();
+    try {
+      assert.equal(fromBytes.info.file, '(modelBytes)');
+      assert.deepEqual((await fromBytes.classify(px, 16, 16, 'RGBA')).top, (await fromManifest.classify(px, 16, 16, 'RGBA')).top);
+    } finally {
+      fromBytes.release();
+      fromManifest.release();
+    }
+  });
 
   it('reports every compilation option with the device verdict', async () => {
     const c = await loadTiny('tiny-fp32', { tuningMode: 'heter', tuningCacheDir: os.tmpdir(), priority: 'low', performanceMode: 'high',

@@ -3,8 +3,10 @@
 #include <napi.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "addon.h"
 #include "core/file_io.h"
@@ -37,11 +39,15 @@ class ManifestFileSource : public ModelSource {
   std::string modelId_;
 };
 
-// A model file with pre-processing from the caller; the class count comes from the labels file or `classes`.
+// A model file (or its bytes) with pre-processing from the caller; the class count comes from the labels file or
+// `classes`.
 class ModelFileSource : public ModelSource {
  public:
-  ModelFileSource(std::string modelPath, std::string labelsPath, int classes, InputSpec input, OutputKind kind)
-      : modelPath_(std::move(modelPath)), labelsPath_(std::move(labelsPath)), classes_(classes), input_(input), kind_(kind) {}
+  // `bytes` given: the model comes from memory and `modelPath` only names it in messages.
+  ModelFileSource(std::string modelPath, std::optional<std::vector<uint8_t>> bytes, std::string labelsPath, int classes,
+                  InputSpec input, OutputKind kind)
+      : modelPath_(std::move(modelPath)), bytes_(std::move(bytes)), labelsPath_(std::move(labelsPath)), classes_(classes),
+        input_(input), kind_(kind) {}
 
   Result<LoadedModel> Read() override {
     LoadedModel m;
@@ -60,16 +66,21 @@ class ModelFileSource : public ModelSource {
       m.config.labels = std::move(labels).value();
       m.config.output.classes = static_cast<int>(m.config.labels.size());
     }
-    Result<std::vector<uint8_t>> bytes = ReadFileBytes(modelPath_);
-    if (!bytes.ok()) return bytes.status();
-    Status st = CheckModelBytes(bytes.value(), modelPath_);
+    if (bytes_) {
+      m.bytes = std::move(*bytes_);
+    } else {
+      Result<std::vector<uint8_t>> bytes = ReadFileBytes(modelPath_);
+      if (!bytes.ok()) return bytes.status();
+      m.bytes = std::move(bytes).value();
+    }
+    Status st = CheckModelBytes(m.bytes, modelPath_);
     if (!st.ok()) return st;
-    m.bytes = std::move(bytes).value();
     return m;
   }
 
  private:
   std::string modelPath_;
+  std::optional<std::vector<uint8_t>> bytes_;
   std::string labelsPath_;
   int classes_;
   InputSpec input_;
@@ -128,10 +139,11 @@ Status ParseInputSpec(const Napi::Value& value, const std::string& step, InputSp
 }
 
 Status ParseSpec(Napi::Object spec, const std::string& step, std::unique_ptr<ModelSource>* source) {
-  Napi::Value manifestPath, modelId, modelPath;
+  Napi::Value manifestPath, modelId, modelPath, modelBytes;
   Status st = GetProperty(spec, "manifestPath", step, &manifestPath);
   if (st.ok()) st = GetProperty(spec, "modelId", step, &modelId);
   if (st.ok()) st = GetProperty(spec, "modelPath", step, &modelPath);
+  if (st.ok()) st = GetProperty(spec, "modelBytes", step, &modelBytes);
   if (!st.ok()) return st;
   if (!IsAbsent(manifestPath)) {
     std::string path, id;
@@ -141,12 +153,22 @@ Status ParseSpec(Napi::Object spec, const std::string& step, std::unique_ptr<Mod
     *source = std::make_unique<ManifestFileSource>(path, id);
     return Status::Ok();
   }
-  if (IsAbsent(modelPath)) {
-    return TypeMismatch(step, "options need rawfileDir + modelId, or modelPath + input");
+  if (IsAbsent(modelPath) == IsAbsent(modelBytes)) {
+    return TypeMismatch(step, "options need rawfileDir + modelId, or one of modelPath / modelBytes + input");
   }
-  std::string path, labels;
-  st = ToString(modelPath, step, "options.modelPath", &path);
+  std::string path = "(modelBytes)";
+  std::optional<std::vector<uint8_t>> bytes;
+  if (!IsAbsent(modelPath)) {
+    st = ToString(modelPath, step, "options.modelPath", &path);
+  } else {
+    // InferenceSession::Load owns its model bytes (NNRt keeps the pointer until the compilation is destroyed),
+    // so the caller's buffer is copied once here.
+    ByteView view;
+    st = ReadBytes(spec.Env(), modelBytes, step, "options.modelBytes", &view);
+    if (st.ok()) bytes.emplace(view.data, view.data + view.byteLength);
+  }
   if (!st.ok()) return st;
+  std::string labels;
   Napi::Value v;
   st = GetProperty(spec, "labelsPath", step, &v);
   if (st.ok() && !IsAbsent(v)) st = ToString(v, step, "options.labelsPath", &labels);
@@ -167,7 +189,7 @@ Status ParseSpec(Napi::Object spec, const std::string& step, std::unique_ptr<Mod
                             {{"logits", OutputKind::kLogits}, {"probabilities", OutputKind::kProbabilities}}, &kind);
   }
   if (!st.ok()) return st;
-  *source = std::make_unique<ModelFileSource>(path, labels, static_cast<int>(classes), input, kind);
+  *source = std::make_unique<ModelFileSource>(path, std::move(bytes), labels, static_cast<int>(classes), input, kind);
   return Status::Ok();
 }
 
