@@ -9,7 +9,7 @@
  * Threads: everything that touches a model (load, classify, benchmark) runs off the JS thread and returns a
  * Promise. Calls on one Classifier are queued and run one at a time (NNRt calls are never concurrent); calls on
  * different classifiers may overlap. Pixel buffers are read in place while the call runs: do not write to them
- * until the Promise settles.
+ * or transfer them (postMessage transfer lists) until the Promise settles.
  *
  * Errors:
  *   - TypeError:  an argument has the wrong type or shape (e.g. `width` is not a number, `pixels` is not an
