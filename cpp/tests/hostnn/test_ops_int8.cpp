@@ -289,3 +289,54 @@ TEST(HostnnInt8, Uint8QdqFallsBackToFp32Correctly) {
   }
   ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want, 1e-5f);
 }
+
+TEST(HostnnInt8, UnmatchedQdqOpsRunInFp32BetweenQuantizeKernels) {
+  // AveragePool, HardSwish and Sigmoid have no int8 path here: DQ → fp32 op → Q, still within 1 unit.
+  const float s_in = 0.05f, s_out = 0.03f;
+  const int8_t z_in = 4, z_out = -7;
+  for (const std::string op : {"AveragePool", "HardSwish", "Sigmoid"}) {
+    SCOPED_TRACE(op);
+    OnnxBuilder b;
+    b.Input("x", {1, 3, 6, 6});
+    QDQ(b, "x", "xd", s_in, z_in);
+    auto* n = b.Node(op, {"xd"}, {"o"}, "op");
+    if (op == "AveragePool") {
+      SetInts(n, "kernel_shape", {3, 3});
+      SetInts(n, "pads", {1, 1, 1, 1});
+    }
+    QDQ(b, "o", "y", s_out, z_out);
+    b.Output("y");
+    auto x = RandomF(108, 151, -3, 3);
+    auto xq = QuantizeAll(x, s_in, z_in);
+    std::vector<double> xd(108);
+    for (int i = 0; i < 108; ++i) xd[i] = (xq[i] - z_in) * double(s_in);
+    std::vector<int8_t> want(108);
+    for (int c = 0; c < 3; ++c)
+      for (int y = 0; y < 6; ++y)
+        for (int xx = 0; xx < 6; ++xx) {
+          int i = (c * 6 + y) * 6 + xx;
+          double v = xd[i];
+          if (op == "AveragePool") {
+            double sum = 0;
+            int cnt = 0;
+            for (int dy = -1; dy <= 1; ++dy)
+              for (int dx = -1; dx <= 1; ++dx)
+                if (y + dy >= 0 && y + dy < 6 && xx + dx >= 0 && xx + dx < 6) {
+                  sum += xd[(c * 6 + y + dy) * 6 + xx + dx];
+                  ++cnt;
+                }
+            v = sum / cnt;
+          } else if (op == "HardSwish") {
+            v = v * std::min(1.0, std::max(0.0, v / 6 + 0.5));
+          } else {
+            v = 1 / (1 + std::exp(-v));
+          }
+          want[i] = QuantizeRef(v, s_out, z_out);
+        }
+    std::string describe;
+    auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe);
+    ExpectWithin1(Requantize(got, s_out, z_out), want);
+    EXPECT_NE(describe.find("fp32: " + op + " 'op'"), std::string::npos) << describe;
+    EXPECT_NE(describe.find("kernel fp32: DequantizeLinear"), std::string::npos) << describe;
+  }
+}
