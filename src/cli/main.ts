@@ -76,7 +76,7 @@ async function withClassifier<T>(choice: ModelChoice, backend: Backend, fn: (c: 
 async function classify(args: string[], io: Io, backend: Backend): Promise<number> {
   const { values, positionals } = parse(args, { ...MODEL_FLAGS, top: { type: 'string' }, json: { type: 'boolean' } }, true);
   if (positionals.length === 0) throw new UsageError('classify needs at least one image');
-  const top = intFlag(values, 'top', 1, 1000) ?? 5;
+  const top = intFlag(values, 'top', 1, 1000);
   const device = enumFlag(values, 'device', DEVICE_POLICIES);
   const choice = chooseModel(values, backend, device);
   const json = values.json === true;
@@ -88,7 +88,9 @@ async function classify(args: string[], io: Io, backend: Backend): Promise<numbe
       const decoded = await decodeImage(image);
       let result;
       try {
-        result = await classifier.classify(decoded.pixels, decoded.width, decoded.height, 'RGBA', undefined, top);
+        // --top above the class count shows every class; without --top the native default (5) applies.
+        const topK = top === undefined ? undefined : Math.min(top, info.classes);
+        result = await classifier.classify(decoded.pixels, decoded.width, decoded.height, 'RGBA', undefined, topK);
       } catch (err) {
         throw toCliError(err, image);
       }

@@ -9,7 +9,7 @@ commands:
       --mean r,g,b            mean in pixel units for a model file (default 0,0,0)
       --std r,g,b             std in pixel units for a model file (default 1,1,1)
       --bgr                   the model file expects BGR channel order
-      --top K                 entries to show (default 5)
+      --top K                 entries to show (default 5, at most the class count)
       --device auto|npu|cpu   device policy (default auto; this host has no NPU)
       --json                  print one JSON document
   bench                 benchmark a model's inference

@@ -145,6 +145,11 @@ describe('classify', () => {
     assert.deepEqual(viaFile.results[0].top, viaManifest.results[0].top);
   });
 
+  it('--top above the class count shows every class', () => {
+    const doc = JSON.parse(run('classify', file('a.png'), '--json', '--top', '50').stdout);
+    assert.deepEqual(doc.results[0].top.map((e) => e.rank), [1, 2, 3, 4, 5]);
+  });
+
   it('honours EXIF orientation', () => {
     const r = run('classify', file('rotated.jpg'));
     assert.equal(r.code, 0, r.stderr);
