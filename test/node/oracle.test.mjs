@@ -39,6 +39,8 @@ function centredCosine(a, b) {
   return dot / Math.sqrt(na * nb);
 }
 
+let manifestError = null;
+
 /** [{rawfileDir, modelId, file, precision}] for every model this run can check. */
 function models() {
   const list = [
@@ -46,7 +48,14 @@ function models() {
     { rawfileDir: fixtures, modelId: 'tiny-int8', file: path.join(fixtures, 'models/tiny_int8.onnx'), precision: 'int8' },
   ];
   if (haveBundledModels) {
-    const manifest = api.readManifest(bundledRawfileDir);
+    let manifest;
+    try {
+      manifest = api.readManifest(bundledRawfileDir);
+    } catch (err) {
+      // Reported by its own failing test below; the fixture models still run.
+      manifestError = err;
+      return list;
+    }
     for (const m of manifest.models) {
       const onnx = m.targets.find((t) => t.name === 'onnx');
       // Demo models always; the large bench models only on request (they take a while on 2 cores).
@@ -110,3 +119,7 @@ for (const model of models()) {
       });
   });
 }
+
+it('the bundled manifest (if present) parses', () => {
+  assert.equal(manifestError, null, `readManifest(${bundledRawfileDir}): ${manifestError?.message}`);
+});
