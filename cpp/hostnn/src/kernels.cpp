@@ -43,14 +43,29 @@ void NhwcToNchw(const void* src, void* dst, const Shape& s, size_t es) {
 }
 
 void Quantize(const float* x, void* y, size_t n, float scale, int32_t zp, bool to_int8) {
-  const float lo = to_int8 ? -128.f : 0.f, hi = to_int8 ? 127.f : 255.f;
-  for (size_t i = 0; i < n; ++i) {
-    float q = std::nearbyint(x[i] / scale) + static_cast<float>(zp);  // default rounding: half to even
-    q = std::isnan(q) ? 0.f : std::min(hi, std::max(lo, q));
-    if (to_int8)
-      static_cast<int8_t*>(y)[i] = static_cast<int8_t>(q);
-    else
-      static_cast<uint8_t*>(y)[i] = static_cast<uint8_t>(q);
+  // Clamp in the unshifted domain, then round half to even with the 1.5 * 2^23 trick (exact for |r| < 2^22
+  // under the default rounding mode); written as selects so the loop vectorizes. NaN ends up at the low bound.
+  const float lo = (to_int8 ? -128.f : 0.f) - static_cast<float>(zp);
+  const float hi = (to_int8 ? 127.f : 255.f) - static_cast<float>(zp);
+  constexpr float kMagic = 12582912.f;
+  if (to_int8) {
+    int8_t* out = static_cast<int8_t*>(y);
+    for (size_t i = 0; i < n; ++i) {
+      float r = x[i] / scale;
+      r = r > lo ? r : lo;
+      r = r < hi ? r : hi;
+      r = (r + kMagic) - kMagic;
+      out[i] = static_cast<int8_t>(static_cast<int32_t>(r) + zp);
+    }
+  } else {
+    uint8_t* out = static_cast<uint8_t*>(y);
+    for (size_t i = 0; i < n; ++i) {
+      float r = x[i] / scale;
+      r = r > lo ? r : lo;
+      r = r < hi ? r : hi;
+      r = (r + kMagic) - kMagic;
+      out[i] = static_cast<uint8_t>(static_cast<int32_t>(r) + zp);
+    }
   }
 }
 

@@ -340,3 +340,27 @@ TEST(HostnnInt8, UnmatchedQdqOpsRunInFp32BetweenQuantizeKernels) {
     EXPECT_NE(describe.find("kernel fp32: DequantizeLinear"), std::string::npos) << describe;
   }
 }
+
+TEST(HostnnInt8, QuantizeLinearRoundsHalfToEvenAndSaturates) {
+  const std::vector<float> x = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 1000.f, -1000.f, 3.49f, -3.51f, 0.f, 7.f};
+  struct Case { int32_t elem; int zp; std::vector<int> want; };
+  const Case cases[] = {
+      {onnx::TensorProto::INT8, 0, {0, 2, 2, 0, -2, -2, 127, -128, 3, -4, 0, 7}},
+      {onnx::TensorProto::INT8, 10, {10, 12, 12, 10, 8, 8, 127, -128, 13, 6, 10, 17}},
+      {onnx::TensorProto::UINT8, 128, {128, 130, 130, 128, 126, 126, 255, 0, 131, 124, 128, 135}},
+  };
+  for (const auto& k : cases) {
+    SCOPED_TRACE("zero point " + std::to_string(k.zp));
+    OnnxBuilder b;
+    b.Input("x", {12});
+    b.InitF("s", {}, {1.f});
+    if (k.elem == onnx::TensorProto::INT8) b.InitI8("z", {}, {static_cast<int8_t>(k.zp)});
+    else b.InitU8("z", {}, {static_cast<uint8_t>(k.zp)});
+    b.Node("QuantizeLinear", {"x", "s", "z"}, {"q"});
+    b.Node("DequantizeLinear", {"q", "s", "z"}, {"y"});
+    b.Output("y");
+    auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x});
+    ASSERT_EQ(got.size(), 12u);
+    for (size_t i = 0; i < 12; ++i) EXPECT_EQ(got[i], static_cast<float>(k.want[i] - k.zp)) << "x = " << x[i];
+  }
+}
