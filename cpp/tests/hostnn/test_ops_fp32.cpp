@@ -336,3 +336,26 @@ TEST(HostnnFp32, Opset11SoftmaxFlattensFromAxis) {
   }
   ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want);
 }
+
+TEST(HostnnFp32, SoftmaxAndConcatOnSpatialAxesOf4DTensors) {
+  // 4-D tensors are NHWC inside: ONNX axes 1/2/3 must map to the stored channel/height/width axes.
+  OnnxBuilder b;
+  b.Input("x", {1, 3, 2, 4});
+  b.Node("Relu", {"x"}, {"r"});  // makes "r" an internal (NHWC) tensor
+  SetInt(b.Node("Softmax", {"r"}, {"sm"}), "axis", 1);
+  SetInt(b.Node("Concat", {"sm", "r"}, {"y"}), "axis", 2);  // [1,3,4,4]
+  b.Output("y");
+  auto x = RandomF(24, 95, -2, 2);
+  std::vector<float> r(24), sm(24), want(48);
+  for (int i = 0; i < 24; ++i) r[i] = std::max(0.f, x[i]);
+  for (int p = 0; p < 8; ++p) {
+    double s = 0;
+    for (int c = 0; c < 3; ++c) s += std::exp(r[c * 8 + p]);
+    for (int c = 0; c < 3; ++c) sm[c * 8 + p] = static_cast<float>(std::exp(r[c * 8 + p]) / s);
+  }
+  for (int c = 0; c < 3; ++c)
+    for (int h = 0; h < 4; ++h)
+      for (int w = 0; w < 4; ++w)
+        want[(c * 4 + h) * 4 + w] = h < 2 ? sm[(c * 2 + h) * 4 + w] : r[(c * 2 + h - 2) * 4 + w];
+  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want);
+}
