@@ -20,6 +20,12 @@ echo "--- fixtures"
 export NPULENS_TEST_FIXTURES=$PWD/$build/fixtures
 /usr/bin/python3 test/node/fixtures/make_models.py "$NPULENS_TEST_FIXTURES"
 
+echo "--- binding buffer rule: ArrayBuffer/TypedArray memory only through ReadBytes (OHOS napi length-pointer gap)"
+if grep -rnE '\.(Data|ByteLength)\(\)' cpp/binding --include=*.cpp --include=*.h | grep -v -e 'Napi::External<' -e 'info\.Data()'; then
+  echo "node-addon-api buffer accessors above pass a null length pointer on OHOS: use ReadBytes (cpp/binding/src/js_util.h)"
+  exit 1
+fi
+
 echo "--- device build (entry/src/main/cpp/CMakeLists.txt): every object for OHOS arm64, stand-in SDK, no link"
 # The stand-in sysroot: test-only napi/rawfile/hilog declarations, node-api-headers' node_api.h (napi.h includes
 # it, as on the SDK), and the NNRt/CANN declarations that cpp/hostnn keeps for the host.
