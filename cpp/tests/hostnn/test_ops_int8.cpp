@@ -54,9 +54,12 @@ TEST(HostnnInt8, QdqConvPerChannelRunsInXnnpackInt8) {
   const QConvCase cases[] = {
       {"3x3 relu", 3, 10, 9, 8, 3, 1, 1, 1, true},
       {"1x1", 16, 6, 6, 24, 1, 1, 1, 0, false},
+      {"1x1 k and n tails, odd rows", 5, 7, 5, 17, 1, 1, 1, 0, true},
+      {"1x1 wide", 40, 3, 3, 33, 1, 1, 1, 0, false},
       {"depthwise stride2 relu", 8, 9, 9, 8, 3, 8, 2, 1, true},
       {"grouped", 8, 7, 7, 8, 3, 2, 1, 1, false},
   };
+  HostNN_SetThreadCount(2);  // row tiles of the VNNI kernel and XNNPACK work run on two threads
   for (const auto& k : cases) {
     SCOPED_TRACE(k.name);
     const float xs = 0.02f, ys = 0.05f;
@@ -108,8 +111,14 @@ TEST(HostnnInt8, QdqConvPerChannelRunsInXnnpackInt8) {
     std::string describe;
     auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe);
     ExpectWithin1(Requantize(got, ys, yz), want);
-    EXPECT_NE(describe.find("xnnpack int8: Conv 'qconv'"), std::string::npos) << describe;
+    // Pointwise convolutions use our AVX-512 VNNI kernel where the CPU has it (qgemm_vnni.h), else XNNPACK int8.
+    bool vnni = k.k == 1 && k.stride == 1 && k.group == 1 && __builtin_cpu_supports("avx512vnni") &&
+                __builtin_cpu_supports("avx512bw");
+    EXPECT_NE(describe.find(vnni ? "kernel int8: Conv 'qconv' (1x1, AVX-512 VNNI)" : "xnnpack int8: Conv 'qconv'"),
+              std::string::npos)
+        << describe;
   }
+  HostNN_SetThreadCount(0);
 }
 
 namespace {
