@@ -28,6 +28,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import manifest as mf  # noqa: E402
+from quantize import QuantizeError  # noqa: E402
 
 MAGIC_ANY_RANK = 610
 MAGIC_4D = 510
@@ -198,8 +199,8 @@ def _model_io(model):
 def prepare_dir(out, model_path, entry, calib, om_name, exclude=(), aipp=False, output_type="fp32", magic=MAGIC_ANY_RANK,
                 int8_model=None, log=print):
     """Writes the kit for one model into `out`. calib: (N, 3, H, W) float32 pre-processed inputs."""
-    import onnx
-    model = onnx.load(model_path)
+    import onnxutil
+    model = onnxutil.load(model_path)
     in_name, shape, out_name, _ = _model_io(model)
     known = {t.name for t in model.graph.initializer} | {n.name for n in model.graph.node}
     for e in exclude:
@@ -301,7 +302,7 @@ def main(argv=None):
         from quantize import _folder_tensors
         if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", a.id):
             raise KitError(f"--id {a.id!r} must match [a-z0-9][a-z0-9._-]*")
-        model = onnx.load(a.model)
+        model = onnxutil.load(a.model)
         in_name, shape, out_name, classes = _model_io(model)
         h, w = shape[2], shape[3]
         if a.size:
@@ -319,14 +320,14 @@ def main(argv=None):
                                                           "kind": a.kind}}
         if a.labels:
             entry["labels"] = os.path.basename(a.labels)
-        int8_model = onnx.load(a.int8_onnx) if a.int8_onnx else None
+        int8_model = onnxutil.load(a.int8_onnx) if a.int8_onnx else None
         host_file = a.int8_onnx if (a.precision == "int8" and a.int8_onnx) else (a.model if a.precision == "fp32" else None)
-        if host_file and not onnxutil.unsupported_ops(onnx.load(host_file)):
+        if host_file and not onnxutil.unsupported_ops(onnxutil.load(host_file)):
             entry["targets"]["onnx"] = {"file": os.path.basename(host_file)}
         prepare_dir(a.out, a.model, entry, calib, a.id.replace("-", "_").replace(".", "_"), a.exclude, a.aipp == "rgb",
                     a.output_type, a.format, int8_model, log)
         return 0
-    except (KitError, OSError, ValueError) as e:
+    except (KitError, OSError, ValueError, QuantizeError) as e:
         print(f"error: {e} (devicekit)", file=sys.stderr)
         return 1
 

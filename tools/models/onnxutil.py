@@ -1,6 +1,7 @@
 """ONNX graph helpers shared by the model tools: the NpuLens form (opset 13, IR 7, fixed shapes, no Constant
 nodes), op-set checks, and file hashing."""
 import hashlib
+import warnings
 
 import onnx
 from onnx import helper, numpy_helper
@@ -65,6 +66,23 @@ def normalize(model, doc=None):
         model.doc_string = doc
     onnx.checker.check_model(model)
     return model
+
+
+def load(path):
+    """onnx.load with a one-line error for missing, truncated or foreign files."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        with warnings.catch_warnings():  # protobuf warns on some garbage before failing; the error says it all
+            warnings.simplefilter("ignore")
+            m = onnx.load_model_from_string(data)
+    except OSError as e:
+        raise ValueError(f"{path}: cannot read ({e.strerror})") from None
+    except Exception as e:  # protobuf DecodeError and friends
+        raise ValueError(f"{path}: not an ONNX model ({type(e).__name__})") from None
+    if not m.graph.node:
+        raise ValueError(f"{path}: not an ONNX model (no graph nodes)")
+    return m
 
 
 def unsupported_ops(model):

@@ -140,11 +140,13 @@ class Stats:
         self.amax = {n: max(abs(self.lo[n]), abs(self.hi[n]), 1e-8) for n in names}
         self.pos = {n: np.zeros(HIST_BINS, np.int64) for n in names}
         self.neg = {n: np.zeros(HIST_BINS, np.int64) for n in names}
+        self.zeros = {n: 0 for n in names}  # kept apart: a ReLU's spike at 0 would dominate the KL search
         for b in batches:
             env = executor.run({executor.inputs[0]: b}, keep="all")
             for n in names:
                 v = env[n].ravel()
-                self.pos[n] += np.histogram(v[v >= 0], HIST_BINS, (0, self.amax[n]))[0]
+                self.zeros[n] += int(np.count_nonzero(v == 0))
+                self.pos[n] += np.histogram(v[v > 0], HIST_BINS, (0, self.amax[n]))[0]
                 self.neg[n] += np.histogram(-v[v < 0], HIST_BINS, (0, self.amax[n]))[0]
 
     def range(self, name, method, percentile=99.99):
@@ -153,7 +155,7 @@ class Stats:
             return lo, hi
         edges = np.linspace(0, self.amax[name], HIST_BINS + 1)
         if method == "percentile":
-            total = self.pos[name].sum() + self.neg[name].sum()
+            total = self.pos[name].sum() + self.neg[name].sum() + self.zeros[name]
             tail = total * (100.0 - percentile) / 100.0
 
             def cut(h):
@@ -496,7 +498,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     t0 = time.time()
     try:
-        fp32 = prepare(onnx.load(a.model))
+        fp32 = prepare(onnxutil.load(a.model))
         spec = _input_spec(a)
         report = {"model": os.path.basename(a.model), "output": os.path.basename(a.output)}
         if a.dataset == "shapes":
@@ -515,7 +517,8 @@ def main(argv=None):
         calib = [cx[i:i + 32] for i in range(0, len(cx), 32)]
         model, method, tried = choose(fp32, calib, sx, sy, METHODS[a.method], a.exclude)
         report.update({"chosen": method, "selection": tried, "test": compare(fp32, model, tx, ty)})
-        onnx.save(model, a.output)
+        onnx.save(model, a.output + ".tmp")
+        os.replace(a.output + ".tmp", a.output)  # never leave a half-written model
         report["bytes"] = {"fp32": os.path.getsize(a.model), "int8": os.path.getsize(a.output)}
         t = report["test"]
         print(f"quantize: chose {method}; test: " + (f"fp32 top-1 {t['fp32Top1'] * 100:.2f}%, int8 top-1 "
