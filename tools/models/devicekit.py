@@ -209,17 +209,20 @@ def prepare_dir(out, model_path, entry, calib, om_name, exclude=(), aipp=False, 
                 raise KitError(f"exclude_op {name}: no weight or node of that name in {model_path} "
                                "(dopt's ONNX exclude_op takes weight names)")
     os.makedirs(out, exist_ok=True)
-    bin_path = os.path.join(out, "calibration.bin")
-    size = write_calibration_bin(bin_path, calib, magic)
-    with open(os.path.join(out, "config.prototxt"), "w") as f:
-        f.write(config_prototxt(os.path.abspath(bin_path), exclude))
+    quant = entry["precision"] == "int8"
+    written = []
+    if quant:  # a float .om needs no calibration
+        bin_path = os.path.join(out, "calibration.bin")
+        size = write_calibration_bin(bin_path, calib, magic)
+        with open(os.path.join(out, "config.prototxt"), "w") as f:
+            f.write(config_prototxt(os.path.abspath(bin_path), exclude))
+        written += [f"calibration.bin {calib.shape[0]} images ({size} bytes, magic {magic})", "config.prototxt"]
     if aipp:
         with open(os.path.join(out, "aipp_static.cfg"), "w") as f:
             f.write(aipp_static_config(entry["input"], in_name))
     work = os.path.abspath(out)
     lines = ["#!/usr/bin/env bash", "# Run from the DDK tools folder (tools_dopt/ and tools_omg/omg); docs/device-conversion.md.",
              "set -euo pipefail"]
-    quant = entry["precision"] == "int8"
     dopt, omg = commands(os.path.abspath(model_path), in_name, shape, out_name, work, om_name, quant, aipp, output_type)
     if dopt:
         lines.append(" ".join(shlex.quote(a) for a in dopt))
@@ -235,8 +238,8 @@ def prepare_dir(out, model_path, entry, calib, om_name, exclude=(), aipp=False, 
     with open(os.path.join(out, "manifest_entry.json"), "w") as f:
         json.dump(e, f, indent=2)
         f.write("\n")
-    log(f"devicekit: {out}: calibration.bin {calib.shape[0]} images ({size} bytes, magic {magic}), config.prototxt, "
-        + ("aipp_static.cfg, " if aipp else "") + "commands.sh, manifest_entry.json")
+    written += (["aipp_static.cfg"] if aipp else []) + ["commands.sh", "manifest_entry.json"]
+    log(f"devicekit: {out}: " + ", ".join(written))
     return e
 
 

@@ -156,6 +156,22 @@ class CliTest(unittest.TestCase):
             self.assertEqual(e["targets"]["onnx"]["file"], "shapes_int8.onnx")
             self.assertEqual((e["input"]["width"], e["output"]["classes"]), (96, 12))
 
+    def test_bundled_kit_uses_the_model_preprocessing(self):
+        import dataset
+        with tempfile.TemporaryDirectory() as d:
+            r = self.run_kit("bundled", "--count", "4", "--out", d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            magic, calib = dk.read_calibration_bin(os.path.join(d, "shapes-int8", "calibration.bin"))
+            want, _ = dataset.tensors(dataset.DEFAULT_SEED, "train", 4, SHAPES_INPUT)
+            self.assertEqual(magic, 610)
+            np.testing.assert_array_equal(calib, want)
+            self.assertFalse(os.path.exists(os.path.join(d, "shapes-fp32", "calibration.bin")))
+            fp32_cmd = open(os.path.join(d, "shapes-fp32", "commands.sh")).read()
+            self.assertNotIn("dopt_so.py", fp32_cmd)
+            self.assertIn("--framework 5", fp32_cmd)
+            e = json.load(open(os.path.join(d, "shapes-int8", "manifest_entry.json")))
+            self.assertEqual(e["targets"]["om"], {"file": "shapes_int8.om"})
+
     def test_user_errors_are_one_line(self):
         with tempfile.TemporaryDirectory() as d:
             r = self.run_kit("user", "--model", os.path.join(MODELS_DIR, "shapes_fp32.onnx"), "--images", d,
