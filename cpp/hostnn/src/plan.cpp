@@ -772,10 +772,9 @@ class XnnRun : public Step {
   }
 };
 
-// int8 1x1/stride-1/unpadded convolutions go to our VNNI kernel when the CPU has VNNI (see qgemm_vnni.h).
-bool UsesVnniPointwise(const Op& op) {
-  return op.kind == Kind::Conv && op.int8 && op.kh == 1 && op.kw == 1 && op.sh == 1 && op.sw == 1 && op.groups == 1 &&
-         op.pads[0] == 0 && op.pads[1] == 0 && op.pads[2] == 0 && op.pads[3] == 0 && CpuHasVnni();
+// int8 convolutions with groups = 1 go to our VNNI kernel when the CPU has VNNI (see qgemm_vnni.h).
+bool UsesVnniConv(const Op& op) {
+  return op.kind == Kind::Conv && op.int8 && op.groups == 1 && CpuHasVnni();
 }
 
 bool RunsInXnn(const Op& op) {
@@ -783,7 +782,7 @@ bool RunsInXnn(const Op& op) {
   for (const Value* v : op.in)
     if (v->dtype != DType::F32 && !v->quantized) return false;
   if (op.out->dtype != DType::F32 && !op.out->quantized) return false;
-  if (UsesVnniPointwise(op)) return false;
+  if (UsesVnniConv(op)) return false;
   switch (op.kind) {
     case Kind::Conv: case Kind::FC: case Kind::Add: case Kind::GAP: case Kind::Clamp: return true;
     case Kind::Mul: case Kind::Sigmoid: case Kind::HardSwish: return !op.int8;
@@ -858,7 +857,7 @@ class GraphPlan : public Plan {
       for (size_t k = seg.begin; k < seg.end; ++k) {
         run.push_back(&ops_[k]);
         desc << (seg.xnn ? "xnnpack " : "kernel ") << (ops_[k].int8 ? "int8" : "fp32") << ": " << ops_[k].label
-             << (UsesVnniPointwise(ops_[k]) ? " (1x1, AVX-512 VNNI)" : "") << "\n";
+             << (UsesVnniConv(ops_[k]) ? " (AVX-512 VNNI)" : "") << "\n";
       }
       if (seg.xnn)
         steps_.push_back(std::make_unique<XnnRun>(run, seg.ext, pool_.get()));
@@ -906,20 +905,21 @@ class GraphPlan : public Plan {
     auto step = std::make_unique<KernelStep>();
     Op* o = &op;
     switch (op.kind) {
-      case Kind::Conv: {  // only int8 pointwise convolutions reach here (UsesVnniPointwise)
+      case Kind::Conv: {  // only int8 convolutions with groups = 1 reach here (UsesVnniConv)
         Value* x = op.in[0];
         Value* y = op.out;
         auto q = [y](float v, int32_t def) {
           if (!std::isfinite(v)) return def;
           return static_cast<int32_t>(std::min(127.f, std::max(-128.f, std::nearbyint(v / y->scale) + y->zero_point)));
         };
-        auto conv = std::make_shared<PointwiseConvVnni>(op.wq.data(), op.bias_q.data(), op.w_scale.data(), op.wshape[0],
-                                                        op.wshape[1], x->scale, x->zero_point, y->scale, y->zero_point,
-                                                        q(op.out_min, -128), q(op.out_max, 127));
+        ConvGeometry2D geo{x->shape[0], x->shape[2], x->shape[3], x->shape[1], y->shape[2], y->shape[3], y->shape[1],
+                           op.kh, op.kw, op.sh, op.sw, op.dh, op.dw, op.pads[0], op.pads[1]};
+        auto conv = std::make_shared<ConvVnni>(geo, op.wq.data(), op.bias_q.data(), op.w_scale.data(), x->scale,
+                                               x->zero_point, y->scale, y->zero_point, q(op.out_min, -128),
+                                               q(op.out_max, 127));
         pthreadpool_t pool = pool_.get();
-        int64_t rows = x->shape[0] * x->shape[2] * x->shape[3];
-        step->fn = [conv, x, y, rows, pool] {
-          conv->Run(reinterpret_cast<const int8_t*>(x->data()), reinterpret_cast<int8_t*>(y->data()), rows, pool);
+        step->fn = [conv, x, y, pool] {
+          conv->Run(reinterpret_cast<const int8_t*>(x->data()), reinterpret_cast<int8_t*>(y->data()), pool);
         };
         break;
       }

@@ -56,6 +56,8 @@ TEST(HostnnInt8, QdqConvPerChannelRunsInXnnpackInt8) {
       {"1x1", 16, 6, 6, 24, 1, 1, 1, 0, false},
       {"1x1 k and n tails, odd rows", 5, 7, 5, 17, 1, 1, 1, 0, true},
       {"1x1 wide", 40, 3, 3, 33, 1, 1, 1, 0, false},
+      {"3x3 stride2 no pad odd size", 6, 9, 8, 20, 3, 1, 2, 0, true},
+      {"5x5 pad2 stride2", 4, 11, 11, 16, 5, 1, 2, 2, false},
       {"depthwise stride2 relu", 8, 9, 9, 8, 3, 8, 2, 1, true},
       {"grouped", 8, 7, 7, 8, 3, 2, 1, 1, false},
   };
@@ -111,10 +113,9 @@ TEST(HostnnInt8, QdqConvPerChannelRunsInXnnpackInt8) {
     std::string describe;
     auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe);
     ExpectWithin1(Requantize(got, ys, yz), want);
-    // Pointwise convolutions use our AVX-512 VNNI kernel where the CPU has it (qgemm_vnni.h), else XNNPACK int8.
-    bool vnni = k.k == 1 && k.stride == 1 && k.group == 1 && __builtin_cpu_supports("avx512vnni") &&
-                __builtin_cpu_supports("avx512bw");
-    EXPECT_NE(describe.find(vnni ? "kernel int8: Conv 'qconv' (1x1, AVX-512 VNNI)" : "xnnpack int8: Conv 'qconv'"),
+    // Convolutions with groups = 1 use our AVX-512 VNNI kernel where the CPU has it (qgemm_vnni.h), else XNNPACK.
+    bool vnni = k.group == 1 && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
+    EXPECT_NE(describe.find(vnni ? "kernel int8: Conv 'qconv' (AVX-512 VNNI)" : "xnnpack int8: Conv 'qconv'"),
               std::string::npos)
         << describe;
   }
@@ -276,7 +277,8 @@ TEST(HostnnInt8, QdqClassifierEndToEndWithSoftmax) {
   double total = 0;
   for (float v : got) total += v;
   EXPECT_NEAR(total, 1.0, 1e-5);
-  for (const char* op : {"xnnpack int8: Conv 'conv'", "xnnpack int8: GlobalAveragePool 'gap'", "xnnpack int8: Gemm 'fc'",
+  // "int8: Conv": XNNPACK int8, or our AVX-512 VNNI kernel on CPUs that have it.
+  for (const char* op : {"int8: Conv 'conv'", "xnnpack int8: GlobalAveragePool 'gap'", "xnnpack int8: Gemm 'fc'",
                          "kernel fp32: Softmax 'prob'"})
     EXPECT_NE(describe.find(op), std::string::npos) << op << "\n" << describe;
 }
