@@ -46,6 +46,7 @@ struct QConvCase {
   const char* name;
   int64_t c, h, w, oc, k, group, stride, pad;
   bool relu;
+  int64_t dilation = 1;
 };
 
 }  // namespace
@@ -58,6 +59,7 @@ TEST(HostnnInt8, QdqConvPerChannelRunsInXnnpackInt8) {
       {"1x1 wide", 40, 3, 3, 33, 1, 1, 1, 0, false},
       {"3x3 stride2 no pad odd size", 6, 9, 8, 20, 3, 1, 2, 0, true},
       {"5x5 pad2 stride2", 4, 11, 11, 16, 5, 1, 2, 2, false},
+      {"3x3 dilation2", 4, 9, 9, 8, 3, 1, 1, 2, true, 2},
       {"depthwise stride2 relu", 8, 9, 9, 8, 3, 8, 2, 1, true},
       {"grouped", 8, 7, 7, 8, 3, 2, 1, 1, false},
   };
@@ -85,6 +87,7 @@ TEST(HostnnInt8, QdqConvPerChannelRunsInXnnpackInt8) {
     SetInts(conv, "pads", {k.pad, k.pad, k.pad, k.pad});
     SetInts(conv, "strides", {k.stride, k.stride});
     SetInt(conv, "group", k.group);
+    SetInts(conv, "dilations", {k.dilation, k.dilation});
     std::string pre = "c";
     if (k.relu) {
       b.Node("Relu", {"c"}, {"r"});
@@ -101,6 +104,7 @@ TEST(HostnnInt8, QdqConvPerChannelRunsInXnnpackInt8) {
     p.stride_h = p.stride_w = k.stride;
     p.pad_t = p.pad_l = p.pad_b = p.pad_r = k.pad;
     p.group = k.group;
+    p.dil_h = p.dil_w = k.dilation;
     int64_t oh, ow;
     auto acc = RefConv(xcentered, 1, k.c, k.h, k.w, ToD(wq), k.oc, k.k, k.k, ToD(bq), p, &oh, &ow);
     std::vector<int8_t> want(acc.size());
