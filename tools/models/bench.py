@@ -108,12 +108,13 @@ def resnet18(seed, classes=1000, size=224):
 
 
 def synthetic_images(count, size, seed=7):
-    """Smooth random colour images, normalised like ImageNet inputs: calibration data for random-weight models."""
+    """Calibration data for random-weight models, normalised like ImageNet inputs: alternately smooth random colour
+    fields and pixel noise, so that both low- and high-frequency inputs stay inside the calibrated ranges."""
     rng = np.random.default_rng(seed)
     from preprocess import resize
     out = []
-    for _ in range(count):
-        small = rng.uniform(0, 255, (8, 8, 3)).astype(np.float32)
+    for i in range(count):
+        small = rng.uniform(0, 255, (8, 8, 3) if i % 2 == 0 else (size, size, 3)).astype(np.float32)
         img = resize(small, size, size) + rng.normal(0, 12, (size, size, 3)).astype(np.float32)
         x = (np.clip(img, 0, 255) - [123.675, 116.28, 103.53]) / [58.395, 57.12, 57.375]
         out.append(x.transpose(2, 0, 1).astype(np.float32))

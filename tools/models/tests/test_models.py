@@ -281,8 +281,16 @@ class BenchModelsTest(unittest.TestCase):
         files = [f for f in ("mobilenetv2_int8.onnx", "resnet18_int8.onnx") if os.path.exists(os.path.join(path, f))]
         if not files:
             self.skipTest("bench models not generated (scripts/setup.d/20-bench-models.sh)")
+        import bench
+        from preprocess import preprocess
+        pattern = (np.arange(256 * 256 * 3) * 7919 % 251).astype(np.uint8).reshape(256, 256, 3)
+        x = np.concatenate([preprocess(pattern, mf.bench_entries()[0]["input"]), bench.synthetic_images(1, 224, seed=99)])
         for f in files:
-            self.assertEqual(qz.check_qdq_form(onnx.load(os.path.join(path, f))), [], f)
+            q = onnx.load(os.path.join(path, f))
+            self.assertEqual(qz.check_qdq_form(q), [], f)
+            fp32 = onnx.load(os.path.join(path, f.replace("_int8", "_fp32")))
+            cos = qz.cosine(onnxexec.Executor(fp32).run_batched(x), onnxexec.Executor(q).run_batched(x))
+            self.assertGreater(cos.min(), 0.99, f)  # high- and low-frequency inputs stay inside the calibrated ranges
 
 
 if __name__ == "__main__":
