@@ -611,24 +611,10 @@ TEST(HostnnExecutor, ThreadCountSetting) {
 }
 
 // ---------------------------------------------------------------- robustness
-TEST(HostnnModels, BadCall_MutatedModelsNeverCrash) {
-  SCOPED_TRACE("BAD CALL - 300 byte-mutated variants of a valid conv/QDQ model: an error code or a working plan");
-  OnnxBuilder b;
-  b.Input("x", {1, 3, 6, 6});
-  b.InitF("s", {}, {0.05f});
-  b.InitI8("z", {}, {-3});
-  b.Node("QuantizeLinear", {"x", "s", "z"}, {"xq"});
-  b.Node("DequantizeLinear", {"xq", "s", "z"}, {"xd"});
-  b.InitF("w", {4, 3, 3, 3}, RandomF(108, 3));
-  b.InitF("bias", {4}, {0.1f, 0.2f, 0.3f, 0.4f});
-  SetInts(b.Node("Conv", {"xd", "w", "bias"}, {"c"}, "conv"), "pads", {1, 1, 1, 1});
-  b.Node("Relu", {"c"}, {"r"});
-  b.Node("GlobalAveragePool", {"r"}, {"g"});
-  b.Node("Flatten", {"g"}, {"f"});
-  b.Node("Softmax", {"f"}, {"y"});
-  b.Output("y");
-  const std::string good = b.Bytes();
-  std::mt19937 rng(2024);
+namespace {
+// Mutates random bytes of `good` 300 times; each variant must give an error code with a message, or a plan that runs.
+void MutateAndRun(const std::string& good, uint32_t seed) {
+  std::mt19937 rng(seed);
   int built = 0;
   for (int i = 0; i < 300; ++i) {
     std::string m = good;
@@ -652,6 +638,61 @@ TEST(HostnnModels, BadCall_MutatedModelsNeverCrash) {
     OH_NNExecutor_RunSync(e.get(), ins.data(), ins.size(), outs.data(), outs.size());
   }
   EXPECT_GT(built, 0) << "some mutations (e.g. in weight bytes) leave a valid model";
+}
+}  // namespace
+
+TEST(HostnnModels, BadCall_MutatedModelsNeverCrash) {
+  SCOPED_TRACE("BAD CALL - 300 byte-mutated variants of a valid fp32 conv model");
+  OnnxBuilder b;
+  b.Input("x", {1, 3, 6, 6});
+  b.InitF("w", {4, 3, 3, 3}, RandomF(108, 3));
+  b.InitF("bias", {4}, {0.1f, 0.2f, 0.3f, 0.4f});
+  SetInts(b.Node("Conv", {"x", "w", "bias"}, {"c"}, "conv"), "pads", {1, 1, 1, 1});
+  b.Node("Relu", {"c"}, {"r"});
+  auto* mp = b.Node("MaxPool", {"r"}, {"p"});
+  SetInts(mp, "kernel_shape", {2, 2});
+  SetInts(mp, "strides", {2, 2});
+  b.Node("GlobalAveragePool", {"p"}, {"g"});
+  b.Node("Flatten", {"g"}, {"f"});
+  b.Node("Softmax", {"f"}, {"y"});
+  b.Output("y");
+  MutateAndRun(b.Bytes(), 2024);
+}
+
+TEST(HostnnModels, BadCall_MutatedInt8ModelsNeverCrash) {
+  SCOPED_TRACE("BAD CALL - 300 byte-mutated variants of a valid int8 QDQ conv model");
+  OnnxBuilder b;
+  b.Input("x", {1, 3, 6, 6});
+  b.InitF("xs", {}, {0.05f});
+  b.InitI8("xz", {}, {-3});
+  b.Node("QuantizeLinear", {"x", "xs", "xz"}, {"xq"});
+  b.Node("DequantizeLinear", {"xq", "xs", "xz"}, {"xd"});
+  std::vector<int8_t> wq(108);
+  for (size_t i = 0; i < wq.size(); ++i) wq[i] = static_cast<int8_t>((i * 37) % 255 - 127);
+  b.InitI8("wq", {4, 3, 3, 3}, wq);
+  b.InitF("ws", {4}, {0.01f, 0.02f, 0.015f, 0.03f});
+  b.InitI8("wz", {4}, {0, 0, 0, 0});
+  SetInt(b.Node("DequantizeLinear", {"wq", "ws", "wz"}, {"w"}), "axis", 0);
+  b.InitI32("bq", {4}, {10, -20, 30, 0});
+  b.InitF("bs", {4}, {0.0005f, 0.001f, 0.00075f, 0.0015f});
+  b.InitI32("bz", {4}, {0, 0, 0, 0});
+  SetInt(b.Node("DequantizeLinear", {"bq", "bs", "bz"}, {"bias"}), "axis", 0);
+  SetInts(b.Node("Conv", {"xd", "w", "bias"}, {"c"}, "conv"), "pads", {1, 1, 1, 1});
+  b.Node("Relu", {"c"}, {"r"});
+  b.InitF("rs", {}, {0.04f});
+  b.InitI8("rz", {}, {-128});
+  b.Node("QuantizeLinear", {"r", "rs", "rz"}, {"rq"});
+  b.Node("DequantizeLinear", {"rq", "rs", "rz"}, {"rd"});
+  b.Node("GlobalAveragePool", {"rd"}, {"g"});
+  b.Node("QuantizeLinear", {"g", "rs", "rz"}, {"gq"});
+  b.Node("DequantizeLinear", {"gq", "rs", "rz"}, {"gd"});
+  b.Node("Flatten", {"gd"}, {"f"});
+  b.Node("Softmax", {"f"}, {"y"});
+  b.Output("y");
+  std::string describe;
+  RunModel(b.Bytes(), std::vector<std::vector<float>>{RandomF(108, 9)}, &describe);
+  EXPECT_NE(describe.find("int8: Conv 'conv'"), std::string::npos) << describe;  // the int8 path is what we mutate
+  MutateAndRun(b.Bytes(), 7);
 }
 
 TEST(HostnnExecutor, MultipleOutputsKeepModelOrder) {
