@@ -300,7 +300,6 @@ def main(argv=None):
             bundled(a.out, a.count, a.aipp == "rgb", a.format, log)
             return 0
         import re
-        import onnx
         import onnxutil
         from quantize import _folder_tensors
         if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", a.id):
