@@ -301,7 +301,7 @@ def main(argv=None):
             return 0
         import re
         import onnxutil
-        from quantize import _folder_tensors
+        from quantize import folder_tensors
         if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", a.id):
             raise KitError(f"--id {a.id!r} must match [a-z0-9][a-z0-9._-]*")
         model = onnxutil.load(a.model)
@@ -316,7 +316,7 @@ def main(argv=None):
                 "std": [float(v) for v in a.std.split(",")], "resize": "bilinear", "centerCrop": a.center_crop}
         if len(spec["mean"]) != 3 or len(spec["std"]) != 3 or min(spec["std"]) <= 0:
             raise KitError("--mean and --std need 3 values each, std > 0")
-        calib = _folder_tensors(a.images, spec, a.count)
+        calib = folder_tensors(a.images, spec, a.count)
         entry = {"id": a.id, "title": a.title or a.id, "precision": a.precision, "pretrained": True,
                  "targets": {}, "input": spec, "output": {"name": out_name, "classes": classes, "dtype": "float32",
                                                           "kind": a.kind}}

@@ -472,7 +472,7 @@ def _input_spec(a):
             "centerCrop": a.center_crop}
 
 
-def _folder_tensors(folder, spec, limit):
+def folder_tensors(folder, spec, limit):
     from preprocess import load_rgb, preprocess
     exts = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
     files = sorted(f for f in os.listdir(folder) if f.lower().endswith(exts))[:limit]
@@ -508,7 +508,7 @@ def main(argv=None):
             sx, sy = dataset.tensors(dataset.DEFAULT_SEED, "val", 50 * n, spec)
             tx, ty = dataset.tensors(dataset.DEFAULT_SEED, "test", 100 * n, spec)
         elif a.images:
-            allx = _folder_tensors(a.images, spec, 10 ** 6)
+            allx = folder_tensors(a.images, spec, 10 ** 6)
             cut = max(1, len(allx) * 3 // 4) if len(allx) > 4 else len(allx)
             cx, sx, sy = allx[:min(cut, a.calib_count)], allx[cut:] if cut < len(allx) else allx, None
             tx, ty = sx, None
