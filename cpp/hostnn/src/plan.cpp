@@ -358,9 +358,10 @@ class Lowering {
       op.kind = Kind::FC;
       if (n.Int("transB", 0) != 1 || n.Float("alpha", 1.f) != 1.f || n.Float("beta", 1.f) != 1.f) return false;
       if (!WeightDQ(n.inputs[1], 0, &op)) return false;
-      // This XNNPACK takes only per-tensor int8 FC weights; per-channel ones run in fp32.
-      for (float s : op.w_scale)
-        if (s != op.w_scale[0]) return false;
+      // This XNNPACK takes only per-tensor int8 FC weights; per-channel ones need our VNNI kernel, else fp32.
+      if (!CpuHasVnni())
+        for (float s : op.w_scale)
+          if (s != op.w_scale[0]) return false;
       if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
         if (!BiasDQ(n.inputs[2], ins[0]->scale, &op)) return false;
       } else {
@@ -772,9 +773,10 @@ class XnnRun : public Step {
   }
 };
 
-// int8 convolutions with groups = 1 go to our VNNI kernel when the CPU has VNNI (see qgemm_vnni.h).
+// int8 convolutions with groups = 1 and int8 fully connected ops go to our VNNI kernel when the CPU has VNNI
+// (see qgemm_vnni.h); an FC is a 1x1 convolution over [rows, 1, 1, K].
 bool UsesVnniConv(const Op& op) {
-  return op.kind == Kind::Conv && op.int8 && op.groups == 1 && CpuHasVnni();
+  return ((op.kind == Kind::Conv && op.groups == 1) || op.kind == Kind::FC) && op.int8 && CpuHasVnni();
 }
 
 bool RunsInXnn(const Op& op) {
@@ -905,7 +907,8 @@ class GraphPlan : public Plan {
     auto step = std::make_unique<KernelStep>();
     Op* o = &op;
     switch (op.kind) {
-      case Kind::Conv: {  // only int8 convolutions with groups = 1 reach here (UsesVnniConv)
+      case Kind::Conv:
+      case Kind::FC: {  // only int8 convolutions with groups = 1 and int8 FC reach here (UsesVnniConv)
         Value* x = op.in[0];
         Value* y = op.out;
         auto q = [y](float v, int32_t def) {
@@ -914,6 +917,10 @@ class GraphPlan : public Plan {
         };
         ConvGeometry2D geo{x->shape[0], x->shape[2], x->shape[3], x->shape[1], y->shape[2], y->shape[3], y->shape[1],
                            op.kh, op.kw, op.sh, op.sw, op.dh, op.dw, op.pads[0], op.pads[1]};
+        if (op.kind == Kind::FC) {
+          int64_t k = x->shape.back(), rows = static_cast<int64_t>(x->Elements()) / k;
+          geo = ConvGeometry2D{rows, 1, 1, k, 1, 1, op.wshape[0], 1, 1, 1, 1, 1, 1, 0, 0};
+        }
         auto conv = std::make_shared<ConvVnni>(geo, op.wq.data(), op.bias_q.data(), op.w_scale.data(), x->scale,
                                                x->zero_point, y->scale, y->zero_point, q(op.out_min, -128),
                                                q(op.out_max, 127));

@@ -144,7 +144,7 @@ std::string QdqGemm(const std::vector<int8_t>& wq, const std::vector<float>& ws,
 }
 }  // namespace
 
-TEST(HostnnInt8, QdqGemmPerTensorInt8AndPerChannelFallback) {
+TEST(HostnnInt8, QdqGemmPerTensorAndPerChannelWeights) {
   const int64_t k = 40, n = 10;
   const float xs = 0.03f, ys = 0.1f;
   const int8_t xz = 2, yz = -1;
@@ -154,7 +154,7 @@ TEST(HostnnInt8, QdqGemmPerTensorInt8AndPerChannelFallback) {
   auto x = RandomF(2 * k, 112, -3, 3);
   auto xq = QuantizeAll(x, xs, xz);
   for (int per_channel = 0; per_channel < 2; ++per_channel) {
-    SCOPED_TRACE(per_channel ? "per-channel weights (fp32 fallback)" : "per-tensor weights");
+    SCOPED_TRACE(per_channel ? "per-channel weights" : "per-tensor weights");
     std::vector<float> ws(n, 0.01f);
     if (per_channel)
       for (int64_t o = 0; o < n; ++o) ws[o] = 0.005f + 0.001f * static_cast<float>(o);
@@ -168,8 +168,11 @@ TEST(HostnnInt8, QdqGemmPerTensorInt8AndPerChannelFallback) {
     std::string describe;
     auto got = RunModel(QdqGemm(wq, ws, bq, xs, xz, ys, yz, k, n), std::vector<std::vector<float>>{x}, &describe);
     ExpectWithin1(Requantize(got, ys, yz), want);
-    EXPECT_NE(describe.find(per_channel ? "xnnpack fp32: Gemm 'fc'" : "xnnpack int8: Gemm 'fc'"), std::string::npos)
-        << describe;
+    // With VNNI every int8 Gemm runs in our kernel; without it per-channel weights fall back to fp32.
+    bool vnni = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
+    const char* want_plan = vnni ? "kernel int8: Gemm 'fc' (AVX-512 VNNI)"
+                            : per_channel ? "xnnpack fp32: Gemm 'fc'" : "xnnpack int8: Gemm 'fc'";
+    EXPECT_NE(describe.find(want_plan), std::string::npos) << describe;
   }
 }
 
@@ -282,7 +285,7 @@ TEST(HostnnInt8, QdqClassifierEndToEndWithSoftmax) {
   for (float v : got) total += v;
   EXPECT_NEAR(total, 1.0, 1e-5);
   // "int8: Conv": XNNPACK int8, or our AVX-512 VNNI kernel on CPUs that have it.
-  for (const char* op : {"int8: Conv 'conv'", "xnnpack int8: GlobalAveragePool 'gap'", "xnnpack int8: Gemm 'fc'",
+  for (const char* op : {"int8: Conv 'conv'", "xnnpack int8: GlobalAveragePool 'gap'", "int8: Gemm 'fc'",
                          "kernel fp32: Softmax 'prob'"})
     EXPECT_NE(describe.find(op), std::string::npos) << op << "\n" << describe;
 }
