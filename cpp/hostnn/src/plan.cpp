@@ -915,11 +915,13 @@ class GraphPlan : public Plan {
           if (!std::isfinite(v)) return def;
           return static_cast<int32_t>(std::min(127.f, std::max(-128.f, std::nearbyint(v / y->scale) + y->zero_point)));
         };
-        ConvGeometry2D geo{x->shape[0], x->shape[2], x->shape[3], x->shape[1], y->shape[2], y->shape[3], y->shape[1],
-                           op.kh, op.kw, op.sh, op.sw, op.dh, op.dw, op.pads[0], op.pads[1]};
-        if (op.kind == Kind::FC) {
+        ConvGeometry2D geo;
+        if (op.kind == Kind::FC) {  // 2-D [rows, K] input
           int64_t k = x->shape.back(), rows = static_cast<int64_t>(x->Elements()) / k;
           geo = ConvGeometry2D{rows, 1, 1, k, 1, 1, op.wshape[0], 1, 1, 1, 1, 1, 1, 0, 0};
+        } else {
+          geo = ConvGeometry2D{x->shape[0], x->shape[2], x->shape[3], x->shape[1], y->shape[2], y->shape[3],
+                               y->shape[1], op.kh, op.kw, op.sh, op.sw, op.dh, op.dw, op.pads[0], op.pads[1]};
         }
         auto conv = std::make_shared<ConvVnni>(geo, op.wq.data(), op.bias_q.data(), op.w_scale.data(), x->scale,
                                                x->zero_point, y->scale, y->zero_point, q(op.out_min, -128),
