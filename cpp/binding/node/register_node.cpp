@@ -88,50 +88,52 @@ class ModelFileSource : public ModelSource {
 };
 
 Status ParseNumberTriple(Napi::Object input, const char* key, const std::string& step, bool positive, float out[3]) {
-  Napi::Value v;
-  Status st = GetProperty(input, key, step, &v);
-  if (!st.ok() || IsAbsent(v)) return st;
-  const std::string name = std::string("input.") + key;
-  if (!v.IsArray() || v.As<Napi::Array>().Length() != 3) return TypeMismatch(step, name + " must be an array of 3 numbers");
-  Napi::Array array = v.As<Napi::Array>();
-  for (uint32_t i = 0; i < 3; ++i) {
-    double d = 0;
-    st = ToNumber(array.Get(i), step, name + "[" + std::to_string(i) + "]", positive ? 1e-12 : -1e9, 1e9, &d);
-    if (!st.ok()) return st;
-    out[i] = static_cast<float>(d);
-  }
-  return Status::Ok();
+  return ParseOption(input, key, step, [&](const Napi::Value& v) {
+    const std::string name = std::string("input.") + key;
+    if (!v.IsArray() || v.As<Napi::Array>().Length() != 3) {
+      return TypeMismatch(step, name + " must be an array of 3 numbers");
+    }
+    Napi::Array array = v.As<Napi::Array>();
+    for (uint32_t i = 0; i < 3; ++i) {
+      double d = 0;
+      Status st = ToNumber(array.Get(i), step, name + "[" + std::to_string(i) + "]", positive ? 1e-12 : -1e9, 1e9, &d);
+      if (!st.ok()) return st;
+      out[i] = static_cast<float>(d);
+    }
+    return Status::Ok();
+  });
 }
 
 Status ParseInputSpec(const Napi::Value& value, const std::string& step, InputSpec* spec) {
   if (!value.IsObject()) return TypeMismatch(step, "options.input must be an object {width, height, ...}");
   Napi::Object input = value.As<Napi::Object>();
   Napi::Value v;
-  int64_t n = 0;
+  int64_t width = 0, height = 0;
   Status st = GetProperty(input, "width", step, &v);
-  if (st.ok()) st = ToInteger(v, step, "input.width", 1, 4096, &n);
+  if (st.ok()) st = ToInteger(v, step, "input.width", 1, 4096, &width);
+  if (st.ok()) st = GetProperty(input, "height", step, &v);
+  if (st.ok()) st = ToInteger(v, step, "input.height", 1, 4096, &height);
   if (!st.ok()) return st;
-  spec->width = static_cast<int>(n);
-  st = GetProperty(input, "height", step, &v);
-  if (st.ok()) st = ToInteger(v, step, "input.height", 1, 4096, &n);
-  if (!st.ok()) return st;
-  spec->height = static_cast<int>(n);
-  st = GetProperty(input, "layout", step, &v);
-  if (st.ok() && !IsAbsent(v)) {
-    st = ToEnum<Layout>(v, step, "input.layout", {{"NCHW", Layout::kNCHW}, {"NHWC", Layout::kNHWC}}, &spec->layout);
-  }
-  if (st.ok()) st = GetProperty(input, "colorOrder", step, &v);
-  if (st.ok() && !IsAbsent(v)) {
-    st = ToEnum<ColorOrder>(v, step, "input.colorOrder", {{"RGB", ColorOrder::kRGB}, {"BGR", ColorOrder::kBGR}},
-                            &spec->colorOrder);
+  spec->width = static_cast<int>(width);
+  spec->height = static_cast<int>(height);
+  st = ParseOption(input, "layout", step, [&](const Napi::Value& x) {
+    return ToEnum<Layout>(x, step, "input.layout", {{"NCHW", Layout::kNCHW}, {"NHWC", Layout::kNHWC}}, &spec->layout);
+  });
+  if (st.ok()) {
+    st = ParseOption(input, "colorOrder", step, [&](const Napi::Value& x) {
+      return ToEnum<ColorOrder>(x, step, "input.colorOrder", {{"RGB", ColorOrder::kRGB}, {"BGR", ColorOrder::kBGR}},
+                                &spec->colorOrder);
+    });
   }
   if (st.ok()) st = ParseNumberTriple(input, "mean", step, false, spec->mean);
   if (st.ok()) st = ParseNumberTriple(input, "std", step, true, spec->std);
-  if (st.ok()) st = GetProperty(input, "centerCrop", step, &v);
-  if (st.ok() && !IsAbsent(v)) {
-    double crop = 1;
-    st = ToNumber(v, step, "input.centerCrop", 1e-6, 1, &crop);
-    spec->centerCrop = static_cast<float>(crop);
+  if (st.ok()) {
+    st = ParseOption(input, "centerCrop", step, [&](const Napi::Value& x) {
+      double crop = 1;
+      Status s = ToNumber(x, step, "input.centerCrop", 1e-6, 1, &crop);
+      spec->centerCrop = static_cast<float>(crop);
+      return s;
+    });
   }
   if (!st.ok()) return st;
   st = ValidateInputSpec(*spec, "options.input");
@@ -169,24 +171,27 @@ Status ParseSpec(Napi::Object spec, const std::string& step, std::unique_ptr<Mod
   }
   if (!st.ok()) return st;
   std::string labels;
-  Napi::Value v;
-  st = GetProperty(spec, "labelsPath", step, &v);
-  if (st.ok() && !IsAbsent(v)) st = ToString(v, step, "options.labelsPath", &labels);
   int64_t classes = 0;
-  if (st.ok()) st = GetProperty(spec, "classes", step, &v);
-  if (st.ok() && !IsAbsent(v)) st = ToInteger(v, step, "options.classes", 1, 1 << 24, &classes);
+  InputSpec input;
+  OutputKind kind = OutputKind::kLogits;
+  st = ParseOption(spec, "labelsPath", step, [&](const Napi::Value& v) { return ToString(v, step, "options.labelsPath", &labels); });
+  if (st.ok()) {
+    st = ParseOption(spec, "classes", step, [&](const Napi::Value& v) {
+      return ToInteger(v, step, "options.classes", 1, 1 << 24, &classes);
+    });
+  }
   if (!st.ok()) return st;
   if (labels.empty() && classes == 0) {
     return TypeMismatch(step, "a model file needs options.labelsPath or options.classes (its class count)");
   }
-  InputSpec input;
+  Napi::Value v;
   st = GetProperty(spec, "input", step, &v);
   if (st.ok()) st = ParseInputSpec(v, step, &input);
-  OutputKind kind = OutputKind::kLogits;
-  if (st.ok()) st = GetProperty(spec, "outputKind", step, &v);
-  if (st.ok() && !IsAbsent(v)) {
-    st = ToEnum<OutputKind>(v, step, "options.outputKind",
-                            {{"logits", OutputKind::kLogits}, {"probabilities", OutputKind::kProbabilities}}, &kind);
+  if (st.ok()) {
+    st = ParseOption(spec, "outputKind", step, [&](const Napi::Value& x) {
+      return ToEnum<OutputKind>(x, step, "options.outputKind",
+                                {{"logits", OutputKind::kLogits}, {"probabilities", OutputKind::kProbabilities}}, &kind);
+    });
   }
   if (!st.ok()) return st;
   *source = std::make_unique<ModelFileSource>(path, std::move(bytes), labels, static_cast<int>(classes), input, kind);

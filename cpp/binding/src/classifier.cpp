@@ -445,20 +445,25 @@ Napi::Value ClassifierWrap::Benchmark(const Napi::CallbackInfo& info) {
   if (!IsAbsent(info[0])) {
     if (!info[0].IsObject()) return RejectedPromise(env, TypeMismatch(step, "options must be an object"));
     Napi::Object options = info[0].As<Napi::Object>();
-    Napi::Value v;
-    if (st.ok()) st = GetProperty(options, "iterations", step, &v);
-    if (st.ok() && !IsAbsent(v)) st = ToInteger(v, step, "options.iterations", 1, 1000000, &request->iterations);
-    if (st.ok()) st = GetProperty(options, "warmup", step, &v);
-    if (st.ok() && !IsAbsent(v)) st = ToInteger(v, step, "options.warmup", 0, 100000, &request->warmup);
-    if (st.ok()) st = GetProperty(options, "durationMs", step, &v);
-    if (st.ok() && !IsAbsent(v)) {
-      st = ToNumber(v, step, "options.durationMs", 0, 24 * 3600 * 1000.0, &request->durationMs);
-      if (st.ok() && request->durationMs <= 0) st = OutOfRange(step, "options.durationMs must be > 0");
+    st = ParseOption(options, "iterations", step, [&](const Napi::Value& v) {
+      return ToInteger(v, step, "options.iterations", 1, 1000000, &request->iterations);
+    });
+    if (st.ok()) {
+      st = ParseOption(options, "warmup", step, [&](const Napi::Value& v) {
+        return ToInteger(v, step, "options.warmup", 0, 100000, &request->warmup);
+      });
     }
-    if (st.ok()) st = GetProperty(options, "mode", step, &v);
-    if (st.ok() && !IsAbsent(v)) {
-      st = ToEnum<IoMode>(v, step, "options.mode", {{"zero-copy", IoMode::kZeroCopy}, {"copy", IoMode::kCopy}},
-                          &request->mode);
+    if (st.ok()) {
+      st = ParseOption(options, "durationMs", step, [&](const Napi::Value& v) {
+        Status s = ToNumber(v, step, "options.durationMs", 0, 24 * 3600 * 1000.0, &request->durationMs);
+        return s.ok() && request->durationMs <= 0 ? OutOfRange(step, "options.durationMs must be > 0") : s;
+      });
+    }
+    if (st.ok()) {
+      st = ParseOption(options, "mode", step, [&](const Napi::Value& v) {
+        return ToEnum<IoMode>(v, step, "options.mode", {{"zero-copy", IoMode::kZeroCopy}, {"copy", IoMode::kCopy}},
+                              &request->mode);
+      });
     }
     if (!st.ok()) return RejectedPromise(env, st);
   }

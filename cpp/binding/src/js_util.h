@@ -46,6 +46,15 @@ Status GetProperty(Napi::Object object, const char* key, const std::string& step
 // True for undefined (an absent optional argument or property).
 inline bool IsAbsent(const Napi::Value& value) { return value.IsEmpty() || value.IsUndefined(); }
 
+// Reads options[key] and, when it is set, passes it to `parse` (a Status(const Napi::Value&) callable).
+template <typename Parse>
+Status ParseOption(Napi::Object options, const char* key, const std::string& step, Parse&& parse) {
+  Napi::Value value;
+  Status st = GetProperty(options, key, step, &value);
+  if (!st.ok() || IsAbsent(value)) return st;
+  return parse(value);
+}
+
 // An integral number in [min, max].
 Status ToInteger(const Napi::Value& value, const std::string& step, const std::string& name, int64_t min, int64_t max,
                  int64_t* out);

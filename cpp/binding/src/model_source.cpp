@@ -1,5 +1,8 @@
 #include "model_source.h"
 
+#include <functional>
+#include <utility>
+
 #include "js_util.h"
 
 namespace npulens::binding {
@@ -52,91 +55,70 @@ Result<LoadedModel> ReadManifestModel(const Manifest& manifest, const std::strin
 }
 
 Status ParseLoadParams(Napi::Object options, const std::string& step, LoadParams* out) {
-  Napi::Value v;
-  Status st;
-#define NPULENS_GET(key)                                         \
-  st = GetProperty(options, key, step, &v);                      \
-  if (!st.ok()) return st;
-
-  NPULENS_GET("device");
-  if (!IsAbsent(v)) {
-    st = ToEnum<DevicePolicy>(v, step, "options.device",
-                              {{"auto", DevicePolicy::kAuto}, {"npu", DevicePolicy::kNpu}, {"cpu", DevicePolicy::kCpu}},
-                              &out->policy);
-    if (!st.ok()) return st;
-  }
-  NPULENS_GET("ioMode");
-  if (!IsAbsent(v)) {
-    st = ToEnum<IoMode>(v, step, "options.ioMode", {{"zero-copy", IoMode::kZeroCopy}, {"copy", IoMode::kCopy}},
-                        &out->ioMode);
-    if (!st.ok()) return st;
-  }
   CompileOptions& o = out->options;
-  NPULENS_GET("tuningMode");
-  if (!IsAbsent(v)) {
-    st = ToEnum<TuningMode>(v, step, "options.tuningMode",
-                            {{"off", TuningMode::kUnset}, {"auto", TuningMode::kAuto}, {"heter", TuningMode::kHeter}},
-                            &o.tuningMode);
-    if (!st.ok()) return st;
-  }
-  NPULENS_GET("tuningCacheDir");
-  if (!IsAbsent(v)) {
-    st = ToString(v, step, "options.tuningCacheDir", &o.tuningCacheDir);
+  Priority priority = Priority::kNone;
+  PerformanceMode performance = PerformanceMode::kNone;
+  bool fp16 = false;
+  int64_t cacheVersion = o.cacheVersion;
+  const std::pair<const char*, std::function<Status(const Napi::Value&)>> parsers[] = {
+      {"device",
+       [&](const Napi::Value& v) {
+         return ToEnum<DevicePolicy>(
+             v, step, "options.device",
+             {{"auto", DevicePolicy::kAuto}, {"npu", DevicePolicy::kNpu}, {"cpu", DevicePolicy::kCpu}}, &out->policy);
+       }},
+      {"ioMode",
+       [&](const Napi::Value& v) {
+         return ToEnum<IoMode>(v, step, "options.ioMode", {{"zero-copy", IoMode::kZeroCopy}, {"copy", IoMode::kCopy}},
+                               &out->ioMode);
+       }},
+      {"tuningMode",
+       [&](const Napi::Value& v) {
+         return ToEnum<TuningMode>(
+             v, step, "options.tuningMode",
+             {{"off", TuningMode::kUnset}, {"auto", TuningMode::kAuto}, {"heter", TuningMode::kHeter}}, &o.tuningMode);
+       }},
+      {"tuningCacheDir", [&](const Napi::Value& v) { return ToString(v, step, "options.tuningCacheDir", &o.tuningCacheDir); }},
+      {"bandMode",
+       [&](const Napi::Value& v) {
+         return ToEnum<BandMode>(v, step, "options.bandMode",
+                                 {{"unset", BandMode::kUnset}, {"low", BandMode::kLow}, {"normal", BandMode::kNormal},
+                                  {"high", BandMode::kHigh}},
+                                 &o.bandMode);
+       }},
+      {"priority",
+       [&](const Napi::Value& v) {
+         return ToEnum<Priority>(v, step, "options.priority",
+                                 {{"none", Priority::kNone}, {"low", Priority::kLow}, {"medium", Priority::kMedium},
+                                  {"high", Priority::kHigh}},
+                                 &priority);
+       }},
+      {"performanceMode",
+       [&](const Napi::Value& v) {
+         return ToEnum<PerformanceMode>(v, step, "options.performanceMode",
+                                        {{"none", PerformanceMode::kNone}, {"low", PerformanceMode::kLow},
+                                         {"medium", PerformanceMode::kMedium}, {"high", PerformanceMode::kHigh},
+                                         {"extreme", PerformanceMode::kExtreme}},
+                                        &performance);
+       }},
+      {"fp16", [&](const Napi::Value& v) { return ToBool(v, step, "options.fp16", &fp16); }},
+      {"cacheDir", [&](const Napi::Value& v) { return ToString(v, step, "options.cacheDir", &o.cacheDir); }},
+      {"cacheVersion",
+       [&](const Napi::Value& v) { return ToInteger(v, step, "options.cacheVersion", 0, UINT32_MAX, &cacheVersion); }},
+  };
+  for (const auto& [key, parse] : parsers) {
+    Status st = ParseOption(options, key, step, parse);
     if (!st.ok()) return st;
   }
   if (o.tuningMode != TuningMode::kUnset && o.tuningCacheDir.empty()) {
     return TypeMismatch(step, "options.tuningCacheDir is required with tuningMode '" +
                                   std::string(o.tuningMode == TuningMode::kAuto ? "auto" : "heter") + "'");
   }
-  NPULENS_GET("bandMode");
-  if (!IsAbsent(v)) {
-    st = ToEnum<BandMode>(v, step, "options.bandMode",
-                          {{"unset", BandMode::kUnset}, {"low", BandMode::kLow}, {"normal", BandMode::kNormal},
-                           {"high", BandMode::kHigh}},
-                          &o.bandMode);
-    if (!st.ok()) return st;
-  }
-  NPULENS_GET("priority");
-  if (!IsAbsent(v)) {
-    Priority p = Priority::kNone;
-    st = ToEnum<Priority>(v, step, "options.priority",
-                          {{"none", Priority::kNone}, {"low", Priority::kLow}, {"medium", Priority::kMedium},
-                           {"high", Priority::kHigh}},
-                          &p);
-    if (!st.ok()) return st;
-    if (p != Priority::kNone) o.priority = p;
-  }
-  NPULENS_GET("performanceMode");
-  if (!IsAbsent(v)) {
-    PerformanceMode p = PerformanceMode::kNone;
-    st = ToEnum<PerformanceMode>(v, step, "options.performanceMode",
-                                 {{"none", PerformanceMode::kNone}, {"low", PerformanceMode::kLow},
-                                  {"medium", PerformanceMode::kMedium}, {"high", PerformanceMode::kHigh},
-                                  {"extreme", PerformanceMode::kExtreme}},
-                                 &p);
-    if (!st.ok()) return st;
-    if (p != PerformanceMode::kNone) o.performanceMode = p;
-  }
-  NPULENS_GET("fp16");
-  if (!IsAbsent(v)) {
-    bool fp16 = false;
-    st = ToBool(v, step, "options.fp16", &fp16);
-    if (!st.ok()) return st;
-    if (fp16) o.enableFloat16 = true;
-  }
-  NPULENS_GET("cacheDir");
-  if (!IsAbsent(v)) {
-    st = ToString(v, step, "options.cacheDir", &o.cacheDir);
-    if (!st.ok()) return st;
-  }
-  NPULENS_GET("cacheVersion");
-  if (!IsAbsent(v)) {
-    int64_t version = 0;
-    st = ToInteger(v, step, "options.cacheVersion", 0, UINT32_MAX, &version);
-    if (!st.ok()) return st;
-    o.cacheVersion = static_cast<uint32_t>(version);
-  }
-#undef NPULENS_GET
+  // 'none' / false mean "do not set the option", so the device is never asked about it.
+  if (priority != Priority::kNone) o.priority = priority;
+  if (performance != PerformanceMode::kNone) o.performanceMode = performance;
+  if (fp16) o.enableFloat16 = true;
+  o.cacheVersion = static_cast<uint32_t>(cacheVersion);
   return Status::Ok();
 }
 
