@@ -219,7 +219,7 @@ export interface BenchmarkResult {
   /** Timed runs completed (fewer than requested when cancelled or time-limited). */
   iterations: number;
   warmup: number;
-  /** The first inference after load (before warm-up), ms. */
+  /** The benchmark's first run, before warm-up (the first inference after load when nothing ran before), ms. */
   firstRunMs: number;
   /** One latency per timed run, ms: RunSync, plus the input/output memcpy in 'copy' mode. */
   samplesMs: number[];
