@@ -13,7 +13,7 @@ if [ "$node_major" -lt 20 ]; then say "Node.js 20 or newer is required (found: $
 # System packages: build tools, the host NN runtime's libraries, test tools, model tooling.
 apt_packages=(cmake ninja-build g++ pkg-config
   libxnnpack-dev libpthreadpool-dev libonnx-dev libprotobuf-dev protobuf-compiler nlohmann-json3-dev libgtest-dev
-  python3 python3-numpy python3-onnx
+  python3 python3-numpy python3-onnx python3-pil
   g++-aarch64-linux-gnu)
 missing=()
 for p in "${apt_packages[@]}"; do

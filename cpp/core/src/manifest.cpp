@@ -234,7 +234,7 @@ bool IsSha256(const std::string& s) {
 
 ModelEntry ParseModel(const Json& m, const std::string& path) {
   RequireObject(m, path);
-  RejectUnknownKeys(m, path, {"id", "title", "precision", "pretrained", "notes", "labels", "targets", "input", "output"});
+  RejectUnknownKeys(m, path, {"id", "title", "precision", "pretrained", "default", "notes", "labels", "targets", "input", "output"});
   MergedObject obj(m, path, nullptr, "");
   ModelEntry e;
   Field idField = obj.Require("id");
@@ -244,6 +244,7 @@ ModelEntry ParseModel(const Json& m, const std::string& path) {
   if (e.title.empty()) Fail(path + ".title", "must not be empty");
   e.precision = GetEnum(obj.Require("precision"), kPrecisions);
   e.pretrained = GetBool(obj.Require("pretrained"));
+  if (Field f = obj.Get("default"); f.value != nullptr) e.isDefault = GetBool(f);
   if (Field f = obj.Get("notes"); f.value != nullptr) e.notes = GetString(f);
   if (Field f = obj.Get("labels"); f.value != nullptr) {
     e.labels = GetString(f);
@@ -350,6 +351,9 @@ Result<Manifest> ParseManifest(const std::string& jsonText, const std::string& f
       for (size_t j = 0; j < manifest.models.size(); ++j) {
         if (manifest.models[j].id == entry.id) {
           Fail(path + ".id", Quote(entry.id) + " duplicates models[" + std::to_string(j) + "].id");
+        }
+        if (entry.isDefault && manifest.models[j].isDefault) {
+          Fail(path + ".default", "is true, but models[" + std::to_string(j) + "] is already the default");
         }
       }
       manifest.models.push_back(std::move(entry));

@@ -52,6 +52,7 @@ TEST(ManifestTest, ParsesAValidManifestAndMergesTargetOverrides) {
   EXPECT_EQ(e.id, "shapes-int8");
   EXPECT_EQ(e.precision, Precision::kInt8);
   EXPECT_TRUE(e.pretrained);
+  EXPECT_FALSE(e.isDefault);
   EXPECT_EQ(e.labels, "shapes_labels.txt");
   EXPECT_EQ(e.input.width, 96);
   EXPECT_EQ(e.input.height, 64);
@@ -104,6 +105,10 @@ TEST(ManifestTest, EveryInvalidFieldGivesAnExactMessage) {
        "models[0].id must match [a-z0-9][a-z0-9._-]* (got \"Shapes\")"},
       {"id duplicate", [](Json& j) { j["models"][1]["id"] = "shapes-int8"; },
        "models[1].id \"shapes-int8\" duplicates models[0].id"},
+      {"default type", [](Json& j) { j["models"][0]["default"] = 1; },
+       "models[0].default must be true or false (got number)"},
+      {"two defaults", [](Json& j) { j["models"][0]["default"] = true; j["models"][1]["default"] = true; },
+       "models[1].default is true, but models[0] is already the default"},
       {"title missing", [](Json& j) { j["models"][1].erase("title"); }, "models[1].title is required"},
       {"precision", [](Json& j) { j["models"][0]["precision"] = "int4"; },
        "models[0].precision must be \"fp32\" | \"fp16\" | \"int8\" (got \"int4\")"},

@@ -55,6 +55,7 @@ struct ModelEntry {
   std::string title;
   Precision precision = Precision::kFp32;
   bool pretrained = false;
+  bool isDefault = false;  // "default": the model a UI or CLI opens when none is named (at most one per manifest)
   std::string notes;
   std::string labels;                          // relative path or empty
   std::map<std::string, ModelTarget> targets;  // "onnx", "om", ... (at least one)
