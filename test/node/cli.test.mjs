@@ -238,3 +238,24 @@ describe('devices and models', () => {
     assertRuntimeError({ code: r.status, stdout: r.stdout, stderr: r.stderr }, /manifest\.json: No such file or directory \(io\.read, models\)$/);
   });
 });
+
+describe('never a crash', () => {
+  it('seeded random command lines exit 0, 1 or 2 without a stack trace', () => {
+    const tokens = ['classify', 'bench', 'devices', 'models', 'help', '--model', 'tiny-int8', 'nope', '--top', '0', '3', '-1',
+      '--size', '16x16', 'x', '--mean', '1,2', '--std', '0,0,0', '--bgr', '--json', '-', '--device', 'npu', 'cpu', '--iterations',
+      '2', '--warmup', '--duration', '0.01', '--mode', 'both', 'copy', '--labels', '', '--', '-x', file('a.png'), file('random.png'),
+      file('c.webp'), tmp, path.join(fixtures, 'bad/random.onnx'), path.join(fixtures, 'models/tiny_fp32.onnx'), labels];
+    let seed = 20261122;
+    const rand = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+    const seen = new Set();
+    for (let i = 0; i < 30; i++) {
+      const args = Array.from({ length: 1 + rand(6) }, () => tokens[rand(tokens.length)]);
+      const r = run(...args);
+      seen.add(r.code);
+      assert.ok([0, 1, 2].includes(r.code), `exit ${r.code} for ${JSON.stringify(args)}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, `stack trace for ${JSON.stringify(args)}`);
+      if (r.code !== 0) assert.match(r.stderr, /^error: /, `error line for ${JSON.stringify(args)}`);
+    }
+    assert.ok(seen.size >= 2, 'the sample covers more than one outcome');
+  });
+});
