@@ -1,11 +1,13 @@
 #include "qgemm_vnni.h"
 
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#if defined(__x86_64__)
 // GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_* temporaries.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
-
-#include <algorithm>
-#include <cstring>
 
 namespace hostnn {
 
@@ -139,3 +141,20 @@ void ConvVnni::Run(const int8_t* x, int8_t* y, pthreadpool_t pool) const {
 }
 
 }  // namespace hostnn
+
+#else  // other CPUs (e.g. an aarch64 Linux host): no VNNI, the plan never constructs ConvVnni
+
+namespace hostnn {
+
+bool CpuHasVnni() { return false; }
+
+ConvVnni::ConvVnni(const ConvGeometry2D&, const int8_t*, const int32_t*, const float*, float, int32_t, float, int32_t,
+                   int32_t, int32_t) {
+  throw std::logic_error("the AVX-512 VNNI kernel needs an x86-64 CPU");
+}
+void ConvVnni::Run(const int8_t*, int8_t*, pthreadpool_t) const {}
+void ConvVnni::RunRows(const int8_t*, int8_t*, int64_t, int64_t) const {}
+
+}  // namespace hostnn
+
+#endif
