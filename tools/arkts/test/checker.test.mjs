@@ -50,3 +50,16 @@ test('check-ets exits 1 on a broken file and 0 on a good one', () => {
   const good = spawnSync(process.execPath, [cli, fx('GoodPage.ets')], { encoding: 'utf8' });
   assert.equal(good.status, 0, good.stdout);
 });
+
+test('APIs above compatibleSdkVersion need the deviceInfo guard', async () => {
+  const { apiLevelCheck, parseVersion } = await import('../lib/api-level.mjs');
+  const file = fx('ApiLevel.ets');
+  const { program, messages } = typeCheck([file]);
+  assert.deepEqual(messages, []);
+  const problems = apiLevelCheck(program, [file], parseVersion('5.0.5(17)'));
+  assert.deepEqual(problems.map((p) => /\((\d+),\d+\): '(\w+)'/.exec(p).slice(1).join(':')),
+    ['8:FunctionController', '19:FunctionController', '25:FunctionController']);
+  assert.match(problems[0], /is since 6\.0\.0\(20\), above compatibleSdkVersion 5\.0\.5\(17\): guard it with deviceInfo\.distributionOSApiVersion >= 60000/);
+  // With compatibleSdkVersion 6.0.0(20) nothing needs a guard.
+  assert.deepEqual(apiLevelCheck(program, [file], parseVersion('6.0.0(20)')), []);
+});

@@ -6,12 +6,15 @@
 import common from './@ohos.app.ability.common';
 import { BusinessError, Callback, ErrorCallback } from './@ohos.base';
 
+/** @since 6.0.0(20) */
 export declare enum ButtonType {
   CIRCLE = 0,
   CAPSULE = 1,
+  /** @since 6.0.1(21) */
   ICON_ABOVE_TITLE = 2
 }
 
+/** @since 6.0.0(20) */
 export interface BaseOptions {
   title?: string;
   titleFontSize?: number;
@@ -19,6 +22,7 @@ export interface BaseOptions {
   iconColors?: ResourceColor[];
 }
 
+/** @since 6.0.0(20) */
 export interface FunctionOptions extends BaseOptions {
   queryText?: string;
   controlSize?: ControlSize;
@@ -28,6 +32,7 @@ export interface FunctionOptions extends BaseOptions {
   titleColors?: ResourceColor[];
 }
 
+/** @since 6.0.0(20) */
 export declare class AgentController {
   constructor();
   isAgentSupport(context: common.UIAbilityContext, agentId: string): Promise<boolean>;
@@ -37,8 +42,10 @@ export declare class AgentController {
   off(type: 'agentDialogClosed', callback?: Callback<void>): void;
 }
 
+/** @since 6.0.0(20) */
 export declare class FunctionController extends AgentController {}
 
+/** @since 6.0.0(20) */
 export interface FunctionComponentParams {
   agentId: string;
   onError: ErrorCallback<BusinessError>;
@@ -46,5 +53,8 @@ export interface FunctionComponentParams {
   controller?: FunctionController;
 }
 
-/** The @Component struct, seen from a caller's build(): FunctionComponent({ agentId, onError, ... }). */
+/**
+ * The @Component struct, seen from a caller's build(): FunctionComponent({ agentId, onError, ... }).
+ * @since 6.0.0(20)
+ */
 export declare const FunctionComponent: (params: FunctionComponentParams) => void;
