@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -55,8 +56,9 @@ struct Device {
 constexpr size_t kCpuDeviceId = 1;  // nonzero: callers use 0 as "none"; 0 still means "the first device"
 
 std::mutex g_devices_mutex;
-std::vector<Device>& Devices() {
-  static std::vector<Device> devices{{kCpuDeviceId, HOSTNN_CPU_DEVICE_NAME, OH_NN_CPU}};
+// A deque: registering a test device must not move the names GetName already handed out.
+std::deque<Device>& Devices() {
+  static std::deque<Device> devices{{kCpuDeviceId, HOSTNN_CPU_DEVICE_NAME, OH_NN_CPU}};
   return devices;
 }
 bool FindDevice(size_t id, Device* out) {
@@ -278,7 +280,7 @@ OH_NN_ReturnCode OH_NNDevice_GetName(size_t deviceID, const char** name) {
   auto& d = Devices();
   for (const Device& dev : d)
     if (dev.id == deviceID || (deviceID == 0 && &dev == &d.front())) {
-      *name = dev.name.c_str();  // stable: the device list only grows until a test reset
+      *name = dev.name.c_str();  // stable until HostNN_ResetTestDevices removes a test device
       return OH_NN_SUCCESS;
     }
   return Fail(OH_NN_INVALID_PARAMETER, "GetName: no device with ID " + std::to_string(deviceID));

@@ -60,12 +60,16 @@ TEST(HostnnDevices, OneCpuDeviceNamedHostnnCpu) {
 
 TEST(HostnnDevices, RegisteredTestDevicesAreListedAndUsable) {
   HostNN_ResetTestDevices();
+  const char* cpu_name = nullptr;
+  ASSERT_EQ(OH_NNDevice_GetName(0, &cpu_name), OH_NN_SUCCESS);
   size_t npu = HostNN_RegisterTestDevice("NPU_ohos.boot.hardware.Kirin9030S_v2_0", OH_NN_ACCELERATOR);
   size_t hiai = HostNN_RegisterTestDevice("HIAI_F", OH_NN_ACCELERATOR);
+  for (int i = 0; i < 20; ++i) HostNN_RegisterTestDevice("extra", OH_NN_GPU);  // names handed out stay valid
+  EXPECT_STREQ(cpu_name, "hostnn_cpu");
   const size_t* ids = nullptr;
   uint32_t count = 0;
   ASSERT_EQ(OH_NNDevice_GetAllDevicesID(&ids, &count), OH_NN_SUCCESS);
-  ASSERT_EQ(count, 3u);
+  ASSERT_EQ(count, 23u);
   EXPECT_EQ(ids[1], npu);
   EXPECT_EQ(ids[2], hiai);
   const char* name = nullptr;
