@@ -256,6 +256,40 @@ describe('Classifier', () => {
   it('BAD CALL - a method called on another object', () =>
     assertFails(() => c.classify.call({}, px, 16, 16, 'RGBA'), TypeError, /^Illegal invocation$/));
 
+  it('BAD CALL - 300 seeded random argument lists: every one settles with a coded error or a result, no crash', async (t) => {
+    const values = [undefined, null, 0, -1, 1.5, NaN, Infinity, -Infinity, 2 ** 31, 2 ** 53, 16, 15, 64, 80, '16', 'RGBA', 'BGRA',
+      'RGB', 'YUV', '', true, {}, [], Symbol('s'), 10n, () => 1, px, new ArrayBuffer(0), new Uint8Array(7),
+      new Float64Array(128), new DataView(px), new SharedArrayBuffer(1024)];
+    let seed = 7;
+    // LCG; the high bits (the low ones cycle with short periods).
+    const rand = (n) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 16) % n; };
+    const outcomes = { resolved: 0, TypeError: 0, RangeError: 0, Error: 0 };
+    const file = path.join(os.tmpdir(), `npulens-fuzz-${process.pid}.rgba`);
+    fs.writeFileSync(file, new Uint8Array(px));
+    const fd = fs.openSync(file, 'r');
+    const valid = { classify: [px, 16, 16, 'RGBA', 64, 3], inspect: [px, 16, 16, 'RGBA', 64], classifyFd: [fd, 0, 1024, 16, 16, 'RGBA', 64, 3] };
+    for (let i = 0; i < 300; i++) {
+      const method = ['classify', 'inspect', 'classifyFd'][rand(3)];
+      // A valid call with one to three arguments replaced (or cut short).
+      const args = [...valid[method]];
+      for (let k = 1 + rand(3); k > 0; k--) args[rand(args.length)] = values[rand(values.length)];
+      if (rand(5) === 0) args.length = rand(args.length);
+      try {
+        await c[method](...args);
+        outcomes.resolved++;
+      } catch (e) {
+        assert.ok(e instanceof Error, `${method}: a non-Error was thrown`);
+        assert.match(e.code, /^(NPULENS_[A-Z_]+|OH_NN_[A-Z_]+)$/, `${method}: ${e.message}`);
+        assert.ok([method, ...(method === 'classifyFd' ? ['fd.map'] : [])].includes(e.step), `${e.step}: ${e.message}`);
+        outcomes[e.constructor.name]++;
+      }
+    }
+    fs.closeSync(fd);
+    fs.rmSync(file);
+    t.diagnostic(`outcomes: ${JSON.stringify(outcomes)}`);
+    assert.ok(outcomes.resolved > 0 && outcomes.TypeError > 0 && outcomes.RangeError > 0 && outcomes.Error > 0, JSON.stringify(outcomes));
+  });
+
   it('queues concurrent calls and answers each in order', async () => {
     const order = [];
     const calls = Array.from({ length: 24 }, (_, i) =>
