@@ -35,6 +35,8 @@ export interface ManifestModelSummary {
   title: string;
   precision: Precision;
   pretrained: boolean;
+  /** The manifest's "default" flag: the model to open when none is named. */
+  default: boolean;
   notes: string;
   /** Resolved labels path, or '' without labels. */
   labelsPath: string;

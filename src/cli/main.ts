@@ -9,7 +9,7 @@ import { enumFlag, intFlag, parse, positiveFlag, stringFlag, type Options } from
 import { CliError, UsageError, toCliError } from './errors';
 import { ms, percent, progressBar, table } from './format';
 import { decodeImage } from './image';
-import { HOST_TARGET, chooseModel, displayPath, rawfileDir, type Backend, type ModelChoice } from './model';
+import { chooseModel, defaultModel, displayPath, rawfileDir, type Backend, type ModelChoice } from './model';
 import { SHORT_USAGE, USAGE } from './usage';
 
 export interface Output {
@@ -240,16 +240,16 @@ function models(args: string[], io: Io, backend: Backend): number {
   parse(args, {}, false);
   const manifest = backend.readManifest(rawfileDir());
   io.stdout.write(`manifest: ${displayPath(manifest.file)}\n`);
-  const firstHost = manifest.models.find((m) => m.targets.some((t) => t.name === HOST_TARGET));
+  const chosen = defaultModel(manifest);
   io.stdout.write(table(['id', 'precision', 'input', 'classes', 'targets', 'title'],
     manifest.models.map((m) => [
-      m.id + (m === firstHost ? ' *' : ''),
+      m.id + (m === chosen ? ' *' : ''),
       m.precision,
       `${m.inputWidth}x${m.inputHeight}`,
       String(m.classes),
       m.targets.map((t) => `${t.name}:${t.file}${fs.existsSync(t.path) ? '' : ' (missing)'}`).join(' '),
       m.title + (m.pretrained ? '' : ' [random weights]'),
     ]), [false, false, false, true, false, false], ''));
-  io.stdout.write('* = the default model for classify/bench (first with an onnx target)\n');
+  io.stdout.write('* = the model classify/bench use without --model (the manifest default, if it has an onnx target)\n');
   return 0;
 }

@@ -1,4 +1,7 @@
-/* Which model a CLI command loads: a manifest id (default: the manifest's first model with a host target) or a file. */
+/*
+ * Which model a CLI command loads: a manifest id, a model file, or by default the manifest's "default" model (the
+ * first model with a host target when the default has none or no model is flagged).
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Classifier, DeviceInfo, DevicePolicy, FileLoadOptions, LoadOptions, ManifestSummary } from '../api';
@@ -65,10 +68,9 @@ export function chooseModel(values: Parsed['values'], backend: Backend, device: 
   }
   const dir = rawfileDir();
   const manifest = backend.readManifest(dir);
-  const hostModels = manifest.models.filter((m) => m.targets.some((t) => t.name === HOST_TARGET));
   let entry;
   if (model === undefined) {
-    entry = hostModels[0];
+    entry = defaultModel(manifest);
     if (entry === undefined) throw new CliError('the manifest lists no model with an onnx target', manifest.file);
   } else {
     entry = manifest.models.find((m) => m.id === model);
@@ -86,6 +88,12 @@ export function chooseModel(values: Parsed['values'], backend: Backend, device: 
     throw new UsageError('--labels applies to a model file only (manifest models name their labels file)');
   }
   return { load, id: entry.id, path: displayPath(target.path), precision: entry.precision };
+}
+
+/** The manifest's default model for the host: flagged "default" and runnable here, else the first runnable one. */
+export function defaultModel(manifest: ManifestSummary): ManifestSummary['models'][number] | undefined {
+  const hostModels = manifest.models.filter((m) => m.targets.some((t) => t.name === HOST_TARGET));
+  return hostModels.find((m) => m.default) ?? hostModels[0];
 }
 
 /** A path relative to the working directory when it lies inside it, else absolute. */

@@ -3,7 +3,7 @@ export const USAGE = `usage: npulens <command> [options]
 
 commands:
   classify <image...>  classify PNG/JPEG images
-      --model <id|file.onnx>  manifest model id (default: the manifest's first host model) or an ONNX file
+      --model <id|file.onnx>  manifest model id (default: the manifest's default model) or an ONNX file
       --labels <file>         labels for a model file, one per line (required with a file)
       --size WxH              input size of a model file (required with a file)
       --mean r,g,b            mean in pixel units for a model file (default 0,0,0)

@@ -24,7 +24,7 @@ const info = {
 function fakeBackend(classifier) {
   const manifest = {
     file: '/fake/models/manifest.json', directory: '/fake/models',
-    models: [{ id: 'fake', title: 'Fake', precision: 'int8', pretrained: true, notes: '', labelsPath: '', inputWidth: 8,
+    models: [{ id: 'fake', title: 'Fake', precision: 'int8', pretrained: true, default: true, notes: '', labelsPath: '', inputWidth: 8,
       inputHeight: 8, classes: 3, targets: [{ name: 'onnx', file: 'fake.onnx', path: '/fake/models/fake.onnx', sha256: '' }] }],
   };
   return {

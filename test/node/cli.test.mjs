@@ -108,7 +108,7 @@ describe('classify', () => {
     assert.equal(r.stderr, '');
     for (const img of ['a.png', 'b.jpg']) assert.match(r.stdout, new RegExp(`${img}  \\(64x48\\)\\n  rank  label +score\\n(     [1-3]  \\S+ +\\d+\\.\\d\\d%\\n){3}`));
     assert.equal((r.stdout.match(/time \(ms\): decode [\d.]+, preprocess [\d.]+, inference [\d.]+, postprocess [\d.]+, total [\d.]+/g) ?? []).length, 2);
-    assert.match(r.stdout, /model: tiny-fp32 \(fp32, .*tiny_fp32\.onnx\)/);
+    assert.match(r.stdout, /model: tiny-int8 \(int8, .*tiny_int8\.onnx\)/, 'the manifest default model');
     assert.match(r.stdout, /device: hostnn_cpu \(cpu\) — no HIAI_F device/);
   });
 
@@ -135,7 +135,7 @@ describe('classify', () => {
   });
 
   it('a model file with explicit pre-processing matches the same manifest model', () => {
-    const viaManifest = JSON.parse(run('classify', file('a.png'), '--json').stdout);
+    const viaManifest = JSON.parse(run('classify', file('a.png'), '--json', '--model', 'tiny-fp32').stdout);
     const r = run('classify', file('a.png'), '--json', '--model', path.join(fixtures, 'models/tiny_fp32.onnx'), '--size', '16x16',
       '--mean', '123.675,116.28,103.53', '--std', '58.395,57.12,57.375', '--labels', labels);
     assert.equal(r.code, 0, r.stderr);
@@ -229,7 +229,8 @@ describe('devices and models', () => {
   it('models lists the manifest with missing files marked', () => {
     const r = run('models');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /tiny-fp32 \* +fp32 +16x16 +5 +onnx:tiny_fp32\.onnx/);
+    assert.match(r.stdout, /tiny-fp32 +fp32 +16x16 +5 +onnx:tiny_fp32\.onnx/);
+    assert.match(r.stdout, /tiny-int8 \* +int8 +16x16 +5 +onnx:tiny_int8\.onnx/);
     assert.match(r.stdout, /device-only .* om:x\.om \(missing\)/);
   });
 

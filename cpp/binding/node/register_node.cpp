@@ -233,6 +233,7 @@ Napi::Value ReadManifest(const Napi::CallbackInfo& info) {
     o.Set("title", e.title);
     o.Set("precision", PrecisionName(e.precision));
     o.Set("pretrained", Napi::Boolean::New(env, e.pretrained));
+    o.Set("default", Napi::Boolean::New(env, e.isDefault));
     o.Set("notes", e.notes);
     o.Set("labelsPath", e.labels.empty() ? std::string() : ResolveManifestPath(m, e.labels));
     o.Set("inputWidth", Napi::Number::New(env, e.input.width));
