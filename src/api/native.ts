@@ -42,6 +42,8 @@ export interface ManifestModelSummary {
   labelsPath: string;
   inputWidth: number;
   inputHeight: number;
+  /** Fraction of the shorter side kept before resizing. */
+  centerCrop: number;
   classes: number;
   targets: ManifestTargetSummary[];
 }

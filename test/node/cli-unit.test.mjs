@@ -25,7 +25,7 @@ function fakeBackend(classifier) {
   const manifest = {
     file: '/fake/models/manifest.json', directory: '/fake/models',
     models: [{ id: 'fake', title: 'Fake', precision: 'int8', pretrained: true, default: true, notes: '', labelsPath: '', inputWidth: 8,
-      inputHeight: 8, classes: 3, targets: [{ name: 'onnx', file: 'fake.onnx', path: '/fake/models/fake.onnx', sha256: '' }] }],
+      inputHeight: 8, centerCrop: 1, classes: 3, targets: [{ name: 'onnx', file: 'fake.onnx', path: '/fake/models/fake.onnx', sha256: '' }] }],
   };
   return {
     loaded: 0,

@@ -238,6 +238,7 @@ Napi::Value ReadManifest(const Napi::CallbackInfo& info) {
     o.Set("labelsPath", e.labels.empty() ? std::string() : ResolveManifestPath(m, e.labels));
     o.Set("inputWidth", Napi::Number::New(env, e.input.width));
     o.Set("inputHeight", Napi::Number::New(env, e.input.height));
+    o.Set("centerCrop", Napi::Number::New(env, e.input.centerCrop));
     o.Set("classes", Napi::Number::New(env, e.output.classes));
     Napi::Array targets = Napi::Array::New(env, e.targets.size());
     uint32_t k = 0;
