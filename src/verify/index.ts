@@ -1,0 +1,278 @@
+/*
+ * `npulens verify`: float-vs-quantized (or engine-vs-engine) check over a set of images, the host counterpart of
+ * the CANN/Horizon toolchains' accuracy comparisons. A reference (--model, --engine) and a candidate (--against,
+ * --against-engine) classify every image; per image: cosine and max |Δ| of the mean-centred logits (./metrics.ts),
+ * top-1 and top-5 agreement; then a summary checked against thresholds.
+ * Exit codes as the other commands: 0 pass; 1 runtime error or a missed threshold (one line `error: ...`); 2 usage.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import * as api from '../api';
+import type { Classifier } from '../api';
+import { enumFlag, intFlag, parse, stringFlag, type Parsed } from '../cli/args';
+import { CliError, UsageError, toCliError } from '../cli/errors';
+import { table } from '../cli/format';
+import { decodeImage } from '../cli/image';
+import type { Io } from '../cli/main';
+import { chooseModel, rawfileDir, type Backend, type ModelChoice } from '../cli/model';
+import { ENGINES, OrtRunner, inspectImage, outputKindOf, oursScores, type Engine } from './engines';
+import { collectImages } from './inputs';
+import { checkThresholds, compareImage, summarize, type ImageComparison, type Thresholds } from './metrics';
+
+/** What verify needs from the API (a fake in unit tests). */
+export interface VerifyBackend extends Backend {
+  setThreadCount(threads: number): void;
+}
+
+export const VERIFY_USAGE = `usage: npulens verify <folder|image...> [--list FILE] [--model <id|file.onnx>] [--engine ours|ort]
+         [--against <id|file.onnx>] [--against-engine ours|ort] [--min-cosine C] [--min-share F]
+         [--min-top1 F] [--min-top5 F] [--max-abs X] [--threads N] [--device auto|npu|cpu] [--json FILE|-]
+`;
+
+/** Flags that describe a model file; the candidate's carry the prefix `against-`. */
+const FILE_FLAGS = ['labels', 'size', 'mean', 'std', 'bgr'] as const;
+
+const FLAGS = {
+  list: { type: 'string', multiple: true },
+  model: { type: 'string' },
+  against: { type: 'string' },
+  engine: { type: 'string' },
+  'against-engine': { type: 'string' },
+  ...Object.fromEntries(FILE_FLAGS.flatMap((f) => {
+    const type = f === 'bgr' ? 'boolean' : 'string';
+    return [[f, { type }], [`against-${f}`, { type }]];
+  })),
+  device: { type: 'string' },
+  threads: { type: 'string' },
+  'min-cosine': { type: 'string' },
+  'min-share': { type: 'string' },
+  'min-top1': { type: 'string' },
+  'min-top5': { type: 'string' },
+  'max-abs': { type: 'string' },
+  json: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Runs `npulens verify <args>` and returns the exit code; never throws. */
+export async function runVerify(args: string[], io: Io = process, backend: VerifyBackend = api): Promise<number> {
+  try {
+    return await verify(args, io, backend);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`error: ${err.message}\n${VERIFY_USAGE}`);
+      return 2;
+    }
+    io.stderr.write(`error: ${toCliError(err, 'verify').message}\n`);
+    return 1;
+  }
+}
+
+interface Side {
+  role: 'reference' | 'candidate';
+  choice: ModelChoice;
+  engine: Engine;
+  /** The classifier that pre-processes for this side (and scores it, for engine ours). */
+  classifier?: Classifier;
+  ort?: OrtRunner;
+}
+
+/** A number in [min, max]. */
+function rangeFlag(values: Parsed['values'], name: string, min: number, max: number): number | undefined {
+  const v = values[name];
+  if (typeof v !== 'string') return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a number in [${min}, ${max}], got '${v}'`);
+  }
+  return n;
+}
+
+/** The candidate's model choice: chooseModel over the against-* flags, its messages naming those flags. */
+function chooseCandidate(values: Parsed['values'], backend: Backend, device: api.DevicePolicy | undefined): ModelChoice {
+  const mapped: Parsed['values'] = { model: values.against };
+  for (const f of FILE_FLAGS) mapped[f] = values[`against-${f}`];
+  try {
+    return chooseModel(mapped, backend, device);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    throw new UsageError(err.message.replace(/--(labels|size|mean|std|bgr)\b/g, '--against-$1'));
+  }
+}
+
+/** $NPULENS_THREADS as the host runtime reads it (1..256), else every CPU. */
+function defaultThreads(): number {
+  const env = process.env.NPULENS_THREADS;
+  const n = env !== undefined && /^\d+$/.test(env) ? Number(env) : NaN;
+  return n >= 1 && n <= 256 ? n : os.availableParallelism();
+}
+
+function labelsOf(choice: ModelChoice, backend: Backend, classes: number): string[] {
+  let file: string | undefined;
+  if ('modelPath' in choice.load) file = choice.load.labelsPath;
+  else file = backend.readManifest(rawfileDir()).models.find((m) => m.id === choice.id)?.labelsPath || undefined;
+  let lines: string[] = [];
+  if (file !== undefined) {
+    try {
+      lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim());
+    } catch {
+      // The loader has read and checked this file already; without it, indices still identify the classes.
+    }
+  }
+  return Array.from({ length: classes }, (_, i) => lines[i] || `#${i}`);
+}
+
+async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<number> {
+  const { values, positionals } = parse(args, FLAGS, true);
+  if (values.help === true) {
+    io.stdout.write(VERIFY_USAGE);
+    return 0;
+  }
+  const lists = (values as Record<string, unknown>).list as string[] | undefined ?? [];
+  if (positionals.length === 0 && lists.length === 0) throw new UsageError('verify needs an image folder, images or --list FILE');
+  for (const l of lists) if (l === '') throw new UsageError('--list must not be empty');
+  const engine = enumFlag(values, 'engine', ENGINES) ?? 'ours';
+  const againstEngine = enumFlag(values, 'against-engine', ENGINES) ?? engine;
+  const device = enumFlag(values, 'device', ['auto', 'npu', 'cpu'] as const);
+  const threads = intFlag(values, 'threads', 1, 256) ?? defaultThreads();
+  const thresholds: Thresholds = {
+    minCosine: rangeFlag(values, 'min-cosine', -1, 1) ?? 0.99,
+    minShare: rangeFlag(values, 'min-share', 0, 1) ?? 1,
+    minTop1: rangeFlag(values, 'min-top1', 0, 1),
+    minTop5: rangeFlag(values, 'min-top5', 0, 1),
+    maxAbs: rangeFlag(values, 'max-abs', 0, Number.MAX_VALUE),
+  };
+  const jsonTarget = stringFlag(values, 'json');
+  const againstModel = stringFlag(values, 'against');
+  if (againstModel === undefined && againstEngine === engine) {
+    throw new UsageError('nothing to compare: give --against <model> and/or an --against-engine other than --engine');
+  }
+  for (const f of FILE_FLAGS) {
+    if (againstModel === undefined && values[`against-${f}`] !== undefined) {
+      throw new UsageError(`--against-${f} needs --against <file.onnx>`);
+    }
+  }
+
+  const reference: Side = { role: 'reference', choice: chooseModel(values, backend, device), engine };
+  const candidate: Side = {
+    role: 'candidate',
+    // Without --against the candidate is the reference's model on the other engine.
+    choice: againstModel === undefined ? reference.choice : chooseCandidate(values, backend, device),
+    engine: againstEngine,
+  };
+  const { files, skipped } = collectImages(positionals, lists);
+
+  backend.setThreadCount(threads);
+  const sides = [reference, candidate];
+  try {
+    // ours sides first, each with its own classifier (comparing a model with itself runs two executors); then ort
+    // sides, which borrow the pre-processing of an ours side on the same model or load the model for it.
+    const sameModel = (a: Side, b: Side): boolean => JSON.stringify(a.choice.load) === JSON.stringify(b.choice.load);
+    for (const side of [...sides.filter((s) => s.engine === 'ours'), ...sides.filter((s) => s.engine === 'ort')]) {
+      side.classifier = side.engine === 'ort'
+        ? sides.find((s) => s !== side && s.classifier !== undefined && sameModel(s, side))?.classifier
+        : undefined;
+      if (side.classifier === undefined) {
+        try {
+          side.classifier = await backend.loadClassifier(side.choice.load);
+        } catch (err) {
+          throw toCliError(err, side.choice.path);
+        }
+      }
+      if (side.engine === 'ort') {
+        side.ort = await OrtRunner.create(side.choice.path, threads, outputKindOf(side.choice, rawfileDir()));
+      }
+    }
+    const refClasses = reference.classifier!.info.classes;
+    const candClasses = candidate.classifier!.info.classes;
+    if (refClasses !== candClasses) {
+      throw new CliError(`class counts differ: ${reference.choice.id} has ${refClasses}, ${candidate.choice.id} has ` +
+        `${candClasses}; verify compares models over the same classes`, `${reference.choice.path} vs ${candidate.choice.path}`);
+    }
+
+    const rows: ImageComparison[] = [];
+    for (const file of files) {
+      const img = await decodeImage(file);
+      const inspections = new Map<Classifier, api.Inspection>();
+      const scores: Float64Array[] = [];
+      for (const side of sides) {
+        const c = side.classifier!;
+        let ins = inspections.get(c);
+        if (ins === undefined) {
+          ins = await inspectImage(c, img.pixels, img.width, img.height, file);
+          inspections.set(c, ins);
+        }
+        scores.push(side.ort !== undefined ? await side.ort.run(ins, refClasses, file) : oursScores(ins));
+      }
+      rows.push(compareImage(file, scores[0], scores[1]));
+    }
+
+    const summary = summarize(rows, thresholds.minCosine);
+    const failures = checkThresholds(summary, thresholds);
+    const describe = (s: Side): object => ({
+      model: { id: s.choice.id, path: s.choice.path, precision: s.choice.precision },
+      engine: s.engine,
+      device: s.ort !== undefined
+        ? { name: `onnxruntime-node ${s.ort.version}`, type: 'cpu' }
+        : { name: s.classifier!.info.device.name, type: s.classifier!.info.device.type },
+    });
+    const doc = {
+      reference: describe(reference),
+      candidate: describe(candidate),
+      threads,
+      compared: 'mean-centred logits (log of the post-processed scores, centred per image)',
+      thresholds,
+      summary,
+      pass: failures.length === 0,
+      failures,
+      images: rows,
+      skipped,
+    };
+
+    if (jsonTarget === '-') {
+      io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    } else {
+      writeHuman(io, reference, candidate, doc.summary, rows, skipped.length, threads, thresholds,
+        labelsOf(reference.choice, backend, refClasses));
+      if (jsonTarget !== undefined) {
+        try {
+          fs.writeFileSync(jsonTarget, JSON.stringify(doc, null, 2) + '\n');
+        } catch (err) {
+          throw new CliError(`cannot write JSON: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, jsonTarget);
+        }
+        io.stdout.write(`JSON written to ${jsonTarget}\n`);
+      }
+    }
+    if (failures.length > 0) {
+      throw new CliError(`below thresholds: ${failures.join('; ')}`,
+        `verify ${reference.choice.id}/${reference.engine} vs ${candidate.choice.id}/${candidate.engine}`);
+    }
+    return 0;
+  } finally {
+    for (const side of sides) {
+      side.classifier?.release();  // release() is idempotent, so a shared classifier may be released twice
+      await side.ort?.release();
+    }
+  }
+}
+
+function writeHuman(io: Io, reference: Side, candidate: Side, s: ReturnType<typeof summarize>, rows: ImageComparison[],
+  skipped: number, threads: number, t: Thresholds, labels: string[]): void {
+  const sideLine = (side: Side): string => {
+    const where = side.ort !== undefined
+      ? `onnxruntime-node ${side.ort.version}`
+      : `host runtime, device ${side.classifier!.info.device.name} (${side.classifier!.info.device.type})`;
+    return `${side.role}: ${side.choice.id} (${side.choice.precision}, ${side.choice.path}) on ${side.engine} — ${where}\n`;
+  };
+  io.stdout.write(sideLine(reference) + sideLine(candidate));
+  io.stdout.write(`threads ${threads}; compared: mean-centred logits per image\n`);
+  io.stdout.write(table(['image', 'cosine', 'max |Δ|', 'top-1 ref', 'top-1 cand', 'top-5'],
+    rows.map((r) => [r.image, r.cosine.toFixed(6), r.maxAbsError.toFixed(4), labels[r.top1.reference],
+      labels[r.top1.candidate] + (r.top1Agree ? '' : ' ✗'), r.top5Agree ? 'same' : 'differs']),
+    [false, true, true, false, false, false]));
+  const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
+  io.stdout.write(`summary: ${s.images} images${skipped > 0 ? ` (${skipped} other files skipped)` : ''}\n`);
+  io.stdout.write(`  cosine mean ${s.cosine.mean.toFixed(6)}, min ${s.cosine.min.toFixed(6)}; ` +
+    `${pct(s.shareAtOrAboveThreshold)} of images >= ${t.minCosine} (need ${pct(t.minShare)})\n`);
+  io.stdout.write(`  top-1 agreement ${pct(s.top1Agreement)}, top-5 agreement ${pct(s.top5Agreement)}, ` +
+    `max abs error ${s.maxAbsError.toFixed(4)}\n`);
+}
