@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Node suite: builds the TypeScript (dist/) and the addon (cmake-js, own build dir), generates the ONNX test
-# fixtures, syntax-checks the device-only binding sources for aarch64 against test-only SDK declarations, then runs
-# the node:test files in test/node (API contract, Index.d.ts drift, oracle vs onnxruntime-node, golden samples,
-# CLI end to end, leaks).
+# fixtures, checks the binding's buffer rule, compiles the whole device build for OHOS arm64 against a stand-in
+# SDK, runs the node:test files in test/node (API contract, Index.d.ts drift, oracle vs onnxruntime-node, golden
+# samples, CLI end to end and over a fake backend, leaks), then the API contract tests again on an
+# AddressSanitizer + UBSan build of the addon. Build dir: $NPULENS_NODE_BUILD_DIR (default build/node).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${NPULENS_NODE_BUILD_DIR:-build/node}
@@ -45,3 +46,16 @@ echo "device build: ${#objects[@]} objects compiled for aarch64 (OHOS sources: $
 
 echo "--- node --test test/node/*.test.mjs"
 node --test --test-concurrency=1 test/node/*.test.mjs
+
+echo "--- addon under AddressSanitizer + UndefinedBehaviorSanitizer: API contract tests"
+asan_build=$build/asan
+cmake -S . -B "$asan_build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNPULENS_SANITIZE=ON -DNPULENS_BUILD_TESTS=OFF \
+  -DCMAKE_JS_INC="$PWD/node_modules/node-api-headers/include;$PWD/node_modules/node-addon-api" \
+  -DCMAKE_LIBRARY_OUTPUT_DIRECTORY="$PWD/$asan_build/Release" >"$build/asan-configure.log" 2>&1 \
+  || { cat "$build/asan-configure.log"; exit 1; }
+cmake --build "$asan_build" -j 2 --target npulens_addon >"$build/asan-build.log" 2>&1 || { cat "$build/asan-build.log"; exit 1; }
+# node itself is not instrumented: the sanitizer runtimes are preloaded; leak checking stays off (V8 keeps memory).
+LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)" \
+  ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  NPULENS_ADDON=$PWD/$asan_build/Release/npulens.node \
+  node --test --test-concurrency=1 test/node/api-contract.test.mjs
