@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import * as api from '../api';
 import type { Classifier } from '../api';
 import { enumFlag, intFlag, parse, stringFlag, type Parsed } from '../cli/args';
@@ -242,11 +243,12 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
         io.stdout.write(`JSON written to ${jsonTarget}\n`);
       }
     }
-    if (failures.length > 0) {
-      throw new CliError(`below thresholds: ${failures.join('; ')}`,
-        `verify ${reference.choice.id}/${reference.engine} vs ${candidate.choice.id}/${candidate.engine}`);
+    if (failures.length === 0) {
+      if (jsonTarget !== '-') io.stdout.write('result: pass\n');
+      return 0;
     }
-    return 0;
+    throw new CliError(`below thresholds: ${failures.join('; ')}`,
+      `verify ${reference.choice.id}/${reference.engine} vs ${candidate.choice.id}/${candidate.engine}`);
   } finally {
     for (const side of sides) {
       side.classifier?.release();  // release() is idempotent, so a shared classifier may be released twice
@@ -265,14 +267,18 @@ function writeHuman(io: Io, reference: Side, candidate: Side, s: ReturnType<type
   };
   io.stdout.write(sideLine(reference) + sideLine(candidate));
   io.stdout.write(`threads ${threads}; compared: mean-centred logits per image\n`);
+  // File names alone when they identify the images (the usual single folder), else the paths as given.
+  const names = rows.map((r) => path.basename(r.image));
+  const shown = new Set(names).size === names.length ? names : rows.map((r) => r.image);
   io.stdout.write(table(['image', 'cosine', 'max |Δ|', 'top-1 ref', 'top-1 cand', 'top-5'],
-    rows.map((r) => [r.image, r.cosine.toFixed(6), r.maxAbsError.toFixed(4), labels[r.top1.reference],
-      labels[r.top1.candidate] + (r.top1Agree ? '' : ' ✗'), r.top5Agree ? 'same' : 'differs']),
+    rows.map((r, i) => [shown[i], r.cosine.toFixed(6), r.maxAbsError.toPrecision(3), labels[r.top1.reference],
+      labels[r.top1.candidate] + (r.top1Agree ? '' : ' (differs)'), r.top5Agree ? 'same' : 'differs']),
     [false, true, true, false, false, false]));
   const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
-  io.stdout.write(`summary: ${s.images} images${skipped > 0 ? ` (${skipped} other files skipped)` : ''}\n`);
+  const other = skipped === 1 ? '1 other file' : `${skipped} other files`;
+  io.stdout.write(`summary: ${s.images} images${skipped > 0 ? ` (${other} skipped)` : ''}\n`);
   io.stdout.write(`  cosine mean ${s.cosine.mean.toFixed(6)}, min ${s.cosine.min.toFixed(6)}; ` +
-    `${pct(s.shareAtOrAboveThreshold)} of images >= ${t.minCosine} (need ${pct(t.minShare)})\n`);
+    `${pct(s.shareAtOrAboveThreshold)} of images >= ${t.minCosine} (--min-share ${pct(t.minShare)})\n`);
   io.stdout.write(`  top-1 agreement ${pct(s.top1Agreement)}, top-5 agreement ${pct(s.top5Agreement)}, ` +
-    `max abs error ${s.maxAbsError.toFixed(4)}\n`);
+    `max abs error ${s.maxAbsError.toPrecision(3)}\n`);
 }
