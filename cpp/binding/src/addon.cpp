@@ -49,7 +49,14 @@ class LoadWorker : public Napi::AsyncWorker {
   }
 
   void OnOK() override {
+    Napi::Env env = Env();
     Napi::Object classifier = ClassifierWrap::NewInstance(addon_->classifierConstructor, state_);
+    if (env.IsExceptionPending() || classifier.IsEmpty()) {
+      // Never leave an exception pending in a completion callback (it would be uncaught): reject instead.
+      const std::string why = env.IsExceptionPending() ? env.GetAndClearPendingException().Message() : "no object";
+      deferred_.Reject(ToJsError(env, Status("load", code::kInternal, "creating the Classifier failed: " + why)).Value());
+      return;
+    }
     if (addon_->log) {
       addon_->log(false, "loaded " + state_->meta.file + " on " + state_->deviceName);
     }
