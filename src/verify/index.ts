@@ -144,13 +144,13 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
   };
   const jsonTarget = stringFlag(values, 'json');
   const againstModel = stringFlag(values, 'against');
-  if (againstModel === undefined && againstEngine === engine) {
-    throw new UsageError('nothing to compare: give --against <model> and/or an --against-engine other than --engine');
-  }
   for (const f of FILE_FLAGS) {
     if (againstModel === undefined && values[`against-${f}`] !== undefined) {
       throw new UsageError(`--against-${f} needs --against <file.onnx>`);
     }
+  }
+  if (againstModel === undefined && againstEngine === engine) {
+    throw new UsageError('nothing to compare: give --against <model> and/or an --against-engine other than --engine');
   }
 
   const reference: Side = { role: 'reference', choice: chooseModel(values, backend, device), engine };
@@ -234,6 +234,7 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
     } else {
       writeHuman(io, reference, candidate, doc.summary, rows, skipped.length, threads, thresholds,
         labelsOf(reference.choice, backend, refClasses));
+      io.stdout.write(failures.length === 0 ? 'result: pass\n' : `result: FAIL (${failures.length} of the thresholds missed)\n`);
       if (jsonTarget !== undefined) {
         try {
           fs.writeFileSync(jsonTarget, JSON.stringify(doc, null, 2) + '\n');
@@ -243,10 +244,7 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
         io.stdout.write(`JSON written to ${jsonTarget}\n`);
       }
     }
-    if (failures.length === 0) {
-      if (jsonTarget !== '-') io.stdout.write('result: pass\n');
-      return 0;
-    }
+    if (failures.length === 0) return 0;
     throw new CliError(`below thresholds: ${failures.join('; ')}`,
       `verify ${reference.choice.id}/${reference.engine} vs ${candidate.choice.id}/${candidate.engine}`);
   } finally {
