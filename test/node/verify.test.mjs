@@ -134,7 +134,7 @@ describe('verify on the bundled models', () => {
     assert.deepEqual(doc.thresholds, { minCosine: 0.99, minShare: 1 });
     assert.match(r.stdout, /^reference: shapes-fp32 \(fp32, .*shapes_fp32\.onnx\) on ours — host runtime/m);
     assert.match(r.stdout, /^candidate: shapes-int8 \(int8, .*shapes_int8\.onnx\) on ours/m);
-    assert.match(r.stdout, /^  star_96x96\.png +0\.99\d{4} +\d\.\d+ +star +star +same$/m);
+    assert.match(r.stdout, /^ {2}star_96x96\.png +0\.99\d{4} +\d\.\d+ +star +star +same$/m);
     assert.ok(r.stdout.includes(`summary: ${s.images} images (1 other file skipped)`));
     assert.ok(r.stdout.includes(`cosine mean ${s.cosine.mean.toFixed(6)}, min ${s.cosine.min.toFixed(6)}; 100.00% of images >= 0.99`));
     assert.ok(r.stdout.includes(`top-1 agreement 100.00%, top-5 agreement ${(s.top5Agreement * 100).toFixed(2)}%`));
@@ -233,6 +233,61 @@ describe('verify on the bundled models', () => {
       assert.equal(row.top1.reference, row.top1.candidate);
     }
     assert.deepEqual(doc.skipped, []);
+  });
+});
+
+describe('verify over a fake backend', () => {
+  function fakeBackend(classesById, probabilitiesById) {
+    const model = (id) => ({ id, title: id, precision: 'fp32', pretrained: true, default: false, notes: '', labelsPath: '',
+      inputWidth: 4, inputHeight: 4, classes: classesById[id],
+      targets: [{ name: 'onnx', file: `${id}.onnx`, path: `/fake/${id}.onnx`, sha256: '' }] });
+    const backend = {
+      threads: [], loaded: [], released: [],
+      readManifest: () => ({ file: '/fake/models/manifest.json', directory: '/fake/models', models: Object.keys(classesById).map(model) }),
+      listDevices: () => [],
+      setThreadCount(n) { backend.threads.push(n); },
+      async loadClassifier(options) {
+        const id = options.modelId;
+        backend.loaded.push(id);
+        return {
+          info: { classes: classesById[id], device: { name: 'fake_cpu', type: 'cpu' } },
+          inspect: async () => ({ input: new ArrayBuffer(4), inputShape: [1], inputDType: 'float32',
+            probabilities: Float32Array.from(probabilitiesById[id]) }),
+          release() { backend.released.push(id); },
+        };
+      },
+    };
+    return backend;
+  }
+
+  it('compares the scores the classifiers give, passes --threads on, releases every classifier', async () => {
+    // log-scores centred: a -> [1, 0, -1], b -> [0, 1, -1]: cosine 0.5, max |Δ| 1, top-1 differs.
+    const e = Math.E;
+    const norm = (v) => v.map((x) => x / v.reduce((s, y) => s + y, 0));
+    const backend = fakeBackend({ a: 3, b: 3 }, { a: norm([e * e, e, 1]), b: norm([e, e * e, 1]) });
+    const io = { stdout: sink(), stderr: sink() };
+    const code = await runVerify([path.join(small, 'star_96x96.png'), '--model', 'a', '--against', 'b', '--threads', '3',
+      '--min-cosine', '0.4', '--json', '-'], io, backend);
+    assert.equal(code, 0, io.stderr.text);
+    const doc = JSON.parse(io.stdout.text);
+    assert.ok(Math.abs(doc.images[0].cosine - 0.5) < 1e-6, `cosine ${doc.images[0].cosine}`);
+    assert.ok(Math.abs(doc.images[0].maxAbsError - 1) < 1e-6, `max abs ${doc.images[0].maxAbsError}`);
+    assert.deepEqual(doc.images[0].top1, { reference: 0, candidate: 1 });
+    assert.equal(doc.summary.top1Agreement, 0);
+    assert.deepEqual(doc.reference.device, { name: 'fake_cpu', type: 'cpu' });
+    assert.deepEqual(backend.threads, [3]);
+    assert.deepEqual(backend.loaded, ['a', 'b']);
+    assert.deepEqual(backend.released.sort(), ['a', 'b']);
+  });
+
+  it('releases the classifiers when the class counts differ', async () => {
+    const backend = fakeBackend({ a: 3, b: 4 }, { a: [0.2, 0.3, 0.5], b: [0.25, 0.25, 0.25, 0.25] });
+    const io = { stdout: sink(), stderr: sink() };
+    const code = await runVerify([small, '--model', 'a', '--against', 'b'], io, backend);
+    assert.equal(code, 1);
+    assert.equal(io.stderr.text, 'error: class counts differ: a has 3, b has 4; verify compares models over the same classes ' +
+      '(/fake/a.onnx vs /fake/b.onnx)\n');
+    assert.deepEqual(backend.released.sort(), ['a', 'b']);
   });
 });
 
