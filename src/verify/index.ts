@@ -255,6 +255,11 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
   }
 }
 
+/** 3 significant digits; exponent form below 0.001. */
+function absError(v: number): string {
+  return v === 0 ? '0' : v < 1e-3 ? v.toExponential(2) : v.toPrecision(3);
+}
+
 function writeHuman(io: Io, reference: Side, candidate: Side, s: ReturnType<typeof summarize>, rows: ImageComparison[],
   skipped: number, threads: number, t: Thresholds, labels: string[]): void {
   const sideLine = (side: Side): string => {
@@ -269,7 +274,7 @@ function writeHuman(io: Io, reference: Side, candidate: Side, s: ReturnType<type
   const names = rows.map((r) => path.basename(r.image));
   const shown = new Set(names).size === names.length ? names : rows.map((r) => r.image);
   io.stdout.write(table(['image', 'cosine', 'max |Δ|', 'top-1 ref', 'top-1 cand', 'top-5'],
-    rows.map((r, i) => [shown[i], r.cosine.toFixed(6), r.maxAbsError.toPrecision(3), labels[r.top1.reference],
+    rows.map((r, i) => [shown[i], r.cosine.toFixed(6), absError(r.maxAbsError), labels[r.top1.reference],
       labels[r.top1.candidate] + (r.top1Agree ? '' : ' (differs)'), r.top5Agree ? 'same' : 'differs']),
     [false, true, true, false, false, false]));
   const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
@@ -278,5 +283,5 @@ function writeHuman(io: Io, reference: Side, candidate: Side, s: ReturnType<type
   io.stdout.write(`  cosine mean ${s.cosine.mean.toFixed(6)}, min ${s.cosine.min.toFixed(6)}; ` +
     `${pct(s.shareAtOrAboveThreshold)} of images >= ${t.minCosine} (--min-share ${pct(t.minShare)})\n`);
   io.stdout.write(`  top-1 agreement ${pct(s.top1Agreement)}, top-5 agreement ${pct(s.top5Agreement)}, ` +
-    `max abs error ${s.maxAbsError.toPrecision(3)}\n`);
+    `max abs error ${absError(s.maxAbsError)}\n`);
 }
