@@ -78,15 +78,20 @@ bool FindDevice(size_t id, Device* out) {
 
 std::atomic<int> g_thread_count{0};  // set from any thread (the addon's JS thread), read at Build
 
-int ResolveThreads() {
-  if (g_thread_count > 0) return g_thread_count;
+struct ThreadSetting {
+  int count;
+  bool explicitly;  // asked for through HostNN_SetThreadCount or NPULENS_THREADS
+};
+
+ThreadSetting ResolveThreads() {
+  if (g_thread_count > 0) return {g_thread_count, true};
   if (const char* env = std::getenv("NPULENS_THREADS")) {
     char* end = nullptr;
     long v = std::strtol(env, &end, 10);
-    if (end != env && *end == '\0' && v > 0 && v <= 256) return static_cast<int>(v);
+    if (end != env && *end == '\0' && v > 0 && v <= 256) return {static_cast<int>(v), true};
   }
   unsigned hw = std::thread::hardware_concurrency();
-  return hw == 0 ? 1 : static_cast<int>(hw);
+  return {hw == 0 ? 1 : static_cast<int>(hw), false};
 }
 
 size_t DataTypeSize(OH_NN_DataType t) {
@@ -238,7 +243,7 @@ extern "C" {
 
 // ================================ host extensions ================================
 void HostNN_SetThreadCount(int threadCount) { g_thread_count = threadCount > 0 ? threadCount : 0; }
-int HostNN_GetThreadCount(void) { return ResolveThreads(); }
+int HostNN_GetThreadCount(void) { return ResolveThreads().count; }
 const char* HostNN_GetLastErrorMessage(void) { return g_last_error.c_str(); }
 
 size_t HostNN_RegisterTestDevice(const char* name, OH_NN_DeviceType type) {
@@ -412,7 +417,8 @@ OH_NN_ReturnCode OH_NNCompilation_Build(OH_NNCompilation* compilation) {
     }
     hostnn::Graph graph = hostnn::ImportOnnx(  // copies weights: the buffer may go after Destroy
         data, size, compilation->input_shapes.empty() ? nullptr : &compilation->input_shapes);
-    compilation->plan = hostnn::BuildPlan(graph, ResolveThreads());
+    const ThreadSetting threads = ResolveThreads();
+    compilation->plan = hostnn::BuildPlan(graph, threads.count, threads.explicitly);
   } catch (const Error& e) {
     return Fail(e.code, e.what());
   } catch (const std::bad_alloc&) {

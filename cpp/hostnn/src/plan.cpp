@@ -794,14 +794,25 @@ bool RunsInXnn(const Op& op) {
   }
 }
 
+// Multiply-accumulates of the convolutions and fully connected layers: the work threads can share.
+int64_t ConvAndFcMacs(const std::vector<Op>& ops) {
+  int64_t macs = 0;
+  for (const Op& op : ops) {
+    if ((op.kind != Kind::Conv && op.kind != Kind::FC) || op.wshape.empty() || op.wshape[0] <= 0) continue;
+    const int64_t weights = static_cast<int64_t>(op.int8 ? op.wq.size() : op.wf.size());
+    macs += static_cast<int64_t>(op.out->Elements()) * (weights / op.wshape[0]);
+  }
+  return macs;
+}
+constexpr int64_t kMinMacsForThreads = 50'000'000;
+
 class GraphPlan : public Plan {
  public:
-  GraphPlan(const Graph& g, int threads) {
+  GraphPlan(const Graph& g, int threads, bool threadsExplicit) {
     static std::once_flag once;
     static xnn_status init = xnn_status_uninitialized;
     std::call_once(once, [] { init = xnn_initialize(nullptr); });
     if (init != xnn_status_success) throw Error(OH_NN_FAILED, "XNNPACK initialization failed on this CPU");
-    if (threads > 1) pool_.reset(pthreadpool_create(static_cast<size_t>(threads)));
 
     Lowering low(g);
     low.Run();
@@ -811,6 +822,11 @@ class GraphPlan : public Plan {
     in_values_ = low.input_values;
     out_values_ = low.output_values;
     ops_ = std::move(low.ops);
+    // Unless a count was asked for: a small model runs in well under a millisecond on one thread; handing its ops to pool threads costs more
+    // than it saves, and waking parked workers can stall a run by a scheduler tick or far more (seen: ~120 ms
+    // stalls every few runs of the 4 M-MAC demo model with 2 threads in a 2-vCPU VM).
+    if (threads > 1 && (threadsExplicit || ConvAndFcMacs(ops_) >= kMinMacsForThreads))
+      pool_.reset(pthreadpool_create(static_cast<size_t>(threads)));
 
     // Bound the memory a model can make us allocate (XNNPACK-internal tensors included).
     size_t total = 0;
@@ -854,6 +870,7 @@ class GraphPlan : public Plan {
       if (!internal.count(v.get())) v->storage.resize(v->Bytes() + XNN_EXTRA_BYTES);
 
     std::ostringstream desc;
+    desc << "threads: " << (pool_ ? threads : 1) << "\n";
     for (const Segment& seg : segments) {
       std::vector<Op*> run;
       for (size_t k = seg.begin; k < seg.end; ++k) {
@@ -996,8 +1013,8 @@ class GraphPlan : public Plan {
 
 }  // namespace
 
-std::unique_ptr<Plan> BuildPlan(const Graph& graph, int threads) {
-  return std::make_unique<GraphPlan>(graph, threads);
+std::unique_ptr<Plan> BuildPlan(const Graph& graph, int threads, bool threadsExplicit) {
+  return std::make_unique<GraphPlan>(graph, threads, threadsExplicit);
 }
 
 }  // namespace hostnn

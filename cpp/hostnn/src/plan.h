@@ -30,6 +30,8 @@ class Plan {
 };
 
 // Lowers an imported graph; throws Error (OH_NN_UNSUPPORTED / OH_NN_FAILED ...) naming the node on failure.
-std::unique_ptr<Plan> BuildPlan(const Graph& graph, int threads);
+// threads: worker threads (1 = the calling thread only). threadsExplicit: the count was asked for (API or
+// NPULENS_THREADS); a default count is not used for models too small to gain from threads.
+std::unique_ptr<Plan> BuildPlan(const Graph& graph, int threads, bool threadsExplicit);
 
 }  // namespace hostnn

@@ -614,6 +614,37 @@ TEST(HostnnExecutor, ThreadCountSetting) {
   EXPECT_GE(HostNN_GetThreadCount(), 1);
 }
 
+// With the default count, a model too small to gain from threads runs on the calling thread only; a count that
+// was asked for is used as given, and a large model uses the default count.
+TEST(HostnnExecutor, DefaultThreadCountFollowsModelSize) {
+  auto conv = [](int64_t c, int64_t hw) {
+    OnnxBuilder b;
+    b.Input("x", {1, c, hw, hw});
+    b.InitF("w", {c, c, 3, 3}, RandomF(static_cast<size_t>(c * c * 9), 7));
+    SetInts(b.Node("Conv", {"x", "w"}, {"y"}), "pads", {1, 1, 1, 1});
+    b.Output("y");
+    return b;
+  };
+  auto threadsLine = [](const std::string& describe) { return describe.substr(0, describe.find('\n')); };
+  unsetenv("NPULENS_THREADS");
+  HostNN_SetThreadCount(0);
+  const int defaultCount = HostNN_GetThreadCount();
+  std::string describe;
+
+  OnnxBuilder small = conv(4, 8);  // 9 K MACs
+  RunModel(small.Bytes(), std::vector<std::vector<float>>{RandomF(256, 8)}, &describe);
+  EXPECT_EQ(threadsLine(describe), "threads: 1");
+
+  HostNN_SetThreadCount(2);
+  RunModel(small.Bytes(), std::vector<std::vector<float>>{RandomF(256, 8)}, &describe);
+  EXPECT_EQ(threadsLine(describe), "threads: 2");
+
+  HostNN_SetThreadCount(0);
+  OnnxBuilder large = conv(64, 56);  // 116 M MACs
+  RunModel(large.Bytes(), std::vector<std::vector<float>>{RandomF(64 * 56 * 56, 8)}, &describe);
+  EXPECT_EQ(threadsLine(describe), "threads: " + std::to_string(defaultCount));
+}
+
 // ---------------------------------------------------------------- robustness
 namespace {
 // Mutates random bytes of `good` 300 times; each variant must give an error code with a message, or a plan that runs.
