@@ -11,6 +11,7 @@ import { ms, percent, progressBar, table } from './format';
 import { decodeImage } from './image';
 import { chooseModel, defaultModel, displayPath, rawfileDir, type Backend, type ModelChoice } from './model';
 import { SHORT_USAGE, USAGE } from './usage';
+import { runVerify } from '../verify';
 
 export interface Output {
   write(text: string): unknown;
@@ -41,6 +42,7 @@ export async function runCli(argv: string[], io: Io = process, backend: Backend 
     switch (command) {
       case 'classify': context = 'classify'; return await classify(rest, io, backend);
       case 'bench': context = 'bench'; return await bench(rest, io, backend);
+      case 'verify': return await runVerify(rest, io);
       case 'devices': context = 'devices'; return devices(rest, io, backend);
       case 'models': context = 'models'; return models(rest, io, backend);
       case 'help': case '--help': case '-h': io.stdout.write(USAGE); return 0;

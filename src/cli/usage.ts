@@ -19,6 +19,18 @@ commands:
       --duration S            stop timed runs after S seconds
       --mode zero-copy|copy|both   I/O mode (default zero-copy)
       --json FILE|-           write the results as JSON to FILE (- = stdout)
+  verify <folder|image...>  compare two models or two engines on images (float vs quantized check)
+      --model <id|file.onnx>    reference (default: the manifest's default model; --size/--mean/--std/--bgr/--labels for a file)
+      --against <id|file.onnx>  candidate (default: the reference model; --against-size/-mean/-std/-bgr/-labels for a file)
+      --engine ours|ort         reference engine: ours = host runtime, ort = onnxruntime-node on our pre-processed input (default ours)
+      --against-engine ours|ort candidate engine (default: --engine)
+      --list FILE               image paths, one per line, relative to FILE (repeatable)
+      --min-cosine C            per-image cosine of the mean-centred logits that passes (default 0.99)
+      --min-share F             share of images that must reach --min-cosine (default 1 = every image)
+      --min-top1 F, --min-top5 F  minimum top-1 / top-5 agreement in [0, 1] (default: not checked)
+      --max-abs X               maximum |Δ| of the mean-centred logits (default: not checked)
+      --threads N               threads of both engines (default $NPULENS_THREADS or every CPU)
+      --device auto|npu|cpu, --json FILE|-   as for bench; exit 1 when a threshold is missed
   devices               NN devices and which one each device policy picks
   models                models in the manifest and which files exist
   help                  this text
@@ -27,5 +39,6 @@ commands:
 /** Printed after a usage error. */
 export const SHORT_USAGE = `usage: npulens classify <image...> [--model <id|file.onnx>] [--top K] [--device auto|npu|cpu] [--json]
        npulens bench [--model <id|file.onnx>] [--iterations N] [--warmup N] [--duration S] [--mode zero-copy|copy|both] [--json FILE|-]
+       npulens verify <folder|image...> [--model M] [--against M] [--engine ours|ort] [--against-engine ours|ort] [--min-cosine C] [--json FILE|-]
        npulens devices | models | help   (npulens help: all options)
 `;

@@ -217,6 +217,20 @@ describe('bench', () => {
   });
 });
 
+describe('verify', () => {
+  it('is dispatched: the default model against itself passes, --json - prints the summary', () => {
+    const r = run('verify', file('a.png'), file('b.jpg'), '--json', '-');
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.summary.images, 2);
+    assert.equal(doc.summary.top1Agreement, 1);
+  });
+
+  it('a threshold that cannot be met exits 1 with one error line', () => {
+    assertRuntimeError(run('verify', file('a.png'), '--model', 'tiny-fp32', '--against', 'tiny-int8', '--max-abs', '0'), /max-abs/);
+  });
+});
+
 describe('devices and models', () => {
   it('devices says plainly that the host has no NPU', () => {
     const r = run('devices');
