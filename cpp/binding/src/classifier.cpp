@@ -182,7 +182,9 @@ class BenchmarkWorker : public Napi::AsyncProgressWorker<BenchmarkProgress> {
       : Napi::AsyncProgressWorker<BenchmarkProgress>(env, "npulens.benchmark"),
         state_(std::move(state)),
         deferred_(std::move(deferred)),
-        request_(std::move(request)) {}
+        request_(std::move(request)) {
+    state_->cancelBenchmark = false;  // cancel() applies to the benchmark running from now on
+  }
 
   void Execute(const ExecutionProgress& progress) override {
     InferenceSession& session = *state_->session;
@@ -299,6 +301,16 @@ class BenchmarkWorker : public Napi::AsyncProgressWorker<BenchmarkProgress> {
   std::optional<Napi::ObjectReference> callbackError_;
 };
 
+// Queues a job on the classifier: its worker is created and started when the jobs before it are done (one
+// NNRt call at a time per classifier); a job dropped from the queue (release) rejects its promise.
+template <class Worker, class Request>
+Napi::Value Enqueue(Napi::Env env, std::shared_ptr<ClassifierState> state, std::shared_ptr<Request> request) {
+  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+  state->queue.Push({[env, state, deferred, request] { (new Worker(env, state, deferred, request))->Queue(); },
+                     [env, deferred](const Status& s) { deferred.Reject(ToJsError(env, s).Value()); }});
+  return deferred.Promise();
+}
+
 }  // namespace
 
 // ---- ClassifierState ------------------------------------------------------------------------------------------
@@ -379,11 +391,7 @@ Napi::Value ClassifierWrap::Classify(const Napi::CallbackInfo& info) {
   request->mode = state_->meta.ioMode;
   request->pixels = Napi::Persistent(info[0].As<Napi::Object>());
 
-  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
-  std::shared_ptr<ClassifierState> state = state_;
-  state_->queue.Push({[env, state, deferred, request] { (new ClassifyWorker(env, state, deferred, request))->Queue(); },
-                      [env, deferred](const Status& s) { deferred.Reject(ToJsError(env, s).Value()); }});
-  return deferred.Promise();
+  return Enqueue<ClassifyWorker>(env, state_, std::move(request));
 }
 
 Napi::Value ClassifierWrap::ClassifyFd(const Napi::CallbackInfo& info) {
@@ -407,11 +415,7 @@ Napi::Value ClassifierWrap::ClassifyFd(const Napi::CallbackInfo& info) {
   if (!st.ok()) return RejectedPromise(env, st);
   request->mode = state_->meta.ioMode;
 
-  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
-  std::shared_ptr<ClassifierState> state = state_;
-  state_->queue.Push({[env, state, deferred, request] { (new ClassifyWorker(env, state, deferred, request))->Queue(); },
-                      [env, deferred](const Status& s) { deferred.Reject(ToJsError(env, s).Value()); }});
-  return deferred.Promise();
+  return Enqueue<ClassifyWorker>(env, state_, std::move(request));
 }
 
 Napi::Value ClassifierWrap::Inspect(const Napi::CallbackInfo& info) {
@@ -428,11 +432,7 @@ Napi::Value ClassifierWrap::Inspect(const Napi::CallbackInfo& info) {
   request->mode = state_->meta.ioMode;
   request->pixels = Napi::Persistent(info[0].As<Napi::Object>());
 
-  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
-  std::shared_ptr<ClassifierState> state = state_;
-  state_->queue.Push({[env, state, deferred, request] { (new InspectWorker(env, state, deferred, request))->Queue(); },
-                      [env, deferred](const Status& s) { deferred.Reject(ToJsError(env, s).Value()); }});
-  return deferred.Promise();
+  return Enqueue<InspectWorker>(env, state_, std::move(request));
 }
 
 Napi::Value ClassifierWrap::Benchmark(const Napi::CallbackInfo& info) {
@@ -472,14 +472,7 @@ Napi::Value ClassifierWrap::Benchmark(const Napi::CallbackInfo& info) {
     request->onProgress = Napi::Persistent(info[1].As<Napi::Function>());
   }
 
-  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
-  std::shared_ptr<ClassifierState> state = state_;
-  state_->queue.Push({[env, state, deferred, request] {
-                        state->cancelBenchmark = false;  // cancel() applies to the benchmark running from now on
-                        (new BenchmarkWorker(env, state, deferred, request))->Queue();
-                      },
-                      [env, deferred](const Status& s) { deferred.Reject(ToJsError(env, s).Value()); }});
-  return deferred.Promise();
+  return Enqueue<BenchmarkWorker>(env, state_, std::move(request));
 }
 
 Napi::Value ClassifierWrap::Cancel(const Napi::CallbackInfo& info) {
