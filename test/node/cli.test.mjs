@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import zlib from 'node:zlib';
-import { fixtures, repoRoot, require } from './helpers.mjs';
+import { assertCliUsageError as assertUsageError, assertRuntimeError, fixtures, repoRoot, require } from './helpers.mjs';
 
 const sharp = require('sharp');
 const bin = path.join(repoRoot, 'bin', 'npulens.js');
@@ -21,22 +21,6 @@ function run(...args) {
     env: { ...process.env, NPULENS_RAWFILE_DIR: fixtures },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Exit 1 with exactly one stderr line `error: <what> (<where>)`, no stack trace. */
-function assertRuntimeError(r, pattern) {
-  assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  assert.equal(lines.length, 1, `one stderr line, got:\n${r.stderr}`);
-  assert.match(lines[0], /^error: .+ \(.+\)$/);
-  assert.match(lines[0], pattern);
-}
-
-function assertUsageError(r, pattern) {
-  assert.equal(r.code, 2, `exit code (stderr: ${r.stderr})`);
-  assert.match(r.stderr.split('\n')[0], pattern);
-  assert.match(r.stderr, /usage: npulens classify/);
-  assert.equal(r.stdout, '');
 }
 
 // A PNG whose header claims huge dimensions (the pixel data is never reached).

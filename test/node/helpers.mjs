@@ -69,3 +69,20 @@ export async function assertFails(promiseOrFn, cls, message, { code, step } = {}
 export function rssMb() {
   return process.memoryUsage().rss / (1024 * 1024);
 }
+
+/** CLI result: exit 1 with exactly one stderr line `error: <what> (<where>)`, no stack trace. */
+export function assertRuntimeError(r, pattern) {
+  assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 1, `one stderr line, got:\n${r.stderr}`);
+  assert.match(lines[0], /^error: .+ \(.+\)$/);
+  assert.match(lines[0], pattern);
+}
+
+/** CLI result: exit 2, the error on the first stderr line, then the command's short usage; nothing on stdout. */
+export function assertCliUsageError(r, pattern, usage = /usage: npulens classify/) {
+  assert.equal(r.code, 2, `exit code (stderr: ${r.stderr})`);
+  assert.match(r.stderr.split('\n')[0], pattern);
+  assert.match(r.stderr, usage);
+  assert.equal(r.stdout, '');
+}

@@ -6,7 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { api, bundledRawfileDir, fixtures, haveBundledModels, repoRoot, require } from './helpers.mjs';
+import {
+  api, assertCliUsageError, assertRuntimeError, bundledRawfileDir, fixtures, haveBundledModels, repoRoot, require,
+} from './helpers.mjs';
 
 const { runVerify } = require(path.join(repoRoot, 'dist', 'verify', 'index.js'));
 const metrics = require(path.join(repoRoot, 'dist', 'verify', 'metrics.js'));
@@ -46,20 +48,7 @@ async function verifyJson(...args) {
   return JSON.parse(r.stdout);
 }
 
-function assertRuntimeError(r, pattern) {
-  assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  assert.equal(lines.length, 1, `one stderr line, got:\n${r.stderr}`);
-  assert.match(lines[0], /^error: .+ \(.+\)$/);
-  assert.match(lines[0], pattern);
-}
-
-function assertUsageError(r, pattern) {
-  assert.equal(r.code, 2, `exit code (stderr: ${r.stderr})`);
-  assert.match(r.stderr.split('\n')[0], pattern);
-  assert.match(r.stderr, /usage: npulens verify/);
-  assert.equal(r.stdout, '');
-}
+const assertUsageError = (r, pattern) => assertCliUsageError(r, pattern, /usage: npulens verify/);
 
 const sampleImages = () => fs.readdirSync(samples).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort();
 
