@@ -3,6 +3,8 @@
  * error prints the line plus a short usage and exits 2. No stack traces.
  */
 
+import fs from 'node:fs';
+
 /** A runtime failure with a place (a file, a step). */
 export class CliError extends Error {
   constructor(readonly what: string, readonly where: string) {
@@ -39,4 +41,13 @@ export function toCliError(err: unknown, context: string): CliError {
 function firstLine(text: string): string {
   const line = text.split('\n')[0].trim();
   return line === '' ? 'unknown error' : line;
+}
+
+/** Writes a JSON document for `--json FILE`; a failure is a CliError naming the file. */
+export function writeJsonFile(file: string, doc: unknown): void {
+  try {
+    fs.writeFileSync(file, JSON.stringify(doc, null, 2) + '\n');
+  } catch (err) {
+    throw new CliError(`cannot write JSON: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, file);
+  }
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import * as api from '../api';
 import type { BenchmarkResult, Classifier, DevicePolicy, IoMode } from '../api';
 import { enumFlag, intFlag, parse, positiveFlag, stringFlag, type Options } from './args';
-import { CliError, UsageError, toCliError } from './errors';
+import { UsageError, toCliError, writeJsonFile } from './errors';
 import { ms, percent, progressBar, table } from './format';
 import { decodeImage } from './image';
 import { chooseModel, defaultModel, displayPath, rawfileDir, type Backend, type ModelChoice } from './model';
@@ -210,11 +210,7 @@ async function bench(args: string[], io: Io, backend: Backend): Promise<number> 
       [false, true, true, true, true, true, true, true, true, true], ''));
     io.stdout.write('latency in ms per run: RunSync, plus the input/output memcpy in copy mode\n');
     if (jsonTarget !== undefined) {
-      try {
-        fs.writeFileSync(jsonTarget, JSON.stringify(doc, null, 2) + '\n');
-      } catch (err) {
-        throw new CliError(`cannot write JSON: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, jsonTarget);
-      }
+      writeJsonFile(jsonTarget, doc);
       io.stdout.write(`JSON written to ${jsonTarget}\n`);
     }
     return 0;

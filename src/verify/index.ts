@@ -11,7 +11,7 @@ import path from 'node:path';
 import * as api from '../api';
 import type { Classifier } from '../api';
 import { enumFlag, intFlag, parse, stringFlag, type Parsed } from '../cli/args';
-import { CliError, UsageError, toCliError } from '../cli/errors';
+import { CliError, UsageError, toCliError, writeJsonFile } from '../cli/errors';
 import { table } from '../cli/format';
 import { decodeImage } from '../cli/image';
 import type { Io } from '../cli/main';
@@ -236,11 +236,7 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
         labelsOf(reference.choice, backend, refClasses));
       io.stdout.write(failures.length === 0 ? 'result: pass\n' : `result: FAIL (${failures.length} of the thresholds missed)\n`);
       if (jsonTarget !== undefined) {
-        try {
-          fs.writeFileSync(jsonTarget, JSON.stringify(doc, null, 2) + '\n');
-        } catch (err) {
-          throw new CliError(`cannot write JSON: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, jsonTarget);
-        }
+        writeJsonFile(jsonTarget, doc);
         io.stdout.write(`JSON written to ${jsonTarget}\n`);
       }
     }
