@@ -8,39 +8,35 @@
 namespace hostnn {
 namespace kernels {
 
-void NchwToNhwc(const void* src, void* dst, const Shape& s, size_t es) {
+namespace {
+// Copies every element between planar (NCHW) and interleaved (NHWC) order; the element size is a template
+// argument so each copy compiles to one load and store.
+template <size_t kElementSize>
+void Transpose(const uint8_t* x, uint8_t* y, const Shape& s, bool toNhwc) {
   const size_t n = s[0], c = s[1], hw = s[2] * s[3];
-  const uint8_t* x = static_cast<const uint8_t*>(src);
-  uint8_t* y = static_cast<uint8_t*>(dst);
-  if (es == 4) {
-    const float* xf = reinterpret_cast<const float*>(x);
-    float* yf = reinterpret_cast<float*>(y);
-    for (size_t b = 0; b < n; ++b)
-      for (size_t ch = 0; ch < c; ++ch)
-        for (size_t p = 0; p < hw; ++p) yf[(b * hw + p) * c + ch] = xf[(b * c + ch) * hw + p];
-    return;
-  }
   for (size_t b = 0; b < n; ++b)
     for (size_t ch = 0; ch < c; ++ch)
-      for (size_t p = 0; p < hw; ++p) std::memcpy(y + ((b * hw + p) * c + ch) * es, x + ((b * c + ch) * hw + p) * es, es);
+      for (size_t p = 0; p < hw; ++p) {
+        const size_t planar = (b * c + ch) * hw + p, interleaved = (b * hw + p) * c + ch;
+        const size_t from = toNhwc ? planar : interleaved, to = toNhwc ? interleaved : planar;
+        std::memcpy(y + to * kElementSize, x + from * kElementSize, kElementSize);
+      }
 }
 
-void NhwcToNchw(const void* src, void* dst, const Shape& s, size_t es) {
-  const size_t n = s[0], c = s[1], hw = s[2] * s[3];
+void Transpose(const void* src, void* dst, const Shape& s, size_t es, bool toNhwc) {
   const uint8_t* x = static_cast<const uint8_t*>(src);
   uint8_t* y = static_cast<uint8_t*>(dst);
-  if (es == 4) {
-    const float* xf = reinterpret_cast<const float*>(x);
-    float* yf = reinterpret_cast<float*>(y);
-    for (size_t b = 0; b < n; ++b)
-      for (size_t ch = 0; ch < c; ++ch)
-        for (size_t p = 0; p < hw; ++p) yf[(b * c + ch) * hw + p] = xf[(b * hw + p) * c + ch];
-    return;
+  switch (es) {
+    case 1: Transpose<1>(x, y, s, toNhwc); break;  // int8 / uint8
+    case 4: Transpose<4>(x, y, s, toNhwc); break;  // float32 / int32
+    case 8: Transpose<8>(x, y, s, toNhwc); break;  // int64
+    default: throw Error(OH_NN_FAILED, "no layout transpose for " + std::to_string(es) + "-byte elements");
   }
-  for (size_t b = 0; b < n; ++b)
-    for (size_t ch = 0; ch < c; ++ch)
-      for (size_t p = 0; p < hw; ++p) std::memcpy(y + ((b * c + ch) * hw + p) * es, x + ((b * hw + p) * c + ch) * es, es);
 }
+}  // namespace
+
+void NchwToNhwc(const void* src, void* dst, const Shape& s, size_t es) { Transpose(src, dst, s, es, true); }
+void NhwcToNchw(const void* src, void* dst, const Shape& s, size_t es) { Transpose(src, dst, s, es, false); }
 
 void Quantize(const float* x, void* y, size_t n, float scale, int32_t zp, bool to_int8) {
   // Clamp in the unshifted domain, then round half to even with the 1.5 * 2^23 trick (exact for |r| < 2^22
