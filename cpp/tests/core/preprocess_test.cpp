@@ -198,6 +198,29 @@ TEST(PreprocessTest, ReusesTablesAcrossSourceSizes) {
   }
 }
 
+TEST(PreprocessTest, ReusesTablesAcrossPixelFormatsOfOneSize) {
+  // Same size, 4- then 3- then 4-byte pixels: the bilinear x offsets are in bytes of a pixel, so a table kept
+  // from the previous format would read the wrong bytes (or past the row under ASan).
+  InputSpec spec = BaseSpec(7, 5);
+  spec.centerCrop = 0.875f;
+  Result<Preprocessor> pre = Preprocessor::Create(spec);
+  ASSERT_TRUE(pre.ok());
+  std::vector<uint8_t> out(pre->OutputBytes());
+  for (PixelFormat f : {PixelFormat::kRGBA8, PixelFormat::kRGB8, PixelFormat::kBGRA8, PixelFormat::kRGB8}) {
+    const TestImage im = MakeImage(12, 9, f, 0, 300 + static_cast<uint32_t>(f));
+    ASSERT_TRUE(pre->Run(im.view, out.data(), out.size()).ok());
+    for (int y = 0; y < spec.height; ++y) {
+      for (int x = 0; x < spec.width; ++x) {
+        for (int c = 0; c < 3; ++c) {
+          float v;
+          std::memcpy(&v, out.data() + 4 * OutIndex(spec, x, y, c), 4);
+          ASSERT_NEAR(v, RefValue(im, spec, x, y, c), 2e-4) << PixelFormatName(f) << " x=" << x << " y=" << y;
+        }
+      }
+    }
+  }
+}
+
 // Identity geometry with mean 0 and std 1: the value is the pixel itself, so quantization is exact to check.
 std::vector<uint8_t> QuantizePixels(const std::vector<uint8_t>& pixels, DType dtype, float mean, float scale, int zp) {
   InputSpec spec;
