@@ -116,30 +116,65 @@ inline float RoundHalfEven(float x) {
 
 // Horizontal pass, one output pixel as 4 lanes (all bytes of a source pixel; for 3-byte pixels lane 3 is the
 // next pixel's first byte and is ignored), normalised lane-wise: value = Σ taps × scale[l] + bias[l].
+// Output: with lanePlane (float32 NCHW), lane l < 3 of pixel x goes straight to the destination row
+// lanePlane[l] (possibly unaligned); otherwise the 4 lanes go to pixelRow[4x ..] for EmitRow.
 #if defined(__GNUC__)
 // GCC and clang: a generic 4-float vector (SSE on x86, NEON on arm64); their auto-vectorisers leave the plain
-// lane loop below scalar once it is inlined into Run, and this pass is a third of the bilinear time.
+// lane loop scalar once it is inlined into Run, and this pass is a third of the bilinear time.
 typedef float Lanes __attribute__((vector_size(16)));
 void HorizontalTwoTap(const float* blended, const int* off0, const int* off1, const float* w0, const float* w1,
-                      const float* laneScale, const float* laneBias, int outW, float* pixelRow) {
+                      const float* laneScale, const float* laneBias, int outW, float* pixelRow,
+                      uint8_t* const* lanePlane) {
   Lanes scale, bias;
   std::memcpy(&scale, laneScale, sizeof(Lanes));
   std::memcpy(&bias, laneBias, sizeof(Lanes));
-  for (int x = 0; x < outW; ++x) {
+  auto blend = [&](int x) {
     Lanes p0, p1;
     std::memcpy(&p0, blended + off0[x], sizeof(Lanes));
     std::memcpy(&p1, blended + off1[x], sizeof(Lanes));
-    const Lanes v = (w0[x] * p0 + w1[x] * p1) * scale + bias;
+    return (w0[x] * p0 + w1[x] * p1) * scale + bias;
+  };
+  int x = 0;
+  if (lanePlane != nullptr) {
+    // Four pixels at a time, transposed so each lane is 4 consecutive values of its plane.
+    for (; x + 4 <= outW; x += 4) {
+      const Lanes v0 = blend(x), v1 = blend(x + 1), v2 = blend(x + 2), v3 = blend(x + 3);
+      const Lanes lo01 = __builtin_shufflevector(v0, v1, 0, 4, 1, 5), lo23 = __builtin_shufflevector(v2, v3, 0, 4, 1, 5);
+      const Lanes hi01 = __builtin_shufflevector(v0, v1, 2, 6, 3, 7), hi23 = __builtin_shufflevector(v2, v3, 2, 6, 3, 7);
+      const Lanes lane[3] = {__builtin_shufflevector(lo01, lo23, 0, 1, 4, 5),
+                             __builtin_shufflevector(lo01, lo23, 2, 3, 6, 7),
+                             __builtin_shufflevector(hi01, hi23, 0, 1, 4, 5)};
+      for (int l = 0; l < 3; ++l) std::memcpy(lanePlane[l] + x * sizeof(float), &lane[l], sizeof(Lanes));
+    }
+    for (; x < outW; ++x) {
+      const Lanes v = blend(x);
+      for (int l = 0; l < 3; ++l) {
+        const float value = v[l];
+        std::memcpy(lanePlane[l] + x * sizeof(float), &value, sizeof(float));
+      }
+    }
+    return;
+  }
+  for (; x < outW; ++x) {
+    const Lanes v = blend(x);
     std::memcpy(pixelRow + 4 * x, &v, sizeof(Lanes));
   }
 }
 #else
 void HorizontalTwoTap(const float* blended, const int* off0, const int* off1, const float* w0, const float* w1,
-                      const float* laneScale, const float* laneBias, int outW, float* pixelRow) {
+                      const float* laneScale, const float* laneBias, int outW, float* pixelRow,
+                      uint8_t* const* lanePlane) {
   for (int x = 0; x < outW; ++x) {
     const float* p0 = blended + off0[x];
     const float* p1 = blended + off1[x];
-    for (int l = 0; l < 4; ++l) pixelRow[4 * x + l] = (w0[x] * p0[l] + w1[x] * p1[l]) * laneScale[l] + laneBias[l];
+    for (int l = 0; l < 4; ++l) {
+      const float value = (w0[x] * p0[l] + w1[x] * p1[l]) * laneScale[l] + laneBias[l];
+      if (lanePlane == nullptr) {
+        pixelRow[4 * x + l] = value;
+      } else if (l < 3) {
+        std::memcpy(lanePlane[l] + x * sizeof(float), &value, sizeof(float));
+      }
+    }
   }
 }
 #endif
@@ -394,6 +429,7 @@ Status Preprocessor::Run(const ImageView& image, void* dst, size_t dstBytes) {
   const float* channels[3] = {pixelRow + srcChannel[0], pixelRow + srcChannel[1], pixelRow + srcChannel[2]};
   float laneInvStd[4] = {0, 0, 0, 0}, laneBias[4] = {0, 0, 0, 0};
   for (int c = 0; c < 3; ++c) laneInvStd[srcChannel[c]] = im.invStd[c], laneBias[srcChannel[c]] = im.bias[c];
+  const bool directF32 = im.spec.layout == Layout::kNCHW && im.spec.dtype == DType::kFloat32;
   auto sourceSpan = [&](int row) {
     return image.data + static_cast<size_t>(row) * image.rowStride + static_cast<size_t>(xt.lo) * bpp;
   };
@@ -445,8 +481,14 @@ Status Preprocessor::Run(const ImageView& image, void* dst, size_t dstBytes) {
     float laneScale[4];
     for (int l = 0; l < 4; ++l) laneScale[l] = rowScale * laneInvStd[l];
     if (!xt.area) {
+      // float32 NCHW: straight into the destination planes, no EmitRow.
+      uint8_t* lanePlane[3];
+      for (int c = 0; c < 3; ++c) {
+        lanePlane[srcChannel[c]] = out + ((static_cast<size_t>(c) * outH + y) * outW) * sizeof(float);
+      }
       HorizontalTwoTap(blended, im.xOffset0.data(), im.xOffset1.data(), im.xWeight0.data(), im.xWeight1.data(),
-                       laneScale, laneBias, outW, pixelRow);
+                       laneScale, laneBias, outW, pixelRow, directF32 ? lanePlane : nullptr);
+      if (directF32) continue;
     } else {
       HorizontalArea(blended, xt, bpp, laneScale, laneBias, outW, pixelRow);
     }
