@@ -196,6 +196,10 @@ void HorizontalArea(const float* blended, const AxisTaps& xt, int bpp, const flo
   }
 }
 
+// A source byte as float. Spelled through uint32 → int32 so GCC's vectoriser widens with zero-extending unpacks
+// (the plain conversion goes through signed 16-bit lanes and costs a compare per vector; ~7% of a bilinear run).
+inline float ByteToFloat(uint8_t b) { return static_cast<float>(static_cast<int32_t>(static_cast<uint32_t>(b))); }
+
 // Cache line size of x86-64 and of the arm64 cores we target.
 constexpr size_t kCacheLine = 64;
 
@@ -468,7 +472,7 @@ Status Preprocessor::Run(const ImageView& image, void* dst, size_t dstBytes) {
         if (k >= first && k < first + inner) continue;
         const float w = yt.rawWeights[tapBase + k];
         s = sourceSpan(yt.start[y] + k);
-        for (size_t i = 0; i < spanBytes; ++i) blended[i] += w * static_cast<float>(s[i]);
+        for (size_t i = 0; i < spanBytes; ++i) blended[i] += w * ByteToFloat(s[i]);
       }
       rowScale = yt.invRawSum[y];
     } else if (yt.count[y] <= 2) {
@@ -488,9 +492,9 @@ Status Preprocessor::Run(const ImageView& image, void* dst, size_t dstBytes) {
         Prefetch(next1 + line);
         const size_t end = std::min(spanBytes, line + kCacheLine);
         if (n == 2) {
-          for (size_t i = line; i < end; ++i) blended[i] = w0 * static_cast<float>(s0[i]) + w1 * static_cast<float>(s1[i]);
+          for (size_t i = line; i < end; ++i) blended[i] = w0 * ByteToFloat(s0[i]) + w1 * ByteToFloat(s1[i]);
         } else {
-          for (size_t i = line; i < end; ++i) blended[i] = w0 * static_cast<float>(s0[i]);
+          for (size_t i = line; i < end; ++i) blended[i] = w0 * ByteToFloat(s0[i]);
         }
       }
     } else {
@@ -499,9 +503,9 @@ Status Preprocessor::Run(const ImageView& image, void* dst, size_t dstBytes) {
         const uint8_t* s = sourceSpan(yt.start[y] + k);
         const float w = wy[k];
         if (k == 0) {
-          for (size_t i = 0; i < spanBytes; ++i) blended[i] = w * static_cast<float>(s[i]);
+          for (size_t i = 0; i < spanBytes; ++i) blended[i] = w * ByteToFloat(s[i]);
         } else {
-          for (size_t i = 0; i < spanBytes; ++i) blended[i] += w * static_cast<float>(s[i]);
+          for (size_t i = 0; i < spanBytes; ++i) blended[i] += w * ByteToFloat(s[i]);
         }
       }
     }
