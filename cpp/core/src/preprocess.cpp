@@ -212,6 +212,34 @@ inline void Prefetch(const uint8_t* p) {
 #endif
 }
 
+// x86-64 hosts (GCC, clang): the vertical blend is also compiled for AVX2 (8 lanes, byte→int32 in one widening
+// step) and picked at load time when the CPU has it, else the baseline SSE2 build of the same code runs
+// (640×480 crop 0.875: 0.118 → 0.105 ms). Other targets (the arm64 device build) compile it once as is.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define NPULENS_ALSO_FOR_AVX2 __attribute__((target_clones("avx2", "default")))
+#else
+#define NPULENS_ALSO_FOR_AVX2
+#endif
+
+// Bilinear vertical pass over one (twoRows false: weight w0 only) or two source row spans, a cache line at a
+// time, each line also prefetching the same columns of the next output row's first and last row (next0,
+// next1). A photo handed over between inferences is mostly out of the caches; spread out like this the fetch
+// hides behind the arithmetic (0.27 → 0.17 ms for a cold 640×480 photo; fetching whole rows up front gains
+// half as much).
+NPULENS_ALSO_FOR_AVX2 void BlendRows(const uint8_t* s0, const uint8_t* s1, float w0, float w1, bool twoRows,
+                                  const uint8_t* next0, const uint8_t* next1, size_t spanBytes, float* blended) {
+  for (size_t line = 0; line < spanBytes; line += kCacheLine) {
+    Prefetch(next0 + line);
+    Prefetch(next1 + line);
+    const size_t end = std::min(spanBytes, line + kCacheLine);
+    if (twoRows) {
+      for (size_t i = line; i < end; ++i) blended[i] = w0 * ByteToFloat(s0[i]) + w1 * ByteToFloat(s1[i]);
+    } else {
+      for (size_t i = line; i < end; ++i) blended[i] = w0 * ByteToFloat(s0[i]);
+    }
+  }
+}
+
 }  // namespace
 
 const char* PixelFormatName(PixelFormat f) {
@@ -476,10 +504,7 @@ Status Preprocessor::Run(const ImageView& image, void* dst, size_t dstBytes) {
       }
       rowScale = yt.invRawSum[y];
     } else if (yt.count[y] <= 2) {
-      // Bilinear: one pass over one or both rows, a cache line at a time, each line also prefetching the same
-      // columns of the next output row's first and last row. A photo handed over between inferences is mostly
-      // out of the caches; spread out like this the fetch hides behind the arithmetic (0.27 → 0.17 ms for a
-      // cold 640×480 photo, where fetching whole rows up front gains half as much).
+      // Bilinear.
       const int n = yt.count[y];
       const uint8_t* s0 = sourceSpan(yt.start[y]);
       const uint8_t* s1 = sourceSpan(yt.start[y] + n - 1);
@@ -487,16 +512,7 @@ Status Preprocessor::Run(const ImageView& image, void* dst, size_t dstBytes) {
       const bool hasNext = y + 1 < outH;
       const uint8_t* next0 = hasNext ? sourceSpan(yt.start[y + 1]) : s0;
       const uint8_t* next1 = hasNext ? sourceSpan(yt.start[y + 1] + yt.count[y + 1] - 1) : s1;
-      for (size_t line = 0; line < spanBytes; line += kCacheLine) {
-        Prefetch(next0 + line);
-        Prefetch(next1 + line);
-        const size_t end = std::min(spanBytes, line + kCacheLine);
-        if (n == 2) {
-          for (size_t i = line; i < end; ++i) blended[i] = w0 * ByteToFloat(s0[i]) + w1 * ByteToFloat(s1[i]);
-        } else {
-          for (size_t i = line; i < end; ++i) blended[i] = w0 * ByteToFloat(s0[i]);
-        }
-      }
+      BlendRows(s0, s1, w0, w1, n == 2, next0, next1, spanBytes, blended);
     } else {
       const float* wy = &yt.weights[tapBase];
       for (int k = 0; k < yt.count[y]; ++k) {
