@@ -116,23 +116,24 @@ inline float RoundHalfEven(float x) {
 
 // Horizontal pass, one output pixel as 4 lanes (all bytes of a source pixel; for 3-byte pixels lane 3 is the
 // next pixel's first byte and is ignored), normalised lane-wise: value = Σ taps × scale[l] + bias[l].
-// Output: with lanePlane (float32 NCHW), lane l < 3 of pixel x goes straight to the destination row
+// Two-tap: the per-pixel weights come pre-multiplied by the lane's 1/std (laneW0/laneW1, 4 per pixel), so a
+// pixel is two multiplies, an add and the bias. Output: with lanePlane (float32 NCHW), lane l < 3 of pixel x goes straight to the destination row
 // lanePlane[l] (possibly unaligned); otherwise the 4 lanes go to pixelRow[4x ..] for EmitRow.
 #if defined(__GNUC__)
 // GCC and clang: a generic 4-float vector (SSE on x86, NEON on arm64); their auto-vectorisers leave the plain
 // lane loop scalar once it is inlined into Run, and this pass is a third of the bilinear time.
 typedef float Lanes __attribute__((vector_size(16)));
-void HorizontalTwoTap(const float* blended, const int* off0, const int* off1, const float* w0, const float* w1,
-                      const float* laneScale, const float* laneBias, int outW, float* pixelRow,
-                      uint8_t* const* lanePlane) {
-  Lanes scale, bias;
-  std::memcpy(&scale, laneScale, sizeof(Lanes));
+void HorizontalTwoTap(const float* blended, const int* off0, const int* off1, const float* laneW0, const float* laneW1,
+                      float rowScale, const float* laneBias, int outW, float* pixelRow, uint8_t* const* lanePlane) {
+  Lanes bias;
   std::memcpy(&bias, laneBias, sizeof(Lanes));
   auto blend = [&](int x) {
-    Lanes p0, p1;
+    Lanes p0, p1, a, b;
     std::memcpy(&p0, blended + off0[x], sizeof(Lanes));
     std::memcpy(&p1, blended + off1[x], sizeof(Lanes));
-    return (w0[x] * p0 + w1[x] * p1) * scale + bias;
+    std::memcpy(&a, laneW0 + 4 * x, sizeof(Lanes));
+    std::memcpy(&b, laneW1 + 4 * x, sizeof(Lanes));
+    return (a * p0 + b * p1) * rowScale + bias;
   };
   int x = 0;
   if (lanePlane != nullptr) {
@@ -161,14 +162,13 @@ void HorizontalTwoTap(const float* blended, const int* off0, const int* off1, co
   }
 }
 #else
-void HorizontalTwoTap(const float* blended, const int* off0, const int* off1, const float* w0, const float* w1,
-                      const float* laneScale, const float* laneBias, int outW, float* pixelRow,
-                      uint8_t* const* lanePlane) {
+void HorizontalTwoTap(const float* blended, const int* off0, const int* off1, const float* laneW0, const float* laneW1,
+                      float rowScale, const float* laneBias, int outW, float* pixelRow, uint8_t* const* lanePlane) {
   for (int x = 0; x < outW; ++x) {
     const float* p0 = blended + off0[x];
     const float* p1 = blended + off1[x];
     for (int l = 0; l < 4; ++l) {
-      const float value = (w0[x] * p0[l] + w1[x] * p1[l]) * laneScale[l] + laneBias[l];
+      const float value = (laneW0[4 * x + l] * p0[l] + laneW1[4 * x + l] * p1[l]) * rowScale + laneBias[l];
       if (lanePlane == nullptr) {
         pixelRow[4 * x + l] = value;
       } else if (l < 3) {
@@ -293,13 +293,14 @@ struct Preprocessor::Impl {
 
   // Cached for the last source geometry (the x offsets are in floats of a source pixel, so bpp is part of it).
   int cachedW = -1, cachedH = -1, cachedBpp = -1;
+  bool cachedLanesReversed = false;
   bool identity = false;
   AxisTaps xTaps, yTaps;
-  // Bilinear x axis: per output pixel the float offsets of its two taps in `blended` and their weights. A
-  // single-tap output (clamped edge, exact hit) repeats the offset with weight 0, so every pixel runs the same
-  // branch-free two-tap blend.
+  // Bilinear x axis: per output pixel the float offsets of its two taps in `blended` and their weights times
+  // each lane's 1/std (4 per pixel; the lane order depends on the pixel format). A single-tap output (clamped
+  // edge, exact hit) repeats the offset with weight 0, so every pixel runs the same branch-free two-tap blend.
   std::vector<int> xOffset0, xOffset1;
-  std::vector<float> xWeight0, xWeight1;
+  std::vector<float> xLaneWeight0, xLaneWeight1;
 
   // Scratch, sized on geometry change only.
   std::vector<float> blended;  // one vertically blended source row span, all bytes of each pixel (+1 pad)
@@ -309,8 +310,9 @@ struct Preprocessor::Impl {
   std::vector<uint8_t> rowTyped;  // one output row (NCHW: one channel; NHWC: interleaved), in the output dtype
   float lut[3][256];           // identity path: byte → normalised value per output channel
 
-  void Prepare(int srcW, int srcH, int bpp) {
-    if (srcW == cachedW && srcH == cachedH && bpp == cachedBpp) return;
+  // lanesReversed: source byte order is the reverse of the output channel order (laneInvStd follows it).
+  void Prepare(int srcW, int srcH, int bpp, bool lanesReversed, const float* laneInvStd) {
+    if (srcW == cachedW && srcH == cachedH && bpp == cachedBpp && lanesReversed == cachedLanesReversed) return;
     const int outW = spec.width, outH = spec.height;
     double wx0 = 0, wy0 = 0, wlen = srcW, hlen = srcH;
     if (spec.centerCrop < 1.0f) {
@@ -328,19 +330,22 @@ struct Preprocessor::Impl {
       if (yTaps.area) rowSum.assign(blended.size(), 0);
       pixelRow.assign(static_cast<size_t>(outW) * 4, 0.0f);
       if (!xTaps.area) {
-        xOffset0.resize(outW), xOffset1.resize(outW), xWeight0.resize(outW), xWeight1.resize(outW);
+        xOffset0.resize(outW), xOffset1.resize(outW);
+        xLaneWeight0.resize(static_cast<size_t>(outW) * 4), xLaneWeight1.resize(static_cast<size_t>(outW) * 4);
         for (int x = 0; x < outW; ++x) {
           const int n = xTaps.count[x];
           const float* w = &xTaps.weights[static_cast<size_t>(x) * xTaps.stride];
           xOffset0[x] = (xTaps.start[x] - xTaps.lo) * bpp;
           xOffset1[x] = xOffset0[x] + (n == 2 ? bpp : 0);
-          xWeight0[x] = w[0];
-          xWeight1[x] = n == 2 ? w[1] : 0.0f;
+          for (int l = 0; l < 4; ++l) {
+            xLaneWeight0[static_cast<size_t>(x) * 4 + l] = w[0] * laneInvStd[l];
+            xLaneWeight1[static_cast<size_t>(x) * 4 + l] = n == 2 ? w[1] * laneInvStd[l] : 0.0f;
+          }
         }
       }
     }
     rowTyped.assign(static_cast<size_t>(outW) * 3 * DTypeSize(spec.dtype), 0);
-    cachedW = srcW, cachedH = srcH, cachedBpp = bpp;
+    cachedW = srcW, cachedH = srcH, cachedBpp = bpp, cachedLanesReversed = lanesReversed;
   }
 
   // Writes output row y from the normalised values channel[c][x * inStep] (c in output channel order).
@@ -437,13 +442,16 @@ Status Preprocessor::Run(const ImageView& image, void* dst, size_t dstBytes) {
                       std::to_string(im.spec.width) + " " + DTypeName(im.spec.dtype) + ")");
   }
   const int bpp = static_cast<int>(BytesPerPixel(image.format));
-  im.Prepare(image.width, image.height, bpp);
 
   // Source byte offset within a pixel for each output channel (output channel order = spec.colorOrder).
   const bool srcIsBgr = image.format == PixelFormat::kBGRA8;
   const bool wantBgr = im.spec.colorOrder == ColorOrder::kBGR;
   int srcChannel[3];
   for (int c = 0; c < 3; ++c) srcChannel[c] = (srcIsBgr != wantBgr) ? 2 - c : c;
+  // Resize path: lane l of a pixel holds source byte l; output channel c reads lane srcChannel[c].
+  float laneInvStd[4] = {0, 0, 0, 0}, laneBias[4] = {0, 0, 0, 0};
+  for (int c = 0; c < 3; ++c) laneInvStd[srcChannel[c]] = im.invStd[c], laneBias[srcChannel[c]] = im.bias[c];
+  im.Prepare(image.width, image.height, bpp, srcIsBgr != wantBgr, laneInvStd);
 
   const int outW = im.spec.width, outH = im.spec.height;
   uint8_t* out = static_cast<uint8_t*>(dst);
@@ -469,10 +477,7 @@ Status Preprocessor::Run(const ImageView& image, void* dst, size_t dstBytes) {
   const size_t spanBytes = static_cast<size_t>(xt.hi - xt.lo) * bpp;
   float* blended = im.blended.data();
   float* pixelRow = im.pixelRow.data();
-  // pixelRow lane l holds source byte l of a pixel; output channel c reads lane srcChannel[c].
   const float* channels[3] = {pixelRow + srcChannel[0], pixelRow + srcChannel[1], pixelRow + srcChannel[2]};
-  float laneInvStd[4] = {0, 0, 0, 0}, laneBias[4] = {0, 0, 0, 0};
-  for (int c = 0; c < 3; ++c) laneInvStd[srcChannel[c]] = im.invStd[c], laneBias[srcChannel[c]] = im.bias[c];
   const bool directF32 = im.spec.layout == Layout::kNCHW && im.spec.dtype == DType::kFloat32;
   auto sourceSpan = [&](int row) {
     return image.data + static_cast<size_t>(row) * image.rowStride + static_cast<size_t>(xt.lo) * bpp;
@@ -526,18 +531,18 @@ Status Preprocessor::Run(const ImageView& image, void* dst, size_t dstBytes) {
       }
     }
     // Horizontal, straight to normalised values.
-    float laneScale[4];
-    for (int l = 0; l < 4; ++l) laneScale[l] = rowScale * laneInvStd[l];
     if (!xt.area) {
       // float32 NCHW: straight into the destination planes, no EmitRow.
       uint8_t* lanePlane[3];
       for (int c = 0; c < 3; ++c) {
         lanePlane[srcChannel[c]] = out + ((static_cast<size_t>(c) * outH + y) * outW) * sizeof(float);
       }
-      HorizontalTwoTap(blended, im.xOffset0.data(), im.xOffset1.data(), im.xWeight0.data(), im.xWeight1.data(),
-                       laneScale, laneBias, outW, pixelRow, directF32 ? lanePlane : nullptr);
+      HorizontalTwoTap(blended, im.xOffset0.data(), im.xOffset1.data(), im.xLaneWeight0.data(),
+                       im.xLaneWeight1.data(), rowScale, laneBias, outW, pixelRow, directF32 ? lanePlane : nullptr);
       if (directF32) continue;
     } else {
+      float laneScale[4];
+      for (int l = 0; l < 4; ++l) laneScale[l] = rowScale * laneInvStd[l];
       HorizontalArea(blended, xt, bpp, laneScale, laneBias, outW, pixelRow);
     }
     im.EmitRow(y, channels, 4, out);

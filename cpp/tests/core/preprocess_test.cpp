@@ -199,14 +199,15 @@ TEST(PreprocessTest, ReusesTablesAcrossSourceSizes) {
 }
 
 TEST(PreprocessTest, ReusesTablesAcrossPixelFormatsOfOneSize) {
-  // Same size, 4- then 3- then 4-byte pixels: the bilinear x offsets are in bytes of a pixel, so a table kept
-  // from the previous format would read the wrong bytes (or past the row under ASan).
+  // Same size, formats changing: the bilinear x offsets are in bytes of a pixel and the x weights carry each
+  // byte's 1/std, so a table kept from the previous format would read the wrong bytes (or past the row under
+  // ASan) or normalise R with B's std (RGBA → BGRA).
   InputSpec spec = BaseSpec(7, 5);
   spec.centerCrop = 0.875f;
   Result<Preprocessor> pre = Preprocessor::Create(spec);
   ASSERT_TRUE(pre.ok());
   std::vector<uint8_t> out(pre->OutputBytes());
-  for (PixelFormat f : {PixelFormat::kRGBA8, PixelFormat::kRGB8, PixelFormat::kBGRA8, PixelFormat::kRGB8}) {
+  for (PixelFormat f : {PixelFormat::kRGBA8, PixelFormat::kBGRA8, PixelFormat::kRGB8, PixelFormat::kRGBA8}) {
     const TestImage im = MakeImage(12, 9, f, 0, 300 + static_cast<uint32_t>(f));
     ASSERT_TRUE(pre->Run(im.view, out.data(), out.size()).ok());
     for (int y = 0; y < spec.height; ++y) {
