@@ -4,9 +4,12 @@
 // bilinear (≤ 2 taps, half-pixel centres, edge-clamped) or, when that axis shrinks by more than 2×, area
 // averaging (every source pixel overlapping the output pixel's footprint, weighted by the overlap). The resize
 // is separable: for each output row the vertical taps blend whole source rows (only the needed column span,
-// all bytes of each pixel, a loop compilers vectorise) into a float row, then the horizontal taps produce the
-// three output channels, which are normalised and converted in a small aligned row buffer and copied into the
-// (possibly unaligned) destination. An unscaled, uncropped image takes a direct lookup-table path.
+// all bytes of each pixel, a loop compilers vectorise) into a float row, then the horizontal taps produce each
+// output pixel as one 4-lane vector of normalised values (lane = source byte). float32 NCHW rows go from there
+// through a 4×4 transpose straight into the (possibly unaligned) destination planes; other dtypes/layouts are
+// converted in a small aligned row buffer and copied. An unscaled, uncropped image takes a direct lookup-table
+// path. The bilinear 640×480 → 224×224 case is bound by fetching the photo when it comes in cold, hence the
+// prefetching in BlendRows.
 #include "core/preprocess.h"
 
 #include <algorithm>
