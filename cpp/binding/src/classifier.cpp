@@ -301,6 +301,16 @@ class BenchmarkWorker : public Napi::AsyncProgressWorker<BenchmarkProgress> {
   std::optional<Napi::ObjectReference> callbackError_;
 };
 
+// (pixels, width, height, format, stride?) for classify/inspect: the pixels are read in place, so the request
+// keeps a reference to the buffer until its job is done.
+Status ReadPixelArguments(const Napi::CallbackInfo& info, const std::string& step, ClassifyRequest* request) {
+  ByteView bytes;
+  Status st = ReadBytes(info.Env(), info[0], step, "pixels", &bytes);
+  if (st.ok()) st = ParseImage(info, 1, step, bytes.data, bytes.byteLength, &request->image);
+  if (st.ok()) request->pixels = Napi::Persistent(info[0].As<Napi::Object>());
+  return st;
+}
+
 // Queues a job on the classifier: its worker is created and started when the jobs before it are done (one
 // NNRt call at a time per classifier); a job dropped from the queue (release) rejects its promise.
 template <class Worker, class Request>
@@ -380,16 +390,11 @@ Napi::Value ClassifierWrap::Classify(const Napi::CallbackInfo& info) {
   const std::string step = "classify";
   Status st = CheckUsable(step);
   if (!st.ok()) return RejectedPromise(env, st);
-  ByteView bytes;
-  st = ReadBytes(env, info[0], step, "pixels", &bytes);
-  if (!st.ok()) return RejectedPromise(env, st);
   auto request = std::make_shared<ClassifyRequest>();
-  st = ParseImage(info, 1, step, bytes.data, bytes.byteLength, &request->image);
-  if (!st.ok()) return RejectedPromise(env, st);
-  st = ParseTopK(info[5], step, state_->meta.classes, &request->topK);
+  st = ReadPixelArguments(info, step, request.get());
+  if (st.ok()) st = ParseTopK(info[5], step, state_->meta.classes, &request->topK);
   if (!st.ok()) return RejectedPromise(env, st);
   request->mode = state_->meta.ioMode;
-  request->pixels = Napi::Persistent(info[0].As<Napi::Object>());
 
   return Enqueue<ClassifyWorker>(env, state_, std::move(request));
 }
@@ -423,14 +428,10 @@ Napi::Value ClassifierWrap::Inspect(const Napi::CallbackInfo& info) {
   const std::string step = "inspect";
   Status st = CheckUsable(step);
   if (!st.ok()) return RejectedPromise(env, st);
-  ByteView bytes;
-  st = ReadBytes(env, info[0], step, "pixels", &bytes);
-  if (!st.ok()) return RejectedPromise(env, st);
   auto request = std::make_shared<ClassifyRequest>();
-  st = ParseImage(info, 1, step, bytes.data, bytes.byteLength, &request->image);
+  st = ReadPixelArguments(info, step, request.get());
   if (!st.ok()) return RejectedPromise(env, st);
   request->mode = state_->meta.ioMode;
-  request->pixels = Napi::Persistent(info[0].As<Napi::Object>());
 
   return Enqueue<InspectWorker>(env, state_, std::move(request));
 }
