@@ -38,31 +38,29 @@ void Transpose(const void* src, void* dst, const Shape& s, size_t es, bool toNhw
 void NchwToNhwc(const void* src, void* dst, const Shape& s, size_t es) { Transpose(src, dst, s, es, true); }
 void NhwcToNchw(const void* src, void* dst, const Shape& s, size_t es) { Transpose(src, dst, s, es, false); }
 
-void Quantize(const float* x, void* y, size_t n, float scale, int32_t zp, bool to_int8) {
-  // Clamp in the unshifted domain, then round half to even with the 1.5 * 2^23 trick (exact for |r| < 2^22
-  // under the default rounding mode); written as selects so the loop vectorizes. NaN ends up at the low bound.
-  const float lo = (to_int8 ? -128.f : 0.f) - static_cast<float>(zp);
-  const float hi = (to_int8 ? 127.f : 255.f) - static_cast<float>(zp);
+namespace {
+// Clamp in the unshifted domain, then round half to even with the 1.5 * 2^23 trick (exact for |r| < 2^22
+// under the default rounding mode); written as selects so the loop vectorizes. NaN ends up at the low bound.
+template <class Q>
+void QuantizeTo(const float* x, Q* out, size_t n, float scale, int32_t zp) {
+  const float lo = static_cast<float>(std::numeric_limits<Q>::min()) - static_cast<float>(zp);
+  const float hi = static_cast<float>(std::numeric_limits<Q>::max()) - static_cast<float>(zp);
   constexpr float kMagic = 12582912.f;
-  if (to_int8) {
-    int8_t* out = static_cast<int8_t*>(y);
-    for (size_t i = 0; i < n; ++i) {
-      float r = x[i] / scale;
-      r = r > lo ? r : lo;
-      r = r < hi ? r : hi;
-      r = (r + kMagic) - kMagic;
-      out[i] = static_cast<int8_t>(static_cast<int32_t>(r) + zp);
-    }
-  } else {
-    uint8_t* out = static_cast<uint8_t*>(y);
-    for (size_t i = 0; i < n; ++i) {
-      float r = x[i] / scale;
-      r = r > lo ? r : lo;
-      r = r < hi ? r : hi;
-      r = (r + kMagic) - kMagic;
-      out[i] = static_cast<uint8_t>(static_cast<int32_t>(r) + zp);
-    }
+  for (size_t i = 0; i < n; ++i) {
+    float r = x[i] / scale;
+    r = r > lo ? r : lo;
+    r = r < hi ? r : hi;
+    r = (r + kMagic) - kMagic;
+    out[i] = static_cast<Q>(static_cast<int32_t>(r) + zp);
   }
+}
+}  // namespace
+
+void Quantize(const float* x, void* y, size_t n, float scale, int32_t zp, bool to_int8) {
+  if (to_int8)
+    QuantizeTo(x, static_cast<int8_t*>(y), n, scale, zp);
+  else
+    QuantizeTo(x, static_cast<uint8_t*>(y), n, scale, zp);
 }
 
 void Dequantize(const void* x, DType t, float* y, size_t n, float scale, int32_t zp) {
