@@ -83,27 +83,26 @@ def conv2d(x, w, b, strides, pads, group):
     return np.ascontiguousarray(y, dtype=np.float32)
 
 
-def quantize(x, scale, zp, axis=1):
+def _broadcast_params(scale, zp, ndim, axis):
+    """Scale and zero point as arrays that broadcast against a tensor of rank ndim (per-axis when 1-D)."""
     scale = np.asarray(scale, dtype=np.float32)
     zp = np.asarray(zp)
-    if scale.ndim == 1 and x.ndim > 1:
-        shape = [1] * x.ndim
+    if scale.ndim == 1 and ndim > 1:
+        shape = [1] * ndim
         shape[axis] = -1
-        scale, zpv = scale.reshape(shape), zp.reshape(shape)
-    else:
-        zpv = zp
-    info = np.iinfo(zp.dtype)
-    q = np.rint(x / scale) + zpv.astype(np.float32)
+        return scale.reshape(shape), zp.reshape(shape)
+    return scale, zp
+
+
+def quantize(x, scale, zp, axis=1):
+    info = np.iinfo(np.asarray(zp).dtype)
+    scale, zp = _broadcast_params(scale, zp, x.ndim, axis)
+    q = np.rint(x / scale) + zp.astype(np.float32)
     return np.clip(q, info.min, info.max).astype(zp.dtype)
 
 
 def dequantize(q, scale, zp, axis=1):
-    scale = np.asarray(scale, dtype=np.float32)
-    zp = np.asarray(zp)
-    if scale.ndim == 1 and q.ndim > 1:
-        shape = [1] * q.ndim
-        shape[axis] = -1
-        scale, zp = scale.reshape(shape), zp.reshape(shape)
+    scale, zp = _broadcast_params(scale, zp, q.ndim, axis)
     return ((q.astype(np.int64) - zp.astype(np.int64)).astype(np.float32) * scale).astype(np.float32)
 
 

@@ -266,6 +266,12 @@ def build_qdq(model, params, same_as, excl):
         new_inits.append(numpy_helper.from_array(arr, name))
         return name
 
+    def add_dequantized(q, scale, zero_point, name):
+        """A per-output-channel (axis 0) quantized initializer behind DequantizeLinear; returns the float name."""
+        ins = [add_init(q, name + "_quantized"), add_init(scale, name + "_scale"), add_init(zero_point, name + "_zero_point")]
+        new_nodes.append(helper.make_node("DequantizeLinear", ins, [name], axis=0, name=name + "_DequantizeLinear"))
+        return name
+
     def emit_qdq(t, src):
         s, z = params[t]
         sn, zn = add_init(np.array(s, np.float32), t + "_scale"), add_init(np.array(z, np.int8), t + "_zero_point")
@@ -299,22 +305,12 @@ def build_qdq(model, params, same_as, excl):
             w_scale = np.where(amax > 0, amax / 127.0, 1.0).astype(np.float32)
             wq = np.clip(np.rint(w / w_scale.reshape((-1,) + (1,) * (w.ndim - 1))), -127, 127).astype(np.int8)
             base = n.name
-            wn = add_init(wq, base + "_weight_quantized")
-            ws = add_init(w_scale, base + "_weight_scale")
-            wz = add_init(np.zeros(w.shape[0], np.int8), base + "_weight_zero_point")
-            new_nodes.append(helper.make_node("DequantizeLinear", [wn, ws, wz], [base + "_weight"], axis=0,
-                                              name=base + "_weight_DequantizeLinear"))
-            ins[1] = base + "_weight"
+            ins[1] = add_dequantized(wq, w_scale, np.zeros(w.shape[0], np.int8), base + "_weight")
             if len(nd.input) > 2 and nd.input[2]:
                 b = inits[nd.input[2]].astype(np.float64)
                 b_scale = (np.float32(params[x_in][0]) * w_scale).astype(np.float32)
                 bq = np.clip(np.rint(b / b_scale), -2**31, 2**31 - 1).astype(np.int32)
-                bn = add_init(bq, base + "_bias_quantized")
-                bs = add_init(b_scale, base + "_bias_scale")
-                bz = add_init(np.zeros(w.shape[0], np.int32), base + "_bias_zero_point")
-                new_nodes.append(helper.make_node("DequantizeLinear", [bn, bs, bz], [base + "_bias"], axis=0,
-                                                  name=base + "_bias_DequantizeLinear"))
-                ins[2] = base + "_bias"
+                ins[2] = add_dequantized(bq, b_scale, np.zeros(w.shape[0], np.int32), base + "_bias")
         n.input.extend(ins)
         out = nd.output[0]
         n.output.extend([out + "_float" if (out in outputs and out in params) else out] + list(nd.output[1:]))
