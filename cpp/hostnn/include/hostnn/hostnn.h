@@ -5,6 +5,7 @@
 #ifndef NPULENS_HOSTNN_H
 #define NPULENS_HOSTNN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "neural_network_runtime/neural_network_runtime_type.h"
 
@@ -30,11 +31,35 @@ const char *HostNN_GetLastErrorMessage(void);
  * "kernel fp32: Softmax 'prob'". Owned by the executor; NULL for a NULL executor. */
 const char *HostNN_DescribeExecutor(const OH_NNExecutor *executor);
 
-/* Tests only: add an extra named device (models built on it run on the CPU backend) to exercise device
- * selection; returns its ID. The product never registers devices: the real list is one CPU device. */
+/* What a test device supports. Build checks the recorded options against it in the device's order (cache dir,
+ * fp16, performance mode, priority, CANN options); an unsupported option with a non-default value fails Build with
+ * OH_NN_OPERATION_FORBIDDEN, as the NNRt core does for an HDI device that does not support it. */
+typedef struct HostNN_TestDeviceProfile {
+  bool cache;             /* model cache (SetCache) supported */
+  bool float16;           /* EnableFloat16(true) supported */
+  bool performanceMode;   /* SetPerformanceMode != NONE supported */
+  bool priority;          /* SetPriority != NONE supported */
+  bool tuning;            /* CANN HMS_HiAIOptions_SetTuningMode/SetTuningCacheDir honoured */
+  bool bandMode;          /* CANN HMS_HiAIOptions_SetBandMode honoured */
+  bool omOptions;         /* CANN HMS_HiAIOptions_SetOmOptions honoured */
+  bool offlineModels;     /* backend builds offline models (buffer/file): HIAI_F yes; the open NNRt backend no */
+  unsigned buildDelayMs;  /* Build sleeps this long first (tests of a slow Build, e.g. tuning) */
+} HostNN_TestDeviceProfile;
+
+/* A profile with everything supported, offline models accepted, no delay. */
+HostNN_TestDeviceProfile HostNN_DefaultTestDeviceProfile(void);
+
+/* Tests only: add an extra named device with the default profile (models built on it run on the CPU backend) to
+ * exercise device selection; returns its ID. The product never registers devices: the real list is one CPU
+ * device (profile: no fp16, everything else supported, ONNX accepted as an offline model buffer/file). */
 size_t HostNN_RegisterTestDevice(const char *name, OH_NN_DeviceType type);
 
-/* Tests only: remove every device added by HostNN_RegisterTestDevice. */
+/* Tests only: like HostNN_RegisterTestDevice with a capability profile (NULL = the default); returns the device
+ * ID. */
+size_t HostNN_RegisterTestDeviceWithProfile(const char *name, OH_NN_DeviceType type,
+                                            const HostNN_TestDeviceProfile *profile);
+
+/* Tests only: remove every device added by HostNN_RegisterTestDevice*. */
 void HostNN_ResetTestDevices(void);
 
 #ifdef __cplusplus
