@@ -7,11 +7,13 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -52,14 +54,30 @@ struct Device {
   size_t id;
   std::string name;
   OH_NN_DeviceType type;
+  HostNN_TestDeviceProfile profile;
 };
 constexpr size_t kCpuDeviceId = 1;  // nonzero: callers use 0 as "none"; 0 still means "the first device"
 
+constexpr HostNN_TestDeviceProfile kDefaultProfile{true, true, true, true, true, true, true, true, 0};
+// The product's own device: the host kernels are fp32/int8 only, so no fp16 mode; ONNX comes as an offline model.
+constexpr HostNN_TestDeviceProfile kCpuProfile{true, false, true, true, true, true, true, true, 0};
+
+// Held only to read or change the list, never across a Build: listing devices must not wait for a Build.
 std::mutex g_devices_mutex;
 // A deque: registering a test device must not move the names GetName already handed out.
 std::deque<Device>& Devices() {
-  static std::deque<Device> devices{{kCpuDeviceId, HOSTNN_CPU_DEVICE_NAME, OH_NN_CPU}};
+  static std::deque<Device> devices{{kCpuDeviceId, HOSTNN_CPU_DEVICE_NAME, OH_NN_CPU, kCpuProfile}};
   return devices;
+}
+// What GetAllDevicesID hands out: rebuilt only when the list changes, so concurrent callers share one stable array
+// (on the device it is the backend manager's list, also stable).
+std::vector<size_t>& DeviceIds() {
+  static std::vector<size_t> ids{kCpuDeviceId};
+  return ids;
+}
+void RebuildDeviceIds() {
+  DeviceIds().clear();
+  for (const Device& dev : Devices()) DeviceIds().push_back(dev.id);
 }
 bool FindDevice(size_t id, Device* out) {
   std::lock_guard<std::mutex> lock(g_devices_mutex);
@@ -119,25 +137,33 @@ struct NN_TensorDesc {
   OH_NN_Format format = OH_NN_FORMAT_NONE;
 };
 
+// Options are only recorded by the setters and applied (checked against the device) by Build, as in the NNRt core.
 struct OH_NNCompilation {
   const void* buffer = nullptr;  // caller-owned (ConstructWithOfflineModelBuffer keeps the pointer)
   size_t buffer_size = 0;
   std::string model_path;  // ConstructWithOfflineModelFile: read at Build
   bool for_cache = false;
   size_t device_id = 0;
-  std::string cache_path;
+  // The caller's strings, read at Build: the NNRt core keeps SetCache's pointer, so a string that died before Build
+  // is a use after free here too (ASan). CANN is closed source: its paths are assumed borrowed the same way.
+  const char* cache_path = nullptr;
   uint32_t cache_version = 0;
+  bool enable_fp16 = false;
   OH_NN_PerformanceMode performance = OH_NN_PERFORMANCE_NONE;
   OH_NN_Priority priority = OH_NN_PRIORITY_NONE;
-  std::vector<std::pair<std::string, std::vector<char>>> extension_configs;
+  std::map<std::string, std::vector<char>> extension_configs;  // no effect on the host backend
   HiAI_TuningMode tuning_mode = HIAI_TUNING_MODE_UNSET;
-  std::string tuning_cache_dir;
-  bool has_tuning_cache_dir = false;
+  const char* tuning_cache_dir = nullptr;
   HiAI_BandMode band_mode = HIAI_BANDMODE_UNSET;
   std::vector<HiAI_ExecuteDevice> device_order;
   std::vector<hostnn::Shape> input_shapes;  // HMS_HiAIOptions_SetInputTensorShapes
   HiAI_OmType om_type = HIAI_OM_TYPE_OFF;
-  std::string om_dir;
+  const char* om_dir = nullptr;
+  // Build got a compiler from the device (the core sets it before applying options): every later Build is refused,
+  // even after a failed one, and SetPerformanceMode/SetPriority go straight to it.
+  bool has_compiler = false;
+  HostNN_TestDeviceProfile profile{};  // of the device the compiler belongs to
+  std::string device_name;
   bool built = false;
   std::shared_ptr<hostnn::Plan> plan;
 };
@@ -230,12 +256,98 @@ NN_Tensor* AllocateTensor(size_t device_id, NN_TensorDesc* desc, size_t size, co
   return MapTensor(device_id, desc, fd, true, size, 0);
 }
 
-#define FORBID_AFTER_BUILD(c)                                                                       \
-  do {                                                                                              \
+#define CHECK_COMPILATION(c)                                                                     \
+  do {                                                                                           \
     if (!(c)) return Fail(OH_NN_INVALID_PARAMETER, std::string(__func__) + ": compilation is NULL"); \
-    if ((c)->built)                                                                                 \
-      return Fail(OH_NN_OPERATION_FORBIDDEN, std::string(__func__) + ": the compilation is already built"); \
   } while (0)
+
+// Each check below is the one the device makes when Build applies the option (NNCompiler::SetCacheDir,
+// SetEnableFp16, SetPerformance, SetPriority): an unsupported option with a non-default value is refused with
+// OH_NN_OPERATION_FORBIDDEN before its value is range-checked (OH_NN_INVALID_PARAMETER).
+std::string Refusal(const OH_NNCompilation& c, const std::string& what, const std::string& setter) {
+  return "device '" + c.device_name + "' does not support " + what + " (" + setter + ")";
+}
+
+OH_NN_ReturnCode CheckPerformance(const OH_NNCompilation& c, const std::string& where) {
+  const std::string setter = "OH_NNCompilation_SetPerformanceMode(" + std::to_string(c.performance) + ")";
+  if (!c.profile.performanceMode && c.performance != OH_NN_PERFORMANCE_NONE)
+    return Fail(OH_NN_OPERATION_FORBIDDEN, where + Refusal(c, "performance modes", setter));
+  if (c.performance < OH_NN_PERFORMANCE_NONE || c.performance > OH_NN_PERFORMANCE_EXTREME)
+    return Fail(OH_NN_INVALID_PARAMETER, where + setter + ": invalid performance mode");
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode CheckPriority(const OH_NNCompilation& c, const std::string& where) {
+  const std::string setter = "OH_NNCompilation_SetPriority(" + std::to_string(c.priority) + ")";
+  if (!c.profile.priority && c.priority != OH_NN_PRIORITY_NONE)
+    return Fail(OH_NN_OPERATION_FORBIDDEN, where + Refusal(c, "priorities", setter));
+  if (c.priority < OH_NN_PRIORITY_NONE || c.priority > OH_NN_PRIORITY_HIGH)
+    return Fail(OH_NN_INVALID_PARAMETER, where + setter + ": invalid priority");
+  return OH_NN_SUCCESS;
+}
+
+// The CANN options, applied where the core applies extension configs. HIAI_F's compiler is closed source: the
+// host plays one that refuses each option its profile does not support, in the strictest way (FORBIDDEN).
+OH_NN_ReturnCode ApplyCannOptions(const OH_NNCompilation& c) {
+  const bool tuning_dir = c.tuning_cache_dir && *c.tuning_cache_dir;
+  if (!c.profile.tuning && (c.tuning_mode != HIAI_TUNING_MODE_UNSET || tuning_dir))
+    return Fail(OH_NN_OPERATION_FORBIDDEN, "Build: " + Refusal(c, "CANN tuning", "HMS_HiAIOptions_SetTuningMode/"
+                                                                                 "HMS_HiAIOptions_SetTuningCacheDir"));
+  if (c.tuning_mode < HIAI_TUNING_MODE_UNSET || c.tuning_mode > HIAI_TUNING_MODE_HETER)
+    return Fail(OH_NN_INVALID_PARAMETER, "Build: HMS_HiAIOptions_SetTuningMode(" + std::to_string(c.tuning_mode) +
+                                             "): invalid tuning mode");
+  if (c.tuning_mode != HIAI_TUNING_MODE_UNSET) {
+    if (!c.tuning_cache_dir)
+      return Fail(OH_NN_INVALID_PARAMETER, "Build: CANN tuning mode " + std::to_string(c.tuning_mode) +
+                                               " needs HMS_HiAIOptions_SetTuningCacheDir before Build");
+    if (!IsWritableDir(c.tuning_cache_dir))
+      return Fail(OH_NN_INVALID_PARAMETER, std::string("Build: tuning cache dir '") + c.tuning_cache_dir +
+                                               "' (HMS_HiAIOptions_SetTuningCacheDir) is not a readable and writable "
+                                               "directory");
+  }
+  if (!c.profile.bandMode && c.band_mode != HIAI_BANDMODE_UNSET)
+    return Fail(OH_NN_OPERATION_FORBIDDEN, "Build: " + Refusal(c, "band modes", "HMS_HiAIOptions_SetBandMode(" +
+                                                                                  std::to_string(c.band_mode) + ")"));
+  if (c.band_mode < HIAI_BANDMODE_UNSET || c.band_mode > HIAI_BANDMODE_HIGH)
+    return Fail(OH_NN_INVALID_PARAMETER, "Build: HMS_HiAIOptions_SetBandMode(" + std::to_string(c.band_mode) +
+                                             "): invalid band mode");
+  for (HiAI_ExecuteDevice d : c.device_order)
+    if (d < HIAI_EXECUTE_DEVICE_NPU || d > HIAI_EXECUTE_DEVICE_GPU)
+      return Fail(OH_NN_INVALID_PARAMETER,
+                  "Build: HMS_HiAIOptions_SetModelDeviceOrder: invalid device " + std::to_string(d));
+  if (!c.profile.omOptions && c.om_type != HIAI_OM_TYPE_OFF)
+    return Fail(OH_NN_OPERATION_FORBIDDEN,
+                "Build: " + Refusal(c, "OM profiling/dump options",
+                                    "HMS_HiAIOptions_SetOmOptions(" + std::to_string(c.om_type) + ")"));
+  if (c.om_type < HIAI_OM_TYPE_OFF || c.om_type > HIAI_OM_TYPE_DUMP)
+    return Fail(OH_NN_INVALID_PARAMETER, "Build: HMS_HiAIOptions_SetOmOptions(" + std::to_string(c.om_type) +
+                                             "): invalid type");
+  if (c.om_type != HIAI_OM_TYPE_OFF && (!c.om_dir || !IsWritableDir(c.om_dir)))
+    return Fail(OH_NN_INVALID_PARAMETER, std::string("Build: OM options output dir '") +
+                                             (c.om_dir ? c.om_dir : "(NULL)") +
+                                             "' (HMS_HiAIOptions_SetOmOptions) is not a writable directory");
+  return OH_NN_SUCCESS;  // the host records the CANN options; they have no effect on host execution
+}
+
+// The core's SetCompilationOptions order: cache dir (only if set) -> fp16 -> performance mode -> priority ->
+// extension configs. fp16/performance/priority are applied on every Build, with their defaults when never set.
+// The first failure is Build's result.
+OH_NN_ReturnCode ApplyOptions(const OH_NNCompilation& c) {
+  if (c.cache_path) {
+    const std::string path = c.cache_path;  // the caller's string is read here, not at SetCache
+    if (!path.empty() && !c.profile.cache)
+      return Fail(OH_NN_OPERATION_FORBIDDEN, "Build: " + Refusal(c, "the model cache", "OH_NNCompilation_SetCache"));
+    if (!path.empty() && !IsWritableDir(path))  // the host writes no cache, but a path that could not hold one fails
+      return Fail(OH_NN_INVALID_PATH,
+                  "Build: cache dir '" + path + "' (OH_NNCompilation_SetCache) is not a writable directory");
+  }
+  if (c.enable_fp16 && !c.profile.float16)
+    return Fail(OH_NN_OPERATION_FORBIDDEN,
+                "Build: " + Refusal(c, "float16 precision", "OH_NNCompilation_EnableFloat16(true)"));
+  if (OH_NN_ReturnCode rc = CheckPerformance(c, "Build: ")) return rc;
+  if (OH_NN_ReturnCode rc = CheckPriority(c, "Build: ")) return rc;
+  return ApplyCannOptions(c);
+}
 
 }  // namespace
 
@@ -246,17 +358,26 @@ void HostNN_SetThreadCount(int threadCount) { g_thread_count = threadCount > 0 ?
 int HostNN_GetThreadCount(void) { return ResolveThreads().count; }
 const char* HostNN_GetLastErrorMessage(void) { return g_last_error.c_str(); }
 
-size_t HostNN_RegisterTestDevice(const char* name, OH_NN_DeviceType type) {
+HostNN_TestDeviceProfile HostNN_DefaultTestDeviceProfile(void) { return kDefaultProfile; }
+
+size_t HostNN_RegisterTestDeviceWithProfile(const char* name, OH_NN_DeviceType type,
+                                            const HostNN_TestDeviceProfile* profile) {
   std::lock_guard<std::mutex> lock(g_devices_mutex);
   auto& d = Devices();
   size_t id = d.back().id + 1;
-  d.push_back(Device{id, name ? name : "", type});
+  d.push_back(Device{id, name ? name : "", type, profile ? *profile : kDefaultProfile});
+  RebuildDeviceIds();
   return id;
+}
+
+size_t HostNN_RegisterTestDevice(const char* name, OH_NN_DeviceType type) {
+  return HostNN_RegisterTestDeviceWithProfile(name, type, nullptr);
 }
 
 void HostNN_ResetTestDevices(void) {
   std::lock_guard<std::mutex> lock(g_devices_mutex);
   Devices().resize(1);
+  RebuildDeviceIds();
 }
 
 const char* HostNN_DescribeExecutor(const OH_NNExecutor* executor) {
@@ -268,12 +389,9 @@ OH_NN_ReturnCode OH_NNDevice_GetAllDevicesID(const size_t** allDevicesID, uint32
   Clear();
   if (!allDevicesID || !deviceCount) return Fail(OH_NN_INVALID_PARAMETER, "GetAllDevicesID: NULL argument");
   if (*allDevicesID) return Fail(OH_NN_INVALID_PARAMETER, "GetAllDevicesID: *allDevicesID must be NULL");
-  static std::vector<size_t> ids;  // valid until the next call, as documented
   std::lock_guard<std::mutex> lock(g_devices_mutex);
-  ids.clear();
-  for (const Device& d : Devices()) ids.push_back(d.id);
-  *allDevicesID = ids.data();
-  *deviceCount = static_cast<uint32_t>(ids.size());
+  *allDevicesID = DeviceIds().data();  // valid until a test device is registered or reset
+  *deviceCount = static_cast<uint32_t>(DeviceIds().size());
   return OH_NN_SUCCESS;
 }
 
@@ -288,7 +406,7 @@ OH_NN_ReturnCode OH_NNDevice_GetName(size_t deviceID, const char** name) {
       *name = dev.name.c_str();  // stable until HostNN_ResetTestDevices removes a test device
       return OH_NN_SUCCESS;
     }
-  return Fail(OH_NN_INVALID_PARAMETER, "GetName: no device with ID " + std::to_string(deviceID));
+  return Fail(OH_NN_FAILED, "GetName: no device with ID " + std::to_string(deviceID));  // as the core: no name found
 }
 
 OH_NN_ReturnCode OH_NNDevice_GetType(size_t deviceID, OH_NN_DeviceType* deviceType) {
@@ -329,78 +447,78 @@ OH_NNCompilation* OH_NNCompilation_ConstructForCache(void) {
 OH_NN_ReturnCode OH_NNCompilation_AddExtensionConfig(OH_NNCompilation* compilation, const char* configName,
                                                      const void* configValue, const size_t configValueSize) {
   Clear();
-  FORBID_AFTER_BUILD(compilation);
+  CHECK_COMPILATION(compilation);
   if (!configName || !*configName || !configValue || configValueSize == 0)
     return Fail(OH_NN_INVALID_PARAMETER, "AddExtensionConfig: NULL/empty name or value");
   const char* v = static_cast<const char*>(configValue);
-  compilation->extension_configs.emplace_back(configName, std::vector<char>(v, v + configValueSize));
+  if (!compilation->extension_configs.emplace(configName, std::vector<char>(v, v + configValueSize)).second)
+    return Fail(OH_NN_FAILED, std::string("AddExtensionConfig: config '") + configName + "' was already added");
   return OH_NN_SUCCESS;
 }
 
+// The setters only record (the device checks nothing but NULLs here): values are checked against the device by
+// Build. A bad device ID, too, surfaces at Build.
 OH_NN_ReturnCode OH_NNCompilation_SetDevice(OH_NNCompilation* compilation, size_t deviceID) {
   Clear();
-  FORBID_AFTER_BUILD(compilation);
-  Device dev;
-  if (!FindDevice(deviceID, &dev)) return Fail(OH_NN_INVALID_PARAMETER, "SetDevice: no device with ID " + std::to_string(deviceID));
-  compilation->device_id = dev.id;
+  CHECK_COMPILATION(compilation);
+  compilation->device_id = deviceID;
   return OH_NN_SUCCESS;
 }
 
 OH_NN_ReturnCode OH_NNCompilation_SetCache(OH_NNCompilation* compilation, const char* cachePath, uint32_t version) {
   Clear();
-  FORBID_AFTER_BUILD(compilation);
-  if (!cachePath || !*cachePath) return Fail(OH_NN_INVALID_PARAMETER, "SetCache: cachePath is NULL or empty");
-  if (!IsWritableDir(cachePath)) return Fail(OH_NN_INVALID_PATH, std::string("SetCache: '") + cachePath + "' is not a writable directory");
-  compilation->cache_path = cachePath;  // recorded; the host compiles in memory and writes no cache
+  CHECK_COMPILATION(compilation);
+  if (!cachePath) return Fail(OH_NN_INVALID_PARAMETER, "SetCache: cachePath is NULL");
+  compilation->cache_path = cachePath;  // borrowed, read at Build; the host compiles in memory and writes no cache
   compilation->cache_version = version;
   return OH_NN_SUCCESS;
 }
 
+// After Build got a compiler, the core hands performance mode and priority straight to it (checked at once).
 OH_NN_ReturnCode OH_NNCompilation_SetPerformanceMode(OH_NNCompilation* compilation, OH_NN_PerformanceMode performanceMode) {
   Clear();
-  FORBID_AFTER_BUILD(compilation);
-  if (performanceMode < OH_NN_PERFORMANCE_NONE || performanceMode > OH_NN_PERFORMANCE_EXTREME)
-    return Fail(OH_NN_INVALID_PARAMETER, "SetPerformanceMode: invalid mode " + std::to_string(performanceMode));
+  CHECK_COMPILATION(compilation);
   compilation->performance = performanceMode;
-  return OH_NN_SUCCESS;
+  return compilation->has_compiler ? CheckPerformance(*compilation, "SetPerformanceMode: ") : OH_NN_SUCCESS;
 }
 
 OH_NN_ReturnCode OH_NNCompilation_SetPriority(OH_NNCompilation* compilation, OH_NN_Priority priority) {
   Clear();
-  FORBID_AFTER_BUILD(compilation);
-  if (priority < OH_NN_PRIORITY_NONE || priority > OH_NN_PRIORITY_HIGH)
-    return Fail(OH_NN_INVALID_PARAMETER, "SetPriority: invalid priority " + std::to_string(priority));
+  CHECK_COMPILATION(compilation);
   compilation->priority = priority;
-  return OH_NN_SUCCESS;
+  return compilation->has_compiler ? CheckPriority(*compilation, "SetPriority: ") : OH_NN_SUCCESS;
 }
 
 OH_NN_ReturnCode OH_NNCompilation_EnableFloat16(OH_NNCompilation* compilation, bool enableFloat16) {
   Clear();
-  FORBID_AFTER_BUILD(compilation);
-  if (enableFloat16)  // the device reports unsupported settings; so does the host CPU (fp32/int8 only)
-    return Fail(OH_NN_OPERATION_FORBIDDEN, "EnableFloat16: the host CPU device has no float16 mode");
+  CHECK_COMPILATION(compilation);
+  compilation->enable_fp16 = enableFloat16;
   return OH_NN_SUCCESS;
 }
 
 OH_NN_ReturnCode OH_NNCompilation_Build(OH_NNCompilation* compilation) {
   Clear();
-  FORBID_AFTER_BUILD(compilation);
-  if (compilation->tuning_mode != HIAI_TUNING_MODE_UNSET) {
-    if (!compilation->has_tuning_cache_dir)
-      return Fail(OH_NN_INVALID_PARAMETER,
-                  "Build: CANN tuning mode " + std::to_string(compilation->tuning_mode) +
-                      " needs HMS_HiAIOptions_SetTuningCacheDir before Build");
-    if (!IsWritableDir(compilation->tuning_cache_dir))
-      return Fail(OH_NN_INVALID_PARAMETER, "Build: tuning cache dir '" + compilation->tuning_cache_dir +
-                                               "' is not a readable and writable directory");
-  }
-  if (compilation->om_type != HIAI_OM_TYPE_OFF && !IsWritableDir(compilation->om_dir))
-    return Fail(OH_NN_INVALID_PARAMETER, "Build: OM options output dir '" + compilation->om_dir + "' is not a writable directory");
+  CHECK_COMPILATION(compilation);
+  if (compilation->has_compiler)
+    return Fail(OH_NN_INVALID_PARAMETER, compilation->built
+                                             ? "Build: the compilation is already built; construct a new one"
+                                             : "Build: a Build of this compilation already failed after creating its "
+                                               "compiler; construct a new compilation to build again");
+  Device dev;
+  if (!FindDevice(compilation->device_id, &dev))  // the core's CreateCompiler: no such backend
+    return Fail(OH_NN_FAILED, "Build: no device with ID " + std::to_string(compilation->device_id) +
+                                  " (OH_NNCompilation_SetDevice)");
+  if (dev.profile.buildDelayMs)  // no lock is held: listing devices meanwhile must not wait
+    std::this_thread::sleep_for(std::chrono::milliseconds(dev.profile.buildDelayMs));
+  if (!dev.profile.offlineModels && (compilation->buffer || !compilation->model_path.empty()))
+    return Fail(OH_NN_FAILED, "Build: device '" + dev.name + "' builds no offline model (buffer or file): "
+                              "only support build NN model and NN model cache");
+  compilation->has_compiler = true;
+  compilation->profile = dev.profile;
+  compilation->device_name = dev.name;
+  if (OH_NN_ReturnCode rc = ApplyOptions(*compilation)) return rc;
   if (compilation->for_cache)
     return Fail(OH_NN_UNSUPPORTED, "Build: the host runtime keeps no compiled-model cache; construct from the model");
-  Device dev;
-  if (!FindDevice(compilation->device_id, &dev))
-    return Fail(OH_NN_INVALID_PARAMETER, "Build: device " + std::to_string(compilation->device_id) + " is gone");
   try {
     std::vector<char> file;
     const void* data = compilation->buffer;
@@ -739,7 +857,7 @@ OH_NN_ReturnCode OH_NNExecutor_RunSync(OH_NNExecutor* e, NN_Tensor* inputTensor[
 OH_NN_ReturnCode HMS_HiAIOptions_SetInputTensorShapes(OH_NNCompilation* compilation, NN_TensorDesc* inputTensorDescs[],
                                                      size_t shapeCount) {
   Clear();
-  FORBID_AFTER_BUILD(compilation);
+  CHECK_COMPILATION(compilation);
   if (!inputTensorDescs || shapeCount == 0) return Fail(OH_NN_INVALID_PARAMETER, "SetInputTensorShapes: NULL descs or count 0");
   std::vector<hostnn::Shape> shapes;
   for (size_t i = 0; i < shapeCount; ++i) {
@@ -751,11 +869,10 @@ OH_NN_ReturnCode HMS_HiAIOptions_SetInputTensorShapes(OH_NNCompilation* compilat
   return OH_NN_SUCCESS;
 }
 
+// The CANN setters record like the NNRt ones; Build checks the values (ApplyCannOptions).
 OH_NN_ReturnCode HMS_HiAIOptions_SetTuningMode(OH_NNCompilation* compilation, HiAI_TuningMode tuningMode) {
   Clear();
-  FORBID_AFTER_BUILD(compilation);
-  if (tuningMode < HIAI_TUNING_MODE_UNSET || tuningMode > HIAI_TUNING_MODE_HETER)
-    return Fail(OH_NN_INVALID_PARAMETER, "SetTuningMode: invalid mode " + std::to_string(tuningMode));
+  CHECK_COMPILATION(compilation);
   compilation->tuning_mode = tuningMode;
   return OH_NN_SUCCESS;
 }
@@ -766,22 +883,19 @@ HiAI_TuningMode HMS_HiAIOptions_GetTuningMode(const OH_NNCompilation* compilatio
 
 OH_NN_ReturnCode HMS_HiAIOptions_SetTuningCacheDir(OH_NNCompilation* compilation, const char* cacheDir) {
   Clear();
-  FORBID_AFTER_BUILD(compilation);
-  if (!cacheDir || !*cacheDir) return Fail(OH_NN_INVALID_PARAMETER, "SetTuningCacheDir: cacheDir is NULL or empty");
-  compilation->tuning_cache_dir = cacheDir;
-  compilation->has_tuning_cache_dir = true;
+  CHECK_COMPILATION(compilation);
+  if (!cacheDir) return Fail(OH_NN_INVALID_PARAMETER, "SetTuningCacheDir: cacheDir is NULL");
+  compilation->tuning_cache_dir = cacheDir;  // borrowed, read at Build
   return OH_NN_SUCCESS;
 }
 
 const char* HMS_HiAIOptions_GetTuningCacheDir(const OH_NNCompilation* compilation) {
-  return compilation && compilation->has_tuning_cache_dir ? compilation->tuning_cache_dir.c_str() : nullptr;
+  return compilation ? compilation->tuning_cache_dir : nullptr;
 }
 
 OH_NN_ReturnCode HMS_HiAIOptions_SetBandMode(OH_NNCompilation* compilation, HiAI_BandMode bandMode) {
   Clear();
-  FORBID_AFTER_BUILD(compilation);
-  if (bandMode < HIAI_BANDMODE_UNSET || bandMode > HIAI_BANDMODE_HIGH)
-    return Fail(OH_NN_INVALID_PARAMETER, "SetBandMode: invalid mode " + std::to_string(bandMode));
+  CHECK_COMPILATION(compilation);
   compilation->band_mode = bandMode;
   return OH_NN_SUCCESS;
 }
@@ -793,13 +907,11 @@ HiAI_BandMode HMS_HiAIOptions_GetBandMode(const OH_NNCompilation* compilation) {
 OH_NN_ReturnCode HMS_HiAIOptions_SetModelDeviceOrder(OH_NNCompilation* compilation, HiAI_ExecuteDevice* executeDevices,
                                                      size_t deviceCount) {
   Clear();
-  FORBID_AFTER_BUILD(compilation);
+  CHECK_COMPILATION(compilation);
+  // The array is copied now, so its length is checked now (reading past a short array is not an option to defer).
   if (!executeDevices || deviceCount == 0 || deviceCount > 3)
     return Fail(OH_NN_INVALID_PARAMETER, "SetModelDeviceOrder: NULL devices or a count outside 1..3");
-  for (size_t i = 0; i < deviceCount; ++i)
-    if (executeDevices[i] < HIAI_EXECUTE_DEVICE_NPU || executeDevices[i] > HIAI_EXECUTE_DEVICE_GPU)
-      return Fail(OH_NN_INVALID_PARAMETER, "SetModelDeviceOrder: invalid device " + std::to_string(executeDevices[i]));
-  compilation->device_order.assign(executeDevices, executeDevices + deviceCount);
+  compilation->device_order.assign(executeDevices, executeDevices + deviceCount);  // values checked at Build
   return OH_NN_SUCCESS;
 }
 
@@ -814,13 +926,9 @@ HiAI_ExecuteDevice* HMS_HiAIOptions_GetModelDeviceOrder(const OH_NNCompilation* 
 
 OH_NN_ReturnCode HMS_HiAIOptions_SetOmOptions(OH_NNCompilation* compilation, HiAI_OmType type, const char* outputDir) {
   Clear();
-  FORBID_AFTER_BUILD(compilation);
-  if (type < HIAI_OM_TYPE_OFF || type > HIAI_OM_TYPE_DUMP)
-    return Fail(OH_NN_INVALID_PARAMETER, "SetOmOptions: invalid type " + std::to_string(type));
-  if (type != HIAI_OM_TYPE_OFF && (!outputDir || !*outputDir))
-    return Fail(OH_NN_INVALID_PARAMETER, "SetOmOptions: profiling/dump needs an output dir");
+  CHECK_COMPILATION(compilation);
   compilation->om_type = type;  // recorded; the host writes no profiling/dump files
-  compilation->om_dir = outputDir ? outputDir : "";
+  compilation->om_dir = outputDir;  // borrowed, read at Build (NULL is fine with HIAI_OM_TYPE_OFF)
   return OH_NN_SUCCESS;
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "CANNKit/hiai_helper.h"
@@ -101,7 +102,8 @@ TEST(HostnnDevices, BadCall_DeviceQueries) {
   const char* name = "preset";
   EXPECT_EQ(OH_NNDevice_GetName(0, &name), OH_NN_INVALID_PARAMETER);
   name = nullptr;
-  EXPECT_EQ(OH_NNDevice_GetName(987654, &name), OH_NN_INVALID_PARAMETER);
+  EXPECT_EQ(OH_NNDevice_GetName(987654, &name), OH_NN_FAILED);  // the core finds no name for the ID
+  EXPECT_EQ(name, nullptr);
   EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("987654"), std::string::npos);
   OH_NN_DeviceType type;
   EXPECT_EQ(OH_NNDevice_GetType(987654, &type), OH_NN_INVALID_PARAMETER);
@@ -150,10 +152,15 @@ TEST(HostnnOptions, BadCall_TuningWithoutCacheDirFailsAtBuild) {
     ASSERT_EQ(HMS_HiAIOptions_SetTuningMode(c.get(), mode), OH_NN_SUCCESS);
     EXPECT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_INVALID_PARAMETER);
     EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("SetTuningCacheDir"), std::string::npos);
-    // Not built: the cache dir can still be given and Build then succeeds.
+    // That Build got its compiler: as on the device, the compilation cannot be built again, even with the dir.
     std::string dir = TempDir();
     ASSERT_EQ(HMS_HiAIOptions_SetTuningCacheDir(c.get(), dir.c_str()), OH_NN_SUCCESS);
-    EXPECT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
+    EXPECT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_INVALID_PARAMETER);
+    // A new compilation with the dir builds.
+    Compilation fresh(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
+    ASSERT_EQ(HMS_HiAIOptions_SetTuningMode(fresh.get(), mode), OH_NN_SUCCESS);
+    ASSERT_EQ(HMS_HiAIOptions_SetTuningCacheDir(fresh.get(), dir.c_str()), OH_NN_SUCCESS);
+    EXPECT_EQ(OH_NNCompilation_Build(fresh.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
     rmdir(dir.c_str());
   }
   Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
@@ -163,54 +170,95 @@ TEST(HostnnOptions, BadCall_TuningWithoutCacheDirFailsAtBuild) {
   EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("/nonexistent/hostnn"), std::string::npos);
 }
 
-TEST(HostnnOptions, BadCall_SettersAfterBuildAreForbidden) {
-  SCOPED_TRACE("BAD CALL - every Set* after Build");
+TEST(HostnnOptions, BadCall_SettersAfterBuildOnlyRecordAndBuildAgainIsRefused) {
+  SCOPED_TRACE("BAD CALL - every Set* after Build, then a second Build");
   std::string model = TinyModel();
   Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
   ASSERT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_SUCCESS);
   HiAI_ExecuteDevice order[] = {HIAI_EXECUTE_DEVICE_CPU};
   const char ext[] = "1";
-  EXPECT_EQ(OH_NNCompilation_SetDevice(c.get(), 0), OH_NN_OPERATION_FORBIDDEN);
-  EXPECT_EQ(OH_NNCompilation_SetCache(c.get(), "/tmp", 1), OH_NN_OPERATION_FORBIDDEN);
-  EXPECT_EQ(OH_NNCompilation_SetPerformanceMode(c.get(), OH_NN_PERFORMANCE_LOW), OH_NN_OPERATION_FORBIDDEN);
-  EXPECT_EQ(OH_NNCompilation_SetPriority(c.get(), OH_NN_PRIORITY_LOW), OH_NN_OPERATION_FORBIDDEN);
-  EXPECT_EQ(OH_NNCompilation_EnableFloat16(c.get(), false), OH_NN_OPERATION_FORBIDDEN);
-  EXPECT_EQ(OH_NNCompilation_AddExtensionConfig(c.get(), "ModelName", ext, 1), OH_NN_OPERATION_FORBIDDEN);
-  EXPECT_EQ(HMS_HiAIOptions_SetTuningMode(c.get(), HIAI_TUNING_MODE_AUTO), OH_NN_OPERATION_FORBIDDEN);
-  EXPECT_EQ(HMS_HiAIOptions_SetTuningCacheDir(c.get(), "/tmp"), OH_NN_OPERATION_FORBIDDEN);
-  EXPECT_EQ(HMS_HiAIOptions_SetBandMode(c.get(), HIAI_BANDMODE_LOW), OH_NN_OPERATION_FORBIDDEN);
-  EXPECT_EQ(HMS_HiAIOptions_SetModelDeviceOrder(c.get(), order, 1), OH_NN_OPERATION_FORBIDDEN);
-  EXPECT_EQ(HMS_HiAIOptions_SetOmOptions(c.get(), HIAI_OM_TYPE_OFF, nullptr), OH_NN_OPERATION_FORBIDDEN);
-  EXPECT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_OPERATION_FORBIDDEN);
+  // The core records them (performance mode and priority go to the built compiler, which the CPU device accepts).
+  EXPECT_EQ(OH_NNCompilation_SetDevice(c.get(), 0), OH_NN_SUCCESS);
+  EXPECT_EQ(OH_NNCompilation_SetCache(c.get(), "/tmp", 1), OH_NN_SUCCESS);
+  EXPECT_EQ(OH_NNCompilation_SetPerformanceMode(c.get(), OH_NN_PERFORMANCE_LOW), OH_NN_SUCCESS);
+  EXPECT_EQ(OH_NNCompilation_SetPriority(c.get(), OH_NN_PRIORITY_LOW), OH_NN_SUCCESS);
+  EXPECT_EQ(OH_NNCompilation_EnableFloat16(c.get(), false), OH_NN_SUCCESS);
+  EXPECT_EQ(OH_NNCompilation_AddExtensionConfig(c.get(), "ModelName", ext, 1), OH_NN_SUCCESS);
+  EXPECT_EQ(HMS_HiAIOptions_SetTuningMode(c.get(), HIAI_TUNING_MODE_AUTO), OH_NN_SUCCESS);
+  EXPECT_EQ(HMS_HiAIOptions_SetTuningCacheDir(c.get(), "/tmp"), OH_NN_SUCCESS);
+  EXPECT_EQ(HMS_HiAIOptions_SetBandMode(c.get(), HIAI_BANDMODE_LOW), OH_NN_SUCCESS);
+  EXPECT_EQ(HMS_HiAIOptions_SetModelDeviceOrder(c.get(), order, 1), OH_NN_SUCCESS);
+  EXPECT_EQ(HMS_HiAIOptions_SetOmOptions(c.get(), HIAI_OM_TYPE_OFF, nullptr), OH_NN_SUCCESS);
+  EXPECT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_INVALID_PARAMETER);
+  EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("already built"), std::string::npos);
+  Executor e(OH_NNExecutor_Construct(c.get()));  // the first Build's result is intact
+  EXPECT_TRUE(e) << HostNN_GetLastErrorMessage();
 }
 
 TEST(HostnnOptions, BadCall_InvalidValues) {
-  SCOPED_TRACE("BAD CALL - out-of-range enums, NULLs, bad paths, fp16 on the CPU device");
+  SCOPED_TRACE("BAD CALL - NULLs at Set time; out-of-range enums, bad paths and fp16 on the CPU device at Build");
   // Invalid enum values stay inside each enum's representable range: anything else is UB in C++ itself.
   std::string model = TinyModel();
-  Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
-  EXPECT_EQ(OH_NNCompilation_SetPerformanceMode(c.get(), static_cast<OH_NN_PerformanceMode>(5)), OH_NN_INVALID_PARAMETER);
-  EXPECT_EQ(HMS_HiAIOptions_SetTuningMode(c.get(), static_cast<HiAI_TuningMode>(3)), OH_NN_INVALID_PARAMETER);
-  EXPECT_EQ(HMS_HiAIOptions_SetOmOptions(c.get(), static_cast<HiAI_OmType>(3), "/tmp"), OH_NN_INVALID_PARAMETER);
-  EXPECT_EQ(HMS_HiAIOptions_SetOmOptions(c.get(), HIAI_OM_TYPE_DUMP, nullptr), OH_NN_INVALID_PARAMETER);
-  HiAI_ExecuteDevice bad[] = {static_cast<HiAI_ExecuteDevice>(3)};
-  EXPECT_EQ(HMS_HiAIOptions_SetModelDeviceOrder(c.get(), bad, 1), OH_NN_INVALID_PARAMETER);
-  EXPECT_EQ(HMS_HiAIOptions_SetModelDeviceOrder(c.get(), nullptr, 1), OH_NN_INVALID_PARAMETER);
-  EXPECT_EQ(HMS_HiAIOptions_SetTuningCacheDir(c.get(), nullptr), OH_NN_INVALID_PARAMETER);
-  EXPECT_EQ(OH_NNCompilation_SetCache(c.get(), "/nonexistent/cache", 1), OH_NN_INVALID_PATH);
-  EXPECT_EQ(OH_NNCompilation_SetDevice(c.get(), 424242), OH_NN_INVALID_PARAMETER);
-  EXPECT_EQ(OH_NNCompilation_EnableFloat16(c.get(), true), OH_NN_OPERATION_FORBIDDEN);
-  EXPECT_EQ(OH_NNCompilation_AddExtensionConfig(c.get(), "", "1", 1), OH_NN_INVALID_PARAMETER);
-  EXPECT_EQ(OH_NNCompilation_AddExtensionConfig(c.get(), "ModelName", "1", 0), OH_NN_INVALID_PARAMETER);
-  EXPECT_EQ(OH_NNCompilation_Build(nullptr), OH_NN_INVALID_PARAMETER);
-  EXPECT_EQ(OH_NNCompilation_ConstructWithOfflineModelBuffer(nullptr, 10), nullptr);
-  EXPECT_EQ(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), 0), nullptr);
-  EXPECT_EQ(OH_NNCompilation_ConstructWithOfflineModelFile(nullptr), nullptr);
-  EXPECT_EQ(OH_NNExecutor_Construct(c.get()), nullptr);  // not built yet
-  EXPECT_EQ(HMS_HiAIOptions_GetTuningMode(nullptr), HIAI_TUNING_MODE_UNSET);
-  EXPECT_EQ(HMS_HiAIOptions_GetTuningCacheDir(c.get()), nullptr);
-  // The rejected values left the compilation usable.
-  EXPECT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
+  {
+    Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
+    HiAI_ExecuteDevice order[] = {HIAI_EXECUTE_DEVICE_CPU};
+    EXPECT_EQ(HMS_HiAIOptions_SetModelDeviceOrder(c.get(), nullptr, 1), OH_NN_INVALID_PARAMETER);
+    EXPECT_EQ(HMS_HiAIOptions_SetModelDeviceOrder(c.get(), order, 0), OH_NN_INVALID_PARAMETER);
+    EXPECT_EQ(HMS_HiAIOptions_SetTuningCacheDir(c.get(), nullptr), OH_NN_INVALID_PARAMETER);
+    EXPECT_EQ(OH_NNCompilation_SetCache(c.get(), nullptr, 1), OH_NN_INVALID_PARAMETER);
+    EXPECT_EQ(OH_NNCompilation_AddExtensionConfig(c.get(), "", "1", 1), OH_NN_INVALID_PARAMETER);
+    EXPECT_EQ(OH_NNCompilation_AddExtensionConfig(c.get(), "ModelName", "1", 0), OH_NN_INVALID_PARAMETER);
+    EXPECT_EQ(OH_NNCompilation_AddExtensionConfig(c.get(), "ModelName", "1", 1), OH_NN_SUCCESS);
+    EXPECT_EQ(OH_NNCompilation_AddExtensionConfig(c.get(), "ModelName", "2", 1), OH_NN_FAILED);  // as the core
+    EXPECT_EQ(OH_NNCompilation_Build(nullptr), OH_NN_INVALID_PARAMETER);
+    EXPECT_EQ(OH_NNCompilation_ConstructWithOfflineModelBuffer(nullptr, 10), nullptr);
+    EXPECT_EQ(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), 0), nullptr);
+    EXPECT_EQ(OH_NNCompilation_ConstructWithOfflineModelFile(nullptr), nullptr);
+    EXPECT_EQ(OH_NNExecutor_Construct(c.get()), nullptr);  // not built yet
+    EXPECT_EQ(HMS_HiAIOptions_GetTuningMode(nullptr), HIAI_TUNING_MODE_UNSET);
+    EXPECT_EQ(HMS_HiAIOptions_GetTuningCacheDir(c.get()), nullptr);
+    // The rejected calls left the compilation usable.
+    EXPECT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
+  }
+  // Each of these is accepted when set and fails the Build that applies it.
+  struct Case {
+    const char* what;
+    std::function<OH_NN_ReturnCode(OH_NNCompilation*)> set;
+    OH_NN_ReturnCode build;
+    const char* message;
+  };
+  HiAI_ExecuteDevice bad_device[] = {static_cast<HiAI_ExecuteDevice>(3)};
+  const Case cases[] = {
+      {"performance mode 5",
+       [](OH_NNCompilation* c) { return OH_NNCompilation_SetPerformanceMode(c, static_cast<OH_NN_PerformanceMode>(5)); },
+       OH_NN_INVALID_PARAMETER, "OH_NNCompilation_SetPerformanceMode(5): invalid performance mode"},
+      {"tuning mode 3",
+       [](OH_NNCompilation* c) { return HMS_HiAIOptions_SetTuningMode(c, static_cast<HiAI_TuningMode>(3)); },
+       OH_NN_INVALID_PARAMETER, "HMS_HiAIOptions_SetTuningMode(3): invalid tuning mode"},
+      {"OM type 3",
+       [](OH_NNCompilation* c) { return HMS_HiAIOptions_SetOmOptions(c, static_cast<HiAI_OmType>(3), "/tmp"); },
+       OH_NN_INVALID_PARAMETER, "HMS_HiAIOptions_SetOmOptions(3): invalid type"},
+      {"OM dump without a dir",
+       [](OH_NNCompilation* c) { return HMS_HiAIOptions_SetOmOptions(c, HIAI_OM_TYPE_DUMP, nullptr); },
+       OH_NN_INVALID_PARAMETER, "(HMS_HiAIOptions_SetOmOptions) is not a writable directory"},
+      {"execute device 3",
+       [&](OH_NNCompilation* c) { return HMS_HiAIOptions_SetModelDeviceOrder(c, bad_device, 1); },
+       OH_NN_INVALID_PARAMETER, "SetModelDeviceOrder: invalid device 3"},
+      {"a cache dir that does not exist",
+       [](OH_NNCompilation* c) { return OH_NNCompilation_SetCache(c, "/nonexistent/cache", 1); }, OH_NN_INVALID_PATH,
+       "cache dir '/nonexistent/cache' (OH_NNCompilation_SetCache) is not a writable directory"},
+      {"fp16 on the CPU device", [](OH_NNCompilation* c) { return OH_NNCompilation_EnableFloat16(c, true); },
+       OH_NN_OPERATION_FORBIDDEN,
+       "device 'hostnn_cpu' does not support float16 precision (OH_NNCompilation_EnableFloat16(true))"},
+  };
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.what);
+    Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
+    EXPECT_EQ(k.set(c.get()), OH_NN_SUCCESS);
+    EXPECT_EQ(OH_NNCompilation_Build(c.get()), k.build);
+    EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find(k.message), std::string::npos)
+        << HostNN_GetLastErrorMessage();
+  }
   Compilation cache(OH_NNCompilation_ConstructForCache());
   EXPECT_EQ(OH_NNCompilation_Build(cache.get()), OH_NN_UNSUPPORTED);
 }
@@ -294,9 +342,10 @@ TEST(HostnnModels, BadCall_DynamicInputDimFailsAtBuild) {
   EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("wrong rank"), std::string::npos);
   Desc fixed = MakeDesc(OH_NN_FLOAT32, {2, 3, 4, 4});
   NN_TensorDesc* good[] = {fixed.get()};
-  ASSERT_EQ(HMS_HiAIOptions_SetInputTensorShapes(c.get(), good, 1), OH_NN_SUCCESS);
-  ASSERT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
-  Executor e(OH_NNExecutor_Construct(c.get()));
+  Compilation fixed_c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
+  ASSERT_EQ(HMS_HiAIOptions_SetInputTensorShapes(fixed_c.get(), good, 1), OH_NN_SUCCESS);
+  ASSERT_EQ(OH_NNCompilation_Build(fixed_c.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
+  Executor e(OH_NNExecutor_Construct(fixed_c.get()));
   Desc in(OH_NNExecutor_CreateInputTensorDesc(e.get(), 0));
   size_t bytes = 0;
   ASSERT_EQ(OH_NNTensorDesc_GetByteSize(in.get(), &bytes), OH_NN_SUCCESS);
