@@ -40,7 +40,8 @@ typedef enum {
     OH_NN_UNAVAILABLE_DEVICE = 14
 } OH_NN_ReturnCode;
 
-typedef enum {
+/* int8_t-based, as in the SDK (C++ only there too): the type's size is part of the ABI. */
+typedef enum : int8_t {
     OH_NN_FUSED_NONE = 0,
     OH_NN_FUSED_RELU = 1,
     OH_NN_FUSED_RELU6 = 2
