@@ -1,30 +1,122 @@
 #include "core/file_io.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 
 namespace npulens {
 namespace {
 
+// Closes the descriptor on every return path.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+Status IoError(const std::string& path, const std::string& text) {
+  return Status("io.read", code::kIo, path + ": " + text);
+}
+
+const char* WhatIsNotRegular(mode_t mode) {
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "of an unknown kind";
+}
+
+// "labels file is 3.1 GiB (3328599654 bytes); the limit for a labels file is 4 MiB"
+std::string OverLimit(const FileKind& kind, uint64_t size) {
+  std::string text = std::string(kind.name) + " is " + FormatByteSize(size);
+  if (size >= 1024) text += " (" + std::to_string(size) + " bytes)";
+  return text + "; the limit for a " + kind.name + " is " + FormatByteSize(kind.maxBytes);
+}
+
 template <typename Container>
-Result<Container> ReadAll(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return Status("io.read", code::kIo, path + ": " + std::strerror(errno));
+Result<Container> ReadAll(const std::string& path, const FileKind& kind) {
+  // open() would stop at the first NUL and read another file than the one named ("m.onnx\0.txt" opens "m.onnx").
+  if (path.find('\0') != std::string::npos) {
+    std::string shown;
+    for (char c : path) shown += c == '\0' ? std::string("\\0") : std::string(1, c);
+    return Status("io.read", code::kInvalidArgument, shown + ": " + kind.name + " path contains a NUL byte");
+  }
+  // O_NONBLOCK: opening a FIFO (or a tty) must not wait for a writer; fstat below rejects it before any read.
+  const Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (fd.get() < 0) return IoError(path, std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return IoError(path, std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return IoError(path, std::strerror(EISDIR));  // as read() would say
+  if (!S_ISREG(st.st_mode)) {
+    return IoError(path, std::string(kind.name) + " is " + WhatIsNotRegular(st.st_mode) + ", not a regular file");
+  }
+  const uint64_t declared = static_cast<uint64_t>(std::max<off_t>(st.st_size, 0));
+  if (declared > kind.maxBytes) return IoError(path, OverLimit(kind, declared));
+  // The size is a hint only (the file may grow or shrink, /proc files say 0): read to EOF, at most maxBytes + 1.
   Container data;
-  char chunk[65536];
-  size_t n;
-  while ((n = std::fread(chunk, 1, sizeof(chunk), file)) > 0) data.insert(data.end(), chunk, chunk + n);
-  const bool failed = std::ferror(file) != 0;
-  const int err = errno;
-  std::fclose(file);
-  if (failed) return Status("io.read", code::kIo, path + ": " + std::strerror(err));
+  data.resize(static_cast<size_t>(declared));
+  size_t total = 0;
+  for (;;) {
+    if (total == data.size()) {
+      if (total > kind.maxBytes) {
+        return IoError(path, std::string(kind.name) + " passed " + FormatByteSize(kind.maxBytes) +
+                                 " while being read; the limit for a " + kind.name + " is " +
+                                 FormatByteSize(kind.maxBytes));
+      }
+      const uint64_t grown = std::max<uint64_t>(uint64_t{total} * 2, 65536);
+      data.resize(static_cast<size_t>(std::min<uint64_t>(grown, kind.maxBytes + 1)));
+    }
+    const ssize_t n = ::read(fd.get(), &data[total], data.size() - total);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError(path, std::strerror(errno));
+    }
+    if (n == 0) break;
+    total += static_cast<size_t>(n);
+  }
+  data.resize(total);
   return data;
 }
 
 }  // namespace
 
-Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path) { return ReadAll<std::vector<uint8_t>>(path); }
-Result<std::string> ReadFileText(const std::string& path) { return ReadAll<std::string>(path); }
+std::string FormatByteSize(uint64_t bytes) {
+  static const char* const kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  if (bytes < 1024) return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+  double value = static_cast<double>(bytes) / 1024;
+  size_t unit = 0;
+  while (value >= 1024 && unit + 1 < sizeof(kUnits) / sizeof(kUnits[0])) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  if (value == std::floor(value)) {
+    std::snprintf(text, sizeof(text), "%.0f %s", value, kUnits[unit]);
+  } else {
+    std::snprintf(text, sizeof(text), "%.1f %s", value, kUnits[unit]);
+  }
+  return text;
+}
+
+Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path, const FileKind& kind) {
+  return ReadAll<std::vector<uint8_t>>(path, kind);
+}
+Result<std::string> ReadFileText(const std::string& path, const FileKind& kind) {
+  return ReadAll<std::string>(path, kind);
+}
 
 }  // namespace npulens

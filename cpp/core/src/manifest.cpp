@@ -369,7 +369,7 @@ Result<Manifest> ParseManifest(const std::string& jsonText, const std::string& f
 }
 
 Result<Manifest> LoadManifestFile(const std::string& path) {
-  Result<std::string> text = ReadFileText(path);
+  Result<std::string> text = ReadFileText(path, kManifestFile);
   if (!text.ok()) return text.status();
   return ParseManifest(text.value(), path);
 }
@@ -448,7 +448,7 @@ Result<std::vector<std::string>> ParseLabels(const std::string& text, const std:
 }
 
 Result<std::vector<std::string>> LoadLabelsFile(const std::string& path, int expectedCount) {
-  Result<std::string> text = ReadFileText(path);
+  Result<std::string> text = ReadFileText(path, kLabelsFile);
   if (!text.ok()) return text.status();
   return ParseLabels(text.value(), path, expectedCount);
 }

@@ -1,4 +1,4 @@
-// Whole-file reads with errors that name the path.
+// Whole-file reads of regular files only, each capped by what the file is for, with errors that name the path.
 #pragma once
 
 #include <cstdint>
@@ -9,8 +9,29 @@
 
 namespace npulens {
 
-// Reads a whole file. Errors: step "io.read", NPULENS_IO, message "<path>: <strerror>".
-Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path);
-Result<std::string> ReadFileText(const std::string& path);
+// What a file is for: named in errors ("labels file") and the most bytes we read of it. The caps keep a hostile or
+// mistaken path from filling memory; they are far above any real file of the kind.
+struct FileKind {
+  const char* name;
+  uint64_t maxBytes;
+};
+// hostnn's model importer allocates no tensor over 1 GiB and the phone has a few GB in all.
+inline constexpr FileKind kModelFile{"model file", uint64_t{1} << 30};
+// ImageNet-21k's 21,843 class names with their synonyms are about 1 MiB.
+inline constexpr FileKind kLabelsFile{"labels file", uint64_t{4} << 20};
+// A manifest lists a few models in a few hundred bytes each.
+inline constexpr FileKind kManifestFile{"manifest", uint64_t{1} << 20};
+
+// Reads a whole regular file of at most kind.maxBytes. The file is opened without blocking (a FIFO with no writer
+// must not hang) and judged by fstat on the opened descriptor (a symlink to /dev/zero, or a path swapped after a
+// check, is judged by what was opened); reading stops after maxBytes + 1 bytes even if the file grows meanwhile.
+// Errors: step "io.read", NPULENS_IO, message "<path>: <strerror>" (also "Is a directory"), "<path>: <kind> is a
+// FIFO, not a regular file", "<path>: <kind> is 3.1 GiB (3328599654 bytes); the limit for a <kind> is 4 MiB"; a path
+// with a NUL byte is NPULENS_INVALID_ARGUMENT (TypeError in JS, as Node's fs says).
+Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path, const FileKind& kind = kModelFile);
+Result<std::string> ReadFileText(const std::string& path, const FileKind& kind);
+
+// "512 bytes", "4 MiB", "3.1 GiB": a byte count as the errors above print it.
+std::string FormatByteSize(uint64_t bytes);
 
 }  // namespace npulens
