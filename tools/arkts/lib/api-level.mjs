@@ -1,8 +1,13 @@
-// API-level check: a value use of an SDK declaration tagged `@since` above the product's compatibleSdkVersion must
-// sit under the documented compatibility guard (HarmonyOS API compatibility guide):
-//   if (deviceInfo.distributionOSApiVersion >= M*10000+S*100+F) { ... }   for `@since M.S.F(N)` (HarmonyOS APIs)
-//   if (deviceInfo.sdkApiVersion >= N) { ... }                             for `@since N` (OpenHarmony APIs)
-// as an `if` condition or one of its `&&` conjuncts, or the condition of a `?:`. Type-only uses are fine.
+// DevEco's JSDoc checks (ets2bundle api_check_utils) on the app's uses of SDK declarations:
+// - `@since` above the product's compatibleSdkVersion. A declaration in the real SDK carries one JSDoc block per
+//   revision (e.g. TextAttribute.fontWeight: @since 7, 9, 10, 11, 20); it exists from its FIRST @since (ts.getJSDocTags
+//   returns only the last block's tags). A value use of a newer declaration must sit under the documented guard
+//   (HarmonyOS API compatibility guide):
+//     if (deviceInfo.distributionOSApiVersion >= M*10000+S*100+F) { ... }   for `@since M.S.F(N)` (HarmonyOS APIs)
+//     if (deviceInfo.sdkApiVersion >= N) { ... }                             for `@since N` (OpenHarmony APIs)
+//   as an `if` condition or one of its `&&` conjuncts, or the condition of a `?:`. Type-only uses are fine.
+// - `@deprecated` (the current revision, i.e. the last block, as DevEco reads it): any use.
+// A call is judged by the overload it resolves to (overloads of one name differ in @since).
 import { ts } from './program.mjs';
 
 /** "6.0.0(20)" → { api: 20, dist: 60000 }; "12" → { api: 12, dist: 0 }. */
@@ -13,17 +18,34 @@ export function parseVersion(text) {
   return plain ? { api: +plain[1], dist: 0, text: text.trim() } : undefined;
 }
 
-function sinceOf(decl) {
-  // The member's own tag, else its container's (a class or namespace tagged as a whole).
+/** Every JSDoc block of a declaration, oldest first (a variable's sit on its statement). */
+function jsDocBlocks(decl) {
+  if (decl.jsDoc?.length) return decl.jsDoc;
+  if (ts.isVariableDeclaration(decl) && decl.parent?.parent?.jsDoc) return decl.parent.parent.jsDoc;
+  return [];
+}
+
+function tagText(tag) {
+  return typeof tag.comment === 'string' ? tag.comment : (tag.comment ?? []).map((c) => c.text).join('');
+}
+
+/** The first @since of the declaration, else of its container (a class or namespace tagged as a whole). */
+export function sinceOf(decl) {
   for (let d = decl; d && !ts.isSourceFile(d); d = d.parent) {
-    for (const tag of ts.getJSDocTags(d)) {
-      if (tag.tagName.text === 'since' && typeof tag.comment === 'string') {
-        const v = parseVersion(tag.comment);
+    for (const block of jsDocBlocks(d)) {
+      for (const tag of block.tags ?? []) {
+        if (tag.tagName.text !== 'since') continue;
+        const v = parseVersion(tagText(tag));
         if (v) return v;
       }
     }
   }
   return undefined;
+}
+
+function deprecatedOf(decl) {
+  const tag = ts.getJSDocTags(decl).find((t) => t.tagName.text === 'deprecated');
+  return tag ? tagText(tag).trim() || 'deprecated' : undefined;
 }
 
 function conjuncts(expr) {
@@ -57,6 +79,13 @@ function isGuarded(node, since) {
   return false;
 }
 
+function isImport(node) {
+  for (let p = node.parent; p && !ts.isSourceFile(p); p = p.parent) {
+    if (ts.isImportDeclaration(p) || ts.isExportDeclaration(p)) return true;
+  }
+  return false;
+}
+
 function isTypeOnlyUse(node) {
   for (let p = node.parent; p && !ts.isSourceFile(p); p = p.parent) {
     if (ts.isTypeNode(p) || ts.isImportDeclaration(p) || ts.isExportDeclaration(p)) return true;
@@ -66,25 +95,54 @@ function isTypeOnlyUse(node) {
   return false;
 }
 
-/** Unguarded uses of APIs newer than `compatible` (a parseVersion result) in the given source files. */
-export function apiLevelCheck(program, files, compatible) {
+/** The call or `new` whose callee is this identifier (`f(…)`, `a.b.f(…)`), if any. */
+function callOf(node) {
+  const callee = ts.isPropertyAccessExpression(node.parent) && node.parent.name === node ? node.parent : node;
+  const p = callee.parent;
+  return p && (ts.isCallExpression(p) || ts.isNewExpression(p)) && p.expression === callee ? p : undefined;
+}
+
+function declarationOf(checker, node) {
+  const call = callOf(node);
+  if (call) {
+    const decl = checker.getResolvedSignature(call)?.declaration;
+    if (decl && !ts.isJSDocSignature(decl)) return decl;
+  }
+  let sym = checker.getSymbolAtLocation(node);
+  if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
+  return sym?.valueDeclaration ?? sym?.declarations?.[0];
+}
+
+/**
+ * Problems with the app's uses of SDK declarations in `files`: unguarded `@since` above `compatible` (a parseVersion
+ * result) and `@deprecated` uses. `isSdkFile(fileName)` says which declaration files are the SDK's.
+ * Returns [{ kind: 'since' | 'deprecated', message }] with messages "file(line,col): …".
+ */
+export function apiLevelCheck(program, files, compatible, isSdkFile = (f) => f.endsWith('.d.ts') || f.endsWith('.d.ets')) {
   const checker = program.getTypeChecker();
   const wanted = new Set(files);
   const problems = [];
   for (const sf of program.getSourceFiles()) {
     if (!wanted.has(sf.fileName)) continue;
+    const at = (node) => {
+      const { line, character } = sf.getLineAndCharacterOfPosition(node.getStart());
+      return `${sf.fileName}(${line + 1},${character + 1})`;
+    };
     const visit = (node) => {
-      if (ts.isIdentifier(node) && !isTypeOnlyUse(node)) {
-        let sym = checker.getSymbolAtLocation(node);
-        if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
-        const decl = sym?.declarations?.[0];
-        const since = decl && decl.getSourceFile().isDeclarationFile ? sinceOf(decl) : undefined;
-        if (since && since.api > compatible.api && !isGuarded(node, since)) {
-          const { line, character } = sf.getLineAndCharacterOfPosition(node.getStart());
-          const guard = since.dist > 0 ? `deviceInfo.distributionOSApiVersion >= ${since.dist}`
-            : `deviceInfo.sdkApiVersion >= ${since.api}`;
-          problems.push(`${sf.fileName}(${line + 1},${character + 1}): '${node.text}' is since ${since.text}, above `
-            + `compatibleSdkVersion ${compatible.text}: guard it with ${guard}`);
+      if (ts.isIdentifier(node) && !isImport(node)) {
+        const decl = declarationOf(checker, node);
+        if (decl && isSdkFile(decl.getSourceFile().fileName)) {
+          const since = isTypeOnlyUse(node) ? undefined : sinceOf(decl);
+          if (since && since.api > compatible.api && !isGuarded(node, since)) {
+            const guard = since.dist > 0 ? `deviceInfo.distributionOSApiVersion >= ${since.dist}`
+              : `deviceInfo.sdkApiVersion >= ${since.api}`;
+            problems.push({ kind: 'since', message: `${at(node)}: '${node.text}' is since ${since.text}, above `
+              + `compatibleSdkVersion ${compatible.text}: guard it with ${guard}` });
+          }
+          const deprecated = deprecatedOf(decl);
+          if (deprecated) {
+            problems.push({ kind: 'deprecated', message: `${at(node)}: '${node.text}' is deprecated: ${deprecated}` });
+          }
         }
       }
       ts.forEachChild(node, visit);

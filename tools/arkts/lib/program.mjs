@@ -1,17 +1,19 @@
-// ohos-typescript programs over .ets sources: type check (ETS syntax + our SDK declarations) and the ArkTS linter.
+// One ohos-typescript builder program over .ets sources, set up as DevEco's ets-loader sets it up (ets2bundle
+// ets_checker): the SDK's ets-loader/tsconfig.json compiler options and `ets` block, then module ES2020, target and lib
+// ES2021, noEmit; root files = the sources + ets-loader/declarations/*.d.ts (the global ArkUI components); module names
+// resolve to the SDK's ets/{api,kits,arkts} (our HMS declarations for the HMS kits). The same program gives the type
+// check (errors and warnings, incl. TS28040 for unhandled @throws) and the ArkTS 1.1 linter.
 // The tsc CLI of ohos-typescript crashes on .ets (no services-layer Node.getChildren), so we use the API.
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { etsOptions } from './ets-options.mjs';
+import { ARKTS_DIR, HMS_ETS, REPO, SdkView } from './sdk.mjs';
 
 const require = createRequire(import.meta.url);
 export const ts = require('ohos-typescript');
+export { ARKTS_DIR, REPO };
 
-export const ARKTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const REPO = path.resolve(ARKTS_DIR, '..', '..');
-export const SDK_DIR = path.join(ARKTS_DIR, 'sdk');
+const JSON5 = require('json5');
 
 /** Every .ets file below `dir` (sorted), skipping build output and package folders. */
 export function findEtsFiles(dir) {
@@ -28,71 +30,114 @@ export function findEtsFiles(dir) {
   return out.sort();
 }
 
-/** The SDK declaration files (component/*.d.ts are global; kits/api are modules found through `paths`). */
-export function sdkGlobalFiles() {
-  const dir = path.join(SDK_DIR, 'component');
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.d.ts')).sort().map((f) => path.join(dir, f));
+/** build-profile.json5's compatibleSdkVersion, e.g. "5.0.5(17)". */
+export function compatibleSdkVersion(root = REPO) {
+  const profile = JSON5.parse(fs.readFileSync(path.join(root, 'build-profile.json5'), 'utf8'));
+  return profile.app.products[0].compatibleSdkVersion;
 }
 
-export function compilerOptions(extra = {}) {
+/** The ets-loader's tsconfig.json compiler options (with its `ets` block), as ets_checker reads them. */
+function loaderOptions(view) {
+  const file = path.join(view.loader, 'tsconfig.json');
+  const read = ts.readConfigFile(view.toReal(file), ts.sys.readFile);
+  if (read.error) throw new Error(`${view.toReal(file)}: ${ts.flattenDiagnosticMessageText(read.error.messageText, '\n')}`);
+  const { options, errors } = ts.convertCompilerOptionsFromJson(read.config.compilerOptions, view.loader, file);
+  if (errors.length > 0) {
+    throw new Error(`${view.toReal(file)}: ${errors.map((e) => ts.flattenDiagnosticMessageText(e.messageText, '\n'))}`);
+  }
+  if (!options.ets) throw new Error(`${view.toReal(file)}: no "ets" block`);
+  return options;
+}
+
+export function compilerOptions(view, apiLevel, extra = {}) {
   return {
-    target: ts.ScriptTarget.ES2021,
+    ...loaderOptions(view),
+    // ets_checker's overrides for an ES-module (Stage model) build.
     module: ts.ModuleKind.ES2020,
-    moduleResolution: ts.ModuleResolutionKind.NodeJs,
+    target: ts.ScriptTarget.ES2021,
     lib: ['lib.es2021.d.ts'],
-    types: [],
-    strict: true,
-    noImplicitReturns: true,
     noEmit: true,
-    experimentalDecorators: true,
-    // As DevEco sets it: also makes the checker verify 'libentry.so' against its Index.d.ts (otherwise: any).
+    // As DevEco sets them: the ArkTS linter mode (also makes the checker verify 'libentry.so' against its Index.d.ts,
+    // otherwise any) and the app's compatibleSdkVersion.
     needDoArkTsLinter: true,
     isCompatibleVersion: false,
-    skipLibCheck: false,
-    baseUrl: REPO,
-    paths: {
-      '@kit.*': [path.join(SDK_DIR, 'kits', '@kit.*')],
-      '@ohos.*': [path.join(SDK_DIR, 'api', '@ohos.*')],
-      '@ohos/hypium': [path.join(REPO, 'node_modules', '@ohos', 'hypium', 'index.d.ts')],
-      'libentry.so': [path.join(REPO, 'entry', 'src', 'main', 'cpp', 'types', 'libentry', 'Index.d.ts')],
-    },
-    ets: etsOptions(),
+    compatibleSdkVersion: apiLevel,
+    etsLoaderPath: view.loader,
     ...extra,
   };
 }
 
-export function formatDiagnostics(diags) {
-  return diags.map((d) => {
-    const msg = ts.flattenDiagnosticMessageText(d.messageText, '\n');
-    if (!d.file) return `error TS${d.code}: ${msg}`;
-    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start ?? 0);
-    return `${path.relative(REPO, d.file.fileName)}(${line + 1},${character + 1}): error TS${d.code}: ${msg}`;
+/** The global declarations the ets-loader adds as root files (ArkUI components, global.d.ts). */
+export function loaderDeclarations(view) {
+  const dir = path.join(view.loader, 'declarations');
+  return fs.readdirSync(view.toReal(dir)).filter((f) => f.endsWith('.d.ts')).sort().map((f) => path.join(dir, f));
+}
+
+const SDK_MODULE = /^@(ohos|kit|system|arkts|hms)\./;
+
+function resolver(view, options, host) {
+  const dirs = [...['api', 'kits', 'arkts'].map((d) => path.join(view.ets, d)),
+    ...['api', 'kits'].map((d) => path.join(HMS_ETS, d))];
+  const fixed = {
+    'libentry.so': path.join(REPO, 'entry', 'src', 'main', 'cpp', 'types', 'libentry', 'Index.d.ts'),
+    '@ohos/hypium': path.join(REPO, 'node_modules', '@ohos', 'hypium', 'index.d.ts'),
+  };
+  const cache = ts.createModuleResolutionCache(REPO, (f) => f, options);
+  return (names, containingFile) => names.map((name) => {
+    if (fixed[name]) return { resolvedFileName: fixed[name], extension: ts.Extension.Dts, isExternalLibraryImport: false };
+    if (SDK_MODULE.test(name)) {
+      for (const dir of dirs) {
+        for (const ext of [ts.Extension.Dts, ts.Extension.Dets]) {
+          const f = path.join(dir, name + ext);
+          if (host.fileExists(f)) return { resolvedFileName: f, extension: ext, isExternalLibraryImport: false };
+        }
+      }
+      return undefined;
+    }
+    return ts.resolveModuleName(name, containingFile, options, host, cache).resolvedModule;
   });
 }
 
-/** Syntax + semantic diagnostics for the given .ets roots (and everything they import). */
-export function typeCheck(rootFiles, extra = {}) {
-  const options = compilerOptions(extra);
-  const program = ts.createProgram({ rootNames: [...sdkGlobalFiles(), ...rootFiles], options });
-  // Warnings count too (e.g. an unverified .so import); only suggestions and messages are ignored.
-  const diags = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error
-    || d.category === ts.DiagnosticCategory.Warning);
-  return { program, diagnostics: diags, messages: formatDiagnostics(diags) };
+function category(d) {
+  return d.category === ts.DiagnosticCategory.Error ? 'error' : d.category === ts.DiagnosticCategory.Warning
+    ? 'warning' : 'message';
 }
 
-/** ArkTS 1.1 strict-mode linter errors (arkts-no-*), only for files under `scopeDir`. */
-export function lint(rootFiles, scopeDir, extra = {}) {
-  const buildDir = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR || '/tmp'), 'arkts-lint-'));
+/** "file(line,col): error|warning TSnnnn: text", file relative to the repository (SDK files by their real path). */
+export function formatDiagnostic(d, view) {
+  const msg = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+  if (!d.file) return `${category(d)} TS${d.code}: ${msg}`;
+  const { line, character } = d.file.getLineAndCharacterOfPosition(d.start ?? 0);
+  const real = view ? view.toReal(d.file.fileName) : d.file.fileName;
+  const shown = real.startsWith(REPO + path.sep) ? path.relative(REPO, real) : real;
+  return `${shown}(${line + 1},${character + 1}): ${category(d)} TS${d.code}: ${msg}`;
+}
+
+/**
+ * Builds the program for `rootFiles` against the SDK at `sdkRoot` and runs the type check and the ArkTS linter.
+ * Returns { program, view, typeDiagnostics (errors + warnings), lintDiagnostics (errors, in files under scopeDir) }.
+ */
+export function analyze(rootFiles, { sdkRoot, apiLevel, scopeDir = REPO, extra = {} }) {
+  const view = new SdkView(sdkRoot);
+  const buildDir = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR || '/tmp'), 'arkts-check-'));
   try {
-    const options = { ...compilerOptions(extra), noEmit: false, incremental: true,
-      tsBuildInfoFile: path.join(buildDir, 'lint.tsbuildinfo'), outDir: buildDir };
-    const host = ts.createIncrementalCompilerHost(options);
-    const builder = ts.createEmitAndSemanticDiagnosticsBuilderProgram(
-      [...sdkGlobalFiles(), ...rootFiles], options, host);
-    const diags = ts.ArkTSLinter_1_1.runArkTSLinter(builder, undefined, undefined, '1.1')
+    // ets_checker's incremental builder program (the linter needs its state; nothing is emitted).
+    const options = compilerOptions(view, apiLevel,
+      { incremental: true, tsBuildInfoFile: path.join(buildDir, 'check.tsbuildinfo'), ...extra });
+    const host = ts.createIncrementalCompilerHost(options, view.system(ts));
+    const resolve = resolver(view, options, host);
+    host.resolveModuleNames = (names, containingFile) => resolve(names, containingFile);
+    const roots = [...loaderDeclarations(view), ...rootFiles];
+    const builder = ts.createEmitAndSemanticDiagnosticsBuilderProgram(roots, options, host);
+    const scope = fs.realpathSync(scopeDir) + path.sep;
+    const lintDiagnostics = ts.ArkTSLinter_1_1.runArkTSLinter(builder, undefined, undefined, '1.1')
       .filter((d) => d.category === ts.DiagnosticCategory.Error && d.file
-        && path.resolve(d.file.fileName).startsWith(scopeDir + path.sep));
-    return { diagnostics: diags, messages: formatDiagnostics(diags) };
+        && path.resolve(d.file.fileName).startsWith(scope));
+    const program = builder.getProgram();
+    // Warnings count too (TS28040, an unverified .so import); only suggestions and messages are left out.
+    const typeDiagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error
+      || d.category === ts.DiagnosticCategory.Warning);
+    return { program, view, typeDiagnostics, lintDiagnostics };
   } finally {
     fs.rmSync(buildDir, { recursive: true, force: true });
   }

@@ -3,8 +3,8 @@
  * From the hmaf-function-component reference: FunctionComponent is a @Component whose parameters are read only
  * when it is created; isAgentSupport/on/off live on AgentController (FunctionController inherits it).
  */
-import common from './@ohos.app.ability.common';
-import { BusinessError, Callback, ErrorCallback } from './@ohos.base';
+import common from '@ohos.app.ability.common';
+import { BusinessError, Callback, ErrorCallback } from '@ohos.base';
 
 /** @since 6.0.0(20) */
 export declare enum ButtonType {

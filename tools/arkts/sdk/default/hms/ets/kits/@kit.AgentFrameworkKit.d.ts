@@ -1,3 +1,3 @@
 /* SDK: kits/@kit.AgentFrameworkKit.d.ts */
 export { AgentController, BaseOptions, ButtonType, FunctionComponent, FunctionComponentParams, FunctionController,
-  FunctionOptions } from '../api/@hms.ai.AgentFramework';
+  FunctionOptions } from '@hms.ai.AgentFramework';

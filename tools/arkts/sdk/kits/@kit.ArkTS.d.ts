@@ -1,4 +1,0 @@
-/* SDK: kits/@kit.ArkTS.d.ts */
-import util from '../api/@ohos.util';
-
-export { util };

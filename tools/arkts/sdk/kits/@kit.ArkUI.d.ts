@@ -1,5 +1,0 @@
-/* SDK: kits/@kit.ArkUI.d.ts */
-import window from '../api/@ohos.window';
-import { PromptAction, UIContext } from '../api/@ohos.arkui.UIContext';
-
-export { PromptAction, UIContext, window };

@@ -1,4 +1,0 @@
-/* SDK: kits/@kit.LocalizationKit.d.ts */
-import resourceManager from '../api/@ohos.resourceManager';
-
-export { resourceManager };

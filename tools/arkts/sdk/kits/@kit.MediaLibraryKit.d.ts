@@ -1,4 +1,0 @@
-/* SDK: kits/@kit.MediaLibraryKit.d.ts */
-import photoAccessHelper from '../api/@ohos.file.photoAccessHelper';
-
-export { photoAccessHelper };
