@@ -1,6 +1,7 @@
 #include "model.h"
 
 #include <climits>
+#include <cmath>
 #include <cstring>
 #include <set>
 #include <sstream>
@@ -44,6 +45,14 @@ int64_t NumElements(const Shape& s) {
   int64_t n = 1;
   for (int64_t d : s) n *= d;
   return n;
+}
+
+bool CheckedElements(const Shape& s, int64_t* out) {
+  int64_t n = 1;
+  for (int64_t d : s)
+    if (d < 0 || !CheckedMul(n, d, &n) || n > kMaxElements) return false;
+  *out = n;
+  return true;
 }
 
 std::string ShapeString(const Shape& s) {
@@ -114,20 +123,19 @@ bool MapDType(int32_t onnx_type, DType* out) {
   }
 }
 
-constexpr int64_t kMaxElements = int64_t{1} << 30;
-
 Const ReadTensor(const onnx::TensorProto& t, const std::string& what) {
   Const c;
   if (!MapDType(t.data_type(), &c.dtype))
     Unsupported(what + " has data type " + std::to_string(t.data_type()) + " (supported: float32, int8, uint8, int32, int64)");
   if (t.data_location() == onnx::TensorProto::EXTERNAL) Unsupported(what + " uses external data");
-  int64_t n = 1;
   for (int64_t d : t.dims()) {
     if (d < 0) Invalid(what + " has a negative dimension");
     c.shape.push_back(d);
-    if (d != 0 && n > kMaxElements / d) Invalid(what + " is too large");
-    n *= d;
   }
+  int64_t n = 0;
+  if (!CheckedElements(c.shape, &n))
+    Invalid("model declares a tensor too large: " + what + " has shape " + ShapeString(c.shape) +
+            " (more than 2^30 elements)");
   size_t es = ElementSize(c.dtype);
   size_t bytes = static_cast<size_t>(n) * es;
   if (t.has_raw_data()) {  // sizes are checked before allocating: a corrupt dim must not allocate gigabytes
@@ -141,6 +149,13 @@ Const ReadTensor(const onnx::TensorProto& t, const std::string& what) {
   auto count_check = [&](int64_t have) {
     if (have != n) Invalid(what + " has " + std::to_string(have) + " values, expected " + std::to_string(n));
     c.bytes.resize(bytes);
+  };
+  // 8-bit values travel in int32_data: one outside the type's range is a corrupt model, not a value to wrap.
+  auto small_int = [&](int64_t i, int32_t lo, int32_t hi) {
+    int32_t v = t.int32_data(static_cast<int>(i));
+    if (v < lo || v > hi)
+      Invalid(what + " value " + std::to_string(v) + " is out of range for " + DTypeName(c.dtype));
+    return v;
   };
   switch (c.dtype) {
     case DType::F32:
@@ -157,11 +172,11 @@ Const ReadTensor(const onnx::TensorProto& t, const std::string& what) {
       break;
     case DType::I8:
       count_check(t.int32_data_size());
-      for (int64_t i = 0; i < n; ++i) reinterpret_cast<int8_t*>(c.bytes.data())[i] = static_cast<int8_t>(t.int32_data(static_cast<int>(i)));
+      for (int64_t i = 0; i < n; ++i) reinterpret_cast<int8_t*>(c.bytes.data())[i] = static_cast<int8_t>(small_int(i, -128, 127));
       break;
     case DType::U8:
       count_check(t.int32_data_size());
-      for (int64_t i = 0; i < n; ++i) c.bytes[i] = static_cast<uint8_t>(t.int32_data(static_cast<int>(i)));
+      for (int64_t i = 0; i < n; ++i) c.bytes[i] = static_cast<uint8_t>(small_int(i, 0, 255));
       break;
   }
   return c;
@@ -191,19 +206,38 @@ struct Inferer {
     if (!g.IsConst(n->inputs[i])) Unsup(std::string(what) + " must be a constant");
     return g.GetConst(n->inputs[i]);
   }
+  [[noreturn]] void TooLarge(const std::string& what) const {
+    Bad("model declares a tensor too large: " + what + " (more than 2^30 elements)");
+  }
   void Out(size_t i, DType t, Shape s) {
     if (i >= n->outputs.size() || n->outputs[i].empty()) Bad("missing output " + std::to_string(i));
-    int64_t e = 1;
-    for (int64_t d : s) {
+    for (int64_t d : s)
       if (d <= 0) Bad("output shape " + ShapeString(s) + " has a non-positive dimension");
-      if (e > kMaxElements / d) Bad("output shape " + ShapeString(s) + " is too large");
-      e *= d;
-    }
+    int64_t e = 0;
+    if (!CheckedElements(s, &e)) TooLarge("output shape " + ShapeString(s));
     if (g.values.count(n->outputs[i])) Bad("tensor '" + n->outputs[i] + "' is produced twice");
     g.values[n->outputs[i]] = ValueInfo{t, std::move(s)};
   }
   void RequireFloat(const ValueInfo& v, const char* what) const {
     if (v.dtype != DType::F32) Unsup(std::string(what) + " must be float32, got " + DTypeName(v.dtype));
+  }
+  // Input 1 of QuantizeLinear / DequantizeLinear, checked once here for every consumer: float32, every value
+  // finite, positive and normal. A NaN/Inf/0 scale turns every requantized value into garbage, and a subnormal
+  // one has an infinite reciprocal.
+  const Const& Scales() const {
+    const Const& s = ConstIn(1, "the scale");
+    const std::string& name = n->inputs[1];
+    if (s.dtype != DType::F32) Bad("scale '" + name + "' is " + DTypeName(s.dtype) + "; it must be float32");
+    std::vector<float> v = s.AsFloat();
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (std::isnormal(v[i]) && v[i] > 0.f) continue;
+      std::ostringstream o;
+      o << "scale '" << name << "'";
+      if (!s.shape.empty()) o << "[" << i << "]";
+      o << " is " << v[i] << "; it must be a finite positive normal float";
+      Bad(o.str());
+    }
+    return s;
   }
   static int64_t NormAxis(int64_t axis, size_t rank) { return axis < 0 ? axis + static_cast<int64_t>(rank) : axis; }
 
@@ -214,13 +248,16 @@ struct Inferer {
       int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
       int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
       if (da != db && da != 1 && db != 1) Bad("shapes " + ShapeString(a) + " and " + ShapeString(b) + " do not broadcast");
-      o[i] = std::max(da, db);
+      o[i] = da == 1 ? db : da;  // a 0 dim (an empty constant) stays 0 and Out refuses it
     }
     return o;
   }
 
   // Spatial output size for conv/pool with explicit or auto padding; fills pads (begin..., end...).
-  Shape Spatial(const Shape& x, const std::vector<int64_t>& kernel, bool ceil_mode, std::vector<int64_t>* pads_out) const {
+  // pool: explicit pads must be smaller than the window (onnxruntime's rule too): larger ones only add windows
+  // that see no input.
+  Shape Spatial(const Shape& x, const std::vector<int64_t>& kernel, bool ceil_mode, bool pool,
+                std::vector<int64_t>* pads_out) const {
     size_t sp = x.size() - 2;
     if (kernel.size() != sp) Bad("kernel_shape has " + std::to_string(kernel.size()) + " dims for a " + std::to_string(x.size()) + "-D input");
     auto strides = n->Ints("strides", std::vector<int64_t>(sp, 1));
@@ -229,9 +266,25 @@ struct Inferer {
     if (strides.size() != sp || dil.size() != sp || pads.size() != 2 * sp) Bad("strides/dilations/pads have the wrong length");
     std::string ap = n->Str("auto_pad", "NOTSET");
     Shape out(sp);
+    // Every attribute is bounded first (XNNPACK takes them as uint32_t); with each term at most 2^30 (input dims
+    // too) the sums and products below stay under 2^61.
+    auto in_range = [&](const char* attr, const std::vector<int64_t>& v, size_t j, int64_t lo) {
+      if (v[j] < lo || v[j] > kMaxElements)
+        Bad(std::string(attr) + "[" + std::to_string(j) + "] = " + std::to_string(v[j]) + " is out of range (" +
+            std::to_string(lo) + " to 2^30)");
+    };
     for (size_t i = 0; i < sp; ++i) {
-      if (strides[i] <= 0 || dil[i] <= 0 || kernel[i] <= 0 || pads[i] < 0 || pads[i + sp] < 0) Bad("non-positive kernel/stride/dilation or negative pad");
+      in_range("kernel_shape", kernel, i, 1);
+      in_range("strides", strides, i, 1);
+      in_range("dilations", dil, i, 1);
+      in_range("pads", pads, i, 0);
+      in_range("pads", pads, i + sp, 0);
       int64_t ek = (kernel[i] - 1) * dil[i] + 1;
+      if (pool && ap == "NOTSET")
+        for (size_t j : {i, i + sp})
+          if (pads[j] >= ek)
+            Bad("pads[" + std::to_string(j) + "] = " + std::to_string(pads[j]) +
+                " is out of range: a pooling pad must be smaller than the window (" + std::to_string(ek) + ")");
       if (ap == "SAME_UPPER" || ap == "SAME_LOWER") {
         out[i] = (x[2 + i] + strides[i] - 1) / strides[i];
         int64_t total = std::max<int64_t>(0, (out[i] - 1) * strides[i] + ek - x[2 + i]);
@@ -261,13 +314,15 @@ struct Inferer {
       if (x.shape.size() != 4) Unsup("only 2-D convolution (4-D NCHW input) is supported, input is " + ShapeString(x.shape));
       if (w.shape.size() != 4) Bad("weight must be 4-D, got " + ShapeString(w.shape));
       int64_t group = node.Int("group", 1);
-      if (group <= 0 || x.shape[1] % group != 0 || w.shape[0] % group != 0 || w.shape[1] * group != x.shape[1])
+      // group <= channels first: the product below then stays under 2^60.
+      if (group <= 0 || group > x.shape[1] || x.shape[1] % group != 0 || w.shape[0] % group != 0 ||
+          w.shape[1] * group != x.shape[1])
         Bad("group " + std::to_string(group) + " does not match input " + ShapeString(x.shape) + " and weight " + ShapeString(w.shape));
       if (HasIn(2) && NumElements(In(2).shape) != w.shape[0]) Bad("bias size does not match the output channels");
       auto ks = node.Ints("kernel_shape", {w.shape[2], w.shape[3]});
       if (ks != std::vector<int64_t>{w.shape[2], w.shape[3]}) Bad("kernel_shape does not match the weight");
       std::vector<int64_t> pads;
-      Shape sp = Spatial(x.shape, ks, false, &pads);
+      Shape sp = Spatial(x.shape, ks, false, false, &pads);
       Out(0, DType::F32, {x.shape[0], w.shape[0], sp[0], sp[1]});
     } else if (op == "MaxPool" || op == "AveragePool") {
       const ValueInfo& x = In(0);
@@ -276,7 +331,7 @@ struct Inferer {
       if (node.outputs.size() > 1 && !node.outputs[1].empty()) Unsup("the Indices output is not supported");
       if (!node.Has("kernel_shape")) Bad("kernel_shape is required");
       std::vector<int64_t> pads;
-      Shape sp = Spatial(x.shape, node.Ints("kernel_shape", {}), node.Int("ceil_mode", 0) != 0, &pads);
+      Shape sp = Spatial(x.shape, node.Ints("kernel_shape", {}), node.Int("ceil_mode", 0) != 0, true, &pads);
       if (op == "MaxPool" && node.Int("storage_order", 0) != 0) Unsup("storage_order=1");
       Out(0, DType::F32, {x.shape[0], x.shape[1], sp[0], sp[1]});
     } else if (op == "GlobalAveragePool") {
@@ -320,8 +375,11 @@ struct Inferer {
     } else if (op == "Clip") {
       const ValueInfo& x = In(0);
       RequireFloat(x, "input");
-      if (HasIn(1) && NumElements(ConstIn(1, "min").shape) != 1) Bad("min must be a scalar");
-      if (HasIn(2) && NumElements(ConstIn(2, "max").shape) != 1) Bad("max must be a scalar");
+      for (size_t i : {1, 2}) {
+        if (!HasIn(i)) continue;
+        const Const& c = ConstIn(i, i == 1 ? "min" : "max");
+        if (c.dtype != DType::F32 || NumElements(c.shape) != 1) Bad(std::string(i == 1 ? "min" : "max") + " must be a float32 scalar");
+      }
       Out(0, DType::F32, x.shape);
     } else if (op == "Softmax") {
       const ValueInfo& x = In(0);
@@ -346,7 +404,9 @@ struct Inferer {
       Out(0, t, o);
     } else if (op == "Reshape") {
       const ValueInfo& x = In(0);
-      auto spec = ConstIn(1, "shape").AsInt64();
+      const Const& shape = ConstIn(1, "shape");
+      if (shape.dtype != DType::I64) Bad(std::string("shape must be int64, got ") + DTypeName(shape.dtype));
+      auto spec = shape.AsInt64();
       if (node.Int("allowzero", 0) != 0) Unsup("allowzero=1");
       Shape o(spec.size());
       int64_t known = 1, infer = -1;
@@ -363,7 +423,7 @@ struct Inferer {
         } else {
           o[i] = spec[i];
         }
-        known *= o[i];
+        if (!CheckedMul(known, o[i], &known) || known > kMaxElements) TooLarge("Reshape target " + ShapeString(spec));
       }
       int64_t total = NumElements(x.shape);
       if (infer >= 0) {
@@ -382,29 +442,43 @@ struct Inferer {
     } else if (op == "QuantizeLinear") {
       const ValueInfo& x = In(0);
       RequireFloat(x, "input");
-      const Const& s = ConstIn(1, "y_scale");
-      if (s.dtype != DType::F32 || NumElements(s.shape) != 1) Unsup("only per-tensor quantization of activations is supported");
+      const Const& s = Scales();
+      if (NumElements(s.shape) != 1) Unsup("only per-tensor quantization of activations is supported");
       DType t = DType::U8;
       if (HasIn(2)) {
         const Const& z = ConstIn(2, "y_zero_point");
-        if ((z.dtype != DType::I8 && z.dtype != DType::U8) || NumElements(z.shape) != 1) Unsup("y_zero_point must be an int8/uint8 scalar");
+        if (z.dtype != DType::I8 && z.dtype != DType::U8)
+          Bad("zero point '" + node.inputs[2] + "' is " + DTypeName(z.dtype) + "; it must be int8 or uint8");
+        if (NumElements(z.shape) != 1) Unsup("only per-tensor quantization of activations is supported");
         t = z.dtype;
       }
       Out(0, t, x.shape);
     } else if (op == "DequantizeLinear") {
       const ValueInfo& x = In(0);
       if (x.dtype != DType::I8 && x.dtype != DType::U8 && x.dtype != DType::I32) Unsup("input must be int8, uint8 or int32");
-      const Const& s = ConstIn(1, "x_scale");
-      if (s.dtype != DType::F32) Bad("x_scale must be float32");
+      const Const& s = Scales();
       int64_t ns = NumElements(s.shape);
+      if (s.shape.size() > 1) Bad("scale '" + node.inputs[1] + "' has shape " + ShapeString(s.shape) + "; it must be a scalar or 1-D");
       if (ns != 1) {
-        int64_t axis = NormAxis(node.Int("axis", 1), x.shape.size());
+        int64_t raw = node.Int("axis", 1), axis = NormAxis(raw, x.shape.size());
         if (!g.IsConst(node.inputs[0])) Unsup("per-axis dequantization of a non-constant tensor");
-        if (axis < 0 || axis >= static_cast<int64_t>(x.shape.size()) || x.shape[axis] != ns) Bad("x_scale length does not match the axis");
+        if (axis < 0 || axis >= static_cast<int64_t>(x.shape.size()))
+          Bad("axis " + std::to_string(raw) + " is out of range for the " + std::to_string(x.shape.size()) + "-D input");
+        if (x.shape[axis] != ns)
+          Bad(std::to_string(ns) + " scales in '" + node.inputs[1] + "' but axis " + std::to_string(axis) + " has " +
+              std::to_string(x.shape[axis]) + " channels");
       }
       if (HasIn(2)) {
+        const std::string& zn = node.inputs[2];
         const Const& z = ConstIn(2, "x_zero_point");
-        if (z.dtype != x.dtype || NumElements(z.shape) != ns) Bad("x_zero_point type or size does not match");
+        if (z.dtype != x.dtype)
+          Bad("zero point '" + zn + "' is " + DTypeName(z.dtype) + ", the input is " + DTypeName(x.dtype));
+        if (NumElements(z.shape) != ns)
+          Bad("zero point '" + zn + "' has shape " + ShapeString(z.shape) + " for " + std::to_string(ns) + " scales " +
+              ShapeString(s.shape));
+        if (z.dtype == DType::I32)
+          for (int64_t v : z.AsInt64())
+            if (v != 0) Bad("zero point '" + zn + "' of an int32 input must be 0, got " + std::to_string(v));
       }
       Out(0, DType::F32, x.shape);
     } else {

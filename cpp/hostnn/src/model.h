@@ -23,7 +23,21 @@ const char* DTypeName(DType t);
 OH_NN_DataType ToNNDataType(DType t);
 
 using Shape = std::vector<int64_t>;
+// Product of the dims. Only for shapes ImportOnnx has checked (every tensor of a Graph): each has at most
+// kMaxElements elements, so this cannot overflow.
 int64_t NumElements(const Shape& s);
+
+// Largest element count of any one tensor a model may declare (initializers, inputs, inferred outputs), and the
+// largest kernel/stride/dilation/pad attribute.
+constexpr int64_t kMaxElements = int64_t{1} << 30;
+
+// Checked arithmetic for sizes that come from model bytes (dims, pads, strides, Reshape targets, ...): a model is
+// untrusted input. false when the exact result does not fit in int64_t; the caller turns that into an error
+// naming the node.
+inline bool CheckedMul(int64_t a, int64_t b, int64_t* out) { return !__builtin_mul_overflow(a, b, out); }
+inline bool CheckedAdd(int64_t a, int64_t b, int64_t* out) { return !__builtin_add_overflow(a, b, out); }
+// Element count of a shape from the model: false if a dim is negative or the product passes kMaxElements.
+bool CheckedElements(const Shape& s, int64_t* out);
 std::string ShapeString(const Shape& s);
 
 // A constant tensor (initializer or Constant node), copied out of the model bytes.

@@ -508,8 +508,7 @@ class Lowering {
       op.kind = Kind::Quantize;
       op.in = {act(0)};
       op.q_scale = ScalarF(n.inputs[1]);
-      op.q_zero_point = ScalarZp(n, 2);
-      if (!(op.q_scale > 0.f) || !std::isfinite(op.q_scale)) Unsup(n, "y_scale must be positive");
+      op.q_zero_point = ScalarZp(n, 2);  // ImportOnnx checked the scale (finite, positive, normal)
     } else if (t == "DequantizeLinear") {
       if (g_.IsConst(n.inputs[0])) return;  // folded into the consumer's constants
       op.kind = Kind::Dequantize;
@@ -800,7 +799,9 @@ int64_t ConvAndFcMacs(const std::vector<Op>& ops) {
   for (const Op& op : ops) {
     if ((op.kind != Kind::Conv && op.kind != Kind::FC) || op.wshape.empty() || op.wshape[0] <= 0) continue;
     const int64_t weights = static_cast<int64_t>(op.int8 ? op.wq.size() : op.wf.size());
-    macs += static_cast<int64_t>(op.out->Elements()) * (weights / op.wshape[0]);
+    // Each factor is at most 2^30 (ImportOnnx's cap); the sum over a model's ops is not bounded.
+    if (!CheckedAdd(macs, static_cast<int64_t>(op.out->Elements()) * (weights / op.wshape[0]), &macs))
+      return std::numeric_limits<int64_t>::max();
   }
   return macs;
 }

@@ -334,3 +334,44 @@ TEST(HostnnHostileQuant, BadCall_PerChannelScaleLengthAndAxis) {
   SCOPED_TRACE("BAD CALL - a 2-D scale tensor");
   ExpectInvalid(weights({1, 2}, {0.1f, 0.1f}, 0, 2), {"DequantizeLinear node 'dequant_w'", "scale 'ws'", "1-D"});
 }
+
+namespace {
+
+// The same classifier on the fp32 path: the weights' DequantizeLinear is folded into float constants and the
+// activation DequantizeLinear runs as a kernel (no int8 output to fuse with). Before the import-time check these
+// scales were never looked at: a negative, NaN or Inf weight scale answered class 0 instead of 1.
+std::string FloatPathClassifier(float weight_scale1, float act_dq_scale) {
+  OnnxBuilder b;
+  b.Input("x", {1, 2, 4, 4});
+  b.InitF("xs", {}, {0.02f});
+  b.InitF("xs2", {}, {act_dq_scale});
+  b.InitI8("xz", {}, {0});
+  b.Node("QuantizeLinear", {"x", "xs", "xz"}, {"xq"}, "quant_x");
+  b.Node("DequantizeLinear", {"xq", "xs2", "xz"}, {"xd"}, "dequant_x");
+  b.InitI8("wq", {2, 2, 1, 1}, {10, 0, 0, 100});
+  b.InitF("ws", {2}, {0.01f, weight_scale1});
+  b.InitI8("wz", {2}, {0, 0});
+  SetInt(b.Node("DequantizeLinear", {"wq", "ws", "wz"}, {"w"}, "dequant_w"), "axis", 0);
+  b.Node("Conv", {"xd", "w"}, {"c"}, "conv");
+  b.Node("GlobalAveragePool", {"c"}, {"y"}, "gap");
+  b.Output("y");
+  return b.Bytes();
+}
+
+}  // namespace
+
+TEST(HostnnHostileQuant, BadCall_FloatPathScalesAreCheckedToo) {
+  std::vector<float> x(32, 1.f);
+  auto y = RunModel<float, float>(FloatPathClassifier(0.01f, 0.02f), {x});  // control: class 1
+  ASSERT_EQ(y.size(), 2u);
+  EXPECT_GT(y[1], y[0]);
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  for (float s : {-0.01f, nan, inf}) {
+    SCOPED_TRACE("BAD CALL - folded weight scale " + std::to_string(s));
+    ExpectInvalid(FloatPathClassifier(s, 0.02f), {"DequantizeLinear node 'dequant_w'", "scale 'ws'[1]", "must be a finite positive normal float"});
+  }
+  for (float s : {-0.02f, nan}) {
+    SCOPED_TRACE("BAD CALL - activation DequantizeLinear scale " + std::to_string(s));
+    ExpectInvalid(FloatPathClassifier(0.01f, s), {"DequantizeLinear node 'dequant_x'", "scale 'xs2'", "must be a finite positive normal float"});
+  }
+}
