@@ -12,7 +12,9 @@
 #      from our CANN Kit declarations; libc++_shared.so from LLVM 16's libc++
 #   4. device link: libentry.so linked with -Wl,--no-undefined against the stubs (a symbol missing from the SDK or
 #      introduced after compatibleSdkVersion fails it); report of where every header and imported symbol came from
-#   5. self-tests of the checks: a wrong declaration, a too-new N-API function and an unknown NNRt function must fail
+#   5. N-API: every napi_* function libentry.so imports has the same (canonical) type in Node's node-api-headers,
+#      which the host addon and its tests use, as in the SDK; enum constants declared by both have the same values
+#   6. self-tests of the checks: a wrong declaration, a too-new N-API function and an unknown NNRt function must fail
 # Tools: clang-16, lld-16, libc++-16-dev, the arm64 GCC cross toolchain (scripts/setup.sh installs them).
 # Build dir: $NPULENS_DEVICE_BUILD_DIR (default build/device).
 set -uo pipefail
@@ -23,9 +25,9 @@ if [ -n "${OHOS_SDK_HOME:-}" ]; then
 elif [ -d ../shared/ohos-sdk ]; then
   sdk=../shared/ohos-sdk; sdk_from="default ../shared/ohos-sdk"
 else
-  echo "device: SKIPPED the real-SDK checks (declarations, device build, device link): no SDK:" \
+  echo "device: SKIPPED the real-SDK checks (declarations, device build and link, N-API): no SDK:" \
     "OHOS_SDK_HOME is not set and ../shared/ohos-sdk does not exist beside $(pwd)"
-  echo "device: 0 passed, 0 failed, 5 skipped"
+  echo "device: 0 passed, 0 failed, 6 skipped"
   exit 0
 fi
 sdk=$(realpath -m "$sdk")
@@ -100,6 +102,8 @@ step "NNRt declarations: cpp/hostnn against the SDK" node tools/device/check-dec
 step "device build: every object of libentry.so against the SDK headers" device_build
 step "stub libraries from the SDK's ndk-exports for libentry.so's link line" stubs
 step "device link: libentry.so --no-undefined against the stubs" device_link
+step "N-API declarations: node-api-headers against the SDK for every napi_* import of libentry.so" \
+  node tools/device/check-napi.mjs "$sdk" "$build/entry/libentry.so"
 step "self-tests: the checks fail on a wrong declaration, a too-new or unknown symbol" \
   env OHOS_SDK_HOME="$sdk" NPULENS_DEVICE_STUB_DIR="$build/stubs" NPULENS_DEVICE_SCRATCH="$build/selftest" \
   node --test --test-reporter=dot tools/device/test/

@@ -75,7 +75,7 @@ export function declarations(header, { dirs, args = [] }) {
   const collect = (node, where) => {
     switch (node.kind) {
       case 'FunctionDecl':
-        result.functions[node.name] = { type: node.type.qualType, where };
+        result.functions[node.name] = { type: node.type.qualType, mangled: node.mangledName, where };
         break;
       case 'EnumDecl': {
         enumNodes.set(node.id, node);

@@ -80,6 +80,31 @@ test('link: the device toolchain links a call available at compatibleSdkVersion,
   assert.match(unknown.stdout, /undefined symbol: OH_NNCompilation_SetTuningLevel/);
 });
 
+test('n-api: Node\'s declarations of what a library imports match the SDK\'s, and a changed parameter type or ' +
+  'status value in a copy of node-api-headers fails', () => {
+  const lib = path.join(scratch, 'link/build/libcontrol.so');  // from the link test: imports napi_wrap
+  assert.ok(fs.existsSync(lib), `${lib} missing (the link test builds it)`);
+  const dir = path.join(scratch, 'node-api-headers');
+  fs.cpSync(path.join(repoRoot, 'node_modules/node-api-headers/include'), dir, { recursive: true });
+  const check = () => spawnSync('node', [path.join(repoRoot, 'tools/device/check-napi.mjs'), sdk, lib, dir], { encoding: 'utf8' });
+  const control = check();
+  assert.equal(control.status, 0, control.stdout + control.stderr);
+  assert.match(control.stdout, /the 1 napi_\* functions libcontrol\.so imports have the same type/);
+
+  const edit = (file, from, to) => {
+    const p = path.join(dir, file);
+    const text = fs.readFileSync(p, 'utf8');
+    assert.ok(typeof from === 'string' ? text.includes(from) : from.test(text), `${file} has no ${from}`);
+    fs.writeFileSync(p, text.replace(from, to));
+  };
+  edit('js_native_api.h', /(napi_wrap\(napi_env env,\s+napi_value js_object,\s+)void\* native_object,/, '$1const void* native_object,');
+  edit('js_native_api_types.h', '  napi_invalid_arg,', '  napi_invalid_arg = 40,');
+  const r = check();
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /MISMATCH function napi_wrap: .*canonically \S*PKv\S* vs \S*PvPF\S*/);
+  assert.match(r.stdout, /MISMATCH enum constant napi_invalid_arg: napi_status = 40 on Node .*, napi_status = 1 in the SDK/);
+});
+
 test('compatibleSdkVersion: "5.0.5(17)" is API 17; a version without an API level is an error naming it', () => {
   const dir = path.join(scratch, 'profile');
   fs.mkdirSync(dir, { recursive: true });
