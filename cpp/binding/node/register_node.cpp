@@ -294,7 +294,7 @@ Napi::Value SetThreadCount(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  Addon* addon = InitCommon(env, exports);
+  Addon* addon = InitCommon(env, exports, ModelKind::kHostOnnx);
   exports.Set("loadClassifier", Napi::Function::New(env, LoadClassifier, "loadClassifier", addon));
   exports.Set("readManifest", Napi::Function::New(env, ReadManifest, "readManifest"));
   exports.Set("registerTestDevice", Napi::Function::New(env, RegisterTestDevice, "registerTestDevice"));

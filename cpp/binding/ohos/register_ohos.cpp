@@ -62,7 +62,7 @@ Napi::Value LoadClassifier(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object InitEntry(Napi::Env env, Napi::Object exports) {
-  Addon* addon = InitCommon(env, exports);
+  Addon* addon = InitCommon(env, exports, ModelKind::kCannOffline);
   addon->log = LogToHilog;
   exports.Set("loadClassifier", Napi::Function::New(env, LoadClassifier, "loadClassifier", addon));
   return exports;

@@ -89,15 +89,16 @@ Napi::Value ListDevices(const Napi::CallbackInfo& info) {
     ToJsError(env, devices.status()).ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  return DevicesToJs(env, devices.value());
+  return DevicesToJs(env, devices.value(), static_cast<Addon*>(info.Data())->modelKind);
 }
 
 }  // namespace
 
-Addon* InitCommon(Napi::Env env, Napi::Object exports) {
+Addon* InitCommon(Napi::Env env, Napi::Object exports, ModelKind modelKind) {
   auto* addon = new Addon();
+  addon->modelKind = modelKind;
   addon->classifierConstructor = Napi::Persistent(ClassifierWrap::DefineClass(env));
-  exports.Set("listDevices", Napi::Function::New(env, ListDevices, "listDevices"));
+  exports.Set("listDevices", Napi::Function::New(env, ListDevices, "listDevices", addon));
   return addon;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "model_source.h"
+#include "nnrt/device_selector.h"
 
 namespace npulens::binding {
 
@@ -16,12 +17,14 @@ namespace npulens::binding {
 // and env-cleanup hooks are not reliably available on every OHOS version.
 struct Addon {
   Napi::FunctionReference classifierConstructor;
+  // What this platform loads: CANN offline models on OHOS, ONNX on the host runtime (device choice depends on it).
+  ModelKind modelKind = ModelKind::kHostOnnx;
   // Optional log sink for load results and failures (OHOS: hilog); called on the JS thread.
   std::function<void(bool error, const std::string& message)> log;
 };
 
 // Creates the Addon for `env` and sets `listDevices` on exports.
-Addon* InitCommon(Napi::Env env, Napi::Object exports);
+Addon* InitCommon(Napi::Env env, Napi::Object exports, ModelKind modelKind);
 
 // Loads off the JS thread (source->Read(), then InferenceSession::Load) and resolves with a Classifier.
 Napi::Value StartLoad(Napi::Env env, Addon* addon, std::unique_ptr<ModelSource> source, const LoadParams& params);

@@ -92,18 +92,13 @@ Napi::Object ClassificationToJs(Napi::Env env, const Classification& result, con
   return o;
 }
 
-Napi::Array DevicesToJs(Napi::Env env, const std::vector<DeviceInfo>& devices) {
+Napi::Array DevicesToJs(Napi::Env env, const std::vector<DeviceInfo>& devices, ModelKind kind) {
   Napi::Array array = Napi::Array::New(env, devices.size());
-  const DevicePolicy policies[] = {DevicePolicy::kAuto, DevicePolicy::kNpu, DevicePolicy::kCpu};
   for (size_t i = 0; i < devices.size(); ++i) {
     Napi::Object o = DeviceRefToJs(env, devices[i]);
-    std::vector<std::string> selectedBy;
-    for (DevicePolicy policy : policies) {
-      Result<DeviceDecision> d = DeviceSelector::Choose(devices, policy);
-      if (d.ok() && d.value().device.id == devices[i].id) selectedBy.push_back(DevicePolicyName(policy));
-    }
+    const std::vector<DevicePolicy> selectedBy = DeviceSelector::PoliciesChoosing(devices, i, kind);
     Napi::Array by = Napi::Array::New(env, selectedBy.size());
-    for (size_t k = 0; k < selectedBy.size(); ++k) by.Set(static_cast<uint32_t>(k), selectedBy[k]);
+    for (size_t k = 0; k < selectedBy.size(); ++k) by.Set(static_cast<uint32_t>(k), DevicePolicyName(selectedBy[k]));
     o.Set("selectedBy", by);
     array.Set(static_cast<uint32_t>(i), o);
   }

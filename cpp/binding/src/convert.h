@@ -26,7 +26,9 @@ Napi::Object ModelInfoToJs(Napi::Env env, const SessionInfo& info, const ModelMe
 Napi::Object ClassificationToJs(Napi::Env env, const Classification& result, const std::string& device, IoMode mode);
 
 // DeviceInfo[] with the policies that pick each device.
-Napi::Array DevicesToJs(Napi::Env env, const std::vector<DeviceInfo>& devices);
+// `kind`: the models this platform loads (OHOS: CANN .om; Node: the host runtime's ONNX), which decides the
+// policies that would pick each device ("selectedBy").
+Napi::Array DevicesToJs(Napi::Env env, const std::vector<DeviceInfo>& devices, ModelKind kind);
 
 // LatencyStats -> {min, p50, p90, p99, max, mean, std}.
 Napi::Object LatencyToJs(Napi::Env env, const LatencyStats& stats);

@@ -40,8 +40,19 @@ const char* DeviceTypeName(DeviceType t) {
   return "?";
 }
 
+const char* ModelKindName(ModelKind kind) {
+  return kind == ModelKind::kCannOffline ? "CANN offline model (.om)" : "ONNX model (host runtime)";
+}
+
+ModelKind DetectModelKind(const void* bytes, size_t size) {
+  static const unsigned char kMagic[4] = {'I', 'M', 'O', 'D'};  // ModelFileHeader magic 0x444F4D49, little-endian
+  return bytes != nullptr && size >= sizeof(kMagic) && std::memcmp(bytes, kMagic, sizeof(kMagic)) == 0
+             ? ModelKind::kCannOffline
+             : ModelKind::kHostOnnx;
+}
+
 Result<std::vector<DeviceInfo>> DeviceSelector::Enumerate() {
-  NnrtGuard guard(NnrtCallLock());
+  std::lock_guard<std::mutex> guard(NnrtDeviceQueryLock());
   const size_t* ids = nullptr;
   uint32_t count = 0;
   OH_NN_ReturnCode rc = OH_NNDevice_GetAllDevicesID(&ids, &count);
@@ -83,7 +94,8 @@ std::string ListDevices(const std::vector<DeviceInfo>& devices) {
 
 }  // namespace
 
-Result<DeviceDecision> DeviceSelector::Choose(const std::vector<DeviceInfo>& devices, DevicePolicy policy) {
+Result<DeviceDecision> DeviceSelector::Choose(const std::vector<DeviceInfo>& devices, DevicePolicy policy,
+                                              ModelKind kind) {
   DeviceDecision decision;
   decision.policy = policy;
   decision.seen = devices;
@@ -94,11 +106,16 @@ Result<DeviceDecision> DeviceSelector::Choose(const std::vector<DeviceInfo>& dev
       break;
     }
   }
+  const bool offline = kind == ModelKind::kCannOffline;
+  // Said whenever an .om finds no HIAI_F: on a phone that is the whole story.
+  const std::string noNpu = std::string("this phone exposes no NPU for this model: a CANN offline model (.om) builds "
+                                        "only on ") + kHiaiDeviceName + " (other NNRt devices refuse offline models); ";
   switch (policy) {
     case DevicePolicy::kNpu:
       if (hiai == nullptr) {
         return Status("device.select", code::kDeviceNotFound,
-                      std::string("policy npu needs the device named ") + kHiaiDeviceName + "; " + ListDevices(devices));
+                      std::string("policy npu needs the device named ") + kHiaiDeviceName + "; " +
+                          (offline ? noNpu : "") + ListDevices(devices));
       }
       decision.device = *hiai;
       decision.reason = std::string(kHiaiDeviceName) + " found by name (policy npu)";
@@ -109,12 +126,18 @@ Result<DeviceDecision> DeviceSelector::Choose(const std::vector<DeviceInfo>& dev
         decision.reason = std::string(kHiaiDeviceName) + " found by name (policy auto)";
         return decision;
       }
+      if (offline) return Status("device.select", code::kDeviceNotFound, "policy auto: " + noNpu + ListDevices(devices));
       if (devices.empty()) return Status("device.select", code::kDeviceNotFound, "policy auto: no NN devices");
       decision.device = devices.front();
       decision.reason = std::string("no ") + kHiaiDeviceName + " device; policy auto picked the first device, " +
                         devices.front().name + " (" + DeviceTypeName(devices.front().type) + ")";
       return decision;
     case DevicePolicy::kCpu:
+      if (offline) {
+        return Status("device.select", code::kDeviceNotFound,
+                      std::string("policy cpu cannot run a CANN offline model (.om): only ") + kHiaiDeviceName +
+                          " builds offline models; " + ListDevices(devices));
+      }
       for (const DeviceInfo& d : devices) {
         if (d.type == DeviceType::kCpu) {
           decision.device = d;
@@ -127,10 +150,21 @@ Result<DeviceDecision> DeviceSelector::Choose(const std::vector<DeviceInfo>& dev
   return Status("device.select", code::kInternal, "unknown policy");
 }
 
-Result<DeviceDecision> DeviceSelector::Select(DevicePolicy policy) {
+std::vector<DevicePolicy> DeviceSelector::PoliciesChoosing(const std::vector<DeviceInfo>& devices, size_t index,
+                                                           ModelKind kind) {
+  std::vector<DevicePolicy> policies;
+  if (index >= devices.size()) return policies;
+  for (DevicePolicy policy : {DevicePolicy::kAuto, DevicePolicy::kNpu, DevicePolicy::kCpu}) {
+    Result<DeviceDecision> d = Choose(devices, policy, kind);
+    if (d.ok() && d.value().device.id == devices[index].id) policies.push_back(policy);
+  }
+  return policies;
+}
+
+Result<DeviceDecision> DeviceSelector::Select(DevicePolicy policy, ModelKind kind) {
   Result<std::vector<DeviceInfo>> devices = Enumerate();
   if (!devices.ok()) return devices.status();
-  return Choose(devices.value(), policy);
+  return Choose(devices.value(), policy, kind);
 }
 
 }  // namespace npulens

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <mutex>
 
 #include "CANNKit/hiai_helper.h"
@@ -117,8 +118,28 @@ struct InferenceSession::Impl {
   mutable std::mutex mutex;  // serializes this session's calls
   bool released = false;
 
+  // One compile option: how to set it and how the report names it. Required options (the CANN tuning pair)
+  // fail the load when refused; optional ones are left out and reported refused.
+  struct PlannedOption {
+    std::string option;
+    std::string value;
+    std::string call;  // e.g. HMS_HiAIOptions_SetTuningCacheDir("/files"), for errors
+    bool required = false;
+    std::function<OH_NN_ReturnCode(OH_NNCompilation*)> apply;
+  };
+  struct BuildAttempt {
+    Status status;  // a failure before Build: construct, set_device, a required option refused when set
+    CompilationHandle compilation;
+    std::vector<OH_NN_ReturnCode> setCode;  // per planned option
+    std::vector<std::string> setDetail;
+    OH_NN_ReturnCode buildCode = OH_NN_SUCCESS;
+    std::string buildDetail;
+  };
+
   Status Compile();
-  Status ApplyOptions();
+  std::vector<PlannedOption> PlanOptions() const;
+  BuildAttempt TryBuild(const std::vector<PlannedOption>& plan, const std::vector<bool>& use);
+  Status BuildWithOptions();
   Status CreateIoTensors();
   Status CheckAgainstManifest() const;
   Status RunLocked(IoMode mode, StageTimings* t);
@@ -138,55 +159,151 @@ struct InferenceSession::Impl {
   }
 };
 
-Status InferenceSession::Impl::ApplyOptions() {
+std::vector<InferenceSession::Impl::PlannedOption> InferenceSession::Impl::PlanOptions() const {
+  // The strings handed to NNRt (cache dirs) point into config, which outlives every compilation: the device only
+  // records the pointer at Set time and reads it at Build.
   const CompileOptions& o = config.options;
-  auto record = [this](const char* option, const std::string& value, OH_NN_ReturnCode rc) {
-    OptionReport r;
-    r.option = option;
-    r.value = value;
-    r.accepted = rc == OH_NN_SUCCESS;
-    r.code = rc;
-    r.codeName = CodeName(rc);
-    if (!r.accepted) r.detail = NnrtLastErrorDetail();
-    info.options.push_back(r);
-    return rc;
-  };
-  OH_NNCompilation* c = compilation.get();
-  if (o.tuningMode != TuningMode::kUnset) {
-    // The pair is validated before any NNRt call (Load); either half failing fails the load.
-    OH_NN_ReturnCode rc = record("tuning_mode", TuningModeName(o.tuningMode),
-                                 HMS_HiAIOptions_SetTuningMode(c, static_cast<HiAI_TuningMode>(o.tuningMode)));
-    if (rc != OH_NN_SUCCESS) {
-      return Status("compile.options.tuning_mode", rc, std::string("HMS_HiAIOptions_SetTuningMode(") +
-                                                           TuningModeName(o.tuningMode) + ") rejected")
-          .WithDetail(info.options.back().detail);
-    }
-    rc = record("tuning_cache_dir", o.tuningCacheDir, HMS_HiAIOptions_SetTuningCacheDir(c, o.tuningCacheDir.c_str()));
-    if (rc != OH_NN_SUCCESS) {
-      return Status("compile.options.tuning_cache_dir", rc,
-                    "HMS_HiAIOptions_SetTuningCacheDir(\"" + o.tuningCacheDir + "\") rejected")
-          .WithDetail(info.options.back().detail);
-    }
+  std::vector<PlannedOption> plan;
+  if (o.tuningMode != TuningMode::kUnset) {  // the pair was validated in Load
+    plan.push_back({"tuning_mode", TuningModeName(o.tuningMode),
+                    std::string("HMS_HiAIOptions_SetTuningMode(") + TuningModeName(o.tuningMode) + ")", true, [&o](OH_NNCompilation* c) {
+                      return HMS_HiAIOptions_SetTuningMode(c, static_cast<HiAI_TuningMode>(o.tuningMode));
+                    }});
+    plan.push_back({"tuning_cache_dir", o.tuningCacheDir,
+                    "HMS_HiAIOptions_SetTuningCacheDir(\"" + o.tuningCacheDir + "\")", true, [&o](OH_NNCompilation* c) {
+                      return HMS_HiAIOptions_SetTuningCacheDir(c, o.tuningCacheDir.c_str());
+                    }});
   }
   if (o.bandMode != BandMode::kUnset) {
-    record("band_mode", BandModeName(o.bandMode),
-           HMS_HiAIOptions_SetBandMode(c, static_cast<HiAI_BandMode>(o.bandMode)));
+    plan.push_back({"band_mode", BandModeName(o.bandMode), "", false, [&o](OH_NNCompilation* c) {
+                      return HMS_HiAIOptions_SetBandMode(c, static_cast<HiAI_BandMode>(o.bandMode));
+                    }});
   }
   if (o.performanceMode) {
-    record("performance_mode", PerformanceModeName(*o.performanceMode),
-           OH_NNCompilation_SetPerformanceMode(c, static_cast<OH_NN_PerformanceMode>(*o.performanceMode)));
+    plan.push_back({"performance_mode", PerformanceModeName(*o.performanceMode), "", false, [&o](OH_NNCompilation* c) {
+                      return OH_NNCompilation_SetPerformanceMode(c,
+                                                                 static_cast<OH_NN_PerformanceMode>(*o.performanceMode));
+                    }});
   }
   if (o.priority) {
-    record("priority", PriorityName(*o.priority),
-           OH_NNCompilation_SetPriority(c, static_cast<OH_NN_Priority>(*o.priority)));
+    plan.push_back({"priority", PriorityName(*o.priority), "", false, [&o](OH_NNCompilation* c) {
+                      return OH_NNCompilation_SetPriority(c, static_cast<OH_NN_Priority>(*o.priority));
+                    }});
   }
   if (o.enableFloat16) {
-    record("float16", *o.enableFloat16 ? "true" : "false", OH_NNCompilation_EnableFloat16(c, *o.enableFloat16));
+    plan.push_back({"float16", *o.enableFloat16 ? "true" : "false", "", false,
+                    [&o](OH_NNCompilation* c) { return OH_NNCompilation_EnableFloat16(c, *o.enableFloat16); }});
   }
   if (!o.cacheDir.empty()) {
-    record("cache", o.cacheDir + " (version " + std::to_string(o.cacheVersion) + ")",
-           OH_NNCompilation_SetCache(c, o.cacheDir.c_str(), o.cacheVersion));
+    plan.push_back({"cache", o.cacheDir + " (version " + std::to_string(o.cacheVersion) + ")", "", false,
+                    [&o](OH_NNCompilation* c) {
+                      return OH_NNCompilation_SetCache(c, o.cacheDir.c_str(), o.cacheVersion);
+                    }});
   }
+  return plan;
+}
+
+// One Build on a fresh compilation with the required options and the optional ones in `use`. The device records
+// options at Set time and applies them inside Build, which fails as a whole when one is not supported, so a
+// refused option shows only as a failed Build.
+InferenceSession::Impl::BuildAttempt InferenceSession::Impl::TryBuild(const std::vector<PlannedOption>& plan,
+                                                                      const std::vector<bool>& use) {
+  BuildAttempt a;
+  a.setCode.assign(plan.size(), OH_NN_SUCCESS);
+  a.setDetail.assign(plan.size(), "");
+  a.compilation =
+      CompilationHandle(OH_NNCompilation_ConstructWithOfflineModelBuffer(modelBytes.data(), modelBytes.size()));
+  if (!a.compilation) {
+    a.status = NnNullStatus("compile.construct", "OH_NNCompilation_ConstructWithOfflineModelBuffer");
+    return a;
+  }
+  OH_NN_ReturnCode rc = OH_NNCompilation_SetDevice(a.compilation.get(), deviceId);
+  if (rc != OH_NN_SUCCESS) {
+    a.status = NnStatus("compile.set_device", rc, "OH_NNCompilation_SetDevice(" + info.device.device.name + ", id " +
+                                                      std::to_string(deviceId) + ")");
+    return a;
+  }
+  for (size_t i = 0; i < plan.size(); ++i) {
+    if (!plan[i].required && !use[i]) continue;
+    a.setCode[i] = plan[i].apply(a.compilation.get());
+    if (a.setCode[i] == OH_NN_SUCCESS) continue;
+    a.setDetail[i] = NnrtLastErrorDetail();
+    if (plan[i].required) {
+      a.status = Status("compile.options." + plan[i].option, a.setCode[i], plan[i].call + " rejected")
+                     .WithDetail(a.setDetail[i]);
+      return a;
+    }
+  }
+  a.buildCode = OH_NNCompilation_Build(a.compilation.get());
+  if (a.buildCode != OH_NN_SUCCESS) a.buildDetail = NnrtLastErrorDetail();
+  return a;
+}
+
+Status InferenceSession::Impl::BuildWithOptions() {
+  const std::vector<PlannedOption> plan = PlanOptions();
+  std::vector<bool> use(plan.size(), true);
+  BuildAttempt attempt = TryBuild(plan, use);
+  if (!attempt.status.ok()) return attempt.status;
+  std::vector<OptionReport> reports(plan.size());
+  for (size_t i = 0; i < plan.size(); ++i) {
+    reports[i].option = plan[i].option;
+    reports[i].value = plan[i].value;
+    if (attempt.setCode[i] != OH_NN_SUCCESS) {  // refused when set: never part of a Build
+      use[i] = false;
+      reports[i].code = attempt.setCode[i];
+      reports[i].detail = "refused when set" + (attempt.setDetail[i].empty() ? "" : ": " + attempt.setDetail[i]);
+    }
+  }
+  std::vector<size_t> pending;  // optional options recorded without complaint: applied or refused at Build
+  for (size_t i = 0; i < plan.size(); ++i) {
+    if (!plan[i].required && use[i]) pending.push_back(i);
+  }
+  if (attempt.buildCode != OH_NN_SUCCESS && !pending.empty()) {
+    // Which option did the device refuse? Build without any optional one: if that fails too, the failure is
+    // not an option's. Otherwise add them back one at a time, keeping each that builds.
+    const BuildAttempt failedWithAll = std::move(attempt);
+    for (size_t i : pending) use[i] = false;
+    attempt = TryBuild(plan, use);
+    if (!attempt.status.ok()) return attempt.status;
+    if (attempt.buildCode == OH_NN_SUCCESS) {
+      for (size_t k = 0; k < pending.size(); ++k) {
+        const size_t i = pending[k];
+        OH_NN_ReturnCode code = failedWithAll.buildCode;
+        std::string detail = failedWithAll.buildDetail;
+        if (pending.size() > 1) {  // with one option the first Build already said it
+          use[i] = true;
+          BuildAttempt trial = TryBuild(plan, use);
+          if (!trial.status.ok()) return trial.status;
+          if (trial.buildCode == OH_NN_SUCCESS) {
+            attempt = std::move(trial);
+            continue;
+          }
+          use[i] = false;
+          code = trial.buildCode;
+          detail = trial.buildDetail;
+        } else {
+          use[i] = false;
+        }
+        reports[i].code = code;
+        reports[i].detail = "OH_NNCompilation_Build failed with it" + (detail.empty() ? "" : ": " + detail);
+      }
+    } else {
+      attempt.buildDetail += (attempt.buildDetail.empty() ? "" : "; ") + std::string("it fails without the optional "
+                                                                                      "options too");
+    }
+  }
+  if (attempt.buildCode != OH_NN_SUCCESS) {
+    std::string message = "OH_NNCompilation_Build on " + info.device.device.name;
+    if (info.compatibility == "incompatible") message += " (the compatibility check said incompatible)";
+    return Status("compile.build", attempt.buildCode, message).WithDetail(attempt.buildDetail);
+  }
+  for (size_t i = 0; i < plan.size(); ++i) {
+    reports[i].accepted = plan[i].required || use[i];
+    if (reports[i].accepted) reports[i].code = OH_NN_SUCCESS;
+    reports[i].codeName = CodeName(reports[i].code);
+  }
+  info.options = std::move(reports);
+  compilation = std::move(attempt.compilation);
   return Status::Ok();
 }
 
@@ -198,21 +315,8 @@ Status InferenceSession::Impl::Compile() {
   } else {
     info.compatibility = config.options.checkCompatibility ? "not checked (device is not HIAI_F)" : "not checked";
   }
-  compilation = CompilationHandle(OH_NNCompilation_ConstructWithOfflineModelBuffer(modelBytes.data(), modelBytes.size()));
-  if (!compilation) return NnNullStatus("compile.construct", "OH_NNCompilation_ConstructWithOfflineModelBuffer");
-  OH_NN_ReturnCode rc = OH_NNCompilation_SetDevice(compilation.get(), deviceId);
-  if (rc != OH_NN_SUCCESS) {
-    return NnStatus("compile.set_device", rc,
-                    "OH_NNCompilation_SetDevice(" + info.device.device.name + ", id " + std::to_string(deviceId) + ")");
-  }
-  Status s = ApplyOptions();
+  Status s = BuildWithOptions();
   if (!s.ok()) return s;
-  rc = OH_NNCompilation_Build(compilation.get());
-  if (rc != OH_NN_SUCCESS) {
-    std::string message = "OH_NNCompilation_Build on " + info.device.device.name;
-    if (info.compatibility == "incompatible") message += " (the compatibility check said incompatible)";
-    return NnStatus("compile.build", rc, message);
-  }
   executor = ExecutorHandle(OH_NNExecutor_Construct(compilation.get()));
   if (!executor) return NnNullStatus("executor.construct", "OH_NNExecutor_Construct");
   compilation.reset();  // the executor holds what it needs (official sample and guide do the same)
@@ -360,7 +464,8 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(std::vector<uin
     return Status("compile.options.tuning_cache_dir", code::kInvalidArgument,
                   "a tuning cache dir was given without a tuning mode (AUTO or HETER)");
   }
-  Result<DeviceDecision> decision = DeviceSelector::Select(config.devicePolicy);
+  Result<DeviceDecision> decision =
+      DeviceSelector::Select(config.devicePolicy, DetectModelKind(modelBytes.data(), modelBytes.size()));
   if (!decision.ok()) return decision.status();
 
   Impl& im = *impl;

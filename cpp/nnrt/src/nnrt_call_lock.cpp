@@ -7,4 +7,9 @@ std::recursive_mutex& NnrtCallLock() {
   return lock;
 }
 
+std::mutex& NnrtDeviceQueryLock() {
+  static std::mutex lock;
+  return lock;
+}
+
 }  // namespace npulens

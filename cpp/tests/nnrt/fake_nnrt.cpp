@@ -5,7 +5,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <set>
@@ -22,6 +24,8 @@ struct OH_NNCompilation {
   uint64_t checksum;
   bool deviceSet = false;
   bool built = false;
+  std::vector<std::string> recorded;  // setters called with a non-default value, in call order
+  const char* cachePath = nullptr;    // borrowed, as the device does: read at Build
 };
 struct OH_NNExecutor {
   std::string id;
@@ -53,6 +57,7 @@ struct State {
   std::vector<size_t> deviceIds;
   std::vector<TensorSpec> inputs, outputs;
   std::map<std::string, FailRule> failures;
+  std::map<std::string, FailRule> refusals;  // setter → Build's failure when the compilation recorded it
   std::vector<uint8_t> outputBytes;
   std::vector<std::string> calls;
   std::vector<std::string> violations;
@@ -129,6 +134,9 @@ void SetModel(const std::vector<TensorSpec>& inputs, const std::vector<TensorSpe
 }
 void Fail(const std::string& function, OH_NN_ReturnCode rc, const std::string& message, int times) {
   S().failures[function] = {rc, message, times};
+}
+void RefuseAtBuild(const std::string& setter, OH_NN_ReturnCode rc, const std::string& message) {
+  S().refusals[setter] = {rc, message, -1};
 }
 void SetOutputBytes(const std::vector<uint8_t>& bytes) { S().outputBytes = bytes; }
 const std::vector<std::string>& Calls() { return S().calls; }
@@ -207,7 +215,11 @@ OH_NNCompilation* OH_NNCompilation_ConstructWithOfflineModelBuffer(const void* m
     Log("OH_NNCompilation_ConstructWithOfflineModelBuffer(" + std::to_string(modelSize) + ") = NULL");
     return nullptr;
   }
-  auto* c = new OH_NNCompilation{NextId("c"), modelBuffer, modelSize, Checksum(modelBuffer, modelSize)};
+  auto* c = new OH_NNCompilation{};
+  c->id = NextId("c");
+  c->buffer = modelBuffer;
+  c->size = modelSize;
+  c->checksum = Checksum(modelBuffer, modelSize);
   S().live.insert(c);
   Log("OH_NNCompilation_ConstructWithOfflineModelBuffer(" + std::to_string(modelSize) + ") = " + c->id);
   return c;
@@ -222,7 +234,9 @@ OH_NN_ReturnCode OH_NNCompilation_SetDevice(OH_NNCompilation* c, size_t deviceID
 }
 
 namespace {
-OH_NN_ReturnCode Option(OH_NNCompilation* c, const std::string& function, const std::string& args) {
+// Like the device: a setter records the value (failing only when scripted to); Build applies it.
+OH_NN_ReturnCode Option(OH_NNCompilation* c, const std::string& function, const std::string& args,
+                        bool nonDefault = true) {
   CheckCompilation(c, function.c_str());
   Log(function + "(" + c->id + ", " + args + ")");
   if (c->built) {
@@ -230,21 +244,48 @@ OH_NN_ReturnCode Option(OH_NNCompilation* c, const std::string& function, const 
     return OH_NN_OPERATION_FORBIDDEN;
   }
   if (!c->deviceSet) Violation(function + " before SetDevice");
-  return Scripted(function);
+  OH_NN_ReturnCode rc = Scripted(function);
+  if (rc == OH_NN_SUCCESS && nonDefault) c->recorded.push_back(function);
+  return rc;
+}
+
+// The device applies recorded options inside Build in a fixed order (cache, fp16, performance mode, priority,
+// then extension configs such as the CANN options) and fails Build at the first one it does not support.
+OH_NN_ReturnCode ApplyRecordedOptions(OH_NNCompilation* c) {
+  State& s = S();
+  static const char* const kCoreOrder[] = {"OH_NNCompilation_SetCache", "OH_NNCompilation_EnableFloat16",
+                                           "OH_NNCompilation_SetPerformanceMode", "OH_NNCompilation_SetPriority"};
+  std::vector<std::string> order(std::begin(kCoreOrder), std::end(kCoreOrder));
+  for (const std::string& f : c->recorded) {
+    if (f.compare(0, 4, "HMS_") == 0) order.push_back(f);
+  }
+  for (const std::string& f : order) {
+    if (std::find(c->recorded.begin(), c->recorded.end(), f) == c->recorded.end()) continue;
+    if (f == "OH_NNCompilation_SetCache") Log("Build reads the cache path " + std::string(c->cachePath));
+    auto it = s.refusals.find(f);
+    if (it != s.refusals.end()) {
+      s.lastError = it->second.message;
+      return it->second.rc;
+    }
+  }
+  return OH_NN_SUCCESS;
 }
 }  // namespace
 
 OH_NN_ReturnCode OH_NNCompilation_SetCache(OH_NNCompilation* c, const char* cachePath, uint32_t version) {
-  return Option(c, "OH_NNCompilation_SetCache", std::string(cachePath) + ", " + std::to_string(version));
+  OH_NN_ReturnCode rc = Option(c, "OH_NNCompilation_SetCache", std::string(cachePath) + ", " + std::to_string(version),
+                               cachePath[0] != '\0');
+  if (rc == OH_NN_SUCCESS && Live(c)) c->cachePath = cachePath;
+  return rc;
 }
 OH_NN_ReturnCode OH_NNCompilation_SetPerformanceMode(OH_NNCompilation* c, OH_NN_PerformanceMode mode) {
-  return Option(c, "OH_NNCompilation_SetPerformanceMode", std::to_string(mode));
+  return Option(c, "OH_NNCompilation_SetPerformanceMode", std::to_string(mode), mode != OH_NN_PERFORMANCE_NONE);
 }
 OH_NN_ReturnCode OH_NNCompilation_SetPriority(OH_NNCompilation* c, OH_NN_Priority priority) {
-  return Option(c, "OH_NNCompilation_SetPriority", std::to_string(priority));
+  return Option(c, "OH_NNCompilation_SetPriority", std::to_string(priority), priority != OH_NN_PRIORITY_NONE);
 }
 OH_NN_ReturnCode OH_NNCompilation_EnableFloat16(OH_NNCompilation* c, bool enable) {
-  return Option(c, "OH_NNCompilation_EnableFloat16", enable ? "true" : "false");
+  return Option(c, "OH_NNCompilation_EnableFloat16", enable ? "true" : "false", enable);
 }
 OH_NN_ReturnCode HMS_HiAIOptions_SetTuningMode(OH_NNCompilation* c, HiAI_TuningMode mode) {
   return Option(c, "HMS_HiAIOptions_SetTuningMode", std::to_string(mode));
@@ -266,7 +307,9 @@ OH_NN_ReturnCode OH_NNCompilation_Build(OH_NNCompilation* c) {
   CheckCompilation(c, "Build");
   Log("OH_NNCompilation_Build(" + c->id + ")");
   if (!c->deviceSet) Violation("Build before SetDevice");
+  if (c->built) return OH_NN_INVALID_PARAMETER;  // the device refuses a second Build
   if (OH_NN_ReturnCode rc = Scripted("OH_NNCompilation_Build")) return rc;
+  if (OH_NN_ReturnCode rc = ApplyRecordedOptions(c)) return rc;
   c->built = true;
   return OH_NN_SUCCESS;
 }

@@ -34,6 +34,10 @@ void SetModel(const std::vector<TensorSpec>& inputs, const std::vector<TensorSpe
 // The next call(s) of `function` fail with `rc` (NULL for handle-returning functions) and set the last error
 // message to `message`. times < 0: every call.
 void Fail(const std::string& function, OH_NN_ReturnCode rc, const std::string& message = "", int times = -1);
+// Like a device that does not support an option: Build fails with `rc` (and `message` as the last error) when the
+// compilation recorded `setter` (e.g. "OH_NNCompilation_SetCache") with a non-default value. Setters themselves
+// only record, as on the device.
+void RefuseAtBuild(const std::string& setter, OH_NN_ReturnCode rc, const std::string& message = "");
 // Bytes RunSync writes into output 0.
 void SetOutputBytes(const std::vector<uint8_t>& bytes);
 

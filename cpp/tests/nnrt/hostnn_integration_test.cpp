@@ -3,8 +3,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <future>
+#include <thread>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -110,25 +115,79 @@ TEST_F(HostnnSessionTest, NpuPolicyFailsOnTheHostWithTheDevicesSeen) {
 TEST_F(HostnnSessionTest, SelectsHiaiByNameAmongRegisteredTestDevices) {
   HostNN_RegisterTestDevice("NPU_ohos.boot.hardware.Kirin9030S_v2_0", OH_NN_ACCELERATOR);
   const size_t hiai = HostNN_RegisterTestDevice("HIAI_F", OH_NN_ACCELERATOR);
-  Result<DeviceDecision> d = DeviceSelector::Select(DevicePolicy::kNpu);
+  Result<DeviceDecision> d = DeviceSelector::Select(DevicePolicy::kNpu, ModelKind::kHostOnnx);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_EQ(d->device.id, hiai);
-  Result<DeviceDecision> cpu = DeviceSelector::Select(DevicePolicy::kCpu);
+  Result<DeviceDecision> cpu = DeviceSelector::Select(DevicePolicy::kCpu, ModelKind::kHostOnnx);
   ASSERT_TRUE(cpu.ok());
   EXPECT_EQ(cpu->device.name, HOSTNN_CPU_DEVICE_NAME);
 }
 
+// An NPU that supports neither the model cache nor priorities, as the device does it: the setters record, Build
+// refuses. The load still succeeds, and info says what was applied and what was refused.
+TEST_F(HostnnSessionTest, ANpuThatRefusesOptionsStillLoadsAndSaysWhatItRefused) {
+  HostNN_TestDeviceProfile picky = HostNN_DefaultTestDeviceProfile();
+  picky.cache = false;
+  picky.priority = false;
+  HostNN_RegisterTestDeviceWithProfile("HIAI_F", OH_NN_ACCELERATOR, &picky);
+  char dir[] = "/tmp/npulens-cache-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  SessionConfig c = Config();
+  c.devicePolicy = DevicePolicy::kNpu;
+  c.options.cacheDir = dir;
+  c.options.priority = Priority::kHigh;
+  c.options.performanceMode = PerformanceMode::kHigh;
+  Result<std::unique_ptr<InferenceSession>> s = InferenceSession::Load(TinyModel(), c);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Result<SessionInfo> info = s.value()->Info();
+  std::string summary;
+  for (const OptionReport& o : info->options) summary += o.option + "=" + (o.accepted ? "applied" : o.codeName) + " ";
+  EXPECT_EQ(summary, "performance_mode=applied priority=OH_NN_OPERATION_FORBIDDEN cache=OH_NN_OPERATION_FORBIDDEN ");
+  EXPECT_EQ(s.value()->Classify(SolidImage(255, 0, 0).view, 1)->top[0].label, "red");
+  rmdir(dir);
+}
+
+// A Build holds the NNRt call lock for as long as it takes (seconds with CANN tuning); listing devices, e.g. from
+// the UI thread, must not wait for it.
+TEST_F(HostnnSessionTest, ListingDevicesDoesNotWaitForAnotherThreadsBuild) {
+  HostNN_TestDeviceProfile slow = HostNN_DefaultTestDeviceProfile();
+  slow.buildDelayMs = 1500;
+  HostNN_RegisterTestDeviceWithProfile("HIAI_F", OH_NN_ACCELERATOR, &slow);
+  SessionConfig c = Config();
+  c.devicePolicy = DevicePolicy::kNpu;
+  const auto loadStart = std::chrono::steady_clock::now();
+  std::future<bool> load = std::async(std::launch::async, [&c] { return InferenceSession::Load(TinyModel(), c).ok(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the Build is under way
+  const auto listStart = std::chrono::steady_clock::now();
+  Result<std::vector<DeviceInfo>> devices = DeviceSelector::Enumerate();
+  const auto listMs =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - listStart).count();
+  ASSERT_TRUE(devices.ok()) << devices.status().ToString();
+  EXPECT_EQ(devices->size(), 2u);
+  EXPECT_EQ(load.wait_for(std::chrono::seconds(0)), std::future_status::timeout) << "the Build ended early";
+  EXPECT_LT(listMs, 500) << "device listing waited for the Build";
+  EXPECT_TRUE(load.get());
+  const double loadMs =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - loadStart).count();
+  EXPECT_GE(loadMs, 1500);
+}
+
 TEST_F(HostnnSessionTest, TruncatedAndForeignModelsFailWithStepCodeAndDetail) {
   std::vector<uint8_t> model = TinyModel();
-  for (std::vector<uint8_t> bad : {std::vector<uint8_t>(model.begin(), model.begin() + model.size() / 2),
-                                   std::vector<uint8_t>{'I', 'M', 'O', 'D', 0, 1, 2, 3, 4, 5, 6, 7}}) {
-    Result<std::unique_ptr<InferenceSession>> s = InferenceSession::Load(bad, Config());
-    ASSERT_FALSE(s.ok());
-    const std::string text = s.status().ToString();
-    EXPECT_TRUE(s.status().step() == "compile.construct" || s.status().step() == "compile.build") << text;
-    EXPECT_EQ(text.find("OH_NN_"), text.find(": ") + 2) << text;
-    EXPECT_GT(s.status().message().size(), std::string("OH_NNCompilation_Build on hostnn_cpu").size()) << text;
-  }
+  Result<std::unique_ptr<InferenceSession>> s =
+      InferenceSession::Load(std::vector<uint8_t>(model.begin(), model.begin() + model.size() / 2), Config());
+  ASSERT_FALSE(s.ok());
+  const std::string text = s.status().ToString();
+  EXPECT_TRUE(s.status().step() == "compile.construct" || s.status().step() == "compile.build") << text;
+  EXPECT_EQ(text.find("OH_NN_"), text.find(": ") + 2) << text;
+  EXPECT_GT(s.status().message().size(), std::string("OH_NNCompilation_Build on hostnn_cpu").size()) << text;
+  // A CANN .om never reaches a device without HIAI_F: the selection says so before any compilation.
+  s = InferenceSession::Load(std::vector<uint8_t>{'I', 'M', 'O', 'D', 0, 1, 2, 3, 4, 5, 6, 7}, Config());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().ToString(),
+            "device.select: NPULENS_DEVICE_NOT_FOUND (1007): policy auto: this phone exposes no NPU for this model: a "
+            "CANN offline model (.om) builds only on HIAI_F (other NNRt devices refuse offline models); devices seen: " +
+                std::string(HOSTNN_CPU_DEVICE_NAME) + " (cpu)");
 }
 
 TEST_F(HostnnSessionTest, ManifestMismatchIsCaughtOnTheRealRuntime) {

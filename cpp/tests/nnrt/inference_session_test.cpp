@@ -171,7 +171,121 @@ TEST_F(SessionTest, RejectedOptionsAreReportedNotDropped) {
   EXPECT_EQ(info->options[1].value, "HIGH");
   EXPECT_FALSE(info->options[1].accepted);
   EXPECT_EQ(info->options[1].code, OH_NN_OPERATION_FORBIDDEN);
-  EXPECT_EQ(info->options[1].detail, "priority not supported by HIAI_F");
+  EXPECT_EQ(info->options[1].detail, "refused when set: priority not supported by HIAI_F");
+}
+
+// The device records options at Set time and refuses an unsupported one inside Build, failing the whole Build:
+// the session must find the refused option, build without it and say so, for every optional option.
+TEST_F(SessionTest, AnOptionRefusedAtBuildIsLeftOutAndReportedTruthfully) {
+  fake_nnrt::RefuseAtBuild("OH_NNCompilation_SetCache", OH_NN_OPERATION_FORBIDDEN, "model cache not supported");
+  SessionConfig c = Config();
+  c.options.performanceMode = PerformanceMode::kHigh;
+  c.options.priority = Priority::kHigh;
+  c.options.cacheDir = "/data/storage/el2/base/cache";
+  auto s = LoadOk(c);
+  ASSERT_TRUE(s);
+  Result<SessionInfo> info = s->Info();
+  ASSERT_EQ(info->options.size(), 3u);
+  EXPECT_EQ(info->options[0].option, "performance_mode");
+  EXPECT_TRUE(info->options[0].accepted);
+  EXPECT_EQ(info->options[0].codeName, "OH_NN_SUCCESS");
+  EXPECT_EQ(info->options[1].option, "priority");
+  EXPECT_TRUE(info->options[1].accepted);
+  EXPECT_EQ(info->options[2].option, "cache");
+  EXPECT_FALSE(info->options[2].accepted);
+  EXPECT_EQ(info->options[2].code, OH_NN_OPERATION_FORBIDDEN);
+  EXPECT_EQ(info->options[2].codeName, "OH_NN_OPERATION_FORBIDDEN");
+  EXPECT_EQ(info->options[2].detail, "OH_NNCompilation_Build failed with it: model cache not supported");
+  // All three, none, +performance mode, +priority, +cache: the executor comes from the last Build that worked.
+  EXPECT_EQ(fake_nnrt::CountOf("OH_NNCompilation_Build("), 5);
+  EXPECT_GE(IndexOf("OH_NNExecutor_Construct(c4)"), 0);
+  EXPECT_EQ(IndexOf("Build reads the cache path /data/storage/el2/base/cache"), IndexOf("OH_NNCompilation_Build(c1)") + 1);
+}
+
+TEST_F(SessionTest, NoOptionalOptionCanMakeTheLoadFail) {
+  const char* const setters[] = {"OH_NNCompilation_SetCache", "OH_NNCompilation_EnableFloat16",
+                                 "OH_NNCompilation_SetPerformanceMode", "OH_NNCompilation_SetPriority",
+                                 "HMS_HiAIOptions_SetBandMode"};
+  const char* const names[] = {"cache", "float16", "performance_mode", "priority", "band_mode"};
+  for (size_t refused = 0; refused < 5; ++refused) {
+    SetUp();
+    fake_nnrt::RefuseAtBuild(setters[refused], refused % 2 ? OH_NN_OPERATION_FORBIDDEN : OH_NN_FAILED);
+    SessionConfig c = Config();
+    c.options.bandMode = BandMode::kHigh;
+    c.options.performanceMode = PerformanceMode::kExtreme;
+    c.options.priority = Priority::kLow;
+    c.options.enableFloat16 = true;
+    c.options.cacheDir = "/cache";
+    auto s = LoadOk(c);
+    ASSERT_TRUE(s) << setters[refused];
+    Result<SessionInfo> info = s->Info();
+    ASSERT_EQ(info->options.size(), 5u);
+    for (const OptionReport& o : info->options) {
+      EXPECT_EQ(o.accepted, o.option != names[refused]) << setters[refused] << ": " << o.option;
+      if (!o.accepted) {
+        EXPECT_EQ(o.code, refused % 2 ? OH_NN_OPERATION_FORBIDDEN : OH_NN_FAILED);
+      }
+    }
+    s.reset();
+    TearDown();
+  }
+}
+
+TEST_F(SessionTest, SeveralRefusedOptionsAreAllFound) {
+  fake_nnrt::RefuseAtBuild("OH_NNCompilation_EnableFloat16", OH_NN_OPERATION_FORBIDDEN);
+  fake_nnrt::RefuseAtBuild("OH_NNCompilation_SetPriority", OH_NN_OPERATION_FORBIDDEN);
+  SessionConfig c = Config();
+  c.options.priority = Priority::kMedium;
+  c.options.enableFloat16 = true;
+  c.options.cacheDir = "/cache";
+  auto s = LoadOk(c);
+  ASSERT_TRUE(s);
+  std::string summary;
+  Result<SessionInfo> info = s->Info();
+  for (const OptionReport& o : info->options) summary += o.option + (o.accepted ? "+ " : "- ");
+  EXPECT_EQ(summary, "priority- float16- cache+ ");
+}
+
+TEST_F(SessionTest, ABuildFailureThatIsNotAnOptionsStaysAnError) {
+  fake_nnrt::Fail("OH_NNCompilation_Build", OH_NN_INVALID_FILE, "not an offline model");
+  SessionConfig c = Config();
+  c.options.priority = Priority::kHigh;
+  auto r = InferenceSession::Load(Model(), c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().ToString(),
+            "compile.build: OH_NN_INVALID_FILE (6): OH_NNCompilation_Build on HIAI_F: not an offline model; it fails "
+            "without the optional options too");
+  EXPECT_EQ(fake_nnrt::CountOf("OH_NNCompilation_Build("), 2);
+}
+
+TEST_F(SessionTest, TuningRefusedAtBuildFailsTheLoad) {
+  fake_nnrt::RefuseAtBuild("HMS_HiAIOptions_SetTuningMode", OH_NN_OPERATION_FORBIDDEN, "no tuning on this NPU");
+  SessionConfig c = Config();
+  c.options.tuningMode = TuningMode::kAuto;
+  c.options.tuningCacheDir = "/files";
+  c.options.priority = Priority::kHigh;
+  auto r = InferenceSession::Load(Model(), c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().ToString(),
+            "compile.build: OH_NN_OPERATION_FORBIDDEN (4): OH_NNCompilation_Build on HIAI_F: no tuning on this NPU; "
+            "it fails without the optional options too");
+}
+
+TEST_F(SessionTest, AnOfflineModelIsNeverSentToADeviceThatCannotBuildIt) {
+  std::vector<uint8_t> om(64, 0);
+  std::memcpy(om.data(), "IMOD", 4);
+  SessionConfig c = Config();
+  c.devicePolicy = DevicePolicy::kCpu;
+  auto r = InferenceSession::Load(om, c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().step(), "device.select");
+  EXPECT_EQ(IndexOf("OH_NNCompilation_Construct"), -1);
+  fake_nnrt::SetDevices({{9, "cpu", OH_NN_CPU}});
+  c.devicePolicy = DevicePolicy::kAuto;
+  r = InferenceSession::Load(om, c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("this phone exposes no NPU for this model"), std::string::npos)
+      << r.status().ToString();
 }
 
 TEST_F(SessionTest, RejectedTuningFailsTheLoadAndTearsDown) {

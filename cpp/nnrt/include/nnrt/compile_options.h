@@ -1,8 +1,9 @@
-// Compilation options applied between SetDevice and Build. Each one set is applied with its return code checked
-// and recorded in an OptionReport (accepted, or rejected with the NNRt code); nothing is silently dropped.
-// Rejected options do not stop the load (the device may not support e.g. priority), except the CANN tuning
-// pair: a tuning mode needs its cache dir (checked before any NNRt call: NPULENS_INVALID_ARGUMENT, step
-// "compile.options.tuning_mode"), and if either half is rejected the load fails.
+// Compilation options set between SetDevice and Build. On the device the setters only record a value; Build
+// applies them and fails as a whole when the device does not support one. Every option set ends in an
+// OptionReport: applied, or refused with the NNRt code (when set, or by Build). No optional option (cache, fp16,
+// performance mode, priority, band mode) can make a load fail: a refused one is left out and the model is built
+// without it. The CANN tuning pair is required: a tuning mode needs its cache dir (checked before any NNRt call:
+// NPULENS_INVALID_ARGUMENT, step "compile.options.tuning_mode"), and the load fails if either half is refused.
 #pragma once
 
 #include <cstdint>
@@ -29,14 +30,17 @@ struct CompileOptions {
   bool checkCompatibility = true;              // HMS_HiAICompatibility_CheckFromBuffer before Build
 };
 
-// One applied option: e.g. {"band_mode", "NORMAL", true, 0, "OH_NN_SUCCESS"}.
+// One option's outcome: e.g. {"band_mode", "NORMAL", true, 0, "OH_NN_SUCCESS"}; `accepted` = applied in the
+// compilation the session runs on.
 struct OptionReport {
   std::string option;  // tuning_mode, tuning_cache_dir, band_mode, performance_mode, priority, float16, cache
   std::string value;
   bool accepted = false;
   int code = 0;
   std::string codeName;
-  std::string detail;  // the runtime's explanation when rejected (host build), else ""
+  // Why it was refused: "refused when set[: …]" or "OH_NNCompilation_Build failed with it[: …]" (the runtime's
+  // explanation on the host build); "" when applied.
+  std::string detail;
 };
 
 const char* TuningModeName(TuningMode mode);            // "UNSET" | "AUTO" | "HETER"

@@ -1,6 +1,7 @@
-// InferenceSession: one loaded model on one NN device, the NNRt flow of design.md:
-//   model bytes (owned, alive until the compilation is destroyed) → ConstructWithOfflineModelBuffer
-//   → [compatibility check] → SetDevice(selected by name) → options → Build → Executor Construct
+// InferenceSession: one loaded model on one NN device, the NNRt flow:
+//   model bytes (owned, alive until the compilation is destroyed) → device choice (a CANN .om only on HIAI_F)
+//   → [compatibility check] → ConstructWithOfflineModelBuffer → SetDevice(selected by name) → options → Build
+//   (when Build fails with optional options set: again without them, then adding each back) → Executor Construct
 //   → destroy compilation → query input/output descs, check them against the manifest specs
 //   → create input/output tensors once → per call: pre-process into the input tensor, RunSync, post-process
 //   reading the output tensor in place.
