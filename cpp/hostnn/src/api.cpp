@@ -632,16 +632,27 @@ OH_NN_ReturnCode OH_NNTensorDesc_GetFormat(const NN_TensorDesc* d, OH_NN_Format*
   return OH_NN_SUCCESS;
 }
 
+// As the device's TensorDesc::GetElementNum: a dim <= 0 is dynamic, giving 0 and OH_NN_DYNAMIC_SHAPE.
 OH_NN_ReturnCode OH_NNTensorDesc_GetElementCount(const NN_TensorDesc* d, size_t* elementCount) {
   Clear();
   if (!d || !elementCount) return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_GetElementCount: NULL argument");
-  return DescByteSize(d, elementCount, nullptr);
+  *elementCount = 0;
+  OH_NN_ReturnCode rc = DescByteSize(d, elementCount, nullptr);
+  if (rc == OH_NN_SUCCESS && *elementCount == 0) return Fail(OH_NN_DYNAMIC_SHAPE, "tensor desc has a dimension of 0");
+  if (rc == OH_NN_DYNAMIC_SHAPE) *elementCount = 0;
+  return rc;
 }
 
+// As the device's TensorDesc::GetByteSize: a dynamic shape is not an error there, the byte size is 0.
 OH_NN_ReturnCode OH_NNTensorDesc_GetByteSize(const NN_TensorDesc* d, size_t* byteSize) {
   Clear();
   if (!d || !byteSize) return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_GetByteSize: NULL argument");
-  return DescByteSize(d, nullptr, byteSize);
+  *byteSize = 0;
+  OH_NN_ReturnCode rc = DescByteSize(d, nullptr, byteSize);
+  if (rc != OH_NN_DYNAMIC_SHAPE) return rc;
+  *byteSize = 0;
+  Clear();
+  return OH_NN_SUCCESS;
 }
 
 // ================================ tensors ================================

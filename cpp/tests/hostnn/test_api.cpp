@@ -429,9 +429,16 @@ TEST(HostnnTensors, DescAccessors) {
 TEST(HostnnTensors, BadCall_DescMisuse) {
   SCOPED_TRACE("BAD CALL - desc getters with preset out pointers, dynamic shapes, NULLs");
   Desc d = MakeDesc(OH_NN_INT8, {1, -1, 4});
-  size_t bytes = 0;
-  EXPECT_EQ(OH_NNTensorDesc_GetByteSize(d.get(), &bytes), OH_NN_DYNAMIC_SHAPE);
-  EXPECT_EQ(OH_NNTensorDesc_GetElementCount(d.get(), &bytes), OH_NN_DYNAMIC_SHAPE);
+  size_t bytes = 7;
+  EXPECT_EQ(OH_NNTensorDesc_GetByteSize(d.get(), &bytes), OH_NN_SUCCESS);  // as the device: 0 for a dynamic shape
+  EXPECT_EQ(bytes, 0u);
+  size_t count = 7;
+  EXPECT_EQ(OH_NNTensorDesc_GetElementCount(d.get(), &count), OH_NN_DYNAMIC_SHAPE);
+  EXPECT_EQ(count, 0u);
+  Desc zero = MakeDesc(OH_NN_INT8, {1, 0, 4});  // the device counts a 0 dim as dynamic too
+  count = 7;
+  EXPECT_EQ(OH_NNTensorDesc_GetElementCount(zero.get(), &count), OH_NN_DYNAMIC_SHAPE);
+  EXPECT_EQ(count, 0u);
   EXPECT_EQ(OH_NNTensor_Create(0, d.get()), nullptr);
   int32_t preset = 1;
   int32_t* shape = &preset;
