@@ -54,6 +54,9 @@ echo "device: SDK $sdk ($sdk_from), compatibleSdkVersion API $(node -e \
 
 build=$(realpath -m "${NPULENS_DEVICE_BUILD_DIR:-build/device}")
 mkdir -p "$build"
+# One run at a time per build dir (a second run would delete the first one's objects under it).
+exec 9>"$build/.lock"
+flock -n 9 || { echo "device: waiting for another run using $build"; flock 9; }
 passed=0; failed=0; failed_names=()
 step() {  # <name> <command...>
   local name=$1 start=$SECONDS; shift
@@ -80,7 +83,7 @@ device_build() {
   local objects
   mapfile -t objects < <(ninja -C "$build/entry" -t targets all | grep -oE '^[^:]*\.o(bj)?' | sort)
   ninja -C "$build/entry" -j 2 -k 0 "${objects[@]}" >"$build/compile.log" 2>&1 ||
-    { grep -vE '^\[[0-9]+/[0-9]+\] ' "$build/compile.log"; return 1; }
+    { grep -avE '^\[[0-9]+/[0-9]+\] ' "$build/compile.log"; return 1; }
   local device_only
   device_only=$(printf '%s\n' "${objects[@]}" | grep -E '/(ohos|device)/' | sed -E 's#.*/(ohos|device)/#\1/#; s#\.o$##' | tr '\n' ' ')
   echo "compiled ${#objects[@]} objects for arm64 (clang-16, libc++, -Wall -Wextra -Werror), device-only: ${device_only}"
@@ -94,7 +97,7 @@ stubs() {  # the libraries named by libentry.so's link line (-lNAME -> libNAME.s
 }
 
 device_link() {
-  ninja -C "$build/entry" -j 2 entry >"$build/link.log" 2>&1 || { grep -vE '^\[[0-9]+/[0-9]+\] ' "$build/link.log"; return 1; }
+  ninja -C "$build/entry" -j 2 entry >"$build/link.log" 2>&1 || { grep -avE '^\[[0-9]+/[0-9]+\] ' "$build/link.log"; return 1; }
   node tools/device/link-report.mjs "$build/entry" "$build/stubs" "$sdk"
 }
 
