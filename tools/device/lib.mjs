@@ -75,7 +75,7 @@ export function declarations(header, { dirs, args = [] }) {
   const collect = (node, where) => {
     switch (node.kind) {
       case 'FunctionDecl':
-        result.functions[node.name] = { type: node.type.qualType, mangled: node.mangledName, where };
+        result.functions[node.name] = { type: node.type.qualType, mangled: node.mangledName, since: since(node), where };
         break;
       case 'EnumDecl': {
         enumNodes.set(node.id, node);
@@ -100,6 +100,14 @@ export function declarations(header, { dirs, args = [] }) {
       default:
         break;
     }
+  };
+  // The API level of a doc comment's `@since 18` / `@since 5.1.0(18)` (clang attaches /** */ comments as FullComment).
+  const since = (node) => {
+    const full = node.inner?.find((c) => c.kind === 'FullComment');
+    const tag = full?.inner?.find((c) => c.kind === 'BlockCommandComment' && c.name === 'since');
+    const text = JSON.stringify(tag ?? {}).match(/"text":"\s*([^"]*)"/)?.[1];
+    const level = text && (/\((\d+)\)/.exec(text) ?? /^(\d+)/.exec(text));
+    return level ? Number(level[1]) : undefined;
   };
   // An explicit value: the ConstantExpr clang folded it to (in C++ below an ImplicitCastExpr to the enum's type).
   const constantExpr = (nodes = []) => {

@@ -3,7 +3,7 @@
 // (<sdk>/default/openharmony/native/ndk-exports/<lib>.ndk.json), exporting exactly the symbols available at the
 // app's compatibleSdkVersion (first_introduced <= that API level), with the library's on-device SONAME. Plus:
 //   libhiai_foundation.so  the functions of our CANN Kit declarations (cpp/hostnn/include/CANNKit; an HMS kit, not
-//                          in the OpenHarmony SDK)
+//                          in the OpenHarmony SDK), those whose doc comment says `@since` a later API level left out
 //   libc++_shared.so       the exports of LLVM 16's libc++, libc++abi and libunwind (the NDK ships libc++ as
 //                          c++_shared; its export list is not part of the SDK, so the libc++ whose headers we
 //                          compile with stands in, and its unwinder for the static one of the OHOS toolchain)
@@ -53,7 +53,10 @@ if (wanted('libhiai_foundation.so')) {
   for (const h of fs.readdirSync(cannDir).filter((f) => f.endsWith('.h'))) {
     Object.assign(cann, declarations(path.join(cannDir, h), { dirs: [cannDir], args: deviceClangArgs(sdk.include) }).functions);
   }
-  libraries.push({ soname: 'libhiai_foundation.so', symbols: Object.keys(cann).sort().map((name) => ({ name })), dropped: [] });
+  // A function's doc comment `@since 5.1.0(18)` is its first API level, as an ndk.json's first_introduced.
+  const names = Object.keys(cann).sort();
+  libraries.push({ soname: 'libhiai_foundation.so', symbols: names.filter((n) => !(cann[n].since > api)).map((name) => ({ name })),
+    dropped: names.filter((n) => cann[n].since > api).map((n) => `${n}@${cann[n].since}`) });
 }
 
 const llvmLib = '/usr/lib/llvm-16/lib';

@@ -49,22 +49,28 @@ test('declarations: a copy of our NNRt headers passes, and fails once an enum va
   assert.match(r.stdout, /declarations: 4 mismatches/);
 });
 
-test('link: the device toolchain links a call available at compatibleSdkVersion, and fails with undefined ' +
-  'symbols on napi_wrap_enhance (API 18) and on an NNRt function the SDK does not export', () => {
+test('link: the device toolchain links calls available at compatibleSdkVersion, and fails with undefined ' +
+  'symbols on napi_wrap_enhance (API 18), HMS_HiAIOptions_SetOmOptions (CANN Kit, API 18) and an NNRt function ' +
+  'the SDK does not export', () => {
   assert.equal(compatibleApiLevel(), 17, 'these cases assume compatibleSdkVersion API 17 (build-profile.json5)');
   const dir = path.join(scratch, 'link');
   fs.mkdirSync(dir, { recursive: true });
-  const head = '#include <napi/native_api.h>\n#include <neural_network_runtime/neural_network_core.h>\n';
+  const head = '#include <napi/native_api.h>\n#include <neural_network_runtime/neural_network_core.h>\n' +
+    '#include <CANNKit/hiai_options.h>\n';
   const sources = {
-    control: 'void F(napi_env e, napi_value o, OH_NNCompilation *c) { napi_wrap(e, o, 0, 0, 0, 0); OH_NNCompilation_Build(c); }\n',
+    control: 'void F(napi_env e, napi_value o, OH_NNCompilation *c) {\n' +
+      '  napi_wrap(e, o, 0, 0, 0, 0); HMS_HiAIOptions_SetTuningMode(c, HIAI_TUNING_MODE_AUTO); OH_NNCompilation_Build(c);\n}\n',
     too_new: 'void F(napi_env e, napi_value o) { napi_wrap_enhance(e, o, 0, 0, false, 0, 0, 0); }\n',
+    cann_too_new: 'void F(OH_NNCompilation *c) { HMS_HiAIOptions_SetOmOptions(c, HIAI_OM_TYPE_PROFILING, "/tmp"); }\n',
     unknown: 'OH_NN_ReturnCode OH_NNCompilation_SetTuningLevel(OH_NNCompilation *c, int level);\n' +
       'void F(OH_NNCompilation *c) { OH_NNCompilation_SetTuningLevel(c, 1); }\n',
   };
   for (const [name, body] of Object.entries(sources)) fs.writeFileSync(path.join(dir, `${name}.c`), head + body);
+  fs.mkdirSync(path.join(dir, 'cannkit'), { recursive: true });
+  fs.symlinkSync(path.join(repoRoot, 'cpp/hostnn/include/CANNKit'), path.join(dir, 'cannkit/CANNKit'));
   fs.writeFileSync(path.join(dir, 'CMakeLists.txt'), 'cmake_minimum_required(VERSION 3.16)\nproject(device_selftest C)\n' +
-    Object.keys(sources).map((n) => `add_library(${n} SHARED ${n}.c)\n` +
-      `target_link_libraries(${n} libace_napi.z.so libneural_network_core.so)\n`).join(''));
+    'include_directories(cannkit)\n' + Object.keys(sources).map((n) => `add_library(${n} SHARED ${n}.c)\n` +
+      `target_link_libraries(${n} libace_napi.z.so libneural_network_core.so libhiai_foundation.so)\n`).join(''));
   execFileSync('cmake', ['-S', dir, '-B', path.join(dir, 'build'), '-G', 'Ninja', '-Wno-dev',
     `-DCMAKE_TOOLCHAIN_FILE=${path.join(repoRoot, 'tools/device/aarch64-ohos.toolchain.cmake')}`,
     `-DOHOS_SDK_HOME=${sdk}`, `-DNPULENS_DEVICE_STUB_DIR=${stubs}`], { stdio: 'pipe', env: { ...process.env, CFLAGS: '-Wall -Werror' } });
@@ -78,6 +84,9 @@ test('link: the device toolchain links a call available at compatibleSdkVersion,
   const unknown = link('unknown');
   assert.notEqual(unknown.status, 0, unknown.stdout);
   assert.match(unknown.stdout, /undefined symbol: OH_NNCompilation_SetTuningLevel/);
+  const cannTooNew = link('cann_too_new');
+  assert.notEqual(cannTooNew.status, 0, cannTooNew.stdout);
+  assert.match(cannTooNew.stdout, /undefined symbol: HMS_HiAIOptions_SetOmOptions/);
 });
 
 test('n-api: Node\'s declarations of what a library imports match the SDK\'s, and a changed parameter type or ' +

@@ -67,6 +67,7 @@ OH_NN_ReturnCode HMS_HiAIOptions_SetModelDeviceOrder(OH_NNCompilation *compilati
                                                      size_t deviceCount);
 size_t HMS_HiAIOptions_GetModelDeviceCount(const OH_NNCompilation *compilation);
 HiAI_ExecuteDevice *HMS_HiAIOptions_GetModelDeviceOrder(const OH_NNCompilation *compilation);
+/** Profiling / dump output at model load (every other function here is from 4.1.0(11)). @since 5.1.0(18) */
 OH_NN_ReturnCode HMS_HiAIOptions_SetOmOptions(OH_NNCompilation *compilation, HiAI_OmType type, const char *outputDir);
 
 #ifdef __cplusplus
