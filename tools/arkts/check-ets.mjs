@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { apiLevelCheck, parseVersion } from './lib/api-level.mjs';
 import { analyze, compatibleSdkVersion, findEtsFiles, formatDiagnostic, REPO, ts } from './lib/program.mjs';
-import { HMS_ETS, locateSdk } from './lib/sdk.mjs';
+import { locateSdk } from './lib/sdk.mjs';
 
 const started = Date.now();
 let sdk;
@@ -39,7 +39,7 @@ if (files.length === 0) {
 const scope = targets.length === 1 && fs.statSync(targets[0]).isDirectory() ? targets[0] : REPO;
 const compatible = parseVersion(compatibleSdkVersion());
 
-const { program, view, typeDiagnostics, lintDiagnostics } = analyze(files,
+const { program, view, isSdkFile, typeDiagnostics, lintDiagnostics } = analyze(files,
   { sdkRoot: sdk.root, apiLevel: compatible.api, scopeDir: scope });
 const rel = (m) => {
   const i = m.indexOf('(');
@@ -52,8 +52,7 @@ const throws = typeDiagnostics.filter((d) => d.code === 28040).length;
 console.log(`type check: ${files.length} .ets files, ${errors.length} errors, `
   + `${typeDiagnostics.length - errors.length} warnings (${throws} TS28040)`);
 
-const inSdk = (f) => view.contains(f) || f.startsWith(HMS_ETS + path.sep);
-const jsdoc = apiLevelCheck(program, files, compatible, inSdk);
+const jsdoc = apiLevelCheck(program, files, compatible, isSdkFile);
 for (const p of jsdoc) console.log(rel(p.message));
 const count = (kind) => jsdoc.filter((p) => p.kind === kind).length;
 console.log(`jsdoc: ${files.length} .ets files, ${count('since')} unguarded uses above ${compatible.text}, `

@@ -118,7 +118,7 @@ function declarationOf(checker, node) {
  * result) and `@deprecated` uses. `isSdkFile(fileName)` says which declaration files are the SDK's.
  * Returns [{ kind: 'since' | 'deprecated', message }] with messages "file(line,col): …".
  */
-export function apiLevelCheck(program, files, compatible, isSdkFile = (f) => f.endsWith('.d.ts') || f.endsWith('.d.ets')) {
+export function apiLevelCheck(program, files, compatible, isSdkFile) {
   const checker = program.getTypeChecker();
   const wanted = new Set(files);
   const problems = [];

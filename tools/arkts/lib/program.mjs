@@ -7,11 +7,11 @@
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ARKTS_DIR, HMS_ETS, REPO, SdkView } from './sdk.mjs';
+import { HMS_ETS, REPO, SdkView } from './sdk.mjs';
 
 const require = createRequire(import.meta.url);
 export const ts = require('ohos-typescript');
-export { ARKTS_DIR, REPO };
+export { REPO };
 
 const JSON5 = require('json5');
 
@@ -49,7 +49,7 @@ function loaderOptions(view) {
   return options;
 }
 
-export function compilerOptions(view, apiLevel, extra = {}) {
+function compilerOptions(view, apiLevel, extra = {}) {
   return {
     ...loaderOptions(view),
     // ets_checker's overrides for an ES-module (Stage model) build.
@@ -68,7 +68,7 @@ export function compilerOptions(view, apiLevel, extra = {}) {
 }
 
 /** The global declarations the ets-loader adds as root files (ArkUI components, global.d.ts). */
-export function loaderDeclarations(view) {
+function loaderDeclarations(view) {
   const dir = path.join(view.loader, 'declarations');
   return fs.readdirSync(view.toReal(dir)).filter((f) => f.endsWith('.d.ts')).sort().map((f) => path.join(dir, f));
 }
@@ -115,15 +115,16 @@ export function formatDiagnostic(d, view) {
 
 /**
  * Builds the program for `rootFiles` against the SDK at `sdkRoot` and runs the type check and the ArkTS linter.
- * Returns { program, view, typeDiagnostics (errors + warnings), lintDiagnostics (errors, in files under scopeDir) }.
+ * Returns { program, view, isSdkFile(fileName) (the SDK's or our HMS declarations), typeDiagnostics (errors +
+ * warnings), lintDiagnostics (errors, in files under scopeDir) }.
  */
-export function analyze(rootFiles, { sdkRoot, apiLevel, scopeDir = REPO, extra = {} }) {
+export function analyze(rootFiles, { sdkRoot, apiLevel, scopeDir = REPO }) {
   const view = new SdkView(sdkRoot);
   const buildDir = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR || '/tmp'), 'arkts-check-'));
   try {
     // ets_checker's incremental builder program (the linter needs its state; nothing is emitted).
     const options = compilerOptions(view, apiLevel,
-      { incremental: true, tsBuildInfoFile: path.join(buildDir, 'check.tsbuildinfo'), ...extra });
+      { incremental: true, tsBuildInfoFile: path.join(buildDir, 'check.tsbuildinfo') });
     const host = ts.createIncrementalCompilerHost(options, view.system(ts));
     const resolve = resolver(view, options, host);
     host.resolveModuleNames = (names, containingFile) => resolve(names, containingFile);
@@ -137,7 +138,8 @@ export function analyze(rootFiles, { sdkRoot, apiLevel, scopeDir = REPO, extra =
     // Warnings count too (TS28040, an unverified .so import); only suggestions and messages are left out.
     const typeDiagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error
       || d.category === ts.DiagnosticCategory.Warning);
-    return { program, view, typeDiagnostics, lintDiagnostics };
+    const isSdkFile = (f) => view.contains(f) || f.startsWith(HMS_ETS + path.sep);
+    return { program, view, isSdkFile, typeDiagnostics, lintDiagnostics };
   } finally {
     fs.rmSync(buildDir, { recursive: true, force: true });
   }

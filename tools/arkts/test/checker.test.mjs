@@ -45,8 +45,7 @@ function fixtures() {
   if (!analysis) {
     const files = findEtsFiles(dir);
     const r = analyze(files, { sdkRoot: sdk.root, apiLevel: COMPATIBLE.api, scopeDir: dir });
-    const inSdk = (f) => r.view.contains(f) || f.startsWith(HMS_ETS + path.sep);
-    analysis = { ...r, files, inSdk, jsdoc: (v = COMPATIBLE) => apiLevelCheck(r.program, files, v, inSdk) };
+    analysis = { ...r, files, jsdoc: (v = COMPATIBLE) => apiLevelCheck(r.program, files, v, r.isSdkFile) };
   }
   return analysis;
 }
@@ -79,7 +78,7 @@ test('the SDK is seen at a path ending in sdk/default/openharmony/ets (ohos-type
 });
 
 test('every SDK declaration in the program sits under /sdk/default/(openharmony|hms)/ets/', needsSdk, () => {
-  const names = fixtures().program.getSourceFiles().map((s) => s.fileName).filter(fixtures().inSdk);
+  const names = fixtures().program.getSourceFiles().map((s) => s.fileName).filter(fixtures().isSdkFile);
   assert.ok(names.length > 100, `${names.length} SDK files`);
   assert.deepEqual(names.filter((f) => !/\/sdk\/default\/(openharmony|hms)\/ets\//.test(f)), []);
 });
