@@ -1,3 +1,3 @@
 /* SDK: kits/@kit.AgentFrameworkKit.d.ts */
-export { AgentController, BaseOptions, ButtonType, FunctionComponent, FunctionComponentParams, FunctionController,
-  FunctionOptions } from '@hms.ai.AgentFramework';
+export { AgentController, BaseOptions, ButtonType, FunctionComponent, FunctionController, FunctionOptions
+} from '@hms.ai.AgentFramework';
