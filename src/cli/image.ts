@@ -1,7 +1,7 @@
 /* Image decoding for the CLI: PNG and JPEG through sharp, EXIF orientation applied, raw RGBA out. */
-import fs from 'node:fs';
 import sharp from 'sharp';
 import { CliError } from './errors';
+import { IMAGE_FILE, readRegularFile } from './files';
 
 /** Largest image we decode (pixels): 8192 x 8192 RGBA = 256 MiB of pixels. */
 export const MAX_IMAGE_PIXELS = 8192 * 8192;
@@ -14,22 +14,17 @@ export interface DecodedImage {
   decodeMs: number;
 }
 
-/** Decodes `file`; every failure is a CliError naming the file (missing, directory, not PNG/JPEG, corrupt, huge). */
+/**
+ * Decodes `file`; every failure is a CliError naming the file (missing, not a regular file, over the size limit,
+ * empty, not PNG/JPEG, corrupt, too many pixels).
+ */
 export async function decodeImage(file: string): Promise<DecodedImage> {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? 'image not found' : `cannot read image: ${code ?? String(err)}`, file);
-  }
-  if (stat.isDirectory()) throw new CliError('image is a directory', file);
-  if (!stat.isFile()) throw new CliError('image is not a regular file', file);
-  if (stat.size === 0) throw new CliError('image file is empty', file);
-
   const start = performance.now();
+  // Read here, from the descriptor we checked: sharp must never be handed /dev/zero, a FIFO or a directory.
+  const bytes = readRegularFile(file, IMAGE_FILE);
+  if (bytes.length === 0) throw new CliError('image file is empty', file);
   try {
-    const input = sharp(file, { failOn: 'warning', limitInputPixels: MAX_IMAGE_PIXELS, sequentialRead: true });
+    const input = sharp(bytes, { failOn: 'warning', limitInputPixels: MAX_IMAGE_PIXELS, sequentialRead: true });
     const meta = await input.metadata();
     if (meta.format !== 'png' && meta.format !== 'jpeg') {
       throw new CliError(`unsupported image format '${meta.format ?? 'unknown'}' (PNG and JPEG only)`, file);

@@ -6,11 +6,11 @@
  *          per the model's output kind.
  * Both yield the mean-centred log-scores of ./metrics.ts.
  */
-import fs from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
 import type { Classifier, Inspection } from '../api';
 import { manifestPathOf } from '../api';
 import { CliError, toCliError } from '../cli/errors';
+import { MANIFEST_FILE, MODEL_FILE, readRegularFile } from '../cli/files';
 import type { ModelChoice } from '../cli/model';
 import { centredLogits, centredLogScores } from './metrics';
 
@@ -36,9 +36,10 @@ function loadOrt(): typeof Ort {
 export function outputKindOf(choice: ModelChoice, rawfileDir: string): OutputKind {
   if (!('modelId' in choice.load)) return choice.load.outputKind ?? 'logits';
   const file = manifestPathOf(rawfileDir);
+  const text = readRegularFile(file, MANIFEST_FILE).toString('utf8');
   let kind: unknown;
   try {
-    const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { models?: { id?: unknown; output?: { kind?: unknown } }[] };
+    const doc = JSON.parse(text) as { models?: { id?: unknown; output?: { kind?: unknown } }[] };
     kind = doc.models?.find((m) => m.id === choice.id)?.output?.kind;
   } catch (err) {
     throw new CliError(`cannot read the manifest: ${(err as Error).message.split('\n')[0]}`, file);
@@ -56,9 +57,11 @@ export class OrtRunner {
 
   static async create(file: string, threads: number, kind: OutputKind): Promise<OrtRunner> {
     const ort = loadOrt();
+    // Our reader, not onnxruntime's: only a regular file under the model cap reaches it.
+    const bytes = readRegularFile(file, MODEL_FILE);
     let session: Ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(file, {
+      session = await ort.InferenceSession.create(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), {
         intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
       });
     } catch (err) {

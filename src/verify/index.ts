@@ -5,7 +5,6 @@
  * top-1 and top-5 agreement; then a summary checked against thresholds.
  * Exit codes as the other commands: 0 pass; 1 runtime error or a missed threshold (one line `error: ...`); 2 usage.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as api from '../api';
@@ -13,6 +12,7 @@ import type { Classifier } from '../api';
 import { enumFlag, intFlag, parse, stringFlag, type Parsed } from '../cli/args';
 import { CliError, UsageError, toCliError, writeJsonFile } from '../cli/errors';
 import { table } from '../cli/format';
+import { LABELS_FILE, readRegularFile } from '../cli/files';
 import { decodeImage } from '../cli/image';
 import type { Io } from '../cli/main';
 import { chooseModel, rawfileDir, type Backend, type ModelChoice } from '../cli/model';
@@ -114,7 +114,7 @@ function labelsOf(choice: ModelChoice, backend: Backend, classes: number): strin
   let lines: string[] = [];
   if (file !== undefined) {
     try {
-      lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim());
+      lines = readRegularFile(file, LABELS_FILE).toString('utf8').split(/\r?\n/).map((l) => l.trim());
     } catch {
       // The loader has read and checked this file already; without it, indices still identify the classes.
     }

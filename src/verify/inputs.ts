@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CliError } from '../cli/errors';
+import { LIST_FILE, readRegularFile } from '../cli/files';
 
 const IMAGE_EXTENSION = /\.(png|jpe?g)$/i;
 
@@ -48,12 +49,7 @@ export function collectImages(sources: string[], lists: string[]): ImageSet {
     }
   }
   for (const list of lists) {
-    let text: string;
-    try {
-      text = fs.readFileSync(list, 'utf8');
-    } catch (err) {
-      throw new CliError(`cannot read image list: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, list);
-    }
+    const text = readRegularFile(list, LIST_FILE).toString('utf8');
     const entries = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
     if (entries.length === 0) throw new CliError('image list names no image', list);
     for (const entry of entries) files.push(path.isAbsolute(entry) ? entry : path.join(path.dirname(list), entry));
