@@ -4,11 +4,18 @@
  */
 
 import fs from 'node:fs';
+import { printable } from './format';
 
 /** A runtime failure with a place (a file, a step). */
 export class CliError extends Error {
-  constructor(readonly what: string, readonly where: string) {
-    super(`${what} (${where})`);
+  readonly what: string;
+  readonly where: string;
+
+  /** Control characters (a newline in a file name) are escaped: the error stays one line. */
+  constructor(what: string, where: string) {
+    super(`${printable(what)} (${printable(where)})`);
+    this.what = printable(what);
+    this.where = printable(where);
   }
 }
 
@@ -28,11 +35,14 @@ interface CodedError {
 export function toCliError(err: unknown, context: string): CliError {
   if (err instanceof CliError) return err;
   const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as CodedError;
-  let what = firstLine(typeof e.message === 'string' && e.message !== '' ? e.message : String(err));
+  const message = typeof e.message === 'string' && e.message !== '' ? e.message : String(err);
+  const step = typeof e.step === 'string' && e.step !== '' ? e.step : undefined;
+  // A native message is one line by contract, unless a file name in it has a newline: keep it whole (escaped).
+  let what = step !== undefined ? message : firstLine(message);
   const where: string[] = [];
-  if (typeof e.step === 'string' && e.step !== '') {
-    if (what.startsWith(`${e.step}: `)) what = what.slice(e.step.length + 2);
-    where.push(e.step);
+  if (step !== undefined) {
+    if (what.startsWith(`${step}: `)) what = what.slice(step.length + 2);
+    where.push(step);
   }
   if (context !== '') where.push(context);
   return new CliError(what, where.join(', '));

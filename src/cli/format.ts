@@ -1,7 +1,22 @@
 /* Plain-text tables and number formatting for the CLI's human output. */
 
-/** Columns are right-aligned when `right[i]` is true. */
-export function table(header: string[], rows: string[][], right: boolean[], indent = '  '): string {
+/**
+ * `text` with control characters escaped (\n, \r, \t, \xNN, \uNNNN for C1): a file name or label from a
+ * hostile file must neither split a line nor send the terminal an escape sequence.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this escapes
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    const code = c.charCodeAt(0);
+    const hex = code.toString(16);
+    return named[c] ?? (code < 0x80 ? `\\x${hex.padStart(2, '0')}` : `\\u${hex.padStart(4, '0')}`);
+  });
+}
+
+/** Columns are right-aligned when `right[i]` is true; cells are printable() (labels and file names come from files). */
+export function table(header: string[], cells: string[][], right: boolean[], indent = '  '): string {
+  const rows = cells.map((r) => r.map(printable));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string =>
     indent + cells.map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();

@@ -7,7 +7,7 @@ import * as api from '../api';
 import type { BenchmarkResult, Classifier, DevicePolicy, IoMode } from '../api';
 import { enumFlag, intFlag, parse, positiveFlag, stringFlag, type Options } from './args';
 import { UsageError, toCliError, writeJsonFile } from './errors';
-import { ms, percent, progressBar, table } from './format';
+import { ms, percent, printable, progressBar, table } from './format';
 import { decodeImage } from './image';
 import { chooseModel, defaultModel, displayPath, rawfileDir, type Backend, type ModelChoice } from './model';
 import { SHORT_USAGE, USAGE } from './usage';
@@ -51,7 +51,7 @@ export async function runCli(argv: string[], io: Io = process, backend: Backend 
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr.write(`error: ${err.message}\n${SHORT_USAGE}`);
+      io.stderr.write(`error: ${printable(err.message)}\n${SHORT_USAGE}`);
       return 2;
     }
     io.stderr.write(`error: ${toCliError(err, context).message}\n`);
@@ -110,7 +110,7 @@ async function classify(args: string[], io: Io, backend: Backend): Promise<numbe
       };
       results.push(entry);
       if (!json) {
-        io.stdout.write(`${image}  (${decoded.width}x${decoded.height})\n`);
+        io.stdout.write(`${printable(image)}  (${decoded.width}x${decoded.height})\n`);
         io.stdout.write(table(['rank', 'label', 'score'],
           entry.top.map((e) => [String(e.rank), e.label, percent(e.score)]), [true, false, true]));
         const tm = entry.timings;
@@ -123,7 +123,7 @@ async function classify(args: string[], io: Io, backend: Backend): Promise<numbe
       io.stdout.write(JSON.stringify({ model, device: { name: info.device.name, type: info.device.type }, results },
         null, 2) + '\n');
     } else {
-      io.stdout.write(`model: ${model.id} (${model.precision}, ${model.path})\n`);
+      io.stdout.write(`model: ${model.id} (${model.precision}, ${printable(model.path)})\n`);
       io.stdout.write(`device: ${info.device.name} (${info.device.type}) — ${info.selection}\n`);
     }
     return 0;

@@ -11,7 +11,7 @@ import * as api from '../api';
 import type { Classifier } from '../api';
 import { enumFlag, intFlag, parse, stringFlag, type Parsed } from '../cli/args';
 import { CliError, UsageError, toCliError, writeJsonFile } from '../cli/errors';
-import { table } from '../cli/format';
+import { printable, table } from '../cli/format';
 import { LABELS_FILE, readRegularFile } from '../cli/files';
 import { decodeImage } from '../cli/image';
 import type { Io } from '../cli/main';
@@ -60,7 +60,7 @@ export async function runVerify(args: string[], io: Io = process, backend: Verif
     return await verify(args, io, backend);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr.write(`error: ${err.message}\n${VERIFY_USAGE}`);
+      io.stderr.write(`error: ${printable(err.message)}\n${VERIFY_USAGE}`);
       return 2;
     }
     io.stderr.write(`error: ${toCliError(err, 'verify').message}\n`);
@@ -262,7 +262,7 @@ function writeHuman(io: Io, reference: Side, candidate: Side, s: ReturnType<type
     const where = side.ort !== undefined
       ? `onnxruntime-node ${side.ort.version}`
       : `host runtime, device ${side.classifier!.info.device.name} (${side.classifier!.info.device.type})`;
-    return `${side.role}: ${side.choice.id} (${side.choice.precision}, ${side.choice.path}) on ${side.engine} — ${where}\n`;
+    return `${side.role}: ${side.choice.id} (${side.choice.precision}, ${printable(side.choice.path)}) on ${side.engine} — ${where}\n`;
   };
   io.stdout.write(sideLine(reference) + sideLine(candidate));
   io.stdout.write(`threads ${threads}; compared: mean-centred logits per image\n`);
