@@ -1,5 +1,6 @@
 // The NNRt NN Core + CANN Kit C API subset on the host: one CPU device (plus test devices), ONNX compilation,
-// memfd-backed tensors, synchronous execution. Validation follows the documented device behaviour.
+// memfd-backed tensors, synchronous execution. Validation follows the device's NNRt core: setters record, Build
+// applies and checks the options against the device's capability profile (README: "Conformance with the device").
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>

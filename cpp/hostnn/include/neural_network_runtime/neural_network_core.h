@@ -18,7 +18,9 @@ OH_NN_ReturnCode OH_NNDevice_GetAllDevicesID(const size_t **allDevicesID, uint32
 OH_NN_ReturnCode OH_NNDevice_GetName(size_t deviceID, const char **name);
 OH_NN_ReturnCode OH_NNDevice_GetType(size_t deviceID, OH_NN_DeviceType *deviceType);
 
-/* Compilation. ConstructWithOfflineModelBuffer keeps the pointer: the buffer must outlive the compilation. */
+/* Compilation. ConstructWithOfflineModelBuffer keeps the pointer: the buffer must outlive the compilation.
+ * The setters only record (SetCache keeps the pointer: the string must live until Build); Build applies and checks
+ * the options against the device, and a compilation builds once (a second Build, even after a failed one, fails). */
 OH_NNCompilation *OH_NNCompilation_ConstructWithOfflineModelFile(const char *modelPath);
 OH_NNCompilation *OH_NNCompilation_ConstructWithOfflineModelBuffer(const void *modelBuffer, size_t modelSize);
 OH_NNCompilation *OH_NNCompilation_ConstructForCache(void);
