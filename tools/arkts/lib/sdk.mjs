@@ -41,7 +41,7 @@ export function locateSdk(env = process.env, defaultRoot = path.resolve(REPO, '.
 /**
  * ohos-typescript decides by path whether a declaration is the SDK's (`/sdk/default/(openharmony|hms)/ets/`: its
  * `@throws … 401` tags are not reported). An SDK root whose own path does not end in `/sdk` is seen through a virtual
- * `<root>/sdk` so the checker sees DevEco's paths; toReal()/toVirtual() translate.
+ * `<root>/sdk` so the checker sees DevEco's paths; toReal() maps them back to the files.
  */
 export class SdkView {
   constructor(root) {
@@ -51,18 +51,18 @@ export class SdkView {
     this.loader = path.join(this.base, LOADER);
   }
 
-  toReal(p) {
-    if (this.base === this.real || !(p === this.base || p.startsWith(this.base + path.sep))) return p;
-    return this.real + p.slice(this.base.length);
-  }
-
-  /** Whether a (virtual) path is inside the SDK. */
+  /** Whether a path (as the checker sees it) is inside the SDK. */
   contains(p) {
     return p === this.base || p.startsWith(this.base + path.sep);
   }
 
   isVirtual(p) {
-    return this.base !== this.real && (p === this.base || p.startsWith(this.base + path.sep));
+    return this.base !== this.real && this.contains(p);
+  }
+
+  /** The file on disk behind a path the checker sees. */
+  toReal(p) {
+    return this.isVirtual(p) ? this.real + p.slice(this.base.length) : p;
   }
 
   /** A ts.System that serves the SDK under its virtual path (realpath keeps virtual paths virtual). */
