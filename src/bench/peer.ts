@@ -18,6 +18,8 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import * as api from '../api';
 import { rawfileDir } from '../cli/model';
+import { writeJsonFile } from '../cli/errors';
+import { IMAGE_FILE, readRegularFile } from '../cli/files';
 import { table } from '../cli/format';
 
 const DEFAULT_MODELS = ['mobilenetv2-fp32', 'mobilenetv2-int8'];
@@ -62,7 +64,13 @@ function fail(message: string): never {
 interface Image { pixels: ArrayBuffer; width: number; height: number }
 
 async function decode(file: string, resize?: { width: number; height: number }): Promise<Image> {
-  let pipeline = sharp(file).rotate();
+  let bytes: Buffer;
+  try {
+    bytes = readRegularFile(file, IMAGE_FILE);  // never sharp on /dev/zero or a FIFO
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  let pipeline = sharp(bytes).rotate();
   if (resize) pipeline = pipeline.resize(resize.width, resize.height, { fit: 'cover' });
   const { data, info } = await pipeline.ensureAlpha().raw().toBuffer({ resolveWithObject: true })
     .catch((err: Error) => fail(`cannot decode ${file}: ${err.message}`));
@@ -204,7 +212,7 @@ async function main(): Promise<void> {
       `${o.overheadShareAtInputSize <= OVERHEAD_TARGET ? 'met' : 'NOT met'}); pre-processing ${f(o.preprocessAtInputSizeMs)} ms\n`);
   }
   if (values.json) {
-    fs.writeFileSync(values.json, JSON.stringify({ threads, iterations, warmup, image: imageFile, runs }, null, 2) + '\n');
+    writeJsonFile(values.json, { threads, iterations, warmup, image: imageFile, runs });
   }
 }
 

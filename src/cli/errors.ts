@@ -53,11 +53,25 @@ function firstLine(text: string): string {
   return line === '' ? 'unknown error' : line;
 }
 
-/** Writes a JSON document for `--json FILE`; a failure is a CliError naming the file. */
+/**
+ * Writes a JSON document for `--json FILE`; a failure is a CliError naming the file. The file is opened without
+ * blocking first, so a FIFO that nobody reads fails (ENXIO) instead of hanging; a FIFO or device that has a reader
+ * (/dev/stdout, a process substitution) is then written with blocking writes.
+ */
 export function writeJsonFile(file: string, doc: unknown): void {
+  const { O_WRONLY, O_CREAT, O_TRUNC, O_NONBLOCK, O_NOCTTY } = fs.constants;
+  let fd: number | undefined;
   try {
-    fs.writeFileSync(file, JSON.stringify(doc, null, 2) + '\n');
+    fd = fs.openSync(file, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_NOCTTY, 0o666);
+    if (!fs.fstatSync(fd).isFile()) {
+      fs.closeSync(fd);
+      fd = undefined;
+      fd = fs.openSync(file, O_WRONLY | O_NOCTTY);
+    }
+    fs.writeFileSync(fd, JSON.stringify(doc, null, 2) + '\n');
   } catch (err) {
     throw new CliError(`cannot write JSON: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, file);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }

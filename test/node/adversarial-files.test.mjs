@@ -4,7 +4,7 @@
 // clear error (exit 1 and one `error:` line; Error with .code/.step), never read ~1 GB and abort, never hang.
 // Every call runs in a child process with a timeout: a hang or an abort fails the test instead of blocking the suite.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -164,6 +164,29 @@ describe('CLI', () => {
         re(`${path.join(dir, 'models', 'evil_labels.txt')}: labels file is ${what}, not a regular file (io.read, `));
     });
   }
+
+  it('BAD CALL - a FIFO nobody reads as --json FILE', () => {
+    assertRuntimeError(cli(['bench', '--iterations', '2', '--json', file('fifo')]),
+      re(`error: cannot write JSON: ENXIO (${file('fifo')})`));
+  });
+
+  it('a FIFO that has a reader as --json FILE gets the document', async () => {
+    execMkfifo(file('json-fifo'));
+    const reader = spawn('cat', [file('json-fifo')]);
+    let text = '';
+    reader.stdout.on('data', (d) => { text += d; });
+    const closed = new Promise((resolve) => reader.on('close', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 200));  // cat has opened its end
+    const r = await new Promise((resolve) => {
+      const child = spawn(process.execPath, [bin, 'bench', '--iterations', '2', '--json', file('json-fifo')], {
+        cwd: repoRoot, env: { ...process.env, NPULENS_RAWFILE_DIR: fixtures }, timeout: CHILD_TIMEOUT_MS,
+      });
+      child.on('close', (code, signal) => resolve({ code, signal }));
+    });
+    await closed;
+    assert.deepEqual(r, { code: 0, signal: null });
+    assert.equal(JSON.parse(text).iterations, 2);
+  });
 
   it('BAD CALL - a directory as a verify --list file', () => {
     assertRuntimeError(cli(['verify', '--list', tmp, '--model', 'tiny-fp32', '--against-engine', 'ort']),
