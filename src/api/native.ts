@@ -62,6 +62,8 @@ export interface NativeAddon {
   /** Tests only: extra named devices in the host runtime, to exercise device selection. */
   registerTestDevice(name: string, type: DeviceType): void;
   resetTestDevices(): void;
+  /** Tests only: native classifiers alive (each owns a session); release() brings the count down without GC. */
+  nativeClassifierCount(): number;
   /** Host runtime worker threads for executors built afterwards (0 = default). */
   setThreadCount(threads: number): void;
 }

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { api, assertFails, fixtures, labelsFile, loadTiny, rgbaImage } from './helpers.mjs';
+import { api, assertFails, fixtures, labelsFile, loadTiny, rgbaImage, settlesWithin } from './helpers.mjs';
 
 const px = rgbaImage(16, 16).buffer;
 const fileModel = (file, extra = {}) => api.loadClassifier({
@@ -187,6 +187,38 @@ describe('Classifier', () => {
     }
   });
 
+  it('reads a typed array by its byte range: Int16Array, Float32Array and an offset view answer like the buffer', async () => {
+    const ref = await c.classify(px, 16, 16, 'RGBA', undefined, 5);
+    const outer = new Uint8Array(64 + 1024 + 64);
+    outer.set(new Uint8Array(px), 64);
+    const views = [new Int16Array(px.slice(0)), new Float32Array(px.slice(0)), new Uint8Array(outer.buffer, 64, 1024),
+      new Float32Array(outer.buffer, 64, 256)];
+    for (const v of views) assert.deepEqual((await c.classify(v, 16, 16, 'RGBA', undefined, 5)).top, ref.top, v.constructor.name);
+  });
+
+  it('BAD CALL - an Int16Array or Float32Array shorter than the image (its byte length counts, not its element count)', async () => {
+    const short = /image buffer has 512 bytes, needs 1024/;
+    await assertFails(c.classify(new Int16Array(256), 16, 16, 'RGBA'), TypeError, short, { code: 'NPULENS_INVALID_ARGUMENT', step: 'classify' });
+    await assertFails(c.classify(new Float32Array(128), 16, 16, 'RGBA'), TypeError, short);
+    // At the end of its buffer: reading 1024 bytes from here would run 512 bytes past the end.
+    await assertFails(c.inspect(new Float32Array(new ArrayBuffer(2048), 1536, 128), 16, 16, 'RGBA'), TypeError, short,
+      { step: 'inspect' });
+  });
+
+  it('inspect() settles with the input tensor and every class probability, as classify() ranks them', async () => {
+    const ins = await settlesWithin(c.inspect(px, 16, 16, 'RGBA'), 10000, 'inspect()');
+    assert.ok(ins.input instanceof ArrayBuffer);
+    assert.equal(ins.input.byteLength, 3072);
+    assert.deepEqual(ins.inputShape, [1, 3, 16, 16]);
+    assert.equal(ins.inputDType, 'float32');
+    const input = new Float32Array(ins.input);
+    assert.ok(input.every(Number.isFinite) && input.some((x) => x !== 0), 'pre-processed input values');
+    assert.ok(ins.probabilities instanceof Float32Array);
+    assert.equal(ins.probabilities.length, 5);
+    const { top } = await c.classify(px, 16, 16, 'RGBA', undefined, 5);
+    for (const e of top) assert.equal(ins.probabilities[e.index], e.score, `class ${e.index}`);
+  });
+
   it('copy and zero-copy modes agree', async () => {
     const copy = await loadTiny('tiny-fp32', { ioMode: 'copy' });
     try {
@@ -251,8 +283,13 @@ describe('Classifier', () => {
     assertFails(c.benchmark({ durationMs: 0 }), RangeError, /options\.durationMs must be > 0/));
   it('BAD CALL - benchmark onProgress not a function', () =>
     assertFails(c.benchmark({}, 'cb'), TypeError, /onProgress must be a function/));
-  it('BAD CALL - constructing a Classifier directly', () =>
-    assertFails(() => new c.constructor(), TypeError, /use loadClassifier\(\) to create a Classifier/));
+  it('BAD CALL - constructing a Classifier directly (nothing is wrapped, nothing freed twice)', async () => {
+    const direct = /use loadClassifier\(\) to create a Classifier/;
+    await assertFails(() => new c.constructor(), TypeError, direct, { code: 'NPULENS_INVALID_ARGUMENT', step: 'Classifier' });
+    await assertFails(() => new c.constructor({}), TypeError, direct);
+    await assertFails(() => Reflect.construct(c.constructor, [px]), TypeError, direct);
+    assert.equal((await c.classify(px, 16, 16, 'RGBA')).top.length, 5, 'the loaded classifier is untouched');
+  });
   it('BAD CALL - a method called on another object', () =>
     assertFails(() => c.classify.call({}, px, 16, 16, 'RGBA'), TypeError, /^Illegal invocation$/));
 
@@ -275,7 +312,7 @@ describe('Classifier', () => {
       for (let k = 1 + rand(3); k > 0; k--) args[rand(args.length)] = values[rand(values.length)];
       if (rand(5) === 0) args.length = rand(args.length);
       try {
-        await c[method](...args);
+        await settlesWithin(c[method](...args), 10000, `${method}(${i})`);
         outcomes.resolved++;
       } catch (e) {
         assert.ok(e instanceof Error, `${method}: a non-Error was thrown`);
@@ -409,4 +446,5 @@ describe('listDevices and device selection', () => {
     }
     assert.equal(api.listDevices().length, 1);
   });
+
 });

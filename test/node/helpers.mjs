@@ -66,6 +66,18 @@ export async function assertFails(promiseOrFn, cls, message, { code, step } = {}
   return err;
 }
 
+/**
+ * `promise`, or a rejection naming `what` when it has not settled within `ms` (a call that never settles must fail
+ * its test, not hang the suite).
+ */
+export function settlesWithin(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function rssMb() {
   return process.memoryUsage().rss / (1024 * 1024);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "addon.h"
+#include "classifier.h"
 #include "core/file_io.h"
 #include "core/manifest.h"
 #include "hostnn/hostnn.h"
@@ -293,6 +294,11 @@ Napi::Value SetThreadCount(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// Tests only: native classifiers alive (each owns a session); release() must bring it back down without GC.
+Napi::Value NativeClassifierCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(ClassifierState::LiveCount()));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Addon* addon = InitCommon(env, exports, ModelKind::kHostOnnx);
   exports.Set("loadClassifier", Napi::Function::New(env, LoadClassifier, "loadClassifier", addon));
@@ -300,6 +306,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("registerTestDevice", Napi::Function::New(env, RegisterTestDevice, "registerTestDevice"));
   exports.Set("resetTestDevices", Napi::Function::New(env, ResetTestDevices, "resetTestDevices"));
   exports.Set("setThreadCount", Napi::Function::New(env, SetThreadCount, "setThreadCount"));
+  exports.Set("nativeClassifierCount", Napi::Function::New(env, NativeClassifierCount, "nativeClassifierCount"));
   return exports;
 }
 

@@ -78,13 +78,14 @@ class SessionWorker : public Napi::AsyncWorker {
     status_ = status;
     SetError(status.ToString());
   }
-  void OnError(const Napi::Error&) override {
-    deferred_.Reject(ToJsError(Env(), status_).Value());
-    state_->JobFinished();
+  void OnError(const Napi::Error&) override { Reject(status_); }
+  void Reject(const Status& status) {
+    deferred_.Reject(ToJsError(Env(), status).Value());
+    state_->queue.Finished();
   }
   void Settle(Napi::Value value) {
     deferred_.Resolve(value);
-    state_->JobFinished();
+    state_->queue.Finished();
   }
 
   std::shared_ptr<ClassifierState> state_;
@@ -144,14 +145,20 @@ class InspectWorker : public SessionWorker {
   void OnOK() override {
     Napi::Env env = Env();
     Napi::Object o = Napi::Object::New(env);
-    o.Set("input", NewArrayBufferCopy(env, input_.data(), input_.size()));
+    Napi::Value input;
+    Status st = NewArrayBufferCopy(env, input_.data(), input_.size(), "inspect", &input);
+    if (!st.ok()) return Reject(st);
+    o.Set("input", input);
     Napi::Array shape = Napi::Array::New(env, state_->inputShape.size());
     for (size_t i = 0; i < state_->inputShape.size(); ++i) {
       shape.Set(static_cast<uint32_t>(i), Napi::Number::New(env, state_->inputShape[i]));
     }
     o.Set("inputShape", shape);
     o.Set("inputDType", state_->inputDType);
-    o.Set("probabilities", NewFloat32ArrayCopy(env, probabilities_));
+    Napi::Value probabilities;
+    st = NewFloat32ArrayCopy(env, probabilities_, "inspect", &probabilities);
+    if (!st.ok()) return Reject(st);
+    o.Set("probabilities", probabilities);
     Settle(o);
   }
 
@@ -274,12 +281,12 @@ class BenchmarkWorker : public Napi::AsyncProgressWorker<BenchmarkProgress> {
       r.Set("cancelled", Napi::Boolean::New(env, cancelled_));
       deferred_.Resolve(r);
     }
-    state_->JobFinished();
+    state_->queue.Finished();
   }
 
   void OnError(const Napi::Error&) override {
     deferred_.Reject(ToJsError(Env(), status_).Value());
-    state_->JobFinished();
+    state_->queue.Finished();
   }
 
  private:
@@ -325,85 +332,105 @@ Napi::Value Enqueue(Napi::Env env, std::shared_ptr<ClassifierState> state, std::
 
 // ---- ClassifierState ------------------------------------------------------------------------------------------
 
-void ClassifierState::JobFinished() {
-  queue.Finished();
-  if (released || orphaned) ReleaseSessionWhenIdle();
-}
+namespace {
+std::atomic<size_t> liveStates{0};
+}  // namespace
 
-void ClassifierState::ReleaseSessionWhenIdle() {
-  if (!queue.running() && session) session->Release();
-}
+ClassifierState::ClassifierState() { ++liveStates; }
+ClassifierState::~ClassifierState() { --liveStates; }
+size_t ClassifierState::LiveCount() { return liveStates; }
 
-// ---- ClassifierWrap -------------------------------------------------------------------------------------------
+// ---- the Classifier class -------------------------------------------------------------------------------------
 
-Napi::Function ClassifierWrap::DefineClass(Napi::Env env) {
-  return Napi::ObjectWrap<ClassifierWrap>::DefineClass(
-      env, "Classifier",
-      {
-          InstanceAccessor<&ClassifierWrap::GetInfo>("info", napi_enumerable),
-          InstanceMethod<&ClassifierWrap::Classify>("classify"),
-          InstanceMethod<&ClassifierWrap::ClassifyFd>("classifyFd"),
-          InstanceMethod<&ClassifierWrap::Inspect>("inspect"),
-          InstanceMethod<&ClassifierWrap::Benchmark>("benchmark"),
-          InstanceMethod<&ClassifierWrap::Cancel>("cancel"),
-          InstanceMethod<&ClassifierWrap::Release>("release"),
-      });
-}
+namespace {
 
-Napi::Object ClassifierWrap::NewInstance(Napi::FunctionReference& constructor, std::shared_ptr<ClassifierState> state) {
-  Napi::Env env = constructor.Env();
-  return constructor.New({Napi::External<std::shared_ptr<ClassifierState>>::New(env, &state)});
-}
+// What a JS Classifier wraps: its state until release(), then nothing.
+struct ClassifierHandle {
+  std::shared_ptr<ClassifierState> state;
+};
 
-ClassifierWrap::ClassifierWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ClassifierWrap>(info) {
-  // Only NewInstance passes the state; `new classifier.constructor()` from JS gets an unusable object.
-  if (info.Length() != 1 || !info[0].IsExternal()) {
-    ToJsError(info.Env(), TypeMismatch("Classifier", "use loadClassifier() to create a Classifier"))
+void FinalizeHandle(napi_env /*env*/, void* data, void* /*hint*/) { delete static_cast<ClassifierHandle*>(data); }
+
+// The state NewInstance hands to the constructor it calls; null when JS calls the constructor itself.
+thread_local std::shared_ptr<ClassifierState>* constructing = nullptr;
+
+// Only NewInstance makes Classifiers. Everything that can fail happens before napi_wrap, the last step: a
+// constructor that throws has wrapped nothing, so nothing can be freed twice.
+napi_value Construct(napi_env env, napi_callback_info cbinfo) {
+  Napi::CallbackInfo info(env, cbinfo);
+  if (constructing == nullptr || info.NewTarget().IsEmpty()) {
+    ToJsError(env, TypeMismatch("Classifier", "use loadClassifier() to create a Classifier"))
         .ThrowAsJavaScriptException();
-    return;
+    return nullptr;
   }
-  state_ = *info[0].As<Napi::External<std::shared_ptr<ClassifierState>>>().Data();
-  Result<SessionInfo> sessionInfo = state_->session->Info();
-  if (sessionInfo.ok()) info_ = Napi::Persistent(ModelInfoToJs(info.Env(), sessionInfo.value(), state_->meta));
+  auto handle = std::make_unique<ClassifierHandle>(ClassifierHandle{std::move(*constructing)});
+  constructing = nullptr;
+  Result<SessionInfo> sessionInfo = handle->state->session->Info();
+  if (!sessionInfo.ok()) {
+    ToJsError(env, sessionInfo.status()).ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  // `info` is plain JS data on the object: it stays readable after release() without holding native state.
+  napi_value infoObject = ModelInfoToJs(env, sessionInfo.value(), handle->state->meta);
+  napi_property_descriptor infoProperty = {"info", nullptr, nullptr, nullptr, nullptr, infoObject, napi_enumerable,
+                                           nullptr};
+  napi_value self = info.This();
+  if (napi_define_properties(env, self, 1, &infoProperty) != napi_ok) return nullptr;
+  // No wrap reference (result NULL): on OHOS it would be strong and the object never collected.
+  if (napi_wrap(env, self, handle.get(), FinalizeHandle, nullptr, nullptr) != napi_ok) {
+    if (!Napi::Env(env).IsExceptionPending()) {
+      ToJsError(env, Status("Classifier", code::kInternal, "napi_wrap failed")).ThrowAsJavaScriptException();
+    }
+    return nullptr;
+  }
+  handle.release();  // owned by the JS object now (FinalizeHandle)
+  return self;
 }
 
-ClassifierWrap::~ClassifierWrap() {
-  if (state_ && !state_->released) {
-    state_->orphaned = true;
-    state_->ReleaseSessionWhenIdle();
-  }
+// The handle of a method's `this`, or null when it is not a Classifier made by loadClassifier() (OHOS checks no
+// receiver, and its napi_unwrap answers napi_ok and NULL for an object that is not wrapped).
+ClassifierHandle* HandleOf(const Napi::CallbackInfo& info) {
+  void* data = nullptr;
+  if (napi_unwrap(info.Env(), info.This(), &data) != napi_ok) return nullptr;
+  return static_cast<ClassifierHandle*>(data);
 }
 
-Status ClassifierWrap::CheckUsable(const std::string& step) const {
-  if (!state_) return TypeMismatch(step, "not a Classifier made by loadClassifier()");
-  if (state_->released) return Released(step);
+// NPULENS_RELEASED after release(), a TypeError for an object not made by loadClassifier().
+Status CheckUsable(const ClassifierHandle* handle, const std::string& step) {
+  if (handle == nullptr) return TypeMismatch(step, "not a Classifier made by loadClassifier()");
+  if (!handle->state) return Released(step);
   return Status::Ok();
 }
 
-Napi::Value ClassifierWrap::GetInfo(const Napi::CallbackInfo& info) {
-  if (info_.IsEmpty()) return info.Env().Undefined();
-  return info_.Value();
+using Method = Napi::Value (*)(const Napi::CallbackInfo& info, ClassifierHandle* handle);
+
+template <Method method>
+napi_value Call(napi_env env, napi_callback_info cbinfo) {
+  Napi::CallbackInfo info(env, cbinfo);
+  return method(info, HandleOf(info));
 }
 
-Napi::Value ClassifierWrap::Classify(const Napi::CallbackInfo& info) {
+Napi::Value Classify(const Napi::CallbackInfo& info, ClassifierHandle* handle) {
   Napi::Env env = info.Env();
   const std::string step = "classify";
-  Status st = CheckUsable(step);
+  Status st = CheckUsable(handle, step);
   if (!st.ok()) return RejectedPromise(env, st);
+  const std::shared_ptr<ClassifierState>& state = handle->state;
   auto request = std::make_shared<ClassifyRequest>();
   st = ReadPixelArguments(info, step, request.get());
-  if (st.ok()) st = ParseTopK(info[5], step, state_->meta.classes, &request->topK);
+  if (st.ok()) st = ParseTopK(info[5], step, state->meta.classes, &request->topK);
   if (!st.ok()) return RejectedPromise(env, st);
-  request->mode = state_->meta.ioMode;
+  request->mode = state->meta.ioMode;
 
-  return Enqueue<ClassifyWorker>(env, state_, std::move(request));
+  return Enqueue<ClassifyWorker>(env, state, std::move(request));
 }
 
-Napi::Value ClassifierWrap::ClassifyFd(const Napi::CallbackInfo& info) {
+Napi::Value ClassifyFd(const Napi::CallbackInfo& info, ClassifierHandle* handle) {
   Napi::Env env = info.Env();
   const std::string step = "classifyFd";
-  Status st = CheckUsable(step);
+  Status st = CheckUsable(handle, step);
   if (!st.ok()) return RejectedPromise(env, st);
+  const std::shared_ptr<ClassifierState>& state = handle->state;
   int64_t fd = 0, offset = 0, byteLength = 0;
   st = ToInteger(info[0], step, "fd", 0, INT32_MAX, &fd);
   if (st.ok()) st = ToInteger(info[1], step, "offset", 0, INT64_C(1) << 50, &offset);
@@ -416,33 +443,33 @@ Napi::Value ClassifierWrap::ClassifyFd(const Napi::CallbackInfo& info) {
   request->mapping = std::move(mapping).value();
   st = ParseImage(info, 3, step, request->mapping.data(), request->mapping.length(), &request->image);
   if (!st.ok()) return RejectedPromise(env, st);
-  st = ParseTopK(info[7], step, state_->meta.classes, &request->topK);
+  st = ParseTopK(info[7], step, state->meta.classes, &request->topK);
   if (!st.ok()) return RejectedPromise(env, st);
-  request->mode = state_->meta.ioMode;
+  request->mode = state->meta.ioMode;
 
-  return Enqueue<ClassifyWorker>(env, state_, std::move(request));
+  return Enqueue<ClassifyWorker>(env, state, std::move(request));
 }
 
-Napi::Value ClassifierWrap::Inspect(const Napi::CallbackInfo& info) {
+Napi::Value Inspect(const Napi::CallbackInfo& info, ClassifierHandle* handle) {
   Napi::Env env = info.Env();
   const std::string step = "inspect";
-  Status st = CheckUsable(step);
+  Status st = CheckUsable(handle, step);
   if (!st.ok()) return RejectedPromise(env, st);
   auto request = std::make_shared<ClassifyRequest>();
   st = ReadPixelArguments(info, step, request.get());
   if (!st.ok()) return RejectedPromise(env, st);
-  request->mode = state_->meta.ioMode;
+  request->mode = handle->state->meta.ioMode;
 
-  return Enqueue<InspectWorker>(env, state_, std::move(request));
+  return Enqueue<InspectWorker>(env, handle->state, std::move(request));
 }
 
-Napi::Value ClassifierWrap::Benchmark(const Napi::CallbackInfo& info) {
+Napi::Value Benchmark(const Napi::CallbackInfo& info, ClassifierHandle* handle) {
   Napi::Env env = info.Env();
   const std::string step = "benchmark";
-  Status st = CheckUsable(step);
+  Status st = CheckUsable(handle, step);
   if (!st.ok()) return RejectedPromise(env, st);
   auto request = std::make_shared<BenchmarkRequest>();
-  request->mode = state_->meta.ioMode;
+  request->mode = handle->state->meta.ioMode;
   if (!IsAbsent(info[0])) {
     if (!info[0].IsObject()) return RejectedPromise(env, TypeMismatch(step, "options must be an object"));
     Napi::Object options = info[0].As<Napi::Object>();
@@ -472,23 +499,50 @@ Napi::Value ClassifierWrap::Benchmark(const Napi::CallbackInfo& info) {
     if (!info[1].IsFunction()) return RejectedPromise(env, TypeMismatch(step, "onProgress must be a function"));
     request->onProgress = Napi::Persistent(info[1].As<Napi::Function>());
   }
+  // A getter or a callback above may have released the classifier.
+  st = CheckUsable(handle, step);
+  if (!st.ok()) return RejectedPromise(env, st);
 
-  return Enqueue<BenchmarkWorker>(env, state_, std::move(request));
+  return Enqueue<BenchmarkWorker>(env, handle->state, std::move(request));
 }
 
-Napi::Value ClassifierWrap::Cancel(const Napi::CallbackInfo& info) {
-  if (state_) state_->cancelBenchmark = true;
+Napi::Value Cancel(const Napi::CallbackInfo& info, ClassifierHandle* handle) {
+  if (handle != nullptr && handle->state) handle->state->cancelBenchmark = true;
   return info.Env().Undefined();
 }
 
-Napi::Value ClassifierWrap::Release(const Napi::CallbackInfo& info) {
-  if (state_ && !state_->released) {
-    state_->released = true;
-    state_->cancelBenchmark = true;  // a running benchmark stops early and resolves
-    state_->queue.RejectWaiting(Released("release"));
-    state_->ReleaseSessionWhenIdle();
+Napi::Value Release(const Napi::CallbackInfo& info, ClassifierHandle* handle) {
+  if (handle != nullptr && handle->state) {
+    std::shared_ptr<ClassifierState> state = std::move(handle->state);
+    state->cancelBenchmark = true;  // a running benchmark stops early and resolves
+    state->queue.RejectWaiting(Released("release"));
+    // `state` goes here unless a job is running: that job's worker holds it until it settles.
   }
   return info.Env().Undefined();
+}
+
+}  // namespace
+
+Napi::Function ClassifierWrap::DefineClass(Napi::Env env) {
+  const napi_property_descriptor methods[] = {
+      {"classify", nullptr, Call<Classify>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"classifyFd", nullptr, Call<ClassifyFd>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"inspect", nullptr, Call<Inspect>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"benchmark", nullptr, Call<Benchmark>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"cancel", nullptr, Call<Cancel>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"release", nullptr, Call<Release>, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_value constructor = nullptr;
+  napi_define_class(env, "Classifier", NAPI_AUTO_LENGTH, Construct, nullptr, sizeof(methods) / sizeof(methods[0]),
+                    methods, &constructor);
+  return Napi::Function(env, constructor);
+}
+
+Napi::Object ClassifierWrap::NewInstance(Napi::FunctionReference& constructor, std::shared_ptr<ClassifierState> state) {
+  constructing = &state;
+  Napi::Object object = constructor.New({});
+  constructing = nullptr;
+  return object;
 }
 
 }  // namespace npulens::binding

@@ -1,11 +1,13 @@
 // The JS Classifier object (Index.d.ts `Classifier`): argument checks on the JS thread, the work on libuv worker
 // threads through a per-classifier JobQueue, results and errors converted back on the JS thread.
 //
-// Lifetime: ClassifierState owns the InferenceSession and is shared by the JS object and its running job.
-// release() marks the state released and rejects queued jobs at once; the session itself is released when no job
-// is running (right away, or when the running job settles), so release() never blocks the JS thread and never
-// pulls the session from under a running NNRt call. The object's finalizer (GC) only lets queued work drain and
-// then frees the session: a safety net, not the way to free models.
+// Lifetime, the same on Node's and on OpenHarmony's N-API (cpp/binding/README.md): the JS object wraps a tiny
+// handle holding a shared ClassifierState, which owns the InferenceSession and is also held by the running job.
+// release() rejects queued jobs at once and drops the handle's state, so the session is freed as soon as no job
+// runs (right away, or when the running job settles): never by garbage collection, and never under a running
+// NNRt call. A released object keeps only its `info` (plain JS data) and the empty handle. The wrap has no
+// reference (on OHOS a wrap reference is strong and the object could never be collected), so the handle is freed
+// when the object is collected; an object collected unreleased drops its state the same way.
 #pragma once
 
 #include <napi.h>
@@ -23,6 +25,13 @@
 namespace npulens::binding {
 
 struct ClassifierState {
+  ClassifierState();
+  ~ClassifierState();
+  ClassifierState(const ClassifierState&) = delete;
+  ClassifierState& operator=(const ClassifierState&) = delete;
+  // How many exist (each owns one InferenceSession); a Node-only test hook reads it to prove release() frees them.
+  static size_t LiveCount();
+
   std::unique_ptr<InferenceSession> session;
   InputSpec input;                  // for inspect(): the same pre-processing the session runs
   std::vector<int32_t> inputShape;  // of the model's input tensor
@@ -30,40 +39,17 @@ struct ClassifierState {
   std::string deviceName;
   ModelMeta meta;
   std::atomic<bool> cancelBenchmark{false};
-
-  // JS thread only.
-  JobQueue queue;
-  bool released = false;  // release() was called: every new call rejects
-  bool orphaned = false;  // the JS object was garbage-collected
-
-  // Called by every job after settling its promise (JS thread).
-  void JobFinished();
-  // Frees the session now if no job runs (else JobFinished does it).
-  void ReleaseSessionWhenIdle();
+  JobQueue queue;  // JS thread only
 };
 
-class ClassifierWrap : public Napi::ObjectWrap<ClassifierWrap> {
+// The Classifier class. Not a Napi::ObjectWrap: ObjectWrap relies on Node's N-API (a weak wrap reference, and
+// napi_remove_wrap(…, NULL) when its constructor throws), which on OHOS leaks every object and frees a failed one
+// twice.
+class ClassifierWrap {
  public:
   static Napi::Function DefineClass(Napi::Env env);
+  // A Classifier over `state`; empty with a pending exception when it cannot be made.
   static Napi::Object NewInstance(Napi::FunctionReference& constructor, std::shared_ptr<ClassifierState> state);
-
-  explicit ClassifierWrap(const Napi::CallbackInfo& info);
-  ~ClassifierWrap() override;
-
- private:
-  Napi::Value GetInfo(const Napi::CallbackInfo& info);
-  Napi::Value Classify(const Napi::CallbackInfo& info);
-  Napi::Value ClassifyFd(const Napi::CallbackInfo& info);
-  Napi::Value Inspect(const Napi::CallbackInfo& info);
-  Napi::Value Benchmark(const Napi::CallbackInfo& info);
-  Napi::Value Cancel(const Napi::CallbackInfo& info);
-  Napi::Value Release(const Napi::CallbackInfo& info);
-
-  // NPULENS_RELEASED (or a TypeError for an object not made by loadClassifier) when the call cannot run.
-  Status CheckUsable(const std::string& step) const;
-
-  std::shared_ptr<ClassifierState> state_;
-  Napi::ObjectReference info_;  // the ModelInfo object, built once
 };
 
 }  // namespace npulens::binding

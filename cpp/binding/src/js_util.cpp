@@ -58,6 +58,31 @@ size_t TypedArrayElementSize(napi_typedarray_type type) {
   }
 }
 
+// Whether napi_get_typedarray_info's `length` counts bytes (OpenHarmony) or elements (Node) on this engine. Asked
+// of a 2-element Int16Array made here; every env of the process runs the same engine, so it is probed once.
+Status TypedArrayLengthCountsBytes(napi_env env, const std::string& step, bool* countsBytes) {
+  enum Probe { kUnknown, kElements, kBytes };
+  static Probe probe = kUnknown;  // JS threads only; each would find the same answer
+  if (probe == kUnknown) {
+    void* data = nullptr;
+    napi_value buffer = nullptr;
+    napi_value array = nullptr;
+    napi_typedarray_type type = napi_uint8_array;
+    size_t length = 0;
+    size_t offset = 0;
+    if (napi_create_arraybuffer(env, 4, &data, &buffer) != napi_ok ||
+        napi_create_typedarray(env, napi_int16_array, 2, buffer, 0, &array) != napi_ok ||
+        napi_get_typedarray_info(env, array, &type, &length, &data, &buffer, &offset) != napi_ok ||
+        (length != 2 && length != 4)) {
+      if (Napi::Env(env).IsExceptionPending()) Napi::Env(env).GetAndClearPendingException();
+      return Status(step, code::kInternal, "napi_get_typedarray_info counts neither elements nor bytes");
+    }
+    probe = length == 4 ? kBytes : kElements;
+  }
+  *countsBytes = probe == kBytes;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ReadBytes(Napi::Env env, napi_value value, const std::string& step, const std::string& name, ByteView* out) {
@@ -66,16 +91,19 @@ Status ReadBytes(Napi::Env env, napi_value value, const std::string& step, const
   napi_is_arraybuffer(env, value, &isArrayBuffer);
   if (isArrayBuffer) {
     void* data = nullptr;
-    size_t length = 0;
-    if (napi_get_arraybuffer_info(env, value, &data, &length) != napi_ok) {
+    size_t byteLength = 0;
+    if (napi_get_arraybuffer_info(env, value, &data, &byteLength) != napi_ok) {
       return Status(step, code::kInternal, name + ": napi_get_arraybuffer_info failed");
     }
     out->data = static_cast<uint8_t*>(data);
-    out->byteLength = length;
+    out->byteLength = byteLength;
     return Status::Ok();
   }
   napi_is_typedarray(env, value, &isTypedArray);
   if (isTypedArray) {
+    bool countsBytes = false;
+    Status st = TypedArrayLengthCountsBytes(env, step, &countsBytes);
+    if (!st.ok()) return st;
     napi_typedarray_type type = napi_uint8_array;
     size_t length = 0;
     void* data = nullptr;
@@ -84,30 +112,49 @@ Status ReadBytes(Napi::Env env, napi_value value, const std::string& step, const
     if (napi_get_typedarray_info(env, value, &type, &length, &data, &arrayBuffer, &byteOffset) != napi_ok) {
       return Status(step, code::kInternal, name + ": napi_get_typedarray_info failed");
     }
+    const size_t byteLength = countsBytes ? length : length * TypedArrayElementSize(type);
+    // The view must lie inside its buffer; a miscounted length would otherwise read past the end.
+    void* bufferData = nullptr;
+    size_t bufferBytes = 0;
+    if (napi_get_arraybuffer_info(env, arrayBuffer, &bufferData, &bufferBytes) != napi_ok) {
+      return Status(step, code::kInternal, name + ": napi_get_arraybuffer_info failed for its buffer");
+    }
+    if (byteOffset > bufferBytes || byteLength > bufferBytes - byteOffset) {
+      return Status(step, code::kInternal, name + ": a view of " + std::to_string(byteLength) + " bytes at offset " +
+                                               std::to_string(byteOffset) + " exceeds its buffer of " +
+                                               std::to_string(bufferBytes) + " bytes");
+    }
     out->data = static_cast<uint8_t*>(data);  // already points at byteOffset
-    out->byteLength = length * TypedArrayElementSize(type);
+    out->byteLength = byteLength;
     return Status::Ok();
   }
   return TypeMismatch(step, name + " must be an ArrayBuffer");
 }
 
-Napi::Value NewArrayBufferCopy(Napi::Env env, const void* data, size_t size) {
-  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, size);
-  ByteView view;
-  if (size > 0 && ReadBytes(env, buffer, "copy", "buffer", &view).ok() && view.byteLength == size) {
-    std::memcpy(view.data, data, size);
+Status NewArrayBufferCopy(Napi::Env env, const void* data, size_t size, const std::string& step, Napi::Value* out) {
+  void* memory = nullptr;
+  napi_value buffer = nullptr;
+  if (napi_create_arraybuffer(env, size, &memory, &buffer) != napi_ok) {
+    if (env.IsExceptionPending()) env.GetAndClearPendingException();
+    return Status(step, code::kInternal, "napi_create_arraybuffer(" + std::to_string(size) + " bytes) failed");
   }
-  return buffer;
+  if (size > 0) std::memcpy(memory, data, size);
+  *out = Napi::Value(env, buffer);
+  return Status::Ok();
 }
 
-Napi::Value NewFloat32ArrayCopy(Napi::Env env, const std::vector<float>& values) {
-  Napi::Float32Array array = Napi::Float32Array::New(env, values.size());
-  ByteView view;
-  if (!values.empty() && ReadBytes(env, array, "copy", "array", &view).ok() &&
-      view.byteLength == values.size() * sizeof(float)) {
-    std::memcpy(view.data, values.data(), view.byteLength);
+Status NewFloat32ArrayCopy(Napi::Env env, const std::vector<float>& values, const std::string& step, Napi::Value* out) {
+  Napi::Value buffer;
+  Status st = NewArrayBufferCopy(env, values.data(), values.size() * sizeof(float), step, &buffer);
+  if (!st.ok()) return st;
+  napi_value array = nullptr;
+  if (napi_create_typedarray(env, napi_float32_array, values.size(), buffer, 0, &array) != napi_ok) {
+    if (env.IsExceptionPending()) env.GetAndClearPendingException();
+    return Status(step, code::kInternal,
+                  "napi_create_typedarray(float32, " + std::to_string(values.size()) + ") failed");
   }
-  return array;
+  *out = Napi::Value(env, array);
+  return Status::Ok();
 }
 
 Status GetProperty(Napi::Object object, const char* key, const std::string& step, Napi::Value* out) {

@@ -26,19 +26,22 @@ Napi::Value RejectedPromise(Napi::Env env, const Status& status);
 Status TypeMismatch(const std::string& step, const std::string& message);
 Status OutOfRange(const std::string& step, const std::string& message);
 
-// Bytes of an ArrayBuffer or a TypedArray (its viewed range), in place. The only place that asks napi for buffer
-// memory: it always passes a length pointer, because the OHOS napi rejects the null one that node-addon-api's
-// ArrayBuffer::Data()/ByteLength() pass. Never call those two elsewhere.
+// Bytes of an ArrayBuffer or a TypedArray (its viewed range), in place. The only place that reads JS buffer
+// memory, always through explicit out-pointers for every field: the OHOS napi rejects the null length pointer
+// that node-addon-api's ArrayBuffer::Data()/ByteLength() pass, and its napi_get_typedarray_info reports the byte
+// length where Node reports the element count (which of the two this engine does is probed once). Never use
+// node-addon-api's buffer or typed-array accessors elsewhere.
 struct ByteView {
   uint8_t* data = nullptr;
   size_t byteLength = 0;
 };
 Status ReadBytes(Napi::Env env, napi_value value, const std::string& step, const std::string& name, ByteView* out);
 
-// A fresh ArrayBuffer of `size` bytes holding a copy of `data`.
-Napi::Value NewArrayBufferCopy(Napi::Env env, const void* data, size_t size);
+// A fresh ArrayBuffer holding a copy of `size` bytes at `data`. Made with napi_create_arraybuffer, which hands out
+// the memory (node-addon-api's ArrayBuffer::New/Float32Array::New read it back through Data()).
+Status NewArrayBufferCopy(Napi::Env env, const void* data, size_t size, const std::string& step, Napi::Value* out);
 // A fresh Float32Array holding a copy of `values`.
-Napi::Value NewFloat32ArrayCopy(Napi::Env env, const std::vector<float>& values);
+Status NewFloat32ArrayCopy(Napi::Env env, const std::vector<float>& values, const std::string& step, Napi::Value* out);
 
 // Reads options[key]; a throwing getter becomes a TypeError status (the JS exception is cleared).
 Status GetProperty(Napi::Object object, const char* key, const std::string& step, Napi::Value* out);
