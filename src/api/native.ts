@@ -54,13 +54,40 @@ export interface ManifestSummary {
   models: ManifestModelSummary[];
 }
 
+/**
+ * What a test device supports (host runtime: HostNN_TestDeviceProfile). Build checks the recorded compilation
+ * options against it in the device's order and refuses an unsupported one with OH_NN_OPERATION_FORBIDDEN.
+ */
+export interface TestDeviceProfile {
+  /** Model cache (cacheDir). */
+  cache?: boolean;
+  /** fp16: true. */
+  float16?: boolean;
+  performanceMode?: boolean;
+  priority?: boolean;
+  /** CANN tuning mode / tuning cache dir. */
+  tuning?: boolean;
+  /** CANN band mode. */
+  bandMode?: boolean;
+  /** CANN OM options. */
+  omOptions?: boolean;
+  /** Builds offline models (HIAI_F does; the open NNRt backend does not). */
+  offlineModels?: boolean;
+  /** Build sleeps this long first (a slow Build, e.g. tuning). */
+  buildDelayMs?: number;
+}
+
 export interface NativeAddon {
   loadClassifier(spec: NativeLoadSpec): Promise<Classifier>;
   listDevices(): DeviceInfo[];
   /** Parses and validates a manifest with cpp/core (throws Error with .code 'NPULENS_MANIFEST' / 'NPULENS_IO'). */
   readManifest(manifestPath: string): ManifestSummary;
-  /** Tests only: extra named devices in the host runtime, to exercise device selection. */
-  registerTestDevice(name: string, type: DeviceType): void;
+  /**
+   * Tests only: extra named devices in the host runtime, to exercise device selection; `profile` says what the
+   * device supports (absent fields: supported, offline models accepted, no delay). Throws TypeError for a wrong
+   * type, RangeError for an unknown device type or a buildDelayMs outside 0..600000.
+   */
+  registerTestDevice(name: string, type: DeviceType, profile?: TestDeviceProfile): void;
   resetTestDevices(): void;
   /** Tests only: native classifiers alive (each owns a session); release() brings the count down without GC. */
   nativeClassifierCount(): number;

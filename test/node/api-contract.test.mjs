@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { api, assertFails, fixtures, labelsFile, loadTiny, rgbaImage, settlesWithin } from './helpers.mjs';
+import { api, assertFails, fixtures, labelsFile, loadTiny, require, rgbaImage, settlesWithin } from './helpers.mjs';
 
 const px = rgbaImage(16, 16).buffer;
 const fileModel = (file, extra = {}) => api.loadClassifier({
@@ -447,4 +447,31 @@ describe('listDevices and device selection', () => {
     assert.equal(api.listDevices().length, 1);
   });
 
+  it('an HIAI_F that refuses the model cache: an npu load with a cacheDir succeeds and reports the cache refused', async () => {
+    const addon = require(process.env.NPULENS_ADDON);
+    addon.registerTestDevice('HIAI_F', 'accelerator', { cache: false });
+    try {
+      const c = await loadTiny('tiny-fp32', { device: 'npu', cacheDir: os.tmpdir() });
+      try {
+        assert.equal(c.info.device.name, 'HIAI_F');
+        const cache = c.info.options.find((o) => o.name === 'cache');
+        assert.deepEqual({ accepted: cache?.accepted, code: cache?.code }, { accepted: false, code: 'OH_NN_OPERATION_FORBIDDEN' });
+        assert.equal((await c.classify(px, 16, 16, 'RGBA')).device, 'HIAI_F');
+      } finally {
+        c.release();
+      }
+    } finally {
+      addon.resetTestDevices();
+    }
+  });
+
+  it('BAD CALL - registerTestDevice with a profile of the wrong type', () => {
+    const addon = require(process.env.NPULENS_ADDON);
+    assert.throws(() => addon.registerTestDevice('HIAI_F', 'accelerator', 'no cache'), { name: 'TypeError',
+      message: /^registerTestDevice: NPULENS_INVALID_ARGUMENT \(1000\): profile must be an object$/, code: 'NPULENS_INVALID_ARGUMENT' });
+    assert.throws(() => addon.registerTestDevice('HIAI_F', 'accelerator', { cache: 0 }), { name: 'TypeError', message: /profile\.cache must be a boolean/ });
+    assert.throws(() => addon.registerTestDevice('HIAI_F', 'accelerator', { offlineModels: 'yes' }), { name: 'TypeError', message: /profile\.offlineModels must be a boolean/ });
+    assert.throws(() => addon.registerTestDevice('HIAI_F', 'accelerator', { buildDelayMs: -1 }), { name: 'RangeError', message: /profile\.buildDelayMs must be within 0\.\.600000, got -1/ });
+    assert.equal(api.listDevices().length, 1, 'nothing registered');
+  });
 });

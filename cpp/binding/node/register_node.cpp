@@ -258,22 +258,49 @@ Napi::Value ReadManifest(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// profile: {cache, float16, performanceMode, priority, tuning, bandMode, omOptions, offlineModels: boolean;
+// buildDelayMs: integer}, every field optional (absent: HostNN_DefaultTestDeviceProfile()'s value).
+Status ParseTestDeviceProfile(const Napi::Value& value, const std::string& step, HostNN_TestDeviceProfile* profile) {
+  if (!value.IsObject()) return TypeMismatch(step, "profile must be an object");
+  Napi::Object object = value.As<Napi::Object>();
+  const std::pair<const char*, bool*> flags[] = {
+      {"cache", &profile->cache},         {"float16", &profile->float16},
+      {"performanceMode", &profile->performanceMode}, {"priority", &profile->priority},
+      {"tuning", &profile->tuning},       {"bandMode", &profile->bandMode},
+      {"omOptions", &profile->omOptions}, {"offlineModels", &profile->offlineModels}};
+  for (const auto& [key, field] : flags) {
+    Status st = ParseOption(object, key, step, [&, key = key, field = field](const Napi::Value& v) {
+      return ToBool(v, step, std::string("profile.") + key, field);
+    });
+    if (!st.ok()) return st;
+  }
+  return ParseOption(object, "buildDelayMs", step, [&](const Napi::Value& v) {
+    int64_t ms = 0;
+    Status st = ToInteger(v, step, "profile.buildDelayMs", 0, 600000, &ms);
+    profile->buildDelayMs = static_cast<unsigned>(ms);
+    return st;
+  });
+}
+
 Napi::Value RegisterTestDevice(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  const std::string step = "registerTestDevice";
   std::string name;
   OH_NN_DeviceType type = OH_NN_OTHERS;
-  Status st = ToString(info[0], "registerTestDevice", "name", &name);
+  HostNN_TestDeviceProfile profile = HostNN_DefaultTestDeviceProfile();
+  Status st = ToString(info[0], step, "name", &name);
   if (st.ok()) {
-    st = ToEnum<OH_NN_DeviceType>(info[1], "registerTestDevice", "type",
+    st = ToEnum<OH_NN_DeviceType>(info[1], step, "type",
                                   {{"cpu", OH_NN_CPU}, {"gpu", OH_NN_GPU}, {"accelerator", OH_NN_ACCELERATOR},
                                    {"other", OH_NN_OTHERS}},
                                   &type);
   }
+  if (st.ok() && !IsAbsent(info[2])) st = ParseTestDeviceProfile(info[2], step, &profile);
   if (!st.ok()) {
     ToJsError(env, st).ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  HostNN_RegisterTestDevice(name.c_str(), type);
+  HostNN_RegisterTestDeviceWithProfile(name.c_str(), type, &profile);
   return env.Undefined();
 }
 
