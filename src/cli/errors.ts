@@ -64,9 +64,11 @@ export function writeJsonFile(file: string, doc: unknown): void {
   try {
     fd = fs.openSync(file, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_NOCTTY, 0o666);
     if (!fs.fstatSync(fd).isFile()) {
+      // Blocking writes need a blocking descriptor: opened before the first one closes, so that a reader never
+      // sees every writer gone (EOF) in between.
+      const blocking = fs.openSync(file, O_WRONLY | O_NOCTTY);
       fs.closeSync(fd);
-      fd = undefined;
-      fd = fs.openSync(file, O_WRONLY | O_NOCTTY);
+      fd = blocking;
     }
     fs.writeFileSync(fd, JSON.stringify(doc, null, 2) + '\n');
   } catch (err) {

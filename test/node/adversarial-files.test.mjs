@@ -170,22 +170,43 @@ describe('CLI', () => {
       re(`error: cannot write JSON: ENXIO (${file('fifo')})`));
   });
 
+  // The reader opens its end without blocking and says so, then waits (poll) for the writer: no sleep, no race.
   it('a FIFO that has a reader as --json FILE gets the document', async () => {
-    execMkfifo(file('json-fifo'));
-    const reader = spawn('cat', [file('json-fifo')]);
-    let text = '';
-    reader.stdout.on('data', (d) => { text += d; });
+    const fifo = file('json-fifo');
+    execMkfifo(fifo);
+    const reader = spawn('/usr/bin/python3', ['-c', `
+import os, select, sys
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
+print('ready', flush=True)
+poll = select.poll()
+poll.register(fd, select.POLLIN)
+data = b''
+while True:
+    poll.poll()
+    try:
+        chunk = os.read(fd, 65536)
+    except BlockingIOError:
+        continue
+    if not chunk:
+        break
+    data += chunk
+sys.stdout.buffer.write(data)`, fifo], { timeout: CHILD_TIMEOUT_MS });
+    let out = '';
+    const ready = new Promise((resolve) => reader.stdout.on('data', (d) => {
+      out += d;
+      if (out.startsWith('ready\n')) resolve();
+    }));
     const closed = new Promise((resolve) => reader.on('close', resolve));
-    await new Promise((resolve) => setTimeout(resolve, 200));  // cat has opened its end
+    await ready;
     const r = await new Promise((resolve) => {
-      const child = spawn(process.execPath, [bin, 'bench', '--iterations', '2', '--json', file('json-fifo')], {
+      const child = spawn(process.execPath, [bin, 'bench', '--iterations', '2', '--json', fifo], {
         cwd: repoRoot, env: { ...process.env, NPULENS_RAWFILE_DIR: fixtures }, timeout: CHILD_TIMEOUT_MS,
       });
       child.on('close', (code, signal) => resolve({ code, signal }));
     });
     await closed;
     assert.deepEqual(r, { code: 0, signal: null });
-    assert.equal(JSON.parse(text).iterations, 2);
+    assert.equal(JSON.parse(out.slice('ready\n'.length)).iterations, 2);
   });
 
   it('BAD CALL - a directory as a verify --list file', () => {
