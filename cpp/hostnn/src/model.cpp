@@ -184,6 +184,10 @@ Const ReadTensor(const onnx::TensorProto& t, const std::string& what) {
 
 // ---- static shape inference ------------------------------------------------------------------------------
 
+// Largest batch × output pixels × kernel area of one convolution or pooling node (2^26 pointers = 512 MiB of
+// XNNPACK indirection buffer; a 7x7 kernel over a 1024x1024 output is 51 M).
+constexpr int64_t kMaxWindowPositions = int64_t{1} << 26;
+
 struct Inferer {
   Graph& g;
   const Node* n = nullptr;
@@ -300,6 +304,14 @@ struct Inferer {
         if (ceil_mode && (out[i] - 1) * strides[i] >= x[2 + i] + pads[i]) --out[i];
       }
     }
+    // Each output position reads a whole window: XNNPACK keeps a pointer per (position, window element) in its
+    // indirection buffers and our pooling kernel visits each, so bound that product like a tensor's size.
+    int64_t positions = x[0];
+    for (size_t i = 0; i < sp; ++i)
+      if (!CheckedMul(positions, out[i], &positions) || !CheckedMul(positions, kernel[i], &positions)) positions = -1;
+    if (positions < 0 || positions > kMaxWindowPositions)
+      Bad("model declares a tensor too large: kernel " + ShapeString(kernel) + " over output " + ShapeString(out) +
+          " reads more than 2^26 window positions");
     *pads_out = pads;
     return out;
   }
@@ -555,11 +567,9 @@ Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* input_
                                              "; give a fixed input shape (HMS_HiAIOptions_SetInputTensorShapes)");
       v.shape.push_back(d.dim_value());
     }
-    int64_t elements = 1;
-    for (int64_t d : v.shape) {
-      if (elements > kMaxElements / d) Unsupported("model input '" + in.name() + "' is too large: " + ShapeString(v.shape));
-      elements *= d;
-    }
+    int64_t elements = 0;
+    if (!CheckedElements(v.shape, &elements))
+      Unsupported("model input '" + in.name() + "' is too large: " + ShapeString(v.shape));
     if (g.values.count(in.name())) Invalid("duplicate input '" + in.name() + "'");
     g.values[in.name()] = v;
     g.inputs.push_back(in.name());

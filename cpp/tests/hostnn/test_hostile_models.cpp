@@ -375,3 +375,18 @@ TEST(HostnnHostileQuant, BadCall_FloatPathScalesAreCheckedToo) {
     ExpectInvalid(FloatPathClassifier(0.01f, s), {"DequantizeLinear node 'dequant_x'", "scale 'xs2'", "must be a finite positive normal float"});
   }
 }
+
+TEST(HostnnHostileSizes, BadCall_PoolingWindowsOverAHugeOutputAreTooLarge) {
+  SCOPED_TRACE("BAD CALL - a 1024x1024 max-pool window over a 1031x1031 output (10^12 window positions)");
+  // Every size is in range and the output tensor is small enough; XNNPACK's indirection buffer (one pointer per
+  // output position and window element) and our pooling loops are not.
+  ExpectInvalid(MaxPoolWith({1024, 1024}, {1023, 1023, 1023, 1023}),
+                {"MaxPool node 'pool'", "model declares a tensor too large", "2^26 window positions"});
+  std::string avg = OneNode([](OnnxBuilder& b) {
+    auto* n = b.Node("AveragePool", {"x"}, {"y"}, "avg");
+    SetInts(n, "kernel_shape", {1 << 20, 1 << 20});
+    SetInts(n, "pads", {(1 << 20) - 1, (1 << 20) - 1, (1 << 20) - 1, (1 << 20) - 1});
+    SetInts(n, "strides", {1 << 20, 1 << 20});
+  });
+  ExpectInvalid(avg, {"AveragePool node 'avg'", "model declares a tensor too large", "2^26 window positions"});
+}
