@@ -3,6 +3,7 @@
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -387,11 +388,17 @@ struct Inferer {
     } else if (op == "Clip") {
       const ValueInfo& x = In(0);
       RequireFloat(x, "input");
+      const float inf = std::numeric_limits<float>::infinity();
+      float bound[3] = {0.f, -inf, inf};
       for (size_t i : {1, 2}) {
         if (!HasIn(i)) continue;
         const Const& c = ConstIn(i, i == 1 ? "min" : "max");
         if (c.dtype != DType::F32 || NumElements(c.shape) != 1) Bad(std::string(i == 1 ? "min" : "max") + " must be a float32 scalar");
+        bound[i] = c.AsFloat()[0];
       }
+      // NaN bounds or min > max: XNNPACK refuses the clamp at Build with a generic error; say what is wrong.
+      if (!(bound[1] <= bound[2]))
+        Bad("min " + std::to_string(bound[1]) + " and max " + std::to_string(bound[2]) + " are not an interval");
       Out(0, DType::F32, x.shape);
     } else if (op == "Softmax") {
       const ValueInfo& x = In(0);

@@ -390,3 +390,22 @@ TEST(HostnnHostileSizes, BadCall_PoolingWindowsOverAHugeOutputAreTooLarge) {
   });
   ExpectInvalid(avg, {"AveragePool node 'avg'", "model declares a tensor too large", "2^26 window positions"});
 }
+
+TEST(HostnnHostileSizes, BadCall_ClipBoundsMustBeAnInterval) {
+  auto clip = [](float lo, float hi) {
+    return OneNode([&](OnnxBuilder& b) {
+      b.InitF("lo", {}, {lo});
+      b.InitF("hi", {}, {hi});
+      b.Node("Clip", {"x", "lo", "hi"}, {"y"}, "clip");
+    });
+  };
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  SCOPED_TRACE("BAD CALL - min > max, NaN min, NaN max");
+  ExpectInvalid(clip(6.f, 0.f), {"Clip node 'clip'", "min 6.000000 and max 0.000000 are not an interval"});
+  ExpectInvalid(clip(nan, 6.f), {"Clip node 'clip'", "min nan and max 6.000000 are not an interval"});
+  ExpectInvalid(clip(0.f, nan), {"Clip node 'clip'", "are not an interval"});
+  std::vector<float> x(192, 9.f);
+  auto y = RunModel<float, float>(clip(0.f, 6.f), {x});  // control: a real interval still builds and clamps
+  ASSERT_EQ(y.size(), 192u);
+  EXPECT_EQ(y[0], 6.f);
+}
