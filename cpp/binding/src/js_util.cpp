@@ -1,5 +1,6 @@
 #include "js_util.h"
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 
@@ -62,7 +63,7 @@ size_t TypedArrayElementSize(napi_typedarray_type type) {
 // of a 2-element Int16Array made here; every env of the process runs the same engine, so it is probed once.
 Status TypedArrayLengthCountsBytes(napi_env env, const std::string& step, bool* countsBytes) {
   enum Probe { kUnknown, kElements, kBytes };
-  static Probe probe = kUnknown;  // JS threads only; each would find the same answer
+  static std::atomic<Probe> probe{kUnknown};  // JS threads (one per env) may race here: each finds the same answer
   if (probe == kUnknown) {
     void* data = nullptr;
     napi_value buffer = nullptr;
