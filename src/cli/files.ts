@@ -41,20 +41,26 @@ export function readRegularFile(file: string, kind: FileKind): Buffer {
         `the limit for ${article(kind.name)} ${kind.name} is ${formatByteSize(kind.maxBytes)}`, file);
     }
     // The size is a hint only (the file may grow or shrink, /proc files say 0): read to EOF, at most maxBytes + 1.
+    // Once the buffer is full, reads go to a small probe first, so a file of exactly its fstat size (the usual case)
+    // is read into one buffer of its size, never copied into a bigger one just to see EOF.
     let data = Buffer.allocUnsafe(stat.size);
+    const probe = Buffer.allocUnsafe(65536);
     let total = 0;
     for (;;) {
-      if (total === data.length) {
-        if (total > kind.maxBytes) {
+      const full = total === data.length;
+      const n = full ? fs.readSync(fd, probe, 0, Math.min(probe.length, kind.maxBytes + 1 - total), null)
+        : fs.readSync(fd, data, total, data.length - total, null);
+      if (n === 0) break;
+      if (full) {
+        if (total + n > kind.maxBytes) {
           throw new CliError(`${kind.name} passed ${formatByteSize(kind.maxBytes)} while being read; ` +
             `the limit for ${article(kind.name)} ${kind.name} is ${formatByteSize(kind.maxBytes)}`, file);
         }
-        const grown = Buffer.allocUnsafe(Math.min(Math.max(total * 2, 65536), kind.maxBytes + 1));
+        const grown = Buffer.allocUnsafe(Math.min(Math.max(total * 2, total + n), kind.maxBytes));
         data.copy(grown, 0, 0, total);
+        probe.copy(grown, total, 0, n);
         data = grown;
       }
-      const n = fs.readSync(fd, data, total, data.length - total, null);
-      if (n === 0) break;
       total += n;
     }
     return data.subarray(0, total);

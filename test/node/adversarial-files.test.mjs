@@ -324,3 +324,27 @@ describe('hostile names and contents', () => {
     assert.ok(r.stdout.includes(`${tmp}/\\x1b[31mred.png  (32x24)`), r.stdout);
   });
 });
+
+// The CLI's reader itself (src/cli/files.ts), on what the CLI cannot easily be made to meet.
+describe('readRegularFile', () => {
+  const { readRegularFile } = require(path.join(repoRoot, 'dist', 'cli', 'files.js'));
+  const { CliError } = require(path.join(repoRoot, 'dist', 'cli', 'errors.js'));
+
+  it('reads a file whole into one buffer of its size', () => {
+    const p = file('whole.bin');
+    const content = Buffer.from(Array.from({ length: 200000 }, (_, i) => (i * 7) & 255));
+    fs.writeFileSync(p, content);
+    const bytes = readRegularFile(p, { name: 'test file', maxBytes: 2 ** 20 });
+    assert.ok(bytes.equals(content));
+    assert.equal(bytes.buffer.byteLength, content.length, 'no bigger buffer just to see EOF');
+  });
+
+  // /proc files are regular with size 0 but have content: the size is a hint, the cap holds whatever it said.
+  it('BAD CALL - reads past a zero size hint but stops at the limit', () => {
+    assert.equal(fs.statSync('/proc/self/status').size, 0);
+    assert.match(readRegularFile('/proc/self/status', { name: 'test file', maxBytes: 2 ** 20 }).toString(), /^Name:/);
+    assert.throws(() => readRegularFile('/proc/self/status', { name: 'test file', maxBytes: 16 }),
+      (err) => err instanceof CliError &&
+        err.message === 'test file passed 16 bytes while being read; the limit for a test file is 16 bytes (/proc/self/status)');
+  });
+});

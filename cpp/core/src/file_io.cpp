@@ -67,25 +67,30 @@ Result<Container> ReadAll(const std::string& path, const FileKind& kind) {
   const uint64_t declared = static_cast<uint64_t>(std::max<off_t>(st.st_size, 0));
   if (declared > kind.maxBytes) return IoError(path, OverLimit(kind, declared));
   // The size is a hint only (the file may grow or shrink, /proc files say 0): read to EOF, at most maxBytes + 1.
-  Container data;
-  data.resize(static_cast<size_t>(declared));
+  // Once the buffer is full, reads go to a small probe first, so a file of exactly its fstat size (the usual case)
+  // is read into one allocation of its size, never copied into a bigger one just to see EOF.
+  Container data(static_cast<size_t>(declared), '\0');
   size_t total = 0;
+  char probe[4096];  // small: this may run on a worker thread with a small stack
   for (;;) {
-    if (total == data.size()) {
-      if (total > kind.maxBytes) {
-        return IoError(path, std::string(kind.name) + " passed " + FormatByteSize(kind.maxBytes) +
-                                 " while being read; the limit for a " + kind.name + " is " +
-                                 FormatByteSize(kind.maxBytes));
-      }
-      const uint64_t grown = std::max<uint64_t>(uint64_t{total} * 2, 65536);
-      data.resize(static_cast<size_t>(std::min<uint64_t>(grown, kind.maxBytes + 1)));
-    }
-    const ssize_t n = ::read(fd.get(), &data[total], data.size() - total);
+    const bool full = total == data.size();
+    void* into = full ? static_cast<void*>(probe) : static_cast<void*>(&data[total]);
+    const size_t room =
+        full ? static_cast<size_t>(std::min<uint64_t>(sizeof(probe), kind.maxBytes + 1 - total)) : data.size() - total;
+    const ssize_t n = ::read(fd.get(), into, room);
     if (n < 0) {
       if (errno == EINTR) continue;
       return IoError(path, std::strerror(errno));
     }
     if (n == 0) break;
+    if (full) {
+      if (total + static_cast<size_t>(n) > kind.maxBytes) {
+        return IoError(path, std::string(kind.name) + " passed " + FormatByteSize(kind.maxBytes) +
+                                 " while being read; the limit for a " + kind.name + " is " +
+                                 FormatByteSize(kind.maxBytes));
+      }
+      data.insert(data.end(), probe, probe + n);
+    }
     total += static_cast<size_t>(n);
   }
   data.resize(total);

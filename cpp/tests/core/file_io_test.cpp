@@ -69,6 +69,8 @@ TEST_F(FileIoTest, ReadsARegularFileWhole) {
   Result<std::vector<uint8_t>> bytes = ReadFileBytes(p);
   ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
   EXPECT_EQ(std::string(bytes->begin(), bytes->end()), content);
+  // One allocation of the file's size: seeing EOF must not copy a 900 MB model into a buffer twice its size.
+  EXPECT_EQ(bytes->capacity(), content.size());
   Result<std::string> text = ReadFileText(p, kLabelsFile);
   ASSERT_TRUE(text.ok()) << text.status().ToString();
   EXPECT_EQ(text.value(), content);
