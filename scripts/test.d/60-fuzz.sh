@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Fuzzing, short run (docs/fuzzing.md): the libFuzzer targets of cpp/fuzz (ONNX import + planning, manifest
-# parsing, pre-processing with random geometry; clang -fsanitize=fuzzer,address,undefined) and the mutation
-# harness of the CLI's image decoding (sharp, from dist/). Each runs NPULENS_FUZZ_SECONDS (default 60) from seeds
-# generated here; any crash, sanitizer report, leak, timeout (10 s per input) or RSS above 2 GiB fails the suite.
-# Two runs at a time (2 cores). Corpora grow in $NPULENS_FUZZ_WORK_DIR (default build/fuzz/work); findings land
-# in its findings/ folder.
+# Fuzzing, short run (docs/fuzzing.md): the libFuzzer targets of cpp/fuzz (ONNX import + planning from model bytes
+# and from structured recipes, manifest parsing, pre-processing with random geometry; clang
+# -fsanitize=fuzzer,address,undefined) and the mutation harness of the CLI's image decoding (sharp, from dist/).
+# Each runs NPULENS_FUZZ_SECONDS (default 60) from seeds generated here; any crash, sanitizer report, leak, timeout
+# (10 s per input) or RSS above 2 GiB fails the suite. Two rounds (2 cores): import + manifest, then graph +
+# preprocess + image decoding. Corpora grow in $NPULENS_FUZZ_WORK_DIR (default build/fuzz/work); findings land in
+# its findings/ folder.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${NPULENS_FUZZ_SECONDS:-60}
@@ -19,7 +20,7 @@ cmake --build "$build" -j "$jobs" || exit 1
 echo "--- seeds"
 seeds=$work/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{onnx,manifest,preprocess} "$work"/corpus/{onnx,manifest,preprocess} "$work"/findings "$work/decode"
+mkdir -p "$seeds"/{onnx,manifest,preprocess,graph} "$work"/corpus/{onnx,manifest,preprocess,graph} "$work"/findings "$work/decode"
 "$build/make_seeds" "$seeds/onnx" || exit 1
 cp entry/src/main/resources/rawfile/models/*.onnx "$seeds/onnx/"
 cp entry/src/main/resources/rawfile/models/manifest.json "$seeds/manifest/"
@@ -53,8 +54,10 @@ run_fuzzer fuzz_onnx_import onnx & a=$!
 run_fuzzer fuzz_manifest manifest & b=$!
 wait $a || failed=1
 wait $b || failed=1
-run_fuzzer fuzz_preprocess preprocess & a=$!
-run_decode & b=$!
+run_fuzzer fuzz_onnx_graph graph & a=$!
+run_fuzzer fuzz_preprocess preprocess & b=$!
+run_decode & c=$!
 wait $a || failed=1
 wait $b || failed=1
+wait $c || failed=1
 exit $failed
