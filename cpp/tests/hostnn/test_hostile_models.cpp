@@ -409,3 +409,13 @@ TEST(HostnnHostileSizes, BadCall_ClipBoundsMustBeAnInterval) {
   ASSERT_EQ(y.size(), 192u);
   EXPECT_EQ(y[0], 6.f);
 }
+
+TEST(HostnnHostileSizes, BadCall_EmptyConstantDoesNotBroadcastToOne) {
+  SCOPED_TRACE("BAD CALL - Add of x[1,1] and an empty constant [0] (was broadcast to [1,1] over a 0-element operand)");
+  OnnxBuilder b;
+  b.Input("x", {1, 1});
+  b.InitF("k", {0}, {});
+  b.Node("Add", {"x", "k"}, {"y"}, "add");
+  b.Output("y");
+  ExpectInvalid(b.Bytes(), {"Add node 'add'", "output shape [1,0] has a non-positive dimension"});
+}
