@@ -348,6 +348,14 @@ Status InferenceSession::Impl::CreateIoTensors() {
       IoTensor io;
       Status s = DescribeTensor(desc.get(), &io.info);
       if (!s.ok()) return s;
+      // NNRt reports a dynamic dimension as -1 and a byte size of 0 with success: a tensor cannot be made for it.
+      for (int32_t d : io.info.shape) {
+        if (d <= 0) {
+          return Status("model.check", code::kModelMismatch,
+                        std::string(isInput ? "input" : "output") + " \"" + io.info.name + "\" has the dynamic shape " +
+                            ShapeText(io.info.shape) + "; NpuLens needs a model converted with fixed shapes");
+        }
+      }
       io.tensor = TensorHandle(OH_NNTensor_Create(deviceId, desc.get()));  // copies the desc
       if (!io.tensor) {
         return NnNullStatus("tensor.create", "OH_NNTensor_Create").WithDetail(

@@ -437,7 +437,10 @@ OH_NN_ReturnCode OH_NNTensorDesc_GetElementCount(const NN_TensorDesc* d, size_t*
 }
 OH_NN_ReturnCode OH_NNTensorDesc_GetByteSize(const NN_TensorDesc* d, size_t* n) {
   for (int32_t v : d->spec.shape) {
-    if (v < 0) return OH_NN_DYNAMIC_SHAPE;
+    if (v < 0) {  // as the NNRt core: success with 0 for a dynamic shape
+      *n = 0;
+      return OH_NN_SUCCESS;
+    }
   }
   *n = ByteSize(d->spec);
   return OH_NN_SUCCESS;

@@ -369,6 +369,17 @@ TEST_F(SessionTest, ModelTensorsAreCheckedAgainstTheManifest) {
             "input tensor is named \"input\", the manifest says \"data\"");
 }
 
+TEST_F(SessionTest, ADynamicDimensionIsAClearErrorNotAZeroByteTensor) {
+  fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 3, -1, -1}, OH_NN_FORMAT_NCHW}},
+                      {{"logits", OH_NN_FLOAT32, {1, 5}, OH_NN_FORMAT_ND}});
+  auto r = InferenceSession::Load(Model(), Config());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().ToString(),
+            "model.check: NPULENS_MODEL_MISMATCH (1006): input \"input\" has the dynamic shape [1,3,-1,-1]; NpuLens "
+            "needs a model converted with fixed shapes");
+  EXPECT_EQ(IndexOf("OH_NNTensor_Create"), -1);
+}
+
 TEST_F(SessionTest, ConfigErrorsComeFirst) {
   EXPECT_EQ(InferenceSession::Load({}, Config()).status().ToString(),
             "session.config: NPULENS_INVALID_ARGUMENT (1000): the model is empty (0 bytes)");
