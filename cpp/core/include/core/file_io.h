@@ -15,9 +15,9 @@ struct FileKind {
   const char* name;
   uint64_t maxBytes;
 };
-// hostnn's model importer allocates no tensor over 1 GiB and the phone has a few GB in all.
+// The host runtime allocates no tensor over 1 GiB, and a phone has a few GB in all.
 inline constexpr FileKind kModelFile{"model file", uint64_t{1} << 30};
-// ImageNet-21k's 21,843 class names with their synonyms are about 1 MiB.
+// About 100,000 labels of 40 characters.
 inline constexpr FileKind kLabelsFile{"labels file", uint64_t{4} << 20};
 // A manifest lists a few models in a few hundred bytes each.
 inline constexpr FileKind kManifestFile{"manifest", uint64_t{1} << 20};
