@@ -725,11 +725,11 @@ class XnnRun : public Step {
         uint32_t b = 0;
         size_t rank = op.out->shape.size();
         auto in_dims_ok = [&](Value* v) {
-          // An activation of lower rank than an NHWC output keeps ONNX order; that only matches when the
-          // moved channel dim does not reorder data.
-          if (v->shape.size() == rank || !op.out->nhwc) return true;
-          Shape p = OperandPhysical(v->shape, 4, false);
-          return p[1] == 1 || p[2] * p[3] == 1;
+          // XNNPACK broadcasts the physical dims it is given, right-aligned: that is ONNX's broadcast only when
+          // the activation and the output have the same layout (both NHWC, or both in ONNX order) or the
+          // activation is one element. Otherwise its result shape differs from the output's and it writes past
+          // the output buffer (fuzz_onnx_graph: x[4] + constant[1,1,8,4] computed [1,8,4,4] into [1,8,4,1]).
+          return v->nhwc == op.out->nhwc || v->Elements() == 1;
         };
         for (Value* v : op.in)
           if (!in_dims_ok(v)) throw Error(OH_NN_UNSUPPORTED, "unsupported broadcast in " + what);

@@ -419,3 +419,43 @@ TEST(HostnnHostileSizes, BadCall_EmptyConstantDoesNotBroadcastToOne) {
   b.Output("y");
   ExpectInvalid(b.Bytes(), {"Add node 'add'", "output shape [1,0] has a non-positive dimension"});
 }
+
+// ---- fuzz findings --------------------------------------------------------------------------------------------
+
+TEST(HostnnHostileFuzz, BadCall_LowerRankActivationUnderAnNhwcOutputIsUnsupported) {
+  // fuzz_onnx_graph: Add(x[4], constant[1,1,8,4]). XNNPACK got x as [4] and the output as NHWC [1,8,4,1]; it
+  // broadcast to [1,8,4,4] and wrote 128 floats into the 32-float output buffer (heap corruption, seen by ASan
+  // as a bad free of a neighbouring buffer).
+  SCOPED_TRACE("BAD CALL - x[4] + constant[1,1,8,4]");
+  OnnxBuilder b;
+  b.Input("x", {4});
+  b.InitF("k", {1, 1, 8, 4}, std::vector<float>(32, 1.f));
+  b.Node("Add", {"x", "k"}, {"y"}, "add");
+  b.Output("y");
+  Executor e;
+  std::string err;
+  EXPECT_EQ(BuildModel(b.Bytes(), &e, &err), OH_NN_UNSUPPORTED) << err;
+  EXPECT_NE(err.find("unsupported broadcast in Add 'add'"), std::string::npos) << err;
+  SCOPED_TRACE("BAD CALL - x[8,8] + y[1,1,8,8] (both activations)");
+  OnnxBuilder b2;
+  b2.Input("x", {8, 8});
+  b2.Input("z", {1, 1, 8, 8});
+  b2.Node("Add", {"x", "z"}, {"y"}, "add");
+  b2.Output("y");
+  EXPECT_EQ(BuildModel(b2.Bytes(), nullptr, &err), OH_NN_UNSUPPORTED) << err;
+  EXPECT_NE(err.find("unsupported broadcast in Add 'add'"), std::string::npos) << err;
+}
+
+TEST(HostnnHostileFuzz, OneElementActivationStillBroadcastsOverNhwc) {
+  // The case the rule keeps: a one-element activation added to a 4-D one.
+  OnnxBuilder b;
+  b.Input("x", {1, 3, 2, 2});
+  b.Input("s", {1});
+  b.Node("Add", {"x", "s"}, {"y"}, "add");
+  b.Output("y");
+  std::vector<float> x(12);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i);
+  auto y = RunModel<float, float>(b.Bytes(), {x, std::vector<float>{0.5f}});
+  ASSERT_EQ(y.size(), 12u);
+  for (size_t i = 0; i < y.size(); ++i) EXPECT_EQ(y[i], x[i] + 0.5f) << i;
+}
