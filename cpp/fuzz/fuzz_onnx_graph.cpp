@@ -143,14 +143,99 @@ class Recipe {
     return out;
   }
 
+  // x → Q/DQ (int8, per tensor) → Conv or Gemm with DequantizeLinear'd int8 weights (per tensor or per output
+  // channel) and int32 bias (scale x_scale × w_scale, or not) → [Relu] → Q/DQ. Returns the output tensor.
+  std::string QuantOp(bool conv, int index) {
+    float xs = Scale(), ys = Scale();
+    std::string xd = QDQ(Pick(), xs);
+    int64_t oc = in_.ConsumeIntegralInRange(1, 8), ic = in_.ConsumeIntegralInRange(1, 8);
+    std::vector<int64_t> wd = conv ? std::vector<int64_t>{oc, ic, SmallInt(1, 3), SmallInt(1, 3)}
+                                   : std::vector<int64_t>{oc, in_.ConsumeIntegralInRange<int64_t>(1, 16)};
+    std::string wq = Name("wq"), ws = Name("ws"), w = Name("w");
+    Init(wq, onnx::TensorProto::INT8, wd);
+    std::vector<float> wscale(in_.ConsumeBool() ? static_cast<size_t>(oc) : 1);
+    for (float& v : wscale) v = Scale();
+    auto* st = Init(ws, onnx::TensorProto::FLOAT, {});
+    st->clear_float_data();
+    if (wscale.size() > 1) st->add_dims(oc);
+    for (float v : wscale) st->add_float_data(v);
+    auto* dw = g_->add_node();
+    dw->set_op_type("DequantizeLinear");
+    dw->add_input(wq);
+    dw->add_input(ws);
+    dw->add_output(w);
+    if (wscale.size() > 1) Int(dw, "axis", 0, 0);
+    auto* n = g_->add_node();
+    n->set_name((conv ? "qconv" : "qgemm") + std::to_string(index));
+    n->set_op_type(conv ? "Conv" : "Gemm");
+    n->add_input(xd);
+    n->add_input(w);
+    if (in_.ConsumeBool()) {
+      std::string bq = Name("bq"), bs = Name("bs"), b = Name("b");
+      Init(bq, onnx::TensorProto::INT32, {oc});
+      auto* bt = Init(bs, onnx::TensorProto::FLOAT, {});
+      bt->clear_float_data();
+      if (wscale.size() > 1) bt->add_dims(oc);
+      for (float v : wscale) bt->add_float_data(in_.ConsumeIntegralInRange(0, 7) == 0 ? Scale() : xs * v);
+      auto* db = g_->add_node();
+      db->set_op_type("DequantizeLinear");
+      db->add_input(bq);
+      db->add_input(bs);
+      db->add_output(b);
+      if (wscale.size() > 1) Int(db, "axis", 0, 0);
+      n->add_input(b);
+    }
+    std::string y = Name("t");
+    n->add_output(y);
+    if (conv) {
+      Int(n, "group", 1, 2);
+      Ints(n, "pads", 4, 0, 2);
+      Ints(n, "strides", 2, 1, 2);
+    } else {
+      Int(n, "transB", 1, 1);
+    }
+    if (in_.ConsumeBool()) {
+      auto* r = g_->add_node();
+      r->set_op_type("Relu");
+      r->add_input(y);
+      y = Name("t");
+      r->add_output(y);
+    }
+    return QDQ(y, ys);
+  }
+  std::string QDQ(const std::string& x, float scale) {
+    std::string s = Name("s"), z = Name("z"), q = Name("q"), out = Name("t");
+    Init(s, onnx::TensorProto::FLOAT, {})->set_float_data(0, scale);
+    Init(z, onnx::TensorProto::INT8, {});
+    auto* n = g_->add_node();
+    n->set_op_type("QuantizeLinear");
+    n->add_input(x);
+    n->add_input(s);
+    n->add_input(z);
+    n->add_output(q);
+    auto* d = g_->add_node();
+    d->set_op_type("DequantizeLinear");
+    d->add_input(q);
+    d->add_input(s);
+    d->add_input(z);
+    d->add_output(out);
+    return out;
+  }
+
   void AddNode(int index) {
     static const char* kOps[] = {"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm", "MatMul", "Add",
                                  "Mul", "Relu", "Clip", "Sigmoid", "HardSwish", "Identity", "Softmax", "Concat",
-                                 "Reshape", "Flatten", "QDQ", "QuantizeLinear", "DequantizeLinear"};
+                                 "Reshape", "Flatten", "QDQ", "QuantizeLinear", "DequantizeLinear", "QConv",
+                                 "QGemm"};
     std::string op = in_.PickValueInArray(kOps);
     std::string x = Pick(), out = Name("t");
     auto* n = g_->add_node();
     n->set_name(op + std::to_string(index));
+    if (op == "QConv" || op == "QGemm") {  // the whole int8 QDQ pattern the planner lowers to int8 kernels
+      g_->mutable_node()->RemoveLast();
+      tensors_.push_back(QuantOp(op == "QConv", index));
+      return;
+    }
     if (op == "QDQ") {  // the int8 activation pattern
       std::string s = Name("s"), z = Name("z"), q = Name("q");
       Init(s, onnx::TensorProto::FLOAT, {})->set_float_data(0, Scale());
