@@ -15,19 +15,28 @@ export function manifestPathOf(rawfileDir: string): string {
 }
 
 /**
+ * The TypeError the addon gives for an argument of the wrong type: `.code` 'NPULENS_INVALID_ARGUMENT' (1000), `.step`
+ * the function, the message `<step>: NPULENS_INVALID_ARGUMENT (1000): <detail>` (the uniform error contract).
+ */
+function invalidArgument(step: string, detail: string): TypeError {
+  return Object.assign(new TypeError(`${step}: NPULENS_INVALID_ARGUMENT (1000): ${detail}`),
+    { code: 'NPULENS_INVALID_ARGUMENT', step });
+}
+
+/**
  * Load a model, off the JS thread. Either `{ rawfileDir, modelId, ... }` (a manifest model, its 'onnx' target) or
  * `{ modelPath | modelBytes, input: {width, height, ...}, labelsPath? | classes?, ... }` (a model file or its bytes
  * with explicit pre-processing).
- * Rejects with TypeError / RangeError for bad options, Error with .code and .step otherwise.
+ * Rejects with TypeError / RangeError for bad options, Error otherwise; every one carries .code and .step.
  */
 export function loadClassifier(options: LoadOptions | FileLoadOptions): Promise<Classifier> {
   try {
     if (typeof options !== 'object' || options === null) {
-      throw new TypeError('loadClassifier: options must be an object');
+      throw invalidArgument('loadClassifier', 'options must be an object');
     }
     if ('rawfileDir' in options) {
       const { rawfileDir, ...rest } = options;
-      if (typeof rawfileDir !== 'string') throw new TypeError('loadClassifier: options.rawfileDir must be a string');
+      if (typeof rawfileDir !== 'string') throw invalidArgument('loadClassifier', 'options.rawfileDir must be a string');
       return native().loadClassifier({ ...rest, manifestPath: manifestPathOf(rawfileDir) });
     }
     return native().loadClassifier(options);
@@ -44,6 +53,7 @@ export function listDevices(): DeviceInfo[] {
 
 /** The validated manifest of a rawfile directory (cpp/core parses it, as on the device). */
 export function readManifest(rawfileDir: string): ManifestSummary {
+  if (typeof rawfileDir !== 'string') throw invalidArgument('readManifest', 'rawfileDir must be a string');
   return native().readManifest(manifestPathOf(rawfileDir));
 }
 

@@ -230,7 +230,11 @@ export interface BenchmarkResult {
   cancelled: boolean;
 }
 
-/** The shape of errors rejected/thrown with a code (they are Error instances carrying these fields). */
+/**
+ * The shape of every error this API rejects or throws: Error, TypeError (wrong type or shape of an argument, code
+ * 'NPULENS_INVALID_ARGUMENT') or RangeError (out of range, code 'NPULENS_OUT_OF_RANGE') instances, all carrying these
+ * fields; the message reads `<step>: <CODE> (<number>): <detail>`.
+ */
 export interface NpuLensError {
   name: string;
   message: string;
@@ -255,7 +259,8 @@ export interface Classifier {
   readonly info: ModelInfo;
 
   /**
-   * Classify pixels (top-left origin). `pixels` is read in place (no copy) while the call runs.
+   * Classify pixels (top-left origin). The bytes the image uses are copied into native memory during the call
+   * (one memcpy; the buffer may change or be detached as soon as the call returns).
    * stride: bytes per row, default width * bytes per pixel, must be ≥ that. topK: integer in [1, classes], default 5
    * (capped at classes). The buffer must hold at least stride * (height - 1) + width * bytes per pixel bytes.
    * Async; rejects: TypeError, RangeError (see above), Error code 'NPULENS_RELEASED' after release(), NNRt errors.
@@ -264,12 +269,14 @@ export interface Classifier {
     topK?: number): Promise<ClassifyResult>;
 
   /**
-   * Zero-copy classify from fd-backed memory: `fd` is a file or shared-memory fd (e.g. a file in filesDir holding
-   * raw pixels, or an ashmem/memfd region) whose bytes [offset, offset + byteLength) hold the pixels as for
-   * classify(). The native side maps the fd read-only for the duration of the call and pre-processes straight from
-   * the mapping into the input tensor; the pixels never pass through JS. The fd stays owned by the caller (not
-   * closed). offset must be a multiple of 4096. Rejects as classify(), plus code 'NPULENS_IO' (step 'fd.map') when
-   * the fd cannot be mapped (or fstat says it is shorter than offset + byteLength).
+   * Classify from fd-backed memory: `fd` is a regular file or a memfd (e.g. a file in filesDir holding raw pixels)
+   * whose bytes [offset, offset + byteLength) hold the pixels as for classify(). The native side reads them with
+   * pread into native memory during the call (never a mapping: a mapped file that someone truncates would kill the
+   * process with SIGBUS); the pixels never pass through JS. The fd stays owned by the caller (not closed) and may
+   * be closed, rewritten or truncated once the call has returned. offset must be a multiple of 4096. Rejects as
+   * classify(), plus code 'NPULENS_IO' (step 'fd.read') when the fd is not a regular file or memfd (a FIFO, socket,
+   * device or directory), cannot be read, or holds fewer than offset + byteLength bytes (also when it shrinks
+   * during the read).
    */
   classifyFd(fd: number, offset: number, byteLength: number, width: number, height: number, format: PixelFormat,
     stride?: number, topK?: number): Promise<ClassifyResult>;

@@ -260,7 +260,7 @@ describe('Classifier', () => {
   it('BAD CALL - topK above the class count', () =>
     assertFails(c.classify(px, 16, 16, 'RGBA', undefined, 6), RangeError, /topK must be within 1\.\.5, got 6/));
   it('BAD CALL - classifyFd with a closed fd', () =>
-    assertFails(c.classifyFd(987654, 0, 1024, 16, 16, 'RGBA'), Error, /fd 987654: Bad file descriptor/, { code: 'NPULENS_IO', step: 'fd.map' }));
+    assertFails(c.classifyFd(987654, 0, 1024, 16, 16, 'RGBA'), Error, /fd 987654: Bad file descriptor/, { code: 'NPULENS_IO', step: 'fd.read' }));
   it('BAD CALL - classifyFd offset not page aligned', () =>
     assertFails(c.classifyFd(0, 100, 1024, 16, 16, 'RGBA'), RangeError, /offset 100 is not a multiple of the page size/));
   it('BAD CALL - classifyFd past the end of the file', async () => {
@@ -269,7 +269,7 @@ describe('Classifier', () => {
     const fd = fs.openSync(file, 'r');
     try {
       await assertFails(c.classifyFd(fd, 0, 1024, 16, 16, 'RGBA'), Error, /holds 100 bytes, fewer than offset \+ byteLength = 1024/,
-        { code: 'NPULENS_IO', step: 'fd.map' });
+        { code: 'NPULENS_IO', step: 'fd.read' });
     } finally {
       fs.closeSync(fd);
       fs.rmSync(file);
@@ -291,7 +291,8 @@ describe('Classifier', () => {
     assert.equal((await c.classify(px, 16, 16, 'RGBA')).top.length, 5, 'the loaded classifier is untouched');
   });
   it('BAD CALL - a method called on another object', () =>
-    assertFails(() => c.classify.call({}, px, 16, 16, 'RGBA'), TypeError, /^Illegal invocation$/));
+    assertFails(() => c.classify.call({}, px, 16, 16, 'RGBA'), TypeError,
+      /^classify: NPULENS_INVALID_ARGUMENT \(1000\): not a Classifier made by loadClassifier\(\)$/, { code: 'NPULENS_INVALID_ARGUMENT', step: 'classify' }));
 
   it('BAD CALL - 300 seeded random argument lists: every one settles with a coded error or a result, no crash', async (t) => {
     const values = [undefined, null, 0, -1, 1.5, NaN, Infinity, -Infinity, 2 ** 31, 2 ** 53, 16, 15, 64, 80, '16', 'RGBA', 'BGRA',
@@ -317,7 +318,7 @@ describe('Classifier', () => {
       } catch (e) {
         assert.ok(e instanceof Error, `${method}: a non-Error was thrown`);
         assert.match(e.code, /^(NPULENS_[A-Z_]+|OH_NN_[A-Z_]+)$/, `${method}: ${e.message}`);
-        assert.ok([method, ...(method === 'classifyFd' ? ['fd.map'] : [])].includes(e.step), `${e.step}: ${e.message}`);
+        assert.ok([method, ...(method === 'classifyFd' ? ['fd.read'] : [])].includes(e.step), `${e.step}: ${e.message}`);
         outcomes[e.constructor.name]++;
       }
     }

@@ -199,7 +199,7 @@ Status ParseSpec(Napi::Object spec, const std::string& step, std::unique_ptr<Mod
   return Status::Ok();
 }
 
-Napi::Value LoadClassifier(const Napi::CallbackInfo& info) {
+Napi::Value ParseAndLoad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string step = "loadClassifier";
   auto* addon = static_cast<Addon*>(info.Data());
@@ -213,7 +213,7 @@ Napi::Value LoadClassifier(const Napi::CallbackInfo& info) {
   return StartLoad(env, addon, std::move(source), params);
 }
 
-Napi::Value ReadManifest(const Napi::CallbackInfo& info) {
+Napi::Value ReadManifestObject(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path;
   Status st = ToString(info[0], "readManifest", "manifestPath", &path);
@@ -256,6 +256,37 @@ Napi::Value ReadManifest(const Napi::CallbackInfo& info) {
   }
   out.Set("models", models);
   return out;
+}
+
+// Tests only: the next time `where` (load, classify, classifyFd, inspect, benchmark) runs on a worker thread it throws
+// `kind` ('bad_alloc', 'runtime_error', 'unknown'): no native exception may cross a worker or N-API boundary.
+Napi::Value InjectTestFault(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string step = "injectTestFault";
+  std::string where;
+  TestFaultKind kind = TestFaultKind::kBadAlloc;
+  Status st = ToString(info[0], step, "where", &where);
+  if (st.ok()) {
+    st = ToEnum<TestFaultKind>(info[1], step, "kind",
+                               {{"bad_alloc", TestFaultKind::kBadAlloc}, {"runtime_error", TestFaultKind::kRuntimeError},
+                                {"unknown", TestFaultKind::kUnknown}},
+                               &kind);
+  }
+  if (st.ok()) st = ArmTestFault(where, kind);
+  if (!st.ok()) ToJsError(env, st).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// process.exit() joins libuv's worker threads before any env cleanup hook runs: a running benchmark would keep the
+// process alive forever. The 'exit' event comes first, so a listener stops this env's work (StopWork).
+void StopWorkOnProcessExit(Napi::Env env, Addon* addon) {
+  Napi::Value process = env.Global().Get("process");
+  if (!process.IsObject()) return;
+  Napi::Value on = process.As<Napi::Object>().Get("on");
+  if (!on.IsFunction()) return;
+  Napi::Function stop = Napi::Function::New(
+      env, [](const Napi::CallbackInfo& info) { StopWork(static_cast<Addon*>(info.Data())); }, "npulensStopWork", addon);
+  on.As<Napi::Function>().Call(process, {Napi::String::New(env, "exit"), stop});
 }
 
 // profile: {cache, float16, performanceMode, priority, tuning, bandMode, omOptions, offlineModels: boolean;
@@ -326,14 +357,37 @@ Napi::Value NativeClassifierCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(ClassifierState::LiveCount()));
 }
 
+using Entry = Napi::Value (*)(const Napi::CallbackInfo& info);
+
+// An exported function's N-API callback: no C++ exception crosses it (GuardEntry).
+template <Entry entry, const char* name, bool returnsPromise>
+Napi::Value Guarded(const Napi::CallbackInfo& info) {
+  return GuardEntry(info.Env(), name, returnsPromise, [&] { return entry(info); });
+}
+
+template <Entry entry, const char* name, bool returnsPromise = false>
+void Export(Napi::Env env, Napi::Object exports, void* data = nullptr) {
+  exports.Set(name, Napi::Function::New(env, Guarded<entry, name, returnsPromise>, name, data));
+}
+
+constexpr char kLoadClassifier[] = "loadClassifier";
+constexpr char kReadManifest[] = "readManifest";
+constexpr char kRegisterTestDevice[] = "registerTestDevice";
+constexpr char kResetTestDevices[] = "resetTestDevices";
+constexpr char kSetThreadCount[] = "setThreadCount";
+constexpr char kNativeClassifierCount[] = "nativeClassifierCount";
+constexpr char kInjectTestFault[] = "injectTestFault";
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Addon* addon = InitCommon(env, exports, ModelKind::kHostOnnx);
-  exports.Set("loadClassifier", Napi::Function::New(env, LoadClassifier, "loadClassifier", addon));
-  exports.Set("readManifest", Napi::Function::New(env, ReadManifest, "readManifest"));
-  exports.Set("registerTestDevice", Napi::Function::New(env, RegisterTestDevice, "registerTestDevice"));
-  exports.Set("resetTestDevices", Napi::Function::New(env, ResetTestDevices, "resetTestDevices"));
-  exports.Set("setThreadCount", Napi::Function::New(env, SetThreadCount, "setThreadCount"));
-  exports.Set("nativeClassifierCount", Napi::Function::New(env, NativeClassifierCount, "nativeClassifierCount"));
+  StopWorkOnProcessExit(env, addon);
+  Export<ParseAndLoad, kLoadClassifier, true>(env, exports, addon);
+  Export<ReadManifestObject, kReadManifest>(env, exports);
+  Export<RegisterTestDevice, kRegisterTestDevice>(env, exports);
+  Export<ResetTestDevices, kResetTestDevices>(env, exports);
+  Export<SetThreadCount, kSetThreadCount>(env, exports);
+  Export<NativeClassifierCount, kNativeClassifierCount>(env, exports);
+  Export<InjectTestFault, kInjectTestFault>(env, exports);
   return exports;
 }
 

@@ -42,7 +42,7 @@ class RawfileSource : public ModelSource {
   std::string modelId_;
 };
 
-Napi::Value LoadClassifier(const Napi::CallbackInfo& info) {
+Napi::Value ParseAndLoad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string step = "loadClassifier";
   auto* addon = static_cast<Addon*>(info.Data());
@@ -59,6 +59,10 @@ Napi::Value LoadClassifier(const Napi::CallbackInfo& info) {
   Result<std::shared_ptr<ResourceManagerOwner>> resources = ResourceManagerOwner::FromJs(env, info[0]);
   if (!resources.ok()) return RejectedPromise(env, resources.status());
   return StartLoad(env, addon, std::make_unique<RawfileSource>(std::move(resources).value(), modelId), params);
+}
+
+Napi::Value LoadClassifier(const Napi::CallbackInfo& info) {
+  return GuardEntry(info.Env(), "loadClassifier", true, [&] { return ParseAndLoad(info); });
 }
 
 Napi::Object InitEntry(Napi::Env env, Napi::Object exports) {

@@ -5,10 +5,18 @@
 #include <optional>
 #include <utility>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <new>
+
+#include "addon.h"
 #include "core/preprocess.h"
 #include "core/stats.h"
 #include "js_util.h"
-#include "mapped_fd.h"
 
 namespace npulens::binding {
 
@@ -69,53 +77,88 @@ Status ParseTopK(const Napi::Value& value, const std::string& step, int classes,
 // The work of one call, done on a worker thread, settled on the JS thread.
 class SessionWorker : public Napi::AsyncWorker {
  public:
-  SessionWorker(Napi::Env env, const char* name, std::shared_ptr<ClassifierState> state,
+  SessionWorker(Napi::Env env, const char* name, std::string step, std::shared_ptr<ClassifierState> state,
                 Napi::Promise::Deferred deferred)
-      : Napi::AsyncWorker(env, name), state_(std::move(state)), deferred_(std::move(deferred)) {}
+      : Napi::AsyncWorker(env, name), step_(std::move(step)), state_(std::move(state)), deferred_(std::move(deferred)) {}
+
+  void Execute() final {
+    Status st = CatchAll(step_, [this] {
+      TestFault(step_.c_str());
+      return Run();
+    });
+    if (!st.ok()) Fail(st);
+  }
+  void OnOK() final {
+    Napi::Env env = Env();
+    Status st = CatchAll(step_, [this] { return Complete(); });
+    if (env.IsExceptionPending()) env.GetAndClearPendingException();
+    if (!st.ok()) Reject(st);
+  }
+  void OnError(const Napi::Error&) final { Reject(status_); }
 
  protected:
-  void Fail(const Status& status) {
-    status_ = status;
-    SetError(status.ToString());
-  }
-  void OnError(const Napi::Error&) override { Reject(status_); }
-  void Reject(const Status& status) {
-    deferred_.Reject(ToJsError(Env(), status).Value());
-    state_->queue.Finished();
-  }
+  // The work, on a worker thread.
+  virtual Status Run() = 0;
+  // Settles the promise with the result (JS thread); an error status rejects it.
+  virtual Status Complete() = 0;
+
   void Settle(Napi::Value value) {
+    if (settled_) return;
+    settled_ = true;
     deferred_.Resolve(value);
     state_->queue.Finished();
   }
 
+  const std::string step_;
   std::shared_ptr<ClassifierState> state_;
+
+ private:
+  void Fail(const Status& status) {
+    status_ = status;
+    SetError(status.ToString());
+  }
+  void Reject(const Status& status) {
+    if (settled_) return;
+    settled_ = true;
+    deferred_.Reject(ToJsError(Env(), status).Value());
+    state_->queue.Finished();
+  }
+
   Napi::Promise::Deferred deferred_;
   Status status_;
+  bool settled_ = false;
 };
 
-// classify / classifyFd: the pixels are a JS buffer (kept referenced) or an fd mapping (owned here).
+// classify / classifyFd / inspect. The pixels are copied into native memory during the call: a JS buffer can be
+// detached (transferred, then collected) or resized while the job waits, and a reference to the JS object does not
+// keep its memory; classifyFd reads the fd with pread (a mapping of a file that someone truncates raises SIGBUS).
 struct ClassifyRequest {
-  ImageView image;
+  std::string step;  // "classify", "classifyFd", "inspect"
+  ImageView image;   // over `pixels`
   size_t topK = 1;
   IoMode mode = IoMode::kZeroCopy;
-  Napi::ObjectReference pixels;  // keeps a JS buffer alive while the job waits and runs
-  MappedFd mapping;              // classifyFd
+  std::unique_ptr<uint8_t[]> pixels;
 };
 
 class ClassifyWorker : public SessionWorker {
  public:
   ClassifyWorker(Napi::Env env, std::shared_ptr<ClassifierState> state, Napi::Promise::Deferred deferred,
                  std::shared_ptr<ClassifyRequest> request)
-      : SessionWorker(env, "npulens.classify", std::move(state), std::move(deferred)), request_(std::move(request)) {}
-
-  void Execute() override {
-    Result<Classification> r = state_->session->Classify(request_->image, request_->topK, request_->mode);
-    if (!r.ok()) return Fail(r.status());
-    result_ = std::move(r).value();
-  }
-  void OnOK() override { Settle(ClassificationToJs(Env(), result_, state_->deviceName, request_->mode)); }
+      : SessionWorker(env, "npulens.classify", request->step, std::move(state), std::move(deferred)),
+        request_(std::move(request)) {}
 
  private:
+  Status Run() override {
+    Result<Classification> r = state_->session->Classify(request_->image, request_->topK, request_->mode);
+    if (!r.ok()) return r.status();
+    result_ = std::move(r).value();
+    return Status::Ok();
+  }
+  Status Complete() override {
+    Settle(ClassificationToJs(Env(), result_, state_->deviceName, request_->mode));
+    return Status::Ok();
+  }
+
   std::shared_ptr<ClassifyRequest> request_;
   Classification result_;
 };
@@ -124,30 +167,33 @@ class InspectWorker : public SessionWorker {
  public:
   InspectWorker(Napi::Env env, std::shared_ptr<ClassifierState> state, Napi::Promise::Deferred deferred,
                 std::shared_ptr<ClassifyRequest> request)
-      : SessionWorker(env, "npulens.inspect", std::move(state), std::move(deferred)), request_(std::move(request)) {}
+      : SessionWorker(env, "npulens.inspect", request->step, std::move(state), std::move(deferred)),
+        request_(std::move(request)) {}
 
-  void Execute() override {
+ private:
+  Status Run() override {
     // The session pre-processes with the same core Preprocessor and spec; running it here too exposes the exact
     // input tensor bytes, which the session keeps inside the NNRt tensor.
     Result<Preprocessor> pre = Preprocessor::Create(state_->input);
-    if (!pre.ok()) return Fail(pre.status());
+    if (!pre.ok()) return pre.status();
     input_.resize(pre.value().OutputBytes());
     Status st = pre.value().Run(request_->image, input_.data(), input_.size());
-    if (!st.ok()) return Fail(st);
+    if (!st.ok()) return st;
     const size_t classes = static_cast<size_t>(state_->meta.classes);
     Result<Classification> r = state_->session->Classify(request_->image, classes, request_->mode);
-    if (!r.ok()) return Fail(r.status());
+    if (!r.ok()) return r.status();
     probabilities_.assign(classes, 0.0f);
     for (const Prediction& p : r.value().top) {
       if (p.index < classes) probabilities_[p.index] = p.score;
     }
+    return Status::Ok();
   }
-  void OnOK() override {
+  Status Complete() override {
     Napi::Env env = Env();
     Napi::Object o = Napi::Object::New(env);
     Napi::Value input;
     Status st = NewArrayBufferCopy(env, input_.data(), input_.size(), "inspect", &input);
-    if (!st.ok()) return Reject(st);
+    if (!st.ok()) return st;
     o.Set("input", input);
     Napi::Array shape = Napi::Array::New(env, state_->inputShape.size());
     for (size_t i = 0; i < state_->inputShape.size(); ++i) {
@@ -157,12 +203,12 @@ class InspectWorker : public SessionWorker {
     o.Set("inputDType", state_->inputDType);
     Napi::Value probabilities;
     st = NewFloat32ArrayCopy(env, probabilities_, "inspect", &probabilities);
-    if (!st.ok()) return Reject(st);
+    if (!st.ok()) return st;
     o.Set("probabilities", probabilities);
     Settle(o);
+    return Status::Ok();
   }
 
- private:
   std::shared_ptr<ClassifyRequest> request_;
   std::vector<uint8_t> input_;
   std::vector<float> probabilities_;
@@ -194,6 +240,14 @@ class BenchmarkWorker : public Napi::AsyncProgressWorker<BenchmarkProgress> {
   }
 
   void Execute(const ExecutionProgress& progress) override {
+    Status st = CatchAll("benchmark", [&] {
+      TestFault("benchmark");
+      return Run(progress);
+    });
+    if (!st.ok()) Fail(st);
+  }
+
+  Status Run(const ExecutionProgress& progress) {
     InferenceSession& session = *state_->session;
     const InputSpec& spec = state_->input;
     // A fixed mid-grey image of the model's own size: benchmarks measure the model, not the resize.
@@ -201,21 +255,20 @@ class BenchmarkWorker : public Napi::AsyncProgressWorker<BenchmarkProgress> {
     ImageView image{grey.data(), grey.size(), spec.width, spec.height, static_cast<size_t>(spec.width) * 3,
                     PixelFormat::kRGB8};
     Status st = session.SetInput(image);
-    if (!st.ok()) return Fail(st);
+    if (!st.ok()) return st;
 
-    auto runOnce = [&](double* ms) -> bool {
+    auto runOnce = [&](double* ms) -> Status {
       Result<StageTimings> t = session.Run(request_->mode);
-      if (!t.ok()) {
-        Fail(t.status());
-        return false;
-      }
+      if (!t.ok()) return t.status();
       *ms = t.value().copyInMs + t.value().inferenceMs + t.value().copyOutMs;
-      return true;
+      return Status::Ok();
     };
-    if (!runOnce(&firstRunMs_)) return;
-    for (int64_t i = 0; i < request_->warmup && !state_->cancelBenchmark; ++i) {
+    st = runOnce(&firstRunMs_);
+    if (!st.ok()) return st;
+    for (int64_t i = 0; i < request_->warmup && !state_->StopBenchmark(); ++i) {
       double ms = 0;
-      if (!runOnce(&ms)) return;
+      st = runOnce(&ms);
+      if (!st.ok()) return st;
       ++warmupDone_;
     }
     samples_.reserve(static_cast<size_t>(std::min<int64_t>(request_->iterations, 1 << 20)));
@@ -223,13 +276,14 @@ class BenchmarkWorker : public Napi::AsyncProgressWorker<BenchmarkProgress> {
     auto lastReport = start;
     BenchmarkProgress p{0, request_->iterations, 0};
     while (static_cast<int64_t>(samples_.size()) < request_->iterations) {
-      if (state_->cancelBenchmark) {
+      if (state_->StopBenchmark()) {
         cancelled_ = true;
         break;
       }
       if (request_->durationMs > 0 && MsSince(start) >= request_->durationMs) break;
       double ms = 0;
-      if (!runOnce(&ms)) return;
+      st = runOnce(&ms);
+      if (!st.ok()) return st;
       samples_.push_back(ms);
       p.done = static_cast<int64_t>(samples_.size());
       p.lastMs = ms;
@@ -242,15 +296,28 @@ class BenchmarkWorker : public Napi::AsyncProgressWorker<BenchmarkProgress> {
     wallSeconds_ = MsSince(start) / 1000.0;
     if (!samples_.empty()) {
       Result<LatencyStats> stats = ComputeLatencyStats(samples_, wallSeconds_);
-      if (!stats.ok()) return Fail(stats.status());
+      if (!stats.ok()) return stats.status();
       stats_ = stats.value();
     }
     if (p.done > 0) progress.Send(&p, 1);
+    return Status::Ok();
   }
 
   void OnProgress(const BenchmarkProgress* data, size_t count) override {
     if (count == 0 || request_->onProgress.IsEmpty() || callbackError_.has_value()) return;
     Napi::Env env = Env();
+    Status st = CatchAll("benchmark", [&] {
+      ReportProgress(env, data);
+      return Status::Ok();
+    });
+    if (!st.ok() && !callbackError_.has_value()) {
+      if (env.IsExceptionPending()) env.GetAndClearPendingException();
+      callbackError_ = Napi::Persistent(ToJsError(env, st).Value());
+      state_->cancelBenchmark = true;
+    }
+  }
+
+  void ReportProgress(Napi::Env env, const BenchmarkProgress* data) {
     Napi::Object p = Napi::Object::New(env);
     p.Set("done", Napi::Number::New(env, static_cast<double>(data->done)));
     p.Set("total", Napi::Number::New(env, static_cast<double>(data->total)));
@@ -265,7 +332,21 @@ class BenchmarkWorker : public Napi::AsyncProgressWorker<BenchmarkProgress> {
 
   void OnOK() override {
     Napi::Env env = Env();
+    Status st = CatchAll("benchmark", [&] {
+      Complete(env);
+      return Status::Ok();
+    });
+    if (!st.ok()) {
+      if (env.IsExceptionPending()) env.GetAndClearPendingException();
+      if (!settled_) deferred_.Reject(ToJsError(env, st).Value());
+      settled_ = true;
+    }
+    state_->queue.Finished();
+  }
+
+  void Complete(Napi::Env env) {
     if (callbackError_.has_value()) {
+      settled_ = true;
       deferred_.Reject(callbackError_->Value());
     } else {
       Napi::Object r = Napi::Object::New(env);
@@ -279,9 +360,9 @@ class BenchmarkWorker : public Napi::AsyncProgressWorker<BenchmarkProgress> {
       r.Set("latencyMs", LatencyToJs(env, stats_));
       r.Set("throughputPerSec", Napi::Number::New(env, stats_.throughputPerSec));
       r.Set("cancelled", Napi::Boolean::New(env, cancelled_));
+      settled_ = true;
       deferred_.Resolve(r);
     }
-    state_->queue.Finished();
   }
 
   void OnError(const Napi::Error&) override {
@@ -305,17 +386,81 @@ class BenchmarkWorker : public Napi::AsyncProgressWorker<BenchmarkProgress> {
   double wallSeconds_ = 0;
   LatencyStats stats_;
   bool cancelled_ = false;
+  bool settled_ = false;
   std::optional<Napi::ObjectReference> callbackError_;
 };
 
-// (pixels, width, height, format, stride?) for classify/inspect: the pixels are read in place, so the request
-// keeps a reference to the buffer until its job is done.
-Status ReadPixelArguments(const Napi::CallbackInfo& info, const std::string& step, ClassifyRequest* request) {
+// The bytes of `image` it reads: stride * (height - 1) + width * bytes per pixel (ValidateImage checked that they
+// are there).
+size_t ImageBytes(const ImageView& image) {
+  return image.rowStride * static_cast<size_t>(image.height - 1) +
+         static_cast<size_t>(image.width) * BytesPerPixel(image.format);
+}
+
+// Native memory for `size` bytes of pixels, or an error naming the size.
+Status AllocatePixels(const std::string& step, size_t size, ClassifyRequest* request) {
+  request->pixels.reset(new (std::nothrow) uint8_t[size]);
+  if (!request->pixels) {
+    return Status(step, code::kInternal, "out of memory for a copy of " + std::to_string(size) + " bytes of pixels");
+  }
+  return Status::Ok();
+}
+
+// (pixels, width, height, format, stride?) for classify/inspect: the bytes the image uses are copied now (see
+// ClassifyRequest).
+Status ReadPixelArguments(const Napi::CallbackInfo& info, ClassifyRequest* request) {
   ByteView bytes;
-  Status st = ReadBytes(info.Env(), info[0], step, "pixels", &bytes);
-  if (st.ok()) st = ParseImage(info, 1, step, bytes.data, bytes.byteLength, &request->image);
-  if (st.ok()) request->pixels = Napi::Persistent(info[0].As<Napi::Object>());
-  return st;
+  Status st = ReadBytes(info.Env(), info[0], request->step, "pixels", &bytes);
+  if (st.ok()) st = ParseImage(info, 1, request->step, bytes.data, bytes.byteLength, &request->image);
+  if (!st.ok()) return st;
+  const size_t size = ImageBytes(request->image);
+  st = AllocatePixels(request->step, size, request);
+  if (!st.ok()) return st;
+  std::memcpy(request->pixels.get(), bytes.data, size);
+  request->image.data = request->pixels.get();
+  request->image.byteLength = size;
+  return Status::Ok();
+}
+
+const char* FileKind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "of an unknown kind";
+}
+
+// classifyFd's bytes [offset, offset + length) of `fd`, read now with pread into native memory. Only regular files
+// (memfds are regular files) are read: a FIFO, socket or device could block the JS thread or never end. A file
+// that is shorter than the range (also when someone truncates it during the read) is an NPULENS_IO error.
+Status ReadFdPixels(int fd, size_t offset, size_t length, ClassifyRequest* request) {
+  const std::string step = "fd.read";
+  const std::string name = "fd " + std::to_string(fd);
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return Status(step, code::kIo, name + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) {
+    return Status(step, code::kIo, name + " is not a regular file or memfd (" + FileKind(st.st_mode) + ")");
+  }
+  const unsigned long long end = static_cast<unsigned long long>(offset) + length;
+  if (static_cast<unsigned long long>(st.st_size) < end) {
+    return Status(step, code::kIo, name + " holds " + std::to_string(st.st_size) +
+                                       " bytes, fewer than offset + byteLength = " + std::to_string(end));
+  }
+  Status status = AllocatePixels(step, length, request);
+  if (!status.ok()) return status;
+  size_t done = 0;
+  while (done < length) {
+    const ssize_t n = pread(fd, request->pixels.get() + done, length - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status(step, code::kIo, name + ": " + std::strerror(errno));
+    if (n == 0) {
+      return Status(step, code::kIo, name + " holds " + std::to_string(done) + " of the " + std::to_string(length) +
+                                         " bytes at offset " + std::to_string(offset) + " (it got shorter)");
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
 }
 
 // Queues a job on the classifier: its worker is created and started when the jobs before it are done (one
@@ -354,9 +499,21 @@ void FinalizeHandle(napi_env /*env*/, void* data, void* /*hint*/) { delete stati
 // The state NewInstance hands to the constructor it calls; null when JS calls the constructor itself.
 thread_local std::shared_ptr<ClassifierState>* constructing = nullptr;
 
+// Marks the objects Construct wraps: a method called on an object wrapped by another addon (napi_unwrap would
+// hand out that addon's pointer) is refused by its missing tag.
+constexpr napi_type_tag kClassifierTag = {0x6e70756c656e7331ULL, 0x436c617373696672ULL};
+
+napi_value ConstructClassifier(napi_env env, napi_callback_info cbinfo);
+
+napi_value Construct(napi_env env, napi_callback_info cbinfo) {
+  Napi::Env e(env);
+  Napi::Value self = GuardEntry(e, "Classifier", false, [&] { return Napi::Value(e, ConstructClassifier(env, cbinfo)); });
+  return self.IsEmpty() || e.IsExceptionPending() ? nullptr : static_cast<napi_value>(self);
+}
+
 // Only NewInstance makes Classifiers. Everything that can fail happens before napi_wrap, the last step: a
 // constructor that throws has wrapped nothing, so nothing can be freed twice.
-napi_value Construct(napi_env env, napi_callback_info cbinfo) {
+napi_value ConstructClassifier(napi_env env, napi_callback_info cbinfo) {
   Napi::CallbackInfo info(env, cbinfo);
   if (constructing == nullptr || info.NewTarget().IsEmpty()) {
     ToJsError(env, TypeMismatch("Classifier", "use loadClassifier() to create a Classifier"))
@@ -376,6 +533,12 @@ napi_value Construct(napi_env env, napi_callback_info cbinfo) {
                                            nullptr};
   napi_value self = info.This();
   if (napi_define_properties(env, self, 1, &infoProperty) != napi_ok) return nullptr;
+  if (napi_type_tag_object(env, self, &kClassifierTag) != napi_ok) {
+    if (!Napi::Env(env).IsExceptionPending()) {
+      ToJsError(env, Status("Classifier", code::kInternal, "napi_type_tag_object failed")).ThrowAsJavaScriptException();
+    }
+    return nullptr;
+  }
   // No wrap reference (result NULL): on OHOS it would be strong and the object never collected.
   if (napi_wrap(env, self, handle.get(), FinalizeHandle, nullptr, nullptr) != napi_ok) {
     if (!Napi::Env(env).IsExceptionPending()) {
@@ -387,9 +550,15 @@ napi_value Construct(napi_env env, napi_callback_info cbinfo) {
   return self;
 }
 
-// The handle of a method's `this`, or null when it is not a Classifier made by loadClassifier() (OHOS checks no
-// receiver, and its napi_unwrap answers napi_ok and NULL for an object that is not wrapped).
+// The handle of a method's `this`, or null when it is not a Classifier made by loadClassifier(). The methods carry
+// no receiver check on either engine (OHOS has none; on Node they are defined without one, see DefineClass), and
+// OHOS's napi_unwrap answers napi_ok and NULL for an object that is not wrapped.
 ClassifierHandle* HandleOf(const Napi::CallbackInfo& info) {
+  bool tagged = false;
+  if (napi_check_object_type_tag(info.Env(), info.This(), &kClassifierTag, &tagged) != napi_ok || !tagged) {
+    if (info.Env().IsExceptionPending()) info.Env().GetAndClearPendingException();
+    return nullptr;
+  }
   void* data = nullptr;
   if (napi_unwrap(info.Env(), info.This(), &data) != napi_ok) return nullptr;
   return static_cast<ClassifierHandle*>(data);
@@ -404,10 +573,11 @@ Status CheckUsable(const ClassifierHandle* handle, const std::string& step) {
 
 using Method = Napi::Value (*)(const Napi::CallbackInfo& info, ClassifierHandle* handle);
 
-template <Method method>
+// A method's N-API callback: `step` names it in the error of an exception; promise-returning methods reject.
+template <Method method, const char* step, bool returnsPromise>
 napi_value Call(napi_env env, napi_callback_info cbinfo) {
   Napi::CallbackInfo info(env, cbinfo);
-  return method(info, HandleOf(info));
+  return GuardEntry(info.Env(), step, returnsPromise, [&] { return method(info, HandleOf(info)); });
 }
 
 Napi::Value Classify(const Napi::CallbackInfo& info, ClassifierHandle* handle) {
@@ -417,7 +587,8 @@ Napi::Value Classify(const Napi::CallbackInfo& info, ClassifierHandle* handle) {
   if (!st.ok()) return RejectedPromise(env, st);
   const std::shared_ptr<ClassifierState>& state = handle->state;
   auto request = std::make_shared<ClassifyRequest>();
-  st = ReadPixelArguments(info, step, request.get());
+  request->step = step;
+  st = ReadPixelArguments(info, request.get());
   if (st.ok()) st = ParseTopK(info[5], step, state->meta.classes, &request->topK);
   if (!st.ok()) return RejectedPromise(env, st);
   request->mode = state->meta.ioMode;
@@ -436,12 +607,18 @@ Napi::Value ClassifyFd(const Napi::CallbackInfo& info, ClassifierHandle* handle)
   if (st.ok()) st = ToInteger(info[1], step, "offset", 0, INT64_C(1) << 50, &offset);
   if (st.ok()) st = ToInteger(info[2], step, "byteLength", 1, INT64_C(1) << 40, &byteLength);
   if (!st.ok()) return RejectedPromise(env, st);
-  // Map at call time: the caller may close the fd once the promise exists; the mapping keeps the memory.
-  Result<MappedFd> mapping = MappedFd::Map(static_cast<int>(fd), static_cast<size_t>(offset), static_cast<size_t>(byteLength));
-  if (!mapping.ok()) return RejectedPromise(env, mapping.status());
+  const long page = sysconf(_SC_PAGESIZE);
+  if (page > 0 && offset % page != 0) {
+    return RejectedPromise(env, OutOfRange(step, "offset " + std::to_string(offset) +
+                                                     " is not a multiple of the page size " + std::to_string(page)));
+  }
+  // Read now: the caller may close the fd once the promise exists.
   auto request = std::make_shared<ClassifyRequest>();
-  request->mapping = std::move(mapping).value();
-  st = ParseImage(info, 3, step, request->mapping.data(), request->mapping.length(), &request->image);
+  request->step = step;
+  st = ReadFdPixels(static_cast<int>(fd), static_cast<size_t>(offset), static_cast<size_t>(byteLength), request.get());
+  if (st.ok()) {
+    st = ParseImage(info, 3, step, request->pixels.get(), static_cast<size_t>(byteLength), &request->image);
+  }
   if (!st.ok()) return RejectedPromise(env, st);
   st = ParseTopK(info[7], step, state->meta.classes, &request->topK);
   if (!st.ok()) return RejectedPromise(env, st);
@@ -456,7 +633,8 @@ Napi::Value Inspect(const Napi::CallbackInfo& info, ClassifierHandle* handle) {
   Status st = CheckUsable(handle, step);
   if (!st.ok()) return RejectedPromise(env, st);
   auto request = std::make_shared<ClassifyRequest>();
-  st = ReadPixelArguments(info, step, request.get());
+  request->step = step;
+  st = ReadPixelArguments(info, request.get());
   if (!st.ok()) return RejectedPromise(env, st);
   request->mode = handle->state->meta.ioMode;
 
@@ -521,20 +699,34 @@ Napi::Value Release(const Napi::CallbackInfo& info, ClassifierHandle* handle) {
   return info.Env().Undefined();
 }
 
+constexpr char kClassify[] = "classify";
+constexpr char kClassifyFd[] = "classifyFd";
+constexpr char kInspect[] = "inspect";
+constexpr char kBenchmark[] = "benchmark";
+constexpr char kCancel[] = "cancel";
+constexpr char kRelease[] = "release";
+
 }  // namespace
 
 Napi::Function ClassifierWrap::DefineClass(Napi::Env env) {
   const napi_property_descriptor methods[] = {
-      {"classify", nullptr, Call<Classify>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"classifyFd", nullptr, Call<ClassifyFd>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"inspect", nullptr, Call<Inspect>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"benchmark", nullptr, Call<Benchmark>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"cancel", nullptr, Call<Cancel>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"release", nullptr, Call<Release>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {kClassify, nullptr, Call<Classify, kClassify, true>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {kClassifyFd, nullptr, Call<ClassifyFd, kClassifyFd, true>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {kInspect, nullptr, Call<Inspect, kInspect, true>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {kBenchmark, nullptr, Call<Benchmark, kBenchmark, true>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {kCancel, nullptr, Call<Cancel, kCancel, false>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {kRelease, nullptr, Call<Release, kRelease, false>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
+  // The methods go on the prototype with napi_define_properties, not through napi_define_class: Node gives class
+  // methods a receiver check that throws a bare TypeError ('Illegal invocation', no .code/.step), OHOS gives none.
+  // Defined this way both engines call them and HandleOf refuses a wrong receiver with a coded TypeError.
   napi_value constructor = nullptr;
-  napi_define_class(env, "Classifier", NAPI_AUTO_LENGTH, Construct, nullptr, sizeof(methods) / sizeof(methods[0]),
-                    methods, &constructor);
+  napi_value prototype = nullptr;
+  if (napi_define_class(env, "Classifier", NAPI_AUTO_LENGTH, Construct, nullptr, 0, nullptr, &constructor) != napi_ok ||
+      napi_get_named_property(env, constructor, "prototype", &prototype) != napi_ok ||
+      napi_define_properties(env, prototype, sizeof(methods) / sizeof(methods[0]), methods) != napi_ok) {
+    return Napi::Function();
+  }
   return Napi::Function(env, constructor);
 }
 

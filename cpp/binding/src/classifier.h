@@ -39,7 +39,11 @@ struct ClassifierState {
   std::string deviceName;
   ModelMeta meta;
   std::atomic<bool> cancelBenchmark{false};
+  // Addon::stopping of the env that loaded it (the Addon is never freed): its exit stops a running benchmark too.
+  const std::atomic<bool>* envStopping = nullptr;
   JobQueue queue;  // JS thread only
+
+  bool StopBenchmark() const { return cancelBenchmark || (envStopping != nullptr && *envStopping); }
 };
 
 // The Classifier class. Not a Napi::ObjectWrap: ObjectWrap relies on Node's N-API (a weak wrap reference, and

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <exception>
+#include <new>
 
 namespace npulens::binding {
 
@@ -29,6 +31,18 @@ Napi::Value RejectedPromise(Napi::Env env, const Status& status) {
   Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
   deferred.Reject(ToJsError(env, status).Value());
   return deferred.Promise();
+}
+
+Status CurrentExceptionStatus(const std::string& step) {
+  try {
+    throw;
+  } catch (const std::bad_alloc&) {
+    return Status(step, code::kInternal, "out of memory (std::bad_alloc)");
+  } catch (const std::exception& e) {
+    return Status(step, code::kInternal, std::string("native exception: ") + e.what());
+  } catch (...) {
+    return Status(step, code::kInternal, "native exception of an unknown type");
+  }
 }
 
 Status TypeMismatch(const std::string& step, const std::string& message) {

@@ -22,6 +22,35 @@ Napi::Error ToJsError(Napi::Env env, const Status& status);
 // A promise already rejected with ToJsError(status).
 Napi::Value RejectedPromise(Napi::Env env, const Status& status);
 
+// No C++ exception may cross a libuv worker or an N-API callback (either aborts the process): every worker
+// callback and every entry point runs its body through these. Inside a catch block: the exception as a Status,
+// NPULENS_INTERNAL at `step` ("out of memory (std::bad_alloc)", "native exception: <what()>", ...).
+Status CurrentExceptionStatus(const std::string& step);
+// Runs `body` (returns Status); an exception becomes CurrentExceptionStatus(step).
+template <typename Body>
+Status CatchAll(const std::string& step, Body&& body) {
+  try {
+    return body();
+  } catch (...) {
+    return CurrentExceptionStatus(step);
+  }
+}
+// An N-API entry point's body (returns Napi::Value): an exception becomes a thrown JS error, or a rejected promise
+// when the function returns promises. A JS exception the body left pending is cleared first.
+template <typename Body>
+Napi::Value GuardEntry(Napi::Env env, const std::string& step, bool returnsPromise, Body&& body) {
+  Status status;
+  try {
+    return body();
+  } catch (...) {
+    status = CurrentExceptionStatus(step);
+  }
+  if (env.IsExceptionPending()) env.GetAndClearPendingException();
+  if (returnsPromise) return RejectedPromise(env, status);
+  ToJsError(env, status).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
 // Argument errors, step = the function name ("classify", "loadClassifier", ...).
 Status TypeMismatch(const std::string& step, const std::string& message);
 Status OutOfRange(const std::string& step, const std::string& message);

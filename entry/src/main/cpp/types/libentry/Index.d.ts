@@ -8,8 +8,9 @@
  *
  * Threads: everything that touches a model (load, classify, benchmark) runs off the JS thread and returns a
  * Promise. Calls on one Classifier are queued and run one at a time (NNRt calls are never concurrent); calls on
- * different classifiers may overlap. Pixel buffers are read in place while the call runs: do not write to them
- * or transfer them (postMessage transfer lists) until the Promise settles.
+ * different classifiers may overlap. Pixels are copied into native memory during the call (classify/inspect: the
+ * bytes the image uses, one memcpy; classifyFd: read from the fd): once the call has returned, the caller may write
+ * to, transfer (postMessage transfer lists), resize or free the buffer, or truncate or close the fd.
  *
  * Errors:
  *   - TypeError:  an argument has the wrong type or shape (e.g. `width` is not a number, `pixels` is not an
@@ -17,12 +18,16 @@
  *                 option is missing).
  *   - RangeError: an argument is out of range (zero or huge width/height, stride < width * bytes per pixel,
  *                 topK outside [1, classes], unknown enum string, iterations < 1, ...).
- *   Both carry `.code` ('NPULENS_INVALID_ARGUMENT' / 'NPULENS_OUT_OF_RANGE') and `.step` (the function name).
+ *   Both carry `.code` ('NPULENS_INVALID_ARGUMENT' / 'NPULENS_OUT_OF_RANGE') and `.step` (the function name), like
+ *   every other error: a Classifier method called on another object (`c.classify.call({}, ...)`) is a TypeError
+ *   with code 'NPULENS_INVALID_ARGUMENT' and step = the method; no error of this API lacks `.code` and `.step`.
  *   - Error with `.code` and `.step` (see NpuLensError): a runtime failure. `.code` is an NNRt return-code name
  *     (e.g. 'OH_NN_INVALID_FILE') or one of ours: 'NPULENS_RELEASED' (any call after release()), 'NPULENS_MANIFEST'
  *     (invalid manifest/labels, unknown modelId), 'NPULENS_IO' (a file/rawfile/fd cannot be read),
  *     'NPULENS_DEVICE_NOT_FOUND' (no device fits the policy), 'NPULENS_MODEL_MISMATCH' (model tensors disagree with
- *     the manifest), 'NPULENS_UNSUPPORTED', 'NPULENS_INTERNAL'. `.step` names where it failed (e.g. 'compile.build',
+ *     the manifest), 'NPULENS_UNSUPPORTED', 'NPULENS_INTERNAL' (a bug, or a native exception caught at the API
+ *     boundary: the message says 'out of memory (std::bad_alloc)' or names the exception; `.step` is the function
+ *     or 'load'). `.step` names where it failed (e.g. 'compile.build',
  *     'manifest', 'rawfile.open', 'run.sync'). The message reads `<step>: <CODE> (<number>): <detail>`.
  *   Promise-returning functions never throw: bad arguments give a rejected Promise with the error above.
  *   Only listDevices() throws (cancel() and release() never do).
@@ -219,7 +224,11 @@ export interface BenchmarkResult {
   cancelled: boolean;
 }
 
-/** The shape of errors rejected/thrown with a code (they are Error instances carrying these fields). */
+/**
+ * The shape of every error this API rejects or throws: Error, TypeError (wrong type or shape of an argument, code
+ * 'NPULENS_INVALID_ARGUMENT') or RangeError (out of range, code 'NPULENS_OUT_OF_RANGE') instances, all carrying these
+ * fields; the message reads `<step>: <CODE> (<number>): <detail>`.
+ */
 export interface NpuLensError {
   name: string;
   message: string;
@@ -234,7 +243,8 @@ export interface Classifier {
   readonly info: ModelInfo;
 
   /**
-   * Classify pixels (top-left origin). `pixels` is read in place (no copy) while the call runs.
+   * Classify pixels (top-left origin). The bytes the image uses are copied into native memory during the call
+   * (one memcpy; the buffer may change or be detached as soon as the call returns).
    * stride: bytes per row, default width * bytes per pixel, must be ≥ that. topK: integer in [1, classes], default 5
    * (capped at classes). The buffer must hold at least stride * (height - 1) + width * bytes per pixel bytes.
    * Async; rejects: TypeError, RangeError (see above), Error code 'NPULENS_RELEASED' after release(), NNRt errors.
@@ -243,12 +253,14 @@ export interface Classifier {
     topK?: number): Promise<ClassifyResult>;
 
   /**
-   * Zero-copy classify from fd-backed memory: `fd` is a file or shared-memory fd (e.g. a file in filesDir holding
-   * raw pixels, or an ashmem/memfd region) whose bytes [offset, offset + byteLength) hold the pixels as for
-   * classify(). The native side maps the fd read-only for the duration of the call and pre-processes straight from
-   * the mapping into the input tensor; the pixels never pass through JS. The fd stays owned by the caller (not
-   * closed). offset must be a multiple of 4096. Rejects as classify(), plus code 'NPULENS_IO' (step 'fd.map') when
-   * the fd cannot be mapped (or fstat says it is shorter than offset + byteLength).
+   * Classify from fd-backed memory: `fd` is a regular file or a memfd (e.g. a file in filesDir holding raw pixels)
+   * whose bytes [offset, offset + byteLength) hold the pixels as for classify(). The native side reads them with
+   * pread into native memory during the call (never a mapping: a mapped file that someone truncates would kill the
+   * process with SIGBUS); the pixels never pass through JS. The fd stays owned by the caller (not closed) and may
+   * be closed, rewritten or truncated once the call has returned. offset must be a multiple of 4096. Rejects as
+   * classify(), plus code 'NPULENS_IO' (step 'fd.read') when the fd is not a regular file or memfd (a FIFO, socket,
+   * device or directory), cannot be read, or holds fewer than offset + byteLength bytes (also when it shrinks
+   * during the read).
    */
   classifyFd(fd: number, offset: number, byteLength: number, width: number, height: number, format: PixelFormat,
     stride?: number, topK?: number): Promise<ClassifyResult>;
