@@ -2,9 +2,10 @@
 # Node suite: builds the TypeScript (dist/) and the addon (cmake-js, own build dir) with its twin on the
 # OpenHarmony N-API simulation (cpp/binding/ohos-napi-sim), generates the ONNX test fixtures, checks the binding's
 # buffer rule, runs the node:test files in test/node (API contract, Index.d.ts drift, oracle vs onnxruntime-node,
-# golden samples, CLI end to end and over a fake backend, leaks, the simulation's self-test), then the API contract
-# and leak tests on the OpenHarmony N-API twin, and the API contract tests on AddressSanitizer + UBSan builds of
-# both. Build dir: $NPULENS_NODE_BUILD_DIR (default build/node).
+# golden samples, CLI end to end and over a fake backend, leaks, adversarial use, the soak, the simulation's
+# self-test), then the API contract, leak, adversarial and soak tests on the OpenHarmony N-API twin, and the API
+# contract and adversarial tests on AddressSanitizer + UBSan builds of both. Build dir: $NPULENS_NODE_BUILD_DIR
+# (default build/node).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=$(realpath -m "${NPULENS_NODE_BUILD_DIR:-build/node}")  # absolute: cmake and the tests run from other folders
@@ -39,10 +40,12 @@ fi
 echo "--- node --test test/node/*.test.mjs"
 node --test --test-concurrency=1 test/node/*.test.mjs
 
-echo "--- addon on the OpenHarmony N-API simulation: API contract and leak tests"
-NPULENS_ADDON=$ohos_napi_addon node --test --test-concurrency=1 test/node/api-contract.test.mjs test/node/leaks.test.mjs
+echo "--- addon on the OpenHarmony N-API simulation: API contract, leak, adversarial and soak tests"
+NPULENS_ADDON=$ohos_napi_addon node --test --test-concurrency=1 test/node/api-contract.test.mjs test/node/leaks.test.mjs \
+  test/node/adversarial.test.mjs test/node/soak.test.mjs
 
-echo "--- addon and its OpenHarmony N-API twin under AddressSanitizer + UndefinedBehaviorSanitizer: API contract tests"
+echo "--- addon and its OpenHarmony N-API twin under AddressSanitizer + UndefinedBehaviorSanitizer: API contract and"\
+  "adversarial tests"
 asan_build=$build/asan
 cmake -S . -B "$asan_build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNPULENS_SANITIZE=ON -DNPULENS_BUILD_TESTS=OFF \
   -DCMAKE_JS_INC="$PWD/node_modules/node-api-headers/include;$PWD/node_modules/node-addon-api" \
@@ -55,5 +58,5 @@ for addon in "$asan_build/Release/npulens.node" "$asan_build/Release/ohos-napi/n
   echo "$addon"
   LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)" \
     ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    NPULENS_ADDON=$addon node --test --test-concurrency=1 test/node/api-contract.test.mjs
+    NPULENS_ADDON=$addon node --test --test-concurrency=1 test/node/api-contract.test.mjs test/node/adversarial.test.mjs
 done
