@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
-#include <fstream>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -23,6 +22,7 @@
 
 #include "CANNKit/hiai_helper.h"
 #include "CANNKit/hiai_options.h"
+#include "core/file_io.h"
 #include "hostnn/hostnn.h"
 #include "model.h"
 #include "neural_network_runtime/neural_network_core.h"
@@ -190,6 +190,13 @@ struct NN_Tensor {
 };
 
 namespace {
+
+// A model file that cannot be read: a path that names nothing is an invalid path; anything else that is there but
+// not a readable model (a FIFO, a device, a directory, a file over the cap) is an invalid file.
+OH_NN_ReturnCode ReadFailureCode(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) != 0 ? OH_NN_INVALID_PATH : OH_NN_INVALID_FILE;
+}
 
 OH_NN_ReturnCode DescByteSize(const NN_TensorDesc* d, size_t* count, size_t* bytes) {
   if (!d->has_shape) return Fail(OH_NN_INVALID_PARAMETER, "tensor desc has no shape");
@@ -521,16 +528,13 @@ OH_NN_ReturnCode OH_NNCompilation_Build(OH_NNCompilation* compilation) {
   if (compilation->for_cache)
     return Fail(OH_NN_UNSUPPORTED, "Build: the host runtime keeps no compiled-model cache; construct from the model");
   try {
-    std::vector<char> file;
+    std::vector<uint8_t> file;
     const void* data = compilation->buffer;
     size_t size = compilation->buffer_size;
     if (!compilation->model_path.empty()) {
-      std::ifstream f(compilation->model_path, std::ios::binary | std::ios::ate);
-      if (!f) return Fail(OH_NN_INVALID_PATH, "Build: cannot open model file '" + compilation->model_path + "'");
-      if (static_cast<uint64_t>(f.tellg()) > (uint64_t{2} << 30))
-        return Fail(OH_NN_INVALID_FILE, "Build: model file '" + compilation->model_path + "' is larger than 2 GiB");
-      f.seekg(0);
-      file.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+      npulens::Result<std::vector<uint8_t>> read = npulens::ReadFileBytes(compilation->model_path);
+      if (!read.ok()) return Fail(ReadFailureCode(compilation->model_path), "Build: " + read.status().message());
+      file = std::move(read).value();
       data = file.data();
       size = file.size();
     }
@@ -966,13 +970,12 @@ HiAI_Compatibility HMS_HiAICompatibility_CheckFromBuffer(const void* data, size_
 HiAI_Compatibility HMS_HiAICompatibility_CheckFromFile(const char* file) {
   Clear();
   if (!file) return HIAI_COMPATIBILITY_INCOMPATIBLE;
-  std::ifstream f(file, std::ios::binary);
-  if (!f) {
-    g_last_error = std::string("cannot open '") + file + "'";
+  npulens::Result<std::vector<uint8_t>> read = npulens::ReadFileBytes(file);
+  if (!read.ok()) {
+    g_last_error = read.status().message();
     return HIAI_COMPATIBILITY_INCOMPATIBLE;
   }
-  std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  return HMS_HiAICompatibility_CheckFromBuffer(bytes.data(), bytes.size());
+  return HMS_HiAICompatibility_CheckFromBuffer(read.value().data(), read.value().size());
 }
 
 }  // extern "C"

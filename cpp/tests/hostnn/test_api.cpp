@@ -2,8 +2,10 @@
 // bad model bytes. Bad-call cases are named BadCall_* and traced as "BAD CALL - ...".
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -273,6 +275,23 @@ TEST(HostnnCompilation, ModelFileConstruction) {
   Compilation missing(OH_NNCompilation_ConstructWithOfflineModelFile("/nonexistent/m.onnx"));
   EXPECT_EQ(OH_NNCompilation_Build(missing.get()), OH_NN_INVALID_PATH);
   EXPECT_EQ(HMS_HiAICompatibility_CheckFromFile("/nonexistent/m.onnx"), HIAI_COMPATIBILITY_INCOMPATIBLE);
+}
+
+// A model path naming a device or a FIFO is refused before anything is read: /dev/zero used to be read until the
+// allocation failed (CheckFromFile then terminated the process), a FIFO with no writer blocked for ever.
+TEST(HostnnCompilation, BadCall_ModelFileThatIsNotARegularFileFailsPromptly) {
+  const std::string fifo = "/tmp/hostnn_test_fifo_" + std::to_string(getpid());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& path : {std::string("/dev/zero"), fifo}) {
+    const auto start = std::chrono::steady_clock::now();
+    Compilation c(OH_NNCompilation_ConstructWithOfflineModelFile(path.c_str()));
+    EXPECT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_INVALID_FILE) << path;
+    EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("not a regular file"), std::string::npos)
+        << HostNN_GetLastErrorMessage();
+    EXPECT_EQ(HMS_HiAICompatibility_CheckFromFile(path.c_str()), HIAI_COMPATIBILITY_INCOMPATIBLE) << path;
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 2.0) << path;
+  }
+  std::remove(fifo.c_str());
 }
 
 // ---------------------------------------------------------------- bad model bytes
