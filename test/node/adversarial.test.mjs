@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { addonPath, api, assertFails, fixtures, loadTiny, repoRoot, require, rgbaImage, settlesWithin } from './helpers.mjs';
+import { setImmediate as tick } from 'node:timers/promises';
+import { addonPath, api, assertFails, loadTiny, repoRoot, require, rgbaImage, settlesWithin } from './helpers.mjs';
 
 const addon = require(addonPath);
 const px = rgbaImage(16, 16).buffer;
@@ -111,7 +112,7 @@ describe('buffers that change under a call', () => {
     try {
       const buf = new ArrayBuffer(1024);
       const view = new Uint8Array(buf);
-      structuredClone(buf, { transfer: [buf] });
+      globalThis.structuredClone(buf, { transfer: [buf] });
       await assertFails(c.classify(buf, 16, 16, 'RGBA'), TypeError, /^classify: NPULENS_INVALID_ARGUMENT \(1000\): pixels is empty/,
         { code: 'NPULENS_INVALID_ARGUMENT', step: 'classify' });
       await assertFails(c.classify(view, 16, 16, 'RGBA'), TypeError, /pixels is empty/, { code: 'NPULENS_INVALID_ARGUMENT', step: 'classify' });
@@ -485,7 +486,7 @@ describe('release and concurrency', () => {
     d.release();
     const r2 = await settlesWithin(running2, 5000, 'a released benchmark');
     assert.equal(r2.cancelled, true);
-    await new Promise((r) => setImmediate(r));
+    await tick();
     assert.equal(addon.nativeClassifierCount(), base);
   });
 
@@ -514,7 +515,7 @@ describe('release and concurrency', () => {
       }));
       if (rand(40) === 0) cs[rand(4)].release();
       if (rand(20) === 0) cs[rand(4)].cancel();
-      if (rand(10) === 0) await new Promise((r) => setImmediate(r));
+      if (rand(10) === 0) await tick();
     }
     await settlesWithin(Promise.all(calls), 60000, '200 concurrent calls');
     for (const c of cs) c.release();
@@ -523,7 +524,7 @@ describe('release and concurrency', () => {
     t.diagnostic(JSON.stringify(outcomes));
     assert.equal(outcomes.resolved + outcomes.released + outcomes.cancelled, 200);
     assert.ok(outcomes.resolved > 0 && outcomes.released > 0, JSON.stringify(outcomes));
-    await new Promise((r) => setImmediate(r));
+    await tick();
     assert.equal(addon.nativeClassifierCount(), base, 'every native classifier freed');
   });
 
