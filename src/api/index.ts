@@ -41,8 +41,10 @@ export function loadClassifier(options: LoadOptions | FileLoadOptions): Promise<
     }
     return native().loadClassifier(options);
   } catch (err) {
-    // Promise-returning API: even a throwing getter in the options becomes a rejection.
-    return Promise.reject(err);
+    // Promise-returning API: even a throwing getter or proxy trap in the options becomes a rejection, a coded
+    // TypeError like the addon's for a throwing option getter (errors that already carry .code pass unchanged).
+    if (typeof (err as { code?: unknown })?.code === 'string') return Promise.reject(err);
+    return Promise.reject(invalidArgument('loadClassifier', `reading options threw: ${(err as Error)?.message ?? String(err)}`));
   }
 }
 

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
-import { addonPath, api, assertFails, loadTiny, repoRoot, require, rgbaImage, settlesWithin } from './helpers.mjs';
+import { addonPath, api, assertFails, fixtures, loadTiny, repoRoot, require, rgbaImage, settlesWithin } from './helpers.mjs';
 
 const addon = require(addonPath);
 const px = rgbaImage(16, 16).buffer;
@@ -211,6 +211,22 @@ describe('uniform error contract: argument errors carry .code and .step', () => 
     await assertFails(api.loadClassifier(null), TypeError, /options must be an object/, { code: 'NPULENS_INVALID_ARGUMENT', step: 'loadClassifier' });
     await assertFails(api.loadClassifier({ rawfileDir: 42, modelId: 'x' }), TypeError,
       /^loadClassifier: NPULENS_INVALID_ARGUMENT \(1000\): options\.rawfileDir must be a string$/, { code: 'NPULENS_INVALID_ARGUMENT', step: 'loadClassifier' });
+  });
+  it('BAD CALL - throwing proxy traps and element getters in the load options', async () => {
+    const model = path.join(fixtures, 'models', 'tiny_fp32.onnx');
+    await assertFails(api.loadClassifier(new Proxy({}, { has() { throw new Error('trap'); } })), TypeError,
+      /^loadClassifier: NPULENS_INVALID_ARGUMENT \(1000\): reading options threw: trap$/, { code: 'NPULENS_INVALID_ARGUMENT', step: 'loadClassifier' });
+    await assertFails(api.loadClassifier(new Proxy({ modelPath: model }, { get() { throw new Error('get trap'); } })), TypeError,
+      /reading options\.manifestPath threw: get trap/, { code: 'NPULENS_INVALID_ARGUMENT', step: 'loadClassifier' });
+    const mean = [1, 2, 3];
+    Object.defineProperty(mean, 1, { get() { throw new Error('element'); } });
+    await assertFails(api.loadClassifier({ modelPath: model, classes: 5, input: { width: 16, height: 16, mean } }), TypeError,
+      /^loadClassifier: NPULENS_INVALID_ARGUMENT \(1000\): reading input\.mean\[1\] threw: element$/,
+      { code: 'NPULENS_INVALID_ARGUMENT', step: 'loadClassifier' });
+    const detached = new ArrayBuffer(64);
+    globalThis.structuredClone(detached, { transfer: [detached] });
+    await assertFails(api.loadClassifier({ modelBytes: detached, classes: 5, input: { width: 16, height: 16 } }), Error,
+      /\(modelBytes\): the model file is empty/, { code: 'NPULENS_IO', step: 'io.read' });
   });
   it('BAD CALL - a method called on another object, a prototype or a primitive', async () => {
     const c = await loadTiny();

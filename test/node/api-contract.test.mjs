@@ -34,8 +34,9 @@ describe('loadClassifier', () => {
   it('BAD CALL - a throwing options getter', async () => {
     await assertFails(api.loadClassifier({ modelPath: path.join(fixtures, 'models/tiny_fp32.onnx'), get labelsPath() { throw new Error('boom'); } }),
       TypeError, /reading options\.labelsPath threw: boom/, { code: 'NPULENS_INVALID_ARGUMENT', step: 'loadClassifier' });
-    // The rawfile form spreads the options in TypeScript first: still a rejection, never a throw.
-    await assertFails(api.loadClassifier({ rawfileDir: fixtures, get modelId() { throw new Error('boom'); } }), Error, /^boom$/);
+    // The rawfile form spreads the options in TypeScript first: still a rejection, never a throw, and as coded.
+    await assertFails(api.loadClassifier({ rawfileDir: fixtures, get modelId() { throw new Error('boom'); } }), TypeError,
+      /^loadClassifier: NPULENS_INVALID_ARGUMENT \(1000\): reading options threw: boom$/, { code: 'NPULENS_INVALID_ARGUMENT', step: 'loadClassifier' });
   });
   it('BAD CALL - model file without labels or class count', () =>
     assertFails(api.loadClassifier({ modelPath: path.join(fixtures, 'models/tiny_fp32.onnx'), input: { width: 16, height: 16 } }),

@@ -96,8 +96,13 @@ Status ParseNumberTriple(Napi::Object input, const char* key, const std::string&
     }
     Napi::Array array = v.As<Napi::Array>();
     for (uint32_t i = 0; i < 3; ++i) {
+      const std::string element = name + "[" + std::to_string(i) + "]";
+      Napi::Value item = array.Get(i);
+      if (v.Env().IsExceptionPending()) {  // an accessor on the element threw: a coded TypeError like GetProperty's
+        return TypeMismatch(step, "reading " + element + " threw: " + v.Env().GetAndClearPendingException().Message());
+      }
       double d = 0;
-      Status st = ToNumber(array.Get(i), step, name + "[" + std::to_string(i) + "]", positive ? 1e-12 : -1e9, 1e9, &d);
+      Status st = ToNumber(item, step, element, positive ? 1e-12 : -1e9, 1e9, &d);
       if (!st.ok()) return st;
       out[i] = static_cast<float>(d);
     }
