@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "kernels.h"
-#include "qgemm_vnni.h"
+#include "qconv_int8.h"
 
 namespace hostnn {
 namespace {
@@ -358,10 +358,6 @@ class Lowering {
       op.kind = Kind::FC;
       if (n.Int("transB", 0) != 1 || n.Float("alpha", 1.f) != 1.f || n.Float("beta", 1.f) != 1.f) return false;
       if (!WeightDQ(n.inputs[1], 0, &op)) return false;
-      // This XNNPACK takes only per-tensor int8 FC weights; per-channel ones need our VNNI kernel, else fp32.
-      if (!CpuHasVnni())
-        for (float s : op.w_scale)
-          if (s != op.w_scale[0]) return false;
       if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
         if (!BiasDQ(n.inputs[2], ins[0]->scale, &op)) return false;
       } else {
@@ -772,10 +768,11 @@ class XnnRun : public Step {
   }
 };
 
-// int8 convolutions with groups = 1 and int8 fully connected ops go to our VNNI kernel when the CPU has VNNI
-// (see qgemm_vnni.h); an FC is a 1x1 convolution over [rows, 1, 1, K].
-bool UsesVnniConv(const Op& op) {
-  return ((op.kind == Kind::Conv && op.groups == 1) || op.kind == Kind::FC) && op.int8 && CpuHasVnni();
+// int8 convolutions with groups = 1 and int8 fully connected ops (per-channel or per-tensor weights) run in our
+// kernel (qconv_int8.h) on every CPU: one arithmetic everywhere, onnxruntime's; an FC is a 1x1 convolution over
+// [rows, 1, 1, K].
+bool UsesInt8Conv(const Op& op) {
+  return ((op.kind == Kind::Conv && op.groups == 1) || op.kind == Kind::FC) && op.int8;
 }
 
 bool RunsInXnn(const Op& op) {
@@ -783,7 +780,7 @@ bool RunsInXnn(const Op& op) {
   for (const Value* v : op.in)
     if (v->dtype != DType::F32 && !v->quantized) return false;
   if (op.out->dtype != DType::F32 && !op.out->quantized) return false;
-  if (UsesVnniConv(op)) return false;
+  if (UsesInt8Conv(op)) return false;
   switch (op.kind) {
     case Kind::Conv: case Kind::FC: case Kind::Add: case Kind::GAP: case Kind::Clamp: return true;
     case Kind::Mul: case Kind::Sigmoid: case Kind::HardSwish: return !op.int8;
@@ -870,6 +867,7 @@ class GraphPlan : public Plan {
     for (auto& v : values_)
       if (!internal.count(v.get())) v->storage.resize(v->Bytes() + XNN_EXTRA_BYTES);
 
+    if (std::any_of(ops_.begin(), ops_.end(), UsesInt8Conv)) int8_isa_ = SelectInt8Isa();
     std::ostringstream desc;
     desc << "threads: " << (pool_ ? threads : 1) << "\n";
     for (const Segment& seg : segments) {
@@ -877,7 +875,7 @@ class GraphPlan : public Plan {
       for (size_t k = seg.begin; k < seg.end; ++k) {
         run.push_back(&ops_[k]);
         desc << (seg.xnn ? "xnnpack " : "kernel ") << (ops_[k].int8 ? "int8" : "fp32") << ": " << ops_[k].label
-             << (UsesVnniConv(ops_[k]) ? " (AVX-512 VNNI)" : "") << "\n";
+             << (UsesInt8Conv(ops_[k]) ? std::string(" (") + Int8IsaLabel(int8_isa_) + ")" : "") << "\n";
       }
       if (seg.xnn)
         steps_.push_back(std::make_unique<XnnRun>(run, seg.ext, pool_.get()));
@@ -920,13 +918,14 @@ class GraphPlan : public Plan {
   std::vector<std::unique_ptr<Step>> steps_;  // after pool_ and values_: runtimes die first
   std::string describe_;
   std::mutex run_mutex_;
+  Int8Isa int8_isa_ = Int8Isa::kScalar;  // of the int8 convolutions (UsesInt8Conv)
 
   void AddKernel(Op& op) {
     auto step = std::make_unique<KernelStep>();
     Op* o = &op;
     switch (op.kind) {
       case Kind::Conv:
-      case Kind::FC: {  // only int8 convolutions with groups = 1 and int8 FC reach here (UsesVnniConv)
+      case Kind::FC: {  // only int8 convolutions with groups = 1 and int8 FC reach here (UsesInt8Conv)
         Value* x = op.in[0];
         Value* y = op.out;
         auto q = [y](float v, int32_t def) {
@@ -941,9 +940,9 @@ class GraphPlan : public Plan {
           geo = ConvGeometry2D{x->shape[0], x->shape[2], x->shape[3], x->shape[1], y->shape[2], y->shape[3],
                                y->shape[1], op.kh, op.kw, op.sh, op.sw, op.dh, op.dw, op.pads[0], op.pads[1]};
         }
-        auto conv = std::make_shared<ConvVnni>(geo, op.wq.data(), op.bias_q.data(), op.w_scale.data(), x->scale,
-                                               x->zero_point, y->scale, y->zero_point, q(op.out_min, -128),
-                                               q(op.out_max, 127));
+        auto conv = std::make_shared<QConvInt8>(geo, op.wq.data(), op.bias_q.data(), op.w_scale.data(), x->scale,
+                                                x->zero_point, y->scale, y->zero_point, q(op.out_min, -128),
+                                                q(op.out_max, 127), int8_isa_);
         pthreadpool_t pool = pool_.get();
         step->fn = [conv, x, y, pool] {
           conv->Run(reinterpret_cast<const int8_t*>(x->data()), reinterpret_cast<int8_t*>(y->data()), pool);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "onnx_builder.h"
+#include "qconv_int8.h"
 #include "test_util.h"
 
 using namespace hostnn_test;
@@ -51,7 +52,7 @@ struct QConvCase {
 
 }  // namespace
 
-TEST(HostnnInt8, QdqConvPerChannelRunsInXnnpackInt8) {
+TEST(HostnnInt8, QdqConvPerChannelRunsInt8) {
   const QConvCase cases[] = {
       {"3x3 relu", 3, 10, 9, 8, 3, 1, 1, 1, true},
       {"1x1", 16, 6, 6, 24, 1, 1, 1, 0, false},
@@ -63,7 +64,7 @@ TEST(HostnnInt8, QdqConvPerChannelRunsInXnnpackInt8) {
       {"depthwise stride2 relu", 8, 9, 9, 8, 3, 8, 2, 1, true},
       {"grouped", 8, 7, 7, 8, 3, 2, 1, 1, false},
   };
-  HostNN_SetThreadCount(2);  // row tiles of the VNNI kernel and XNNPACK work run on two threads
+  HostNN_SetThreadCount(2);  // row tiles of our int8 kernel and XNNPACK work run on two threads
   for (const auto& k : cases) {
     SCOPED_TRACE(k.name);
     const float xs = 0.02f, ys = 0.05f;
@@ -117,11 +118,9 @@ TEST(HostnnInt8, QdqConvPerChannelRunsInXnnpackInt8) {
     std::string describe;
     auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe);
     ExpectWithin1(Requantize(got, ys, yz), want);
-    // Convolutions with groups = 1 use our AVX-512 VNNI kernel where the CPU has it (qgemm_vnni.h), else XNNPACK.
-    bool vnni = k.group == 1 && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
-    EXPECT_NE(describe.find(vnni ? "kernel int8: Conv 'qconv' (AVX-512 VNNI)" : "xnnpack int8: Conv 'qconv'"),
-              std::string::npos)
-        << describe;
+    // Convolutions with groups = 1 run in our kernel (qconv_int8.h) on every CPU, the others in XNNPACK.
+    const std::string ours = std::string("kernel int8: Conv 'qconv' (") + hostnn::Int8IsaLabel(hostnn::SelectInt8Isa()) + ")";
+    EXPECT_NE(describe.find(k.group == 1 ? ours : "xnnpack int8: Conv 'qconv'"), std::string::npos) << describe;
   }
   HostNN_SetThreadCount(0);
 }
@@ -168,10 +167,8 @@ TEST(HostnnInt8, QdqGemmPerTensorAndPerChannelWeights) {
     std::string describe;
     auto got = RunModel(QdqGemm(wq, ws, bq, xs, xz, ys, yz, k, n), std::vector<std::vector<float>>{x}, &describe);
     ExpectWithin1(Requantize(got, ys, yz), want);
-    // With VNNI every int8 Gemm runs in our kernel; without it per-channel weights fall back to fp32.
-    bool vnni = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
-    const char* want_plan = vnni ? "kernel int8: Gemm 'fc' (AVX-512 VNNI)"
-                            : per_channel ? "xnnpack fp32: Gemm 'fc'" : "xnnpack int8: Gemm 'fc'";
+    // Every int8 Gemm runs in our kernel, per-channel weights included, on every CPU.
+    const std::string want_plan = std::string("kernel int8: Gemm 'fc' (") + hostnn::Int8IsaLabel(hostnn::SelectInt8Isa()) + ")";
     EXPECT_NE(describe.find(want_plan), std::string::npos) << describe;
   }
 }
@@ -284,8 +281,7 @@ TEST(HostnnInt8, QdqClassifierEndToEndWithSoftmax) {
   double total = 0;
   for (float v : got) total += v;
   EXPECT_NEAR(total, 1.0, 1e-5);
-  // "int8: Conv": XNNPACK int8, or our AVX-512 VNNI kernel on CPUs that have it.
-  for (const char* op : {"int8: Conv 'conv'", "xnnpack int8: GlobalAveragePool 'gap'", "int8: Gemm 'fc'",
+  for (const char* op : {"kernel int8: Conv 'conv'", "xnnpack int8: GlobalAveragePool 'gap'", "kernel int8: Gemm 'fc'",
                          "kernel fp32: Softmax 'prob'"})
     EXPECT_NE(describe.find(op), std::string::npos) << op << "\n" << describe;
 }

@@ -1,0 +1,62 @@
+// int8 convolution (groups = 1, any kernel/stride/dilation/padding, NHWC); an int8 fully connected layer is a 1x1
+// convolution over [rows, 1, 1, K]. One arithmetic on every CPU, the one of onnxruntime's QDQ (QLinearConv) run:
+// exact int32 accumulation of (x - x_zero_point) * w + bias, float requantization with the multiplier
+// x_scale * w_scale[c] / y_scale (computed in float), the product clamped in float to [qmin, qmax] - y_zero_point,
+// rounded half to even, plus y_zero_point. Variants, picked at runtime by what the CPU has: AVX-512 VNNI
+// (vpdpbusd), AVX2 (int8 sign-extended to int16, vpmaddwd: exact, unlike vpmaddubsw which saturates) and portable
+// C++ (other CPUs, e.g. aarch64). Debian's 2022 XNNPACK has no VNNI int8 kernels and no per-channel int8 FC, and
+// its int8 results differ from onnxruntime's; every variant gives the same bits (tests: test_qconv_int8.cpp).
+#pragma once
+
+#include <pthreadpool.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace hostnn {
+
+enum class Int8Isa { kScalar, kAvx2, kAvx512Vnni };
+
+bool Int8IsaSupported(Int8Isa isa);
+// "scalar", "AVX2", "AVX-512 VNNI" (the plan description shows it).
+const char* Int8IsaLabel(Int8Isa isa);
+// The fastest supported variant, unless env NPULENS_HOSTNN_ISA (tests: scalar, avx2, vnni) names another one;
+// std::runtime_error when it names an unknown or unsupported one.
+Int8Isa SelectInt8Isa();
+
+struct ConvGeometry2D {
+  int64_t batch, in_h, in_w, in_c, out_h, out_w, out_c;
+  int64_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+};
+
+class QConvInt8 {
+ public:
+  // w: OIHW int8 [out_c][in_c][kh][kw] (zero point 0); bias: int32 per output channel; -128 <= qmin <= qmax <= 127.
+  QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bias, const float* w_scale, float x_scale,
+            int32_t x_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin, int32_t qmax, Int8Isa isa);
+  // x: NHWC int8 (readable up to 3 bytes past its end); y: NHWC int8. One Run at a time per object (the AVX2
+  // variant widens x into a buffer it owns).
+  void Run(const int8_t* x, int8_t* y, pthreadpool_t pool) const;
+  void RunRows(const int8_t* x, int8_t* y, int64_t row_begin, int64_t rows) const;
+  Int8Isa isa() const { return isa_; }
+
+ private:
+  // taps[t] = the input pixel (pixel_stride elements apart) of tap t of output pixel `row`, or `padding`.
+  template <typename T>
+  void FillTaps(const T* x, int64_t pixel_stride, const T* padding, int64_t row, const void** taps) const;
+
+  ConvGeometry2D g_;
+  Int8Isa isa_;
+  int64_t taps_, cp_, np_;  // channels padded to the variant's block (VNNI 4, AVX2 2, scalar 1); outputs to 16
+  std::vector<int8_t> packed_;      // VNNI: [np/16][taps][cp/4][16][4]; scalar: [out_c][taps][in_c]
+  std::vector<int16_t> packed16_;   // AVX2: [np/16][taps][cp/2][16][2]
+  std::vector<int32_t> offset_;     // int32 added to the accumulator (wrapping), padded to np
+  std::vector<float> multiplier_;   // padded to np
+  std::vector<int8_t> padding_;     // VNNI, scalar: cp + 4 bytes of the input zero point (what padded taps read)
+  std::vector<int16_t> padding16_;  // AVX2: cp + 2 zeros
+  mutable std::vector<int16_t> wide_;  // AVX2: x - x_zero_point as int16, [pixels][cp]
+  int32_t x_zero_point_, y_zero_point_;
+  float lo_, hi_;  // qmin - y_zero_point, qmax - y_zero_point
+};
+
+}  // namespace hostnn

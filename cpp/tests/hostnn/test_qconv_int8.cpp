@@ -1,0 +1,190 @@
+// The int8 convolution kernel (qconv_int8.h): every variant this CPU supports against a naive reference, bit for
+// bit, and whole int8 models giving the same bits with every variant (NPULENS_HOSTNN_ISA).
+#include <cmath>
+#include <cstdlib>
+#include <random>
+
+#include "onnx_builder.h"
+#include "qconv_int8.h"
+#include "synthetic_models.h"
+#include "test_util.h"
+
+using namespace hostnn_test;
+using hostnn::ConvGeometry2D;
+using hostnn::Int8Isa;
+
+namespace {
+
+const Int8Isa kAllIsas[] = {Int8Isa::kScalar, Int8Isa::kAvx2, Int8Isa::kAvx512Vnni};
+
+std::vector<Int8Isa> SupportedIsas() {
+  std::vector<Int8Isa> out;
+  for (Int8Isa isa : kAllIsas)
+    if (hostnn::Int8IsaSupported(isa)) out.push_back(isa);
+  return out;
+}
+
+struct Params {
+  float x_scale, y_scale;
+  int32_t x_zp, y_zp, qmin, qmax;
+};
+
+// Naive NCHW-free reference on NHWC: int64 sum of (x - x_zp) * w + bias, then the documented requantization:
+// float(acc) * (x_s * w_s[o] / y_s computed in float), clamped to [qmin, qmax] - y_zp, round half to even, + y_zp.
+std::vector<int8_t> Reference(const ConvGeometry2D& g, const std::vector<int8_t>& x, const std::vector<int8_t>& w,
+                              const std::vector<int32_t>& bias, const std::vector<float>& ws, const Params& p) {
+  std::vector<int8_t> y(static_cast<size_t>(g.batch * g.out_h * g.out_w * g.out_c));
+  for (int64_t b = 0; b < g.batch; ++b)
+    for (int64_t oy = 0; oy < g.out_h; ++oy)
+      for (int64_t ox = 0; ox < g.out_w; ++ox)
+        for (int64_t o = 0; o < g.out_c; ++o) {
+          int64_t acc = bias[o];
+          for (int64_t c = 0; c < g.in_c; ++c)
+            for (int64_t ky = 0; ky < g.kernel_h; ++ky)
+              for (int64_t kx = 0; kx < g.kernel_w; ++kx) {
+                int64_t iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
+                int64_t ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
+                if (iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w) continue;
+                acc += (x[((b * g.in_h + iy) * g.in_w + ix) * g.in_c + c] - p.x_zp) *
+                       int64_t{w[((o * g.in_c + c) * g.kernel_h + ky) * g.kernel_w + kx]};
+              }
+          const float m = p.x_scale * ws[o] / p.y_scale;
+          const double prod = static_cast<double>(static_cast<float>(acc) * m);
+          const double v = std::min<double>(std::max<double>(prod, p.qmin - p.y_zp), p.qmax - p.y_zp);
+          y[((b * g.out_h + oy) * g.out_w + ox) * g.out_c + o] = static_cast<int8_t>(std::nearbyint(v) + p.y_zp);
+        }
+  return y;
+}
+
+struct Case {
+  const char* name;
+  ConvGeometry2D g;
+  Params p;
+  int wlo = -127, whi = 127;  // weight range
+};
+
+int64_t Out(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pad) { return (in + 2 * pad - d * (k - 1) - 1) / s + 1; }
+
+ConvGeometry2D Geo(int64_t batch, int64_t h, int64_t w, int64_t c, int64_t oc, int64_t k, int64_t s, int64_t d,
+                   int64_t pad) {
+  return ConvGeometry2D{batch, h, w, c, Out(h, k, s, d, pad), Out(w, k, s, d, pad), oc, k, k, s, s, d, d, pad, pad};
+}
+
+}  // namespace
+
+TEST(HostnnQConvInt8, EveryVariantMatchesTheReferenceBitForBit) {
+  const Params plain{0.02f, 0.05f, -5, 3, -128, 127};
+  const Case cases[] = {
+      {"3x3 pad1 in_c 3 (first layer)", Geo(1, 10, 9, 3, 8, 3, 1, 1, 1), plain},
+      {"1x1 k and n tails, 35 rows", Geo(1, 7, 5, 5, 17, 1, 1, 1, 0), {0.02f, 0.05f, -5, -128, -128, 127}},
+      {"1x1 wide, batch 2, 130 rows over tasks", Geo(2, 13, 5, 40, 33, 1, 1, 1, 0), plain},
+      {"3x3 stride 2 no pad odd size", Geo(1, 9, 8, 6, 20, 3, 2, 1, 0), plain},
+      {"5x5 pad 2 stride 2", Geo(1, 11, 11, 4, 16, 5, 2, 1, 2), plain},
+      {"3x3 dilation 2 with relu clamp", Geo(1, 9, 9, 4, 8, 3, 1, 2, 2), {0.02f, 0.05f, 7, -20, -20, 127}},
+      {"clip to [qmin, qmax] = [-60, 90]", Geo(1, 6, 6, 16, 24, 3, 1, 1, 1), {0.05f, 0.02f, 0, 10, -60, 90}},
+      {"zero points -128 / 127, saturating", Geo(1, 5, 6, 32, 48, 3, 1, 1, 1), {0.1f, 0.01f, -128, 127, -128, 127}},
+      {"zero points 127 / -128, extreme weights", Geo(1, 5, 6, 31, 16, 3, 1, 1, 1), {0.1f, 0.01f, 127, -128, -128, 127},
+       -128, 127},
+      {"huge multiplier: products far beyond int32", Geo(1, 4, 4, 8, 16, 1, 1, 1, 0), {1e4f, 1e-6f, 0, 0, -128, 127}},
+      {"small multiplier: values near the zero point, many ties", Geo(1, 4, 4, 8, 16, 3, 1, 1, 1),
+       {0.01f, 1.f, 0, 5, -128, 127}},
+      {"FC as 1x1 over rows, K 1000", Geo(3, 1, 1, 1000, 10, 1, 1, 1, 0), {0.03f, 0.5f, 2, -1, -128, 127}},
+      {"kernel larger than input, all padding taps", Geo(1, 2, 2, 3, 5, 5, 1, 1, 2), plain},
+  };
+  std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
+  uint32_t seed = 1;
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.name);
+    const ConvGeometry2D& g = k.g;
+    auto x = RandomI8(static_cast<size_t>(g.batch * g.in_h * g.in_w * g.in_c), seed++, -128, 127);
+    auto w = RandomI8(static_cast<size_t>(g.out_c * g.in_c * g.kernel_h * g.kernel_w), seed++, k.wlo, k.whi);
+    std::vector<int32_t> bias(static_cast<size_t>(g.out_c));
+    std::vector<float> ws(static_cast<size_t>(g.out_c));
+    std::mt19937 rng(seed++);
+    for (int64_t o = 0; o < g.out_c; ++o) {
+      bias[o] = static_cast<int32_t>(rng() % 4001) - 2000;
+      ws[o] = 0.001f + 0.0007f * static_cast<float>(o % 7);
+    }
+    const auto want = Reference(g, x, w, bias, ws, k.p);
+    x.resize(x.size() + 3);  // the kernel may read 3 bytes past the input (the plan's buffers have XNNPACK's slack)
+    int distinct = 0;
+    for (int8_t v : want) distinct += v != want[0];
+    EXPECT_GT(distinct, 0) << "the case should produce more than one value";
+    for (Int8Isa isa : SupportedIsas()) {
+      SCOPED_TRACE(hostnn::Int8IsaLabel(isa));
+      hostnn::QConvInt8 conv(g, w.data(), bias.data(), ws.data(), k.p.x_scale, k.p.x_zp, k.p.y_scale, k.p.y_zp,
+                             k.p.qmin, k.p.qmax, isa);
+      for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
+        std::vector<int8_t> y(want.size(), 99);
+        conv.Run(x.data(), y.data(), p);
+        size_t bad = 0;
+        for (size_t i = 0; i < y.size(); ++i)
+          if (y[i] != want[i] && bad++ < 5)
+            ADD_FAILURE() << "element " << i << ": " << int(y[i]) << " != " << int(want[i]) << (p ? " (2 threads)" : "");
+        EXPECT_EQ(bad, 0u);
+      }
+    }
+  }
+}
+
+TEST(HostnnQConvInt8, TheScalarAndAvx2VariantsAreAvailableOnX86) {
+#if defined(__x86_64__)
+  // CI runs on an x86-64 CPU with AVX2: both variants must be exercised by the test above there.
+  EXPECT_TRUE(hostnn::Int8IsaSupported(Int8Isa::kScalar));
+  EXPECT_EQ(hostnn::Int8IsaSupported(Int8Isa::kAvx2), __builtin_cpu_supports("avx2") != 0);
+#else
+  EXPECT_FALSE(hostnn::Int8IsaSupported(Int8Isa::kAvx2));
+#endif
+  EXPECT_TRUE(hostnn::Int8IsaSupported(Int8Isa::kScalar));
+}
+
+namespace {
+struct IsaEnv {  // sets NPULENS_HOSTNN_ISA for the scope
+  explicit IsaEnv(const char* v) { setenv("NPULENS_HOSTNN_ISA", v, 1); }
+  ~IsaEnv() { unsetenv("NPULENS_HOSTNN_ISA"); }
+};
+const char* EnvName(Int8Isa isa) {
+  return isa == Int8Isa::kScalar ? "scalar" : isa == Int8Isa::kAvx2 ? "avx2" : "vnni";
+}
+}  // namespace
+
+TEST(HostnnQConvInt8, MobileNetV2Int8GivesTheSameBitsWithEveryVariant) {
+  const std::string model = MobileNetV2Onnx(true);
+  const auto x = RandomF(3 * 224 * 224, 7, -2.f, 2.f);
+  HostNN_SetThreadCount(2);
+  std::vector<float> first;
+  for (Int8Isa isa : SupportedIsas()) {
+    SCOPED_TRACE(hostnn::Int8IsaLabel(isa));
+    IsaEnv env(EnvName(isa));
+    std::string describe;
+    auto got = RunModel(model, std::vector<std::vector<float>>{x}, &describe);
+    ASSERT_EQ(got.size(), 1000u);
+    // Every groups = 1 convolution and the classifier run in our kernel, in this variant.
+    const std::string label = std::string(" (") + hostnn::Int8IsaLabel(isa) + ")";
+    EXPECT_NE(describe.find("kernel int8: Gemm"), std::string::npos) << describe;
+    EXPECT_EQ(describe.find("xnnpack fp32: Gemm"), std::string::npos) << describe;
+    size_t ours = 0;
+    for (size_t at = describe.find(label); at != std::string::npos; at = describe.find(label, at + 1)) ++ours;
+    EXPECT_GE(ours, 36u) << describe;  // 35 pointwise + the first 3x3 + the classifier
+    if (first.empty()) {
+      first = got;
+    } else {
+      for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], first[i]) << "logit " << i;
+    }
+  }
+  HostNN_SetThreadCount(0);
+}
+
+TEST(HostnnQConvInt8, BAD_CALL_UnknownOrUnsupportedIsaOverrideFailsBuild) {
+  for (const char* v : {"sse9", "vnni"}) {
+    if (std::string(v) == "vnni" && hostnn::Int8IsaSupported(Int8Isa::kAvx512Vnni)) continue;
+    SCOPED_TRACE(v);
+    IsaEnv env(v);
+    Executor e;
+    std::string error;
+    EXPECT_EQ(BuildModel(MobileNetV2Onnx(true), &e, &error), OH_NN_FAILED);
+    const std::string want = v[0] == 's' ? "Build: NPULENS_HOSTNN_ISA='sse9' is not one of scalar, avx2, vnni"
+                                         : "Build: NPULENS_HOSTNN_ISA=vnni: this CPU has no AVX-512 VNNI";
+    EXPECT_EQ(error, want);
+  }
+}
