@@ -404,6 +404,36 @@ describe('classifyFd on a file that changes under the call', () => {
     }
   });
 
+  it('a sparse 1 TB file with a huge stride: only the rows the image uses are read (no terabyte allocation)', async () => {
+    const c = await loadTiny();
+    const file = tmp('sparse.rgba');
+    const stride = 2 ** 31 - 1;
+    const fd = fs.openSync(file, 'w+');
+    try {
+      // 16 rows of 64 bytes, `stride` apart, in a file of 2^40 bytes (sparse: a few pages on disk).
+      const rgba = new Uint8Array(px);
+      for (let y = 0; y < 16; y++) fs.writeSync(fd, rgba.subarray(y * 64, y * 64 + 64), 0, 64, y * stride);
+      fs.ftruncateSync(fd, 2 ** 40);
+      const want = await c.classify(px, 16, 16, 'RGBA', undefined, 5);
+      const start = Date.now();
+      const got = await settlesWithin(c.classifyFd(fd, 0, 2 ** 40, 16, 16, 'RGBA', stride, 5), 10000, 'classifyFd over a sparse 1 TB file');
+      assert.deepEqual(got.top, want.top);
+      assert.ok(Date.now() - start < 5000, `took ${Date.now() - start} ms`);
+      // A padded stride in an ordinary file gives the answer of the packed pixels too.
+      const padded = new Uint8Array(16 * 80);
+      for (let y = 0; y < 16; y++) padded.set(rgba.subarray(y * 64, y * 64 + 64), y * 80);
+      fs.ftruncateSync(fd, 0);
+      fs.writeSync(fd, padded, 0, padded.length, 0);
+      assert.deepEqual((await c.classifyFd(fd, 0, padded.length, 16, 16, 'RGBA', 80, 5)).top, want.top);
+      await assertFails(c.classifyFd(fd, 0, padded.length, 16, 17, 'RGBA', 80), TypeError, /image buffer has 1280 bytes, needs 1344/,
+        { code: 'NPULENS_INVALID_ARGUMENT', step: 'classifyFd' });
+    } finally {
+      fs.closeSync(fd);
+      fs.rmSync(file);
+      c.release();
+    }
+  });
+
   it('the caller may close or reuse the fd once the promise exists', async () => {
     const c = await loadTiny();
     const file = tmp('close.rgba');

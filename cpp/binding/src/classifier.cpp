@@ -390,36 +390,39 @@ class BenchmarkWorker : public Napi::AsyncProgressWorker<BenchmarkProgress> {
   std::optional<Napi::ObjectReference> callbackError_;
 };
 
-// The bytes of `image` it reads: stride * (height - 1) + width * bytes per pixel (ValidateImage checked that they
-// are there).
-size_t ImageBytes(const ImageView& image) {
-  return image.rowStride * static_cast<size_t>(image.height - 1) +
-         static_cast<size_t>(image.width) * BytesPerPixel(image.format);
-}
-
-// Native memory for `size` bytes of pixels, or an error naming the size.
-Status AllocatePixels(const std::string& step, size_t size, ClassifyRequest* request) {
+// Makes `request->image` (validated by ParseImage over the caller's bytes) a copy in native memory with its rows
+// packed (stride = width * bytes per pixel): at most 16384 x 16384 x 4 bytes whatever the caller's stride.
+// `readRow(y, dst, n)` copies the n used bytes of row y. An allocation failure is an error naming the size.
+template <typename ReadRow>
+Status CopyRows(const std::string& step, ClassifyRequest* request, ReadRow&& readRow) {
+  ImageView& image = request->image;
+  const size_t rowBytes = static_cast<size_t>(image.width) * BytesPerPixel(image.format);
+  const size_t size = rowBytes * static_cast<size_t>(image.height);
   request->pixels.reset(new (std::nothrow) uint8_t[size]);
   if (!request->pixels) {
     return Status(step, code::kInternal, "out of memory for a copy of " + std::to_string(size) + " bytes of pixels");
   }
+  for (int y = 0; y < image.height; ++y) {
+    Status st = readRow(y, request->pixels.get() + rowBytes * static_cast<size_t>(y), rowBytes);
+    if (!st.ok()) return st;
+  }
+  image.data = request->pixels.get();
+  image.byteLength = size;
+  image.rowStride = rowBytes;
   return Status::Ok();
 }
 
-// (pixels, width, height, format, stride?) for classify/inspect: the bytes the image uses are copied now (see
-// ClassifyRequest).
+// (pixels, width, height, format, stride?) for classify/inspect, copied now (see ClassifyRequest).
 Status ReadPixelArguments(const Napi::CallbackInfo& info, ClassifyRequest* request) {
   ByteView bytes;
   Status st = ReadBytes(info.Env(), info[0], request->step, "pixels", &bytes);
   if (st.ok()) st = ParseImage(info, 1, request->step, bytes.data, bytes.byteLength, &request->image);
   if (!st.ok()) return st;
-  const size_t size = ImageBytes(request->image);
-  st = AllocatePixels(request->step, size, request);
-  if (!st.ok()) return st;
-  std::memcpy(request->pixels.get(), bytes.data, size);
-  request->image.data = request->pixels.get();
-  request->image.byteLength = size;
-  return Status::Ok();
+  const size_t stride = request->image.rowStride;
+  return CopyRows(request->step, request, [&](int y, uint8_t* dst, size_t n) {
+    std::memcpy(dst, bytes.data + stride * static_cast<size_t>(y), n);
+    return Status::Ok();
+  });
 }
 
 const char* FileKind(mode_t mode) {
@@ -431,10 +434,13 @@ const char* FileKind(mode_t mode) {
   return "of an unknown kind";
 }
 
-// classifyFd's bytes [offset, offset + length) of `fd`, read now with pread into native memory. Only regular files
-// (memfds are regular files) are read: a FIFO, socket or device could block the JS thread or never end. A file
-// that is shorter than the range (also when someone truncates it during the read) is an NPULENS_IO error.
-Status ReadFdPixels(int fd, size_t offset, size_t length, ClassifyRequest* request) {
+// classifyFd's pixels: bytes [offset, offset + length) of `fd`, read now with pread into native memory, only the
+// rows' used bytes (a huge stride over a sparse file reads no more than the image). Only regular files (memfds are
+// regular files) are read: a FIFO, socket or device could block the JS thread or never end. A file shorter than the
+// range (also one that someone truncates during the read) is an NPULENS_IO error. `info[first..]`: width, height,
+// format, stride?, checked against `length` before anything is read.
+Status ReadFdPixels(const Napi::CallbackInfo& info, size_t first, int fd, size_t offset, size_t length,
+                    ClassifyRequest* request) {
   const std::string step = "fd.read";
   const std::string name = "fd " + std::to_string(fd);
   struct stat st {};
@@ -447,20 +453,27 @@ Status ReadFdPixels(int fd, size_t offset, size_t length, ClassifyRequest* reque
     return Status(step, code::kIo, name + " holds " + std::to_string(st.st_size) +
                                        " bytes, fewer than offset + byteLength = " + std::to_string(end));
   }
-  Status status = AllocatePixels(step, length, request);
+  // The geometry is checked against `length` before reading: ParseImage needs a buffer address, not its bytes.
+  static const uint8_t kNotReadYet = 0;
+  Status status = ParseImage(info, first, request->step, &kNotReadYet, length, &request->image);
   if (!status.ok()) return status;
-  size_t done = 0;
-  while (done < length) {
-    const ssize_t n = pread(fd, request->pixels.get() + done, length - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status(step, code::kIo, name + ": " + std::strerror(errno));
-    if (n == 0) {
-      return Status(step, code::kIo, name + " holds " + std::to_string(done) + " of the " + std::to_string(length) +
-                                         " bytes at offset " + std::to_string(offset) + " (it got shorter)");
+  const size_t stride = request->image.rowStride;
+  return CopyRows(step, request, [&](int y, uint8_t* dst, size_t n) {
+    const size_t rowOffset = offset + stride * static_cast<size_t>(y);
+    size_t done = 0;
+    while (done < n) {
+      const ssize_t got = pread(fd, dst + done, n - done, static_cast<off_t>(rowOffset + done));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) return Status(step, code::kIo, name + ": " + std::strerror(errno));
+      if (got == 0) {
+        return Status(step, code::kIo, name + " ends at byte " + std::to_string(rowOffset + done) + ", inside row " +
+                                           std::to_string(y) + " of the image at offset " + std::to_string(offset) +
+                                           " (it got shorter)");
+      }
+      done += static_cast<size_t>(got);
     }
-    done += static_cast<size_t>(n);
-  }
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
 // Queues a job on the classifier: its worker is created and started when the jobs before it are done (one
@@ -615,10 +628,8 @@ Napi::Value ClassifyFd(const Napi::CallbackInfo& info, ClassifierHandle* handle)
   // Read now: the caller may close the fd once the promise exists.
   auto request = std::make_shared<ClassifyRequest>();
   request->step = step;
-  st = ReadFdPixels(static_cast<int>(fd), static_cast<size_t>(offset), static_cast<size_t>(byteLength), request.get());
-  if (st.ok()) {
-    st = ParseImage(info, 3, step, request->pixels.get(), static_cast<size_t>(byteLength), &request->image);
-  }
+  st = ReadFdPixels(info, 3, static_cast<int>(fd), static_cast<size_t>(offset), static_cast<size_t>(byteLength),
+                    request.get());
   if (!st.ok()) return RejectedPromise(env, st);
   st = ParseTopK(info[7], step, state->meta.classes, &request->topK);
   if (!st.ok()) return RejectedPromise(env, st);
