@@ -259,8 +259,8 @@ export interface Classifier {
   readonly info: ModelInfo;
 
   /**
-   * Classify pixels (top-left origin). The bytes the image uses are copied into native memory during the call
-   * (one memcpy; the buffer may change or be detached as soon as the call returns).
+   * Classify pixels (top-left origin). The rows the image uses are copied into native memory during the call (a
+   * memcpy of width * height * bytes per pixel; the buffer may change or be detached as soon as the call returns).
    * stride: bytes per row, default width * bytes per pixel, must be ≥ that. topK: integer in [1, classes], default 5
    * (capped at classes). The buffer must hold at least stride * (height - 1) + width * bytes per pixel bytes.
    * Async; rejects: TypeError, RangeError (see above), Error code 'NPULENS_RELEASED' after release(), NNRt errors.

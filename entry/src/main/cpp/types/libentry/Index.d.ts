@@ -9,7 +9,7 @@
  * Threads: everything that touches a model (load, classify, benchmark) runs off the JS thread and returns a
  * Promise. Calls on one Classifier are queued and run one at a time (NNRt calls are never concurrent); calls on
  * different classifiers may overlap. Pixels are copied into native memory during the call (classify/inspect: the
- * bytes the image uses, one memcpy; classifyFd: read from the fd): once the call has returned, the caller may write
+ * rows the image uses, width * bytes per pixel each; classifyFd: read from the fd): once the call has returned, the caller may write
  * to, transfer (postMessage transfer lists), resize or free the buffer, or truncate or close the fd.
  *
  * Errors:
@@ -243,8 +243,8 @@ export interface Classifier {
   readonly info: ModelInfo;
 
   /**
-   * Classify pixels (top-left origin). The bytes the image uses are copied into native memory during the call
-   * (one memcpy; the buffer may change or be detached as soon as the call returns).
+   * Classify pixels (top-left origin). The rows the image uses are copied into native memory during the call (a
+   * memcpy of width * height * bytes per pixel; the buffer may change or be detached as soon as the call returns).
    * stride: bytes per row, default width * bytes per pixel, must be ≥ that. topK: integer in [1, classes], default 5
    * (capped at classes). The buffer must hold at least stride * (height - 1) + width * bytes per pixel bytes.
    * Async; rejects: TypeError, RangeError (see above), Error code 'NPULENS_RELEASED' after release(), NNRt errors.
