@@ -117,8 +117,8 @@ constexpr std::pair<const char*, Layout> kLayouts[] = {{"NCHW", Layout::kNCHW}, 
 constexpr std::pair<const char*, ColorOrder> kOrders[] = {{"RGB", ColorOrder::kRGB}, {"BGR", ColorOrder::kBGR}};
 constexpr std::pair<const char*, Precision> kPrecisions[] = {
     {"fp32", Precision::kFp32}, {"fp16", Precision::kFp16}, {"int8", Precision::kInt8}};
-constexpr std::pair<const char*, OutputKind> kKinds[] = {
-    {"logits", OutputKind::kLogits}, {"probabilities", OutputKind::kProbabilities}};
+constexpr std::pair<const char*, OutputKind> kKinds[] = {{"logits", OutputKind::kLogits},
+                                                         {"probabilities", OutputKind::kProbabilities}};
 constexpr std::pair<const char*, int> kResizeModes[] = {{"bilinear", 0}};
 
 bool IsQuantized(DType d) { return d == DType::kInt8 || d == DType::kUint8; }
@@ -137,8 +137,9 @@ void CheckQuant(const QuantParams& q, DType dtype, const std::string& path) {
 std::optional<QuantParams> ParseQuant(const MergedObject& obj, DType dtype, const Field& dtypeField) {
   Field f = obj.Get("quant");
   if (!IsQuantized(dtype)) {
-    if (f.value != nullptr) Fail(f.path, std::string("is only allowed when dtype is int8 or uint8 (") +
-                                             dtypeField.path + " is " + DTypeName(dtype) + ")");
+    if (f.value != nullptr)
+      Fail(f.path, std::string("is only allowed when dtype is int8 or uint8 (") + dtypeField.path + " is " +
+                       DTypeName(dtype) + ")");
     return std::nullopt;
   }
   if (f.value == nullptr) {
@@ -165,8 +166,8 @@ void ParseTriple(const Field& f, float out[3], bool positive) {
   }
 }
 
-const std::set<std::string> kInputKeys = {"name",  "width", "height", "channels", "layout", "dtype",
-                                          "colorOrder", "mean", "std", "quant", "resize", "centerCrop"};
+const std::set<std::string> kInputKeys = {"name",       "width", "height", "channels", "layout", "dtype",
+                                          "colorOrder", "mean",  "std",    "quant",    "resize", "centerCrop"};
 const std::set<std::string> kOutputKeys = {"name", "classes", "dtype", "kind", "quant"};
 
 InputSpec ParseInput(const MergedObject& obj) {
@@ -234,7 +235,8 @@ bool IsSha256(const std::string& s) {
 
 ModelEntry ParseModel(const Json& m, const std::string& path) {
   RequireObject(m, path);
-  RejectUnknownKeys(m, path, {"id", "title", "precision", "pretrained", "default", "notes", "labels", "targets", "input", "output"});
+  RejectUnknownKeys(
+      m, path, {"id", "title", "precision", "pretrained", "default", "notes", "labels", "targets", "input", "output"});
   MergedObject obj(m, path, nullptr, "");
   ModelEntry e;
   Field idField = obj.Require("id");
@@ -343,7 +345,8 @@ Result<Manifest> ParseManifest(const std::string& jsonText, const std::string& f
     MergedObject obj(root, "", nullptr, "");
     manifest.version = static_cast<int>(GetInteger(obj.Require("version"), 1, 1));
     Field modelsField = obj.Require("models");
-    if (!modelsField.value->is_array()) Fail("models", std::string("must be an array (got ") + TypeName(*modelsField.value) + ")");
+    if (!modelsField.value->is_array())
+      Fail("models", std::string("must be an array (got ") + TypeName(*modelsField.value) + ")");
     if (modelsField.value->empty()) Fail("models", "must list at least one model");
     for (size_t i = 0; i < modelsField.value->size(); ++i) {
       const std::string path = "models[" + std::to_string(i) + "]";

@@ -52,7 +52,7 @@ void SoftmaxInPlace(float* v, size_t n) {
   if (n == 0) return;
   float maxValue = -std::numeric_limits<float>::infinity();
   for (size_t i = 0; i < n; ++i) maxValue = std::max(maxValue, v[i]);  // NaN never wins std::max(a, NaN)
-  if (std::isinf(maxValue) && maxValue < 0) {  // all −inf: no information, uniform
+  if (std::isinf(maxValue) && maxValue < 0) {                          // all −inf: no information, uniform
     for (size_t i = 0; i < n; ++i) v[i] = 1.0f / static_cast<float>(n);
     return;
   }
@@ -126,8 +126,8 @@ Result<std::vector<TopKEntry>> Postprocessor::Run(const void* src, size_t srcByt
                   "top-K must be in [1, " + std::to_string(n) + "] (got " + std::to_string(k) + ")");
   }
   im.scores.resize(n);
-  Status s = DequantizeToFloat(src, srcBytes, im.spec.dtype, im.spec.quant ? &*im.spec.quant : nullptr,
-                               im.scores.data(), n);
+  Status s =
+      DequantizeToFloat(src, srcBytes, im.spec.dtype, im.spec.quant ? &*im.spec.quant : nullptr, im.scores.data(), n);
   if (!s.ok()) {
     im.scores.clear();
     return s;

@@ -120,8 +120,9 @@ inline float RoundHalfEven(float x) {
 // Horizontal pass, one output pixel as 4 lanes (all bytes of a source pixel; for 3-byte pixels lane 3 is the
 // next pixel's first byte and is ignored), normalised lane-wise: value = Σ taps × scale[l] + bias[l].
 // Two-tap: the per-pixel weights come pre-multiplied by the lane's 1/std (laneW0/laneW1, 4 per pixel), so a
-// pixel is two multiplies, an add and the bias. Output: with lanePlane (float32 NCHW), lane l < 3 of pixel x goes straight to the destination row
-// lanePlane[l] (possibly unaligned); otherwise the 4 lanes go to pixelRow[4x ..] for EmitRow.
+// pixel is two multiplies, an add and the bias. Output: with lanePlane (float32 NCHW), lane l < 3 of pixel x goes
+// straight to the destination row lanePlane[l] (possibly unaligned); otherwise the 4 lanes go to pixelRow[4x ..] for
+// EmitRow.
 #if defined(__GNUC__)
 // GCC and clang: a generic 4-float vector (SSE on x86, NEON on arm64); their auto-vectorisers leave the plain
 // lane loop scalar once it is inlined into Run, and this pass is a third of the bilinear time.
@@ -143,8 +144,10 @@ void HorizontalTwoTap(const float* blended, const int* off0, const int* off1, co
     // Four pixels at a time, transposed so each lane is 4 consecutive values of its plane.
     for (; x + 4 <= outW; x += 4) {
       const Lanes v0 = blend(x), v1 = blend(x + 1), v2 = blend(x + 2), v3 = blend(x + 3);
-      const Lanes lo01 = __builtin_shufflevector(v0, v1, 0, 4, 1, 5), lo23 = __builtin_shufflevector(v2, v3, 0, 4, 1, 5);
-      const Lanes hi01 = __builtin_shufflevector(v0, v1, 2, 6, 3, 7), hi23 = __builtin_shufflevector(v2, v3, 2, 6, 3, 7);
+      const Lanes lo01 = __builtin_shufflevector(v0, v1, 0, 4, 1, 5),
+                  lo23 = __builtin_shufflevector(v2, v3, 0, 4, 1, 5);
+      const Lanes hi01 = __builtin_shufflevector(v0, v1, 2, 6, 3, 7),
+                  hi23 = __builtin_shufflevector(v2, v3, 2, 6, 3, 7);
       const Lanes lane[3] = {__builtin_shufflevector(lo01, lo23, 0, 1, 4, 5),
                              __builtin_shufflevector(lo01, lo23, 2, 3, 6, 7),
                              __builtin_shufflevector(hi01, hi23, 0, 1, 4, 5)};
@@ -230,7 +233,7 @@ inline void Prefetch(const uint8_t* p) {
 // hides behind the arithmetic (0.27 → 0.17 ms for a cold 640×480 photo; fetching whole rows up front gains
 // half as much).
 NPULENS_ALSO_FOR_AVX2 void BlendRows(const uint8_t* s0, const uint8_t* s1, float w0, float w1, bool twoRows,
-                                  const uint8_t* next0, const uint8_t* next1, size_t spanBytes, float* blended) {
+                                     const uint8_t* next0, const uint8_t* next1, size_t spanBytes, float* blended) {
   for (size_t line = 0; line < spanBytes; line += kCacheLine) {
     Prefetch(next0 + line);
     Prefetch(next1 + line);
@@ -306,12 +309,12 @@ struct Preprocessor::Impl {
   std::vector<float> xLaneWeight0, xLaneWeight1;
 
   // Scratch, sized on geometry change only.
-  std::vector<float> blended;  // one vertically blended source row span, all bytes of each pixel (+1 pad)
-  std::vector<uint16_t> rowSum;  // area path: integer sum of the interior rows over the span
-  std::vector<float> pixelRow;   // resize path: one output row, 4 lanes per pixel in source byte order
-  std::vector<float> rowOut;   // identity path: 3 planes × width of normalised values
+  std::vector<float> blended;     // one vertically blended source row span, all bytes of each pixel (+1 pad)
+  std::vector<uint16_t> rowSum;   // area path: integer sum of the interior rows over the span
+  std::vector<float> pixelRow;    // resize path: one output row, 4 lanes per pixel in source byte order
+  std::vector<float> rowOut;      // identity path: 3 planes × width of normalised values
   std::vector<uint8_t> rowTyped;  // one output row (NCHW: one channel; NHWC: interleaved), in the output dtype
-  float lut[3][256];           // identity path: byte → normalised value per output channel
+  float lut[3][256];              // identity path: byte → normalised value per output channel
 
   // lanesReversed: source byte order is the reverse of the output channel order (laneInvStd follows it).
   void Prepare(int srcW, int srcH, int bpp, bool lanesReversed, const float* laneInvStd) {
@@ -540,8 +543,8 @@ Status Preprocessor::Run(const ImageView& image, void* dst, size_t dstBytes) {
       for (int c = 0; c < 3; ++c) {
         lanePlane[srcChannel[c]] = out + ((static_cast<size_t>(c) * outH + y) * outW) * sizeof(float);
       }
-      HorizontalTwoTap(blended, im.xOffset0.data(), im.xOffset1.data(), im.xLaneWeight0.data(),
-                       im.xLaneWeight1.data(), rowScale, laneBias, outW, pixelRow, directF32 ? lanePlane : nullptr);
+      HorizontalTwoTap(blended, im.xOffset0.data(), im.xOffset1.data(), im.xLaneWeight0.data(), im.xLaneWeight1.data(),
+                       rowScale, laneBias, outW, pixelRow, directF32 ? lanePlane : nullptr);
       if (directF32) continue;
     } else {
       float laneScale[4];

@@ -108,8 +108,10 @@ Result<DeviceDecision> DeviceSelector::Choose(const std::vector<DeviceInfo>& dev
   }
   const bool offline = kind == ModelKind::kCannOffline;
   // Said whenever an .om finds no HIAI_F: on a phone that is the whole story.
-  const std::string noNpu = std::string("this phone exposes no NPU for this model: a CANN offline model (.om) builds "
-                                        "only on ") + kHiaiDeviceName + " (other NNRt devices refuse offline models); ";
+  const std::string noNpu = std::string(
+                                "this phone exposes no NPU for this model: a CANN offline model (.om) builds "
+                                "only on ") +
+                            kHiaiDeviceName + " (other NNRt devices refuse offline models); ";
   switch (policy) {
     case DevicePolicy::kNpu:
       if (hiai == nullptr) {
@@ -126,7 +128,8 @@ Result<DeviceDecision> DeviceSelector::Choose(const std::vector<DeviceInfo>& dev
         decision.reason = std::string(kHiaiDeviceName) + " found by name (policy auto)";
         return decision;
       }
-      if (offline) return Status("device.select", code::kDeviceNotFound, "policy auto: " + noNpu + ListDevices(devices));
+      if (offline)
+        return Status("device.select", code::kDeviceNotFound, "policy auto: " + noNpu + ListDevices(devices));
       if (devices.empty()) return Status("device.select", code::kDeviceNotFound, "policy auto: no NN devices");
       decision.device = devices.front();
       decision.reason = std::string("no ") + kHiaiDeviceName + " device; policy auto picked the first device, " +
@@ -145,7 +148,8 @@ Result<DeviceDecision> DeviceSelector::Choose(const std::vector<DeviceInfo>& dev
           return decision;
         }
       }
-      return Status("device.select", code::kDeviceNotFound, "policy cpu: no device of type cpu; " + ListDevices(devices));
+      return Status("device.select", code::kDeviceNotFound,
+                    "policy cpu: no device of type cpu; " + ListDevices(devices));
   }
   return Status("device.select", code::kInternal, "unknown policy");
 }

@@ -108,13 +108,13 @@ struct InferenceSession::Impl {
   Postprocessor post;
   SessionInfo info;
   size_t deviceId = 0;
-  std::vector<uint8_t> hostInput;   // copy mode buffers
+  std::vector<uint8_t> hostInput;  // copy mode buffers
   std::vector<uint8_t> hostOutput;
   CompilationHandle compilation;
   ExecutorHandle executor;
   std::vector<IoTensor> inputs;
   std::vector<IoTensor> outputs;
-  IoTensor externalInput;  // OH_NNTensor_CreateWithFd over a caller's fd
+  IoTensor externalInput;    // OH_NNTensor_CreateWithFd over a caller's fd
   mutable std::mutex mutex;  // serializes this session's calls
   bool released = false;
 
@@ -144,9 +144,7 @@ struct InferenceSession::Impl {
   Status CheckAgainstManifest() const;
   Status RunLocked(IoMode mode, StageTimings* t);
   IoTensor& ActiveInput() { return externalInput.tensor ? externalInput : inputs[0]; }
-  Status ReleasedStatus(const char* step) const {
-    return Status(step, code::kReleased, "the session was released");
-  }
+  Status ReleasedStatus(const char* step) const { return Status(step, code::kReleased, "the session was released"); }
   void ReleaseLocked() {
     externalInput.tensor.reset();
     inputs.clear();
@@ -166,13 +164,13 @@ std::vector<InferenceSession::Impl::PlannedOption> InferenceSession::Impl::PlanO
   std::vector<PlannedOption> plan;
   if (o.tuningMode != TuningMode::kUnset) {  // the pair was validated in Load
     plan.push_back({"tuning_mode", TuningModeName(o.tuningMode),
-                    std::string("HMS_HiAIOptions_SetTuningMode(") + TuningModeName(o.tuningMode) + ")", true, [&o](OH_NNCompilation* c) {
+                    std::string("HMS_HiAIOptions_SetTuningMode(") + TuningModeName(o.tuningMode) + ")", true,
+                    [&o](OH_NNCompilation* c) {
                       return HMS_HiAIOptions_SetTuningMode(c, static_cast<HiAI_TuningMode>(o.tuningMode));
                     }});
-    plan.push_back({"tuning_cache_dir", o.tuningCacheDir,
-                    "HMS_HiAIOptions_SetTuningCacheDir(\"" + o.tuningCacheDir + "\")", true, [&o](OH_NNCompilation* c) {
-                      return HMS_HiAIOptions_SetTuningCacheDir(c, o.tuningCacheDir.c_str());
-                    }});
+    plan.push_back(
+        {"tuning_cache_dir", o.tuningCacheDir, "HMS_HiAIOptions_SetTuningCacheDir(\"" + o.tuningCacheDir + "\")", true,
+         [&o](OH_NNCompilation* c) { return HMS_HiAIOptions_SetTuningCacheDir(c, o.tuningCacheDir.c_str()); }});
   }
   if (o.bandMode != BandMode::kUnset) {
     plan.push_back({"band_mode", BandModeName(o.bandMode), "", false, [&o](OH_NNCompilation* c) {
@@ -181,8 +179,8 @@ std::vector<InferenceSession::Impl::PlannedOption> InferenceSession::Impl::PlanO
   }
   if (o.performanceMode) {
     plan.push_back({"performance_mode", PerformanceModeName(*o.performanceMode), "", false, [&o](OH_NNCompilation* c) {
-                      return OH_NNCompilation_SetPerformanceMode(c,
-                                                                 static_cast<OH_NN_PerformanceMode>(*o.performanceMode));
+                      return OH_NNCompilation_SetPerformanceMode(
+                          c, static_cast<OH_NN_PerformanceMode>(*o.performanceMode));
                     }});
   }
   if (o.priority) {
@@ -195,10 +193,9 @@ std::vector<InferenceSession::Impl::PlannedOption> InferenceSession::Impl::PlanO
                     [&o](OH_NNCompilation* c) { return OH_NNCompilation_EnableFloat16(c, *o.enableFloat16); }});
   }
   if (!o.cacheDir.empty()) {
-    plan.push_back({"cache", o.cacheDir + " (version " + std::to_string(o.cacheVersion) + ")", "", false,
-                    [&o](OH_NNCompilation* c) {
-                      return OH_NNCompilation_SetCache(c, o.cacheDir.c_str(), o.cacheVersion);
-                    }});
+    plan.push_back(
+        {"cache", o.cacheDir + " (version " + std::to_string(o.cacheVersion) + ")", "", false,
+         [&o](OH_NNCompilation* c) { return OH_NNCompilation_SetCache(c, o.cacheDir.c_str(), o.cacheVersion); }});
   }
   return plan;
 }
@@ -219,8 +216,9 @@ InferenceSession::Impl::BuildAttempt InferenceSession::Impl::TryBuild(const std:
   }
   OH_NN_ReturnCode rc = OH_NNCompilation_SetDevice(a.compilation.get(), deviceId);
   if (rc != OH_NN_SUCCESS) {
-    a.status = NnStatus("compile.set_device", rc, "OH_NNCompilation_SetDevice(" + info.device.device.name + ", id " +
-                                                      std::to_string(deviceId) + ")");
+    a.status =
+        NnStatus("compile.set_device", rc,
+                 "OH_NNCompilation_SetDevice(" + info.device.device.name + ", id " + std::to_string(deviceId) + ")");
     return a;
   }
   for (size_t i = 0; i < plan.size(); ++i) {
@@ -288,8 +286,8 @@ Status InferenceSession::Impl::BuildWithOptions() {
         reports[i].detail = "OH_NNCompilation_Build failed with it" + (detail.empty() ? "" : ": " + detail);
       }
     } else {
-      attempt.buildDetail += (attempt.buildDetail.empty() ? "" : "; ") + std::string("it fails without the optional "
-                                                                                      "options too");
+      attempt.buildDetail +=
+          (attempt.buildDetail.empty() ? "" : "; ") + std::string("it fails without the optional options too");
     }
   }
   if (attempt.buildCode != OH_NN_SUCCESS) {
@@ -342,8 +340,8 @@ Status InferenceSession::Impl::CreateIoTensors() {
       TensorDescHandle desc(isInput ? OH_NNExecutor_CreateInputTensorDesc(executor.get(), i)
                                     : OH_NNExecutor_CreateOutputTensorDesc(executor.get(), i));
       if (!desc) {
-        return NnNullStatus("tensor.desc", isInput ? "OH_NNExecutor_CreateInputTensorDesc"
-                                                   : "OH_NNExecutor_CreateOutputTensorDesc");
+        return NnNullStatus("tensor.desc",
+                            isInput ? "OH_NNExecutor_CreateInputTensorDesc" : "OH_NNExecutor_CreateOutputTensorDesc");
       }
       IoTensor io;
       Status s = DescribeTensor(desc.get(), &io.info);
@@ -358,8 +356,9 @@ Status InferenceSession::Impl::CreateIoTensors() {
       }
       io.tensor = TensorHandle(OH_NNTensor_Create(deviceId, desc.get()));  // copies the desc
       if (!io.tensor) {
-        return NnNullStatus("tensor.create", "OH_NNTensor_Create").WithDetail(
-            std::string(isInput ? "input " : "output ") + std::to_string(i) + " " + ShapeText(io.info.shape));
+        return NnNullStatus("tensor.create", "OH_NNTensor_Create")
+            .WithDetail(std::string(isInput ? "input " : "output ") + std::to_string(i) + " " +
+                        ShapeText(io.info.shape));
       }
       io.data = OH_NNTensor_GetDataBuffer(io.tensor.get());
       rc = OH_NNTensor_GetSize(io.tensor.get(), &io.size);
@@ -387,9 +386,8 @@ Status InferenceSession::Impl::CheckAgainstManifest() const {
   if (!ToDType(ti.dataType, &modelType) || modelType != in.dtype) {
     return mismatch("input \"" + ti.name + "\" is " + ti.dtypeName + ", the manifest says " + DTypeName(in.dtype));
   }
-  const std::vector<int32_t> expected = in.layout == Layout::kNCHW
-                                            ? std::vector<int32_t>{1, 3, in.height, in.width}
-                                            : std::vector<int32_t>{1, in.height, in.width, 3};
+  const std::vector<int32_t> expected = in.layout == Layout::kNCHW ? std::vector<int32_t>{1, 3, in.height, in.width}
+                                                                   : std::vector<int32_t>{1, in.height, in.width, 3};
   if (ti.shape != expected) {
     return mismatch("input \"" + ti.name + "\" has shape " + ShapeText(ti.shape) + ", the manifest says " +
                     LayoutName(in.layout) + " " + ShapeText(expected));
@@ -450,7 +448,8 @@ InferenceSession::InferenceSession(std::unique_ptr<Impl> impl) : impl_(std::move
 
 InferenceSession::~InferenceSession() { Release(); }
 
-Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(std::vector<uint8_t> modelBytes, SessionConfig config) {
+Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(std::vector<uint8_t> modelBytes,
+                                                                 SessionConfig config) {
   auto impl = std::make_unique<Impl>();
   if (modelBytes.empty()) return Status("session.config", code::kInvalidArgument, "the model is empty (0 bytes)");
   Result<Preprocessor> pre = Preprocessor::Create(config.input);
@@ -504,9 +503,9 @@ Result<Classification> InferenceSession::Classify(const ImageView& image, size_t
   if (im.released) return im.ReleasedStatus("classify");
   const auto start = Clock::now();
   if (topK < 1 || topK > static_cast<size_t>(im.config.output.classes)) {
-    return Status("classify", code::kOutOfRange,
-                  "topK must be in [1, " + std::to_string(im.config.output.classes) + "] (got " +
-                      std::to_string(topK) + ")");
+    return Status(
+        "classify", code::kOutOfRange,
+        "topK must be in [1, " + std::to_string(im.config.output.classes) + "] (got " + std::to_string(topK) + ")");
   }
   Classification result;
   StageTimings& t = result.timings;
@@ -559,9 +558,9 @@ Status InferenceSession::AttachInputFd(int fd, size_t size) {
   if (fd < 0) return Status("tensor.attach_fd", code::kInvalidArgument, "fd " + std::to_string(fd) + " is not valid");
   const size_t needed = im.inputs[0].info.byteSize;
   if (size < needed) {
-    return Status("tensor.attach_fd", code::kOutOfRange,
-                  "fd size " + std::to_string(size) + " is smaller than the input's " + std::to_string(needed) +
-                      " bytes");
+    return Status(
+        "tensor.attach_fd", code::kOutOfRange,
+        "fd size " + std::to_string(size) + " is smaller than the input's " + std::to_string(needed) + " bytes");
   }
   im.externalInput.tensor.reset();
   NnrtGuard guard(NnrtCallLock());

@@ -69,8 +69,8 @@ int Bench(const char* name, int srcW, int srcH, int runs, double targetMs,
     return 1;
   }
   std::vector<uint8_t> out(pre->OutputBytes());
-  npulens::ImageView view{pixels.data(), pixels.size(), srcW, srcH, static_cast<size_t>(srcW) * 4,
-                          npulens::PixelFormat::kRGBA8};
+  npulens::ImageView view{
+      pixels.data(), pixels.size(), srcW, srcH, static_cast<size_t>(srcW) * 4, npulens::PixelFormat::kRGBA8};
   npulens::Status status;
   const Timing t = Measure(runs, flushCaches, [&] { status = pre->Run(view, out.data(), out.size()); });
   if (!status.ok()) {

@@ -47,7 +47,8 @@ class FileIoTest : public ::testing::Test {
 // Runs `read` on another thread and fails if it has not returned within 3 s. Then `unblock` runs (e.g. opens the
 // FIFO's writing end, so that a read stuck in open() sees EOF) and the thread is joined: a hang fails the test
 // instead of blocking the suite.
-Status ReadPromptly(const std::function<Status()>& read, const std::function<void()>& unblock = [] {}) {
+Status ReadPromptly(
+    const std::function<Status()>& read, const std::function<void()>& unblock = [] {}) {
   const auto start = std::chrono::steady_clock::now();
   std::future<Status> done = std::async(std::launch::async, read);
   const bool prompt = done.wait_for(std::chrono::seconds(3)) == std::future_status::ready;

@@ -61,7 +61,7 @@ TEST(Fp16Test, SpecialValues) {
   EXPECT_EQ(FloatToHalf(65520.0f), 0x7c00);  // rounds up to infinity
   EXPECT_EQ(FloatToHalf(-1e9f), 0xfc00);
   EXPECT_EQ(FloatToHalf(std::numeric_limits<float>::infinity()), 0x7c00);
-  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -25)), 0x0000);             // half of the smallest subnormal: tie → 0
+  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -25)), 0x0000);  // half of the smallest subnormal: tie → 0
   EXPECT_EQ(FloatToHalf(std::ldexp(1.5f, -25)), 0x0001);
   EXPECT_EQ(FloatToHalf(1e-30f), 0x0000);
   const uint16_t nan = FloatToHalf(std::numeric_limits<float>::quiet_NaN());

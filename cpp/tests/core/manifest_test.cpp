@@ -67,12 +67,12 @@ TEST(ManifestTest, ParsesAValidManifestAndMergesTargetOverrides) {
   EXPECT_EQ(onnx.sha256.size(), 64u);
   const ModelTarget& om = e.targets.at("om");
   EXPECT_EQ(om.file, "om/shapes_int8.om");
-  EXPECT_EQ(om.input.dtype, DType::kUint8);           // overridden
+  EXPECT_EQ(om.input.dtype, DType::kUint8);  // overridden
   ASSERT_TRUE(om.input.quant.has_value());
   EXPECT_FLOAT_EQ(om.input.quant->scale, 0.5f);
   EXPECT_EQ(om.input.quant->zeroPoint, 3);
-  EXPECT_EQ(om.input.width, 96);                      // inherited
-  EXPECT_EQ(om.input.colorOrder, ColorOrder::kBGR);   // inherited
+  EXPECT_EQ(om.input.width, 96);                     // inherited
+  EXPECT_EQ(om.input.colorOrder, ColorOrder::kBGR);  // inherited
   EXPECT_EQ(om.output.dtype, DType::kInt8);
   EXPECT_EQ(om.output.quant->zeroPoint, -2);
   EXPECT_EQ(om.output.classes, 10);
@@ -107,7 +107,11 @@ TEST(ManifestTest, EveryInvalidFieldGivesAnExactMessage) {
        "models[1].id \"shapes-int8\" duplicates models[0].id"},
       {"default type", [](Json& j) { j["models"][0]["default"] = 1; },
        "models[0].default must be true or false (got number)"},
-      {"two defaults", [](Json& j) { j["models"][0]["default"] = true; j["models"][1]["default"] = true; },
+      {"two defaults",
+       [](Json& j) {
+         j["models"][0]["default"] = true;
+         j["models"][1]["default"] = true;
+       },
        "models[1].default is true, but models[0] is already the default"},
       {"title missing", [](Json& j) { j["models"][1].erase("title"); }, "models[1].title is required"},
       {"precision", [](Json& j) { j["models"][0]["precision"] = "int4"; },
@@ -126,7 +130,10 @@ TEST(ManifestTest, EveryInvalidFieldGivesAnExactMessage) {
        "models[0].targets.onnx.sha256 must be 64 hexadecimal digits"},
       {"targets empty", [](Json& j) { j["models"][1]["targets"] = Json::object(); },
        "models[1].targets must list at least one target (\"onnx\" or \"om\")"},
-      {"target unknown", [](Json& j) { j["models"][1]["targets"]["tflite"] = {{"file", "a"}}; },
+      {"target unknown",
+       [](Json& j) {
+         j["models"][1]["targets"]["tflite"] = {{"file", "a"}};
+       },
        "models[1].targets.tflite is not a known target (\"onnx\" | \"om\")"},
       {"width zero", [](Json& j) { j["models"][1]["input"]["width"] = 0; },
        "models[1].input.width must be ≥ 1 (got 0)"},
@@ -142,13 +149,19 @@ TEST(ManifestTest, EveryInvalidFieldGivesAnExactMessage) {
        "models[1].input.dtype must be \"float32\" | \"float16\" | \"int8\" | \"uint8\" (got \"float64\")"},
       {"colorOrder", [](Json& j) { j["models"][1]["input"]["colorOrder"] = "rgb"; },
        "models[1].input.colorOrder must be \"RGB\" | \"BGR\" (got \"rgb\")"},
-      {"mean length", [](Json& j) { j["models"][1]["input"]["mean"] = {1, 2}; },
+      {"mean length",
+       [](Json& j) {
+         j["models"][1]["input"]["mean"] = {1, 2};
+       },
        "models[1].input.mean must have 3 entries (got 2)"},
       {"mean entry", [](Json& j) { j["models"][1]["input"]["mean"][1] = "x"; },
        "models[1].input.mean[1] must be a number (got string)"},
       {"std zero", [](Json& j) { j["models"][1]["input"]["std"][2] = 0; }, "models[1].input.std[2] must be > 0"},
       {"std missing", [](Json& j) { j["models"][1]["input"].erase("std"); }, "models[1].input.std is required"},
-      {"quant for float", [](Json& j) { j["models"][1]["input"]["quant"] = {{"scale", 1}, {"zeroPoint", 0}}; },
+      {"quant for float",
+       [](Json& j) {
+         j["models"][1]["input"]["quant"] = {{"scale", 1}, {"zeroPoint", 0}};
+       },
        "models[1].input.quant is only allowed when dtype is int8 or uint8 (models[1].input.dtype is float32)"},
       {"quant missing", [](Json& j) { j["models"][1]["input"]["dtype"] = "int8"; },
        "models[1].input.quant is required when dtype is int8 (models[1].input.dtype)"},
@@ -231,7 +244,7 @@ TEST(LabelsTest, ParsesLinesAndChecksTheCount) {
   Result<std::vector<std::string>> r = ParseLabels("cat\r\ndog\nbird\n", "l.txt", 3);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.value(), (std::vector<std::string>{"cat", "dog", "bird"}));
-  EXPECT_TRUE(ParseLabels("a\nb", "l.txt", 2).ok());  // no final newline
+  EXPECT_TRUE(ParseLabels("a\nb", "l.txt", 2).ok());    // no final newline
   EXPECT_TRUE(ParseLabels("a\nb\n", "l.txt", 0).ok());  // count not checked
 
   Result<std::vector<std::string>> wrong = ParseLabels("a\nb\n", "l.txt", 3);
@@ -251,7 +264,8 @@ TEST(SpecValidationTest, ChecksSpecsBuiltOutsideAManifest) {
   in.width = 224, in.height = 224;
   EXPECT_TRUE(ValidateInputSpec(in, "flags").ok());
   in.std[1] = 0;
-  EXPECT_EQ(ValidateInputSpec(in, "flags").ToString(), "input.spec: NPULENS_OUT_OF_RANGE (1001): flags: std[1] must be > 0");
+  EXPECT_EQ(ValidateInputSpec(in, "flags").ToString(),
+            "input.spec: NPULENS_OUT_OF_RANGE (1001): flags: std[1] must be > 0");
   in.std[1] = 1;
   in.dtype = DType::kInt8;
   EXPECT_EQ(ValidateInputSpec(in, "flags").code(), code::kInvalidArgument);

@@ -109,8 +109,9 @@ void ExpectMatchesReference(const TestImage& im, const InputSpec& spec, const st
           case DType::kInt8:
           case DType::kUint8: {
             const bool s8 = spec.dtype == DType::kInt8;
-            const double q = std::min(std::max(RoundHalfEven(ref / spec.quant->scale) + spec.quant->zeroPoint,
-                                               s8 ? -128.0 : 0.0), s8 ? 127.0 : 255.0);
+            const double q =
+                std::min(std::max(RoundHalfEven(ref / spec.quant->scale) + spec.quant->zeroPoint, s8 ? -128.0 : 0.0),
+                         s8 ? 127.0 : 255.0);
             const int got = s8 ? static_cast<int8_t>(dst[i]) : dst[i];
             const int diff = std::abs(got - static_cast<int>(q));
             // ±1 only allowed where float vs double rounding can legitimately land on the other side.
@@ -244,11 +245,9 @@ std::vector<uint8_t> QuantizePixels(const std::vector<uint8_t>& pixels, DType dt
 
 TEST(PreprocessTest, QuantizationRoundsHalfToEven) {
   // scale 2: pixel/2 = 0.5, 1.5, 2.5, 3.5, 1, 127.5 → 0, 2, 2, 4, 1, 128
-  EXPECT_EQ(QuantizePixels({1, 3, 5, 7, 2, 255}, DType::kUint8, 0, 2, 0),
-            (std::vector<uint8_t>{0, 2, 2, 4, 1, 128}));
+  EXPECT_EQ(QuantizePixels({1, 3, 5, 7, 2, 255}, DType::kUint8, 0, 2, 0), (std::vector<uint8_t>{0, 2, 2, 4, 1, 128}));
   // Negative halves: (0 − 3)/2 = −1.5 → −2, (2 − 3)/2 = −0.5 → −0, (0 - 5)/2 = -2.5 → -2; zero point 10.
-  EXPECT_EQ(QuantizePixels({0, 2, 1, 4}, DType::kInt8, 3, 2, 10),
-            (std::vector<uint8_t>{8, 10, 9, 10}));
+  EXPECT_EQ(QuantizePixels({0, 2, 1, 4}, DType::kInt8, 3, 2, 10), (std::vector<uint8_t>{8, 10, 9, 10}));
   EXPECT_EQ(QuantizePixels({0}, DType::kInt8, 5, 2, 0), (std::vector<uint8_t>{static_cast<uint8_t>(-2)}));
 }
 

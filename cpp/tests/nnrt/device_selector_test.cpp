@@ -41,7 +41,8 @@ TEST(DeviceSelectorTest, AutoFallsBackToTheFirstDeviceAndSaysWhy) {
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->device.id, 5u);
   EXPECT_EQ(d->reason, "no HIAI_F device; policy auto picked the first device, gpu0 (gpu)");
-  EXPECT_EQ(DeviceSelector::Choose({}, DevicePolicy::kAuto, ModelKind::kHostOnnx).status().code(), code::kDeviceNotFound);
+  EXPECT_EQ(DeviceSelector::Choose({}, DevicePolicy::kAuto, ModelKind::kHostOnnx).status().code(),
+            code::kDeviceNotFound);
 }
 
 TEST(DeviceSelectorTest, CpuPolicyTakesTheFirstCpuDevice) {
@@ -66,7 +67,8 @@ TEST(DeviceSelectorTest, AnOfflineModelGoesOnlyToHiai) {
                                           {9, "cpu_device", DeviceType::kCpu}};
   const std::string noNpu =
       "this phone exposes no NPU for this model: a CANN offline model (.om) builds only on HIAI_F (other NNRt "
-      "devices refuse offline models); devices seen: NPU_ohos.boot.hardware.Kirin9030S_v2_0 (accelerator), cpu_device (cpu)";
+      "devices refuse offline models); devices seen: NPU_ohos.boot.hardware.Kirin9030S_v2_0 (accelerator), cpu_device "
+      "(cpu)";
   Result<DeviceDecision> autoPick = DeviceSelector::Choose(noHiai, DevicePolicy::kAuto, ModelKind::kCannOffline);
   ASSERT_FALSE(autoPick.ok());
   EXPECT_EQ(autoPick.status().ToString(), "device.select: NPULENS_DEVICE_NOT_FOUND (1007): policy auto: " + noNpu);
@@ -110,8 +112,8 @@ TEST(DeviceSelectorTest, ParsesPolicies) {
 
 TEST(DeviceSelectorTest, EnumeratesThroughNnrt) {
   fake_nnrt::Reset();
-  fake_nnrt::SetDevices({{3, "NPU_ohos.boot.hardware.Kirin9030S_v2_0", OH_NN_ACCELERATOR},
-                         {7, "HIAI_F", OH_NN_ACCELERATOR}});
+  fake_nnrt::SetDevices(
+      {{3, "NPU_ohos.boot.hardware.Kirin9030S_v2_0", OH_NN_ACCELERATOR}, {7, "HIAI_F", OH_NN_ACCELERATOR}});
   Result<DeviceDecision> d = DeviceSelector::Select(DevicePolicy::kNpu, ModelKind::kHostOnnx);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_EQ(d->device.id, 7u);

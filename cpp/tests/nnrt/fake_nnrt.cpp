@@ -300,7 +300,7 @@ OH_NN_ReturnCode HMS_HiAIOptions_SetBandMode(OH_NNCompilation* c, HiAI_BandMode 
 HiAI_Compatibility HMS_HiAICompatibility_CheckFromBuffer(const void* data, size_t size) {
   Log("HMS_HiAICompatibility_CheckFromBuffer(" + std::to_string(size) + ")");
   return Scripted("HMS_HiAICompatibility_CheckFromBuffer") ? HIAI_COMPATIBILITY_INCOMPATIBLE
-                                                            : HIAI_COMPATIBILITY_COMPATIBLE;
+                                                           : HIAI_COMPATIBILITY_COMPATIBLE;
 }
 
 OH_NN_ReturnCode OH_NNCompilation_Build(OH_NNCompilation* c) {
@@ -465,7 +465,8 @@ NN_Tensor* OH_NNTensor_Create(size_t deviceID, NN_TensorDesc* d) {
 NN_Tensor* OH_NNTensor_CreateWithSize(size_t, NN_TensorDesc*, size_t) { return nullptr; }
 
 NN_Tensor* OH_NNTensor_CreateWithFd(size_t deviceID, NN_TensorDesc* d, int fd, size_t size, size_t offset) {
-  const std::string args = Dev(deviceID) + ", " + d->id + ", fd, " + std::to_string(size) + ", " + std::to_string(offset);
+  const std::string args =
+      Dev(deviceID) + ", " + d->id + ", fd, " + std::to_string(size) + ", " + std::to_string(offset);
   if (!Live(d)) Violation("Tensor_CreateWithFd with a dead desc");
   if (Scripted("OH_NNTensor_CreateWithFd") || fd < 0 || size == 0 || size < offset ||
       size - offset < ByteSize(d->spec)) {
@@ -496,7 +497,8 @@ OH_NN_ReturnCode OH_NNTensor_Destroy(NN_Tensor** t) {
   Log("OH_NNTensor_Destroy(" + tensor->id + ")");
   munmap(tensor->data, tensor->size);
   if (tensor->ownsFd) {
-    if (S().fdBorrowers[tensor->fd] > 0) Violation("owner tensor " + tensor->id + " destroyed while its fd is borrowed");
+    if (S().fdBorrowers[tensor->fd] > 0)
+      Violation("owner tensor " + tensor->id + " destroyed while its fd is borrowed");
     close(tensor->fd);
   } else {
     --S().fdBorrowers[tensor->fd];

@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <future>
-#include <thread>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -79,7 +79,10 @@ TEST_F(HostnnSessionTest, ClassifiesOnTheHostCpuDeviceAndSaysItIsNotAnNpu) {
   const struct {
     uint8_t r, g, b;
     const char* label;
-  } cases[] = {{250, 10, 10, "red"}, {10, 250, 10, "green"}, {10, 10, 250, "blue"}, {250, 250, 250, "bright"},
+  } cases[] = {{250, 10, 10, "red"},
+               {10, 250, 10, "green"},
+               {10, 10, 250, "blue"},
+               {250, 250, 250, "bright"},
                {0, 0, 0, "dark"}};
   for (const auto& c : cases) {
     SolidImage image(c.r, c.g, c.b);
@@ -109,7 +112,8 @@ TEST_F(HostnnSessionTest, NpuPolicyFailsOnTheHostWithTheDevicesSeen) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().ToString(),
             std::string("device.select: NPULENS_DEVICE_NOT_FOUND (1007): policy npu needs the device named HIAI_F; "
-                        "devices seen: ") + HOSTNN_CPU_DEVICE_NAME + " (cpu)");
+                        "devices seen: ") +
+                HOSTNN_CPU_DEVICE_NAME + " (cpu)");
 }
 
 TEST_F(HostnnSessionTest, SelectsHiaiByNameAmongRegisteredTestDevices) {
@@ -160,15 +164,13 @@ TEST_F(HostnnSessionTest, ListingDevicesDoesNotWaitForAnotherThreadsBuild) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the Build is under way
   const auto listStart = std::chrono::steady_clock::now();
   Result<std::vector<DeviceInfo>> devices = DeviceSelector::Enumerate();
-  const auto listMs =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - listStart).count();
+  const auto listMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - listStart).count();
   ASSERT_TRUE(devices.ok()) << devices.status().ToString();
   EXPECT_EQ(devices->size(), 2u);
   EXPECT_EQ(load.wait_for(std::chrono::seconds(0)), std::future_status::timeout) << "the Build ended early";
   EXPECT_LT(listMs, 500) << "device listing waited for the Build";
   EXPECT_TRUE(load.get());
-  const double loadMs =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - loadStart).count();
+  const double loadMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - loadStart).count();
   EXPECT_GE(loadMs, 1500);
 }
 
@@ -184,10 +186,11 @@ TEST_F(HostnnSessionTest, TruncatedAndForeignModelsFailWithStepCodeAndDetail) {
   // A CANN .om never reaches a device without HIAI_F: the selection says so before any compilation.
   s = InferenceSession::Load(std::vector<uint8_t>{'I', 'M', 'O', 'D', 0, 1, 2, 3, 4, 5, 6, 7}, Config());
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().ToString(),
-            "device.select: NPULENS_DEVICE_NOT_FOUND (1007): policy auto: this phone exposes no NPU for this model: a "
-            "CANN offline model (.om) builds only on HIAI_F (other NNRt devices refuse offline models); devices seen: " +
-                std::string(HOSTNN_CPU_DEVICE_NAME) + " (cpu)");
+  EXPECT_EQ(
+      s.status().ToString(),
+      "device.select: NPULENS_DEVICE_NOT_FOUND (1007): policy auto: this phone exposes no NPU for this model: a "
+      "CANN offline model (.om) builds only on HIAI_F (other NNRt devices refuse offline models); devices seen: " +
+          std::string(HOSTNN_CPU_DEVICE_NAME) + " (cpu)");
 }
 
 TEST_F(HostnnSessionTest, ManifestMismatchIsCaughtOnTheRealRuntime) {

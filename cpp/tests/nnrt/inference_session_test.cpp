@@ -199,7 +199,8 @@ TEST_F(SessionTest, AnOptionRefusedAtBuildIsLeftOutAndReportedTruthfully) {
   // All three, none, +performance mode, +priority, +cache: the executor comes from the last Build that worked.
   EXPECT_EQ(fake_nnrt::CountOf("OH_NNCompilation_Build("), 5);
   EXPECT_GE(IndexOf("OH_NNExecutor_Construct(c4)"), 0);
-  EXPECT_EQ(IndexOf("Build reads the cache path /data/storage/el2/base/cache"), IndexOf("OH_NNCompilation_Build(c1)") + 1);
+  EXPECT_EQ(IndexOf("Build reads the cache path /data/storage/el2/base/cache"),
+            IndexOf("OH_NNCompilation_Build(c1)") + 1);
 }
 
 TEST_F(SessionTest, NoOptionalOptionCanMakeTheLoadFail) {
@@ -295,9 +296,10 @@ TEST_F(SessionTest, RejectedTuningFailsTheLoadAndTearsDown) {
   c.options.tuningCacheDir = "/readonly";
   auto r = InferenceSession::Load(Model(), c);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().ToString(),
-            "compile.options.tuning_cache_dir: OH_NN_INVALID_PATH (8): HMS_HiAIOptions_SetTuningCacheDir(\"/readonly\") "
-            "rejected: no write access");
+  EXPECT_EQ(
+      r.status().ToString(),
+      "compile.options.tuning_cache_dir: OH_NN_INVALID_PATH (8): HMS_HiAIOptions_SetTuningCacheDir(\"/readonly\") "
+      "rejected: no write access");
   EXPECT_GE(IndexOf("OH_NNCompilation_Destroy(c1)"), 0);
   EXPECT_EQ(IndexOf("OH_NNCompilation_Build"), -1);
 }
@@ -328,12 +330,14 @@ TEST_F(SessionTest, EveryFailingStepIsNamed) {
   const Case cases[] = {
       {"OH_NNCompilation_ConstructWithOfflineModelBuffer",
        "compile.construct: OH_NN_FAILED (1): OH_NNCompilation_ConstructWithOfflineModelBuffer returned NULL: boom"},
-      {"OH_NNCompilation_SetDevice", "compile.set_device: OH_NN_FAILED (1): OH_NNCompilation_SetDevice(HIAI_F, id 7): boom"},
+      {"OH_NNCompilation_SetDevice",
+       "compile.set_device: OH_NN_FAILED (1): OH_NNCompilation_SetDevice(HIAI_F, id 7): boom"},
       {"OH_NNExecutor_Construct", "executor.construct: OH_NN_FAILED (1): OH_NNExecutor_Construct returned NULL: boom"},
       {"OH_NNExecutor_GetInputCount", "executor.io: OH_NN_FAILED (1): OH_NNExecutor_GetInputCount failed: boom"},
       {"OH_NNExecutor_CreateOutputTensorDesc",
        "tensor.desc: OH_NN_FAILED (1): OH_NNExecutor_CreateOutputTensorDesc returned NULL: boom"},
-      {"OH_NNTensor_Create", "tensor.create: OH_NN_FAILED (1): OH_NNTensor_Create returned NULL: boom: input 0 [1,3,4,4]"},
+      {"OH_NNTensor_Create",
+       "tensor.create: OH_NN_FAILED (1): OH_NNTensor_Create returned NULL: boom: input 0 [1,3,4,4]"},
   };
   for (const Case& c : cases) {
     SetUp();
@@ -347,24 +351,30 @@ TEST_F(SessionTest, EveryFailingStepIsNamed) {
 }
 
 TEST_F(SessionTest, ModelTensorsAreCheckedAgainstTheManifest) {
-  fake_nnrt::SetModel({{"input", OH_NN_INT8, {1, 3, 4, 4}, OH_NN_FORMAT_NCHW}}, {{"logits", OH_NN_FLOAT32, {1, 5}, OH_NN_FORMAT_ND}});
+  fake_nnrt::SetModel({{"input", OH_NN_INT8, {1, 3, 4, 4}, OH_NN_FORMAT_NCHW}},
+                      {{"logits", OH_NN_FLOAT32, {1, 5}, OH_NN_FORMAT_ND}});
   EXPECT_EQ(InferenceSession::Load(Model(), Config()).status().ToString(),
             "model.check: NPULENS_MODEL_MISMATCH (1006): input \"input\" is int8, the manifest says float32");
-  fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 4, 4, 3}, OH_NN_FORMAT_NHWC}}, {{"logits", OH_NN_FLOAT32, {1, 5}, OH_NN_FORMAT_ND}});
+  fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 4, 4, 3}, OH_NN_FORMAT_NHWC}},
+                      {{"logits", OH_NN_FLOAT32, {1, 5}, OH_NN_FORMAT_ND}});
   EXPECT_EQ(InferenceSession::Load(Model(), Config()).status().message(),
             "input \"input\" has shape [1,4,4,3], the manifest says NCHW [1,3,4,4]");
-  fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 3, 4, 4}, OH_NN_FORMAT_NHWC}}, {{"logits", OH_NN_FLOAT32, {1, 5}, OH_NN_FORMAT_ND}});
+  fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 3, 4, 4}, OH_NN_FORMAT_NHWC}},
+                      {{"logits", OH_NN_FLOAT32, {1, 5}, OH_NN_FORMAT_ND}});
   EXPECT_EQ(InferenceSession::Load(Model(), Config()).status().message(),
             "input \"input\" has format NHWC, the manifest says NCHW");
-  fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 3, 4, 4}, OH_NN_FORMAT_NCHW}}, {{"logits", OH_NN_FLOAT32, {1, 6}, OH_NN_FORMAT_ND}});
+  fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 3, 4, 4}, OH_NN_FORMAT_NCHW}},
+                      {{"logits", OH_NN_FLOAT32, {1, 6}, OH_NN_FORMAT_ND}});
   EXPECT_EQ(InferenceSession::Load(Model(), Config()).status().message(),
             "output \"logits\" has shape [1,6] (6 values), the manifest says 5 classes");
-  fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 3, 4, 4}, OH_NN_FORMAT_NCHW}, {"extra", OH_NN_FLOAT32, {1}, OH_NN_FORMAT_ND}},
-                      {{"logits", OH_NN_FLOAT32, {1, 5}, OH_NN_FORMAT_ND}});
+  fake_nnrt::SetModel(
+      {{"input", OH_NN_FLOAT32, {1, 3, 4, 4}, OH_NN_FORMAT_NCHW}, {"extra", OH_NN_FLOAT32, {1}, OH_NN_FORMAT_ND}},
+      {{"logits", OH_NN_FLOAT32, {1, 5}, OH_NN_FORMAT_ND}});
   EXPECT_EQ(InferenceSession::Load(Model(), Config()).status().code(), code::kModelMismatch);
   SessionConfig named = Config();
   named.input.name = "data";
-  fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 3, 4, 4}, OH_NN_FORMAT_NCHW}}, {{"logits", OH_NN_FLOAT32, {1, 5}, OH_NN_FORMAT_ND}});
+  fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 3, 4, 4}, OH_NN_FORMAT_NCHW}},
+                      {{"logits", OH_NN_FLOAT32, {1, 5}, OH_NN_FORMAT_ND}});
   EXPECT_EQ(InferenceSession::Load(Model(), named).status().message(),
             "input tensor is named \"input\", the manifest says \"data\"");
 }
@@ -497,7 +507,8 @@ TEST_F(SessionTest, ExternalFdInputIsBorrowedAndDestroyedFirst) {
   EXPECT_EQ(s->AttachInputFd(fd, 100).ToString(),
             "tensor.attach_fd: NPULENS_OUT_OF_RANGE (1001): fd size 100 is smaller than the input's 192 bytes");
   ASSERT_TRUE(s->AttachInputFd(fd, 4096).ok());
-  EXPECT_GE(IndexOf("OH_NNTensor_CreateWithFd(7, d7, fd, 4096, 0) = t8"), 0) << ::testing::PrintToString(fake_nnrt::Calls());
+  EXPECT_GE(IndexOf("OH_NNTensor_CreateWithFd(7, d7, fd, 4096, 0) = t8"), 0)
+      << ::testing::PrintToString(fake_nnrt::Calls());
   EXPECT_TRUE(s->Info()->externalInput);
 
   Image image;

@@ -28,8 +28,8 @@ struct InputSpec {
   Layout layout = Layout::kNCHW;
   DType dtype = DType::kFloat32;
   ColorOrder colorOrder = ColorOrder::kRGB;
-  float mean[3] = {0, 0, 0};  // pixel units, in colorOrder order
-  float std[3] = {1, 1, 1};   // pixel units, > 0
+  float mean[3] = {0, 0, 0};         // pixel units, in colorOrder order
+  float std[3] = {1, 1, 1};          // pixel units, > 0
   std::optional<QuantParams> quant;  // present iff dtype is int8/uint8
   float centerCrop = 1.0f;           // (0, 1]
 };

@@ -13,9 +13,9 @@
 namespace npulens {
 
 struct TopKEntry {
-  int rank = 0;       // 1-based
-  size_t index = 0;   // class index
-  float score = 0;    // probability (0..1) for logits models; the model's value for probability models
+  int rank = 0;      // 1-based
+  size_t index = 0;  // class index
+  float score = 0;   // probability (0..1) for logits models; the model's value for probability models
 };
 
 // Converts `count` elements of `dtype` at `src` (srcBytes must equal count × DTypeSize) into `dst`.

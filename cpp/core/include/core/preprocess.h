@@ -26,7 +26,7 @@ namespace npulens {
 
 enum class PixelFormat { kRGBA8, kBGRA8, kRGB8 };
 const char* PixelFormatName(PixelFormat format);  // "RGBA", "BGRA", "RGB"
-size_t BytesPerPixel(PixelFormat format);          // 4, 4, 3
+size_t BytesPerPixel(PixelFormat format);         // 4, 4, 3
 
 // A borrowed view of pixels. rowStride is in bytes (≥ width × bytesPerPixel); byteLength is the size of the
 // buffer at `data` and must cover rowStride × (height − 1) + width × bytesPerPixel.

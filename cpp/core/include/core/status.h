@@ -83,7 +83,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)), has_value_(true) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)), has_value_(true) {}           // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)), has_value_(false) {}  // NOLINT: implicit by design
 
   bool ok() const { return has_value_; }

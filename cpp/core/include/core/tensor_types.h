@@ -20,7 +20,7 @@ struct QuantParams {
 size_t DTypeSize(DType dtype);
 // "float32", "float16", "int8", "uint8" (the manifest spellings).
 const char* DTypeName(DType dtype);
-const char* LayoutName(Layout layout);        // "NCHW" | "NHWC"
+const char* LayoutName(Layout layout);         // "NCHW" | "NHWC"
 const char* ColorOrderName(ColorOrder order);  // "RGB" | "BGR"
 
 }  // namespace npulens

@@ -13,21 +13,21 @@
 
 namespace npulens {
 
-enum class TuningMode { kUnset = 0, kAuto = 1, kHeter = 2 };         // HiAI_TuningMode
-enum class BandMode { kUnset = 0, kLow = 1, kNormal = 2, kHigh = 3 };  // HiAI_BandMode
+enum class TuningMode { kUnset = 0, kAuto = 1, kHeter = 2 };                               // HiAI_TuningMode
+enum class BandMode { kUnset = 0, kLow = 1, kNormal = 2, kHigh = 3 };                      // HiAI_BandMode
 enum class PerformanceMode { kNone = 0, kLow = 1, kMedium = 2, kHigh = 3, kExtreme = 4 };  // OH_NN_PerformanceMode
 enum class Priority { kNone = 0, kLow = 1, kMedium = 2, kHigh = 3 };                       // OH_NN_Priority
 
 struct CompileOptions {
   TuningMode tuningMode = TuningMode::kUnset;  // AUTO/HETER require tuningCacheDir (the app's files dir)
   std::string tuningCacheDir;
-  BandMode bandMode = BandMode::kUnset;        // kUnset: not applied
+  BandMode bandMode = BandMode::kUnset;  // kUnset: not applied
   std::optional<PerformanceMode> performanceMode;
   std::optional<Priority> priority;
   std::optional<bool> enableFloat16;
-  std::string cacheDir;                        // NNRt compilation cache (OH_NNCompilation_SetCache); empty: off
+  std::string cacheDir;  // NNRt compilation cache (OH_NNCompilation_SetCache); empty: off
   uint32_t cacheVersion = 1;
-  bool checkCompatibility = true;              // HMS_HiAICompatibility_CheckFromBuffer before Build
+  bool checkCompatibility = true;  // HMS_HiAICompatibility_CheckFromBuffer before Build
 };
 
 // One option's outcome: e.g. {"band_mode", "NORMAL", true, 0, "OH_NN_SUCCESS"}; `accepted` = applied in the

@@ -41,8 +41,8 @@ struct DeviceInfo {
 struct DeviceDecision {
   DeviceInfo device;
   DevicePolicy policy = DevicePolicy::kAuto;
-  std::string reason;             // e.g. "HIAI_F found by name" / "no HIAI_F device; auto picked the first device"
-  std::vector<DeviceInfo> seen;   // every device enumerated, in NNRt order
+  std::string reason;            // e.g. "HIAI_F found by name" / "no HIAI_F device; auto picked the first device"
+  std::vector<DeviceInfo> seen;  // every device enumerated, in NNRt order
 };
 
 class DeviceSelector {

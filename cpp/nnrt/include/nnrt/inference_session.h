@@ -35,7 +35,7 @@ const char* IoModeName(IoMode mode);  // "zero-copy" | "copy"
 struct SessionConfig {
   std::string modelId;
   Precision precision = Precision::kFp32;
-  InputSpec input;    // already merged for the target being loaded
+  InputSpec input;  // already merged for the target being loaded
   OutputSpec output;
   std::vector<std::string> labels;  // empty or exactly output.classes entries
   DevicePolicy devicePolicy = DevicePolicy::kAuto;
@@ -60,13 +60,13 @@ struct SessionInfo {
   std::vector<OptionReport> options;
   std::string compatibility;  // "compatible" | "incompatible" | "not checked"
   double loadMs = 0;
-  double compileMs = 0;   // construct → build → executor → tensors
+  double compileMs = 0;        // construct → build → executor → tensors
   bool externalInput = false;  // an fd-borrowing input tensor is attached
 };
 
 struct StageTimings {
   double preprocessMs = 0;
-  double copyInMs = 0;   // copy mode only
+  double copyInMs = 0;  // copy mode only
   double inferenceMs = 0;
   double copyOutMs = 0;  // copy mode only
   double postprocessMs = 0;
