@@ -32,7 +32,7 @@ class ManifestFileSource : public ModelSource {
     Result<Manifest> manifest = LoadManifestFile(manifestPath_);
     if (!manifest.ok()) return manifest.status();
     return ReadManifestModel(manifest.value(), modelId_, kHostTarget,
-                             [](const std::string& path) { return ReadFileBytes(path); });
+                             [](const std::string& path, const FileKind& kind) { return ReadFileBytes(path, kind); });
   }
 
  private:

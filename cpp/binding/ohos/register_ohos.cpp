@@ -33,8 +33,9 @@ class RawfileSource : public ModelSource {
         ParseManifest(std::string(text.value().begin(), text.value().end()), kManifestRawfile);
     if (!manifest.ok()) return manifest.status();
     const ResourceManagerOwner* resources = resources_.get();
+    // Rawfiles are entries of the app's own package (no special files, sizes fixed at build time): no caps.
     return ReadManifestModel(manifest.value(), modelId_, kDeviceTarget,
-                             [resources](const std::string& path) { return resources->Read(path); });
+                             [resources](const std::string& path, const FileKind&) { return resources->Read(path); });
   }
 
  private:

@@ -38,7 +38,7 @@ Result<LoadedModel> ReadManifestModel(const Manifest& manifest, const std::strin
   model.config.output = t.output;
   if (!entry->labels.empty()) {
     const std::string labelsPath = ResolveManifestPath(manifest, entry->labels);
-    Result<std::vector<uint8_t>> text = read(labelsPath);
+    Result<std::vector<uint8_t>> text = read(labelsPath, kLabelsFile);
     if (!text.ok()) return text.status();
     Result<std::vector<std::string>> labels = ParseLabels(
         std::string(text.value().begin(), text.value().end()), labelsPath, t.output.classes);
@@ -46,7 +46,7 @@ Result<LoadedModel> ReadManifestModel(const Manifest& manifest, const std::strin
     model.config.labels = std::move(labels).value();
   }
   const std::string modelPath = ResolveManifestPath(manifest, t.file);
-  Result<std::vector<uint8_t>> bytes = read(modelPath);
+  Result<std::vector<uint8_t>> bytes = read(modelPath, kModelFile);
   if (!bytes.ok()) return bytes.status();
   Status st = CheckModelBytes(bytes.value(), modelPath);
   if (!st.ok()) return st;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/file_io.h"
 #include "core/manifest.h"
 #include "core/status.h"
 #include "nnrt/inference_session.h"
@@ -31,8 +32,9 @@ class ModelSource {
   virtual Result<LoadedModel> Read() = 0;
 };
 
-// Reads one file named relative to the manifest's folder (as ResolveManifestPath returns it).
-using FileReader = std::function<Result<std::vector<uint8_t>>(const std::string& path)>;
+// Reads one file named relative to the manifest's folder (as ResolveManifestPath returns it); `kind` says what it
+// is for (kModelFile / kLabelsFile: named in errors, its size cap).
+using FileReader = std::function<Result<std::vector<uint8_t>>(const std::string& path, const FileKind& kind)>;
 
 // An empty model file is an I/O problem of that file (NPULENS_IO, step "io.read"), reported before compiling.
 Status CheckModelBytes(const std::vector<uint8_t>& bytes, const std::string& path);
