@@ -83,10 +83,10 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)), has_value_(true) {}           // NOLINT: implicit by design
-  Result(Status status) : status_(std::move(status)), has_value_(false) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)), hasValue_(true) {}           // NOLINT: implicit by design
+  Result(Status status) : status_(std::move(status)), hasValue_(false) {}  // NOLINT: implicit by design
 
-  bool ok() const { return has_value_; }
+  bool ok() const { return hasValue_; }
   const Status& status() const { return status_; }
   T& value() & { return value_; }
   const T& value() const& { return value_; }
@@ -99,7 +99,7 @@ class Result {
  private:
   T value_{};
   Status status_;
-  bool has_value_;
+  bool hasValue_;
 };
 
 }  // namespace npulens
