@@ -1,4 +1,4 @@
-// The host runtime behaves like the NNRt core on the phone (device-behaviour.md §1): compilation setters only
+// The host runtime behaves like the NNRt core on the phone: compilation setters only
 // record, Build applies the options in the core's order and checks each against the device's capabilities with the
 // device's codes, a compilation builds once, a bad device ID and an offline model on a backend that takes none fail
 // at Build, SetCache's string is read at Build, and listing devices never waits for a Build.

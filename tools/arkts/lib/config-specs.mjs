@@ -1,5 +1,5 @@
-// Schemas of the HarmonyOS project files we ship, written from the documented fields (DevEco templates and
-// guides, see /work/shared/reference/harmonyos-api.md §5). Unknown fields are errors where the set is closed.
+// Schemas of the HarmonyOS project files we ship, written from the fields the DevEco templates and the HarmonyOS
+// project configuration guides document. Unknown fields are errors where the set is closed.
 import { arr, bool, int, obj, str } from './schema.mjs';
 
 const SDK_VERSION = str({ pattern: '^\\d+\\.\\d+\\.\\d+\\(\\d+\\)$' });
