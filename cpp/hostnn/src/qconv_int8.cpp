@@ -175,7 +175,8 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void TileVnni(const TileA
     }
     const __m512i off = _mm512_loadu_si512(a.offset + nb);
     const __m512 m = _mm512_loadu_ps(a.mult + nb);
-    const __mmask16 mask = a.n - nb >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (a.n - nb)) - 1);
+    const __mmask16 mask =
+        a.n - nb >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (a.n - nb)) - 1);
     for (int r = 0; r < MR; ++r) {
       __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(acc[r], off)), m);
       f = _mm512_min_ps(_mm512_max_ps(f, vlo), vhi);

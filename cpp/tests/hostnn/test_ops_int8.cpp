@@ -1,5 +1,5 @@
 // int8 QDQ numerics: within 1 quantized unit of a reference with int32 accumulation and float requantization
-// (round half to even), and the plan must run the recognised patterns in XNNPACK int8.
+// (round half to even), and the plan must run the recognised patterns in int8 (our kernel or XNNPACK).
 #include <algorithm>
 
 #include "onnx_builder.h"
@@ -119,7 +119,8 @@ TEST(HostnnInt8, QdqConvPerChannelRunsInt8) {
     auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe);
     ExpectWithin1(Requantize(got, ys, yz), want);
     // Convolutions with groups = 1 run in our kernel (qconv_int8.h) on every CPU, the others in XNNPACK.
-    const std::string ours = std::string("kernel int8: Conv 'qconv' (") + hostnn::Int8IsaLabel(hostnn::SelectInt8Isa()) + ")";
+    const std::string ours =
+        std::string("kernel int8: Conv 'qconv' (") + hostnn::Int8IsaLabel(hostnn::SelectInt8Isa()) + ")";
     EXPECT_NE(describe.find(k.group == 1 ? ours : "xnnpack int8: Conv 'qconv'"), std::string::npos) << describe;
   }
   HostNN_SetThreadCount(0);
@@ -168,7 +169,8 @@ TEST(HostnnInt8, QdqGemmPerTensorAndPerChannelWeights) {
     auto got = RunModel(QdqGemm(wq, ws, bq, xs, xz, ys, yz, k, n), std::vector<std::vector<float>>{x}, &describe);
     ExpectWithin1(Requantize(got, ys, yz), want);
     // Every int8 Gemm runs in our kernel, per-channel weights included, on every CPU.
-    const std::string want_plan = std::string("kernel int8: Gemm 'fc' (") + hostnn::Int8IsaLabel(hostnn::SelectInt8Isa()) + ")";
+    const std::string want_plan =
+        std::string("kernel int8: Gemm 'fc' (") + hostnn::Int8IsaLabel(hostnn::SelectInt8Isa()) + ")";
     EXPECT_NE(describe.find(want_plan), std::string::npos) << describe;
   }
 }

@@ -29,7 +29,7 @@ struct Params {
   int32_t x_zp, y_zp, qmin, qmax;
 };
 
-// Naive NCHW-free reference on NHWC: int64 sum of (x - x_zp) * w + bias, then the documented requantization:
+// Naive reference on NHWC tensors: int64 sum of (x - x_zp) * w + bias, then the documented requantization:
 // float(acc) * (x_s * w_s[o] / y_s computed in float), clamped to [qmin, qmax] - y_zp, round half to even, + y_zp.
 std::vector<int8_t> Reference(const ConvGeometry2D& g, const std::vector<int8_t>& x, const std::vector<int8_t>& w,
                               const std::vector<int32_t>& bias, const std::vector<float>& ws, const Params& p) {
@@ -63,7 +63,9 @@ struct Case {
   int wlo = -127, whi = 127;  // weight range
 };
 
-int64_t Out(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pad) { return (in + 2 * pad - d * (k - 1) - 1) / s + 1; }
+int64_t Out(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pad) {
+  return (in + 2 * pad - d * (k - 1) - 1) / s + 1;
+}
 
 ConvGeometry2D Geo(int64_t batch, int64_t h, int64_t w, int64_t c, int64_t oc, int64_t k, int64_t s, int64_t d,
                    int64_t pad) {
@@ -120,7 +122,8 @@ TEST(HostnnQConvInt8, EveryVariantMatchesTheReferenceBitForBit) {
         size_t bad = 0;
         for (size_t i = 0; i < y.size(); ++i)
           if (y[i] != want[i] && bad++ < 5)
-            ADD_FAILURE() << "element " << i << ": " << int(y[i]) << " != " << int(want[i]) << (p ? " (2 threads)" : "");
+            ADD_FAILURE() << "element " << i << ": " << int(y[i]) << " != " << int(want[i])
+                          << (p ? " (2 threads)" : "");
         EXPECT_EQ(bad, 0u);
       }
     }
