@@ -34,8 +34,9 @@ class GraphBuilder:
         w = (self.rng.standard_normal((cout, cin // groups, k, k)) * gain * np.sqrt(2.0 / fan_in)).astype(np.float32)
         b = (self.rng.standard_normal(cout) * 0.05).astype(np.float32)
         self.inits += [numpy_helper.from_array(w, name + "_w"), numpy_helper.from_array(b, name + "_b")]
-        self.nodes.append(helper.make_node("Conv", [x, name + "_w", name + "_b"], [name], name=name, kernel_shape=[k, k],
-                                           strides=[stride, stride], pads=[k // 2] * 4, group=groups))
+        self.nodes.append(helper.make_node("Conv", [x, name + "_w", name + "_b"], [name], name=name,
+                                           kernel_shape=[k, k], strides=[stride, stride], pads=[k // 2] * 4,
+                                           group=groups))
         return name
 
     def act(self, x, kind):
@@ -58,7 +59,8 @@ class GraphBuilder:
         g = self.op("GlobalAveragePool", [x])
         f = self.op("Flatten", [g], axis=1)
         w = (self.rng.standard_normal((classes, cin)) * np.sqrt(1.0 / cin)).astype(np.float32)
-        self.inits += [numpy_helper.from_array(w, "fc_w"), numpy_helper.from_array(np.zeros(classes, np.float32), "fc_b")]
+        self.inits += [numpy_helper.from_array(w, "fc_w"),
+                       numpy_helper.from_array(np.zeros(classes, np.float32), "fc_b")]
         self.nodes.append(helper.make_node("Gemm", [f, "fc_w", "fc_b"], ["logits"], name="fc", transB=1))
 
     def model(self, graph_name, size, classes, doc):
@@ -73,7 +75,8 @@ def mobilenet_v2(seed, classes=1000, size=224):
     b = GraphBuilder(seed)
     x = b.act(b.conv("input", 3, 32, 3, 2), "Clip")
     cin = 32
-    for t, c, n, s in [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]:
+    for t, c, n, s in [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
+                       (6, 320, 1, 1)]:
         for i in range(n):
             stride = s if i == 0 else 1
             hidden = cin * t
@@ -86,7 +89,8 @@ def mobilenet_v2(seed, classes=1000, size=224):
     x = b.act(b.conv(x, cin, 1280, 1), "Clip")
     b.head(x, 1280, classes)
     return b.model("mobilenetv2_1.0_224", size, classes,
-                   f"MobileNetV2-1.0-224, deterministic random weights (seed {seed}); latency only (tools/models/bench.py)")
+                   f"MobileNetV2-1.0-224, deterministic random weights (seed {seed}); "
+                   "latency only (tools/models/bench.py)")
 
 
 def resnet18(seed, classes=1000, size=224):

@@ -92,11 +92,13 @@ def _shape(name, rng):
     if name == "tree":
         parts = [([_rect(-0.12, 0.3, 0.12, 0.95)], [], "dark")]
         if rng.random() < 0.5:  # conifer
-            tiers = [np.array([[-0.75, 0.45], [0.75, 0.45], [0, -0.2]]), np.array([[-0.6, 0.1], [0.6, 0.1], [0, -0.55]]),
+            tiers = [np.array([[-0.75, 0.45], [0.75, 0.45], [0, -0.2]]),
+                     np.array([[-0.6, 0.1], [0.6, 0.1], [0, -0.55]]),
                      np.array([[-0.45, -0.25], [0.45, -0.25], [0, -0.95]])]
             parts.append((tiers, [], "main"))
         else:  # broadleaf
-            blobs = [_circle(0, -0.35, 0.5), _circle(-0.35, -0.05, 0.38), _circle(0.35, -0.05, 0.38), _circle(0, -0.7, 0.3)]
+            blobs = [_circle(0, -0.35, 0.5), _circle(-0.35, -0.05, 0.38), _circle(0.35, -0.05, 0.38),
+                     _circle(0, -0.7, 0.3)]
             parts.append((blobs, [], "main"))
         return parts
     if name == "house":
@@ -131,7 +133,8 @@ def _shape(name, rng):
         n = int(rng.integers(5, 9))
         petals = [_ellipse(0.3 * math.cos(2 * np.pi * k / n), -0.35 + 0.3 * math.sin(2 * np.pi * k / n),
                            0.3, 0.15, -2 * np.pi * k / n) for k in range(n)]
-        return [(_thick_line([[0, -0.3], [0.05, 0.3], [0, 0.95]], 0.08) + [_ellipse(0.2, 0.45, 0.2, 0.08, -0.5)], [], "dark"),
+        stem = _thick_line([[0, -0.3], [0.05, 0.3], [0, 0.95]], 0.08) + [_ellipse(0.2, 0.45, 0.2, 0.08, -0.5)]
+        return [(stem, [], "dark"),
                 (petals, [], "main"), ([_circle(0, -0.35, 0.16)], [], "accent")]
     raise ValueError(f"unknown class {name!r}")
 

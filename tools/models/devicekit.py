@@ -120,7 +120,8 @@ def aipp_static_config(spec, input_name="input"):
     (x - mean_chn - min_chn) * var_reci_chn = (x - mean) / std (mean split into its integer and fractional part)."""
     w, h = int(spec["width"]), int(spec["height"])
     lines = ["aipp_op {", f'    input_name: "{input_name}"', "    input_para {", "        format: RGB888_U8",
-             "        shape {", f"            src_image_size_w: {w}", f"            src_image_size_h: {h}", "        }", "    }"]
+             "        shape {", f"            src_image_size_w: {w}", f"            src_image_size_h: {h}", "        }",
+             "    }"]
     if spec.get("colorOrder", "RGB") == "BGR":
         lines += ["    swap_func {", "        rbuv_swap_switch: true", "    }"]
     lines += ["    dtc_func {", "        switch: true"]
@@ -196,8 +197,8 @@ def _model_io(model):
     return ins[0].name, shape, g.output[0].name, int(np.prod(oshape)) if oshape and all(oshape) else None
 
 
-def prepare_dir(out, model_path, entry, calib, om_name, exclude=(), aipp=False, output_type="fp32", magic=MAGIC_ANY_RANK,
-                int8_model=None, log=print):
+def prepare_dir(out, model_path, entry, calib, om_name, exclude=(), aipp=False, output_type="fp32",
+                magic=MAGIC_ANY_RANK, int8_model=None, log=print):
     """Writes the kit for one model into `out`. calib: (N, 3, H, W) float32 pre-processed inputs."""
     import onnxutil
     model = onnxutil.load(model_path)
@@ -221,7 +222,8 @@ def prepare_dir(out, model_path, entry, calib, om_name, exclude=(), aipp=False, 
         with open(os.path.join(out, "aipp_static.cfg"), "w") as f:
             f.write(aipp_static_config(entry["input"], in_name))
     work = os.path.abspath(out)
-    lines = ["#!/usr/bin/env bash", "# Run from the DDK tools folder (tools_dopt/ and tools_omg/omg); docs/device-conversion.md.",
+    lines = ["#!/usr/bin/env bash",
+             "# Run from the DDK tools folder (tools_dopt/ and tools_omg/omg); docs/device-conversion.md.",
              "set -euo pipefail"]
     dopt, omg = commands(os.path.abspath(model_path), in_name, shape, out_name, work, om_name, quant, aipp, output_type)
     if dopt:
@@ -251,7 +253,8 @@ def bundled(out, count=64, aipp=False, magic=MAGIC_ANY_RANK, log=print):
     calib, _ = dataset.tensors(dataset.DEFAULT_SEED, "train", count, mf.SHAPES_INPUT)
     src = os.path.join(mf.MODELS_DIR, "shapes_fp32.onnx")
     for mid in ("shapes-int8", "shapes-fp32"):
-        prepare_dir(os.path.join(out, mid), src, entries[mid], calib, mid.replace("-", "_"), aipp=aipp, magic=magic, log=log)
+        prepare_dir(os.path.join(out, mid), src, entries[mid], calib, mid.replace("-", "_"), aipp=aipp, magic=magic,
+                    log=log)
         done.append(mid)
     bench_calib = None
     for key in ("mobilenetv2", "resnet18"):
@@ -291,7 +294,8 @@ def main(argv=None):
     u.add_argument("--kind", choices=["logits", "probabilities"], default="logits")
     u.add_argument("--precision", choices=["int8", "fp32"], default="int8")
     u.add_argument("--output-type", choices=["fp32", "uint8"], default="fp32")
-    u.add_argument("--int8-onnx", help="int8 QDQ model from quantize.py (host target; output quant for --output-type uint8)")
+    u.add_argument("--int8-onnx",
+                   help="int8 QDQ model from quantize.py (host target; output quant for --output-type uint8)")
     u.add_argument("--exclude", action="append", default=[])
     a = ap.parse_args(argv)
     log = lambda s: print(s, file=sys.stderr)  # noqa: E731
@@ -323,7 +327,10 @@ def main(argv=None):
         if a.labels:
             entry["labels"] = os.path.basename(a.labels)
         int8_model = onnxutil.load(a.int8_onnx) if a.int8_onnx else None
-        host_file = a.int8_onnx if (a.precision == "int8" and a.int8_onnx) else (a.model if a.precision == "fp32" else None)
+        if a.precision == "int8" and a.int8_onnx:
+            host_file = a.int8_onnx
+        else:
+            host_file = a.model if a.precision == "fp32" else None
         if host_file and not onnxutil.unsupported_ops(onnxutil.load(host_file)):
             entry["targets"]["onnx"] = {"file": os.path.basename(host_file)}
         prepare_dir(a.out, a.model, entry, calib, a.id.replace("-", "_").replace(".", "_"), a.exclude, a.aipp == "rgb",

@@ -91,8 +91,9 @@ def golden(out=GOLDEN):
                                      "top2": labels[order[1]], "top2Score": round(float(p[order[1]]), 4)}
         items.append(item)
     doc = {"version": 1,
-           "notes": "Expected top-1 of the demo models per sample, measured by tools/models (preprocess.py + onnxexec.py, "
-                    "EXIF orientation applied; docs/models.md). Scores are softmax probabilities; other runtimes should "
+           "notes": "Expected top-1 of the demo models per sample, measured by tools/models "
+                    "(preprocess.py + onnxexec.py, EXIF orientation applied; docs/models.md). "
+                    "Scores are softmax probabilities; other runtimes should "
                     "match top1 exactly and score within a few hundredths.",
            "samples": items}
     with open(out, "w") as f:

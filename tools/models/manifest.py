@@ -29,10 +29,13 @@ def _input224(**over):
 
 def demo_entries():
     out = []
-    for prec, title in (("int8", "NpuLens Shapes (MobileNet-style, int8)"), ("fp32", "NpuLens Shapes (MobileNet-style, fp32)")):
+    for prec, title in (("int8", "NpuLens Shapes (MobileNet-style, int8)"),
+                        ("fp32", "NpuLens Shapes (MobileNet-style, fp32)")):
         e = {"id": f"shapes-{prec}", "title": title, "precision": prec, "pretrained": True,
-             "notes": ("Trained on the synthetic NpuLens Shapes dataset (tools/models/dataset.py): 12 classes, 96x96 RGB. "
-                       + ("int8 QDQ from tools/models/quantize.py (per-channel symmetric weights, per-tensor activations)."
+             "notes": ("Trained on the synthetic NpuLens Shapes dataset (tools/models/dataset.py): "
+                       "12 classes, 96x96 RGB. "
+                       + ("int8 QDQ from tools/models/quantize.py "
+                          "(per-channel symmetric weights, per-tensor activations)."
                           if prec == "int8" else "Float reference for the int8 model.")
                        + " The .om is produced with tools/models/devicekit.py (docs/device-conversion.md)."),
              "labels": "shapes_labels.txt",
@@ -44,13 +47,15 @@ def demo_entries():
     return out
 
 
-BENCH_NOTE = ("Benchmark model: {arch} architecture with deterministic random weights (seed {seed}), generated at setup by "
-              "scripts/setup.d/20-bench-models.sh; latency/throughput only, its predictions mean nothing.")
+BENCH_NOTE = ("Benchmark model: {arch} architecture with deterministic random weights (seed {seed}), "
+              "generated at setup by scripts/setup.d/20-bench-models.sh; "
+              "latency/throughput only, its predictions mean nothing.")
 
 
 def bench_entries():
     out = []
-    for arch, key, title in (("MobileNetV2-1.0", "mobilenetv2", "MobileNetV2 1.0 224"), ("ResNet18", "resnet18", "ResNet18 224")):
+    for arch, key, title in (("MobileNetV2-1.0", "mobilenetv2", "MobileNetV2 1.0 224"),
+                             ("ResNet18", "resnet18", "ResNet18 224")):
         for prec in ("fp32", "int8"):
             out.append({"id": f"{key}-{prec}", "title": f"{title} ({prec}, random weights)", "precision": prec,
                         "pretrained": False, "notes": BENCH_NOTE.format(arch=arch, seed=BENCH_SEEDS[key]),
@@ -73,8 +78,8 @@ ZOO = [
      {"width": 224, "height": 224, "layout": "NHWC", "colorOrder": "RGB", "mean": [127.5, 127.5, 127.5],
       "std": [127.5, 127.5, 127.5], "centerCrop": 0.875}, 1001, "probabilities", "TensorFlow"),
     ("zoo-squeezenet-int8", "CANN Model Zoo SqueezeNet v1 (int8 .om)", "squeezenet_v1_quant8_8.om", (2.13, 1.24),
-     {"width": 227, "height": 227, "layout": "NCHW", "colorOrder": "RGB", **{k: IMAGENET_RGB[k] for k in ("mean", "std")},
-      "centerCrop": 0.875}, 1000, "logits", "ONNX"),
+     {"width": 227, "height": 227, "layout": "NCHW", "colorOrder": "RGB",
+      **{k: IMAGENET_RGB[k] for k in ("mean", "std")}, "centerCrop": 0.875}, 1000, "logits", "ONNX"),
 ]
 
 
@@ -83,9 +88,10 @@ def zoo_entries():
     for mid, title, fname, (f_ms, q_ms), inp, classes, kind, fw in ZOO:
         out.append({"id": mid, "title": title, "precision": "int8", "pretrained": True,
                     "notes": (f"Preset for the CANN Model Zoo {fw} model's quant8_8 .om (Kirin 9000 reference: "
-                              f"{f_ms} ms float, {q_ms} ms int8). Not bundled: download it from the Model Zoo and put it "
-                              f"at models/zoo/{fname}. Input/output facts follow the public reference implementation of "
-                              "this network; confirm them with `omg --mode 1 --om <file> --json <out>` (docs/device-conversion.md)."),
+                              f"{f_ms} ms float, {q_ms} ms int8). Not bundled: download it from the Model Zoo "
+                              f"and put it at models/zoo/{fname}. Input/output facts follow the public reference "
+                              "implementation of this network; confirm them with "
+                              "`omg --mode 1 --om <file> --json <out>` (docs/device-conversion.md)."),
                     "targets": {"om": {"file": f"zoo/{fname}"}},
                     "input": {"name": "input", "channels": 3, "dtype": "float32", "resize": "bilinear", **inp},
                     "output": {"dtype": "float32", "kind": kind, "classes": classes}})

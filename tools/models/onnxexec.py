@@ -215,5 +215,6 @@ class Executor:
         if op == "BatchNormalization":
             sc, bi, mu, var = ins[1:5]
             inv = sc / np.sqrt(var + a.get("epsilon", 1e-5))
-            return [((x - mu.reshape(1, -1, 1, 1)) * inv.reshape(1, -1, 1, 1) + bi.reshape(1, -1, 1, 1)).astype(np.float32)]
+            y = (x - mu.reshape(1, -1, 1, 1)) * inv.reshape(1, -1, 1, 1) + bi.reshape(1, -1, 1, 1)
+            return [y.astype(np.float32)]
         raise OnnxExecError(f"unsupported op {op}")

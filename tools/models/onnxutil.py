@@ -56,7 +56,8 @@ def normalize(model, doc=None):
     for vi in list(g.input) + list(g.output):
         dims = vi.type.tensor_type.shape.dim
         if not dims or any(not d.HasField("dim_value") or d.dim_value <= 0 for d in dims):
-            raise ValueError(f"{vi.name}: shape must be fixed (batch 1), got {[d.dim_param or d.dim_value for d in dims]}")
+            got = [d.dim_param or d.dim_value for d in dims]
+            raise ValueError(f"{vi.name}: shape must be fixed (batch 1), got {got}")
     model.ir_version = IR_VERSION
     del model.opset_import[:]
     model.opset_import.extend([helper.make_opsetid("", OPSET)])

@@ -1,7 +1,8 @@
 """Post-training int8 quantization: ONNX fp32 -> ONNX int8 in QDQ form (the form the NpuLens host runtime runs).
 
 Form (docs/models.md, "int8 QDQ form"):
-  * graph input float32 -> QuantizeLinear -> DequantizeLinear -> ...; ... -> QuantizeLinear -> DequantizeLinear -> output
+  * graph input float32 -> QuantizeLinear -> DequantizeLinear -> ...;
+    ... -> QuantizeLinear -> DequantizeLinear -> output
   * activations: int8, per-tensor, asymmetric (int8 zero point), calibrated
   * Conv / Gemm weights: int8 initializers, per output channel, symmetric (zero point 0), DequantizeLinear axis=0
     (Gemm is rewritten to transB=1 so that axis 0 is the output channel)
@@ -72,7 +73,10 @@ def fold_batchnorm(model):
         eps = next((a.f for a in bn.attribute if a.name == "epsilon"), 1e-5)
         sc, bi, mu, var = (numpy_helper.to_array(inits[n]).astype(np.float64) for n in bn.input[1:5])
         w = numpy_helper.to_array(inits[conv.input[1]]).astype(np.float64)
-        b = numpy_helper.to_array(inits[conv.input[2]]).astype(np.float64) if len(conv.input) > 2 else np.zeros(w.shape[0])
+        if len(conv.input) > 2:
+            b = numpy_helper.to_array(inits[conv.input[2]]).astype(np.float64)
+        else:
+            b = np.zeros(w.shape[0])
         k = sc / np.sqrt(var + eps)
         w_name, b_name = conv.input[1] + "_bnfold", (conv.name or conv.output[0]) + "_bias_bnfold"
         g.initializer.append(numpy_helper.from_array((w * k.reshape(-1, 1, 1, 1)).astype(np.float32), w_name))
@@ -268,7 +272,8 @@ def build_qdq(model, params, same_as, excl):
 
     def add_dequantized(q, scale, zero_point, name):
         """A per-output-channel (axis 0) quantized initializer behind DequantizeLinear; returns the float name."""
-        ins = [add_init(q, name + "_quantized"), add_init(scale, name + "_scale"), add_init(zero_point, name + "_zero_point")]
+        ins = [add_init(q, name + "_quantized"), add_init(scale, name + "_scale"),
+               add_init(zero_point, name + "_zero_point")]
         new_nodes.append(helper.make_node("DequantizeLinear", ins, [name], axis=0, name=name + "_DequantizeLinear"))
         return name
 
@@ -346,10 +351,11 @@ def quantize(model_fp32, calib, method="minmax", percentile=99.99, exclude=(), s
 # ---------------------------------------------------------------- form check
 
 def check_qdq_form(model):
-    """Violations of the NpuLens int8 QDQ form (module docstring) as a list of strings; empty when the model conforms."""
+    """Violations of the NpuLens int8 QDQ form (module docstring) as a list of strings; empty when it conforms."""
     g = model.graph
     bad = []
-    if model.ir_version != onnxutil.IR_VERSION or [(o.domain, o.version) for o in model.opset_import] != [("", onnxutil.OPSET)]:
+    opsets = [(o.domain, o.version) for o in model.opset_import]
+    if model.ir_version != onnxutil.IR_VERSION or opsets != [("", onnxutil.OPSET)]:
         bad.append(f"ir_version {model.ir_version} / opset {[(o.domain, o.version) for o in model.opset_import]}")
     bad += [f"unsupported op {op}" for op in onnxutil.unsupported_ops(model)]
     inits = {t.name: numpy_helper.to_array(t) for t in g.initializer}
@@ -408,7 +414,8 @@ def check_qdq_form(model):
             if not nxt or any(c.op_type != "QuantizeLinear" for c in nxt):
                 bad.append(f"{where}: output does not go (through Relu/Clip) into QuantizeLinear")
         if nd.op_type in ("Add", "GlobalAveragePool", "MaxPool"):
-            if any(c.op_type != "QuantizeLinear" for c in consumers.get(nd.output[0], [])) or not consumers.get(nd.output[0]):
+            after = consumers.get(nd.output[0], [])
+            if not after or any(c.op_type != "QuantizeLinear" for c in after):
                 bad.append(f"{where}: output is not followed by QuantizeLinear")
             if any(not is_dq_of_q(i) for i in nd.input):
                 bad.append(f"{where}: an input is not a dequantized activation")
@@ -519,7 +526,8 @@ def main(argv=None):
         t = report["test"]
         print(f"quantize: chose {method}; test: " + (f"fp32 top-1 {t['fp32Top1'] * 100:.2f}%, int8 top-1 "
               f"{t['int8Top1'] * 100:.2f}%, " if ty is not None else "")
-              + f"agreement {t['top1Agreement'] * 100:.2f}%, cosine mean {t['cosineMean']:.5f} min {t['cosineMin']:.5f}, "
+              + f"agreement {t['top1Agreement'] * 100:.2f}%, "
+              f"cosine mean {t['cosineMean']:.5f} min {t['cosineMin']:.5f}, "
               f"{t['cosineAtLeast0.99'] * 100:.1f}% >= 0.99 ({t['images']} images, {time.time() - t0:.0f} s)")
         print(f"quantize: wrote {a.output} ({report['bytes']['int8']} bytes; fp32 {report['bytes']['fp32']})")
         if a.report:

@@ -20,7 +20,8 @@ import onnxutil  # noqa: E402
 
 MODELS_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "entry", "src", "main", "resources", "rawfile", "models"))
 INPUT_SPEC = {"width": 96, "height": 96, "channels": 3, "layout": "NCHW", "dtype": "float32", "colorOrder": "RGB",
-              "mean": [123.675, 116.28, 103.53], "std": [58.395, 57.12, 57.375], "resize": "bilinear", "centerCrop": 1.0}
+              "mean": [123.675, 116.28, 103.53], "std": [58.395, 57.12, 57.375], "resize": "bilinear",
+              "centerCrop": 1.0}
 # (out channels, stride) of the depthwise-separable blocks after the 3x3 stride-2 stem (16 channels).
 BLOCKS = [(32, 1), (48, 2), (48, 1), (96, 2), (96, 1), (160, 2), (160, 1)]
 
@@ -29,7 +30,8 @@ def build_model(num_classes):
     import torch.nn as nn
 
     def cbr(cin, cout, k, s, groups=1):
-        return [nn.Conv2d(cin, cout, k, s, k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout), nn.ReLU6(inplace=True)]
+        return [nn.Conv2d(cin, cout, k, s, k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout),
+                nn.ReLU6(inplace=True)]
 
     layers, cin = cbr(3, 16, 3, 2), 16
     for cout, s in BLOCKS:

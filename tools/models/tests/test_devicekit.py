@@ -65,11 +65,12 @@ class CalibrationBinTest(unittest.TestCase):
 class ConfigTest(unittest.TestCase):
     def test_binary_config_with_excludes(self):
         text = dk.config_prototxt("/data/c.bin", ["conv1", "conv2;conv3"])
-        lines = [l.strip() for l in text.splitlines()]
+        lines = [ln.strip() for ln in text.splitlines()]
         self.assertEqual(lines[:2], ['strategy: "Quant_INT8-8"', "device: USE_CPU"])
         self.assertIn("input_type: BINARY", lines)
         self.assertIn('input_file_path: "/data/c.bin"', lines)
-        self.assertEqual([l for l in lines if l.startswith("exclude_op")], ['exclude_op: "conv1"', 'exclude_op: "conv2;conv3"'])
+        self.assertEqual([ln for ln in lines if ln.startswith("exclude_op")],
+                         ['exclude_op: "conv1"', 'exclude_op: "conv2;conv3"'])
         self.assertEqual(text.count("{"), text.count("}"))
         self.assertNotIn("mean_value", text)
 
@@ -82,7 +83,7 @@ class ConfigTest(unittest.TestCase):
 
     def test_aipp_reproduces_mean_std(self):
         text = dk.aipp_static_config(SHAPES_INPUT)
-        vals = dict(l.strip().split(": ", 1) for l in text.splitlines() if ": " in l)
+        vals = dict(ln.strip().split(": ", 1) for ln in text.splitlines() if ": " in ln)
         self.assertEqual(vals["format"], "RGB888_U8")
         self.assertEqual((vals["src_image_size_w"], vals["src_image_size_h"]), ("96", "96"))
         self.assertNotIn("rbuv_swap_switch", vals)
@@ -124,7 +125,8 @@ class ConfigTest(unittest.TestCase):
 
 class CliTest(unittest.TestCase):
     def run_kit(self, *args):
-        return subprocess.run([sys.executable, os.path.join(TOOLS, "devicekit.py"), *args], capture_output=True, text=True)
+        return subprocess.run([sys.executable, os.path.join(TOOLS, "devicekit.py"), *args],
+                              capture_output=True, text=True)
 
     def test_user_model_kit(self):
         from PIL import Image
@@ -187,7 +189,8 @@ class CliTest(unittest.TestCase):
             from PIL import Image
             Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(os.path.join(d, "i", "a.png"))
             r = self.run_kit("user", "--model", os.path.join(MODELS_DIR, "shapes_fp32.onnx"), "--images",
-                             os.path.join(d, "i"), "--id", "ok", "--exclude", "no_such_weight", "--out", os.path.join(d, "o"))
+                             os.path.join(d, "i"), "--id", "ok", "--exclude", "no_such_weight",
+                             "--out", os.path.join(d, "o"))
             self.assertEqual(r.returncode, 1)
             self.assertIn("exclude_op no_such_weight", r.stderr)
 

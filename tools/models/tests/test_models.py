@@ -145,7 +145,7 @@ class ManifestTest(unittest.TestCase):
                 self.assertNotIn("..", t["file"])
             if "labels" in m:
                 labels = open(os.path.join(mf.MODELS_DIR, m["labels"])).read().split("\n")
-                self.assertEqual(len([l for l in labels if l]), m["output"]["classes"])
+                self.assertEqual(len([ln for ln in labels if ln]), m["output"]["classes"])
             if m["id"].startswith("shapes-"):
                 path = os.path.join(mf.MODELS_DIR, m["targets"]["onnx"]["file"])
                 self.assertEqual(onnxutil.sha256(path), m["targets"]["onnx"]["sha256"])
@@ -250,8 +250,9 @@ class QuantizerTest(unittest.TestCase):
             text = os.path.join(d, "text.onnx")
             open(text, "w").write("hello")
             for bad in (trunc, text, os.path.join(d, "missing.onnx")):
-                r = subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.dirname(__file__)), "quantize.py"),
-                                    "--model", bad, "--output", os.path.join(d, "o.onnx"), "--images", d, "--size", "8x8"],
+                quantize_py = os.path.join(os.path.dirname(os.path.dirname(__file__)), "quantize.py")
+                r = subprocess.run([sys.executable, quantize_py, "--model", bad, "--output", os.path.join(d, "o.onnx"),
+                                    "--images", d, "--size", "8x8"],
                                    capture_output=True, text=True)
                 self.assertEqual(r.returncode, 1, bad)
                 self.assertTrue(r.stderr.startswith("error: ") and bad in r.stderr, r.stderr)
@@ -284,7 +285,8 @@ class BenchModelsTest(unittest.TestCase):
         import bench
         from preprocess import preprocess
         pattern = (np.arange(256 * 256 * 3) * 7919 % 251).astype(np.uint8).reshape(256, 256, 3)
-        x = np.concatenate([preprocess(pattern, mf.bench_entries()[0]["input"]), bench.synthetic_images(1, 224, seed=99)])
+        x = np.concatenate([preprocess(pattern, mf.bench_entries()[0]["input"]),
+                            bench.synthetic_images(1, 224, seed=99)])
         for f in files:
             q = onnx.load(os.path.join(path, f))
             self.assertEqual(qz.check_qdq_form(q), [], f)
