@@ -915,6 +915,8 @@ class GraphPlan : public Plan {
   std::vector<Op> ops_;
   std::vector<Value*> in_values_, out_values_;
   std::vector<TensorSpec> inputs_, outputs_;
+  // The int8 convolutions' widened input, one buffer for all (steps run one at a time, under run_mutex_).
+  std::vector<int16_t> int8_scratch_;
   std::vector<std::unique_ptr<Step>> steps_;  // after pool_ and values_: runtimes die first
   std::string describe_;
   std::mutex run_mutex_;
@@ -944,8 +946,9 @@ class GraphPlan : public Plan {
                                                 x->zero_point, y->scale, y->zero_point, q(op.out_min, -128),
                                                 q(op.out_max, 127), int8_isa_);
         pthreadpool_t pool = pool_.get();
-        step->fn = [conv, x, y, pool] {
-          conv->Run(reinterpret_cast<const int8_t*>(x->data()), reinterpret_cast<int8_t*>(y->data()), pool);
+        std::vector<int16_t>* scratch = &int8_scratch_;
+        step->fn = [conv, x, y, pool, scratch] {
+          conv->Run(reinterpret_cast<const int8_t*>(x->data()), reinterpret_cast<int8_t*>(y->data()), pool, scratch);
         };
         break;
       }

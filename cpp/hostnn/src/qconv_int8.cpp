@@ -256,6 +256,7 @@ __attribute__((target("avx2"))) void Widen(const int8_t* x, int64_t pixels, int6
 struct RunContext {
   const QConvInt8* conv;
   const int8_t* x;
+  const int16_t* wide;
   int8_t* y;
   int64_t rows;
 };
@@ -264,12 +265,12 @@ constexpr int64_t kRowsPerTask = 32;
 void RunTask(void* context, size_t task) {
   auto* c = static_cast<RunContext*>(context);
   int64_t begin = static_cast<int64_t>(task) * kRowsPerTask;
-  c->conv->RunRows(c->x, c->y, begin, std::min(kRowsPerTask, c->rows - begin));
+  c->conv->RunRows(c->x, c->wide, c->y, begin, std::min(kRowsPerTask, c->rows - begin));
 }
 
 }  // namespace
 
-void QConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t row_begin, int64_t rows) const {
+void QConvInt8::RunRows(const int8_t* x, const int16_t* wide, int8_t* y, int64_t row_begin, int64_t rows) const {
   const int64_t end = row_begin + rows;
   std::vector<const void*> ptrs(static_cast<size_t>(4 * taps_));
   if (isa_ == Int8Isa::kScalar) {
@@ -296,7 +297,7 @@ void QConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t row_begin, int64_t r
   auto fill = [&](int slot, int64_t row) {
     const void** taps = ptrs.data() + slot * taps_;
     if (avx2)
-      FillTaps(wide_.data(), cp_, padding16_.data(), row, taps);
+      FillTaps(wide, cp_, padding16_.data(), row, taps);
     else
       FillTaps(x, g_.in_c, padding_.data(), row, taps);
   };
@@ -314,15 +315,17 @@ void QConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t row_begin, int64_t r
 #endif
 }
 
-void QConvInt8::Run(const int8_t* x, int8_t* y, pthreadpool_t pool) const {
+void QConvInt8::Run(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const {
+  const int16_t* wide = nullptr;
 #if defined(__x86_64__)
   if (isa_ == Int8Isa::kAvx2) {
     const int64_t pixels = g_.batch * g_.in_h * g_.in_w;
-    wide_.resize(static_cast<size_t>(pixels * cp_));
-    Widen(x, pixels, g_.in_c, cp_, x_zero_point_, wide_.data());
+    if (scratch->size() < static_cast<size_t>(pixels * cp_)) scratch->resize(static_cast<size_t>(pixels * cp_));
+    Widen(x, pixels, g_.in_c, cp_, x_zero_point_, scratch->data());
+    wide = scratch->data();
   }
 #endif
-  RunContext c{this, x, y, g_.batch * g_.out_h * g_.out_w};
+  RunContext c{this, x, wide, y, g_.batch * g_.out_h * g_.out_w};
   size_t tasks = static_cast<size_t>((c.rows + kRowsPerTask - 1) / kRowsPerTask);
   if (pool)
     pthreadpool_parallelize_1d(pool, &RunTask, &c, tasks, 0);

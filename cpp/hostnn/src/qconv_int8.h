@@ -34,10 +34,11 @@ class QConvInt8 {
   // w: OIHW int8 [out_c][in_c][kh][kw] (zero point 0); bias: int32 per output channel; -128 <= qmin <= qmax <= 127.
   QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bias, const float* w_scale, float x_scale,
             int32_t x_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin, int32_t qmax, Int8Isa isa);
-  // x: NHWC int8 (readable up to 3 bytes past its end); y: NHWC int8. One Run at a time per object (the AVX2
-  // variant widens x into a buffer it owns).
-  void Run(const int8_t* x, int8_t* y, pthreadpool_t pool) const;
-  void RunRows(const int8_t* x, int8_t* y, int64_t row_begin, int64_t rows) const;
+  // x: NHWC int8 (readable up to 3 bytes past its end); y: NHWC int8. The AVX2 variant first widens x - x_zp to
+  // int16 into *scratch (resized as needed; one buffer can serve all the convolutions of a plan, run one by one).
+  void Run(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const;
+  // Output pixels [row_begin, row_begin + rows); wide: the widened x (AVX2 only).
+  void RunRows(const int8_t* x, const int16_t* wide, int8_t* y, int64_t row_begin, int64_t rows) const;
   Int8Isa isa() const { return isa_; }
 
  private:
@@ -54,7 +55,6 @@ class QConvInt8 {
   std::vector<float> multiplier_;   // padded to np
   std::vector<int8_t> padding_;     // VNNI, scalar: cp + 4 bytes of the input zero point (what padded taps read)
   std::vector<int16_t> padding16_;  // AVX2: cp + 2 zeros
-  mutable std::vector<int16_t> wide_;  // AVX2: x - x_zero_point as int16, [pixels][cp]
   int32_t x_zero_point_, y_zero_point_;
   float lo_, hi_;  // qmin - y_zero_point, qmax - y_zero_point
 };

@@ -116,9 +116,10 @@ TEST(HostnnQConvInt8, EveryVariantMatchesTheReferenceBitForBit) {
       SCOPED_TRACE(hostnn::Int8IsaLabel(isa));
       hostnn::QConvInt8 conv(g, w.data(), bias.data(), ws.data(), k.p.x_scale, k.p.x_zp, k.p.y_scale, k.p.y_zp,
                              k.p.qmin, k.p.qmax, isa);
+      std::vector<int16_t> scratch;
       for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
         std::vector<int8_t> y(want.size(), 99);
-        conv.Run(x.data(), y.data(), p);
+        conv.Run(x.data(), y.data(), p, &scratch);
         size_t bad = 0;
         for (size_t i = 0; i < y.size(); ++i)
           if (y[i] != want[i] && bad++ < 5)
