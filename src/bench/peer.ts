@@ -18,7 +18,7 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import * as api from '../api';
 import { rawfileDir } from '../cli/model';
-import { writeJsonFile } from '../cli/errors';
+import { firstLine, writeJsonFile } from '../cli/errors';
 import { IMAGE_FILE, readRegularFile } from '../cli/files';
 import { table } from '../cli/format';
 
@@ -47,12 +47,16 @@ interface ModelRun {
 const median = (values: number[]): number => {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  const lo = s[s.length % 2 ? m : m - 1], hi = s[m];
+  if (lo === undefined || hi === undefined) throw new RangeError('median of no values');
+  return (lo + hi) / 2;
 };
 
 const argmax = (values: ArrayLike<number>): number => {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  let best = 0, bestValue = -Infinity;
+  for (const [i, v] of Array.from(values).entries()) {
+    if (v > bestValue) { best = i; bestValue = v; }
+  }
   return best;
 };
 
@@ -88,9 +92,12 @@ async function benchModel(dir: string, id: string, precision: string, file: stri
   try {
     const ins = await ours.inspect(image.pixels, image.width, image.height, 'RGBA');
     if (ins.inputDType !== 'float32') fail(`${id}: input dtype ${ins.inputDType}; the peer comparison feeds float32`);
-    const feeds = { [peer.inputNames[0]]: new ort.Tensor('float32', new Float32Array(ins.input), ins.inputShape) };
-    const peerOut = await peer.run(feeds);
-    const top1Agrees = argmax(ins.probabilities) === argmax(peerOut[peer.outputNames[0]].data as Float32Array);
+    const [inputName] = peer.inputNames, [outputName] = peer.outputNames;
+    if (inputName === undefined || outputName === undefined) fail(`${id}: the model has no input or no output`);
+    const feeds = { [inputName]: new ort.Tensor('float32', new Float32Array(ins.input), ins.inputShape) };
+    const peerOut = (await peer.run(feeds))[outputName];
+    if (peerOut === undefined) fail(`${id}: onnxruntime-node returned no output '${outputName}'`);
+    const top1Agrees = argmax(ins.probabilities) === argmax(peerOut.data as Float32Array);
 
     const classify = () => ours.classify(image.pixels, image.width, image.height, 'RGBA', undefined, 5);
     for (let i = 0; i < warmup; i++) {
@@ -150,7 +157,7 @@ async function main(): Promise<void> {
       },
     }));
   } catch (err) {
-    fail((err as Error).message.split('\n')[0]);
+    fail(firstLine((err as Error).message));
   }
   const int = (v: string | undefined, fallback: number, min: number): number => {
     if (v === undefined) return fallback;
@@ -216,4 +223,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: Error) => fail(err.message.split('\n')[0]));
+main().catch((err: Error) => fail(firstLine(err.message)));

@@ -48,8 +48,10 @@ export function toCliError(err: unknown, context: string): CliError {
   return new CliError(what, where.join(', '));
 }
 
-function firstLine(text: string): string {
-  const line = text.split('\n')[0].trim();
+/** The first line of a message, trimmed ('unknown error' when empty). */
+export function firstLine(text: string): string {
+  const [first = ''] = text.split('\n');
+  const line = first.trim();
   return line === '' ? 'unknown error' : line;
 }
 

@@ -17,9 +17,10 @@ export function printable(text: string): string {
 /** Columns are right-aligned when `right[i]` is true; cells are printable() (labels and file names come from files). */
 export function table(header: string[], cells: string[][], right: boolean[], indent = '  '): string {
   const rows = cells.map((r) => r.map(printable));
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string =>
-    indent + cells.map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  // A row shorter than the header has empty cells at the end.
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const pad = (c: string, i: number): string => (right[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0));
+  const line = (cells: string[]): string => indent + cells.map(pad).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 

@@ -45,6 +45,7 @@ export async function decodeImage(file: string): Promise<DecodedImage> {
 }
 
 function decoderMessage(err: unknown): string {
-  const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0].trim();
+  const [first = ''] = (err instanceof Error ? err.message : String(err)).split('\n');
+  const msg = first.trim();
   return msg.replace(/\s+/g, ' ') || 'unknown decoder error';
 }

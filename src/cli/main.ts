@@ -176,6 +176,8 @@ async function bench(args: string[], io: Io, backend: Backend): Promise<number> 
     } finally {
       process.removeListener('SIGINT', onSigint);
     }
+    const [firstRun] = runs;
+    if (firstRun === undefined) throw new Error('benchmark: no run was made');  // modes is never empty
     const doc = {
       model: { id: choice.id, path: choice.path, precision: choice.precision },
       device: { name: info.device.name, type: info.device.type },
@@ -183,7 +185,7 @@ async function bench(args: string[], io: Io, backend: Backend): Promise<number> 
       warmup,
       loadMs: info.loadMs,
       compileMs: info.compileMs,
-      firstRunMs: runs[0].firstRunMs,
+      firstRunMs: firstRun.firstRunMs,
       runs: runs.map((r) => ({
         mode: r.mode,
         iterations: r.iterations,

@@ -73,16 +73,21 @@ export class OrtRunner {
   /** z of the model's first output on the pre-processed input `ins`, which must have `classes` elements. */
   async run(ins: Inspection, classes: number, image: string): Promise<Float64Array> {
     const tensor = this.tensorOf(ins, image);
-    let output: Ort.Tensor;
+    const [inputName] = this.session.inputNames, [outputName] = this.session.outputNames;
+    if (inputName === undefined || outputName === undefined) {
+      throw new CliError('onnxruntime-node: the model has no input or no output', `${this.file}, ${image}`);
+    }
+    let output: Ort.Tensor | undefined;
     try {
-      const results = await this.session.run({ [this.session.inputNames[0]]: tensor });
-      output = results[this.session.outputNames[0]];
+      const results = await this.session.run({ [inputName]: tensor });
+      output = results[outputName];
     } catch (err) {
       throw new CliError(`onnxruntime-node run failed: ${(err as Error).message.split('\n')[0]}`, `${this.file}, ${image}`);
     }
+    if (output === undefined) throw new CliError(`onnxruntime-node returned no output '${outputName}'`, this.file);
     const data = output.data;
     if (typeof data[0] !== 'number' || data.length !== classes) {
-      throw new CliError(`onnxruntime-node output '${this.session.outputNames[0]}' has ${data.length} ${output.type} ` +
+      throw new CliError(`onnxruntime-node output '${outputName}' has ${data.length} ${output.type} ` +
         `values, the model has ${classes} classes`, this.file);
     }
     const values = data as ArrayLike<number>;

@@ -194,17 +194,17 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
     for (const file of files) {
       const img = await decodeImage(file);
       const inspections = new Map<Classifier, api.Inspection>();
-      const scores: Float64Array[] = [];
-      for (const side of sides) {
+      const scoresOf = async (side: Side): Promise<Float64Array> => {
         const c = side.classifier!;
         let ins = inspections.get(c);
         if (ins === undefined) {
           ins = await inspectImage(c, img.pixels, img.width, img.height, file);
           inspections.set(c, ins);
         }
-        scores.push(side.ort !== undefined ? await side.ort.run(ins, refClasses, file) : oursScores(ins));
-      }
-      rows.push(compareImage(file, scores[0], scores[1]));
+        return side.ort !== undefined ? side.ort.run(ins, refClasses, file) : oursScores(ins);
+      };
+      const referenceScores = await scoresOf(reference);
+      rows.push(compareImage(file, referenceScores, await scoresOf(candidate)));
     }
 
     const summary = summarize(rows, thresholds.minCosine);
@@ -258,6 +258,7 @@ function absError(v: number): string {
 
 function writeHuman(io: Io, reference: Side, candidate: Side, s: ReturnType<typeof summarize>, rows: ImageComparison[],
   skipped: number, threads: number, t: Thresholds, labels: string[]): void {
+  const label = (i: number): string => labels[i] ?? `#${i}`;
   const sideLine = (side: Side): string => {
     const where = side.ort !== undefined
       ? `onnxruntime-node ${side.ort.version}`
@@ -270,8 +271,8 @@ function writeHuman(io: Io, reference: Side, candidate: Side, s: ReturnType<type
   const names = rows.map((r) => path.basename(r.image));
   const shown = new Set(names).size === names.length ? names : rows.map((r) => r.image);
   io.stdout.write(table(['image', 'cosine', 'max |Δ|', 'top-1 ref', 'top-1 cand', 'top-5'],
-    rows.map((r, i) => [shown[i], r.cosine.toFixed(6), absError(r.maxAbsError), labels[r.top1.reference],
-      labels[r.top1.candidate] + (r.top1Agree ? '' : ' (differs)'), r.top5Agree ? 'same' : 'differs']),
+    rows.map((r, i) => [shown[i] ?? r.image, r.cosine.toFixed(6), absError(r.maxAbsError), label(r.top1.reference),
+      label(r.top1.candidate) + (r.top1Agree ? '' : ' (differs)'), r.top5Agree ? 'same' : 'differs']),
     [false, true, true, false, false, false]));
   const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
   const other = skipped === 1 ? '1 other file' : `${skipped} other files`;

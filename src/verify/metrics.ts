@@ -11,10 +11,21 @@
 /** Smallest positive float32: a score that underflowed to 0 becomes log(1.4e-45) ≈ −103.3 instead of −∞. */
 const MIN_SCORE = 1.401298464324817e-45;
 
+/** values[i]; an index past the end is a caller's bug (the vectors compared have one length), not a value. */
+function at(values: ArrayLike<number>, i: number): number {
+  const v = values[i];
+  if (v === undefined) throw new RangeError(`index ${i} is outside a vector of ${values.length} values`);
+  return v;
+}
+
+function checkSameLength(a: ArrayLike<number>, b: ArrayLike<number>): void {
+  if (a.length !== b.length) throw new RangeError(`vectors of different lengths: ${a.length} and ${b.length}`);
+}
+
 /** z from post-processed class scores (probabilities). */
 export function centredLogScores(scores: ArrayLike<number>): Float64Array {
   const z = new Float64Array(scores.length);
-  for (let i = 0; i < z.length; i++) z[i] = Math.log(Math.max(scores[i], MIN_SCORE));
+  for (let i = 0; i < z.length; i++) z[i] = Math.log(Math.max(at(scores, i), MIN_SCORE));
   return centre(z);
 }
 
@@ -33,11 +44,13 @@ function centre(z: Float64Array): Float64Array {
 
 /** Cosine similarity; 1 when both vectors are zero (identical constant scores), 0 when only one is. */
 export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  checkSameLength(a, b);
   let dot = 0, na = 0, nb = 0;
   for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
+    const x = at(a, i), y = at(b, i);
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
   }
   if (na === 0 && nb === 0) return 1;
   if (na === 0 || nb === 0) return 0;
@@ -46,15 +59,16 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  checkSameLength(a, b);
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(at(a, i) - at(b, i)));
   return m;
 }
 
 /** Class indices of the k highest values, highest first (ties: lower index first). */
 export function topK(values: ArrayLike<number>, k: number): number[] {
   const idx = Array.from({ length: values.length }, (_, i) => i);
-  idx.sort((x, y) => values[y] - values[x] || x - y);
+  idx.sort((x, y) => at(values, y) - at(values, x) || x - y);
   return idx.slice(0, Math.min(k, values.length));
 }
 
@@ -73,13 +87,15 @@ export function compareImage(image: string, reference: Float64Array, candidate: 
   const k = Math.min(5, reference.length);
   const refTop = topK(reference, k);
   const candTop = topK(candidate, k);
+  const [refTop1] = refTop, [candTop1] = candTop;
+  if (refTop1 === undefined || candTop1 === undefined) throw new RangeError(`${image}: no class scores to compare`);
   const candSet = new Set(candTop);
   return {
     image,
     cosine: cosine(reference, candidate),
     maxAbsError: maxAbsDiff(reference, candidate),
-    top1: { reference: refTop[0], candidate: candTop[0] },
-    top1Agree: refTop[0] === candTop[0],
+    top1: { reference: refTop1, candidate: candTop1 },
+    top1Agree: refTop1 === candTop1,
     top5Agree: refTop.every((c) => candSet.has(c)),
   };
 }
