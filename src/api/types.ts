@@ -4,8 +4,11 @@
  * the TypeScript compiler API); keep both in step.
  */
 
-/** Which device to run on. 'npu' = the NNRt device named HIAI_F or fail; 'auto' = HIAI_F when present, else the
- *  first available device (the reason is reported); 'cpu' = a device of type CPU. */
+/** Which device to run on. 'npu' = the NNRt device named HIAI_F or fail. 'auto' = HIAI_F when present; else, for a
+ *  model another device can build (the host runtime's ONNX), the first device (the reason is reported). 'cpu' = the
+ *  first device of type CPU. A CANN .om builds only on HIAI_F (every other NNRt device refuses offline models): for
+ *  one, 'auto' without HIAI_F and 'cpu' fail with NPULENS_DEVICE_NOT_FOUND at step 'device.select' ("this phone
+ *  exposes no NPU for this model", with the devices seen). */
 export type DevicePolicy = 'auto' | 'npu' | 'cpu';
 
 /** 'zero-copy': pre-processing writes straight into the NNRt input tensor (device shared memory).
@@ -112,15 +115,21 @@ export interface TensorInfo {
   byteLength: number;
 }
 
-/** One compilation option and what the device said about it. */
+/** One compilation option and what the device did with it. On the phone options are recorded when set and
+ *  applied by Build, which fails when the device does not support one; an optional option (everything but the
+ *  tuning pair) that Build refuses is left out and the model is built without it, so a load never fails for one. */
 export interface OptionReport {
   /** 'tuning_mode' | 'tuning_cache_dir' | 'band_mode' | 'performance_mode' | 'priority' | 'float16' | 'cache'. */
   name: string;
   /** The requested value as text. */
   value: string;
+  /** Applied in the compilation the classifier runs on. */
   accepted: boolean;
   /** 'OH_NN_SUCCESS' when accepted, else the NNRt/CANN code name the device returned. */
   code: string;
+  /** '' when accepted; else 'refused when set[: why]' or 'OH_NNCompilation_Build failed with it[: why]' (the
+   *  why is the host runtime's text; the phone gives none). */
+  detail: string;
 }
 
 /** Result of the CANN compatibility check (HMS_HiAICompatibility) before Build. */

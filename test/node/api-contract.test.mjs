@@ -121,6 +121,8 @@ describe('loadClassifier', () => {
       assert.equal(byName.tuning_mode.accepted, true);
       assert.equal(byName.float16.accepted, false, 'the host CPU device rejects fp16 and that is reported');
       assert.equal(byName.float16.code, 'OH_NN_OPERATION_FORBIDDEN');
+      assert.match(byName.float16.detail, /^OH_NNCompilation_Build failed with it: .*float16/);
+      assert.equal(byName.priority.detail, '');
     } finally {
       c.release();
     }

@@ -57,6 +57,7 @@ Napi::Object ModelInfoToJs(Napi::Env env, const SessionInfo& info, const ModelMe
     opt.Set("value", r.value);
     opt.Set("accepted", Napi::Boolean::New(env, r.accepted));
     opt.Set("code", r.codeName);
+    opt.Set("detail", r.detail);
     options.Set(static_cast<uint32_t>(i), opt);
   }
   o.Set("options", options);

@@ -34,8 +34,11 @@
  */
 import { resourceManager } from '@kit.LocalizationKit';
 
-/** Which device to run on. 'npu' = the NNRt device named HIAI_F or fail; 'auto' = HIAI_F when present, else the
- *  first available device (the reason is reported); 'cpu' = a device of type CPU. */
+/** Which device to run on. 'npu' = the NNRt device named HIAI_F or fail. 'auto' = HIAI_F when present; else, for a
+ *  model another device can build (the host runtime's ONNX), the first device (the reason is reported). 'cpu' = the
+ *  first device of type CPU. A CANN .om builds only on HIAI_F (every other NNRt device refuses offline models): for
+ *  one, 'auto' without HIAI_F and 'cpu' fail with NPULENS_DEVICE_NOT_FOUND at step 'device.select' ("this phone
+ *  exposes no NPU for this model", with the devices seen). */
 export type DevicePolicy = 'auto' | 'npu' | 'cpu';
 
 /** 'zero-copy': pre-processing writes straight into the NNRt input tensor (device shared memory).
@@ -106,15 +109,21 @@ export interface TensorInfo {
   byteLength: number;
 }
 
-/** One compilation option and what the device said about it. */
+/** One compilation option and what the device did with it. On the phone options are recorded when set and
+ *  applied by Build, which fails when the device does not support one; an optional option (everything but the
+ *  tuning pair) that Build refuses is left out and the model is built without it, so a load never fails for one. */
 export interface OptionReport {
   /** 'tuning_mode' | 'tuning_cache_dir' | 'band_mode' | 'performance_mode' | 'priority' | 'float16' | 'cache'. */
   name: string;
   /** The requested value as text. */
   value: string;
+  /** Applied in the compilation the classifier runs on. */
   accepted: boolean;
   /** 'OH_NN_SUCCESS' when accepted, else the NNRt/CANN code name the device returned. */
   code: string;
+  /** '' when accepted; else 'refused when set[: why]' or 'OH_NNCompilation_Build failed with it[: why]' (the
+   *  why is the host runtime's text; the phone gives none). */
+  detail: string;
 }
 
 /** Result of the CANN compatibility check (HMS_HiAICompatibility) before Build. */
@@ -286,7 +295,7 @@ export interface Classifier {
  * Load a model listed in rawfile models/manifest.json: reads the manifest, the model (target 'om' on the device)
  * and its labels through the ResourceManager, compiles it for the device chosen by options.device.
  * Async (off the JS thread). Rejects: TypeError / RangeError for bad options (e.g. tuningMode 'auto' without
- * tuningCacheDir is a TypeError), Error with code 'NPULENS_MANIFEST' (invalid manifest or unknown modelId), 'NPULENS_IO' (rawfile missing/unreadable), 'NPULENS_DEVICE_NOT_FOUND' (device 'npu' and no HIAI_F),
+ * tuningCacheDir is a TypeError), Error with code 'NPULENS_MANIFEST' (invalid manifest or unknown modelId), 'NPULENS_IO' (rawfile missing/unreadable), 'NPULENS_DEVICE_NOT_FOUND' (no HIAI_F: this phone exposes no NPU for the .om),
  * 'NPULENS_MODEL_MISMATCH', or an NNRt code from the step that failed (e.g. 'OH_NN_INVALID_FILE', 'compile.build').
  */
 export const loadClassifier: (resourceManager: resourceManager.ResourceManager, options: LoadOptions) =>
