@@ -63,6 +63,9 @@ export class OrtRunner {
     try {
       session = await ort.InferenceSession.create(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), {
         intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
+        // No QDQ fusion: DequantizeLinear → fp32 op → QuantizeLinear, the ONNX definition, the same on every CPU
+        // (fused, its int8 GEMM saturates pairs of products on x86 CPUs without VNNI).
+        graphOptimizationLevel: 'basic',
       });
     } catch (err) {
       throw new CliError(`onnxruntime-node cannot load the model: ${(err as Error).message.split('\n')[0]}`, file);

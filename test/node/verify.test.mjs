@@ -136,7 +136,8 @@ describe('verify on the bundled models', () => {
       for (const id of ['shapes-fp32', 'shapes-int8']) {
         classifiers[id] = await api.loadClassifier({ rawfileDir: bundledRawfileDir, modelId: id });
         sessions[id] = await ort.InferenceSession.create(
-          path.join(bundledRawfileDir, 'models', id === 'shapes-fp32' ? 'shapes_fp32.onnx' : 'shapes_int8.onnx'));
+          path.join(bundledRawfileDir, 'models', id === 'shapes-fp32' ? 'shapes_fp32.onnx' : 'shapes_int8.onnx'),
+          { graphOptimizationLevel: 'basic' });  // as the verify engine: unfused QDQ
       }
       for (const row of doc.images.slice(0, 4)) {
         const { data, info } = await sharp(row.image).rotate().ensureAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -199,7 +200,8 @@ describe('verify on the bundled models', () => {
       assert.equal(doc.threads, 1);
       assert.ok(doc.summary.cosine.min > 0.9999, `min cosine ${doc.summary.cosine.min}`);
       assert.equal(doc.summary.top1Agreement, 1);
-      assert.ok(doc.summary.maxAbsError < 1e-2, `max abs ${doc.summary.maxAbsError}`);
+      // int8: ours (exact int32) and ort's fp32 QDQ may land on either side of a rounding tie: one logit LSB (0.0370).
+      assert.ok(doc.summary.maxAbsError < (id === 'shapes-int8' ? 0.0371 : 1e-2), `max abs ${doc.summary.maxAbsError}`);
     });
   }
 
