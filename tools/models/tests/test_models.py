@@ -78,8 +78,9 @@ class CommittedModelsTest(unittest.TestCase):
     def test_int8_matches_onnxruntime(self):
         node = shutil.which("node")
         ort = os.path.join(REPO, "node_modules", "onnxruntime-node")
-        if not node or not os.path.isdir(ort):
-            self.skipTest("node or onnxruntime-node not installed")
+        # Installed by scripts/setup.sh (npm install); without it this comparison would check nothing, so it fails.
+        self.assertTrue(node, "node is not on PATH (needed to run onnxruntime-node)")
+        self.assertTrue(os.path.isdir(ort), f"{ort} is missing: run npm install (scripts/setup.sh)")
         with tempfile.NamedTemporaryFile(suffix=".f32") as f:
             self.x[:1].astype("<f4").tofile(f.name)
             for path, mine in ((FP32, self.lf[0]), (INT8, self.lq[0])):
@@ -280,8 +281,7 @@ class BenchModelsTest(unittest.TestCase):
     def test_generated_bench_models(self):
         path = os.path.join(mf.MODELS_DIR, "bench")
         files = [f for f in ("mobilenetv2_int8.onnx", "resnet18_int8.onnx") if os.path.exists(os.path.join(path, f))]
-        if not files:
-            self.skipTest("bench models not generated (scripts/setup.d/20-bench-models.sh)")
+        self.assertTrue(files, f"no bench models in {path}: run scripts/setup.d/20-bench-models.sh")
         import bench
         from preprocess import preprocess
         pattern = (np.arange(256 * 256 * 3) * 7919 % 251).astype(np.uint8).reshape(256, 256, 3)
