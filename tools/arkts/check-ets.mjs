@@ -25,7 +25,8 @@ if (sdk.skipped) {
   console.log(`${bar}\nARKTS CHECK SKIPPED: no HarmonyOS SDK (${sdk.skipped}).\nThe type check, DevEco's JSDoc checks `
     + 'and the ArkTS linter did NOT run. Set OHOS_SDK_HOME to an SDK root (the folder holding default/openharmony, '
     + `e.g. DevEco Studio's sdk folder).\n${bar}`);
-  process.exit(0);
+  // CI has the SDK beside the clone: there, a missing SDK is a failure, not a skip.
+  process.exit(process.env.CI === 'true' ? 1 : 0);
 }
 console.log(`sdk: ${sdk.root} (from ${sdk.from})`);
 
