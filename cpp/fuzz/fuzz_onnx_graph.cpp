@@ -122,7 +122,8 @@ class Recipe {
     Init(q, bias ? onnx::TensorProto::INT32 : onnx::TensorProto::INT8, dims);
     bool per_channel = !dims.empty() && in_.ConsumeBool();
     std::vector<int64_t> sd;
-    if (per_channel) sd.push_back(in_.ConsumeIntegralInRange(0, 7) == 0 ? std::min<int64_t>(dims[0], 4096) + 1 : dims[0]);
+    if (per_channel)
+      sd.push_back(in_.ConsumeIntegralInRange(0, 7) == 0 ? std::min<int64_t>(dims[0], 4096) + 1 : dims[0]);
     auto* st = Init(s, onnx::TensorProto::FLOAT, {});
     st->clear_float_data();
     st->clear_dims();
@@ -223,10 +224,10 @@ class Recipe {
   }
 
   void AddNode(int index) {
-    static const char* kOps[] = {"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm", "MatMul", "Add",
-                                 "Mul", "Relu", "Clip", "Sigmoid", "HardSwish", "Identity", "Softmax", "Concat",
-                                 "Reshape", "Flatten", "QDQ", "QuantizeLinear", "DequantizeLinear", "QConv",
-                                 "QGemm"};
+    static const char* kOps[] = {
+        "Conv",    "MaxPool", "AveragePool",    "GlobalAveragePool", "Gemm",     "MatMul",  "Add",    "Mul",
+        "Relu",    "Clip",    "Sigmoid",        "HardSwish",         "Identity", "Softmax", "Concat", "Reshape",
+        "Flatten", "QDQ",     "QuantizeLinear", "DequantizeLinear",  "QConv",    "QGemm"};
     std::string op = in_.PickValueInArray(kOps);
     std::string x = Pick(), out = Name("t");
     auto* n = g_->add_node();

@@ -16,7 +16,8 @@ namespace {
 // Sides up to 600 keep one run in the millisecond range; the validation of huge sides is checked without pixels.
 npulens::Status RunImage(FuzzedDataProvider& in, npulens::Preprocessor& pre) {
   npulens::ImageView img;
-  img.format = in.PickValueInArray({npulens::PixelFormat::kRGBA8, npulens::PixelFormat::kBGRA8, npulens::PixelFormat::kRGB8});
+  img.format =
+      in.PickValueInArray({npulens::PixelFormat::kRGBA8, npulens::PixelFormat::kBGRA8, npulens::PixelFormat::kRGB8});
   const size_t bpp = npulens::BytesPerPixel(img.format);
   img.width = in.ConsumeIntegralInRange<int>(-2, 600);
   img.height = in.ConsumeIntegralInRange<int>(-2, 600);
@@ -25,7 +26,8 @@ npulens::Status RunImage(FuzzedDataProvider& in, npulens::Preprocessor& pre) {
   if (in.ConsumeBool()) img.rowStride = in.ConsumeIntegralInRange<size_t>(0, row + 8);  // may be < width * bpp
   size_t need = img.height > 0 ? img.rowStride * static_cast<size_t>(img.height - 1) + row : 0;
   size_t length = need;
-  if (in.ConsumeIntegralInRange<int>(0, 7) == 0) length = need - std::min(need, in.ConsumeIntegralInRange<size_t>(1, 64));
+  if (in.ConsumeIntegralInRange<int>(0, 7) == 0)
+    length = need - std::min(need, in.ConsumeIntegralInRange<size_t>(1, 64));
   std::vector<uint8_t> pixels = in.ConsumeBytes<uint8_t>(length);
   pixels.resize(length, 0x5a);
   img.data = in.ConsumeIntegralInRange<int>(0, 15) == 0 ? nullptr : pixels.data();
@@ -43,15 +45,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   spec.height = in.ConsumeIntegralInRange<int>(-1, 512);
   spec.channels = in.ConsumeIntegralInRange<int>(0, 4) == 0 ? in.ConsumeIntegral<int>() : 3;
   spec.layout = in.ConsumeBool() ? npulens::Layout::kNCHW : npulens::Layout::kNHWC;
-  spec.dtype = in.PickValueInArray({npulens::DType::kFloat32, npulens::DType::kFloat16, npulens::DType::kInt8,
-                                    npulens::DType::kUint8});
+  spec.dtype = in.PickValueInArray(
+      {npulens::DType::kFloat32, npulens::DType::kFloat16, npulens::DType::kInt8, npulens::DType::kUint8});
   spec.colorOrder = in.ConsumeBool() ? npulens::ColorOrder::kRGB : npulens::ColorOrder::kBGR;
   for (int c = 0; c < 3; ++c) {
     spec.mean[c] = in.ConsumeFloatingPoint<float>();
-    spec.std[c] = in.ConsumeBool() ? in.ConsumeFloatingPointInRange<float>(0.01f, 300.f) : in.ConsumeFloatingPoint<float>();
+    spec.std[c] =
+        in.ConsumeBool() ? in.ConsumeFloatingPointInRange<float>(0.01f, 300.f) : in.ConsumeFloatingPoint<float>();
   }
-  if (in.ConsumeBool()) spec.quant = npulens::QuantParams{in.ConsumeFloatingPoint<float>(), in.ConsumeIntegral<int32_t>()};
-  spec.centerCrop = in.ConsumeBool() ? in.ConsumeFloatingPointInRange<float>(0.f, 1.f) : in.ConsumeFloatingPoint<float>();
+  if (in.ConsumeBool())
+    spec.quant = npulens::QuantParams{in.ConsumeFloatingPoint<float>(), in.ConsumeIntegral<int32_t>()};
+  spec.centerCrop =
+      in.ConsumeBool() ? in.ConsumeFloatingPointInRange<float>(0.f, 1.f) : in.ConsumeFloatingPoint<float>();
   auto pre = npulens::Preprocessor::Create(spec);
   if (!pre.ok()) return 0;
   (void)RunImage(in, pre.value());

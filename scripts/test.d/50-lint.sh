@@ -10,8 +10,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
-# C++ directories held to .clang-format. Not yet: cpp/hostnn, cpp/binding, cpp/tests/hostnn, cpp/fuzz.
-FORMAT_DIRS=(cpp/core cpp/nnrt cpp/tests/core cpp/tests/nnrt)
+# C++ directories held to .clang-format. Not yet: cpp/hostnn, cpp/binding, cpp/tests/hostnn.
+FORMAT_DIRS=(cpp/core cpp/nnrt cpp/tests/core cpp/tests/nnrt cpp/fuzz)
 # C++ directories held to .clang-tidy's naming rules.
 TIDY_DIRS=(cpp/core cpp/nnrt cpp/binding cpp/tests/core cpp/tests/nnrt)
 # Left out of the naming check, with the reason:
