@@ -5,7 +5,7 @@
 // rounded half to even, plus y_zero_point. Variants, picked at runtime by what the CPU has: AVX-512 VNNI
 // (vpdpbusd), AVX2 (int8 sign-extended to int16, vpmaddwd: exact, unlike vpmaddubsw which saturates) and portable
 // C++ (other CPUs, e.g. aarch64). Debian's 2022 XNNPACK has no VNNI int8 kernels and no per-channel int8 FC, and
-// its int8 results differ from onnxruntime's; every variant gives the same bits (tests: test_qconv_int8.cpp).
+// its int8 results differ from onnxruntime's; every variant gives the same bits (tests: qconv_int8_test.cpp).
 #pragma once
 
 #include <pthreadpool.h>

@@ -20,14 +20,6 @@ using namespace hostnn_test;
 
 namespace {
 
-std::string TinyModel() {  // x[1,2,3,3] → Relu → y
-  OnnxBuilder b;
-  b.Input("x", {1, 2, 3, 3});
-  b.Node("Relu", {"x"}, {"y"}, "relu");
-  b.Output("y");
-  return b.Bytes();
-}
-
 Desc MakeDesc(OH_NN_DataType t, std::vector<int32_t> shape) {
   Desc d(OH_NNTensorDesc_Create());
   OH_NNTensorDesc_SetDataType(d.get(), t);

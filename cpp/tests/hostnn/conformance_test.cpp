@@ -21,14 +21,6 @@ using namespace hostnn_test;
 
 namespace {
 
-std::string TinyModel() {  // x[1,2,3,3] → Relu → y
-  OnnxBuilder b;
-  b.Input("x", {1, 2, 3, 3});
-  b.Node("Relu", {"x"}, {"y"}, "relu");
-  b.Output("y");
-  return b.Bytes();
-}
-
 // Removes the test devices before and after each test: the device list is process-wide.
 class HostnnConformance : public ::testing::Test {
  protected:

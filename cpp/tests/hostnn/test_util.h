@@ -14,8 +14,18 @@
 
 #include "hostnn/hostnn.h"
 #include "neural_network_runtime/neural_network_core.h"
+#include "onnx_builder.h"
 
 namespace hostnn_test {
+
+// The smallest model the API tests build: x[1,2,3,3] → Relu → y.
+inline std::string TinyModel() {
+  OnnxBuilder b;
+  b.Input("x", {1, 2, 3, 3});
+  b.Node("Relu", {"x"}, {"y"}, "relu");
+  b.Output("y");
+  return b.Bytes();
+}
 
 struct CompilationDeleter { void operator()(OH_NNCompilation* c) const { OH_NNCompilation_Destroy(&c); } };
 struct ExecutorDeleter { void operator()(OH_NNExecutor* e) const { OH_NNExecutor_Destroy(&e); } };
