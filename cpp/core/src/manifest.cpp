@@ -333,7 +333,7 @@ Result<Manifest> ParseManifest(const std::string& jsonText, const std::string& f
   Json root;
   try {
     root = Json::parse(jsonText);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for a number too large for a double
     return ManifestStatus(std::string("is not valid JSON: ") + e.what(), file);
   }
   try {

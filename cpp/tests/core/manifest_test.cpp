@@ -221,6 +221,13 @@ TEST(ManifestTest, RejectsMalformedJsonAndTruncatedFiles) {
   }
   Result<Manifest> binary = ParseManifest(std::string("\x89PNG\r\n\x1a\n\0\0", 10), kFile);
   EXPECT_FALSE(binary.ok());
+  // Found by fuzz_manifest: the JSON parser throws out_of_range (not parse_error) for a number past a double's range.
+  Result<Manifest> overflow = ParseManifest("{\"version\": 88888888E8888888888888888}", kFile);
+  ASSERT_FALSE(overflow.ok());
+  EXPECT_EQ(overflow.status().code(), code::kManifest);
+  EXPECT_NE(overflow.status().message().find("is not valid JSON: [json.exception.out_of_range.406] number overflow"),
+            std::string::npos)
+      << overflow.status().message();
 }
 
 TEST(ManifestTest, LoadsFilesAndReportsMissingOnes) {
