@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Node suite: builds the TypeScript (dist/) and the addon (cmake-js, own build dir) with its twin on the
 # OpenHarmony N-API simulation (cpp/binding/ohos-napi-sim), generates the ONNX test fixtures, checks the binding's
-# buffer rule, runs the node:test files in test/node (API contract, Index.d.ts drift, oracle vs onnxruntime-node,
-# golden samples, CLI end to end and over a fake backend, leaks, adversarial use, the soak, the simulation's
-# self-test), then the API contract, leak, adversarial and soak tests on the OpenHarmony N-API twin, and the API
-# contract and adversarial tests on AddressSanitizer + UBSan builds of both. Build dir: $NPULENS_NODE_BUILD_DIR
-# (default build/node).
+# buffer rule, runs the node:test files in test/node (API contract, the contract generator, oracle vs
+# onnxruntime-node, golden samples, CLI end to end and over a fake backend, leaks, adversarial use, the soak, the
+# simulation's self-test), then the API contract, leak, adversarial and soak tests on the OpenHarmony N-API twin, and
+# the API contract and adversarial tests on AddressSanitizer + UBSan builds of both. Build dir:
+# $NPULENS_NODE_BUILD_DIR (default build/node).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=$(realpath -m "${NPULENS_NODE_BUILD_DIR:-build/node}")  # absolute: cmake and the tests run from other folders

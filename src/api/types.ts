@@ -1,62 +1,17 @@
 /*
- * Types of the Node API. Everything except the load options mirrors the device contract
- * entry/src/main/cpp/types/libentry/Index.d.ts member for member (test/node/api-drift.test.mjs compares them with
- * the TypeScript compiler API); keep both in step.
+ * Types of the Node API: the native API contract, generated from the device's
+ * entry/src/main/cpp/types/libentry/Index.d.ts into ./contract.generated.ts, plus what only the host has: loading a
+ * model from a rawfile directory or a model file (the device loads through its ResourceManager) and inspect().
  */
+import type { Classifier as ContractClassifier, CompileOptions, PixelFormat } from './contract.generated';
 
-/** Which device to run on. 'npu' = the NNRt device named HIAI_F or fail. 'auto' = HIAI_F when present; else, for a
- *  model another device can build (the host runtime's ONNX), the first device (the reason is reported). 'cpu' = the
- *  first device of type CPU. A CANN .om builds only on HIAI_F (every other NNRt device refuses offline models): for
- *  one, 'auto' without HIAI_F and 'cpu' fail with NPULENS_DEVICE_NOT_FOUND at step 'device.select' ("this phone
- *  exposes no NPU for this model", with the devices seen). */
-export type DevicePolicy = 'auto' | 'npu' | 'cpu';
-
-/** 'zero-copy': pre-processing writes straight into the NNRt input tensor (device shared memory).
- *  'copy': pre-processing writes into a host buffer that is then copied into the tensor (for comparison). */
-export type IoMode = 'zero-copy' | 'copy';
-
-/** CANN Kit tuning (HMS_HiAIOptions_SetTuningMode); 'auto'/'heter' need LoadOptions.tuningCacheDir. */
-export type TuningMode = 'off' | 'auto' | 'heter';
-/** CANN Kit band mode (HMS_HiAIOptions_SetBandMode). 'unset' = the option is not set. */
-export type BandMode = 'unset' | 'low' | 'normal' | 'high';
-/** OH_NNCompilation_SetPriority. */
-export type Priority = 'none' | 'low' | 'medium' | 'high';
-/** OH_NNCompilation_SetPerformanceMode. */
-export type PerformanceMode = 'none' | 'low' | 'medium' | 'high' | 'extreme';
-/** Layout of the caller's pixels: 4 bytes per pixel for RGBA/BGRA (alpha ignored), 3 for RGB. */
-export type PixelFormat = 'RGBA' | 'BGRA' | 'RGB';
-/** NNRt device type (OH_NN_DeviceType). */
-export type DeviceType = 'cpu' | 'gpu' | 'accelerator' | 'other';
-export type Precision = 'fp32' | 'fp16' | 'int8';
-
-/** Compilation options (Index.d.ts LoadOptions without modelId). */
-export interface CompileOptions {
-  /** Default 'auto'. */
-  device?: DevicePolicy;
-  /** Default I/O mode of classify(); default 'zero-copy'. */
-  ioMode?: IoMode;
-  /** Default 'off'. */
-  tuningMode?: TuningMode;
-  /** Required (and must exist) when tuningMode is 'auto' or 'heter'. */
-  tuningCacheDir?: string;
-  /** Default 'unset'. */
-  bandMode?: BandMode;
-  /** Default 'none' (the option is not set). */
-  priority?: Priority;
-  /** Default 'none' (the option is not set). */
-  performanceMode?: PerformanceMode;
-  /** Default false (not set). */
-  fp16?: boolean;
-  /** Compilation cache directory (must exist); absent = no cache. */
-  cacheDir?: string;
-  /** Cache version for cacheDir; integer >= 0, default 1. */
-  cacheVersion?: number;
-}
+export * from './contract.generated';
 
 /** Load a manifest model from a rawfile directory (the host twin of the device's ResourceManager):
  *  `<rawfileDir>/models/manifest.json`, target 'onnx'. */
 export interface LoadOptions extends CompileOptions {
   rawfileDir: string;
+  /** A model id from the manifest. Unknown ids reject with code 'NPULENS_MANIFEST'. */
   modelId: string;
 }
 
@@ -90,169 +45,6 @@ export interface FileLoadOptions extends CompileOptions {
   outputKind?: 'logits' | 'probabilities';
 }
 
-export interface DeviceInfo {
-  /** NNRt device name, e.g. 'HIAI_F' on a Kirin phone. */
-  name: string;
-  type: DeviceType;
-  /** The policies that would pick this device (empty when none would). */
-  selectedBy: DevicePolicy[];
-}
-
-export interface DeviceRef {
-  name: string;
-  type: DeviceType;
-}
-
-export interface TensorInfo {
-  name: string;
-  /** Dimensions, e.g. [1, 3, 224, 224]. */
-  shape: number[];
-  /** 'float32' | 'float16' | 'int8' | 'uint8' | ..., or 'OH_NN_<n>' for other NNRt data types. */
-  dtype: string;
-  /** 'NONE' | 'NCHW' | 'NHWC' | 'ND'. */
-  format: string;
-  /** Size of the tensor's buffer in bytes. */
-  byteLength: number;
-}
-
-/** One compilation option and what the device did with it. On the phone options are recorded when set and
- *  applied by Build, which fails when the device does not support one; an optional option (everything but the
- *  tuning pair) that Build refuses is left out and the model is built without it, so a load never fails for one. */
-export interface OptionReport {
-  /** 'tuning_mode' | 'tuning_cache_dir' | 'band_mode' | 'performance_mode' | 'priority' | 'float16' | 'cache'. */
-  name: string;
-  /** The requested value as text. */
-  value: string;
-  /** Applied in the compilation the classifier runs on. */
-  accepted: boolean;
-  /** 'OH_NN_SUCCESS' when accepted, else the NNRt/CANN code name the device returned. */
-  code: string;
-  /** '' when accepted; else 'refused when set[: why]' or 'OH_NNCompilation_Build failed with it[: why]' (the
-   *  why is the host runtime's text; the phone gives none). */
-  detail: string;
-}
-
-/** Result of the CANN compatibility check (HMS_HiAICompatibility) before Build. */
-export type Compatibility = 'compatible' | 'incompatible' | 'not checked';
-
-export interface ModelInfo {
-  modelId: string;
-  title: string;
-  precision: Precision;
-  /** The model file actually loaded (relative to rawfile models/). */
-  file: string;
-  device: DeviceRef;
-  /** The policy used. */
-  policy: DevicePolicy;
-  /** Why this device was chosen, e.g. 'no HIAI_F device; auto picked the first device'. */
-  selection: string;
-  /** Every NN device seen at load, in NNRt order. */
-  devicesSeen: DeviceRef[];
-  inputs: TensorInfo[];
-  outputs: TensorInfo[];
-  /** Class count (= labels.length when the manifest has labels). */
-  classes: number;
-  /** Reading the model bytes, ms. */
-  loadMs: number;
-  /** Compilation construct + options + build + executor + tensors, ms. */
-  compileMs: number;
-  options: OptionReport[];
-  compatibility: Compatibility;
-  /** Default I/O mode of classify(). */
-  ioMode: IoMode;
-}
-
-export interface TopEntry {
-  /** 1-based rank. */
-  rank: number;
-  /** Class index in the model output. */
-  index: number;
-  /** The label, or '#<index>' without a labels file. */
-  label: string;
-  /** Probability in [0, 1] (after softmax for logits models). */
-  score: number;
-}
-
-export interface Timings {
-  preprocessMs: number;
-  /** memcpy of the input into the tensor ('copy' mode; 0 in 'zero-copy'). */
-  copyInMs: number;
-  /** OH_NNExecutor_RunSync. */
-  inferenceMs: number;
-  /** memcpy of the output out of the tensor ('copy' mode; 0 in 'zero-copy'). */
-  copyOutMs: number;
-  postprocessMs: number;
-  /** Wall time of the native job (pre + inference + post + bookkeeping), ms. */
-  totalMs: number;
-}
-
-export interface ClassifyResult {
-  top: TopEntry[];
-  timings: Timings;
-  /** Name of the device that ran it. */
-  device: string;
-  ioMode: IoMode;
-}
-
-export interface BenchmarkOptions {
-  /** Timed runs, integer in [1, 1000000]; default 100. With durationMs, the maximum. */
-  iterations?: number;
-  /** Untimed runs after the first run, integer in [0, 100000]; default 10. */
-  warmup?: number;
-  /** Stop timed runs after this much time (ms, > 0); default: no time limit. */
-  durationMs?: number;
-  /** Default: the classifier's ioMode. */
-  mode?: IoMode;
-}
-
-export interface BenchmarkProgress {
-  /** Timed runs finished. */
-  done: number;
-  total: number;
-  /** Latency of the last timed run, ms. */
-  lastMs: number;
-}
-
-export interface LatencyStats {
-  min: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  mean: number;
-  std: number;
-}
-
-export interface BenchmarkResult {
-  mode: IoMode;
-  /** Timed runs completed (fewer than requested when cancelled or time-limited). */
-  iterations: number;
-  warmup: number;
-  /** The benchmark's first run, before warm-up (the first inference after load when nothing ran before), ms. */
-  firstRunMs: number;
-  /** One latency per timed run, ms: RunSync, plus the input/output memcpy in 'copy' mode. */
-  samplesMs: number[];
-  latencyMs: LatencyStats;
-  /** Timed runs per second of wall time. */
-  throughputPerSec: number;
-  /** True when cancel() stopped it. */
-  cancelled: boolean;
-}
-
-/**
- * The shape of every error this API rejects or throws: Error, TypeError (wrong type or shape of an argument, code
- * 'NPULENS_INVALID_ARGUMENT') or RangeError (out of range, code 'NPULENS_OUT_OF_RANGE') instances, all carrying these
- * fields; the message reads `<step>: <CODE> (<number>): <detail>`.
- */
-export interface NpuLensError {
-  name: string;
-  message: string;
-  /** NNRt code name ('OH_NN_*') or ours ('NPULENS_*'). */
-  code: string;
-  /** The step that failed, e.g. 'compile.build'. */
-  step: string;
-}
-
 /** Exact tensors of one classification (host debugging and the onnxruntime oracle tests; not on the device). */
 export interface Inspection {
   /** The pre-processed input tensor bytes, as written into the model's input tensor. */
@@ -263,50 +55,8 @@ export interface Inspection {
   probabilities: Float32Array;
 }
 
-export interface Classifier {
-  /** Filled at load; stays readable after release(). */
-  readonly info: ModelInfo;
-
-  /**
-   * Classify pixels (top-left origin). The rows the image uses are copied into native memory during the call (a
-   * memcpy of width * height * bytes per pixel; the buffer may change or be detached as soon as the call returns).
-   * stride: bytes per row, default width * bytes per pixel, must be ≥ that. topK: integer in [1, classes], default 5
-   * (capped at classes). The buffer must hold at least stride * (height - 1) + width * bytes per pixel bytes.
-   * Async; rejects: TypeError, RangeError (see above), Error code 'NPULENS_RELEASED' after release(), NNRt errors.
-   */
-  classify(pixels: ArrayBuffer, width: number, height: number, format: PixelFormat, stride?: number,
-    topK?: number): Promise<ClassifyResult>;
-
-  /**
-   * Classify from fd-backed memory: `fd` is a regular file or a memfd (e.g. a file in filesDir holding raw pixels)
-   * whose bytes [offset, offset + byteLength) hold the pixels as for classify(). The native side reads them with
-   * pread into native memory during the call (never a mapping: a mapped file that someone truncates would kill the
-   * process with SIGBUS); the pixels never pass through JS. The fd stays owned by the caller (not closed) and may
-   * be closed, rewritten or truncated once the call has returned. offset must be a multiple of 4096. Rejects as
-   * classify(), plus code 'NPULENS_IO' (step 'fd.read') when the fd is not a regular file or memfd (a FIFO, socket,
-   * device or directory), cannot be read, or holds fewer than offset + byteLength bytes (also when it shrinks
-   * during the read).
-   */
-  classifyFd(fd: number, offset: number, byteLength: number, width: number, height: number, format: PixelFormat,
-    stride?: number, topK?: number): Promise<ClassifyResult>;
-
-  /**
-   * Run the model repeatedly on a fixed pre-processed input (a mid-grey image): 1 first run, `warmup` untimed runs,
-   * then timed runs. onProgress is called on the JS thread (throttled, at least at the end).
-   * Async; resolves with cancelled = true and the runs so far when cancel() is called; rejects like classify().
-   */
-  benchmark(options: BenchmarkOptions, onProgress?: (progress: BenchmarkProgress) => void): Promise<BenchmarkResult>;
-
-  /** Stop a running benchmark (no effect otherwise). Sync; never throws. */
-  cancel(): void;
-
-  /**
-   * Free the native model. Work already running finishes (its Promise settles normally); queued work and every
-   * later call reject with code 'NPULENS_RELEASED'. Calling it again does nothing. Sync; never throws.
-   */
-  release(): void;
-
+/** The contract's Classifier plus the host-only inspect(). */
+export interface Classifier extends ContractClassifier {
   /** Host only: the exact input tensor and every class score for an image (oracle tests, debugging). */
   inspect(pixels: ArrayBuffer, width: number, height: number, format: PixelFormat, stride?: number): Promise<Inspection>;
 }
-

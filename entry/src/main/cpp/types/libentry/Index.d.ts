@@ -3,8 +3,10 @@
  *
  * Import:  import npulens from 'libentry.so';
  *
- * The host Node API (src/api/, used by the `npulens` CLI) mirrors these declarations; only loading differs
- * (a rawfile directory or a model file on disk instead of a ResourceManager). A host test compares both.
+ * The one written copy of the contract: tools/contract/generate.mjs copies every exported interface and type alias
+ * not tagged `@platform device` into the host Node API (src/api/contract.generated.ts, used by the `npulens` CLI)
+ * and the app (entry/src/main/ets/native/NativeContract.ets); only loading differs (a rawfile directory or a model
+ * file on disk instead of a ResourceManager). Edit here, then run `node tools/contract/generate.mjs`.
  *
  * Threads: everything that touches a model (load, classify, benchmark) runs off the JS thread and returns a
  * Promise. Calls on one Classifier are queued and run one at a time (NNRt calls are never concurrent); calls on
@@ -45,7 +47,7 @@ export type DevicePolicy = 'auto' | 'npu' | 'cpu';
  *  'copy': pre-processing writes into a host buffer that is then copied into the tensor (for comparison). */
 export type IoMode = 'zero-copy' | 'copy';
 
-/** CANN Kit tuning (HMS_HiAIOptions_SetTuningMode); 'auto'/'heter' need LoadOptions.tuningCacheDir. */
+/** CANN Kit tuning (HMS_HiAIOptions_SetTuningMode); 'auto'/'heter' need CompileOptions.tuningCacheDir. */
 export type TuningMode = 'off' | 'auto' | 'heter';
 /** CANN Kit band mode (HMS_HiAIOptions_SetBandMode). 'unset' = the option is not set. */
 export type BandMode = 'unset' | 'low' | 'normal' | 'high';
@@ -59,16 +61,16 @@ export type PixelFormat = 'RGBA' | 'BGRA' | 'RGB';
 export type DeviceType = 'cpu' | 'gpu' | 'accelerator' | 'other';
 export type Precision = 'fp32' | 'fp16' | 'int8';
 
-export interface LoadOptions {
-  /** A model id from rawfile models/manifest.json. Unknown ids reject with code 'NPULENS_MANIFEST'. */
-  modelId: string;
+/** Compilation options, the same for every way of loading a model. */
+export interface CompileOptions {
   /** Default 'auto'. */
   device?: DevicePolicy;
   /** Default I/O mode of classify(); default 'zero-copy'. */
   ioMode?: IoMode;
   /** Default 'off'. */
   tuningMode?: TuningMode;
-  /** Required when tuningMode is 'auto' or 'heter' (TypeError without it); the app passes context.filesDir. */
+  /** Required when tuningMode is 'auto' or 'heter' (TypeError without it) and must exist; the app passes
+   *  context.filesDir. */
   tuningCacheDir?: string;
   /** Default 'unset'. */
   bandMode?: BandMode;
@@ -82,6 +84,15 @@ export interface LoadOptions {
   cacheDir?: string;
   /** Cache version for cacheDir; integer ≥ 0, default 1. */
   cacheVersion?: number;
+}
+
+/**
+ * What loadClassifier loads on the device: a model of rawfile models/manifest.json.
+ * @platform device
+ */
+export interface LoadOptions extends CompileOptions {
+  /** A model id from rawfile models/manifest.json. Unknown ids reject with code 'NPULENS_MANIFEST'. */
+  modelId: string;
 }
 
 export interface DeviceInfo {

@@ -1,0 +1,188 @@
+// The native API contract is written once (entry/src/main/cpp/types/libentry/Index.d.ts) and generated into the Node
+// API and the app by tools/contract/generate.mjs: the generated files in the tree are current, a stale one fails
+// --check with a diff, the generator refuses what ArkTS cannot consume or what would leave part of the contract out,
+// and the compiled addon exports what the declarations promise.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import ts from 'typescript';
+import { api, loadTiny, repoRoot, require } from './helpers.mjs';
+
+const generator = path.join(repoRoot, 'tools/contract/generate.mjs');
+const { main, OUTPUTS, SOURCE } = await import(generator);
+const deviceFile = path.join(repoRoot, SOURCE);
+const nodeApiFile = path.join(repoRoot, 'src/api/index.ts');
+
+function parse(file) {
+  return ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+}
+
+const norm = (text) => text.replace(/\s+/g, ' ').trim();
+
+/** name -> {members: Map<name, signature text>, heritage: string[]} for the exported interfaces. */
+function exportedInterfaces(source) {
+  const types = new Map();
+  for (const st of source.statements) {
+    if (!ts.isInterfaceDeclaration(st)) continue;
+    const members = new Map();
+    for (const m of st.members) members.set(m.name.getText(source), ts.isMethodSignature(m) ? 'method' : 'field');
+    const heritage = (st.heritageClauses ?? []).flatMap((h) => h.types.map((t) => t.expression.getText(source)));
+    types.set(st.name.text, { members, heritage });
+  }
+  return types;
+}
+
+/** Members of an interface including those of the interfaces it extends (same file). */
+function flatMembers(types, name) {
+  const t = types.get(name);
+  const all = new Map();
+  for (const base of t.heritage) for (const [k, v] of flatMembers(types, base)) all.set(k, v);
+  for (const [k, v] of t.members) all.set(k, v);
+  return all;
+}
+
+const device = exportedInterfaces(parse(deviceFile));
+
+const tmpRoots = [];
+after(() => tmpRoots.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+/** A repository root holding copies of Index.d.ts (edited by `edit`) and of the generated files. */
+function scratchRoot(edit = (text) => text) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'npulens-contract-'));
+  tmpRoots.push(root);
+  for (const rel of [SOURCE, ...OUTPUTS]) {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.copyFileSync(path.join(repoRoot, rel), path.join(root, rel));
+  }
+  fs.writeFileSync(path.join(root, SOURCE), edit(fs.readFileSync(path.join(root, SOURCE), 'utf8')));
+  return root;
+}
+
+/** The generator in-process: {status, stdout, stderr} like spawnSync's. */
+function generate(root, ...args) {
+  const stdout = [];
+  const stderr = [];
+  const status = main([...args, '--root', root], (line) => stdout.push(line), (line) => stderr.push(line));
+  return { status, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
+}
+
+describe('the contract generator (tools/contract/generate.mjs)', () => {
+  it('finds the generated files in the tree current', () => {
+    const r = generate(repoRoot, '--check');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /match entry\/src\/main\/cpp\/types\/libentry\/Index\.d\.ts/);
+  });
+
+  it('exits 1 from the command line when a generated file is stale', () => {
+    const root = scratchRoot((text) => text.replace('export type Precision =', 'export type Precision = \'int4\' |'));
+    const r = spawnSync(process.execPath, [generator, '--check', '--root', root], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^\+export type Precision = 'int4' \| 'fp32' \| 'fp16' \| 'int8';$/m);
+  });
+
+  it('fails --check with a diff when Index.d.ts changed and the generated files did not, then regenerates them', () => {
+    const root = scratchRoot((text) => text.replace('export interface Timings {\n',
+      'export interface Timings {\n  /** Time spent waiting in the queue, ms. */\n  queuedMs: number;\n'));
+    const stale = generate(root, '--check');
+    assert.equal(stale.status, 1);
+    for (const out of OUTPUTS) assert.match(stale.stderr, new RegExp(`${out.replace(/\./g, '\\.')} is stale`));
+    assert.match(stale.stderr, /^\+ {2}queuedMs: number;$/m);
+    assert.equal(generate(root).status, 0);
+    for (const out of OUTPUTS) assert.match(fs.readFileSync(path.join(root, out), 'utf8'), /^ {2}queuedMs: number;$/m);
+    assert.equal(generate(root, '--check').status, 0);
+  });
+
+  it('fails --check when a generated file was edited by hand', () => {
+    const root = scratchRoot();
+    const out = path.join(root, OUTPUTS[1]);
+    fs.writeFileSync(out, fs.readFileSync(out, 'utf8').replace("export type IoMode = 'zero-copy' | 'copy';",
+      "export type IoMode = 'zero-copy' | 'copy' | 'mapped';"));
+    const r = generate(root, '--check');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^-export type IoMode = 'zero-copy' \| 'copy' \| 'mapped';$/m);
+  });
+
+  it('copies the shared declarations with their doc comments and leaves out the device\'s loading', () => {
+    const text = fs.readFileSync(path.join(repoRoot, OUTPUTS[0]), 'utf8');
+    assert.match(text, /^ \* GENERATED from entry\/src\/main\/cpp\/types\/libentry\/Index\.d\.ts by tools\/contract\/generate\.mjs/m);
+    assert.match(text, /\/\*\* Which device to run on\.[^]*?\*\/\nexport type DevicePolicy = /);
+    assert.match(text, /^export interface CompileOptions \{$/m);
+    assert.doesNotMatch(text, /LoadOptions \{|loadClassifier|listDevices|resourceManager/);
+    assert.equal(fs.readFileSync(path.join(repoRoot, OUTPUTS[1]), 'utf8'), text);
+  });
+
+  it('BAD CALL - refuses a shared declaration that uses a device-only one', () => {
+    const r = generate(scratchRoot((text) => text.replace('export interface ClassifyResult {\n',
+      'export interface ClassifyResult {\n  request: LoadOptions;\n')), '--check');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /Index\.d\.ts:\d+: ClassifyResult uses LoadOptions, which is device-only/);
+  });
+
+  it('BAD CALL - refuses what ArkTS cannot consume (any, unknown, index signatures)', () => {
+    const r = generate(scratchRoot((text) => text.replace('export interface Timings {\n',
+      'export interface Timings {\n  extra: any;\n  more: unknown;\n  [name: string]: number;\n')), '--check');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /'any' \(ArkTS has no any\/unknown\)/);
+    assert.match(r.stderr, /'unknown' \(ArkTS has no any\/unknown\)/);
+    assert.match(r.stderr, /index signature \(not allowed in ArkTS\)/);
+  });
+
+  it('BAD CALL - refuses a statement it would not copy (an enum, an unexported interface)', () => {
+    let r = generate(scratchRoot((text) => `${text}\nexport enum Speed { Slow, Fast }\n`), '--check');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /Index\.d\.ts:\d+: EnumDeclaration is not part of the contract the generator copies/);
+    r = generate(scratchRoot((text) => `${text}\ninterface Hidden { a: number; }\n`), '--check');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /Index\.d\.ts:\d+: Hidden is not exported/);
+  });
+});
+
+describe('the platform parts: the device\'s and the Node API\'s loading functions', () => {
+  it('export loadClassifier and listDevices with the same results', () => {
+    const deviceSource = parse(deviceFile);
+    const consts = new Map();
+    for (const st of deviceSource.statements) {
+      if (!ts.isVariableStatement(st)) continue;
+      for (const d of st.declarationList.declarations) consts.set(d.name.getText(deviceSource), d.type);
+    }
+    assert.deepEqual([...consts.keys()].sort(), ['listDevices', 'loadClassifier']);
+    const nodeSource = parse(nodeApiFile);
+    const fns = new Map();
+    for (const st of nodeSource.statements) {
+      if (ts.isFunctionDeclaration(st) && st.name) fns.set(st.name.text, norm(st.type.getText(nodeSource)));
+    }
+    assert.equal(norm(consts.get('loadClassifier').type.getText(deviceSource)), 'Promise<Classifier>');
+    assert.equal(fns.get('loadClassifier'), 'Promise<Classifier>');
+    assert.equal(norm(consts.get('listDevices').type.getText(deviceSource)), 'DeviceInfo[]');
+    assert.equal(fns.get('listDevices'), 'DeviceInfo[]');
+  });
+});
+
+describe('the compiled addon provides what Index.d.ts declares', () => {
+  it('exports the declared functions', () => {
+    const addon = require(process.env.NPULENS_ADDON);
+    for (const fn of ['loadClassifier', 'listDevices']) assert.equal(typeof addon[fn], 'function', fn);
+  });
+
+  it('gives Classifier objects every declared member and ModelInfo every declared field', async () => {
+    const c = await loadTiny();
+    try {
+      for (const [member, sig] of flatMembers(device, 'Classifier')) {
+        if (sig === 'method') assert.equal(typeof c[member], 'function', `Classifier.${member}`);
+        else assert.ok(c[member] !== undefined, `Classifier.${member}`);
+      }
+      for (const field of flatMembers(device, 'ModelInfo').keys()) assert.ok(field in c.info, `ModelInfo.${field}`);
+      const r = await c.classify(new ArrayBuffer(16 * 16 * 4), 16, 16, 'RGBA');
+      for (const field of flatMembers(device, 'ClassifyResult').keys()) assert.ok(field in r, `ClassifyResult.${field}`);
+      for (const field of flatMembers(device, 'Timings').keys()) assert.equal(typeof r.timings[field], 'number', `Timings.${field}`);
+      const b = await c.benchmark({ iterations: 3, warmup: 0 });
+      for (const field of flatMembers(device, 'BenchmarkResult').keys()) assert.ok(field in b, `BenchmarkResult.${field}`);
+      for (const field of flatMembers(device, 'DeviceInfo').keys()) assert.ok(field in api.listDevices()[0], `DeviceInfo.${field}`);
+    } finally {
+      c.release();
+    }
+  });
+});
