@@ -2,6 +2,7 @@
 # Lint: every check runs, the suite fails when any reports a finding.
 #   eslint       the TypeScript/JavaScript (.ets files are checked by the ArkTS linter in 30-arkts.sh)
 #   tsc          the host TypeScript under tsconfig.json's strict options (noUncheckedIndexedAccess, noUnused*)
+#   contract     the files generated from Index.d.ts (tools/contract/generate.mjs --check) are current
 #   clang-format .clang-format over the C++ directories in FORMAT_DIRS (grow the list as directories get clean)
 #   clang-tidy   .clang-tidy's naming rules over the C++ directories in TIDY_DIRS, with the compile commands of a
 #                configured (not built) host build in $NPULENS_LINT_BUILD_DIR (default build/lint)
@@ -31,6 +32,8 @@ check() {  # <name> <command...>: runs the command, records the name when it fai
 run_eslint() { npx --no-install eslint --max-warnings 0 .; }
 
 run_tsc() { npx --no-install tsc -p tsconfig.json --noEmit; }
+
+run_contract() { node tools/contract/generate.mjs --check; }
 
 run_clang_format() {
   local files
@@ -83,6 +86,7 @@ run_references() {
 
 check eslint run_eslint
 check tsc run_tsc
+check contract run_contract
 check clang-format run_clang_format
 check clang-tidy run_clang_tidy
 check flake8 run_flake8
