@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Classifier, DeviceInfo, DevicePolicy, FileLoadOptions, LoadOptions, ManifestSummary } from '../api';
-import { CliError, UsageError } from './errors';
-import { sizeFlag, stringFlag, tripleFlag, type Parsed } from './args';
+import { CliError, UsageError, toCliError } from './errors';
+import { sizeFlag, stringFlag, tripleFlag, type Options, type Parsed } from './args';
 
 /** What the commands need from the API; tests substitute a fake. */
 export interface Backend {
@@ -20,6 +20,19 @@ export function rawfileDir(): string {
   return process.env.NPULENS_RAWFILE_DIR ??
     path.resolve(__dirname, '..', '..', 'entry', 'src', 'main', 'resources', 'rawfile');
 }
+
+export const DEVICE_POLICIES: readonly DevicePolicy[] = ['auto', 'npu', 'cpu'];
+
+/** The flags that choose a model (chooseModel) and its device, of classify and bench. */
+export const MODEL_FLAGS: Options = {
+  model: { type: 'string' },
+  labels: { type: 'string' },
+  size: { type: 'string' },
+  mean: { type: 'string' },
+  std: { type: 'string' },
+  bgr: { type: 'boolean' },
+  device: { type: 'string' },
+};
 
 /** The target the host runtime runs. */
 export const HOST_TARGET = 'onnx';
@@ -101,4 +114,20 @@ export function displayPath(p: string): string {
   const abs = path.resolve(p);
   const rel = path.relative(process.cwd(), abs);
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
+}
+
+/** Loads the chosen model, runs `fn` on it and releases it, also when `fn` throws; a load failure names the model. */
+export async function withClassifier<T>(choice: ModelChoice, backend: Backend,
+  fn: (c: Classifier) => Promise<T>): Promise<T> {
+  let classifier: Classifier;
+  try {
+    classifier = await backend.loadClassifier(choice.load);
+  } catch (err) {
+    throw toCliError(err, choice.path);
+  }
+  try {
+    return await fn(classifier);
+  } finally {
+    classifier.release();
+  }
 }

@@ -1,6 +1,6 @@
-// `npulens verify` (src/verify) through runVerify: the metrics on known vectors, fp32 vs itself / vs int8 on the
-// bundled samples, ours vs onnxruntime-node, thresholds and their error line, --json shapes, and bad inputs
-// (exit 1 with one `error: <what> (<where>)` line, exit 2 for usage errors).
+// `npulens verify` (src/cli/verify.ts, src/cli/verify/) through runVerify: the metrics on known vectors, fp32 vs
+// itself / vs int8 on the bundled samples, ours vs onnxruntime-node, thresholds and their error line, --json shapes,
+// and bad inputs (exit 1 with one `error: <what> (<where>)` line, exit 2 for usage errors).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,8 +10,8 @@ import {
   api, assertCliUsageError, assertRuntimeError, bundledRawfileDir, fixtures, haveBundledModels, repoRoot, require,
 } from './helpers.mjs';
 
-const { runVerify } = require(path.join(repoRoot, 'dist', 'verify', 'index.js'));
-const metrics = require(path.join(repoRoot, 'dist', 'verify', 'metrics.js'));
+const { runVerify } = require(path.join(repoRoot, 'dist', 'cli', 'verify.js'));
+const metrics = require(path.join(repoRoot, 'dist', 'cli', 'verify', 'metrics.js'));
 const ort = require('onnxruntime-node');
 const sharp = require('sharp');
 

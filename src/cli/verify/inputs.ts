@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { CliError } from '../cli/errors';
-import { LIST_FILE, readRegularFile } from '../cli/files';
+import { CliError } from '../errors';
+import { LIST_FILE, readRegularFile } from '../files';
 
 const IMAGE_EXTENSION = /\.(png|jpe?g)$/i;
 

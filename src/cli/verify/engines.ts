@@ -7,11 +7,11 @@
  * Both yield the mean-centred log-scores of ./metrics.ts.
  */
 import type * as Ort from 'onnxruntime-node';
-import type { Classifier, Inspection } from '../api';
-import { manifestPathOf } from '../api';
-import { CliError, toCliError } from '../cli/errors';
-import { MANIFEST_FILE, MODEL_FILE, readRegularFile } from '../cli/files';
-import type { ModelChoice } from '../cli/model';
+import type { Classifier, Inspection } from '../../api';
+import { manifestPathOf } from '../../api';
+import { CliError, toCliError } from '../errors';
+import { MANIFEST_FILE, MODEL_FILE, readRegularFile } from '../files';
+import type { ModelChoice } from '../model';
 import { centredLogits, centredLogScores } from './metrics';
 
 export const ENGINES = ['ours', 'ort'] as const;

@@ -1,7 +1,7 @@
 /*
  * `npulens verify`: float-vs-quantized (or engine-vs-engine) check over a set of images, the host counterpart of
  * the CANN/Horizon toolchains' accuracy comparisons. A reference (--model, --engine) and a candidate (--against,
- * --against-engine) classify every image; per image: cosine and max |Δ| of the mean-centred logits (./metrics.ts),
+ * --against-engine) classify every image; per image: cosine and max |Δ| of the mean-centred logits (verify/metrics.ts),
  * top-1 and top-5 agreement; then a summary checked against thresholds.
  * Exit codes as the other commands: 0 pass; 1 runtime error or a missed threshold (one line `error: ...`); 2 usage.
  */
@@ -9,16 +9,16 @@ import os from 'node:os';
 import path from 'node:path';
 import * as api from '../api';
 import type { Classifier } from '../api';
-import { enumFlag, intFlag, parse, stringFlag, type Parsed } from '../cli/args';
-import { CliError, UsageError, toCliError, writeJsonFile } from '../cli/errors';
-import { printable, table } from '../cli/format';
-import { LABELS_FILE, readRegularFile } from '../cli/files';
-import { decodeImage } from '../cli/image';
-import type { Io } from '../cli/main';
-import { chooseModel, rawfileDir, type Backend, type ModelChoice } from '../cli/model';
-import { ENGINES, OrtRunner, inspectImage, outputKindOf, oursScores, type Engine } from './engines';
-import { collectImages } from './inputs';
-import { checkThresholds, compareImage, summarize, type ImageComparison, type Thresholds } from './metrics';
+import { enumFlag, intFlag, parse, stringFlag, type Parsed } from './args';
+import { CliError, UsageError, toCliError, writeJsonFile } from './errors';
+import { printable, table } from './format';
+import { LABELS_FILE, readRegularFile } from './files';
+import { decodeImage } from './image';
+import type { Io } from './io';
+import { chooseModel, rawfileDir, type Backend, type ModelChoice } from './model';
+import { ENGINES, OrtRunner, inspectImage, outputKindOf, oursScores, type Engine } from './verify/engines';
+import { collectImages } from './verify/inputs';
+import { checkThresholds, compareImage, summarize, type ImageComparison, type Thresholds } from './verify/metrics';
 
 /** What verify needs from the API (a fake in unit tests). */
 export interface VerifyBackend extends Backend {

@@ -1,4 +1,6 @@
-/* Usage text (printed by `npulens help` and after a usage error). */
+/* `npulens help`, and the usage text it prints (the short usage follows a usage error). */
+import type { Io } from './io';
+
 export const USAGE = `usage: npulens <command> [options]
 
 commands:
@@ -42,3 +44,8 @@ export const SHORT_USAGE = `usage: npulens classify <image...> [--model <id|file
        npulens verify <folder|image...> [--model M] [--against M] [--engine ours|ort] [--against-engine ours|ort] [--min-cosine C] [--json FILE|-]
        npulens devices | models | help   (npulens help: all options)
 `;
+
+export function help(io: Io): number {
+  io.stdout.write(USAGE);
+  return 0;
+}
