@@ -47,4 +47,27 @@ Result<LatencyStats> ComputeLatencyStats(std::vector<double> samples, double wal
   return s;
 }
 
+Result<std::vector<double>> WindowMedians(const std::vector<double>& samples, int64_t windows) {
+  if (windows < 1) {
+    return Status("stats", code::kOutOfRange, "windows must be ≥ 1 (got " + std::to_string(windows) + ")");
+  }
+  const size_t n = std::min(static_cast<size_t>(windows), samples.size());
+  std::vector<double> out;
+  out.reserve(n);
+  for (size_t w = 0; w < n; ++w) {
+    std::vector<double> slice(samples.begin() + static_cast<std::ptrdiff_t>(w * samples.size() / n),
+                              samples.begin() + static_cast<std::ptrdiff_t>((w + 1) * samples.size() / n));
+    std::sort(slice.begin(), slice.end());
+    Result<double> p50 = Percentile(slice, 50);
+    if (!p50.ok()) return p50.status();
+    out.push_back(p50.value());
+  }
+  return out;
+}
+
+double DriftRatio(const std::vector<double>& windowMedians) {
+  if (windowMedians.size() < 2 || !(windowMedians.front() > 0)) return 1;
+  return windowMedians.back() / windowMedians.front();
+}
+
 }  // namespace npulens

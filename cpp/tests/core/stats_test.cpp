@@ -45,5 +45,24 @@ TEST(StatsTest, PercentileEdgesAndErrors) {
   EXPECT_EQ(ComputeLatencyStats({std::numeric_limits<double>::quiet_NaN()}).status().code(), code::kOutOfRange);
 }
 
+TEST(StatsTest, WindowMediansAreTheP50OfConsecutiveSlices) {
+  // 7 samples in 3 windows: [0, 2), [2, 4), [4, 7).
+  const std::vector<double> v = {4, 2, 10, 20, 1, 3, 2};
+  Result<std::vector<double>> m = WindowMedians(v, 3);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m.value(), (std::vector<double>{3, 15, 2}));
+  EXPECT_DOUBLE_EQ(DriftRatio(m.value()), 2.0 / 3);
+  EXPECT_EQ(WindowMedians({5, 6}, 10).value(), (std::vector<double>{5, 6}));  // fewer samples than windows
+  EXPECT_TRUE(WindowMedians({}, 10).value().empty());
+  EXPECT_DOUBLE_EQ(DriftRatio({5}), 1);
+  EXPECT_DOUBLE_EQ(DriftRatio({0, 5}), 1);
+}
+
+TEST(StatsTest, BadCallWindowCountBelowOne) {
+  SCOPED_TRACE("BAD CALL - zero windows");
+  EXPECT_EQ(WindowMedians({1, 2}, 0).status().ToString(),
+            "stats: NPULENS_OUT_OF_RANGE (1001): windows must be ≥ 1 (got 0)");
+}
+
 }  // namespace
 }  // namespace npulens

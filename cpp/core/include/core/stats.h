@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "core/status.h"
@@ -25,5 +26,12 @@ Result<double> Percentile(const std::vector<double>& sorted, double p);
 
 // samplesMs non-empty, every value finite and ≥ 0. wallSeconds ≤ 0 means "use the mean".
 Result<LatencyStats> ComputeLatencyStats(std::vector<double> samplesMs, double wallSeconds = 0);
+
+// p50 of each of `windows` consecutive slices of the run (slice w is [w·n/windows, (w+1)·n/windows)); fewer
+// windows when there are fewer samples; empty for no samples. windows ≥ 1 (NPULENS_OUT_OF_RANGE otherwise).
+Result<std::vector<double>> WindowMedians(const std::vector<double>& samplesMs, int64_t windows);
+
+// Last window over first: 1 = no drift, > 1 = slower at the end. 1 with fewer than two windows or a first ≤ 0.
+double DriftRatio(const std::vector<double>& windowMedians);
 
 }  // namespace npulens
