@@ -12,7 +12,7 @@ import {
 
 const { runVerify } = require(path.join(repoRoot, 'dist', 'cli', 'verify.js'));
 const metrics = require(path.join(repoRoot, 'dist', 'cli', 'verify', 'metrics.js'));
-const ort = require('onnxruntime-node');
+const { OrtSession } = require(path.join(repoRoot, 'dist', 'ort', 'session.js'));
 const sharp = require('sharp');
 
 // The bundled manifest, whatever the environment says.
@@ -135,17 +135,18 @@ describe('verify on the bundled models', () => {
     try {
       for (const id of ['shapes-fp32', 'shapes-int8']) {
         classifiers[id] = await api.loadClassifier({ rawfileDir: bundledRawfileDir, modelId: id });
-        sessions[id] = await ort.InferenceSession.create(
+        sessions[id] = await OrtSession.open(
           path.join(bundledRawfileDir, 'models', id === 'shapes-fp32' ? 'shapes_fp32.onnx' : 'shapes_int8.onnx'),
-          { graphOptimizationLevel: 'basic' });  // as the verify engine: unfused QDQ
+          { threads: 1 });  // as the verify engine: unfused QDQ
       }
       for (const row of doc.images.slice(0, 4)) {
         const { data, info } = await sharp(row.image).rotate().ensureAlpha().raw().toBuffer({ resolveWithObject: true });
         const logits = {};
         for (const id of Object.keys(sessions)) {
           const ins = await classifiers[id].inspect(new Uint8Array(data).buffer, info.width, info.height, 'RGBA');
-          const out = await sessions[id].run({ input: new ort.Tensor('float32', new Float32Array(ins.input), ins.inputShape) });
-          const l = Array.from(out.logits.data);
+          const out = await sessions[id].run(sessions[id].tensor(ins.input, ins.inputShape, ins.inputDType));
+          assert.equal(sessions[id].outputName, 'logits');
+          const l = Array.from(out.data);
           const mean = l.reduce((a, b) => a + b, 0) / l.length;
           logits[id] = l.map((v) => v - mean);
         }
@@ -158,6 +159,7 @@ describe('verify on the bundled models', () => {
       }
     } finally {
       for (const c of Object.values(classifiers)) c.release();
+      for (const s of Object.values(sessions)) await s.release();
     }
   });
 

@@ -81,6 +81,8 @@ class CommittedModelsTest(unittest.TestCase):
         # Installed by scripts/setup.sh (npm install); without it this comparison would check nothing, so it fails.
         self.assertTrue(node, "node is not on PATH (needed to run onnxruntime-node)")
         self.assertTrue(os.path.isdir(ort), f"{ort} is missing: run npm install (scripts/setup.sh)")
+        helper = os.path.join(REPO, "dist", "ort", "session.js")  # ort_run.js opens its session there
+        self.assertTrue(os.path.isfile(helper), f"{helper} is missing: run npm run build:ts")
         with tempfile.NamedTemporaryFile(suffix=".f32") as f:
             self.x[:1].astype("<f4").tofile(f.name)
             for path, mine in ((FP32, self.lf[0]), (INT8, self.lq[0])):
