@@ -1,5 +1,6 @@
 /* Flag parsing and value validation for the CLI (node:util parseArgs, strict). */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { MODEL_INPUT_SIDE_MAX } from '../api/limits.generated';
 import { UsageError } from './errors';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
@@ -56,15 +57,15 @@ export function enumFlag<T extends string>(values: Parsed['values'], name: strin
   return v as T;
 }
 
-/** `WxH`, each in [1, 4096]. */
+/** `WxH`, each in [1, MODEL_INPUT_SIDE_MAX]. */
 export function sizeFlag(values: Parsed['values'], name: string): { width: number; height: number } | undefined {
   const v = str(values, name);
   if (v === undefined) return undefined;
   const m = /^(\d{1,5})[xX](\d{1,5})$/.exec(v.trim());
   const width = m ? Number(m[1]) : 0;
   const height = m ? Number(m[2]) : 0;
-  if (!m || width < 1 || height < 1 || width > 4096 || height > 4096) {
-    throw new UsageError(`--${name} must be WxH with sides in [1, 4096], e.g. 224x224, got '${v}'`);
+  if (!m || width < 1 || height < 1 || width > MODEL_INPUT_SIDE_MAX || height > MODEL_INPUT_SIDE_MAX) {
+    throw new UsageError(`--${name} must be WxH with sides in [1, ${MODEL_INPUT_SIDE_MAX}], e.g. 224x224, got '${v}'`);
   }
   return { width, height };
 }

@@ -1,5 +1,9 @@
 /* `npulens bench`: a model's inference latency and throughput per I/O mode, as a table and/or a JSON document. */
 import type { BenchmarkResult, IoMode } from '../api';
+import {
+  BENCHMARK_DURATION_MAX_MS, BENCHMARK_ITERATIONS_DEFAULT, BENCHMARK_ITERATIONS_MAX, BENCHMARK_WARMUP_DEFAULT,
+  BENCHMARK_WARMUP_MAX,
+} from '../api/limits.generated';
 import { enumFlag, intFlag, parse, positiveFlag, stringFlag } from './args';
 import { writeJsonFile } from './errors';
 import { ms, progressBar, table } from './format';
@@ -15,9 +19,10 @@ export async function bench(args: string[], io: Io, backend: Backend): Promise<n
     mode: { type: 'string' },
     json: { type: 'string' },
   }, false);
-  const durationS = positiveFlag(values, 'duration', 86400);
-  const iterations = intFlag(values, 'iterations', 1, 1_000_000) ?? (durationS !== undefined ? 1_000_000 : 100);
-  const warmup = intFlag(values, 'warmup', 0, 100_000) ?? 10;
+  const durationS = positiveFlag(values, 'duration', BENCHMARK_DURATION_MAX_MS / 1000);
+  const iterations = intFlag(values, 'iterations', 1, BENCHMARK_ITERATIONS_MAX)
+    ?? (durationS !== undefined ? BENCHMARK_ITERATIONS_MAX : BENCHMARK_ITERATIONS_DEFAULT);
+  const warmup = intFlag(values, 'warmup', 0, BENCHMARK_WARMUP_MAX) ?? BENCHMARK_WARMUP_DEFAULT;
   const modeFlag = enumFlag(values, 'mode', ['zero-copy', 'copy', 'both'] as const) ?? 'zero-copy';
   const jsonTarget = stringFlag(values, 'json');
   const device = enumFlag(values, 'device', DEVICE_POLICIES);
@@ -40,7 +45,8 @@ export async function bench(args: string[], io: Io, backend: Backend): Promise<n
           : undefined;
         let r: BenchmarkResult;
         try {
-          r = await classifier.benchmark({ iterations, warmup, durationMs: durationS === undefined ? undefined : durationS * 1000, mode }, onProgress);
+          const limit = durationS === undefined ? {} : { durationMs: durationS * 1000 };
+          r = await classifier.benchmark({ iterations, warmup, ...limit, mode }, onProgress);
         } finally {
           if (tty) io.stderr.write('\n');
         }

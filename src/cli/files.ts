@@ -5,6 +5,9 @@
  * was opened; reading stops after the limit + 1 bytes even if the file grows meanwhile.
  */
 import fs from 'node:fs';
+import {
+  IMAGE_FILE_MAX_BYTES, IMAGE_LIST_FILE_MAX_BYTES, LABELS_FILE_MAX_BYTES, MANIFEST_FILE_MAX_BYTES, MODEL_FILE_MAX_BYTES,
+} from '../api/limits.generated';
 import { CliError } from './errors';
 
 /** What a file is for: named in errors ("labels file") and the most bytes we read of it. */
@@ -13,14 +16,12 @@ export interface FileKind {
   maxBytes: number;
 }
 
-/** The caps of cpp/core (file_io.h): hostnn allocates no tensor over 1 GiB. */
-export const MODEL_FILE: FileKind = { name: 'model file', maxBytes: 2 ** 30 };
-export const LABELS_FILE: FileKind = { name: 'labels file', maxBytes: 4 * 2 ** 20 };
-export const MANIFEST_FILE: FileKind = { name: 'manifest', maxBytes: 2 ** 20 };
-/** ~40,000 paths of 100 characters. */
-export const LIST_FILE: FileKind = { name: 'image list', maxBytes: 4 * 2 ** 20 };
-/** The decoded size of the largest image we decode (8192 x 8192 RGBA); a PNG/JPEG of that many pixels is smaller. */
-export const IMAGE_FILE: FileKind = { name: 'image', maxBytes: 256 * 2 ** 20 };
+/** The caps, the same as cpp/core's (file_io.h); why each is what it is: tools/contract/limits.json. */
+export const MODEL_FILE: FileKind = { name: 'model file', maxBytes: MODEL_FILE_MAX_BYTES };
+export const LABELS_FILE: FileKind = { name: 'labels file', maxBytes: LABELS_FILE_MAX_BYTES };
+export const MANIFEST_FILE: FileKind = { name: 'manifest', maxBytes: MANIFEST_FILE_MAX_BYTES };
+export const LIST_FILE: FileKind = { name: 'image list', maxBytes: IMAGE_LIST_FILE_MAX_BYTES };
+export const IMAGE_FILE: FileKind = { name: 'image', maxBytes: IMAGE_FILE_MAX_BYTES };
 
 /** Reads all of `file`; every failure is a CliError naming the file: missing, not a regular file, over the limit. */
 export function readRegularFile(file: string, kind: FileKind): Buffer {

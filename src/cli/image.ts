@@ -1,10 +1,8 @@
 /* Image decoding for the CLI: PNG and JPEG through sharp, EXIF orientation applied, raw RGBA out. */
 import sharp from 'sharp';
+import { DECODED_IMAGE_PIXELS_MAX } from '../api/limits.generated';
 import { CliError } from './errors';
 import { IMAGE_FILE, readRegularFile } from './files';
-
-/** Largest image we decode (pixels): 8192 x 8192 RGBA = 256 MiB of pixels. */
-export const MAX_IMAGE_PIXELS = 8192 * 8192;
 
 export interface DecodedImage {
   /** RGBA, 4 bytes per pixel, rows packed (stride = width * 4). */
@@ -24,7 +22,7 @@ export async function decodeImage(file: string): Promise<DecodedImage> {
   const bytes = readRegularFile(file, IMAGE_FILE);
   if (bytes.length === 0) throw new CliError('image file is empty', file);
   try {
-    const input = sharp(bytes, { failOn: 'warning', limitInputPixels: MAX_IMAGE_PIXELS, sequentialRead: true });
+    const input = sharp(bytes, { failOn: 'warning', limitInputPixels: DECODED_IMAGE_PIXELS_MAX, sequentialRead: true });
     const meta = await input.metadata();
     if (meta.format !== 'png' && meta.format !== 'jpeg') {
       throw new CliError(`unsupported image format '${meta.format ?? 'unknown'}' (PNG and JPEG only)`, file);

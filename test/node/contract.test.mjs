@@ -12,7 +12,7 @@ import ts from 'typescript';
 import { api, loadTiny, repoRoot, require } from './helpers.mjs';
 
 const generator = path.join(repoRoot, 'tools/contract/generate.mjs');
-const { main, OUTPUTS, SOURCE } = await import(generator);
+const { CONTRACT_OUTPUTS, LIMITS, LIMITS_OUTPUTS, main, OUTPUTS, readLimits, SOURCE } = await import(generator);
 const deviceFile = path.join(repoRoot, SOURCE);
 const nodeApiFile = path.join(repoRoot, 'src/api/index.ts');
 
@@ -49,15 +49,22 @@ const device = exportedInterfaces(parse(deviceFile));
 const tmpRoots = [];
 after(() => tmpRoots.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-/** A repository root holding copies of Index.d.ts (edited by `edit`) and of the generated files. */
-function scratchRoot(edit = (text) => text) {
+/** The files the generator reads: Index.d.ts, limits.json and the documentation that quotes a limit. */
+function inputs() {
+  const quoting = JSON.parse(fs.readFileSync(path.join(repoRoot, LIMITS), 'utf8')).limits
+    .flatMap((l) => (l.quotedIn ?? []).map(([file]) => file));
+  return [...new Set([SOURCE, LIMITS, ...quoting])];
+}
+
+/** A repository root holding copies of the generator's inputs and outputs; `edits` maps a path to a text edit. */
+function scratchRoot(edits = {}) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'npulens-contract-'));
   tmpRoots.push(root);
-  for (const rel of [SOURCE, ...OUTPUTS]) {
+  for (const rel of [...inputs(), ...OUTPUTS]) {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    fs.copyFileSync(path.join(repoRoot, rel), path.join(root, rel));
+    const text = fs.readFileSync(path.join(repoRoot, rel), 'utf8');
+    fs.writeFileSync(path.join(root, rel), edits[rel] ? edits[rel](text) : text);
   }
-  fs.writeFileSync(path.join(root, SOURCE), edit(fs.readFileSync(path.join(root, SOURCE), 'utf8')));
   return root;
 }
 
@@ -77,27 +84,28 @@ describe('the contract generator (tools/contract/generate.mjs)', () => {
   });
 
   it('exits 1 from the command line when a generated file is stale', () => {
-    const root = scratchRoot((text) => text.replace('export type Precision =', 'export type Precision = \'int4\' |'));
+    const root = scratchRoot({ [SOURCE]: (text) => text.replace('export type Precision =', 'export type Precision = \'int4\' |') });
     const r = spawnSync(process.execPath, [generator, '--check', '--root', root], { encoding: 'utf8' });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /^\+export type Precision = 'int4' \| 'fp32' \| 'fp16' \| 'int8';$/m);
   });
 
   it('fails --check with a diff when Index.d.ts changed and the generated files did not, then regenerates them', () => {
-    const root = scratchRoot((text) => text.replace('export interface Timings {\n',
-      'export interface Timings {\n  /** Time spent waiting in the queue, ms. */\n  queuedMs: number;\n'));
+    const root = scratchRoot({ [SOURCE]: (text) => text.replace('export interface Timings {\n',
+      'export interface Timings {\n  /** Time spent waiting in the queue, ms. */\n  queuedMs: number;\n') });
     const stale = generate(root, '--check');
     assert.equal(stale.status, 1);
-    for (const out of OUTPUTS) assert.match(stale.stderr, new RegExp(`${out.replace(/\./g, '\\.')} is stale`));
+    for (const out of CONTRACT_OUTPUTS) assert.match(stale.stderr, new RegExp(`${out.replace(/\./g, '\\.')} is stale`));
+    for (const out of LIMITS_OUTPUTS) assert.doesNotMatch(stale.stderr, new RegExp(`${out.replace(/\./g, '\\.')} is stale`));
     assert.match(stale.stderr, /^\+ {2}queuedMs: number;$/m);
     assert.equal(generate(root).status, 0);
-    for (const out of OUTPUTS) assert.match(fs.readFileSync(path.join(root, out), 'utf8'), /^ {2}queuedMs: number;$/m);
+    for (const out of CONTRACT_OUTPUTS) assert.match(fs.readFileSync(path.join(root, out), 'utf8'), /^ {2}queuedMs: number;$/m);
     assert.equal(generate(root, '--check').status, 0);
   });
 
   it('fails --check when a generated file was edited by hand', () => {
     const root = scratchRoot();
-    const out = path.join(root, OUTPUTS[1]);
+    const out = path.join(root, CONTRACT_OUTPUTS[1]);
     fs.writeFileSync(out, fs.readFileSync(out, 'utf8').replace("export type IoMode = 'zero-copy' | 'copy';",
       "export type IoMode = 'zero-copy' | 'copy' | 'mapped';"));
     const r = generate(root, '--check');
@@ -106,24 +114,24 @@ describe('the contract generator (tools/contract/generate.mjs)', () => {
   });
 
   it('copies the shared declarations with their doc comments and leaves out the device\'s loading', () => {
-    const text = fs.readFileSync(path.join(repoRoot, OUTPUTS[0]), 'utf8');
+    const text = fs.readFileSync(path.join(repoRoot, CONTRACT_OUTPUTS[0]), 'utf8');
     assert.match(text, /^ \* GENERATED from entry\/src\/main\/cpp\/types\/libentry\/Index\.d\.ts by tools\/contract\/generate\.mjs/m);
     assert.match(text, /\/\*\* Which device to run on\.[^]*?\*\/\nexport type DevicePolicy = /);
     assert.match(text, /^export interface CompileOptions \{$/m);
     assert.doesNotMatch(text, /LoadOptions \{|loadClassifier|listDevices|resourceManager/);
-    assert.equal(fs.readFileSync(path.join(repoRoot, OUTPUTS[1]), 'utf8'), text);
+    assert.equal(fs.readFileSync(path.join(repoRoot, CONTRACT_OUTPUTS[1]), 'utf8'), text);
   });
 
   it('BAD CALL - refuses a shared declaration that uses a device-only one', () => {
-    const r = generate(scratchRoot((text) => text.replace('export interface ClassifyResult {\n',
-      'export interface ClassifyResult {\n  request: LoadOptions;\n')), '--check');
+    const r = generate(scratchRoot({ [SOURCE]: (text) => text.replace('export interface ClassifyResult {\n',
+      'export interface ClassifyResult {\n  request: LoadOptions;\n') }), '--check');
     assert.equal(r.status, 1);
     assert.match(r.stderr, /Index\.d\.ts:\d+: ClassifyResult uses LoadOptions, which is device-only/);
   });
 
   it('BAD CALL - refuses what ArkTS cannot consume (any, unknown, index signatures)', () => {
-    const r = generate(scratchRoot((text) => text.replace('export interface Timings {\n',
-      'export interface Timings {\n  extra: any;\n  more: unknown;\n  [name: string]: number;\n')), '--check');
+    const r = generate(scratchRoot({ [SOURCE]: (text) => text.replace('export interface Timings {\n',
+      'export interface Timings {\n  extra: any;\n  more: unknown;\n  [name: string]: number;\n') }), '--check');
     assert.equal(r.status, 1);
     assert.match(r.stderr, /'any' \(ArkTS has no any\/unknown\)/);
     assert.match(r.stderr, /'unknown' \(ArkTS has no any\/unknown\)/);
@@ -131,12 +139,76 @@ describe('the contract generator (tools/contract/generate.mjs)', () => {
   });
 
   it('BAD CALL - refuses a statement it would not copy (an enum, an unexported interface)', () => {
-    let r = generate(scratchRoot((text) => `${text}\nexport enum Speed { Slow, Fast }\n`), '--check');
+    let r = generate(scratchRoot({ [SOURCE]: (text) => `${text}\nexport enum Speed { Slow, Fast }\n` }), '--check');
     assert.equal(r.status, 1);
     assert.match(r.stderr, /Index\.d\.ts:\d+: EnumDeclaration is not part of the contract the generator copies/);
-    r = generate(scratchRoot((text) => `${text}\ninterface Hidden { a: number; }\n`), '--check');
+    r = generate(scratchRoot({ [SOURCE]: (text) => `${text}\ninterface Hidden { a: number; }\n` }), '--check');
     assert.equal(r.status, 1);
     assert.match(r.stderr, /Index\.d\.ts:\d+: Hidden is not exported/);
+  });
+});
+
+describe('the limits (tools/contract/limits.json)', () => {
+  const read = (rel) => fs.readFileSync(path.join(repoRoot, rel), 'utf8');
+  const edit = (from, to) => (text) => {
+    assert.ok(text.includes(from), from);
+    return text.replace(from, to);
+  };
+
+  it('are constants of the same value in C++, TypeScript and ArkTS', () => {
+    const [cpp, ts1, ets] = LIMITS_OUTPUTS.map(read);
+    const limits = readLimits(repoRoot);
+    assert.ok(limits.length >= 10);
+    for (const l of limits) {
+      const upper = l.name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+      const value = l.type === 'ms' ? `${l.value}.0` : String(l.value);
+      assert.match(cpp, new RegExp(`^inline constexpr \\w+ k${l.name[0].toUpperCase()}${l.name.slice(1)} = ${value};`, 'm'));
+      assert.match(ts1, new RegExp(`^export const ${upper} = ${l.value};`, 'm'));
+    }
+    assert.equal(ets, ts1);
+    assert.match(cpp, /^inline constexpr uint64_t kModelFileMaxBytes = 1073741824; {2}\/\/ 1 GiB$/m);
+  });
+
+  it('a changed limit needs the documentation that quotes it changed too, then makes the generated files stale', () => {
+    const bigger = edit('"value": "1 GiB"', '"value": "2 GiB"');
+    let r = generate(scratchRoot({ [LIMITS]: bigger }), '--check');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /src\/README\.md does not say 'model 2 GiB' \(modelFileMaxBytes = 2 GiB\)/);
+    const root = scratchRoot({ [LIMITS]: bigger, 'src/README.md': edit('model 1 GiB', 'model 2 GiB') });
+    r = generate(root, '--check');
+    assert.equal(r.status, 1);
+    for (const out of LIMITS_OUTPUTS) assert.match(r.stderr, new RegExp(`${out.replace(/\./g, '\\.')} is stale`));
+    for (const out of CONTRACT_OUTPUTS) assert.doesNotMatch(r.stderr, new RegExp(`${out.replace(/\./g, '\\.')} is stale`));
+    assert.match(r.stderr, /^\+inline constexpr uint64_t kModelFileMaxBytes = 2147483648; {2}\/\/ 2 GiB$/m);
+    assert.equal(generate(root).status, 0);
+    assert.match(fs.readFileSync(path.join(root, LIMITS_OUTPUTS[1]), 'utf8'), /^export const MODEL_FILE_MAX_BYTES = 2147483648;/m);
+  });
+
+  it('a doc comment that quotes a limit may wrap anywhere', () => {
+    const r = generate(scratchRoot({ [SOURCE]: edit('integer in [1, 1000000]; default 100.',
+      'integer in [1,\n   *   1000000]; default\n   * 100.') }), '--check');
+    assert.equal(r.status, 1);  // Index.d.ts changed, so the generated contract is stale; the quote still holds
+    assert.doesNotMatch(r.stderr, /does not say/);
+    assert.match(r.stderr, /contract\.generated\.ts is stale/);
+  });
+
+  it('BAD CALL - refuses a limits.json it cannot use, naming the entry', () => {
+    const cases = [
+      [edit('"value": 1000000', '"value": 1.5'), /limits\[0\] \(benchmarkIterationsMax\): value must be an integer >= 0$/m],
+      [edit('"value": "4 MiB"', '"value": "4 MB"'), /\(labelsFileMaxBytes\): value must be an integer >= 0 or '<n> KiB\|MiB\|GiB'/],
+      [edit('"name": "topKDefault", "type": "count"', '"name": "topKDefault", "type": "percent"'),
+        /\(topKDefault\): type must be count, bytes or ms/],
+      [edit('"name": "imageSideMax"', '"name": "modelInputSideMax"'), /\(modelInputSideMax\): name is not unique/],
+      [edit('"name": "imageSideMax"', '"name": "image-side"'), /limits\[\d+\] \(image-side\): name must be camelCase/],
+      [edit('default {benchmarkWarmupDefault}', 'default {benchmarkWarmupDefualt}'),
+        /benchmarkWarmupMax: quotedIn names no limit 'benchmarkWarmupDefualt'/],
+      [edit('"limits": [', '"limits": [,'), /tools\/contract\/limits\.json: Unexpected token[^]*is not valid JSON/],
+    ];
+    for (const [change, message] of cases) {
+      const r = generate(scratchRoot({ [LIMITS]: change }), '--check');
+      assert.equal(r.status, 1, String(message));
+      assert.match(r.stderr, message);
+    }
   });
 });
 

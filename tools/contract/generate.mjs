@@ -1,18 +1,23 @@
 #!/usr/bin/env node
-// The native API contract is written once, in entry/src/main/cpp/types/libentry/Index.d.ts. To change it:
+// The native API contract is written once, in entry/src/main/cpp/types/libentry/Index.d.ts, and its limits once, in
+// tools/contract/limits.json. To change them:
 //   1. Edit Index.d.ts (types and interfaces, with their doc comments; ArkTS-consumable: no any/unknown, no index
-//      signatures). Tag a declaration `@platform device` when only the device has it (how it loads models).
+//      signatures; tag a declaration `@platform device` when only the device has it) or limits.json.
 //   2. Run `node tools/contract/generate.mjs` (`npm run build:ts` runs it first) and commit the generated files.
 //   3. Host-only parts (loading from files, inspect()) live in src/api/types.ts, the device's in Index.d.ts.
-//   4. 50-lint runs `node tools/contract/generate.mjs --check`, which fails with a diff when a generated file is stale.
+//   4. 50-lint runs `node tools/contract/generate.mjs --check`: a stale generated file fails it with a diff.
 //
-// What it does: copies every exported interface and type alias of Index.d.ts, doc comments included, except those
-// tagged `@platform device`, into src/api/contract.generated.ts (the Node API) and
-// entry/src/main/ets/native/NativeContract.ets (the app's InferenceBackend). The import and the exported functions
-// of Index.d.ts are the device's loading and are never copied; any other kind of statement is an error, so nothing
-// in the contract is silently left out.
+// What it writes:
+//   - every exported interface and type alias of Index.d.ts, doc comments included, except those tagged
+//     `@platform device`, into src/api/contract.generated.ts (the Node API) and
+//     entry/src/main/ets/native/NativeContract.ets (the app's InferenceBackend). The import and the exported
+//     functions of Index.d.ts are the device's loading and are never copied; any other kind of statement is an
+//     error, so nothing in the contract is silently left out.
+//   - every limit of limits.json as a constant: cpp/core/include/core/limits.h (kBenchmarkIterationsMax),
+//     src/api/limits.generated.ts and entry/src/main/ets/native/NativeLimits.ets (BENCHMARK_ITERATIONS_MAX); and it
+//     checks that the documentation quoting a limit (limits.json quotedIn) states its current value.
 // Usage: node tools/contract/generate.mjs [--check] [--root <repository root>] (exit 1: stale with --check, or an
-// Index.d.ts the generator does not accept).
+// input the generator does not accept).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,7 +26,12 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 export const SOURCE = 'entry/src/main/cpp/types/libentry/Index.d.ts';
-export const OUTPUTS = ['src/api/contract.generated.ts', 'entry/src/main/ets/native/NativeContract.ets'];
+export const LIMITS = 'tools/contract/limits.json';
+export const CONTRACT_OUTPUTS = ['src/api/contract.generated.ts', 'entry/src/main/ets/native/NativeContract.ets'];
+const LIMITS_CPP = 'cpp/core/include/core/limits.h';
+const LIMITS_SCRIPT = ['src/api/limits.generated.ts', 'entry/src/main/ets/native/NativeLimits.ets'];
+export const LIMITS_OUTPUTS = [LIMITS_CPP, ...LIMITS_SCRIPT];
+export const OUTPUTS = [...CONTRACT_OUTPUTS, ...LIMITS_OUTPUTS];
 const GENERATOR = 'tools/contract/generate.mjs';
 const DEVICE_TAG = 'platform';
 
@@ -88,7 +98,7 @@ export function sharedDeclarations(sourceText) {
   return `${text}\n`;
 }
 
-// The same text suits both outputs: TypeScript and ArkTS share the comment syntax.
+// The same text suits TypeScript and ArkTS: they share the comment syntax.
 const HEADER = `/*
  * GENERATED from ${SOURCE} by ${GENERATOR}: the shared part of
  * the native API contract. Do not edit; edit Index.d.ts and run \`node ${GENERATOR}\`
@@ -96,11 +106,138 @@ const HEADER = `/*
  */
 `;
 
-/** path (relative to the root) -> expected content. */
+const LIMITS_ABOUT = 'the limits the native side, the Node API and CLI, and the app share. Do not edit; edit '
+  + `limits.json and run \`node ${GENERATOR}\`, which \`npm run build:ts\` runs first.`;
+
+/** `text` in lines of at most `width` columns, each starting with `prefix`. */
+function wrap(text, prefix, width = 120) {
+  const lines = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && prefix.length + line.length + 1 + word.length > width) {
+      lines.push(prefix + line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(prefix + line);
+  return lines.join('\n');
+}
+
+const UNITS = { KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30 };
+
+/** "4 MiB", "1000000": a limit's value as the documentation states it (cpp/core's FormatByteSize for bytes). */
+function quoted(limit) {
+  if (limit.type !== 'bytes') return String(limit.value);
+  for (const unit of ['GiB', 'MiB', 'KiB']) {
+    if (limit.value >= UNITS[unit] && limit.value % UNITS[unit] === 0) return `${limit.value / UNITS[unit]} ${unit}`;
+  }
+  return `${limit.value} bytes`;
+}
+
+/** The limits of limits.json, checked: [{name, type, value (a number), doc, quotedIn}]. */
+export function readLimits(root) {
+  const where = LIMITS;
+  let doc;
+  try {
+    doc = JSON.parse(fs.readFileSync(path.join(root, LIMITS), 'utf8'));
+  } catch (e) {
+    throw new ContractError(`${where}: ${e.message}`);
+  }
+  if (!Array.isArray(doc?.limits)) throw new ContractError(`${where}: "limits" must be an array`);
+  const seen = new Set();
+  return doc.limits.map((l, i) => {
+    const at = `${where}: limits[${i}]${typeof l?.name === 'string' ? ` (${l.name})` : ''}`;
+    if (typeof l?.name !== 'string' || !/^[a-z][A-Za-z0-9]*$/.test(l.name)) {
+      throw new ContractError(`${at}: name must be camelCase`);
+    }
+    if (seen.has(l.name)) throw new ContractError(`${at}: name is not unique`);
+    seen.add(l.name);
+    if (!['count', 'bytes', 'ms'].includes(l.type)) throw new ContractError(`${at}: type must be count, bytes or ms`);
+    let value = l.value;
+    const bytes = typeof value === 'string' && l.type === 'bytes' ? /^(\d+) (KiB|MiB|GiB)$/.exec(value) : null;
+    if (bytes) value = Number(bytes[1]) * UNITS[bytes[2]];
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new ContractError(`${at}: value must be an integer >= 0${l.type === 'bytes' ? ' or \'<n> KiB|MiB|GiB\'' : ''}`);
+    }
+    if (typeof l.doc !== 'string' || l.doc.trim() === '') throw new ContractError(`${at}: doc must say what it limits`);
+    const quotedIn = l.quotedIn ?? [];
+    if (!Array.isArray(quotedIn) || !quotedIn.every((q) => Array.isArray(q) && q.length === 2
+      && q.every((x) => typeof x === 'string'))) {
+      throw new ContractError(`${at}: quotedIn must be a list of [file, text]`);
+    }
+    return { name: l.name, type: l.type, value, doc: l.doc, quotedIn };
+  });
+}
+
+const constantName = (name) => name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+
+function limitsHeader(limits) {
+  const constants = limits.map((l) => {
+    const type = { count: 'int64_t', bytes: 'uint64_t', ms: 'double' }[l.type];
+    const value = l.type === 'ms' ? `${l.value}.0` : String(l.value);
+    const unit = l.type === 'bytes' ? `  // ${quoted(l)}` : '';
+    return `${wrap(l.doc, '// ')}\ninline constexpr ${type} k${l.name[0].toUpperCase()}${l.name.slice(1)} = ${value};${unit}`;
+  });
+  return `${wrap(`GENERATED from ${LIMITS} by ${GENERATOR}: ${LIMITS_ABOUT}`, '// ')}
+#pragma once
+
+#include <cstdint>
+
+namespace npulens {
+
+${constants.join('\n\n')}
+
+}  // namespace npulens
+`;
+}
+
+function limitsScript(limits) {
+  const constants = limits.map((l) => {
+    const unit = l.type === 'bytes' ? `  // ${quoted(l)}` : '';
+    return `${wrap(l.doc, ' * ').replace(/^ \* /, '/** ')} */\nexport const ${constantName(l.name)} = ${l.value};${unit}`;
+  });
+  return `/*\n${wrap(`GENERATED from ${LIMITS} by ${GENERATOR}: ${LIMITS_ABOUT}`, ' * ')}\n */\n\n`
+    + `${constants.join('\n\n')}\n`;
+}
+
+/** Problems of the documentation that quotes a limit: the quoted text, with the current values, is not there. */
+function staleQuotes(root, limits) {
+  const byName = new Map(limits.map((l) => [l.name, l]));
+  const problems = [];
+  for (const l of limits) {
+    for (const [file, template] of l.quotedIn) {
+      const text = template.replace(/\{(\w*)\}/g, (all, name) => {
+        const other = name === '' ? l : byName.get(name);
+        if (!other) throw new ContractError(`${LIMITS}: ${l.name}: quotedIn names no limit '${name}'`);
+        return quoted(other);
+      });
+      const full = path.join(root, file);
+      if (!fs.existsSync(full)) {
+        problems.push(`${file} (quoting ${l.name}) does not exist`);
+        continue;
+      }
+      // Doc comments wrap anywhere: compare with line breaks and comment leaders taken out.
+      const content = fs.readFileSync(full, 'utf8').replace(/\s*\n\s*(\*(?!\/)|\/\/|#)?\s*/g, ' ');
+      if (!content.includes(text)) problems.push(`${file} does not say '${text}' (${l.name} = ${quoted(l)})`);
+    }
+  }
+  return problems;
+}
+
+/** path (relative to the root) -> expected content. Throws ContractError on an input it does not accept. */
 export function expectedOutputs(root) {
   const body = sharedDeclarations(fs.readFileSync(path.join(root, SOURCE), 'utf8'));
-  const text = `${HEADER}\n${body}`;
-  return new Map(OUTPUTS.map((out) => [out, text]));
+  const contract = `${HEADER}\n${body}`;
+  const limits = readLimits(root);
+  const problems = staleQuotes(root, limits);
+  if (problems.length > 0) {
+    throw new ContractError(`documentation that quotes a limit of ${LIMITS} is out of date:\n  ${problems.join('\n  ')}`);
+  }
+  const script = limitsScript(limits);
+  return new Map([...CONTRACT_OUTPUTS.map((out) => [out, contract]), [LIMITS_CPP, limitsHeader(limits)],
+    ...LIMITS_SCRIPT.map((out) => [out, script])]);
 }
 
 function diff(file, rel, expected) {
@@ -150,7 +287,7 @@ export function main(argv, out = console.log, err = console.error) {
       out(`contract: wrote ${rel}`);
     }
   }
-  if (check && stale === 0) out(`contract: ${OUTPUTS.join(', ')} match ${SOURCE}`);
+  if (check && stale === 0) out(`contract: ${OUTPUTS.join(', ')} match ${SOURCE} and ${LIMITS}`);
   return stale > 0 ? 1 : 0;
 }
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/file_io.h"
+#include "core/limits.h"
 
 namespace npulens {
 namespace {
@@ -173,8 +174,8 @@ const std::set<std::string> kOutputKeys = {"name", "classes", "dtype", "kind", "
 InputSpec ParseInput(const MergedObject& obj) {
   InputSpec in;
   if (Field f = obj.Get("name"); f.value != nullptr) in.name = GetString(f);
-  in.width = static_cast<int>(GetInteger(obj.Require("width"), 1, 4096));
-  in.height = static_cast<int>(GetInteger(obj.Require("height"), 1, 4096));
+  in.width = static_cast<int>(GetInteger(obj.Require("width"), 1, kModelInputSideMax));
+  in.height = static_cast<int>(GetInteger(obj.Require("height"), 1, kModelInputSideMax));
   if (Field f = obj.Get("channels"); f.value != nullptr) in.channels = static_cast<int>(GetInteger(f, 3, 3));
   in.layout = GetEnum(obj.Require("layout"), kLayouts);
   const Field dtypeField = obj.Require("dtype");
@@ -385,8 +386,9 @@ std::string ResolveManifestPath(const Manifest& manifest, const std::string& rel
 
 Status ValidateInputSpec(const InputSpec& s, const std::string& where) {
   auto bad = [&](const std::string& text) { return Status("input.spec", code::kOutOfRange, where + ": " + text); };
-  if (s.width < 1 || s.width > 4096 || s.height < 1 || s.height > 4096) {
-    return bad("size " + std::to_string(s.width) + "x" + std::to_string(s.height) + " must be within 1..4096");
+  if (s.width < 1 || s.width > kModelInputSideMax || s.height < 1 || s.height > kModelInputSideMax) {
+    return bad("size " + std::to_string(s.width) + "x" + std::to_string(s.height) + " must be within 1.." +
+               std::to_string(kModelInputSideMax));
   }
   if (s.channels != 3) return bad("channels must be 3 (got " + std::to_string(s.channels) + ")");
   for (int c = 0; c < 3; ++c) {

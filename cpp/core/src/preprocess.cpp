@@ -265,10 +265,10 @@ Status ValidateImage(const ImageView& im) {
     return Status(kStep, code::kOutOfRange,
                   "image size " + std::to_string(im.width) + "x" + std::to_string(im.height) + " must be > 0");
   }
-  if (im.width > kMaxImageSide || im.height > kMaxImageSide) {
+  if (im.width > kImageSideMax || im.height > kImageSideMax) {
     return Status(kStep, code::kOutOfRange,
                   "image size " + std::to_string(im.width) + "x" + std::to_string(im.height) + " exceeds " +
-                      std::to_string(kMaxImageSide) + "x" + std::to_string(kMaxImageSide));
+                      std::to_string(kImageSideMax) + "x" + std::to_string(kImageSideMax));
   }
   const size_t bpp = BytesPerPixel(im.format);
   const size_t rowBytes = static_cast<size_t>(im.width) * bpp;

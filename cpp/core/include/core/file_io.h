@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/limits.h"
 #include "core/status.h"
 
 namespace npulens {
@@ -15,12 +16,10 @@ struct FileKind {
   const char* name;
   uint64_t maxBytes;
 };
-// The host runtime allocates no tensor over 1 GiB, and a phone has a few GB in all.
-inline constexpr FileKind kModelFile{"model file", uint64_t{1} << 30};
-// About 100,000 labels of 40 characters.
-inline constexpr FileKind kLabelsFile{"labels file", uint64_t{4} << 20};
-// A manifest lists a few models in a few hundred bytes each.
-inline constexpr FileKind kManifestFile{"manifest", uint64_t{1} << 20};
+// The caps and why each is what it is: core/limits.h (generated from tools/contract/limits.json, like the CLI's).
+inline constexpr FileKind kModelFile{"model file", kModelFileMaxBytes};
+inline constexpr FileKind kLabelsFile{"labels file", kLabelsFileMaxBytes};
+inline constexpr FileKind kManifestFile{"manifest", kManifestFileMaxBytes};
 
 // Reads a whole regular file of at most kind.maxBytes. The file is opened without blocking (a FIFO with no writer
 // must not hang) and judged by fstat on the opened descriptor (a symlink to /dev/zero, or a path swapped after a

@@ -19,6 +19,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/limits.h"
 #include "core/manifest.h"
 #include "core/status.h"
 
@@ -39,11 +40,8 @@ struct ImageView {
   PixelFormat format = PixelFormat::kRGBA8;
 };
 
-// Largest accepted source side; larger images are rejected with NPULENS_OUT_OF_RANGE.
-constexpr int kMaxImageSide = 16384;
-
-// Checks an ImageView (null data, zero or huge dims, stride < width·bpp, stride·height overflow, short buffer).
-// Errors use step "preprocess" and name the offending field and values.
+// Checks an ImageView (null data, zero dims or a side over kImageSideMax, stride < width·bpp, stride·height overflow,
+// short buffer). Errors use step "preprocess" and name the offending field and values.
 Status ValidateImage(const ImageView& image);
 
 class Preprocessor {
