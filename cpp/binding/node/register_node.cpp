@@ -1,5 +1,5 @@
-// Node registration (NODE_API_MODULE) and the host-only exports: loading from files on disk, reading a manifest,
-// and the host runtime's thread count / test devices. The device twin is ohos/register_ohos.cpp.
+// Node registration (NODE_API_MODULE) and the host-only exports: loading from files on disk (the engine's model
+// loader over ReadDiskFile), reading a manifest, and the host runtime's thread count / test devices. The device twin is ohos/register_ohos.cpp.
 #include <napi.h>
 
 #include <memory>
@@ -10,83 +10,18 @@
 
 #include "addon.h"
 #include "classifier.h"
-#include "core/file_io.h"
+#include "convert.h"
 #include "core/manifest.h"
 #include "hostnn/hostnn.h"
 #include "js_util.h"
-#include "model_source.h"
+#include "load_options.h"
+#include "nnrt/model_loader.h"
 
 namespace npulens::binding {
 namespace {
 
 // The host runs a manifest model's "onnx" target.
 constexpr char kHostTarget[] = "onnx";
-
-// A manifest model from a rawfile directory on disk.
-class ManifestFileSource : public ModelSource {
- public:
-  ManifestFileSource(std::string manifestPath, std::string modelId)
-      : manifestPath_(std::move(manifestPath)), modelId_(std::move(modelId)) {}
-
-  Result<LoadedModel> Read() override {
-    Result<Manifest> manifest = LoadManifestFile(manifestPath_);
-    if (!manifest.ok()) return manifest.status();
-    return ReadManifestModel(manifest.value(), modelId_, kHostTarget,
-                             [](const std::string& path, const FileKind& kind) { return ReadFileBytes(path, kind); });
-  }
-
- private:
-  std::string manifestPath_;
-  std::string modelId_;
-};
-
-// A model file (or its bytes) with pre-processing from the caller; the class count comes from the labels file or
-// `classes`.
-class ModelFileSource : public ModelSource {
- public:
-  // `bytes` given: the model comes from memory and `modelPath` only names it in messages.
-  ModelFileSource(std::string modelPath, std::optional<std::vector<uint8_t>> bytes, std::string labelsPath, int classes,
-                  InputSpec input, OutputKind kind)
-      : modelPath_(std::move(modelPath)), bytes_(std::move(bytes)), labelsPath_(std::move(labelsPath)), classes_(classes),
-        input_(input), kind_(kind) {}
-
-  Result<LoadedModel> Read() override {
-    LoadedModel m;
-    m.file = modelPath_;
-    const size_t slash = modelPath_.find_last_of('/');
-    m.title = slash == std::string::npos ? modelPath_ : modelPath_.substr(slash + 1);
-    std::string id = m.title;
-    if (id.size() > 5 && id.compare(id.size() - 5, 5, ".onnx") == 0) id.resize(id.size() - 5);
-    m.config.modelId = id;
-    m.config.input = input_;
-    m.config.output.kind = kind_;
-    m.config.output.classes = classes_;
-    if (!labelsPath_.empty()) {
-      Result<std::vector<std::string>> labels = LoadLabelsFile(labelsPath_, classes_);
-      if (!labels.ok()) return labels.status();
-      m.config.labels = std::move(labels).value();
-      m.config.output.classes = static_cast<int>(m.config.labels.size());
-    }
-    if (bytes_) {
-      m.bytes = std::move(*bytes_);
-    } else {
-      Result<std::vector<uint8_t>> bytes = ReadFileBytes(modelPath_);
-      if (!bytes.ok()) return bytes.status();
-      m.bytes = std::move(bytes).value();
-    }
-    Status st = CheckModelBytes(m.bytes, modelPath_);
-    if (!st.ok()) return st;
-    return m;
-  }
-
- private:
-  std::string modelPath_;
-  std::optional<std::vector<uint8_t>> bytes_;
-  std::string labelsPath_;
-  int classes_;
-  InputSpec input_;
-  OutputKind kind_;
-};
 
 Status ParseNumberTriple(Napi::Object input, const char* key, const std::string& step, bool positive, float out[3]) {
   return ParseOption(input, key, step, [&](const Napi::Value& v) {
@@ -110,9 +45,8 @@ Status ParseNumberTriple(Napi::Object input, const char* key, const std::string&
   });
 }
 
-Status ParseInputSpec(const Napi::Value& value, const std::string& step, InputSpec* spec) {
-  if (!value.IsObject()) return TypeMismatch(step, "options.input must be an object {width, height, ...}");
-  Napi::Object input = value.As<Napi::Object>();
+// options.input (an object) -> InputSpec; CheckModelRequest validates the result.
+Status ToInputSpec(Napi::Object input, const std::string& step, InputSpec* spec) {
   Napi::Value v;
   int64_t width = 0, height = 0;
   Status st = GetProperty(input, "width", step, &v);
@@ -141,67 +75,62 @@ Status ParseInputSpec(const Napi::Value& value, const std::string& step, InputSp
       return s;
     });
   }
-  if (!st.ok()) return st;
-  st = ValidateInputSpec(*spec, "options.input");
-  return st.ok() ? st : Status(step, st.code(), st.message());
+  return st;
 }
 
-Status ParseSpec(Napi::Object spec, const std::string& step, std::unique_ptr<ModelSource>* source) {
+// The spec object -> ModelRequest: each field's JS type and range. CheckModelRequest then checks the combination.
+Status ToModelRequest(Napi::Object spec, const std::string& step, ModelRequest* request) {
   Napi::Value manifestPath, modelId, modelPath, modelBytes;
   Status st = GetProperty(spec, "manifestPath", step, &manifestPath);
   if (st.ok()) st = GetProperty(spec, "modelId", step, &modelId);
   if (st.ok()) st = GetProperty(spec, "modelPath", step, &modelPath);
   if (st.ok()) st = GetProperty(spec, "modelBytes", step, &modelBytes);
   if (!st.ok()) return st;
+  request->target = kHostTarget;
   if (!IsAbsent(manifestPath)) {
-    std::string path, id;
-    st = ToString(manifestPath, step, "options.manifestPath", &path);
-    if (st.ok()) st = ToString(modelId, step, "options.modelId", &id);
-    if (!st.ok()) return st;
-    *source = std::make_unique<ManifestFileSource>(path, id);
-    return Status::Ok();
+    request->manifestPath.emplace();
+    st = ToString(manifestPath, step, "options.manifestPath", &*request->manifestPath);
+    return st.ok() ? ToString(modelId, step, "options.modelId", &request->modelId) : st;
   }
-  if (IsAbsent(modelPath) == IsAbsent(modelBytes)) {
-    return TypeMismatch(step, "options need rawfileDir + modelId, or one of modelPath / modelBytes + input");
-  }
-  std::string path = "(modelBytes)";
-  std::optional<std::vector<uint8_t>> bytes;
   if (!IsAbsent(modelPath)) {
-    st = ToString(modelPath, step, "options.modelPath", &path);
-  } else {
+    request->modelPath.emplace();
+    st = ToString(modelPath, step, "options.modelPath", &*request->modelPath);
+  }
+  if (st.ok() && !IsAbsent(modelBytes)) {
     // InferenceSession::Load owns its model bytes (NNRt keeps the pointer until the compilation is destroyed),
     // so the caller's buffer is copied once here.
     ByteView view;
     st = ReadBytes(spec.Env(), modelBytes, step, "options.modelBytes", &view);
-    if (st.ok()) bytes.emplace(view.data, view.data + view.byteLength);
+    if (st.ok()) request->modelBytes.emplace(view.data, view.data + view.byteLength);
   }
-  if (!st.ok()) return st;
-  std::string labels;
-  int64_t classes = 0;
-  InputSpec input;
-  OutputKind kind = OutputKind::kLogits;
-  st = ParseOption(spec, "labelsPath", step, [&](const Napi::Value& v) { return ToString(v, step, "options.labelsPath", &labels); });
+  if (st.ok()) {
+    st = ParseOption(spec, "labelsPath", step,
+                     [&](const Napi::Value& v) { return ToString(v, step, "options.labelsPath", &request->labelsPath); });
+  }
   if (st.ok()) {
     st = ParseOption(spec, "classes", step, [&](const Napi::Value& v) {
-      return ToInteger(v, step, "options.classes", 1, 1 << 24, &classes);
+      int64_t classes = 0;
+      Status s = ToInteger(v, step, "options.classes", 1, 1 << 24, &classes);
+      request->classes = static_cast<int>(classes);
+      return s;
     });
   }
-  if (!st.ok()) return st;
-  if (labels.empty() && classes == 0) {
-    return TypeMismatch(step, "a model file needs options.labelsPath or options.classes (its class count)");
+  if (st.ok()) {
+    // Not an object: left unset, and CheckModelRequest says what options.input must be.
+    st = ParseOption(spec, "input", step, [&](const Napi::Value& v) {
+      if (!v.IsObject()) return Status::Ok();
+      request->input.emplace();
+      return ToInputSpec(v.As<Napi::Object>(), step, &*request->input);
+    });
   }
-  Napi::Value v;
-  st = GetProperty(spec, "input", step, &v);
-  if (st.ok()) st = ParseInputSpec(v, step, &input);
   if (st.ok()) {
     st = ParseOption(spec, "outputKind", step, [&](const Napi::Value& x) {
       return ToEnum<OutputKind>(x, step, "options.outputKind",
-                                {{"logits", OutputKind::kLogits}, {"probabilities", OutputKind::kProbabilities}}, &kind);
+                                {{"logits", OutputKind::kLogits}, {"probabilities", OutputKind::kProbabilities}},
+                                &request->outputKind);
     });
   }
-  if (!st.ok()) return st;
-  *source = std::make_unique<ModelFileSource>(path, std::move(bytes), labels, static_cast<int>(classes), input, kind);
-  return Status::Ok();
+  return st;
 }
 
 Napi::Value ParseAndLoad(const Napi::CallbackInfo& info) {
@@ -210,57 +139,33 @@ Napi::Value ParseAndLoad(const Napi::CallbackInfo& info) {
   auto* addon = static_cast<Addon*>(info.Data());
   if (!info[0].IsObject()) return RejectedPromise(env, TypeMismatch(step, "options must be an object"));
   Napi::Object spec = info[0].As<Napi::Object>();
-  std::unique_ptr<ModelSource> source;
-  Status st = ParseSpec(spec, step, &source);
+  ModelRequest request;
+  Status st = ToModelRequest(spec, step, &request);
+  if (st.ok()) st = CheckModelRequest(request, step);
   LoadParams params;
   if (st.ok()) st = ParseLoadParams(spec, step, &params);
   if (!st.ok()) return RejectedPromise(env, st);
-  return StartLoad(env, addon, std::move(source), params);
+  return StartLoad(env, addon, std::move(request), ReadDiskFile, params);
 }
 
 Napi::Value ReadManifestObject(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path;
   Status st = ToString(info[0], "readManifest", "manifestPath", &path);
-  Result<Manifest> manifest = st.ok() ? LoadManifestFile(path) : Result<Manifest>(st);
+  Result<Manifest> manifest = st.ok() ? ReadManifest(path, ReadDiskFile) : Result<Manifest>(st);
   if (!manifest.ok()) {
     ToJsError(env, manifest.status()).ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  const Manifest& m = manifest.value();
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("file", m.file);
-  out.Set("directory", m.directory);
-  Napi::Array models = Napi::Array::New(env, m.models.size());
-  for (size_t i = 0; i < m.models.size(); ++i) {
-    const ModelEntry& e = m.models[i];
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("id", e.id);
-    o.Set("title", e.title);
-    o.Set("precision", PrecisionName(e.precision));
-    o.Set("pretrained", Napi::Boolean::New(env, e.pretrained));
-    o.Set("default", Napi::Boolean::New(env, e.isDefault));
-    o.Set("notes", e.notes);
-    o.Set("labelsPath", e.labels.empty() ? std::string() : ResolveManifestPath(m, e.labels));
-    o.Set("inputWidth", Napi::Number::New(env, e.input.width));
-    o.Set("inputHeight", Napi::Number::New(env, e.input.height));
-    o.Set("centerCrop", Napi::Number::New(env, e.input.centerCrop));
-    o.Set("classes", Napi::Number::New(env, e.output.classes));
-    Napi::Array targets = Napi::Array::New(env, e.targets.size());
-    uint32_t k = 0;
-    for (const auto& [name, t] : e.targets) {
-      Napi::Object to = Napi::Object::New(env);
-      to.Set("name", name);
-      to.Set("file", t.file);
-      to.Set("path", ResolveManifestPath(m, t.file));
-      to.Set("sha256", t.sha256);
-      targets.Set(k++, to);
-    }
-    o.Set("targets", targets);
-    models.Set(static_cast<uint32_t>(i), o);
-  }
-  out.Set("models", models);
-  return out;
+  return ManifestToJs(env, manifest.value());
+}
+
+// listModels(manifestPath): the catalog with each model's "onnx" file, read off the JS thread.
+Napi::Value ListModels(const Napi::CallbackInfo& info) {
+  std::string path;
+  Status st = ToString(info[0], "listModels", "manifestPath", &path);
+  if (!st.ok()) return RejectedPromise(info.Env(), st);
+  return StartListModels(info.Env(), path, kHostTarget, ReadDiskFile);
 }
 
 // Tests only: the next time `where` (load, classify, classifyFd, inspect, benchmark) runs on a worker thread it throws
@@ -377,6 +282,7 @@ void Export(Napi::Env env, Napi::Object exports, void* data = nullptr) {
 
 constexpr char kLoadClassifier[] = "loadClassifier";
 constexpr char kReadManifest[] = "readManifest";
+constexpr char kListModels[] = "listModels";
 constexpr char kRegisterTestDevice[] = "registerTestDevice";
 constexpr char kResetTestDevices[] = "resetTestDevices";
 constexpr char kSetThreadCount[] = "setThreadCount";
@@ -388,6 +294,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   StopWorkOnProcessExit(env, addon);
   Export<ParseAndLoad, kLoadClassifier, true>(env, exports, addon);
   Export<ReadManifestObject, kReadManifest>(env, exports);
+  Export<ListModels, kListModels, true>(env, exports);
   Export<RegisterTestDevice, kRegisterTestDevice>(env, exports);
   Export<ResetTestDevices, kResetTestDevices>(env, exports);
   Export<SetThreadCount, kSetThreadCount>(env, exports);

@@ -21,10 +21,11 @@ class RawFileOwner {
 
 }  // namespace
 
-Result<std::shared_ptr<ResourceManagerOwner>> ResourceManagerOwner::FromJs(napi_env env, napi_value resourceManager) {
+Result<std::shared_ptr<ResourceManagerOwner>> ResourceManagerOwner::FromJs(napi_env env, napi_value resourceManager,
+                                                                          const std::string& step) {
   NativeResourceManager* manager = OH_ResourceManager_InitNativeResourceManager(env, resourceManager);
   if (manager == nullptr) {
-    return Status("loadClassifier", code::kInvalidArgument,
+    return Status(step, code::kInvalidArgument,
                   "resourceManager must be the context's ResourceManager (context.resourceManager)");
   }
   return std::shared_ptr<ResourceManagerOwner>(new ResourceManagerOwner(manager));

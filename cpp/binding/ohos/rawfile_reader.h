@@ -16,9 +16,10 @@ namespace npulens::binding {
 
 class ResourceManagerOwner {
  public:
-  // JS thread only (needs the env and the ArkTS ResourceManager). Errors: NPULENS_INVALID_ARGUMENT (TypeError),
-  // step "loadClassifier", when the value is not a ResourceManager.
-  static Result<std::shared_ptr<ResourceManagerOwner>> FromJs(napi_env env, napi_value resourceManager);
+  // JS thread only (needs the env and the ArkTS ResourceManager). Errors: NPULENS_INVALID_ARGUMENT (TypeError) at
+  // `step` (the calling function), when the value is not a ResourceManager.
+  static Result<std::shared_ptr<ResourceManagerOwner>> FromJs(napi_env env, napi_value resourceManager,
+                                                              const std::string& step);
   ~ResourceManagerOwner();
   ResourceManagerOwner(const ResourceManagerOwner&) = delete;
   ResourceManagerOwner& operator=(const ResourceManagerOwner&) = delete;

@@ -1,6 +1,7 @@
 // OHOS registration of libentry.so (napi_module_register, nm_modname "entry": `import npulens from 'libentry.so'`)
-// and the device loadClassifier(resourceManager, options): the manifest, model ("om" target) and labels come from
-// rawfile models/ through the ResourceManager. The Node twin is node/register_node.cpp.
+// and the device loadClassifier(resourceManager, options) / listModels(resourceManager): the manifest, model ("om"
+// target) and labels come from rawfile models/ through the ResourceManager, read by the engine's model loader. The
+// Node twin is node/register_node.cpp.
 #include <napi.h>
 
 #include <memory>
@@ -11,7 +12,8 @@
 #include "core/manifest.h"
 #include "hilog_sink.h"
 #include "js_util.h"
-#include "model_source.h"
+#include "load_options.h"
+#include "nnrt/model_loader.h"
 #include "rawfile_reader.h"
 
 namespace npulens::binding {
@@ -21,27 +23,10 @@ constexpr char kManifestRawfile[] = "models/manifest.json";
 // CANN Kit offline models on HIAI_F.
 constexpr char kDeviceTarget[] = "om";
 
-class RawfileSource : public ModelSource {
- public:
-  RawfileSource(std::shared_ptr<ResourceManagerOwner> resources, std::string modelId)
-      : resources_(std::move(resources)), modelId_(std::move(modelId)) {}
-
-  Result<LoadedModel> Read() override {
-    Result<std::vector<uint8_t>> text = resources_->Read(kManifestRawfile);
-    if (!text.ok()) return text.status();
-    Result<Manifest> manifest =
-        ParseManifest(std::string(text.value().begin(), text.value().end()), kManifestRawfile);
-    if (!manifest.ok()) return manifest.status();
-    const ResourceManagerOwner* resources = resources_.get();
-    // Rawfiles are entries of the app's own package (no special files, sizes fixed at build time): no caps.
-    return ReadManifestModel(manifest.value(), modelId_, kDeviceTarget,
-                             [resources](const std::string& path, const FileKind&) { return resources->Read(path); });
-  }
-
- private:
-  std::shared_ptr<ResourceManagerOwner> resources_;
-  std::string modelId_;
-};
+// Rawfiles are entries of the app's own package (no special files, sizes fixed at build time): no caps.
+FileReader RawfileReader(std::shared_ptr<ResourceManagerOwner> resources) {
+  return [resources = std::move(resources)](const std::string& path, const FileKind&) { return resources->Read(path); };
+}
 
 Napi::Value ParseAndLoad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -51,25 +36,43 @@ Napi::Value ParseAndLoad(const Napi::CallbackInfo& info) {
   if (!info[1].IsObject()) return RejectedPromise(env, TypeMismatch(step, "options must be an object"));
   Napi::Object options = info[1].As<Napi::Object>();
   Napi::Value idValue;
-  std::string modelId;
+  ModelRequest request;
+  request.manifestPath = kManifestRawfile;
+  request.target = kDeviceTarget;
   Status st = GetProperty(options, "modelId", step, &idValue);
-  if (st.ok()) st = ToString(idValue, step, "options.modelId", &modelId);
+  if (st.ok()) st = ToString(idValue, step, "options.modelId", &request.modelId);
   LoadParams params;
   if (st.ok()) st = ParseLoadParams(options, step, &params);
   if (!st.ok()) return RejectedPromise(env, st);
-  Result<std::shared_ptr<ResourceManagerOwner>> resources = ResourceManagerOwner::FromJs(env, info[0]);
+  Result<std::shared_ptr<ResourceManagerOwner>> resources = ResourceManagerOwner::FromJs(env, info[0], step);
   if (!resources.ok()) return RejectedPromise(env, resources.status());
-  return StartLoad(env, addon, std::make_unique<RawfileSource>(std::move(resources).value(), modelId), params);
+  return StartLoad(env, addon, std::move(request), RawfileReader(std::move(resources).value()), params);
+}
+
+// listModels(resourceManager): the bundled catalog (rawfile models/manifest.json) with each model's "om" file.
+Napi::Value ParseAndList(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) {
+    return RejectedPromise(env, TypeMismatch("listModels", "resourceManager must be an object"));
+  }
+  Result<std::shared_ptr<ResourceManagerOwner>> resources = ResourceManagerOwner::FromJs(env, info[0], "listModels");
+  if (!resources.ok()) return RejectedPromise(env, resources.status());
+  return StartListModels(env, kManifestRawfile, kDeviceTarget, RawfileReader(std::move(resources).value()));
 }
 
 Napi::Value LoadClassifier(const Napi::CallbackInfo& info) {
   return GuardEntry(info.Env(), "loadClassifier", true, [&] { return ParseAndLoad(info); });
 }
 
+Napi::Value ListModels(const Napi::CallbackInfo& info) {
+  return GuardEntry(info.Env(), "listModels", true, [&] { return ParseAndList(info); });
+}
+
 Napi::Object InitEntry(Napi::Env env, Napi::Object exports) {
   Addon* addon = InitCommon(env, exports, ModelKind::kCannOffline);
   addon->log = LogToHilog;
   exports.Set("loadClassifier", Napi::Function::New(env, LoadClassifier, "loadClassifier", addon));
+  exports.Set("listModels", Napi::Function::New(env, ListModels, "listModels"));
   return exports;
 }
 

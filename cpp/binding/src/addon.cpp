@@ -17,10 +17,11 @@ namespace {
 
 class LoadWorker : public Napi::AsyncWorker {
  public:
-  LoadWorker(Napi::Env env, Addon* addon, std::unique_ptr<ModelSource> source, const LoadParams& params)
+  LoadWorker(Napi::Env env, Addon* addon, ModelRequest request, FileReader read, const LoadParams& params)
       : Napi::AsyncWorker(env, "npulens.load"),
         addon_(addon),
-        source_(std::move(source)),
+        request_(std::move(request)),
+        read_(std::move(read)),
         params_(params),
         deferred_(Napi::Promise::Deferred::New(env)) {}
 
@@ -49,7 +50,7 @@ class LoadWorker : public Napi::AsyncWorker {
   Status Load() {
     TestFault("load");
     const auto start = std::chrono::steady_clock::now();
-    Result<LoadedModel> model = source_->Read();
+    Result<LoadedModel> model = LoadModel(std::move(request_), read_);
     if (!model.ok()) return model.status();
     // Process exit: skip the compilation (nobody will see the result; the runtime joins this thread first).
     if (addon_->stopping) return Status("load", code::kReleased, "the environment is shutting down");
@@ -104,12 +105,57 @@ class LoadWorker : public Napi::AsyncWorker {
   }
 
   Addon* addon_;
-  std::unique_ptr<ModelSource> source_;
+  ModelRequest request_;
+  FileReader read_;
   LoadParams params_;
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<ClassifierState> state_;
   Status status_;
   bool settled_ = false;
+};
+
+class ListModelsWorker : public Napi::AsyncWorker {
+ public:
+  ListModelsWorker(Napi::Env env, std::string manifestPath, std::string target, FileReader read)
+      : Napi::AsyncWorker(env, "npulens.listModels"),
+        manifestPath_(std::move(manifestPath)),
+        target_(std::move(target)),
+        read_(std::move(read)),
+        deferred_(Napi::Promise::Deferred::New(env)) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    status_ = CatchAll("listModels", [this] {
+      Result<std::vector<CatalogEntry>> entries = ReadModelCatalog(manifestPath_, target_, read_);
+      if (!entries.ok()) return entries.status();
+      entries_ = std::move(entries).value();
+      return Status::Ok();
+    });
+    if (!status_.ok()) SetError(status_.ToString());
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Value entries = GuardEntry(env, "listModels", false, [&]() -> Napi::Value {
+      return CatalogToJs(env, entries_);
+    });
+    if (env.IsExceptionPending()) {
+      deferred_.Reject(env.GetAndClearPendingException().Value());
+      return;
+    }
+    deferred_.Resolve(entries);
+  }
+
+  void OnError(const Napi::Error&) override { deferred_.Reject(ToJsError(Env(), status_).Value()); }
+
+ private:
+  std::string manifestPath_;
+  std::string target_;
+  FileReader read_;
+  Napi::Promise::Deferred deferred_;
+  std::vector<CatalogEntry> entries_;
+  Status status_;
 };
 
 Napi::Value ListDevices(const Napi::CallbackInfo& info) {
@@ -181,9 +227,18 @@ Addon* InitCommon(Napi::Env env, Napi::Object exports, ModelKind modelKind) {
   return addon;
 }
 
-Napi::Value StartLoad(Napi::Env env, Addon* addon, std::unique_ptr<ModelSource> source, const LoadParams& params) {
+Napi::Value StartLoad(Napi::Env env, Addon* addon, ModelRequest request, FileReader read, const LoadParams& params) {
   return GuardEntry(env, "loadClassifier", true, [&]() -> Napi::Value {
-    auto* worker = new LoadWorker(env, addon, std::move(source), params);
+    auto* worker = new LoadWorker(env, addon, std::move(request), std::move(read), params);
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
+  });
+}
+
+Napi::Value StartListModels(Napi::Env env, std::string manifestPath, std::string target, FileReader read) {
+  return GuardEntry(env, "listModels", true, [&]() -> Napi::Value {
+    auto* worker = new ListModelsWorker(env, std::move(manifestPath), std::move(target), std::move(read));
     Napi::Promise promise = worker->Promise();
     worker->Queue();
     return promise;

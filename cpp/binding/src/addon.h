@@ -1,5 +1,5 @@
 // Exports shared by the Node addon and the OHOS module. Each platform's registration file adds its own
-// `loadClassifier` (argument parsing into a ModelSource) and calls StartLoad.
+// `loadClassifier` (its arguments converted into a ModelRequest, read through its FileReader) and calls StartLoad.
 #pragma once
 
 #include <napi.h>
@@ -9,8 +9,9 @@
 #include <memory>
 #include <string>
 
-#include "model_source.h"
+#include "load_options.h"
 #include "nnrt/device_selector.h"
+#include "nnrt/model_loader.h"
 
 namespace npulens::binding {
 
@@ -40,7 +41,11 @@ enum class TestFaultKind { kBadAlloc, kRuntimeError, kUnknown };
 Status ArmTestFault(const std::string& where, TestFaultKind kind);
 void TestFault(const char* where);
 
-// Loads off the JS thread (source->Read(), then InferenceSession::Load) and resolves with a Classifier.
-Napi::Value StartLoad(Napi::Env env, Addon* addon, std::unique_ptr<ModelSource> source, const LoadParams& params);
+// Loads off the JS thread (LoadModel(request, read), then InferenceSession::Load) and resolves with a Classifier.
+// `request` has passed CheckModelRequest.
+Napi::Value StartLoad(Napi::Env env, Addon* addon, ModelRequest request, FileReader read, const LoadParams& params);
+
+// Reads the model catalog off the JS thread (ReadModelCatalog) and resolves with ModelCatalogEntry[] (convert.h).
+Napi::Value StartListModels(Napi::Env env, std::string manifestPath, std::string target, FileReader read);
 
 }  // namespace npulens::binding

@@ -106,6 +106,61 @@ Napi::Array DevicesToJs(Napi::Env env, const std::vector<DeviceInfo>& devices, M
   return array;
 }
 
+Napi::Object ManifestToJs(Napi::Env env, const Manifest& m) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("file", m.file);
+  out.Set("directory", m.directory);
+  Napi::Array models = Napi::Array::New(env, m.models.size());
+  for (size_t i = 0; i < m.models.size(); ++i) {
+    const ModelEntry& e = m.models[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("id", e.id);
+    o.Set("title", e.title);
+    o.Set("precision", PrecisionName(e.precision));
+    o.Set("pretrained", Napi::Boolean::New(env, e.pretrained));
+    o.Set("default", Napi::Boolean::New(env, e.isDefault));
+    o.Set("notes", e.notes);
+    o.Set("labelsPath", e.labels.empty() ? std::string() : ResolveManifestPath(m, e.labels));
+    o.Set("inputWidth", Napi::Number::New(env, e.input.width));
+    o.Set("inputHeight", Napi::Number::New(env, e.input.height));
+    o.Set("centerCrop", Napi::Number::New(env, e.input.centerCrop));
+    o.Set("classes", Napi::Number::New(env, e.output.classes));
+    Napi::Array targets = Napi::Array::New(env, e.targets.size());
+    uint32_t k = 0;
+    for (const auto& [name, t] : e.targets) {
+      Napi::Object to = Napi::Object::New(env);
+      to.Set("name", name);
+      to.Set("file", t.file);
+      to.Set("path", ResolveManifestPath(m, t.file));
+      to.Set("sha256", t.sha256);
+      targets.Set(k++, to);
+    }
+    o.Set("targets", targets);
+    models.Set(static_cast<uint32_t>(i), o);
+  }
+  out.Set("models", models);
+  return out;
+}
+
+Napi::Array CatalogToJs(Napi::Env env, const std::vector<CatalogEntry>& entries) {
+  Napi::Array array = Napi::Array::New(env, entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const CatalogEntry& e = entries[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("id", e.id);
+    o.Set("title", e.title);
+    o.Set("precision", PrecisionName(e.precision));
+    o.Set("pretrained", Napi::Boolean::New(env, e.pretrained));
+    o.Set("default", Napi::Boolean::New(env, e.isDefault));
+    o.Set("inputWidth", Napi::Number::New(env, e.inputWidth));
+    o.Set("inputHeight", Napi::Number::New(env, e.inputHeight));
+    o.Set("classes", Napi::Number::New(env, e.classes));
+    o.Set("file", e.file);
+    array.Set(static_cast<uint32_t>(i), o);
+  }
+  return array;
+}
+
 Napi::Object LatencyToJs(Napi::Env env, const LatencyStats& s) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("min", Napi::Number::New(env, s.minMs));

@@ -9,6 +9,7 @@
 #include "core/stats.h"
 #include "nnrt/device_selector.h"
 #include "nnrt/inference_session.h"
+#include "nnrt/model_loader.h"
 
 namespace npulens::binding {
 
@@ -29,6 +30,13 @@ Napi::Object ClassificationToJs(Napi::Env env, const Classification& result, con
 // `kind`: the models this platform loads (OHOS: CANN .om; Node: the host runtime's ONNX), which decides the
 // policies that would pick each device ("selectedBy").
 Napi::Array DevicesToJs(Napi::Env env, const std::vector<DeviceInfo>& devices, ModelKind kind);
+
+// The manifest as readManifest returns it (Node: ManifestSummary, src/api/native.ts), paths resolved against its
+// folder.
+Napi::Object ManifestToJs(Napi::Env env, const Manifest& manifest);
+
+// ModelCatalogEntry[]: what listModels returns.
+Napi::Array CatalogToJs(Napi::Env env, const std::vector<CatalogEntry>& entries);
 
 // LatencyStats -> {min, p50, p90, p99, max, mean, std}.
 Napi::Object LatencyToJs(Napi::Env env, const LatencyStats& stats);

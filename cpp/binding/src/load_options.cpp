@@ -1,58 +1,12 @@
-#include "model_source.h"
+#include "load_options.h"
 
+#include <cstdint>
 #include <functional>
 #include <utility>
 
 #include "js_util.h"
 
 namespace npulens::binding {
-
-Status CheckModelBytes(const std::vector<uint8_t>& bytes, const std::string& path) {
-  if (bytes.empty()) return Status("io.read", code::kIo, path + ": the model file is empty");
-  return Status::Ok();
-}
-
-Result<LoadedModel> ReadManifestModel(const Manifest& manifest, const std::string& modelId, const std::string& target,
-                                      const FileReader& read) {
-  const ModelEntry* entry = manifest.Find(modelId);
-  if (entry == nullptr) {
-    std::string known;
-    for (const ModelEntry& m : manifest.models) known += (known.empty() ? "" : ", ") + m.id;
-    return Status("manifest", code::kManifest,
-                  "no model '" + modelId + "' (known: " + (known.empty() ? "none" : known) + ") (" + manifest.file + ")");
-  }
-  auto it = entry->targets.find(target);
-  if (it == entry->targets.end()) {
-    std::string have;
-    for (const auto& [name, t] : entry->targets) have += (have.empty() ? "" : ", ") + name;
-    return Status("manifest", code::kManifest,
-                  "model '" + modelId + "' has no '" + target + "' target (it has: " + have + ") (" + manifest.file + ")");
-  }
-  const ModelTarget& t = it->second;
-  LoadedModel model;
-  model.title = entry->title;
-  model.file = t.file;
-  model.config.modelId = entry->id;
-  model.config.precision = entry->precision;
-  model.config.input = t.input;
-  model.config.output = t.output;
-  if (!entry->labels.empty()) {
-    const std::string labelsPath = ResolveManifestPath(manifest, entry->labels);
-    Result<std::vector<uint8_t>> text = read(labelsPath, kLabelsFile);
-    if (!text.ok()) return text.status();
-    Result<std::vector<std::string>> labels = ParseLabels(
-        std::string(text.value().begin(), text.value().end()), labelsPath, t.output.classes);
-    if (!labels.ok()) return labels.status();
-    model.config.labels = std::move(labels).value();
-  }
-  const std::string modelPath = ResolveManifestPath(manifest, t.file);
-  Result<std::vector<uint8_t>> bytes = read(modelPath, kModelFile);
-  if (!bytes.ok()) return bytes.status();
-  Status st = CheckModelBytes(bytes.value(), modelPath);
-  if (!st.ok()) return st;
-  model.bytes = std::move(bytes).value();
-  return model;
-}
 
 Status ParseLoadParams(Napi::Object options, const std::string& step, LoadParams* out) {
   CompileOptions& o = out->options;
