@@ -62,7 +62,7 @@ export function chooseModel(values: Parsed['values'], backend: Backend, device: 
     const load: FileLoadOptions = {
       modelPath: model,
       labelsPath,
-      device,
+      ...(device === undefined ? {} : { device }),
       input: {
         ...size,
         mean: tripleFlag(values, 'mean', false) ?? [0, 0, 0],
@@ -96,7 +96,7 @@ export function chooseModel(values: Parsed['values'], backend: Backend, device: 
   if (target === undefined) {
     throw new CliError(`model '${entry.id}' has no onnx target; it runs on the device only`, manifest.file);
   }
-  const load: LoadOptions = { rawfileDir: dir, modelId: entry.id, device };
+  const load: LoadOptions = { rawfileDir: dir, modelId: entry.id, ...(device === undefined ? {} : { device }) };
   if (labelsPath !== undefined) {
     throw new UsageError('--labels applies to a model file only (manifest models name their labels file)');
   }

@@ -72,9 +72,10 @@ interface Side {
   role: 'reference' | 'candidate';
   choice: ModelChoice;
   engine: Engine;
-  /** The classifier that pre-processes for this side (and scores it, for engine ours). */
-  classifier?: Classifier;
-  ort?: OrtRunner;
+  /** The classifier that pre-processes for this side (and scores it, for engine ours); set once loaded. */
+  classifier: Classifier | undefined;
+  /** The onnxruntime session of an ort side. */
+  ort: OrtRunner | undefined;
 }
 
 /** A number in [min, max]. */
@@ -135,12 +136,16 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
   const againstEngine = enumFlag(values, 'against-engine', ENGINES) ?? engine;
   const device = enumFlag(values, 'device', ['auto', 'npu', 'cpu'] as const);
   const threads = intFlag(values, 'threads', 1, 256) ?? defaultThreads();
+  const minTop1 = rangeFlag(values, 'min-top1', 0, 1);
+  const minTop5 = rangeFlag(values, 'min-top5', 0, 1);
+  const maxAbs = rangeFlag(values, 'max-abs', 0, Number.MAX_VALUE);
+  // A threshold not given is not checked: absent, not undefined.
   const thresholds: Thresholds = {
     minCosine: rangeFlag(values, 'min-cosine', -1, 1) ?? 0.99,
     minShare: rangeFlag(values, 'min-share', 0, 1) ?? 1,
-    minTop1: rangeFlag(values, 'min-top1', 0, 1),
-    minTop5: rangeFlag(values, 'min-top5', 0, 1),
-    maxAbs: rangeFlag(values, 'max-abs', 0, Number.MAX_VALUE),
+    ...(minTop1 === undefined ? {} : { minTop1 }),
+    ...(minTop5 === undefined ? {} : { minTop5 }),
+    ...(maxAbs === undefined ? {} : { maxAbs }),
   };
   const jsonTarget = stringFlag(values, 'json');
   const againstModel = stringFlag(values, 'against');
@@ -153,12 +158,16 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
     throw new UsageError('nothing to compare: give --against <model> and/or an --against-engine other than --engine');
   }
 
-  const reference: Side = { role: 'reference', choice: chooseModel(values, backend, device), engine };
+  const reference: Side = {
+    role: 'reference', choice: chooseModel(values, backend, device), engine, classifier: undefined, ort: undefined,
+  };
   const candidate: Side = {
     role: 'candidate',
     // Without --against the candidate is the reference's model on the other engine.
     choice: againstModel === undefined ? reference.choice : chooseCandidate(values, backend, device),
     engine: againstEngine,
+    classifier: undefined,
+    ort: undefined,
   };
   const { files, skipped } = collectImages(positionals, lists);
 
