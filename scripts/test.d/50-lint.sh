@@ -11,8 +11,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
-# C++ directories held to .clang-format. Not yet: cpp/hostnn, cpp/binding, cpp/tests/hostnn.
-FORMAT_DIRS=(cpp/core cpp/nnrt cpp/tests/core cpp/tests/nnrt cpp/fuzz)
+# C++ directories held to .clang-format. Not yet: cpp/binding.
+FORMAT_DIRS=(cpp/core cpp/nnrt cpp/hostnn cpp/tests/core cpp/tests/nnrt cpp/tests/hostnn cpp/fuzz)
+# Files in FORMAT_DIRS left out, with the reason:
+#   cpp/tests/hostnn/bench_hostnn.cpp: the host benchmark, moving out of cpp/tests to the tools; formatted there.
+FORMAT_EXCLUDE_RE='^cpp/tests/hostnn/bench_hostnn\.cpp$'
 # C++ directories held to .clang-tidy's naming rules.
 TIDY_DIRS=(cpp/core cpp/nnrt cpp/binding cpp/tests/core cpp/tests/nnrt)
 # Left out of the naming check, with the reason:
@@ -37,7 +40,7 @@ run_contract() { node tools/contract/generate.mjs --check; }
 
 run_clang_format() {
   local files
-  mapfile -t files < <(git ls-files -- "${FORMAT_DIRS[@]}" | grep -E '\.(c|cc|cpp|h|hpp)$')
+  mapfile -t files < <(git ls-files -- "${FORMAT_DIRS[@]}" | grep -E '\.(c|cc|cpp|h|hpp)$' | grep -Ev "$FORMAT_EXCLUDE_RE")
   clang-format-16 --dry-run -Werror "${files[@]}"
 }
 

@@ -42,7 +42,8 @@ OH_NN_ReturnCode Fail(OH_NN_ReturnCode code, const std::string& msg) {
   if (log && *log && std::strcmp(log, "0") != 0) std::fprintf(stderr, "[hostnn] %s\n", msg.c_str());
   return code;
 }
-template <typename T> T* FailNull(const std::string& msg) {
+template <typename T>
+T* FailNull(const std::string& msg) {
   Fail(OH_NN_FAILED, msg);
   return nullptr;
 }
@@ -115,10 +116,18 @@ ThreadSetting ResolveThreads() {
 
 size_t DataTypeSize(OH_NN_DataType t) {
   switch (t) {
-    case OH_NN_BOOL: case OH_NN_INT8: case OH_NN_UINT8: return 1;
-    case OH_NN_INT16: case OH_NN_UINT16: case OH_NN_FLOAT16: return 2;
-    case OH_NN_INT32: case OH_NN_UINT32: case OH_NN_FLOAT32: return 4;
-    case OH_NN_INT64: case OH_NN_UINT64: case OH_NN_FLOAT64: return 8;
+    case OH_NN_BOOL:
+    case OH_NN_INT8:
+    case OH_NN_UINT8: return 1;
+    case OH_NN_INT16:
+    case OH_NN_UINT16:
+    case OH_NN_FLOAT16: return 2;
+    case OH_NN_INT32:
+    case OH_NN_UINT32:
+    case OH_NN_FLOAT32: return 4;
+    case OH_NN_INT64:
+    case OH_NN_UINT64:
+    case OH_NN_FLOAT64: return 8;
     default: return 0;
   }
 }
@@ -203,7 +212,8 @@ OH_NN_ReturnCode DescByteSize(const NN_TensorDesc* d, size_t* count, size_t* byt
   size_t n = 1;
   for (int32_t v : d->shape) {
     if (v < 0) return Fail(OH_NN_DYNAMIC_SHAPE, "tensor desc has a dynamic dimension");
-    if (v != 0 && n > (SIZE_MAX / 8) / static_cast<size_t>(v)) return Fail(OH_NN_INVALID_PARAMETER, "tensor desc shape overflows");
+    if (v != 0 && n > (SIZE_MAX / 8) / static_cast<size_t>(v))
+      return Fail(OH_NN_INVALID_PARAMETER, "tensor desc shape overflows");
     n *= static_cast<size_t>(v);
   }
   if (count) *count = n;
@@ -251,10 +261,12 @@ NN_Tensor* MapTensor(size_t device, const NN_TensorDesc* desc, int fd, bool owns
 
 NN_Tensor* AllocateTensor(size_t device_id, NN_TensorDesc* desc, size_t size, const char* fn) {
   Device dev;
-  if (!FindDevice(device_id, &dev)) return FailNull<NN_Tensor>(std::string(fn) + ": no device with ID " + std::to_string(device_id));
+  if (!FindDevice(device_id, &dev))
+    return FailNull<NN_Tensor>(std::string(fn) + ": no device with ID " + std::to_string(device_id));
   if (size == 0) return FailNull<NN_Tensor>(std::string(fn) + ": the tensor has 0 bytes");
   if (size > kAllocateLimit)
-    return FailNull<NN_Tensor>(std::string(fn) + ": " + std::to_string(size) + " bytes exceed the 1 GiB allocation limit");
+    return FailNull<NN_Tensor>(std::string(fn) + ": " + std::to_string(size) +
+                               " bytes exceed the 1 GiB allocation limit");
   int fd = memfd_create("npulens_tensor", MFD_CLOEXEC);
   if (fd < 0) return FailNull<NN_Tensor>(std::string(fn) + ": memfd_create failed: " + std::strerror(errno));
   if (ftruncate(fd, static_cast<off_t>(size)) != 0) {
@@ -264,8 +276,8 @@ NN_Tensor* AllocateTensor(size_t device_id, NN_TensorDesc* desc, size_t size, co
   return MapTensor(device_id, desc, fd, true, size, 0);
 }
 
-#define CHECK_COMPILATION(c)                                                                     \
-  do {                                                                                           \
+#define CHECK_COMPILATION(c)                                                                         \
+  do {                                                                                               \
     if (!(c)) return Fail(OH_NN_INVALID_PARAMETER, std::string(__func__) + ": compilation is NULL"); \
   } while (0)
 
@@ -299,11 +311,12 @@ OH_NN_ReturnCode CheckPriority(const OH_NNCompilation& c, const std::string& whe
 OH_NN_ReturnCode ApplyCannOptions(const OH_NNCompilation& c) {
   const bool tuning_dir = c.tuning_cache_dir && *c.tuning_cache_dir;
   if (!c.profile.tuning && (c.tuning_mode != HIAI_TUNING_MODE_UNSET || tuning_dir))
-    return Fail(OH_NN_OPERATION_FORBIDDEN, "Build: " + Refusal(c, "CANN tuning", "HMS_HiAIOptions_SetTuningMode/"
-                                                                                 "HMS_HiAIOptions_SetTuningCacheDir"));
+    return Fail(OH_NN_OPERATION_FORBIDDEN, "Build: " + Refusal(c, "CANN tuning",
+                                                               "HMS_HiAIOptions_SetTuningMode/"
+                                                               "HMS_HiAIOptions_SetTuningCacheDir"));
   if (c.tuning_mode < HIAI_TUNING_MODE_UNSET || c.tuning_mode > HIAI_TUNING_MODE_HETER)
-    return Fail(OH_NN_INVALID_PARAMETER, "Build: HMS_HiAIOptions_SetTuningMode(" + std::to_string(c.tuning_mode) +
-                                             "): invalid tuning mode");
+    return Fail(OH_NN_INVALID_PARAMETER,
+                "Build: HMS_HiAIOptions_SetTuningMode(" + std::to_string(c.tuning_mode) + "): invalid tuning mode");
   if (c.tuning_mode != HIAI_TUNING_MODE_UNSET) {
     if (!c.tuning_cache_dir)
       return Fail(OH_NN_INVALID_PARAMETER, "Build: CANN tuning mode " + std::to_string(c.tuning_mode) +
@@ -314,11 +327,12 @@ OH_NN_ReturnCode ApplyCannOptions(const OH_NNCompilation& c) {
                                                "directory");
   }
   if (!c.profile.bandMode && c.band_mode != HIAI_BANDMODE_UNSET)
-    return Fail(OH_NN_OPERATION_FORBIDDEN, "Build: " + Refusal(c, "band modes", "HMS_HiAIOptions_SetBandMode(" +
-                                                                                  std::to_string(c.band_mode) + ")"));
+    return Fail(
+        OH_NN_OPERATION_FORBIDDEN,
+        "Build: " + Refusal(c, "band modes", "HMS_HiAIOptions_SetBandMode(" + std::to_string(c.band_mode) + ")"));
   if (c.band_mode < HIAI_BANDMODE_UNSET || c.band_mode > HIAI_BANDMODE_HIGH)
-    return Fail(OH_NN_INVALID_PARAMETER, "Build: HMS_HiAIOptions_SetBandMode(" + std::to_string(c.band_mode) +
-                                             "): invalid band mode");
+    return Fail(OH_NN_INVALID_PARAMETER,
+                "Build: HMS_HiAIOptions_SetBandMode(" + std::to_string(c.band_mode) + "): invalid band mode");
   for (HiAI_ExecuteDevice d : c.device_order)
     if (d < HIAI_EXECUTE_DEVICE_NPU || d > HIAI_EXECUTE_DEVICE_GPU)
       return Fail(OH_NN_INVALID_PARAMETER,
@@ -328,8 +342,8 @@ OH_NN_ReturnCode ApplyCannOptions(const OH_NNCompilation& c) {
                 "Build: " + Refusal(c, "OM profiling/dump options",
                                     "HMS_HiAIOptions_SetOmOptions(" + std::to_string(c.om_type) + ")"));
   if (c.om_type < HIAI_OM_TYPE_OFF || c.om_type > HIAI_OM_TYPE_DUMP)
-    return Fail(OH_NN_INVALID_PARAMETER, "Build: HMS_HiAIOptions_SetOmOptions(" + std::to_string(c.om_type) +
-                                             "): invalid type");
+    return Fail(OH_NN_INVALID_PARAMETER,
+                "Build: HMS_HiAIOptions_SetOmOptions(" + std::to_string(c.om_type) + "): invalid type");
   if (c.om_type != HIAI_OM_TYPE_OFF && (!c.om_dir || !IsWritableDir(c.om_dir)))
     return Fail(OH_NN_INVALID_PARAMETER, std::string("Build: OM options output dir '") +
                                              (c.om_dir ? c.om_dir : "(NULL)") +
@@ -421,7 +435,8 @@ OH_NN_ReturnCode OH_NNDevice_GetType(size_t deviceID, OH_NN_DeviceType* deviceTy
   Clear();
   if (!deviceType) return Fail(OH_NN_INVALID_PARAMETER, "GetType: deviceType is NULL");
   Device dev;
-  if (!FindDevice(deviceID, &dev)) return Fail(OH_NN_INVALID_PARAMETER, "GetType: no device with ID " + std::to_string(deviceID));
+  if (!FindDevice(deviceID, &dev))
+    return Fail(OH_NN_INVALID_PARAMETER, "GetType: no device with ID " + std::to_string(deviceID));
   *deviceType = dev.type;
   return OH_NN_SUCCESS;
 }
@@ -429,7 +444,8 @@ OH_NN_ReturnCode OH_NNDevice_GetType(size_t deviceID, OH_NN_DeviceType* deviceTy
 // ================================ compilation ================================
 OH_NNCompilation* OH_NNCompilation_ConstructWithOfflineModelFile(const char* modelPath) {
   Clear();
-  if (!modelPath || !*modelPath) return FailNull<OH_NNCompilation>("ConstructWithOfflineModelFile: modelPath is NULL or empty");
+  if (!modelPath || !*modelPath)
+    return FailNull<OH_NNCompilation>("ConstructWithOfflineModelFile: modelPath is NULL or empty");
   auto* c = new OH_NNCompilation;
   c->model_path = modelPath;
   return c;
@@ -483,7 +499,8 @@ OH_NN_ReturnCode OH_NNCompilation_SetCache(OH_NNCompilation* compilation, const 
 }
 
 // After Build got a compiler, the core hands performance mode and priority straight to it (checked at once).
-OH_NN_ReturnCode OH_NNCompilation_SetPerformanceMode(OH_NNCompilation* compilation, OH_NN_PerformanceMode performanceMode) {
+OH_NN_ReturnCode OH_NNCompilation_SetPerformanceMode(OH_NNCompilation* compilation,
+                                                     OH_NN_PerformanceMode performanceMode) {
   Clear();
   CHECK_COMPILATION(compilation);
   compilation->performance = performanceMode;
@@ -514,13 +531,14 @@ OH_NN_ReturnCode OH_NNCompilation_Build(OH_NNCompilation* compilation) {
                                                "compiler; construct a new compilation to build again");
   Device dev;
   if (!FindDevice(compilation->device_id, &dev))  // the core's CreateCompiler: no such backend
-    return Fail(OH_NN_FAILED, "Build: no device with ID " + std::to_string(compilation->device_id) +
-                                  " (OH_NNCompilation_SetDevice)");
+    return Fail(OH_NN_FAILED,
+                "Build: no device with ID " + std::to_string(compilation->device_id) + " (OH_NNCompilation_SetDevice)");
   if (dev.profile.buildDelayMs)  // no lock is held: listing devices meanwhile must not wait
     std::this_thread::sleep_for(std::chrono::milliseconds(dev.profile.buildDelayMs));
   if (!dev.profile.offlineModels && (compilation->buffer || !compilation->model_path.empty()))
-    return Fail(OH_NN_FAILED, "Build: device '" + dev.name + "' builds no offline model (buffer or file): "
-                              "only support build NN model and NN model cache");
+    return Fail(OH_NN_FAILED, "Build: device '" + dev.name +
+                                  "' builds no offline model (buffer or file): "
+                                  "only support build NN model and NN model cache");
   compilation->has_compiler = true;
   compilation->profile = dev.profile;
   compilation->device_name = dev.name;
@@ -606,7 +624,8 @@ OH_NN_ReturnCode OH_NNTensorDesc_GetDataType(const NN_TensorDesc* d, OH_NN_DataT
 
 OH_NN_ReturnCode OH_NNTensorDesc_SetShape(NN_TensorDesc* d, const int32_t* shape, size_t shapeLength) {
   Clear();
-  if (!d || !shape || shapeLength == 0) return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_SetShape: NULL shape or length 0");
+  if (!d || !shape || shapeLength == 0)
+    return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_SetShape: NULL shape or length 0");
   d->shape.assign(shape, shape + shapeLength);
   d->has_shape = true;
   return OH_NN_SUCCESS;
@@ -695,15 +714,17 @@ NN_Tensor* OH_NNTensor_CreateWithFd(size_t deviceID, NN_TensorDesc* tensorDesc, 
                                " is below the byte size " + std::to_string(bytes));
   long page = sysconf(_SC_PAGESIZE);
   if (offset % static_cast<size_t>(page) != 0)
-    return FailNull<NN_Tensor>("Tensor_CreateWithFd: offset " + std::to_string(offset) + " is not a multiple of the page size");
+    return FailNull<NN_Tensor>("Tensor_CreateWithFd: offset " + std::to_string(offset) +
+                               " is not a multiple of the page size");
   Device dev;
-  if (!FindDevice(deviceID, &dev)) return FailNull<NN_Tensor>("Tensor_CreateWithFd: no device with ID " + std::to_string(deviceID));
+  if (!FindDevice(deviceID, &dev))
+    return FailNull<NN_Tensor>("Tensor_CreateWithFd: no device with ID " + std::to_string(deviceID));
   struct stat st;
   if (fstat(fd, &st) != 0) return FailNull<NN_Tensor>("Tensor_CreateWithFd: fd " + std::to_string(fd) + " is not open");
   // Mapping past the end of the file would fault on access (SIGBUS): reject it up front.
   if (S_ISREG(st.st_mode) && static_cast<size_t>(st.st_size) < offset + size)
-    return FailNull<NN_Tensor>("Tensor_CreateWithFd: the fd holds " + std::to_string(st.st_size) + " bytes, below offset + size = " +
-                               std::to_string(offset + size));
+    return FailNull<NN_Tensor>("Tensor_CreateWithFd: the fd holds " + std::to_string(st.st_size) +
+                               " bytes, below offset + size = " + std::to_string(offset + size));
   return MapTensor(deviceID, tensorDesc, fd, false, size, offset);
 }
 
@@ -795,9 +816,12 @@ NN_TensorDesc* OH_NNExecutor_CreateOutputTensorDesc(const OH_NNExecutor* e, size
 OH_NN_ReturnCode OH_NNExecutor_GetInputDimRange(const OH_NNExecutor* e, size_t index, size_t** minInputDims,
                                                 size_t** maxInputDims, size_t* shapeLength) {
   Clear();
-  if (!e || !minInputDims || !maxInputDims || !shapeLength) return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetInputDimRange: NULL argument");
-  if (*minInputDims || *maxInputDims) return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetInputDimRange: *min/*max must be NULL");
-  if (index >= e->plan->Inputs().size()) return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetInputDimRange: index out of range");
+  if (!e || !minInputDims || !maxInputDims || !shapeLength)
+    return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetInputDimRange: NULL argument");
+  if (*minInputDims || *maxInputDims)
+    return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetInputDimRange: *min/*max must be NULL");
+  if (index >= e->plan->Inputs().size())
+    return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetInputDimRange: index out of range");
   auto* me = const_cast<OH_NNExecutor*>(e);  // the executor owns the returned arrays
   const auto& s = e->plan->Inputs()[index].shape;
   me->dim_min.assign(s.begin(), s.end());  // static shapes only: min == max
@@ -808,10 +832,12 @@ OH_NN_ReturnCode OH_NNExecutor_GetInputDimRange(const OH_NNExecutor* e, size_t i
   return OH_NN_SUCCESS;
 }
 
-OH_NN_ReturnCode OH_NNExecutor_GetOutputShape(OH_NNExecutor* e, uint32_t outputIndex, int32_t** shape, uint32_t* shapeLength) {
+OH_NN_ReturnCode OH_NNExecutor_GetOutputShape(OH_NNExecutor* e, uint32_t outputIndex, int32_t** shape,
+                                              uint32_t* shapeLength) {
   Clear();
   if (!e || !shape || !shapeLength) return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetOutputShape: NULL argument");
-  if (outputIndex >= e->plan->Outputs().size()) return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetOutputShape: index out of range");
+  if (outputIndex >= e->plan->Outputs().size())
+    return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetOutputShape: index out of range");
   const auto& s = e->plan->Outputs()[outputIndex].shape;
   e->output_shape.assign(s.begin(), s.end());
   *shape = e->output_shape.data();
@@ -828,25 +854,26 @@ OH_NN_ReturnCode OH_NNExecutor_RunSync(OH_NNExecutor* e, NN_Tensor* inputTensor[
   const auto& outs = e->plan->Outputs();
   if (inputCount != ins.size() || outputCount != outs.size())
     return Fail(OH_NN_INVALID_PARAMETER, "RunSync: the model has " + std::to_string(ins.size()) + " input(s) and " +
-                                             std::to_string(outs.size()) + " output(s), got " + std::to_string(inputCount) +
-                                             " and " + std::to_string(outputCount));
+                                             std::to_string(outs.size()) + " output(s), got " +
+                                             std::to_string(inputCount) + " and " + std::to_string(outputCount));
   auto check = [](NN_Tensor* t, const hostnn::TensorSpec& spec, const char* kind, size_t i) -> OH_NN_ReturnCode {
     std::string where = std::string("RunSync: ") + kind + " " + std::to_string(i) + " ('" + spec.name + "')";
     if (!t || !t->mapping) return Fail(OH_NN_INVALID_PARAMETER, where + " is NULL");
     OH_NN_DataType want = hostnn::ToNNDataType(spec.dtype);
     if (t->desc.dtype != want)
-      return Fail(OH_NN_INVALID_PARAMETER, where + " has data type " + std::to_string(t->desc.dtype) + ", the model needs " +
-                                               std::to_string(want));
+      return Fail(OH_NN_INVALID_PARAMETER, where + " has data type " + std::to_string(t->desc.dtype) +
+                                               ", the model needs " + std::to_string(want));
     size_t bytes = 0;
-    if (DescByteSize(&t->desc, nullptr, &bytes) != OH_NN_SUCCESS) return Fail(OH_NN_INVALID_PARAMETER, where + ": " + g_last_error);
+    if (DescByteSize(&t->desc, nullptr, &bytes) != OH_NN_SUCCESS)
+      return Fail(OH_NN_INVALID_PARAMETER, where + ": " + g_last_error);
     std::vector<int32_t> shape(spec.shape.begin(), spec.shape.end());
     if (bytes != spec.ByteSize() || t->desc.shape != shape)
-      return Fail(OH_NN_INVALID_PARAMETER, where + " has shape " + ShapeText(t->desc.shape) + " (" + std::to_string(bytes) +
-                                               " bytes), the model needs " + ShapeText(shape) + " (" +
-                                               std::to_string(spec.ByteSize()) + " bytes)");
+      return Fail(OH_NN_INVALID_PARAMETER, where + " has shape " + ShapeText(t->desc.shape) + " (" +
+                                               std::to_string(bytes) + " bytes), the model needs " + ShapeText(shape) +
+                                               " (" + std::to_string(spec.ByteSize()) + " bytes)");
     if (t->size - t->offset < bytes)
-      return Fail(OH_NN_INVALID_PARAMETER, where + " memory holds " + std::to_string(t->size - t->offset) + " bytes, below " +
-                                               std::to_string(bytes));
+      return Fail(OH_NN_INVALID_PARAMETER, where + " memory holds " + std::to_string(t->size - t->offset) +
+                                               " bytes, below " + std::to_string(bytes));
     return OH_NN_SUCCESS;
   };
   std::vector<const void*> in_ptrs(ins.size());
@@ -871,14 +898,16 @@ OH_NN_ReturnCode OH_NNExecutor_RunSync(OH_NNExecutor* e, NN_Tensor* inputTensor[
 
 // ================================ CANN Kit options ================================
 OH_NN_ReturnCode HMS_HiAIOptions_SetInputTensorShapes(OH_NNCompilation* compilation, NN_TensorDesc* inputTensorDescs[],
-                                                     size_t shapeCount) {
+                                                      size_t shapeCount) {
   Clear();
   CHECK_COMPILATION(compilation);
-  if (!inputTensorDescs || shapeCount == 0) return Fail(OH_NN_INVALID_PARAMETER, "SetInputTensorShapes: NULL descs or count 0");
+  if (!inputTensorDescs || shapeCount == 0)
+    return Fail(OH_NN_INVALID_PARAMETER, "SetInputTensorShapes: NULL descs or count 0");
   std::vector<hostnn::Shape> shapes;
   for (size_t i = 0; i < shapeCount; ++i) {
     const NN_TensorDesc* d = inputTensorDescs[i];
-    if (!d || !d->has_shape) return Fail(OH_NN_INVALID_PARAMETER, "SetInputTensorShapes: desc " + std::to_string(i) + " has no shape");
+    if (!d || !d->has_shape)
+      return Fail(OH_NN_INVALID_PARAMETER, "SetInputTensorShapes: desc " + std::to_string(i) + " has no shape");
     shapes.emplace_back(d->shape.begin(), d->shape.end());
   }
   compilation->input_shapes = std::move(shapes);  // checked against the model at Build
@@ -943,7 +972,7 @@ HiAI_ExecuteDevice* HMS_HiAIOptions_GetModelDeviceOrder(const OH_NNCompilation* 
 OH_NN_ReturnCode HMS_HiAIOptions_SetOmOptions(OH_NNCompilation* compilation, HiAI_OmType type, const char* outputDir) {
   Clear();
   CHECK_COMPILATION(compilation);
-  compilation->om_type = type;  // recorded; the host writes no profiling/dump files
+  compilation->om_type = type;      // recorded; the host writes no profiling/dump files
   compilation->om_dir = outputDir;  // borrowed, read at Build (NULL is fine with HIAI_OM_TYPE_OFF)
   return OH_NN_SUCCESS;
 }

@@ -65,9 +65,9 @@ void Quantize(const float* x, void* y, size_t n, float scale, int32_t zp, bool t
 
 void Dequantize(const void* x, DType t, float* y, size_t n, float scale, int32_t zp) {
   for (size_t i = 0; i < n; ++i) {
-    int32_t v = t == DType::I8 ? static_cast<const int8_t*>(x)[i]
-              : t == DType::U8 ? static_cast<const uint8_t*>(x)[i]
-                               : static_cast<const int32_t*>(x)[i];
+    int32_t v = t == DType::I8   ? static_cast<const int8_t*>(x)[i]
+                : t == DType::U8 ? static_cast<const uint8_t*>(x)[i]
+                                 : static_cast<const int32_t*>(x)[i];
     y[i] = static_cast<float>(v - zp) * scale;
   }
 }
@@ -108,9 +108,12 @@ void Softmax(const float* x, float* y, const Shape& shape, int64_t axis, bool le
   size_t outer = 1, len = 1, inner = 1;
   for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d) {
     size_t v = static_cast<size_t>(shape[d]);
-    if (d < axis) outer *= v;
-    else if (d == axis || legacy) len *= v;
-    else inner *= v;
+    if (d < axis)
+      outer *= v;
+    else if (d == axis || legacy)
+      len *= v;
+    else
+      inner *= v;
   }
   for (size_t o = 0; o < outer; ++o)
     for (size_t i = 0; i < inner; ++i) {

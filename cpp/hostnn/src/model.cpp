@@ -13,8 +13,10 @@ namespace hostnn {
 
 size_t ElementSize(DType t) {
   switch (t) {
-    case DType::F32: case DType::I32: return 4;
-    case DType::I8: case DType::U8: return 1;
+    case DType::F32:
+    case DType::I32: return 4;
+    case DType::I8:
+    case DType::U8: return 1;
     case DType::I64: return 8;
   }
   return 0;
@@ -127,7 +129,8 @@ bool MapDType(int32_t onnx_type, DType* out) {
 Const ReadTensor(const onnx::TensorProto& t, const std::string& what) {
   Const c;
   if (!MapDType(t.data_type(), &c.dtype))
-    Unsupported(what + " has data type " + std::to_string(t.data_type()) + " (supported: float32, int8, uint8, int32, int64)");
+    Unsupported(what + " has data type " + std::to_string(t.data_type()) +
+                " (supported: float32, int8, uint8, int32, int64)");
   if (t.data_location() == onnx::TensorProto::EXTERNAL) Unsupported(what + " uses external data");
   for (int64_t d : t.dims()) {
     if (d < 0) Invalid(what + " has a negative dimension");
@@ -154,8 +157,7 @@ Const ReadTensor(const onnx::TensorProto& t, const std::string& what) {
   // 8-bit values travel in int32_data: one outside the type's range is a corrupt model, not a value to wrap.
   auto small_int = [&](int64_t i, int32_t lo, int32_t hi) {
     int32_t v = t.int32_data(static_cast<int>(i));
-    if (v < lo || v > hi)
-      Invalid(what + " value " + std::to_string(v) + " is out of range for " + DTypeName(c.dtype));
+    if (v < lo || v > hi) Invalid(what + " value " + std::to_string(v) + " is out of range for " + DTypeName(c.dtype));
     return v;
   };
   switch (c.dtype) {
@@ -173,7 +175,8 @@ Const ReadTensor(const onnx::TensorProto& t, const std::string& what) {
       break;
     case DType::I8:
       count_check(t.int32_data_size());
-      for (int64_t i = 0; i < n; ++i) reinterpret_cast<int8_t*>(c.bytes.data())[i] = static_cast<int8_t>(small_int(i, -128, 127));
+      for (int64_t i = 0; i < n; ++i)
+        reinterpret_cast<int8_t*>(c.bytes.data())[i] = static_cast<int8_t>(small_int(i, -128, 127));
       break;
     case DType::U8:
       count_check(t.int32_data_size());
@@ -252,7 +255,8 @@ struct Inferer {
     for (size_t i = 0; i < r; ++i) {
       int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
       int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
-      if (da != db && da != 1 && db != 1) Bad("shapes " + ShapeString(a) + " and " + ShapeString(b) + " do not broadcast");
+      if (da != db && da != 1 && db != 1)
+        Bad("shapes " + ShapeString(a) + " and " + ShapeString(b) + " do not broadcast");
       o[i] = da == 1 ? db : da;  // a 0 dim (an empty constant) stays 0 and Out refuses it
     }
     return o;
@@ -264,11 +268,13 @@ struct Inferer {
   Shape Spatial(const Shape& x, const std::vector<int64_t>& kernel, bool ceil_mode, bool pool,
                 std::vector<int64_t>* pads_out) const {
     size_t sp = x.size() - 2;
-    if (kernel.size() != sp) Bad("kernel_shape has " + std::to_string(kernel.size()) + " dims for a " + std::to_string(x.size()) + "-D input");
+    if (kernel.size() != sp)
+      Bad("kernel_shape has " + std::to_string(kernel.size()) + " dims for a " + std::to_string(x.size()) + "-D input");
     auto strides = n->Ints("strides", std::vector<int64_t>(sp, 1));
     auto dil = n->Ints("dilations", std::vector<int64_t>(sp, 1));
     auto pads = n->Ints("pads", std::vector<int64_t>(2 * sp, 0));
-    if (strides.size() != sp || dil.size() != sp || pads.size() != 2 * sp) Bad("strides/dilations/pads have the wrong length");
+    if (strides.size() != sp || dil.size() != sp || pads.size() != 2 * sp)
+      Bad("strides/dilations/pads have the wrong length");
     std::string ap = n->Str("auto_pad", "NOTSET");
     Shape out(sp);
     // Every attribute is bounded first (XNNPACK takes them as uint32_t); with each term at most 2^30 (input dims
@@ -296,8 +302,10 @@ struct Inferer {
         pads[i] = ap == "SAME_UPPER" ? total / 2 : total - total / 2;
         pads[i + sp] = total - pads[i];
       } else {
-        if (ap == "VALID") pads[i] = pads[i + sp] = 0;
-        else if (ap != "NOTSET") Bad("auto_pad '" + ap + "'");
+        if (ap == "VALID")
+          pads[i] = pads[i + sp] = 0;
+        else if (ap != "NOTSET")
+          Bad("auto_pad '" + ap + "'");
         int64_t span = x[2 + i] + pads[i] + pads[i + sp] - ek;
         if (span < 0) Bad("kernel larger than the padded input");
         out[i] = (ceil_mode ? (span + strides[i] - 1) / strides[i] : span / strides[i]) + 1;
@@ -324,13 +332,15 @@ struct Inferer {
       const ValueInfo& x = In(0);
       RequireFloat(x, "input");
       const ValueInfo& w = In(1);
-      if (x.shape.size() != 4) Unsup("only 2-D convolution (4-D NCHW input) is supported, input is " + ShapeString(x.shape));
+      if (x.shape.size() != 4)
+        Unsup("only 2-D convolution (4-D NCHW input) is supported, input is " + ShapeString(x.shape));
       if (w.shape.size() != 4) Bad("weight must be 4-D, got " + ShapeString(w.shape));
       int64_t group = node.Int("group", 1);
       // group <= channels first: the product below then stays under 2^60.
       if (group <= 0 || group > x.shape[1] || x.shape[1] % group != 0 || w.shape[0] % group != 0 ||
           w.shape[1] * group != x.shape[1])
-        Bad("group " + std::to_string(group) + " does not match input " + ShapeString(x.shape) + " and weight " + ShapeString(w.shape));
+        Bad("group " + std::to_string(group) + " does not match input " + ShapeString(x.shape) + " and weight " +
+            ShapeString(w.shape));
       if (HasIn(2) && NumElements(In(2).shape) != w.shape[0]) Bad("bias size does not match the output channels");
       auto ks = node.Ints("kernel_shape", {w.shape[2], w.shape[3]});
       if (ks != std::vector<int64_t>{w.shape[2], w.shape[3]}) Bad("kernel_shape does not match the weight");
@@ -371,7 +381,8 @@ struct Inferer {
       const ValueInfo& b = In(1);
       RequireFloat(a, "A");
       if (a.shape.size() < 2 || b.shape.size() != 2) Unsup("only A of rank >= 2 times a 2-D B is supported");
-      if (a.shape.back() != b.shape[0]) Bad("inner dimensions differ: A " + ShapeString(a.shape) + ", B " + ShapeString(b.shape));
+      if (a.shape.back() != b.shape[0])
+        Bad("inner dimensions differ: A " + ShapeString(a.shape) + ", B " + ShapeString(b.shape));
       Shape o = a.shape;
       o.back() = b.shape[1];
       Out(0, DType::F32, o);
@@ -393,7 +404,8 @@ struct Inferer {
       for (size_t i : {1, 2}) {
         if (!HasIn(i)) continue;
         const Const& c = ConstIn(i, i == 1 ? "min" : "max");
-        if (c.dtype != DType::F32 || NumElements(c.shape) != 1) Bad(std::string(i == 1 ? "min" : "max") + " must be a float32 scalar");
+        if (c.dtype != DType::F32 || NumElements(c.shape) != 1)
+          Bad(std::string(i == 1 ? "min" : "max") + " must be a float32 scalar");
         bound[i] = c.AsFloat()[0];
       }
       // NaN bounds or min > max: XNNPACK refuses the clamp at Build with a generic error; say what is wrong.
@@ -474,15 +486,18 @@ struct Inferer {
       Out(0, t, x.shape);
     } else if (op == "DequantizeLinear") {
       const ValueInfo& x = In(0);
-      if (x.dtype != DType::I8 && x.dtype != DType::U8 && x.dtype != DType::I32) Unsup("input must be int8, uint8 or int32");
+      if (x.dtype != DType::I8 && x.dtype != DType::U8 && x.dtype != DType::I32)
+        Unsup("input must be int8, uint8 or int32");
       const Const& s = Scales();
       int64_t ns = NumElements(s.shape);
-      if (s.shape.size() > 1) Bad("scale '" + node.inputs[1] + "' has shape " + ShapeString(s.shape) + "; it must be a scalar or 1-D");
+      if (s.shape.size() > 1)
+        Bad("scale '" + node.inputs[1] + "' has shape " + ShapeString(s.shape) + "; it must be a scalar or 1-D");
       if (ns != 1) {
         int64_t raw = node.Int("axis", 1), axis = NormAxis(raw, x.shape.size());
         if (!g.IsConst(node.inputs[0])) Unsup("per-axis dequantization of a non-constant tensor");
         if (axis < 0 || axis >= static_cast<int64_t>(x.shape.size()))
-          Bad("axis " + std::to_string(raw) + " is out of range for the " + std::to_string(x.shape.size()) + "-D input");
+          Bad("axis " + std::to_string(raw) + " is out of range for the " + std::to_string(x.shape.size()) +
+              "-D input");
         if (x.shape[axis] != ns)
           Bad(std::to_string(ns) + " scales in '" + node.inputs[1] + "' but axis " + std::to_string(axis) + " has " +
               std::to_string(x.shape[axis]) + " channels");
@@ -566,8 +581,7 @@ Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* input_
         v.shape.push_back(want);
         continue;
       }
-      if (d.has_dim_value() && d.dim_value() == 0)
-        Unsupported("model input '" + in.name() + "' has a zero dimension");
+      if (d.has_dim_value() && d.dim_value() == 0) Unsupported("model input '" + in.name() + "' has a zero dimension");
       if (!d.has_dim_value() || d.dim_value() < 0)
         throw Error(OH_NN_DYNAMIC_SHAPE, "model input '" + in.name() + "' has a dynamic dim" +
                                              (d.has_dim_param() ? " '" + d.dim_param() + "'" : std::string()) +

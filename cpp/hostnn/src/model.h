@@ -45,7 +45,10 @@ struct Const {
   DType dtype = DType::F32;
   Shape shape;
   std::vector<uint8_t> bytes;  // logical (row-major) order
-  template <typename T> const T* data() const { return reinterpret_cast<const T*>(bytes.data()); }
+  template <typename T>
+  const T* data() const {
+    return reinterpret_cast<const T*>(bytes.data());
+  }
   std::vector<float> AsFloat() const;    // F32 only
   std::vector<int64_t> AsInt64() const;  // integer types
 };

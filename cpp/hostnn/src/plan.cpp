@@ -38,8 +38,24 @@ struct Value {
   Shape Physical() const { return nhwc ? Shape{shape[0], shape[2], shape[3], shape[1]} : shape; }
 };
 
-enum class Kind { Conv, FC, Add, Mul, Clamp, Sigmoid, HardSwish, MaxPool, AvgPool, GAP, Reshape, Concat, Softmax,
-                  Quantize, Dequantize, Copy };
+enum class Kind {
+  Conv,
+  FC,
+  Add,
+  Mul,
+  Clamp,
+  Sigmoid,
+  HardSwish,
+  MaxPool,
+  AvgPool,
+  GAP,
+  Reshape,
+  Concat,
+  Softmax,
+  Quantize,
+  Dequantize,
+  Copy
+};
 
 // One lowered operation (one ONNX node, or a fused DQ→op→(Relu|Clip)→Q pattern when int8).
 struct Op {
@@ -67,9 +83,7 @@ struct Op {
   int32_t q_zero_point = 0;
 };
 
-bool SameOrder(const Value* v) {
-  return !v->nhwc || v->shape[1] == 1 || v->shape[2] * v->shape[3] == 1;
-}
+bool SameOrder(const Value* v) { return !v->nhwc || v->shape[1] == 1 || v->shape[2] * v->shape[3] == 1; }
 
 // ---------------------------------------------------------------------------------------------------------
 // Lowering: ONNX nodes → Ops, recognising the int8 QDQ contract.
@@ -292,7 +306,12 @@ class Lowering {
       op->pads[i] = begin;
       op->pads[i + 2] = end;
     }
-    op->kh = kh; op->kw = kw; op->sh = sh; op->sw = sw; op->dh = dil[0]; op->dw = dil[1];
+    op->kh = kh;
+    op->kw = kw;
+    op->sh = sh;
+    op->sw = sw;
+    op->dh = dil[0];
+    op->dw = dil[1];
     if (ceil_mode) {  // extend the end padding so floor-mode arithmetic gives the ceil-mode size
       const Shape& y = g_.values.at(n.outputs[0]).shape;
       for (int i = 0; i < 2; ++i) {
@@ -306,8 +325,9 @@ class Lowering {
   bool TryInt8(size_t idx) {
     const Node& n = g_.nodes[idx];
     const std::string& op_t = n.op;
-    static const std::set<std::string> kInt8Ops = {"Conv", "Gemm", "Add", "GlobalAveragePool", "MaxPool", "Relu",
-                                                   "Clip", "Reshape", "Flatten", "Concat", "Identity"};
+    static const std::set<std::string> kInt8Ops = {"Conv",    "Gemm",   "Add",     "GlobalAveragePool",
+                                                   "MaxPool", "Relu",   "Clip",    "Reshape",
+                                                   "Flatten", "Concat", "Identity"};
     if (!kInt8Ops.count(op_t)) return false;
     size_t q_index;
     std::vector<size_t> absorbed;
@@ -431,8 +451,7 @@ class Lowering {
       int64_t k = trans_b ? bshape[1] : bshape[0], nn = trans_b ? bshape[0] : bshape[1];
       op.wf.resize(b.size());
       for (int64_t o = 0; o < nn; ++o)  // to [N, K]
-        for (int64_t i = 0; i < k; ++i)
-          op.wf[o * k + i] = alpha * (trans_b ? b[o * k + i] : b[i * nn + o]);
+        for (int64_t i = 0; i < k; ++i) op.wf[o * k + i] = alpha * (trans_b ? b[o * k + i] : b[i * nn + o]);
       op.wshape = {nn, k};
       op.bias_f.assign(static_cast<size_t>(nn), 0.f);
       if (t == "Gemm" && n.inputs.size() > 2 && !n.inputs[2].empty()) {
@@ -444,9 +463,9 @@ class Lowering {
     } else if (t == "Add" || t == "Mul") {
       op.kind = t == "Add" ? Kind::Add : Kind::Mul;
       bool c0 = g_.IsConst(n.inputs[0]) || (Producer(n.inputs[0]) && Producer(n.inputs[0])->op == "DequantizeLinear" &&
-                                           g_.IsConst(Producer(n.inputs[0])->inputs[0]));
+                                            g_.IsConst(Producer(n.inputs[0])->inputs[0]));
       bool c1 = g_.IsConst(n.inputs[1]) || (Producer(n.inputs[1]) && Producer(n.inputs[1])->op == "DequantizeLinear" &&
-                                           g_.IsConst(Producer(n.inputs[1])->inputs[0]));
+                                            g_.IsConst(Producer(n.inputs[1])->inputs[0]));
       if (c0 && c1) Unsup(n, "both inputs are constants");
       if (c0 || c1) {
         op.in = {act(c0 ? 1 : 0)};
@@ -568,7 +587,8 @@ std::vector<size_t> ToSizes(const Shape& s) { return std::vector<size_t>(s.begin
 
 void XnnCheck(xnn_status st, const std::string& what) {
   if (st != xnn_status_success)
-    throw Error(OH_NN_FAILED, "XNNPACK rejected " + what + " (xnn_status " + std::to_string(static_cast<int>(st)) + ")");
+    throw Error(OH_NN_FAILED,
+                "XNNPACK rejected " + what + " (xnn_status " + std::to_string(static_cast<int>(st)) + ")");
 }
 
 class XnnRun : public Step {
@@ -606,7 +626,8 @@ class XnnRun : public Step {
   std::vector<std::unique_ptr<std::vector<uint8_t>>> statics_;  // weights; must outlive the runtime
   std::unique_ptr<xnn_runtime, decltype(&xnn_delete_runtime)> runtime_{nullptr, &xnn_delete_runtime};
 
-  template <typename T> const void* Keep(std::vector<T> data) {
+  template <typename T>
+  const void* Keep(std::vector<T> data) {
     auto b = std::make_unique<std::vector<uint8_t>>(data.size() * sizeof(T) + XNN_EXTRA_BYTES);
     if (!data.empty()) std::memcpy(b->data(), data.data(), data.size() * sizeof(T));
     statics_.push_back(std::move(b));
@@ -618,7 +639,8 @@ class XnnRun : public Step {
     uint32_t id = 0;
     if (v->quantized)
       XnnCheck(xnn_define_quantized_tensor_value(sg, xnn_datatype_qint8, v->zero_point, v->scale, dims.size(),
-                                                 dims.data(), nullptr, ext_id, flags, &id), "tensor " + v->name);
+                                                 dims.data(), nullptr, ext_id, flags, &id),
+               "tensor " + v->name);
     else
       XnnCheck(xnn_define_tensor_value(sg, xnn_datatype_fp32, dims.size(), dims.data(), nullptr, ext_id, flags, &id),
                "tensor " + v->name);
@@ -632,7 +654,8 @@ class XnnRun : public Step {
   uint32_t StaticF(xnn_subgraph_t sg, const std::vector<float>& data, const std::vector<size_t>& dims) {
     uint32_t id = 0;
     XnnCheck(xnn_define_tensor_value(sg, xnn_datatype_fp32, dims.size(), dims.data(), Keep(data), XNN_INVALID_VALUE_ID,
-                                     0, &id), "static tensor");
+                                     0, &id),
+             "static tensor");
     return id;
   }
 
@@ -658,11 +681,15 @@ class XnnRun : public Step {
         std::vector<float> wf(op.int8 ? 0 : count);
         std::vector<int8_t> wq(op.int8 ? count : 0);
         auto put = [&](size_t dst, size_t src) {
-          if (op.int8) wq[dst] = op.wq[src]; else wf[dst] = op.wf[src];
+          if (op.int8)
+            wq[dst] = op.wq[src];
+          else
+            wf[dst] = op.wf[src];
         };
         if (depthwise) {  // OIHW [oc,1,kh,kw] → [1,kh,kw,oc]
           for (int64_t o = 0; o < oc; ++o)
-            for (int64_t y = 0; y < kh * kw; ++y) put(static_cast<size_t>(y * oc + o), static_cast<size_t>(o * kh * kw + y));
+            for (int64_t y = 0; y < kh * kw; ++y)
+              put(static_cast<size_t>(y * oc + o), static_cast<size_t>(o * kh * kw + y));
           fdims = {1, static_cast<size_t>(kh), static_cast<size_t>(kw), static_cast<size_t>(oc)};
         } else {  // OIHW → OHWI
           for (int64_t o = 0; o < oc; ++o)
@@ -692,12 +719,14 @@ class XnnRun : public Step {
                          static_cast<uint32_t>(op.pads[2]), static_cast<uint32_t>(op.pads[1])};  // t, r, b, l
         if (depthwise)
           XnnCheck(xnn_define_depthwise_convolution_2d(sg, p[0], p[1], p[2], p[3], kh, kw, op.sh, op.sw, op.dh, op.dw,
-                                                       static_cast<uint32_t>(oc / cin), cin, op.out_min, op.out_max,
-                                                       in, wid, bid, out, 0), what);
+                                                       static_cast<uint32_t>(oc / cin), cin, op.out_min, op.out_max, in,
+                                                       wid, bid, out, 0),
+                   what);
         else
           XnnCheck(xnn_define_convolution_2d(sg, p[0], p[1], p[2], p[3], kh, kw, op.sh, op.sw, op.dh, op.dw,
                                              static_cast<uint32_t>(op.groups), icg, oc / op.groups, op.out_min,
-                                             op.out_max, in, wid, bid, out, 0), what);
+                                             op.out_max, in, wid, bid, out, 0),
+                   what);
         break;
       }
       case Kind::FC: {
@@ -706,9 +735,11 @@ class XnnRun : public Step {
         uint32_t wid = 0, bid = 0;
         if (op.int8) {
           XnnCheck(xnn_define_quantized_tensor_value(sg, xnn_datatype_qint8, 0, op.w_scale[0], 2, fdims.data(),
-                                                     Keep(op.wq), XNN_INVALID_VALUE_ID, 0, &wid), what + " weights");
+                                                     Keep(op.wq), XNN_INVALID_VALUE_ID, 0, &wid),
+                   what + " weights");
           XnnCheck(xnn_define_quantized_tensor_value(sg, xnn_datatype_qint32, 0, x->scale * op.w_scale[0], 1, &n,
-                                                     Keep(op.bias_q), XNN_INVALID_VALUE_ID, 0, &bid), what + " bias");
+                                                     Keep(op.bias_q), XNN_INVALID_VALUE_ID, 0, &bid),
+                   what + " bias");
         } else {
           wid = StaticF(sg, op.wf, fdims);
           bid = StaticF(sg, op.bias_f, {n});
@@ -738,7 +769,8 @@ class XnnRun : public Step {
               for (size_t c = 0; c < static_cast<size_t>(lp[1]); ++c)
                 for (size_t h = 0; h < static_cast<size_t>(lp[2]); ++h)
                   for (size_t w = 0; w < static_cast<size_t>(lp[3]); ++w)
-                    data[((n * lp[2] + h) * lp[3] + w) * lp[1] + c] = op.operand[((n * lp[1] + c) * lp[2] + h) * lp[3] + w];
+                    data[((n * lp[2] + h) * lp[3] + w) * lp[1] + c] =
+                        op.operand[((n * lp[1] + c) * lp[2] + h) * lp[3] + w];
           }
           b = StaticF(sg, data, ToSizes(pp));
         } else {
@@ -755,9 +787,12 @@ class XnnRun : public Step {
       case Kind::HardSwish: XnnCheck(xnn_define_hardswish(sg, in, out, 0), what); break;
       case Kind::MaxPool:
         XnnCheck(xnn_define_max_pooling_2d(sg, op.pads[0], op.pads[3], op.pads[2], op.pads[1], op.kh, op.kw, op.sh,
-                                           op.sw, op.dh, op.dw, op.out_min, op.out_max, in, out, 0), what);
+                                           op.sw, op.dh, op.dw, op.out_min, op.out_max, in, out, 0),
+                 what);
         break;
-      case Kind::GAP: XnnCheck(xnn_define_global_average_pooling_2d(sg, op.out_min, op.out_max, in, out, 0), what); break;
+      case Kind::GAP:
+        XnnCheck(xnn_define_global_average_pooling_2d(sg, op.out_min, op.out_max, in, out, 0), what);
+        break;
       case Kind::Reshape: {
         auto dims = ToSizes(op.out->Physical());
         XnnCheck(xnn_define_static_reshape(sg, dims.size(), dims.data(), in, out, 0), what);
@@ -782,8 +817,14 @@ bool RunsInXnn(const Op& op) {
   if (op.out->dtype != DType::F32 && !op.out->quantized) return false;
   if (UsesInt8Conv(op)) return false;
   switch (op.kind) {
-    case Kind::Conv: case Kind::FC: case Kind::Add: case Kind::GAP: case Kind::Clamp: return true;
-    case Kind::Mul: case Kind::Sigmoid: case Kind::HardSwish: return !op.int8;
+    case Kind::Conv:
+    case Kind::FC:
+    case Kind::Add:
+    case Kind::GAP:
+    case Kind::Clamp: return true;
+    case Kind::Mul:
+    case Kind::Sigmoid:
+    case Kind::HardSwish: return !op.int8;
     case Kind::MaxPool: return op.kh * op.kw > 1;
     case Kind::Reshape: return SameOrder(op.in[0]) && SameOrder(op.out);
     default: return false;
@@ -820,9 +861,9 @@ class GraphPlan : public Plan {
     in_values_ = low.input_values;
     out_values_ = low.output_values;
     ops_ = std::move(low.ops);
-    // Unless a count was asked for: a small model runs in well under a millisecond on one thread; handing its ops to pool threads costs more
-    // than it saves, and waking parked workers can stall a run by a scheduler tick or far more (seen: ~120 ms
-    // stalls every few runs of the 4 M-MAC demo model with 2 threads in a 2-vCPU VM).
+    // Unless a count was asked for: a small model runs in well under a millisecond on one thread; handing its ops to
+    // pool threads costs more than it saves, and waking parked workers can stall a run by a scheduler tick or far more
+    // (seen: ~120 ms stalls every few runs of the 4 M-MAC demo model with 2 threads in a 2-vCPU VM).
     if (threads > 1 && (threadsExplicit || ConvAndFcMacs(ops_) >= kMinMacsForThreads))
       pool_.reset(pthreadpool_create(static_cast<size_t>(threads)));
 
@@ -840,7 +881,11 @@ class GraphPlan : public Plan {
 
     // Segment into maximal XNNPACK runs and our kernels. Values crossing a run boundary are external
     // (materialized buffers we own); values produced and consumed inside one run live inside XNNPACK.
-    struct Segment { size_t begin, end; bool xnn; std::set<Value*> ext; };
+    struct Segment {
+      size_t begin, end;
+      bool xnn;
+      std::set<Value*> ext;
+    };
     std::vector<Segment> segments;
     std::set<Value*> internal;
     for (size_t i = 0; i < ops_.size();) {
@@ -857,8 +902,10 @@ class GraphPlan : public Plan {
           produced.insert(ops_[k].out);
         }
         for (Value* v : produced) {
-          if (uses[v] < consumers[v]) seg.ext.insert(v);
-          else internal.insert(v);
+          if (uses[v] < consumers[v])
+            seg.ext.insert(v);
+          else
+            internal.insert(v);
         }
       }
       i = seg.end;
@@ -939,12 +986,13 @@ class GraphPlan : public Plan {
           int64_t k = x->shape.back(), rows = static_cast<int64_t>(x->Elements()) / k;
           geo = ConvGeometry2D{rows, 1, 1, k, 1, 1, op.wshape[0], 1, 1, 1, 1, 1, 1, 0, 0};
         } else {
-          geo = ConvGeometry2D{x->shape[0], x->shape[2], x->shape[3], x->shape[1], y->shape[2], y->shape[3],
-                               y->shape[1], op.kh, op.kw, op.sh, op.sw, op.dh, op.dw, op.pads[0], op.pads[1]};
+          geo = ConvGeometry2D{x->shape[0], x->shape[2], x->shape[3], x->shape[1], y->shape[2],
+                               y->shape[3], y->shape[1], op.kh,       op.kw,       op.sh,
+                               op.sw,       op.dh,       op.dw,       op.pads[0],  op.pads[1]};
         }
-        auto conv = std::make_shared<QConvInt8>(geo, op.wq.data(), op.bias_q.data(), op.w_scale.data(), x->scale,
-                                                x->zero_point, y->scale, y->zero_point, q(op.out_min, -128),
-                                                q(op.out_max, 127), int8_isa_);
+        auto conv =
+            std::make_shared<QConvInt8>(geo, op.wq.data(), op.bias_q.data(), op.w_scale.data(), x->scale, x->zero_point,
+                                        y->scale, y->zero_point, q(op.out_min, -128), q(op.out_max, 127), int8_isa_);
         pthreadpool_t pool = pool_.get();
         std::vector<int16_t>* scratch = &int8_scratch_;
         step->fn = [conv, x, y, pool, scratch] {
@@ -964,9 +1012,7 @@ class GraphPlan : public Plan {
                               o->out->Elements(), o->q_scale, o->q_zero_point);
         };
         break;
-      case Kind::Copy:
-        step->fn = [o] { std::memcpy(o->out->data(), o->in[0]->data(), o->out->Bytes()); };
-        break;
+      case Kind::Copy: step->fn = [o] { std::memcpy(o->out->data(), o->in[0]->data(), o->out->Bytes()); }; break;
       case Kind::Reshape:
         step->fn = [o] {
           kernels::Reshape(o->in[0]->data(), o->in[0]->shape, o->in[0]->nhwc, o->out->data(), o->out->shape,
@@ -1007,8 +1053,7 @@ class GraphPlan : public Plan {
                           o->dh, o->dw, o->pads, o->kind == Kind::MaxPool, o->axis != 0);
         };
         break;
-      default:
-        throw Error(OH_NN_FAILED, "internal: no kernel for " + op.label);
+      default: throw Error(OH_NN_FAILED, "internal: no kernel for " + op.label);
     }
     steps_.push_back(std::move(step));
   }

@@ -49,9 +49,9 @@ Int8Isa SelectInt8Isa() {
   const std::string name = env;
   Int8Isa isa = name == "scalar" ? Int8Isa::kScalar
                 : name == "avx2" ? Int8Isa::kAvx2
-                : name == "vnni" ? Int8Isa::kAvx512Vnni
-                                 : throw std::runtime_error("NPULENS_HOSTNN_ISA='" + name +
-                                                            "' is not one of scalar, avx2, vnni");
+                : name == "vnni"
+                    ? Int8Isa::kAvx512Vnni
+                    : throw std::runtime_error("NPULENS_HOSTNN_ISA='" + name + "' is not one of scalar, avx2, vnni");
   if (!Int8IsaSupported(isa))
     throw std::runtime_error("NPULENS_HOSTNN_ISA=" + name + ": this CPU has no " + Int8IsaLabel(isa));
   return isa;
@@ -79,11 +79,15 @@ inline int8_t Requantize(int32_t acc, float m, float lo, float hi, int32_t zp) {
 
 }  // namespace
 
-QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bias, const float* w_scale,
-                     float x_scale, int32_t x_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin,
-                     int32_t qmax, Int8Isa isa)
-    : g_(g), isa_(isa), taps_(g.kernel_h * g.kernel_w), x_zero_point_(x_zero_point), y_zero_point_(y_zero_point),
-      lo_(static_cast<float>(qmin - y_zero_point)), hi_(static_cast<float>(qmax - y_zero_point)) {
+QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bias, const float* w_scale, float x_scale,
+                     int32_t x_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin, int32_t qmax, Int8Isa isa)
+    : g_(g),
+      isa_(isa),
+      taps_(g.kernel_h * g.kernel_w),
+      x_zero_point_(x_zero_point),
+      y_zero_point_(y_zero_point),
+      lo_(static_cast<float>(qmin - y_zero_point)),
+      hi_(static_cast<float>(qmax - y_zero_point)) {
   if (!Int8IsaSupported(isa)) throw std::logic_error(std::string("this CPU has no ") + Int8IsaLabel(isa));
   const int64_t block = isa == Int8Isa::kAvx512Vnni ? 4 : isa == Int8Isa::kAvx2 ? 2 : 1;
   cp_ = (g.in_c + block - 1) / block * block;
@@ -188,14 +192,14 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void TileVnni(const TileA
 
 // Requantizes 16 accumulators (two vectors of 8) and stores the first n (<= 16) as int8.
 __attribute__((target("avx2"))) inline void StoreAvx2(__m256i acc0, __m256i acc1, const int32_t* offset,
-                                                       const float* mult, __m256 lo, __m256 hi, __m256i zp, int8_t* y,
-                                                       int64_t n) {
-  __m256 f0 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(acc0, _mm256_loadu_si256(
-                                                   reinterpret_cast<const __m256i*>(offset)))),
-                            _mm256_loadu_ps(mult));
-  __m256 f1 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(acc1, _mm256_loadu_si256(
-                                                   reinterpret_cast<const __m256i*>(offset + 8)))),
-                            _mm256_loadu_ps(mult + 8));
+                                                      const float* mult, __m256 lo, __m256 hi, __m256i zp, int8_t* y,
+                                                      int64_t n) {
+  __m256 f0 = _mm256_mul_ps(
+      _mm256_cvtepi32_ps(_mm256_add_epi32(acc0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(offset)))),
+      _mm256_loadu_ps(mult));
+  __m256 f1 = _mm256_mul_ps(
+      _mm256_cvtepi32_ps(_mm256_add_epi32(acc1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(offset + 8)))),
+      _mm256_loadu_ps(mult + 8));
   f0 = _mm256_min_ps(_mm256_max_ps(f0, lo), hi);
   f1 = _mm256_min_ps(_mm256_max_ps(f1, lo), hi);
   const __m256i q0 = _mm256_add_epi32(_mm256_cvtps_epi32(f0), zp), q1 = _mm256_add_epi32(_mm256_cvtps_epi32(f1), zp);
@@ -250,7 +254,6 @@ __attribute__((target("avx2"))) void Widen(const int8_t* x, int64_t pixels, int6
   }
 }
 
-
 #endif  // __x86_64__
 
 struct RunContext {
@@ -291,9 +294,18 @@ void QConvInt8::RunRows(const int8_t* x, const int16_t* wide, int8_t* y, int64_t
   }
 #if defined(__x86_64__)
   const bool avx2 = isa_ == Int8Isa::kAvx2;
-  TileArgs a{ptrs.data(), taps_, cp_, np_, g_.out_c,
+  TileArgs a{ptrs.data(),
+             taps_,
+             cp_,
+             np_,
+             g_.out_c,
              avx2 ? static_cast<const void*>(packed16_.data()) : static_cast<const void*>(packed_.data()),
-             offset_.data(), multiplier_.data(), nullptr, y_zero_point_, lo_, hi_};
+             offset_.data(),
+             multiplier_.data(),
+             nullptr,
+             y_zero_point_,
+             lo_,
+             hi_};
   auto fill = [&](int slot, int64_t row) {
     const void** taps = ptrs.data() + slot * taps_;
     if (avx2)
@@ -305,12 +317,18 @@ void QConvInt8::RunRows(const int8_t* x, const int16_t* wide, int8_t* y, int64_t
   for (; r + 4 <= end; r += 4) {
     for (int s = 0; s < 4; ++s) fill(s, r + s);
     a.y = y + r * g_.out_c;
-    if (avx2) TileAvx2<4>(a); else TileVnni<4>(a);
+    if (avx2)
+      TileAvx2<4>(a);
+    else
+      TileVnni<4>(a);
   }
   for (; r < end; ++r) {
     fill(0, r);
     a.y = y + r * g_.out_c;
-    if (avx2) TileAvx2<1>(a); else TileVnni<1>(a);
+    if (avx2)
+      TileAvx2<1>(a);
+    else
+      TileVnni<1>(a);
   }
 #endif
 }

@@ -48,7 +48,7 @@ class QConvInt8 {
 
   ConvGeometry2D g_;
   Int8Isa isa_;
-  int64_t taps_, cp_, np_;  // channels padded to the variant's block (VNNI 4, AVX2 2, scalar 1); outputs to 16
+  int64_t taps_, cp_, np_;          // channels padded to the variant's block (VNNI 4, AVX2 2, scalar 1); outputs to 16
   std::vector<int8_t> packed_;      // VNNI: [np/16][taps][cp/4][16][4]; scalar: [out_c][taps][in_c]
   std::vector<int16_t> packed16_;   // AVX2: [np/16][taps][cp/2][16][2]
   std::vector<int32_t> offset_;     // int32 added to the accumulator (wrapping), padded to np

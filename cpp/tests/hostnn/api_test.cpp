@@ -224,7 +224,9 @@ TEST(HostnnOptions, BadCall_InvalidValues) {
   HiAI_ExecuteDevice bad_device[] = {static_cast<HiAI_ExecuteDevice>(3)};
   const Case cases[] = {
       {"performance mode 5",
-       [](OH_NNCompilation* c) { return OH_NNCompilation_SetPerformanceMode(c, static_cast<OH_NN_PerformanceMode>(5)); },
+       [](OH_NNCompilation* c) {
+         return OH_NNCompilation_SetPerformanceMode(c, static_cast<OH_NN_PerformanceMode>(5));
+       },
        OH_NN_INVALID_PARAMETER, "OH_NNCompilation_SetPerformanceMode(5): invalid performance mode"},
       {"tuning mode 3",
        [](OH_NNCompilation* c) { return HMS_HiAIOptions_SetTuningMode(c, static_cast<HiAI_TuningMode>(3)); },
@@ -235,8 +237,7 @@ TEST(HostnnOptions, BadCall_InvalidValues) {
       {"OM dump without a dir",
        [](OH_NNCompilation* c) { return HMS_HiAIOptions_SetOmOptions(c, HIAI_OM_TYPE_DUMP, nullptr); },
        OH_NN_INVALID_PARAMETER, "(HMS_HiAIOptions_SetOmOptions) is not a writable directory"},
-      {"execute device 3",
-       [&](OH_NNCompilation* c) { return HMS_HiAIOptions_SetModelDeviceOrder(c, bad_device, 1); },
+      {"execute device 3", [&](OH_NNCompilation* c) { return HMS_HiAIOptions_SetModelDeviceOrder(c, bad_device, 1); },
        OH_NN_INVALID_PARAMETER, "SetModelDeviceOrder: invalid device 3"},
       {"a cache dir that does not exist",
        [](OH_NNCompilation* c) { return OH_NNCompilation_SetCache(c, "/nonexistent/cache", 1); }, OH_NN_INVALID_PATH,
@@ -318,7 +319,8 @@ TEST(HostnnModels, BadCall_CorruptOrForeignBytesAreInvalidFile) {
   std::string om(256 + 1024, '\0');
   const uint32_t magic = 0x444F4D49u;
   std::memcpy(&om[0], &magic, 4);
-  ExpectInvalidFile(om, "an .om header", "this is a CANN offline model (.om); it needs the HIAI_F NPU; use the ONNX model on the host");
+  ExpectInvalidFile(om, "an .om header",
+                    "this is a CANN offline model (.om); it needs the HIAI_F NPU; use the ONNX model on the host");
 }
 
 TEST(HostnnModels, BadCall_UnsupportedOpNamesOpAndNode) {
@@ -522,11 +524,11 @@ TEST(HostnnTensors, BadCall_CreateWithFdChecks) {
   EXPECT_EQ(OH_NNTensor_CreateWithFd(0, d.get(), fd, 4096, 8192), nullptr);  // size < offset
   EXPECT_EQ(OH_NNTensor_CreateWithFd(0, d.get(), fd, 4095, 0), nullptr);     // below byte size
   EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("byte size"), std::string::npos);
-  EXPECT_EQ(OH_NNTensor_CreateWithFd(0, d.get(), fd, 8192, 100), nullptr);   // not page-aligned
+  EXPECT_EQ(OH_NNTensor_CreateWithFd(0, d.get(), fd, 8192, 100), nullptr);  // not page-aligned
   EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("page"), std::string::npos);
-  EXPECT_EQ(OH_NNTensor_CreateWithFd(0, d.get(), fd, 65536, 0), nullptr);    // past the end of the memfd
-  EXPECT_EQ(OH_NNTensor_CreateWithFd(0, d.get(), 987, 4096, 0), nullptr);    // not an open fd
-  EXPECT_EQ(OH_NNTensor_CreateWithFd(31337, d.get(), fd, 4096, 0), nullptr); // unknown device
+  EXPECT_EQ(OH_NNTensor_CreateWithFd(0, d.get(), fd, 65536, 0), nullptr);     // past the end of the memfd
+  EXPECT_EQ(OH_NNTensor_CreateWithFd(0, d.get(), 987, 4096, 0), nullptr);     // not an open fd
+  EXPECT_EQ(OH_NNTensor_CreateWithFd(31337, d.get(), fd, 4096, 0), nullptr);  // unknown device
   NN_Tensor* null_tensor = nullptr;
   EXPECT_EQ(OH_NNTensor_Destroy(&null_tensor), OH_NN_INVALID_PARAMETER);
   EXPECT_EQ(OH_NNTensor_Destroy(nullptr), OH_NN_INVALID_PARAMETER);

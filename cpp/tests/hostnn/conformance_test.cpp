@@ -215,15 +215,15 @@ TEST_F(HostnnConformance, DefaultValuesAreNeverRefused) {
   const size_t hiai = HostNN_RegisterTestDeviceWithProfile("HIAI_F", OH_NN_ACCELERATOR, &nothing);
   BuildResult none = BuildOn(model_, hiai, {});  // fp16/performance/priority are applied with their defaults
   EXPECT_EQ(none.code, OH_NN_SUCCESS) << none.message;
-  BuildResult defaults = BuildOn(
-      model_, hiai,
-      {[](OH_NNCompilation* c) { return OH_NNCompilation_SetCache(c, "", 1); },  // an empty path is no cache
-       [](OH_NNCompilation* c) { return OH_NNCompilation_EnableFloat16(c, false); },
-       [](OH_NNCompilation* c) { return OH_NNCompilation_SetPerformanceMode(c, OH_NN_PERFORMANCE_NONE); },
-       [](OH_NNCompilation* c) { return OH_NNCompilation_SetPriority(c, OH_NN_PRIORITY_NONE); },
-       [](OH_NNCompilation* c) { return HMS_HiAIOptions_SetTuningMode(c, HIAI_TUNING_MODE_UNSET); },
-       [](OH_NNCompilation* c) { return HMS_HiAIOptions_SetBandMode(c, HIAI_BANDMODE_UNSET); },
-       [](OH_NNCompilation* c) { return HMS_HiAIOptions_SetOmOptions(c, HIAI_OM_TYPE_OFF, nullptr); }});
+  BuildResult defaults =
+      BuildOn(model_, hiai,
+              {[](OH_NNCompilation* c) { return OH_NNCompilation_SetCache(c, "", 1); },  // an empty path is no cache
+               [](OH_NNCompilation* c) { return OH_NNCompilation_EnableFloat16(c, false); },
+               [](OH_NNCompilation* c) { return OH_NNCompilation_SetPerformanceMode(c, OH_NN_PERFORMANCE_NONE); },
+               [](OH_NNCompilation* c) { return OH_NNCompilation_SetPriority(c, OH_NN_PRIORITY_NONE); },
+               [](OH_NNCompilation* c) { return HMS_HiAIOptions_SetTuningMode(c, HIAI_TUNING_MODE_UNSET); },
+               [](OH_NNCompilation* c) { return HMS_HiAIOptions_SetBandMode(c, HIAI_BANDMODE_UNSET); },
+               [](OH_NNCompilation* c) { return HMS_HiAIOptions_SetOmOptions(c, HIAI_OM_TYPE_OFF, nullptr); }});
   EXPECT_EQ(defaults.setCode, OH_NN_SUCCESS);
   EXPECT_EQ(defaults.code, OH_NN_SUCCESS) << defaults.message;
 }
@@ -259,12 +259,14 @@ TEST_F(HostnnConformance, BadCall_OutOfRangeEnumsFailAtBuildAfterTheSupportCheck
   struct Case {
     const char* what;
     Setter set;
-    const char* invalid;  // the message on a device that supports the option
+    const char* invalid;           // the message on a device that supports the option
     OH_NN_ReturnCode unsupported;  // the code on a device that supports nothing
   };
   const Case cases[] = {
       {"performance mode 5",
-       [](OH_NNCompilation* c) { return OH_NNCompilation_SetPerformanceMode(c, static_cast<OH_NN_PerformanceMode>(5)); },
+       [](OH_NNCompilation* c) {
+         return OH_NNCompilation_SetPerformanceMode(c, static_cast<OH_NN_PerformanceMode>(5));
+       },
        "OH_NNCompilation_SetPerformanceMode(5): invalid performance mode", OH_NN_OPERATION_FORBIDDEN},
       {"tuning mode 3",
        [](OH_NNCompilation* c) { return HMS_HiAIOptions_SetTuningMode(c, static_cast<HiAI_TuningMode>(3)); },

@@ -23,7 +23,8 @@ void ExpectInvalid(const std::string& model, const std::vector<std::string>& mes
 }
 
 // x[1,3,8,8] → one node (built by `add`) → y.
-template <typename Add> std::string OneNode(Add add) {
+template <typename Add>
+std::string OneNode(Add add) {
   OnnxBuilder b;
   b.Input("x", {1, 3, 8, 8});
   add(b);
@@ -56,7 +57,8 @@ std::string ReshapeTo(const std::vector<int64_t>& shape) {
 TEST(HostnnHostileSizes, BadCall_HugePadsAreOutOfRange) {
   SCOPED_TRACE("BAD CALL - pads near INT64_MAX (begin + end + input overflowed int64)");
   ExpectInvalid(MaxPoolWith({3, 3}, {kHuge, 0, kHuge, 0}), {"MaxPool node 'pool'", "pads", "out of range"});
-  ExpectInvalid(MaxPoolWith({3, 3}, {0, std::numeric_limits<int64_t>::max(), 0, 1}), {"node 'pool'", "pads", "out of range"});
+  ExpectInvalid(MaxPoolWith({3, 3}, {0, std::numeric_limits<int64_t>::max(), 0, 1}),
+                {"node 'pool'", "pads", "out of range"});
   // Padding bigger than the window only adds windows that see no input (onnxruntime refuses it too).
   ExpectInvalid(MaxPoolWith({3, 3}, {3, 0, 0, 0}), {"node 'pool'", "pads", "out of range"});
   ExpectInvalid(MaxPoolWith({3, 3}, {-1, 0, 0, 0}), {"node 'pool'", "pads", "out of range"});
@@ -83,7 +85,8 @@ TEST(HostnnHostileSizes, BadCall_ReshapeToHugeShapesIsTooLarge) {
   ExpectInvalid(ReshapeTo({kHuge, 4, -1}), {"Reshape node 'reshape'", "model declares a tensor too large"});
   ExpectInvalid(ReshapeTo({0, 0, kHuge, kHuge}), {"Reshape node 'reshape'", "model declares a tensor too large"});
   // Fits in int64 but not in the element cap: still too large, not "cannot reshape".
-  ExpectInvalid(ReshapeTo({int64_t{1} << 31, 1 << 20}), {"Reshape node 'reshape'", "model declares a tensor too large"});
+  ExpectInvalid(ReshapeTo({int64_t{1} << 31, 1 << 20}),
+                {"Reshape node 'reshape'", "model declares a tensor too large"});
   ExpectInvalid(ReshapeTo({1, -5, 64}), {"Reshape node 'reshape'", "negative dimension"});
   ExpectInvalid(ReshapeTo({1, -1, -1}), {"Reshape node 'reshape'", "more than one -1"});
   ExpectInvalid(ReshapeTo({1, 0, 0, 0, 0}), {"Reshape node 'reshape'", "copies a dimension the input does not have"});
@@ -237,7 +240,11 @@ TEST(HostnnHostileQuant, GoodParamsAnswerClassOne) {
 TEST(HostnnHostileQuant, BadCall_NonFiniteZeroNegativeScalesAreRejectedAtImport) {
   const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
   const float subnormal = std::numeric_limits<float>::denorm_min();
-  struct Want { QuantCase c; const char* node; const char* tensor; };
+  struct Want {
+    QuantCase c;
+    const char* node;
+    const char* tensor;
+  };
   const Want cases[] = {
       {{"input", nan}, "QuantizeLinear node 'quant_x'", "scale 'xs'"},
       {{"input", inf}, "QuantizeLinear node 'quant_x'", "scale 'xs'"},
@@ -325,7 +332,8 @@ TEST(HostnnHostileQuant, BadCall_PerChannelScaleLengthAndAxis) {
     return b.Bytes();
   };
   SCOPED_TRACE("BAD CALL - 3 scales for 2 channels");
-  ExpectInvalid(weights({3}, {0.1f, 0.1f, 0.1f}, 0, 3), {"DequantizeLinear node 'dequant_w'", "3 scales", "axis 0 has 2"});
+  ExpectInvalid(weights({3}, {0.1f, 0.1f, 0.1f}, 0, 3),
+                {"DequantizeLinear node 'dequant_w'", "3 scales", "axis 0 has 2"});
   SCOPED_TRACE("BAD CALL - axis out of range");
   ExpectInvalid(weights({2}, {0.1f, 0.1f}, 4, 2), {"DequantizeLinear node 'dequant_w'", "axis 4 is out of range"});
   ExpectInvalid(weights({2}, {0.1f, 0.1f}, -5, 2), {"DequantizeLinear node 'dequant_w'", "axis -5 is out of range"});
@@ -368,11 +376,13 @@ TEST(HostnnHostileQuant, BadCall_FloatPathScalesAreCheckedToo) {
   const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
   for (float s : {-0.01f, nan, inf}) {
     SCOPED_TRACE("BAD CALL - folded weight scale " + std::to_string(s));
-    ExpectInvalid(FloatPathClassifier(s, 0.02f), {"DequantizeLinear node 'dequant_w'", "scale 'ws'[1]", "must be a finite positive normal float"});
+    ExpectInvalid(FloatPathClassifier(s, 0.02f),
+                  {"DequantizeLinear node 'dequant_w'", "scale 'ws'[1]", "must be a finite positive normal float"});
   }
   for (float s : {-0.02f, nan}) {
     SCOPED_TRACE("BAD CALL - activation DequantizeLinear scale " + std::to_string(s));
-    ExpectInvalid(FloatPathClassifier(0.01f, s), {"DequantizeLinear node 'dequant_x'", "scale 'xs2'", "must be a finite positive normal float"});
+    ExpectInvalid(FloatPathClassifier(0.01f, s),
+                  {"DequantizeLinear node 'dequant_x'", "scale 'xs2'", "must be a finite positive normal float"});
   }
 }
 

@@ -19,7 +19,10 @@ void OnnxBuilder::Input(const std::string& name, const std::vector<int64_t>& dim
   auto* shape = tt->mutable_shape();
   for (int64_t d : dims) {
     auto* dim = shape->add_dim();
-    if (d < 0) dim->set_dim_param("N"); else dim->set_dim_value(d);
+    if (d < 0)
+      dim->set_dim_param("N");
+    else
+      dim->set_dim_value(d);
   }
 }
 
@@ -29,7 +32,8 @@ void OnnxBuilder::Output(const std::string& name) {
   out->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
 }
 
-static onnx::TensorProto* NewInit(onnx::ModelProto& m, const std::string& name, const std::vector<int64_t>& dims, int32_t t) {
+static onnx::TensorProto* NewInit(onnx::ModelProto& m, const std::string& name, const std::vector<int64_t>& dims,
+                                  int32_t t) {
   auto* init = m.mutable_graph()->add_initializer();
   init->set_name(name);
   init->set_data_type(t);

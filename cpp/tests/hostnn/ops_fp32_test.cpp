@@ -154,9 +154,15 @@ std::vector<float> RefPool(const std::vector<float>& x, int64_t c, int64_t h, in
 }  // namespace
 
 TEST(HostnnFp32, PoolsMatchReference) {
-  struct Case { const char* op; int64_t k, s, pad; int ceil; int include_pad; int64_t oh; };
+  struct Case {
+    const char* op;
+    int64_t k, s, pad;
+    int ceil;
+    int include_pad;
+    int64_t oh;
+  };
   const Case cases[] = {
-      {"MaxPool", 3, 2, 1, 0, 0, 5}, {"MaxPool", 2, 2, 0, 1, 0, 5}, {"MaxPool", 3, 2, 0, 1, 0, 4},
+      {"MaxPool", 3, 2, 1, 0, 0, 5},     {"MaxPool", 2, 2, 0, 1, 0, 5},     {"MaxPool", 3, 2, 0, 1, 0, 4},
       {"AveragePool", 3, 2, 1, 0, 0, 5}, {"AveragePool", 3, 2, 1, 0, 1, 5}, {"AveragePool", 2, 2, 0, 0, 0, 4},
   };
   for (const auto& k : cases) {
@@ -244,9 +250,9 @@ TEST(HostnnFp32, ElementwiseAndActivations) {
   b.InitF("scale", {1}, {1.5f});
   b.InitF("lo", {}, {-0.25f});
   b.InitF("hi", {}, {0.75f});
-  b.Node("Add", {"x", "bias"}, {"a"});         // broadcast constant [C,1,1]
-  b.Node("Mul", {"a", "scale"}, {"m"});        // scalar constant
-  b.Node("Add", {"m", "x2"}, {"s"});           // two activations
+  b.Node("Add", {"x", "bias"}, {"a"});   // broadcast constant [C,1,1]
+  b.Node("Mul", {"a", "scale"}, {"m"});  // scalar constant
+  b.Node("Add", {"m", "x2"}, {"s"});     // two activations
   b.Node("HardSwish", {"s"}, {"h"});
   b.Node("Sigmoid", {"h"}, {"g"});
   b.Node("Clip", {"g", "lo", "hi"}, {"cl"});
@@ -267,7 +273,8 @@ TEST(HostnnFp32, ElementwiseAndActivations) {
 TEST(HostnnFp32, SmallResidualNetEndToEnd) {
   OnnxBuilder b;
   b.Input("x", {1, 3, 8, 8});
-  auto w1 = RandomF(8 * 3 * 9, 81), w2 = RandomF(8 * 8 * 9, 82, -0.2f, 0.2f), fc = RandomF(4 * 8, 83), fb = RandomF(4, 84);
+  auto w1 = RandomF(8 * 3 * 9, 81), w2 = RandomF(8 * 8 * 9, 82, -0.2f, 0.2f), fc = RandomF(4 * 8, 83),
+       fb = RandomF(4, 84);
   b.InitF("w1", {8, 3, 3, 3}, w1);
   b.InitF("w2", {8, 8, 3, 3}, w2);
   b.InitF("fc", {4, 8}, fc);

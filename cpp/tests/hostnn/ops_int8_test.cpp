@@ -219,8 +219,8 @@ TEST(HostnnInt8, QdqAddMaxPoolGapConcatRunInt8) {
   std::string describe;
   auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{a, c}, &describe);
   ExpectWithin1(Requantize(got, 0.02f, 0), want);
-  for (const char* op : {"xnnpack int8: Add 'add'", "xnnpack int8: MaxPool 'pool'", "kernel int8: Concat 'concat'", "kernel int8: Identity 'identity'",
-                         "xnnpack int8: GlobalAveragePool 'gap'"})
+  for (const char* op : {"xnnpack int8: Add 'add'", "xnnpack int8: MaxPool 'pool'", "kernel int8: Concat 'concat'",
+                         "kernel int8: Identity 'identity'", "xnnpack int8: GlobalAveragePool 'gap'"})
     EXPECT_NE(describe.find(op), std::string::npos) << op << "\n" << describe;
 }
 
@@ -359,7 +359,11 @@ TEST(HostnnInt8, UnmatchedQdqOpsRunInFp32BetweenQuantizeKernels) {
 
 TEST(HostnnInt8, QuantizeLinearRoundsHalfToEvenAndSaturates) {
   const std::vector<float> x = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 1000.f, -1000.f, 3.49f, -3.51f, 0.f, 7.f};
-  struct Case { int32_t elem; int zp; std::vector<int> want; };
+  struct Case {
+    int32_t elem;
+    int zp;
+    std::vector<int> want;
+  };
   const Case cases[] = {
       {onnx::TensorProto::INT8, 0, {0, 2, 2, 0, -2, -2, 127, -128, 3, -4, 0, 7}},
       {onnx::TensorProto::INT8, 10, {10, 12, 12, 10, 8, 8, 127, -128, 13, 6, 10, 17}},
@@ -370,8 +374,10 @@ TEST(HostnnInt8, QuantizeLinearRoundsHalfToEvenAndSaturates) {
     OnnxBuilder b;
     b.Input("x", {12});
     b.InitF("s", {}, {1.f});
-    if (k.elem == onnx::TensorProto::INT8) b.InitI8("z", {}, {static_cast<int8_t>(k.zp)});
-    else b.InitU8("z", {}, {static_cast<uint8_t>(k.zp)});
+    if (k.elem == onnx::TensorProto::INT8)
+      b.InitI8("z", {}, {static_cast<int8_t>(k.zp)});
+    else
+      b.InitU8("z", {}, {static_cast<uint8_t>(k.zp)});
     b.Node("QuantizeLinear", {"x", "s", "z"}, {"q"});
     b.Node("DequantizeLinear", {"q", "s", "z"}, {"y"});
     b.Output("y");

@@ -19,7 +19,8 @@ class MobileNetV2Builder {
     if (int8_) x = QDQ(x, 0.02f, 0);  // the image after mean/std normalisation
     x = Conv(x, 3, 32, 3, 2, 1, true);
     int64_t c = 32;
-    const int cfg[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+    const int cfg[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
+                           {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
     for (const auto& k : cfg)
       for (int i = 0; i < k[2]; ++i) {
         int64_t stride = i == 0 ? k[3] : 1, hidden = c * k[0];
@@ -64,14 +65,16 @@ class MobileNetV2Builder {
   }
 
   // Weights as int8 per-output-channel + scales; fp32 models get the same values dequantized.
-  std::string Weights(const std::string& n, const std::vector<int64_t>& dims, int64_t fan_in, std::vector<float>* scales) {
+  std::string Weights(const std::string& n, const std::vector<int64_t>& dims, int64_t fan_in,
+                      std::vector<float>* scales) {
     int64_t oc = dims[0], per = 1;
     for (size_t i = 1; i < dims.size(); ++i) per *= dims[i];
     std::uniform_int_distribution<int> d(-127, 127);
     std::vector<int8_t> q(static_cast<size_t>(oc * per));
     for (auto& v : q) v = static_cast<int8_t>(d(rng_));
     scales->resize(static_cast<size_t>(oc));
-    for (int64_t o = 0; o < oc; ++o) (*scales)[o] = (1.5f + 0.1f * static_cast<float>(o % 7)) / (127.f * std::sqrt(static_cast<float>(fan_in)));
+    for (int64_t o = 0; o < oc; ++o)
+      (*scales)[o] = (1.5f + 0.1f * static_cast<float>(o % 7)) / (127.f * std::sqrt(static_cast<float>(fan_in)));
     if (!int8_) {
       std::vector<float> f(q.size());
       for (size_t i = 0; i < q.size(); ++i) f[i] = q[i] * (*scales)[i / per];
@@ -92,7 +95,8 @@ class MobileNetV2Builder {
     for (auto& v : real) v = d(rng_);
     if (!int8_) {
       std::vector<float> f(oc);
-      for (size_t o = 0; o < oc; ++o) f[o] = std::nearbyint(real[o] / (act_scale_ * w_scales[o])) * act_scale_ * w_scales[o];
+      for (size_t o = 0; o < oc; ++o)
+        f[o] = std::nearbyint(real[o] / (act_scale_ * w_scales[o])) * act_scale_ * w_scales[o];
       b_.InitF(n, {static_cast<int64_t>(oc)}, f);
       return n;
     }
@@ -109,7 +113,8 @@ class MobileNetV2Builder {
     return n;
   }
 
-  std::string Conv(const std::string& x, int64_t cin, int64_t cout, int64_t k, int64_t stride, int64_t group, bool relu6) {
+  std::string Conv(const std::string& x, int64_t cin, int64_t cout, int64_t k, int64_t stride, int64_t group,
+                   bool relu6) {
     std::string n = Name("conv");
     std::vector<float> ws;
     std::string w = Weights(n + "_w", {cout, cin / group, k, k}, cin / group * k * k, &ws);

@@ -27,10 +27,18 @@ inline std::string TinyModel() {
   return b.Bytes();
 }
 
-struct CompilationDeleter { void operator()(OH_NNCompilation* c) const { OH_NNCompilation_Destroy(&c); } };
-struct ExecutorDeleter { void operator()(OH_NNExecutor* e) const { OH_NNExecutor_Destroy(&e); } };
-struct DescDeleter { void operator()(NN_TensorDesc* d) const { OH_NNTensorDesc_Destroy(&d); } };
-struct TensorDeleter { void operator()(NN_Tensor* t) const { OH_NNTensor_Destroy(&t); } };
+struct CompilationDeleter {
+  void operator()(OH_NNCompilation* c) const { OH_NNCompilation_Destroy(&c); }
+};
+struct ExecutorDeleter {
+  void operator()(OH_NNExecutor* e) const { OH_NNExecutor_Destroy(&e); }
+};
+struct DescDeleter {
+  void operator()(NN_TensorDesc* d) const { OH_NNTensorDesc_Destroy(&d); }
+};
+struct TensorDeleter {
+  void operator()(NN_Tensor* t) const { OH_NNTensor_Destroy(&t); }
+};
 using Compilation = std::unique_ptr<OH_NNCompilation, CompilationDeleter>;
 using Executor = std::unique_ptr<OH_NNExecutor, ExecutorDeleter>;
 using Desc = std::unique_ptr<NN_TensorDesc, DescDeleter>;
@@ -51,8 +59,16 @@ inline OH_NN_ReturnCode BuildModel(const std::string& model, Executor* executor,
 
 struct Tensors {
   std::vector<Tensor> in, out;
-  std::vector<NN_Tensor*> InPtrs() const { std::vector<NN_Tensor*> v; for (auto& t : in) v.push_back(t.get()); return v; }
-  std::vector<NN_Tensor*> OutPtrs() const { std::vector<NN_Tensor*> v; for (auto& t : out) v.push_back(t.get()); return v; }
+  std::vector<NN_Tensor*> InPtrs() const {
+    std::vector<NN_Tensor*> v;
+    for (auto& t : in) v.push_back(t.get());
+    return v;
+  }
+  std::vector<NN_Tensor*> OutPtrs() const {
+    std::vector<NN_Tensor*> v;
+    for (auto& t : out) v.push_back(t.get());
+    return v;
+  }
 };
 
 inline Tensors MakeTensors(OH_NNExecutor* e) {
@@ -73,7 +89,8 @@ inline Tensors MakeTensors(OH_NNExecutor* e) {
 
 // Runs a model with raw input bytes; returns output 0 as T. Fails the test on any API error.
 template <typename T = float, typename In>
-std::vector<T> RunModel(const std::string& model, const std::vector<std::vector<In>>& inputs, std::string* describe = nullptr) {
+std::vector<T> RunModel(const std::string& model, const std::vector<std::vector<In>>& inputs,
+                        std::string* describe = nullptr) {
   Executor e;
   std::string err;
   OH_NN_ReturnCode rc = BuildModel(model, &e, &err);
@@ -85,7 +102,8 @@ std::vector<T> RunModel(const std::string& model, const std::vector<std::vector<
     size_t size = 0;
     OH_NNTensor_GetSize(t.in[i].get(), &size);
     EXPECT_EQ(size, inputs[i].size() * sizeof(In));
-    std::memcpy(OH_NNTensor_GetDataBuffer(t.in[i].get()), inputs[i].data(), std::min(size, inputs[i].size() * sizeof(In)));
+    std::memcpy(OH_NNTensor_GetDataBuffer(t.in[i].get()), inputs[i].data(),
+                std::min(size, inputs[i].size() * sizeof(In)));
   }
   auto in = t.InPtrs(), out = t.OutPtrs();
   rc = OH_NNExecutor_RunSync(e.get(), in.data(), in.size(), out.data(), out.size());
@@ -128,8 +146,10 @@ inline int64_t ConvOut(int64_t in, int64_t k, int64_t s, int64_t d, int64_t p0, 
 // Returns the accumulation per output (double) so int8 tests can reuse it with integer inputs.
 inline std::vector<double> RefConv(const std::vector<double>& x, int64_t n, int64_t c, int64_t h, int64_t w,
                                    const std::vector<double>& wt, int64_t oc, int64_t kh, int64_t kw,
-                                   const std::vector<double>& bias, const ConvParams& p, int64_t* oh_out, int64_t* ow_out) {
-  int64_t oh = ConvOut(h, kh, p.stride_h, p.dil_h, p.pad_t, p.pad_b), ow = ConvOut(w, kw, p.stride_w, p.dil_w, p.pad_l, p.pad_r);
+                                   const std::vector<double>& bias, const ConvParams& p, int64_t* oh_out,
+                                   int64_t* ow_out) {
+  int64_t oh = ConvOut(h, kh, p.stride_h, p.dil_h, p.pad_t, p.pad_b),
+          ow = ConvOut(w, kw, p.stride_w, p.dil_w, p.pad_l, p.pad_r);
   int64_t icg = c / p.group, ocg = oc / p.group;
   std::vector<double> y(static_cast<size_t>(n * oc * oh * ow));
   for (int64_t b = 0; b < n; ++b)
@@ -152,8 +172,14 @@ inline std::vector<double> RefConv(const std::vector<double>& x, int64_t n, int6
   return y;
 }
 
-template <typename A> std::vector<double> ToD(const std::vector<A>& v) { return std::vector<double>(v.begin(), v.end()); }
-template <typename A> std::vector<float> ToF(const std::vector<A>& v) { return std::vector<float>(v.begin(), v.end()); }
+template <typename A>
+std::vector<double> ToD(const std::vector<A>& v) {
+  return std::vector<double>(v.begin(), v.end());
+}
+template <typename A>
+std::vector<float> ToF(const std::vector<A>& v) {
+  return std::vector<float>(v.begin(), v.end());
+}
 
 inline int8_t QuantizeRef(double v, double scale, int zp) {
   double q = std::nearbyint(v / scale) + zp;  // half to even (default rounding mode)

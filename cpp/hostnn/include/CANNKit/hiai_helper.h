@@ -11,10 +11,7 @@
 extern "C" {
 #endif
 
-typedef enum {
-    HIAI_COMPATIBILITY_COMPATIBLE = 0,
-    HIAI_COMPATIBILITY_INCOMPATIBLE = 1
-} HiAI_Compatibility;
+typedef enum { HIAI_COMPATIBILITY_COMPATIBLE = 0, HIAI_COMPATIBILITY_INCOMPATIBLE = 1 } HiAI_Compatibility;
 
 /* "A1A2A3.X1X2X3.Y1Y2Y3.Z1Z2Z3"; X1 == 0 means the device has no NPU. */
 const char *HMS_HiAI_GetVersion(void);

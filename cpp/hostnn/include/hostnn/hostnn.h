@@ -35,15 +35,15 @@ const char *HostNN_DescribeExecutor(const OH_NNExecutor *executor);
  * fp16, performance mode, priority, CANN options); an unsupported option with a non-default value fails Build with
  * OH_NN_OPERATION_FORBIDDEN, as the NNRt core does for an HDI device that does not support it. */
 typedef struct HostNN_TestDeviceProfile {
-  bool cache;             /* model cache (SetCache) supported */
-  bool float16;           /* EnableFloat16(true) supported */
-  bool performanceMode;   /* SetPerformanceMode != NONE supported */
-  bool priority;          /* SetPriority != NONE supported */
-  bool tuning;            /* CANN HMS_HiAIOptions_SetTuningMode/SetTuningCacheDir honoured */
-  bool bandMode;          /* CANN HMS_HiAIOptions_SetBandMode honoured */
-  bool omOptions;         /* CANN HMS_HiAIOptions_SetOmOptions honoured */
-  bool offlineModels;     /* backend builds offline models (buffer/file): HIAI_F yes; the open NNRt backend no */
-  unsigned buildDelayMs;  /* Build sleeps this long first (tests of a slow Build, e.g. tuning) */
+  bool cache;            /* model cache (SetCache) supported */
+  bool float16;          /* EnableFloat16(true) supported */
+  bool performanceMode;  /* SetPerformanceMode != NONE supported */
+  bool priority;         /* SetPriority != NONE supported */
+  bool tuning;           /* CANN HMS_HiAIOptions_SetTuningMode/SetTuningCacheDir honoured */
+  bool bandMode;         /* CANN HMS_HiAIOptions_SetBandMode honoured */
+  bool omOptions;        /* CANN HMS_HiAIOptions_SetOmOptions honoured */
+  bool offlineModels;    /* backend builds offline models (buffer/file): HIAI_F yes; the open NNRt backend no */
+  unsigned buildDelayMs; /* Build sleeps this long first (tests of a slow Build, e.g. tuning) */
 } HostNN_TestDeviceProfile;
 
 /* A profile with everything supported, offline models accepted, no delay. */
