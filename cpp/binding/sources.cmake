@@ -6,6 +6,7 @@ set(NPULENS_BINDING_SOURCES
   ${NPULENS_BINDING_DIR}/src/convert.cpp
   ${NPULENS_BINDING_DIR}/src/job_queue.cpp
   ${NPULENS_BINDING_DIR}/src/load_options.cpp
+  ${NPULENS_BINDING_DIR}/src/benchmark_worker.cpp
   ${NPULENS_BINDING_DIR}/src/classifier.cpp
   ${NPULENS_BINDING_DIR}/src/addon.cpp)
 # node-addon-api without C++ exceptions: every failure is a Status turned into a JS error explicitly. A completion

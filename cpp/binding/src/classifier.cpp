@@ -1,8 +1,6 @@
 #include "classifier.h"
 
 #include <algorithm>
-#include <chrono>
-#include <optional>
 #include <utility>
 
 #include <fcntl.h>
@@ -14,8 +12,8 @@
 #include <new>
 
 #include "addon.h"
+#include "benchmark_worker.h"
 #include "core/preprocess.h"
-#include "core/stats.h"
 #include "js_util.h"
 
 namespace npulens::binding {
@@ -23,15 +21,9 @@ namespace npulens::binding {
 namespace {
 
 constexpr size_t kDefaultTopK = 5;
-// Benchmark progress is sent at most this often (the JS callback must not slow the timed loop).
-constexpr double kProgressIntervalMs = 50;
 
 Status Released(const std::string& step) {
   return Status(step, code::kReleased, "the classifier was released");
-}
-
-double MsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
 // width, height, format, stride? at info[first..first+3] over `bytes`; then the core's image checks.
@@ -212,182 +204,6 @@ class InspectWorker : public SessionWorker {
   std::shared_ptr<ClassifyRequest> request_;
   std::vector<uint8_t> input_;
   std::vector<float> probabilities_;
-};
-
-struct BenchmarkProgress {
-  int64_t done = 0;
-  int64_t total = 0;
-  double lastMs = 0;
-};
-
-struct BenchmarkRequest {
-  int64_t iterations = 100;
-  int64_t warmup = 10;
-  double durationMs = 0;  // 0: no time limit
-  IoMode mode = IoMode::kZeroCopy;
-  Napi::FunctionReference onProgress;
-};
-
-class BenchmarkWorker : public Napi::AsyncProgressWorker<BenchmarkProgress> {
- public:
-  BenchmarkWorker(Napi::Env env, std::shared_ptr<ClassifierState> state, Napi::Promise::Deferred deferred,
-                  std::shared_ptr<BenchmarkRequest> request)
-      : Napi::AsyncProgressWorker<BenchmarkProgress>(env, "npulens.benchmark"),
-        state_(std::move(state)),
-        deferred_(std::move(deferred)),
-        request_(std::move(request)) {
-    state_->cancelBenchmark = false;  // cancel() applies to the benchmark running from now on
-  }
-
-  void Execute(const ExecutionProgress& progress) override {
-    Status st = CatchAll("benchmark", [&] {
-      TestFault("benchmark");
-      return Run(progress);
-    });
-    if (!st.ok()) Fail(st);
-  }
-
-  Status Run(const ExecutionProgress& progress) {
-    InferenceSession& session = *state_->session;
-    const InputSpec& spec = state_->input;
-    // A fixed mid-grey image of the model's own size: benchmarks measure the model, not the resize.
-    std::vector<uint8_t> grey(static_cast<size_t>(spec.width) * spec.height * 3, 128);
-    ImageView image{grey.data(), grey.size(), spec.width, spec.height, static_cast<size_t>(spec.width) * 3,
-                    PixelFormat::kRGB8};
-    Status st = session.SetInput(image);
-    if (!st.ok()) return st;
-
-    auto runOnce = [&](double* ms) -> Status {
-      Result<StageTimings> t = session.Run(request_->mode);
-      if (!t.ok()) return t.status();
-      *ms = t.value().copyInMs + t.value().inferenceMs + t.value().copyOutMs;
-      return Status::Ok();
-    };
-    st = runOnce(&firstRunMs_);
-    if (!st.ok()) return st;
-    for (int64_t i = 0; i < request_->warmup && !state_->StopBenchmark(); ++i) {
-      double ms = 0;
-      st = runOnce(&ms);
-      if (!st.ok()) return st;
-      ++warmupDone_;
-    }
-    samples_.reserve(static_cast<size_t>(std::min<int64_t>(request_->iterations, 1 << 20)));
-    const auto start = std::chrono::steady_clock::now();
-    auto lastReport = start;
-    BenchmarkProgress p{0, request_->iterations, 0};
-    while (static_cast<int64_t>(samples_.size()) < request_->iterations) {
-      if (state_->StopBenchmark()) {
-        cancelled_ = true;
-        break;
-      }
-      if (request_->durationMs > 0 && MsSince(start) >= request_->durationMs) break;
-      double ms = 0;
-      st = runOnce(&ms);
-      if (!st.ok()) return st;
-      samples_.push_back(ms);
-      p.done = static_cast<int64_t>(samples_.size());
-      p.lastMs = ms;
-      if (std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - lastReport).count() >=
-          kProgressIntervalMs) {
-        progress.Send(&p, 1);
-        lastReport = std::chrono::steady_clock::now();
-      }
-    }
-    wallSeconds_ = MsSince(start) / 1000.0;
-    if (!samples_.empty()) {
-      Result<LatencyStats> stats = ComputeLatencyStats(samples_, wallSeconds_);
-      if (!stats.ok()) return stats.status();
-      stats_ = stats.value();
-    }
-    if (p.done > 0) progress.Send(&p, 1);
-    return Status::Ok();
-  }
-
-  void OnProgress(const BenchmarkProgress* data, size_t count) override {
-    if (count == 0 || request_->onProgress.IsEmpty() || callbackError_.has_value()) return;
-    Napi::Env env = Env();
-    Status st = CatchAll("benchmark", [&] {
-      ReportProgress(env, data);
-      return Status::Ok();
-    });
-    if (!st.ok() && !callbackError_.has_value()) {
-      if (env.IsExceptionPending()) env.GetAndClearPendingException();
-      callbackError_ = Napi::Persistent(ToJsError(env, st).Value());
-      state_->cancelBenchmark = true;
-    }
-  }
-
-  void ReportProgress(Napi::Env env, const BenchmarkProgress* data) {
-    Napi::Object p = Napi::Object::New(env);
-    p.Set("done", Napi::Number::New(env, static_cast<double>(data->done)));
-    p.Set("total", Napi::Number::New(env, static_cast<double>(data->total)));
-    p.Set("lastMs", Napi::Number::New(env, data->lastMs));
-    request_->onProgress.Call({p});
-    if (env.IsExceptionPending()) {
-      // A throwing callback stops the benchmark and becomes its rejection (never an uncaught exception).
-      callbackError_ = Napi::Persistent(env.GetAndClearPendingException().Value());
-      state_->cancelBenchmark = true;
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    Status st = CatchAll("benchmark", [&] {
-      Complete(env);
-      return Status::Ok();
-    });
-    if (!st.ok()) {
-      if (env.IsExceptionPending()) env.GetAndClearPendingException();
-      if (!settled_) deferred_.Reject(ToJsError(env, st).Value());
-      settled_ = true;
-    }
-    state_->queue.Finished();
-  }
-
-  void Complete(Napi::Env env) {
-    if (callbackError_.has_value()) {
-      settled_ = true;
-      deferred_.Reject(callbackError_->Value());
-    } else {
-      Napi::Object r = Napi::Object::New(env);
-      r.Set("mode", IoModeName(request_->mode));
-      r.Set("iterations", Napi::Number::New(env, static_cast<double>(samples_.size())));
-      r.Set("warmup", Napi::Number::New(env, static_cast<double>(warmupDone_)));
-      r.Set("firstRunMs", Napi::Number::New(env, firstRunMs_));
-      Napi::Array samples = Napi::Array::New(env, samples_.size());
-      for (size_t i = 0; i < samples_.size(); ++i) samples.Set(static_cast<uint32_t>(i), Napi::Number::New(env, samples_[i]));
-      r.Set("samplesMs", samples);
-      r.Set("latencyMs", LatencyToJs(env, stats_));
-      r.Set("throughputPerSec", Napi::Number::New(env, stats_.throughputPerSec));
-      r.Set("cancelled", Napi::Boolean::New(env, cancelled_));
-      settled_ = true;
-      deferred_.Resolve(r);
-    }
-  }
-
-  void OnError(const Napi::Error&) override {
-    deferred_.Reject(ToJsError(Env(), status_).Value());
-    state_->queue.Finished();
-  }
-
- private:
-  void Fail(const Status& status) {
-    status_ = status;
-    SetError(status.ToString());
-  }
-
-  std::shared_ptr<ClassifierState> state_;
-  Napi::Promise::Deferred deferred_;
-  std::shared_ptr<BenchmarkRequest> request_;
-  Status status_;
-  double firstRunMs_ = 0;
-  int64_t warmupDone_ = 0;
-  std::vector<double> samples_;
-  double wallSeconds_ = 0;
-  LatencyStats stats_;
-  bool cancelled_ = false;
-  bool settled_ = false;
-  std::optional<Napi::ObjectReference> callbackError_;
 };
 
 // Makes `request->image` (validated by ParseImage over the caller's bytes) a copy in native memory with its rows
@@ -659,35 +475,8 @@ Napi::Value Benchmark(const Napi::CallbackInfo& info, ClassifierHandle* handle) 
   if (!st.ok()) return RejectedPromise(env, st);
   auto request = std::make_shared<BenchmarkRequest>();
   request->mode = handle->state->meta.ioMode;
-  if (!IsAbsent(info[0])) {
-    if (!info[0].IsObject()) return RejectedPromise(env, TypeMismatch(step, "options must be an object"));
-    Napi::Object options = info[0].As<Napi::Object>();
-    st = ParseOption(options, "iterations", step, [&](const Napi::Value& v) {
-      return ToInteger(v, step, "options.iterations", 1, 1000000, &request->iterations);
-    });
-    if (st.ok()) {
-      st = ParseOption(options, "warmup", step, [&](const Napi::Value& v) {
-        return ToInteger(v, step, "options.warmup", 0, 100000, &request->warmup);
-      });
-    }
-    if (st.ok()) {
-      st = ParseOption(options, "durationMs", step, [&](const Napi::Value& v) {
-        Status s = ToNumber(v, step, "options.durationMs", 0, 24 * 3600 * 1000.0, &request->durationMs);
-        return s.ok() && request->durationMs <= 0 ? OutOfRange(step, "options.durationMs must be > 0") : s;
-      });
-    }
-    if (st.ok()) {
-      st = ParseOption(options, "mode", step, [&](const Napi::Value& v) {
-        return ToEnum<IoMode>(v, step, "options.mode", {{"zero-copy", IoMode::kZeroCopy}, {"copy", IoMode::kCopy}},
-                              &request->mode);
-      });
-    }
-    if (!st.ok()) return RejectedPromise(env, st);
-  }
-  if (!IsAbsent(info[1])) {
-    if (!info[1].IsFunction()) return RejectedPromise(env, TypeMismatch(step, "onProgress must be a function"));
-    request->onProgress = Napi::Persistent(info[1].As<Napi::Function>());
-  }
+  st = ParseBenchmarkArguments(info, request.get());
+  if (!st.ok()) return RejectedPromise(env, st);
   // A getter or a callback above may have released the classifier.
   st = CheckUsable(handle, step);
   if (!st.ok()) return RejectedPromise(env, st);

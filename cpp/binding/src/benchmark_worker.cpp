@@ -1,0 +1,183 @@
+#include "benchmark_worker.h"
+
+#include <chrono>
+#include <utility>
+
+#include "addon.h"
+#include "js_util.h"
+#include "nnrt/session_benchmark.h"
+
+namespace npulens::binding {
+
+namespace {
+
+constexpr char kStep[] = "benchmark";
+// Progress is sent at most this often (the JS callback must not slow the timed loop).
+constexpr double kProgressIntervalMs = 50;
+
+// Forwards the timed runs' progress (throttled, and once at the end) and the classifier's stop requests.
+class ProgressListener : public BenchmarkListener {
+ public:
+  ProgressListener(const ClassifierState& state,
+                   const Napi::AsyncProgressWorker<BenchmarkProgress>::ExecutionProgress& progress)
+      : state_(state), progress_(progress) {}
+
+  void OnRun(const BenchmarkProgress& p) override {
+    if (p.phase != BenchmarkPhase::kTimed) return;
+    last_ = p;
+    const double now = SteadyClockMs();
+    if (now - lastSentMs_ < kProgressIntervalMs) return;
+    progress_.Send(&last_, 1);
+    lastSentMs_ = SteadyClockMs();
+  }
+  bool ShouldStop() override { return state_.StopBenchmark(); }
+  void OnEnd(const BenchmarkResult&) override {
+    if (last_.done > 0) progress_.Send(&last_, 1);
+  }
+
+ private:
+  const ClassifierState& state_;
+  const Napi::AsyncProgressWorker<BenchmarkProgress>::ExecutionProgress& progress_;
+  BenchmarkProgress last_;
+  double lastSentMs_ = SteadyClockMs();
+};
+
+Napi::Array NumbersToJs(Napi::Env env, const std::vector<double>& values) {
+  Napi::Array a = Napi::Array::New(env, values.size());
+  for (size_t i = 0; i < values.size(); ++i) a.Set(static_cast<uint32_t>(i), Napi::Number::New(env, values[i]));
+  return a;
+}
+
+}  // namespace
+
+Status ParseBenchmarkArguments(const Napi::CallbackInfo& info, BenchmarkRequest* request) {
+  const std::string step = kStep;
+  BenchmarkParams& params = request->params;
+  if (!IsAbsent(info[0])) {
+    if (!info[0].IsObject()) return TypeMismatch(step, "options must be an object");
+    Napi::Object options = info[0].As<Napi::Object>();
+    Status st = ParseOption(options, "iterations", step, [&](const Napi::Value& v) {
+      return ToInteger(v, step, "options.iterations", 1, kMaxBenchmarkIterations, &params.iterations);
+    });
+    if (st.ok()) {
+      st = ParseOption(options, "warmup", step, [&](const Napi::Value& v) {
+        return ToInteger(v, step, "options.warmup", 0, kMaxBenchmarkWarmupRuns, &params.warmupRuns);
+      });
+    }
+    if (st.ok()) {
+      st = ParseOption(options, "durationMs", step, [&](const Napi::Value& v) {
+        Status s = ToNumber(v, step, "options.durationMs", 0, kMaxBenchmarkDurationMs, &params.maxDurationMs);
+        return s.ok() && params.maxDurationMs <= 0 ? OutOfRange(step, "options.durationMs must be > 0") : s;
+      });
+    }
+    if (st.ok()) {
+      st = ParseOption(options, "mode", step, [&](const Napi::Value& v) {
+        return ToEnum<IoMode>(v, step, "options.mode", {{"zero-copy", IoMode::kZeroCopy}, {"copy", IoMode::kCopy}},
+                              &request->mode);
+      });
+    }
+    if (!st.ok()) return st;
+  }
+  if (!IsAbsent(info[1])) {
+    if (!info[1].IsFunction()) return TypeMismatch(step, "onProgress must be a function");
+    request->onProgress = Napi::Persistent(info[1].As<Napi::Function>());
+  }
+  return Status::Ok();
+}
+
+BenchmarkWorker::BenchmarkWorker(Napi::Env env, std::shared_ptr<ClassifierState> state,
+                                 Napi::Promise::Deferred deferred, std::shared_ptr<BenchmarkRequest> request)
+    : Napi::AsyncProgressWorker<BenchmarkProgress>(env, "npulens.benchmark"),
+      state_(std::move(state)),
+      deferred_(std::move(deferred)),
+      request_(std::move(request)) {
+  state_->cancelBenchmark = false;  // cancel() applies to the benchmark running from now on
+}
+
+void BenchmarkWorker::Execute(const ExecutionProgress& progress) {
+  Status st = CatchAll(kStep, [&] {
+    TestFault(kStep);
+    ProgressListener listener(*state_, progress);
+    Result<BenchmarkResult> r =
+        BenchmarkSession(*state_->session, state_->input, request_->params, request_->mode, &listener);
+    if (!r.ok()) return r.status();
+    result_ = std::move(r.value());
+    return Status::Ok();
+  });
+  if (!st.ok()) Fail(st);
+}
+
+void BenchmarkWorker::OnProgress(const BenchmarkProgress* data, size_t count) {
+  if (count == 0 || request_->onProgress.IsEmpty() || callbackError_.has_value()) return;
+  Napi::Env env = Env();
+  Status st = CatchAll(kStep, [&] {
+    ReportProgress(env, data);
+    return Status::Ok();
+  });
+  if (!st.ok() && !callbackError_.has_value()) {
+    if (env.IsExceptionPending()) env.GetAndClearPendingException();
+    callbackError_ = Napi::Persistent(ToJsError(env, st).Value());
+    state_->cancelBenchmark = true;
+  }
+}
+
+void BenchmarkWorker::ReportProgress(Napi::Env env, const BenchmarkProgress* data) {
+  Napi::Object p = Napi::Object::New(env);
+  p.Set("done", Napi::Number::New(env, static_cast<double>(data->done)));
+  p.Set("total", Napi::Number::New(env, static_cast<double>(data->total)));
+  p.Set("lastMs", Napi::Number::New(env, data->lastMs));
+  request_->onProgress.Call({p});
+  if (env.IsExceptionPending()) {
+    // A throwing callback stops the benchmark and becomes its rejection (never an uncaught exception).
+    callbackError_ = Napi::Persistent(env.GetAndClearPendingException().Value());
+    state_->cancelBenchmark = true;
+  }
+}
+
+void BenchmarkWorker::OnOK() {
+  Napi::Env env = Env();
+  Status st = CatchAll(kStep, [&] {
+    Complete(env);
+    return Status::Ok();
+  });
+  if (!st.ok()) {
+    if (env.IsExceptionPending()) env.GetAndClearPendingException();
+    if (!settled_) deferred_.Reject(ToJsError(env, st).Value());
+    settled_ = true;
+  }
+  state_->queue.Finished();
+}
+
+void BenchmarkWorker::Complete(Napi::Env env) {
+  if (callbackError_.has_value()) {
+    settled_ = true;
+    deferred_.Reject(callbackError_->Value());
+    return;
+  }
+  const BenchmarkResult& r = result_;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("mode", IoModeName(request_->mode));
+  o.Set("iterations", Napi::Number::New(env, static_cast<double>(r.samplesMs.size())));
+  o.Set("warmup", Napi::Number::New(env, static_cast<double>(r.warmupRuns)));
+  o.Set("firstRunMs", Napi::Number::New(env, r.firstRunMs));
+  o.Set("samplesMs", NumbersToJs(env, r.samplesMs));
+  o.Set("latencyMs", LatencyToJs(env, r.latency));
+  o.Set("throughputPerSec", Napi::Number::New(env, r.latency.throughputPerSec));
+  o.Set("windowP50Ms", NumbersToJs(env, r.windowP50Ms));
+  o.Set("drift", Napi::Number::New(env, r.drift));
+  o.Set("cancelled", Napi::Boolean::New(env, r.cancelled));
+  settled_ = true;
+  deferred_.Resolve(o);
+}
+
+void BenchmarkWorker::OnError(const Napi::Error&) {
+  deferred_.Reject(ToJsError(Env(), status_).Value());
+  state_->queue.Finished();
+}
+
+void BenchmarkWorker::Fail(const Status& status) {
+  status_ = status;
+  SetError(status.ToString());
+}
+
+}  // namespace npulens::binding
