@@ -116,6 +116,13 @@ export interface ModelInfo {
   outputs: TensorInfo[];
   /** Class count (= labels.length when the manifest has labels). */
   classes: number;
+  /** The labels the model loaded, one per class ('#<index>' for a model without labels, as in TopEntry.label). */
+  labels: string[];
+  /**
+   * Worker threads the runtime runs this model on: on the host, 1 for a model too small to gain from threads unless
+   * a count was set (setThreadCount, NPULENS_THREADS); 0 where the runtime does not say (NNRt devices on the phone).
+   */
+  threads: number;
   /** Reading the model bytes, ms. */
   loadMs: number;
   /** Compilation construct + options + build + executor + tensors, ms. */
@@ -259,4 +266,24 @@ export interface Classifier {
    * later call reject with code 'NPULENS_RELEASED'. Calling it again does nothing. Sync; never throws.
    */
   release(): void;
+}
+
+/** One model of the manifest as a model picker shows it (listModels), in manifest order. */
+export interface ModelCatalogEntry {
+  id: string;
+  title: string;
+  precision: Precision;
+  pretrained: boolean;
+  /** The manifest's "default": the model to open when none is named (at most one is). */
+  isDefault: boolean;
+  /** The model's input size, as the manifest gives it (before a target's override). */
+  inputWidth: number;
+  inputHeight: number;
+  /** Class count (= the labels file's lines when the model has labels). */
+  classes: number;
+  /**
+   * The model file this platform runs (the device: target 'om'; the host: 'onnx'), relative to the manifest's
+   * folder; '' when the model has no such target (it cannot run here).
+   */
+  file: string;
 }

@@ -31,7 +31,7 @@ commands:
       --min-share F             share of images that must reach --min-cosine (default 1 = every image)
       --min-top1 F, --min-top5 F  minimum top-1 / top-5 agreement in [0, 1] (default: not checked)
       --max-abs X               maximum |Δ| of the mean-centred logits (default: not checked)
-      --threads N               threads of both engines (default $NPULENS_THREADS or every CPU)
+      --threads N               threads of both engines (default: the runtime's choice for each model, as classify)
       --device auto|npu|cpu, --json FILE|-   as for bench; exit 1 when a threshold is missed
   devices               NN devices and which one each device policy picks
   models                models in the manifest and which files exist

@@ -5,14 +5,12 @@
  * top-1 and top-5 agreement; then a summary checked against thresholds.
  * Exit codes as the other commands: 0 pass; 1 runtime error or a missed threshold (one line `error: ...`); 2 usage.
  */
-import os from 'node:os';
 import path from 'node:path';
 import * as api from '../api';
 import type { Classifier } from '../api';
 import { enumFlag, intFlag, parse, stringFlag, type Parsed } from './args';
 import { CliError, UsageError, toCliError, writeJsonFile } from './errors';
 import { printable, table } from './format';
-import { LABELS_FILE, readRegularFile } from './files';
 import { decodeImage } from './image';
 import type { Io } from './io';
 import { chooseModel, rawfileDir, type Backend, type ModelChoice } from './model';
@@ -101,26 +99,11 @@ function chooseCandidate(values: Parsed['values'], backend: Backend, device: api
   }
 }
 
-/** $NPULENS_THREADS as the host runtime reads it (1..256), else every CPU. */
-function defaultThreads(): number {
-  const env = process.env.NPULENS_THREADS;
-  const n = env !== undefined && /^\d+$/.test(env) ? Number(env) : NaN;
-  return n >= 1 && n <= 256 ? n : os.availableParallelism();
-}
-
-function labelsOf(choice: ModelChoice, backend: Backend, classes: number): string[] {
-  let file: string | undefined;
-  if ('modelPath' in choice.load) file = choice.load.labelsPath;
-  else file = backend.readManifest(rawfileDir()).models.find((m) => m.id === choice.id)?.labelsPath || undefined;
-  let lines: string[] = [];
-  if (file !== undefined) {
-    try {
-      lines = readRegularFile(file, LABELS_FILE).toString('utf8').split(/\r?\n/).map((l) => l.trim());
-    } catch {
-      // The loader has read and checked this file already; without it, indices still identify the classes.
-    }
-  }
-  return Array.from({ length: classes }, (_, i) => lines[i] || `#${i}`);
+/** The threads the runtime runs `classifier`'s model on; an error where it does not say (ort needs a count). */
+function threadsOf(classifier: Classifier, choice: ModelChoice): number {
+  const { threads } = classifier.info;
+  if (threads < 1) throw new CliError('the runtime does not report its thread count for engine ort', choice.path);
+  return threads;
 }
 
 async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<number> {
@@ -135,7 +118,8 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
   const engine = enumFlag(values, 'engine', ENGINES) ?? 'ours';
   const againstEngine = enumFlag(values, 'against-engine', ENGINES) ?? engine;
   const device = enumFlag(values, 'device', ['auto', 'npu', 'cpu'] as const);
-  const threads = intFlag(values, 'threads', 1, 256) ?? defaultThreads();
+  // Without --threads the runtime's default, as for classify (the count each model then runs on is in its info).
+  const threadsFlag = intFlag(values, 'threads', 1, 256);
   const minTop1 = rangeFlag(values, 'min-top1', 0, 1);
   const minTop5 = rangeFlag(values, 'min-top5', 0, 1);
   const maxAbs = rangeFlag(values, 'max-abs', 0, Number.MAX_VALUE);
@@ -171,7 +155,7 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
   };
   const { files, skipped } = collectImages(positionals, lists);
 
-  backend.setThreadCount(threads);
+  backend.setThreadCount(threadsFlag ?? 0);
   const sides = [reference, candidate];
   try {
     // ours sides first, each with its own classifier (comparing a model with itself runs two executors); then ort
@@ -189,9 +173,12 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
         }
       }
       if (side.engine === 'ort') {
-        side.ort = await OrtRunner.create(side.choice.path, threads, outputKindOf(side.choice, rawfileDir()));
+        // onnxruntime gets the threads our runtime resolved for this model.
+        side.ort = await OrtRunner.create(side.choice.path, threadsOf(side.classifier, side.choice),
+          outputKindOf(side.choice, rawfileDir()));
       }
     }
+    const threads = reference.classifier!.info.threads;
     const refClasses = reference.classifier!.info.classes;
     const candClasses = candidate.classifier!.info.classes;
     if (refClasses !== candClasses) {
@@ -242,7 +229,7 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
       io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
     } else {
       writeHuman(io, reference, candidate, doc.summary, rows, skipped.length, threads, thresholds,
-        labelsOf(reference.choice, backend, refClasses));
+        reference.classifier!.info.labels);
       io.stdout.write(failures.length === 0 ? 'result: pass\n' : `result: FAIL (${failures.length} of the thresholds missed)\n`);
       if (jsonTarget !== undefined) {
         writeJsonFile(jsonTarget, doc);

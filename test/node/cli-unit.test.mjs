@@ -17,7 +17,8 @@ function sink(isTTY = false) {
 
 const info = {
   modelId: 'fake', title: 'Fake', precision: 'int8', file: 'fake.onnx', device: { name: 'hostnn_cpu', type: 'cpu' },
-  policy: 'auto', selection: 'fake selection', devicesSeen: [], inputs: [], outputs: [], classes: 3, loadMs: 1,
+  policy: 'auto', selection: 'fake selection', devicesSeen: [], inputs: [], outputs: [], classes: 3,
+  labels: ['a', 'b', 'c'], threads: 1, loadMs: 1,
   compileMs: 2, options: [], compatibility: 'not checked', ioMode: 'zero-copy',
 };
 

@@ -15,8 +15,9 @@ const metrics = require(path.join(repoRoot, 'dist', 'cli', 'verify', 'metrics.js
 const { OrtSession } = require(path.join(repoRoot, 'dist', 'ort', 'session.js'));
 const sharp = require('sharp');
 
-// The bundled manifest, whatever the environment says.
+// The bundled manifest, whatever the environment says; the host runtime's default thread count, not a forced one.
 process.env.NPULENS_RAWFILE_DIR = bundledRawfileDir;
+delete process.env.NPULENS_THREADS;
 const samples = path.join(bundledRawfileDir, 'samples');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'npulens-verify-'));
 const small = path.join(tmp, 'small');  // four small samples: most checks need no 4032x3024 JPEG decode
@@ -229,6 +230,53 @@ describe('verify on the bundled models', () => {
   });
 });
 
+describe('what the runtime resolved: ModelInfo.threads and .labels, which verify uses', () => {
+  const load = (extra = {}) => api.loadClassifier({ rawfileDir: bundledRawfileDir, modelId: 'shapes-fp32', ...extra });
+
+  it('threads: one for a model under 50 M MACs by default, the count asked for otherwise', async () => {
+    const byDefault = await load();
+    api.setThreadCount(2);
+    let asked;
+    try {
+      asked = await load();
+    } finally {
+      api.setThreadCount(0);
+    }
+    try {
+      assert.equal(byDefault.info.threads, 1);
+      assert.equal(asked.info.threads, 2);
+    } finally {
+      byDefault.release();
+      asked.release();
+    }
+  });
+
+  it('labels: the labels file, one per class; #<index> for a model without one', async () => {
+    const withLabels = await load();
+    const without = await api.loadClassifier({ modelPath: path.join(fixtures, 'models', 'tiny_fp32.onnx'), classes: 5,
+      input: { width: 16, height: 16 } });
+    try {
+      const file = fs.readFileSync(path.join(bundledRawfileDir, 'models', 'shapes_labels.txt'), 'utf8');
+      assert.deepEqual(withLabels.info.labels, file.split('\n').map((l) => l.trim()).filter((l) => l !== ''));
+      assert.equal(withLabels.info.labels.length, withLabels.info.classes);
+      assert.deepEqual(without.info.labels, ['#0', '#1', '#2', '#3', '#4']);
+    } finally {
+      withLabels.release();
+      without.release();
+    }
+  });
+
+  it('without --threads verify runs each model as classify would, and onnxruntime on as many threads', async () => {
+    const doc = await verifyJson(small, '--model', 'shapes-fp32', '--against-engine', 'ort');
+    assert.equal(doc.threads, 1, 'shapes-fp32 is under 50 M MACs: one thread, as classify runs it');
+    const r = await verify(small, '--model', 'shapes-fp32', '--against', 'shapes-int8');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^threads 1; /m);
+    // The labels printed are the ones the runtime loaded.
+    assert.match(r.stdout, /^ {2}star_96x96\.png +\S+ +\S+ +star +star +same$/m);
+  });
+});
+
 describe('verify over a fake backend', () => {
   function fakeBackend(classesById, probabilitiesById) {
     const model = (id) => ({ id, title: id, precision: 'fp32', pretrained: true, default: false, notes: '', labelsPath: '',
@@ -243,7 +291,8 @@ describe('verify over a fake backend', () => {
         const id = options.modelId;
         backend.loaded.push(id);
         return {
-          info: { classes: classesById[id], device: { name: 'fake_cpu', type: 'cpu' } },
+          info: { classes: classesById[id], labels: Array.from({ length: classesById[id] }, (_, i) => `${id}${i}`),
+            threads: 1, device: { name: 'fake_cpu', type: 'cpu' } },
           inspect: async () => ({ input: new ArrayBuffer(4), inputShape: [1], inputDType: 'float32',
             probabilities: Float32Array.from(probabilitiesById[id]) }),
           release() { backend.released.push(id); },

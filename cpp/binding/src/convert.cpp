@@ -28,6 +28,11 @@ Napi::Array TensorsToJs(Napi::Env env, const std::vector<TensorInfo>& tensors) {
   return array;
 }
 
+// A class's label: its line of the labels file, or "#<index>" for a model without labels.
+std::string ClassLabel(const std::string& label, size_t index) {
+  return label.empty() ? "#" + std::to_string(index) : label;
+}
+
 }  // namespace
 
 Napi::Object ModelInfoToJs(Napi::Env env, const SessionInfo& info, const ModelMeta& meta) {
@@ -47,6 +52,13 @@ Napi::Object ModelInfoToJs(Napi::Env env, const SessionInfo& info, const ModelMe
   o.Set("inputs", TensorsToJs(env, info.inputs));
   o.Set("outputs", TensorsToJs(env, info.outputs));
   o.Set("classes", Napi::Number::New(env, meta.classes));
+  Napi::Array labels = Napi::Array::New(env, static_cast<size_t>(meta.classes));
+  for (int i = 0; i < meta.classes; ++i) {
+    const size_t k = static_cast<size_t>(i);
+    labels.Set(static_cast<uint32_t>(i), ClassLabel(k < info.labels.size() ? info.labels[k] : std::string(), k));
+  }
+  o.Set("labels", labels);
+  o.Set("threads", Napi::Number::New(env, info.threads));
   o.Set("loadMs", Napi::Number::New(env, info.loadMs));
   o.Set("compileMs", Napi::Number::New(env, info.compileMs));
   Napi::Array options = Napi::Array::New(env, info.options.size());
@@ -74,7 +86,7 @@ Napi::Object ClassificationToJs(Napi::Env env, const Classification& result, con
     Napi::Object e = Napi::Object::New(env);
     e.Set("rank", Napi::Number::New(env, p.rank));
     e.Set("index", Napi::Number::New(env, static_cast<double>(p.index)));
-    e.Set("label", p.label.empty() ? "#" + std::to_string(p.index) : p.label);
+    e.Set("label", ClassLabel(p.label, p.index));
     e.Set("score", Napi::Number::New(env, p.score));
     top.Set(static_cast<uint32_t>(i), e);
   }
@@ -151,7 +163,7 @@ Napi::Array CatalogToJs(Napi::Env env, const std::vector<CatalogEntry>& entries)
     o.Set("title", e.title);
     o.Set("precision", PrecisionName(e.precision));
     o.Set("pretrained", Napi::Boolean::New(env, e.pretrained));
-    o.Set("default", Napi::Boolean::New(env, e.isDefault));
+    o.Set("isDefault", Napi::Boolean::New(env, e.isDefault));
     o.Set("inputWidth", Napi::Number::New(env, e.inputWidth));
     o.Set("inputHeight", Napi::Number::New(env, e.inputHeight));
     o.Set("classes", Napi::Number::New(env, e.classes));

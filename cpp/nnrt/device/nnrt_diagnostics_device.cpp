@@ -5,4 +5,6 @@ namespace npulens {
 
 std::string NnrtLastErrorDetail() { return ""; }
 
+int NnrtExecutorThreads(const OH_NNExecutor* /*executor*/) { return 0; }
+
 }  // namespace npulens

@@ -318,6 +318,7 @@ Status InferenceSession::Impl::Compile() {
   executor = ExecutorHandle(OH_NNExecutor_Construct(compilation.get()));
   if (!executor) return NnNullStatus("executor.construct", "OH_NNExecutor_Construct");
   compilation.reset();  // the executor holds what it needs (official sample and guide do the same)
+  info.threads = NnrtExecutorThreads(executor.get());
   return CreateIoTensors();
 }
 
@@ -485,6 +486,7 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(std::vector<uin
   im.info.precision = im.config.precision;
   im.info.device = decision.value();
   im.info.loadMs = im.config.loadMs;
+  im.info.labels = im.config.labels;
 
   const auto start = Clock::now();
   Status s = im.Compile();

@@ -6,10 +6,16 @@
 
 #include <string>
 
+#include "neural_network_runtime/neural_network_runtime_type.h"
+
 namespace npulens {
 
 // Detail for the last failed NNRt call on this thread, or "" when the runtime gives none. Call under the
 // NNRt call lock, right after the failing call.
 std::string NnrtLastErrorDetail();
+
+// Worker threads the runtime runs a built executor on, or 0 when the runtime does not say (the HarmonyOS SDK has no
+// such query: an NNRt device schedules its own work). Call under the NNRt call lock.
+int NnrtExecutorThreads(const OH_NNExecutor* executor);
 
 }  // namespace npulens

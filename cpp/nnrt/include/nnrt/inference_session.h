@@ -62,6 +62,10 @@ struct SessionInfo {
   double loadMs = 0;
   double compileMs = 0;        // construct → build → executor → tensors
   bool externalInput = false;  // an fd-borrowing input tensor is attached
+  // Worker threads the runtime runs the model on; 0: the runtime does not say (NNRt devices on the phone).
+  int threads = 0;
+  // The labels loaded: empty or exactly output.classes entries.
+  std::vector<std::string> labels;
 };
 
 struct StageTimings {
