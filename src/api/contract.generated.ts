@@ -267,3 +267,23 @@ export interface Classifier {
    */
   release(): void;
 }
+
+/** One model of the manifest as a model picker shows it (listModels), in manifest order. */
+export interface ModelCatalogEntry {
+  id: string;
+  title: string;
+  precision: Precision;
+  pretrained: boolean;
+  /** The manifest's "default": the model to open when none is named (at most one is). */
+  isDefault: boolean;
+  /** The model's input size, as the manifest gives it (before a target's override). */
+  inputWidth: number;
+  inputHeight: number;
+  /** Class count (= the labels file's lines when the model has labels). */
+  classes: number;
+  /**
+   * The model file this platform runs (the device: target 'om'; the host: 'onnx'), relative to the manifest's
+   * folder; '' when the model has no such target (it cannot run here).
+   */
+  file: string;
+}

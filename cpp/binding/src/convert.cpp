@@ -163,7 +163,7 @@ Napi::Array CatalogToJs(Napi::Env env, const std::vector<CatalogEntry>& entries)
     o.Set("title", e.title);
     o.Set("precision", PrecisionName(e.precision));
     o.Set("pretrained", Napi::Boolean::New(env, e.pretrained));
-    o.Set("default", Napi::Boolean::New(env, e.isDefault));
+    o.Set("isDefault", Napi::Boolean::New(env, e.isDefault));
     o.Set("inputWidth", Napi::Number::New(env, e.inputWidth));
     o.Set("inputHeight", Napi::Number::New(env, e.inputHeight));
     o.Set("classes", Napi::Number::New(env, e.classes));

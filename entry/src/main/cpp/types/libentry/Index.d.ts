@@ -309,6 +309,26 @@ export interface Classifier {
   release(): void;
 }
 
+/** One model of the manifest as a model picker shows it (listModels), in manifest order. */
+export interface ModelCatalogEntry {
+  id: string;
+  title: string;
+  precision: Precision;
+  pretrained: boolean;
+  /** The manifest's "default": the model to open when none is named (at most one is). */
+  isDefault: boolean;
+  /** The model's input size, as the manifest gives it (before a target's override). */
+  inputWidth: number;
+  inputHeight: number;
+  /** Class count (= the labels file's lines when the model has labels). */
+  classes: number;
+  /**
+   * The model file this platform runs (the device: target 'om'; the host: 'onnx'), relative to the manifest's
+   * folder; '' when the model has no such target (it cannot run here).
+   */
+  file: string;
+}
+
 /**
  * Load a model listed in rawfile models/manifest.json: reads the manifest, the model (target 'om' on the device)
  * and its labels through the ResourceManager, compiles it for the device chosen by options.device.
@@ -321,3 +341,11 @@ export const loadClassifier: (resourceManager: resourceManager.ResourceManager, 
 
 /** The NNRt devices present and which policy would pick each. Sync; throws Error with .code when NNRt fails. */
 export const listDevices: () => DeviceInfo[];
+
+/**
+ * The models of rawfile models/manifest.json, read and validated by the native side (the same rules as
+ * loadClassifier). Async (off the JS thread). Rejects: TypeError when resourceManager is not the context's
+ * ResourceManager, Error with code 'NPULENS_IO' (step 'rawfile.open' / 'rawfile.read') when the manifest cannot be
+ * read, 'NPULENS_MANIFEST' (step 'manifest', naming the field) when it is invalid.
+ */
+export const listModels: (resourceManager: resourceManager.ResourceManager) => Promise<ModelCatalogEntry[]>;
