@@ -13,7 +13,7 @@ import { CliError, UsageError, toCliError, writeJsonFile } from './errors';
 import { printable, table } from './format';
 import { decodeImage } from './image';
 import type { Io } from './io';
-import { chooseModel, rawfileDir, type Backend, type ModelChoice } from './model';
+import { DEVICE_POLICIES, chooseModel, rawfileDir, type Backend, type ModelChoice } from './model';
 import { ENGINES, OrtRunner, inspectImage, outputKindOf, oursScores, type Engine } from './verify/engines';
 import { collectImages } from './verify/inputs';
 import { checkThresholds, compareImage, summarize, type ImageComparison, type Thresholds } from './verify/metrics';
@@ -117,7 +117,7 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
   for (const l of lists) if (l === '') throw new UsageError('--list must not be empty');
   const engine = enumFlag(values, 'engine', ENGINES) ?? 'ours';
   const againstEngine = enumFlag(values, 'against-engine', ENGINES) ?? engine;
-  const device = enumFlag(values, 'device', ['auto', 'npu', 'cpu'] as const);
+  const device = enumFlag(values, 'device', DEVICE_POLICIES);
   // Without --threads the runtime's default, as for classify (the count each model then runs on is in its info).
   const threadsFlag = intFlag(values, 'threads', 1, 256);
   const minTop1 = rangeFlag(values, 'min-top1', 0, 1);
