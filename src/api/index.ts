@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { native, type ManifestSummary } from './native';
-import type { Classifier, DeviceInfo, FileLoadOptions, LoadOptions } from './types';
+import type { Classifier, DeviceInfo, FileLoadOptions, LoadOptions, ModelCatalogEntry } from './types';
 
 export * from './types';
 export type { ManifestModelSummary, ManifestSummary, ManifestTargetSummary } from './native';
@@ -57,6 +57,15 @@ export function listDevices(): DeviceInfo[] {
 export function readManifest(rawfileDir: string): ManifestSummary {
   if (typeof rawfileDir !== 'string') throw invalidArgument('readManifest', 'rawfileDir must be a string');
   return native().readManifest(manifestPathOf(rawfileDir));
+}
+
+/**
+ * The models of a rawfile directory's manifest as the app's model picker gets them on the device (listModels of
+ * libentry.so), with each model's 'onnx' file ('' without one). Rejects like readManifest throws.
+ */
+export function listModels(rawfileDir: string): Promise<ModelCatalogEntry[]> {
+  if (typeof rawfileDir !== 'string') return Promise.reject(invalidArgument('listModels', 'rawfileDir must be a string'));
+  return native().listModels(manifestPathOf(rawfileDir));
 }
 
 /** Worker threads of the host runtime for models loaded afterwards (0 = default: $NPULENS_THREADS or all CPUs). */

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type {
-  Classifier, CompileOptions, DeviceInfo, DeviceType, InputSpecOptions, Precision,
+  Classifier, CompileOptions, DeviceInfo, DeviceType, InputSpecOptions, ModelCatalogEntry, Precision,
 } from './types';
 
 /** What the addon's loadClassifier takes on Node: either a manifest model or a model file. */
@@ -82,6 +82,8 @@ export interface NativeAddon {
   listDevices(): DeviceInfo[];
   /** Parses and validates a manifest with cpp/core (throws Error with .code 'NPULENS_MANIFEST' / 'NPULENS_IO'). */
   readManifest(manifestPath: string): ManifestSummary;
+  /** The manifest's models with their 'onnx' file, read off the JS thread by the native model loader. */
+  listModels(manifestPath: string): Promise<ModelCatalogEntry[]>;
   /**
    * Tests only: extra named devices in the host runtime, to exercise device selection; `profile` says what the
    * device supports (absent fields: supported, offline models accepted, no delay). Throws TypeError for a wrong

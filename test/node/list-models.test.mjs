@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { addonPath, assertFails, fixtures, require } from './helpers.mjs';
+import { addonPath, api, assertFails, fixtures, require } from './helpers.mjs';
 
 const addon = require(addonPath);
 const manifest = path.join(fixtures, 'models', 'manifest.json');
@@ -37,6 +37,14 @@ describe('listModels', () => {
     assert.deepEqual(entries.map((e) => [e.id, e.title, e.precision, e.isDefault, e.inputWidth, e.classes]),
       summary.models.map((m) => [m.id, m.title, m.precision, m.default, m.inputWidth, m.classes]));
   });
+
+  it('the Node API lists a rawfile folder (<dir>/models/manifest.json) the same way', async () => {
+    assert.deepEqual(await api.listModels(fixtures), await addon.listModels(manifest));
+  });
+
+  it('BAD CALL - the Node API with a rawfileDir that is not a string rejects', () =>
+    assertFails(api.listModels(7), TypeError, /^listModels: NPULENS_INVALID_ARGUMENT \(1000\): rawfileDir must be a string$/,
+      { code: 'NPULENS_INVALID_ARGUMENT', step: 'listModels' }));
 
   it('BAD CALL - manifestPath not a string', () =>
     assertFails(addon.listModels(42), TypeError, /^listModels: NPULENS_INVALID_ARGUMENT \(1000\): manifestPath must be a string$/,
