@@ -143,58 +143,58 @@ struct NN_TensorDesc {
   std::string name;
   OH_NN_DataType dtype = OH_NN_UNKNOWN;
   std::vector<int32_t> shape;
-  bool has_shape = false;
+  bool hasShape = false;
   OH_NN_Format format = OH_NN_FORMAT_NONE;
 };
 
 // Options are only recorded by the setters and applied (checked against the device) by Build, as in the NNRt core.
 struct OH_NNCompilation {
   const void* buffer = nullptr;  // caller-owned (ConstructWithOfflineModelBuffer keeps the pointer)
-  size_t buffer_size = 0;
-  std::string model_path;  // ConstructWithOfflineModelFile: read at Build
-  bool for_cache = false;
-  size_t device_id = 0;
+  size_t bufferSize = 0;
+  std::string modelPath;  // ConstructWithOfflineModelFile: read at Build
+  bool forCache = false;
+  size_t deviceId = 0;
   // The caller's strings, read at Build: the NNRt core keeps SetCache's pointer, so a string that died before Build
   // is a use after free here too (ASan). CANN is closed source: its paths are assumed borrowed the same way.
-  const char* cache_path = nullptr;
-  uint32_t cache_version = 0;
-  bool enable_fp16 = false;
+  const char* cachePath = nullptr;
+  uint32_t cacheVersion = 0;
+  bool enableFp16 = false;
   OH_NN_PerformanceMode performance = OH_NN_PERFORMANCE_NONE;
   OH_NN_Priority priority = OH_NN_PRIORITY_NONE;
-  std::map<std::string, std::vector<char>> extension_configs;  // no effect on the host backend
-  HiAI_TuningMode tuning_mode = HIAI_TUNING_MODE_UNSET;
-  const char* tuning_cache_dir = nullptr;
-  HiAI_BandMode band_mode = HIAI_BANDMODE_UNSET;
-  std::vector<HiAI_ExecuteDevice> device_order;
-  std::vector<hostnn::Shape> input_shapes;  // HMS_HiAIOptions_SetInputTensorShapes
-  HiAI_OmType om_type = HIAI_OM_TYPE_OFF;
-  const char* om_dir = nullptr;
+  std::map<std::string, std::vector<char>> extensionConfigs;  // no effect on the host backend
+  HiAI_TuningMode tuningMode = HIAI_TUNING_MODE_UNSET;
+  const char* tuningCacheDir = nullptr;
+  HiAI_BandMode bandMode = HIAI_BANDMODE_UNSET;
+  std::vector<HiAI_ExecuteDevice> deviceOrder;
+  std::vector<hostnn::Shape> inputShapes;  // HMS_HiAIOptions_SetInputTensorShapes
+  HiAI_OmType omType = HIAI_OM_TYPE_OFF;
+  const char* omDir = nullptr;
   // Build got a compiler from the device (the core sets it before applying options): every later Build is refused,
   // even after a failed one, and SetPerformanceMode/SetPriority go straight to it.
-  bool has_compiler = false;
+  bool hasCompiler = false;
   HostNN_TestDeviceProfile profile{};  // of the device the compiler belongs to
-  std::string device_name;
+  std::string deviceName;
   bool built = false;
   std::shared_ptr<hostnn::Plan> plan;
 };
 
 struct OH_NNExecutor {
   std::shared_ptr<hostnn::Plan> plan;  // shared with (and outliving) the compilation
-  std::vector<size_t> dim_min, dim_max;
-  std::vector<int32_t> output_shape;
+  std::vector<size_t> dimMin, dimMax;
+  std::vector<int32_t> outputShape;
 };
 
 struct NN_Tensor {
   NN_TensorDesc desc;
-  size_t device_id = 0;
+  size_t deviceId = 0;
   int fd = -1;
-  bool owns_fd = false;
+  bool ownsFd = false;
   void* mapping = nullptr;
   size_t size = 0;    // Create: byte size; CreateWithSize / CreateWithFd: the size argument
   size_t offset = 0;  // CreateWithFd offset
   ~NN_Tensor() {
     if (mapping) munmap(mapping, size);
-    if (owns_fd && fd >= 0) close(fd);
+    if (ownsFd && fd >= 0) close(fd);
   }
 };
 
@@ -208,7 +208,7 @@ OH_NN_ReturnCode ReadFailureCode(const std::string& path) {
 }
 
 OH_NN_ReturnCode DescByteSize(const NN_TensorDesc* d, size_t* count, size_t* bytes) {
-  if (!d->has_shape) return Fail(OH_NN_INVALID_PARAMETER, "tensor desc has no shape");
+  if (!d->hasShape) return Fail(OH_NN_INVALID_PARAMETER, "tensor desc has no shape");
   size_t n = 1;
   for (int32_t v : d->shape) {
     if (v < 0) return Fail(OH_NN_DYNAMIC_SHAPE, "tensor desc has a dynamic dimension");
@@ -236,7 +236,7 @@ NN_TensorDesc* DescFromSpec(const hostnn::TensorSpec& spec) {
   d->name = spec.name;
   d->dtype = hostnn::ToNNDataType(spec.dtype);
   for (int64_t v : spec.shape) d->shape.push_back(static_cast<int32_t>(v));
-  d->has_shape = true;
+  d->hasShape = true;
   d->format = spec.shape.size() == 4 ? OH_NN_FORMAT_NCHW : OH_NN_FORMAT_ND;
   return d;
 }
@@ -250,9 +250,9 @@ NN_Tensor* MapTensor(size_t device, const NN_TensorDesc* desc, int fd, bool owns
   }
   auto* t = new NN_Tensor;
   t->desc = *desc;
-  t->device_id = device;
+  t->deviceId = device;
   t->fd = fd;
-  t->owns_fd = owns;
+  t->ownsFd = owns;
   t->mapping = m;
   t->size = size;
   t->offset = offset;
@@ -285,7 +285,7 @@ NN_Tensor* AllocateTensor(size_t device_id, NN_TensorDesc* desc, size_t size, co
 // SetEnableFp16, SetPerformance, SetPriority): an unsupported option with a non-default value is refused with
 // OH_NN_OPERATION_FORBIDDEN before its value is range-checked (OH_NN_INVALID_PARAMETER).
 std::string Refusal(const OH_NNCompilation& c, const std::string& what, const std::string& setter) {
-  return "device '" + c.device_name + "' does not support " + what + " (" + setter + ")";
+  return "device '" + c.deviceName + "' does not support " + what + " (" + setter + ")";
 }
 
 OH_NN_ReturnCode CheckPerformance(const OH_NNCompilation& c, const std::string& where) {
@@ -309,44 +309,44 @@ OH_NN_ReturnCode CheckPriority(const OH_NNCompilation& c, const std::string& whe
 // The CANN options, applied where the core applies extension configs. HIAI_F's compiler is closed source: the
 // host plays one that refuses each option its profile does not support, in the strictest way (FORBIDDEN).
 OH_NN_ReturnCode ApplyCannOptions(const OH_NNCompilation& c) {
-  const bool tuning_dir = c.tuning_cache_dir && *c.tuning_cache_dir;
-  if (!c.profile.tuning && (c.tuning_mode != HIAI_TUNING_MODE_UNSET || tuning_dir))
+  const bool tuning_dir = c.tuningCacheDir && *c.tuningCacheDir;
+  if (!c.profile.tuning && (c.tuningMode != HIAI_TUNING_MODE_UNSET || tuning_dir))
     return Fail(OH_NN_OPERATION_FORBIDDEN, "Build: " + Refusal(c, "CANN tuning",
                                                                "HMS_HiAIOptions_SetTuningMode/"
                                                                "HMS_HiAIOptions_SetTuningCacheDir"));
-  if (c.tuning_mode < HIAI_TUNING_MODE_UNSET || c.tuning_mode > HIAI_TUNING_MODE_HETER)
+  if (c.tuningMode < HIAI_TUNING_MODE_UNSET || c.tuningMode > HIAI_TUNING_MODE_HETER)
     return Fail(OH_NN_INVALID_PARAMETER,
-                "Build: HMS_HiAIOptions_SetTuningMode(" + std::to_string(c.tuning_mode) + "): invalid tuning mode");
-  if (c.tuning_mode != HIAI_TUNING_MODE_UNSET) {
-    if (!c.tuning_cache_dir)
-      return Fail(OH_NN_INVALID_PARAMETER, "Build: CANN tuning mode " + std::to_string(c.tuning_mode) +
+                "Build: HMS_HiAIOptions_SetTuningMode(" + std::to_string(c.tuningMode) + "): invalid tuning mode");
+  if (c.tuningMode != HIAI_TUNING_MODE_UNSET) {
+    if (!c.tuningCacheDir)
+      return Fail(OH_NN_INVALID_PARAMETER, "Build: CANN tuning mode " + std::to_string(c.tuningMode) +
                                                " needs HMS_HiAIOptions_SetTuningCacheDir before Build");
-    if (!IsWritableDir(c.tuning_cache_dir))
-      return Fail(OH_NN_INVALID_PARAMETER, std::string("Build: tuning cache dir '") + c.tuning_cache_dir +
+    if (!IsWritableDir(c.tuningCacheDir))
+      return Fail(OH_NN_INVALID_PARAMETER, std::string("Build: tuning cache dir '") + c.tuningCacheDir +
                                                "' (HMS_HiAIOptions_SetTuningCacheDir) is not a readable and writable "
                                                "directory");
   }
-  if (!c.profile.bandMode && c.band_mode != HIAI_BANDMODE_UNSET)
+  if (!c.profile.bandMode && c.bandMode != HIAI_BANDMODE_UNSET)
     return Fail(
         OH_NN_OPERATION_FORBIDDEN,
-        "Build: " + Refusal(c, "band modes", "HMS_HiAIOptions_SetBandMode(" + std::to_string(c.band_mode) + ")"));
-  if (c.band_mode < HIAI_BANDMODE_UNSET || c.band_mode > HIAI_BANDMODE_HIGH)
+        "Build: " + Refusal(c, "band modes", "HMS_HiAIOptions_SetBandMode(" + std::to_string(c.bandMode) + ")"));
+  if (c.bandMode < HIAI_BANDMODE_UNSET || c.bandMode > HIAI_BANDMODE_HIGH)
     return Fail(OH_NN_INVALID_PARAMETER,
-                "Build: HMS_HiAIOptions_SetBandMode(" + std::to_string(c.band_mode) + "): invalid band mode");
-  for (HiAI_ExecuteDevice d : c.device_order)
+                "Build: HMS_HiAIOptions_SetBandMode(" + std::to_string(c.bandMode) + "): invalid band mode");
+  for (HiAI_ExecuteDevice d : c.deviceOrder)
     if (d < HIAI_EXECUTE_DEVICE_NPU || d > HIAI_EXECUTE_DEVICE_GPU)
       return Fail(OH_NN_INVALID_PARAMETER,
                   "Build: HMS_HiAIOptions_SetModelDeviceOrder: invalid device " + std::to_string(d));
-  if (!c.profile.omOptions && c.om_type != HIAI_OM_TYPE_OFF)
+  if (!c.profile.omOptions && c.omType != HIAI_OM_TYPE_OFF)
     return Fail(OH_NN_OPERATION_FORBIDDEN,
                 "Build: " + Refusal(c, "OM profiling/dump options",
-                                    "HMS_HiAIOptions_SetOmOptions(" + std::to_string(c.om_type) + ")"));
-  if (c.om_type < HIAI_OM_TYPE_OFF || c.om_type > HIAI_OM_TYPE_DUMP)
+                                    "HMS_HiAIOptions_SetOmOptions(" + std::to_string(c.omType) + ")"));
+  if (c.omType < HIAI_OM_TYPE_OFF || c.omType > HIAI_OM_TYPE_DUMP)
     return Fail(OH_NN_INVALID_PARAMETER,
-                "Build: HMS_HiAIOptions_SetOmOptions(" + std::to_string(c.om_type) + "): invalid type");
-  if (c.om_type != HIAI_OM_TYPE_OFF && (!c.om_dir || !IsWritableDir(c.om_dir)))
+                "Build: HMS_HiAIOptions_SetOmOptions(" + std::to_string(c.omType) + "): invalid type");
+  if (c.omType != HIAI_OM_TYPE_OFF && (!c.omDir || !IsWritableDir(c.omDir)))
     return Fail(OH_NN_INVALID_PARAMETER, std::string("Build: OM options output dir '") +
-                                             (c.om_dir ? c.om_dir : "(NULL)") +
+                                             (c.omDir ? c.omDir : "(NULL)") +
                                              "' (HMS_HiAIOptions_SetOmOptions) is not a writable directory");
   return OH_NN_SUCCESS;  // the host records the CANN options; they have no effect on host execution
 }
@@ -355,15 +355,15 @@ OH_NN_ReturnCode ApplyCannOptions(const OH_NNCompilation& c) {
 // extension configs. fp16/performance/priority are applied on every Build, with their defaults when never set.
 // The first failure is Build's result.
 OH_NN_ReturnCode ApplyOptions(const OH_NNCompilation& c) {
-  if (c.cache_path) {
-    const std::string path = c.cache_path;  // the caller's string is read here, not at SetCache
+  if (c.cachePath) {
+    const std::string path = c.cachePath;  // the caller's string is read here, not at SetCache
     if (!path.empty() && !c.profile.cache)
       return Fail(OH_NN_OPERATION_FORBIDDEN, "Build: " + Refusal(c, "the model cache", "OH_NNCompilation_SetCache"));
     if (!path.empty() && !IsWritableDir(path))  // the host writes no cache, but a path that could not hold one fails
       return Fail(OH_NN_INVALID_PATH,
                   "Build: cache dir '" + path + "' (OH_NNCompilation_SetCache) is not a writable directory");
   }
-  if (c.enable_fp16 && !c.profile.float16)
+  if (c.enableFp16 && !c.profile.float16)
     return Fail(OH_NN_OPERATION_FORBIDDEN,
                 "Build: " + Refusal(c, "float16 precision", "OH_NNCompilation_EnableFloat16(true)"));
   if (OH_NN_ReturnCode rc = CheckPerformance(c, "Build: ")) return rc;
@@ -447,7 +447,7 @@ OH_NNCompilation* OH_NNCompilation_ConstructWithOfflineModelFile(const char* mod
   if (!modelPath || !*modelPath)
     return FailNull<OH_NNCompilation>("ConstructWithOfflineModelFile: modelPath is NULL or empty");
   auto* c = new OH_NNCompilation;
-  c->model_path = modelPath;
+  c->modelPath = modelPath;
   return c;
 }
 
@@ -457,14 +457,14 @@ OH_NNCompilation* OH_NNCompilation_ConstructWithOfflineModelBuffer(const void* m
     return FailNull<OH_NNCompilation>("ConstructWithOfflineModelBuffer: modelBuffer is NULL or modelSize is 0");
   auto* c = new OH_NNCompilation;
   c->buffer = modelBuffer;
-  c->buffer_size = modelSize;
+  c->bufferSize = modelSize;
   return c;
 }
 
 OH_NNCompilation* OH_NNCompilation_ConstructForCache(void) {
   Clear();
   auto* c = new OH_NNCompilation;
-  c->for_cache = true;
+  c->forCache = true;
   return c;
 }
 
@@ -475,7 +475,7 @@ OH_NN_ReturnCode OH_NNCompilation_AddExtensionConfig(OH_NNCompilation* compilati
   if (!configName || !*configName || !configValue || configValueSize == 0)
     return Fail(OH_NN_INVALID_PARAMETER, "AddExtensionConfig: NULL/empty name or value");
   const char* v = static_cast<const char*>(configValue);
-  if (!compilation->extension_configs.emplace(configName, std::vector<char>(v, v + configValueSize)).second)
+  if (!compilation->extensionConfigs.emplace(configName, std::vector<char>(v, v + configValueSize)).second)
     return Fail(OH_NN_FAILED, std::string("AddExtensionConfig: config '") + configName + "' was already added");
   return OH_NN_SUCCESS;
 }
@@ -485,7 +485,7 @@ OH_NN_ReturnCode OH_NNCompilation_AddExtensionConfig(OH_NNCompilation* compilati
 OH_NN_ReturnCode OH_NNCompilation_SetDevice(OH_NNCompilation* compilation, size_t deviceID) {
   Clear();
   CHECK_COMPILATION(compilation);
-  compilation->device_id = deviceID;
+  compilation->deviceId = deviceID;
   return OH_NN_SUCCESS;
 }
 
@@ -493,8 +493,8 @@ OH_NN_ReturnCode OH_NNCompilation_SetCache(OH_NNCompilation* compilation, const 
   Clear();
   CHECK_COMPILATION(compilation);
   if (!cachePath) return Fail(OH_NN_INVALID_PARAMETER, "SetCache: cachePath is NULL");
-  compilation->cache_path = cachePath;  // borrowed, read at Build; the host compiles in memory and writes no cache
-  compilation->cache_version = version;
+  compilation->cachePath = cachePath;  // borrowed, read at Build; the host compiles in memory and writes no cache
+  compilation->cacheVersion = version;
   return OH_NN_SUCCESS;
 }
 
@@ -504,60 +504,60 @@ OH_NN_ReturnCode OH_NNCompilation_SetPerformanceMode(OH_NNCompilation* compilati
   Clear();
   CHECK_COMPILATION(compilation);
   compilation->performance = performanceMode;
-  return compilation->has_compiler ? CheckPerformance(*compilation, "SetPerformanceMode: ") : OH_NN_SUCCESS;
+  return compilation->hasCompiler ? CheckPerformance(*compilation, "SetPerformanceMode: ") : OH_NN_SUCCESS;
 }
 
 OH_NN_ReturnCode OH_NNCompilation_SetPriority(OH_NNCompilation* compilation, OH_NN_Priority priority) {
   Clear();
   CHECK_COMPILATION(compilation);
   compilation->priority = priority;
-  return compilation->has_compiler ? CheckPriority(*compilation, "SetPriority: ") : OH_NN_SUCCESS;
+  return compilation->hasCompiler ? CheckPriority(*compilation, "SetPriority: ") : OH_NN_SUCCESS;
 }
 
 OH_NN_ReturnCode OH_NNCompilation_EnableFloat16(OH_NNCompilation* compilation, bool enableFloat16) {
   Clear();
   CHECK_COMPILATION(compilation);
-  compilation->enable_fp16 = enableFloat16;
+  compilation->enableFp16 = enableFloat16;
   return OH_NN_SUCCESS;
 }
 
 OH_NN_ReturnCode OH_NNCompilation_Build(OH_NNCompilation* compilation) {
   Clear();
   CHECK_COMPILATION(compilation);
-  if (compilation->has_compiler)
+  if (compilation->hasCompiler)
     return Fail(OH_NN_INVALID_PARAMETER, compilation->built
                                              ? "Build: the compilation is already built; construct a new one"
                                              : "Build: a Build of this compilation already failed after creating its "
                                                "compiler; construct a new compilation to build again");
   Device dev;
-  if (!FindDevice(compilation->device_id, &dev))  // the core's CreateCompiler: no such backend
+  if (!FindDevice(compilation->deviceId, &dev))  // the core's CreateCompiler: no such backend
     return Fail(OH_NN_FAILED,
-                "Build: no device with ID " + std::to_string(compilation->device_id) + " (OH_NNCompilation_SetDevice)");
+                "Build: no device with ID " + std::to_string(compilation->deviceId) + " (OH_NNCompilation_SetDevice)");
   if (dev.profile.buildDelayMs)  // no lock is held: listing devices meanwhile must not wait
     std::this_thread::sleep_for(std::chrono::milliseconds(dev.profile.buildDelayMs));
-  if (!dev.profile.offlineModels && (compilation->buffer || !compilation->model_path.empty()))
+  if (!dev.profile.offlineModels && (compilation->buffer || !compilation->modelPath.empty()))
     return Fail(OH_NN_FAILED, "Build: device '" + dev.name +
                                   "' builds no offline model (buffer or file): "
                                   "only support build NN model and NN model cache");
-  compilation->has_compiler = true;
+  compilation->hasCompiler = true;
   compilation->profile = dev.profile;
-  compilation->device_name = dev.name;
+  compilation->deviceName = dev.name;
   if (OH_NN_ReturnCode rc = ApplyOptions(*compilation)) return rc;
-  if (compilation->for_cache)
+  if (compilation->forCache)
     return Fail(OH_NN_UNSUPPORTED, "Build: the host runtime keeps no compiled-model cache; construct from the model");
   try {
     std::vector<uint8_t> file;
     const void* data = compilation->buffer;
-    size_t size = compilation->buffer_size;
-    if (!compilation->model_path.empty()) {
-      npulens::Result<std::vector<uint8_t>> read = npulens::ReadFileBytes(compilation->model_path);
-      if (!read.ok()) return Fail(ReadFailureCode(compilation->model_path), "Build: " + read.status().message());
+    size_t size = compilation->bufferSize;
+    if (!compilation->modelPath.empty()) {
+      npulens::Result<std::vector<uint8_t>> read = npulens::ReadFileBytes(compilation->modelPath);
+      if (!read.ok()) return Fail(ReadFailureCode(compilation->modelPath), "Build: " + read.status().message());
       file = std::move(read).value();
       data = file.data();
       size = file.size();
     }
     hostnn::Graph graph = hostnn::ImportOnnx(  // copies weights: the buffer may go after Destroy
-        data, size, compilation->input_shapes.empty() ? nullptr : &compilation->input_shapes);
+        data, size, compilation->inputShapes.empty() ? nullptr : &compilation->inputShapes);
     const ThreadSetting threads = ResolveThreads();
     compilation->plan = hostnn::BuildPlan(graph, threads.count, threads.explicitly);
   } catch (const Error& e) {
@@ -627,7 +627,7 @@ OH_NN_ReturnCode OH_NNTensorDesc_SetShape(NN_TensorDesc* d, const int32_t* shape
   if (!d || !shape || shapeLength == 0)
     return Fail(OH_NN_INVALID_PARAMETER, "TensorDesc_SetShape: NULL shape or length 0");
   d->shape.assign(shape, shape + shapeLength);
-  d->has_shape = true;
+  d->hasShape = true;
   return OH_NN_SUCCESS;
 }
 
@@ -824,10 +824,10 @@ OH_NN_ReturnCode OH_NNExecutor_GetInputDimRange(const OH_NNExecutor* e, size_t i
     return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetInputDimRange: index out of range");
   auto* me = const_cast<OH_NNExecutor*>(e);  // the executor owns the returned arrays
   const auto& s = e->plan->Inputs()[index].shape;
-  me->dim_min.assign(s.begin(), s.end());  // static shapes only: min == max
-  me->dim_max.assign(s.begin(), s.end());
-  *minInputDims = me->dim_min.data();
-  *maxInputDims = me->dim_max.data();
+  me->dimMin.assign(s.begin(), s.end());  // static shapes only: min == max
+  me->dimMax.assign(s.begin(), s.end());
+  *minInputDims = me->dimMin.data();
+  *maxInputDims = me->dimMax.data();
   *shapeLength = s.size();
   return OH_NN_SUCCESS;
 }
@@ -839,8 +839,8 @@ OH_NN_ReturnCode OH_NNExecutor_GetOutputShape(OH_NNExecutor* e, uint32_t outputI
   if (outputIndex >= e->plan->Outputs().size())
     return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetOutputShape: index out of range");
   const auto& s = e->plan->Outputs()[outputIndex].shape;
-  e->output_shape.assign(s.begin(), s.end());
-  *shape = e->output_shape.data();
+  e->outputShape.assign(s.begin(), s.end());
+  *shape = e->outputShape.data();
   *shapeLength = static_cast<uint32_t>(s.size());
   return OH_NN_SUCCESS;
 }
@@ -906,11 +906,11 @@ OH_NN_ReturnCode HMS_HiAIOptions_SetInputTensorShapes(OH_NNCompilation* compilat
   std::vector<hostnn::Shape> shapes;
   for (size_t i = 0; i < shapeCount; ++i) {
     const NN_TensorDesc* d = inputTensorDescs[i];
-    if (!d || !d->has_shape)
+    if (!d || !d->hasShape)
       return Fail(OH_NN_INVALID_PARAMETER, "SetInputTensorShapes: desc " + std::to_string(i) + " has no shape");
     shapes.emplace_back(d->shape.begin(), d->shape.end());
   }
-  compilation->input_shapes = std::move(shapes);  // checked against the model at Build
+  compilation->inputShapes = std::move(shapes);  // checked against the model at Build
   return OH_NN_SUCCESS;
 }
 
@@ -918,35 +918,35 @@ OH_NN_ReturnCode HMS_HiAIOptions_SetInputTensorShapes(OH_NNCompilation* compilat
 OH_NN_ReturnCode HMS_HiAIOptions_SetTuningMode(OH_NNCompilation* compilation, HiAI_TuningMode tuningMode) {
   Clear();
   CHECK_COMPILATION(compilation);
-  compilation->tuning_mode = tuningMode;
+  compilation->tuningMode = tuningMode;
   return OH_NN_SUCCESS;
 }
 
 HiAI_TuningMode HMS_HiAIOptions_GetTuningMode(const OH_NNCompilation* compilation) {
-  return compilation ? compilation->tuning_mode : HIAI_TUNING_MODE_UNSET;
+  return compilation ? compilation->tuningMode : HIAI_TUNING_MODE_UNSET;
 }
 
 OH_NN_ReturnCode HMS_HiAIOptions_SetTuningCacheDir(OH_NNCompilation* compilation, const char* cacheDir) {
   Clear();
   CHECK_COMPILATION(compilation);
   if (!cacheDir) return Fail(OH_NN_INVALID_PARAMETER, "SetTuningCacheDir: cacheDir is NULL");
-  compilation->tuning_cache_dir = cacheDir;  // borrowed, read at Build
+  compilation->tuningCacheDir = cacheDir;  // borrowed, read at Build
   return OH_NN_SUCCESS;
 }
 
 const char* HMS_HiAIOptions_GetTuningCacheDir(const OH_NNCompilation* compilation) {
-  return compilation ? compilation->tuning_cache_dir : nullptr;
+  return compilation ? compilation->tuningCacheDir : nullptr;
 }
 
 OH_NN_ReturnCode HMS_HiAIOptions_SetBandMode(OH_NNCompilation* compilation, HiAI_BandMode bandMode) {
   Clear();
   CHECK_COMPILATION(compilation);
-  compilation->band_mode = bandMode;
+  compilation->bandMode = bandMode;
   return OH_NN_SUCCESS;
 }
 
 HiAI_BandMode HMS_HiAIOptions_GetBandMode(const OH_NNCompilation* compilation) {
-  return compilation ? compilation->band_mode : HIAI_BANDMODE_UNSET;
+  return compilation ? compilation->bandMode : HIAI_BANDMODE_UNSET;
 }
 
 OH_NN_ReturnCode HMS_HiAIOptions_SetModelDeviceOrder(OH_NNCompilation* compilation, HiAI_ExecuteDevice* executeDevices,
@@ -956,24 +956,24 @@ OH_NN_ReturnCode HMS_HiAIOptions_SetModelDeviceOrder(OH_NNCompilation* compilati
   // The array is copied now, so its length is checked now (reading past a short array is not an option to defer).
   if (!executeDevices || deviceCount == 0 || deviceCount > 3)
     return Fail(OH_NN_INVALID_PARAMETER, "SetModelDeviceOrder: NULL devices or a count outside 1..3");
-  compilation->device_order.assign(executeDevices, executeDevices + deviceCount);  // values checked at Build
+  compilation->deviceOrder.assign(executeDevices, executeDevices + deviceCount);  // values checked at Build
   return OH_NN_SUCCESS;
 }
 
 size_t HMS_HiAIOptions_GetModelDeviceCount(const OH_NNCompilation* compilation) {
-  return compilation ? compilation->device_order.size() : 0;
+  return compilation ? compilation->deviceOrder.size() : 0;
 }
 
 HiAI_ExecuteDevice* HMS_HiAIOptions_GetModelDeviceOrder(const OH_NNCompilation* compilation) {
-  if (!compilation || compilation->device_order.empty()) return nullptr;
-  return const_cast<HiAI_ExecuteDevice*>(compilation->device_order.data());
+  if (!compilation || compilation->deviceOrder.empty()) return nullptr;
+  return const_cast<HiAI_ExecuteDevice*>(compilation->deviceOrder.data());
 }
 
 OH_NN_ReturnCode HMS_HiAIOptions_SetOmOptions(OH_NNCompilation* compilation, HiAI_OmType type, const char* outputDir) {
   Clear();
   CHECK_COMPILATION(compilation);
-  compilation->om_type = type;      // recorded; the host writes no profiling/dump files
-  compilation->om_dir = outputDir;  // borrowed, read at Build (NULL is fine with HIAI_OM_TYPE_OFF)
+  compilation->omType = type;      // recorded; the host writes no profiling/dump files
+  compilation->omDir = outputDir;  // borrowed, read at Build (NULL is fine with HIAI_OM_TYPE_OFF)
   return OH_NN_SUCCESS;
 }
 

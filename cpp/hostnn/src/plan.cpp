@@ -30,7 +30,7 @@ struct Value {
   bool nhwc = false;
   bool quantized = false;  // int8 activation with per-tensor params (scale, zero_point)
   float scale = 1.f;
-  int32_t zero_point = 0;
+  int32_t zeroPoint = 0;
   std::vector<uint8_t> storage;  // materialized buffer (+ XNN_EXTRA_BYTES slack)
   uint8_t* data() { return storage.data(); }
   size_t Elements() const { return static_cast<size_t>(NumElements(shape)); }
@@ -67,20 +67,20 @@ struct Op {
   // Conv / pooling geometry (2-D): pads top,left,bottom,right.
   int64_t pads[4] = {0, 0, 0, 0}, kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, groups = 1;
   // Weights: fp32 in ONNX layout (Conv OIHW, FC [N,K]), or int8 + per-output-channel scales.
-  std::vector<float> wf, bias_f;
+  std::vector<float> wf, biasF;
   std::vector<int8_t> wq;
-  std::vector<float> w_scale;
-  std::vector<int32_t> bias_q;
+  std::vector<float> wScale;
+  std::vector<int32_t> biasQ;
   Shape wshape;
   // Constant operand of Add/Mul (logical layout), broadcast against in[0].
   std::vector<float> operand;
-  Shape operand_shape;
-  bool has_operand = false;
-  float out_min = -kInf, out_max = kInf;
+  Shape operandShape;
+  bool hasOperand = false;
+  float outMin = -kInf, outMax = kInf;
   int64_t axis = 0;  // Concat / Softmax (logical)
-  bool softmax_legacy = false;
-  float q_scale = 1.f;  // Quantize / Dequantize params
-  int32_t q_zero_point = 0;
+  bool softmaxLegacy = false;
+  float qScale = 1.f;  // Quantize / Dequantize params
+  int32_t qZeroPoint = 0;
 };
 
 bool SameOrder(const Value* v) { return !v->nhwc || v->shape[1] == 1 || v->shape[2] * v->shape[3] == 1; }
@@ -96,22 +96,22 @@ class Lowering {
       for (const auto& in : g.nodes[i].inputs)
         if (!in.empty()) consumers_[in].push_back(i);
     }
-    for (const auto& o : g.outputs) graph_outputs_.insert(o);
+    for (const auto& o : g.outputs) graphOutputs_.insert(o);
   }
 
   std::vector<std::unique_ptr<Value>> values;
   std::vector<Op> ops;
-  std::vector<Value*> input_values, output_values;
+  std::vector<Value*> inputValues, outputValues;
 
   void Run() {
-    for (const auto& in : g_.inputs) input_values.push_back(Get(in));
+    for (const auto& in : g_.inputs) inputValues.push_back(Get(in));
     claimed_.assign(g_.nodes.size(), false);
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       if (claimed_[i]) continue;
       const Node& n = g_.nodes[i];
       if (!TryInt8(i)) LowerFloat(n);
     }
-    for (const auto& o : g_.outputs) output_values.push_back(Get(o));
+    for (const auto& o : g_.outputs) outputValues.push_back(Get(o));
     EliminateDead();
   }
 
@@ -119,8 +119,8 @@ class Lowering {
   const Graph& g_;
   std::map<std::string, size_t> producer_;
   std::map<std::string, std::vector<size_t>> consumers_;
-  std::set<std::string> graph_outputs_;
-  std::map<std::string, Value*> by_name_;
+  std::set<std::string> graphOutputs_;
+  std::map<std::string, Value*> byName_;
   std::vector<bool> claimed_;
 
   [[noreturn]] void Unsup(const Node& n, const std::string& msg) {
@@ -128,8 +128,8 @@ class Lowering {
   }
 
   Value* Get(const std::string& name) {
-    auto it = by_name_.find(name);
-    if (it != by_name_.end()) return it->second;
+    auto it = byName_.find(name);
+    if (it != byName_.end()) return it->second;
     const ValueInfo& vi = g_.values.at(name);
     auto v = std::make_unique<Value>();
     v->name = name;
@@ -138,7 +138,7 @@ class Lowering {
     v->nhwc = vi.shape.size() == 4;
     Value* p = v.get();
     values.push_back(std::move(v));
-    by_name_[name] = p;
+    byName_[name] = p;
     return p;
   }
 
@@ -148,7 +148,7 @@ class Lowering {
   }
   size_t ConsumerCount(const std::string& name) const {
     auto it = consumers_.find(name);
-    return (it == consumers_.end() ? 0 : it->second.size()) + graph_outputs_.count(name);
+    return (it == consumers_.end() ? 0 : it->second.size()) + graphOutputs_.count(name);
   }
 
   // Scalar float constant (Clip bounds, quant scales).
@@ -202,15 +202,15 @@ class Lowering {
     if (!v->quantized) {
       v->quantized = true;
       v->scale = s;
-      v->zero_point = z;
-    } else if (v->scale != s || v->zero_point != z) {
+      v->zeroPoint = z;
+    } else if (v->scale != s || v->zeroPoint != z) {
       return nullptr;  // consumers disagree on the params: keep the float path
     }
     return v;
   }
   // (name) → consumed only by [Relu|Clip] → QuantizeLinear(int8). Returns the Q node index and the clamp.
   bool OutQ(const std::string& name, size_t* q_index, std::vector<size_t>* absorbed, float* lo, float* hi) {
-    if (ConsumerCount(name) != 1 || graph_outputs_.count(name)) return false;
+    if (ConsumerCount(name) != 1 || graphOutputs_.count(name)) return false;
     size_t c = consumers_.at(name)[0];
     const Node* cn = &g_.nodes[c];
     *lo = -kInf;
@@ -223,7 +223,7 @@ class Lowering {
         if (cn->inputs.size() > 2 && !cn->inputs[2].empty()) *hi = ScalarF(cn->inputs[2]);
       }
       const std::string& o = cn->outputs[0];
-      if (ConsumerCount(o) != 1 || graph_outputs_.count(o)) return false;
+      if (ConsumerCount(o) != 1 || graphOutputs_.count(o)) return false;
       absorbed->push_back(c);
       c = consumers_.at(o)[0];
       cn = &g_.nodes[c];
@@ -238,7 +238,7 @@ class Lowering {
     Value* v = Get(q.outputs[0]);
     v->quantized = true;
     v->scale = ScalarF(q.inputs[1]);
-    v->zero_point = ScalarZp(q, 2);
+    v->zeroPoint = ScalarZp(q, 2);
     return v;
   }
   // DequantizeLinear of an int8 constant with zero zero-points; per-tensor or per-axis on `axis`.
@@ -260,7 +260,7 @@ class Lowering {
       s.assign(static_cast<size_t>(oc), s[0]);
     }
     op->wq.assign(q.data<int8_t>(), q.data<int8_t>() + q.bytes.size());
-    op->w_scale = s;
+    op->wScale = s;
     op->wshape = q.shape;
     return true;
   }
@@ -269,16 +269,16 @@ class Lowering {
     const Node* p = Producer(name);
     if (!p || p->op != "DequantizeLinear" || !g_.IsConst(p->inputs[0])) return false;
     const Const& b = g_.GetConst(p->inputs[0]);
-    if (b.dtype != DType::I32 || static_cast<size_t>(NumElements(b.shape)) != op->w_scale.size()) return false;
+    if (b.dtype != DType::I32 || static_cast<size_t>(NumElements(b.shape)) != op->wScale.size()) return false;
     std::vector<float> s = g_.GetConst(p->inputs[1]).AsFloat();
     if (p->inputs.size() > 2 && !p->inputs[2].empty())
       for (int64_t z : g_.GetConst(p->inputs[2]).AsInt64())
         if (z != 0) return false;
-    for (size_t c = 0; c < op->w_scale.size(); ++c) {
-      float want = x_scale * op->w_scale[c], have = s.size() > 1 ? s[c] : s[0];
+    for (size_t c = 0; c < op->wScale.size(); ++c) {
+      float want = x_scale * op->wScale[c], have = s.size() > 1 ? s[c] : s[0];
       if (std::fabs(have - want) > 1e-5f * std::fabs(want)) return false;
     }
-    op->bias_q.assign(b.data<int32_t>(), b.data<int32_t>() + op->w_scale.size());
+    op->biasQ.assign(b.data<int32_t>(), b.data<int32_t>() + op->wScale.size());
     return true;
   }
 
@@ -335,7 +335,7 @@ class Lowering {
     // Relu/Clip themselves are handled as "clamp" ops; otherwise they may be fused as the output clamp.
     bool unary_clamp = op_t == "Relu" || op_t == "Clip";
     if (unary_clamp) {
-      if (ConsumerCount(n.outputs[0]) != 1 || graph_outputs_.count(n.outputs[0])) return false;
+      if (ConsumerCount(n.outputs[0]) != 1 || graphOutputs_.count(n.outputs[0])) return false;
       size_t c = consumers_.at(n.outputs[0])[0];
       if (g_.nodes[c].op != "QuantizeLinear" || g_.values.at(g_.nodes[c].outputs[0]).dtype != DType::I8) return false;
       q_index = c;
@@ -358,19 +358,19 @@ class Lowering {
     Op op;
     op.int8 = true;
     op.label = n.op + " '" + n.name + "'";
-    op.out_min = lo;
-    op.out_max = hi;
+    op.outMin = lo;
+    op.outMax = hi;
     const Node& qn = g_.nodes[q_index];
     float out_scale = ScalarF(qn.inputs[1]);
     int32_t out_zp = ScalarZp(qn, 2);
-    bool same_params = ins[0]->scale == out_scale && ins[0]->zero_point == out_zp;
+    bool same_params = ins[0]->scale == out_scale && ins[0]->zeroPoint == out_zp;
     if (op_t == "Conv") {
       op.kind = Kind::Conv;
       if (!WeightDQ(n.inputs[1], 0, &op)) return false;
       if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
         if (!BiasDQ(n.inputs[2], ins[0]->scale, &op)) return false;
       } else {
-        op.bias_q.assign(op.w_scale.size(), 0);
+        op.biasQ.assign(op.wScale.size(), 0);
       }
       op.groups = n.Int("group", 1);
       ConvGeometry(n, ins[0]->shape, op.wshape[2], op.wshape[3], false, &op);
@@ -381,7 +381,7 @@ class Lowering {
       if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
         if (!BiasDQ(n.inputs[2], ins[0]->scale, &op)) return false;
       } else {
-        op.bias_q.assign(op.w_scale.size(), 0);
+        op.biasQ.assign(op.wScale.size(), 0);
       }
     } else if (op_t == "Add") {
       op.kind = Kind::Add;
@@ -404,7 +404,7 @@ class Lowering {
       op.kind = Kind::Copy;
     } else if (op_t == "Concat") {
       for (Value* v : ins)
-        if (v->scale != out_scale || v->zero_point != out_zp) return false;
+        if (v->scale != out_scale || v->zeroPoint != out_zp) return false;
       op.kind = Kind::Concat;
       op.axis = n.Int("axis", 0);
       if (op.axis < 0) op.axis += static_cast<int64_t>(ins[0]->shape.size());
@@ -433,9 +433,9 @@ class Lowering {
       if (!FloatConst(n.inputs[1], &op.wf, &op.wshape)) Unsup(n, "the weight must be a constant");
       Shape bs;
       if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
-        if (!FloatConst(n.inputs[2], &op.bias_f, &bs)) Unsup(n, "the bias must be a constant");
+        if (!FloatConst(n.inputs[2], &op.biasF, &bs)) Unsup(n, "the bias must be a constant");
       } else {
-        op.bias_f.assign(static_cast<size_t>(op.wshape[0]), 0.f);
+        op.biasF.assign(static_cast<size_t>(op.wshape[0]), 0.f);
       }
       op.groups = n.Int("group", 1);
       ConvGeometry(n, op.in[0]->shape, op.wshape[2], op.wshape[3], false, &op);
@@ -453,12 +453,12 @@ class Lowering {
       for (int64_t o = 0; o < nn; ++o)  // to [N, K]
         for (int64_t i = 0; i < k; ++i) op.wf[o * k + i] = alpha * (trans_b ? b[o * k + i] : b[i * nn + o]);
       op.wshape = {nn, k};
-      op.bias_f.assign(static_cast<size_t>(nn), 0.f);
+      op.biasF.assign(static_cast<size_t>(nn), 0.f);
       if (t == "Gemm" && n.inputs.size() > 2 && !n.inputs[2].empty()) {
         std::vector<float> c;
         Shape cs;
         if (!FloatConst(n.inputs[2], &c, &cs)) Unsup(n, "C must be a constant");
-        for (int64_t o = 0; o < nn; ++o) op.bias_f[o] = beta * c[c.size() == 1 ? 0 : o];
+        for (int64_t o = 0; o < nn; ++o) op.biasF[o] = beta * c[c.size() == 1 ? 0 : o];
       }
     } else if (t == "Add" || t == "Mul") {
       op.kind = t == "Add" ? Kind::Add : Kind::Mul;
@@ -469,20 +469,20 @@ class Lowering {
       if (c0 && c1) Unsup(n, "both inputs are constants");
       if (c0 || c1) {
         op.in = {act(c0 ? 1 : 0)};
-        if (!FloatConst(n.inputs[c0 ? 0 : 1], &op.operand, &op.operand_shape)) Unsup(n, "constant operand");
-        op.has_operand = true;
+        if (!FloatConst(n.inputs[c0 ? 0 : 1], &op.operand, &op.operandShape)) Unsup(n, "constant operand");
+        op.hasOperand = true;
       } else {
         op.in = {act(0), act(1)};
       }
     } else if (t == "Relu" || t == "Clip") {
       op.kind = Kind::Clamp;
       op.in = {act(0)};
-      if (t == "Relu") op.out_min = 0.f;
-      if (t == "Clip" && n.inputs.size() > 1 && !n.inputs[1].empty()) op.out_min = ScalarF(n.inputs[1]);
-      if (t == "Clip" && n.inputs.size() > 2 && !n.inputs[2].empty()) op.out_max = ScalarF(n.inputs[2]);
+      if (t == "Relu") op.outMin = 0.f;
+      if (t == "Clip" && n.inputs.size() > 1 && !n.inputs[1].empty()) op.outMin = ScalarF(n.inputs[1]);
+      if (t == "Clip" && n.inputs.size() > 2 && !n.inputs[2].empty()) op.outMax = ScalarF(n.inputs[2]);
       if (t == "Clip" && n.inputs.size() <= 1 && g_.opset < 11) {
-        op.out_min = n.Float("min", -kInf);
-        op.out_max = n.Float("max", kInf);
+        op.outMin = n.Float("min", -kInf);
+        op.outMax = n.Float("max", kInf);
       }
     } else if (t == "Sigmoid") {
       op.kind = Kind::Sigmoid;
@@ -515,21 +515,21 @@ class Lowering {
     } else if (t == "Softmax") {
       op.kind = Kind::Softmax;
       op.in = {act(0)};
-      op.softmax_legacy = g_.opset < 13;
-      op.axis = n.Int("axis", op.softmax_legacy ? 1 : -1);
+      op.softmaxLegacy = g_.opset < 13;
+      op.axis = n.Int("axis", op.softmaxLegacy ? 1 : -1);
       if (op.axis < 0) op.axis += static_cast<int64_t>(op.in[0]->shape.size());
-      if (op.softmax_legacy && op.in[0]->nhwc && op.axis > 1) Unsup(n, "opset < 13 softmax over spatial axes");
+      if (op.softmaxLegacy && op.in[0]->nhwc && op.axis > 1) Unsup(n, "opset < 13 softmax over spatial axes");
     } else if (t == "QuantizeLinear") {
       op.kind = Kind::Quantize;
       op.in = {act(0)};
-      op.q_scale = ScalarF(n.inputs[1]);
-      op.q_zero_point = ScalarZp(n, 2);  // ImportOnnx checked the scale (finite, positive, normal)
+      op.qScale = ScalarF(n.inputs[1]);
+      op.qZeroPoint = ScalarZp(n, 2);  // ImportOnnx checked the scale (finite, positive, normal)
     } else if (t == "DequantizeLinear") {
       if (g_.IsConst(n.inputs[0])) return;  // folded into the consumer's constants
       op.kind = Kind::Dequantize;
       op.in = {act(0)};
-      op.q_scale = ScalarF(n.inputs[1]);
-      op.q_zero_point = ScalarZp(n, 2);
+      op.qScale = ScalarF(n.inputs[1]);
+      op.qZeroPoint = ScalarZp(n, 2);
     } else {
       Unsup(n, "no lowering");  // ImportOnnx already rejected unknown ops
     }
@@ -540,14 +540,14 @@ class Lowering {
   // Conv/FC/Add → Relu|Clip (sole consumer): fold the clamp into the op's output range.
   void FuseClamp(const Node& n, Op* op) {
     const std::string& out = n.outputs[0];
-    if (ConsumerCount(out) != 1 || graph_outputs_.count(out)) return;
+    if (ConsumerCount(out) != 1 || graphOutputs_.count(out)) return;
     size_t c = consumers_.at(out)[0];
     const Node& cn = g_.nodes[c];
     if (cn.op == "Relu") {
-      op->out_min = std::max(op->out_min, 0.f);
+      op->outMin = std::max(op->outMin, 0.f);
     } else if (cn.op == "Clip" && g_.opset >= 11) {
-      if (cn.inputs.size() > 1 && !cn.inputs[1].empty()) op->out_min = ScalarF(cn.inputs[1]);
-      if (cn.inputs.size() > 2 && !cn.inputs[2].empty()) op->out_max = ScalarF(cn.inputs[2]);
+      if (cn.inputs.size() > 1 && !cn.inputs[1].empty()) op->outMin = ScalarF(cn.inputs[1]);
+      if (cn.inputs.size() > 2 && !cn.inputs[2].empty()) op->outMax = ScalarF(cn.inputs[2]);
     } else {
       return;
     }
@@ -557,7 +557,7 @@ class Lowering {
   }
 
   void EliminateDead() {
-    std::set<Value*> needed(output_values.begin(), output_values.end());
+    std::set<Value*> needed(outputValues.begin(), outputValues.end());
     std::vector<Op> kept;
     for (auto it = ops.rbegin(); it != ops.rend(); ++it) {
       if (!needed.count(it->out)) continue;
@@ -638,7 +638,7 @@ class XnnRun : public Step {
     auto dims = ToSizes(v->Physical());
     uint32_t id = 0;
     if (v->quantized)
-      XnnCheck(xnn_define_quantized_tensor_value(sg, xnn_datatype_qint8, v->zero_point, v->scale, dims.size(),
+      XnnCheck(xnn_define_quantized_tensor_value(sg, xnn_datatype_qint8, v->zeroPoint, v->scale, dims.size(),
                                                  dims.data(), nullptr, ext_id, flags, &id),
                "tensor " + v->name);
     else
@@ -702,30 +702,30 @@ class XnnRun : public Step {
         size_t boc = static_cast<size_t>(oc);
         if (op.int8) {
           std::vector<float> bscale(boc);
-          for (size_t c = 0; c < boc; ++c) bscale[c] = x->scale * op.w_scale[c];
-          const float* ws = reinterpret_cast<const float*>(Keep(op.w_scale));
+          for (size_t c = 0; c < boc; ++c) bscale[c] = x->scale * op.wScale[c];
+          const float* ws = reinterpret_cast<const float*>(Keep(op.wScale));
           const float* bs = reinterpret_cast<const float*>(Keep(bscale));
           XnnCheck(xnn_define_channelwise_quantized_tensor_value(sg, xnn_datatype_qcint8, ws, 4, depthwise ? 3 : 0,
                                                                  fdims.data(), Keep(wq), XNN_INVALID_VALUE_ID, 0, &wid),
                    what + " weights");
           XnnCheck(xnn_define_channelwise_quantized_tensor_value(sg, xnn_datatype_qcint32, bs, 1, 0, &boc,
-                                                                 Keep(op.bias_q), XNN_INVALID_VALUE_ID, 0, &bid),
+                                                                 Keep(op.biasQ), XNN_INVALID_VALUE_ID, 0, &bid),
                    what + " bias");
         } else {
           wid = StaticF(sg, wf, fdims);
-          bid = StaticF(sg, op.bias_f, {boc});
+          bid = StaticF(sg, op.biasF, {boc});
         }
         uint32_t p[4] = {static_cast<uint32_t>(op.pads[0]), static_cast<uint32_t>(op.pads[3]),
                          static_cast<uint32_t>(op.pads[2]), static_cast<uint32_t>(op.pads[1])};  // t, r, b, l
         if (depthwise)
           XnnCheck(xnn_define_depthwise_convolution_2d(sg, p[0], p[1], p[2], p[3], kh, kw, op.sh, op.sw, op.dh, op.dw,
-                                                       static_cast<uint32_t>(oc / cin), cin, op.out_min, op.out_max, in,
+                                                       static_cast<uint32_t>(oc / cin), cin, op.outMin, op.outMax, in,
                                                        wid, bid, out, 0),
                    what);
         else
           XnnCheck(xnn_define_convolution_2d(sg, p[0], p[1], p[2], p[3], kh, kw, op.sh, op.sw, op.dh, op.dw,
-                                             static_cast<uint32_t>(op.groups), icg, oc / op.groups, op.out_min,
-                                             op.out_max, in, wid, bid, out, 0),
+                                             static_cast<uint32_t>(op.groups), icg, oc / op.groups, op.outMin,
+                                             op.outMax, in, wid, bid, out, 0),
                    what);
         break;
       }
@@ -734,17 +734,17 @@ class XnnRun : public Step {
         size_t n = fdims[0];
         uint32_t wid = 0, bid = 0;
         if (op.int8) {
-          XnnCheck(xnn_define_quantized_tensor_value(sg, xnn_datatype_qint8, 0, op.w_scale[0], 2, fdims.data(),
+          XnnCheck(xnn_define_quantized_tensor_value(sg, xnn_datatype_qint8, 0, op.wScale[0], 2, fdims.data(),
                                                      Keep(op.wq), XNN_INVALID_VALUE_ID, 0, &wid),
                    what + " weights");
-          XnnCheck(xnn_define_quantized_tensor_value(sg, xnn_datatype_qint32, 0, x->scale * op.w_scale[0], 1, &n,
-                                                     Keep(op.bias_q), XNN_INVALID_VALUE_ID, 0, &bid),
+          XnnCheck(xnn_define_quantized_tensor_value(sg, xnn_datatype_qint32, 0, x->scale * op.wScale[0], 1, &n,
+                                                     Keep(op.biasQ), XNN_INVALID_VALUE_ID, 0, &bid),
                    what + " bias");
         } else {
           wid = StaticF(sg, op.wf, fdims);
-          bid = StaticF(sg, op.bias_f, {n});
+          bid = StaticF(sg, op.biasF, {n});
         }
-        XnnCheck(xnn_define_fully_connected(sg, op.out_min, op.out_max, in, wid, bid, out, 0), what);
+        XnnCheck(xnn_define_fully_connected(sg, op.outMin, op.outMax, in, wid, bid, out, 0), what);
         break;
       }
       case Kind::Add:
@@ -760,9 +760,9 @@ class XnnRun : public Step {
         };
         for (Value* v : op.in)
           if (!in_dims_ok(v)) throw Error(OH_NN_UNSUPPORTED, "unsupported broadcast in " + what);
-        if (op.has_operand) {
-          Shape lp = OperandPhysical(op.operand_shape, rank, false);
-          Shape pp = OperandPhysical(op.operand_shape, rank, op.out->nhwc);
+        if (op.hasOperand) {
+          Shape lp = OperandPhysical(op.operandShape, rank, false);
+          Shape pp = OperandPhysical(op.operandShape, rank, op.out->nhwc);
           std::vector<float> data = op.operand;
           if (op.out->nhwc && rank == 4) {  // permute the constant NCHW → NHWC
             for (size_t n = 0; n < static_cast<size_t>(lp[0]); ++n)
@@ -777,22 +777,20 @@ class XnnRun : public Step {
           b = Id(sg, op.in[1]);
         }
         if (op.kind == Kind::Add)
-          XnnCheck(xnn_define_add2(sg, op.out_min, op.out_max, in, b, out, 0), what);
+          XnnCheck(xnn_define_add2(sg, op.outMin, op.outMax, in, b, out, 0), what);
         else
-          XnnCheck(xnn_define_multiply2(sg, op.out_min, op.out_max, in, b, out, 0), what);
+          XnnCheck(xnn_define_multiply2(sg, op.outMin, op.outMax, in, b, out, 0), what);
         break;
       }
-      case Kind::Clamp: XnnCheck(xnn_define_clamp(sg, op.out_min, op.out_max, in, out, 0), what); break;
+      case Kind::Clamp: XnnCheck(xnn_define_clamp(sg, op.outMin, op.outMax, in, out, 0), what); break;
       case Kind::Sigmoid: XnnCheck(xnn_define_sigmoid(sg, in, out, 0), what); break;
       case Kind::HardSwish: XnnCheck(xnn_define_hardswish(sg, in, out, 0), what); break;
       case Kind::MaxPool:
         XnnCheck(xnn_define_max_pooling_2d(sg, op.pads[0], op.pads[3], op.pads[2], op.pads[1], op.kh, op.kw, op.sh,
-                                           op.sw, op.dh, op.dw, op.out_min, op.out_max, in, out, 0),
+                                           op.sw, op.dh, op.dw, op.outMin, op.outMax, in, out, 0),
                  what);
         break;
-      case Kind::GAP:
-        XnnCheck(xnn_define_global_average_pooling_2d(sg, op.out_min, op.out_max, in, out, 0), what);
-        break;
+      case Kind::GAP: XnnCheck(xnn_define_global_average_pooling_2d(sg, op.outMin, op.outMax, in, out, 0), what); break;
       case Kind::Reshape: {
         auto dims = ToSizes(op.out->Physical());
         XnnCheck(xnn_define_static_reshape(sg, dims.size(), dims.data(), in, out, 0), what);
@@ -856,10 +854,10 @@ class GraphPlan : public Plan {
     Lowering low(g);
     low.Run();
     values_ = std::move(low.values);
-    for (Value* v : low.input_values) inputs_.push_back(TensorSpec{v->name, v->dtype, v->shape});
-    for (Value* v : low.output_values) outputs_.push_back(TensorSpec{v->name, v->dtype, v->shape});
-    in_values_ = low.input_values;
-    out_values_ = low.output_values;
+    for (Value* v : low.inputValues) inputs_.push_back(TensorSpec{v->name, v->dtype, v->shape});
+    for (Value* v : low.outputValues) outputs_.push_back(TensorSpec{v->name, v->dtype, v->shape});
+    inValues_ = low.inputValues;
+    outValues_ = low.outputValues;
     ops_ = std::move(low.ops);
     // Unless a count was asked for: a small model runs in well under a millisecond on one thread; handing its ops to
     // pool threads costs more than it saves, and waking parked workers can stall a run by a scheduler tick or far more
@@ -877,7 +875,7 @@ class GraphPlan : public Plan {
     std::map<Value*, int> consumers;
     for (const Op& op : ops_)
       for (Value* v : op.in) ++consumers[v];
-    for (Value* v : out_values_) ++consumers[v];
+    for (Value* v : outValues_) ++consumers[v];
 
     // Segment into maximal XNNPACK runs and our kernels. Values crossing a run boundary are external
     // (materialized buffers we own); values produced and consumed inside one run live inside XNNPACK.
@@ -914,7 +912,7 @@ class GraphPlan : public Plan {
     for (auto& v : values_)
       if (!internal.count(v.get())) v->storage.resize(v->Bytes() + XNN_EXTRA_BYTES);
 
-    if (std::any_of(ops_.begin(), ops_.end(), UsesInt8Conv)) int8_isa_ = SelectInt8Isa();
+    if (std::any_of(ops_.begin(), ops_.end(), UsesInt8Conv)) int8Isa_ = SelectInt8Isa();
     std::ostringstream desc;
     desc << "threads: " << (pool_ ? threads : 1) << "\n";
     for (const Segment& seg : segments) {
@@ -922,7 +920,7 @@ class GraphPlan : public Plan {
       for (size_t k = seg.begin; k < seg.end; ++k) {
         run.push_back(&ops_[k]);
         desc << (seg.xnn ? "xnnpack " : "kernel ") << (ops_[k].int8 ? "int8" : "fp32") << ": " << ops_[k].label
-             << (UsesInt8Conv(ops_[k]) ? std::string(" (") + Int8IsaLabel(int8_isa_) + ")" : "") << "\n";
+             << (UsesInt8Conv(ops_[k]) ? std::string(" (") + Int8IsaLabel(int8Isa_) + ")" : "") << "\n";
       }
       if (seg.xnn)
         steps_.push_back(std::make_unique<XnnRun>(run, seg.ext, pool_.get()));
@@ -937,18 +935,18 @@ class GraphPlan : public Plan {
   const std::string& Describe() const override { return describe_; }
 
   void Run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) override {
-    std::lock_guard<std::mutex> lock(run_mutex_);
+    std::lock_guard<std::mutex> lock(runMutex_);
     // Graph inputs: NCHW → the internal NHWC (4-D) or a plain copy; the caller's buffer is read in place.
-    for (size_t i = 0; i < in_values_.size(); ++i) {
-      Value* v = in_values_[i];
+    for (size_t i = 0; i < inValues_.size(); ++i) {
+      Value* v = inValues_[i];
       if (v->nhwc)
         kernels::NchwToNhwc(inputs[i], v->data(), v->shape, ElementSize(v->dtype));
       else
         std::memcpy(v->data(), inputs[i], v->Bytes());
     }
     for (auto& s : steps_) s->Run();
-    for (size_t i = 0; i < out_values_.size(); ++i) {
-      Value* v = out_values_[i];
+    for (size_t i = 0; i < outValues_.size(); ++i) {
+      Value* v = outValues_[i];
       if (v->nhwc)
         kernels::NhwcToNchw(v->data(), outputs[i], v->shape, ElementSize(v->dtype));
       else
@@ -960,14 +958,14 @@ class GraphPlan : public Plan {
   std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool_{nullptr, &pthreadpool_destroy};
   std::vector<std::unique_ptr<Value>> values_;
   std::vector<Op> ops_;
-  std::vector<Value*> in_values_, out_values_;
+  std::vector<Value*> inValues_, outValues_;
   std::vector<TensorSpec> inputs_, outputs_;
-  // The int8 convolutions' widened input, one buffer for all (steps run one at a time, under run_mutex_).
-  std::vector<int16_t> int8_scratch_;
+  // The int8 convolutions' widened input, one buffer for all (steps run one at a time, under runMutex_).
+  std::vector<int16_t> int8Scratch_;
   std::vector<std::unique_ptr<Step>> steps_;  // after pool_ and values_: runtimes die first
   std::string describe_;
-  std::mutex run_mutex_;
-  Int8Isa int8_isa_ = Int8Isa::kScalar;  // of the int8 convolutions (UsesInt8Conv)
+  std::mutex runMutex_;
+  Int8Isa int8Isa_ = Int8Isa::kScalar;  // of the int8 convolutions (UsesInt8Conv)
 
   void AddKernel(Op& op) {
     auto step = std::make_unique<KernelStep>();
@@ -979,7 +977,7 @@ class GraphPlan : public Plan {
         Value* y = op.out;
         auto q = [y](float v, int32_t def) {
           if (!std::isfinite(v)) return def;
-          return static_cast<int32_t>(std::min(127.f, std::max(-128.f, std::nearbyint(v / y->scale) + y->zero_point)));
+          return static_cast<int32_t>(std::min(127.f, std::max(-128.f, std::nearbyint(v / y->scale) + y->zeroPoint)));
         };
         ConvGeometry2D geo;
         if (op.kind == Kind::FC) {  // 2-D [rows, K] input
@@ -991,10 +989,10 @@ class GraphPlan : public Plan {
                                op.sw,       op.dh,       op.dw,       op.pads[0],  op.pads[1]};
         }
         auto conv =
-            std::make_shared<QConvInt8>(geo, op.wq.data(), op.bias_q.data(), op.w_scale.data(), x->scale, x->zero_point,
-                                        y->scale, y->zero_point, q(op.out_min, -128), q(op.out_max, 127), int8_isa_);
+            std::make_shared<QConvInt8>(geo, op.wq.data(), op.biasQ.data(), op.wScale.data(), x->scale, x->zeroPoint,
+                                        y->scale, y->zeroPoint, q(op.outMin, -128), q(op.outMax, 127), int8Isa_);
         pthreadpool_t pool = pool_.get();
-        std::vector<int16_t>* scratch = &int8_scratch_;
+        std::vector<int16_t>* scratch = &int8Scratch_;
         step->fn = [conv, x, y, pool, scratch] {
           conv->Run(reinterpret_cast<const int8_t*>(x->data()), reinterpret_cast<int8_t*>(y->data()), pool, scratch);
         };
@@ -1003,13 +1001,13 @@ class GraphPlan : public Plan {
       case Kind::Quantize:
         step->fn = [o] {
           kernels::Quantize(reinterpret_cast<const float*>(o->in[0]->data()), o->out->data(), o->out->Elements(),
-                            o->q_scale, o->q_zero_point, o->out->dtype == DType::I8);
+                            o->qScale, o->qZeroPoint, o->out->dtype == DType::I8);
         };
         break;
       case Kind::Dequantize:
         step->fn = [o] {
           kernels::Dequantize(o->in[0]->data(), o->in[0]->dtype, reinterpret_cast<float*>(o->out->data()),
-                              o->out->Elements(), o->q_scale, o->q_zero_point);
+                              o->out->Elements(), o->qScale, o->qZeroPoint);
         };
         break;
       case Kind::Copy: step->fn = [o] { std::memcpy(o->out->data(), o->in[0]->data(), o->out->Bytes()); }; break;
@@ -1039,7 +1037,7 @@ class GraphPlan : public Plan {
           if (o->in[0]->nhwc) axis = axis == 0 ? 0 : axis == 1 ? 3 : axis - 1;
           const float* x = reinterpret_cast<const float*>(o->in[0]->data());
           float* y = reinterpret_cast<float*>(o->out->data());
-          if (o->softmax_legacy)  // opset < 13: softmax over the flattened dims from `axis` on
+          if (o->softmaxLegacy)  // opset < 13: softmax over the flattened dims from `axis` on
             kernels::Softmax(x, y, p, o->axis, true);
           else
             kernels::Softmax(x, y, p, axis, false);

@@ -8,8 +8,11 @@
 #include <string>
 
 #if defined(__x86_64__)
-// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_* temporaries.
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_* temporaries (clang has no
+// such warning and reports the unknown group instead).
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 #endif
 
@@ -83,15 +86,15 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
                      int32_t x_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin, int32_t qmax, Int8Isa isa)
     : g_(g),
       isa_(isa),
-      taps_(g.kernel_h * g.kernel_w),
-      x_zero_point_(x_zero_point),
-      y_zero_point_(y_zero_point),
+      taps_(g.kernelH * g.kernelW),
+      xZeroPoint_(x_zero_point),
+      yZeroPoint_(y_zero_point),
       lo_(static_cast<float>(qmin - y_zero_point)),
       hi_(static_cast<float>(qmax - y_zero_point)) {
   if (!Int8IsaSupported(isa)) throw std::logic_error(std::string("this CPU has no ") + Int8IsaLabel(isa));
   const int64_t block = isa == Int8Isa::kAvx512Vnni ? 4 : isa == Int8Isa::kAvx2 ? 2 : 1;
-  cp_ = (g.in_c + block - 1) / block * block;
-  np_ = isa == Int8Isa::kScalar ? g.out_c : (g.out_c + 15) / 16 * 16;
+  cp_ = (g.inC + block - 1) / block * block;
+  np_ = isa == Int8Isa::kScalar ? g.outC : (g.outC + 15) / 16 * 16;
   // Zero weights in the channel and output padding: whatever the padded lanes read contributes nothing.
   const size_t weights = static_cast<size_t>(np_ * taps_ * cp_);
   if (isa == Int8Isa::kAvx2) {
@@ -103,11 +106,11 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
   }
   offset_.assign(static_cast<size_t>(np_), 0);
   multiplier_.assign(static_cast<size_t>(np_), 0.f);
-  for (int64_t o = 0; o < g.out_c; ++o) {
+  for (int64_t o = 0; o < g.outC; ++o) {
     int32_t sum = 0;
-    for (int64_t c = 0; c < g.in_c; ++c)
+    for (int64_t c = 0; c < g.inC; ++c)
       for (int64_t t = 0; t < taps_; ++t) {
-        const int8_t v = w[(o * g.in_c + c) * taps_ + t];
+        const int8_t v = w[(o * g.inC + c) * taps_ + t];
         sum = WrapAdd(sum, v);
         switch (isa) {
           case Int8Isa::kAvx512Vnni:
@@ -129,14 +132,14 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
 
 template <typename T>
 void QConvInt8::FillTaps(const T* x, int64_t pixel_stride, const T* padding, int64_t row, const void** taps) const {
-  const int64_t pixels = g_.out_h * g_.out_w;
-  const int64_t b = row / pixels, oy = (row % pixels) / g_.out_w, ox = row % g_.out_w;
-  for (int64_t ky = 0; ky < g_.kernel_h; ++ky)
-    for (int64_t kx = 0; kx < g_.kernel_w; ++kx) {
-      const int64_t iy = oy * g_.stride_h - g_.pad_top + ky * g_.dilation_h;
-      const int64_t ix = ox * g_.stride_w - g_.pad_left + kx * g_.dilation_w;
-      const bool inside = iy >= 0 && iy < g_.in_h && ix >= 0 && ix < g_.in_w;
-      taps[ky * g_.kernel_w + kx] = inside ? x + ((b * g_.in_h + iy) * g_.in_w + ix) * pixel_stride : padding;
+  const int64_t pixels = g_.outH * g_.outW;
+  const int64_t b = row / pixels, oy = (row % pixels) / g_.outW, ox = row % g_.outW;
+  for (int64_t ky = 0; ky < g_.kernelH; ++ky)
+    for (int64_t kx = 0; kx < g_.kernelW; ++kx) {
+      const int64_t iy = oy * g_.strideH - g_.padTop + ky * g_.dilationH;
+      const int64_t ix = ox * g_.strideW - g_.padLeft + kx * g_.dilationW;
+      const bool inside = iy >= 0 && iy < g_.inH && ix >= 0 && ix < g_.inW;
+      taps[ky * g_.kernelW + kx] = inside ? x + ((b * g_.inH + iy) * g_.inW + ix) * pixel_stride : padding;
     }
 }
 
@@ -278,16 +281,16 @@ void QConvInt8::RunRows(const int8_t* x, const int16_t* wide, int8_t* y, int64_t
   std::vector<const void*> ptrs(static_cast<size_t>(4 * taps_));
   if (isa_ == Int8Isa::kScalar) {
     for (int64_t r = row_begin; r < end; ++r) {
-      FillTaps(x, g_.in_c, padding_.data(), r, ptrs.data());
-      int8_t* out = y + r * g_.out_c;
-      for (int64_t o = 0; o < g_.out_c; ++o) {
+      FillTaps(x, g_.inC, padding_.data(), r, ptrs.data());
+      int8_t* out = y + r * g_.outC;
+      for (int64_t o = 0; o < g_.outC; ++o) {
         const int8_t* w = packed_.data() + o * taps_ * cp_;
         int32_t acc = offset_[static_cast<size_t>(o)];
         for (int64_t t = 0; t < taps_; ++t, w += cp_) {
           const auto* px = static_cast<const int8_t*>(ptrs[static_cast<size_t>(t)]);
-          for (int64_t c = 0; c < g_.in_c; ++c) acc = WrapAdd(acc, (px[c] - x_zero_point_) * w[c]);
+          for (int64_t c = 0; c < g_.inC; ++c) acc = WrapAdd(acc, (px[c] - xZeroPoint_) * w[c]);
         }
-        out[o] = Requantize(acc, multiplier_[static_cast<size_t>(o)], lo_, hi_, y_zero_point_);
+        out[o] = Requantize(acc, multiplier_[static_cast<size_t>(o)], lo_, hi_, yZeroPoint_);
       }
     }
     return;
@@ -298,12 +301,12 @@ void QConvInt8::RunRows(const int8_t* x, const int16_t* wide, int8_t* y, int64_t
              taps_,
              cp_,
              np_,
-             g_.out_c,
+             g_.outC,
              avx2 ? static_cast<const void*>(packed16_.data()) : static_cast<const void*>(packed_.data()),
              offset_.data(),
              multiplier_.data(),
              nullptr,
-             y_zero_point_,
+             yZeroPoint_,
              lo_,
              hi_};
   auto fill = [&](int slot, int64_t row) {
@@ -311,12 +314,12 @@ void QConvInt8::RunRows(const int8_t* x, const int16_t* wide, int8_t* y, int64_t
     if (avx2)
       FillTaps(wide, cp_, padding16_.data(), row, taps);
     else
-      FillTaps(x, g_.in_c, padding_.data(), row, taps);
+      FillTaps(x, g_.inC, padding_.data(), row, taps);
   };
   int64_t r = row_begin;
   for (; r + 4 <= end; r += 4) {
     for (int s = 0; s < 4; ++s) fill(s, r + s);
-    a.y = y + r * g_.out_c;
+    a.y = y + r * g_.outC;
     if (avx2)
       TileAvx2<4>(a);
     else
@@ -324,7 +327,7 @@ void QConvInt8::RunRows(const int8_t* x, const int16_t* wide, int8_t* y, int64_t
   }
   for (; r < end; ++r) {
     fill(0, r);
-    a.y = y + r * g_.out_c;
+    a.y = y + r * g_.outC;
     if (avx2)
       TileAvx2<1>(a);
     else
@@ -337,13 +340,13 @@ void QConvInt8::Run(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<
   const int16_t* wide = nullptr;
 #if defined(__x86_64__)
   if (isa_ == Int8Isa::kAvx2) {
-    const int64_t pixels = g_.batch * g_.in_h * g_.in_w;
+    const int64_t pixels = g_.batch * g_.inH * g_.inW;
     if (scratch->size() < static_cast<size_t>(pixels * cp_)) scratch->resize(static_cast<size_t>(pixels * cp_));
-    Widen(x, pixels, g_.in_c, cp_, x_zero_point_, scratch->data());
+    Widen(x, pixels, g_.inC, cp_, xZeroPoint_, scratch->data());
     wide = scratch->data();
   }
 #endif
-  RunContext c{this, x, wide, y, g_.batch * g_.out_h * g_.out_w};
+  RunContext c{this, x, wide, y, g_.batch * g_.outH * g_.outW};
   size_t tasks = static_cast<size_t>((c.rows + kRowsPerTask - 1) / kRowsPerTask);
   if (pool)
     pthreadpool_parallelize_1d(pool, &RunTask, &c, tasks, 0);

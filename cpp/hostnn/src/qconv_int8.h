@@ -25,8 +25,8 @@ const char* Int8IsaLabel(Int8Isa isa);
 Int8Isa SelectInt8Isa();
 
 struct ConvGeometry2D {
-  int64_t batch, in_h, in_w, in_c, out_h, out_w, out_c;
-  int64_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+  int64_t batch, inH, inW, inC, outH, outW, outC;
+  int64_t kernelH, kernelW, strideH, strideW, dilationH, dilationW, padTop, padLeft;
 };
 
 class QConvInt8 {
@@ -55,7 +55,7 @@ class QConvInt8 {
   std::vector<float> multiplier_;   // padded to np
   std::vector<int8_t> padding_;     // VNNI, scalar: cp + 4 bytes of the input zero point (what padded taps read)
   std::vector<int16_t> padding16_;  // AVX2: cp + 2 zeros
-  int32_t x_zero_point_, y_zero_point_;
+  int32_t xZeroPoint_, yZeroPoint_;
   float lo_, hi_;  // qmin - y_zero_point, qmax - y_zero_point
 };
 

@@ -190,7 +190,7 @@ namespace {
 struct QuantCase {
   const char* where;  // "input", "relu", "weight"
   float scale;
-  bool per_channel = false;
+  bool perChannel = false;
 };
 
 // A two-class int8 QDQ classifier: x → Q/DQ → Conv 1x1 (weights per tensor or per channel) → Relu → Q/DQ → GAP →
@@ -204,7 +204,7 @@ std::string QdqClassifier(const QuantCase& bad) {
   b.Node("QuantizeLinear", {"x", "xs", "xz"}, {"xq"}, "quant_x");
   b.Node("DequantizeLinear", {"xq", "xs", "xz"}, {"xd"}, "dequant_x");
   b.InitI8("wq", {2, 2, 1, 1}, {10, 0, 0, 100});
-  if (bad.per_channel) {
+  if (bad.perChannel) {
     b.InitF("ws", {2}, {0.01f, pick("weight", 0.01f)});
     b.InitI8("wz", {2}, {0, 0});
   } else {
@@ -269,7 +269,7 @@ TEST(HostnnHostileQuant, BadCall_NonFiniteZeroNegativeScalesAreRejectedAtImport)
       {{"weight", -0.01f, true}, "DequantizeLinear node 'dequant_w'", "scale 'ws'[1]"},
   };
   for (const Want& w : cases) {
-    SCOPED_TRACE(std::string("BAD CALL - ") + w.c.where + (w.c.per_channel ? " per-channel" : "") + " scale " +
+    SCOPED_TRACE(std::string("BAD CALL - ") + w.c.where + (w.c.perChannel ? " per-channel" : "") + " scale " +
                  std::to_string(w.c.scale));
     ExpectInvalid(QdqClassifier(w.c), {w.node, w.tensor, "must be a finite positive normal float"});
   }

@@ -28,9 +28,9 @@ std::vector<float> RunConv(const ConvCase& k, std::string* describe, std::vector
   }
   auto* n = b.Node("Conv", ins, {"y"}, "conv");
   SetInts(n, "kernel_shape", {k.kh, k.kw});
-  SetInts(n, "strides", {k.p.stride_h, k.p.stride_w});
-  SetInts(n, "dilations", {k.p.dil_h, k.p.dil_w});
-  SetInts(n, "pads", {k.p.pad_t, k.p.pad_l, k.p.pad_b, k.p.pad_r});
+  SetInts(n, "strides", {k.p.strideH, k.p.strideW});
+  SetInts(n, "dilations", {k.p.dilH, k.p.dilW});
+  SetInts(n, "pads", {k.p.padT, k.p.padL, k.p.padB, k.p.padR});
   SetInt(n, "group", k.group);
   b.Output("y");
   auto x = RandomF(static_cast<size_t>(k.c * k.h * k.w), 1);
@@ -75,8 +75,8 @@ TEST(HostnnFp32, ConvAutoPadSameUpper) {
   b.Output("y");
   auto x = RandomF(2 * 49, 6);
   ConvParams p;
-  p.stride_h = p.stride_w = 2;
-  p.pad_t = p.pad_l = p.pad_b = p.pad_r = 1;  // out 4: total pad 2 → 1/1
+  p.strideH = p.strideW = 2;
+  p.padT = p.padL = p.padB = p.padR = 1;  // out 4: total pad 2 → 1/1
   int64_t oh, ow;
   auto want = ToF(RefConv(ToD(x), 1, 2, 7, 7, ToD(wt), 4, 3, 3, {}, p, &oh, &ow));
   EXPECT_EQ(oh, 4);
@@ -158,7 +158,7 @@ TEST(HostnnFp32, PoolsMatchReference) {
     const char* op;
     int64_t k, s, pad;
     int ceil;
-    int include_pad;
+    int includePad;
     int64_t oh;
   };
   const Case cases[] = {
@@ -167,7 +167,7 @@ TEST(HostnnFp32, PoolsMatchReference) {
   };
   for (const auto& k : cases) {
     SCOPED_TRACE(std::string(k.op) + " k" + std::to_string(k.k) + " ceil" + std::to_string(k.ceil) + " incl" +
-                 std::to_string(k.include_pad));
+                 std::to_string(k.includePad));
     OnnxBuilder b;
     b.Input("x", {1, 3, 9, 9});
     auto* n = b.Node(k.op, {"x"}, {"y"});
@@ -175,10 +175,10 @@ TEST(HostnnFp32, PoolsMatchReference) {
     SetInts(n, "strides", {k.s, k.s});
     SetInts(n, "pads", {k.pad, k.pad, k.pad, k.pad});
     SetInt(n, "ceil_mode", k.ceil);
-    if (std::string(k.op) == "AveragePool") SetInt(n, "count_include_pad", k.include_pad);
+    if (std::string(k.op) == "AveragePool") SetInt(n, "count_include_pad", k.includePad);
     b.Output("y");
     auto x = RandomF(3 * 81, 31);
-    auto want = RefPool(x, 3, 9, 9, k.k, k.s, k.pad, k.oh, k.oh, std::string(k.op) == "MaxPool", k.include_pad);
+    auto want = RefPool(x, 3, 9, 9, k.k, k.s, k.pad, k.oh, k.oh, std::string(k.op) == "MaxPool", k.includePad);
     ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want);
   }
 }
@@ -296,7 +296,7 @@ TEST(HostnnFp32, SmallResidualNetEndToEnd) {
   auto x = RandomF(3 * 64, 85);
   // Reference.
   ConvParams p1;
-  p1.pad_t = p1.pad_l = p1.pad_b = p1.pad_r = 1;
+  p1.padT = p1.padL = p1.padB = p1.padR = 1;
   int64_t oh, ow;
   auto a1 = RefConv(ToD(x), 1, 3, 8, 8, ToD(w1), 8, 3, 3, {}, p1, &oh, &ow);
   for (auto& v : a1) v = std::max(0.0, v);

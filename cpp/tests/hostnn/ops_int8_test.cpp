@@ -102,10 +102,10 @@ TEST(HostnnInt8, QdqConvPerChannelRunsInt8) {
     std::vector<double> xcentered(xq.size());
     for (size_t i = 0; i < xq.size(); ++i) xcentered[i] = xq[i] - xz;
     ConvParams p;
-    p.stride_h = p.stride_w = k.stride;
-    p.pad_t = p.pad_l = p.pad_b = p.pad_r = k.pad;
+    p.strideH = p.strideW = k.stride;
+    p.padT = p.padL = p.padB = p.padR = k.pad;
     p.group = k.group;
-    p.dil_h = p.dil_w = k.dilation;
+    p.dilH = p.dilW = k.dilation;
     int64_t oh, ow;
     auto acc = RefConv(xcentered, 1, k.c, k.h, k.w, ToD(wq), k.oc, k.k, k.k, ToD(bq), p, &oh, &ow);
     std::vector<int8_t> want(acc.size());
@@ -255,7 +255,7 @@ TEST(HostnnInt8, QdqClassifierEndToEndWithSoftmax) {
   // Reference, step by step with the same quantization points.
   auto xq = QuantizeAll(x, xs, 0);
   ConvParams p;
-  p.pad_t = p.pad_l = p.pad_b = p.pad_r = 1;
+  p.padT = p.padL = p.padB = p.padR = 1;
   int64_t oh, ow;
   auto acc = RefConv(ToD(xq), 1, 3, 8, 8, ToD(wq), 8, 3, 3, std::vector<double>(8, 10), p, &oh, &ow);
   std::vector<double> g(8, 0);

@@ -25,33 +25,33 @@ std::vector<Int8Isa> SupportedIsas() {
 }
 
 struct Params {
-  float x_scale, y_scale;
-  int32_t x_zp, y_zp, qmin, qmax;
+  float xScale, yScale;
+  int32_t xZp, yZp, qmin, qmax;
 };
 
 // Naive reference on NHWC tensors: int64 sum of (x - x_zp) * w + bias, then the documented requantization:
 // float(acc) * (x_s * w_s[o] / y_s computed in float), clamped to [qmin, qmax] - y_zp, round half to even, + y_zp.
 std::vector<int8_t> Reference(const ConvGeometry2D& g, const std::vector<int8_t>& x, const std::vector<int8_t>& w,
                               const std::vector<int32_t>& bias, const std::vector<float>& ws, const Params& p) {
-  std::vector<int8_t> y(static_cast<size_t>(g.batch * g.out_h * g.out_w * g.out_c));
+  std::vector<int8_t> y(static_cast<size_t>(g.batch * g.outH * g.outW * g.outC));
   for (int64_t b = 0; b < g.batch; ++b)
-    for (int64_t oy = 0; oy < g.out_h; ++oy)
-      for (int64_t ox = 0; ox < g.out_w; ++ox)
-        for (int64_t o = 0; o < g.out_c; ++o) {
+    for (int64_t oy = 0; oy < g.outH; ++oy)
+      for (int64_t ox = 0; ox < g.outW; ++ox)
+        for (int64_t o = 0; o < g.outC; ++o) {
           int64_t acc = bias[o];
-          for (int64_t c = 0; c < g.in_c; ++c)
-            for (int64_t ky = 0; ky < g.kernel_h; ++ky)
-              for (int64_t kx = 0; kx < g.kernel_w; ++kx) {
-                int64_t iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
-                int64_t ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
-                if (iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w) continue;
-                acc += (x[((b * g.in_h + iy) * g.in_w + ix) * g.in_c + c] - p.x_zp) *
-                       int64_t{w[((o * g.in_c + c) * g.kernel_h + ky) * g.kernel_w + kx]};
+          for (int64_t c = 0; c < g.inC; ++c)
+            for (int64_t ky = 0; ky < g.kernelH; ++ky)
+              for (int64_t kx = 0; kx < g.kernelW; ++kx) {
+                int64_t iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+                int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+                if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) continue;
+                acc += (x[((b * g.inH + iy) * g.inW + ix) * g.inC + c] - p.xZp) *
+                       int64_t{w[((o * g.inC + c) * g.kernelH + ky) * g.kernelW + kx]};
               }
-          const float m = p.x_scale * ws[o] / p.y_scale;
+          const float m = p.xScale * ws[o] / p.yScale;
           const double prod = static_cast<double>(static_cast<float>(acc) * m);
-          const double v = std::min<double>(std::max<double>(prod, p.qmin - p.y_zp), p.qmax - p.y_zp);
-          y[((b * g.out_h + oy) * g.out_w + ox) * g.out_c + o] = static_cast<int8_t>(std::nearbyint(v) + p.y_zp);
+          const double v = std::min<double>(std::max<double>(prod, p.qmin - p.yZp), p.qmax - p.yZp);
+          y[((b * g.outH + oy) * g.outW + ox) * g.outC + o] = static_cast<int8_t>(std::nearbyint(v) + p.yZp);
         }
   return y;
 }
@@ -102,12 +102,12 @@ TEST(HostnnQConvInt8, EveryVariantMatchesTheReferenceBitForBit) {
   for (const Case& k : cases) {
     SCOPED_TRACE(k.name);
     const ConvGeometry2D& g = k.g;
-    auto x = RandomI8(static_cast<size_t>(g.batch * g.in_h * g.in_w * g.in_c), seed++, -128, 127);
-    auto w = RandomI8(static_cast<size_t>(g.out_c * g.in_c * g.kernel_h * g.kernel_w), seed++, k.wlo, k.whi);
-    std::vector<int32_t> bias(static_cast<size_t>(g.out_c));
-    std::vector<float> ws(static_cast<size_t>(g.out_c));
+    auto x = RandomI8(static_cast<size_t>(g.batch * g.inH * g.inW * g.inC), seed++, -128, 127);
+    auto w = RandomI8(static_cast<size_t>(g.outC * g.inC * g.kernelH * g.kernelW), seed++, k.wlo, k.whi);
+    std::vector<int32_t> bias(static_cast<size_t>(g.outC));
+    std::vector<float> ws(static_cast<size_t>(g.outC));
     std::mt19937 rng(seed++);
-    for (int64_t o = 0; o < g.out_c; ++o) {
+    for (int64_t o = 0; o < g.outC; ++o) {
       bias[o] = static_cast<int32_t>(rng() % 4001) - 2000;
       ws[o] = 0.001f + 0.0007f * static_cast<float>(o % 7);
     }
@@ -118,8 +118,8 @@ TEST(HostnnQConvInt8, EveryVariantMatchesTheReferenceBitForBit) {
     EXPECT_GT(distinct, 0) << "the case should produce more than one value";
     for (Int8Isa isa : SupportedIsas()) {
       SCOPED_TRACE(hostnn::Int8IsaLabel(isa));
-      hostnn::QConvInt8 conv(g, w.data(), bias.data(), ws.data(), k.p.x_scale, k.p.x_zp, k.p.y_scale, k.p.y_zp,
-                             k.p.qmin, k.p.qmax, isa);
+      hostnn::QConvInt8 conv(g, w.data(), bias.data(), ws.data(), k.p.xScale, k.p.xZp, k.p.yScale, k.p.yZp, k.p.qmin,
+                             k.p.qmax, isa);
       std::vector<int16_t> scratch;
       for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
         std::vector<int8_t> y(want.size(), 99);

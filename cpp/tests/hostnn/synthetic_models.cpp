@@ -50,7 +50,7 @@ class MobileNetV2Builder {
   bool int8_;
   std::mt19937 rng_;
   int counter_ = 0;
-  float act_scale_ = 0.02f;  // scale of the tensor most recently produced (int8)
+  float actScale_ = 0.02f;  // scale of the tensor most recently produced (int8)
 
   std::string Name(const std::string& p) { return p + "_" + std::to_string(counter_++); }
 
@@ -60,7 +60,7 @@ class MobileNetV2Builder {
     b_.InitI8(n + "_z", {}, {zp});
     b_.Node("QuantizeLinear", {in, n + "_s", n + "_z"}, {n + "_q"}, n + "_quant");
     b_.Node("DequantizeLinear", {n + "_q", n + "_s", n + "_z"}, {n}, n + "_dequant");
-    act_scale_ = s;
+    actScale_ = s;
     return n;
   }
 
@@ -96,14 +96,14 @@ class MobileNetV2Builder {
     if (!int8_) {
       std::vector<float> f(oc);
       for (size_t o = 0; o < oc; ++o)
-        f[o] = std::nearbyint(real[o] / (act_scale_ * w_scales[o])) * act_scale_ * w_scales[o];
+        f[o] = std::nearbyint(real[o] / (actScale_ * w_scales[o])) * actScale_ * w_scales[o];
       b_.InitF(n, {static_cast<int64_t>(oc)}, f);
       return n;
     }
     std::vector<int32_t> q(oc);
     std::vector<float> s(oc);
     for (size_t o = 0; o < oc; ++o) {
-      s[o] = act_scale_ * w_scales[o];
+      s[o] = actScale_ * w_scales[o];
       q[o] = static_cast<int32_t>(std::nearbyint(real[o] / s[o]));
     }
     b_.InitI32(n + "_q", {static_cast<int64_t>(oc)}, q);
@@ -126,10 +126,10 @@ class MobileNetV2Builder {
     SetInt(node, "group", group);
     std::string y = n;
     if (relu6) {
-      if (!float_consts_) {
+      if (!floatConsts_) {
         b_.InitF("zero", {}, {0.f});
         b_.InitF("six", {}, {6.f});
-        float_consts_ = true;
+        floatConsts_ = true;
       }
       y = Name("clip");
       b_.Node("Clip", {n, "zero", "six"}, {y}, y);
@@ -154,7 +154,7 @@ class MobileNetV2Builder {
     return QDQ(n, 0.1f, 0);
   }
 
-  bool float_consts_ = false;
+  bool floatConsts_ = false;
 };
 
 }  // namespace

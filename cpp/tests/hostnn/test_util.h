@@ -138,7 +138,7 @@ inline void ExpectClose(const std::vector<float>& got, const std::vector<float>&
 
 // ---- naive references (NCHW) ----
 struct ConvParams {
-  int64_t stride_h = 1, stride_w = 1, dil_h = 1, dil_w = 1, pad_t = 0, pad_l = 0, pad_b = 0, pad_r = 0, group = 1;
+  int64_t strideH = 1, strideW = 1, dilH = 1, dilW = 1, padT = 0, padL = 0, padB = 0, padR = 0, group = 1;
 };
 inline int64_t ConvOut(int64_t in, int64_t k, int64_t s, int64_t d, int64_t p0, int64_t p1) {
   return (in + p0 + p1 - ((k - 1) * d + 1)) / s + 1;
@@ -148,8 +148,8 @@ inline std::vector<double> RefConv(const std::vector<double>& x, int64_t n, int6
                                    const std::vector<double>& wt, int64_t oc, int64_t kh, int64_t kw,
                                    const std::vector<double>& bias, const ConvParams& p, int64_t* oh_out,
                                    int64_t* ow_out) {
-  int64_t oh = ConvOut(h, kh, p.stride_h, p.dil_h, p.pad_t, p.pad_b),
-          ow = ConvOut(w, kw, p.stride_w, p.dil_w, p.pad_l, p.pad_r);
+  int64_t oh = ConvOut(h, kh, p.strideH, p.dilH, p.padT, p.padB),
+          ow = ConvOut(w, kw, p.strideW, p.dilW, p.padL, p.padR);
   int64_t icg = c / p.group, ocg = oc / p.group;
   std::vector<double> y(static_cast<size_t>(n * oc * oh * ow));
   for (int64_t b = 0; b < n; ++b)
@@ -161,7 +161,7 @@ inline std::vector<double> RefConv(const std::vector<double>& x, int64_t n, int6
           for (int64_t i = 0; i < icg; ++i)
             for (int64_t ky = 0; ky < kh; ++ky)
               for (int64_t kx = 0; kx < kw; ++kx) {
-                int64_t iy = yy * p.stride_h - p.pad_t + ky * p.dil_h, ix = xx * p.stride_w - p.pad_l + kx * p.dil_w;
+                int64_t iy = yy * p.strideH - p.padT + ky * p.dilH, ix = xx * p.strideW - p.padL + kx * p.dilW;
                 if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
                 acc += x[((b * c + g * icg + i) * h + iy) * w + ix] * wt[((o * icg + i) * kh + ky) * kw + kx];
               }
