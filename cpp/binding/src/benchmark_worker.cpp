@@ -57,16 +57,16 @@ Status ParseBenchmarkArguments(const Napi::CallbackInfo& info, BenchmarkRequest*
     if (!info[0].IsObject()) return TypeMismatch(step, "options must be an object");
     Napi::Object options = info[0].As<Napi::Object>();
     Status st = ParseOption(options, "iterations", step, [&](const Napi::Value& v) {
-      return ToInteger(v, step, "options.iterations", 1, kMaxBenchmarkIterations, &params.iterations);
+      return ToInteger(v, step, "options.iterations", 1, kBenchmarkIterationsMax, &params.iterations);
     });
     if (st.ok()) {
       st = ParseOption(options, "warmup", step, [&](const Napi::Value& v) {
-        return ToInteger(v, step, "options.warmup", 0, kMaxBenchmarkWarmupRuns, &params.warmupRuns);
+        return ToInteger(v, step, "options.warmup", 0, kBenchmarkWarmupMax, &params.warmupRuns);
       });
     }
     if (st.ok()) {
       st = ParseOption(options, "durationMs", step, [&](const Napi::Value& v) {
-        Status s = ToNumber(v, step, "options.durationMs", 0, kMaxBenchmarkDurationMs, &params.maxDurationMs);
+        Status s = ToNumber(v, step, "options.durationMs", 0, kBenchmarkDurationMaxMs, &params.maxDurationMs);
         return s.ok() && params.maxDurationMs <= 0 ? OutOfRange(step, "options.durationMs must be > 0") : s;
       });
     }
@@ -165,6 +165,7 @@ void BenchmarkWorker::Complete(Napi::Env env) {
   o.Set("throughputPerSec", Napi::Number::New(env, r.latency.throughputPerSec));
   o.Set("windowP50Ms", NumbersToJs(env, r.windowP50Ms));
   o.Set("drift", Napi::Number::New(env, r.drift));
+  o.Set("valid", Napi::Boolean::New(env, r.valid));
   o.Set("cancelled", Napi::Boolean::New(env, r.cancelled));
   settled_ = true;
   deferred_.Resolve(o);

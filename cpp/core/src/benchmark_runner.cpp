@@ -16,21 +16,21 @@ Status OutOfRange(const char* step, const std::string& message) { return Status(
 }  // namespace
 
 Status CheckBenchmarkParams(const BenchmarkParams& p) {
-  if (p.iterations < 1 || p.iterations > kMaxBenchmarkIterations) {
-    return OutOfRange(kParamsStep, "iterations must be in [1, " + std::to_string(kMaxBenchmarkIterations) + "] (got " +
+  if (p.iterations < 1 || p.iterations > kBenchmarkIterationsMax) {
+    return OutOfRange(kParamsStep, "iterations must be in [1, " + std::to_string(kBenchmarkIterationsMax) + "] (got " +
                                        std::to_string(p.iterations) + ")");
   }
-  if (p.warmupRuns < 0 || p.warmupRuns > kMaxBenchmarkWarmupRuns) {
-    return OutOfRange(kParamsStep, "warmupRuns must be in [0, " + std::to_string(kMaxBenchmarkWarmupRuns) + "] (got " +
+  if (p.warmupRuns < 0 || p.warmupRuns > kBenchmarkWarmupMax) {
+    return OutOfRange(kParamsStep, "warmupRuns must be in [0, " + std::to_string(kBenchmarkWarmupMax) + "] (got " +
                                        std::to_string(p.warmupRuns) + ")");
   }
   // NaN fails both comparisons: written so that it is refused.
-  if (!(p.maxDurationMs >= 0 && p.maxDurationMs <= kMaxBenchmarkDurationMs)) {
-    return OutOfRange(kParamsStep, "maxDurationMs must be in [0, " + std::to_string(kMaxBenchmarkDurationMs) +
+  if (!(p.maxDurationMs >= 0 && p.maxDurationMs <= kBenchmarkDurationMaxMs)) {
+    return OutOfRange(kParamsStep, "maxDurationMs must be in [0, " + std::to_string(kBenchmarkDurationMaxMs) +
                                        "] (got " + std::to_string(p.maxDurationMs) + ")");
   }
-  if (p.driftWindows < 1 || p.driftWindows > kMaxBenchmarkIterations) {
-    return OutOfRange(kParamsStep, "driftWindows must be in [1, " + std::to_string(kMaxBenchmarkIterations) +
+  if (p.driftWindows < 1 || p.driftWindows > kBenchmarkIterationsMax) {
+    return OutOfRange(kParamsStep, "driftWindows must be in [1, " + std::to_string(kBenchmarkIterationsMax) +
                                        "] (got " + std::to_string(p.driftWindows) + ")");
   }
   return Status::Ok();
@@ -125,6 +125,8 @@ Result<BenchmarkResult> BenchmarkPlan::Finish() const {
   if (!windows.ok()) return windows.status();
   r.windowP50Ms = std::move(windows.value());
   r.drift = DriftRatio(r.windowP50Ms);
+  r.valid =
+      static_cast<int64_t>(r.samplesMs.size()) >= kValidMinRuns && r.latency.meanMs * r.latency.count >= kValidMinMs;
   return r;
 }
 

@@ -19,24 +19,21 @@
 #include <memory>
 #include <vector>
 
+#include "core/limits.h"
 #include "core/stats.h"
 #include "core/status.h"
 
 namespace npulens {
 
 struct BenchmarkParams {
-  int64_t warmupRuns = 10;    // untimed runs after the first run, ≥ 0
-  int64_t iterations = 100;   // timed runs at most, ≥ 1
-  double maxDurationMs = 0;   // wall-time limit of the timed loop; 0 = none
-  int64_t driftWindows = 10;  // ≥ 1
+  int64_t warmupRuns = kBenchmarkWarmupDefault;      // untimed runs after the first run, ≥ 0
+  int64_t iterations = kBenchmarkIterationsDefault;  // timed runs at most, ≥ 1
+  double maxDurationMs = 0;                          // wall-time limit of the timed loop; 0 = none
+  int64_t driftWindows = 10;                         // ≥ 1
 };
 
-// Limits of BenchmarkParams (the binding's argument ranges come from here).
-constexpr int64_t kMaxBenchmarkIterations = 1000000;
-constexpr int64_t kMaxBenchmarkWarmupRuns = 100000;
-constexpr double kMaxBenchmarkDurationMs = 24 * 3600 * 1000.0;
-
-// Every field in range (NPULENS_OUT_OF_RANGE at step "benchmark.params", naming the field, otherwise).
+// Every field in range (the ranges of core/limits.h); otherwise NPULENS_OUT_OF_RANGE at step "benchmark.params",
+// naming the field.
 Status CheckBenchmarkParams(const BenchmarkParams& params);
 
 enum class BenchmarkPhase { kFirstRun, kWarmup, kTimed, kDone };
@@ -52,7 +49,13 @@ struct BenchmarkResult {
   double drift = 1;  // windowP50Ms last / first; 1 with fewer than two windows
   bool cancelled = false;
   bool durationLimited = false;  // the timed loop stopped at maxDurationMs
+  // MLPerf Mobile's minimum for a reportable steady-state figure: kValidMinRuns timed runs covering kValidMinMs of
+  // run time.
+  bool valid = false;
 };
+
+constexpr int64_t kValidMinRuns = 1024;
+constexpr double kValidMinMs = 60000;
 
 // A monotonic clock in ms (tests pass a fake one).
 using BenchmarkClock = std::function<double()>;
