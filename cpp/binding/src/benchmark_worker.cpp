@@ -165,6 +165,7 @@ void BenchmarkWorker::Complete(Napi::Env env) {
   o.Set("throughputPerSec", Napi::Number::New(env, r.latency.throughputPerSec));
   o.Set("windowP50Ms", NumbersToJs(env, r.windowP50Ms));
   o.Set("drift", Napi::Number::New(env, r.drift));
+  o.Set("valid", Napi::Boolean::New(env, r.valid));
   o.Set("cancelled", Napi::Boolean::New(env, r.cancelled));
   settled_ = true;
   deferred_.Resolve(o);

@@ -125,6 +125,8 @@ Result<BenchmarkResult> BenchmarkPlan::Finish() const {
   if (!windows.ok()) return windows.status();
   r.windowP50Ms = std::move(windows.value());
   r.drift = DriftRatio(r.windowP50Ms);
+  r.valid =
+      static_cast<int64_t>(r.samplesMs.size()) >= kValidMinRuns && r.latency.meanMs * r.latency.count >= kValidMinMs;
   return r;
 }
 

@@ -68,8 +68,29 @@ TEST(BenchmarkRunnerTest, FirstRunThenWarmupThenTimedLoopInThatOrder) {
   EXPECT_DOUBLE_EQ(r->drift, 3.5 / 1.5);
   EXPECT_FALSE(r->cancelled);
   EXPECT_FALSE(r->durationLimited);
+  EXPECT_FALSE(r->valid);
   EXPECT_EQ(listener.events, (std::vector<std::string>{"start 4", "first-run 1/1", "warmup 1/2", "warmup 2/2",
                                                        "timed 1/4", "timed 2/4", "timed 3/4", "timed 4/4", "end 4"}));
+}
+
+TEST(BenchmarkRunnerTest, ValidNeeds1024RunsAndAMinuteOfRunTime) {
+  FakeRuns runs;
+  runs.runMs = {60};  // 1024 runs of 60 ms: 61.4 s
+  BenchmarkParams params;
+  params.warmupRuns = 0;
+  params.iterations = kValidMinRuns;
+  Result<BenchmarkResult> r = RunBenchmark(params, runs.Step(), nullptr, runs.Clock());
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->valid);
+  params.iterations = kValidMinRuns - 1;
+  r = RunBenchmark(params, runs.Step(), nullptr, runs.Clock());
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->valid) << "1023 runs";
+  runs.runMs = {50};  // 1024 runs of 50 ms: 51.2 s
+  params.iterations = kValidMinRuns;
+  r = RunBenchmark(params, runs.Step(), nullptr, runs.Clock());
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->valid) << "less than a minute";
 }
 
 TEST(BenchmarkRunnerTest, DurationLimitStopsBeforeTheNextRunAndKeepsTheOneStartedInTime) {

@@ -49,7 +49,13 @@ struct BenchmarkResult {
   double drift = 1;  // windowP50Ms last / first; 1 with fewer than two windows
   bool cancelled = false;
   bool durationLimited = false;  // the timed loop stopped at maxDurationMs
+  // MLPerf Mobile's minimum for a reportable steady-state figure: kValidMinRuns timed runs covering kValidMinMs of
+  // run time.
+  bool valid = false;
 };
+
+constexpr int64_t kValidMinRuns = 1024;
+constexpr double kValidMinMs = 60000;
 
 // A monotonic clock in ms (tests pass a fake one).
 using BenchmarkClock = std::function<double()>;
