@@ -28,6 +28,8 @@ export type PixelFormat = 'RGBA' | 'BGRA' | 'RGB';
 /** NNRt device type (OH_NN_DeviceType). */
 export type DeviceType = 'cpu' | 'gpu' | 'accelerator' | 'other';
 export type Precision = 'fp32' | 'fp16' | 'int8';
+/** What a model's output holds: raw logits (its scores are their softmax) or probabilities (the scores as they are). */
+export type OutputKind = 'logits' | 'probabilities';
 
 /** Compilation options, the same for every way of loading a model. */
 export interface CompileOptions {
@@ -114,6 +116,8 @@ export interface ModelInfo {
   devicesSeen: DeviceRef[];
   inputs: TensorInfo[];
   outputs: TensorInfo[];
+  /** What the output holds (the manifest's output.kind, or the file load's outputKind). */
+  outputKind: OutputKind;
   /** Class count (= labels.length when the manifest has labels). */
   classes: number;
   /** The labels the model loaded, one per class ('#<index>' for a model without labels, as in TopEntry.label). */

@@ -13,8 +13,8 @@ import { CliError, UsageError, toCliError, writeJsonFile } from './errors';
 import { printable, table } from './format';
 import { decodeImage } from './image';
 import type { Io } from './io';
-import { DEVICE_POLICIES, chooseModel, rawfileDir, type Backend, type ModelChoice } from './model';
-import { ENGINES, OrtRunner, inspectImage, outputKindOf, oursScores, type Engine } from './verify/engines';
+import { DEVICE_POLICIES, chooseModel, type Backend, type ModelChoice } from './model';
+import { ENGINES, OrtRunner, inspectImage, oursScores, type Engine } from './verify/engines';
 import { collectImages } from './verify/inputs';
 import { checkThresholds, compareImage, summarize, type ImageComparison, type Thresholds } from './verify/metrics';
 
@@ -173,9 +173,9 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
         }
       }
       if (side.engine === 'ort') {
-        // onnxruntime gets the threads our runtime resolved for this model.
+        // onnxruntime gets the threads our runtime resolved for this model; its output is read as the model's kind.
         side.ort = await OrtRunner.create(side.choice.path, threadsOf(side.classifier, side.choice),
-          outputKindOf(side.choice, rawfileDir()));
+          side.classifier.info.outputKind);
       }
     }
     const threads = reference.classifier!.info.threads;

@@ -230,7 +230,7 @@ describe('verify on the bundled models', () => {
   });
 });
 
-describe('what the runtime resolved: ModelInfo.threads and .labels, which verify uses', () => {
+describe('what the runtime resolved: ModelInfo.threads, .labels and .outputKind, which verify uses', () => {
   const load = (extra = {}) => api.loadClassifier({ rawfileDir: bundledRawfileDir, modelId: 'shapes-fp32', ...extra });
 
   it('threads: one for a model under 50 M MACs by default, the count asked for otherwise', async () => {
@@ -266,6 +266,24 @@ describe('what the runtime resolved: ModelInfo.threads and .labels, which verify
     }
   });
 
+  it('outputKind: the manifest\'s output.kind, or what a file load says', async () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(bundledRawfileDir, 'models', 'manifest.json'), 'utf8'));
+    const fromManifest = await load();
+    const file = (outputKind) => api.loadClassifier({ modelPath: path.join(fixtures, 'models', 'tiny_fp32.onnx'),
+      classes: 5, input: { width: 16, height: 16 }, outputKind });
+    const probabilities = await file('probabilities');
+    const logits = await file('logits');
+    try {
+      assert.equal(fromManifest.info.outputKind, manifest.models.find((m) => m.id === 'shapes-fp32').output.kind);
+      assert.equal(probabilities.info.outputKind, 'probabilities');
+      assert.equal(logits.info.outputKind, 'logits');
+    } finally {
+      fromManifest.release();
+      probabilities.release();
+      logits.release();
+    }
+  });
+
   it('without --threads verify runs each model as classify would, and onnxruntime on as many threads', async () => {
     const doc = await verifyJson(small, '--model', 'shapes-fp32', '--against-engine', 'ort');
     assert.equal(doc.threads, 1, 'shapes-fp32 is under 50 M MACs: one thread, as classify runs it');
@@ -292,7 +310,7 @@ describe('verify over a fake backend', () => {
         backend.loaded.push(id);
         return {
           info: { classes: classesById[id], labels: Array.from({ length: classesById[id] }, (_, i) => `${id}${i}`),
-            threads: 1, device: { name: 'fake_cpu', type: 'cpu' } },
+            threads: 1, outputKind: 'logits', device: { name: 'fake_cpu', type: 'cpu' } },
           inspect: async () => ({ input: new ArrayBuffer(4), inputShape: [1], inputDType: 'float32',
             probabilities: Float32Array.from(probabilitiesById[id]) }),
           release() { backend.released.push(id); },

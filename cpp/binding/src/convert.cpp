@@ -51,6 +51,7 @@ Napi::Object ModelInfoToJs(Napi::Env env, const SessionInfo& info, const ModelMe
   o.Set("devicesSeen", seen);
   o.Set("inputs", TensorsToJs(env, info.inputs));
   o.Set("outputs", TensorsToJs(env, info.outputs));
+  o.Set("outputKind", OutputKindName(info.outputKind));
   o.Set("classes", Napi::Number::New(env, meta.classes));
   Napi::Array labels = Napi::Array::New(env, static_cast<size_t>(meta.classes));
   for (int i = 0; i < meta.classes; ++i) {

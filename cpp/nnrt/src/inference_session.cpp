@@ -487,6 +487,7 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(std::vector<uin
   im.info.device = decision.value();
   im.info.loadMs = im.config.loadMs;
   im.info.labels = im.config.labels;
+  im.info.outputKind = im.config.output.kind;
 
   const auto start = Clock::now();
   Status s = im.Compile();

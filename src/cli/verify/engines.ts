@@ -3,43 +3,18 @@
  *   ours — our host NN runtime through src/api (Classifier.inspect: class scores after post-processing);
  *   ort  — onnxruntime-node on the same ONNX file, fed the exact input tensor our pre-processing wrote for that
  *          model (Classifier.inspect().input), with the same thread count; its raw output is post-processed here
- *          per the model's output kind.
+ *          per the model's output kind (ModelInfo.outputKind).
  * Both yield the mean-centred log-scores of ./metrics.ts.
  */
 import type * as Ort from 'onnxruntime-node';
-import type { Classifier, Inspection } from '../../api';
-import { manifestPathOf } from '../../api';
+import type { Classifier, Inspection, OutputKind } from '../../api';
 import { CliError, toCliError } from '../errors';
-import { MANIFEST_FILE, MODEL_FILE, readRegularFile } from '../files';
-import type { ModelChoice } from '../model';
+import { MODEL_FILE, readRegularFile } from '../files';
 import { OrtSession, loadOrt } from '../../ort/session';
 import { centredLogits, centredLogScores } from './metrics';
 
 export const ENGINES = ['ours', 'ort'] as const;
 export type Engine = typeof ENGINES[number];
-
-export type OutputKind = 'logits' | 'probabilities';
-
-/**
- * The output kind of a model: a file model's load options (the CLI loads files as 'logits', the API default), or
- * the manifest entry's output.kind (the manifest summary does not carry it; cpp/core has validated the file).
- */
-export function outputKindOf(choice: ModelChoice, rawfileDir: string): OutputKind {
-  if (!('modelId' in choice.load)) return choice.load.outputKind ?? 'logits';
-  const file = manifestPathOf(rawfileDir);
-  const text = readRegularFile(file, MANIFEST_FILE).toString('utf8');
-  let kind: unknown;
-  try {
-    const doc = JSON.parse(text) as { models?: { id?: unknown; output?: { kind?: unknown } }[] };
-    kind = doc.models?.find((m) => m.id === choice.id)?.output?.kind;
-  } catch (err) {
-    throw new CliError(`cannot read the manifest: ${(err as Error).message.split('\n')[0]}`, file);
-  }
-  if (kind !== 'logits' && kind !== 'probabilities') {
-    throw new CliError(`models[id=${choice.id}].output.kind must be logits or probabilities`, file);
-  }
-  return kind;
-}
 
 /** One onnxruntime-node session on a model file (src/ort/session.ts), its failures naming the file and image. */
 export class OrtRunner {

@@ -66,6 +66,7 @@ struct SessionInfo {
   int threads = 0;
   // The labels loaded: empty or exactly output.classes entries.
   std::vector<std::string> labels;
+  OutputKind outputKind = OutputKind::kLogits;
 };
 
 struct StageTimings {
