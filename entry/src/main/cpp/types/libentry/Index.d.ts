@@ -251,6 +251,12 @@ export interface BenchmarkResult {
   latencyMs: LatencyStats;
   /** Timed runs per second of wall time. */
   throughputPerSec: number;
+  /** p50 of each of up to 10 consecutive slices of the timed runs, ms (the same percentile as latencyMs). */
+  windowP50Ms: number[];
+  /** The last slice's p50 over the first's: 1 = steady, > 1 = slower at the end (e.g. thermal throttling). */
+  drift: number;
+  /** At least 1024 timed runs covering at least 60 s of run time (MLPerf Mobile's minimum for a reportable figure). */
+  valid: boolean;
   /** True when cancel() stopped it. */
   cancelled: boolean;
 }
