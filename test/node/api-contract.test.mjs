@@ -353,6 +353,13 @@ describe('Classifier', () => {
     assert.equal(r.latencyMs.max, sorted[299]);
     assert.ok(r.latencyMs.min <= r.latencyMs.p50 && r.latencyMs.p50 <= r.latencyMs.p90 && r.latencyMs.p90 <= r.latencyMs.p99);
     assert.ok(r.throughputPerSec > 0 && r.firstRunMs > 0);
+    // The runner's R-7 p50 (numpy's default), its window p50s (10 slices of 30 runs) and drift; not reportable.
+    const r7 = (xs, p) => { const h = (xs.length - 1) * p / 100, lo = Math.floor(h); return xs[lo] + (h - lo) * ((xs[lo + 1] ?? xs[lo]) - xs[lo]); };
+    assert.equal(r.latencyMs.p50, r7(sorted, 50));
+    assert.equal(r.windowP50Ms.length, 10);
+    assert.equal(r.windowP50Ms[0], r7(r.samplesMs.slice(0, 30).sort((a, b) => a - b), 50));
+    assert.equal(r.drift, r.windowP50Ms[9] / r.windowP50Ms[0]);
+    assert.equal(r.valid, false);
     assert.ok(progress.length >= 1);
     assert.deepEqual(progress.at(-1), { done: 300, total: 300, lastMs: r.samplesMs[299] });
 
