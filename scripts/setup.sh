@@ -16,7 +16,7 @@ apt_packages=(cmake ninja-build g++ pkg-config
   python3 python3-numpy python3-onnx python3-pil
   clang-16 g++-aarch64-linux-gnu lld-16 libc++-16-dev libc++abi-16-dev  # the device build check (25-device.sh)
   libclang-rt-16-dev  # libFuzzer + sanitizer runtimes for clang-16 (60-fuzz.sh)
-  clang-format-16 clang-tidy-16 python3-flake8)  # lint (50-lint.sh)
+  clang-format-16 clang-tidy-16 python3-flake8 black)  # lint (50-lint.sh)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

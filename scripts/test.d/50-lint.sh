@@ -7,6 +7,7 @@
 #   clang-tidy   .clang-tidy's naming rules over the C++ directories in TIDY_DIRS, with the compile commands of a
 #                configured (not built) host build in $NPULENS_LINT_BUILD_DIR (default build/lint)
 #   flake8       setup.cfg's Python style over tools/models and the test fixtures
+#   black        pyproject.toml's Python layout (black --check) over the same files
 #   references   no path of a machine or a document outside the repository, no talk of who wrote what
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -60,10 +61,19 @@ run_clang_tidy() {
   if [ -s "$build.tidy.log" ]; then cat "$build.tidy.log"; return 1; fi
 }
 
+python_files() { git ls-files -- 'tools/models/*.py' 'test/node/fixtures/*.py'; }
+
 run_flake8() {
   local files
-  mapfile -t files < <(git ls-files -- 'tools/models/*.py' 'test/node/fixtures/*.py')
+  mapfile -t files < <(python_files)
   /usr/bin/python3 -m flake8 "${files[@]}"
+}
+
+# --check fails on a file black would change; --diff shows how.
+run_black() {
+  local files
+  mapfile -t files < <(python_files)
+  /usr/bin/python3 -m black --check --diff --quiet "${files[@]}"
 }
 
 # References that only make sense on one machine or to one team. The SDK default ../shared/ohos-sdk is configuration
@@ -91,6 +101,7 @@ check contract run_contract
 check clang-format run_clang_format
 check clang-tidy run_clang_tidy
 check flake8 run_flake8
+check black run_black
 check references run_references
 
 if [ ${#failed[@]} -gt 0 ]; then echo "lint: failed: ${failed[*]}"; exit 1; fi

@@ -34,17 +34,28 @@ class GraphBuilder:
         w = (self.rng.standard_normal((cout, cin // groups, k, k)) * gain * np.sqrt(2.0 / fan_in)).astype(np.float32)
         b = (self.rng.standard_normal(cout) * 0.05).astype(np.float32)
         self.inits += [numpy_helper.from_array(w, name + "_w"), numpy_helper.from_array(b, name + "_b")]
-        self.nodes.append(helper.make_node("Conv", [x, name + "_w", name + "_b"], [name], name=name,
-                                           kernel_shape=[k, k], strides=[stride, stride], pads=[k // 2] * 4,
-                                           group=groups))
+        self.nodes.append(
+            helper.make_node(
+                "Conv",
+                [x, name + "_w", name + "_b"],
+                [name],
+                name=name,
+                kernel_shape=[k, k],
+                strides=[stride, stride],
+                pads=[k // 2] * 4,
+                group=groups,
+            )
+        )
         return name
 
     def act(self, x, kind):
         name = self._name(kind.lower())
         if kind == "Clip":
             if "clip_min" not in {t.name for t in self.inits}:
-                self.inits += [numpy_helper.from_array(np.array(0, np.float32), "clip_min"),
-                               numpy_helper.from_array(np.array(6, np.float32), "clip_max")]
+                self.inits += [
+                    numpy_helper.from_array(np.array(0, np.float32), "clip_min"),
+                    numpy_helper.from_array(np.array(6, np.float32), "clip_max"),
+                ]
             self.nodes.append(helper.make_node("Clip", [x, "clip_min", "clip_max"], [name], name=name))
         else:
             self.nodes.append(helper.make_node(kind, [x], [name], name=name))
@@ -59,14 +70,20 @@ class GraphBuilder:
         g = self.op("GlobalAveragePool", [x])
         f = self.op("Flatten", [g], axis=1)
         w = (self.rng.standard_normal((classes, cin)) * np.sqrt(1.0 / cin)).astype(np.float32)
-        self.inits += [numpy_helper.from_array(w, "fc_w"),
-                       numpy_helper.from_array(np.zeros(classes, np.float32), "fc_b")]
+        self.inits += [
+            numpy_helper.from_array(w, "fc_w"),
+            numpy_helper.from_array(np.zeros(classes, np.float32), "fc_b"),
+        ]
         self.nodes.append(helper.make_node("Gemm", [f, "fc_w", "fc_b"], ["logits"], name="fc", transB=1))
 
     def model(self, graph_name, size, classes, doc):
-        g = helper.make_graph(self.nodes, graph_name,
-                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, size, size])],
-                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes])], self.inits)
+        g = helper.make_graph(
+            self.nodes,
+            graph_name,
+            [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, size, size])],
+            [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes])],
+            self.inits,
+        )
         m = helper.make_model(g, opset_imports=[helper.make_opsetid("", onnxutil.OPSET)])
         return onnxutil.normalize(m, doc=doc)
 
@@ -75,8 +92,15 @@ def mobilenet_v2(seed, classes=1000, size=224):
     b = GraphBuilder(seed)
     x = b.act(b.conv("input", 3, 32, 3, 2), "Clip")
     cin = 32
-    for t, c, n, s in [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
-                       (6, 320, 1, 1)]:
+    for t, c, n, s in [
+        (1, 16, 1, 1),
+        (6, 24, 2, 2),
+        (6, 32, 3, 2),
+        (6, 64, 4, 2),
+        (6, 96, 3, 1),
+        (6, 160, 3, 2),
+        (6, 320, 1, 1),
+    ]:
         for i in range(n):
             stride = s if i == 0 else 1
             hidden = cin * t
@@ -88,9 +112,12 @@ def mobilenet_v2(seed, classes=1000, size=224):
             cin = c
     x = b.act(b.conv(x, cin, 1280, 1), "Clip")
     b.head(x, 1280, classes)
-    return b.model("mobilenetv2_1.0_224", size, classes,
-                   f"MobileNetV2-1.0-224, deterministic random weights (seed {seed}); "
-                   "latency only (tools/models/bench.py)")
+    return b.model(
+        "mobilenetv2_1.0_224",
+        size,
+        classes,
+        f"MobileNetV2-1.0-224, deterministic random weights (seed {seed}); " "latency only (tools/models/bench.py)",
+    )
 
 
 def resnet18(seed, classes=1000, size=224):
@@ -107,8 +134,12 @@ def resnet18(seed, classes=1000, size=224):
             x = b.act(b.op("Add", [short, y]), "Relu")
             cin = c
     b.head(x, 512, classes)
-    return b.model("resnet18_224", size, classes,
-                   f"ResNet18-224, deterministic random weights (seed {seed}); latency only (tools/models/bench.py)")
+    return b.model(
+        "resnet18_224",
+        size,
+        classes,
+        f"ResNet18-224, deterministic random weights (seed {seed}); latency only (tools/models/bench.py)",
+    )
 
 
 def synthetic_images(count, size, seed=7):
@@ -116,6 +147,7 @@ def synthetic_images(count, size, seed=7):
     fields and pixel noise, so that both low- and high-frequency inputs stay inside the calibrated ranges."""
     rng = np.random.default_rng(seed)
     from preprocess import resize
+
     out = []
     for i in range(count):
         small = rng.uniform(0, 255, (8, 8, 3) if i % 2 == 0 else (size, size, 3)).astype(np.float32)
@@ -130,6 +162,7 @@ BUILDERS = {"mobilenetv2": mobilenet_v2, "resnet18": resnet18}
 
 def generate(out_dir, force=False, calib_count=8, log=print):
     import quantize
+
     os.makedirs(out_dir, exist_ok=True)
     calib = synthetic_images(calib_count, 224)
     for key, build in BUILDERS.items():
@@ -139,12 +172,16 @@ def generate(out_dir, force=False, calib_count=8, log=print):
             continue
         t = time.time()
         m = build(BENCH_SEEDS[key])
-        model_q, _ = quantize.quantize(quantize.prepare(m), [calib[i:i + 4] for i in range(0, len(calib), 4)], "minmax")
+        model_q, _ = quantize.quantize(
+            quantize.prepare(m), [calib[i : i + 4] for i in range(0, len(calib), 4)], "minmax"
+        )
         for path, model in ((f32, m), (i8, model_q)):
             onnx.save(model, path + ".tmp")
             os.replace(path + ".tmp", path)  # never leave a half-written model behind
-        log(f"bench: {key}: fp32 {os.path.getsize(f32) / 1e6:.1f} MB, int8 {os.path.getsize(i8) / 1e6:.1f} MB "
-            f"({time.time() - t:.0f} s)")
+        log(
+            f"bench: {key}: fp32 {os.path.getsize(f32) / 1e6:.1f} MB, int8 {os.path.getsize(i8) / 1e6:.1f} MB "
+            f"({time.time() - t:.0f} s)"
+        )
 
 
 def main(argv=None):

@@ -21,9 +21,18 @@ SPLITS = {"train": 0, "val": 1, "test": 2}
 DEFAULT_SEED = 20261122
 # Class colour priors: (hue 0..1, saturation, value); a fraction of objects gets a random colour instead.
 _PRIOR = {
-    "sun": (0.12, 0.9, 1.0), "moon": (0.14, 0.35, 0.95), "star": (0.14, 0.85, 1.0), "heart": (0.98, 0.85, 0.9),
-    "tree": (0.33, 0.75, 0.6), "house": (0.07, 0.6, 0.85), "fish": (0.55, 0.7, 0.9), "car": (0.0, 0.8, 0.85),
-    "umbrella": (0.75, 0.7, 0.85), "key": (0.13, 0.6, 0.8), "cloud": (0.6, 0.05, 0.97), "flower": (0.9, 0.7, 0.95),
+    "sun": (0.12, 0.9, 1.0),
+    "moon": (0.14, 0.35, 0.95),
+    "star": (0.14, 0.85, 1.0),
+    "heart": (0.98, 0.85, 0.9),
+    "tree": (0.33, 0.75, 0.6),
+    "house": (0.07, 0.6, 0.85),
+    "fish": (0.55, 0.7, 0.9),
+    "car": (0.0, 0.8, 0.85),
+    "umbrella": (0.75, 0.7, 0.85),
+    "key": (0.13, 0.6, 0.8),
+    "cloud": (0.6, 0.05, 0.97),
+    "flower": (0.9, 0.7, 0.95),
 }
 
 
@@ -32,6 +41,7 @@ def _rng(seed, split, index):
 
 
 # ---------------------------------------------------------------- geometry in the object's unit frame
+
 
 def _circle(cx, cy, r, n=48):
     t = np.linspace(0, 2 * np.pi, n, endpoint=False)
@@ -69,9 +79,15 @@ def _shape(name, rng):
         for k in range(n):
             a = 2 * np.pi * k / n
             w = np.pi / n * 0.55
-            rays.append(np.array([[0.5 * math.cos(a - w), 0.5 * math.sin(a - w)],
-                                  [0.95 * math.cos(a), 0.95 * math.sin(a)],
-                                  [0.5 * math.cos(a + w), 0.5 * math.sin(a + w)]]))
+            rays.append(
+                np.array(
+                    [
+                        [0.5 * math.cos(a - w), 0.5 * math.sin(a - w)],
+                        [0.95 * math.cos(a), 0.95 * math.sin(a)],
+                        [0.5 * math.cos(a + w), 0.5 * math.sin(a + w)],
+                    ]
+                )
+            )
         return [(rays + [_circle(0, 0, 0.5)], [], "main")]
     if name == "moon":
         off = rng.uniform(0.3, 0.5)
@@ -92,50 +108,86 @@ def _shape(name, rng):
     if name == "tree":
         parts = [([_rect(-0.12, 0.3, 0.12, 0.95)], [], "dark")]
         if rng.random() < 0.5:  # conifer
-            tiers = [np.array([[-0.75, 0.45], [0.75, 0.45], [0, -0.2]]),
-                     np.array([[-0.6, 0.1], [0.6, 0.1], [0, -0.55]]),
-                     np.array([[-0.45, -0.25], [0.45, -0.25], [0, -0.95]])]
+            tiers = [
+                np.array([[-0.75, 0.45], [0.75, 0.45], [0, -0.2]]),
+                np.array([[-0.6, 0.1], [0.6, 0.1], [0, -0.55]]),
+                np.array([[-0.45, -0.25], [0.45, -0.25], [0, -0.95]]),
+            ]
             parts.append((tiers, [], "main"))
         else:  # broadleaf
-            blobs = [_circle(0, -0.35, 0.5), _circle(-0.35, -0.05, 0.38), _circle(0.35, -0.05, 0.38),
-                     _circle(0, -0.7, 0.3)]
+            blobs = [
+                _circle(0, -0.35, 0.5),
+                _circle(-0.35, -0.05, 0.38),
+                _circle(0.35, -0.05, 0.38),
+                _circle(0, -0.7, 0.3),
+            ]
             parts.append((blobs, [], "main"))
         return parts
     if name == "house":
-        return [([_rect(-0.65, -0.15, 0.65, 0.9)], [], "main"),
-                ([np.array([[-0.85, -0.1], [0.85, -0.1], [0, -0.9]])], [], "accent"),
-                ([_rect(-0.15, 0.35, 0.15, 0.9)], [], "dark"),
-                ([_rect(0.28, 0.05, 0.52, 0.3), _rect(-0.52, 0.05, -0.28, 0.3)], [], "light")]
+        return [
+            ([_rect(-0.65, -0.15, 0.65, 0.9)], [], "main"),
+            ([np.array([[-0.85, -0.1], [0.85, -0.1], [0, -0.9]])], [], "accent"),
+            ([_rect(-0.15, 0.35, 0.15, 0.9)], [], "dark"),
+            ([_rect(0.28, 0.05, 0.52, 0.3), _rect(-0.52, 0.05, -0.28, 0.3)], [], "light"),
+        ]
     if name == "fish":
-        return [([_ellipse(-0.1, 0, 0.65, 0.38), np.array([[0.4, 0], [0.95, -0.45], [0.95, 0.45]])], [], "main"),
-                ([np.array([[-0.2, -0.3], [0.15, -0.3], [0.05, -0.55]])], [], "accent"),
-                ([_circle(-0.45, -0.08, 0.08, 20)], [], "dark")]
+        return [
+            ([_ellipse(-0.1, 0, 0.65, 0.38), np.array([[0.4, 0], [0.95, -0.45], [0.95, 0.45]])], [], "main"),
+            ([np.array([[-0.2, -0.3], [0.15, -0.3], [0.05, -0.55]])], [], "accent"),
+            ([_circle(-0.45, -0.08, 0.08, 20)], [], "dark"),
+        ]
     if name == "car":
-        return [([_rect(-0.95, -0.05, 0.95, 0.42)], [], "main"),
-                ([np.array([[-0.55, -0.05], [-0.35, -0.45], [0.35, -0.45], [0.6, -0.05]])], [], "main"),
-                ([np.array([[-0.45, -0.1], [-0.3, -0.37], [-0.03, -0.37], [-0.03, -0.1]]),
-                  np.array([[0.05, -0.1], [0.05, -0.37], [0.3, -0.37], [0.47, -0.1]])], [], "light"),
-                ([_circle(-0.55, 0.42, 0.22), _circle(0.55, 0.42, 0.22)], [], "dark")]
+        return [
+            ([_rect(-0.95, -0.05, 0.95, 0.42)], [], "main"),
+            ([np.array([[-0.55, -0.05], [-0.35, -0.45], [0.35, -0.45], [0.6, -0.05]])], [], "main"),
+            (
+                [
+                    np.array([[-0.45, -0.1], [-0.3, -0.37], [-0.03, -0.37], [-0.03, -0.1]]),
+                    np.array([[0.05, -0.1], [0.05, -0.37], [0.3, -0.37], [0.47, -0.1]]),
+                ],
+                [],
+                "light",
+            ),
+            ([_circle(-0.55, 0.42, 0.22), _circle(0.55, 0.42, 0.22)], [], "dark"),
+        ]
     if name == "umbrella":
         t = np.linspace(np.pi, 2 * np.pi, 40)
         dome = np.stack([0.9 * np.cos(t), 0.75 * np.sin(t) - 0.05], 1)
         bumps = [_circle(x, -0.05, 0.15, 20) for x in (-0.675, -0.225, 0.225, 0.675)]
-        hook = [[0, -0.05], [0, 0.75]] + [[0.15 - 0.15 * math.cos(a), 0.75 + 0.15 * math.sin(a)]
-                                          for a in np.linspace(0, np.pi, 8)]
+        hook = [[0, -0.05], [0, 0.75]] + [
+            [0.15 - 0.15 * math.cos(a), 0.75 + 0.15 * math.sin(a)] for a in np.linspace(0, np.pi, 8)
+        ]
         return [(_thick_line(hook, 0.08), [], "dark"), ([dome], bumps, "main")]
     if name == "key":
         teeth = [_rect(0.55, 0.0, 0.65, 0.25), _rect(0.75, 0.0, 0.85, 0.2)]
         return [([_circle(-0.55, 0, 0.38), _rect(-0.2, -0.08, 0.95, 0.08)] + teeth, [_circle(-0.55, 0, 0.17)], "main")]
     if name == "cloud":
-        return [([_circle(-0.45, 0.1, 0.35), _circle(0, -0.15, 0.48), _circle(0.45, 0.05, 0.38),
-                  _ellipse(0, 0.25, 0.8, 0.22)], [], "main")]
+        return [
+            (
+                [
+                    _circle(-0.45, 0.1, 0.35),
+                    _circle(0, -0.15, 0.48),
+                    _circle(0.45, 0.05, 0.38),
+                    _ellipse(0, 0.25, 0.8, 0.22),
+                ],
+                [],
+                "main",
+            )
+        ]
     if name == "flower":
         n = int(rng.integers(5, 9))
-        petals = [_ellipse(0.3 * math.cos(2 * np.pi * k / n), -0.35 + 0.3 * math.sin(2 * np.pi * k / n),
-                           0.3, 0.15, -2 * np.pi * k / n) for k in range(n)]
+        petals = [
+            _ellipse(
+                0.3 * math.cos(2 * np.pi * k / n),
+                -0.35 + 0.3 * math.sin(2 * np.pi * k / n),
+                0.3,
+                0.15,
+                -2 * np.pi * k / n,
+            )
+            for k in range(n)
+        ]
         stem = _thick_line([[0, -0.3], [0.05, 0.3], [0, 0.95]], 0.08) + [_ellipse(0.2, 0.45, 0.2, 0.08, -0.5)]
-        return [(stem, [], "dark"),
-                (petals, [], "main"), ([_circle(0, -0.35, 0.16)], [], "accent")]
+        return [(stem, [], "dark"), (petals, [], "main"), ([_circle(0, -0.35, 0.16)], [], "accent")]
     raise ValueError(f"unknown class {name!r}")
 
 
@@ -152,16 +204,21 @@ def _palette(name, rng):
     dark = (0.08, 0.6, 0.35) if name in ("tree", "flower") else (rng.random(), 0.3, rng.uniform(0.1, 0.3))
     if name == "flower":
         dark = (0.3, 0.7, 0.5)
-    return {"main": _hsv(h, s, v), "accent": _hsv(h + rng.uniform(0.3, 0.7), rng.uniform(0.5, 1), rng.uniform(0.6, 1)),
-            "dark": _hsv(*dark), "light": _hsv(0.55, 0.15, 0.95)}
+    return {
+        "main": _hsv(h, s, v),
+        "accent": _hsv(h + rng.uniform(0.3, 0.7), rng.uniform(0.5, 1), rng.uniform(0.6, 1)),
+        "dark": _hsv(*dark),
+        "light": _hsv(0.55, 0.15, 0.95),
+    }
 
 
 # ---------------------------------------------------------------- rendering
 
+
 def _background(w, h, rng, obj_rgb):
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     a = rng.uniform(0, 2 * np.pi)
-    g = (np.cos(a) * xx / w + np.sin(a) * yy / h)
+    g = np.cos(a) * xx / w + np.sin(a) * yy / h
     g = (g - g.min()) / (np.ptp(g) + 1e-6)
     c0 = _hsv(rng.random(), rng.uniform(0, 0.6), rng.uniform(0.15, 1.0))
     c1 = _hsv(rng.random(), rng.uniform(0, 0.6), rng.uniform(0.15, 1.0))
@@ -183,9 +240,14 @@ def _background(w, h, rng, obj_rgb):
 def _pose(rng, name, w, h):
     side = min(w, h)
     rot_range = np.pi if name in ("sun", "star", "flower", "key") else 0.45
-    return {"scale": rng.uniform(0.26, 0.46) * side, "rot": rng.uniform(-rot_range, rot_range),
-            "sx": rng.uniform(0.8, 1.2), "flip": name in ("fish", "car", "key", "umbrella") and rng.random() < 0.5,
-            "cx": w / 2 + rng.uniform(-0.12, 0.12) * w, "cy": h / 2 + rng.uniform(-0.12, 0.12) * h}
+    return {
+        "scale": rng.uniform(0.26, 0.46) * side,
+        "rot": rng.uniform(-rot_range, rot_range),
+        "sx": rng.uniform(0.8, 1.2),
+        "flip": name in ("fish", "car", "key", "umbrella") and rng.random() < 0.5,
+        "cx": w / 2 + rng.uniform(-0.12, 0.12) * w,
+        "cy": h / 2 + rng.uniform(-0.12, 0.12) * h,
+    }
 
 
 def _to_pixels(poly, pose):
@@ -200,6 +262,7 @@ def _to_pixels(poly, pose):
 
 def _mask(w, h, fills, erases, pose, ss):
     from PIL import Image, ImageDraw
+
     im = Image.new("L", (w * ss, h * ss), 0)
     d = ImageDraw.Draw(im)
     for poly in fills:
@@ -254,6 +317,7 @@ def sample(seed, split, index, size_range=(96, 200)):
 def tensors(seed, split, count, spec, start=0):
     """Pre-processed inputs (count, C, H, W) float32 and labels (count,) for a split, via the manifest input spec."""
     from preprocess import preprocess
+
     xs, ys = [], []
     for i in range(start, start + count):
         img, y = sample(seed, split, i)
@@ -276,13 +340,15 @@ def main(argv=None):
     e.add_argument("--seed", type=int, default=DEFAULT_SEED)
     a = ap.parse_args(argv)
     from PIL import Image
+
     if a.cmd == "preview":
         from preprocess import resize
+
         tiles = []
         for i in range(48):
             img, _ = sample(a.seed, a.split, i)
             tiles.append(np.clip(resize(img, 96, 96), 0, 255).astype(np.uint8))
-        rows = [np.concatenate(tiles[r * 12:(r + 1) * 12], 1) for r in range(4)]
+        rows = [np.concatenate(tiles[r * 12 : (r + 1) * 12], 1) for r in range(4)]
         Image.fromarray(np.concatenate(rows, 0)).save(a.out)
     else:
         os.makedirs(a.out, exist_ok=True)

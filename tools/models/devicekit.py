@@ -40,6 +40,7 @@ class KitError(Exception):
 
 # ---------------------------------------------------------------- calibration set .bin
 
+
 def write_calibration_bin(path, data, magic=MAGIC_ANY_RANK):
     """610: int32 magic, int32 rank, rank x int32 dims, float32 data. 510: int32 magic, N, C, H, W, float32 data.
     All little-endian."""
@@ -94,6 +95,7 @@ def read_calibration_bin(path):
 
 # ---------------------------------------------------------------- config files and commands
 
+
 def _fmt(v):
     return repr(float(v))
 
@@ -119,9 +121,17 @@ def aipp_static_config(spec, input_name="input"):
     """Static AIPP: RGB888_U8 HWC input of the model's size, channel swap for BGR models, then per channel
     (x - mean_chn - min_chn) * var_reci_chn = (x - mean) / std (mean split into its integer and fractional part)."""
     w, h = int(spec["width"]), int(spec["height"])
-    lines = ["aipp_op {", f'    input_name: "{input_name}"', "    input_para {", "        format: RGB888_U8",
-             "        shape {", f"            src_image_size_w: {w}", f"            src_image_size_h: {h}", "        }",
-             "    }"]
+    lines = [
+        "aipp_op {",
+        f'    input_name: "{input_name}"',
+        "    input_para {",
+        "        format: RGB888_U8",
+        "        shape {",
+        f"            src_image_size_w: {w}",
+        f"            src_image_size_h: {h}",
+        "        }",
+        "    }",
+    ]
     if spec.get("colorOrder", "RGB") == "BGR":
         lines += ["    swap_func {", "        rbuv_swap_switch: true", "    }"]
     lines += ["    dtc_func {", "        switch: true"]
@@ -139,17 +149,45 @@ def _shape_arg(name, shape):
     return f"{name}:{','.join(str(d) for d in shape)}"
 
 
-def commands(model_path, input_name, input_shape, output_name, work, om_name, quantize=True, aipp=False,
-             output_type="fp32"):
+def commands(
+    model_path, input_name, input_shape, output_name, work, om_name, quantize=True, aipp=False, output_type="fp32"
+):
     """The dopt_so.py (ONNX, no-training quantization) and omg lines, as argument lists."""
     q = os.path.join(work, om_name + "_dopt.onnx")
     param = os.path.join(work, om_name + "_param")
-    dopt = ["python3", "tools_dopt/dopt_onnx_py3/dopt_so.py", "--framework", "5", "--mode", "0",
-            "--model", model_path, "--cal_conf", os.path.join(work, "config.prototxt"), "--output", q,
-            "--input_format", "NCHW", "--input_shape", _shape_arg(input_name, input_shape),
-            "--out_nodes", output_name, "--compress_conf", param]
-    omg = ["./omg", "--model", q if quantize else model_path, "--framework", "5",
-           "--input_shape", _shape_arg(input_name, input_shape), "--output", os.path.join(work, om_name)]
+    dopt = [
+        "python3",
+        "tools_dopt/dopt_onnx_py3/dopt_so.py",
+        "--framework",
+        "5",
+        "--mode",
+        "0",
+        "--model",
+        model_path,
+        "--cal_conf",
+        os.path.join(work, "config.prototxt"),
+        "--output",
+        q,
+        "--input_format",
+        "NCHW",
+        "--input_shape",
+        _shape_arg(input_name, input_shape),
+        "--out_nodes",
+        output_name,
+        "--compress_conf",
+        param,
+    ]
+    omg = [
+        "./omg",
+        "--model",
+        q if quantize else model_path,
+        "--framework",
+        "5",
+        "--input_shape",
+        _shape_arg(input_name, input_shape),
+        "--output",
+        os.path.join(work, om_name),
+    ]
     if quantize:
         omg += ["--compress_conf", param]
     if aipp:
@@ -166,8 +204,14 @@ def om_entry(base_entry, om_file, aipp=False, output_quant=None):
     om = {"file": om_file}
     if aipp:
         # AIPP does mean/std on the NPU: the app hands over resized RGB bytes (HWC) unchanged.
-        om["input"] = {"dtype": "uint8", "layout": "NHWC", "colorOrder": "RGB", "mean": [0.0, 0.0, 0.0],
-                       "std": [1.0, 1.0, 1.0], "quant": {"scale": 1.0, "zeroPoint": 0}}
+        om["input"] = {
+            "dtype": "uint8",
+            "layout": "NHWC",
+            "colorOrder": "RGB",
+            "mean": [0.0, 0.0, 0.0],
+            "std": [1.0, 1.0, 1.0],
+            "quant": {"scale": 1.0, "zeroPoint": 0},
+        }
     if output_quant is not None:
         om["output"] = {"dtype": "uint8", "quant": output_quant}
     e["targets"]["om"] = om
@@ -177,6 +221,7 @@ def om_entry(base_entry, om_file, aipp=False, output_quant=None):
 def logits_uint8_quant(int8_model):
     """Output quantization of an int8 QDQ model's last QuantizeLinear, as uint8 (zero point + 128)."""
     from onnx import numpy_helper
+
     g = int8_model.graph
     inits = {t.name: numpy_helper.to_array(t) for t in g.initializer}
     out = g.output[0].name
@@ -197,18 +242,32 @@ def _model_io(model):
     return ins[0].name, shape, g.output[0].name, int(np.prod(oshape)) if oshape and all(oshape) else None
 
 
-def prepare_dir(out, model_path, entry, calib, om_name, exclude=(), aipp=False, output_type="fp32",
-                magic=MAGIC_ANY_RANK, int8_model=None, log=print):
+def prepare_dir(
+    out,
+    model_path,
+    entry,
+    calib,
+    om_name,
+    exclude=(),
+    aipp=False,
+    output_type="fp32",
+    magic=MAGIC_ANY_RANK,
+    int8_model=None,
+    log=print,
+):
     """Writes the kit for one model into `out`. calib: (N, 3, H, W) float32 pre-processed inputs."""
     import onnxutil
+
     model = onnxutil.load(model_path)
     in_name, shape, out_name, _ = _model_io(model)
     known = {t.name for t in model.graph.initializer} | {n.name for n in model.graph.node}
     for e in exclude:
         for name in filter(None, (s.strip() for s in e.split(";"))):
             if name not in known:  # dopt fails on unknown names; say so before the user gets there
-                raise KitError(f"exclude_op {name}: no weight or node of that name in {model_path} "
-                               "(dopt's ONNX exclude_op takes weight names)")
+                raise KitError(
+                    f"exclude_op {name}: no weight or node of that name in {model_path} "
+                    "(dopt's ONNX exclude_op takes weight names)"
+                )
     os.makedirs(out, exist_ok=True)
     quant = entry["precision"] == "int8"
     written = []
@@ -222,9 +281,11 @@ def prepare_dir(out, model_path, entry, calib, om_name, exclude=(), aipp=False, 
         with open(os.path.join(out, "aipp_static.cfg"), "w") as f:
             f.write(aipp_static_config(entry["input"], in_name))
     work = os.path.abspath(out)
-    lines = ["#!/usr/bin/env bash",
-             "# Run from the DDK tools folder (tools_dopt/ and tools_omg/omg); docs/device-conversion.md.",
-             "set -euo pipefail"]
+    lines = [
+        "#!/usr/bin/env bash",
+        "# Run from the DDK tools folder (tools_dopt/ and tools_omg/omg); docs/device-conversion.md.",
+        "set -euo pipefail",
+    ]
     dopt, omg = commands(os.path.abspath(model_path), in_name, shape, out_name, work, om_name, quant, aipp, output_type)
     if dopt:
         lines.append(" ".join(shlex.quote(a) for a in dopt))
@@ -248,13 +309,15 @@ def prepare_dir(out, model_path, entry, calib, om_name, exclude=(), aipp=False, 
 def bundled(out, count=64, aipp=False, magic=MAGIC_ANY_RANK, log=print):
     import dataset
     import bench
+
     done = []
     entries = {e["id"]: e for e in mf.entries()}
     calib, _ = dataset.tensors(dataset.DEFAULT_SEED, "train", count, mf.SHAPES_INPUT)
     src = os.path.join(mf.MODELS_DIR, "shapes_fp32.onnx")
     for mid in ("shapes-int8", "shapes-fp32"):
-        prepare_dir(os.path.join(out, mid), src, entries[mid], calib, mid.replace("-", "_"), aipp=aipp, magic=magic,
-                    log=log)
+        prepare_dir(
+            os.path.join(out, mid), src, entries[mid], calib, mid.replace("-", "_"), aipp=aipp, magic=magic, log=log
+        )
         done.append(mid)
     bench_calib = None
     for key in ("mobilenetv2", "resnet18"):
@@ -266,8 +329,16 @@ def bundled(out, count=64, aipp=False, magic=MAGIC_ANY_RANK, log=print):
             bench_calib = bench.synthetic_images(min(count, 16), 224)
         for prec in ("int8", "fp32"):
             mid = f"{key}-{prec}"
-            prepare_dir(os.path.join(out, mid), path, entries[mid], bench_calib, mid.replace("-", "_"), aipp=aipp,
-                        magic=magic, log=log)
+            prepare_dir(
+                os.path.join(out, mid),
+                path,
+                entries[mid],
+                bench_calib,
+                mid.replace("-", "_"),
+                aipp=aipp,
+                magic=magic,
+                log=log,
+            )
             done.append(mid)
     return done
 
@@ -294,8 +365,9 @@ def main(argv=None):
     u.add_argument("--kind", choices=["logits", "probabilities"], default="logits")
     u.add_argument("--precision", choices=["int8", "fp32"], default="int8")
     u.add_argument("--output-type", choices=["fp32", "uint8"], default="fp32")
-    u.add_argument("--int8-onnx",
-                   help="int8 QDQ model from quantize.py (host target; output quant for --output-type uint8)")
+    u.add_argument(
+        "--int8-onnx", help="int8 QDQ model from quantize.py (host target; output quant for --output-type uint8)"
+    )
     u.add_argument("--exclude", action="append", default=[])
     a = ap.parse_args(argv)
     log = lambda s: print(s, file=sys.stderr)  # noqa: E731
@@ -306,6 +378,7 @@ def main(argv=None):
         import re
         import onnxutil
         from quantize import folder_tensors
+
         if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", a.id):
             raise KitError(f"--id {a.id!r} must match [a-z0-9][a-z0-9._-]*")
         model = onnxutil.load(a.model)
@@ -315,15 +388,31 @@ def main(argv=None):
             sw, sh = (int(v) for v in a.size.lower().split("x"))
             if (sw, sh) != (w, h):
                 raise KitError(f"--size {a.size} does not match the model input {w}x{h}")
-        spec = {"name": in_name, "width": w, "height": h, "channels": 3, "layout": "NCHW", "dtype": "float32",
-                "colorOrder": "BGR" if a.bgr else "RGB", "mean": [float(v) for v in a.mean.split(",")],
-                "std": [float(v) for v in a.std.split(",")], "resize": "bilinear", "centerCrop": a.center_crop}
+        spec = {
+            "name": in_name,
+            "width": w,
+            "height": h,
+            "channels": 3,
+            "layout": "NCHW",
+            "dtype": "float32",
+            "colorOrder": "BGR" if a.bgr else "RGB",
+            "mean": [float(v) for v in a.mean.split(",")],
+            "std": [float(v) for v in a.std.split(",")],
+            "resize": "bilinear",
+            "centerCrop": a.center_crop,
+        }
         if len(spec["mean"]) != 3 or len(spec["std"]) != 3 or min(spec["std"]) <= 0:
             raise KitError("--mean and --std need 3 values each, std > 0")
         calib = folder_tensors(a.images, spec, a.count)
-        entry = {"id": a.id, "title": a.title or a.id, "precision": a.precision, "pretrained": True,
-                 "targets": {}, "input": spec, "output": {"name": out_name, "classes": classes, "dtype": "float32",
-                                                          "kind": a.kind}}
+        entry = {
+            "id": a.id,
+            "title": a.title or a.id,
+            "precision": a.precision,
+            "pretrained": True,
+            "targets": {},
+            "input": spec,
+            "output": {"name": out_name, "classes": classes, "dtype": "float32", "kind": a.kind},
+        }
         if a.labels:
             entry["labels"] = os.path.basename(a.labels)
         int8_model = onnxutil.load(a.int8_onnx) if a.int8_onnx else None
@@ -333,8 +422,19 @@ def main(argv=None):
             host_file = a.model if a.precision == "fp32" else None
         if host_file and not onnxutil.unsupported_ops(onnxutil.load(host_file)):
             entry["targets"]["onnx"] = {"file": os.path.basename(host_file)}
-        prepare_dir(a.out, a.model, entry, calib, a.id.replace("-", "_").replace(".", "_"), a.exclude, a.aipp == "rgb",
-                    a.output_type, a.format, int8_model, log)
+        prepare_dir(
+            a.out,
+            a.model,
+            entry,
+            calib,
+            a.id.replace("-", "_").replace(".", "_"),
+            a.exclude,
+            a.aipp == "rgb",
+            a.output_type,
+            a.format,
+            int8_model,
+            log,
+        )
         return 0
     except (KitError, OSError, ValueError, QuantizeError) as e:
         print(f"error: {e} (devicekit)", file=sys.stderr)

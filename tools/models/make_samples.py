@@ -50,6 +50,7 @@ VARIANT = {"fish_1920x1080.jpg": 1}
 
 def render_all(out=SAMPLES_DIR, attempts=VARIANT, log=print):
     from PIL import Image
+
     os.makedirs(out, exist_ok=True)
     for k, (fname, cls, w, h, noise) in enumerate(SAMPLES):
         seed_idx = (attempts or {}).get(fname, 0)
@@ -73,29 +74,44 @@ def golden(out=GOLDEN):
     import onnxexec
     from manifest import demo_entries
     from preprocess import load_rgb, preprocess
+
     entries = {e["id"]: e for e in demo_entries()}
     labels = open(os.path.join(MODELS_DIR, "shapes_labels.txt")).read().split()
-    runners = {mid: onnxexec.Executor(onnx.load(os.path.join(MODELS_DIR, e["targets"]["onnx"]["file"])))
-               for mid, e in entries.items()}
+    runners = {
+        mid: onnxexec.Executor(onnx.load(os.path.join(MODELS_DIR, e["targets"]["onnx"]["file"])))
+        for mid, e in entries.items()
+    }
     items = []
     for fname, cls, _, _, _ in SAMPLES:
         rgb = load_rgb(os.path.join(SAMPLES_DIR, fname))
-        item = {"file": fname, "label": cls, "width": int(rgb.shape[1]), "height": int(rgb.shape[0]),
-                "exifOrientation": 6 if "exif6" in fname else 1, "expected": {}}
+        item = {
+            "file": fname,
+            "label": cls,
+            "width": int(rgb.shape[1]),
+            "height": int(rgb.shape[0]),
+            "exifOrientation": 6 if "exif6" in fname else 1,
+            "expected": {},
+        }
         for mid in ("shapes-fp32", "shapes-int8"):
             logits = runners[mid].run({"input": preprocess(rgb, entries[mid]["input"])})[0][0].astype(np.float64)
             p = np.exp(logits - logits.max())
             p /= p.sum()
             order = np.argsort(-p)
-            item["expected"][mid] = {"top1": labels[order[0]], "score": round(float(p[order[0]]), 4),
-                                     "top2": labels[order[1]], "top2Score": round(float(p[order[1]]), 4)}
+            item["expected"][mid] = {
+                "top1": labels[order[0]],
+                "score": round(float(p[order[0]]), 4),
+                "top2": labels[order[1]],
+                "top2Score": round(float(p[order[1]]), 4),
+            }
         items.append(item)
-    doc = {"version": 1,
-           "notes": "Expected top-1 of the demo models per sample, measured by tools/models "
-                    "(preprocess.py + onnxexec.py, EXIF orientation applied; docs/models.md). "
-                    "Scores are softmax probabilities; other runtimes should "
-                    "match top1 exactly and score within a few hundredths.",
-           "samples": items}
+    doc = {
+        "version": 1,
+        "notes": "Expected top-1 of the demo models per sample, measured by tools/models "
+        "(preprocess.py + onnxexec.py, EXIF orientation applied; docs/models.md). "
+        "Scores are softmax probabilities; other runtimes should "
+        "match top1 exactly and score within a few hundredths.",
+        "samples": items,
+    }
     with open(out, "w") as f:
         json.dump(doc, f, indent=2)
         f.write("\n")
@@ -110,8 +126,10 @@ if __name__ == "__main__":
         d = golden()
         for it in d["samples"]:
             e = it["expected"]
-            print(f"{it['file']:<28} {it['label']:<9} fp32 {e['shapes-fp32']['top1']} {e['shapes-fp32']['score']:.3f}  "
-                  f"int8 {e['shapes-int8']['top1']} {e['shapes-int8']['score']:.3f}")
+            print(
+                f"{it['file']:<28} {it['label']:<9} fp32 {e['shapes-fp32']['top1']} {e['shapes-fp32']['score']:.3f}  "
+                f"int8 {e['shapes-int8']['top1']} {e['shapes-int8']['score']:.3f}"
+            )
     else:
         print("usage: make_samples.py render|golden", file=sys.stderr)
         sys.exit(2)

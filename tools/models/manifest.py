@@ -15,52 +15,94 @@ MODELS_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "entry", "src", "ma
 MANIFEST = os.path.join(MODELS_DIR, "manifest.json")
 
 IMAGENET_RGB = {"colorOrder": "RGB", "mean": [123.675, 116.28, 103.53], "std": [58.395, 57.12, 57.375]}
-SHAPES_INPUT = {"name": "input", "width": 96, "height": 96, "channels": 3, "layout": "NCHW", "dtype": "float32",
-                **IMAGENET_RGB, "resize": "bilinear", "centerCrop": 1.0}
+SHAPES_INPUT = {
+    "name": "input",
+    "width": 96,
+    "height": 96,
+    "channels": 3,
+    "layout": "NCHW",
+    "dtype": "float32",
+    **IMAGENET_RGB,
+    "resize": "bilinear",
+    "centerCrop": 1.0,
+}
 LOGITS = {"name": "logits", "dtype": "float32", "kind": "logits"}
 
 
 def _input224(**over):
-    d = {"name": "input", "width": 224, "height": 224, "channels": 3, "layout": "NCHW", "dtype": "float32",
-         **IMAGENET_RGB, "resize": "bilinear", "centerCrop": 0.875}
+    d = {
+        "name": "input",
+        "width": 224,
+        "height": 224,
+        "channels": 3,
+        "layout": "NCHW",
+        "dtype": "float32",
+        **IMAGENET_RGB,
+        "resize": "bilinear",
+        "centerCrop": 0.875,
+    }
     d.update(over)
     return d
 
 
 def demo_entries():
     out = []
-    for prec, title in (("int8", "NpuLens Shapes (MobileNet-style, int8)"),
-                        ("fp32", "NpuLens Shapes (MobileNet-style, fp32)")):
-        e = {"id": f"shapes-{prec}", "title": title, "precision": prec, "pretrained": True,
-             "notes": ("Trained on the synthetic NpuLens Shapes dataset (tools/models/dataset.py): "
-                       "12 classes, 96x96 RGB. "
-                       + ("int8 QDQ from tools/models/quantize.py "
-                          "(per-channel symmetric weights, per-tensor activations)."
-                          if prec == "int8" else "Float reference for the int8 model.")
-                       + " The .om is produced with tools/models/devicekit.py (docs/device-conversion.md)."),
-             "labels": "shapes_labels.txt",
-             "targets": {"onnx": {"file": f"shapes_{prec}.onnx"}, "om": {"file": f"shapes_{prec}.om"}},
-             "input": dict(SHAPES_INPUT), "output": {**LOGITS, "classes": 12}}
+    for prec, title in (
+        ("int8", "NpuLens Shapes (MobileNet-style, int8)"),
+        ("fp32", "NpuLens Shapes (MobileNet-style, fp32)"),
+    ):
+        e = {
+            "id": f"shapes-{prec}",
+            "title": title,
+            "precision": prec,
+            "pretrained": True,
+            "notes": (
+                "Trained on the synthetic NpuLens Shapes dataset (tools/models/dataset.py): "
+                "12 classes, 96x96 RGB. "
+                + (
+                    "int8 QDQ from tools/models/quantize.py " "(per-channel symmetric weights, per-tensor activations)."
+                    if prec == "int8"
+                    else "Float reference for the int8 model."
+                )
+                + " The .om is produced with tools/models/devicekit.py (docs/device-conversion.md)."
+            ),
+            "labels": "shapes_labels.txt",
+            "targets": {"onnx": {"file": f"shapes_{prec}.onnx"}, "om": {"file": f"shapes_{prec}.om"}},
+            "input": dict(SHAPES_INPUT),
+            "output": {**LOGITS, "classes": 12},
+        }
         if prec == "int8":
             e["default"] = True
         out.append(e)
     return out
 
 
-BENCH_NOTE = ("Benchmark model: {arch} architecture with deterministic random weights (seed {seed}), "
-              "generated at setup by scripts/setup.d/20-bench-models.sh; "
-              "latency/throughput only, its predictions mean nothing.")
+BENCH_NOTE = (
+    "Benchmark model: {arch} architecture with deterministic random weights (seed {seed}), "
+    "generated at setup by scripts/setup.d/20-bench-models.sh; "
+    "latency/throughput only, its predictions mean nothing."
+)
 
 
 def bench_entries():
     out = []
-    for arch, key, title in (("MobileNetV2-1.0", "mobilenetv2", "MobileNetV2 1.0 224"),
-                             ("ResNet18", "resnet18", "ResNet18 224")):
+    for arch, key, title in (
+        ("MobileNetV2-1.0", "mobilenetv2", "MobileNetV2 1.0 224"),
+        ("ResNet18", "resnet18", "ResNet18 224"),
+    ):
         for prec in ("fp32", "int8"):
-            out.append({"id": f"{key}-{prec}", "title": f"{title} ({prec}, random weights)", "precision": prec,
-                        "pretrained": False, "notes": BENCH_NOTE.format(arch=arch, seed=BENCH_SEEDS[key]),
-                        "targets": {"onnx": {"file": f"bench/{key}_{prec}.onnx"}},
-                        "input": _input224(), "output": {**LOGITS, "classes": 1000}})
+            out.append(
+                {
+                    "id": f"{key}-{prec}",
+                    "title": f"{title} ({prec}, random weights)",
+                    "precision": prec,
+                    "pretrained": False,
+                    "notes": BENCH_NOTE.format(arch=arch, seed=BENCH_SEEDS[key]),
+                    "targets": {"onnx": {"file": f"bench/{key}_{prec}.onnx"}},
+                    "input": _input224(),
+                    "output": {**LOGITS, "classes": 1000},
+                }
+            )
     return out
 
 
@@ -68,33 +110,101 @@ BENCH_SEEDS = {"mobilenetv2": 1001, "resnet18": 1018}
 
 # CANN Model Zoo (seeds/000, "Model Zoo"): int8 (quant8_8) .om files, Kirin 9000 anchors float/int8 ms.
 ZOO = [
-    ("zoo-resnet18-int8", "CANN Model Zoo ResNet18 (int8 .om)", "resnet18_quant8_8.om", (2.63, 1.24),
-     {"width": 224, "height": 224, "layout": "NCHW", "colorOrder": "BGR", "mean": [104.0, 117.0, 123.0],
-      "std": [1.0, 1.0, 1.0], "centerCrop": 0.875}, 1000, "probabilities", "Caffe"),
-    ("zoo-mobilenetv2-int8", "CANN Model Zoo MobileNetV2 (int8 .om)", "mobilenet_v2_quant8_8.om", (2.49, 1.18),
-     {"width": 224, "height": 224, "layout": "NHWC", "colorOrder": "RGB", "mean": [127.5, 127.5, 127.5],
-      "std": [127.5, 127.5, 127.5], "centerCrop": 0.875}, 1001, "probabilities", "TensorFlow"),
-    ("zoo-mobilenetv1-int8", "CANN Model Zoo MobileNetV1 (int8 .om)", "mobilenet_v1_quant8_8.om", (2.16, 0.52),
-     {"width": 224, "height": 224, "layout": "NHWC", "colorOrder": "RGB", "mean": [127.5, 127.5, 127.5],
-      "std": [127.5, 127.5, 127.5], "centerCrop": 0.875}, 1001, "probabilities", "TensorFlow"),
-    ("zoo-squeezenet-int8", "CANN Model Zoo SqueezeNet v1 (int8 .om)", "squeezenet_v1_quant8_8.om", (2.13, 1.24),
-     {"width": 227, "height": 227, "layout": "NCHW", "colorOrder": "RGB",
-      **{k: IMAGENET_RGB[k] for k in ("mean", "std")}, "centerCrop": 0.875}, 1000, "logits", "ONNX"),
+    (
+        "zoo-resnet18-int8",
+        "CANN Model Zoo ResNet18 (int8 .om)",
+        "resnet18_quant8_8.om",
+        (2.63, 1.24),
+        {
+            "width": 224,
+            "height": 224,
+            "layout": "NCHW",
+            "colorOrder": "BGR",
+            "mean": [104.0, 117.0, 123.0],
+            "std": [1.0, 1.0, 1.0],
+            "centerCrop": 0.875,
+        },
+        1000,
+        "probabilities",
+        "Caffe",
+    ),
+    (
+        "zoo-mobilenetv2-int8",
+        "CANN Model Zoo MobileNetV2 (int8 .om)",
+        "mobilenet_v2_quant8_8.om",
+        (2.49, 1.18),
+        {
+            "width": 224,
+            "height": 224,
+            "layout": "NHWC",
+            "colorOrder": "RGB",
+            "mean": [127.5, 127.5, 127.5],
+            "std": [127.5, 127.5, 127.5],
+            "centerCrop": 0.875,
+        },
+        1001,
+        "probabilities",
+        "TensorFlow",
+    ),
+    (
+        "zoo-mobilenetv1-int8",
+        "CANN Model Zoo MobileNetV1 (int8 .om)",
+        "mobilenet_v1_quant8_8.om",
+        (2.16, 0.52),
+        {
+            "width": 224,
+            "height": 224,
+            "layout": "NHWC",
+            "colorOrder": "RGB",
+            "mean": [127.5, 127.5, 127.5],
+            "std": [127.5, 127.5, 127.5],
+            "centerCrop": 0.875,
+        },
+        1001,
+        "probabilities",
+        "TensorFlow",
+    ),
+    (
+        "zoo-squeezenet-int8",
+        "CANN Model Zoo SqueezeNet v1 (int8 .om)",
+        "squeezenet_v1_quant8_8.om",
+        (2.13, 1.24),
+        {
+            "width": 227,
+            "height": 227,
+            "layout": "NCHW",
+            "colorOrder": "RGB",
+            **{k: IMAGENET_RGB[k] for k in ("mean", "std")},
+            "centerCrop": 0.875,
+        },
+        1000,
+        "logits",
+        "ONNX",
+    ),
 ]
 
 
 def zoo_entries():
     out = []
     for mid, title, fname, (f_ms, q_ms), inp, classes, kind, fw in ZOO:
-        out.append({"id": mid, "title": title, "precision": "int8", "pretrained": True,
-                    "notes": (f"Preset for the CANN Model Zoo {fw} model's quant8_8 .om (Kirin 9000 reference: "
-                              f"{f_ms} ms float, {q_ms} ms int8). Not bundled: download it from the Model Zoo "
-                              f"and put it at models/zoo/{fname}. Input/output facts follow the public reference "
-                              "implementation of this network; confirm them with "
-                              "`omg --mode 1 --om <file> --json <out>` (docs/device-conversion.md)."),
-                    "targets": {"om": {"file": f"zoo/{fname}"}},
-                    "input": {"name": "input", "channels": 3, "dtype": "float32", "resize": "bilinear", **inp},
-                    "output": {"dtype": "float32", "kind": kind, "classes": classes}})
+        out.append(
+            {
+                "id": mid,
+                "title": title,
+                "precision": "int8",
+                "pretrained": True,
+                "notes": (
+                    f"Preset for the CANN Model Zoo {fw} model's quant8_8 .om (Kirin 9000 reference: "
+                    f"{f_ms} ms float, {q_ms} ms int8). Not bundled: download it from the Model Zoo "
+                    f"and put it at models/zoo/{fname}. Input/output facts follow the public reference "
+                    "implementation of this network; confirm them with "
+                    "`omg --mode 1 --om <file> --json <out>` (docs/device-conversion.md)."
+                ),
+                "targets": {"om": {"file": f"zoo/{fname}"}},
+                "input": {"name": "input", "channels": 3, "dtype": "float32", "resize": "bilinear", **inp},
+                "output": {"dtype": "float32", "kind": kind, "classes": classes},
+            }
+        )
     return out
 
 
@@ -104,6 +214,7 @@ def entries():
 
 def attach_hashes(models, models_dir=MODELS_DIR):
     from onnxutil import sha256
+
     for e in models:
         if not e["id"].startswith("shapes-"):
             continue

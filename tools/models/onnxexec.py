@@ -8,9 +8,27 @@ first entry is 1 follow the batch. QuantizeLinear rounds half to even and satura
 import numpy as np
 from onnx import numpy_helper
 
-SUPPORTED_OPS = ("Conv", "Gemm", "MatMul", "Add", "Mul", "Relu", "Clip", "HardSwish", "Sigmoid", "MaxPool",
-                 "AveragePool", "GlobalAveragePool", "Concat", "Reshape", "Flatten", "Softmax", "QuantizeLinear",
-                 "DequantizeLinear", "Identity")
+SUPPORTED_OPS = (
+    "Conv",
+    "Gemm",
+    "MatMul",
+    "Add",
+    "Mul",
+    "Relu",
+    "Clip",
+    "HardSwish",
+    "Sigmoid",
+    "MaxPool",
+    "AveragePool",
+    "GlobalAveragePool",
+    "Concat",
+    "Reshape",
+    "Flatten",
+    "Softmax",
+    "QuantizeLinear",
+    "DequantizeLinear",
+    "Identity",
+)
 _EXTRA_OPS = ("BatchNormalization",)
 
 
@@ -20,6 +38,7 @@ class OnnxExecError(Exception):
 
 def _attrs(node):
     from onnx import helper
+
     return {a.name: helper.get_attribute_value(a) for a in node.attribute}
 
 
@@ -63,7 +82,7 @@ def conv2d(x, w, b, strides, pads, group):
             xs = xp[:, :, ::sh, ::sw]
             y = np.einsum("oc,nchw->nohw", w[:, :, 0, 0], xs, optimize=True)
         else:
-            win = _windows(xp, kh, kw, sh, sw)                     # n c ho wo kh kw
+            win = _windows(xp, kh, kw, sh, sw)  # n c ho wo kh kw
             ho, wo = win.shape[2], win.shape[3]
             cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kh * kw)
             y = (cols @ w.reshape(o, -1).T).reshape(n, ho, wo, o).transpose(0, 3, 1, 2)
@@ -73,11 +92,19 @@ def conv2d(x, w, b, strides, pads, group):
         y = np.zeros((n, o, ho, wo), dtype=np.float32)
         for i in range(kh):
             for j in range(kw):
-                y += xp[:, :, i:i + (ho - 1) * sh + 1:sh, j:j + (wo - 1) * sw + 1:sw] * w[None, :, 0, i, j, None, None]
+                y += (
+                    xp[:, :, i : i + (ho - 1) * sh + 1 : sh, j : j + (wo - 1) * sw + 1 : sw]
+                    * w[None, :, 0, i, j, None, None]
+                )
     else:
         og = o // group
-        y = np.concatenate([conv2d(x[:, g * cg:(g + 1) * cg], w[g * og:(g + 1) * og], None, strides, pads, 1)
-                            for g in range(group)], axis=1)
+        y = np.concatenate(
+            [
+                conv2d(x[:, g * cg : (g + 1) * cg], w[g * og : (g + 1) * og], None, strides, pads, 1)
+                for g in range(group)
+            ],
+            axis=1,
+        )
     if b is not None:
         y = y + b.reshape(1, -1, 1, 1)
     return np.ascontiguousarray(y, dtype=np.float32)
@@ -135,7 +162,7 @@ class Executor:
 
     def run_batched(self, x, batch=64):
         """First output for a stack of inputs (N, ...) fed to the first graph input, in batches."""
-        return np.concatenate([self.run({self.inputs[0]: x[i:i + batch]})[0] for i in range(0, len(x), batch)])
+        return np.concatenate([self.run({self.inputs[0]: x[i : i + batch]})[0] for i in range(0, len(x), batch)])
 
     def _op(self, nd, ins):
         a = _attrs(nd)
@@ -147,8 +174,16 @@ class Executor:
                 raise OnnxExecError(f"Conv {nd.name}: only 2-D, undilated convolutions are supported")
             strides = list(a.get("strides", [1, 1]))
             pads = _auto_pads(a, x.shape[2:], k, strides)
-            return [conv2d(x.astype(np.float32), ins[1].astype(np.float32), ins[2] if len(ins) > 2 else None,
-                           strides, pads, a.get("group", 1))]
+            return [
+                conv2d(
+                    x.astype(np.float32),
+                    ins[1].astype(np.float32),
+                    ins[2] if len(ins) > 2 else None,
+                    strides,
+                    pads,
+                    a.get("group", 1),
+                )
+            ]
         if op == "Gemm":
             A = x.T if a.get("transA", 0) else x
             B = ins[1].T if a.get("transB", 0) else ins[1]

@@ -51,8 +51,8 @@ def resize(img, out_w, out_h, window=None):
     wy = axis_weights(h, out_h, y0, wh).astype(np.float32)
     wx = axis_weights(w, out_w, x0, ww).astype(np.float32)
     x = img.astype(np.float32)
-    x = np.tensordot(wy, x, axes=([1], [0]))           # out_h, w, c
-    x = np.tensordot(wx, x, axes=([1], [1]))           # out_w, out_h, c
+    x = np.tensordot(wy, x, axes=([1], [0]))  # out_h, w, c
+    x = np.tensordot(wx, x, axes=([1], [1]))  # out_w, out_h, c
     return np.ascontiguousarray(x.transpose(1, 0, 2))
 
 
@@ -85,6 +85,7 @@ def preprocess(rgb, spec):
 def load_rgb(path):
     """Decode PNG/JPEG to HxWx3 uint8 RGB with EXIF orientation applied (PIL only decodes; no PIL resampling)."""
     from PIL import Image, ImageOps
+
     with Image.open(path) as im:
         im = ImageOps.exif_transpose(im)
         return np.asarray(im.convert("RGB"), dtype=np.uint8)

@@ -51,6 +51,7 @@ class QuantizeError(Exception):
 
 # ---------------------------------------------------------------- graph preparation
 
+
 def fold_batchnorm(model):
     """Conv -> BatchNormalization (Conv output used only by the BN) becomes one Conv with adjusted weights/bias."""
     g = model.graph
@@ -66,10 +67,17 @@ def fold_batchnorm(model):
         if bn.op_type != "BatchNormalization":
             continue
         conv = producer.get(bn.input[0])
-        if conv is None or conv.op_type != "Conv" or len(consumers.get(conv.output[0], [])) != 1 \
-                or conv.input[1] not in inits or any(n not in inits for n in bn.input[1:5]):
-            raise QuantizeError(f"BatchNormalization {bn.name or bn.output[0]}: only Conv -> BN with constant "
-                                "parameters can be folded")
+        if (
+            conv is None
+            or conv.op_type != "Conv"
+            or len(consumers.get(conv.output[0], [])) != 1
+            or conv.input[1] not in inits
+            or any(n not in inits for n in bn.input[1:5])
+        ):
+            raise QuantizeError(
+                f"BatchNormalization {bn.name or bn.output[0]}: only Conv -> BN with constant "
+                "parameters can be folded"
+            )
         eps = next((a.f for a in bn.attribute if a.name == "epsilon"), 1e-5)
         sc, bi, mu, var = (numpy_helper.to_array(inits[n]).astype(np.float64) for n in bn.input[1:5])
         w = numpy_helper.to_array(inits[conv.input[1]]).astype(np.float64)
@@ -129,6 +137,7 @@ def prepare(model):
 
 # ---------------------------------------------------------------- calibration
 
+
 class Stats:
     """Per-tensor min/max and |x| histograms over the calibration set."""
 
@@ -163,9 +172,10 @@ class Stats:
             tail = total * (100.0 - percentile) / 100.0
 
             def cut(h):
-                c = np.cumsum(h[::-1])             # count above each bin, from the top
+                c = np.cumsum(h[::-1])  # count above each bin, from the top
                 k = int(np.searchsorted(c, tail))  # bins that may be dropped
                 return edges[HIST_BINS - k] if h.sum() else 0.0
+
             return (-cut(self.neg[name]) if lo < 0 else lo), (cut(self.pos[name]) if hi > 0 else hi)
         if method == "kl":
             t = _kl_threshold(self.pos[name] + self.neg[name], edges)
@@ -208,6 +218,7 @@ def act_params(lo, hi):
 
 # ---------------------------------------------------------------- the QDQ rewrite
 
+
 def plan(model, exclude=()):
     """Which tensors get a Q/DQ pair, which reuse their input's parameters, and which nodes (indices) stay float."""
     g = model.graph
@@ -231,8 +242,14 @@ def plan(model, exclude=()):
         """Node k is a Relu/Clip directly after a quantized Conv/Gemm whose only consumer it is."""
         nd = nodes[k]
         p = producer.get(nd.input[0])
-        return nd.op_type in FUSED_ACT and p is not None and p not in excl and nodes[p].op_type in WEIGHTED \
-            and consumers.get(nd.input[0]) == [k] and nd.input[0] not in graph_out
+        return (
+            nd.op_type in FUSED_ACT
+            and p is not None
+            and p not in excl
+            and nodes[p].op_type in WEIGHTED
+            and consumers.get(nd.input[0]) == [k]
+            and nd.input[0] not in graph_out
+        )
 
     quantized = [i.name for i in g.input if i.name not in inits]
     same_as = {}
@@ -272,8 +289,11 @@ def build_qdq(model, params, same_as, excl):
 
     def add_dequantized(q, scale, zero_point, name):
         """A per-output-channel (axis 0) quantized initializer behind DequantizeLinear; returns the float name."""
-        ins = [add_init(q, name + "_quantized"), add_init(scale, name + "_scale"),
-               add_init(zero_point, name + "_zero_point")]
+        ins = [
+            add_init(q, name + "_quantized"),
+            add_init(scale, name + "_scale"),
+            add_init(zero_point, name + "_zero_point"),
+        ]
         new_nodes.append(helper.make_node("DequantizeLinear", ins, [name], axis=0, name=name + "_DequantizeLinear"))
         return name
 
@@ -314,7 +334,7 @@ def build_qdq(model, params, same_as, excl):
             if len(nd.input) > 2 and nd.input[2]:
                 b = inits[nd.input[2]].astype(np.float64)
                 b_scale = (np.float32(params[x_in][0]) * w_scale).astype(np.float32)
-                bq = np.clip(np.rint(b / b_scale), -2**31, 2**31 - 1).astype(np.int32)
+                bq = np.clip(np.rint(b / b_scale), -(2**31), 2**31 - 1).astype(np.int32)
                 ins[2] = add_dequantized(bq, b_scale, np.zeros(w.shape[0], np.int32), base + "_bias")
         n.input.extend(ins)
         out = nd.output[0]
@@ -325,8 +345,12 @@ def build_qdq(model, params, same_as, excl):
     used = {i for nd in new_nodes for i in nd.input}
     keep_inits = [numpy_helper.from_array(v, k) for k, v in inits.items() if k in used]
     graph = helper.make_graph(new_nodes, g.name or "npulens", list(g.input), list(g.output), keep_inits + new_inits)
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", onnxutil.OPSET)],
-                          producer_name="npulens-quantize", producer_version="1")
+    m = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid("", onnxutil.OPSET)],
+        producer_name="npulens-quantize",
+        producer_version="1",
+    )
     m.ir_version = onnxutil.IR_VERSION
     onnx.checker.check_model(m)
     return m
@@ -350,6 +374,7 @@ def quantize(model_fp32, calib, method="minmax", percentile=99.99, exclude=(), s
 
 # ---------------------------------------------------------------- form check
 
+
 def check_qdq_form(model):
     """Violations of the NpuLens int8 QDQ form (module docstring) as a list of strings; empty when it conforms."""
     g = model.graph
@@ -367,8 +392,12 @@ def check_qdq_form(model):
 
     def is_dq_of_q(name):
         p = producer.get(name)
-        return p is not None and p.op_type == "DequantizeLinear" and producer.get(p.input[0]) is not None \
+        return (
+            p is not None
+            and p.op_type == "DequantizeLinear"
+            and producer.get(p.input[0]) is not None
             and producer[p.input[0]].op_type == "QuantizeLinear"
+        )
 
     def attr(nd, key, default=None):
         return next((helper.get_attribute_value(a) for a in nd.attribute if a.name == key), default)
@@ -424,6 +453,7 @@ def check_qdq_form(model):
 
 # ---------------------------------------------------------------- evaluation and CLI
 
+
 def cosine(a, b):
     a, b = a.reshape(len(a), -1).astype(np.float64), b.reshape(len(b), -1).astype(np.float64)
     return (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-12)
@@ -433,9 +463,13 @@ def compare(fp32_model, int8_model, x, y=None):
     f = onnxexec.Executor(fp32_model).run_batched(x)
     q = onnxexec.Executor(int8_model).run_batched(x)
     cos = cosine(f, q)
-    r = {"images": int(len(x)), "top1Agreement": float(np.mean(f.argmax(1) == q.argmax(1))),
-         "cosineMean": float(cos.mean()), "cosineMin": float(cos.min()),
-         "cosineAtLeast0.99": float(np.mean(cos >= 0.99))}
+    r = {
+        "images": int(len(x)),
+        "top1Agreement": float(np.mean(f.argmax(1) == q.argmax(1))),
+        "cosineMean": float(cos.mean()),
+        "cosineMin": float(cos.min()),
+        "cosineAtLeast0.99": float(np.mean(cos >= 0.99)),
+    }
     if y is not None:
         r["fp32Top1"] = float(np.mean(f.argmax(1) == y))
         r["int8Top1"] = float(np.mean(q.argmax(1) == y))
@@ -450,33 +484,47 @@ def choose(fp32_model, calib, sel_x, sel_y, methods, exclude=(), log=print):
         r = compare(fp32_model, m, sel_x, sel_y)
         r["method"] = method if pct is None else f"{method}:{pct}"
         key = (r["int8Top1"] if sel_y is not None else r["top1Agreement"], r["cosineMean"])
-        log(f"quantize: {r['method']:<18} " + (f"top-1 {r['int8Top1'] * 100:.2f}%  " if sel_y is not None else "")
-            + f"agreement {r['top1Agreement'] * 100:.2f}%  cosine mean {r['cosineMean']:.5f}")
+        log(
+            f"quantize: {r['method']:<18} "
+            + (f"top-1 {r['int8Top1'] * 100:.2f}%  " if sel_y is not None else "")
+            + f"agreement {r['top1Agreement'] * 100:.2f}%  cosine mean {r['cosineMean']:.5f}"
+        )
         results.append(r)
         if best is None or key > best[0]:
             best = (key, m, r["method"])
     return best[1], best[2], results
 
 
-METHODS = {"minmax": [("minmax", None)], "percentile": [("percentile", 99.99), ("percentile", 99.999)],
-           "kl": [("kl", None)]}
+METHODS = {
+    "minmax": [("minmax", None)],
+    "percentile": [("percentile", 99.99), ("percentile", 99.999)],
+    "kl": [("kl", None)],
+}
 METHODS["auto"] = METHODS["minmax"] + METHODS["percentile"] + METHODS["kl"]
 
 
 def _input_spec(a):
     if a.manifest_id:
         from manifest import load_manifest, model_entry
+
         return model_entry(load_manifest(), a.manifest_id)["input"]
     if not a.size:
         raise QuantizeError("give --manifest-id or --size/--mean/--std for the model's pre-processing")
     w, h = (int(v) for v in a.size.lower().split("x"))
-    return {"width": w, "height": h, "layout": "NCHW", "colorOrder": "BGR" if a.bgr else "RGB",
-            "mean": [float(v) for v in a.mean.split(",")], "std": [float(v) for v in a.std.split(",")],
-            "centerCrop": a.center_crop}
+    return {
+        "width": w,
+        "height": h,
+        "layout": "NCHW",
+        "colorOrder": "BGR" if a.bgr else "RGB",
+        "mean": [float(v) for v in a.mean.split(",")],
+        "std": [float(v) for v in a.std.split(",")],
+        "centerCrop": a.center_crop,
+    }
 
 
 def folder_tensors(folder, spec, limit):
     from preprocess import load_rgb, preprocess
+
     exts = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
     files = sorted(f for f in os.listdir(folder) if f.lower().endswith(exts))[:limit]
     if not files:
@@ -506,29 +554,36 @@ def main(argv=None):
         report = {"model": os.path.basename(a.model), "output": os.path.basename(a.output)}
         if a.dataset == "shapes":
             import dataset
+
             n = len(dataset.CLASSES)
             cx, _ = dataset.tensors(dataset.DEFAULT_SEED, "train", a.calib_count, spec)
             sx, sy = dataset.tensors(dataset.DEFAULT_SEED, "val", 50 * n, spec)
             tx, ty = dataset.tensors(dataset.DEFAULT_SEED, "test", 100 * n, spec)
         elif a.images:
-            allx = folder_tensors(a.images, spec, 10 ** 6)
+            allx = folder_tensors(a.images, spec, 10**6)
             cut = max(1, len(allx) * 3 // 4) if len(allx) > 4 else len(allx)
-            cx, sx, sy = allx[:min(cut, a.calib_count)], allx[cut:] if cut < len(allx) else allx, None
+            cx, sx, sy = allx[: min(cut, a.calib_count)], allx[cut:] if cut < len(allx) else allx, None
             tx, ty = sx, None
         else:
             raise QuantizeError("give --dataset shapes or --images <folder>")
-        calib = [cx[i:i + 32] for i in range(0, len(cx), 32)]
+        calib = [cx[i : i + 32] for i in range(0, len(cx), 32)]
         model, method, tried = choose(fp32, calib, sx, sy, METHODS[a.method], a.exclude)
         report.update({"chosen": method, "selection": tried, "test": compare(fp32, model, tx, ty)})
         onnx.save(model, a.output + ".tmp")
         os.replace(a.output + ".tmp", a.output)  # never leave a half-written model
         report["bytes"] = {"fp32": os.path.getsize(a.model), "int8": os.path.getsize(a.output)}
         t = report["test"]
-        print(f"quantize: chose {method}; test: " + (f"fp32 top-1 {t['fp32Top1'] * 100:.2f}%, int8 top-1 "
-              f"{t['int8Top1'] * 100:.2f}%, " if ty is not None else "")
-              + f"agreement {t['top1Agreement'] * 100:.2f}%, "
-              f"cosine mean {t['cosineMean']:.5f} min {t['cosineMin']:.5f}, "
-              f"{t['cosineAtLeast0.99'] * 100:.1f}% >= 0.99 ({t['images']} images, {time.time() - t0:.0f} s)")
+        print(
+            f"quantize: chose {method}; test: "
+            + (
+                f"fp32 top-1 {t['fp32Top1'] * 100:.2f}%, int8 top-1 " f"{t['int8Top1'] * 100:.2f}%, "
+                if ty is not None
+                else ""
+            )
+            + f"agreement {t['top1Agreement'] * 100:.2f}%, "
+            f"cosine mean {t['cosineMean']:.5f} min {t['cosineMin']:.5f}, "
+            f"{t['cosineAtLeast0.99'] * 100:.1f}% >= 0.99 ({t['images']} images, {time.time() - t0:.0f} s)"
+        )
         print(f"quantize: wrote {a.output} ({report['bytes']['int8']} bytes; fp32 {report['bytes']['fp32']})")
         if a.report:
             with open(a.report, "w") as f:

@@ -19,9 +19,18 @@ import dataset  # noqa: E402
 import onnxutil  # noqa: E402
 
 MODELS_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "entry", "src", "main", "resources", "rawfile", "models"))
-INPUT_SPEC = {"width": 96, "height": 96, "channels": 3, "layout": "NCHW", "dtype": "float32", "colorOrder": "RGB",
-              "mean": [123.675, 116.28, 103.53], "std": [58.395, 57.12, 57.375], "resize": "bilinear",
-              "centerCrop": 1.0}
+INPUT_SPEC = {
+    "width": 96,
+    "height": 96,
+    "channels": 3,
+    "layout": "NCHW",
+    "dtype": "float32",
+    "colorOrder": "RGB",
+    "mean": [123.675, 116.28, 103.53],
+    "std": [58.395, 57.12, 57.375],
+    "resize": "bilinear",
+    "centerCrop": 1.0,
+}
 # (out channels, stride) of the depthwise-separable blocks after the 3x3 stride-2 stem (16 channels).
 BLOCKS = [(32, 1), (48, 2), (48, 1), (96, 2), (96, 1), (160, 2), (160, 1)]
 
@@ -30,8 +39,11 @@ def build_model(num_classes):
     import torch.nn as nn
 
     def cbr(cin, cout, k, s, groups=1):
-        return [nn.Conv2d(cin, cout, k, s, k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout),
-                nn.ReLU6(inplace=True)]
+        return [
+            nn.Conv2d(cin, cout, k, s, k // 2, groups=groups, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU6(inplace=True),
+        ]
 
     layers, cin = cbr(3, 16, 3, 2), 16
     for cout, s in BLOCKS:
@@ -63,6 +75,7 @@ def main(argv=None):
     ap.add_argument("--out", default=MODELS_DIR)
     a = ap.parse_args(argv)
     import torch
+
     torch.set_num_threads(2)
     torch.manual_seed(a.seed)
     n_cls = len(dataset.CLASSES)
@@ -81,7 +94,7 @@ def main(argv=None):
         perm = g.permutation(len(xtr))
         tot = 0.0
         for b in range(len(xtr) // 64):
-            idx = perm[b * 64:(b + 1) * 64]
+            idx = perm[b * 64 : (b + 1) * 64]
             xb = torch.from_numpy(xtr[idx].astype(np.float32))
             flip = torch.from_numpy(g.random(len(idx)) < 0.5)
             xb[flip] = xb[flip].flip(3)
@@ -94,21 +107,33 @@ def main(argv=None):
         model.eval()
         with torch.no_grad():
             acc = (model(xv).argmax(1) == yv).float().mean().item()
-        print(f"train: epoch {ep + 1}/{a.epochs} loss {tot / (len(xtr) // 64):.4f} val {acc * 100:.2f}% "
-              f"({time.time() - t:.0f} s)", file=sys.stderr)
+        print(
+            f"train: epoch {ep + 1}/{a.epochs} loss {tot / (len(xtr) // 64):.4f} val {acc * 100:.2f}% "
+            f"({time.time() - t:.0f} s)",
+            file=sys.stderr,
+        )
     model.eval()
     os.makedirs(a.out, exist_ok=True)
     onnx_path = os.path.join(a.out, "shapes_fp32.onnx")
     tmp = onnx_path + ".torch"
-    torch.onnx.export(model, torch.zeros(1, 3, INPUT_SPEC["height"], INPUT_SPEC["width"]), tmp, opset_version=13,
-                      input_names=["input"], output_names=["logits"], do_constant_folding=True)
+    torch.onnx.export(
+        model,
+        torch.zeros(1, 3, INPUT_SPEC["height"], INPUT_SPEC["width"]),
+        tmp,
+        opset_version=13,
+        input_names=["input"],
+        output_names=["logits"],
+        do_constant_folding=True,
+    )
     import onnx
+
     m = onnxutil.normalize(onnx.load(tmp), doc="NpuLens Shapes demo classifier, fp32 (tools/models/train_demo.py)")
     os.remove(tmp)
     onnx.save(m, onnx_path)
     with open(os.path.join(a.out, "shapes_labels.txt"), "w") as f:
         f.write("\n".join(dataset.CLASSES) + "\n")
     import onnxexec
+
     ex = onnxexec.Executor(m)
     xte, yte = cached_split(a.seed, "test", 100 * n_cls, a.cache)
     for name, x, y in (("val", xva, yva), ("test", xte, yte)):

@@ -9,8 +9,10 @@ sys.path.insert(0, os.path.dirname(HERE))
 suite = unittest.defaultTestLoader.discover(HERE, pattern="test_*.py", top_level_dir=HERE)
 result = unittest.TextTestRunner(verbosity=2).run(suite)
 bad = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
-print(f"models: {result.testsRun - bad - len(result.skipped)} passed, {bad} failed"
-      + (f", {len(result.skipped)} skipped" if result.skipped else ""))
+print(
+    f"models: {result.testsRun - bad - len(result.skipped)} passed, {bad} failed"
+    + (f", {len(result.skipped)} skipped" if result.skipped else "")
+)
 # A skipped test checked nothing: name each one, and in CI (CI=true) count the run as failed.
 for test, reason in result.skipped:
     print(f"!!! SKIPPED, NOT CHECKED: {test.id()}: {reason}")

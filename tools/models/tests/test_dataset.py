@@ -26,9 +26,11 @@ class DatasetTest(unittest.TestCase):
         np.testing.assert_array_equal(a, b)
 
     def test_deterministic_across_processes(self):
-        code = ("import sys, hashlib; sys.path.insert(0, %r); import dataset; "
-                "img, _ = dataset.sample(dataset.DEFAULT_SEED, 'val', 5); "
-                "print(hashlib.sha256(img.tobytes() + str(img.shape).encode()).hexdigest())") % TOOLS
+        code = (
+            "import sys, hashlib; sys.path.insert(0, %r); import dataset; "
+            "img, _ = dataset.sample(dataset.DEFAULT_SEED, 'val', 5); "
+            "print(hashlib.sha256(img.tobytes() + str(img.shape).encode()).hexdigest())"
+        ) % TOOLS
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
         self.assertEqual(out, digest(dataset.sample(dataset.DEFAULT_SEED, "val", 5)[0]))
 

@@ -31,7 +31,7 @@ class CalibrationBinTest(unittest.TestCase):
             self.assertEqual(size, len(raw))
             self.assertEqual(len(raw), 4 * (2 + len(shape)) + 4 * data.size)
             self.assertEqual(struct.unpack_from(f"<{2 + len(shape)}i", raw), (610, len(shape)) + shape)
-            np.testing.assert_array_equal(np.frombuffer(raw[4 * (2 + len(shape)):], "<f4").reshape(shape), data)
+            np.testing.assert_array_equal(np.frombuffer(raw[4 * (2 + len(shape)) :], "<f4").reshape(shape), data)
             magic, back = dk.read_calibration_bin(self.path)
             self.assertEqual(magic, 610)
             np.testing.assert_array_equal(back, data)
@@ -69,8 +69,9 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(lines[:2], ['strategy: "Quant_INT8-8"', "device: USE_CPU"])
         self.assertIn("input_type: BINARY", lines)
         self.assertIn('input_file_path: "/data/c.bin"', lines)
-        self.assertEqual([ln for ln in lines if ln.startswith("exclude_op")],
-                         ['exclude_op: "conv1"', 'exclude_op: "conv2;conv3"'])
+        self.assertEqual(
+            [ln for ln in lines if ln.startswith("exclude_op")], ['exclude_op: "conv1"', 'exclude_op: "conv2;conv3"']
+        )
         self.assertEqual(text.count("{"), text.count("}"))
         self.assertNotIn("mean_value", text)
 
@@ -94,8 +95,9 @@ class ConfigTest(unittest.TestCase):
         self.assertIn("rbuv_swap_switch: true", dk.aipp_static_config({**SHAPES_INPUT, "colorOrder": "BGR"}))
 
     def test_commands(self):
-        dopt, omg = dk.commands("/m/a.onnx", "input", [1, 3, 96, 96], "logits", "/w", "a", quantize=True, aipp=True,
-                                output_type="uint8")
+        dopt, omg = dk.commands(
+            "/m/a.onnx", "input", [1, 3, 96, 96], "logits", "/w", "a", quantize=True, aipp=True, output_type="uint8"
+        )
         self.assertEqual(dopt[:2], ["python3", "tools_dopt/dopt_onnx_py3/dopt_so.py"])
         d = dict(zip(dopt[2::2], dopt[3::2]))
         self.assertEqual(d["--framework"], "5")
@@ -118,6 +120,7 @@ class ConfigTest(unittest.TestCase):
 
     def test_uint8_output_quant_from_int8_model(self):
         import onnx
+
         q = dk.logits_uint8_quant(onnx.load(os.path.join(MODELS_DIR, "shapes_int8.onnx")))
         self.assertGreater(q["scale"], 0)
         self.assertTrue(0 <= q["zeroPoint"] <= 255)
@@ -125,11 +128,13 @@ class ConfigTest(unittest.TestCase):
 
 class CliTest(unittest.TestCase):
     def run_kit(self, *args):
-        return subprocess.run([sys.executable, os.path.join(TOOLS, "devicekit.py"), *args],
-                              capture_output=True, text=True)
+        return subprocess.run(
+            [sys.executable, os.path.join(TOOLS, "devicekit.py"), *args], capture_output=True, text=True
+        )
 
     def test_user_model_kit(self):
         from PIL import Image
+
         with tempfile.TemporaryDirectory() as d:
             imgs = os.path.join(d, "imgs")
             os.makedirs(imgs)
@@ -138,12 +143,35 @@ class CliTest(unittest.TestCase):
             open(os.path.join(imgs, "notes.txt"), "w").write("not an image")
             out = os.path.join(d, "kit")
             import onnx
-            weight = next(n for n in onnx.load(os.path.join(MODELS_DIR, "shapes_fp32.onnx")).graph.node
-                          if n.op_type == "Conv").input[1]
-            r = self.run_kit("user", "--model", os.path.join(MODELS_DIR, "shapes_fp32.onnx"), "--images", imgs,
-                             "--id", "my-shapes", "--mean", "123.675,116.28,103.53", "--std", "58.395,57.12,57.375",
-                             "--int8-onnx", os.path.join(MODELS_DIR, "shapes_int8.onnx"), "--aipp", "rgb",
-                             "--output-type", "uint8", "--format", "510", "--exclude", weight, "--out", out)
+
+            weight = next(
+                n for n in onnx.load(os.path.join(MODELS_DIR, "shapes_fp32.onnx")).graph.node if n.op_type == "Conv"
+            ).input[1]
+            r = self.run_kit(
+                "user",
+                "--model",
+                os.path.join(MODELS_DIR, "shapes_fp32.onnx"),
+                "--images",
+                imgs,
+                "--id",
+                "my-shapes",
+                "--mean",
+                "123.675,116.28,103.53",
+                "--std",
+                "58.395,57.12,57.375",
+                "--int8-onnx",
+                os.path.join(MODELS_DIR, "shapes_int8.onnx"),
+                "--aipp",
+                "rgb",
+                "--output-type",
+                "uint8",
+                "--format",
+                "510",
+                "--exclude",
+                weight,
+                "--out",
+                out,
+            )
             self.assertEqual(r.returncode, 0, r.stderr)
             magic, calib = dk.read_calibration_bin(os.path.join(out, "calibration.bin"))
             self.assertEqual((magic, calib.shape), (510, (3, 3, 96, 96)))
@@ -160,6 +188,7 @@ class CliTest(unittest.TestCase):
 
     def test_bundled_kit_uses_the_model_preprocessing(self):
         import dataset
+
         with tempfile.TemporaryDirectory() as d:
             r = self.run_kit("bundled", "--count", "4", "--out", d)
             self.assertEqual(r.returncode, 0, r.stderr)
@@ -176,21 +205,50 @@ class CliTest(unittest.TestCase):
 
     def test_user_errors_are_one_line(self):
         with tempfile.TemporaryDirectory() as d:
-            r = self.run_kit("user", "--model", os.path.join(MODELS_DIR, "shapes_fp32.onnx"), "--images", d,
-                             "--id", "Bad Id", "--out", os.path.join(d, "o"))
+            r = self.run_kit(
+                "user",
+                "--model",
+                os.path.join(MODELS_DIR, "shapes_fp32.onnx"),
+                "--images",
+                d,
+                "--id",
+                "Bad Id",
+                "--out",
+                os.path.join(d, "o"),
+            )
             self.assertEqual(r.returncode, 1)
             self.assertTrue(r.stderr.startswith("error: "), r.stderr)
-            r = self.run_kit("user", "--model", os.path.join(MODELS_DIR, "shapes_fp32.onnx"), "--images", d,
-                             "--id", "ok", "--out", os.path.join(d, "o"))
+            r = self.run_kit(
+                "user",
+                "--model",
+                os.path.join(MODELS_DIR, "shapes_fp32.onnx"),
+                "--images",
+                d,
+                "--id",
+                "ok",
+                "--out",
+                os.path.join(d, "o"),
+            )
             self.assertEqual(r.returncode, 1)
             self.assertIn("no images", r.stderr)
             self.assertNotIn("Traceback", r.stderr)
             os.makedirs(os.path.join(d, "i"))
             from PIL import Image
+
             Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(os.path.join(d, "i", "a.png"))
-            r = self.run_kit("user", "--model", os.path.join(MODELS_DIR, "shapes_fp32.onnx"), "--images",
-                             os.path.join(d, "i"), "--id", "ok", "--exclude", "no_such_weight",
-                             "--out", os.path.join(d, "o"))
+            r = self.run_kit(
+                "user",
+                "--model",
+                os.path.join(MODELS_DIR, "shapes_fp32.onnx"),
+                "--images",
+                os.path.join(d, "i"),
+                "--id",
+                "ok",
+                "--exclude",
+                "no_such_weight",
+                "--out",
+                os.path.join(d, "o"),
+            )
             self.assertEqual(r.returncode, 1)
             self.assertIn("exclude_op no_such_weight", r.stderr)
 

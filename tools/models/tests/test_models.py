@@ -53,8 +53,10 @@ class CommittedModelsTest(unittest.TestCase):
         self.assertTrue({"QuantizeLinear", "DequantizeLinear", "Conv", "Gemm"} <= ops)
         inits = {t.name: numpy_helper.to_array(t) for t in self.int8.graph.initializer}
         scales = {n.input[1] for n in self.int8.graph.node if n.op_type in ("QuantizeLinear", "DequantizeLinear")}
-        self.assertFalse([k for k, v in inits.items() if v.dtype == np.float32 and v.size > 1 and k not in scales],
-                         "no float weight tensors may remain")
+        self.assertFalse(
+            [k for k, v in inits.items() if v.dtype == np.float32 and v.size > 1 and k not in scales],
+            "no float weight tensors may remain",
+        )
 
     def test_form_check_catches_violations(self):
         broken = onnx.load(INT8)
@@ -86,8 +88,17 @@ class CommittedModelsTest(unittest.TestCase):
         with tempfile.NamedTemporaryFile(suffix=".f32") as f:
             self.x[:1].astype("<f4").tofile(f.name)
             for path, mine in ((FP32, self.lf[0]), (INT8, self.lq[0])):
-                r = subprocess.run([node, os.path.join(os.path.dirname(os.path.dirname(__file__)), "ort_run.js"), path,
-                                    f.name, "1,3,96,96"], capture_output=True, check=True)
+                r = subprocess.run(
+                    [
+                        node,
+                        os.path.join(os.path.dirname(os.path.dirname(__file__)), "ort_run.js"),
+                        path,
+                        f.name,
+                        "1,3,96,96",
+                    ],
+                    capture_output=True,
+                    check=True,
+                )
                 theirs = np.frombuffer(r.stdout, np.float32)
                 self.assertEqual(theirs.shape, (12,))
                 scale = np.abs(mine).max()
@@ -98,6 +109,7 @@ class CommittedModelsTest(unittest.TestCase):
 class GoldenTest(unittest.TestCase):
     def test_golden_expectations_reproduce(self):
         from preprocess import load_rgb, preprocess
+
         doc = json.load(open(GOLDEN))
         labels = open(os.path.join(mf.MODELS_DIR, "shapes_labels.txt")).read().split()
         files = {f for f in os.listdir(SAMPLES_DIR) if f.endswith((".png", ".jpg"))}
@@ -162,26 +174,35 @@ class ManifestTest(unittest.TestCase):
 def tiny_model():
     """Conv(+BN)->Relu, a residual Add, MaxPool, GAP, Flatten, Gemm(transB=0): exercises every rewrite."""
     rng = np.random.default_rng(0)
-    inits = [numpy_helper.from_array(rng.standard_normal((8, 3, 3, 3)).astype(np.float32) * 0.3, "w1"),
-             numpy_helper.from_array(rng.uniform(0.5, 1.5, 8).astype(np.float32), "g"),
-             numpy_helper.from_array(rng.standard_normal(8).astype(np.float32) * 0.1, "b"),
-             numpy_helper.from_array(rng.standard_normal(8).astype(np.float32) * 0.1, "mu"),
-             numpy_helper.from_array(rng.uniform(0.5, 2, 8).astype(np.float32), "var"),
-             numpy_helper.from_array(rng.standard_normal((8, 8, 1, 1)).astype(np.float32) * 0.3, "w2"),
-             numpy_helper.from_array(rng.standard_normal(8).astype(np.float32) * 0.1, "b2"),
-             numpy_helper.from_array(rng.standard_normal((8, 5)).astype(np.float32) * 0.3, "fc"),
-             numpy_helper.from_array(rng.standard_normal(5).astype(np.float32) * 0.1, "fcb")]
-    nodes = [helper.make_node("Conv", ["input", "w1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
-             helper.make_node("BatchNormalization", ["c1", "g", "b", "mu", "var"], ["bn1"], name="bn1"),
-             helper.make_node("Relu", ["bn1"], ["r1"], name="relu1"),
-             helper.make_node("Conv", ["r1", "w2", "b2"], ["c2"], name="conv2"),
-             helper.make_node("Add", ["r1", "c2"], ["a"], name="add"),
-             helper.make_node("MaxPool", ["a"], ["mp"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
-             helper.make_node("GlobalAveragePool", ["mp"], ["gap"], name="gap"),
-             helper.make_node("Flatten", ["gap"], ["flat"], name="flat"),
-             helper.make_node("Gemm", ["flat", "fc", "fcb"], ["logits"], name="fc")]
-    g = helper.make_graph(nodes, "tiny", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 8, 8])],
-                          [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 5])], inits)
+    inits = [
+        numpy_helper.from_array(rng.standard_normal((8, 3, 3, 3)).astype(np.float32) * 0.3, "w1"),
+        numpy_helper.from_array(rng.uniform(0.5, 1.5, 8).astype(np.float32), "g"),
+        numpy_helper.from_array(rng.standard_normal(8).astype(np.float32) * 0.1, "b"),
+        numpy_helper.from_array(rng.standard_normal(8).astype(np.float32) * 0.1, "mu"),
+        numpy_helper.from_array(rng.uniform(0.5, 2, 8).astype(np.float32), "var"),
+        numpy_helper.from_array(rng.standard_normal((8, 8, 1, 1)).astype(np.float32) * 0.3, "w2"),
+        numpy_helper.from_array(rng.standard_normal(8).astype(np.float32) * 0.1, "b2"),
+        numpy_helper.from_array(rng.standard_normal((8, 5)).astype(np.float32) * 0.3, "fc"),
+        numpy_helper.from_array(rng.standard_normal(5).astype(np.float32) * 0.1, "fcb"),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["input", "w1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
+        helper.make_node("BatchNormalization", ["c1", "g", "b", "mu", "var"], ["bn1"], name="bn1"),
+        helper.make_node("Relu", ["bn1"], ["r1"], name="relu1"),
+        helper.make_node("Conv", ["r1", "w2", "b2"], ["c2"], name="conv2"),
+        helper.make_node("Add", ["r1", "c2"], ["a"], name="add"),
+        helper.make_node("MaxPool", ["a"], ["mp"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("GlobalAveragePool", ["mp"], ["gap"], name="gap"),
+        helper.make_node("Flatten", ["gap"], ["flat"], name="flat"),
+        helper.make_node("Gemm", ["flat", "fc", "fcb"], ["logits"], name="fc"),
+    ]
+    g = helper.make_graph(
+        nodes,
+        "tiny",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 5])],
+        inits,
+    )
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
     m.ir_version = 7
     return m
@@ -246,6 +267,7 @@ class QuantizerTest(unittest.TestCase):
 
     def test_cli_rejects_bad_model_files(self):
         import sys
+
         with tempfile.TemporaryDirectory() as d:
             trunc = os.path.join(d, "trunc.onnx")
             with open(FP32, "rb") as f, open(trunc, "wb") as g:
@@ -254,9 +276,22 @@ class QuantizerTest(unittest.TestCase):
             open(text, "w").write("hello")
             for bad in (trunc, text, os.path.join(d, "missing.onnx")):
                 quantize_py = os.path.join(os.path.dirname(os.path.dirname(__file__)), "quantize.py")
-                r = subprocess.run([sys.executable, quantize_py, "--model", bad, "--output", os.path.join(d, "o.onnx"),
-                                    "--images", d, "--size", "8x8"],
-                                   capture_output=True, text=True)
+                r = subprocess.run(
+                    [
+                        sys.executable,
+                        quantize_py,
+                        "--model",
+                        bad,
+                        "--output",
+                        os.path.join(d, "o.onnx"),
+                        "--images",
+                        d,
+                        "--size",
+                        "8x8",
+                    ],
+                    capture_output=True,
+                    text=True,
+                )
                 self.assertEqual(r.returncode, 1, bad)
                 self.assertTrue(r.stderr.startswith("error: ") and bad in r.stderr, r.stderr)
                 self.assertNotIn("Traceback", r.stderr)
@@ -270,6 +305,7 @@ class QuantizerTest(unittest.TestCase):
 class BenchModelsTest(unittest.TestCase):
     def test_architectures(self):
         import bench
+
         for build, convs, adds in ((bench.mobilenet_v2, 52, 10), (bench.resnet18, 20, 8)):
             m = build(5)
             ops = [n.op_type for n in m.graph.node]
@@ -286,9 +322,11 @@ class BenchModelsTest(unittest.TestCase):
         self.assertTrue(files, f"no bench models in {path}: run scripts/setup.d/20-bench-models.sh")
         import bench
         from preprocess import preprocess
+
         pattern = (np.arange(256 * 256 * 3) * 7919 % 251).astype(np.uint8).reshape(256, 256, 3)
-        x = np.concatenate([preprocess(pattern, mf.bench_entries()[0]["input"]),
-                            bench.synthetic_images(1, 224, seed=99)])
+        x = np.concatenate(
+            [preprocess(pattern, mf.bench_entries()[0]["input"]), bench.synthetic_images(1, 224, seed=99)]
+        )
         for f in files:
             q = onnx.load(os.path.join(path, f))
             self.assertEqual(qz.check_qdq_form(q), [], f)

@@ -19,8 +19,11 @@ def ref_resize(img, ow, oh, window=None):
         s = length / n_out
         if s > 2:
             lo, hi = start + o * s, min(start + (o + 1) * s, n_in)
-            return [(i, (min(hi, i + 1) - max(lo, i)) / (hi - lo)) for i in range(int(math.floor(lo)), n_in)
-                    if min(hi, i + 1) - max(lo, i) > 0]
+            return [
+                (i, (min(hi, i + 1) - max(lo, i)) / (hi - lo))
+                for i in range(int(math.floor(lo)), n_in)
+                if min(hi, i + 1) - max(lo, i) > 0
+            ]
         src = min(max(start + (o + 0.5) * s - 0.5, 0.0), n_in - 1)
         x0 = int(math.floor(src))
         x1 = min(x0 + 1, n_in - 1)
@@ -114,14 +117,16 @@ class NormalizeTest(unittest.TestCase):
 class DecodeTest(unittest.TestCase):
     def test_exif_orientation_is_applied(self):
         from PIL import Image
+
         path = os.path.join(SAMPLES_DIR, "tree_1200x1600_exif6.jpg")
         with Image.open(path) as im:
-            self.assertEqual(im.size, (1600, 1200))          # stored sideways
+            self.assertEqual(im.size, (1600, 1200))  # stored sideways
             self.assertEqual(im.getexif().get(0x0112), 6)
         self.assertEqual(pp.load_rgb(path).shape, (1600, 1200, 3))  # displayed upright
 
     def test_corrupt_file_is_an_error(self):
         import tempfile
+
         with tempfile.NamedTemporaryFile(suffix=".png") as f:
             f.write(b"\x89PNG\r\n\x1a\nnot really")
             f.flush()
