@@ -1,24 +1,63 @@
-/* `npulens bench`: a model's inference latency and throughput per I/O mode, as a table and/or a JSON document. */
+/*
+ * `npulens bench`: a model's inference latency and throughput per I/O mode, as a table and/or the shared benchmark
+ * report (npulens-benchmark/2, src/bench/report.ts); `--compare a.json b.json` compares two reports from any producer
+ * (this command, tools/bench's npulens_bench, the app's export).
+ */
 import type { BenchmarkResult, IoMode } from '../api';
+import { compareReports, hostReport, readReport, type BenchmarkReport } from '../bench/report';
 import {
   BENCHMARK_DURATION_MAX_MS, BENCHMARK_ITERATIONS_DEFAULT, BENCHMARK_ITERATIONS_MAX, BENCHMARK_WARMUP_DEFAULT,
   BENCHMARK_WARMUP_MAX,
 } from '../api/limits.generated';
 import { enumFlag, intFlag, parse, positiveFlag, stringFlag } from './args';
-import { writeJsonFile } from './errors';
+import { CliError, UsageError, writeJsonFile } from './errors';
+import { readRegularFile, type FileKind } from './files';
 import { ms, progressBar, table } from './format';
 import type { Io } from './io';
 import { DEVICE_POLICIES, MODEL_FLAGS, chooseModel, withClassifier, type Backend } from './model';
 
+// A report holds at most a few numbers per timed run: 64 MiB is 1,000,000 runs with room to spare.
+const REPORT_FILE: FileKind = { name: 'benchmark report', maxBytes: 64 * 1024 * 1024 };
+
+function readReportFile(file: string): BenchmarkReport {
+  const text = readRegularFile(file, REPORT_FILE).toString('utf8');
+  try {
+    return readReport(text);
+  } catch (err) {
+    throw new CliError((err as Error).message, file);
+  }
+}
+
+/** `--compare a.json b.json`: p50 per model and I/O mode that both reports ran, and b / a. */
+function compare(files: string[], io: Io): number {
+  const [fileA, fileB] = files;
+  if (fileA === undefined || fileB === undefined || files.length !== 2) {
+    throw new UsageError('--compare takes two report files: --compare a.json b.json');
+  }
+  const a = readReportFile(fileA), b = readReportFile(fileB);
+  const rows = compareReports(a, b);
+  if (rows.length === 0) throw new CliError('the reports share no model and I/O mode', `${fileA}, ${fileB}`);
+  io.stdout.write(`a: ${fileA} (${a.producer}, ${a.device.marketName}, ${a.startedAt})\n`);
+  io.stdout.write(`b: ${fileB} (${b.producer}, ${b.device.marketName}, ${b.startedAt})\n`);
+  io.stdout.write(table(['model', 'mode', 'device a', 'device b', 'p50 a', 'p50 b', 'b/a'],
+    rows.map((r) => [r.modelId, r.mode, r.deviceA, r.deviceB, ms(r.p50A), ms(r.p50B), r.ratio.toFixed(3)]),
+    [false, false, false, false, true, true, true], ''));
+  return 0;
+}
+
 export async function bench(args: string[], io: Io, backend: Backend): Promise<number> {
-  const { values } = parse(args, {
+  const { values, positionals } = parse(args, {
     ...MODEL_FLAGS,
     iterations: { type: 'string' },
     warmup: { type: 'string' },
     duration: { type: 'string' },
     mode: { type: 'string' },
     json: { type: 'string' },
-  }, false);
+    compare: { type: 'string' },
+  }, true);
+  const compareFirst = stringFlag(values, 'compare');
+  if (compareFirst !== undefined) return compare([compareFirst, ...positionals], io);
+  if (positionals.length > 0) throw new UsageError(`Unexpected argument '${positionals[0]}'`);
   const durationS = positiveFlag(values, 'duration', BENCHMARK_DURATION_MAX_MS / 1000);
   const iterations = intFlag(values, 'iterations', 1, BENCHMARK_ITERATIONS_MAX)
     ?? (durationS !== undefined ? BENCHMARK_ITERATIONS_MAX : BENCHMARK_ITERATIONS_DEFAULT);
@@ -29,6 +68,7 @@ export async function bench(args: string[], io: Io, backend: Backend): Promise<n
   const choice = chooseModel(values, backend, device);
   const modes: IoMode[] = modeFlag === 'both' ? ['zero-copy', 'copy'] : [modeFlag];
 
+  const startedAt = new Date();
   return withClassifier(choice, backend, async (classifier) => {
     const info = classifier.info;
     const runs: BenchmarkResult[] = [];
@@ -58,32 +98,21 @@ export async function bench(args: string[], io: Io, backend: Backend): Promise<n
     }
     const [firstRun] = runs;
     if (firstRun === undefined) throw new Error('benchmark: no run was made');  // modes is never empty
-    const doc = {
-      model: { id: choice.id, path: choice.path, precision: choice.precision },
-      device: { name: info.device.name, type: info.device.type },
-      iterations,
-      warmup,
-      loadMs: info.loadMs,
-      compileMs: info.compileMs,
-      firstRunMs: firstRun.firstRunMs,
-      runs: runs.map((r) => ({
-        mode: r.mode,
-        iterations: r.iterations,
-        cancelled: r.cancelled,
-        latencyMs: r.latencyMs,
-        throughputPerSec: r.throughputPerSec,
-        samplesMs: r.samplesMs,
-      })),
-      peakRssMb: process.resourceUsage().maxRSS / 1024,
-    };
+    const doc = hostReport({
+      startedAt, info, policy: device ?? 'auto', results: runs,
+      config: {
+        runLength: durationS === undefined ? 'iterations' : 'duration', iterations, durationSec: durationS ?? 0, warmup,
+        threads: info.threads,
+      },
+    });
     if (jsonTarget === '-') {
       io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
       return 0;
     }
-    io.stdout.write(`model: ${doc.model.id} (${doc.model.precision}, ${doc.model.path})\n`);
-    io.stdout.write(`device: ${doc.device.name} (${doc.device.type}) — ${info.selection}\n`);
-    io.stdout.write(`load ${ms(doc.loadMs)} ms, compile ${ms(doc.compileMs)} ms, first run ${ms(doc.firstRunMs)} ms, ` +
-      `warm-up ${warmup}, peak RSS ${doc.peakRssMb.toFixed(1)} MB\n`);
+    io.stdout.write(`model: ${choice.id} (${choice.precision}, ${choice.path})\n`);
+    io.stdout.write(`device: ${info.device.name} (${info.device.type}) — ${info.selection}\n`);
+    io.stdout.write(`load ${ms(info.loadMs)} ms, compile ${ms(info.compileMs)} ms, first run ${ms(firstRun.firstRunMs)} ` +
+      `ms, warm-up ${warmup}, peak RSS ${(doc.peakRssMb ?? 0).toFixed(1)} MB\n`);
     io.stdout.write(table(
       ['mode', 'runs', 'min', 'p50', 'p90', 'p99', 'max', 'mean', 'std', 'inf/s'],
       runs.map((r) => [r.mode + (r.cancelled ? ' (cancelled)' : ''), String(r.iterations),

@@ -20,7 +20,8 @@ commands:
       --warmup N              untimed runs after the first (default 10)
       --duration S            stop timed runs after S seconds
       --mode zero-copy|copy|both   I/O mode (default zero-copy)
-      --json FILE|-           write the results as JSON to FILE (- = stdout)
+      --json FILE|-           write the report (npulens-benchmark/2, as the app exports) to FILE (- = stdout)
+      --compare A B           compare two reports (any producer): p50 per model and I/O mode, B/A
   verify <folder|image...>  compare two models or two engines on images (float vs quantized check)
       --model <id|file.onnx>    reference (default: the manifest's default model; --size/--mean/--std/--bgr/--labels for a file)
       --against <id|file.onnx>  candidate (default: the reference model; --against-size/-mean/-std/-bgr/-labels for a file)
@@ -41,6 +42,7 @@ commands:
 /** Printed after a usage error. */
 export const SHORT_USAGE = `usage: npulens classify <image...> [--model <id|file.onnx>] [--top K] [--device auto|npu|cpu] [--json]
        npulens bench [--model <id|file.onnx>] [--iterations N] [--warmup N] [--duration S] [--mode zero-copy|copy|both] [--json FILE|-]
+       npulens bench --compare a.json b.json
        npulens verify <folder|image...> [--model M] [--against M] [--engine ours|ort] [--against-engine ours|ort] [--min-cosine C] [--json FILE|-]
        npulens devices | models | help   (npulens help: all options)
 `;

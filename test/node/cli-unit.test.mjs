@@ -50,7 +50,7 @@ function fakeClassifier(overrides = {}) {
       }
       const latencyMs = { min: 0.5, p50: 0.5, p90: 0.5, p99: 0.5, max: 0.5, mean: 0.5, std: 0 };
       return { mode: options.mode, iterations: samples.length, warmup: options.warmup, firstRunMs: 1, samplesMs: samples,
-        latencyMs, throughputPerSec: 2000, cancelled: false };
+        latencyMs, throughputPerSec: 2000, windowP50Ms: [0.5], drift: 1, valid: false, cancelled: false };
     },
     ...overrides,
   };
@@ -79,7 +79,7 @@ describe('CLI with a fake backend', () => {
         process.emit('SIGINT');
         const latencyMs = { min: 1, p50: 1, p90: 1, p99: 1, max: 1, mean: 1, std: 0 };
         return { mode: options.mode, iterations: 1, warmup: 0, firstRunMs: 1, samplesMs: [1], latencyMs, throughputPerSec: 1,
-          cancelled: this.cancelled > 0 };
+          windowP50Ms: [1], drift: 1, valid: false, cancelled: this.cancelled > 0 };
       },
     });
     const io = { stdout: sink(), stderr: sink() };

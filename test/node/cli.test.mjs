@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import zlib from 'node:zlib';
-import { assertCliUsageError as assertUsageError, assertRuntimeError, fixtures, repoRoot, require } from './helpers.mjs';
+import { assertCliUsageError as assertUsageError, assertRuntimeError, assertValidReport, fixtures, repoRoot, require } from './helpers.mjs';
 
 const sharp = require('sharp');
 const { runCli } = require(path.join(repoRoot, 'dist', 'cli', 'main.js'));
@@ -184,20 +184,48 @@ describe('classify', () => {
 });
 
 describe('bench', () => {
-  it('--json - prints the documented document for both modes', async () => {
+  it('--json - prints the shared report (npulens-benchmark/2) for both modes', async () => {
     const r = await run('bench', '--iterations', '25', '--warmup', '2', '--mode', 'both', '--json', '-');
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
-    for (const k of ['model', 'device', 'iterations', 'warmup', 'loadMs', 'compileMs', 'firstRunMs', 'runs', 'peakRssMb']) assert.ok(k in doc, k);
-    assert.equal(doc.iterations, 25);
-    assert.equal(doc.warmup, 2);
-    assert.deepEqual(doc.runs.map((x) => x.mode), ['zero-copy', 'copy']);
+    assertValidReport(doc);
+    assert.equal(doc.format, 'npulens-benchmark/2');
+    assert.equal(doc.producer, 'npulens bench');
+    assert.equal(doc.config.iterations, 25);
+    assert.equal(doc.config.warmup, 2);
+    assert.deepEqual(doc.runs.map((x) => [x.mode, x.role]), [['zero-copy', 'baseline'], ['copy', 'io']]);
     for (const run_ of doc.runs) {
       assert.deepEqual(Object.keys(run_.latencyMs), ['min', 'p50', 'p90', 'p99', 'max', 'mean', 'std']);
       assert.ok(run_.throughputPerSec > 0);
       assert.equal(run_.samplesMs.length, 25);
+      assert.equal(run_.windowP50Ms.length, 10);
+      assert.equal(run_.warmup, 2);
     }
+    assert.equal(doc.runs[0].speedupVsBaseline, 1);
     assert.ok(doc.peakRssMb > 10);
+  });
+
+  it('--compare reads two reports and prints p50 a, p50 b and b/a per model and mode', async () => {
+    const a = file('cmp-a.json'), b = file('cmp-b.json');
+    assert.equal((await run('bench', '--iterations', '5', '--mode', 'both', '--json', a)).code, 0);
+    const docB = JSON.parse(fs.readFileSync(a, 'utf8'));
+    docB.runs[1].latencyMs.p50 = docB.runs[0].latencyMs.p50 * 2;  // copy: twice zero-copy's p50
+    docB.runs[0].latencyMs.p50 = docB.runs[0].latencyMs.p50 * 4;
+    fs.writeFileSync(b, JSON.stringify({ ...docB, runs: [docB.runs[1], docB.runs[0]] }));
+    const r = await run('bench', '--compare', a, b);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^model +mode +device a +device b +p50 a +p50 b +b\/a$/m);
+    assert.match(r.stdout, /^tiny-int8 +zero-copy +hostnn_cpu +hostnn_cpu .* 4\.000$/m);
+  });
+
+  it('EXPECTED FAILURE - --compare with a file that is not a report, of another format, or one file', async () => {
+    const notJson = file('cmp-bad.json'), old = file('cmp-old.json');
+    fs.writeFileSync(notJson, '{"format": ');
+    fs.writeFileSync(old, JSON.stringify({ format: 'npulens-benchmark/1', runs: [] }));
+    assertRuntimeError(await run('bench', '--compare', notJson, old), new RegExp(`^error: not JSON \\(.*\\) \\(${notJson}\\)$`));
+    assertRuntimeError(await run('bench', '--compare', old, notJson),
+      new RegExp(`^error: format is "npulens-benchmark/1", expected 'npulens-benchmark/2' \\(${old}\\)$`));
+    assertUsageError(await run('bench', '--compare', old), /^error: --compare takes two report files: --compare a\.json b\.json/);
   });
 
   it('prints a table and writes --json FILE', async () => {
@@ -205,7 +233,7 @@ describe('bench', () => {
     const r = await run('bench', '--iterations', '10', '--json', out, '--model', 'tiny-int8');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /mode +runs +min +p50 +p90 +p99 +max +mean +std +inf\/s\nzero-copy +10 /);
-    assert.equal(JSON.parse(fs.readFileSync(out, 'utf8')).model.id, 'tiny-int8');
+    assert.equal(JSON.parse(fs.readFileSync(out, 'utf8')).runs[0].modelId, 'tiny-int8');
   });
 
   it('--duration limits the run', async () => {

@@ -98,3 +98,14 @@ export function assertCliUsageError(r, pattern, usage = /usage: npulens classify
   assert.match(r.stderr, usage);
   assert.equal(r.stdout, '');
 }
+
+/**
+ * Asserts that `doc` is a valid benchmark report: tools/bench/benchmark-report.schema.json, the one definition of
+ * npulens-benchmark/2 that `npulens bench --json`, npulens_bench and the app's export all write.
+ */
+export function assertValidReport(doc, what = 'report') {
+  const Ajv = require('ajv');
+  const schema = JSON.parse(fs.readFileSync(path.join(repoRoot, 'tools', 'bench', 'benchmark-report.schema.json'), 'utf8'));
+  const validate = new Ajv({ allErrors: true }).compile(schema);
+  assert.ok(validate(doc), `${what} does not match the schema: ${JSON.stringify(validate.errors, null, 1)}`);
+}

@@ -1,0 +1,104 @@
+// One benchmark report for every producer: the app's export (BenchmarkReport.ets, bundled here as the hypium host
+// runner bundles it) and `npulens bench --json` both match tools/bench/benchmark-report.schema.json
+// (npulens-benchmark/2), and the CLI's reader compares a phone report with a host report (compareReports, the code
+// behind `npulens bench --compare`). npulens_bench's output is checked by the same schema in the C++ tool's test run.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { before, describe, it } from 'node:test';
+import { build } from 'esbuild';
+import { assertValidReport, fixtures, repoRoot, require } from './helpers.mjs';
+
+const { runCli } = require(path.join(repoRoot, 'dist', 'cli', 'main.js'));
+const { compareReports, readReport } = require(path.join(repoRoot, 'dist', 'bench', 'report.js'));
+
+/** The app's BenchmarkReport.ets as an ES module (ViewModel code only: no ArkUI, no libentry.so). */
+async function appReportModule() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'npulens-report-'));
+  const outfile = path.join(dir, 'report.mjs');
+  const vm = path.join(repoRoot, 'entry/src/main/ets/viewmodel');
+  const entry = `export * from ${JSON.stringify(path.join(vm, 'BenchmarkReport.ets'))};
+export { Variant } from ${JSON.stringify(path.join(vm, 'BenchmarkPlan.ets'))};`;
+  await build({
+    stdin: { contents: entry, resolveDir: repoRoot, loader: 'js', sourcefile: 'report-entry.js' },
+    bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'error',
+    loader: { '.ets': 'ts' }, resolveExtensions: ['.ets', '.ts', '.js'],
+    tsconfigRaw: { compilerOptions: { experimentalDecorators: true, useDefineForClassFields: false } },
+  });
+  return import(pathToFileURL(outfile).href);
+}
+
+/** A phone's record as the Benchmark screen holds it after an int8 run on the NPU, zero-copy. */
+function phoneRecord(app) {
+  const row = new app.BenchmarkRow(new app.Variant('tiny-int8', 'int8', 'npu', 'zero-copy', 'baseline'));
+  row.deviceName = 'HIAI_F';
+  row.deviceType = 'accelerator';
+  row.selection = 'HIAI_F found by name (policy npu)';
+  row.loadMs = 3.2;
+  row.compileColdMs = 420.5;
+  row.firstRunMs = 2.1;
+  row.iterations = 4;
+  row.warmup = 2;
+  row.samplesMs = [0.25, 0.5, 0.75, 1];
+  row.latency = { min: 0.25, p50: 0.625, p90: 0.925, p99: 0.9925, max: 1, mean: 0.625, std: 0.323 };
+  row.throughputPerSec = 1600;
+  row.windowP50Ms = [0.25, 0.5, 0.75, 1];
+  row.drift = 4;
+  row.speedupVsBaseline = 1;
+  const device = new app.DeviceDescription();
+  device.marketName = 'Test Phone';
+  device.osFullName = 'OpenHarmony-5.1.0';
+  device.sdkApiVersion = 17;
+  return { startedAt: Date.UTC(2026, 0, 2, 3, 4, 5), device,
+    config: { runLength: 'iterations', iterations: 4, durationSec: 0, warmup: 2 }, rows: [row] };
+}
+
+describe('benchmark report (npulens-benchmark/2)', () => {
+  let app;
+  let hostDoc;
+  before(async () => {
+    app = await appReportModule();
+    process.env.NPULENS_RAWFILE_DIR = fixtures;
+    const out = { text: '', write(s) { out.text += s; return true; } };
+    const err = { text: '', write(s) { err.text += s; return true; } };
+    const code = await runCli(['bench', '--model', 'tiny-int8', '--iterations', '20', '--json', '-'], { stdout: out, stderr: err });
+    assert.equal(code, 0, err.text);
+    hostDoc = JSON.parse(out.text);
+  });
+
+  it('the app export matches the schema', () => {
+    const doc = JSON.parse(app.reportJson(phoneRecord(app)));
+    assertValidReport(doc, 'the app report');
+    assert.equal(doc.producer, 'NpuLens app');
+    assert.deepEqual(doc.runs[0].windowP50Ms, [0.25, 0.5, 0.75, 1]);
+  });
+
+  it('npulens bench --json matches the schema', () => {
+    assertValidReport(hostDoc, 'the CLI report');
+    assert.equal(hostDoc.producer, 'npulens bench');
+  });
+
+  it('BAD CALL - the schema refuses a report of the old format or with a missing figure', () => {
+    const old = { ...hostDoc, format: 'npulens-benchmark/1' };
+    assert.throws(() => assertValidReport(old), /does not match the schema.*format/s);
+    const run = { ...hostDoc.runs[0] };
+    delete run.latencyMs;
+    assert.throws(() => assertValidReport({ ...hostDoc, runs: [run] }), /does not match the schema.*latencyMs/s);
+  });
+
+  it('a phone report and a host report are compared by the same reader', () => {
+    const phone = readReport(app.reportJson(phoneRecord(app)));
+    const host = readReport(JSON.stringify(hostDoc));
+    const [row, ...rest] = compareReports(phone, host);
+    assert.equal(rest.length, 0);
+    assert.equal(row.modelId, 'tiny-int8');
+    assert.equal(row.mode, 'zero-copy');
+    assert.equal(row.deviceA, 'HIAI_F');
+    assert.equal(row.deviceB, 'hostnn_cpu');
+    assert.equal(row.p50A, 0.625);
+    assert.equal(row.p50B, hostDoc.runs[0].latencyMs.p50);
+    assert.equal(row.ratio, hostDoc.runs[0].latencyMs.p50 / 0.625);
+  });
+});
