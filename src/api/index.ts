@@ -4,7 +4,9 @@
  */
 import path from 'node:path';
 import { native, type ManifestSummary } from './native';
-import type { Classifier, DeviceInfo, FileLoadOptions, LoadOptions, ModelCatalogEntry } from './types';
+import type {
+  BenchmarkOptions, BenchmarkPlan, Classifier, DeviceInfo, FileLoadOptions, LatencyStats, LoadOptions, ModelCatalogEntry,
+} from './types';
 
 export * from './types';
 export type { ManifestModelSummary, ManifestSummary, ManifestTargetSummary } from './native';
@@ -66,6 +68,19 @@ export function readManifest(rawfileDir: string): ManifestSummary {
 export function listModels(rawfileDir: string): Promise<ModelCatalogEntry[]> {
   if (typeof rawfileDir !== 'string') return Promise.reject(invalidArgument('listModels', 'rawfileDir must be a string'));
   return native().listModels(manifestPathOf(rawfileDir));
+}
+
+/**
+ * The native benchmark runner as a plan a JavaScript loop drives (warm-up, first run, timed loop, statistics): for
+ * timing what the addon does not run, e.g. a peer engine. Options as Classifier.benchmark's (no mode).
+ */
+export function createBenchmarkPlan(options?: Omit<BenchmarkOptions, 'mode'>): BenchmarkPlan {
+  return native().createBenchmarkPlan(options);
+}
+
+/** min, p50, p90, p99, max, mean, std of a series, ms: the runner's statistics (R-7 percentiles), computed natively. */
+export function latencyStats(samplesMs: number[]): LatencyStats {
+  return native().latencyStats(samplesMs);
 }
 
 /** Worker threads of the host runtime for models loaded afterwards (0 = default: $NPULENS_THREADS or all CPUs). */

@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import type {
-  Classifier, CompileOptions, DeviceInfo, DeviceType, InputSpecOptions, ModelCatalogEntry, Precision,
+  BenchmarkOptions, BenchmarkPlan, Classifier, CompileOptions, DeviceInfo, DeviceType, InputSpecOptions, LatencyStats,
+  ModelCatalogEntry, Precision,
 } from './types';
 
 /** What the addon's loadClassifier takes on Node: either a manifest model or a model file. */
@@ -95,6 +96,8 @@ export interface NativeAddon {
   nativeClassifierCount(): number;
   /** Host runtime worker threads for executors built afterwards (0 = default). */
   setThreadCount(threads: number): void;
+  createBenchmarkPlan(options?: BenchmarkOptions): BenchmarkPlan;
+  latencyStats(samplesMs: number[]): LatencyStats;
 }
 
 let cached: NativeAddon | undefined;

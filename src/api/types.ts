@@ -3,7 +3,9 @@
  * entry/src/main/cpp/types/libentry/Index.d.ts into ./contract.generated.ts, plus what only the host has: loading a
  * model from a rawfile directory or a model file (the device loads through its ResourceManager) and inspect().
  */
-import type { Classifier as ContractClassifier, CompileOptions, PixelFormat } from './contract.generated';
+import type {
+  BenchmarkResult, Classifier as ContractClassifier, CompileOptions, PixelFormat,
+} from './contract.generated';
 
 export * from './contract.generated';
 
@@ -53,6 +55,30 @@ export interface Inspection {
   inputDType: string;
   /** Scores over all classes, by class index, exactly as classify() ranks them (probabilities for logits models). */
   probabilities: Float32Array;
+}
+
+/** The phase of the run a BenchmarkPlan announces: the benchmark runner's phases, then 'done'. */
+export type BenchmarkPhase = 'first-run' | 'warmup' | 'timed' | 'done';
+
+/** A benchmark's result without an I/O mode (a plan times whatever its caller runs). */
+export type BenchmarkPlanResult = Omit<BenchmarkResult, 'mode'>;
+
+/**
+ * Host only: the native benchmark runner for a loop JavaScript drives (a peer engine timed beside ours): its
+ * phases, limits and statistics, the same as Classifier.benchmark's. Errors are coded (.code, .step) as every
+ * native error: record() without next() or after 'done' is a TypeError, a time < 0 or not finite a RangeError.
+ */
+export interface BenchmarkPlan {
+  /** The phase of the next run ('done' when the plan is complete); asking again before record() repeats it. */
+  next(): BenchmarkPhase;
+  /** The time of the run next() announced, ms. */
+  record(ms: number): void;
+  /** Ends the plan before the next run; its result says cancelled. */
+  cancel(): void;
+  /** The statistics, once next() said 'done' (an Error before). */
+  result(): BenchmarkPlanResult;
+  /** Frees the native plan; later calls throw NPULENS_RELEASED. Calling it again does nothing. */
+  release(): void;
 }
 
 /** The contract's Classifier plus the host-only inspect(). */

@@ -2,7 +2,8 @@
  * `npm run bench:peer`: our addon (host NN runtime) vs onnxruntime-node on the same ONNX models, with the same
  * pre-processed input (the exact tensor our pre-processing wrote, from Classifier.inspect) and the same thread
  * count, measured side by side in one run (calls interleaved, so machine noise hits both alike).
- * Reports median latencies and the ratio ours/peer, and the classify overhead share
+ * Both sides are timed by the native benchmark runner (one plan each: first run, warm-up, timed loop), statistics
+ * included (R-7 p50). Reports p50 latencies and the ratio ours/peer, and the classify overhead share
  * (classify total - inference) / inference, whose target on int8 MobileNetV2-224 is <= 3%, for two inputs: the
  * photo (pre-processing resizes it) and the same photo already at the model's input size before the centre crop
  * (pre-processing only crops, converts and normalises).
@@ -14,13 +15,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import * as api from '../api';
 import { rawfileDir } from '../cli/model';
 import { firstLine, writeJsonFile } from '../cli/errors';
 import { IMAGE_FILE, readRegularFile } from '../cli/files';
 import { table } from '../cli/format';
+import { OrtSession, loadOrt } from '../ort/session';
 
 const DEFAULT_MODELS = ['mobilenetv2-fp32', 'mobilenetv2-int8'];
 const OVERHEAD_MODEL = 'mobilenetv2-int8';
@@ -43,14 +44,6 @@ interface ModelRun {
   overheadShareAtInputSize: number;
   preprocessAtInputSizeMs: number;
 }
-
-const median = (values: number[]): number => {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  const lo = s[s.length % 2 ? m : m - 1], hi = s[m];
-  if (lo === undefined || hi === undefined) throw new RangeError('median of no values');
-  return (lo + hi) / 2;
-};
 
 const argmax = (values: ArrayLike<number>): number => {
   let best = 0, bestValue = -Infinity;
@@ -81,69 +74,95 @@ async function decode(file: string, resize?: { width: number; height: number }):
   return { pixels: new Uint8Array(data).buffer, width: info.width, height: info.height };
 }
 
+/** p50 of a series by the native runner's statistics (the one percentile definition). */
+const p50 = (values: number[]): number => api.latencyStats(values).p50;
+
+/**
+ * Runs `sides` under one benchmark plan each (the native runner's phases and limits: first run, warm-up, timed loop),
+ * in turns; who goes first alternates, so neither side always runs on a cache the other warmed. A side's run returns
+ * the time its plan records; `timed` says whether the run is in the timed loop (secondary figures are kept only then).
+ */
+async function interleaved(sides: ((timed: boolean) => Promise<number>)[], iterations: number,
+  warmup: number): Promise<api.BenchmarkPlanResult[]> {
+  const plans = sides.map(() => api.createBenchmarkPlan({ iterations, warmup }));
+  try {
+    for (let turn = 0; ; turn++) {
+      let ran = false;
+      for (let k = 0; k < sides.length; k++) {
+        const i = turn % 2 === 0 ? k : sides.length - 1 - k;
+        const plan = plans[i], side = sides[i];
+        if (plan === undefined || side === undefined) throw new RangeError(`no side ${i}`);
+        const phase = plan.next();
+        if (phase === 'done') continue;
+        plan.record(await side(phase === 'timed'));
+        ran = true;
+      }
+      if (!ran) return plans.map((plan) => plan.result());
+    }
+  } finally {
+    for (const plan of plans) plan.release();
+  }
+}
+
 async function benchModel(dir: string, id: string, precision: string, file: string, image: Image, inputSizeImage: Image,
   iterations: number, warmup: number, threads: number): Promise<ModelRun> {
   const ours = await api.loadClassifier({ rawfileDir: dir, modelId: id });
-  // No spin-waiting in ORT's thread pool after a run: with interleaved calls it would steal the CPU from ours.
-  const peer = await ort.InferenceSession.create(file, {
-    intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-  });
+  let peer: OrtSession | undefined;
   try {
+    // onnxruntime as it runs fastest (all graph optimisations), with no spin-waiting in its thread pool after a run:
+    // with interleaved calls it would steal the CPU from ours.
+    peer = await OrtSession.open(file, { threads, optimization: 'all', spinning: false });
     const ins = await ours.inspect(image.pixels, image.width, image.height, 'RGBA');
     if (ins.inputDType !== 'float32') fail(`${id}: input dtype ${ins.inputDType}; the peer comparison feeds float32`);
-    const [inputName] = peer.inputNames, [outputName] = peer.outputNames;
-    if (inputName === undefined || outputName === undefined) fail(`${id}: the model has no input or no output`);
-    const feeds = { [inputName]: new ort.Tensor('float32', new Float32Array(ins.input), ins.inputShape) };
-    const peerOut = (await peer.run(feeds))[outputName];
-    if (peerOut === undefined) fail(`${id}: onnxruntime-node returned no output '${outputName}'`);
+    const input = peer.tensor(ins.input, ins.inputShape, ins.inputDType);
+    const peerOut = await peer.run(input);
     const top1Agrees = argmax(ins.probabilities) === argmax(peerOut.data as Float32Array);
 
-    const classify = () => ours.classify(image.pixels, image.width, image.height, 'RGBA', undefined, 5);
-    for (let i = 0; i < warmup; i++) {
-      await classify();
-      await peer.run(feeds);
-    }
-    const runSync: number[] = [], total: number[] = [], wall: number[] = [], peerWall: number[] = [], share: number[] = [];
-    const pre: number[] = [], post: number[] = [];
-    for (let i = 0; i < iterations; i++) {
-      // Alternate who goes first, so neither side always runs on a cache the other warmed.
-      const order = i % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours'];
-      for (const side of order) {
-        const t0 = performance.now();
-        if (side === 'ours') {
-          const r = await classify();
-          wall.push(performance.now() - t0);
-          runSync.push(r.timings.inferenceMs);
-          total.push(r.timings.totalMs);
-          pre.push(r.timings.preprocessMs);
-          post.push(r.timings.postprocessMs);
-          share.push((r.timings.totalMs - r.timings.inferenceMs) / r.timings.inferenceMs);
-        } else {
-          await peer.run(feeds);
-          peerWall.push(performance.now() - t0);
-        }
+    const total: number[] = [], wall: number[] = [], share: number[] = [], pre: number[] = [], post: number[] = [];
+    const oursSide = async (timed: boolean): Promise<number> => {
+      const t0 = performance.now();
+      const r = await ours.classify(image.pixels, image.width, image.height, 'RGBA', undefined, 5);
+      if (timed) {
+        wall.push(performance.now() - t0);
+        total.push(r.timings.totalMs);
+        pre.push(r.timings.preprocessMs);
+        post.push(r.timings.postprocessMs);
+        share.push((r.timings.totalMs - r.timings.inferenceMs) / r.timings.inferenceMs);
       }
-    }
+      return r.timings.inferenceMs;  // the plan's figure: RunSync
+    };
+    const peerRun = peer;
+    const peerSide = async (): Promise<number> => {
+      const t0 = performance.now();
+      await peerRun.run(input);
+      return performance.now() - t0;
+    };
+    const [oursResult, peerResult] = await interleaved([oursSide, peerSide], iterations, warmup);
+    if (oursResult === undefined || peerResult === undefined) throw new RangeError('a side has no result');
+
     // Overhead with an input that needs no resize (only ours runs here).
     const sharePre: number[] = [], preAtSize: number[] = [];
-    for (let i = 0; i < iterations; i++) {
+    await interleaved([async (timed: boolean): Promise<number> => {
       const r = await ours.classify(inputSizeImage.pixels, inputSizeImage.width, inputSizeImage.height, 'RGBA', undefined, 5);
-      sharePre.push((r.timings.totalMs - r.timings.inferenceMs) / r.timings.inferenceMs);
-      preAtSize.push(r.timings.preprocessMs);
-    }
+      if (timed) {
+        sharePre.push((r.timings.totalMs - r.timings.inferenceMs) / r.timings.inferenceMs);
+        preAtSize.push(r.timings.preprocessMs);
+      }
+      return r.timings.totalMs;
+    }], iterations, 0);
+    const runSyncMs = oursResult.latencyMs.p50, peerMs = peerResult.latencyMs.p50;
     return {
       id, precision, top1Agrees,
-      overheadShareAtInputSize: median(sharePre), preprocessAtInputSizeMs: median(preAtSize),
-      oursRunSyncMs: median(runSync), oursClassifyTotalMs: median(total), oursClassifyWallMs: median(wall),
-      oursPreprocessMs: median(pre), oursPostprocessMs: median(post),
-      peerRunWallMs: median(peerWall),
-      ratioRunSync: median(runSync) / median(peerWall), ratioWall: median(wall) / median(peerWall),
-      overheadShare: median(share),
+      overheadShareAtInputSize: p50(sharePre), preprocessAtInputSizeMs: p50(preAtSize),
+      oursRunSyncMs: runSyncMs, oursClassifyTotalMs: p50(total), oursClassifyWallMs: p50(wall),
+      oursPreprocessMs: p50(pre), oursPostprocessMs: p50(post),
+      peerRunWallMs: peerMs,
+      ratioRunSync: runSyncMs / peerMs, ratioWall: p50(wall) / peerMs,
+      overheadShare: p50(share),
     };
   } finally {
     ours.release();
-    await peer.release();
+    await peer?.release();
   }
 }
 
@@ -183,7 +202,7 @@ async function main(): Promise<void> {
 
   api.setThreadCount(threads);
   process.stdout.write(`bench:peer — ours (host NN runtime, ${threads} thread${threads > 1 ? 's' : ''}) vs onnxruntime-node ` +
-    `${ort.env.versions.node ?? ''} (intraOpNumThreads ${threads}); ${iterations} interleaved runs after ${warmup} warm-up; ` +
+    `${loadOrt().env.versions.node ?? ''} (intraOpNumThreads ${threads}); ${iterations} interleaved runs after ${warmup} warm-up; ` +
     `input: ${path.basename(imageFile)} ${info.width}x${info.height} pre-processed once by ours, fed to both\n`);
   const runs: ModelRun[] = [];
   for (const id of ids) {
@@ -207,7 +226,7 @@ async function main(): Promise<void> {
     runs.map((r) => [r.id, r.top1Agrees ? 'yes' : 'NO', f(r.oursRunSyncMs), f(r.oursClassifyTotalMs), f(r.oursClassifyWallMs),
       f(r.peerRunWallMs), `${r.ratioRunSync.toFixed(2)}x`, `${r.ratioWall.toFixed(2)}x`]),
     [false, false, true, true, true, true, true, true], ''));
-  process.stdout.write('median ms; "classify" includes pre-processing of the photo and post-processing (top-5)\n');
+  process.stdout.write('p50 ms, the native runner\'s statistics; "classify" includes pre-processing of the photo and post-processing (top-5)\n');
   const o = runs.find((r) => r.id === OVERHEAD_MODEL);
   if (o) {
     process.stdout.write(`overhead share on ${o.id}: (classify total - inference) / inference = ${(o.overheadShare * 100).toFixed(2)}% ` +

@@ -388,6 +388,59 @@ describe('Classifier', () => {
   });
 });
 
+describe('createBenchmarkPlan and latencyStats (the native runner for loops JavaScript drives)', () => {
+  it('announces first run, warm-up and timed runs, then gives the runner\'s statistics', () => {
+    const plan = api.createBenchmarkPlan({ iterations: 4, warmup: 2 });
+    const phases = [];
+    const times = [9, 8, 7, 4, 1, 3, 2];
+    for (let phase = plan.next(), i = 0; phase !== 'done'; phase = plan.next(), i++) {
+      phases.push(phase);
+      assert.equal(plan.next(), phase, 'asking again announces the same run');
+      plan.record(times[i]);
+    }
+    assert.deepEqual(phases, ['first-run', 'warmup', 'warmup', 'timed', 'timed', 'timed', 'timed']);
+    const r = plan.result();
+    assert.equal(r.firstRunMs, 9);
+    assert.equal(r.warmup, 2);
+    assert.deepEqual(r.samplesMs, [4, 1, 3, 2]);
+    assert.equal(r.latencyMs.p50, 2.5);  // R-7
+    assert.equal(r.cancelled, false);
+    assert.deepEqual(api.latencyStats([4, 1, 3, 2]), r.latencyMs);
+    plan.release();
+    plan.release();  // harmless
+  });
+
+  it('cancel() ends the plan with what was recorded', () => {
+    const plan = api.createBenchmarkPlan({ iterations: 100, warmup: 0 });
+    plan.next(); plan.record(1);
+    plan.next(); plan.record(2);
+    plan.cancel();
+    assert.equal(plan.next(), 'done');
+    assert.deepEqual(plan.result().samplesMs, [2]);
+    assert.equal(plan.result().cancelled, true);
+    plan.release();
+  });
+
+  it('BAD CALL - record without next, a bad time, result before done, calls after release, bad options and series', async () => {
+    const plan = api.createBenchmarkPlan({ iterations: 1, warmup: 0 });
+    await assertFails(() => plan.record(1), TypeError, /^benchmark\.record: NPULENS_INVALID_ARGUMENT \(1000\): no run announced by next\(\)$/,
+      { code: 'NPULENS_INVALID_ARGUMENT', step: 'benchmark.record' });
+    plan.next();
+    await assertFails(() => plan.record(-1), RangeError, /^benchmark\.record: NPULENS_OUT_OF_RANGE \(1001\): a run's time must be a finite value ≥ 0/);
+    await assertFails(() => plan.record('1'), TypeError, /^benchmark\.record: .*ms must be a number$/);
+    await assertFails(() => plan.result(), TypeError, /^benchmark\.result: .*the benchmark is not done \(next run: first-run\)$/);
+    plan.release();
+    await assertFails(() => plan.next(), Error, /^next: NPULENS_RELEASED \(1004\): the benchmark plan was released$/,
+      { code: 'NPULENS_RELEASED', step: 'next' });
+    await assertFails(() => api.createBenchmarkPlan({ iterations: 0 }), RangeError,
+      /^createBenchmarkPlan: NPULENS_OUT_OF_RANGE \(1001\): options\.iterations/);
+    await assertFails(() => api.createBenchmarkPlan(5), TypeError, /^createBenchmarkPlan: .*options must be an object$/);
+    await assertFails(() => api.latencyStats([]), TypeError, /^latencyStats: NPULENS_INVALID_ARGUMENT \(1000\): no samples$/);
+    await assertFails(() => api.latencyStats([1, 'x']), TypeError, /^latencyStats: .*samplesMs\[1\] is not a number$/);
+    await assertFails(() => api.latencyStats([1, -2]), RangeError, /^latencyStats: .*sample 1 is not a finite value ≥ 0$/);
+  });
+});
+
 describe('release', () => {
   it('EXPECTED FAILURE - every call after release rejects; info stays; double release is harmless', async () => {
     const c = await loadTiny();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "addon.h"
+#include "benchmark_plan.h"
 #include "classifier.h"
 #include "convert.h"
 #include "core/manifest.h"
@@ -288,6 +289,8 @@ constexpr char kResetTestDevices[] = "resetTestDevices";
 constexpr char kSetThreadCount[] = "setThreadCount";
 constexpr char kNativeClassifierCount[] = "nativeClassifierCount";
 constexpr char kInjectTestFault[] = "injectTestFault";
+constexpr char kCreateBenchmarkPlan[] = "createBenchmarkPlan";
+constexpr char kLatencyStats[] = "latencyStats";
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Addon* addon = InitCommon(env, exports, ModelKind::kHostOnnx);
@@ -300,6 +303,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Export<SetThreadCount, kSetThreadCount>(env, exports);
   Export<NativeClassifierCount, kNativeClassifierCount>(env, exports);
   Export<InjectTestFault, kInjectTestFault>(env, exports);
+  Export<CreateBenchmarkPlan, kCreateBenchmarkPlan>(env, exports);
+  Export<LatencyStatsOf, kLatencyStats>(env, exports);
   return exports;
 }
 

@@ -50,26 +50,30 @@ Napi::Array NumbersToJs(Napi::Env env, const std::vector<double>& values) {
 
 }  // namespace
 
+Status ParseBenchmarkParams(Napi::Object options, const std::string& step, BenchmarkParams* params) {
+  Status st = ParseOption(options, "iterations", step, [&](const Napi::Value& v) {
+    return ToInteger(v, step, "options.iterations", 1, kBenchmarkIterationsMax, &params->iterations);
+  });
+  if (st.ok()) {
+    st = ParseOption(options, "warmup", step, [&](const Napi::Value& v) {
+      return ToInteger(v, step, "options.warmup", 0, kBenchmarkWarmupMax, &params->warmupRuns);
+    });
+  }
+  if (st.ok()) {
+    st = ParseOption(options, "durationMs", step, [&](const Napi::Value& v) {
+      Status s = ToNumber(v, step, "options.durationMs", 0, kBenchmarkDurationMaxMs, &params->maxDurationMs);
+      return s.ok() && params->maxDurationMs <= 0 ? OutOfRange(step, "options.durationMs must be > 0") : s;
+    });
+  }
+  return st;
+}
+
 Status ParseBenchmarkArguments(const Napi::CallbackInfo& info, BenchmarkRequest* request) {
   const std::string step = kStep;
-  BenchmarkParams& params = request->params;
   if (!IsAbsent(info[0])) {
     if (!info[0].IsObject()) return TypeMismatch(step, "options must be an object");
     Napi::Object options = info[0].As<Napi::Object>();
-    Status st = ParseOption(options, "iterations", step, [&](const Napi::Value& v) {
-      return ToInteger(v, step, "options.iterations", 1, kBenchmarkIterationsMax, &params.iterations);
-    });
-    if (st.ok()) {
-      st = ParseOption(options, "warmup", step, [&](const Napi::Value& v) {
-        return ToInteger(v, step, "options.warmup", 0, kBenchmarkWarmupMax, &params.warmupRuns);
-      });
-    }
-    if (st.ok()) {
-      st = ParseOption(options, "durationMs", step, [&](const Napi::Value& v) {
-        Status s = ToNumber(v, step, "options.durationMs", 0, kBenchmarkDurationMaxMs, &params.maxDurationMs);
-        return s.ok() && params.maxDurationMs <= 0 ? OutOfRange(step, "options.durationMs must be > 0") : s;
-      });
-    }
+    Status st = ParseBenchmarkParams(options, step, &request->params);
     if (st.ok()) {
       st = ParseOption(options, "mode", step, [&](const Napi::Value& v) {
         return ToEnum<IoMode>(v, step, "options.mode", {{"zero-copy", IoMode::kZeroCopy}, {"copy", IoMode::kCopy}},
@@ -83,6 +87,21 @@ Status ParseBenchmarkArguments(const Napi::CallbackInfo& info, BenchmarkRequest*
     request->onProgress = Napi::Persistent(info[1].As<Napi::Function>());
   }
   return Status::Ok();
+}
+
+Napi::Object BenchmarkResultToJs(Napi::Env env, const BenchmarkResult& r) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("iterations", Napi::Number::New(env, static_cast<double>(r.samplesMs.size())));
+  o.Set("warmup", Napi::Number::New(env, static_cast<double>(r.warmupRuns)));
+  o.Set("firstRunMs", Napi::Number::New(env, r.firstRunMs));
+  o.Set("samplesMs", NumbersToJs(env, r.samplesMs));
+  o.Set("latencyMs", LatencyToJs(env, r.latency));
+  o.Set("throughputPerSec", Napi::Number::New(env, r.latency.throughputPerSec));
+  o.Set("windowP50Ms", NumbersToJs(env, r.windowP50Ms));
+  o.Set("drift", Napi::Number::New(env, r.drift));
+  o.Set("valid", Napi::Boolean::New(env, r.valid));
+  o.Set("cancelled", Napi::Boolean::New(env, r.cancelled));
+  return o;
 }
 
 BenchmarkWorker::BenchmarkWorker(Napi::Env env, std::shared_ptr<ClassifierState> state,
@@ -154,19 +173,8 @@ void BenchmarkWorker::Complete(Napi::Env env) {
     deferred_.Reject(callbackError_->Value());
     return;
   }
-  const BenchmarkResult& r = result_;
-  Napi::Object o = Napi::Object::New(env);
+  Napi::Object o = BenchmarkResultToJs(env, result_);
   o.Set("mode", IoModeName(request_->mode));
-  o.Set("iterations", Napi::Number::New(env, static_cast<double>(r.samplesMs.size())));
-  o.Set("warmup", Napi::Number::New(env, static_cast<double>(r.warmupRuns)));
-  o.Set("firstRunMs", Napi::Number::New(env, r.firstRunMs));
-  o.Set("samplesMs", NumbersToJs(env, r.samplesMs));
-  o.Set("latencyMs", LatencyToJs(env, r.latency));
-  o.Set("throughputPerSec", Napi::Number::New(env, r.latency.throughputPerSec));
-  o.Set("windowP50Ms", NumbersToJs(env, r.windowP50Ms));
-  o.Set("drift", Napi::Number::New(env, r.drift));
-  o.Set("valid", Napi::Boolean::New(env, r.valid));
-  o.Set("cancelled", Napi::Boolean::New(env, r.cancelled));
   settled_ = true;
   deferred_.Resolve(o);
 }

@@ -25,6 +25,12 @@ struct BenchmarkRequest {
 // the option. `request->mode` holds the classifier's I/O mode on entry (options.mode overrides it).
 Status ParseBenchmarkArguments(const Napi::CallbackInfo& info, BenchmarkRequest* request);
 
+// options.iterations, options.warmup and options.durationMs (each optional) into `params`, at `step`.
+Status ParseBenchmarkParams(Napi::Object options, const std::string& step, BenchmarkParams* params);
+
+// {iterations, warmup, firstRunMs, samplesMs, latencyMs, throughputPerSec, windowP50Ms, drift, valid, cancelled}.
+Napi::Object BenchmarkResultToJs(Napi::Env env, const BenchmarkResult& result);
+
 class BenchmarkWorker : public Napi::AsyncProgressWorker<BenchmarkProgress> {
  public:
   BenchmarkWorker(Napi::Env env, std::shared_ptr<ClassifierState> state, Napi::Promise::Deferred deferred,
