@@ -36,7 +36,7 @@ std::string TempDir() {
 }  // namespace
 
 // ---------------------------------------------------------------- devices
-TEST(HostnnDevices, OneCpuDeviceNamedHostnnCpu) {
+TEST(DevicesTest, OneCpuDeviceNamedHostnnCpu) {
   HostNN_ResetTestDevices();
   const size_t* ids = nullptr;
   uint32_t count = 0;
@@ -53,7 +53,7 @@ TEST(HostnnDevices, OneCpuDeviceNamedHostnnCpu) {
   EXPECT_STREQ(first, "hostnn_cpu");
 }
 
-TEST(HostnnDevices, RegisteredTestDevicesAreListedAndUsable) {
+TEST(DevicesTest, RegisteredTestDevicesAreListedAndUsable) {
   HostNN_ResetTestDevices();
   const char* cpu_name = nullptr;
   ASSERT_EQ(OH_NNDevice_GetName(0, &cpu_name), OH_NN_SUCCESS);
@@ -84,7 +84,7 @@ TEST(HostnnDevices, RegisteredTestDevicesAreListedAndUsable) {
   EXPECT_EQ(count, 1u);
 }
 
-TEST(HostnnDevices, BadCall_DeviceQueries) {
+TEST(DevicesTest, BadCall_DeviceQueries) {
   SCOPED_TRACE("BAD CALL - device queries with non-NULL out pointers, NULLs, unknown IDs");
   const size_t dummy = 5;
   const size_t* ids = &dummy;
@@ -104,14 +104,14 @@ TEST(HostnnDevices, BadCall_DeviceQueries) {
   EXPECT_EQ(OH_NNDevice_GetType(0, nullptr), OH_NN_INVALID_PARAMETER);
 }
 
-TEST(HostnnVersion, ReportsNoNpu) {
+TEST(VersionTest, ReportsNoNpu) {
   std::string v = HMS_HiAI_GetVersion();
   ASSERT_EQ(v.size(), 15u);
   EXPECT_EQ(v[4], '0') << "X1 must be 0 on the host (no NPU): " << v;
 }
 
 // ---------------------------------------------------------------- compilation options
-TEST(HostnnOptions, RecordedAndBuildSucceeds) {
+TEST(OptionsTest, RecordedAndBuildSucceeds) {
   std::string model = TinyModel();
   std::string dir = TempDir();
   Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
@@ -138,7 +138,7 @@ TEST(HostnnOptions, RecordedAndBuildSucceeds) {
   rmdir(dir.c_str());
 }
 
-TEST(HostnnOptions, BadCall_TuningWithoutCacheDirFailsAtBuild) {
+TEST(OptionsTest, BadCall_TuningWithoutCacheDirFailsAtBuild) {
   SCOPED_TRACE("BAD CALL - HMS_HiAIOptions_SetTuningMode(AUTO) without SetTuningCacheDir");
   std::string model = TinyModel();
   for (HiAI_TuningMode mode : {HIAI_TUNING_MODE_AUTO, HIAI_TUNING_MODE_HETER}) {
@@ -164,7 +164,7 @@ TEST(HostnnOptions, BadCall_TuningWithoutCacheDirFailsAtBuild) {
   EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("/nonexistent/hostnn"), std::string::npos);
 }
 
-TEST(HostnnOptions, BadCall_SettersAfterBuildOnlyRecordAndBuildAgainIsRefused) {
+TEST(OptionsTest, BadCall_SettersAfterBuildOnlyRecordAndBuildAgainIsRefused) {
   SCOPED_TRACE("BAD CALL - every Set* after Build, then a second Build");
   std::string model = TinyModel();
   Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
@@ -189,7 +189,7 @@ TEST(HostnnOptions, BadCall_SettersAfterBuildOnlyRecordAndBuildAgainIsRefused) {
   EXPECT_TRUE(e) << HostNN_GetLastErrorMessage();
 }
 
-TEST(HostnnOptions, BadCall_InvalidValues) {
+TEST(OptionsTest, BadCall_InvalidValues) {
   SCOPED_TRACE("BAD CALL - NULLs at Set time; out-of-range enums, bad paths and fp16 on the CPU device at Build");
   // Invalid enum values stay inside each enum's representable range: anything else is UB in C++ itself.
   std::string model = TinyModel();
@@ -258,7 +258,7 @@ TEST(HostnnOptions, BadCall_InvalidValues) {
   EXPECT_EQ(OH_NNCompilation_Build(cache.get()), OH_NN_UNSUPPORTED);
 }
 
-TEST(HostnnCompilation, ModelFileConstruction) {
+TEST(CompilationTest, ModelFileConstruction) {
   std::string model = TinyModel();
   std::string path = "/tmp/hostnn_test_model_" + std::to_string(getpid()) + ".onnx";
   std::ofstream(path, std::ios::binary) << model;
@@ -272,7 +272,7 @@ TEST(HostnnCompilation, ModelFileConstruction) {
 
 // A model path naming a device or a FIFO is refused before anything is read: /dev/zero used to be read until the
 // allocation failed (CheckFromFile then terminated the process), a FIFO with no writer blocked for ever.
-TEST(HostnnCompilation, BadCall_ModelFileThatIsNotARegularFileFailsPromptly) {
+TEST(CompilationTest, BadCall_ModelFileThatIsNotARegularFileFailsPromptly) {
   const std::string fifo = "/tmp/hostnn_test_fifo_" + std::to_string(getpid());
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   for (const std::string& path : {std::string("/dev/zero"), fifo}) {
@@ -299,7 +299,7 @@ void ExpectInvalidFile(const std::string& bytes, const std::string& what, const 
 }
 }  // namespace
 
-TEST(HostnnModels, BadCall_CorruptOrForeignBytesAreInvalidFile) {
+TEST(ModelsTest, BadCall_CorruptOrForeignBytesAreInvalidFile) {
   std::string good = TinyModel();
   EXPECT_EQ(HMS_HiAICompatibility_CheckFromBuffer(good.data(), good.size()), HIAI_COMPATIBILITY_COMPATIBLE);
   ExpectInvalidFile(std::string(1, '\x08'), "1 byte", "invalid ONNX model");
@@ -323,7 +323,7 @@ TEST(HostnnModels, BadCall_CorruptOrForeignBytesAreInvalidFile) {
                     "this is a CANN offline model (.om); it needs the HIAI_F NPU; use the ONNX model on the host");
 }
 
-TEST(HostnnModels, BadCall_UnsupportedOpNamesOpAndNode) {
+TEST(ModelsTest, BadCall_UnsupportedOpNamesOpAndNode) {
   SCOPED_TRACE("BAD CALL - model with a Resize node");
   OnnxBuilder b;
   b.Input("x", {1, 3, 4, 4});
@@ -335,7 +335,7 @@ TEST(HostnnModels, BadCall_UnsupportedOpNamesOpAndNode) {
   EXPECT_NE(err.find("unsupported op 'Resize' (node 'resize_1')"), std::string::npos) << err;
 }
 
-TEST(HostnnModels, BadCall_DynamicInputDimFailsAtBuild) {
+TEST(ModelsTest, BadCall_DynamicInputDimFailsAtBuild) {
   SCOPED_TRACE("BAD CALL - model input with a symbolic batch dim");
   OnnxBuilder b;
   b.Input("x", {-1, 3, 4, 4});
@@ -365,7 +365,7 @@ TEST(HostnnModels, BadCall_DynamicInputDimFailsAtBuild) {
   EXPECT_EQ(bytes, 2u * 3 * 4 * 4 * 4);
 }
 
-TEST(HostnnModels, BadCall_InconsistentGraphsAreRejected) {
+TEST(ModelsTest, BadCall_InconsistentGraphsAreRejected) {
   SCOPED_TRACE("BAD CALL - shape mismatches, undefined tensors, wrong initializer sizes, unsupported opset");
   {
     OnnxBuilder b;
@@ -417,7 +417,7 @@ TEST(HostnnModels, BadCall_InconsistentGraphsAreRejected) {
 }
 
 // ---------------------------------------------------------------- tensor descs and tensors
-TEST(HostnnTensors, DescAccessors) {
+TEST(TensorsTest, DescAccessors) {
   Desc d = MakeDesc(OH_NN_FLOAT32, {1, 3, 4, 5});
   ASSERT_EQ(OH_NNTensorDesc_SetName(d.get(), "input"), OH_NN_SUCCESS);
   ASSERT_EQ(OH_NNTensorDesc_SetFormat(d.get(), OH_NN_FORMAT_NCHW), OH_NN_SUCCESS);
@@ -439,7 +439,7 @@ TEST(HostnnTensors, DescAccessors) {
   EXPECT_EQ(f, OH_NN_FORMAT_NCHW);
 }
 
-TEST(HostnnTensors, BadCall_DescMisuse) {
+TEST(TensorsTest, BadCall_DescMisuse) {
   SCOPED_TRACE("BAD CALL - desc getters with preset out pointers, dynamic shapes, NULLs");
   Desc d = MakeDesc(OH_NN_INT8, {1, -1, 4});
   size_t bytes = 7;
@@ -466,7 +466,7 @@ TEST(HostnnTensors, BadCall_DescMisuse) {
   EXPECT_EQ(OH_NNTensor_Create(0, nullptr), nullptr);
 }
 
-TEST(HostnnTensors, FdRoundTripSharesMemory) {
+TEST(TensorsTest, FdRoundTripSharesMemory) {
   Desc d = MakeDesc(OH_NN_FLOAT32, {4, 1024});  // 16 KiB
   Tensor owner(OH_NNTensor_Create(0, d.get()));
   ASSERT_TRUE(owner) << HostNN_GetLastErrorMessage();
@@ -511,7 +511,7 @@ TEST(HostnnTensors, FdRoundTripSharesMemory) {
   EXPECT_EQ(fcntl(fd, F_GETFD), -1);  // the owner closed it
 }
 
-TEST(HostnnTensors, BadCall_CreateWithFdChecks) {
+TEST(TensorsTest, BadCall_CreateWithFdChecks) {
   SCOPED_TRACE("BAD CALL - CreateWithFd with bad fd/size/offset");
   Desc d = MakeDesc(OH_NN_FLOAT32, {1024});  // 4096 bytes
   Desc big = MakeDesc(OH_NN_FLOAT32, {8192});
@@ -537,7 +537,7 @@ TEST(HostnnTensors, BadCall_CreateWithFdChecks) {
   EXPECT_EQ(OH_NNTensor_GetDataBuffer(nullptr), nullptr);
 }
 
-TEST(HostnnTensors, BadCall_AllocationCapIsOneGiB) {
+TEST(TensorsTest, BadCall_AllocationCapIsOneGiB) {
   SCOPED_TRACE("BAD CALL - tensors above the 1 GiB allocation limit");
   Desc d = MakeDesc(OH_NN_FLOAT32, {1024, 1024, 257});  // 1 GiB + 4 MiB
   EXPECT_EQ(OH_NNTensor_Create(0, d.get()), nullptr);
@@ -553,7 +553,7 @@ TEST(HostnnTensors, BadCall_AllocationCapIsOneGiB) {
 }
 
 // ---------------------------------------------------------------- executor and RunSync
-TEST(HostnnExecutor, OutlivesCompilationAndModelBuffer) {
+TEST(ExecutorTest, OutlivesCompilationAndModelBuffer) {
   Executor e;
   {
     std::string model = TinyModel();  // freed at the end of this scope, after the compilation
@@ -593,7 +593,7 @@ TEST(HostnnExecutor, OutlivesCompilationAndModelBuffer) {
   for (int i = 0; i < 18; ++i) EXPECT_EQ(y[i], std::max(0.f, static_cast<float>(i - 9)));
 }
 
-TEST(HostnnExecutor, ZeroCopyThroughFdBorrowedTensors) {
+TEST(ExecutorTest, ZeroCopyThroughFdBorrowedTensors) {
   Executor e;
   ASSERT_EQ(BuildModel(TinyModel(), &e), OH_NN_SUCCESS);
   Tensors ts = MakeTensors(e.get());
@@ -615,7 +615,7 @@ TEST(HostnnExecutor, ZeroCopyThroughFdBorrowedTensors) {
   out2.reset();
 }
 
-TEST(HostnnExecutor, BadCall_RunSyncArguments) {
+TEST(ExecutorTest, BadCall_RunSyncArguments) {
   Executor e;
   ASSERT_EQ(BuildModel(TinyModel(), &e), OH_NN_SUCCESS);
   Tensors ts = MakeTensors(e.get());
@@ -665,7 +665,7 @@ TEST(HostnnExecutor, BadCall_RunSyncArguments) {
   EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), ins.data(), 1, outs.data(), 1), OH_NN_SUCCESS);
 }
 
-TEST(HostnnExecutor, ThreadCountSetting) {
+TEST(ExecutorTest, ThreadCountSetting) {
   HostNN_SetThreadCount(2);
   EXPECT_EQ(HostNN_GetThreadCount(), 2);
   std::string describe;
@@ -685,7 +685,7 @@ TEST(HostnnExecutor, ThreadCountSetting) {
 
 // With the default count, a model too small to gain from threads runs on the calling thread only; a count that
 // was asked for is used as given, and a large model uses the default count.
-TEST(HostnnExecutor, DefaultThreadCountFollowsModelSize) {
+TEST(ExecutorTest, DefaultThreadCountFollowsModelSize) {
   auto conv = [](int64_t c, int64_t hw) {
     OnnxBuilder b;
     b.Input("x", {1, c, hw, hw});
@@ -745,7 +745,7 @@ void MutateAndRun(const std::string& good, uint32_t seed) {
 }
 }  // namespace
 
-TEST(HostnnModels, BadCall_MutatedModelsNeverCrash) {
+TEST(ModelsTest, BadCall_MutatedModelsNeverCrash) {
   SCOPED_TRACE("BAD CALL - 300 byte-mutated variants of a valid fp32 conv model");
   OnnxBuilder b;
   b.Input("x", {1, 3, 6, 6});
@@ -763,7 +763,7 @@ TEST(HostnnModels, BadCall_MutatedModelsNeverCrash) {
   MutateAndRun(b.Bytes(), 2024);
 }
 
-TEST(HostnnModels, BadCall_MutatedInt8ModelsNeverCrash) {
+TEST(ModelsTest, BadCall_MutatedInt8ModelsNeverCrash) {
   SCOPED_TRACE("BAD CALL - 300 byte-mutated variants of a valid int8 QDQ conv model");
   OnnxBuilder b;
   b.Input("x", {1, 3, 6, 6});
@@ -799,7 +799,7 @@ TEST(HostnnModels, BadCall_MutatedInt8ModelsNeverCrash) {
   MutateAndRun(b.Bytes(), 7);
 }
 
-TEST(HostnnExecutor, MultipleOutputsKeepModelOrder) {
+TEST(ExecutorTest, MultipleOutputsKeepModelOrder) {
   OnnxBuilder b;
   b.Input("x", {2, 3});
   b.Node("Relu", {"x"}, {"relu_out"});
@@ -834,7 +834,7 @@ TEST(HostnnExecutor, MultipleOutputsKeepModelOrder) {
   EXPECT_EQ(relu[3], 2.f);
 }
 
-TEST(HostnnExecutor, ConcurrentRunsStayCorrect) {
+TEST(ExecutorTest, ConcurrentRunsStayCorrect) {
   // The NNRt contract serializes NN Core calls; the host runtime still keeps concurrent misuse correct:
   // runs on one executor are serialized, separate executors run in parallel.
   OnnxBuilder b;

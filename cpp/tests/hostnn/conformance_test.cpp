@@ -22,7 +22,7 @@ using namespace hostnn_test;
 namespace {
 
 // Removes the test devices before and after each test: the device list is process-wide.
-class HostnnConformance : public ::testing::Test {
+class ConformanceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     HostNN_ResetTestDevices();
@@ -125,7 +125,7 @@ bool Contains(const std::string& text, const std::string& part) { return text.fi
 }  // namespace
 
 // ---------------------------------------------------------------- setters record
-TEST_F(HostnnConformance, SettersRecordWhatTheDeviceWillRefuse) {
+TEST_F(ConformanceTest, SettersRecordWhatTheDeviceWillRefuse) {
   const HostNN_TestDeviceProfile nothing = SupportsNothing();
   const size_t hiai = HostNN_RegisterTestDeviceWithProfile("HIAI_F", OH_NN_ACCELERATOR, &nothing);
   Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model_.data(), model_.size()));
@@ -151,7 +151,7 @@ TEST_F(HostnnConformance, SettersRecordWhatTheDeviceWillRefuse) {
       << HostNN_GetLastErrorMessage();
 }
 
-TEST_F(HostnnConformance, BadCall_SettersRejectOnlyNulls) {
+TEST_F(ConformanceTest, BadCall_SettersRejectOnlyNulls) {
   SCOPED_TRACE("BAD CALL - every setter with a NULL compilation, SetCache/SetTuningCacheDir with a NULL path");
   HiAI_ExecuteDevice order[] = {HIAI_EXECUTE_DEVICE_CPU};
   EXPECT_EQ(OH_NNCompilation_SetDevice(nullptr, 0), OH_NN_INVALID_PARAMETER);
@@ -172,7 +172,7 @@ TEST_F(HostnnConformance, BadCall_SettersRejectOnlyNulls) {
 }
 
 // ---------------------------------------------------------------- Build: order and profiles
-TEST_F(HostnnConformance, BuildReportsTheFirstRefusedOptionInTheDeviceOrder) {
+TEST_F(ConformanceTest, BuildReportsTheFirstRefusedOptionInTheDeviceOrder) {
   const HostNN_TestDeviceProfile nothing = SupportsNothing();
   const size_t hiai = HostNN_RegisterTestDeviceWithProfile("HIAI_F", OH_NN_ACCELERATOR, &nothing);
   const std::vector<Option> options = OptionsInDeviceOrder(dir_);
@@ -188,7 +188,7 @@ TEST_F(HostnnConformance, BuildReportsTheFirstRefusedOptionInTheDeviceOrder) {
   }
 }
 
-TEST_F(HostnnConformance, EachProfileFlagRefusesItsOptionWithOperationForbidden) {
+TEST_F(ConformanceTest, EachProfileFlagRefusesItsOptionWithOperationForbidden) {
   const std::vector<Option> options = OptionsInDeviceOrder(dir_);
   const size_t all = HostNN_RegisterTestDevice("NPU_all", OH_NN_ACCELERATOR);
   BuildResult everything = BuildOn(model_, all, SettersOf(options));
@@ -210,7 +210,7 @@ TEST_F(HostnnConformance, EachProfileFlagRefusesItsOptionWithOperationForbidden)
   }
 }
 
-TEST_F(HostnnConformance, DefaultValuesAreNeverRefused) {
+TEST_F(ConformanceTest, DefaultValuesAreNeverRefused) {
   const HostNN_TestDeviceProfile nothing = SupportsNothing();
   const size_t hiai = HostNN_RegisterTestDeviceWithProfile("HIAI_F", OH_NN_ACCELERATOR, &nothing);
   BuildResult none = BuildOn(model_, hiai, {});  // fp16/performance/priority are applied with their defaults
@@ -228,7 +228,7 @@ TEST_F(HostnnConformance, DefaultValuesAreNeverRefused) {
   EXPECT_EQ(defaults.code, OH_NN_SUCCESS) << defaults.message;
 }
 
-TEST_F(HostnnConformance, HostCpuDeviceRefusesOnlyFloat16) {
+TEST_F(ConformanceTest, HostCpuDeviceRefusesOnlyFloat16) {
   const std::vector<Option> options = OptionsInDeviceOrder(dir_);
   for (const Option& o : options) {
     SCOPED_TRACE(o.name);
@@ -242,14 +242,14 @@ TEST_F(HostnnConformance, HostCpuDeviceRefusesOnlyFloat16) {
   }
 }
 
-TEST_F(HostnnConformance, DefaultTestDeviceProfileSupportsEverything) {
+TEST_F(ConformanceTest, DefaultTestDeviceProfileSupportsEverything) {
   const HostNN_TestDeviceProfile p = HostNN_DefaultTestDeviceProfile();
   EXPECT_TRUE(p.cache && p.float16 && p.performanceMode && p.priority && p.tuning && p.bandMode && p.omOptions &&
               p.offlineModels);
   EXPECT_EQ(p.buildDelayMs, 0u);
 }
 
-TEST_F(HostnnConformance, BadCall_OutOfRangeEnumsFailAtBuildAfterTheSupportCheck) {
+TEST_F(ConformanceTest, BadCall_OutOfRangeEnumsFailAtBuildAfterTheSupportCheck) {
   SCOPED_TRACE("BAD CALL - out-of-range performance mode, tuning mode, OM type, execute device");
   // Invalid enum values stay inside each enum's representable range: anything else is UB in C++ itself.
   const size_t all = HostNN_RegisterTestDevice("NPU_all", OH_NN_ACCELERATOR);
@@ -293,7 +293,7 @@ TEST_F(HostnnConformance, BadCall_OutOfRangeEnumsFailAtBuildAfterTheSupportCheck
 }
 
 // ---------------------------------------------------------------- Build once, device at Build
-TEST_F(HostnnConformance, BadCall_SecondBuildIsInvalidParameterEvenAfterAFailedOne) {
+TEST_F(ConformanceTest, BadCall_SecondBuildIsInvalidParameterEvenAfterAFailedOne) {
   SCOPED_TRACE("BAD CALL - Build twice: after a success, after a refused option");
   Compilation ok(OH_NNCompilation_ConstructWithOfflineModelBuffer(model_.data(), model_.size()));
   ASSERT_EQ(OH_NNCompilation_Build(ok.get()), OH_NN_SUCCESS);
@@ -310,7 +310,7 @@ TEST_F(HostnnConformance, BadCall_SecondBuildIsInvalidParameterEvenAfterAFailedO
   EXPECT_EQ(OH_NNExecutor_Construct(refused.get()), nullptr);
 }
 
-TEST_F(HostnnConformance, BadCall_PerformanceAndPriorityAfterBuildGoToTheDevice) {
+TEST_F(ConformanceTest, BadCall_PerformanceAndPriorityAfterBuildGoToTheDevice) {
   SCOPED_TRACE("BAD CALL - SetPerformanceMode/SetPriority after Build on a device that supports neither");
   const HostNN_TestDeviceProfile nothing = SupportsNothing();
   const size_t hiai = HostNN_RegisterTestDeviceWithProfile("HIAI_F", OH_NN_ACCELERATOR, &nothing);
@@ -326,7 +326,7 @@ TEST_F(HostnnConformance, BadCall_PerformanceAndPriorityAfterBuildGoToTheDevice)
   EXPECT_EQ(OH_NNCompilation_SetCache(c.get(), "/nonexistent", 1), OH_NN_SUCCESS);
 }
 
-TEST_F(HostnnConformance, BadCall_UnknownDeviceIdIsAcceptedBySetDeviceAndFailsAtBuild) {
+TEST_F(ConformanceTest, BadCall_UnknownDeviceIdIsAcceptedBySetDeviceAndFailsAtBuild) {
   SCOPED_TRACE("BAD CALL - SetDevice(424242)");
   Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model_.data(), model_.size()));
   EXPECT_EQ(OH_NNCompilation_SetDevice(c.get(), 424242), OH_NN_SUCCESS);
@@ -338,7 +338,7 @@ TEST_F(HostnnConformance, BadCall_UnknownDeviceIdIsAcceptedBySetDeviceAndFailsAt
   EXPECT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
 }
 
-TEST_F(HostnnConformance, BadCall_BackendWithoutOfflineModelsRefusesBufferAndFile) {
+TEST_F(ConformanceTest, BadCall_BackendWithoutOfflineModelsRefusesBufferAndFile) {
   SCOPED_TRACE("BAD CALL - offline model buffer/file on a device whose backend builds no offline model");
   HostNN_TestDeviceProfile open = HostNN_DefaultTestDeviceProfile();
   open.offlineModels = false;
@@ -368,7 +368,7 @@ TEST_F(HostnnConformance, BadCall_BackendWithoutOfflineModelsRefusesBufferAndFil
 }
 
 // ---------------------------------------------------------------- SetCache borrows the caller's string
-TEST_F(HostnnConformance, SetCacheStringIsReadAtBuild) {
+TEST_F(ConformanceTest, SetCacheStringIsReadAtBuild) {
   char path[256];
   // Set to a path that is no dir, changed to a writable dir before Build: builds.
   std::snprintf(path, sizeof path, "%s", "/nonexistent/cache");
@@ -396,7 +396,7 @@ TEST_F(HostnnConformance, SetCacheStringIsReadAtBuild) {
 #if defined(__SANITIZE_ADDRESS__)
 // Only in the AddressSanitizer build: a cache path freed between SetCache and Build is read by Build, as on the
 // device, so the sanitizer reports it.
-TEST_F(HostnnConformance, BadCall_CachePathFreedBeforeBuildIsAUseAfterFree) {
+TEST_F(ConformanceTest, BadCall_CachePathFreedBeforeBuildIsAUseAfterFree) {
   SCOPED_TRACE("BAD CALL - SetCache with a string freed before Build");
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
@@ -412,7 +412,7 @@ TEST_F(HostnnConformance, BadCall_CachePathFreedBeforeBuildIsAUseAfterFree) {
 #endif
 
 // ---------------------------------------------------------------- devices while a Build runs
-TEST_F(HostnnConformance, ListingDevicesDuringASlowBuildDoesNotWaitForIt) {
+TEST_F(ConformanceTest, ListingDevicesDuringASlowBuildDoesNotWaitForIt) {
   using Clock = std::chrono::steady_clock;
   HostNN_TestDeviceProfile slow = HostNN_DefaultTestDeviceProfile();
   slow.buildDelayMs = 1500;
@@ -455,7 +455,7 @@ TEST_F(HostnnConformance, ListingDevicesDuringASlowBuildDoesNotWaitForIt) {
   EXPECT_EQ(build_code, OH_NN_SUCCESS);
 }
 
-TEST_F(HostnnConformance, ResetTestDevicesRemovesDevicesAndTheirProfiles) {
+TEST_F(ConformanceTest, ResetTestDevicesRemovesDevicesAndTheirProfiles) {
   const HostNN_TestDeviceProfile nothing = SupportsNothing();
   const size_t hiai = HostNN_RegisterTestDeviceWithProfile("HIAI_F", OH_NN_ACCELERATOR, &nothing);
   const Setter fp16 = [](OH_NNCompilation* c) { return OH_NNCompilation_EnableFloat16(c, true); };

@@ -54,7 +54,7 @@ std::string ReshapeTo(const std::vector<int64_t>& shape) {
 
 // ---- sizes ------------------------------------------------------------------------------------------------------
 
-TEST(HostnnHostileSizes, BadCall_HugePadsAreOutOfRange) {
+TEST(HostileSizesTest, BadCall_HugePadsAreOutOfRange) {
   SCOPED_TRACE("BAD CALL - pads near INT64_MAX (begin + end + input overflowed int64)");
   ExpectInvalid(MaxPoolWith({3, 3}, {kHuge, 0, kHuge, 0}), {"MaxPool node 'pool'", "pads", "out of range"});
   ExpectInvalid(MaxPoolWith({3, 3}, {0, std::numeric_limits<int64_t>::max(), 0, 1}),
@@ -64,7 +64,7 @@ TEST(HostnnHostileSizes, BadCall_HugePadsAreOutOfRange) {
   ExpectInvalid(MaxPoolWith({3, 3}, {-1, 0, 0, 0}), {"node 'pool'", "pads", "out of range"});
 }
 
-TEST(HostnnHostileSizes, BadCall_HugeKernelStrideDilationAreOutOfRange) {
+TEST(HostileSizesTest, BadCall_HugeKernelStrideDilationAreOutOfRange) {
   SCOPED_TRACE("BAD CALL - (kernel - 1) * dilation overflowed int64");
   ExpectInvalid(MaxPoolWith({kHuge, 3}, {0, 0, 0, 0}), {"node 'pool'", "kernel_shape", "out of range"});
   ExpectInvalid(MaxPoolWith({3, 3}, {0, 0, 0, 0}, {1, 1}, {kHuge, 1}), {"node 'pool'", "dilations", "out of range"});
@@ -79,7 +79,7 @@ TEST(HostnnHostileSizes, BadCall_HugeKernelStrideDilationAreOutOfRange) {
   ExpectInvalid(same, {"node 'pool'", "strides", "out of range"});
 }
 
-TEST(HostnnHostileSizes, BadCall_ReshapeToHugeShapesIsTooLarge) {
+TEST(HostileSizesTest, BadCall_ReshapeToHugeShapesIsTooLarge) {
   SCOPED_TRACE("BAD CALL - Reshape targets whose product passes 2^63, or 2^30 elements");
   ExpectInvalid(ReshapeTo({kHuge, kHuge, 1}), {"Reshape node 'reshape'", "model declares a tensor too large"});
   ExpectInvalid(ReshapeTo({kHuge, 4, -1}), {"Reshape node 'reshape'", "model declares a tensor too large"});
@@ -92,7 +92,7 @@ TEST(HostnnHostileSizes, BadCall_ReshapeToHugeShapesIsTooLarge) {
   ExpectInvalid(ReshapeTo({1, 0, 0, 0, 0}), {"Reshape node 'reshape'", "copies a dimension the input does not have"});
 }
 
-TEST(HostnnHostileSizes, BadCall_InitializerDimsPastInt64AndTheCap) {
+TEST(HostileSizesTest, BadCall_InitializerDimsPastInt64AndTheCap) {
   SCOPED_TRACE("BAD CALL - initializer dims whose product passes 2^63 / 2^30 elements, negative dims");
   auto with_init = [](const std::vector<int64_t>& dims) {
     OnnxBuilder b;
@@ -111,7 +111,7 @@ TEST(HostnnHostileSizes, BadCall_InitializerDimsPastInt64AndTheCap) {
   ExpectInvalid(with_init({4, 8}), {"initializer 'w'", "raw data has 64 bytes, expected 128"});
 }
 
-TEST(HostnnHostileSizes, BadCall_InputDimsAndFixedShapesPastTheCap) {
+TEST(HostileSizesTest, BadCall_InputDimsAndFixedShapesPastTheCap) {
   SCOPED_TRACE("BAD CALL - a model input of 2^62 x 2^62 elements");
   OnnxBuilder b;
   b.Input("x", {kHuge, kHuge});
@@ -123,7 +123,7 @@ TEST(HostnnHostileSizes, BadCall_InputDimsAndFixedShapesPastTheCap) {
   EXPECT_NE(err.find("model input 'x' is too large"), std::string::npos) << err;
 }
 
-TEST(HostnnHostileSizes, BadCall_ConvGroupTimesChannelsOverflow) {
+TEST(HostileSizesTest, BadCall_ConvGroupTimesChannelsOverflow) {
   SCOPED_TRACE("BAD CALL - group * weight channels overflowed int64");
   std::string m = OneNode([](OnnxBuilder& b) {
     b.InitF("w", {3, 1, 1, 1}, {1.f, 1.f, 1.f});
@@ -133,7 +133,7 @@ TEST(HostnnHostileSizes, BadCall_ConvGroupTimesChannelsOverflow) {
   ExpectInvalid(m, {"Conv node 'conv'", "group"});
 }
 
-TEST(HostnnHostileSizes, BadCall_ConvPadsPastTheOutputCap) {
+TEST(HostileSizesTest, BadCall_ConvPadsPastTheOutputCap) {
   SCOPED_TRACE("BAD CALL - conv pads of 2^40 (fit in int64, output past the element cap)");
   std::string m = OneNode([](OnnxBuilder& b) {
     b.InitF("w", {4, 3, 1, 1}, std::vector<float>(12, 1.f));
@@ -143,7 +143,7 @@ TEST(HostnnHostileSizes, BadCall_ConvPadsPastTheOutputCap) {
   ExpectInvalid(m, {"Conv node 'conv'", "pads", "out of range"});
 }
 
-TEST(HostnnHostileSizes, BadCall_ConcatAlongAxisPastTheCap) {
+TEST(HostileSizesTest, BadCall_ConcatAlongAxisPastTheCap) {
   SCOPED_TRACE("BAD CALL - Concat of inputs whose sum along the axis passes 2^30");
   OnnxBuilder b;
   b.Input("x", {1, 1 << 29});
@@ -153,7 +153,7 @@ TEST(HostnnHostileSizes, BadCall_ConcatAlongAxisPastTheCap) {
   ExpectInvalid(b.Bytes(), {"Concat node 'cat'", "model declares a tensor too large"});
 }
 
-TEST(HostnnHostileSizes, BadCall_TensorsPastTwoGibAreRefused) {
+TEST(HostileSizesTest, BadCall_TensorsPastTwoGibAreRefused) {
   SCOPED_TRACE("BAD CALL - every tensor under 2^30 elements, together above 2 GiB");
   OnnxBuilder b;
   b.Input("x", {1, 1 << 28});  // 1 GiB of float32
@@ -166,7 +166,7 @@ TEST(HostnnHostileSizes, BadCall_TensorsPastTwoGibAreRefused) {
   EXPECT_NE(err.find("above the host runtime's limit of 2048 MiB"), std::string::npos) << err;
 }
 
-TEST(HostnnHostileSizes, BadCall_ReshapeShapeMustBeInt64) {
+TEST(HostileSizesTest, BadCall_ReshapeShapeMustBeInt64) {
   SCOPED_TRACE("BAD CALL - a float Reshape shape of NaN (float to int64 conversion of NaN is undefined)");
   std::string m = OneNode([](OnnxBuilder& b) {
     b.InitF("shape", {2}, {std::nanf(""), 1e30f});
@@ -175,7 +175,7 @@ TEST(HostnnHostileSizes, BadCall_ReshapeShapeMustBeInt64) {
   ExpectInvalid(m, {"Reshape node 'reshape'", "shape must be int64"});
 }
 
-TEST(HostnnHostileSizes, BadCall_ClipBoundsMustBeFloatScalars) {
+TEST(HostileSizesTest, BadCall_ClipBoundsMustBeFloatScalars) {
   SCOPED_TRACE("BAD CALL - an int8 Clip min (read as float, out of the 1-byte buffer)");
   std::string m = OneNode([](OnnxBuilder& b) {
     b.InitI8("lo", {}, {0});
@@ -225,7 +225,7 @@ std::string QdqClassifier(const QuantCase& bad) {
 
 }  // namespace
 
-TEST(HostnnHostileQuant, GoodParamsAnswerClassOne) {
+TEST(HostileQuantTest, GoodParamsAnswerClassOne) {
   // The control for the cases below: these parameters run on the int8 path and class 1 wins.
   std::vector<float> x(32, 1.f);
   auto y = RunModel<float, float>(QdqClassifier({"none", 0.f}), {x});
@@ -237,7 +237,7 @@ TEST(HostnnHostileQuant, GoodParamsAnswerClassOne) {
   EXPECT_NE(describe.find("int8: Conv 'conv'"), std::string::npos) << describe;
 }
 
-TEST(HostnnHostileQuant, BadCall_NonFiniteZeroNegativeScalesAreRejectedAtImport) {
+TEST(HostileQuantTest, BadCall_NonFiniteZeroNegativeScalesAreRejectedAtImport) {
   const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
   const float subnormal = std::numeric_limits<float>::denorm_min();
   struct Want {
@@ -292,7 +292,7 @@ std::string QdqWithZeroPoint(const std::function<void(onnx::TensorProto*)>& zp, 
 
 }  // namespace
 
-TEST(HostnnHostileQuant, BadCall_ZeroPointOutOfRangeOrWrongType) {
+TEST(HostileQuantTest, BadCall_ZeroPointOutOfRangeOrWrongType) {
   SCOPED_TRACE("BAD CALL - int8 zero point 300 given in int32_data (was truncated to 44)");
   auto int32_field = [](int32_t v) {
     return [v](onnx::TensorProto* t) {
@@ -319,7 +319,7 @@ TEST(HostnnHostileQuant, BadCall_ZeroPointOutOfRangeOrWrongType) {
                 {"QuantizeLinear node 'quant'", "zero point 'z'", "int8 or uint8"});
 }
 
-TEST(HostnnHostileQuant, BadCall_PerChannelScaleLengthAndAxis) {
+TEST(HostileQuantTest, BadCall_PerChannelScaleLengthAndAxis) {
   auto weights = [](const std::vector<int64_t>& sdims, std::vector<float> s, int64_t axis, size_t zp_len) {
     OnnxBuilder b;
     b.Input("x", {1, 2, 4, 4});
@@ -368,7 +368,7 @@ std::string FloatPathClassifier(float weight_scale1, float act_dq_scale) {
 
 }  // namespace
 
-TEST(HostnnHostileQuant, BadCall_FloatPathScalesAreCheckedToo) {
+TEST(HostileQuantTest, BadCall_FloatPathScalesAreCheckedToo) {
   std::vector<float> x(32, 1.f);
   auto y = RunModel<float, float>(FloatPathClassifier(0.01f, 0.02f), {x});  // control: class 1
   ASSERT_EQ(y.size(), 2u);
@@ -386,7 +386,7 @@ TEST(HostnnHostileQuant, BadCall_FloatPathScalesAreCheckedToo) {
   }
 }
 
-TEST(HostnnHostileSizes, BadCall_PoolingWindowsOverAHugeOutputAreTooLarge) {
+TEST(HostileSizesTest, BadCall_PoolingWindowsOverAHugeOutputAreTooLarge) {
   SCOPED_TRACE("BAD CALL - a 1024x1024 max-pool window over a 1031x1031 output (10^12 window positions)");
   // Every size is in range and the output tensor is small enough; XNNPACK's indirection buffer (one pointer per
   // output position and window element) and our pooling loops are not.
@@ -401,7 +401,7 @@ TEST(HostnnHostileSizes, BadCall_PoolingWindowsOverAHugeOutputAreTooLarge) {
   ExpectInvalid(avg, {"AveragePool node 'avg'", "model declares a tensor too large", "2^26 window positions"});
 }
 
-TEST(HostnnHostileSizes, BadCall_ClipBoundsMustBeAnInterval) {
+TEST(HostileSizesTest, BadCall_ClipBoundsMustBeAnInterval) {
   auto clip = [](float lo, float hi) {
     return OneNode([&](OnnxBuilder& b) {
       b.InitF("lo", {}, {lo});
@@ -420,7 +420,7 @@ TEST(HostnnHostileSizes, BadCall_ClipBoundsMustBeAnInterval) {
   EXPECT_EQ(y[0], 6.f);
 }
 
-TEST(HostnnHostileSizes, BadCall_EmptyConstantDoesNotBroadcastToOne) {
+TEST(HostileSizesTest, BadCall_EmptyConstantDoesNotBroadcastToOne) {
   SCOPED_TRACE("BAD CALL - Add of x[1,1] and an empty constant [0] (was broadcast to [1,1] over a 0-element operand)");
   OnnxBuilder b;
   b.Input("x", {1, 1});
@@ -432,7 +432,7 @@ TEST(HostnnHostileSizes, BadCall_EmptyConstantDoesNotBroadcastToOne) {
 
 // ---- fuzz findings --------------------------------------------------------------------------------------------
 
-TEST(HostnnHostileFuzz, BadCall_LowerRankActivationUnderAnNhwcOutputIsUnsupported) {
+TEST(HostileFuzzTest, BadCall_LowerRankActivationUnderAnNhwcOutputIsUnsupported) {
   // fuzz_onnx_graph: Add(x[4], constant[1,1,8,4]). XNNPACK got x as [4] and the output as NHWC [1,8,4,1]; it
   // broadcast to [1,8,4,4] and wrote 128 floats into the 32-float output buffer (heap corruption, seen by ASan
   // as a bad free of a neighbouring buffer).
@@ -456,7 +456,7 @@ TEST(HostnnHostileFuzz, BadCall_LowerRankActivationUnderAnNhwcOutputIsUnsupporte
   EXPECT_NE(err.find("unsupported broadcast in Add 'add'"), std::string::npos) << err;
 }
 
-TEST(HostnnHostileFuzz, OneElementActivationStillBroadcastsOverNhwc) {
+TEST(HostileFuzzTest, OneElementActivationStillBroadcastsOverNhwc) {
   // The case the rule keeps: a one-element activation added to a 4-D one.
   OnnxBuilder b;
   b.Input("x", {1, 3, 2, 2});

@@ -44,7 +44,7 @@ std::vector<float> RunConv(const ConvCase& k, std::string* describe, std::vector
 
 }  // namespace
 
-TEST(HostnnFp32, ConvVariantsMatchReference) {
+TEST(OpsFp32Test, ConvVariantsMatchReference) {
   const ConvCase cases[] = {
       {"3x3 pad1", 3, 9, 7, 8, 3, 3, 1, {1, 1, 1, 1, 1, 1, 1, 1, 1}, true},
       {"stride2 asym pads dil2", 4, 11, 10, 5, 3, 3, 1, {2, 2, 2, 2, 1, 2, 0, 1, 1}, true},
@@ -64,7 +64,7 @@ TEST(HostnnFp32, ConvVariantsMatchReference) {
   }
 }
 
-TEST(HostnnFp32, ConvAutoPadSameUpper) {
+TEST(OpsFp32Test, ConvAutoPadSameUpper) {
   OnnxBuilder b;
   b.Input("x", {1, 2, 7, 7});
   auto wt = RandomF(4 * 2 * 3 * 3, 5);
@@ -83,7 +83,7 @@ TEST(HostnnFp32, ConvAutoPadSameUpper) {
   ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want);
 }
 
-TEST(HostnnFp32, GemmTransBAndAlphaBeta) {
+TEST(OpsFp32Test, GemmTransBAndAlphaBeta) {
   for (int trans_b = 0; trans_b < 2; ++trans_b) {
     SCOPED_TRACE(trans_b ? "transB=1" : "transB=0 alpha=0.5 beta=2");
     OnnxBuilder b;
@@ -111,7 +111,7 @@ TEST(HostnnFp32, GemmTransBAndAlphaBeta) {
   }
 }
 
-TEST(HostnnFp32, MatMul3D) {
+TEST(OpsFp32Test, MatMul3D) {
   OnnxBuilder b;
   b.Input("a", {2, 3, 4});
   auto bw = RandomF(4 * 5, 21);
@@ -153,7 +153,7 @@ std::vector<float> RefPool(const std::vector<float>& x, int64_t c, int64_t h, in
 }
 }  // namespace
 
-TEST(HostnnFp32, PoolsMatchReference) {
+TEST(OpsFp32Test, PoolsMatchReference) {
   struct Case {
     const char* op;
     int64_t k, s, pad;
@@ -183,7 +183,7 @@ TEST(HostnnFp32, PoolsMatchReference) {
   }
 }
 
-TEST(HostnnFp32, GlobalAveragePoolFlattenSoftmax) {
+TEST(OpsFp32Test, GlobalAveragePoolFlattenSoftmax) {
   OnnxBuilder b;
   b.Input("x", {2, 5, 4, 3});
   b.Node("GlobalAveragePool", {"x"}, {"g"});
@@ -205,7 +205,7 @@ TEST(HostnnFp32, GlobalAveragePoolFlattenSoftmax) {
   ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want);
 }
 
-TEST(HostnnFp32, ReshapeAndFlattenOfSpatialTensorsKeepOnnxOrder) {
+TEST(OpsFp32Test, ReshapeAndFlattenOfSpatialTensorsKeepOnnxOrder) {
   // Conv output is stored NHWC inside; Flatten/Reshape must still see NCHW element order.
   OnnxBuilder b;
   b.Input("x", {1, 2, 3, 4});
@@ -228,7 +228,7 @@ TEST(HostnnFp32, ReshapeAndFlattenOfSpatialTensorsKeepOnnxOrder) {
   ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want);
 }
 
-TEST(HostnnFp32, ConcatAxis1OfSpatialAndFlatTensors) {
+TEST(OpsFp32Test, ConcatAxis1OfSpatialAndFlatTensors) {
   OnnxBuilder b;
   b.Input("x", {1, 2, 2, 3});
   b.Input("z", {1, 1, 2, 3});
@@ -242,7 +242,7 @@ TEST(HostnnFp32, ConcatAxis1OfSpatialAndFlatTensors) {
   ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x, z}), want);
 }
 
-TEST(HostnnFp32, ElementwiseAndActivations) {
+TEST(OpsFp32Test, ElementwiseAndActivations) {
   OnnxBuilder b;
   b.Input("x", {1, 3, 2, 2});
   b.Input("x2", {1, 3, 2, 2});
@@ -270,7 +270,7 @@ TEST(HostnnFp32, ElementwiseAndActivations) {
   ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x, x2}), want, 2e-4f);
 }
 
-TEST(HostnnFp32, SmallResidualNetEndToEnd) {
+TEST(OpsFp32Test, SmallResidualNetEndToEnd) {
   OnnxBuilder b;
   b.Input("x", {1, 3, 8, 8});
   auto w1 = RandomF(8 * 3 * 9, 81), w2 = RandomF(8 * 8 * 9, 82, -0.2f, 0.2f), fc = RandomF(4 * 8, 83),
@@ -329,7 +329,7 @@ TEST(HostnnFp32, SmallResidualNetEndToEnd) {
   EXPECT_NE(describe.find("xnnpack fp32: Add"), std::string::npos) << describe;
 }
 
-TEST(HostnnFp32, Opset11SoftmaxFlattensFromAxis) {
+TEST(OpsFp32Test, Opset11SoftmaxFlattensFromAxis) {
   OnnxBuilder b(11);
   b.Input("x", {2, 3, 2});
   SetInt(b.Node("Softmax", {"x"}, {"y"}), "axis", 1);
@@ -344,7 +344,7 @@ TEST(HostnnFp32, Opset11SoftmaxFlattensFromAxis) {
   ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want);
 }
 
-TEST(HostnnFp32, SoftmaxAndConcatOnSpatialAxesOf4DTensors) {
+TEST(OpsFp32Test, SoftmaxAndConcatOnSpatialAxesOf4DTensors) {
   // 4-D tensors are NHWC inside: ONNX axes 1/2/3 must map to the stored channel/height/width axes.
   OnnxBuilder b;
   b.Input("x", {1, 3, 2, 4});

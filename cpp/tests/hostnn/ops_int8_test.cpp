@@ -52,7 +52,7 @@ struct QConvCase {
 
 }  // namespace
 
-TEST(HostnnInt8, QdqConvPerChannelRunsInt8) {
+TEST(OpsInt8Test, QdqConvPerChannelRunsInt8) {
   const QConvCase cases[] = {
       {"3x3 relu", 3, 10, 9, 8, 3, 1, 1, 1, true},
       {"1x1", 16, 6, 6, 24, 1, 1, 1, 0, false},
@@ -144,7 +144,7 @@ std::string QdqGemm(const std::vector<int8_t>& wq, const std::vector<float>& ws,
 }
 }  // namespace
 
-TEST(HostnnInt8, QdqGemmPerTensorAndPerChannelWeights) {
+TEST(OpsInt8Test, QdqGemmPerTensorAndPerChannelWeights) {
   const int64_t k = 40, n = 10;
   const float xs = 0.03f, ys = 0.1f;
   const int8_t xz = 2, yz = -1;
@@ -175,7 +175,7 @@ TEST(HostnnInt8, QdqGemmPerTensorAndPerChannelWeights) {
   }
 }
 
-TEST(HostnnInt8, QdqAddMaxPoolGapConcatRunInt8) {
+TEST(OpsInt8Test, QdqAddMaxPoolGapConcatRunInt8) {
   const float s = 0.04f;
   const int8_t z = -3;
   OnnxBuilder b;
@@ -224,7 +224,7 @@ TEST(HostnnInt8, QdqAddMaxPoolGapConcatRunInt8) {
     EXPECT_NE(describe.find(op), std::string::npos) << op << "\n" << describe;
 }
 
-TEST(HostnnInt8, QdqClassifierEndToEndWithSoftmax) {
+TEST(OpsInt8Test, QdqClassifierEndToEndWithSoftmax) {
   // conv(int8, relu) → GAP → flatten → gemm(per-tensor int8) → Q/DQ → softmax (fp32).
   const float xs = 0.02f, cs = 0.04f, gs = 0.03f, ls = 0.08f;
   OnnxBuilder b;
@@ -288,7 +288,7 @@ TEST(HostnnInt8, QdqClassifierEndToEndWithSoftmax) {
     EXPECT_NE(describe.find(op), std::string::npos) << op << "\n" << describe;
 }
 
-TEST(HostnnInt8, Uint8QdqFallsBackToFp32Correctly) {
+TEST(OpsInt8Test, Uint8QdqFallsBackToFp32Correctly) {
   OnnxBuilder b;
   b.Input("x", {1, 2, 4, 4});
   b.InitF("s", {}, {0.05f});
@@ -306,7 +306,7 @@ TEST(HostnnInt8, Uint8QdqFallsBackToFp32Correctly) {
   ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want, 1e-5f);
 }
 
-TEST(HostnnInt8, UnmatchedQdqOpsRunInFp32BetweenQuantizeKernels) {
+TEST(OpsInt8Test, UnmatchedQdqOpsRunInFp32BetweenQuantizeKernels) {
   // AveragePool, HardSwish and Sigmoid have no int8 path here: DQ → fp32 op → Q, still within 1 unit.
   const float s_in = 0.05f, s_out = 0.03f;
   const int8_t z_in = 4, z_out = -7;
@@ -357,7 +357,7 @@ TEST(HostnnInt8, UnmatchedQdqOpsRunInFp32BetweenQuantizeKernels) {
   }
 }
 
-TEST(HostnnInt8, QuantizeLinearRoundsHalfToEvenAndSaturates) {
+TEST(OpsInt8Test, QuantizeLinearRoundsHalfToEvenAndSaturates) {
   const std::vector<float> x = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 1000.f, -1000.f, 3.49f, -3.51f, 0.f, 7.f};
   struct Case {
     int32_t elem;

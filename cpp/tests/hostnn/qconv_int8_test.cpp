@@ -74,7 +74,7 @@ ConvGeometry2D Geo(int64_t batch, int64_t h, int64_t w, int64_t c, int64_t oc, i
 
 }  // namespace
 
-TEST(HostnnQConvInt8, EveryVariantMatchesTheReferenceBitForBit) {
+TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
   const Params plain{0.02f, 0.05f, -5, 3, -128, 127};
   const Case cases[] = {
       {"3x3 pad1 in_c 3 (first layer)", Geo(1, 10, 9, 3, 8, 3, 1, 1, 1), plain},
@@ -135,7 +135,7 @@ TEST(HostnnQConvInt8, EveryVariantMatchesTheReferenceBitForBit) {
   }
 }
 
-TEST(HostnnQConvInt8, TheScalarAndAvx2VariantsAreAvailableOnX86) {
+TEST(QConvInt8Test, TheScalarAndAvx2VariantsAreAvailableOnX86) {
 #if defined(__x86_64__)
   // CI runs on an x86-64 CPU with AVX2: both variants must be exercised by the test above there.
   EXPECT_TRUE(hostnn::Int8IsaSupported(Int8Isa::kScalar));
@@ -156,7 +156,7 @@ const char* EnvName(Int8Isa isa) {
 }
 }  // namespace
 
-TEST(HostnnQConvInt8, MobileNetV2Int8GivesTheSameBitsWithEveryVariant) {
+TEST(QConvInt8Test, MobileNetV2Int8GivesTheSameBitsWithEveryVariant) {
   const std::string model = MobileNetV2Onnx(true);
   const auto x = RandomF(3 * 224 * 224, 7, -2.f, 2.f);
   HostNN_SetThreadCount(2);
@@ -183,7 +183,7 @@ TEST(HostnnQConvInt8, MobileNetV2Int8GivesTheSameBitsWithEveryVariant) {
   HostNN_SetThreadCount(0);
 }
 
-TEST(HostnnQConvInt8, BAD_CALL_UnknownOrUnsupportedIsaOverrideFailsBuild) {
+TEST(QConvInt8Test, BAD_CALL_UnknownOrUnsupportedIsaOverrideFailsBuild) {
   for (const char* v : {"sse9", "vnni"}) {
     if (std::string(v) == "vnni" && hostnn::Int8IsaSupported(Int8Isa::kAvx512Vnni)) continue;
     SCOPED_TRACE(v);
