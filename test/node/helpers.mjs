@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reportProblems } from '../../tools/bench/check-report.mjs';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const require = createRequire(import.meta.url);
@@ -104,8 +105,6 @@ export function assertCliUsageError(r, pattern, usage = /usage: npulens classify
  * npulens-benchmark/2 that `npulens bench --json`, npulens_bench and the app's export all write.
  */
 export function assertValidReport(doc, what = 'report') {
-  const Ajv = require('ajv');
-  const schema = JSON.parse(fs.readFileSync(path.join(repoRoot, 'tools', 'bench', 'benchmark-report.schema.json'), 'utf8'));
-  const validate = new Ajv({ allErrors: true }).compile(schema);
-  assert.ok(validate(doc), `${what} does not match the schema: ${JSON.stringify(validate.errors, null, 1)}`);
+  const problems = reportProblems(doc);
+  assert.deepEqual(problems, [], `${what} does not match the schema:\n${problems.join('\n')}`);
 }

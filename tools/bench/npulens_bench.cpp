@@ -1,7 +1,7 @@
 // npulens_bench: a manifest model's inference latency on the host NN runtime, measured by the one benchmark runner
 // (nnrt/session_benchmark.h) through the engine (InferenceSession), as `npulens bench` measures it in Node and the
-// app on the phone. Prints the CLI's table; --json writes the shared benchmark report (npulens-benchmark/2, see
-// tools/bench/README.md). A benchmark: it reports figures, it asserts nothing about speed.
+// app on the phone. Prints the CLI's table; --json writes the shared benchmark report (npulens-benchmark/2,
+// tools/bench/benchmark-report.schema.json). A benchmark: it reports figures, it asserts nothing about speed.
 //
 //   npulens_bench --model ID [--manifest FILE] [--threads N] [--iterations N] [--warmup N] [--duration S]
 //                 [--mode zero-copy|copy|both] [--json FILE|-]
