@@ -43,20 +43,23 @@ describe('listModels', () => {
   });
 
   it('BAD CALL - the Node API with a rawfileDir that is not a string rejects', () =>
-    assertFails(api.listModels(7), TypeError, /^listModels: NPULENS_INVALID_ARGUMENT \(1000\): rawfileDir must be a string$/,
+    assertFails(api.listModels(7), TypeError,
+      /^listModels: NPULENS_INVALID_ARGUMENT \(1000\): rawfileDir must be a string$/,
       { code: 'NPULENS_INVALID_ARGUMENT', step: 'listModels' }));
 
   it('BAD CALL - manifestPath not a string', () =>
-    assertFails(addon.listModels(42), TypeError, /^listModels: NPULENS_INVALID_ARGUMENT \(1000\): manifestPath must be a string$/,
+    assertFails(addon.listModels(42), TypeError,
+      /^listModels: NPULENS_INVALID_ARGUMENT \(1000\): manifestPath must be a string$/,
       { code: 'NPULENS_INVALID_ARGUMENT', step: 'listModels' }));
 
   it('EXPECTED FAILURE - a missing manifest is an I/O error naming it', () =>
-    assertFails(addon.listModels(path.join(fixtures, 'nowhere', 'manifest.json')), Error, /nowhere\/manifest\.json: No such file/,
-      { code: 'NPULENS_IO', step: 'io.read' }));
+    assertFails(addon.listModels(path.join(fixtures, 'nowhere', 'manifest.json')), Error,
+      /nowhere\/manifest\.json: No such file/, { code: 'NPULENS_IO', step: 'io.read' }));
 
   it('EXPECTED FAILURE - an invalid manifest names the field and the file', () =>
     withManifest('{"version": 1, "models": [{"id": "Bad Id"}]}', (file) =>
-      assertFails(addon.listModels(file), Error, /models\[0\]\.id .*manifest\.json/, { code: 'NPULENS_MANIFEST', step: 'manifest' })));
+      assertFails(addon.listModels(file), Error, /models\[0\]\.id .*manifest\.json/,
+        { code: 'NPULENS_MANIFEST', step: 'manifest' })));
 
   it('EXPECTED FAILURE - a manifest that is not JSON', () =>
     withManifest('{"models": [', (file) =>

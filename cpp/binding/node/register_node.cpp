@@ -1,12 +1,10 @@
 // Node registration (NODE_API_MODULE) and the host-only exports: loading from files on disk (the engine's model
-// loader over ReadDiskFile), reading a manifest, and the host runtime's thread count / test devices. The device twin is ohos/register_ohos.cpp.
+// loader over ReadDiskFile), reading a manifest, and the host runtime's thread count / test devices. The device twin
+// is ohos/register_ohos.cpp.
 #include <napi.h>
 
-#include <memory>
-#include <optional>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "addon.h"
 #include "benchmark_plan.h"
@@ -105,8 +103,9 @@ Status ToModelRequest(Napi::Object spec, const std::string& step, ModelRequest* 
     if (st.ok()) request->modelBytes.emplace(view.data, view.data + view.byteLength);
   }
   if (st.ok()) {
-    st = ParseOption(spec, "labelsPath", step,
-                     [&](const Napi::Value& v) { return ToString(v, step, "options.labelsPath", &request->labelsPath); });
+    st = ParseOption(spec, "labelsPath", step, [&](const Napi::Value& v) {
+      return ToString(v, step, "options.labelsPath", &request->labelsPath);
+    });
   }
   if (st.ok()) {
     st = ParseOption(spec, "classes", step, [&](const Napi::Value& v) {
