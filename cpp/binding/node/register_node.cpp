@@ -10,6 +10,7 @@
 #include "benchmark_plan.h"
 #include "classifier.h"
 #include "convert.h"
+#include "core/limits.h"
 #include "core/manifest.h"
 #include "hostnn/hostnn.h"
 #include "js_util.h"
@@ -49,9 +50,9 @@ Status ToInputSpec(Napi::Object input, const std::string& step, InputSpec* spec)
   Napi::Value v;
   int64_t width = 0, height = 0;
   Status st = GetProperty(input, "width", step, &v);
-  if (st.ok()) st = ToInteger(v, step, "input.width", 1, 4096, &width);
+  if (st.ok()) st = ToInteger(v, step, "input.width", 1, kModelInputSideMax, &width);
   if (st.ok()) st = GetProperty(input, "height", step, &v);
-  if (st.ok()) st = ToInteger(v, step, "input.height", 1, 4096, &height);
+  if (st.ok()) st = ToInteger(v, step, "input.height", 1, kModelInputSideMax, &height);
   if (!st.ok()) return st;
   spec->width = static_cast<int>(width);
   spec->height = static_cast<int>(height);
