@@ -13,12 +13,9 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 # C++ directories held to .clang-format. Not yet: cpp/binding.
-FORMAT_DIRS=(cpp/core cpp/nnrt cpp/hostnn cpp/tests/core cpp/tests/nnrt cpp/tests/hostnn cpp/fuzz)
-# Files in FORMAT_DIRS left out, with the reason:
-#   cpp/tests/hostnn/bench_hostnn.cpp: the host benchmark, moving out of cpp/tests to the tools; formatted there.
-FORMAT_EXCLUDE_RE='^cpp/tests/hostnn/bench_hostnn\.cpp$'
+FORMAT_DIRS=(cpp/core cpp/nnrt cpp/hostnn cpp/tests/core cpp/tests/nnrt cpp/tests/hostnn cpp/fuzz tools/bench)
 # C++ directories held to .clang-tidy's naming rules.
-TIDY_DIRS=(cpp/core cpp/nnrt cpp/hostnn cpp/binding cpp/tests/core cpp/tests/nnrt cpp/tests/hostnn)
+TIDY_DIRS=(cpp/core cpp/nnrt cpp/hostnn cpp/binding cpp/tests/core cpp/tests/nnrt cpp/tests/hostnn tools/bench)
 # Left out of the naming check, with the reason:
 #   cpp/binding/ohos, cpp/nnrt/device: device-only sources (OpenHarmony headers); not in the host compile commands.
 #   cpp/fuzz:                     built by 60-fuzz.sh with clang's libFuzzer, not in the host compile commands.
@@ -39,7 +36,7 @@ run_contract() { node tools/contract/generate.mjs --check; }
 
 run_clang_format() {
   local files
-  mapfile -t files < <(git ls-files -- "${FORMAT_DIRS[@]}" | grep -E '\.(c|cc|cpp|h|hpp)$' | grep -Ev "$FORMAT_EXCLUDE_RE")
+  mapfile -t files < <(git ls-files -- "${FORMAT_DIRS[@]}" | grep -E '\.(c|cc|cpp|h|hpp)$')
   clang-format-16 --dry-run -Werror "${files[@]}"
 }
 
