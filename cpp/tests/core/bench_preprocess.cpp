@@ -1,5 +1,6 @@
-// Pre-processing benchmark (not a test): median wall time of many runs on one thread for the two reference
-// cases, printed with the ratio to the target (ratio < 1 = faster than the target).
+// Pre-processing benchmark (not a test): p50 wall time of many runs on one thread (the one benchmark runner,
+// core/benchmark_runner.h: a first run, then the timed runs) for the reference cases, printed with the ratio to the
+// target (ratio < 1 = faster than the target).
 //   224×224 RGBA → 1×3×224×224 float32 (identity resize)      target 0.1 ms
 //   4032×3024 RGBA → 1×3×224×224 float32 (area shrink, 18×)   target 8 ms
 //   640×480 RGBA, centre crop 0.875 → 1×3×224×224 float32 (bilinear, 1.875×): the sample photo through the
@@ -9,13 +10,14 @@
 //     shared and large): in bench:peer the photo waits out two inferences, so that is closer to what it sees
 // Peer figure in the same run: a plain memcpy of the source image (reads and writes every source byte once);
 // the large case reads the whole photo, so on a busy machine it is bound by memory bandwidth like the memcpy.
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <vector>
 
+#include "core/benchmark_runner.h"
 #include "core/preprocess.h"
 
 namespace {
@@ -23,7 +25,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Timing {
-  double medianMs, minMs;
+  double p50Ms, minMs;
 };
 
 // Untimed before each run when `flush`: writes a buffer far larger than the caches.
@@ -34,18 +36,24 @@ void FlushCaches(bool flush) {
   for (size_t i = 0; i < sweep.size(); i += 64) ++sweep[i];
 }
 
+// `runs` timed runs of f (the cache flush before each is not timed), after the runner's untimed first run.
 template <typename F>
 Timing Measure(int runs, bool flush, F&& f) {
-  std::vector<double> t;
-  t.reserve(runs);
-  for (int i = 0; i < runs; ++i) {
+  npulens::BenchmarkParams params;
+  params.warmupRuns = 0;
+  params.iterations = runs;
+  const npulens::BenchmarkStep step = [&]() -> npulens::Result<double> {
     FlushCaches(flush);
     const auto start = Clock::now();
     f();
-    t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  };
+  npulens::Result<npulens::BenchmarkResult> r = npulens::RunBenchmark(params, step, nullptr);
+  if (!r.ok()) {
+    std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
+    std::exit(1);
   }
-  std::sort(t.begin(), t.end());
-  return {t[runs / 2], t.front()};
+  return {r->latency.p50Ms, r->latency.minMs};
 }
 
 // targetMs ≤ 0: informational line without a target.
@@ -79,20 +87,20 @@ int Bench(const char* name, int srcW, int srcH, int runs, double targetMs,
   }
   std::vector<uint8_t> copy(pixels.size());
   const Timing copy_t = Measure(runs, flushCaches, [&] { std::memcpy(copy.data(), pixels.data(), pixels.size()); });
-  std::printf("%-42s median %8.4f ms (min %8.4f)", name, t.medianMs, t.minMs);
+  std::printf("%-42s p50 %8.4f ms (min %8.4f)", name, t.p50Ms, t.minMs);
   if (targetMs > 0) {
-    std::printf("  target %5.2f ms  ratio %.2f", targetMs, t.medianMs / targetMs);
+    std::printf("  target %5.2f ms  ratio %.2f", targetMs, t.p50Ms / targetMs);
   } else {
     std::printf("  %-25s", "(no target)");
   }
-  std::printf("  | memcpy of the source %.4f ms: %.2fx\n", copy_t.medianMs, t.medianMs / copy_t.medianMs);
+  std::printf("  | memcpy of the source %.4f ms: %.2fx\n", copy_t.p50Ms, t.p50Ms / copy_t.p50Ms);
   return 0;
 }
 
 }  // namespace
 
 int main() {
-  std::printf("pre-processing, one thread, median of N runs\n");
+  std::printf("pre-processing, one thread, p50 of N runs\n");
   int rc = Bench("224x224 RGBA -> 1x3x224x224 f32", 224, 224, 2001, 0.1);
   rc |= Bench("4032x3024 RGBA -> 1x3x224x224 f32", 4032, 3024, 41, 8.0);
   rc |= Bench("640x480 RGBA crop .875 -> 1x3x224x224 f32", 640, 480, 2001, 0.12, npulens::DType::kFloat32,
