@@ -103,10 +103,10 @@ struct BenchmarkProgress {
 class BenchmarkListener {
  public:
   virtual ~BenchmarkListener() = default;
-  virtual void OnStart(const BenchmarkParams& params) {}
-  virtual void OnRun(const BenchmarkProgress& progress) {}
+  virtual void OnStart(const BenchmarkParams& /*params*/) {}
+  virtual void OnRun(const BenchmarkProgress& /*progress*/) {}
   virtual bool ShouldStop() { return false; }
-  virtual void OnEnd(const BenchmarkResult& result) {}
+  virtual void OnEnd(const BenchmarkResult& /*result*/) {}
 };
 
 // One run; returns its time in ms (the step decides what is timed, e.g. only the inference) or the run's error.
