@@ -13,14 +13,13 @@
 
 #include "addon.h"
 #include "benchmark_worker.h"
+#include "core/limits.h"
 #include "core/preprocess.h"
 #include "js_util.h"
 
 namespace npulens::binding {
 
 namespace {
-
-constexpr size_t kDefaultTopK = 5;
 
 Status Released(const std::string& step) {
   return Status(step, code::kReleased, "the classifier was released");
@@ -57,7 +56,7 @@ Status ParseImage(const Napi::CallbackInfo& info, size_t first, const std::strin
 }
 
 Status ParseTopK(const Napi::Value& value, const std::string& step, int classes, size_t* topK) {
-  *topK = std::min(kDefaultTopK, static_cast<size_t>(std::max(classes, 1)));
+  *topK = std::min(static_cast<size_t>(kTopKDefault), static_cast<size_t>(std::max(classes, 1)));
   if (IsAbsent(value)) return Status::Ok();
   int64_t k = 0;
   Status st = ToInteger(value, step, "topK", 1, classes, &k);
@@ -164,27 +163,16 @@ class InspectWorker : public SessionWorker {
 
  private:
   Status Run() override {
-    // The session pre-processes with the same core Preprocessor and spec; running it here too exposes the exact
-    // input tensor bytes, which the session keeps inside the NNRt tensor.
-    Result<Preprocessor> pre = Preprocessor::Create(state_->input);
-    if (!pre.ok()) return pre.status();
-    input_.resize(pre.value().OutputBytes());
-    Status st = pre.value().Run(request_->image, input_.data(), input_.size());
-    if (!st.ok()) return st;
-    const size_t classes = static_cast<size_t>(state_->meta.classes);
-    Result<Classification> r = state_->session->Classify(request_->image, classes, request_->mode);
+    Result<Inspection> r = state_->session->Inspect(request_->image, request_->mode);
     if (!r.ok()) return r.status();
-    probabilities_.assign(classes, 0.0f);
-    for (const Prediction& p : r.value().top) {
-      if (p.index < classes) probabilities_[p.index] = p.score;
-    }
+    inspection_ = std::move(r.value());
     return Status::Ok();
   }
   Status Complete() override {
     Napi::Env env = Env();
     Napi::Object o = Napi::Object::New(env);
     Napi::Value input;
-    Status st = NewArrayBufferCopy(env, input_.data(), input_.size(), "inspect", &input);
+    Status st = NewArrayBufferCopy(env, inspection_.input.data(), inspection_.input.size(), "inspect", &input);
     if (!st.ok()) return st;
     o.Set("input", input);
     Napi::Array shape = Napi::Array::New(env, state_->inputShape.size());
@@ -194,7 +182,7 @@ class InspectWorker : public SessionWorker {
     o.Set("inputShape", shape);
     o.Set("inputDType", state_->inputDType);
     Napi::Value probabilities;
-    st = NewFloat32ArrayCopy(env, probabilities_, "inspect", &probabilities);
+    st = NewFloat32ArrayCopy(env, inspection_.probabilities, "inspect", &probabilities);
     if (!st.ok()) return st;
     o.Set("probabilities", probabilities);
     Settle(o);
@@ -202,12 +190,11 @@ class InspectWorker : public SessionWorker {
   }
 
   std::shared_ptr<ClassifyRequest> request_;
-  std::vector<uint8_t> input_;
-  std::vector<float> probabilities_;
+  Inspection inspection_;
 };
 
 // Makes `request->image` (validated by ParseImage over the caller's bytes) a copy in native memory with its rows
-// packed (stride = width * bytes per pixel): at most 16384 x 16384 x 4 bytes whatever the caller's stride.
+// packed (stride = width * bytes per pixel): at most kImageSideMax² x 4 bytes whatever the caller's stride.
 // `readRow(y, dst, n)` copies the n used bytes of row y. An allocation failure is an error naming the size.
 template <typename ReadRow>
 Status CopyRows(const std::string& step, ClassifyRequest* request, ReadRow&& readRow) {

@@ -143,6 +143,7 @@ struct InferenceSession::Impl {
   Status CreateIoTensors();
   Status CheckAgainstManifest() const;
   Status RunLocked(IoMode mode, StageTimings* t);
+  Result<Classification> ClassifyLocked(const ImageView& image, size_t topK, IoMode mode);
   IoTensor& ActiveInput() { return externalInput.tensor ? externalInput : inputs[0]; }
   Status ReleasedStatus(const char* step) const { return Status(step, code::kReleased, "the session was released"); }
   void ReleaseLocked() {
@@ -502,34 +503,54 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(std::vector<uin
 
 Result<Classification> InferenceSession::Classify(const ImageView& image, size_t topK, IoMode mode) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  Impl& im = *impl_;
-  if (im.released) return im.ReleasedStatus("classify");
+  return impl_->ClassifyLocked(image, topK, mode);
+}
+
+Result<Classification> InferenceSession::Impl::ClassifyLocked(const ImageView& image, size_t topK, IoMode mode) {
+  if (released) return ReleasedStatus("classify");
   const auto start = Clock::now();
-  if (topK < 1 || topK > static_cast<size_t>(im.config.output.classes)) {
+  if (topK < 1 || topK > static_cast<size_t>(config.output.classes)) {
     return Status(
         "classify", code::kOutOfRange,
-        "topK must be in [1, " + std::to_string(im.config.output.classes) + "] (got " + std::to_string(topK) + ")");
+        "topK must be in [1, " + std::to_string(config.output.classes) + "] (got " + std::to_string(topK) + ")");
   }
   Classification result;
   StageTimings& t = result.timings;
-  const size_t inBytes = im.inputs[0].info.byteSize;
-  void* dst = mode == IoMode::kCopy ? im.hostInput.data() : im.ActiveInput().data;
+  const size_t inBytes = inputs[0].info.byteSize;
+  void* dst = mode == IoMode::kCopy ? hostInput.data() : ActiveInput().data;
   auto stage = Clock::now();
-  Status s = im.pre.Run(image, dst, inBytes);
+  Status s = pre.Run(image, dst, inBytes);
   if (!s.ok()) return s;
   t.preprocessMs = MsSince(stage);
-  s = im.RunLocked(mode, &t);
+  s = RunLocked(mode, &t);
   if (!s.ok()) return s;
   stage = Clock::now();
-  const void* out = mode == IoMode::kCopy ? im.hostOutput.data() : im.outputs[0].data;
-  Result<std::vector<TopKEntry>> top = im.post.Run(out, im.outputs[0].info.byteSize, topK);
+  const void* out = mode == IoMode::kCopy ? hostOutput.data() : outputs[0].data;
+  Result<std::vector<TopKEntry>> top = post.Run(out, outputs[0].info.byteSize, topK);
   if (!top.ok()) return top.status();
   for (const TopKEntry& e : top.value()) {
-    result.top.push_back({e.rank, e.index, im.config.labels.empty() ? "" : im.config.labels[e.index], e.score});
+    result.top.push_back({e.rank, e.index, config.labels.empty() ? "" : config.labels[e.index], e.score});
   }
   t.postprocessMs = MsSince(stage);
   t.totalMs = MsSince(start);
   return result;
+}
+
+Result<Inspection> InferenceSession::Inspect(const ImageView& image, IoMode mode) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  Impl& im = *impl_;
+  const size_t classes = static_cast<size_t>(im.config.output.classes);
+  Result<Classification> r = im.ClassifyLocked(image, classes, mode);
+  if (!r.ok()) return r.status();
+  // Classify left the pre-processed input where the run read it: the host buffer in copy mode, else the tensor.
+  const uint8_t* in = mode == IoMode::kCopy ? im.hostInput.data() : static_cast<const uint8_t*>(im.ActiveInput().data);
+  Inspection out;
+  out.input.assign(in, in + im.inputs[0].info.byteSize);
+  out.probabilities.assign(classes, 0.0f);
+  for (const Prediction& p : r.value().top) {
+    if (p.index < classes) out.probabilities[p.index] = p.score;
+  }
+  return out;
 }
 
 Status InferenceSession::SetInput(const ImageView& image) {

@@ -103,6 +103,32 @@ TEST_F(HostnnSessionTest, ClassifiesOnTheHostCpuDeviceAndSaysItIsNotAnNpu) {
   }
 }
 
+TEST_F(HostnnSessionTest, InspectReturnsThePreprocessedInputAndEveryClassScore) {
+  Result<std::unique_ptr<InferenceSession>> s = InferenceSession::Load(TinyModel(), Config());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  SolidImage image(250, 10, 10);
+  for (IoMode mode : {IoMode::kZeroCopy, IoMode::kCopy}) {
+    Result<Inspection> r = (*s)->Inspect(image.view, mode);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    // 1x3x8x8 float32, channel c filled with (value - 127.5) / 127.5.
+    ASSERT_EQ(r->input.size(), 3u * 8 * 8 * sizeof(float)) << IoModeName(mode);
+    std::vector<float> input(3 * 8 * 8);
+    std::memcpy(input.data(), r->input.data(), r->input.size());
+    const float expected[3] = {(250 - 127.5f) / 127.5f, (10 - 127.5f) / 127.5f, (10 - 127.5f) / 127.5f};
+    for (size_t i = 0; i < input.size(); ++i) EXPECT_NEAR(input[i], expected[i / 64], 1e-6) << i;
+    // Scores by class index, summing to 1, the same as classify's top-5.
+    ASSERT_EQ(r->probabilities.size(), 5u);
+    Result<Classification> c = (*s)->Classify(image.view, 5, mode);
+    ASSERT_TRUE(c.ok());
+    double sum = 0;
+    for (float p : r->probabilities) sum += p;
+    EXPECT_NEAR(sum, 1.0, 1e-5);
+    for (const Prediction& p : c->top) EXPECT_FLOAT_EQ(r->probabilities[p.index], p.score) << p.label;
+  }
+  (*s)->Release();
+  EXPECT_EQ((*s)->Inspect(image.view).status().code(), code::kReleased);
+}
+
 TEST_F(HostnnSessionTest, NpuPolicyFailsOnTheHostWithTheDevicesSeen) {
   Result<std::unique_ptr<InferenceSession>> s = InferenceSession::Load(TinyModel(), [] {
     SessionConfig c = Config();

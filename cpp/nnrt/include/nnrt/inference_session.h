@@ -90,6 +90,12 @@ struct Classification {
   StageTimings timings;
 };
 
+// What a classification fed the model and what came out, for comparing the engine with another runtime.
+struct Inspection {
+  std::vector<uint8_t> input;        // the input tensor's bytes after pre-processing
+  std::vector<float> probabilities;  // every class's score, by class index
+};
+
 class InferenceSession {
  public:
   // Takes ownership of the model bytes. Errors: steps "session.config", "compile.construct",
@@ -104,6 +110,9 @@ class InferenceSession {
 
   // Pre-process → run → post-process. topK in [1, classes] (NPULENS_OUT_OF_RANGE otherwise).
   Result<Classification> Classify(const ImageView& image, size_t topK, IoMode mode = IoMode::kZeroCopy);
+
+  // Classify over every class, keeping the pre-processed input tensor bytes and the score of each class.
+  Result<Inspection> Inspect(const ImageView& image, IoMode mode = IoMode::kZeroCopy);
 
   // Pre-processes an image into the input (tensor, and the host buffer for copy mode) without running.
   Status SetInput(const ImageView& image);
