@@ -179,7 +179,8 @@ Napi::Value InjectTestFault(const Napi::CallbackInfo& info) {
   Status st = ToString(info[0], step, "where", &where);
   if (st.ok()) {
     st = ToEnum<TestFaultKind>(info[1], step, "kind",
-                               {{"bad_alloc", TestFaultKind::kBadAlloc}, {"runtime_error", TestFaultKind::kRuntimeError},
+                               {{"bad_alloc", TestFaultKind::kBadAlloc},
+                                {"runtime_error", TestFaultKind::kRuntimeError},
                                 {"unknown", TestFaultKind::kUnknown}},
                                &kind);
   }
@@ -196,7 +197,8 @@ void StopWorkOnProcessExit(Napi::Env env, Addon* addon) {
   Napi::Value on = process.As<Napi::Object>().Get("on");
   if (!on.IsFunction()) return;
   Napi::Function stop = Napi::Function::New(
-      env, [](const Napi::CallbackInfo& info) { StopWork(static_cast<Addon*>(info.Data())); }, "npulensStopWork", addon);
+      env, [](const Napi::CallbackInfo& info) { StopWork(static_cast<Addon*>(info.Data())); }, "npulensStopWork",
+      addon);
   on.As<Napi::Function>().Call(process, {Napi::String::New(env, "exit"), stop});
 }
 
@@ -205,11 +207,14 @@ void StopWorkOnProcessExit(Napi::Env env, Addon* addon) {
 Status ParseTestDeviceProfile(const Napi::Value& value, const std::string& step, HostNN_TestDeviceProfile* profile) {
   if (!value.IsObject()) return TypeMismatch(step, "profile must be an object");
   Napi::Object object = value.As<Napi::Object>();
-  const std::pair<const char*, bool*> flags[] = {
-      {"cache", &profile->cache},         {"float16", &profile->float16},
-      {"performanceMode", &profile->performanceMode}, {"priority", &profile->priority},
-      {"tuning", &profile->tuning},       {"bandMode", &profile->bandMode},
-      {"omOptions", &profile->omOptions}, {"offlineModels", &profile->offlineModels}};
+  const std::pair<const char*, bool*> flags[] = {{"cache", &profile->cache},
+                                                 {"float16", &profile->float16},
+                                                 {"performanceMode", &profile->performanceMode},
+                                                 {"priority", &profile->priority},
+                                                 {"tuning", &profile->tuning},
+                                                 {"bandMode", &profile->bandMode},
+                                                 {"omOptions", &profile->omOptions},
+                                                 {"offlineModels", &profile->offlineModels}};
   for (const auto& [key, field] : flags) {
     Status st = ParseOption(object, key, step, [&, key = key, field = field](const Napi::Value& v) {
       return ToBool(v, step, std::string("profile.") + key, field);
@@ -232,10 +237,9 @@ Napi::Value RegisterTestDevice(const Napi::CallbackInfo& info) {
   HostNN_TestDeviceProfile profile = HostNN_DefaultTestDeviceProfile();
   Status st = ToString(info[0], step, "name", &name);
   if (st.ok()) {
-    st = ToEnum<OH_NN_DeviceType>(info[1], step, "type",
-                                  {{"cpu", OH_NN_CPU}, {"gpu", OH_NN_GPU}, {"accelerator", OH_NN_ACCELERATOR},
-                                   {"other", OH_NN_OTHERS}},
-                                  &type);
+    st = ToEnum<OH_NN_DeviceType>(
+        info[1], step, "type",
+        {{"cpu", OH_NN_CPU}, {"gpu", OH_NN_GPU}, {"accelerator", OH_NN_ACCELERATOR}, {"other", OH_NN_OTHERS}}, &type);
   }
   if (st.ok() && !IsAbsent(info[2])) st = ParseTestDeviceProfile(info[2], step, &profile);
   if (!st.ok()) {

@@ -23,8 +23,7 @@
 
 extern "C" {
 napi_status __real_napi_get_typedarray_info(napi_env env, napi_value typedarray, napi_typedarray_type* type,
-                                            size_t* length, void** data, napi_value* arraybuffer,
-                                            size_t* byte_offset);
+                                            size_t* length, void** data, napi_value* arraybuffer, size_t* byte_offset);
 napi_status __real_napi_get_arraybuffer_info(napi_env env, napi_value arraybuffer, void** data, size_t* byte_length);
 napi_status __real_napi_wrap(napi_env env, napi_value js_object, void* native_object, napi_finalize finalize_cb,
                              void* finalize_hint, napi_ref* result);
@@ -40,7 +39,7 @@ struct Record {
   void* native;
   napi_finalize finalize;
   void* hint;
-  napi_ref ref = nullptr;   // the caller's wrap reference (napi_wrap with a result)
+  napi_ref ref = nullptr;  // the caller's wrap reference (napi_wrap with a result)
   bool finalized = false;
   bool deleteSelf = false;  // napi_delete_reference at count 0: deleted when the object is collected
 };
@@ -97,17 +96,13 @@ size_t ElementSize(napi_typedarray_type type) {
   switch (type) {
     case napi_int8_array:
     case napi_uint8_array:
-    case napi_uint8_clamped_array:
-      return 1;
+    case napi_uint8_clamped_array: return 1;
     case napi_int16_array:
-    case napi_uint16_array:
-      return 2;
+    case napi_uint16_array: return 2;
     case napi_int32_array:
     case napi_uint32_array:
-    case napi_float32_array:
-      return 4;
-    default:
-      return 8;
+    case napi_float32_array: return 4;
+    default: return 8;
   }
 }
 
@@ -127,8 +122,7 @@ napi_status InvalidArg(napi_env env) { return __real_napi_get_arraybuffer_info(e
 extern "C" {
 
 napi_status __wrap_napi_get_typedarray_info(napi_env env, napi_value typedarray, napi_typedarray_type* type,
-                                            size_t* length, void** data, napi_value* arraybuffer,
-                                            size_t* byte_offset) {
+                                            size_t* length, void** data, napi_value* arraybuffer, size_t* byte_offset) {
   napi_typedarray_type t = napi_uint8_array;
   size_t elements = 0;
   napi_status status = __real_napi_get_typedarray_info(env, typedarray, &t, &elements, data, arraybuffer, byte_offset);

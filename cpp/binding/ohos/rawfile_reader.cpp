@@ -22,7 +22,7 @@ class RawFileOwner {
 }  // namespace
 
 Result<std::shared_ptr<ResourceManagerOwner>> ResourceManagerOwner::FromJs(napi_env env, napi_value resourceManager,
-                                                                          const std::string& step) {
+                                                                           const std::string& step) {
   NativeResourceManager* manager = OH_ResourceManager_InitNativeResourceManager(env, resourceManager);
   if (manager == nullptr) {
     return Status(step, code::kInvalidArgument,
@@ -43,9 +43,9 @@ Result<std::vector<uint8_t>> ResourceManagerOwner::Read(const std::string& path)
   while (done < bytes.size()) {
     const int n = OH_ResourceManager_ReadRawFile(file.get(), bytes.data() + done, bytes.size() - done);
     if (n <= 0) {
-      return Status("rawfile.read", code::kIo,
-                    "rawfile '" + path + "' ended after " + std::to_string(done) + " of " + std::to_string(size) +
-                        " bytes");
+      return Status(
+          "rawfile.read", code::kIo,
+          "rawfile '" + path + "' ended after " + std::to_string(done) + " of " + std::to_string(size) + " bytes");
     }
     done += static_cast<size_t>(n);
   }

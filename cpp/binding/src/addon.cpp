@@ -137,9 +137,8 @@ class ListModelsWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
-    Napi::Value entries = GuardEntry(env, "listModels", false, [&]() -> Napi::Value {
-      return CatalogToJs(env, entries_);
-    });
+    Napi::Value entries =
+        GuardEntry(env, "listModels", false, [&]() -> Napi::Value { return CatalogToJs(env, entries_); });
     if (env.IsExceptionPending()) {
       deferred_.Reject(env.GetAndClearPendingException().Value());
       return;
@@ -207,12 +206,9 @@ void TestFault(const char* where) {
     kind = testFaultKind;
   }
   switch (kind) {
-    case TestFaultKind::kBadAlloc:
-      throw std::bad_alloc();
-    case TestFaultKind::kRuntimeError:
-      throw std::runtime_error(std::string("test fault at ") + where);
-    case TestFaultKind::kUnknown:
-      throw 42;
+    case TestFaultKind::kBadAlloc: throw std::bad_alloc();
+    case TestFaultKind::kRuntimeError: throw std::runtime_error(std::string("test fault at ") + where);
+    case TestFaultKind::kUnknown: throw 42;
   }
 }
 

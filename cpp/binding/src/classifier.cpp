@@ -21,9 +21,7 @@ namespace npulens::binding {
 
 namespace {
 
-Status Released(const std::string& step) {
-  return Status(step, code::kReleased, "the classifier was released");
-}
+Status Released(const std::string& step) { return Status(step, code::kReleased, "the classifier was released"); }
 
 // width, height, format, stride? at info[first..first+3] over `bytes`; then the core's image checks.
 Status ParseImage(const Napi::CallbackInfo& info, size_t first, const std::string& step, const uint8_t* data,
@@ -70,7 +68,10 @@ class SessionWorker : public Napi::AsyncWorker {
  public:
   SessionWorker(Napi::Env env, const char* name, std::string step, std::shared_ptr<ClassifierState> state,
                 Napi::Promise::Deferred deferred)
-      : Napi::AsyncWorker(env, name), step_(std::move(step)), state_(std::move(state)), deferred_(std::move(deferred)) {}
+      : Napi::AsyncWorker(env, name),
+        step_(std::move(step)),
+        state_(std::move(state)),
+        deferred_(std::move(deferred)) {}
 
   void Execute() final {
     Status st = CatchAll(step_, [this] {
@@ -253,8 +254,9 @@ Status ReadFdPixels(const Napi::CallbackInfo& info, size_t first, int fd, size_t
   }
   const unsigned long long end = static_cast<unsigned long long>(offset) + length;
   if (static_cast<unsigned long long>(st.st_size) < end) {
-    return Status(step, code::kIo, name + " holds " + std::to_string(st.st_size) +
-                                       " bytes, fewer than offset + byteLength = " + std::to_string(end));
+    return Status(step, code::kIo,
+                  name + " holds " + std::to_string(st.st_size) +
+                      " bytes, fewer than offset + byteLength = " + std::to_string(end));
   }
   // The geometry is checked against `length` before reading: ParseImage needs a buffer address, not its bytes.
   static const uint8_t kNotReadYet = 0;
@@ -269,9 +271,9 @@ Status ReadFdPixels(const Napi::CallbackInfo& info, size_t first, int fd, size_t
       if (got < 0 && errno == EINTR) continue;
       if (got < 0) return Status(step, code::kIo, name + ": " + std::strerror(errno));
       if (got == 0) {
-        return Status(step, code::kIo, name + " ends at byte " + std::to_string(rowOffset + done) + ", inside row " +
-                                           std::to_string(y) + " of the image at offset " + std::to_string(offset) +
-                                           " (it got shorter)");
+        return Status(step, code::kIo,
+                      name + " ends at byte " + std::to_string(rowOffset + done) + ", inside row " + std::to_string(y) +
+                          " of the image at offset " + std::to_string(offset) + " (it got shorter)");
       }
       done += static_cast<size_t>(got);
     }
@@ -323,7 +325,8 @@ napi_value ConstructClassifier(napi_env env, napi_callback_info cbinfo);
 
 napi_value Construct(napi_env env, napi_callback_info cbinfo) {
   Napi::Env e(env);
-  Napi::Value self = GuardEntry(e, "Classifier", false, [&] { return Napi::Value(e, ConstructClassifier(env, cbinfo)); });
+  Napi::Value self =
+      GuardEntry(e, "Classifier", false, [&] { return Napi::Value(e, ConstructClassifier(env, cbinfo)); });
   return self.IsEmpty() || e.IsExceptionPending() ? nullptr : static_cast<napi_value>(self);
 }
 
@@ -345,8 +348,8 @@ napi_value ConstructClassifier(napi_env env, napi_callback_info cbinfo) {
   }
   // `info` is plain JS data on the object: it stays readable after release() without holding native state.
   napi_value infoObject = ModelInfoToJs(env, sessionInfo.value(), handle->state->meta);
-  napi_property_descriptor infoProperty = {"info", nullptr, nullptr, nullptr, nullptr, infoObject, napi_enumerable,
-                                           nullptr};
+  napi_property_descriptor infoProperty = {"info",  nullptr,    nullptr,         nullptr,
+                                           nullptr, infoObject, napi_enumerable, nullptr};
   napi_value self = info.This();
   if (napi_define_properties(env, self, 1, &infoProperty) != napi_ok) return nullptr;
   if (napi_type_tag_object(env, self, &kClassifierTag) != napi_ok) {

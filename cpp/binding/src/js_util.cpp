@@ -12,15 +12,9 @@ Napi::Error ToJsError(Napi::Env env, const Status& status) {
   const std::string message = status.ToString();
   Napi::Error error;
   switch (status.kind()) {
-    case ErrorKind::kTypeError:
-      error = Napi::TypeError::New(env, message);
-      break;
-    case ErrorKind::kRangeError:
-      error = Napi::RangeError::New(env, message);
-      break;
-    default:
-      error = Napi::Error::New(env, message);
-      break;
+    case ErrorKind::kTypeError: error = Napi::TypeError::New(env, message); break;
+    case ErrorKind::kRangeError: error = Napi::RangeError::New(env, message); break;
+    default: error = Napi::Error::New(env, message); break;
   }
   error.Value().Set("code", Napi::String::New(env, status.codeName()));
   error.Value().Set("step", Napi::String::New(env, status.step()));
@@ -59,15 +53,12 @@ size_t TypedArrayElementSize(napi_typedarray_type type) {
   switch (type) {
     case napi_int8_array:
     case napi_uint8_array:
-    case napi_uint8_clamped_array:
-      return 1;
+    case napi_uint8_clamped_array: return 1;
     case napi_int16_array:
-    case napi_uint16_array:
-      return 2;
+    case napi_uint16_array: return 2;
     case napi_int32_array:
     case napi_uint32_array:
-    case napi_float32_array:
-      return 4;
+    case napi_float32_array: return 4;
     default:  // float64, bigint64, biguint64
       return 8;
   }
@@ -135,9 +126,10 @@ Status ReadBytes(Napi::Env env, napi_value value, const std::string& step, const
       return Status(step, code::kInternal, name + ": napi_get_arraybuffer_info failed for its buffer");
     }
     if (byteOffset > bufferBytes || byteLength > bufferBytes - byteOffset) {
-      return Status(step, code::kInternal, name + ": a view of " + std::to_string(byteLength) + " bytes at offset " +
-                                               std::to_string(byteOffset) + " exceeds its buffer of " +
-                                               std::to_string(bufferBytes) + " bytes");
+      return Status(step, code::kInternal,
+                    name + ": a view of " + std::to_string(byteLength) + " bytes at offset " +
+                        std::to_string(byteOffset) + " exceeds its buffer of " + std::to_string(bufferBytes) +
+                        " bytes");
     }
     out->data = static_cast<uint8_t*>(data);  // already points at byteOffset
     out->byteLength = byteLength;

@@ -32,26 +32,33 @@ Status ParseLoadParams(Napi::Object options, const std::string& step, LoadParams
              v, step, "options.tuningMode",
              {{"off", TuningMode::kUnset}, {"auto", TuningMode::kAuto}, {"heter", TuningMode::kHeter}}, &o.tuningMode);
        }},
-      {"tuningCacheDir", [&](const Napi::Value& v) { return ToString(v, step, "options.tuningCacheDir", &o.tuningCacheDir); }},
+      {"tuningCacheDir",
+       [&](const Napi::Value& v) { return ToString(v, step, "options.tuningCacheDir", &o.tuningCacheDir); }},
       {"bandMode",
        [&](const Napi::Value& v) {
          return ToEnum<BandMode>(v, step, "options.bandMode",
-                                 {{"unset", BandMode::kUnset}, {"low", BandMode::kLow}, {"normal", BandMode::kNormal},
+                                 {{"unset", BandMode::kUnset},
+                                  {"low", BandMode::kLow},
+                                  {"normal", BandMode::kNormal},
                                   {"high", BandMode::kHigh}},
                                  &o.bandMode);
        }},
       {"priority",
        [&](const Napi::Value& v) {
          return ToEnum<Priority>(v, step, "options.priority",
-                                 {{"none", Priority::kNone}, {"low", Priority::kLow}, {"medium", Priority::kMedium},
+                                 {{"none", Priority::kNone},
+                                  {"low", Priority::kLow},
+                                  {"medium", Priority::kMedium},
                                   {"high", Priority::kHigh}},
                                  &priority);
        }},
       {"performanceMode",
        [&](const Napi::Value& v) {
          return ToEnum<PerformanceMode>(v, step, "options.performanceMode",
-                                        {{"none", PerformanceMode::kNone}, {"low", PerformanceMode::kLow},
-                                         {"medium", PerformanceMode::kMedium}, {"high", PerformanceMode::kHigh},
+                                        {{"none", PerformanceMode::kNone},
+                                         {"low", PerformanceMode::kLow},
+                                         {"medium", PerformanceMode::kMedium},
+                                         {"high", PerformanceMode::kHigh},
                                          {"extreme", PerformanceMode::kExtreme}},
                                         &performance);
        }},
