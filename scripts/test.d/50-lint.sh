@@ -9,6 +9,7 @@
 #                configured (not built) host build in $NPULENS_LINT_BUILD_DIR (default build/lint)
 #   flake8       setup.cfg's Python style over tools/models and the test fixtures
 #   black        pyproject.toml's Python layout (black --check) over the same files
+#   layout       the README's layout table names every folder of the tree and only paths that exist
 #   references   no path of a machine or a document outside the repository, no talk of who wrote what
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -76,6 +77,8 @@ run_black() {
 
 # References that only make sense on one machine or to one team. The SDK default ../shared/ohos-sdk is configuration
 # (OHOS_SDK_HOME's fallback), so that exact path is allowed; a .md named in the tree must be a file in the tree.
+run_layout() { node tools/lint/readme-layout.mjs README.md .; }
+
 run_references() {
   local bad=0 hits
   hits=$(git grep -nIE '/work/|shared/|design\.md|device-behaviour\.md' -- . ':!package-lock.json' ':!scripts/test.d/50-lint.sh' | perl -ne '
@@ -100,6 +103,7 @@ check clang-format run_clang_format
 check clang-tidy run_clang_tidy
 check flake8 run_flake8
 check black run_black
+check layout run_layout
 check references run_references
 
 if [ ${#failed[@]} -gt 0 ]; then echo "lint: failed: ${failed[*]}"; exit 1; fi
