@@ -259,10 +259,10 @@ NN_Tensor* MapTensor(size_t device, const NN_TensorDesc* desc, int fd, bool owns
   return t;
 }
 
-NN_Tensor* AllocateTensor(size_t device_id, NN_TensorDesc* desc, size_t size, const char* fn) {
+NN_Tensor* AllocateTensor(size_t deviceId, NN_TensorDesc* desc, size_t size, const char* fn) {
   Device dev;
-  if (!FindDevice(device_id, &dev))
-    return FailNull<NN_Tensor>(std::string(fn) + ": no device with ID " + std::to_string(device_id));
+  if (!FindDevice(deviceId, &dev))
+    return FailNull<NN_Tensor>(std::string(fn) + ": no device with ID " + std::to_string(deviceId));
   if (size == 0) return FailNull<NN_Tensor>(std::string(fn) + ": the tensor has 0 bytes");
   if (size > kAllocateLimit)
     return FailNull<NN_Tensor>(std::string(fn) + ": " + std::to_string(size) +
@@ -273,7 +273,7 @@ NN_Tensor* AllocateTensor(size_t device_id, NN_TensorDesc* desc, size_t size, co
     close(fd);
     return FailNull<NN_Tensor>(std::string(fn) + ": ftruncate failed: " + std::strerror(errno));
   }
-  return MapTensor(device_id, desc, fd, true, size, 0);
+  return MapTensor(deviceId, desc, fd, true, size, 0);
 }
 
 #define CHECK_COMPILATION(c)                                                                         \
@@ -309,8 +309,8 @@ OH_NN_ReturnCode CheckPriority(const OH_NNCompilation& c, const std::string& whe
 // The CANN options, applied where the core applies extension configs. HIAI_F's compiler is closed source: the
 // host plays one that refuses each option its profile does not support, in the strictest way (FORBIDDEN).
 OH_NN_ReturnCode ApplyCannOptions(const OH_NNCompilation& c) {
-  const bool tuning_dir = c.tuningCacheDir && *c.tuningCacheDir;
-  if (!c.profile.tuning && (c.tuningMode != HIAI_TUNING_MODE_UNSET || tuning_dir))
+  const bool tuningDir = c.tuningCacheDir && *c.tuningCacheDir;
+  if (!c.profile.tuning && (c.tuningMode != HIAI_TUNING_MODE_UNSET || tuningDir))
     return Fail(OH_NN_OPERATION_FORBIDDEN, "Build: " + Refusal(c, "CANN tuning",
                                                                "HMS_HiAIOptions_SetTuningMode/"
                                                                "HMS_HiAIOptions_SetTuningCacheDir"));
@@ -876,18 +876,18 @@ OH_NN_ReturnCode OH_NNExecutor_RunSync(OH_NNExecutor* e, NN_Tensor* inputTensor[
                                                " bytes, below " + std::to_string(bytes));
     return OH_NN_SUCCESS;
   };
-  std::vector<const void*> in_ptrs(ins.size());
-  std::vector<void*> out_ptrs(outs.size());
+  std::vector<const void*> inPtrs(ins.size());
+  std::vector<void*> outPtrs(outs.size());
   for (size_t i = 0; i < ins.size(); ++i) {
     if (OH_NN_ReturnCode rc = check(inputTensor[i], ins[i], "input", i)) return rc;
-    in_ptrs[i] = inputTensor[i]->mapping;
+    inPtrs[i] = inputTensor[i]->mapping;
   }
   for (size_t i = 0; i < outs.size(); ++i) {
     if (OH_NN_ReturnCode rc = check(outputTensor[i], outs[i], "output", i)) return rc;
-    out_ptrs[i] = outputTensor[i]->mapping;
+    outPtrs[i] = outputTensor[i]->mapping;
   }
   try {
-    e->plan->Run(in_ptrs, out_ptrs);
+    e->plan->Run(inPtrs, outPtrs);
   } catch (const Error& err) {
     return Fail(err.code, std::string("RunSync: ") + err.what());
   } catch (const std::exception& err) {

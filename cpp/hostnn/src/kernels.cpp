@@ -56,8 +56,8 @@ void QuantizeTo(const float* x, Q* out, size_t n, float scale, int32_t zp) {
 }
 }  // namespace
 
-void Quantize(const float* x, void* y, size_t n, float scale, int32_t zp, bool to_int8) {
-  if (to_int8)
+void Quantize(const float* x, void* y, size_t n, float scale, int32_t zp, bool toInt8) {
+  if (toInt8)
     QuantizeTo(x, static_cast<int8_t*>(y), n, scale, zp);
   else
     QuantizeTo(x, static_cast<uint8_t*>(y), n, scale, zp);
@@ -72,18 +72,18 @@ void Dequantize(const void* x, DType t, float* y, size_t n, float scale, int32_t
   }
 }
 
-void Reshape(const void* src, const Shape& in_shape, bool in_nhwc, void* dst, const Shape& out_shape, bool out_nhwc,
+void Reshape(const void* src, const Shape& inShape, bool inNhwc, void* dst, const Shape& outShape, bool outNhwc,
              size_t es) {
-  const size_t bytes = static_cast<size_t>(NumElements(in_shape)) * es;
+  const size_t bytes = static_cast<size_t>(NumElements(inShape)) * es;
   std::vector<uint8_t> logical;
   const void* lsrc = src;
-  if (in_nhwc) {
+  if (inNhwc) {
     logical.resize(bytes);
-    NhwcToNchw(src, logical.data(), in_shape, es);
+    NhwcToNchw(src, logical.data(), inShape, es);
     lsrc = logical.data();
   }
-  if (out_nhwc)
-    NchwToNhwc(lsrc, dst, out_shape, es);
+  if (outNhwc)
+    NchwToNhwc(lsrc, dst, outShape, es);
   else
     std::memcpy(dst, lsrc, bytes);
 }
@@ -132,7 +132,7 @@ void Softmax(const float* x, float* y, const Shape& shape, int64_t axis, bool le
 }
 
 void Pool2D(const float* x, const Shape& xs, float* y, const Shape& ys, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
-            int64_t dh, int64_t dw, const int64_t pads[4], bool max, bool count_include_pad) {
+            int64_t dh, int64_t dw, const int64_t pads[4], bool max, bool countIncludePad) {
   const int64_t n = xs[0], ih = xs[1], iw = xs[2], c = xs[3], oh = ys[1], ow = ys[2];
   std::vector<float> acc(static_cast<size_t>(c));
   for (int64_t b = 0; b < n; ++b)
@@ -154,7 +154,7 @@ void Pool2D(const float* x, const Shape& xs, float* y, const Shape& ys, int64_t 
               for (int64_t ch = 0; ch < c; ++ch) acc[ch] += px[ch];
           }
         float* py = y + ((b * oh + oy) * ow + ox) * c;
-        float div = static_cast<float>(count_include_pad ? padded : count);
+        float div = static_cast<float>(countIncludePad ? padded : count);
         for (int64_t ch = 0; ch < c; ++ch) py[ch] = max ? acc[ch] : (count ? acc[ch] / div : 0.f);
       }
 }

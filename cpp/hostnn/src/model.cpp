@@ -115,8 +115,8 @@ namespace {
 [[noreturn]] void Invalid(const std::string& msg) { throw Error(OH_NN_INVALID_FILE, "invalid ONNX model: " + msg); }
 [[noreturn]] void Unsupported(const std::string& msg) { throw Error(OH_NN_UNSUPPORTED, msg); }
 
-bool MapDType(int32_t onnx_type, DType* out) {
-  switch (onnx_type) {
+bool MapDType(int32_t onnxType, DType* out) {
+  switch (onnxType) {
     case onnx::TensorProto::FLOAT: *out = DType::F32; return true;
     case onnx::TensorProto::INT8: *out = DType::I8; return true;
     case onnx::TensorProto::UINT8: *out = DType::U8; return true;
@@ -150,37 +150,37 @@ Const ReadTensor(const onnx::TensorProto& t, const std::string& what) {
     if (!c.bytes.empty()) std::memcpy(c.bytes.data(), t.raw_data().data(), c.bytes.size());
     return c;
   }
-  auto count_check = [&](int64_t have) {
+  auto countCheck = [&](int64_t have) {
     if (have != n) Invalid(what + " has " + std::to_string(have) + " values, expected " + std::to_string(n));
     c.bytes.resize(bytes);
   };
   // 8-bit values travel in int32_data: one outside the type's range is a corrupt model, not a value to wrap.
-  auto small_int = [&](int64_t i, int32_t lo, int32_t hi) {
+  auto smallInt = [&](int64_t i, int32_t lo, int32_t hi) {
     int32_t v = t.int32_data(static_cast<int>(i));
     if (v < lo || v > hi) Invalid(what + " value " + std::to_string(v) + " is out of range for " + DTypeName(c.dtype));
     return v;
   };
   switch (c.dtype) {
     case DType::F32:
-      count_check(t.float_data_size());
+      countCheck(t.float_data_size());
       for (int64_t i = 0; i < n; ++i) reinterpret_cast<float*>(c.bytes.data())[i] = t.float_data(static_cast<int>(i));
       break;
     case DType::I64:
-      count_check(t.int64_data_size());
+      countCheck(t.int64_data_size());
       for (int64_t i = 0; i < n; ++i) reinterpret_cast<int64_t*>(c.bytes.data())[i] = t.int64_data(static_cast<int>(i));
       break;
     case DType::I32:
-      count_check(t.int32_data_size());
+      countCheck(t.int32_data_size());
       for (int64_t i = 0; i < n; ++i) reinterpret_cast<int32_t*>(c.bytes.data())[i] = t.int32_data(static_cast<int>(i));
       break;
     case DType::I8:
-      count_check(t.int32_data_size());
+      countCheck(t.int32_data_size());
       for (int64_t i = 0; i < n; ++i)
-        reinterpret_cast<int8_t*>(c.bytes.data())[i] = static_cast<int8_t>(small_int(i, -128, 127));
+        reinterpret_cast<int8_t*>(c.bytes.data())[i] = static_cast<int8_t>(smallInt(i, -128, 127));
       break;
     case DType::U8:
-      count_check(t.int32_data_size());
-      for (int64_t i = 0; i < n; ++i) c.bytes[i] = static_cast<uint8_t>(small_int(i, 0, 255));
+      countCheck(t.int32_data_size());
+      for (int64_t i = 0; i < n; ++i) c.bytes[i] = static_cast<uint8_t>(smallInt(i, 0, 255));
       break;
   }
   return c;
@@ -265,8 +265,8 @@ struct Inferer {
   // Spatial output size for conv/pool with explicit or auto padding; fills pads (begin..., end...).
   // pool: explicit pads must be smaller than the window (onnxruntime's rule too): larger ones only add windows
   // that see no input.
-  Shape Spatial(const Shape& x, const std::vector<int64_t>& kernel, bool ceil_mode, bool pool,
-                std::vector<int64_t>* pads_out) const {
+  Shape Spatial(const Shape& x, const std::vector<int64_t>& kernel, bool ceilMode, bool pool,
+                std::vector<int64_t>* padsOut) const {
     size_t sp = x.size() - 2;
     if (kernel.size() != sp)
       Bad("kernel_shape has " + std::to_string(kernel.size()) + " dims for a " + std::to_string(x.size()) + "-D input");
@@ -279,17 +279,17 @@ struct Inferer {
     Shape out(sp);
     // Every attribute is bounded first (XNNPACK takes them as uint32_t); with each term at most 2^30 (input dims
     // too) the sums and products below stay under 2^61.
-    auto in_range = [&](const char* attr, const std::vector<int64_t>& v, size_t j, int64_t lo) {
+    auto inRange = [&](const char* attr, const std::vector<int64_t>& v, size_t j, int64_t lo) {
       if (v[j] < lo || v[j] > kMaxElements)
         Bad(std::string(attr) + "[" + std::to_string(j) + "] = " + std::to_string(v[j]) + " is out of range (" +
             std::to_string(lo) + " to 2^30)");
     };
     for (size_t i = 0; i < sp; ++i) {
-      in_range("kernel_shape", kernel, i, 1);
-      in_range("strides", strides, i, 1);
-      in_range("dilations", dil, i, 1);
-      in_range("pads", pads, i, 0);
-      in_range("pads", pads, i + sp, 0);
+      inRange("kernel_shape", kernel, i, 1);
+      inRange("strides", strides, i, 1);
+      inRange("dilations", dil, i, 1);
+      inRange("pads", pads, i, 0);
+      inRange("pads", pads, i + sp, 0);
       int64_t ek = (kernel[i] - 1) * dil[i] + 1;
       if (pool && ap == "NOTSET")
         for (size_t j : {i, i + sp})
@@ -308,9 +308,9 @@ struct Inferer {
           Bad("auto_pad '" + ap + "'");
         int64_t span = x[2 + i] + pads[i] + pads[i + sp] - ek;
         if (span < 0) Bad("kernel larger than the padded input");
-        out[i] = (ceil_mode ? (span + strides[i] - 1) / strides[i] : span / strides[i]) + 1;
+        out[i] = (ceilMode ? (span + strides[i] - 1) / strides[i] : span / strides[i]) + 1;
         // ONNX: the last window must start inside the input or the begin padding.
-        if (ceil_mode && (out[i] - 1) * strides[i] >= x[2 + i] + pads[i]) --out[i];
+        if (ceilMode && (out[i] - 1) * strides[i] >= x[2 + i] + pads[i]) --out[i];
       }
     }
     // Each output position reads a whole window: XNNPACK keeps a pointer per (position, window element) in its
@@ -321,7 +321,7 @@ struct Inferer {
     if (positions < 0 || positions > kMaxWindowPositions)
       Bad("model declares a tensor too large: kernel " + ShapeString(kernel) + " over output " + ShapeString(out) +
           " reads more than 2^26 window positions");
-    *pads_out = pads;
+    *padsOut = pads;
     return out;
   }
 
@@ -533,7 +533,7 @@ Attr ReadAttr(const onnx::AttributeProto& a) {
 
 }  // namespace
 
-Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* input_shapes) {
+Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* inputShapes) {
   if (data == nullptr || size == 0) Invalid("the model buffer is empty");
   if (IsOfflineModel(data, size))
     throw Error(OH_NN_INVALID_FILE,
@@ -556,11 +556,11 @@ Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* input_
     g.consts[t.name()] = ReadTensor(t, "initializer '" + t.name() + "'");
     g.values[t.name()] = ValueInfo{g.consts[t.name()].dtype, g.consts[t.name()].shape};
   }
-  size_t input_index = 0;
+  size_t inputIndex = 0;
   for (const auto& in : gp.input()) {
     if (g.consts.count(in.name())) continue;  // old-style models list initializers as inputs
-    const Shape* fixed = input_shapes && input_index < input_shapes->size() ? &(*input_shapes)[input_index] : nullptr;
-    ++input_index;
+    const Shape* fixed = inputShapes && inputIndex < inputShapes->size() ? &(*inputShapes)[inputIndex] : nullptr;
+    ++inputIndex;
     if (!in.type().has_tensor_type()) Unsupported("model input '" + in.name() + "' is not a tensor");
     const auto& tt = in.type().tensor_type();
     ValueInfo v;
@@ -596,8 +596,8 @@ Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* input_
     g.inputs.push_back(in.name());
   }
   if (g.inputs.empty()) Invalid("the graph has no inputs");
-  if (input_shapes && input_shapes->size() != g.inputs.size())
-    throw Error(OH_NN_INVALID_PARAMETER, "got " + std::to_string(input_shapes->size()) + " fixed input shape(s) for " +
+  if (inputShapes && inputShapes->size() != g.inputs.size())
+    throw Error(OH_NN_INVALID_PARAMETER, "got " + std::to_string(inputShapes->size()) + " fixed input shape(s) for " +
                                              std::to_string(g.inputs.size()) + " model input(s)");
 
   Inferer inf{g};

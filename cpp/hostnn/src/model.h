@@ -92,8 +92,8 @@ struct Graph {
 bool IsOfflineModel(const void* data, size_t size);
 
 // Parses and validates an ONNX model; throws Error(OH_NN_INVALID_FILE / OH_NN_UNSUPPORTED / ...) with a message.
-// input_shapes (optional, one per model input in order): fixed shapes for inputs with dynamic dims
+// inputShapes (optional, one per model input in order): fixed shapes for inputs with dynamic dims
 // (HMS_HiAIOptions_SetInputTensorShapes); they must keep the rank and every static dim.
-Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* input_shapes = nullptr);
+Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* inputShapes = nullptr);
 
 }  // namespace hostnn

@@ -209,7 +209,7 @@ class Lowering {
     return v;
   }
   // (name) → consumed only by [Relu|Clip] → QuantizeLinear(int8). Returns the Q node index and the clamp.
-  bool OutQ(const std::string& name, size_t* q_index, std::vector<size_t>* absorbed, float* lo, float* hi) {
+  bool OutQ(const std::string& name, size_t* qIndex, std::vector<size_t>* absorbed, float* lo, float* hi) {
     if (ConsumerCount(name) != 1 || graphOutputs_.count(name)) return false;
     size_t c = consumers_.at(name)[0];
     const Node* cn = &g_.nodes[c];
@@ -229,12 +229,12 @@ class Lowering {
       cn = &g_.nodes[c];
     }
     if (cn->op != "QuantizeLinear" || g_.values.at(cn->outputs[0]).dtype != DType::I8) return false;
-    *q_index = c;
+    *qIndex = c;
     absorbed->push_back(c);
     return true;
   }
-  Value* QOutValue(size_t q_index) {
-    const Node& q = g_.nodes[q_index];
+  Value* QOutValue(size_t qIndex) {
+    const Node& q = g_.nodes[qIndex];
     Value* v = Get(q.outputs[0]);
     v->quantized = true;
     v->scale = ScalarF(q.inputs[1]);
@@ -242,7 +242,7 @@ class Lowering {
     return v;
   }
   // DequantizeLinear of an int8 constant with zero zero-points; per-tensor or per-axis on `axis`.
-  bool WeightDQ(const std::string& name, int64_t want_axis, Op* op) {
+  bool WeightDQ(const std::string& name, int64_t wantAxis, Op* op) {
     const Node* p = Producer(name);
     if (!p || p->op != "DequantizeLinear" || !g_.IsConst(p->inputs[0])) return false;
     const Const& q = g_.GetConst(p->inputs[0]);
@@ -255,7 +255,7 @@ class Lowering {
     if (s.size() > 1) {
       int64_t a = p->Int("axis", 1);
       if (a < 0) a += static_cast<int64_t>(q.shape.size());
-      if (a != want_axis || static_cast<int64_t>(s.size()) != oc) return false;
+      if (a != wantAxis || static_cast<int64_t>(s.size()) != oc) return false;
     } else {
       s.assign(static_cast<size_t>(oc), s[0]);
     }
@@ -265,7 +265,7 @@ class Lowering {
     return true;
   }
   // DequantizeLinear of an int32 constant, zp 0, scale = x_scale * w_scale[c].
-  bool BiasDQ(const std::string& name, float x_scale, Op* op) {
+  bool BiasDQ(const std::string& name, float xScale, Op* op) {
     const Node* p = Producer(name);
     if (!p || p->op != "DequantizeLinear" || !g_.IsConst(p->inputs[0])) return false;
     const Const& b = g_.GetConst(p->inputs[0]);
@@ -275,7 +275,7 @@ class Lowering {
       for (int64_t z : g_.GetConst(p->inputs[2]).AsInt64())
         if (z != 0) return false;
     for (size_t c = 0; c < op->wScale.size(); ++c) {
-      float want = x_scale * op->wScale[c], have = s.size() > 1 ? s[c] : s[0];
+      float want = xScale * op->wScale[c], have = s.size() > 1 ? s[c] : s[0];
       if (std::fabs(have - want) > 1e-5f * std::fabs(want)) return false;
     }
     op->biasQ.assign(b.data<int32_t>(), b.data<int32_t>() + op->wScale.size());
@@ -286,7 +286,7 @@ class Lowering {
     for (size_t i : idx) claimed_[i] = true;
   }
 
-  void ConvGeometry(const Node& n, const Shape& x, int64_t kh, int64_t kw, bool ceil_mode, Op* op) {
+  void ConvGeometry(const Node& n, const Shape& x, int64_t kh, int64_t kw, bool ceilMode, Op* op) {
     int64_t sh = n.Ints("strides", {1, 1})[0], sw = n.Ints("strides", {1, 1})[1];
     auto dil = n.Ints("dilations", {1, 1});
     auto pads = n.Ints("pads", {0, 0, 0, 0});
@@ -312,7 +312,7 @@ class Lowering {
     op->sw = sw;
     op->dh = dil[0];
     op->dw = dil[1];
-    if (ceil_mode) {  // extend the end padding so floor-mode arithmetic gives the ceil-mode size
+    if (ceilMode) {  // extend the end padding so floor-mode arithmetic gives the ceil-mode size
       const Shape& y = g_.values.at(n.outputs[0]).shape;
       for (int i = 0; i < 2; ++i) {
         int64_t ek = (ks[i] - 1) * dil[i] + 1;
@@ -324,33 +324,33 @@ class Lowering {
 
   bool TryInt8(size_t idx) {
     const Node& n = g_.nodes[idx];
-    const std::string& op_t = n.op;
+    const std::string& opT = n.op;
     static const std::set<std::string> kInt8Ops = {"Conv",    "Gemm",   "Add",     "GlobalAveragePool",
                                                    "MaxPool", "Relu",   "Clip",    "Reshape",
                                                    "Flatten", "Concat", "Identity"};
-    if (!kInt8Ops.count(op_t)) return false;
-    size_t q_index;
+    if (!kInt8Ops.count(opT)) return false;
+    size_t qIndex;
     std::vector<size_t> absorbed;
     float lo, hi;
     // Relu/Clip themselves are handled as "clamp" ops; otherwise they may be fused as the output clamp.
-    bool unary_clamp = op_t == "Relu" || op_t == "Clip";
-    if (unary_clamp) {
+    bool unaryClamp = opT == "Relu" || opT == "Clip";
+    if (unaryClamp) {
       if (ConsumerCount(n.outputs[0]) != 1 || graphOutputs_.count(n.outputs[0])) return false;
       size_t c = consumers_.at(n.outputs[0])[0];
       if (g_.nodes[c].op != "QuantizeLinear" || g_.values.at(g_.nodes[c].outputs[0]).dtype != DType::I8) return false;
-      q_index = c;
+      qIndex = c;
       absorbed.push_back(c);
       lo = -kInf;
       hi = kInf;
-      if (op_t == "Relu") lo = 0.f;
-      if (op_t == "Clip" && n.inputs.size() > 1 && !n.inputs[1].empty()) lo = ScalarF(n.inputs[1]);
-      if (op_t == "Clip" && n.inputs.size() > 2 && !n.inputs[2].empty()) hi = ScalarF(n.inputs[2]);
-    } else if (!OutQ(n.outputs[0], &q_index, &absorbed, &lo, &hi)) {
+      if (opT == "Relu") lo = 0.f;
+      if (opT == "Clip" && n.inputs.size() > 1 && !n.inputs[1].empty()) lo = ScalarF(n.inputs[1]);
+      if (opT == "Clip" && n.inputs.size() > 2 && !n.inputs[2].empty()) hi = ScalarF(n.inputs[2]);
+    } else if (!OutQ(n.outputs[0], &qIndex, &absorbed, &lo, &hi)) {
       return false;
     }
     std::vector<Value*> ins;
-    size_t act_inputs = op_t == "Add" ? 2 : op_t == "Concat" ? n.inputs.size() : 1;
-    for (size_t i = 0; i < act_inputs; ++i) {
+    size_t actInputs = opT == "Add" ? 2 : opT == "Concat" ? n.inputs.size() : 1;
+    for (size_t i = 0; i < actInputs; ++i) {
       Value* v = ActDQ(n.inputs[i]);
       if (!v) return false;
       ins.push_back(v);
@@ -360,11 +360,11 @@ class Lowering {
     op.label = n.op + " '" + n.name + "'";
     op.outMin = lo;
     op.outMax = hi;
-    const Node& qn = g_.nodes[q_index];
-    float out_scale = ScalarF(qn.inputs[1]);
-    int32_t out_zp = ScalarZp(qn, 2);
-    bool same_params = ins[0]->scale == out_scale && ins[0]->zeroPoint == out_zp;
-    if (op_t == "Conv") {
+    const Node& qn = g_.nodes[qIndex];
+    float outScale = ScalarF(qn.inputs[1]);
+    int32_t outZp = ScalarZp(qn, 2);
+    bool sameParams = ins[0]->scale == outScale && ins[0]->zeroPoint == outZp;
+    if (opT == "Conv") {
       op.kind = Kind::Conv;
       if (!WeightDQ(n.inputs[1], 0, &op)) return false;
       if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
@@ -374,7 +374,7 @@ class Lowering {
       }
       op.groups = n.Int("group", 1);
       ConvGeometry(n, ins[0]->shape, op.wshape[2], op.wshape[3], false, &op);
-    } else if (op_t == "Gemm") {
+    } else if (opT == "Gemm") {
       op.kind = Kind::FC;
       if (n.Int("transB", 0) != 1 || n.Float("alpha", 1.f) != 1.f || n.Float("beta", 1.f) != 1.f) return false;
       if (!WeightDQ(n.inputs[1], 0, &op)) return false;
@@ -383,34 +383,34 @@ class Lowering {
       } else {
         op.biasQ.assign(op.wScale.size(), 0);
       }
-    } else if (op_t == "Add") {
+    } else if (opT == "Add") {
       op.kind = Kind::Add;
-    } else if (op_t == "GlobalAveragePool") {
+    } else if (opT == "GlobalAveragePool") {
       op.kind = Kind::GAP;
-    } else if (op_t == "MaxPool") {
-      if (!same_params) return false;
+    } else if (opT == "MaxPool") {
+      if (!sameParams) return false;
       op.kind = Kind::MaxPool;
       auto k = n.Ints("kernel_shape", {});
       if (n.Ints("dilations", {1, 1}) != std::vector<int64_t>{1, 1} && k[0] * k[1] == 1) return false;
       ConvGeometry(n, ins[0]->shape, k[0], k[1], n.Int("ceil_mode", 0) != 0, &op);
-    } else if (unary_clamp) {
-      if (!same_params) return false;
+    } else if (unaryClamp) {
+      if (!sameParams) return false;
       op.kind = Kind::Clamp;
-    } else if (op_t == "Reshape" || op_t == "Flatten") {
-      if (!same_params) return false;
+    } else if (opT == "Reshape" || opT == "Flatten") {
+      if (!sameParams) return false;
       op.kind = Kind::Reshape;
-    } else if (op_t == "Identity") {
-      if (!same_params) return false;
+    } else if (opT == "Identity") {
+      if (!sameParams) return false;
       op.kind = Kind::Copy;
-    } else if (op_t == "Concat") {
+    } else if (opT == "Concat") {
       for (Value* v : ins)
-        if (v->scale != out_scale || v->zeroPoint != out_zp) return false;
+        if (v->scale != outScale || v->zeroPoint != outZp) return false;
       op.kind = Kind::Concat;
       op.axis = n.Int("axis", 0);
       if (op.axis < 0) op.axis += static_cast<int64_t>(ins[0]->shape.size());
     }
     op.in = ins;
-    op.out = QOutValue(q_index);
+    op.out = QOutValue(qIndex);
     ops.push_back(std::move(op));
     Claim(absorbed);
     return true;
@@ -446,12 +446,12 @@ class Lowering {
       std::vector<float> b;
       Shape bshape;
       if (!FloatConst(n.inputs[1], &b, &bshape)) Unsup(n, "B must be a constant");
-      bool trans_b = t == "Gemm" && n.Int("transB", 0) != 0;
+      bool transB = t == "Gemm" && n.Int("transB", 0) != 0;
       float alpha = t == "Gemm" ? n.Float("alpha", 1.f) : 1.f, beta = t == "Gemm" ? n.Float("beta", 1.f) : 1.f;
-      int64_t k = trans_b ? bshape[1] : bshape[0], nn = trans_b ? bshape[0] : bshape[1];
+      int64_t k = transB ? bshape[1] : bshape[0], nn = transB ? bshape[0] : bshape[1];
       op.wf.resize(b.size());
       for (int64_t o = 0; o < nn; ++o)  // to [N, K]
-        for (int64_t i = 0; i < k; ++i) op.wf[o * k + i] = alpha * (trans_b ? b[o * k + i] : b[i * nn + o]);
+        for (int64_t i = 0; i < k; ++i) op.wf[o * k + i] = alpha * (transB ? b[o * k + i] : b[i * nn + o]);
       op.wshape = {nn, k};
       op.biasF.assign(static_cast<size_t>(nn), 0.f);
       if (t == "Gemm" && n.inputs.size() > 2 && !n.inputs[2].empty()) {
@@ -634,15 +634,15 @@ class XnnRun : public Step {
     return statics_.back()->data();
   }
 
-  uint32_t Define(xnn_subgraph_t sg, Value* v, uint32_t ext_id, uint32_t flags) {
+  uint32_t Define(xnn_subgraph_t sg, Value* v, uint32_t extId, uint32_t flags) {
     auto dims = ToSizes(v->Physical());
     uint32_t id = 0;
     if (v->quantized)
       XnnCheck(xnn_define_quantized_tensor_value(sg, xnn_datatype_qint8, v->zeroPoint, v->scale, dims.size(),
-                                                 dims.data(), nullptr, ext_id, flags, &id),
+                                                 dims.data(), nullptr, extId, flags, &id),
                "tensor " + v->name);
     else
-      XnnCheck(xnn_define_tensor_value(sg, xnn_datatype_fp32, dims.size(), dims.data(), nullptr, ext_id, flags, &id),
+      XnnCheck(xnn_define_tensor_value(sg, xnn_datatype_fp32, dims.size(), dims.data(), nullptr, extId, flags, &id),
                "tensor " + v->name);
     return id;
   }
@@ -751,7 +751,7 @@ class XnnRun : public Step {
       case Kind::Mul: {
         uint32_t b = 0;
         size_t rank = op.out->shape.size();
-        auto in_dims_ok = [&](Value* v) {
+        auto inDimsOk = [&](Value* v) {
           // XNNPACK broadcasts the physical dims it is given, right-aligned: that is ONNX's broadcast only when
           // the activation and the output have the same layout (both NHWC, or both in ONNX order) or the
           // activation is one element. Otherwise its result shape differs from the output's and it writes past
@@ -759,7 +759,7 @@ class XnnRun : public Step {
           return v->nhwc == op.out->nhwc || v->Elements() == 1;
         };
         for (Value* v : op.in)
-          if (!in_dims_ok(v)) throw Error(OH_NN_UNSUPPORTED, "unsupported broadcast in " + what);
+          if (!inDimsOk(v)) throw Error(OH_NN_UNSUPPORTED, "unsupported broadcast in " + what);
         if (op.hasOperand) {
           Shape lp = OperandPhysical(op.operandShape, rank, false);
           Shape pp = OperandPhysical(op.operandShape, rank, op.out->nhwc);

@@ -82,15 +82,15 @@ inline int8_t Requantize(int32_t acc, float m, float lo, float hi, int32_t zp) {
 
 }  // namespace
 
-QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bias, const float* w_scale, float x_scale,
-                     int32_t x_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin, int32_t qmax, Int8Isa isa)
+QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bias, const float* wScale, float xScale,
+                     int32_t xZeroPoint, float yScale, int32_t yZeroPoint, int32_t qmin, int32_t qmax, Int8Isa isa)
     : g_(g),
       isa_(isa),
       taps_(g.kernelH * g.kernelW),
-      xZeroPoint_(x_zero_point),
-      yZeroPoint_(y_zero_point),
-      lo_(static_cast<float>(qmin - y_zero_point)),
-      hi_(static_cast<float>(qmax - y_zero_point)) {
+      xZeroPoint_(xZeroPoint),
+      yZeroPoint_(yZeroPoint),
+      lo_(static_cast<float>(qmin - yZeroPoint)),
+      hi_(static_cast<float>(qmax - yZeroPoint)) {
   if (!Int8IsaSupported(isa)) throw std::logic_error(std::string("this CPU has no ") + Int8IsaLabel(isa));
   const int64_t block = isa == Int8Isa::kAvx512Vnni ? 4 : isa == Int8Isa::kAvx2 ? 2 : 1;
   cp_ = (g.inC + block - 1) / block * block;
@@ -102,7 +102,7 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
     padding16_.assign(static_cast<size_t>(cp_ + 2), 0);  // x - x_zero_point of a padded pixel
   } else {
     packed_.assign(weights, 0);
-    padding_.assign(static_cast<size_t>(cp_ + 4), static_cast<int8_t>(x_zero_point));  // real value 0
+    padding_.assign(static_cast<size_t>(cp_ + 4), static_cast<int8_t>(xZeroPoint));  // real value 0
   }
   offset_.assign(static_cast<size_t>(np_), 0);
   multiplier_.assign(static_cast<size_t>(np_), 0.f);
@@ -125,13 +125,13 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
       }
     // VNNI multiplies unsigned activations: x + 128 (x ^ 0x80) is used, so it adds -(x_zp + 128) * sum(w). The
     // others multiply x - x_zp directly.
-    offset_[o] = isa == Int8Isa::kAvx512Vnni ? WrapAdd(bias[o], WrapMul(-(x_zero_point + 128), sum)) : bias[o];
-    multiplier_[o] = x_scale * w_scale[o] / y_scale;  // in float, as onnxruntime and XNNPACK compute it
+    offset_[o] = isa == Int8Isa::kAvx512Vnni ? WrapAdd(bias[o], WrapMul(-(xZeroPoint + 128), sum)) : bias[o];
+    multiplier_[o] = xScale * wScale[o] / yScale;  // in float, as onnxruntime and XNNPACK compute it
   }
 }
 
 template <typename T>
-void QConvInt8::FillTaps(const T* x, int64_t pixel_stride, const T* padding, int64_t row, const void** taps) const {
+void QConvInt8::FillTaps(const T* x, int64_t pixelStride, const T* padding, int64_t row, const void** taps) const {
   const int64_t pixels = g_.outH * g_.outW;
   const int64_t b = row / pixels, oy = (row % pixels) / g_.outW, ox = row % g_.outW;
   for (int64_t ky = 0; ky < g_.kernelH; ++ky)
@@ -139,7 +139,7 @@ void QConvInt8::FillTaps(const T* x, int64_t pixel_stride, const T* padding, int
       const int64_t iy = oy * g_.strideH - g_.padTop + ky * g_.dilationH;
       const int64_t ix = ox * g_.strideW - g_.padLeft + kx * g_.dilationW;
       const bool inside = iy >= 0 && iy < g_.inH && ix >= 0 && ix < g_.inW;
-      taps[ky * g_.kernelW + kx] = inside ? x + ((b * g_.inH + iy) * g_.inW + ix) * pixel_stride : padding;
+      taps[ky * g_.kernelW + kx] = inside ? x + ((b * g_.inH + iy) * g_.inW + ix) * pixelStride : padding;
     }
 }
 
@@ -276,11 +276,11 @@ void RunTask(void* context, size_t task) {
 
 }  // namespace
 
-void QConvInt8::RunRows(const int8_t* x, const int16_t* wide, int8_t* y, int64_t row_begin, int64_t rows) const {
-  const int64_t end = row_begin + rows;
+void QConvInt8::RunRows(const int8_t* x, const int16_t* wide, int8_t* y, int64_t rowBegin, int64_t rows) const {
+  const int64_t end = rowBegin + rows;
   std::vector<const void*> ptrs(static_cast<size_t>(4 * taps_));
   if (isa_ == Int8Isa::kScalar) {
-    for (int64_t r = row_begin; r < end; ++r) {
+    for (int64_t r = rowBegin; r < end; ++r) {
       FillTaps(x, g_.inC, padding_.data(), r, ptrs.data());
       int8_t* out = y + r * g_.outC;
       for (int64_t o = 0; o < g_.outC; ++o) {
@@ -316,7 +316,7 @@ void QConvInt8::RunRows(const int8_t* x, const int16_t* wide, int8_t* y, int64_t
     else
       FillTaps(x, g_.inC, padding_.data(), row, taps);
   };
-  int64_t r = row_begin;
+  int64_t r = rowBegin;
   for (; r + 4 <= end; r += 4) {
     for (int s = 0; s < 4; ++s) fill(s, r + s);
     a.y = y + r * g_.outC;

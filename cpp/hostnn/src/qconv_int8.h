@@ -32,19 +32,19 @@ struct ConvGeometry2D {
 class QConvInt8 {
  public:
   // w: OIHW int8 [out_c][in_c][kh][kw] (zero point 0); bias: int32 per output channel; -128 <= qmin <= qmax <= 127.
-  QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bias, const float* w_scale, float x_scale,
-            int32_t x_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin, int32_t qmax, Int8Isa isa);
+  QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bias, const float* wScale, float xScale,
+            int32_t xZeroPoint, float yScale, int32_t yZeroPoint, int32_t qmin, int32_t qmax, Int8Isa isa);
   // x: NHWC int8 (readable up to 3 bytes past its end); y: NHWC int8. The AVX2 variant first widens x - x_zp to
   // int16 into *scratch (resized as needed; one buffer can serve all the convolutions of a plan, run one by one).
   void Run(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const;
-  // Output pixels [row_begin, row_begin + rows); wide: the widened x (AVX2 only).
-  void RunRows(const int8_t* x, const int16_t* wide, int8_t* y, int64_t row_begin, int64_t rows) const;
+  // Output pixels [rowBegin, rowBegin + rows); wide: the widened x (AVX2 only).
+  void RunRows(const int8_t* x, const int16_t* wide, int8_t* y, int64_t rowBegin, int64_t rows) const;
   Int8Isa isa() const { return isa_; }
 
  private:
-  // taps[t] = the input pixel (pixel_stride elements apart) of tap t of output pixel `row`, or `padding`.
+  // taps[t] = the input pixel (pixelStride elements apart) of tap t of output pixel `row`, or `padding`.
   template <typename T>
-  void FillTaps(const T* x, int64_t pixel_stride, const T* padding, int64_t row, const void** taps) const;
+  void FillTaps(const T* x, int64_t pixelStride, const T* padding, int64_t row, const void** taps) const;
 
   ConvGeometry2D g_;
   Int8Isa isa_;

@@ -86,14 +86,14 @@ int Bench(const char* name, int srcW, int srcH, int runs, double targetMs,
     return 1;
   }
   std::vector<uint8_t> copy(pixels.size());
-  const Timing copy_t = Measure(runs, flushCaches, [&] { std::memcpy(copy.data(), pixels.data(), pixels.size()); });
+  const Timing copyT = Measure(runs, flushCaches, [&] { std::memcpy(copy.data(), pixels.data(), pixels.size()); });
   std::printf("%-42s p50 %8.4f ms (min %8.4f)", name, t.p50Ms, t.minMs);
   if (targetMs > 0) {
     std::printf("  target %5.2f ms  ratio %.2f", targetMs, t.p50Ms / targetMs);
   } else {
     std::printf("  %-25s", "(no target)");
   }
-  std::printf("  | memcpy of the source %.4f ms: %.2fx\n", copy_t.p50Ms, t.p50Ms / copy_t.p50Ms);
+  std::printf("  | memcpy of the source %.4f ms: %.2fx\n", copyT.p50Ms, t.p50Ms / copyT.p50Ms);
   return 0;
 }
 

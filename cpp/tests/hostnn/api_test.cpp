@@ -55,12 +55,12 @@ TEST(DevicesTest, OneCpuDeviceNamedHostnnCpu) {
 
 TEST(DevicesTest, RegisteredTestDevicesAreListedAndUsable) {
   HostNN_ResetTestDevices();
-  const char* cpu_name = nullptr;
-  ASSERT_EQ(OH_NNDevice_GetName(0, &cpu_name), OH_NN_SUCCESS);
+  const char* cpuName = nullptr;
+  ASSERT_EQ(OH_NNDevice_GetName(0, &cpuName), OH_NN_SUCCESS);
   size_t npu = HostNN_RegisterTestDevice("NPU_ohos.boot.hardware.Kirin9030S_v2_0", OH_NN_ACCELERATOR);
   size_t hiai = HostNN_RegisterTestDevice("HIAI_F", OH_NN_ACCELERATOR);
   for (int i = 0; i < 20; ++i) HostNN_RegisterTestDevice("extra", OH_NN_GPU);  // names handed out stay valid
-  EXPECT_STREQ(cpu_name, "hostnn_cpu");
+  EXPECT_STREQ(cpuName, "hostnn_cpu");
   const size_t* ids = nullptr;
   uint32_t count = 0;
   ASSERT_EQ(OH_NNDevice_GetAllDevicesID(&ids, &count), OH_NN_SUCCESS);
@@ -221,7 +221,7 @@ TEST(OptionsTest, BadCall_InvalidValues) {
     OH_NN_ReturnCode build;
     const char* message;
   };
-  HiAI_ExecuteDevice bad_device[] = {static_cast<HiAI_ExecuteDevice>(3)};
+  HiAI_ExecuteDevice badDevice[] = {static_cast<HiAI_ExecuteDevice>(3)};
   const Case cases[] = {
       {"performance mode 5",
        [](OH_NNCompilation* c) {
@@ -237,7 +237,7 @@ TEST(OptionsTest, BadCall_InvalidValues) {
       {"OM dump without a dir",
        [](OH_NNCompilation* c) { return HMS_HiAIOptions_SetOmOptions(c, HIAI_OM_TYPE_DUMP, nullptr); },
        OH_NN_INVALID_PARAMETER, "(HMS_HiAIOptions_SetOmOptions) is not a writable directory"},
-      {"execute device 3", [&](OH_NNCompilation* c) { return HMS_HiAIOptions_SetModelDeviceOrder(c, bad_device, 1); },
+      {"execute device 3", [&](OH_NNCompilation* c) { return HMS_HiAIOptions_SetModelDeviceOrder(c, badDevice, 1); },
        OH_NN_INVALID_PARAMETER, "SetModelDeviceOrder: invalid device 3"},
       {"a cache dir that does not exist",
        [](OH_NNCompilation* c) { return OH_NNCompilation_SetCache(c, "/nonexistent/cache", 1); }, OH_NN_INVALID_PATH,
@@ -289,12 +289,12 @@ TEST(CompilationTest, BadCall_ModelFileThatIsNotARegularFileFailsPromptly) {
 
 // ---------------------------------------------------------------- bad model bytes
 namespace {
-void ExpectInvalidFile(const std::string& bytes, const std::string& what, const std::string& message_part) {
+void ExpectInvalidFile(const std::string& bytes, const std::string& what, const std::string& messagePart) {
   SCOPED_TRACE("BAD CALL - build from " + what);
   std::string err;
   Executor e;
   EXPECT_EQ(BuildModel(bytes, &e, &err), OH_NN_INVALID_FILE) << err;
-  EXPECT_NE(err.find(message_part), std::string::npos) << err;
+  EXPECT_NE(err.find(messagePart), std::string::npos) << err;
   EXPECT_EQ(HMS_HiAICompatibility_CheckFromBuffer(bytes.data(), bytes.size()), HIAI_COMPATIBILITY_INCOMPATIBLE);
 }
 }  // namespace
@@ -348,17 +348,17 @@ TEST(ModelsTest, BadCall_DynamicInputDimFailsAtBuild) {
   // With HMS_HiAIOptions_SetInputTensorShapes the same model builds with that shape.
   std::string model = b.Bytes();
   Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
-  Desc wrong_rank = MakeDesc(OH_NN_FLOAT32, {2, 3, 4});
-  NN_TensorDesc* bad[] = {wrong_rank.get()};
+  Desc wrongRank = MakeDesc(OH_NN_FLOAT32, {2, 3, 4});
+  NN_TensorDesc* bad[] = {wrongRank.get()};
   ASSERT_EQ(HMS_HiAIOptions_SetInputTensorShapes(c.get(), bad, 1), OH_NN_SUCCESS);
   EXPECT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_INVALID_PARAMETER);
   EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("wrong rank"), std::string::npos);
   Desc fixed = MakeDesc(OH_NN_FLOAT32, {2, 3, 4, 4});
   NN_TensorDesc* good[] = {fixed.get()};
-  Compilation fixed_c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
-  ASSERT_EQ(HMS_HiAIOptions_SetInputTensorShapes(fixed_c.get(), good, 1), OH_NN_SUCCESS);
-  ASSERT_EQ(OH_NNCompilation_Build(fixed_c.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
-  Executor e(OH_NNExecutor_Construct(fixed_c.get()));
+  Compilation fixedC(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
+  ASSERT_EQ(HMS_HiAIOptions_SetInputTensorShapes(fixedC.get(), good, 1), OH_NN_SUCCESS);
+  ASSERT_EQ(OH_NNCompilation_Build(fixedC.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
+  Executor e(OH_NNExecutor_Construct(fixedC.get()));
   Desc in(OH_NNExecutor_CreateInputTensorDesc(e.get(), 0));
   size_t bytes = 0;
   ASSERT_EQ(OH_NNTensorDesc_GetByteSize(in.get(), &bytes), OH_NN_SUCCESS);
@@ -461,8 +461,8 @@ TEST(TensorsTest, BadCall_DescMisuse) {
   EXPECT_EQ(OH_NNTensorDesc_GetName(d.get(), &name), OH_NN_INVALID_PARAMETER);
   EXPECT_EQ(OH_NNTensorDesc_SetShape(d.get(), nullptr, 2), OH_NN_INVALID_PARAMETER);
   EXPECT_EQ(OH_NNTensorDesc_SetDataType(d.get(), static_cast<OH_NN_DataType>(13)), OH_NN_INVALID_PARAMETER);
-  NN_TensorDesc* null_desc = nullptr;
-  EXPECT_EQ(OH_NNTensorDesc_Destroy(&null_desc), OH_NN_INVALID_PARAMETER);
+  NN_TensorDesc* nullDesc = nullptr;
+  EXPECT_EQ(OH_NNTensorDesc_Destroy(&nullDesc), OH_NN_INVALID_PARAMETER);
   EXPECT_EQ(OH_NNTensor_Create(0, nullptr), nullptr);
 }
 
@@ -529,8 +529,8 @@ TEST(TensorsTest, BadCall_CreateWithFdChecks) {
   EXPECT_EQ(OH_NNTensor_CreateWithFd(0, d.get(), fd, 65536, 0), nullptr);     // past the end of the memfd
   EXPECT_EQ(OH_NNTensor_CreateWithFd(0, d.get(), 987, 4096, 0), nullptr);     // not an open fd
   EXPECT_EQ(OH_NNTensor_CreateWithFd(31337, d.get(), fd, 4096, 0), nullptr);  // unknown device
-  NN_Tensor* null_tensor = nullptr;
-  EXPECT_EQ(OH_NNTensor_Destroy(&null_tensor), OH_NN_INVALID_PARAMETER);
+  NN_Tensor* nullTensor = nullptr;
+  EXPECT_EQ(OH_NNTensor_Destroy(&nullTensor), OH_NN_INVALID_PARAMETER);
   EXPECT_EQ(OH_NNTensor_Destroy(nullptr), OH_NN_INVALID_PARAMETER);
   int got = 0;
   EXPECT_EQ(OH_NNTensor_GetFd(nullptr, &got), OH_NN_INVALID_PARAMETER);
@@ -597,12 +597,12 @@ TEST(ExecutorTest, ZeroCopyThroughFdBorrowedTensors) {
   Executor e;
   ASSERT_EQ(BuildModel(TinyModel(), &e), OH_NN_SUCCESS);
   Tensors ts = MakeTensors(e.get());
-  int in_fd = -1, out_fd = -1;
-  OH_NNTensor_GetFd(ts.in[0].get(), &in_fd);
-  OH_NNTensor_GetFd(ts.out[0].get(), &out_fd);
+  int inFd = -1, outFd = -1;
+  OH_NNTensor_GetFd(ts.in[0].get(), &inFd);
+  OH_NNTensor_GetFd(ts.out[0].get(), &outFd);
   Desc din(OH_NNExecutor_CreateInputTensorDesc(e.get(), 0)), dout(OH_NNExecutor_CreateOutputTensorDesc(e.get(), 0));
-  Tensor in2(OH_NNTensor_CreateWithFd(0, din.get(), in_fd, 72, 0));
-  Tensor out2(OH_NNTensor_CreateWithFd(0, dout.get(), out_fd, 72, 0));
+  Tensor in2(OH_NNTensor_CreateWithFd(0, din.get(), inFd, 72, 0));
+  Tensor out2(OH_NNTensor_CreateWithFd(0, dout.get(), outFd, 72, 0));
   ASSERT_TRUE(in2 && out2) << HostNN_GetLastErrorMessage();
   auto* x = static_cast<float*>(OH_NNTensor_GetDataBuffer(ts.in[0].get()));  // written through the owner
   for (int i = 0; i < 18; ++i) x[i] = i % 2 ? -1.f : 2.f;
@@ -626,8 +626,8 @@ TEST(ExecutorTest, BadCall_RunSyncArguments) {
     EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), nullptr, 1, outs.data(), 1), OH_NN_INVALID_PARAMETER);
     EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), ins.data(), 1, nullptr, 1), OH_NN_INVALID_PARAMETER);
     EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), ins.data(), 0, outs.data(), 1), OH_NN_INVALID_PARAMETER);
-    NN_Tensor* null_in[] = {nullptr};
-    EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), null_in, 1, outs.data(), 1), OH_NN_INVALID_PARAMETER);
+    NN_Tensor* nullIn[] = {nullptr};
+    EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), nullIn, 1, outs.data(), 1), OH_NN_INVALID_PARAMETER);
   }
   {
     SCOPED_TRACE("BAD CALL - RunSync with the wrong tensor counts");
@@ -639,17 +639,17 @@ TEST(ExecutorTest, BadCall_RunSyncArguments) {
     SCOPED_TRACE("BAD CALL - RunSync with wrong byte sizes and data types");
     Desc small = MakeDesc(OH_NN_FLOAT32, {1, 2, 3, 2});
     Tensor t(OH_NNTensor_Create(0, small.get()));
-    NN_Tensor* bad_in[] = {t.get()};
-    EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), bad_in, 1, outs.data(), 1), OH_NN_INVALID_PARAMETER);
+    NN_Tensor* badIn[] = {t.get()};
+    EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), badIn, 1, outs.data(), 1), OH_NN_INVALID_PARAMETER);
     std::string msg = HostNN_GetLastErrorMessage();
     EXPECT_NE(msg.find("48 bytes"), std::string::npos) << msg;
     EXPECT_NE(msg.find("72 bytes"), std::string::npos) << msg;
-    NN_Tensor* bad_out[] = {t.get()};
-    EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), ins.data(), 1, bad_out, 1), OH_NN_INVALID_PARAMETER);
+    NN_Tensor* badOut[] = {t.get()};
+    EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), ins.data(), 1, badOut, 1), OH_NN_INVALID_PARAMETER);
     Desc i8 = MakeDesc(OH_NN_INT8, {1, 2, 3, 3});
     Tensor ti8(OH_NNTensor_Create(0, i8.get()));
-    NN_Tensor* bad_type[] = {ti8.get()};
-    EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), bad_type, 1, outs.data(), 1), OH_NN_INVALID_PARAMETER);
+    NN_Tensor* badType[] = {ti8.get()};
+    EXPECT_EQ(OH_NNExecutor_RunSync(e.get(), badType, 1, outs.data(), 1), OH_NN_INVALID_PARAMETER);
     EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("data type"), std::string::npos);
   }
   {

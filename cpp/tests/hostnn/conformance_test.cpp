@@ -255,7 +255,7 @@ TEST_F(ConformanceTest, BadCall_OutOfRangeEnumsFailAtBuildAfterTheSupportCheck) 
   const size_t all = HostNN_RegisterTestDevice("NPU_all", OH_NN_ACCELERATOR);
   const HostNN_TestDeviceProfile nothing = SupportsNothing();
   const size_t hiai = HostNN_RegisterTestDeviceWithProfile("HIAI_F", OH_NN_ACCELERATOR, &nothing);
-  HiAI_ExecuteDevice bad_device[] = {static_cast<HiAI_ExecuteDevice>(3)};
+  HiAI_ExecuteDevice badDevice[] = {static_cast<HiAI_ExecuteDevice>(3)};
   struct Case {
     const char* what;
     Setter set;
@@ -277,7 +277,7 @@ TEST_F(ConformanceTest, BadCall_OutOfRangeEnumsFailAtBuildAfterTheSupportCheck) 
        },
        "HMS_HiAIOptions_SetOmOptions(3): invalid type", OH_NN_OPERATION_FORBIDDEN},
       // No profile flag: the device order is range-checked on every device.
-      {"execute device 3", [&](OH_NNCompilation* c) { return HMS_HiAIOptions_SetModelDeviceOrder(c, bad_device, 1); },
+      {"execute device 3", [&](OH_NNCompilation* c) { return HMS_HiAIOptions_SetModelDeviceOrder(c, badDevice, 1); },
        "HMS_HiAIOptions_SetModelDeviceOrder: invalid device 3", OH_NN_INVALID_PARAMETER},
   };
   for (const Case& k : cases) {
@@ -356,14 +356,14 @@ TEST_F(ConformanceTest, BadCall_BackendWithoutOfflineModelsRefusesBufferAndFile)
     EXPECT_EQ(OH_NNCompilation_Build(c), OH_NN_FAILED);  // no compiler was created: the same refusal again
   }
   // The same bytes build on the host CPU device and on a test device that takes offline models.
-  Compilation on_host(OH_NNCompilation_ConstructWithOfflineModelFile(path.c_str()));
-  EXPECT_EQ(OH_NNCompilation_Build(on_host.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
+  Compilation onHost(OH_NNCompilation_ConstructWithOfflineModelFile(path.c_str()));
+  EXPECT_EQ(OH_NNCompilation_Build(onHost.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
   const size_t hiai = HostNN_RegisterTestDevice("HIAI_F", OH_NN_ACCELERATOR);
   EXPECT_EQ(BuildOn(model_, hiai, {}).code, OH_NN_SUCCESS);
   // A compilation for a cache is not an offline model: it gets past the backend (the host then has no cache).
-  Compilation for_cache(OH_NNCompilation_ConstructForCache());
-  ASSERT_EQ(OH_NNCompilation_SetDevice(for_cache.get(), cpu), OH_NN_SUCCESS);
-  EXPECT_EQ(OH_NNCompilation_Build(for_cache.get()), OH_NN_UNSUPPORTED);
+  Compilation forCache(OH_NNCompilation_ConstructForCache());
+  ASSERT_EQ(OH_NNCompilation_SetDevice(forCache.get(), cpu), OH_NN_SUCCESS);
+  EXPECT_EQ(OH_NNCompilation_Build(forCache.get()), OH_NN_UNSUPPORTED);
   std::remove(path.c_str());
 }
 
@@ -418,13 +418,13 @@ TEST_F(ConformanceTest, ListingDevicesDuringASlowBuildDoesNotWaitForIt) {
   slow.buildDelayMs = 1500;
   const size_t hiai = HostNN_RegisterTestDeviceWithProfile("HIAI_F", OH_NN_ACCELERATOR, &slow);
   std::atomic<bool> started{false}, finished{false};
-  OH_NN_ReturnCode build_code = OH_NN_FAILED;
+  OH_NN_ReturnCode buildCode = OH_NN_FAILED;
   const Clock::time_point t0 = Clock::now();
   std::thread builder([&] {
     Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model_.data(), model_.size()));
     OH_NNCompilation_SetDevice(c.get(), hiai);
     started = true;
-    build_code = OH_NNCompilation_Build(c.get());
+    buildCode = OH_NNCompilation_Build(c.get());
     finished = true;
   });
   while (!started) std::this_thread::yield();
@@ -444,15 +444,15 @@ TEST_F(ConformanceTest, ListingDevicesDuringASlowBuildDoesNotWaitForIt) {
       ++listed;
     }
   }
-  const auto listing_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - e0).count();
-  const bool build_running = !finished;
+  const auto listingMs = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - e0).count();
+  const bool buildRunning = !finished;
   builder.join();
-  const auto build_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+  const auto buildMs = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
   EXPECT_EQ(listed, 40);
-  EXPECT_TRUE(build_running) << "the Build had finished before the devices were listed";
-  EXPECT_LT(listing_ms, 750) << "listing devices waited for the Build";
-  EXPECT_GE(build_ms, 1500) << "buildDelayMs was not honoured";
-  EXPECT_EQ(build_code, OH_NN_SUCCESS);
+  EXPECT_TRUE(buildRunning) << "the Build had finished before the devices were listed";
+  EXPECT_LT(listingMs, 750) << "listing devices waited for the Build";
+  EXPECT_GE(buildMs, 1500) << "buildDelayMs was not honoured";
+  EXPECT_EQ(buildCode, OH_NN_SUCCESS);
 }
 
 TEST_F(ConformanceTest, ResetTestDevicesRemovesDevicesAndTheirProfiles) {

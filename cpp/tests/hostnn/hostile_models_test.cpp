@@ -14,12 +14,12 @@ namespace {
 
 constexpr int64_t kHuge = int64_t{1} << 62;  // any product of two of these passes 2^63
 
-void ExpectInvalid(const std::string& model, const std::vector<std::string>& message_parts) {
+void ExpectInvalid(const std::string& model, const std::vector<std::string>& messageParts) {
   Executor e;
   std::string err;
   EXPECT_EQ(BuildModel(model, &e, &err), OH_NN_INVALID_FILE) << err;
   EXPECT_FALSE(e);
-  for (const auto& part : message_parts) EXPECT_NE(err.find(part), std::string::npos) << "message: " << err;
+  for (const auto& part : messageParts) EXPECT_NE(err.find(part), std::string::npos) << "message: " << err;
 }
 
 // x[1,3,8,8] → one node (built by `add`) → y.
@@ -94,7 +94,7 @@ TEST(HostileSizesTest, BadCall_ReshapeToHugeShapesIsTooLarge) {
 
 TEST(HostileSizesTest, BadCall_InitializerDimsPastInt64AndTheCap) {
   SCOPED_TRACE("BAD CALL - initializer dims whose product passes 2^63 / 2^30 elements, negative dims");
-  auto with_init = [](const std::vector<int64_t>& dims) {
+  auto withInit = [](const std::vector<int64_t>& dims) {
     OnnxBuilder b;
     b.Input("x", {1, 4});
     b.InitF("w", {4, 4}, std::vector<float>(16, 1.f));
@@ -105,10 +105,10 @@ TEST(HostileSizesTest, BadCall_InitializerDimsPastInt64AndTheCap) {
     b.Output("y");
     return b.Bytes();
   };
-  ExpectInvalid(with_init({kHuge, kHuge, 0}), {"initializer 'w'", "model declares a tensor too large"});
-  ExpectInvalid(with_init({int64_t{1} << 31, 1}), {"initializer 'w'", "model declares a tensor too large"});
-  ExpectInvalid(with_init({4, -4}), {"initializer 'w'", "negative dimension"});
-  ExpectInvalid(with_init({4, 8}), {"initializer 'w'", "raw data has 64 bytes, expected 128"});
+  ExpectInvalid(withInit({kHuge, kHuge, 0}), {"initializer 'w'", "model declares a tensor too large"});
+  ExpectInvalid(withInit({int64_t{1} << 31, 1}), {"initializer 'w'", "model declares a tensor too large"});
+  ExpectInvalid(withInit({4, -4}), {"initializer 'w'", "negative dimension"});
+  ExpectInvalid(withInit({4, 8}), {"initializer 'w'", "raw data has 64 bytes, expected 128"});
 }
 
 TEST(HostileSizesTest, BadCall_InputDimsAndFixedShapesPastTheCap) {
@@ -278,14 +278,14 @@ TEST(HostileQuantTest, BadCall_NonFiniteZeroNegativeScalesAreRejectedAtImport) {
 namespace {
 
 // x → QuantizeLinear(scale, zero point from `zp`) → DequantizeLinear → y.
-std::string QdqWithZeroPoint(const std::function<void(onnx::TensorProto*)>& zp, bool also_dq = false) {
+std::string QdqWithZeroPoint(const std::function<void(onnx::TensorProto*)>& zp, bool alsoDq = false) {
   OnnxBuilder b;
   b.Input("x", {1, 4});
   b.InitF("s", {}, {0.1f});
   b.InitI8("z", {}, {0});
   zp(b.proto().mutable_graph()->mutable_initializer(1));
-  b.Node("QuantizeLinear", {"x", "s", also_dq ? "" : "z"}, {"q"}, "quant");
-  b.Node("DequantizeLinear", {"q", "s", also_dq ? "z" : ""}, {"y"}, "dequant");
+  b.Node("QuantizeLinear", {"x", "s", alsoDq ? "" : "z"}, {"q"}, "quant");
+  b.Node("DequantizeLinear", {"q", "s", alsoDq ? "z" : ""}, {"y"}, "dequant");
   b.Output("y");
   return b.Bytes();
 }
@@ -294,22 +294,22 @@ std::string QdqWithZeroPoint(const std::function<void(onnx::TensorProto*)>& zp, 
 
 TEST(HostileQuantTest, BadCall_ZeroPointOutOfRangeOrWrongType) {
   SCOPED_TRACE("BAD CALL - int8 zero point 300 given in int32_data (was truncated to 44)");
-  auto int32_field = [](int32_t v) {
+  auto int32Field = [](int32_t v) {
     return [v](onnx::TensorProto* t) {
       t->clear_raw_data();
       t->add_int32_data(v);
     };
   };
-  ExpectInvalid(QdqWithZeroPoint(int32_field(300)), {"initializer 'z'", "value 300 is out of range for int8"});
-  ExpectInvalid(QdqWithZeroPoint(int32_field(-129)), {"initializer 'z'", "value -129 is out of range for int8"});
-  auto uint8_field = [](int32_t v) {
+  ExpectInvalid(QdqWithZeroPoint(int32Field(300)), {"initializer 'z'", "value 300 is out of range for int8"});
+  ExpectInvalid(QdqWithZeroPoint(int32Field(-129)), {"initializer 'z'", "value -129 is out of range for int8"});
+  auto uint8Field = [](int32_t v) {
     return [v](onnx::TensorProto* t) {
       t->set_data_type(onnx::TensorProto::UINT8);
       t->clear_raw_data();
       t->add_int32_data(v);
     };
   };
-  ExpectInvalid(QdqWithZeroPoint(uint8_field(-1)), {"initializer 'z'", "value -1 is out of range for uint8"});
+  ExpectInvalid(QdqWithZeroPoint(uint8Field(-1)), {"initializer 'z'", "value -1 is out of range for uint8"});
   SCOPED_TRACE("BAD CALL - a float32 / int32 zero point");
   ExpectInvalid(QdqWithZeroPoint([](onnx::TensorProto* t) {
                   t->set_data_type(onnx::TensorProto::INT32);
@@ -320,12 +320,12 @@ TEST(HostileQuantTest, BadCall_ZeroPointOutOfRangeOrWrongType) {
 }
 
 TEST(HostileQuantTest, BadCall_PerChannelScaleLengthAndAxis) {
-  auto weights = [](const std::vector<int64_t>& sdims, std::vector<float> s, int64_t axis, size_t zp_len) {
+  auto weights = [](const std::vector<int64_t>& sdims, std::vector<float> s, int64_t axis, size_t zpLen) {
     OnnxBuilder b;
     b.Input("x", {1, 2, 4, 4});
     b.InitI8("wq", {2, 2, 1, 1}, {1, 0, 0, 1});
     b.InitF("ws", sdims, s);
-    b.InitI8("wz", {static_cast<int64_t>(zp_len)}, std::vector<int8_t>(zp_len, 0));
+    b.InitI8("wz", {static_cast<int64_t>(zpLen)}, std::vector<int8_t>(zpLen, 0));
     SetInt(b.Node("DequantizeLinear", {"wq", "ws", "wz"}, {"w"}, "dequant_w"), "axis", axis);
     b.Node("Conv", {"x", "w"}, {"y"}, "conv");
     b.Output("y");
@@ -348,16 +348,16 @@ namespace {
 // The same classifier on the fp32 path: the weights' DequantizeLinear is folded into float constants and the
 // activation DequantizeLinear runs as a kernel (no int8 output to fuse with). Before the import-time check these
 // scales were never looked at: a negative, NaN or Inf weight scale answered class 0 instead of 1.
-std::string FloatPathClassifier(float weight_scale1, float act_dq_scale) {
+std::string FloatPathClassifier(float weightScale1, float actDqScale) {
   OnnxBuilder b;
   b.Input("x", {1, 2, 4, 4});
   b.InitF("xs", {}, {0.02f});
-  b.InitF("xs2", {}, {act_dq_scale});
+  b.InitF("xs2", {}, {actDqScale});
   b.InitI8("xz", {}, {0});
   b.Node("QuantizeLinear", {"x", "xs", "xz"}, {"xq"}, "quant_x");
   b.Node("DequantizeLinear", {"xq", "xs2", "xz"}, {"xd"}, "dequant_x");
   b.InitI8("wq", {2, 2, 1, 1}, {10, 0, 0, 100});
-  b.InitF("ws", {2}, {0.01f, weight_scale1});
+  b.InitF("ws", {2}, {0.01f, weightScale1});
   b.InitI8("wz", {2}, {0, 0});
   SetInt(b.Node("DequantizeLinear", {"wq", "ws", "wz"}, {"w"}, "dequant_w"), "axis", 0);
   b.Node("Conv", {"xd", "w"}, {"c"}, "conv");

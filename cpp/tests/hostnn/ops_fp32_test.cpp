@@ -84,18 +84,18 @@ TEST(OpsFp32Test, ConvAutoPadSameUpper) {
 }
 
 TEST(OpsFp32Test, GemmTransBAndAlphaBeta) {
-  for (int trans_b = 0; trans_b < 2; ++trans_b) {
-    SCOPED_TRACE(trans_b ? "transB=1" : "transB=0 alpha=0.5 beta=2");
+  for (int transB = 0; transB < 2; ++transB) {
+    SCOPED_TRACE(transB ? "transB=1" : "transB=0 alpha=0.5 beta=2");
     OnnxBuilder b;
     const int64_t m = 3, k = 7, n = 5;
     b.Input("a", {m, k});
     auto bw = RandomF(k * n, 11);
     auto c = RandomF(n, 12);
-    b.InitF("b", trans_b ? std::vector<int64_t>{n, k} : std::vector<int64_t>{k, n}, bw);
+    b.InitF("b", transB ? std::vector<int64_t>{n, k} : std::vector<int64_t>{k, n}, bw);
     b.InitF("c", {n}, c);
     auto* node = b.Node("Gemm", {"a", "b", "c"}, {"y"});
-    float alpha = trans_b ? 1.f : 0.5f, beta = trans_b ? 1.f : 2.f;
-    SetInt(node, "transB", trans_b);
+    float alpha = transB ? 1.f : 0.5f, beta = transB ? 1.f : 2.f;
+    SetInt(node, "transB", transB);
     SetFloat(node, "alpha", alpha);
     SetFloat(node, "beta", beta);
     b.Output("y");
@@ -104,7 +104,7 @@ TEST(OpsFp32Test, GemmTransBAndAlphaBeta) {
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) {
         double acc = 0;
-        for (int64_t q = 0; q < k; ++q) acc += a[i * k + q] * (trans_b ? bw[j * k + q] : bw[q * n + j]);
+        for (int64_t q = 0; q < k; ++q) acc += a[i * k + q] * (transB ? bw[j * k + q] : bw[q * n + j]);
         want[i * n + j] = static_cast<float>(alpha * acc + beta * c[j]);
       }
     ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{a}), want);
@@ -131,7 +131,7 @@ TEST(OpsFp32Test, MatMul3D) {
 
 namespace {
 std::vector<float> RefPool(const std::vector<float>& x, int64_t c, int64_t h, int64_t w, int64_t k, int64_t s,
-                           int64_t pad, int64_t oh, int64_t ow, bool max, bool include_pad) {
+                           int64_t pad, int64_t oh, int64_t ow, bool max, bool includePad) {
   std::vector<float> y(c * oh * ow);
   for (int64_t ch = 0; ch < c; ++ch)
     for (int64_t yy = 0; yy < oh; ++yy)
@@ -147,7 +147,7 @@ std::vector<float> RefPool(const std::vector<float>& x, int64_t c, int64_t h, in
             acc = max ? std::max(acc, v) : acc + v;
             ++cnt;
           }
-        y[(ch * oh + yy) * ow + xx] = static_cast<float>(max ? acc : acc / (include_pad ? padded : cnt));
+        y[(ch * oh + yy) * ow + xx] = static_cast<float>(max ? acc : acc / (includePad ? padded : cnt));
       }
   return y;
 }

@@ -153,10 +153,10 @@ TEST(OpsInt8Test, QdqGemmPerTensorAndPerChannelWeights) {
   for (int64_t o = 0; o < n; ++o) bq[o] = static_cast<int32_t>(o * 50 - 200);
   auto x = RandomF(2 * k, 112, -3, 3);
   auto xq = QuantizeAll(x, xs, xz);
-  for (int per_channel = 0; per_channel < 2; ++per_channel) {
-    SCOPED_TRACE(per_channel ? "per-channel weights" : "per-tensor weights");
+  for (int perChannel = 0; perChannel < 2; ++perChannel) {
+    SCOPED_TRACE(perChannel ? "per-channel weights" : "per-tensor weights");
     std::vector<float> ws(n, 0.01f);
-    if (per_channel)
+    if (perChannel)
       for (int64_t o = 0; o < n; ++o) ws[o] = 0.005f + 0.001f * static_cast<float>(o);
     std::vector<int8_t> want(2 * n);
     for (int r = 0; r < 2; ++r)
@@ -169,9 +169,9 @@ TEST(OpsInt8Test, QdqGemmPerTensorAndPerChannelWeights) {
     auto got = RunModel(QdqGemm(wq, ws, bq, xs, xz, ys, yz, k, n), std::vector<std::vector<float>>{x}, &describe);
     ExpectWithin1(Requantize(got, ys, yz), want);
     // Every int8 Gemm runs in our kernel, per-channel weights included, on every CPU.
-    const std::string want_plan =
+    const std::string wantPlan =
         std::string("kernel int8: Gemm 'fc' (") + hostnn::Int8IsaLabel(hostnn::SelectInt8Isa()) + ")";
-    EXPECT_NE(describe.find(want_plan), std::string::npos) << describe;
+    EXPECT_NE(describe.find(wantPlan), std::string::npos) << describe;
   }
 }
 
@@ -308,24 +308,24 @@ TEST(OpsInt8Test, Uint8QdqFallsBackToFp32Correctly) {
 
 TEST(OpsInt8Test, UnmatchedQdqOpsRunInFp32BetweenQuantizeKernels) {
   // AveragePool, HardSwish and Sigmoid have no int8 path here: DQ → fp32 op → Q, still within 1 unit.
-  const float s_in = 0.05f, s_out = 0.03f;
-  const int8_t z_in = 4, z_out = -7;
+  const float sIn = 0.05f, sOut = 0.03f;
+  const int8_t zIn = 4, zOut = -7;
   for (const std::string op : {"AveragePool", "HardSwish", "Sigmoid"}) {
     SCOPED_TRACE(op);
     OnnxBuilder b;
     b.Input("x", {1, 3, 6, 6});
-    QDQ(b, "x", "xd", s_in, z_in);
+    QDQ(b, "x", "xd", sIn, zIn);
     auto* n = b.Node(op, {"xd"}, {"o"}, "op");
     if (op == "AveragePool") {
       SetInts(n, "kernel_shape", {3, 3});
       SetInts(n, "pads", {1, 1, 1, 1});
     }
-    QDQ(b, "o", "y", s_out, z_out);
+    QDQ(b, "o", "y", sOut, zOut);
     b.Output("y");
     auto x = RandomF(108, 151, -3, 3);
-    auto xq = QuantizeAll(x, s_in, z_in);
+    auto xq = QuantizeAll(x, sIn, zIn);
     std::vector<double> xd(108);
-    for (int i = 0; i < 108; ++i) xd[i] = (xq[i] - z_in) * double(s_in);
+    for (int i = 0; i < 108; ++i) xd[i] = (xq[i] - zIn) * double(sIn);
     std::vector<int8_t> want(108);
     for (int c = 0; c < 3; ++c)
       for (int y = 0; y < 6; ++y)
@@ -347,11 +347,11 @@ TEST(OpsInt8Test, UnmatchedQdqOpsRunInFp32BetweenQuantizeKernels) {
           } else {
             v = 1 / (1 + std::exp(-v));
           }
-          want[i] = QuantizeRef(v, s_out, z_out);
+          want[i] = QuantizeRef(v, sOut, zOut);
         }
     std::string describe;
     auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe);
-    ExpectWithin1(Requantize(got, s_out, z_out), want);
+    ExpectWithin1(Requantize(got, sOut, zOut), want);
     EXPECT_NE(describe.find("fp32: " + op + " 'op'"), std::string::npos) << describe;
     EXPECT_NE(describe.find("kernel fp32: DequantizeLinear"), std::string::npos) << describe;
   }

@@ -65,7 +65,7 @@ class MobileNetV2Builder {
   }
 
   // Weights as int8 per-output-channel + scales; fp32 models get the same values dequantized.
-  std::string Weights(const std::string& n, const std::vector<int64_t>& dims, int64_t fan_in,
+  std::string Weights(const std::string& n, const std::vector<int64_t>& dims, int64_t fanIn,
                       std::vector<float>* scales) {
     int64_t oc = dims[0], per = 1;
     for (size_t i = 1; i < dims.size(); ++i) per *= dims[i];
@@ -74,7 +74,7 @@ class MobileNetV2Builder {
     for (auto& v : q) v = static_cast<int8_t>(d(rng_));
     scales->resize(static_cast<size_t>(oc));
     for (int64_t o = 0; o < oc; ++o)
-      (*scales)[o] = (1.5f + 0.1f * static_cast<float>(o % 7)) / (127.f * std::sqrt(static_cast<float>(fan_in)));
+      (*scales)[o] = (1.5f + 0.1f * static_cast<float>(o % 7)) / (127.f * std::sqrt(static_cast<float>(fanIn)));
     if (!int8_) {
       std::vector<float> f(q.size());
       for (size_t i = 0; i < q.size(); ++i) f[i] = q[i] * (*scales)[i / per];
@@ -88,22 +88,22 @@ class MobileNetV2Builder {
     return n;
   }
 
-  std::string Bias(const std::string& n, const std::vector<float>& w_scales) {
-    size_t oc = w_scales.size();
+  std::string Bias(const std::string& n, const std::vector<float>& wScales) {
+    size_t oc = wScales.size();
     std::uniform_real_distribution<float> d(-0.1f, 0.1f);
     std::vector<float> real(oc);
     for (auto& v : real) v = d(rng_);
     if (!int8_) {
       std::vector<float> f(oc);
       for (size_t o = 0; o < oc; ++o)
-        f[o] = std::nearbyint(real[o] / (actScale_ * w_scales[o])) * actScale_ * w_scales[o];
+        f[o] = std::nearbyint(real[o] / (actScale_ * wScales[o])) * actScale_ * wScales[o];
       b_.InitF(n, {static_cast<int64_t>(oc)}, f);
       return n;
     }
     std::vector<int32_t> q(oc);
     std::vector<float> s(oc);
     for (size_t o = 0; o < oc; ++o) {
-      s[o] = actScale_ * w_scales[o];
+      s[o] = actScale_ * wScales[o];
       q[o] = static_cast<int32_t>(std::nearbyint(real[o] / s[o]));
     }
     b_.InitI32(n + "_q", {static_cast<int64_t>(oc)}, q);
@@ -144,10 +144,10 @@ class MobileNetV2Builder {
     return int8_ ? QDQ(n, 0.1f, 0) : n;
   }
 
-  std::string Gemm(const std::string& x, int64_t k, int64_t n_out) {
+  std::string Gemm(const std::string& x, int64_t k, int64_t nOut) {
     std::string n = Name("fc");
     std::vector<float> ws;
-    std::string w = Weights(n + "_w", {n_out, k}, k, &ws);
+    std::string w = Weights(n + "_w", {nOut, k}, k, &ws);
     std::string b = Bias(n + "_b", ws);
     SetInt(b_.Node("Gemm", {x, w, b}, {n}, n), "transB", 1);
     if (!int8_) return n;

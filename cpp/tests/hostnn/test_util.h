@@ -146,8 +146,8 @@ inline int64_t ConvOut(int64_t in, int64_t k, int64_t s, int64_t d, int64_t p0, 
 // Returns the accumulation per output (double) so int8 tests can reuse it with integer inputs.
 inline std::vector<double> RefConv(const std::vector<double>& x, int64_t n, int64_t c, int64_t h, int64_t w,
                                    const std::vector<double>& wt, int64_t oc, int64_t kh, int64_t kw,
-                                   const std::vector<double>& bias, const ConvParams& p, int64_t* oh_out,
-                                   int64_t* ow_out) {
+                                   const std::vector<double>& bias, const ConvParams& p, int64_t* ohOut,
+                                   int64_t* owOut) {
   int64_t oh = ConvOut(h, kh, p.strideH, p.dilH, p.padT, p.padB),
           ow = ConvOut(w, kw, p.strideW, p.dilW, p.padL, p.padR);
   int64_t icg = c / p.group, ocg = oc / p.group;
@@ -167,8 +167,8 @@ inline std::vector<double> RefConv(const std::vector<double>& x, int64_t n, int6
               }
           y[((b * oc + o) * oh + yy) * ow + xx] = acc;
         }
-  *oh_out = oh;
-  *ow_out = ow;
+  *ohOut = oh;
+  *owOut = ow;
   return y;
 }
 
