@@ -23,12 +23,12 @@
 
 extern "C" {
 napi_status __real_napi_get_typedarray_info(napi_env env, napi_value typedarray, napi_typedarray_type* type,
-                                            size_t* length, void** data, napi_value* arraybuffer, size_t* byte_offset);
-napi_status __real_napi_get_arraybuffer_info(napi_env env, napi_value arraybuffer, void** data, size_t* byte_length);
-napi_status __real_napi_wrap(napi_env env, napi_value js_object, void* native_object, napi_finalize finalize_cb,
-                             void* finalize_hint, napi_ref* result);
-napi_status __real_napi_unwrap(napi_env env, napi_value js_object, void** result);
-napi_status __real_napi_remove_wrap(napi_env env, napi_value js_object, void** result);
+                                            size_t* length, void** data, napi_value* arraybuffer, size_t* byteOffset);
+napi_status __real_napi_get_arraybuffer_info(napi_env env, napi_value arraybuffer, void** data, size_t* byteLength);
+napi_status __real_napi_wrap(napi_env env, napi_value jsObject, void* nativeObject, napi_finalize finalizeCb,
+                             void* finalizeHint, napi_ref* result);
+napi_status __real_napi_unwrap(napi_env env, napi_value jsObject, void** result);
+napi_status __real_napi_remove_wrap(napi_env env, napi_value jsObject, void** result);
 napi_status __real_napi_delete_reference(napi_env env, napi_ref ref);
 }
 
@@ -122,26 +122,26 @@ napi_status InvalidArg(napi_env env) { return __real_napi_get_arraybuffer_info(e
 extern "C" {
 
 napi_status __wrap_napi_get_typedarray_info(napi_env env, napi_value typedarray, napi_typedarray_type* type,
-                                            size_t* length, void** data, napi_value* arraybuffer, size_t* byte_offset) {
+                                            size_t* length, void** data, napi_value* arraybuffer, size_t* byteOffset) {
   napi_typedarray_type t = napi_uint8_array;
   size_t elements = 0;
-  napi_status status = __real_napi_get_typedarray_info(env, typedarray, &t, &elements, data, arraybuffer, byte_offset);
+  napi_status status = __real_napi_get_typedarray_info(env, typedarray, &t, &elements, data, arraybuffer, byteOffset);
   if (status != napi_ok) return status;
   if (type != nullptr) *type = t;
   if (length != nullptr) *length = elements * ElementSize(t);  // the device: typedArray->ByteLength
   return napi_ok;
 }
 
-napi_status __wrap_napi_get_arraybuffer_info(napi_env env, napi_value arraybuffer, void** data, size_t* byte_length) {
-  if (byte_length == nullptr) return InvalidArg(env);
-  return __real_napi_get_arraybuffer_info(env, arraybuffer, data, byte_length);
+napi_status __wrap_napi_get_arraybuffer_info(napi_env env, napi_value arraybuffer, void** data, size_t* byteLength) {
+  if (byteLength == nullptr) return InvalidArg(env);
+  return __real_napi_get_arraybuffer_info(env, arraybuffer, data, byteLength);
 }
 
-napi_status __wrap_napi_wrap(napi_env env, napi_value js_object, void* native_object, napi_finalize finalize_cb,
-                             void* finalize_hint, napi_ref* result) {
-  if (native_object == nullptr || finalize_cb == nullptr) return InvalidArg(env);
-  auto* r = new Record{env, native_object, finalize_cb, finalize_hint};
-  napi_status status = __real_napi_wrap(env, js_object, r, Trampoline, nullptr, result);
+napi_status __wrap_napi_wrap(napi_env env, napi_value jsObject, void* nativeObject, napi_finalize finalizeCb,
+                             void* finalizeHint, napi_ref* result) {
+  if (nativeObject == nullptr || finalizeCb == nullptr) return InvalidArg(env);
+  auto* r = new Record{env, nativeObject, finalizeCb, finalizeHint};
+  napi_status status = __real_napi_wrap(env, jsObject, r, Trampoline, nullptr, result);
   if (status != napi_ok) {
     delete r;
     return status;
@@ -157,12 +157,12 @@ napi_status __wrap_napi_wrap(napi_env env, napi_value js_object, void* native_ob
   return napi_ok;
 }
 
-napi_status __wrap_napi_unwrap(napi_env env, napi_value js_object, void** result) {
+napi_status __wrap_napi_unwrap(napi_env env, napi_value jsObject, void** result) {
   void* data = nullptr;
-  napi_status status = __real_napi_unwrap(env, js_object, &data);
-  if (status == napi_invalid_arg && js_object != nullptr && result != nullptr) {
+  napi_status status = __real_napi_unwrap(env, jsObject, &data);
+  if (status == napi_invalid_arg && jsObject != nullptr && result != nullptr) {
     napi_valuetype type = napi_undefined;
-    if (napi_typeof(env, js_object, &type) == napi_ok && (type == napi_object || type == napi_function)) {
+    if (napi_typeof(env, jsObject, &type) == napi_ok && (type == napi_object || type == napi_function)) {
       *result = nullptr;  // not wrapped: the device answers napi_ok and NULL (napi_typeof cleared the last error)
       return napi_ok;
     }
@@ -171,13 +171,13 @@ napi_status __wrap_napi_unwrap(napi_env env, napi_value js_object, void** result
   return status;
 }
 
-napi_status __wrap_napi_remove_wrap(napi_env env, napi_value js_object, void** result) {
+napi_status __wrap_napi_remove_wrap(napi_env env, napi_value jsObject, void** result) {
   if (result == nullptr) {
     // The device checks a pending exception first (NAPI_PREAMBLE), then CHECK_ARG(result); so does Node's own call.
     return __real_napi_remove_wrap(env, nullptr, nullptr);
   }
   void* data = nullptr;
-  napi_status status = __real_napi_remove_wrap(env, js_object, &data);
+  napi_status status = __real_napi_remove_wrap(env, jsObject, &data);
   if (status != napi_ok) return status;
   auto* r = static_cast<Record*>(data);
   *result = r->native;
