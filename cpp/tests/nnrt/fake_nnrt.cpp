@@ -156,6 +156,18 @@ const std::vector<std::string>& Violations() { return S().violations; }
 int LiveHandles() { return static_cast<int>(S().live.size()); }
 const std::vector<uint8_t>& LastRunInput() { return S().lastInput; }
 
+npulens::SessionConfig MatchingConfig() {
+  npulens::SessionConfig c;
+  c.modelId = "fake";
+  c.input.width = 4, c.input.height = 4;
+  c.input.mean[0] = c.input.mean[1] = c.input.mean[2] = 100;
+  c.input.std[0] = c.input.std[1] = c.input.std[2] = 50;
+  c.output.classes = 5;
+  c.labels = {"a", "b", "c", "d", "e"};
+  c.devicePolicy = npulens::DevicePolicy::kNpu;
+  return c;
+}
+
 }  // namespace fake_nnrt
 
 using namespace fake_nnrt;  // NOLINT: the C API below is implemented in terms of the fake's state

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "neural_network_runtime/neural_network_runtime_type.h"
+#include "nnrt/inference_session.h"
 
 namespace fake_nnrt {
 
@@ -51,5 +52,9 @@ const std::vector<std::string>& Violations();
 int LiveHandles();
 // Input bytes seen by the last RunSync.
 const std::vector<uint8_t>& LastRunInput();
+
+// A session config that matches the default model (4x4 input, 5 classes labelled a..e, mean 100, std 50) and
+// asks for the NPU (HIAI_F).
+npulens::SessionConfig MatchingConfig();
 
 }  // namespace fake_nnrt

@@ -19,17 +19,7 @@ namespace {
 
 using fake_nnrt::IndexOf;
 
-SessionConfig Config() {
-  SessionConfig c;
-  c.modelId = "fake";
-  c.input.width = 4, c.input.height = 4;
-  c.input.mean[0] = c.input.mean[1] = c.input.mean[2] = 100;
-  c.input.std[0] = c.input.std[1] = c.input.std[2] = 50;
-  c.output.classes = 5;
-  c.labels = {"a", "b", "c", "d", "e"};
-  c.devicePolicy = DevicePolicy::kNpu;
-  return c;
-}
+SessionConfig Config() { return fake_nnrt::MatchingConfig(); }
 
 std::vector<uint8_t> Model() { return std::vector<uint8_t>(64, 0x5a); }
 

@@ -14,16 +14,7 @@
 namespace npulens {
 namespace {
 
-SessionConfig Config() {
-  SessionConfig c;
-  c.modelId = "fake";
-  c.input.width = 4, c.input.height = 4;
-  c.input.mean[0] = c.input.mean[1] = c.input.mean[2] = 100;
-  c.input.std[0] = c.input.std[1] = c.input.std[2] = 50;
-  c.output.classes = 5;
-  c.devicePolicy = DevicePolicy::kNpu;
-  return c;
-}
+SessionConfig Config() { return fake_nnrt::MatchingConfig(); }
 
 // Advances a fake clock by `stepMs` after each run and calls `onRun` (e.g. to make the next RunSync fail).
 struct ClockListener : BenchmarkListener {
