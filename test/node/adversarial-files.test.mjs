@@ -206,7 +206,7 @@ sys.stdout.buffer.write(data)`, fifo], { timeout: CHILD_TIMEOUT_MS });
     });
     await closed;
     assert.deepEqual(r, { code: 0, signal: null });
-    assert.equal(JSON.parse(out.slice('ready\n'.length)).iterations, 2);
+    assert.equal(JSON.parse(out.slice('ready\n'.length)).config.iterations, 2);
   });
 
   it('BAD CALL - a directory as a verify --list file', () => {
