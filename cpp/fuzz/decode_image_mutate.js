@@ -3,7 +3,7 @@
  * Mutation fuzzer for the CLI's image decoding (decodeImage in src/cli/image.ts, run from dist/): PNG/JPEG bytes →
  * sharp/libvips → RGBA. That path is TypeScript + a prebuilt libvips, which a libFuzzer target cannot reach, so this
  * harness mutates seed images itself (deterministic PRNG, fixed seed) and checks every result:
- *   resolves → width, height > 0, width × height ≤ MAX_IMAGE_PIXELS, pixels.byteLength = width × height × 4;
+ *   resolves → width, height > 0, width × height ≤ DECODED_IMAGE_PIXELS_MAX, pixels.byteLength = width × height × 4;
  *   rejects  → a CliError whose place is the file (the CLI's one-line error), nothing else;
  *   neither within 10 s → a hang. A crash of the process (native fault in libvips) ends the run non-zero and leaves
  *   the input in <out>/current-input.
@@ -16,7 +16,12 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const repo = path.resolve(__dirname, '../..');
-const { decodeImage, MAX_IMAGE_PIXELS } = require(path.join(repo, 'dist/cli/image.js'));
+const { decodeImage } = require(path.join(repo, 'dist/cli/image.js'));
+const { DECODED_IMAGE_PIXELS_MAX } = require(path.join(repo, 'dist/api/limits.generated.js'));
+// A renamed limit must stop the harness, not turn every decode into a finding (or none).
+if (!Number.isSafeInteger(DECODED_IMAGE_PIXELS_MAX)) {
+  throw new Error('DECODED_IMAGE_PIXELS_MAX is missing from dist/api/limits.generated.js');
+}
 const { CliError } = require(path.join(repo, 'dist/cli/errors.js'));
 const sharp = require('sharp');
 
@@ -111,7 +116,7 @@ async function main() {
     try {
       const img = await withTimeout(decodeImage(file), 10000);
       ++decoded;
-      if (!(img.width > 0 && img.height > 0 && img.width * img.height <= MAX_IMAGE_PIXELS &&
+      if (!(img.width > 0 && img.height > 0 && img.width * img.height <= DECODED_IMAGE_PIXELS_MAX &&
             img.pixels.byteLength === img.width * img.height * 4)) {
         problem = `bad result ${img.width}x${img.height}, ${img.pixels.byteLength} bytes`;
       }
