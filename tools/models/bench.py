@@ -2,6 +2,11 @@
 deterministic random weights (He-scaled, batch norm already folded), fp32 and int8 QDQ (tools/models/quantize.py,
 min-max calibration on synthetic images). For latency and throughput only: the predictions mean nothing.
 
+Next to each int8 model, its uint8-activation twin (<key>_int8_u8act.onnx, for bench:peer only, not in the
+manifest): the same graph and int8 weights with every activation QuantizeLinear/DequantizeLinear pair moved to
+uint8 (zero point + 128, same scale). The ONNX definition gives the same dequantized values; onnxruntime runs it on
+its fast x86 int8 path (MLAS U8S8), where int8 activations take its slow one.
+
   /usr/bin/python3 tools/models/bench.py --out entry/src/main/resources/rawfile/models/bench [--force]
 """
 import argparse
@@ -158,6 +163,47 @@ def synthetic_images(count, size, seed=7):
 
 
 BUILDERS = {"mobilenetv2": mobilenet_v2, "resnet18": resnet18}
+TWIN_SUFFIX = "_u8act.onnx"  # <key>_int8.onnx -> <key>_int8_u8act.onnx; src/bench/peer.ts derives the same name
+
+
+def twin_path(int8_path):
+    return int8_path[: -len(".onnx")] + TWIN_SUFFIX
+
+
+def uint8_activation_twin(model):
+    """A copy of the int8 QDQ `model` whose activation QuantizeLinear/DequantizeLinear nodes (those whose data input
+    is not an initializer) use a uint8 zero point of the int8 one + 128 and the same scale: uint8 q = int8 q + 128
+    over the whole range, saturation included, so every dequantized value is unchanged. Weights (DequantizeLinear of
+    an initializer) and int32 biases stay as they are."""
+    twin = onnx.ModelProto()
+    twin.CopyFrom(model)
+    g = twin.graph
+    inits = {t.name: t for t in g.initializer}
+    moved = {}
+    for nd in g.node:
+        if nd.op_type not in ("QuantizeLinear", "DequantizeLinear") or nd.input[0] in inits:
+            continue
+        if len(nd.input) < 3 or inits[nd.input[2]].data_type != TensorProto.INT8:
+            raise ValueError(f"{nd.name}: activation {nd.op_type} without an int8 zero point")
+        zp = nd.input[2]
+        if zp not in moved:
+            moved[zp] = zp + "_u8"
+            z = numpy_helper.to_array(inits[zp]).astype(np.int16) + 128
+            g.initializer.append(numpy_helper.from_array(z.astype(np.uint8), moved[zp]))
+        nd.input[2] = moved[zp]
+    if not moved:
+        raise ValueError("no int8 activation QuantizeLinear/DequantizeLinear: not an int8 QDQ model")
+    used = {i for nd in g.node for i in nd.input}
+    live = [t for t in g.initializer if t.name in used]
+    del g.initializer[:]
+    g.initializer.extend(live)
+    twin.doc_string = model.doc_string + "; uint8-activation twin of the int8 model (onnxruntime's U8S8 path)"
+    return twin
+
+
+def save(model, path):
+    onnx.save(model, path + ".tmp")
+    os.replace(path + ".tmp", path)  # never leave a half-written model behind
 
 
 def generate(out_dir, force=False, calib_count=8, log=print):
@@ -167,20 +213,24 @@ def generate(out_dir, force=False, calib_count=8, log=print):
     calib = synthetic_images(calib_count, 224)
     for key, build in BUILDERS.items():
         f32, i8 = os.path.join(out_dir, f"{key}_fp32.onnx"), os.path.join(out_dir, f"{key}_int8.onnx")
-        if not force and os.path.exists(f32) and os.path.exists(i8):
+        u8 = twin_path(i8)
+        t = time.time()
+        if force or not (os.path.exists(f32) and os.path.exists(i8)):
+            m = build(BENCH_SEEDS[key])
+            model_q, _ = quantize.quantize(
+                quantize.prepare(m), [calib[i : i + 4] for i in range(0, len(calib), 4)], "minmax"
+            )
+            save(m, f32)
+            save(model_q, i8)
+        elif os.path.exists(u8):
             log(f"bench: {key} present, skipped")
             continue
-        t = time.time()
-        m = build(BENCH_SEEDS[key])
-        model_q, _ = quantize.quantize(
-            quantize.prepare(m), [calib[i : i + 4] for i in range(0, len(calib), 4)], "minmax"
-        )
-        for path, model in ((f32, m), (i8, model_q)):
-            onnx.save(model, path + ".tmp")
-            os.replace(path + ".tmp", path)  # never leave a half-written model behind
+        else:
+            model_q = onnx.load(i8)  # a folder from before the twins: only the twin is missing
+        save(uint8_activation_twin(model_q), u8)
         log(
-            f"bench: {key}: fp32 {os.path.getsize(f32) / 1e6:.1f} MB, int8 {os.path.getsize(i8) / 1e6:.1f} MB "
-            f"({time.time() - t:.0f} s)"
+            f"bench: {key}: fp32 {os.path.getsize(f32) / 1e6:.1f} MB, int8 {os.path.getsize(i8) / 1e6:.1f} MB, "
+            f"uint8-activation twin {os.path.getsize(u8) / 1e6:.1f} MB ({time.time() - t:.1f} s)"
         )
 
 
