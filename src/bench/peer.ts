@@ -1,16 +1,20 @@
 /*
  * `npm run bench:peer`: our addon (host NN runtime) vs onnxruntime-node on the same ONNX models, with the same
- * pre-processed input (the exact tensor our pre-processing wrote, from Classifier.inspect) and the same thread
- * count, measured side by side in one run (calls interleaved, so machine noise hits both alike).
- * Both sides are timed by the native benchmark runner (one plan each: first run, warm-up, timed loop), statistics
- * included (R-7 p50). Reports p50 latencies and the ratio ours/peer, and the classify overhead share
- * (classify total - inference) / inference, whose target on int8 MobileNetV2-224 is <= 3%, for two inputs: the
- * photo (pre-processing resizes it) and the same photo already at the model's input size before the centre crop
- * (pre-processing only crops, converts and normalises).
+ * pre-processed input (the exact tensor our pre-processing wrote, from Classifier.inspect), at each thread count,
+ * measured side by side in one run: per model, every side (ours and each onnxruntime configuration, at every thread
+ * count) takes turns, so machine noise hits all alike. onnxruntime runs the model's own file and, for an int8 model,
+ * also its uint8-activation twin (generated at setup next to it: onnxruntime's fast x86 int8 path, MLAS U8S8); the
+ * ratio that counts is ours / onnxruntime's best of those. Per model also GMAC/s (the model's Conv/Gemm/MatMul MACs,
+ * counted once from the ONNX graph, over the p50), and with --peak the share of the measured peak (npulens_peak's
+ * --json report; the peak of one core times the thread count, int8 models against the int8 dot-product peak).
+ * Every side is timed by the native benchmark runner (one plan each: first run, warm-up, timed loop), statistics
+ * included (R-7 p50). Also the classify overhead share (classify total - inference) / inference, whose target on
+ * int8 MobileNetV2-224 is <= 3%, for two inputs: the photo (pre-processing resizes it) and the same photo already at
+ * the model's input size before the centre crop (pre-processing only crops, converts and normalises).
  *
- * Options: --model <id> (repeatable; default the manifest's mobilenetv2-fp32 and mobilenetv2-int8)
- *          --iterations N (default 50) --warmup N (default 5) --threads N (default 1)
- *          --image <png|jpg> (default the sample house_640x480.png) --json FILE
+ * Options: --model <id> (repeatable; default every manifest model under models/bench)
+ *          --iterations N (default 50) --warmup N (default 5) --threads N[,N...] (default 1,2)
+ *          --peak <npulens_peak --json report> --image <png|jpg> (default the sample house_640x480.png) --json FILE
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,26 +26,49 @@ import { firstLine, writeJsonFile } from '../cli/errors';
 import { IMAGE_FILE, readRegularFile } from '../cli/files';
 import { table } from '../cli/format';
 import { OrtSession, loadOrt } from '../ort/session';
+import { countMacs } from './macs';
+import {
+  type Peak, SAME_FILE, UINT8_TWIN, bestPeer, geometricMean, gmacPerSec, peakShare, peerConfigs, readPeak,
+} from './peer-figures';
 
-const DEFAULT_MODELS = ['mobilenetv2-fp32', 'mobilenetv2-int8'];
 const OVERHEAD_MODEL = 'mobilenetv2-int8';
 const OVERHEAD_TARGET = 0.03;
 
-interface ModelRun {
+/** One model at one thread count. */
+interface Row {
   id: string;
   precision: string;
+  threads: number;
+  /** Conv/Gemm/MatMul MACs of one inference, or null when they cannot be counted (macsError says why). */
+  macs: number | null;
+  macsError?: string;
+  /** Top-1 of ours equals onnxruntime's in every configuration. */
   top1Agrees: boolean;
   oursRunSyncMs: number;
-  oursClassifyTotalMs: number;
-  oursClassifyWallMs: number;
-  oursPreprocessMs: number;
-  oursPostprocessMs: number;
-  peerRunWallMs: number;
-  ratioRunSync: number;
-  ratioWall: number;
-  overheadShare: number;
+  /** onnxruntime's p50 run time (JS wall clock around session.run) per configuration. */
+  peerMs: Record<string, number>;
+  peerBest: string;
+  peerBestMs: number;
+  /** ours / onnxruntime's best: the ratio that counts. */
+  ratio: number;
+  oursGmacPerSec: number | null;
+  peerBestGmacPerSec: number | null;
+  /** Share of the measured peak of `threads` cores (--peak), null without it. */
+  oursPeakShare: number | null;
+  peerBestPeakShare: number | null;
+}
+
+interface Overhead {
+  id: string;
+  threads: number;
+  runSyncMs: number;
+  classifyTotalMs: number;
+  classifyWallMs: number;
+  preprocessMs: number;
+  postprocessMs: number;
+  share: number;
   /** The same share with the photo already at the model's input size (before the centre crop). */
-  overheadShareAtInputSize: number;
+  shareAtInputSize: number;
   preprocessAtInputSizeMs: number;
 }
 
@@ -104,25 +131,57 @@ async function interleaved(sides: ((timed: boolean) => Promise<number>)[], itera
   }
 }
 
-async function benchModel(dir: string, id: string, precision: string, file: string, image: Image, inputSizeImage: Image,
-  iterations: number, warmup: number, threads: number): Promise<ModelRun> {
-  const ours = await api.loadClassifier({ rawfileDir: dir, modelId: id });
-  let peer: OrtSession | undefined;
+interface ModelEntry { id: string; precision: string; file: string; macs: number | null; macsError?: string }
+
+function countModelMacs(file: string): { macs: number | null; macsError?: string } {
   try {
-    // onnxruntime as it runs fastest (all graph optimisations), with no spin-waiting in its thread pool after a run:
-    // with interleaved calls it would steal the CPU from ours.
-    peer = await OrtSession.open(file, { threads, optimization: 'all', spinning: false });
-    const ins = await ours.inspect(image.pixels, image.width, image.height, 'RGBA');
-    if (ins.inputDType !== 'float32') fail(`${id}: input dtype ${ins.inputDType}; the peer comparison feeds float32`);
-    const input = peer.tensor(ins.input, ins.inputShape, ins.inputDType);
-    const peerOut = await peer.run(input);
-    const top1Agrees = argmax(ins.probabilities) === argmax(peerOut.data as Float32Array);
+    return { macs: countMacs(fs.readFileSync(file)) };
+  } catch (err) {
+    return { macs: null, macsError: firstLine((err as Error).message) };
+  }
+}
+
+/**
+ * One model: ours (loaded once per thread count) and onnxruntime in each configuration at each thread count, all
+ * interleaved under one plan each. Returns a row per thread count, and the classify overhead at the first thread
+ * count for the overhead model.
+ */
+async function benchModel(dir: string, m: ModelEntry, image: Image, inputSizeImage: Image, iterations: number,
+  warmup: number, threadCounts: number[], peak: Peak | undefined): Promise<{ rows: Row[]; overhead?: Overhead }> {
+  const ours: api.Classifier[] = [];
+  const peers: { threads: number; config: string; session: OrtSession }[] = [];
+  try {
+    for (const threads of threadCounts) {
+      api.setThreadCount(threads);  // for executors built afterwards: this classifier's
+      ours.push(await api.loadClassifier({ rawfileDir: dir, modelId: m.id }));
+      for (const config of peerConfigs(m.precision, m.file)) {
+        if (!fs.existsSync(config.file)) {
+          fail(`${m.id}: ${config.file} missing; generate the bench models with scripts/setup.d/20-bench-models.sh`);
+        }
+        // onnxruntime as it runs fastest (all graph optimisations), with no spin-waiting in its thread pool after a
+        // run: with interleaved calls it would steal the CPU from the other sides.
+        peers.push({ threads, config: config.name,
+          session: await OrtSession.open(config.file, { threads, optimization: 'all', spinning: false }) });
+      }
+    }
+    const [first] = ours;
+    if (first === undefined) throw new RangeError('no thread count');
+    const ins = await first.inspect(image.pixels, image.width, image.height, 'RGBA');
+    if (ins.inputDType !== 'float32') fail(`${m.id}: input dtype ${ins.inputDType}; the peer comparison feeds float32`);
+    const oursTop1 = argmax(ins.probabilities);
+    let top1Agrees = true;
+    const inputs = peers.map((p) => p.session.tensor(ins.input, ins.inputShape, ins.inputDType));
+    for (const [i, p] of peers.entries()) {
+      const input = inputs[i];
+      if (input === undefined) throw new RangeError(`no input ${i}`);
+      if (argmax((await p.session.run(input)).data as Float32Array) !== oursTop1) top1Agrees = false;
+    }
 
     const total: number[] = [], wall: number[] = [], share: number[] = [], pre: number[] = [], post: number[] = [];
-    const oursSide = async (timed: boolean): Promise<number> => {
+    const oursSides = ours.map((classifier, t) => async (timed: boolean): Promise<number> => {
       const t0 = performance.now();
-      const r = await ours.classify(image.pixels, image.width, image.height, 'RGBA', undefined, 5);
-      if (timed) {
+      const r = await classifier.classify(image.pixels, image.width, image.height, 'RGBA', undefined, 5);
+      if (timed && t === 0) {
         wall.push(performance.now() - t0);
         total.push(r.timings.totalMs);
         pre.push(r.timings.preprocessMs);
@@ -130,39 +189,64 @@ async function benchModel(dir: string, id: string, precision: string, file: stri
         share.push((r.timings.totalMs - r.timings.inferenceMs) / r.timings.inferenceMs);
       }
       return r.timings.inferenceMs;  // the plan's figure: RunSync
-    };
-    const peerRun = peer;
-    const peerSide = async (): Promise<number> => {
+    });
+    const peerSides = peers.map((p, i) => async (): Promise<number> => {
+      const input = inputs[i];
+      if (input === undefined) throw new RangeError(`no input ${i}`);
       const t0 = performance.now();
-      await peerRun.run(input);
+      await p.session.run(input);
       return performance.now() - t0;
+    });
+    const results = await interleaved([...oursSides, ...peerSides], iterations, warmup);
+    const p50Of = (i: number): number => {
+      const r = results[i];
+      if (r === undefined) throw new RangeError(`side ${i} has no result`);
+      return r.latencyMs.p50;
     };
-    const [oursResult, peerResult] = await interleaved([oursSide, peerSide], iterations, warmup);
-    if (oursResult === undefined || peerResult === undefined) throw new RangeError('a side has no result');
 
-    // Overhead with an input that needs no resize (only ours runs here).
+    const rows = threadCounts.map((threads, t): Row => {
+      const peerMs = new Map<string, number>();
+      peers.forEach((p, i) => { if (p.threads === threads) peerMs.set(p.config, p50Of(ours.length + i)); });
+      const best = bestPeer(peerMs);
+      const oursMs = p50Of(t);
+      const gmacs = (ms: number): number | null => (m.macs === null ? null : gmacPerSec(m.macs, ms));
+      const oursG = gmacs(oursMs), peerG = gmacs(best.ms);
+      const share = (g: number | null): number | null =>
+        (g === null || peak === undefined ? null : peakShare(g, m.precision, threads, peak));
+      return {
+        id: m.id, precision: m.precision, threads, macs: m.macs,
+        ...(m.macsError === undefined ? {} : { macsError: m.macsError }),
+        top1Agrees, oursRunSyncMs: oursMs, peerMs: Object.fromEntries(peerMs), peerBest: best.name,
+        peerBestMs: best.ms, ratio: oursMs / best.ms, oursGmacPerSec: oursG, peerBestGmacPerSec: peerG,
+        oursPeakShare: share(oursG), peerBestPeakShare: share(peerG),
+      };
+    });
+    if (m.id !== OVERHEAD_MODEL) return { rows };
+
+    // Overhead with an input that needs no resize (only ours runs here, at the first thread count).
     const sharePre: number[] = [], preAtSize: number[] = [];
     await interleaved([async (timed: boolean): Promise<number> => {
-      const r = await ours.classify(inputSizeImage.pixels, inputSizeImage.width, inputSizeImage.height, 'RGBA', undefined, 5);
+      const r = await first.classify(inputSizeImage.pixels, inputSizeImage.width, inputSizeImage.height, 'RGBA',
+        undefined, 5);
       if (timed) {
         sharePre.push((r.timings.totalMs - r.timings.inferenceMs) / r.timings.inferenceMs);
         preAtSize.push(r.timings.preprocessMs);
       }
       return r.timings.totalMs;
     }], iterations, 0);
-    const runSyncMs = oursResult.latencyMs.p50, peerMs = peerResult.latencyMs.p50;
+    const [row] = rows;
+    if (row === undefined) throw new RangeError('no row');
     return {
-      id, precision, top1Agrees,
-      overheadShareAtInputSize: p50(sharePre), preprocessAtInputSizeMs: p50(preAtSize),
-      oursRunSyncMs: runSyncMs, oursClassifyTotalMs: p50(total), oursClassifyWallMs: p50(wall),
-      oursPreprocessMs: p50(pre), oursPostprocessMs: p50(post),
-      peerRunWallMs: peerMs,
-      ratioRunSync: runSyncMs / peerMs, ratioWall: p50(wall) / peerMs,
-      overheadShare: p50(share),
+      rows,
+      overhead: {
+        id: m.id, threads: row.threads, runSyncMs: row.oursRunSyncMs, classifyTotalMs: p50(total),
+        classifyWallMs: p50(wall), preprocessMs: p50(pre), postprocessMs: p50(post), share: p50(share),
+        shareAtInputSize: p50(sharePre), preprocessAtInputSizeMs: p50(preAtSize),
+      },
     };
   } finally {
-    ours.release();
-    await peer?.release();
+    for (const classifier of ours) classifier.release();
+    for (const p of peers) await p.session.release();
   }
 }
 
@@ -172,7 +256,7 @@ async function main(): Promise<void> {
     ({ values } = parseArgs({
       options: {
         model: { type: 'string', multiple: true }, iterations: { type: 'string' }, warmup: { type: 'string' },
-        threads: { type: 'string' }, image: { type: 'string' }, json: { type: 'string' },
+        threads: { type: 'string' }, image: { type: 'string' }, json: { type: 'string' }, peak: { type: 'string' },
       },
     }));
   } catch (err) {
@@ -181,15 +265,22 @@ async function main(): Promise<void> {
   const int = (v: string | undefined, fallback: number, min: number): number => {
     if (v === undefined) return fallback;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) fail(`expected an integer >= ${min}, got '${v}'`);
+    if (v.trim() === '' || !Number.isInteger(n) || n < min) fail(`expected an integer >= ${min}, got '${v}'`);
     return n;
   };
   const iterations = int(values.iterations, 50, 1);
   const warmup = int(values.warmup, 5, 0);
-  const threads = int(values.threads, 1, 1);
+  const threadCounts = (values.threads ?? '1,2').split(',').map((v) => int(v, 1, 1));
   const dir = rawfileDir();
   const imageFile = values.image ?? path.join(dir, 'samples', 'house_640x480.png');
-  const ids = values.model ?? DEFAULT_MODELS;
+  let peak: Peak | undefined;
+  if (values.peak !== undefined) {
+    try {
+      peak = readPeak(JSON.parse(fs.readFileSync(values.peak, 'utf8')) as unknown, values.peak);
+    } catch (err) {
+      fail(`--peak: ${firstLine((err as Error).message)}`);
+    }
+  }
 
   let manifest;
   try {
@@ -197,16 +288,21 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
+  const benchDir = path.resolve(dir, 'models', 'bench') + path.sep;
+  const ids = values.model ?? manifest.models
+    .filter((m) => m.targets.some((t) => t.name === 'onnx' && path.resolve(t.path).startsWith(benchDir)))
+    .map((m) => m.id);
+  if (ids.length === 0) fail(`no bench models in ${manifest.file}`);
   const image = await decode(imageFile);
-  const info = { width: image.width, height: image.height };
 
-  api.setThreadCount(threads);
-  process.stdout.write(`bench:peer — ours (host NN runtime, ${threads} thread${threads > 1 ? 's' : ''}) vs onnxruntime-node ` +
-    `${loadOrt().env.versions.node ?? ''} (intraOpNumThreads ${threads}); ${iterations} interleaved runs after ${warmup} warm-up; ` +
-    `input: ${path.basename(imageFile)} ${info.width}x${info.height} pre-processed once by ours, fed to both\n`);
-  const runs: ModelRun[] = [];
+  process.stdout.write(`bench:peer — ours (host NN runtime) vs onnxruntime-node ${loadOrt().env.versions.node ?? ''} ` +
+    `(all graph optimisations; intraOpNumThreads = threads), threads ${threadCounts.join(', ')}; ${iterations} ` +
+    `interleaved runs per side after ${warmup} warm-up; input: ${path.basename(imageFile)} ${image.width}x` +
+    `${image.height} pre-processed once by ours, fed to all\n`);
+  const rows: Row[] = [];
+  let overhead: Overhead | undefined;
   for (const id of ids) {
-    const entry = manifest.models.find((m) => m.id === id);
+    const entry = manifest.models.find((e) => e.id === id);
     if (!entry) fail(`no model '${id}' in ${manifest.file}`);
     const onnx = entry.targets.find((t) => t.name === 'onnx');
     if (!onnx || !fs.existsSync(onnx.path)) {
@@ -217,28 +313,49 @@ async function main(): Promise<void> {
     const atInputSize = await decode(imageFile, {
       width: Math.round(entry.inputWidth / entry.centerCrop), height: Math.round(entry.inputHeight / entry.centerCrop),
     });
-    runs.push(await benchModel(dir, id, entry.precision, onnx.path, image, atInputSize, iterations, warmup, threads));
+    const model = { id, precision: entry.precision, file: onnx.path, ...countModelMacs(onnx.path) };
+    const r = await benchModel(dir, model, image, atInputSize, iterations, warmup, threadCounts, peak);
+    rows.push(...r.rows);
+    overhead ??= r.overhead;
   }
 
   const f = (v: number): string => v.toFixed(3);
+  const g = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(1));
+  const pct = (v: number | null): string => (v === null ? '-' : `${(v * 100).toFixed(0)}%`);
+  const configs = [SAME_FILE, UINT8_TWIN];
   process.stdout.write(table(
-    ['model', 'top-1 same', 'ours RunSync', 'ours classify (native)', 'ours classify (JS)', 'ORT run (JS)', 'RunSync/ORT', 'classify/ORT'],
-    runs.map((r) => [r.id, r.top1Agrees ? 'yes' : 'NO', f(r.oursRunSyncMs), f(r.oursClassifyTotalMs), f(r.oursClassifyWallMs),
-      f(r.peerRunWallMs), `${r.ratioRunSync.toFixed(2)}x`, `${r.ratioWall.toFixed(2)}x`]),
-    [false, false, true, true, true, true, true, true], ''));
-  process.stdout.write('p50 ms, the native runner\'s statistics; "classify" includes pre-processing of the photo and post-processing (top-5)\n');
-  const o = runs.find((r) => r.id === OVERHEAD_MODEL);
+    ['model', 'threads', 'top-1 same', 'ours', ...configs.map((c) => `ORT ${c}`), 'ORT best', 'ours/best',
+      'GMAC/s ours', 'GMAC/s ORT', '% peak ours', '% peak ORT'],
+    rows.map((r) => [r.id, String(r.threads), r.top1Agrees ? 'yes' : 'NO', f(r.oursRunSyncMs),
+      ...configs.map((c) => { const ms = r.peerMs[c]; return ms === undefined ? '-' : f(ms); }),
+      r.peerBest, `${r.ratio.toFixed(2)}x`, g(r.oursGmacPerSec), g(r.peerBestGmacPerSec),
+      pct(r.oursPeakShare), pct(r.peerBestPeakShare)]),
+    [false, true, false, true, true, true, false, true, true, true, true, true], ''));
+  const geomean = geometricMean(rows.map((r) => r.ratio));
+  process.stdout.write(`p50 ms (ours: RunSync; onnxruntime: session.run), the native runner's statistics; ` +
+    `geometric mean of ours/best ${geomean.toFixed(2)}x\n`);
+  for (const r of rows.filter((row) => row.macsError !== undefined && row.threads === threadCounts[0])) {
+    process.stdout.write(`${r.id}: GMAC/s n/a: ${r.macsError ?? ''}\n`);
+  }
+  process.stdout.write(peak === undefined
+    ? '% peak: not measured; pass --peak <npulens_peak --json report> (tools/bench) for the share of the peak\n'
+    : `% peak: of ${peak.source}'s one-core peak (fp32 ${peak.fp32} GMAC/s, int8 ${peak.int8} GMAC/s) x threads\n`);
+  const o = overhead;
   if (o) {
-    process.stdout.write(`overhead share on ${o.id}: (classify total - inference) / inference = ${(o.overheadShare * 100).toFixed(2)}% ` +
-      `(target <= ${OVERHEAD_TARGET * 100}%: ${o.overheadShare <= OVERHEAD_TARGET ? 'met' : 'NOT met'}); ` +
-      `pre-processing ${f(o.oursPreprocessMs)} ms (${info.width}x${info.height} photo -> model input), post-processing ` +
-      `${f(o.oursPostprocessMs)} ms, inference ${f(o.oursRunSyncMs)} ms\n`);
+    process.stdout.write(`overhead share on ${o.id} (${o.threads} thread${o.threads > 1 ? 's' : ''}): ` +
+      `(classify total - inference) / inference = ${(o.share * 100).toFixed(2)}% ` +
+      `(target <= ${OVERHEAD_TARGET * 100}%: ${o.share <= OVERHEAD_TARGET ? 'met' : 'NOT met'}); ` +
+      `pre-processing ${f(o.preprocessMs)} ms (${image.width}x${image.height} photo -> model input), post-processing ` +
+      `${f(o.postprocessMs)} ms, inference ${f(o.runSyncMs)} ms\n`);
     process.stdout.write(`overhead share on ${o.id} with the photo already at the model's input size: ` +
-      `${(o.overheadShareAtInputSize * 100).toFixed(2)}% (target <= ${OVERHEAD_TARGET * 100}%: ` +
-      `${o.overheadShareAtInputSize <= OVERHEAD_TARGET ? 'met' : 'NOT met'}); pre-processing ${f(o.preprocessAtInputSizeMs)} ms\n`);
+      `${(o.shareAtInputSize * 100).toFixed(2)}% (target <= ${OVERHEAD_TARGET * 100}%: ` +
+      `${o.shareAtInputSize <= OVERHEAD_TARGET ? 'met' : 'NOT met'}); pre-processing ${f(o.preprocessAtInputSizeMs)} ms\n`);
   }
   if (values.json) {
-    writeJsonFile(values.json, { threads, iterations, warmup, image: imageFile, runs });
+    writeJsonFile(values.json, {
+      threads: threadCounts, iterations, warmup, image: imageFile, peak: peak ?? null,
+      geometricMeanRatio: geomean, rows, overhead: overhead ?? null,
+    });
   }
 }
 
