@@ -6,15 +6,11 @@
 //   npulens_bench --model ID [--manifest FILE] [--threads N] [--iterations N] [--warmup N] [--duration S]
 //                 [--mode zero-copy|copy|both] [--json FILE|-]
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -22,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench_cli.h"
 #include "core/benchmark_runner.h"
 #include "core/limits.h"
 #include "hostnn/hostnn.h"
@@ -46,25 +43,7 @@ struct Options {
   std::string json;
 };
 
-// A usage error: message on stderr, exit code 2 (as the CLI's).
-[[noreturn]] void UsageError(const std::string& message) {
-  std::fprintf(stderr, "npulens_bench: %s\n%s", message.c_str(), kUsage);
-  std::exit(2);
-}
-
-double NumberArg(const std::string& flag, const char* text, double min, double max, bool integer) {
-  char* end = nullptr;
-  errno = 0;
-  const double v = std::strtod(text, &end);
-  if (end == text || *end != '\0' || errno != 0 || !std::isfinite(v) || (integer && v != std::floor(v))) {
-    UsageError(flag + " needs " + (integer ? "an integer" : "a number") + " (got '" + text + "')");
-  }
-  if (v < min || v > max) {
-    UsageError(flag + " must be in [" + std::to_string(static_cast<int64_t>(min)) + ", " +
-               std::to_string(static_cast<int64_t>(max)) + "] (got " + text + ")");
-  }
-  return v;
-}
+constexpr ToolUsage kTool{"npulens_bench", kUsage};
 
 Options ParseArgs(int argc, char** argv) {
   Options o;
@@ -75,22 +54,23 @@ Options ParseArgs(int argc, char** argv) {
       std::fputs(kUsage, stdout);
       std::exit(0);
     }
-    if (i + 1 >= argc) UsageError(a.rfind("--", 0) == 0 ? a + " needs a value" : "unexpected argument '" + a + "'");
+    if (i + 1 >= argc)
+      UsageError(kTool, a.rfind("--", 0) == 0 ? a + " needs a value" : "unexpected argument '" + a + "'");
     const char* v = argv[++i];
     if (a == "--model") {
       o.modelId = v;
     } else if (a == "--manifest") {
       o.manifest = v;
     } else if (a == "--threads") {
-      o.threads = static_cast<int>(NumberArg(a, v, 1, 1024, true));
+      o.threads = static_cast<int>(NumberArg(kTool, a, v, 1, 1024, true));
     } else if (a == "--iterations") {
-      o.params.iterations = static_cast<int64_t>(NumberArg(a, v, 1, kBenchmarkIterationsMax, true));
+      o.params.iterations = static_cast<int64_t>(NumberArg(kTool, a, v, 1, kBenchmarkIterationsMax, true));
       iterationsSet = true;
     } else if (a == "--warmup") {
-      o.params.warmupRuns = static_cast<int64_t>(NumberArg(a, v, 0, kBenchmarkWarmupMax, true));
+      o.params.warmupRuns = static_cast<int64_t>(NumberArg(kTool, a, v, 0, kBenchmarkWarmupMax, true));
     } else if (a == "--duration") {
-      o.params.maxDurationMs = NumberArg(a, v, 0, kBenchmarkDurationMaxMs / 1000, false) * 1000;
-      if (o.params.maxDurationMs <= 0) UsageError("--duration must be > 0");
+      o.params.maxDurationMs = NumberArg(kTool, a, v, 0, kBenchmarkDurationMaxMs / 1000, false) * 1000;
+      if (o.params.maxDurationMs <= 0) UsageError(kTool, "--duration must be > 0");
     } else if (a == "--mode") {
       const std::string m = v;
       if (m == "both") {
@@ -98,15 +78,15 @@ Options ParseArgs(int argc, char** argv) {
       } else if (m == "zero-copy" || m == "copy") {
         o.modes = {m == "copy" ? IoMode::kCopy : IoMode::kZeroCopy};
       } else {
-        UsageError("--mode must be zero-copy, copy or both (got '" + m + "')");
+        UsageError(kTool, "--mode must be zero-copy, copy or both (got '" + m + "')");
       }
     } else if (a == "--json") {
       o.json = v;
     } else {
-      UsageError("unknown option '" + a + "'");
+      UsageError(kTool, "unknown option '" + a + "'");
     }
   }
-  if (o.modelId.empty()) UsageError("--model is required");
+  if (o.modelId.empty()) UsageError(kTool, "--model is required");
   // As the CLI: a duration alone runs until the duration ends.
   if (!iterationsSet && o.params.maxDurationMs > 0) o.params.iterations = kBenchmarkIterationsMax;
   return o;
@@ -118,17 +98,6 @@ std::string Ms(double v) {
   return buf;
 }
 
-std::string IsoNow() {
-  const std::time_t t = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buf;
-}
-
-double Round3(double v) { return std::round(v * 1000) / 1000; }
-
 struct Run {
   IoMode mode;
   BenchmarkResult result;
@@ -136,17 +105,11 @@ struct Run {
 
 nlohmann::json ReportJson(const Options& o, const LoadedModel& model, const SessionInfo& info,
                           const std::string& started, const std::vector<Run>& runs) {
-  utsname u{};
-  uname(&u);
   nlohmann::json doc;
   doc["format"] = "npulens-benchmark/2";
   doc["producer"] = "npulens_bench";
   doc["startedAt"] = started;
-  doc["device"] = {{"marketName", u.nodename},
-                   {"productModel", u.machine},
-                   {"osFullName", std::string(u.sysname) + " " + u.release},
-                   {"distributionOSApiVersion", 0},
-                   {"sdkApiVersion", 0}};
+  doc["device"] = HostDeviceJson();
   doc["config"] = {{"runLength", o.params.maxDurationMs > 0 ? "duration" : "iterations"},
                    {"iterations", o.params.iterations},
                    {"durationSec", o.params.maxDurationMs / 1000},

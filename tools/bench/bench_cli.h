@@ -1,0 +1,70 @@
+// What tools/bench's command-line tools share: usage errors, number arguments, and the parts of their JSON reports
+// that every report carries (start time, the host as the device, µs rounding).
+#pragma once
+
+#include <sys/utsname.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace npulens {
+
+// A tool's name and usage text, for its usage errors.
+struct ToolUsage {
+  const char* name;
+  const char* text;
+};
+
+// A usage error: message and usage on stderr, exit code 2 (as the CLI's).
+[[noreturn]] inline void UsageError(const ToolUsage& tool, const std::string& message) {
+  std::fprintf(stderr, "%s: %s\n%s", tool.name, message.c_str(), tool.text);
+  std::exit(2);
+}
+
+// `text` as a number in [min, max] (an integer when `integer`), or a usage error naming `flag`.
+inline double NumberArg(const ToolUsage& tool, const std::string& flag, const char* text, double min, double max,
+                        bool integer) {
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(text, &end);
+  if (end == text || *end != '\0' || errno != 0 || !std::isfinite(v) || (integer && v != std::floor(v))) {
+    UsageError(tool, flag + " needs " + (integer ? "an integer" : "a number") + " (got '" + text + "')");
+  }
+  if (v < min || v > max) {
+    UsageError(tool, flag + " must be in [" + std::to_string(static_cast<int64_t>(min)) + ", " +
+                         std::to_string(static_cast<int64_t>(max)) + "] (got " + text + ")");
+  }
+  return v;
+}
+
+inline std::string IsoNow() {
+  const std::time_t t = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buf;
+}
+
+// Report times are rounded to µs.
+inline double Round3(double v) { return std::round(v * 1000) / 1000; }
+
+// The report's "device" on the host: its name, machine and OS (API versions 0, as the schema says).
+inline nlohmann::json HostDeviceJson() {
+  utsname u{};
+  uname(&u);
+  return {{"marketName", u.nodename},
+          {"productModel", u.machine},
+          {"osFullName", std::string(u.sysname) + " " + u.release},
+          {"distributionOSApiVersion", 0},
+          {"sdkApiVersion", 0}};
+}
+
+}  // namespace npulens

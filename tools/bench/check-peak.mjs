@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Checks an npulens_peak --json report: it matches tools/bench/peak-report.schema.json (npulens-peak/1; every figure
+// a positive number, so a NaN or infinity, which JSON writes as null, fails), the peak of each kind is its fastest
+// kernel, and on x86-64 Linux the ISAs match the CPU's flags in /proc/cpuinfo (the kernel's CPUID view, read
+// independently of the tool's own dispatch): the best ISA the CPU has for each kind was measured and is the peak.
+// Usage: node tools/bench/check-peak.mjs [report.json]   (no file: the report on stdin)
+// Exit 0 when it matches, 1 with one line per problem otherwise.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+/** The ISA npulens_peak must report as each kind's peak on a CPU with these /proc/cpuinfo flags. */
+export function expectedIsas(flags) {
+  const has = (f) => flags.has(f);
+  const fp32 = has('avx512f') ? 'AVX-512F' : has('avx2') && has('fma') ? 'AVX2+FMA' : 'portable';
+  const int8 = has('avx512vnni') && has('avx512bw') && has('avx512f')
+    ? 'AVX-512 VNNI'
+    : has('avx_vnni') ? 'AVX-VNNI' : has('avx2') ? 'AVX2' : 'portable';
+  return { fp32, int8 };
+}
+
+/** The report's problems ([] when it is right), with `flags` the CPU's /proc/cpuinfo flags (null: not checked). */
+export function peakProblems(doc, flags) {
+  const Ajv = require('ajv');
+  const schema = JSON.parse(fs.readFileSync(path.join(here, 'peak-report.schema.json'), 'utf8'));
+  const validate = new Ajv({ allErrors: true }).compile(schema);
+  if (!validate(doc)) {
+    return validate.errors.map((e) => `${e.dataPath || '(root)'} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
+  }
+  const problems = [];
+  for (const [key, kind] of [['fp32', 'fp32-fma'], ['int8', 'int8-dot']]) {
+    const kernels = doc.kernels.filter((k) => k.kind === kind);
+    if (kernels.length === 0) {
+      problems.push(`no ${kind} kernel`);
+      continue;
+    }
+    const best = kernels.reduce((a, b) => (b.gmacPerSec > a.gmacPerSec ? b : a));
+    if (doc.peak[key].kernel !== best.name || doc.peak[key].gmacPerSec !== best.gmacPerSec) {
+      problems.push(`peak.${key} is ${doc.peak[key].kernel}, the fastest ${kind} kernel is ${best.name}`);
+    }
+    if (!kernels.some((k) => k.isa === 'portable')) problems.push(`no portable ${kind} kernel`);
+  }
+  if (flags) {
+    const want = expectedIsas(flags);
+    for (const key of ['fp32', 'int8']) {
+      if (doc.peak[key].isa !== want[key]) {
+        problems.push(`peak.${key}.isa is ${doc.peak[key].isa}, this CPU's best is ${want[key]} (/proc/cpuinfo flags)`);
+      }
+    }
+    if (doc.clockGhz === null) problems.push('clockGhz is null on x86-64, where the clock is measured');
+  }
+  return problems;
+}
+
+/** The flags of the first CPU in /proc/cpuinfo on x86-64 Linux, else null. */
+function cpuFlags() {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return null;
+  const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+  return line ? new Set(line.split(':')[1].trim().split(/\s+/)) : null;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const file = process.argv[2];
+  const name = file ?? '(stdin)';
+  let problems;
+  try {
+    problems = peakProblems(JSON.parse(fs.readFileSync(file ?? 0, 'utf8')), cpuFlags());
+  } catch (err) {
+    problems = [`not JSON (${err.message})`];
+  }
+  for (const p of problems) process.stderr.write(`${name}: ${p}\n`);
+  if (problems.length === 0) process.stdout.write(`${name} matches npulens-peak/1 and this CPU\n`);
+  process.exit(problems.length === 0 ? 0 : 1);
+}
