@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
+#include <iostream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -65,6 +67,24 @@ inline nlohmann::json HostDeviceJson() {
           {"osFullName", std::string(u.sysname) + " " + u.release},
           {"distributionOSApiVersion", 0},
           {"sdkApiVersion", 0}};
+}
+
+// Writes a tool's report: `--json -` prints only the document (the caller skips its table); a file gets the document
+// and a line saying where. Returns the exit code: 1 when the file cannot be written.
+inline int WriteReport(const char* tool, const std::string& path, const nlohmann::json& doc) {
+  if (path == "-") {
+    std::cout << doc.dump(2) << "\n";
+    return 0;
+  }
+  std::ofstream out(path);
+  out << doc.dump(2) << "\n";
+  out.close();
+  if (!out) {
+    std::fprintf(stderr, "%s: cannot write %s\n", tool, path.c_str());
+    return 1;
+  }
+  std::printf("JSON written to %s\n", path.c_str());
+  return 0;
 }
 
 }  // namespace npulens

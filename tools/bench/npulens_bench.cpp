@@ -223,22 +223,8 @@ int Main(int argc, char** argv) {
     runs.push_back({mode, std::move(r.value())});
   }
   const nlohmann::json doc = ReportJson(o, model.value(), info.value(), started, runs);
-  if (o.json == "-") {
-    std::cout << doc.dump(2) << "\n";
-    return 0;
-  }
-  PrintTable(model.value(), info.value(), o.params, runs);
-  if (!o.json.empty()) {
-    std::ofstream out(o.json);
-    out << doc.dump(2) << "\n";
-    out.close();
-    if (!out) {
-      std::fprintf(stderr, "npulens_bench: cannot write %s\n", o.json.c_str());
-      return 1;
-    }
-    std::printf("JSON written to %s\n", o.json.c_str());
-  }
-  return 0;
+  if (o.json != "-") PrintTable(model.value(), info.value(), o.params, runs);
+  return o.json.empty() ? 0 : WriteReport("npulens_bench", o.json, doc);
 }
 
 }  // namespace

@@ -439,22 +439,8 @@ int Main(int argc, char** argv) {
   }
 #endif
   const nlohmann::json doc = ReportJson(o, started, clockGhz, measured);
-  if (o.json == "-") {
-    std::cout << doc.dump(2) << "\n";
-    return 0;
-  }
-  PrintTable(clockGhz, measured);
-  if (!o.json.empty()) {
-    std::ofstream out(o.json);
-    out << doc.dump(2) << "\n";
-    out.close();
-    if (!out) {
-      std::fprintf(stderr, "npulens_peak: cannot write %s\n", o.json.c_str());
-      return 1;
-    }
-    std::printf("JSON written to %s\n", o.json.c_str());
-  }
-  return 0;
+  if (o.json != "-") PrintTable(clockGhz, measured);
+  return o.json.empty() ? 0 : WriteReport("npulens_peak", o.json, doc);
 }
 
 }  // namespace
