@@ -45,3 +45,9 @@ export const IMAGE_LIST_FILE_MAX_BYTES = 4194304;  // 4 MiB
 
 /** Largest manifest read: a manifest lists a few models in a few hundred bytes each. */
 export const MANIFEST_FILE_MAX_BYTES = 1048576;  // 1 MiB
+
+/** Worker threads the host runtime takes from NPULENS_THREADS or verify --threads: at most this many. */
+export const HOST_THREADS_MAX = 256;
+
+/** Largest benchmark report (npulens-benchmark) the CLI reads: a few numbers per timed run, with room to spare. */
+export const BENCHMARK_REPORT_FILE_MAX_BYTES = 67108864;  // 64 MiB

@@ -6,8 +6,8 @@
 import type { BenchmarkResult, IoMode } from '../api';
 import { compareReports, hostReport, readReport, type BenchmarkReport } from '../bench/report';
 import {
-  BENCHMARK_DURATION_MAX_MS, BENCHMARK_ITERATIONS_DEFAULT, BENCHMARK_ITERATIONS_MAX, BENCHMARK_WARMUP_DEFAULT,
-  BENCHMARK_WARMUP_MAX,
+  BENCHMARK_DURATION_MAX_MS, BENCHMARK_ITERATIONS_DEFAULT, BENCHMARK_ITERATIONS_MAX, BENCHMARK_REPORT_FILE_MAX_BYTES,
+  BENCHMARK_WARMUP_DEFAULT, BENCHMARK_WARMUP_MAX,
 } from '../api/limits.generated';
 import { enumFlag, intFlag, parse, positiveFlag, stringFlag } from './args';
 import { CliError, UsageError, writeJsonFile } from './errors';
@@ -16,8 +16,7 @@ import { ms, progressBar, table } from './format';
 import type { Io } from './io';
 import { DEVICE_POLICIES, MODEL_FLAGS, chooseModel, withClassifier, type Backend } from './model';
 
-// A report holds at most a few numbers per timed run: 64 MiB is 1,000,000 runs with room to spare.
-const REPORT_FILE: FileKind = { name: 'benchmark report', maxBytes: 64 * 1024 * 1024 };
+const REPORT_FILE: FileKind = { name: 'benchmark report', maxBytes: BENCHMARK_REPORT_FILE_MAX_BYTES };
 
 function readReportFile(file: string): BenchmarkReport {
   const text = readRegularFile(file, REPORT_FILE).toString('utf8');

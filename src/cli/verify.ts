@@ -8,6 +8,7 @@
 import path from 'node:path';
 import * as api from '../api';
 import type { Classifier } from '../api';
+import { HOST_THREADS_MAX } from '../api/limits.generated';
 import { enumFlag, intFlag, parse, stringFlag, type Parsed } from './args';
 import { CliError, UsageError, toCliError, writeJsonFile } from './errors';
 import { printable, table } from './format';
@@ -119,7 +120,7 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
   const againstEngine = enumFlag(values, 'against-engine', ENGINES) ?? engine;
   const device = enumFlag(values, 'device', DEVICE_POLICIES);
   // Without --threads the runtime's default, as for classify (the count each model then runs on is in its info).
-  const threadsFlag = intFlag(values, 'threads', 1, 256);
+  const threadsFlag = intFlag(values, 'threads', 1, HOST_THREADS_MAX);
   const minTop1 = rangeFlag(values, 'min-top1', 0, 1);
   const minTop5 = rangeFlag(values, 'min-top5', 0, 1);
   const maxAbs = rangeFlag(values, 'max-abs', 0, Number.MAX_VALUE);

@@ -23,6 +23,7 @@
 #include "CANNKit/hiai_helper.h"
 #include "CANNKit/hiai_options.h"
 #include "core/file_io.h"
+#include "core/limits.h"
 #include "hostnn/hostnn.h"
 #include "model.h"
 #include "neural_network_runtime/neural_network_core.h"
@@ -108,7 +109,7 @@ ThreadSetting ResolveThreads() {
   if (const char* env = std::getenv("NPULENS_THREADS")) {
     char* end = nullptr;
     long v = std::strtol(env, &end, 10);
-    if (end != env && *end == '\0' && v > 0 && v <= 256) return {static_cast<int>(v), true};
+    if (end != env && *end == '\0' && v > 0 && v <= npulens::kHostThreadsMax) return {static_cast<int>(v), true};
   }
   unsigned hw = std::thread::hardware_concurrency();
   return {hw == 0 ? 1 : static_cast<int>(hw), false};

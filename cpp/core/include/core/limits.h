@@ -49,4 +49,10 @@ inline constexpr uint64_t kImageListFileMaxBytes = 4194304;  // 4 MiB
 // Largest manifest read: a manifest lists a few models in a few hundred bytes each.
 inline constexpr uint64_t kManifestFileMaxBytes = 1048576;  // 1 MiB
 
+// Worker threads the host runtime takes from NPULENS_THREADS or verify --threads: at most this many.
+inline constexpr int64_t kHostThreadsMax = 256;
+
+// Largest benchmark report (npulens-benchmark) the CLI reads: a few numbers per timed run, with room to spare.
+inline constexpr uint64_t kBenchmarkReportFileMaxBytes = 67108864;  // 64 MiB
+
 }  // namespace npulens
