@@ -31,6 +31,19 @@ struct ToolUsage {
 }
 
 // `text` as a number in [min, max] (an integer when `integer`), or a usage error naming `flag`.
+// Flag parsing shared by the tools: every flag takes a value. Prints the usage for --help / -h (exit 0); returns the
+// value of argv[*i] and steps past it, or stops with a usage error when it is missing.
+inline const char* FlagValue(const ToolUsage& tool, int argc, char** argv, int* i) {
+  const std::string a = argv[*i];
+  if (a == "--help" || a == "-h") {
+    std::fputs(tool.text, stdout);
+    std::exit(0);
+  }
+  if (*i + 1 >= argc)
+    UsageError(tool, a.rfind("--", 0) == 0 ? a + " needs a value" : "unexpected argument '" + a + "'");
+  return argv[++*i];
+}
+
 inline double NumberArg(const ToolUsage& tool, const std::string& flag, const char* text, double min, double max,
                         bool integer) {
   char* end = nullptr;

@@ -50,19 +50,13 @@ Options ParseArgs(int argc, char** argv) {
   bool iterationsSet = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      std::exit(0);
-    }
-    if (i + 1 >= argc)
-      UsageError(kTool, a.rfind("--", 0) == 0 ? a + " needs a value" : "unexpected argument '" + a + "'");
-    const char* v = argv[++i];
+    const char* v = FlagValue(kTool, argc, argv, &i);
     if (a == "--model") {
       o.modelId = v;
     } else if (a == "--manifest") {
       o.manifest = v;
     } else if (a == "--threads") {
-      o.threads = static_cast<int>(NumberArg(kTool, a, v, 1, 1024, true));
+      o.threads = static_cast<int>(NumberArg(kTool, a, v, 1, kHostThreadsMax, true));
     } else if (a == "--iterations") {
       o.params.iterations = static_cast<int64_t>(NumberArg(kTool, a, v, 1, kBenchmarkIterationsMax, true));
       iterationsSet = true;

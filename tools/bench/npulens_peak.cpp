@@ -53,13 +53,7 @@ Options ParseArgs(int argc, char** argv) {
   o.params.warmupRuns = 5;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      std::exit(0);
-    }
-    if (i + 1 >= argc)
-      UsageError(kTool, a.rfind("--", 0) == 0 ? a + " needs a value" : "unexpected argument '" + a + "'");
-    const char* v = argv[++i];
+    const char* v = FlagValue(kTool, argc, argv, &i);
     if (a == "--iterations") {
       o.params.iterations = static_cast<int64_t>(NumberArg(kTool, a, v, 1, kBenchmarkIterationsMax, true));
     } else if (a == "--warmup") {
