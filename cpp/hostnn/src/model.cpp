@@ -9,6 +9,8 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "ops/registry.h"
+
 namespace hostnn {
 
 size_t ElementSize(DType t) {
@@ -186,340 +188,147 @@ Const ReadTensor(const onnx::TensorProto& t, const std::string& what) {
   return c;
 }
 
-// ---- static shape inference ------------------------------------------------------------------------------
+}  // namespace
+
+// ---- static shape inference: the helpers op files use (ops/op.h) ------------------------------------------
 
 // Largest batch × output pixels × kernel area of one convolution or pooling node (2^26 pointers = 512 MiB of
 // XNNPACK indirection buffer; a 7x7 kernel over a 1024x1024 output is 51 M).
 constexpr int64_t kMaxWindowPositions = int64_t{1} << 26;
 
-struct Inferer {
-  Graph& g;
-  const Node* n = nullptr;
+void InferContext::Bad(const std::string& msg) const {
+  throw Error(OH_NN_INVALID_FILE, "invalid ONNX model: " + n->op + " " + n->Where() + ": " + msg);
+}
+void InferContext::Unsup(const std::string& msg) const {
+  throw Error(OH_NN_UNSUPPORTED, "unsupported " + n->op + " " + n->Where() + ": " + msg);
+}
+const ValueInfo& InferContext::In(size_t i) const {
+  if (i >= n->inputs.size() || n->inputs[i].empty()) Bad("missing input " + std::to_string(i));
+  auto it = g.values.find(n->inputs[i]);
+  if (it == g.values.end()) Bad("input '" + n->inputs[i] + "' is not defined before this node");
+  return it->second;
+}
+const Const& InferContext::ConstIn(size_t i, const char* what) const {
+  In(i);
+  if (!g.IsConst(n->inputs[i])) Unsup(std::string(what) + " must be a constant");
+  return g.GetConst(n->inputs[i]);
+}
+void InferContext::TooLarge(const std::string& what) const {
+  Bad("model declares a tensor too large: " + what + " (more than 2^30 elements)");
+}
+void InferContext::Out(size_t i, DType t, Shape s) {
+  if (i >= n->outputs.size() || n->outputs[i].empty()) Bad("missing output " + std::to_string(i));
+  for (int64_t d : s)
+    if (d <= 0) Bad("output shape " + ShapeString(s) + " has a non-positive dimension");
+  int64_t e = 0;
+  if (!CheckedElements(s, &e)) TooLarge("output shape " + ShapeString(s));
+  if (g.values.count(n->outputs[i])) Bad("tensor '" + n->outputs[i] + "' is produced twice");
+  g.values[n->outputs[i]] = ValueInfo{t, std::move(s)};
+}
+void InferContext::RequireFloat(const ValueInfo& v, const char* what) const {
+  if (v.dtype != DType::F32) Unsup(std::string(what) + " must be float32, got " + DTypeName(v.dtype));
+}
+void InferContext::SameAsInput(bool floatOnly) {
+  const ValueInfo& x = In(0);
+  if (floatOnly) RequireFloat(x, "input");
+  Out(0, x.dtype, x.shape);
+}
+// Input 1 of QuantizeLinear / DequantizeLinear, checked once here for every consumer: float32, every value
+// finite, positive and normal. A NaN/Inf/0 scale turns every requantized value into garbage, and a subnormal
+// one has an infinite reciprocal.
+const Const& InferContext::Scales() const {
+  const Const& s = ConstIn(1, "the scale");
+  const std::string& name = n->inputs[1];
+  if (s.dtype != DType::F32) Bad("scale '" + name + "' is " + DTypeName(s.dtype) + "; it must be float32");
+  std::vector<float> v = s.AsFloat();
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (std::isnormal(v[i]) && v[i] > 0.f) continue;
+    std::ostringstream o;
+    o << "scale '" << name << "'";
+    if (!s.shape.empty()) o << "[" << i << "]";
+    o << " is " << v[i] << "; it must be a finite positive normal float";
+    Bad(o.str());
+  }
+  return s;
+}
 
-  [[noreturn]] void Bad(const std::string& msg) const {
-    throw Error(OH_NN_INVALID_FILE, "invalid ONNX model: " + n->op + " " + n->Where() + ": " + msg);
+Shape InferContext::Broadcast(const Shape& a, const Shape& b) const {
+  size_t r = std::max(a.size(), b.size());
+  Shape o(r);
+  for (size_t i = 0; i < r; ++i) {
+    int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
+    int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
+    if (da != db && da != 1 && db != 1)
+      Bad("shapes " + ShapeString(a) + " and " + ShapeString(b) + " do not broadcast");
+    o[i] = da == 1 ? db : da;  // a 0 dim (an empty constant) stays 0 and Out refuses it
   }
-  [[noreturn]] void Unsup(const std::string& msg) const {
-    throw Error(OH_NN_UNSUPPORTED, "unsupported " + n->op + " " + n->Where() + ": " + msg);
-  }
-  const ValueInfo& In(size_t i) const {
-    if (i >= n->inputs.size() || n->inputs[i].empty()) Bad("missing input " + std::to_string(i));
-    auto it = g.values.find(n->inputs[i]);
-    if (it == g.values.end()) Bad("input '" + n->inputs[i] + "' is not defined before this node");
-    return it->second;
-  }
-  bool HasIn(size_t i) const { return i < n->inputs.size() && !n->inputs[i].empty(); }
-  const Const& ConstIn(size_t i, const char* what) const {
-    In(i);
-    if (!g.IsConst(n->inputs[i])) Unsup(std::string(what) + " must be a constant");
-    return g.GetConst(n->inputs[i]);
-  }
-  [[noreturn]] void TooLarge(const std::string& what) const {
-    Bad("model declares a tensor too large: " + what + " (more than 2^30 elements)");
-  }
-  void Out(size_t i, DType t, Shape s) {
-    if (i >= n->outputs.size() || n->outputs[i].empty()) Bad("missing output " + std::to_string(i));
-    for (int64_t d : s)
-      if (d <= 0) Bad("output shape " + ShapeString(s) + " has a non-positive dimension");
-    int64_t e = 0;
-    if (!CheckedElements(s, &e)) TooLarge("output shape " + ShapeString(s));
-    if (g.values.count(n->outputs[i])) Bad("tensor '" + n->outputs[i] + "' is produced twice");
-    g.values[n->outputs[i]] = ValueInfo{t, std::move(s)};
-  }
-  void RequireFloat(const ValueInfo& v, const char* what) const {
-    if (v.dtype != DType::F32) Unsup(std::string(what) + " must be float32, got " + DTypeName(v.dtype));
-  }
-  // Input 1 of QuantizeLinear / DequantizeLinear, checked once here for every consumer: float32, every value
-  // finite, positive and normal. A NaN/Inf/0 scale turns every requantized value into garbage, and a subnormal
-  // one has an infinite reciprocal.
-  const Const& Scales() const {
-    const Const& s = ConstIn(1, "the scale");
-    const std::string& name = n->inputs[1];
-    if (s.dtype != DType::F32) Bad("scale '" + name + "' is " + DTypeName(s.dtype) + "; it must be float32");
-    std::vector<float> v = s.AsFloat();
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (std::isnormal(v[i]) && v[i] > 0.f) continue;
-      std::ostringstream o;
-      o << "scale '" << name << "'";
-      if (!s.shape.empty()) o << "[" << i << "]";
-      o << " is " << v[i] << "; it must be a finite positive normal float";
-      Bad(o.str());
-    }
-    return s;
-  }
-  static int64_t NormAxis(int64_t axis, size_t rank) { return axis < 0 ? axis + static_cast<int64_t>(rank) : axis; }
+  return o;
+}
 
-  Shape Broadcast(const Shape& a, const Shape& b) const {
-    size_t r = std::max(a.size(), b.size());
-    Shape o(r);
-    for (size_t i = 0; i < r; ++i) {
-      int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
-      int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
-      if (da != db && da != 1 && db != 1)
-        Bad("shapes " + ShapeString(a) + " and " + ShapeString(b) + " do not broadcast");
-      o[i] = da == 1 ? db : da;  // a 0 dim (an empty constant) stays 0 and Out refuses it
-    }
-    return o;
-  }
-
-  // Spatial output size for conv/pool with explicit or auto padding; fills pads (begin..., end...).
-  // pool: explicit pads must be smaller than the window (onnxruntime's rule too): larger ones only add windows
-  // that see no input.
-  Shape Spatial(const Shape& x, const std::vector<int64_t>& kernel, bool ceilMode, bool pool,
-                std::vector<int64_t>* padsOut) const {
-    size_t sp = x.size() - 2;
-    if (kernel.size() != sp)
-      Bad("kernel_shape has " + std::to_string(kernel.size()) + " dims for a " + std::to_string(x.size()) + "-D input");
-    auto strides = n->Ints("strides", std::vector<int64_t>(sp, 1));
-    auto dil = n->Ints("dilations", std::vector<int64_t>(sp, 1));
-    auto pads = n->Ints("pads", std::vector<int64_t>(2 * sp, 0));
-    if (strides.size() != sp || dil.size() != sp || pads.size() != 2 * sp)
-      Bad("strides/dilations/pads have the wrong length");
-    std::string ap = n->Str("auto_pad", "NOTSET");
-    Shape out(sp);
-    // Every attribute is bounded first (XNNPACK takes them as uint32_t); with each term at most 2^30 (input dims
-    // too) the sums and products below stay under 2^61.
-    auto inRange = [&](const char* attr, const std::vector<int64_t>& v, size_t j, int64_t lo) {
-      if (v[j] < lo || v[j] > kMaxElements)
-        Bad(std::string(attr) + "[" + std::to_string(j) + "] = " + std::to_string(v[j]) + " is out of range (" +
-            std::to_string(lo) + " to 2^30)");
-    };
-    for (size_t i = 0; i < sp; ++i) {
-      inRange("kernel_shape", kernel, i, 1);
-      inRange("strides", strides, i, 1);
-      inRange("dilations", dil, i, 1);
-      inRange("pads", pads, i, 0);
-      inRange("pads", pads, i + sp, 0);
-      int64_t ek = (kernel[i] - 1) * dil[i] + 1;
-      if (pool && ap == "NOTSET")
-        for (size_t j : {i, i + sp})
-          if (pads[j] >= ek)
-            Bad("pads[" + std::to_string(j) + "] = " + std::to_string(pads[j]) +
-                " is out of range: a pooling pad must be smaller than the window (" + std::to_string(ek) + ")");
-      if (ap == "SAME_UPPER" || ap == "SAME_LOWER") {
-        out[i] = (x[2 + i] + strides[i] - 1) / strides[i];
-        int64_t total = std::max<int64_t>(0, (out[i] - 1) * strides[i] + ek - x[2 + i]);
-        pads[i] = ap == "SAME_UPPER" ? total / 2 : total - total / 2;
-        pads[i + sp] = total - pads[i];
-      } else {
-        if (ap == "VALID")
-          pads[i] = pads[i + sp] = 0;
-        else if (ap != "NOTSET")
-          Bad("auto_pad '" + ap + "'");
-        int64_t span = x[2 + i] + pads[i] + pads[i + sp] - ek;
-        if (span < 0) Bad("kernel larger than the padded input");
-        out[i] = (ceilMode ? (span + strides[i] - 1) / strides[i] : span / strides[i]) + 1;
-        // ONNX: the last window must start inside the input or the begin padding.
-        if (ceilMode && (out[i] - 1) * strides[i] >= x[2 + i] + pads[i]) --out[i];
-      }
-    }
-    // Each output position reads a whole window: XNNPACK keeps a pointer per (position, window element) in its
-    // indirection buffers and our pooling kernel visits each, so bound that product like a tensor's size.
-    int64_t positions = x[0];
-    for (size_t i = 0; i < sp; ++i)
-      if (!CheckedMul(positions, out[i], &positions) || !CheckedMul(positions, kernel[i], &positions)) positions = -1;
-    if (positions < 0 || positions > kMaxWindowPositions)
-      Bad("model declares a tensor too large: kernel " + ShapeString(kernel) + " over output " + ShapeString(out) +
-          " reads more than 2^26 window positions");
-    *padsOut = pads;
-    return out;
-  }
-
-  void Run(const Node& node) {
-    n = &node;
-    const std::string& op = node.op;
-    if (op == "Conv") {
-      const ValueInfo& x = In(0);
-      RequireFloat(x, "input");
-      const ValueInfo& w = In(1);
-      if (x.shape.size() != 4)
-        Unsup("only 2-D convolution (4-D NCHW input) is supported, input is " + ShapeString(x.shape));
-      if (w.shape.size() != 4) Bad("weight must be 4-D, got " + ShapeString(w.shape));
-      int64_t group = node.Int("group", 1);
-      // group <= channels first: the product below then stays under 2^60.
-      if (group <= 0 || group > x.shape[1] || x.shape[1] % group != 0 || w.shape[0] % group != 0 ||
-          w.shape[1] * group != x.shape[1])
-        Bad("group " + std::to_string(group) + " does not match input " + ShapeString(x.shape) + " and weight " +
-            ShapeString(w.shape));
-      if (HasIn(2) && NumElements(In(2).shape) != w.shape[0]) Bad("bias size does not match the output channels");
-      auto ks = node.Ints("kernel_shape", {w.shape[2], w.shape[3]});
-      if (ks != std::vector<int64_t>{w.shape[2], w.shape[3]}) Bad("kernel_shape does not match the weight");
-      std::vector<int64_t> pads;
-      Shape sp = Spatial(x.shape, ks, false, false, &pads);
-      Out(0, DType::F32, {x.shape[0], w.shape[0], sp[0], sp[1]});
-    } else if (op == "MaxPool" || op == "AveragePool") {
-      const ValueInfo& x = In(0);
-      RequireFloat(x, "input");
-      if (x.shape.size() != 4) Unsup("only 2-D pooling (4-D NCHW input) is supported");
-      if (node.outputs.size() > 1 && !node.outputs[1].empty()) Unsup("the Indices output is not supported");
-      if (!node.Has("kernel_shape")) Bad("kernel_shape is required");
-      std::vector<int64_t> pads;
-      Shape sp = Spatial(x.shape, node.Ints("kernel_shape", {}), node.Int("ceil_mode", 0) != 0, true, &pads);
-      if (op == "MaxPool" && node.Int("storage_order", 0) != 0) Unsup("storage_order=1");
-      Out(0, DType::F32, {x.shape[0], x.shape[1], sp[0], sp[1]});
-    } else if (op == "GlobalAveragePool") {
-      const ValueInfo& x = In(0);
-      RequireFloat(x, "input");
-      if (x.shape.size() != 4) Unsup("only 4-D NCHW input is supported");
-      Out(0, DType::F32, {x.shape[0], x.shape[1], 1, 1});
-    } else if (op == "Gemm") {
-      const ValueInfo& a = In(0);
-      const ValueInfo& b = In(1);
-      RequireFloat(a, "A");
-      if (a.shape.size() != 2 || b.shape.size() != 2) Bad("A and B must be 2-D");
-      if (node.Int("transA", 0) != 0) Unsup("transA=1");
-      bool tb = node.Int("transB", 0) != 0;
-      int64_t k = tb ? b.shape[1] : b.shape[0], nn = tb ? b.shape[0] : b.shape[1];
-      if (k != a.shape[1]) Bad("inner dimensions differ: A " + ShapeString(a.shape) + ", B " + ShapeString(b.shape));
-      if (HasIn(2)) {
-        int64_t c = NumElements(In(2).shape);
-        if (c != nn && c != 1) Unsup("bias C must have N or 1 elements, got shape " + ShapeString(In(2).shape));
-      }
-      Out(0, DType::F32, {a.shape[0], nn});
-    } else if (op == "MatMul") {
-      const ValueInfo& a = In(0);
-      const ValueInfo& b = In(1);
-      RequireFloat(a, "A");
-      if (a.shape.size() < 2 || b.shape.size() != 2) Unsup("only A of rank >= 2 times a 2-D B is supported");
-      if (a.shape.back() != b.shape[0])
-        Bad("inner dimensions differ: A " + ShapeString(a.shape) + ", B " + ShapeString(b.shape));
-      Shape o = a.shape;
-      o.back() = b.shape[1];
-      Out(0, DType::F32, o);
-    } else if (op == "Add" || op == "Mul") {
-      const ValueInfo& a = In(0);
-      const ValueInfo& b = In(1);
-      RequireFloat(a, "A");
-      RequireFloat(b, "B");
-      Out(0, DType::F32, Broadcast(a.shape, b.shape));
-    } else if (op == "Relu" || op == "Sigmoid" || op == "HardSwish" || op == "Identity") {
-      const ValueInfo& x = In(0);
-      if (op != "Identity") RequireFloat(x, "input");
-      Out(0, x.dtype, x.shape);
-    } else if (op == "Clip") {
-      const ValueInfo& x = In(0);
-      RequireFloat(x, "input");
-      const float inf = std::numeric_limits<float>::infinity();
-      float bound[3] = {0.f, -inf, inf};
-      for (size_t i : {1, 2}) {
-        if (!HasIn(i)) continue;
-        const Const& c = ConstIn(i, i == 1 ? "min" : "max");
-        if (c.dtype != DType::F32 || NumElements(c.shape) != 1)
-          Bad(std::string(i == 1 ? "min" : "max") + " must be a float32 scalar");
-        bound[i] = c.AsFloat()[0];
-      }
-      // NaN bounds or min > max: XNNPACK refuses the clamp at Build with a generic error; say what is wrong.
-      if (!(bound[1] <= bound[2]))
-        Bad("min " + std::to_string(bound[1]) + " and max " + std::to_string(bound[2]) + " are not an interval");
-      Out(0, DType::F32, x.shape);
-    } else if (op == "Softmax") {
-      const ValueInfo& x = In(0);
-      RequireFloat(x, "input");
-      int64_t axis = NormAxis(node.Int("axis", g.opset >= 13 ? -1 : 1), x.shape.size());
-      if (axis < 0 || axis >= static_cast<int64_t>(x.shape.size())) Bad("axis out of range");
-      Out(0, DType::F32, x.shape);
-    } else if (op == "Concat") {
-      if (node.inputs.empty()) Bad("no inputs");
-      Shape o = In(0).shape;
-      DType t = In(0).dtype;
-      if (!node.Has("axis")) Bad("axis is required");
-      int64_t axis = NormAxis(node.Int("axis", 0), o.size());
-      if (axis < 0 || axis >= static_cast<int64_t>(o.size())) Bad("axis out of range");
-      for (size_t i = 1; i < node.inputs.size(); ++i) {
-        const ValueInfo& v = In(i);
-        if (v.dtype != t || v.shape.size() != o.size()) Bad("inputs differ in type or rank");
-        for (size_t d = 0; d < o.size(); ++d)
-          if (static_cast<int64_t>(d) != axis && v.shape[d] != o[d]) Bad("input shapes differ off the concat axis");
-        o[axis] += v.shape[axis];
-      }
-      Out(0, t, o);
-    } else if (op == "Reshape") {
-      const ValueInfo& x = In(0);
-      const Const& shape = ConstIn(1, "shape");
-      if (shape.dtype != DType::I64) Bad(std::string("shape must be int64, got ") + DTypeName(shape.dtype));
-      auto spec = shape.AsInt64();
-      if (node.Int("allowzero", 0) != 0) Unsup("allowzero=1");
-      Shape o(spec.size());
-      int64_t known = 1, infer = -1;
-      for (size_t i = 0; i < spec.size(); ++i) {
-        if (spec[i] == 0) {
-          if (i >= x.shape.size()) Bad("shape copies a dimension the input does not have");
-          o[i] = x.shape[i];
-        } else if (spec[i] == -1) {
-          if (infer >= 0) Bad("more than one -1 in the shape");
-          infer = static_cast<int64_t>(i);
-          continue;
-        } else if (spec[i] < 0) {
-          Bad("negative dimension in the shape");
-        } else {
-          o[i] = spec[i];
-        }
-        if (!CheckedMul(known, o[i], &known) || known > kMaxElements) TooLarge("Reshape target " + ShapeString(spec));
-      }
-      int64_t total = NumElements(x.shape);
-      if (infer >= 0) {
-        if (known == 0 || total % known != 0) Bad("cannot infer -1 for " + ShapeString(x.shape));
-        o[infer] = total / known;
-      }
-      if (NumElements(o) != total) Bad("cannot reshape " + ShapeString(x.shape) + " to " + ShapeString(o));
-      Out(0, x.dtype, o);
-    } else if (op == "Flatten") {
-      const ValueInfo& x = In(0);
-      int64_t axis = NormAxis(node.Int("axis", 1), x.shape.size());
-      if (axis < 0 || axis > static_cast<int64_t>(x.shape.size())) Bad("axis out of range");
-      int64_t a = 1, b = 1;
-      for (int64_t i = 0; i < static_cast<int64_t>(x.shape.size()); ++i) (i < axis ? a : b) *= x.shape[i];
-      Out(0, x.dtype, {a, b});
-    } else if (op == "QuantizeLinear") {
-      const ValueInfo& x = In(0);
-      RequireFloat(x, "input");
-      const Const& s = Scales();
-      if (NumElements(s.shape) != 1) Unsup("only per-tensor quantization of activations is supported");
-      DType t = DType::U8;
-      if (HasIn(2)) {
-        const Const& z = ConstIn(2, "y_zero_point");
-        if (z.dtype != DType::I8 && z.dtype != DType::U8)
-          Bad("zero point '" + node.inputs[2] + "' is " + DTypeName(z.dtype) + "; it must be int8 or uint8");
-        if (NumElements(z.shape) != 1) Unsup("only per-tensor quantization of activations is supported");
-        t = z.dtype;
-      }
-      Out(0, t, x.shape);
-    } else if (op == "DequantizeLinear") {
-      const ValueInfo& x = In(0);
-      if (x.dtype != DType::I8 && x.dtype != DType::U8 && x.dtype != DType::I32)
-        Unsup("input must be int8, uint8 or int32");
-      const Const& s = Scales();
-      int64_t ns = NumElements(s.shape);
-      if (s.shape.size() > 1)
-        Bad("scale '" + node.inputs[1] + "' has shape " + ShapeString(s.shape) + "; it must be a scalar or 1-D");
-      if (ns != 1) {
-        int64_t raw = node.Int("axis", 1), axis = NormAxis(raw, x.shape.size());
-        if (!g.IsConst(node.inputs[0])) Unsup("per-axis dequantization of a non-constant tensor");
-        if (axis < 0 || axis >= static_cast<int64_t>(x.shape.size()))
-          Bad("axis " + std::to_string(raw) + " is out of range for the " + std::to_string(x.shape.size()) +
-              "-D input");
-        if (x.shape[axis] != ns)
-          Bad(std::to_string(ns) + " scales in '" + node.inputs[1] + "' but axis " + std::to_string(axis) + " has " +
-              std::to_string(x.shape[axis]) + " channels");
-      }
-      if (HasIn(2)) {
-        const std::string& zn = node.inputs[2];
-        const Const& z = ConstIn(2, "x_zero_point");
-        if (z.dtype != x.dtype)
-          Bad("zero point '" + zn + "' is " + DTypeName(z.dtype) + ", the input is " + DTypeName(x.dtype));
-        if (NumElements(z.shape) != ns)
-          Bad("zero point '" + zn + "' has shape " + ShapeString(z.shape) + " for " + std::to_string(ns) + " scales " +
-              ShapeString(s.shape));
-        if (z.dtype == DType::I32)
-          for (int64_t v : z.AsInt64())
-            if (v != 0) Bad("zero point '" + zn + "' of an int32 input must be 0, got " + std::to_string(v));
-      }
-      Out(0, DType::F32, x.shape);
+// Spatial output size for conv/pool with explicit or auto padding; fills pads (begin..., end...).
+// pool: explicit pads must be smaller than the window (onnxruntime's rule too): larger ones only add windows
+// that see no input.
+Shape InferContext::Spatial(const Shape& x, const std::vector<int64_t>& kernel, bool ceilMode, bool pool,
+                            std::vector<int64_t>* padsOut) const {
+  size_t sp = x.size() - 2;
+  if (kernel.size() != sp)
+    Bad("kernel_shape has " + std::to_string(kernel.size()) + " dims for a " + std::to_string(x.size()) + "-D input");
+  auto strides = n->Ints("strides", std::vector<int64_t>(sp, 1));
+  auto dil = n->Ints("dilations", std::vector<int64_t>(sp, 1));
+  auto pads = n->Ints("pads", std::vector<int64_t>(2 * sp, 0));
+  if (strides.size() != sp || dil.size() != sp || pads.size() != 2 * sp)
+    Bad("strides/dilations/pads have the wrong length");
+  std::string ap = n->Str("auto_pad", "NOTSET");
+  Shape out(sp);
+  // Every attribute is bounded first (XNNPACK takes them as uint32_t); with each term at most 2^30 (input dims
+  // too) the sums and products below stay under 2^61.
+  auto inRange = [&](const char* attr, const std::vector<int64_t>& v, size_t j, int64_t lo) {
+    if (v[j] < lo || v[j] > kMaxElements)
+      Bad(std::string(attr) + "[" + std::to_string(j) + "] = " + std::to_string(v[j]) + " is out of range (" +
+          std::to_string(lo) + " to 2^30)");
+  };
+  for (size_t i = 0; i < sp; ++i) {
+    inRange("kernel_shape", kernel, i, 1);
+    inRange("strides", strides, i, 1);
+    inRange("dilations", dil, i, 1);
+    inRange("pads", pads, i, 0);
+    inRange("pads", pads, i + sp, 0);
+    int64_t ek = (kernel[i] - 1) * dil[i] + 1;
+    if (pool && ap == "NOTSET")
+      for (size_t j : {i, i + sp})
+        if (pads[j] >= ek)
+          Bad("pads[" + std::to_string(j) + "] = " + std::to_string(pads[j]) +
+              " is out of range: a pooling pad must be smaller than the window (" + std::to_string(ek) + ")");
+    if (ap == "SAME_UPPER" || ap == "SAME_LOWER") {
+      out[i] = (x[2 + i] + strides[i] - 1) / strides[i];
+      int64_t total = std::max<int64_t>(0, (out[i] - 1) * strides[i] + ek - x[2 + i]);
+      pads[i] = ap == "SAME_UPPER" ? total / 2 : total - total / 2;
+      pads[i + sp] = total - pads[i];
     } else {
-      throw Error(OH_NN_UNSUPPORTED, "unsupported op '" + op + "' (" + node.Where() + ")");
+      if (ap == "VALID")
+        pads[i] = pads[i + sp] = 0;
+      else if (ap != "NOTSET")
+        Bad("auto_pad '" + ap + "'");
+      int64_t span = x[2 + i] + pads[i] + pads[i + sp] - ek;
+      if (span < 0) Bad("kernel larger than the padded input");
+      out[i] = (ceilMode ? (span + strides[i] - 1) / strides[i] : span / strides[i]) + 1;
+      // ONNX: the last window must start inside the input or the begin padding.
+      if (ceilMode && (out[i] - 1) * strides[i] >= x[2 + i] + pads[i]) --out[i];
     }
   }
-};
+  // Each output position reads a whole window: XNNPACK keeps a pointer per (position, window element) in its
+  // indirection buffers and our pooling kernel visits each, so bound that product like a tensor's size.
+  int64_t positions = x[0];
+  for (size_t i = 0; i < sp; ++i)
+    if (!CheckedMul(positions, out[i], &positions) || !CheckedMul(positions, kernel[i], &positions)) positions = -1;
+  if (positions < 0 || positions > kMaxWindowPositions)
+    Bad("model declares a tensor too large: kernel " + ShapeString(kernel) + " over output " + ShapeString(out) +
+        " reads more than 2^26 window positions");
+  *padsOut = pads;
+  return out;
+}
+
+namespace {
 
 Attr ReadAttr(const onnx::AttributeProto& a) {
   Attr r;
@@ -600,7 +409,7 @@ Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* inputS
     throw Error(OH_NN_INVALID_PARAMETER, "got " + std::to_string(inputShapes->size()) + " fixed input shape(s) for " +
                                              std::to_string(g.inputs.size()) + " model input(s)");
 
-  Inferer inf{g};
+  InferContext inf{g};
   int index = 0;
   for (const auto& np : gp.node()) {
     Node n;
@@ -612,7 +421,7 @@ Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* inputS
     n.inputs.assign(np.input().begin(), np.input().end());
     n.outputs.assign(np.output().begin(), np.output().end());
     for (const auto& a : np.attribute()) n.attrs[a.name()] = ReadAttr(a);
-    if (n.op == "Constant") {
+    if (n.op == "Constant") {  // a constant of the graph, not an op: its tensor is read like an initializer
       if (n.outputs.size() != 1 || !np.attribute_size() || !np.attribute(0).has_t())
         Unsupported("Constant " + n.Where() + " without a tensor value");
       Const c = ReadTensor(np.attribute(0).t(), "Constant " + n.Where());
@@ -620,13 +429,11 @@ Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* inputS
       g.consts[n.outputs[0]] = std::move(c);
       continue;
     }
-    if (n.op == "Identity" && n.inputs.size() == 1 && n.outputs.size() == 1 && g.IsConst(n.inputs[0])) {
-      Const c = g.GetConst(n.inputs[0]);  // exporters alias shared weights this way: fold it
-      g.values[n.outputs[0]] = ValueInfo{c.dtype, c.shape};
-      g.consts[n.outputs[0]] = std::move(c);
-      continue;
-    }
-    inf.Run(n);
+    const OpDef* def = FindOp(n.op);
+    if (!def) Unsupported("unsupported op '" + n.op + "' (" + n.Where() + ")");
+    if (def->foldConstant && def->foldConstant(g, n)) continue;
+    inf.n = &n;
+    def->infer(inf);
     g.nodes.push_back(std::move(n));
   }
   for (const auto& out : gp.output()) {

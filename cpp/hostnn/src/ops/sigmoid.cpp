@@ -1,0 +1,21 @@
+// ONNX Sigmoid (float, elementwise).
+#include "ops/op.h"
+
+namespace hostnn {
+namespace {
+
+void Infer(InferContext& c) { c.SameAsInput(true); }
+
+}  // namespace
+
+namespace ops {
+const OpDef& Sigmoid() {
+  static const OpDef kDef = [] {
+    OpDef d;
+    d.infer = Infer;
+    return d;
+  }();
+  return kDef;
+}
+}  // namespace ops
+}  // namespace hostnn
