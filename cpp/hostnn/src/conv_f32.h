@@ -1,0 +1,51 @@
+// fp32 convolution (groups = 1, any kernel/stride/dilation/padding, NHWC) with fused bias and min/max clamp; a
+// 1x1 convolution is a plain GEMM through the same code. Weights are packed at construction into blocks of 16 output
+// channels, [outC/16][taps][inC][16]; each output pixel reads its kernel taps through pointers (implicit GEMM, like
+// qconv_int8.h), padded taps read a zero row. Why our own: Debian's 2022 XNNPACK build runs every fp32 convolution
+// through its 5x16 FMA3 igemm micro-kernel compiled with one accumulator spilled to the stack (an FMA chain through
+// memory every step), which holds ResNet18's convolutions near a third of one core's FMA peak.
+// Variants, picked at runtime by what the CPU has: AVX2+FMA (6x16 register block: 12 accumulators, 2 weight vectors,
+// 1 broadcast) and portable C++ (other CPUs, aarch64 included). Tests: conv_f32_test.cpp.
+#pragma once
+
+#include <pthreadpool.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "qconv_int8.h"  // ConvGeometry2D
+
+namespace hostnn {
+
+enum class F32Isa { kScalar, kAvx2Fma };
+
+bool F32IsaSupported(F32Isa isa);
+// "scalar", "AVX2" (the plan description shows it; the AVX2 variant also needs FMA3, which every AVX2 CPU has).
+const char* F32IsaLabel(F32Isa isa);
+// The fastest supported variant; env NPULENS_HOSTNN_ISA=scalar forces the portable one and =avx2 asks for AVX2
+// (std::runtime_error when this CPU has none); the int8-only names (vnni, neon, neondot) leave the fastest.
+F32Isa SelectF32Isa();
+
+class ConvF32 {
+ public:
+  // w: OIHW [outC][inC][kh][kw]; bias: outC floats or nullptr (zero); outMin <= outMax (±infinity: no clamp).
+  ConvF32(const ConvGeometry2D& g, const float* w, const float* bias, float outMin, float outMax, F32Isa isa);
+  // x: NHWC [batch][inH][inW][inC]; y: NHWC [batch][outH][outW][outC]. Splits output pixels and, when there are few
+  // pixels for the pool's threads, blocks of 16 output channels into tasks; allocates nothing after a thread's first
+  // call.
+  void Run(const float* x, float* y, pthreadpool_t pool) const;
+  // Output pixels [rowBegin, rowBegin + rows), output channel blocks [blockBegin, blockEnd) of 16.
+  void RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, int64_t blockBegin, int64_t blockEnd) const;
+  F32Isa isa() const { return isa_; }
+
+ private:
+  ConvGeometry2D g_;
+  F32Isa isa_;
+  int64_t taps_, blocks_;      // kh * kw; ceil(outC / 16)
+  std::vector<float> packed_;  // [blocks][taps][inC][16], output channels past outC are zero
+  std::vector<float> bias_;    // blocks * 16
+  std::vector<float> zeros_;   // inC zeros: the input of padded taps
+  float lo_, hi_;
+};
+
+}  // namespace hostnn

@@ -1,0 +1,171 @@
+// npulens_conv_f32_bench: the fp32 convolutions (groups = 1) of ResNet18 and MobileNetV2 at 224x224, each timed
+// in our kernel (conv_f32.h) and in XNNPACK's same convolution (operator API, what the subgraph runtime runs), in
+// the same run and interleaved (rounds alternate the two), by the one benchmark runner (p50). Prints per shape ms,
+// GMAC/s and the share of the one-core fp32 peak (npulens_peak's vfmadd231ps ymm figure, --peak), and the largest
+// difference between the two outputs (a sanity check; conv_f32_test.cpp is the correctness test).
+// usage: npulens_conv_f32_bench [--threads N] [--rounds N] [--iterations N] [--peak GMACS] [--filter TEXT]
+#include <xnnpack.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "conv_f32.h"
+#include "core/benchmark_runner.h"
+
+namespace {
+
+struct Shape {
+  const char* name;
+  int64_t inHW, inC, outC, k, stride;
+};
+
+// ResNet18 (every distinct conv) and MobileNetV2 (its full convolutions: the stem and the 1x1 expand/project ones).
+const Shape kShapes[] = {
+    {"resnet18 conv1 7x7/2 3->64 @224", 224, 3, 64, 7, 2},
+    {"resnet18 l1 3x3 64->64 @56", 56, 64, 64, 3, 1},
+    {"resnet18 l2 3x3/2 64->128 @56", 56, 64, 128, 3, 2},
+    {"resnet18 l2 3x3 128->128 @28", 28, 128, 128, 3, 1},
+    {"resnet18 l2 ds 1x1/2 64->128 @56", 56, 64, 128, 1, 2},
+    {"resnet18 l3 3x3/2 128->256 @28", 28, 128, 256, 3, 2},
+    {"resnet18 l3 3x3 256->256 @14", 14, 256, 256, 3, 1},
+    {"resnet18 l3 ds 1x1/2 128->256 @28", 28, 128, 256, 1, 2},
+    {"resnet18 l4 3x3/2 256->512 @14", 14, 256, 512, 3, 2},
+    {"resnet18 l4 3x3 512->512 @7", 7, 512, 512, 3, 1},
+    {"resnet18 l4 ds 1x1/2 256->512 @14", 14, 256, 512, 1, 2},
+    {"mobilenetv2 stem 3x3/2 3->32 @224", 224, 3, 32, 3, 2},
+    {"mobilenetv2 1x1 32->16 @112", 112, 32, 16, 1, 1},
+    {"mobilenetv2 1x1 16->96 @112", 112, 16, 96, 1, 1},
+    {"mobilenetv2 1x1 96->24 @56", 56, 96, 24, 1, 1},
+    {"mobilenetv2 1x1 24->144 @56", 56, 24, 144, 1, 1},
+    {"mobilenetv2 1x1 144->24 @56", 56, 144, 24, 1, 1},
+    {"mobilenetv2 1x1 144->32 @28", 28, 144, 32, 1, 1},
+    {"mobilenetv2 1x1 32->192 @28", 28, 32, 192, 1, 1},
+    {"mobilenetv2 1x1 192->32 @28", 28, 192, 32, 1, 1},
+    {"mobilenetv2 1x1 192->64 @14", 14, 192, 64, 1, 1},
+    {"mobilenetv2 1x1 64->384 @14", 14, 64, 384, 1, 1},
+    {"mobilenetv2 1x1 384->64 @14", 14, 384, 64, 1, 1},
+    {"mobilenetv2 1x1 384->96 @14", 14, 384, 96, 1, 1},
+    {"mobilenetv2 1x1 96->576 @14", 14, 96, 576, 1, 1},
+    {"mobilenetv2 1x1 576->96 @14", 14, 576, 96, 1, 1},
+    {"mobilenetv2 1x1 576->160 @7", 7, 576, 160, 1, 1},
+    {"mobilenetv2 1x1 160->960 @7", 7, 160, 960, 1, 1},
+    {"mobilenetv2 1x1 960->160 @7", 7, 960, 160, 1, 1},
+    {"mobilenetv2 1x1 960->320 @7", 7, 960, 320, 1, 1},
+    {"mobilenetv2 1x1 320->1280 @7", 7, 320, 1280, 1, 1},
+};
+
+double P50(const std::function<void()>& fn, int64_t iterations) {
+  npulens::BenchmarkParams params;
+  params.warmupRuns = 2;
+  params.iterations = iterations;
+  auto result = npulens::RunBenchmark(
+      params,
+      [&]() -> npulens::Result<double> {
+        const double t0 = npulens::SteadyClockMs();
+        fn();
+        return npulens::SteadyClockMs() - t0;
+      },
+      nullptr);
+  if (!result.ok()) {
+    std::fprintf(stderr, "benchmark failed: %s\n", result.status().message().c_str());
+    std::exit(1);
+  }
+  return result->latency.p50Ms;
+}
+
+long Arg(int argc, char** argv, const char* flag, long fallback) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], flag) == 0) return std::strtol(argv[i + 1], nullptr, 10);
+  return fallback;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const long threads = Arg(argc, argv, "--threads", 1), rounds = Arg(argc, argv, "--rounds", 3);
+  const long iterations = Arg(argc, argv, "--iterations", 20);
+  double peak = 49.9;
+  std::string filter;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--peak") == 0) peak = std::strtod(argv[i + 1], nullptr);
+    if (std::strcmp(argv[i], "--filter") == 0) filter = argv[i + 1];
+  }
+  if (threads < 1 || threads > 256 || rounds < 1 || iterations < 1 || !(peak > 0)) {
+    std::fprintf(stderr,
+                 "usage: npulens_conv_f32_bench [--threads 1..256] [--rounds N>=1] [--iterations N>=1] [--peak "
+                 "GMACS>0] [--filter TEXT]\n");
+    return 2;
+  }
+  if (xnn_initialize(nullptr) != xnn_status_success) {
+    std::fprintf(stderr, "XNNPACK initialization failed\n");
+    return 1;
+  }
+  std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(
+      threads > 1 ? pthreadpool_create(static_cast<size_t>(threads)) : nullptr, &pthreadpool_destroy);
+  const hostnn::F32Isa isa = hostnn::SelectF32Isa();
+  std::printf("threads %ld, ours %s, p50 of %ld runs, best of %ld interleaved rounds, peak %.1f GMAC/s per core\n",
+              threads, hostnn::F32IsaLabel(isa), iterations, rounds, peak);
+  std::printf("%-36s %9s %9s %8s %8s %6s %6s %7s %9s\n", "conv", "GMAC", "ours ms", "xnn ms", "ours/x", "ours%", "xnn%",
+              "speedup", "max|diff|");
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  double logSum = 0;
+  int counted = 0;
+  for (const Shape& s : kShapes) {
+    if (!filter.empty() && std::string(s.name).find(filter) == std::string::npos) continue;
+    const int64_t pad = s.k / 2, out = (s.inHW + 2 * pad - s.k) / s.stride + 1;
+    const hostnn::ConvGeometry2D g{1,   s.inHW,   s.inHW,   s.inC, out, out, s.outC, s.k,
+                                   s.k, s.stride, s.stride, 1,     1,   pad, pad};
+    std::vector<float> x(static_cast<size_t>(s.inHW * s.inHW * s.inC)),
+        w(static_cast<size_t>(s.outC * s.inC * s.k * s.k));
+    std::vector<float> bias(static_cast<size_t>(s.outC)), ohwi(w.size());
+    for (float& v : x) v = dist(rng);
+    for (float& v : w) v = dist(rng) * 0.1f;
+    for (float& v : bias) v = dist(rng);
+    for (int64_t o = 0; o < s.outC; ++o)
+      for (int64_t c = 0; c < s.inC; ++c)
+        for (int64_t t = 0; t < s.k * s.k; ++t)
+          ohwi[static_cast<size_t>((o * s.k * s.k + t) * s.inC + c)] =
+              w[static_cast<size_t>((o * s.inC + c) * s.k * s.k + t)];
+    std::vector<float> yOurs(static_cast<size_t>(out * out * s.outC)), yXnn(yOurs.size());
+    // XNNPACK reads up to XNN_EXTRA_BYTES past its input.
+    x.resize(x.size() + XNN_EXTRA_BYTES / sizeof(float));
+    hostnn::ConvF32 ours(g, w.data(), bias.data(), 0.0f, 6.0f, isa);
+    xnn_operator_t op = nullptr;
+    const auto p = static_cast<uint32_t>(pad), k = static_cast<uint32_t>(s.k), st = static_cast<uint32_t>(s.stride);
+    if (xnn_create_convolution2d_nhwc_f32(p, p, p, p, k, k, st, st, 1, 1, 1, static_cast<size_t>(s.inC),
+                                          static_cast<size_t>(s.outC), static_cast<size_t>(s.inC),
+                                          static_cast<size_t>(s.outC), ohwi.data(), bias.data(), 0.0f, 6.0f, 0,
+                                          &op) != xnn_status_success ||
+        xnn_setup_convolution2d_nhwc_f32(op, 1, static_cast<size_t>(s.inHW), static_cast<size_t>(s.inHW), x.data(),
+                                         yXnn.data(), pool.get()) != xnn_status_success) {
+      std::fprintf(stderr, "XNNPACK rejected %s\n", s.name);
+      return 1;
+    }
+    std::unique_ptr<xnn_operator, decltype(&xnn_delete_operator)> opGuard(op, &xnn_delete_operator);
+    double bestOurs = 1e30, bestXnn = 1e30;
+    for (long r = 0; r < rounds; ++r) {
+      bestOurs = std::min(bestOurs, P50([&] { ours.Run(x.data(), yOurs.data(), pool.get()); }, iterations));
+      bestXnn = std::min(bestXnn, P50([&] { xnn_run_operator(op, pool.get()); }, iterations));
+    }
+    float maxDiff = 0;
+    for (size_t i = 0; i < yOurs.size(); ++i) maxDiff = std::max(maxDiff, std::fabs(yOurs[i] - yXnn[i]));
+    const double gmac = static_cast<double>(out * out * s.outC * s.inC * s.k * s.k) / 1e9;
+    const double gOurs = gmac / (bestOurs / 1e3), gXnn = gmac / (bestXnn / 1e3);
+    std::printf("%-36s %9.4f %9.3f %8.3f %8.2f %5.0f%% %5.0f%% %6.2fx %9.2g\n", s.name, gmac, bestOurs, bestXnn,
+                bestOurs / bestXnn, 100 * gOurs / (peak * static_cast<double>(threads)),
+                100 * gXnn / (peak * static_cast<double>(threads)), bestXnn / bestOurs, maxDiff);
+    logSum += std::log(bestOurs / bestXnn);
+    ++counted;
+  }
+  if (counted) std::printf("geometric mean ours/xnn %.3f over %d convolutions\n", std::exp(logSum / counted), counted);
+  return 0;
+}

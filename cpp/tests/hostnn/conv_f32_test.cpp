@@ -1,0 +1,226 @@
+// The fp32 convolution kernel (conv_f32.h): every variant this CPU supports against a naive reference accumulated in
+// double, over many geometries, with 1 and 2 threads.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "conv_f32.h"
+
+using hostnn::ConvF32;
+using hostnn::ConvGeometry2D;
+using hostnn::F32Isa;
+
+namespace {
+
+std::vector<F32Isa> SupportedIsas() {
+  std::vector<F32Isa> out;
+  for (F32Isa isa : {F32Isa::kScalar, F32Isa::kAvx2Fma})
+    if (hostnn::F32IsaSupported(isa)) out.push_back(isa);
+  return out;
+}
+
+// The exact result (double accumulation of float products) and, per output, the bound on the float kernel's error:
+// a sum of n = inC * kh * kw products plus the bias, each step (FMA or product then add) rounding once or twice,
+// differs from the exact sum by at most gamma(2n + 1) * (sum of |x * w| + |bias|) with gamma(k) = k u / (1 - k u),
+// u = 2^-24 (Higham, Accuracy and Stability of Numerical Algorithms, 3.1); clamping only shrinks the error. The
+// bound holds for any summation order, so it cannot fail a correct kernel, while a wrong tap, channel or clamp moves
+// an output by the size of a term (about 0.1 here), tens of thousands of times the bound.
+struct Reference {
+  std::vector<double> y, bound;
+};
+Reference Naive(const ConvGeometry2D& g, const std::vector<float>& x, const std::vector<float>& w,
+                const std::vector<float>& bias, float lo, float hi) {
+  Reference r;
+  const size_t n = static_cast<size_t>(g.batch * g.outH * g.outW * g.outC);
+  r.y.resize(n);
+  r.bound.resize(n);
+  const double u = std::ldexp(1.0, -24), k = static_cast<double>(2 * g.inC * g.kernelH * g.kernelW + 1);
+  const double gamma = k * u / (1 - k * u);
+  for (int64_t b = 0; b < g.batch; ++b)
+    for (int64_t oy = 0; oy < g.outH; ++oy)
+      for (int64_t ox = 0; ox < g.outW; ++ox)
+        for (int64_t o = 0; o < g.outC; ++o) {
+          double acc = bias[static_cast<size_t>(o)], mag = std::fabs(acc);
+          for (int64_t c = 0; c < g.inC; ++c)
+            for (int64_t ky = 0; ky < g.kernelH; ++ky)
+              for (int64_t kx = 0; kx < g.kernelW; ++kx) {
+                const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+                const int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+                if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) continue;
+                const double p =
+                    static_cast<double>(x[static_cast<size_t>(((b * g.inH + iy) * g.inW + ix) * g.inC + c)]) *
+                    w[static_cast<size_t>(((o * g.inC + c) * g.kernelH + ky) * g.kernelW + kx)];
+                acc += p;
+                mag += std::fabs(p);
+              }
+          const size_t i = static_cast<size_t>(((b * g.outH + oy) * g.outW + ox) * g.outC + o);
+          r.y[i] = std::min<double>(std::max<double>(acc, lo), hi);
+          r.bound[i] = gamma * mag;
+        }
+  return r;
+}
+
+struct Case {
+  const char* name;
+  int64_t batch, inH, inW, inC, outC, kh, kw, sh, sw, dh, dw, padTop, padLeft, padBottom, padRight;
+  float lo, hi;
+};
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+// Kernel sizes 1 to 7 (square and not), strides 1 to 3, dilations 1 and 2, symmetric, one-sided and no padding,
+// channel counts that are not multiples of the 16-channel block or of anything else, pixel counts that are not
+// multiples of the 6-pixel register tile or of a task, batches, a clamp and none.
+const Case kCases[] = {
+    {"1x1 gemm", 1, 7, 5, 9, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, -kInf, kInf},
+    {"1x1 odd channels relu6", 2, 5, 9, 33, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0.0f, 6.0f},
+    {"1x1 stride 2", 1, 13, 11, 20, 40, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, -kInf, kInf},
+    {"3x3 same", 1, 9, 11, 8, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, kInf},
+    {"3x3 stride 2 pad 1", 2, 14, 13, 16, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, -kInf, kInf},
+    {"3x3 one input channel", 1, 10, 10, 1, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, -kInf, kInf},
+    {"3x3 dilation 2", 1, 12, 12, 7, 19, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, -0.5f, 0.5f},
+    {"3x3 dilation 2x1 stride 1x2", 1, 11, 12, 5, 9, 3, 3, 1, 2, 2, 1, 2, 1, 2, 1, -kInf, kInf},
+    {"3x3 no padding", 1, 9, 8, 6, 3, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, -kInf, kInf},
+    {"3x3 padding only top-left", 1, 8, 8, 4, 17, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, -kInf, kInf},
+    {"3x3 padding only bottom-right", 1, 8, 8, 4, 17, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, -kInf, kInf},
+    {"5x5 stride 3", 1, 16, 17, 3, 8, 5, 5, 3, 3, 1, 1, 2, 2, 2, 2, -kInf, kInf},
+    {"7x7 stride 2 (resnet stem)", 1, 23, 23, 3, 64, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 0.0f, kInf},
+    {"1x3", 1, 6, 9, 10, 11, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, -kInf, kInf},
+    {"3x1", 1, 9, 6, 10, 11, 3, 1, 1, 1, 1, 1, 1, 0, 1, 0, -kInf, kInf},
+    {"kernel larger than the padded input rows", 1, 2, 9, 3, 4, 5, 3, 1, 1, 1, 1, 2, 1, 2, 1, -kInf, kInf},
+    {"one output pixel, many channels", 1, 3, 3, 70, 100, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, -kInf, kInf},
+    {"few pixels, many output blocks (channel split)", 1, 4, 4, 40, 200, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, -kInf, kInf},
+    {"many pixels (several tasks)", 3, 20, 19, 6, 21, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, -kInf, kInf},
+};
+
+ConvGeometry2D Geometry(const Case& c) {
+  const int64_t outH = (c.inH + c.padTop + c.padBottom - ((c.kh - 1) * c.dh + 1)) / c.sh + 1;
+  const int64_t outW = (c.inW + c.padLeft + c.padRight - ((c.kw - 1) * c.dw + 1)) / c.sw + 1;
+  return {c.batch, c.inH, c.inW, c.inC, outH, outW, c.outC, c.kh, c.kw, c.sh, c.sw, c.dh, c.dw, c.padTop, c.padLeft};
+}
+
+std::vector<float> Random(size_t n, uint32_t seed, float lo, float hi) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(n);
+  for (float& f : v) f = d(rng);
+  return v;
+}
+
+class IsaEnv {
+ public:
+  explicit IsaEnv(const char* value) {
+    if (const char* old = std::getenv("NPULENS_HOSTNN_ISA")) old_ = old, had_ = true;
+    setenv("NPULENS_HOSTNN_ISA", value, 1);
+  }
+  ~IsaEnv() {
+    if (had_)
+      setenv("NPULENS_HOSTNN_ISA", old_.c_str(), 1);
+    else
+      unsetenv("NPULENS_HOSTNN_ISA");
+  }
+
+ private:
+  std::string old_;
+  bool had_ = false;
+};
+
+}  // namespace
+
+TEST(ConvF32Test, EveryVariantMatchesTheReferenceWithinTheRoundingBound) {
+  std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
+  ASSERT_NE(pool, nullptr);
+  uint32_t seed = 1;
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    const ConvGeometry2D g = Geometry(c);
+    ASSERT_GT(g.outH, 0);
+    ASSERT_GT(g.outW, 0);
+    const auto x = Random(static_cast<size_t>(c.batch * c.inH * c.inW * c.inC), seed++, -1.0f, 1.0f);
+    const auto w = Random(static_cast<size_t>(c.outC * c.inC * c.kh * c.kw), seed++, -0.3f, 0.3f);
+    const auto bias = Random(static_cast<size_t>(c.outC), seed++, -1.0f, 1.0f);
+    const Reference ref = Naive(g, x, w, bias, c.lo, c.hi);
+    for (F32Isa isa : SupportedIsas()) {
+      SCOPED_TRACE(hostnn::F32IsaLabel(isa));
+      const ConvF32 conv(g, w.data(), bias.data(), c.lo, c.hi, isa);
+      EXPECT_EQ(conv.isa(), isa);
+      for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
+        SCOPED_TRACE(p ? "2 threads" : "1 thread");
+        std::vector<float> y(ref.y.size(), std::numeric_limits<float>::quiet_NaN());  // every output must be written
+        conv.Run(x.data(), y.data(), p);
+        size_t bad = 0;
+        for (size_t i = 0; i < y.size(); ++i)
+          if (!(std::fabs(y[i] - ref.y[i]) <= ref.bound[i]) && bad++ < 5)
+            ADD_FAILURE() << "output " << i << ": " << y[i] << ", reference " << ref.y[i] << " +- " << ref.bound[i];
+        EXPECT_EQ(bad, 0u);
+      }
+    }
+  }
+}
+
+// Without a bias the outputs are the plain sums; a NaN input gives NaN outputs through the clamp in every variant
+// (the ONNX semantics of Conv followed by Relu/Clip), not the clamp's lower bound.
+TEST(ConvF32Test, NoBiasAndNaNPropagateInEveryVariant) {
+  const ConvGeometry2D g{1, 1, 7, 3, 1, 7, 20, 1, 1, 1, 1, 1, 1, 0, 0};
+  std::vector<float> x(21, 1.0f), w(60, 0.5f);
+  x[3 * 3 + 1] = std::numeric_limits<float>::quiet_NaN();  // pixel 3, channel 1
+  for (F32Isa isa : SupportedIsas()) {
+    SCOPED_TRACE(hostnn::F32IsaLabel(isa));
+    const ConvF32 conv(g, w.data(), nullptr, 0.0f, 6.0f, isa);
+    std::vector<float> y(140, -1.0f);
+    conv.Run(x.data(), y.data(), nullptr);
+    for (int64_t px = 0; px < 7; ++px)
+      for (int64_t o = 0; o < 20; ++o) {
+        const float v = y[static_cast<size_t>(px * 20 + o)];
+        if (px == 3)
+          EXPECT_TRUE(std::isnan(v)) << "pixel 3 channel " << o << ": " << v;
+        else
+          EXPECT_EQ(v, 1.5f) << "pixel " << px << " channel " << o;
+      }
+  }
+}
+
+TEST(ConvF32Test, TheAvx2VariantIsAvailableOnX86WithAvx2AndFma) {
+#if defined(__x86_64__)
+  EXPECT_EQ(hostnn::F32IsaSupported(F32Isa::kAvx2Fma),
+            __builtin_cpu_supports("avx2") != 0 && __builtin_cpu_supports("fma") != 0);
+#else
+  EXPECT_FALSE(hostnn::F32IsaSupported(F32Isa::kAvx2Fma));
+#endif
+  EXPECT_TRUE(hostnn::F32IsaSupported(F32Isa::kScalar));
+}
+
+// Without an override the fastest variant; NPULENS_HOSTNN_ISA=scalar the portable one, =avx2 AVX2 or an error naming
+// it on a CPU without; the int8-only names leave the fastest.
+TEST(ConvF32Test, SelectionHonoursTheOverrideAndPrefersTheFastest) {
+  const F32Isa fastest = SupportedIsas().back();
+  {
+    IsaEnv env("");
+    EXPECT_EQ(hostnn::SelectF32Isa(), fastest);
+  }
+  {
+    IsaEnv env("scalar");
+    EXPECT_EQ(hostnn::SelectF32Isa(), F32Isa::kScalar);
+  }
+  {
+    IsaEnv env("vnni");
+    EXPECT_EQ(hostnn::SelectF32Isa(), fastest);
+  }
+  IsaEnv env("avx2");
+  if (hostnn::F32IsaSupported(F32Isa::kAvx2Fma)) {
+    EXPECT_EQ(hostnn::SelectF32Isa(), F32Isa::kAvx2Fma);
+  } else {
+    try {
+      hostnn::SelectF32Isa();
+      ADD_FAILURE() << "no error";
+    } catch (const std::runtime_error& e) {
+      EXPECT_EQ(std::string(e.what()), "NPULENS_HOSTNN_ISA=avx2: this CPU has no AVX2+FMA");
+    }
+  }
+}
