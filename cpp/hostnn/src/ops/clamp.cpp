@@ -1,7 +1,9 @@
-// ONNX Relu and Clip: one family, both a clamp of the input to [min, max] (Relu: [0, inf)).
+// ONNX Relu and Clip (opset >= 11: bounds as inputs): one family, both a clamp of the input to [min, max] (Relu:
+// [0, inf)); after a Conv/Gemm/Add or before an int8 QuantizeLinear the plan folds it in (OpDef::clampRange).
 #include "ops/op.h"
 
 #include <limits>
+#include <memory>
 
 namespace hostnn {
 namespace {
@@ -26,6 +28,36 @@ void InferClip(InferContext& c) {
   c.Out(0, DType::F32, x.shape);
 }
 
+// y = min(max(x, outMin), outMax); int8 with the same params in and out.
+class ClampOp : public Op {
+ public:
+  bool InXnn() const override { return true; }
+  void Define(XnnDefiner& d) const override {
+    XnnCheck(xnn_define_clamp(d.sg, outMin, outMax, d.Id(in[0]), d.Id(out), 0), label);
+  }
+};
+
+void ReluRange(const Lowering&, const Node&, float* lo, float*) { *lo = 0.f; }
+void ClipRange(const Lowering& l, const Node& n, float* lo, float* hi) {
+  if (n.inputs.size() > 1 && !n.inputs[1].empty()) *lo = l.ScalarF(n.inputs[1]);
+  if (n.inputs.size() > 2 && !n.inputs[2].empty()) *hi = l.ScalarF(n.inputs[2]);
+}
+
+template <void (*Range)(const Lowering&, const Node&, float*, float*)>
+void LowerFloat(Lowering& l, const Node& n) {
+  auto op = l.New<ClampOp>(n);
+  op->in = {l.Act(n, 0)};
+  Range(l, n, &op->outMin, &op->outMax);
+  l.Emit(std::move(op));
+}
+
+bool LowerInt8(Lowering& l, const Node& n) {
+  Int8Match m;
+  if (!l.MatchInt8(n, 1, &m) || !m.SameParams()) return false;
+  l.EmitInt8(std::make_unique<ClampOp>(), n, m);
+  return true;
+}
+
 }  // namespace
 
 namespace ops {
@@ -33,6 +65,9 @@ const OpDef& Relu() {
   static const OpDef kDef = [] {
     OpDef d;
     d.infer = InferRelu;
+    d.lowerFloat = LowerFloat<ReluRange>;
+    d.lowerInt8 = LowerInt8;
+    d.clampRange = ReluRange;
     return d;
   }();
   return kDef;
@@ -41,6 +76,9 @@ const OpDef& Clip() {
   static const OpDef kDef = [] {
     OpDef d;
     d.infer = InferClip;
+    d.lowerFloat = LowerFloat<ClipRange>;
+    d.lowerInt8 = LowerInt8;
+    d.clampRange = ClipRange;
     return d;
   }();
   return kDef;

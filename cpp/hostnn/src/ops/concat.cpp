@@ -1,6 +1,10 @@
 // ONNX Concat.
 #include "ops/op.h"
 
+#include <memory>
+
+#include "kernels.h"
+
 namespace hostnn {
 namespace {
 
@@ -22,6 +26,47 @@ void Infer(InferContext& c) {
   c.Out(0, t, o);
 }
 
+class ConcatOp : public Op {
+ public:
+  int64_t axis = 0;  // logical, normalized
+
+  std::function<void()> Kernel(const KernelContext&) const override {
+    std::vector<Value*> xs = in;
+    Value* y = out;
+    int64_t a = y->nhwc ? PhysicalAxis(axis) : axis;
+    return [xs, y, a] {
+      std::vector<const uint8_t*> srcs;
+      std::vector<Shape> shapes;
+      for (Value* v : xs) {
+        srcs.push_back(v->data());
+        shapes.push_back(v->Physical());
+      }
+      kernels::Concat(srcs, shapes, a, y->data(), ElementSize(y->dtype));
+    };
+  }
+};
+
+void LowerFloat(Lowering& l, const Node& n) {
+  auto op = l.New<ConcatOp>(n);
+  for (size_t i = 0; i < n.inputs.size(); ++i) op->in.push_back(l.Act(n, i));
+  op->axis = n.Int("axis", 0);
+  if (op->axis < 0) op->axis += static_cast<int64_t>(op->in[0]->shape.size());
+  l.Emit(std::move(op));
+}
+
+// int8: bytes concatenated (every input with the output's params).
+bool LowerInt8(Lowering& l, const Node& n) {
+  Int8Match m;
+  if (!l.MatchInt8(n, n.inputs.size(), &m)) return false;
+  for (Value* v : m.ins)
+    if (v->scale != m.outScale || v->zeroPoint != m.outZeroPoint) return false;
+  auto op = std::make_unique<ConcatOp>();
+  op->axis = n.Int("axis", 0);
+  if (op->axis < 0) op->axis += static_cast<int64_t>(m.ins[0]->shape.size());
+  l.EmitInt8(std::move(op), n, m);
+  return true;
+}
+
 }  // namespace
 
 namespace ops {
@@ -29,6 +74,8 @@ const OpDef& Concat() {
   static const OpDef kDef = [] {
     OpDef d;
     d.infer = Infer;
+    d.lowerFloat = LowerFloat;
+    d.lowerInt8 = LowerInt8;
     return d;
   }();
   return kDef;

@@ -1,5 +1,10 @@
-// ONNX Conv (2-D, NCHW).
+// ONNX Conv (2-D, NCHW): fp32 in XNNPACK; int8 with groups = 1 in our kernel (qconv_int8.h), depthwise/grouped
+// int8 in XNNPACK.
 #include "ops/op.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
 
 namespace hostnn {
 namespace {
@@ -26,13 +31,148 @@ void Infer(InferContext& c) {
   c.Out(0, DType::F32, {x.shape[0], w.shape[0], sp[0], sp[1]});
 }
 
+class ConvOp : public Op {
+ public:
+  Window2D win;
+  int64_t groups = 1;
+  Shape wshape;                  // OIHW
+  std::vector<float> wf, biasF;  // fp32
+  QuantWeights q;                // int8
+
+  bool InXnn() const override { return !UsesInt8Conv(); }
+  bool UsesInt8Conv() const override { return int8 && groups == 1; }
+  int64_t Macs() const override {
+    if (wshape.empty() || wshape[0] <= 0) return 0;
+    const int64_t weights = static_cast<int64_t>(int8 ? q.w.size() : wf.size());
+    return static_cast<int64_t>(out->Elements()) * (weights / wshape[0]);
+  }
+
+  void Define(XnnDefiner& d) const override {
+    Value* x = in[0];
+    uint32_t xid = d.Id(x), yid = d.Id(out);
+    int64_t oc = wshape[0], icg = wshape[1], kh = win.kh, kw = win.kw;
+    int64_t cin = x->shape[1];
+    bool depthwise = groups == cin && icg == 1 && groups > 1;
+    size_t count = static_cast<size_t>(oc * icg * kh * kw);
+    std::vector<size_t> fdims;
+    std::vector<float> wfl(int8 ? 0 : count);
+    std::vector<int8_t> wq(int8 ? count : 0);
+    auto put = [&](size_t dst, size_t src) {
+      if (int8)
+        wq[dst] = q.w[src];
+      else
+        wfl[dst] = wf[src];
+    };
+    if (depthwise) {  // OIHW [oc,1,kh,kw] → [1,kh,kw,oc]
+      for (int64_t o = 0; o < oc; ++o)
+        for (int64_t y = 0; y < kh * kw; ++y)
+          put(static_cast<size_t>(y * oc + o), static_cast<size_t>(o * kh * kw + y));
+      fdims = {1, static_cast<size_t>(kh), static_cast<size_t>(kw), static_cast<size_t>(oc)};
+    } else {  // OIHW → OHWI
+      for (int64_t o = 0; o < oc; ++o)
+        for (int64_t i = 0; i < icg; ++i)
+          for (int64_t y = 0; y < kh * kw; ++y)
+            put(static_cast<size_t>((o * kh * kw + y) * icg + i), static_cast<size_t>((o * icg + i) * kh * kw + y));
+      fdims = {static_cast<size_t>(oc), static_cast<size_t>(kh), static_cast<size_t>(kw), static_cast<size_t>(icg)};
+    }
+    uint32_t wid = 0, bid = 0;
+    size_t boc = static_cast<size_t>(oc);
+    if (int8) {
+      std::vector<float> bscale(boc);
+      for (size_t c = 0; c < boc; ++c) bscale[c] = x->scale * q.scale[c];
+      const float* ws = reinterpret_cast<const float*>(d.Keep(q.scale));
+      const float* bs = reinterpret_cast<const float*>(d.Keep(bscale));
+      XnnCheck(xnn_define_channelwise_quantized_tensor_value(d.sg, xnn_datatype_qcint8, ws, 4, depthwise ? 3 : 0,
+                                                             fdims.data(), d.Keep(wq), XNN_INVALID_VALUE_ID, 0, &wid),
+               label + " weights");
+      XnnCheck(xnn_define_channelwise_quantized_tensor_value(d.sg, xnn_datatype_qcint32, bs, 1, 0, &boc, d.Keep(q.bias),
+                                                             XNN_INVALID_VALUE_ID, 0, &bid),
+               label + " bias");
+    } else {
+      wid = d.StaticF(wfl, fdims);
+      bid = d.StaticF(biasF, {boc});
+    }
+    uint32_t p[4] = {static_cast<uint32_t>(win.pads[0]), static_cast<uint32_t>(win.pads[3]),
+                     static_cast<uint32_t>(win.pads[2]), static_cast<uint32_t>(win.pads[1])};  // t, r, b, l
+    if (depthwise)
+      XnnCheck(xnn_define_depthwise_convolution_2d(d.sg, p[0], p[1], p[2], p[3], kh, kw, win.sh, win.sw, win.dh, win.dw,
+                                                   static_cast<uint32_t>(oc / cin), cin, outMin, outMax, xid, wid, bid,
+                                                   yid, 0),
+               label);
+    else
+      XnnCheck(xnn_define_convolution_2d(d.sg, p[0], p[1], p[2], p[3], kh, kw, win.sh, win.sw, win.dh, win.dw,
+                                         static_cast<uint32_t>(groups), icg, oc / groups, outMin, outMax, xid, wid, bid,
+                                         yid, 0),
+               label);
+  }
+
+  std::function<void()> Kernel(const KernelContext& k) const override {  // int8, groups = 1 (UsesInt8Conv)
+    Value* x = in[0];
+    Value* y = out;
+    ConvGeometry2D geo{x->shape[0], x->shape[2], x->shape[3], x->shape[1], y->shape[2],
+                       y->shape[3], y->shape[1], win.kh,      win.kw,      win.sh,
+                       win.sw,      win.dh,      win.dw,      win.pads[0], win.pads[1]};
+    return Int8ConvKernel(geo, q, x, y, outMin, outMax, k);
+  }
+};
+
+void LowerFloat(Lowering& l, const Node& n) {
+  auto op = l.New<ConvOp>(n);
+  op->in = {l.Act(n, 0)};
+  if (!l.FloatConst(n.inputs[1], &op->wf, &op->wshape)) l.Unsup(n, "the weight must be a constant");
+  Shape bs;
+  if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
+    if (!l.FloatConst(n.inputs[2], &op->biasF, &bs)) l.Unsup(n, "the bias must be a constant");
+  } else {
+    op->biasF.assign(static_cast<size_t>(op->wshape[0]), 0.f);
+  }
+  op->groups = n.Int("group", 1);
+  l.Window(n, op->in[0]->shape, op->wshape[2], op->wshape[3], false, &op->win);
+  l.FuseClamp(n, op.get());
+  l.Emit(std::move(op));
+}
+
+bool LowerInt8(Lowering& l, const Node& n) {
+  Int8Match m;
+  if (!l.MatchInt8(n, 1, &m)) return false;
+  auto op = std::make_unique<ConvOp>();
+  if (!l.WeightDQ(n.inputs[1], 0, &op->q)) return false;
+  if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
+    if (!l.BiasDQ(n.inputs[2], m.ins[0]->scale, &op->q)) return false;
+  } else {
+    op->q.bias.assign(op->q.scale.size(), 0);
+  }
+  op->wshape = op->q.shape;
+  op->groups = n.Int("group", 1);
+  l.Window(n, m.ins[0]->shape, op->wshape[2], op->wshape[3], false, &op->win);
+  l.EmitInt8(std::move(op), n, m);
+  return true;
+}
+
 }  // namespace
+
+std::function<void()> Int8ConvKernel(const ConvGeometry2D& geo, const QuantWeights& q, Value* x, Value* y, float outMin,
+                                     float outMax, const KernelContext& k) {
+  auto quant = [y](float v, int32_t def) {
+    if (!std::isfinite(v)) return def;
+    return static_cast<int32_t>(std::min(127.f, std::max(-128.f, std::nearbyint(v / y->scale) + y->zeroPoint)));
+  };
+  auto conv = std::make_shared<QConvInt8>(geo, q.w.data(), q.bias.data(), q.scale.data(), x->scale, x->zeroPoint,
+                                          y->scale, y->zeroPoint, quant(outMin, -128), quant(outMax, 127), k.int8Isa);
+  pthreadpool_t pool = k.pool;
+  std::vector<int16_t>* scratch = k.int8Scratch;
+  return [conv, x, y, pool, scratch] {
+    conv->Run(reinterpret_cast<const int8_t*>(x->data()), reinterpret_cast<int8_t*>(y->data()), pool, scratch);
+  };
+}
 
 namespace ops {
 const OpDef& Conv() {
   static const OpDef kDef = [] {
     OpDef d;
     d.infer = Infer;
+    d.lowerFloat = LowerFloat;
+    d.lowerInt8 = LowerInt8;
     return d;
   }();
   return kDef;

@@ -2,6 +2,10 @@
 // per-tensor, from int8, uint8 or int32.
 #include "ops/op.h"
 
+#include <memory>
+
+#include "kernels.h"
+
 namespace hostnn {
 namespace {
 
@@ -38,6 +42,31 @@ void Infer(InferContext& c) {
   c.Out(0, DType::F32, x.shape);
 }
 
+// (x - zero point) * scale (kernels::Dequantize).
+class DequantizeOp : public Op {
+ public:
+  float scale = 1.f;
+  int32_t zeroPoint = 0;
+  std::function<void()> Kernel(const KernelContext&) const override {
+    Value* x = in[0];
+    Value* y = out;
+    float s = scale;
+    int32_t z = zeroPoint;
+    return [x, y, s, z] {
+      kernels::Dequantize(x->data(), x->dtype, reinterpret_cast<float*>(y->data()), y->Elements(), s, z);
+    };
+  }
+};
+
+void LowerFloat(Lowering& l, const Node& n) {
+  if (l.graph().IsConst(n.inputs[0])) return;  // folded into the consumer's constants
+  auto op = l.New<DequantizeOp>(n);
+  op->in = {l.Act(n, 0)};
+  op->scale = l.ScalarF(n.inputs[1]);
+  op->zeroPoint = l.ScalarZp(n, 2);
+  l.Emit(std::move(op));
+}
+
 }  // namespace
 
 namespace ops {
@@ -45,6 +74,7 @@ const OpDef& DequantizeLinear() {
   static const OpDef kDef = [] {
     OpDef d;
     d.infer = Infer;
+    d.lowerFloat = LowerFloat;
     return d;
   }();
   return kDef;

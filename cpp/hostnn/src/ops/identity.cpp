@@ -1,6 +1,9 @@
 // ONNX Identity: of a constant, folded at import (exporters alias shared weights this way); else a copy.
 #include "ops/op.h"
 
+#include <cstring>
+#include <memory>
+
 namespace hostnn {
 namespace {
 
@@ -14,6 +17,29 @@ bool FoldConstant(Graph& g, const Node& n) {
   return true;
 }
 
+class CopyOp : public Op {
+ public:
+  std::function<void()> Kernel(const KernelContext&) const override {
+    Value* x = in[0];
+    Value* y = out;
+    return [x, y] { std::memcpy(y->data(), x->data(), y->Bytes()); };
+  }
+};
+
+void LowerFloat(Lowering& l, const Node& n) {
+  auto op = l.New<CopyOp>(n);
+  op->in = {l.Act(n, 0)};
+  l.Emit(std::move(op));
+}
+
+// int8: a byte copy (same params in and out).
+bool LowerInt8(Lowering& l, const Node& n) {
+  Int8Match m;
+  if (!l.MatchInt8(n, 1, &m) || !m.SameParams()) return false;
+  l.EmitInt8(std::make_unique<CopyOp>(), n, m);
+  return true;
+}
+
 }  // namespace
 
 namespace ops {
@@ -21,6 +47,8 @@ const OpDef& Identity() {
   static const OpDef kDef = [] {
     OpDef d;
     d.infer = Infer;
+    d.lowerFloat = LowerFloat;
+    d.lowerInt8 = LowerInt8;
     d.foldConstant = FoldConstant;
     return d;
   }();

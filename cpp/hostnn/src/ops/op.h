@@ -3,11 +3,20 @@
 // kernel runs. The registry (registry.h) maps an ONNX op type to its OpDef.
 #pragma once
 
+#include <pthreadpool.h>
+#include <xnnpack.h>
+
 #include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "model.h"
+#include "qconv_int8.h"
 
 namespace hostnn {
 
@@ -37,12 +46,188 @@ class InferContext {
                 std::vector<int64_t>* padsOut) const;
 };
 
+// ---- execution plan -----------------------------------------------------------------------------------------
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+// A tensor of the lowered graph. 4-D activations are stored NHWC ("nhwc"); everything else in ONNX order.
+struct Value {
+  std::string name;
+  DType dtype = DType::F32;
+  Shape shape;  // ONNX (logical) shape
+  bool nhwc = false;
+  bool quantized = false;  // int8 activation with per-tensor params (scale, zero_point)
+  float scale = 1.f;
+  int32_t zeroPoint = 0;
+  std::vector<uint8_t> storage;  // materialized buffer (+ XNN_EXTRA_BYTES slack)
+  uint8_t* data() { return storage.data(); }
+  size_t Elements() const { return static_cast<size_t>(NumElements(shape)); }
+  size_t Bytes() const { return Elements() * ElementSize(dtype); }
+  Shape Physical() const { return nhwc ? Shape{shape[0], shape[2], shape[3], shape[1]} : shape; }
+};
+
+// Stored in ONNX element order: not NHWC, or NHWC where that is the same order (one channel or one pixel).
+bool SameOrder(const Value* v);
+// A logical (ONNX) axis of a 4-D tensor as the axis of its stored (NHWC) layout.
+int64_t PhysicalAxis(int64_t axis);
+
+// Window of a 2-D convolution or pooling: pads top, left, bottom, right.
+struct Window2D {
+  int64_t pads[4] = {0, 0, 0, 0}, kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1;
+};
+
+// Constant weights of an int8 Conv/FC: int8 values (zero point 0) in ONNX layout, a scale per output channel and
+// the int32 bias (scale x_s * w_s[c]).
+struct QuantWeights {
+  std::vector<int8_t> w;
+  std::vector<float> scale;
+  std::vector<int32_t> bias;
+  Shape shape;
+};
+
+class XnnDefiner;
+// What our kernels get: the plan's thread pool (null: one thread), the int8 convolutions' shared scratch (steps
+// run one at a time) and the int8 convolution variant the plan picked.
+struct KernelContext {
+  pthreadpool_t pool;
+  std::vector<int16_t>* int8Scratch;
+  Int8Isa int8Isa;
+};
+
+// One lowered operation (one ONNX node, or a fused DQ→op→(Relu|Clip)→Q pattern when int8). Each op file derives
+// its own with typed parameters.
+class Op {
+ public:
+  virtual ~Op() = default;
+  std::string label;  // "Conv 'name'" (+ " + Relu" when a clamp was fused)
+  std::vector<Value*> in;
+  Value* out = nullptr;
+  bool int8 = false;
+  float outMin = -kInf, outMax = kInf;  // output clamp: the op's own (Relu/Clip) or a fused one
+
+  // XNNPACK can run it (the plan has checked that every value is fp32 or quantized int8).
+  virtual bool InXnn() const { return false; }
+  // Its XNNPACK node (only when InXnn()).
+  virtual void Define(XnnDefiner& d) const;
+  // Our kernel (only when !InXnn()); the function runs the op on the values' buffers.
+  virtual std::function<void()> Kernel(const KernelContext& k) const;
+  // Runs in our int8 convolution kernel (qconv_int8.h): the plan picks its variant and names it.
+  virtual bool UsesInt8Conv() const { return false; }
+  // Multiply-accumulates of a convolution or fully connected layer (the work threads can share); 0 otherwise.
+  virtual int64_t Macs() const { return 0; }
+};
+
+// Our int8 convolution over x → y with the op's output clamp (Conv with groups = 1; Gemm as a 1x1 convolution).
+std::function<void()> Int8ConvKernel(const ConvGeometry2D& geo, const QuantWeights& q, Value* x, Value* y, float outMin,
+                                     float outMax, const KernelContext& k);
+
+// XNNPACK subgraph under construction, for Op::Define: value ids and static (weight) tensors it keeps alive.
+class XnnDefiner {
+ public:
+  explicit XnnDefiner(xnn_subgraph_t sg) : sg(sg) {}
+  xnn_subgraph_t sg;
+  uint32_t Id(Value* v);  // the value's id (defined on first use)
+  uint32_t Define(Value* v, uint32_t extId, uint32_t flags);
+  template <typename T>
+  const void* Keep(const std::vector<T>& data) {  // a copy (+ XNN_EXTRA_BYTES) that lives as long as the runtime
+    return KeepBytes(data.data(), data.size() * sizeof(T));
+  }
+  uint32_t StaticF(const std::vector<float>& data, const std::vector<size_t>& dims);
+
+ private:
+  const void* KeepBytes(const void* data, size_t bytes);
+  std::map<Value*, uint32_t> ids_;
+  std::vector<std::unique_ptr<std::vector<uint8_t>>> statics_;
+};
+
+std::vector<size_t> ToSizes(const Shape& s);
+void XnnCheck(xnn_status st, const std::string& what);
+
+// The int8 QDQ pattern around a node: its output Q (after an optional Relu/Clip) and its activation inputs' DQ.
+struct Int8Match {
+  size_t qIndex = 0;
+  std::vector<size_t> absorbed;  // node indices the int8 op replaces besides its own
+  float lo = -kInf, hi = kInf;
+  std::vector<Value*> ins;  // the int8 activations (params set)
+  float outScale = 1.f;
+  int32_t outZeroPoint = 0;
+  bool SameParams() const { return ins[0]->scale == outScale && ins[0]->zeroPoint == outZeroPoint; }
+};
+
+// Lowering of ONNX nodes to Ops: the graph's producers and consumers and the helpers op files share.
+class Lowering {
+ public:
+  explicit Lowering(const Graph& g);
+  std::vector<std::unique_ptr<Value>> values;
+  std::vector<std::unique_ptr<Op>> ops;
+  std::vector<Value*> inputValues, outputValues;
+  void Run();
+
+  const Graph& graph() const { return g_; }
+  [[noreturn]] void Unsup(const Node& n, const std::string& msg) const;
+  Value* Get(const std::string& name);
+  // Input i as a computed tensor (a constant there is unsupported).
+  Value* Act(const Node& n, size_t i);
+  // A new float op for n: label set, out = n's output 0.
+  template <typename T>
+  std::unique_ptr<T> New(const Node& n) {
+    auto op = std::make_unique<T>();
+    op->label = n.op + " '" + n.name + "'";
+    op->out = Get(n.outputs[0]);
+    return op;
+  }
+  void Emit(std::unique_ptr<Op> op) { ops.push_back(std::move(op)); }
+  const Node* Producer(const std::string& name) const;
+  // Scalar float constant (Clip bounds, quant scales) and a zero point input (0 when absent).
+  float ScalarF(const std::string& name) const;
+  int32_t ScalarZp(const Node& n, size_t idx) const;
+  // A constant as float: a float initializer, or DequantizeLinear of an integer initializer (folded).
+  bool FloatConst(const std::string& name, std::vector<float>* out, Shape* shape) const;
+  bool IsFloatConst(const std::string& name) const;  // what FloatConst accepts, by its form
+  // Window of a 2-D conv/pool node over input x (ceilMode: end padding grown to give the ceil-mode size).
+  void Window(const Node& n, const Shape& x, int64_t kh, int64_t kw, bool ceilMode, Window2D* w) const;
+  // n → Relu|Clip (sole consumer): fold the clamp into op's output range.
+  void FuseClamp(const Node& n, Op* op);
+
+  // ---- int8 QDQ ----
+  // n's output → [Relu|Clip] → QuantizeLinear(int8) (for a clamp op: n → QuantizeLinear), and its first
+  // actInputs inputs DequantizeLinear of per-tensor int8 activations.
+  bool MatchInt8(const Node& n, size_t actInputs, Int8Match* m);
+  // DequantizeLinear of an int8 constant with zero zero-points; per-tensor or per-axis on wantAxis.
+  bool WeightDQ(const std::string& name, int64_t wantAxis, QuantWeights* q) const;
+  // DequantizeLinear of an int32 constant, zp 0, scale = x_scale * w_scale[c].
+  bool BiasDQ(const std::string& name, float xScale, QuantWeights* q) const;
+  // Adds op as the int8 op for n and the match (label, clamp, in, out set here).
+  void EmitInt8(std::unique_ptr<Op> op, const Node& n, const Int8Match& m);
+
+ private:
+  const Graph& g_;
+  std::map<std::string, size_t> producer_;
+  std::map<std::string, std::vector<size_t>> consumers_;
+  std::set<std::string> graphOutputs_;
+  std::map<std::string, Value*> byName_;
+  std::vector<bool> claimed_;
+
+  size_t ConsumerCount(const std::string& name) const;
+  bool SoleConsumer(const std::string& name, size_t* c) const;
+  Value* ActDQ(const std::string& name);
+  bool OutQ(const std::string& name, Int8Match* m);
+  bool IsInt8Q(size_t index) const;
+  void EliminateDead();
+};
+
 // One ONNX op type (default domain, the opsets ImportOnnx accepts; an op whose meaning changed between them reads
 // Graph::opset, e.g. Softmax). Hooks an op does not have are null.
 struct OpDef {
   void (*infer)(InferContext& c) = nullptr;
   // Import-time folding: true when the node was replaced by a constant (Identity of a constant).
   bool (*foldConstant)(Graph& g, const Node& n) = nullptr;
+  // Plan: the float lowering (Lowering::Emit of the op, or nothing when the node folds away).
+  void (*lowerFloat)(Lowering& l, const Node& n) = nullptr;
+  // Plan: the int8 QDQ lowering; false when the node is not in an int8 pattern this op runs (then lowerFloat).
+  bool (*lowerInt8)(Lowering& l, const Node& n) = nullptr;
+  // An op that clamps its input (Relu, Clip): its range, so the plan can fold it into the op before it.
+  void (*clampRange)(const Lowering& l, const Node& n, float* lo, float* hi) = nullptr;
 };
 
 }  // namespace hostnn

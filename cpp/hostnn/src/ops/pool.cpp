@@ -1,6 +1,10 @@
 // ONNX MaxPool and AveragePool (2-D, NCHW): one family, they share everything but the reduction.
 #include "ops/op.h"
 
+#include <memory>
+
+#include "kernels.h"
+
 namespace hostnn {
 namespace {
 
@@ -17,6 +21,54 @@ void Infer(InferContext& c) {
   c.Out(0, DType::F32, {x.shape[0], x.shape[1], sp[0], sp[1]});
 }
 
+class PoolOp : public Op {
+ public:
+  bool max = false;  // MaxPool, else AveragePool
+  bool countIncludePad = false;
+  Window2D win;
+
+  bool InXnn() const override { return max && win.kh * win.kw > 1; }
+  void Define(XnnDefiner& d) const override {
+    XnnCheck(xnn_define_max_pooling_2d(d.sg, win.pads[0], win.pads[3], win.pads[2], win.pads[1], win.kh, win.kw, win.sh,
+                                       win.sw, win.dh, win.dw, outMin, outMax, d.Id(in[0]), d.Id(out), 0),
+             label);
+  }
+  std::function<void()> Kernel(const KernelContext&) const override {
+    Value* x = in[0];
+    Value* y = out;
+    Window2D w = win;
+    bool isMax = max, cip = countIncludePad;
+    return [x, y, w, isMax, cip] {
+      kernels::Pool2D(reinterpret_cast<const float*>(x->data()), x->Physical(), reinterpret_cast<float*>(y->data()),
+                      y->Physical(), w.kh, w.kw, w.sh, w.sw, w.dh, w.dw, w.pads, isMax, cip);
+    };
+  }
+};
+
+void LowerFloat(Lowering& l, const Node& n) {
+  auto op = l.New<PoolOp>(n);
+  op->max = n.op == "MaxPool";
+  op->in = {l.Act(n, 0)};
+  auto k = n.Ints("kernel_shape", {});
+  l.Window(n, op->in[0]->shape, k[0], k[1], n.Int("ceil_mode", 0) != 0, &op->win);
+  op->countIncludePad = n.Int("count_include_pad", 0) != 0;
+  if (!op->max && n.Int("ceil_mode", 0) != 0 && op->countIncludePad) l.Unsup(n, "ceil_mode=1 with count_include_pad=1");
+  l.Emit(std::move(op));
+}
+
+// int8 MaxPool (same params in and out).
+bool LowerInt8MaxPool(Lowering& l, const Node& n) {
+  Int8Match m;
+  if (!l.MatchInt8(n, 1, &m) || !m.SameParams()) return false;
+  auto op = std::make_unique<PoolOp>();
+  op->max = true;
+  auto k = n.Ints("kernel_shape", {});
+  if (n.Ints("dilations", {1, 1}) != std::vector<int64_t>{1, 1} && k[0] * k[1] == 1) return false;
+  l.Window(n, m.ins[0]->shape, k[0], k[1], n.Int("ceil_mode", 0) != 0, &op->win);
+  l.EmitInt8(std::move(op), n, m);
+  return true;
+}
+
 }  // namespace
 
 namespace ops {
@@ -24,6 +76,8 @@ const OpDef& MaxPool() {
   static const OpDef kDef = [] {
     OpDef d;
     d.infer = Infer;
+    d.lowerFloat = LowerFloat;
+    d.lowerInt8 = LowerInt8MaxPool;
     return d;
   }();
   return kDef;
@@ -32,6 +86,7 @@ const OpDef& AveragePool() {
   static const OpDef kDef = [] {
     OpDef d;
     d.infer = Infer;
+    d.lowerFloat = LowerFloat;
     return d;
   }();
   return kDef;

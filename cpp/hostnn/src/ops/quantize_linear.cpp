@@ -1,6 +1,10 @@
 // ONNX QuantizeLinear (per-tensor, to int8 or uint8).
 #include "ops/op.h"
 
+#include <memory>
+
+#include "kernels.h"
+
 namespace hostnn {
 namespace {
 
@@ -21,6 +25,31 @@ void Infer(InferContext& c) {
   c.Out(0, t, x.shape);
 }
 
+// x / scale, round half to even, + zero point, saturated (kernels::Quantize).
+class QuantizeOp : public Op {
+ public:
+  float scale = 1.f;
+  int32_t zeroPoint = 0;
+  std::function<void()> Kernel(const KernelContext&) const override {
+    Value* x = in[0];
+    Value* y = out;
+    float s = scale;
+    int32_t z = zeroPoint;
+    return [x, y, s, z] {
+      kernels::Quantize(reinterpret_cast<const float*>(x->data()), y->data(), y->Elements(), s, z,
+                        y->dtype == DType::I8);
+    };
+  }
+};
+
+void LowerFloat(Lowering& l, const Node& n) {
+  auto op = l.New<QuantizeOp>(n);
+  op->in = {l.Act(n, 0)};
+  op->scale = l.ScalarF(n.inputs[1]);
+  op->zeroPoint = l.ScalarZp(n, 2);  // ImportOnnx checked the scale (finite, positive, normal)
+  l.Emit(std::move(op));
+}
+
 }  // namespace
 
 namespace ops {
@@ -28,6 +57,7 @@ const OpDef& QuantizeLinear() {
   static const OpDef kDef = [] {
     OpDef d;
     d.infer = Infer;
+    d.lowerFloat = LowerFloat;
     return d;
   }();
   return kDef;

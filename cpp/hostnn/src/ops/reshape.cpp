@@ -1,6 +1,10 @@
 // ONNX Reshape and Flatten: one family, both a new shape over the same elements.
 #include "ops/op.h"
 
+#include <memory>
+
+#include "kernels.h"
+
 namespace hostnn {
 namespace {
 
@@ -46,6 +50,36 @@ void InferFlatten(InferContext& c) {
   c.Out(0, x.dtype, {a, b});
 }
 
+// Same elements in a new shape: XNNPACK's reshape when both sides are stored in ONNX order, else our kernel.
+class ReshapeOp : public Op {
+ public:
+  bool InXnn() const override { return SameOrder(in[0]) && SameOrder(out); }
+  void Define(XnnDefiner& d) const override {
+    auto dims = ToSizes(out->Physical());
+    XnnCheck(xnn_define_static_reshape(d.sg, dims.size(), dims.data(), d.Id(in[0]), d.Id(out), 0), label);
+  }
+  std::function<void()> Kernel(const KernelContext&) const override {
+    Value* x = in[0];
+    Value* y = out;
+    return
+        [x, y] { kernels::Reshape(x->data(), x->shape, x->nhwc, y->data(), y->shape, y->nhwc, ElementSize(y->dtype)); };
+  }
+};
+
+void LowerFloat(Lowering& l, const Node& n) {
+  auto op = l.New<ReshapeOp>(n);
+  op->in = {l.Act(n, 0)};
+  l.Emit(std::move(op));
+}
+
+// int8 (same params in and out).
+bool LowerInt8(Lowering& l, const Node& n) {
+  Int8Match m;
+  if (!l.MatchInt8(n, 1, &m) || !m.SameParams()) return false;
+  l.EmitInt8(std::make_unique<ReshapeOp>(), n, m);
+  return true;
+}
+
 }  // namespace
 
 namespace ops {
@@ -53,6 +87,8 @@ const OpDef& Reshape() {
   static const OpDef kDef = [] {
     OpDef d;
     d.infer = InferReshape;
+    d.lowerFloat = LowerFloat;
+    d.lowerInt8 = LowerInt8;
     return d;
   }();
   return kDef;
@@ -61,6 +97,8 @@ const OpDef& Flatten() {
   static const OpDef kDef = [] {
     OpDef d;
     d.infer = InferFlatten;
+    d.lowerFloat = LowerFloat;
+    d.lowerInt8 = LowerInt8;
     return d;
   }();
   return kDef;

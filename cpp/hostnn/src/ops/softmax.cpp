@@ -1,6 +1,10 @@
 // ONNX Softmax: opset 13 changed its meaning (one axis, default -1; before: the flattened dims from axis, default 1).
 #include "ops/op.h"
 
+#include <memory>
+
+#include "kernels.h"
+
 namespace hostnn {
 namespace {
 
@@ -12,6 +16,33 @@ void Infer(InferContext& c) {
   c.Out(0, DType::F32, x.shape);
 }
 
+class SoftmaxOp : public Op {
+ public:
+  int64_t axis = 0;     // logical, normalized
+  bool legacy = false;  // opset < 13: over the flattened dims from axis on
+
+  std::function<void()> Kernel(const KernelContext&) const override {
+    Value* x = in[0];
+    Value* y = out;
+    int64_t a = legacy ? axis : x->nhwc ? PhysicalAxis(axis) : axis;
+    bool lg = legacy;
+    return [x, y, a, lg] {
+      kernels::Softmax(reinterpret_cast<const float*>(x->data()), reinterpret_cast<float*>(y->data()), x->Physical(), a,
+                       lg);
+    };
+  }
+};
+
+void LowerFloat(Lowering& l, const Node& n) {
+  auto op = l.New<SoftmaxOp>(n);
+  op->in = {l.Act(n, 0)};
+  op->legacy = l.graph().opset < 13;
+  op->axis = n.Int("axis", op->legacy ? 1 : -1);
+  if (op->axis < 0) op->axis += static_cast<int64_t>(op->in[0]->shape.size());
+  if (op->legacy && op->in[0]->nhwc && op->axis > 1) l.Unsup(n, "opset < 13 softmax over spatial axes");
+  l.Emit(std::move(op));
+}
+
 }  // namespace
 
 namespace ops {
@@ -19,6 +50,7 @@ const OpDef& Softmax() {
   static const OpDef kDef = [] {
     OpDef d;
     d.infer = Infer;
+    d.lowerFloat = LowerFloat;
     return d;
   }();
   return kDef;
