@@ -15,6 +15,7 @@ apt_packages=(cmake ninja-build g++ pkg-config
   libxnnpack-dev libpthreadpool-dev libonnx-dev libprotobuf-dev protobuf-compiler nlohmann-json3-dev libgtest-dev
   python3 python3-numpy python3-onnx python3-pil
   clang-16 g++-aarch64-linux-gnu lld-16 libc++-16-dev libc++abi-16-dev  # the device build check (25-device.sh)
+  qemu-user  # qemu-aarch64: the aarch64 kernel tests (15-aarch64.sh)
   libclang-rt-16-dev  # libFuzzer + sanitizer runtimes for clang-16 (60-fuzz.sh)
   clang-format-16 clang-tidy-16 python3-flake8 black)  # lint (50-lint.sh)
 missing=()

@@ -15,6 +15,9 @@
 #endif
 #include <immintrin.h>
 #endif
+#if defined(__aarch64__)
+#include <sys/auxv.h>  // getauxval, HWCAP_ASIMDDP
+#endif
 
 namespace hostnn {
 
@@ -26,6 +29,17 @@ bool Int8IsaSupported(Int8Isa isa) {
     case Int8Isa::kAvx512Vnni:
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vnni");
+    case Int8Isa::kNeon:
+    case Int8Isa::kNeonDot: return false;
+  }
+  return false;
+#elif defined(__aarch64__)
+  switch (isa) {
+    case Int8Isa::kScalar:
+    case Int8Isa::kNeon: return true;  // Advanced SIMD is part of every ARMv8-A CPU
+    case Int8Isa::kNeonDot: return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+    case Int8Isa::kAvx2:
+    case Int8Isa::kAvx512Vnni: return false;
   }
   return false;
 #else
@@ -38,6 +52,8 @@ const char* Int8IsaLabel(Int8Isa isa) {
     case Int8Isa::kScalar: return "scalar";
     case Int8Isa::kAvx2: return "AVX2";
     case Int8Isa::kAvx512Vnni: return "AVX-512 VNNI";
+    case Int8Isa::kNeon: return "NEON";
+    case Int8Isa::kNeonDot: return "NEON dotprod";
   }
   return "?";
 }
@@ -45,16 +61,18 @@ const char* Int8IsaLabel(Int8Isa isa) {
 Int8Isa SelectInt8Isa() {
   const char* env = std::getenv("NPULENS_HOSTNN_ISA");
   if (!env || !*env) {
-    for (Int8Isa isa : {Int8Isa::kAvx512Vnni, Int8Isa::kAvx2})
+    for (Int8Isa isa : {Int8Isa::kAvx512Vnni, Int8Isa::kAvx2, Int8Isa::kNeonDot, Int8Isa::kNeon})
       if (Int8IsaSupported(isa)) return isa;
     return Int8Isa::kScalar;
   }
   const std::string name = env;
-  Int8Isa isa = name == "scalar" ? Int8Isa::kScalar
-                : name == "avx2" ? Int8Isa::kAvx2
-                : name == "vnni"
-                    ? Int8Isa::kAvx512Vnni
-                    : throw std::runtime_error("NPULENS_HOSTNN_ISA='" + name + "' is not one of scalar, avx2, vnni");
+  Int8Isa isa = name == "scalar"    ? Int8Isa::kScalar
+                : name == "avx2"    ? Int8Isa::kAvx2
+                : name == "vnni"    ? Int8Isa::kAvx512Vnni
+                : name == "neon"    ? Int8Isa::kNeon
+                : name == "neondot" ? Int8Isa::kNeonDot
+                                    : throw std::runtime_error("NPULENS_HOSTNN_ISA='" + name +
+                                                               "' is not one of scalar, avx2, vnni, neon, neondot");
   if (!Int8IsaSupported(isa))
     throw std::runtime_error("NPULENS_HOSTNN_ISA=" + name + ": this CPU has no " + Int8IsaLabel(isa));
   return isa;
@@ -92,7 +110,7 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
       lo_(static_cast<float>(qmin - yZeroPoint)),
       hi_(static_cast<float>(qmax - yZeroPoint)) {
   if (!Int8IsaSupported(isa)) throw std::logic_error(std::string("this CPU has no ") + Int8IsaLabel(isa));
-  const int64_t block = isa == Int8Isa::kAvx512Vnni ? 4 : isa == Int8Isa::kAvx2 ? 2 : 1;
+  const int64_t block = isa == Int8Isa::kAvx2 ? 2 : isa == Int8Isa::kScalar ? 1 : 4;
   cp_ = (g.inC + block - 1) / block * block;
   np_ = isa == Int8Isa::kScalar ? g.outC : (g.outC + 15) / 16 * 16;
   // Zero weights in the channel and output padding: whatever the padded lanes read contributes nothing.
@@ -114,6 +132,8 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
         sum = WrapAdd(sum, v);
         switch (isa) {
           case Int8Isa::kAvx512Vnni:
+          case Int8Isa::kNeon:
+          case Int8Isa::kNeonDot:
             packed_[static_cast<size_t>(((((o / 16) * taps_ + t) * (cp_ / 4) + c / 4) * 16 + o % 16) * 4 + c % 4)] = v;
             break;
           case Int8Isa::kAvx2:
@@ -123,9 +143,11 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
           case Int8Isa::kScalar: packed_[static_cast<size_t>((o * taps_ + t) * cp_ + c)] = v; break;
         }
       }
-    // VNNI multiplies unsigned activations: x + 128 (x ^ 0x80) is used, so it adds -(x_zp + 128) * sum(w). The
-    // others multiply x - x_zp directly.
-    offset_[o] = isa == Int8Isa::kAvx512Vnni ? WrapAdd(bias[o], WrapMul(-(xZeroPoint + 128), sum)) : bias[o];
+    // VNNI multiplies unsigned activations: x + 128 (x ^ 0x80) is used, so it adds -(x_zp + 128) * sum(w). NEON
+    // multiplies x itself (signed): it adds -x_zp * sum(w). The others multiply x - x_zp directly.
+    offset_[o] = isa == Int8Isa::kAvx512Vnni ? WrapAdd(bias[o], WrapMul(-(xZeroPoint + 128), sum))
+                 : isa == Int8Isa::kNeon || isa == Int8Isa::kNeonDot ? WrapAdd(bias[o], WrapMul(-xZeroPoint, sum))
+                                                                     : bias[o];
     multiplier_[o] = xScale * wScale[o] / yScale;  // in float, as onnxruntime and XNNPACK compute it
   }
 }
@@ -142,6 +164,8 @@ void QConvInt8::FillTaps(const T* x, int64_t pixelStride, const T* padding, int6
       taps[ky * g_.kernelW + kx] = inside ? x + ((b * g_.inH + iy) * g_.inW + ix) * pixelStride : padding;
     }
 }
+// The NEON variants' RunRowsNeon (qconv_int8_neon.cpp) fills int8 taps.
+template void QConvInt8::FillTaps<int8_t>(const int8_t*, int64_t, const int8_t*, int64_t, const void**) const;
 
 namespace {
 
@@ -277,6 +301,9 @@ void RunTask(void* context, size_t task) {
 }  // namespace
 
 void QConvInt8::RunRows(const int8_t* x, const int16_t* wide, int8_t* y, int64_t rowBegin, int64_t rows) const {
+#if defined(__aarch64__)
+  if (isa_ == Int8Isa::kNeon || isa_ == Int8Isa::kNeonDot) return RunRowsNeon(x, y, rowBegin, rows);
+#endif
   const int64_t end = rowBegin + rows;
   std::vector<const void*> ptrs(static_cast<size_t>(4 * taps_));
   if (isa_ == Int8Isa::kScalar) {

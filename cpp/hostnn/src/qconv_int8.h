@@ -3,9 +3,11 @@
 // exact int32 accumulation of (x - x_zero_point) * w + bias, float requantization with the multiplier
 // x_scale * w_scale[c] / y_scale (computed in float), the product clamped in float to [qmin, qmax] - y_zero_point,
 // rounded half to even, plus y_zero_point. Variants, picked at runtime by what the CPU has: AVX-512 VNNI
-// (vpdpbusd), AVX2 (int8 sign-extended to int16, vpmaddwd: exact, unlike vpmaddubsw which saturates) and portable
-// C++ (other CPUs, e.g. aarch64). Debian's 2022 XNNPACK has no VNNI int8 kernels and no per-channel int8 FC, and
-// its int8 results differ from onnxruntime's; every variant gives the same bits (tests: qconv_int8_test.cpp).
+// (vpdpbusd), AVX2 (int8 sign-extended to int16, vpmaddwd: exact, unlike vpmaddubsw which saturates), on aarch64
+// NEON with the dot-product extension (sdot) or plain NEON (smull + sadalp; qconv_int8_neon.cpp), and portable C++
+// (other CPUs). Debian's 2022 XNNPACK has no VNNI int8 kernels and no per-channel int8 FC, and its int8 results
+// differ from onnxruntime's; every variant gives the same bits (tests: qconv_int8_test.cpp, also run on aarch64
+// under qemu-aarch64 by scripts/test.d/15-aarch64.sh).
 #pragma once
 
 #include <pthreadpool.h>
@@ -15,12 +17,13 @@
 
 namespace hostnn {
 
-enum class Int8Isa { kScalar, kAvx2, kAvx512Vnni };
+enum class Int8Isa { kScalar, kAvx2, kAvx512Vnni, kNeon, kNeonDot };
 
 bool Int8IsaSupported(Int8Isa isa);
-// "scalar", "AVX2", "AVX-512 VNNI" (the plan description shows it).
+// "scalar", "AVX2", "AVX-512 VNNI", "NEON", "NEON dotprod" (the plan description shows it).
 const char* Int8IsaLabel(Int8Isa isa);
-// The fastest supported variant, unless env NPULENS_HOSTNN_ISA (tests: scalar, avx2, vnni) names another one;
+// The fastest supported variant, unless env NPULENS_HOSTNN_ISA (tests: scalar, avx2, vnni, neon, neondot) names
+// another one;
 // std::runtime_error when it names an unknown or unsupported one.
 Int8Isa SelectInt8Isa();
 
@@ -45,15 +48,17 @@ class QConvInt8 {
   // taps[t] = the input pixel (pixelStride elements apart) of tap t of output pixel `row`, or `padding`.
   template <typename T>
   void FillTaps(const T* x, int64_t pixelStride, const T* padding, int64_t row, const void** taps) const;
+  // RunRows of the NEON variants (aarch64 only; qconv_int8_neon.cpp).
+  void RunRowsNeon(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t rows) const;
 
   ConvGeometry2D g_;
   Int8Isa isa_;
-  int64_t taps_, cp_, np_;          // channels padded to the variant's block (VNNI 4, AVX2 2, scalar 1); outputs to 16
-  std::vector<int8_t> packed_;      // VNNI: [np/16][taps][cp/4][16][4]; scalar: [out_c][taps][in_c]
+  int64_t taps_, cp_, np_;  // channels padded to the variant's block (VNNI, NEON 4, AVX2 2, scalar 1); outputs to 16
+  std::vector<int8_t> packed_;      // VNNI, NEON: [np/16][taps][cp/4][16][4]; scalar: [out_c][taps][in_c]
   std::vector<int16_t> packed16_;   // AVX2: [np/16][taps][cp/2][16][2]
   std::vector<int32_t> offset_;     // int32 added to the accumulator (wrapping), padded to np
   std::vector<float> multiplier_;   // padded to np
-  std::vector<int8_t> padding_;     // VNNI, scalar: cp + 4 bytes of the input zero point (what padded taps read)
+  std::vector<int8_t> padding_;     // VNNI, NEON, scalar: cp + 4 bytes of the input zero point (padded taps read it)
   std::vector<int16_t> padding16_;  // AVX2: cp + 2 zeros
   int32_t xZeroPoint_, yZeroPoint_;
   float lo_, hi_;  // qmin - y_zero_point, qmax - y_zero_point

@@ -1,13 +1,27 @@
 // The int8 convolution kernel (qconv_int8.h): every variant this CPU supports against a naive reference, bit for
-// bit, and whole int8 models giving the same bits with every variant (NPULENS_HOSTNN_ISA).
+// bit, the variant selection, and whole int8 models giving the same bits with every variant (NPULENS_HOSTNN_ISA).
+// The kernel tests need only the kernel and gtest: the aarch64 cross build (cpp/tests/hostnn/aarch64, run under
+// qemu-aarch64) compiles this file with NPULENS_KERNEL_TESTS_ONLY, without the whole-model tests, whose runtime
+// (ONNX, protobuf, XNNPACK) has no arm64 libraries here.
+#include <gtest/gtest.h>
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#endif
+
 #include <cmath>
 #include <cstdlib>
+#include <memory>
 #include <random>
+#include <stdexcept>
+#include <string>
 
-#include "onnx_builder.h"
 #include "qconv_int8.h"
+#include "random_data.h"
+#if !defined(NPULENS_KERNEL_TESTS_ONLY)
+#include "onnx_builder.h"
 #include "synthetic_models.h"
 #include "test_util.h"
+#endif
 
 using namespace hostnn_test;
 using hostnn::ConvGeometry2D;
@@ -15,7 +29,7 @@ using hostnn::Int8Isa;
 
 namespace {
 
-const Int8Isa kAllIsas[] = {Int8Isa::kScalar, Int8Isa::kAvx2, Int8Isa::kAvx512Vnni};
+const Int8Isa kAllIsas[] = {Int8Isa::kScalar, Int8Isa::kAvx2, Int8Isa::kAvx512Vnni, Int8Isa::kNeon, Int8Isa::kNeonDot};
 
 std::vector<Int8Isa> SupportedIsas() {
   std::vector<Int8Isa> out;
@@ -61,6 +75,7 @@ struct Case {
   ConvGeometry2D g;
   Params p;
   int wlo = -127, whi = 127;  // weight range
+  float wScale = 0.f;         // all weight scales; 0: 0.001 + 0.0007 (o % 7) for output channel o
 };
 
 int64_t Out(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pad) {
@@ -70,6 +85,21 @@ int64_t Out(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pad) {
 ConvGeometry2D Geo(int64_t batch, int64_t h, int64_t w, int64_t c, int64_t oc, int64_t k, int64_t s, int64_t d,
                    int64_t pad) {
   return ConvGeometry2D{batch, h, w, c, Out(h, k, s, d, pad), Out(w, k, s, d, pad), oc, k, k, s, s, d, d, pad, pad};
+}
+
+struct IsaEnv {  // sets NPULENS_HOSTNN_ISA for the scope
+  explicit IsaEnv(const char* v) { setenv("NPULENS_HOSTNN_ISA", v, 1); }
+  ~IsaEnv() { unsetenv("NPULENS_HOSTNN_ISA"); }
+};
+const char* EnvName(Int8Isa isa) {
+  switch (isa) {
+    case Int8Isa::kScalar: return "scalar";
+    case Int8Isa::kAvx2: return "avx2";
+    case Int8Isa::kAvx512Vnni: return "vnni";
+    case Int8Isa::kNeon: return "neon";
+    case Int8Isa::kNeonDot: return "neondot";
+  }
+  return "?";
 }
 
 }  // namespace
@@ -96,6 +126,12 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
        {0.01f, 1.f, 0, 5, -128, 127}},
       {"FC as 1x1 over rows, K 1000", Geo(3, 1, 1, 1000, 10, 1, 1, 1, 0), {0.03f, 0.5f, 2, -1, -128, 127}},
       {"kernel larger than input, all padding taps", Geo(1, 2, 2, 3, 5, 5, 1, 1, 2), plain},
+      {"multiplier 1/64: exact ties (accumulator 32 mod 64), round half to even",
+       Geo(1, 8, 8, 4, 16, 1, 1, 1, 0),
+       {0.015625f, 1.f, 0, 0, -128, 127},
+       -1,
+       1,
+       1.f},
   };
   std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
   uint32_t seed = 1;
@@ -109,7 +145,7 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
     std::mt19937 rng(seed++);
     for (int64_t o = 0; o < g.outC; ++o) {
       bias[o] = static_cast<int32_t>(rng() % 4001) - 2000;
-      ws[o] = 0.001f + 0.0007f * static_cast<float>(o % 7);
+      ws[o] = k.wScale != 0.f ? k.wScale : 0.001f + 0.0007f * static_cast<float>(o % 7);
     }
     const auto want = Reference(g, x, w, bias, ws, k.p);
     x.resize(x.size() + 3);  // the kernel may read 3 bytes past the input (the plan's buffers have XNNPACK's slack)
@@ -146,15 +182,47 @@ TEST(QConvInt8Test, TheScalarAndAvx2VariantsAreAvailableOnX86) {
   EXPECT_TRUE(hostnn::Int8IsaSupported(Int8Isa::kScalar));
 }
 
-namespace {
-struct IsaEnv {  // sets NPULENS_HOSTNN_ISA for the scope
-  explicit IsaEnv(const char* v) { setenv("NPULENS_HOSTNN_ISA", v, 1); }
-  ~IsaEnv() { unsetenv("NPULENS_HOSTNN_ISA"); }
-};
-const char* EnvName(Int8Isa isa) {
-  return isa == Int8Isa::kScalar ? "scalar" : isa == Int8Isa::kAvx2 ? "avx2" : "vnni";
+// On aarch64 plain NEON is always there and the dot-product variant follows AT_HWCAP; elsewhere neither is.
+// NPULENS_TEST_INT8_ISAS, when set (scripts/test.d/15-aarch64.sh sets it for each CPU it has qemu-aarch64 emulate),
+// lists exactly the variants that must be supported, so a detection that misses one cannot leave it untested.
+TEST(QConvInt8Test, TheNeonVariantsFollowTheCpu) {
+#if defined(__aarch64__)
+  EXPECT_TRUE(hostnn::Int8IsaSupported(Int8Isa::kNeon));
+  EXPECT_EQ(hostnn::Int8IsaSupported(Int8Isa::kNeonDot), (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0);
+#else
+  EXPECT_FALSE(hostnn::Int8IsaSupported(Int8Isa::kNeon));
+  EXPECT_FALSE(hostnn::Int8IsaSupported(Int8Isa::kNeonDot));
+#endif
+  if (const char* want = std::getenv("NPULENS_TEST_INT8_ISAS")) {
+    std::string got;
+    for (Int8Isa isa : SupportedIsas()) got += (got.empty() ? "" : ",") + std::string(EnvName(isa));
+    EXPECT_EQ(got, want);
+  }
 }
-}  // namespace
+
+// NPULENS_HOSTNN_ISA names any supported variant; without it the fastest one is used (VNNI, AVX2, NEON dotprod,
+// NEON, scalar); an unsupported one is refused with its label.
+TEST(QConvInt8Test, SelectionHonoursTheOverrideAndPrefersTheFastest) {
+  const std::vector<Int8Isa> supported = SupportedIsas();
+  EXPECT_EQ(hostnn::SelectInt8Isa(), supported.back());  // kAllIsas lists the variants slowest first per CPU
+  for (Int8Isa isa : kAllIsas) {
+    SCOPED_TRACE(EnvName(isa));
+    IsaEnv env(EnvName(isa));
+    if (hostnn::Int8IsaSupported(isa)) {
+      EXPECT_EQ(hostnn::SelectInt8Isa(), isa);
+    } else {
+      try {
+        hostnn::SelectInt8Isa();
+        ADD_FAILURE() << "no error";
+      } catch (const std::runtime_error& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  std::string("NPULENS_HOSTNN_ISA=") + EnvName(isa) + ": this CPU has no " + hostnn::Int8IsaLabel(isa));
+      }
+    }
+  }
+}
+
+#if !defined(NPULENS_KERNEL_TESTS_ONLY)
 
 TEST(QConvInt8Test, MobileNetV2Int8GivesTheSameBitsWithEveryVariant) {
   const std::string model = MobileNetV2Onnx(true);
@@ -191,8 +259,11 @@ TEST(QConvInt8Test, BAD_CALL_UnknownOrUnsupportedIsaOverrideFailsBuild) {
     Executor e;
     std::string error;
     EXPECT_EQ(BuildModel(MobileNetV2Onnx(true), &e, &error), OH_NN_FAILED);
-    const std::string want = v[0] == 's' ? "Build: NPULENS_HOSTNN_ISA='sse9' is not one of scalar, avx2, vnni"
-                                         : "Build: NPULENS_HOSTNN_ISA=vnni: this CPU has no AVX-512 VNNI";
+    const std::string want = v[0] == 's'
+                                 ? "Build: NPULENS_HOSTNN_ISA='sse9' is not one of scalar, avx2, vnni, neon, neondot"
+                                 : "Build: NPULENS_HOSTNN_ISA=vnni: this CPU has no AVX-512 VNNI";
     EXPECT_EQ(error, want);
   }
 }
+
+#endif  // !NPULENS_KERNEL_TESTS_ONLY

@@ -8,13 +8,13 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "hostnn/hostnn.h"
 #include "neural_network_runtime/neural_network_core.h"
 #include "onnx_builder.h"
+#include "random_data.h"  // RandomF, RandomI8
 
 namespace hostnn_test {
 
@@ -113,21 +113,6 @@ std::vector<T> RunModel(const std::string& model, const std::vector<std::vector<
   std::vector<T> r(size / sizeof(T));
   std::memcpy(r.data(), OH_NNTensor_GetDataBuffer(t.out[0].get()), r.size() * sizeof(T));
   return r;
-}
-
-inline std::vector<float> RandomF(size_t n, uint32_t seed, float lo = -1.f, float hi = 1.f) {
-  std::mt19937 g(seed);
-  std::uniform_real_distribution<float> d(lo, hi);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(g);
-  return v;
-}
-inline std::vector<int8_t> RandomI8(size_t n, uint32_t seed, int lo = -127, int hi = 127) {
-  std::mt19937 g(seed);
-  std::uniform_int_distribution<int> d(lo, hi);
-  std::vector<int8_t> v(n);
-  for (auto& x : v) x = static_cast<int8_t>(d(g));
-  return v;
 }
 
 inline void ExpectClose(const std::vector<float>& got, const std::vector<float>& want, float tol = 1e-4f) {

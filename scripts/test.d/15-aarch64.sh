@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# aarch64 suite: the host runtime's int8 convolution kernels (scalar, NEON, NEON dot-product) cross-compiled for
+# 64-bit Arm (cpp/cmake/aarch64-linux-gnu.cmake, project cpp/tests/hostnn/aarch64) and their tests
+# (qconv_int8_test.cpp: every variant against the naive reference, bit for bit, and the variant selection) run
+# under qemu-aarch64 on two emulated CPUs:
+#   max         ARMv8.x with the dot-product extension: scalar, NEON and NEON dotprod must all be supported and run
+#   cortex-a53  ARMv8.0 without it: scalar and NEON only (the runtime detection must not pick sdot)
+# NPULENS_TEST_INT8_ISAS tells the test which variants each CPU must support. Only the kernels: the rest of hostnn
+# needs XNNPACK, ONNX and protobuf, which Debian provides for arm64 only through a multiarch setup.
+# Tools: g++-aarch64-linux-gnu, qemu-user, googletest sources, pthreadpool.h (scripts/setup.sh installs them).
+# Build dir: $NPULENS_AARCH64_BUILD_DIR (default build/aarch64).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+missing=()
+for tool in aarch64-linux-gnu-g++ qemu-aarch64 cmake ninja; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+for file in /usr/aarch64-linux-gnu/lib/libstdc++.so.6 /usr/src/googletest/CMakeLists.txt /usr/include/pthreadpool.h; do
+  [ -e "$file" ] || missing+=("$file")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "aarch64: FAILED: missing ${missing[*]} (run scripts/setup.sh)"
+  echo "aarch64: 0 passed, 1 failed"
+  exit 1
+fi
+
+build=$(realpath -m "${NPULENS_AARCH64_BUILD_DIR:-build/aarch64}")
+mkdir -p "$build"
+exec 9>"$build/.lock"
+flock -n 9 || { echo "aarch64: waiting for another run using $build"; flock 9; }
+passed=0; failed=0; failed_names=()
+step() {  # <name> <command...>
+  local name=$1 start=$SECONDS; shift
+  echo "--- ${name}"
+  if "$@"; then
+    passed=$((passed + 1)); echo "    ok ($((SECONDS - start)) s)"
+  else
+    failed=$((failed + 1)); failed_names+=("$name"); echo "    FAILED ($((SECONDS - start)) s)"
+  fi
+}
+
+cross_build() {
+  cmake -S cpp/tests/hostnn/aarch64 -B "$build" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$PWD/cpp/cmake/aarch64-linux-gnu.cmake" \
+    >"$build/configure.log" 2>&1 || { cat "$build/configure.log"; return 1; }
+  cmake --build "$build" -j "$(nproc)"
+}
+
+run_on() {  # <qemu cpu> <variants the test must find supported>
+  NPULENS_TEST_INT8_ISAS=$2 qemu-aarch64 -cpu "$1" -L /usr/aarch64-linux-gnu "$build/npulens_hostnn_kernel_tests" \
+    --gtest_brief=1
+}
+
+step "cross build (aarch64-linux-gnu-g++)" cross_build
+if [ "$failed" -eq 0 ]; then
+  step "kernel tests under qemu-aarch64 -cpu max (scalar, NEON, NEON dotprod)" run_on max scalar,neon,neondot
+  step "kernel tests under qemu-aarch64 -cpu cortex-a53 (scalar, NEON; no dot product)" run_on cortex-a53 scalar,neon
+fi
+[ "$failed" -gt 0 ] && echo "aarch64: failed: ${failed_names[*]}"
+echo "aarch64: ${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]
