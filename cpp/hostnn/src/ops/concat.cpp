@@ -31,18 +31,15 @@ class ConcatOp : public Op {
   int64_t axis = 0;  // logical, normalized
 
   std::function<void()> Kernel(const KernelContext&) const override {
-    std::vector<Value*> xs = in;
+    std::vector<const uint8_t*> srcs;  // the plan's buffers are in place before kernels are made
+    std::vector<Shape> shapes;
+    for (Value* v : in) {
+      srcs.push_back(v->data());
+      shapes.push_back(v->Physical());
+    }
     Value* y = out;
     int64_t a = y->nhwc ? PhysicalAxis(axis) : axis;
-    return [xs, y, a] {
-      std::vector<const uint8_t*> srcs;
-      std::vector<Shape> shapes;
-      for (Value* v : xs) {
-        srcs.push_back(v->data());
-        shapes.push_back(v->Physical());
-      }
-      kernels::Concat(srcs, shapes, a, y->data(), ElementSize(y->dtype));
-    };
+    return [srcs, shapes, y, a] { kernels::Concat(srcs, shapes, a, y->data(), ElementSize(y->dtype)); };
   }
 };
 
