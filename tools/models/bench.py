@@ -33,7 +33,7 @@ class GraphBuilder:
         self.n += 1
         return f"{kind}_{self.n}"
 
-    def conv(self, x, cin, cout, k, stride=1, groups=1, gain=1.0):
+    def conv(self, x, cin, cout, k, stride=1, groups=1, gain=1.0, pad=None):
         name = self._name("conv")
         fan_in = cin // groups * k * k
         w = (self.rng.standard_normal((cout, cin // groups, k, k)) * gain * np.sqrt(2.0 / fan_in)).astype(np.float32)
@@ -47,7 +47,7 @@ class GraphBuilder:
                 name=name,
                 kernel_shape=[k, k],
                 strides=[stride, stride],
-                pads=[k // 2] * 4,
+                pads=[k // 2 if pad is None else pad] * 4,
                 group=groups,
             )
         )

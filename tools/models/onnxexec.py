@@ -29,7 +29,10 @@ SUPPORTED_OPS = (
     "DequantizeLinear",
     "Identity",
 )
-_EXTRA_OPS = ("BatchNormalization",)
+# Beyond the host runtime's set: BatchNormalization (quantize.py folds it into a Conv where it can) and what the
+# broad benchmark set (benchset.py) needs for calibration whether or not the host runtime runs it yet.
+_EXTRA_OPS = ("BatchNormalization", "HardSigmoid", "Transpose", "Split")
+EXECUTABLE_OPS = SUPPORTED_OPS + _EXTRA_OPS
 
 
 class OnnxExecError(Exception):
@@ -140,7 +143,7 @@ class Executor:
         self.inits = {t.name: numpy_helper.to_array(t) for t in g.initializer}
         self.nodes = list(g.node)
         for nd in self.nodes:
-            if nd.op_type not in SUPPORTED_OPS + _EXTRA_OPS:
+            if nd.op_type not in EXECUTABLE_OPS:
                 raise OnnxExecError(f"unsupported op {nd.op_type} (node {nd.name or nd.output[0]})")
         self.inputs = [i.name for i in g.input if i.name not in self.inits]
         self.outputs = [o.name for o in g.output]
@@ -205,6 +208,15 @@ class Executor:
             return [np.clip(x, lo, hi).astype(np.float32)]
         if op == "HardSwish":
             return [(x * np.clip(x / 6.0 + 0.5, 0, 1)).astype(np.float32)]
+        if op == "HardSigmoid":
+            return [np.clip(a.get("alpha", 0.2) * x + a.get("beta", 0.5), 0, 1).astype(np.float32)]
+        if op == "Transpose":
+            return [np.ascontiguousarray(np.transpose(x, a.get("perm", None)))]
+        if op == "Split":
+            ax = a.get("axis", 0)
+            sizes = [int(v) for v in ins[1]] if len(ins) > 1 and ins[1] is not None else None
+            sizes = sizes or [x.shape[ax] // len(nd.output)] * len(nd.output)
+            return np.split(x, np.cumsum(sizes)[:-1], axis=ax)
         if op == "Sigmoid":
             return [(1.0 / (1.0 + np.exp(-x))).astype(np.float32)]
         if op in ("MaxPool", "AveragePool"):

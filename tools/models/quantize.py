@@ -9,8 +9,11 @@ Form (docs/models.md, "int8 QDQ form"):
   * bias: int32 initializer, scale = x_scale * w_scale[c], zero point 0, DequantizeLinear axis=0
   * Relu / Clip directly after Conv / Gemm stay between the layer and its QuantizeLinear (fused activation)
   * every other op output (Add, GlobalAveragePool, MaxPool, Concat, ...) gets its own QuantizeLinear/DequantizeLinear;
-    MaxPool, Flatten, Reshape, Identity and standalone Relu reuse their input's parameters (exact)
-  * BatchNormalization after Conv is folded first.
+    MaxPool, Flatten, Reshape, Identity, standalone Relu, Transpose and each output of Split reuse their input's
+    parameters (exact); an op without an int8 form (Sigmoid, HardSigmoid, Mul, ...) runs in float between the
+    DequantizeLinear of its inputs and the QuantizeLinear of its output, as onnxruntime's quantizer leaves it
+  * BatchNormalization after Conv is folded first (prepare(keep_unfoldable_bn=True) keeps one that follows no
+    foldable Conv, e.g. DenseNet's pre-activation ones, as a float op; by default that is an error).
 
 Calibration methods: minmax, percentile (--percentile P keeps the P-th percentile of each tail), kl (entropy,
 TensorRT style, on |x|). `--method auto` tries them all and keeps the one with the best accuracy on the
@@ -41,7 +44,7 @@ from onnxutil import copy_node  # noqa: E402
 
 WEIGHTED = ("Conv", "Gemm")
 FUSED_ACT = ("Relu", "Clip")
-SAME_AS_INPUT = ("MaxPool", "Flatten", "Reshape", "Identity", "Relu")
+SAME_AS_INPUT = ("MaxPool", "Flatten", "Reshape", "Identity", "Relu", "Transpose", "Split")
 HIST_BINS = 2048
 
 
@@ -52,8 +55,9 @@ class QuantizeError(Exception):
 # ---------------------------------------------------------------- graph preparation
 
 
-def fold_batchnorm(model):
-    """Conv -> BatchNormalization (Conv output used only by the BN) becomes one Conv with adjusted weights/bias."""
+def fold_batchnorm(model, keep_unfoldable=False):
+    """Conv -> BatchNormalization (Conv output used only by the BN) becomes one Conv with adjusted weights/bias.
+    Any other BatchNormalization is an error, or with keep_unfoldable stays as it is."""
     g = model.graph
     nodes = list(g.node)
     inits = {t.name: t for t in g.initializer}
@@ -74,6 +78,8 @@ def fold_batchnorm(model):
             or conv.input[1] not in inits
             or any(n not in inits for n in bn.input[1:5])
         ):
+            if keep_unfoldable:
+                continue
             raise QuantizeError(
                 f"BatchNormalization {bn.name or bn.output[0]}: only Conv -> BN with constant "
                 "parameters can be folded"
@@ -125,14 +131,19 @@ def gemm_to_transb(model):
     return onnxutil.normalize(model)
 
 
-def prepare(model):
+def prepare(model, keep_unfoldable_bn=False, any_executable_op=False):
+    """A copy of `model` ready for quantize(): BatchNormalization folded, Gemm transB=1. Ops must be the host
+    runtime's, or with any_executable_op (the benchmark set, which measures what the host runtime lacks too) any op
+    the calibration executor runs."""
     copy = onnx.ModelProto()
     copy.CopyFrom(model)
     model = copy
-    bad = [nd.op_type for nd in model.graph.node if nd.op_type not in onnxexec.SUPPORTED_OPS + ("BatchNormalization",)]
+    allowed = onnxexec.EXECUTABLE_OPS if any_executable_op else onnxexec.SUPPORTED_OPS + ("BatchNormalization",)
+    bad = [nd.op_type for nd in model.graph.node if nd.op_type not in allowed]
     if bad:
-        raise QuantizeError(f"model uses ops the host runtime does not support: {sorted(set(bad))}")
-    return gemm_to_transb(fold_batchnorm(onnxutil.normalize(model)))
+        what = "the calibration executor cannot run" if any_executable_op else "the host runtime does not support"
+        raise QuantizeError(f"model uses ops {what}: {sorted(set(bad))}")
+    return gemm_to_transb(fold_batchnorm(onnxutil.normalize(model), keep_unfoldable_bn))
 
 
 # ---------------------------------------------------------------- calibration
@@ -263,6 +274,10 @@ def plan(model, exclude=()):
         if nd.op_type in SAME_AS_INPUT and not fused_act(k):
             same_as[out] = nd.input[0]
         quantized.append(out)
+        for extra in filter(None, nd.output[1:]):  # Split's further outputs
+            if nd.op_type in SAME_AS_INPUT:
+                same_as[extra] = nd.input[0]
+            quantized.append(extra)
     # A quantized node whose input comes from a float (excluded) producer gets that input quantized on its own.
     qset = set(quantized)
     for k, nd in enumerate(nodes):
@@ -340,8 +355,9 @@ def build_qdq(model, params, same_as, excl):
         out = nd.output[0]
         n.output.extend([out + "_float" if (out in outputs and out in params) else out] + list(nd.output[1:]))
         new_nodes.append(n)
-        if out in params:
-            emit_qdq(out, n.output[0])
+        for name, produced in zip(nd.output, n.output):
+            if name in params:
+                emit_qdq(name, produced)
     used = {i for nd in new_nodes for i in nd.input}
     keep_inits = [numpy_helper.from_array(v, k) for k, v in inits.items() if k in used]
     graph = helper.make_graph(new_nodes, g.name or "npulens", list(g.input), list(g.output), keep_inits + new_inits)
