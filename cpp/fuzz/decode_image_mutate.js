@@ -114,7 +114,8 @@ async function main() {
     ++runs;
     let problem = null;
     try {
-      const img = await withTimeout(decodeImage(file), 10000);
+      // Every other run decodes at a model's size (JPEG shrink-on-load, a reduce in sharp), the path classify takes.
+      const img = await withTimeout(decodeImage(file, runs % 2 === 0 ? [] : [{ width: 224, height: 224, centerCrop: 0.875 }]), 10000);
       ++decoded;
       if (!(img.width > 0 && img.height > 0 && img.width * img.height <= DECODED_IMAGE_PIXELS_MAX &&
             img.pixels.byteLength === img.width * img.height * 4)) {

@@ -1,33 +1,85 @@
-/* Image decoding for the CLI: PNG and JPEG through sharp, EXIF orientation applied, raw RGBA out. */
+/*
+ * Image decoding for the CLI: PNG and JPEG through sharp, EXIF orientation applied, raw RGBA out.
+ *
+ * Decoding at the size the model needs: the native pre-processing (cpp/core preprocess.h) keeps a centred crop and
+ * resizes it to the model input, so pixels beyond what that crop samples at 1:1 are decoded only to be averaged away.
+ * Given the model's input (decodeSizeFor), a JPEG is decoded through libjpeg's DCT scaling (1/2, 1/4, 1/8: sharp's
+ * shrink-on-load) and reduced to the smallest size whose crop still covers the model input, never smaller, so the
+ * native resize still does the final step. PNG has no shrink-on-load: it is decoded whole (a reduce in sharp after
+ * the full decode costs more than the native resize saves). The app does the same with ImageKit's desiredSize
+ * (entry/src/main/ets/viewmodel/Images.ets, decodeTargetSize).
+ */
 import sharp from 'sharp';
 import { DECODED_IMAGE_PIXELS_MAX } from '../api/limits.generated';
 import { CliError } from './errors';
 import { IMAGE_FILE, readRegularFile } from './files';
+import { ms } from './format';
 
 export interface DecodedImage {
   /** RGBA, 4 bytes per pixel, rows packed (stride = width * 4). */
   pixels: ArrayBuffer;
   width: number;
   height: number;
+  /** The picture's own size, EXIF orientation applied (width x height above when it was decoded whole). */
+  sourceWidth: number;
+  sourceHeight: number;
   decodeMs: number;
 }
 
+/** What the native pre-processing takes of a decoded image: the model input size and the centre crop fraction. */
+export interface ModelInput {
+  width: number;
+  height: number;
+  /** (0, 1]: the centred square of side centerCrop x the shorter side; 1 keeps the whole image. */
+  centerCrop: number;
+}
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
 /**
- * Decodes `file`; every failure is a CliError naming the file (missing, not a regular file, over the size limit,
- * empty, not PNG/JPEG, corrupt, too many pixels).
+ * The smallest size (aspect kept) a srcWidth x srcHeight picture can be decoded at so that the region the native
+ * pre-processing reads still has at least the model input's pixels on each axis: with centerCrop < 1 the crop's
+ * side (centerCrop x the shorter side) is >= the larger input side; with centerCrop 1 the whole image covers the
+ * input. Never larger than the source (no upscaling); sides are rounded up, so never smaller than needed.
  */
-export async function decodeImage(file: string): Promise<DecodedImage> {
+export function decodeSizeFor(srcWidth: number, srcHeight: number, input: ModelInput): Size {
+  const scale = input.centerCrop < 1
+    ? Math.max(input.width, input.height) / (input.centerCrop * Math.min(srcWidth, srcHeight))
+    : Math.max(input.width / srcWidth, input.height / srcHeight);
+  if (!(scale < 1)) return { width: srcWidth, height: srcHeight };
+  return { width: Math.min(srcWidth, Math.ceil(srcWidth * scale)), height: Math.min(srcHeight, Math.ceil(srcHeight * scale)) };
+}
+
+/**
+ * Decodes `file` at the size every model input in `inputs` needs (see the top of this file; verify feeds one
+ * decoded image to two models), or whole when `inputs` is empty; every failure is a CliError naming the file
+ * (missing, not a regular file, over the size limit, empty, not PNG/JPEG, corrupt, too many pixels).
+ */
+export async function decodeImage(file: string, inputs: readonly ModelInput[] = []): Promise<DecodedImage> {
   const start = performance.now();
   // Read here, from the descriptor we checked: sharp must never be handed /dev/zero, a FIFO or a directory.
   const bytes = readRegularFile(file, IMAGE_FILE);
   if (bytes.length === 0) throw new CliError('image file is empty', file);
   try {
-    const input = sharp(bytes, { failOn: 'warning', limitInputPixels: DECODED_IMAGE_PIXELS_MAX, sequentialRead: true });
-    const meta = await input.metadata();
+    let pipeline = sharp(bytes, { failOn: 'warning', limitInputPixels: DECODED_IMAGE_PIXELS_MAX, sequentialRead: true });
+    const meta = await pipeline.metadata();
     if (meta.format !== 'png' && meta.format !== 'jpeg') {
       throw new CliError(`unsupported image format '${meta.format ?? 'unknown'}' (PNG and JPEG only)`, file);
     }
-    const { data, info } = await input.rotate().ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { width: sourceWidth, height: sourceHeight } = meta.autoOrient;
+    pipeline = pipeline.rotate();
+    if (inputs.length > 0 && meta.format === 'jpeg') {
+      const sizes = inputs.map((input) => decodeSizeFor(sourceWidth, sourceHeight, input));
+      const size = { width: Math.max(...sizes.map((z) => z.width)), height: Math.max(...sizes.map((z) => z.height)) };
+      // Only a shrink of 2x or more lets libjpeg skip work; below that a reduce in sharp would only add one.
+      if (size.width * 2 <= sourceWidth && size.height * 2 <= sourceHeight) {
+        pipeline = pipeline.resize({ ...size, fit: 'fill', fastShrinkOnLoad: true });
+      }
+    }
+    const { data, info } = await pipeline.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 4 || data.byteLength !== info.width * info.height * 4) {
       throw new CliError(`decoder returned ${info.channels} channels for ${info.width}x${info.height}`, file);
     }
@@ -35,11 +87,57 @@ export async function decodeImage(file: string): Promise<DecodedImage> {
     const pixels = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
       ? data.buffer as ArrayBuffer
       : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
-    return { pixels, width: info.width, height: info.height, decodeMs: performance.now() - start };
+    return {
+      pixels, width: info.width, height: info.height, sourceWidth, sourceHeight, decodeMs: performance.now() - start,
+    };
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(`cannot decode image: ${decoderMessage(err)}`, file);
   }
+}
+
+/** Decodes in flight beyond the image being classified: enough to keep the classifier busy while libvips decodes
+ *  (sharp runs each decode on a libuv worker), few enough that full-size decodes do not pile up in memory. */
+export const DECODE_AHEAD = 3;
+
+/**
+ * Decodes `files` in input order, up to `ahead` of them in flight while the caller works on the one yielded. A file
+ * that fails throws its CliError when its turn comes, after every earlier file was yielded; decodes still in flight
+ * then finish unobserved (each has a handler, so none is an unhandled rejection).
+ */
+export async function* decodeInOrder(files: readonly string[], inputs: readonly ModelInput[],
+  ahead = DECODE_AHEAD): AsyncGenerator<{ file: string; image: DecodedImage }> {
+  const pending: Promise<DecodedImage>[] = [];
+  let started = 0;
+  const fill = (): void => {
+    for (; started < files.length && pending.length < ahead; started++) {
+      const decoding = decodeImage(files[started]!, inputs);
+      decoding.catch(() => undefined);
+      pending.push(decoding);
+    }
+  };
+  for (const file of files) {
+    fill();
+    const image = await pending.shift()!;
+    fill();
+    yield { file, image };
+  }
+}
+
+/** The throughput of a loop over images (classify, verify): wall time from the first decode to the last result. */
+export interface Throughput {
+  images: number;
+  wallMs: number;
+  imagesPerSec: number;
+}
+
+export function imagesPerSecond(images: number, wallMs: number): Throughput {
+  return { images, wallMs, imagesPerSec: wallMs > 0 ? images / (wallMs / 1000) : 0 };
+}
+
+/** `3 images in 12.3 ms: 243.9 images/s` */
+export function throughputLine(t: Throughput): string {
+  return `${t.images} ${t.images === 1 ? 'image' : 'images'} in ${ms(t.wallMs)} ms: ${t.imagesPerSec.toFixed(1)} images/s`;
 }
 
 function decoderMessage(err: unknown): string {

@@ -109,7 +109,8 @@ describe('classify', () => {
     const r = await run('classify', file('a.png'), file('b.jpg'), '--top', '3');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
-    for (const img of ['a.png', 'b.jpg']) assert.match(r.stdout, new RegExp(`${img}  \\(64x48\\)\\n  rank  label +score\\n(     [1-3]  \\S+ +\\d+\\.\\d\\d%\\n){3}`));
+    // The JPEG is decoded at the size the 16x16 model needs (image.ts), the PNG whole.
+    for (const img of ['a.png  \\(64x48\\)', 'b.jpg  \\(64x48, decoded at 22x16\\)']) assert.match(r.stdout, new RegExp(`${img}\\n  rank  label +score\\n(     [1-3]  \\S+ +\\d+\\.\\d\\d%\\n){3}`));
     assert.equal((r.stdout.match(/time \(ms\): decode [\d.]+, preprocess [\d.]+, inference [\d.]+, postprocess [\d.]+, total [\d.]+/g) ?? []).length, 2);
     assert.match(r.stdout, /model: tiny-int8 \(int8, .*tiny_int8\.onnx\)/, 'the manifest default model');
     assert.match(r.stdout, /device: hostnn_cpu \(cpu\) — no HIAI_F device/);
@@ -119,7 +120,8 @@ describe('classify', () => {
     const r = await run('classify', file('a.png'), file('rotated.jpg'), '--json', '--model', 'tiny-int8', '--top', '2');
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(doc), ['model', 'device', 'results']);
+    assert.deepEqual(Object.keys(doc), ['model', 'device', 'results', 'throughput']);
+    assert.equal(doc.throughput.images, 2);
     assert.deepEqual(Object.keys(doc.model), ['id', 'path', 'precision']);
     assert.equal(doc.model.id, 'tiny-int8');
     assert.equal(doc.model.precision, 'int8');
@@ -156,7 +158,7 @@ describe('classify', () => {
   it('honours EXIF orientation', async () => {
     const r = await run('classify', file('rotated.jpg'));
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /rotated\.jpg {2}\(48x64\)/);
+    assert.match(r.stdout, /rotated\.jpg {2}\(48x64, decoded at 16x22\)/);
   });
 
   it('EXPECTED FAILURE - corrupt, truncated, empty, foreign, huge, missing images and directories', async () => {

@@ -12,8 +12,9 @@ import {
 
 const { runVerify } = require(path.join(repoRoot, 'dist', 'cli', 'verify.js'));
 const metrics = require(path.join(repoRoot, 'dist', 'cli', 'verify', 'metrics.js'));
+const { decodeImage } = require(path.join(repoRoot, 'dist', 'cli', 'image.js'));
+const SHAPES_INPUT = { width: 96, height: 96, centerCrop: 1 };  // both shapes models' (manifest.json)
 const { OrtSession } = require(path.join(repoRoot, 'dist', 'ort', 'session.js'));
-const sharp = require('sharp');
 
 // The bundled manifest, whatever the environment says; the host runtime's default thread count, not a forced one.
 process.env.NPULENS_RAWFILE_DIR = bundledRawfileDir;
@@ -141,10 +142,11 @@ describe('verify on the bundled models', () => {
           { threads: 1 });  // as the verify engine: unfused QDQ
       }
       for (const row of doc.images.slice(0, 4)) {
-        const { data, info } = await sharp(row.image).rotate().ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+        // Decoded as verify decodes (at the size both models' inputs need: image.ts, checked in cli-decode.test.mjs).
+        const img = await decodeImage(row.image, [SHAPES_INPUT]);
         const logits = {};
         for (const id of Object.keys(sessions)) {
-          const ins = await classifiers[id].inspect(new Uint8Array(data).buffer, info.width, info.height, 'RGBA');
+          const ins = await classifiers[id].inspect(img.pixels, img.width, img.height, 'RGBA');
           const out = await sessions[id].run(sessions[id].tensor(ins.input, ins.inputShape, ins.inputDType));
           assert.equal(sessions[id].outputName, 'logits');
           const l = Array.from(out.data);
@@ -214,7 +216,7 @@ describe('verify on the bundled models', () => {
       `${path.join(samples, 'key_256x256.png')}\n`);
     const doc = await verifyJson('--list', listFile, '--model', 'shapes-int8', '--against-engine', 'ort');
     assert.deepEqual(Object.keys(doc), ['reference', 'candidate', 'threads', 'compared', 'thresholds', 'summary', 'pass',
-      'failures', 'images', 'skipped']);
+      'failures', 'images', 'skipped', 'throughput']);
     assert.deepEqual(Object.keys(doc.reference), ['model', 'engine', 'device']);
     assert.deepEqual(Object.keys(doc.reference.model), ['id', 'path', 'precision']);
     assert.deepEqual(Object.keys(doc.summary), ['images', 'cosine', 'cosineThreshold', 'imagesBelowThreshold',

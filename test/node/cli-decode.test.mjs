@@ -1,0 +1,228 @@
+// The CLI's image loop (src/cli/image.ts): the decode-at-size rule, JPEG shrink-on-load keeping what the native
+// pre-processing needs, the same top-1 as a whole decode on the bundled samples, decoding ahead of the classifier
+// with results in input order, a bad file in the middle of a batch, and images/s in classify's and verify's output.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { api, bundledRawfileDir, repoRoot, require } from './helpers.mjs';
+
+const sharp = require('sharp');
+const { runCli } = require(path.join(repoRoot, 'dist', 'cli', 'main.js'));
+const { runVerify } = require(path.join(repoRoot, 'dist', 'cli', 'verify.js'));
+const { decodeImage, decodeSizeFor } = require(path.join(repoRoot, 'dist', 'cli', 'image.js'));
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'npulens-decode-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const samplesDir = path.join(bundledRawfileDir, 'samples');
+const samples = fs.readdirSync(samplesDir).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort().map((f) => path.join(samplesDir, f));
+
+function sink() {
+  const out = { text: '', write(s) { out.text += s; return true; } };
+  return out;
+}
+
+/** A noisy picture (so JPEG keeps detail) of w x h, as a file. */
+async function photo(name, width, height, format = 'jpeg', extra = (s) => s) {
+  const raw = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < raw.length; i++) raw[i] = (i * 2654435761 >>> 24) ^ (i / (width * 3) | 0);
+  const file = path.join(tmp, name);
+  await extra(sharp(raw, { raw: { width, height, channels: 3 } }))[format]().toFile(file);
+  return file;
+}
+
+const MOBILENET = { width: 224, height: 224, centerCrop: 0.875 };
+const SHAPES = { width: 96, height: 96, centerCrop: 1 };
+
+/** What the native pre-processing reads of a decoded w x h image for `input`: the crop's sides. */
+const cropSides = ({ width, height }, input) => (input.centerCrop < 1
+  ? [input.centerCrop * Math.min(width, height), input.centerCrop * Math.min(width, height)] : [width, height]);
+
+describe('decode at the size the model needs', () => {
+  it('the size rule: the smallest size whose crop still covers the model input, aspect kept, never upscaled', () => {
+    assert.deepEqual(decodeSizeFor(4032, 3024, MOBILENET), { width: 342, height: 256 });  // short side 224 / 0.875
+    assert.deepEqual(decodeSizeFor(3024, 4032, MOBILENET), { width: 256, height: 342 });
+    assert.deepEqual(decodeSizeFor(640, 480, SHAPES), { width: 128, height: 96 });       // crop 1: both axes cover
+    assert.deepEqual(decodeSizeFor(480, 1280, SHAPES), { width: 96, height: 256 });
+    assert.deepEqual(decodeSizeFor(200, 100, { width: 160, height: 40, centerCrop: 1 }), { width: 160, height: 80 });
+    assert.deepEqual(decodeSizeFor(256, 256, MOBILENET), { width: 256, height: 256 });   // exactly enough: whole
+    assert.deepEqual(decodeSizeFor(64, 48, SHAPES), { width: 64, height: 48 });          // smaller than the input
+    for (const [w, h] of [[4032, 3024], [1920, 1080], [1001, 999], [300, 5000], [7, 4000]]) {
+      for (const input of [MOBILENET, SHAPES, { width: 227, height: 227, centerCrop: 0.875 }, { width: 320, height: 96, centerCrop: 1 }]) {
+        const s = decodeSizeFor(w, h, input);
+        const [cw, ch] = cropSides(s, input);
+        const need = input.centerCrop < 1 ? [Math.max(input.width, input.height), Math.max(input.width, input.height)]
+          : [input.width, input.height];
+        const whole = s.width === w && s.height === h;
+        assert.ok(whole || (cw >= need[0] - 1e-9 && ch >= need[1] - 1e-9), `${w}x${h} ${JSON.stringify(input)}: ${s.width}x${s.height} too small`);
+        assert.ok(s.width <= w && s.height <= h, `${w}x${h}: upscaled to ${s.width}x${s.height}`);
+        // Smallest: one pixel less on the short side (the crop's) or on both axes (no crop) no longer covers.
+        if (!whole) {
+          const less = input.centerCrop < 1 ? cropSides({ width: s.width - 1, height: s.height - 1 }, input)
+            : [s.width - 1, s.height - 1];
+          assert.ok(less[0] < need[0] || less[1] < need[1], `${w}x${h} ${JSON.stringify(input)}: ${s.width}x${s.height} not the smallest`);
+        }
+      }
+    }
+  });
+
+  it('a big JPEG is decoded shrunk on load, never below what the crop needs; EXIF orientation applied; PNG whole', async () => {
+    const jpeg = await photo('big.jpg', 4032, 3024);
+    const whole = await decodeImage(jpeg);
+    const atSize = await decodeImage(jpeg, [MOBILENET]);
+    assert.deepEqual([whole.width, whole.height, whole.sourceWidth, whole.sourceHeight], [4032, 3024, 4032, 3024]);
+    assert.deepEqual([atSize.width, atSize.height, atSize.sourceWidth, atSize.sourceHeight], [342, 256, 4032, 3024]);
+    assert.equal(atSize.pixels.byteLength, 342 * 256 * 4);
+    // Two inputs (verify): the larger need wins.
+    const both = await decodeImage(jpeg, [SHAPES, MOBILENET]);
+    assert.deepEqual([both.width, both.height], [342, 256]);
+
+    const rotated = await photo('exif6.jpg', 2000, 1000, 'jpeg', (s) => s.withMetadata({ orientation: 6 }));
+    const r = await decodeImage(rotated, [SHAPES]);
+    assert.deepEqual([r.sourceWidth, r.sourceHeight, r.width, r.height], [1000, 2000, 96, 192]);
+
+    const png = await photo('big.png', 1600, 1200, 'png');
+    const p = await decodeImage(png, [MOBILENET]);
+    assert.deepEqual([p.width, p.height], [1600, 1200], 'PNG has no shrink-on-load: decoded whole');
+    const small = await photo('small.jpg', 300, 300);
+    const q = await decodeImage(small, [MOBILENET]);
+    assert.deepEqual([q.width, q.height], [300, 300], 'less than 2x to shrink: decoded whole');
+  });
+
+  it('the bundled samples: same top-1 (and score within 0.03) as a whole decode, for both demo models', async () => {
+    const manifest = api.readManifest(bundledRawfileDir);
+    for (const id of ['shapes-int8', 'shapes-fp32']) {
+      const m = manifest.models.find((e) => e.id === id);
+      const input = { width: m.inputWidth, height: m.inputHeight, centerCrop: m.centerCrop };
+      const c = await api.loadClassifier({ rawfileDir: bundledRawfileDir, modelId: id });
+      try {
+        let shrunk = 0;
+        for (const file of samples) {
+          const [a, b] = [await decodeImage(file), await decodeImage(file, [input])];
+          if (b.width < a.width) shrunk++;
+          const [ra, rb] = [await c.classify(a.pixels, a.width, a.height, 'RGBA'), await c.classify(b.pixels, b.width, b.height, 'RGBA')];
+          assert.equal(rb.top[0].label, ra.top[0].label, `${id} ${path.basename(file)}: top-1 at size vs whole`);
+          assert.ok(Math.abs(rb.top[0].score - ra.top[0].score) <= 0.03, `${id} ${path.basename(file)}: ${rb.top[0].score} vs ${ra.top[0].score}`);
+        }
+        assert.ok(shrunk >= 5, `only ${shrunk} samples decoded smaller`);
+      } finally {
+        c.release();
+      }
+    }
+  });
+});
+
+const info = {
+  modelId: 'fake', title: 'Fake', precision: 'int8', file: 'fake.onnx', device: { name: 'hostnn_cpu', type: 'cpu' },
+  policy: 'auto', selection: 'fake selection', devicesSeen: [], inputs: [], outputs: [], classes: 3,
+  labels: ['a', 'b', 'c'], threads: 1, loadMs: 1, compileMs: 2, options: [], compatibility: 'not checked', ioMode: 'zero-copy',
+};
+
+/** A backend whose classifier answers by image width (label index = width % 3) after `onClassify`. */
+function fakeBackend(onClassify = async () => {}) {
+  const manifest = {
+    file: '/fake/models/manifest.json', directory: '/fake/models',
+    models: [{ id: 'fake', title: 'Fake', precision: 'int8', pretrained: true, default: true, notes: '', labelsPath: '',
+      inputWidth: 8, inputHeight: 8, centerCrop: 1, classes: 3,
+      targets: [{ name: 'onnx', file: 'fake.onnx', path: '/fake/models/fake.onnx', sha256: '' }] }],
+  };
+  const classifier = {
+    info, calls: [], released: 0,
+    release() { this.released++; },
+    async classify(pixels, width) {
+      this.calls.push(width);
+      await onClassify(this.calls.length - 1);
+      const index = width % 3;
+      return { top: [{ rank: 1, index, label: info.labels[index], score: 1 }], device: 'hostnn_cpu', ioMode: 'zero-copy',
+        timings: { preprocessMs: 0.1, copyInMs: 0, inferenceMs: 0.2, copyOutMs: 0, postprocessMs: 0.1, totalMs: 0.5 } };
+    },
+  };
+  return { classifier, async loadClassifier() { return classifier; }, listDevices: () => [], readManifest: () => manifest };
+}
+
+describe('classify over many images', () => {
+  it('decodes ahead of the classifier and prints the results in input order', async () => {
+    // A big PNG first (slowest decode), then small ones whose decodes finish before it.
+    const files = [await photo('first.png', 2400, 1800, 'png')];
+    for (let i = 0; i < 5; i++) files.push(await photo(`s${i}.png`, 10 + i, 10));
+    // Decoding ahead reads the next images before the first is classified: removing one then must not matter.
+    const backend = fakeBackend(async (call) => { if (call === 0) fs.rmSync(files[2]); });
+    const io = { stdout: sink(), stderr: sink() };
+    const code = await runCli(['classify', ...files, '--json'], io, backend);
+    assert.equal(code, 0, io.stderr.text);
+    const doc = JSON.parse(io.stdout.text);
+    assert.deepEqual(doc.results.map((r) => r.image), files);
+    assert.deepEqual(doc.results.map((r) => r.top[0].index), [2400, 10, 11, 12, 13, 14].map((w) => w % 3));
+    assert.deepEqual(backend.classifier.calls, [2400, 10, 11, 12, 13, 14]);
+  });
+
+  it('BAD CALL - a corrupt image in the middle of a batch: the earlier results, then its error, exit 1', async () => {
+    const good1 = await photo('g1.png', 12, 10, 'png'), good2 = await photo('g2.png', 13, 10, 'png');
+    const bad = path.join(tmp, 'bad.jpg');
+    fs.writeFileSync(bad, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(100, 7)]));
+    const backend = fakeBackend();
+    const io = { stdout: sink(), stderr: sink() };
+    const code = await runCli(['classify', good1, bad, good2], io, backend);
+    assert.equal(code, 1);
+    assert.match(io.stderr.text, /^error: (cannot decode image: .+|unsupported image format .+) \(.*bad\.jpg\)\n$/);
+    assert.match(io.stdout.text, /g1\.png {2}\(12x10\)/, 'the image before the bad one is reported');
+    assert.doesNotMatch(io.stdout.text, /g2\.png/, 'nothing after the bad one');
+    assert.deepEqual(backend.classifier.calls, [12]);
+    assert.equal(backend.classifier.released, 1);
+  });
+
+  it('reports images/s: the JSON throughput and the summary line', async () => {
+    const files = [await photo('t1.png', 20, 10, 'png'), await photo('t2.jpg', 21, 10)];
+    const io = { stdout: sink(), stderr: sink() };
+    assert.equal(await runCli(['classify', ...files, '--json'], io, fakeBackend()), 0, io.stderr.text);
+    const { throughput } = JSON.parse(io.stdout.text);
+    assert.deepEqual(Object.keys(throughput), ['images', 'wallMs', 'imagesPerSec']);
+    assert.equal(throughput.images, 2);
+    assert.ok(throughput.wallMs > 0 && Math.abs(throughput.imagesPerSec - 2000 / throughput.wallMs) < 1e-9);
+    const human = { stdout: sink(), stderr: sink() };
+    assert.equal(await runCli(['classify', ...files], human, fakeBackend()), 0);
+    assert.match(human.stdout.text, /\n2 images in [\d.]+ ms: [\d.]+ images\/s\n$/);
+  });
+
+  it('verify reports images/s too', async () => {
+    const dir = path.join(tmp, 'verify');
+    fs.mkdirSync(dir);
+    fs.copyFileSync(path.join(samplesDir, 'star_96x96.png'), path.join(dir, 'star.png'));
+    fs.copyFileSync(path.join(samplesDir, 'house_1600x900.jpg'), path.join(dir, 'house.jpg'));
+    const io = { stdout: sink(), stderr: sink() };
+    const code = await runVerify([dir, '--model', 'shapes-fp32', '--against', 'shapes-int8', '--json', '-'], io);
+    assert.equal(code, 0, io.stderr.text);
+    const doc = JSON.parse(io.stdout.text);
+    assert.equal(doc.throughput.images, 2);
+    assert.ok(doc.throughput.imagesPerSec > 0);
+    const human = { stdout: sink(), stderr: sink() };
+    assert.equal(await runVerify([dir, '--model', 'shapes-fp32', '--against', 'shapes-int8'], human), 0, human.stderr.text);
+    assert.match(human.stdout.text, /^ {2}2 images in [\d.]+ ms: [\d.]+ images\/s$/m);
+  });
+});
+
+describe('bench:e2e', () => {
+  it('times npulens classify and the sharp + onnxruntime-node script over a folder: images/s, ratio, stages', () => {
+    const dir = path.join(tmp, 'e2e');
+    fs.mkdirSync(dir);
+    for (const f of ['house_1600x900.jpg', 'moon_800x600.png', 'tree_1200x1600_exif6.jpg']) fs.copyFileSync(path.join(samplesDir, f), path.join(dir, f));
+    const json = path.join(tmp, 'e2e.json');
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'bench', 'e2e.js'), dir, '--threads', '1', '--rounds', '1',
+      '--json', json], { cwd: repoRoot, encoding: 'utf8', timeout: 300000, env: { ...process.env, NPULENS_RAWFILE_DIR: bundledRawfileDir } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^bench:e2e — 3 photos in .* model mobilenetv2-int8; threads 1; 1 rounds/);
+    assert.match(r.stdout, /^ +1 {2}ours {2}npulens classify +[\d.]+( +[\d.]+){4}$/m);
+    assert.match(r.stdout, /^ +1 {2}peer {2}sharp \+ onnxruntime-node \(mobilenetv2_\S+\.onnx\) +[\d.]+( +[\d.]+){4}$/m);
+    assert.match(r.stdout, /^threads 1: ours [\d.]+x the peer's images\/s .*top-1 agreement [\d.]+%$/m);
+    const doc = JSON.parse(fs.readFileSync(json, 'utf8'));
+    assert.equal(doc.photos, 3);
+    const [row] = doc.rows;
+    for (const side of [row.ours, row.peer]) {
+      assert.ok(side.imagesPerSec > 0 && side.stages.decodeMs > 0 && side.stages.inferenceMs > 0, JSON.stringify(side));
+    }
+    assert.ok(Math.abs(row.ratio - row.ours.imagesPerSec / row.peer.imagesPerSec) < 1e-9);
+    assert.ok(Object.keys(row.peerModelP50Ms).length >= 2, 'onnxruntime timed on more than one form of the network');
+  });
+});
