@@ -116,8 +116,12 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
   // Zero weights in the channel and output padding: whatever the padded lanes read contributes nothing.
   const size_t weights = static_cast<size_t>(np_ * taps_ * cp_);
   if (isa == Int8Isa::kAvx2) {
-    packed16_.assign(weights, 0);
-    padding16_.assign(static_cast<size_t>(cp_ + 2), 0);  // x - x_zero_point of a padded pixel
+    // A 1x1 kernel, or few input channels (a first layer: 3x3 over RGB has 2 channel pairs per tap), reads one
+    // contiguous patch per output pixel: the taps loop would cost more than the pairs it feeds.
+    im2col_ = taps_ == 1 || g.inC < 16;
+    kp_ = im2col_ ? (taps_ * g.inC + 1) / 2 * 2 : taps_ * cp_;
+    packed16_.assign(static_cast<size_t>(np_ * kp_), 0);
+    if (!im2col_) padding16_.assign(static_cast<size_t>(cp_ + 2), 0);  // x - x_zero_point of a padded pixel
   } else {
     packed_.assign(weights, 0);
     padding_.assign(static_cast<size_t>(cp_ + 4), static_cast<int8_t>(xZeroPoint));  // real value 0
@@ -136,10 +140,11 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
           case Int8Isa::kNeonDot:
             packed_[static_cast<size_t>(((((o / 16) * taps_ + t) * (cp_ / 4) + c / 4) * 16 + o % 16) * 4 + c % 4)] = v;
             break;
-          case Int8Isa::kAvx2:
-            packed16_[static_cast<size_t>(((((o / 16) * taps_ + t) * (cp_ / 2) + c / 2) * 16 + o % 16) * 2 + c % 2)] =
-                v;
+          case Int8Isa::kAvx2: {  // k: the position in the patch (im2col) or in the taps' channels
+            const int64_t k = im2col_ ? t * g.inC + c : t * cp_ + c;
+            packed16_[static_cast<size_t>((((o / 16) * (kp_ / 2) + k / 2) * 16 + o % 16) * 2 + k % 2)] = v;
             break;
+          }
           case Int8Isa::kScalar: packed_[static_cast<size_t>((o * taps_ + t) * cp_ + c)] = v; break;
         }
       }
@@ -242,51 +247,59 @@ __attribute__((target("avx2"))) inline void StoreAvx2(__m256i acc0, __m256i acc1
   }
 }
 
+// MR output rows x 16 output channels over `taps` pointers per row (rows[r * taps + t]), each to `pairs` channel
+// pairs of x - x_zp as int16; w: the block's packed weights [taps][pairs][16][2]. Each weight load feeds 2 * MR
+// vpmaddwd (12 accumulators + 2 weights + 1 broadcast = 15 of the 16 ymm registers at MR = 6); each product and
+// pair sum is exact in int32.
 template <int MR>
-__attribute__((target("avx2"))) void TileAvx2(const TileArgs& a) {
-  const __m256i vzp = _mm256_set1_epi32(a.zp);
-  const __m256 vlo = _mm256_set1_ps(a.lo), vhi = _mm256_set1_ps(a.hi);
-  const int64_t pairs = a.cp / 2;
-  for (int64_t nb = 0; nb < a.np; nb += 16) {
-    __m256i acc0[MR], acc1[MR];
-    for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = _mm256_setzero_si256();
-    const int16_t* wp = static_cast<const int16_t*>(a.packed) + nb * a.taps * a.cp;
-    for (int64_t t = 0; t < a.taps; ++t) {
-      const int16_t* px[MR];
-      for (int r = 0; r < MR; ++r) px[r] = static_cast<const int16_t*>(a.rows[r * a.taps + t]);
-      for (int64_t p = 0; p < pairs; ++p, wp += 32) {
-        const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp));
-        const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp + 16));
-        for (int r = 0; r < MR; ++r) {
-          int32_t v;  // channels 2p, 2p+1 of x - x_zp as two int16: each product and pair sum is exact in int32
-          std::memcpy(&v, px[r] + p * 2, 4);
-          const __m256i xv = _mm256_set1_epi32(v);
-          acc0[r] = _mm256_add_epi32(acc0[r], _mm256_madd_epi16(xv, w0));
-          acc1[r] = _mm256_add_epi32(acc1[r], _mm256_madd_epi16(xv, w1));
-        }
+__attribute__((target("avx2"))) void MicroAvx2(const void* const* rows, int64_t taps, int64_t pairs, const int16_t* w,
+                                               const int32_t* offset, const float* mult, __m256 lo, __m256 hi,
+                                               __m256i zp, int8_t* y, int64_t n, int64_t valid) {
+  __m256i acc0[MR], acc1[MR];
+  // Fully unrolled loops over r (GCC would otherwise turn this one into a memset of stack arrays, 25% of the time).
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = _mm256_setzero_si256();
+  for (int64_t t = 0; t < taps; ++t) {
+    const int16_t* px[MR];
+    for (int r = 0; r < MR; ++r) px[r] = static_cast<const int16_t*>(rows[r * taps + t]);
+    for (int64_t p = 0; p < pairs; ++p, w += 32) {
+      const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
+      const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 16));
+      for (int r = 0; r < MR; ++r) {
+        int32_t v;  // channels 2p, 2p+1 as two int16
+        std::memcpy(&v, px[r] + p * 2, 4);
+        const __m256i xv = _mm256_set1_epi32(v);
+        acc0[r] = _mm256_add_epi32(acc0[r], _mm256_madd_epi16(xv, w0));
+        acc1[r] = _mm256_add_epi32(acc1[r], _mm256_madd_epi16(xv, w1));
       }
     }
-    for (int r = 0; r < MR; ++r)
-      StoreAvx2(acc0[r], acc1[r], a.offset + nb, a.mult + nb, vlo, vhi, vzp, a.y + r * a.n + nb, a.n - nb);
   }
+  for (int r = 0; r < MR; ++r) StoreAvx2(acc0[r], acc1[r], offset, mult, lo, hi, zp, y + r * n, valid);
 }
 
-// x - x_zp as int16, each pixel's channels padded with zeros to cp.
-__attribute__((target("avx2"))) void Widen(const int8_t* x, int64_t pixels, int64_t c, int64_t cp, int32_t zp,
-                                           int16_t* out) {
-  const int16_t z = static_cast<int16_t>(zp);
-  for (int64_t i = 0; i < pixels; ++i, x += c, out += cp) {
-    for (int64_t k = 0; k < c; ++k) out[k] = static_cast<int16_t>(x[k] - z);
-    for (int64_t k = c; k < cp; ++k) out[k] = 0;
-  }
+// out[k] = x[k] - zp as int16 for k < c.
+__attribute__((target("avx2"))) inline void WidenAvx2(const int8_t* x, int64_t c, int16_t zp, int16_t* out) {
+  const __m256i vzp = _mm256_set1_epi16(zp);
+  int64_t k = 0;
+  for (; k + 16 <= c; k += 16)
+    _mm256_storeu_si256(
+        reinterpret_cast<__m256i*>(out + k),
+        _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + k))), vzp));
+  for (; k < c; ++k) out[k] = static_cast<int16_t>(x[k] - zp);
 }
+
+// The AVX2 variant's work: rows in chunks of kAvx2Rows (tiles of kAvx2Tile), output channels in groups of blocks of
+// 16, both in a 2-D task grid; within a task the block loop is outside the tile loop, so a block's weights stay in
+// L1/L2 for all the chunk's rows.
+constexpr int64_t kAvx2Tile = 6;
+constexpr int64_t kAvx2Rows = 48;
+constexpr int64_t kWidenPixels = 256;  // pixels per task of the taps path's widening pass
 
 #endif  // __x86_64__
 
 struct RunContext {
   const QConvInt8* conv;
   const int8_t* x;
-  const int16_t* wide;
   int8_t* y;
   int64_t rows;
 };
@@ -295,12 +308,12 @@ constexpr int64_t kRowsPerTask = 32;
 void RunTask(void* context, size_t task) {
   auto* c = static_cast<RunContext*>(context);
   int64_t begin = static_cast<int64_t>(task) * kRowsPerTask;
-  c->conv->RunRows(c->x, c->wide, c->y, begin, std::min(kRowsPerTask, c->rows - begin));
+  c->conv->RunRows(c->x, c->y, begin, std::min(kRowsPerTask, c->rows - begin));
 }
 
 }  // namespace
 
-void QConvInt8::RunRows(const int8_t* x, const int16_t* wide, int8_t* y, int64_t rowBegin, int64_t rows) const {
+void QConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t rows) const {
 #if defined(__aarch64__)
   if (isa_ == Int8Isa::kNeon || isa_ == Int8Isa::kNeonDot) return RunRowsNeon(x, y, rowBegin, rows);
 #endif
@@ -323,57 +336,180 @@ void QConvInt8::RunRows(const int8_t* x, const int16_t* wide, int8_t* y, int64_t
     return;
   }
 #if defined(__x86_64__)
-  const bool avx2 = isa_ == Int8Isa::kAvx2;
-  TileArgs a{ptrs.data(),
-             taps_,
-             cp_,
-             np_,
-             g_.outC,
-             avx2 ? static_cast<const void*>(packed16_.data()) : static_cast<const void*>(packed_.data()),
-             offset_.data(),
-             multiplier_.data(),
-             nullptr,
-             yZeroPoint_,
-             lo_,
-             hi_};
-  auto fill = [&](int slot, int64_t row) {
-    const void** taps = ptrs.data() + slot * taps_;
-    if (avx2)
-      FillTaps(wide, cp_, padding16_.data(), row, taps);
-    else
-      FillTaps(x, g_.inC, padding_.data(), row, taps);
-  };
+  TileArgs a{ptrs.data(),        taps_,   cp_,         np_, g_.outC, packed_.data(), offset_.data(),
+             multiplier_.data(), nullptr, yZeroPoint_, lo_, hi_};
   int64_t r = rowBegin;
   for (; r + 4 <= end; r += 4) {
-    for (int s = 0; s < 4; ++s) fill(s, r + s);
+    for (int s = 0; s < 4; ++s) FillTaps(x, g_.inC, padding_.data(), r + s, ptrs.data() + s * taps_);
     a.y = y + r * g_.outC;
-    if (avx2)
-      TileAvx2<4>(a);
-    else
-      TileVnni<4>(a);
+    TileVnni<4>(a);
   }
   for (; r < end; ++r) {
-    fill(0, r);
+    FillTaps(x, g_.inC, padding_.data(), r, ptrs.data());
     a.y = y + r * g_.outC;
-    if (avx2)
-      TileAvx2<1>(a);
-    else
-      TileVnni<1>(a);
+    TileVnni<1>(a);
   }
 #endif
 }
 
-void QConvInt8::Run(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const {
-  const int16_t* wide = nullptr;
 #if defined(__x86_64__)
-  if (isa_ == Int8Isa::kAvx2) {
-    const int64_t pixels = g_.batch * g_.inH * g_.inW;
-    if (scratch->size() < static_cast<size_t>(pixels * cp_)) scratch->resize(static_cast<size_t>(pixels * cp_));
-    Widen(x, pixels, g_.inC, cp_, xZeroPoint_, scratch->data());
-    wide = scratch->data();
+
+struct QConvInt8::Avx2Context {
+  const QConvInt8* conv;
+  const int8_t* x;
+  int16_t* wide;  // the patches (im2col) or the widened input (taps)
+  int8_t* y;
+  int64_t rows, pixels, blocksPerTask;
+  bool buildInTask;  // im2col with one task per chunk of rows: the task builds its rows' patches itself
+};
+
+__attribute__((target("avx2"))) void QConvInt8::BuildPatchesAvx2(const int8_t* x, int16_t* out, int64_t rowBegin,
+                                                                 int64_t rowEnd) const {
+  // The patch is gathered as int8 first (whole runs of taps along a row are one copy when dilation is 1; padded taps
+  // and the pad to kp hold the zero point, so they widen to 0), then widened 16 at a time; 32 bytes of slack let the
+  // last vector read past kp.
+  thread_local std::vector<int8_t> patch;
+  if (patch.size() < static_cast<size_t>(kp_ + 32)) patch.resize(static_cast<size_t>(kp_ + 32));
+  const int64_t pixels = g_.outH * g_.outW, c = g_.inC;
+  const auto zp8 = static_cast<int8_t>(xZeroPoint_);
+  const __m256i vzp = _mm256_set1_epi16(static_cast<int16_t>(xZeroPoint_));
+  const int64_t tail = kp_ % 16;  // even: the masked store writes whole int16 pairs
+  const __m256i tailMask =
+      _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(tail / 2)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  for (int64_t row = rowBegin; row < rowEnd; ++row) {
+    const int64_t b = row / pixels, oy = (row % pixels) / g_.outW, ox = row % g_.outW;
+    int8_t* p = patch.data();
+    for (int64_t ky = 0; ky < g_.kernelH; ++ky) {
+      const int64_t iy = oy * g_.strideH - g_.padTop + ky * g_.dilationH;
+      if (iy < 0 || iy >= g_.inH) {
+        std::memset(p, zp8, static_cast<size_t>(g_.kernelW * c));
+        p += g_.kernelW * c;
+        continue;
+      }
+      const int8_t* line = x + (b * g_.inH + iy) * g_.inW * c;
+      for (int64_t kx = 0; kx < g_.kernelW;) {
+        const int64_t ix = ox * g_.strideW - g_.padLeft + kx * g_.dilationW;
+        if (ix < 0 || ix >= g_.inW) {
+          std::memset(p, zp8, static_cast<size_t>(c));
+          p += c;
+          ++kx;
+          continue;
+        }
+        // Taps kx.. up to the right edge are consecutive pixels when dilation is 1.
+        const int64_t run = g_.dilationW == 1 ? std::min(g_.kernelW - kx, g_.inW - ix) : 1;
+        std::memcpy(p, line + ix * c, static_cast<size_t>(run * c));
+        p += run * c;
+        kx += run;
+      }
+    }
+    if (kp_ > taps_ * c) *p = zp8;
+    int16_t* o = out + row * kp_;
+    int64_t k = 0;
+    for (; k + 16 <= kp_; k += 16)
+      _mm256_storeu_si256(
+          reinterpret_cast<__m256i*>(o + k),
+          _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(patch.data() + k))),
+                           vzp));
+    if (tail)
+      _mm256_maskstore_epi32(
+          reinterpret_cast<int*>(o + k), tailMask,
+          _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(patch.data() + k))),
+                           vzp));
   }
+}
+
+__attribute__((target("avx2"))) void QConvInt8::ComputeAvx2(const int16_t* wide, int8_t* y, int64_t rowBegin,
+                                                            int64_t rowEnd, int64_t blockBegin,
+                                                            int64_t blockEnd) const {
+  // The chunk's tap pointers, computed once for all its blocks (kept per thread: no allocation after the first run).
+  thread_local std::vector<const void*> table;
+  const int64_t taps = im2col_ ? 1 : taps_, pairs = (im2col_ ? kp_ : cp_) / 2;
+  if (table.size() < static_cast<size_t>((rowEnd - rowBegin) * taps))
+    table.resize(static_cast<size_t>((rowEnd - rowBegin) * taps));
+  for (int64_t r = rowBegin; r < rowEnd; ++r) {
+    if (im2col_)
+      table[static_cast<size_t>(r - rowBegin)] = wide + r * kp_;
+    else
+      FillTaps(wide, cp_, padding16_.data(), r, table.data() + (r - rowBegin) * taps);
+  }
+  const __m256i vzp = _mm256_set1_epi32(yZeroPoint_);
+  const __m256 vlo = _mm256_set1_ps(lo_), vhi = _mm256_set1_ps(hi_);
+  const int64_t n = g_.outC;
+  for (int64_t nb = blockBegin * 16; nb < blockEnd * 16; nb += 16) {
+    const int16_t* w = packed16_.data() + nb * kp_;
+    const int32_t* off = offset_.data() + nb;
+    const float* m = multiplier_.data() + nb;
+    for (int64_t r = rowBegin; r < rowEnd; r += kAvx2Tile) {
+      const void* const* rows = table.data() + (r - rowBegin) * taps;
+      int8_t* out = y + r * n + nb;
+      switch (std::min(kAvx2Tile, rowEnd - r)) {
+        case 6: MicroAvx2<6>(rows, taps, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+        case 5: MicroAvx2<5>(rows, taps, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+        case 4: MicroAvx2<4>(rows, taps, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+        case 3: MicroAvx2<3>(rows, taps, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+        case 2: MicroAvx2<2>(rows, taps, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+        default: MicroAvx2<1>(rows, taps, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+      }
+    }
+  }
+}
+
+__attribute__((target("avx2"))) void QConvInt8::PrepareAvx2Task(void* context, size_t chunk) {
+  auto* c = static_cast<Avx2Context*>(context);
+  const QConvInt8& q = *c->conv;
+  const auto begin = static_cast<int64_t>(chunk);
+  if (q.im2col_) {
+    q.BuildPatchesAvx2(c->x, c->wide, begin * kAvx2Rows, std::min(c->rows, (begin + 1) * kAvx2Rows));
+    return;
+  }
+  const int16_t zp = static_cast<int16_t>(q.xZeroPoint_);
+  for (int64_t i = begin * kWidenPixels; i < std::min(c->pixels, (begin + 1) * kWidenPixels); ++i) {
+    int16_t* o = c->wide + i * q.cp_;
+    WidenAvx2(c->x + i * q.g_.inC, q.g_.inC, zp, o);
+    if (q.cp_ > q.g_.inC) o[q.g_.inC] = 0;
+  }
+}
+
+void QConvInt8::ComputeAvx2Task(void* context, size_t chunk, size_t group) {
+  auto* c = static_cast<Avx2Context*>(context);
+  const QConvInt8& q = *c->conv;
+  const int64_t rowBegin = static_cast<int64_t>(chunk) * kAvx2Rows, rowEnd = std::min(c->rows, rowBegin + kAvx2Rows);
+  const int64_t blockBegin = static_cast<int64_t>(group) * c->blocksPerTask;
+  if (c->buildInTask) q.BuildPatchesAvx2(c->x, c->wide, rowBegin, rowEnd);
+  q.ComputeAvx2(c->wide, c->y, rowBegin, rowEnd, blockBegin, std::min(q.np_ / 16, blockBegin + c->blocksPerTask));
+}
+
+void QConvInt8::RunAvx2(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const {
+  const int64_t rows = g_.batch * g_.outH * g_.outW, pixels = g_.batch * g_.inH * g_.inW;
+  const size_t need = static_cast<size_t>(im2col_ ? rows * kp_ : pixels * cp_);
+  if (scratch->size() < need) scratch->resize(need);
+  const int64_t chunks = (rows + kAvx2Rows - 1) / kAvx2Rows, blocks = np_ / 16;
+  // With threads, output blocks are split too when the rows alone give fewer than 4 tasks per thread (late layers
+  // with few pixels, the classifier).
+  const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
+  int64_t groups = threads > 1 ? std::min(blocks, (4 * threads + chunks - 1) / chunks) : 1;
+  const int64_t perTask = (blocks + groups - 1) / groups;
+  groups = (blocks + perTask - 1) / perTask;
+  Avx2Context c{this, x, scratch->data(), y, rows, pixels, perTask, im2col_ && groups == 1};
+  const auto prepareTasks = static_cast<size_t>(im2col_ ? chunks : (pixels + kWidenPixels - 1) / kWidenPixels);
+  if (pool) {
+    if (!c.buildInTask) pthreadpool_parallelize_1d(pool, &PrepareAvx2Task, &c, prepareTasks, 0);
+    pthreadpool_parallelize_2d(pool, &ComputeAvx2Task, &c, static_cast<size_t>(chunks), static_cast<size_t>(groups), 0);
+  } else {
+    if (!c.buildInTask)
+      for (size_t t = 0; t < prepareTasks; ++t) PrepareAvx2Task(&c, t);
+    for (size_t i = 0; i < static_cast<size_t>(chunks); ++i)
+      for (size_t j = 0; j < static_cast<size_t>(groups); ++j) ComputeAvx2Task(&c, i, j);
+  }
+}
+
+#endif  // __x86_64__
+
+void QConvInt8::Run(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const {
+#if defined(__x86_64__)
+  if (isa_ == Int8Isa::kAvx2) return RunAvx2(x, y, pool, scratch);
 #endif
-  RunContext c{this, x, wide, y, g_.batch * g_.outH * g_.outW};
+  RunContext c{this, x, y, g_.batch * g_.outH * g_.outW};
   size_t tasks = static_cast<size_t>((c.rows + kRowsPerTask - 1) / kRowsPerTask);
   if (pool)
     pthreadpool_parallelize_1d(pool, &RunTask, &c, tasks, 0);

@@ -132,6 +132,15 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
        -1,
        1,
        1.f},
+      // The AVX2 variant's row chunks (48) and tiles (6): a last chunk of 1 row, then of 2 rows over 500 pixels
+      // (the widening pass split in tasks of 256); in_c 20 and 18 leave a tail after 16 widened at a time.
+      {"3x3 taps over 20 channels, 49 rows", Geo(1, 7, 7, 20, 24, 3, 1, 1, 1), plain},
+      {"3x3 taps over 18 channels, 500 rows", Geo(1, 25, 20, 18, 20, 3, 1, 1, 1), plain},
+      // One patch per pixel (im2col): a 7x7 stride-2 first layer (147 values: 9 vectors of 16 and a masked tail of
+      // 2 pairs), dilation 2 over 5 channels (taps not contiguous), 1x1 with stride 2 and an odd in_c.
+      {"7x7 stride 2 pad 3 over RGB, 64 outputs", Geo(1, 23, 21, 3, 64, 7, 2, 1, 3), plain},
+      {"3x3 dilation 2 over 5 channels", Geo(1, 12, 11, 5, 16, 3, 1, 2, 1), plain},
+      {"1x1 stride 2, in_c 37", Geo(1, 15, 13, 37, 40, 1, 2, 1, 0), plain},
   };
   std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
   uint32_t seed = 1;
