@@ -198,17 +198,20 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
                nullptr,
                lo_,
                hi_};
-    for (int64_t i = 0; i < rows; i += kTileRows) {
-      const int tile = static_cast<int>(std::min<int64_t>(kTileRows, rows - i));
+    // Tiles of nearly equal size (25 pixels: 5 x 5, not 4 x 6 + 1): a tile of few pixels loads the weights
+    // for few FMAs.
+    const int64_t tiles = (rows + kTileRows - 1) / kTileRows;
+    for (int64_t t = 0, i = 0; t < tiles; ++t) {
+      const int tile = static_cast<int>(rows / tiles + (t < rows % tiles ? 1 : 0));
       a.tapPtrs = tapBuffer.data() + i * taps_;
       a.y = y + (rowBegin + i) * g_.outC;
 #if defined(__x86_64__)
-      if (isa_ == F32Isa::kAvx2Fma) {
+      if (isa_ == F32Isa::kAvx2Fma)
         TileAvx2(a, tile);
-        continue;
-      }
+      else
 #endif
-      TileScalar(a, tile);
+        TileScalar(a, tile);
+      i += tile;
     }
   }
 }
@@ -216,8 +219,9 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
 void ConvF32::Run(const float* x, float* y, pthreadpool_t pool) const {
   const int64_t rows = g_.batch * g_.outH * g_.outW;
   const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
-  RunContext c{this, x, y, rows, kRowsPerTask, blocks_, blocks_};
+  // Tasks of nearly equal pixel counts, at most kRowsPerTask each.
   const int64_t rowTasks = (rows + kRowsPerTask - 1) / kRowsPerTask;
+  RunContext c{this, x, y, rows, (rows + rowTasks - 1) / rowTasks, blocks_, blocks_};
   // Too few pixel tasks to keep every thread busy (late layers: 7x7 pixels): split the output channels too, so that
   // there are about 4 tasks per thread.
   if (threads > 1 && rowTasks < 4 * threads) {
