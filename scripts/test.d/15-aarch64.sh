@@ -2,7 +2,7 @@
 # aarch64 suite: the host runtime's int8 convolution kernels (scalar, NEON, NEON dot-product) cross-compiled for
 # 64-bit Arm (cpp/cmake/aarch64-linux-gnu.cmake, project cpp/tests/hostnn/aarch64) and their tests
 # (qconv_int8_test.cpp: every variant against the naive reference, bit for bit, and the variant selection) run
-# under qemu-aarch64 on two emulated CPUs:
+# under qemu-aarch64 on two emulated CPUs, from an optimised build and from an AddressSanitizer + UBSan build:
 #   max         ARMv8.x with the dot-product extension: scalar, NEON and NEON dotprod must all be supported and run
 #   cortex-a53  ARMv8.0 without it: scalar and NEON only (the runtime detection must not pick sdot)
 # NPULENS_TEST_INT8_ISAS tells the test which variants each CPU must support. Only the kernels: the rest of hostnn
@@ -38,22 +38,31 @@ step() {  # <name> <command...>
   fi
 }
 
-cross_build() {
-  cmake -S cpp/tests/hostnn/aarch64 -B "$build" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$PWD/cpp/cmake/aarch64-linux-gnu.cmake" \
-    >"$build/configure.log" 2>&1 || { cat "$build/configure.log"; return 1; }
-  cmake --build "$build" -j "$(nproc)"
+cross_build() {  # <build dir> <extra cmake args...>
+  local dir=$1; shift
+  mkdir -p "$dir"
+  cmake -S cpp/tests/hostnn/aarch64 -B "$dir" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$PWD/cpp/cmake/aarch64-linux-gnu.cmake" \
+    "$@" >"$dir/configure.log" 2>&1 || { cat "$dir/configure.log"; return 1; }
+  cmake --build "$dir" -j "$(nproc)"
 }
 
-run_on() {  # <qemu cpu> <variants the test must find supported>
-  NPULENS_TEST_INT8_ISAS=$2 qemu-aarch64 -cpu "$1" -L /usr/aarch64-linux-gnu "$build/npulens_hostnn_kernel_tests" \
-    --gtest_brief=1
+run_on() {  # <build dir> <qemu cpu> <variants the test must find supported>
+  NPULENS_TEST_INT8_ISAS=$3 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    qemu-aarch64 -cpu "$2" -L /usr/aarch64-linux-gnu "$1/npulens_hostnn_kernel_tests" --gtest_brief=1
 }
 
-step "cross build (aarch64-linux-gnu-g++)" cross_build
-if [ "$failed" -eq 0 ]; then
-  step "kernel tests under qemu-aarch64 -cpu max (scalar, NEON, NEON dotprod)" run_on max scalar,neon,neondot
-  step "kernel tests under qemu-aarch64 -cpu cortex-a53 (scalar, NEON; no dot product)" run_on cortex-a53 scalar,neon
-fi
+for kind in release asan; do
+  dir=$build/$kind
+  args=(-DCMAKE_BUILD_TYPE=Release)
+  [ "$kind" = asan ] && args=(-DCMAKE_BUILD_TYPE=Debug -DNPULENS_SANITIZE=ON)
+  before=$failed
+  step "$kind: cross build (aarch64-linux-gnu-g++ ${args[*]})" cross_build "$dir" "${args[@]}"
+  [ "$failed" -gt "$before" ] && continue
+  step "$kind: kernel tests under qemu-aarch64 -cpu max (scalar, NEON, NEON dotprod)" \
+    run_on "$dir" max scalar,neon,neondot
+  step "$kind: kernel tests under qemu-aarch64 -cpu cortex-a53 (scalar, NEON; no dot product)" \
+    run_on "$dir" cortex-a53 scalar,neon
+done
 [ "$failed" -gt 0 ] && echo "aarch64: failed: ${failed_names[*]}"
 echo "aarch64: ${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]

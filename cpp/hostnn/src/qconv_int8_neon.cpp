@@ -53,8 +53,21 @@ inline void Store16(const int32x4_t acc[4], const NeonArgs& a, int64_t nb, int8_
   }
 }
 
-// MR output rows x 16 outputs: 4 x MR accumulators; each sdot multiplies 4 channels of one row (broadcast) with the
-// 4 x 4 weights of 4 outputs.
+// Channels 4 Lane..4 Lane+3 of the 16 in xv[r] against their 64 weights (4 outputs x 4 channels per register);
+// the lane is an immediate operand.
+template <int MR, int Lane>
+__attribute__((target("arch=armv8.2-a+dotprod"), always_inline)) inline void DotLane(int32x4_t (&acc)[MR][4],
+                                                                                     const int8x16_t (&xv)[MR],
+                                                                                     const int8_t* wp) {
+  const int8x16x4_t w = vld1q_s8_x4(wp);
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 16
+    for (int q = 0; q < 4; ++q) acc[r][q] = vdotq_laneq_s32(acc[r][q], w.val[q], xv[r], Lane);
+}
+
+// MR output rows x 16 outputs: 4 x MR accumulators; each sdot multiplies 4 channels of one row (a lane of x, or
+// broadcast in the tail) with the 4 x 4 weights of 4 outputs.
 template <int MR>
 __attribute__((target("arch=armv8.2-a+dotprod"))) void TileDot(const NeonArgs& a) {
   const int64_t cblocks = a.cp / 4;
@@ -69,7 +82,18 @@ __attribute__((target("arch=armv8.2-a+dotprod"))) void TileDot(const NeonArgs& a
       const int8_t* px[MR];
 #pragma GCC unroll 16
       for (int r = 0; r < MR; ++r) px[r] = static_cast<const int8_t*>(a.rows[r * a.taps + t]);
-      for (int64_t cb = 0; cb < cblocks; ++cb, wp += 64) {
+      int64_t cb = 0;
+      for (; cb + 4 <= cblocks; cb += 4) {  // 16 channels: one load of x per row, its 4 lanes in turn
+        int8x16_t xv[MR];
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; ++r) xv[r] = vld1q_s8(px[r] + cb * 4);
+        DotLane<MR, 0>(acc, xv, wp);
+        DotLane<MR, 1>(acc, xv, wp + 64);
+        DotLane<MR, 2>(acc, xv, wp + 128);
+        DotLane<MR, 3>(acc, xv, wp + 192);
+        wp += 256;
+      }
+      for (; cb < cblocks; ++cb, wp += 64) {  // the last blocks of 4 channels: x broadcast
         const int8x16x4_t w = vld1q_s8_x4(wp);
 #pragma GCC unroll 16
         for (int r = 0; r < MR; ++r) {
@@ -130,9 +154,10 @@ void TileNeon(const NeonArgs& a) {
 }  // namespace
 
 void QConvInt8::RunRowsNeon(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t rows) const {
-  // Rows per tile: 4 with sdot (16 accumulators), 2 without (the same 16 as 2 x 8 halves).
+  // Rows per tile: 3 with sdot (12 accumulators, the 16 weight registers of 16 channels, 3 of x: 31 of the 32
+  // vector registers, nothing spilled), 2 without (2 x 8 accumulators).
   const bool dot = isa_ == Int8Isa::kNeonDot;
-  const int mr = dot ? 4 : 2;
+  const int mr = dot ? 3 : 2;
   std::vector<const void*> ptrs(static_cast<size_t>(mr * taps_));
   NeonArgs a{ptrs.data(),        taps_,   cp_,         np_, g_.outC, packed_.data(), offset_.data(),
              multiplier_.data(), nullptr, yZeroPoint_, lo_, hi_};
@@ -142,7 +167,7 @@ void QConvInt8::RunRowsNeon(const int8_t* x, int8_t* y, int64_t rowBegin, int64_
     for (int s = 0; s < mr; ++s) FillTaps(x, g_.inC, padding_.data(), r + s, ptrs.data() + s * taps_);
     a.y = y + r * g_.outC;
     if (dot)
-      TileDot<4>(a);
+      TileDot<3>(a);
     else
       TileNeon<2>(a);
   }
