@@ -156,6 +156,8 @@ ConvF32::ConvF32(const ConvGeometry2D& g, const float* w, const float* bias, flo
       blocks_((g.outC + kBlock - 1) / kBlock),
       lo_(outMin),
       hi_(outMax) {
+  pointwise_ = taps_ == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0 && g.outH == g.inH &&
+               g.outW == g.inW;
   if (!F32IsaSupported(isa)) throw std::logic_error(std::string("this CPU has no ") + F32IsaLabel(isa));
   packed_.assign(static_cast<size_t>(blocks_ * taps_ * g.inC * kBlock), 0.0f);
   bias_.assign(static_cast<size_t>(blocks_ * kBlock), 0.0f);
@@ -175,7 +177,8 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
   thread_local std::vector<const float*> tapBuffer;
   if (tapBuffer.size() < static_cast<size_t>(rows * taps_)) tapBuffer.resize(static_cast<size_t>(rows * taps_));
   const int64_t pixels = g_.outH * g_.outW;
-  for (int64_t i = 0; i < rows; ++i) {
+  for (int64_t i = 0; pointwise_ && i < rows; ++i) tapBuffer[static_cast<size_t>(i)] = x + (rowBegin + i) * g_.inC;
+  for (int64_t i = 0; !pointwise_ && i < rows; ++i) {
     const int64_t row = rowBegin + i, b = row / pixels, oy = (row % pixels) / g_.outW, ox = row % g_.outW;
     for (int64_t ky = 0; ky < g_.kernelH; ++ky)
       for (int64_t kx = 0; kx < g_.kernelW; ++kx) {

@@ -46,6 +46,7 @@ class ConvF32 {
   std::vector<float> bias_;    // blocks * 16
   std::vector<float> zeros_;   // inC zeros: the input of padded taps
   float lo_, hi_;
+  bool pointwise_;  // 1x1, stride 1, no padding: output pixel i reads input pixel i (a plain GEMM)
 };
 
 }  // namespace hostnn
