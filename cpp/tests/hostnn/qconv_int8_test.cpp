@@ -231,6 +231,16 @@ TEST(QConvInt8Test, SelectionHonoursTheOverrideAndPrefersTheFastest) {
   }
 }
 
+TEST(QConvInt8Test, BAD_CALL_AnUnknownIsaNameIsRefusedWithTheKnownOnes) {
+  IsaEnv env("sve2");
+  try {
+    hostnn::SelectInt8Isa();
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "NPULENS_HOSTNN_ISA='sve2' is not one of scalar, avx2, vnni, neon, neondot");
+  }
+}
+
 #if !defined(NPULENS_KERNEL_TESTS_ONLY)
 
 TEST(QConvInt8Test, MobileNetV2Int8GivesTheSameBitsWithEveryVariant) {
