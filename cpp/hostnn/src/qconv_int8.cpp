@@ -293,7 +293,6 @@ __attribute__((target("avx2"))) inline void WidenAvx2(const int8_t* x, int64_t c
 // L1/L2 for all the chunk's rows.
 constexpr int64_t kAvx2Tile = 6;
 constexpr int64_t kAvx2Rows = 48;
-constexpr int64_t kWidenPixels = 256;  // pixels per task of the taps path's widening pass
 
 #endif  // __x86_64__
 
@@ -359,7 +358,7 @@ struct QConvInt8::Avx2Context {
   const int8_t* x;
   int16_t* wide;  // the patches (im2col) or the widened input (taps)
   int8_t* y;
-  int64_t rows, pixels, blocksPerTask;
+  int64_t rows, blocksPerTask;
   bool buildInTask;  // im2col with one task per chunk of rows: the task builds its rows' patches itself
 };
 
@@ -454,19 +453,11 @@ __attribute__((target("avx2"))) void QConvInt8::ComputeAvx2(const int16_t* wide,
   }
 }
 
-__attribute__((target("avx2"))) void QConvInt8::PrepareAvx2Task(void* context, size_t chunk) {
-  auto* c = static_cast<Avx2Context*>(context);
-  const QConvInt8& q = *c->conv;
-  const auto begin = static_cast<int64_t>(chunk);
-  if (q.im2col_) {
-    q.BuildPatchesAvx2(c->x, c->wide, begin * kAvx2Rows, std::min(c->rows, (begin + 1) * kAvx2Rows));
-    return;
-  }
-  const int16_t zp = static_cast<int16_t>(q.xZeroPoint_);
-  for (int64_t i = begin * kWidenPixels; i < std::min(c->pixels, (begin + 1) * kWidenPixels); ++i) {
-    int16_t* o = c->wide + i * q.cp_;
-    WidenAvx2(c->x + i * q.g_.inC, q.g_.inC, zp, o);
-    if (q.cp_ > q.g_.inC) o[q.g_.inC] = 0;
+__attribute__((target("avx2"))) void QConvInt8::WidenInputAvx2(const int8_t* x, int16_t* out) const {
+  const int16_t zp = static_cast<int16_t>(xZeroPoint_);
+  for (int64_t i = 0; i < g_.batch * g_.inH * g_.inW; ++i, x += g_.inC, out += cp_) {
+    WidenAvx2(x, g_.inC, zp, out);
+    if (cp_ > g_.inC) out[g_.inC] = 0;
   }
 }
 
@@ -490,14 +481,17 @@ void QConvInt8::RunAvx2(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vec
   int64_t groups = threads > 1 ? std::min(blocks, (4 * threads + chunks - 1) / chunks) : 1;
   const int64_t perTask = (blocks + groups - 1) / groups;
   groups = (blocks + perTask - 1) / perTask;
-  Avx2Context c{this, x, scratch->data(), y, rows, pixels, perTask, im2col_ && groups == 1};
-  const auto prepareTasks = static_cast<size_t>(im2col_ ? chunks : (pixels + kWidenPixels - 1) / kWidenPixels);
+  Avx2Context c{this, x, scratch->data(), y, rows, perTask, im2col_ && groups == 1};
+  // The widening that the tasks cannot do for themselves (taps read neighbouring rows' pixels; im2col split over
+  // outputs) runs here, before the one parallel call: it is a few microseconds of vector code, and each extra call
+  // waits for every worker to be scheduled, which on a busy machine costs milliseconds.
+  if (!im2col_)
+    WidenInputAvx2(x, c.wide);
+  else if (!c.buildInTask)
+    BuildPatchesAvx2(x, c.wide, 0, rows);
   if (pool) {
-    if (!c.buildInTask) pthreadpool_parallelize_1d(pool, &PrepareAvx2Task, &c, prepareTasks, 0);
     pthreadpool_parallelize_2d(pool, &ComputeAvx2Task, &c, static_cast<size_t>(chunks), static_cast<size_t>(groups), 0);
   } else {
-    if (!c.buildInTask)
-      for (size_t t = 0; t < prepareTasks; ++t) PrepareAvx2Task(&c, t);
     for (size_t i = 0; i < static_cast<size_t>(chunks); ++i)
       for (size_t j = 0; j < static_cast<size_t>(groups); ++j) ComputeAvx2Task(&c, i, j);
   }

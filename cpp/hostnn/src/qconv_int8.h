@@ -50,14 +50,14 @@ class QConvInt8 {
   // taps[t] = the input pixel (pixelStride elements apart) of tap t of output pixel `row`, or `padding`.
   template <typename T>
   void FillTaps(const T* x, int64_t pixelStride, const T* padding, int64_t row, const void** taps) const;
-  // The AVX2 variant (x86-64 only): RunAvx2 widens (PrepareAvx2Task, BuildPatchesAvx2) and computes
+  // The AVX2 variant (x86-64 only): RunAvx2 widens (WidenInputAvx2 or BuildPatchesAvx2) and computes
   // (ComputeAvx2Task, ComputeAvx2) rows in chunks x output channel blocks over the pool.
   struct Avx2Context;
   void RunAvx2(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const;
+  void WidenInputAvx2(const int8_t* x, int16_t* out) const;
   void BuildPatchesAvx2(const int8_t* x, int16_t* out, int64_t rowBegin, int64_t rowEnd) const;
   void ComputeAvx2(const int16_t* wide, int8_t* y, int64_t rowBegin, int64_t rowEnd, int64_t blockBegin,
                    int64_t blockEnd) const;
-  static void PrepareAvx2Task(void* context, size_t chunk);
   static void ComputeAvx2Task(void* context, size_t chunk, size_t group);
   // RunRows of the NEON variants (aarch64 only; qconv_int8_neon.cpp).
   void RunRowsNeon(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t rows) const;

@@ -132,8 +132,8 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
        -1,
        1,
        1.f},
-      // The AVX2 variant's row chunks (48) and tiles (6): a last chunk of 1 row, then of 2 rows over 500 pixels
-      // (the widening pass split in tasks of 256); in_c 20 and 18 leave a tail after 16 widened at a time.
+      // The AVX2 variant's row chunks (48) and tiles (6): a last chunk of 1 row, then of 2 rows; in_c 20 and 18
+      // leave a tail after 16 widened at a time.
       {"3x3 taps over 20 channels, 49 rows", Geo(1, 7, 7, 20, 24, 3, 1, 1, 1), plain},
       {"3x3 taps over 18 channels, 500 rows", Geo(1, 25, 20, 18, 20, 3, 1, 1, 1), plain},
       // One patch per pixel (im2col): a 7x7 stride-2 first layer (147 values: 9 vectors of 16 and a masked tail of
