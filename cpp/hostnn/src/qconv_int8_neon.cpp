@@ -14,6 +14,7 @@
 
 #include <arm_neon.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace hostnn {
@@ -157,27 +158,29 @@ void QConvInt8::RunRowsNeon(const int8_t* x, int8_t* y, int64_t rowBegin, int64_
   // Rows per tile: 3 with sdot (12 accumulators, the 16 weight registers of 16 channels, 3 of x: 31 of the 32
   // vector registers, nothing spilled), 2 without (2 x 8 accumulators).
   const bool dot = isa_ == Int8Isa::kNeonDot;
-  const int mr = dot ? 3 : 2;
-  std::vector<const void*> ptrs(static_cast<size_t>(mr * taps_));
+  const int64_t mr = dot ? 3 : 2;
+  // The tiles' tap pointers, kept per thread: no allocation after a thread's first run of the largest kernel.
+  thread_local std::vector<const void*> ptrs;
+  if (ptrs.size() < static_cast<size_t>(mr * taps_)) ptrs.resize(static_cast<size_t>(mr * taps_));
   NeonArgs a{ptrs.data(),        taps_,   cp_,         np_, g_.outC, packed_.data(), offset_.data(),
              multiplier_.data(), nullptr, yZeroPoint_, lo_, hi_};
   const int64_t end = rowBegin + rows;
-  int64_t r = rowBegin;
-  for (; r + mr <= end; r += mr) {
-    for (int s = 0; s < mr; ++s) FillTaps(x, g_.inC, padding_.data(), r + s, ptrs.data() + s * taps_);
+  for (int64_t r = rowBegin; r < end; r += mr) {
+    const int64_t tile = std::min(mr, end - r);  // the last tile may be smaller
+    for (int64_t s = 0; s < tile; ++s) FillTaps(x, g_.inC, padding_.data(), r + s, ptrs.data() + s * taps_);
     a.y = y + r * g_.outC;
-    if (dot)
+    if (!dot) {
+      if (tile == 2)
+        TileNeon<2>(a);
+      else
+        TileNeon<1>(a);
+    } else if (tile == 3) {
       TileDot<3>(a);
-    else
-      TileNeon<2>(a);
-  }
-  for (; r < end; ++r) {
-    FillTaps(x, g_.inC, padding_.data(), r, ptrs.data());
-    a.y = y + r * g_.outC;
-    if (dot)
+    } else if (tile == 2) {
+      TileDot<2>(a);
+    } else {
       TileDot<1>(a);
-    else
-      TileNeon<1>(a);
+    }
   }
 }
 
