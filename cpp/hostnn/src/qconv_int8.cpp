@@ -364,19 +364,26 @@ struct QConvInt8::Avx2Context {
 
 __attribute__((target("avx2"))) void QConvInt8::BuildPatchesAvx2(const int8_t* x, int16_t* out, int64_t rowBegin,
                                                                  int64_t rowEnd) const {
+  const int64_t c = g_.inC;
+  if (taps_ == 1 && g_.strideH == 1 && g_.strideW == 1 && g_.padTop == 0 && g_.padLeft == 0 && g_.outH == g_.inH &&
+      g_.outW == g_.inW && kp_ == c) {
+    // A pointwise convolution's patches are its input pixels, back to back: one widening pass.
+    WidenAvx2(x + rowBegin * c, (rowEnd - rowBegin) * c, static_cast<int16_t>(xZeroPoint_), out + rowBegin * c);
+    return;
+  }
   // The patch is gathered as int8 first (whole runs of taps along a row are one copy when dilation is 1; padded taps
   // and the pad to kp hold the zero point, so they widen to 0), then widened 16 at a time; 32 bytes of slack let the
   // last vector read past kp.
   thread_local std::vector<int8_t> patch;
   if (patch.size() < static_cast<size_t>(kp_ + 32)) patch.resize(static_cast<size_t>(kp_ + 32));
-  const int64_t pixels = g_.outH * g_.outW, c = g_.inC;
+  const int64_t pixels = g_.outH * g_.outW;
   const auto zp8 = static_cast<int8_t>(xZeroPoint_);
   const __m256i vzp = _mm256_set1_epi16(static_cast<int16_t>(xZeroPoint_));
   const int64_t tail = kp_ % 16;  // even: the masked store writes whole int16 pairs
   const __m256i tailMask =
       _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(tail / 2)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  int64_t b = rowBegin / pixels, oy = (rowBegin % pixels) / g_.outW, ox = rowBegin % g_.outW;
   for (int64_t row = rowBegin; row < rowEnd; ++row) {
-    const int64_t b = row / pixels, oy = (row % pixels) / g_.outW, ox = row % g_.outW;
     int8_t* p = patch.data();
     for (int64_t ky = 0; ky < g_.kernelH; ++ky) {
       const int64_t iy = oy * g_.strideH - g_.padTop + ky * g_.dilationH;
@@ -414,6 +421,13 @@ __attribute__((target("avx2"))) void QConvInt8::BuildPatchesAvx2(const int8_t* x
           reinterpret_cast<int*>(o + k), tailMask,
           _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(patch.data() + k))),
                            vzp));
+    if (++ox == g_.outW) {  // the next pixel, without divisions
+      ox = 0;
+      if (++oy == g_.outH) {
+        oy = 0;
+        ++b;
+      }
+    }
   }
 }
 
