@@ -12,7 +12,13 @@
  * int8 MobileNetV2-224 is <= 3%, for two inputs: the photo (pre-processing resizes it) and the same photo already at
  * the model's input size before the centre crop (pre-processing only crops, converts and normalises).
  *
- * Options: --model <id> (repeatable; default every manifest model under models/bench)
+ * With --set broad, the models are the broad benchmark set instead (tools/models/benchset.py, generated at setup into
+ * build/benchset/, its index.json): each architecture fp32 and int8, loaded from its file with ImageNet pre-processing;
+ * a model our runtime refuses (OH_NN_UNSUPPORTED at load) is a row naming the op it lacks, and onnxruntime is not
+ * timed on it. --model then picks from the set's ids (<key>-fp32, <key>-int8).
+ *
+ * Options: --model <id> (repeatable; default every manifest model under models/bench, or the whole --set)
+ *          --set bench (default: the manifest's bench models) | broad
  *          --iterations N (default 50) --warmup N (default 5) --threads N[,N...] (default 1,2)
  *          --peak <npulens_peak --json report> --image <png|jpg> (default the sample house_640x480.png) --json FILE
  */
@@ -131,7 +137,24 @@ async function interleaved(sides: ((timed: boolean) => Promise<number>)[], itera
   }
 }
 
-interface ModelEntry { id: string; precision: string; file: string; macs: number | null; macsError?: string }
+interface ModelEntry {
+  id: string; precision: string; file: string; macs: number | null; macsError?: string;
+  /** How ours loads it: a manifest id, or the file with its pre-processing (the broad set). */
+  load: api.LoadOptions | api.FileLoadOptions;
+  /** Measure the classify overhead on it (OVERHEAD_MODEL of the manifest's bench models). */
+  overhead: boolean;
+}
+
+/** A model our runtime refuses at load with OH_NN_UNSUPPORTED: the op its error names, and the message. */
+interface Refusal { id: string; precision: string; op: string; message: string }
+
+/** The op an OH_NN_UNSUPPORTED load error names (hostnn: "unsupported op 'X'" or "unsupported X <where>: ..."). */
+function refusedOp(err: unknown): string | undefined {
+  const e = err as { code?: unknown; message?: unknown };
+  if (e?.code !== 'OH_NN_UNSUPPORTED' || typeof e.message !== 'string') return undefined;
+  const m = /unsupported (?:op '(\w+)'|(\w+) )/.exec(e.message);
+  return m ? m[1] ?? m[2] ?? '?' : '?';
+}
 
 function countModelMacs(file: string): { macs: number | null; macsError?: string } {
   try {
@@ -146,17 +169,24 @@ function countModelMacs(file: string): { macs: number | null; macsError?: string
  * interleaved under one plan each. Returns a row per thread count, and the classify overhead at the first thread
  * count for the overhead model.
  */
-async function benchModel(dir: string, m: ModelEntry, image: Image, inputSizeImage: Image, iterations: number,
-  warmup: number, threadCounts: number[], peak: Peak | undefined): Promise<{ rows: Row[]; overhead?: Overhead }> {
+async function benchModel(m: ModelEntry, image: Image, inputSizeImage: Image, iterations: number,
+  warmup: number, threadCounts: number[], peak: Peak | undefined):
+  Promise<{ rows: Row[]; overhead?: Overhead; refusal?: Refusal }> {
   const ours: api.Classifier[] = [];
   const peers: { threads: number; config: string; session: OrtSession }[] = [];
   try {
     for (const threads of threadCounts) {
       api.setThreadCount(threads);  // for executors built afterwards: this classifier's
-      ours.push(await api.loadClassifier({ rawfileDir: dir, modelId: m.id }));
+      try {
+        ours.push(await api.loadClassifier(m.load));
+      } catch (err) {
+        const op = refusedOp(err);
+        if (op === undefined) throw err;
+        return { rows: [], refusal: { id: m.id, precision: m.precision, op, message: firstLine((err as Error).message) } };
+      }
       for (const config of peerConfigs(m.precision, m.file)) {
         if (!fs.existsSync(config.file)) {
-          fail(`${m.id}: ${config.file} missing; generate the bench models with scripts/setup.d/20-bench-models.sh`);
+          fail(`${m.id}: ${config.file} missing; generate the models (scripts/setup.d/20-bench-models.sh, 21-benchset.sh)`);
         }
         // onnxruntime as it runs fastest (all graph optimisations), with no spin-waiting in its thread pool after a
         // run: with interleaved calls it would steal the CPU from the other sides.
@@ -221,7 +251,7 @@ async function benchModel(dir: string, m: ModelEntry, image: Image, inputSizeIma
         oursPeakShare: share(oursG), peerBestPeakShare: share(peerG),
       };
     });
-    if (m.id !== OVERHEAD_MODEL) return { rows };
+    if (!m.overhead) return { rows };
 
     // Overhead with an input that needs no resize (only ours runs here, at the first thread count).
     const sharePre: number[] = [], preAtSize: number[] = [];
@@ -250,6 +280,76 @@ async function benchModel(dir: string, m: ModelEntry, image: Image, inputSizeIma
   }
 }
 
+interface Selected { entry: Omit<ModelEntry, 'macs' | 'macsError'>; inputWidth: number; inputHeight: number }
+
+/** The manifest's bench models (models/bench), or those of `ids`. */
+function manifestBench(dir: string, ids: string[] | undefined): Selected[] {
+  let manifest: api.ManifestSummary;
+  try {
+    manifest = api.readManifest(dir);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const benchDir = path.resolve(dir, 'models', 'bench') + path.sep;
+  const wanted = ids ?? manifest.models
+    .filter((m) => m.targets.some((t) => t.name === 'onnx' && path.resolve(t.path).startsWith(benchDir)))
+    .map((m) => m.id);
+  if (wanted.length === 0) fail(`no bench models in ${manifest.file}`);
+  return wanted.map((id) => {
+    const entry = manifest.models.find((e) => e.id === id);
+    if (!entry) fail(`no model '${id}' in ${manifest.file}`);
+    const onnx = entry.targets.find((t) => t.name === 'onnx');
+    if (!onnx || !fs.existsSync(onnx.path)) {
+      fail(`${id}: ${onnx ? onnx.path : 'no onnx target'} missing; generate the bench models with scripts/setup.d/20-bench-models.sh`);
+    }
+    return {
+      entry: { id, precision: entry.precision, file: onnx.path, load: { rawfileDir: dir, modelId: id },
+        overhead: id === OVERHEAD_MODEL },
+      inputWidth: Math.round(entry.inputWidth / entry.centerCrop),
+      inputHeight: Math.round(entry.inputHeight / entry.centerCrop),
+    };
+  });
+}
+
+/** build/benchset, relative to the repository (dist/bench/peer.js is two levels below it). */
+const BROAD_DIR = path.join('build', 'benchset');
+
+/** The broad set's models (its index.json), fp32 and int8 of each architecture, or those of `ids`. */
+function broadSet(ids: string[] | undefined): Selected[] {
+  const dir = path.resolve(__dirname, '..', '..', BROAD_DIR);
+  const indexFile = path.join(dir, 'index.json');
+  let index: { format?: unknown; inputSize?: unknown; classes?: unknown; models?: unknown };
+  try {
+    index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as typeof index;
+  } catch (err) {
+    fail(`${indexFile}: ${firstLine((err as Error).message)}; generate the set with scripts/setup.d/21-benchset.sh`);
+  }
+  if (index.format !== 'npulens-benchset/1' || typeof index.inputSize !== 'number' || typeof index.classes !== 'number'
+    || !Array.isArray(index.models)) {
+    fail(`${indexFile}: not a benchset index (format npulens-benchset/1)`);
+  }
+  const size = index.inputSize, classes = index.classes;
+  const all: Selected[] = [];
+  for (const m of index.models as { key?: unknown; files?: Record<string, unknown> }[]) {
+    for (const precision of ['fp32', 'int8']) {
+      const name = m.files?.[precision];
+      if (typeof m.key !== 'string' || typeof name !== 'string') fail(`${indexFile}: a model without key or ${precision} file`);
+      const file = path.join(dir, name);
+      all.push({
+        entry: { id: `${m.key}-${precision}`, precision, file, overhead: false,
+          load: { modelPath: file, classes, input: { width: size, height: size, ...IMAGENET } } },
+        inputWidth: size, inputHeight: size,
+      });
+    }
+  }
+  if (ids === undefined) return all;
+  return ids.map((id) => all.find((s) => s.entry.id === id)
+    ?? fail(`no model '${id}' in ${indexFile} (${all.map((s) => s.entry.id).join(', ')})`));
+}
+
+/** The broad set's pre-processing: ImageNet's mean and standard deviation, RGB, NCHW (as benchset.py calibrates). */
+const IMAGENET = { mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375] };
+
 async function main(): Promise<void> {
   let values;
   try {
@@ -257,6 +357,7 @@ async function main(): Promise<void> {
       options: {
         model: { type: 'string', multiple: true }, iterations: { type: 'string' }, warmup: { type: 'string' },
         threads: { type: 'string' }, image: { type: 'string' }, json: { type: 'string' }, peak: { type: 'string' },
+        set: { type: 'string' },
       },
     }));
   } catch (err) {
@@ -268,6 +369,8 @@ async function main(): Promise<void> {
     if (v.trim() === '' || !Number.isInteger(n) || n < min) fail(`expected an integer >= ${min}, got '${v}'`);
     return n;
   };
+  const set = values.set ?? 'bench';
+  if (set !== 'bench' && set !== 'broad') fail(`--set: expected bench or broad, got '${set}'`);
   const iterations = int(values.iterations, 50, 1);
   const warmup = int(values.warmup, 5, 0);
   const threadCounts = (values.threads ?? '1,2').split(',').map((v) => int(v, 1, 1));
@@ -282,42 +385,27 @@ async function main(): Promise<void> {
     }
   }
 
-  let manifest;
-  try {
-    manifest = api.readManifest(dir);
-  } catch (err) {
-    fail((err as Error).message);
-  }
-  const benchDir = path.resolve(dir, 'models', 'bench') + path.sep;
-  const ids = values.model ?? manifest.models
-    .filter((m) => m.targets.some((t) => t.name === 'onnx' && path.resolve(t.path).startsWith(benchDir)))
-    .map((m) => m.id);
-  if (ids.length === 0) fail(`no bench models in ${manifest.file}`);
+  const models = set === 'broad' ? broadSet(values.model) : manifestBench(dir, values.model);
   const image = await decode(imageFile);
 
   process.stdout.write(`bench:peer — ours (host NN runtime) vs onnxruntime-node ${loadOrt().env.versions.node ?? ''} ` +
     `(all graph optimisations; intraOpNumThreads = threads), threads ${threadCounts.join(', ')}; ${iterations} ` +
     `interleaved runs per side after ${warmup} warm-up; input: ${path.basename(imageFile)} ${image.width}x` +
-    `${image.height} pre-processed once by ours, fed to all\n`);
+    `${image.height} pre-processed once by ours, fed to all; models: ${set === 'broad' ? BROAD_DIR : 'bench'}\n`);
   const rows: Row[] = [];
+  const refusals: Refusal[] = [];
   let overhead: Overhead | undefined;
-  for (const id of ids) {
-    const entry = manifest.models.find((e) => e.id === id);
-    if (!entry) fail(`no model '${id}' in ${manifest.file}`);
-    const onnx = entry.targets.find((t) => t.name === 'onnx');
-    if (!onnx || !fs.existsSync(onnx.path)) {
-      fail(`${id}: ${onnx ? onnx.path : 'no onnx target'} missing; generate the bench models with scripts/setup.d/20-bench-models.sh`);
-    }
-    process.stderr.write(`running ${id}...\n`);
+  for (const { entry, inputWidth, inputHeight } of models) {
+    process.stderr.write(`running ${entry.id}...\n`);
     // The photo at the model's input size before the centre crop, so pre-processing does not resize.
-    const atInputSize = await decode(imageFile, {
-      width: Math.round(entry.inputWidth / entry.centerCrop), height: Math.round(entry.inputHeight / entry.centerCrop),
-    });
-    const model = { id, precision: entry.precision, file: onnx.path, ...countModelMacs(onnx.path) };
-    const r = await benchModel(dir, model, image, atInputSize, iterations, warmup, threadCounts, peak);
+    const atInputSize = await decode(imageFile, { width: inputWidth, height: inputHeight });
+    const model = { ...entry, ...countModelMacs(entry.file) };
+    const r = await benchModel(model, image, atInputSize, iterations, warmup, threadCounts, peak);
     rows.push(...r.rows);
+    if (r.refusal) refusals.push(r.refusal);
     overhead ??= r.overhead;
   }
+  if (rows.length === 0) fail(`our runtime refuses every model: ${refusals.map((r) => `${r.id} (${r.op})`).join(', ')}`);
 
   const f = (v: number): string => v.toFixed(3);
   const g = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(1));
@@ -329,11 +417,14 @@ async function main(): Promise<void> {
     rows.map((r) => [r.id, String(r.threads), r.top1Agrees ? 'yes' : 'NO', f(r.oursRunSyncMs),
       ...configs.map((c) => { const ms = r.peerMs[c]; return ms === undefined ? '-' : f(ms); }),
       r.peerBest, `${r.ratio.toFixed(2)}x`, g(r.oursGmacPerSec), g(r.peerBestGmacPerSec),
-      pct(r.oursPeakShare), pct(r.peerBestPeakShare)]),
+      pct(r.oursPeakShare), pct(r.peerBestPeakShare)]).concat(refusals.map((r) =>
+      [r.id, '-', '-', 'refused', ...configs.map(() => '-'), '-', `${r.op} missing`, '-', '-', '-', '-'])),
     [false, true, false, true, true, true, false, true, true, true, true, true], ''));
   const geomean = geometricMean(rows.map((r) => r.ratio));
   process.stdout.write(`p50 ms (ours: RunSync; onnxruntime: session.run), the native runner's statistics; ` +
-    `geometric mean of ours/best ${geomean.toFixed(2)}x\n`);
+    `geometric mean of ours/best ${geomean.toFixed(2)}x` +
+    (refusals.length === 0 ? '' : ` over the ${rows.length} rows our runtime runs`) + '\n');
+  for (const r of refusals) process.stdout.write(`${r.id}: refused by our runtime (OH_NN_UNSUPPORTED): ${r.message}\n`);
   for (const r of rows.filter((row) => row.macsError !== undefined && row.threads === threadCounts[0])) {
     process.stdout.write(`${r.id}: GMAC/s n/a: ${r.macsError ?? ''}\n`);
   }
@@ -353,8 +444,8 @@ async function main(): Promise<void> {
   }
   if (values.json) {
     writeJsonFile(values.json, {
-      threads: threadCounts, iterations, warmup, image: imageFile, peak: peak ?? null,
-      geometricMeanRatio: geomean, rows, overhead: overhead ?? null,
+      set, threads: threadCounts, iterations, warmup, image: imageFile, peak: peak ?? null,
+      geometricMeanRatio: geomean, rows, refused: refusals, overhead: overhead ?? null,
     });
   }
 }
