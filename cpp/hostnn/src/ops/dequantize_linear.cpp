@@ -59,7 +59,7 @@ class DequantizeOp : public Op {
 };
 
 void LowerFloat(Lowering& l, const Node& n) {
-  if (l.graph().IsConst(n.inputs[0])) return;  // folded into the consumer's constants
+  if (l.Imported().IsConst(n.inputs[0])) return;  // folded into the consumer's constants
   auto op = l.New<DequantizeOp>(n);
   op->in = {l.Act(n, 0)};
   op->scale = l.ScalarF(n.inputs[1]);

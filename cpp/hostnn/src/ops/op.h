@@ -163,7 +163,7 @@ class Lowering {
   std::vector<Value*> inputValues, outputValues;
   void Run();
 
-  const Graph& graph() const { return g_; }
+  const Graph& Imported() const { return g_; }  // the graph being lowered
   [[noreturn]] void Unsup(const Node& n, const std::string& msg) const;
   Value* Get(const std::string& name);
   // Input i as a computed tensor (a constant there is unsupported).

@@ -36,7 +36,7 @@ class SoftmaxOp : public Op {
 void LowerFloat(Lowering& l, const Node& n) {
   auto op = l.New<SoftmaxOp>(n);
   op->in = {l.Act(n, 0)};
-  op->legacy = l.graph().opset < 13;
+  op->legacy = l.Imported().opset < 13;
   op->axis = n.Int("axis", op->legacy ? 1 : -1);
   if (op->axis < 0) op->axis += static_cast<int64_t>(op->in[0]->shape.size());
   if (op->legacy && op->in[0]->nhwc && op->axis > 1) l.Unsup(n, "opset < 13 softmax over spatial axes");
