@@ -260,9 +260,11 @@ async function main(): Promise<void> {
     } finally {
       await peer.session.release();
     }
+    // Per side the median images/s over the rounds; the stage times of the round nearest to it.
     const pick = (runs: Run[]): Run => {
       const m = median(runs.map((x) => x.imagesPerSec));
-      return runs.reduce((a, b) => (Math.abs(b.imagesPerSec - m) < Math.abs(a.imagesPerSec - m) ? b : a));
+      const near = runs.reduce((a, b) => (Math.abs(b.imagesPerSec - m) < Math.abs(a.imagesPerSec - m) ? b : a));
+      return { ...near, imagesPerSec: m };
     };
     const o = pick(ours), p = pick(theirs);
     const agree = o.top1.filter((k, i) => k === p.top1[i]).length / Math.max(1, o.top1.length);
@@ -284,8 +286,9 @@ async function main(): Promise<void> {
       `${r.oursImagesPerSec.map((v) => v.toFixed(1)).join(', ')}; peer ${r.peerImagesPerSec.map((v) => v.toFixed(1)).join(', ')});` +
       ` top-1 agreement ${(r.top1Agreement * 100).toFixed(1)}%\n`);
   }
-  process.stdout.write('images/s: median round, wall time of the image loop (model loaded); stage times: mean per ' +
-    'image (decode includes time queued behind other decodes; the peer\'s includes its resize and crop)\n');
+  process.stdout.write('images/s: median over the rounds of images / wall time of the image loop (model loaded); ' +
+    'stage times: mean per image in the round nearest the median (decode includes time queued behind other decodes; ' +
+    'the peer\'s includes its resize and crop); top-1 agreement: ours vs the peer per image\n');
   if (values.json !== undefined) {
     writeJsonFile(values.json, { folder, photos: files.length, model: modelId, rounds,
       rows: rows.map(({ ours, peer, ...r }) => ({ ...r, ours: { ...ours, top1: undefined }, peer: { ...peer, top1: undefined } })) });
