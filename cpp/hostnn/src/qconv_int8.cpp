@@ -288,6 +288,22 @@ __attribute__((target("avx2"))) inline void WidenAvx2(const int8_t* x, int64_t c
   for (; k < c; ++k) out[k] = static_cast<int16_t>(x[k] - zp);
 }
 
+// dst[0, n) = src[0, n) by 16-byte vectors (dst has 16 bytes of slack) when they stay before srcEnd, else memcpy: a
+// first layer's copies are a few bytes each, where a libc call costs more than the copy.
+__attribute__((target("avx2"))) inline void CopyShort(int8_t* dst, const int8_t* src, int64_t n, const int8_t* srcEnd) {
+  if (src + (n + 15) / 16 * 16 > srcEnd) {
+    std::memcpy(dst, src, static_cast<size_t>(n));
+    return;
+  }
+  for (int64_t k = 0; k < n; k += 16)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + k), _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + k)));
+}
+
+// dst[0, n) = v by 16-byte vectors (dst has 16 bytes of slack).
+__attribute__((target("avx2"))) inline void FillShort(int8_t* dst, int64_t n, __m128i v) {
+  for (int64_t k = 0; k < n; k += 16) _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + k), v);
+}
+
 // The AVX2 variant's work: rows in chunks of kAvx2Rows (tiles of kAvx2Tile), output channels in groups of blocks of
 // 16, both in a 2-D task grid; within a task the block loop is outside the tile loop, so a block's weights stay in
 // L1/L2 for all the chunk's rows.
@@ -372,12 +388,14 @@ __attribute__((target("avx2"))) void QConvInt8::BuildPatchesAvx2(const int8_t* x
     return;
   }
   // The patch is gathered as int8 first (whole runs of taps along a row are one copy when dilation is 1; padded taps
-  // and the pad to kp hold the zero point, so they widen to 0), then widened 16 at a time; 32 bytes of slack let the
-  // last vector read past kp.
+  // and the pad to kp hold the zero point, so they widen to 0), then widened 16 at a time; 32 bytes of slack take
+  // the short copies' and the last vector's overshoot.
   thread_local std::vector<int8_t> patch;
   if (patch.size() < static_cast<size_t>(kp_ + 32)) patch.resize(static_cast<size_t>(kp_ + 32));
   const int64_t pixels = g_.outH * g_.outW;
   const auto zp8 = static_cast<int8_t>(xZeroPoint_);
+  const __m128i vzp8 = _mm_set1_epi8(zp8);
+  const int8_t* end = x + g_.batch * g_.inH * g_.inW * c;
   const __m256i vzp = _mm256_set1_epi16(static_cast<int16_t>(xZeroPoint_));
   const int64_t tail = kp_ % 16;  // even: the masked store writes whole int16 pairs
   const __m256i tailMask =
@@ -388,7 +406,7 @@ __attribute__((target("avx2"))) void QConvInt8::BuildPatchesAvx2(const int8_t* x
     for (int64_t ky = 0; ky < g_.kernelH; ++ky) {
       const int64_t iy = oy * g_.strideH - g_.padTop + ky * g_.dilationH;
       if (iy < 0 || iy >= g_.inH) {
-        std::memset(p, zp8, static_cast<size_t>(g_.kernelW * c));
+        FillShort(p, g_.kernelW * c, vzp8);
         p += g_.kernelW * c;
         continue;
       }
@@ -396,14 +414,14 @@ __attribute__((target("avx2"))) void QConvInt8::BuildPatchesAvx2(const int8_t* x
       for (int64_t kx = 0; kx < g_.kernelW;) {
         const int64_t ix = ox * g_.strideW - g_.padLeft + kx * g_.dilationW;
         if (ix < 0 || ix >= g_.inW) {
-          std::memset(p, zp8, static_cast<size_t>(c));
+          FillShort(p, c, vzp8);
           p += c;
           ++kx;
           continue;
         }
         // Taps kx.. up to the right edge are consecutive pixels when dilation is 1.
         const int64_t run = g_.dilationW == 1 ? std::min(g_.kernelW - kx, g_.inW - ix) : 1;
-        std::memcpy(p, line + ix * c, static_cast<size_t>(run * c));
+        CopyShort(p, line + ix * c, run * c, end);
         p += run * c;
         kx += run;
       }
