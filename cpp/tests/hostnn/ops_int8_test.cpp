@@ -224,6 +224,31 @@ TEST(OpsInt8Test, QdqAddMaxPoolGapConcatRunInt8) {
     EXPECT_NE(describe.find(op), std::string::npos) << op << "\n" << describe;
 }
 
+// A 1x1 MaxPool (a strided subsample) has no XNNPACK int8 form here; it must not reach the float pooling kernel
+// with int8 data (that read and wrote 4 bytes per int8 element, past both buffers).
+TEST(OpsInt8Test, QdqMaxPool1x1SubsamplesExactly) {
+  const float s = 0.05f;
+  const int8_t z = 3;
+  OnnxBuilder b;
+  b.Input("x", {1, 3, 6, 5});
+  QDQ(b, "x", "xd", s, z);
+  auto* mp = b.Node("MaxPool", {"xd"}, {"mp"}, "pool");
+  SetInts(mp, "kernel_shape", {1, 1});
+  SetInts(mp, "strides", {2, 2});
+  QDQ(b, "mp", "y", s, z);
+  b.Output("y");
+  auto x = RandomF(90, 141, -3, 3);
+  auto xq = QuantizeAll(x, s, z);
+  std::vector<int8_t> want;
+  for (int ch = 0; ch < 3; ++ch)
+    for (int y = 0; y < 6; y += 2)
+      for (int w = 0; w < 5; w += 2) want.push_back(xq[(ch * 6 + y) * 5 + w]);
+  std::string describe;
+  auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe);
+  ASSERT_EQ(got.size(), want.size());
+  EXPECT_EQ(Requantize(got, s, z), want) << describe;
+}
+
 TEST(OpsInt8Test, QdqClassifierEndToEndWithSoftmax) {
   // conv(int8, relu) → GAP → flatten → gemm(per-tensor int8) → Q/DQ → softmax (fp32).
   const float xs = 0.02f, cs = 0.04f, gs = 0.03f, ls = 0.08f;

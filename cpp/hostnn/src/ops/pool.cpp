@@ -56,14 +56,15 @@ void LowerFloat(Lowering& l, const Node& n) {
   l.Emit(std::move(op));
 }
 
-// int8 MaxPool (same params in and out).
+// int8 MaxPool in XNNPACK (same params in and out).
 bool LowerInt8MaxPool(Lowering& l, const Node& n) {
   Int8Match m;
   if (!l.MatchInt8(n, 1, &m) || !m.SameParams()) return false;
   auto op = std::make_unique<PoolOp>();
   op->max = true;
   auto k = n.Ints("kernel_shape", {});
-  if (n.Ints("dilations", {1, 1}) != std::vector<int64_t>{1, 1} && k[0] * k[1] == 1) return false;
+  // A 1x1 window runs in our float kernel (XNNPACK has no 1x1 max pooling): keep the float path for it.
+  if (k[0] * k[1] == 1) return false;
   l.Window(n, m.ins[0]->shape, k[0], k[1], n.Int("ceil_mode", 0) != 0, &op->win);
   l.EmitInt8(std::move(op), n, m);
   return true;
