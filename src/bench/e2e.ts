@@ -36,7 +36,7 @@ import { OrtSession } from '../ort/session';
 const DEFAULT_MODEL = 'mobilenetv2-int8';
 const PHOTOS_DIR = path.resolve(__dirname, '..', '..', 'build', 'e2e-photos');
 /** Bumped when the generated set changes, so an old folder is regenerated. */
-const PHOTOS_VERSION = 1;
+const PHOTOS_VERSION = 2;
 const SIZES: readonly [number, number][] = [
   [640, 480], [800, 600], [1024, 768], [1280, 720], [1600, 1200], [1920, 1080], [2048, 1536], [2560, 1920],
   [3264, 2448], [4032, 3024],
@@ -51,7 +51,8 @@ function fail(message: string): never {
 export function photoSpec(i: number, samples: number): {
   sample: number; width: number; height: number; format: 'jpeg' | 'png'; quality: number; exif6: boolean;
 } {
-  const [w, h] = SIZES[(i * 7) % SIZES.length]!;
+  // i / 10 shifts the cycle every ten photos, so the PNGs (every tenth) take every size too.
+  const [w, h] = SIZES[(i * 7 + Math.floor(i / 10)) % SIZES.length]!;
   const portrait = i % 3 === 1;
   return {
     sample: i % samples, width: portrait ? h : w, height: portrait ? w : h, format: i % 10 === 3 ? 'png' : 'jpeg',

@@ -204,6 +204,17 @@ describe('classify over many images', () => {
 });
 
 describe('bench:e2e', () => {
+  it('the generated photo set: every size in JPEG and in PNG, 10% PNG, some EXIF-rotated', () => {
+    const { photoSpec } = require(path.join(repoRoot, 'dist', 'bench', 'e2e.js'));
+    const specs = Array.from({ length: 1000 }, (_, i) => photoSpec(i, 16));
+    const sizes = (format) => new Set(specs.filter((s) => s.format === format).map((s) => Math.max(s.width, s.height)));
+    assert.equal(sizes('jpeg').size, 10);
+    assert.equal(sizes('png').size, 10, 'PNGs of every size, not one');
+    assert.equal(specs.filter((s) => s.format === 'png').length, 100);
+    assert.equal(specs.filter((s) => s.exif6).length, 50);
+    assert.deepEqual(photoSpec(7, 16), specs[7], 'deterministic');
+  });
+
   it('times npulens classify and the sharp + onnxruntime-node script over a folder: images/s, ratio, stages', () => {
     const dir = path.join(tmp, 'e2e');
     fs.mkdirSync(dir);
