@@ -499,6 +499,8 @@ class GraphPlan : public Plan {
 
     if (std::any_of(ops_.begin(), ops_.end(), [](const std::unique_ptr<Op>& op) { return op->UsesInt8Conv(); }))
       int8Isa_ = SelectInt8Isa();
+    if (std::any_of(ops_.begin(), ops_.end(), [](const std::unique_ptr<Op>& op) { return op->UsesF32Conv(); }))
+      f32Isa_ = SelectF32Isa();
     std::ostringstream desc;
     desc << "threads: " << (pool_ ? threads : 1) << "\n";
     for (const Segment& seg : segments) {
@@ -507,7 +509,10 @@ class GraphPlan : public Plan {
         const Op& op = *ops_[k];
         run.push_back(ops_[k].get());
         desc << (seg.xnn ? "xnnpack " : "kernel ") << (op.int8 ? "int8" : "fp32") << ": " << op.label
-             << (op.UsesInt8Conv() ? std::string(" (") + Int8IsaLabel(int8Isa_) + ")" : "") << "\n";
+             << (op.UsesInt8Conv()  ? std::string(" (") + Int8IsaLabel(int8Isa_) + ")"
+                 : op.UsesF32Conv() ? std::string(" (") + F32IsaLabel(f32Isa_) + ")"
+                                    : "")
+             << "\n";
       }
       if (seg.xnn)
         steps_.push_back(std::make_unique<XnnRun>(run, seg.ext, pool_.get()));
@@ -553,10 +558,11 @@ class GraphPlan : public Plan {
   std::string describe_;
   std::mutex runMutex_;
   Int8Isa int8Isa_ = Int8Isa::kScalar;  // of the int8 convolutions (Op::UsesInt8Conv)
+  F32Isa f32Isa_ = F32Isa::kScalar;     // of the fp32 convolutions (Op::UsesF32Conv)
 
   void AddKernel(const Op& op) {
     auto step = std::make_unique<KernelStep>();
-    step->fn = op.Kernel(KernelContext{pool_.get(), &int8Scratch_, int8Isa_});
+    step->fn = op.Kernel(KernelContext{pool_.get(), &int8Scratch_, int8Isa_, f32Isa_});
     steps_.push_back(std::move(step));
   }
 };

@@ -1,6 +1,7 @@
 // fp32 numerics of every supported op against naive references.
 #include <algorithm>
 
+#include "conv_f32.h"
 #include "onnx_builder.h"
 #include "test_util.h"
 
@@ -60,7 +61,12 @@ TEST(OpsFp32Test, ConvVariantsMatchReference) {
     std::vector<float> want;
     auto got = RunConv(k, &describe, &want);
     ExpectClose(got, want);
-    EXPECT_NE(describe.find("xnnpack fp32: Conv 'conv'"), std::string::npos) << describe;
+    // groups = 1 in our kernel where the CPU has AVX2+FMA, in the variant NPULENS_HOSTNN_ISA picks (ops/conv.cpp).
+    const bool ours = k.group == 1 && hostnn::F32IsaSupported(hostnn::F32Isa::kAvx2Fma);
+    const std::string where =
+        ours ? std::string("kernel fp32: Conv 'conv' (") + hostnn::F32IsaLabel(hostnn::SelectF32Isa()) + ")"
+             : "xnnpack fp32: Conv 'conv'";
+    EXPECT_NE(describe.find(where), std::string::npos) << describe;
   }
 }
 

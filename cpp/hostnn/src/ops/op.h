@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "conv_f32.h"
 #include "model.h"
 #include "qconv_int8.h"
 
@@ -87,11 +88,12 @@ struct QuantWeights {
 
 class XnnDefiner;
 // What our kernels get: the plan's thread pool (null: one thread), the int8 convolutions' shared scratch (steps
-// run one at a time) and the int8 convolution variant the plan picked.
+// run one at a time) and the int8 and fp32 convolution variants the plan picked.
 struct KernelContext {
   pthreadpool_t pool;
   std::vector<int16_t>* int8Scratch;
   Int8Isa int8Isa;
+  F32Isa f32Isa;
 };
 
 // One lowered operation (one ONNX node, or a fused DQ→op→(Relu|Clip)→Q pattern when int8). Each op file derives
@@ -113,6 +115,8 @@ class Op {
   virtual std::function<void()> Kernel(const KernelContext& k) const;
   // Runs in our int8 convolution kernel (qconv_int8.h): the plan picks its variant and names it.
   virtual bool UsesInt8Conv() const { return false; }
+  // Runs in our fp32 convolution kernel (conv_f32.h): the plan picks its variant and names it.
+  virtual bool UsesF32Conv() const { return false; }
   // Multiply-accumulates of a convolution or fully connected layer (the work threads can share); 0 otherwise.
   virtual int64_t Macs() const { return 0; }
 };
