@@ -97,7 +97,8 @@ bool FindDevice(size_t id, Device* out) {
   return false;
 }
 
-std::atomic<int> g_thread_count{0};  // set from any thread (the addon's JS thread), read at Build
+std::atomic<int> g_thread_count{0};    // set from any thread (the addon's JS thread), read at Build
+std::atomic<bool> g_profiling{false};  // HostNN_SetProfiling, read at Build
 
 struct ThreadSetting {
   int count;
@@ -181,6 +182,9 @@ struct OH_NNCompilation {
 
 struct OH_NNExecutor {
   std::shared_ptr<hostnn::Plan> plan;  // shared with (and outliving) the compilation
+  // HostNN_GetExecutorProfile's last answer: the copy its pointers point into.
+  std::vector<hostnn::OpProfile> profile;
+  std::vector<HostNN_OpProfile> profileView;
   std::vector<size_t> dimMin, dimMax;
   std::vector<int32_t> outputShape;
 };
@@ -407,6 +411,40 @@ const char* HostNN_DescribeExecutor(const OH_NNExecutor* executor) {
   return executor ? executor->plan->Describe().c_str() : nullptr;
 }
 
+void HostNN_SetProfiling(bool enabled) { g_profiling = enabled; }
+
+OH_NN_ReturnCode HostNN_GetExecutorProfile(OH_NNExecutor* executor, const HostNN_OpProfile** ops, size_t* opCount,
+                                           size_t* runCount) {
+  Clear();
+  if (!executor || !ops || !opCount || !runCount)
+    return Fail(OH_NN_INVALID_PARAMETER, "GetExecutorProfile: NULL argument");
+  std::vector<hostnn::OpProfile> profile;
+  size_t runs = 0;
+  if (!executor->plan->Profile(&profile, &runs))
+    return Fail(
+        OH_NN_OPERATION_FORBIDDEN,
+        "GetExecutorProfile: the executor was built without profiling (HostNN_SetProfiling(true) before Build)");
+  executor->profile = std::move(profile);
+  executor->profileView.clear();
+  for (const hostnn::OpProfile& p : executor->profile)
+    executor->profileView.push_back(HostNN_OpProfile{p.label.c_str(), p.backend.c_str(), p.outputShape.c_str(),
+                                                     static_cast<long long>(p.macs), p.totalMs, p.minMs});
+  *ops = executor->profileView.data();
+  *opCount = executor->profileView.size();
+  *runCount = runs;
+  return OH_NN_SUCCESS;
+}
+
+OH_NN_ReturnCode HostNN_ResetExecutorProfile(OH_NNExecutor* executor) {
+  Clear();
+  if (!executor) return Fail(OH_NN_INVALID_PARAMETER, "ResetExecutorProfile: executor is NULL");
+  if (!executor->plan->ResetProfile())
+    return Fail(OH_NN_OPERATION_FORBIDDEN,
+                "ResetExecutorProfile: the executor was built without profiling (HostNN_SetProfiling(true) before "
+                "Build)");
+  return OH_NN_SUCCESS;
+}
+
 // ================================ devices ================================
 OH_NN_ReturnCode OH_NNDevice_GetAllDevicesID(const size_t** allDevicesID, uint32_t* deviceCount) {
   Clear();
@@ -560,7 +598,7 @@ OH_NN_ReturnCode OH_NNCompilation_Build(OH_NNCompilation* compilation) {
     hostnn::Graph graph = hostnn::ImportOnnx(  // copies weights: the buffer may go after Destroy
         data, size, compilation->inputShapes.empty() ? nullptr : &compilation->inputShapes);
     const ThreadSetting threads = ResolveThreads();
-    compilation->plan = hostnn::BuildPlan(graph, threads.count, threads.explicitly);
+    compilation->plan = hostnn::BuildPlan(graph, threads.count, threads.explicitly, g_profiling);
   } catch (const Error& e) {
     return Fail(e.code, e.what());
   } catch (const std::bad_alloc&) {

@@ -4,6 +4,7 @@
 #include <xnnpack.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -430,7 +431,7 @@ constexpr int64_t kMinMacsForThreads = 50'000'000;
 
 class GraphPlan : public Plan {
  public:
-  GraphPlan(const Graph& g, int threads, bool threadsExplicit) {
+  GraphPlan(const Graph& g, int threads, bool threadsExplicit, bool profiling) : profiling_(profiling) {
     static std::once_flag once;
     static xnn_status init = xnn_status_uninitialized;
     std::call_once(once, [] { init = xnn_initialize(nullptr); });
@@ -462,8 +463,9 @@ class GraphPlan : public Plan {
       for (Value* v : op->in) ++consumers[v];
     for (Value* v : outValues_) ++consumers[v];
 
-    // Segment into maximal XNNPACK runs and our kernels. Values crossing a run boundary are external
-    // (materialized buffers we own); values produced and consumed inside one run live inside XNNPACK.
+    // Segment into maximal XNNPACK runs and our kernels (profiling: runs of one op, each step timed alone). Values
+    // crossing a run boundary are external (materialized buffers we own); values produced and consumed inside one run
+    // live inside XNNPACK.
     struct Segment {
       size_t begin, end;
       bool xnn;
@@ -474,7 +476,7 @@ class GraphPlan : public Plan {
     for (size_t i = 0; i < ops_.size();) {
       Segment seg{i, i + 1, RunsInXnn(*ops_[i]), {}};
       if (seg.xnn) {
-        while (seg.end < ops_.size() && RunsInXnn(*ops_[seg.end])) ++seg.end;
+        while (!profiling && seg.end < ops_.size() && RunsInXnn(*ops_[seg.end])) ++seg.end;
         std::set<Value*> produced;
         std::map<Value*, int> uses;
         for (size_t k = seg.begin; k < seg.end; ++k) {
@@ -503,16 +505,19 @@ class GraphPlan : public Plan {
       f32Isa_ = SelectF32Isa();
     std::ostringstream desc;
     desc << "threads: " << (pool_ ? threads : 1) << "\n";
+    if (profiling) desc << "profiling: one step per op (XNNPACK fuses and schedules no run of ops as one)\n";
     for (const Segment& seg : segments) {
       std::vector<Op*> run;
       for (size_t k = seg.begin; k < seg.end; ++k) {
         const Op& op = *ops_[k];
         run.push_back(ops_[k].get());
-        desc << (seg.xnn ? "xnnpack " : "kernel ") << (op.int8 ? "int8" : "fp32") << ": " << op.label
-             << (op.UsesInt8Conv()  ? std::string(" (") + Int8IsaLabel(int8Isa_) + ")"
-                 : op.UsesF32Conv() ? std::string(" (") + F32IsaLabel(f32Isa_) + ")"
-                                    : "")
-             << "\n";
+        const std::string isa = op.UsesInt8Conv()  ? std::string(" (") + Int8IsaLabel(int8Isa_) + ")"
+                                : op.UsesF32Conv() ? std::string(" (") + F32IsaLabel(f32Isa_) + ")"
+                                                   : "";
+        const std::string backend = std::string(seg.xnn ? "xnnpack " : "kernel ") + (op.int8 ? "int8" : "fp32");
+        desc << backend << ": " << op.label << isa << "\n";
+        if (profiling)
+          profile_.push_back(OpProfile{op.label, backend + isa, ShapeText(op.out->shape), op.Macs(), 0, 0});
       }
       if (seg.xnn)
         steps_.push_back(std::make_unique<XnnRun>(run, seg.ext, pool_.get()));
@@ -525,6 +530,20 @@ class GraphPlan : public Plan {
   const std::vector<TensorSpec>& Inputs() const override { return inputs_; }
   const std::vector<TensorSpec>& Outputs() const override { return outputs_; }
   const std::string& Describe() const override { return describe_; }
+  bool Profile(std::vector<OpProfile>* ops, size_t* runs) const override {
+    if (!profiling_) return false;
+    std::lock_guard<std::mutex> lock(runMutex_);
+    *ops = profile_;
+    *runs = profiledRuns_;
+    return true;
+  }
+  bool ResetProfile() override {
+    if (!profiling_) return false;
+    std::lock_guard<std::mutex> lock(runMutex_);
+    for (OpProfile& p : profile_) p.totalMs = p.minMs = 0;
+    profiledRuns_ = 0;
+    return true;
+  }
 
   void Run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) override {
     std::lock_guard<std::mutex> lock(runMutex_);
@@ -536,7 +555,10 @@ class GraphPlan : public Plan {
       else
         std::memcpy(v->data(), inputs[i], v->Bytes());
     }
-    for (auto& s : steps_) s->Run();
+    if (profiling_)
+      RunProfiled();
+    else
+      for (auto& s : steps_) s->Run();
     for (size_t i = 0; i < outValues_.size(); ++i) {
       Value* v = outValues_[i];
       if (v->nhwc)
@@ -556,9 +578,30 @@ class GraphPlan : public Plan {
   std::vector<int16_t> int8Scratch_;
   std::vector<std::unique_ptr<Step>> steps_;  // after pool_ and values_: runtimes die first
   std::string describe_;
-  std::mutex runMutex_;
+  mutable std::mutex runMutex_;
+  const bool profiling_;
+  std::vector<OpProfile> profile_;  // profiling: one per step (one op each), in step order
+  size_t profiledRuns_ = 0;
   Int8Isa int8Isa_ = Int8Isa::kScalar;  // of the int8 convolutions (Op::UsesInt8Conv)
   F32Isa f32Isa_ = F32Isa::kScalar;     // of the fp32 convolutions (Op::UsesF32Conv)
+
+  static std::string ShapeText(const Shape& s) {
+    std::string t;
+    for (int64_t d : s) t += (t.empty() ? "" : "x") + std::to_string(d);
+    return t;
+  }
+
+  void RunProfiled() {
+    for (size_t i = 0; i < steps_.size(); ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      steps_[i]->Run();
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      OpProfile& p = profile_[i];
+      p.totalMs += ms;
+      p.minMs = profiledRuns_ == 0 ? ms : std::min(p.minMs, ms);
+    }
+    ++profiledRuns_;
+  }
 
   void AddKernel(const Op& op) {
     auto step = std::make_unique<KernelStep>();
@@ -569,8 +612,8 @@ class GraphPlan : public Plan {
 
 }  // namespace
 
-std::unique_ptr<Plan> BuildPlan(const Graph& graph, int threads, bool threadsExplicit) {
-  return std::make_unique<GraphPlan>(graph, threads, threadsExplicit);
+std::unique_ptr<Plan> BuildPlan(const Graph& graph, int threads, bool threadsExplicit, bool profiling) {
+  return std::make_unique<GraphPlan>(graph, threads, threadsExplicit, profiling);
 }
 
 }  // namespace hostnn

@@ -2,6 +2,8 @@
 // patterns) and our own kernels for what that XNNPACK snapshot lacks, with NHWC activations inside.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +19,16 @@ struct TensorSpec {
   size_t ByteSize() const { return static_cast<size_t>(NumElements(shape)) * ElementSize(dtype); }
 };
 
+// One op of a profiled plan (BuildPlan with profiling): what it is, where it runs, its time over the runs.
+struct OpProfile {
+  std::string label;        // "Conv 'c1' + Relu"
+  std::string backend;      // "xnnpack int8", "kernel int8 (AVX2)"
+  std::string outputShape;  // ONNX order, "1x32x112x112"
+  int64_t macs = 0;         // Op::Macs()
+  double totalMs = 0;
+  double minMs = 0;  // fastest run (0 before the first)
+};
+
 class Plan {
  public:
   virtual ~Plan() = default;
@@ -27,11 +39,15 @@ class Plan {
   virtual void Run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) = 0;
   // One line per step: which backend runs which ONNX nodes (e.g. "xnnpack int8: Conv 'c1', ...").
   virtual const std::string& Describe() const = 0;
+  // Per-op times and the runs they sum; false when the plan was built without profiling.
+  virtual bool Profile(std::vector<OpProfile>* ops, size_t* runs) const = 0;
+  virtual bool ResetProfile() = 0;
 };
 
 // Lowers an imported graph; throws Error (OH_NN_UNSUPPORTED / OH_NN_FAILED ...) naming the node on failure.
 // threads: worker threads (1 = the calling thread only). threadsExplicit: the count was asked for (API or
-// NPULENS_THREADS); a default count is not used for models too small to gain from threads.
-std::unique_ptr<Plan> BuildPlan(const Graph& graph, int threads, bool threadsExplicit);
+// NPULENS_THREADS); a default count is not used for models too small to gain from threads. profiling: one step per
+// op (no XNNPACK run spans two ops), each timed per run (HostNN_SetProfiling).
+std::unique_ptr<Plan> BuildPlan(const Graph& graph, int threads, bool threadsExplicit, bool profiling = false);
 
 }  // namespace hostnn

@@ -31,6 +31,33 @@ const char *HostNN_GetLastErrorMessage(void);
  * "kernel fp32: Softmax 'prob'". Owned by the executor; NULL for a NULL executor. */
 const char *HostNN_DescribeExecutor(const OH_NNExecutor *executor);
 
+/* Per-op profiling for executors built after this call (off by default). When on, Build makes each lowered op its
+ * own plan step, so consecutive XNNPACK ops run as one runtime each instead of one runtime per run of ops: XNNPACK's
+ * fusion across ops and its scheduling differ slightly from the normal plan, which is why it is off otherwise. Each
+ * run then times every step (steady clock), accumulated over runs. Off: the plan and its run loop are as without
+ * this call. */
+void HostNN_SetProfiling(bool enabled);
+
+/* One op of a profiled executor, in plan order. */
+typedef struct HostNN_OpProfile {
+  const char *label;       /* op type and ONNX node name, e.g. "Conv 'conv1' + Relu" (an int8 QDQ op: its node's) */
+  const char *backend;     /* where it runs: "xnnpack int8", "kernel int8 (AVX2)", ... */
+  const char *outputShape; /* ONNX order, e.g. "1x32x112x112" */
+  long long macs;          /* multiply-accumulates per run (convolutions, fully connected); 0: not counted */
+  double totalMs;          /* time in this op, summed over the profiled runs */
+  double minMs;            /* its fastest run (0 before the first): steadier than the mean on a busy machine */
+} HostNN_OpProfile;
+
+/* The profile of an executor built with profiling on: *ops = its ops (owned by the executor, valid until the next
+ * call for it or its Destroy), *opCount of them, *runCount = the runs timed since Build or the last reset (executors
+ * of one compilation share one plan and so one profile). OH_NN_INVALID_PARAMETER for a NULL argument,
+ * OH_NN_OPERATION_FORBIDDEN when the executor was built without profiling. */
+OH_NN_ReturnCode HostNN_GetExecutorProfile(OH_NNExecutor *executor, const HostNN_OpProfile **ops, size_t *opCount,
+                                           size_t *runCount);
+
+/* Zeroes the times and the run count (e.g. after warm-up runs). Same return codes as HostNN_GetExecutorProfile. */
+OH_NN_ReturnCode HostNN_ResetExecutorProfile(OH_NNExecutor *executor);
+
 /* What a test device supports. Build checks the recorded options against it in the device's order (cache dir,
  * fp16, performance mode, priority, CANN options); an unsupported option with a non-default value fails Build with
  * OH_NN_OPERATION_FORBIDDEN, as the NNRt core does for an HDI device that does not support it. */
