@@ -2,15 +2,20 @@
 // (nnrt/session_benchmark.h) through the engine (InferenceSession), as `npulens bench` measures it in Node and the
 // app on the phone. Prints the CLI's table; --json writes the shared benchmark report (npulens-benchmark/2,
 // tools/bench/benchmark-report.schema.json). A benchmark: it reports figures, it asserts nothing about speed.
+// --profile RUNS: after the benchmark, a second build of the model with per-op profiling (HostNN_SetProfiling) runs
+// RUNS more times and prints each op's time (its fastest run and its mean), share, GMAC/s and, with --peak (a
+// npulens_peak --json report), its share of the core's peak; the report gets the table as "profile".
 //
 //   npulens_bench --model ID [--manifest FILE] [--threads N] [--iterations N] [--warmup N] [--duration S]
-//                 [--mode zero-copy|copy|both] [--json FILE|-]
+//                 [--mode zero-copy|copy|both] [--profile RUNS [--peak FILE]] [--json FILE|-]
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -24,15 +29,18 @@
 #include "hostnn/hostnn.h"
 #include "nnrt/model_loader.h"
 #include "nnrt/session_benchmark.h"
+#include "nnrt_handles.h"
 
 namespace npulens {
 namespace {
 
 constexpr char kUsage[] =
     "usage: npulens_bench --model ID [--manifest FILE] [--threads N] [--iterations N] [--warmup N] [--duration S]\n"
-    "                     [--mode zero-copy|copy|both] [--json FILE|-]\n"
+    "                     [--mode zero-copy|copy|both] [--profile RUNS [--peak FILE]] [--json FILE|-]\n"
     "  --manifest  default entry/src/main/resources/rawfile/models/manifest.json (the bundled models)\n"
-    "  --threads   host runtime threads (default: $NPULENS_THREADS, else every CPU)\n";
+    "  --threads   host runtime threads (default: $NPULENS_THREADS, else every CPU)\n"
+    "  --profile   per-op times over RUNS runs of a second build with one step per op (after 2 warm-up runs)\n"
+    "  --peak      npulens_peak --json report: each op's GMAC/s as a share of the int8 or fp32 peak\n";
 
 struct Options {
   std::string manifest = "entry/src/main/resources/rawfile/models/manifest.json";
@@ -41,6 +49,8 @@ struct Options {
   BenchmarkParams params;
   std::vector<IoMode> modes = {IoMode::kZeroCopy};
   std::string json;
+  int64_t profileRuns = 0;  // 0: no profile
+  std::string peak;
 };
 
 constexpr ToolUsage kTool{"npulens_bench", kUsage};
@@ -76,11 +86,16 @@ Options ParseArgs(int argc, char** argv) {
       }
     } else if (a == "--json") {
       o.json = v;
+    } else if (a == "--profile") {
+      o.profileRuns = static_cast<int64_t>(NumberArg(kTool, a, v, 1, kBenchmarkIterationsMax, true));
+    } else if (a == "--peak") {
+      o.peak = v;
     } else {
       UsageError(kTool, "unknown option '" + a + "'");
     }
   }
   if (o.modelId.empty()) UsageError(kTool, "--model is required");
+  if (!o.peak.empty() && o.profileRuns == 0) UsageError(kTool, "--peak needs --profile");
   // As the CLI: a duration alone runs until the duration ends.
   if (!iterationsSet && o.params.maxDurationMs > 0) o.params.iterations = kBenchmarkIterationsMax;
   return o;
@@ -158,6 +173,171 @@ nlohmann::json ReportJson(const Options& o, const LoadedModel& model, const Sess
   return doc;
 }
 
+// ---- per-op profile ----------------------------------------------------------------------------------------------
+
+// The core's int8 dot-product and fp32 FMA peaks (GMAC/s) from a npulens_peak --json report.
+struct Peak {
+  double int8 = 0, fp32 = 0;
+};
+
+bool ReadPeak(const std::string& path, Peak* peak, std::string* error) {
+  std::ifstream in(path);
+  if (!in) {
+    *error = "cannot read --peak " + path;
+    return false;
+  }
+  const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  const auto gmac = [&](const char* kind) {
+    const nlohmann::json* v = doc.is_object() && doc.contains("peak") ? &doc["peak"] : nullptr;
+    if (!v || !v->is_object() || !v->contains(kind) || !(*v)[kind].is_object()) return 0.0;
+    const nlohmann::json& g = (*v)[kind].value("gmacPerSec", nlohmann::json());
+    return g.is_number() ? g.get<double>() : 0.0;
+  };
+  if (doc.is_discarded() || !doc.is_object() || doc.value("format", "") != "npulens-peak/1") {
+    *error = "--peak " + path + " is not a npulens_peak report (format npulens-peak/1)";
+    return false;
+  }
+  peak->int8 = gmac("int8");
+  peak->fp32 = gmac("fp32");
+  if (!(peak->int8 > 0) || !(peak->fp32 > 0)) {
+    *error = "--peak " + path + " has no positive peak.int8.gmacPerSec and peak.fp32.gmacPerSec";
+    return false;
+  }
+  return true;
+}
+
+struct OpRow {
+  std::string label, backend, shape;
+  long long macs = 0;
+  double minMs = 0, meanMs = 0;
+};
+
+struct Profile {
+  std::vector<OpRow> ops;  // slowest first (by the fastest run)
+  size_t runs = 0;
+  double runMinMs = 0;  // fastest whole run of the profiled build (RunSync)
+};
+
+std::string HostError(const char* step, OH_NN_ReturnCode rc) {
+  return std::string("profile: ") + step + " failed (" + std::to_string(static_cast<int>(rc)) +
+         "): " + HostNN_GetLastErrorMessage();
+}
+
+// Builds the model again with profiling on (one plan step per op) and runs it: 2 warm-up runs, then `runs` timed.
+bool ProfileModel(const std::vector<uint8_t>& bytes, int64_t runs, Profile* profile, std::string* error) {
+  HostNN_SetProfiling(true);
+  CompilationHandle compilation(OH_NNCompilation_ConstructWithOfflineModelBuffer(bytes.data(), bytes.size()));
+  const OH_NN_ReturnCode built = compilation ? OH_NNCompilation_Build(compilation.get()) : OH_NN_FAILED;
+  HostNN_SetProfiling(false);
+  if (built != OH_NN_SUCCESS) {
+    *error = HostError("Build", built);
+    return false;
+  }
+  ExecutorHandle executor(OH_NNExecutor_Construct(compilation.get()));
+  size_t inCount = 0, outCount = 0;
+  if (!executor || OH_NNExecutor_GetInputCount(executor.get(), &inCount) != OH_NN_SUCCESS ||
+      OH_NNExecutor_GetOutputCount(executor.get(), &outCount) != OH_NN_SUCCESS) {
+    *error = HostError("Executor_Construct", OH_NN_FAILED);
+    return false;
+  }
+  std::vector<TensorHandle> tensors;  // inputs, then outputs (zero-filled: the time does not depend on the data)
+  std::vector<NN_Tensor*> in, out;
+  for (size_t i = 0; i < inCount + outCount; ++i) {
+    TensorDescHandle desc(i < inCount ? OH_NNExecutor_CreateInputTensorDesc(executor.get(), i)
+                                      : OH_NNExecutor_CreateOutputTensorDesc(executor.get(), i - inCount));
+    tensors.emplace_back(desc ? OH_NNTensor_Create(0, desc.get()) : nullptr);
+    size_t size = 0;
+    if (!tensors.back() || OH_NNTensor_GetSize(tensors.back().get(), &size) != OH_NN_SUCCESS) {
+      *error = HostError("Tensor_Create", OH_NN_FAILED);
+      return false;
+    }
+    std::memset(OH_NNTensor_GetDataBuffer(tensors.back().get()), 0, size);
+    (i < inCount ? in : out).push_back(tensors.back().get());
+  }
+  const auto run = [&] { return OH_NNExecutor_RunSync(executor.get(), in.data(), in.size(), out.data(), out.size()); };
+  for (int w = 0; w < 2; ++w)
+    if (OH_NN_ReturnCode rc = run()) {
+      *error = HostError("RunSync", rc);
+      return false;
+    }
+  HostNN_ResetExecutorProfile(executor.get());
+  for (int64_t r = 0; r < runs; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (OH_NN_ReturnCode rc = run()) {
+      *error = HostError("RunSync", rc);
+      return false;
+    }
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    profile->runMinMs = r == 0 ? ms : std::min(profile->runMinMs, ms);
+  }
+  const HostNN_OpProfile* ops = nullptr;
+  size_t count = 0;
+  if (OH_NN_ReturnCode rc = HostNN_GetExecutorProfile(executor.get(), &ops, &count, &profile->runs)) {
+    *error = HostError("GetExecutorProfile", rc);
+    return false;
+  }
+  for (size_t i = 0; i < count; ++i)
+    profile->ops.push_back({ops[i].label, ops[i].backend, ops[i].outputShape, ops[i].macs, ops[i].minMs,
+                            ops[i].totalMs / static_cast<double>(std::max<size_t>(profile->runs, 1))});
+  std::stable_sort(profile->ops.begin(), profile->ops.end(),
+                   [](const OpRow& a, const OpRow& b) { return a.minMs > b.minMs; });
+  return true;
+}
+
+// GMAC/s of an op's fastest run (0: no MAC count) and its share of the peak of its kind (0: no --peak).
+double OpGmacs(const OpRow& op) { return op.macs > 0 && op.minMs > 0 ? op.macs / (op.minMs * 1e6) : 0; }
+double OpPeakShare(const OpRow& op, const Peak& peak) {
+  const bool int8 = op.backend.find("int8") != std::string::npos;
+  const double p = int8 ? peak.int8 : peak.fp32;
+  return p > 0 ? OpGmacs(op) / p : 0;
+}
+
+nlohmann::json ProfileJson(const Profile& profile, const Peak& peak) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const OpRow& op : profile.ops) {
+    nlohmann::json row = {{"op", op.label},
+                          {"backend", op.backend},
+                          {"outputShape", op.shape},
+                          {"macs", op.macs},
+                          {"minMs", Round3(op.minMs)},
+                          {"meanMs", Round3(op.meanMs)},
+                          {"gmacPerSec", Round3(OpGmacs(op))},
+                          {"runs", profile.runs}};
+    row["peakShare"] = peak.int8 > 0 && op.macs > 0 ? nlohmann::json(Round3(OpPeakShare(op, peak))) : nullptr;
+    list.push_back(row);
+  }
+  return list;
+}
+
+std::string Fixed1(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+void PrintProfile(const Profile& profile, const Peak& peak) {
+  double sumMin = 0;
+  for (const OpRow& op : profile.ops) sumMin += op.minMs;
+  std::printf(
+      "\nper-op profile: %zu ops, %zu runs of a build with one plan step per op (no XNNPACK runtime spans two\n"
+      "ops, so XNNPACK's fusion and scheduling differ slightly from the plan timed above); fastest run %s ms,\n"
+      "sum of the ops' fastest runs %s ms; %% and cum%% of that sum, GMAC/s of the op's fastest run%s\n",
+      profile.ops.size(), profile.runs, Ms(profile.runMinMs).c_str(), Ms(sumMin).c_str(),
+      peak.int8 > 0 ? ", peak% of the core's int8 or fp32 peak (--peak)" : "");
+  std::printf("%8s %8s %6s %6s %8s %6s  %-28s %-16s %s\n", "min ms", "mean ms", "%", "cum%", "GMAC/s", "peak%",
+              "backend", "output", "op");
+  double cum = 0;
+  for (const OpRow& op : profile.ops) {
+    cum += op.minMs;
+    const double gmacs = OpGmacs(op);
+    std::printf("%8.3f %8.3f %6.1f %6.1f %8s %6s  %-28s %-16s %s\n", op.minMs, op.meanMs,
+                sumMin > 0 ? 100 * op.minMs / sumMin : 0.0, sumMin > 0 ? 100 * cum / sumMin : 0.0,
+                gmacs > 0 ? Fixed1(gmacs).c_str() : "-",
+                gmacs > 0 && peak.int8 > 0 ? Fixed1(100 * OpPeakShare(op, peak)).c_str() : "-", op.backend.c_str(),
+                op.shape.c_str(), op.label.c_str());
+  }
+}
+
 void PrintTable(const LoadedModel& model, const SessionInfo& info, const BenchmarkParams& params,
                 const std::vector<Run>& runs) {
   std::printf("model: %s (%s, %s)\n", model.config.modelId.c_str(), PrecisionName(model.config.precision),
@@ -184,6 +364,12 @@ void PrintTable(const LoadedModel& model, const SessionInfo& info, const Benchma
 int Main(int argc, char** argv) {
   const Options o = ParseArgs(argc, argv);
   if (o.threads > 0) HostNN_SetThreadCount(o.threads);
+  Peak peak;
+  std::string error;
+  if (!o.peak.empty() && !ReadPeak(o.peak, &peak, &error)) {
+    std::fprintf(stderr, "npulens_bench: %s\n", error.c_str());
+    return 1;
+  }
   const std::string started = IsoNow();
   ModelRequest request;
   request.manifestPath = o.manifest;
@@ -194,6 +380,7 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "npulens_bench: %s\n", model.status().ToString().c_str());
     return 1;
   }
+  const std::vector<uint8_t> bytes = o.profileRuns > 0 ? model->bytes : std::vector<uint8_t>();
   SessionConfig config = model->config;
   config.devicePolicy = DevicePolicy::kAuto;
   config.loadMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -216,8 +403,17 @@ int Main(int argc, char** argv) {
     }
     runs.push_back({mode, std::move(r.value())});
   }
-  const nlohmann::json doc = ReportJson(o, model.value(), info.value(), started, runs);
+  nlohmann::json doc = ReportJson(o, model.value(), info.value(), started, runs);
   if (o.json != "-") PrintTable(model.value(), info.value(), o.params, runs);
+  if (o.profileRuns > 0) {
+    Profile profile;
+    if (!ProfileModel(bytes, o.profileRuns, &profile, &error)) {
+      std::fprintf(stderr, "npulens_bench: %s\n", error.c_str());
+      return 1;
+    }
+    doc["profile"] = ProfileJson(profile, peak);
+    if (o.json != "-") PrintProfile(profile, peak);
+  }
   return o.json.empty() ? 0 : WriteReport("npulens_bench", o.json, doc);
 }
 
