@@ -153,6 +153,54 @@ function windowed(node: Node, x: Shape, kernel: number[]): number[] {
   });
 }
 
+/** A convolution's window as the graph declares it: kernel sizes, groups, input channels per group. */
+export interface ConvWindow { kernel: number[]; group: number; inPerGroup: number; outChannels: number }
+
+/**
+ * Each Conv node's window by node name, the names of the Gemm / MatMul nodes (bench:ort-profile's op classes), and
+ * `follows`: for each Relu / Clip / Add right after a Conv, by node name and by output name, the Conv (onnxruntime
+ * names a fused node after its last op or that op's output), and for every other output its node. The weight is an
+ * initializer or DequantizeLinear of one (QDQ models).
+ */
+export function convWindows(bytes: Uint8Array): {
+  convs: Map<string, ConvWindow>; fullyConnected: Set<string>; follows: Map<string, string>;
+} {
+  let graph: Uint8Array | undefined;
+  for (const f of fields(bytes)) if (f.num === 7) graph = f.bytes;
+  if (graph === undefined) throw new Error('not an ONNX model: no graph');
+  const nodes: Node[] = [], dims = new Map<string, Shape>();
+  for (const f of fields(graph)) {
+    if (f.num === 1) nodes.push(parseNode(f.bytes));
+    else if (f.num === 5) {
+      const [name, t] = parseTensor(f.bytes);
+      dims.set(name, t.dims);
+    }
+  }
+  for (const node of nodes)  // a dequantized constant has its initializer's shape
+    if (node.op === 'DequantizeLinear' && node.outputs[0] !== undefined && dims.has(node.inputs[0] ?? ''))
+      dims.set(node.outputs[0], dims.get(node.inputs[0] ?? '') ?? []);
+  const convs = new Map<string, ConvWindow>(), fullyConnected = new Set<string>(), follows = new Map<string, string>();
+  const producer = new Map<string, Node>();
+  for (const node of nodes) for (const o of node.outputs) producer.set(o, node);
+  const convBefore = (name: string): string | undefined => {
+    const p = producer.get(name);
+    return p === undefined ? undefined : p.op === 'Conv' ? p.name : follows.get(p.name);
+  };
+  for (const node of nodes) {
+    let conv: string | undefined;
+    if (node.op === 'Relu' || node.op === 'Clip') conv = convBefore(node.inputs[0] ?? '');
+    else if (node.op === 'Add') conv = node.inputs.map(convBefore).filter((c) => c !== undefined).pop();  // residual's: computed last
+    if (conv !== undefined) follows.set(node.name, conv);
+    for (const o of node.outputs) if (!follows.has(o)) follows.set(o, conv ?? node.name);
+    if (node.op === 'Gemm' || node.op === 'MatMul') fullyConnected.add(node.name);
+    const w = dims.get(node.inputs[1] ?? '');
+    if (node.op !== 'Conv' || w === undefined) continue;
+    const [outChannels = 0, inPerGroup = 0, ...kernel] = w;
+    convs.set(node.name, { kernel, group: node.ints.get('group')?.[0] ?? 1, inPerGroup, outChannels });
+  }
+  return { convs, fullyConnected, follows };
+}
+
 /**
  * The MACs of one inference of the ONNX model `bytes`: per Conv, output elements × input channels per group ×
  * kernel size; per Gemm / MatMul, output elements × the reduced dimension. Throws Error naming the node when a shape

@@ -25,6 +25,11 @@ export interface OrtSessionOptions {
    * another engine's, whose CPU the spinning would take.
    */
   spinning?: boolean;
+  /**
+   * onnxruntime's own profiler on: every run's per-node times go to `<profilePrefix>_<date>.json`, written by
+   * endProfiling() (bench:ort-profile).
+   */
+  profilePrefix?: string;
 }
 
 let cached: OrtModule | undefined;
@@ -66,6 +71,7 @@ export class OrtSession {
         intraOpNumThreads: options.threads, interOpNumThreads: 1, executionMode: 'sequential',
         graphOptimizationLevel: options.optimization ?? 'basic',
         extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
+        ...(options.profilePrefix === undefined ? {} : { enableProfiling: true, profileFilePrefix: options.profilePrefix }),
       };
       session = typeof model === 'string'
         ? await ort.InferenceSession.create(model, sessionOptions)
@@ -108,6 +114,23 @@ export class OrtSession {
     }
     if (output === undefined) throw new Error(`onnxruntime-node returned no output '${this.outputName}'`);
     return output;
+  }
+
+  /** Writes the profile of a session opened with profilePrefix (see OrtSessionOptions). */
+  endProfiling(): void {
+    this.session.endProfiling();
+  }
+
+  /** The first input's shape as the model declares it (a symbolic dimension: its name). */
+  get inputShape(): ReadonlyArray<number | string> {
+    const meta = this.session.inputMetadata.find((m) => m.name === this.inputName);
+    return meta !== undefined && meta.isTensor ? meta.shape : [];
+  }
+
+  /** The first input's element type as the model declares it. */
+  get inputType(): string {
+    const meta = this.session.inputMetadata.find((m) => m.name === this.inputName);
+    return meta !== undefined && meta.isTensor ? meta.type : 'unknown';
   }
 
   async release(): Promise<void> {
