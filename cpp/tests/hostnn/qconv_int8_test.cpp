@@ -158,6 +158,7 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
     }
     const auto want = Reference(g, x, w, bias, ws, k.p);
     x.resize(x.size() + 3);  // the kernel may read 3 bytes past the input (the plan's buffers have XNNPACK's slack)
+    x.shrink_to_fit();       // no spare capacity: the sanitizer build sees any read beyond those 3 bytes
     int distinct = 0;
     for (int8_t v : want) distinct += v != want[0];
     EXPECT_GT(distinct, 0) << "the case should produce more than one value";
