@@ -161,7 +161,10 @@ ConvF32::ConvF32(const ConvGeometry2D& g, const float* w, const float* bias, flo
   if (!F32IsaSupported(isa)) throw std::logic_error(std::string("this CPU has no ") + F32IsaLabel(isa));
   packed_.assign(static_cast<size_t>(blocks_ * taps_ * g.inC * kBlock), 0.0f);
   bias_.assign(static_cast<size_t>(blocks_ * kBlock), 0.0f);
-  zeros_.assign(static_cast<size_t>(g.inC), 0.0f);
+  // Few input channels (RGB stems): the kw taps of a kernel row, whose weights are adjacent in the packing, read kw
+  // adjacent input pixels, so they are one tap of kw * inC channels (a 7x7 RGB kernel: 7 taps of 21, not 49 of 3).
+  rowTaps_ = g.inC < 16 && g.kernelW > 1 && g.dilationW == 1;
+  zeros_.assign(static_cast<size_t>(rowTaps_ ? g.kernelW * g.inC : g.inC), 0.0f);
   for (int64_t o = 0; o < g.outC; ++o) {
     const int64_t b = o / kBlock, k = o % kBlock;
     for (int64_t c = 0; c < g.inC; ++c)
@@ -177,8 +180,38 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
   thread_local std::vector<const float*> tapBuffer;
   if (tapBuffer.size() < static_cast<size_t>(rows * taps_)) tapBuffer.resize(static_cast<size_t>(rows * taps_));
   const int64_t pixels = g_.outH * g_.outW;
+  int64_t taps = taps_, channels = g_.inC;
+  if (rowTaps_) {
+    // Row taps: kw * inC contiguous floats of x, or, where the row crosses the left/right padding, a copy with zeros.
+    taps = g_.kernelH;
+    channels = g_.kernelW * g_.inC;
+    thread_local std::vector<float> patchBuffer;
+    if (patchBuffer.size() < static_cast<size_t>(rows * taps * channels))
+      patchBuffer.resize(static_cast<size_t>(rows * taps * channels));
+    for (int64_t i = 0; i < rows; ++i) {
+      const int64_t row = rowBegin + i, b = row / pixels, oy = (row % pixels) / g_.outW, ox = row % g_.outW;
+      const int64_t ix0 = ox * g_.strideW - g_.padLeft;
+      for (int64_t ky = 0; ky < g_.kernelH; ++ky) {
+        const int64_t iy = oy * g_.strideH - g_.padTop + ky * g_.dilationH;
+        const float*& tap = tapBuffer[static_cast<size_t>(i * taps + ky)];
+        if (iy < 0 || iy >= g_.inH) {
+          tap = zeros_.data();
+        } else if (ix0 >= 0 && ix0 + g_.kernelW <= g_.inW) {
+          tap = x + ((b * g_.inH + iy) * g_.inW + ix0) * g_.inC;
+        } else {
+          float* patch = patchBuffer.data() + (i * taps + ky) * channels;
+          for (int64_t kx = 0; kx < g_.kernelW; ++kx) {
+            const int64_t ix = ix0 + kx;
+            const float* src = ix >= 0 && ix < g_.inW ? x + ((b * g_.inH + iy) * g_.inW + ix) * g_.inC : zeros_.data();
+            std::copy(src, src + g_.inC, patch + kx * g_.inC);
+          }
+          tap = patch;
+        }
+      }
+    }
+  }
   for (int64_t i = 0; pointwise_ && i < rows; ++i) tapBuffer[static_cast<size_t>(i)] = x + (rowBegin + i) * g_.inC;
-  for (int64_t i = 0; !pointwise_ && i < rows; ++i) {
+  for (int64_t i = 0; !pointwise_ && !rowTaps_ && i < rows; ++i) {
     const int64_t row = rowBegin + i, b = row / pixels, oy = (row % pixels) / g_.outW, ox = row % g_.outW;
     for (int64_t ky = 0; ky < g_.kernelH; ++ky)
       for (int64_t kx = 0; kx < g_.kernelW; ++kx) {
@@ -192,8 +225,8 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
   // One block of output channels at a time over all the pixels: the block's weights stay in cache.
   for (int64_t blk = blockBegin; blk < blockEnd; ++blk) {
     TileArgs a{nullptr,
-               taps_,
-               g_.inC,
+               taps,
+               channels,
                g_.outC,
                packed_.data() + blk * taps_ * g_.inC * kBlock,
                bias_.data() + blk * kBlock,
@@ -206,7 +239,7 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
     const int64_t tiles = (rows + kTileRows - 1) / kTileRows;
     for (int64_t t = 0, i = 0; t < tiles; ++t) {
       const int tile = static_cast<int>(rows / tiles + (t < rows % tiles ? 1 : 0));
-      a.tapPtrs = tapBuffer.data() + i * taps_;
+      a.tapPtrs = tapBuffer.data() + i * taps;
       a.y = y + (rowBegin + i) * g_.outC;
 #if defined(__x86_64__)
       if (isa_ == F32Isa::kAvx2Fma)

@@ -44,9 +44,10 @@ class ConvF32 {
   int64_t taps_, blocks_;      // kh * kw; ceil(outC / 16)
   std::vector<float> packed_;  // [blocks][taps][inC][16], output channels past outC are zero
   std::vector<float> bias_;    // blocks * 16
-  std::vector<float> zeros_;   // inC zeros: the input of padded taps
+  std::vector<float> zeros_;   // the input of padded taps: inC zeros (rowTaps_: kw * inC)
   float lo_, hi_;
   bool pointwise_;  // 1x1, stride 1, no padding: output pixel i reads input pixel i (a plain GEMM)
+  bool rowTaps_;    // inC < 16, kw > 1, no horizontal dilation: one tap per kernel row (RunTile)
 };
 
 }  // namespace hostnn
