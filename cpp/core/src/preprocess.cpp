@@ -259,6 +259,26 @@ const char* PixelFormatName(PixelFormat f) {
 
 size_t BytesPerPixel(PixelFormat f) { return f == PixelFormat::kRGB8 ? 3 : 4; }
 
+Result<ImageSize> DecodeSizeFor(int64_t sourceWidth, int64_t sourceHeight, const InputSpec& spec) {
+  constexpr const char* kDecodeStep = "decodeSize";
+  constexpr int64_t kSideMax = std::numeric_limits<int32_t>::max();
+  if (sourceWidth < 1 || sourceWidth > kSideMax || sourceHeight < 1 || sourceHeight > kSideMax) {
+    return Status(kDecodeStep, code::kOutOfRange,
+                  "source size " + std::to_string(sourceWidth) + "x" + std::to_string(sourceHeight) +
+                      " is outside 1.." + std::to_string(kSideMax) + " on a side");
+  }
+  Status st = ValidateInputSpec(spec, "input");
+  if (!st.ok()) return Status(kDecodeStep, st.code(), st.message());
+  // In double, as Prepare computes the crop: every int32 side and product of two is exact enough to round up.
+  const double srcW = static_cast<double>(sourceWidth), srcH = static_cast<double>(sourceHeight);
+  const double scale = spec.centerCrop < 1.0f
+                           ? std::max(spec.width, spec.height) / (spec.centerCrop * std::min(srcW, srcH))
+                           : std::max(spec.width / srcW, spec.height / srcH);
+  if (scale >= 1.0) return ImageSize{static_cast<int>(sourceWidth), static_cast<int>(sourceHeight)};
+  return ImageSize{static_cast<int>(std::min(srcW, std::ceil(srcW * scale))),
+                   static_cast<int>(std::min(srcH, std::ceil(srcH * scale)))};
+}
+
 Status ValidateImage(const ImageView& im) {
   if (im.data == nullptr) return Status(kStep, code::kInvalidArgument, "image data is null");
   if (im.width <= 0 || im.height <= 0) {

@@ -44,6 +44,21 @@ struct ImageView {
 // short buffer). Errors use step "preprocess" and name the offending field and values.
 Status ValidateImage(const ImageView& image);
 
+// A width x height in pixels.
+struct ImageSize {
+  int width = 0;
+  int height = 0;
+};
+
+// The size to decode a sourceWidth x sourceHeight picture at before Preprocessor::Run with `spec`: the smallest
+// (aspect kept, each side rounded up) whose region that the pre-processing reads still has at least the model
+// input's pixels on each axis. With centerCrop < 1 the crop's side (centerCrop x the shorter side) is >= the larger
+// of spec.width and spec.height; with centerCrop 1 the whole image is >= spec.width x spec.height. Never larger than
+// the source (no upscaling). The one definition of this rule: the app (ImageKit's desiredSize) and the CLI (JPEG
+// shrink-on-load) ask for it through the classifier. Errors (step "decodeSize"): a source side outside
+// [1, INT32_MAX] is NPULENS_OUT_OF_RANGE naming it; an invalid spec as ValidateInputSpec reports it.
+Result<ImageSize> DecodeSizeFor(int64_t sourceWidth, int64_t sourceHeight, const InputSpec& spec);
+
 class Preprocessor {
  public:
   // Validates the spec (ValidateInputSpec) and prepares the output-side constants.
