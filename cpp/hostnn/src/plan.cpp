@@ -364,6 +364,15 @@ uint32_t XnnDefiner::StaticF(const std::vector<float>& data, const std::vector<s
   return id;
 }
 
+uint32_t XnnDefiner::Internal(const Value* like) {
+  auto dims = ToSizes(like->Physical());
+  uint32_t id = 0;
+  XnnCheck(
+      xnn_define_tensor_value(sg, xnn_datatype_fp32, dims.size(), dims.data(), nullptr, XNN_INVALID_VALUE_ID, 0, &id),
+      "internal tensor of " + like->name);
+  return id;
+}
+
 namespace {
 
 constexpr size_t kActivationLimit = size_t{2} << 30;  // all tensors of one model

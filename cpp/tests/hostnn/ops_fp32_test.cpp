@@ -372,3 +372,241 @@ TEST(OpsFp32Test, SoftmaxAndConcatOnSpatialAxesOf4DTensors) {
         want[(c * 4 + h) * 4 + w] = h < 2 ? sm[(c * 2 + h) * 4 + w] : r[(c * 2 + h - 2) * 4 + w];
   ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want);
 }
+
+TEST(OpsFp32Test, HardSigmoidDefaultAndGivenAlphaBeta) {
+  // Spatial (NHWC inside, after an Add) and flat tensors; the defaults are alpha 0.2, beta 0.5.
+  OnnxBuilder b;
+  b.Input("x", {1, 3, 2, 5});
+  b.InitF("zero", {1}, {0.f});
+  b.Node("Add", {"x", "zero"}, {"a"});
+  b.Node("HardSigmoid", {"a"}, {"h"}, "hs_default");
+  auto* hs = b.Node("HardSigmoid", {"h"}, {"y"}, "hs_given");
+  SetFloat(hs, "alpha", -3.f);
+  SetFloat(hs, "beta", 2.f);
+  b.Output("y");
+  auto x = RandomF(30, 501, -4, 4);
+  std::vector<float> want(30);
+  for (int i = 0; i < 30; ++i) {
+    double h = std::min(1.0, std::max(0.0, 0.2 * x[i] + 0.5));
+    want[i] = static_cast<float>(std::min(1.0, std::max(0.0, -3.0 * h + 2.0)));
+  }
+  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want);
+}
+
+namespace {
+// Runs x[dims] → Relu (an internal tensor: NHWC when 4-D) → Transpose(perm) → Relu → y and compares with a naive
+// transpose in ONNX order.
+void ExpectTranspose(const std::vector<int64_t>& dims, const std::vector<int64_t>& perm, uint32_t seed) {
+  OnnxBuilder b;
+  b.Input("x", dims);
+  b.Node("Relu", {"x"}, {"r"});
+  auto* t = b.Node("Transpose", {"r"}, {"t"}, "transpose");
+  if (!perm.empty()) SetInts(t, "perm", perm);
+  b.Node("Relu", {"t"}, {"y"});
+  b.Output("y");
+  const size_t rank = dims.size();
+  std::vector<int64_t> p = perm;
+  for (size_t i = 0; p.size() < rank; ++i) p.push_back(static_cast<int64_t>(rank - 1 - i));  // default: reversed
+  size_t total = 1;
+  for (int64_t d : dims) total *= static_cast<size_t>(d);
+  auto x = RandomF(total, seed, -1, 1);
+  std::vector<size_t> xStride(rank, 1);
+  for (size_t j = rank - 1; j-- > 0;) xStride[j] = xStride[j + 1] * static_cast<size_t>(dims[j + 1]);
+  std::vector<float> want(total);
+  std::vector<size_t> idx(rank, 0);  // output index
+  for (size_t o = 0; o < total; ++o) {
+    size_t rest = o, from = 0;
+    for (size_t j = rank; j-- > 0;) {
+      idx[j] = rest % static_cast<size_t>(dims[p[j]]);
+      rest /= static_cast<size_t>(dims[p[j]]);
+    }
+    for (size_t j = 0; j < rank; ++j) from += idx[j] * xStride[p[j]];
+    want[o] = std::max(0.f, x[from]);
+  }
+  SCOPED_TRACE(::testing::Message() << "dims " << ::testing::PrintToString(dims) << " perm "
+                                    << ::testing::PrintToString(perm));
+  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want, 0.f);
+}
+}  // namespace
+
+TEST(OpsFp32Test, TransposeOfNhwcAndPlainTensorsMatchesReference) {
+  ExpectTranspose({2, 3, 4, 5}, {0, 2, 3, 1}, 511);  // NCHW → NHWC order, both sides stored NHWC
+  ExpectTranspose({2, 3, 4, 5}, {0, 3, 1, 2}, 512);
+  ExpectTranspose({2, 3, 4, 5}, {1, 0, 3, 2}, 513);
+  ExpectTranspose({2, 3, 4, 5}, {}, 514);                  // default perm: reversed
+  ExpectTranspose({1, 2, 3, 4, 5}, {0, 2, 1, 3, 4}, 515);  // ShuffleNet's channel shuffle
+  ExpectTranspose({3, 7}, {}, 516);
+  ExpectTranspose({4, 3, 2}, {2, 0, 1}, 517);
+}
+
+TEST(OpsFp32Test, ChannelShuffleReshapeTransposeReshapeOfSpatialTensors) {
+  // ShuffleNetV2: [N, C, H, W] (NHWC inside) → [N, g, C/g, H, W] → swap g and C/g → [N, C, H, W].
+  OnnxBuilder b;
+  b.Input("x", {1, 6, 2, 3});
+  b.Node("Relu", {"x"}, {"r"});
+  b.InitI64("s5", {5}, {1, 2, 3, 2, 3});
+  b.Node("Reshape", {"r", "s5"}, {"r5"});
+  SetInts(b.Node("Transpose", {"r5"}, {"t5"}, "shuffle"), "perm", {0, 2, 1, 3, 4});
+  b.InitI64("s4", {4}, {1, 6, 2, 3});
+  b.Node("Reshape", {"t5", "s4"}, {"r4"});
+  b.Node("Relu", {"r4"}, {"y"});
+  b.Output("y");
+  auto x = RandomF(36, 518, -1, 1);
+  std::vector<float> want(36);
+  for (int c = 0; c < 6; ++c)  // output channel c = (i, g) with c = i * 2 + g reads input channel g * 3 + i
+    for (int p = 0; p < 6; ++p) want[c * 6 + p] = std::max(0.f, x[((c % 2) * 3 + c / 2) * 6 + p]);
+  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want, 0.f);
+}
+
+TEST(OpsFp32Test, BatchNormalizationPerChannelWithFusedRelu) {
+  // DenseNet's pre-activation BN: on a Concat (NHWC inside), then Relu; and on a flat [N, C] tensor.
+  OnnxBuilder b;
+  b.Input("x", {2, 3, 2, 2});
+  b.Input("f", {2, 3});
+  SetInt(b.Node("Concat", {"x", "x"}, {"cat"}), "axis", 1);  // [2, 6, 2, 2]
+  const std::vector<float> scale = {1.5f, -0.5f, 2.f, 0.25f, 1.f, -1.f}, bias = {0.1f, 0.2f, -0.3f, 0.f, 1.f, -2.f},
+                           mean = {0.5f, -0.25f, 0.f, 1.f, -1.f, 0.3f}, var = {1.f, 0.5f, 2.f, 0.01f, 4.f, 0.f};
+  b.InitF("scale", {6}, scale);
+  b.InitF("bias", {6}, bias);
+  b.InitF("mean", {6}, mean);
+  b.InitF("var", {6}, var);
+  SetFloat(b.Node("BatchNormalization", {"cat", "scale", "bias", "mean", "var"}, {"bn"}, "bn"), "epsilon", 1e-3f);
+  b.Node("Relu", {"bn"}, {"y"});
+  b.Output("y");
+  b.InitF("scale3", {3}, {2.f, -1.f, 0.5f});
+  b.InitF("bias3", {3}, {0.f, 1.f, -1.f});
+  b.InitF("mean3", {3}, {1.f, 0.f, -1.f});
+  b.InitF("var3", {3}, {3.f, 1.f, 0.25f});
+  b.Node("BatchNormalization", {"f", "scale3", "bias3", "mean3", "var3"}, {"y2"}, "bn_flat");  // epsilon 1e-5
+  b.Output("y2");
+  auto x = RandomF(24, 521, -2, 2), f = RandomF(6, 522, -2, 2);
+  std::vector<float> want(48);
+  for (int n = 0; n < 2; ++n)
+    for (int c = 0; c < 6; ++c)
+      for (int p = 0; p < 4; ++p) {
+        double v = x[(n * 3 + c % 3) * 4 + p];
+        double y = (v - mean[c]) / std::sqrt(double(var[c]) + 1e-3) * scale[c] + bias[c];
+        want[(n * 6 + c) * 4 + p] = static_cast<float>(std::max(0.0, y));
+      }
+  std::string describe;
+  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x, f}, &describe), want);
+  EXPECT_NE(describe.find("xnnpack fp32: BatchNormalization 'bn' + Relu"), std::string::npos) << describe;
+
+  Executor e;
+  std::string err;
+  ASSERT_EQ(BuildModel(b.Bytes(), &e, &err), OH_NN_SUCCESS) << err;
+  Tensors t = MakeTensors(e.get());
+  std::memcpy(OH_NNTensor_GetDataBuffer(t.in[0].get()), x.data(), x.size() * sizeof(float));
+  std::memcpy(OH_NNTensor_GetDataBuffer(t.in[1].get()), f.data(), f.size() * sizeof(float));
+  auto in = t.InPtrs(), out = t.OutPtrs();
+  ASSERT_EQ(OH_NNExecutor_RunSync(e.get(), in.data(), in.size(), out.data(), out.size()), OH_NN_SUCCESS);
+  const float s3[3] = {2.f, -1.f, 0.5f}, b3[3] = {0.f, 1.f, -1.f}, m3[3] = {1.f, 0.f, -1.f}, v3[3] = {3.f, 1.f, 0.25f};
+  std::vector<float> got2(6), want2(6);
+  std::memcpy(got2.data(), OH_NNTensor_GetDataBuffer(t.out[1].get()), 6 * sizeof(float));
+  for (int i = 0; i < 6; ++i)
+    want2[i] = static_cast<float>((f[i] - m3[i % 3]) / std::sqrt(double(v3[i % 3]) + 1e-5) * s3[i % 3] + b3[i % 3]);
+  ExpectClose(got2, want2);
+}
+
+namespace {
+// Builds the model and expects the build to fail with `code` and a message containing each of `parts`.
+void ExpectRefused(const OnnxBuilder& b, OH_NN_ReturnCode code, const std::vector<std::string>& parts) {
+  Executor e;
+  std::string err;
+  EXPECT_EQ(BuildModel(b.Bytes(), &e, &err), code) << err;
+  for (const std::string& p : parts) EXPECT_NE(err.find(p), std::string::npos) << "'" << p << "' not in: " << err;
+}
+}  // namespace
+
+TEST(OpsFp32Test, BAD_CALL_TransposeWithABadPermIsRefusedNamingNodeAndPerm) {
+  for (const auto& perm : std::vector<std::vector<int64_t>>{{0, 2, 1}, {0, 1, 2, 2}, {0, 1, 2, 4}, {0, -1, 1, 2}}) {
+    OnnxBuilder b;
+    b.Input("x", {1, 2, 3, 4});
+    SetInts(b.Node("Transpose", {"x"}, {"y"}, "tp"), "perm", perm);
+    b.Output("y");
+    SCOPED_TRACE(::testing::PrintToString(perm));
+    ExpectRefused(b, OH_NN_INVALID_FILE, {"Transpose node 'tp'", "perm"});
+  }
+}
+
+TEST(OpsFp32Test, BAD_CALL_BatchNormalizationParamsMustBePerChannelConstants) {
+  auto model = [](const std::vector<int64_t>& meanDims, bool meanIsInput, int64_t trainingMode, bool trainingOutputs,
+                  float eps) {
+    OnnxBuilder b;
+    b.Input("x", {1, 3, 2, 2});
+    if (meanIsInput) b.Input("mean", meanDims);
+    const std::vector<float> three = {1.f, 2.f, 3.f};
+    b.InitF("scale", {3}, three);
+    b.InitF("bias", {3}, three);
+    b.InitF("var", {3}, three);
+    if (!meanIsInput) b.InitF("mean", meanDims, std::vector<float>(static_cast<size_t>(meanDims[0]), 0.f));
+    std::vector<std::string> outs = {"y"};
+    if (trainingOutputs) outs.insert(outs.end(), {"running_mean", "running_var"});
+    auto* n = b.Node("BatchNormalization", {"x", "scale", "bias", "mean", "var"}, outs, "bn");
+    if (trainingMode) SetInt(n, "training_mode", trainingMode);
+    SetFloat(n, "epsilon", eps);
+    b.Output("y");
+    return b;
+  };
+  ExpectRefused(model({3}, true, 0, false, 1e-5f), OH_NN_UNSUPPORTED,
+                {"BatchNormalization node 'bn'", "input_mean must be a constant"});
+  ExpectRefused(model({4}, false, 0, false, 1e-5f), OH_NN_INVALID_FILE,
+                {"BatchNormalization node 'bn'", "input_mean has shape [4], X has 3 channels"});
+  ExpectRefused(model({3}, false, 1, false, 1e-5f), OH_NN_UNSUPPORTED,
+                {"BatchNormalization node 'bn'", "training_mode=1"});
+  ExpectRefused(model({3}, false, 0, true, 1e-5f), OH_NN_UNSUPPORTED,
+                {"BatchNormalization node 'bn'", "training outputs"});
+  ExpectRefused(model({3}, false, 0, false, -1.f), OH_NN_INVALID_FILE, {"BatchNormalization node 'bn'", "epsilon"});
+}
+
+TEST(OpsFp32Test, SplitOfSpatialAndPlainTensorsGivenAndEqualParts) {
+  // ShuffleNetV2's Split on channels (NHWC inside), given sizes; and an equal split of a plain tensor's last axis.
+  OnnxBuilder b;
+  b.Input("x", {1, 5, 2, 3});
+  b.Input("f", {2, 6});
+  b.Node("Relu", {"x"}, {"r"});
+  b.InitI64("parts", {2}, {2, 3});
+  SetInt(b.Node("Split", {"r", "parts"}, {"a", "c"}, "split"), "axis", 1);
+  b.Node("Relu", {"c"}, {"y"});
+  b.Output("y");
+  b.Output("a");
+  SetInt(b.Node("Split", {"f"}, {"f0", "f1", "f2"}, "split_flat"), "axis", -1);
+  b.Output("f1");
+  auto x = RandomF(30, 541, -1, 1), f = RandomF(12, 542, -1, 1);
+  Executor e;
+  std::string err;
+  ASSERT_EQ(BuildModel(b.Bytes(), &e, &err), OH_NN_SUCCESS) << err;
+  Tensors t = MakeTensors(e.get());
+  std::memcpy(OH_NNTensor_GetDataBuffer(t.in[0].get()), x.data(), x.size() * sizeof(float));
+  std::memcpy(OH_NNTensor_GetDataBuffer(t.in[1].get()), f.data(), f.size() * sizeof(float));
+  auto in = t.InPtrs(), out = t.OutPtrs();
+  ASSERT_EQ(OH_NNExecutor_RunSync(e.get(), in.data(), in.size(), out.data(), out.size()), OH_NN_SUCCESS);
+  auto output = [&](size_t i, size_t n) {
+    std::vector<float> v(n);
+    std::memcpy(v.data(), OH_NNTensor_GetDataBuffer(t.out[i].get()), n * sizeof(float));
+    return v;
+  };
+  std::vector<float> wantY(18), wantA(12), wantF1 = {f[2], f[3], f[8], f[9]};
+  for (int i = 0; i < 12; ++i) wantA[i] = std::max(0.f, x[i]);
+  for (int i = 0; i < 18; ++i) wantY[i] = std::max(0.f, x[12 + i]);
+  ExpectClose(output(0, 18), wantY, 0.f);
+  ExpectClose(output(1, 12), wantA, 0.f);
+  ExpectClose(output(2, 4), wantF1, 0.f);
+}
+
+TEST(OpsFp32Test, BAD_CALL_SplitSizesMustCutTheAxis) {
+  for (const auto& parts : std::vector<std::vector<int64_t>>{{2, 2}, {5, 0}, {6, -1}}) {
+    OnnxBuilder b;
+    b.Input("x", {1, 5, 2, 3});
+    b.InitI64("parts", {2}, parts);
+    SetInt(b.Node("Split", {"x", "parts"}, {"a", "c"}, "split"), "axis", 1);
+    b.Output("a");
+    SCOPED_TRACE(::testing::PrintToString(parts));
+    ExpectRefused(b, OH_NN_INVALID_FILE, {"Split node 'split'", "split sizes"});
+  }
+  OnnxBuilder b;  // equal parts that do not divide the axis
+  b.Input("x", {1, 5, 2, 3});
+  SetInt(b.Node("Split", {"x"}, {"a", "c"}, "split"), "axis", 1);
+  b.Output("a");
+  ExpectRefused(b, OH_NN_INVALID_FILE, {"Split node 'split'", "does not split into 2 equal parts"});
+}

@@ -411,3 +411,67 @@ TEST(OpsInt8Test, QuantizeLinearRoundsHalfToEvenAndSaturates) {
     for (size_t i = 0; i < 12; ++i) EXPECT_EQ(got[i], static_cast<float>(k.want[i] - k.zp)) << "x = " << x[i];
   }
 }
+
+TEST(OpsInt8Test, QdqTransposeMovesInt8BytesAndHardSigmoidBatchNormRunInFp32) {
+  // DQ → Transpose → Q with the same params is a byte copy on int8 (exact); HardSigmoid and BatchNormalization have
+  // no int8 path: DQ → fp32 op → Q, within 1 unit.
+  const float s = 0.05f, sOut = 0.01f;
+  const int8_t z = 3, zOut = -100;
+  OnnxBuilder b;
+  b.Input("x", {1, 4, 3, 5});
+  QDQ(b, "x", "xd", s, z);
+  b.Node("Relu", {"xd"}, {"r"}, "relu");  // int8 clamp: "rd" below is an internal (NHWC) int8 tensor
+  QDQ(b, "r", "rd", s, z);
+  SetInts(b.Node("Transpose", {"rd"}, {"t"}, "transpose"), "perm", {0, 3, 1, 2});  // [1, 5, 4, 3]
+  QDQ(b, "t", "td", s, z);
+  b.Node("HardSigmoid", {"td"}, {"h"}, "hs");
+  QDQ(b, "h", "hd", sOut, zOut);
+  const std::vector<float> scale = {1.f, -2.f, 0.5f, 3.f, 0.25f}, bias = {0.f, 1.f, -1.f, 0.5f, 2.f},
+                           mean = {0.5f, 0.f, 0.25f, 1.f, -1.f}, var = {1.f, 2.f, 0.5f, 4.f, 1.f};
+  b.InitF("scale", {5}, scale);
+  b.InitF("bias", {5}, bias);
+  b.InitF("mean", {5}, mean);
+  b.InitF("var", {5}, var);
+  b.Node("BatchNormalization", {"hd", "scale", "bias", "mean", "var"}, {"bn"}, "bn");
+  QDQ(b, "bn", "y", 0.02f, 0);
+  b.Output("y");
+  auto x = RandomF(60, 531, -2, 3);
+  auto xq = QuantizeAll(x, s, z);
+  std::vector<int8_t> want(60);
+  for (int w = 0; w < 5; ++w)
+    for (int c = 0; c < 4; ++c)
+      for (int h = 0; h < 3; ++h) {
+        int8_t r = std::max(xq[(c * 3 + h) * 5 + w], z);  // Relu of (q - z) * s
+        double hs = std::min(1.0, std::max(0.0, 0.2 * (r - z) * double(s) + 0.5));
+        double hq = (QuantizeRef(hs, sOut, zOut) - zOut) * double(sOut);
+        double bn = (hq - mean[w]) / std::sqrt(double(var[w]) + 1e-5) * scale[w] + bias[w];
+        want[(w * 4 + c) * 3 + h] = QuantizeRef(bn, 0.02, 0);
+      }
+  std::string describe;
+  auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe);
+  ExpectWithin1(Requantize(got, 0.02f, 0), want);
+  for (const char* op :
+       {"kernel int8: Transpose 'transpose'", "fp32: HardSigmoid 'hs'", "fp32: BatchNormalization 'bn'"})
+    EXPECT_NE(describe.find(op), std::string::npos) << op << "\n" << describe;
+}
+
+TEST(OpsInt8Test, QdqTransposeThenReluIsNotABareByteCopy) {
+  // DQ → Transpose → Relu → Q: the Relu between the Transpose and its Q must still clamp.
+  const float s = 0.05f;
+  const int8_t z = 3;
+  OnnxBuilder b;
+  b.Input("x", {2, 3, 4});
+  QDQ(b, "x", "xd", s, z);
+  SetInts(b.Node("Transpose", {"xd"}, {"t"}, "transpose"), "perm", {2, 0, 1});  // [4, 2, 3]
+  b.Node("Relu", {"t"}, {"r"}, "relu");
+  QDQ(b, "r", "y", s, z);
+  b.Output("y");
+  auto x = RandomF(24, 551, -2, 2);
+  auto xq = QuantizeAll(x, s, z);
+  std::vector<int8_t> want(24);
+  for (int k = 0; k < 4; ++k)
+    for (int i = 0; i < 2; ++i)
+      for (int j = 0; j < 3; ++j) want[(k * 2 + i) * 3 + j] = std::max(xq[(i * 3 + j) * 4 + k], z);
+  auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x});
+  EXPECT_EQ(Requantize(got, s, z), want);
+}

@@ -137,6 +137,8 @@ class XnnDefiner {
     return KeepBytes(data.data(), data.size() * sizeof(T));
   }
   uint32_t StaticF(const std::vector<float>& data, const std::vector<size_t>& dims);
+  // An fp32 value only the subgraph sees, with `like`'s stored dims: between two nodes of one op.
+  uint32_t Internal(const Value* like);
 
  private:
   const void* KeepBytes(const void* data, size_t bytes);

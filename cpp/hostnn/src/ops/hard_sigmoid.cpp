@@ -1,0 +1,52 @@
+// ONNX HardSigmoid (float, elementwise): y = max(0, min(1, alpha * x + beta)), alpha 0.2 and beta 0.5 by default.
+// XNNPACK 2022 has no node for it; a multiply by alpha and an add of beta clamped to [0, 1] keep it inside the
+// XNNPACK segment around it (MobileNetV3's squeeze-excite gates: Conv → HardSigmoid → Mul), threaded there.
+#include "ops/op.h"
+
+#include <cmath>
+#include <memory>
+
+namespace hostnn {
+namespace {
+
+void Infer(InferContext& c) {
+  for (const char* a : {"alpha", "beta"})
+    if (!std::isfinite(c.n->Float(a, 0.f))) c.Bad(std::string(a) + " is not finite");
+  c.SameAsInput(true);
+}
+
+class HardSigmoidOp : public Op {
+ public:
+  float alpha = 0.2f, beta = 0.5f;
+
+  bool InXnn() const override { return true; }
+  void Define(XnnDefiner& d) const override {
+    const std::vector<size_t> scalar(out->shape.size(), 1);  // broadcast over every axis
+    uint32_t scaled = d.Internal(out);
+    XnnCheck(xnn_define_multiply2(d.sg, -kInf, kInf, d.Id(in[0]), d.StaticF({alpha}, scalar), scaled, 0), label);
+    XnnCheck(xnn_define_add2(d.sg, 0.f, 1.f, scaled, d.StaticF({beta}, scalar), d.Id(out), 0), label);
+  }
+};
+
+void LowerFloat(Lowering& l, const Node& n) {
+  auto op = l.New<HardSigmoidOp>(n);
+  op->in = {l.Act(n, 0)};
+  op->alpha = n.Float("alpha", 0.2f);
+  op->beta = n.Float("beta", 0.5f);
+  l.Emit(std::move(op));
+}
+
+}  // namespace
+
+namespace ops {
+const OpDef& HardSigmoid() {
+  static const OpDef kDef = [] {
+    OpDef d;
+    d.infer = Infer;
+    d.lowerFloat = LowerFloat;
+    return d;
+  }();
+  return kDef;
+}
+}  // namespace ops
+}  // namespace hostnn
