@@ -474,6 +474,27 @@ Napi::Value Benchmark(const Napi::CallbackInfo& info, ClassifierHandle* handle) 
   return Enqueue<BenchmarkWorker>(env, handle->state, std::move(request));
 }
 
+// Sync: a pure function of the session's input spec (no NNRt call), so it needs no queue. Any number of either sign
+// passes here as an integer; the core names a side outside its range (RangeError).
+Napi::Value DecodeSize(const Napi::CallbackInfo& info, ClassifierHandle* handle) {
+  Napi::Env env = info.Env();
+  const std::string step = "decodeSize";
+  constexpr int64_t kSafeInteger = (INT64_C(1) << 53) - 1;
+  int64_t width = 0, height = 0;
+  Status st = CheckUsable(handle, step);
+  if (st.ok()) st = ToInteger(info[0], step, "width", -kSafeInteger, kSafeInteger, &width);
+  if (st.ok()) st = ToInteger(info[1], step, "height", -kSafeInteger, kSafeInteger, &height);
+  Result<ImageSize> size = st.ok() ? DecodeSizeFor(width, height, handle->state->input) : Result<ImageSize>(st);
+  if (!size.ok()) {
+    ToJsError(env, size.status()).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("width", Napi::Number::New(env, size->width));
+  o.Set("height", Napi::Number::New(env, size->height));
+  return o;
+}
+
 Napi::Value Cancel(const Napi::CallbackInfo& info, ClassifierHandle* handle) {
   if (handle != nullptr && handle->state) handle->state->cancelBenchmark = true;
   return info.Env().Undefined();
@@ -493,6 +514,7 @@ constexpr char kClassify[] = "classify";
 constexpr char kClassifyFd[] = "classifyFd";
 constexpr char kInspect[] = "inspect";
 constexpr char kBenchmark[] = "benchmark";
+constexpr char kDecodeSize[] = "decodeSize";
 constexpr char kCancel[] = "cancel";
 constexpr char kRelease[] = "release";
 
@@ -504,6 +526,7 @@ Napi::Function ClassifierWrap::DefineClass(Napi::Env env) {
       {kClassifyFd, nullptr, Call<ClassifyFd, kClassifyFd, true>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {kInspect, nullptr, Call<Inspect, kInspect, true>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {kBenchmark, nullptr, Call<Benchmark, kBenchmark, true>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {kDecodeSize, nullptr, Call<DecodeSize, kDecodeSize, false>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {kCancel, nullptr, Call<Cancel, kCancel, false>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {kRelease, nullptr, Call<Release, kRelease, false>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

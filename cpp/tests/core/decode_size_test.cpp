@@ -1,7 +1,7 @@
-// DecodeSizeFor: the golden cases of test/fixtures/decode-size.json (the binding's node test checks the same file
-// through classifier.decodeSize), then the promise itself over many sizes: the region the pre-processing reads
-// covers the model input, the size is the smallest that does (one pixel less on an axis would not, or the axis is
-// the source's), and it never exceeds the source.
+// DecodeSizeFor: the golden cases of rawfile samples/decode_size.json (the binding's node test and the device suite
+// check the same file through classifier.decodeSize), then the promise itself over many sizes: the region the
+// pre-processing reads covers the model input, the size is the smallest that does (two pixels less on both axes,
+// one for the rounding up, no longer covers), it keeps the aspect and never exceeds the source.
 #include <cmath>
 #include <cstdint>
 #include <fstream>

@@ -32,7 +32,7 @@
  *     or 'load'). `.step` names where it failed (e.g. 'compile.build',
  *     'manifest', 'rawfile.open', 'run.sync'). The message reads `<step>: <CODE> (<number>): <detail>`.
  *   Promise-returning functions never throw: bad arguments give a rejected Promise with the error above.
- *   Only listDevices() throws (cancel() and release() never do).
+ *   Only the sync listDevices() and Classifier.decodeSize() throw (cancel() and release() never do).
  */
 import { resourceManager } from '@kit.LocalizationKit';
 
@@ -275,6 +275,12 @@ export interface NpuLensError {
   step: string;
 }
 
+/** A picture's size in pixels. */
+export interface ImageSize {
+  width: number;
+  height: number;
+}
+
 export interface Classifier {
   /** Filled at load; stays readable after release(). */
   readonly info: ModelInfo;
@@ -308,6 +314,16 @@ export interface Classifier {
    * Async; resolves with cancelled = true and the runs so far when cancel() is called; rejects like classify().
    */
   benchmark(options: BenchmarkOptions, onProgress?: (progress: BenchmarkProgress) => void): Promise<BenchmarkResult>;
+
+  /**
+   * The size to decode a width x height picture at for this model (ImageKit's desiredSize, a JPEG decoder's
+   * shrink-on-load): the smallest, aspect kept and sides rounded up, at which the region the pre-processing reads
+   * (the centred crop of side centerCrop x the shorter side, or the whole picture when centerCrop is 1) still has the
+   * model input's pixels on each axis; the picture's own size when it has no more than that (never upscaled).
+   * classify() then resizes what was decoded to the input. Sync; throws TypeError (width or height not a number),
+   * RangeError (not an integer, or outside 1..2147483647), Error code 'NPULENS_RELEASED' after release().
+   */
+  decodeSize(width: number, height: number): ImageSize;
 
   /** Stop a running benchmark (no effect otherwise). Sync; never throws. */
   cancel(): void;
