@@ -20,7 +20,7 @@ export async function classify(args: string[], io: Io, backend: Backend): Promis
     // Decoding runs ahead on libuv workers while the classifier runs on its own: the wall time below is what a
     // folder takes, less than the sum of the per-image times.
     const start = performance.now();
-    for await (const { file: image, image: decoded } of decodeInOrder(positionals, [choice.input])) {
+    for await (const { file: image, image: decoded } of decodeInOrder(positionals, [classifier])) {
       let result;
       try {
         // --top above the class count shows every class; without --top the native default (5) applies.

@@ -1,17 +1,17 @@
 /*
  * Image decoding for the CLI: PNG and JPEG through sharp, EXIF orientation applied, raw RGBA out.
  *
- * Decoding at the size the model needs: the native pre-processing (cpp/core preprocess.h) keeps a centred crop and
- * resizes it to the model input, so pixels beyond what that crop samples at 1:1 are decoded only to be averaged away.
- * Given the model's input (decodeSizeFor), a JPEG is decoded through libjpeg's DCT scaling (1/2, 1/4, 1/8: sharp's
- * shrink-on-load) and reduced to the smallest size whose crop still covers the model input, never smaller, so the
- * native resize still does the final step. PNG has no shrink-on-load: it is decoded whole and the native
- * pre-processing reduces it (a reduce in sharp after the full decode measured no faster: README, End to end). The app does the same with ImageKit's desiredSize
- * (entry/src/main/ets/viewmodel/Images.ets, decodeTargetSize).
+ * Decoding at the size the model needs: the native pre-processing keeps a centred crop and resizes it to the model
+ * input, so pixels beyond what that crop samples at 1:1 are decoded only to be averaged away. The classifier says
+ * which size is enough (Classifier.decodeSize, the native DecodeSizeFor in cpp/core preprocess.h: the one definition,
+ * the app's ImageKit desiredSize asks the same); a JPEG is decoded through libjpeg's DCT scaling (1/2, 1/4, 1/8:
+ * sharp's shrink-on-load) and reduced to that size, never smaller, so the native resize still does the final step.
+ * PNG has no shrink-on-load: it is decoded whole and the native pre-processing reduces it (a reduce in sharp after
+ * the full decode measured no faster: README, End to end).
  */
 import sharp from 'sharp';
 import { DECODED_IMAGE_PIXELS_MAX } from '../api/limits.generated';
-import { CliError } from './errors';
+import { CliError, toCliError } from './errors';
 import { IMAGE_FILE, readRegularFile } from './files';
 import { ms } from './format';
 
@@ -26,39 +26,22 @@ export interface DecodedImage {
   decodeMs: number;
 }
 
-/** What the native pre-processing takes of a decoded image: the model input size and the centre crop fraction. */
-export interface ModelInput {
-  width: number;
-  height: number;
-  /** (0, 1]: the centred square of side centerCrop x the shorter side; 1 keeps the whole image. */
-  centerCrop: number;
-}
-
 export interface Size {
   width: number;
   height: number;
 }
 
-/**
- * The smallest size (aspect kept) a srcWidth x srcHeight picture can be decoded at so that the region the native
- * pre-processing reads still has at least the model input's pixels on each axis: with centerCrop < 1 the crop's
- * side (centerCrop x the shorter side) is >= the larger input side; with centerCrop 1 the whole image covers the
- * input. Never larger than the source (no upscaling); sides are rounded up, so never smaller than needed.
- */
-export function decodeSizeFor(srcWidth: number, srcHeight: number, input: ModelInput): Size {
-  const scale = input.centerCrop < 1
-    ? Math.max(input.width, input.height) / (input.centerCrop * Math.min(srcWidth, srcHeight))
-    : Math.max(input.width / srcWidth, input.height / srcHeight);
-  if (!(scale < 1)) return { width: srcWidth, height: srcHeight };
-  return { width: Math.min(srcWidth, Math.ceil(srcWidth * scale)), height: Math.min(srcHeight, Math.ceil(srcHeight * scale)) };
+/** What says the size to decode a picture at: a loaded Classifier (Classifier.decodeSize). */
+export interface DecodeSizer {
+  decodeSize(width: number, height: number): Size;
 }
 
 /**
- * Decodes `file` at the size every model input in `inputs` needs (see the top of this file; verify feeds one
- * decoded image to two models), or whole when `inputs` is empty; every failure is a CliError naming the file
- * (missing, not a regular file, over the size limit, empty, not PNG/JPEG, corrupt, too many pixels).
+ * Decodes `file` at the size every classifier in `sizers` needs, the larger on each axis (see the top of this file;
+ * verify feeds one decoded image to two models), or whole when `sizers` is empty; every failure is a CliError naming
+ * the file (missing, not a regular file, over the size limit, empty, not PNG/JPEG, corrupt, too many pixels).
  */
-export async function decodeImage(file: string, inputs: readonly ModelInput[] = []): Promise<DecodedImage> {
+export async function decodeImage(file: string, sizers: readonly DecodeSizer[] = []): Promise<DecodedImage> {
   const start = performance.now();
   // Read here, from the descriptor we checked: sharp must never be handed /dev/zero, a FIFO or a directory.
   const bytes = readRegularFile(file, IMAGE_FILE);
@@ -71,8 +54,8 @@ export async function decodeImage(file: string, inputs: readonly ModelInput[] = 
     }
     const { width: sourceWidth, height: sourceHeight } = meta.autoOrient;
     pipeline = pipeline.rotate();
-    if (inputs.length > 0 && meta.format === 'jpeg') {
-      const sizes = inputs.map((input) => decodeSizeFor(sourceWidth, sourceHeight, input));
+    if (sizers.length > 0 && meta.format === 'jpeg') {
+      const sizes = decodeSizes(sizers, sourceWidth, sourceHeight, file);
       const size = { width: Math.max(...sizes.map((z) => z.width)), height: Math.max(...sizes.map((z) => z.height)) };
       // Only a shrink of 2x or more lets libjpeg skip work; below that a reduce in sharp would only add one.
       if (size.width * 2 <= sourceWidth && size.height * 2 <= sourceHeight) {
@@ -105,13 +88,13 @@ export const DECODE_AHEAD = 3;
  * that fails throws its CliError when its turn comes, after every earlier file was yielded; decodes still in flight
  * then finish unobserved (each has a handler, so none is an unhandled rejection).
  */
-export async function* decodeInOrder(files: readonly string[], inputs: readonly ModelInput[],
+export async function* decodeInOrder(files: readonly string[], sizers: readonly DecodeSizer[],
   ahead = DECODE_AHEAD): AsyncGenerator<{ file: string; image: DecodedImage }> {
   const pending: Promise<DecodedImage>[] = [];
   let started = 0;
   const fill = (): void => {
     for (; started < files.length && pending.length < ahead; started++) {
-      const decoding = decodeImage(files[started]!, inputs);
+      const decoding = decodeImage(files[started]!, sizers);
       decoding.catch(() => undefined);
       pending.push(decoding);
     }
@@ -138,6 +121,15 @@ export function imagesPerSecond(images: number, wallMs: number): Throughput {
 /** `3 images in 12.3 ms: 243.9 images/s` */
 export function throughputLine(t: Throughput): string {
   return `${t.images} ${t.images === 1 ? 'image' : 'images'} in ${ms(t.wallMs)} ms: ${t.imagesPerSec.toFixed(1)} images/s`;
+}
+
+/** Each classifier's decode size; its error (not a decoder's) as the CliError of `file`. */
+function decodeSizes(sizers: readonly DecodeSizer[], width: number, height: number, file: string): Size[] {
+  try {
+    return sizers.map((sizer) => sizer.decodeSize(width, height));
+  } catch (err) {
+    throw toCliError(err, file);
+  }
 }
 
 function decoderMessage(err: unknown): string {

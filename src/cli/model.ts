@@ -7,7 +7,6 @@ import path from 'node:path';
 import type { Classifier, DeviceInfo, DevicePolicy, FileLoadOptions, LoadOptions, ManifestSummary } from '../api';
 import { CliError, UsageError, toCliError } from './errors';
 import { sizeFlag, stringFlag, tripleFlag, type Options, type Parsed } from './args';
-import type { ModelInput } from './image';
 
 /** What the commands need from the API; tests substitute a fake. */
 export interface Backend {
@@ -44,8 +43,6 @@ export interface ModelChoice {
   id: string;
   path: string;
   precision: string;
-  /** The input the pre-processing makes (images are decoded at the size it needs, image.ts). */
-  input: ModelInput;
 }
 
 /** Flags that describe the pre-processing of a model file. */
@@ -74,11 +71,7 @@ export function chooseModel(values: Parsed['values'], backend: Backend, device: 
       },
     };
     // A bare model file says nothing reliable about its precision.
-    return {
-      load, id: path.basename(model).replace(/\.onnx$/i, ''), path: model, precision: 'unknown',
-      // A file load has no crop option: the native pre-processing keeps the whole image.
-      input: { ...size, centerCrop: 1 },
-    };
+    return { load, id: path.basename(model).replace(/\.onnx$/i, ''), path: model, precision: 'unknown' };
   }
 
   for (const flag of FILE_ONLY_FLAGS) {
@@ -107,10 +100,7 @@ export function chooseModel(values: Parsed['values'], backend: Backend, device: 
   if (labelsPath !== undefined) {
     throw new UsageError('--labels applies to a model file only (manifest models name their labels file)');
   }
-  return {
-    load, id: entry.id, path: displayPath(target.path), precision: entry.precision,
-    input: { width: entry.inputWidth, height: entry.inputHeight, centerCrop: entry.centerCrop },
-  };
+  return { load, id: entry.id, path: displayPath(target.path), precision: entry.precision };
 }
 
 /** The manifest's default model for the host: flagged "default" and runnable here, else the first runnable one. */

@@ -190,7 +190,7 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
     const rows: ImageComparison[] = [];
     // Both sides read the same decoded image, at the size the larger of their inputs needs; decoding runs ahead.
     const start = performance.now();
-    for await (const { file, image: img } of decodeInOrder(files, [reference.choice.input, candidate.choice.input])) {
+    for await (const { file, image: img } of decodeInOrder(files, [reference.classifier!, candidate.classifier!])) {
       const inspections = new Map<Classifier, api.Inspection>();
       const scoresOf = async (side: Side): Promise<Float64Array> => {
         const c = side.classifier!;

@@ -1,18 +1,18 @@
-// The CLI's image loop (src/cli/image.ts): the decode-at-size rule, JPEG shrink-on-load keeping what the native
-// pre-processing needs, the same top-1 as a whole decode on the bundled samples, decoding ahead of the classifier
+// The CLI's image loop (src/cli/image.ts): decoding at the size the classifier names (Classifier.decodeSize; the rule
+// itself: decode-size.test.mjs and the core gtest), JPEG shrink-on-load keeping what the native pre-processing needs, the same top-1 as a whole decode on the bundled samples, decoding ahead of the classifier
 // with results in input order, a bad file in the middle of a batch, and images/s in classify's and verify's output.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { api, bundledRawfileDir, repoRoot, require } from './helpers.mjs';
 
 const sharp = require('sharp');
 const { runCli } = require(path.join(repoRoot, 'dist', 'cli', 'main.js'));
 const { runVerify } = require(path.join(repoRoot, 'dist', 'cli', 'verify.js'));
-const { decodeImage, decodeSizeFor } = require(path.join(repoRoot, 'dist', 'cli', 'image.js'));
+const { decodeImage } = require(path.join(repoRoot, 'dist', 'cli', 'image.js'));
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'npulens-decode-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -33,41 +33,15 @@ async function photo(name, width, height, format = 'jpeg', extra = (s) => s) {
   return file;
 }
 
-const MOBILENET = { width: 224, height: 224, centerCrop: 0.875 };
-const SHAPES = { width: 96, height: 96, centerCrop: 1 };
-
-/** What the native pre-processing reads of a decoded w x h image for `input`: the crop's sides. */
-const cropSides = ({ width, height }, input) => (input.centerCrop < 1
-  ? [input.centerCrop * Math.min(width, height), input.centerCrop * Math.min(width, height)] : [width, height]);
+/** The bundled models of both kinds of input: 224x224 with a 0.875 centre crop, 96x96 whole. */
+let MOBILENET, SHAPES;
+before(async () => {
+  MOBILENET = await api.loadClassifier({ rawfileDir: bundledRawfileDir, modelId: 'mobilenetv2-int8' });
+  SHAPES = await api.loadClassifier({ rawfileDir: bundledRawfileDir, modelId: 'shapes-int8' });
+});
+after(() => { MOBILENET.release(); SHAPES.release(); });
 
 describe('decode at the size the model needs', () => {
-  it('the size rule: the smallest size whose crop still covers the model input, aspect kept, never upscaled', () => {
-    assert.deepEqual(decodeSizeFor(4032, 3024, MOBILENET), { width: 342, height: 256 });  // short side 224 / 0.875
-    assert.deepEqual(decodeSizeFor(3024, 4032, MOBILENET), { width: 256, height: 342 });
-    assert.deepEqual(decodeSizeFor(640, 480, SHAPES), { width: 128, height: 96 });       // crop 1: both axes cover
-    assert.deepEqual(decodeSizeFor(480, 1280, SHAPES), { width: 96, height: 256 });
-    assert.deepEqual(decodeSizeFor(200, 100, { width: 160, height: 40, centerCrop: 1 }), { width: 160, height: 80 });
-    assert.deepEqual(decodeSizeFor(256, 256, MOBILENET), { width: 256, height: 256 });   // exactly enough: whole
-    assert.deepEqual(decodeSizeFor(64, 48, SHAPES), { width: 64, height: 48 });          // smaller than the input
-    for (const [w, h] of [[4032, 3024], [1920, 1080], [1001, 999], [300, 5000], [7, 4000]]) {
-      for (const input of [MOBILENET, SHAPES, { width: 227, height: 227, centerCrop: 0.875 }, { width: 320, height: 96, centerCrop: 1 }]) {
-        const s = decodeSizeFor(w, h, input);
-        const [cw, ch] = cropSides(s, input);
-        const need = input.centerCrop < 1 ? [Math.max(input.width, input.height), Math.max(input.width, input.height)]
-          : [input.width, input.height];
-        const whole = s.width === w && s.height === h;
-        assert.ok(whole || (cw >= need[0] - 1e-9 && ch >= need[1] - 1e-9), `${w}x${h} ${JSON.stringify(input)}: ${s.width}x${s.height} too small`);
-        assert.ok(s.width <= w && s.height <= h, `${w}x${h}: upscaled to ${s.width}x${s.height}`);
-        // Smallest: one pixel less on the short side (the crop's) or on both axes (no crop) no longer covers.
-        if (!whole) {
-          const less = input.centerCrop < 1 ? cropSides({ width: s.width - 1, height: s.height - 1 }, input)
-            : [s.width - 1, s.height - 1];
-          assert.ok(less[0] < need[0] || less[1] < need[1], `${w}x${h} ${JSON.stringify(input)}: ${s.width}x${s.height} not the smallest`);
-        }
-      }
-    }
-  });
-
   it('a big JPEG is decoded shrunk on load, never below what the crop needs; EXIF orientation applied; PNG whole', async () => {
     const jpeg = await photo('big.jpg', 4032, 3024);
     const whole = await decodeImage(jpeg);
@@ -78,6 +52,10 @@ describe('decode at the size the model needs', () => {
     // Two inputs (verify): the larger need wins.
     const both = await decodeImage(jpeg, [SHAPES, MOBILENET]);
     assert.deepEqual([both.width, both.height], [342, 256]);
+    // The larger on each axis, whichever classifier names it.
+    const sizer = (width, height) => ({ decodeSize: () => ({ width, height }) });
+    const mixed = await decodeImage(jpeg, [sizer(1000, 300), sizer(400, 700)]);
+    assert.deepEqual([mixed.width, mixed.height], [1000, 700]);
 
     const rotated = await photo('exif6.jpg', 2000, 1000, 'jpeg', (s) => s.withMetadata({ orientation: 6 }));
     const r = await decodeImage(rotated, [SHAPES]);
@@ -94,13 +72,12 @@ describe('decode at the size the model needs', () => {
   it('the bundled samples: same top-1 (and score within 0.03) as a whole decode, for both demo models', async () => {
     const manifest = api.readManifest(bundledRawfileDir);
     for (const id of ['shapes-int8', 'shapes-fp32']) {
-      const m = manifest.models.find((e) => e.id === id);
-      const input = { width: m.inputWidth, height: m.inputHeight, centerCrop: m.centerCrop };
+      assert.ok(manifest.models.some((e) => e.id === id), id);
       const c = await api.loadClassifier({ rawfileDir: bundledRawfileDir, modelId: id });
       try {
         let shrunk = 0;
         for (const file of samples) {
-          const [a, b] = [await decodeImage(file), await decodeImage(file, [input])];
+          const [a, b] = [await decodeImage(file), await decodeImage(file, [c])];
           if (b.width < a.width) shrunk++;
           const [ra, rb] = [await c.classify(a.pixels, a.width, a.height, 'RGBA'), await c.classify(b.pixels, b.width, b.height, 'RGBA')];
           assert.equal(rb.top[0].label, ra.top[0].label, `${id} ${path.basename(file)}: top-1 at size vs whole`);
@@ -131,6 +108,7 @@ function fakeBackend(onClassify = async () => {}) {
   const classifier = {
     info, calls: [], released: 0,
     release() { this.released++; },
+    decodeSize(width, height) { return { width, height }; },
     async classify(pixels, width) {
       this.calls.push(width);
       await onClassify(this.calls.length - 1);

@@ -13,7 +13,6 @@ import {
 const { runVerify } = require(path.join(repoRoot, 'dist', 'cli', 'verify.js'));
 const metrics = require(path.join(repoRoot, 'dist', 'cli', 'verify', 'metrics.js'));
 const { decodeImage } = require(path.join(repoRoot, 'dist', 'cli', 'image.js'));
-const SHAPES_INPUT = { width: 96, height: 96, centerCrop: 1 };  // both shapes models' (manifest.json)
 const { OrtSession } = require(path.join(repoRoot, 'dist', 'ort', 'session.js'));
 
 // The bundled manifest, whatever the environment says; the host runtime's default thread count, not a forced one.
@@ -118,7 +117,8 @@ describe('verify on the bundled models', () => {
     const doc = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
     const s = doc.summary;
     assert.equal(s.images, sampleImages().length);
-    assert.deepEqual(doc.skipped, [path.join(samples, 'golden.json')]);
+    // The samples folder's two test fixtures (not images): skipped.
+    assert.deepEqual(doc.skipped, ['decode_size.json', 'golden.json'].map((f) => path.join(samples, f)));
     assert.ok(s.cosine.min >= 0.99 && s.cosine.min < 1, `min cosine ${s.cosine.min}`);
     assert.ok(s.maxAbsError > 0, 'int8 differs from fp32');
     assert.equal(s.top1Agreement, 1);
@@ -142,8 +142,8 @@ describe('verify on the bundled models', () => {
           { threads: 1 });  // as the verify engine: unfused QDQ
       }
       for (const row of doc.images.slice(0, 4)) {
-        // Decoded as verify decodes (at the size both models' inputs need: image.ts, checked in cli-decode.test.mjs).
-        const img = await decodeImage(row.image, [SHAPES_INPUT]);
+        // Decoded as verify decodes (at the size both models need: image.ts, checked in cli-decode.test.mjs).
+        const img = await decodeImage(row.image, Object.values(classifiers));
         const logits = {};
         for (const id of Object.keys(sessions)) {
           const ins = await classifiers[id].inspect(img.pixels, img.width, img.height, 'RGBA');
