@@ -1,0 +1,14 @@
+#pragma once
+// The host runtime's thread pool: our implementation of pthreadpool's C API (pthreadpool.h), linked into
+// npulens_hostnn so that XNNPACK's and our kernels' pthreadpool_* calls land here rather than in Debian's
+// libpthreadpool (cpp/hostnn/README.md, "Thread pool"). A call returns when all its ITEMS are done: the caller claims
+// items like any worker, and a worker that has not woken up yet is never waited for.
+#include <pthreadpool.h>
+
+namespace hostnn {
+
+// Test hook: when set, every worker calls it after waking for a new call and before claiming an item (a test makes
+// it sleep to play a worker the scheduler left off the CPU). Null (the default) costs one relaxed load per wake-up.
+void SetThreadPoolWakeHookForTesting(void (*hook)());
+
+}  // namespace hostnn
