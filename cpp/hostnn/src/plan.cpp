@@ -1,9 +1,14 @@
 #include "plan.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -520,9 +525,8 @@ class GraphPlan : public Plan {
       for (size_t k = seg.begin; k < seg.end; ++k) {
         const Op& op = *ops_[k];
         run.push_back(ops_[k].get());
-        const std::string isa = op.UsesInt8Conv()  ? std::string(" (") + Int8IsaLabel(int8Isa_) + ")"
-                                : op.UsesF32Conv() ? std::string(" (") + F32IsaLabel(f32Isa_) + ")"
-                                                   : "";
+        const std::string variant = op.Variant(int8Isa_, f32Isa_);
+        const std::string isa = variant.empty() ? "" : " (" + variant + ")";
         const std::string backend = std::string(seg.xnn ? "xnnpack " : "kernel ") + (op.int8 ? "int8" : "fp32");
         desc << backend << ": " << op.label << isa << "\n";
         if (profiling)
@@ -623,6 +627,128 @@ class GraphPlan : public Plan {
 
 std::unique_ptr<Plan> BuildPlan(const Graph& graph, int threads, bool threadsExplicit, bool profiling) {
   return std::make_unique<GraphPlan>(graph, threads, threadsExplicit, profiling);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// int8 elementwise ops as tables of their 256 input values.
+
+std::array<float, 256> DequantizedTableInputs(const Value& v) {
+  std::array<int8_t, 256> bytes{};
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<int8_t>(static_cast<uint8_t>(i));
+  std::array<float, 256> f{};
+  kernels::Dequantize(bytes.data(), DType::I8, f.data(), f.size(), v.scale, v.zeroPoint);
+  return f;
+}
+
+std::array<int8_t, 256> QuantizedTable(std::array<float, 256> p, float lo, float hi, float scale, int32_t zeroPoint) {
+  for (float& x : p) {
+    x = x > lo ? x : lo;
+    x = x < hi ? x : hi;
+  }
+  std::array<int8_t, 256> t{};
+  kernels::Quantize(p.data(), t.data(), p.size(), scale, zeroPoint, true);
+  return t;
+}
+
+namespace {
+
+#if defined(__x86_64__)
+// The table as 16 vpshufb tables of 16 bytes (each twice, one per 128-bit lane), for LookupAvx2's schedule: x as is,
+// then x - 16 k wrapping for k = 1..8, saturating (signed) for k = 9..15. vpshufb gives 0 where the index byte is
+// negative, else table[index & 15]; step k so contributes for the high nibbles h of x with max(0, h - 7) <= k <= h,
+// and XORing the steps' results gives t[x] when tk = t_k ^ t_(k-1) (^ t'_(k-8) for k >= 8), t_k the k-th 16 bytes.
+std::array<uint8_t, 512> ShuffleTables(const std::array<int8_t, 256>& t) {
+  std::array<uint8_t, 256> d{};
+  for (size_t k = 0; k < 16; ++k)
+    for (size_t l = 0; l < 16; ++l) {
+      uint8_t v = static_cast<uint8_t>(t[16 * k + l]);
+      if (k > 0) v ^= static_cast<uint8_t>(t[16 * (k - 1) + l]);
+      if (k >= 8) v ^= d[16 * (k - 8) + l];
+      d[16 * k + l] = v;
+    }
+  std::array<uint8_t, 512> lanes{};
+  for (size_t k = 0; k < 16; ++k)
+    for (size_t l = 0; l < 32; ++l) lanes[32 * k + l] = d[16 * k + l % 16];
+  return lanes;
+}
+
+__attribute__((target("avx2"))) inline __m256i TableAt(const uint8_t* tables, int k) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tables + 32 * k));
+}
+
+__attribute__((target("avx2"))) void LookupAvx2(const uint8_t* x, int8_t* y, size_t n, const uint8_t* tables,
+                                                const int8_t* t) {
+  const __m256i sixteen = _mm256_set1_epi8(16);
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i vx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i));
+    __m256i vy = _mm256_shuffle_epi8(TableAt(tables, 0), vx);
+    for (int k = 1; k <= 8; ++k) {
+      vx = _mm256_sub_epi8(vx, sixteen);
+      vy = _mm256_xor_si256(vy, _mm256_shuffle_epi8(TableAt(tables, k), vx));
+    }
+    for (int k = 9; k < 16; ++k) {
+      vx = _mm256_subs_epi8(vx, sixteen);
+      vy = _mm256_xor_si256(vy, _mm256_shuffle_epi8(TableAt(tables, k), vx));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i), vy);
+  }
+  for (; i < n; ++i) y[i] = t[x[i]];
+}
+#endif
+
+}  // namespace
+
+// A plain table lookup; with AVX2 (the int8 kernels' ISA choice, NPULENS_HOSTNN_ISA) 32 bytes at a time in vpshufb.
+std::function<void()> Int8TableOp::Kernel(const KernelContext&) const {
+  Value* x = in[0];
+  Value* y = out;
+#if defined(__x86_64__)
+  const Int8Isa isa = SelectInt8Isa();
+  if (isa == Int8Isa::kAvx2 || isa == Int8Isa::kAvx512Vnni)
+    return [x, y, t = table, lanes = ShuffleTables(table)] {
+      LookupAvx2(x->data(), reinterpret_cast<int8_t*>(y->data()), y->Elements(), lanes.data(), t.data());
+    };
+#endif
+  return [x, y, t = table] {
+    const uint8_t* src = x->data();
+    int8_t* dst = reinterpret_cast<int8_t*>(y->data());
+    for (size_t i = 0, n = y->Elements(); i < n; ++i) dst[i] = t[src[i]];
+  };
+}
+
+Op* Lowering::ProducerOp(const Value* v) const {
+  for (auto it = ops.rbegin(); it != ops.rend(); ++it)
+    if ((*it)->out == v) return it->get();
+  return nullptr;
+}
+
+bool Lowering::LowerInt8Table(const Node& n, std::unique_ptr<Op> floatOp) {
+  Int8Match m;
+  if (!MatchInt8(n, 1, &m)) return false;
+  // The float op's own XNNPACK node over the 256 values as a 1-D tensor: the computation of the float path.
+  Value x, y;
+  for (Value* v : {&x, &y}) {
+    v->name = "table of " + n.op + " '" + n.name + "'";
+    v->shape = {256};
+    v->nhwc = false;
+    v->storage.resize(v->Bytes() + XNN_EXTRA_BYTES);
+  }
+  const std::array<float, 256> xs = DequantizedTableInputs(*m.ins[0]);
+  std::memcpy(x.data(), xs.data(), x.Bytes());
+  floatOp->in = {&x};
+  floatOp->out = &y;
+  XnnRun({floatOp.get()}, {&x, &y}, nullptr).Run();
+  std::array<float, 256> ys{};
+  std::memcpy(ys.data(), y.data(), y.Bytes());
+
+  auto op = std::make_unique<Int8TableOp>();
+  op->table = QuantizedTable(ys, m.lo, m.hi, m.outScale, m.outZeroPoint);
+  Int8TableOp* raw = op.get();
+  EmitInt8(std::move(op), n, m);
+  raw->what = raw->label;
+  raw->label += " (table)";
+  return true;
 }
 
 }  // namespace hostnn

@@ -331,8 +331,9 @@ TEST(OpsInt8Test, Uint8QdqFallsBackToFp32Correctly) {
   ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}), want, 1e-5f);
 }
 
-TEST(OpsInt8Test, UnmatchedQdqOpsRunInFp32BetweenQuantizeKernels) {
-  // AveragePool, HardSwish and Sigmoid have no int8 path here: DQ → fp32 op → Q, still within 1 unit.
+TEST(OpsInt8Test, QdqAveragePoolInFp32AndSigmoidHardSwishTablesWithin1OfTheMath) {
+  // AveragePool has no int8 path here: DQ → fp32 op → Q; HardSwish and Sigmoid run as int8 tables. Each within 1
+  // unit of the exact math.
   const float sIn = 0.05f, sOut = 0.03f;
   const int8_t zIn = 4, zOut = -7;
   for (const std::string op : {"AveragePool", "HardSwish", "Sigmoid"}) {
@@ -377,8 +378,12 @@ TEST(OpsInt8Test, UnmatchedQdqOpsRunInFp32BetweenQuantizeKernels) {
     std::string describe;
     auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe);
     ExpectWithin1(Requantize(got, sOut, zOut), want);
-    EXPECT_NE(describe.find("fp32: " + op + " 'op'"), std::string::npos) << describe;
-    EXPECT_NE(describe.find("kernel fp32: DequantizeLinear"), std::string::npos) << describe;
+    if (op == "AveragePool") {
+      EXPECT_NE(describe.find("fp32: " + op + " 'op'"), std::string::npos) << describe;
+      EXPECT_NE(describe.find("kernel fp32: DequantizeLinear"), std::string::npos) << describe;
+    } else {
+      EXPECT_NE(describe.find("kernel int8: " + op + " 'op' (table)"), std::string::npos) << describe;
+    }
   }
 }
 
@@ -412,9 +417,9 @@ TEST(OpsInt8Test, QuantizeLinearRoundsHalfToEvenAndSaturates) {
   }
 }
 
-TEST(OpsInt8Test, QdqTransposeMovesInt8BytesAndHardSigmoidBatchNormRunInFp32) {
-  // DQ → Transpose → Q with the same params is a byte copy on int8 (exact); HardSigmoid and BatchNormalization have
-  // no int8 path: DQ → fp32 op → Q, within 1 unit.
+TEST(OpsInt8Test, QdqTransposeMovesInt8BytesHardSigmoidIsATableAndBatchNormRunsInFp32) {
+  // DQ → Transpose → Q with the same params is a byte copy on int8 (exact); HardSigmoid is an int8 table;
+  // BatchNormalization has no int8 path: DQ → fp32 op → Q, within 1 unit.
   const float s = 0.05f, sOut = 0.01f;
   const int8_t z = 3, zOut = -100;
   OnnxBuilder b;
@@ -451,7 +456,7 @@ TEST(OpsInt8Test, QdqTransposeMovesInt8BytesAndHardSigmoidBatchNormRunInFp32) {
   auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe);
   ExpectWithin1(Requantize(got, 0.02f, 0), want);
   for (const char* op :
-       {"kernel int8: Transpose 'transpose'", "fp32: HardSigmoid 'hs'", "fp32: BatchNormalization 'bn'"})
+       {"kernel int8: Transpose 'transpose'", "kernel int8: HardSigmoid 'hs' (table)", "fp32: BatchNormalization 'bn'"})
     EXPECT_NE(describe.find(op), std::string::npos) << op << "\n" << describe;
 }
 
@@ -474,4 +479,179 @@ TEST(OpsInt8Test, QdqTransposeThenReluIsNotABareByteCopy) {
       for (int j = 0; j < 3; ++j) want[(k * 2 + i) * 3 + j] = std::max(xq[(i * 3 + j) * 4 + k], z);
   auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x});
   EXPECT_EQ(Requantize(got, s, z), want);
+}
+
+// ---- int8 elementwise ops without the float round trip: bit-identical to DQ → float op → Q ----------------------
+
+namespace {
+
+struct QParams {
+  float scale;
+  int8_t zp;
+};
+// Input and output params, including extreme ones: tiny and huge scales (saturating outputs), zero points at the
+// int8 limits.
+const std::pair<QParams, QParams> kTableParams[] = {
+    {{0.05f, 4}, {0.03f, -7}},     {{0.001f, -128}, {1.f / 255, -128}}, {{0.5f, 127}, {0.1f, 100}},
+    {{10.f, 0}, {0.01f, 0}},       {{0.0625f, -5}, {0.0078125f, 3}},    {{1e-30f, 17}, {1e-3f, -128}},
+    {{0.02f, -100}, {1e20f, 127}},
+};
+
+// Every int8 value (byte order) repeated to n elements.
+std::vector<int8_t> AllInt8(size_t n) {
+  std::vector<int8_t> q(n);
+  for (size_t i = 0; i < n; ++i) q[i] = static_cast<int8_t>(static_cast<uint8_t>(i * 37 + 11));  // 37 is odd: a cycle
+  return q;
+}
+std::vector<float> Dequantized(const std::vector<int8_t>& q, QParams p) {
+  std::vector<float> f(q.size());
+  for (size_t i = 0; i < q.size(); ++i) f[i] = static_cast<float>(q[i] - p.zp) * p.scale;  // the DQ kernel's formula
+  return f;
+}
+void Int8Input(OnnxBuilder& b, const std::string& name, const std::vector<int64_t>& dims, QParams p,
+               const std::string& out) {
+  b.Input(name, dims, onnx::TensorProto::INT8);
+  b.InitF(out + "_s", {}, {p.scale});
+  b.InitI8(out + "_z", {}, {p.zp});
+  b.Node("DequantizeLinear", {name, out + "_s", out + "_z"}, {out});
+}
+// NPULENS_HOSTNN_ISA for the scope: the int8 kernels' variant (the tables' lookup: AVX2 or scalar).
+struct IsaEnv {
+  explicit IsaEnv(const char* v) { setenv("NPULENS_HOSTNN_ISA", v, 1); }
+  ~IsaEnv() { unsetenv("NPULENS_HOSTNN_ISA"); }
+};
+// The int8 variants this CPU runs, by their NPULENS_HOSTNN_ISA names.
+std::vector<const char*> Int8Variants() {
+  std::vector<const char*> v = {"scalar"};
+  if (hostnn::Int8IsaSupported(hostnn::Int8Isa::kAvx2)) v.push_back("avx2");
+  return v;
+}
+// QuantizeLinear + DequantizeLinear with the given params.
+void QDQ(OnnxBuilder& b, const std::string& in, const std::string& out, QParams p) { QDQ(b, in, out, p.scale, p.zp); }
+
+}  // namespace
+
+TEST(OpsInt8Test, QdqUnaryOpsAsTablesEqualTheFloatPathBitForBit) {
+  // DQ → Sigmoid | HardSigmoid | HardSwish [→ Relu] → Q on int8 is a table of the 256 inputs: the same bits as the
+  // float op on the dequantized values followed by the QuantizeLinear kernel (the reference model: a float input,
+  // so no int8 pattern), over every input value, several params and an odd shape (AVX2 blocks and a tail), with each
+  // lookup variant.
+  for (const char* isa : Int8Variants())
+    for (const std::string op : {"Sigmoid", "HardSigmoid", "HardSwish"})
+      for (bool relu : {false, true})
+        for (const auto& [pi, po] : kTableParams) {
+          IsaEnv env(isa);
+          SCOPED_TRACE(std::string(isa) + " " + op + (relu ? " + Relu" : "") + " in " + std::to_string(pi.scale) + "/" +
+                       std::to_string(pi.zp) + " out " + std::to_string(po.scale) + "/" + std::to_string(po.zp));
+          auto graph = [&](OnnxBuilder& b, const std::string& x) {
+            auto* n = b.Node(op, {x}, {"o"}, "op");
+            if (op == "HardSigmoid") {
+              SetFloat(n, "alpha", 0.3f);
+              SetFloat(n, "beta", 0.45f);
+            }
+            if (relu) b.Node("Relu", {"o"}, {"r"}, "relu");
+            QDQ(b, relu ? "r" : "o", "y", po);
+            b.Output("y");
+          };
+          const std::vector<int64_t> dims = {1, 3, 11, 9};  // 297: every value, and an odd tail
+          const auto q = AllInt8(297);
+          OnnxBuilder i8;
+          Int8Input(i8, "x", dims, pi, "xd");
+          graph(i8, "xd");
+          OnnxBuilder f32;
+          f32.Input("x", dims);
+          graph(f32, "x");
+          std::string describe;
+          auto got = RunModel<float, int8_t>(i8.Bytes(), {q}, &describe);
+          auto want = RunModel(f32.Bytes(), std::vector<std::vector<float>>{Dequantized(q, pi)});
+          EXPECT_EQ(got, want);
+          EXPECT_NE(describe.find("kernel int8: " + op + " 'op' (table)"), std::string::npos) << describe;
+          EXPECT_EQ(describe.find("fp32: " + op), std::string::npos) << describe;
+        }
+}
+
+TEST(OpsInt8Test, QdqXTimesOpOfXIsOneTableEqualToTheFloatPath) {
+  // SiLU and HardSwish as quantize.py emits them: x → DQ → f → Q → DQ → Mul(DQ(x), ·) → Q. Both inputs of the Mul
+  // derive from one int8 tensor: one table of x (f's own table is then dead), the same bits as the float path.
+  for (const std::string op : {"Sigmoid", "HardSigmoid"})
+    for (bool swapped : {false, true})
+      for (bool relu : {false, true})
+        for (const auto& [pi, po] : kTableParams) {
+          SCOPED_TRACE(op + (swapped ? " Mul(f(x), x)" : " Mul(x, f(x))") + (relu ? " + Relu" : "") + " in " +
+                       std::to_string(pi.scale) + " out " + std::to_string(po.scale));
+          const QParams pf = {1.f / 256, -128};  // f(x) in [0, 1]
+          auto graph = [&](OnnxBuilder& b, const std::string& x) {
+            b.Node(op, {x}, {"f"}, "f");
+            QDQ(b, "f", "fd", pf);
+            b.Node("Mul", swapped ? std::vector<std::string>{"fd", x} : std::vector<std::string>{x, "fd"}, {"m"},
+                   "mul");
+            if (relu) b.Node("Relu", {"m"}, {"r"}, "relu");
+            QDQ(b, relu ? "r" : "m", "y", po);
+            b.Output("y");
+          };
+          const std::vector<int64_t> dims = {1, 2, 16, 8};
+          const auto q = AllInt8(256);
+          OnnxBuilder i8;
+          Int8Input(i8, "x", dims, pi, "xd");
+          graph(i8, "xd");
+          OnnxBuilder f32;
+          f32.Input("x", dims);
+          graph(f32, "x");
+          std::string describe;
+          auto got = RunModel<float, int8_t>(i8.Bytes(), {q}, &describe);
+          auto want = RunModel(f32.Bytes(), std::vector<std::vector<float>>{Dequantized(q, pi)});
+          EXPECT_EQ(got, want);
+          EXPECT_NE(describe.find("kernel int8: Mul 'mul' (table: x * " + op + " 'f')"), std::string::npos) << describe;
+          EXPECT_EQ(describe.find("'f' (table)"), std::string::npos) << "f's own table is dead\n" << describe;
+        }
+}
+
+TEST(OpsInt8Test, QdqMulOfTwoInt8TensorsEqualsTheFloatPathWithBroadcast) {
+  // Mul of two int8 activations: same shape, a squeeze-excite gate [N|1, C, 1, 1] against NHWC [N, C, H, W]
+  // (either operand order), one value; a Relu after it. The kernel: DQ, one float multiply, clamp, Q as the float
+  // path, so the same bits; every int8 value of the large operand against varied gates.
+  struct Case {
+    const char* name;
+    std::vector<int64_t> a, b;
+    bool swapped, relu;
+  };
+  const Case cases[] = {
+      {"same shape", {1, 4, 8, 8}, {1, 4, 8, 8}, false, false},
+      {"same shape + Relu", {1, 4, 8, 8}, {1, 4, 8, 8}, false, true},
+      {"SE gate", {1, 24, 5, 3}, {1, 24, 1, 1}, false, false},
+      {"SE gate first", {1, 24, 5, 3}, {1, 24, 1, 1}, true, true},
+      {"batch gate", {2, 5, 7, 4}, {2, 5, 1, 1}, false, false},
+      {"one gate for a batch", {2, 5, 7, 4}, {1, 5, 1, 1}, true, false},
+      {"one value", {1, 3, 9, 10}, {1}, false, false},
+      {"2-D", {7, 40}, {7, 40}, true, false},
+  };
+  for (const Case& k : cases)
+    for (const auto& [pa, po] : kTableParams) {
+      SCOPED_TRACE(std::string(k.name) + " a " + std::to_string(pa.scale) + " out " + std::to_string(po.scale));
+      const QParams pb = {po.scale * 3, static_cast<int8_t>(-pa.zp / 2)};
+      auto graph = [&](OnnxBuilder& b, const std::string& x, const std::string& g) {
+        b.Node("Mul", k.swapped ? std::vector<std::string>{g, x} : std::vector<std::string>{x, g}, {"m"}, "mul");
+        if (k.relu) b.Node("Relu", {"m"}, {"r"}, "relu");
+        QDQ(b, k.relu ? "r" : "m", "y", po);
+        b.Output("y");
+      };
+      size_t na = 1, nb = 1;
+      for (int64_t d : k.a) na *= static_cast<size_t>(d);
+      for (int64_t d : k.b) nb *= static_cast<size_t>(d);
+      const auto qa = AllInt8(na);
+      auto qb = RandomI8(nb, 777);
+      OnnxBuilder i8;
+      Int8Input(i8, "a", k.a, pa, "ad");
+      Int8Input(i8, "g", k.b, pb, "gd");
+      graph(i8, "ad", "gd");
+      OnnxBuilder f32;
+      f32.Input("a", k.a);
+      f32.Input("g", k.b);
+      graph(f32, "a", "g");
+      std::string describe;
+      auto got = RunModel<float, int8_t>(i8.Bytes(), {qa, qb}, &describe);
+      auto want = RunModel(f32.Bytes(), std::vector<std::vector<float>>{Dequantized(qa, pa), Dequantized(qb, pb)});
+      EXPECT_EQ(got, want);
+      EXPECT_NE(describe.find("kernel int8: Mul 'mul'"), std::string::npos) << describe;
+    }
 }

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <memory>
 
+#include "kernels.h"
+
 namespace hostnn {
 namespace {
 
@@ -94,6 +96,129 @@ bool LowerInt8Add(Lowering& l, const Node& n) {
   return true;
 }
 
+// int8 Mul of two activations, y = Q(clamp(DQ(a) * DQ(b))): the float path's operations in its order (the
+// DequantizeLinear kernel's (q - zp) * scale, one float multiply, XNNPACK's clamp, the QuantizeLinear kernel), so
+// the same bits. b has a's shape and layout, or is one value, or is a [N|1, C, 1, 1] gate of NHWC a
+// (squeeze-excite).
+class Int8MulOp : public Op {
+ public:
+  enum class Operand { kSame, kScalar, kChannel } operand = Operand::kSame;
+
+  std::function<void()> Kernel(const KernelContext&) const override {
+    Value* a = in[0];
+    Value* b = in[1];
+    Value* y = out;
+    const Operand kind = operand;
+    const float lo = outMin, hi = outMax;
+    // The gate dequantized once per run into this buffer (no allocation per run).
+    auto gate = std::make_shared<std::vector<float>>(kind == Operand::kSame ? 0 : b->Elements());
+    return [a, b, y, kind, lo, hi, gate] {
+      const auto* pa = reinterpret_cast<const int8_t*>(a->data());
+      const auto* pb = reinterpret_cast<const int8_t*>(b->data());
+      auto* py = reinterpret_cast<int8_t*>(y->data());
+      const size_t n = y->Elements();
+      // Locals: the int8 stores may alias the params as far as the compiler knows.
+      const int32_t za = a->zeroPoint, zb = b->zeroPoint, zy = y->zeroPoint;
+      const float sa = a->scale, sb = b->scale, sy = y->scale;
+      if (kind == Operand::kSame) {
+        for (size_t off = 0; off < n; off += kChunk) {
+          const size_t len = std::min(kChunk, n - off);
+          float p[kChunk];
+          for (size_t i = 0; i < len; ++i)
+            p[i] =
+                Clamp(static_cast<float>(pa[off + i] - za) * sa * (static_cast<float>(pb[off + i] - zb) * sb), lo, hi);
+          kernels::Quantize(p, py + off, len, sy, zy, true);
+        }
+        return;
+      }
+      float* g = gate->data();
+      kernels::Dequantize(pb, DType::I8, g, gate->size(), sb, zb);
+      // A row of elements against the gate values gr (or all against gr[0]).
+      auto row = [&](size_t begin, size_t len, const float* gr, bool one) {
+        for (size_t off = 0; off < len; off += kChunk) {
+          const size_t m = std::min(kChunk, len - off);
+          const int8_t* pr = pa + begin + off;
+          float p[kChunk];
+          if (one)
+            for (size_t i = 0; i < m; ++i) p[i] = Clamp(static_cast<float>(pr[i] - za) * sa * gr[0], lo, hi);
+          else
+            for (size_t i = 0; i < m; ++i) p[i] = Clamp(static_cast<float>(pr[i] - za) * sa * gr[off + i], lo, hi);
+          kernels::Quantize(p, py + begin + off, m, sy, zy, true);
+        }
+      };
+      if (kind == Operand::kScalar) {
+        row(0, n, g, true);
+        return;
+      }
+      // NHWC: per image, its pixels' rows of C channels against the image's gate.
+      const size_t images = static_cast<size_t>(a->shape[0]), channels = static_cast<size_t>(a->shape[1]);
+      const size_t pixels = n / images / channels;
+      for (size_t img = 0; img < images; ++img) {
+        const float* gr = g + (gate->size() == channels ? 0 : img * channels);
+        for (size_t px = 0; px < pixels; ++px) row((img * pixels + px) * channels, channels, gr, false);
+      }
+    };
+  }
+
+ private:
+  static constexpr size_t kChunk = 256;
+  // XNNPACK's output clamp (max then min; NaN becomes lo).
+  static float Clamp(float v, float lo, float hi) {
+    v = v > lo ? v : lo;
+    return v < hi ? v : hi;
+  }
+};
+
+// int8 Mul. x · f(x) where f(x) is an int8 table op of the same x (SiLU = x · Sigmoid(x), HardSwish as
+// x · HardSigmoid(x), the forms quantize.py emits): one table of x (the float path's DQ(x) * DQ(f(x)) → Q per
+// value), and f's own table op is left to dead-op elimination when nothing else reads f(x). Otherwise Int8MulOp
+// when the shapes are one it handles; else the float path.
+bool LowerInt8Mul(Lowering& l, const Node& n) {
+  Int8Match m;
+  if (!l.MatchInt8(n, 2, &m)) return false;
+  Value* a = m.ins[0];
+  Value* b = m.ins[1];
+  for (int k = 0; k < 2; ++k) {
+    Value* x = k == 0 ? a : b;
+    Value* fx = k == 0 ? b : a;
+    auto* f = dynamic_cast<Int8TableOp*>(l.ProducerOp(fx));
+    if (!f || f->in[0] != x) continue;
+    const std::array<float, 256> xs = DequantizedTableInputs(*x);
+    std::array<float, 256> fxs{};
+    kernels::Dequantize(f->table.data(), DType::I8, fxs.data(), fxs.size(), fx->scale, fx->zeroPoint);
+    std::array<float, 256> p{};
+    for (size_t i = 0; i < p.size(); ++i) p[i] = k == 0 ? xs[i] * fxs[i] : fxs[i] * xs[i];
+    auto op = std::make_unique<Int8TableOp>();
+    op->table = QuantizedTable(p, m.lo, m.hi, m.outScale, m.outZeroPoint);
+    Int8TableOp* raw = op.get();
+    l.EmitInt8(std::move(op), n, m);
+    raw->in = {x};
+    raw->what = raw->label;
+    raw->label += " (table: x * " + f->what + ")";
+    return true;
+  }
+  auto op = std::make_unique<Int8MulOp>();
+  const Shape& ys = l.Imported().values.at(n.outputs[0]).shape;
+  Value* big = a->shape == ys ? a : b;
+  Value* other = big == a ? b : a;
+  const bool sameLayout = big->nhwc == other->nhwc;
+  if (big->shape != ys) return false;
+  if (other->shape == ys && sameLayout) {
+    op->operand = Int8MulOp::Operand::kSame;
+  } else if (other->Elements() == 1) {
+    op->operand = Int8MulOp::Operand::kScalar;
+  } else if (ys.size() == 4 && big->nhwc && other->shape.size() == 4 && other->shape[1] == ys[1] &&
+             other->shape[2] == 1 && other->shape[3] == 1 && (other->shape[0] == 1 || other->shape[0] == ys[0])) {
+    op->operand = Int8MulOp::Operand::kChannel;  // [N|1, C, 1, 1]: stored in ONNX order
+  } else {
+    return false;
+  }
+  Int8MulOp* raw = op.get();
+  l.EmitInt8(std::move(op), n, m);
+  raw->in = {big, other};
+  return true;
+}
+
 }  // namespace
 
 namespace ops {
@@ -112,6 +237,7 @@ const OpDef& Mul() {
     OpDef d;
     d.infer = Infer;
     d.lowerFloat = LowerFloatMul;
+    d.lowerInt8 = LowerInt8Mul;
     return d;
   }();
   return kDef;

@@ -1,6 +1,7 @@
 // ONNX HardSigmoid (float, elementwise): y = max(0, min(1, alpha * x + beta)), alpha 0.2 and beta 0.5 by default.
 // XNNPACK 2022 has no node for it; a multiply by alpha and an add of beta clamped to [0, 1] keep it inside the
-// XNNPACK segment around it (MobileNetV3's squeeze-excite gates: Conv → HardSigmoid → Mul), threaded there.
+// XNNPACK segment around it (MobileNetV3's squeeze-excite gates: Conv → HardSigmoid → Mul), threaded there. int8 QDQ:
+// a table of the 256 input values (Lowering::LowerInt8Table).
 #include "ops/op.h"
 
 #include <cmath>
@@ -28,12 +29,20 @@ class HardSigmoidOp : public Op {
   }
 };
 
-void LowerFloat(Lowering& l, const Node& n) {
-  auto op = l.New<HardSigmoidOp>(n);
-  op->in = {l.Act(n, 0)};
+std::unique_ptr<HardSigmoidOp> WithParams(const Node& n, std::unique_ptr<HardSigmoidOp> op) {
   op->alpha = n.Float("alpha", 0.2f);
   op->beta = n.Float("beta", 0.5f);
+  return op;
+}
+
+void LowerFloat(Lowering& l, const Node& n) {
+  auto op = WithParams(n, l.New<HardSigmoidOp>(n));
+  op->in = {l.Act(n, 0)};
   l.Emit(std::move(op));
+}
+
+bool LowerInt8(Lowering& l, const Node& n) {
+  return l.LowerInt8Table(n, WithParams(n, std::make_unique<HardSigmoidOp>()));
 }
 
 }  // namespace
@@ -44,6 +53,7 @@ const OpDef& HardSigmoid() {
     OpDef d;
     d.infer = Infer;
     d.lowerFloat = LowerFloat;
+    d.lowerInt8 = LowerInt8;
     return d;
   }();
   return kDef;

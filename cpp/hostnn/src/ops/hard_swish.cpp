@@ -1,4 +1,4 @@
-// ONNX HardSwish (float, elementwise).
+// ONNX HardSwish (float, elementwise); int8 QDQ as a table of the 256 input values (Lowering::LowerInt8Table).
 #include "ops/op.h"
 
 #include <memory>
@@ -20,6 +20,8 @@ void LowerFloat(Lowering& l, const Node& n) {
   l.Emit(std::move(op));
 }
 
+bool LowerInt8(Lowering& l, const Node& n) { return l.LowerInt8Table(n, std::make_unique<HardSwishOp>()); }
+
 }  // namespace
 
 namespace ops {
@@ -28,6 +30,7 @@ const OpDef& HardSwish() {
     OpDef d;
     d.infer = Infer;
     d.lowerFloat = LowerFloat;
+    d.lowerInt8 = LowerInt8;
     return d;
   }();
   return kDef;

@@ -6,6 +6,7 @@
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -117,13 +118,35 @@ class Op {
   virtual bool UsesInt8Conv() const { return false; }
   // Runs in our fp32 convolution kernel (conv_f32.h): the plan picks its variant and names it.
   virtual bool UsesF32Conv() const { return false; }
+  // The kernel variant the plan description names after the label ("AVX2", "AVX2 depthwise"), from the variants the
+  // plan picked; "" when the op names none.
+  virtual std::string Variant(Int8Isa int8Isa, F32Isa f32Isa) const {
+    return UsesInt8Conv() ? Int8IsaLabel(int8Isa) : UsesF32Conv() ? F32IsaLabel(f32Isa) : "";
+  }
   // Multiply-accumulates of a convolution or fully connected layer (the work threads can share); 0 otherwise.
   virtual int64_t Macs() const { return 0; }
 };
 
+// An int8 output's clamp bound v (float) as a quantized value of y, or def when v is infinite.
+int32_t QuantizedBound(const Value* y, float v, int32_t def);
 // Our int8 convolution over x → y with the op's output clamp (Conv with groups = 1; Gemm as a 1x1 convolution).
 std::function<void()> Int8ConvKernel(const ConvGeometry2D& geo, const QuantWeights& q, Value* x, Value* y, float outMin,
                                      float outMax, const KernelContext& k);
+
+// An int8 elementwise op as a table of its 256 input values (input params → output params). Exact by construction:
+// the table holds what DequantizeLinear → the float op → [Relu|Clip] → QuantizeLinear gives for each value.
+class Int8TableOp : public Op {
+ public:
+  std::array<int8_t, 256> table{};  // indexed by the input's byte
+  std::string what;                 // the op it computes, for a Mul that composes it ("Sigmoid 's'")
+  std::function<void()> Kernel(const KernelContext& k) const override;
+};
+
+// The 256 int8 values in table order (entry i is the value whose byte is i), dequantized with v's params exactly as
+// the DequantizeLinear kernel does.
+std::array<float, 256> DequantizedTableInputs(const Value& v);
+// Entry i: the product p[i] clamped to [lo, hi] (NaN to lo, as XNNPACK's clamp), then the QuantizeLinear kernel's int8.
+std::array<int8_t, 256> QuantizedTable(std::array<float, 256> p, float lo, float hi, float scale, int32_t zeroPoint);
 
 // XNNPACK subgraph under construction, for Op::Define: value ids and static (weight) tensors it keeps alive.
 class XnnDefiner {
@@ -205,6 +228,11 @@ class Lowering {
   bool BiasDQ(const std::string& name, float xScale, QuantWeights* q) const;
   // Adds op as the int8 op for n and the match (label, clamp, in, out set here).
   void EmitInt8(std::unique_ptr<Op> op, const Node& n, const Int8Match& m);
+  // DQ → n → [Relu|Clip] → Q of one int8 activation as an Int8TableOp: floatOp (n's float op, not emitted) runs once
+  // in XNNPACK over the 256 dequantized values; false (nothing emitted) when n is not in that pattern.
+  bool LowerInt8Table(const Node& n, std::unique_ptr<Op> floatOp);
+  // The op emitted so far that produces v (null when none).
+  Op* ProducerOp(const Value* v) const;
 
  private:
   const Graph& g_;
