@@ -126,7 +126,7 @@ describe('verify on the bundled models', () => {
     assert.match(r.stdout, /^reference: shapes-fp32 \(fp32, .*shapes_fp32\.onnx\) on ours — host runtime/m);
     assert.match(r.stdout, /^candidate: shapes-int8 \(int8, .*shapes_int8\.onnx\) on ours/m);
     assert.match(r.stdout, /^ {2}star_96x96\.png +0\.99\d{4} +\d\.\d+ +star +star +same$/m);
-    assert.ok(r.stdout.includes(`summary: ${s.images} images (1 other file skipped)`));
+    assert.ok(r.stdout.includes(`summary: ${s.images} images (2 other files skipped)`));
     assert.ok(r.stdout.includes(`cosine mean ${s.cosine.mean.toFixed(6)}, min ${s.cosine.min.toFixed(6)}; 100.00% of images >= 0.99`));
     assert.ok(r.stdout.includes(`top-1 agreement 100.00%, top-5 agreement ${(s.top5Agreement * 100).toFixed(2)}%`));
     assert.match(r.stdout, /^result: pass$/m);
