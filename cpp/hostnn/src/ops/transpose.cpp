@@ -57,7 +57,10 @@ void Permute(const uint8_t* x, uint8_t* y, const std::vector<size_t>& stride, co
   for (size_t o = 0; o < total; o += inner) {
     const uint8_t* src = x + base * kEs;
     uint8_t* dst = y + o * kEs;
-    for (size_t i = 0; i < inner; ++i) std::memcpy(dst + i * kEs, src + i * innerStride * kEs, kEs);
+    if (innerStride == 1)  // the last axis stays innermost (ShuffleNet's shuffle): one copy of the row
+      std::memcpy(dst, src, inner * kEs);
+    else
+      for (size_t i = 0; i < inner; ++i) std::memcpy(dst + i * kEs, src + i * innerStride * kEs, kEs);
     for (size_t j = rank ? rank - 1 : 0; j-- > 0;) {  // odometer over the outer output axes
       base += stride[j];
       if (++idx[j] < yDims[j]) break;
