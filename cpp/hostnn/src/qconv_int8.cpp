@@ -78,28 +78,6 @@ Int8Isa SelectInt8Isa() {
   return isa;
 }
 
-namespace {
-
-// Two's complement wrap-around without signed overflow: every variant computes the accumulator modulo 2^32
-// (equal to the exact sum whenever that fits in int32, as onnxruntime's int32 accumulation assumes).
-inline int32_t WrapAdd(int32_t a, int32_t b) {
-  return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
-}
-inline int32_t WrapMul(int32_t a, int32_t b) {
-  return static_cast<int32_t>(static_cast<uint32_t>(a) * static_cast<uint32_t>(b));
-}
-
-// The requantization every variant implements lane by lane: float(acc) * m (float), max(., lo) then min(., hi) with
-// the SSE semantics (a NaN product becomes lo), round half to even, + zero point.
-inline int8_t Requantize(int32_t acc, float m, float lo, float hi, int32_t zp) {
-  float f = static_cast<float>(acc) * m;
-  f = f > lo ? f : lo;
-  f = f < hi ? f : hi;
-  return static_cast<int8_t>(static_cast<int32_t>(std::nearbyint(f)) + zp);
-}
-
-}  // namespace
-
 QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bias, const float* wScale, float xScale,
                      int32_t xZeroPoint, float yScale, int32_t yZeroPoint, int32_t qmin, int32_t qmax, Int8Isa isa)
     : g_(g),

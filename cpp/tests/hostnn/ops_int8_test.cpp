@@ -2,6 +2,7 @@
 // (round half to even), and the plan must run the recognised patterns in int8 (our kernel or XNNPACK).
 #include <algorithm>
 
+#include "dwconv.h"
 #include "onnx_builder.h"
 #include "qconv_int8.h"
 #include "test_util.h"
@@ -118,10 +119,15 @@ TEST(OpsInt8Test, QdqConvPerChannelRunsInt8) {
     std::string describe;
     auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe);
     ExpectWithin1(Requantize(got, ys, yz), want);
-    // Convolutions with groups = 1 run in our kernel (qconv_int8.h) on every CPU, the others in XNNPACK.
-    const std::string ours =
-        std::string("kernel int8: Conv 'qconv' (") + hostnn::Int8IsaLabel(hostnn::SelectInt8Isa()) + ")";
-    EXPECT_NE(describe.find(k.group == 1 ? ours : "xnnpack int8: Conv 'qconv'"), std::string::npos) << describe;
+    // Convolutions with groups = 1 run in our kernel (qconv_int8.h) on every CPU, depthwise ones in ours (dwconv.h)
+    // where the CPU has AVX2, the others in XNNPACK.
+    const hostnn::Int8Isa isa = hostnn::SelectInt8Isa();
+    const bool depthwise = k.group == k.c && k.oc == k.c && hostnn::Int8IsaSupported(hostnn::Int8Isa::kAvx2);
+    const std::string where =
+        k.group == 1 ? std::string("kernel int8: Conv 'qconv' (") + hostnn::Int8IsaLabel(isa) + ")"
+        : depthwise ? std::string("kernel int8: Conv 'qconv' (") + hostnn::DwIsaLabel(hostnn::DwInt8UsesAvx2(isa)) + ")"
+                    : "xnnpack int8: Conv 'qconv'";
+    EXPECT_NE(describe.find(where), std::string::npos) << describe;
   }
   HostNN_SetThreadCount(0);
 }

@@ -1,10 +1,12 @@
 // ONNX Conv (2-D, NCHW): groups = 1 in our kernels (fp32: conv_f32.h where the CPU has AVX2+FMA, else XNNPACK;
-// int8: qconv_int8.h), depthwise/grouped in XNNPACK.
+// int8: qconv_int8.h); depthwise in ours (dwconv.h) where the CPU has AVX2, else XNNPACK; grouped in XNNPACK.
 #include "ops/op.h"
 
 #include <algorithm>
 #include <cmath>
 #include <memory>
+
+#include "dwconv.h"
 
 namespace hostnn {
 namespace {
@@ -40,11 +42,26 @@ class ConvOp : public Op {
   QuantWeights q;                // int8
 
   bool InXnn() const override { return !UsesInt8Conv() && !UsesF32Conv(); }
-  bool UsesInt8Conv() const override { return int8 && groups == 1; }
+  // Depthwise (multiplier 1, at most kDwMaxTaps taps) in our dwconv.h where the CPU has AVX2 (+FMA for fp32): it ran
+  // every depthwise layer of MobileNetV2 and EfficientNet-B0, int8 and fp32, faster than XNNPACK 2022's
+  // (npulens_bench --profile; cpp/hostnn/README.md). Elsewhere (aarch64) XNNPACK's NEON kernels.
+  bool OursDepthwise() const {
+    if (groups <= 1 || wshape.size() != 4 || wshape[1] != 1 || wshape[0] != groups ||
+        wshape[2] * wshape[3] > kDwMaxTaps)
+      return false;
+    return int8 ? Int8IsaSupported(Int8Isa::kAvx2) : F32IsaSupported(F32Isa::kAvx2Fma);
+  }
+  bool UsesInt8Conv() const override { return int8 && (groups == 1 || OursDepthwise()); }
   // Our fp32 kernel where it has a SIMD variant: with AVX2+FMA it ran every ResNet18 and MobileNetV2 convolution
   // (1x1 to 7x7, strides 1 and 2) 1.3-5x faster than XNNPACK 2022's (npulens_conv_f32_bench); elsewhere (aarch64)
-  // XNNPACK's NEON kernels. Depthwise and grouped convolutions stay in XNNPACK.
-  bool UsesF32Conv() const override { return !int8 && groups == 1 && F32IsaSupported(F32Isa::kAvx2Fma); }
+  // XNNPACK's NEON kernels. Grouped convolutions stay in XNNPACK.
+  bool UsesF32Conv() const override {
+    return !int8 && ((groups == 1 && F32IsaSupported(F32Isa::kAvx2Fma)) || OursDepthwise());
+  }
+  std::string Variant(Int8Isa int8Isa, F32Isa f32Isa) const override {
+    if (groups > 1 && OursDepthwise()) return DwIsaLabel(int8 ? DwInt8UsesAvx2(int8Isa) : f32Isa == F32Isa::kAvx2Fma);
+    return Op::Variant(int8Isa, f32Isa);
+  }
   int64_t Macs() const override {
     if (wshape.empty() || wshape[0] <= 0) return 0;
     const int64_t weights = static_cast<int64_t>(int8 ? q.w.size() : wf.size());
@@ -110,15 +127,30 @@ class ConvOp : public Op {
                label);
   }
 
-  std::function<void()> Kernel(const KernelContext& k) const override {  // groups = 1 (UsesInt8Conv, UsesF32Conv)
+  // groups = 1 (conv_f32.h, qconv_int8.h) or depthwise (dwconv.h): UsesInt8Conv, UsesF32Conv.
+  std::function<void()> Kernel(const KernelContext& k) const override {
     Value* x = in[0];
     Value* y = out;
     ConvGeometry2D geo{x->shape[0], x->shape[2], x->shape[3], x->shape[1], y->shape[2],
                        y->shape[3], y->shape[1], win.kh,      win.kw,      win.sh,
                        win.sw,      win.dh,      win.dw,      win.pads[0], win.pads[1]};
+    pthreadpool_t pool = k.pool;
+    if (groups > 1 && !int8) {
+      auto conv = std::make_shared<DwConvF32>(geo, wf.data(), biasF.data(), outMin, outMax, k.f32Isa);
+      return [conv, x, y, pool] {
+        conv->Run(reinterpret_cast<const float*>(x->data()), reinterpret_cast<float*>(y->data()), pool);
+      };
+    }
+    if (groups > 1) {
+      auto conv = std::make_shared<DwConvInt8>(geo, q.w.data(), q.bias.data(), q.scale.data(), x->scale, x->zeroPoint,
+                                               y->scale, y->zeroPoint, QuantizedBound(y, outMin, -128),
+                                               QuantizedBound(y, outMax, 127), k.int8Isa);
+      return [conv, x, y, pool] {
+        conv->Run(reinterpret_cast<const int8_t*>(x->data()), reinterpret_cast<int8_t*>(y->data()), pool);
+      };
+    }
     if (!int8) {
       auto conv = std::make_shared<ConvF32>(geo, wf.data(), biasF.data(), outMin, outMax, k.f32Isa);
-      pthreadpool_t pool = k.pool;
       return [conv, x, y, pool] {
         conv->Run(reinterpret_cast<const float*>(x->data()), reinterpret_cast<float*>(y->data()), pool);
       };
@@ -162,14 +194,16 @@ bool LowerInt8(Lowering& l, const Node& n) {
 
 }  // namespace
 
+int32_t QuantizedBound(const Value* y, float v, int32_t def) {
+  if (!std::isfinite(v)) return def;
+  return static_cast<int32_t>(std::min(127.f, std::max(-128.f, std::nearbyint(v / y->scale) + y->zeroPoint)));
+}
+
 std::function<void()> Int8ConvKernel(const ConvGeometry2D& geo, const QuantWeights& q, Value* x, Value* y, float outMin,
                                      float outMax, const KernelContext& k) {
-  auto quant = [y](float v, int32_t def) {
-    if (!std::isfinite(v)) return def;
-    return static_cast<int32_t>(std::min(127.f, std::max(-128.f, std::nearbyint(v / y->scale) + y->zeroPoint)));
-  };
   auto conv = std::make_shared<QConvInt8>(geo, q.w.data(), q.bias.data(), q.scale.data(), x->scale, x->zeroPoint,
-                                          y->scale, y->zeroPoint, quant(outMin, -128), quant(outMax, 127), k.int8Isa);
+                                          y->scale, y->zeroPoint, QuantizedBound(y, outMin, -128),
+                                          QuantizedBound(y, outMax, 127), k.int8Isa);
   pthreadpool_t pool = k.pool;
   std::vector<int16_t>* scratch = k.int8Scratch;
   return [conv, x, y, pool, scratch] {

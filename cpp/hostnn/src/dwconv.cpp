@@ -1,0 +1,247 @@
+#include "dwconv.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace hostnn {
+
+bool IsDepthwise(const ConvGeometry2D& g, int64_t groups) {
+  return groups == g.inC && g.outC == g.inC && g.kernelH * g.kernelW <= kDwMaxTaps;
+}
+
+bool DwInt8UsesAvx2(Int8Isa isa) { return isa == Int8Isa::kAvx2 || isa == Int8Isa::kAvx512Vnni; }
+
+const char* DwIsaLabel(bool avx2) { return avx2 ? "AVX2 depthwise" : "scalar depthwise"; }
+
+namespace {
+
+constexpr int64_t kLanes = 8;  // channels per packed block
+
+// taps[t] = the input pixel of tap t of output pixel (b, oy, ox), or `padding`: a select per tap, once per pixel.
+template <typename T>
+inline void FillTaps(const ConvGeometry2D& g, const T* x, const T* padding, int64_t b, int64_t oy, int64_t ox,
+                     const T** taps) {
+  for (int64_t ky = 0; ky < g.kernelH; ++ky) {
+    const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+    const bool rowInside = iy >= 0 && iy < g.inH;
+    for (int64_t kx = 0; kx < g.kernelW; ++kx) {
+      const int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+      const bool inside = rowInside && ix >= 0 && ix < g.inW;
+      taps[ky * g.kernelW + kx] = inside ? x + ((b * g.inH + iy) * g.inW + ix) * g.inC : padding;
+    }
+  }
+}
+
+template <typename Kernel>
+struct RowTask {
+  const Kernel* conv;
+  const void* x;
+  void* y;
+};
+
+template <typename Kernel, typename T>
+void RunRowTask(void* context, size_t row) {
+  auto* c = static_cast<RowTask<Kernel>*>(context);
+  c->conv->RunRows(static_cast<const T*>(c->x), static_cast<T*>(c->y), static_cast<int64_t>(row), 1);
+}
+
+#if defined(__x86_64__)
+
+// NB blocks of 8 channels starting at channel c of one output pixel: acc = sum over tap pairs of vpmaddwd(two taps'
+// int8 interleaved and sign-extended, their interleaved weights), exact in int32; then qconv_int8's requantization.
+template <int NB>
+__attribute__((target("avx2"))) inline void Int8BlocksAvx2(const int8_t* const* taps, int64_t pairs, int64_t c,
+                                                           const int16_t* w, int64_t blockStride, const int32_t* offset,
+                                                           const float* mult, __m256 lo, __m256 hi, __m256i zp,
+                                                           int8_t* out) {
+  __m256i acc[NB];
+#pragma GCC unroll 4
+  for (int j = 0; j < NB; ++j) acc[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(offset + c + j * kLanes));
+  for (int64_t p = 0; p < pairs; ++p, w += 2 * kLanes) {
+    const int8_t* p0 = taps[2 * p] + c;
+    const int8_t* p1 = taps[2 * p + 1] + c;
+#pragma GCC unroll 4
+    for (int j = 0; j < NB; ++j) {
+      const __m128i a = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p0 + j * kLanes));
+      const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p1 + j * kLanes));
+      const __m256i xv = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(a, b));
+      const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + j * blockStride));
+      acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(xv, wv));
+    }
+  }
+#pragma GCC unroll 4
+  for (int j = 0; j < NB; ++j) {
+    __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[j]), _mm256_loadu_ps(mult + c + j * kLanes));
+    f = _mm256_min_ps(_mm256_max_ps(f, lo), hi);
+    const __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(f), zp);  // round half to even (default MXCSR)
+    const __m128i s = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + c + j * kLanes), _mm_packs_epi16(s, s));
+  }
+}
+
+template <int NB>
+__attribute__((target("avx2,fma"))) inline void F32BlocksAvx2(const float* const* taps, int64_t ntaps, int64_t c,
+                                                              const float* w, int64_t blockStride, const float* bias,
+                                                              __m256 lo, __m256 hi, float* out) {
+  __m256 acc[NB];
+#pragma GCC unroll 4
+  for (int j = 0; j < NB; ++j) acc[j] = _mm256_loadu_ps(bias + c + j * kLanes);
+  for (int64_t t = 0; t < ntaps; ++t, w += kLanes) {
+    const float* p = taps[t] + c;
+#pragma GCC unroll 4
+    for (int j = 0; j < NB; ++j)
+      acc[j] = _mm256_fmadd_ps(_mm256_loadu_ps(p + j * kLanes), _mm256_loadu_ps(w + j * blockStride), acc[j]);
+  }
+#pragma GCC unroll 4
+  for (int j = 0; j < NB; ++j)  // max(lo, acc), min(hi, .): a NaN sum stays NaN, as in the scalar variant
+    _mm256_storeu_ps(out + c + j * kLanes, _mm256_min_ps(hi, _mm256_max_ps(lo, acc[j])));
+}
+
+// One output pixel's first `blocks` blocks of 8 channels, 4 blocks at a time.
+__attribute__((target("avx2"))) void Int8PixelAvx2(const int8_t* const* taps, int64_t pairs, int64_t blocks,
+                                                   const int16_t* packed, const int32_t* offset, const float* mult,
+                                                   float lo, float hi, int32_t zp, int8_t* out) {
+  const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+  const __m256i vzp = _mm256_set1_epi32(zp);
+  const int64_t stride = pairs * 2 * kLanes;  // one block's weights
+  int64_t cb = 0;
+  for (; cb + 4 <= blocks; cb += 4)
+    Int8BlocksAvx2<4>(taps, pairs, cb * kLanes, packed + cb * stride, stride, offset, mult, vlo, vhi, vzp, out);
+  for (; cb < blocks; ++cb)
+    Int8BlocksAvx2<1>(taps, pairs, cb * kLanes, packed + cb * stride, stride, offset, mult, vlo, vhi, vzp, out);
+}
+
+__attribute__((target("avx2,fma"))) void F32PixelAvx2(const float* const* taps, int64_t ntaps, int64_t blocks,
+                                                      const float* packed, const float* bias, float lo, float hi,
+                                                      float* out) {
+  const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+  const int64_t stride = ntaps * kLanes;
+  int64_t cb = 0;
+  for (; cb + 4 <= blocks; cb += 4)
+    F32BlocksAvx2<4>(taps, ntaps, cb * kLanes, packed + cb * stride, stride, bias, vlo, vhi, out);
+  for (; cb < blocks; ++cb)
+    F32BlocksAvx2<1>(taps, ntaps, cb * kLanes, packed + cb * stride, stride, bias, vlo, vhi, out);
+}
+
+#endif  // __x86_64__
+
+}  // namespace
+
+// ---- int8 ----------------------------------------------------------------------------------------------------
+
+DwConvInt8::DwConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bias, const float* wScale, float xScale,
+                       int32_t xZeroPoint, float yScale, int32_t yZeroPoint, int32_t qmin, int32_t qmax, Int8Isa isa)
+    : g_(g),
+      avx2_(DwInt8UsesAvx2(isa)),
+      taps_(g.kernelH * g.kernelW),
+      pairs_((taps_ + 1) / 2),
+      blocks_(avx2_ ? g.inC / kLanes : 0),
+      yZeroPoint_(yZeroPoint),
+      lo_(static_cast<float>(qmin - yZeroPoint)),
+      hi_(static_cast<float>(qmax - yZeroPoint)) {
+  if (!IsDepthwise(g, g.inC)) throw std::logic_error("DwConvInt8: not a depthwise convolution of at most 64 taps");
+  if (!Int8IsaSupported(isa)) throw std::logic_error(std::string("this CPU has no ") + Int8IsaLabel(isa));
+  const int64_t c = g.inC;
+  w_.assign(w, w + c * taps_);
+  packed_.assign(static_cast<size_t>(blocks_ * pairs_ * 2 * kLanes), 0);
+  offset_.resize(static_cast<size_t>(c));
+  multiplier_.resize(static_cast<size_t>(c));
+  padding_.assign(static_cast<size_t>(c + kLanes), static_cast<int8_t>(xZeroPoint));  // real value 0
+  for (int64_t ch = 0; ch < c; ++ch) {
+    int32_t sum = 0;
+    for (int64_t t = 0; t < taps_; ++t) {
+      const int8_t v = w[ch * taps_ + t];
+      sum = WrapAdd(sum, v);
+      if (ch / kLanes < blocks_)
+        packed_[static_cast<size_t>((((ch / kLanes) * pairs_ + t / 2) * kLanes + ch % kLanes) * 2 + t % 2)] = v;
+    }
+    offset_[static_cast<size_t>(ch)] = WrapAdd(bias[ch], WrapMul(-xZeroPoint, sum));
+    multiplier_[static_cast<size_t>(ch)] = xScale * wScale[ch] / yScale;  // in float, as qconv_int8 computes it
+  }
+}
+
+void DwConvInt8::Run(const int8_t* x, int8_t* y, pthreadpool_t pool) const {
+  RowTask<DwConvInt8> task{this, x, y};
+  pthreadpool_parallelize_1d(pool, &RunRowTask<DwConvInt8, int8_t>, &task, static_cast<size_t>(g_.batch * g_.outH), 0);
+}
+
+void DwConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t rows) const {
+  const int64_t c = g_.inC;
+  // An odd last tap pairs with the padding row (its weight is 0).
+  const int8_t* taps[kDwMaxTaps + 1];
+  taps[taps_] = padding_.data();
+  const int64_t vectorC = blocks_ * kLanes;
+  for (int64_t row = rowBegin; row < rowBegin + rows; ++row) {
+    const int64_t b = row / g_.outH, oy = row % g_.outH;
+    for (int64_t ox = 0; ox < g_.outW; ++ox) {
+      FillTaps(g_, x, padding_.data(), b, oy, ox, taps);
+      int8_t* out = y + (row * g_.outW + ox) * c;
+#if defined(__x86_64__)
+      if (avx2_)
+        Int8PixelAvx2(taps, pairs_, blocks_, packed_.data(), offset_.data(), multiplier_.data(), lo_, hi_, yZeroPoint_,
+                      out);
+#endif
+      for (int64_t ch = vectorC; ch < c; ++ch) {
+        int32_t acc = offset_[static_cast<size_t>(ch)];
+        const int8_t* w = w_.data() + ch * taps_;
+        for (int64_t t = 0; t < taps_; ++t) acc = WrapAdd(acc, taps[t][ch] * w[t]);
+        out[ch] = Requantize(acc, multiplier_[static_cast<size_t>(ch)], lo_, hi_, yZeroPoint_);
+      }
+    }
+  }
+}
+
+// ---- fp32 ----------------------------------------------------------------------------------------------------
+
+DwConvF32::DwConvF32(const ConvGeometry2D& g, const float* w, const float* bias, float outMin, float outMax, F32Isa isa)
+    : g_(g),
+      avx2_(isa == F32Isa::kAvx2Fma),
+      taps_(g.kernelH * g.kernelW),
+      blocks_(avx2_ ? g.inC / kLanes : 0),
+      lo_(outMin),
+      hi_(outMax) {
+  if (!IsDepthwise(g, g.inC)) throw std::logic_error("DwConvF32: not a depthwise convolution of at most 64 taps");
+  if (!F32IsaSupported(isa)) throw std::logic_error(std::string("this CPU has no ") + F32IsaLabel(isa));
+  const int64_t c = g.inC;
+  w_.assign(w, w + c * taps_);
+  bias_.assign(bias, bias + c);
+  padding_.assign(static_cast<size_t>(c + kLanes), 0.f);
+  packed_.resize(static_cast<size_t>(blocks_ * taps_ * kLanes));
+  for (int64_t ch = 0; ch < blocks_ * kLanes; ++ch)
+    for (int64_t t = 0; t < taps_; ++t)
+      packed_[static_cast<size_t>(((ch / kLanes) * taps_ + t) * kLanes + ch % kLanes)] = w[ch * taps_ + t];
+}
+
+void DwConvF32::Run(const float* x, float* y, pthreadpool_t pool) const {
+  RowTask<DwConvF32> task{this, x, y};
+  pthreadpool_parallelize_1d(pool, &RunRowTask<DwConvF32, float>, &task, static_cast<size_t>(g_.batch * g_.outH), 0);
+}
+
+void DwConvF32::RunRows(const float* x, float* y, int64_t rowBegin, int64_t rows) const {
+  const int64_t c = g_.inC;
+  const float* taps[kDwMaxTaps];
+  const int64_t vectorC = blocks_ * kLanes;
+  for (int64_t row = rowBegin; row < rowBegin + rows; ++row) {
+    const int64_t b = row / g_.outH, oy = row % g_.outH;
+    for (int64_t ox = 0; ox < g_.outW; ++ox) {
+      FillTaps(g_, x, padding_.data(), b, oy, ox, taps);
+      float* out = y + (row * g_.outW + ox) * c;
+#if defined(__x86_64__)
+      if (avx2_) F32PixelAvx2(taps, taps_, blocks_, packed_.data(), bias_.data(), lo_, hi_, out);
+#endif
+      for (int64_t ch = vectorC; ch < c; ++ch) {
+        float acc = bias_[static_cast<size_t>(ch)];
+        const float* w = w_.data() + ch * taps_;
+        for (int64_t t = 0; t < taps_; ++t) acc += taps[t][ch] * w[t];  // the AVX2 variant fuses: within 1 ulp/tap
+        out[ch] = std::min(std::max(acc, lo_), hi_);
+      }
+    }
+  }
+}
+
+}  // namespace hostnn

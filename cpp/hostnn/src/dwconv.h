@@ -1,0 +1,76 @@
+// Depthwise convolution (groups = input channels = output channels, multiplier 1; any kernel size up to
+// kDwMaxTaps taps, stride, dilation and padding; NHWC), int8 and fp32. Why our own: Debian's 2022 XNNPACK ran
+// MobileNetV2's int8 depthwise layers at 10-12 GMAC/s, behind onnxruntime's. The int8 arithmetic is qconv_int8.h's
+// (exact int32 sums, the same float requantization), so results are bit-identical to it; fp32 sums bias + taps in tap
+// order with a fused clamp. Weights are packed at construction in blocks of 8 channels, taps inner; a padded tap reads
+// a padding row (the input zero point, or 0.0f), so the channel loops have no padding branches. Variants: AVX2 (int8:
+// two taps' int8 interleaved, sign-extended to int16, vpmaddwd against the taps' interleaved weights; fp32: FMA) and
+// portable C++, picked from the plan's Int8Isa / F32Isa (DwIsaLabel). Threads split output rows. Tests:
+// dwconv_test.cpp.
+#pragma once
+
+#include <pthreadpool.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "conv_f32.h"
+#include "qconv_int8.h"
+
+namespace hostnn {
+
+// The tap pointers of an output pixel live on the stack: 64 covers kernels up to 8x8.
+constexpr int64_t kDwMaxTaps = 64;
+
+// Whether a convolution is one these kernels run: depthwise (groups = channels; 1 channel included), multiplier 1,
+// at most kDwMaxTaps taps.
+bool IsDepthwise(const ConvGeometry2D& g, int64_t groups);
+// The variant these kernels run for the plan's ISA: AVX2 for the x86 int8 ISAs (AVX2, AVX-512 VNNI) and fp32 AVX2,
+// portable otherwise. Label: "AVX2 depthwise" or "scalar depthwise".
+bool DwInt8UsesAvx2(Int8Isa isa);
+const char* DwIsaLabel(bool avx2);
+
+class DwConvInt8 {
+ public:
+  // w: [c][kh][kw] int8 (zero point 0); bias: int32 per channel; -128 <= qmin <= qmax <= 127.
+  DwConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bias, const float* wScale, float xScale,
+             int32_t xZeroPoint, float yScale, int32_t yZeroPoint, int32_t qmin, int32_t qmax, Int8Isa isa);
+  // x, y: NHWC int8 (no slack needed). One pool call over output rows; allocates nothing.
+  void Run(const int8_t* x, int8_t* y, pthreadpool_t pool) const;
+  // Output rows (batch * outH of them) [rowBegin, rowBegin + rows).
+  void RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t rows) const;
+  bool avx2() const { return avx2_; }
+
+ private:
+  ConvGeometry2D g_;
+  bool avx2_;
+  int64_t taps_, pairs_, blocks_;  // kh * kw; ceil(taps / 2); channels / 8 (the AVX2 blocks; the rest is scalar)
+  std::vector<int16_t> packed_;    // AVX2: [blocks][pairs][8][2], tap 2p then 2p + 1 (0 past the last tap)
+  std::vector<int8_t> w_;          // [c][taps]: the scalar variant and the AVX2 one's last c % 8 channels
+  std::vector<int32_t> offset_;    // bias - x_zero_point * sum(w) (wrapping): the sums multiply x itself
+  std::vector<float> multiplier_;  // x_scale * w_scale[c] / y_scale (float)
+  std::vector<int8_t> padding_;    // c + 8 bytes of x_zero_point: what a padded tap reads
+  int32_t yZeroPoint_;
+  float lo_, hi_;  // qmin - y_zero_point, qmax - y_zero_point
+};
+
+class DwConvF32 {
+ public:
+  // w: [c][kh][kw]; bias: c floats; outMin <= outMax (±infinity: no clamp).
+  DwConvF32(const ConvGeometry2D& g, const float* w, const float* bias, float outMin, float outMax, F32Isa isa);
+  void Run(const float* x, float* y, pthreadpool_t pool) const;
+  void RunRows(const float* x, float* y, int64_t rowBegin, int64_t rows) const;
+  bool avx2() const { return avx2_; }
+
+ private:
+  ConvGeometry2D g_;
+  bool avx2_;
+  int64_t taps_, blocks_;
+  std::vector<float> packed_;   // AVX2: [blocks][taps][8]
+  std::vector<float> w_;        // [c][taps]
+  std::vector<float> bias_;     // c
+  std::vector<float> padding_;  // c + 8 zeros
+  float lo_, hi_;
+};
+
+}  // namespace hostnn

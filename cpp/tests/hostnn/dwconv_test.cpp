@@ -1,0 +1,246 @@
+// The depthwise convolution kernels (dwconv.h): every variant this CPU has against naive references over many
+// geometries (kernel sizes 1x1 to 8x8, strides, dilations, one-sided padding, channel counts around the 8-channel
+// block and its groups of 4), with 1 and 2 threads. int8 must be exact (the int32 sums and qconv_int8's
+// requantization); fp32 within the rounding bound of conv_f32_test.cpp.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "dwconv.h"
+
+using hostnn::ConvGeometry2D;
+using hostnn::DwConvF32;
+using hostnn::DwConvInt8;
+using hostnn::F32Isa;
+using hostnn::Int8Isa;
+
+namespace {
+
+struct Case {
+  const char* name;
+  int64_t batch, inH, inW, c, kh, kw, sh, sw, dh, dw, padTop, padLeft, padBottom, padRight;
+};
+
+const Case kCases[] = {
+    {"3x3 same, 32 channels", 1, 9, 11, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+    {"3x3 stride 2, 96 channels", 2, 14, 13, 96, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},
+    {"3x3 stride 2 pad bottom-right (tf same)", 1, 12, 12, 40, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1},
+    {"5x5 same, 72 channels (4 + 1 blocks)", 1, 10, 9, 72, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2},
+    {"5x5 stride 2, 120 channels", 1, 15, 15, 120, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2},
+    {"3x3 dilation 2", 1, 12, 12, 24, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2},
+    {"3x3 dilation 2x1 stride 1x2", 1, 11, 12, 16, 3, 3, 1, 2, 2, 1, 2, 1, 2, 1},
+    {"odd channels: 1", 1, 7, 6, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+    {"odd channels: 3", 1, 7, 6, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+    {"odd channels: 17 (2 blocks + 1)", 2, 8, 7, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+    {"odd channels: 45 (5 blocks + 5)", 1, 6, 6, 45, 3, 3, 2, 1, 1, 1, 1, 0, 1, 1},
+    {"1x1", 1, 5, 7, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
+    {"1x3 and 3x1 halves", 1, 6, 9, 16, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1},
+    {"7x7 (odd taps)", 1, 9, 9, 33, 7, 7, 1, 1, 1, 1, 3, 3, 3, 3},
+    {"8x8 (64 taps, the most)", 1, 10, 10, 16, 8, 8, 2, 2, 1, 1, 3, 3, 4, 4},
+    {"kernel larger than the input", 1, 2, 3, 8, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2},
+    {"no padding", 1, 8, 9, 48, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0},
+    {"many rows (several tasks)", 3, 20, 19, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+};
+
+ConvGeometry2D Geometry(const Case& c) {
+  const int64_t outH = (c.inH + c.padTop + c.padBottom - ((c.kh - 1) * c.dh + 1)) / c.sh + 1;
+  const int64_t outW = (c.inW + c.padLeft + c.padRight - ((c.kw - 1) * c.dw + 1)) / c.sw + 1;
+  return {c.batch, c.inH, c.inW, c.c, outH, outW, c.c, c.kh, c.kw, c.sh, c.sw, c.dh, c.dw, c.padTop, c.padLeft};
+}
+
+// Calls f(b, oy, ox, ch, iy, ix, t) for every tap of every output that lies inside the input, and done(i, ch) after
+// each output (NHWC index i).
+template <typename Tap, typename Done>
+void ForEachTap(const ConvGeometry2D& g, Tap tap, Done done) {
+  for (int64_t b = 0; b < g.batch; ++b)
+    for (int64_t oy = 0; oy < g.outH; ++oy)
+      for (int64_t ox = 0; ox < g.outW; ++ox)
+        for (int64_t ch = 0; ch < g.outC; ++ch) {
+          for (int64_t ky = 0; ky < g.kernelH; ++ky)
+            for (int64_t kx = 0; kx < g.kernelW; ++kx) {
+              const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+              const int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+              if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) continue;
+              tap(static_cast<size_t>(((b * g.inH + iy) * g.inW + ix) * g.inC + ch),
+                  static_cast<size_t>((ch * g.kernelH + ky) * g.kernelW + kx));
+            }
+          done(static_cast<size_t>(((b * g.outH + oy) * g.outW + ox) * g.outC + ch), static_cast<size_t>(ch));
+        }
+}
+
+std::vector<Int8Isa> Int8Isas() {
+  std::vector<Int8Isa> out;
+  for (Int8Isa isa : {Int8Isa::kScalar, Int8Isa::kAvx2, Int8Isa::kAvx512Vnni, Int8Isa::kNeon, Int8Isa::kNeonDot})
+    if (hostnn::Int8IsaSupported(isa)) out.push_back(isa);
+  return out;
+}
+
+std::vector<F32Isa> F32Isas() {
+  std::vector<F32Isa> out;
+  for (F32Isa isa : {F32Isa::kScalar, F32Isa::kAvx2Fma})
+    if (hostnn::F32IsaSupported(isa)) out.push_back(isa);
+  return out;
+}
+
+using Pool = std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)>;
+
+}  // namespace
+
+// Exact: the int32 sum of (x - x_zp) * w + bias over the taps inside the input, then float(acc) * (x_scale * w_scale
+// / y_scale), clamped, rounded half to even, + y_zp; the zero points and clamps vary by case, weights reach -128.
+TEST(DwConvTest, Int8EveryVariantIsExact) {
+  Pool pool(pthreadpool_create(2), &pthreadpool_destroy);
+  ASSERT_NE(pool, nullptr);
+  uint32_t seed = 1;
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    const ConvGeometry2D g = Geometry(c);
+    ASSERT_GT(g.outH, 0);
+    ASSERT_GT(g.outW, 0);
+    std::mt19937 rng(seed++);
+    std::uniform_int_distribution<int> i8(-128, 127);
+    std::vector<int8_t> x(static_cast<size_t>(g.batch * g.inH * g.inW * g.inC)),
+        w(static_cast<size_t>(g.inC * c.kh * c.kw));
+    for (auto& v : x) v = static_cast<int8_t>(i8(rng));
+    for (auto& v : w) v = static_cast<int8_t>(i8(rng));
+    std::vector<int32_t> bias(static_cast<size_t>(g.inC));
+    std::vector<float> wScale(static_cast<size_t>(g.inC));
+    for (size_t ch = 0; ch < bias.size(); ++ch) {
+      bias[ch] = static_cast<int32_t>(rng() % 20001) - 10000;
+      wScale[ch] = 0.002f + 0.0001f * static_cast<float>(rng() % 50);
+    }
+    const float xScale = 0.05f, yScale = 0.2f + 0.01f * static_cast<float>(seed % 7);
+    const int32_t xZp = i8(rng), yZp = i8(rng) / 2;
+    const int32_t qmin = seed % 2 ? -128 : yZp, qmax = seed % 3 ? 127 : 100;  // a Relu, a Clip, none
+    std::vector<int32_t> acc(static_cast<size_t>(g.batch * g.outH * g.outW * g.outC));
+    std::vector<int8_t> want(acc.size());
+    int32_t sum = 0;
+    ForEachTap(
+        g, [&](size_t xi, size_t wi) { sum += (x[xi] - xZp) * w[wi]; },
+        [&](size_t i, size_t ch) {
+          const float m = xScale * wScale[ch] / yScale;
+          float f = static_cast<float>(sum + bias[ch]) * m;
+          f = std::min(std::max(f, static_cast<float>(qmin - yZp)), static_cast<float>(qmax - yZp));
+          want[i] = static_cast<int8_t>(static_cast<int32_t>(std::nearbyint(f)) + yZp);
+          sum = 0;
+        });
+    for (Int8Isa isa : Int8Isas()) {
+      SCOPED_TRACE(hostnn::Int8IsaLabel(isa));
+      const DwConvInt8 conv(g, w.data(), bias.data(), wScale.data(), xScale, xZp, yScale, yZp, qmin, qmax, isa);
+      EXPECT_EQ(conv.avx2(), hostnn::DwInt8UsesAvx2(isa));
+      for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
+        SCOPED_TRACE(p ? "2 threads" : "1 thread");
+        // Exactly sized buffers (the sanitizer build catches a read or write past either), filled with two values in
+        // turn: an output left unwritten differs from the reference in at least one of the runs.
+        for (int8_t fill : {int8_t{85}, int8_t{-86}}) {
+          std::vector<int8_t> y(want.size(), fill);
+          conv.Run(x.data(), y.data(), p);
+          size_t bad = 0;
+          for (size_t i = 0; i < y.size(); ++i)
+            if (y[i] != want[i] && bad++ < 5)
+              ADD_FAILURE() << "output " << i << ": " << int{y[i]} << ", want " << int{want[i]};
+          EXPECT_EQ(bad, 0u);
+        }
+      }
+    }
+  }
+}
+
+// Within gamma(2 taps + 1) * (sum of |x * w| + |bias|) of the exact (double) sum, u = 2^-24 (conv_f32_test.cpp says
+// why this bound holds for any order and catches a wrong tap, channel or clamp).
+TEST(DwConvTest, F32EveryVariantMatchesTheReferenceWithinTheRoundingBound) {
+  Pool pool(pthreadpool_create(2), &pthreadpool_destroy);
+  ASSERT_NE(pool, nullptr);
+  uint32_t seed = 100;
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    const ConvGeometry2D g = Geometry(c);
+    std::mt19937 rng(seed++);
+    std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+    std::vector<float> x(static_cast<size_t>(g.batch * g.inH * g.inW * g.inC)),
+        w(static_cast<size_t>(g.inC * c.kh * c.kw));
+    std::vector<float> bias(static_cast<size_t>(g.inC));
+    for (auto& v : x) v = d(rng);
+    for (auto& v : w) v = d(rng);
+    for (auto& v : bias) v = d(rng);
+    const float lo = seed % 2 ? 0.0f : -std::numeric_limits<float>::infinity();
+    const float hi = seed % 3 ? std::numeric_limits<float>::infinity() : 1.5f;
+    const double u = std::ldexp(1.0, -24), k = static_cast<double>(2 * c.kh * c.kw + 1), gamma = k * u / (1 - k * u);
+    std::vector<double> want(static_cast<size_t>(g.batch * g.outH * g.outW * g.outC)), bound(want.size());
+    double sum = 0, mag = 0;
+    ForEachTap(
+        g,
+        [&](size_t xi, size_t wi) {
+          const double p = static_cast<double>(x[xi]) * w[wi];
+          sum += p;
+          mag += std::fabs(p);
+        },
+        [&](size_t i, size_t ch) {
+          want[i] = std::min<double>(std::max<double>(sum + bias[ch], lo), hi);
+          bound[i] = gamma * (mag + std::fabs(bias[ch]));
+          sum = mag = 0;
+        });
+    for (F32Isa isa : F32Isas()) {
+      SCOPED_TRACE(hostnn::F32IsaLabel(isa));
+      const DwConvF32 conv(g, w.data(), bias.data(), lo, hi, isa);
+      EXPECT_EQ(conv.avx2(), isa == F32Isa::kAvx2Fma);
+      for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
+        SCOPED_TRACE(p ? "2 threads" : "1 thread");
+        std::vector<float> y(want.size(), std::numeric_limits<float>::quiet_NaN());  // every output must be written
+        conv.Run(x.data(), y.data(), p);
+        size_t bad = 0;
+        for (size_t i = 0; i < y.size(); ++i)
+          if (!(std::fabs(y[i] - want[i]) <= bound[i]) && bad++ < 5)
+            ADD_FAILURE() << "output " << i << ": " << y[i] << ", reference " << want[i] << " +- " << bound[i];
+        EXPECT_EQ(bad, 0u);
+      }
+    }
+  }
+}
+
+// A NaN input gives NaN outputs through the clamp in every fp32 variant (Conv then Relu/Clip in ONNX), only where
+// the NaN pixel is a tap.
+TEST(DwConvTest, F32NaNPropagatesThroughTheClamp) {
+  const ConvGeometry2D g{1, 1, 7, 20, 1, 7, 20, 1, 3, 1, 1, 1, 1, 0, 1};
+  std::vector<float> x(140, 1.0f), w(60, 0.5f), bias(20, 0.0f);
+  x[3 * 20 + 9] = std::numeric_limits<float>::quiet_NaN();  // pixel 3, channel 9
+  for (F32Isa isa : F32Isas()) {
+    SCOPED_TRACE(hostnn::F32IsaLabel(isa));
+    const DwConvF32 conv(g, w.data(), bias.data(), 0.0f, 6.0f, isa);
+    std::vector<float> y(140, -1.0f);
+    conv.Run(x.data(), y.data(), nullptr);
+    for (int64_t px = 0; px < 7; ++px)
+      for (int64_t ch = 0; ch < 20; ++ch) {
+        const float v = y[static_cast<size_t>(px * 20 + ch)];
+        if (ch == 9 && px >= 2 && px <= 4)
+          EXPECT_TRUE(std::isnan(v)) << "pixel " << px << " channel " << ch << ": " << v;
+        else
+          EXPECT_EQ(v, (px == 0 || px == 6) ? 1.0f : 1.5f) << "pixel " << px << " channel " << ch;
+      }
+  }
+}
+
+TEST(DwConvTest, BadCall_NotDepthwiseIsRefused) {
+  SCOPED_TRACE("BAD CALL - a multiplier-2 (grouped) or a 9x9 (81-tap) convolution given to the depthwise kernels");
+  const ConvGeometry2D multiplier2{1, 4, 4, 8, 4, 4, 16, 3, 3, 1, 1, 1, 1, 1, 1};
+  const ConvGeometry2D taps81{1, 9, 9, 8, 1, 1, 8, 9, 9, 1, 1, 1, 1, 0, 0};
+  EXPECT_FALSE(hostnn::IsDepthwise(multiplier2, 8));
+  EXPECT_FALSE(hostnn::IsDepthwise(taps81, 8));
+  EXPECT_FALSE(hostnn::IsDepthwise(taps81, 1));
+  const ConvGeometry2D ok{1, 4, 4, 8, 4, 4, 8, 3, 3, 1, 1, 1, 1, 1, 1};
+  EXPECT_TRUE(hostnn::IsDepthwise(ok, 8));
+  std::vector<int8_t> w8(81 * 16);
+  std::vector<int32_t> b32(16);
+  std::vector<float> wf(81 * 16), bf(16), scales(16, 1.0f);
+  for (const ConvGeometry2D* g : {&multiplier2, &taps81}) {
+    EXPECT_THROW(DwConvInt8(*g, w8.data(), b32.data(), scales.data(), 1.0f, 0, 1.0f, 0, -128, 127, Int8Isa::kScalar),
+                 std::logic_error);
+    EXPECT_THROW(DwConvF32(*g, wf.data(), bf.data(), 0.0f, 1.0f, F32Isa::kScalar), std::logic_error);
+  }
+}
