@@ -21,8 +21,7 @@ TIDY_DIRS=(cpp/core cpp/nnrt cpp/hostnn cpp/binding cpp/tests/core cpp/tests/nnr
 # Left out of the naming check, with the reason:
 #   cpp/binding/ohos, cpp/nnrt/device: device-only sources (OpenHarmony headers); not in the host compile commands.
 #   cpp/fuzz:                     built by 60-fuzz.sh with clang's libFuzzer, not in the host compile commands.
-#   cpp/tests/hostnn/aarch64:     the aarch64 cross build (15-aarch64.sh), not in the host compile commands; its
-#                                 one source implements pthreadpool's C API under that API's own names.
+#   cpp/tests/hostnn/aarch64:     the aarch64 cross build (15-aarch64.sh), not in the host compile commands.
 TIDY_EXCLUDE_RE='^cpp/(binding/ohos|nnrt/device|fuzz|tests/hostnn/aarch64)/'
 
 failed=()
