@@ -487,6 +487,37 @@ TEST(OpsInt8Test, QdqTransposeThenReluIsNotABareByteCopy) {
   EXPECT_EQ(Requantize(got, s, z), want);
 }
 
+// DQ → (Concat | Reshape | Identity) → Relu → Q: these run as byte copies only when nothing clamps between the op and
+// its Q; the absorbed Relu must still clamp at the zero point.
+TEST(OpsInt8Test, QdqByteOpsThenReluStillClamp) {
+  const float s = 0.05f;
+  const int8_t z = 3;
+  for (const char* type : {"Concat", "Reshape", "Identity"}) {
+    SCOPED_TRACE(type);
+    OnnxBuilder b;
+    b.Input("x", {1, 2, 3, 4});
+    QDQ(b, "x", "xd", s, z);
+    if (std::string(type) == "Concat") {
+      SetInt(b.Node("Concat", {"xd", "xd"}, {"t"}, "op"), "axis", 1);
+    } else if (std::string(type) == "Reshape") {
+      b.InitI64("shape", {2}, {1, 24});
+      b.Node("Reshape", {"xd", "shape"}, {"t"}, "op");
+    } else {
+      b.Node("Identity", {"xd"}, {"t"}, "op");
+    }
+    b.Node("Relu", {"t"}, {"r"}, "relu");
+    QDQ(b, "r", "y", s, z);
+    b.Output("y");
+    auto x = RandomF(24, 552, -2, 2);
+    auto xq = QuantizeAll(x, s, z);
+    std::vector<int8_t> want;
+    for (int copy = 0; copy < (std::string(type) == "Concat" ? 2 : 1); ++copy)
+      for (int8_t q : xq) want.push_back(std::max(q, z));
+    auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x});
+    EXPECT_EQ(Requantize(got, s, z), want);
+  }
+}
+
 // ---- int8 elementwise ops without the float round trip: bit-identical to DQ → float op → Q ----------------------
 
 namespace {

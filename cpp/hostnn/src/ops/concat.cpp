@@ -51,10 +51,10 @@ void LowerFloat(Lowering& l, const Node& n) {
   l.Emit(std::move(op));
 }
 
-// int8: bytes concatenated (every input with the output's params).
+// int8: bytes concatenated (every input with the output's params, no Relu/Clip before the Q).
 bool LowerInt8(Lowering& l, const Node& n) {
   Int8Match m;
-  if (!l.MatchInt8(n, n.inputs.size(), &m)) return false;
+  if (!l.MatchInt8(n, n.inputs.size(), &m) || !m.Unclamped()) return false;
   for (Value* v : m.ins)
     if (v->scale != m.outScale || v->zeroPoint != m.outZeroPoint) return false;
   auto op = std::make_unique<ConcatOp>();

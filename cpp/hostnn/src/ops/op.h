@@ -181,6 +181,8 @@ struct Int8Match {
   float outScale = 1.f;
   int32_t outZeroPoint = 0;
   bool SameParams() const { return ins[0]->scale == outScale && ins[0]->zeroPoint == outZeroPoint; }
+  // No Relu/Clip absorbed before the Q: a byte copy (Concat, Reshape, Identity, Transpose) cannot apply one.
+  bool Unclamped() const { return lo == -kInf && hi == kInf; }
 };
 
 // Lowering of ONNX nodes to Ops: the graph's producers and consumers and the helpers op files share.

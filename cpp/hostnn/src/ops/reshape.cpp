@@ -72,10 +72,10 @@ void LowerFloat(Lowering& l, const Node& n) {
   l.Emit(std::move(op));
 }
 
-// int8 (same params in and out).
+// int8 (same params in and out, no Relu/Clip before the Q).
 bool LowerInt8(Lowering& l, const Node& n) {
   Int8Match m;
-  if (!l.MatchInt8(n, 1, &m) || !m.SameParams()) return false;
+  if (!l.MatchInt8(n, 1, &m) || !m.SameParams() || !m.Unclamped()) return false;
   l.EmitInt8(std::make_unique<ReshapeOp>(), n, m);
   return true;
 }

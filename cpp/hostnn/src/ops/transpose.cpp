@@ -106,7 +106,7 @@ void LowerFloat(Lowering& l, const Node& n) {
 // clamp).
 bool LowerInt8(Lowering& l, const Node& n) {
   Int8Match m;
-  if (!l.MatchInt8(n, 1, &m) || !m.SameParams() || m.lo != -kInf || m.hi != kInf) return false;
+  if (!l.MatchInt8(n, 1, &m) || !m.SameParams() || !m.Unclamped()) return false;
   auto op = std::make_unique<TransposeOp>();
   op->perm = Perm(n, m.ins[0]->shape.size());
   l.EmitInt8(std::move(op), n, m);
