@@ -63,6 +63,8 @@ TEST(OpsInt8Test, QdqConvPerChannelRunsInt8) {
       {"5x5 pad2 stride2", 4, 11, 11, 16, 5, 1, 2, 2, false},
       {"3x3 dilation2", 4, 9, 9, 8, 3, 1, 1, 2, true, 2},
       {"depthwise stride2 relu", 8, 9, 9, 8, 3, 8, 2, 1, true},
+      {"depthwise 64 channels 5x5 stride2 relu", 64, 9, 9, 64, 5, 64, 2, 2, true},
+      {"depthwise 72 channels dilation2", 72, 8, 8, 72, 3, 72, 1, 2, false, 2},
       {"grouped", 8, 7, 7, 8, 3, 2, 1, 1, false},
   };
   HostNN_SetThreadCount(2);  // row tiles of our int8 kernel and XNNPACK work run on two threads
@@ -119,10 +121,11 @@ TEST(OpsInt8Test, QdqConvPerChannelRunsInt8) {
     std::string describe;
     auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe);
     ExpectWithin1(Requantize(got, ys, yz), want);
-    // Convolutions with groups = 1 run in our kernel (qconv_int8.h) on every CPU, depthwise ones in ours (dwconv.h)
-    // where the CPU has AVX2, the others in XNNPACK.
+    // Convolutions with groups = 1 run in our kernel (qconv_int8.h) on every CPU, depthwise ones of 64 channels or
+    // more in ours (dwconv.h) where the CPU has AVX2, the others in XNNPACK.
     const hostnn::Int8Isa isa = hostnn::SelectInt8Isa();
-    const bool depthwise = k.group == k.c && k.oc == k.c && hostnn::Int8IsaSupported(hostnn::Int8Isa::kAvx2);
+    const bool depthwise =
+        k.group == k.c && k.oc == k.c && k.c >= 64 && hostnn::Int8IsaSupported(hostnn::Int8Isa::kAvx2);
     const std::string where =
         k.group == 1 ? std::string("kernel int8: Conv 'qconv' (") + hostnn::Int8IsaLabel(isa) + ")"
         : depthwise ? std::string("kernel int8: Conv 'qconv' (") + hostnn::DwIsaLabel(hostnn::DwInt8UsesAvx2(isa)) + ")"
@@ -576,7 +579,8 @@ TEST(OpsInt8Test, QdqUnaryOpsAsTablesEqualTheFloatPathBitForBit) {
   for (const char* isa : Int8Variants())
     for (const std::string op : {"Sigmoid", "HardSigmoid", "HardSwish"})
       for (bool relu : {false, true})
-        for (const auto& [pi, po] : kTableParams) {
+        for (const auto& params : kTableParams) {
+          const QParams pi = params.first, po = params.second;  // not a structured binding: the lambdas capture them
           IsaEnv env(isa);
           SCOPED_TRACE(std::string(isa) + " " + op + (relu ? " + Relu" : "") + " in " + std::to_string(pi.scale) + "/" +
                        std::to_string(pi.zp) + " out " + std::to_string(po.scale) + "/" + std::to_string(po.zp));
@@ -613,7 +617,8 @@ TEST(OpsInt8Test, QdqXTimesOpOfXIsOneTableEqualToTheFloatPath) {
   for (const std::string op : {"Sigmoid", "HardSigmoid"})
     for (bool swapped : {false, true})
       for (bool relu : {false, true})
-        for (const auto& [pi, po] : kTableParams) {
+        for (const auto& params : kTableParams) {
+          const QParams pi = params.first, po = params.second;  // not a structured binding: the lambdas capture them
           SCOPED_TRACE(op + (swapped ? " Mul(f(x), x)" : " Mul(x, f(x))") + (relu ? " + Relu" : "") + " in " +
                        std::to_string(pi.scale) + " out " + std::to_string(po.scale));
           const QParams pf = {1.f / 256, -128};  // f(x) in [0, 1]
@@ -663,7 +668,8 @@ TEST(OpsInt8Test, QdqMulOfTwoInt8TensorsEqualsTheFloatPathWithBroadcast) {
       {"2-D", {7, 40}, {7, 40}, true, false},
   };
   for (const Case& k : cases)
-    for (const auto& [pa, po] : kTableParams) {
+    for (const auto& params : kTableParams) {
+      const QParams pa = params.first, po = params.second;
       SCOPED_TRACE(std::string(k.name) + " a " + std::to_string(pa.scale) + " out " + std::to_string(po.scale));
       const QParams pb = {po.scale * 3, static_cast<int8_t>(-pa.zp / 2)};
       auto graph = [&](OnnxBuilder& b, const std::string& x, const std::string& g) {
