@@ -20,20 +20,28 @@ const char* DwIsaLabel(bool avx2) { return avx2 ? "AVX2 depthwise" : "scalar dep
 
 namespace {
 
-constexpr int64_t kLanes = 8;  // channels per packed block
+constexpr int64_t kLanes = 8;                   // channels per packed block
+constexpr int64_t kTapStride = kDwMaxTaps + 1;  // one pixel's tap pointers (+ the odd last tap's pair)
 
-// taps[t] = the input pixel of tap t of output pixel (b, oy, ox), or `padding`: a select per tap, once per pixel.
+// The input rows of output row `row`'s kernel rows, or null where a kernel row falls in the padding.
 template <typename T>
-inline void FillTaps(const ConvGeometry2D& g, const T* x, const T* padding, int64_t b, int64_t oy, int64_t ox,
-                     const T** taps) {
+inline void KernelRows(const ConvGeometry2D& g, const T* x, int64_t row, const T** rows) {
+  const int64_t b = row / g.outH, oy = row % g.outH;
   for (int64_t ky = 0; ky < g.kernelH; ++ky) {
     const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilationH;
-    const bool rowInside = iy >= 0 && iy < g.inH;
-    for (int64_t kx = 0; kx < g.kernelW; ++kx) {
-      const int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
-      const bool inside = rowInside && ix >= 0 && ix < g.inW;
-      taps[ky * g.kernelW + kx] = inside ? x + ((b * g.inH + iy) * g.inW + ix) * g.inC : padding;
-    }
+    rows[ky] = iy >= 0 && iy < g.inH ? x + (b * g.inH + iy) * g.inW * g.inC : nullptr;
+  }
+}
+
+// taps[t] = the input pixel of tap t of output pixel ox of the row whose kernel rows are `rows`, or `padding`: a
+// select per tap, once per pixel.
+template <typename T>
+inline void FillTaps(const ConvGeometry2D& g, const T* const* rows, const T* padding, int64_t ox, const T** taps) {
+  const int64_t ix0 = ox * g.strideW - g.padLeft;
+  for (int64_t ky = 0; ky < g.kernelH; ++ky) {
+    const T* line = rows[ky];
+    for (int64_t kx = 0, ix = ix0; kx < g.kernelW; ++kx, ix += g.dilationW)
+      taps[ky * g.kernelW + kx] = line && ix >= 0 && ix < g.inW ? line + ix * g.inC : padding;
   }
 }
 
@@ -52,80 +60,110 @@ void RunRowTask(void* context, size_t row) {
 
 #if defined(__x86_64__)
 
-// NB blocks of 8 channels starting at channel c of one output pixel: acc = sum over tap pairs of vpmaddwd(two taps'
-// int8 interleaved and sign-extended, their interleaved weights), exact in int32; then qconv_int8's requantization.
-template <int NB>
-__attribute__((target("avx2"))) inline void Int8BlocksAvx2(const int8_t* const* taps, int64_t pairs, int64_t c,
-                                                           const int16_t* w, int64_t blockStride, const int32_t* offset,
+// NB blocks of 8 channels starting at channel c of NP adjacent output pixels (taps[px * tapStride + t]; outputs C
+// apart), each weight load feeding NP pixels: acc = sum over tap pairs of vpmaddwd(two taps' int8 interleaved and
+// sign-extended, their interleaved weights), exact in int32; then qconv_int8's requantization.
+template <int NB, int NP>
+__attribute__((target("avx2"))) inline void Int8BlocksAvx2(const int8_t* const* taps, int64_t tapStride, int64_t pairs,
+                                                           int64_t c, int64_t channels, const int16_t* w,
+                                                           int64_t blockStride, const int32_t* offset,
                                                            const float* mult, __m256 lo, __m256 hi, __m256i zp,
                                                            int8_t* out) {
-  __m256i acc[NB];
+  __m256i acc[NP][NB];
 #pragma GCC unroll 4
-  for (int j = 0; j < NB; ++j) acc[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(offset + c + j * kLanes));
+  for (int j = 0; j < NB; ++j) {
+    const __m256i o = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(offset + c + j * kLanes));
+#pragma GCC unroll 2
+    for (int px = 0; px < NP; ++px) acc[px][j] = o;
+  }
   for (int64_t p = 0; p < pairs; ++p, w += 2 * kLanes) {
-    const int8_t* p0 = taps[2 * p] + c;
-    const int8_t* p1 = taps[2 * p + 1] + c;
 #pragma GCC unroll 4
     for (int j = 0; j < NB; ++j) {
-      const __m128i a = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p0 + j * kLanes));
-      const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p1 + j * kLanes));
-      const __m256i xv = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(a, b));
       const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + j * blockStride));
-      acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(xv, wv));
+#pragma GCC unroll 2
+      for (int px = 0; px < NP; ++px) {
+        const int8_t* p0 = taps[px * tapStride + 2 * p] + c + j * kLanes;
+        const int8_t* p1 = taps[px * tapStride + 2 * p + 1] + c + j * kLanes;
+        const __m128i a = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p0));
+        const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p1));
+        const __m256i xv = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(a, b));
+        acc[px][j] = _mm256_add_epi32(acc[px][j], _mm256_madd_epi16(xv, wv));
+      }
     }
   }
 #pragma GCC unroll 4
   for (int j = 0; j < NB; ++j) {
-    __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[j]), _mm256_loadu_ps(mult + c + j * kLanes));
-    f = _mm256_min_ps(_mm256_max_ps(f, lo), hi);
-    const __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(f), zp);  // round half to even (default MXCSR)
-    const __m128i s = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + c + j * kLanes), _mm_packs_epi16(s, s));
+    const __m256 m = _mm256_loadu_ps(mult + c + j * kLanes);
+#pragma GCC unroll 2
+    for (int px = 0; px < NP; ++px) {
+      __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[px][j]), m);
+      f = _mm256_min_ps(_mm256_max_ps(f, lo), hi);
+      const __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(f), zp);  // round half to even (default MXCSR)
+      const __m128i s = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(out + px * channels + c + j * kLanes), _mm_packs_epi16(s, s));
+    }
   }
 }
 
-template <int NB>
-__attribute__((target("avx2,fma"))) inline void F32BlocksAvx2(const float* const* taps, int64_t ntaps, int64_t c,
+template <int NB, int NP>
+__attribute__((target("avx2,fma"))) inline void F32BlocksAvx2(const float* const* taps, int64_t tapStride,
+                                                              int64_t ntaps, int64_t c, int64_t channels,
                                                               const float* w, int64_t blockStride, const float* bias,
                                                               __m256 lo, __m256 hi, float* out) {
-  __m256 acc[NB];
+  __m256 acc[NP][NB];
 #pragma GCC unroll 4
-  for (int j = 0; j < NB; ++j) acc[j] = _mm256_loadu_ps(bias + c + j * kLanes);
+  for (int j = 0; j < NB; ++j) {
+    const __m256 b = _mm256_loadu_ps(bias + c + j * kLanes);
+#pragma GCC unroll 2
+    for (int px = 0; px < NP; ++px) acc[px][j] = b;
+  }
   for (int64_t t = 0; t < ntaps; ++t, w += kLanes) {
-    const float* p = taps[t] + c;
 #pragma GCC unroll 4
-    for (int j = 0; j < NB; ++j)
-      acc[j] = _mm256_fmadd_ps(_mm256_loadu_ps(p + j * kLanes), _mm256_loadu_ps(w + j * blockStride), acc[j]);
+    for (int j = 0; j < NB; ++j) {
+      const __m256 wv = _mm256_loadu_ps(w + j * blockStride);
+#pragma GCC unroll 2
+      for (int px = 0; px < NP; ++px)
+        acc[px][j] = _mm256_fmadd_ps(_mm256_loadu_ps(taps[px * tapStride + t] + c + j * kLanes), wv, acc[px][j]);
+    }
   }
 #pragma GCC unroll 4
   for (int j = 0; j < NB; ++j)  // max(lo, acc), min(hi, .): a NaN sum stays NaN, as in the scalar variant
-    _mm256_storeu_ps(out + c + j * kLanes, _mm256_min_ps(hi, _mm256_max_ps(lo, acc[j])));
+#pragma GCC unroll 2
+    for (int px = 0; px < NP; ++px)
+      _mm256_storeu_ps(out + px * channels + c + j * kLanes, _mm256_min_ps(hi, _mm256_max_ps(lo, acc[px][j])));
 }
 
-// One output pixel's first `blocks` blocks of 8 channels, 4 blocks at a time.
-__attribute__((target("avx2"))) void Int8PixelAvx2(const int8_t* const* taps, int64_t pairs, int64_t blocks,
-                                                   const int16_t* packed, const int32_t* offset, const float* mult,
-                                                   float lo, float hi, int32_t zp, int8_t* out) {
+// NP adjacent output pixels' first `blocks` blocks of 8 channels, 4 blocks at a time.
+template <int NP>
+__attribute__((target("avx2"))) void Int8PixelsAvx2(const int8_t* const* taps, int64_t tapStride, int64_t pairs,
+                                                    int64_t blocks, int64_t channels, const int16_t* packed,
+                                                    const int32_t* offset, const float* mult, float lo, float hi,
+                                                    int32_t zp, int8_t* out) {
   const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
   const __m256i vzp = _mm256_set1_epi32(zp);
   const int64_t stride = pairs * 2 * kLanes;  // one block's weights
   int64_t cb = 0;
   for (; cb + 4 <= blocks; cb += 4)
-    Int8BlocksAvx2<4>(taps, pairs, cb * kLanes, packed + cb * stride, stride, offset, mult, vlo, vhi, vzp, out);
+    Int8BlocksAvx2<4, NP>(taps, tapStride, pairs, cb * kLanes, channels, packed + cb * stride, stride, offset, mult,
+                          vlo, vhi, vzp, out);
   for (; cb < blocks; ++cb)
-    Int8BlocksAvx2<1>(taps, pairs, cb * kLanes, packed + cb * stride, stride, offset, mult, vlo, vhi, vzp, out);
+    Int8BlocksAvx2<1, NP>(taps, tapStride, pairs, cb * kLanes, channels, packed + cb * stride, stride, offset, mult,
+                          vlo, vhi, vzp, out);
 }
 
-__attribute__((target("avx2,fma"))) void F32PixelAvx2(const float* const* taps, int64_t ntaps, int64_t blocks,
-                                                      const float* packed, const float* bias, float lo, float hi,
-                                                      float* out) {
+template <int NP>
+__attribute__((target("avx2,fma"))) void F32PixelsAvx2(const float* const* taps, int64_t tapStride, int64_t ntaps,
+                                                       int64_t blocks, int64_t channels, const float* packed,
+                                                       const float* bias, float lo, float hi, float* out) {
   const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
   const int64_t stride = ntaps * kLanes;
   int64_t cb = 0;
   for (; cb + 4 <= blocks; cb += 4)
-    F32BlocksAvx2<4>(taps, ntaps, cb * kLanes, packed + cb * stride, stride, bias, vlo, vhi, out);
+    F32BlocksAvx2<4, NP>(taps, tapStride, ntaps, cb * kLanes, channels, packed + cb * stride, stride, bias, vlo, vhi,
+                         out);
   for (; cb < blocks; ++cb)
-    F32BlocksAvx2<1>(taps, ntaps, cb * kLanes, packed + cb * stride, stride, bias, vlo, vhi, out);
+    F32BlocksAvx2<1, NP>(taps, tapStride, ntaps, cb * kLanes, channels, packed + cb * stride, stride, bias, vlo, vhi,
+                         out);
 }
 
 #endif  // __x86_64__
@@ -173,25 +211,33 @@ void DwConvInt8::Run(const int8_t* x, int8_t* y, pthreadpool_t pool) const {
 void DwConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t rows) const {
   const int64_t c = g_.inC;
   // An odd last tap pairs with the padding row (its weight is 0).
-  const int8_t* taps[kDwMaxTaps + 1];
-  taps[taps_] = padding_.data();
+  // Two pixels' taps; an odd last tap pairs with the padding row (its weight is 0).
+  const int8_t* taps[2 * kTapStride];
+  taps[taps_] = taps[kTapStride + taps_] = padding_.data();
+  const int8_t* lines[kDwMaxTaps];
   const int64_t vectorC = blocks_ * kLanes;
   for (int64_t row = rowBegin; row < rowBegin + rows; ++row) {
-    const int64_t b = row / g_.outH, oy = row % g_.outH;
-    for (int64_t ox = 0; ox < g_.outW; ++ox) {
-      FillTaps(g_, x, padding_.data(), b, oy, ox, taps);
+    KernelRows(g_, x, row, lines);
+    for (int64_t ox = 0; ox < g_.outW;) {
+      const int64_t np = avx2_ && ox + 1 < g_.outW ? 2 : 1;  // AVX2: two pixels share each weight load
+      for (int64_t px = 0; px < np; ++px) FillTaps(g_, lines, padding_.data(), ox + px, taps + px * kTapStride);
       int8_t* out = y + (row * g_.outW + ox) * c;
 #if defined(__x86_64__)
-      if (avx2_)
-        Int8PixelAvx2(taps, pairs_, blocks_, packed_.data(), offset_.data(), multiplier_.data(), lo_, hi_, yZeroPoint_,
-                      out);
+      if (avx2_ && np == 2)
+        Int8PixelsAvx2<2>(taps, kTapStride, pairs_, blocks_, c, packed_.data(), offset_.data(), multiplier_.data(), lo_,
+                          hi_, yZeroPoint_, out);
+      else if (avx2_)
+        Int8PixelsAvx2<1>(taps, kTapStride, pairs_, blocks_, c, packed_.data(), offset_.data(), multiplier_.data(), lo_,
+                          hi_, yZeroPoint_, out);
 #endif
-      for (int64_t ch = vectorC; ch < c; ++ch) {
-        int32_t acc = offset_[static_cast<size_t>(ch)];
-        const int8_t* w = w_.data() + ch * taps_;
-        for (int64_t t = 0; t < taps_; ++t) acc = WrapAdd(acc, taps[t][ch] * w[t]);
-        out[ch] = Requantize(acc, multiplier_[static_cast<size_t>(ch)], lo_, hi_, yZeroPoint_);
-      }
+      for (int64_t px = 0; px < np; ++px)
+        for (int64_t ch = vectorC; ch < c; ++ch) {
+          int32_t acc = offset_[static_cast<size_t>(ch)];
+          const int8_t* w = w_.data() + ch * taps_;
+          for (int64_t t = 0; t < taps_; ++t) acc = WrapAdd(acc, taps[px * kTapStride + t][ch] * w[t]);
+          out[px * c + ch] = Requantize(acc, multiplier_[static_cast<size_t>(ch)], lo_, hi_, yZeroPoint_);
+        }
+      ox += np;
     }
   }
 }
@@ -224,22 +270,29 @@ void DwConvF32::Run(const float* x, float* y, pthreadpool_t pool) const {
 
 void DwConvF32::RunRows(const float* x, float* y, int64_t rowBegin, int64_t rows) const {
   const int64_t c = g_.inC;
-  const float* taps[kDwMaxTaps];
+  const float* taps[2 * kTapStride];
+  const float* lines[kDwMaxTaps];
   const int64_t vectorC = blocks_ * kLanes;
   for (int64_t row = rowBegin; row < rowBegin + rows; ++row) {
-    const int64_t b = row / g_.outH, oy = row % g_.outH;
-    for (int64_t ox = 0; ox < g_.outW; ++ox) {
-      FillTaps(g_, x, padding_.data(), b, oy, ox, taps);
+    KernelRows(g_, x, row, lines);
+    for (int64_t ox = 0; ox < g_.outW;) {
+      const int64_t np = avx2_ && ox + 1 < g_.outW ? 2 : 1;  // AVX2: two pixels share each weight load
+      for (int64_t px = 0; px < np; ++px) FillTaps(g_, lines, padding_.data(), ox + px, taps + px * kTapStride);
       float* out = y + (row * g_.outW + ox) * c;
 #if defined(__x86_64__)
-      if (avx2_) F32PixelAvx2(taps, taps_, blocks_, packed_.data(), bias_.data(), lo_, hi_, out);
+      if (avx2_ && np == 2)
+        F32PixelsAvx2<2>(taps, kTapStride, taps_, blocks_, c, packed_.data(), bias_.data(), lo_, hi_, out);
+      else if (avx2_)
+        F32PixelsAvx2<1>(taps, kTapStride, taps_, blocks_, c, packed_.data(), bias_.data(), lo_, hi_, out);
 #endif
-      for (int64_t ch = vectorC; ch < c; ++ch) {
-        float acc = bias_[static_cast<size_t>(ch)];
-        const float* w = w_.data() + ch * taps_;
-        for (int64_t t = 0; t < taps_; ++t) acc += taps[t][ch] * w[t];  // the AVX2 variant fuses: within 1 ulp/tap
-        out[ch] = std::min(std::max(acc, lo_), hi_);
-      }
+      for (int64_t px = 0; px < np; ++px)
+        for (int64_t ch = vectorC; ch < c; ++ch) {
+          float acc = bias_[static_cast<size_t>(ch)];
+          const float* w = w_.data() + ch * taps_;
+          for (int64_t t = 0; t < taps_; ++t) acc += taps[px * kTapStride + t][ch] * w[t];  // AVX2 fuses: 1 ulp/tap
+          out[px * c + ch] = std::min(std::max(acc, lo_), hi_);
+        }
+      ox += np;
     }
   }
 }

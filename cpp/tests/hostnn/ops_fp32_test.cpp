@@ -2,7 +2,6 @@
 #include <algorithm>
 
 #include "conv_f32.h"
-#include "dwconv.h"
 #include "onnx_builder.h"
 #include "test_util.h"
 
@@ -62,16 +61,11 @@ TEST(OpsFp32Test, ConvVariantsMatchReference) {
     std::vector<float> want;
     auto got = RunConv(k, &describe, &want);
     ExpectClose(got, want);
-    // groups = 1 in our kernel where the CPU has AVX2+FMA, in the variant NPULENS_HOSTNN_ISA picks, and depthwise in
-    // ours (dwconv.h) there too (ops/conv.cpp); grouped and depthwise with a multiplier in XNNPACK.
-    const bool avx2 = hostnn::F32IsaSupported(hostnn::F32Isa::kAvx2Fma);
-    const bool depthwise = k.group == k.c && k.oc == k.c;
-    const hostnn::F32Isa isa = hostnn::SelectF32Isa();
+    // groups = 1 in our kernel where the CPU has AVX2+FMA, in the variant NPULENS_HOSTNN_ISA picks (ops/conv.cpp).
+    const bool ours = k.group == 1 && hostnn::F32IsaSupported(hostnn::F32Isa::kAvx2Fma);
     const std::string where =
-        avx2 && k.group == 1 ? std::string("kernel fp32: Conv 'conv' (") + hostnn::F32IsaLabel(isa) + ")"
-        : avx2 && depthwise
-            ? std::string("kernel fp32: Conv 'conv' (") + hostnn::DwIsaLabel(isa == hostnn::F32Isa::kAvx2Fma) + ")"
-            : "xnnpack fp32: Conv 'conv'";
+        ours ? std::string("kernel fp32: Conv 'conv' (") + hostnn::F32IsaLabel(hostnn::SelectF32Isa()) + ")"
+             : "xnnpack fp32: Conv 'conv'";
     EXPECT_NE(describe.find(where), std::string::npos) << describe;
   }
 }

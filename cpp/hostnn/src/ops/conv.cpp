@@ -1,5 +1,5 @@
 // ONNX Conv (2-D, NCHW): groups = 1 in our kernels (fp32: conv_f32.h where the CPU has AVX2+FMA, else XNNPACK;
-// int8: qconv_int8.h); depthwise in ours (dwconv.h) where the CPU has AVX2, else XNNPACK; grouped in XNNPACK.
+// int8: qconv_int8.h); int8 depthwise in ours (dwconv.h) where the CPU has AVX2; the others in XNNPACK.
 #include "ops/op.h"
 
 #include <algorithm>
@@ -42,24 +42,21 @@ class ConvOp : public Op {
   QuantWeights q;                // int8
 
   bool InXnn() const override { return !UsesInt8Conv() && !UsesF32Conv(); }
-  // Depthwise (multiplier 1, at most kDwMaxTaps taps) in our dwconv.h where the CPU has AVX2 (+FMA for fp32): it ran
-  // every depthwise layer of MobileNetV2 and EfficientNet-B0, int8 and fp32, faster than XNNPACK 2022's
-  // (npulens_bench --profile; cpp/hostnn/README.md). Elsewhere (aarch64) XNNPACK's NEON kernels.
+  // int8 depthwise (multiplier 1, at most kDwMaxTaps taps, at least 64 channels) in our dwconv.h where the CPU has
+  // AVX2: 0.80-0.91x XNNPACK 2022's time on MobileNetV2's layers of 96-960 channels, 1.08x on its 32-channel one
+  // (npulens_bench --profile, 1 thread); elsewhere XNNPACK. fp32 depthwise stays in XNNPACK: DwConvF32 measured
+  // 1.3x its time there.
   bool OursDepthwise() const {
-    if (groups <= 1 || wshape.size() != 4 || wshape[1] != 1 || wshape[0] != groups ||
-        wshape[2] * wshape[3] > kDwMaxTaps)
-      return false;
-    return int8 ? Int8IsaSupported(Int8Isa::kAvx2) : F32IsaSupported(F32Isa::kAvx2Fma);
+    return int8 && groups >= 64 && wshape.size() == 4 && wshape[1] == 1 && wshape[0] == groups &&
+           wshape[2] * wshape[3] <= kDwMaxTaps && Int8IsaSupported(Int8Isa::kAvx2);
   }
   bool UsesInt8Conv() const override { return int8 && (groups == 1 || OursDepthwise()); }
   // Our fp32 kernel where it has a SIMD variant: with AVX2+FMA it ran every ResNet18 and MobileNetV2 convolution
   // (1x1 to 7x7, strides 1 and 2) 1.3-5x faster than XNNPACK 2022's (npulens_conv_f32_bench); elsewhere (aarch64)
-  // XNNPACK's NEON kernels. Grouped convolutions stay in XNNPACK.
-  bool UsesF32Conv() const override {
-    return !int8 && ((groups == 1 && F32IsaSupported(F32Isa::kAvx2Fma)) || OursDepthwise());
-  }
+  // XNNPACK's NEON kernels. Depthwise and grouped convolutions stay in XNNPACK.
+  bool UsesF32Conv() const override { return !int8 && groups == 1 && F32IsaSupported(F32Isa::kAvx2Fma); }
   std::string Variant(Int8Isa int8Isa, F32Isa f32Isa) const override {
-    if (groups > 1 && OursDepthwise()) return DwIsaLabel(int8 ? DwInt8UsesAvx2(int8Isa) : f32Isa == F32Isa::kAvx2Fma);
+    if (OursDepthwise()) return DwIsaLabel(DwInt8UsesAvx2(int8Isa));
     return Op::Variant(int8Isa, f32Isa);
   }
   int64_t Macs() const override {
@@ -127,7 +124,7 @@ class ConvOp : public Op {
                label);
   }
 
-  // groups = 1 (conv_f32.h, qconv_int8.h) or depthwise (dwconv.h): UsesInt8Conv, UsesF32Conv.
+  // groups = 1 (conv_f32.h, qconv_int8.h) or int8 depthwise (dwconv.h): UsesInt8Conv, UsesF32Conv.
   std::function<void()> Kernel(const KernelContext& k) const override {
     Value* x = in[0];
     Value* y = out;
@@ -135,12 +132,6 @@ class ConvOp : public Op {
                        y->shape[3], y->shape[1], win.kh,      win.kw,      win.sh,
                        win.sw,      win.dh,      win.dw,      win.pads[0], win.pads[1]};
     pthreadpool_t pool = k.pool;
-    if (groups > 1 && !int8) {
-      auto conv = std::make_shared<DwConvF32>(geo, wf.data(), biasF.data(), outMin, outMax, k.f32Isa);
-      return [conv, x, y, pool] {
-        conv->Run(reinterpret_cast<const float*>(x->data()), reinterpret_cast<float*>(y->data()), pool);
-      };
-    }
     if (groups > 1) {
       auto conv = std::make_shared<DwConvInt8>(geo, q.w.data(), q.bias.data(), q.scale.data(), x->scale, x->zeroPoint,
                                                y->scale, y->zeroPoint, QuantizedBound(y, outMin, -128),
