@@ -133,7 +133,7 @@ __attribute__((target("avx2,fma"))) inline void F32BlocksAvx2(const float* const
       _mm256_storeu_ps(out + px * channels + c + j * kLanes, _mm256_min_ps(hi, _mm256_max_ps(lo, acc[px][j])));
 }
 
-// NP adjacent output pixels' first `blocks` blocks of 8 channels, 4 blocks at a time.
+// NP adjacent output pixels' first `blocks` blocks of 8 channels, 4 blocks at a time, then 2, then 1.
 template <int NP>
 __attribute__((target("avx2"))) void Int8PixelsAvx2(const int8_t* const* taps, int64_t tapStride, int64_t pairs,
                                                     int64_t blocks, int64_t channels, const int16_t* packed,
@@ -145,6 +145,9 @@ __attribute__((target("avx2"))) void Int8PixelsAvx2(const int8_t* const* taps, i
   int64_t cb = 0;
   for (; cb + 4 <= blocks; cb += 4)
     Int8BlocksAvx2<4, NP>(taps, tapStride, pairs, cb * kLanes, channels, packed + cb * stride, stride, offset, mult,
+                          vlo, vhi, vzp, out);
+  for (; cb + 2 <= blocks; cb += 2)  // a remainder of 2 or 3 blocks: 2 * NP accumulators rather than NP
+    Int8BlocksAvx2<2, NP>(taps, tapStride, pairs, cb * kLanes, channels, packed + cb * stride, stride, offset, mult,
                           vlo, vhi, vzp, out);
   for (; cb < blocks; ++cb)
     Int8BlocksAvx2<1, NP>(taps, tapStride, pairs, cb * kLanes, channels, packed + cb * stride, stride, offset, mult,
@@ -160,6 +163,9 @@ __attribute__((target("avx2,fma"))) void F32PixelsAvx2(const float* const* taps,
   int64_t cb = 0;
   for (; cb + 4 <= blocks; cb += 4)
     F32BlocksAvx2<4, NP>(taps, tapStride, ntaps, cb * kLanes, channels, packed + cb * stride, stride, bias, vlo, vhi,
+                         out);
+  for (; cb + 2 <= blocks; cb += 2)
+    F32BlocksAvx2<2, NP>(taps, tapStride, ntaps, cb * kLanes, channels, packed + cb * stride, stride, bias, vlo, vhi,
                          out);
   for (; cb < blocks; ++cb)
     F32BlocksAvx2<1, NP>(taps, tapStride, ntaps, cb * kLanes, channels, packed + cb * stride, stride, bias, vlo, vhi,
