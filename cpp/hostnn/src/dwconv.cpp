@@ -105,34 +105,6 @@ __attribute__((target("avx2"))) inline void Int8BlocksAvx2(const int8_t* const* 
   }
 }
 
-template <int NB, int NP>
-__attribute__((target("avx2,fma"))) inline void F32BlocksAvx2(const float* const* taps, int64_t tapStride,
-                                                              int64_t ntaps, int64_t c, int64_t channels,
-                                                              const float* w, int64_t blockStride, const float* bias,
-                                                              __m256 lo, __m256 hi, float* out) {
-  __m256 acc[NP][NB];
-#pragma GCC unroll 4
-  for (int j = 0; j < NB; ++j) {
-    const __m256 b = _mm256_loadu_ps(bias + c + j * kLanes);
-#pragma GCC unroll 2
-    for (int px = 0; px < NP; ++px) acc[px][j] = b;
-  }
-  for (int64_t t = 0; t < ntaps; ++t, w += kLanes) {
-#pragma GCC unroll 4
-    for (int j = 0; j < NB; ++j) {
-      const __m256 wv = _mm256_loadu_ps(w + j * blockStride);
-#pragma GCC unroll 2
-      for (int px = 0; px < NP; ++px)
-        acc[px][j] = _mm256_fmadd_ps(_mm256_loadu_ps(taps[px * tapStride + t] + c + j * kLanes), wv, acc[px][j]);
-    }
-  }
-#pragma GCC unroll 4
-  for (int j = 0; j < NB; ++j)  // max(lo, acc), min(hi, .): a NaN sum stays NaN, as in the scalar variant
-#pragma GCC unroll 2
-    for (int px = 0; px < NP; ++px)
-      _mm256_storeu_ps(out + px * channels + c + j * kLanes, _mm256_min_ps(hi, _mm256_max_ps(lo, acc[px][j])));
-}
-
 // NP adjacent output pixels' first `blocks` blocks of 8 channels, 4 blocks at a time, then 2, then 1.
 template <int NP>
 __attribute__((target("avx2"))) void Int8PixelsAvx2(const int8_t* const* taps, int64_t tapStride, int64_t pairs,
@@ -154,29 +126,9 @@ __attribute__((target("avx2"))) void Int8PixelsAvx2(const int8_t* const* taps, i
                           vlo, vhi, vzp, out);
 }
 
-template <int NP>
-__attribute__((target("avx2,fma"))) void F32PixelsAvx2(const float* const* taps, int64_t tapStride, int64_t ntaps,
-                                                       int64_t blocks, int64_t channels, const float* packed,
-                                                       const float* bias, float lo, float hi, float* out) {
-  const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
-  const int64_t stride = ntaps * kLanes;
-  int64_t cb = 0;
-  for (; cb + 4 <= blocks; cb += 4)
-    F32BlocksAvx2<4, NP>(taps, tapStride, ntaps, cb * kLanes, channels, packed + cb * stride, stride, bias, vlo, vhi,
-                         out);
-  for (; cb + 2 <= blocks; cb += 2)
-    F32BlocksAvx2<2, NP>(taps, tapStride, ntaps, cb * kLanes, channels, packed + cb * stride, stride, bias, vlo, vhi,
-                         out);
-  for (; cb < blocks; ++cb)
-    F32BlocksAvx2<1, NP>(taps, tapStride, ntaps, cb * kLanes, channels, packed + cb * stride, stride, bias, vlo, vhi,
-                         out);
-}
-
 #endif  // __x86_64__
 
 }  // namespace
-
-// ---- int8 ----------------------------------------------------------------------------------------------------
 
 DwConvInt8::DwConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bias, const float* wScale, float xScale,
                        int32_t xZeroPoint, float yScale, int32_t yZeroPoint, int32_t qmin, int32_t qmax, Int8Isa isa)
@@ -242,61 +194,6 @@ void DwConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t r
           const int8_t* w = w_.data() + ch * taps_;
           for (int64_t t = 0; t < taps_; ++t) acc = WrapAdd(acc, taps[px * kTapStride + t][ch] * w[t]);
           out[px * c + ch] = Requantize(acc, multiplier_[static_cast<size_t>(ch)], lo_, hi_, yZeroPoint_);
-        }
-      ox += np;
-    }
-  }
-}
-
-// ---- fp32 ----------------------------------------------------------------------------------------------------
-
-DwConvF32::DwConvF32(const ConvGeometry2D& g, const float* w, const float* bias, float outMin, float outMax, F32Isa isa)
-    : g_(g),
-      avx2_(isa == F32Isa::kAvx2Fma),
-      taps_(g.kernelH * g.kernelW),
-      blocks_(avx2_ ? g.inC / kLanes : 0),
-      lo_(outMin),
-      hi_(outMax) {
-  if (!IsDepthwise(g, g.inC)) throw std::logic_error("DwConvF32: not a depthwise convolution of at most 64 taps");
-  if (!F32IsaSupported(isa)) throw std::logic_error(std::string("this CPU has no ") + F32IsaLabel(isa));
-  const int64_t c = g.inC;
-  w_.assign(w, w + c * taps_);
-  bias_.assign(bias, bias + c);
-  padding_.assign(static_cast<size_t>(c + kLanes), 0.f);
-  packed_.resize(static_cast<size_t>(blocks_ * taps_ * kLanes));
-  for (int64_t ch = 0; ch < blocks_ * kLanes; ++ch)
-    for (int64_t t = 0; t < taps_; ++t)
-      packed_[static_cast<size_t>(((ch / kLanes) * taps_ + t) * kLanes + ch % kLanes)] = w[ch * taps_ + t];
-}
-
-void DwConvF32::Run(const float* x, float* y, pthreadpool_t pool) const {
-  RowTask<DwConvF32> task{this, x, y};
-  pthreadpool_parallelize_1d(pool, &RunRowTask<DwConvF32, float>, &task, static_cast<size_t>(g_.batch * g_.outH), 0);
-}
-
-void DwConvF32::RunRows(const float* x, float* y, int64_t rowBegin, int64_t rows) const {
-  const int64_t c = g_.inC;
-  const float* taps[2 * kTapStride];
-  const float* lines[kDwMaxTaps];
-  const int64_t vectorC = blocks_ * kLanes;
-  for (int64_t row = rowBegin; row < rowBegin + rows; ++row) {
-    KernelRows(g_, x, row, lines);
-    for (int64_t ox = 0; ox < g_.outW;) {
-      const int64_t np = avx2_ && ox + 1 < g_.outW ? 2 : 1;  // AVX2: two pixels share each weight load
-      for (int64_t px = 0; px < np; ++px) FillTaps(g_, lines, padding_.data(), ox + px, taps + px * kTapStride);
-      float* out = y + (row * g_.outW + ox) * c;
-#if defined(__x86_64__)
-      if (avx2_ && np == 2)
-        F32PixelsAvx2<2>(taps, kTapStride, taps_, blocks_, c, packed_.data(), bias_.data(), lo_, hi_, out);
-      else if (avx2_)
-        F32PixelsAvx2<1>(taps, kTapStride, taps_, blocks_, c, packed_.data(), bias_.data(), lo_, hi_, out);
-#endif
-      for (int64_t px = 0; px < np; ++px)
-        for (int64_t ch = vectorC; ch < c; ++ch) {
-          float acc = bias_[static_cast<size_t>(ch)];
-          const float* w = w_.data() + ch * taps_;
-          for (int64_t t = 0; t < taps_; ++t) acc += taps[px * kTapStride + t][ch] * w[t];  // AVX2 fuses: 1 ulp/tap
-          out[px * c + ch] = std::min(std::max(acc, lo_), hi_);
         }
       ox += np;
     }

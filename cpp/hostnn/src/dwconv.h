@@ -1,13 +1,12 @@
-// Depthwise convolution (groups = input channels = output channels, multiplier 1; any kernel size up to
-// kDwMaxTaps taps, stride, dilation and padding; NHWC), int8 and fp32. Why our own: Debian's 2022 XNNPACK ran
-// MobileNetV2's int8 depthwise layers at 10-12 GMAC/s, behind onnxruntime's. The int8 arithmetic is qconv_int8.h's
-// (exact int32 sums, the same float requantization), so results are bit-identical to it; fp32 sums bias + taps in tap
-// order with a fused clamp. Weights are packed at construction in blocks of 8 channels, taps inner; a padded tap reads
-// a padding row (the input zero point, or 0.0f), so the channel loops have no padding branches. Variants: AVX2 (int8:
-// two taps' int8 interleaved, sign-extended to int16, vpmaddwd against the taps' interleaved weights; fp32: FMA) and
-// portable C++, picked from the plan's Int8Isa / F32Isa (DwIsaLabel); AVX2 computes two adjacent output pixels per
-// weight load. Threads split output rows. The plan runs int8 depthwise here (ops/conv.cpp says where); DwConvF32
-// measured slower than XNNPACK 2022's fp32 depthwise and is not in the plan yet. Tests: dwconv_test.cpp.
+// int8 depthwise convolution (groups = input channels = output channels, multiplier 1; any kernel size up to
+// kDwMaxTaps taps, stride, dilation and padding; NHWC). Why our own: Debian's 2022 XNNPACK ran MobileNetV2's int8
+// depthwise layers at 10-12 GMAC/s, behind onnxruntime's. The arithmetic is qconv_int8.h's (exact int32 sums, the
+// same float requantization), so results are bit-identical to it. Weights are packed at construction in blocks of 8
+// channels, taps inner; a padded tap reads a padding row of the input zero point, so the channel loops have no
+// padding branches. Variants: AVX2 (two taps' int8 interleaved, sign-extended to int16, vpmaddwd against the taps'
+// interleaved weights; two adjacent output pixels per weight load) and portable C++, picked from the plan's Int8Isa
+// (DwIsaLabel). Threads split output rows. fp32 depthwise stays in XNNPACK: an FMA kernel of the same shape measured
+// 1.3x its time on MobileNetV2. Tests: dwconv_test.cpp.
 #pragma once
 
 #include <pthreadpool.h>
@@ -15,7 +14,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "conv_f32.h"
 #include "qconv_int8.h"
 
 namespace hostnn {
@@ -26,7 +24,7 @@ constexpr int64_t kDwMaxTaps = 64;
 // Whether a convolution is one these kernels run: depthwise (groups = channels; 1 channel included), multiplier 1,
 // at most kDwMaxTaps taps.
 bool IsDepthwise(const ConvGeometry2D& g, int64_t groups);
-// The variant these kernels run for the plan's ISA: AVX2 for the x86 int8 ISAs (AVX2, AVX-512 VNNI) and fp32 AVX2,
+// The variant these kernels run for the plan's ISA: AVX2 for the x86 int8 ISAs (AVX2, AVX-512 VNNI),
 // portable otherwise. Label: "AVX2 depthwise" or "scalar depthwise".
 bool DwInt8UsesAvx2(Int8Isa isa);
 const char* DwIsaLabel(bool avx2);
@@ -53,25 +51,6 @@ class DwConvInt8 {
   std::vector<int8_t> padding_;    // c + 8 bytes of x_zero_point: what a padded tap reads
   int32_t yZeroPoint_;
   float lo_, hi_;  // qmin - y_zero_point, qmax - y_zero_point
-};
-
-class DwConvF32 {
- public:
-  // w: [c][kh][kw]; bias: c floats; outMin <= outMax (±infinity: no clamp).
-  DwConvF32(const ConvGeometry2D& g, const float* w, const float* bias, float outMin, float outMax, F32Isa isa);
-  void Run(const float* x, float* y, pthreadpool_t pool) const;
-  void RunRows(const float* x, float* y, int64_t rowBegin, int64_t rows) const;
-  bool avx2() const { return avx2_; }
-
- private:
-  ConvGeometry2D g_;
-  bool avx2_;
-  int64_t taps_, blocks_;
-  std::vector<float> packed_;   // AVX2: [blocks][taps][8]
-  std::vector<float> w_;        // [c][taps]
-  std::vector<float> bias_;     // c
-  std::vector<float> padding_;  // c + 8 zeros
-  float lo_, hi_;
 };
 
 }  // namespace hostnn

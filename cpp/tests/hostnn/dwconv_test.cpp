@@ -1,11 +1,9 @@
-// The depthwise convolution kernels (dwconv.h): every variant this CPU has against naive references over many
+// The int8 depthwise convolution kernel (dwconv.h): every variant this CPU has against a naive reference over many
 // geometries (kernel sizes 1x1 to 8x8, strides, dilations, one-sided padding, channel counts around the 8-channel
-// block and its groups of 4), with 1 and 2 threads. int8 must be exact (the int32 sums and qconv_int8's
-// requantization); fp32 within the rounding bound of conv_f32_test.cpp.
+// block and its groups of 4), with 1 and 2 threads; exact (the int32 sums and qconv_int8's requantization).
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <limits>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -15,9 +13,7 @@
 #include "dwconv.h"
 
 using hostnn::ConvGeometry2D;
-using hostnn::DwConvF32;
 using hostnn::DwConvInt8;
-using hostnn::F32Isa;
 using hostnn::Int8Isa;
 
 namespace {
@@ -78,13 +74,6 @@ std::vector<Int8Isa> Int8Isas() {
   std::vector<Int8Isa> out;
   for (Int8Isa isa : {Int8Isa::kScalar, Int8Isa::kAvx2, Int8Isa::kAvx512Vnni, Int8Isa::kNeon, Int8Isa::kNeonDot})
     if (hostnn::Int8IsaSupported(isa)) out.push_back(isa);
-  return out;
-}
-
-std::vector<F32Isa> F32Isas() {
-  std::vector<F32Isa> out;
-  for (F32Isa isa : {F32Isa::kScalar, F32Isa::kAvx2Fma})
-    if (hostnn::F32IsaSupported(isa)) out.push_back(isa);
   return out;
 }
 
@@ -152,80 +141,6 @@ TEST(DwConvTest, Int8EveryVariantIsExact) {
   }
 }
 
-// Within gamma(2 taps + 1) * (sum of |x * w| + |bias|) of the exact (double) sum, u = 2^-24 (conv_f32_test.cpp says
-// why this bound holds for any order and catches a wrong tap, channel or clamp).
-TEST(DwConvTest, F32EveryVariantMatchesTheReferenceWithinTheRoundingBound) {
-  Pool pool(pthreadpool_create(2), &pthreadpool_destroy);
-  ASSERT_NE(pool, nullptr);
-  uint32_t seed = 100;
-  for (const Case& c : kCases) {
-    SCOPED_TRACE(c.name);
-    const ConvGeometry2D g = Geometry(c);
-    std::mt19937 rng(seed++);
-    std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-    std::vector<float> x(static_cast<size_t>(g.batch * g.inH * g.inW * g.inC)),
-        w(static_cast<size_t>(g.inC * c.kh * c.kw));
-    std::vector<float> bias(static_cast<size_t>(g.inC));
-    for (auto& v : x) v = d(rng);
-    for (auto& v : w) v = d(rng);
-    for (auto& v : bias) v = d(rng);
-    const float lo = seed % 2 ? 0.0f : -std::numeric_limits<float>::infinity();
-    const float hi = seed % 3 ? std::numeric_limits<float>::infinity() : 1.5f;
-    const double u = std::ldexp(1.0, -24), k = static_cast<double>(2 * c.kh * c.kw + 1), gamma = k * u / (1 - k * u);
-    std::vector<double> want(static_cast<size_t>(g.batch * g.outH * g.outW * g.outC)), bound(want.size());
-    double sum = 0, mag = 0;
-    ForEachTap(
-        g,
-        [&](size_t xi, size_t wi) {
-          const double p = static_cast<double>(x[xi]) * w[wi];
-          sum += p;
-          mag += std::fabs(p);
-        },
-        [&](size_t i, size_t ch) {
-          want[i] = std::min<double>(std::max<double>(sum + bias[ch], lo), hi);
-          bound[i] = gamma * (mag + std::fabs(bias[ch]));
-          sum = mag = 0;
-        });
-    for (F32Isa isa : F32Isas()) {
-      SCOPED_TRACE(hostnn::F32IsaLabel(isa));
-      const DwConvF32 conv(g, w.data(), bias.data(), lo, hi, isa);
-      EXPECT_EQ(conv.avx2(), isa == F32Isa::kAvx2Fma);
-      for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
-        SCOPED_TRACE(p ? "2 threads" : "1 thread");
-        std::vector<float> y(want.size(), std::numeric_limits<float>::quiet_NaN());  // every output must be written
-        conv.Run(x.data(), y.data(), p);
-        size_t bad = 0;
-        for (size_t i = 0; i < y.size(); ++i)
-          if (!(std::fabs(y[i] - want[i]) <= bound[i]) && bad++ < 5)
-            ADD_FAILURE() << "output " << i << ": " << y[i] << ", reference " << want[i] << " +- " << bound[i];
-        EXPECT_EQ(bad, 0u);
-      }
-    }
-  }
-}
-
-// A NaN input gives NaN outputs through the clamp in every fp32 variant (Conv then Relu/Clip in ONNX), only where
-// the NaN pixel is a tap.
-TEST(DwConvTest, F32NaNPropagatesThroughTheClamp) {
-  const ConvGeometry2D g{1, 1, 7, 20, 1, 7, 20, 1, 3, 1, 1, 1, 1, 0, 1};
-  std::vector<float> x(140, 1.0f), w(60, 0.5f), bias(20, 0.0f);
-  x[3 * 20 + 9] = std::numeric_limits<float>::quiet_NaN();  // pixel 3, channel 9
-  for (F32Isa isa : F32Isas()) {
-    SCOPED_TRACE(hostnn::F32IsaLabel(isa));
-    const DwConvF32 conv(g, w.data(), bias.data(), 0.0f, 6.0f, isa);
-    std::vector<float> y(140, -1.0f);
-    conv.Run(x.data(), y.data(), nullptr);
-    for (int64_t px = 0; px < 7; ++px)
-      for (int64_t ch = 0; ch < 20; ++ch) {
-        const float v = y[static_cast<size_t>(px * 20 + ch)];
-        if (ch == 9 && px >= 2 && px <= 4)
-          EXPECT_TRUE(std::isnan(v)) << "pixel " << px << " channel " << ch << ": " << v;
-        else
-          EXPECT_EQ(v, (px == 0 || px == 6) ? 1.0f : 1.5f) << "pixel " << px << " channel " << ch;
-      }
-  }
-}
-
 TEST(DwConvTest, BadCall_NotDepthwiseIsRefused) {
   SCOPED_TRACE("BAD CALL - a multiplier-2 (grouped) or a 9x9 (81-tap) convolution given to the depthwise kernels");
   const ConvGeometry2D multiplier2{1, 4, 4, 8, 4, 4, 16, 3, 3, 1, 1, 1, 1, 1, 1};
@@ -237,10 +152,9 @@ TEST(DwConvTest, BadCall_NotDepthwiseIsRefused) {
   EXPECT_TRUE(hostnn::IsDepthwise(ok, 8));
   std::vector<int8_t> w8(81 * 16);
   std::vector<int32_t> b32(16);
-  std::vector<float> wf(81 * 16), bf(16), scales(16, 1.0f);
+  std::vector<float> scales(16, 1.0f);
   for (const ConvGeometry2D* g : {&multiplier2, &taps81}) {
     EXPECT_THROW(DwConvInt8(*g, w8.data(), b32.data(), scales.data(), 1.0f, 0, 1.0f, 0, -128, 127, Int8Isa::kScalar),
                  std::logic_error);
-    EXPECT_THROW(DwConvF32(*g, wf.data(), bf.data(), 0.0f, 1.0f, F32Isa::kScalar), std::logic_error);
   }
 }

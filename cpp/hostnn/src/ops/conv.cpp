@@ -44,8 +44,8 @@ class ConvOp : public Op {
   bool InXnn() const override { return !UsesInt8Conv() && !UsesF32Conv(); }
   // int8 depthwise (multiplier 1, at most kDwMaxTaps taps, at least 64 channels) in our dwconv.h where the CPU has
   // AVX2: 0.80-0.91x XNNPACK 2022's time on MobileNetV2's layers of 96-960 channels, 1.08x on its 32-channel one
-  // (npulens_bench --profile, 1 thread); elsewhere XNNPACK. fp32 depthwise stays in XNNPACK: DwConvF32 measured
-  // 1.3x its time there.
+  // (npulens_bench --profile, 1 thread); elsewhere XNNPACK. fp32 depthwise stays in XNNPACK: an FMA kernel of dwconv's
+  // shape measured 1.3x its time there.
   bool OursDepthwise() const {
     return int8 && groups >= 64 && wshape.size() == 4 && wshape[1] == 1 && wshape[0] == groups &&
            wshape[2] * wshape[3] <= kDwMaxTaps && Int8IsaSupported(Int8Isa::kAvx2);
