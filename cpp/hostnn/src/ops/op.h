@@ -266,4 +266,25 @@ struct OpDef {
   void (*clampRange)(const Lowering& l, const Node& n, float* lo, float* hi) = nullptr;
 };
 
+// A float elementwise op XNNPACK defines in one call with xnn_define_sigmoid's signature (Sigmoid, HardSwish): its
+// output has the input's shape, and its int8 QDQ form is a table of the 256 input values (Lowering::LowerInt8Table).
+template <xnn_status (*kDefine)(xnn_subgraph_t, uint32_t, uint32_t, uint32_t)>
+class XnnUnaryOp : public Op {
+ public:
+  bool InXnn() const override { return true; }
+  void Define(XnnDefiner& d) const override { XnnCheck(kDefine(d.sg, d.Id(in[0]), d.Id(out), 0), label); }
+
+  static OpDef Def() {
+    OpDef d;
+    d.infer = [](InferContext& c) { c.SameAsInput(true); };
+    d.lowerFloat = [](Lowering& l, const Node& n) {
+      auto op = l.New<XnnUnaryOp>(n);
+      op->in = {l.Act(n, 0)};
+      l.Emit(std::move(op));
+    };
+    d.lowerInt8 = [](Lowering& l, const Node& n) { return l.LowerInt8Table(n, std::make_unique<XnnUnaryOp>()); };
+    return d;
+  }
+};
+
 }  // namespace hostnn
