@@ -311,7 +311,9 @@ void QConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t ro
   if (isa_ == Int8Isa::kNeon || isa_ == Int8Isa::kNeonDot) return RunRowsNeon(x, y, rowBegin, rows);
 #endif
   const int64_t end = rowBegin + rows;
-  std::vector<const void*> ptrs(static_cast<size_t>(4 * taps_));
+  // Tap pointers kept per thread: no allocation after a thread's first run of the largest kernel.
+  thread_local std::vector<const void*> ptrs;
+  if (ptrs.size() < static_cast<size_t>(4 * taps_)) ptrs.resize(static_cast<size_t>(4 * taps_));
   if (isa_ == Int8Isa::kScalar) {
     for (int64_t r = rowBegin; r < end; ++r) {
       FillTaps(x, g_.inC, padding_.data(), r, ptrs.data());
