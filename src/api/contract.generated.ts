@@ -23,8 +23,23 @@ export type BandMode = 'unset' | 'low' | 'normal' | 'high';
 export type Priority = 'none' | 'low' | 'medium' | 'high';
 /** OH_NNCompilation_SetPerformanceMode. */
 export type PerformanceMode = 'none' | 'low' | 'medium' | 'high' | 'extreme';
-/** Layout of the caller's pixels: 4 bytes per pixel for RGBA/BGRA (alpha ignored), 3 for RGB. */
-export type PixelFormat = 'RGBA' | 'BGRA' | 'RGB';
+/** Layout of the caller's pixels: 4 bytes per pixel for RGBA/BGRA (alpha ignored), 3 for RGB. 'NV21' / 'NV12' are
+ *  YUV420SP camera frames (full-range BT.601, the JPEG colour space): the Y plane, `height` rows of `stride` bytes
+ *  (stride = the Y row stride, ≥ width), then the interleaved chroma plane (V,U pairs for NV21, U,V for NV12) of
+ *  height / 2 rows of `stride` bytes; width and height even; the buffer holds at least stride * height * 3 / 2
+ *  bytes. */
+export type PixelFormat = 'RGBA' | 'BGRA' | 'RGB' | 'NV21' | 'NV12';
+/** Who pre-processes the image (colour conversion, crop, resize, normalisation). 'cpu' = our CPU code writes the
+ *  model input. 'aipp' = the pixels go to the runtime as they are, with dynamic AIPP parameters (HiAI_AippParam), and
+ *  the NPU's AIPP unit converts them (the host runtime emulates it); the model target must declare dynamic AIPP.
+ *  'auto' = 'aipp' when the model target declares dynamic AIPP, else 'cpu' (ModelInfo.preprocessingReason says
+ *  which and why). */
+export type Preprocessing = 'auto' | 'cpu' | 'aipp';
+/** AIPP the model target was converted with (manifest "aipp".mode): 'dynamic' = parameters per call (what the 'aipp'
+ *  pre-processing needs), 'static' = fixed in the model at conversion, 'none'. */
+export type AippMode = 'dynamic' | 'static' | 'none';
+/** A source image format the model target's AIPP accepts (manifest "aipp".formats). */
+export type AippFormat = 'NV21' | 'NV12' | 'RGBA' | 'BGRA' | 'RGB' | 'BGR';
 /** NNRt device type (OH_NN_DeviceType). */
 export type DeviceType = 'cpu' | 'gpu' | 'accelerator' | 'other';
 export type Precision = 'fp32' | 'fp16' | 'int8';
@@ -54,6 +69,9 @@ export interface CompileOptions {
   cacheDir?: string;
   /** Cache version for cacheDir; integer ≥ 0, default 1. */
   cacheVersion?: number;
+  /** Default 'auto'. 'aipp' on a model target without dynamic AIPP rejects with code 'NPULENS_UNSUPPORTED' (step
+   *  'aipp.config'), naming the target's AIPP mode. */
+  preprocessing?: Preprocessing;
 }
 
 export interface DeviceInfo {
@@ -101,6 +119,15 @@ export interface OptionReport {
 /** Result of the CANN compatibility check (HMS_HiAICompatibility) before Build. */
 export type Compatibility = 'compatible' | 'incompatible' | 'not checked';
 
+/** The model target's AIPP declaration (the manifest's "aipp", merged per target; mode 'none' when absent). */
+export interface AippInfo {
+  mode: AippMode;
+  /** The largest source image the dynamic AIPP input takes, bytes (max_src_image_size at conversion); 0 = none. */
+  maxSrcImageSize: number;
+  /** The source formats the target's AIPP accepts; empty for mode 'none'. */
+  formats: AippFormat[];
+}
+
 export interface ModelInfo {
   modelId: string;
   title: string;
@@ -135,6 +162,12 @@ export interface ModelInfo {
   compatibility: Compatibility;
   /** Default I/O mode of classify(). */
   ioMode: IoMode;
+  /** The pre-processing classify() uses, resolved from LoadOptions.preprocessing ('auto' never appears here). */
+  preprocessing: 'cpu' | 'aipp';
+  /** Why, e.g. 'auto: the target declares dynamic AIPP' or 'auto: the target has no dynamic AIPP (mode none)'. */
+  preprocessingReason: string;
+  /** The model target's AIPP declaration. */
+  aipp: AippInfo;
 }
 
 export interface TopEntry {
@@ -149,9 +182,17 @@ export interface TopEntry {
 }
 
 export interface Timings {
+  /** CPU pre-processing into the model input, ms (0 on the AIPP path: the runtime's AIPP runs inside inference). */
   preprocessMs: number;
   /** memcpy of the input into the tensor ('copy' mode; 0 in 'zero-copy'). */
   copyInMs: number;
+  /** AIPP path: copying the frame into the AIPP input tensor, ms; 0 when classifyFd wrapped the fd (no copy) and on
+   *  the CPU path. */
+  frameCopyMs: number;
+  /** Bytes the CPU read or wrote before inference (the pixels read out of the caller's buffer or fd, the
+   *  pre-processing, the copies); 0 when the runtime reads the frame where it lies (classifyFd on the AIPP path over
+   *  a sealed memfd or device memory). */
+  cpuBytesIn: number;
   /** OH_NNExecutor_RunSync. */
   inferenceMs: number;
   /** memcpy of the output out of the tensor ('copy' mode; 0 in 'zero-copy'). */
@@ -249,6 +290,10 @@ export interface Classifier {
    * memcpy of width * height * bytes per pixel; the buffer may change or be detached as soon as the call returns).
    * stride: bytes per row, default width * bytes per pixel, must be ≥ that. topK: integer in [1, classes], default 5
    * (capped at classes). The buffer must hold at least stride * (height - 1) + width * bytes per pixel bytes.
+   * NV21 / NV12 (see PixelFormat): stride = the Y row stride, default width; width and height even (RangeError
+   * otherwise); the buffer holds at least stride * height * 3 / 2 bytes. On the AIPP path (info.preprocessing) a
+   * format the target's AIPP does not list, or a frame over info.aipp.maxSrcImageSize, rejects with an Error whose
+   * step starts with 'aipp.' and whose message names the format or the limit.
    * Async; rejects: TypeError, RangeError (see above), Error code 'NPULENS_RELEASED' after release(), NNRt errors.
    */
   classify(pixels: ArrayBuffer, width: number, height: number, format: PixelFormat, stride?: number,
@@ -256,13 +301,16 @@ export interface Classifier {
 
   /**
    * Classify from fd-backed memory: `fd` is a regular file or a memfd (e.g. a file in filesDir holding raw pixels)
-   * whose bytes [offset, offset + byteLength) hold the pixels as for classify(). The native side reads them with
-   * pread into native memory during the call (never a mapping: a mapped file that someone truncates would kill the
-   * process with SIGBUS); the pixels never pass through JS. The fd stays owned by the caller (not closed) and may
-   * be closed, rewritten or truncated once the call has returned. offset must be a multiple of 4096. Rejects as
-   * classify(), plus code 'NPULENS_IO' (step 'fd.read') when the fd is not a regular file or memfd (a FIFO, socket,
-   * device or directory), cannot be read, or holds fewer than offset + byteLength bytes (also when it shrinks
-   * during the read).
+   * whose bytes [offset, offset + byteLength) hold the pixels as for classify(). The pixels never pass through JS.
+   * On the AIPP path, when the fd is a memfd sealed against shrinking (F_SEAL_SHRINK) or device memory, the runtime
+   * maps it as the AIPP input tensor (OH_NNTensor_CreateWithFd) and reads the frame where it lies: no CPU copy
+   * (timings.frameCopyMs 0, cpuBytesIn 0); the fd is borrowed until the Promise settles, so do not write to it
+   * before then. Otherwise the native side reads the bytes with pread into native memory during the call (never a
+   * mapping of an fd that can shrink: a mapped file that someone truncates would kill the process with SIGBUS). The
+   * fd stays owned by the caller (not closed) and may be closed, rewritten or truncated once the call has returned.
+   * offset must be a multiple of 4096. Rejects as classify(), plus code 'NPULENS_IO' (step 'fd.read') when the fd is
+   * not a regular file or memfd (a FIFO, socket, device or directory), cannot be read, or holds fewer than
+   * offset + byteLength bytes (also when it shrinks during the read).
    */
   classifyFd(fd: number, offset: number, byteLength: number, width: number, height: number, format: PixelFormat,
     stride?: number, topK?: number): Promise<ClassifyResult>;
