@@ -40,6 +40,7 @@ void RejectUnknownKeys(const Json& j, const std::string& path, const std::set<st
 struct Field {
   const Json* value = nullptr;
   std::string path;
+  bool fromOverride = false;  // found in (or, when absent, looked up last in) the override object
 };
 
 class MergedObject {
@@ -48,9 +49,9 @@ class MergedObject {
       : base_(base), basePath_(std::move(basePath)), over_(over), overPath_(std::move(overPath)) {}
 
   Field Get(const std::string& key) const {
-    if (over_ != nullptr && over_->contains(key)) return {&(*over_)[key], overPath_ + "." + key};
-    if (base_.contains(key)) return {&base_[key], basePath_ + "." + key};
-    return {nullptr, (over_ != nullptr ? overPath_ : basePath_) + "." + key};
+    if (over_ != nullptr && over_->contains(key)) return {&(*over_)[key], overPath_ + "." + key, true};
+    if (base_.contains(key)) return {&base_[key], basePath_ + "." + key, false};
+    return {nullptr, (over_ != nullptr ? overPath_ : basePath_) + "." + key, over_ != nullptr};
   }
   Field Require(const std::string& key, const std::string& why = "is required") const {
     Field f = Get(key);
@@ -121,6 +122,11 @@ constexpr std::pair<const char*, Precision> kPrecisions[] = {
 constexpr std::pair<const char*, OutputKind> kKinds[] = {{"logits", OutputKind::kLogits},
                                                          {"probabilities", OutputKind::kProbabilities}};
 constexpr std::pair<const char*, int> kResizeModes[] = {{"bilinear", 0}};
+constexpr std::pair<const char*, AippMode> kAippModes[] = {
+    {"none", AippMode::kNone}, {"static", AippMode::kStatic}, {"dynamic", AippMode::kDynamic}};
+// The source formats an AIPP input may declare: PixelFormatName of core/preprocess.h, plus BGR for models converted
+// for a BGR888 source.
+constexpr const char* kAippFormats[] = {"NV21", "NV12", "RGBA", "BGRA", "RGB", "BGR"};
 
 bool IsQuantized(DType d) { return d == DType::kInt8 || d == DType::kUint8; }
 
@@ -170,6 +176,63 @@ void ParseTriple(const Field& f, float out[3], bool positive) {
 const std::set<std::string> kInputKeys = {"name",       "width", "height", "channels", "layout", "dtype",
                                           "colorOrder", "mean",  "std",    "quant",    "resize", "centerCrop"};
 const std::set<std::string> kOutputKeys = {"name", "classes", "dtype", "kind", "quant"};
+const std::set<std::string> kAippKeys = {"mode", "maxSrcImageSize", "formats"};
+
+// `input` is the same target's merged input: dynamic AIPP resizes to it, within the guide's 16..448.
+AippSpec ParseAipp(const MergedObject& obj, const InputSpec& input) {
+  AippSpec aipp;
+  const Field modeField = obj.Get("mode");
+  if (modeField.value != nullptr) aipp.mode = GetEnum(modeField, kAippModes);
+  const Field sizeField = obj.Get("maxSrcImageSize");
+  const Field formatsField = obj.Get("formats");
+  if (aipp.mode == AippMode::kNone) {
+    // A target that turns AIPP off drops what it would inherit; the same fields beside "none" are a mistake.
+    for (const Field* f : {&sizeField, &formatsField}) {
+      if (f->value != nullptr && f->fromOverride == modeField.fromOverride) {
+        Fail(f->path, "is only allowed when mode is \"static\" or \"dynamic\" (" + modeField.path + " is " +
+                          (modeField.value != nullptr ? "\"none\")" : "absent: \"none\")"));
+      }
+    }
+    return aipp;
+  }
+  const bool dynamic = aipp.mode == AippMode::kDynamic;
+  if (sizeField.value != nullptr) {
+    aipp.maxSrcImageSize = static_cast<uint64_t>(GetInteger(sizeField, 1, kAippMaxSrcImageSizeMax));
+  } else if (dynamic) {
+    Fail(sizeField.path, "is required when mode is \"dynamic\" (the model's max_src_image_size in bytes)");
+  }
+  if (formatsField.value == nullptr) {
+    Fail(formatsField.path, std::string("is required when mode is ") + Quote(AippModeName(aipp.mode)));
+  }
+  const Json& list = *formatsField.value;
+  if (!list.is_array())
+    Fail(formatsField.path, std::string("must be an array of strings (got ") + TypeName(list) + ")");
+  if (list.empty()) Fail(formatsField.path, "must list at least one format");
+  if (!dynamic && list.size() != 1) {
+    Fail(formatsField.path, "must list exactly one format when mode is \"static\" (the conversion fixed it; got " +
+                                std::to_string(list.size()) + ")");
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Field item{&list[i], formatsField.path + "[" + std::to_string(i) + "]", formatsField.fromOverride};
+    const std::string name = GetString(item);
+    bool known = false;
+    std::string choices;
+    for (const char* f : kAippFormats) {
+      known = known || name == f;
+      choices += (choices.empty() ? "" : " | ") + Quote(f);
+    }
+    if (!known) Fail(item.path, "must be " + choices + " (got " + Quote(name) + ")");
+    if (aipp.Accepts(name)) Fail(item.path, Quote(name) + " is listed twice");
+    aipp.formats.push_back(name);
+  }
+  if (dynamic && (input.width < kAippResizeMin || input.width > kAippResizeMax || input.height < kAippResizeMin ||
+                  input.height > kAippResizeMax)) {
+    Fail(modeField.path, "is \"dynamic\", but AIPP resizes to " + std::to_string(kAippResizeMin) + ".." +
+                             std::to_string(kAippResizeMax) + " per side and the input is " +
+                             std::to_string(input.width) + "x" + std::to_string(input.height));
+  }
+  return aipp;
+}
 
 InputSpec ParseInput(const MergedObject& obj) {
   InputSpec in;
@@ -237,7 +300,8 @@ bool IsSha256(const std::string& s) {
 ModelEntry ParseModel(const Json& m, const std::string& path) {
   RequireObject(m, path);
   RejectUnknownKeys(
-      m, path, {"id", "title", "precision", "pretrained", "default", "notes", "labels", "targets", "input", "output"});
+      m, path,
+      {"id", "title", "precision", "pretrained", "default", "notes", "labels", "targets", "input", "output", "aipp"});
   MergedObject obj(m, path, nullptr, "");
   ModelEntry e;
   Field idField = obj.Require("id");
@@ -262,6 +326,15 @@ ModelEntry ParseModel(const Json& m, const std::string& path) {
   RequireObject(*outField.value, outField.path);
   RejectUnknownKeys(*outField.value, outField.path, kOutputKeys);
   e.output = ParseOutput(MergedObject(*outField.value, outField.path, nullptr, ""));
+  static const Json kNoAipp = Json::object();
+  const Json* aippBase = &kNoAipp;
+  const std::string aippPath = path + ".aipp";
+  if (Field f = obj.Get("aipp"); f.value != nullptr) {
+    RequireObject(*f.value, f.path);
+    RejectUnknownKeys(*f.value, f.path, kAippKeys);
+    aippBase = f.value;
+  }
+  e.aipp = ParseAipp(MergedObject(*aippBase, aippPath, nullptr, ""), e.input);
 
   Field targetsField = obj.Require("targets");
   RequireObject(*targetsField.value, targetsField.path);
@@ -271,7 +344,7 @@ ModelEntry ParseModel(const Json& m, const std::string& path) {
     if (it.key() != "onnx" && it.key() != "om") Fail(tpath, "is not a known target (\"onnx\" | \"om\")");
     const Json& t = it.value();
     RequireObject(t, tpath);
-    RejectUnknownKeys(t, tpath, {"file", "sha256", "input", "output"});
+    RejectUnknownKeys(t, tpath, {"file", "sha256", "input", "output", "aipp"});
     MergedObject tobj(t, tpath, nullptr, "");
     ModelTarget target;
     Field fileField = tobj.Require("file");
@@ -293,8 +366,15 @@ ModelEntry ParseModel(const Json& m, const std::string& path) {
       RejectUnknownKeys(*f.value, f.path, kOutputKeys);
       outOver = f.value;
     }
+    const Json* aippOver = nullptr;
+    if (Field f = tobj.Get("aipp"); f.value != nullptr) {
+      RequireObject(*f.value, f.path);
+      RejectUnknownKeys(*f.value, f.path, kAippKeys);
+      aippOver = f.value;
+    }
     target.input = ParseInput(MergedObject(*inField.value, inField.path, inOver, tpath + ".input"));
     target.output = ParseOutput(MergedObject(*outField.value, outField.path, outOver, tpath + ".output"));
+    target.aipp = ParseAipp(MergedObject(*aippBase, aippPath, aippOver, tpath + ".aipp"), target.input);
     e.targets.emplace(it.key(), std::move(target));
   }
   return e;
@@ -322,6 +402,22 @@ const char* PrecisionName(Precision p) {
 }
 
 const char* OutputKindName(OutputKind k) { return k == OutputKind::kLogits ? "logits" : "probabilities"; }
+
+const char* AippModeName(AippMode mode) {
+  switch (mode) {
+    case AippMode::kNone: return "none";
+    case AippMode::kStatic: return "static";
+    case AippMode::kDynamic: return "dynamic";
+  }
+  return "?";
+}
+
+bool AippSpec::Accepts(const std::string& format) const {
+  for (const std::string& f : formats) {
+    if (f == format) return true;
+  }
+  return false;
+}
 
 const ModelEntry* Manifest::Find(const std::string& id) const {
   for (const ModelEntry& m : models) {

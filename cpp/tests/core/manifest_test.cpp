@@ -200,6 +200,127 @@ TEST(ManifestTest, EveryInvalidFieldGivesAnExactMessage) {
   }
 }
 
+// The first model with dynamic AIPP at model level (both targets inherit it) and the om target narrowing it.
+Json AippManifest() {
+  Json j = ValidManifest();
+  j["models"][0]["aipp"] = Json::parse(R"({"mode": "dynamic", "maxSrcImageSize": 3110400,
+                                            "formats": ["NV21", "NV12", "RGBA"]})");
+  j["models"][0]["targets"]["om"]["aipp"] = Json::parse(R"({"formats": ["NV21"]})");
+  return j;
+}
+
+TEST(ManifestTest, AippDefaultsToNoneAndMergesPerTarget) {
+  Result<Manifest> plain = ParseManifest(ValidManifest().dump(), kFile);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  for (const ModelEntry& e : plain->models) {
+    EXPECT_EQ(e.aipp.mode, AippMode::kNone);
+    for (const auto& t : e.targets) {
+      EXPECT_EQ(t.second.aipp.mode, AippMode::kNone) << t.first;
+      EXPECT_EQ(t.second.aipp.maxSrcImageSize, 0u);
+      EXPECT_TRUE(t.second.aipp.formats.empty());
+    }
+  }
+
+  Result<Manifest> r = ParseManifest(AippManifest().dump(), kFile);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const ModelEntry& e = r->models[0];
+  EXPECT_EQ(e.aipp.mode, AippMode::kDynamic);
+  const AippSpec& onnx = e.targets.at("onnx").aipp;  // inherited whole
+  EXPECT_EQ(onnx.mode, AippMode::kDynamic);
+  EXPECT_EQ(onnx.maxSrcImageSize, 3110400u);
+  EXPECT_EQ(onnx.formats, (std::vector<std::string>{"NV21", "NV12", "RGBA"}));
+  EXPECT_TRUE(onnx.Accepts("RGBA"));
+  EXPECT_FALSE(onnx.Accepts("BGRA"));
+  const AippSpec& om = e.targets.at("om").aipp;  // formats overridden, the rest inherited
+  EXPECT_EQ(om.mode, AippMode::kDynamic);
+  EXPECT_EQ(om.maxSrcImageSize, 3110400u);
+  EXPECT_EQ(om.formats, (std::vector<std::string>{"NV21"}));
+  EXPECT_EQ(r->models[1].targets.at("onnx").aipp.mode, AippMode::kNone);
+  EXPECT_STREQ(AippModeName(AippMode::kStatic), "static");
+
+  // A target turning AIPP off drops what it inherits; a static target names its one format.
+  Json j = AippManifest();
+  j["models"][0]["targets"]["om"]["aipp"] = {{"mode", "none"}};
+  j["models"][0]["targets"]["onnx"]["aipp"] = Json::parse(R"({"mode": "static", "formats": ["BGR"]})");
+  Result<Manifest> off = ParseManifest(j.dump(), kFile);
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  const AippSpec& omOff = off->models[0].targets.at("om").aipp;
+  EXPECT_EQ(omOff.mode, AippMode::kNone);
+  EXPECT_EQ(omOff.maxSrcImageSize, 0u);
+  EXPECT_TRUE(omOff.formats.empty());
+  const AippSpec& onnxStatic = off->models[0].targets.at("onnx").aipp;
+  EXPECT_EQ(onnxStatic.mode, AippMode::kStatic);
+  EXPECT_EQ(onnxStatic.maxSrcImageSize, 3110400u);
+  EXPECT_EQ(onnxStatic.formats, (std::vector<std::string>{"BGR"}));
+}
+
+TEST(ManifestTest, EveryInvalidAippFieldGivesAnExactMessage) {
+  const std::vector<BadCase> cases = {
+      {"aipp type", [](Json& j) { j["models"][0]["aipp"] = "dynamic"; },
+       "models[0].aipp must be an object (got string)"},
+      {"aipp unknown", [](Json& j) { j["models"][0]["aipp"]["maxSrcSize"] = 1; },
+       "models[0].aipp.maxSrcSize is not a known field"},
+      {"target aipp unknown", [](Json& j) { j["models"][0]["targets"]["om"]["aipp"]["format"] = "NV21"; },
+       "models[0].targets.om.aipp.format is not a known field"},
+      {"mode", [](Json& j) { j["models"][0]["aipp"]["mode"] = "Dynamic"; },
+       "models[0].aipp.mode must be \"none\" | \"static\" | \"dynamic\" (got \"Dynamic\")"},
+      {"size missing", [](Json& j) { j["models"][0]["aipp"].erase("maxSrcImageSize"); },
+       "models[0].aipp.maxSrcImageSize is required when mode is \"dynamic\" (the model's max_src_image_size in "
+       "bytes)"},
+      {"size zero", [](Json& j) { j["models"][0]["aipp"]["maxSrcImageSize"] = 0; },
+       "models[0].aipp.maxSrcImageSize must be ≥ 1 (got 0)"},
+      {"size over uint32", [](Json& j) { j["models"][0]["targets"]["om"]["aipp"]["maxSrcImageSize"] = 4294967296; },
+       "models[0].targets.om.aipp.maxSrcImageSize must be ≤ 4294967295 (got 4294967296)"},
+      {"size text", [](Json& j) { j["models"][0]["aipp"]["maxSrcImageSize"] = "3MB"; },
+       "models[0].aipp.maxSrcImageSize must be an integer (got string)"},
+      {"formats missing", [](Json& j) { j["models"][0]["aipp"].erase("formats"); },
+       "models[0].aipp.formats is required when mode is \"dynamic\""},
+      {"formats type", [](Json& j) { j["models"][0]["aipp"]["formats"] = "NV21"; },
+       "models[0].aipp.formats must be an array of strings (got string)"},
+      {"formats empty", [](Json& j) { j["models"][0]["targets"]["om"]["aipp"]["formats"] = Json::array(); },
+       "models[0].targets.om.aipp.formats must list at least one format"},
+      {"format unknown", [](Json& j) { j["models"][0]["targets"]["om"]["aipp"]["formats"][0] = "YUV420SP"; },
+       "models[0].targets.om.aipp.formats[0] must be \"NV21\" | \"NV12\" | \"RGBA\" | \"BGRA\" | \"RGB\" | "
+       "\"BGR\" (got \"YUV420SP\")"},
+      {"format type", [](Json& j) { j["models"][0]["aipp"]["formats"][1] = 12; },
+       "models[0].aipp.formats[1] must be a string (got number)"},
+      {"format twice", [](Json& j) { j["models"][0]["aipp"]["formats"][2] = "NV21"; },
+       "models[0].aipp.formats[2] \"NV21\" is listed twice"},
+      {"static two formats", [](Json& j) { j["models"][0]["aipp"]["mode"] = "static"; },
+       "models[0].aipp.formats must list exactly one format when mode is \"static\" (the conversion fixed it; got "
+       "3)"},
+      {"fields beside none", [](Json& j) { j["models"][0]["aipp"]["mode"] = "none"; },
+       "models[0].aipp.maxSrcImageSize is only allowed when mode is \"static\" or \"dynamic\" (models[0].aipp.mode "
+       "is \"none\")"},
+      {"fields without mode",
+       [](Json& j) {
+         j["models"][1]["targets"]["onnx"]["aipp"] = {{"formats", {"RGB"}}};
+       },
+       "models[1].targets.onnx.aipp.formats is only allowed when mode is \"static\" or \"dynamic\" "
+       "(models[1].targets.onnx.aipp.mode is absent: \"none\")"},
+      {"target none beside formats", [](Json& j) { j["models"][0]["targets"]["om"]["aipp"]["mode"] = "none"; },
+       "models[0].targets.om.aipp.formats is only allowed when mode is \"static\" or \"dynamic\" "
+       "(models[0].targets.om.aipp.mode is \"none\")"},
+      {"dynamic input too small",
+       [](Json& j) {
+         j["models"][1]["aipp"] = Json::parse(R"({"mode": "dynamic", "maxSrcImageSize": 100, "formats": ["RGB"]})");
+       },
+       "models[1].aipp.mode is \"dynamic\", but AIPP resizes to 16..448 per side and the input is 8x8"},
+      {"dynamic input too large for the target",
+       [](Json& j) { j["models"][0]["targets"]["om"]["input"]["width"] = 449; },
+       "models[0].aipp.mode is \"dynamic\", but AIPP resizes to 16..448 per side and the input is 449x64"},
+  };
+  for (const BadCase& c : cases) {
+    Json j = AippManifest();
+    c.mutate(j);
+    Result<Manifest> r = ParseManifest(j.dump(), kFile);
+    ASSERT_FALSE(r.ok()) << c.what;
+    EXPECT_EQ(r.status().step(), "manifest") << c.what;
+    EXPECT_EQ(r.status().code(), code::kManifest) << c.what;
+    EXPECT_EQ(r.status().message(), std::string(c.message) + " (" + kFile + ")") << c.what;
+  }
+}
+
 TEST(ManifestTest, ToStringMatchesTheDocumentedShape) {
   Json j = ValidManifest();
   j["models"][1]["input"]["std"][2] = -3;

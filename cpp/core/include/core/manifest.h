@@ -42,12 +42,37 @@ struct OutputSpec {
   std::optional<QuantParams> quant;  // present iff dtype is int8/uint8
 };
 
-// One file of a model for one runtime, with that target's merged (override applied) input/output specs.
+// What AIPP (the NPU's image pre-processing unit, CANN Kit) a model file has. kDynamic: the .om was converted with
+// a dynamic AIPP insert_op_conf, so the app configures format, crop, colour conversion, resize and normalisation per
+// input at run time (HMS_HiAIAippParam_*); kStatic: the conversion fixed them, the model takes one source format;
+// kNone: the model takes the pre-processed tensor.
+enum class AippMode { kNone, kStatic, kDynamic };
+const char* AippModeName(AippMode mode);  // "none" | "static" | "dynamic"
+
+// The guide's limits: AIPP resize outputs 16x16 .. 448x448; max_src_image_size is a uint32.
+inline constexpr int kAippResizeMin = 16;
+inline constexpr int kAippResizeMax = 448;
+inline constexpr int64_t kAippMaxSrcImageSizeMax = 4294967295;
+
+struct AippSpec {
+  AippMode mode = AippMode::kNone;
+  // Largest source image in bytes the model's dynamic AIPP takes (its insert_op_conf max_src_image_size); 0 when
+  // the mode is none (required for dynamic, optional for static).
+  uint64_t maxSrcImageSize = 0;
+  // Source formats the AIPP takes, each once: "NV21" | "NV12" | "RGBA" | "BGRA" | "RGB" | "BGR" (the PixelFormat
+  // names of core/preprocess.h); empty when the mode is none, exactly one for static.
+  std::vector<std::string> formats;
+
+  bool Accepts(const std::string& format) const;  // format is listed
+};
+
+// One file of a model for one runtime, with that target's merged (override applied) input/output/aipp specs.
 struct ModelTarget {
   std::string file;    // relative to the manifest's folder (validated: no "..", not absolute)
   std::string sha256;  // lower-case hex, or empty
   InputSpec input;
   OutputSpec output;
+  AippSpec aipp;
 };
 
 struct ModelEntry {
@@ -61,6 +86,7 @@ struct ModelEntry {
   std::map<std::string, ModelTarget> targets;  // "onnx", "om", ... (at least one)
   InputSpec input;                             // before any target override
   OutputSpec output;
+  AippSpec aipp;
 };
 
 struct Manifest {
