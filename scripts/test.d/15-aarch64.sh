@@ -13,6 +13,7 @@
 # Build dir: $NPULENS_AARCH64_BUILD_DIR (default build/aarch64).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/lib/steps.sh
 
 missing=()
 for tool in aarch64-linux-gnu-g++ qemu-aarch64 cmake ninja; do command -v "$tool" >/dev/null || missing+=("$tool"); done
@@ -26,19 +27,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 build=$(realpath -m "${NPULENS_AARCH64_BUILD_DIR:-build/aarch64}")
-mkdir -p "$build"
-exec 9>"$build/.lock"
-flock -n 9 || { echo "aarch64: waiting for another run using $build"; flock 9; }
-passed=0; failed=0; failed_names=()
-step() {  # <name> <command...>
-  local name=$1 start=$SECONDS; shift
-  echo "--- ${name}"
-  if "$@"; then
-    passed=$((passed + 1)); echo "    ok ($((SECONDS - start)) s)"
-  else
-    failed=$((failed + 1)); failed_names+=("$name"); echo "    FAILED ($((SECONDS - start)) s)"
-  fi
-}
+lock_build_dir "$build" aarch64
 
 cross_build() {  # <build dir> <extra cmake args...>
   local dir=$1; shift
@@ -67,6 +56,4 @@ for kind in release asan; do
   step "$kind: kernel tests under qemu-aarch64 -cpu cortex-a53 (scalar, NEON; no dot product)" \
     run_on "$dir" cortex-a53 scalar,neon
 done
-[ "$failed" -gt 0 ] && echo "aarch64: failed: ${failed_names[*]}"
-echo "aarch64: ${passed} passed, ${failed} failed"
-[ "$failed" -eq 0 ]
+steps_summary aarch64

@@ -19,6 +19,7 @@
 # Build dir: $NPULENS_DEVICE_BUILD_DIR (default build/device).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/lib/steps.sh
 
 if [ -n "${OHOS_SDK_HOME:-}" ]; then
   sdk=$OHOS_SDK_HOME; sdk_from="OHOS_SDK_HOME"
@@ -55,20 +56,7 @@ echo "device: SDK $sdk ($sdk_from), compatibleSdkVersion API $(node -e \
   'import("./tools/device/lib.mjs").then((l) => console.log(l.compatibleApiLevel()))')"
 
 build=$(realpath -m "${NPULENS_DEVICE_BUILD_DIR:-build/device}")
-mkdir -p "$build"
-# One run at a time per build dir (a second run would delete the first one's objects under it).
-exec 9>"$build/.lock"
-flock -n 9 || { echo "device: waiting for another run using $build"; flock 9; }
-passed=0; failed=0; failed_names=()
-step() {  # <name> <command...>
-  local name=$1 start=$SECONDS; shift
-  echo "--- ${name}"
-  if "$@"; then
-    passed=$((passed + 1)); echo "    ok ($((SECONDS - start)) s)"
-  else
-    failed=$((failed + 1)); failed_names+=("$name"); echo "    FAILED ($((SECONDS - start)) s)"
-  fi
-}
+lock_build_dir "$build" device
 
 # The device build sees only CANNKit/ of cpp/hostnn/include (the NNRt headers must be the SDK's) and
 # nlohmann/json alone (not the host's /usr/include): each through a folder of its own.
@@ -113,6 +101,4 @@ step "self-tests: the checks fail on a wrong declaration, a too-new or unknown s
   env OHOS_SDK_HOME="$sdk" NPULENS_DEVICE_STUB_DIR="$build/stubs" NPULENS_DEVICE_SCRATCH="$build/selftest" \
   node --test --test-reporter=dot tools/device/test/
 
-[ "$failed" -gt 0 ] && echo "device failed: ${failed_names[*]}"
-echo "device: ${passed} passed, ${failed} failed"
-[ "$failed" -eq 0 ]
+steps_summary device

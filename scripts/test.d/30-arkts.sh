@@ -9,23 +9,12 @@
 #   4. the ViewModel hypium suites (shared with the device ohosTest suite) on Node with a fake native backend
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/lib/steps.sh
 
-passed=0; failed=0; failed_names=()
-step() {  # <name> <command...>
-  local name=$1; shift
-  echo "--- ${name}"
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1)); failed_names+=("$name")
-  fi
-}
 
 step "config (JSON5)" node tools/arkts/check-config.mjs
 step "type check + JSDoc checks + ArkTS linter (real SDK)" node tools/arkts/check-ets.mjs
 step "checker + runner self-tests" node --test --test-reporter=dot tools/arkts/test/ tools/hypium/test/
 step "ViewModel hypium suites" node tools/hypium/run.mjs
 
-[ "$failed" -gt 0 ] && echo "arkts failed: ${failed_names[*]}"
-echo "arkts: ${passed} passed, ${failed} failed"
-[ "$failed" -eq 0 ]
+steps_summary arkts
