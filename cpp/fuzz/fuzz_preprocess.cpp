@@ -18,7 +18,7 @@ npulens::Status RunImage(FuzzedDataProvider& in, npulens::Preprocessor& pre) {
   npulens::ImageView img;
   img.format =
       in.PickValueInArray({npulens::PixelFormat::kRGBA8, npulens::PixelFormat::kBGRA8, npulens::PixelFormat::kRGB8});
-  const size_t bpp = npulens::BytesPerPixel(img.format);
+  const size_t bpp = npulens::RowBytes(img.format, 1);
   img.width = in.ConsumeIntegralInRange<int>(-2, 600);
   img.height = in.ConsumeIntegralInRange<int>(-2, 600);
   const size_t row = img.width > 0 ? static_cast<size_t>(img.width) * bpp : 0;

@@ -37,7 +37,7 @@ Status ParseImage(const Napi::CallbackInfo& info, size_t first, const std::strin
                            {{"RGBA", PixelFormat::kRGBA8}, {"BGRA", PixelFormat::kBGRA8}, {"RGB", PixelFormat::kRGB8}},
                            &format);
   if (!st.ok()) return st;
-  int64_t stride = width * static_cast<int64_t>(BytesPerPixel(format));
+  int64_t stride = static_cast<int64_t>(RowBytes(format, static_cast<int>(width)));
   if (!IsAbsent(info[first + 3])) {
     st = ToInteger(info[first + 3], step, "stride", 0, INT32_MAX, &stride);
     if (!st.ok()) return st;
@@ -195,18 +195,20 @@ class InspectWorker : public SessionWorker {
 };
 
 // Makes `request->image` (validated by ParseImage over the caller's bytes) a copy in native memory with its rows
-// packed (stride = width * bytes per pixel): at most kImageSideMax² x 4 bytes whatever the caller's stride.
-// `readRow(y, dst, n)` copies the n used bytes of row y. An allocation failure is an error naming the size.
+// packed (stride = RowBytes): at most kImageSideMax² x 4 bytes whatever the caller's stride.
+// `readRow(y, dst, n)` copies the n used bytes of row y (of RowCount rows: an NV21/NV12 frame's Y rows, then its
+// chroma rows). An allocation failure is an error naming the size.
 template <typename ReadRow>
 Status CopyRows(const std::string& step, ClassifyRequest* request, ReadRow&& readRow) {
   ImageView& image = request->image;
-  const size_t rowBytes = static_cast<size_t>(image.width) * BytesPerPixel(image.format);
-  const size_t size = rowBytes * static_cast<size_t>(image.height);
+  const size_t rowBytes = RowBytes(image.format, image.width);
+  const int rows = static_cast<int>(RowCount(image.format, image.height));  // ≤ kImageSideMax × 3/2
+  const size_t size = rowBytes * static_cast<size_t>(rows);
   request->pixels.reset(new (std::nothrow) uint8_t[size]);
   if (!request->pixels) {
     return Status(step, code::kInternal, "out of memory for a copy of " + std::to_string(size) + " bytes of pixels");
   }
-  for (int y = 0; y < image.height; ++y) {
+  for (int y = 0; y < rows; ++y) {
     Status st = readRow(y, request->pixels.get() + rowBytes * static_cast<size_t>(y), rowBytes);
     if (!st.ok()) return st;
   }

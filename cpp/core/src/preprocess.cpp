@@ -253,11 +253,30 @@ const char* PixelFormatName(PixelFormat f) {
     case PixelFormat::kRGBA8: return "RGBA";
     case PixelFormat::kBGRA8: return "BGRA";
     case PixelFormat::kRGB8: return "RGB";
+    case PixelFormat::kNV21: return "NV21";
+    case PixelFormat::kNV12: return "NV12";
   }
   return "?";
 }
 
-size_t BytesPerPixel(PixelFormat f) { return f == PixelFormat::kRGB8 ? 3 : 4; }
+bool IsYuv420sp(PixelFormat f) { return f == PixelFormat::kNV21 || f == PixelFormat::kNV12; }
+
+size_t RowBytes(PixelFormat f, int width) {
+  const size_t w = width > 0 ? static_cast<size_t>(width) : 0;
+  switch (f) {
+    case PixelFormat::kRGBA8:
+    case PixelFormat::kBGRA8: return w * 4;
+    case PixelFormat::kRGB8: return w * 3;
+    case PixelFormat::kNV21:
+    case PixelFormat::kNV12: return w;
+  }
+  return 0;
+}
+
+size_t RowCount(PixelFormat f, int height) {
+  const size_t h = height > 0 ? static_cast<size_t>(height) : 0;
+  return IsYuv420sp(f) ? h + h / 2 : h;
+}
 
 Result<ImageSize> DecodeSizeFor(int64_t sourceWidth, int64_t sourceHeight, const InputSpec& spec) {
   constexpr const char* kDecodeStep = "decodeSize";
@@ -279,34 +298,45 @@ Result<ImageSize> DecodeSizeFor(int64_t sourceWidth, int64_t sourceHeight, const
                    static_cast<int>(std::min(srcH, std::ceil(srcH * scale)))};
 }
 
+Result<size_t> ImageByteLength(PixelFormat format, int width, int height, size_t rowStride) {
+  const std::string size = std::to_string(width) + "x" + std::to_string(height);
+  if (width <= 0 || height <= 0) return Status(kStep, code::kOutOfRange, "image size " + size + " must be > 0");
+  if (width > kImageSideMax || height > kImageSideMax) {
+    return Status(
+        kStep, code::kOutOfRange,
+        "image size " + size + " exceeds " + std::to_string(kImageSideMax) + "x" + std::to_string(kImageSideMax));
+  }
+  if (IsYuv420sp(format) && (width % 2 != 0 || height % 2 != 0)) {
+    return Status(kStep, code::kOutOfRange,
+                  std::string(PixelFormatName(format)) + " frame size " + size +
+                      " must be even on both sides (one chroma sample per 2x2 pixels)");
+  }
+  const size_t rowBytes = RowBytes(format, width);
+  if (rowStride < rowBytes) {
+    const std::string row = IsYuv420sp(format) ? "width" : "width × " + std::to_string(rowBytes / width);
+    return Status(kStep, code::kOutOfRange,
+                  "row stride " + std::to_string(rowStride) + " is less than " + row + " = " +
+                      std::to_string(rowBytes) + " bytes (" + PixelFormatName(format) + ")");
+  }
+  const size_t rows = RowCount(format, height) - 1;
+  if (rows > 0 && rowStride > (std::numeric_limits<size_t>::max() - rowBytes) / rows) {
+    return Status(kStep, code::kOutOfRange,
+                  "row stride " + std::to_string(rowStride) + " × " + (IsYuv420sp(format) ? "height × 3/2" : "height") +
+                      " overflows");
+  }
+  return rowStride * rows + rowBytes;
+}
+
 Status ValidateImage(const ImageView& im) {
   if (im.data == nullptr) return Status(kStep, code::kInvalidArgument, "image data is null");
-  if (im.width <= 0 || im.height <= 0) {
-    return Status(kStep, code::kOutOfRange,
-                  "image size " + std::to_string(im.width) + "x" + std::to_string(im.height) + " must be > 0");
-  }
-  if (im.width > kImageSideMax || im.height > kImageSideMax) {
-    return Status(kStep, code::kOutOfRange,
-                  "image size " + std::to_string(im.width) + "x" + std::to_string(im.height) + " exceeds " +
-                      std::to_string(kImageSideMax) + "x" + std::to_string(kImageSideMax));
-  }
-  const size_t bpp = BytesPerPixel(im.format);
-  const size_t rowBytes = static_cast<size_t>(im.width) * bpp;
-  if (im.rowStride < rowBytes) {
-    return Status(kStep, code::kOutOfRange,
-                  "row stride " + std::to_string(im.rowStride) + " is less than width × " + std::to_string(bpp) +
-                      " = " + std::to_string(rowBytes) + " bytes (" + PixelFormatName(im.format) + ")");
-  }
-  const size_t rows = static_cast<size_t>(im.height) - 1;
-  if (rows > 0 && im.rowStride > (std::numeric_limits<size_t>::max() - rowBytes) / rows) {
-    return Status(kStep, code::kOutOfRange, "row stride " + std::to_string(im.rowStride) + " × height overflows");
-  }
-  const size_t needed = im.rowStride * rows + rowBytes;
-  if (im.byteLength < needed) {
+  Result<size_t> needed = ImageByteLength(im.format, im.width, im.height, im.rowStride);
+  if (!needed.ok()) return needed.status();
+  if (im.byteLength < *needed) {
     return Status(kStep, code::kInvalidArgument,
-                  "image buffer has " + std::to_string(im.byteLength) + " bytes, needs " + std::to_string(needed) +
-                      " (stride " + std::to_string(im.rowStride) + " × " + std::to_string(rows) + " + " +
-                      std::to_string(rowBytes) + ")");
+                  "image buffer has " + std::to_string(im.byteLength) + " bytes, needs " + std::to_string(*needed) +
+                      " (stride " + std::to_string(im.rowStride) + " × " +
+                      std::to_string(RowCount(im.format, im.height) - 1) + " + " +
+                      std::to_string(RowBytes(im.format, im.width)) + ")");
   }
   return Status::Ok();
 }
@@ -467,7 +497,11 @@ Status Preprocessor::Run(const ImageView& image, void* dst, size_t dstBytes) {
                       std::to_string(im.outputBytes) + " (3×" + std::to_string(im.spec.height) + "×" +
                       std::to_string(im.spec.width) + " " + DTypeName(im.spec.dtype) + ")");
   }
-  const int bpp = static_cast<int>(BytesPerPixel(image.format));
+  if (IsYuv420sp(image.format)) {
+    return Status(kStep, code::kUnsupported,
+                  std::string(PixelFormatName(image.format)) + " frames are not pre-processed on the CPU yet");
+  }
+  const int bpp = static_cast<int>(RowBytes(image.format, 1));
 
   // Source byte offset within a pixel for each output channel (output channel order = spec.colorOrder).
   const bool srcIsBgr = image.format == PixelFormat::kBGRA8;

@@ -22,7 +22,7 @@ struct TestImage {
 
 TestImage MakeImage(int w, int h, PixelFormat format, size_t padding, uint32_t seed) {
   TestImage im;
-  const size_t bpp = BytesPerPixel(format);
+  const size_t bpp = RowBytes(format, 1);
   const size_t stride = w * bpp + padding;
   im.bytes.assign(stride * (h - 1) + w * bpp, 0xEE);
   std::mt19937 rng(seed);
@@ -60,7 +60,7 @@ double RefValue(const TestImage& im, const InputSpec& spec, int x, int y, int c)
   // Source byte offset of channel c: RGB order in RGBA/RGB, reversed in BGRA; the model wants spec.colorOrder.
   const int rgbIndex = spec.colorOrder == ColorOrder::kRGB ? c : 2 - c;
   const int offset = v.format == PixelFormat::kBGRA8 ? 2 - rgbIndex : rgbIndex;
-  const int bpp = static_cast<int>(BytesPerPixel(v.format));
+  const int bpp = static_cast<int>(RowBytes(v.format, 1));
   double sum = 0;
   for (int sy = 0; sy < v.height; ++sy) {
     if (wy[sy] == 0) continue;

@@ -1,11 +1,16 @@
-// Image pre-processing: an 8-bit RGBA / BGRA / RGB image of any size and row stride becomes the model's input
-// tensor, written straight into the destination buffer (on the device: the NN_Tensor's shared memory).
+// Image pre-processing: an 8-bit RGBA / BGRA / RGB image or an NV21 / NV12 camera frame of any size and row stride
+// becomes the model's input tensor, written straight into the destination buffer (on the device: the NN_Tensor's
+// shared memory).
 //
 // Pipeline (per output element, all driven by the InputSpec):
 //   centre crop: centerCrop < 1 keeps the centred square of side centerCrop × the shorter side (sub-pixel
 //     exact); centerCrop == 1 keeps the whole image (stretched to the output aspect)
 //   → resize to width×height: bilinear with half-pixel centres; when an axis shrinks by more than 2× that axis
 //     uses area averaging (box filter over the exact source footprint, fractional edges weighted)
+//   NV21/NV12 frames: the Y plane and the chroma plane are each resized so (the chroma plane as an image of
+//     width/2 × height/2 under the halved crop window), then each output pixel's Y, U, V becomes R, G, B with
+//     full-range BT.601 in AIPP's fixed-point matrix (the guide's csc_func for JPEG): R = Y + 359/256·(V−128),
+//     G = Y − 88/256·(U−128) − 183/256·(V−128), B = Y + 454/256·(U−128), clamped to [0, 255]
 //   → channel order RGB or BGR → value = (pixel − mean[c]) / std[c]
 //   → float32 | float16 (round-to-nearest-even) | int8/uint8 (q = round_half_even(value/scale) + zp, saturated)
 //   → NCHW or NHWC.
@@ -25,12 +30,30 @@
 
 namespace npulens {
 
-enum class PixelFormat { kRGBA8, kBGRA8, kRGB8 };
-const char* PixelFormatName(PixelFormat format);  // "RGBA", "BGRA", "RGB"
-size_t BytesPerPixel(PixelFormat format);         // 4, 4, 3
+// kRGBA8, kBGRA8, kRGB8: packed 8-bit pixels, `height` rows.
+// kNV21, kNV12: YUV420SP, the camera's frames. The Y plane (`height` rows of `width` bytes), then at
+//   data + rowStride × height the chroma plane: height / 2 rows of width / 2 interleaved pairs, V,U (NV21) or U,V
+//   (NV12), each chroma sample shared by a 2×2 block of Y. Width and height are even. Colour space: full-range
+//   BT.601 (JPEG), what the camera delivers and what AIPP's HIAI_JPEG converts.
+// YUV420SP has no whole number of bytes per pixel (12 bits), so sizes are counted in rows: RowBytes × RowCount.
+enum class PixelFormat { kRGBA8, kBGRA8, kRGB8, kNV21, kNV12 };
+const char* PixelFormatName(PixelFormat format);  // "RGBA", "BGRA", "RGB", "NV21", "NV12"
+bool IsYuv420sp(PixelFormat format);              // kNV21, kNV12
 
-// A borrowed view of pixels. rowStride is in bytes (≥ width × bytesPerPixel); byteLength is the size of the
-// buffer at `data` and must cover rowStride × (height − 1) + width × bytesPerPixel.
+// Bytes of pixels in one row, the least rowStride: width × 4 (RGBA, BGRA), width × 3 (RGB), width (NV21, NV12: a Y
+// row; a chroma row's width / 2 pairs are as many bytes). width ≤ kImageSideMax cannot overflow.
+size_t RowBytes(PixelFormat format, int width);
+// Rows of rowStride bytes the image spans: height; NV21, NV12: height × 3 / 2 (Y rows, then chroma rows).
+size_t RowCount(PixelFormat format, int height);
+
+// The size of a frame: the least byteLength an image of this format, size and row stride needs, rowStride ×
+// (RowCount − 1) + RowBytes (the last row needs no padding); for a frame with rowStride == RowBytes that is
+// width × height × 4 (RGBA), × 3 (RGB), × 3 / 2 (NV21, NV12). Checks the geometry as ValidateImage does (sides in
+// 1..kImageSideMax, even sides for NV21/NV12, rowStride ≥ RowBytes, no size_t overflow); errors as ValidateImage's.
+Result<size_t> ImageByteLength(PixelFormat format, int width, int height, size_t rowStride);
+
+// A borrowed view of pixels. rowStride is in bytes (≥ RowBytes(format, width)); byteLength is the size of the
+// buffer at `data` and must be at least ImageByteLength(format, width, height, rowStride).
 struct ImageView {
   const uint8_t* data = nullptr;
   size_t byteLength = 0;
@@ -40,8 +63,10 @@ struct ImageView {
   PixelFormat format = PixelFormat::kRGBA8;
 };
 
-// Checks an ImageView (null data, zero dims or a side over kImageSideMax, stride < width·bpp, stride·height overflow,
-// short buffer). Errors use step "preprocess" and name the offending field and values.
+// Checks an ImageView (null data, zero dims or a side over kImageSideMax, an odd side of an NV21/NV12 frame,
+// stride < RowBytes, stride × rows overflow, a buffer shorter than ImageByteLength). Errors use step "preprocess" and
+// name the offending field and values: NPULENS_INVALID_ARGUMENT for null data and a short buffer,
+// NPULENS_OUT_OF_RANGE for the rest.
 Status ValidateImage(const ImageView& image);
 
 // A width x height in pixels.
