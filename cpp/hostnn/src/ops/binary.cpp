@@ -223,23 +223,11 @@ bool LowerInt8Mul(Lowering& l, const Node& n) {
 
 namespace ops {
 const OpDef& Add() {
-  static const OpDef kDef = [] {
-    OpDef d;
-    d.infer = Infer;
-    d.lowerFloat = LowerFloatAdd;
-    d.lowerInt8 = LowerInt8Add;
-    return d;
-  }();
+  static const OpDef kDef{Infer, LowerFloatAdd, LowerInt8Add};
   return kDef;
 }
 const OpDef& Mul() {
-  static const OpDef kDef = [] {
-    OpDef d;
-    d.infer = Infer;
-    d.lowerFloat = LowerFloatMul;
-    d.lowerInt8 = LowerInt8Mul;
-    return d;
-  }();
+  static const OpDef kDef{Infer, LowerFloatMul, LowerInt8Mul};
   return kDef;
 }
 }  // namespace ops

@@ -62,25 +62,11 @@ bool LowerInt8(Lowering& l, const Node& n) {
 
 namespace ops {
 const OpDef& Relu() {
-  static const OpDef kDef = [] {
-    OpDef d;
-    d.infer = InferRelu;
-    d.lowerFloat = LowerFloat<ReluRange>;
-    d.lowerInt8 = LowerInt8;
-    d.clampRange = ReluRange;
-    return d;
-  }();
+  static const OpDef kDef{InferRelu, LowerFloat<ReluRange>, LowerInt8, ReluRange};
   return kDef;
 }
 const OpDef& Clip() {
-  static const OpDef kDef = [] {
-    OpDef d;
-    d.infer = InferClip;
-    d.lowerFloat = LowerFloat<ClipRange>;
-    d.lowerInt8 = LowerInt8;
-    d.clampRange = ClipRange;
-    return d;
-  }();
+  static const OpDef kDef{InferClip, LowerFloat<ClipRange>, LowerInt8, ClipRange};
   return kDef;
 }
 }  // namespace ops

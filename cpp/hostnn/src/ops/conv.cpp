@@ -204,13 +204,7 @@ std::function<void()> Int8ConvKernel(const ConvGeometry2D& geo, const QuantWeigh
 
 namespace ops {
 const OpDef& Conv() {
-  static const OpDef kDef = [] {
-    OpDef d;
-    d.infer = Infer;
-    d.lowerFloat = LowerFloat;
-    d.lowerInt8 = LowerInt8;
-    return d;
-  }();
+  static const OpDef kDef{Infer, LowerFloat, LowerInt8};
   return kDef;
 }
 }  // namespace ops

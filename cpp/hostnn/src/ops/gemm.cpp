@@ -115,22 +115,11 @@ bool LowerInt8Gemm(Lowering& l, const Node& n) {
 
 namespace ops {
 const OpDef& Gemm() {
-  static const OpDef kDef = [] {
-    OpDef d;
-    d.infer = InferGemm;
-    d.lowerFloat = LowerFloatGemm;
-    d.lowerInt8 = LowerInt8Gemm;
-    return d;
-  }();
+  static const OpDef kDef{InferGemm, LowerFloatGemm, LowerInt8Gemm};
   return kDef;
 }
 const OpDef& MatMul() {
-  static const OpDef kDef = [] {
-    OpDef d;
-    d.infer = InferMatMul;
-    d.lowerFloat = LowerFloatMatMul;
-    return d;
-  }();
+  static const OpDef kDef{InferMatMul, LowerFloatMatMul};
   return kDef;
 }
 }  // namespace ops

@@ -44,14 +44,7 @@ bool LowerInt8(Lowering& l, const Node& n) {
 
 namespace ops {
 const OpDef& Identity() {
-  static const OpDef kDef = [] {
-    OpDef d;
-    d.infer = Infer;
-    d.lowerFloat = LowerFloat;
-    d.lowerInt8 = LowerInt8;
-    d.foldConstant = FoldConstant;
-    return d;
-  }();
+  static const OpDef kDef{Infer, LowerFloat, LowerInt8, nullptr, FoldConstant};
   return kDef;
 }
 }  // namespace ops

@@ -255,15 +255,16 @@ class Lowering {
 // One ONNX op type (default domain, the opsets ImportOnnx accepts; an op whose meaning changed between them reads
 // Graph::opset, e.g. Softmax). Hooks an op does not have are null.
 struct OpDef {
+  // The fields in the order an op file lists them: `static const OpDef kDef{Infer, LowerFloat, LowerInt8};`.
   void (*infer)(InferContext& c) = nullptr;
-  // Import-time folding: true when the node was replaced by a constant (Identity of a constant).
-  bool (*foldConstant)(Graph& g, const Node& n) = nullptr;
   // Plan: the float lowering (Lowering::Emit of the op, or nothing when the node folds away).
   void (*lowerFloat)(Lowering& l, const Node& n) = nullptr;
   // Plan: the int8 QDQ lowering; false when the node is not in an int8 pattern this op runs (then lowerFloat).
   bool (*lowerInt8)(Lowering& l, const Node& n) = nullptr;
   // An op that clamps its input (Relu, Clip): its range, so the plan can fold it into the op before it.
   void (*clampRange)(const Lowering& l, const Node& n, float* lo, float* hi) = nullptr;
+  // Import-time folding: true when the node was replaced by a constant (Identity of a constant).
+  bool (*foldConstant)(Graph& g, const Node& n) = nullptr;
 };
 
 // A float elementwise op XNNPACK defines in one call with xnn_define_sigmoid's signature (Sigmoid, HardSwish): its

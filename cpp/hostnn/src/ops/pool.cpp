@@ -74,22 +74,11 @@ bool LowerInt8MaxPool(Lowering& l, const Node& n) {
 
 namespace ops {
 const OpDef& MaxPool() {
-  static const OpDef kDef = [] {
-    OpDef d;
-    d.infer = Infer;
-    d.lowerFloat = LowerFloat;
-    d.lowerInt8 = LowerInt8MaxPool;
-    return d;
-  }();
+  static const OpDef kDef{Infer, LowerFloat, LowerInt8MaxPool};
   return kDef;
 }
 const OpDef& AveragePool() {
-  static const OpDef kDef = [] {
-    OpDef d;
-    d.infer = Infer;
-    d.lowerFloat = LowerFloat;
-    return d;
-  }();
+  static const OpDef kDef{Infer, LowerFloat};
   return kDef;
 }
 }  // namespace ops

@@ -84,23 +84,11 @@ bool LowerInt8(Lowering& l, const Node& n) {
 
 namespace ops {
 const OpDef& Reshape() {
-  static const OpDef kDef = [] {
-    OpDef d;
-    d.infer = InferReshape;
-    d.lowerFloat = LowerFloat;
-    d.lowerInt8 = LowerInt8;
-    return d;
-  }();
+  static const OpDef kDef{InferReshape, LowerFloat, LowerInt8};
   return kDef;
 }
 const OpDef& Flatten() {
-  static const OpDef kDef = [] {
-    OpDef d;
-    d.infer = InferFlatten;
-    d.lowerFloat = LowerFloat;
-    d.lowerInt8 = LowerInt8;
-    return d;
-  }();
+  static const OpDef kDef{InferFlatten, LowerFloat, LowerInt8};
   return kDef;
 }
 }  // namespace ops

@@ -47,12 +47,7 @@ void LowerFloat(Lowering& l, const Node& n) {
 
 namespace ops {
 const OpDef& Softmax() {
-  static const OpDef kDef = [] {
-    OpDef d;
-    d.infer = Infer;
-    d.lowerFloat = LowerFloat;
-    return d;
-  }();
+  static const OpDef kDef{Infer, LowerFloat};
   return kDef;
 }
 }  // namespace ops

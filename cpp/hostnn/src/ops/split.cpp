@@ -103,12 +103,7 @@ void LowerFloat(Lowering& l, const Node& n) {
 
 namespace ops {
 const OpDef& Split() {
-  static const OpDef kDef = [] {
-    OpDef d;
-    d.infer = Infer;
-    d.lowerFloat = LowerFloat;
-    return d;
-  }();
+  static const OpDef kDef{Infer, LowerFloat};
   return kDef;
 }
 }  // namespace ops

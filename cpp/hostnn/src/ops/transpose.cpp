@@ -117,13 +117,7 @@ bool LowerInt8(Lowering& l, const Node& n) {
 
 namespace ops {
 const OpDef& Transpose() {
-  static const OpDef kDef = [] {
-    OpDef d;
-    d.infer = Infer;
-    d.lowerFloat = LowerFloat;
-    d.lowerInt8 = LowerInt8;
-    return d;
-  }();
+  static const OpDef kDef{Infer, LowerFloat, LowerInt8};
   return kDef;
 }
 }  // namespace ops
