@@ -568,6 +568,22 @@ std::vector<const char*> Int8Variants() {
 }
 // QuantizeLinear + DequantizeLinear with the given params.
 void QDQ(OnnxBuilder& b, const std::string& in, const std::string& out, QParams p) { QDQ(b, in, out, p.scale, p.zp); }
+// Builds `graph` twice, behind the int8 input x (DequantizeLinear with pi) and behind a float input x, runs the first
+// on q and the second on Dequantized(q, pi), expects the same bits, and returns the int8 run's plan description.
+template <typename BuildGraph>
+std::string ExpectInt8PathEqualsFloatPath(const BuildGraph& graph, const std::vector<int64_t>& dims,
+                                          const std::vector<int8_t>& q, QParams pi) {
+  OnnxBuilder i8;
+  Int8Input(i8, "x", dims, pi, "xd");
+  graph(i8, "xd");
+  OnnxBuilder f32;
+  f32.Input("x", dims);
+  graph(f32, "x");
+  std::string describe;
+  auto got = RunModel<float, int8_t>(i8.Bytes(), {q}, &describe);
+  EXPECT_EQ(got, RunModel(f32.Bytes(), std::vector<std::vector<float>>{Dequantized(q, pi)}));
+  return describe;
+}
 
 }  // namespace
 
@@ -594,18 +610,8 @@ TEST(OpsInt8Test, QdqUnaryOpsAsTablesEqualTheFloatPathBitForBit) {
             QDQ(b, relu ? "r" : "o", "y", po);
             b.Output("y");
           };
-          const std::vector<int64_t> dims = {1, 3, 11, 9};  // 297: every value, and an odd tail
-          const auto q = AllInt8(297);
-          OnnxBuilder i8;
-          Int8Input(i8, "x", dims, pi, "xd");
-          graph(i8, "xd");
-          OnnxBuilder f32;
-          f32.Input("x", dims);
-          graph(f32, "x");
-          std::string describe;
-          auto got = RunModel<float, int8_t>(i8.Bytes(), {q}, &describe);
-          auto want = RunModel(f32.Bytes(), std::vector<std::vector<float>>{Dequantized(q, pi)});
-          EXPECT_EQ(got, want);
+          // 297 elements: every value, and an odd tail.
+          const std::string describe = ExpectInt8PathEqualsFloatPath(graph, {1, 3, 11, 9}, AllInt8(297), pi);
           EXPECT_NE(describe.find("kernel int8: " + op + " 'op' (table)"), std::string::npos) << describe;
           EXPECT_EQ(describe.find("fp32: " + op), std::string::npos) << describe;
         }
@@ -631,18 +637,7 @@ TEST(OpsInt8Test, QdqXTimesOpOfXIsOneTableEqualToTheFloatPath) {
             QDQ(b, relu ? "r" : "m", "y", po);
             b.Output("y");
           };
-          const std::vector<int64_t> dims = {1, 2, 16, 8};
-          const auto q = AllInt8(256);
-          OnnxBuilder i8;
-          Int8Input(i8, "x", dims, pi, "xd");
-          graph(i8, "xd");
-          OnnxBuilder f32;
-          f32.Input("x", dims);
-          graph(f32, "x");
-          std::string describe;
-          auto got = RunModel<float, int8_t>(i8.Bytes(), {q}, &describe);
-          auto want = RunModel(f32.Bytes(), std::vector<std::vector<float>>{Dequantized(q, pi)});
-          EXPECT_EQ(got, want);
+          const std::string describe = ExpectInt8PathEqualsFloatPath(graph, {1, 2, 16, 8}, AllInt8(256), pi);
           EXPECT_NE(describe.find("kernel int8: Mul 'mul' (table: x * " + op + " 'f')"), std::string::npos) << describe;
           EXPECT_EQ(describe.find("'f' (table)"), std::string::npos) << "f's own table is dead\n" << describe;
         }
