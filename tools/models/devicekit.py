@@ -5,7 +5,11 @@ Linux x86-64 machine with the DDK tools (docs/device-conversion.md). This script
   calibration.bin      the calibration set in the CANN tool's binary format (magic 610, any rank; or 510, 4-D),
                        float32, little-endian, pre-processed exactly like the app does (tools/models/preprocess.py)
   config.prototxt      dopt calibration config (strategy, device, preprocess_parameter, exclude_op)
-  aipp_static.cfg      optional static AIPP config (--aipp rgb): the .om then takes RGB uint8 HWC pixels directly
+  aipp_dynamic.cfg     dynamic AIPP (--aipp dynamic; the bundled models' default, from the manifest): the .om takes
+                       the source image (NV21/NV12/RGBA/BGRA/RGB/BGR up to max_src_image_size bytes) and AIPP
+                       parameters per inference (crop, CSC, swaps, resize, DTC); aipp.py has the guide's rules
+  aipp_static.cfg      or a static AIPP config (--aipp rgb, or static:<format>:<W>x<H>[:crop=...][:csc=...]): the .om
+                       takes that one source format and size
   commands.sh          the exact dopt_so.py and omg command lines
   manifest_entry.json  the manifest entry for the resulting .om (and the ONNX target for the host)
 
@@ -14,7 +18,11 @@ Linux x86-64 machine with the DDK tools (docs/device-conversion.md). This script
   # your own model:
   /usr/bin/python3 tools/models/devicekit.py user --model my.onnx --images photos/ --id my-model \\
       --size 224x224 --mean 123.675,116.28,103.53 --std 58.395,57.12,57.375 [--bgr] [--labels labels.txt] \\
-      [--aipp rgb] [--output-type fp32|uint8] [--format 610|510] [--count 100] [--exclude conv1] --out /tmp/my-model
+      [--aipp none|rgb|dynamic[:max=<bytes>][:formats=NV21,...]|static:<format>:<W>x<H>[:crop=center|WxH+X+Y]
+      [:csc=jpeg|bt601n|bt601f|bt709n]] [--output-type fp32|uint8] [--format 610|510] [--count 100] \\
+      [--exclude conv1] --out /tmp/my-model
+  # declare dynamic AIPP on a host ONNX model (metadata_props hiai.aipp.*; the host runtime then emulates it):
+  /usr/bin/python3 tools/models/devicekit.py declare --model my.onnx --aipp dynamic[:max=<bytes>] [--output out.onnx]
 """
 import argparse
 import json
@@ -27,6 +35,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import aipp  # noqa: E402
 import manifest as mf  # noqa: E402
 from quantize import QuantizeError  # noqa: E402
 
@@ -118,31 +127,10 @@ def config_prototxt(input_file_path, exclude=(), mode="BINARY", spec=None, devic
 
 
 def aipp_static_config(spec, input_name="input"):
-    """Static AIPP: RGB888_U8 HWC input of the model's size, channel swap for BGR models, then per channel
-    (x - mean_chn - min_chn) * var_reci_chn = (x - mean) / std (mean split into its integer and fractional part)."""
-    w, h = int(spec["width"]), int(spec["height"])
-    lines = [
-        "aipp_op {",
-        f'    input_name: "{input_name}"',
-        "    input_para {",
-        "        format: RGB888_U8",
-        "        shape {",
-        f"            src_image_size_w: {w}",
-        f"            src_image_size_h: {h}",
-        "        }",
-        "    }",
-    ]
-    if spec.get("colorOrder", "RGB") == "BGR":
-        lines += ["    swap_func {", "        rbuv_swap_switch: true", "    }"]
-    lines += ["    dtc_func {", "        switch: true"]
-    for c, m in enumerate(spec["mean"]):
-        lines.append(f"        mean_chn_{c}: {int(np.floor(m))}")
-    for c, m in enumerate(spec["mean"]):
-        lines.append(f"        min_chn_{c}: {_fmt(round(m - np.floor(m), 6))}")
-    for c, s in enumerate(spec["std"]):
-        lines.append(f"        var_reci_chn_{c}: {_fmt(round(1.0 / s, 9))}")
-    lines += ["    }", "}"]
-    return "\n".join(lines) + "\n"
+    """Static AIPP for --aipp rgb: RGB888_U8 HWC input of the model's size, the RB swap for BGR models, then per
+    channel (x - mean_chn - min_chn) * var_reci_chn = (x - mean) / std (mean split into its integer and fractional
+    part). Other configs: aipp.parse + aipp.config."""
+    return aipp.config(aipp.parse("rgb", spec), spec, input_name)
 
 
 def _shape_arg(name, shape):
@@ -150,9 +138,10 @@ def _shape_arg(name, shape):
 
 
 def commands(
-    model_path, input_name, input_shape, output_name, work, om_name, quantize=True, aipp=False, output_type="fp32"
+    model_path, input_name, input_shape, output_name, work, om_name, quantize=True, aipp_conf=None, output_type="fp32"
 ):
-    """The dopt_so.py (ONNX, no-training quantization) and omg lines, as argument lists."""
+    """The dopt_so.py (ONNX, no-training quantization) and omg lines, as argument lists. aipp_conf: the
+    insert_op_conf file name in `work` (the .om then takes uint8 images: the guide's AIPP input type table)."""
     q = os.path.join(work, om_name + "_dopt.onnx")
     param = os.path.join(work, om_name + "_param")
     dopt = [
@@ -190,20 +179,24 @@ def commands(
     ]
     if quantize:
         omg += ["--compress_conf", param]
-    if aipp:
-        omg += ["--insert_op_conf", os.path.join(work, "aipp_static.cfg"), "--input_type", f"{input_name}:UINT8"]
+    if aipp_conf:
+        omg += ["--insert_op_conf", os.path.join(work, aipp_conf), "--input_type", f"{input_name}:UINT8"]
     else:
         omg += ["--input_type", f"{input_name}:FP32"]
     omg += ["--output_type", f"{output_name}:{'UINT8' if output_type == 'uint8' else 'FP32'}"]
     return (dopt if quantize else None), omg
 
 
-def om_entry(base_entry, om_file, aipp=False, output_quant=None):
-    """The manifest entry for the .om: the model's own entry with an om target (and its overrides)."""
+def om_entry(base_entry, om_file, plan=None, output_quant=None):
+    """The manifest entry for the .om: the model's own entry with an om target (its overrides and its "aipp")."""
     e = json.loads(json.dumps(base_entry))
     om = {"file": om_file}
-    if aipp:
-        # AIPP does mean/std on the NPU: the app hands over resized RGB bytes (HWC) unchanged.
+    field = aipp.manifest_field(plan)
+    if field:
+        om["aipp"] = field
+    if plan and plan["mode"] == "static":
+        # Static AIPP does mean/std on the NPU: the app hands over the source bytes unchanged. (Dynamic AIPP keeps
+        # the model's mean/std: the engine computes the DTC parameters from them per inference.)
         om["input"] = {
             "dtype": "uint8",
             "layout": "NHWC",
@@ -249,7 +242,7 @@ def prepare_dir(
     calib,
     om_name,
     exclude=(),
-    aipp=False,
+    plan=None,
     output_type="fp32",
     magic=MAGIC_ANY_RANK,
     int8_model=None,
@@ -277,16 +270,20 @@ def prepare_dir(
         with open(os.path.join(out, "config.prototxt"), "w") as f:
             f.write(config_prototxt(os.path.abspath(bin_path), exclude))
         written += [f"calibration.bin {calib.shape[0]} images ({size} bytes, magic {magic})", "config.prototxt"]
-    if aipp:
-        with open(os.path.join(out, "aipp_static.cfg"), "w") as f:
-            f.write(aipp_static_config(entry["input"], in_name))
+    aipp_conf = None
+    if plan:
+        aipp_conf = f"aipp_{plan['mode']}.cfg"
+        with open(os.path.join(out, aipp_conf), "w") as f:
+            f.write(aipp.config(plan, entry["input"], in_name))
     work = os.path.abspath(out)
     lines = [
         "#!/usr/bin/env bash",
         "# Run from the DDK tools folder (tools_dopt/ and tools_omg/omg); docs/device-conversion.md.",
         "set -euo pipefail",
     ]
-    dopt, omg = commands(os.path.abspath(model_path), in_name, shape, out_name, work, om_name, quant, aipp, output_type)
+    dopt, omg = commands(
+        os.path.abspath(model_path), in_name, shape, out_name, work, om_name, quant, aipp_conf, output_type
+    )
     if dopt:
         lines.append(" ".join(shlex.quote(a) for a in dopt))
     lines.append("(cd tools_omg && " + " ".join(shlex.quote(a) for a in omg) + ")")
@@ -297,16 +294,24 @@ def prepare_dir(
         if int8_model is None:
             raise KitError("--output-type uint8 needs the int8 QDQ model for the output quantization parameters")
         oq = logits_uint8_quant(int8_model)
-    e = om_entry(entry, om_name + ".om", aipp, oq)
+    e = om_entry(entry, om_name + ".om", plan, oq)
     with open(os.path.join(out, "manifest_entry.json"), "w") as f:
         json.dump(e, f, indent=2)
         f.write("\n")
-    written += (["aipp_static.cfg"] if aipp else []) + ["commands.sh", "manifest_entry.json"]
+    written += ([aipp_conf] if aipp_conf else []) + ["commands.sh", "manifest_entry.json"]
     log(f"devicekit: {out}: " + ", ".join(written))
     return e
 
 
-def bundled(out, count=64, aipp=False, magic=MAGIC_ANY_RANK, log=print):
+def _bundled_plan(entry, aipp_arg):
+    """--aipp as given, or else the AIPP the manifest declares for the model's om target."""
+    if aipp_arg is not None:
+        return aipp.parse(aipp_arg, entry["input"])
+    om = entry["targets"].get("om", {})
+    return aipp.plan_from_manifest(om.get("aipp", entry.get("aipp")), entry["input"])
+
+
+def bundled(out, count=64, aipp_arg=None, magic=MAGIC_ANY_RANK, log=print):
     import dataset
     import bench
 
@@ -315,8 +320,16 @@ def bundled(out, count=64, aipp=False, magic=MAGIC_ANY_RANK, log=print):
     calib, _ = dataset.tensors(dataset.DEFAULT_SEED, "train", count, mf.SHAPES_INPUT)
     src = os.path.join(mf.MODELS_DIR, "shapes_fp32.onnx")
     for mid in ("shapes-int8", "shapes-fp32"):
+        e = entries[mid]
         prepare_dir(
-            os.path.join(out, mid), src, entries[mid], calib, mid.replace("-", "_"), aipp=aipp, magic=magic, log=log
+            os.path.join(out, mid),
+            src,
+            e,
+            calib,
+            mid.replace("-", "_"),
+            plan=_bundled_plan(e, aipp_arg),
+            magic=magic,
+            log=log,
         )
         done.append(mid)
     bench_calib = None
@@ -335,7 +348,7 @@ def bundled(out, count=64, aipp=False, magic=MAGIC_ANY_RANK, log=print):
                 entries[mid],
                 bench_calib,
                 mid.replace("-", "_"),
-                aipp=aipp,
+                plan=_bundled_plan(entries[mid], aipp_arg),
                 magic=magic,
                 log=log,
             )
@@ -343,14 +356,44 @@ def bundled(out, count=64, aipp=False, magic=MAGIC_ANY_RANK, log=print):
     return done
 
 
+def declare(model_path, aipp_arg, out_path, log=print):
+    """Writes the model with metadata_props declaring `aipp_arg` (none or dynamic[:max=<bytes>]): what the host
+    runtime reads to accept AIPP parameters, as a dynamic-AIPP .om does on the phone. Byte-identical otherwise."""
+    import onnxutil
+
+    model = onnxutil.load(model_path)
+    _, shape, _, _ = _model_io(model)
+    spec = {"width": shape[3], "height": shape[2], "mean": [0.0] * 3, "std": [1.0] * 3}
+    plan = aipp.parse(aipp_arg, spec)
+    if plan is not None and (plan["mode"] != "dynamic" or plan["formats"] != aipp.ALL_FORMATS):
+        raise KitError(f"--aipp {aipp_arg}: a host model declares dynamic AIPP (max=<bytes> only) or none")
+    changed = aipp.declare_onnx(model, aipp.manifest_field(plan))
+    if changed or out_path != model_path:
+        tmp = out_path + ".tmp"
+        with open(tmp, "wb") as f:
+            f.write(model.SerializeToString())
+        os.replace(tmp, out_path)
+    log(f"devicekit: {out_path}: AIPP {aipp_arg}" + ("" if changed else " (already declared)"))
+    return changed
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
+    aipp_help = (
+        "none | rgb | dynamic[:max=<bytes>][:formats=NV21,NV12,RGBA,BGRA,RGB,BGR] | "
+        "static:<format>:<W>x<H>[:crop=center|WxH+X+Y][:csc=jpeg|bt601n|bt601f|bt709n]"
+    )
     for p in (sub.add_parser("bundled"), sub.add_parser("user")):
         p.add_argument("--out", required=True)
         p.add_argument("--count", type=int, default=64, help="calibration images")
-        p.add_argument("--aipp", choices=["none", "rgb"], default="none")
         p.add_argument("--format", type=int, choices=[MAGIC_ANY_RANK, MAGIC_4D], default=MAGIC_ANY_RANK)
+    sub.choices["bundled"].add_argument("--aipp", help=aipp_help + " (default: what the manifest declares)")
+    sub.choices["user"].add_argument("--aipp", default="none", help=aipp_help)
+    d = sub.add_parser("declare", help="declare dynamic AIPP (or none) on a host ONNX model's metadata_props")
+    d.add_argument("--model", required=True)
+    d.add_argument("--aipp", required=True, help="none | dynamic[:max=<bytes>]")
+    d.add_argument("--output", help="default: rewrite --model")
     u = sub.choices["user"]
     u.add_argument("--model", required=True)
     u.add_argument("--images", required=True)
@@ -373,10 +416,14 @@ def main(argv=None):
     log = lambda s: print(s, file=sys.stderr)  # noqa: E731
     try:
         if a.cmd == "bundled":
-            bundled(a.out, a.count, a.aipp == "rgb", a.format, log)
+            bundled(a.out, a.count, a.aipp, a.format, log)
             return 0
         import re
         import onnxutil
+
+        if a.cmd == "declare":
+            declare(a.model, a.aipp, a.output or a.model, log)
+            return 0
         from quantize import folder_tensors
 
         if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", a.id):
@@ -403,6 +450,7 @@ def main(argv=None):
         }
         if len(spec["mean"]) != 3 or len(spec["std"]) != 3 or min(spec["std"]) <= 0:
             raise KitError("--mean and --std need 3 values each, std > 0")
+        plan = aipp.parse(a.aipp, spec)  # before reading the images: a bad --aipp fails at once
         calib = folder_tensors(a.images, spec, a.count)
         entry = {
             "id": a.id,
@@ -420,8 +468,12 @@ def main(argv=None):
             host_file = a.int8_onnx
         else:
             host_file = a.model if a.precision == "fp32" else None
-        if host_file and not onnxutil.unsupported_ops(onnxutil.load(host_file)):
+        host = onnxutil.load(host_file) if host_file else None
+        if host is not None and not onnxutil.unsupported_ops(host):
             entry["targets"]["onnx"] = {"file": os.path.basename(host_file)}
+            declared = aipp.onnx_declaration(host)  # what the host runtime will emulate for this file
+            if declared:
+                entry["targets"]["onnx"]["aipp"] = {**declared, "formats": list(aipp.ALL_FORMATS)}
         prepare_dir(
             a.out,
             a.model,
@@ -429,7 +481,7 @@ def main(argv=None):
             calib,
             a.id.replace("-", "_").replace(".", "_"),
             a.exclude,
-            a.aipp == "rgb",
+            plan,
             a.output_type,
             a.format,
             int8_model,

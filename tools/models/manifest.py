@@ -1,6 +1,10 @@
 """The bundled models' manifest (docs/manifest.md): its entries are defined here and written by
 
+  /usr/bin/python3 tools/models/manifest.py declare    # the onnx targets' metadata_props say their "aipp"
   /usr/bin/python3 tools/models/manifest.py write      # entry/src/main/resources/rawfile/models/manifest.json
+
+`declare` comes first when an onnx target's "aipp" changes: it rewrites the model files present (deterministic: the
+same model bytes plus the metadata, other props kept), and `write` records their new sha256.
 
 sha256 is recorded for the committed demo files only; bench models are generated at setup (numpy builds may
 differ in the last bits between machines) and CANN Model Zoo .om files are dropped in by the user.
@@ -11,6 +15,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import aipp  # noqa: E402
+
 MODELS_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "entry", "src", "main", "resources", "rawfile", "models"))
 MANIFEST = os.path.join(MODELS_DIR, "manifest.json")
 
@@ -27,6 +33,15 @@ SHAPES_INPUT = {
     "centerCrop": 1.0,
 }
 LOGITS = {"name": "logits", "dtype": "float32", "kind": "logits"}
+
+# The demo models take every source format through dynamic AIPP (docs/device-conversion.md, "AIPP"): the om target
+# because devicekit.py converts it with the matching insert_op_conf, the onnx target because its metadata_props
+# declare it (manifest.py declare), so the host runtime emulates what the phone's NPU does.
+AIPP_DYNAMIC = {
+    "mode": "dynamic",
+    "maxSrcImageSize": aipp.DEFAULT_MAX_SRC_IMAGE_SIZE,
+    "formats": list(aipp.ALL_FORMATS),
+}
 
 
 def _input224(**over):
@@ -67,7 +82,10 @@ def demo_entries():
                 + " The .om is produced with tools/models/devicekit.py (docs/device-conversion.md)."
             ),
             "labels": "shapes_labels.txt",
-            "targets": {"onnx": {"file": f"shapes_{prec}.onnx"}, "om": {"file": f"shapes_{prec}.om"}},
+            "targets": {
+                "onnx": {"file": f"shapes_{prec}.onnx", "aipp": dict(AIPP_DYNAMIC)},
+                "om": {"file": f"shapes_{prec}.om", "aipp": dict(AIPP_DYNAMIC)},
+            },
             "input": dict(SHAPES_INPUT),
             "output": {**LOGITS, "classes": 12},
         }
@@ -225,6 +243,29 @@ def attach_hashes(models, models_dir=MODELS_DIR):
     return models
 
 
+def declare_onnx_targets(models=None, models_dir=MODELS_DIR, log=print, dry_run=False):
+    """Makes every onnx target file present declare its target's "aipp" in metadata_props (dynamic, or nothing).
+    Returns the paths it rewrote (dry_run: would rewrite, leaving the files alone)."""
+    import onnxutil
+
+    changed = []
+    for e in entries() if models is None else models:
+        t = e["targets"].get("onnx")
+        path = os.path.join(models_dir, t["file"]) if t else None
+        if path is None or not os.path.exists(path):
+            continue
+        model = onnxutil.load(path)
+        if aipp.declare_onnx(model, t.get("aipp", e.get("aipp"))):
+            changed.append(path)
+            if dry_run:
+                continue
+            with open(path + ".tmp", "wb") as f:
+                f.write(model.SerializeToString())
+            os.replace(path + ".tmp", path)
+            log(f"manifest: {path}: metadata_props now declare {aipp.onnx_declaration(model) or 'no AIPP'}")
+    return changed
+
+
 def load_manifest(path=MANIFEST):
     with open(path) as f:
         return json.load(f)
@@ -246,8 +287,12 @@ def write(path=MANIFEST, models_dir=MODELS_DIR):
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] != ["write"]:
-        print("usage: manifest.py write", file=sys.stderr)
+    if sys.argv[1:] == ["declare"]:
+        n = len(declare_onnx_targets())
+        print(f"manifest: {n} onnx target file(s) rewritten")
+    elif sys.argv[1:] == ["write"]:
+        d = write()
+        print(f"manifest: wrote {MANIFEST} ({len(d['models'])} models)")
+    else:
+        print("usage: manifest.py declare | write", file=sys.stderr)
         sys.exit(2)
-    d = write()
-    print(f"manifest: wrote {MANIFEST} ({len(d['models'])} models)")

@@ -1,4 +1,6 @@
-"""Device conversion kit: calibration .bin formats, config.prototxt, AIPP config, dopt/omg commands, CLI."""
+"""Device conversion kit: calibration .bin formats, config.prototxt, AIPP configs (dynamic and static: crop, CSC,
+swaps, resize, DTC) against the guide's rules and limits, the manifest "aipp" field, the ONNX AIPP declaration,
+dopt/omg commands, CLI."""
 import json
 import os
 import struct
@@ -9,7 +11,9 @@ import unittest
 
 import numpy as np
 
+import aipp
 import devicekit as dk
+import manifest as mf
 from manifest import SHAPES_INPUT, MODELS_DIR
 
 TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -96,7 +100,15 @@ class ConfigTest(unittest.TestCase):
 
     def test_commands(self):
         dopt, omg = dk.commands(
-            "/m/a.onnx", "input", [1, 3, 96, 96], "logits", "/w", "a", quantize=True, aipp=True, output_type="uint8"
+            "/m/a.onnx",
+            "input",
+            [1, 3, 96, 96],
+            "logits",
+            "/w",
+            "a",
+            quantize=True,
+            aipp_conf="aipp_static.cfg",
+            output_type="uint8",
         )
         self.assertEqual(dopt[:2], ["python3", "tools_dopt/dopt_onnx_py3/dopt_so.py"])
         d = dict(zip(dopt[2::2], dopt[3::2]))
@@ -124,6 +136,260 @@ class ConfigTest(unittest.TestCase):
         q = dk.logits_uint8_quant(onnx.load(os.path.join(MODELS_DIR, "shapes_int8.onnx")))
         self.assertGreater(q["scale"], 0)
         self.assertTrue(0 <= q["zeroPoint"] <= 255)
+
+
+def parse_cfg(text):
+    """The insert_op_conf's prototxt as nested dicts (blocks by name; repeated blocks are not used by the kit)."""
+    root, stack = {}, []
+    cur = root
+    for ln in (s.strip() for s in text.splitlines()):
+        if not ln or ln.startswith("#"):
+            continue
+        if ln.endswith("{"):
+            name = ln[:-1].strip()
+            assert name not in cur, f"block {name} twice"
+            stack.append(cur)
+            cur[name] = {}
+            cur = cur[name]
+        elif ln == "}":
+            cur = stack.pop()
+        else:
+            k, v = ln.split(": ", 1)
+            assert k not in cur, f"key {k} twice"
+            cur[k] = v.strip('"')
+    assert not stack, "unbalanced braces"
+    return root
+
+
+INPUT224 = {**SHAPES_INPUT, "width": 224, "height": 224, "centerCrop": 0.875}
+# The guide's static csc_func example ("色域转换功能(CSC)", 静态配置): rows r0..r2, columns c0..c2.
+GUIDE_STATIC_CSC = [[256, 454, 0], [256, -88, -183], [256, 0, 359]]
+
+
+def yuv_of(rgb, space):
+    """Forward conversion RGB -> (Y, U, V), 0..255, of a colour space (float, the textbook equations)."""
+    kr, kb, narrow = aipp.COLOR_SPACES[space]
+    r, g, b = (float(v) for v in rgb)
+    y = kr * r + (1 - kr - kb) * g + kb * b
+    u = (b - y) / (2 * (1 - kb))
+    v = (r - y) / (2 * (1 - kr))
+    if narrow:
+        return 16 + y * 219 / 255, 128 + u * 224 / 255, 128 + v * 224 / 255
+    return y, 128 + u, 128 + v
+
+
+class AippConfigTest(unittest.TestCase):
+    def test_dynamic_config_is_the_guides_dynamic_form(self):
+        for order, out_format in (("RGB", "RGB888_U8"), ("BGR", "BGR888_U8")):
+            spec = {**INPUT224, "colorOrder": order}
+            cfg = parse_cfg(aipp.config(aipp.parse("dynamic", spec), spec, "data"))["aipp_op"]
+            self.assertEqual((cfg["input_name"], cfg["related_input_rank"]), ("data", "0"))
+            # Dynamic: no shape and no format, only the largest source (AIPP配置区分动态AIPP与静态AIPP).
+            self.assertEqual(cfg["input_para"], {"max_src_image_size": str(aipp.DEFAULT_MAX_SRC_IMAGE_SIZE)})
+            for func in ("crop_func", "swap_func", "csc_func", "resize_func", "dtc_func"):
+                self.assertEqual(cfg[func]["dynamic"], "true", func)
+            self.assertEqual(cfg["resize_func"]["resize_output_w"], "224")
+            self.assertEqual(cfg["resize_func"]["resize_output_h"], "224")
+            self.assertEqual((cfg["crop_func"]["crop_size_w"], cfg["crop_func"]["crop_size_h"]), ("4096", "4096"))
+            self.assertEqual(cfg["csc_func"]["output_format"], out_format)
+            self.assertEqual(cfg["csc_func"]["color_space"], "JPEG")
+            self.assertEqual(cfg["dtc_func"], {"switch": "true", "dynamic": "true"})
+            self.assertNotIn("rotation_func", cfg)  # the guide: rotation is not supported with dynamic AIPP
+            self.assertNotIn("padding_func", cfg)
+
+    def test_default_max_src_takes_a_1080p_nv21_frame_and_decoded_photos(self):
+        self.assertEqual(aipp.DEFAULT_MAX_SRC_IMAGE_SIZE, 1920 * 1080 * 3 // 2)
+        self.assertEqual(aipp.FORMATS["NV21"].image_bytes(1920, 1080), 3110400)
+        # The decode sizes of the committed golden cases (the core's DecodeSizeFor), as RGBA.
+        samples = os.path.join(os.path.dirname(MODELS_DIR), "samples", "decode_size.json")
+        cases = [c for c in json.load(open(samples))["cases"] if "decode" in c]
+        photos = [c for c in cases if sorted(c["source"]) == [3024, 4032]]
+        self.assertGreaterEqual(len(photos), 2)
+        for c in cases:
+            w, h = c["decode"]
+            if max(w, h) <= aipp.SIDE_MAX:
+                self.assertLessEqual(aipp.FORMATS["RGBA"].image_bytes(w, h), aipp.DEFAULT_MAX_SRC_IMAGE_SIZE, c)
+        # ... but not a 1440p frame or an undecoded photo: the limit is what the app hands over, no more.
+        self.assertGreater(aipp.FORMATS["NV21"].image_bytes(2560, 1440), aipp.DEFAULT_MAX_SRC_IMAGE_SIZE)
+        self.assertGreater(aipp.FORMATS["RGBA"].image_bytes(4032, 3024), aipp.DEFAULT_MAX_SRC_IMAGE_SIZE)
+
+    def test_static_nv21_centre_crop_csc_resize_dtc(self):
+        plan = aipp.parse("static:nv21:1920x1080:crop=center", INPUT224)
+        cfg = parse_cfg(aipp.config(plan, INPUT224))["aipp_op"]
+        self.assertEqual(cfg["input_para"]["format"], "YUV420SP_U8")
+        self.assertEqual(cfg["input_para"]["shape"], {"src_image_size_w": "1920", "src_image_size_h": "1080"})
+        c = {k: int(v) for k, v in cfg["crop_func"].items() if k != "switch"}
+        # 0.875 x 1080 = 945 -> 944 (even), centred, even offsets.
+        self.assertEqual(c, {"load_start_pos_w": 488, "load_start_pos_h": 68, "crop_size_w": 944, "crop_size_h": 944})
+        self.assertEqual(cfg["swap_func"], {"rbuv_swap_switch": "true", "ax_swap_switch": "false"})  # NV21: V first
+        m = [[int(cfg["csc_func"][f"matrix_r{r}c{k}"]) for k in range(3)] for r in range(3)]
+        self.assertEqual(m, [GUIDE_STATIC_CSC[2], GUIDE_STATIC_CSC[1], GUIDE_STATIC_CSC[0]])  # RGB rows
+        self.assertEqual([cfg["csc_func"][f"input_bias_{i}"] for i in range(3)], ["0", "128", "128"])
+        self.assertEqual(cfg["resize_func"], {"switch": "true", "resize_output_w": "224", "resize_output_h": "224"})
+        self.assertNotIn("dynamic", aipp.config(plan, INPUT224))
+        dtc = cfg["dtc_func"]
+        for ch in range(3):
+            for x in (0.0, 77.0, 255.0):
+                got = (x - int(dtc[f"mean_chn_{ch}"]) - float(dtc[f"min_chn_{ch}"])) * float(dtc[f"var_reci_chn_{ch}"])
+                self.assertAlmostEqual(got, (x - INPUT224["mean"][ch]) / INPUT224["std"][ch], places=5)
+        # NV12 has U first: no swap at all; an explicit even crop is kept as given.
+        plan = aipp.parse("static:NV12:640x480:crop=300x200+10+20:csc=bt709n", INPUT224)
+        cfg = parse_cfg(aipp.config(plan, INPUT224))["aipp_op"]
+        self.assertNotIn("swap_func", cfg)
+        self.assertEqual(cfg["crop_func"]["crop_size_w"], "300")
+        self.assertEqual(cfg["csc_func"]["input_bias_0"], "16")  # narrow range
+
+    def test_rgba_and_bgra_are_xrgb8888_with_the_ax_swap_and_rb_swap_by_channel_order(self):
+        want = {  # (format, model order) -> (rbuv_swap_switch, ax_swap_switch)
+            ("RGBA", "RGB"): (False, True),
+            ("BGRA", "RGB"): (True, True),
+            ("RGB", "RGB"): (False, False),
+            ("BGR", "RGB"): (True, False),
+            ("RGBA", "BGR"): (True, True),
+            ("BGRA", "BGR"): (False, True),
+            ("RGB", "BGR"): (True, False),
+            ("BGR", "BGR"): (False, False),
+            ("NV21", "RGB"): (True, False),
+            ("NV12", "RGB"): (False, False),
+            ("NV21", "BGR"): (True, False),  # BGR output comes from the CSC rows, not a swap
+        }
+        for (fmt, order), swaps in want.items():
+            self.assertEqual(aipp.swaps(fmt, order), swaps, (fmt, order))
+            spec = {**SHAPES_INPUT, "colorOrder": order}
+            cfg = parse_cfg(aipp.config(aipp.parse(f"static:{fmt}:96x96", spec), spec))["aipp_op"]
+            self.assertEqual(cfg["input_para"]["format"], aipp.FORMATS[fmt].guide)
+            got = cfg.get("swap_func", {"rbuv_swap_switch": "false", "ax_swap_switch": "false"})
+            self.assertEqual((got["rbuv_swap_switch"] == "true", got["ax_swap_switch"] == "true"), swaps, (fmt, order))
+            self.assertNotIn("resize_func", cfg)  # source = model size
+            self.assertEqual("csc_func" in cfg, aipp.FORMATS[fmt].yuv)
+
+    def test_rgb_is_the_static_rgb888_config(self):
+        self.assertEqual(
+            dk.aipp_static_config(SHAPES_INPUT, "x"),
+            aipp.config(aipp.parse("static:RGB:96x96", SHAPES_INPUT), SHAPES_INPUT, "x"),
+        )
+
+    def test_csc_matrices(self):
+        # JPEG to BGR is the guide's static example, coefficient for coefficient.
+        m, in_bias, out_bias = aipp.csc_matrix("jpeg", "BGR")
+        self.assertEqual((m, in_bias, out_bias), (GUIDE_STATIC_CSC, [0, 128, 128], [0, 0, 0]))
+        self.assertEqual(aipp.csc_matrix("bt601f", "RGB"), aipp.csc_matrix("jpeg", "RGB"))
+        # Every colour space undoes its own forward conversion within rounding (the 1/256 fixed point).
+        rng = np.random.default_rng(3)
+        colours = [(0, 0, 0), (255, 255, 255), (255, 0, 0), (0, 255, 0), (0, 0, 255)] + [
+            tuple(c) for c in rng.integers(0, 256, (20, 3))
+        ]
+        for space in aipp.COLOR_SPACES:
+            m, in_bias, _ = aipp.csc_matrix(space, "RGB")
+            for rgb in colours:
+                yuv = np.array(yuv_of(rgb, space)) - in_bias
+                back = np.array(m) @ yuv / 256
+                np.testing.assert_allclose(back, rgb, atol=1.5, err_msg=f"{space} {rgb}")
+        with self.assertRaisesRegex(aipp.AippError, "colour space 'bt2020'"):
+            aipp.csc_matrix("bt2020")
+
+    def test_guide_limits_are_clear_errors(self):
+        bad = {
+            "static:NV21:1921x1080": r"1921x1080 NV21: YUV420SP width and height must be even",
+            "static:NV12:1920x1081": r"must be even",
+            "static:RGBA:4097x100": r"4097x100: src_image_size_w/h must be in 1\.\.4096",
+            "static:RGB:0x100": r"must be in 1\.\.4096",
+            "static:NV21:1920x1080:crop=101x100+0+0": r"crop 101x100\+0\+0 of a YUV420SP source: offsets and sizes",
+            "static:NV21:1920x1080:crop=100x100+1+0": r"offsets and sizes must be even",
+            "static:RGB:640x480:crop=100x100+600+0": r"crop 100x100\+600\+0 is not inside the 640x480 source",
+            "static:RGB:640x480:crop=0x100+0+0": r"not inside",
+            "static:RGB:640x480:crop=abc": r"crop 'abc': expected center or WxH\+X\+Y",
+            "static:RGB:96x96:csc=jpeg": r"csc= needs a YUV source",
+            "static:NV21:96x96:csc=bt2020": r"colour space 'bt2020'",
+            "static:YUV400:96x96": r"format 'YUV400'",
+            "static:RGB:96x96:flip=1": r"unknown option 'flip=1'",
+            "static:RGB": r"use none, rgb, dynamic",
+            "dynamic:max=13823": r"max_src_image_size 13823 is below one 96x96 NV21 image \(13824 bytes\)",
+            "dynamic:max=0": r"must be an integer > 0",
+            f"dynamic:max={4096 * 4096 * 4 + 1}": r"exceeds 67108864, the largest image AIPP takes",
+            "dynamic:max=3MB": r"max='3MB' is not a byte count",
+            "dynamic:formats=NV21,I420": r"format 'I420'",
+            "dynamic:formats=NV21,nv21": r"listed twice",
+            "dynamic:formats=": r"format ''",
+            "dynamic:rotate=90": r"unknown option 'rotate=90'",
+            "rgb:x": r"use none, rgb, dynamic",
+        }
+        for arg, msg in bad.items():
+            with self.assertRaisesRegex(aipp.AippError, msg, msg=arg):
+                aipp.parse(arg, SHAPES_INPUT)
+        # A model size AIPP's resize cannot produce (16..448 per side).
+        for w, h in ((512, 512), (15, 96), (96, 449)):
+            spec = {**SHAPES_INPUT, "width": w, "height": h}
+            with self.assertRaisesRegex(aipp.AippError, rf"{w}x{h}: AIPP resize outputs 16x16 to 448x448"):
+                aipp.parse("dynamic", spec)
+            with self.assertRaisesRegex(aipp.AippError, "AIPP resize outputs"):
+                aipp.parse("static:RGB:640x480", spec)
+        aipp.parse("static:RGB:512x512", {**SHAPES_INPUT, "width": 512, "height": 512})  # no resize: no limit
+        # DTC produces FP16: a tiny std would overflow it.
+        with self.assertRaisesRegex(aipp.AippError, r"mean\[1\] 116.28 / std\[1\] 0.001: .* beyond FP16's 65504"):
+            aipp.parse("dynamic", {**SHAPES_INPUT, "std": [1.0, 0.001, 1.0]})
+
+    def test_manifest_field_is_the_manifest_schema(self):
+        self.assertIsNone(aipp.manifest_field(aipp.parse("none", SHAPES_INPUT)))
+        f = aipp.manifest_field(aipp.parse("dynamic:max=200000:formats=nv21,rgba", SHAPES_INPUT))
+        self.assertEqual(f, {"mode": "dynamic", "maxSrcImageSize": 200000, "formats": ["NV21", "RGBA"]})
+        f = aipp.manifest_field(aipp.parse("dynamic", SHAPES_INPUT))
+        self.assertEqual(f["formats"], ["NV21", "NV12", "RGBA", "BGRA", "RGB", "BGR"])
+        self.assertEqual(aipp.manifest_field(aipp.parse("rgb", SHAPES_INPUT)), {"mode": "static", "formats": ["RGB"]})
+        plan = aipp.parse("static:NV12:640x480", SHAPES_INPUT)
+        self.assertEqual(aipp.manifest_field(plan), {"mode": "static", "formats": ["NV12"]})
+        self.assertEqual(aipp.plan_from_manifest(f, SHAPES_INPUT), aipp.parse("dynamic", SHAPES_INPUT))
+        self.assertIsNone(aipp.plan_from_manifest({"mode": "none"}, SHAPES_INPUT))
+        with self.assertRaisesRegex(aipp.AippError, "only dynamic"):
+            aipp.plan_from_manifest({"mode": "static", "formats": ["RGB"]}, SHAPES_INPUT)
+
+
+class OnnxDeclarationTest(unittest.TestCase):
+    def model(self):
+        import onnx
+
+        return onnx.load(os.path.join(MODELS_DIR, "shapes_fp32.onnx"))
+
+    def test_declare_sets_reads_and_removes_the_metadata(self):
+        m = self.model()
+        del m.metadata_props[:]
+        p = m.metadata_props.add()
+        p.key, p.value = "author", "x"
+        field = {"mode": "dynamic", "maxSrcImageSize": 3110400, "formats": ["NV21"]}
+        self.assertTrue(aipp.declare_onnx(m, field))
+        props = [(p.key, p.value) for p in m.metadata_props]
+        self.assertEqual(
+            props, [("author", "x"), ("hiai.aipp.mode", "dynamic"), ("hiai.aipp.max_src_image_size", "3110400")]
+        )
+        self.assertEqual(aipp.onnx_declaration(m), {"mode": "dynamic", "maxSrcImageSize": 3110400})
+        self.assertFalse(aipp.declare_onnx(m, field))  # idempotent: same bytes
+        self.assertTrue(aipp.declare_onnx(m, {**field, "maxSrcImageSize": 5}))
+        self.assertEqual(aipp.onnx_declaration(m)["maxSrcImageSize"], 5)
+        self.assertTrue(aipp.declare_onnx(m, None))
+        self.assertEqual([(p.key, p.value) for p in m.metadata_props], [("author", "x")])
+        self.assertIsNone(aipp.onnx_declaration(m))
+        with self.assertRaisesRegex(aipp.AippError, "declares only dynamic"):
+            aipp.declare_onnx(m, {"mode": "static", "formats": ["RGB"]})
+
+    def test_bad_metadata_is_an_error(self):
+        for props, msg in (
+            ({"hiai.aipp.mode": "dynamic"}, r"max_src_image_size='': expected decimal bytes"),
+            ({"hiai.aipp.mode": "dynamic", "hiai.aipp.max_src_image_size": "3.1e6"}, "expected decimal bytes"),
+            ({"hiai.aipp.mode": "dynamic", "hiai.aipp.max_src_image_size": "0"}, "expected decimal bytes"),
+            ({"hiai.aipp.mode": "Dynamic"}, r"hiai.aipp.mode='Dynamic': expected dynamic, static or none"),
+        ):
+            m = self.model()
+            del m.metadata_props[:]
+            for k, v in props.items():
+                p = m.metadata_props.add()
+                p.key, p.value = k, v
+            with self.assertRaisesRegex(aipp.AippError, msg):
+                aipp.onnx_declaration(m)
+        m = self.model()
+        del m.metadata_props[:]
+        p = m.metadata_props.add()
+        p.key, p.value = "hiai.aipp.mode", "static"
+        self.assertIsNone(aipp.onnx_declaration(m))  # static on the host = none (only dynamic is emulated)
 
 
 class CliTest(unittest.TestCase):
@@ -200,8 +466,106 @@ class CliTest(unittest.TestCase):
             fp32_cmd = open(os.path.join(d, "shapes-fp32", "commands.sh")).read()
             self.assertNotIn("dopt_so.py", fp32_cmd)
             self.assertIn("--framework 5", fp32_cmd)
+            # --aipp not given: the om target gets the dynamic AIPP the manifest declares for it.
             e = json.load(open(os.path.join(d, "shapes-int8", "manifest_entry.json")))
-            self.assertEqual(e["targets"]["om"], {"file": "shapes_int8.om"})
+            declared = mf.model_entry(mf.load_manifest(), "shapes-int8")["targets"]["om"]["aipp"]
+            self.assertEqual(declared["mode"], "dynamic")
+            self.assertEqual(e["targets"]["om"], {"file": "shapes_int8.om", "aipp": declared})
+            self.assertEqual(e["input"], SHAPES_INPUT)  # dynamic AIPP: the engine computes DTC from mean/std
+            cfg = parse_cfg(open(os.path.join(d, "shapes-int8", "aipp_dynamic.cfg")).read())["aipp_op"]
+            self.assertEqual(cfg["input_para"]["max_src_image_size"], str(declared["maxSrcImageSize"]))
+            cmd = open(os.path.join(d, "shapes-int8", "commands.sh")).read()
+            self.assertIn(f"--insert_op_conf {os.path.join(d, 'shapes-int8', 'aipp_dynamic.cfg')}", cmd)
+            self.assertIn("--input_type input:UINT8", cmd)
+            r = self.run_kit("bundled", "--count", "4", "--aipp", "none", "--out", d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            e = json.load(open(os.path.join(d, "shapes-fp32", "manifest_entry.json")))
+            self.assertEqual(e["targets"]["om"], {"file": "shapes_fp32.om"})
+            self.assertIn("--input_type input:FP32", open(os.path.join(d, "shapes-fp32", "commands.sh")).read())
+
+    def user_kit(self, d, *extra):
+        """The user kit over the demo model with `extra` arguments; (result, output folder)."""
+        from PIL import Image
+
+        imgs = os.path.join(d, "imgs")
+        os.makedirs(imgs, exist_ok=True)
+        Image.fromarray(np.full((40, 50, 3), 90, np.uint8)).save(os.path.join(imgs, "0.png"))
+        out = os.path.join(d, "kit")
+        model = os.path.join(MODELS_DIR, "shapes_fp32.onnx")
+        r = self.run_kit("user", "--model", model, "--images", imgs, "--id", "s", "--count", "1", *extra, "--out", out)
+        return r, out
+
+    def test_user_kit_dynamic_and_static_aipp(self):
+        with tempfile.TemporaryDirectory() as d:
+            r, out = self.user_kit(d, "--precision", "fp32", "--aipp", "dynamic:max=200000:formats=NV21,RGBA")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            e = json.load(open(os.path.join(out, "manifest_entry.json")))
+            self.assertEqual(
+                e["targets"]["om"]["aipp"], {"mode": "dynamic", "maxSrcImageSize": 200000, "formats": ["NV21", "RGBA"]}
+            )
+            self.assertNotIn("input", e["targets"]["om"])
+            # The fp32 host twin is the committed model, which declares the bundled dynamic AIPP.
+            self.assertEqual(e["targets"]["onnx"]["aipp"], {**mf.AIPP_DYNAMIC})
+            cfg = parse_cfg(open(os.path.join(out, "aipp_dynamic.cfg")).read())["aipp_op"]
+            self.assertEqual(cfg["input_para"], {"max_src_image_size": "200000"})
+            self.assertFalse(os.path.exists(os.path.join(out, "aipp_static.cfg")))
+        with tempfile.TemporaryDirectory() as d:
+            r, out = self.user_kit(d, "--aipp", "static:NV21:1280x720:crop=center:csc=bt601n", "--center-crop", "0.5")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            e = json.load(open(os.path.join(out, "manifest_entry.json")))
+            self.assertEqual(e["targets"]["om"]["aipp"], {"mode": "static", "formats": ["NV21"]})
+            self.assertEqual(e["targets"]["om"]["input"]["dtype"], "uint8")  # DTC on the NPU: raw bytes in
+            cfg = parse_cfg(open(os.path.join(out, "aipp_static.cfg")).read())["aipp_op"]
+            self.assertEqual(cfg["crop_func"]["crop_size_w"], "360")
+            self.assertEqual(cfg["crop_func"]["load_start_pos_w"], "460")
+            self.assertEqual(cfg["csc_func"]["matrix_r0c0"], "298")  # BT.601 narrow: 255/219 x 256
+            self.assertIn("aipp_static.cfg --input_type input:UINT8", open(os.path.join(out, "commands.sh")).read())
+
+    def test_bad_aipp_is_a_one_line_error_before_any_image_is_read(self):
+        for arg, msg in (
+            ("dynamic:max=10", "max_src_image_size 10 is below one 96x96 NV21 image"),
+            ("static:NV21:99x99", "99x99 NV21: YUV420SP width and height must be even"),
+            ("static:NV21:640x480:crop=95x95+0+0", "offsets and sizes must be even"),
+            ("rotate:90", "use none, rgb, dynamic"),
+        ):
+            with tempfile.TemporaryDirectory() as d:
+                r, _ = self.user_kit(d, "--images", os.path.join(d, "empty"), "--aipp", arg)
+                self.assertEqual(r.returncode, 1, arg)
+                self.assertTrue(r.stderr.startswith("error: "), r.stderr)
+                self.assertIn(msg, r.stderr)
+                self.assertNotIn("Traceback", r.stderr)
+        with tempfile.TemporaryDirectory() as d:
+            r = self.run_kit("bundled", "--aipp", "dynamic:max=-5", "--out", d)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("max_src_image_size -5 must be an integer > 0", r.stderr)
+
+    def test_declare_writes_only_the_metadata(self):
+        import onnx
+
+        src = os.path.join(MODELS_DIR, "shapes_int8.onnx")
+        with tempfile.TemporaryDirectory() as d:
+            bare = os.path.join(d, "bare.onnx")
+            r = self.run_kit("declare", "--model", src, "--aipp", "none", "--output", bare)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIsNone(aipp.onnx_declaration(onnx.load(bare)))
+            r = self.run_kit("declare", "--model", bare, "--aipp", "dynamic:max=400000")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            m = onnx.load(bare)
+            self.assertEqual(aipp.onnx_declaration(m), {"mode": "dynamic", "maxSrcImageSize": 400000})
+            del m.metadata_props[:]
+            ref = onnx.load(src)
+            del ref.metadata_props[:]
+            self.assertEqual(m.SerializeToString(), ref.SerializeToString())  # nothing else changed
+            for arg, msg in (
+                ("static:RGB:96x96", "a host model declares dynamic AIPP"),
+                ("dynamic:formats=NV21", "a host model declares dynamic AIPP"),
+                ("dynamic:max=1", "max_src_image_size 1 is below"),
+            ):
+                r = self.run_kit("declare", "--model", bare, "--aipp", arg)
+                self.assertEqual(r.returncode, 1, arg)
+                self.assertIn(msg, r.stderr)
+                self.assertNotIn("Traceback", r.stderr)
+            self.assertEqual(aipp.onnx_declaration(onnx.load(bare))["maxSrcImageSize"], 400000)
 
     def test_user_errors_are_one_line(self):
         with tempfile.TemporaryDirectory() as d:

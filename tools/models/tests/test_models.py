@@ -1,5 +1,6 @@
 """The committed models and manifest: ONNX form, int8 QDQ form and op set, accuracy and fp32/int8 agreement gates
-on a fixed test subset, golden sample expectations, manifest consistency; the quantizer on a small graph."""
+on a fixed test subset, golden sample expectations, manifest consistency (its AIPP declarations and the onnx targets'
+metadata that match them); the quantizer on a small graph."""
 import json
 import os
 import re
@@ -12,6 +13,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+import aipp
 import dataset
 import manifest as mf
 import onnxexec
@@ -169,6 +171,43 @@ class ManifestTest(unittest.TestCase):
         self.assertTrue(all(m["pretrained"] is False and "random" in m["notes"] for m in bench))
         zoo = [m for m in models if m["id"].startswith("zoo-")]
         self.assertTrue(zoo and all(list(m["targets"]) == ["om"] for m in zoo))
+
+    def test_aipp_declarations(self):
+        """Every target's "aipp" keeps the schema and the guide's limits; the demo models take every format through
+        dynamic AIPP on both targets; the Model Zoo files and the bench models declare none."""
+        for m in self.doc["models"]:
+            for name, t in m["targets"].items():
+                field = t.get("aipp", m.get("aipp"))
+                if field is None:
+                    continue
+                self.assertLessEqual(set(field), {"mode", "maxSrcImageSize", "formats"}, (m["id"], name))
+                aipp.plan_from_manifest(field, m["input"])  # raises on a limit the guide sets
+        for mid in ("shapes-int8", "shapes-fp32"):
+            t = mf.model_entry(self.doc, mid)["targets"]
+            self.assertEqual(t["onnx"]["aipp"], mf.AIPP_DYNAMIC)
+            self.assertEqual(t["om"]["aipp"], mf.AIPP_DYNAMIC)
+        self.assertEqual(mf.AIPP_DYNAMIC["formats"], ["NV21", "NV12", "RGBA", "BGRA", "RGB", "BGR"])
+        self.assertEqual(mf.AIPP_DYNAMIC["maxSrcImageSize"], 1920 * 1080 * 3 // 2)
+        others = [m for m in self.doc["models"] if not m["id"].startswith("shapes-")]
+        self.assertTrue(all("aipp" not in m and all("aipp" not in t for t in m["targets"].values()) for m in others))
+
+    def test_onnx_targets_declare_their_aipp(self):
+        """What the host runtime emulates is what the manifest says: each onnx target file present carries the
+        hiai.aipp.* metadata of its target's "aipp" (mode and max_src_image_size), or none."""
+        checked = 0
+        for m in self.doc["models"]:
+            t = m["targets"].get("onnx")
+            path = os.path.join(mf.MODELS_DIR, t["file"]) if t else None
+            if path is None or not os.path.exists(path):
+                self.assertFalse(m["id"].startswith("shapes-"), path)  # the committed files are always there
+                continue
+            field = t.get("aipp", m.get("aipp"))
+            want = {k: field[k] for k in ("mode", "maxSrcImageSize")} if field else None
+            self.assertEqual(aipp.onnx_declaration(onnx.load(path, load_external_data=False)), want, path)
+            checked += 1
+        self.assertGreaterEqual(checked, 2)
+        # `manifest.py declare` finds nothing to change.
+        self.assertEqual(mf.declare_onnx_targets(log=lambda s: None, dry_run=True), [])
 
 
 def tiny_model():
