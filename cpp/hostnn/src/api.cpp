@@ -22,6 +22,8 @@
 
 #include "CANNKit/hiai_helper.h"
 #include "CANNKit/hiai_options.h"
+#include "CANNKit/hiai_tensor.h"
+#include "aipp.h"
 #include "core/file_io.h"
 #include "core/limits.h"
 #include "hostnn/hostnn.h"
@@ -178,10 +180,12 @@ struct OH_NNCompilation {
   std::string deviceName;
   bool built = false;
   std::shared_ptr<hostnn::Plan> plan;
+  std::shared_ptr<const hostnn::ModelAipp> aipp;  // the model's dynamic-AIPP declaration and inputs (RunSync)
 };
 
 struct OH_NNExecutor {
   std::shared_ptr<hostnn::Plan> plan;  // shared with (and outliving) the compilation
+  std::shared_ptr<const hostnn::ModelAipp> aipp;
   // HostNN_GetExecutorProfile's last answer: the copy its pointers point into.
   std::vector<hostnn::OpProfile> profile;
   std::vector<HostNN_OpProfile> profileView;
@@ -195,8 +199,9 @@ struct NN_Tensor {
   int fd = -1;
   bool ownsFd = false;
   void* mapping = nullptr;
-  size_t size = 0;    // Create: byte size; CreateWithSize / CreateWithFd: the size argument
-  size_t offset = 0;  // CreateWithFd offset
+  size_t size = 0;                    // Create: byte size; CreateWithSize / CreateWithFd: the size argument
+  size_t offset = 0;                  // CreateWithFd offset
+  std::vector<hostnn::AippRef> aipp;  // HMS_HiAITensor_SetAippParams: the caller's params, read at RunSync
   ~NN_Tensor() {
     if (mapping) munmap(mapping, size);
     if (ownsFd && fd >= 0) close(fd);
@@ -377,6 +382,10 @@ OH_NN_ReturnCode ApplyOptions(const OH_NNCompilation& c) {
 }
 
 }  // namespace
+
+// aipp.cpp reports through the same last-error text.
+OH_NN_ReturnCode hostnn::SetLastError(OH_NN_ReturnCode code, const std::string& message) { return Fail(code, message); }
+void hostnn::ClearLastError() { Clear(); }
 
 extern "C" {
 
@@ -599,6 +608,7 @@ OH_NN_ReturnCode OH_NNCompilation_Build(OH_NNCompilation* compilation) {
         data, size, compilation->inputShapes.empty() ? nullptr : &compilation->inputShapes);
     const ThreadSetting threads = ResolveThreads();
     compilation->plan = hostnn::BuildPlan(graph, threads.count, threads.explicitly, g_profiling);
+    compilation->aipp = std::make_shared<const hostnn::ModelAipp>(hostnn::DescribeModelAipp(graph));
   } catch (const Error& e) {
     return Fail(e.code, e.what());
   } catch (const std::bad_alloc&) {
@@ -813,6 +823,7 @@ OH_NNExecutor* OH_NNExecutor_Construct(OH_NNCompilation* compilation) {
   if (!compilation->built) return FailNull<OH_NNExecutor>("Executor_Construct: the compilation is not built");
   auto* e = new OH_NNExecutor;
   e->plan = compilation->plan;
+  e->aipp = compilation->aipp;
   return e;
 }
 
@@ -917,9 +928,19 @@ OH_NN_ReturnCode OH_NNExecutor_RunSync(OH_NNExecutor* e, NN_Tensor* inputTensor[
   };
   std::vector<const void*> inPtrs(ins.size());
   std::vector<void*> outPtrs(outs.size());
+  std::vector<std::vector<uint8_t>> aippOut(ins.size());  // the model inputs AIPP makes from raw images
   for (size_t i = 0; i < ins.size(); ++i) {
-    if (OH_NN_ReturnCode rc = check(inputTensor[i], ins[i], "input", i)) return rc;
-    inPtrs[i] = inputTensor[i]->mapping;
+    NN_Tensor* t = inputTensor[i];
+    if (t && t->mapping && !t->aipp.empty()) {  // raw image bytes: AIPP makes the model input (aipp.h)
+      aippOut[i].resize(ins[i].ByteSize());
+      const auto* src = static_cast<const uint8_t*>(t->mapping);
+      if (OH_NN_ReturnCode rc = hostnn::RunAipp(*e->aipp, i, t->aipp, src, t->size - t->offset, aippOut[i].data()))
+        return rc;
+      inPtrs[i] = aippOut[i].data();
+      continue;
+    }
+    if (OH_NN_ReturnCode rc = check(t, ins[i], "input", i)) return rc;
+    inPtrs[i] = t->mapping;
   }
   for (size_t i = 0; i < outs.size(); ++i) {
     if (OH_NN_ReturnCode rc = check(outputTensor[i], outs[i], "output", i)) return rc;
@@ -1013,6 +1034,44 @@ OH_NN_ReturnCode HMS_HiAIOptions_SetOmOptions(OH_NNCompilation* compilation, HiA
   CHECK_COMPILATION(compilation);
   compilation->omType = type;      // recorded; the host writes no profiling/dump files
   compilation->omDir = outputDir;  // borrowed, read at Build (NULL is fine with HIAI_OM_TYPE_OFF)
+  return OH_NN_SUCCESS;
+}
+
+// ================================ CANN Kit AIPP tensors ================================
+// Bytes for the images a desc describes: its N, H and W ([N, C, H, W], or [N, H, W, C] with OH_NN_FORMAT_NHWC;
+// C and the data type do not count) in `format`.
+size_t HMS_HiAITensor_GetSizeWithImageFormat(NN_TensorDesc* desc, HiAI_ImageFormat format) {
+  Clear();
+  auto none = [](const std::string& why) {
+    Fail(OH_NN_INVALID_PARAMETER, "GetSizeWithImageFormat: " + why);
+    return size_t{0};
+  };
+  if (!desc) return none("desc is NULL");
+  const std::vector<int32_t>& s = desc->shape;
+  if (!desc->hasShape || s.size() != 4 || s[0] <= 0 || s[1] <= 0 || s[2] <= 0 || s[3] <= 0)
+    return none("the desc's shape " + ShapeText(s) + " is not a static 4-D [N, C, H, W] or [N, H, W, C]");
+  const bool nhwc = desc->format == OH_NN_FORMAT_NHWC;
+  const int32_t height = nhwc ? s[1] : s[2], width = nhwc ? s[2] : s[3];
+  if (height > 4096 || width > 4096)  // AIPP's source limit (HMS_HiAIAippParam_SetInputShape); keeps this exact
+    return none("the image " + std::to_string(width) + "x" + std::to_string(height) + " is over AIPP's 4096x4096");
+  uint64_t bytes = 0;
+  std::string why;
+  if (!hostnn::AippImageBytes(format, static_cast<uint64_t>(width), static_cast<uint64_t>(height), &bytes, &why))
+    return none(why);
+  return static_cast<size_t>(bytes * static_cast<uint64_t>(s[0]));
+}
+
+// Links params to the tensor: pointers, as on the device (destroy them only after the tensor's last run).
+OH_NN_ReturnCode HMS_HiAITensor_SetAippParams(NN_Tensor* tensor, HiAI_AippParam* aippParams[], size_t aippNum) {
+  Clear();
+  if (!tensor || !aippParams || aippNum == 0)
+    return Fail(OH_NN_INVALID_PARAMETER, "SetAippParams: NULL tensor or params, or aippNum 0");
+  std::vector<hostnn::AippRef> refs(aippNum);
+  for (size_t i = 0; i < aippNum; ++i)
+    if (!hostnn::RefAippParam(aippParams[i], &refs[i]))
+      return Fail(OH_NN_INVALID_PARAMETER,
+                  "SetAippParams: aippParams[" + std::to_string(i) + "] is not a live HiAI_AippParam");
+  tensor->aipp = std::move(refs);
   return OH_NN_SUCCESS;
 }
 

@@ -340,6 +340,34 @@ Attr ReadAttr(const onnx::AttributeProto& a) {
   return r;
 }
 
+// The AIPP declaration of the model's metadata_props (AippDecl); a malformed one makes the model invalid.
+AippDecl ReadAippDecl(const onnx::ModelProto& m) {
+  const std::string modeKey = "hiai.aipp.mode", sizeKey = "hiai.aipp.max_src_image_size";
+  const std::string* mode = nullptr;
+  const std::string* size = nullptr;
+  for (const auto& p : m.metadata_props()) {
+    if (p.key() == modeKey) mode = &p.value();
+    if (p.key() == sizeKey) size = &p.value();
+  }
+  AippDecl d;
+  if (mode && *mode != "dynamic" && *mode != "static")
+    Invalid("metadata " + modeKey + " is '" + *mode + "' (expected 'dynamic' or 'static')");
+  d.dynamic = mode && *mode == "dynamic";
+  if (!d.dynamic) {
+    if (size) Invalid("metadata " + sizeKey + " is only for " + modeKey + " 'dynamic'");
+    return d;
+  }
+  if (!size) Invalid("metadata " + modeKey + " 'dynamic' needs " + sizeKey + " (the largest source image, in bytes)");
+  // Decimal digits only, 1 to UINT32_MAX (the config file's max_src_image_size is a uint32).
+  bool digits = !size->empty() && size->size() <= 10;
+  for (char ch : *size) digits = digits && ch >= '0' && ch <= '9';
+  const uint64_t v = digits ? std::stoull(*size) : 0;
+  if (v == 0 || v > std::numeric_limits<uint32_t>::max())
+    Invalid("metadata " + sizeKey + " is '" + *size + "' (expected a decimal byte count from 1 to 4294967295)");
+  d.maxSrcImageSize = v;
+  return d;
+}
+
 }  // namespace
 
 Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* inputShapes) {
@@ -358,6 +386,7 @@ Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* inputS
     if (os.domain().empty() || os.domain() == "ai.onnx") g.opset = os.version();
   if (g.opset == 0) Invalid("no default-domain opset import");
   if (g.opset < 11 || g.opset > 17) Unsupported("opset " + std::to_string(g.opset) + " (supported: 11 to 17)");
+  g.aipp = ReadAippDecl(m);
   const onnx::GraphProto& gp = m.graph();
 
   for (const auto& t : gp.initializer()) {

@@ -78,8 +78,17 @@ struct ValueInfo {
   Shape shape;
 };
 
+// Dynamic AIPP, declared as a dynamic-AIPP .om carries it (insert_op_conf aipp_mode dynamic + max_src_image_size):
+// ONNX metadata_props "hiai.aipp.mode" = "dynamic" ("static" or absent: the model takes no AIPP params) and
+// "hiai.aipp.max_src_image_size" = the largest source image in bytes (cpp/hostnn/README.md, "AIPP").
+struct AippDecl {
+  bool dynamic = false;
+  uint64_t maxSrcImageSize = 0;
+};
+
 struct Graph {
   int64_t opset = 0;
+  AippDecl aipp;
   std::map<std::string, Const> consts;
   std::map<std::string, ValueInfo> values;  // every tensor incl. constants
   std::vector<Node> nodes;                  // topological order
