@@ -18,6 +18,7 @@
 #include <limits>
 
 #include "core/fp16.h"
+#include "core/yuv.h"
 
 namespace npulens {
 namespace {
@@ -341,68 +342,142 @@ Status ValidateImage(const ImageView& im) {
   return Status::Ok();
 }
 
-struct Preprocessor::Impl {
-  InputSpec spec;
-  float invStd[3];
-  float bias[3];  // −mean / std
-  size_t outputBytes = 0;
-
-  // Cached for the last source geometry (the x offsets are in floats of a source pixel, so bpp is part of it).
-  int cachedW = -1, cachedH = -1, cachedBpp = -1;
-  bool cachedLanesReversed = false;
-  bool identity = false;
+// The resize of one plane of `bpp` interleaved bytes per pixel to the output size (a packed image: 3 or 4; an
+// NV21/NV12 frame: its Y plane 1, its chroma plane 2): the taps of each axis over the crop window, the bilinear x
+// offsets and lane weights, and the scratch rows. Rebuilt only when the plane's geometry (or lane weights) changes.
+struct PlaneResize {
+  int srcW = -1, srcH = -1, bpp = -1;
+  float laneInvStd[4] = {0, 0, 0, 0};  // per source byte of a pixel: 1/std (packed images) or 1 (YUV planes)
   AxisTaps xTaps, yTaps;
   // Bilinear x axis: per output pixel the float offsets of its two taps in `blended` and their weights times
   // each lane's 1/std (4 per pixel; the lane order depends on the pixel format). A single-tap output (clamped
   // edge, exact hit) repeats the offset with weight 0, so every pixel runs the same branch-free two-tap blend.
   std::vector<int> xOffset0, xOffset1;
   std::vector<float> xLaneWeight0, xLaneWeight1;
+  std::vector<float> blended;    // one vertically blended source row span, all bytes of each pixel (+3 pad)
+  std::vector<uint16_t> rowSum;  // area path: integer sum of the interior rows over the span
+  std::vector<float> pixelRow;   // one output row, 4 lanes per pixel in source byte order
 
-  // Scratch, sized on geometry change only.
-  std::vector<float> blended;     // one vertically blended source row span, all bytes of each pixel (+1 pad)
-  std::vector<uint16_t> rowSum;   // area path: integer sum of the interior rows over the span
-  std::vector<float> pixelRow;    // resize path: one output row, 4 lanes per pixel in source byte order
-  std::vector<float> rowOut;      // identity path: 3 planes × width of normalised values
-  std::vector<uint8_t> rowTyped;  // one output row (NCHW: one channel; NHWC: interleaved), in the output dtype
-  float lut[3][256];              // identity path: byte → normalised value per output channel
-
-  // lanesReversed: source byte order is the reverse of the output channel order (laneInvStd follows it).
-  void Prepare(int srcW, int srcH, int bpp, bool lanesReversed, const float* laneInvStd) {
-    if (srcW == cachedW && srcH == cachedH && bpp == cachedBpp && lanesReversed == cachedLanesReversed) return;
-    const int outW = spec.width, outH = spec.height;
-    double wx0 = 0, wy0 = 0, wlen = srcW, hlen = srcH;
-    if (spec.centerCrop < 1.0f) {
-      const double side = spec.centerCrop * static_cast<double>(std::min(srcW, srcH));
-      wx0 = (srcW - side) / 2, wy0 = (srcH - side) / 2, wlen = side, hlen = side;
-    }
-    identity = spec.centerCrop >= 1.0f && srcW == outW && srcH == outH;
-    if (identity) {
-      rowOut.assign(static_cast<size_t>(outW) * 3, 0.0f);
-    } else {
-      BuildAxis(srcW, wx0, wlen, outW, xTaps);
-      BuildAxis(srcH, wy0, hlen, outH, yTaps);
-      // The pad float lets the 4-lane horizontal loads of the last 3-byte pixel stay inside the buffer.
-      blended.assign(static_cast<size_t>(xTaps.hi - xTaps.lo) * bpp + 1, 0.0f);
-      if (yTaps.area) rowSum.assign(blended.size(), 0);
-      pixelRow.assign(static_cast<size_t>(outW) * 4, 0.0f);
-      if (!xTaps.area) {
-        xOffset0.resize(outW), xOffset1.resize(outW);
-        xLaneWeight0.resize(static_cast<size_t>(outW) * 4), xLaneWeight1.resize(static_cast<size_t>(outW) * 4);
-        for (int x = 0; x < outW; ++x) {
-          const int n = xTaps.count[x];
-          const float* w = &xTaps.weights[static_cast<size_t>(x) * xTaps.stride];
-          xOffset0[x] = (xTaps.start[x] - xTaps.lo) * bpp;
-          xOffset1[x] = xOffset0[x] + (n == 2 ? bpp : 0);
-          for (int l = 0; l < 4; ++l) {
-            xLaneWeight0[static_cast<size_t>(x) * 4 + l] = w[0] * laneInvStd[l];
-            xLaneWeight1[static_cast<size_t>(x) * 4 + l] = n == 2 ? w[1] * laneInvStd[l] : 0.0f;
-          }
+  // The plane is srcW × srcH pixels; the output reads the window [wx0, wx0 + wlen) × [wy0, wy0 + hlen) of it.
+  void Prepare(int w, int h, int pixelBytes, double wx0, double wy0, double wlen, double hlen, int outW, int outH,
+               const float* laneScale) {
+    if (w == srcW && h == srcH && pixelBytes == bpp && std::equal(laneScale, laneScale + 4, laneInvStd)) return;
+    BuildAxis(w, wx0, wlen, outW, xTaps);
+    BuildAxis(h, wy0, hlen, outH, yTaps);
+    // The pad floats let the 4-lane horizontal loads of the last pixel stay inside the buffer (bpp < 4).
+    blended.assign(static_cast<size_t>(xTaps.hi - xTaps.lo) * pixelBytes + 3, 0.0f);
+    if (yTaps.area) rowSum.assign(blended.size(), 0);
+    pixelRow.assign(static_cast<size_t>(outW) * 4, 0.0f);
+    if (!xTaps.area) {
+      xOffset0.resize(outW), xOffset1.resize(outW);
+      xLaneWeight0.resize(static_cast<size_t>(outW) * 4), xLaneWeight1.resize(static_cast<size_t>(outW) * 4);
+      for (int x = 0; x < outW; ++x) {
+        const int n = xTaps.count[x];
+        const float* wt = &xTaps.weights[static_cast<size_t>(x) * xTaps.stride];
+        xOffset0[x] = (xTaps.start[x] - xTaps.lo) * pixelBytes;
+        xOffset1[x] = xOffset0[x] + (n == 2 ? pixelBytes : 0);
+        for (int l = 0; l < 4; ++l) {
+          xLaneWeight0[static_cast<size_t>(x) * 4 + l] = wt[0] * laneScale[l];
+          xLaneWeight1[static_cast<size_t>(x) * 4 + l] = n == 2 ? wt[1] * laneScale[l] : 0.0f;
         }
       }
     }
-    rowTyped.assign(static_cast<size_t>(outW) * 3 * DTypeSize(spec.dtype), 0);
-    cachedW = srcW, cachedH = srcH, cachedBpp = bpp, cachedLanesReversed = lanesReversed;
+    std::copy(laneScale, laneScale + 4, laneInvStd);
+    srcW = w, srcH = h, bpp = pixelBytes;
   }
+
+  // Output row y: the vertical pass over the plane's rows (`plane` = its first row, `stride` bytes apart) into
+  // `blended`, then the horizontal pass to normalised values, value = Σ taps × laneInvStd[l] + laneBias[l]: into
+  // the destination rows lanePlane[l] (lanes 0..2, float32 NCHW) or, with lanePlane null, into pixelRow.
+  void ResizeRow(const uint8_t* plane, size_t stride, int y, int outW, int outH, const float* laneBias,
+                 uint8_t* const* lanePlane) {
+    const size_t spanBytes = static_cast<size_t>(xTaps.hi - xTaps.lo) * bpp;
+    auto sourceSpan = [&](int row) {
+      return plane + static_cast<size_t>(row) * stride + static_cast<size_t>(xTaps.lo) * bpp;
+    };
+    float* b = blended.data();
+    // Vertical: blend the tapped source rows over the needed column span. `rowScale` is applied after the
+    // horizontal pass (1 for normalised weights, 1/Σoverlap for the integer area sum).
+    float rowScale = 1.0f;
+    const size_t tapBase = static_cast<size_t>(y) * yTaps.stride;
+    const int inner = yTaps.area ? yTaps.innerCount[y] : 0;
+    // 257 × 255 is the largest sum a uint16 holds.
+    if (inner >= 2 && inner <= 257) {
+      // Area shrink: interior rows (weight exactly 1) are summed with integer adds; the ≤ 2 partial edge rows
+      // are added in float with their overlap weights.
+      const int first = yTaps.innerFirst[y];
+      uint16_t* acc = rowSum.data();
+      const uint8_t* s = sourceSpan(yTaps.start[y] + first);
+      for (size_t i = 0; i < spanBytes; ++i) acc[i] = s[i];
+      for (int k = first + 1; k < first + inner; ++k) {
+        s = sourceSpan(yTaps.start[y] + k);
+        for (size_t i = 0; i < spanBytes; ++i) acc[i] = static_cast<uint16_t>(acc[i] + s[i]);
+      }
+      for (size_t i = 0; i < spanBytes; ++i) b[i] = static_cast<float>(acc[i]);
+      for (int k = 0; k < yTaps.count[y]; ++k) {
+        if (k >= first && k < first + inner) continue;
+        const float w = yTaps.rawWeights[tapBase + k];
+        s = sourceSpan(yTaps.start[y] + k);
+        for (size_t i = 0; i < spanBytes; ++i) b[i] += w * ByteToFloat(s[i]);
+      }
+      rowScale = yTaps.invRawSum[y];
+    } else if (yTaps.count[y] <= 2) {
+      // Bilinear.
+      const int n = yTaps.count[y];
+      const uint8_t* s0 = sourceSpan(yTaps.start[y]);
+      const uint8_t* s1 = sourceSpan(yTaps.start[y] + n - 1);
+      const float w0 = yTaps.weights[tapBase], w1 = n == 2 ? yTaps.weights[tapBase + 1] : 0.0f;
+      const bool hasNext = y + 1 < outH;
+      const uint8_t* next0 = hasNext ? sourceSpan(yTaps.start[y + 1]) : s0;
+      const uint8_t* next1 = hasNext ? sourceSpan(yTaps.start[y + 1] + yTaps.count[y + 1] - 1) : s1;
+      BlendRows(s0, s1, w0, w1, n == 2, next0, next1, spanBytes, b);
+    } else {
+      const float* wy = &yTaps.weights[tapBase];
+      for (int k = 0; k < yTaps.count[y]; ++k) {
+        const uint8_t* s = sourceSpan(yTaps.start[y] + k);
+        const float w = wy[k];
+        if (k == 0) {
+          for (size_t i = 0; i < spanBytes; ++i) b[i] = w * ByteToFloat(s[i]);
+        } else {
+          for (size_t i = 0; i < spanBytes; ++i) b[i] += w * ByteToFloat(s[i]);
+        }
+      }
+    }
+    // Horizontal, straight to normalised values.
+    if (!xTaps.area) {
+      HorizontalTwoTap(b, xOffset0.data(), xOffset1.data(), xLaneWeight0.data(), xLaneWeight1.data(), rowScale,
+                       laneBias, outW, pixelRow.data(), lanePlane);
+    } else {
+      float laneScale[4];
+      for (int l = 0; l < 4; ++l) laneScale[l] = rowScale * laneInvStd[l];
+      HorizontalArea(b, xTaps, bpp, laneScale, laneBias, outW, pixelRow.data());
+    }
+  }
+};
+
+struct Preprocessor::Impl {
+  InputSpec spec;
+  float invStd[3];
+  float bias[3];  // −mean / std
+  size_t outputBytes = 0;
+
+  PlaneResize packed;             // RGBA / BGRA / RGB images
+  PlaneResize luma, chroma;       // NV21 / NV12 frames: the Y plane and the VU / UV plane
+  std::vector<float> rowOut;      // identity and YUV paths: 3 planes × width of normalised values
+  std::vector<uint8_t> rowTyped;  // one output row (NCHW: one channel; NHWC: interleaved), in the output dtype
+  float lut[3][256];              // identity path: byte → normalised value per output channel
+
+  // The crop window of a srcW × srcH source: the centred square of centerCrop × the shorter side, or all of it.
+  void Window(int srcW, int srcH, double* wx0, double* wy0, double* wlen, double* hlen) const {
+    *wx0 = 0, *wy0 = 0, *wlen = srcW, *hlen = srcH;
+    if (spec.centerCrop < 1.0f) {
+      const double side = spec.centerCrop * static_cast<double>(std::min(srcW, srcH));
+      *wx0 = (srcW - side) / 2, *wy0 = (srcH - side) / 2, *wlen = side, *hlen = side;
+    }
+  }
+
+  Status RunPacked(const ImageView& image, uint8_t* out);
+  Status RunYuv(const ImageView& image, uint8_t* out);
 
   // Writes output row y from the normalised values channel[c][x * inStep] (c in output channel order).
   void EmitRow(int y, const float* const channel[3], int inStep, uint8_t* dst) {
@@ -479,6 +554,8 @@ Result<Preprocessor> Preprocessor::Create(const InputSpec& spec) {
     for (int v = 0; v < 256; ++v) im.lut[c][v] = (static_cast<float>(v) - spec.mean[c]) / spec.std[c];
   }
   im.outputBytes = static_cast<size_t>(spec.width) * spec.height * 3 * DTypeSize(spec.dtype);
+  im.rowOut.assign(static_cast<size_t>(spec.width) * 3, 0.0f);
+  im.rowTyped.assign(static_cast<size_t>(spec.width) * 3 * DTypeSize(spec.dtype), 0);
   return p;
 }
 
@@ -497,115 +574,99 @@ Status Preprocessor::Run(const ImageView& image, void* dst, size_t dstBytes) {
                       std::to_string(im.outputBytes) + " (3×" + std::to_string(im.spec.height) + "×" +
                       std::to_string(im.spec.width) + " " + DTypeName(im.spec.dtype) + ")");
   }
-  if (IsYuv420sp(image.format)) {
-    return Status(kStep, code::kUnsupported,
-                  std::string(PixelFormatName(image.format)) + " frames are not pre-processed on the CPU yet");
-  }
-  const int bpp = static_cast<int>(RowBytes(image.format, 1));
+  uint8_t* out = static_cast<uint8_t*>(dst);
+  return IsYuv420sp(image.format) ? im.RunYuv(image, out) : im.RunPacked(image, out);
+}
 
+Status Preprocessor::Impl::RunPacked(const ImageView& image, uint8_t* out) {
+  const int bpp = static_cast<int>(RowBytes(image.format, 1));
   // Source byte offset within a pixel for each output channel (output channel order = spec.colorOrder).
   const bool srcIsBgr = image.format == PixelFormat::kBGRA8;
-  const bool wantBgr = im.spec.colorOrder == ColorOrder::kBGR;
+  const bool wantBgr = spec.colorOrder == ColorOrder::kBGR;
   int srcChannel[3];
   for (int c = 0; c < 3; ++c) srcChannel[c] = (srcIsBgr != wantBgr) ? 2 - c : c;
-  // Resize path: lane l of a pixel holds source byte l; output channel c reads lane srcChannel[c].
-  float laneInvStd[4] = {0, 0, 0, 0}, laneBias[4] = {0, 0, 0, 0};
-  for (int c = 0; c < 3; ++c) laneInvStd[srcChannel[c]] = im.invStd[c], laneBias[srcChannel[c]] = im.bias[c];
-  im.Prepare(image.width, image.height, bpp, srcIsBgr != wantBgr, laneInvStd);
+  const int outW = spec.width, outH = spec.height;
 
-  const int outW = im.spec.width, outH = im.spec.height;
-  uint8_t* out = static_cast<uint8_t*>(dst);
-
-  if (im.identity) {
-    float* planes[3] = {&im.rowOut[0], &im.rowOut[static_cast<size_t>(outW)],
-                        &im.rowOut[static_cast<size_t>(outW) * 2]};
+  if (spec.centerCrop >= 1.0f && image.width == outW && image.height == outH) {
+    // Identity geometry: a table lookup per byte.
+    float* planes[3] = {&rowOut[0], &rowOut[static_cast<size_t>(outW)], &rowOut[static_cast<size_t>(outW) * 2]};
     for (int y = 0; y < outH; ++y) {
       const uint8_t* row = image.data + static_cast<size_t>(y) * image.rowStride;
       for (int c = 0; c < 3; ++c) {
-        const float* lut = im.lut[c];
+        const float* table = lut[c];
         float* p = planes[c];
         const uint8_t* s = row + srcChannel[c];
-        for (int x = 0; x < outW; ++x) p[x] = lut[s[x * bpp]];
+        for (int x = 0; x < outW; ++x) p[x] = table[s[x * bpp]];
       }
-      im.EmitRow(y, planes, 1, out);
+      EmitRow(y, planes, 1, out);
     }
     return Status::Ok();
   }
 
-  const AxisTaps& xt = im.xTaps;
-  const AxisTaps& yt = im.yTaps;
-  const size_t spanBytes = static_cast<size_t>(xt.hi - xt.lo) * bpp;
-  float* blended = im.blended.data();
-  float* pixelRow = im.pixelRow.data();
+  // Lane l of a pixel holds source byte l; output channel c reads lane srcChannel[c].
+  float laneInvStd[4] = {0, 0, 0, 0}, laneBias[4] = {0, 0, 0, 0};
+  for (int c = 0; c < 3; ++c) laneInvStd[srcChannel[c]] = invStd[c], laneBias[srcChannel[c]] = bias[c];
+  double wx0, wy0, wlen, hlen;
+  Window(image.width, image.height, &wx0, &wy0, &wlen, &hlen);
+  packed.Prepare(image.width, image.height, bpp, wx0, wy0, wlen, hlen, outW, outH, laneInvStd);
+  const float* pixelRow = packed.pixelRow.data();
   const float* channels[3] = {pixelRow + srcChannel[0], pixelRow + srcChannel[1], pixelRow + srcChannel[2]};
-  const bool directF32 = im.spec.layout == Layout::kNCHW && im.spec.dtype == DType::kFloat32;
-  auto sourceSpan = [&](int row) {
-    return image.data + static_cast<size_t>(row) * image.rowStride + static_cast<size_t>(xt.lo) * bpp;
-  };
+  const bool directF32 = spec.layout == Layout::kNCHW && spec.dtype == DType::kFloat32;
   for (int y = 0; y < outH; ++y) {
-    // Vertical: blend the tapped source rows over the needed column span. `rowScale` is applied after the
-    // horizontal pass (1 for normalised weights, 1/Σoverlap for the integer area sum).
-    float rowScale = 1.0f;
-    const size_t tapBase = static_cast<size_t>(y) * yt.stride;
-    const int inner = yt.area ? yt.innerCount[y] : 0;
-    // 257 × 255 is the largest sum a uint16 holds.
-    if (inner >= 2 && inner <= 257) {
-      // Area shrink: interior rows (weight exactly 1) are summed with integer adds; the ≤ 2 partial edge rows
-      // are added in float with their overlap weights.
-      const int first = yt.innerFirst[y];
-      uint16_t* acc = im.rowSum.data();
-      const uint8_t* s = sourceSpan(yt.start[y] + first);
-      for (size_t i = 0; i < spanBytes; ++i) acc[i] = s[i];
-      for (int k = first + 1; k < first + inner; ++k) {
-        s = sourceSpan(yt.start[y] + k);
-        for (size_t i = 0; i < spanBytes; ++i) acc[i] = static_cast<uint16_t>(acc[i] + s[i]);
-      }
-      for (size_t i = 0; i < spanBytes; ++i) blended[i] = static_cast<float>(acc[i]);
-      for (int k = 0; k < yt.count[y]; ++k) {
-        if (k >= first && k < first + inner) continue;
-        const float w = yt.rawWeights[tapBase + k];
-        s = sourceSpan(yt.start[y] + k);
-        for (size_t i = 0; i < spanBytes; ++i) blended[i] += w * ByteToFloat(s[i]);
-      }
-      rowScale = yt.invRawSum[y];
-    } else if (yt.count[y] <= 2) {
-      // Bilinear.
-      const int n = yt.count[y];
-      const uint8_t* s0 = sourceSpan(yt.start[y]);
-      const uint8_t* s1 = sourceSpan(yt.start[y] + n - 1);
-      const float w0 = yt.weights[tapBase], w1 = n == 2 ? yt.weights[tapBase + 1] : 0.0f;
-      const bool hasNext = y + 1 < outH;
-      const uint8_t* next0 = hasNext ? sourceSpan(yt.start[y + 1]) : s0;
-      const uint8_t* next1 = hasNext ? sourceSpan(yt.start[y + 1] + yt.count[y + 1] - 1) : s1;
-      BlendRows(s0, s1, w0, w1, n == 2, next0, next1, spanBytes, blended);
-    } else {
-      const float* wy = &yt.weights[tapBase];
-      for (int k = 0; k < yt.count[y]; ++k) {
-        const uint8_t* s = sourceSpan(yt.start[y] + k);
-        const float w = wy[k];
-        if (k == 0) {
-          for (size_t i = 0; i < spanBytes; ++i) blended[i] = w * ByteToFloat(s[i]);
-        } else {
-          for (size_t i = 0; i < spanBytes; ++i) blended[i] += w * ByteToFloat(s[i]);
-        }
-      }
-    }
-    // Horizontal, straight to normalised values.
-    if (!xt.area) {
+    if (directF32 && !packed.xTaps.area) {
       // float32 NCHW: straight into the destination planes, no EmitRow.
       uint8_t* lanePlane[3];
       for (int c = 0; c < 3; ++c) {
         lanePlane[srcChannel[c]] = out + ((static_cast<size_t>(c) * outH + y) * outW) * sizeof(float);
       }
-      HorizontalTwoTap(blended, im.xOffset0.data(), im.xOffset1.data(), im.xLaneWeight0.data(), im.xLaneWeight1.data(),
-                       rowScale, laneBias, outW, pixelRow, directF32 ? lanePlane : nullptr);
-      if (directF32) continue;
-    } else {
-      float laneScale[4];
-      for (int l = 0; l < 4; ++l) laneScale[l] = rowScale * laneInvStd[l];
-      HorizontalArea(blended, xt, bpp, laneScale, laneBias, outW, pixelRow);
+      packed.ResizeRow(image.data, image.rowStride, y, outW, outH, laneBias, lanePlane);
+      continue;
     }
-    im.EmitRow(y, channels, 4, out);
+    packed.ResizeRow(image.data, image.rowStride, y, outW, outH, laneBias, nullptr);
+    EmitRow(y, channels, 4, out);
+  }
+  return Status::Ok();
+}
+
+// Each plane is resized on its own grid (the chroma plane as a width/2 × height/2 image under the halved window),
+// then R, G, B come from the resized Y, U, V at each output pixel: one conversion per output pixel, not per source
+// pixel, and every source byte read once. For an area shrink this equals converting first with each chroma sample
+// repeated over its 2×2 pixels (AIPP's order) wherever no colour clips, the matrix being linear.
+Status Preprocessor::Impl::RunYuv(const ImageView& image, uint8_t* out) {
+  using C = YuvToRgbCoefficients;
+  const int outW = spec.width, outH = spec.height;
+  double wx0, wy0, wlen, hlen;
+  Window(image.width, image.height, &wx0, &wy0, &wlen, &hlen);
+  const float ones[4] = {1, 1, 1, 1}, zeros[4] = {0, 0, 0, 0};
+  luma.Prepare(image.width, image.height, 1, wx0, wy0, wlen, hlen, outW, outH, ones);
+  chroma.Prepare(image.width / 2, image.height / 2, 2, wx0 / 2, wy0 / 2, wlen / 2, hlen / 2, outW, outH, ones);
+  const uint8_t* chromaPlane = image.data + image.rowStride * static_cast<size_t>(image.height);
+  const int uLane = image.format == PixelFormat::kNV21 ? 1 : 0;  // NV21 pairs are V, U; NV12 pairs U, V
+  // Output channel c is R, G, B (or B, G, R) = Y + kU[c] (U − 128) + kV[c] (V − 128), clamped, then normalised.
+  const bool wantBgr = spec.colorOrder == ColorOrder::kBGR;
+  constexpr float kScale = 1.0f / C::kOne;
+  const float rgbU[3] = {0.0f, C::kGu * kScale, C::kBu * kScale}, rgbV[3] = {C::kRv * kScale, C::kGv * kScale, 0.0f};
+  float kU[3], kV[3];
+  for (int c = 0; c < 3; ++c) {
+    const int rgb = wantBgr ? 2 - c : c;
+    kU[c] = rgbU[rgb], kV[c] = rgbV[rgb];
+  }
+  float* planes[3] = {&rowOut[0], &rowOut[static_cast<size_t>(outW)], &rowOut[static_cast<size_t>(outW) * 2]};
+  const float* ys = luma.pixelRow.data();
+  const float* uvs = chroma.pixelRow.data();
+  for (int y = 0; y < outH; ++y) {
+    luma.ResizeRow(image.data, image.rowStride, y, outW, outH, zeros, nullptr);
+    chroma.ResizeRow(chromaPlane, image.rowStride, y, outW, outH, zeros, nullptr);
+    for (int c = 0; c < 3; ++c) {
+      const float ku = kU[c], kv = kV[c], scale = invStd[c], shift = bias[c];
+      float* p = planes[c];
+      for (int x = 0; x < outW; ++x) {
+        const float u = uvs[4 * x + uLane] - C::kChromaBias, v = uvs[4 * x + 1 - uLane] - C::kChromaBias;
+        const float value = std::min(std::max(ys[4 * x] + ku * u + kv * v, 0.0f), 255.0f);
+        p[x] = value * scale + shift;
+      }
+    }
+    EmitRow(y, planes, 1, out);
   }
   return Status::Ok();
 }

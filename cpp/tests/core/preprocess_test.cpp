@@ -20,14 +20,15 @@ struct TestImage {
   ImageView view;
 };
 
+// Random bytes (for NV21/NV12 every Y, U, V combination, colours outside RGB's gamut included), padding 0xEE.
 TestImage MakeImage(int w, int h, PixelFormat format, size_t padding, uint32_t seed) {
   TestImage im;
-  const size_t bpp = RowBytes(format, 1);
-  const size_t stride = w * bpp + padding;
-  im.bytes.assign(stride * (h - 1) + w * bpp, 0xEE);
+  const size_t rowBytes = RowBytes(format, w), rows = RowCount(format, h);
+  const size_t stride = rowBytes + padding;
+  im.bytes.assign(stride * (rows - 1) + rowBytes, 0xEE);
   std::mt19937 rng(seed);
-  for (int y = 0; y < h; ++y) {
-    for (size_t i = 0; i < w * bpp; ++i) im.bytes[y * stride + i] = static_cast<uint8_t>(rng() & 0xff);
+  for (size_t y = 0; y < rows; ++y) {
+    for (size_t i = 0; i < rowBytes; ++i) im.bytes[y * stride + i] = static_cast<uint8_t>(rng() & 0xff);
   }
   im.view = {im.bytes.data(), im.bytes.size(), w, h, stride, format};
   return im;
@@ -47,6 +48,23 @@ std::vector<double> RefWeights(int len, double winStart, double winLen, int outL
   return w;
 }
 
+// Resized value of byte `offset` of the pixels of a w × h plane (bpp bytes per pixel, rows `stride` apart) at output
+// pixel (x, y), reading the window [x0, x0 + wl) × [y0, y0 + hl).
+double RefSample(const uint8_t* plane, size_t stride, int bpp, int offset, int w, int h, double x0, double y0,
+                 double wl, double hl, const InputSpec& spec, int x, int y) {
+  const std::vector<double> wx = RefWeights(w, x0, wl, spec.width, x);
+  const std::vector<double> wy = RefWeights(h, y0, hl, spec.height, y);
+  double sum = 0;
+  for (int sy = 0; sy < h; ++sy) {
+    if (wy[sy] == 0) continue;
+    for (int sx = 0; sx < w; ++sx) {
+      if (wx[sx] == 0) continue;
+      sum += wy[sy] * wx[sx] * plane[sy * stride + sx * bpp + offset];
+    }
+  }
+  return sum;
+}
+
 // Reference value (normalised, in output channel order) of output pixel (x, y), channel c.
 double RefValue(const TestImage& im, const InputSpec& spec, int x, int y, int c) {
   const ImageView& v = im.view;
@@ -55,20 +73,25 @@ double RefValue(const TestImage& im, const InputSpec& spec, int x, int y, int c)
     const double side = spec.centerCrop * std::min(v.width, v.height);
     x0 = (v.width - side) / 2, y0 = (v.height - side) / 2, wl = hl = side;
   }
-  const std::vector<double> wx = RefWeights(v.width, x0, wl, spec.width, x);
-  const std::vector<double> wy = RefWeights(v.height, y0, hl, spec.height, y);
-  // Source byte offset of channel c: RGB order in RGBA/RGB, reversed in BGRA; the model wants spec.colorOrder.
   const int rgbIndex = spec.colorOrder == ColorOrder::kRGB ? c : 2 - c;
+  if (IsYuv420sp(v.format)) {
+    // Y resized on the full grid, U and V on the half-size chroma plane under the halved window, then the CANN Kit
+    // AIPP guide's JPEG csc_func matrix (/ 256), written out here rather than taken from core/yuv.h.
+    const double luma = RefSample(v.data, v.rowStride, 1, 0, v.width, v.height, x0, y0, wl, hl, spec, x, y);
+    const uint8_t* chroma = v.data + v.rowStride * v.height;
+    const int uOffset = v.format == PixelFormat::kNV21 ? 1 : 0;
+    const int cw = v.width / 2, ch = v.height / 2;
+    const double u =
+        RefSample(chroma, v.rowStride, 2, uOffset, cw, ch, x0 / 2, y0 / 2, wl / 2, hl / 2, spec, x, y) - 128;
+    const double vv =
+        RefSample(chroma, v.rowStride, 2, 1 - uOffset, cw, ch, x0 / 2, y0 / 2, wl / 2, hl / 2, spec, x, y) - 128;
+    const double rgb[3] = {luma + 359 / 256.0 * vv, luma - 88 / 256.0 * u - 183 / 256.0 * vv, luma + 454 / 256.0 * u};
+    return (std::min(std::max(rgb[rgbIndex], 0.0), 255.0) - spec.mean[c]) / spec.std[c];
+  }
+  // Source byte offset of channel c: RGB order in RGBA/RGB, reversed in BGRA; the model wants spec.colorOrder.
   const int offset = v.format == PixelFormat::kBGRA8 ? 2 - rgbIndex : rgbIndex;
   const int bpp = static_cast<int>(RowBytes(v.format, 1));
-  double sum = 0;
-  for (int sy = 0; sy < v.height; ++sy) {
-    if (wy[sy] == 0) continue;
-    for (int sx = 0; sx < v.width; ++sx) {
-      if (wx[sx] == 0) continue;
-      sum += wy[sy] * wx[sx] * v.data[sy * v.rowStride + sx * bpp + offset];
-    }
-  }
+  const double sum = RefSample(v.data, v.rowStride, bpp, offset, v.width, v.height, x0, y0, wl, hl, spec, x, y);
   return (sum - spec.mean[c]) / spec.std[c];
 }
 
@@ -180,6 +203,39 @@ TEST(PreprocessTest, MatchesReferenceForAllFormatsLayoutsDtypesAndGeometries) {
   }
 }
 
+TEST(PreprocessTest, Nv21AndNv12MatchReferenceForAllLayoutsDtypesAndGeometries) {
+  const Geometry geometries[] = {
+      {16, 12, 0, 16, 12, 1.0f, "input size (chroma upscaled 2x)"},
+      {16, 12, 5, 16, 12, 1.0f, "input size, padded stride"},
+      {2, 2, 0, 3, 5, 1.0f, "tiny frame (one chroma sample)"},
+      {6, 4, 1, 17, 9, 1.0f, "upscale to odd output sizes"},
+      {38, 24, 3, 16, 11, 1.0f, "x area (2.4x; chroma bilinear), y bilinear (2.2x)"},
+      {62, 54, 0, 9, 7, 1.0f, "area both axes (>6x; chroma >3x)"},
+      {120, 68, 2, 13, 13, 0.875f, "camera-like crop then shrink"},
+      {10, 32, 0, 5, 5, 0.5f, "centre crop of a tall frame"},
+  };
+  uint32_t seed = 500;
+  for (const Geometry& g : geometries) {
+    for (PixelFormat f : {PixelFormat::kNV21, PixelFormat::kNV12}) {
+      const TestImage im = MakeImage(g.srcW, g.srcH, f, g.padding, seed++);
+      for (Layout layout : {Layout::kNCHW, Layout::kNHWC}) {
+        for (DType dtype : {DType::kFloat32, DType::kFloat16, DType::kInt8, DType::kUint8}) {
+          for (ColorOrder order : {ColorOrder::kRGB, ColorOrder::kBGR}) {
+            InputSpec spec = BaseSpec(g.outW, g.outH);
+            spec.layout = layout, spec.dtype = dtype, spec.colorOrder = order, spec.centerCrop = g.crop;
+            if (dtype == DType::kInt8) spec.quant = QuantParams{0.0187f, -14};
+            if (dtype == DType::kUint8) spec.quant = QuantParams{0.02f, 120};
+            const std::string what = std::string(g.what) + " " + PixelFormatName(f) + " " + LayoutName(layout) + " " +
+                                     DTypeName(dtype) + " " + ColorOrderName(order);
+            ExpectMatchesReference(im, spec, what);
+            if (HasFatalFailure()) return;
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(PreprocessTest, ReusesTablesAcrossSourceSizes) {
   InputSpec spec = BaseSpec(8, 6);
   Result<Preprocessor> pre = Preprocessor::Create(spec);
@@ -202,14 +258,16 @@ TEST(PreprocessTest, ReusesTablesAcrossSourceSizes) {
 TEST(PreprocessTest, ReusesTablesAcrossPixelFormatsOfOneSize) {
   // Same size, formats changing: the bilinear x offsets are in bytes of a pixel and the x weights carry each
   // byte's 1/std, so a table kept from the previous format would read the wrong bytes (or past the row under
-  // ASan) or normalise R with B's std (RGBA → BGRA).
+  // ASan) or normalise R with B's std (RGBA → BGRA); an NV21/NV12 frame between them resizes two planes of its
+  // own sizes.
   InputSpec spec = BaseSpec(7, 5);
   spec.centerCrop = 0.875f;
   Result<Preprocessor> pre = Preprocessor::Create(spec);
   ASSERT_TRUE(pre.ok());
   std::vector<uint8_t> out(pre->OutputBytes());
-  for (PixelFormat f : {PixelFormat::kRGBA8, PixelFormat::kBGRA8, PixelFormat::kRGB8, PixelFormat::kRGBA8}) {
-    const TestImage im = MakeImage(12, 9, f, 0, 300 + static_cast<uint32_t>(f));
+  for (PixelFormat f : {PixelFormat::kRGBA8, PixelFormat::kNV21, PixelFormat::kBGRA8, PixelFormat::kRGB8,
+                        PixelFormat::kNV12, PixelFormat::kRGBA8, PixelFormat::kNV21}) {
+    const TestImage im = MakeImage(12, 10, f, 0, 300 + static_cast<uint32_t>(f));
     ASSERT_TRUE(pre->Run(im.view, out.data(), out.size()).ok());
     for (int y = 0; y < spec.height; ++y) {
       for (int x = 0; x < spec.width; ++x) {
