@@ -342,6 +342,22 @@ class AippConfigTest(unittest.TestCase):
         self.assertIsNone(aipp.plan_from_manifest({"mode": "none"}, SHAPES_INPUT))
         with self.assertRaisesRegex(aipp.AippError, "only dynamic"):
             aipp.plan_from_manifest({"mode": "static", "formats": ["RGB"]}, SHAPES_INPUT)
+        with self.assertRaisesRegex(aipp.AippError, "formats: at least one source format"):
+            aipp.plan_from_manifest({**f, "formats": []}, SHAPES_INPUT)
+
+    def test_the_format_table_keeps_the_guides_swap_rules(self):
+        bad = {
+            "AX on RGB888": aipp.SourceFormat("RGB888_U8", yuv=False, uv_swap=False, ax_swap=True, bgr=False),
+            "RB on YUV400": aipp.SourceFormat("YUV400_U8", yuv=False, uv_swap=False, ax_swap=False, bgr=True),
+            "UV on RGB888": aipp.SourceFormat("RGB888_U8", yuv=True, uv_swap=True, ax_swap=False, bgr=False),
+        }
+        for name, fmt in bad.items():
+            aipp.FORMATS["TEST"] = fmt
+            try:
+                with self.assertRaises(aipp.AippError, msg=name):
+                    aipp.swaps("TEST", "RGB")
+            finally:
+                del aipp.FORMATS["TEST"]
 
 
 class OnnxDeclarationTest(unittest.TestCase):
