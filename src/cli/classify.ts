@@ -1,18 +1,36 @@
-/* `npulens classify <image...>`: top-K classes and timings per image, as a table or one JSON document. */
+/*
+ * `npulens classify <image...>`: top-K classes and timings per image, as a table or one JSON document.
+ * `npulens classify --frame nv21:WxH <clip.yuv...>`: raw frames back to back (frames.ts), classified one after the
+ * other as a camera would deliver them: per-frame latency and top-1, the sustained frame rate.
+ * `--preprocessing auto|cpu|aipp` chooses who converts the pixels (the CPU, or the runtime's AIPP).
+ */
+import type { Classifier, ClassifyResult, ModelInfo, Preprocessing, Timings } from '../api';
 import { UsageError, toCliError } from './errors';
-import { enumFlag, intFlag, parse } from './args';
+import { enumFlag, intFlag, parse, stringFlag } from './args';
 import { ms, percent, printable, table } from './format';
+import { readFrames, parseFrameSpec, type FrameSpec } from './frames';
 import { decodeInOrder, imagesPerSecond, throughputLine } from './image';
 import type { Io } from './io';
-import { DEVICE_POLICIES, MODEL_FLAGS, chooseModel, withClassifier, type Backend } from './model';
+import { DEVICE_POLICIES, MODEL_FLAGS, chooseModel, withClassifier, type Backend, type ModelChoice } from './model';
+
+export const PREPROCESSINGS: readonly Preprocessing[] = ['auto', 'cpu', 'aipp'];
 
 export async function classify(args: string[], io: Io, backend: Backend): Promise<number> {
-  const { values, positionals } = parse(args, { ...MODEL_FLAGS, top: { type: 'string' }, json: { type: 'boolean' } }, true);
-  if (positionals.length === 0) throw new UsageError('classify needs at least one image');
+  const { values, positionals } = parse(args, {
+    ...MODEL_FLAGS, top: { type: 'string' }, json: { type: 'boolean' }, frame: { type: 'string' },
+    preprocessing: { type: 'string' },
+  }, true);
+  const frameFlag = stringFlag(values, 'frame');
+  const frame = frameFlag === undefined ? undefined : parseFrameSpec('frame', frameFlag);
+  if (positionals.length === 0) {
+    throw new UsageError(frame === undefined ? 'classify needs at least one image' : 'classify --frame needs a frame file');
+  }
   const top = intFlag(values, 'top', 1, 1000);
   const device = enumFlag(values, 'device', DEVICE_POLICIES);
-  const choice = chooseModel(values, backend, device);
+  const preprocessing = enumFlag(values, 'preprocessing', PREPROCESSINGS);
+  const choice = withPreprocessing(chooseModel(values, backend, device), preprocessing);
   const json = values.json === true;
+  if (frame !== undefined) return classifyFrames(positionals, frame, choice, top, json, io, backend);
 
   return withClassifier(choice, backend, async (classifier) => {
     const info = classifier.info;
@@ -56,13 +74,97 @@ export async function classify(args: string[], io: Io, backend: Backend): Promis
     const throughput = imagesPerSecond(results.length, performance.now() - start);
     const model = { id: choice.id, path: choice.path, precision: choice.precision };
     if (json) {
-      io.stdout.write(JSON.stringify({ model, device: { name: info.device.name, type: info.device.type }, results,
-        throughput }, null, 2) + '\n');
+      io.stdout.write(JSON.stringify({ model, device: { name: info.device.name, type: info.device.type },
+        preprocessing: preprocessingOf(info), results, throughput }, null, 2) + '\n');
     } else {
       io.stdout.write(`model: ${model.id} (${model.precision}, ${printable(model.path)})\n`);
       io.stdout.write(`device: ${info.device.name} (${info.device.type}) — ${info.selection}\n`);
+      io.stdout.write(`pre-processing: ${info.preprocessing} — ${printable(info.preprocessingReason)}\n`);
       io.stdout.write(`${throughputLine(throughput)}\n`);
     }
+    return 0;
+  });
+}
+
+/** The choice with `preprocessing` in its load options (absent: the API's default, 'auto'). */
+export function withPreprocessing(choice: ModelChoice, preprocessing: Preprocessing | undefined): ModelChoice {
+  return preprocessing === undefined ? choice : { ...choice, load: { ...choice.load, preprocessing } };
+}
+
+function preprocessingOf(info: ModelInfo): { used: string; reason: string } {
+  return { used: info.preprocessing, reason: info.preprocessingReason };
+}
+
+/** What a frame's classification cost before inference: the API's timings as the report shows them. */
+function frameTimings(t: Timings): Record<string, number> {
+  return {
+    preprocessMs: t.preprocessMs, frameCopyMs: t.frameCopyMs, copyInMs: t.copyInMs, inferenceMs: t.inferenceMs,
+    postprocessMs: t.postprocessMs, totalMs: t.totalMs, cpuBytesIn: t.cpuBytesIn,
+  };
+}
+
+/** min / p50 / p90 / max / mean of a non-empty series (nearest-rank percentiles). */
+function latencySummary(values: number[]): Record<string, number> {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+  return { min: sorted[0]!, p50: at(0.5), p90: at(0.9), max: sorted[sorted.length - 1]!,
+    mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
+}
+
+/**
+ * Classifies every frame of `files` one after the other (the next frame is read when the last result is in, as a
+ * camera pipeline that drops frames while the NPU is busy would see them). Per frame: the latency of the classify()
+ * call (frame handed over → result), top-1 and the native timings; overall: sustained fps = frames / wall time of
+ * the whole loop (reads included).
+ */
+async function classifyFrames(files: string[], spec: FrameSpec, choice: ModelChoice, top: number | undefined,
+  json: boolean, io: Io, backend: Backend): Promise<number> {
+  return withClassifier(choice, backend, async (classifier: Classifier) => {
+    const info = classifier.info;
+    const topK = top === undefined ? 1 : Math.min(top, info.classes);
+    const rows = [];
+    const start = performance.now();
+    for (const frame of readFrames(files, spec)) {
+      const called = performance.now();
+      let result: ClassifyResult;
+      try {
+        result = await classifier.classify(frame.pixels, spec.width, spec.height, spec.format, undefined, topK);
+      } catch (err) {
+        throw toCliError(err, `${frame.file} frame ${frame.index}`);
+      }
+      const latencyMs = performance.now() - called;
+      const [best] = result.top;
+      const row = {
+        file: frame.file, frame: frame.index, latencyMs, readMs: frame.readMs,
+        top: result.top.map((e) => ({ rank: e.rank, index: e.index, label: e.label, score: e.score })),
+        timings: frameTimings(result.timings),
+      };
+      rows.push(row);
+      if (!json && best !== undefined) {
+        io.stdout.write(`${printable(frame.file)} frame ${frame.index}: ${ms(latencyMs)} ms  ` +
+          `${printable(best.label)} ${percent(best.score)}\n`);
+      }
+    }
+    const wallMs = performance.now() - start;
+    const summary = {
+      frames: rows.length, wallMs, fps: wallMs > 0 ? rows.length / (wallMs / 1000) : 0,
+      latencyMs: latencySummary(rows.map((r) => r.latencyMs)),
+      meanCpuBytesIn: rows.reduce((a, r) => a + (r.timings.cpuBytesIn ?? 0), 0) / rows.length,
+    };
+    const model = { id: choice.id, path: choice.path, precision: choice.precision };
+    if (json) {
+      io.stdout.write(JSON.stringify({ model, device: { name: info.device.name, type: info.device.type },
+        preprocessing: preprocessingOf(info), frame: spec, frames: rows, summary }, null, 2) + '\n');
+      return 0;
+    }
+    const l = summary.latencyMs;
+    io.stdout.write(`model: ${model.id} (${model.precision}, ${printable(model.path)})\n`);
+    io.stdout.write(`device: ${info.device.name} (${info.device.type}) — ${info.selection}\n`);
+    io.stdout.write(`pre-processing: ${info.preprocessing} — ${printable(info.preprocessingReason)}\n`);
+    io.stdout.write(`frames: ${summary.frames} of ${spec.width}x${spec.height} ${spec.format} in ${ms(wallMs)} ms: ` +
+      `${summary.fps.toFixed(1)} fps sustained\n`);
+    io.stdout.write(`latency (ms): min ${ms(l.min!)}, p50 ${ms(l.p50!)}, p90 ${ms(l.p90!)}, max ${ms(l.max!)}; ` +
+      `CPU bytes before inference per frame: ${Math.round(summary.meanCpuBytesIn)}\n`);
     return 0;
   });
 }

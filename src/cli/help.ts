@@ -13,6 +13,10 @@ commands:
       --bgr                   the model file expects BGR channel order
       --top K                 entries to show (default 5, at most the class count)
       --device auto|npu|cpu   device policy (default auto; this host has no NPU)
+      --preprocessing auto|cpu|aipp  who converts the pixels: our CPU code, or the runtime's dynamic AIPP (the
+                              model target must declare it); auto = aipp when it does (default auto)
+      --frame FMT:WxH         the files are raw frames back to back (FMT nv21|nv12|rgba|bgra|rgb, rows packed, e.g.
+                              nv21:1920x1080): per-frame latency and top-1, sustained fps
       --json                  print one JSON document
   bench                 benchmark a model's inference
       --model <id|file.onnx> (and --size/--mean/--std/--bgr/--labels for a file), --device as above
@@ -34,16 +38,20 @@ commands:
       --max-abs X               maximum |Δ| of the mean-centred logits (default: not checked)
       --threads N               threads of both engines (default: the runtime's choice for each model, as classify)
       --device auto|npu|cpu, --json FILE|-   as for bench; exit 1 when a threshold is missed
+      --aipp                    compare the model's CPU pre-processing (reference) with its AIPP path (candidate)
+                                on the same images; with --frame FMT:WxH on raw frame files (no --against/--engine)
   devices               NN devices and which one each device policy picks
   models                models in the manifest and which files exist
   help                  this text
 `;
 
 /** Printed after a usage error. */
-export const SHORT_USAGE = `usage: npulens classify <image...> [--model <id|file.onnx>] [--top K] [--device auto|npu|cpu] [--json]
+export const SHORT_USAGE = `usage: npulens classify <image...> [--model <id|file.onnx>] [--top K] [--device auto|npu|cpu] [--preprocessing auto|cpu|aipp] [--json]
+       npulens classify --frame nv21:WxH <frames.yuv...> [--model M] [--preprocessing auto|cpu|aipp] [--json]
        npulens bench [--model <id|file.onnx>] [--iterations N] [--warmup N] [--duration S] [--mode zero-copy|copy|both] [--json FILE|-]
        npulens bench --compare a.json b.json
        npulens verify <folder|image...> [--model M] [--against M] [--engine ours|ort] [--against-engine ours|ort] [--min-cosine C] [--json FILE|-]
+       npulens verify --aipp [--frame nv21:WxH] <folder|image...|frames.yuv...> [--model M] [--min-cosine C] [--json FILE|-]
        npulens devices | models | help   (npulens help: all options)
 `;
 

@@ -2,7 +2,8 @@
  * `npulens verify`: float-vs-quantized (or engine-vs-engine) check over a set of images, the host counterpart of
  * the CANN/Horizon toolchains' accuracy comparisons. A reference (--model, --engine) and a candidate (--against,
  * --against-engine) classify every image; per image: cosine and max |Δ| of the mean-centred logits (verify/metrics.ts),
- * top-1 and top-5 agreement; then a summary checked against thresholds.
+ * top-1 and top-5 agreement; then a summary checked against thresholds. `--aipp` compares one model's CPU
+ * pre-processing with its AIPP path instead (verify/aipp.ts), on images or, with --frame, raw frames.
  * Exit codes as the other commands: 0 pass; 1 runtime error or a missed threshold (one line `error: ...`); 2 usage.
  */
 import path from 'node:path';
@@ -10,11 +11,13 @@ import * as api from '../api';
 import type { Classifier } from '../api';
 import { HOST_THREADS_MAX } from '../api/limits.generated';
 import { enumFlag, intFlag, parse, stringFlag, type Parsed } from './args';
+import { parseFrameSpec } from './frames';
 import { CliError, UsageError, toCliError, writeJsonFile } from './errors';
 import { printable, table } from './format';
 import { decodeInOrder, imagesPerSecond, throughputLine } from './image';
 import type { Io } from './io';
 import { DEVICE_POLICIES, chooseModel, type Backend, type ModelChoice } from './model';
+import { verifyAipp } from './verify/aipp';
 import { ENGINES, OrtRunner, inspectImage, oursScores, type Engine } from './verify/engines';
 import { collectImages } from './verify/inputs';
 import { checkThresholds, compareImage, summarize, type ImageComparison, type Thresholds } from './verify/metrics';
@@ -27,6 +30,7 @@ export interface VerifyBackend extends Backend {
 export const VERIFY_USAGE = `usage: npulens verify <folder|image...> [--list FILE] [--model <id|file.onnx>] [--engine ours|ort]
          [--against <id|file.onnx>] [--against-engine ours|ort] [--min-cosine C] [--min-share F]
          [--min-top1 F] [--min-top5 F] [--max-abs X] [--threads N] [--device auto|npu|cpu] [--json FILE|-]
+       npulens verify --aipp [--frame nv21:WxH] <folder|image...|frames.yuv...> [--model M] [thresholds as above]
 `;
 
 /** Flags that describe a model file; the candidate's carry the prefix `against-`. */
@@ -50,6 +54,8 @@ const FLAGS = {
   'min-top5': { type: 'string' },
   'max-abs': { type: 'string' },
   json: { type: 'string' },
+  aipp: { type: 'boolean' },
+  frame: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -133,6 +139,21 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
     ...(maxAbs === undefined ? {} : { maxAbs }),
   };
   const jsonTarget = stringFlag(values, 'json');
+  const frameFlag = stringFlag(values, 'frame');
+  if (values.aipp === true) {
+    for (const flag of ['against', 'engine', 'against-engine', ...FILE_FLAGS.map((f) => `against-${f}`)]) {
+      if (values[flag] !== undefined) {
+        throw new UsageError(`--${flag} does not apply to --aipp (it compares one model's CPU pre-processing with its ` +
+          'AIPP path, both on the host runtime)');
+      }
+    }
+    const frame = frameFlag === undefined ? undefined : parseFrameSpec('frame', frameFlag);
+    if (frame !== undefined && lists.length > 0) throw new UsageError('--list names images; --frame takes frame files');
+    const images = frame === undefined ? collectImages(positionals, lists) : { files: positionals, skipped: [] };
+    backend.setThreadCount(threadsFlag ?? 0);
+    return verifyAipp(chooseModel(values, backend, device), { ...images, frame }, thresholds, jsonTarget, io, backend);
+  }
+  if (frameFlag !== undefined) throw new UsageError('--frame applies to --aipp only');
   const againstModel = stringFlag(values, 'against');
   for (const f of FILE_FLAGS) {
     if (againstModel === undefined && values[`against-${f}`] !== undefined) {
