@@ -26,6 +26,7 @@ FP16_MAX = 65504.0  # DTC produces FP16
 # The largest image the guide's limits allow: 4096 x 4096 in a 4-byte format (XRGB8888/ARGB8888/AYUV444). A larger
 # max_src_image_size could never be used.
 MAX_SRC_LIMIT = SIDE_MAX * SIDE_MAX * 4
+UINT32_MAX = 2**32 - 1  # max_src_image_size's type
 # The bundled models' dynamic AIPP limit: the largest source the app hands over is a 1920x1080 NV21 camera frame,
 # 1920 * 1080 * 3 / 2 = 3,110,400 bytes (YUV420SP: a full-size Y plane and a half-size interleaved VU plane). A
 # 4032x3024 photo is decoded at the model's decode size first: at most 342x256 RGBA (350,208 bytes) for the 224x224
@@ -409,16 +410,18 @@ def config(plan, spec, input_name="input"):
 
 def onnx_declaration(model):
     """The AIPP a host ONNX model declares through its metadata_props, as a manifest "aipp" field without formats
-    (the host runtime takes every format it implements); None when it declares none."""
+    (the host runtime takes every format it implements); None when it declares none (mode "static" or absent). The
+    host runtime's reading: a malformed declaration is an error, max_src_image_size is a uint32 in decimal."""
     props = {p.key: p.value for p in model.metadata_props}
-    mode = props.get(META_MODE, "none")
-    if mode in ("none", "static"):  # the host runtime emulates dynamic AIPP only
-        return None
+    mode, raw = props.get(META_MODE), props.get(META_MAX_SRC)
+    if mode not in (None, "dynamic", "static"):
+        raise AippError(f"metadata {META_MODE}={mode!r}: expected dynamic or static")
     if mode != "dynamic":
-        raise AippError(f"metadata {META_MODE}={mode!r}: expected dynamic, static or none")
-    raw = props.get(META_MAX_SRC, "")
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_SRC_LIMIT:
-        raise AippError(f"metadata {META_MAX_SRC}={raw!r}: expected decimal bytes in 1..{MAX_SRC_LIMIT}")
+        if raw is not None:
+            raise AippError(f"metadata {META_MAX_SRC} is only for {META_MODE}=dynamic")
+        return None
+    if raw is None or not raw.isdigit() or len(raw) > 10 or not 0 < int(raw) <= UINT32_MAX:
+        raise AippError(f"metadata {META_MAX_SRC}={raw!r}: expected decimal bytes in 1..{UINT32_MAX}")
     return {"mode": "dynamic", "maxSrcImageSize": int(raw)}
 
 

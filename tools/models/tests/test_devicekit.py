@@ -389,10 +389,14 @@ class OnnxDeclarationTest(unittest.TestCase):
 
     def test_bad_metadata_is_an_error(self):
         for props, msg in (
-            ({"hiai.aipp.mode": "dynamic"}, r"max_src_image_size='': expected decimal bytes"),
+            ({"hiai.aipp.mode": "dynamic"}, r"max_src_image_size=None: expected decimal bytes in 1\.\.4294967295"),
             ({"hiai.aipp.mode": "dynamic", "hiai.aipp.max_src_image_size": "3.1e6"}, "expected decimal bytes"),
             ({"hiai.aipp.mode": "dynamic", "hiai.aipp.max_src_image_size": "0"}, "expected decimal bytes"),
-            ({"hiai.aipp.mode": "Dynamic"}, r"hiai.aipp.mode='Dynamic': expected dynamic, static or none"),
+            ({"hiai.aipp.mode": "dynamic", "hiai.aipp.max_src_image_size": "4294967296"}, "expected decimal bytes"),
+            ({"hiai.aipp.mode": "Dynamic"}, r"hiai.aipp.mode='Dynamic': expected dynamic or static"),
+            ({"hiai.aipp.mode": "none"}, r"hiai.aipp.mode='none': expected dynamic or static"),
+            ({"hiai.aipp.mode": "static", "hiai.aipp.max_src_image_size": "10"}, "only for hiai.aipp.mode=dynamic"),
+            ({"hiai.aipp.max_src_image_size": "10"}, "only for hiai.aipp.mode=dynamic"),
         ):
             m = self.model()
             del m.metadata_props[:]
@@ -406,6 +410,10 @@ class OnnxDeclarationTest(unittest.TestCase):
         p = m.metadata_props.add()
         p.key, p.value = "hiai.aipp.mode", "static"
         self.assertIsNone(aipp.onnx_declaration(m))  # static on the host = none (only dynamic is emulated)
+        p.key, p.value = "hiai.aipp.max_src_image_size", "4294967295"
+        p = m.metadata_props.add()
+        p.key, p.value = "hiai.aipp.mode", "dynamic"
+        self.assertEqual(aipp.onnx_declaration(m), {"mode": "dynamic", "maxSrcImageSize": 4294967295})
 
 
 class CliTest(unittest.TestCase):
