@@ -1,5 +1,8 @@
 #include "nnrt/inference_session.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <functional>
@@ -7,6 +10,8 @@
 
 #include "CANNKit/hiai_helper.h"
 #include "CANNKit/hiai_options.h"
+#include "aipp_source.h"
+#include "device_memory.h"
 #include "neural_network_runtime/neural_network_core.h"
 #include "nnrt_call_lock.h"
 #include "nnrt_diagnostics.h"
@@ -98,6 +103,66 @@ Status DescribeTensor(const NN_TensorDesc* desc, TensorInfo* info) {
 
 const char* IoModeName(IoMode mode) { return mode == IoMode::kZeroCopy ? "zero-copy" : "copy"; }
 
+const char* PreprocessingName(Preprocessing p) {
+  switch (p) {
+    case Preprocessing::kAuto: return "auto";
+    case Preprocessing::kCpu: return "cpu";
+    case Preprocessing::kAipp: return "aipp";
+  }
+  return "?";
+}
+
+namespace {
+
+// Resolves SessionConfig::preprocessing against the target's AIPP (info.preprocessing and its reason).
+Status ResolvePreprocessing(const SessionConfig& config, SessionInfo* info) {
+  const AippSpec& a = config.aipp;
+  const bool dynamic = a.mode == AippMode::kDynamic;
+  std::string what;
+  if (dynamic) {
+    std::string formats;
+    for (const std::string& f : a.formats) formats += (formats.empty() ? "" : ", ") + f;
+    what = "the target declares dynamic AIPP (formats " + formats + "; sources up to " +
+           std::to_string(a.maxSrcImageSize) + " bytes)";
+  } else {
+    what = std::string("the target's AIPP is \"") + AippModeName(a.mode) + "\"" +
+           (a.mode == AippMode::kStatic ? " (fixed at conversion; the engine configures dynamic AIPP only)" : "");
+  }
+  switch (config.preprocessing) {
+    case Preprocessing::kCpu:
+      info->preprocessing = Preprocessing::kCpu;
+      info->preprocessingReason = "cpu requested; " + what;
+      return Status::Ok();
+    case Preprocessing::kAipp:
+      if (!dynamic) {
+        return Status("session.config", code::kUnsupported,
+                      "preprocessing \"aipp\" needs a target with dynamic AIPP; " + what);
+      }
+      info->preprocessing = Preprocessing::kAipp;
+      info->preprocessingReason = "aipp requested; " + what;
+      break;
+    case Preprocessing::kAuto:
+      info->preprocessing = dynamic ? Preprocessing::kAipp : Preprocessing::kCpu;
+      info->preprocessingReason = "auto: " + what;
+      break;
+  }
+  if (info->preprocessing != Preprocessing::kAipp) return Status::Ok();
+  const InputSpec& in = config.input;
+  if (a.formats.empty() || a.maxSrcImageSize == 0) {
+    return Status("session.config", code::kInvalidArgument,
+                  "dynamic AIPP needs aipp.formats and aipp.maxSrcImageSize (the manifest requires both)");
+  }
+  if (in.width < kAippResizeMin || in.width > kAippResizeMax || in.height < kAippResizeMin ||
+      in.height > kAippResizeMax) {
+    return Status("session.config", code::kOutOfRange,
+                  "AIPP resizes to " + std::to_string(kAippResizeMin) + ".." + std::to_string(kAippResizeMax) +
+                      " per side; the model input is " + std::to_string(in.width) + "x" + std::to_string(in.height));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 // Member order encodes destroy order (reverse of declaration): the fd-borrowing input tensor goes first, then
 // the executor's own tensors, then the executor, then the compilation (already gone after load), and the model
 // bytes last — NNRt keeps a pointer to them for as long as the compilation lives.
@@ -110,12 +175,16 @@ struct InferenceSession::Impl {
   size_t deviceId = 0;
   std::vector<uint8_t> hostInput;  // copy mode buffers
   std::vector<uint8_t> hostOutput;
+  std::vector<uint8_t> fdFrame;  // ClassifyFd: a frame read from an fd that is not wrapped
   CompilationHandle compilation;
   ExecutorHandle executor;
   std::vector<IoTensor> inputs;
-  std::vector<IoTensor> outputs;
-  IoTensor externalInput;    // OH_NNTensor_CreateWithFd over a caller's fd
-  mutable std::mutex mutex;  // serializes this session's calls
+  std::vector<IoTensor> outputs;           // OH_NNTensor_Create: copy mode reads these
+  std::vector<DeviceMemory> outputMemory;  // fd-backed memory of fdOutputs: outlives the tensors over it
+  std::vector<IoTensor> fdOutputs;         // CreateWithFd over outputMemory: zero-copy mode reads these
+  std::unique_ptr<AippSource> aippSource;  // the AIPP path's current source: params, desc, copy tensor
+  IoTensor externalInput;                  // OH_NNTensor_CreateWithFd over a caller's fd
+  mutable std::mutex mutex;                // serializes this session's calls
   bool released = false;
 
   // One compile option: how to set it and how the report names it. Required options (the CANN tuning pair)
@@ -141,13 +210,28 @@ struct InferenceSession::Impl {
   BuildAttempt TryBuild(const std::vector<PlannedOption>& plan, const std::vector<bool>& use);
   Status BuildWithOptions();
   Status CreateIoTensors();
+  Status CreateFdOutput(const NN_TensorDesc* desc, const IoTensor& plain);
   Status CheckAgainstManifest() const;
-  Status RunLocked(IoMode mode, StageTimings* t);
+  Status CheckTopK(size_t topK) const;
+  // The CPU path's copy mode: the pre-processed host buffer into the input tensor.
+  void CopyIn(StageTimings* t);
+  Status RunLocked(NN_Tensor* input, IoMode mode, StageTimings* t);
   Result<Classification> ClassifyLocked(const ImageView& image, size_t topK, IoMode mode);
+  Result<Classification> ClassifyFdLocked(int fd, size_t offset, size_t byteLength, const ImageView& layout,
+                                          size_t topK, IoMode mode);
+  // Runs the model on `input` and post-processes; result.timings already holds the pre-processing figures.
+  Result<Classification> Finish(NN_Tensor* input, size_t topK, IoMode mode, Classification result,
+                                Clock::time_point start);
+  Status UseAippSource(const AippSourceKey& key);
+  // The AIPP path's frame copy: packed rows into the AIPP input tensor.
+  Result<NN_Tensor*> CopyFrame(const ImageView& image, StageTimings* t);
   IoTensor& ActiveInput() { return externalInput.tensor ? externalInput : inputs[0]; }
   Status ReleasedStatus(const char* step) const { return Status(step, code::kReleased, "the session was released"); }
   void ReleaseLocked() {
     externalInput.tensor.reset();
+    aippSource.reset();
+    fdOutputs.clear();
+    outputMemory.clear();
     inputs.clear();
     outputs.clear();
     executor.reset();
@@ -370,10 +454,34 @@ Status InferenceSession::Impl::CreateIoTensors() {
                         "tensor buffer is " + std::string(io.data ? "" : "NULL, ") + std::to_string(io.size) +
                             " bytes for " + std::to_string(io.info.byteSize) + " needed");
       }
+      if (!isInput) {
+        s = CreateFdOutput(desc.get(), io);
+        if (!s.ok()) return s;
+      }
       (isInput ? info.inputs : info.outputs).push_back(io.info);
       list.push_back(std::move(io));
     }
   }
+  return Status::Ok();
+}
+
+// A zero-copy output: device memory of the guide's recommended size wrapped with CreateWithFd.
+Status InferenceSession::Impl::CreateFdOutput(const NN_TensorDesc* desc, const IoTensor& plain) {
+  const size_t index = fdOutputs.size();
+  const std::string what = "output " + std::to_string(index) + " " + ShapeText(plain.info.shape);
+  Result<DeviceMemory> memory = DeviceMemory::Allocate(deviceId, const_cast<NN_TensorDesc*>(desc),
+                                                       FdOutputAllocationBytes(plain.info.byteSize), "tensor.create");
+  if (!memory.ok()) return memory.status().WithDetail(what);
+  IoTensor io;
+  io.info = plain.info;
+  io.tensor = TensorHandle(
+      OH_NNTensor_CreateWithFd(deviceId, const_cast<NN_TensorDesc*>(desc), memory->fd(), memory->size(), 0));
+  if (!io.tensor) return NnNullStatus("tensor.create", "OH_NNTensor_CreateWithFd").WithDetail(what);
+  io.data = OH_NNTensor_GetDataBuffer(io.tensor.get());
+  io.size = memory->size();
+  if (io.data == nullptr) return NnStatus("tensor.create", OH_NN_MEMORY_ERROR, "no data buffer for the fd " + what);
+  outputMemory.push_back(std::move(memory.value()));
+  fdOutputs.push_back(std::move(io));
   return Status::Ok();
 }
 
@@ -419,21 +527,23 @@ Status InferenceSession::Impl::CheckAgainstManifest() const {
   return Status::Ok();
 }
 
-Status InferenceSession::Impl::RunLocked(IoMode mode, StageTimings* t) {
-  IoTensor& in = ActiveInput();
+void InferenceSession::Impl::CopyIn(StageTimings* t) {
   const size_t inBytes = inputs[0].info.byteSize;
-  if (mode == IoMode::kCopy) {
-    const auto start = Clock::now();
-    std::memcpy(in.data, hostInput.data(), inBytes);
-    t->copyInMs = MsSince(start);
-  }
+  const auto start = Clock::now();
+  std::memcpy(ActiveInput().data, hostInput.data(), inBytes);
+  t->copyInMs = MsSince(start);
+  t->cpuBytesIn += 2 * inBytes;  // read and written
+}
+
+Status InferenceSession::Impl::RunLocked(NN_Tensor* input, IoMode mode, StageTimings* t) {
+  std::vector<IoTensor>& outs = mode == IoMode::kCopy ? outputs : fdOutputs;
   const auto start = Clock::now();
   {
     NnrtGuard guard(NnrtCallLock());
-    NN_Tensor* inTensors[1] = {in.tensor.get()};
+    NN_Tensor* inTensors[1] = {input};
     std::vector<NN_Tensor*> outTensors;
-    outTensors.reserve(outputs.size());
-    for (IoTensor& o : outputs) outTensors.push_back(o.tensor.get());
+    outTensors.reserve(outs.size());
+    for (IoTensor& o : outs) outTensors.push_back(o.tensor.get());
     OH_NN_ReturnCode rc = OH_NNExecutor_RunSync(executor.get(), inTensors, 1, outTensors.data(), outTensors.size());
     if (rc != OH_NN_SUCCESS) return NnStatus("run.sync", rc, "OH_NNExecutor_RunSync on " + info.device.device.name);
   }
@@ -473,6 +583,8 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(std::vector<uin
     return Status("compile.options.tuning_cache_dir", code::kInvalidArgument,
                   "a tuning cache dir was given without a tuning mode (AUTO or HETER)");
   }
+  Status resolved = ResolvePreprocessing(config, &impl->info);
+  if (!resolved.ok()) return resolved;
   Result<DeviceDecision> decision =
       DeviceSelector::Select(config.devicePolicy, DetectModelKind(modelBytes.data(), modelBytes.size()));
   if (!decision.ok()) return decision.status();
@@ -489,6 +601,7 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(std::vector<uin
   im.info.loadMs = im.config.loadMs;
   im.info.labels = im.config.labels;
   im.info.outputKind = im.config.output.kind;
+  im.info.aipp = im.config.aipp;
 
   const auto start = Clock::now();
   Status s = im.Compile();
@@ -498,6 +611,7 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(std::vector<uin
   if (!s.ok()) return s;
   im.hostInput.assign(im.inputs[0].info.byteSize, 0);
   im.hostOutput.assign(im.outputs[0].info.byteSize, 0);
+  im.info.fdOutputs = !im.fdOutputs.empty();
   return std::unique_ptr<InferenceSession>(new InferenceSession(std::move(impl)));
 }
 
@@ -506,26 +620,47 @@ Result<Classification> InferenceSession::Classify(const ImageView& image, size_t
   return impl_->ClassifyLocked(image, topK, mode);
 }
 
-Result<Classification> InferenceSession::Impl::ClassifyLocked(const ImageView& image, size_t topK, IoMode mode) {
-  if (released) return ReleasedStatus("classify");
-  const auto start = Clock::now();
+Status InferenceSession::Impl::CheckTopK(size_t topK) const {
   if (topK < 1 || topK > static_cast<size_t>(config.output.classes)) {
     return Status(
         "classify", code::kOutOfRange,
         "topK must be in [1, " + std::to_string(config.output.classes) + "] (got " + std::to_string(topK) + ")");
   }
+  return Status::Ok();
+}
+
+Result<Classification> InferenceSession::Impl::ClassifyLocked(const ImageView& image, size_t topK, IoMode mode) {
+  if (released) return ReleasedStatus("classify");
+  const auto start = Clock::now();
+  Status s = CheckTopK(topK);
+  if (!s.ok()) return s;
   Classification result;
   StageTimings& t = result.timings;
+  if (info.preprocessing == Preprocessing::kAipp) {
+    Result<NN_Tensor*> input = CopyFrame(image, &t);
+    if (!input.ok()) return input.status();
+    return Finish(input.value(), topK, mode, std::move(result), start);
+  }
   const size_t inBytes = inputs[0].info.byteSize;
   void* dst = mode == IoMode::kCopy ? hostInput.data() : ActiveInput().data;
-  auto stage = Clock::now();
-  Status s = pre.Run(image, dst, inBytes);
+  const auto stage = Clock::now();
+  s = pre.Run(image, dst, inBytes);
   if (!s.ok()) return s;
   t.preprocessMs = MsSince(stage);
-  s = RunLocked(mode, &t);
+  // What the pre-processing read (the frame) and wrote (the tensor).
+  Result<size_t> frameBytes = ImageByteLength(image.format, image.width, image.height, image.rowStride);
+  t.cpuBytesIn += (frameBytes.ok() ? frameBytes.value() : 0) + inBytes;
+  if (mode == IoMode::kCopy) CopyIn(&t);
+  return Finish(ActiveInput().tensor.get(), topK, mode, std::move(result), start);
+}
+
+Result<Classification> InferenceSession::Impl::Finish(NN_Tensor* input, size_t topK, IoMode mode, Classification result,
+                                                      Clock::time_point start) {
+  StageTimings& t = result.timings;
+  Status s = RunLocked(input, mode, &t);
   if (!s.ok()) return s;
-  stage = Clock::now();
-  const void* out = mode == IoMode::kCopy ? hostOutput.data() : outputs[0].data;
+  const auto stage = Clock::now();
+  const void* out = mode == IoMode::kCopy ? hostOutput.data() : fdOutputs[0].data;
   Result<std::vector<TopKEntry>> top = post.Run(out, outputs[0].info.byteSize, topK);
   if (!top.ok()) return top.status();
   for (const TopKEntry& e : top.value()) {
@@ -536,16 +671,132 @@ Result<Classification> InferenceSession::Impl::ClassifyLocked(const ImageView& i
   return result;
 }
 
+Status InferenceSession::Impl::UseAippSource(const AippSourceKey& key) {
+  if (aippSource && aippSource->key() == key) return Status::Ok();
+  NnrtGuard guard(NnrtCallLock());
+  aippSource.reset();  // its copy tensor, then its params (no fd-wrapping tensor outlives a call)
+  Result<std::unique_ptr<AippSource>> source = AippSource::Create(key, config.input, config.aipp);
+  if (!source.ok()) return source.status();
+  aippSource = std::move(source.value());
+  return Status::Ok();
+}
+
+Result<NN_Tensor*> InferenceSession::Impl::CopyFrame(const ImageView& image, StageTimings* t) {
+  Status s = ValidateImage(image);
+  if (!s.ok()) return s;
+  s = UseAippSource({image.format, image.width, image.height, image.width});
+  if (!s.ok()) return s;
+  Result<NN_Tensor*> tensor = [&]() {
+    NnrtGuard guard(NnrtCallLock());
+    return aippSource->CopyTensor(deviceId);
+  }();
+  if (!tensor.ok()) return tensor.status();
+  const size_t rowBytes = RowBytes(image.format, image.width);
+  const size_t rows = RowCount(image.format, image.height);
+  if (rowBytes * rows > aippSource->imageBytes()) {
+    return Status("aipp.tensor", code::kInternal,
+                  "the AIPP tensor holds " + std::to_string(aippSource->imageBytes()) + " bytes, the frame's rows " +
+                      std::to_string(rowBytes * rows));
+  }
+  const auto start = Clock::now();
+  uint8_t* dst = static_cast<uint8_t*>(aippSource->copyData());
+  if (image.rowStride == rowBytes) {
+    std::memcpy(dst, image.data, rowBytes * rows);
+  } else {
+    for (size_t r = 0; r < rows; ++r) std::memcpy(dst + r * rowBytes, image.data + r * image.rowStride, rowBytes);
+  }
+  t->frameCopyMs += MsSince(start);
+  t->cpuBytesIn += 2 * rowBytes * rows;  // read and written
+  return tensor;
+}
+
+Result<Classification> InferenceSession::Impl::ClassifyFdLocked(int fd, size_t offset, size_t byteLength,
+                                                                const ImageView& layout, size_t topK, IoMode mode) {
+  if (released) return ReleasedStatus("classify");
+  const auto start = Clock::now();
+  Status s = CheckTopK(topK);
+  if (!s.ok()) return s;
+  if (fd < 0) return Status("classify.fd", code::kInvalidArgument, "fd " + std::to_string(fd) + " is not valid");
+  Result<size_t> needed = ImageByteLength(layout.format, layout.width, layout.height, layout.rowStride);
+  if (!needed.ok()) return needed.status();
+  if (byteLength < needed.value()) {
+    return Status("classify.fd", code::kOutOfRange,
+                  "byteLength " + std::to_string(byteLength) + " is below the " + std::to_string(needed.value()) +
+                      " bytes of a " + PixelFormatName(layout.format) + " " + std::to_string(layout.width) + "x" +
+                      std::to_string(layout.height) + " frame with row stride " + std::to_string(layout.rowStride));
+  }
+  Classification result;
+  const bool aipp = info.preprocessing == Preprocessing::kAipp;
+  if (aipp && offset == 0) {
+    // The AIPP source is the frame as it lies in memory: a padded row stride becomes a wider source.
+    const size_t pixelBytes = RowBytes(layout.format, 1);
+    const bool whole = layout.rowStride % pixelBytes == 0 &&
+                       (!IsYuv420sp(layout.format) || layout.rowStride % 2 == 0) &&
+                       layout.rowStride / pixelBytes <= static_cast<size_t>(kImageSideMax);
+    if (whole) {
+      s = UseAippSource({layout.format, layout.width, layout.height, static_cast<int>(layout.rowStride / pixelBytes)});
+      if (!s.ok()) return s;
+      if (byteLength >= aippSource->imageBytes()) {
+        Result<TensorHandle> wrapped = [&]() {
+          NnrtGuard guard(NnrtCallLock());
+          return aippSource->WrapFd(deviceId, fd, byteLength);
+        }();
+        if (!wrapped.ok()) return wrapped.status();
+        // The wrapping tensor lives for this call only: destroyed here (unmapped; the fd stays the caller's).
+        return Finish(wrapped->get(), topK, mode, std::move(result), start);
+      }
+    }
+  }
+  // Read the frame once (into the AIPP tensor's copy, or for the CPU pre-processing).
+  const auto readStart = Clock::now();
+  fdFrame.resize(byteLength);
+  size_t done = 0;
+  while (done < byteLength) {
+    const ssize_t n = pread(fd, fdFrame.data() + done, byteLength - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      return Status("classify.fd", code::kIo,
+                    "reading " + std::to_string(byteLength) + " bytes at offset " + std::to_string(offset) + " of fd " +
+                        std::to_string(fd) + ": " +
+                        (n < 0 ? std::strerror(errno) : "end of file after " + std::to_string(done) + " bytes"));
+    }
+    done += static_cast<size_t>(n);
+  }
+  const double readMs = MsSince(readStart);
+  ImageView view = layout;
+  view.data = fdFrame.data();
+  view.byteLength = byteLength;
+  Result<Classification> r = ClassifyLocked(view, topK, mode);
+  if (!r.ok()) return r;
+  StageTimings& rt = r->timings;
+  (aipp ? rt.frameCopyMs : rt.preprocessMs) += readMs;
+  rt.cpuBytesIn += 2 * byteLength;  // read from the fd, written to memory
+  rt.totalMs = MsSince(start);
+  return r;
+}
+
+Result<Classification> InferenceSession::ClassifyFd(int fd, size_t offset, size_t byteLength, const ImageView& layout,
+                                                    size_t topK, IoMode mode) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->ClassifyFdLocked(fd, offset, byteLength, layout, topK, mode);
+}
+
 Result<Inspection> InferenceSession::Inspect(const ImageView& image, IoMode mode) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   Impl& im = *impl_;
   const size_t classes = static_cast<size_t>(im.config.output.classes);
   Result<Classification> r = im.ClassifyLocked(image, classes, mode);
   if (!r.ok()) return r.status();
-  // Classify left the pre-processed input where the run read it: the host buffer in copy mode, else the tensor.
-  const uint8_t* in = mode == IoMode::kCopy ? im.hostInput.data() : static_cast<const uint8_t*>(im.ActiveInput().data);
   Inspection out;
-  out.input.assign(in, in + im.inputs[0].info.byteSize);
+  if (im.info.preprocessing == Preprocessing::kAipp) {  // the frame AIPP read (its output stays inside the runtime)
+    const uint8_t* frame = static_cast<const uint8_t*>(im.aippSource->copyData());
+    out.input.assign(frame, frame + im.aippSource->imageBytes());
+  } else {
+    // Classify left the pre-processed input where the run read it: the host buffer in copy mode, else the tensor.
+    const uint8_t* in =
+        mode == IoMode::kCopy ? im.hostInput.data() : static_cast<const uint8_t*>(im.ActiveInput().data);
+    out.input.assign(in, in + im.inputs[0].info.byteSize);
+  }
   out.probabilities.assign(classes, 0.0f);
   for (const Prediction& p : r.value().top) {
     if (p.index < classes) out.probabilities[p.index] = p.score;
@@ -569,7 +820,8 @@ Result<StageTimings> InferenceSession::Run(IoMode mode) {
   if (im.released) return im.ReleasedStatus("run");
   const auto start = Clock::now();
   StageTimings t;
-  Status s = im.RunLocked(mode, &t);
+  if (mode == IoMode::kCopy) im.CopyIn(&t);
+  Status s = im.RunLocked(im.ActiveInput().tensor.get(), mode, &t);
   if (!s.ok()) return s;
   t.totalMs = MsSince(start);
   return t;

@@ -1,10 +1,11 @@
-// One move-only RAII owner per NNRt handle type. These are the only places that call the Destroy functions;
+// One move-only RAII owner per NNRt / CANN Kit handle type. These are the only places that call the Destroy functions;
 // each destroy takes the NNRt call lock. Declare owners so that member order encodes the destroy order
 // (members are destroyed in reverse declaration order).
 #pragma once
 
 #include <utility>
 
+#include "CANNKit/hiai_aipp_param.h"
 #include "neural_network_runtime/neural_network_core.h"
 #include "nnrt_call_lock.h"
 
@@ -51,5 +52,7 @@ using CompilationHandle = NnHandle<OH_NNCompilation, DestroyCompilation>;
 using ExecutorHandle = NnHandle<OH_NNExecutor, DestroyExecutor>;
 using TensorDescHandle = NnHandle<NN_TensorDesc, DestroyTensorDesc>;
 using TensorHandle = NnHandle<NN_Tensor, DestroyTensor>;
+// A tensor given params with HMS_HiAITensor_SetAippParams keeps the pointer: destroy the params after the tensor.
+using AippParamHandle = NnHandle<HiAI_AippParam, HMS_HiAIAippParam_Destroy>;
 
 }  // namespace npulens

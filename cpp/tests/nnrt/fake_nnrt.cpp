@@ -2,18 +2,22 @@
 // GetFd / CreateWithFd behave like the device (a borrowing tensor maps its owner's fd).
 #include "fake_nnrt.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <iterator>
 #include <map>
 #include <memory>
 #include <set>
 
+#include "CANNKit/hiai_aipp_param.h"
 #include "CANNKit/hiai_helper.h"
 #include "CANNKit/hiai_options.h"
+#include "CANNKit/hiai_tensor.h"
 #include "hostnn/hostnn.h"
 #include "neural_network_runtime/neural_network_core.h"
 
@@ -34,6 +38,9 @@ struct NN_TensorDesc {
   std::string id;
   fake_nnrt::TensorSpec spec;
 };
+struct HiAI_AippParam {
+  std::string id;
+};
 struct NN_Tensor {
   std::string id;
   NN_TensorDesc desc;
@@ -41,6 +48,7 @@ struct NN_Tensor {
   bool ownsFd = false;
   void* data = nullptr;
   size_t size = 0;
+  const HiAI_AippParam* aipp = nullptr;  // HMS_HiAITensor_SetAippParams: a pointer, as on the device
 };
 
 namespace fake_nnrt {
@@ -62,7 +70,9 @@ struct State {
   std::vector<std::string> calls;
   std::vector<std::string> violations;
   std::set<const void*> live;
-  std::map<int, int> fdBorrowers;  // owner fd → live borrowing tensors
+  std::map<int, int> fdBorrowers;          // owner fd → live borrowing tensors
+  std::vector<int> wrappedFds;             // every fd given to CreateWithFd
+  std::set<const NN_Tensor*> aippTensors;  // live tensors given AIPP params
   std::vector<uint8_t> lastInput;
   std::string lastError;
   int counter = 0;
@@ -155,6 +165,7 @@ int CountOf(const std::string& prefix) {
 const std::vector<std::string>& Violations() { return S().violations; }
 int LiveHandles() { return static_cast<int>(S().live.size()); }
 const std::vector<uint8_t>& LastRunInput() { return S().lastInput; }
+const std::vector<int>& WrappedFds() { return S().wrappedFds; }
 
 npulens::SessionConfig MatchingConfig() {
   npulens::SessionConfig c;
@@ -411,7 +422,16 @@ OH_NN_ReturnCode OH_NNExecutor_GetOutputShape(OH_NNExecutor*, uint32_t, int32_t*
   return OH_NN_OPERATION_FORBIDDEN;
 }
 
-NN_TensorDesc* OH_NNTensorDesc_Create(void) { return nullptr; }
+NN_TensorDesc* OH_NNTensorDesc_Create(void) {
+  if (Scripted("OH_NNTensorDesc_Create")) {
+    Log("OH_NNTensorDesc_Create() = NULL");
+    return nullptr;
+  }
+  auto* d = new NN_TensorDesc{NextId("d"), {"", OH_NN_FLOAT32, {}, OH_NN_FORMAT_NONE}};
+  S().live.insert(d);
+  Log("OH_NNTensorDesc_Create() = " + d->id);
+  return d;
+}
 OH_NN_ReturnCode OH_NNTensorDesc_Destroy(NN_TensorDesc** d) {
   if (d == nullptr || !Live(*d)) {
     Violation("OH_NNTensorDesc_Destroy of a dead or foreign desc");
@@ -430,19 +450,37 @@ OH_NN_ReturnCode OH_NNTensorDesc_GetName(const NN_TensorDesc* d, const char** na
   *name = d->spec.name.c_str();
   return OH_NN_SUCCESS;
 }
-OH_NN_ReturnCode OH_NNTensorDesc_SetDataType(NN_TensorDesc*, OH_NN_DataType) { return OH_NN_UNSUPPORTED; }
+OH_NN_ReturnCode OH_NNTensorDesc_SetDataType(NN_TensorDesc* d, OH_NN_DataType t) {
+  if (!Live(d)) Violation("SetDataType on a dead desc");
+  Log("OH_NNTensorDesc_SetDataType(" + d->id + ", " + std::to_string(t) + ")");
+  if (OH_NN_ReturnCode rc = Scripted("OH_NNTensorDesc_SetDataType")) return rc;
+  d->spec.dtype = t;
+  return OH_NN_SUCCESS;
+}
 OH_NN_ReturnCode OH_NNTensorDesc_GetDataType(const NN_TensorDesc* d, OH_NN_DataType* t) {
   *t = d->spec.dtype;
   return OH_NN_SUCCESS;
 }
-OH_NN_ReturnCode OH_NNTensorDesc_SetShape(NN_TensorDesc*, const int32_t*, size_t) { return OH_NN_UNSUPPORTED; }
+OH_NN_ReturnCode OH_NNTensorDesc_SetShape(NN_TensorDesc* d, const int32_t* shape, size_t n) {
+  if (!Live(d)) Violation("SetShape on a dead desc");
+  d->spec.shape.assign(shape, shape + n);
+  std::string text;
+  for (int32_t v : d->spec.shape) text += (text.empty() ? "" : ",") + std::to_string(v);
+  Log("OH_NNTensorDesc_SetShape(" + d->id + ", [" + text + "])");
+  return Scripted("OH_NNTensorDesc_SetShape");
+}
 OH_NN_ReturnCode OH_NNTensorDesc_GetShape(const NN_TensorDesc* d, int32_t** shape, size_t* n) {
   if (*shape != nullptr) Violation("TensorDesc_GetShape: *shape must be NULL on input");
   *shape = const_cast<int32_t*>(d->spec.shape.data());
   *n = d->spec.shape.size();
   return OH_NN_SUCCESS;
 }
-OH_NN_ReturnCode OH_NNTensorDesc_SetFormat(NN_TensorDesc*, OH_NN_Format) { return OH_NN_UNSUPPORTED; }
+OH_NN_ReturnCode OH_NNTensorDesc_SetFormat(NN_TensorDesc* d, OH_NN_Format f) {
+  if (!Live(d)) Violation("SetFormat on a dead desc");
+  Log("OH_NNTensorDesc_SetFormat(" + d->id + ", " + std::to_string(f) + ")");
+  d->spec.format = f;
+  return Scripted("OH_NNTensorDesc_SetFormat");
+}
 OH_NN_ReturnCode OH_NNTensorDesc_GetFormat(const NN_TensorDesc* d, OH_NN_Format* f) {
   *f = d->spec.format;
   return OH_NN_SUCCESS;
@@ -463,23 +501,32 @@ OH_NN_ReturnCode OH_NNTensorDesc_GetByteSize(const NN_TensorDesc* d, size_t* n) 
   return OH_NN_SUCCESS;
 }
 
-NN_Tensor* OH_NNTensor_Create(size_t deviceID, NN_TensorDesc* d) {
-  if (!Live(d)) Violation("Tensor_Create with a dead desc");
-  if (Scripted("OH_NNTensor_Create")) {
-    Log("OH_NNTensor_Create(" + Dev(deviceID) + ", " + d->id + ") = NULL");
+namespace {
+// A tensor owning `size` bytes of memfd shared memory (Create: the desc's byte size; CreateWithSize: the argument).
+NN_Tensor* OwnerTensor(const char* function, const std::string& args, NN_TensorDesc* d, size_t size) {
+  if (!Live(d)) Violation(std::string(function) + " with a dead desc");
+  if (Scripted(function) || size == 0 || size < ByteSize(d->spec)) {  // as NNRt: size below the byte size fails
+    Log(std::string(function) + "(" + args + ") = NULL");
     return nullptr;
   }
   auto* t = new NN_Tensor{NextId("t"), *d};
-  t->size = ByteSize(d->spec);
+  t->size = size;
   t->fd = memfd_create("fake_nnrt_tensor", 0);
   t->ownsFd = true;
   if (t->fd < 0 || ftruncate(t->fd, static_cast<off_t>(t->size)) != 0) Violation("memfd failed");
   t->data = mmap(nullptr, t->size, PROT_READ | PROT_WRITE, MAP_SHARED, t->fd, 0);
   S().live.insert(t);
-  Log("OH_NNTensor_Create(" + Dev(deviceID) + ", " + d->id + ") = " + t->id);
+  Log(std::string(function) + "(" + args + ") = " + t->id);
   return t;
 }
-NN_Tensor* OH_NNTensor_CreateWithSize(size_t, NN_TensorDesc*, size_t) { return nullptr; }
+}  // namespace
+
+NN_Tensor* OH_NNTensor_Create(size_t deviceID, NN_TensorDesc* d) {
+  return OwnerTensor("OH_NNTensor_Create", Dev(deviceID) + ", " + d->id, d, ByteSize(d->spec));
+}
+NN_Tensor* OH_NNTensor_CreateWithSize(size_t deviceID, NN_TensorDesc* d, size_t size) {
+  return OwnerTensor("OH_NNTensor_CreateWithSize", Dev(deviceID) + ", " + d->id + ", " + std::to_string(size), d, size);
+}
 
 NN_Tensor* OH_NNTensor_CreateWithFd(size_t deviceID, NN_TensorDesc* d, int fd, size_t size, size_t offset) {
   const std::string args =
@@ -501,6 +548,7 @@ NN_Tensor* OH_NNTensor_CreateWithFd(size_t deviceID, NN_TensorDesc* d, int fd, s
   t->size = size;
   S().live.insert(t);
   ++S().fdBorrowers[fd];
+  S().wrappedFds.push_back(fd);
   Log("OH_NNTensor_CreateWithFd(" + args + ") = " + t->id);
   return t;
 }
@@ -519,8 +567,11 @@ OH_NN_ReturnCode OH_NNTensor_Destroy(NN_Tensor** t) {
     close(tensor->fd);
   } else {
     --S().fdBorrowers[tensor->fd];
+    // The owner of borrowed memory (the caller, or the engine's fd memory) closes it only after the tensor is gone.
+    if (fcntl(tensor->fd, F_GETFD) == -1) Violation("fd of tensor " + tensor->id + " closed before its destroy");
   }
   S().live.erase(tensor);
+  S().aippTensors.erase(tensor);
   delete tensor;
   *t = nullptr;
   return OH_NN_SUCCESS;
@@ -555,13 +606,130 @@ OH_NN_ReturnCode OH_NNExecutor_RunSync(OH_NNExecutor* e, NN_Tensor* in[], size_t
   if (inCount != S().inputs.size() || outCount != S().outputs.size()) Violation("RunSync with wrong tensor counts");
   for (size_t i = 0; i < inCount; ++i) {
     if (!Live(in[i])) Violation("RunSync with a dead input tensor");
+    if (in[i]->aipp != nullptr && !Live(in[i]->aipp)) Violation("RunSync with AIPP params destroyed");
+  }
+  for (size_t i = 0; i < outCount; ++i) {
+    if (!Live(out[i])) Violation("RunSync with a dead output tensor");
   }
   if (OH_NN_ReturnCode rc = Scripted("OH_NNExecutor_RunSync")) return rc;
   const uint8_t* p = static_cast<const uint8_t*>(in[0]->data);
-  S().lastInput.assign(p, p + ByteSize(in[0]->desc.spec));
+  // An AIPP input holds the raw frame (all its bytes); any other input the desc's byte size.
+  S().lastInput.assign(p, p + (in[0]->aipp != nullptr ? in[0]->size : ByteSize(in[0]->desc.spec)));
   std::vector<uint8_t> bytes = S().outputBytes;
   bytes.resize(ByteSize(out[0]->desc.spec), 0);
   std::memcpy(out[0]->data, bytes.data(), bytes.size());
+  return OH_NN_SUCCESS;
+}
+
+// CANN Kit AIPP: params record their setters (logged with their values); scripted failures per function name.
+HiAI_AippParam* HMS_HiAIAippParam_Create(uint32_t batchNum) {
+  if (Scripted("HMS_HiAIAippParam_Create") || batchNum == 0) {
+    Log("HMS_HiAIAippParam_Create(" + std::to_string(batchNum) + ") = NULL");
+    return nullptr;
+  }
+  auto* a = new HiAI_AippParam{NextId("p")};
+  S().live.insert(a);
+  Log("HMS_HiAIAippParam_Create(" + std::to_string(batchNum) + ") = " + a->id);
+  return a;
+}
+void HMS_HiAIAippParam_Destroy(HiAI_AippParam** a) {
+  if (a == nullptr || !Live(*a)) {
+    Violation("HMS_HiAIAippParam_Destroy of a dead handle");
+    return;
+  }
+  for (const NN_Tensor* t : S().aippTensors) {
+    if (t->aipp == *a) Violation("AIPP params " + (*a)->id + " destroyed while tensor " + t->id + " uses them");
+  }
+  Log("HMS_HiAIAippParam_Destroy(" + (*a)->id + ")");
+  S().live.erase(*a);
+  delete *a;
+  *a = nullptr;
+}
+
+namespace {
+OH_NN_ReturnCode AippSetter(HiAI_AippParam* a, const std::string& function, const std::string& args) {
+  if (!Live(a)) Violation(function + " on dead params");
+  Log(function + "(" + (Live(a) ? a->id : std::string("?")) + (args.empty() ? "" : ", " + args) + ")");
+  return Scripted(function);
+}
+std::string U(uint32_t v) { return std::to_string(v); }
+std::string F(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(v));
+  return buf;
+}
+}  // namespace
+
+OH_NN_ReturnCode HMS_HiAIAippParam_SetInputIndex(HiAI_AippParam* a, uint32_t index) {
+  return AippSetter(a, "HMS_HiAIAippParam_SetInputIndex", U(index));
+}
+OH_NN_ReturnCode HMS_HiAIAippParam_SetInputFormat(HiAI_AippParam* a, HiAI_ImageFormat f) {
+  return AippSetter(a, "HMS_HiAIAippParam_SetInputFormat", U(f));
+}
+OH_NN_ReturnCode HMS_HiAIAippParam_SetInputShape(HiAI_AippParam* a, uint32_t w, uint32_t h) {
+  return AippSetter(a, "HMS_HiAIAippParam_SetInputShape", U(w) + ", " + U(h));
+}
+OH_NN_ReturnCode HMS_HiAIAippParam_SetCscConfig(HiAI_AippParam* a, HiAI_ImageFormat in, HiAI_ImageFormat out,
+                                                HiAI_ImageColorSpace space) {
+  return AippSetter(a, "HMS_HiAIAippParam_SetCscConfig", U(in) + ", " + U(out) + ", " + U(space));
+}
+OH_NN_ReturnCode HMS_HiAIAippParam_SetChannelSwapConfig(HiAI_AippParam* a, bool rbuv, bool ax) {
+  return AippSetter(a, "HMS_HiAIAippParam_SetChannelSwapConfig",
+                    std::string(rbuv ? "true" : "false") + ", " + (ax ? "true" : "false"));
+}
+OH_NN_ReturnCode HMS_HiAIAippParam_SetCropConfig(HiAI_AippParam* a, uint32_t batch, uint32_t x, uint32_t y, uint32_t w,
+                                                 uint32_t h) {
+  return AippSetter(a, "HMS_HiAIAippParam_SetCropConfig",
+                    U(batch) + ", " + U(x) + ", " + U(y) + ", " + U(w) + ", " + U(h));
+}
+OH_NN_ReturnCode HMS_HiAIAippParam_SetResizeConfig(HiAI_AippParam* a, uint32_t batch, uint32_t w, uint32_t h) {
+  return AippSetter(a, "HMS_HiAIAippParam_SetResizeConfig", U(batch) + ", " + U(w) + ", " + U(h));
+}
+OH_NN_ReturnCode HMS_HiAIAippParam_SetDtcMeanPixel(HiAI_AippParam* a, uint32_t batch, uint32_t mean[], uint32_t n) {
+  std::string v;
+  for (uint32_t i = 0; i < n; ++i) v += ", " + U(mean[i]);
+  return AippSetter(a, "HMS_HiAIAippParam_SetDtcMeanPixel", U(batch) + v);
+}
+OH_NN_ReturnCode HMS_HiAIAippParam_SetDtcMinPixel(HiAI_AippParam* a, uint32_t batch, float min[], uint32_t n) {
+  std::string v;
+  for (uint32_t i = 0; i < n; ++i) v += ", " + F(min[i]);
+  return AippSetter(a, "HMS_HiAIAippParam_SetDtcMinPixel", U(batch) + v);
+}
+OH_NN_ReturnCode HMS_HiAIAippParam_SetDtcVarReciPixel(HiAI_AippParam* a, uint32_t batch, float varReci[], uint32_t n) {
+  std::string v;
+  for (uint32_t i = 0; i < n; ++i) v += ", " + F(varReci[i]);
+  return AippSetter(a, "HMS_HiAIAippParam_SetDtcVarReciPixel", U(batch) + v);
+}
+
+// Sizes as the CANN Kit defines them for the formats the engine uses; [N, C, H, W] unless the desc says NHWC.
+size_t HMS_HiAITensor_GetSizeWithImageFormat(NN_TensorDesc* d, HiAI_ImageFormat format) {
+  if (!Live(d)) Violation("GetSizeWithImageFormat with a dead desc");
+  const std::vector<int32_t>& s = d->spec.shape;
+  size_t bytes = 0;
+  if (s.size() == 4 && !Scripted("HMS_HiAITensor_GetSizeWithImageFormat")) {
+    const bool nhwc = d->spec.format == OH_NN_FORMAT_NHWC;
+    const size_t n = static_cast<size_t>(s[0]), h = static_cast<size_t>(nhwc ? s[1] : s[2]),
+                 w = static_cast<size_t>(nhwc ? s[2] : s[3]);
+    switch (format) {
+      case HIAI_YUV420SP_U8: bytes = n * h * w * 3 / 2; break;
+      case HIAI_XRGB8888_U8:
+      case HIAI_ARGB8888_U8: bytes = n * h * w * 4; break;
+      case HIAI_RGB888_U8:
+      case HIAI_BGR888_U8: bytes = n * h * w * 3; break;
+      default: bytes = 0;
+    }
+  }
+  Log("HMS_HiAITensor_GetSizeWithImageFormat(" + d->id + ", " + U(format) + ") = " + std::to_string(bytes));
+  return bytes;
+}
+
+OH_NN_ReturnCode HMS_HiAITensor_SetAippParams(NN_Tensor* t, HiAI_AippParam* params[], size_t n) {
+  if (!Live(t)) Violation("SetAippParams on a dead tensor");
+  if (n != 1 || !Live(params[0])) Violation("SetAippParams without one live param");
+  Log("HMS_HiAITensor_SetAippParams(" + t->id + ", " + params[0]->id + ")");
+  if (OH_NN_ReturnCode rc = Scripted("HMS_HiAITensor_SetAippParams")) return rc;
+  t->aipp = params[0];
+  S().aippTensors.insert(t);
   return OH_NN_SUCCESS;
 }
 

@@ -1,7 +1,8 @@
 // A recording fake of the NNRt + CANN Kit C API (the functions the engine calls), for engine tests. Every call
 // is logged with its arguments; tests script the device list, the model's tensors, per-function failures and
 // output bytes, and read back invariant violations the fake detected (use after destroy, fd owner destroyed
-// before its borrowers, model buffer changed or freed before the compilation, options after Build, ...).
+// before its borrowers, AIPP params destroyed before their tensor, model buffer changed or freed before the
+// compilation, options after Build, ...).
 #pragma once
 
 #include <cstddef>
@@ -50,8 +51,10 @@ int CountOf(const std::string& prefix);
 const std::vector<std::string>& Violations();
 // Handles created and not destroyed (compilations, executors, descs, tensors).
 int LiveHandles();
-// Input bytes seen by the last RunSync.
+// Input bytes seen by the last RunSync (an AIPP input: the whole tensor, i.e. the raw frame).
 const std::vector<uint8_t>& LastRunInput();
+// Every fd given to OH_NNTensor_CreateWithFd, in call order.
+const std::vector<int>& WrappedFds();
 
 // A session config that matches the default model (4x4 input, 5 classes labelled a..e, mean 100, std 50) and
 // asks for the NPU (HIAI_F).

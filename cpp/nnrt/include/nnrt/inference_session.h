@@ -5,6 +5,12 @@
 //   → destroy compilation → query input/output descs, check them against the manifest specs
 //   → create input/output tensors once → per call: pre-process into the input tensor, RunSync, post-process
 //   reading the output tensor in place.
+// Pre-processing runs on the CPU (core's Preprocessor) or, for a target converted with dynamic AIPP, on the NPU's
+// AIPP unit: the raw frame goes into an AIPP input tensor (HMS_HiAITensor_GetSizeWithImageFormat +
+// OH_NNTensor_CreateWithSize, or the caller's fd wrapped with OH_NNTensor_CreateWithFd) with HiAI_AippParam set from
+// the InputSpec: centre crop (even offsets and sizes for YUV), YUV→RGB/BGR with the JPEG colour space (full-range
+// BT.601, the camera's), R/B and A/X swaps for RGBA/BGRA, resize to the model size, DTC mean/min/var_reci from mean and
+// std. Tensor and params are made once per source (format, width, height) and again only when it changes.
 // Every NNRt call goes through one process-wide lock (NN Core APIs are not thread-safe); each session also
 // serializes its own calls, so a session may be shared between threads.
 // Errors name the step ("compile.build", "run.sync", …) and the NNRt code name; on the host build they also
@@ -29,14 +35,23 @@ namespace npulens {
 // kZeroCopy: pre-processing writes into the input tensor's shared memory, outputs are read in place.
 // kCopy: pre-processing writes into a host buffer that is memcpy'd into the tensor; outputs are memcpy'd out
 // first (kept to measure what zero-copy saves).
+// In zero-copy mode the outputs are read from tensors over fd-backed device memory of the size the CANN Kit guide
+// recommends, ((size + 255) / 4096 + 1) × 4096 bytes, wrapped with OH_NNTensor_CreateWithFd.
 enum class IoMode { kZeroCopy, kCopy };
 const char* IoModeName(IoMode mode);  // "zero-copy" | "copy"
+
+// Who pre-processes: kAuto resolves at load to kAipp when the target declares dynamic AIPP (SessionConfig::aipp),
+// else to kCpu; kAipp on a target without dynamic AIPP fails the load (step "session.config").
+enum class Preprocessing { kAuto, kCpu, kAipp };
+const char* PreprocessingName(Preprocessing preprocessing);  // "auto" | "cpu" | "aipp"
 
 struct SessionConfig {
   std::string modelId;
   Precision precision = Precision::kFp32;
   InputSpec input;  // already merged for the target being loaded
   OutputSpec output;
+  AippSpec aipp;  // the target's (ModelTarget::aipp)
+  Preprocessing preprocessing = Preprocessing::kAuto;
   std::vector<std::string> labels;  // empty or exactly output.classes entries
   DevicePolicy devicePolicy = DevicePolicy::kAuto;
   CompileOptions options;
@@ -67,10 +82,20 @@ struct SessionInfo {
   // The labels loaded: empty or exactly output.classes entries.
   std::vector<std::string> labels;
   OutputKind outputKind = OutputKind::kLogits;
+  Preprocessing preprocessing = Preprocessing::kCpu;  // resolved: kCpu or kAipp
+  std::string preprocessingReason;                    // why, e.g. "auto: the target declares dynamic AIPP (…)"
+  AippSpec aipp;                                      // the target's
+  bool fdOutputs = false;  // zero-copy runs write the outputs into fd-backed device memory (CreateWithFd)
 };
 
 struct StageTimings {
-  double preprocessMs = 0;
+  double preprocessMs = 0;  // CPU pre-processing (0 on the AIPP path)
+  // AIPP path: copying the frame into the AIPP input tensor; 0 when the frame's fd was wrapped (ClassifyFd).
+  double frameCopyMs = 0;
+  // Bytes the CPU read or wrote before inference: the pixels pre-processing read plus the tensor bytes it wrote, a
+  // frame copy's bytes read and written, copy mode's memcpy into the tensor (read and written), an fd's bytes read.
+  // 0 when AIPP takes the caller's fd as is. (On the host, the AIPP emulation runs inside inferenceMs.)
+  size_t cpuBytesIn = 0;
   double copyInMs = 0;  // copy mode only
   double inferenceMs = 0;
   double copyOutMs = 0;  // copy mode only
@@ -108,8 +133,19 @@ class InferenceSession {
   InferenceSession(const InferenceSession&) = delete;
   InferenceSession& operator=(const InferenceSession&) = delete;
 
-  // Pre-process → run → post-process. topK in [1, classes] (NPULENS_OUT_OF_RANGE otherwise).
+  // Pre-process → run → post-process. topK in [1, classes] (NPULENS_OUT_OF_RANGE otherwise). On the AIPP path the
+  // frame is copied once into the AIPP input tensor (packed rows). AIPP errors: steps "aipp.config" (a format the
+  // target does not list, a source over its maxSrcImageSize, a parameter the runtime refuses), "aipp.tensor".
   Result<Classification> Classify(const ImageView& image, size_t topK, IoMode mode = IoMode::kZeroCopy);
+
+  // A frame already in fd-backed memory (byteLength bytes at offset; layout describes it, layout.data unused). AIPP
+  // path: the fd is wrapped with OH_NNTensor_CreateWithFd for this call only (borrowed, never closed) and no CPU
+  // touches the frame; a row stride with padding becomes the AIPP source width and is cropped away. When the offset
+  // is not 0 (CreateWithFd's offset semantics are unsettled on the device) or the stride is not a whole number of
+  // pixels, the frame is read into the AIPP tensor once instead (reported as a frame copy). CPU path: read once with
+  // pread, then pre-processed. Errors as Classify, plus "classify.fd" (a bad fd, a short read).
+  Result<Classification> ClassifyFd(int fd, size_t offset, size_t byteLength, const ImageView& layout, size_t topK,
+                                    IoMode mode = IoMode::kZeroCopy);
 
   // Classify over every class, keeping the pre-processed input tensor bytes and the score of each class.
   Result<Inspection> Inspect(const ImageView& image, IoMode mode = IoMode::kZeroCopy);

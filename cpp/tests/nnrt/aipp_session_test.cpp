@@ -1,0 +1,426 @@
+// The engine's AIPP path and fd I/O over the recording fake: what the session resolves and why, the
+// HiAI_AippParam contents per source format, tensor sizes, recreation only on a source change, destroy order
+// (tensor before its params, fd tensors before their memory), fd-wrapped frames without a CPU pass, fd-backed
+// outputs of the guide's size, and bad frames (steps "aipp.config", "aipp.tensor", "classify.fd").
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include <gtest/gtest.h>
+
+#include "fake_nnrt.h"
+#include "nnrt/inference_session.h"
+
+namespace npulens {
+namespace {
+
+using fake_nnrt::CountOf;
+using fake_nnrt::IndexOf;
+
+std::vector<uint8_t> Model() { return std::vector<uint8_t>(64, 0x5a); }
+
+std::vector<uint8_t> FloatBytes(const std::vector<float>& v) {
+  std::vector<uint8_t> b(v.size() * 4);
+  std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+// A 16x16 model (AIPP resizes to 16..448) whose target declares dynamic AIPP.
+SessionConfig AippConfig() {
+  SessionConfig c = fake_nnrt::MatchingConfig();
+  c.input.width = c.input.height = 16;
+  c.input.mean[0] = 123.675f, c.input.mean[1] = 116.28f, c.input.mean[2] = 103.53f;
+  c.input.std[0] = 58.395f, c.input.std[1] = 57.12f, c.input.std[2] = 57.375f;
+  c.input.centerCrop = 0.875f;
+  c.aipp.mode = AippMode::kDynamic;
+  c.aipp.maxSrcImageSize = 1920 * 1080 * 4;
+  c.aipp.formats = {"NV21", "NV12", "RGBA", "BGRA", "RGB"};
+  return c;
+}
+
+// A frame of `format` with a recognisable byte pattern; stride = the packed row bytes + pad.
+struct Frame {
+  std::vector<uint8_t> bytes;
+  ImageView view;
+  Frame(PixelFormat format, int w, int h, size_t pad = 0) {
+    const size_t stride = RowBytes(format, w) + pad;
+    bytes.resize(stride * RowCount(format, h));
+    for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(i * 31 + 7);
+    view = {bytes.data(), bytes.size(), w, h, stride, format};
+  }
+  // The rows without their padding, as the AIPP tensor holds them.
+  std::vector<uint8_t> Packed() const {
+    const size_t rowBytes = RowBytes(view.format, view.width);
+    std::vector<uint8_t> out;
+    for (size_t r = 0; r < RowCount(view.format, view.height); ++r) {
+      out.insert(out.end(), bytes.begin() + r * view.rowStride, bytes.begin() + r * view.rowStride + rowBytes);
+    }
+    return out;
+  }
+};
+
+// A memfd holding `data` at `offset`, sealed against shrinking as the Node API requires; closed by the test.
+int MemfdWith(const std::vector<uint8_t>& data, size_t offset = 0) {
+  const int fd = memfd_create("aipp_session_test", MFD_ALLOW_SEALING);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(ftruncate(fd, static_cast<off_t>(offset + data.size())), 0);
+  EXPECT_EQ(pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset)), static_cast<ssize_t>(data.size()));
+  EXPECT_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+  return fd;
+}
+
+class AippSessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fake_nnrt::Reset();
+    fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 3, 16, 16}, OH_NN_FORMAT_NCHW}},
+                        {{"logits", OH_NN_FLOAT32, {1, 5}, OH_NN_FORMAT_ND}});
+    fake_nnrt::SetOutputBytes(FloatBytes({0.5f, 1.0f, 4.0f, 2.0f, 3.0f}));
+  }
+  void TearDown() override {
+    EXPECT_TRUE(fake_nnrt::Violations().empty()) << fake_nnrt::Violations().front();
+    EXPECT_EQ(fake_nnrt::LiveHandles(), 0) << "leaked NNRt / CANN handles";
+  }
+  std::unique_ptr<InferenceSession> LoadOk(SessionConfig c = AippConfig()) {
+    auto r = InferenceSession::Load(Model(), std::move(c));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? std::move(r.value()) : nullptr;
+  }
+  // The AIPP setter calls logged since `from`, without the params handle: "SetCropConfig(0, 110, 30, 420, 420)".
+  static std::vector<std::string> AippCalls(int from = 0) {
+    std::vector<std::string> out;
+    const auto& calls = fake_nnrt::Calls();
+    for (size_t i = static_cast<size_t>(from); i < calls.size(); ++i) {
+      const std::string prefix = "HMS_HiAIAippParam_Set";
+      if (calls[i].compare(0, prefix.size(), prefix) != 0) continue;
+      const std::string name = calls[i].substr(std::strlen("HMS_HiAIAippParam_"));
+      const size_t open = name.find('('), comma = name.find(", ");
+      out.push_back(name.substr(0, open + 1) + (comma == std::string::npos ? ")" : name.substr(comma + 2)));
+    }
+    return out;
+  }
+};
+
+TEST_F(AippSessionTest, PreprocessingResolvesAgainstTheTargetAndSaysWhy) {
+  {
+    auto s = LoadOk();  // auto + dynamic
+    Result<SessionInfo> info = s->Info();
+    EXPECT_EQ(info->preprocessing, Preprocessing::kAipp);
+    EXPECT_EQ(info->preprocessingReason,
+              "auto: the target declares dynamic AIPP (formats NV21, NV12, RGBA, BGRA, RGB; sources up to 8294400 "
+              "bytes)");
+    EXPECT_EQ(info->aipp.mode, AippMode::kDynamic);
+    EXPECT_EQ(info->aipp.formats.size(), 5u);
+  }
+  SessionConfig none = AippConfig();
+  none.aipp = AippSpec();
+  {
+    auto s = LoadOk(none);
+    EXPECT_EQ(s->Info()->preprocessing, Preprocessing::kCpu);
+    EXPECT_EQ(s->Info()->preprocessingReason, "auto: the target's AIPP is \"none\"");
+  }
+  SessionConfig cpu = AippConfig();
+  cpu.preprocessing = Preprocessing::kCpu;
+  {
+    auto s = LoadOk(cpu);
+    EXPECT_EQ(s->Info()->preprocessing, Preprocessing::kCpu);
+    EXPECT_EQ(s->Info()->preprocessingReason.rfind("cpu requested; the target declares dynamic AIPP", 0), 0u);
+    Frame f(PixelFormat::kRGBA8, 40, 30);
+    ASSERT_TRUE(s->Classify(f.view, 1).ok());
+    EXPECT_EQ(CountOf("HMS_HiAIAippParam_Create"), 0);  // the CPU path never configures AIPP
+  }
+  EXPECT_STREQ(PreprocessingName(Preprocessing::kAuto), "auto");
+  EXPECT_STREQ(PreprocessingName(Preprocessing::kAipp), "aipp");
+}
+
+TEST_F(AippSessionTest, BadCallAippRequestedOnATargetWithoutDynamicAipp) {
+  for (AippMode mode : {AippMode::kNone, AippMode::kStatic}) {
+    SessionConfig c = AippConfig();
+    c.aipp.mode = mode;
+    c.preprocessing = Preprocessing::kAipp;
+    auto r = InferenceSession::Load(Model(), c);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().step(), "session.config");
+    EXPECT_EQ(r.status().code(), code::kUnsupported);
+    EXPECT_EQ(
+        r.status().message().rfind("preprocessing \"aipp\" needs a target with dynamic AIPP; the target's AIPP is", 0),
+        0u)
+        << r.status().message();
+  }
+  EXPECT_EQ(CountOf("OH_NNCompilation_ConstructWithOfflineModelBuffer"), 0);  // refused before any NNRt call
+}
+
+TEST_F(AippSessionTest, BadCallDynamicAippWithAModelInputOutsideTheResizeRange) {
+  fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 3, 8, 8}, OH_NN_FORMAT_NCHW}},
+                      {{"logits", OH_NN_FLOAT32, {1, 5}, OH_NN_FORMAT_ND}});
+  SessionConfig c = AippConfig();
+  c.input.width = c.input.height = 8;
+  auto r = InferenceSession::Load(Model(), c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().ToString(),
+            "session.config: NPULENS_OUT_OF_RANGE (1001): AIPP resizes to 16..448 per side; the model input is 8x8");
+}
+
+TEST_F(AippSessionTest, ParamsFollowTheInputSpecForEverySourceFormat) {
+  struct Case {
+    PixelFormat format;
+    ColorOrder order;
+    std::vector<std::string> expected;  // format, swap (and CSC) lines
+  };
+  const std::vector<Case> cases = {
+      {PixelFormat::kNV21,
+       ColorOrder::kRGB,
+       {"SetInputFormat(0)", "SetCscConfig(0, 7, 0)", "SetChannelSwapConfig(true, false)"}},
+      {PixelFormat::kNV12,
+       ColorOrder::kRGB,
+       {"SetInputFormat(0)", "SetCscConfig(0, 7, 0)", "SetChannelSwapConfig(false, false)"}},
+      {PixelFormat::kNV21,
+       ColorOrder::kBGR,
+       {"SetInputFormat(0)", "SetCscConfig(0, 8, 0)", "SetChannelSwapConfig(true, false)"}},
+      {PixelFormat::kRGBA8, ColorOrder::kRGB, {"SetInputFormat(1)", "SetChannelSwapConfig(false, true)"}},
+      {PixelFormat::kRGBA8, ColorOrder::kBGR, {"SetInputFormat(1)", "SetChannelSwapConfig(true, true)"}},
+      {PixelFormat::kBGRA8, ColorOrder::kRGB, {"SetInputFormat(1)", "SetChannelSwapConfig(true, true)"}},
+      {PixelFormat::kBGRA8, ColorOrder::kBGR, {"SetInputFormat(1)", "SetChannelSwapConfig(false, true)"}},
+      {PixelFormat::kRGB8, ColorOrder::kRGB, {"SetInputFormat(7)", "SetChannelSwapConfig(false, false)"}},
+      {PixelFormat::kRGB8, ColorOrder::kBGR, {"SetInputFormat(7)", "SetChannelSwapConfig(true, false)"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(PixelFormatName(c.format)) + (c.order == ColorOrder::kBGR ? " -> BGR" : " -> RGB"));
+    SessionConfig config = AippConfig();
+    config.input.colorOrder = c.order;
+    auto s = LoadOk(config);
+    ASSERT_NE(s, nullptr);
+    const int from = static_cast<int>(fake_nnrt::Calls().size());
+    Frame f(c.format, 640, 480);
+    Result<Classification> r = s->Classify(f.view, 2);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    // centre crop 0.875 of the 480 side: 420, centred at (110, 30); resize to the model's 16x16; DTC from mean/std.
+    std::vector<std::string> expected = {"SetInputIndex()", c.expected[0], "SetInputShape(640, 480)",
+                                         "SetCropConfig(0, 110, 30, 420, 420)"};
+    for (size_t i = 1; i < c.expected.size(); ++i) expected.push_back(c.expected[i]);
+    const std::vector<std::string> dtc = {"SetResizeConfig(0, 16, 16)", "SetDtcMeanPixel(0, 123, 116, 103)",
+                                          "SetDtcMinPixel(0, 0.675003, 0.279999, 0.529999)",
+                                          "SetDtcVarReciPixel(0, 0.0171248, 0.017507, 0.0174292)"};
+    expected.insert(expected.end(), dtc.begin(), dtc.end());
+    std::vector<std::string> got = AippCalls(from);
+    got[0] = "SetInputIndex()";  // SetInputIndex(p, 0): the index alone
+    EXPECT_EQ(got, expected);
+    // The AIPP tensor: the source desc (uint8, NCHW, its rows) sized by GetSizeWithImageFormat, the frame in it.
+    const size_t bytes = f.bytes.size();
+    EXPECT_GE(IndexOf("HMS_HiAITensor_GetSizeWithImageFormat", from), 0);
+    EXPECT_GE(IndexOf("OH_NNTensor_CreateWithSize(1, d", from), 0);
+    EXPECT_NE(
+        fake_nnrt::Calls()[IndexOf("OH_NNTensor_CreateWithSize(1, d", from)].find(", " + std::to_string(bytes) + ")"),
+        std::string::npos);
+    EXPECT_GE(IndexOf("HMS_HiAITensor_SetAippParams(", from), 0);
+    EXPECT_EQ(fake_nnrt::LastRunInput(), f.bytes);
+    const StageTimings& t = r->timings;
+    EXPECT_EQ(t.preprocessMs, 0);
+    EXPECT_EQ(t.cpuBytesIn, 2 * bytes);  // the frame copy: read and written
+    EXPECT_GE(t.frameCopyMs, 0);
+    EXPECT_EQ(r->top[0].index, 2u);
+  }
+}
+
+TEST_F(AippSessionTest, TheSourceIsRecreatedOnlyWhenItChangesAndTensorsGoBeforeTheirParams) {
+  auto s = LoadOk();
+  Frame a(PixelFormat::kNV21, 64, 48), b(PixelFormat::kNV21, 64, 48), c(PixelFormat::kRGBA8, 64, 48);
+  ASSERT_TRUE(s->Classify(a.view, 1).ok());
+  ASSERT_TRUE(s->Classify(b.view, 1).ok());
+  EXPECT_EQ(CountOf("HMS_HiAIAippParam_Create"), 1);
+  EXPECT_EQ(CountOf("OH_NNTensor_CreateWithSize"), 1);
+  EXPECT_EQ(CountOf("HMS_HiAIAippParam_SetCropConfig"), 1);
+  const int change = static_cast<int>(fake_nnrt::Calls().size());
+  ASSERT_TRUE(s->Classify(c.view, 1).ok());
+  EXPECT_EQ(CountOf("HMS_HiAIAippParam_Create"), 2);
+  // The old source: its tensor destroyed, then its params, before the new params are made.
+  const int tensorGone = IndexOf("OH_NNTensor_Destroy", change);
+  const int paramsGone = IndexOf("HMS_HiAIAippParam_Destroy", change);
+  ASSERT_GE(tensorGone, 0);
+  EXPECT_GT(paramsGone, tensorGone);
+  EXPECT_GT(IndexOf("HMS_HiAIAippParam_Create", change), paramsGone);
+  ASSERT_TRUE(s->Classify(c.view, 1).ok());
+  EXPECT_EQ(CountOf("HMS_HiAIAippParam_Create"), 2);
+  const int release = static_cast<int>(fake_nnrt::Calls().size());
+  s->Release();
+  EXPECT_GT(IndexOf("HMS_HiAIAippParam_Destroy", release), IndexOf("OH_NNTensor_Destroy", release));
+  EXPECT_LT(IndexOf("HMS_HiAIAippParam_Destroy", release), IndexOf("OH_NNExecutor_Destroy", release));
+}
+
+TEST_F(AippSessionTest, AFdFrameIsWrappedWithoutACpuPass) {
+  auto s = LoadOk();
+  Frame f(PixelFormat::kNV21, 640, 480, 8);  // rows of 648 bytes: the padding becomes a wider source, cropped away
+  const int fd = MemfdWith(f.bytes);
+  ImageView layout = f.view;
+  layout.data = nullptr;
+  const int from = static_cast<int>(fake_nnrt::Calls().size());
+  Result<Classification> r = s->ClassifyFd(fd, 0, f.bytes.size(), layout, 3);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->top[0].index, 2u);
+  EXPECT_EQ(r->timings.frameCopyMs, 0);
+  EXPECT_EQ(r->timings.preprocessMs, 0);
+  EXPECT_EQ(r->timings.cpuBytesIn, 0u);
+  std::vector<std::string> calls = AippCalls(from);
+  ASSERT_GE(calls.size(), 4u);
+  EXPECT_EQ(calls[2], "SetInputShape(648, 480)");
+  EXPECT_EQ(calls[3], "SetCropConfig(0, 110, 30, 420, 420)");
+  const int wrap = IndexOf("OH_NNTensor_CreateWithFd(1, d", from);
+  ASSERT_GE(wrap, 0);
+  EXPECT_NE(fake_nnrt::Calls()[wrap].find(", fd, " + std::to_string(f.bytes.size()) + ", 0)"), std::string::npos);
+  ASSERT_FALSE(fake_nnrt::WrappedFds().empty());
+  EXPECT_EQ(fake_nnrt::WrappedFds().back(), fd);
+  EXPECT_EQ(CountOf("OH_NNTensor_CreateWithSize"), 0);  // no copy tensor
+  EXPECT_EQ(fake_nnrt::LastRunInput(), f.bytes);        // the NPU read the fd's bytes
+  // The wrapping tensor lives for the call only; the fd stays the caller's.
+  const int run = IndexOf("OH_NNExecutor_RunSync", from);
+  EXPECT_GT(IndexOf("OH_NNTensor_Destroy", run), run);
+  EXPECT_NE(fcntl(fd, F_GETFD), -1);
+  // The same source again: no new params.
+  ASSERT_TRUE(s->ClassifyFd(fd, 0, f.bytes.size(), layout, 1).ok());
+  EXPECT_EQ(CountOf("HMS_HiAIAippParam_Create"), 1);
+  s->Release();
+  close(fd);
+}
+
+TEST_F(AippSessionTest, AFdFrameAtAnOffsetIsReadOnceIntoTheAippTensor) {
+  auto s = LoadOk();
+  Frame f(PixelFormat::kNV12, 64, 48);
+  const int fd = MemfdWith(f.bytes, 4096);
+  ImageView layout = f.view;
+  layout.data = nullptr;
+  const int from = static_cast<int>(fake_nnrt::Calls().size());
+  Result<Classification> r = s->ClassifyFd(fd, 4096, f.bytes.size(), layout, 1);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(IndexOf("OH_NNTensor_CreateWithFd(1, d", from), -1);
+  EXPECT_EQ(CountOf("OH_NNTensor_CreateWithSize"), 1);
+  EXPECT_EQ(fake_nnrt::LastRunInput(), f.bytes);
+  EXPECT_EQ(r->timings.cpuBytesIn, 4 * f.bytes.size());  // pread (read + written), then the copy (read + written)
+  s->Release();
+  close(fd);
+}
+
+TEST_F(AippSessionTest, OnTheCpuPathAFdFrameIsReadOnceAndPreprocessed) {
+  SessionConfig c = AippConfig();
+  c.preprocessing = Preprocessing::kCpu;
+  auto s = LoadOk(c);
+  Frame f(PixelFormat::kRGBA8, 40, 30);
+  const int fd = MemfdWith(f.bytes);
+  ImageView layout = f.view;
+  layout.data = nullptr;
+  Result<Classification> viaFd = s->ClassifyFd(fd, 0, f.bytes.size(), layout, 5);
+  ASSERT_TRUE(viaFd.ok()) << viaFd.status().ToString();
+  const std::vector<uint8_t> fdInput = fake_nnrt::LastRunInput();
+  ASSERT_TRUE(s->Classify(f.view, 5).ok());
+  EXPECT_EQ(fake_nnrt::LastRunInput(), fdInput);  // the same pre-processed tensor as from memory
+  EXPECT_EQ(viaFd->timings.cpuBytesIn, 2 * f.bytes.size() + f.bytes.size() + 3 * 16 * 16 * 4);
+  s->Release();
+  close(fd);
+}
+
+TEST_F(AippSessionTest, ZeroCopyOutputsAreFdBackedDeviceMemoryOfTheGuidesSize) {
+  fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 3, 16, 16}, OH_NN_FORMAT_NCHW}},
+                      {{"logits", OH_NN_FLOAT32, {1, 1000}, OH_NN_FORMAT_ND}});
+  SessionConfig c = AippConfig();
+  c.output.classes = 1000;
+  c.labels.clear();
+  std::vector<float> scores(1000, 0.0f);
+  scores[417] = 9.0f;
+  fake_nnrt::SetOutputBytes(FloatBytes(scores));
+  auto s = LoadOk(c);
+  EXPECT_TRUE(s->Info()->fdOutputs);
+  // 4000 bytes of output: ((4000 + 255) / 4096 + 1) x 4096 = 8192 bytes.
+  const int wrap = IndexOf("OH_NNTensor_CreateWithFd(1, d");
+  ASSERT_GE(wrap, 0);
+  EXPECT_NE(fake_nnrt::Calls()[wrap].find(", fd, 8192, 0)"), std::string::npos) << fake_nnrt::Calls()[wrap];
+  const int memory = fake_nnrt::WrappedFds().front();
+  EXPECT_EQ(fcntl(memory, F_GET_SEALS) & F_SEAL_SHRINK, F_SEAL_SHRINK);  // a mapping of it can never fault
+  const std::string fdTensor = fake_nnrt::Calls()[wrap].substr(fake_nnrt::Calls()[wrap].rfind(" = ") + 3);
+  Frame f(PixelFormat::kNV21, 64, 48);
+  for (IoMode mode : {IoMode::kZeroCopy, IoMode::kCopy}) {
+    const int from = static_cast<int>(fake_nnrt::Calls().size());
+    Result<Classification> r = s->Classify(f.view, 1, mode);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->top[0].index, 417u) << IoModeName(mode);
+    const std::string& run = fake_nnrt::Calls()[IndexOf("OH_NNExecutor_RunSync", from)];
+    EXPECT_EQ(run.find("out=" + fdTensor) != std::string::npos, mode == IoMode::kZeroCopy) << run;
+  }
+  const int release = static_cast<int>(fake_nnrt::Calls().size());
+  s->Release();
+  // The fd tensor is destroyed (the fake checks its memory is still open then), and the memory closed after it.
+  EXPECT_GE(IndexOf("OH_NNTensor_Destroy(" + fdTensor + ")", release), 0);
+  EXPECT_EQ(fcntl(memory, F_GETFD), -1);
+}
+
+TEST_F(AippSessionTest, BadCallFramesTheModelsAippCannotTake) {
+  SessionConfig c = AippConfig();
+  c.aipp.formats = {"NV21"};
+  c.aipp.maxSrcImageSize = 1920 * 1080 * 3 / 2;
+  auto s = LoadOk(c);
+  Frame rgba(PixelFormat::kRGBA8, 64, 48);
+  Result<Classification> r = s->Classify(rgba.view, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().ToString(),
+            "aipp.config: NPULENS_UNSUPPORTED (1005): the model's AIPP does not take RGBA frames (aipp.formats: NV21)");
+  Frame big(PixelFormat::kNV21, 1920, 1088);
+  r = s->Classify(big.view, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().ToString(),
+            "aipp.config: NPULENS_OUT_OF_RANGE (1001): the NV21 1920x1088 frame is 3133440 bytes, over the model's "
+            "AIPP limit of 3110400 (aipp.maxSrcImageSize)");
+  Frame odd(PixelFormat::kNV21, 64, 48);
+  odd.view.width = 63;
+  r = s->Classify(odd.view, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().step(), "preprocess");
+  EXPECT_NE(r.status().message().find("63"), std::string::npos) << r.status().message();
+  Frame ok(PixelFormat::kNV21, 1920, 1080);
+  EXPECT_TRUE(s->Classify(ok.view, 1).ok());  // exactly at the limit
+}
+
+TEST_F(AippSessionTest, BadCallTheRuntimeRefusesAnAippParameterOrTensor) {
+  auto s = LoadOk();
+  Frame f(PixelFormat::kNV12, 64, 48);
+  fake_nnrt::Fail("HMS_HiAIAippParam_SetResizeConfig", OH_NN_INVALID_PARAMETER, "resize ratio over 16", 1);
+  Result<Classification> r = s->Classify(f.view, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().ToString(),
+            "aipp.config: OH_NN_INVALID_PARAMETER (2): HMS_HiAIAippParam_SetResizeConfig(0, 16, 16) failed: resize "
+            "ratio over 16: for the NV12 64x48 frame");
+  EXPECT_EQ(CountOf("HMS_HiAIAippParam_SetDtcMeanPixel"), 0);  // nothing set after the refusal
+  fake_nnrt::Fail("OH_NNTensor_CreateWithSize", OH_NN_MEMORY_ERROR, "", 1);
+  r = s->Classify(f.view, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().step(), "aipp.tensor");
+  EXPECT_NE(r.status().message().find("OH_NNTensor_CreateWithSize returned NULL"), std::string::npos);
+  EXPECT_TRUE(s->Classify(f.view, 1).ok());  // recovers once the runtime does
+}
+
+TEST_F(AippSessionTest, BadCallClassifyFdWithABadFdOrAShortLength) {
+  auto s = LoadOk();
+  Frame f(PixelFormat::kNV21, 64, 48);
+  ImageView layout = f.view;
+  layout.data = nullptr;
+  Result<Classification> r = s->ClassifyFd(-1, 0, f.bytes.size(), layout, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().ToString(), "classify.fd: NPULENS_INVALID_ARGUMENT (1000): fd -1 is not valid");
+  const int fd = MemfdWith(f.bytes);
+  r = s->ClassifyFd(fd, 0, f.bytes.size() - 1, layout, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().ToString(),
+            "classify.fd: NPULENS_OUT_OF_RANGE (1001): byteLength 4607 is below the 4608 bytes of a NV21 64x48 frame "
+            "with row stride 64");
+  // A read past the end (offset frames are read): a clear I/O error, not a crash.
+  r = s->ClassifyFd(fd, 4096, f.bytes.size(), layout, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().step(), "classify.fd");
+  EXPECT_EQ(r.status().code(), code::kIo);
+  s->Release();
+  r = s->ClassifyFd(fd, 0, f.bytes.size(), layout, 1);
+  EXPECT_EQ(r.status().code(), code::kReleased);
+  close(fd);
+}
+
+}  // namespace
+}  // namespace npulens
