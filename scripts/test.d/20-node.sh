@@ -3,8 +3,8 @@
 # OpenHarmony N-API simulation (cpp/binding/ohos-napi-sim), generates the ONNX test fixtures, checks the binding's
 # buffer rule, runs the node:test files in test/node (API contract, the contract generator, oracle vs
 # onnxruntime-node, golden samples, CLI end to end and over a fake backend, leaks, adversarial use, the soak, the
-# simulation's self-test), then the API contract, leak, adversarial and soak tests on the OpenHarmony N-API twin, and
-# the API contract and adversarial tests on AddressSanitizer + UBSan builds of both. Build dir:
+# simulation's self-test), then the API contract, AIPP, leak, adversarial and soak tests on the OpenHarmony N-API
+# twin, and the API contract and adversarial tests on AddressSanitizer + UBSan builds of both. Build dir:
 # $NPULENS_NODE_BUILD_DIR (default build/node).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -40,9 +40,9 @@ fi
 echo "--- node --test test/node/*.test.mjs"
 node --test --test-concurrency=1 test/node/*.test.mjs
 
-echo "--- addon on the OpenHarmony N-API simulation: API contract, leak, adversarial and soak tests"
-NPULENS_ADDON=$ohos_napi_addon node --test --test-concurrency=1 test/node/api-contract.test.mjs test/node/leaks.test.mjs \
-  test/node/adversarial.test.mjs test/node/soak.test.mjs
+echo "--- addon on the OpenHarmony N-API simulation: API contract, AIPP / YUV / fd, leak, adversarial and soak tests"
+NPULENS_ADDON=$ohos_napi_addon node --test --test-concurrency=1 test/node/api-contract.test.mjs test/node/aipp.test.mjs \
+  test/node/leaks.test.mjs test/node/adversarial.test.mjs test/node/soak.test.mjs
 
 echo "--- addon and its OpenHarmony N-API twin under AddressSanitizer + UndefinedBehaviorSanitizer: API contract and"\
   "adversarial tests"

@@ -98,6 +98,12 @@ export interface NativeAddon {
   setThreadCount(threads: number): void;
   createBenchmarkPlan(options?: BenchmarkOptions): BenchmarkPlan;
   latencyStats(samplesMs: number[]): LatencyStats;
+  /**
+   * A memfd holding a copy of `bytes` (the host's stand-in for a camera frame's device memory), sealed against
+   * shrinking unless `sealed` is false: classifyFd on the AIPP path maps a sealed one without a copy. The caller
+   * owns the fd (fs.closeSync). Throws TypeError for a non-buffer, Error 'NPULENS_IO' when the kernel refuses.
+   */
+  createMemfd(bytes: ArrayBuffer | Uint8Array, sealed?: boolean): number;
 }
 
 let cached: NativeAddon | undefined;

@@ -172,7 +172,7 @@ describe('numbers', () => {
     ['stride below a row', [px, 16, 16, 'RGBA', 63], RangeError, /stride/],
     ['stride fractional', [px, 16, 16, 'RGBA', 64.5], RangeError, /stride must be an integer/],
     ['stride huge', [px, 16, 16, 'RGBA', 2 ** 31 - 1], TypeError, /image buffer has 1024 bytes, needs 32212254769 \(stride 2147483647 × 15 \+ 64\)/],
-    ['format lower case', [px, 16, 16, 'rgba'], RangeError, /format must be one of 'RGBA', 'BGRA', 'RGB', got 'rgba'/],
+    ['format lower case', [px, 16, 16, 'rgba'], RangeError, /format must be one of 'RGBA', 'BGRA', 'RGB', 'NV21', 'NV12', got 'rgba'/],
     ['format not a string', [px, 16, 16, 4], TypeError, /format must be a string/],
     ['topK 0', [px, 16, 16, 'RGBA', undefined, 0], RangeError, /topK must be within 1\.\.5, got 0/],
     ['topK above the classes', [px, 16, 16, 'RGBA', undefined, 6], RangeError, /topK must be within 1\.\.5, got 6/],

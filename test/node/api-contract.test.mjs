@@ -253,7 +253,7 @@ describe('Classifier', () => {
   it('BAD CALL - negative height', () =>
     assertFails(c.classify(px, 16, -1, 'RGBA'), RangeError, /height must be within 0\.\.2147483647, got -1/));
   it('BAD CALL - unknown pixel format', () =>
-    assertFails(c.classify(px, 16, 16, 'YUV'), RangeError, /format must be one of 'RGBA', 'BGRA', 'RGB', got 'YUV'/));
+    assertFails(c.classify(px, 16, 16, 'YUV'), RangeError, /format must be one of 'RGBA', 'BGRA', 'RGB', 'NV21', 'NV12', got 'YUV'/));
   it('BAD CALL - stride smaller than a row', () =>
     assertFails(c.classify(px, 16, 16, 'RGBA', 10), RangeError, /row stride 10 is less than width × 4 = 64 bytes/));
   it('BAD CALL - buffer shorter than the image', () =>

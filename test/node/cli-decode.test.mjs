@@ -95,6 +95,7 @@ const info = {
   modelId: 'fake', title: 'Fake', precision: 'int8', file: 'fake.onnx', device: { name: 'hostnn_cpu', type: 'cpu' },
   policy: 'auto', selection: 'fake selection', devicesSeen: [], inputs: [], outputs: [], classes: 3,
   labels: ['a', 'b', 'c'], threads: 1, loadMs: 1, compileMs: 2, options: [], compatibility: 'not checked', ioMode: 'zero-copy',
+  preprocessing: 'cpu', preprocessingReason: 'fake reason', aipp: { mode: 'none', maxSrcImageSize: 0, formats: [] },
 };
 
 /** A backend whose classifier answers by image width (label index = width % 3) after `onClassify`. */
@@ -114,7 +115,8 @@ function fakeBackend(onClassify = async () => {}) {
       await onClassify(this.calls.length - 1);
       const index = width % 3;
       return { top: [{ rank: 1, index, label: info.labels[index], score: 1 }], device: 'hostnn_cpu', ioMode: 'zero-copy',
-        timings: { preprocessMs: 0.1, copyInMs: 0, inferenceMs: 0.2, copyOutMs: 0, postprocessMs: 0.1, totalMs: 0.5 } };
+        timings: { preprocessMs: 0.1, copyInMs: 0, frameCopyMs: 0, cpuBytesIn: 0, inferenceMs: 0.2, copyOutMs: 0,
+          postprocessMs: 0.1, totalMs: 0.5 } };
     },
   };
   return { classifier, async loadClassifier() { return classifier; }, listDevices: () => [], readManifest: () => manifest };

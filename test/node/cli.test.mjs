@@ -120,7 +120,8 @@ describe('classify', () => {
     const r = await run('classify', file('a.png'), file('rotated.jpg'), '--json', '--model', 'tiny-int8', '--top', '2');
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(doc), ['model', 'device', 'results', 'throughput']);
+    assert.deepEqual(Object.keys(doc), ['model', 'device', 'preprocessing', 'results', 'throughput']);
+    assert.deepEqual(doc.preprocessing, { used: 'cpu', reason: 'auto: the target\'s AIPP is "none"' });
     assert.equal(doc.throughput.images, 2);
     assert.deepEqual(Object.keys(doc.model), ['id', 'path', 'precision']);
     assert.equal(doc.model.id, 'tiny-int8');

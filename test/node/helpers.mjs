@@ -48,6 +48,33 @@ export function rgbaImage(width, height, seed = 1) {
   return px;
 }
 
+/** RGBA → YUV420SP with full-range BT.601 (JPEG), chroma of each 2x2 block averaged; `vuOrder` true = NV21. */
+export function yuv420sp(rgba, width, height, vuOrder) {
+  const out = new Uint8Array(width * height * 3 / 2);
+  const clamp = (v) => Math.max(0, Math.min(255, Math.round(v)));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      out[y * width + x] = clamp(0.299 * rgba[i] + 0.587 * rgba[i + 1] + 0.114 * rgba[i + 2]);
+    }
+  }
+  for (let y = 0; y < height; y += 2) {
+    for (let x = 0; x < width; x += 2) {
+      let r = 0, g = 0, b = 0;
+      for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+        const i = ((y + dy) * width + x + dx) * 4;
+        r += rgba[i] / 4; g += rgba[i + 1] / 4; b += rgba[i + 2] / 4;
+      }
+      const u = clamp(-0.168736 * r - 0.331264 * g + 0.5 * b + 128);
+      const v = clamp(0.5 * r - 0.418688 * g - 0.081312 * b + 128);
+      const o = width * height + (y / 2) * width + x;
+      out[o] = vuOrder ? v : u;
+      out[o + 1] = vuOrder ? u : v;
+    }
+  }
+  return out;
+}
+
 /**
  * Asserts that `promiseOrFn` rejects/throws an instance of `cls` whose message matches `message` and, when
  * given, whose .code / .step equal the expected ones.

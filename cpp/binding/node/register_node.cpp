@@ -3,6 +3,12 @@
 // is ohos/register_ohos.cpp.
 #include <napi.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -10,6 +16,7 @@
 #include "benchmark_plan.h"
 #include "classifier.h"
 #include "convert.h"
+#include "core/file_io.h"
 #include "core/limits.h"
 #include "core/manifest.h"
 #include "hostnn/hostnn.h"
@@ -272,6 +279,34 @@ Napi::Value NativeClassifierCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(ClassifierState::LiveCount()));
 }
 
+// Host only (tests, the CLI): a memfd holding a copy of `bytes`, the host's stand-in for the device memory a camera
+// frame lives in on the phone; sealed against shrinking (F_SEAL_SHRINK) unless `sealed` is false, so classifyFd on
+// the AIPP path may hand it to the runtime to map. The caller owns the returned fd (fs.closeSync).
+Napi::Value CreateMemfd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string step = "createMemfd";
+  ByteView bytes;
+  bool sealed = true;
+  Status st = ReadBytes(env, info[0], step, "bytes", &bytes);
+  if (st.ok() && !IsAbsent(info[1])) st = ToBool(info[1], step, "sealed", &sealed);
+  UniqueFd fd(st.ok() ? memfd_create("npulens-frame", MFD_CLOEXEC | MFD_ALLOW_SEALING) : -1);
+  if (st.ok() && fd.get() < 0) st = Status(step, code::kIo, std::string("memfd_create: ") + std::strerror(errno));
+  for (size_t done = 0; st.ok() && done < bytes.byteLength;) {
+    const ssize_t n = write(fd.get(), bytes.data + done, bytes.byteLength - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) st = Status(step, code::kIo, std::string("write: ") + std::strerror(errno));
+    if (n > 0) done += static_cast<size_t>(n);
+  }
+  if (st.ok() && sealed && fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK) != 0) {
+    st = Status(step, code::kIo, std::string("F_ADD_SEALS: ") + std::strerror(errno));
+  }
+  if (!st.ok()) {
+    ToJsError(env, st).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, fd.Release());
+}
+
 using Entry = Napi::Value (*)(const Napi::CallbackInfo& info);
 
 // An exported function's N-API callback: no C++ exception crosses it (GuardEntry).
@@ -295,6 +330,7 @@ constexpr char kNativeClassifierCount[] = "nativeClassifierCount";
 constexpr char kInjectTestFault[] = "injectTestFault";
 constexpr char kCreateBenchmarkPlan[] = "createBenchmarkPlan";
 constexpr char kLatencyStats[] = "latencyStats";
+constexpr char kCreateMemfd[] = "createMemfd";
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Addon* addon = InitCommon(env, exports, ModelKind::kHostOnnx);
@@ -309,6 +345,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Export<InjectTestFault, kInjectTestFault>(env, exports);
   Export<CreateBenchmarkPlan, kCreateBenchmarkPlan>(env, exports);
   Export<LatencyStatsOf, kLatencyStats>(env, exports);
+  Export<CreateMemfd, kCreateMemfd>(env, exports);
   return exports;
 }
 

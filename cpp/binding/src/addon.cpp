@@ -56,6 +56,7 @@ class LoadWorker : public Napi::AsyncWorker {
     if (addon_->stopping) return Status("load", code::kReleased, "the environment is shutting down");
     LoadedModel& m = model.value();
     m.config.devicePolicy = params_.policy;
+    m.config.preprocessing = params_.preprocessing;
     m.config.options = params_.options;
     m.config.loadMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
@@ -69,6 +70,7 @@ class LoadWorker : public Napi::AsyncWorker {
     Result<SessionInfo> info = state->session->Info();
     if (!info.ok()) return info.status();
     state->deviceName = info.value().device.device.name;
+    state->preprocessing = info.value().preprocessing;
     if (!info.value().inputs.empty()) {
       state->inputShape = info.value().inputs[0].shape;
       state->inputDType = info.value().inputs[0].dtypeName;

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +14,7 @@
 
 #include "addon.h"
 #include "benchmark_worker.h"
+#include "core/file_io.h"
 #include "core/limits.h"
 #include "core/preprocess.h"
 #include "js_util.h"
@@ -34,7 +36,11 @@ Status ParseImage(const Napi::CallbackInfo& info, size_t first, const std::strin
   if (!st.ok()) return st;
   PixelFormat format = PixelFormat::kRGBA8;
   st = ToEnum<PixelFormat>(info[first + 2], step, "format",
-                           {{"RGBA", PixelFormat::kRGBA8}, {"BGRA", PixelFormat::kBGRA8}, {"RGB", PixelFormat::kRGB8}},
+                           {{"RGBA", PixelFormat::kRGBA8},
+                            {"BGRA", PixelFormat::kBGRA8},
+                            {"RGB", PixelFormat::kRGB8},
+                            {"NV21", PixelFormat::kNV21},
+                            {"NV12", PixelFormat::kNV12}},
                            &format);
   if (!st.ok()) return st;
   int64_t stride = static_cast<int64_t>(RowBytes(format, static_cast<int>(width)));
@@ -123,13 +129,20 @@ class SessionWorker : public Napi::AsyncWorker {
 
 // classify / classifyFd / inspect. The pixels are copied into native memory during the call: a JS buffer can be
 // detached (transferred, then collected) or resized while the job waits, and a reference to the JS object does not
-// keep its memory; classifyFd reads the fd with pread (a mapping of a file that someone truncates raises SIGBUS).
+// keep its memory; classifyFd reads the fd with pread (a mapping of a file that someone truncates raises SIGBUS),
+// except on the AIPP path over an fd that cannot shrink (CannotShrink), which the runtime maps as it is: the request
+// then holds a duplicate of it (`frameFd`; the caller may close theirs) and `image` is the layout only.
 struct ClassifyRequest {
   std::string step;  // "classify", "classifyFd", "inspect"
-  ImageView image;   // over `pixels`
+  ImageView image;   // over `pixels`; data unused with frameFd
   size_t topK = 1;
   IoMode mode = IoMode::kZeroCopy;
   std::unique_ptr<uint8_t[]> pixels;
+  // Bytes the CPU read or wrote making `pixels` (added to the engine's cpuBytesIn, counted as the engine counts):
+  // a memcpy out of a JS buffer reads and writes each byte, a pread reads each.
+  size_t cpuBytes = 0;
+  std::unique_ptr<UniqueFd> frameFd;  // the borrowed frame's duplicate fd, or null
+  size_t frameOffset = 0;
 };
 
 class ClassifyWorker : public SessionWorker {
@@ -141,13 +154,16 @@ class ClassifyWorker : public SessionWorker {
 
  private:
   Status Run() override {
-    Result<Classification> r = state_->session->Classify(request_->image, request_->topK, request_->mode);
+    const ClassifyRequest& q = *request_;
+    Result<Classification> r = q.frameFd ? state_->session->ClassifyFd(q.frameFd->get(), q.frameOffset,
+                                                                       q.image.byteLength, q.image, q.topK, q.mode)
+                                         : state_->session->Classify(q.image, q.topK, q.mode);
     if (!r.ok()) return r.status();
     result_ = std::move(r).value();
     return Status::Ok();
   }
   Status Complete() override {
-    Settle(ClassificationToJs(Env(), result_, state_->deviceName, request_->mode));
+    Settle(ClassificationToJs(Env(), result_, state_->deviceName, request_->mode, request_->cpuBytes));
     return Status::Ok();
   }
 
@@ -225,10 +241,12 @@ Status ReadPixelArguments(const Napi::CallbackInfo& info, ClassifyRequest* reque
   if (st.ok()) st = ParseImage(info, 1, request->step, bytes.data, bytes.byteLength, &request->image);
   if (!st.ok()) return st;
   const size_t stride = request->image.rowStride;
-  return CopyRows(request->step, request, [&](int y, uint8_t* dst, size_t n) {
+  st = CopyRows(request->step, request, [&](int y, uint8_t* dst, size_t n) {
     std::memcpy(dst, bytes.data + stride * static_cast<size_t>(y), n);
     return Status::Ok();
   });
+  request->cpuBytes = 2 * request->image.byteLength;
+  return st;
 }
 
 const char* FileKind(mode_t mode) {
@@ -240,18 +258,35 @@ const char* FileKind(mode_t mode) {
   return "of an unknown kind";
 }
 
-// classifyFd's pixels: bytes [offset, offset + length) of `fd`, read now with pread into native memory, only the
-// rows' used bytes (a huge stride over a sparse file reads no more than the image). Only regular files (memfds are
-// regular files) are read: a FIFO, socket or device could block the JS thread or never end. A file shorter than the
-// range (also one that someone truncates during the read) is an NPULENS_IO error. `info[first..]`: width, height,
-// format, stride?, checked against `length` before anything is read.
-Status ReadFdPixels(const Napi::CallbackInfo& info, size_t first, int fd, size_t offset, size_t length,
+// Device memory (a dma-buf, e.g. the fd of an OH_NativeBuffer's BufferHandle) is its own file system:
+// DMA_BUF_MAGIC of linux/magic.h, a kernel header the SDK does not ship.
+constexpr unsigned long kDmaBufMagic = 0x444d4142;
+
+// Whether nobody can shrink `fd` under a mapping: a memfd sealed with F_SEAL_SHRINK, or device memory (a dma-buf's
+// size is fixed when it is allocated). Only such an fd is handed to the runtime to map (OH_NNTensor_CreateWithFd):
+// a mapped file that someone truncates raises SIGBUS on the next read, which would kill the process.
+bool CannotShrink(int fd) {
+  const int seals = fcntl(fd, F_GET_SEALS);
+  if (seals >= 0 && (seals & F_SEAL_SHRINK) != 0) return true;
+  struct statfs fs {};
+  return fstatfs(fd, &fs) == 0 && static_cast<unsigned long>(fs.f_type) == kDmaBufMagic;
+}
+
+// classifyFd's pixels: bytes [offset, offset + length) of `fd`. On the AIPP path (`wrap`) an fd that cannot shrink
+// is borrowed as it is (a duplicate the request owns: the caller may close theirs), no byte read here. Otherwise
+// read now with pread into native memory, only the rows' used bytes (a huge stride over a sparse file reads no more
+// than the image). Only regular files (memfds are regular files) are read: a FIFO, socket or device could block the
+// JS thread or never end. A file shorter than the range (also one that someone truncates during the read) is an
+// NPULENS_IO error. `info[first..]`: width, height, format, stride?, checked against `length` before anything is
+// read.
+Status ReadFdPixels(const Napi::CallbackInfo& info, size_t first, int fd, size_t offset, size_t length, bool wrap,
                     ClassifyRequest* request) {
   const std::string step = "fd.read";
   const std::string name = "fd " + std::to_string(fd);
   struct stat st {};
   if (fstat(fd, &st) != 0) return Status(step, code::kIo, name + ": " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) {
+  const bool borrow = wrap && CannotShrink(fd);
+  if (!S_ISREG(st.st_mode) && !borrow) {
     return Status(step, code::kIo, name + " is not a regular file or memfd (" + FileKind(st.st_mode) + ")");
   }
   const unsigned long long end = static_cast<unsigned long long>(offset) + length;
@@ -264,7 +299,16 @@ Status ReadFdPixels(const Napi::CallbackInfo& info, size_t first, int fd, size_t
   static const uint8_t kNotReadYet = 0;
   Status status = ParseImage(info, first, request->step, &kNotReadYet, length, &request->image);
   if (!status.ok()) return status;
+  if (borrow) {
+    request->frameFd = std::make_unique<UniqueFd>(fcntl(fd, F_DUPFD_CLOEXEC, 0));
+    if (request->frameFd->get() < 0) return Status(step, code::kIo, name + ": dup: " + std::strerror(errno));
+    request->frameOffset = offset;
+    request->image.data = nullptr;  // the runtime reads the fd
+    return Status::Ok();
+  }
   const size_t stride = request->image.rowStride;
+  request->cpuBytes =
+      RowBytes(request->image.format, request->image.width) * RowCount(request->image.format, request->image.height);
   return CopyRows(step, request, [&](int y, uint8_t* dst, size_t n) {
     const size_t rowOffset = offset + stride * static_cast<size_t>(y);
     size_t done = 0;
@@ -433,11 +477,11 @@ Napi::Value ClassifyFd(const Napi::CallbackInfo& info, ClassifierHandle* handle)
     return RejectedPromise(env, OutOfRange(step, "offset " + std::to_string(offset) +
                                                      " is not a multiple of the page size " + std::to_string(page)));
   }
-  // Read now: the caller may close the fd once the promise exists.
+  // Read (or, on the AIPP path, duplicated) now: the caller may close the fd once the promise exists.
   auto request = std::make_shared<ClassifyRequest>();
   request->step = step;
   st = ReadFdPixels(info, 3, static_cast<int>(fd), static_cast<size_t>(offset), static_cast<size_t>(byteLength),
-                    request.get());
+                    state->preprocessing == Preprocessing::kAipp, request.get());
   if (!st.ok()) return RejectedPromise(env, st);
   st = ParseTopK(info[7], step, state->meta.classes, &request->topK);
   if (!st.ok()) return RejectedPromise(env, st);

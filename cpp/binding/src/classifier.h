@@ -37,6 +37,7 @@ struct ClassifierState {
   std::vector<int32_t> inputShape;  // of the model's input tensor
   std::string inputDType;
   std::string deviceName;
+  Preprocessing preprocessing = Preprocessing::kCpu;  // resolved at load (SessionInfo::preprocessing)
   ModelMeta meta;
   std::atomic<bool> cancelBenchmark{false};
   // Addon::stopping of the env that loaded it (the Addon is never freed): its exit stops a running benchmark too.

@@ -76,10 +76,20 @@ Napi::Object ModelInfoToJs(Napi::Env env, const SessionInfo& info, const ModelMe
   o.Set("options", options);
   o.Set("compatibility", info.compatibility);
   o.Set("ioMode", IoModeName(meta.ioMode));
+  o.Set("preprocessing", PreprocessingName(info.preprocessing));
+  o.Set("preprocessingReason", info.preprocessingReason);
+  Napi::Object aipp = Napi::Object::New(env);
+  aipp.Set("mode", AippModeName(info.aipp.mode));
+  aipp.Set("maxSrcImageSize", Napi::Number::New(env, static_cast<double>(info.aipp.maxSrcImageSize)));
+  Napi::Array formats = Napi::Array::New(env, info.aipp.formats.size());
+  for (size_t i = 0; i < info.aipp.formats.size(); ++i) formats.Set(static_cast<uint32_t>(i), info.aipp.formats[i]);
+  aipp.Set("formats", formats);
+  o.Set("aipp", aipp);
   return o;
 }
 
-Napi::Object ClassificationToJs(Napi::Env env, const Classification& result, const std::string& device, IoMode mode) {
+Napi::Object ClassificationToJs(Napi::Env env, const Classification& result, const std::string& device, IoMode mode,
+                                size_t bindingBytesIn) {
   Napi::Object o = Napi::Object::New(env);
   Napi::Array top = Napi::Array::New(env, result.top.size());
   for (size_t i = 0; i < result.top.size(); ++i) {
@@ -96,6 +106,8 @@ Napi::Object ClassificationToJs(Napi::Env env, const Classification& result, con
   Napi::Object timings = Napi::Object::New(env);
   timings.Set("preprocessMs", Napi::Number::New(env, t.preprocessMs));
   timings.Set("copyInMs", Napi::Number::New(env, t.copyInMs));
+  timings.Set("frameCopyMs", Napi::Number::New(env, t.frameCopyMs));
+  timings.Set("cpuBytesIn", Napi::Number::New(env, static_cast<double>(t.cpuBytesIn + bindingBytesIn)));
   timings.Set("inferenceMs", Napi::Number::New(env, t.inferenceMs));
   timings.Set("copyOutMs", Napi::Number::New(env, t.copyOutMs));
   timings.Set("postprocessMs", Napi::Number::New(env, t.postprocessMs));

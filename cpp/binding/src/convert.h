@@ -23,8 +23,10 @@ struct ModelMeta {
 
 Napi::Object ModelInfoToJs(Napi::Env env, const SessionInfo& info, const ModelMeta& meta);
 
-// ClassifyResult. Empty labels become "#<index>".
-Napi::Object ClassificationToJs(Napi::Env env, const Classification& result, const std::string& device, IoMode mode);
+// ClassifyResult. Empty labels become "#<index>". `bindingBytesIn`: the bytes the binding copied before the engine ran
+// (the pixels out of the caller's buffer or fd), added to the engine's cpuBytesIn.
+Napi::Object ClassificationToJs(Napi::Env env, const Classification& result, const std::string& device, IoMode mode,
+                                size_t bindingBytesIn);
 
 // DeviceInfo[] with the policies that pick each device.
 // `kind`: the models this platform loads (OHOS: CANN .om; Node: the host runtime's ONNX), which decides the

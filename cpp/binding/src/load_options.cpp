@@ -26,6 +26,13 @@ Status ParseLoadParams(Napi::Object options, const std::string& step, LoadParams
          return ToEnum<IoMode>(v, step, "options.ioMode", {{"zero-copy", IoMode::kZeroCopy}, {"copy", IoMode::kCopy}},
                                &out->ioMode);
        }},
+      {"preprocessing",
+       [&](const Napi::Value& v) {
+         return ToEnum<Preprocessing>(
+             v, step, "options.preprocessing",
+             {{"auto", Preprocessing::kAuto}, {"cpu", Preprocessing::kCpu}, {"aipp", Preprocessing::kAipp}},
+             &out->preprocessing);
+       }},
       {"tuningMode",
        [&](const Napi::Value& v) {
          return ToEnum<TuningMode>(

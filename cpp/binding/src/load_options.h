@@ -15,11 +15,12 @@ namespace npulens::binding {
 struct LoadParams {
   DevicePolicy policy = DevicePolicy::kAuto;
   IoMode ioMode = IoMode::kZeroCopy;
+  Preprocessing preprocessing = Preprocessing::kAuto;
   CompileOptions options;
 };
 
-// Parses LoadOptions' device/ioMode/tuningMode/tuningCacheDir/bandMode/priority/performanceMode/fp16/cacheDir/
-// cacheVersion (absent = default). Unknown keys are ignored (the Node spec object carries its own keys).
+// Parses LoadOptions' device/ioMode/preprocessing/tuningMode/tuningCacheDir/bandMode/priority/performanceMode/fp16/
+// cacheDir/cacheVersion (absent = default). Unknown keys are ignored (the Node spec object carries its own keys).
 Status ParseLoadParams(Napi::Object options, const std::string& step, LoadParams* out);
 
 }  // namespace npulens::binding

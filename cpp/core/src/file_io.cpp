@@ -11,22 +11,12 @@
 #include <cstring>
 
 namespace npulens {
+
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 namespace {
-
-// Closes the descriptor on every return path.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 Status IoError(const std::string& path, const std::string& text) {
   return Status("io.read", code::kIo, path + ": " + text);
@@ -56,7 +46,7 @@ Result<Container> ReadAll(const std::string& path, const FileKind& kind) {
     return Status("io.read", code::kInvalidArgument, shown + ": " + kind.name + " path contains a NUL byte");
   }
   // O_NONBLOCK: opening a FIFO (or a tty) must not wait for a writer; fstat below rejects it before any read.
-  const Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (fd.get() < 0) return IoError(path, std::strerror(errno));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return IoError(path, std::strerror(errno));

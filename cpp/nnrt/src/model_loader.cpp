@@ -112,6 +112,7 @@ Result<LoadedModel> ReadManifestModel(const Manifest& manifest, const std::strin
   model.config.precision = entry->precision;
   model.config.input = t.input;
   model.config.output = t.output;
+  model.config.aipp = t.aipp;  // the target's AIPP decides the pre-processing ('auto') and bounds the AIPP path
   if (!entry->labels.empty()) {
     const std::string labelsPath = ResolveManifestPath(manifest, entry->labels);
     Result<std::vector<uint8_t>> text = read(labelsPath, kLabelsFile);

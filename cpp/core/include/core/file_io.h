@@ -21,6 +21,25 @@ inline constexpr FileKind kModelFile{"model file", kModelFileMaxBytes};
 inline constexpr FileKind kLabelsFile{"labels file", kLabelsFileMaxBytes};
 inline constexpr FileKind kManifestFile{"manifest", kManifestFileMaxBytes};
 
+// The one owner of a file descriptor: closes it on every return path (-1 = none).
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  ~UniqueFd();
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  int get() const { return fd_; }
+  // Hands the descriptor to the caller, who closes it.
+  int Release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_;
+};
+
 // Reads a whole regular file of at most kind.maxBytes. The file is opened without blocking (a FIFO with no writer
 // must not hang) and judged by fstat on the opened descriptor (a symlink to /dev/zero, or a path swapped after a
 // check, is judged by what was opened); reading stops after maxBytes + 1 bytes even if the file grows meanwhile.

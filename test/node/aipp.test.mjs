@@ -1,0 +1,212 @@
+// Issue 12's JS surface over the real addon: LoadOptions.preprocessing, ModelInfo.preprocessing / preprocessingReason
+// / aipp, the NV21 / NV12 formats, Timings.frameCopyMs / cpuBytesIn, and classifyFd on the AIPP path (a memfd sealed
+// against shrinking is mapped by the runtime without a copy; any other fd is read with pread). Models: the fixtures'
+// aipp/ folder (make_models.py: tiny models "converted with dynamic AIPP", max source 16 KiB, formats NV21 NV12
+// RGBA RGB, and one without AIPP). Runs on the plain addon and on the OpenHarmony N-API simulation (20-node.sh).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { addonPath, api, assertFails, fixtures, require, rgbaImage, yuv420sp } from './helpers.mjs';
+
+const native = require(addonPath);
+const aippDir = path.join(fixtures, 'aipp');
+const load = (modelId, extra = {}) => api.loadClassifier({ rawfileDir: aippDir, modelId, ...extra });
+
+const W = 48, H = 32;  // a frame inside the fixtures' AIPP limit (48x32 RGBA is 6 KiB of 16 KiB)
+const picture = rgbaImage(W, H, 3);
+const nv21 = yuv420sp(picture, W, H, true);
+const nv12 = yuv420sp(picture, W, H, false);
+const buf = (bytes) => bytes.slice().buffer;
+
+const opened = [];
+after(() => {
+  for (const c of opened) c.release();
+});
+async function keep(promise) {
+  const c = await promise;
+  opened.push(c);
+  return c;
+}
+
+describe('LoadOptions.preprocessing and ModelInfo', () => {
+  it('auto picks AIPP where the target declares dynamic AIPP, and says so with the target\'s AIPP', async () => {
+    const c = await keep(load('aipp-fp32'));
+    assert.equal(c.info.preprocessing, 'aipp');
+    assert.match(c.info.preprocessingReason, /dynamic/);
+    assert.deepEqual(c.info.aipp, { mode: 'dynamic', maxSrcImageSize: 16384, formats: ['NV21', 'NV12', 'RGBA', 'RGB'] });
+  });
+
+  it('auto picks the CPU for a target without AIPP; \'cpu\' is honoured on an AIPP target', async () => {
+    const none = await keep(load('no-aipp'));
+    assert.equal(none.info.preprocessing, 'cpu');
+    assert.deepEqual(none.info.aipp, { mode: 'none', maxSrcImageSize: 0, formats: [] });
+    assert.notEqual(none.info.preprocessingReason, '');
+    const cpu = await keep(load('aipp-fp32', { preprocessing: 'cpu' }));
+    assert.equal(cpu.info.preprocessing, 'cpu');
+    assert.equal(cpu.info.aipp.mode, 'dynamic');
+  });
+
+  it('BAD CALL - preprocessing of the wrong type is a TypeError, an unknown name a RangeError', async () => {
+    await assertFails(load('aipp-fp32', { preprocessing: 1 }), TypeError, /options\.preprocessing/,
+      { code: 'NPULENS_INVALID_ARGUMENT', step: 'loadClassifier' });
+    await assertFails(load('aipp-fp32', { preprocessing: 'gpu' }), RangeError, /options\.preprocessing.*gpu/,
+      { code: 'NPULENS_OUT_OF_RANGE', step: 'loadClassifier' });
+  });
+
+  it('BAD CALL - preprocessing \'aipp\' on a target without dynamic AIPP fails the load, naming the mode', async () => {
+    await assertFails(load('no-aipp', { preprocessing: 'aipp' }), Error, /needs a target with dynamic AIPP.*"none"/,
+      { code: 'NPULENS_UNSUPPORTED', step: 'session.config' });
+  });
+});
+
+describe('NV21 / NV12 frames', () => {
+  for (const preprocessing of ['cpu', 'aipp']) {
+    it(`${preprocessing}: an NV12 frame and the same picture as NV21 give the same scores`, async () => {
+      const c = await keep(load('aipp-fp32', { preprocessing }));
+      const a = await c.classify(buf(nv21), W, H, 'NV21', undefined, 5);
+      const b = await c.classify(buf(nv12), W, H, 'NV12', undefined, 5);
+      assert.deepEqual(b.top, a.top);
+      // The chroma order matters: the NV21 bytes read as NV12 are another picture.
+      const swapped = await c.classify(buf(nv21), W, H, 'NV12', undefined, 5);
+      assert.notDeepEqual(swapped.top.map((e) => e.score), a.top.map((e) => e.score));
+    });
+  }
+
+  it('cpu: an NV21 frame classifies as its RGBA picture does, within chroma subsampling', async () => {
+    const c = await keep(load('aipp-fp32', { preprocessing: 'cpu' }));
+    const fromYuv = await c.classify(buf(nv21), W, H, 'NV21', undefined, 5);
+    const fromRgba = await c.classify(buf(picture), W, H, 'RGBA', undefined, 5);
+    assert.equal(fromYuv.top[0].index, fromRgba.top[0].index);
+    for (const e of fromRgba.top) {
+      const other = fromYuv.top.find((x) => x.index === e.index);
+      assert.ok(Math.abs(other.score - e.score) < 0.05, `class ${e.index}: ${other.score} vs ${e.score}`);
+    }
+  });
+
+  it('a stride beyond the width reads only the frame\'s rows', async () => {
+    const c = await keep(load('aipp-fp32', { preprocessing: 'cpu' }));
+    const stride = W + 16;
+    const padded = new Uint8Array(stride * H * 3 / 2).fill(77);
+    for (let r = 0; r < H * 3 / 2; r++) padded.set(nv21.subarray(r * W, (r + 1) * W), r * stride);
+    const a = await c.classify(buf(nv21), W, H, 'NV21', undefined, 5);
+    const b = await c.classify(padded.buffer, W, H, 'NV21', stride, 5);
+    assert.deepEqual(b.top, a.top);
+  });
+
+  it('BAD CALL - NV21 with an odd side is a RangeError, a short buffer a TypeError, stride < width a RangeError',
+    async () => {
+      const c = await keep(load('aipp-fp32', { preprocessing: 'cpu' }));
+      await assertFails(c.classify(buf(nv21), W - 1, H, 'NV21'), RangeError, /width|odd|even/,
+        { code: 'NPULENS_OUT_OF_RANGE', step: 'classify' });
+      await assertFails(c.classify(buf(nv21), W, H - 1, 'NV12'), RangeError, /height|odd|even/,
+        { code: 'NPULENS_OUT_OF_RANGE', step: 'classify' });
+      await assertFails(c.classify(buf(nv21.subarray(0, W * H)), W, H, 'NV21'), TypeError, /\d+/,
+        { code: 'NPULENS_INVALID_ARGUMENT', step: 'classify' });
+      await assertFails(c.classify(buf(nv21), W, H, 'NV21', W - 2), RangeError, /stride/,
+        { code: 'NPULENS_OUT_OF_RANGE', step: 'classify' });
+      await assertFails(c.classify(buf(nv21), W, H, 'nv21'), RangeError, /format/,
+        { code: 'NPULENS_OUT_OF_RANGE', step: 'classify' });
+    });
+});
+
+describe('the AIPP path: timings, limits, formats', () => {
+  it('classify copies the frame once into the AIPP tensor (frameCopyMs, cpuBytesIn) and never pre-processes',
+    async () => {
+      const c = await keep(load('aipp-fp32'));
+      const r = await c.classify(buf(nv21), W, H, 'NV21');
+      assert.equal(r.timings.preprocessMs, 0);
+      assert.ok(r.timings.frameCopyMs >= 0);
+      assert.ok(r.timings.cpuBytesIn >= nv21.length, `cpuBytesIn ${r.timings.cpuBytesIn}`);
+      const cpu = await keep(load('aipp-fp32', { preprocessing: 'cpu' }));
+      const rc = await cpu.classify(buf(nv21), W, H, 'NV21');
+      assert.equal(rc.timings.frameCopyMs, 0);
+      assert.ok(rc.timings.cpuBytesIn >= nv21.length, `cpu path cpuBytesIn ${rc.timings.cpuBytesIn}`);
+    });
+
+  it('BAD CALL - a frame over the target\'s maxSrcImageSize is refused, naming the limit', async () => {
+    const c = await keep(load('aipp-fp32'));
+    const big = rgbaImage(128, 128, 1);  // 64 KiB > 16 KiB
+    await assertFails(c.classify(big.buffer, 128, 128, 'RGBA'), RangeError, /65536 bytes, over .* limit of 16384/,
+      { code: 'NPULENS_OUT_OF_RANGE', step: 'aipp.config' });
+  });
+
+  it('BAD CALL - a format the target\'s AIPP does not list is refused, naming it; the CPU path takes it', async () => {
+    const c = await keep(load('aipp-fp32'));
+    await assertFails(c.classify(buf(picture), W, H, 'BGRA'), Error, /does not take BGRA frames/,
+      { code: 'NPULENS_UNSUPPORTED', step: 'aipp.config' });
+    const cpu = await keep(load('aipp-fp32', { preprocessing: 'cpu' }));
+    assert.equal((await cpu.classify(buf(picture), W, H, 'BGRA')).top.length, 5);
+  });
+});
+
+describe('classifyFd on the AIPP path', () => {
+  it('a memfd sealed against shrinking is mapped as it is: no CPU byte, the same result as classify()', async () => {
+    const c = await keep(load('aipp-fp32'));
+    const fd = native.createMemfd(nv21);
+    let r;
+    try {
+      r = await c.classifyFd(fd, 0, nv21.length, W, H, 'NV21', undefined, 5);
+    } finally {
+      fs.closeSync(fd);
+    }
+    assert.equal(r.timings.cpuBytesIn, 0);
+    assert.equal(r.timings.frameCopyMs, 0);
+    assert.deepEqual(r.top, (await c.classify(buf(nv21), W, H, 'NV21', undefined, 5)).top);
+  });
+
+  it('the caller may close the sealed fd as soon as the promise exists (the binding holds its own)', async () => {
+    const c = await keep(load('aipp-fp32'));
+    const fd = native.createMemfd(nv21);
+    const pending = c.classifyFd(fd, 0, nv21.length, W, H, 'NV21', undefined, 5);
+    fs.closeSync(fd);
+    const r = await pending;
+    assert.equal(r.timings.cpuBytesIn, 0);
+    assert.deepEqual(r.top, (await c.classify(buf(nv21), W, H, 'NV21', undefined, 5)).top);
+  });
+
+  it('an unsealed memfd (it could shrink under a mapping) is read with pread: CPU bytes counted', async () => {
+    const c = await keep(load('aipp-fp32'));
+    const fd = native.createMemfd(nv21, false);
+    let r;
+    try {
+      r = await c.classifyFd(fd, 0, nv21.length, W, H, 'NV21', undefined, 5);
+    } finally {
+      fs.closeSync(fd);
+    }
+    assert.ok(r.timings.cpuBytesIn >= nv21.length, `cpuBytesIn ${r.timings.cpuBytesIn}`);
+    const fromBuffer = await c.classify(buf(nv21), W, H, 'NV21', undefined, 5);
+    assert.deepEqual(r.top, fromBuffer.top);
+    // The binding's own copy is counted as the engine counts: a pread reads the frame once, a memcpy out of the
+    // ArrayBuffer reads and writes it; the engine's frame copy into the AIPP tensor is the same for both.
+    assert.equal(fromBuffer.timings.cpuBytesIn - r.timings.cpuBytesIn, nv21.length);
+  });
+
+  it('the CPU path reads even a sealed memfd (pre-processing needs the pixels)', async () => {
+    const c = await keep(load('aipp-fp32', { preprocessing: 'cpu' }));
+    const fd = native.createMemfd(nv21);
+    try {
+      const r = await c.classifyFd(fd, 0, nv21.length, W, H, 'NV21');
+      assert.ok(r.timings.cpuBytesIn >= nv21.length);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  it('BAD CALL - a sealed memfd shorter than offset + byteLength is NPULENS_IO at fd.read', async () => {
+    const c = await keep(load('aipp-fp32'));
+    const fd = native.createMemfd(nv21.subarray(0, 1000));
+    try {
+      await assertFails(c.classifyFd(fd, 0, nv21.length, W, H, 'NV21'), Error, /1000 bytes/,
+        { code: 'NPULENS_IO', step: 'fd.read' });
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  it('BAD CALL - createMemfd of a non-buffer is a TypeError', () => {
+    assert.throws(() => native.createMemfd('pixels'), (e) => e instanceof TypeError && e.code === 'NPULENS_INVALID_ARGUMENT'
+      && e.step === 'createMemfd');
+    assert.throws(() => native.createMemfd(nv21, 'yes'), (e) => e instanceof TypeError && /sealed/.test(e.message));
+  });
+});
