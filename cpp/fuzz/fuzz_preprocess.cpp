@@ -1,8 +1,8 @@
 // libFuzzer target: pre-processing with random geometry. The input picks the source size, row stride, pixel
-// format and buffer length (sometimes too short: ValidateImage must refuse it), the InputSpec (output size,
-// layout, dtype, colour order, mean/std, quantization, centre crop) and the pixels; one Preprocessor then runs
-// two images of different geometry (its coefficient caches are keyed by geometry). Errors are Statuses; a crash,
-// an out-of-bounds access or a sanitizer report is a finding.
+// format (RGBA, BGRA, RGB, NV21, NV12) and buffer length (sometimes too short: ValidateImage must refuse it), the
+// InputSpec (output size, layout, dtype, colour order, mean/std, quantization, centre crop) and the pixels; one
+// Preprocessor then runs two images of different geometry (its coefficient caches are keyed by geometry). Errors are
+// Statuses; a crash, an out-of-bounds access or a sanitizer report is a finding.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstddef>
@@ -14,17 +14,22 @@
 namespace {
 
 // Sides up to 600 keep one run in the millisecond range; the validation of huge sides is checked without pixels.
+// NV21/NV12 frames get even sides three times in four (odd ones must be refused), rows = RowCount (Y, then chroma).
 npulens::Status RunImage(FuzzedDataProvider& in, npulens::Preprocessor& pre) {
   npulens::ImageView img;
   img.format =
-      in.PickValueInArray({npulens::PixelFormat::kRGBA8, npulens::PixelFormat::kBGRA8, npulens::PixelFormat::kRGB8});
-  const size_t bpp = npulens::RowBytes(img.format, 1);
+      in.PickValueInArray({npulens::PixelFormat::kRGBA8, npulens::PixelFormat::kBGRA8, npulens::PixelFormat::kRGB8,
+                           npulens::PixelFormat::kNV21, npulens::PixelFormat::kNV12});
   img.width = in.ConsumeIntegralInRange<int>(-2, 600);
   img.height = in.ConsumeIntegralInRange<int>(-2, 600);
-  const size_t row = img.width > 0 ? static_cast<size_t>(img.width) * bpp : 0;
+  if (npulens::IsYuv420sp(img.format) && in.ConsumeIntegralInRange<int>(0, 3) != 0) {
+    img.width &= ~1, img.height &= ~1;
+  }
+  const size_t row = npulens::RowBytes(img.format, img.width);
   img.rowStride = row + in.ConsumeIntegralInRange<size_t>(0, 70);
-  if (in.ConsumeBool()) img.rowStride = in.ConsumeIntegralInRange<size_t>(0, row + 8);  // may be < width * bpp
-  size_t need = img.height > 0 ? img.rowStride * static_cast<size_t>(img.height - 1) + row : 0;
+  if (in.ConsumeBool()) img.rowStride = in.ConsumeIntegralInRange<size_t>(0, row + 8);  // may be < RowBytes
+  const size_t rows = npulens::RowCount(img.format, img.height);
+  size_t need = rows > 0 ? img.rowStride * (rows - 1) + row : 0;
   size_t length = need;
   if (in.ConsumeIntegralInRange<int>(0, 7) == 0)
     length = need - std::min(need, in.ConsumeIntegralInRange<size_t>(1, 64));

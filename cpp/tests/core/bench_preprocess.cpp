@@ -8,6 +8,9 @@
 //   224×224 RGBA, centre crop 0.875 → 1×3×224×224 float32 (bilinear upscale): a photo already at input size
 //   the 640×480 case again with every cache flushed before each run (a 256 MiB sweep; this machine's L3 is
 //     shared and large): in bench:peer the photo waits out two inferences, so that is closer to what it sees
+//   1920×1080 camera frame, NV21 beside the same picture in RGBA (→ 224×224 f32, whole frame and centre crop
+//     0.875): the YUV path resizes the Y and chroma planes (1.5 bytes a pixel) and converts per output pixel; the
+//     frame comes from core/yuv.h's encoder (random RGBA → NV21)
 // Peer figure in the same run: a plain memcpy of the source image (reads and writes every source byte once);
 // the large case reads the whole photo, so on a busy machine it is bound by memory bandwidth like the memcpy.
 #include <chrono>
@@ -19,6 +22,7 @@
 
 #include "core/benchmark_runner.h"
 #include "core/preprocess.h"
+#include "core/yuv.h"
 
 namespace {
 
@@ -59,10 +63,22 @@ Timing Measure(int runs, bool flush, F&& f) {
 // targetMs ≤ 0: informational line without a target.
 int Bench(const char* name, int srcW, int srcH, int runs, double targetMs,
           npulens::DType dtype = npulens::DType::kFloat32, npulens::Layout layout = npulens::Layout::kNCHW,
-          float centerCrop = 1.0f, bool flushCaches = false) {
+          float centerCrop = 1.0f, bool flushCaches = false,
+          npulens::PixelFormat format = npulens::PixelFormat::kRGBA8) {
   std::vector<uint8_t> pixels(static_cast<size_t>(srcW) * srcH * 4);
   std::mt19937 rng(1);
   for (auto& p : pixels) p = static_cast<uint8_t>(rng());
+  npulens::ImageView view{
+      pixels.data(), pixels.size(), srcW, srcH, static_cast<size_t>(srcW) * 4, npulens::PixelFormat::kRGBA8};
+  if (npulens::IsYuv420sp(format)) {
+    npulens::Result<std::vector<uint8_t>> frame = npulens::EncodeYuv420sp(view, format, static_cast<size_t>(srcW));
+    if (!frame.ok()) {
+      std::fprintf(stderr, "%s\n", frame.status().ToString().c_str());
+      return 1;
+    }
+    pixels = std::move(frame.value());
+    view = {pixels.data(), pixels.size(), srcW, srcH, static_cast<size_t>(srcW), format};
+  }
   npulens::InputSpec spec;
   spec.width = spec.height = 224;
   spec.mean[0] = 123.675f, spec.mean[1] = 116.28f, spec.mean[2] = 103.53f;
@@ -77,8 +93,6 @@ int Bench(const char* name, int srcW, int srcH, int runs, double targetMs,
     return 1;
   }
   std::vector<uint8_t> out(pre->OutputBytes());
-  npulens::ImageView view{
-      pixels.data(), pixels.size(), srcW, srcH, static_cast<size_t>(srcW) * 4, npulens::PixelFormat::kRGBA8};
   npulens::Status status;
   const Timing t = Measure(runs, flushCaches, [&] { status = pre->Run(view, out.data(), out.size()); });
   if (!status.ok()) {
@@ -93,7 +107,8 @@ int Bench(const char* name, int srcW, int srcH, int runs, double targetMs,
   } else {
     std::printf("  %-25s", "(no target)");
   }
-  std::printf("  | memcpy of the source %.4f ms: %.2fx\n", copyT.p50Ms, t.p50Ms / copyT.p50Ms);
+  std::printf("  | memcpy of the source (%zu bytes) %.4f ms: %.2fx\n", pixels.size(), copyT.p50Ms,
+              t.p50Ms / copyT.p50Ms);
   return 0;
 }
 
@@ -110,5 +125,16 @@ int main() {
   rc |= Bench("640x480 ... f32, caches flushed", 640, 480, 41, 0, npulens::DType::kFloat32, npulens::Layout::kNCHW,
               0.875f, true);
   rc |= Bench("4032x3024 RGBA -> 1x224x224x3 u8", 4032, 3024, 41, 0, npulens::DType::kUint8, npulens::Layout::kNHWC);
+  for (npulens::PixelFormat format : {npulens::PixelFormat::kRGBA8, npulens::PixelFormat::kNV21}) {
+    const bool nv21 = format == npulens::PixelFormat::kNV21;
+    rc |= Bench(nv21 ? "1920x1080 NV21 -> 1x3x224x224 f32" : "1920x1080 RGBA -> 1x3x224x224 f32", 1920, 1080, 201, 0,
+                npulens::DType::kFloat32, npulens::Layout::kNCHW, 1.0f, false, format);
+    rc |= Bench(nv21 ? "1920x1080 NV21 crop .875 -> 1x3x224x224 f32" : "1920x1080 RGBA crop .875 -> 1x3x224x224 f32",
+                1920, 1080, 201, 0, npulens::DType::kFloat32, npulens::Layout::kNCHW, 0.875f, false, format);
+  }
+  rc |= Bench("1920x1080 NV21 -> 1x224x224x3 u8", 1920, 1080, 201, 0, npulens::DType::kUint8, npulens::Layout::kNHWC,
+              1.0f, false, npulens::PixelFormat::kNV21);
+  rc |= Bench("224x224 NV21 crop .875 -> 1x3x224x224 f32", 224, 224, 2001, 0, npulens::DType::kFloat32,
+              npulens::Layout::kNCHW, 0.875f, false, npulens::PixelFormat::kNV21);
   return rc;
 }
