@@ -1,0 +1,177 @@
+// The engine's AIPP path and fd I/O over the real host runtime (cpp/hostnn emulates the CANN Kit AIPP): a tiny ONNX
+// classifier (GlobalAveragePool → Flatten → Gemm) that declares dynamic AIPP in its metadata, as a dynamic-AIPP .om
+// does, classified from NV21 / NV12 / RGB / RGBA frames through AIPP and through the CPU pre-processing.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/yuv.h"
+#include "hostnn/hostnn.h"
+#include "nnrt/inference_session.h"
+#include "onnx_builder.h"
+
+namespace npulens {
+namespace {
+
+// logits[k] = Σ_c W[k][c] · mean_c(input) + B[k]
+const std::vector<float> kW = {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1, -1, -1, -1};
+const std::vector<float> kB = {0, 0, 0, 0, -0.5f};
+constexpr uint64_t kMaxSrc = 1920 * 1080 * 4;
+
+std::vector<uint8_t> TinyModel(bool declaresAipp, int side = 16) {
+  hostnn_test::OnnxBuilder b;
+  b.Input("input", {1, 3, side, side});
+  b.InitF("W", {5, 3}, kW);
+  b.InitF("B", {5}, kB);
+  b.Node("GlobalAveragePool", {"input"}, {"pooled"});
+  hostnn_test::SetInt(b.Node("Flatten", {"pooled"}, {"flat"}), "axis", 1);
+  hostnn_test::SetInt(b.Node("Gemm", {"flat", "W", "B"}, {"logits"}), "transB", 1);
+  b.Output("logits");
+  if (declaresAipp) {  // what a dynamic-AIPP .om says about itself (cpp/hostnn/README.md)
+    auto* mode = b.proto().add_metadata_props();
+    mode->set_key("hiai.aipp.mode");
+    mode->set_value("dynamic");
+    auto* size = b.proto().add_metadata_props();
+    size->set_key("hiai.aipp.max_src_image_size");
+    size->set_value(std::to_string(kMaxSrc));
+  }
+  const std::string bytes = b.Bytes();
+  return std::vector<uint8_t>(bytes.begin(), bytes.end());
+}
+
+SessionConfig Config(Preprocessing preprocessing, int side = 16) {
+  SessionConfig c;
+  c.modelId = "tiny-aipp";
+  c.input.name = "input";
+  c.input.width = c.input.height = side;
+  for (int i = 0; i < 3; ++i) c.input.mean[i] = 127.5f, c.input.std[i] = 127.5f;
+  c.output.name = "logits";
+  c.output.classes = 5;
+  c.labels = {"red", "green", "blue", "bright", "dark"};
+  c.aipp.mode = AippMode::kDynamic;
+  c.aipp.maxSrcImageSize = kMaxSrc;
+  c.aipp.formats = {"NV21", "NV12", "RGBA", "RGB"};
+  c.preprocessing = preprocessing;
+  return c;
+}
+
+// A solid-colour frame in `format` (YUV through core's encoder, the camera's colour space).
+struct Frame {
+  std::vector<uint8_t> bytes;
+  ImageView view;
+  Frame(PixelFormat format, uint8_t r, uint8_t g, uint8_t b, int w = 64, int h = 48) {
+    std::vector<uint8_t> rgba;
+    for (int i = 0; i < w * h; ++i) rgba.insert(rgba.end(), {r, g, b, 255});
+    const ImageView rgbaView{rgba.data(), rgba.size(), w, h, static_cast<size_t>(w) * 4, PixelFormat::kRGBA8};
+    if (IsYuv420sp(format)) {
+      Result<std::vector<uint8_t>> yuv = EncodeYuv420sp(rgbaView, format, static_cast<size_t>(w));
+      EXPECT_TRUE(yuv.ok()) << yuv.status().ToString();
+      bytes = yuv.value();
+    } else if (format == PixelFormat::kRGB8) {
+      for (int i = 0; i < w * h; ++i) bytes.insert(bytes.end(), {r, g, b});
+    } else {
+      bytes = rgba;
+    }
+    view = {bytes.data(), bytes.size(), w, h, RowBytes(format, w), format};
+  }
+};
+
+std::unique_ptr<InferenceSession> LoadOk(std::vector<uint8_t> model, SessionConfig c) {
+  Result<std::unique_ptr<InferenceSession>> s = InferenceSession::Load(std::move(model), std::move(c));
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return s.ok() ? std::move(s.value()) : nullptr;
+}
+
+std::vector<float> Scores(const Classification& c) {
+  std::vector<float> s(5, 0.f);
+  for (const Prediction& p : c.top) s[p.index] = p.score;
+  return s;
+}
+
+class HostnnAippTest : public ::testing::Test {
+ protected:
+  void SetUp() override { HostNN_ResetTestDevices(); }
+  void TearDown() override { HostNN_ResetTestDevices(); }
+};
+
+TEST_F(HostnnAippTest, TheAippPathAgreesWithTheCpuPathForEveryFormat) {
+  auto aipp = LoadOk(TinyModel(true), Config(Preprocessing::kAuto));
+  auto cpu = LoadOk(TinyModel(true), Config(Preprocessing::kCpu));
+  ASSERT_TRUE(aipp && cpu);
+  ASSERT_EQ(aipp->Info()->preprocessing, Preprocessing::kAipp);
+  const struct {
+    uint8_t r, g, b;
+    const char* label;
+  } colours[] = {{230, 20, 20, "red"}, {20, 230, 20, "green"}, {20, 20, 230, "blue"}, {10, 10, 10, "dark"}};
+  // RGBA (XRGB8888 with the A/X swap) is left out: the host emulation's A/X swap turns XRGB into RGBX, so it cannot
+  // read RGBA memory (the engine configures RGBA -> ARGB, the swap's direction in the guide's AIPP configuration).
+  for (PixelFormat format : {PixelFormat::kNV21, PixelFormat::kNV12, PixelFormat::kRGB8}) {
+    // YUV: core's CSC rounds the /256 of the matrix, the host AIPP floors it (the guide's >> 8): up to one level per
+    // channel, 1/127.5 of the normalised input, a few thousandths of a probability. RGB: fp16 DTC only.
+    const double tolerance = IsYuv420sp(format) ? 1e-2 : 2e-3;
+    for (const auto& c : colours) {
+      SCOPED_TRACE(std::string(PixelFormatName(format)) + " " + c.label);
+      Frame f(format, c.r, c.g, c.b);
+      for (IoMode mode : {IoMode::kZeroCopy, IoMode::kCopy}) {
+        Result<Classification> a = aipp->Classify(f.view, 5, mode);
+        Result<Classification> b = cpu->Classify(f.view, 5, mode);
+        ASSERT_TRUE(a.ok()) << a.status().ToString();
+        ASSERT_TRUE(b.ok()) << b.status().ToString();
+        EXPECT_EQ(a->top[0].label, c.label);
+        EXPECT_EQ(b->top[0].label, c.label);
+        const std::vector<float> sa = Scores(a.value()), sb = Scores(b.value());
+        for (size_t k = 0; k < 5; ++k) EXPECT_NEAR(sa[k], sb[k], tolerance) << "class " << k;
+        EXPECT_EQ(a->timings.preprocessMs, 0);
+        EXPECT_EQ(a->timings.cpuBytesIn, 2 * f.bytes.size());
+      }
+    }
+  }
+}
+
+TEST_F(HostnnAippTest, AShrinkSealedMemfdFrameRunsWithoutACpuPass) {
+  // A 1080p camera frame for a 128x128 model: AIPP's resize ratio is at most 16 per axis (1920 / 128 = 15).
+  auto s = LoadOk(TinyModel(true, 128), Config(Preprocessing::kAipp, 128));
+  ASSERT_TRUE(s);
+  Frame f(PixelFormat::kNV21, 20, 20, 230, 1920, 1080);
+  const int fd = memfd_create("camera_frame", MFD_ALLOW_SEALING);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(pwrite(fd, f.bytes.data(), f.bytes.size(), 0), static_cast<ssize_t>(f.bytes.size()));
+  ASSERT_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+  ImageView layout = f.view;
+  layout.data = nullptr;
+  Result<Classification> viaFd = s->ClassifyFd(fd, 0, f.bytes.size(), layout, 5);
+  ASSERT_TRUE(viaFd.ok()) << viaFd.status().ToString();
+  EXPECT_EQ(viaFd->top[0].label, "blue");
+  EXPECT_EQ(viaFd->timings.cpuBytesIn, 0u);
+  EXPECT_EQ(viaFd->timings.frameCopyMs, 0);
+  Result<Classification> copied = s->Classify(f.view, 5);
+  ASSERT_TRUE(copied.ok());
+  EXPECT_EQ(Scores(viaFd.value()), Scores(copied.value()));  // the same bytes reach AIPP either way
+  EXPECT_EQ(copied->timings.cpuBytesIn, 2 * f.bytes.size());
+  s->Release();
+  close(fd);
+}
+
+TEST_F(HostnnAippTest, BadCallAippOnAModelThatDoesNotDeclareIt) {
+  // The manifest claims dynamic AIPP; the model file has none (e.g. a plain .om): the runtime refuses the params.
+  auto s = LoadOk(TinyModel(false), Config(Preprocessing::kAipp));
+  ASSERT_TRUE(s);
+  Frame f(PixelFormat::kNV21, 230, 20, 20);
+  Result<Classification> r = s->Classify(f.view, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().step(), "run.sync");
+  EXPECT_EQ(r.status().code(), code::kNnInvalidParameter);
+  EXPECT_NE(r.status().message().find("AIPP"), std::string::npos) << r.status().message();
+  // The CPU path of the same model still works.
+  auto cpu = LoadOk(TinyModel(false), Config(Preprocessing::kCpu));
+  ASSERT_TRUE(cpu);
+  EXPECT_TRUE(cpu->Classify(f.view, 1).ok());
+}
+
+}  // namespace
+}  // namespace npulens
