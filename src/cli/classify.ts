@@ -11,7 +11,9 @@ import { ms, percent, printable, table } from './format';
 import { readFrames, parseFrameSpec, type FrameSpec } from './frames';
 import { decodeInOrder, imagesPerSecond, throughputLine } from './image';
 import type { Io } from './io';
-import { DEVICE_POLICIES, MODEL_FLAGS, chooseModel, withClassifier, type Backend, type ModelChoice } from './model';
+import {
+  DEVICE_POLICIES, MODEL_FLAGS, chooseModel, withClassifier, withPreprocessing, type Backend, type ModelChoice,
+} from './model';
 
 export const PREPROCESSINGS: readonly Preprocessing[] = ['auto', 'cpu', 'aipp'];
 
@@ -84,11 +86,6 @@ export async function classify(args: string[], io: Io, backend: Backend): Promis
     }
     return 0;
   });
-}
-
-/** The choice with `preprocessing` in its load options (absent: the API's default, 'auto'). */
-export function withPreprocessing(choice: ModelChoice, preprocessing: Preprocessing | undefined): ModelChoice {
-  return preprocessing === undefined ? choice : { ...choice, load: { ...choice.load, preprocessing } };
 }
 
 function preprocessingOf(info: ModelInfo): { used: string; reason: string } {

@@ -4,7 +4,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Classifier, DeviceInfo, DevicePolicy, FileLoadOptions, LoadOptions, ManifestSummary } from '../api';
+import type {
+  Classifier, DeviceInfo, DevicePolicy, FileLoadOptions, LoadOptions, ManifestSummary, Preprocessing,
+} from '../api';
 import { CliError, UsageError, toCliError } from './errors';
 import { sizeFlag, stringFlag, tripleFlag, type Options, type Parsed } from './args';
 
@@ -101,6 +103,11 @@ export function chooseModel(values: Parsed['values'], backend: Backend, device: 
     throw new UsageError('--labels applies to a model file only (manifest models name their labels file)');
   }
   return { load, id: entry.id, path: displayPath(target.path), precision: entry.precision };
+}
+
+/** The choice with `preprocessing` in its load options (absent: the API's default, 'auto'). */
+export function withPreprocessing(choice: ModelChoice, preprocessing: Preprocessing | undefined): ModelChoice {
+  return preprocessing === undefined ? choice : { ...choice, load: { ...choice.load, preprocessing } };
 }
 
 /** The manifest's default model for the host: flagged "default" and runnable here, else the first runnable one. */

@@ -16,7 +16,7 @@ import { CliError, UsageError, toCliError, writeJsonFile } from './errors';
 import { printable, table } from './format';
 import { decodeInOrder, imagesPerSecond, throughputLine } from './image';
 import type { Io } from './io';
-import { DEVICE_POLICIES, chooseModel, type Backend, type ModelChoice } from './model';
+import { DEVICE_POLICIES, chooseModel, withPreprocessing, type Backend, type ModelChoice } from './model';
 import { verifyAipp } from './verify/aipp';
 import { ENGINES, OrtRunner, inspectImage, oursScores, type Engine } from './verify/engines';
 import { collectImages } from './verify/inputs';
@@ -164,13 +164,17 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
     throw new UsageError('nothing to compare: give --against <model> and/or an --against-engine other than --engine');
   }
 
+  // Both sides pre-process on the CPU: the same pre-processing for both, and the model input ort needs stays
+  // observable (on the AIPP path it exists only inside the runtime). --aipp compares the two paths.
   const reference: Side = {
-    role: 'reference', choice: chooseModel(values, backend, device), engine, classifier: undefined, ort: undefined,
+    role: 'reference', choice: withPreprocessing(chooseModel(values, backend, device), 'cpu'), engine,
+    classifier: undefined, ort: undefined,
   };
   const candidate: Side = {
     role: 'candidate',
     // Without --against the candidate is the reference's model on the other engine.
-    choice: againstModel === undefined ? reference.choice : chooseCandidate(values, backend, device),
+    choice: againstModel === undefined ? reference.choice
+      : withPreprocessing(chooseCandidate(values, backend, device), 'cpu'),
     engine: againstEngine,
     classifier: undefined,
     ort: undefined,

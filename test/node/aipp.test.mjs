@@ -158,8 +158,11 @@ describe('classifyFd on the AIPP path', () => {
   it('the caller may close the sealed fd as soon as the promise exists (the binding holds its own)', async () => {
     const c = await keep(load('aipp-fp32'));
     const fd = native.createMemfd(nv21);
+    // A job ahead in the classifier's queue: the classifyFd job runs only after the fd below is closed.
+    const ahead = c.classify(buf(picture), W, H, 'RGBA');
     const pending = c.classifyFd(fd, 0, nv21.length, W, H, 'NV21', undefined, 5);
     fs.closeSync(fd);
+    await ahead;
     const r = await pending;
     assert.equal(r.timings.cpuBytesIn, 0);
     assert.deepEqual(r.top, (await c.classify(buf(nv21), W, H, 'NV21', undefined, 5)).top);

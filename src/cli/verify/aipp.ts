@@ -12,7 +12,7 @@ import { printable, table } from '../format';
 import { readFrames, type FrameSpec } from '../frames';
 import { decodeInOrder, imagesPerSecond, throughputLine } from '../image';
 import type { Io } from '../io';
-import { withClassifier, type Backend, type ModelChoice } from '../model';
+import { withClassifier, withPreprocessing, type Backend, type ModelChoice } from '../model';
 import { centredLogScores, checkThresholds, compareImage, summarize, type ImageComparison, type Thresholds } from './metrics';
 
 /** What differs between the paths, as the runtimes implement them (cpp/core preprocess.h, cpp/hostnn README AIPP). */
@@ -56,8 +56,8 @@ function describe(choice: ModelChoice, info: ModelInfo): object {
 /** Runs the comparison; exit code 0 when every threshold holds, a CliError otherwise. */
 export async function verifyAipp(choice: ModelChoice, source: AippSource, thresholds: Thresholds,
   jsonTarget: string | undefined, io: Io, backend: Backend): Promise<number> {
-  const cpuChoice: ModelChoice = { ...choice, load: { ...choice.load, preprocessing: 'cpu' } };
-  const aippChoice: ModelChoice = { ...choice, load: { ...choice.load, preprocessing: 'aipp' } };
+  const cpuChoice = withPreprocessing(choice, 'cpu');
+  const aippChoice = withPreprocessing(choice, 'aipp');
   return withClassifier(cpuChoice, backend, (cpu) => withClassifier(aippChoice, backend, async (aipp) => {
     const rows: ImageComparison[] = [];
     const start = performance.now();
