@@ -26,8 +26,8 @@ export type PerformanceMode = 'none' | 'low' | 'medium' | 'high' | 'extreme';
 /** Layout of the caller's pixels: 4 bytes per pixel for RGBA/BGRA (alpha ignored), 3 for RGB. 'NV21' / 'NV12' are
  *  YUV420SP camera frames (full-range BT.601, the JPEG colour space): the Y plane, `height` rows of `stride` bytes
  *  (stride = the Y row stride, ≥ width), then the interleaved chroma plane (V,U pairs for NV21, U,V for NV12) of
- *  height / 2 rows of `stride` bytes; width and height even; the buffer holds at least stride * height * 3 / 2
- *  bytes. */
+ *  height / 2 rows of `stride` bytes; width and height even; the buffer holds at least
+ *  stride * (height * 3 / 2 - 1) + width bytes (the last row needs no padding). */
 export type PixelFormat = 'RGBA' | 'BGRA' | 'RGB' | 'NV21' | 'NV12';
 /** Who pre-processes the image (colour conversion, crop, resize, normalisation). 'cpu' = our CPU code writes the
  *  model input. 'aipp' = the pixels go to the runtime as they are, with dynamic AIPP parameters (HiAI_AippParam), and
@@ -70,7 +70,7 @@ export interface CompileOptions {
   /** Cache version for cacheDir; integer ≥ 0, default 1. */
   cacheVersion?: number;
   /** Default 'auto'. 'aipp' on a model target without dynamic AIPP rejects with code 'NPULENS_UNSUPPORTED' (step
-   *  'aipp.config'), naming the target's AIPP mode. */
+   *  'session.config'), naming the target's AIPP mode. */
   preprocessing?: Preprocessing;
 }
 
@@ -189,9 +189,10 @@ export interface Timings {
   /** AIPP path: copying the frame into the AIPP input tensor, ms; 0 when classifyFd wrapped the fd (no copy) and on
    *  the CPU path. */
   frameCopyMs: number;
-  /** Bytes the CPU read or wrote before inference (the pixels read out of the caller's buffer or fd, the
-   *  pre-processing, the copies); 0 when the runtime reads the frame where it lies (classifyFd on the AIPP path over
-   *  a sealed memfd or device memory). */
+  /** Bytes the CPU read or wrote before inference, each copy counted as read plus written (an fd read as read):
+   *  the pixels taken out of the caller's buffer or fd, the pre-processing (pixels read, tensor written), the frame
+   *  copy into the AIPP tensor, copy mode's memcpy; 0 when the runtime reads the frame where it lies (classifyFd on
+   *  the AIPP path over a sealed memfd or device memory). */
   cpuBytesIn: number;
   /** OH_NNExecutor_RunSync. */
   inferenceMs: number;
@@ -291,9 +292,11 @@ export interface Classifier {
    * stride: bytes per row, default width * bytes per pixel, must be ≥ that. topK: integer in [1, classes], default 5
    * (capped at classes). The buffer must hold at least stride * (height - 1) + width * bytes per pixel bytes.
    * NV21 / NV12 (see PixelFormat): stride = the Y row stride, default width; width and height even (RangeError
-   * otherwise); the buffer holds at least stride * height * 3 / 2 bytes. On the AIPP path (info.preprocessing) a
-   * format the target's AIPP does not list, or a frame over info.aipp.maxSrcImageSize, rejects with an Error whose
-   * step starts with 'aipp.' and whose message names the format or the limit.
+   * otherwise); the buffer holds at least stride * (height * 3 / 2 - 1) + width bytes. On the AIPP path
+   * (info.preprocessing 'aipp') a format the target's AIPP does not list rejects with code 'NPULENS_UNSUPPORTED', a
+   * frame over info.aipp.maxSrcImageSize (its size as the AIPP source: width x height x 4 for RGBA/BGRA, x 3 for
+   * RGB, x 3 / 2 for NV21/NV12) with a RangeError ('NPULENS_OUT_OF_RANGE'), both at step 'aipp.config' and naming
+   * the format or the limit.
    * Async; rejects: TypeError, RangeError (see above), Error code 'NPULENS_RELEASED' after release(), NNRt errors.
    */
   classify(pixels: ArrayBuffer, width: number, height: number, format: PixelFormat, stride?: number,
