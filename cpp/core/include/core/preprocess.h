@@ -8,9 +8,14 @@
 //   → resize to width×height: bilinear with half-pixel centres; when an axis shrinks by more than 2× that axis
 //     uses area averaging (box filter over the exact source footprint, fractional edges weighted)
 //   NV21/NV12 frames: the Y plane and the chroma plane are each resized so (the chroma plane as an image of
-//     width/2 × height/2 under the halved crop window), then each output pixel's Y, U, V becomes R, G, B with
+//     width/2 × height/2 under the halved crop window: chroma is sampled at the output's sample points on its own
+//     grid, bilinear or area as its own scale asks), then each output pixel's Y, U, V becomes R, G, B with
 //     full-range BT.601 in AIPP's fixed-point matrix (the guide's csc_func for JPEG): R = Y + 359/256·(V−128),
-//     G = Y − 88/256·(U−128) − 183/256·(V−128), B = Y + 454/256·(U−128), clamped to [0, 255]
+//     G = Y − 88/256·(U−128) − 183/256·(V−128), B = Y + 454/256·(U−128), clamped to [0, 255]. Why resize first:
+//     one conversion per output pixel instead of per source pixel and no upsampled copy; the matrix is linear, so
+//     for an area shrink this equals AIPP's order (convert each pixel with its 2×2 block's chroma, then resize)
+//     except where a colour clips. AIPP's CSC output is 8-bit (output_format RGB888_U8) and its DTC result fp16;
+//     this path keeps floats.
 //   → channel order RGB or BGR → value = (pixel − mean[c]) / std[c]
 //   → float32 | float16 (round-to-nearest-even) | int8/uint8 (q = round_half_even(value/scale) + zp, saturated)
 //   → NCHW or NHWC.
