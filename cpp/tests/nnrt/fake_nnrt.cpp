@@ -621,6 +621,24 @@ OH_NN_ReturnCode OH_NNExecutor_RunSync(OH_NNExecutor* e, NN_Tensor* in[], size_t
   return OH_NN_SUCCESS;
 }
 
+}  // extern "C"
+
+namespace {
+OH_NN_ReturnCode AippSetter(HiAI_AippParam* a, const std::string& function, const std::string& args) {
+  if (!Live(a)) Violation(function + " on dead params");
+  Log(function + "(" + (Live(a) ? a->id : std::string("?")) + (args.empty() ? "" : ", " + args) + ")");
+  return Scripted(function);
+}
+std::string U(uint32_t v) { return std::to_string(v); }
+std::string F(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(v));
+  return buf;
+}
+}  // namespace
+
+extern "C" {
+
 // CANN Kit AIPP: params record their setters (logged with their values); scripted failures per function name.
 HiAI_AippParam* HMS_HiAIAippParam_Create(uint32_t batchNum) {
   if (Scripted("HMS_HiAIAippParam_Create") || batchNum == 0) {
@@ -645,20 +663,6 @@ void HMS_HiAIAippParam_Destroy(HiAI_AippParam** a) {
   delete *a;
   *a = nullptr;
 }
-
-namespace {
-OH_NN_ReturnCode AippSetter(HiAI_AippParam* a, const std::string& function, const std::string& args) {
-  if (!Live(a)) Violation(function + " on dead params");
-  Log(function + "(" + (Live(a) ? a->id : std::string("?")) + (args.empty() ? "" : ", " + args) + ")");
-  return Scripted(function);
-}
-std::string U(uint32_t v) { return std::to_string(v); }
-std::string F(float v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(v));
-  return buf;
-}
-}  // namespace
 
 OH_NN_ReturnCode HMS_HiAIAippParam_SetInputIndex(HiAI_AippParam* a, uint32_t index) {
   return AippSetter(a, "HMS_HiAIAippParam_SetInputIndex", U(index));
