@@ -8,19 +8,20 @@
 import path from 'node:path';
 import type { Classifier, ModelInfo, PixelFormat } from '../../api';
 import { CliError, toCliError, writeJsonFile } from '../errors';
-import { printable, table } from '../format';
+import { ms, printable, table } from '../format';
 import { readFrames, type FrameSpec } from '../frames';
 import { decodeInOrder, imagesPerSecond, throughputLine } from '../image';
 import type { Io } from '../io';
 import { withClassifier, withPreprocessing, type Backend, type ModelChoice } from '../model';
 import { centredLogScores, checkThresholds, compareImage, summarize, type ImageComparison, type Thresholds } from './metrics';
 
-/** What differs between the paths, as the runtimes implement them (cpp/core preprocess.h, cpp/hostnn README AIPP). */
-export const AIPP_DIFFERENCE = 'CPU: centre crop, then the manifest\'s resize (input.resize) of RGB in float32, ' +
-  'YUV converted with full-range BT.601 at the sample points, normalised (x - mean) / std in float32. AIPP: the ' +
-  'same crop (even offsets for YUV), CSC with the guide\'s JPEG (full-range BT.601) matrix in integer arithmetic, ' +
-  'the AIPP resize of the guide (bilinear), DTC (x - mean) * (1 / std) rounded to fp16 as the NPU produces it, ' +
-  'then the model input (quantised for an int8 model).';
+/** What differs between the paths, as implemented (cpp/core preprocess.h; cpp/hostnn README, AIPP). */
+export const AIPP_DIFFERENCE = 'CPU: centre crop; resize bilinear with half-pixel centres, area averaging on an ' +
+  'axis that shrinks more than 2x (YUV: the Y and chroma planes each resized, then full-range BT.601 in float); ' +
+  '(x - mean) / std in float32. AIPP (host emulation of the guide): the same crop (even offsets for YUV); CSC with ' +
+  'the guide\'s JPEG (full-range BT.601) matrix in integer arithmetic; bilinear resize with half-pixel centres and ' +
+  'no area averaging (a large downscale aliases); DTC (x - mean) x (1 / std) rounded to fp16 as the NPU outputs it ' +
+  '(then quantised for an int8 model).';
 
 export interface AippSource {
   /** Images (decoded to RGBA) or, with a frame spec, raw frame files. */
@@ -113,7 +114,8 @@ export async function verifyAipp(choice: ModelChoice, source: AippSource, thresh
         `${summary.cosine.mean.toFixed(6)}, min ${summary.cosine.min.toFixed(6)}; top-1 agreement ` +
         `${pct(summary.top1Agreement)}, top-5 ${pct(summary.top5Agreement)}; max |Δ| ` +
         `${summary.maxAbsError.toPrecision(3)}\n`);
-      io.stdout.write(`  ${throughputLine(throughput)}\n`);
+      io.stdout.write(`  ${source.frame === undefined ? throughputLine(throughput) : `${throughput.images} frames in ` +
+        `${ms(throughput.wallMs)} ms: ${throughput.imagesPerSec.toFixed(1)} frames/s`}\n`);
       io.stdout.write(failures.length === 0 ? 'result: pass\n' : `result: FAIL (${failures.length} of the thresholds missed)\n`);
       if (jsonTarget !== undefined) {
         writeJsonFile(jsonTarget, doc);
