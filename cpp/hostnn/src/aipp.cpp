@@ -348,59 +348,79 @@ void RunBatch(const AippConfig& c, size_t b, const uint8_t* img, const AippInput
   const AippBatch& p = c.batches[b];
   const uint32_t x0 = p.crop ? p.cropX : 0, y0 = p.crop ? p.cropY : 0;
   const uint32_t cw = p.crop ? p.cropW : c.srcW, ch = p.crop ? p.cropH : c.srcH;
-  const int k = OutChannels(c);
-  // Crop, swaps and CSC: 8-bit channels, planar.
-  std::vector<uint8_t> u8(size_t{cw} * ch * k);
-  for (uint32_t y = 0; y < ch; ++y)
-    for (uint32_t x = 0; x < cw; ++x) {
-      int comp[4] = {0, 0, 0, 0}, v[4] = {0, 0, 0, 0};
-      FetchPixel(c.format, img, c.srcW, c.srcH, x0 + x, y0 + y, comp);
-      Swap(c, comp);
-      if (c.csc)
-        Csc(c, comp, v);
-      else
-        std::copy(comp, comp + 4, v);
-      for (int i = 0; i < k; ++i) u8[(static_cast<size_t>(i) * ch + y) * cw + x] = static_cast<uint8_t>(v[i]);
-    }
-  // Resize: bilinear with half-pixel centres (the guide says bilinear; the sample grid is our choice), kept in
-  // float until DTC.
-  const uint32_t rw = p.resize ? p.resizeW : cw, rh = p.resize ? p.resizeH : ch;
-  const uint32_t outW = rw + p.padLeft + p.padRight, outH = rh + p.padTop + p.padBottom;
-  auto sample = [&](int i, uint32_t x, uint32_t y) -> float {
-    const uint8_t* plane = u8.data() + size_t{static_cast<uint32_t>(i)} * ch * cw;
-    if (!p.resize) return plane[size_t{y} * cw + x];
-    const float sx = std::max(0.f, (x + 0.5f) * static_cast<float>(cw) / rw - 0.5f);
-    const float sy = std::max(0.f, (y + 0.5f) * static_cast<float>(ch) / rh - 0.5f);
-    const uint32_t xa = std::min(static_cast<uint32_t>(sx), cw - 1), ya = std::min(static_cast<uint32_t>(sy), ch - 1);
-    const uint32_t xb = std::min(xa + 1, cw - 1), yb = std::min(ya + 1, ch - 1);
-    const float fx = sx - xa, fy = sy - ya;
-    const float top = plane[size_t{ya} * cw + xa] * (1 - fx) + plane[size_t{ya} * cw + xb] * fx;
-    const float bottom = plane[size_t{yb} * cw + xa] * (1 - fx) + plane[size_t{yb} * cw + xb] * fx;
-    return top * (1 - fy) + bottom * fy;
+  // Crop, swaps and CSC of pixel (x, y) of the crop window: its 8-bit channels.
+  auto convert = [&](uint32_t x, uint32_t y, float* v) {
+    int comp[4] = {0, 0, 0, 0}, u8[4] = {0, 0, 0, 0};
+    FetchPixel(c.format, img, c.srcW, c.srcH, x0 + x, y0 + y, comp);
+    Swap(c, comp);
+    if (c.csc)
+      Csc(c, comp, u8);
+    else
+      std::copy(comp, comp + 4, u8);
+    for (int i = 0; i < 4; ++i) v[i] = static_cast<float>(u8[i]);
   };
-  const size_t imageElems = size_t{static_cast<uint32_t>(channels)} * outH * outW;
-  for (int i = 0; i < channels; ++i)
-    for (uint32_t y = 0; y < outH; ++y)
-      for (uint32_t x = 0; x < outW; ++x) {
-        float v;
-        const bool inside = x >= p.padLeft && x < p.padLeft + rw && y >= p.padTop && y < p.padTop + rh;
-        if (inside)  // DTC, produced as fp16
-          v = RoundFp16((sample(i, x - p.padLeft, y - p.padTop) - static_cast<float>(p.mean[i]) - p.min[i]) *
-                        p.varReci[i]);
-        else  // padding writes the channel's value into the fp16 output
-          v = RoundFp16(static_cast<float>(p.padValue[i]));
-        const size_t at = b * imageElems + (size_t{static_cast<uint32_t>(i)} * outH + y) * outW + x;
-        if (in.dtype == DType::F32) {
-          static_cast<float*>(out)[at] = v;
-        } else {
-          const float lo = in.dtype == DType::I8 ? -128.f : 0.f, hi = in.dtype == DType::I8 ? 127.f : 255.f;
-          const float q = std::min(hi, std::max(lo, std::nearbyint(v / in.scale) + static_cast<float>(in.zeroPoint)));
-          if (in.dtype == DType::I8)
-            static_cast<int8_t*>(out)[at] = static_cast<int8_t>(q);
-          else
-            static_cast<uint8_t*>(out)[at] = static_cast<uint8_t>(q);
+  // Resize: bilinear with half-pixel centres, edge-clamped (the guide says bilinear; the sample grid is our
+  // choice), kept in float until DTC. Only the pixels it reads are converted (4 per output pixel, not the window).
+  struct Tap {
+    uint32_t a, b;
+    float f;
+  };
+  auto taps = [&](uint32_t outSize, uint32_t inSize) {
+    std::vector<Tap> t(outSize);
+    for (uint32_t o = 0; o < outSize; ++o) {
+      if (!p.resize) {
+        t[o] = Tap{o, o, 0.f};
+        continue;
+      }
+      const float s = std::max(0.f, (o + 0.5f) * static_cast<float>(inSize) / outSize - 0.5f);
+      const uint32_t a = std::min(static_cast<uint32_t>(s), inSize - 1);
+      t[o] = Tap{a, std::min(a + 1, inSize - 1), s - a};
+    }
+    return t;
+  };
+  const uint32_t rw = p.resize ? p.resizeW : cw, rh = p.resize ? p.resizeH : ch;
+  const std::vector<Tap> tx = taps(rw, cw), ty = taps(rh, ch);
+  const uint32_t outW = rw + p.padLeft + p.padRight, outH = rh + p.padTop + p.padBottom;
+  const size_t plane = size_t{outH} * outW;
+  auto store = [&](int i, size_t at, float v) {
+    at += (b * static_cast<size_t>(channels) + static_cast<size_t>(i)) * plane;
+    if (in.dtype == DType::F32) {
+      static_cast<float*>(out)[at] = v;
+      return;
+    }
+    const float lo = in.dtype == DType::I8 ? -128.f : 0.f, hi = in.dtype == DType::I8 ? 127.f : 255.f;
+    const float q = std::min(hi, std::max(lo, std::nearbyint(v / in.scale) + static_cast<float>(in.zeroPoint)));
+    if (in.dtype == DType::I8)
+      static_cast<int8_t*>(out)[at] = static_cast<int8_t>(q);
+    else
+      static_cast<uint8_t*>(out)[at] = static_cast<uint8_t>(q);
+  };
+  for (uint32_t y = 0; y < outH; ++y)
+    for (uint32_t x = 0; x < outW; ++x) {
+      const size_t at = size_t{y} * outW + x;
+      if (x < p.padLeft || x >= p.padLeft + rw || y < p.padTop || y >= p.padTop + rh) {
+        // padding writes the channel's value into the fp16 output
+        for (int i = 0; i < channels; ++i) store(i, at, RoundFp16(static_cast<float>(p.padValue[i])));
+        continue;
+      }
+      const Tap& X = tx[x - p.padLeft];
+      const Tap& Y = ty[y - p.padTop];
+      float v[4];
+      convert(X.a, Y.a, v);
+      if (p.resize) {
+        float ab[4], ba[4], bb[4];
+        convert(X.b, Y.a, ab);
+        convert(X.a, Y.b, ba);
+        convert(X.b, Y.b, bb);
+        for (int i = 0; i < channels; ++i) {
+          const float top = v[i] * (1 - X.f) + ab[i] * X.f;
+          const float bottom = ba[i] * (1 - X.f) + bb[i] * X.f;
+          v[i] = top * (1 - Y.f) + bottom * Y.f;
         }
       }
+      for (int i = 0; i < channels; ++i)  // DTC, produced as fp16
+        store(i, at, RoundFp16((v[i] - static_cast<float>(p.mean[i]) - p.min[i]) * p.varReci[i]));
+    }
 }
 
 }  // namespace
