@@ -403,19 +403,19 @@ void RunBatch(const AippConfig& c, size_t b, const uint8_t* img, const AippInput
         for (int i = 0; i < channels; ++i) store(i, at, RoundFp16(static_cast<float>(p.padValue[i])));
         continue;
       }
-      const Tap& X = tx[x - p.padLeft];
-      const Tap& Y = ty[y - p.padTop];
+      const Tap& tapX = tx[x - p.padLeft];
+      const Tap& tapY = ty[y - p.padTop];
       float v[4];
-      convert(X.a, Y.a, v);
+      convert(tapX.a, tapY.a, v);
       if (p.resize) {
         float ab[4], ba[4], bb[4];
-        convert(X.b, Y.a, ab);
-        convert(X.a, Y.b, ba);
-        convert(X.b, Y.b, bb);
+        convert(tapX.b, tapY.a, ab);
+        convert(tapX.a, tapY.b, ba);
+        convert(tapX.b, tapY.b, bb);
         for (int i = 0; i < channels; ++i) {
-          const float top = v[i] * (1 - X.f) + ab[i] * X.f;
-          const float bottom = ba[i] * (1 - X.f) + bb[i] * X.f;
-          v[i] = top * (1 - Y.f) + bottom * Y.f;
+          const float top = v[i] * (1 - tapX.f) + ab[i] * tapX.f;
+          const float bottom = ba[i] * (1 - tapX.f) + bb[i] * tapX.f;
+          v[i] = top * (1 - tapY.f) + bottom * tapY.f;
         }
       }
       for (int i = 0; i < channels; ++i)  // DTC, produced as fp16
