@@ -141,7 +141,7 @@ struct ClassifyRequest {
   // Bytes the CPU read or wrote making `pixels` (added to the engine's cpuBytesIn, counted as the engine counts):
   // a memcpy out of a JS buffer reads and writes each byte, a pread reads each.
   size_t cpuBytes = 0;
-  std::unique_ptr<UniqueFd> frameFd;  // the borrowed frame's duplicate fd, or null
+  UniqueFd frameFd;  // the borrowed frame's duplicate fd, or -1
   size_t frameOffset = 0;
 };
 
@@ -155,9 +155,10 @@ class ClassifyWorker : public SessionWorker {
  private:
   Status Run() override {
     const ClassifyRequest& q = *request_;
-    Result<Classification> r = q.frameFd ? state_->session->ClassifyFd(q.frameFd->get(), q.frameOffset,
-                                                                       q.image.byteLength, q.image, q.topK, q.mode)
-                                         : state_->session->Classify(q.image, q.topK, q.mode);
+    Result<Classification> r =
+        q.frameFd.get() >= 0
+            ? state_->session->ClassifyFd(q.frameFd.get(), q.frameOffset, q.image.byteLength, q.image, q.topK, q.mode)
+            : state_->session->Classify(q.image, q.topK, q.mode);
     if (!r.ok()) return r.status();
     result_ = std::move(r).value();
     return Status::Ok();
@@ -300,8 +301,8 @@ Status ReadFdPixels(const Napi::CallbackInfo& info, size_t first, int fd, size_t
   Status status = ParseImage(info, first, request->step, &kNotReadYet, length, &request->image);
   if (!status.ok()) return status;
   if (borrow) {
-    request->frameFd = std::make_unique<UniqueFd>(fcntl(fd, F_DUPFD_CLOEXEC, 0));
-    if (request->frameFd->get() < 0) return Status(step, code::kIo, name + ": dup: " + std::strerror(errno));
+    request->frameFd = UniqueFd(fcntl(fd, F_DUPFD_CLOEXEC, 0));
+    if (request->frameFd.get() < 0) return Status(step, code::kIo, name + ": dup: " + std::strerror(errno));
     request->frameOffset = offset;
     request->image.data = nullptr;  // the runtime reads the fd
     return Status::Ok();

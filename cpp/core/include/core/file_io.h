@@ -28,6 +28,8 @@ class UniqueFd {
   ~UniqueFd();
   UniqueFd(const UniqueFd&) = delete;
   UniqueFd& operator=(const UniqueFd&) = delete;
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.Release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;  // closes the descriptor it held
   int get() const { return fd_; }
   // Hands the descriptor to the caller, who closes it.
   int Release() {
