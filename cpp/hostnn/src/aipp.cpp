@@ -265,8 +265,10 @@ int FetchPixel(HiAI_ImageFormat f, const uint8_t* img, uint32_t w, uint32_t h, u
   }
 }
 
-// RB/UV swap exchanges the two chroma (R/B or U/V) components; AX swap moves the first component (A or X) last.
+// The 4-byte formats are processed as X/A first (XRGB, ARGB, AYUV). AX swap takes memory with that byte last (RGBX,
+// RGBA, YUVA) and moves it first; then RB/UV swap exchanges the two chroma (R/B or U/V) components.
 void Swap(const AippConfig& c, int* comp) {
+  if (c.axSwap) std::rotate(comp, comp + 3, comp + 4);
   if (c.rbuvSwap) {
     switch (c.format) {
       case HIAI_RGB888_U8:
@@ -277,7 +279,6 @@ void Swap(const AippConfig& c, int* comp) {
       default: std::swap(comp[1], comp[2]); break;  // YUV420SP / YUV422SP / YUYV: (Y, U, V)
     }
   }
-  if (c.axSwap) std::rotate(comp, comp + 1, comp + 4);
 }
 
 struct CscMatrix {
@@ -310,7 +311,7 @@ int ClampU8(int v) { return std::min(255, std::max(0, v)); }
 
 // The components after the swaps -> the channels the model sees (k of them, OutChannels).
 void Csc(const AippConfig& c, const int* comp, int* out) {
-  const int off = HasLeadingAlpha(c.format) && !c.axSwap ? 1 : 0;  // where the colour components start
+  const int off = HasLeadingAlpha(c.format) ? 1 : 0;  // where the colour components start
   int t[3] = {comp[off], comp[off + 1], comp[off + 2]};
   if (IsYuvInput(c.format)) {
     if (c.cscOut == HIAI_YUV400_U8) {
@@ -355,6 +356,8 @@ void RunBatch(const AippConfig& c, size_t b, const uint8_t* img, const AippInput
     Swap(c, comp);
     if (c.csc)
       Csc(c, comp, u8);
+    else if (HasLeadingAlpha(c.format))  // the colour channels first, X/A last (a 3-channel model drops it)
+      std::rotate_copy(comp, comp + 1, comp + 4, u8);
     else
       std::copy(comp, comp + 4, u8);
     for (int i = 0; i < 4; ++i) v[i] = static_cast<float>(u8[i]);

@@ -439,42 +439,49 @@ TEST(AippTest, EveryColourSpaceUsesTheGuidesMatrix) {
     }
 }
 
-// Packed RGB inputs: RGB888 with the RB swap (BGR data), XRGB with the AX swap into a 3-channel model, ARGB kept as
-// 4 channels, YUV400 as 1; padding values written around the image.
+// Packed RGB inputs: RGB888 with the RB swap (BGR data), XRGB / ARGB as they are (colour channels first, X/A last),
+// RGBA and BGRA memory as XRGB8888 with the AX swap (+ the RB swap for BGRA), YUV400 as 1 channel; padding values
+// written around the image.
 TEST(AippTest, PackedFormatsSwapsAndPadding) {
   const int w = 20, h = 18;
   struct Case {
+    const char* memory;
     HiAI_ImageFormat format;
     bool rbuv, ax;
     int channels, bytesPerPixel;
     std::function<std::array<int, 4>(const uint8_t*)> pixel;  // the bytes of one pixel -> the model's channels
   };
-  const std::vector<Case> cases = {{HIAI_RGB888_U8, true, false, 3, 3,
-                                    [](const uint8_t* b) {
+  using P = const uint8_t*;
+  const std::vector<Case> cases = {{"BGR", HIAI_RGB888_U8, true, false, 3, 3,
+                                    [](P b) {
                                       return std::array<int, 4>{b[2], b[1], b[0], 0};
                                     }},
-                                   {HIAI_BGR888_U8, false, false, 3, 3,
-                                    [](const uint8_t* b) {
+                                   {"BGR", HIAI_BGR888_U8, false, false, 3, 3,
+                                    [](P b) {
                                       return std::array<int, 4>{b[0], b[1], b[2], 0};
                                     }},
-                                   {HIAI_XRGB8888_U8, false, true, 3, 4,
-                                    [](const uint8_t* b) {
+                                   {"XRGB", HIAI_XRGB8888_U8, false, false, 3, 4,
+                                    [](P b) {
                                       return std::array<int, 4>{b[1], b[2], b[3], 0};
                                     }},
-                                   {HIAI_XRGB8888_U8, true, true, 3, 4,
-                                    [](const uint8_t* b) {
-                                      return std::array<int, 4>{b[3], b[2], b[1], 0};
+                                   {"RGBA", HIAI_XRGB8888_U8, false, true, 3, 4,
+                                    [](P b) {
+                                      return std::array<int, 4>{b[0], b[1], b[2], 0};
                                     }},
-                                   {HIAI_ARGB8888_U8, false, false, 4, 4,
-                                    [](const uint8_t* b) {
-                                      return std::array<int, 4>{b[0], b[1], b[2], b[3]};
+                                   {"BGRA", HIAI_XRGB8888_U8, true, true, 3, 4,
+                                    [](P b) {
+                                      return std::array<int, 4>{b[2], b[1], b[0], 0};
                                     }},
-                                   {HIAI_YUV400_U8, false, false, 1, 1, [](const uint8_t* b) {
+                                   {"ARGB", HIAI_ARGB8888_U8, false, false, 4, 4,
+                                    [](P b) {
+                                      return std::array<int, 4>{b[1], b[2], b[3], b[0]};
+                                    }},
+                                   {"Y", HIAI_YUV400_U8, false, false, 1, 1, [](P b) {
                                       return std::array<int, 4>{b[0], 0, 0, 0};
                                     }}};
   const Pad pad{2, 3, 1, 4, {-7, 300, 65504, 0}};
   for (const Case& c : cases) {
-    SCOPED_TRACE(std::string("format ") + std::to_string(c.format) + (c.rbuv ? " +RB swap" : "") +
+    SCOPED_TRACE(std::string(c.memory) + " memory as format " + std::to_string(c.format) + (c.rbuv ? " +RB swap" : "") +
                  (c.ax ? " +AX swap" : ""));
     const std::vector<uint8_t> img = RandomBytes(w * h * c.bytesPerPixel, 3 + c.format);
     AippParam p = NewParam(1, c.format, w, h);
