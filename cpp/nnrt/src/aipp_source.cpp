@@ -9,6 +9,10 @@
 namespace npulens {
 namespace {
 
+constexpr int kAippSourceSideMin = 16;  // HMS_HiAIAippParam_SetInputShape: 16..4096 per side
+constexpr int kAippSourceSideMax = 4096;
+constexpr uint64_t kAippResizeRatioMax = 16;  // the resize scales by 1/16 .. 16 per axis
+
 HiAI_ImageFormat AippFormat(PixelFormat f) {
   switch (f) {
     case PixelFormat::kNV21:
@@ -78,9 +82,28 @@ Result<std::unique_ptr<AippSource>> AippSource::Create(const AippSourceKey& key,
     return Status("aipp.config", code::kUnsupported,
                   std::string("the model's AIPP does not take ") + name + " frames (aipp.formats: " + listed + ")");
   }
+  // The guide's limits, checked here so that the error says why on the phone too (its runtime gives no detail):
+  // sources of 16..4096 per side, resize ratios within [1/16, 16] per axis.
+  const AippPlan plan = PlanAipp(key, spec);
+  if (key.srcWidth < kAippSourceSideMin || key.srcWidth > kAippSourceSideMax || key.height < kAippSourceSideMin ||
+      key.height > kAippSourceSideMax) {
+    return Status("aipp.config", code::kOutOfRange,
+                  "the " + SourceText(key) + " frame is outside AIPP's source sizes " +
+                      std::to_string(kAippSourceSideMin) + ".." + std::to_string(kAippSourceSideMax) + " per side");
+  }
+  const auto ratioOk = [](uint32_t from, int to) {
+    const uint64_t f = from, t = static_cast<uint64_t>(to);
+    return f <= t * kAippResizeRatioMax && t <= f * kAippResizeRatioMax;
+  };
+  if (!ratioOk(plan.cropWidth, spec.width) || !ratioOk(plan.cropHeight, spec.height)) {
+    return Status("aipp.config", code::kOutOfRange,
+                  "AIPP resizes by at most " + std::to_string(kAippResizeRatioMax) + "x per axis; the " +
+                      SourceText(key) + " frame's crop " + std::to_string(plan.cropWidth) + "x" +
+                      std::to_string(plan.cropHeight) + " would go to " + std::to_string(spec.width) + "x" +
+                      std::to_string(spec.height) + " (decode or scale the frame down first, or use the CPU path)");
+  }
   std::unique_ptr<AippSource> src(new AippSource());
   src->key_ = key;
-  const AippPlan plan = PlanAipp(key, spec);
   src->desc_ = TensorDescHandle(OH_NNTensorDesc_Create());
   if (!src->desc_) return NnNullStatus("aipp.tensor", "OH_NNTensorDesc_Create");
   const int32_t shape[4] = {1, DescChannels(plan.format), key.height, key.srcWidth};

@@ -57,9 +57,10 @@ AippPlan PlanAipp(const AippSourceKey& key, const InputSpec& spec);
 
 class AippSource {
  public:
-  // Checks the format against the target's list and the image size against its maxSrcImageSize (step
-  // "aipp.config"), makes the source desc (step "aipp.tensor") and sets the params (step "aipp.config", naming the
-  // HMS_HiAIAippParam_* call the runtime refused).
+  // Checks the format against the target's list, the source size (16..4096 per side), the resize ratio (at most 16x
+  // either way per axis) and the image size against the target's maxSrcImageSize (step "aipp.config"), makes the source
+  // desc (step "aipp.tensor") and sets the params (step "aipp.config", naming the HMS_HiAIAippParam_* call the runtime
+  // refused).
   static Result<std::unique_ptr<AippSource>> Create(const AippSourceKey& key, const InputSpec& spec,
                                                     const AippSpec& aipp);
 

@@ -27,10 +27,10 @@ std::vector<uint8_t> FloatBytes(const std::vector<float>& v) {
   return b;
 }
 
-// A 16x16 model (AIPP resizes to 16..448) whose target declares dynamic AIPP.
+// A 128x128 model (AIPP resizes to 16..448, by at most 16x per axis) whose target declares dynamic AIPP.
 SessionConfig AippConfig() {
   SessionConfig c = fake_nnrt::MatchingConfig();
-  c.input.width = c.input.height = 16;
+  c.input.width = c.input.height = 128;
   c.input.mean[0] = 123.675f, c.input.mean[1] = 116.28f, c.input.mean[2] = 103.53f;
   c.input.std[0] = 58.395f, c.input.std[1] = 57.12f, c.input.std[2] = 57.375f;
   c.input.centerCrop = 0.875f;
@@ -75,7 +75,7 @@ class AippSessionTest : public ::testing::Test {
  protected:
   void SetUp() override {
     fake_nnrt::Reset();
-    fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 3, 16, 16}, OH_NN_FORMAT_NCHW}},
+    fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 3, 128, 128}, OH_NN_FORMAT_NCHW}},
                         {{"logits", OH_NN_FLOAT32, {1, 5}, OH_NN_FORMAT_ND}});
     fake_nnrt::SetOutputBytes(FloatBytes({0.5f, 1.0f, 4.0f, 2.0f, 3.0f}));
   }
@@ -196,11 +196,11 @@ TEST_F(AippSessionTest, ParamsFollowTheInputSpecForEverySourceFormat) {
     Frame f(c.format, 640, 480);
     Result<Classification> r = s->Classify(f.view, 2);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
-    // centre crop 0.875 of the 480 side: 420, centred at (110, 30); resize to the model's 16x16; DTC from mean/std.
+    // centre crop 0.875 of the 480 side: 420, centred at (110, 30); resize to the model's 128x128; DTC from mean/std.
     std::vector<std::string> expected = {"SetInputIndex()", c.expected[0], "SetInputShape(640, 480)",
                                          "SetCropConfig(0, 110, 30, 420, 420)"};
     for (size_t i = 1; i < c.expected.size(); ++i) expected.push_back(c.expected[i]);
-    const std::vector<std::string> dtc = {"SetResizeConfig(0, 16, 16)", "SetDtcMeanPixel(0, 123, 116, 103)",
+    const std::vector<std::string> dtc = {"SetResizeConfig(0, 128, 128)", "SetDtcMeanPixel(0, 123, 116, 103)",
                                           "SetDtcMinPixel(0, 0.675003, 0.279999, 0.529999)",
                                           "SetDtcVarReciPixel(0, 0.0171248, 0.017507, 0.0174292)"};
     expected.insert(expected.end(), dtc.begin(), dtc.end());
@@ -314,13 +314,13 @@ TEST_F(AippSessionTest, OnTheCpuPathAFdFrameIsReadOnceAndPreprocessed) {
   const std::vector<uint8_t> fdInput = fake_nnrt::LastRunInput();
   ASSERT_TRUE(s->Classify(f.view, 5).ok());
   EXPECT_EQ(fake_nnrt::LastRunInput(), fdInput);  // the same pre-processed tensor as from memory
-  EXPECT_EQ(viaFd->timings.cpuBytesIn, 2 * f.bytes.size() + f.bytes.size() + 3 * 16 * 16 * 4);
+  EXPECT_EQ(viaFd->timings.cpuBytesIn, 2 * f.bytes.size() + f.bytes.size() + 3 * 128 * 128 * 4);
   s->Release();
   close(fd);
 }
 
 TEST_F(AippSessionTest, ZeroCopyOutputsAreFdBackedDeviceMemoryOfTheGuidesSize) {
-  fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 3, 16, 16}, OH_NN_FORMAT_NCHW}},
+  fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 3, 128, 128}, OH_NN_FORMAT_NCHW}},
                       {{"logits", OH_NN_FLOAT32, {1, 1000}, OH_NN_FORMAT_ND}});
   SessionConfig c = AippConfig();
   c.output.classes = 1000;
@@ -375,8 +375,23 @@ TEST_F(AippSessionTest, BadCallFramesTheModelsAippCannotTake) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().step(), "preprocess");
   EXPECT_NE(r.status().message().find("63"), std::string::npos) << r.status().message();
+  Frame tiny(PixelFormat::kNV21, 14, 14);
+  r = s->Classify(tiny.view, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(
+      r.status().ToString(),
+      "aipp.config: NPULENS_OUT_OF_RANGE (1001): the NV21 14x14 frame is outside AIPP's source sizes 16..4096 per "
+      "side");
+  Frame huge(PixelFormat::kNV21, 4096, 4096);  // crop 3584 -> 128: a 28x shrink
+  r = s->Classify(huge.view, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(
+      r.status().ToString(),
+      "aipp.config: NPULENS_OUT_OF_RANGE (1001): AIPP resizes by at most 16x per axis; the NV21 4096x4096 frame's "
+      "crop 3584x3584 would go to 128x128 (decode or scale the frame down first, or use the CPU path)");
+  EXPECT_EQ(CountOf("HMS_HiAIAippParam_Create"), 0);  // every refusal above came before any params were made
   Frame ok(PixelFormat::kNV21, 1920, 1080);
-  EXPECT_TRUE(s->Classify(ok.view, 1).ok());  // exactly at the limit
+  EXPECT_TRUE(s->Classify(ok.view, 1).ok());  // exactly at the size limit
 }
 
 TEST_F(AippSessionTest, BadCallTheRuntimeRefusesAnAippParameterOrTensor) {
@@ -386,7 +401,7 @@ TEST_F(AippSessionTest, BadCallTheRuntimeRefusesAnAippParameterOrTensor) {
   Result<Classification> r = s->Classify(f.view, 1);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().ToString(),
-            "aipp.config: OH_NN_INVALID_PARAMETER (2): HMS_HiAIAippParam_SetResizeConfig(0, 16, 16) failed: resize "
+            "aipp.config: OH_NN_INVALID_PARAMETER (2): HMS_HiAIAippParam_SetResizeConfig(0, 128, 128) failed: resize "
             "ratio over 16: for the NV12 64x48 frame");
   EXPECT_EQ(CountOf("HMS_HiAIAippParam_SetDtcMeanPixel"), 0);  // nothing set after the refusal
   fake_nnrt::Fail("OH_NNTensor_CreateWithSize", OH_NN_MEMORY_ERROR, "", 1);
