@@ -5,20 +5,33 @@
 // --profile RUNS: after the benchmark, a second build of the model with per-op profiling (HostNN_SetProfiling) runs
 // RUNS more times and prints each op's time (its fastest run and its mean), share, GMAC/s and, with --peak (a
 // npulens_peak --json report), its share of the core's peak; the report gets the table as "profile".
+// --source FORMAT:WxH (as `npulens classify --frame`) times the whole way from a synthetic source frame of that size
+// and format to the result instead (nnrt/session_benchmark.h BenchmarkSource), per path: CPU pre-processing + copy, CPU
+// pre-processing zero-copy (each
+// --mode), and with --preprocessing aipp the AIPP path with the frame copied into the AIPP tensor and with the frame in
+// a shrink-sealed memfd (ClassifyFd). Each row: end-to-end latency, each stage's median, the bytes the CPU touched
+// before inference and the share of end to end that is not inference. --rounds N runs every path N times, the paths
+// alternating within each round (a noisy, shared machine loads every path alike). A path the model refuses (e.g. a
+// source over the target's AIPP maxSrcImageSize) is a "refused" row with the engine's error; the others still run,
+// and the exit code is 1.
 //
 //   npulens_bench --model ID [--manifest FILE] [--threads N] [--iterations N] [--warmup N] [--duration S]
 //                 [--mode zero-copy|copy|both] [--profile RUNS [--peak FILE]] [--json FILE|-]
+//                 [--source nv21|nv12|rgba|bgra|rgb:WxH [--preprocessing cpu|aipp|both] [--rounds N]]
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -37,10 +50,16 @@ namespace {
 constexpr char kUsage[] =
     "usage: npulens_bench --model ID [--manifest FILE] [--threads N] [--iterations N] [--warmup N] [--duration S]\n"
     "                     [--mode zero-copy|copy|both] [--profile RUNS [--peak FILE]] [--json FILE|-]\n"
+    "                     [--source nv21|nv12|rgba|bgra|rgb:WxH [--preprocessing cpu|aipp|both] [--rounds N]]\n"
     "  --manifest  default entry/src/main/resources/rawfile/models/manifest.json (the bundled models)\n"
     "  --threads   host runtime threads (default: $NPULENS_THREADS, else every CPU)\n"
     "  --profile   per-op times over RUNS runs of a second build with one step per op (after 2 warm-up runs)\n"
-    "  --peak      npulens_peak --json report: each op's GMAC/s as a share of the int8 or fp32 peak\n";
+    "  --peak      npulens_peak --json report: each op's GMAC/s as a share of the int8 or fp32 peak\n"
+    "  --source    time source frame -> result (synthetic frame of that size and format) per path, not the model "
+    "alone\n"
+    "  --preprocessing  with --source: cpu (copy / zero-copy per --mode, default both), aipp (frame copied into the\n"
+    "              AIPP tensor, and an fd-backed frame), both (default: aipp only where the target declares it)\n"
+    "  --rounds    with --source: every path N times, alternating (default 1)\n";
 
 struct Options {
   std::string manifest = "entry/src/main/resources/rawfile/models/manifest.json";
@@ -51,9 +70,41 @@ struct Options {
   std::string json;
   int64_t profileRuns = 0;  // 0: no profile
   std::string peak;
+  bool hasSource = false;
+  SourceFrameSpec source;
+  std::string preprocessing;  // "" (both where available), "cpu", "aipp", "both"
+  bool modeSet = false;
+  int64_t rounds = 1;
 };
 
 constexpr ToolUsage kTool{"npulens_bench", kUsage};
+
+// "nv21:1920x1080" → the source, or a usage error.
+SourceFrameSpec ParseSource(const std::string& text) {
+  const size_t colon = text.find(':'), x = text.find('x', colon == std::string::npos ? 0 : colon);
+  const auto bad = [&]() {
+    UsageError(kTool, "--source must be FORMAT:WxH with FORMAT nv21, nv12, rgba, bgra or rgb (got '" + text + "')");
+  };
+  if (x == std::string::npos || colon == std::string::npos) bad();
+  SourceFrameSpec spec;
+  const std::string f = text.substr(0, colon), w = text.substr(colon + 1, x - colon - 1), h = text.substr(x + 1);
+  spec.width = static_cast<int>(NumberArg(kTool, "--source width", w.c_str(), 1, kImageSideMax, true));
+  spec.height = static_cast<int>(NumberArg(kTool, "--source height", h.c_str(), 1, kImageSideMax, true));
+  const std::pair<const char*, PixelFormat> formats[] = {{"nv21", PixelFormat::kNV21},
+                                                         {"nv12", PixelFormat::kNV12},
+                                                         {"rgba", PixelFormat::kRGBA8},
+                                                         {"bgra", PixelFormat::kBGRA8},
+                                                         {"rgb", PixelFormat::kRGB8}};
+  bool known = false;
+  for (const auto& [name, format] : formats) {
+    if (f == name) spec.format = format, known = true;
+  }
+  if (!known) bad();
+  if (IsYuv420sp(spec.format) && (spec.width % 2 != 0 || spec.height % 2 != 0)) {
+    UsageError(kTool, "--source " + text + ": NV21 / NV12 frames need even sides");
+  }
+  return spec;
+}
 
 Options ParseArgs(int argc, char** argv) {
   Options o;
@@ -76,6 +127,7 @@ Options ParseArgs(int argc, char** argv) {
       o.params.maxDurationMs = NumberArg(kTool, a, v, 0, kBenchmarkDurationMaxMs / 1000, false) * 1000;
       if (o.params.maxDurationMs <= 0) UsageError(kTool, "--duration must be > 0");
     } else if (a == "--mode") {
+      o.modeSet = true;
       const std::string m = v;
       if (m == "both") {
         o.modes = {IoMode::kZeroCopy, IoMode::kCopy};
@@ -90,12 +142,27 @@ Options ParseArgs(int argc, char** argv) {
       o.profileRuns = static_cast<int64_t>(NumberArg(kTool, a, v, 1, kBenchmarkIterationsMax, true));
     } else if (a == "--peak") {
       o.peak = v;
+    } else if (a == "--source") {
+      o.source = ParseSource(v);
+      o.hasSource = true;
+    } else if (a == "--preprocessing") {
+      o.preprocessing = v;
+      if (o.preprocessing != "cpu" && o.preprocessing != "aipp" && o.preprocessing != "both") {
+        UsageError(kTool, "--preprocessing must be cpu, aipp or both (got '" + o.preprocessing + "')");
+      }
+    } else if (a == "--rounds") {
+      o.rounds = static_cast<int64_t>(NumberArg(kTool, a, v, 1, 1000, true));
     } else {
       UsageError(kTool, "unknown option '" + a + "'");
     }
   }
   if (o.modelId.empty()) UsageError(kTool, "--model is required");
   if (!o.peak.empty() && o.profileRuns == 0) UsageError(kTool, "--peak needs --profile");
+  if (!o.hasSource && (!o.preprocessing.empty() || o.rounds != 1)) {
+    UsageError(kTool, "--preprocessing and --rounds need --source");
+  }
+  if (o.hasSource && o.profileRuns > 0) UsageError(kTool, "--profile times the model alone: not with --source");
+  if (o.hasSource && !o.modeSet) o.modes = {IoMode::kCopy, IoMode::kZeroCopy};
   // As the CLI: a duration alone runs until the duration ends.
   if (!iterationsSet && o.params.maxDurationMs > 0) o.params.iterations = kBenchmarkIterationsMax;
   return o;
@@ -112,8 +179,49 @@ struct Run {
   BenchmarkResult result;
 };
 
-nlohmann::json ReportJson(const Options& o, const LoadedModel& model, const SessionInfo& info,
-                          const std::string& started, const std::vector<Run>& runs) {
+// One run of the report (schema definitions/run) from the runner's result.
+nlohmann::json RunJson(const LoadedModel& model, const SessionInfo& info, IoMode mode, const BenchmarkResult& r) {
+  nlohmann::json windows = nlohmann::json::array();
+  for (double w : r.windowP50Ms) windows.push_back(Round3(w));
+  nlohmann::json samples = nlohmann::json::array();
+  for (double s : r.samplesMs) samples.push_back(Round3(s));
+  return {{"role", "baseline"},
+          {"modelId", model.config.modelId},
+          {"precision", PrecisionName(model.config.precision)},
+          {"computePrecision", PrecisionName(model.config.precision)},
+          {"devicePolicy", DevicePolicyName(info.device.policy)},
+          {"device", info.device.device.name},
+          {"deviceType", DeviceTypeName(info.device.device.type)},
+          {"selection", info.device.reason},
+          {"mode", IoModeName(mode)},
+          {"loadMs", Round3(info.loadMs)},
+          {"compileColdMs", Round3(info.compileMs)},
+          {"compileCachedMs", nullptr},
+          {"compilationCache", "off"},
+          {"compilationCacheRefusedWith", nullptr},
+          {"firstRunMs", Round3(r.firstRunMs)},
+          {"iterations", r.samplesMs.size()},
+          {"warmup", r.warmupRuns},
+          {"latencyMs",
+           {{"min", Round3(r.latency.minMs)},
+            {"p50", Round3(r.latency.p50Ms)},
+            {"p90", Round3(r.latency.p90Ms)},
+            {"p99", Round3(r.latency.p99Ms)},
+            {"max", Round3(r.latency.maxMs)},
+            {"mean", Round3(r.latency.meanMs)},
+            {"std", Round3(r.latency.stdMs)}}},
+          {"throughputPerSec", Round3(r.latency.throughputPerSec)},
+          {"windowP50Ms", windows},
+          {"driftLastOverFirst", Round3(r.drift)},
+          {"memoryDeltaKb", nullptr},
+          {"valid", r.valid},
+          {"speedupVsBaseline", 1},
+          {"cancelled", r.cancelled},
+          {"error", ""},
+          {"samplesMs", samples}};
+}
+
+nlohmann::json ReportHeader(const Options& o, const std::string& started) {
   nlohmann::json doc;
   doc["format"] = "npulens-benchmark/2";
   doc["producer"] = "npulens_bench";
@@ -124,52 +232,22 @@ nlohmann::json ReportJson(const Options& o, const LoadedModel& model, const Sess
                    {"durationSec", o.params.maxDurationMs / 1000},
                    {"warmup", o.params.warmupRuns},
                    {"threads", HostNN_GetThreadCount()}};
-  nlohmann::json list = nlohmann::json::array();
-  for (const Run& run : runs) {
-    const BenchmarkResult& r = run.result;
-    nlohmann::json windows = nlohmann::json::array();
-    for (double w : r.windowP50Ms) windows.push_back(Round3(w));
-    nlohmann::json samples = nlohmann::json::array();
-    for (double s : r.samplesMs) samples.push_back(Round3(s));
-    list.push_back({{"role", "baseline"},
-                    {"modelId", model.config.modelId},
-                    {"precision", PrecisionName(model.config.precision)},
-                    {"computePrecision", PrecisionName(model.config.precision)},
-                    {"devicePolicy", DevicePolicyName(info.device.policy)},
-                    {"device", info.device.device.name},
-                    {"deviceType", DeviceTypeName(info.device.device.type)},
-                    {"selection", info.device.reason},
-                    {"mode", IoModeName(run.mode)},
-                    {"loadMs", Round3(info.loadMs)},
-                    {"compileColdMs", Round3(info.compileMs)},
-                    {"compileCachedMs", nullptr},
-                    {"compilationCache", "off"},
-                    {"compilationCacheRefusedWith", nullptr},
-                    {"firstRunMs", Round3(r.firstRunMs)},
-                    {"iterations", r.samplesMs.size()},
-                    {"warmup", r.warmupRuns},
-                    {"latencyMs",
-                     {{"min", Round3(r.latency.minMs)},
-                      {"p50", Round3(r.latency.p50Ms)},
-                      {"p90", Round3(r.latency.p90Ms)},
-                      {"p99", Round3(r.latency.p99Ms)},
-                      {"max", Round3(r.latency.maxMs)},
-                      {"mean", Round3(r.latency.meanMs)},
-                      {"std", Round3(r.latency.stdMs)}}},
-                    {"throughputPerSec", Round3(r.latency.throughputPerSec)},
-                    {"windowP50Ms", windows},
-                    {"driftLastOverFirst", Round3(r.drift)},
-                    {"memoryDeltaKb", nullptr},
-                    {"valid", r.valid},
-                    {"speedupVsBaseline", 1},
-                    {"cancelled", r.cancelled},
-                    {"error", ""},
-                    {"samplesMs", samples}});
-  }
-  doc["runs"] = list;
+  return doc;
+}
+
+void AddRss(nlohmann::json* doc) {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  doc["peakRssMb"] = Round3(static_cast<double>(usage.ru_maxrss) / 1024);
+  (*doc)["peakRssMb"] = Round3(static_cast<double>(usage.ru_maxrss) / 1024);
+}
+
+nlohmann::json ReportJson(const Options& o, const LoadedModel& model, const SessionInfo& info,
+                          const std::string& started, const std::vector<Run>& runs) {
+  nlohmann::json doc = ReportHeader(o, started);
+  nlohmann::json list = nlohmann::json::array();
+  for (const Run& run : runs) list.push_back(RunJson(model, info, run.mode, run.result));
+  doc["runs"] = list;
+  AddRss(&doc);
   return doc;
 }
 
@@ -361,9 +439,176 @@ void PrintTable(const LoadedModel& model, const SessionInfo& info, const Benchma
   std::printf("latency in ms per run: RunSync, plus the input/output memcpy in copy mode\n");
 }
 
+// ---- source → result, per path ----------------------------------------------------------------------------------
+
+struct SourcePath {
+  InferenceSession* session;
+  IoMode mode;
+  FrameStore store;
+};
+
+struct SourceRow {
+  IoMode mode;
+  Preprocessing preprocessing;
+  SourceBenchmarkResult result;
+  std::string error;  // the path's failure (e.g. a source over the AIPP limit); the other paths still run
+};
+
+// The source rows of the report: each run as npulens_bench reports a model run, plus what the source benchmark adds.
+nlohmann::json SourceRunJson(const LoadedModel& model, const SessionInfo& info, const SourceFrameSpec& source,
+                             const SourceRow& row) {
+  const SourceBenchmarkResult& r = row.result;
+  nlohmann::json run = RunJson(model, info, row.mode, r.run);
+  run["role"] = "source";
+  run["error"] = row.error;
+  run["path"] = r.path;
+  run["preprocessing"] = PreprocessingName(row.preprocessing);
+  run["source"] = {{"width", source.width},
+                   {"height", source.height},
+                   {"format", PixelFormatName(source.format)},
+                   {"bytes", r.sourceBytes}};
+  run["stagesP50Ms"] = {{"preprocess", Round3(r.p50.preprocessMs)},
+                        {"frameCopy", Round3(r.p50.frameCopyMs)},
+                        {"copyIn", Round3(r.p50.copyInMs)},
+                        {"inference", Round3(r.p50.inferenceMs)},
+                        {"copyOut", Round3(r.p50.copyOutMs)},
+                        {"postprocess", Round3(r.p50.postprocessMs)},
+                        {"total", Round3(r.p50.totalMs)}};
+  run["cpuBytesIn"] = r.cpuBytesIn;
+  run["nonInferenceFraction"] = std::round(r.nonInferenceFraction * 10000) / 10000;
+  return run;
+}
+
+std::string Bytes(size_t v) {
+  char buf[32];
+  if (v >= 1000 * 1000) {
+    std::snprintf(buf, sizeof buf, "%.2f MB", static_cast<double>(v) / 1e6);
+  } else if (v >= 1000) {
+    std::snprintf(buf, sizeof buf, "%.1f kB", static_cast<double>(v) / 1e3);
+  } else {
+    std::snprintf(buf, sizeof buf, "%zu B", v);
+  }
+  return buf;
+}
+
+void PrintSourceTable(const LoadedModel& model, const SourceFrameSpec& source, size_t sourceBytes,
+                      const std::vector<std::pair<std::string, std::string>>& sessions,
+                      const std::vector<SourceRow>& rows) {
+  std::printf("model: %s (%s, %s), %d threads\n", model.config.modelId.c_str(), PrecisionName(model.config.precision),
+              model.file.c_str(), HostNN_GetThreadCount());
+  std::printf("source: %dx%d %s, %s (synthetic)\n", source.width, source.height, PixelFormatName(source.format),
+              Bytes(sourceBytes).c_str());
+  for (const auto& [name, reason] : sessions) std::printf("%s: %s\n", name.c_str(), reason.c_str());
+  std::printf("%-18s %5s %8s %8s %8s %8s %8s %8s %8s %8s %11s %7s\n", "path", "runs", "e2e p50", "p90", "pre",
+              "frame cp", "copy in", "infer", "copy out", "post", "CPU bytes", "non-inf");
+  for (const SourceRow& row : rows) {
+    const SourceBenchmarkResult& r = row.result;
+    if (!row.error.empty()) {
+      std::printf("%-18s refused: %s\n", r.path.c_str(), row.error.c_str());
+      continue;
+    }
+    std::printf("%-18s %5zu %8s %8s %8s %8s %8s %8s %8s %8s %11s %6.1f%%\n",
+                (r.path + (r.run.cancelled ? " (cancelled)" : "")).c_str(), r.run.samplesMs.size(),
+                Ms(r.run.latency.p50Ms).c_str(), Ms(r.run.latency.p90Ms).c_str(), Ms(r.p50.preprocessMs).c_str(),
+                Ms(r.p50.frameCopyMs).c_str(), Ms(r.p50.copyInMs).c_str(), Ms(r.p50.inferenceMs).c_str(),
+                Ms(r.p50.copyOutMs).c_str(), Ms(r.p50.postprocessMs).c_str(), Bytes(r.cpuBytesIn).c_str(),
+                100 * r.nonInferenceFraction);
+  }
+  std::printf(
+      "ms: end to end (the session's totalMs, source frame -> top-1) and each stage's median; CPU bytes: read or\n"
+      "written by the CPU before inference per run; non-inf: median share of end to end that is not inference (the\n"
+      "host runs the AIPP emulation inside inference, as the NPU runs AIPP inside its run)\n");
+}
+
+int SourceMain(const Options& o) {
+  const std::string started = IsoNow();
+  const bool wantCpu = o.preprocessing != "aipp";
+  const bool wantAipp = o.preprocessing == "aipp" || o.preprocessing == "both";
+  const bool aippIfDeclared = o.preprocessing.empty();
+  // Each path's session: loaded with its pre-processing (the other's load is independent).
+  std::vector<std::unique_ptr<InferenceSession>> sessions;
+  std::vector<std::pair<std::string, std::string>> reasons;
+  std::vector<SourcePath> paths;
+  std::vector<Preprocessing> pathPre;
+  LoadedModel shown;
+  SessionInfo shownInfo;
+  for (Preprocessing pre : {Preprocessing::kCpu, Preprocessing::kAipp}) {
+    if (pre == Preprocessing::kCpu ? !wantCpu : !wantAipp && !aippIfDeclared) continue;
+    ModelRequest request;
+    request.manifestPath = o.manifest;
+    request.modelId = o.modelId;
+    const auto t0 = std::chrono::steady_clock::now();
+    Result<LoadedModel> model = LoadModel(request, ReadDiskFile);
+    if (!model.ok()) {
+      std::fprintf(stderr, "npulens_bench: %s\n", model.status().ToString().c_str());
+      return 1;
+    }
+    // Without --preprocessing, the AIPP paths only where the target declares dynamic AIPP.
+    if (pre == Preprocessing::kAipp && aippIfDeclared && model->config.aipp.mode != AippMode::kDynamic) {
+      reasons.emplace_back("aipp", "not measured: the target declares no dynamic AIPP (manifest aipp.mode)");
+      continue;
+    }
+    SessionConfig config = model->config;
+    config.devicePolicy = DevicePolicy::kAuto;
+    config.preprocessing = pre;
+    config.loadMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    Result<std::unique_ptr<InferenceSession>> session = InferenceSession::Load(std::move(model->bytes), config);
+    if (!session.ok()) {
+      std::fprintf(stderr, "npulens_bench: %s\n", session.status().ToString().c_str());
+      return 1;
+    }
+    Result<SessionInfo> info = session.value()->Info();
+    if (!info.ok()) {
+      std::fprintf(stderr, "npulens_bench: %s\n", info.status().ToString().c_str());
+      return 1;
+    }
+    reasons.emplace_back(PreprocessingName(pre), info->preprocessingReason);
+    InferenceSession* s = session.value().get();
+    if (pre == Preprocessing::kCpu) {
+      for (IoMode mode : o.modes) paths.push_back({s, mode, FrameStore::kMemory});
+    } else {
+      paths.push_back({s, IoMode::kZeroCopy, FrameStore::kMemory});
+      paths.push_back({s, IoMode::kZeroCopy, FrameStore::kFd});
+    }
+    pathPre.resize(paths.size(), pre);
+    shown = std::move(model.value());
+    shownInfo = info.value();
+    sessions.push_back(std::move(session.value()));
+  }
+  const size_t frameBytes = RowBytes(o.source.format, o.source.width) * RowCount(o.source.format, o.source.height);
+  std::vector<SourceRow> rows;
+  bool failed = false;
+  for (int64_t round = 0; round < o.rounds; ++round) {
+    for (size_t i = 0; i < paths.size(); ++i) {
+      const SourcePath& p = paths[i];
+      Result<SourceBenchmarkResult> r = BenchmarkSource(*p.session, o.source, p.store, o.params, p.mode, nullptr);
+      SourceRow row{p.mode, pathPre[i], {}, ""};
+      if (r.ok()) {
+        row.result = std::move(r.value());
+      } else {
+        row.result.path = SourcePathName(pathPre[i], p.mode, p.store);
+        row.result.sourceBytes = frameBytes;
+        row.error = r.status().ToString();
+        failed = true;
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  nlohmann::json doc = ReportHeader(o, started);
+  nlohmann::json list = nlohmann::json::array();
+  for (const SourceRow& row : rows) list.push_back(SourceRunJson(shown, shownInfo, o.source, row));
+  doc["runs"] = list;
+  AddRss(&doc);
+  if (o.json != "-") PrintSourceTable(shown, o.source, frameBytes, reasons, rows);
+  // A refused path is in the table and the report; the exit code says so.
+  const int written = o.json.empty() ? 0 : WriteReport("npulens_bench", o.json, doc);
+  return failed ? 1 : written;
+}
+
 int Main(int argc, char** argv) {
   const Options o = ParseArgs(argc, argv);
   if (o.threads > 0) HostNN_SetThreadCount(o.threads);
+  if (o.hasSource) return SourceMain(o);
   Peak peak;
   std::string error;
   if (!o.peak.empty() && !ReadPeak(o.peak, &peak, &error)) {
