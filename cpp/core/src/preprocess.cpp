@@ -335,16 +335,17 @@ Result<ImageSize> DecodeSizeFor(int64_t sourceWidth, int64_t sourceHeight, const
 }
 
 Result<size_t> ImageByteLength(PixelFormat format, int width, int height, size_t rowStride) {
-  const std::string size = std::to_string(width) + "x" + std::to_string(height);
-  if (width <= 0 || height <= 0) return Status(kStep, code::kOutOfRange, "image size " + size + " must be > 0");
+  // Built only for an error: Run validates every frame.
+  auto sizeText = [&] { return std::to_string(width) + "x" + std::to_string(height); };
+  if (width <= 0 || height <= 0) return Status(kStep, code::kOutOfRange, "image size " + sizeText() + " must be > 0");
   if (width > kImageSideMax || height > kImageSideMax) {
     return Status(
         kStep, code::kOutOfRange,
-        "image size " + size + " exceeds " + std::to_string(kImageSideMax) + "x" + std::to_string(kImageSideMax));
+        "image size " + sizeText() + " exceeds " + std::to_string(kImageSideMax) + "x" + std::to_string(kImageSideMax));
   }
   if (IsYuv420sp(format) && (width % 2 != 0 || height % 2 != 0)) {
     return Status(kStep, code::kOutOfRange,
-                  std::string(PixelFormatName(format)) + " frame size " + size +
+                  std::string(PixelFormatName(format)) + " frame size " + sizeText() +
                       " must be even on both sides (one chroma sample per 2x2 pixels)");
   }
   const size_t rowBytes = RowBytes(format, width);

@@ -1,14 +1,31 @@
 // NV21 / NV12 frames: the geometry rules (RowBytes, RowCount, ImageByteLength, ValidateImage), the RGB → YUV420SP
 // encoder, and a frame pre-processed against the RGB image it was made from. (Preprocessor::Run on NV21/NV12 against
 // the naive reference: preprocess_test.cpp, with the RGB formats' reference.)
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <new>
 
 #include <gtest/gtest.h>
 
 #include "core/preprocess.h"
 #include "core/yuv.h"
+
+// Counts every operator new of this test binary while armed (SteadyStateRunsAllocateNothing).
+namespace {
+std::atomic<bool> gCountAllocations{false};
+std::atomic<int> gAllocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+  if (gCountAllocations.load()) ++gAllocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace npulens {
 namespace {
@@ -246,6 +263,34 @@ TEST(YuvPreprocessTest, BadCallFramesAreRefusedByRun) {
     v.data = nullptr;
     EXPECT_EQ(pre->Run(v, out.data(), out.size()).code(), code::kInvalidArgument);
   }
+}
+
+TEST(YuvPreprocessTest, SteadyStateRunsAllocateNothing) {
+  // After the first run of each format and size, Run allocates nothing: tables and scratch rows are kept per plane
+  // (a camera delivers 30 frames a second; the packed path's tables are separate, so alternating formats is free).
+  InputSpec spec;
+  spec.width = 16, spec.height = 12;
+  spec.centerCrop = 0.875f;
+  Result<Preprocessor> pre = Preprocessor::Create(spec);
+  ASSERT_TRUE(pre.ok());
+  std::vector<uint8_t> out(pre->OutputBytes());
+  std::vector<uint8_t> rgba(96 * 64 * 4, 77);
+  const ImageView packed{rgba.data(), rgba.size(), 96, 64, 96 * 4, PixelFormat::kRGBA8};
+  Result<std::vector<uint8_t>> nv21 = EncodeYuv420sp(packed, PixelFormat::kNV21, 100);
+  ASSERT_TRUE(nv21.ok());
+  const ImageView frame{nv21->data(), nv21->size(), 96, 64, 100, PixelFormat::kNV21};
+  ImageView frame12 = frame;
+  frame12.format = PixelFormat::kNV12;
+  for (const ImageView& v : {frame, packed, frame12}) ASSERT_TRUE(pre->Run(v, out.data(), out.size()).ok());
+  gAllocations = 0;
+  gCountAllocations = true;
+  bool ok = true;
+  for (int i = 0; i < 3; ++i) {
+    for (const ImageView& v : {frame, packed, frame12}) ok = pre->Run(v, out.data(), out.size()).ok() && ok;
+  }
+  gCountAllocations = false;
+  EXPECT_TRUE(ok);
+  EXPECT_EQ(gAllocations.load(), 0);
 }
 
 TEST(YuvPreprocessTest, HandlesTheLargestAcceptedSide) {
