@@ -220,6 +220,49 @@ export interface BenchmarkOptions {
   durationMs?: number;
   /** Default: the classifier's ioMode. */
   mode?: IoMode;
+  /**
+   * Time the whole way from a source frame to the result instead of the model alone: each run classifies a synthetic
+   * frame of this size and format (a colour pattern; NV21/NV12 encoded from it with the CPU path's matrix) on the
+   * classifier's path: its ModelInfo.preprocessing ('cpu': pre-processing into a host buffer + memcpy in 'copy' mode,
+   * straight into the input tensor in 'zero-copy'; 'aipp': the frame copied into the AIPP input tensor), or with
+   * store 'fd' from a shrink-sealed memfd (classifyFd: on the AIPP path wrapped with no CPU pass). The result then
+   * carries source, path, stagesP50Ms, cpuBytesIn and nonInferenceFraction. width, height: integers in [1, 16384],
+   * even for NV21/NV12 (RangeError); a format the AIPP path does not take rejects with NPULENS_UNSUPPORTED at
+   * 'aipp.config'.
+   */
+  source?: BenchmarkSource;
+}
+
+export interface BenchmarkSource {
+  width: number;
+  height: number;
+  format: PixelFormat;
+  /** Where the frame lives: 'memory' (classify, the default) or 'fd' (a shrink-sealed memfd, classifyFd). */
+  store?: FrameStore;
+}
+
+export type FrameStore = 'memory' | 'fd';
+
+/** The way from a source frame to the model a source benchmark timed. */
+export type BenchmarkPath = 'cpu+copy' | 'cpu+zero-copy' | 'aipp+copy' | 'aipp+fd' | 'cpu+fd+copy' | 'cpu+fd+zero-copy';
+
+/** The frame a source benchmark classified: BenchmarkSource's size and format, and its bytes (rows packed). */
+export interface BenchmarkSourceInfo {
+  width: number;
+  height: number;
+  format: PixelFormat;
+  bytes: number;
+}
+
+/** Each stage's median over the timed runs of a source benchmark, ms (the fields of Timings). */
+export interface StageMedians {
+  preprocessMs: number;
+  frameCopyMs: number;
+  copyInMs: number;
+  inferenceMs: number;
+  copyOutMs: number;
+  postprocessMs: number;
+  totalMs: number;
 }
 
 export interface BenchmarkProgress {
@@ -260,6 +303,17 @@ export interface BenchmarkResult {
   valid: boolean;
   /** True when cancel() stopped it. */
   cancelled: boolean;
+  /** With options.source: the frame each run classified (bytes: its size, rows packed); samplesMs are then end to end. */
+  source?: BenchmarkSourceInfo;
+  path?: BenchmarkPath;
+  /** With options.source: who pre-processed (ModelInfo.preprocessing). */
+  preprocessing?: 'cpu' | 'aipp';
+  /** With options.source: each stage's median (totalMs: end to end, the samples' p50). */
+  stagesP50Ms?: StageMedians;
+  /** With options.source: bytes the CPU read or wrote before inference in one run (as Timings.cpuBytesIn). */
+  cpuBytesIn?: number;
+  /** With options.source: median share of end to end that is not inference, in [0, 1]. */
+  nonInferenceFraction?: number;
 }
 
 /**

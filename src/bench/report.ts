@@ -27,7 +27,7 @@ export interface ReportConfig {
 }
 
 export interface ReportRun {
-  role: 'baseline' | 'precision' | 'io';
+  role: 'baseline' | 'precision' | 'io' | 'source';
   modelId: string;
   precision: string;
   computePrecision: string;
@@ -54,6 +54,16 @@ export interface ReportRun {
   cancelled: boolean;
   error: string;
   samplesMs?: number[];
+  /** Source runs (source frame → result, one per path): the path, who pre-processed, the frame, the stage medians. */
+  path?: string;
+  preprocessing?: 'cpu' | 'aipp';
+  source?: { width: number; height: number; format: string; bytes: number };
+  stagesP50Ms?: {
+    preprocess: number; frameCopy: number; copyIn: number; inference: number; copyOut: number; postprocess: number;
+    total: number;
+  };
+  cpuBytesIn?: number;
+  nonInferenceFraction?: number;
 }
 
 export interface BenchmarkReport {
@@ -92,7 +102,7 @@ export function hostReport(b: HostBenchmark): BenchmarkReport {
     config: b.config,
     peakRssMb: round3(process.resourceUsage().maxRSS / 1024),
     runs: b.results.map((r, i): ReportRun => ({
-      role: i === 0 ? 'baseline' : 'io',
+      role: r.source !== undefined ? 'source' : i === 0 ? 'baseline' : 'io',
       modelId: b.info.modelId,
       precision: b.info.precision,
       computePrecision: b.info.precision,
@@ -123,7 +133,24 @@ export function hostReport(b: HostBenchmark): BenchmarkReport {
       cancelled: r.cancelled,
       error: '',
       samplesMs: r.samplesMs.map(round3),
+      ...sourceFields(r),
     })),
+  };
+}
+
+/** A source benchmark's additions to its run (none for a model benchmark). */
+function sourceFields(r: BenchmarkResult): Partial<ReportRun> {
+  const { source, path, preprocessing, stagesP50Ms: st, cpuBytesIn, nonInferenceFraction } = r;
+  if (source === undefined || path === undefined || preprocessing === undefined || st === undefined) return {};
+  return {
+    path, preprocessing, source: { ...source },
+    stagesP50Ms: {
+      preprocess: round3(st.preprocessMs), frameCopy: round3(st.frameCopyMs), copyIn: round3(st.copyInMs),
+      inference: round3(st.inferenceMs), copyOut: round3(st.copyOutMs), postprocess: round3(st.postprocessMs),
+      total: round3(st.totalMs),
+    },
+    cpuBytesIn: cpuBytesIn ?? 0,
+    nonInferenceFraction: Math.round((nonInferenceFraction ?? 0) * 10000) / 10000,
   };
 }
 
@@ -176,14 +203,24 @@ export interface ComparedRun {
   deviceB: string;
 }
 
-/** The runs of a and b with the same model and I/O mode, in a's order; runs only one of them has are left out. */
+/** What a run measured beyond its model: the I/O mode, or for a source run its path and source frame. */
+function runKind(r: ReportRun): string {
+  if (r.path === undefined || r.source === undefined) return r.mode;
+  return `${r.path} ${r.source.width}x${r.source.height} ${r.source.format}`;
+}
+
+/**
+ * The runs of a and b with the same model and kind (I/O mode; a source run's path and frame), in a's order; runs only
+ * one of them has are left out.
+ */
 export function compareReports(a: BenchmarkReport, b: BenchmarkReport): ComparedRun[] {
   const out: ComparedRun[] = [];
   for (const ra of a.runs) {
-    const rb = b.runs.find((r) => r.modelId === ra.modelId && r.mode === ra.mode && !r.error);
+    const kind = runKind(ra);
+    const rb = b.runs.find((r) => r.modelId === ra.modelId && runKind(r) === kind && !r.error);
     if (rb === undefined || ra.error) continue;
     out.push({
-      modelId: ra.modelId, mode: ra.mode, p50A: ra.latencyMs.p50, p50B: rb.latencyMs.p50,
+      modelId: ra.modelId, mode: kind, p50A: ra.latencyMs.p50, p50B: rb.latencyMs.p50,
       ratio: ra.latencyMs.p50 > 0 ? rb.latencyMs.p50 / ra.latencyMs.p50 : 0, deviceA: ra.device, deviceB: rb.device,
     });
   }

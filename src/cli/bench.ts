@@ -2,8 +2,12 @@
  * `npulens bench`: a model's inference latency and throughput per I/O mode, as a table and/or the shared benchmark
  * report (npulens-benchmark/2, src/bench/report.ts); `--compare a.json b.json` compares two reports from any producer
  * (this command, tools/bench's npulens_bench, the app's export).
+ * `--source nv21:1920x1080 [--preprocessing cpu|aipp|both]` times the whole way from a synthetic source frame to the
+ * result instead, per path (benchmark({source}): the runner's BenchmarkSource): CPU pre-processing + copy and
+ * zero-copy (per --mode, default both), the frame copied into the AIPP tensor, and a memfd-backed frame on the AIPP
+ * path; each stage's median, the bytes the CPU touched before inference, the share that is not inference.
  */
-import type { BenchmarkResult, IoMode } from '../api';
+import type { BenchmarkResult, BenchmarkSource, DevicePolicy, IoMode, ModelInfo } from '../api';
 import { compareReports, hostReport, readReport, type BenchmarkReport } from '../bench/report';
 import {
   BENCHMARK_DURATION_MAX_MS, BENCHMARK_ITERATIONS_DEFAULT, BENCHMARK_ITERATIONS_MAX, BENCHMARK_REPORT_FILE_MAX_BYTES,
@@ -14,7 +18,8 @@ import { CliError, UsageError, writeJsonFile } from './errors';
 import { readRegularFile, type FileKind } from './files';
 import { ms, progressBar, table } from './format';
 import type { Io } from './io';
-import { DEVICE_POLICIES, MODEL_FLAGS, chooseModel, withClassifier, type Backend } from './model';
+import { parseFrameSpec } from './frames';
+import { DEVICE_POLICIES, MODEL_FLAGS, chooseModel, withClassifier, withPreprocessing, type Backend, type ModelChoice } from './model';
 
 const REPORT_FILE: FileKind = { name: 'benchmark report', maxBytes: BENCHMARK_REPORT_FILE_MAX_BYTES };
 
@@ -53,6 +58,8 @@ export async function bench(args: string[], io: Io, backend: Backend): Promise<n
     mode: { type: 'string' },
     json: { type: 'string' },
     compare: { type: 'string' },
+    source: { type: 'string' },
+    preprocessing: { type: 'string' },
   }, true);
   const compareFirst = stringFlag(values, 'compare');
   if (compareFirst !== undefined) return compare([compareFirst, ...positionals], io);
@@ -66,6 +73,15 @@ export async function bench(args: string[], io: Io, backend: Backend): Promise<n
   const device = enumFlag(values, 'device', DEVICE_POLICIES);
   const choice = chooseModel(values, backend, device);
   const modes: IoMode[] = modeFlag === 'both' ? ['zero-copy', 'copy'] : [modeFlag];
+  const sourceFlag = stringFlag(values, 'source');
+  const preprocessing = enumFlag(values, 'preprocessing', ['cpu', 'aipp', 'both'] as const);
+  if (sourceFlag === undefined && preprocessing !== undefined) throw new UsageError('--preprocessing needs --source');
+  if (sourceFlag !== undefined) {
+    const frame = parseFrameSpec('source', sourceFlag);
+    const sourceModes: IoMode[] = values['mode'] === undefined ? ['copy', 'zero-copy'] : modes;
+    return benchSource({ width: frame.width, height: frame.height, format: frame.format }, preprocessing,
+      sourceModes, { iterations, warmup, durationS, jsonTarget, device }, choice, backend, io);
+  }
 
   const startedAt = new Date();
   return withClassifier(choice, backend, async (classifier) => {
@@ -127,3 +143,78 @@ export async function bench(args: string[], io: Io, backend: Backend): Promise<n
   });
 }
 
+
+interface RunLength {
+  iterations: number;
+  warmup: number;
+  durationS: number | undefined;
+  jsonTarget: string | undefined;
+  device: DevicePolicy | undefined;
+}
+
+/**
+ * `--source`: each path of each pre-processing in turn on one classifier per pre-processing (without --preprocessing,
+ * AIPP only where the target declares dynamic AIPP).
+ */
+async function benchSource(source: BenchmarkSource, preprocessing: 'cpu' | 'aipp' | 'both' | undefined,
+  modes: IoMode[], run: RunLength, choice: ModelChoice, backend: Backend, io: Io): Promise<number> {
+  const startedAt = new Date();
+  const results: BenchmarkResult[] = [];
+  const notes: string[] = [];
+  const limit = run.durationS === undefined ? {} : { durationMs: run.durationS * 1000 };
+  let info: ModelInfo | undefined;
+  for (const pre of ['cpu', 'aipp'] as const) {
+    if (preprocessing !== undefined && preprocessing !== 'both' && preprocessing !== pre) continue;
+    if (pre === 'aipp' && preprocessing === undefined && info?.aipp.mode !== 'dynamic') {
+      notes.push(`aipp: not measured: the target declares no dynamic AIPP (aipp.mode ${info?.aipp.mode ?? 'none'})`);
+      continue;
+    }
+    await withClassifier(withPreprocessing(choice, pre), backend, async (classifier) => {
+      info = classifier.info;
+      notes.push(`${pre}: ${classifier.info.preprocessingReason}`);
+      const paths: [IoMode, 'memory' | 'fd'][] = pre === 'cpu' ? modes.map((m) => [m, 'memory'])
+        : [['zero-copy', 'memory'], ['zero-copy', 'fd']];
+      for (const [mode, store] of paths) {
+        results.push(await classifier.benchmark({
+          iterations: run.iterations, warmup: run.warmup, ...limit, mode, source: { ...source, store },
+        }));
+      }
+    });
+  }
+  if (info === undefined || results.length === 0) throw new Error('benchmark: no path was measured');
+  const doc = hostReport({
+    startedAt, info, policy: run.device ?? 'auto', results,
+    config: {
+      runLength: run.durationS === undefined ? 'iterations' : 'duration', iterations: run.iterations,
+      durationSec: run.durationS ?? 0, warmup: run.warmup, threads: info.threads,
+    },
+  });
+  if (run.jsonTarget === '-') {
+    io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    return 0;
+  }
+  const first = results[0]!;
+  io.stdout.write(`model: ${choice.id} (${choice.precision}, ${choice.path})\n`);
+  io.stdout.write(`source: ${source.width}x${source.height} ${source.format}, ${kb(first.source?.bytes ?? 0)} (synthetic)\n`);
+  for (const n of notes) io.stdout.write(`${n}\n`);
+  io.stdout.write(table(
+    ['path', 'runs', 'e2e p50', 'p90', 'pre', 'frame cp', 'copy in', 'infer', 'copy out', 'post', 'CPU bytes', 'non-inf'],
+    results.map((r) => {
+      const st = r.stagesP50Ms!;
+      return [(r.path ?? '') + (r.cancelled ? ' (cancelled)' : ''), String(r.iterations),
+        ...[r.latencyMs.p50, r.latencyMs.p90, st.preprocessMs, st.frameCopyMs, st.copyInMs, st.inferenceMs, st.copyOutMs,
+          st.postprocessMs].map(ms), kb(r.cpuBytesIn ?? 0), `${(100 * (r.nonInferenceFraction ?? 0)).toFixed(1)}%`];
+    }),
+    [false, true, true, true, true, true, true, true, true, true, true, true], ''));
+  io.stdout.write('ms: end to end (source frame -> top-1) and each stage\'s median; CPU bytes: read or written by the ' +
+    'CPU before inference per run; non-inf: median share of end to end that is not inference\n');
+  if (run.jsonTarget !== undefined) {
+    writeJsonFile(run.jsonTarget, doc);
+    io.stdout.write(`JSON written to ${run.jsonTarget}\n`);
+  }
+  return 0;
+}
+
+function kb(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : bytes >= 1e3 ? `${(bytes / 1e3).toFixed(1)} kB` : `${bytes} B`;
+}

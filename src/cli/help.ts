@@ -26,6 +26,10 @@ commands:
       --mode zero-copy|copy|both   I/O mode (default zero-copy)
       --json FILE|-           write the report (npulens-benchmark/2, as the app exports) to FILE (- = stdout)
       --compare A B           compare two reports (any producer): p50 per model and I/O mode, B/A
+      --source FMT:WxH        time source frame -> result instead (synthetic nv21|nv12|rgba|bgra|rgb frame) per path:
+                              CPU pre-processing + copy / zero-copy (--mode, default both), AIPP with the frame
+                              copied into its tensor and from a memfd; stage medians, CPU bytes, non-inference share
+      --preprocessing cpu|aipp|both   with --source (default: AIPP too where the target declares it)
   verify <folder|image...>  compare two models or two engines on images (float vs quantized check)
       --model <id|file.onnx>    reference (default: the manifest's default model; --size/--mean/--std/--bgr/--labels for a file)
       --against <id|file.onnx>  candidate (default: the reference model; --against-size/-mean/-std/-bgr/-labels for a file)
@@ -48,7 +52,7 @@ commands:
 /** Printed after a usage error. */
 export const SHORT_USAGE = `usage: npulens classify <image...> [--model <id|file.onnx>] [--top K] [--device auto|npu|cpu] [--preprocessing auto|cpu|aipp] [--json]
        npulens classify --frame nv21:WxH <frames.yuv...> [--model M] [--preprocessing auto|cpu|aipp] [--json]
-       npulens bench [--model <id|file.onnx>] [--iterations N] [--warmup N] [--duration S] [--mode zero-copy|copy|both] [--json FILE|-]
+       npulens bench [--model <id|file.onnx>] [--iterations N] [--warmup N] [--duration S] [--mode zero-copy|copy|both] [--source FMT:WxH [--preprocessing cpu|aipp|both]] [--json FILE|-]
        npulens bench --compare a.json b.json
        npulens verify <folder|image...> [--model M] [--against M] [--engine ours|ort] [--against-engine ours|ort] [--min-cosine C] [--json FILE|-]
        npulens verify --aipp [--frame nv21:WxH] <folder|image...|frames.yuv...> [--model M] [--min-cosine C] [--json FILE|-]

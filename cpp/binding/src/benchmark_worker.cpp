@@ -48,6 +48,79 @@ Napi::Array NumbersToJs(Napi::Env env, const std::vector<double>& values) {
   return a;
 }
 
+// options.source: {width, height, format, store?}; the sides' limits and YUV's even sides are the runner's.
+Status ParseSource(const Napi::Value& value, const std::string& step, BenchmarkRequest* request) {
+  if (!value.IsObject()) return TypeMismatch(step, "options.source must be an object {width, height, format}");
+  Napi::Object source = value.As<Napi::Object>();
+  SourceFrameSpec spec;
+  int64_t width = 0, height = 0;
+  bool hasWidth = false, hasHeight = false, hasFormat = false;
+  Status st = ParseOption(source, "width", step, [&](const Napi::Value& v) {
+    hasWidth = true;
+    return ToInteger(v, step, "options.source.width", 1, kImageSideMax, &width);
+  });
+  if (st.ok()) {
+    st = ParseOption(source, "height", step, [&](const Napi::Value& v) {
+      hasHeight = true;
+      return ToInteger(v, step, "options.source.height", 1, kImageSideMax, &height);
+    });
+  }
+  if (st.ok()) {
+    st = ParseOption(source, "format", step, [&](const Napi::Value& v) {
+      hasFormat = true;
+      const auto named = [](PixelFormat f) { return std::pair<const char*, PixelFormat>(PixelFormatName(f), f); };
+      return ToEnum<PixelFormat>(v, step, "options.source.format",
+                                 {named(PixelFormat::kRGBA8), named(PixelFormat::kBGRA8), named(PixelFormat::kRGB8),
+                                  named(PixelFormat::kNV21), named(PixelFormat::kNV12)},
+                                 &spec.format);
+    });
+  }
+  if (st.ok()) {
+    st = ParseOption(source, "store", step, [&](const Napi::Value& v) {
+      return ToEnum<FrameStore>(v, step, "options.source.store",
+                                {{"memory", FrameStore::kMemory}, {"fd", FrameStore::kFd}}, &request->store);
+    });
+  }
+  if (!st.ok()) return st;
+  if (!hasWidth || !hasHeight || !hasFormat) {
+    return TypeMismatch(step, std::string("options.source.") +
+                                  (!hasWidth    ? "width"
+                                   : !hasHeight ? "height"
+                                                : "format") +
+                                  " is required");
+  }
+  spec.width = static_cast<int>(width);
+  spec.height = static_cast<int>(height);
+  if (IsYuv420sp(spec.format) && (spec.width % 2 != 0 || spec.height % 2 != 0)) {
+    return OutOfRange(step, std::string("options.source: a ") + PixelFormatName(spec.format) +
+                                " source needs even sides (got " + std::to_string(spec.width) + "x" +
+                                std::to_string(spec.height) + ")");
+  }
+  request->source = spec;
+  return Status::Ok();
+}
+
+Napi::Object SourceToJs(Napi::Env env, const SourceFrameSpec& spec, const SourceBenchmarkResult& r) {
+  Napi::Object source = Napi::Object::New(env);
+  source.Set("width", Napi::Number::New(env, spec.width));
+  source.Set("height", Napi::Number::New(env, spec.height));
+  source.Set("format", PixelFormatName(spec.format));
+  source.Set("bytes", Napi::Number::New(env, static_cast<double>(r.sourceBytes)));
+  return source;
+}
+
+Napi::Object StagesToJs(Napi::Env env, const StageTimings& t) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("preprocessMs", Napi::Number::New(env, t.preprocessMs));
+  o.Set("frameCopyMs", Napi::Number::New(env, t.frameCopyMs));
+  o.Set("copyInMs", Napi::Number::New(env, t.copyInMs));
+  o.Set("inferenceMs", Napi::Number::New(env, t.inferenceMs));
+  o.Set("copyOutMs", Napi::Number::New(env, t.copyOutMs));
+  o.Set("postprocessMs", Napi::Number::New(env, t.postprocessMs));
+  o.Set("totalMs", Napi::Number::New(env, t.totalMs));
+  return o;
+}
+
 }  // namespace
 
 Status ParseBenchmarkParams(Napi::Object options, const std::string& step, BenchmarkParams* params) {
@@ -79,6 +152,9 @@ Status ParseBenchmarkArguments(const Napi::CallbackInfo& info, BenchmarkRequest*
         return ToEnum<IoMode>(v, step, "options.mode", {{"zero-copy", IoMode::kZeroCopy}, {"copy", IoMode::kCopy}},
                               &request->mode);
       });
+    }
+    if (st.ok()) {
+      st = ParseOption(options, "source", step, [&](const Napi::Value& v) { return ParseSource(v, step, request); });
     }
     if (!st.ok()) return st;
   }
@@ -117,6 +193,14 @@ void BenchmarkWorker::Execute(const ExecutionProgress& progress) {
   Status st = CatchAll(kStep, [&] {
     TestFault(kStep);
     ProgressListener listener(*state_, progress);
+    if (request_->source.has_value()) {
+      Result<SourceBenchmarkResult> r = BenchmarkSource(*state_->session, *request_->source, request_->store,
+                                                        request_->params, request_->mode, &listener);
+      if (!r.ok()) return r.status();
+      source_ = std::move(r.value());
+      result_ = source_.run;
+      return Status::Ok();
+    }
     Result<BenchmarkResult> r =
         BenchmarkSession(*state_->session, state_->input, request_->params, request_->mode, &listener);
     if (!r.ok()) return r.status();
@@ -175,6 +259,14 @@ void BenchmarkWorker::Complete(Napi::Env env) {
   }
   Napi::Object o = BenchmarkResultToJs(env, result_);
   o.Set("mode", IoModeName(request_->mode));
+  if (request_->source.has_value()) {
+    o.Set("source", SourceToJs(env, *request_->source, source_));
+    o.Set("path", source_.path);
+    o.Set("preprocessing", PreprocessingName(state_->preprocessing));
+    o.Set("stagesP50Ms", StagesToJs(env, source_.p50));
+    o.Set("cpuBytesIn", Napi::Number::New(env, static_cast<double>(source_.cpuBytesIn)));
+    o.Set("nonInferenceFraction", Napi::Number::New(env, source_.nonInferenceFraction));
+  }
   settled_ = true;
   deferred_.Resolve(o);
 }

@@ -12,12 +12,16 @@
 
 #include "classifier.h"
 #include "core/benchmark_runner.h"
+#include "nnrt/session_benchmark.h"
 
 namespace npulens::binding {
 
 struct BenchmarkRequest {
   BenchmarkParams params;
   IoMode mode = IoMode::kZeroCopy;
+  // options.source: time source frame → result (BenchmarkSource) instead of the model alone.
+  std::optional<SourceFrameSpec> source;
+  FrameStore store = FrameStore::kMemory;
   Napi::FunctionReference onProgress;
 };
 
@@ -51,6 +55,7 @@ class BenchmarkWorker : public Napi::AsyncProgressWorker<BenchmarkProgress> {
   std::shared_ptr<BenchmarkRequest> request_;
   Status status_;
   BenchmarkResult result_;
+  SourceBenchmarkResult source_;  // a source benchmark's (result_ is then source_.run)
   bool settled_ = false;
   std::optional<Napi::ObjectReference> callbackError_;
 };
