@@ -1,6 +1,6 @@
 // The engine's AIPP path and fd I/O over the real host runtime (cpp/hostnn emulates the CANN Kit AIPP): a tiny ONNX
 // classifier (GlobalAveragePool → Flatten → Gemm) that declares dynamic AIPP in its metadata, as a dynamic-AIPP .om
-// does, classified from NV21 / NV12 / RGB / RGBA frames through AIPP and through the CPU pre-processing.
+// does, classified from NV21 / NV12 / RGB / RGBA / BGRA frames through AIPP and through the CPU pre-processing.
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -55,7 +55,7 @@ SessionConfig Config(Preprocessing preprocessing, int side = 16) {
   c.labels = {"red", "green", "blue", "bright", "dark"};
   c.aipp.mode = AippMode::kDynamic;
   c.aipp.maxSrcImageSize = kMaxSrc;
-  c.aipp.formats = {"NV21", "NV12", "RGBA", "RGB"};
+  c.aipp.formats = {"NV21", "NV12", "RGBA", "BGRA", "RGB"};
   c.preprocessing = preprocessing;
   return c;
 }
@@ -74,6 +74,8 @@ struct Frame {
       bytes = yuv.value();
     } else if (format == PixelFormat::kRGB8) {
       for (int i = 0; i < w * h; ++i) bytes.insert(bytes.end(), {r, g, b});
+    } else if (format == PixelFormat::kBGRA8) {
+      for (int i = 0; i < w * h; ++i) bytes.insert(bytes.end(), {b, g, r, 255});
     } else {
       bytes = rgba;
     }
@@ -108,9 +110,8 @@ TEST_F(HostnnAippTest, TheAippPathAgreesWithTheCpuPathForEveryFormat) {
     uint8_t r, g, b;
     const char* label;
   } colours[] = {{230, 20, 20, "red"}, {20, 230, 20, "green"}, {20, 20, 230, "blue"}, {10, 10, 10, "dark"}};
-  // RGBA (XRGB8888 with the A/X swap) is left out: the host emulation's A/X swap turns XRGB into RGBX, so it cannot
-  // read RGBA memory (the engine configures RGBA -> ARGB, the swap's direction in the guide's AIPP configuration).
-  for (PixelFormat format : {PixelFormat::kNV21, PixelFormat::kNV12, PixelFormat::kRGB8}) {
+  for (PixelFormat format :
+       {PixelFormat::kNV21, PixelFormat::kNV12, PixelFormat::kRGB8, PixelFormat::kRGBA8, PixelFormat::kBGRA8}) {
     // YUV: core's CSC rounds the /256 of the matrix, the host AIPP floors it (the guide's >> 8): up to one level per
     // channel, 1/127.5 of the normalised input, a few thousandths of a probability. RGB: fp16 DTC only.
     const double tolerance = IsYuv420sp(format) ? 1e-2 : 2e-3;
