@@ -76,6 +76,25 @@ describe('benchmark report (npulens-benchmark/2)', () => {
     assert.deepEqual(doc.runs[0].windowP50Ms, [0.25, 0.5, 0.75, 1]);
   });
 
+  it('the app export of a CPU pre-processing vs AIPP comparison matches the schema, role source', () => {
+    const record = phoneRecord(app);
+    const variant = app.Variant.source('tiny-int8', 'int8', 'npu', 'zero-copy', 'aipp', 'camera');
+    const row = Object.assign(new app.BenchmarkRow(variant), record.rows[0], { variant });
+    Object.assign(row, { sourceWidth: 1920, sourceHeight: 1080, sourceFormat: 'NV21', sourceBytes: 3110400,
+      path: 'aipp+copy', cpuBytesIn: 6220800, nonInferenceFraction: 0.123456,
+      stagesP50Ms: { preprocessMs: 0, frameCopyMs: 0.4, copyInMs: 0, inferenceMs: 0.5, copyOutMs: 0, postprocessMs: 0.01,
+        totalMs: 0.625 } });
+    record.rows.push(row);
+    const doc = JSON.parse(app.reportJson(record));
+    assertValidReport(doc, 'the app report with a source row');
+    assert.equal(doc.runs[0].path, undefined);
+    assert.equal(doc.runs[1].role, 'source');
+    assert.equal(doc.runs[1].preprocessing, 'aipp');
+    assert.deepEqual(doc.runs[1].source, { width: 1920, height: 1080, format: 'NV21', bytes: 3110400 });
+    assert.equal(doc.runs[1].stagesP50Ms.frameCopy, 0.4);
+    assert.equal(doc.runs[1].nonInferenceFraction, 0.1235);
+  });
+
   it('npulens bench --json matches the schema', () => {
     assertValidReport(hostDoc, 'the CLI report');
     assert.equal(hostDoc.producer, 'npulens bench');
