@@ -83,6 +83,15 @@ export function latencyStats(samplesMs: number[]): LatencyStats {
   return native().latencyStats(samplesMs);
 }
 
+/**
+ * A memfd holding a copy of `bytes`, sealed against shrinking unless `sealed` is false: the host's stand-in for the
+ * device memory a camera frame lives in on the phone. Classifier.classifyFd on the AIPP path hands such an fd to the
+ * runtime without a CPU copy. The caller owns the fd (fs.closeSync).
+ */
+export function createMemfd(bytes: ArrayBuffer | Uint8Array, sealed = true): number {
+  return native().createMemfd(bytes, sealed);
+}
+
 /** Worker threads of the host runtime for models loaded afterwards (0 = default: $NPULENS_THREADS or all CPUs). */
 export function setThreadCount(threads: number): void {
   native().setThreadCount(threads);

@@ -4,8 +4,9 @@
  * other as a camera would deliver them: per-frame latency and top-1, the sustained frame rate.
  * `--preprocessing auto|cpu|aipp` chooses who converts the pixels (the CPU, or the runtime's AIPP).
  */
+import fs from 'node:fs';
 import type { Classifier, ClassifyResult, ModelInfo, Preprocessing, Timings } from '../api';
-import { UsageError, toCliError } from './errors';
+import { CliError, UsageError, toCliError } from './errors';
 import { enumFlag, intFlag, parse, stringFlag } from './args';
 import { ms, percent, printable, table } from './format';
 import { readFrames, parseFrameSpec, type FrameSpec } from './frames';
@@ -16,11 +17,14 @@ import {
 } from './model';
 
 export const PREPROCESSINGS: readonly Preprocessing[] = ['auto', 'cpu', 'aipp'];
+/** Where --frame's frames are handed over: an ArrayBuffer (classify) or a shrink-sealed memfd (classifyFd). */
+const STORES = ['memory', 'fd'] as const;
+type Store = typeof STORES[number];
 
 export async function classify(args: string[], io: Io, backend: Backend): Promise<number> {
   const { values, positionals } = parse(args, {
     ...MODEL_FLAGS, top: { type: 'string' }, json: { type: 'boolean' }, frame: { type: 'string' },
-    preprocessing: { type: 'string' },
+    preprocessing: { type: 'string' }, store: { type: 'string' },
   }, true);
   const frameFlag = stringFlag(values, 'frame');
   const frame = frameFlag === undefined ? undefined : parseFrameSpec('frame', frameFlag);
@@ -30,9 +34,11 @@ export async function classify(args: string[], io: Io, backend: Backend): Promis
   const top = intFlag(values, 'top', 1, 1000);
   const device = enumFlag(values, 'device', DEVICE_POLICIES);
   const preprocessing = enumFlag(values, 'preprocessing', PREPROCESSINGS);
+  const store = enumFlag(values, 'store', STORES);
+  if (store !== undefined && frame === undefined) throw new UsageError('--store applies to --frame only');
   const choice = withPreprocessing(chooseModel(values, backend, device), preprocessing);
   const json = values.json === true;
-  if (frame !== undefined) return classifyFrames(positionals, frame, choice, top, json, io, backend);
+  if (frame !== undefined) return classifyFrames(positionals, frame, store ?? 'memory', choice, top, json, io, backend);
 
   return withClassifier(choice, backend, async (classifier) => {
     const info = classifier.info;
@@ -112,24 +118,33 @@ function latencySummary(values: number[]): Record<string, number> {
  * Classifies every frame of `files` one after the other (the next frame is read when the last result is in, as a
  * camera pipeline that drops frames while the NPU is busy would see them). Per frame: the latency of the classify()
  * call (frame handed over → result), top-1 and the native timings; overall: sustained fps = frames / wall time of
- * the whole loop (reads included).
+ * the whole loop (reads included). Store 'fd': each frame is first put into a shrink-sealed memfd (as a camera
+ * fills its buffer; not in the latency) and classified with classifyFd, which on the AIPP path reads it in place.
  */
-async function classifyFrames(files: string[], spec: FrameSpec, choice: ModelChoice, top: number | undefined,
-  json: boolean, io: Io, backend: Backend): Promise<number> {
+async function classifyFrames(files: string[], spec: FrameSpec, store: Store, choice: ModelChoice,
+  top: number | undefined, json: boolean, io: Io, backend: Backend): Promise<number> {
+  const createMemfd = backend.createMemfd;
+  if (store === 'fd' && createMemfd === undefined) throw new CliError('this backend has no shared memory', '--store fd');
   return withClassifier(choice, backend, async (classifier: Classifier) => {
     const info = classifier.info;
     const topK = top === undefined ? 1 : Math.min(top, info.classes);
     const rows = [];
     const start = performance.now();
     for (const frame of readFrames(files, spec)) {
-      const called = performance.now();
       let result: ClassifyResult;
+      let latencyMs: number;
+      const fd = store === 'fd' ? createMemfd!(frame.pixels) : undefined;
       try {
-        result = await classifier.classify(frame.pixels, spec.width, spec.height, spec.format, undefined, topK);
+        const called = performance.now();
+        result = await (fd === undefined
+          ? classifier.classify(frame.pixels, spec.width, spec.height, spec.format, undefined, topK)
+          : classifier.classifyFd(fd, 0, spec.bytes, spec.width, spec.height, spec.format, undefined, topK));
+        latencyMs = performance.now() - called;
       } catch (err) {
         throw toCliError(err, `${frame.file} frame ${frame.index}`);
+      } finally {
+        if (fd !== undefined) fs.closeSync(fd);
       }
-      const latencyMs = performance.now() - called;
       const [best] = result.top;
       const row = {
         file: frame.file, frame: frame.index, latencyMs, readMs: frame.readMs,
@@ -151,14 +166,15 @@ async function classifyFrames(files: string[], spec: FrameSpec, choice: ModelCho
     const model = { id: choice.id, path: choice.path, precision: choice.precision };
     if (json) {
       io.stdout.write(JSON.stringify({ model, device: { name: info.device.name, type: info.device.type },
-        preprocessing: preprocessingOf(info), frame: spec, frames: rows, summary }, null, 2) + '\n');
+        preprocessing: preprocessingOf(info), frame: { ...spec, store }, frames: rows, summary }, null, 2) + '\n');
       return 0;
     }
     const l = summary.latencyMs;
     io.stdout.write(`model: ${model.id} (${model.precision}, ${printable(model.path)})\n`);
     io.stdout.write(`device: ${info.device.name} (${info.device.type}) — ${info.selection}\n`);
     io.stdout.write(`pre-processing: ${info.preprocessing} — ${printable(info.preprocessingReason)}\n`);
-    io.stdout.write(`frames: ${summary.frames} of ${spec.width}x${spec.height} ${spec.format} in ${ms(wallMs)} ms: ` +
+    io.stdout.write(`frames: ${summary.frames} of ${spec.width}x${spec.height} ${spec.format} ` +
+      `${store === 'fd' ? 'from a sealed memfd each (classifyFd) ' : ''}in ${ms(wallMs)} ms: ` +
       `${summary.fps.toFixed(1)} fps sustained\n`);
     io.stdout.write(`latency (ms): min ${ms(l.min!)}, p50 ${ms(l.p50!)}, p90 ${ms(l.p90!)}, max ${ms(l.max!)}; ` +
       `CPU bytes before inference per frame: ${Math.round(summary.meanCpuBytesIn)}\n`);

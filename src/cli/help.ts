@@ -17,6 +17,8 @@ commands:
                               model target must declare it); auto = aipp when it does (default auto)
       --frame FMT:WxH         the files are raw frames back to back (FMT nv21|nv12|rgba|bgra|rgb, rows packed, e.g.
                               nv21:1920x1080): per-frame latency and top-1, sustained fps
+      --store memory|fd       with --frame: hand each frame over as an ArrayBuffer (default) or in a shrink-sealed
+                              memfd through classifyFd (the AIPP path then reads it with no CPU copy)
       --json                  print one JSON document
   bench                 benchmark a model's inference
       --model <id|file.onnx> (and --size/--mean/--std/--bgr/--labels for a file), --device as above

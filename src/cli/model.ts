@@ -15,6 +15,8 @@ export interface Backend {
   loadClassifier(options: LoadOptions | FileLoadOptions): Promise<Classifier>;
   listDevices(): DeviceInfo[];
   readManifest(rawfileDir: string): ManifestSummary;
+  /** classify --store fd: a shrink-sealed memfd holding a frame (the API's createMemfd). */
+  createMemfd?(bytes: ArrayBuffer | Uint8Array, sealed?: boolean): number;
 }
 
 /** The host twin of the app's rawfile folder: $NPULENS_RAWFILE_DIR, else entry/src/main/resources/rawfile. */

@@ -42,7 +42,7 @@ describe('classify --frame', () => {
     const r = await run('classify', '--frame', `nv21:${W}x${H}`, clip, '--json');
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
-    assert.deepEqual(doc.frame, { format: 'NV21', width: W, height: H, bytes: FRAME });
+    assert.deepEqual(doc.frame, { format: 'NV21', width: W, height: H, bytes: FRAME, store: 'memory' });
     assert.equal(doc.preprocessing.used, 'aipp');  // the default model of aipp/ declares dynamic AIPP
     assert.equal(doc.frames.length, 3);
     doc.frames.forEach((f, i) => {
@@ -68,6 +68,26 @@ describe('classify --frame', () => {
     assert.match(r.stdout, /latency \(ms\): min [\d.]+, p50 [\d.]+, p90 [\d.]+, max [\d.]+/);
   });
 
+  it('--store fd: each frame in a sealed memfd through classifyFd, read in place on the AIPP path', async () => {
+    const memory = JSON.parse((await run('classify', '--frame', `nv21:${W}x${H}`, clip, '--json')).stdout);
+    const r = await run('classify', '--frame', `nv21:${W}x${H}`, clip, '--json', '--store', 'fd');
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.frame.store, 'fd');
+    assert.deepEqual(doc.frames.map((f) => f.top), memory.frames.map((f) => f.top));
+    for (const f of doc.frames) {
+      assert.equal(f.timings.cpuBytesIn, 0);
+      assert.equal(f.timings.frameCopyMs, 0);
+    }
+    // The CPU path reads the memfd (pread) and pre-processes: CPU bytes.
+    const cpu = JSON.parse((await run('classify', '--frame', `nv21:${W}x${H}`, clip, '--json', '--store', 'fd',
+      '--preprocessing', 'cpu')).stdout);
+    for (const f of cpu.frames) assert.ok(f.timings.cpuBytesIn >= FRAME);
+    const human = await run('classify', '--frame', `nv21:${W}x${H}`, clip, '--store', 'fd');
+    assert.match(human.stdout, /frames: 3 of 48x32 NV21 from a sealed memfd each \(classifyFd\) in [\d.]+ ms/);
+    assert.match(human.stdout, /CPU bytes before inference per frame: 0\n/);
+  });
+
   it('NV12 frames of the same pictures give the same top-1 as NV21', async () => {
     const nv12 = file('clip.nv12');
     fs.writeFileSync(nv12, Buffer.concat([1, 2, 3].map((s) => Buffer.from(yuv420sp(rgbaImage(W, H, s), W, H, false)))));
@@ -76,15 +96,19 @@ describe('classify --frame', () => {
     assert.deepEqual(b.frames.map((f) => f.top), a.frames.map((f) => f.top));
   });
 
-  it('BAD CALL - a malformed --frame, odd NV21 sides, an unknown --preprocessing: usage errors (exit 2)', async () => {
-    assertCliUsageError(await run('classify', '--frame', 'nv21', clip), /--frame must be <format>:<W>x<H>/);
-    assertCliUsageError(await run('classify', '--frame', 'yuv444:48x32', clip), /--frame must be .*nv21\|nv12/);
-    assertCliUsageError(await run('classify', '--frame', 'nv21:47x32', clip), /even sides.*47x32/);
-    assertCliUsageError(await run('classify', '--frame', 'nv21:0x32', clip), /sides must be in \[1, 16384\]/);
-    assertCliUsageError(await run('classify', '--frame', `nv21:${W}x${H}`), /needs a frame file/);
-    assertCliUsageError(await run('classify', '--frame', `nv21:${W}x${H}`, clip, '--preprocessing', 'npu'),
-      /--preprocessing must be one of auto, cpu, aipp, got 'npu'/);
-  });
+  it('BAD CALL - a malformed --frame, odd NV21 sides, an unknown --preprocessing or --store: usage errors (exit 2)',
+    async () => {
+      assertCliUsageError(await run('classify', '--frame', 'nv21', clip), /--frame must be <format>:<W>x<H>/);
+      assertCliUsageError(await run('classify', '--frame', 'yuv444:48x32', clip), /--frame must be .*nv21\|nv12/);
+      assertCliUsageError(await run('classify', '--frame', 'nv21:47x32', clip), /even sides.*47x32/);
+      assertCliUsageError(await run('classify', '--frame', 'nv21:0x32', clip), /sides must be in \[1, 16384\]/);
+      assertCliUsageError(await run('classify', '--frame', `nv21:${W}x${H}`), /needs a frame file/);
+      assertCliUsageError(await run('classify', '--frame', `nv21:${W}x${H}`, clip, '--preprocessing', 'npu'),
+        /--preprocessing must be one of auto, cpu, aipp, got 'npu'/);
+      assertCliUsageError(await run('classify', '--frame', `nv21:${W}x${H}`, clip, '--store', 'ion'),
+        /--store must be one of memory, fd, got 'ion'/);
+      assertCliUsageError(await run('classify', clip, '--store', 'fd'), /--store applies to --frame only/);
+    });
 
   it('BAD CALL - a file that is not whole frames, empty, missing or a directory: one error line (exit 1)', async () => {
     const ragged = file('ragged.nv21');
