@@ -644,6 +644,9 @@ Status Preprocessor::Impl::RunPacked(const ImageView& image, uint8_t* out) {
         const float* table = lut[c];
         float* p = planes[c];
         const uint8_t* s = row + srcChannel[c];
+        // Unrolled: the 25-byte scalar loop ran at 0.080 or 0.113 ms (224×224) depending on where the build placed
+        // it (identical machine code; a 64-byte boundary inside it cost 40%); 4 lookups per turn run at 0.075.
+#pragma GCC unroll 4
         for (int x = 0; x < outW; ++x) p[x] = table[s[x * bpp]];
       }
       EmitRow<1>(y, planes, out);
