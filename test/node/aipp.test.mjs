@@ -124,6 +124,17 @@ describe('the AIPP path: timings, limits, formats', () => {
       assert.ok(rc.timings.cpuBytesIn >= nv21.length, `cpu path cpuBytesIn ${rc.timings.cpuBytesIn}`);
     });
 
+  it('RGBA at the model\'s size (no resize): AIPP and the CPU path agree within fp16 rounding', async () => {
+    // Catches a channel mix-up between the engine's AIPP parameters and the runtime (RGBA is XRGB8888 + A/X swap).
+    const px = rgbaImage(16, 16, 9);
+    const aipp = await keep(load('aipp-fp32'));
+    const cpu = await keep(load('aipp-fp32', { preprocessing: 'cpu' }));
+    const a = await aipp.classify(buf(px), 16, 16, 'RGBA', undefined, 5);
+    const b = await cpu.classify(buf(px), 16, 16, 'RGBA', undefined, 5);
+    assert.deepEqual(a.top.map((e) => e.index), b.top.map((e) => e.index));
+    a.top.forEach((e, i) => assert.ok(Math.abs(e.score - b.top[i].score) < 0.01, `${e.score} vs ${b.top[i].score}`));
+  });
+
   it('BAD CALL - a frame over the target\'s maxSrcImageSize is refused, naming the limit', async () => {
     const c = await keep(load('aipp-fp32'));
     const big = rgbaImage(128, 128, 1);  // 64 KiB > 16 KiB
