@@ -149,10 +149,11 @@ TEST_F(SessionBenchmarkTest, BadCallAReleasedSessionIsAnError) {
 
 // ---- BenchmarkSource -----------------------------------------------------------------------------------------------
 
-// The fake's default model is 4x4 float (192 input bytes); AIPP resizes to 16..448, so its AIPP twin is 16x16.
+// The fake's default model is 4x4 float (192 input bytes); its AIPP twin is 128x128 (AIPP resizes to 16..448, by at
+// most 16x per axis: a 1920x1080 frame needs a model side of at least 120).
 SessionConfig AippTarget() {
   SessionConfig c = fake_nnrt::MatchingConfig();
-  c.input.width = c.input.height = 16;
+  c.input.width = c.input.height = 128;
   c.aipp.mode = AippMode::kDynamic;
   c.aipp.maxSrcImageSize = 1920 * 1080 * 3 / 2;
   c.aipp.formats = {"NV21", "RGBA"};
@@ -167,8 +168,8 @@ class SourceBenchmarkTest : public ::testing::Test {
     EXPECT_EQ(fake_nnrt::LiveHandles(), 0) << "leaked NNRt handles";
   }
   static std::unique_ptr<InferenceSession> Load(const SessionConfig& c) {
-    if (c.input.width == 16)
-      fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 3, 16, 16}, OH_NN_FORMAT_NCHW}},
+    if (c.input.width == 128)
+      fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 3, 128, 128}, OH_NN_FORMAT_NCHW}},
                           {{"logits", OH_NN_FLOAT32, {1, 5}, OH_NN_FORMAT_ND}});
     auto r = InferenceSession::Load(std::vector<uint8_t>(64, 0x5a), c);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
@@ -317,11 +318,12 @@ TEST_F(SourceBenchmarkTest, BadCallSourcesAndFormatsAreRefusedBeforeAnyRun) {
   }
   {
     SCOPED_TRACE("BAD CALL - a source over maxSrcImageSize");
-    Result<SourceBenchmarkResult> r = BenchmarkSource(*session, {4032, 3024, PixelFormat::kRGBA8}, FrameStore::kMemory,
+    Result<SourceBenchmarkResult> r = BenchmarkSource(*session, {1920, 1080, PixelFormat::kRGBA8}, FrameStore::kMemory,
                                                       Params(), IoMode::kZeroCopy, nullptr);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().step(), "aipp.config");
     EXPECT_EQ(r.status().code(), code::kOutOfRange);
+    EXPECT_NE(r.status().ToString().find("3110400"), std::string::npos) << r.status().ToString();
   }
   {
     SCOPED_TRACE("BAD CALL - iterations 0");
