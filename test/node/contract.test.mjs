@@ -22,13 +22,15 @@ function parse(file) {
 
 const norm = (text) => text.replace(/\s+/g, ' ').trim();
 
-/** name -> {members: Map<name, signature text>, heritage: string[]} for the exported interfaces. */
+/** name -> {members: Map<name, 'method' | 'field' | 'optional'>, heritage: string[]} for the exported interfaces. */
 function exportedInterfaces(source) {
   const types = new Map();
   for (const st of source.statements) {
     if (!ts.isInterfaceDeclaration(st)) continue;
     const members = new Map();
-    for (const m of st.members) members.set(m.name.getText(source), ts.isMethodSignature(m) ? 'method' : 'field');
+    for (const m of st.members) {
+      members.set(m.name.getText(source), ts.isMethodSignature(m) ? 'method' : m.questionToken ? 'optional' : 'field');
+    }
     const heritage = (st.heritageClauses ?? []).flatMap((h) => h.types.map((t) => t.expression.getText(source)));
     types.set(st.name.text, { members, heritage });
   }
@@ -256,8 +258,13 @@ describe('the compiled addon provides what Index.d.ts declares', () => {
       const r = await c.classify(new ArrayBuffer(16 * 16 * 4), 16, 16, 'RGBA');
       for (const field of flatMembers(device, 'ClassifyResult').keys()) assert.ok(field in r, `ClassifyResult.${field}`);
       for (const field of flatMembers(device, 'Timings').keys()) assert.equal(typeof r.timings[field], 'number', `Timings.${field}`);
+      // A model benchmark has every required field; a source benchmark (options.source) every field.
       const b = await c.benchmark({ iterations: 3, warmup: 0 });
-      for (const field of flatMembers(device, 'BenchmarkResult').keys()) assert.ok(field in b, `BenchmarkResult.${field}`);
+      const s = await c.benchmark({ iterations: 3, warmup: 0, source: { width: 16, height: 16, format: 'RGBA' } });
+      for (const [field, kind] of flatMembers(device, 'BenchmarkResult')) {
+        if (kind !== 'optional') assert.ok(field in b, `BenchmarkResult.${field}`);
+        assert.ok(field in s, `BenchmarkResult.${field} (source benchmark)`);
+      }
       for (const field of flatMembers(device, 'DeviceInfo').keys()) assert.ok(field in api.listDevices()[0], `DeviceInfo.${field}`);
     } finally {
       c.release();
