@@ -33,6 +33,13 @@ std::string SourceText(const AippSourceKey& k) {
          (k.srcWidth != k.width ? " (rows of " + std::to_string(k.srcWidth) + " pixels)" : "");
 }
 
+Status OverSourceLimit(const AippSourceKey& key, uint64_t bytes, const AippSpec& aipp) {
+  return Status("aipp.config", code::kOutOfRange,
+                "the " + SourceText(key) + " frame is " + std::to_string(bytes) +
+                    " bytes, over the model's AIPP limit of " + std::to_string(aipp.maxSrcImageSize) +
+                    " (aipp.maxSrcImageSize)");
+}
+
 }  // namespace
 
 AippPlan PlanAipp(const AippSourceKey& key, const InputSpec& spec) {
@@ -51,7 +58,7 @@ AippPlan PlanAipp(const AippSourceKey& key, const InputSpec& spec) {
   }
   uint32_t side = 0;
   const int shorter = std::min(key.width, key.height);
-  if (spec.centerCrop < 1.0f) {
+  if (spec.centerCrop < 1.0f && !key.preCropped) {
     side = static_cast<uint32_t>(std::lround(static_cast<double>(spec.centerCrop) * shorter));
     if (yuv) side &= ~1u;
     side = std::max(side, yuv ? 2u : 1u);
@@ -73,8 +80,7 @@ AippPlan PlanAipp(const AippSourceKey& key, const InputSpec& spec) {
   return p;
 }
 
-Result<std::unique_ptr<AippSource>> AippSource::Create(const AippSourceKey& key, const InputSpec& spec,
-                                                       const AippSpec& aipp) {
+Status AippTakes(const AippSourceKey& key, const InputSpec& spec, const AippSpec& aipp) {
   const char* name = PixelFormatName(key.format);
   if (!aipp.Accepts(name)) {
     std::string listed;
@@ -84,13 +90,13 @@ Result<std::unique_ptr<AippSource>> AippSource::Create(const AippSourceKey& key,
   }
   // The guide's limits, checked here so that the error says why on the phone too (its runtime gives no detail):
   // sources of 16..4096 per side, resize ratios within [1/16, 16] per axis.
-  const AippPlan plan = PlanAipp(key, spec);
   if (key.srcWidth < kAippSourceSideMin || key.srcWidth > kAippSourceSideMax || key.height < kAippSourceSideMin ||
       key.height > kAippSourceSideMax) {
     return Status("aipp.config", code::kOutOfRange,
                   "the " + SourceText(key) + " frame is outside AIPP's source sizes " +
                       std::to_string(kAippSourceSideMin) + ".." + std::to_string(kAippSourceSideMax) + " per side");
   }
+  const AippPlan plan = PlanAipp(key, spec);
   const auto ratioOk = [](uint32_t from, int to) {
     const uint64_t f = from, t = static_cast<uint64_t>(to);
     return f <= t * kAippResizeRatioMax && t <= f * kAippResizeRatioMax;
@@ -100,8 +106,20 @@ Result<std::unique_ptr<AippSource>> AippSource::Create(const AippSourceKey& key,
                   "AIPP resizes by at most " + std::to_string(kAippResizeRatioMax) + "x per axis; the " +
                       SourceText(key) + " frame's crop " + std::to_string(plan.cropWidth) + "x" +
                       std::to_string(plan.cropHeight) + " would go to " + std::to_string(spec.width) + "x" +
-                      std::to_string(spec.height) + " (decode or scale the frame down first, or use the CPU path)");
+                      std::to_string(spec.height));
   }
+  // Sides within 4096: no overflow. YUV420SP sources have even sides (ValidateImage).
+  const uint64_t pixels = static_cast<uint64_t>(key.srcWidth) * static_cast<uint64_t>(key.height);
+  const uint64_t bytes = plan.format == HIAI_YUV420SP_U8 ? pixels * 3 / 2 : pixels * DescChannels(plan.format);
+  if (bytes > aipp.maxSrcImageSize) return OverSourceLimit(key, bytes, aipp);
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<AippSource>> AippSource::Create(const AippSourceKey& key, const InputSpec& spec,
+                                                       const AippSpec& aipp) {
+  Status takes = AippTakes(key, spec, aipp);
+  if (!takes.ok()) return takes;
+  const AippPlan plan = PlanAipp(key, spec);
   std::unique_ptr<AippSource> src(new AippSource());
   src->key_ = key;
   src->desc_ = TensorDescHandle(OH_NNTensorDesc_Create());
@@ -116,12 +134,8 @@ Result<std::unique_ptr<AippSource>> AippSource::Create(const AippSourceKey& key,
     return NnStatus("aipp.tensor", OH_NN_INVALID_PARAMETER,
                     "HMS_HiAITensor_GetSizeWithImageFormat gave 0 bytes for the " + SourceText(key) + " frame");
   }
-  if (src->imageBytes_ > aipp.maxSrcImageSize) {
-    return Status("aipp.config", code::kOutOfRange,
-                  "the " + SourceText(key) + " frame is " + std::to_string(src->imageBytes_) +
-                      " bytes, over the model's AIPP limit of " + std::to_string(aipp.maxSrcImageSize) +
-                      " (aipp.maxSrcImageSize)");
-  }
+  // The runtime's size decides (AippTakes predicted it from the format).
+  if (src->imageBytes_ > aipp.maxSrcImageSize) return OverSourceLimit(key, src->imageBytes_, aipp);
   src->params_ = AippParamHandle(HMS_HiAIAippParam_Create(1));
   if (!src->params_) return NnNullStatus("aipp.config", "HMS_HiAIAippParam_Create(1)");
   Status s = src->SetParams(plan, spec);

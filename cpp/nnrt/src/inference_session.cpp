@@ -7,6 +7,7 @@
 #include <cstring>
 #include <functional>
 #include <mutex>
+#include <optional>
 
 #include "CANNKit/hiai_helper.h"
 #include "CANNKit/hiai_options.h"
@@ -112,6 +113,15 @@ const char* PreprocessingName(Preprocessing p) {
   return "?";
 }
 
+const char* AippFeedName(AippFeed feed) {
+  switch (feed) {
+    case AippFeed::kNone: return "none";
+    case AippFeed::kFrame: return "frame";
+    case AippFeed::kCpuResized: return "cpu-resized";
+  }
+  return "?";
+}
+
 namespace {
 
 // Resolves SessionConfig::preprocessing against the target's AIPP (info.preprocessing and its reason).
@@ -161,6 +171,20 @@ Status ResolvePreprocessing(const SessionConfig& config, SessionInfo* info) {
   return Status::Ok();
 }
 
+// The AIPP fallback's CPU step: the spec's crop and resize to the model size, RGB888 uint8 HWC values as they are
+// (mean 0, std 1, quantisation scale 1 zero 0), the layout of an RGB888 AIPP source.
+InputSpec AippResizeSpec(const InputSpec& in) {
+  InputSpec out;
+  out.width = in.width;
+  out.height = in.height;
+  out.layout = Layout::kNHWC;
+  out.dtype = DType::kUint8;
+  out.colorOrder = ColorOrder::kRGB;  // RGB888 memory; AIPP swaps R/B for a BGR model (PlanAipp)
+  out.quant = QuantParams{1.0f, 0};
+  out.centerCrop = in.centerCrop;
+  return out;
+}
+
 }  // namespace
 
 // Member order encodes destroy order (reverse of declaration): the fd-borrowing input tensor goes first, then
@@ -170,6 +194,9 @@ struct InferenceSession::Impl {
   std::vector<uint8_t> modelBytes;
   SessionConfig config;
   Preprocessor pre;
+  // AIPP path, target listing RGB: crops and resizes frames AIPP cannot take to the model size as RGB888 uint8 HWC
+  // (identity normalisation: AIPP's DTC then normalises them like any RGB888 source of the model's size).
+  std::optional<Preprocessor> aippResize;
   Postprocessor post;
   SessionInfo info;
   size_t deviceId = 0;
@@ -223,8 +250,10 @@ struct InferenceSession::Impl {
   Result<Classification> Finish(NN_Tensor* input, size_t topK, IoMode mode, Classification result,
                                 Clock::time_point start);
   Status UseAippSource(const AippSourceKey& key);
-  // The AIPP path's frame copy: packed rows into the AIPP input tensor.
-  Result<NN_Tensor*> CopyFrame(const ImageView& image, StageTimings* t);
+  // The AIPP path's input: the frame's packed rows copied into the AIPP input tensor, or, when AIPP cannot take the
+  // frame (AippTakes), the frame cropped and resized on the CPU (ResizeForAipp). Sets result's aippFeed and timings.
+  Result<NN_Tensor*> CopyFrame(const ImageView& image, Classification* result);
+  Result<NN_Tensor*> ResizeForAipp(const ImageView& image, const Status& refusal, Classification* result);
   IoTensor& ActiveInput() { return externalInput.tensor ? externalInput : inputs[0]; }
   Status ReleasedStatus(const char* step) const { return Status(step, code::kReleased, "the session was released"); }
   void ReleaseLocked() {
@@ -585,6 +614,11 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(std::vector<uin
   }
   Status resolved = ResolvePreprocessing(config, &impl->info);
   if (!resolved.ok()) return resolved;
+  if (impl->info.preprocessing == Preprocessing::kAipp && config.aipp.Accepts("RGB")) {
+    Result<Preprocessor> resize = Preprocessor::Create(AippResizeSpec(config.input));
+    if (!resize.ok()) return resize.status();
+    impl->aippResize = std::move(resize.value());
+  }
   Result<DeviceDecision> decision =
       DeviceSelector::Select(config.devicePolicy, DetectModelKind(modelBytes.data(), modelBytes.size()));
   if (!decision.ok()) return decision.status();
@@ -637,7 +671,7 @@ Result<Classification> InferenceSession::Impl::ClassifyLocked(const ImageView& i
   Classification result;
   StageTimings& t = result.timings;
   if (info.preprocessing == Preprocessing::kAipp) {
-    Result<NN_Tensor*> input = CopyFrame(image, &t);
+    Result<NN_Tensor*> input = CopyFrame(image, &result);
     if (!input.ok()) return input.status();
     return Finish(input.value(), topK, mode, std::move(result), start);
   }
@@ -681,10 +715,13 @@ Status InferenceSession::Impl::UseAippSource(const AippSourceKey& key) {
   return Status::Ok();
 }
 
-Result<NN_Tensor*> InferenceSession::Impl::CopyFrame(const ImageView& image, StageTimings* t) {
+Result<NN_Tensor*> InferenceSession::Impl::CopyFrame(const ImageView& image, Classification* result) {
   Status s = ValidateImage(image);
   if (!s.ok()) return s;
-  s = UseAippSource({image.format, image.width, image.height, image.width});
+  const AippSourceKey key{image.format, image.width, image.height, image.width};
+  s = AippTakes(key, config.input, config.aipp);
+  if (!s.ok()) return ResizeForAipp(image, s, result);
+  s = UseAippSource(key);
   if (!s.ok()) return s;
   Result<NN_Tensor*> tensor = [&]() {
     NnrtGuard guard(NnrtCallLock());
@@ -705,8 +742,33 @@ Result<NN_Tensor*> InferenceSession::Impl::CopyFrame(const ImageView& image, Sta
   } else {
     for (size_t r = 0; r < rows; ++r) std::memcpy(dst + r * rowBytes, image.data + r * image.rowStride, rowBytes);
   }
-  t->frameCopyMs += MsSince(start);
-  t->cpuBytesIn += 2 * rowBytes * rows;  // read and written
+  result->timings.frameCopyMs += MsSince(start);
+  result->timings.cpuBytesIn += 2 * rowBytes * rows;  // read and written
+  result->aippFeed = AippFeed::kFrame;
+  return tensor;
+}
+
+Result<NN_Tensor*> InferenceSession::Impl::ResizeForAipp(const ImageView& image, const Status& refusal,
+                                                         Classification* result) {
+  // A dynamic-AIPP model takes only raw images, so the CPU path cannot stand in: the CPU makes a source AIPP takes.
+  if (!aippResize) return refusal.WithDetail("and aipp.formats lists no RGB for the CPU to resize the frame to");
+  const Status s =
+      UseAippSource({PixelFormat::kRGB8, config.input.width, config.input.height, config.input.width, true});
+  if (!s.ok()) return s.WithDetail("the CPU-resized source for a frame AIPP cannot take (" + refusal.message() + ")");
+  Result<NN_Tensor*> tensor = [&]() {
+    NnrtGuard guard(NnrtCallLock());
+    return aippSource->CopyTensor(deviceId);
+  }();
+  if (!tensor.ok()) return tensor.status();
+  const auto start = Clock::now();
+  const Status run = aippResize->Run(image, aippSource->copyData(), aippSource->imageBytes());
+  if (!run.ok()) return run;
+  result->timings.preprocessMs += MsSince(start);
+  // What the resize read (the frame) and wrote (the AIPP input).
+  Result<size_t> frameBytes = ImageByteLength(image.format, image.width, image.height, image.rowStride);
+  result->timings.cpuBytesIn += (frameBytes.ok() ? frameBytes.value() : 0) + aippSource->imageBytes();
+  result->aippFeed = AippFeed::kCpuResized;
+  result->aippFeedReason = refusal.message();
   return tensor;
 }
 
@@ -733,8 +795,11 @@ Result<Classification> InferenceSession::Impl::ClassifyFdLocked(int fd, size_t o
     const bool whole = layout.rowStride % pixelBytes == 0 &&
                        (!IsYuv420sp(layout.format) || layout.rowStride % 2 == 0) &&
                        layout.rowStride / pixelBytes <= static_cast<size_t>(kImageSideMax);
-    if (whole) {
-      s = UseAippSource({layout.format, layout.width, layout.height, static_cast<int>(layout.rowStride / pixelBytes)});
+    const AippSourceKey key{layout.format, layout.width, layout.height,
+                            whole ? static_cast<int>(layout.rowStride / pixelBytes) : 0};
+    // A frame AIPP cannot take is read below and resized on the CPU (CopyFrame).
+    if (whole && AippTakes(key, config.input, config.aipp).ok()) {
+      s = UseAippSource(key);
       if (!s.ok()) return s;
       if (byteLength >= aippSource->imageBytes()) {
         Result<TensorHandle> wrapped = [&]() {
@@ -743,6 +808,7 @@ Result<Classification> InferenceSession::Impl::ClassifyFdLocked(int fd, size_t o
         }();
         if (!wrapped.ok()) return wrapped.status();
         // The wrapping tensor lives for this call only: destroyed here (unmapped; the fd stays the caller's).
+        result.aippFeed = AippFeed::kFrame;
         return Finish(wrapped->get(), topK, mode, std::move(result), start);
       }
     }
@@ -769,7 +835,7 @@ Result<Classification> InferenceSession::Impl::ClassifyFdLocked(int fd, size_t o
   Result<Classification> r = ClassifyLocked(view, topK, mode);
   if (!r.ok()) return r;
   StageTimings& rt = r->timings;
-  (aipp ? rt.frameCopyMs : rt.preprocessMs) += readMs;
+  (r->aippFeed == AippFeed::kFrame ? rt.frameCopyMs : rt.preprocessMs) += readMs;
   rt.cpuBytesIn += 2 * byteLength;  // read from the fd, written to memory
   rt.totalMs = MsSince(start);
   return r;

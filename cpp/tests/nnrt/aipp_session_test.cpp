@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include <gtest/gtest.h>
@@ -353,22 +354,137 @@ TEST_F(AippSessionTest, ZeroCopyOutputsAreFdBackedDeviceMemoryOfTheGuidesSize) {
   EXPECT_EQ(fcntl(memory, F_GETFD), -1);
 }
 
-TEST_F(AippSessionTest, BadCallFramesTheModelsAippCannotTake) {
+// The frame cropped and resized to the model size as RGB888 uint8 HWC by core's Preprocessor (identity
+// normalisation): what the AIPP input must hold when AIPP cannot take the frame as it is.
+std::vector<uint8_t> CpuResized(const ImageView& frame, const InputSpec& model) {
+  InputSpec spec;
+  spec.width = model.width;
+  spec.height = model.height;
+  spec.layout = Layout::kNHWC;
+  spec.dtype = DType::kUint8;
+  spec.quant = QuantParams{1.0f, 0};
+  spec.centerCrop = model.centerCrop;
+  Result<Preprocessor> pre = Preprocessor::Create(spec);
+  EXPECT_TRUE(pre.ok()) << pre.status().ToString();
+  std::vector<uint8_t> out(pre->OutputBytes());
+  const Status s = pre->Run(frame, out.data(), out.size());
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return out;
+}
+
+TEST_F(AippSessionTest, FramesAippCannotTakeAreResizedOnTheCpuAndAippOnlyConvertsTheDataType) {
+  SessionConfig c = AippConfig();
+  c.aipp.formats = {"NV21", "RGB"};
+  c.aipp.maxSrcImageSize = 1920 * 1080 * 3 / 2;
+  const InputSpec model = c.input;
+  auto s = LoadOk(c);
+  ASSERT_NE(s, nullptr);
+  struct Case {
+    PixelFormat format;
+    int width, height;
+    const char* reason;
+  };
+  const std::vector<Case> cases = {
+      {PixelFormat::kRGBA8, 64, 48, "the model's AIPP does not take RGBA frames (aipp.formats: NV21, RGB)"},
+      {PixelFormat::kNV21, 1920, 1088,
+       "the NV21 1920x1088 frame is 3133440 bytes, over the model's AIPP limit of 3110400 (aipp.maxSrcImageSize)"},
+      {PixelFormat::kNV21, 4098, 16, "the NV21 4098x16 frame is outside AIPP's source sizes 16..4096 per side"},
+      {PixelFormat::kNV21, 14, 14, "the NV21 14x14 frame is outside AIPP's source sizes 16..4096 per side"},
+      {PixelFormat::kNV21, 4096, 2400,
+       "AIPP resizes by at most 16x per axis; the NV21 4096x2400 frame's crop 2100x2100 would go to 128x128"},
+  };
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.reason);
+    const Frame frame(k.format, k.width, k.height);
+    const int from = static_cast<int>(fake_nnrt::Calls().size());
+    Result<Classification> r = s->Classify(frame.view, 2);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->aippFeed, AippFeed::kCpuResized);
+    EXPECT_EQ(r->aippFeedReason, k.reason);
+    // AIPP takes the model-size RGB888 image whole and only converts the data type (DTC from mean/std).
+    const std::vector<std::string> expected = {"SetInputIndex()",
+                                               "SetInputFormat(7)",
+                                               "SetInputShape(128, 128)",
+                                               "SetCropConfig(0, 0, 0, 128, 128)",
+                                               "SetChannelSwapConfig(false, false)",
+                                               "SetResizeConfig(0, 128, 128)",
+                                               "SetDtcMeanPixel(0, 123, 116, 103)",
+                                               "SetDtcMinPixel(0, 0.675003, 0.279999, 0.529999)",
+                                               "SetDtcVarReciPixel(0, 0.0171248, 0.017507, 0.0174292)"};
+    std::vector<std::string> got = AippCalls(from);
+    if (&k == &cases[0]) {  // the first fallback makes the source; the next ones reuse it
+      ASSERT_FALSE(got.empty());
+      got[0] = "SetInputIndex()";
+      EXPECT_EQ(got, expected);
+    } else {
+      EXPECT_TRUE(got.empty());
+    }
+    EXPECT_EQ(fake_nnrt::LastRunInput(), CpuResized(frame.view, model));
+    EXPECT_EQ(fake_nnrt::LastRunInput().size(), 128u * 128u * 3u);
+    const StageTimings& t = r->timings;
+    EXPECT_GT(t.preprocessMs, 0);
+    EXPECT_EQ(t.frameCopyMs, 0);
+    EXPECT_EQ(t.cpuBytesIn, frame.bytes.size() + 128u * 128u * 3u);  // the frame read, the AIPP input written
+    EXPECT_EQ(r->top[0].index, 2u);
+  }
+  EXPECT_EQ(CountOf("HMS_HiAIAippParam_Create"), 1);
+  // A frame AIPP takes goes to it as it is (a new source); an fd frame over the limit is read once and resized.
+  Frame camera(PixelFormat::kNV21, 640, 480);
+  Result<Classification> r = s->Classify(camera.view, 1);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->aippFeed, AippFeed::kFrame);
+  EXPECT_EQ(r->aippFeedReason, "");
+  EXPECT_EQ(fake_nnrt::LastRunInput(), camera.bytes);
+  Frame big(PixelFormat::kNV21, 1920, 1088);
+  const int fd = MemfdWith(big.bytes);
+  ImageView layout = big.view;
+  layout.data = nullptr;
+  const int beforeFd = static_cast<int>(fake_nnrt::Calls().size());
+  r = s->ClassifyFd(fd, 0, big.bytes.size(), layout, 1);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->aippFeed, AippFeed::kCpuResized);
+  EXPECT_LT(IndexOf("OH_NNTensor_CreateWithFd", beforeFd), 0);  // not wrapped: AIPP cannot take it
+  EXPECT_EQ(fake_nnrt::LastRunInput(), CpuResized(big.view, model));
+  EXPECT_EQ(r->timings.cpuBytesIn, 2 * big.bytes.size() + big.bytes.size() + 128u * 128u * 3u);
+  close(fd);
+}
+
+TEST_F(AippSessionTest, ABgrModelGetsTheCpuResizedRgbWithTheRbSwap) {
+  SessionConfig c = AippConfig();
+  c.input.colorOrder = ColorOrder::kBGR;
+  c.aipp.formats = {"NV21", "RGB"};
+  auto s = LoadOk(c);
+  ASSERT_NE(s, nullptr);
+  Frame f(PixelFormat::kBGRA8, 64, 48);
+  const int from = static_cast<int>(fake_nnrt::Calls().size());
+  Result<Classification> r = s->Classify(f.view, 1);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->aippFeed, AippFeed::kCpuResized);
+  const std::vector<std::string> got = AippCalls(from);
+  EXPECT_NE(std::find(got.begin(), got.end(), "SetChannelSwapConfig(true, false)"), got.end());
+  EXPECT_EQ(fake_nnrt::LastRunInput(), CpuResized(f.view, c.input));  // RGB memory; AIPP swaps R/B
+}
+
+TEST_F(AippSessionTest, BadCallFramesTheModelsAippCannotTakeOnATargetWithoutRgb) {
+  // Without RGB in aipp.formats the CPU cannot hand AIPP a resized frame either: the refusal is the error.
   SessionConfig c = AippConfig();
   c.aipp.formats = {"NV21"};
   c.aipp.maxSrcImageSize = 1920 * 1080 * 3 / 2;
   auto s = LoadOk(c);
+  const std::string noRgb = ": and aipp.formats lists no RGB for the CPU to resize the frame to";
   Frame rgba(PixelFormat::kRGBA8, 64, 48);
   Result<Classification> r = s->Classify(rgba.view, 1);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().ToString(),
-            "aipp.config: NPULENS_UNSUPPORTED (1005): the model's AIPP does not take RGBA frames (aipp.formats: NV21)");
+            "aipp.config: NPULENS_UNSUPPORTED (1005): the model's AIPP does not take RGBA frames (aipp.formats: NV21)" +
+                noRgb);
   Frame big(PixelFormat::kNV21, 1920, 1088);
   r = s->Classify(big.view, 1);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().ToString(),
             "aipp.config: NPULENS_OUT_OF_RANGE (1001): the NV21 1920x1088 frame is 3133440 bytes, over the model's "
-            "AIPP limit of 3110400 (aipp.maxSrcImageSize)");
+            "AIPP limit of 3110400 (aipp.maxSrcImageSize)" +
+                noRgb);
   Frame odd(PixelFormat::kNV21, 64, 48);
   odd.view.width = 63;
   r = s->Classify(odd.view, 1);
@@ -378,20 +494,22 @@ TEST_F(AippSessionTest, BadCallFramesTheModelsAippCannotTake) {
   Frame tiny(PixelFormat::kNV21, 14, 14);
   r = s->Classify(tiny.view, 1);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(
-      r.status().ToString(),
-      "aipp.config: NPULENS_OUT_OF_RANGE (1001): the NV21 14x14 frame is outside AIPP's source sizes 16..4096 per "
-      "side");
+  EXPECT_EQ(r.status().ToString(),
+            "aipp.config: NPULENS_OUT_OF_RANGE (1001): the NV21 14x14 frame is outside AIPP's source sizes 16..4096 "
+            "per side" +
+                noRgb);
   Frame huge(PixelFormat::kNV21, 4096, 4096);  // crop 3584 -> 128: a 28x shrink
   r = s->Classify(huge.view, 1);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(
-      r.status().ToString(),
-      "aipp.config: NPULENS_OUT_OF_RANGE (1001): AIPP resizes by at most 16x per axis; the NV21 4096x4096 frame's "
-      "crop 3584x3584 would go to 128x128 (decode or scale the frame down first, or use the CPU path)");
+  EXPECT_EQ(r.status().ToString(),
+            "aipp.config: NPULENS_OUT_OF_RANGE (1001): AIPP resizes by at most 16x per axis; the NV21 4096x4096 "
+            "frame's crop 3584x3584 would go to 128x128" +
+                noRgb);
   EXPECT_EQ(CountOf("HMS_HiAIAippParam_Create"), 0);  // every refusal above came before any params were made
   Frame ok(PixelFormat::kNV21, 1920, 1080);
-  EXPECT_TRUE(s->Classify(ok.view, 1).ok());  // exactly at the size limit
+  r = s->Classify(ok.view, 1);  // exactly at the size limit
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->aippFeed, AippFeed::kFrame);
 }
 
 TEST_F(AippSessionTest, BadCallTheRuntimeRefusesAnAippParameterOrTensor) {

@@ -158,6 +158,64 @@ TEST_F(HostnnAippTest, AShrinkSealedMemfdFrameRunsWithoutACpuPass) {
   close(fd);
 }
 
+TEST_F(HostnnAippTest, FramesAippCannotTakeAreResizedOnTheCpuAndAgreeWithTheCpuPath) {
+  // The runtime's AIPP takes only the CPU-resized RGB888 image for these (the host emulation enforces the model's
+  // max_src_image_size and the guide's limits as the phone's does), so each result shows the engine fed it that.
+  const struct {
+    int side;
+    std::vector<std::string> formats;
+    PixelFormat format;
+    int w, h;
+    const char* why;
+  } cases[] = {
+      {16, {"NV21", "RGB"}, PixelFormat::kRGBA8, 64, 48, "does not take RGBA"},
+      {16, {"NV21", "NV12", "RGBA", "RGB"}, PixelFormat::kNV21, 640, 480, "at most 16x"},
+      {128, {"NV21", "NV12", "RGBA", "RGB"}, PixelFormat::kRGBA8, 2048, 1088, "over the model's AIPP limit"},
+  };
+  const struct {
+    uint8_t r, g, b;
+    const char* label;
+  } colours[] = {{230, 20, 20, "red"}, {20, 230, 20, "green"}, {20, 20, 230, "blue"}, {10, 10, 10, "dark"}};
+  for (const auto& k : cases) {
+    SessionConfig ac = Config(Preprocessing::kAuto, k.side), cc = Config(Preprocessing::kCpu, k.side);
+    ac.aipp.formats = k.formats;
+    auto aipp = LoadOk(TinyModel(true, k.side), ac);
+    auto cpu = LoadOk(TinyModel(true, k.side), cc);
+    ASSERT_TRUE(aipp && cpu);
+    for (const auto& c : colours) {
+      SCOPED_TRACE(std::string(k.why) + " " + c.label);
+      Frame f(k.format, c.r, c.g, c.b, k.w, k.h);
+      Result<Classification> a = aipp->Classify(f.view, 5);
+      Result<Classification> b = cpu->Classify(f.view, 5);
+      ASSERT_TRUE(a.ok()) << a.status().ToString();
+      ASSERT_TRUE(b.ok()) << b.status().ToString();
+      EXPECT_EQ(a->aippFeed, AippFeed::kCpuResized);
+      EXPECT_NE(a->aippFeedReason.find(k.why), std::string::npos) << a->aippFeedReason;
+      EXPECT_EQ(a->top[0].label, c.label);
+      EXPECT_EQ(b->top[0].label, c.label);
+      // The resized pixels are rounded to uint8 and the DTC to fp16: within 1e-2 of the CPU path's float scores.
+      const std::vector<float> sa = Scores(a.value()), sb = Scores(b.value());
+      for (size_t i = 0; i < 5; ++i) EXPECT_NEAR(sa[i], sb[i], 1e-2) << "class " << i;
+      const size_t side = static_cast<size_t>(k.side);
+      EXPECT_EQ(a->timings.cpuBytesIn, f.bytes.size() + side * side * 3);
+      EXPECT_EQ(a->timings.frameCopyMs, 0);
+    }
+  }
+}
+
+TEST_F(HostnnAippTest, BadCallAFrameAippCannotTakeOnATargetWithoutRgb) {
+  SessionConfig c = Config(Preprocessing::kAuto);
+  c.aipp.formats = {"NV21", "NV12", "RGBA"};
+  auto s = LoadOk(TinyModel(true), c);
+  ASSERT_TRUE(s);
+  Frame f(PixelFormat::kNV21, 20, 20, 230, 640, 480);  // 420 -> 16: over 16x
+  Result<Classification> r = s->Classify(f.view, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().ToString(),
+            "aipp.config: NPULENS_OUT_OF_RANGE (1001): AIPP resizes by at most 16x per axis; the NV21 640x480 frame's "
+            "crop 640x480 would go to 16x16: and aipp.formats lists no RGB for the CPU to resize the frame to");
+}
+
 TEST_F(HostnnAippTest, BadCallAippOnAModelThatDoesNotDeclareIt) {
   // The manifest claims dynamic AIPP; the model file has none (e.g. a plain .om): the runtime refuses the params.
   auto s = LoadOk(TinyModel(false), Config(Preprocessing::kAipp));

@@ -89,7 +89,8 @@ struct SessionInfo {
 };
 
 struct StageTimings {
-  double preprocessMs = 0;  // CPU pre-processing (0 on the AIPP path)
+  // CPU pre-processing; on the AIPP path 0, or the crop and resize to RGB888 when AIPP cannot take the frame (AippFeed)
+  double preprocessMs = 0;
   // AIPP path: copying the frame into the AIPP input tensor; 0 when the frame's fd was wrapped (ClassifyFd).
   double frameCopyMs = 0;
   // Bytes the CPU read or wrote before inference: the pixels pre-processing read plus the tensor bytes it wrote, a
@@ -110,9 +111,19 @@ struct Prediction {
   float score = 0;
 };
 
+// What went into the AIPP input (AIPP path only). kFrame: the frame itself (copied or its fd wrapped). kCpuResized:
+// AIPP could not take the frame as it is (over aipp.maxSrcImageSize, a side outside 16..4096, a resize over 16x per
+// axis, or a format aipp.formats does not list) and the target lists RGB: the CPU cropped and resized it to the model
+// size as RGB888 uint8 (core's Preprocessor with the spec's crop, identity normalisation) into the AIPP input, and
+// AIPP did only the data-type conversion - what a dynamic-AIPP model, which takes only raw images, needs on the phone.
+enum class AippFeed { kNone, kFrame, kCpuResized };
+const char* AippFeedName(AippFeed feed);  // "none" | "frame" | "cpu-resized"
+
 struct Classification {
   std::vector<Prediction> top;
   StageTimings timings;
+  AippFeed aippFeed = AippFeed::kNone;  // kNone on the CPU path
+  std::string aippFeedReason;           // kCpuResized: why AIPP could not take the frame (its aipp.config refusal)
 };
 
 // What a classification fed the model and what came out, for comparing the engine with another runtime.
