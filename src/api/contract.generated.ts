@@ -203,12 +203,24 @@ export interface Timings {
   totalMs: number;
 }
 
+/** What went into the AIPP input: 'frame' = the frame itself (copied, or its fd wrapped); 'cpu-resized' = AIPP
+ *  could not take the frame as it is (over aipp.maxSrcImageSize, a side outside 16..4096, a resize over 16x per axis,
+ *  or a format aipp.formats does not list) and the target lists RGB: the CPU cropped and resized it to the model size
+ *  as RGB888 (timings.preprocessMs, cpuBytesIn) and AIPP only converted the data type. A dynamic-AIPP model takes only
+ *  raw images, so this, not the CPU path, is what the phone can do with such a frame. */
+export type AippSource = 'frame' | 'cpu-resized';
+
 export interface ClassifyResult {
   top: TopEntry[];
   timings: Timings;
   /** Name of the device that ran it. */
   device: string;
   ioMode: IoMode;
+  /** AIPP path only (absent on the CPU path): what went into the AIPP input. */
+  aippSource?: AippSource;
+  /** 'cpu-resized' only: why AIPP could not take the frame (e.g. "the RGBA 4032x3024 frame is 48771072 bytes, over
+   *  the model's AIPP limit of 3110400 (aipp.maxSrcImageSize)"). */
+  aippSourceReason?: string;
 }
 
 export interface BenchmarkOptions {
@@ -347,10 +359,12 @@ export interface Classifier {
    * (capped at classes). The buffer must hold at least stride * (height - 1) + width * bytes per pixel bytes.
    * NV21 / NV12 (see PixelFormat): stride = the Y row stride, default width; width and height even (RangeError
    * otherwise); the buffer holds at least stride * (height * 3 / 2 - 1) + width bytes. On the AIPP path
-   * (info.preprocessing 'aipp') a format the target's AIPP does not list rejects with code 'NPULENS_UNSUPPORTED', a
+   * (info.preprocessing 'aipp') a frame AIPP cannot take as it is - a format the target's AIPP does not list, a
    * frame over info.aipp.maxSrcImageSize (its size as the AIPP source: width x height x 4 for RGBA/BGRA, x 3 for
-   * RGB, x 3 / 2 for NV21/NV12) with a RangeError ('NPULENS_OUT_OF_RANGE'), both at step 'aipp.config' and naming
-   * the format or the limit.
+   * RGB, x 3 / 2 for NV21/NV12), a side outside 16..4096, a resize over 16x per axis - is cropped and resized on the
+   * CPU to the model size as RGB888 when info.aipp.formats lists 'RGB' (result.aippSource 'cpu-resized' with the
+   * reason); otherwise it rejects at step 'aipp.config' naming the format or the limit: code 'NPULENS_UNSUPPORTED'
+   * for the format, a RangeError ('NPULENS_OUT_OF_RANGE') for a size.
    * Async; rejects: TypeError, RangeError (see above), Error code 'NPULENS_RELEASED' after release(), NNRt errors.
    */
   classify(pixels: ArrayBuffer, width: number, height: number, format: PixelFormat, stride?: number,

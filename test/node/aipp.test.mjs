@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { addonPath, api, assertFails, fixtures, require, rgbaImage, yuv420sp } from './helpers.mjs';
+import { addonPath, api, assertFails, bundledRawfileDir, fixtures, require, rgbaImage, yuv420sp } from './helpers.mjs';
 
 const native = require(addonPath);
 const aippDir = path.join(fixtures, 'aipp');
@@ -135,20 +135,57 @@ describe('the AIPP path: timings, limits, formats', () => {
     a.top.forEach((e, i) => assert.ok(Math.abs(e.score - b.top[i].score) < 0.01, `${e.score} vs ${b.top[i].score}`));
   });
 
-  it('BAD CALL - a frame over the target\'s maxSrcImageSize is refused, naming the limit', async () => {
-    const c = await keep(load('aipp-fp32'));
-    const big = rgbaImage(128, 128, 1);  // 64 KiB > 16 KiB
-    await assertFails(c.classify(big.buffer, 128, 128, 'RGBA'), RangeError, /65536 bytes, over .* limit of 16384/,
-      { code: 'NPULENS_OUT_OF_RANGE', step: 'aipp.config' });
+  it('a frame AIPP takes goes to it as it is (aippSource \'frame\'); the CPU path has no aippSource', async () => {
+    const r = await (await keep(load('aipp-fp32'))).classify(buf(nv21), W, H, 'NV21');
+    assert.equal(r.aippSource, 'frame');
+    assert.equal(r.aippSourceReason, undefined);
+    const rc = await (await keep(load('aipp-fp32', { preprocessing: 'cpu' }))).classify(buf(nv21), W, H, 'NV21');
+    assert.equal(rc.aippSource, undefined);
   });
 
-  it('BAD CALL - a format the target\'s AIPP does not list is refused, naming it; the CPU path takes it', async () => {
-    const c = await keep(load('aipp-fp32'));
-    await assertFails(c.classify(buf(picture), W, H, 'BGRA'), Error, /does not take BGRA frames/,
-      { code: 'NPULENS_UNSUPPORTED', step: 'aipp.config' });
-    const cpu = await keep(load('aipp-fp32', { preprocessing: 'cpu' }));
-    assert.equal((await cpu.classify(buf(picture), W, H, 'BGRA')).top.length, 5);
-  });
+  for (const preprocessing of ['auto', 'aipp']) {
+    it(`${preprocessing}: a frame over maxSrcImageSize is resized on the CPU to RGB888 and AIPP converts it ` +
+      '(aippSource \'cpu-resized\', the reason, preprocessMs and cpuBytesIn); the CPU path agrees', async () => {
+      const big = rgbaImage(128, 128, 1);  // 64 KiB > 16 KiB
+      const a = await (await keep(load('aipp-fp32', { preprocessing }))).classify(buf(big), 128, 128, 'RGBA', undefined, 5);
+      const b = await (await keep(load('aipp-fp32', { preprocessing: 'cpu' }))).classify(buf(big), 128, 128, 'RGBA', undefined, 5);
+      assert.equal(a.aippSource, 'cpu-resized');
+      assert.match(a.aippSourceReason, /RGBA 128x128 frame is 65536 bytes, over the model's AIPP limit of 16384/);
+      assert.ok(a.timings.preprocessMs > 0);
+      assert.equal(a.timings.frameCopyMs, 0);
+      // The frame taken out of the buffer (read + written), then read by the resize which writes 16x16x3 bytes.
+      assert.equal(a.timings.cpuBytesIn, 2 * big.length + big.length + 16 * 16 * 3);
+      assert.deepEqual(a.top.map((e) => e.index), b.top.map((e) => e.index));
+      a.top.forEach((e, i) => assert.ok(Math.abs(e.score - b.top[i].score) < 0.01, `${e.score} vs ${b.top[i].score}`));
+    });
+  }
+
+  it('a format the target\'s AIPP does not list (BGRA) is resized on the CPU to RGB888 (listed) and classified',
+    async () => {
+      const a = await (await keep(load('aipp-fp32'))).classify(buf(picture), W, H, 'BGRA', undefined, 5);
+      assert.equal(a.aippSource, 'cpu-resized');
+      assert.match(a.aippSourceReason, /does not take BGRA frames/);
+      const b = await (await keep(load('aipp-fp32', { preprocessing: 'cpu' }))).classify(buf(picture), W, H, 'BGRA', undefined, 5);
+      assert.equal(a.top[0].index, b.top[0].index);
+    });
+
+  it('BAD CALL - on a target whose AIPP lists no RGB, a frame over maxSrcImageSize is a RangeError naming the limit',
+    async () => {
+      const c = await keep(load('aipp-yuv-only'));
+      const big = yuv420sp(rgbaImage(128, 128, 1), 128, 128, true);  // 24 KiB > 16 KiB
+      await assertFails(c.classify(buf(big), 128, 128, 'NV21'), RangeError,
+        /NV21 128x128 frame is 24576 bytes, over .* limit of 16384 .*lists no RGB/,
+        { code: 'NPULENS_OUT_OF_RANGE', step: 'aipp.config' });
+    });
+
+  it('BAD CALL - on a target whose AIPP lists no RGB, an unlisted format is refused, naming it; the CPU path takes it',
+    async () => {
+      const c = await keep(load('aipp-yuv-only'));
+      await assertFails(c.classify(buf(picture), W, H, 'BGRA'), Error, /does not take BGRA frames/,
+        { code: 'NPULENS_UNSUPPORTED', step: 'aipp.config' });
+      const cpu = await keep(load('aipp-yuv-only', { preprocessing: 'cpu' }));
+      assert.equal((await cpu.classify(buf(picture), W, H, 'BGRA')).top.length, 5);
+    });
 });
 
 describe('classifyFd on the AIPP path', () => {
@@ -223,4 +260,39 @@ describe('classifyFd on the AIPP path', () => {
       && e.step === 'createMemfd');
     assert.throws(() => native.createMemfd(nv21, 'yes'), (e) => e instanceof TypeError && /sealed/.test(e.message));
   });
+});
+
+describe('the bundled shapes models (96x96, AIPP sources up to 3110400 bytes) under auto', () => {
+  // A dynamic-AIPP .om takes only raw images through AIPP: a 12 MP photo (48.8 MB RGBA, a 42x shrink) is over the
+  // model's source limit and a 1080p camera frame needs a 20x shrink to 96x96 (AIPP: 16x at most), so both are resized
+  // on the CPU to the model size and AIPP converts them. Same top-1 as the CPU path on every bundled sample.
+  const sharp = require('sharp');
+  const samplesDir = path.join(bundledRawfileDir, 'samples');
+  const samples = JSON.parse(fs.readFileSync(path.join(samplesDir, 'golden.json'), 'utf8')).samples;
+  const cases = [
+    // The engine names the first limit a frame breaks: the photo's 42x shrink (it is also 48771072 bytes, over the limit).
+    { what: '4032x3024 RGBA photo', width: 4032, height: 3024, format: 'RGBA', reason: /at most 16x per axis; the RGBA 4032x3024 frame's crop 4032x3024 would go to 96x96/ },
+    { what: '1920x1080 NV21 frame', width: 1920, height: 1080, format: 'NV21', reason: /at most 16x per axis; the NV21 1920x1080 frame's crop 1920x1080 would go to 96x96/ },
+  ];
+  for (const k of cases) {
+    it(`shapes-int8: a ${k.what} goes through AIPP resized on the CPU, top-1 as the CPU path's`, async () => {
+      const auto = await keep(api.loadClassifier({ rawfileDir: bundledRawfileDir, modelId: 'shapes-int8' }));
+      const cpu = await keep(api.loadClassifier({ rawfileDir: bundledRawfileDir, modelId: 'shapes-int8', preprocessing: 'cpu' }));
+      assert.equal(auto.info.preprocessing, 'aipp');
+      const misses = [];
+      for (const s of samples) {
+        const { data } = await sharp(path.join(samplesDir, s.file)).rotate().resize(k.width, k.height, { fit: 'fill' })
+          .ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+        const rgba = new Uint8Array(data);
+        const frame = k.format === 'NV21' ? yuv420sp(rgba, k.width, k.height, true) : rgba;
+        const a = await auto.classify(buf(frame), k.width, k.height, k.format);
+        const b = await cpu.classify(buf(frame), k.width, k.height, k.format);
+        assert.equal(a.aippSource, 'cpu-resized', s.file);
+        assert.match(a.aippSourceReason, k.reason);
+        assert.ok(a.timings.preprocessMs > 0 && a.timings.cpuBytesIn >= frame.length, s.file);
+        if (a.top[0].label !== b.top[0].label) misses.push(`${s.file}: ${a.top[0].label} vs cpu ${b.top[0].label}`);
+      }
+      assert.deepEqual(misses, []);
+    });
+  }
 });

@@ -13,6 +13,11 @@ const sharp = require('sharp');
 const samplesDir = path.join(bundledRawfileDir, 'samples');
 const goldenFile = path.join(samplesDir, 'golden.json');
 const SCORE_TOLERANCE = 0.03;
+// The recorded scores are the CPU path's. On the AIPP path (the bundled models declare dynamic AIPP, so 'auto' takes
+// it) AIPP resizes a frame it takes bilinearly without the CPU's area averaging and rounds the DTC to fp16: measured
+// up to 0.053 (key_256x256, a 2.7x shrink, shapes-int8); frames resized on the CPU for AIPP (the photo, 1080p) within
+// 0.004. Same top-1 either way.
+const AIPP_SCORE_TOLERANCE = 0.06;
 
 // Committed with the models: a missing file fails this suite (ENOENT naming it), it is never a skip.
 const golden = JSON.parse(fs.readFileSync(goldenFile, 'utf8'));
@@ -33,9 +38,10 @@ describe('golden results on the bundled samples', () => {
     assert.ok(runnableModels().length >= 1, 'no demo model with an onnx file');
   });
 
-  it('API: same top-1 and probability within 0.03 for every sample and model', async (t) => {
+  const paths = [{ preprocessing: 'cpu', tolerance: SCORE_TOLERANCE }, { preprocessing: 'auto', tolerance: AIPP_SCORE_TOLERANCE }];
+  for (const { preprocessing, tolerance } of paths) it(`API (${preprocessing}): same top-1 and probability within ${tolerance} for every sample and model`, async (t) => {
     for (const id of runnableModels()) {
-      const c = await api.loadClassifier({ rawfileDir: bundledRawfileDir, modelId: id });
+      const c = await api.loadClassifier({ rawfileDir: bundledRawfileDir, modelId: id, preprocessing });
       try {
         const misses = [];
         let worst = 0;
@@ -48,9 +54,9 @@ describe('golden results on the bundled samples', () => {
           if (r.top[0].label !== want.top1) misses.push(`${s.file}: ${r.top[0].label} (${r.top[0].score.toFixed(3)}), expected ${want.top1}`);
           worst = Math.max(worst, Math.abs(r.top[0].score - want.score));
         }
-        t.diagnostic(`${id}: ${golden.samples.length - misses.length}/${golden.samples.length} top-1 as recorded, max |Δscore| ${worst.toFixed(4)}`);
+        t.diagnostic(`${id} ${c.info.preprocessing}: ${golden.samples.length - misses.length}/${golden.samples.length} top-1 as recorded, max |Δscore| ${worst.toFixed(4)}`);
         assert.deepEqual(misses, [], `${id} top-1`);
-        assert.ok(worst <= SCORE_TOLERANCE, `${id}: max |Δscore| ${worst}`);
+        assert.ok(worst <= tolerance, `${id}: max |Δscore| ${worst}`);
       } finally {
         c.release();
       }

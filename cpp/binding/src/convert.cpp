@@ -115,6 +115,8 @@ Napi::Object ClassificationToJs(Napi::Env env, const Classification& result, con
   o.Set("timings", timings);
   o.Set("device", device);
   o.Set("ioMode", IoModeName(mode));
+  if (result.aippFeed != AippFeed::kNone) o.Set("aippSource", AippFeedName(result.aippFeed));
+  if (result.aippFeed == AippFeed::kCpuResized) o.Set("aippSourceReason", result.aippFeedReason);
   return o;
 }
 
