@@ -124,9 +124,11 @@ describe('classify --frame', () => {
 
   it('BAD CALL - a frame over the model\'s AIPP limit, or --preprocessing aipp on a model without AIPP (exit 1)',
     async () => {
-      const big = file('big.rgba');
-      fs.writeFileSync(big, Buffer.from(rgbaImage(128, 128, 1)));
-      assertRuntimeError(await run('classify', '--frame', 'rgba:128x128', big), /16384.*frame 0/);
+      // On a target listing RGB the engine resizes such a frame on the CPU for AIPP; aipp-yuv-only lists none.
+      const big = file('big.nv21');
+      fs.writeFileSync(big, Buffer.from(yuv420sp(rgbaImage(128, 128, 1), 128, 128, true)));
+      assertRuntimeError(await run('classify', '--frame', 'nv21:128x128', big, '--model', 'aipp-yuv-only'),
+        /16384.*frame 0/);
       assertRuntimeError(await run('classify', '--frame', `nv21:${W}x${H}`, clip, '--model', 'no-aipp',
         '--preprocessing', 'aipp'), /AIPP/i);
     });
