@@ -168,6 +168,24 @@ struct Geometry {
   const char* what;
 };
 
+// Every layout, dtype and channel order of the model input for one image of geometry g, against the reference.
+void ExpectEverySpecMatchesReference(const TestImage& im, const Geometry& g, PixelFormat f) {
+  for (Layout layout : {Layout::kNCHW, Layout::kNHWC}) {
+    for (DType dtype : {DType::kFloat32, DType::kFloat16, DType::kInt8, DType::kUint8}) {
+      for (ColorOrder order : {ColorOrder::kRGB, ColorOrder::kBGR}) {
+        InputSpec spec = BaseSpec(g.outW, g.outH);
+        spec.layout = layout, spec.dtype = dtype, spec.colorOrder = order, spec.centerCrop = g.crop;
+        if (dtype == DType::kInt8) spec.quant = QuantParams{0.0187f, -14};
+        if (dtype == DType::kUint8) spec.quant = QuantParams{0.02f, 120};
+        const std::string what = std::string(g.what) + " " + PixelFormatName(f) + " " + LayoutName(layout) + " " +
+                                 DTypeName(dtype) + " " + ColorOrderName(order);
+        ExpectMatchesReference(im, spec, what);
+        if (::testing::Test::HasFatalFailure()) return;
+      }
+    }
+  }
+}
+
 TEST(PreprocessTest, MatchesReferenceForAllFormatsLayoutsDtypesAndGeometries) {
   const Geometry geometries[] = {
       {16, 12, 0, 16, 12, 1.0f, "identity"},
@@ -185,20 +203,8 @@ TEST(PreprocessTest, MatchesReferenceForAllFormatsLayoutsDtypesAndGeometries) {
   for (const Geometry& g : geometries) {
     for (PixelFormat f : formats) {
       const TestImage im = MakeImage(g.srcW, g.srcH, f, g.padding, seed++);
-      for (Layout layout : {Layout::kNCHW, Layout::kNHWC}) {
-        for (DType dtype : {DType::kFloat32, DType::kFloat16, DType::kInt8, DType::kUint8}) {
-          for (ColorOrder order : {ColorOrder::kRGB, ColorOrder::kBGR}) {
-            InputSpec spec = BaseSpec(g.outW, g.outH);
-            spec.layout = layout, spec.dtype = dtype, spec.colorOrder = order, spec.centerCrop = g.crop;
-            if (dtype == DType::kInt8) spec.quant = QuantParams{0.0187f, -14};
-            if (dtype == DType::kUint8) spec.quant = QuantParams{0.02f, 120};
-            const std::string what = std::string(g.what) + " " + PixelFormatName(f) + " " + LayoutName(layout) + " " +
-                                     DTypeName(dtype) + " " + ColorOrderName(order);
-            ExpectMatchesReference(im, spec, what);
-            if (HasFatalFailure()) return;
-          }
-        }
-      }
+      ExpectEverySpecMatchesReference(im, g, f);
+      if (HasFatalFailure()) return;
     }
   }
 }
@@ -218,20 +224,8 @@ TEST(PreprocessTest, Nv21AndNv12MatchReferenceForAllLayoutsDtypesAndGeometries) 
   for (const Geometry& g : geometries) {
     for (PixelFormat f : {PixelFormat::kNV21, PixelFormat::kNV12}) {
       const TestImage im = MakeImage(g.srcW, g.srcH, f, g.padding, seed++);
-      for (Layout layout : {Layout::kNCHW, Layout::kNHWC}) {
-        for (DType dtype : {DType::kFloat32, DType::kFloat16, DType::kInt8, DType::kUint8}) {
-          for (ColorOrder order : {ColorOrder::kRGB, ColorOrder::kBGR}) {
-            InputSpec spec = BaseSpec(g.outW, g.outH);
-            spec.layout = layout, spec.dtype = dtype, spec.colorOrder = order, spec.centerCrop = g.crop;
-            if (dtype == DType::kInt8) spec.quant = QuantParams{0.0187f, -14};
-            if (dtype == DType::kUint8) spec.quant = QuantParams{0.02f, 120};
-            const std::string what = std::string(g.what) + " " + PixelFormatName(f) + " " + LayoutName(layout) + " " +
-                                     DTypeName(dtype) + " " + ColorOrderName(order);
-            ExpectMatchesReference(im, spec, what);
-            if (HasFatalFailure()) return;
-          }
-        }
-      }
+      ExpectEverySpecMatchesReference(im, g, f);
+      if (HasFatalFailure()) return;
     }
   }
 }
