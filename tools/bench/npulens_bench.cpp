@@ -520,6 +520,43 @@ void PrintSourceTable(const LoadedModel& model, const SourceFrameSpec& source, s
       "host runs the AIPP emulation inside inference, as the NPU runs AIPP inside its run)\n");
 }
 
+// Reads the manifest model --model names: its bytes and config (device policy auto, loadMs = the read). Prints the
+// error and returns false when it cannot.
+bool ReadBenchModel(const Options& o, LoadedModel* model) {
+  ModelRequest request;
+  request.manifestPath = o.manifest;
+  request.modelId = o.modelId;
+  const auto t0 = std::chrono::steady_clock::now();
+  Result<LoadedModel> read = LoadModel(request, ReadDiskFile);
+  if (!read.ok()) {
+    std::fprintf(stderr, "npulens_bench: %s\n", read.status().ToString().c_str());
+    return false;
+  }
+  *model = std::move(read.value());
+  model->config.devicePolicy = DevicePolicy::kAuto;
+  model->config.loadMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return true;
+}
+
+// A session over the model's bytes (moved into it) with `config`, and its info. Prints the error and returns false
+// when either fails.
+bool LoadBenchSession(LoadedModel* model, const SessionConfig& config, std::unique_ptr<InferenceSession>* session,
+                      SessionInfo* info) {
+  Result<std::unique_ptr<InferenceSession>> loaded = InferenceSession::Load(std::move(model->bytes), config);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "npulens_bench: %s\n", loaded.status().ToString().c_str());
+    return false;
+  }
+  Result<SessionInfo> read = loaded.value()->Info();
+  if (!read.ok()) {
+    std::fprintf(stderr, "npulens_bench: %s\n", read.status().ToString().c_str());
+    return false;
+  }
+  *session = std::move(loaded.value());
+  *info = std::move(read.value());
+  return true;
+}
+
 int SourceMain(const Options& o) {
   const std::string started = IsoNow();
   const bool wantCpu = o.preprocessing != "aipp";
@@ -534,36 +571,20 @@ int SourceMain(const Options& o) {
   SessionInfo shownInfo;
   for (Preprocessing pre : {Preprocessing::kCpu, Preprocessing::kAipp}) {
     if (pre == Preprocessing::kCpu ? !wantCpu : !wantAipp && !aippIfDeclared) continue;
-    ModelRequest request;
-    request.manifestPath = o.manifest;
-    request.modelId = o.modelId;
-    const auto t0 = std::chrono::steady_clock::now();
-    Result<LoadedModel> model = LoadModel(request, ReadDiskFile);
-    if (!model.ok()) {
-      std::fprintf(stderr, "npulens_bench: %s\n", model.status().ToString().c_str());
-      return 1;
-    }
+    LoadedModel model;
+    if (!ReadBenchModel(o, &model)) return 1;
     // Without --preprocessing, the AIPP paths only where the target declares dynamic AIPP.
-    if (pre == Preprocessing::kAipp && aippIfDeclared && model->config.aipp.mode != AippMode::kDynamic) {
+    if (pre == Preprocessing::kAipp && aippIfDeclared && model.config.aipp.mode != AippMode::kDynamic) {
       reasons.emplace_back("aipp", "not measured: the target declares no dynamic AIPP (manifest aipp.mode)");
       continue;
     }
-    SessionConfig config = model->config;
-    config.devicePolicy = DevicePolicy::kAuto;
+    SessionConfig config = model.config;
     config.preprocessing = pre;
-    config.loadMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    Result<std::unique_ptr<InferenceSession>> session = InferenceSession::Load(std::move(model->bytes), config);
-    if (!session.ok()) {
-      std::fprintf(stderr, "npulens_bench: %s\n", session.status().ToString().c_str());
-      return 1;
-    }
-    Result<SessionInfo> info = session.value()->Info();
-    if (!info.ok()) {
-      std::fprintf(stderr, "npulens_bench: %s\n", info.status().ToString().c_str());
-      return 1;
-    }
-    reasons.emplace_back(PreprocessingName(pre), info->preprocessingReason);
-    InferenceSession* s = session.value().get();
+    std::unique_ptr<InferenceSession> session;
+    SessionInfo info;
+    if (!LoadBenchSession(&model, config, &session, &info)) return 1;
+    reasons.emplace_back(PreprocessingName(pre), info.preprocessingReason);
+    InferenceSession* s = session.get();
     if (pre == Preprocessing::kCpu) {
       for (IoMode mode : o.modes) paths.push_back({s, mode, FrameStore::kMemory});
     } else {
@@ -571,9 +592,9 @@ int SourceMain(const Options& o) {
       paths.push_back({s, IoMode::kZeroCopy, FrameStore::kFd});
     }
     pathPre.resize(paths.size(), pre);
-    shown = std::move(model.value());
-    shownInfo = info.value();
-    sessions.push_back(std::move(session.value()));
+    shown = std::move(model);
+    shownInfo = info;
+    sessions.push_back(std::move(session));
   }
   const size_t frameBytes = RowBytes(o.source.format, o.source.width) * RowCount(o.source.format, o.source.height);
   std::vector<SourceRow> rows;
@@ -616,40 +637,24 @@ int Main(int argc, char** argv) {
     return 1;
   }
   const std::string started = IsoNow();
-  ModelRequest request;
-  request.manifestPath = o.manifest;
-  request.modelId = o.modelId;
-  const auto t0 = std::chrono::steady_clock::now();
-  Result<LoadedModel> model = LoadModel(request, ReadDiskFile);
-  if (!model.ok()) {
-    std::fprintf(stderr, "npulens_bench: %s\n", model.status().ToString().c_str());
-    return 1;
-  }
-  const std::vector<uint8_t> bytes = o.profileRuns > 0 ? model->bytes : std::vector<uint8_t>();
-  SessionConfig config = model->config;
-  config.devicePolicy = DevicePolicy::kAuto;
-  config.loadMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  Result<std::unique_ptr<InferenceSession>> session = InferenceSession::Load(std::move(model->bytes), config);
-  if (!session.ok()) {
-    std::fprintf(stderr, "npulens_bench: %s\n", session.status().ToString().c_str());
-    return 1;
-  }
-  Result<SessionInfo> info = session.value()->Info();
-  if (!info.ok()) {
-    std::fprintf(stderr, "npulens_bench: %s\n", info.status().ToString().c_str());
-    return 1;
-  }
+  LoadedModel model;
+  if (!ReadBenchModel(o, &model)) return 1;
+  const std::vector<uint8_t> bytes = o.profileRuns > 0 ? model.bytes : std::vector<uint8_t>();
+  const SessionConfig config = model.config;
+  std::unique_ptr<InferenceSession> session;
+  SessionInfo info;
+  if (!LoadBenchSession(&model, config, &session, &info)) return 1;
   std::vector<Run> runs;
   for (IoMode mode : o.modes) {
-    Result<BenchmarkResult> r = BenchmarkSession(*session.value(), config.input, o.params, mode, nullptr);
+    Result<BenchmarkResult> r = BenchmarkSession(*session, config.input, o.params, mode, nullptr);
     if (!r.ok()) {
       std::fprintf(stderr, "npulens_bench: %s\n", r.status().ToString().c_str());
       return 1;
     }
     runs.push_back({mode, std::move(r.value())});
   }
-  nlohmann::json doc = ReportJson(o, model.value(), info.value(), started, runs);
-  if (o.json != "-") PrintTable(model.value(), info.value(), o.params, runs);
+  nlohmann::json doc = ReportJson(o, model, info, started, runs);
+  if (o.json != "-") PrintTable(model, info, o.params, runs);
   if (o.profileRuns > 0) {
     Profile profile;
     if (!ProfileModel(bytes, o.profileRuns, &profile, &error)) {
