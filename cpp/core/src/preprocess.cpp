@@ -375,7 +375,43 @@ Status ValidateImage(const ImageView& im) {
                       std::to_string(RowCount(im.format, im.height) - 1) + " + " +
                       std::to_string(RowBytes(im.format, im.width)) + ")");
   }
+  if (im.rotation != 0 && im.rotation != 90 && im.rotation != 180 && im.rotation != 270) {
+    return Status(kStep, code::kOutOfRange,
+                  "image rotation " + std::to_string(im.rotation) + " is not 0, 90, 180 or 270 (clockwise degrees)");
+  }
   return Status::Ok();
+}
+
+// dst (w × h pixels of kPixel bytes, rows packed) = src turned clockwise by `rotation`; src is the turned size (h × w
+// for 90 and 270). dst pixel (x, y) reads src (y, w-1-x) for 90, (w-1-x, h-1-y) for 180, (h-1-y, x) for 270.
+template <size_t kPixel>
+void TurnPixels(const uint8_t* src, int rotation, int w, int h, uint8_t* dst) {
+  for (int y = 0; y < h; ++y) {
+    uint8_t* d = dst + static_cast<size_t>(y) * w * kPixel;
+    for (int x = 0; x < w; ++x) {
+      size_t from = 0;
+      if (rotation == 90) {
+        from = static_cast<size_t>(w - 1 - x) * h + y;  // src is h wide, w high
+      } else if (rotation == 180) {
+        from = static_cast<size_t>(h - 1 - y) * w + (w - 1 - x);
+      } else {
+        from = static_cast<size_t>(x) * h + (h - 1 - y);
+      }
+      std::memcpy(d + static_cast<size_t>(x) * kPixel, src + from * kPixel, kPixel);
+    }
+  }
+}
+
+// One plane (NCHW) or the whole interleaved tensor (NHWC: a pixel is 3 elements) turned, for the element size.
+void TurnPlane(const uint8_t* src, int rotation, int w, int h, size_t pixelBytes, uint8_t* dst) {
+  switch (pixelBytes) {
+    case 1: return TurnPixels<1>(src, rotation, w, h, dst);
+    case 2: return TurnPixels<2>(src, rotation, w, h, dst);
+    case 3: return TurnPixels<3>(src, rotation, w, h, dst);
+    case 4: return TurnPixels<4>(src, rotation, w, h, dst);
+    case 6: return TurnPixels<6>(src, rotation, w, h, dst);
+    default: return TurnPixels<12>(src, rotation, w, h, dst);
+  }
 }
 
 // The resize of one plane of `bpp` interleaved bytes per pixel to the output size (a packed image: 3 or 4; an
@@ -510,6 +546,10 @@ struct Preprocessor::Impl {
   std::vector<float> rowYuv;      // YUV path: 6 rows × width: resized Y, the 2 chroma lanes, 3 for unused lanes
   std::vector<uint8_t> rowTyped;  // one output row (NCHW: one channel; NHWC: interleaved), in the output dtype
   float lut[3][256];              // identity path: byte → normalised value per output channel
+  // Rotated images: the pipeline for the turned output size (90, 270; made on the first such run) and the
+  // model-sized tensor it writes before the turn (kept, so steady-state runs allocate nothing).
+  std::unique_ptr<Impl> turned;
+  std::vector<uint8_t> unturned;
 
   // The crop window of a srcW × srcH source: the centred square of centerCrop × the shorter side, or all of it.
   void Window(int srcW, int srcH, double* wx0, double* wy0, double* wlen, double* hlen) const {
@@ -520,6 +560,10 @@ struct Preprocessor::Impl {
     }
   }
 
+  Status RunUpright(const ImageView& image, uint8_t* out) {
+    return IsYuv420sp(image.format) ? RunYuv(image, out) : RunPacked(image, out);
+  }
+  Status RunRotated(const ImageView& image, uint8_t* out);
   Status RunPacked(const ImageView& image, uint8_t* out);
   Status RunYuv(const ImageView& image, uint8_t* out);
 
@@ -607,6 +651,32 @@ Result<Preprocessor> Preprocessor::Create(const InputSpec& spec) {
   return p;
 }
 
+Status Preprocessor::Impl::RunRotated(const ImageView& image, uint8_t* out) {
+  Impl* pipeline = this;
+  if (image.rotation != 180) {
+    if (!turned) {
+      InputSpec turnedSpec = spec;
+      std::swap(turnedSpec.width, turnedSpec.height);
+      Result<Preprocessor> made = Preprocessor::Create(turnedSpec);
+      if (!made.ok()) return made.status();
+      turned = std::move(made->impl_);
+    }
+    pipeline = turned.get();
+  }
+  unturned.resize(outputBytes);
+  Status s = pipeline->RunUpright(image, unturned.data());
+  if (!s.ok()) return s;
+  const size_t es = DTypeSize(spec.dtype);
+  if (spec.layout == Layout::kNHWC) {
+    TurnPlane(unturned.data(), image.rotation, spec.width, spec.height, 3 * es, out);
+    return Status::Ok();
+  }
+  const size_t plane = static_cast<size_t>(spec.width) * spec.height * es;
+  for (int c = 0; c < 3; ++c)
+    TurnPlane(unturned.data() + c * plane, image.rotation, spec.width, spec.height, es, out + c * plane);
+  return Status::Ok();
+}
+
 size_t Preprocessor::OutputBytes() const { return impl_ ? impl_->outputBytes : 0; }
 const InputSpec& Preprocessor::spec() const { return impl_->spec; }
 
@@ -623,7 +693,7 @@ Status Preprocessor::Run(const ImageView& image, void* dst, size_t dstBytes) {
                       std::to_string(im.spec.width) + " " + DTypeName(im.spec.dtype) + ")");
   }
   uint8_t* out = static_cast<uint8_t*>(dst);
-  return IsYuv420sp(image.format) ? im.RunYuv(image, out) : im.RunPacked(image, out);
+  return image.rotation == 0 ? im.RunUpright(image, out) : im.RunRotated(image, out);
 }
 
 Status Preprocessor::Impl::RunPacked(const ImageView& image, uint8_t* out) {

@@ -34,6 +34,38 @@ TestImage MakeImage(int w, int h, PixelFormat format, size_t padding, uint32_t s
   return im;
 }
 
+// The plane of w × h pixels of bpp bytes (rows `stride` apart) turned clockwise by `rotation`, rows packed: upright
+// pixel (x, y) is source pixel (y, h-1-x) at 90°, (w-1-x, h-1-y) at 180°, (w-1-y, x) at 270°.
+void TurnPlaneNaively(const uint8_t* plane, size_t stride, int bpp, int w, int h, int rotation, uint8_t* out) {
+  const int uw = rotation % 180 == 0 ? w : h, uh = rotation % 180 == 0 ? h : w;
+  for (int y = 0; y < uh; ++y) {
+    for (int x = 0; x < uw; ++x) {
+      const int sx = rotation == 90 ? y : rotation == 180 ? w - 1 - x : rotation == 270 ? w - 1 - y : x;
+      const int sy = rotation == 90 ? h - 1 - x : rotation == 180 ? h - 1 - y : rotation == 270 ? x : y;
+      std::memcpy(out + (static_cast<size_t>(y) * uw + x) * bpp, plane + sy * stride + sx * bpp, bpp);
+    }
+  }
+}
+
+// The image a rotated view shows: a copy turned by view.rotation (NV21/NV12: the Y plane and the chroma plane each
+// turned, chroma pairs kept), rotation 0.
+TestImage Upright(const TestImage& im) {
+  const ImageView& v = im.view;
+  const int uw = v.rotation % 180 == 0 ? v.width : v.height, uh = v.rotation % 180 == 0 ? v.height : v.width;
+  TestImage up;
+  up.bytes.assign(RowBytes(v.format, uw) * RowCount(v.format, uh), 0);
+  if (IsYuv420sp(v.format)) {
+    TurnPlaneNaively(v.data, v.rowStride, 1, v.width, v.height, v.rotation, up.bytes.data());
+    TurnPlaneNaively(v.data + v.rowStride * v.height, v.rowStride, 2, v.width / 2, v.height / 2, v.rotation,
+                     up.bytes.data() + static_cast<size_t>(uw) * uh);
+  } else {
+    const int bpp = static_cast<int>(RowBytes(v.format, 1));
+    TurnPlaneNaively(v.data, v.rowStride, bpp, v.width, v.height, v.rotation, up.bytes.data());
+  }
+  up.view = {up.bytes.data(), up.bytes.size(), uw, uh, RowBytes(v.format, uw), v.format};
+  return up;
+}
+
 // Dense weights of source pixels 0..len-1 for output i along one axis.
 std::vector<double> RefWeights(int len, double winStart, double winLen, int outLen, int i) {
   std::vector<double> w(len, 0.0);
@@ -110,11 +142,14 @@ void ExpectMatchesReference(const TestImage& im, const InputSpec& spec, const st
   uint8_t* dst = out.data() + 1;  // deliberately misaligned destination
   Status st = pre->Run(im.view, dst, pre->OutputBytes());
   ASSERT_TRUE(st.ok()) << st.ToString();
+  // A rotated view is compared with the reference of the upright image.
+  const TestImage upright = im.view.rotation == 0 ? TestImage{} : Upright(im);
+  const TestImage& source = im.view.rotation == 0 ? im : upright;
   int worstLsb = 0;
   for (int y = 0; y < spec.height; ++y) {
     for (int x = 0; x < spec.width; ++x) {
       for (int c = 0; c < 3; ++c) {
-        const double ref = RefValue(im, spec, x, y, c);
+        const double ref = RefValue(source, spec, x, y, c);
         const size_t i = OutIndex(spec, x, y, c);
         switch (spec.dtype) {
           case DType::kFloat32: {
@@ -227,6 +262,62 @@ TEST(PreprocessTest, Nv21AndNv12MatchReferenceForAllLayoutsDtypesAndGeometries) 
       ExpectEverySpecMatchesReference(im, g, f);
       if (HasFatalFailure()) return;
     }
+  }
+}
+
+TEST(PreprocessTest, RotatedImagesMatchTheReferenceOfTheUprightImage) {
+  // Non-square outputs, crops and area/bilinear axes, every rotation, both layouts (and every dtype and order).
+  const Geometry geometries[] = {
+      {16, 12, 3, 9, 14, 1.0f, "stretch to a tall output"},
+      {38, 24, 2, 16, 11, 1.0f, "x area, y bilinear, wide output"},
+      {40, 30, 0, 12, 7, 0.75f, "centre crop then shrink to a wide output"},
+      {10, 32, 1, 6, 5, 0.5f, "centre crop of a tall frame"},
+  };
+  uint32_t seed = 900;
+  for (const Geometry& g : geometries) {
+    for (PixelFormat f : {PixelFormat::kRGB8, PixelFormat::kRGBA8, PixelFormat::kNV21, PixelFormat::kNV12}) {
+      for (int rotation : {90, 180, 270}) {
+        TestImage im = MakeImage(g.srcW, g.srcH, f, g.padding, seed++);
+        im.view.rotation = rotation;
+        SCOPED_TRACE("rotation " + std::to_string(rotation));
+        ExpectEverySpecMatchesReference(im, g, f);
+        if (HasFatalFailure()) return;
+      }
+    }
+  }
+}
+
+TEST(PreprocessTest, RotationTurnsClockwise) {
+  // A 2×1 image, red left and blue right, turned 90° clockwise into a 1×2 input: red on top. 270°: blue on top.
+  const uint8_t pixels[] = {255, 0, 0, 0, 0, 255};
+  InputSpec spec;
+  spec.width = 1, spec.height = 2;
+  Result<Preprocessor> pre = Preprocessor::Create(spec);
+  ASSERT_TRUE(pre.ok());
+  float out[6];
+  ImageView v{pixels, sizeof(pixels), 2, 1, 6, PixelFormat::kRGB8};
+  v.rotation = 90;
+  ASSERT_TRUE(pre->Run(v, out, sizeof(out)).ok());
+  // NCHW: R plane (top, bottom), G plane, B plane.
+  EXPECT_EQ(std::vector<float>(out, out + 6), (std::vector<float>{255, 0, 0, 0, 0, 255}));
+  v.rotation = 270;
+  ASSERT_TRUE(pre->Run(v, out, sizeof(out)).ok());
+  EXPECT_EQ(std::vector<float>(out, out + 6), (std::vector<float>{0, 255, 0, 0, 255, 0}));
+}
+
+TEST(PreprocessTest, BadCallRotationOtherThanQuarterTurns) {
+  InputSpec spec = BaseSpec(4, 4);
+  Result<Preprocessor> pre = Preprocessor::Create(spec);
+  ASSERT_TRUE(pre.ok());
+  std::vector<uint8_t> out(pre->OutputBytes());
+  TestImage im = MakeImage(4, 4, PixelFormat::kRGBA8, 0, 7);
+  for (int rotation : {45, -90, 360, 1}) {
+    SCOPED_TRACE("BAD CALL - rotation " + std::to_string(rotation));
+    im.view.rotation = rotation;
+    EXPECT_EQ(pre->Run(im.view, out.data(), out.size()).ToString(),
+              "preprocess: NPULENS_OUT_OF_RANGE (1001): image rotation " + std::to_string(rotation) +
+                  " is not 0, 90, 180 or 270 (clockwise degrees)");
+    EXPECT_EQ(ValidateImage(im.view).code(), code::kOutOfRange);
   }
 }
 

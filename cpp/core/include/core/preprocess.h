@@ -66,10 +66,15 @@ struct ImageView {
   int height = 0;
   size_t rowStride = 0;
   PixelFormat format = PixelFormat::kRGBA8;
+  // Clockwise degrees (0, 90, 180, 270) that turn the image upright: a camera frame arrives in the sensor's
+  // orientation. Preprocessor::Run crops and resizes the frame as it is and turns the model-sized result, so the
+  // model sees the upright image (what pre-processing a rotated copy of the frame would give, up to float rounding).
+  int rotation = 0;
 };
 
 // Checks an ImageView (null data, zero dims or a side over kImageSideMax, an odd side of an NV21/NV12 frame,
-// stride < RowBytes, stride × rows overflow, a buffer shorter than ImageByteLength). Errors use step "preprocess" and
+// stride < RowBytes, stride × rows overflow, a buffer shorter than ImageByteLength, a rotation other than 0, 90, 180,
+// 270). Errors use step "preprocess" and
 // name the offending field and values: NPULENS_INVALID_ARGUMENT for null data and a short buffer,
 // NPULENS_OUT_OF_RANGE for the rest.
 Status ValidateImage(const ImageView& image);
@@ -107,6 +112,8 @@ class Preprocessor {
 
   // Converts `image` into `dst` (exactly OutputBytes() bytes, else NPULENS_INVALID_ARGUMENT naming both
   // sizes). `dst` needs no particular alignment. Errors: step "preprocess".
+  // A rotated image is resized to the turned output size (height × width for 90 and 270) into a scratch tensor kept
+  // by the Preprocessor, then its elements are permuted into dst: the turn touches model-sized data only.
   Status Run(const ImageView& image, void* dst, size_t dstBytes);
 
  private:
