@@ -81,6 +81,13 @@ AippPlan PlanAipp(const AippSourceKey& key, const InputSpec& spec) {
 }
 
 Status AippTakes(const AippSourceKey& key, const InputSpec& spec, const AippSpec& aipp) {
+  if (key.rotation != 0) {
+    // HMS_HiAIAippParam_SetRotationAngle exists, but the guide allows a rotation only in static single-op AIPP (the
+    // host runtime refuses a non-zero angle likewise); the CPU fallback turns the frame instead.
+    return Status("aipp.config", code::kUnsupported,
+                  "the " + SourceText(key) + " frame needs a " + std::to_string(key.rotation) +
+                      "° turn: dynamic AIPP cannot rotate (the guide: rotation only in static AIPP)");
+  }
   const char* name = PixelFormatName(key.format);
   if (!aipp.Accepts(name)) {
     std::string listed;

@@ -32,15 +32,17 @@ namespace npulens {
 // What the AIPP reads: a source image srcWidth × height (srcWidth ≥ width: the row stride in pixels when the fd's
 // rows are padded) of which the width × height on the left is the picture. preCropped: the CPU already cropped and
 // resized the frame to the model size (the fallback for frames AIPP cannot take), so AIPP takes the whole image.
+// rotation: the frame's ImageView::rotation; dynamic AIPP cannot turn a frame, so AippTakes refuses a non-zero one.
 struct AippSourceKey {
   PixelFormat format = PixelFormat::kRGBA8;
   int width = 0;
   int height = 0;
   int srcWidth = 0;
   bool preCropped = false;
+  int rotation = 0;
   bool operator==(const AippSourceKey& o) const {
     return format == o.format && width == o.width && height == o.height && srcWidth == o.srcWidth &&
-           preCropped == o.preCropped;
+           preCropped == o.preCropped && rotation == o.rotation;
   }
 };
 
@@ -58,11 +60,12 @@ struct AippPlan {
 };
 AippPlan PlanAipp(const AippSourceKey& key, const InputSpec& spec);
 
-// Whether the target's AIPP takes the source as it is (step "aipp.config"): its format is listed in aipp.formats
-// (NPULENS_UNSUPPORTED), its sides are within the guide's 16..4096, the resize ratio from the crop to the model size
-// is at most 16x per axis, and its size (as HMS_HiAITensor_GetSizeWithImageFormat gives it: YUV420SP 1.5, RGB888 3,
-// XRGB8888 4 bytes per pixel) is within aipp.maxSrcImageSize (NPULENS_OUT_OF_RANGE). Pure: no NNRt call, so the
-// session decides before making anything whether the frame goes to AIPP or is resized on the CPU first.
+// Whether the target's AIPP takes the source as it is (step "aipp.config"): it needs no rotation and its format is
+// listed in aipp.formats (NPULENS_UNSUPPORTED), its sides are within the guide's 16..4096, the resize ratio from the
+// crop to the model size is at most 16x per axis, and its size (as HMS_HiAITensor_GetSizeWithImageFormat gives it:
+// YUV420SP 1.5, RGB888 3, XRGB8888 4 bytes per pixel) is within aipp.maxSrcImageSize (NPULENS_OUT_OF_RANGE). Pure: no
+// NNRt call, so the session decides before making anything whether the frame goes to AIPP or is resized on the CPU
+// first.
 Status AippTakes(const AippSourceKey& key, const InputSpec& spec, const AippSpec& aipp);
 
 class AippSource {

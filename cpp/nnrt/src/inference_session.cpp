@@ -718,7 +718,7 @@ Status InferenceSession::Impl::UseAippSource(const AippSourceKey& key) {
 Result<NN_Tensor*> InferenceSession::Impl::CopyFrame(const ImageView& image, Classification* result) {
   Status s = ValidateImage(image);
   if (!s.ok()) return s;
-  const AippSourceKey key{image.format, image.width, image.height, image.width};
+  const AippSourceKey key{image.format, image.width, image.height, image.width, false, image.rotation};
   s = AippTakes(key, config.input, config.aipp);
   if (!s.ok()) return ResizeForAipp(image, s, result);
   s = UseAippSource(key);
@@ -795,8 +795,9 @@ Result<Classification> InferenceSession::Impl::ClassifyFdLocked(int fd, size_t o
     const bool whole = layout.rowStride % pixelBytes == 0 &&
                        (!IsYuv420sp(layout.format) || layout.rowStride % 2 == 0) &&
                        layout.rowStride / pixelBytes <= static_cast<size_t>(kImageSideMax);
-    const AippSourceKey key{layout.format, layout.width, layout.height,
-                            whole ? static_cast<int>(layout.rowStride / pixelBytes) : 0};
+    const AippSourceKey key{layout.format, layout.width,
+                            layout.height, whole ? static_cast<int>(layout.rowStride / pixelBytes) : 0,
+                            false,         layout.rotation};
     // A frame AIPP cannot take is read below and resized on the CPU (CopyFrame).
     if (whole && AippTakes(key, config.input, config.aipp).ok()) {
       s = UseAippSource(key);

@@ -449,6 +449,95 @@ TEST_F(AippSessionTest, FramesAippCannotTakeAreResizedOnTheCpuAndAippOnlyConvert
   close(fd);
 }
 
+TEST_F(AippSessionTest, ARotatedFrameIsTurnedOnTheCpuAndAippOnlyConvertsTheDataType) {
+  // A phone held upright gives frames turned 90°: dynamic AIPP cannot rotate, so the CPU crops, resizes and turns the
+  // frame into the model-size RGB888 AIPP input; the same frame upright goes to AIPP as it is.
+  SessionConfig c = AippConfig();
+  c.aipp.formats = {"NV21", "RGB"};
+  const InputSpec model = c.input;
+  auto s = LoadOk(c);
+  ASSERT_NE(s, nullptr);
+  Frame camera(PixelFormat::kNV21, 640, 480);
+  for (int rotation : {90, 180, 270}) {
+    SCOPED_TRACE(rotation);
+    ImageView turned = camera.view;
+    turned.rotation = rotation;
+    Result<Classification> r = s->Classify(turned, 1);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->aippFeed, AippFeed::kCpuResized);
+    EXPECT_EQ(r->aippFeedReason, "the NV21 640x480 frame needs a " + std::to_string(rotation) +
+                                     "° turn: dynamic AIPP cannot rotate (the guide: rotation only in static AIPP)");
+    EXPECT_EQ(fake_nnrt::LastRunInput(), CpuResized(turned, model));
+    EXPECT_NE(fake_nnrt::LastRunInput(), CpuResized(camera.view, model));  // turned, not just resized
+  }
+  // From an fd: read once and turned, never wrapped (AIPP would see it sideways).
+  ImageView layout = camera.view;
+  layout.data = nullptr;
+  layout.rotation = 90;
+  const int fd = MemfdWith(camera.bytes);
+  const int beforeFd = static_cast<int>(fake_nnrt::Calls().size());
+  Result<Classification> r = s->ClassifyFd(fd, 0, camera.bytes.size(), layout, 1);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->aippFeed, AippFeed::kCpuResized);
+  EXPECT_LT(IndexOf("OH_NNTensor_CreateWithFd", beforeFd), 0);
+  ImageView turned = camera.view;
+  turned.rotation = 90;
+  EXPECT_EQ(fake_nnrt::LastRunInput(), CpuResized(turned, model));
+  close(fd);
+  r = s->Classify(camera.view, 1);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->aippFeed, AippFeed::kFrame);
+  EXPECT_EQ(fake_nnrt::LastRunInput(), camera.bytes);
+}
+
+TEST_F(AippSessionTest, OnTheCpuPathTheRotationIsPassedToThePreprocessing) {
+  SessionConfig c = AippConfig();
+  c.preprocessing = Preprocessing::kCpu;
+  auto s = LoadOk(c);
+  ASSERT_NE(s, nullptr);
+  Frame f(PixelFormat::kNV21, 64, 48);
+  f.view.rotation = 270;
+  Result<Preprocessor> pre = Preprocessor::Create(c.input);
+  ASSERT_TRUE(pre.ok());
+  std::vector<uint8_t> expected(pre->OutputBytes());
+  ASSERT_TRUE(pre->Run(f.view, expected.data(), expected.size()).ok());
+  ASSERT_TRUE(s->Classify(f.view, 1).ok());
+  EXPECT_EQ(fake_nnrt::LastRunInput(), expected);
+  const int fd = MemfdWith(f.bytes);
+  ImageView layout = f.view;
+  layout.data = nullptr;
+  ASSERT_TRUE(s->ClassifyFd(fd, 0, f.bytes.size(), layout, 1).ok());
+  EXPECT_EQ(fake_nnrt::LastRunInput(), expected);
+  close(fd);
+}
+
+TEST_F(AippSessionTest, BadCallRotatedFramesWithoutRgbOrAtAnAngleOtherThanAQuarterTurn) {
+  SessionConfig c = AippConfig();
+  c.aipp.formats = {"NV21"};
+  auto s = LoadOk(c);
+  ASSERT_NE(s, nullptr);
+  Frame camera(PixelFormat::kNV21, 640, 480);
+  camera.view.rotation = 90;
+  Result<Classification> r = s->Classify(camera.view, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().ToString(),
+            "aipp.config: NPULENS_UNSUPPORTED (1005): the NV21 640x480 frame needs a 90° turn: dynamic AIPP cannot "
+            "rotate (the guide: rotation only in static AIPP): and aipp.formats lists no RGB for the CPU to resize the "
+            "frame to");
+  for (Preprocessing path : {Preprocessing::kAipp, Preprocessing::kCpu}) {
+    SessionConfig any = AippConfig();
+    any.preprocessing = path;
+    auto session = LoadOk(any);
+    ASSERT_NE(session, nullptr);
+    camera.view.rotation = 45;
+    r = session->Classify(camera.view, 1);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(
+        r.status().ToString(),
+        "preprocess: NPULENS_OUT_OF_RANGE (1001): image rotation 45 is not 0, 90, 180 or 270 (clockwise degrees)");
+  }
+}
+
 TEST_F(AippSessionTest, ABgrModelGetsTheCpuResizedRgbWithTheRbSwap) {
   SessionConfig c = AippConfig();
   c.input.colorOrder = ColorOrder::kBGR;

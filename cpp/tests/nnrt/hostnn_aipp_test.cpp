@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -201,6 +202,50 @@ TEST_F(HostnnAippTest, FramesAippCannotTakeAreResizedOnTheCpuAndAgreeWithTheCpuP
       EXPECT_EQ(a->timings.frameCopyMs, 0);
     }
   }
+}
+
+TEST_F(HostnnAippTest, ARotatedCameraFrameReachesTheModelUprightOnBothPaths) {
+  // An NV21 frame whose top-left quadrant is red, the rest dark, turned 90° clockwise: the model's input has the red
+  // in its top-right corner on the AIPP path (the runtime's AIPP takes the CPU-turned RGB888) and on the CPU path.
+  const int w = 64, h = 48;
+  std::vector<uint8_t> rgba;
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      const bool red = x < w / 2 && y < h / 2;
+      rgba.insert(rgba.end(), {static_cast<uint8_t>(red ? 230 : 10), 10, 10, 255});
+    }
+  }
+  const ImageView rgbaView{rgba.data(), rgba.size(), w, h, static_cast<size_t>(w) * 4, PixelFormat::kRGBA8};
+  Result<std::vector<uint8_t>> nv21 = EncodeYuv420sp(rgbaView, PixelFormat::kNV21, static_cast<size_t>(w));
+  ASSERT_TRUE(nv21.ok()) << nv21.status().ToString();
+  ImageView frame{nv21->data(), nv21->size(), w, h, static_cast<size_t>(w), PixelFormat::kNV21};
+  frame.rotation = 90;
+  SessionConfig ac = Config(Preprocessing::kAuto), cc = Config(Preprocessing::kCpu);
+  ac.aipp.formats = {"NV21", "RGB"};
+  auto aipp = LoadOk(TinyModel(true), ac);
+  auto cpu = LoadOk(TinyModel(true), cc);
+  ASSERT_TRUE(aipp && cpu);
+  Result<Classification> a = aipp->Classify(frame, 5);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->aippFeed, AippFeed::kCpuResized);
+  EXPECT_NE(a->aippFeedReason.find("dynamic AIPP cannot rotate"), std::string::npos) << a->aippFeedReason;
+  Result<Inspection> ai = aipp->Inspect(frame);
+  Result<Inspection> ci = cpu->Inspect(frame);
+  ASSERT_TRUE(ai.ok() && ci.ok());
+  const int side = 16;
+  // AIPP input: RGB888 HWC; CPU input: float32 NCHW. Red of the top-right and bottom-left pixels.
+  auto aippRed = [&](int x, int y) { return static_cast<int>(ai->input[(static_cast<size_t>(y) * side + x) * 3]); };
+  auto cpuRed = [&](int x, int y) {
+    float v;
+    std::memcpy(&v, ci->input.data() + (static_cast<size_t>(y) * side + x) * sizeof(float), sizeof(float));
+    return v;
+  };
+  EXPECT_GT(aippRed(side - 1, 0), 200);
+  EXPECT_LT(aippRed(0, side - 1), 40);
+  EXPECT_LT(aippRed(0, 0), 40);  // the top-left is the frame's bottom-left, dark
+  EXPECT_GT(cpuRed(side - 1, 0), cpuRed(0, 0) + 1.0f);
+  EXPECT_GT(cpuRed(side - 1, 0), cpuRed(0, side - 1) + 1.0f);
+  for (size_t i = 0; i < 5; ++i) EXPECT_NEAR(ai->probabilities[i], ci->probabilities[i], 1e-2) << "class " << i;
 }
 
 TEST_F(HostnnAippTest, BadCallAFrameAippCannotTakeOnATargetWithoutRgb) {
