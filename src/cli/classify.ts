@@ -3,9 +3,11 @@
  * `npulens classify --frame nv21:WxH <clip.yuv...>`: raw frames back to back (frames.ts), classified one after the
  * other as a camera would deliver them: per-frame latency and top-1, the sustained frame rate.
  * `--preprocessing auto|cpu|aipp` chooses who converts the pixels (the CPU, or the runtime's AIPP).
+ * `--rotate 0|90|180|270` turns each image or frame clockwise before classification (a camera frame in the sensor's
+ * orientation), as classify()'s rotation does.
  */
 import fs from 'node:fs';
-import type { Classifier, ClassifyResult, ModelInfo, Preprocessing, Timings } from '../api';
+import type { Classifier, ClassifyResult, ModelInfo, Preprocessing, Rotation, Timings } from '../api';
 import { CliError, UsageError, toCliError } from './errors';
 import { enumFlag, intFlag, parse, stringFlag } from './args';
 import { ms, percent, printable, table } from './format';
@@ -20,11 +22,12 @@ export const PREPROCESSINGS: readonly Preprocessing[] = ['auto', 'cpu', 'aipp'];
 /** Where --frame's frames are handed over: an ArrayBuffer (classify) or a shrink-sealed memfd (classifyFd). */
 const STORES = ['memory', 'fd'] as const;
 type Store = typeof STORES[number];
+const ROTATIONS = ['0', '90', '180', '270'] as const;
 
 export async function classify(args: string[], io: Io, backend: Backend): Promise<number> {
   const { values, positionals } = parse(args, {
     ...MODEL_FLAGS, top: { type: 'string' }, json: { type: 'boolean' }, frame: { type: 'string' },
-    preprocessing: { type: 'string' }, store: { type: 'string' },
+    preprocessing: { type: 'string' }, store: { type: 'string' }, rotate: { type: 'string' },
   }, true);
   const frameFlag = stringFlag(values, 'frame');
   const frame = frameFlag === undefined ? undefined : parseFrameSpec('frame', frameFlag);
@@ -35,10 +38,13 @@ export async function classify(args: string[], io: Io, backend: Backend): Promis
   const device = enumFlag(values, 'device', DEVICE_POLICIES);
   const preprocessing = enumFlag(values, 'preprocessing', PREPROCESSINGS);
   const store = enumFlag(values, 'store', STORES);
+  const rotation = Number(enumFlag(values, 'rotate', ROTATIONS) ?? '0') as Rotation;
   if (store !== undefined && frame === undefined) throw new UsageError('--store applies to --frame only');
   const choice = withPreprocessing(chooseModel(values, backend, device), preprocessing);
   const json = values.json === true;
-  if (frame !== undefined) return classifyFrames(positionals, frame, store ?? 'memory', choice, top, json, io, backend);
+  if (frame !== undefined) {
+    return classifyFrames(positionals, frame, store ?? 'memory', rotation, choice, top, json, io, backend);
+  }
 
   return withClassifier(choice, backend, async (classifier) => {
     const info = classifier.info;
@@ -51,7 +57,8 @@ export async function classify(args: string[], io: Io, backend: Backend): Promis
       try {
         // --top above the class count shows every class; without --top the native default (5) applies.
         const topK = top === undefined ? undefined : Math.min(top, info.classes);
-        result = await classifier.classify(decoded.pixels, decoded.width, decoded.height, 'RGBA', undefined, topK);
+        result = await classifier.classify(decoded.pixels, decoded.width, decoded.height, 'RGBA', undefined, topK,
+          rotation);
       } catch (err) {
         throw toCliError(err, image);
       }
@@ -121,8 +128,8 @@ function latencySummary(values: number[]): Record<string, number> {
  * the whole loop (reads included). Store 'fd': each frame is first put into a shrink-sealed memfd (as a camera
  * fills its buffer; not in the latency) and classified with classifyFd, which on the AIPP path reads it in place.
  */
-async function classifyFrames(files: string[], spec: FrameSpec, store: Store, choice: ModelChoice,
-  top: number | undefined, json: boolean, io: Io, backend: Backend): Promise<number> {
+async function classifyFrames(files: string[], spec: FrameSpec, store: Store, rotation: Rotation,
+  choice: ModelChoice, top: number | undefined, json: boolean, io: Io, backend: Backend): Promise<number> {
   const createMemfd = backend.createMemfd;
   if (store === 'fd' && createMemfd === undefined) throw new CliError('this backend has no shared memory', '--store fd');
   return withClassifier(choice, backend, async (classifier: Classifier) => {
@@ -137,8 +144,8 @@ async function classifyFrames(files: string[], spec: FrameSpec, store: Store, ch
       try {
         const called = performance.now();
         result = await (fd === undefined
-          ? classifier.classify(frame.pixels, spec.width, spec.height, spec.format, undefined, topK)
-          : classifier.classifyFd(fd, 0, spec.bytes, spec.width, spec.height, spec.format, undefined, topK));
+          ? classifier.classify(frame.pixels, spec.width, spec.height, spec.format, undefined, topK, rotation)
+          : classifier.classifyFd(fd, 0, spec.bytes, spec.width, spec.height, spec.format, undefined, topK, rotation));
         latencyMs = performance.now() - called;
       } catch (err) {
         throw toCliError(err, `${frame.file} frame ${frame.index}`);
@@ -166,7 +173,8 @@ async function classifyFrames(files: string[], spec: FrameSpec, store: Store, ch
     const model = { id: choice.id, path: choice.path, precision: choice.precision };
     if (json) {
       io.stdout.write(JSON.stringify({ model, device: { name: info.device.name, type: info.device.type },
-        preprocessing: preprocessingOf(info), frame: { ...spec, store }, frames: rows, summary }, null, 2) + '\n');
+        preprocessing: preprocessingOf(info), frame: { ...spec, store, rotation }, frames: rows, summary }, null, 2) +
+        '\n');
       return 0;
     }
     const l = summary.latencyMs;

@@ -19,6 +19,8 @@ commands:
                               nv21:1920x1080): per-frame latency and top-1, sustained fps
       --store memory|fd       with --frame: hand each frame over as an ArrayBuffer (default) or in a shrink-sealed
                               memfd through classifyFd (the AIPP path then reads it with no CPU copy)
+      --rotate 0|90|180|270   turn each image or frame clockwise before classifying it (a camera frame in the
+                              sensor's orientation; default 0)
       --json                  print one JSON document
   bench                 benchmark a model's inference
       --model <id|file.onnx> (and --size/--mean/--std/--bgr/--labels for a file), --device as above
@@ -52,8 +54,8 @@ commands:
 `;
 
 /** Printed after a usage error. */
-export const SHORT_USAGE = `usage: npulens classify <image...> [--model <id|file.onnx>] [--top K] [--device auto|npu|cpu] [--preprocessing auto|cpu|aipp] [--json]
-       npulens classify --frame nv21:WxH <frames.yuv...> [--model M] [--preprocessing auto|cpu|aipp] [--json]
+export const SHORT_USAGE = `usage: npulens classify <image...> [--model <id|file.onnx>] [--top K] [--device auto|npu|cpu] [--preprocessing auto|cpu|aipp] [--rotate 0|90|180|270] [--json]
+       npulens classify --frame nv21:WxH <frames.yuv...> [--model M] [--preprocessing auto|cpu|aipp] [--rotate 0|90|180|270] [--json]
        npulens bench [--model <id|file.onnx>] [--iterations N] [--warmup N] [--duration S] [--mode zero-copy|copy|both] [--source FMT:WxH [--preprocessing cpu|aipp|both]] [--json FILE|-]
        npulens bench --compare a.json b.json
        npulens verify <folder|image...> [--model M] [--against M] [--engine ours|ort] [--against-engine ours|ort] [--min-cosine C] [--json FILE|-]

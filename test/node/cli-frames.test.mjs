@@ -42,7 +42,7 @@ describe('classify --frame', () => {
     const r = await run('classify', '--frame', `nv21:${W}x${H}`, clip, '--json');
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
-    assert.deepEqual(doc.frame, { format: 'NV21', width: W, height: H, bytes: FRAME, store: 'memory' });
+    assert.deepEqual(doc.frame, { format: 'NV21', width: W, height: H, bytes: FRAME, store: 'memory', rotation: 0 });
     assert.equal(doc.preprocessing.used, 'aipp');  // the default model of aipp/ declares dynamic AIPP
     assert.equal(doc.frames.length, 3);
     doc.frames.forEach((f, i) => {

@@ -69,6 +69,20 @@ Status ParseTopK(const Napi::Value& value, const std::string& step, int classes,
   return Status::Ok();
 }
 
+// rotation: clockwise degrees that turn the frame upright, 0 | 90 | 180 | 270 (default 0).
+Status ParseRotation(const Napi::Value& value, const std::string& step, int* rotation) {
+  *rotation = 0;
+  if (IsAbsent(value)) return Status::Ok();
+  if (!value.IsNumber()) return TypeMismatch(step, "rotation must be a number");
+  const double d = value.As<Napi::Number>().DoubleValue();
+  if (d != 0 && d != 90 && d != 180 && d != 270) {
+    return OutOfRange(step, "rotation must be 0, 90, 180 or 270 (clockwise degrees), got " +
+                                Napi::Value(value).ToString().Utf8Value());
+  }
+  *rotation = static_cast<int>(d);
+  return Status::Ok();
+}
+
 // The work of one call, done on a worker thread, settled on the JS thread.
 class SessionWorker : public Napi::AsyncWorker {
  public:
@@ -456,6 +470,7 @@ Napi::Value Classify(const Napi::CallbackInfo& info, ClassifierHandle* handle) {
   request->step = step;
   st = ReadPixelArguments(info, request.get());
   if (st.ok()) st = ParseTopK(info[5], step, state->meta.classes, &request->topK);
+  if (st.ok()) st = ParseRotation(info[6], step, &request->image.rotation);
   if (!st.ok()) return RejectedPromise(env, st);
   request->mode = state->meta.ioMode;
 
@@ -485,6 +500,7 @@ Napi::Value ClassifyFd(const Napi::CallbackInfo& info, ClassifierHandle* handle)
                     state->preprocessing == Preprocessing::kAipp, request.get());
   if (!st.ok()) return RejectedPromise(env, st);
   st = ParseTopK(info[7], step, state->meta.classes, &request->topK);
+  if (st.ok()) st = ParseRotation(info[8], step, &request->image.rotation);
   if (!st.ok()) return RejectedPromise(env, st);
   request->mode = state->meta.ioMode;
 

@@ -64,6 +64,10 @@ export type PerformanceMode = 'none' | 'low' | 'medium' | 'high' | 'extreme';
  *  height / 2 rows of `stride` bytes; width and height even; the buffer holds at least
  *  stride * (height * 3 / 2 - 1) + width bytes (the last row needs no padding). */
 export type PixelFormat = 'RGBA' | 'BGRA' | 'RGB' | 'NV21' | 'NV12';
+/** Clockwise degrees that turn a frame upright before classification: a camera frame arrives in the sensor's
+ *  orientation (a phone held upright gives frames turned 90°), so the app passes the sensor orientation combined with
+ *  the display rotation. */
+export type Rotation = 0 | 90 | 180 | 270;
 /** Who pre-processes the image (colour conversion, crop, resize, normalisation). 'cpu' = our CPU code writes the
  *  model input. 'aipp' = the pixels go to the runtime as they are, with dynamic AIPP parameters (HiAI_AippParam), and
  *  the NPU's AIPP unit converts them (the host runtime emulates it); the model target must declare dynamic AIPP.
@@ -409,10 +413,16 @@ export interface Classifier {
    * CPU to the model size as RGB888 when info.aipp.formats lists 'RGB' (result.aippSource 'cpu-resized' with the
    * reason); otherwise it rejects at step 'aipp.config' naming the format or the limit: code 'NPULENS_UNSUPPORTED'
    * for the format, a RangeError ('NPULENS_OUT_OF_RANGE') for a size.
+   * rotation: clockwise degrees, 0 | 90 | 180 | 270 (default 0), that turn the image upright before classification
+   * (a camera frame arrives in the sensor's orientation: see Rotation). The frame is cropped and resized as it is
+   * and the model-size result turned. Dynamic AIPP cannot rotate (the guide: rotation only in static AIPP), so on
+   * the AIPP path a rotated frame is cropped, resized and turned on the CPU like a frame AIPP cannot take
+   * (result.aippSource 'cpu-resized' with that reason; without 'RGB' in info.aipp.formats it rejects at step
+   * 'aipp.config', code 'NPULENS_UNSUPPORTED'). TypeError for a non-number, RangeError for any other number.
    * Async; rejects: TypeError, RangeError (see above), Error code 'NPULENS_RELEASED' after release(), NNRt errors.
    */
   classify(pixels: ArrayBuffer, width: number, height: number, format: PixelFormat, stride?: number,
-    topK?: number): Promise<ClassifyResult>;
+    topK?: number, rotation?: Rotation): Promise<ClassifyResult>;
 
   /**
    * Classify from fd-backed memory: `fd` is a regular file or a memfd (e.g. a file in filesDir holding raw pixels)
@@ -425,10 +435,11 @@ export interface Classifier {
    * fd stays owned by the caller (not closed) and may be closed, rewritten or truncated once the call has returned.
    * offset must be a multiple of 4096. Rejects as classify(), plus code 'NPULENS_IO' (step 'fd.read') when the fd is
    * not a regular file or memfd (a FIFO, socket, device or directory), cannot be read, or holds fewer than
-   * offset + byteLength bytes (also when it shrinks during the read).
+   * offset + byteLength bytes (also when it shrinks during the read). rotation as for classify(); on the AIPP path a
+   * rotated frame is read (pread), never wrapped, and turned on the CPU.
    */
   classifyFd(fd: number, offset: number, byteLength: number, width: number, height: number, format: PixelFormat,
-    stride?: number, topK?: number): Promise<ClassifyResult>;
+    stride?: number, topK?: number, rotation?: Rotation): Promise<ClassifyResult>;
 
   /**
    * Run the model repeatedly on a fixed pre-processed input (a mid-grey image): 1 first run, `warmup` untimed runs,
