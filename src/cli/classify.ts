@@ -73,6 +73,7 @@ export async function classify(args: string[], io: Io, backend: Backend): Promis
           postprocessMs: t.postprocessMs,
           totalMs: decoded.decodeMs + t.totalMs,
         },
+        ...aippSourceOf(result),
       };
       results.push(entry);
       if (!json) {
@@ -83,7 +84,11 @@ export async function classify(args: string[], io: Io, backend: Backend): Promis
           entry.top.map((e) => [String(e.rank), e.label, percent(e.score)]), [true, false, true]));
         const tm = entry.timings;
         io.stdout.write(`  time (ms): decode ${ms(tm.decodeMs)}, preprocess ${ms(tm.preprocessMs)}, ` +
-          `inference ${ms(tm.inferenceMs)}, postprocess ${ms(tm.postprocessMs)}, total ${ms(tm.totalMs)}\n\n`);
+          `inference ${ms(tm.inferenceMs)}, postprocess ${ms(tm.postprocessMs)}, total ${ms(tm.totalMs)}\n`);
+        if (entry.aippSource === 'cpu-resized') {
+          io.stdout.write(`  AIPP input: resized on the CPU — ${printable(entry.aippSourceReason ?? '')}\n`);
+        }
+        io.stdout.write('\n');
       }
     }
     const throughput = imagesPerSecond(results.length, performance.now() - start);
@@ -99,6 +104,12 @@ export async function classify(args: string[], io: Io, backend: Backend): Promis
     }
     return 0;
   });
+}
+
+/** What went into the AIPP input (AIPP path only; nothing on the CPU path): the result's aippSource and reason. */
+function aippSourceOf(result: ClassifyResult): Pick<ClassifyResult, 'aippSource' | 'aippSourceReason'> {
+  return result.aippSource === undefined ? {} :
+    { aippSource: result.aippSource, aippSourceReason: result.aippSourceReason ?? '' };
 }
 
 function preprocessingOf(info: ModelInfo): { used: string; reason: string } {
@@ -157,6 +168,7 @@ async function classifyFrames(files: string[], spec: FrameSpec, store: Store, ro
         file: frame.file, frame: frame.index, latencyMs, readMs: frame.readMs,
         top: result.top.map((e) => ({ rank: e.rank, index: e.index, label: e.label, score: e.score })),
         timings: frameTimings(result.timings),
+        ...aippSourceOf(result),
       };
       rows.push(row);
       if (!json && best !== undefined) {
@@ -181,6 +193,11 @@ async function classifyFrames(files: string[], spec: FrameSpec, store: Store, ro
     io.stdout.write(`model: ${model.id} (${model.precision}, ${printable(model.path)})\n`);
     io.stdout.write(`device: ${info.device.name} (${info.device.type}) — ${info.selection}\n`);
     io.stdout.write(`pre-processing: ${info.preprocessing} — ${printable(info.preprocessingReason)}\n`);
+    const resized = rows.filter((r) => r.aippSource === 'cpu-resized');
+    if (resized.length > 0) {
+      io.stdout.write(`AIPP input: resized on the CPU for ${resized.length} of ${rows.length} frames — ` +
+        `${printable(resized[0]!.aippSourceReason ?? '')}\n`);
+    }
     io.stdout.write(`frames: ${summary.frames} of ${spec.width}x${spec.height} ${spec.format} ` +
       `${store === 'fd' ? 'from a sealed memfd each (classifyFd) ' : ''}in ${ms(wallMs)} ms: ` +
       `${summary.fps.toFixed(1)} fps sustained\n`);

@@ -58,6 +58,32 @@ describe('classify --frame', () => {
     assert.ok(doc.summary.latencyMs.p50 >= doc.summary.latencyMs.min);
   });
 
+  it('says what went into the AIPP input: the frame itself, or a CPU resize with its reason', async () => {
+    const small = JSON.parse((await run('classify', '--frame', `nv21:${W}x${H}`, clip, '--json')).stdout);
+    small.frames.forEach((f) => assert.equal(f.aippSource, 'frame'));
+    // 256x192 NV21 is 73728 bytes, over the fixture target's maxSrcImageSize of 16384: resized on the CPU.
+    const big = file('big.nv21');
+    fs.writeFileSync(big, Buffer.from(yuv420sp(rgbaImage(256, 192, 4), 256, 192, true)));
+    const doc = JSON.parse((await run('classify', '--frame', 'nv21:256x192', big, '--json')).stdout);
+    assert.equal(doc.frames[0].aippSource, 'cpu-resized');
+    assert.match(doc.frames[0].aippSourceReason, /16384/);
+    const r = await run('classify', '--frame', 'nv21:256x192', big);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /AIPP input: resized on the CPU for 1 of 1 frames — .*16384/);
+    const cpu = JSON.parse((await run('classify', '--frame', 'nv21:256x192', big, '--json', '--preprocessing', 'cpu'))
+      .stdout);
+    assert.equal(cpu.frames[0].aippSource, undefined);  // the CPU path has no AIPP input
+    // An image (decoded 256x192 RGBA, 196608 bytes) likewise, in the per-image table and the JSON.
+    const png = file('big.png');
+    await sharp(Buffer.from(rgbaImage(256, 192, 4)), { raw: { width: 256, height: 192, channels: 4 } }).png()
+      .toFile(png);
+    const image = await run('classify', png);
+    assert.equal(image.code, 0, image.stderr);
+    assert.match(image.stdout, /\n {2}AIPP input: resized on the CPU — .*16384/);
+    const imageDoc = JSON.parse((await run('classify', png, '--json')).stdout);
+    assert.equal(imageDoc.results[0].aippSource, 'cpu-resized');
+  });
+
   it('the CPU path on request, and the table output', async () => {
     const r = await run('classify', '--frame', `nv21:${W}x${H}`, clip, '--preprocessing', 'cpu');
     assert.equal(r.code, 0, r.stderr);
