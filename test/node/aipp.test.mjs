@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
-import { addonPath, api, assertFails, bundledRawfileDir, fixtures, require, rgbaImage, yuv420sp } from './helpers.mjs';
+import { describe, it } from 'node:test';
+import {
+  addonPath, api, assertFails, bundledRawfileDir, fixtures, releasedAfterTests, require, rgbaImage, yuv420sp,
+} from './helpers.mjs';
 
 const native = require(addonPath);
 const aippDir = path.join(fixtures, 'aipp');
@@ -19,15 +21,7 @@ const nv21 = yuv420sp(picture, W, H, true);
 const nv12 = yuv420sp(picture, W, H, false);
 const buf = (bytes) => bytes.slice().buffer;
 
-const opened = [];
-after(() => {
-  for (const c of opened) c.release();
-});
-async function keep(promise) {
-  const c = await promise;
-  opened.push(c);
-  return c;
-}
+const keep = releasedAfterTests();
 
 describe('LoadOptions.preprocessing and ModelInfo', () => {
   it('auto picks AIPP where the target declares dynamic AIPP, and says so with the target\'s AIPP', async () => {

@@ -6,9 +6,9 @@
 // argument errors. Models: the fixtures' aipp/ folder (dynamic AIPP, sources up to 16 KiB; formats NV21 NV12 RGBA RGB).
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
-  api, assertCliUsageError, assertFails, assertValidReport, fixtures, repoRoot, require,
+  api, assertCliUsageError, assertFails, assertValidReport, fixtures, releasedAfterTests, repoRoot, require,
 } from './helpers.mjs';
 
 const { runCli } = require(path.join(repoRoot, 'dist', 'cli', 'main.js'));
@@ -31,15 +31,7 @@ async function run(...args) {
 
 const aippDir = path.join(fixtures, 'aipp');
 const load = (modelId, extra = {}) => api.loadClassifier({ rawfileDir: aippDir, modelId, ...extra });
-const opened = [];
-after(() => {
-  for (const c of opened) c.release();
-});
-async function keep(promise) {
-  const c = await promise;
-  opened.push(c);
-  return c;
-}
+const keep = releasedAfterTests();
 
 const W = 48, H = 32;
 const NV21_BYTES = W * H * 3 / 2;

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { api, bundledRawfileDir, repoRoot, require } from './helpers.mjs';
+import { api, bundledRawfileDir, repoRoot, require, textSink } from './helpers.mjs';
 
 const sharp = require('sharp');
 const { runCli } = require(path.join(repoRoot, 'dist', 'cli', 'main.js'));
@@ -18,11 +18,6 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'npulens-decode-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const samplesDir = path.join(bundledRawfileDir, 'samples');
 const samples = fs.readdirSync(samplesDir).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort().map((f) => path.join(samplesDir, f));
-
-function sink() {
-  const out = { text: '', write(s) { out.text += s; return true; } };
-  return out;
-}
 
 /** A noisy picture (so JPEG keeps detail) of w x h, as a file. */
 async function photo(name, width, height, format = 'jpeg', extra = (s) => s) {
@@ -130,7 +125,7 @@ describe('classify over many images', () => {
     for (let i = 0; i < 5; i++) files.push(await photo(`s${i}.png`, 10 + i, 10));
     // Decoding ahead reads the next images before the first is classified: removing one then must not matter.
     const backend = fakeBackend(async (call) => { if (call === 0) fs.rmSync(files[2]); });
-    const io = { stdout: sink(), stderr: sink() };
+    const io = { stdout: textSink(), stderr: textSink() };
     const code = await runCli(['classify', ...files, '--json'], io, backend);
     assert.equal(code, 0, io.stderr.text);
     const doc = JSON.parse(io.stdout.text);
@@ -144,7 +139,7 @@ describe('classify over many images', () => {
     const bad = path.join(tmp, 'bad.jpg');
     fs.writeFileSync(bad, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(100, 7)]));
     const backend = fakeBackend();
-    const io = { stdout: sink(), stderr: sink() };
+    const io = { stdout: textSink(), stderr: textSink() };
     const code = await runCli(['classify', good1, bad, good2], io, backend);
     assert.equal(code, 1);
     assert.match(io.stderr.text, /^error: (cannot decode image: .+|unsupported image format .+) \(.*bad\.jpg\)\n$/);
@@ -156,13 +151,13 @@ describe('classify over many images', () => {
 
   it('reports images/s: the JSON throughput and the summary line', async () => {
     const files = [await photo('t1.png', 20, 10, 'png'), await photo('t2.jpg', 21, 10)];
-    const io = { stdout: sink(), stderr: sink() };
+    const io = { stdout: textSink(), stderr: textSink() };
     assert.equal(await runCli(['classify', ...files, '--json'], io, fakeBackend()), 0, io.stderr.text);
     const { throughput } = JSON.parse(io.stdout.text);
     assert.deepEqual(Object.keys(throughput), ['images', 'wallMs', 'imagesPerSec']);
     assert.equal(throughput.images, 2);
     assert.ok(throughput.wallMs > 0 && Math.abs(throughput.imagesPerSec - 2000 / throughput.wallMs) < 1e-9);
-    const human = { stdout: sink(), stderr: sink() };
+    const human = { stdout: textSink(), stderr: textSink() };
     assert.equal(await runCli(['classify', ...files], human, fakeBackend()), 0);
     assert.match(human.stdout.text, /\n2 images in [\d.]+ ms: [\d.]+ images\/s\n$/);
   });
@@ -172,13 +167,13 @@ describe('classify over many images', () => {
     fs.mkdirSync(dir);
     fs.copyFileSync(path.join(samplesDir, 'star_96x96.png'), path.join(dir, 'star.png'));
     fs.copyFileSync(path.join(samplesDir, 'house_1600x900.jpg'), path.join(dir, 'house.jpg'));
-    const io = { stdout: sink(), stderr: sink() };
+    const io = { stdout: textSink(), stderr: textSink() };
     const code = await runVerify([dir, '--model', 'shapes-fp32', '--against', 'shapes-int8', '--json', '-'], io);
     assert.equal(code, 0, io.stderr.text);
     const doc = JSON.parse(io.stdout.text);
     assert.equal(doc.throughput.images, 2);
     assert.ok(doc.throughput.imagesPerSec > 0);
-    const human = { stdout: sink(), stderr: sink() };
+    const human = { stdout: textSink(), stderr: textSink() };
     assert.equal(await runVerify([dir, '--model', 'shapes-fp32', '--against', 'shapes-int8'], human), 0, human.stderr.text);
     assert.match(human.stdout.text, /^ {2}2 images in [\d.]+ ms: [\d.]+ images\/s$/m);
   });

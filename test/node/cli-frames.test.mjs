@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
-  assertCliUsageError, assertRuntimeError, fixtures, repoRoot, require, rgbaImage, yuv420sp,
+  assertCliUsageError, assertRuntimeError, fixtures, repoRoot, require, rgbaImage, runInProcess, yuv420sp,
 } from './helpers.mjs';
 
 const sharp = require('sharp');
@@ -20,16 +20,7 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 process.env.NPULENS_RAWFILE_DIR = path.join(fixtures, 'aipp');
 process.chdir(repoRoot);
 
-function sink() {
-  const out = { text: '', write(s) { out.text += s; return true; } };
-  return out;
-}
-
-async function run(...args) {
-  const io = { stdout: sink(), stderr: sink() };
-  const code = await runCli(args, io);
-  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
-}
+const run = (...args) => runInProcess(runCli, args);
 
 const W = 48, H = 32;
 const FRAME = W * H * 3 / 2;

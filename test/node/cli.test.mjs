@@ -9,7 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import zlib from 'node:zlib';
-import { assertCliUsageError as assertUsageError, assertRuntimeError, assertValidReport, fixtures, repoRoot, require } from './helpers.mjs';
+import {
+  assertCliUsageError as assertUsageError, assertRuntimeError, assertValidReport, fixtures, repoRoot, require,
+  runInProcess,
+} from './helpers.mjs';
 
 const sharp = require('sharp');
 const { runCli } = require(path.join(repoRoot, 'dist', 'cli', 'main.js'));
@@ -22,17 +25,8 @@ const labels = path.join(fixtures, 'models', 'tiny_labels.txt');
 process.env.NPULENS_RAWFILE_DIR = fixtures;
 process.chdir(repoRoot);
 
-function sink() {
-  const out = { text: '', write(s) { out.text += s; return true; } };
-  return out;
-}
-
 /** One CLI invocation in this process. */
-async function run(...args) {
-  const io = { stdout: sink(), stderr: sink() };
-  const code = await runCli(args, io);
-  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
-}
+const run = (...args) => runInProcess(runCli, args);
 
 /** One CLI invocation as a process: node bin/npulens.js. */
 function spawnRun(args, env = {}) {

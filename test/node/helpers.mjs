@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { reportProblems } from '../../tools/bench/check-report.mjs';
 
@@ -134,4 +135,30 @@ export function assertCliUsageError(r, pattern, usage = /usage: npulens classify
 export function assertValidReport(doc, what = 'report') {
   const problems = reportProblems(doc);
   assert.deepEqual(problems, [], `${what} does not match the schema:\n${problems.join('\n')}`);
+}
+
+/** A stream for the CLI's Io that keeps what is written (`.text`). */
+export function textSink() {
+  const out = { text: '', write(s) { out.text += s; return true; } };
+  return out;
+}
+
+/** One CLI entry point call (runCli, runVerify) in this process: its exit code and what it wrote. */
+export async function runInProcess(entry, args, ...rest) {
+  const io = { stdout: textSink(), stderr: textSink() };
+  const code = await entry(args, io, ...rest);
+  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
+}
+
+/** `keep(promise)` for the classifiers a test file loads: each is released after the file's tests. */
+export function releasedAfterTests() {
+  const opened = [];
+  after(() => {
+    for (const c of opened) c.release();
+  });
+  return async (promise) => {
+    const c = await promise;
+    opened.push(c);
+    return c;
+  };
 }

@@ -8,22 +8,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
-  api, assertCliUsageError, assertFails, bundledRawfileDir, fixtures, repoRoot, require, rgbaImage, yuv420sp,
+  api, assertCliUsageError, assertFails, bundledRawfileDir, fixtures, releasedAfterTests, repoRoot, require, rgbaImage,
+  runInProcess, yuv420sp,
 } from './helpers.mjs';
 
 const sharp = require('sharp');
 const buf = (bytes) => bytes.slice().buffer;
-const opened = [];
+const keep = releasedAfterTests();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'npulens-rotation-'));
-after(() => {
-  for (const c of opened) c.release();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-async function keep(promise) {
-  const c = await promise;
-  opened.push(c);
-  return c;
-}
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 // The upright picture as a portrait W x H NV21 frame, and as a sensor would give it: turned 90° counter-clockwise
 // (a landscape H x W frame that needs a 90° clockwise turn to be upright).
@@ -118,15 +111,7 @@ describe('BAD CALL - rotation', () => {
 
 describe('npulens classify --rotate', () => {
   const { runCli } = require(path.join(repoRoot, 'dist', 'cli', 'main.js'));
-  async function run(...args) {
-    const sink = () => {
-      const out = { text: '', write(s) { out.text += s; return true; } };
-      return out;
-    };
-    const io = { stdout: sink(), stderr: sink() };
-    const code = await runCli(args, io);
-    return { code, stdout: io.stdout.text, stderr: io.stderr.text };
-  }
+  const run = (...args) => runInProcess(runCli, args);
   const samplesDir = path.join(bundledRawfileDir, 'samples');
 
   it('a sensor-oriented clip classifies as the upright picture with --rotate 90 (memory and fd)', async () => {

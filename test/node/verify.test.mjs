@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   api, assertCliUsageError, assertRuntimeError, bundledRawfileDir, fixtures, haveBundledModels, repoRoot, require,
+  runInProcess, textSink,
 } from './helpers.mjs';
 
 const { runVerify } = require(path.join(repoRoot, 'dist', 'cli', 'verify.js'));
@@ -31,16 +32,7 @@ before(async () => {
   }
 });
 
-function sink() {
-  const out = { text: '', write(s) { out.text += s; return true; } };
-  return out;
-}
-
-async function verify(...args) {
-  const io = { stdout: sink(), stderr: sink() };
-  const code = await runVerify(args, io);
-  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
-}
+const verify = (...args) => runInProcess(runVerify, args);
 
 async function verifyJson(...args) {
   const r = await verify(...args, '--json', '-');
@@ -328,7 +320,7 @@ describe('verify over a fake backend', () => {
     const e = Math.E;
     const norm = (v) => v.map((x) => x / v.reduce((s, y) => s + y, 0));
     const backend = fakeBackend({ a: 3, b: 3 }, { a: norm([e * e, e, 1]), b: norm([e, e * e, 1]) });
-    const io = { stdout: sink(), stderr: sink() };
+    const io = { stdout: textSink(), stderr: textSink() };
     const code = await runVerify([path.join(small, 'star_96x96.png'), '--model', 'a', '--against', 'b', '--threads', '3',
       '--min-cosine', '0.4', '--json', '-'], io, backend);
     assert.equal(code, 0, io.stderr.text);
@@ -345,7 +337,7 @@ describe('verify over a fake backend', () => {
 
   it('releases the classifiers when the class counts differ', async () => {
     const backend = fakeBackend({ a: 3, b: 4 }, { a: [0.2, 0.3, 0.5], b: [0.25, 0.25, 0.25, 0.25] });
-    const io = { stdout: sink(), stderr: sink() };
+    const io = { stdout: textSink(), stderr: textSink() };
     const code = await runVerify([small, '--model', 'a', '--against', 'b'], io, backend);
     assert.equal(code, 1);
     assert.equal(io.stderr.text, 'error: class counts differ: a has 3, b has 4; verify compares models over the same classes ' +
