@@ -109,18 +109,6 @@ Napi::Object SourceToJs(Napi::Env env, const SourceFrameSpec& spec, const Source
   return source;
 }
 
-Napi::Object StagesToJs(Napi::Env env, const StageTimings& t) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("preprocessMs", Napi::Number::New(env, t.preprocessMs));
-  o.Set("frameCopyMs", Napi::Number::New(env, t.frameCopyMs));
-  o.Set("copyInMs", Napi::Number::New(env, t.copyInMs));
-  o.Set("inferenceMs", Napi::Number::New(env, t.inferenceMs));
-  o.Set("copyOutMs", Napi::Number::New(env, t.copyOutMs));
-  o.Set("postprocessMs", Napi::Number::New(env, t.postprocessMs));
-  o.Set("totalMs", Napi::Number::New(env, t.totalMs));
-  return o;
-}
-
 }  // namespace
 
 Status ParseBenchmarkParams(Napi::Object options, const std::string& step, BenchmarkParams* params) {
@@ -263,7 +251,7 @@ void BenchmarkWorker::Complete(Napi::Env env) {
     o.Set("source", SourceToJs(env, *request_->source, source_));
     o.Set("path", source_.path);
     o.Set("preprocessing", PreprocessingName(state_->preprocessing));
-    o.Set("stagesP50Ms", StagesToJs(env, source_.p50));
+    o.Set("stagesP50Ms", StageTimingsToJs(env, source_.p50));
     o.Set("cpuBytesIn", Napi::Number::New(env, static_cast<double>(source_.cpuBytesIn)));
     o.Set("nonInferenceFraction", Napi::Number::New(env, source_.nonInferenceFraction));
   }

@@ -103,15 +103,8 @@ Napi::Object ClassificationToJs(Napi::Env env, const Classification& result, con
   }
   o.Set("top", top);
   const StageTimings& t = result.timings;
-  Napi::Object timings = Napi::Object::New(env);
-  timings.Set("preprocessMs", Napi::Number::New(env, t.preprocessMs));
-  timings.Set("copyInMs", Napi::Number::New(env, t.copyInMs));
-  timings.Set("frameCopyMs", Napi::Number::New(env, t.frameCopyMs));
+  Napi::Object timings = StageTimingsToJs(env, t);
   timings.Set("cpuBytesIn", Napi::Number::New(env, static_cast<double>(t.cpuBytesIn + bindingBytesIn)));
-  timings.Set("inferenceMs", Napi::Number::New(env, t.inferenceMs));
-  timings.Set("copyOutMs", Napi::Number::New(env, t.copyOutMs));
-  timings.Set("postprocessMs", Napi::Number::New(env, t.postprocessMs));
-  timings.Set("totalMs", Napi::Number::New(env, t.totalMs));
   o.Set("timings", timings);
   o.Set("device", device);
   o.Set("ioMode", IoModeName(mode));
@@ -186,6 +179,18 @@ Napi::Array CatalogToJs(Napi::Env env, const std::vector<CatalogEntry>& entries)
     array.Set(static_cast<uint32_t>(i), o);
   }
   return array;
+}
+
+Napi::Object StageTimingsToJs(Napi::Env env, const StageTimings& t) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("preprocessMs", Napi::Number::New(env, t.preprocessMs));
+  o.Set("copyInMs", Napi::Number::New(env, t.copyInMs));
+  o.Set("frameCopyMs", Napi::Number::New(env, t.frameCopyMs));
+  o.Set("inferenceMs", Napi::Number::New(env, t.inferenceMs));
+  o.Set("copyOutMs", Napi::Number::New(env, t.copyOutMs));
+  o.Set("postprocessMs", Napi::Number::New(env, t.postprocessMs));
+  o.Set("totalMs", Napi::Number::New(env, t.totalMs));
+  return o;
 }
 
 Napi::Object LatencyToJs(Napi::Env env, const LatencyStats& s) {

@@ -40,6 +40,9 @@ Napi::Object ManifestToJs(Napi::Env env, const Manifest& manifest);
 // ModelCatalogEntry[]: what listModels returns.
 Napi::Array CatalogToJs(Napi::Env env, const std::vector<CatalogEntry>& entries);
 
+// StageTimings -> {preprocessMs, copyInMs, frameCopyMs, inferenceMs, copyOutMs, postprocessMs, totalMs}.
+Napi::Object StageTimingsToJs(Napi::Env env, const StageTimings& t);
+
 // LatencyStats -> {min, p50, p90, p99, max, mean, std}.
 Napi::Object LatencyToJs(Napi::Env env, const LatencyStats& stats);
 
