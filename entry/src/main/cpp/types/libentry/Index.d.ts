@@ -111,6 +111,17 @@ export interface CompileOptions {
   /** Default 'auto'. 'aipp' on a model target without dynamic AIPP rejects with code 'NPULENS_UNSUPPORTED' (step
    *  'session.config'), naming the target's AIPP mode. */
   preprocessing?: Preprocessing;
+  /** Images per inference: one of the model's ModelInfo.batchSizes (RangeError otherwise); default the smallest.
+   *  Chosen at load: on a model with batch profiles (an .om converted with omg --dynamic_dims, an ONNX target
+   *  whose manifest entry lists batchSizes) the input is built for this batch. */
+  batchSize?: number;
+  /** HMS_HiAIOptions_SetOmOptions(HIAI_OM_TYPE_PROFILING, profilingDir) (CANN Kit API 18, looked up at run time:
+   *  on an older system the option is reported refused, never fatal). The runtime writes its profile files there
+   *  (the host runtime: per-op CSV). Must exist. */
+  profilingDir?: string;
+  /** Each ClassifyResult carries `output`: the model's output tensor as float32 (dequantized), for export and
+   *  verification against the host. Default false. */
+  returnOutput?: boolean;
 }
 
 /**
@@ -151,7 +162,8 @@ export interface TensorInfo {
  *  applied by Build, which fails when the device does not support one; an optional option (everything but the
  *  tuning pair) that Build refuses is left out and the model is built without it, so a load never fails for one. */
 export interface OptionReport {
-  /** 'tuning_mode' | 'tuning_cache_dir' | 'band_mode' | 'performance_mode' | 'priority' | 'float16' | 'cache'. */
+  /** 'tuning_mode' | 'tuning_cache_dir' | 'band_mode' | 'performance_mode' | 'priority' | 'float16' | 'cache' |
+   *  'om_options' (value 'PROFILING:<dir>'). */
   name: string;
   /** The requested value as text. */
   value: string;
@@ -216,6 +228,10 @@ export interface ModelInfo {
   preprocessingReason: string;
   /** The model target's AIPP declaration. */
   aipp: AippInfo;
+  /** The batch sizes the model takes (its profiles), ascending; [1] for a fixed batch-1 model. */
+  batchSizes: number[];
+  /** The batch size this classifier runs (LoadOptions/CompileOptions.batchSize). */
+  batchSize: number;
 }
 
 export interface TopEntry {
@@ -269,6 +285,18 @@ export interface ClassifyResult {
   /** 'cpu-resized' only: why AIPP could not take the frame (e.g. "the RGBA 4032x3024 frame is 48771072 bytes, over
    *  the model's AIPP limit of 3110400 (aipp.maxSrcImageSize)"). */
   aippSourceReason?: string;
+  /** With returnOutput: the output tensor of this image, float32 (classes values). */
+  output?: number[];
+}
+
+/** One image of classifyBatch(), as the arguments of classify(). */
+export interface BatchImage {
+  pixels: ArrayBuffer;
+  width: number;
+  height: number;
+  format: PixelFormat;
+  stride?: number;
+  rotation?: Rotation;
 }
 
 export interface BenchmarkOptions {
@@ -374,6 +402,10 @@ export interface BenchmarkResult {
   cpuBytesIn?: number;
   /** With options.source: median share of end to end that is not inference, in [0, 1]. */
   nonInferenceFraction?: number;
+  /** Images per run (the classifier's batch size). */
+  batchSize: number;
+  /** Images per second of wall time (throughputPerSec x batchSize). */
+  imagesPerSec: number;
 }
 
 /**
@@ -423,6 +455,14 @@ export interface Classifier {
    */
   classify(pixels: ArrayBuffer, width: number, height: number, format: PixelFormat, stride?: number,
     topK?: number, rotation?: Rotation): Promise<ClassifyResult>;
+
+  /**
+   * Classify 1..info.batchSize images in ONE inference (the input holds info.batchSize images; unused slots are
+   * zero and their outputs dropped). Each image as for classify(). Results in input order; each result's timings
+   * are the batch's (inferenceMs for the whole run). Rejects like classify(); TypeError when images is not an array
+   * of BatchImage; RangeError for 0 or more than info.batchSize images.
+   */
+  classifyBatch(images: BatchImage[], topK?: number): Promise<ClassifyResult[]>;
 
   /**
    * Classify from fd-backed memory: `fd` is a regular file or a memfd (e.g. a file in filesDir holding raw pixels)
