@@ -2,6 +2,7 @@
 
   /usr/bin/python3 tools/models/manifest.py declare    # the onnx targets' metadata_props say their "aipp"
   /usr/bin/python3 tools/models/manifest.py write      # entry/src/main/resources/rawfile/models/manifest.json
+                                                       # and models/zoo_reference.json (the Model Zoo's latencies)
 
 `declare` comes first when an onnx target's "aipp" changes: it rewrites the model files present (deterministic: the
 same model bytes plus the metadata, other props kept), and `write` records their new sha256.
@@ -126,75 +127,173 @@ def bench_entries():
 
 BENCH_SEEDS = {"mobilenetv2": 1001, "resnet18": 1018}
 
-# CANN Model Zoo (seeds/000, "Model Zoo"): int8 (quant8_8) .om files, Kirin 9000 anchors float/int8 ms.
+# CANN Model Zoo: the classification networks of the CANN Kit guide's "Model Zoo" table, as int8 (quant8_8) .om
+# presets, with the table's single-batch latencies on a Kirin 9000 phone (float .om, quant8_8 .om; ms). This list is
+# the one definition of those figures: the manifest notes and models/zoo_reference.json (what the Benchmark screen
+# shows next to the measured latency) are written from it.
+ZOO_DEVICE = "Kirin 9000"
+ZOO_SOURCE = "CANN Kit guide, Model Zoo table: single batch, measured on a Kirin 9000 phone"
+ZOO_REFERENCE = os.path.join(MODELS_DIR, "zoo_reference.json")
+
+CAFFE_BGR = {"colorOrder": "BGR", "mean": [104.0, 117.0, 123.0], "std": [1.0, 1.0, 1.0]}
+VGG_RGB = {"colorOrder": "RGB", "mean": [123.68, 116.78, 103.94], "std": [1.0, 1.0, 1.0]}
+INCEPTION_RGB = {"colorOrder": "RGB", "mean": [127.5, 127.5, 127.5], "std": [127.5, 127.5, 127.5]}
+IMAGENET_RGB_NORM = {k: IMAGENET_RGB[k] for k in ("colorOrder", "mean", "std")}
+
+
+def _zoo(mid, network, fname, ms, side, norm, classes, kind, fw):
+    return {
+        "id": mid,
+        "network": network,
+        "file": fname,
+        "floatMs": ms[0],
+        "int8Ms": ms[1],
+        "input": {"width": side, "height": side, "layout": "NCHW", **norm, "centerCrop": 0.875},
+        "classes": classes,
+        "kind": kind,
+        "framework": fw,
+    }
+
+
+# Input facts follow each network's public reference implementation (Caffe: BGR minus the ImageNet mean; TF slim:
+# VGG/ResNet-v1 mean subtraction or Inception's [-1, 1], 1001 classes with background; the ONNX zoo). Layout NCHW for
+# every preset: omg converts a TensorFlow model's NHWC input to NCHW unless --use_origin_format is set, which the guide
+# allows only for yolo/inception networks (OMG参数); Caffe and ONNX models are NCHW already.
 ZOO = [
-    (
-        "zoo-resnet18-int8",
-        "CANN Model Zoo ResNet18 (int8 .om)",
-        "resnet18_quant8_8.om",
-        (2.63, 1.24),
-        {
-            "width": 224,
-            "height": 224,
-            "layout": "NCHW",
-            "colorOrder": "BGR",
-            "mean": [104.0, 117.0, 123.0],
-            "std": [1.0, 1.0, 1.0],
-            "centerCrop": 0.875,
-        },
+    _zoo(
+        "zoo-alexnet-int8",
+        "Alexnet",
+        "alexnet_quant8_8.om",
+        (9.92, 4.49),
+        227,
+        CAFFE_BGR,
         1000,
         "probabilities",
         "Caffe",
     ),
-    (
-        "zoo-mobilenetv2-int8",
-        "CANN Model Zoo MobileNetV2 (int8 .om)",
-        "mobilenet_v2_quant8_8.om",
-        (2.49, 1.18),
-        {
-            "width": 224,
-            "height": 224,
-            "layout": "NHWC",
-            "colorOrder": "RGB",
-            "mean": [127.5, 127.5, 127.5],
-            "std": [127.5, 127.5, 127.5],
-            "centerCrop": 0.875,
-        },
+    _zoo(
+        "zoo-resnet18-int8",
+        "Resnet18",
+        "resnet18_quant8_8.om",
+        (2.63, 1.24),
+        224,
+        CAFFE_BGR,
+        1000,
+        "probabilities",
+        "Caffe",
+    ),
+    _zoo(
+        "zoo-vgg16-int8", "VGG16", "vgg16_quant8_8.om", (16.56, 8.55), 224, VGG_RGB, 1000, "probabilities", "TensorFlow"
+    ),
+    _zoo(
+        "zoo-vgg19-int8", "VGG19", "vgg19_quant8_8.om", (18.34, 8.73), 224, VGG_RGB, 1000, "probabilities", "TensorFlow"
+    ),
+    _zoo(
+        "zoo-resnet50-int8",
+        "Resnet50",
+        "resnet50_quant8_8.om",
+        (5.15, 3.54),
+        224,
+        VGG_RGB,
+        1000,
+        "probabilities",
+        "TensorFlow",
+    ),
+    _zoo(
+        "zoo-inceptionv3-int8",
+        "Inception_v3",
+        "inception_v3_quant8_8.om",
+        (6.56, 3.76),
+        299,
+        INCEPTION_RGB,
         1001,
         "probabilities",
         "TensorFlow",
     ),
-    (
+    _zoo(
+        "zoo-inceptionv4-int8",
+        "Inception_v4",
+        "inception_v4_quant8_8.om",
+        (11.90, 7.29),
+        299,
+        INCEPTION_RGB,
+        1001,
+        "probabilities",
+        "TensorFlow",
+    ),
+    _zoo(
+        "zoo-inceptionresnetv2-int8",
+        "Inception_Resnet_v2",
+        "inception_resnet_v2_quant8_8.om",
+        (15.91, 5.59),
+        299,
+        INCEPTION_RGB,
+        1001,
+        "probabilities",
+        "TensorFlow",
+    ),
+    _zoo(
         "zoo-mobilenetv1-int8",
-        "CANN Model Zoo MobileNetV1 (int8 .om)",
+        "Mobilenet_v1",
         "mobilenet_v1_quant8_8.om",
         (2.16, 0.52),
-        {
-            "width": 224,
-            "height": 224,
-            "layout": "NHWC",
-            "colorOrder": "RGB",
-            "mean": [127.5, 127.5, 127.5],
-            "std": [127.5, 127.5, 127.5],
-            "centerCrop": 0.875,
-        },
+        224,
+        INCEPTION_RGB,
         1001,
         "probabilities",
         "TensorFlow",
     ),
-    (
+    _zoo(
+        "zoo-mobilenetv2-int8",
+        "Mobilenet_v2",
+        "mobilenet_v2_quant8_8.om",
+        (2.49, 1.18),
+        224,
+        INCEPTION_RGB,
+        1001,
+        "probabilities",
+        "TensorFlow",
+    ),
+    _zoo(
+        "zoo-mobilenetv2-1.4-int8",
+        "Mobilenet_v2_1.4",
+        "mobilenet_v2_1_4_quant8_8.om",
+        (3.16, 1.67),
+        224,
+        INCEPTION_RGB,
+        1001,
+        "probabilities",
+        "TensorFlow",
+    ),
+    _zoo(
+        "zoo-mobilenetv3large-int8",
+        "Mobilenet_v3_Large",
+        "mobilenet_v3_large_quant8_8.om",
+        (3.29, 2.33),
+        224,
+        INCEPTION_RGB,
+        1001,
+        "probabilities",
+        "TensorFlow",
+    ),
+    _zoo(
+        "zoo-googlenet-int8",
+        "Googlenet",
+        "googlenet_quant8_8.om",
+        (34.69, 1.64),
+        224,
+        CAFFE_BGR,
+        1000,
+        "probabilities",
+        "ONNX",
+    ),
+    _zoo(
         "zoo-squeezenet-int8",
-        "CANN Model Zoo SqueezeNet v1 (int8 .om)",
+        "Squeezenet_v1",
         "squeezenet_v1_quant8_8.om",
         (2.13, 1.24),
-        {
-            "width": 227,
-            "height": 227,
-            "layout": "NCHW",
-            "colorOrder": "RGB",
-            **{k: IMAGENET_RGB[k] for k in ("mean", "std")},
-            "centerCrop": 0.875,
-        },
+        227,
+        IMAGENET_RGB_NORM,
         1000,
         "logits",
         "ONNX",
@@ -204,26 +303,45 @@ ZOO = [
 
 def zoo_entries():
     out = []
-    for mid, title, fname, (f_ms, q_ms), inp, classes, kind, fw in ZOO:
+    for z in ZOO:
         out.append(
             {
-                "id": mid,
-                "title": title,
+                "id": z["id"],
+                "title": f"CANN Model Zoo {z['network']} (int8 .om)",
                 "precision": "int8",
                 "pretrained": True,
                 "notes": (
-                    f"Preset for the CANN Model Zoo {fw} model's quant8_8 .om (Kirin 9000 reference: "
-                    f"{f_ms} ms float, {q_ms} ms int8). Not bundled: download it from the Model Zoo "
-                    f"and put it at models/zoo/{fname}. Input/output facts follow the public reference "
-                    "implementation of this network; confirm them with "
+                    f"Preset for the CANN Model Zoo {z['framework']} model's quant8_8 .om ({ZOO_DEVICE} reference: "
+                    f"{z['floatMs']:.2f} ms float, {z['int8Ms']:.2f} ms int8). Not bundled: download it from the "
+                    f"Model Zoo and put it at models/zoo/{z['file']}. Input/output facts follow the public reference "
+                    "implementation of this network"
+                    + (
+                        "; the input is NCHW because omg converts a TensorFlow model's NHWC input to NCHW (one "
+                        "converted with --use_origin_format keeps NHWC)"
+                        if z["framework"] == "TensorFlow"
+                        else ""
+                    )
+                    + "; confirm them with "
                     "`omg --mode 1 --om <file> --json <out>` (docs/device-conversion.md)."
                 ),
-                "targets": {"om": {"file": f"zoo/{fname}"}},
-                "input": {"name": "input", "channels": 3, "dtype": "float32", "resize": "bilinear", **inp},
-                "output": {"dtype": "float32", "kind": kind, "classes": classes},
+                "targets": {"om": {"file": f"zoo/{z['file']}"}},
+                "input": {"name": "input", "channels": 3, "dtype": "float32", "resize": "bilinear", **z["input"]},
+                "output": {"dtype": "float32", "kind": z["kind"], "classes": z["classes"]},
             }
         )
     return out
+
+
+def zoo_reference():
+    """The Model Zoo's reference latencies by model id, as the app reads them (models/zoo_reference.json)."""
+    return {
+        "format": "npulens-zoo-reference/1",
+        "device": ZOO_DEVICE,
+        "source": ZOO_SOURCE,
+        "models": [
+            {"id": z["id"], "network": z["network"], "floatMs": z["floatMs"], "int8Ms": z["int8Ms"]} for z in ZOO
+        ],
+    }
 
 
 def entries():
@@ -278,11 +396,16 @@ def model_entry(manifest, model_id):
     raise KeyError(f"manifest: no model with id {model_id!r}")
 
 
-def write(path=MANIFEST, models_dir=MODELS_DIR):
-    doc = {"version": 1, "models": attach_hashes(entries(), models_dir)}
+def _write_json(path, doc):
     with open(path, "w") as f:
         json.dump(doc, f, indent=2)
         f.write("\n")
+
+
+def write(path=MANIFEST, models_dir=MODELS_DIR, zoo_path=ZOO_REFERENCE):
+    doc = {"version": 1, "models": attach_hashes(entries(), models_dir)}
+    _write_json(path, doc)
+    _write_json(zoo_path, zoo_reference())
     return doc
 
 
@@ -292,7 +415,7 @@ if __name__ == "__main__":
         print(f"manifest: {n} onnx target file(s) rewritten")
     elif sys.argv[1:] == ["write"]:
         d = write()
-        print(f"manifest: wrote {MANIFEST} ({len(d['models'])} models)")
+        print(f"manifest: wrote {MANIFEST} ({len(d['models'])} models) and {ZOO_REFERENCE}")
     else:
         print("usage: manifest.py declare | write", file=sys.stderr)
         sys.exit(2)

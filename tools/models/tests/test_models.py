@@ -172,6 +172,38 @@ class ManifestTest(unittest.TestCase):
         zoo = [m for m in models if m["id"].startswith("zoo-")]
         self.assertTrue(zoo and all(list(m["targets"]) == ["om"] for m in zoo))
 
+    def test_zoo_presets_and_their_reference_latencies(self):
+        """Every classification network of the guide's Model Zoo table is a preset with its Kirin 9000 figures, the
+        app's zoo_reference.json is written from the same list, and every preset's input is NCHW (omg's layout for a
+        TensorFlow model unless --use_origin_format)."""
+        with open(mf.ZOO_REFERENCE) as f:
+            committed = json.load(f)
+        self.assertEqual(committed, mf.zoo_reference())
+        table = {  # the guide's 图片分类 rows: network -> (float ms, quant8_8 ms) on a Kirin 9000 phone
+            "Alexnet": (9.92, 4.49),
+            "Resnet18": (2.63, 1.24),
+            "VGG16": (16.56, 8.55),
+            "VGG19": (18.34, 8.73),
+            "Resnet50": (5.15, 3.54),
+            "Inception_v3": (6.56, 3.76),
+            "Inception_v4": (11.90, 7.29),
+            "Inception_Resnet_v2": (15.91, 5.59),
+            "Mobilenet_v1": (2.16, 0.52),
+            "Mobilenet_v2": (2.49, 1.18),
+            "Mobilenet_v2_1.4": (3.16, 1.67),
+            "Mobilenet_v3_Large": (3.29, 2.33),
+            "Googlenet": (34.69, 1.64),
+            "Squeezenet_v1": (2.13, 1.24),
+        }
+        self.assertEqual({r["network"]: (r["floatMs"], r["int8Ms"]) for r in committed["models"]}, table)
+        zoo = {m["id"]: m for m in self.doc["models"] if m["id"].startswith("zoo-")}
+        self.assertEqual(sorted(zoo), sorted(r["id"] for r in committed["models"]))
+        for r in committed["models"]:
+            m = zoo[r["id"]]
+            self.assertEqual(m["input"]["layout"], "NCHW", r["id"])
+            self.assertIn(f"{r['floatMs']:.2f} ms float, {r['int8Ms']:.2f} ms int8", m["notes"])
+            self.assertRegex(m["targets"]["om"]["file"], r"^zoo/[A-Za-z0-9_]+\.om$")
+
     def test_aipp_declarations(self):
         """Every target's "aipp" keeps the schema and the guide's limits; the demo models take every format through
         dynamic AIPP on both targets; the Model Zoo files and the bench models declare none."""
