@@ -1,10 +1,11 @@
 /*
- * The `npulens` host CLI: one file per command beside this dispatcher (classify, bench, verify, devices, models,
- * help), the helpers they share in args, errors, files, format, image, io and model.
+ * The `npulens` host CLI: one file per command beside this dispatcher (classify, bench, verify, check, devices,
+ * models, help), the helpers they share in args, errors, files, format, image, io and model.
  * Exit codes: 0 success; 1 runtime error (one line `error: <what> (<where>)` on stderr); 2 usage error.
  */
 import * as api from '../api';
 import { bench } from './bench';
+import { check } from './check';
 import { classify } from './classify';
 import { devices } from './devices';
 import { UsageError, toCliError } from './errors';
@@ -26,6 +27,7 @@ export async function runCli(argv: string[], io: Io = process, backend: Backend 
       case 'classify': context = 'classify'; return await classify(rest, io, backend);
       case 'bench': context = 'bench'; return await bench(rest, io, backend);
       case 'verify': return await runVerify(rest, io);
+      case 'check': context = 'check'; return await check(rest, io, backend);
       case 'devices': context = 'devices'; return devices(rest, io, backend);
       case 'models': context = 'models'; return models(rest, io, backend);
       case 'help': case '--help': case '-h': return help(io);

@@ -44,6 +44,7 @@ import os
 import re
 import stat
 import sys
+import warnings
 from dataclasses import asdict, dataclass, field
 
 import onnx
@@ -422,7 +423,9 @@ def _load(path, report):
         report.add("error", "file", path, "empty file, not an ONNX model", SRC_ONNX)
         return None
     try:
-        model = onnx.load(path, load_external_data=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # protobuf's "Unexpected end-group tag" on foreign bytes: the error says it
+            model = onnx.load(path, load_external_data=False)
     except (DecodeError, ValueError, RuntimeError, OSError) as e:
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
         report.add("error", "file", path, f"not an ONNX model or truncated ({first})", SRC_ONNX)
@@ -973,6 +976,24 @@ def check(
 # ---------------------------------------------------------------- CLI
 
 
+def write_json(path, doc):
+    """Writes `doc` to `path`, opened without blocking first: a FIFO nobody reads fails (ENXIO) instead of hanging;
+    a FIFO or device with a reader (/dev/stdout) is then written with blocking writes."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOCTTY
+    fd = os.open(path, flags | os.O_NONBLOCK, 0o666)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            blocking = os.open(path, os.O_WRONLY | os.O_NOCTTY)
+            os.close(fd)
+            fd = blocking
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            fd = None
+            f.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
 def format_report(report):
     lines = []
     m = report.model
@@ -1028,9 +1049,7 @@ def main(argv=None):
         sys.stdout.write(format_report(report))
         if args.json:
             try:
-                with open(args.json, "w", encoding="utf-8") as f:
-                    json.dump(report.to_dict(), f, indent=2, ensure_ascii=False)
-                    f.write("\n")
+                write_json(args.json, report.to_dict())
             except OSError as e:
                 print(f"error: cannot write JSON: {e.strerror} ({args.json})", file=sys.stderr)
                 return 1
