@@ -518,6 +518,18 @@ def _check_versions(model, report):
 
 
 def _check_valid(model, report):
+    newer = [o.version for o in model.opset_import if o.domain in ("", "ai.onnx")]
+    if model.ir_version > onnx.IR_VERSION or (newer and newer[0] > onnx.defs.onnx_opset_version()):
+        # This onnx package cannot judge a newer model; the version rules below still apply.
+        report.add(
+            "info",
+            "onnx-valid",
+            "model",
+            f"the ONNX checker was not run: this onnx {onnx.__version__} knows IR version {onnx.IR_VERSION} and opsets "
+            f"up to {onnx.defs.onnx_opset_version()}; omg --mode 3 checks the model's content",
+            SRC_PRECHECK,
+        )
+        return
     try:
         onnx.checker.check_model(model)
     except onnx.checker.ValidationError as e:
@@ -631,6 +643,15 @@ def _check_profiles(varying, dynamic_dims, report):
             "dynamic-dims",
             "--dynamic_dims",
             f"{len(dynamic_dims)} profiles: omg supports at most {MAX_PROFILES} shapes (支持可以变化的shape种类最多16种)",
+            src,
+        )
+    if all(len(p) == varying for p in dynamic_dims) and len(dynamic_dims) <= MAX_PROFILES:
+        report.add(
+            "info",
+            "dynamic-dims",
+            "--dynamic_dims",
+            f"{len(dynamic_dims)} profile(s) for the {varying} dim(s) written -1: "
+            + "; ".join(",".join(map(str, p)) for p in dynamic_dims),
             src,
         )
     seen = set()
