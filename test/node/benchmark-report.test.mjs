@@ -95,6 +95,26 @@ describe('benchmark report (npulens-benchmark/2)', () => {
     assert.equal(doc.runs[1].nonInferenceFraction, 0.1235);
   });
 
+  it('the app export of batch sizes, tuning, the Model Zoo reference and profile files matches the schema', () => {
+    const record = phoneRecord(app);
+    const batch = new app.Variant('zoo-resnet18-int8', 'int8', 'npu', 'zero-copy', 'baseline').derive('batch', 'heter', 4);
+    const row = Object.assign(new app.BenchmarkRow(batch), record.rows[0], { variant: batch });
+    Object.assign(row, { batchSize: 4, batchSizes: [1, 2, 4], imagesPerSec: 6400.1234, profileDir: '/files/profiles/p',
+      profiling: 'applied', profileFiles: ['/files/profiles/p/zoo_profile.csv'],
+      reference: { device: 'Kirin 9000', network: 'Resnet18', ms: 1.24 } });
+    record.rows.push(row);
+    const doc = JSON.parse(app.reportJson(record));
+    assertValidReport(doc, 'the app report with issue 13 fields');
+    assert.equal(doc.runs[0].tuningMode, 'off');
+    assert.equal(doc.runs[0].referenceLatency, undefined);
+    assert.equal(doc.runs[1].role, 'batch');
+    assert.equal(doc.runs[1].tuningMode, 'heter');
+    assert.equal(doc.runs[1].batchSize, 4);
+    assert.equal(doc.runs[1].imagesPerSec, 6400.123);
+    assert.deepEqual(doc.runs[1].referenceLatency, { device: 'Kirin 9000', network: 'Resnet18', ms: 1.24 });
+    assert.deepEqual(doc.runs[1].profileFiles, ['zoo_profile.csv']);
+  });
+
   it('npulens bench --json matches the schema', () => {
     assertValidReport(hostDoc, 'the CLI report');
     assert.equal(hostDoc.producer, 'npulens bench');
