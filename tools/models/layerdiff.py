@@ -78,8 +78,8 @@ def input_spec(a):
         from manifest import load_manifest, model_entry
 
         try:
-            return model_entry(load_manifest(), a.manifest_id)["input"]
-        except (KeyError, ValueError) as e:
+            return model_entry(load_manifest(a.manifest) if a.manifest else load_manifest(), a.manifest_id)["input"]
+        except (KeyError, ValueError, OSError) as e:
             raise LayerDiffError(f"--manifest-id {a.manifest_id}: {e}") from None
     if not a.size:
         raise LayerDiffError("give --manifest-id or --size WxH [--mean --std --bgr] for the models' pre-processing")
@@ -581,6 +581,8 @@ def final_scores(f, q):
 def sensitivity(fp32, x, *, method="minmax", percentile=99.99, target=0.99, log=print):
     import quantize
 
+    if any(nd.op_type in QDQ_OPS for nd in fp32.graph.node):
+        raise LayerDiffError("sensitivity needs the float model: this one is already quantized (QuantizeLinear nodes)")
     prepared = quantize.prepare(fp32)
     names = [n.name for n in prepared.graph.node]
     if len(set(names)) != len(names) or not all(names):
@@ -645,6 +647,7 @@ def sensitivity(fp32, x, *, method="minmax", percentile=99.99, target=0.99, log=
 def _common(p):
     p.add_argument("--images", nargs="+", required=True, help="image folders and/or files")
     p.add_argument("--manifest-id", help="take the pre-processing from this manifest entry")
+    p.add_argument("--manifest", help="the manifest.json of --manifest-id (default: the bundled one)")
     p.add_argument("--size", help="WxH")
     p.add_argument("--mean", default="0,0,0")
     p.add_argument("--std", default="1,1,1")
