@@ -20,6 +20,7 @@ import { DEVICE_POLICIES, chooseModel, withPreprocessing, type Backend, type Mod
 import { verifyAipp } from './verify/aipp';
 import { ENGINES, OrtRunner, inspectImage, oursScores, type Engine } from './verify/engines';
 import { collectImages } from './verify/inputs';
+import { layersMode, runLayers } from './verify/layers';
 import { checkThresholds, compareImage, summarize, type ImageComparison, type Thresholds } from './verify/metrics';
 
 /** What verify needs from the API (a fake in unit tests). */
@@ -31,6 +32,7 @@ export const VERIFY_USAGE = `usage: npulens verify <folder|image...> [--list FIL
          [--against <id|file.onnx>] [--against-engine ours|ort] [--min-cosine C] [--min-share F]
          [--min-top1 F] [--min-top5 F] [--max-abs X] [--threads N] [--device auto|npu|cpu] [--json FILE|-]
        npulens verify --aipp [--frame nv21:WxH] <folder|image...|frames.yuv...> [--model M] [thresholds as above]
+       npulens verify --layers|--sensitivity <folder|image...> --model M [--against M] (per layer: --layers --help)
 `;
 
 /** Flags that describe a model file; the candidate's carry the prefix `against-`. */
@@ -61,6 +63,7 @@ const FLAGS = {
 
 /** Runs `npulens verify <args>` and returns the exit code; never throws. */
 export async function runVerify(args: string[], io: Io = process, backend: VerifyBackend = api): Promise<number> {
+  if (layersMode(args) !== undefined) return runLayers(args, io, backend);
   try {
     return await verify(args, io, backend);
   } catch (err) {
