@@ -358,7 +358,8 @@ export interface BenchmarkResult {
   cpuBytesIn?: number;
   /** With options.source: median share of end to end that is not inference, in [0, 1]. */
   nonInferenceFraction?: number;
-  /** Images per run (the classifier's batch size). */
+  /** Images per run: the classifier's batch size (each run of a model benchmark is the whole batch; its latency is
+   *  the batch's); 1 for a source benchmark, which classifies one frame per run. */
   batchSize: number;
   /** Images per second of wall time (throughputPerSec x batchSize). */
   imagesPerSec: number;
@@ -416,7 +417,9 @@ export interface Classifier {
    * Classify 1..info.batchSize images in ONE inference (the input holds info.batchSize images; unused slots are
    * zero and their outputs dropped). Each image as for classify(). Results in input order; each result's timings
    * are the batch's (inferenceMs for the whole run). Rejects like classify(); TypeError when images is not an array
-   * of BatchImage; RangeError for 0 or more than info.batchSize images.
+   * of BatchImage; RangeError for 0 or more than info.batchSize images. classify() on a classifier with a batch size
+   * above 1 runs the image in the first slot (the others zero). A batch size above 1 needs the CPU pre-processing:
+   * with dynamic AIPP the load rejects with NPULENS_UNSUPPORTED at 'session.config'.
    */
   classifyBatch(images: BatchImage[], topK?: number): Promise<ClassifyResult[]>;
 
