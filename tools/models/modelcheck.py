@@ -1061,8 +1061,9 @@ def main(argv=None):
             aipp=True if args.aipp else None,
         )
     except UsageError as e:
+        # The error line first, then the usage: as the npulens CLI that runs this prints its usage errors.
+        print(f"error: {e}", file=sys.stderr)
         ap.print_usage(sys.stderr)
-        print(f"{ap.prog}: error: {e}", file=sys.stderr)
         return 2
     if args.json == "-":
         sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")

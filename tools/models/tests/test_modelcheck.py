@@ -294,7 +294,8 @@ class CliTest(Base):
         self.assertTrue(json.load(open(out))["ok"])
         r = self.run_cli(good, "--input-shape", "input:1,x")
         self.assertEqual(r.returncode, 2)
-        self.assertIn("'x' is not an integer", r.stderr)
+        self.assertTrue(r.stderr.startswith("error: --input-shape input: 'x' is not an integer\n"), r.stderr)
+        self.assertIn("usage: modelcheck.py", r.stderr)
         fifo = os.path.join(self.dir, "fifo")
         os.mkfifo(fifo)
         r = self.run_cli(good, "--json", fifo)  # nobody reads it: an error, not a hang
