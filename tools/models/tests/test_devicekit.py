@@ -79,12 +79,19 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(text.count("{"), text.count("}"))
         self.assertNotIn("mean_value", text)
 
-    def test_image_config_carries_mean_std_per_channel(self):
-        text = dk.config_prototxt("/imgs/", mode="IMAGE", spec=SHAPES_INPUT)
+    def test_image_config_carries_mean_per_channel_and_one_standard_deviation(self):
+        # The guide's "填写config.prototxt文件": mean_value per channel, ONE standard_deviation (a float >= 0).
+        spec = {**SHAPES_INPUT, "std": [58.0, 58.0, 58.0]}
+        text = dk.config_prototxt("/imgs/", mode="IMAGE", spec=spec)
         self.assertIn("image_format: RGB", text)
         self.assertEqual(text.count("mean_value:"), 3)
         self.assertIn("mean_value: 123.675", text)
-        self.assertIn("standard_deviation: 58.395", text)
+        self.assertEqual(text.count("standard_deviation:"), 1)
+        self.assertIn("standard_deviation: 58.0", text)
+        with self.assertRaisesRegex(dk.KitError, r"one standard_deviation .*填写config.prototxt文件.*use the BINARY"):
+            dk.config_prototxt("/imgs/", mode="IMAGE", spec=SHAPES_INPUT)  # ImageNet std differs per channel
+        with self.assertRaisesRegex(dk.KitError, r"mean_value must be in 0.0..255.0"):
+            dk.config_prototxt("/imgs/", mode="IMAGE", spec={**spec, "mean": [0.0, 300.0, 0.0]})
 
     def test_aipp_reproduces_mean_std(self):
         text = dk.aipp_static_config(SHAPES_INPUT)
@@ -99,7 +106,7 @@ class ConfigTest(unittest.TestCase):
         self.assertIn("rbuv_swap_switch: true", dk.aipp_static_config({**SHAPES_INPUT, "colorOrder": "BGR"}))
 
     def test_commands(self):
-        dopt, omg = dk.commands(
+        steps = dk.commands(
             "/m/a.onnx",
             "input",
             [1, 3, 96, 96],
@@ -108,8 +115,10 @@ class ConfigTest(unittest.TestCase):
             "a",
             quantize=True,
             aipp_conf="aipp_static.cfg",
-            output_type="uint8",
+            input_type="UINT8",
+            output_type="UINT8",
         )
+        dopt = steps["dopt"]
         self.assertEqual(dopt[:2], ["python3", "tools_dopt/dopt_onnx_py3/dopt_so.py"])
         d = dict(zip(dopt[2::2], dopt[3::2]))
         self.assertEqual(d["--framework"], "5")
@@ -117,6 +126,7 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(d["--input_shape"], "input:1,3,96,96")
         self.assertEqual(d["--cal_conf"], "/w/config.prototxt")
         self.assertEqual(d["--compress_conf"], "/w/a_param")
+        omg = steps["omg"]
         o = dict(zip(omg[1::2], omg[2::2]))
         self.assertEqual(o["--framework"], "5")
         self.assertEqual(o["--model"], d["--output"])
@@ -125,10 +135,39 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(o["--input_type"], "input:UINT8")
         self.assertEqual(o["--output_type"], "logits:UINT8")
         self.assertEqual(o["--output"], "/w/a")
-        dopt, omg = dk.commands("/m/a.onnx", "input", [1, 3, 96, 96], "logits", "/w", "a", quantize=False)
-        self.assertIsNone(dopt)
-        self.assertNotIn("--compress_conf", omg)
-        self.assertEqual(omg[omg.index("--model") + 1], "/m/a.onnx")
+        self.assertNotIn("--weight_data_type", o)
+        self.assertNotIn("--mode", o)  # mode 0, omg's default: generate the model
+        # The guide's pre-check first (OMG参数 --mode 3 + --check_report), on the float model.
+        c = dict(zip(steps["check"][1::2], steps["check"][2::2]))
+        self.assertEqual(steps["check"][0], "./omg")
+        self.assertEqual((c["--mode"], c["--model"], c["--framework"]), ("3", "/m/a.onnx", "5"))
+        self.assertEqual(c["--input_shape"], "input:1,3,96,96")
+        self.assertEqual(c["--check_report"], "/w/check_report.json")
+        # Last, the .om as JSON (OMG参数 --mode 1 with --om and --json).
+        self.assertEqual(steps["json"], ["./omg", "--mode", "1", "--om", "/w/a.om", "--json", "/w/a.json"])
+        steps = dk.commands("/m/a.onnx", "input", [1, 3, 96, 96], "logits", "/w", "a", quantize=False)
+        self.assertIsNone(steps["dopt"])
+        self.assertNotIn("--compress_conf", steps["omg"])
+        self.assertEqual(steps["omg"][steps["omg"].index("--model") + 1], "/m/a.onnx")
+        self.assertIn("input:FP32", steps["omg"])
+        # Dynamic batch: -1 and --dynamic_dims for omg (check and conversion), the fixed shape for dopt.
+        steps = dk.commands(
+            "/m/a.onnx",
+            "input",
+            [-1, 3, 96, 96],
+            "logits",
+            "/w",
+            "a",
+            dynamic_dims="1;2;4",
+            weight_data_type="FP32",
+            dopt_shape=[1, 3, 96, 96],
+        )
+        for key in ("check", "omg"):
+            c = dict(zip(steps[key][1::2], steps[key][2::2]))
+            self.assertEqual((c["--input_shape"], c["--dynamic_dims"]), ("input:-1,3,96,96", "1;2;4"), key)
+        self.assertEqual(steps["omg"][-2:], ["--weight_data_type", "FP32"])
+        self.assertEqual(steps["dopt"][steps["dopt"].index("--input_shape") + 1], "input:1,3,96,96")
+        self.assertNotIn("--dynamic_dims", steps["dopt"])
 
     def test_uint8_output_quant_from_int8_model(self):
         import onnx
@@ -159,6 +198,26 @@ def parse_cfg(text):
             cur[k] = v.strip('"')
     assert not stack, "unbalanced braces"
     return root
+
+
+def commands_of(path):
+    """The command lines of a commands.sh as argument lists (comments, the shebang, set and the cd dropped)."""
+    import shlex
+
+    out = []
+    for ln in open(path).read().splitlines():
+        if not ln or ln.startswith("#") or ln.startswith("set "):
+            continue
+        if ln.startswith("(cd tools_omg && "):
+            ln = ln[len("(cd tools_omg && ") : -1]
+        out.append(shlex.split(ln))
+    return out
+
+
+def flags(args):
+    """--flag value pairs of an argument list (after the program, or python3 + script)."""
+    args = args[2:] if args[0] == "python3" else args[1:]
+    return dict(zip(args[::2], args[1::2]))
 
 
 INPUT224 = {**SHAPES_INPUT, "width": 224, "height": 224, "centerCrop": 0.875}
@@ -416,12 +475,28 @@ class OnnxDeclarationTest(unittest.TestCase):
         self.assertEqual(aipp.onnx_declaration(m), {"mode": "dynamic", "maxSrcImageSize": 4294967295})
 
 
-class CliTest(unittest.TestCase):
+class KitCase(unittest.TestCase):
+    """Runs devicekit.py as the user does."""
+
     def run_kit(self, *args):
         return subprocess.run(
             [sys.executable, os.path.join(TOOLS, "devicekit.py"), *args], capture_output=True, text=True
         )
 
+    def user_kit(self, d, *extra, model=None, out=None):
+        """The user kit over `model` (default the demo fp32 model) with `extra` arguments; (result, output folder)."""
+        from PIL import Image
+
+        imgs = os.path.join(d, "imgs")
+        os.makedirs(imgs, exist_ok=True)
+        Image.fromarray(np.full((40, 50, 3), 90, np.uint8)).save(os.path.join(imgs, "0.png"))
+        out = out or os.path.join(d, "kit")
+        model = model or os.path.join(MODELS_DIR, "shapes_fp32.onnx")
+        r = self.run_kit("user", "--model", model, "--images", imgs, "--id", "s", "--count", "1", *extra, "--out", out)
+        return r, out
+
+
+class CliTest(KitCase):
     def test_user_model_kit(self):
         from PIL import Image
 
@@ -482,42 +557,68 @@ class CliTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             r = self.run_kit("bundled", "--count", "4", "--out", d)
             self.assertEqual(r.returncode, 0, r.stderr)
-            magic, calib = dk.read_calibration_bin(os.path.join(d, "shapes-int8", "calibration.bin"))
+            # Folder and file names the guide's tools accept: shapes_int8/, never shapes-int8/.
+            self.assertTrue({"shapes_int8", "shapes_fp32"} <= set(os.listdir(d)), os.listdir(d))
+            self.assertFalse(any("-" in f for _, dirs, files in os.walk(d) for f in dirs + files))
+            k8 = os.path.join(d, "shapes_int8")
+            magic, calib = dk.read_calibration_bin(os.path.join(k8, "calibration.bin"))
             want, _ = dataset.tensors(dataset.DEFAULT_SEED, "train", 4, SHAPES_INPUT)
             self.assertEqual(magic, 610)
             np.testing.assert_array_equal(calib, want)
-            self.assertFalse(os.path.exists(os.path.join(d, "shapes-fp32", "calibration.bin")))
-            fp32_cmd = open(os.path.join(d, "shapes-fp32", "commands.sh")).read()
+            self.assertFalse(os.path.exists(os.path.join(d, "shapes_fp32", "calibration.bin")))
+            fp32_cmd = open(os.path.join(d, "shapes_fp32", "commands.sh")).read()
             self.assertNotIn("dopt_so.py", fp32_cmd)
             self.assertIn("--framework 5", fp32_cmd)
+            # The tools read the kit's own copy of the float model.
+            src = os.path.join(k8, "shapes_fp32.onnx")
+            self.assertEqual(open(src, "rb").read(), open(os.path.join(MODELS_DIR, "shapes_fp32.onnx"), "rb").read())
             # --aipp not given: the om target gets the dynamic AIPP the manifest declares for it.
-            e = json.load(open(os.path.join(d, "shapes-int8", "manifest_entry.json")))
+            e = json.load(open(os.path.join(k8, "manifest_entry.json")))
             declared = mf.model_entry(mf.load_manifest(), "shapes-int8")["targets"]["om"]["aipp"]
             self.assertEqual(declared["mode"], "dynamic")
             self.assertEqual(e["targets"]["om"], {"file": "shapes_int8.om", "aipp": declared})
             self.assertEqual(e["input"], SHAPES_INPUT)  # dynamic AIPP: the engine computes DTC from mean/std
-            cfg = parse_cfg(open(os.path.join(d, "shapes-int8", "aipp_dynamic.cfg")).read())["aipp_op"]
+            cfg = parse_cfg(open(os.path.join(k8, "aipp_dynamic.cfg")).read())["aipp_op"]
             self.assertEqual(cfg["input_para"]["max_src_image_size"], str(declared["maxSrcImageSize"]))
-            cmd = open(os.path.join(d, "shapes-int8", "commands.sh")).read()
-            self.assertIn(f"--insert_op_conf {os.path.join(d, 'shapes-int8', 'aipp_dynamic.cfg')}", cmd)
-            self.assertIn("--input_type input:UINT8", cmd)
+            steps = commands_of(os.path.join(k8, "commands.sh"))
+            self.assertEqual([s[0] for s in steps], ["./omg", "python3", "./omg", "./omg"])
+            check, dopt, omg, dump = (flags(s) for s in steps)
+            self.assertEqual(check["--mode"], "3")
+            self.assertEqual(check["--model"], src)
+            self.assertEqual(check["--check_report"], os.path.join(k8, "check_report.json"))
+            self.assertEqual(dopt["--model"], src)
+            self.assertEqual(dopt["--cal_conf"], os.path.join(k8, "config.prototxt"))
+            self.assertEqual(omg["--insert_op_conf"], os.path.join(k8, "aipp_dynamic.cfg"))
+            self.assertEqual(omg["--input_type"], "input:UINT8")
+            self.assertEqual(omg["--model"], os.path.join(k8, "shapes_int8_dopt.onnx"))
+            self.assertEqual((dump["--mode"], dump["--om"]), ("1", os.path.join(k8, "shapes_int8.om")))
+            self.assertEqual(dump["--json"], os.path.join(k8, "shapes_int8.json"))
+            # The model check ran: its warnings are passed on (the guide's operator guidance on Flatten).
+            self.assertIn("devicekit: warning: op-slow", r.stderr)
             r = self.run_kit("bundled", "--count", "4", "--aipp", "none", "--out", d)
             self.assertEqual(r.returncode, 0, r.stderr)
-            e = json.load(open(os.path.join(d, "shapes-fp32", "manifest_entry.json")))
+            e = json.load(open(os.path.join(d, "shapes_fp32", "manifest_entry.json")))
             self.assertEqual(e["targets"]["om"], {"file": "shapes_fp32.om"})
-            self.assertIn("--input_type input:FP32", open(os.path.join(d, "shapes-fp32", "commands.sh")).read())
+            self.assertIn("--input_type input:FP32", open(os.path.join(d, "shapes_fp32", "commands.sh")).read())
 
-    def user_kit(self, d, *extra):
-        """The user kit over the demo model with `extra` arguments; (result, output folder)."""
-        from PIL import Image
-
-        imgs = os.path.join(d, "imgs")
-        os.makedirs(imgs, exist_ok=True)
-        Image.fromarray(np.full((40, 50, 3), 90, np.uint8)).save(os.path.join(imgs, "0.png"))
-        out = os.path.join(d, "kit")
-        model = os.path.join(MODELS_DIR, "shapes_fp32.onnx")
-        r = self.run_kit("user", "--model", model, "--images", imgs, "--id", "s", "--count", "1", *extra, "--out", out)
-        return r, out
+    def test_out_paths_the_guide_refuses_are_refused_before_anything_is_written(self):
+        with tempfile.TemporaryDirectory() as d:
+            for sub, bad in (("npulens-device", "-"), ("my kit", " "), ("kit.v2", "."), ("模型", "模")):
+                out = os.path.join(d, sub)
+                r = self.run_kit("bundled", "--count", "1", "--out", out)
+                self.assertEqual(r.returncode, 1, sub)
+                self.assertIn(f"--out {out}: {bad!r} in {sub!r}", r.stderr)
+                self.assertIn("OMG参数", r.stderr)
+                self.assertIn("only letters, digits and underscores in paths", r.stderr)
+                self.assertNotIn("Traceback", r.stderr)
+                self.assertFalse(os.path.exists(out))
+                r, _ = self.user_kit(d, out=os.path.join(out, "kit"))
+                self.assertEqual(r.returncode, 1, sub)
+                self.assertIn(f"{bad!r} in {sub!r}", r.stderr)
+                self.assertFalse(os.path.exists(out))
+            self.assertEqual(dk.check_tool_path("/a_b/C9/x.onnx", "m", is_file=True), "/a_b/C9/x.onnx")
+            with self.assertRaisesRegex(dk.KitError, r"'\.' in 'x\.y'"):
+                dk.check_tool_path("/x.y/m.onnx", "m", is_file=True)  # dots only in the file name
 
     def test_user_kit_dynamic_and_static_aipp(self):
         with tempfile.TemporaryDirectory() as d:
@@ -638,7 +739,228 @@ class CliTest(unittest.TestCase):
                 os.path.join(d, "o"),
             )
             self.assertEqual(r.returncode, 1)
-            self.assertIn("exclude_op no_such_weight", r.stderr)
+            self.assertIn("exclude no_such_weight: no weight or node of that name", r.stderr)
+
+
+def tiny_model(path, mid_op=None, opset=13):
+    """A 1x3x8x8 -> 10 classifier (Conv conv1 + Relu relu1 [+ mid_op] + GlobalAveragePool + Flatten + Gemm fc)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(5)
+    inits = [
+        numpy_helper.from_array(rng.standard_normal((16, 3, 3, 3)).astype(np.float32), "conv1.weight"),
+        numpy_helper.from_array(np.zeros(16, np.float32), "conv1.bias"),
+        numpy_helper.from_array(rng.standard_normal((10, 16)).astype(np.float32), "fc.weight"),
+        numpy_helper.from_array(np.zeros(10, np.float32), "fc.bias"),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["input", "conv1.weight", "conv1.bias"], ["c1"], "conv1", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c1"], ["r1"], "relu1"),
+    ]
+    last = "r1"
+    if mid_op:
+        nodes.append(helper.make_node(mid_op, ["r1"], ["m1"], "mid"))
+        last = "m1"
+    nodes += [
+        helper.make_node("GlobalAveragePool", [last], ["g"], "gap"),
+        helper.make_node("Flatten", ["g"], ["f"], "flatten"),
+        helper.make_node("Gemm", ["f", "fc.weight", "fc.bias"], ["logits"], "fc", transB=1),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "tiny",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 7
+    onnx.save(model, path)
+    return path
+
+
+class KitRulesTest(KitCase):
+    """What the kit takes from the guide: types, dynamic shapes, exclude_op, the model check, the calibration mode."""
+
+    def entry(self, out):
+        with open(os.path.join(out, "manifest_entry.json")) as f:
+            return json.load(f)
+
+    def omg(self, out):
+        return [flags(c) for c in commands_of(os.path.join(out, "commands.sh")) if c[0] == "./omg"]
+
+    def test_input_and_output_types_follow_the_guides_tables(self):
+        with tempfile.TemporaryDirectory() as d:
+            r, out = self.user_kit(d, "--precision", "fp32", "--input-type", "fp16", "--output-type", "fp16")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            _, omg, _ = self.omg(out)
+            self.assertEqual((omg["--input_type"], omg["--output_type"]), ("input:FP16", "logits:FP16"))
+            om = self.entry(out)["targets"]["om"]
+            self.assertEqual((om["input"], om["output"]), ({"dtype": "float16"}, {"dtype": "float16"}))
+        for extra, msg in (
+            # FP32 model input -> UINT8 without AIPP: not in 非AIPP场景设定输入类型支持情况 (FP32 -> FP32/FP16 only).
+            (("--input-type", "uint8"), r"--input-type UINT8 for input \(FP32 in the model\): .*非AIPP场景.* FP16, FP32"),
+            # With AIPP the .om input is UINT8 (AIPP场景设定输入类型支持情况).
+            (("--aipp", "rgb", "--input-type", "fp16"), r"FP32 in the model, with AIPP\): .*AIPP场景.* only UINT8"),
+            (("--output-type", "int32"), r"--output-type INT32 for logits .*设定输出类型支持情况.* FP16, FP32, UINT8"),
+            (("--output-type", "uint8"), r"--output-type uint8 needs the int8 QDQ model"),
+        ):
+            with tempfile.TemporaryDirectory() as d:
+                r, out = self.user_kit(d, *extra)
+                self.assertEqual(r.returncode, 1, extra)
+                self.assertRegex(r.stderr, msg)
+                self.assertNotIn("Traceback", r.stderr)
+                self.assertFalse(os.path.exists(out), extra)
+        with self.assertRaisesRegex(dk.KitError, "INT32 .* allows only INT32"):
+            dk.omg_type("input", "x", "INT32", "INT8")
+        self.assertEqual(dk.omg_type("input", "x", "INT8"), "INT8")  # default: the model's type
+        self.assertEqual(dk.omg_type("input-aipp", "x", "FP16"), "UINT8")
+
+    def test_weight_data_type_fp32_when_asked_or_when_operators_may_run_on_the_cpu(self):
+        with tempfile.TemporaryDirectory() as d:
+            r, out = self.user_kit(d, "--weight-data-type", "fp32", "--precision", "fp32")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(self.omg(out)[1]["--weight_data_type"], "FP32")
+        with tempfile.TemporaryDirectory() as d:
+            r, out = self.user_kit(d, "--precision", "fp32")
+            self.assertNotIn("--weight_data_type", self.omg(out)[1])  # omg's default (FP16): all ops in the guide
+            # Erf is not in the guide's operator guidance: it may run on the CPU, which needs FP32 weights.
+            r, out = self.user_kit(d, model=tiny_model(os.path.join(d, "erf.onnx"), "Erf"))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(self.omg(out)[1]["--weight_data_type"], "FP32")
+            self.assertIn("--weight_data_type FP32: operators the guide does not name may run on the CPU", r.stderr)
+            r, out = self.user_kit(d, "--weight-data-type", "fp16", model=os.path.join(d, "erf.onnx"))
+            self.assertEqual(self.omg(out)[1]["--weight_data_type"], "FP16")  # asked for: kept
+
+    def test_dynamic_batch_profiles(self):
+        with tempfile.TemporaryDirectory() as d:
+            for extra in (
+                ("--dynamic-dims", "1;2;4;8"),
+                ("--dynamic-dims", "8;4;2;1", "--input-shape", "input:-1,3,96,96"),
+            ):
+                r, out = self.user_kit(d, "--aipp", "none", *extra)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                check, dopt, omg, _ = (flags(c) for c in commands_of(os.path.join(out, "commands.sh")))
+                for f in (check, omg):
+                    self.assertEqual(f["--input_shape"], "input:-1,3,96,96")
+                    self.assertEqual(f["--dynamic_dims"], extra[1])
+                self.assertEqual(dopt["--input_shape"], "input:1,3,96,96")  # dopt takes fixed dims
+                self.assertNotIn("--dynamic_dims", dopt)
+                self.assertEqual(self.entry(out)["targets"]["om"]["batchSizes"], [1, 2, 4, 8])
+            # Without profiles: batch 1, no batchSizes (the manifest's default [1]).
+            r, out = self.user_kit(d)
+            self.assertNotIn("batchSizes", self.entry(out)["targets"]["om"])
+            self.assertNotIn("--dynamic_dims", self.omg(out)[1])
+            # A symbolic batch (an exporter's dynamic axis): batch 1 without profiles, -1 with them.
+            import onnx
+
+            m = onnx.load(tiny_model(os.path.join(d, "sym.onnx")))
+            for v in (m.graph.input[0], m.graph.output[0]):
+                v.type.tensor_type.shape.dim[0].dim_param = "N"
+            onnx.save(m, os.path.join(d, "sym.onnx"))
+            r, out = self.user_kit(d, model=os.path.join(d, "sym.onnx"), out=os.path.join(d, "k1"))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(self.omg(out)[1]["--input_shape"], "input:1,3,8,8")
+            self.assertEqual(self.entry(out)["output"]["classes"], 10)
+            r, out = self.user_kit(
+                d, "--dynamic-dims", "2;4", model=os.path.join(d, "sym.onnx"), out=os.path.join(d, "k2")
+            )
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(self.omg(out)[1]["--input_shape"], "input:-1,3,8,8")
+            self.assertEqual(self.entry(out)["targets"]["om"]["batchSizes"], [2, 4])
+
+    def test_dynamic_image_sizes_are_converted_but_get_no_manifest_entry(self):
+        with tempfile.TemporaryDirectory() as d:
+            r, out = self.user_kit(d, "--dynamic-dims", "96,96;128,128")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            _, _, omg, _ = (flags(c) for c in commands_of(os.path.join(out, "commands.sh")))
+            self.assertEqual((omg["--input_shape"], omg["--dynamic_dims"]), ("input:1,3,-1,-1", "96,96;128,128"))
+            self.assertFalse(os.path.exists(os.path.join(out, "manifest_entry.json")))
+            self.assertIn("no manifest_entry.json: NpuLens' engine does not run image-size profiles", r.stderr)
+
+    def test_bad_dynamic_shapes_are_refused_with_the_rule(self):
+        seventeen = ";".join(str(i) for i in range(1, 18))
+        for extra, msg in (
+            (("--input-shape=-1,3,96,96",), r"-1 needs --dynamic-dims .*OMG参数"),
+            (("--dynamic-dims", seventeen), r"17 profiles; the guide's \"OMG参数\" \(--dynamic_dims\) allows at most 16"),
+            (("--dynamic-dims", "1;2;2"), "listed twice"),
+            (("--dynamic-dims", "1;2,3"), "every profile needs 1 value"),
+            (("--dynamic-dims", "1;x"), "not a list of integers"),
+            (("--dynamic-dims", "1;0"), "positive integers"),
+            (("--dynamic-dims", "1;65"), r"batch sizes go up to 64"),
+            (("--dynamic-dims", "1;2", "--input-shape", "1,3,-1,-1"), r"-1 must be at the batch \(dim 0\)"),
+            (("--dynamic-dims", "1;2", "--input-shape=-1,3,64,64"), "dim 2 is 64, the model takes 96"),
+            (("--dynamic-dims", "1;2", "--input-shape", "data:-1,3,96,96"), "the model's input is input, not data"),
+            (("--input-shape", "2,3,96,96"), "batches other than 1 are --dynamic-dims profiles"),
+            (("--dynamic-dims", "1;2", "--aipp", "dynamic"), r"--dynamic-dims with --aipp dynamic: .*Batch sizes"),
+        ):
+            with tempfile.TemporaryDirectory() as d:
+                r, out = self.user_kit(d, *extra)
+                self.assertEqual(r.returncode, 1, extra)
+                self.assertRegex(r.stderr, msg)
+                self.assertNotIn("Traceback", r.stderr)
+                self.assertFalse(os.path.exists(out), extra)
+
+    def test_exclude_op_takes_weight_names(self):
+        with tempfile.TemporaryDirectory() as d:
+            model = tiny_model(os.path.join(d, "tiny.onnx"))
+            names = os.path.join(d, "exclude.txt")
+            with open(names, "w") as f:
+                f.write("# layerdiff sensitivity suggestion\nconv1   # a node name\n\nfc.weight\n")
+            r, out = self.user_kit(d, "--exclude-file", names, "--exclude", "conv1.weight;fc", model=model)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(os.path.join(out, "config.prototxt")) as f:
+                ex = [ln for ln in f.read().splitlines() if ln.startswith("exclude_op")]
+            # Node names became their weights' names, each once (the guide: ONNX的exclude_op应该为weight name).
+            self.assertEqual(ex, ['exclude_op: "conv1.weight"', 'exclude_op: "fc.weight"'])
+            self.assertIn("exclude_op conv1.weight (the weight of node conv1", r.stderr)
+            with open(names, "a") as f:
+                f.write("relu1\n")
+            for extra, msg in (
+                (("--exclude-file", names), r"exclude relu1 \(.*exclude.txt:5\): a Relu node has no weight"),
+                (("--exclude", "conv1.bias"), "exclude conv1.bias: an initializer that is no Conv/ConvTranspose/Gemm"),
+                (("--exclude", "nothing"), "exclude nothing: no weight or node of that name"),
+                (("--exclude", "fc", "--precision", "fp32"), "only matter for an int8 .om"),
+            ):
+                r, out = self.user_kit(d, *extra, model=model, out=os.path.join(d, "k2"))
+                self.assertEqual(r.returncode, 1, extra)
+                self.assertRegex(r.stderr, msg)
+                self.assertFalse(os.path.exists(out))
+
+    def test_a_model_that_fails_the_check_stops_the_kit(self):
+        with tempfile.TemporaryDirectory() as d:
+            r, out = self.user_kit(d, model=tiny_model(os.path.join(d, "old.onnx"), opset=6))
+            self.assertEqual(r.returncode, 1)
+            self.assertRegex(r.stderr, r"fails the model check \(modelcheck.py\): opset .*模型转换示例")
+            self.assertNotIn("Traceback", r.stderr)
+            self.assertFalse(os.path.exists(out))
+            # The source's own path breaking the guide's rule is no error: the tools get the kit's copy.
+            os.makedirs(os.path.join(d, "my-models"))
+            model = tiny_model(os.path.join(d, "my-models", "tiny-v2.onnx"))
+            r, out = self.user_kit(d, model=model)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(self.omg(out)[0]["--model"], os.path.join(out, "s_src.onnx"))
+            self.assertTrue(os.path.exists(os.path.join(out, "s_src.onnx")))
+
+    def test_image_calibration_reads_the_folder_with_one_standard_deviation(self):
+        with tempfile.TemporaryDirectory() as d:
+            r, out = self.user_kit(
+                d, "--calibration", "image", "--mean", "127.5,127.5,127.5", "--std", "127.5,127.5,127.5"
+            )
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(os.path.join(out, "config.prototxt")) as f:
+                text = f.read()
+            self.assertIn("input_type: IMAGE", text)
+            self.assertIn(f'input_file_path: "{os.path.join(d, "imgs")}/"', text)
+            self.assertEqual(text.count("standard_deviation: 127.5"), 1)
+            self.assertFalse(os.path.exists(os.path.join(out, "calibration.bin")))
+            r, out = self.user_kit(
+                d, "--calibration", "image", "--std", "58.395,57.12,57.375", out=os.path.join(d, "k2")
+            )
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("IMAGE calibration takes one standard_deviation", r.stderr)
+            self.assertFalse(os.path.exists(out))
 
 
 if __name__ == "__main__":
