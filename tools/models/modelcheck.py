@@ -874,7 +874,7 @@ def _check_channels(node, name, ir, producers, inits, report):
             "warning",
             "conv-channels",
             name,
-            f"{', '.join(off)} not a multiple of {multiple}: {GUIDANCE[ir][1]}",
+            f"{', '.join(off)} {'is' if len(off) == 1 else 'are'} not a multiple of {multiple}: {GUIDANCE[ir][1]}",
             f"{SRC_PERF}, NN算子: {ir}",
         )
     if ir == "ConvTranspose":

@@ -242,10 +242,10 @@ class OperatorTest(Base):
     def test_convolution_channels_multiples_of_16_and_32_when_quantized(self):
         report = mc.check(self.save(conv_model(cin=16, cout=24)))
         message = self.finding(report, "conv-channels", "warning").message
-        self.assertIn("Cout 24 not a multiple of 16", message)
+        self.assertIn("Cout 24 is not a multiple of 16", message)
         self.assertNotIn("conv-channels", self.rules(mc.check(self.save(conv_model(cin=16, cout=32)))))
         report = mc.check(self.save(conv_model(cin=16, cout=32)), quantized=True)
-        self.assertIn("Cin 16 not a multiple of 32", self.finding(report, "conv-channels", "warning").message)
+        self.assertIn("Cin 16 is not a multiple of 32", self.finding(report, "conv-channels", "warning").message)
         self.assertIn("QuantizedConvolution", self.finding(report, "conv-channels", "warning").source)
         # Depthwise (ConvolutionDepthwise): hardware-optimal, no channel rule.
         self.assertNotIn("conv-channels", self.rules(mc.check(self.save(conv_model(cin=24, cout=24, group=24)))))
