@@ -928,6 +928,22 @@ class KitRulesTest(KitCase):
                 self.assertRegex(r.stderr, msg)
                 self.assertFalse(os.path.exists(out))
 
+    def test_the_sensitivity_suggestion_for_badlayers_model_reaches_dopt_as_its_weight(self):
+        import badlayer
+
+        with tempfile.TemporaryDirectory() as d:
+            info = badlayer.build(os.path.join(d, "bad.onnx"))
+            names = os.path.join(d, "exclude.txt")
+            with open(names, "w") as f:  # what layerdiff.py sensitivity --exclude-out writes: node names
+                f.write(f"# layerdiff sensitivity: bad.onnx\n{info['node']}\n")
+            r, out = self.user_kit(d, "--exclude-file", names, model=os.path.join(d, "bad.onnx"))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(os.path.join(out, "config.prototxt")) as f:
+                self.assertEqual(
+                    [ln for ln in f.read().splitlines() if ln.startswith("exclude_op")],
+                    [f'exclude_op: "{info["weight"]}"'],
+                )
+
     def test_a_model_that_fails_the_check_stops_the_kit(self):
         with tempfile.TemporaryDirectory() as d:
             r, out = self.user_kit(d, model=tiny_model(os.path.join(d, "old.onnx"), opset=6))
