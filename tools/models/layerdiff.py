@@ -113,6 +113,8 @@ def image_files(items):
             files += [os.path.join(item, f) for f in found]
         elif os.path.isfile(item):
             files.append(item)
+        elif os.path.exists(item):
+            raise LayerDiffError(f"--images {item}: not a regular file or folder")
         else:
             raise LayerDiffError(f"--images {item}: no such file or folder")
     if not files:
@@ -354,10 +356,12 @@ def compare(ref, cand, x, *, engine="numpy", against_engine="numpy", threshold=0
                 row["isolated"] = row["accumulated"] if nd is None else None
             else:
                 m, stops = sub
-                feeds = {s: ref_vals[s] if s in ref_vals else _ref_value(ref, engine, x, s) for s in stops}
+                missing = [s for s in stops if s not in ref_vals]
                 run = run_feeds_numpy if against_engine == "numpy" else run_feeds_ort
                 try:
-                    got = run(m, feeds, [c])[c]
+                    if missing:
+                        raise LayerDiffError(f"the reference has no tensor {missing[0]} to feed")
+                    got = run(m, {s: ref_vals[s] for s in stops}, [c])[c]
                     row["isolated"] = metrics(ref_vals[t], got)
                 except (onnxexec.OnnxExecError, LayerDiffError, ValueError) as e:
                     row["isolatedError"] = str(e)
@@ -374,10 +378,6 @@ def compare(ref, cand, x, *, engine="numpy", against_engine="numpy", threshold=0
         "worstIsolated": _worst(layers, "isolated"),
         "output": next((r for r in reversed(layers) if r["tensor"] in outputs(ref) and "accumulated" in r), None),
     }
-
-
-def _ref_value(ref, engine, x, name):
-    return run_engine(engine, ref, x, [name])[name]
 
 
 def _first_below(layers, view, threshold):
@@ -652,7 +652,7 @@ def _common(p):
     p.add_argument("--mean", default="0,0,0")
     p.add_argument("--std", default="1,1,1")
     p.add_argument("--bgr", action="store_true")
-    p.add_argument("--json", help="write the report as JSON here")
+    p.add_argument("--json", help="write the report as JSON here ('-': stdout, instead of the table)")
 
 
 def _write(path, text):
@@ -682,6 +682,12 @@ def main(argv=None):
     s.add_argument("--exclude-out", help="write the suggested exclude set here (one node name per line)")
     _common(s)
     a = ap.parse_args(argv)
+
+    # --json -: the JSON alone on stdout (as `npulens verify --json -`), the human lines dropped.
+    def say(*parts):
+        if a.json != "-":
+            print(*parts)
+
     try:
         if a.cmd == "compare" and not -1.0 <= a.threshold <= 1.0:
             raise LayerDiffError(f"--threshold {a.threshold}: must be in [-1, 1]")
@@ -704,22 +710,22 @@ def main(argv=None):
                 isolated=not a.no_isolated,
             )
             report.update({"model": a.model, "against": a.against, "files": files})
-            print(f"layerdiff: {a.against} against {a.model}, {len(x)} images")
-            print(table(report))
+            say(f"layerdiff: {a.against} against {a.model}, {len(x)} images")
+            say(table(report))
             for line in summary_lines(report):
-                print(line)
+                say(line)
             if a.html:
                 title = f"Per-layer accuracy: {os.path.basename(a.against)} vs {os.path.basename(a.model)}"
                 _write(a.html, html_report(report, title))
-                print(f"layerdiff: wrote {a.html}")
+                say(f"layerdiff: wrote {a.html}")
         else:
             x, files = load_images(a.images, spec)
             check_input(ref, x, "--model")
-            report = sensitivity(ref, x, method=a.method, percentile=a.percentile, target=a.target_cosine)
+            report = sensitivity(ref, x, method=a.method, percentile=a.percentile, target=a.target_cosine, log=say)
             report.update({"model": a.model, "files": files})
-            print("ranking (costliest first): " + ", ".join(report["ranking"]))
+            say("ranking (costliest first): " + ", ".join(report["ranking"]))
             r = report["reached"]
-            print(
+            say(
                 f"suggested exclude ({len(report['excludeLayers'])} layers float): "
                 + (", ".join(report["excludeLayers"]) or "none")
                 + f" -> cosine {r['cosine']:.5f}, top-1 agreement {r['top1']:.3f}"
@@ -731,8 +737,10 @@ def main(argv=None):
                     f"# layerdiff sensitivity: {os.path.basename(a.model)}, target cosine {a.target_cosine}, "
                     f"reached {r['cosine']:.5f}\n" + "".join(n + "\n" for n in report["exclude"]),
                 )
-                print(f"layerdiff: wrote {a.exclude_out}")
-        if a.json:
+                say(f"layerdiff: wrote {a.exclude_out}")
+        if a.json == "-":
+            sys.stdout.write(json.dumps(report, indent=2) + "\n")
+        elif a.json:
             _write(a.json, json.dumps(report, indent=2) + "\n")
     except LayerDiffError as e:
         print(f"error: {e} (layerdiff)", file=sys.stderr)

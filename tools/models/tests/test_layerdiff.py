@@ -131,6 +131,9 @@ class BadLayerTest(unittest.TestCase):
         page = read(h)
         self.assertIn("<svg", page)
         self.assertIn("first drop: conv3", page)
+        rc, out, err = run_cli(["compare", "--against", self.info["int8"], "--json", "-"] + model)
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(json.loads(out)["firstDrop"]["node"], "conv3")  # the JSON alone on stdout
         rc, out, err = run_cli(["sensitivity", "--exclude-out", e] + model)
         self.assertEqual((rc, err), (0, ""))
         self.assertEqual([ln for ln in read(e).splitlines() if not ln.startswith("#")], ["conv3"])
@@ -158,6 +161,7 @@ class BadLayerTest(unittest.TestCase):
             (["/dev/zero", int8, self.images], "not a regular file"),
             ([fp32, int8, empty], "no images"),
             ([fp32, int8, bad_png], "not a readable image"),
+            ([fp32, int8, "/dev/zero"], "not a regular file or folder"),
             ([fp32, other, self.images], "nothing comparable"),
         ]
         for (model, against, images), message in cases:
