@@ -443,10 +443,15 @@ def html_report(report, title):
     n = max(len(rows), 1)
     width, height, left, top, bottom = max(760, 28 * n + 80), 320, 60, 20, 120
     plot_w, plot_h = width - left - 20, height - top - bottom
-    lo = min(
-        [0.9] + [r["accumulated"]["cosine"] for r in rows] + [r["isolated"]["cosine"] for r in rows if r["isolated"]]
+    # The range holds every value and the threshold with a quarter of a margin: small differences stay visible.
+    lowest = min(
+        [report["threshold"]]
+        + [r["accumulated"]["cosine"] for r in rows]
+        + [r["isolated"]["cosine"] for r in rows if r["isolated"]]
     )
-    lo = max(-1.0, np.floor(lo * 20) / 20)
+    span = max(1.0 - lowest, 1e-4) * 1.25
+    lo = max(-1.0, 1.0 - span)
+    digits = max(3, int(np.ceil(-np.log10(span / 4))) + 1)
 
     def y(v):
         return top + plot_h * (1.0 - (v - lo) / (1.0 - lo))
@@ -458,7 +463,7 @@ def html_report(report, title):
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="11">']
     for v in np.linspace(lo, 1.0, 5):
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#ddd"/>')
-        parts.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v:.3f}</text>')
+        parts.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v:.{digits}f}</text>')
     th = report["threshold"]
     if th >= lo:
         parts.append(
@@ -491,9 +496,11 @@ def html_report(report, title):
         parts.append(
             f'<text transform="translate({xpos(k) + 4:.1f},{top + plot_h + 8}) rotate(60)"{style}>{label}</text>'
         )
-        if is_drop:
+        if is_drop:  # the label on the side with room: left of the point in the right half of the chart
+            right = k >= n / 2
             parts.append(
-                f'<text x="{xpos(k) + 9:.1f}" y="{y(c) + 4:.1f}" fill="#c00" font-weight="bold">'
+                f'<text x="{xpos(k) + (-9 if right else 9):.1f}" y="{y(c) + 4:.1f}" fill="#c00" font-weight="bold" '
+                f'text-anchor="{"end" if right else "start"}">'
                 f"first drop: {html.escape(r['node'] or r['tensor'])} ({c:.4f})</text>"
             )
     legend_y = height - 12
