@@ -121,6 +121,24 @@ class BadLayerTest(unittest.TestCase):
         m, _ = qz.quantize(prepared, [self.x], "minmax", exclude=r["exclude"])
         self.assertGreaterEqual(qz.compare(prepared, m, self.x)["cosineMean"], 0.99)
 
+    def test_a_fused_relu_belongs_to_its_conv_and_shape_ops_are_no_layers(self):
+        layers = ld.layers_of(qz.prepare(onnx.load(self.info["fp32"])))
+        self.assertEqual(
+            layers,
+            [
+                ("conv1", ["conv1", "relu1"]),
+                ("pool1", ["pool1"]),
+                ("conv2", ["conv2", "relu2"]),
+                ("conv3", ["conv3"]),
+                ("add1", ["add1"]),
+                ("relu_add", ["relu_add"]),
+                ("pool2", ["pool2"]),
+                ("conv4", ["conv4", "relu4"]),
+                ("gap", ["gap"]),
+                ("fc", ["fc"]),
+            ],
+        )
+
     def test_cli_writes_table_json_html_and_exclude_file(self):
         j, h, e = (os.path.join(self.tmp, n) for n in ("r.json", "r.html", "exclude.txt"))
         model = ["--model", self.info["fp32"], "--images", self.images] + PRE
