@@ -154,19 +154,8 @@ def check_input(model, x, role):
 # ---------------------------------------------------------------- engines
 
 
-def run_numpy(model, x, names):
-    """{name: array (N, ...)} of the tensors `names` for the images x (the graph's one input), numpy executor."""
-    ex = onnxexec.Executor(model)
-    out = {n: [] for n in names}
-    for i in range(0, len(x), BATCH):
-        env = ex.run({ex.inputs[0]: x[i : i + BATCH]}, keep="all")
-        for n in names:
-            out[n].append(np.asarray(env[n], np.float32))
-    return {n: np.concatenate(v) for n, v in out.items()}
-
-
 def run_feeds_numpy(model, feeds, names):
-    """Like run_numpy for a model with several inputs, all given (N, ...) in feeds."""
+    """{name: array (N, ...)} of the tensors `names` for the inputs in feeds ({name: (N, ...)}), numpy executor."""
     ex = onnxexec.Executor(model)
     n = len(next(iter(feeds.values())))
     out = {k: [] for k in names}
@@ -218,11 +207,10 @@ def run_feeds_ort(model, feeds, names):
 
 
 def run_engine(engine, model, x, names):
-    if engine == "numpy":
-        return run_numpy(model, x, names)
+    """The tensors `names` for the images x fed to the model's one input, on engine 'numpy' or 'ort'."""
     inits = {t.name for t in model.graph.initializer}
     inp = next(i.name for i in model.graph.input if i.name not in inits)
-    return run_feeds_ort(model, {inp: x}, names)
+    return (run_feeds_numpy if engine == "numpy" else run_feeds_ort)(model, {inp: x}, names)
 
 
 # ---------------------------------------------------------------- graph walking and matching

@@ -89,7 +89,7 @@ class BadLayerTest(unittest.TestCase):
         self.assertEqual(pairs["conv1_out"], "conv1_out")  # fused Relu: the Conv's float output, not quantized
         self.assertEqual(pairs["logits"], "logits")
         want = onnxexec.Executor(onnx.load(self.info["int8"])).run_batched(self.x)
-        got = ld.run_numpy(onnx.load(self.info["int8"]), self.x, ["logits"])["logits"]
+        got = ld.run_engine("numpy", onnx.load(self.info["int8"]), self.x, ["logits"])["logits"]
         np.testing.assert_array_equal(got, want)
 
     def test_isolated_layer_takes_the_reference_input_and_quantizes_it_itself(self):
