@@ -23,6 +23,20 @@ const shapesFp32 = path.join(bundledRawfileDir, 'models', 'shapes_fp32.onnx');
 
 const check = (...args) => runInProcess(runCli, ['check', ...args]);
 
+/**
+ * Runs `fn` in the temporary folder, where models are given by relative paths: the guide's path rule then sees only
+ * the names a test chose, wherever the temporary folder is.
+ */
+async function inTmp(fn) {
+  const cwd = process.cwd();
+  process.chdir(tmp);
+  try {
+    return await fn();
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
 /** Runs `fn` with NPULENS_PYTHON set to `python`, restoring the environment after. */
 async function withPython(python, fn) {
   process.env.NPULENS_PYTHON = python;
@@ -83,18 +97,16 @@ describe('npulens check', () => {
       /multiple of 32/.test(f.message)), 'int8 convolutions are held to multiples of 32');
   });
 
-  it('BAD CALL - a model in a folder the guide\'s path rule refuses, a truncated model, /dev/zero', async () => {
-    const kitFolder = path.join(tmp, 'shapes-int8');
-    fs.mkdirSync(kitFolder);
-    const dashed = path.join(kitFolder, 'shapes_int8.onnx');
+  it('BAD CALL - a model in a folder the guide\'s path rule refuses, a truncated model, /dev/zero', () => inTmp(async () => {
+    fs.mkdirSync('shapes-int8');
+    const dashed = path.join('shapes-int8', 'shapes_int8.onnx');
     fs.copyFileSync(shapesFp32, dashed);
     assertRuntimeError(await check(dashed), /folder 'shapes-int8' has '-'.*letters, digits and underscores/);
-    const truncated = path.join(tmp, 'truncated.onnx');
-    fs.writeFileSync(truncated, fs.readFileSync(shapesFp32).subarray(0, 2000));
-    assertRuntimeError(await check(truncated), /not an ONNX model or truncated/);
+    fs.writeFileSync('truncated.onnx', fs.readFileSync(shapesFp32).subarray(0, 2000));
+    assertRuntimeError(await check('truncated.onnx'), /not an ONNX model or truncated/);
     assertRuntimeError(await check('/dev/zero'), /not a regular file/);
-    assertRuntimeError(await check(path.join(tmp, 'missing.onnx')), /cannot read the model/);
-  });
+    assertRuntimeError(await check('missing.onnx'), /cannot read the model/);
+  }));
 
   it('BAD CALL - unknown ids and models without an onnx target', async () => {
     assertRuntimeError(await check('no-such-model'), /unknown model 'no-such-model' \(known: .*shapes-fp32/);
@@ -118,16 +130,12 @@ describe('npulens check', () => {
 });
 
 describe('runPythonTool', () => {
-  it('finds the tools from the package, not the working directory, and hands back the exit code', async () => {
-    const cwd = process.cwd();
-    process.chdir(os.tmpdir());
-    try {
-      const r = await check('shapes-fp32');
-      assert.equal(r.code, 0, r.stderr);
-    } finally {
-      process.chdir(cwd);
-    }
-  });
+  it('finds the tools from the package, not the working directory, and hands back the exit code', () => inTmp(async () => {
+    fs.copyFileSync(shapesFp32, 'model_copy.onnx');
+    const r = await check('model_copy.onnx');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^model_copy\.onnx: ONNX IR 7/);
+  }));
 
   it('BAD CALL - no interpreter, or one without numpy, is one error line naming what is missing', async () => {
     const missing = await withPython(path.join(tmp, 'no-python'), () => check('shapes-fp32'));

@@ -16,8 +16,9 @@ Rules (id: level, the guide's section):
   opset           error    default-domain opset outside 7..18 (模型转换示例 > ONNX模型转换)
   onnx-version    warning  IR version above 8, newer than ONNX 1.13.1, the newest the same section names
   domain          error    operators outside the ONNX standard domain
-  path            error    a folder of the model's path with characters other than letters, digits and underscores,
-                           or a file name with others than those and dots (OMG参数 说明; 无训练量化 > ONNX模型量化)
+  path            error    a folder of the model's path (as given) with characters other than letters, digits and
+                           underscores, or a file name with others than those and dots (OMG参数 说明; 无训练量化 >
+                           ONNX模型量化)
   input-shape     error    a dynamic input dim without --input_shape, unknown names, ranks or fixed dims that differ
                            (OMG参数 --input_shape); warning for input names the "name:dims;..." syntax cannot carry
   dynamic-dims    error    -1 without --dynamic_dims or the reverse, a profile whose value count is not the number of
@@ -468,26 +469,27 @@ def _node_name(node, index):
 
 
 def _check_path(path, report):
-    full = os.path.abspath(path)
-    folder, name = os.path.split(full)
-    for part in [p for p in folder.split(os.sep) if p]:
+    """The path as it is given, which is what omg and dopt get when it is passed to them the same way (a relative path
+    from the same folder); '.' and '..' are steps, not folder names."""
+    folder, name = os.path.split(path)
+    for part in [p for p in folder.split(os.sep) if p not in ("", ".", "..")]:
         if not PATH_DIR_RE.match(part):
             bad = next(c for c in part if not re.match(r"[A-Za-z0-9_]", c))
             report.add(
                 "error",
                 "path",
-                full,
+                path,
                 f"folder '{part}' has '{bad}': omg and dopt take paths of letters, digits and underscores only "
                 "(move or link the model to such a folder)",
                 SRC_PATH,
             )
             break
-    if not PATH_FILE_RE.match(name):
+    if name and not PATH_FILE_RE.match(name):
         bad = next(c for c in name if not re.match(r"[A-Za-z0-9_.]", c))
         report.add(
             "error",
             "path",
-            full,
+            path,
             f"file name '{name}' has '{bad}': file names take letters, digits, underscores and dots only",
             SRC_PATH,
         )
