@@ -519,7 +519,7 @@ def _check_versions(model, report):
         )
 
 
-def _check_valid(model, report):
+def _check_valid(path, model, report):
     newer = [o.version for o in model.opset_import if o.domain in ("", "ai.onnx")]
     if model.ir_version > onnx.IR_VERSION or (newer and newer[0] > onnx.defs.onnx_opset_version()):
         # This onnx package cannot judge a newer model; the version rules below still apply.
@@ -533,7 +533,7 @@ def _check_valid(model, report):
         )
         return
     try:
-        onnx.checker.check_model(model)
+        onnx.checker.check_model(path)  # by path: external weight files are looked up beside the model
     except onnx.checker.ValidationError as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else "invalid"
         report.add("error", "onnx-valid", "model", f"the ONNX checker rejects the model: {first}", SRC_PRECHECK)
@@ -983,7 +983,7 @@ def check(
         return report
     inputs = _graph_inputs(model)
     report.model = _summary(model, inputs)
-    _check_valid(model, report)
+    _check_valid(path, model, report)
     _check_versions(model, report)
     _check_shapes(inputs, shapes, profiles, report)
     _check_types(inputs, in_types, (INPUT_TYPES, INPUT_TYPES_AIPP), aipp, "input", report)

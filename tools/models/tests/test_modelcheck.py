@@ -122,6 +122,21 @@ class FileTest(Base):
             self.assertEqual(report.findings[0].rule, "file")
             self.assertIn(words, report.findings[0].message)
 
+    def test_weights_in_an_external_file_are_looked_up_beside_the_model(self):
+        os.mkdir("sub")
+        onnx.save(
+            conv_model(cin=16, cout=32),
+            os.path.join("sub", "ext.onnx"),
+            save_as_external_data=True,
+            location="ext_weights",
+            size_threshold=0,
+        )
+        self.assertTrue(mc.check(os.path.join("sub", "ext.onnx")).ok)
+        os.remove(os.path.join("sub", "ext_weights"))
+        self.assertIn(
+            "ext_weights", self.finding(mc.check(os.path.join("sub", "ext.onnx")), "onnx-valid", "error").message
+        )
+
     def test_a_model_the_onnx_checker_rejects(self):
         model = conv_model()
         model.graph.node[1].input[0] = "nowhere"
