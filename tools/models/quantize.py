@@ -15,16 +15,23 @@ Form (docs/models.md, "int8 QDQ form"):
   * BatchNormalization after Conv is folded first (prepare(keep_unfoldable_bn=True) keeps one that follows no
     foldable Conv, e.g. DenseNet's pre-activation ones, as a float op; by default that is an error).
 
-Calibration methods: minmax, percentile (--percentile P keeps the P-th percentile of each tail), kl (entropy,
-TensorRT style, on |x|). `--method auto` tries them all and keeps the one with the best accuracy on the
-selection set (labels) or, without labels, the best top-1 agreement / cosine with the fp32 model.
+Calibration methods (activations; weights are always per-channel max): minmax, percentile (the range keeps the P-th
+percentile of each tail; P = --percentile, in (50, 100], else each of 99.99 and 99.999), kl (entropy, TensorRT
+style, on |x|), and mix: per tensor, whichever of those candidates quantizes that tensor's values over the
+calibration set with the least mean squared error (int8 quantize-dequantize vs the float values: clipping and
+rounding error together). `--method auto` quantizes with minmax, percentile and kl in turn (not mix) and keeps the
+one with the best accuracy on the selection set (labels) or, without labels, the best top-1 agreement / cosine with
+the fp32 model; mix is scored the same way. --report writes, per quantized tensor, the method chosen, the range,
+scale and zero point, and the candidates' errors. --exclude-file F: names to keep in float, one a line, '#'
+comments (the list `layerdiff.py sensitivity --exclude-out` writes).
 
   # the demo model (calibrate on the train split, choose on val, report on test):
   /usr/bin/python3 tools/models/quantize.py --model models/shapes_fp32.onnx --output models/shapes_int8.onnx \\
       --dataset shapes --manifest-id shapes-fp32
   # any model + an image folder (pre-processing flags as in the CLI):
   /usr/bin/python3 tools/models/quantize.py --model my.onnx --output my_int8.onnx --images photos/ \\
-      --size 224x224 --mean 123.675,116.28,103.53 --std 58.395,57.12,57.375 [--bgr] [--exclude conv1]
+      --size 224x224 --mean 123.675,116.28,103.53 --std 58.395,57.12,57.375 [--bgr] [--exclude conv1] \\
+      [--method mix --percentile 99.999 --exclude-file keep_float.txt --report quant.json]
 """
 import argparse
 import json
@@ -46,6 +53,10 @@ WEIGHTED = ("Conv", "Gemm")
 FUSED_ACT = ("Relu", "Clip")
 SAME_AS_INPUT = ("MaxPool", "Flatten", "Reshape", "Identity", "Relu", "Transpose", "Split")
 HIST_BINS = 2048
+PERCENTILES = (99.99, 99.999)  # the percentile method's P when --percentile is not given (auto tries both)
+# mix takes a candidate over an earlier one (minmax, percentile, kl) only when its error is lower by more than this
+# share: a uniform tensor's percentile-100 range differs from its min/max by float noise, not by merit.
+MIX_MARGIN = 1e-3
 
 
 class QuantizeError(Exception):
@@ -154,6 +165,8 @@ class Stats:
 
     def __init__(self, executor, names, batches):
         self.names = names
+        self.executor, self.batches = executor, batches
+        self.mse = {}  # (tensor, (lo, hi)) -> mean squared int8 error on the calibration data (errors())
         self.lo = {n: np.inf for n in names}
         self.hi = {n: -np.inf for n in names}
         for b in batches:
@@ -193,6 +206,25 @@ class Stats:
             return max(lo, -t), min(hi, t)
         raise QuantizeError(f"unknown calibration method {method!r}")
 
+    def errors(self, ranges):
+        """{tensor: {label: (lo, hi)}} -> {tensor: {label: mean squared error}}: each tensor's values over the
+        calibration set against the same values quantized to int8 with that range and dequantized (clipping and
+        rounding error together). One more pass over the calibration set for what was not measured before."""
+        todo = {n: {r for r in c.values() if (n, r) not in self.mse} for n, c in ranges.items()}
+        todo = {n: rs for n, rs in todo.items() if rs}
+        sums, count = {(n, r): 0.0 for n, rs in todo.items() for r in rs}, {n: 0 for n in todo}
+        for b in self.batches if todo else ():
+            env = self.executor.run({self.executor.inputs[0]: b}, keep="all")
+            for n, rs in todo.items():
+                v = env[n].ravel()
+                count[n] += v.size
+                for r in rs:
+                    s, z = act_params(*r)
+                    d = v.astype(np.float64) - onnxexec.dequantize(onnxexec.quantize(v, s, z), s, z)
+                    sums[(n, r)] += float(np.dot(d, d))
+        self.mse.update({(n, r): v / max(count[n], 1) for (n, r), v in sums.items()})
+        return {n: {label: self.mse[(n, r)] for label, r in c.items()} for n, c in ranges.items()}
+
 
 def _kl_threshold(hist, edges, levels=128):
     """Threshold on |x| minimising KL(P || Q) between the clipped histogram and its `levels`-bin quantization."""
@@ -230,6 +262,11 @@ def act_params(lo, hi):
 # ---------------------------------------------------------------- the QDQ rewrite
 
 
+def exclude_names(model):
+    """The names --exclude / --exclude-file take: node names and weight (initializer) names."""
+    return {nd.name for nd in model.graph.node} | {t.name for t in model.graph.initializer}
+
+
 def plan(model, exclude=()):
     """Which tensors get a Q/DQ pair, which reuse their input's parameters, and which nodes (indices) stay float."""
     g = model.graph
@@ -242,12 +279,12 @@ def plan(model, exclude=()):
         for i in nd.input:
             consumers.setdefault(i, []).append(k)
     excl = set()
-    known = {nd.name for nd in nodes} | inits
-    for e in exclude:
-        for name in filter(None, (s.strip() for s in e.split(";"))):
-            if name not in known:
-                raise QuantizeError(f"--exclude {name}: no node or weight of that name in the model")
-            excl |= {k for k, nd in enumerate(nodes) if nd.name == name or name in nd.input}
+    names = [name for e in exclude for name in filter(None, (s.strip() for s in e.split(";")))]
+    unknown = [name for name in names if name not in exclude_names(model)]
+    if unknown:
+        raise QuantizeError(f"--exclude {', '.join(unknown)}: no node or weight of that name in the model")
+    for name in names:
+        excl |= {k for k, nd in enumerate(nodes) if nd.name == name or name in nd.input}
 
     def fused_act(k):
         """Node k is a Relu/Clip directly after a quantized Conv/Gemm whose only consumer it is."""
@@ -372,20 +409,83 @@ def build_qdq(model, params, same_as, excl):
     return m
 
 
-def quantize(model_fp32, calib, method="minmax", percentile=99.99, exclude=(), stats=None):
-    """model_fp32: prepared fp32 model; calib: list of input batches. Returns (int8 model, stats)."""
+def label(method, pct=None):
+    """How a calibration method is named in logs and reports: minmax, kl, mix, percentile:99.99."""
+    return method if pct is None else f"{method}:{pct}"
+
+
+def candidate_ranges(stats, name, percentiles=PERCENTILES):
+    """The ranges mix chooses from for one tensor: {label: (lo, hi)} for minmax, percentile P (each of
+    `percentiles`) and kl, in that order (an earlier one wins unless a later one is better by MIX_MARGIN)."""
+    methods = [("minmax", None)] + [("percentile", p) for p in percentiles] + [("kl", None)]
+    return {label(m, p): tuple(float(v) for v in stats.range(name, m, p or 99.99)) for m, p in methods}
+
+
+ERRORS_NOTE = (
+    "errors: per candidate range, the mean squared difference between the tensor's values over the calibration "
+    "set and the same values quantized to int8 with that range and dequantized; mix keeps the least (an earlier "
+    f"candidate unless a later one is lower by more than {MIX_MARGIN:.1%})"
+)
+
+
+class Calibration:
+    """What calibrate() chose: params {tensor: (scale, zero point)} for every quantized tensor, and `tensors`, one
+    record per quantized tensor in plan order (the --report's "tensors"): name, method (its label, or "same-as"
+    with sameAs naming the tensor whose parameters it reuses), range [lo, hi] the parameters were made from,
+    scale, zeroPoint, and errors {candidate label: mean squared int8 error on the calibration data} when
+    measured (always for mix)."""
+
+    def __init__(self, params, tensors, same_as, excl):
+        self.params, self.tensors, self.same_as, self.excl = params, tensors, same_as, excl
+
+
+def calibrate(
+    model_fp32, calib, method="minmax", percentile=99.99, exclude=(), stats=None, percentiles=PERCENTILES, errors=False
+):
+    """Per-tensor int8 parameters of a prepared fp32 model. method: minmax | percentile (P = `percentile`) | kl |
+    mix (per tensor, the candidate of candidate_ranges(..., percentiles) with the least mean squared int8 error on
+    the calibration data). errors: also measure the candidates' errors for the other methods (the report).
+    Returns (Calibration, stats); pass stats back in to calibrate the same model again without re-running it."""
     quantized, same_as, excl = plan(model_fp32, exclude)
     if stats is None:
         stats = Stats(onnxexec.Executor(model_fp32), quantized, calib)
-    params = {}
-    for t in quantized:
-        if t not in same_as:
-            params[t] = act_params(*stats.range(t, method, percentile))
+    own = [t for t in quantized if t not in same_as or same_as[t] not in quantized]
+    cands = (
+        stats.errors({t: candidate_ranges(stats, t, percentiles) for t in own}) if (errors or method == "mix") else {}
+    )
+    params, records = {}, {}
+    for t in own:
+        if method == "mix":
+            ranges = candidate_ranges(stats, t, percentiles)
+            chosen = next(iter(ranges))
+            for c in ranges:  # a later candidate must be clearly better: near-equal ranges keep the simpler one
+                if cands[t][c] < cands[t][chosen] * (1 - MIX_MARGIN):
+                    chosen = c
+            rng = ranges[chosen]
+        else:
+            chosen = label(method, percentile if method == "percentile" else None)
+            rng = stats.range(t, method, percentile)
+        params[t] = act_params(*rng)
+        records[t] = {"name": t, "method": chosen, "range": [float(rng[0]), float(rng[1])]}
+        if t in cands:
+            records[t]["errors"] = cands[t]
     for t in quantized:  # same-as chains resolve in topological order
-        if t in same_as:
-            src = same_as[t]
-            params[t] = params[src] if src in params else act_params(*stats.range(t, method, percentile))
-    return build_qdq(model_fp32, params, same_as, excl), stats
+        if t not in params:
+            params[t] = params[same_as[t]]
+            records[t] = {"name": t, "method": "same-as", "sameAs": same_as[t]}
+    tensors = []
+    for t in quantized:
+        r = records[t]
+        r.update(scale=float(params[t][0]), zeroPoint=int(params[t][1]))
+        tensors.append(r)
+    return Calibration(params, tensors, same_as, excl), stats
+
+
+def quantize(model_fp32, calib, method="minmax", percentile=99.99, exclude=(), stats=None, percentiles=PERCENTILES):
+    """model_fp32: prepared fp32 model; calib: list of input batches; method and percentiles as calibrate().
+    Returns (int8 model, stats)."""
+    c, stats = calibrate(model_fp32, calib, method, percentile, exclude, stats, percentiles)
+    return build_qdq(model_fp32, c.params, c.same_as, c.excl), stats
 
 
 # ---------------------------------------------------------------- form check
@@ -492,31 +592,70 @@ def compare(fp32_model, int8_model, x, y=None):
     return r
 
 
-def choose(fp32_model, calib, sel_x, sel_y, methods, exclude=(), log=print):
-    """Quantize with each method, score on the selection set, return (best model, best method, all scores)."""
+def choose(fp32_model, calib, sel_x, sel_y, methods, exclude=(), log=print, percentiles=PERCENTILES, errors=False):
+    """Quantize with each (method, P) of `methods`, score on the selection set (accuracy with labels, else top-1
+    agreement with fp32; then mean cosine). percentiles and errors as calibrate(). Returns (best model, its method
+    label, all scores, its Calibration)."""
     stats, results, best = None, [], None
     for method, pct in methods:
-        m, stats = quantize(fp32_model, calib, method, pct or 99.99, exclude, stats)
+        c, stats = calibrate(fp32_model, calib, method, pct or 99.99, exclude, stats, percentiles, errors)
+        m = build_qdq(fp32_model, c.params, c.same_as, c.excl)
         r = compare(fp32_model, m, sel_x, sel_y)
-        r["method"] = method if pct is None else f"{method}:{pct}"
+        r["method"] = label(method, pct)
         key = (r["int8Top1"] if sel_y is not None else r["top1Agreement"], r["cosineMean"])
         log(
             f"quantize: {r['method']:<18} "
             + (f"top-1 {r['int8Top1'] * 100:.2f}%  " if sel_y is not None else "")
             + f"agreement {r['top1Agreement'] * 100:.2f}%  cosine mean {r['cosineMean']:.5f}"
         )
+        if method == "mix":
+            counts = {}
+            for t in c.tensors:
+                counts[t["method"]] = counts.get(t["method"], 0) + 1
+            log("quantize: mix chose " + ", ".join(f"{k} for {v}" for k, v in counts.items()) + " tensors")
         results.append(r)
         if best is None or key > best[0]:
-            best = (key, m, r["method"])
-    return best[1], best[2], results
+            best = (key, m, r["method"], c)
+    return best[1], best[2], results, best[3]
 
 
-METHODS = {
-    "minmax": [("minmax", None)],
-    "percentile": [("percentile", 99.99), ("percentile", 99.999)],
-    "kl": [("kl", None)],
-}
-METHODS["auto"] = METHODS["minmax"] + METHODS["percentile"] + METHODS["kl"]
+def methods(percentiles=PERCENTILES):
+    """--method name -> the (method, P) list choose() tries; `percentiles` are the percentile method's Ps."""
+    pct = [("percentile", p) for p in percentiles]
+    table = {"minmax": [("minmax", None)], "percentile": pct, "kl": [("kl", None)], "mix": [("mix", None)]}
+    table["auto"] = table["minmax"] + table["percentile"] + table["kl"]
+    return table
+
+
+METHODS = methods()
+
+
+def percentile_arg(text):
+    """--percentile: P in (50, 100], the share of each tail's values the range keeps."""
+    try:
+        p = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 50 < p <= 100:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text} is outside (50, 100]")
+    return p
+
+
+def read_exclude_file(path, limit=1 << 20):
+    """The names in an --exclude-file: one node or weight name per line, '#' starts a comment, blank lines and
+    surrounding spaces ignored. Returns [(name, line number)]."""
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise QuantizeError(f"--exclude-file {path}: larger than {limit} bytes, not a list of names")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise QuantizeError(f"--exclude-file {path}: not UTF-8 text") from None
+    if "\0" in text:
+        raise QuantizeError(f"--exclude-file {path}: not a text file (NUL bytes)")
+    names = [(ln.split("#", 1)[0].strip(), k) for k, ln in enumerate(text.splitlines(), 1)]
+    return [(n, k) for n, k in names if n]
 
 
 def _input_spec(a):
@@ -553,7 +692,14 @@ def main(argv=None):
     ap.add_argument("--model", required=True)
     ap.add_argument("--output", required=True)
     ap.add_argument("--method", default="auto", choices=sorted(METHODS))
+    ap.add_argument(
+        "--percentile",
+        type=percentile_arg,
+        help="P in (50, 100] for the percentile method and the percentile candidate of mix and auto "
+        f"(default: each of {', '.join(map(str, PERCENTILES))})",
+    )
     ap.add_argument("--exclude", action="append", default=[], help="node or weight name to keep in float (';' list)")
+    ap.add_argument("--exclude-file", help="file of node/weight names to keep in float, one a line, '#' comments")
     ap.add_argument("--dataset", choices=["shapes"], help="calibrate/choose/report on the Shapes dataset splits")
     ap.add_argument("--images", help="folder of calibration images (user models)")
     ap.add_argument("--calib-count", type=int, default=256)
@@ -563,9 +709,20 @@ def main(argv=None):
     ap.add_argument("--center-crop", type=float, default=1.0)
     ap.add_argument("--report", help="write the measurements as JSON here")
     a = ap.parse_args(argv)
+    if a.percentile is not None and a.method in ("minmax", "kl"):
+        ap.error(f"--percentile does not apply to --method {a.method}")
+    percentiles = PERCENTILES if a.percentile is None else (a.percentile,)
     t0 = time.time()
     try:
         fp32 = prepare(onnxutil.load(a.model))
+        exclude = list(a.exclude)
+        if a.exclude_file:
+            entries = read_exclude_file(a.exclude_file)
+            unknown = [f"{n} (line {k})" for n, k in entries if n not in exclude_names(fp32)]
+            if unknown:
+                where = f"--exclude-file {a.exclude_file}"
+                raise QuantizeError(f"{where}: no node or weight of that name in the model: {', '.join(unknown)}")
+            exclude += [n for n, _ in entries]
         spec = _input_spec(a)
         report = {"model": os.path.basename(a.model), "output": os.path.basename(a.output)}
         if a.dataset == "shapes":
@@ -583,8 +740,12 @@ def main(argv=None):
         else:
             raise QuantizeError("give --dataset shapes or --images <folder>")
         calib = [cx[i : i + 32] for i in range(0, len(cx), 32)]
-        model, method, tried = choose(fp32, calib, sx, sy, METHODS[a.method], a.exclude)
+        model, method, tried, chosen = choose(
+            fp32, calib, sx, sy, methods(percentiles)[a.method], exclude, percentiles=percentiles, errors=bool(a.report)
+        )
         report.update({"chosen": method, "selection": tried, "test": compare(fp32, model, tx, ty)})
+        report["errors"] = ERRORS_NOTE
+        report["tensors"] = chosen.tensors
         onnx.save(model, a.output + ".tmp")
         os.replace(a.output + ".tmp", a.output)  # never leave a half-written model
         report["bytes"] = {"fp32": os.path.getsize(a.model), "int8": os.path.getsize(a.output)}
