@@ -65,12 +65,11 @@ describe('verify --layers', () => {
     assert.match(page, /first drop: conv3/);
   });
 
-  it('compares one model on the numpy executor and onnxruntime', async () => {
-    const json = path.join(tmp, 'engines.json');
+  it('compares one model on the numpy executor and onnxruntime (--json -: the JSON alone on stdout)', async () => {
     const r = await verify('--layers', bad.images, '--model', bad.int8, '--against', bad.int8,
-      '--against-engine', 'ort', ...PRE, '--json', json);
+      '--against-engine', 'ort', ...PRE, '--json', '-');
     assert.equal(r.code, 0, r.stderr);
-    const doc = JSON.parse(fs.readFileSync(json, 'utf8'));
+    const doc = JSON.parse(r.stdout);
     assert.deepEqual(doc.engines, { reference: 'numpy', candidate: 'ort' });
     assert.equal(doc.firstDrop, null);
   });
