@@ -127,25 +127,60 @@ def bench_entries():
 
 BENCH_SEEDS = {"mobilenetv2": 1001, "resnet18": 1018}
 
-# CANN Model Zoo: the classification networks of the CANN Kit guide's "Model Zoo" table, as int8 (quant8_8) .om
-# presets, with the table's single-batch latencies on a Kirin 9000 phone (float .om, quant8_8 .om; ms). This list is
-# the one definition of those figures: the manifest notes and models/zoo_reference.json (what the Benchmark screen
-# shows next to the measured latency) are written from it.
+# CANN Model Zoo: the classification networks of the CANN Kit guide's "Model Zoo" table, as presets for its int8
+# (quant8_8) and float .om files, with the table's single-batch latencies on a Kirin 9000 phone (float .om, quant8_8
+# .om; ms). ZOO_TABLE is the one definition of those figures: the manifest notes and models/zoo_reference.json (what
+# the Benchmark screen shows next to the measured latency) are written from it.
 ZOO_DEVICE = "Kirin 9000"
 ZOO_SOURCE = "CANN Kit guide, Model Zoo table: single batch, measured on a Kirin 9000 phone"
 ZOO_REFERENCE = os.path.join(MODELS_DIR, "zoo_reference.json")
 
 CAFFE_BGR = {"colorOrder": "BGR", "mean": [104.0, 117.0, 123.0], "std": [1.0, 1.0, 1.0]}
 VGG_RGB = {"colorOrder": "RGB", "mean": [123.68, 116.78, 103.94], "std": [1.0, 1.0, 1.0]}
-INCEPTION_RGB = {"colorOrder": "RGB", "mean": [127.5, 127.5, 127.5], "std": [127.5, 127.5, 127.5]}
+INCEPTION = {"colorOrder": "RGB", "mean": [127.5, 127.5, 127.5], "std": [127.5, 127.5, 127.5]}
 IMAGENET_RGB_NORM = {k: IMAGENET_RGB[k] for k in ("colorOrder", "mean", "std")}
+TF = "TensorFlow"
+PROBS = "probabilities"
 
 
-def _zoo(mid, network, fname, ms, side, norm, classes, kind, fw):
-    return {
-        "id": mid,
+# Input facts follow each network's public reference implementation (Caffe: BGR minus the ImageNet mean; TF slim:
+# VGG/ResNet-v1 mean subtraction or Inception's [-1, 1], 1001 classes with background; the ONNX zoo). Layout NCHW for
+# every preset: omg converts a TensorFlow model's NHWC input to NCHW unless --use_origin_format is set, which the guide
+# allows only for yolo/inception networks (OMG参数); Caffe and ONNX models are NCHW already.
+# (family, the table's network name, file stem, (float ms, quant8_8 ms), input side, normalisation, classes, output
+# kind, framework): each is two presets, <family>-int8 (<stem>_quant8_8.om) and <family>-fp32 (<stem>.om, the float
+# model, which the NPU computes in fp16).
+ZOO_TABLE = [
+    ("zoo-alexnet", "Alexnet", "alexnet", (9.92, 4.49), 227, CAFFE_BGR, 1000, PROBS, "Caffe"),
+    ("zoo-resnet18", "Resnet18", "resnet18", (2.63, 1.24), 224, CAFFE_BGR, 1000, PROBS, "Caffe"),
+    ("zoo-vgg16", "VGG16", "vgg16", (16.56, 8.55), 224, VGG_RGB, 1000, PROBS, TF),
+    ("zoo-vgg19", "VGG19", "vgg19", (18.34, 8.73), 224, VGG_RGB, 1000, PROBS, TF),
+    ("zoo-resnet50", "Resnet50", "resnet50", (5.15, 3.54), 224, VGG_RGB, 1000, PROBS, TF),
+    ("zoo-inceptionv3", "Inception_v3", "inception_v3", (6.56, 3.76), 299, INCEPTION, 1001, PROBS, TF),
+    ("zoo-inceptionv4", "Inception_v4", "inception_v4", (11.90, 7.29), 299, INCEPTION, 1001, PROBS, TF),
+    (
+        "zoo-inceptionresnetv2",
+        "Inception_Resnet_v2",
+        "inception_resnet_v2",
+        (15.91, 5.59),
+        299,
+        INCEPTION,
+        1001,
+        PROBS,
+        TF,
+    ),
+    ("zoo-mobilenetv1", "Mobilenet_v1", "mobilenet_v1", (2.16, 0.52), 224, INCEPTION, 1001, PROBS, TF),
+    ("zoo-mobilenetv2", "Mobilenet_v2", "mobilenet_v2", (2.49, 1.18), 224, INCEPTION, 1001, PROBS, TF),
+    ("zoo-mobilenetv2-1.4", "Mobilenet_v2_1.4", "mobilenet_v2_1_4", (3.16, 1.67), 224, INCEPTION, 1001, PROBS, TF),
+    ("zoo-mobilenetv3large", "Mobilenet_v3_Large", "mobilenet_v3_large", (3.29, 2.33), 224, INCEPTION, 1001, PROBS, TF),
+    ("zoo-googlenet", "Googlenet", "googlenet", (34.69, 1.64), 224, CAFFE_BGR, 1000, PROBS, "ONNX"),
+    ("zoo-squeezenet", "Squeezenet_v1", "squeezenet_v1", (2.13, 1.24), 227, IMAGENET_RGB_NORM, 1000, "logits", "ONNX"),
+]
+ZOO = [
+    {
+        "family": family,
         "network": network,
-        "file": fname,
+        "stem": stem,
         "floatMs": ms[0],
         "int8Ms": ms[1],
         "input": {"width": side, "height": side, "layout": "NCHW", **norm, "centerCrop": 0.875},
@@ -153,193 +188,53 @@ def _zoo(mid, network, fname, ms, side, norm, classes, kind, fw):
         "kind": kind,
         "framework": fw,
     }
-
-
-# Input facts follow each network's public reference implementation (Caffe: BGR minus the ImageNet mean; TF slim:
-# VGG/ResNet-v1 mean subtraction or Inception's [-1, 1], 1001 classes with background; the ONNX zoo). Layout NCHW for
-# every preset: omg converts a TensorFlow model's NHWC input to NCHW unless --use_origin_format is set, which the guide
-# allows only for yolo/inception networks (OMG参数); Caffe and ONNX models are NCHW already.
-ZOO = [
-    _zoo(
-        "zoo-alexnet-int8",
-        "Alexnet",
-        "alexnet_quant8_8.om",
-        (9.92, 4.49),
-        227,
-        CAFFE_BGR,
-        1000,
-        "probabilities",
-        "Caffe",
-    ),
-    _zoo(
-        "zoo-resnet18-int8",
-        "Resnet18",
-        "resnet18_quant8_8.om",
-        (2.63, 1.24),
-        224,
-        CAFFE_BGR,
-        1000,
-        "probabilities",
-        "Caffe",
-    ),
-    _zoo(
-        "zoo-vgg16-int8", "VGG16", "vgg16_quant8_8.om", (16.56, 8.55), 224, VGG_RGB, 1000, "probabilities", "TensorFlow"
-    ),
-    _zoo(
-        "zoo-vgg19-int8", "VGG19", "vgg19_quant8_8.om", (18.34, 8.73), 224, VGG_RGB, 1000, "probabilities", "TensorFlow"
-    ),
-    _zoo(
-        "zoo-resnet50-int8",
-        "Resnet50",
-        "resnet50_quant8_8.om",
-        (5.15, 3.54),
-        224,
-        VGG_RGB,
-        1000,
-        "probabilities",
-        "TensorFlow",
-    ),
-    _zoo(
-        "zoo-inceptionv3-int8",
-        "Inception_v3",
-        "inception_v3_quant8_8.om",
-        (6.56, 3.76),
-        299,
-        INCEPTION_RGB,
-        1001,
-        "probabilities",
-        "TensorFlow",
-    ),
-    _zoo(
-        "zoo-inceptionv4-int8",
-        "Inception_v4",
-        "inception_v4_quant8_8.om",
-        (11.90, 7.29),
-        299,
-        INCEPTION_RGB,
-        1001,
-        "probabilities",
-        "TensorFlow",
-    ),
-    _zoo(
-        "zoo-inceptionresnetv2-int8",
-        "Inception_Resnet_v2",
-        "inception_resnet_v2_quant8_8.om",
-        (15.91, 5.59),
-        299,
-        INCEPTION_RGB,
-        1001,
-        "probabilities",
-        "TensorFlow",
-    ),
-    _zoo(
-        "zoo-mobilenetv1-int8",
-        "Mobilenet_v1",
-        "mobilenet_v1_quant8_8.om",
-        (2.16, 0.52),
-        224,
-        INCEPTION_RGB,
-        1001,
-        "probabilities",
-        "TensorFlow",
-    ),
-    _zoo(
-        "zoo-mobilenetv2-int8",
-        "Mobilenet_v2",
-        "mobilenet_v2_quant8_8.om",
-        (2.49, 1.18),
-        224,
-        INCEPTION_RGB,
-        1001,
-        "probabilities",
-        "TensorFlow",
-    ),
-    _zoo(
-        "zoo-mobilenetv2-1.4-int8",
-        "Mobilenet_v2_1.4",
-        "mobilenet_v2_1_4_quant8_8.om",
-        (3.16, 1.67),
-        224,
-        INCEPTION_RGB,
-        1001,
-        "probabilities",
-        "TensorFlow",
-    ),
-    _zoo(
-        "zoo-mobilenetv3large-int8",
-        "Mobilenet_v3_Large",
-        "mobilenet_v3_large_quant8_8.om",
-        (3.29, 2.33),
-        224,
-        INCEPTION_RGB,
-        1001,
-        "probabilities",
-        "TensorFlow",
-    ),
-    _zoo(
-        "zoo-googlenet-int8",
-        "Googlenet",
-        "googlenet_quant8_8.om",
-        (34.69, 1.64),
-        224,
-        CAFFE_BGR,
-        1000,
-        "probabilities",
-        "ONNX",
-    ),
-    _zoo(
-        "zoo-squeezenet-int8",
-        "Squeezenet_v1",
-        "squeezenet_v1_quant8_8.om",
-        (2.13, 1.24),
-        227,
-        IMAGENET_RGB_NORM,
-        1000,
-        "logits",
-        "ONNX",
-    ),
+    for family, network, stem, ms, side, norm, classes, kind, fw in ZOO_TABLE
 ]
 
 
 def zoo_entries():
     out = []
     for z in ZOO:
-        out.append(
-            {
-                "id": z["id"],
-                "title": f"CANN Model Zoo {z['network']} (int8 .om)",
-                "precision": "int8",
-                "pretrained": True,
-                "notes": (
-                    f"Preset for the CANN Model Zoo {z['framework']} model's quant8_8 .om ({ZOO_DEVICE} reference: "
-                    f"{z['floatMs']:.2f} ms float, {z['int8Ms']:.2f} ms int8). Not bundled: download it from the "
-                    f"Model Zoo and put it at models/zoo/{z['file']}. Input/output facts follow the public reference "
-                    "implementation of this network"
-                    + (
-                        "; the input is NCHW because omg converts a TensorFlow model's NHWC input to NCHW (one "
-                        "converted with --use_origin_format keeps NHWC)"
-                        if z["framework"] == "TensorFlow"
-                        else ""
-                    )
-                    + "; confirm them with "
-                    "`omg --mode 1 --om <file> --json <out>` (docs/device-conversion.md)."
-                ),
-                "targets": {"om": {"file": f"zoo/{z['file']}"}},
-                "input": {"name": "input", "channels": 3, "dtype": "float32", "resize": "bilinear", **z["input"]},
-                "output": {"dtype": "float32", "kind": z["kind"], "classes": z["classes"]},
-            }
-        )
+        for prec in ("int8", "fp32"):
+            fname = f"{z['stem']}_quant8_8.om" if prec == "int8" else f"{z['stem']}.om"
+            what = "quant8_8 .om" if prec == "int8" else "float .om, computed in fp16 on the NPU"
+            out.append(
+                {
+                    "id": f"{z['family']}-{prec}",
+                    "title": f"CANN Model Zoo {z['network']} ({'int8' if prec == 'int8' else 'float'} .om)",
+                    "precision": prec,
+                    "pretrained": True,
+                    "notes": (
+                        f"Preset for the CANN Model Zoo {z['framework']} model's {what} ({ZOO_DEVICE} reference: "
+                        f"{z['floatMs']:.2f} ms float, {z['int8Ms']:.2f} ms int8). Not bundled: download it from "
+                        f"the Model Zoo and put it at models/zoo/{fname}. Input/output facts follow the public "
+                        "reference implementation of this network"
+                        + (
+                            "; the input is NCHW because omg converts a TensorFlow model's NHWC input to NCHW (one "
+                            "converted with --use_origin_format keeps NHWC)"
+                            if z["framework"] == "TensorFlow"
+                            else ""
+                        )
+                        + "; confirm them with `omg --mode 1 --om <file> --json <out>` (docs/device-conversion.md)."
+                    ),
+                    "targets": {"om": {"file": f"zoo/{fname}"}},
+                    "input": {"name": "input", "channels": 3, "dtype": "float32", "resize": "bilinear", **z["input"]},
+                    "output": {"dtype": "float32", "kind": z["kind"], "classes": z["classes"]},
+                }
+            )
     return out
 
 
 def zoo_reference():
-    """The Model Zoo's reference latencies by model id, as the app reads them (models/zoo_reference.json)."""
+    """The Model Zoo's reference latencies by model family (the ids without -int8/-fp32), as the app reads them
+    (models/zoo_reference.json)."""
     return {
         "format": "npulens-zoo-reference/1",
         "device": ZOO_DEVICE,
         "source": ZOO_SOURCE,
         "models": [
-            {"id": z["id"], "network": z["network"], "floatMs": z["floatMs"], "int8Ms": z["int8Ms"]} for z in ZOO
+            {"family": z["family"], "network": z["network"], "floatMs": z["floatMs"], "int8Ms": z["int8Ms"]}
+            for z in ZOO
         ],
     }
 

@@ -173,9 +173,9 @@ class ManifestTest(unittest.TestCase):
         self.assertTrue(zoo and all(list(m["targets"]) == ["om"] for m in zoo))
 
     def test_zoo_presets_and_their_reference_latencies(self):
-        """Every classification network of the guide's Model Zoo table is a preset with its Kirin 9000 figures, the
-        app's zoo_reference.json is written from the same list, and every preset's input is NCHW (omg's layout for a
-        TensorFlow model unless --use_origin_format)."""
+        """Every classification network of the guide's Model Zoo table is an int8 and a float preset, the app's
+        zoo_reference.json holds the table's Kirin 9000 figures from the same list, and every preset's input is NCHW
+        (omg's layout for a TensorFlow model unless --use_origin_format)."""
         with open(mf.ZOO_REFERENCE) as f:
             committed = json.load(f)
         self.assertEqual(committed, mf.zoo_reference())
@@ -197,12 +197,17 @@ class ManifestTest(unittest.TestCase):
         }
         self.assertEqual({r["network"]: (r["floatMs"], r["int8Ms"]) for r in committed["models"]}, table)
         zoo = {m["id"]: m for m in self.doc["models"] if m["id"].startswith("zoo-")}
-        self.assertEqual(sorted(zoo), sorted(r["id"] for r in committed["models"]))
+        families = [r["family"] for r in committed["models"]]
+        self.assertEqual(sorted(zoo), sorted(f"{f}-{p}" for f in families for p in ("int8", "fp32")))
         for r in committed["models"]:
-            m = zoo[r["id"]]
-            self.assertEqual(m["input"]["layout"], "NCHW", r["id"])
-            self.assertIn(f"{r['floatMs']:.2f} ms float, {r['int8Ms']:.2f} ms int8", m["notes"])
-            self.assertRegex(m["targets"]["om"]["file"], r"^zoo/[A-Za-z0-9_]+\.om$")
+            int8, flt = zoo[r["family"] + "-int8"], zoo[r["family"] + "-fp32"]
+            self.assertEqual((int8["precision"], flt["precision"]), ("int8", "fp32"))
+            self.assertEqual(int8["input"], flt["input"])
+            self.assertRegex(int8["targets"]["om"]["file"], r"^zoo/[A-Za-z0-9_]+_quant8_8\.om$")
+            self.assertEqual(flt["targets"]["om"]["file"], int8["targets"]["om"]["file"].replace("_quant8_8", ""))
+            for m in (int8, flt):
+                self.assertEqual(m["input"]["layout"], "NCHW", m["id"])
+                self.assertIn(f"{r['floatMs']:.2f} ms float, {r['int8Ms']:.2f} ms int8", m["notes"])
 
     def test_aipp_declarations(self):
         """Every target's "aipp" keeps the schema and the guide's limits; the demo models take every format through
