@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -143,6 +144,13 @@ bool IsWritableDir(const std::string& path) {
 
 }  // namespace
 
+// What Build made of a model: one plan per shape gear (hiai.dynamic_dims; one plan for a model without gears) and the
+// inputs/outputs as the executor describes them: -1 in each dim the gears differ in, as a dynamic-batch .om.
+struct Gears {
+  std::vector<std::shared_ptr<hostnn::Plan>> plans;
+  std::vector<hostnn::TensorSpec> inputs, outputs;
+};
+
 struct NN_TensorDesc {
   std::string name;
   OH_NN_DataType dtype = OH_NN_UNKNOWN;
@@ -179,18 +187,22 @@ struct OH_NNCompilation {
   HostNN_TestDeviceProfile profile{};  // of the device the compiler belongs to
   std::string deviceName;
   bool built = false;
-  std::shared_ptr<hostnn::Plan> plan;
+  std::shared_ptr<hostnn::Plan> plan;  // the first gear's
+  std::shared_ptr<const Gears> gears;
   std::shared_ptr<const hostnn::ModelAipp> aipp;  // the model's dynamic-AIPP declaration and inputs (RunSync)
 };
 
 struct OH_NNExecutor {
-  std::shared_ptr<hostnn::Plan> plan;  // shared with (and outliving) the compilation
+  // The gear of the last RunSync (the first before any): shared with the compilation.
+  std::shared_ptr<hostnn::Plan> plan;
+  std::shared_ptr<const Gears> gears;  // shared with (and outliving) the compilation
   std::shared_ptr<const hostnn::ModelAipp> aipp;
   // HostNN_GetExecutorProfile's last answer: the copy its pointers point into.
   std::vector<hostnn::OpProfile> profile;
   std::vector<HostNN_OpProfile> profileView;
   std::vector<size_t> dimMin, dimMax;
   std::vector<int32_t> outputShape;
+  bool ran = false;  // a RunSync got as far as running a gear
 };
 
 struct NN_Tensor {
@@ -249,6 +261,50 @@ NN_TensorDesc* DescFromSpec(const hostnn::TensorSpec& spec) {
   d->hasShape = true;
   d->format = spec.shape.size() == 4 ? OH_NN_FORMAT_NCHW : OH_NN_FORMAT_ND;
   return d;
+}
+
+// The executor's view of the gears: the first gear's specs, with -1 in the dims the model declares dynamic (inputs) or
+// that differ between gears (outputs).
+void DescribeGears(const std::vector<hostnn::Shape>& declaredInputs, Gears* gears) {
+  gears->inputs = gears->plans[0]->Inputs();
+  gears->outputs = gears->plans[0]->Outputs();
+  if (gears->plans.size() == 1) return;
+  for (size_t i = 0; i < gears->inputs.size(); ++i) gears->inputs[i].shape = declaredInputs[i];
+  for (const auto& plan : gears->plans)
+    for (size_t o = 0; o < gears->outputs.size(); ++o)
+      for (size_t d = 0; d < gears->outputs[o].shape.size(); ++d)
+        if (plan->Outputs()[o].shape[d] != gears->outputs[o].shape[d]) gears->outputs[o].shape[d] = -1;
+}
+
+// RunSync's gear: the one whose input shapes the input tensors have, as a dynamic-batch .om picks the gear of each
+// inference from its input (the guide: one load, a different batch per inference). NULL (last error set) when the
+// model has gears and the tensors match none of them; a model without gears always gets its one plan (RunSync then
+// checks the shapes as usual).
+const std::shared_ptr<hostnn::Plan>* SelectGear(const Gears& gears, NN_Tensor* const inputs[], size_t count) {
+  if (gears.plans.size() == 1) return &gears.plans[0];
+  if (count != gears.inputs.size()) {
+    Fail(OH_NN_INVALID_PARAMETER,
+         "RunSync: the model has " + std::to_string(gears.inputs.size()) + " input(s), got " + std::to_string(count));
+    return nullptr;
+  }
+  for (const auto& plan : gears.plans) {
+    bool match = true;
+    for (size_t i = 0; i < count && match; ++i) {
+      const auto& want = plan->Inputs()[i].shape;
+      match =
+          inputs[i] && std::equal(want.begin(), want.end(), inputs[i]->desc.shape.begin(), inputs[i]->desc.shape.end());
+    }
+    if (match) return &plan;
+  }
+  std::string list;
+  for (const auto& plan : gears.plans) {
+    std::vector<int32_t> shape(plan->Inputs()[0].shape.begin(), plan->Inputs()[0].shape.end());
+    list += (list.empty() ? "" : ", ") + ShapeText(shape);
+  }
+  Fail(OH_NN_INVALID_PARAMETER, "RunSync: the input tensors' shapes (input 0: " +
+                                    (inputs[0] ? ShapeText(inputs[0]->desc.shape) : std::string("NULL")) +
+                                    ") are not one of the model's gears (hiai.dynamic_dims; input 0: " + list + ")");
+  return nullptr;
 }
 
 NN_Tensor* MapTensor(size_t device, const NN_TensorDesc* desc, int fd, bool owns, size_t size, size_t offset) {
@@ -604,10 +660,17 @@ OH_NN_ReturnCode OH_NNCompilation_Build(OH_NNCompilation* compilation) {
       data = file.data();
       size = file.size();
     }
-    hostnn::Graph graph = hostnn::ImportOnnx(  // copies weights: the buffer may go after Destroy
+    const hostnn::GearedModel model = hostnn::ImportOnnxGears(  // copies weights: the buffer may go after Destroy
         data, size, compilation->inputShapes.empty() ? nullptr : &compilation->inputShapes);
+    const hostnn::Graph& graph = model.graphs[0];
     const ThreadSetting threads = ResolveThreads();
     compilation->plan = hostnn::BuildPlan(graph, threads.count, threads.explicitly, g_profiling);
+    auto gears = std::make_shared<Gears>();
+    gears->plans.push_back(compilation->plan);
+    for (size_t g = 1; g < model.graphs.size(); ++g)
+      gears->plans.push_back(hostnn::BuildPlan(model.graphs[g], threads.count, threads.explicitly, g_profiling));
+    DescribeGears(model.declaredInputs, gears.get());
+    compilation->gears = std::move(gears);
     compilation->aipp = std::make_shared<const hostnn::ModelAipp>(hostnn::DescribeModelAipp(graph));
   } catch (const Error& e) {
     return Fail(e.code, e.what());
@@ -823,6 +886,7 @@ OH_NNExecutor* OH_NNExecutor_Construct(OH_NNCompilation* compilation) {
   if (!compilation->built) return FailNull<OH_NNExecutor>("Executor_Construct: the compilation is not built");
   auto* e = new OH_NNExecutor;
   e->plan = compilation->plan;
+  e->gears = compilation->gears;
   e->aipp = compilation->aipp;
   return e;
 }
@@ -836,31 +900,31 @@ void OH_NNExecutor_Destroy(OH_NNExecutor** executor) {
 OH_NN_ReturnCode OH_NNExecutor_GetInputCount(const OH_NNExecutor* e, size_t* inputCount) {
   Clear();
   if (!e || !inputCount) return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetInputCount: NULL argument");
-  *inputCount = e->plan->Inputs().size();
+  *inputCount = e->gears->inputs.size();
   return OH_NN_SUCCESS;
 }
 
 OH_NN_ReturnCode OH_NNExecutor_GetOutputCount(const OH_NNExecutor* e, size_t* outputCount) {
   Clear();
   if (!e || !outputCount) return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetOutputCount: NULL argument");
-  *outputCount = e->plan->Outputs().size();
+  *outputCount = e->gears->outputs.size();
   return OH_NN_SUCCESS;
 }
 
 NN_TensorDesc* OH_NNExecutor_CreateInputTensorDesc(const OH_NNExecutor* e, size_t index) {
   Clear();
   if (!e) return FailNull<NN_TensorDesc>("Executor_CreateInputTensorDesc: executor is NULL");
-  if (index >= e->plan->Inputs().size())
+  if (index >= e->gears->inputs.size())
     return FailNull<NN_TensorDesc>("Executor_CreateInputTensorDesc: index " + std::to_string(index) + " out of range");
-  return DescFromSpec(e->plan->Inputs()[index]);
+  return DescFromSpec(e->gears->inputs[index]);
 }
 
 NN_TensorDesc* OH_NNExecutor_CreateOutputTensorDesc(const OH_NNExecutor* e, size_t index) {
   Clear();
   if (!e) return FailNull<NN_TensorDesc>("Executor_CreateOutputTensorDesc: executor is NULL");
-  if (index >= e->plan->Outputs().size())
+  if (index >= e->gears->outputs.size())
     return FailNull<NN_TensorDesc>("Executor_CreateOutputTensorDesc: index " + std::to_string(index) + " out of range");
-  return DescFromSpec(e->plan->Outputs()[index]);
+  return DescFromSpec(e->gears->outputs[index]);
 }
 
 OH_NN_ReturnCode OH_NNExecutor_GetInputDimRange(const OH_NNExecutor* e, size_t index, size_t** minInputDims,
@@ -870,15 +934,22 @@ OH_NN_ReturnCode OH_NNExecutor_GetInputDimRange(const OH_NNExecutor* e, size_t i
     return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetInputDimRange: NULL argument");
   if (*minInputDims || *maxInputDims)
     return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetInputDimRange: *min/*max must be NULL");
-  if (index >= e->plan->Inputs().size())
+  if (index >= e->gears->inputs.size())
     return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetInputDimRange: index out of range");
   auto* me = const_cast<OH_NNExecutor*>(e);  // the executor owns the returned arrays
-  const auto& s = e->plan->Inputs()[index].shape;
-  me->dimMin.assign(s.begin(), s.end());  // static shapes only: min == max
-  me->dimMax.assign(s.begin(), s.end());
+  const auto& first = e->gears->plans[0]->Inputs()[index].shape;
+  me->dimMin.assign(first.begin(), first.end());  // over the gears (one for a static model: min == max)
+  me->dimMax.assign(first.begin(), first.end());
+  for (const auto& plan : e->gears->plans) {
+    const auto& s = plan->Inputs()[index].shape;
+    for (size_t d = 0; d < s.size(); ++d) {
+      me->dimMin[d] = std::min(me->dimMin[d], static_cast<size_t>(s[d]));
+      me->dimMax[d] = std::max(me->dimMax[d], static_cast<size_t>(s[d]));
+    }
+  }
   *minInputDims = me->dimMin.data();
   *maxInputDims = me->dimMax.data();
-  *shapeLength = s.size();
+  *shapeLength = first.size();
   return OH_NN_SUCCESS;
 }
 
@@ -886,9 +957,10 @@ OH_NN_ReturnCode OH_NNExecutor_GetOutputShape(OH_NNExecutor* e, uint32_t outputI
                                               uint32_t* shapeLength) {
   Clear();
   if (!e || !shape || !shapeLength) return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetOutputShape: NULL argument");
-  if (outputIndex >= e->plan->Outputs().size())
+  if (outputIndex >= e->gears->outputs.size())
     return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetOutputShape: index out of range");
-  const auto& s = e->plan->Outputs()[outputIndex].shape;
+  // The shape the last RunSync wrote (its gear's); before any run the shape as declared (-1 where gears differ).
+  const auto& s = e->ran ? e->plan->Outputs()[outputIndex].shape : e->gears->outputs[outputIndex].shape;
   e->outputShape.assign(s.begin(), s.end());
   *shape = e->outputShape.data();
   *shapeLength = static_cast<uint32_t>(s.size());
@@ -900,8 +972,10 @@ OH_NN_ReturnCode OH_NNExecutor_RunSync(OH_NNExecutor* e, NN_Tensor* inputTensor[
   Clear();
   if (!e || !inputTensor || !outputTensor || inputCount == 0 || outputCount == 0)
     return Fail(OH_NN_INVALID_PARAMETER, "RunSync: NULL executor/tensor array or a count of 0");
-  const auto& ins = e->plan->Inputs();
-  const auto& outs = e->plan->Outputs();
+  const std::shared_ptr<hostnn::Plan>* gear = SelectGear(*e->gears, inputTensor, inputCount);
+  if (!gear) return OH_NN_INVALID_PARAMETER;
+  const auto& ins = (*gear)->Inputs();
+  const auto& outs = (*gear)->Outputs();
   if (inputCount != ins.size() || outputCount != outs.size())
     return Fail(OH_NN_INVALID_PARAMETER, "RunSync: the model has " + std::to_string(ins.size()) + " input(s) and " +
                                              std::to_string(outs.size()) + " output(s), got " +
@@ -947,6 +1021,8 @@ OH_NN_ReturnCode OH_NNExecutor_RunSync(OH_NNExecutor* e, NN_Tensor* inputTensor[
     outPtrs[i] = outputTensor[i]->mapping;
   }
   try {
+    e->plan = *gear;
+    e->ran = true;
     e->plan->Run(inPtrs, outPtrs);
   } catch (const Error& err) {
     return Fail(err.code, std::string("RunSync: ") + err.what());

@@ -368,19 +368,84 @@ AippDecl ReadAippDecl(const onnx::ModelProto& m) {
   return d;
 }
 
-}  // namespace
-
-Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* inputShapes) {
+void ParseModel(const void* data, size_t size, onnx::ModelProto* m) {
   if (data == nullptr || size == 0) Invalid("the model buffer is empty");
   if (IsOfflineModel(data, size))
     throw Error(OH_NN_INVALID_FILE,
                 "this is a CANN offline model (.om); it needs the HIAI_F NPU; use the ONNX model on the host");
   if (size > static_cast<size_t>(INT_MAX)) Invalid("the model is larger than 2 GiB");
-  onnx::ModelProto m;
-  if (!m.ParseFromArray(data, static_cast<int>(size)))
+  if (!m->ParseFromArray(data, static_cast<int>(size)))
     Invalid("the bytes are not an ONNX protobuf (truncated or a different file type)");
-  if (m.ir_version() <= 0 || !m.has_graph() || m.graph().node_size() == 0)
+  if (m->ir_version() <= 0 || !m->has_graph() || m->graph().node_size() == 0)
     Invalid("no ir_version or an empty graph (not an ONNX model file?)");
+}
+
+// The model's inputs as declared (initializers listed as inputs skipped), a dynamic dim (a dim_param, -1 or none)
+// as -1; an input without any shape is left empty.
+std::vector<Shape> DeclaredInputShapes(const onnx::ModelProto& m) {
+  std::set<std::string> inits;
+  for (const auto& t : m.graph().initializer()) inits.insert(t.name());
+  std::vector<Shape> shapes;
+  for (const auto& in : m.graph().input()) {
+    if (inits.count(in.name())) continue;
+    Shape s;
+    if (in.type().has_tensor_type() && in.type().tensor_type().has_shape())
+      for (const auto& d : in.type().tensor_type().shape().dim())
+        s.push_back(d.has_dim_value() && d.dim_value() > 0 ? d.dim_value() : -1);
+    shapes.push_back(std::move(s));
+  }
+  return shapes;
+}
+
+// The gears of metadata "hiai.dynamic_dims" (omg --dynamic_dims syntax: gears separated by ';', the values of one
+// gear by ','), each as the input shapes with its values filled into the dynamic dims in input order. Empty when the
+// key is absent. A malformed list, a gear whose value count differs from the dynamic dims, a repeated gear or more
+// than the guide's 16 make the model invalid.
+std::vector<std::vector<Shape>> ReadGears(const onnx::ModelProto& m, const std::vector<Shape>& declared) {
+  const std::string key = "hiai.dynamic_dims";
+  const std::string* text = nullptr;
+  for (const auto& p : m.metadata_props())
+    if (p.key() == key) text = &p.value();
+  if (!text) return {};
+  size_t dynamic = 0;
+  for (const Shape& s : declared)
+    for (int64_t d : s) dynamic += d < 0 ? 1 : 0;
+  if (dynamic == 0) Invalid("metadata " + key + " '" + *text + "' but no model input has a dynamic dim (-1)");
+  std::vector<std::vector<Shape>> gears;
+  std::set<std::vector<int64_t>> seen;
+  std::stringstream gearsIn(*text);
+  std::string gearText;
+  while (std::getline(gearsIn, gearText, ';')) {
+    if (gearText.empty()) Invalid("metadata " + key + " '" + *text + "' has an empty gear");
+    std::vector<int64_t> values;
+    std::stringstream valuesIn(gearText);
+    std::string v;
+    while (std::getline(valuesIn, v, ',')) {
+      bool digits = !v.empty() && v.size() <= 9;
+      for (char ch : v) digits = digits && ch >= '0' && ch <= '9';
+      if (!digits || std::stoll(v) <= 0)
+        Invalid("metadata " + key + " '" + *text + "': '" + v + "' is not a positive integer");
+      values.push_back(std::stoll(v));
+    }
+    if (values.size() != dynamic)
+      Invalid("metadata " + key + " '" + *text + "': the gear '" + gearText + "' has " + std::to_string(values.size()) +
+              " value(s) for " + std::to_string(dynamic) + " dynamic dim(s)");
+    if (!seen.insert(values).second) Invalid("metadata " + key + " '" + *text + "' lists '" + gearText + "' twice");
+    std::vector<Shape> shapes = declared;
+    size_t next = 0;
+    for (Shape& s : shapes)
+      for (int64_t& d : s)
+        if (d < 0) d = values[next++];
+    gears.push_back(std::move(shapes));
+  }
+  if (gears.empty() || text->back() == ';') Invalid("metadata " + key + " '" + *text + "' has an empty gear");
+  if (gears.size() > kMaxGears)
+    Invalid("metadata " + key + " lists " + std::to_string(gears.size()) + " gears; at most " +
+            std::to_string(kMaxGears) + " (omg --dynamic_dims)");
+  return gears;
+}
+
+Graph ImportGraph(const onnx::ModelProto& m, const std::vector<Shape>* inputShapes) {
   Graph g;
   for (const auto& os : m.opset_import())
     if (os.domain().empty() || os.domain() == "ai.onnx") g.opset = os.version();
@@ -473,6 +538,47 @@ Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* inputS
   }
   if (g.outputs.empty()) Invalid("the graph has no outputs");
   return g;
+}
+
+}  // namespace
+
+Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* inputShapes) {
+  onnx::ModelProto m;
+  ParseModel(data, size, &m);
+  return ImportGraph(m, inputShapes);
+}
+
+GearedModel ImportOnnxGears(const void* data, size_t size, const std::vector<Shape>* inputShapes) {
+  onnx::ModelProto m;
+  ParseModel(data, size, &m);
+  GearedModel r;
+  r.declaredInputs = DeclaredInputShapes(m);
+  const std::vector<std::vector<Shape>> gears = ReadGears(m, r.declaredInputs);
+  if (gears.empty()) {
+    r.graphs.push_back(ImportGraph(m, inputShapes));
+    return r;
+  }
+  if (inputShapes) {  // SetInputTensorShapes on a geared model: the gear it names, built alone
+    for (const std::vector<Shape>& gear : gears)
+      if (gear == *inputShapes) {
+        r.graphs.push_back(ImportGraph(m, &gear));
+        r.declaredInputs = gear;
+        return r;
+      }
+    ImportGraph(m, inputShapes);  // a wrong count, rank or static dim: the error a model without gears gives
+    std::string list;
+    for (const std::vector<Shape>& gear : gears) list += (list.empty() ? "" : ", ") + ShapeString(gear[0]);
+    throw Error(OH_NN_INVALID_PARAMETER,
+                "the input shapes set (HMS_HiAIOptions_SetInputTensorShapes) are not one of "
+                "the model's gears (metadata hiai.dynamic_dims; input 0: " +
+                    list + ")");
+  }
+  for (const std::vector<Shape>& gear : gears) {
+    r.graphs.push_back(ImportGraph(m, &gear));
+    if (r.graphs.back().aipp.dynamic)
+      Unsupported("dynamic AIPP with dynamic_dims gears (the host runtime takes AIPP params for a fixed batch only)");
+  }
+  return r;
 }
 
 }  // namespace hostnn

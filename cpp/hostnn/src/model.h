@@ -105,4 +105,19 @@ bool IsOfflineModel(const void* data, size_t size);
 // (HMS_HiAIOptions_SetInputTensorShapes); they must keep the rank and every static dim.
 Graph ImportOnnx(const void* data, size_t size, const std::vector<Shape>* inputShapes = nullptr);
 
+// The most shape gears a model may declare: the CANN Kit guide's limit for omg --dynamic_dims.
+constexpr size_t kMaxGears = 16;
+
+// A model imported once per shape gear. A dynamic-batch .om (omg --input_shape "x:-1,3,224,224" --dynamic_dims
+// "1;2;4") carries its gears; an ONNX model declares them the same way: -1 / dim_param dims in its inputs and
+// metadata_props "hiai.dynamic_dims" = "1;2;4" (the values of each gear fill the dynamic dims in input order; see
+// cpp/hostnn/README.md, "Dynamic batch"). Without that key: one graph, as ImportOnnx. With it: one graph per gear in
+// the declared order, or, when inputShapes are given (HMS_HiAIOptions_SetInputTensorShapes), the one gear they
+// equal (OH_NN_INVALID_PARAMETER when they equal none).
+struct GearedModel {
+  std::vector<Shape> declaredInputs;  // -1 for a dynamic dim
+  std::vector<Graph> graphs;          // one per gear (one for a model without gears)
+};
+GearedModel ImportOnnxGears(const void* data, size_t size, const std::vector<Shape>* inputShapes);
+
 }  // namespace hostnn
