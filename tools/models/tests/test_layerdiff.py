@@ -155,6 +155,13 @@ class BadLayerTest(unittest.TestCase):
         rc, out, err = run_cli(["sensitivity", "--exclude-out", e] + model)
         self.assertEqual((rc, err), (0, ""))
         self.assertEqual([ln for ln in read(e).splitlines() if not ln.startswith("#")], ["conv3"])
+        # The chain: quantize.py takes the file as it is and reaches the target with it; without it, it does not.
+        for extra, reaches in (([], False), (["--exclude-file", e], True)):
+            q, rep = os.path.join(self.tmp, "q.onnx"), os.path.join(self.tmp, "q.json")
+            args = ["--model", self.info["fp32"], "--output", q, "--images", self.images, "--method", "minmax"]
+            with contextlib.redirect_stdout(io.StringIO()):
+                self.assertEqual(qz.main(args + PRE + ["--report", rep] + extra), 0)
+            self.assertEqual(json.loads(read(rep))["test"]["cosineMean"] >= 0.99, reaches, extra)
 
     def test_bad_inputs_give_one_line_errors(self):
         junk = os.path.join(self.tmp, "junk.onnx")
