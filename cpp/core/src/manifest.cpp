@@ -297,6 +297,27 @@ bool IsSha256(const std::string& s) {
   return true;
 }
 
+// A target's "batchSizes": the dynamic-batch gears of its file, ascending and unique (a gear is chosen by the
+// input's shape, so each must be distinct), at most the guide's 16 profiles (omg --dynamic_dims).
+std::vector<int> ParseBatchSizes(const Field& f) {
+  if (!f.value->is_array())
+    Fail(f.path, std::string("must be an array of batch sizes (got ") + TypeName(*f.value) + ")");
+  if (f.value->empty()) Fail(f.path, "must list at least one batch size");
+  if (f.value->size() > kMaxBatchProfiles)
+    Fail(f.path, "lists " + std::to_string(f.value->size()) + " batch sizes; at most " +
+                     std::to_string(kMaxBatchProfiles) + " profiles (omg --dynamic_dims)");
+  std::vector<int> sizes;
+  for (size_t i = 0; i < f.value->size(); ++i) {
+    const Field item{&(*f.value)[i], f.path + "[" + std::to_string(i) + "]"};
+    const int v = static_cast<int>(GetInteger(item, 1, kMaxBatchSize));
+    if (!sizes.empty() && v <= sizes.back())
+      Fail(item.path,
+           "must be greater than the previous batch size " + std::to_string(sizes.back()) + " (ascending, each once)");
+    sizes.push_back(v);
+  }
+  return sizes;
+}
+
 ModelEntry ParseModel(const Json& m, const std::string& path) {
   RequireObject(m, path);
   RejectUnknownKeys(
@@ -344,7 +365,7 @@ ModelEntry ParseModel(const Json& m, const std::string& path) {
     if (it.key() != "onnx" && it.key() != "om") Fail(tpath, "is not a known target (\"onnx\" | \"om\")");
     const Json& t = it.value();
     RequireObject(t, tpath);
-    RejectUnknownKeys(t, tpath, {"file", "sha256", "input", "output", "aipp"});
+    RejectUnknownKeys(t, tpath, {"file", "sha256", "input", "output", "aipp", "batchSizes"});
     MergedObject tobj(t, tpath, nullptr, "");
     ModelTarget target;
     Field fileField = tobj.Require("file");
@@ -375,6 +396,7 @@ ModelEntry ParseModel(const Json& m, const std::string& path) {
     target.input = ParseInput(MergedObject(*inField.value, inField.path, inOver, tpath + ".input"));
     target.output = ParseOutput(MergedObject(*outField.value, outField.path, outOver, tpath + ".output"));
     target.aipp = ParseAipp(MergedObject(*aippBase, aippPath, aippOver, tpath + ".aipp"), target.input);
+    if (Field f = tobj.Get("batchSizes"); f.value != nullptr) target.batchSizes = ParseBatchSizes(f);
     e.targets.emplace(it.key(), std::move(target));
   }
   return e;

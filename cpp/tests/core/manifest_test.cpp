@@ -321,6 +321,74 @@ TEST(ManifestTest, EveryInvalidAippFieldGivesAnExactMessage) {
   }
 }
 
+TEST(ManifestTest, BatchSizesDefaultToOneAndArePerTarget) {
+  Json j = ValidManifest();
+  j["models"][0]["targets"]["om"]["batchSizes"] = {1, 2, 4, 8};
+  Result<Manifest> r = ParseManifest(j.dump(), kFile);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->models[0].targets.at("om").batchSizes, (std::vector<int>{1, 2, 4, 8}));
+  EXPECT_EQ(r->models[0].targets.at("onnx").batchSizes, (std::vector<int>{1}));
+  EXPECT_EQ(r->models[1].targets.at("onnx").batchSizes, (std::vector<int>{1}));
+  j["models"][1]["targets"]["onnx"]["batchSizes"] = {3};  // a single fixed gear need not be 1
+  r = ParseManifest(j.dump(), kFile);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->models[1].targets.at("onnx").batchSizes, (std::vector<int>{3}));
+}
+
+TEST(ManifestTest, BadCallEveryInvalidBatchSizesGivesAnExactMessage) {
+  const std::vector<BadCase> cases = {
+      {"not an array", [](Json& j) { j["models"][0]["targets"]["om"]["batchSizes"] = 4; },
+       "models[0].targets.om.batchSizes must be an array of batch sizes (got number)"},
+      {"empty", [](Json& j) { j["models"][0]["targets"]["om"]["batchSizes"] = Json::array(); },
+       "models[0].targets.om.batchSizes must list at least one batch size"},
+      {"zero",
+       [](Json& j) {
+         j["models"][0]["targets"]["om"]["batchSizes"] = {0, 1};
+       },
+       "models[0].targets.om.batchSizes[0] must be ≥ 1 (got 0)"},
+      {"too big",
+       [](Json& j) {
+         j["models"][0]["targets"]["onnx"]["batchSizes"] = {1, 65};
+       },
+       "models[0].targets.onnx.batchSizes[1] must be ≤ 64 (got 65)"},
+      {"fraction",
+       [](Json& j) {
+         j["models"][0]["targets"]["om"]["batchSizes"] = {1, 2.5};
+       },
+       "models[0].targets.om.batchSizes[1] must be an integer (got 2.5)"},
+      {"descending",
+       [](Json& j) {
+         j["models"][0]["targets"]["om"]["batchSizes"] = {1, 4, 2};
+       },
+       "models[0].targets.om.batchSizes[2] must be greater than the previous batch size 4 (ascending, each once)"},
+      {"twice",
+       [](Json& j) {
+         j["models"][0]["targets"]["om"]["batchSizes"] = {1, 2, 2};
+       },
+       "models[0].targets.om.batchSizes[2] must be greater than the previous batch size 2 (ascending, each once)"},
+      {"seventeen profiles",
+       [](Json& j) {
+         Json sizes = Json::array();
+         for (int i = 1; i <= 17; ++i) sizes.push_back(i);
+         j["models"][0]["targets"]["om"]["batchSizes"] = sizes;
+       },
+       "models[0].targets.om.batchSizes lists 17 batch sizes; at most 16 profiles (omg --dynamic_dims)"},
+      {"on the model, not a target",
+       [](Json& j) {
+         j["models"][0]["batchSizes"] = {1, 2};
+       },
+       "models[0].batchSizes is not a known field"},
+  };
+  for (const BadCase& c : cases) {
+    Json j = ValidManifest();
+    c.mutate(j);
+    Result<Manifest> r = ParseManifest(j.dump(), kFile);
+    ASSERT_FALSE(r.ok()) << c.what;
+    EXPECT_EQ(r.status().code(), code::kManifest) << c.what;
+    EXPECT_EQ(r.status().message(), std::string(c.message) + " (" + kFile + ")") << c.what;
+  }
+}
+
 TEST(ManifestTest, ToStringMatchesTheDocumentedShape) {
   Json j = ValidManifest();
   j["models"][1]["input"]["std"][2] = -3;

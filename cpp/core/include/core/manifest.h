@@ -66,6 +66,10 @@ struct AippSpec {
   bool Accepts(const std::string& format) const;  // format is listed
 };
 
+// Batch profiles: the CANN Kit guide's omg --dynamic_dims takes at most 16 shape gears; a batch is at most 64 images.
+inline constexpr size_t kMaxBatchProfiles = 16;
+inline constexpr int kMaxBatchSize = 64;
+
 // One file of a model for one runtime, with that target's merged (override applied) input/output/aipp specs.
 struct ModelTarget {
   std::string file;    // relative to the manifest's folder (validated: no "..", not absolute)
@@ -73,6 +77,9 @@ struct ModelTarget {
   InputSpec input;
   OutputSpec output;
   AippSpec aipp;
+  // The batch sizes the file takes ("batchSizes": its dynamic-batch gears, e.g. an .om converted with omg
+  // --dynamic_dims "1;2;4;8"), ascending and unique, 1..kMaxBatchSize, at most kMaxBatchProfiles; {1} when absent.
+  std::vector<int> batchSizes{1};
 };
 
 struct ModelEntry {
