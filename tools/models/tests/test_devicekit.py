@@ -601,6 +601,16 @@ class CliTest(KitCase):
             self.assertEqual(e["targets"]["om"], {"file": "shapes_fp32.om"})
             self.assertIn("--input_type input:FP32", open(os.path.join(d, "shapes_fp32", "commands.sh")).read())
 
+    def test_bundled_batch_profiles_come_from_the_manifest(self):
+        self.assertEqual(
+            dk._bundled_batches({"targets": {"onnx": {"file": "a.onnx", "batchSizes": [1, 2, 4, 8]}}}), "1;2;4;8"
+        )
+        self.assertEqual(
+            dk._bundled_batches({"targets": {"onnx": {"batchSizes": [1, 2]}, "om": {"batchSizes": [1, 4]}}}), "1;4"
+        )
+        for targets in ({"onnx": {"file": "a.onnx"}}, {"onnx": {"batchSizes": [1]}}):
+            self.assertIsNone(dk._bundled_batches({"targets": targets}))
+
     def test_out_paths_the_guide_refuses_are_refused_before_anything_is_written(self):
         with tempfile.TemporaryDirectory() as d:
             for sub, bad in (("npulens-device", "-"), ("my kit", " "), ("kit.v2", "."), ("模型", "模")):
