@@ -641,6 +641,17 @@ def percentile_arg(text):
     return p
 
 
+def count_arg(text):
+    """--calib-count: a whole number >= 1 (0 would calibrate on nothing, a negative one slice from the end)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text} is less than 1")
+    return n
+
+
 def read_exclude_file(path, limit=1 << 20):
     """The names in an --exclude-file: one node or weight name per line, '#' starts a comment, blank lines and
     surrounding spaces ignored. Returns [(name, line number)]."""
@@ -702,7 +713,7 @@ def main(argv=None):
     ap.add_argument("--exclude-file", help="file of node/weight names to keep in float, one a line, '#' comments")
     ap.add_argument("--dataset", choices=["shapes"], help="calibrate/choose/report on the Shapes dataset splits")
     ap.add_argument("--images", help="folder of calibration images (user models)")
-    ap.add_argument("--calib-count", type=int, default=256)
+    ap.add_argument("--calib-count", type=count_arg, default=256, help="calibration images (at most; default 256)")
     ap.add_argument("--manifest-id", help="take the pre-processing from this manifest entry")
     ap.add_argument("--size"), ap.add_argument("--mean", default="0,0,0"), ap.add_argument("--std", default="1,1,1")
     ap.add_argument("--bgr", action="store_true")

@@ -250,6 +250,16 @@ class BadValuesTest(unittest.TestCase):
             self.assertIn(why, err)
             self.assertFalse(os.path.exists(self.out))
 
+    def test_BAD_CALL_calibration_count_below_one_or_not_a_whole_number(self):
+        for bad, why in (
+            ("0", "0 is less than 1"),
+            ("-5", "-5 is less than 1"),
+            ("2.5", "'2.5' is not a whole number"),
+        ):
+            code, _, err = run_cli(self.base + ["--method", "minmax", "--calib-count", bad])
+            self.assertEqual(code, 2, bad)
+            self.assertIn(f"argument --calib-count: {why}", err)
+
     def test_BAD_CALL_percentile_with_a_method_that_has_none(self):
         for method in ("minmax", "kl"):
             code, _, err = run_cli(self.base + ["--method", method, "--percentile", "99.9"])
