@@ -8,11 +8,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <fstream>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -102,6 +105,8 @@ bool FindDevice(size_t id, Device* out) {
 
 std::atomic<int> g_thread_count{0};    // set from any thread (the addon's JS thread), read at Build
 std::atomic<bool> g_profiling{false};  // HostNN_SetProfiling, read at Build
+// HostNN_SetSystemApiLevel (0: the newest), read by HostNN_LookupCannSymbol
+std::atomic<int> g_system_api_level{0};
 
 struct ThreadSetting {
   int count;
@@ -140,6 +145,70 @@ size_t DataTypeSize(OH_NN_DataType t) {
 bool IsWritableDir(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && access(path.c_str(), R_OK | W_OK) == 0;
+}
+
+// HMS_HiAIOptions_SetOmOptions(HIAI_OM_TYPE_PROFILING, dir): where the executors of one compilation write their
+// profile, as the device's runtime writes <model>_model.csv and <model>_op.csv into the folder. The model name is the
+// ONNX graph's, reduced to letters, digits and underscores (the guide's rule for names and paths), "model" if empty.
+struct OmProfileSink {
+  std::string dir;
+  std::string model;
+};
+
+std::string FileStem(const std::string& graphName) {
+  std::string stem;
+  for (char ch : graphName) stem += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+  return stem.empty() ? "model" : stem;
+}
+
+std::string CsvField(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char ch : text) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return quoted + "\"";
+}
+
+std::string Ms(double ms) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4f", ms);
+  return text;
+}
+
+// Writes the plan's accumulated per-op times (every RunSync of its executors since Build) as <model>_op.csv, one row
+// per op in plan order, and <model>_model.csv, one row for the model. Returns false (last error set) when a file
+// cannot be written: OH_NNExecutor_Destroy has no return code, so that shows only in the last-error text.
+bool WriteOmProfile(const hostnn::Plan& plan, const OmProfileSink& sink) {
+  std::vector<hostnn::OpProfile> ops;
+  size_t runs = 0;
+  if (!plan.Profile(&ops, &runs)) return false;
+  const std::string base = sink.dir + "/" + sink.model;
+  std::ofstream op(base + "_op.csv", std::ios::trunc);
+  op << "index,op,type,name,backend,output_shape,macs,calls,total_ms,avg_ms,min_ms\n";
+  double totalMs = 0;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const hostnn::OpProfile& p = ops[i];
+    // label: "<type> '<node name>'[ + <fused op>]"
+    const size_t open = p.label.find('\''), close = p.label.rfind('\'');
+    const std::string type = p.label.substr(0, p.label.find(' '));
+    const std::string name =
+        open != std::string::npos && close > open ? p.label.substr(open + 1, close - open - 1) : "";
+    op << i << ',' << CsvField(p.label) << ',' << CsvField(type) << ',' << CsvField(name) << ',' << CsvField(p.backend)
+       << ',' << p.outputShape << ',' << p.macs << ',' << runs << ',' << Ms(p.totalMs) << ','
+       << Ms(runs ? p.totalMs / static_cast<double>(runs) : 0) << ',' << Ms(p.minMs) << '\n';
+    totalMs += p.totalMs;
+  }
+  std::ofstream model(base + "_model.csv", std::ios::trunc);
+  model << "model,ops,runs,total_ms,avg_ms\n"
+        << CsvField(sink.model) << ',' << ops.size() << ',' << runs << ',' << Ms(totalMs) << ','
+        << Ms(runs ? totalMs / static_cast<double>(runs) : 0) << '\n';
+  op.flush();
+  model.flush();
+  if (!op || !model) {
+    Fail(OH_NN_FAILED, "Executor_Destroy: could not write the profile " + base + "_op.csv / _model.csv " +
+                           "(HMS_HiAIOptions_SetOmOptions)");
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -181,6 +250,7 @@ struct OH_NNCompilation {
   std::vector<hostnn::Shape> inputShapes;  // HMS_HiAIOptions_SetInputTensorShapes
   HiAI_OmType omType = HIAI_OM_TYPE_OFF;
   const char* omDir = nullptr;
+  std::shared_ptr<const OmProfileSink> omProfile;  // Build with HIAI_OM_TYPE_PROFILING: the dir, copied at load
   // Build got a compiler from the device (the core sets it before applying options): every later Build is refused,
   // even after a failed one, and SetPerformanceMode/SetPriority go straight to it.
   bool hasCompiler = false;
@@ -197,6 +267,7 @@ struct OH_NNExecutor {
   std::shared_ptr<hostnn::Plan> plan;
   std::shared_ptr<const Gears> gears;  // shared with (and outliving) the compilation
   std::shared_ptr<const hostnn::ModelAipp> aipp;
+  std::shared_ptr<const OmProfileSink> omProfile;  // SetOmOptions(PROFILING): the profile is written at Destroy
   // HostNN_GetExecutorProfile's last answer: the copy its pointers point into.
   std::vector<hostnn::OpProfile> profile;
   std::vector<HostNN_OpProfile> profileView;
@@ -472,6 +543,25 @@ void HostNN_ResetTestDevices(void) {
   RebuildDeviceIds();
 }
 
+void HostNN_SetSystemApiLevel(int apiLevel) { g_system_api_level = apiLevel > 0 ? apiLevel : 0; }
+
+void* HostNN_LookupCannSymbol(const char* name) {
+  // The CANN Kit functions after API 11 that the engine looks up; every other one is linked directly.
+  struct Entry {
+    const char* name;
+    int since;
+    void* function;
+  };
+  static const Entry kNewer[] = {
+      {"HMS_HiAIOptions_SetOmOptions", 18, reinterpret_cast<void*>(&HMS_HiAIOptions_SetOmOptions)},
+  };
+  if (!name) return nullptr;
+  const int level = g_system_api_level;
+  for (const Entry& e : kNewer)
+    if (std::strcmp(e.name, name) == 0) return level == 0 || level >= e.since ? e.function : nullptr;
+  return nullptr;
+}
+
 const char* HostNN_DescribeExecutor(const OH_NNExecutor* executor) {
   return executor ? executor->plan->Describe().c_str() : nullptr;
 }
@@ -664,11 +754,16 @@ OH_NN_ReturnCode OH_NNCompilation_Build(OH_NNCompilation* compilation) {
         data, size, compilation->inputShapes.empty() ? nullptr : &compilation->inputShapes);
     const hostnn::Graph& graph = model.graphs[0];
     const ThreadSetting threads = ResolveThreads();
-    compilation->plan = hostnn::BuildPlan(graph, threads.count, threads.explicitly, g_profiling);
+    const bool omProfiling = compilation->omType == HIAI_OM_TYPE_PROFILING;
+    compilation->plan = hostnn::BuildPlan(graph, threads.count, threads.explicitly, g_profiling || omProfiling);
+    if (omProfiling)  // the load phase takes the dir: the caller's string may go after Build
+      compilation->omProfile =
+          std::make_shared<const OmProfileSink>(OmProfileSink{compilation->omDir, FileStem(graph.name)});
     auto gears = std::make_shared<Gears>();
     gears->plans.push_back(compilation->plan);
     for (size_t g = 1; g < model.graphs.size(); ++g)
-      gears->plans.push_back(hostnn::BuildPlan(model.graphs[g], threads.count, threads.explicitly, g_profiling));
+      gears->plans.push_back(
+          hostnn::BuildPlan(model.graphs[g], threads.count, threads.explicitly, g_profiling || omProfiling));
     DescribeGears(model.declaredInputs, gears.get());
     compilation->gears = std::move(gears);
     compilation->aipp = std::make_shared<const hostnn::ModelAipp>(hostnn::DescribeModelAipp(graph));
@@ -888,11 +983,14 @@ OH_NNExecutor* OH_NNExecutor_Construct(OH_NNCompilation* compilation) {
   e->plan = compilation->plan;
   e->gears = compilation->gears;
   e->aipp = compilation->aipp;
+  e->omProfile = compilation->omProfile;
   return e;
 }
 
 void OH_NNExecutor_Destroy(OH_NNExecutor** executor) {
   if (!executor || !*executor) return;
+  // A model with batch gears: the profile of the gear the executor ran last.
+  if ((*executor)->omProfile) WriteOmProfile(*(*executor)->plan, *(*executor)->omProfile);
   delete *executor;
   *executor = nullptr;
 }
@@ -1108,7 +1206,9 @@ HiAI_ExecuteDevice* HMS_HiAIOptions_GetModelDeviceOrder(const OH_NNCompilation* 
 OH_NN_ReturnCode HMS_HiAIOptions_SetOmOptions(OH_NNCompilation* compilation, HiAI_OmType type, const char* outputDir) {
   Clear();
   CHECK_COMPILATION(compilation);
-  compilation->omType = type;      // recorded; the host writes no profiling/dump files
+  // Recorded; checked and taken at Build (the load phase). PROFILING: the executors time every op of each RunSync and
+  // write <model>_op.csv and <model>_model.csv into outputDir at Destroy. DUMP is accepted and writes nothing here.
+  compilation->omType = type;
   compilation->omDir = outputDir;  // borrowed, read at Build (NULL is fine with HIAI_OM_TYPE_OFF)
   return OH_NN_SUCCESS;
 }

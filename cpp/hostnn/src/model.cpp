@@ -453,6 +453,7 @@ Graph ImportGraph(const onnx::ModelProto& m, const std::vector<Shape>* inputShap
   if (g.opset < 11 || g.opset > 17) Unsupported("opset " + std::to_string(g.opset) + " (supported: 11 to 17)");
   g.aipp = ReadAippDecl(m);
   const onnx::GraphProto& gp = m.graph();
+  g.name = gp.name();
 
   for (const auto& t : gp.initializer()) {
     if (t.name().empty()) Invalid("an initializer has no name");

@@ -87,6 +87,7 @@ struct AippDecl {
 };
 
 struct Graph {
+  std::string name;  // the ONNX graph's name (may be empty): names the profile files of HMS_HiAIOptions_SetOmOptions
   int64_t opset = 0;
   AippDecl aipp;
   std::map<std::string, Const> consts;

@@ -2,11 +2,17 @@
 // steps' times account for the run, and a plan built without profiling is the plan of today.
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "CANNKit/hiai_options.h"
 #include "synthetic_models.h"
 #include "test_util.h"
 
@@ -125,6 +131,159 @@ TEST(ProfileTest, BAD_CALL_ProfileOfANullOrReleasedExecutor) {
   ASSERT_EQ(raw, nullptr);
   EXPECT_EQ(HostNN_GetExecutorProfile(raw, &ops, &count, &runs), OH_NN_INVALID_PARAMETER);
   EXPECT_STREQ(HostNN_GetLastErrorMessage(), "GetExecutorProfile: NULL argument");
+}
+
+// HMS_HiAIOptions_SetOmOptions(HIAI_OM_TYPE_PROFILING, dir): the dir is taken at Build (the load phase), every RunSync
+// of the executors adds its per-op times, and the executor's Destroy writes <model>_op.csv and <model>_model.csv, as
+// the device's runtime writes its *_op.csv and *_model.csv.
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::vector<std::string>> CsvRows(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::istringstream fields(line);
+    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+struct OmProfileDir {
+  std::string path;
+  OmProfileDir() {
+    char tmpl[] = "/tmp/npulens_omprofile_XXXXXX";
+    path = mkdtemp(tmpl) ? tmpl : "";
+  }
+  ~OmProfileDir() {
+    unlink((path + "/test_op.csv").c_str());
+    unlink((path + "/test_model.csv").c_str());
+    rmdir(path.c_str());
+  }
+  bool Has(const std::string& file) const {
+    struct stat st;
+    return stat((path + "/" + file).c_str(), &st) == 0;
+  }
+};
+
+// x -> Relu 'relu' -> Sigmoid 'sig' -> y, graph "test" (OnnxBuilder's name).
+std::string TwoOpModel() {
+  OnnxBuilder b;
+  b.Input("x", {1, 2, 3, 3});
+  b.Node("Relu", {"x"}, {"r"}, "relu");
+  b.Node("Sigmoid", {"r"}, {"y"}, "sig");
+  b.Output("y");
+  return b.Bytes();
+}
+
+TEST(ProfileTest, OmOptionsProfilingWritesTheOpAndModelCsvOfEveryRunAtExecutorDestroy) {
+  OmProfileDir dir;
+  ASSERT_FALSE(dir.path.empty());
+  const std::string model = TwoOpModel();
+  Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
+  ASSERT_TRUE(c);
+  {
+    std::string borrowed = dir.path;  // the caller's string, gone after Build: the runtime took the dir at load
+    ASSERT_EQ(HMS_HiAIOptions_SetOmOptions(c.get(), HIAI_OM_TYPE_PROFILING, borrowed.c_str()), OH_NN_SUCCESS);
+    ASSERT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
+  }
+  Executor e(OH_NNExecutor_Construct(c.get()));
+  ASSERT_TRUE(e);
+  c.reset();  // as the engine does: the executor keeps what it needs
+  Tensors t = MakeTensors(e.get());
+  auto in = t.InPtrs(), out = t.OutPtrs();
+  constexpr int kRuns = 3;
+  for (int r = 0; r < kRuns; ++r)
+    ASSERT_EQ(OH_NNExecutor_RunSync(e.get(), in.data(), in.size(), out.data(), out.size()), OH_NN_SUCCESS);
+  EXPECT_FALSE(dir.Has("test_op.csv"));  // written when the executor goes
+  e.reset();
+
+  const auto ops = CsvRows(ReadText(dir.path + "/test_op.csv"));
+  ASSERT_EQ(ops.size(), 3u) << ReadText(dir.path + "/test_op.csv");
+  EXPECT_EQ(ops[0], (std::vector<std::string>{"index", "op", "type", "name", "backend", "output_shape", "macs", "calls",
+                                              "total_ms", "avg_ms", "min_ms"}));
+  const std::vector<std::pair<std::string, std::string>> expected{{"Relu", "relu"}, {"Sigmoid", "sig"}};
+  double sumMs = 0;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const std::vector<std::string>& row = ops[i + 1];
+    ASSERT_EQ(row.size(), 11u);
+    EXPECT_EQ(row[0], std::to_string(i));
+    EXPECT_EQ(row[1], expected[i].first + " '" + expected[i].second + "'");
+    EXPECT_EQ(row[2], expected[i].first);
+    EXPECT_EQ(row[3], expected[i].second);
+    EXPECT_FALSE(row[4].empty());
+    EXPECT_EQ(row[5], "1x2x3x3");
+    EXPECT_EQ(row[7], std::to_string(kRuns));
+    const double total = std::stod(row[8]), avg = std::stod(row[9]), fastest = std::stod(row[10]);
+    EXPECT_GT(total, 0) << row[1];
+    EXPECT_NEAR(avg, total / kRuns, 1e-3);
+    EXPECT_LE(fastest, avg + 1e-4);
+    sumMs += total;
+  }
+  const auto summary = CsvRows(ReadText(dir.path + "/test_model.csv"));
+  ASSERT_EQ(summary.size(), 2u);
+  EXPECT_EQ(summary[0], (std::vector<std::string>{"model", "ops", "runs", "total_ms", "avg_ms"}));
+  ASSERT_EQ(summary[1].size(), 5u);
+  EXPECT_EQ(summary[1][0], "test");
+  EXPECT_EQ(summary[1][1], "2");
+  EXPECT_EQ(summary[1][2], std::to_string(kRuns));
+  EXPECT_NEAR(std::stod(summary[1][3]), sumMs, 1e-3);
+}
+
+TEST(ProfileTest, WithoutOmProfilingNoProfileIsWrittenAndThePlanIsAsWithout) {
+  OmProfileDir dir;
+  const std::string model = TwoOpModel();
+  Executor plain;
+  ASSERT_EQ(BuildModel(model, &plain), OH_NN_SUCCESS);
+  for (HiAI_OmType type : {HIAI_OM_TYPE_OFF, HIAI_OM_TYPE_DUMP}) {
+    Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
+    ASSERT_EQ(HMS_HiAIOptions_SetOmOptions(c.get(), type, dir.path.c_str()), OH_NN_SUCCESS);
+    ASSERT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
+    Executor e(OH_NNExecutor_Construct(c.get()));
+    EXPECT_STREQ(HostNN_DescribeExecutor(e.get()), HostNN_DescribeExecutor(plain.get())) << type;
+    Tensors t = MakeTensors(e.get());
+    auto in = t.InPtrs(), out = t.OutPtrs();
+    ASSERT_EQ(OH_NNExecutor_RunSync(e.get(), in.data(), in.size(), out.data(), out.size()), OH_NN_SUCCESS);
+    e.reset();
+    EXPECT_FALSE(dir.Has("test_op.csv")) << type;
+    EXPECT_FALSE(dir.Has("test_model.csv")) << type;
+  }
+}
+
+// dlsym on the device: SetOmOptions is there from API 18 on (the host's default is the newest system).
+TEST(ProfileTest, SetOmOptionsIsFoundFromApi18On) {
+  void* const setOmOptions = reinterpret_cast<void*>(&HMS_HiAIOptions_SetOmOptions);
+  EXPECT_EQ(HostNN_LookupCannSymbol("HMS_HiAIOptions_SetOmOptions"), setOmOptions);
+  HostNN_SetSystemApiLevel(17);
+  EXPECT_EQ(HostNN_LookupCannSymbol("HMS_HiAIOptions_SetOmOptions"), nullptr);
+  HostNN_SetSystemApiLevel(18);
+  EXPECT_EQ(HostNN_LookupCannSymbol("HMS_HiAIOptions_SetOmOptions"), setOmOptions);
+  HostNN_SetSystemApiLevel(0);
+  EXPECT_EQ(HostNN_LookupCannSymbol("HMS_HiAIOptions_SetOmOptions"), setOmOptions);
+  EXPECT_EQ(HostNN_LookupCannSymbol("HMS_HiAIOptions_NoSuchOption"), nullptr);
+  EXPECT_EQ(HostNN_LookupCannSymbol(nullptr), nullptr);
+}
+
+TEST(ProfileTest, BAD_CALL_OmProfilingDirGoneBeforeTheExecutorIsDestroyed) {
+  OmProfileDir dir;
+  const std::string model = TwoOpModel();
+  Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
+  ASSERT_EQ(HMS_HiAIOptions_SetOmOptions(c.get(), HIAI_OM_TYPE_PROFILING, dir.path.c_str()), OH_NN_SUCCESS);
+  ASSERT_EQ(OH_NNCompilation_Build(c.get()), OH_NN_SUCCESS) << HostNN_GetLastErrorMessage();
+  OH_NNExecutor* e = OH_NNExecutor_Construct(c.get());
+  ASSERT_NE(e, nullptr);
+  ASSERT_EQ(rmdir(dir.path.c_str()), 0);
+  OH_NNExecutor_Destroy(&e);  // no return code: the executor goes, the failure is the last error's text
+  EXPECT_EQ(e, nullptr);
+  EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("could not write the profile " + dir.path + "/test_op.csv"),
+            std::string::npos)
+      << HostNN_GetLastErrorMessage();
 }
 
 }  // namespace

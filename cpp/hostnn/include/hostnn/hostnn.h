@@ -89,6 +89,16 @@ size_t HostNN_RegisterTestDeviceWithProfile(const char *name, OH_NN_DeviceType t
 /* Tests only: remove every device added by HostNN_RegisterTestDevice*. */
 void HostNN_ResetTestDevices(void);
 
+/* A CANN Kit function by name as the system's libhiai_foundation.so would give it to dlsym, or NULL: a name the host
+ * runtime does not implement, or a function introduced after the system's API level (HostNN_SetSystemApiLevel). The
+ * engine looks up the functions newer than the app's compatibleSdkVersion (HMS_HiAIOptions_SetOmOptions, 5.1.0(18))
+ * this way, so that libentry.so also loads on an older system. */
+void *HostNN_LookupCannSymbol(const char *name);
+
+/* Tests only: the API level of the system the host plays for HostNN_LookupCannSymbol; 0 (the default) = the newest,
+ * every function there. */
+void HostNN_SetSystemApiLevel(int apiLevel);
+
 #ifdef __cplusplus
 }
 #endif
