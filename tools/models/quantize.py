@@ -655,8 +655,11 @@ def count_arg(text):
 def read_exclude_file(path, limit=1 << 20):
     """The names in an --exclude-file: one node or weight name per line, '#' starts a comment, blank lines and
     surrounding spaces ignored. Returns [(name, line number)]."""
-    with open(path, "rb") as f:
-        data = f.read(limit + 1)
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as e:
+        raise QuantizeError(f"--exclude-file {path}: {e.strerror or e}") from None
     if len(data) > limit:
         raise QuantizeError(f"--exclude-file {path}: larger than {limit} bytes, not a list of names")
     try:
