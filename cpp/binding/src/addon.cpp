@@ -58,6 +58,7 @@ class LoadWorker : public Napi::AsyncWorker {
     m.config.devicePolicy = params_.policy;
     m.config.preprocessing = params_.preprocessing;
     m.config.options = params_.options;
+    if (params_.batchSize != 0) m.config.batchSize = params_.batchSize;  // InferenceSession::Load checks it
     m.config.loadMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
     auto state = std::make_shared<ClassifierState>();
@@ -71,6 +72,7 @@ class LoadWorker : public Napi::AsyncWorker {
     if (!info.ok()) return info.status();
     state->deviceName = info.value().device.device.name;
     state->preprocessing = info.value().preprocessing;
+    state->batchSize = info.value().batchSize;
     if (!info.value().inputs.empty()) {
       state->inputShape = info.value().inputs[0].shape;
       state->inputDType = info.value().inputs[0].dtypeName;

@@ -247,6 +247,10 @@ void BenchmarkWorker::Complete(Napi::Env env) {
   }
   Napi::Object o = BenchmarkResultToJs(env, result_);
   o.Set("mode", IoModeName(request_->mode));
+  // A model benchmark runs the whole batch each time; a source benchmark classifies one frame per run.
+  const int images = request_->source.has_value() ? 1 : state_->batchSize;
+  o.Set("batchSize", Napi::Number::New(env, images));
+  o.Set("imagesPerSec", Napi::Number::New(env, result_.latency.throughputPerSec * images));
   if (request_->source.has_value()) {
     o.Set("source", SourceToJs(env, *request_->source, source_));
     o.Set("path", source_.path);

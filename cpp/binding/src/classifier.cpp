@@ -25,17 +25,27 @@ namespace {
 
 Status Released(const std::string& step) { return Status(step, code::kReleased, "the classifier was released"); }
 
-// width, height, format, stride? at info[first..first+3] over `bytes`; then the core's image checks.
-Status ParseImage(const Napi::CallbackInfo& info, size_t first, const std::string& step, const uint8_t* data,
-                  size_t byteLength, ImageView* image) {
-  if (byteLength == 0) return TypeMismatch(step, "pixels is empty (0 bytes)");
+// The arguments that describe an image: width, height, format, stride? (classify's, or a BatchImage's fields).
+struct ImageArgs {
+  Napi::Value width, height, format, stride;
+};
+
+ImageArgs ImageArgsAt(const Napi::CallbackInfo& info, size_t first) {
+  return {info[first], info[first + 1], info[first + 2], info[first + 3]};
+}
+
+// `args` over `bytes`; then the core's image checks. `prefix` names the fields in errors (classifyBatch's
+// "images[1]." ; "" for classify).
+Status ParseImage(const ImageArgs& args, const std::string& step, const uint8_t* data, size_t byteLength,
+                  ImageView* image, const std::string& prefix = "") {
+  if (byteLength == 0) return TypeMismatch(step, prefix + "pixels is empty (0 bytes)");
   int64_t width = 0, height = 0;
-  Status st = ToInteger(info[first], step, "width", 0, INT32_MAX, &width);
+  Status st = ToInteger(args.width, step, prefix + "width", 0, INT32_MAX, &width);
   if (!st.ok()) return st;
-  st = ToInteger(info[first + 1], step, "height", 0, INT32_MAX, &height);
+  st = ToInteger(args.height, step, prefix + "height", 0, INT32_MAX, &height);
   if (!st.ok()) return st;
   PixelFormat format = PixelFormat::kRGBA8;
-  st = ToEnum<PixelFormat>(info[first + 2], step, "format",
+  st = ToEnum<PixelFormat>(args.format, step, prefix + "format",
                            {{"RGBA", PixelFormat::kRGBA8},
                             {"BGRA", PixelFormat::kBGRA8},
                             {"RGB", PixelFormat::kRGB8},
@@ -44,8 +54,8 @@ Status ParseImage(const Napi::CallbackInfo& info, size_t first, const std::strin
                            &format);
   if (!st.ok()) return st;
   int64_t stride = static_cast<int64_t>(RowBytes(format, static_cast<int>(width)));
-  if (!IsAbsent(info[first + 3])) {
-    st = ToInteger(info[first + 3], step, "stride", 0, INT32_MAX, &stride);
+  if (!IsAbsent(args.stride)) {
+    st = ToInteger(args.stride, step, prefix + "stride", 0, INT32_MAX, &stride);
     if (!st.ok()) return st;
   }
   image->data = data;
@@ -56,7 +66,7 @@ Status ParseImage(const Napi::CallbackInfo& info, size_t first, const std::strin
   image->format = format;
   st = ValidateImage(*image);
   // Keep the caller's function as the step; the core names the field.
-  return st.ok() ? st : Status(step, st.code(), st.message());
+  return st.ok() ? st : Status(step, st.code(), prefix + st.message());
 }
 
 Status ParseTopK(const Napi::Value& value, const std::string& step, int classes, size_t* topK) {
@@ -186,6 +196,44 @@ class ClassifyWorker : public SessionWorker {
   Classification result_;
 };
 
+// classifyBatch: the images' pixels copied now (each as classify's), classified in one inference.
+struct BatchRequest {
+  std::vector<ClassifyRequest> images;
+  size_t topK = 1;
+  IoMode mode = IoMode::kZeroCopy;
+};
+
+class BatchWorker : public SessionWorker {
+ public:
+  BatchWorker(Napi::Env env, std::shared_ptr<ClassifierState> state, Napi::Promise::Deferred deferred,
+              std::shared_ptr<BatchRequest> request)
+      : SessionWorker(env, "npulens.classifyBatch", "classifyBatch", std::move(state), std::move(deferred)),
+        request_(std::move(request)) {}
+
+ private:
+  Status Run() override {
+    std::vector<ImageView> images;
+    for (const ClassifyRequest& q : request_->images) images.push_back(q.image);
+    Result<std::vector<Classification>> r = state_->session->ClassifyBatch(images, request_->topK, request_->mode);
+    if (!r.ok()) return r.status();
+    results_ = std::move(r).value();
+    return Status::Ok();
+  }
+  Status Complete() override {
+    Napi::Env env = Env();
+    Napi::Array out = Napi::Array::New(env, results_.size());
+    for (size_t i = 0; i < results_.size(); ++i) {
+      out.Set(static_cast<uint32_t>(i),
+              ClassificationToJs(env, results_[i], state_->deviceName, request_->mode, request_->images[i].cpuBytes));
+    }
+    Settle(out);
+    return Status::Ok();
+  }
+
+  std::shared_ptr<BatchRequest> request_;
+  std::vector<Classification> results_;
+};
+
 class InspectWorker : public SessionWorker {
  public:
   InspectWorker(Napi::Env env, std::shared_ptr<ClassifierState> state, Napi::Promise::Deferred deferred,
@@ -249,11 +297,12 @@ Status CopyRows(const std::string& step, ClassifyRequest* request, ReadRow&& rea
   return Status::Ok();
 }
 
-// (pixels, width, height, format, stride?) for classify/inspect, copied now (see ClassifyRequest).
-Status ReadPixelArguments(const Napi::CallbackInfo& info, ClassifyRequest* request) {
+// pixels and `args` for classify/inspect/classifyBatch, copied now (see ClassifyRequest).
+Status ReadPixels(Napi::Env env, const Napi::Value& pixels, const ImageArgs& args, ClassifyRequest* request,
+                  const std::string& prefix = "") {
   ByteView bytes;
-  Status st = ReadBytes(info.Env(), info[0], request->step, "pixels", &bytes);
-  if (st.ok()) st = ParseImage(info, 1, request->step, bytes.data, bytes.byteLength, &request->image);
+  Status st = ReadBytes(env, pixels, request->step, prefix + "pixels", &bytes);
+  if (st.ok()) st = ParseImage(args, request->step, bytes.data, bytes.byteLength, &request->image, prefix);
   if (!st.ok()) return st;
   const size_t stride = request->image.rowStride;
   st = CopyRows(request->step, request, [&](int y, uint8_t* dst, size_t n) {
@@ -262,6 +311,11 @@ Status ReadPixelArguments(const Napi::CallbackInfo& info, ClassifyRequest* reque
   });
   request->cpuBytes = 2 * request->image.byteLength;
   return st;
+}
+
+// (pixels, width, height, format, stride?) for classify/inspect.
+Status ReadPixelArguments(const Napi::CallbackInfo& info, ClassifyRequest* request) {
+  return ReadPixels(info.Env(), info[0], ImageArgsAt(info, 1), request);
 }
 
 const char* FileKind(mode_t mode) {
@@ -312,7 +366,7 @@ Status ReadFdPixels(const Napi::CallbackInfo& info, size_t first, int fd, size_t
   }
   // The geometry is checked against `length` before reading: ParseImage needs a buffer address, not its bytes.
   static const uint8_t kNotReadYet = 0;
-  Status status = ParseImage(info, first, request->step, &kNotReadYet, length, &request->image);
+  Status status = ParseImage(ImageArgsAt(info, first), request->step, &kNotReadYet, length, &request->image);
   if (!status.ok()) return status;
   if (borrow) {
     request->frameFd = UniqueFd(fcntl(fd, F_DUPFD_CLOEXEC, 0));
@@ -477,6 +531,42 @@ Napi::Value Classify(const Napi::CallbackInfo& info, ClassifierHandle* handle) {
   return Enqueue<ClassifyWorker>(env, state, std::move(request));
 }
 
+Napi::Value ClassifyBatch(const Napi::CallbackInfo& info, ClassifierHandle* handle) {
+  Napi::Env env = info.Env();
+  const std::string step = "classifyBatch";
+  Status st = CheckUsable(handle, step);
+  if (!st.ok()) return RejectedPromise(env, st);
+  const std::shared_ptr<ClassifierState>& state = handle->state;
+  if (!info[0].IsArray()) return RejectedPromise(env, TypeMismatch(step, "images must be an array of BatchImage"));
+  Napi::Array images = info[0].As<Napi::Array>();
+  const uint32_t count = images.Length();
+  if (count == 0 || count > static_cast<uint32_t>(state->batchSize)) {
+    return RejectedPromise(env, OutOfRange(step, "images must hold 1 to " + std::to_string(state->batchSize) +
+                                                     " images (info.batchSize), got " + std::to_string(count)));
+  }
+  auto request = std::make_shared<BatchRequest>();
+  request->images.resize(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    const std::string prefix = "images[" + std::to_string(i) + "].";
+    Napi::Value item = images.Get(i);
+    if (!item.IsObject() || item.IsArray()) {
+      return RejectedPromise(env, TypeMismatch(step, "images[" + std::to_string(i) + "] must be a BatchImage object"));
+    }
+    Napi::Object image = item.As<Napi::Object>();
+    ClassifyRequest& q = request->images[i];
+    q.step = step;
+    st = ReadPixels(env, image.Get("pixels"),
+                    {image.Get("width"), image.Get("height"), image.Get("format"), image.Get("stride")}, &q, prefix);
+    if (st.ok()) st = ParseRotation(image.Get("rotation"), step, &q.image.rotation);
+    if (!st.ok()) return RejectedPromise(env, st);
+  }
+  st = ParseTopK(info[1], step, state->meta.classes, &request->topK);
+  if (!st.ok()) return RejectedPromise(env, st);
+  request->mode = state->meta.ioMode;
+
+  return Enqueue<BatchWorker>(env, state, std::move(request));
+}
+
 Napi::Value ClassifyFd(const Napi::CallbackInfo& info, ClassifierHandle* handle) {
   Napi::Env env = info.Env();
   const std::string step = "classifyFd";
@@ -575,6 +665,7 @@ Napi::Value Release(const Napi::CallbackInfo& info, ClassifierHandle* handle) {
 
 constexpr char kClassify[] = "classify";
 constexpr char kClassifyFd[] = "classifyFd";
+constexpr char kClassifyBatch[] = "classifyBatch";
 constexpr char kInspect[] = "inspect";
 constexpr char kBenchmark[] = "benchmark";
 constexpr char kDecodeSize[] = "decodeSize";
@@ -587,6 +678,8 @@ Napi::Function ClassifierWrap::DefineClass(Napi::Env env) {
   const napi_property_descriptor methods[] = {
       {kClassify, nullptr, Call<Classify, kClassify, true>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {kClassifyFd, nullptr, Call<ClassifyFd, kClassifyFd, true>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {kClassifyBatch, nullptr, Call<ClassifyBatch, kClassifyBatch, true>, nullptr, nullptr, nullptr, napi_default,
+       nullptr},
       {kInspect, nullptr, Call<Inspect, kInspect, true>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {kBenchmark, nullptr, Call<Benchmark, kBenchmark, true>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {kDecodeSize, nullptr, Call<DecodeSize, kDecodeSize, false>, nullptr, nullptr, nullptr, napi_default, nullptr},

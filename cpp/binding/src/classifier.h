@@ -38,6 +38,7 @@ struct ClassifierState {
   std::string inputDType;
   std::string deviceName;
   Preprocessing preprocessing = Preprocessing::kCpu;  // resolved at load (SessionInfo::preprocessing)
+  int batchSize = 1;                                  // images per inference (SessionInfo::batchSize)
   ModelMeta meta;
   std::atomic<bool> cancelBenchmark{false};
   // Addon::stopping of the env that loaded it (the Addon is never freed): its exit stops a running benchmark too.

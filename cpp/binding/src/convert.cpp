@@ -85,6 +85,12 @@ Napi::Object ModelInfoToJs(Napi::Env env, const SessionInfo& info, const ModelMe
   for (size_t i = 0; i < info.aipp.formats.size(); ++i) formats.Set(static_cast<uint32_t>(i), info.aipp.formats[i]);
   aipp.Set("formats", formats);
   o.Set("aipp", aipp);
+  Napi::Array batchSizes = Napi::Array::New(env, info.batchSizes.size());
+  for (size_t i = 0; i < info.batchSizes.size(); ++i) {
+    batchSizes.Set(static_cast<uint32_t>(i), Napi::Number::New(env, info.batchSizes[i]));
+  }
+  o.Set("batchSizes", batchSizes);
+  o.Set("batchSize", Napi::Number::New(env, info.batchSize));
   return o;
 }
 

@@ -14,6 +14,7 @@ Status ParseLoadParams(Napi::Object options, const std::string& step, LoadParams
   PerformanceMode performance = PerformanceMode::kNone;
   bool fp16 = false;
   int64_t cacheVersion = o.cacheVersion;
+  int64_t batchSize = 0;  // absent: the target's smallest
   const std::pair<const char*, std::function<Status(const Napi::Value&)>> parsers[] = {
       {"device",
        [&](const Napi::Value& v) {
@@ -70,6 +71,8 @@ Status ParseLoadParams(Napi::Object options, const std::string& step, LoadParams
                                         &performance);
        }},
       {"fp16", [&](const Napi::Value& v) { return ToBool(v, step, "options.fp16", &fp16); }},
+      {"batchSize",
+       [&](const Napi::Value& v) { return ToInteger(v, step, "options.batchSize", 1, kMaxBatchSize, &batchSize); }},
       {"cacheDir", [&](const Napi::Value& v) { return ToString(v, step, "options.cacheDir", &o.cacheDir); }},
       {"cacheVersion",
        [&](const Napi::Value& v) { return ToInteger(v, step, "options.cacheVersion", 0, UINT32_MAX, &cacheVersion); }},
@@ -87,6 +90,7 @@ Status ParseLoadParams(Napi::Object options, const std::string& step, LoadParams
   if (performance != PerformanceMode::kNone) o.performanceMode = performance;
   if (fp16) o.enableFloat16 = true;
   o.cacheVersion = static_cast<uint32_t>(cacheVersion);
+  out->batchSize = static_cast<int>(batchSize);
   return Status::Ok();
 }
 

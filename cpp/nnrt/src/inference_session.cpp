@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -246,9 +247,19 @@ struct InferenceSession::Impl {
   Result<Classification> ClassifyLocked(const ImageView& image, size_t topK, IoMode mode);
   Result<Classification> ClassifyFdLocked(int fd, size_t offset, size_t byteLength, const ImageView& layout,
                                           size_t topK, IoMode mode);
+  // The CPU path's input: image i pre-processed into slot i (the host buffer in copy mode, then copied in), the
+  // slots after the last image zeroed.
+  Status PreprocessSlots(const ImageView* images, size_t count, IoMode mode, StageTimings* t);
   // Runs the model on `input` and post-processes; result.timings already holds the pre-processing figures.
   Result<Classification> Finish(NN_Tensor* input, size_t topK, IoMode mode, Classification result,
                                 Clock::time_point start);
+  // Finish for `count` images: slot i's output gives result i (each with the batch's timings).
+  Result<std::vector<Classification>> FinishSlots(NN_Tensor* input, size_t count, size_t topK, IoMode mode,
+                                                  Classification batch, Clock::time_point start);
+  // OH_NNExecutor_GetOutputShape after a run: output 0 must hold batchSize x classes values.
+  Status CheckOutputShape() const;
+  // A dynamic batch dim (-1) of a desc set to the session's batch; `info` re-read from it.
+  Status SetBatchDim(NN_TensorDesc* desc, TensorInfo* info) const;
   Status UseAippSource(const AippSourceKey& key);
   // The AIPP path's input: the frame's packed rows copied into the AIPP input tensor, or, when AIPP cannot take the
   // frame (AippTakes), the frame cropped and resized on the CPU (ResizeForAipp). Sets result's aippFeed and timings.
@@ -461,12 +472,15 @@ Status InferenceSession::Impl::CreateIoTensors() {
       IoTensor io;
       Status s = DescribeTensor(desc.get(), &io.info);
       if (!s.ok()) return s;
+      s = SetBatchDim(desc.get(), &io.info);
+      if (!s.ok()) return s;
       // NNRt reports a dynamic dimension as -1 and a byte size of 0 with success: a tensor cannot be made for it.
       for (int32_t d : io.info.shape) {
         if (d <= 0) {
           return Status("model.check", code::kModelMismatch,
                         std::string(isInput ? "input" : "output") + " \"" + io.info.name + "\" has the dynamic shape " +
-                            ShapeText(io.info.shape) + "; NpuLens needs a model converted with fixed shapes");
+                            ShapeText(io.info.shape) +
+                            "; NpuLens needs a model converted with fixed shapes or a dynamic batch (-1 first)");
         }
       }
       io.tensor = TensorHandle(OH_NNTensor_Create(deviceId, desc.get()));  // copies the desc
@@ -490,6 +504,36 @@ Status InferenceSession::Impl::CreateIoTensors() {
       (isInput ? info.inputs : info.outputs).push_back(io.info);
       list.push_back(std::move(io));
     }
+  }
+  return Status::Ok();
+}
+
+// A dynamic-batch model (omg --input_shape "x:-1,..." --dynamic_dims "1;2;4") reports its batch dim as -1 (and 0
+// bytes); the CANN Kit guide: one load, each inference picks its gear by the input's shape. The session's tensors
+// are made for its batch, so every run uses that gear. Other dims stay as they are (a -1 elsewhere is refused).
+Status InferenceSession::Impl::SetBatchDim(NN_TensorDesc* desc, TensorInfo* info) const {
+  if (info->shape.empty() || info->shape[0] != -1) return Status::Ok();
+  std::vector<int32_t> shape = info->shape;
+  shape[0] = config.batchSize;
+  const OH_NN_ReturnCode rc = OH_NNTensorDesc_SetShape(desc, shape.data(), shape.size());
+  if (rc != OH_NN_SUCCESS) return NnStatus("tensor.desc", rc, "OH_NNTensorDesc_SetShape(" + ShapeText(shape) + ")");
+  return DescribeTensor(desc, info);
+}
+
+Status InferenceSession::Impl::CheckOutputShape() const {
+  int32_t* shape = nullptr;  // owned by the executor
+  uint32_t rank = 0;
+  const OH_NN_ReturnCode rc = OH_NNExecutor_GetOutputShape(executor.get(), 0, &shape, &rank);
+  // A backend that does not answer the query (OPERATION_FORBIDDEN / UNSUPPORTED) leaves the tensor's own shape.
+  if (rc == OH_NN_OPERATION_FORBIDDEN || rc == OH_NN_UNSUPPORTED) return Status::Ok();
+  if (rc != OH_NN_SUCCESS) return NnStatus("run.output_shape", rc, "OH_NNExecutor_GetOutputShape(0) failed");
+  const std::vector<int32_t> got(shape, shape + (shape != nullptr ? rank : 0));
+  int64_t elements = got.empty() ? 0 : 1;
+  for (int32_t d : got) elements *= d;
+  if (elements != static_cast<int64_t>(config.batchSize) * config.output.classes) {
+    return Status("run.output_shape", code::kModelMismatch,
+                  "the run's output 0 has shape " + ShapeText(got) + "; batch " + std::to_string(config.batchSize) +
+                      " x " + std::to_string(config.output.classes) + " classes expected");
   }
   return Status::Ok();
 }
@@ -525,8 +569,9 @@ Status InferenceSession::Impl::CheckAgainstManifest() const {
   if (!ToDType(ti.dataType, &modelType) || modelType != in.dtype) {
     return mismatch("input \"" + ti.name + "\" is " + ti.dtypeName + ", the manifest says " + DTypeName(in.dtype));
   }
-  const std::vector<int32_t> expected = in.layout == Layout::kNCHW ? std::vector<int32_t>{1, 3, in.height, in.width}
-                                                                   : std::vector<int32_t>{1, in.height, in.width, 3};
+  const int32_t n = config.batchSize;
+  const std::vector<int32_t> expected = in.layout == Layout::kNCHW ? std::vector<int32_t>{n, 3, in.height, in.width}
+                                                                   : std::vector<int32_t>{n, in.height, in.width, 3};
   if (ti.shape != expected) {
     return mismatch("input \"" + ti.name + "\" has shape " + ShapeText(ti.shape) + ", the manifest says " +
                     LayoutName(in.layout) + " " + ShapeText(expected));
@@ -535,9 +580,9 @@ Status InferenceSession::Impl::CheckAgainstManifest() const {
     return mismatch("input \"" + ti.name + "\" has format " + ti.formatName + ", the manifest says " +
                     LayoutName(in.layout));
   }
-  if (ti.byteSize != pre.OutputBytes()) {
+  if (ti.byteSize != n * pre.OutputBytes()) {
     return mismatch("input byte size " + std::to_string(ti.byteSize) + " differs from the " +
-                    std::to_string(pre.OutputBytes()) + " the manifest implies");
+                    std::to_string(n * pre.OutputBytes()) + " the manifest implies");
   }
   const OutputSpec& out = config.output;
   const TensorInfo& to = outputs[0].info;
@@ -549,9 +594,10 @@ Status InferenceSession::Impl::CheckAgainstManifest() const {
   }
   int64_t elements = 1;
   for (int32_t d : to.shape) elements *= d;
-  if (elements != out.classes || to.byteSize != post.InputBytes()) {
+  if (elements != int64_t{n} * out.classes || to.byteSize != n * post.InputBytes()) {
     return mismatch("output \"" + to.name + "\" has shape " + ShapeText(to.shape) + " (" + std::to_string(elements) +
-                    " values), the manifest says " + std::to_string(out.classes) + " classes");
+                    " values), the manifest says " + std::to_string(out.classes) + " classes" +
+                    (n > 1 ? " x batch " + std::to_string(n) : ""));
   }
   return Status::Ok();
 }
@@ -577,6 +623,11 @@ Status InferenceSession::Impl::RunLocked(NN_Tensor* input, IoMode mode, StageTim
     if (rc != OH_NN_SUCCESS) return NnStatus("run.sync", rc, "OH_NNExecutor_RunSync on " + info.device.device.name);
   }
   t->inferenceMs = MsSince(start);
+  {
+    NnrtGuard guard(NnrtCallLock());
+    Status shape = CheckOutputShape();
+    if (!shape.ok()) return shape;
+  }
   if (mode == IoMode::kCopy) {
     const auto copyStart = Clock::now();
     std::memcpy(hostOutput.data(), outputs[0].data, outputs[0].info.byteSize);
@@ -614,6 +665,12 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(std::vector<uin
   }
   Status resolved = ResolvePreprocessing(config, &impl->info);
   if (!resolved.ok()) return resolved;
+  if (impl->info.preprocessing == Preprocessing::kAipp && config.batchSize > 1) {
+    return Status("session.config", code::kUnsupported,
+                  "batch size " + std::to_string(config.batchSize) +
+                      " needs the CPU pre-processing: dynamic AIPP takes one frame per inference here (" +
+                      impl->info.preprocessingReason + ")");
+  }
   if (impl->info.preprocessing == Preprocessing::kAipp && config.aipp.Accepts("RGB")) {
     Result<Preprocessor> resize = Preprocessor::Create(AippResizeSpec(config.input));
     if (!resize.ok()) return resize.status();
@@ -636,6 +693,8 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(std::vector<uin
   im.info.labels = im.config.labels;
   im.info.outputKind = im.config.output.kind;
   im.info.aipp = im.config.aipp;
+  im.info.batchSizes = im.config.batchSizes;
+  im.info.batchSize = im.config.batchSize;
 
   const auto start = Clock::now();
   Status s = im.Compile();
@@ -675,34 +734,89 @@ Result<Classification> InferenceSession::Impl::ClassifyLocked(const ImageView& i
     if (!input.ok()) return input.status();
     return Finish(input.value(), topK, mode, std::move(result), start);
   }
-  const size_t inBytes = inputs[0].info.byteSize;
-  void* dst = mode == IoMode::kCopy ? hostInput.data() : ActiveInput().data;
-  const auto stage = Clock::now();
-  s = pre.Run(image, dst, inBytes);
+  s = PreprocessSlots(&image, 1, mode, &t);
   if (!s.ok()) return s;
-  t.preprocessMs = MsSince(stage);
-  // What the pre-processing read (the frame) and wrote (the tensor).
-  Result<size_t> frameBytes = ImageByteLength(image.format, image.width, image.height, image.rowStride);
-  t.cpuBytesIn += (frameBytes.ok() ? frameBytes.value() : 0) + inBytes;
-  if (mode == IoMode::kCopy) CopyIn(&t);
   return Finish(ActiveInput().tensor.get(), topK, mode, std::move(result), start);
+}
+
+Status InferenceSession::Impl::PreprocessSlots(const ImageView* images, size_t count, IoMode mode, StageTimings* t) {
+  const size_t slot = pre.OutputBytes();
+  const size_t inBytes = inputs[0].info.byteSize;  // batchSize slots
+  auto* dst = static_cast<uint8_t*>(mode == IoMode::kCopy ? hostInput.data() : ActiveInput().data);
+  const auto stage = Clock::now();
+  for (size_t i = 0; i < count; ++i) {
+    Status s = pre.Run(images[i], dst + i * slot, slot);
+    if (!s.ok()) return count > 1 ? Status(s.step(), s.code(), "image " + std::to_string(i) + ": " + s.message()) : s;
+    // What the pre-processing read (the frame) and wrote (the tensor).
+    Result<size_t> frameBytes =
+        ImageByteLength(images[i].format, images[i].width, images[i].height, images[i].rowStride);
+    t->cpuBytesIn += (frameBytes.ok() ? frameBytes.value() : 0) + slot;
+  }
+  if (count * slot < inBytes) {  // a batch of fewer images: the other slots hold zeros, never a previous image
+    std::memset(dst + count * slot, 0, inBytes - count * slot);
+    t->cpuBytesIn += inBytes - count * slot;
+  }
+  t->preprocessMs = MsSince(stage);
+  if (mode == IoMode::kCopy) CopyIn(t);
+  return Status::Ok();
+}
+
+Result<std::vector<Classification>> InferenceSession::ClassifyBatch(const std::vector<ImageView>& images, size_t topK,
+                                                                    IoMode mode) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  Impl& im = *impl_;
+  if (im.released) return im.ReleasedStatus("classify");
+  if (images.empty() || images.size() > static_cast<size_t>(im.config.batchSize)) {
+    return Status("classify.batch", code::kOutOfRange,
+                  "a batch takes 1 to " + std::to_string(im.config.batchSize) +
+                      " images (the batch size loaded); got " + std::to_string(images.size()));
+  }
+  if (im.info.preprocessing == Preprocessing::kAipp) {  // batch size 1 (Load refuses more on this path)
+    Result<Classification> one = im.ClassifyLocked(images[0], topK, mode);
+    if (!one.ok()) return one.status();
+    return std::vector<Classification>{std::move(one.value())};
+  }
+  const auto start = Clock::now();
+  Status s = im.CheckTopK(topK);
+  if (!s.ok()) return s;
+  Classification batch;
+  s = im.PreprocessSlots(images.data(), images.size(), mode, &batch.timings);
+  if (!s.ok()) return s;
+  return im.FinishSlots(im.ActiveInput().tensor.get(), images.size(), topK, mode, std::move(batch), start);
 }
 
 Result<Classification> InferenceSession::Impl::Finish(NN_Tensor* input, size_t topK, IoMode mode, Classification result,
                                                       Clock::time_point start) {
-  StageTimings& t = result.timings;
-  Status s = RunLocked(input, mode, &t);
+  Result<std::vector<Classification>> one = FinishSlots(input, 1, topK, mode, std::move(result), start);
+  if (!one.ok()) return one.status();
+  return std::move(one.value()[0]);
+}
+
+Result<std::vector<Classification>> InferenceSession::Impl::FinishSlots(NN_Tensor* input, size_t count, size_t topK,
+                                                                        IoMode mode, Classification batch,
+                                                                        Clock::time_point start) {
+  Status s = RunLocked(input, mode, &batch.timings);
   if (!s.ok()) return s;
   const auto stage = Clock::now();
-  const void* out = mode == IoMode::kCopy ? hostOutput.data() : fdOutputs[0].data;
-  Result<std::vector<TopKEntry>> top = post.Run(out, outputs[0].info.byteSize, topK);
-  if (!top.ok()) return top.status();
-  for (const TopKEntry& e : top.value()) {
-    result.top.push_back({e.rank, e.index, config.labels.empty() ? "" : config.labels[e.index], e.score});
+  const auto* out = static_cast<const uint8_t*>(mode == IoMode::kCopy ? hostOutput.data() : fdOutputs[0].data);
+  const size_t slot = post.InputBytes();  // one image's output
+  std::vector<Classification> results(count);
+  for (size_t i = 0; i < count; ++i) {
+    Classification& result = results[i];
+    Result<std::vector<TopKEntry>> top = post.Run(out + i * slot, slot, topK);
+    if (!top.ok()) return top.status();
+    for (const TopKEntry& e : top.value()) {
+      result.top.push_back({e.rank, e.index, config.labels.empty() ? "" : config.labels[e.index], e.score});
+    }
   }
-  t.postprocessMs = MsSince(stage);
-  t.totalMs = MsSince(start);
-  return result;
+  batch.timings.postprocessMs = MsSince(stage);
+  batch.timings.totalMs = MsSince(start);
+  for (Classification& result : results) {
+    result.timings = batch.timings;
+    result.aippFeed = batch.aippFeed;
+    result.aippFeedReason = batch.aippFeedReason;
+  }
+  return results;
 }
 
 Status InferenceSession::Impl::UseAippSource(const AippSourceKey& key) {
@@ -875,8 +989,11 @@ Status InferenceSession::SetInput(const ImageView& image) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   Impl& im = *impl_;
   if (im.released) return im.ReleasedStatus("set_input");
-  Status s = im.pre.Run(image, im.hostInput.data(), im.hostInput.size());
+  const size_t slot = im.pre.OutputBytes();
+  Status s = im.pre.Run(image, im.hostInput.data(), slot);
   if (!s.ok()) return s;
+  for (size_t at = slot; at < im.hostInput.size(); at += slot)
+    std::memcpy(im.hostInput.data() + at, im.hostInput.data(), slot);
   std::memcpy(im.ActiveInput().data, im.hostInput.data(), im.hostInput.size());
   return Status::Ok();
 }
@@ -910,6 +1027,9 @@ Status InferenceSession::AttachInputFd(int fd, size_t size) {
   TensorDescHandle desc(OH_NNExecutor_CreateInputTensorDesc(im.executor.get(), 0));
   if (!desc) return NnNullStatus("tensor.attach_fd", "OH_NNExecutor_CreateInputTensorDesc");
   IoTensor io;
+  Status s = DescribeTensor(desc.get(), &io.info);
+  if (s.ok()) s = im.SetBatchDim(desc.get(), &io.info);
+  if (!s.ok()) return s;
   io.info = im.inputs[0].info;
   io.tensor = TensorHandle(OH_NNTensor_CreateWithFd(im.deviceId, desc.get(), fd, size, 0));
   if (!io.tensor) return NnNullStatus("tensor.attach_fd", "OH_NNTensor_CreateWithFd");

@@ -113,6 +113,8 @@ Result<LoadedModel> ReadManifestModel(const Manifest& manifest, const std::strin
   model.config.input = t.input;
   model.config.output = t.output;
   model.config.aipp = t.aipp;  // the target's AIPP decides the pre-processing ('auto') and bounds the AIPP path
+  model.config.batchSizes = t.batchSizes;
+  model.config.batchSize = t.batchSizes.front();  // the smallest, unless the caller asks for another
   if (!entry->labels.empty()) {
     const std::string labelsPath = ResolveManifestPath(manifest, entry->labels);
     Result<std::vector<uint8_t>> text = read(labelsPath, kLabelsFile);

@@ -376,8 +376,27 @@ TEST_F(SessionTest, ADynamicDimensionIsAClearErrorNotAZeroByteTensor) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().ToString(),
             "model.check: NPULENS_MODEL_MISMATCH (1006): input \"input\" has the dynamic shape [1,3,-1,-1]; NpuLens "
-            "needs a model converted with fixed shapes");
+            "needs a model converted with fixed shapes or a dynamic batch (-1 first)");
   EXPECT_EQ(IndexOf("OH_NNTensor_Create"), -1);
+}
+
+TEST_F(SessionTest, ADynamicBatchDimIsSetToTheSessionsBatchOnTheDescsBeforeTheTensorsAreMade) {
+  // A dynamic-batch .om (omg --dynamic_dims) reports its batch dim as -1: the engine sets the batch it loads for.
+  fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {-1, 3, 4, 4}, OH_NN_FORMAT_NCHW}},
+                      {{"logits", OH_NN_FLOAT32, {-1, 5}, OH_NN_FORMAT_ND}});
+  SessionConfig c = Config();
+  c.batchSizes = {1, 2, 4};
+  c.batchSize = 2;
+  auto r = InferenceSession::Load(Model(), c);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  Result<SessionInfo> info = (*r)->Info();
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->inputs[0].shape, (std::vector<int32_t>{2, 3, 4, 4}));
+  EXPECT_EQ(info->outputs[0].shape, (std::vector<int32_t>{2, 5}));
+  EXPECT_EQ(info->batchSize, 2);
+  const int setShape = IndexOf("OH_NNTensorDesc_SetShape");
+  ASSERT_NE(setShape, -1);
+  EXPECT_LT(setShape, IndexOf("OH_NNTensor_Create"));
 }
 
 TEST_F(SessionTest, ConfigErrorsComeFirst) {

@@ -55,6 +55,11 @@ struct SessionConfig {
   std::vector<std::string> labels;  // empty or exactly output.classes entries
   DevicePolicy devicePolicy = DevicePolicy::kAuto;
   CompileOptions options;
+  // The target's batch sizes (ModelTarget::batchSizes: its dynamic-batch gears) and the one to run, one of them
+  // (NPULENS_OUT_OF_RANGE at "session.config" otherwise). A model reporting its batch dim as -1 (an .om converted
+  // with omg --dynamic_dims) gets its tensors made for batchSize: the device picks the gear from the input's shape.
+  std::vector<int> batchSizes{1};
+  int batchSize = 1;
   double loadMs = 0;  // time the caller spent reading the model bytes (reported in info)
 };
 
@@ -85,7 +90,9 @@ struct SessionInfo {
   Preprocessing preprocessing = Preprocessing::kCpu;  // resolved: kCpu or kAipp
   std::string preprocessingReason;                    // why, e.g. "auto: the target declares dynamic AIPP (…)"
   AippSpec aipp;                                      // the target's
-  bool fdOutputs = false;  // zero-copy runs write the outputs into fd-backed device memory (CreateWithFd)
+  bool fdOutputs = false;          // zero-copy runs write the outputs into fd-backed device memory (CreateWithFd)
+  std::vector<int> batchSizes{1};  // SessionConfig's
+  int batchSize = 1;               // images per inference
 };
 
 struct StageTimings {
@@ -149,6 +156,13 @@ class InferenceSession {
   // target does not list, a source over its maxSrcImageSize, a parameter the runtime refuses), "aipp.tensor".
   Result<Classification> Classify(const ImageView& image, size_t topK, IoMode mode = IoMode::kZeroCopy);
 
+  // Classifies 1..batchSize images in ONE inference on the CPU pre-processing path: image i goes to slot i of the
+  // input, slots after the last image are zeroed and their outputs dropped. Results in input order, each with the
+  // batch's timings. Errors as Classify (an image's pre-processing error names its index), plus "classify.batch":
+  // NPULENS_OUT_OF_RANGE for 0 or more than batchSize images. On the AIPP path (batchSize 1) one image is Classify.
+  Result<std::vector<Classification>> ClassifyBatch(const std::vector<ImageView>& images, size_t topK,
+                                                    IoMode mode = IoMode::kZeroCopy);
+
   // A frame already in fd-backed memory (byteLength bytes at offset; layout describes it, layout.data unused). AIPP
   // path: the fd is wrapped with OH_NNTensor_CreateWithFd for this call only (borrowed, never closed) and no CPU
   // touches the frame; a row stride with padding becomes the AIPP source width and is cropped away. When the offset
@@ -161,10 +175,13 @@ class InferenceSession {
   // Classify over every class, keeping the pre-processed input tensor bytes and the score of each class.
   Result<Inspection> Inspect(const ImageView& image, IoMode mode = IoMode::kZeroCopy);
 
-  // Pre-processes an image into the input (tensor, and the host buffer for copy mode) without running.
+  // Pre-processes an image into every slot of the input (tensor, and the host buffer for copy mode) without running.
   Status SetInput(const ImageView& image);
 
-  // One inference over the current input contents (for benchmarks). In copy mode includes memcpy in and out.
+  // One inference over the current input contents, the whole batch (for benchmarks). In copy mode includes memcpy in
+  // and out. After RunSync the output's shape is read back (OH_NNExecutor_GetOutputShape) and must hold batchSize x
+  // classes values ("run.output_shape", NPULENS_MODEL_MISMATCH otherwise; a runtime that does not answer the query
+  // is not held to it).
   Result<StageTimings> Run(IoMode mode = IoMode::kZeroCopy);
 
   // Wraps an external fd (e.g. an ION / shared-memory buffer holding a pre-processed input) with
