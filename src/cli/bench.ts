@@ -6,6 +6,8 @@
  * result instead, per path (benchmark({source}): the runner's BenchmarkSource): CPU pre-processing + copy and
  * zero-copy (per --mode, default both), the frame copied into the AIPP tensor, and a memfd-backed frame on the AIPP
  * path; each stage's median, the bytes the CPU touched before inference, the share that is not inference.
+ * `--batch 1,2,4,8` loads the model once per batch size (LoadOptions.batchSize: one of info.batchSizes) and times
+ * each: latency per run (the whole batch), ms per image and images per second.
  */
 import type { BenchmarkResult, BenchmarkSource, DevicePolicy, IoMode, ModelInfo } from '../api';
 import { compareReports, hostReport, readReport, type BenchmarkReport } from '../bench/report';
@@ -60,6 +62,7 @@ export async function bench(args: string[], io: Io, backend: Backend): Promise<n
     compare: { type: 'string' },
     source: { type: 'string' },
     preprocessing: { type: 'string' },
+    batch: { type: 'string' },
   }, true);
   const compareFirst = stringFlag(values, 'compare');
   if (compareFirst !== undefined) return compare([compareFirst, ...positionals], io);
@@ -76,6 +79,12 @@ export async function bench(args: string[], io: Io, backend: Backend): Promise<n
   const sourceFlag = stringFlag(values, 'source');
   const preprocessing = enumFlag(values, 'preprocessing', ['cpu', 'aipp', 'both'] as const);
   if (sourceFlag === undefined && preprocessing !== undefined) throw new UsageError('--preprocessing needs --source');
+  const batchFlag = stringFlag(values, 'batch');
+  if (batchFlag !== undefined) {
+    if (sourceFlag !== undefined) throw new UsageError('--batch is a run of its own: not with --source');
+    return benchBatches(batchSizes(batchFlag), modes, { iterations, warmup, durationS, jsonTarget, device }, choice,
+      backend, io);
+  }
   if (sourceFlag !== undefined) {
     const frame = parseFrameSpec('source', sourceFlag);
     const sourceModes: IoMode[] = values['mode'] === undefined ? ['copy', 'zero-copy'] : modes;
@@ -208,6 +217,74 @@ async function benchSource(source: BenchmarkSource, preprocessing: 'cpu' | 'aipp
     [false, true, true, true, true, true, true, true, true, true, true, true], ''));
   io.stdout.write('ms: end to end (source frame -> top-1) and each stage\'s median; CPU bytes: read or written by the ' +
     'CPU before inference per run; non-inf: median share of end to end that is not inference\n');
+  if (run.jsonTarget !== undefined) {
+    writeJsonFile(run.jsonTarget, doc);
+    io.stdout.write(`JSON written to ${run.jsonTarget}\n`);
+  }
+  return 0;
+}
+
+/** `--batch 1,2,4,8`: batch sizes 1..64, each once. */
+export function batchSizes(text: string): number[] {
+  const sizes = text.split(',').map((part) => part.trim());
+  const bad = sizes.find((part) => !/^[0-9]{1,2}$/.test(part) || Number(part) < 1 || Number(part) > 64);
+  if (bad !== undefined || sizes.length === 0) {
+    throw new UsageError(`--batch takes batch sizes from 1 to 64 separated by commas (e.g. 1,2,4,8); got '${text}'`);
+  }
+  const numbers = sizes.map(Number);
+  if (new Set(numbers).size !== numbers.length) throw new UsageError(`--batch lists a batch size twice: '${text}'`);
+  return numbers;
+}
+
+interface BatchRun {
+  batchSize: number;
+  mode: IoMode;
+  iterations: number;
+  cancelled: boolean;
+  firstRunMs: number;
+  latencyMs: BenchmarkResult['latencyMs'];
+  msPerImage: number;
+  imagesPerSec: number;
+}
+
+/** `--batch`: one load per batch size, each mode benchmarked on it. */
+async function benchBatches(sizes: number[], modes: IoMode[], run: RunLength, choice: ModelChoice, backend: Backend,
+  io: Io): Promise<number> {
+  const startedAt = new Date();
+  const runs: BatchRun[] = [];
+  let info: ModelInfo | undefined;
+  const limit = run.durationS === undefined ? {} : { durationMs: run.durationS * 1000 };
+  for (const batchSize of sizes) {
+    await withClassifier({ ...choice, load: { ...choice.load, batchSize } }, backend, async (classifier) => {
+      info = classifier.info;
+      for (const mode of modes) {
+        const r = await classifier.benchmark({ iterations: run.iterations, warmup: run.warmup, ...limit, mode });
+        runs.push({
+          batchSize: r.batchSize, mode, iterations: r.iterations, cancelled: r.cancelled, firstRunMs: r.firstRunMs,
+          latencyMs: r.latencyMs, msPerImage: r.latencyMs.p50 / r.batchSize, imagesPerSec: r.imagesPerSec,
+        });
+      }
+    });
+  }
+  if (info === undefined) throw new Error('benchmark: no batch size was measured');  // sizes is never empty
+  const doc = {
+    format: 'npulens-bench-batch/1', startedAt: startedAt.toISOString(),
+    model: { id: choice.id, path: choice.path, precision: choice.precision, batchSizes: info.batchSizes },
+    device: { name: info.device.name, type: info.device.type }, threads: info.threads,
+    config: { iterations: run.iterations, durationSec: run.durationS ?? 0, warmup: run.warmup }, runs,
+  };
+  if (run.jsonTarget === '-') {
+    io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    return 0;
+  }
+  io.stdout.write(`model: ${choice.id} (${choice.precision}, ${choice.path}), batch sizes ${info.batchSizes.join(', ')}\n`);
+  io.stdout.write(`device: ${info.device.name} (${info.device.type}) — ${info.selection}\n`);
+  io.stdout.write(table(['batch', 'mode', 'runs', 'p50', 'p90', 'ms/image', 'images/s'],
+    runs.map((r) => [String(r.batchSize), r.mode + (r.cancelled ? ' (cancelled)' : ''), String(r.iterations),
+      ms(r.latencyMs.p50), ms(r.latencyMs.p90), ms(r.msPerImage), r.imagesPerSec.toFixed(1)]),
+    [true, false, true, true, true, true, true], ''));
+  io.stdout.write('latency in ms per run of the whole batch (RunSync, plus the memcpy in copy mode); ms/image: p50 / ' +
+    'batch; images/s: batch x runs per second of wall time\n');
   if (run.jsonTarget !== undefined) {
     writeJsonFile(run.jsonTarget, doc);
     io.stdout.write(`JSON written to ${run.jsonTarget}\n`);

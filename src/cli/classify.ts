@@ -5,6 +5,8 @@
  * `--preprocessing auto|cpu|aipp` chooses who converts the pixels (the CPU, or the runtime's AIPP).
  * `--rotate 0|90|180|270` turns each image or frame clockwise before classification (a camera frame in the sensor's
  * orientation), as classify()'s rotation does.
+ * `--batch N` loads the model for batch size N (one of its batchSizes) and classifies the images N at a time, each
+ * group in one inference (classifyBatch): an image's timings are its group's.
  */
 import fs from 'node:fs';
 import type { Classifier, ClassifyResult, ModelInfo, Preprocessing, Rotation, Timings } from '../api';
@@ -12,7 +14,7 @@ import { CliError, UsageError, toCliError } from './errors';
 import { enumFlag, intFlag, parse, stringFlag } from './args';
 import { ms, percent, printable, table } from './format';
 import { readFrames, parseFrameSpec, type FrameSpec } from './frames';
-import { decodeInOrder, imagesPerSecond, throughputLine } from './image';
+import { decodeInOrder, imagesPerSecond, throughputLine, type DecodedImage } from './image';
 import type { Io } from './io';
 import {
   DEVICE_POLICIES, MODEL_FLAGS, chooseModel, withClassifier, withPreprocessing, type Backend, type ModelChoice,
@@ -27,7 +29,7 @@ const ROTATIONS = ['0', '90', '180', '270'] as const;
 export async function classify(args: string[], io: Io, backend: Backend): Promise<number> {
   const { values, positionals } = parse(args, {
     ...MODEL_FLAGS, top: { type: 'string' }, json: { type: 'boolean' }, frame: { type: 'string' },
-    preprocessing: { type: 'string' }, store: { type: 'string' }, rotate: { type: 'string' },
+    preprocessing: { type: 'string' }, store: { type: 'string' }, rotate: { type: 'string' }, batch: { type: 'string' },
   }, true);
   const frameFlag = stringFlag(values, 'frame');
   const frame = frameFlag === undefined ? undefined : parseFrameSpec('frame', frameFlag);
@@ -40,7 +42,10 @@ export async function classify(args: string[], io: Io, backend: Backend): Promis
   const store = enumFlag(values, 'store', STORES);
   const rotation = Number(enumFlag(values, 'rotate', ROTATIONS) ?? '0') as Rotation;
   if (store !== undefined && frame === undefined) throw new UsageError('--store applies to --frame only');
-  const choice = withPreprocessing(chooseModel(values, backend, device), preprocessing);
+  const chosen = withPreprocessing(chooseModel(values, backend, device), preprocessing);
+  const batch = intFlag(values, 'batch', 1, 64);
+  if (batch !== undefined && frame !== undefined) throw new UsageError('--batch applies to images, not --frame');
+  const choice = batch === undefined ? chosen : { ...chosen, load: { ...chosen.load, batchSize: batch } };
   const json = values.json === true;
   if (frame !== undefined) {
     return classifyFrames(positionals, frame, store ?? 'memory', rotation, choice, top, json, io, backend);
@@ -52,16 +57,39 @@ export async function classify(args: string[], io: Io, backend: Backend): Promis
     // Decoding runs ahead on libuv workers while the classifier runs on its own: the wall time below is what a
     // folder takes, less than the sum of the per-image times.
     const start = performance.now();
-    for await (const { file: image, image: decoded } of decodeInOrder(positionals, [classifier])) {
-      let result;
+    // --top above the class count shows every class; without --top the native default (5) applies.
+    const topK = top === undefined ? undefined : Math.min(top, info.classes);
+    type Decoded = { file: string; image: DecodedImage };
+    const classifyGroup = async (group: Decoded[]): Promise<ClassifyResult[]> => {
       try {
-        // --top above the class count shows every class; without --top the native default (5) applies.
-        const topK = top === undefined ? undefined : Math.min(top, info.classes);
-        result = await classifier.classify(decoded.pixels, decoded.width, decoded.height, 'RGBA', undefined, topK,
-          rotation);
+        if (batch === undefined) {
+          const [{ image: d }] = group as [Decoded];
+          return [await classifier.classify(d.pixels, d.width, d.height, 'RGBA', undefined, topK, rotation)];
+        }
+        return await classifier.classifyBatch(group.map(({ image: d }) => ({
+          pixels: d.pixels, width: d.width, height: d.height, format: 'RGBA' as const, rotation,
+        })), topK);
       } catch (err) {
-        throw toCliError(err, image);
+        throw toCliError(err, group.map((g) => g.file).join(', '));
       }
+    };
+    // The decoded images in groups of --batch (1 without it), each group classified in one call.
+    async function* run(group: Decoded[]): AsyncGenerator<[Decoded, ClassifyResult]> {
+      if (group.length === 0) return;
+      const results = await classifyGroup(group);
+      for (let i = 0; i < group.length; i++) yield [group[i]!, results[i]!];
+    }
+    async function* classified(): AsyncGenerator<[Decoded, ClassifyResult]> {
+      let group: Decoded[] = [];
+      for await (const d of decodeInOrder(positionals, [classifier])) {
+        group.push(d);
+        if (group.length < (batch ?? 1)) continue;
+        yield* run(group);
+        group = [];
+      }
+      yield* run(group);
+    }
+    for await (const [{ file: image, image: decoded }, result] of classified()) {
       const t = result.timings;
       const entry = {
         image,

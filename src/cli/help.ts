@@ -21,6 +21,8 @@ commands:
                               memfd through classifyFd (the AIPP path then reads it with no CPU copy)
       --rotate 0|90|180|270   turn each image or frame clockwise before classifying it (a camera frame in the
                               sensor's orientation; default 0)
+      --batch N               load for batch size N (one of the model's batchSizes) and classify N images per
+                              inference (classifyBatch); each image's timings are its group's
       --json                  print one JSON document
   bench                 benchmark a model's inference
       --model <id|file.onnx> (and --size/--mean/--std/--bgr/--labels for a file), --device as above
@@ -34,6 +36,8 @@ commands:
                               CPU pre-processing + copy / zero-copy (--mode, default both), AIPP with the frame
                               copied into its tensor and from a memfd; stage medians, CPU bytes, non-inference share
       --preprocessing cpu|aipp|both   with --source (default: AIPP too where the target declares it)
+      --batch 1,2,4,8         one load per batch size (of the model's batchSizes), each timed: p50/p90 per run of
+                              the whole batch, ms per image, images/s (--json: npulens-bench-batch/1)
   verify <folder|image...>  compare two models or two engines on images (float vs quantized check)
       --model <id|file.onnx>    reference (default: the manifest's default model; --size/--mean/--std/--bgr/--labels for a file)
       --against <id|file.onnx>  candidate (default: the reference model; --against-size/-mean/-std/-bgr/-labels for a file)
