@@ -2,6 +2,10 @@
 deterministic random weights (He-scaled, batch norm already folded), fp32 and int8 QDQ (tools/models/quantize.py,
 min-max calibration on synthetic images). For latency and throughput only: the predictions mean nothing.
 
+The fp32 and int8 models take a batch: their batch dim is symbolic ("N") and metadata hiai.dynamic_dims lists the
+gears ("1;2;4;8"), as an .om converted with omg --input_shape "input:-1,3,224,224" --dynamic_dims "1;2;4;8" carries
+them (the host runtime builds one plan per gear; the manifest's batchSizes says the same).
+
 Next to each int8 model, its uint8-activation twin (<key>_int8_u8act.onnx, for bench:peer only, not in the
 manifest): the same graph and int8 weights with every activation QuantizeLinear/DequantizeLinear pair moved to
 uint8 (zero point + 128, same scale). The ONNX definition gives the same dequantized values; onnxruntime runs it on
@@ -21,7 +25,9 @@ from onnx import TensorProto, helper, numpy_helper
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import onnxutil  # noqa: E402
-from manifest import BENCH_SEEDS, MODELS_DIR  # noqa: E402
+from manifest import BENCH_BATCH_SIZES, BENCH_SEEDS, MODELS_DIR  # noqa: E402
+
+GEARS_KEY = "hiai.dynamic_dims"
 
 
 class GraphBuilder:
@@ -201,6 +207,23 @@ def uint8_activation_twin(model):
     return twin
 
 
+def declare_batch_gears(model):
+    """The model with a symbolic batch dim on its input and outputs and the gears in metadata hiai.dynamic_dims."""
+    for vi in list(model.graph.input) + list(model.graph.output):
+        dims = vi.type.tensor_type.shape.dim
+        if dims:
+            dims[0].Clear()
+            dims[0].dim_param = "N"
+    kept = [(p.key, p.value) for p in model.metadata_props if p.key != GEARS_KEY]
+    del model.metadata_props[:]
+    onnx.helper.set_model_props(model, dict(kept, **{GEARS_KEY: ";".join(str(b) for b in BENCH_BATCH_SIZES)}))
+    return model
+
+
+def has_batch_gears(path):
+    return any(p.key == GEARS_KEY for p in onnx.load(path, load_external_data=False).metadata_props)
+
+
 def save(model, path):
     onnx.save(model, path + ".tmp")
     os.replace(path + ".tmp", path)  # never leave a half-written model behind
@@ -220,8 +243,12 @@ def generate(out_dir, force=False, calib_count=8, log=print):
             model_q, _ = quantize.quantize(
                 quantize.prepare(m), [calib[i : i + 4] for i in range(0, len(calib), 4)], "minmax"
             )
-            save(m, f32)
-            save(model_q, i8)
+            save(declare_batch_gears(m), f32)
+            save(declare_batch_gears(model_q), i8)
+        elif not (has_batch_gears(f32) and has_batch_gears(i8)):  # generated before the gears: declare them
+            for path in (f32, i8):
+                save(declare_batch_gears(onnx.load(path)), path)
+            model_q = onnx.load(i8)  # and its twin follows it
         elif os.path.exists(u8):
             log(f"bench: {key} present, skipped")
             continue

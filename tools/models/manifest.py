@@ -117,7 +117,7 @@ def bench_entries():
                     "precision": prec,
                     "pretrained": False,
                     "notes": BENCH_NOTE.format(arch=arch, seed=BENCH_SEEDS[key]),
-                    "targets": {"onnx": {"file": f"bench/{key}_{prec}.onnx"}},
+                    "targets": {"onnx": {"file": f"bench/{key}_{prec}.onnx", "batchSizes": list(BENCH_BATCH_SIZES)}},
                     "input": _input224(),
                     "output": {**LOGITS, "classes": 1000},
                 }
@@ -126,6 +126,8 @@ def bench_entries():
 
 
 BENCH_SEEDS = {"mobilenetv2": 1001, "resnet18": 1018}
+# The bench models' dynamic-batch gears (bench.py writes them as metadata hiai.dynamic_dims, as omg --dynamic_dims).
+BENCH_BATCH_SIZES = (1, 2, 4, 8)
 
 # CANN Model Zoo: the classification networks of the CANN Kit guide's "Model Zoo" table, as presets for its int8
 # (quant8_8) and float .om files, with the table's single-batch latencies on a Kirin 9000 phone (float .om, quant8_8
