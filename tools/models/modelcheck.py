@@ -22,7 +22,8 @@ Rules (id: level, the guide's section):
   input-shape     error    a dynamic input dim without --input_shape, unknown names, ranks or fixed dims that differ
                            (OMG参数 --input_shape); warning for input names the "name:dims;..." syntax cannot carry
   dynamic-dims    error    -1 without --dynamic_dims or the reverse, a profile whose value count is not the number of
-                           -1 dims, more than 16 profiles (OMG参数 --dynamic_dims)
+                           -1 dims, more than 16 profiles (OMG参数 --dynamic_dims). Without both flags, a model's
+                           metadata hiai.dynamic_dims (its declared profiles) stands for them
   input-type,     error    a type or a model-type -> requested-type pair the guide's tables do not list (OMG参数:
   output-type              非AIPP场景 / AIPP场景设定输入类型支持情况, 设定输出类型支持情况); warning for AIPP-only
                            pairs when --aipp is not given and for model types the tables have no row for
@@ -44,6 +45,7 @@ import json
 import os
 import re
 import stat
+import subprocess
 import sys
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -66,6 +68,8 @@ OPSET_MIN, OPSET_MAX = 7, 18
 # ONNX's own versioning: 1.13.x writes IR version 8, 1.14 writes 9. The guide names the release, not the IR version.
 ONNX_IR_MAX = 8
 MAX_PROFILES = 16
+# NpuLens's model metadata naming the profiles of a dynamic model (omg --dynamic_dims syntax).
+DYNAMIC_DIMS_KEY = "hiai.dynamic_dims"
 PATH_DIR_RE = re.compile(r"^[A-Za-z0-9_]+$")
 PATH_FILE_RE = re.compile(r"^[A-Za-z0-9_.]+$")
 
@@ -605,6 +609,43 @@ def _check_shapes(inputs, input_shape, dynamic_dims, report):
     _check_profiles(varying, dynamic_dims, report)
 
 
+def _declared_profiles(model, inputs, report):
+    """(input_shape, dynamic_dims) from the model's metadata hiai.dynamic_dims (NpuLens's declaration of the profiles
+    a dynamic model is converted with, in omg's --dynamic_dims syntax; the host runtime reads it too), with -1 for
+    each input's symbolic dims; (None, None) without it. Used when no --input_shape/--dynamic_dims is given."""
+    declared = {p.key: p.value for p in model.metadata_props}.get(DYNAMIC_DIMS_KEY)
+    if declared is None:
+        return None, None
+    try:
+        profiles = parse_dynamic_dims(declared)
+    except UsageError as e:
+        report.add(
+            "error",
+            "dynamic-dims",
+            f"metadata {DYNAMIC_DIMS_KEY}",
+            f"'{declared}' is not omg's --dynamic_dims syntax: {e}",
+            f"{SRC_OMG} --dynamic_dims",
+        )
+        return None, None
+    shapes = {}
+    for inp in inputs:
+        dims = _dims(inp)
+        if dims is not None and None in dims:
+            shapes[inp.name] = [-1 if d is None else d for d in dims]
+    if not shapes:
+        return None, profiles  # nothing varies: _check_profiles says so
+    shape_arg = ";".join(f"{n}:{','.join(map(str, d))}" for n, d in shapes.items())
+    report.add(
+        "info",
+        "dynamic-dims",
+        f"metadata {DYNAMIC_DIMS_KEY}",
+        f"no --input_shape/--dynamic_dims given: checked with the profiles the model declares, which omg gets as "
+        f'--input_shape "{shape_arg}" --dynamic_dims "{declared}"',
+        f"{SRC_OMG} --input_shape, --dynamic_dims",
+    )
+    return shapes, profiles
+
+
 def _check_profiles(varying, dynamic_dims, report):
     src = f"{SRC_OMG} --dynamic_dims"
     if varying and dynamic_dims is None:
@@ -752,10 +793,20 @@ def _is_quantized_input(node, producers):
     return any(producers.get(i) is not None and producers[i].op_type == "DequantizeLinear" for i in node.input[:1])
 
 
-def _attr(node, name, default):
+_ATTR_TYPES = {
+    int: onnx.AttributeProto.INT,
+    str: onnx.AttributeProto.STRING,
+    list: onnx.AttributeProto.INTS,
+}
+
+
+def _attr(node, name, kind, default):
+    """The attribute's value when it has the type `kind` (int, str or list of ints), else `default`: a mistyped
+    attribute is the ONNX checker's finding (onnx-valid), the rules here read only well-typed ones."""
     for a in node.attribute:
-        if a.name == name:
-            return onnx.helper.get_attribute_value(a)
+        if a.name == name and a.type == _ATTR_TYPES[kind]:
+            value = onnx.helper.get_attribute_value(a)
+            return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
     return default
 
 
@@ -764,27 +815,26 @@ def _ir_op(node, quantized, producers, inits):
     op = node.op_type
     if op == "Conv":
         w = _weight_shape(node.input[1], producers, inits) if len(node.input) > 1 else None
-        group = _attr(node, "group", 1)
+        group = _attr(node, "group", int, 1)
         depthwise = w is not None and len(w) >= 2 and group > 1 and w[1] == 1
         base = "ConvolutionDepthwise" if depthwise else "Convolution"
         return ("Quantized" + base) if quantized else base
     if op == "Gemm":
         return "QuantizedFullyConnection" if quantized else "FullyConnection"
     if op == "Split":
-        sizes = _attr(node, "split", None)
+        sizes = _attr(node, "split", list, None)
         if sizes is None and len(node.input) > 1 and node.input[1] in inits:
             return "SplitV"  # sizes given as a tensor: assume unequal (the guide's SplitV)
         return "SplitV" if sizes is not None and len(set(sizes)) > 1 else "SplitD"
     if op == "Pad":
-        return "MirrorPad" if _attr(node, "mode", b"constant") in (b"reflect", "reflect") else "Pad"
+        return "MirrorPad" if _attr(node, "mode", str, "constant") == "reflect" else "Pad"
     if op in ("Resize", "Upsample"):
-        mode = _attr(node, "mode", b"nearest")
-        mode = mode.decode() if isinstance(mode, bytes) else mode
+        mode = _attr(node, "mode", str, "nearest")
         return "ResizeBilinear" if mode == "linear" else "ResizeNearestNeighbor"
     return ONNX_TO_IR.get(op)
 
 
-def _check_ops(model, quantize_all, shapes, report):
+def _check_ops(model, quantize_all, ranks, report):
     """op-unlisted, op-slow, conv-channels, softmax-axis, domain. Returns the op types the guidance does not name."""
     producers = {o: n for n in model.graph.node for o in n.output}
     inits = _initializer_shapes(model)
@@ -809,8 +859,8 @@ def _check_ops(model, quantize_all, shapes, report):
         if ir in ("Convolution", "QuantizedConvolution", "ConvTranspose"):
             _check_channels(node, name, ir, producers, inits, report)
         if ir == "Softmax":
-            rank = len(shapes.get(node.input[0]) or [])
-            axis = _attr(node, "axis", -1 if model.opset_import and _default_opset(model) >= 13 else 1)
+            rank = ranks.get(node.input[0]) if node.input else None
+            axis = _attr(node, "axis", int, -1 if model.opset_import and _default_opset(model) >= 13 else 1)
             if rank == 4 and axis % 4 != 1:
                 report.add(
                     "info",
@@ -857,16 +907,18 @@ def _default_opset(model):
 
 def _check_channels(node, name, ir, producers, inits, report):
     w = _weight_shape(node.input[1], producers, inits) if len(node.input) > 1 else None
-    if w is None or len(w) < 2:
+    if w is None or len(w) < 3:
         report.add(
             "info",
             "conv-channels",
             name,
-            "its weight is not a constant: the channel counts cannot be read here",
+            "its weight is not a constant: the channel counts cannot be read here"
+            if w is None
+            else f"its weight has shape {list(w)}, not [C, C, k...]: the channel counts cannot be read here",
             f"{SRC_PERF}: {ir}",
         )
         return
-    group = _attr(node, "group", 1)
+    group = _attr(node, "group", int, 1)
     # Conv weights are [Cout, Cin/group, k...]; ConvTranspose weights [Cin, Cout/group, k...].
     cin, cout = (w[1] * group, w[0]) if node.op_type == "Conv" else (w[0], w[1] * group)
     multiple = 32 if ir == "QuantizedConvolution" else 16
@@ -892,14 +944,30 @@ def _check_channels(node, name, ir, producers, inits, report):
             )
 
 
-def _inferred_shapes(model):
-    """name -> dims of every tensor whose shape ONNX shape inference knows (empty when inference fails)."""
-    try:
-        inferred = onnx.shape_inference.infer_shapes(model)
-    except Exception:  # noqa: BLE001 - inference is a help for the Softmax rule, never a finding of its own
+# Run in a child process: onnx's shape inference can crash the process (a segmentation fault, seen with onnx 1.12
+# on fuzzed models that the checker passes), and a crash there must not take the check with it.
+_INFER = """
+import json, sys
+import onnx
+model = onnx.shape_inference.infer_shapes(onnx.load(sys.argv[1], load_external_data=False))
+values = list(model.graph.value_info) + list(model.graph.input) + list(model.graph.output)
+ranks = {v.name: len(v.type.tensor_type.shape.dim) for v in values if v.type.tensor_type.HasField("shape")}
+json.dump(ranks, sys.stdout)
+"""
+
+
+def _inferred_ranks(path, model):
+    """name -> rank of every tensor whose shape ONNX shape inference knows, for the Softmax rule (empty when the
+    model has no Softmax or inference fails)."""
+    if not any(n.op_type == "Softmax" for n in model.graph.node):
         return {}
-    values = list(inferred.graph.value_info) + list(inferred.graph.input) + list(inferred.graph.output)
-    return {v.name: _dims(v) for v in values}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _INFER, path], capture_output=True, text=True, timeout=120, check=False
+        )
+        return json.loads(done.stdout) if done.returncode == 0 else {}
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        return {}
 
 
 def _check_quantized(model, quantize_all, report):
@@ -985,10 +1053,12 @@ def check(
     report.model = _summary(model, inputs)
     _check_valid(path, model, report)
     _check_versions(model, report)
+    if shapes is None and profiles is None:
+        shapes, profiles = _declared_profiles(model, inputs, report)
     _check_shapes(inputs, shapes, profiles, report)
     _check_types(inputs, in_types, (INPUT_TYPES, INPUT_TYPES_AIPP), aipp, "input", report)
     _check_types(list(model.graph.output), out_types, (OUTPUT_TYPES, None), aipp, "output", report)
-    unlisted = _check_ops(model, quantized, _inferred_shapes(model), report)
+    unlisted = _check_ops(model, quantized, _inferred_ranks(path, model), report)
     _check_quantized(model, quantized, report)
     _check_weights(model, unlisted, report)
     order = {"error": 0, "warning": 1, "info": 2}

@@ -137,6 +137,22 @@ class FileTest(Base):
             "ext_weights", self.finding(mc.check(os.path.join("sub", "ext.onnx")), "onnx-valid", "error").message
         )
 
+    def test_a_model_that_crashes_onnx_shape_inference_gets_findings(self):
+        # A ConvTranspose with a scalar weight before a Softmax: onnx 1.12's shape inference (the Softmax rule's
+        # help) dies of a segmentation fault on it; the check must still report.
+        nodes = [
+            helper.make_node("ConvTranspose", ["input", "w"], ["y"], name="ct"),
+            helper.make_node("Softmax", ["y"], ["out"], name="sm", axis=1),
+        ]
+        inputs = [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 16, 8, 8])]
+        outputs = [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 16, 8, 8])]
+        w = numpy_helper.from_array(np.float32(0.5), "w")
+        graph = helper.make_graph(nodes, "g", inputs, outputs, [w])
+        path = self.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]))
+        r = subprocess.run([sys.executable, SCRIPT, path], capture_output=True, text=True, timeout=120)
+        self.assertIn(r.returncode, (0, 1), r.stderr)
+        self.assertIn("its weight has shape []", r.stdout)
+
     def test_a_model_the_onnx_checker_rejects(self):
         model = conv_model()
         model.graph.node[1].input[0] = "nowhere"
@@ -182,6 +198,24 @@ class ShapeTest(Base):
         report = mc.check(path, input_shape="input:-1,16,8,8", dynamic_dims="1;2;4;8")
         self.assertTrue(report.ok, [(f.rule, f.message) for f in report.findings])
         self.assertIn("1; 2; 4; 8", self.finding(report, "dynamic-dims", "info").message)
+
+    def test_profiles_the_model_declares_stand_for_the_flags(self):
+        model = conv_model(batch="N")
+        onnx.helper.set_model_props(model, {"hiai.dynamic_dims": "1;2;4;8"})
+        report = mc.check(self.save(model))
+        self.assertTrue(report.ok, [(f.rule, f.message) for f in report.findings])
+        message = self.finding(report, "dynamic-dims", "info").message
+        self.assertIn('--input_shape "input:-1,16,8,8" --dynamic_dims "1;2;4;8"', message)
+        onnx.helper.set_model_props(model, {"hiai.dynamic_dims": "1;two"})
+        report = mc.check(self.save(model))
+        self.assertIn(
+            "'1;two' is not omg's --dynamic_dims syntax", self.finding(report, "dynamic-dims", "error").message
+        )
+        # Flags given win over the metadata.
+        self.assertIn(
+            "dim 2 is 4",
+            self.finding(mc.check(self.save(model), input_shape="input:1,16,4,8"), "input-shape", "error").message,
+        )
 
     def test_input_shape_must_match_the_model(self):
         path = self.save(conv_model())
