@@ -58,6 +58,7 @@ class LoadWorker : public Napi::AsyncWorker {
     m.config.devicePolicy = params_.policy;
     m.config.preprocessing = params_.preprocessing;
     m.config.options = params_.options;
+    m.config.returnOutput = params_.returnOutput;
     if (params_.batchSize != 0) m.config.batchSize = params_.batchSize;  // InferenceSession::Load checks it
     m.config.loadMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 

@@ -116,6 +116,13 @@ Napi::Object ClassificationToJs(Napi::Env env, const Classification& result, con
   o.Set("ioMode", IoModeName(mode));
   if (result.aippFeed != AippFeed::kNone) o.Set("aippSource", AippFeedName(result.aippFeed));
   if (result.aippFeed == AippFeed::kCpuResized) o.Set("aippSourceReason", result.aippFeedReason);
+  if (!result.output.empty()) {  // LoadOptions.returnOutput
+    Napi::Array output = Napi::Array::New(env, result.output.size());
+    for (size_t i = 0; i < result.output.size(); ++i) {
+      output.Set(static_cast<uint32_t>(i), Napi::Number::New(env, result.output[i]));
+    }
+    o.Set("output", output);
+  }
   return o;
 }
 

@@ -76,6 +76,10 @@ Status ParseLoadParams(Napi::Object options, const std::string& step, LoadParams
       {"cacheDir", [&](const Napi::Value& v) { return ToString(v, step, "options.cacheDir", &o.cacheDir); }},
       {"cacheVersion",
        [&](const Napi::Value& v) { return ToInteger(v, step, "options.cacheVersion", 0, UINT32_MAX, &cacheVersion); }},
+      {"profilingDir",
+       [&](const Napi::Value& v) { return ToString(v, step, "options.profilingDir", &o.profilingDir); }},
+      {"returnOutput",
+       [&](const Napi::Value& v) { return ToBool(v, step, "options.returnOutput", &out->returnOutput); }},
   };
   for (const auto& [key, parse] : parsers) {
     Status st = ParseOption(options, key, step, parse);

@@ -17,11 +17,13 @@ struct LoadParams {
   IoMode ioMode = IoMode::kZeroCopy;
   Preprocessing preprocessing = Preprocessing::kAuto;
   CompileOptions options;
-  int batchSize = 0;  // images per inference; 0: the target's smallest (SessionConfig::batchSize)
+  bool returnOutput = false;  // ClassifyResult.output
+  int batchSize = 0;          // images per inference; 0: the target's smallest (SessionConfig::batchSize)
 };
 
 // Parses LoadOptions' device/ioMode/preprocessing/tuningMode/tuningCacheDir/bandMode/priority/performanceMode/fp16/
-// cacheDir/cacheVersion/batchSize (absent = default). Unknown keys are ignored (the Node spec object carries its own keys).
+// cacheDir/cacheVersion/batchSize/profilingDir/returnOutput (absent = default). Unknown keys are ignored (the Node spec
+// object carries its own keys).
 Status ParseLoadParams(Napi::Object options, const std::string& step, LoadParams* out);
 
 }  // namespace npulens::binding

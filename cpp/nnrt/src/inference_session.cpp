@@ -1,5 +1,6 @@
 #include "nnrt/inference_session.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "CANNKit/hiai_helper.h"
 #include "CANNKit/hiai_options.h"
 #include "aipp_source.h"
+#include "cann_symbols.h"
 #include "device_memory.h"
 #include "neural_network_runtime/neural_network_core.h"
 #include "nnrt_call_lock.h"
@@ -223,6 +225,8 @@ struct InferenceSession::Impl {
     std::string call;  // e.g. HMS_HiAIOptions_SetTuningCacheDir("/files"), for errors
     bool required = false;
     std::function<OH_NN_ReturnCode(OH_NNCompilation*)> apply;
+    // Non-empty: the system lacks the setter, why (the option is refused with OH_NN_UNSUPPORTED, never applied).
+    std::string missing{};
   };
   struct BuildAttempt {
     Status status;  // a failure before Build: construct, set_device, a required option refused when set
@@ -260,6 +264,8 @@ struct InferenceSession::Impl {
   Status CheckOutputShape() const;
   // A dynamic batch dim (-1) of a desc set to the session's batch; `info` re-read from it.
   Status SetBatchDim(NN_TensorDesc* desc, TensorInfo* info) const;
+  // returnOutput: the output tensor's bytes at `out` (one image's) dequantized into result->output.
+  Status CopyOutput(const void* out, Classification* result) const;
   Status UseAippSource(const AippSourceKey& key);
   // The AIPP path's input: the frame's packed rows copied into the AIPP input tensor, or, when AIPP cannot take the
   // frame (AippTakes), the frame cropped and resized on the CPU (ResizeForAipp). Sets result's aippFeed and timings.
@@ -322,6 +328,16 @@ std::vector<InferenceSession::Impl::PlannedOption> InferenceSession::Impl::PlanO
         {"cache", o.cacheDir + " (version " + std::to_string(o.cacheVersion) + ")", "", false,
          [&o](OH_NNCompilation* c) { return OH_NNCompilation_SetCache(c, o.cacheDir.c_str(), o.cacheVersion); }});
   }
+  if (!o.profilingDir.empty()) {
+    const SetOmOptionsFn setOmOptions = CannSetOmOptions();
+    plan.push_back({"om_options", "PROFILING:" + o.profilingDir, "", false,
+                    [&o, setOmOptions](OH_NNCompilation* c) {
+                      return setOmOptions(c, HIAI_OM_TYPE_PROFILING, o.profilingDir.c_str());
+                    },
+                    setOmOptions != nullptr ? ""
+                                            : "HMS_HiAIOptions_SetOmOptions is not on this system (CANN Kit "
+                                              "5.1.0(18), API 18)"});
+  }
   return plan;
 }
 
@@ -348,6 +364,11 @@ InferenceSession::Impl::BuildAttempt InferenceSession::Impl::TryBuild(const std:
   }
   for (size_t i = 0; i < plan.size(); ++i) {
     if (!plan[i].required && !use[i]) continue;
+    if (!plan[i].missing.empty()) {
+      a.setCode[i] = OH_NN_UNSUPPORTED;
+      a.setDetail[i] = plan[i].missing;
+      continue;
+    }
     a.setCode[i] = plan[i].apply(a.compilation.get());
     if (a.setCode[i] == OH_NN_SUCCESS) continue;
     a.setDetail[i] = NnrtLastErrorDetail();
@@ -663,6 +684,11 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(std::vector<uin
     return Status("compile.options.tuning_cache_dir", code::kInvalidArgument,
                   "a tuning cache dir was given without a tuning mode (AUTO or HETER)");
   }
+  struct stat dir {};
+  if (!o.profilingDir.empty() && (stat(o.profilingDir.c_str(), &dir) != 0 || !S_ISDIR(dir.st_mode))) {
+    return Status("compile.options.om_options", code::kInvalidArgument,
+                  "the profiling dir \"" + o.profilingDir + "\" is not an existing directory");
+  }
   Status resolved = ResolvePreprocessing(config, &impl->info);
   if (!resolved.ok()) return resolved;
   if (impl->info.preprocessing == Preprocessing::kAipp && config.batchSize > 1) {
@@ -808,6 +834,10 @@ Result<std::vector<Classification>> InferenceSession::Impl::FinishSlots(NN_Tenso
     for (const TopKEntry& e : top.value()) {
       result.top.push_back({e.rank, e.index, config.labels.empty() ? "" : config.labels[e.index], e.score});
     }
+    if (config.returnOutput) {
+      s = CopyOutput(out + i * slot, &result);
+      if (!s.ok()) return s;
+    }
   }
   batch.timings.postprocessMs = MsSince(stage);
   batch.timings.totalMs = MsSince(start);
@@ -817,6 +847,13 @@ Result<std::vector<Classification>> InferenceSession::Impl::FinishSlots(NN_Tenso
     result.aippFeedReason = batch.aippFeedReason;
   }
   return results;
+}
+
+Status InferenceSession::Impl::CopyOutput(const void* out, Classification* result) const {
+  const OutputSpec& spec = config.output;
+  result->output.resize(static_cast<size_t>(spec.classes));
+  return DequantizeToFloat(out, post.InputBytes(), spec.dtype, spec.quant ? &*spec.quant : nullptr,
+                           result->output.data(), result->output.size());
 }
 
 Status InferenceSession::Impl::UseAippSource(const AippSourceKey& key) {

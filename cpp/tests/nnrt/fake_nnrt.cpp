@@ -324,6 +324,18 @@ OH_NN_ReturnCode HMS_HiAIOptions_SetTuningCacheDir(OH_NNCompilation* c, const ch
 OH_NN_ReturnCode HMS_HiAIOptions_SetBandMode(OH_NNCompilation* c, HiAI_BandMode mode) {
   return Option(c, "HMS_HiAIOptions_SetBandMode", std::to_string(mode));
 }
+OH_NN_ReturnCode HMS_HiAIOptions_SetOmOptions(OH_NNCompilation* c, HiAI_OmType type, const char* dir) {
+  return Option(c, "HMS_HiAIOptions_SetOmOptions", std::to_string(type) + ", " + dir, type != HIAI_OM_TYPE_OFF);
+}
+
+// The host seam's run-time lookup (cpp/nnrt/src/cann_symbols.h): Fail("HostNN_LookupCannSymbol", ...) plays a
+// system without the function.
+void* HostNN_LookupCannSymbol(const char* name) {
+  Log(std::string("HostNN_LookupCannSymbol(") + name + ")");
+  if (Scripted("HostNN_LookupCannSymbol") != OH_NN_SUCCESS) return nullptr;
+  return std::string(name) == "HMS_HiAIOptions_SetOmOptions" ? reinterpret_cast<void*>(&HMS_HiAIOptions_SetOmOptions)
+                                                             : nullptr;
+}
 
 HiAI_Compatibility HMS_HiAICompatibility_CheckFromBuffer(const void* data, size_t size) {
   Log("HMS_HiAICompatibility_CheckFromBuffer(" + std::to_string(size) + ")");

@@ -244,5 +244,36 @@ TEST_F(HostnnSessionTest, FdInputOverTheSessionsOwnSharedMemory) {
   EXPECT_EQ(session.Classify(image.view, 1).status().code(), code::kReleased);
 }
 
+// CompileOptions::profilingDir on the real runtime: the profile is written when the session releases its executor;
+// on a system older than API 18 (no HMS_HiAIOptions_SetOmOptions to look up) the model loads without it.
+TEST_F(HostnnSessionTest, ProfilingDirGetsTheRuntimesProfileAtReleaseAndIsRefusedBeforeApi18) {
+  char tmpl[] = "/tmp/npulens_session_profile_XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl, opCsv = dir + "/test_op.csv", modelCsv = dir + "/test_model.csv";
+  SessionConfig c = Config();
+  c.options.profilingDir = dir;
+  for (int api : {17, 0}) {
+    HostNN_SetSystemApiLevel(api);
+    Result<std::unique_ptr<InferenceSession>> s = InferenceSession::Load(TinyModel(), c);
+    HostNN_SetSystemApiLevel(0);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    const OptionReport report = (*s)->Info()->options.at(0);
+    EXPECT_EQ(report.option, "om_options");
+    EXPECT_EQ(report.value, "PROFILING:" + dir);
+    EXPECT_EQ(report.accepted, api == 0) << api;
+    EXPECT_EQ(report.codeName, api == 0 ? "OH_NN_SUCCESS" : "OH_NN_UNSUPPORTED");
+    SolidImage image(250, 10, 10);
+    ASSERT_TRUE((*s)->Classify(image.view, 1).ok());
+    ASSERT_TRUE((*s)->Classify(image.view, 1).ok());
+    EXPECT_NE(access(opCsv.c_str(), F_OK), 0) << "written at release, not before";
+    (*s)->Release();
+    EXPECT_EQ(access(opCsv.c_str(), F_OK) == 0, api == 0) << api;
+    EXPECT_EQ(access(modelCsv.c_str(), F_OK) == 0, api == 0) << api;
+  }
+  unlink(opCsv.c_str());
+  unlink(modelCsv.c_str());
+  rmdir(dir.c_str());
+}
+
 }  // namespace
 }  // namespace npulens

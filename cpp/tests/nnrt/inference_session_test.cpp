@@ -434,6 +434,89 @@ TEST_F(SessionTest, ClassifyZeroCopyWritesTheInputTensorAndReadsOutputsInPlace) 
   EXPECT_EQ(fake_nnrt::LastRunInput(), expected);
 }
 
+// CompileOptions::profilingDir: HMS_HiAIOptions_SetOmOptions(PROFILING, dir) through the run-time lookup (CANN Kit
+// API 18 > compatibleSdkVersion 17), reported as "om_options".
+TEST_F(SessionTest, ProfilingDirSetsOmOptionsThroughTheRunTimeLookup) {
+  SessionConfig c = Config();
+  c.options.profilingDir = "/tmp";
+  auto s = LoadOk(c);
+  ASSERT_TRUE(s);
+  const int lookup = IndexOf("HostNN_LookupCannSymbol(HMS_HiAIOptions_SetOmOptions)");
+  const int set = IndexOf("HMS_HiAIOptions_SetOmOptions(c1, 1, /tmp)");
+  ASSERT_GE(lookup, 0);
+  ASSERT_GT(set, IndexOf("OH_NNCompilation_SetDevice"));
+  EXPECT_LT(set, IndexOf("OH_NNCompilation_Build"));
+  Result<SessionInfo> info = s->Info();
+  ASSERT_EQ(info->options.size(), 1u);
+  EXPECT_EQ(info->options[0].option, "om_options");
+  EXPECT_EQ(info->options[0].value, "PROFILING:/tmp");
+  EXPECT_TRUE(info->options[0].accepted);
+  EXPECT_EQ(info->options[0].codeName, "OH_NN_SUCCESS");
+}
+
+// A system older than API 18 has no HMS_HiAIOptions_SetOmOptions: the option is refused, the model loads.
+TEST_F(SessionTest, OnASystemWithoutSetOmOptionsProfilingIsRefusedNotFatal) {
+  fake_nnrt::Fail("HostNN_LookupCannSymbol", OH_NN_FAILED);
+  SessionConfig c = Config();
+  c.options.profilingDir = "/tmp";
+  auto s = LoadOk(c);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(fake_nnrt::CountOf("HMS_HiAIOptions_SetOmOptions"), 0);
+  Result<SessionInfo> info = s->Info();
+  ASSERT_EQ(info->options.size(), 1u);
+  EXPECT_EQ(info->options[0].option, "om_options");
+  EXPECT_FALSE(info->options[0].accepted);
+  EXPECT_EQ(info->options[0].codeName, "OH_NN_UNSUPPORTED");
+  EXPECT_EQ(info->options[0].detail,
+            "refused when set: HMS_HiAIOptions_SetOmOptions is not on this system (CANN Kit 5.1.0(18), API 18)");
+  Image image;
+  EXPECT_TRUE(s->Classify(image.view, 1).ok());
+}
+
+TEST_F(SessionTest, BAD_CALL_ProfilingDirThatIsNotADirectoryFailsBeforeAnyNnrtCall) {
+  for (const char* dir : {"/nonexistent/npulens_profiles", "/dev/null"}) {
+    SessionConfig c = Config();
+    c.options.profilingDir = dir;
+    auto r = InferenceSession::Load(Model(), c);
+    ASSERT_FALSE(r.ok()) << dir;
+    EXPECT_EQ(r.status().step(), "compile.options.om_options");
+    EXPECT_EQ(r.status().code(), code::kInvalidArgument);
+    EXPECT_EQ(r.status().message(), std::string("the profiling dir \"") + dir + "\" is not an existing directory");
+  }
+  EXPECT_TRUE(fake_nnrt::Calls().empty());
+}
+
+// returnOutput: the output tensor as float32 beside the top-K (float output as is; int8 dequantized), in both modes.
+TEST_F(SessionTest, ReturnOutputCarriesTheDequantizedOutputTensor) {
+  SessionConfig c = Config();
+  auto plain = LoadOk(c);
+  ASSERT_TRUE(plain);
+  Image image;
+  EXPECT_TRUE(plain->Classify(image.view, 1)->output.empty());
+  plain->Release();
+
+  c.returnOutput = true;
+  auto s = LoadOk(c);
+  ASSERT_TRUE(s);
+  for (IoMode mode : {IoMode::kZeroCopy, IoMode::kCopy}) {
+    Result<Classification> r = s->Classify(image.view, 1, mode);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->output, (std::vector<float>{0.5f, 1.0f, 4.0f, 2.0f, 4.0f})) << IoModeName(mode);
+  }
+  s->Release();
+
+  fake_nnrt::SetModel({{"input", OH_NN_FLOAT32, {1, 3, 4, 4}, OH_NN_FORMAT_NCHW}},
+                      {{"logits", OH_NN_INT8, {1, 5}, OH_NN_FORMAT_ND}});
+  fake_nnrt::SetOutputBytes({static_cast<uint8_t>(-10), 0, 5, 127, static_cast<uint8_t>(-128)});
+  c.output.dtype = DType::kInt8;
+  c.output.quant = QuantParams{0.5f, -2};
+  auto q = LoadOk(c);
+  ASSERT_TRUE(q);
+  Result<Classification> r = q->Classify(image.view, 1);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->output, (std::vector<float>{-4.0f, 1.0f, 3.5f, 64.5f, -63.0f}));  // (q + 2) * 0.5
+}
+
 TEST_F(SessionTest, CopyModeGivesTheSameResultThroughHostBuffers) {
   auto s = LoadOk();
   ASSERT_TRUE(s);

@@ -28,12 +28,17 @@ struct CompileOptions {
   std::string cacheDir;  // NNRt compilation cache (OH_NNCompilation_SetCache); empty: off
   uint32_t cacheVersion = 1;
   bool checkCompatibility = true;  // HMS_HiAICompatibility_CheckFromBuffer before Build
+  // HMS_HiAIOptions_SetOmOptions(HIAI_OM_TYPE_PROFILING, dir): the runtime writes its profile files there (an existing
+  // directory, checked at Load). Optional: CANN Kit 5.1.0(18), looked up at run time; on an older system it is reported
+  // refused ("om_options", OH_NN_UNSUPPORTED) and the model loads without it. Empty: off.
+  std::string profilingDir;
 };
 
 // One option's outcome: e.g. {"band_mode", "NORMAL", true, 0, "OH_NN_SUCCESS"}; `accepted` = applied in the
 // compilation the session runs on.
 struct OptionReport {
-  std::string option;  // tuning_mode, tuning_cache_dir, band_mode, performance_mode, priority, float16, cache
+  // tuning_mode, tuning_cache_dir, band_mode, performance_mode, priority, float16, cache, om_options
+  std::string option;
   std::string value;
   bool accepted = false;
   int code = 0;

@@ -60,6 +60,8 @@ struct SessionConfig {
   // with omg --dynamic_dims) gets its tensors made for batchSize: the device picks the gear from the input's shape.
   std::vector<int> batchSizes{1};
   int batchSize = 1;
+  // Each Classification carries `output` (the output tensor as float32).
+  bool returnOutput = false;
   double loadMs = 0;  // time the caller spent reading the model bytes (reported in info)
 };
 
@@ -131,6 +133,8 @@ struct Classification {
   StageTimings timings;
   AippFeed aippFeed = AippFeed::kNone;  // kNone on the CPU path
   std::string aippFeedReason;           // kCpuResized: why AIPP could not take the frame (its aipp.config refusal)
+  // SessionConfig::returnOutput: output 0 dequantized to float32, classes values.
+  std::vector<float> output;
 };
 
 // What a classification fed the model and what came out, for comparing the engine with another runtime.
