@@ -22,6 +22,7 @@ import { ms, progressBar, table } from './format';
 import type { Io } from './io';
 import { parseFrameSpec } from './frames';
 import { DEVICE_POLICIES, MODEL_FLAGS, chooseModel, withClassifier, withPreprocessing, type Backend, type ModelChoice } from './model';
+import { TUNING_FLAGS, benchTuning, printProfile, tuningCache, tuningModes, withProfiling } from './tuning';
 
 const REPORT_FILE: FileKind = { name: 'benchmark report', maxBytes: BENCHMARK_REPORT_FILE_MAX_BYTES };
 
@@ -62,6 +63,8 @@ export async function bench(args: string[], io: Io, backend: Backend): Promise<n
     compare: { type: 'string' },
     source: { type: 'string' },
     preprocessing: { type: 'string' },
+    ...TUNING_FLAGS,
+    profile: { type: 'string' },
     batch: { type: 'string' },
   }, true);
   const compareFirst = stringFlag(values, 'compare');
@@ -79,12 +82,24 @@ export async function bench(args: string[], io: Io, backend: Backend): Promise<n
   const sourceFlag = stringFlag(values, 'source');
   const preprocessing = enumFlag(values, 'preprocessing', ['cpu', 'aipp', 'both'] as const);
   if (sourceFlag === undefined && preprocessing !== undefined) throw new UsageError('--preprocessing needs --source');
+  const tuning = tuningModes(values, true);
+  const profileDir = stringFlag(values, 'profile');
+  if (sourceFlag !== undefined && (tuning !== undefined || profileDir !== undefined)) {
+    throw new UsageError('--tuning and --profile do not apply to --source');
+  }
   const batchFlag = stringFlag(values, 'batch');
   if (batchFlag !== undefined) {
-    if (sourceFlag !== undefined) throw new UsageError('--batch is a run of its own: not with --source');
+    if (sourceFlag !== undefined || tuning !== undefined || profileDir !== undefined) {
+      throw new UsageError('--batch is a run of its own: not with --source, --tuning or --profile');
+    }
     return benchBatches(batchSizes(batchFlag), modes, { iterations, warmup, durationS, jsonTarget, device }, choice,
       backend, io);
   }
+  if (tuning !== undefined) {
+    if (profileDir !== undefined) throw new UsageError('--profile and --tuning are separate runs: give one');
+    return benchTuning(tuning, tuningCache(values), choice, backend, jsonTarget, io);
+  }
+  if (profileDir !== undefined && jsonTarget === '-') throw new UsageError('--profile prints a table: use --json FILE');
   if (sourceFlag !== undefined) {
     const frame = parseFrameSpec('source', sourceFlag);
     const sourceModes: IoMode[] = values['mode'] === undefined ? ['copy', 'zero-copy'] : modes;
@@ -93,8 +108,11 @@ export async function bench(args: string[], io: Io, backend: Backend): Promise<n
   }
 
   const startedAt = new Date();
-  return withClassifier(choice, backend, async (classifier) => {
+  const loaded = profileDir === undefined ? choice : withProfiling(choice, profileDir);
+  let profiled: ModelInfo | undefined;
+  const code = await withClassifier(loaded, backend, async (classifier) => {
     const info = classifier.info;
+    profiled = info;
     const runs: BenchmarkResult[] = [];
     const tty = io.stderr.isTTY === true;
     // Ctrl-C stops the running benchmark; it resolves with what it has.
@@ -150,6 +168,9 @@ export async function bench(args: string[], io: Io, backend: Backend): Promise<n
     }
     return 0;
   });
+  // The runtime writes the profile when the executor goes: after the classifier's release.
+  if (profileDir !== undefined && profiled !== undefined) printProfile(profiled, profileDir, startedAt.getTime(), 10, io);
+  return code;
 }
 
 

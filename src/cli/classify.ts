@@ -5,17 +5,21 @@
  * `--preprocessing auto|cpu|aipp` chooses who converts the pixels (the CPU, or the runtime's AIPP).
  * `--rotate 0|90|180|270` turns each image or frame clockwise before classification (a camera frame in the sensor's
  * orientation), as classify()'s rotation does.
+ * `--tuning off|auto|heter [--tuning-cache DIR]` loads with CANN online tuning (tuning.ts); `--save-outputs F.json`
+ * writes each image's raw output tensor as the app's output export (outputs.ts) for `npulens verify --device-outputs`.
  * `--batch N` loads the model for batch size N (one of its batchSizes) and classifies the images N at a time, each
  * group in one inference (classifyBatch): an image's timings are its group's.
  */
 import fs from 'node:fs';
 import type { Classifier, ClassifyResult, ModelInfo, Preprocessing, Rotation, Timings } from '../api';
-import { CliError, UsageError, toCliError } from './errors';
+import { CliError, UsageError, toCliError, writeJsonFile } from './errors';
 import { enumFlag, intFlag, parse, stringFlag } from './args';
 import { ms, percent, printable, table } from './format';
 import { readFrames, parseFrameSpec, type FrameSpec } from './frames';
 import { decodeInOrder, imagesPerSecond, throughputLine, type DecodedImage } from './image';
 import type { Io } from './io';
+import { exportedImage, outputExport, type ExportedImage } from './outputs';
+import { TUNING_FLAGS, tuningCache, tuningLine, tuningModes, withTuning } from './tuning';
 import {
   DEVICE_POLICIES, MODEL_FLAGS, chooseModel, withClassifier, withPreprocessing, type Backend, type ModelChoice,
 } from './model';
@@ -29,7 +33,8 @@ const ROTATIONS = ['0', '90', '180', '270'] as const;
 export async function classify(args: string[], io: Io, backend: Backend): Promise<number> {
   const { values, positionals } = parse(args, {
     ...MODEL_FLAGS, top: { type: 'string' }, json: { type: 'boolean' }, frame: { type: 'string' },
-    preprocessing: { type: 'string' }, store: { type: 'string' }, rotate: { type: 'string' }, batch: { type: 'string' },
+    preprocessing: { type: 'string' }, store: { type: 'string' }, rotate: { type: 'string' },
+    ...TUNING_FLAGS, 'save-outputs': { type: 'string' }, batch: { type: 'string' },
   }, true);
   const frameFlag = stringFlag(values, 'frame');
   const frame = frameFlag === undefined ? undefined : parseFrameSpec('frame', frameFlag);
@@ -42,10 +47,15 @@ export async function classify(args: string[], io: Io, backend: Backend): Promis
   const store = enumFlag(values, 'store', STORES);
   const rotation = Number(enumFlag(values, 'rotate', ROTATIONS) ?? '0') as Rotation;
   if (store !== undefined && frame === undefined) throw new UsageError('--store applies to --frame only');
+  const [tuning] = tuningModes(values, false) ?? [];
+  const saveOutputs = stringFlag(values, 'save-outputs');
+  if (saveOutputs !== undefined && frame !== undefined) throw new UsageError('--save-outputs applies to images, not --frame');
   const chosen = withPreprocessing(chooseModel(values, backend, device), preprocessing);
+  const tuned = tuning === undefined || tuning === 'off' ? chosen : withTuning(chosen, tuning, tuningCache(values));
   const batch = intFlag(values, 'batch', 1, 64);
   if (batch !== undefined && frame !== undefined) throw new UsageError('--batch applies to images, not --frame');
-  const choice = batch === undefined ? chosen : { ...chosen, load: { ...chosen.load, batchSize: batch } };
+  const withOutputs = saveOutputs === undefined ? tuned : { ...tuned, load: { ...tuned.load, returnOutput: true } };
+  const choice = batch === undefined ? withOutputs : { ...withOutputs, load: { ...withOutputs.load, batchSize: batch } };
   const json = values.json === true;
   if (frame !== undefined) {
     return classifyFrames(positionals, frame, store ?? 'memory', rotation, choice, top, json, io, backend);
@@ -54,6 +64,7 @@ export async function classify(args: string[], io: Io, backend: Backend): Promis
   return withClassifier(choice, backend, async (classifier) => {
     const info = classifier.info;
     const results = [];
+    const outputs: ExportedImage[] = [];
     // Decoding runs ahead on libuv workers while the classifier runs on its own: the wall time below is what a
     // folder takes, less than the sum of the per-image times.
     const start = performance.now();
@@ -90,6 +101,7 @@ export async function classify(args: string[], io: Io, backend: Backend): Promis
       yield* run(group);
     }
     for await (const [{ file: image, image: decoded }, result] of classified()) {
+      if (saveOutputs !== undefined) outputs.push(exportedImage(image, result));
       const t = result.timings;
       const entry = {
         image,
@@ -121,14 +133,18 @@ export async function classify(args: string[], io: Io, backend: Backend): Promis
     }
     const throughput = imagesPerSecond(results.length, performance.now() - start);
     const model = { id: choice.id, path: choice.path, precision: choice.precision };
+    if (saveOutputs !== undefined) writeJsonFile(saveOutputs, outputExport(info, choice.id, outputs));
     if (json) {
       io.stdout.write(JSON.stringify({ model, device: { name: info.device.name, type: info.device.type },
-        preprocessing: preprocessingOf(info), results, throughput }, null, 2) + '\n');
+        preprocessing: preprocessingOf(info), ...(tuning === undefined ? {} : { options: info.options }), results,
+        throughput }, null, 2) + '\n');
     } else {
       io.stdout.write(`model: ${model.id} (${model.precision}, ${printable(model.path)})\n`);
       io.stdout.write(`device: ${info.device.name} (${info.device.type}) — ${info.selection}\n`);
       io.stdout.write(`pre-processing: ${info.preprocessing} — ${printable(info.preprocessingReason)}\n`);
+      if (tuning !== undefined) io.stdout.write(`${tuningLine(info)}\n`);
       io.stdout.write(`${throughputLine(throughput)}\n`);
+      if (saveOutputs !== undefined) io.stdout.write(`outputs of ${outputs.length} images written to ${printable(saveOutputs)}\n`);
     }
     return 0;
   });

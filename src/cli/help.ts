@@ -23,6 +23,11 @@ commands:
                               sensor's orientation; default 0)
       --batch N               load for batch size N (one of the model's batchSizes) and classify N images per
                               inference (classifyBatch); each image's timings are its group's
+      --tuning off|auto|heter CANN online tuning (HMS_HiAIOptions_SetTuningMode + SetTuningCacheDir); prints what
+                              the runtime applied
+      --tuning-cache DIR      the tuning cache (default ~/.cache/npulens/tuning, created)
+      --save-outputs F.json   write each image's raw output tensor (npulens-outputs/1, as the app exports it) for
+                              verify --device-outputs
       --json                  print one JSON document
   bench                 benchmark a model's inference
       --model <id|file.onnx> (and --size/--mean/--std/--bgr/--labels for a file), --device as above
@@ -36,6 +41,10 @@ commands:
                               CPU pre-processing + copy / zero-copy (--mode, default both), AIPP with the frame
                               copied into its tensor and from a memfd; stage medians, CPU bytes, non-inference share
       --preprocessing cpu|aipp|both   with --source (default: AIPP too where the target declares it)
+      --tuning off,auto,heter per tuning mode: compile time of a load with an empty tuning cache (cold) and of the
+                              next load over it (cached); --tuning-cache DIR as for classify
+      --profile DIR           runtime profiling (HMS_HiAIOptions_SetOmOptions): the runtime writes per-op CSV files
+                              into DIR (created); prints the slowest ops
       --batch 1,2,4,8         one load per batch size (of the model's batchSizes), each timed: p50/p90 per run of
                               the whole batch, ms per image, images/s (--json: npulens-bench-batch/1)
   verify <folder|image...>  compare two models or two engines on images (float vs quantized check)
@@ -52,6 +61,10 @@ commands:
       --device auto|npu|cpu, --json FILE|-   as for bench; exit 1 when a threshold is missed
       --aipp                    compare the model's CPU pre-processing (reference) with its AIPP path (candidate)
                                 on the same images; with --frame FMT:WxH on raw frame files (no --against/--engine)
+      --device-outputs F.json   a device's raw output export (the app's, or classify --save-outputs) against the
+                                host's fp32 (--model) and int8 (--against) models on the same images (default: the
+                                export's model's -fp32/-int8 pair); thresholds against the host model of the export's
+                                precision; --images DIR holds exported photos (samples are the bundled ones)
   check <model.onnx|id>  check an ONNX model against the CANN Kit guide's rules before omg/dopt convert it (opset,
                         shapes, data types, operators, paths); each finding names the guide's section. Exit 1 on errors
       --input-shape "name:n,c,h,w[;...]"  omg's --input_shape (-1 for the dims that vary, with --dynamic-dims)

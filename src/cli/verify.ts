@@ -18,6 +18,7 @@ import { decodeInOrder, imagesPerSecond, throughputLine } from './image';
 import type { Io } from './io';
 import { DEVICE_POLICIES, chooseModel, withPreprocessing, type Backend, type ModelChoice } from './model';
 import { verifyAipp } from './verify/aipp';
+import { verifyDeviceOutputs } from './verify/device';
 import { ENGINES, OrtRunner, inspectImage, oursScores, type Engine } from './verify/engines';
 import { collectImages } from './verify/inputs';
 import { layersMode, runLayers } from './verify/layers';
@@ -33,6 +34,7 @@ export const VERIFY_USAGE = `usage: npulens verify <folder|image...> [--list FIL
          [--min-top1 F] [--min-top5 F] [--max-abs X] [--threads N] [--device auto|npu|cpu] [--json FILE|-]
        npulens verify --aipp [--frame nv21:WxH] <folder|image...|frames.yuv...> [--model M] [thresholds as above]
        npulens verify --layers|--sensitivity <folder|image...> --model M [--against M] (per layer: --layers --help)
+       npulens verify --device-outputs F.json [--model <fp32 id> --against <int8 id>] [--images DIR] [thresholds]
 `;
 
 /** Flags that describe a model file; the candidate's carry the prefix `against-`. */
@@ -58,6 +60,8 @@ const FLAGS = {
   json: { type: 'string' },
   aipp: { type: 'boolean' },
   frame: { type: 'string' },
+  'device-outputs': { type: 'string' },
+  images: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -123,7 +127,10 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
     return 0;
   }
   const lists = (values as Record<string, unknown>).list as string[] | undefined ?? [];
-  if (positionals.length === 0 && lists.length === 0) throw new UsageError('verify needs an image folder, images or --list FILE');
+  const deviceOutputs = stringFlag(values, 'device-outputs');
+  if (positionals.length === 0 && lists.length === 0 && deviceOutputs === undefined) {
+    throw new UsageError('verify needs an image folder, images or --list FILE');
+  }
   for (const l of lists) if (l === '') throw new UsageError('--list must not be empty');
   const engine = enumFlag(values, 'engine', ENGINES) ?? 'ours';
   const againstEngine = enumFlag(values, 'against-engine', ENGINES) ?? engine;
@@ -142,6 +149,10 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
     ...(maxAbs === undefined ? {} : { maxAbs }),
   };
   const jsonTarget = stringFlag(values, 'json');
+  if (deviceOutputs !== undefined) {
+    return verifyDeviceOutputs(deviceOutputs, { values, positionals, lists, thresholds, jsonTarget },
+      (v) => [chooseModel(v, backend, device), chooseCandidate(v, backend, device)], io, backend);
+  }
   const frameFlag = stringFlag(values, 'frame');
   if (values.aipp === true) {
     for (const flag of ['against', 'engine', 'against-engine', ...FILE_FLAGS.map((f) => `against-${f}`)]) {
