@@ -1055,6 +1055,8 @@ OH_NN_ReturnCode OH_NNExecutor_GetOutputShape(OH_NNExecutor* e, uint32_t outputI
                                               uint32_t* shapeLength) {
   Clear();
   if (!e || !shape || !shapeLength) return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetOutputShape: NULL argument");
+  // As the SDK declares it (neural_network_core.h): *shape must be NULL on input; the executor owns the array.
+  if (*shape) return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetOutputShape: *shape must be NULL");
   if (outputIndex >= e->gears->outputs.size())
     return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetOutputShape: index out of range");
   // The shape the last RunSync wrote (its gear's); before any run the shape as declared (-1 where gears differ).

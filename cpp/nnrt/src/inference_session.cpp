@@ -689,6 +689,12 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(std::vector<uin
     return Status("compile.options.om_options", code::kInvalidArgument,
                   "the profiling dir \"" + o.profilingDir + "\" is not an existing directory");
   }
+  if (std::find(config.batchSizes.begin(), config.batchSizes.end(), config.batchSize) == config.batchSizes.end()) {
+    std::string sizes;
+    for (int b : config.batchSizes) sizes += (sizes.empty() ? "" : ", ") + std::to_string(b);
+    return Status("session.config", code::kOutOfRange,
+                  "batch size " + std::to_string(config.batchSize) + " is not one the model takes (" + sizes + ")");
+  }
   Status resolved = ResolvePreprocessing(config, &impl->info);
   if (!resolved.ok()) return resolved;
   if (impl->info.preprocessing == Preprocessing::kAipp && config.batchSize > 1) {

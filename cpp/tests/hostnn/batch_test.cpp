@@ -130,6 +130,9 @@ TEST(BatchTest, TheExecutorDescribesTheGearsAndTheOutputShapeOfTheLastRun) {
   uint32_t length = 0;
   ASSERT_EQ(OH_NNExecutor_GetOutputShape(e.get(), 0, &shape, &length), OH_NN_SUCCESS);
   EXPECT_EQ(std::vector<int32_t>(shape, shape + length), (std::vector<int32_t>{-1, static_cast<int32_t>(kClasses)}));
+  int32_t mine[2] = {0, 0};
+  int32_t* notNull = mine;  // the SDK: *shape must be NULL on input
+  EXPECT_EQ(OH_NNExecutor_GetOutputShape(e.get(), 0, &notNull, &length), OH_NN_INVALID_PARAMETER);
   for (int32_t batch : {2, 1, 4}) {
     RunBatch(e.get(), RandomImages(static_cast<size_t>(batch), 1), batch);
     shape = nullptr;
