@@ -512,6 +512,14 @@ def prepare_dir(
     io = ModelIo(model)
     quant = entry["precision"] == "int8"
     width, height = io.size(entry["input"]["width"], entry["input"]["height"])
+    declared = {p.key: p.value for p in model.metadata_props}.get(modelcheck.DYNAMIC_DIMS_KEY)
+    if declared and dynamic_dims is None and input_shape is None:
+        # The profiles the model declares (the host runtime runs them too) are what it is converted with.
+        if plan:
+            log(f"devicekit: the model declares {modelcheck.DYNAMIC_DIMS_KEY} {declared}: not converted with AIPP")
+        else:
+            dynamic_dims = declared
+            log(f"devicekit: --dynamic-dims {declared} (the model's metadata {modelcheck.DYNAMIC_DIMS_KEY})")
     profiles = parse_dynamic_dims(dynamic_dims) if dynamic_dims else None
     shape, dopt_shape = input_shapes(io, input_shape, profiles, height, width)
     if profiles and plan:

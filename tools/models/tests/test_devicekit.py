@@ -879,6 +879,15 @@ class KitRulesTest(KitCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(self.omg(out)[1]["--input_shape"], "input:-1,3,8,8")
             self.assertEqual(self.entry(out)["targets"]["om"]["batchSizes"], [2, 4])
+            # Profiles the model declares (metadata hiai.dynamic_dims, what the host runtime runs) are converted.
+            p = m.metadata_props.add()
+            p.key, p.value = "hiai.dynamic_dims", "1;2;4"
+            onnx.save(m, os.path.join(d, "sym.onnx"))
+            r, out = self.user_kit(d, model=os.path.join(d, "sym.onnx"), out=os.path.join(d, "k3"))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("--dynamic-dims 1;2;4 (the model's metadata hiai.dynamic_dims)", r.stderr)
+            self.assertEqual(self.omg(out)[1]["--dynamic_dims"], "1;2;4")
+            self.assertEqual(self.entry(out)["targets"]["om"]["batchSizes"], [1, 2, 4])
 
     def test_dynamic_image_sizes_are_converted_but_get_no_manifest_entry(self):
         with tempfile.TemporaryDirectory() as d:
