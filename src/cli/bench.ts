@@ -97,7 +97,7 @@ export async function bench(args: string[], io: Io, backend: Backend): Promise<n
   }
   if (tuning !== undefined) {
     if (profileDir !== undefined) throw new UsageError('--profile and --tuning are separate runs: give one');
-    return benchTuning(tuning, tuningCache(values), choice, backend, jsonTarget, io);
+    return benchTuning(tuning, tuningCache(values), choice, { iterations, warmup }, backend, jsonTarget, io);
   }
   if (profileDir !== undefined && jsonTarget === '-') throw new UsageError('--profile prints a table: use --json FILE');
   if (sourceFlag !== undefined) {

@@ -87,15 +87,24 @@ export interface TuningRow {
   options: OptionReport[];
   coldCompileMs: number;
   cachedCompileMs: number;
+  /** The cached load's inference latency (zero-copy runs). */
+  p50Ms: number;
+  p90Ms: number;
+}
+
+/** Runs of each mode's latency benchmark (bench's --iterations / --warmup). */
+export interface TuningRuns {
+  iterations: number;
+  warmup: number;
 }
 
 /**
  * `bench --tuning a,b,...`: per mode two loads, the first with an empty tuning cache (<cache>/<model>_<mode>, emptied
- * first), the second over what the first left there; 'off' loads twice without tuning (the same comparison with no
- * cache involved, for scale).
+ * first), the second over what the first left there, whose inference is then timed; 'off' loads twice without tuning
+ * (the same comparison with no cache involved, for scale).
  */
-export async function benchTuning(modes: TuningMode[], cacheRoot: string, choice: ModelChoice, backend: Backend,
-  jsonTarget: string | undefined, io: Io): Promise<number> {
+export async function benchTuning(modes: TuningMode[], cacheRoot: string, choice: ModelChoice, runs: TuningRuns,
+  backend: Backend, jsonTarget: string | undefined, io: Io): Promise<number> {
   const rows: TuningRow[] = [];
   let device = '';
   for (const mode of modes) {
@@ -107,10 +116,11 @@ export async function benchTuning(modes: TuningMode[], cacheRoot: string, choice
     }
     const tuned = withTuning(choice, mode, cacheDir);
     const cold = await withClassifier(tuned, backend, async (c) => c.info);
-    const cached = await withClassifier(tuned, backend, async (c) => c.info);
+    const [cached, latency] = await withClassifier(tuned, backend, async (c) => [c.info,
+      (await c.benchmark({ iterations: runs.iterations, warmup: runs.warmup, mode: 'zero-copy' })).latencyMs] as const);
     device = `${cached.device.name} (${cached.device.type})`;
     rows.push({ mode, cacheDir, options: cached.options, coldCompileMs: cold.compileMs,
-      cachedCompileMs: cached.compileMs });
+      cachedCompileMs: cached.compileMs, p50Ms: latency.p50, p90Ms: latency.p90 });
   }
   const doc = { model: { id: choice.id, path: choice.path, precision: choice.precision }, device, tuning: rows };
   if (jsonTarget === '-') {
@@ -119,11 +129,13 @@ export async function benchTuning(modes: TuningMode[], cacheRoot: string, choice
   }
   io.stdout.write(`model: ${choice.id} (${choice.precision}, ${choice.path})\n`);
   io.stdout.write(`device: ${device}\n`);
-  io.stdout.write(table(['tuning', 'options', 'compile cold', 'compile cached', 'cached/cold'],
-    rows.map((r) => [r.mode, optionStates(r.options), ms(r.coldCompileMs), ms(r.cachedCompileMs), (r.cachedCompileMs / r.coldCompileMs).toFixed(3)]),
-  [false, false, true, true, true], ''));
-  io.stdout.write('compile in ms (construct + options + build + executor + tensors): cold = first load with an empty ' +
-    'tuning cache, cached = the next load over the same cache\n');
+  io.stdout.write(table(['tuning', 'options', 'compile cold', 'compile cached', 'cached/cold', 'p50', 'p90'],
+    rows.map((r) => [r.mode, optionStates(r.options), ms(r.coldCompileMs), ms(r.cachedCompileMs),
+      (r.cachedCompileMs / r.coldCompileMs).toFixed(3), ms(r.p50Ms), ms(r.p90Ms)]),
+  [false, false, true, true, true, true, true], ''));
+  io.stdout.write('ms; compile = construct + options + build + executor + tensors: cold = the first load with an empty ' +
+    `tuning cache, cached = the next load over the same cache; p50/p90 = its inference (${runs.iterations} zero-copy ` +
+    `runs after ${runs.warmup} warm-up)\n`);
   for (const r of rows) if (r.cacheDir !== '') io.stdout.write(`${r.mode} cache: ${r.cacheDir}\n`);
   if (jsonTarget !== undefined) {
     writeJsonFile(jsonTarget, doc);

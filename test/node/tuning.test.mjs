@@ -135,20 +135,22 @@ describe('npulens classify / bench --tuning', () => {
     fs.mkdirSync(stale);
     fs.writeFileSync(path.join(stale, 'left-over'), 'x');
     const r = await run('bench', '--model', 'tiny-fp32', '--tuning', 'auto,heter,off', '--tuning-cache', cache,
-      '--json', '-');
+      '--iterations', '20', '--json', '-');
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
     assert.deepEqual(doc.tuning.map((t) => t.mode), ['auto', 'heter', 'off']);
     for (const t of doc.tuning) {
-      assert.ok(t.coldCompileMs > 0 && t.cachedCompileMs > 0, JSON.stringify(t));
+      assert.ok(t.coldCompileMs > 0 && t.cachedCompileMs > 0 && t.p50Ms > 0 && t.p90Ms >= t.p50Ms, JSON.stringify(t));
       assert.deepEqual(t.options.map((o) => [o.name, o.accepted]),
         t.mode === 'off' ? [] : [['tuning_mode', true], ['tuning_cache_dir', true]]);
       if (t.mode !== 'off') assert.equal(t.cacheDir, path.join(cache, `tiny_fp32_${t.mode}`));
     }
     assert.equal(fs.existsSync(path.join(stale, 'left-over')), false, 'the cold load starts from an empty cache');
-    const text = await run('bench', '--model', 'tiny-fp32', '--tuning', 'heter', '--tuning-cache', cache);
+    const text = await run('bench', '--model', 'tiny-fp32', '--tuning', 'heter', '--tuning-cache', cache,
+      '--iterations', '7', '--warmup', '2');
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /^ *heter +tuning_mode applied, tuning_cache_dir applied +[\d.]+ +[\d.]+ +[\d.]+$/m);
+    assert.match(text.stdout, /^heter +tuning_mode applied, tuning_cache_dir applied( +[\d.]+){5}$/m);
+    assert.match(text.stdout, /p50\/p90 = its inference \(7 zero-copy runs after 2 warm-up\)/);
   });
 
   it('BAD CALL - tuning flags', async () => {
