@@ -1040,6 +1040,7 @@ def check(
     omg's syntax (strings) or parsed forms ({name: [dims]}, [[dims]], {name: 'FP16'}); quantized: dopt will quantize
     it; aipp: True/False when the .om gets/does not get an AIPP config, None when unknown. Returns a Report (its `ok`
     is False when a finding is an error). Raises UsageError for a flag value it cannot parse."""
+    path = os.fspath(path)
     shapes = parse_input_shape(input_shape)
     profiles = parse_dynamic_dims(dynamic_dims)
     in_types = parse_types(input_types, "--input-type", INPUT_TYPE_VALUES)
