@@ -67,6 +67,7 @@ struct State {
   std::map<std::string, FailRule> failures;
   std::map<std::string, FailRule> refusals;  // setter → Build's failure when the compilation recorded it
   std::vector<uint8_t> outputBytes;
+  std::vector<int32_t> runOutputShape;  // OH_NNExecutor_GetOutputShape's answer; empty: OPERATION_FORBIDDEN
   std::vector<std::string> calls;
   std::vector<std::string> violations;
   std::set<const void*> live;
@@ -149,6 +150,7 @@ void RefuseAtBuild(const std::string& setter, OH_NN_ReturnCode rc, const std::st
   S().refusals[setter] = {rc, message, -1};
 }
 void SetOutputBytes(const std::vector<uint8_t>& bytes) { S().outputBytes = bytes; }
+void SetRunOutputShape(const std::vector<int32_t>& shape) { S().runOutputShape = shape; }
 const std::vector<std::string>& Calls() { return S().calls; }
 int IndexOf(const std::string& prefix, int from) {
   const auto& c = S().calls;
@@ -430,8 +432,16 @@ NN_TensorDesc* OH_NNExecutor_CreateOutputTensorDesc(const OH_NNExecutor* e, size
 OH_NN_ReturnCode OH_NNExecutor_GetInputDimRange(const OH_NNExecutor*, size_t, size_t**, size_t**, size_t*) {
   return OH_NN_OPERATION_FORBIDDEN;
 }
-OH_NN_ReturnCode OH_NNExecutor_GetOutputShape(OH_NNExecutor*, uint32_t, int32_t**, uint32_t*) {
-  return OH_NN_OPERATION_FORBIDDEN;
+OH_NN_ReturnCode OH_NNExecutor_GetOutputShape(OH_NNExecutor* e, uint32_t index, int32_t** shape, uint32_t* length) {
+  State& s = S();
+  if (s.runOutputShape.empty()) return OH_NN_OPERATION_FORBIDDEN;  // a backend that does not answer
+  if (!Live(e)) Violation("GetOutputShape on a dead executor");
+  if (*shape != nullptr) Violation("GetOutputShape: *shape must be NULL on input");
+  Log("OH_NNExecutor_GetOutputShape(" + std::to_string(index) + ")");
+  if (OH_NN_ReturnCode rc = Scripted("OH_NNExecutor_GetOutputShape")) return rc;
+  *shape = s.runOutputShape.data();
+  *length = static_cast<uint32_t>(s.runOutputShape.size());
+  return OH_NN_SUCCESS;
 }
 
 NN_TensorDesc* OH_NNTensorDesc_Create(void) {

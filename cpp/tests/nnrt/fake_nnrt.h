@@ -42,6 +42,9 @@ void Fail(const std::string& function, OH_NN_ReturnCode rc, const std::string& m
 void RefuseAtBuild(const std::string& setter, OH_NN_ReturnCode rc, const std::string& message = "");
 // Bytes RunSync writes into output 0.
 void SetOutputBytes(const std::vector<uint8_t>& bytes);
+// What OH_NNExecutor_GetOutputShape answers after a run; empty (the default): OH_NN_OPERATION_FORBIDDEN, a backend
+// that does not answer the query.
+void SetRunOutputShape(const std::vector<int32_t>& shape);
 
 // "OH_NNCompilation_SetDevice(c1, 7)" — function name, then arguments; handles are named c1, e1, d1, t1, ...
 const std::vector<std::string>& Calls();

@@ -410,6 +410,37 @@ TEST_F(SessionTest, ConfigErrorsComeFirst) {
   EXPECT_EQ(InferenceSession::Load(Model(), Config()).status().step(), "device.select");
 }
 
+TEST_F(SessionTest, TheOutputShapeIsReadBackAfterEveryRun) {
+  fake_nnrt::SetRunOutputShape({1, 5});
+  auto s = LoadOk();
+  ASSERT_TRUE(s);
+  Image image;
+  ASSERT_TRUE(s->Classify(image.view, 1).ok());
+  const int run = fake_nnrt::IndexOf("OH_NNExecutor_RunSync");
+  ASSERT_NE(run, -1);
+  EXPECT_GT(fake_nnrt::IndexOf("OH_NNExecutor_GetOutputShape(0)", run), run);
+  ASSERT_TRUE(s->Run().ok());
+  EXPECT_EQ(fake_nnrt::CountOf("OH_NNExecutor_GetOutputShape"), 2);
+}
+
+TEST_F(SessionTest, BadCallARunWhoseOutputShapeIsNotBatchTimesClassesFails) {
+  fake_nnrt::SetRunOutputShape({1, 4});  // e.g. a gear whose output the conversion log names differently
+  auto s = LoadOk();
+  ASSERT_TRUE(s);
+  Image image;
+  Result<Classification> r = s->Classify(image.view, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().ToString(),
+            "run.output_shape: NPULENS_MODEL_MISMATCH (1006): the run's output 0 has shape "
+            "[1,4]; batch 1 x 5 classes expected");
+  fake_nnrt::SetRunOutputShape({1, 5});
+  fake_nnrt::Fail("OH_NNExecutor_GetOutputShape", OH_NN_FAILED, "no shape");
+  r = s->Classify(image.view, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().step(), "run.output_shape");
+  EXPECT_EQ(r.status().code(), OH_NN_FAILED);
+}
+
 TEST_F(SessionTest, ClassifyZeroCopyWritesTheInputTensorAndReadsOutputsInPlace) {
   auto s = LoadOk();
   ASSERT_TRUE(s);
