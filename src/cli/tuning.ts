@@ -161,6 +161,8 @@ export interface OpRow {
   calls: number;
   totalMs: number;
   avgMs: number;
+  /** The op's fastest run: steadier than the mean on a busy machine. */
+  minMs: number;
 }
 
 /** Splits one CSV line (RFC 4180 quoting, as the runtime writes names with commas or quotes). */
@@ -187,11 +189,12 @@ export function readOpCsv(file: string): OpRow[] {
     if (i < 0) throw new CliError(`the profile has no '${name}' column`, file);
     return i;
   };
-  const [op, type, backend, calls, total, avg] = ['op', 'type', 'backend', 'calls', 'total_ms', 'avg_ms'].map(col);
+  const [op, type, backend, calls, total, avg, min] =
+    ['op', 'type', 'backend', 'calls', 'total_ms', 'avg_ms', 'min_ms'].map(col);
   return lines.slice(1).map((l) => {
     const c = csvCells(l);
     return { op: c[op!] ?? '', type: c[type!] ?? '', backend: c[backend!] ?? '', calls: Number(c[calls!]),
-      totalMs: Number(c[total!]), avgMs: Number(c[avg!]) };
+      totalMs: Number(c[total!]), avgMs: Number(c[avg!]), minMs: Number(c[min!]) };
   });
 }
 
@@ -212,11 +215,11 @@ export function printProfile(info: ModelInfo, dir: string, since: number, top: n
   const ops = readOpCsv(path.join(dir, opFile));
   const total = ops.reduce((s, o) => s + o.totalMs, 0);
   io.stdout.write(`profile: ${written.map((f) => path.join(dir, f)).join(', ')}\n`);
-  io.stdout.write(table(['#', 'op', 'backend', 'calls', 'avg', 'total', 'share'],
+  io.stdout.write(table(['#', 'op', 'backend', 'calls', 'min', 'avg', 'total', 'share'],
     [...ops].sort((a, b) => b.totalMs - a.totalMs).slice(0, top).map((o, i) => [String(i + 1), printable(o.op),
-      printable(o.backend), String(o.calls), ms(o.avgMs), ms(o.totalMs),
+      printable(o.backend), String(o.calls), ms(o.minMs), ms(o.avgMs), ms(o.totalMs),
       `${(total > 0 ? (100 * o.totalMs) / total : 0).toFixed(1)}%`]),
-    [true, false, false, true, true, true, true], ''));
+    [true, false, false, true, true, true, true, true], ''));
   io.stdout.write(`top ${Math.min(top, ops.length)} of ${ops.length} ops by total time (ms, every run of the ` +
     'profiled load incl. warm-up)\n');
 }
