@@ -213,11 +213,23 @@ bool WriteOmProfile(const hostnn::Plan& plan, const OmProfileSink& sink) {
 
 }  // namespace
 
-// What Build made of a model: one plan per shape gear (hiai.dynamic_dims; one plan for a model without gears) and the
-// inputs/outputs as the executor describes them: -1 in each dim the gears differ in, as a dynamic-batch .om.
-struct Gears {
-  std::vector<std::shared_ptr<hostnn::Plan>> plans;
+// One shape gear of a model: its tensors, and its plan once made (from its imported graph, kept until then).
+struct Gear {
   std::vector<hostnn::TensorSpec> inputs, outputs;
+  std::shared_ptr<hostnn::Plan> plan;
+  std::unique_ptr<hostnn::Graph> graph;
+};
+
+// What Build made of a model: its shape gears (hiai.dynamic_dims; one for a model without gears) and the inputs/
+// outputs as the executor describes them: -1 in each dim the gears differ in, as a dynamic-batch .om. Build plans the
+// first gear; another is planned when a RunSync first uses it (planning all four gears of the bench models at Build
+// took 3-20x the load time of one), under `mutex`: the executors of a compilation share the gears.
+struct Gears {
+  std::vector<Gear> gears;
+  std::vector<hostnn::TensorSpec> inputs, outputs;
+  ThreadSetting threads{1, false};
+  bool profiling = false;
+  std::mutex mutex;
 };
 
 struct NN_TensorDesc {
@@ -258,14 +270,14 @@ struct OH_NNCompilation {
   std::string deviceName;
   bool built = false;
   std::shared_ptr<hostnn::Plan> plan;  // the first gear's
-  std::shared_ptr<const Gears> gears;
+  std::shared_ptr<Gears> gears;
   std::shared_ptr<const hostnn::ModelAipp> aipp;  // the model's dynamic-AIPP declaration and inputs (RunSync)
 };
 
 struct OH_NNExecutor {
   // The gear of the last RunSync (the first before any): shared with the compilation.
   std::shared_ptr<hostnn::Plan> plan;
-  std::shared_ptr<const Gears> gears;  // shared with (and outliving) the compilation
+  std::shared_ptr<Gears> gears;  // shared with (and outliving) the compilation
   std::shared_ptr<const hostnn::ModelAipp> aipp;
   std::shared_ptr<const OmProfileSink> omProfile;  // SetOmOptions(PROFILING): the profile is written at Destroy
   // HostNN_GetExecutorProfile's last answer: the copy its pointers point into.
@@ -334,48 +346,73 @@ NN_TensorDesc* DescFromSpec(const hostnn::TensorSpec& spec) {
   return d;
 }
 
+// A graph's input and output tensors, as its plan will give them.
+void SpecsOf(const hostnn::Graph& graph, Gear* gear) {
+  for (const std::string& name : graph.inputs)
+    gear->inputs.push_back({name, graph.values.at(name).dtype, graph.values.at(name).shape});
+  for (const std::string& name : graph.outputs)
+    gear->outputs.push_back({name, graph.values.at(name).dtype, graph.values.at(name).shape});
+}
+
 // The executor's view of the gears: the first gear's specs, with -1 in the dims the model declares dynamic (inputs) or
 // that differ between gears (outputs).
 void DescribeGears(const std::vector<hostnn::Shape>& declaredInputs, Gears* gears) {
-  gears->inputs = gears->plans[0]->Inputs();
-  gears->outputs = gears->plans[0]->Outputs();
-  if (gears->plans.size() == 1) return;
+  gears->inputs = gears->gears[0].inputs;
+  gears->outputs = gears->gears[0].outputs;
+  if (gears->gears.size() == 1) return;
   for (size_t i = 0; i < gears->inputs.size(); ++i) gears->inputs[i].shape = declaredInputs[i];
-  for (const auto& plan : gears->plans)
+  for (const Gear& gear : gears->gears)
     for (size_t o = 0; o < gears->outputs.size(); ++o)
       for (size_t d = 0; d < gears->outputs[o].shape.size(); ++d)
-        if (plan->Outputs()[o].shape[d] != gears->outputs[o].shape[d]) gears->outputs[o].shape[d] = -1;
+        if (gear.outputs[o].shape[d] != gears->outputs[o].shape[d]) gears->outputs[o].shape[d] = -1;
 }
 
 // RunSync's gear: the one whose input shapes the input tensors have, as a dynamic-batch .om picks the gear of each
 // inference from its input (the guide: one load, a different batch per inference). NULL (last error set) when the
-// model has gears and the tensors match none of them; a model without gears always gets its one plan (RunSync then
+// model has gears and the tensors match none of them; a model without gears always gets its one gear (RunSync then
 // checks the shapes as usual).
-const std::shared_ptr<hostnn::Plan>* SelectGear(const Gears& gears, NN_Tensor* const inputs[], size_t count) {
-  if (gears.plans.size() == 1) return &gears.plans[0];
+Gear* SelectGear(Gears& gears, NN_Tensor* const inputs[], size_t count) {
+  if (gears.gears.size() == 1) return &gears.gears[0];
   if (count != gears.inputs.size()) {
     Fail(OH_NN_INVALID_PARAMETER,
          "RunSync: the model has " + std::to_string(gears.inputs.size()) + " input(s), got " + std::to_string(count));
     return nullptr;
   }
-  for (const auto& plan : gears.plans) {
+  for (Gear& gear : gears.gears) {
     bool match = true;
     for (size_t i = 0; i < count && match; ++i) {
-      const auto& want = plan->Inputs()[i].shape;
+      const auto& want = gear.inputs[i].shape;
       match =
           inputs[i] && std::equal(want.begin(), want.end(), inputs[i]->desc.shape.begin(), inputs[i]->desc.shape.end());
     }
-    if (match) return &plan;
+    if (match) return &gear;
   }
   std::string list;
-  for (const auto& plan : gears.plans) {
-    std::vector<int32_t> shape(plan->Inputs()[0].shape.begin(), plan->Inputs()[0].shape.end());
+  for (const Gear& gear : gears.gears) {
+    std::vector<int32_t> shape(gear.inputs[0].shape.begin(), gear.inputs[0].shape.end());
     list += (list.empty() ? "" : ", ") + ShapeText(shape);
   }
   Fail(OH_NN_INVALID_PARAMETER, "RunSync: the input tensors' shapes (input 0: " +
                                     (inputs[0] ? ShapeText(inputs[0]->desc.shape) : std::string("NULL")) +
                                     ") are not one of the model's gears (hiai.dynamic_dims; input 0: " + list + ")");
   return nullptr;
+}
+
+// The gear's plan into *plan, made at its first use; planning's error otherwise.
+OH_NN_ReturnCode PlanOf(Gears& gears, Gear& gear, std::shared_ptr<hostnn::Plan>* plan) {
+  std::lock_guard<std::mutex> lock(gears.mutex);
+  if (!gear.plan) {
+    try {
+      gear.plan = hostnn::BuildPlan(*gear.graph, gears.threads.count, gears.threads.explicitly, gears.profiling);
+    } catch (const Error& err) {
+      return Fail(err.code, std::string("RunSync: planning a gear: ") + err.what());
+    } catch (const std::bad_alloc&) {
+      return Fail(OH_NN_MEMORY_ERROR, "RunSync: planning a gear: out of memory");
+    }
+    gear.graph.reset();
+  }
+  *plan = gear.plan;
+  return OH_NN_SUCCESS;
 }
 
 NN_Tensor* MapTensor(size_t device, const NN_TensorDesc* desc, int fd, bool owns, size_t size, size_t offset) {
@@ -750,7 +787,7 @@ OH_NN_ReturnCode OH_NNCompilation_Build(OH_NNCompilation* compilation) {
       data = file.data();
       size = file.size();
     }
-    const hostnn::GearedModel model = hostnn::ImportOnnxGears(  // copies weights: the buffer may go after Destroy
+    hostnn::GearedModel model = hostnn::ImportOnnxGears(  // copies weights: the buffer may go after Destroy
         data, size, compilation->inputShapes.empty() ? nullptr : &compilation->inputShapes);
     const hostnn::Graph& graph = model.graphs[0];
     const ThreadSetting threads = ResolveThreads();
@@ -760,10 +797,16 @@ OH_NN_ReturnCode OH_NNCompilation_Build(OH_NNCompilation* compilation) {
       compilation->omProfile =
           std::make_shared<const OmProfileSink>(OmProfileSink{compilation->omDir, FileStem(graph.name)});
     auto gears = std::make_shared<Gears>();
-    gears->plans.push_back(compilation->plan);
-    for (size_t g = 1; g < model.graphs.size(); ++g)
-      gears->plans.push_back(
-          hostnn::BuildPlan(model.graphs[g], threads.count, threads.explicitly, g_profiling || omProfiling));
+    gears->threads = threads;
+    gears->profiling = g_profiling || omProfiling;
+    gears->gears.resize(model.graphs.size());
+    gears->gears[0].inputs = compilation->plan->Inputs();
+    gears->gears[0].outputs = compilation->plan->Outputs();
+    gears->gears[0].plan = compilation->plan;
+    for (size_t g = 1; g < model.graphs.size(); ++g) {  // planned at first use (PlanOf)
+      SpecsOf(model.graphs[g], &gears->gears[g]);
+      gears->gears[g].graph = std::make_unique<hostnn::Graph>(std::move(model.graphs[g]));
+    }
     DescribeGears(model.declaredInputs, gears.get());
     compilation->gears = std::move(gears);
     compilation->aipp = std::make_shared<const hostnn::ModelAipp>(hostnn::DescribeModelAipp(graph));
@@ -1035,11 +1078,11 @@ OH_NN_ReturnCode OH_NNExecutor_GetInputDimRange(const OH_NNExecutor* e, size_t i
   if (index >= e->gears->inputs.size())
     return Fail(OH_NN_INVALID_PARAMETER, "Executor_GetInputDimRange: index out of range");
   auto* me = const_cast<OH_NNExecutor*>(e);  // the executor owns the returned arrays
-  const auto& first = e->gears->plans[0]->Inputs()[index].shape;
+  const auto& first = e->gears->gears[0].inputs[index].shape;
   me->dimMin.assign(first.begin(), first.end());  // over the gears (one for a static model: min == max)
   me->dimMax.assign(first.begin(), first.end());
-  for (const auto& plan : e->gears->plans) {
-    const auto& s = plan->Inputs()[index].shape;
+  for (const Gear& gear : e->gears->gears) {
+    const auto& s = gear.inputs[index].shape;
     for (size_t d = 0; d < s.size(); ++d) {
       me->dimMin[d] = std::min(me->dimMin[d], static_cast<size_t>(s[d]));
       me->dimMax[d] = std::max(me->dimMax[d], static_cast<size_t>(s[d]));
@@ -1072,10 +1115,10 @@ OH_NN_ReturnCode OH_NNExecutor_RunSync(OH_NNExecutor* e, NN_Tensor* inputTensor[
   Clear();
   if (!e || !inputTensor || !outputTensor || inputCount == 0 || outputCount == 0)
     return Fail(OH_NN_INVALID_PARAMETER, "RunSync: NULL executor/tensor array or a count of 0");
-  const std::shared_ptr<hostnn::Plan>* gear = SelectGear(*e->gears, inputTensor, inputCount);
+  Gear* gear = SelectGear(*e->gears, inputTensor, inputCount);
   if (!gear) return OH_NN_INVALID_PARAMETER;
-  const auto& ins = (*gear)->Inputs();
-  const auto& outs = (*gear)->Outputs();
+  const auto& ins = gear->inputs;
+  const auto& outs = gear->outputs;
   if (inputCount != ins.size() || outputCount != outs.size())
     return Fail(OH_NN_INVALID_PARAMETER, "RunSync: the model has " + std::to_string(ins.size()) + " input(s) and " +
                                              std::to_string(outs.size()) + " output(s), got " +
@@ -1120,8 +1163,10 @@ OH_NN_ReturnCode OH_NNExecutor_RunSync(OH_NNExecutor* e, NN_Tensor* inputTensor[
     if (OH_NN_ReturnCode rc = check(outputTensor[i], outs[i], "output", i)) return rc;
     outPtrs[i] = outputTensor[i]->mapping;
   }
+  std::shared_ptr<hostnn::Plan> plan;
+  if (OH_NN_ReturnCode rc = PlanOf(*e->gears, *gear, &plan)) return rc;
   try {
-    e->plan = *gear;
+    e->plan = std::move(plan);
     e->ran = true;
     e->plan->Run(inPtrs, outPtrs);
   } catch (const Error& err) {
