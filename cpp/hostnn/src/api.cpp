@@ -33,6 +33,7 @@
 #include "hostnn/hostnn.h"
 #include "model.h"
 #include "neural_network_runtime/neural_network_core.h"
+#include "om_dump.h"
 #include "plan.h"
 
 using hostnn::DType;
@@ -263,6 +264,7 @@ struct OH_NNCompilation {
   HiAI_OmType omType = HIAI_OM_TYPE_OFF;
   const char* omDir = nullptr;
   std::shared_ptr<const OmProfileSink> omProfile;  // Build with HIAI_OM_TYPE_PROFILING: the dir, copied at load
+  std::shared_ptr<hostnn::OmDump> omDump;          // Build with HIAI_OM_TYPE_DUMP: shared by its executors
   // Build got a compiler from the device (the core sets it before applying options): every later Build is refused,
   // even after a failed one, and SetPerformanceMode/SetPriority go straight to it.
   bool hasCompiler = false;
@@ -280,6 +282,7 @@ struct OH_NNExecutor {
   std::shared_ptr<Gears> gears;  // shared with (and outliving) the compilation
   std::shared_ptr<const hostnn::ModelAipp> aipp;
   std::shared_ptr<const OmProfileSink> omProfile;  // SetOmOptions(PROFILING): the profile is written at Destroy
+  std::shared_ptr<hostnn::OmDump> omDump;          // SetOmOptions(DUMP): every RunSync's tensors are written
   // HostNN_GetExecutorProfile's last answer: the copy its pointers point into.
   std::vector<hostnn::OpProfile> profile;
   std::vector<HostNN_OpProfile> profileView;
@@ -792,13 +795,17 @@ OH_NN_ReturnCode OH_NNCompilation_Build(OH_NNCompilation* compilation) {
     const hostnn::Graph& graph = model.graphs[0];
     const ThreadSetting threads = ResolveThreads();
     const bool omProfiling = compilation->omType == HIAI_OM_TYPE_PROFILING;
-    compilation->plan = hostnn::BuildPlan(graph, threads.count, threads.explicitly, g_profiling || omProfiling);
+    // DUMP: a plan of one step per op, as profiling builds it, so that every op's output has its own buffer.
+    const bool omDump = compilation->omType == HIAI_OM_TYPE_DUMP;
+    compilation->plan =
+        hostnn::BuildPlan(graph, threads.count, threads.explicitly, g_profiling || omProfiling || omDump);
     if (omProfiling)  // the load phase takes the dir: the caller's string may go after Build
       compilation->omProfile =
           std::make_shared<const OmProfileSink>(OmProfileSink{compilation->omDir, FileStem(graph.name)});
+    if (omDump) compilation->omDump = std::make_shared<hostnn::OmDump>(compilation->omDir, FileStem(graph.name));
     auto gears = std::make_shared<Gears>();
     gears->threads = threads;
-    gears->profiling = g_profiling || omProfiling;
+    gears->profiling = g_profiling || omProfiling || omDump;
     gears->gears.resize(model.graphs.size());
     gears->gears[0].inputs = compilation->plan->Inputs();
     gears->gears[0].outputs = compilation->plan->Outputs();
@@ -1027,6 +1034,7 @@ OH_NNExecutor* OH_NNExecutor_Construct(OH_NNCompilation* compilation) {
   e->gears = compilation->gears;
   e->aipp = compilation->aipp;
   e->omProfile = compilation->omProfile;
+  e->omDump = compilation->omDump;
   return e;
 }
 
@@ -1168,7 +1176,13 @@ OH_NN_ReturnCode OH_NNExecutor_RunSync(OH_NNExecutor* e, NN_Tensor* inputTensor[
   try {
     e->plan = std::move(plan);
     e->ran = true;
-    e->plan->Run(inPtrs, outPtrs);
+    std::vector<hostnn::OpOutput> tensors;
+    if (!e->omDump || !e->plan->RunCapturing(inPtrs, outPtrs, &tensors)) e->plan->Run(inPtrs, outPtrs);
+    std::string dumpError;
+    // A dump that cannot be written (a cap reached, a full disk) does not fail the inference: its outputs stand, the
+    // reason stays in the last error (as a profile that cannot be written at Destroy).
+    if (e->omDump && !e->omDump->Write(tensors, &dumpError))
+      g_last_error = "RunSync: HMS_HiAIOptions_SetOmOptions(DUMP): " + dumpError;
   } catch (const Error& err) {
     return Fail(err.code, std::string("RunSync: ") + err.what());
   } catch (const std::exception& err) {
@@ -1254,7 +1268,8 @@ OH_NN_ReturnCode HMS_HiAIOptions_SetOmOptions(OH_NNCompilation* compilation, HiA
   Clear();
   CHECK_COMPILATION(compilation);
   // Recorded; checked and taken at Build (the load phase). PROFILING: the executors time every op of each RunSync and
-  // write <model>_op.csv and <model>_model.csv into outputDir at Destroy. DUMP is accepted and writes nothing here.
+  // write <model>_op.csv and <model>_model.csv into outputDir at Destroy. DUMP: every RunSync writes the tensors it
+  // computed into outputDir/<model>/run<N>/ (om_dump.h).
   compilation->omType = type;
   compilation->omDir = outputDir;  // borrowed, read at Build (NULL is fine with HIAI_OM_TYPE_OFF)
   return OH_NN_SUCCESS;

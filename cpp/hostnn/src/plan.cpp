@@ -560,6 +560,33 @@ class GraphPlan : public Plan {
 
   void Run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) override {
     std::lock_guard<std::mutex> lock(runMutex_);
+    RunLocked(inputs, outputs);
+  }
+
+  bool RunCapturing(const std::vector<const void*>& inputs, const std::vector<void*>& outputs,
+                    std::vector<OpOutput>* tensors) override {
+    if (!profiling_) return false;
+    std::lock_guard<std::mutex> lock(runMutex_);
+    RunLocked(inputs, outputs);
+    tensors->clear();
+    for (Value* v : inValues_) tensors->push_back(Capture("input", v));
+    for (const auto& op : ops_) tensors->push_back(Capture(op->label, op->out));
+    return true;
+  }
+
+ private:
+  // A value's bytes in ONNX element order (profiling plans materialize every value: each op is its own step).
+  static OpOutput Capture(const std::string& label, Value* v) {
+    OpOutput t{label, v->name, v->dtype, v->shape, v->quantized, v->scale, v->zeroPoint, {}};
+    t.bytes.resize(v->Bytes());
+    if (v->nhwc)
+      kernels::NhwcToNchw(v->data(), t.bytes.data(), v->shape, ElementSize(v->dtype));
+    else
+      std::memcpy(t.bytes.data(), v->data(), t.bytes.size());
+    return t;
+  }
+
+  void RunLocked(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) {
     // Graph inputs: NCHW → the internal NHWC (4-D) or a plain copy; the caller's buffer is read in place.
     for (size_t i = 0; i < inValues_.size(); ++i) {
       Value* v = inValues_[i];
@@ -581,7 +608,6 @@ class GraphPlan : public Plan {
     }
   }
 
- private:
   std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool_{nullptr, &pthreadpool_destroy};
   std::vector<std::unique_ptr<Value>> values_;
   std::vector<std::unique_ptr<Op>> ops_;

@@ -29,6 +29,20 @@ struct OpProfile {
   double minMs = 0;  // fastest run (0 before the first)
 };
 
+// One tensor of a run as the plan computed it (HMS_HiAIOptions_SetOmOptions DUMP): a graph input or an op's output. An
+// op that fused others (Conv + Relu, an int8 DQ -> Conv -> Relu -> Q pattern) gives the tensor it really wrote: the
+// last fused node's output (for int8, the QuantizeLinear output, int8 with its scale and zero point).
+struct OpOutput {
+  std::string label;   // "Conv 'c1' + Relu", "input" for a graph input
+  std::string tensor;  // the ONNX tensor name
+  DType dtype = DType::F32;
+  Shape shape;  // ONNX order
+  bool quantized = false;
+  float scale = 1.f;
+  int32_t zeroPoint = 0;
+  std::vector<uint8_t> bytes;  // ONNX (row-major, NCHW for 4-D) element order
+};
+
 class Plan {
  public:
   virtual ~Plan() = default;
@@ -37,6 +51,11 @@ class Plan {
   // Reads inputs from / writes outputs to the given buffers (sizes already checked by the caller).
   // Serialized per plan: executors of one compilation share its buffers.
   virtual void Run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) = 0;
+  // Run, and under the same lock a copy of the run's graph inputs and every op's output into *tensors, in plan order.
+  // Only a plan built with profiling holds each op's output in its own buffer (otherwise XNNPACK keeps the tensors
+  // inside a run): false, nothing run, for any other.
+  virtual bool RunCapturing(const std::vector<const void*>& inputs, const std::vector<void*>& outputs,
+                            std::vector<OpOutput>* tensors) = 0;
   // One line per step: which backend runs which ONNX nodes (e.g. "xnnpack int8: Conv 'c1', ...").
   virtual const std::string& Describe() const = 0;
   // Per-op times and the runs they sum; false when the plan was built without profiling.
