@@ -84,6 +84,11 @@ export interface CompileOptions {
    *  on an older system the option is reported refused, never fatal). The runtime writes its profile files there
    *  (the host runtime: per-op CSV). Must exist. */
   profilingDir?: string;
+  /** HMS_HiAIOptions_SetOmOptions(HIAI_OM_TYPE_DUMP, dumpDir), looked up at run time as profilingDir: the runtime
+   *  dumps every inference's tensors there (the host runtime: <dumpDir>/<model>/run<N>/index.json and one float32
+   *  file per op output, read by `npulens verify --layers --engine ours`). Must exist. Not with profilingDir
+   *  (TypeError): SetOmOptions takes one HiAI_OmType per compilation. */
+  dumpDir?: string;
   /** Each ClassifyResult carries `output`: the model's output tensor as float32 (dequantized), for export and
    *  verification against the host. Default false. */
   returnOutput?: boolean;
@@ -119,7 +124,7 @@ export interface TensorInfo {
  *  tuning pair) that Build refuses is left out and the model is built without it, so a load never fails for one. */
 export interface OptionReport {
   /** 'tuning_mode' | 'tuning_cache_dir' | 'band_mode' | 'performance_mode' | 'priority' | 'float16' | 'cache' |
-   *  'om_options' (value 'PROFILING:<dir>'). */
+   *  'om_options' (value 'PROFILING:<dir>' or 'DUMP:<dir>'). */
   name: string;
   /** The requested value as text. */
   value: string;

@@ -78,6 +78,7 @@ Status ParseLoadParams(Napi::Object options, const std::string& step, LoadParams
        [&](const Napi::Value& v) { return ToInteger(v, step, "options.cacheVersion", 0, UINT32_MAX, &cacheVersion); }},
       {"profilingDir",
        [&](const Napi::Value& v) { return ToString(v, step, "options.profilingDir", &o.profilingDir); }},
+      {"dumpDir", [&](const Napi::Value& v) { return ToString(v, step, "options.dumpDir", &o.dumpDir); }},
       {"returnOutput",
        [&](const Napi::Value& v) { return ToBool(v, step, "options.returnOutput", &out->returnOutput); }},
   };
@@ -88,6 +89,11 @@ Status ParseLoadParams(Napi::Object options, const std::string& step, LoadParams
   if (o.tuningMode != TuningMode::kUnset && o.tuningCacheDir.empty()) {
     return TypeMismatch(step, "options.tuningCacheDir is required with tuningMode '" +
                                   std::string(o.tuningMode == TuningMode::kAuto ? "auto" : "heter") + "'");
+  }
+  if (!o.profilingDir.empty() && !o.dumpDir.empty()) {
+    return TypeMismatch(step,
+                        "options.profilingDir and options.dumpDir cannot be combined: "
+                        "HMS_HiAIOptions_SetOmOptions takes one HiAI_OmType per compilation");
   }
   // 'none' / false mean "do not set the option", so the device is never asked about it.
   if (priority != Priority::kNone) o.priority = priority;

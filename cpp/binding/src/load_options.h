@@ -22,8 +22,8 @@ struct LoadParams {
 };
 
 // Parses LoadOptions' device/ioMode/preprocessing/tuningMode/tuningCacheDir/bandMode/priority/performanceMode/fp16/
-// cacheDir/cacheVersion/batchSize/profilingDir/returnOutput (absent = default). Unknown keys are ignored (the Node spec
-// object carries its own keys).
+// cacheDir/cacheVersion/batchSize/profilingDir/dumpDir/returnOutput (absent = default). Unknown keys are ignored (the
+// Node spec object carries its own keys).
 Status ParseLoadParams(Napi::Object options, const std::string& step, LoadParams* out);
 
 }  // namespace npulens::binding

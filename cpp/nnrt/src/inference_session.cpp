@@ -328,11 +328,13 @@ std::vector<InferenceSession::Impl::PlannedOption> InferenceSession::Impl::PlanO
         {"cache", o.cacheDir + " (version " + std::to_string(o.cacheVersion) + ")", "", false,
          [&o](OH_NNCompilation* c) { return OH_NNCompilation_SetCache(c, o.cacheDir.c_str(), o.cacheVersion); }});
   }
-  if (!o.profilingDir.empty()) {
+  if (!o.profilingDir.empty() || !o.dumpDir.empty()) {  // Load refuses both at once
     const SetOmOptionsFn setOmOptions = CannSetOmOptions();
-    plan.push_back({"om_options", "PROFILING:" + o.profilingDir, "", false,
-                    [&o, setOmOptions](OH_NNCompilation* c) {
-                      return setOmOptions(c, HIAI_OM_TYPE_PROFILING, o.profilingDir.c_str());
+    const bool dump = !o.dumpDir.empty();
+    const std::string& dir = dump ? o.dumpDir : o.profilingDir;
+    plan.push_back({"om_options", (dump ? "DUMP:" : "PROFILING:") + dir, "", false,
+                    [&dir, dump, setOmOptions](OH_NNCompilation* c) {
+                      return setOmOptions(c, dump ? HIAI_OM_TYPE_DUMP : HIAI_OM_TYPE_PROFILING, dir.c_str());
                     },
                     setOmOptions != nullptr ? ""
                                             : "HMS_HiAIOptions_SetOmOptions is not on this system (CANN Kit "
@@ -684,10 +686,18 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(std::vector<uin
     return Status("compile.options.tuning_cache_dir", code::kInvalidArgument,
                   "a tuning cache dir was given without a tuning mode (AUTO or HETER)");
   }
-  struct stat dir {};
-  if (!o.profilingDir.empty() && (stat(o.profilingDir.c_str(), &dir) != 0 || !S_ISDIR(dir.st_mode))) {
+  if (!o.profilingDir.empty() && !o.dumpDir.empty()) {
     return Status("compile.options.om_options", code::kInvalidArgument,
-                  "the profiling dir \"" + o.profilingDir + "\" is not an existing directory");
+                  "profilingDir and dumpDir together: HMS_HiAIOptions_SetOmOptions takes one HiAI_OmType per "
+                  "compilation (PROFILING or DUMP); load twice for both");
+  }
+  for (const auto& [what, path] : {std::pair<const char*, const std::string&>{"profiling", o.profilingDir},
+                                   std::pair<const char*, const std::string&>{"dump", o.dumpDir}}) {
+    struct stat dir {};
+    if (!path.empty() && (stat(path.c_str(), &dir) != 0 || !S_ISDIR(dir.st_mode))) {
+      return Status("compile.options.om_options", code::kInvalidArgument,
+                    std::string("the ") + what + " dir \"" + path + "\" is not an existing directory");
+    }
   }
   if (std::find(config.batchSizes.begin(), config.batchSizes.end(), config.batchSize) == config.batchSizes.end()) {
     std::string sizes;

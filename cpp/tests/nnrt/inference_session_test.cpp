@@ -517,6 +517,43 @@ TEST_F(SessionTest, BAD_CALL_ProfilingDirThatIsNotADirectoryFailsBeforeAnyNnrtCa
   EXPECT_TRUE(fake_nnrt::Calls().empty());
 }
 
+// CompileOptions::dumpDir: HMS_HiAIOptions_SetOmOptions(DUMP, dir) through the same run-time lookup, reported as
+// "om_options" 'DUMP:<dir>'.
+TEST_F(SessionTest, DumpDirSetsOmOptionsDumpThroughTheRunTimeLookup) {
+  SessionConfig c = Config();
+  c.options.dumpDir = "/tmp";
+  auto s = LoadOk(c);
+  ASSERT_TRUE(s);
+  const int set = IndexOf("HMS_HiAIOptions_SetOmOptions(c1, 2, /tmp)");
+  ASSERT_GT(set, IndexOf("OH_NNCompilation_SetDevice"));
+  EXPECT_LT(set, IndexOf("OH_NNCompilation_Build"));
+  Result<SessionInfo> info = s->Info();
+  ASSERT_EQ(info->options.size(), 1u);
+  EXPECT_EQ(info->options[0].option, "om_options");
+  EXPECT_EQ(info->options[0].value, "DUMP:/tmp");
+  EXPECT_TRUE(info->options[0].accepted);
+}
+
+// SetOmOptions takes one HiAI_OmType per compilation: profiling and dump together would lose one of them.
+TEST_F(SessionTest, BAD_CALL_ProfilingDirAndDumpDirTogetherOrADumpDirThatIsNotADirectory) {
+  SessionConfig both = Config();
+  both.options.profilingDir = "/tmp";
+  both.options.dumpDir = "/tmp";
+  auto r = InferenceSession::Load(Model(), both);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().step(), "compile.options.om_options");
+  EXPECT_EQ(r.status().code(), code::kInvalidArgument);
+  EXPECT_EQ(r.status().message(),
+            "profilingDir and dumpDir together: HMS_HiAIOptions_SetOmOptions takes one HiAI_OmType per compilation "
+            "(PROFILING or DUMP); load twice for both");
+  SessionConfig missing = Config();
+  missing.options.dumpDir = "/nonexistent/npulens_dump";
+  auto gone = InferenceSession::Load(Model(), missing);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.status().message(), "the dump dir \"/nonexistent/npulens_dump\" is not an existing directory");
+  EXPECT_TRUE(fake_nnrt::Calls().empty());
+}
+
 // returnOutput: the output tensor as float32 beside the top-K (float output as is; int8 dequantized), in both modes.
 TEST_F(SessionTest, ReturnOutputCarriesTheDequantizedOutputTensor) {
   SessionConfig c = Config();

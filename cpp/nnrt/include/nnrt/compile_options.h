@@ -32,6 +32,11 @@ struct CompileOptions {
   // directory, checked at Load). Optional: CANN Kit 5.1.0(18), looked up at run time; on an older system it is reported
   // refused ("om_options", OH_NN_UNSUPPORTED) and the model loads without it. Empty: off.
   std::string profilingDir;
+  // HMS_HiAIOptions_SetOmOptions(HIAI_OM_TYPE_DUMP, dir): the runtime dumps each inference's tensors there (the host
+  // runtime: <dir>/<model>/run<N>/index.json + one float32 file per tensor). Optional and looked up at run time as
+  // profilingDir. Not with profilingDir: SetOmOptions takes one HiAI_OmType per compilation (a second call replaces the
+  // first), so one of the two would be silently dropped. Empty: off.
+  std::string dumpDir;
 };
 
 // One option's outcome: e.g. {"band_mode", "NORMAL", true, 0, "OH_NN_SUCCESS"}; `accepted` = applied in the
