@@ -81,8 +81,8 @@ TEST(OmDumpTest, EveryRunWritesTheInputAndEachOpsOutputWithItsIndex) {
     std::memcpy(OH_NNTensor_GetDataBuffer(t.in[0].get()), x.data(), x.size() * sizeof(float));
     ASSERT_EQ(OH_NNExecutor_RunSync(e.get(), in.data(), in.size(), out.data(), out.size()), OH_NN_SUCCESS);
     EXPECT_STREQ(HostNN_GetLastErrorMessage(), "");
-    const std::string run_dir = dir.path + "/test/run" + std::to_string(run);
-    const std::string index = ReadFile(run_dir + "/index.json");
+    const std::string runDir = dir.path + "/test/run" + std::to_string(run);
+    const std::string index = ReadFile(runDir + "/index.json");
     ASSERT_NE(index.find("\"run\": " + std::to_string(run)), std::string::npos) << index;
     for (const char* entry :
          {R"({"tensor": "x", "op": "input", "node": "", "fused": [], "label": "input", "dtype": "float32", )"
@@ -92,8 +92,8 @@ TEST(OmDumpTest, EveryRunWritesTheInputAndEachOpsOutputWithItsIndex) {
           R"({"tensor": "y", "op": "Sigmoid", "node": "sig", "fused": [], "label": "Sigmoid 'sig'", )"
           R"("dtype": "float32", "shape": [1, 2, 3, 3], "file": "0002_y.f32", "written": "float32"})"})
       EXPECT_NE(index.find(entry), std::string::npos) << entry << "\n" << index;
-    const std::vector<float> dx = ReadFloats(run_dir + "/0000_x.f32"), r = ReadFloats(run_dir + "/0001_r.f32"),
-                             y = ReadFloats(run_dir + "/0002_y.f32");
+    const std::vector<float> dx = ReadFloats(runDir + "/0000_x.f32"), r = ReadFloats(runDir + "/0001_r.f32"),
+                             y = ReadFloats(runDir + "/0002_y.f32");
     ASSERT_EQ(r.size(), x.size());
     ASSERT_EQ(y.size(), x.size());
     EXPECT_EQ(dx, x);
