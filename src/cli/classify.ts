@@ -7,6 +7,7 @@
  * orientation), as classify()'s rotation does.
  * `--tuning off|auto|heter [--tuning-cache DIR]` loads with CANN online tuning (tuning.ts); `--save-outputs F.json`
  * writes each image's raw output tensor as the app's output export (outputs.ts) for `npulens verify --device-outputs`.
+ * `--dump DIR` loads with dumpDir: the runtime dumps every inference's tensors there (layerdiff's `--engine ours`).
  * `--batch N` loads the model for batch size N (one of its batchSizes) and classifies the images N at a time, each
  * group in one inference (classifyBatch): an image's timings are its group's.
  */
@@ -19,7 +20,9 @@ import { readFrames, parseFrameSpec, type FrameSpec } from './frames';
 import { decodeInOrder, imagesPerSecond, throughputLine, type DecodedImage } from './image';
 import type { Io } from './io';
 import { exportedImage, outputExport, type ExportedImage } from './outputs';
-import { TUNING_FLAGS, tuningCache, tuningLine, tuningModes, withTuning } from './tuning';
+import {
+  TUNING_FLAGS, omOptionsLine, tuningCache, tuningLine, tuningModes, withDump, withTuning,
+} from './tuning';
 import {
   DEVICE_POLICIES, MODEL_FLAGS, chooseModel, withClassifier, withPreprocessing, type Backend, type ModelChoice,
 } from './model';
@@ -34,7 +37,7 @@ export async function classify(args: string[], io: Io, backend: Backend): Promis
   const { values, positionals } = parse(args, {
     ...MODEL_FLAGS, top: { type: 'string' }, json: { type: 'boolean' }, frame: { type: 'string' },
     preprocessing: { type: 'string' }, store: { type: 'string' }, rotate: { type: 'string' },
-    ...TUNING_FLAGS, 'save-outputs': { type: 'string' }, batch: { type: 'string' },
+    ...TUNING_FLAGS, 'save-outputs': { type: 'string' }, batch: { type: 'string' }, dump: { type: 'string' },
   }, true);
   const frameFlag = stringFlag(values, 'frame');
   const frame = frameFlag === undefined ? undefined : parseFrameSpec('frame', frameFlag);
@@ -55,7 +58,9 @@ export async function classify(args: string[], io: Io, backend: Backend): Promis
   const batch = intFlag(values, 'batch', 1, 64);
   if (batch !== undefined && frame !== undefined) throw new UsageError('--batch applies to images, not --frame');
   const withOutputs = saveOutputs === undefined ? tuned : { ...tuned, load: { ...tuned.load, returnOutput: true } };
-  const choice = batch === undefined ? withOutputs : { ...withOutputs, load: { ...withOutputs.load, batchSize: batch } };
+  const batched = batch === undefined ? withOutputs : { ...withOutputs, load: { ...withOutputs.load, batchSize: batch } };
+  const dump = stringFlag(values, 'dump');
+  const choice = dump === undefined ? batched : withDump(batched, dump);
   const json = values.json === true;
   if (frame !== undefined) {
     return classifyFrames(positionals, frame, store ?? 'memory', rotation, choice, top, json, io, backend);
@@ -136,13 +141,15 @@ export async function classify(args: string[], io: Io, backend: Backend): Promis
     if (saveOutputs !== undefined) writeJsonFile(saveOutputs, outputExport(info, choice.id, outputs));
     if (json) {
       io.stdout.write(JSON.stringify({ model, device: { name: info.device.name, type: info.device.type },
-        preprocessing: preprocessingOf(info), ...(tuning === undefined ? {} : { options: info.options }), results,
+        preprocessing: preprocessingOf(info),
+        ...(tuning === undefined && dump === undefined ? {} : { options: info.options }), results,
         throughput }, null, 2) + '\n');
     } else {
       io.stdout.write(`model: ${model.id} (${model.precision}, ${printable(model.path)})\n`);
       io.stdout.write(`device: ${info.device.name} (${info.device.type}) — ${info.selection}\n`);
       io.stdout.write(`pre-processing: ${info.preprocessing} — ${printable(info.preprocessingReason)}\n`);
       if (tuning !== undefined) io.stdout.write(`${tuningLine(info)}\n`);
+      if (dump !== undefined) io.stdout.write(`${omOptionsLine(info)} (dump into ${printable(dump)})\n`);
       io.stdout.write(`${throughputLine(throughput)}\n`);
       if (saveOutputs !== undefined) io.stdout.write(`outputs of ${outputs.length} images written to ${printable(saveOutputs)}\n`);
     }

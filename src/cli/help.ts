@@ -28,6 +28,8 @@ commands:
       --tuning-cache DIR      the tuning cache (default ~/.cache/npulens/tuning, created)
       --save-outputs F.json   write each image's raw output tensor (npulens-outputs/1, as the app exports it) for
                               verify --device-outputs
+      --dump DIR              the runtime dumps every inference's tensors into DIR (created; HMS_HiAIOptions_
+                              SetOmOptions DUMP: DIR/<model>/run<N>/index.json + a float32 file per op output)
       --json                  print one JSON document
   bench                 benchmark a model's inference
       --model <id|file.onnx> (and --size/--mean/--std/--bgr/--labels for a file), --device as above

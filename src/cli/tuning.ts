@@ -149,6 +149,16 @@ export function tuningLine(info: ModelInfo): string {
   return `tuning: ${optionStates(info.options, ['tuning_mode', 'tuning_cache_dir'])}`;
 }
 
+/** classify --dump DIR: created; the load's dumpDir. */
+export function withDump(choice: ModelChoice, dir: string): ModelChoice {
+  return { ...choice, load: { ...choice.load, dumpDir: makeDir(dir, '--dump') } };
+}
+
+/** What the runtime did with the load's om_options (profiling or dump), for the summary lines. */
+export function omOptionsLine(info: ModelInfo): string {
+  return `om_options: ${optionStates(info.options, ['om_options'])}`;
+}
+
 /** --profile DIR: created; the load's profilingDir. */
 export function withProfiling(choice: ModelChoice, dir: string): ModelChoice {
   return { ...choice, load: { ...choice.load, profilingDir: makeDir(dir, '--profile') } };

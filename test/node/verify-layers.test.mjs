@@ -84,7 +84,7 @@ describe('verify --layers', () => {
     assertUsageError(await verify('--layers', small, '--model', 'shapes-fp32', '--against', 'shapes-int8',
       '--threshold', '2'), /--threshold must be a number in \[-1, 1\]/);
     assertUsageError(await verify('--layers', small, '--model', 'shapes-fp32', '--against', 'shapes-int8',
-      '--engine', 'ours'), /--engine must be one of numpy, ort/);
+      '--engine', 'tflite'), /--engine must be one of numpy, ort, ours/);
     assertUsageError(await verify('--layers', bad.images, '--model', bad.fp32, '--against', bad.int8),
       /--size WxH is required/);
   });

@@ -10,6 +10,8 @@ compare: every comparable intermediate tensor over a set of images, in topologic
   tensor's value (quantize.py names it `<tensor>_dequantized`; onnxruntime's quantizer `<tensor>_DequantizeLinear_
   Output`). The first layer whose cosine falls below --threshold is reported, in both views.
   Table on stdout, --json F, --html F (an inline SVG chart of cosine per layer with the drop marked, and the table).
+  Engines: numpy (onnxexec), ort (onnxruntime-node), ours (our host runtime: each image through `npulens classify
+  --dump`, its tensor dump read back; the tensors it fuses away are rows with an error, and there is no isolated view).
 
 sensitivity: quantizes the fp32 model (quantize.py, --method minmax|percentile|kl) with every layer int8 except
   one (that layer float) and with only one layer int8 (the rest float); per layer the final output's cosine and
@@ -49,6 +51,8 @@ IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 DQ_SUFFIXES = ("_dequantized", "_DequantizeLinear_Output")
 QDQ_OPS = ("QuantizeLinear", "DequantizeLinear")
 BATCH = 16
+# numpy: onnxexec; ort: onnxruntime-node; ours: the host runtime through npulens classify --dump (run_ours).
+ENGINES = ("numpy", "ort", "ours")
 
 
 class LayerDiffError(Exception):
@@ -206,11 +210,118 @@ def run_feeds_ort(model, feeds, names):
     return out
 
 
+def ours_cli():
+    """(node, the CLI's compiled main.js) for the ours engine: $NPULENS_CLI_DIST (a `tsc` output folder) or the
+    repository's dist/, with the addon the CLI loads ($NPULENS_ADDON or build/Release/npulens.node)."""
+    import shutil
+
+    node = shutil.which("node")
+    if node is None:
+        raise LayerDiffError("--engine ours needs node on PATH (it runs npulens classify --dump)")
+    dist = os.environ.get("NPULENS_CLI_DIST") or os.path.join(HERE, "..", "..", "dist")
+    main = os.path.join(dist, "cli", "main.js")
+    if not os.path.isfile(main):
+        raise LayerDiffError(f"--engine ours: the CLI is not built ({main} is missing: run `npm run build:ts`)")
+    addon = os.environ.get("NPULENS_ADDON") or os.path.join(HERE, "..", "..", "build", "Release", "npulens.node")
+    if not os.path.isfile(addon):
+        raise LayerDiffError(
+            f"--engine ours: the addon is not built ({addon} is missing: run `npm run build`, or set NPULENS_ADDON)"
+        )
+    return node, os.path.abspath(main)
+
+
+def run_ours(model, names, source):
+    """The tensors `names` of the model run by our host runtime: `npulens classify --dump` on each image (the
+    engine's own pre-processing of the same spec), the dump's runs read back. A name the runtime did not write
+    itself is taken from what it did write: a DequantizeLinear output is its dumped int8 input (dequantized), a
+    float tensor that feeds a QuantizeLinear is that int8 tensor (within its rounding). Names it fused away
+    (a Conv output before its Relu) are absent: returns ({name: array}, {name: why absent})."""
+    files, spec = source
+    if spec.get("layout", "NCHW") != "NCHW" or float(spec.get("centerCrop", 1.0)) != 1.0:
+        raise LayerDiffError("--engine ours: only NCHW inputs without centerCrop (the CLI's model-file flags)")
+    node, main = ours_cli()
+    outs = [o for o in model.graph.output]
+    dims = [d.dim_value for d in outs[0].type.tensor_type.shape.dim] if outs else []
+    if len(outs) != 1 or len(dims) != 2 or dims[1] <= 0:
+        raise LayerDiffError("--engine ours: the host engine runs classifiers (one output [N, classes])")
+    with tempfile.TemporaryDirectory(prefix="layerdiff-ours-") as tmp:
+        mpath, labels, dump = (os.path.join(tmp, n) for n in ("model.onnx", "labels.txt", "dump"))
+        onnx.save(model, mpath)
+        with open(labels, "w") as f:
+            f.write("".join(f"class{i}\n" for i in range(dims[1])))
+        args = ["classify", "--model", mpath, "--labels", labels, "--dump", dump, "--json", "--device", "cpu"]
+        args += ["--size", f"{spec['width']}x{spec['height']}"]
+        args += ["--mean", ",".join(repr(float(v)) for v in spec["mean"])]
+        args += ["--std", ",".join(repr(float(v)) for v in spec["std"])]
+        args += ["--bgr"] if spec.get("colorOrder", "RGB") == "BGR" else []
+        script = "require(process.argv[1]).runCli(process.argv.slice(2)).then((c) => { process.exitCode = c; })"
+        r = subprocess.run(
+            [node, "-e", script, main, *args, *[os.path.abspath(f) for f in files]],
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+        if r.returncode != 0:
+            last = (r.stderr.strip().splitlines() or ["no message"])[-1]
+            raise LayerDiffError(f"--engine ours: npulens classify --dump failed: {last}")
+        models = sorted(os.listdir(dump)) if os.path.isdir(dump) else []
+        runs = sorted(
+            (os.path.join(dump, models[0], d) for d in os.listdir(os.path.join(dump, models[0]))) if models else [],
+            key=lambda d: int(os.path.basename(d)[3:]),
+        )
+        complete = [d for d in runs if os.path.isfile(os.path.join(d, "index.json"))]
+        if len(models) != 1 or len(complete) != len(files):
+            raise LayerDiffError(
+                f"--engine ours: the runtime dumped {len(complete)} complete runs for {len(files)} images "
+                f"(the dump's caps, or om_options refused: see npulens classify --dump)"
+            )
+        per_run = []
+        for d in complete:
+            with open(os.path.join(d, "index.json")) as f:
+                index = json.load(f)["tensors"]
+            per_run.append({t["tensor"]: (t, os.path.join(d, t["file"])) for t in index})
+        # (name -> the dumped tensor that carries its value) from the first run's index: one plan ran every run.
+        first = per_run[0]
+        producer = {o: nd for nd in model.graph.node for o in nd.output}
+        consumers = {}
+        for nd in model.graph.node:
+            for i in nd.input:
+                consumers.setdefault(i, []).append(nd)
+        source_of, why = {}, {}
+        for n in names:
+            nd = producer.get(n)
+            qs = [c for c in consumers.get(n, []) if c.op_type == "QuantizeLinear" and c.output[0] in first]
+            if n in first:
+                source_of[n] = n
+            elif nd is not None and nd.op_type == "DequantizeLinear" and nd.input[0] in first:
+                source_of[n] = nd.input[0]
+            elif qs:
+                source_of[n] = qs[0].output[0]
+            else:
+                step = next((t["label"] for t, _ in first.values() if nd is not None and t["node"] == nd.name), None)
+                why[n] = "not written by the runtime: " + (
+                    f"fused into its step {step}" if step else "computed inside a fused step"
+                )
+        out = {}
+        for n, src in source_of.items():
+            t = first[src][0]
+            out[n] = np.stack([np.fromfile(run[src][1], np.float32).reshape(t["shape"])[0] for run in per_run])
+    return out, why
+
+
 def run_engine(engine, model, x, names):
     """The tensors `names` for the images x fed to the model's one input, on engine 'numpy' or 'ort'."""
     inits = {t.name for t in model.graph.initializer}
     inp = next(i.name for i in model.graph.input if i.name not in inits)
     return (run_feeds_numpy if engine == "numpy" else run_feeds_ort)(model, {inp: x}, names)
+
+
+def engine_values(engine, model, x, names, source):
+    """({name: array}, {name: why absent}) on any engine: 'ours' runs the image files of source (files, spec)
+    through the host runtime (run_ours) and may leave names out; the others run x and give every name."""
+    if engine == "ours":
+        return run_ours(model, names, source)
+    return run_engine(engine, model, x, names), {}
 
 
 # ---------------------------------------------------------------- graph walking and matching
@@ -312,7 +423,9 @@ def metrics(ref, cand):
 # ---------------------------------------------------------------- compare
 
 
-def compare(ref, cand, x, *, engine="numpy", against_engine="numpy", threshold=0.99, isolated=True, log=None):
+def compare(
+    ref, cand, x, *, engine="numpy", against_engine="numpy", threshold=0.99, isolated=True, log=None, source=None
+):
     """The per-layer report (a dict, --json's form) of candidate against reference on the images x."""
     rows = match(ref, cand)
     if not [r for r in rows if r[2] is not None]:
@@ -320,8 +433,8 @@ def compare(ref, cand, x, *, engine="numpy", against_engine="numpy", threshold=0
             "nothing comparable: the models share no intermediate tensor (neither the same names nor "
             "<name>_dequantized); are they the same network?"
         )
-    ref_vals = run_engine(engine, ref, x, [r[0] for r in rows])
-    cand_vals = run_engine(against_engine, cand, x, [r[1] for r in rows])
+    ref_vals, ref_absent = engine_values(engine, ref, x, [r[0] for r in rows], source)
+    cand_vals, cand_absent = engine_values(against_engine, cand, x, [r[1] for r in rows], source)
     ref_names = {r[0] for r in rows}  # float tensors only: a QDQ reference's int8 tensors are never fed
     layers = []
     for t, c, nd in rows:
@@ -330,15 +443,22 @@ def compare(ref, cand, x, *, engine="numpy", against_engine="numpy", threshold=0
             "candidateTensor": c,
             "node": nd.name if nd is not None else None,
             "op": nd.op_type if nd is not None else "input",
-            "shape": list(ref_vals[t].shape[1:]),
         }
+        absent = ref_absent.get(t) or cand_absent.get(c)
+        if absent:  # the ours engine: a tensor the runtime fused away
+            row["error"] = f"{'reference' if t in ref_absent else 'candidate'} {absent}"
+            layers.append(row)
+            continue
+        row["shape"] = list(ref_vals[t].shape[1:])
         if ref_vals[t].shape != cand_vals[c].shape:
             row["error"] = f"shapes differ: {list(ref_vals[t].shape[1:])} vs {list(cand_vals[c].shape[1:])}"
             layers.append(row)
             continue
         row["accumulated"] = metrics(ref_vals[t], cand_vals[c])
         row["isolated"] = None
-        if isolated:
+        if isolated and "ours" in (engine, against_engine):
+            row["isolatedError"] = "the ours engine runs whole models on images; no isolated view"
+        elif isolated:
             sub = isolated_model(cand, c, ref_names, t)
             if sub is None:
                 row["isolated"] = row["accumulated"] if nd is None else None
@@ -663,8 +783,8 @@ def main(argv=None):
     c = sub.add_parser("compare", help="per-layer agreement of two models")
     c.add_argument("--model", required=True, help="the reference (e.g. fp32)")
     c.add_argument("--against", required=True, help="the candidate (e.g. its int8 QDQ form)")
-    c.add_argument("--engine", choices=("numpy", "ort"), default="numpy")
-    c.add_argument("--against-engine", choices=("numpy", "ort"), default="numpy")
+    c.add_argument("--engine", choices=ENGINES, default="numpy")
+    c.add_argument("--against-engine", choices=ENGINES, default="numpy")
     c.add_argument("--threshold", type=float, default=0.99, help="cosine below which a layer counts as a drop")
     c.add_argument("--no-isolated", action="store_true", help="accumulated view only")
     c.add_argument("--html", help="write the HTML report (chart + table) here")
@@ -703,6 +823,7 @@ def main(argv=None):
                 against_engine=a.against_engine,
                 threshold=a.threshold,
                 isolated=not a.no_isolated,
+                source=(image_files(a.images), spec),
             )
             report.update({"model": a.model, "against": a.against, "files": files})
             say(f"layerdiff: {a.against} against {a.model}, {len(x)} images")

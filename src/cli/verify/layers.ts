@@ -1,7 +1,7 @@
 /*
  * `npulens verify --layers` and `npulens verify --sensitivity`: the per-layer accuracy report and the quantization
- * sensitivity ranking of tools/models/layerdiff.py (numpy executor or onnxruntime: our runtime does not expose
- * intermediate tensors), run through runPythonTool. Models are manifest ids (their onnx target, and the reference's
+ * sensitivity ranking of tools/models/layerdiff.py (numpy executor, onnxruntime, or `ours`: the host runtime's tensor
+ * dump, HMS_HiAIOptions_SetOmOptions DUMP through `npulens classify --dump`), run through runPythonTool. Models are manifest ids (their onnx target, and the reference's
  * pre-processing from the manifest) or ONNX files with --size/--mean/--std/--bgr. The flags are checked here, so a
  * mistake is a usage error (exit 2) before Python starts; layerdiff's own errors are one `error:` line, exit 1.
  */
@@ -14,13 +14,13 @@ import { HOST_TARGET, looksLikeFile, rawfileDir, type Backend } from '../model';
 import { runPythonTool } from '../python';
 
 export const LAYERS_USAGE = `usage: npulens verify --layers <folder|image...> --model <id|file.onnx> --against <id|file.onnx>
-         [--engine numpy|ort] [--against-engine numpy|ort] [--threshold C] [--no-isolated]
+         [--engine numpy|ort|ours] [--against-engine numpy|ort|ours] [--threshold C] [--no-isolated]
          [--size WxH --mean R,G,B --std R,G,B --bgr] [--json FILE] [--html FILE]
        npulens verify --sensitivity <folder|image...> --model <id|file.onnx (float)> [--method minmax|percentile|kl]
          [--percentile P] [--target-cosine C] [--exclude-out FILE] [--size ... as above] [--json FILE]
 `;
 
-const LAYER_ENGINES = ['numpy', 'ort'] as const;
+const LAYER_ENGINES = ['numpy', 'ort', 'ours'] as const;
 const METHODS = ['minmax', 'percentile', 'kl'] as const;
 
 const FLAGS = {
