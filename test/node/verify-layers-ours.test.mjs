@@ -95,6 +95,12 @@ describe('verify --layers --engine ours', () => {
     const theirs = numpy.layers.find((l) => l.node === 'conv3').accumulated.cosine;
     assert.ok(Math.abs(ours - theirs) < 0.01, `conv3 cosine ours ${ours} vs numpy ${theirs}`);
     assert.ok(doc.output.accumulated.cosine < 0.99, `${doc.output.accumulated.cosine}`);
+    const table = await verify('--layers', bad.images, '--model', bad.fp32, '--against', bad.int8,
+      '--against-engine', 'ours', ...PRE);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^\s+6\s+conv3\s+Conv\s+0\.\d+.*<-- first drop$/m);
+    assert.match(table.stdout, /^\s+1\s+conv1\s+Conv\s+candidate not written by the runtime: fused into its step Conv 'conv1'$/m);
+    assert.match(table.stdout, /^isolated view: none with the ours engine/m);
   });
 
   it('BAD CALL - no addon, no CLI build, a dump folder that cannot be made', async () => {

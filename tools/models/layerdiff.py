@@ -532,10 +532,13 @@ def summary_lines(report):
         f"first drop below cosine {t}: "
         + (f"{d['node'] or d['tensor']} ({d['op']}, tensor {d['tensor']}, cosine {d['cosine']:.5f})" if d else "none")
     )
-    out.append(
-        f"first layer that alone falls below {t} (isolated): "
-        + (f"{di['node']} ({di['op']}, cosine {di['cosine']:.5f})" if di else "none")
-    )
+    if "ours" in report["engines"].values():
+        out.append("isolated view: none with the ours engine (it runs whole models on images)")
+    else:
+        out.append(
+            f"first layer that alone falls below {t} (isolated): "
+            + (f"{di['node']} ({di['op']}, cosine {di['cosine']:.5f})" if di else "none")
+        )
     if w:
         out.append(f"worst layer alone: {w['node']} ({w['op']}, cosine {w['cosine']:.5f})")
     o = report["output"]
