@@ -204,7 +204,8 @@ export function convWindows(bytes: Uint8Array): {
 /**
  * The MACs of one inference of the ONNX model `bytes`: per Conv, output elements × input channels per group ×
  * kernel size; per Gemm / MatMul, output elements × the reduced dimension. Throws Error naming the node when a shape
- * cannot be followed (an op not listed here, ceil_mode pooling, a dynamic input dimension).
+ * cannot be followed (an op not listed here, ceil_mode pooling, a dynamic input dimension other than the batch, which
+ * counts as 1: the MACs of one image).
  */
 export function countMacs(bytes: Uint8Array): number {
   let graph: Uint8Array | undefined;
@@ -222,8 +223,10 @@ export function countMacs(bytes: Uint8Array): number {
   }
   for (const [name, dims] of inputs) {
     if (consts.has(name)) continue;
-    if (dims.some((d) => d <= 0)) throw new Error(`input '${name}' has a dynamic shape [${dims.join(',')}]`);
-    shapes.set(name, dims);
+    // A dynamic batch (a model with batch gears) counts one image; any other dynamic dim cannot be followed.
+    const [batch = 1, ...rest] = dims;
+    if (rest.some((d) => d <= 0)) throw new Error(`input '${name}' has a dynamic shape [${dims.join(',')}]`);
+    shapes.set(name, [batch <= 0 ? 1 : batch, ...rest]);
   }
 
   let macs = 0;
