@@ -388,10 +388,14 @@ PUBLISHED_MACS = {
 
 
 def conv_gemm_macs(model):
-    """Conv and Gemm MACs of one inference, from ONNX shape inference."""
+    """Conv and Gemm MACs of one inference of one image, from ONNX shape inference (a symbolic batch counts 1)."""
     m = shape_inference.infer_shapes(model)
-    shapes = {vi.name: [d.dim_value for d in vi.type.tensor_type.shape.dim] for vi in m.graph.value_info}
-    shapes.update({vi.name: [d.dim_value for d in vi.type.tensor_type.shape.dim] for vi in m.graph.output})
+
+    def dims(vi):
+        return [d.dim_value if d.HasField("dim_value") else 1 for d in vi.type.tensor_type.shape.dim]
+
+    shapes = {vi.name: dims(vi) for vi in m.graph.value_info}
+    shapes.update({vi.name: dims(vi) for vi in m.graph.output})
     inits = {t.name: list(t.dims) for t in m.graph.initializer}
     total = 0
     for nd in m.graph.node:

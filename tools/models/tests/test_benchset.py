@@ -2,6 +2,7 @@
 ops the bench models did not have (Split, Transpose, HardSigmoid, a kept BatchNormalization), the cache stamp, and
 the generated set in build/benchset (scripts/setup.d/21-benchset.sh): its MobileNetV2 / ResNet18 byte-identical to
 the bench folder's (the quantizer's new patterns leave the old models as they were)."""
+import copy
 import json
 import os
 import tempfile
@@ -10,6 +11,7 @@ import unittest
 import onnx
 from onnx import numpy_helper
 
+import bench
 import benchset
 import manifest as mf
 import onnxexec
@@ -27,6 +29,10 @@ class ArchitectureTest(unittest.TestCase):
             ratio = benchset.conv_gemm_macs(m) / benchset.PUBLISHED_MACS[key]
             self.assertGreater(ratio, 0.94, key)
             self.assertLess(ratio, 1.06, key)
+        # The bench models take batches (a symbolic batch dim): their MACs are still those of one image.
+        for key in ("mobilenetv2", "resnet18"):
+            geared = bench.declare_batch_gears(copy.deepcopy(self.models[key]))
+            self.assertEqual(benchset.conv_gemm_macs(geared), benchset.conv_gemm_macs(self.models[key]), key)
 
     def test_ops_each_architecture_brings(self):
         ops = {k: {nd.op_type for nd in m.graph.node} for k, m in self.models.items()}
