@@ -800,6 +800,16 @@ class KitRulesTest(KitCase):
     def omg(self, out):
         return [flags(c) for c in commands_of(os.path.join(out, "commands.sh")) if c[0] == "./omg"]
 
+    def assert_kit_refuses(self, *cases):
+        """Each (extra arguments, stderr regex): the user kit exits 1 with that message and writes no output folder."""
+        for extra, msg in cases:
+            with tempfile.TemporaryDirectory() as d:
+                r, out = self.user_kit(d, *extra)
+                self.assertEqual(r.returncode, 1, extra)
+                self.assertRegex(r.stderr, msg)
+                self.assertNotIn("Traceback", r.stderr)
+                self.assertFalse(os.path.exists(out), extra)
+
     def test_input_and_output_types_follow_the_guides_tables(self):
         with tempfile.TemporaryDirectory() as d:
             r, out = self.user_kit(d, "--precision", "fp32", "--input-type", "fp16", "--output-type", "fp16")
@@ -808,20 +818,14 @@ class KitRulesTest(KitCase):
             self.assertEqual((omg["--input_type"], omg["--output_type"]), ("input:FP16", "logits:FP16"))
             om = self.entry(out)["targets"]["om"]
             self.assertEqual((om["input"], om["output"]), ({"dtype": "float16"}, {"dtype": "float16"}))
-        for extra, msg in (
+        self.assert_kit_refuses(
             # FP32 model input -> UINT8 without AIPP: not in 非AIPP场景设定输入类型支持情况 (FP32 -> FP32/FP16 only).
             (("--input-type", "uint8"), r"--input-type UINT8 for input \(FP32 in the model\): .*非AIPP场景.* FP16, FP32"),
             # With AIPP the .om input is UINT8 (AIPP场景设定输入类型支持情况).
             (("--aipp", "rgb", "--input-type", "fp16"), r"FP32 in the model, with AIPP\): .*AIPP场景.* only UINT8"),
             (("--output-type", "int32"), r"--output-type INT32 for logits .*设定输出类型支持情况.* FP16, FP32, UINT8"),
             (("--output-type", "uint8"), r"--output-type uint8 needs the int8 QDQ model"),
-        ):
-            with tempfile.TemporaryDirectory() as d:
-                r, out = self.user_kit(d, *extra)
-                self.assertEqual(r.returncode, 1, extra)
-                self.assertRegex(r.stderr, msg)
-                self.assertNotIn("Traceback", r.stderr)
-                self.assertFalse(os.path.exists(out), extra)
+        )
         with self.assertRaisesRegex(dk.KitError, "INT32 .* allows only INT32"):
             dk.omg_type("input", "x", "INT32", "INT8")
         self.assertEqual(dk.omg_type("input", "x", "INT8"), "INT8")  # default: the model's type
@@ -900,7 +904,7 @@ class KitRulesTest(KitCase):
 
     def test_bad_dynamic_shapes_are_refused_with_the_rule(self):
         seventeen = ";".join(str(i) for i in range(1, 18))
-        for extra, msg in (
+        self.assert_kit_refuses(
             (("--input-shape=-1,3,96,96",), r"-1 needs --dynamic-dims .*OMG参数"),
             (("--dynamic-dims", seventeen), r"17 profiles; the guide's \"OMG参数\" \(--dynamic_dims\) allows at most 16"),
             (("--dynamic-dims", "1;2;2"), "listed twice"),
@@ -913,13 +917,7 @@ class KitRulesTest(KitCase):
             (("--dynamic-dims", "1;2", "--input-shape", "data:-1,3,96,96"), "the model's input is input, not data"),
             (("--input-shape", "2,3,96,96"), "batches other than 1 are --dynamic-dims profiles"),
             (("--dynamic-dims", "1;2", "--aipp", "dynamic"), r"--dynamic-dims with --aipp dynamic: .*Batch sizes"),
-        ):
-            with tempfile.TemporaryDirectory() as d:
-                r, out = self.user_kit(d, *extra)
-                self.assertEqual(r.returncode, 1, extra)
-                self.assertRegex(r.stderr, msg)
-                self.assertNotIn("Traceback", r.stderr)
-                self.assertFalse(os.path.exists(out), extra)
+        )
 
     def test_exclude_op_takes_weight_names(self):
         with tempfile.TemporaryDirectory() as d:

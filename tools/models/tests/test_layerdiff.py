@@ -17,6 +17,7 @@ import layerdiff as ld
 import manifest as mf
 import onnxexec
 import quantize as qz
+from climain import run_main
 
 SAMPLES = os.path.normpath(os.path.join(mf.MODELS_DIR, "..", "samples"))
 PRE = ["--size", "32x32", "--mean", "123.675,116.28,103.53", "--std", "58.395,57.12,57.375"]
@@ -28,14 +29,8 @@ def read(path):
 
 
 def run_cli(argv):
-    """(exit code, stdout, stderr) of layerdiff.main(argv); argparse's SystemExit counts as its code."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            rc = ld.main(argv)
-        except SystemExit as e:
-            rc = e.code
-    return rc, out.getvalue(), err.getvalue()
+    """(exit code, stdout, stderr) of layerdiff.main(argv)."""
+    return run_main(ld.main, argv)
 
 
 class BadLayerTest(unittest.TestCase):

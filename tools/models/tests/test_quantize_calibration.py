@@ -1,7 +1,5 @@
 """Calibration choices of quantize.py: mix (per tensor the candidate range with the least int8 error on the
 calibration data), the tunable --percentile, the per-tensor --report, --exclude-file, and their bad values."""
-import contextlib
-import io
 import json
 import os
 import tempfile
@@ -13,6 +11,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 import onnxutil
 import quantize as qz
+from climain import run_main
 
 
 def pick_model():
@@ -73,14 +72,8 @@ def small_model():
 
 
 def run_cli(args):
-    """quantize.main in this process: (exit code, stdout, stderr); argparse's usage errors exit 2."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = qz.main(args)
-        except SystemExit as e:
-            code = e.code
-    return code, out.getvalue(), err.getvalue()
+    """quantize.main in this process: (exit code, stdout, stderr)."""
+    return run_main(qz.main, args)
 
 
 class MixTest(unittest.TestCase):
