@@ -35,30 +35,6 @@ std::vector<float> ReadFloats(const std::string& path) {
   return v;
 }
 
-// A fresh folder, removed with everything in it.
-struct DumpDir {
-  std::string path;
-  DumpDir() {
-    char tmpl[] = "/tmp/npulens_omdump_XXXXXX";
-    path = mkdtemp(tmpl) ? tmpl : "";
-  }
-  ~DumpDir() { EXPECT_EQ(system(("rm -rf '" + path + "'").c_str()), 0); }
-  bool Has(const std::string& file) const {
-    struct stat st;
-    return stat((path + "/" + file).c_str(), &st) == 0;
-  }
-};
-
-// x -> Relu 'relu' -> Sigmoid 'sig' -> y, graph "test" (OnnxBuilder's name).
-std::string TwoOpModel() {
-  OnnxBuilder b;
-  b.Input("x", {1, 2, 3, 3});
-  b.Node("Relu", {"x"}, {"r"}, "relu");
-  b.Node("Sigmoid", {"r"}, {"y"}, "sig");
-  b.Output("y");
-  return b.Bytes();
-}
-
 Compilation BuildDumping(const std::string& model, const std::string& dir) {
   Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
   EXPECT_TRUE(c);
@@ -69,7 +45,7 @@ Compilation BuildDumping(const std::string& model, const std::string& dir) {
 }
 
 TEST(OmDumpTest, EveryRunWritesTheInputAndEachOpsOutputWithItsIndex) {
-  DumpDir dir;
+  ScratchDir dir("npulens_omdump_");
   Compilation c = BuildDumping(TwoOpModel(), dir.path);
   Executor e(OH_NNExecutor_Construct(c.get()));
   ASSERT_TRUE(e);
@@ -108,7 +84,7 @@ TEST(OmDumpTest, EveryRunWritesTheInputAndEachOpsOutputWithItsIndex) {
 
 // An int8 QDQ model: the fused steps' outputs are their QuantizeLinear outputs, dequantized, with scale and zero point.
 TEST(OmDumpTest, AnInt8StepsOutputIsItsQuantizeLinearOutputDequantizedWithItsParams) {
-  DumpDir dir;
+  ScratchDir dir("npulens_omdump_");
   Compilation c = BuildDumping(MobileNetV2Onnx(true), dir.path);
   Executor e(OH_NNExecutor_Construct(c.get()));
   ASSERT_TRUE(e);
@@ -150,7 +126,7 @@ TEST(OmDumpTest, AnInt8StepsOutputIsItsQuantizeLinearOutputDequantizedWithItsPar
 }
 
 TEST(OmDumpTest, BAD_CALL_ADumpThatCannotBeWrittenLeavesTheRunAndNamesWhy) {
-  DumpDir dir;
+  ScratchDir dir("npulens_omdump_");
   Compilation c = BuildDumping(TwoOpModel(), dir.path);
   Executor e(OH_NNExecutor_Construct(c.get()));
   Tensors t = MakeTensors(e.get());
@@ -174,7 +150,7 @@ TEST(OmDumpTest, BAD_CALL_ADumpThatCannotBeWrittenLeavesTheRunAndNamesWhy) {
 }
 
 TEST(OmDumpTest, BAD_CALL_TheRunCapStopsTheDumpWithAClearError) {
-  DumpDir dir;
+  ScratchDir dir("npulens_omdump_");
   hostnn::OmDump dump(dir.path, "m");
   hostnn::OpOutput tensor{"input", "x", hostnn::DType::F32, {1}, false, 1.f, 0, std::vector<uint8_t>(4)};
   std::string error;

@@ -2,8 +2,6 @@
 // steps' times account for the run, and a plan built without profiling is the plan of today.
 #include <gtest/gtest.h>
 
-#include <stdlib.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -155,35 +153,8 @@ std::vector<std::vector<std::string>> CsvRows(const std::string& text) {
   return rows;
 }
 
-struct OmProfileDir {
-  std::string path;
-  OmProfileDir() {
-    char tmpl[] = "/tmp/npulens_omprofile_XXXXXX";
-    path = mkdtemp(tmpl) ? tmpl : "";
-  }
-  ~OmProfileDir() {
-    unlink((path + "/test_op.csv").c_str());
-    unlink((path + "/test_model.csv").c_str());
-    rmdir(path.c_str());
-  }
-  bool Has(const std::string& file) const {
-    struct stat st;
-    return stat((path + "/" + file).c_str(), &st) == 0;
-  }
-};
-
-// x -> Relu 'relu' -> Sigmoid 'sig' -> y, graph "test" (OnnxBuilder's name).
-std::string TwoOpModel() {
-  OnnxBuilder b;
-  b.Input("x", {1, 2, 3, 3});
-  b.Node("Relu", {"x"}, {"r"}, "relu");
-  b.Node("Sigmoid", {"r"}, {"y"}, "sig");
-  b.Output("y");
-  return b.Bytes();
-}
-
 TEST(ProfileTest, OmOptionsProfilingWritesTheOpAndModelCsvOfEveryRunAtExecutorDestroy) {
-  OmProfileDir dir;
+  ScratchDir dir("npulens_omprofile_");
   ASSERT_FALSE(dir.path.empty());
   const std::string model = TwoOpModel();
   Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
@@ -237,7 +208,7 @@ TEST(ProfileTest, OmOptionsProfilingWritesTheOpAndModelCsvOfEveryRunAtExecutorDe
 }
 
 TEST(ProfileTest, WithoutOmProfilingNoProfileIsWrittenAndThePlanIsAsWithout) {
-  OmProfileDir dir;
+  ScratchDir dir("npulens_omprofile_");
   const std::string model = TwoOpModel();
   Executor plain;
   ASSERT_EQ(BuildModel(model, &plain), OH_NN_SUCCESS);
@@ -271,7 +242,7 @@ TEST(ProfileTest, SetOmOptionsIsFoundFromApi18On) {
 }
 
 TEST(ProfileTest, BAD_CALL_OmProfilingDirGoneBeforeTheExecutorIsDestroyed) {
-  OmProfileDir dir;
+  ScratchDir dir("npulens_omprofile_");
   const std::string model = TwoOpModel();
   Compilation c(OH_NNCompilation_ConstructWithOfflineModelBuffer(model.data(), model.size()));
   ASSERT_EQ(HMS_HiAIOptions_SetOmOptions(c.get(), HIAI_OM_TYPE_PROFILING, dir.path.c_str()), OH_NN_SUCCESS);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 
 #include <cmath>
 #include <cstdint>
@@ -26,6 +28,30 @@ inline std::string TinyModel() {
   b.Output("y");
   return b.Bytes();
 }
+
+// x -> Relu 'relu' -> Sigmoid 'sig' -> y, graph "test" (OnnxBuilder's name): the OM dump and profiling tests' model.
+inline std::string TwoOpModel() {
+  OnnxBuilder b;
+  b.Input("x", {1, 2, 3, 3});
+  b.Node("Relu", {"x"}, {"r"}, "relu");
+  b.Node("Sigmoid", {"r"}, {"y"}, "sig");
+  b.Output("y");
+  return b.Bytes();
+}
+
+// A fresh folder /tmp/<prefix>XXXXXX (path empty if it could not be made), removed with everything in it.
+struct ScratchDir {
+  std::string path;
+  explicit ScratchDir(const std::string& prefix) {
+    std::string tmpl = "/tmp/" + prefix + "XXXXXX";
+    path = mkdtemp(&tmpl[0]) ? tmpl : "";
+  }
+  ~ScratchDir() { EXPECT_EQ(system(("rm -rf '" + path + "'").c_str()), 0); }
+  bool Has(const std::string& file) const {
+    struct stat st;
+    return stat((path + "/" + file).c_str(), &st) == 0;
+  }
+};
 
 struct CompilationDeleter {
   void operator()(OH_NNCompilation* c) const { OH_NNCompilation_Destroy(&c); }
