@@ -238,10 +238,7 @@ async function benchSource(source: BenchmarkSource, preprocessing: 'cpu' | 'aipp
     [false, true, true, true, true, true, true, true, true, true, true, true], ''));
   io.stdout.write('ms: end to end (source frame -> top-1) and each stage\'s median; CPU bytes: read or written by the ' +
     'CPU before inference per run; non-inf: median share of end to end that is not inference\n');
-  if (run.jsonTarget !== undefined) {
-    writeJsonFile(run.jsonTarget, doc);
-    io.stdout.write(`JSON written to ${run.jsonTarget}\n`);
-  }
+  writeJsonTarget(run.jsonTarget, doc, io);
   return 0;
 }
 
@@ -306,11 +303,15 @@ async function benchBatches(sizes: number[], modes: IoMode[], run: RunLength, ch
     [true, false, true, true, true, true, true], ''));
   io.stdout.write('latency in ms per run of the whole batch (RunSync, plus the memcpy in copy mode); ms/image: p50 / ' +
     'batch; images/s: batch x runs per second of wall time\n');
-  if (run.jsonTarget !== undefined) {
-    writeJsonFile(run.jsonTarget, doc);
-    io.stdout.write(`JSON written to ${run.jsonTarget}\n`);
-  }
+  writeJsonTarget(run.jsonTarget, doc, io);
   return 0;
+}
+
+/** `--json FILE` (after the table): the document goes to FILE. */
+function writeJsonTarget(target: string | undefined, doc: unknown, io: Io): void {
+  if (target === undefined) return;
+  writeJsonFile(target, doc);
+  io.stdout.write(`JSON written to ${target}\n`);
 }
 
 function kb(bytes: number): string {

@@ -5,6 +5,7 @@
 
 import fs from 'node:fs';
 import { printable } from './format';
+import type { Io } from './io';
 
 /** A runtime failure with a place (a file, a step). */
 export class CliError extends Error {
@@ -77,5 +78,19 @@ export function writeJsonFile(file: string, doc: unknown): void {
     throw new CliError(`cannot write JSON: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, file);
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** A command's exit code: 0/1 from run, 2 with usage after a UsageError, 1 with one `error:` line otherwise. */
+export async function exitCode(run: () => Promise<number>, usage: string, context: string, io: Io): Promise<number> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`error: ${printable(err.message)}\n${usage}`);
+      return 2;
+    }
+    io.stderr.write(`error: ${toCliError(err, context).message}\n`);
+    return 1;
   }
 }

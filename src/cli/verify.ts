@@ -12,7 +12,7 @@ import type { Classifier } from '../api';
 import { HOST_THREADS_MAX } from '../api/limits.generated';
 import { enumFlag, intFlag, parse, stringFlag, type Parsed } from './args';
 import { parseFrameSpec } from './frames';
-import { CliError, UsageError, toCliError, writeJsonFile } from './errors';
+import { CliError, UsageError, exitCode, toCliError, writeJsonFile } from './errors';
 import { printable, table } from './format';
 import { decodeInOrder, imagesPerSecond, throughputLine } from './image';
 import type { Io } from './io';
@@ -68,16 +68,7 @@ const FLAGS = {
 /** Runs `npulens verify <args>` and returns the exit code; never throws. */
 export async function runVerify(args: string[], io: Io = process, backend: VerifyBackend = api): Promise<number> {
   if (layersMode(args) !== undefined) return runLayers(args, io, backend);
-  try {
-    return await verify(args, io, backend);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`error: ${printable(err.message)}\n${VERIFY_USAGE}`);
-      return 2;
-    }
-    io.stderr.write(`error: ${toCliError(err, 'verify').message}\n`);
-    return 1;
-  }
+  return exitCode(() => verify(args, io, backend), VERIFY_USAGE, 'verify', io);
 }
 
 interface Side {

@@ -2,12 +2,11 @@
 // docs/output-export.schema.json (npulens-outputs/1), the document `npulens verify --device-outputs` reads.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
-import { build } from 'esbuild';
+import { appModule } from './app-module.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
@@ -19,22 +18,6 @@ function schemaProblems(doc) {
   return validate(doc) ? [] : validate.errors.map((e) => `${e.dataPath || '(root)'} ${e.message}`);
 }
 
-async function appExportModule() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'npulens-outputs-'));
-  const outfile = path.join(dir, 'export.mjs');
-  const vm = path.join(repoRoot, 'entry/src/main/ets/viewmodel');
-  const entry = `export * from ${JSON.stringify(path.join(vm, 'OutputExport.ets'))};
-export { ImageRef } from ${JSON.stringify(path.join(vm, 'Images.ets'))};`;
-  await build({
-    stdin: { contents: entry, resolveDir: repoRoot, loader: 'js', sourcefile: 'export-entry.js' },
-    bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'error',
-    loader: { '.ets': 'ts' }, resolveExtensions: ['.ets', '.ts', '.js'],
-    alias: { 'libentry.so': path.join(repoRoot, 'entry/src/mock/Libentry.mock.ets') },
-    tsconfigRaw: { compilerOptions: { experimentalDecorators: true, useDefineForClassFields: false } },
-  });
-  return import(pathToFileURL(outfile).href);
-}
-
 /** A loaded model's info as the engine reports it (the fields the export reads). */
 const info = {
   modelId: 'shapes-fp32', file: 'shapes_fp32.om', precision: 'fp32', device: { name: 'HIAI_F', type: 'accelerator' },
@@ -44,7 +27,8 @@ const info = {
 describe('app raw-output export (npulens-outputs/1)', () => {
   let app;
   before(async () => {
-    app = await appExportModule();
+    app = await appModule('outputs', 'OutputExport.ets', { ImageRef: 'Images.ets' },
+      { 'libentry.so': path.join(repoRoot, 'entry/src/mock/Libentry.mock.ets') });
   });
 
   it('the export of a sample and a picked photo matches the schema', () => {

@@ -4,32 +4,14 @@
 // behind `npulens bench --compare`). npulens_bench's output is checked against the same schema by ctest
 // (tools.npulens_bench.ReportMatchesTheSchema, through tools/bench/check-report.mjs as here).
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { before, describe, it } from 'node:test';
-import { build } from 'esbuild';
+import { appModule } from './app-module.mjs';
 import { assertValidReport, fixtures, repoRoot, require } from './helpers.mjs';
 
 const { runCli } = require(path.join(repoRoot, 'dist', 'cli', 'main.js'));
 const { compareReports, readReport } = require(path.join(repoRoot, 'dist', 'bench', 'report.js'));
 
-/** The app's BenchmarkReport.ets as an ES module (ViewModel code only: no ArkUI, no libentry.so). */
-async function appReportModule() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'npulens-report-'));
-  const outfile = path.join(dir, 'report.mjs');
-  const vm = path.join(repoRoot, 'entry/src/main/ets/viewmodel');
-  const entry = `export * from ${JSON.stringify(path.join(vm, 'BenchmarkReport.ets'))};
-export { Variant } from ${JSON.stringify(path.join(vm, 'BenchmarkPlan.ets'))};`;
-  await build({
-    stdin: { contents: entry, resolveDir: repoRoot, loader: 'js', sourcefile: 'report-entry.js' },
-    bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'error',
-    loader: { '.ets': 'ts' }, resolveExtensions: ['.ets', '.ts', '.js'],
-    tsconfigRaw: { compilerOptions: { experimentalDecorators: true, useDefineForClassFields: false } },
-  });
-  return import(pathToFileURL(outfile).href);
-}
 
 /** A phone's record as the Benchmark screen holds it after an int8 run on the NPU, zero-copy. */
 function phoneRecord(app) {
@@ -60,7 +42,7 @@ describe('benchmark report (npulens-benchmark/2)', () => {
   let app;
   let hostDoc;
   before(async () => {
-    app = await appReportModule();
+    app = await appModule('report', 'BenchmarkReport.ets', { Variant: 'BenchmarkPlan.ets' });
     process.env.NPULENS_RAWFILE_DIR = fixtures;
     const out = { text: '', write(s) { out.text += s; return true; } };
     const err = { text: '', write(s) { err.text += s; return true; } };

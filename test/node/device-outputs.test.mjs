@@ -31,6 +31,16 @@ const write = (name, doc) => {
   return file(name);
 };
 
+/** The report of `verify --device-outputs --json -` on what `classify --save-outputs` wrote for model there. */
+async function exportAndVerify(model, preprocessing, name) {
+  const r = await run('classify', ...images, '--model', model, '--preprocessing', preprocessing, '--save-outputs',
+    file(name));
+  assert.equal(r.code, 0, r.stderr);
+  const v = await run('verify', '--device-outputs', file(name), '--json', '-');
+  assert.equal(v.code, 0, v.stderr);
+  return JSON.parse(v.stdout);
+}
+
 describe('classify --save-outputs / verify --device-outputs', { skip: !haveBundledModels && 'no bundled models' }, () => {
   let doc;
   before(async () => {
@@ -99,22 +109,12 @@ describe('classify --save-outputs / verify --device-outputs', { skip: !haveBundl
   });
 
   it('an export made through AIPP (the runtime resizes) still passes against the host runs on the CPU', async () => {
-    const r = await run('classify', ...images, '--model', 'shapes-int8', '--preprocessing', 'aipp', '--save-outputs',
-      file('aipp.json'));
-    assert.equal(r.code, 0, r.stderr);
-    const v = await run('verify', '--device-outputs', file('aipp.json'), '--json', '-');
-    assert.equal(v.code, 0, v.stderr);
-    const s = JSON.parse(v.stdout).summaries.deviceVsInt8;
+    const s = (await exportAndVerify('shapes-int8', 'aipp', 'aipp.json')).summaries.deviceVsInt8;
     assert.ok(s.cosine.min > 0.99 && s.cosine.min < 1, JSON.stringify(s));
   });
 
   it('a float export is checked against the host fp32 model', async () => {
-    const r = await run('classify', ...images, '--model', 'shapes-fp32', '--preprocessing', 'cpu', '--save-outputs',
-      file('fp32.json'));
-    assert.equal(r.code, 0, r.stderr);
-    const v = await run('verify', '--device-outputs', file('fp32.json'), '--json', '-');
-    assert.equal(v.code, 0, v.stderr);
-    const report = JSON.parse(v.stdout);
+    const report = await exportAndVerify('shapes-fp32', 'cpu', 'fp32.json');
     assert.equal(report.checkedAgainst, 'fp32');
     assert.ok(report.summaries.deviceVsFp32.cosine.min > 0.99999);
   });

@@ -1,8 +1,10 @@
 // Shared setup of the Node tests: the compiled API (dist/), the addon under test ($NPULENS_ADDON), the generated
 // fixtures ($NPULENS_TEST_FIXTURES, made by test/node/fixtures/make_models.py) and small image helpers.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -161,4 +163,26 @@ export function releasedAfterTests() {
     opened.push(c);
     return c;
   };
+}
+
+/**
+ * The inputs of the `verify --layers` tests, in a temporary folder (prefix) removed after them: small holds four
+ * bundled samples, bad tools/models/badlayer.py's fp32/int8 models and images, PRE their pre-processing flags;
+ * make() (in before()) writes them.
+ */
+export function layerInputs(prefix) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const small = path.join(tmp, 'small');
+  const bad = { fp32: path.join(tmp, 'bad_fp32.onnx'), int8: path.join(tmp, 'bad_int8.onnx'), images: path.join(tmp, 'bad') };
+  const PRE = ['--size', '32x32', '--mean', '123.675,116.28,103.53', '--std', '58.395,57.12,57.375'];
+  const make = () => {
+    fs.mkdirSync(small);
+    for (const f of ['car_480x640.png', 'key_256x256.png', 'star_96x96.png', 'sun_64x48.png']) {
+      fs.copyFileSync(path.join(bundledRawfileDir, 'samples', f), path.join(small, f));
+    }
+    execFileSync(process.env.NPULENS_PYTHON || '/usr/bin/python3', [path.join(repoRoot, 'tools', 'models', 'badlayer.py'),
+      '--out', bad.fp32, '--int8', bad.int8, '--images', bad.images], { stdio: 'pipe' });
+  };
+  return { tmp, small, bad, PRE, make };
 }

@@ -6,34 +6,21 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
-  assertFails, assertRuntimeError, bundledRawfileDir, loadTiny, repoRoot, require, runInProcess,
+  assertFails, assertRuntimeError, bundledRawfileDir, layerInputs, loadTiny, repoRoot, require, runInProcess,
 } from './helpers.mjs';
 
 const { runVerify } = require(path.join(repoRoot, 'dist', 'cli', 'verify.js'));
 const { runCli } = require(path.join(repoRoot, 'dist', 'cli', 'main.js'));
 
 process.env.NPULENS_RAWFILE_DIR = bundledRawfileDir;
-const samples = path.join(bundledRawfileDir, 'samples');
 const models = path.join(bundledRawfileDir, 'models');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'npulens-verify-ours-'));
-after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-const small = path.join(tmp, 'small');
-const bad = { fp32: path.join(tmp, 'bad_fp32.onnx'), int8: path.join(tmp, 'bad_int8.onnx'), images: path.join(tmp, 'bad') };
-const PRE = ['--size', '32x32', '--mean', '123.675,116.28,103.53', '--std', '58.395,57.12,57.375'];
+const { tmp, small, bad, PRE, make } = layerInputs('npulens-verify-ours-');
 const python = process.env.NPULENS_PYTHON || '/usr/bin/python3';
 
-before(() => {
-  fs.mkdirSync(small);
-  for (const f of ['car_480x640.png', 'key_256x256.png', 'star_96x96.png', 'sun_64x48.png']) {
-    fs.copyFileSync(path.join(samples, f), path.join(small, f));
-  }
-  execFileSync(python, [path.join(repoRoot, 'tools', 'models', 'badlayer.py'),
-    '--out', bad.fp32, '--int8', bad.int8, '--images', bad.images], { stdio: 'pipe' });
-});
+before(make);
 
 const verify = (...args) => runInProcess(runVerify, args);
 

@@ -3,33 +3,22 @@
 // --size/--mean/--std) the report, its JSON and HTML point at conv3 and sensitivity's exclude file holds conv3 alone;
 // flag mistakes are usage errors (exit 2) before Python runs, bad files one `error:` line (exit 1).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
-  assertCliUsageError, assertRuntimeError, bundledRawfileDir, haveBundledModels, repoRoot, require, runInProcess,
+  assertCliUsageError, assertRuntimeError, bundledRawfileDir, haveBundledModels, layerInputs, repoRoot, require,
+  runInProcess,
 } from './helpers.mjs';
 
 const { runVerify } = require(path.join(repoRoot, 'dist', 'cli', 'verify.js'));
 
 process.env.NPULENS_RAWFILE_DIR = bundledRawfileDir;
-const samples = path.join(bundledRawfileDir, 'samples');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'npulens-verify-layers-'));
-after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-const small = path.join(tmp, 'small');
-const bad = { fp32: path.join(tmp, 'bad_fp32.onnx'), int8: path.join(tmp, 'bad_int8.onnx'), images: path.join(tmp, 'bad') };
-const PRE = ['--size', '32x32', '--mean', '123.675,116.28,103.53', '--std', '58.395,57.12,57.375'];
+const { tmp, small, bad, PRE, make } = layerInputs('npulens-verify-layers-');
 
 before(() => {
   assert.ok(haveBundledModels, `bundled models expected in ${bundledRawfileDir}`);
-  fs.mkdirSync(small);
-  for (const f of ['car_480x640.png', 'key_256x256.png', 'star_96x96.png', 'sun_64x48.png']) {
-    fs.copyFileSync(path.join(samples, f), path.join(small, f));
-  }
-  execFileSync(process.env.NPULENS_PYTHON || '/usr/bin/python3', [path.join(repoRoot, 'tools', 'models', 'badlayer.py'),
-    '--out', bad.fp32, '--int8', bad.int8, '--images', bad.images], { stdio: 'pipe' });
+  make();
 });
 
 const verify = (...args) => runInProcess(runVerify, args);

@@ -7,8 +7,7 @@
  */
 import fs from 'node:fs';
 import { enumFlag, parse, sizeFlag, stringFlag, tripleFlag, type Parsed } from '../args';
-import { CliError, UsageError, toCliError } from '../errors';
-import { printable } from '../format';
+import { CliError, UsageError, exitCode } from '../errors';
 import type { Io } from '../io';
 import { HOST_TARGET, looksLikeFile, rawfileDir, type Backend } from '../model';
 import { runPythonTool } from '../python';
@@ -57,16 +56,7 @@ export function layersMode(args: readonly string[]): 'layers' | 'sensitivity' | 
 
 /** Runs `npulens verify --layers|--sensitivity <args>` and returns the exit code; never throws. */
 export async function runLayers(args: string[], io: Io, backend: Backend): Promise<number> {
-  try {
-    return await layers(args, io, backend);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`error: ${printable(err.message)}\n${LAYERS_USAGE}`);
-      return 2;
-    }
-    io.stderr.write(`error: ${toCliError(err, 'verify').message}\n`);
-    return 1;
-  }
+  return exitCode(() => layers(args, io, backend), LAYERS_USAGE, 'verify', io);
 }
 
 /** A number flag in [min, max] (exclusive at the bottom when lowOpen), passed on as written. */
