@@ -16,7 +16,7 @@ import {
   BENCHMARK_WARMUP_DEFAULT, BENCHMARK_WARMUP_MAX,
 } from '../api/limits.generated';
 import { enumFlag, intFlag, parse, positiveFlag, stringFlag } from './args';
-import { CliError, UsageError, writeJsonFile } from './errors';
+import { CliError, UsageError, writeJsonTarget } from './errors';
 import { readRegularFile, type FileKind } from './files';
 import { ms, progressBar, table } from './format';
 import type { Io } from './io';
@@ -162,10 +162,7 @@ export async function bench(args: string[], io: Io, backend: Backend): Promise<n
           r.latencyMs.std].map(ms), r.throughputPerSec.toFixed(1)]),
       [false, true, true, true, true, true, true, true, true, true], ''));
     io.stdout.write('latency in ms per run: RunSync, plus the input/output memcpy in copy mode\n');
-    if (jsonTarget !== undefined) {
-      writeJsonFile(jsonTarget, doc);
-      io.stdout.write(`JSON written to ${jsonTarget}\n`);
-    }
+    writeJsonTarget(jsonTarget, doc, io);
     return 0;
   });
   // The runtime writes the profile when the executor goes: after the classifier's release.
@@ -305,13 +302,6 @@ async function benchBatches(sizes: number[], modes: IoMode[], run: RunLength, ch
     'batch; images/s: batch x runs per second of wall time\n');
   writeJsonTarget(run.jsonTarget, doc, io);
   return 0;
-}
-
-/** `--json FILE` (after the table): the document goes to FILE. */
-function writeJsonTarget(target: string | undefined, doc: unknown, io: Io): void {
-  if (target === undefined) return;
-  writeJsonFile(target, doc);
-  io.stdout.write(`JSON written to ${target}\n`);
 }
 
 function kb(bytes: number): string {

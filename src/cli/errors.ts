@@ -81,6 +81,13 @@ export function writeJsonFile(file: string, doc: unknown): void {
   }
 }
 
+/** `--json FILE` after the human output: the document goes to FILE, and a line says so (nothing without a target). */
+export function writeJsonTarget(target: string | undefined, doc: unknown, io: Io): void {
+  if (target === undefined) return;
+  writeJsonFile(target, doc);
+  io.stdout.write(`JSON written to ${target}\n`);
+}
+
 /** A command's exit code: 0/1 from run, 2 with usage after a UsageError, 1 with one `error:` line otherwise. */
 export async function exitCode(run: () => Promise<number>, usage: string, context: string, io: Io): Promise<number> {
   try {

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ModelInfo, OptionReport, TuningMode } from '../api';
 import { stringFlag, type Options, type Parsed } from './args';
-import { CliError, UsageError, writeJsonFile } from './errors';
+import { CliError, UsageError, writeJsonTarget } from './errors';
 import { ms, printable, table } from './format';
 import type { Io } from './io';
 import { withClassifier, type Backend, type ModelChoice } from './model';
@@ -137,10 +137,7 @@ export async function benchTuning(modes: TuningMode[], cacheRoot: string, choice
     `tuning cache, cached = the next load over the same cache; p50/p90 = its inference (${runs.iterations} zero-copy ` +
     `runs after ${runs.warmup} warm-up)\n`);
   for (const r of rows) if (r.cacheDir !== '') io.stdout.write(`${r.mode} cache: ${r.cacheDir}\n`);
-  if (jsonTarget !== undefined) {
-    writeJsonFile(jsonTarget, doc);
-    io.stdout.write(`JSON written to ${jsonTarget}\n`);
-  }
+  writeJsonTarget(jsonTarget, doc, io);
   return 0;
 }
 

@@ -12,7 +12,7 @@ import type { Classifier } from '../api';
 import { HOST_THREADS_MAX } from '../api/limits.generated';
 import { enumFlag, intFlag, parse, stringFlag, type Parsed } from './args';
 import { parseFrameSpec } from './frames';
-import { CliError, UsageError, exitCode, toCliError, writeJsonFile } from './errors';
+import { CliError, UsageError, exitCode, toCliError, writeJsonTarget } from './errors';
 import { printable, table } from './format';
 import { decodeInOrder, imagesPerSecond, throughputLine } from './image';
 import type { Io } from './io';
@@ -266,10 +266,7 @@ async function verify(args: string[], io: Io, backend: VerifyBackend): Promise<n
         reference.classifier!.info.labels);
       io.stdout.write(`  ${throughputLine(throughput)}\n`);
       io.stdout.write(failures.length === 0 ? 'result: pass\n' : `result: FAIL (${failures.length} of the thresholds missed)\n`);
-      if (jsonTarget !== undefined) {
-        writeJsonFile(jsonTarget, doc);
-        io.stdout.write(`JSON written to ${jsonTarget}\n`);
-      }
+      writeJsonTarget(jsonTarget, doc, io);
     }
     if (failures.length === 0) return 0;
     throw new CliError(`below thresholds: ${failures.join('; ')}`,

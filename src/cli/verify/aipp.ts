@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import type { Classifier, ModelInfo, PixelFormat } from '../../api';
-import { CliError, toCliError, writeJsonFile } from '../errors';
+import { CliError, toCliError, writeJsonTarget } from '../errors';
 import { ms, printable, table } from '../format';
 import { readFrames, type FrameSpec } from '../frames';
 import { decodeInOrder, imagesPerSecond, throughputLine } from '../image';
@@ -117,10 +117,7 @@ export async function verifyAipp(choice: ModelChoice, source: AippSource, thresh
       io.stdout.write(`  ${source.frame === undefined ? throughputLine(throughput) : `${throughput.images} frames in ` +
         `${ms(throughput.wallMs)} ms: ${throughput.imagesPerSec.toFixed(1)} frames/s`}\n`);
       io.stdout.write(failures.length === 0 ? 'result: pass\n' : `result: FAIL (${failures.length} of the thresholds missed)\n`);
-      if (jsonTarget !== undefined) {
-        writeJsonFile(jsonTarget, doc);
-        io.stdout.write(`JSON written to ${jsonTarget}\n`);
-      }
+      writeJsonTarget(jsonTarget, doc, io);
     }
     if (failures.length === 0) return 0;
     throw new CliError(`below thresholds: ${failures.join('; ')}`, `verify --aipp ${choice.id}: cpu vs aipp`);

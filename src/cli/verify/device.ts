@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Classifier, OutputKind } from '../../api';
 import { stringFlag, type Parsed } from '../args';
-import { CliError, UsageError, toCliError, writeJsonFile } from '../errors';
+import { CliError, UsageError, toCliError, writeJsonTarget } from '../errors';
 import { printable, table } from '../format';
 import { decodeInOrder } from '../image';
 import type { Io } from '../io';
@@ -130,10 +130,7 @@ export async function verifyDeviceOutputs(exportFile: string, run: DeviceOutputs
       writeHuman(io, doc, [fp32Choice!, int8Choice!], vsFp32, vsInt8, int8VsFp32, report.summaries, checkedAgainst,
         fp32.info.labels);
       io.stdout.write(failures.length === 0 ? 'result: pass\n' : `result: FAIL (${failures.length} of the thresholds missed)\n`);
-      if (run.jsonTarget !== undefined) {
-        writeJsonFile(run.jsonTarget, report);
-        io.stdout.write(`JSON written to ${run.jsonTarget}\n`);
-      }
+      writeJsonTarget(run.jsonTarget, report, io);
     }
     if (failures.length === 0) return 0;
     throw new CliError(`device outputs below thresholds against the host ${checkedAgainst} model: ${failures.join('; ')}`,
