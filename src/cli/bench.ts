@@ -22,7 +22,7 @@ import { ms, progressBar, table } from './format';
 import type { Io } from './io';
 import { parseFrameSpec } from './frames';
 import { DEVICE_POLICIES, MODEL_FLAGS, chooseModel, withClassifier, withPreprocessing, type Backend, type ModelChoice } from './model';
-import { TUNING_FLAGS, benchTuning, printProfile, tuningCache, tuningModes, withProfiling } from './tuning';
+import { TUNING_FLAGS, benchTuning, csvFilesIn, printProfile, tuningCache, tuningModes, withProfiling } from './tuning';
 
 const REPORT_FILE: FileKind = { name: 'benchmark report', maxBytes: BENCHMARK_REPORT_FILE_MAX_BYTES };
 
@@ -109,6 +109,7 @@ export async function bench(args: string[], io: Io, backend: Backend): Promise<n
 
   const startedAt = new Date();
   const loaded = profileDir === undefined ? choice : withProfiling(choice, profileDir);
+  const csvBefore = profileDir === undefined ? new Map<string, string>() : csvFilesIn(profileDir);
   let profiled: ModelInfo | undefined;
   const code = await withClassifier(loaded, backend, async (classifier) => {
     const info = classifier.info;
@@ -166,7 +167,7 @@ export async function bench(args: string[], io: Io, backend: Backend): Promise<n
     return 0;
   });
   // The runtime writes the profile when the executor goes: after the classifier's release.
-  if (profileDir !== undefined && profiled !== undefined) printProfile(profiled, profileDir, startedAt.getTime(), 10, io);
+  if (profileDir !== undefined && profiled !== undefined) printProfile(profiled, profileDir, csvBefore, 10, io);
   return code;
 }
 

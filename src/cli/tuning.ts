@@ -209,14 +209,25 @@ export function readOpCsv(file: string): OpRow[] {
  * After a profiled run: the option's outcome, the files the runtime wrote into dir since `since`, and the `top`
  * slowest ops of its op CSV. A refused option or no CSV is an error: the run was asked for a profile.
  */
-export function printProfile(info: ModelInfo, dir: string, since: number, top: number, io: Io): void {
+/** The CSV files in `dir`, each with what tells a rewrite apart (inode, mtime, size): taken before a profiled load, so
+ *  that the files the runtime then writes are found without trusting file times against the wall clock (the kernel
+ *  stamps files from a clock that can lag it by a tick, and a short run writes within one). */
+export function csvFilesIn(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const f of fs.readdirSync(dir).filter((name) => name.endsWith('.csv'))) {
+    const st = fs.statSync(path.join(dir, f));
+    files.set(f, `${st.ino}:${st.mtimeMs}:${st.size}`);
+  }
+  return files;
+}
+
+export function printProfile(info: ModelInfo, dir: string, before: Map<string, string>, top: number, io: Io): void {
   const option = info.options.find((o) => o.name === 'om_options');
   if (option === undefined || !option.accepted) {
     throw new CliError(`profiling was refused: ${option === undefined ? 'not set'
       : `${option.code}${option.detail === '' ? '' : ` — ${option.detail}`}`}`, dir);
   }
-  const written = fs.readdirSync(dir).filter((f) => f.endsWith('.csv'))
-    .filter((f) => fs.statSync(path.join(dir, f)).mtimeMs >= since).sort();
+  const written = [...csvFilesIn(dir)].filter(([f, id]) => before.get(f) !== id).map(([f]) => f).sort();
   const opFile = written.find((f) => f.endsWith('_op.csv'));
   if (opFile === undefined) throw new CliError('the runtime wrote no per-op profile (*_op.csv)', dir);
   const ops = readOpCsv(path.join(dir, opFile));

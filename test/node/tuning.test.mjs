@@ -188,6 +188,19 @@ describe('npulens bench --profile', () => {
     assert.match(r.stdout, new RegExp(`top ${rows.length} of ${ops.length} ops by total time`));
   });
 
+  it('takes only the files this run wrote: a CSV already in DIR is not its profile, whatever its time', async () => {
+    const out = path.join(tmp, 'bench-profile-stale');
+    fs.mkdirSync(out);
+    const stale = path.join(out, 'stale_op.csv');
+    fs.writeFileSync(stale, 'a stale profile\n');
+    const future = new Date(Date.now() + 3600e3);
+    fs.utimesSync(stale, future, future);  // file times are no proof of who wrote a file
+    const r = await run('bench', '--model', 'tiny-int8', '--iterations', '3', '--warmup', '1', '--profile', out);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /stale_op\.csv/);
+    assert.match(r.stdout, /^profile: .*_model\.csv, .*_op\.csv$/m);
+  });
+
   it('BAD CALL - --profile with --json - (the table would break the JSON)', async () => {
     assertCliUsageError(await run('bench', '--profile', tmp, '--json', '-'), /--profile prints a table/,
       /usage: npulens classify/);
