@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "conv_f32.h"
+#include "elementwise.h"
 #include "onnx_builder.h"
 #include "test_util.h"
 
@@ -609,4 +610,279 @@ TEST(OpsFp32Test, BAD_CALL_SplitSizesMustCutTheAxis) {
   SetInt(b.Node("Split", {"x"}, {"a", "c"}, "split"), "axis", 1);
   b.Output("a");
   ExpectRefused(b, OH_NN_INVALID_FILE, {"Split node 'split'", "does not split into 2 equal parts"});
+}
+
+// ---- the fused elementwise kernels (elementwise.h) --------------------------------------------------------------
+
+namespace {
+using hostnn::F32Isa;
+using hostnn::elementwise::Gate;
+
+Gate MakeGate(Gate::Kind kind, float alpha = 0.2f, float beta = 0.5f) {
+  Gate g;
+  g.kind = kind;
+  g.alpha = alpha;
+  g.beta = beta;
+  return g;
+}
+double RefGate(const Gate& f, double v) {
+  if (f.kind == Gate::Kind::kSigmoid) return 1 / (1 + std::exp(-v));
+  return std::min(1.0, std::max(0.0, static_cast<double>(f.alpha) * v + f.beta));
+}
+std::vector<F32Isa> Variants() {
+  std::vector<F32Isa> v = {F32Isa::kScalar};
+  if (hostnn::F32IsaSupported(F32Isa::kAvx2Fma)) v.push_back(F32Isa::kAvx2Fma);
+  return v;
+}
+// Equal bits, or both NaN.
+void ExpectSameBits(const std::vector<float>& got, const std::vector<float>& want, const std::vector<float>& x) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (std::isnan(got[i]) && std::isnan(want[i])) continue;
+    uint32_t g = 0, w = 0;
+    std::memcpy(&g, &got[i], 4);
+    std::memcpy(&w, &want[i], 4);
+    ASSERT_EQ(g, w) << "element " << i << " x " << x[i % x.size()] << ": got " << got[i] << ", want " << want[i];
+  }
+}
+// Inputs with what a network's tensors rarely hold as well: zeros of both signs, infinities, NaN, denormals, values
+// where sigmoid(x) is below 2^-107 (XNNPACK flushes its denormal intermediates there) and past the HardSigmoid knees.
+std::vector<float> GateInputs(size_t n, uint32_t seed) {
+  std::vector<float> x = RandomF(n, seed, -8, 8);
+  const float special[] = {0.f,    -0.f,   INFINITY, -INFINITY, NAN,  1e-40f, -1e-40f, -80.f, -86.9f,
+                           -87.4f, -100.f, 100.f,    3.f,       -3.f, 2.5f,   -2.5f,   1e30f, -1e30f};
+  for (size_t i = 0; i < n && i < std::size(special); ++i) x[i * 7 % n] = special[i];
+  return x;
+}
+}  // namespace
+
+TEST(OpsFp32Test, ElementwiseKernelsMatchNaiveReferencesInEveryVariant) {
+  std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
+  const Gate gates[] = {MakeGate(Gate::Kind::kHardSigmoid, 1.f / 6, 0.5f), MakeGate(Gate::Kind::kHardSigmoid),
+                        MakeGate(Gate::Kind::kSigmoid)};
+  for (const Gate& f : gates) {
+    // Lengths around the 8- and 16-float vectors and one past the threading threshold (1 << 16).
+    for (size_t n : {1, 7, 8, 15, 16, 17, 100, 1000, 70001}) {
+      const std::vector<float> x = RandomF(n, static_cast<uint32_t>(n), -10, 10);
+      for (const auto& [lo, hi] : std::vector<std::pair<float, float>>{{-INFINITY, INFINITY}, {-0.25f, 2.f}}) {
+        std::vector<float> want(n);
+        for (size_t i = 0; i < n; ++i)
+          want[i] = static_cast<float>(std::min<double>(hi, std::max<double>(lo, x[i] * RefGate(f, x[i]))));
+        std::vector<float> first;
+        for (F32Isa isa : Variants()) {
+          SCOPED_TRACE(::testing::Message() << "gate " << static_cast<int>(f.kind) << " alpha " << f.alpha << " n " << n
+                                            << " clamp " << lo << ".." << hi << " " << F32IsaLabel(isa));
+          std::vector<float> y(n), yPool(n);
+          hostnn::elementwise::SelfGated(f, x.data(), y.data(), n, lo, hi, isa, nullptr);
+          hostnn::elementwise::SelfGated(f, x.data(), yPool.data(), n, lo, hi, isa, pool.get());
+          ExpectClose(y, want, 2e-6f);
+          ExpectSameBits(yPool, y, x);                      // threads split the elements, not the arithmetic
+          if (!first.empty()) ExpectSameBits(y, first, x);  // the variants compute the same operations
+          first = y;
+        }
+      }
+    }
+  }
+  // Squeeze-excite: x [images][pixels][channels] * f(gate) per channel, one gate for all images or one per image.
+  for (size_t channels : {1, 7, 8, 35, 64}) {
+    for (size_t pixels : {1, 5, 49, 2100}) {
+      for (bool perImage : {false, true}) {
+        const size_t images = 2, gateRows = perImage ? images : 1;
+        const auto x = RandomF(images * pixels * channels, 11, -3, 3), g = RandomF(gateRows * channels, 12, -6, 6);
+        for (const Gate* f : {static_cast<const Gate*>(nullptr), &gates[0], &gates[2]}) {
+          std::vector<float> want(x.size());
+          for (size_t i = 0; i < x.size(); ++i) {
+            const size_t c = i % channels, img = i / (pixels * channels);
+            const double gv = g[(perImage ? img * channels : 0) + c];
+            want[i] = static_cast<float>(std::min(1.5, std::max(-2.0, x[i] * (f ? RefGate(*f, gv) : gv))));
+          }
+          std::vector<float> first;
+          for (F32Isa isa : Variants()) {
+            SCOPED_TRACE(::testing::Message()
+                         << "channels " << channels << " pixels " << pixels << " perImage " << perImage << " gate "
+                         << (f ? static_cast<int>(f->kind) : -1) << " " << F32IsaLabel(isa));
+            std::vector<float> y(x.size()), yPool(x.size()), scratch(gateRows * channels);
+            hostnn::elementwise::ChannelScale(x.data(), g.data(), perImage, f, scratch.data(), y.data(), images, pixels,
+                                              channels, -2.f, 1.5f, isa, nullptr);
+            hostnn::elementwise::ChannelScale(x.data(), g.data(), perImage, f, scratch.data(), yPool.data(), images,
+                                              pixels, channels, -2.f, 1.5f, isa, pool.get());
+            ExpectClose(y, want, 2e-6f);
+            ExpectSameBits(yPool, y, x);
+            if (!first.empty()) ExpectSameBits(y, first, x);
+            first = y;
+          }
+        }
+      }
+    }
+  }
+  // GlobalAveragePool: channel blocks of 32 and their remainder, few and many pixels.
+  for (size_t channels : {1, 8, 31, 32, 33, 100}) {
+    for (size_t pixels : {1, 49, 3136}) {
+      const size_t images = 2;
+      const auto x = RandomF(images * pixels * channels, 21, -2, 2);
+      std::vector<float> want(images * channels);
+      for (size_t img = 0; img < images; ++img)
+        for (size_t c = 0; c < channels; ++c) {
+          double s = 0;
+          for (size_t p = 0; p < pixels; ++p) s += x[(img * pixels + p) * channels + c];
+          want[img * channels + c] = static_cast<float>(std::min(0.05, s / static_cast<double>(pixels)));
+        }
+      std::vector<float> first;
+      for (F32Isa isa : Variants()) {
+        SCOPED_TRACE(::testing::Message()
+                     << "channels " << channels << " pixels " << pixels << " " << F32IsaLabel(isa));
+        std::vector<float> y(want.size()), yPool(want.size());
+        hostnn::elementwise::GlobalAveragePool(x.data(), y.data(), images, pixels, channels, -INFINITY, 0.05f, isa,
+                                               nullptr);
+        hostnn::elementwise::GlobalAveragePool(x.data(), yPool.data(), images, pixels, channels, -INFINITY, 0.05f, isa,
+                                               pool.get());
+        ExpectClose(y, want, 1e-5f);
+        ExpectSameBits(yPool, y, x);
+        if (!first.empty()) ExpectSameBits(y, first, x);
+        first = y;
+      }
+    }
+  }
+}
+
+namespace {
+// x → f (HardSigmoid alpha/beta, or Sigmoid) → Mul with x on either side: the plan runs it as one kernel and its bits
+// are those of f's XNNPACK node then XNNPACK's Mul (two models: x → f, then x · f(x) as two inputs).
+void ExpectSelfGatedMulAsTwoXnnpackPasses(const char* op, float alpha, float beta, const std::vector<int64_t>& dims,
+                                          bool gateFirst) {
+  SCOPED_TRACE(::testing::Message() << op << " alpha " << alpha << " dims " << ::testing::PrintToString(dims)
+                                    << (gateFirst ? " Mul(f, x)" : " Mul(x, f)"));
+  auto withAttrs = [&](onnx::NodeProto* n) {
+    if (std::string(op) == "HardSigmoid") {
+      SetFloat(n, "alpha", alpha);
+      SetFloat(n, "beta", beta);
+    }
+  };
+  size_t total = 1;
+  for (int64_t d : dims) total *= static_cast<size_t>(d);
+  const auto x = GateInputs(total, 601);
+
+  OnnxBuilder fused;
+  fused.Input("x", dims);
+  withAttrs(fused.Node(op, {"x"}, {"f"}, "f"));
+  if (gateFirst)
+    fused.Node("Mul", {"f", "x"}, {"y"}, "mul");
+  else
+    fused.Node("Mul", {"x", "f"}, {"y"}, "mul");
+  fused.Output("y");
+  std::string describe;
+  const auto got = RunModel(fused.Bytes(), std::vector<std::vector<float>>{x}, &describe);
+  EXPECT_NE(describe.find(std::string("kernel fp32: Mul 'mul' (x * ") + op + "(x))"), std::string::npos) << describe;
+  EXPECT_EQ(describe.find("'f'"), std::string::npos) << "f's own op is dead\n" << describe;
+
+  OnnxBuilder gate;
+  gate.Input("x", dims);
+  withAttrs(gate.Node(op, {"x"}, {"f"}, "f"));
+  gate.Output("f");
+  const auto f = RunModel(gate.Bytes(), std::vector<std::vector<float>>{x});
+  OnnxBuilder mul;
+  mul.Input("x", dims);
+  mul.Input("f", dims);
+  mul.Node("Mul", {"x", "f"}, {"y"}, "mul");
+  mul.Output("y");
+  std::string mulDescribe;
+  const auto want = RunModel(mul.Bytes(), std::vector<std::vector<float>>{x, f}, &mulDescribe);
+  ASSERT_NE(mulDescribe.find("xnnpack fp32: Mul 'mul'\n"), std::string::npos) << mulDescribe;
+  ExpectSameBits(got, want, x);
+  std::vector<float> ref(total);
+  const Gate g =
+      std::string(op) == "Sigmoid" ? MakeGate(Gate::Kind::kSigmoid) : MakeGate(Gate::Kind::kHardSigmoid, alpha, beta);
+  for (size_t i = 0; i < total; ++i) ref[i] = static_cast<float>(x[i] * RefGate(g, x[i]));
+  for (size_t i = 0; i < total; ++i) {
+    if (std::isfinite(x[i]) && std::fabs(x[i]) < 1e20f) {
+      EXPECT_NEAR(got[i], ref[i], 2e-6 * std::max(1.f, std::fabs(ref[i]))) << "x " << x[i];
+    }
+  }
+}
+}  // namespace
+
+TEST(OpsFp32Test, ElementwiseFusionHardSwishAndSiLUAreOneKernelWithTheBitsOfTheTwoXnnpackNodes) {
+  for (bool gateFirst : {false, true}) {
+    ExpectSelfGatedMulAsTwoXnnpackPasses("HardSigmoid", 1.f / 6, 0.5f, {1, 16, 9, 7}, gateFirst);  // MobileNetV3's
+    ExpectSelfGatedMulAsTwoXnnpackPasses("HardSigmoid", 0.2f, 0.5f, {37}, gateFirst);              // ONNX defaults
+    ExpectSelfGatedMulAsTwoXnnpackPasses("HardSigmoid", -0.5f, 0.25f, {2, 3, 5, 5}, gateFirst);
+    ExpectSelfGatedMulAsTwoXnnpackPasses("Sigmoid", 0, 0, {1, 16, 9, 7}, gateFirst);  // SiLU
+    ExpectSelfGatedMulAsTwoXnnpackPasses("Sigmoid", 0, 0, {3, 40}, gateFirst);
+  }
+}
+
+TEST(OpsFp32Test, ElementwiseFusionSqueezeExciteMulByAGatedChannelVector) {
+  // x [N, C, H, W] * f(g) with g [N|1, C, 1, 1] (f: HardSigmoid, Sigmoid, or none), the gate on either side; the
+  // gate's own op folds into the Mul's kernel. Reference: f's XNNPACK node, then one float multiply per element.
+  struct Case {
+    const char* op;  // "" = no gate op
+    int64_t n, gateN, c;
+    bool gateFirst;
+  };
+  for (const Case& k : {Case{"HardSigmoid", 1, 1, 72, false}, Case{"Sigmoid", 2, 2, 13, true},
+                        Case{"Sigmoid", 2, 1, 40, false}, Case{"", 1, 1, 24, true}}) {
+    SCOPED_TRACE(::testing::Message() << "'" << k.op << "' N " << k.n << " gate N " << k.gateN << " C " << k.c);
+    const std::vector<int64_t> xDims = {k.n, k.c, 6, 5}, gDims = {k.gateN, k.c, 1, 1};
+    const auto x = RandomF(static_cast<size_t>(k.n * k.c * 30), 611, -3, 3);
+    // Finite gates (the products stay normal or zero, where a plain multiply is the flushing one's result) with the
+    // HardSigmoid knees and a Sigmoid below 2^-107 among them.
+    auto g = RandomF(static_cast<size_t>(k.gateN * k.c), 612, -6, 6);
+    g[0] = -80.f;
+    g[1] = -4.f;
+    g[2] = 4.f;
+    g[3] = 0.f;
+    const bool gated = *k.op != 0;
+    OnnxBuilder b;
+    b.Input("x", xDims);
+    b.Input("g", gDims);
+    b.Node("Relu", {"x"}, {"r"});  // an internal NHWC tensor, as the Conv output in a network
+    if (gated) {
+      auto* f = b.Node(k.op, {"g"}, {"s"}, "f");
+      if (std::string(k.op) == "HardSigmoid") SetFloat(f, "alpha", 1.f / 6);
+    }
+    const std::string s = gated ? "s" : "g";
+    b.Node("Mul", k.gateFirst ? std::vector<std::string>{s, "r"} : std::vector<std::string>{"r", s}, {"y"}, "mul");
+    b.Output("y");
+    std::string describe;
+    const auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x, g}, &describe);
+    const std::string line =
+        std::string("kernel fp32: Mul 'mul' (x * ") + (gated ? std::string(k.op) + "(gate)" : "gate") + " per channel)";
+    EXPECT_NE(describe.find(line), std::string::npos) << describe;
+    EXPECT_EQ(describe.find("'f'"), std::string::npos) << "f's own op is dead\n" << describe;
+
+    std::vector<float> fg = g;
+    if (gated) {
+      OnnxBuilder gate;
+      gate.Input("g", gDims);
+      auto* f = gate.Node(k.op, {"g"}, {"s"}, "f");
+      if (std::string(k.op) == "HardSigmoid") SetFloat(f, "alpha", 1.f / 6);
+      gate.Output("s");
+      fg = RunModel(gate.Bytes(), std::vector<std::vector<float>>{g});
+    }
+    std::vector<float> want(x.size());
+    const size_t pixels = 30, c = static_cast<size_t>(k.c);
+    for (size_t i = 0; i < x.size(); ++i) {
+      const size_t img = i / (c * pixels), ch = i / pixels % c;  // ONNX (NCHW) order
+      want[i] = std::max(0.f, x[i]) * fg[(k.gateN == 1 ? 0 : img * c) + ch];
+    }
+    ExpectSameBits(got, want, x);
+  }
+}
+
+TEST(OpsFp32Test, GlobalAveragePoolRunsInOurKernel) {
+  OnnxBuilder b;
+  b.Input("x", {2, 40, 7, 7});
+  b.Node("Relu", {"x"}, {"r"});
+  b.Node("GlobalAveragePool", {"r"}, {"y"}, "gap");
+  b.Output("y");
+  const auto x = RandomF(2 * 40 * 49, 621, -2, 2);
+  std::vector<float> want(80);
+  for (size_t i = 0; i < 80; ++i) {
+    double s = 0;
+    for (size_t p = 0; p < 49; ++p) s += std::max(0.f, x[i * 49 + p]);
+    want[i] = static_cast<float>(s / 49);
+  }
+  std::string describe;
+  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe), want, 1e-6f);
+  EXPECT_NE(describe.find("kernel fp32: GlobalAveragePool 'gap' ("), std::string::npos) << describe;
 }

@@ -1,9 +1,12 @@
-// ONNX Add and Mul (float, broadcasting): one family, they differ only in the XNNPACK node and the int8 path.
-#include "ops/op.h"
+// ONNX Add and Mul (float, broadcasting): one family, they differ only in the XNNPACK node and the int8 path. A float
+// Mul by a gate of its other input (x * HardSigmoid(x), x * Sigmoid(x)) or the squeeze-excite Mul of x [N, C, H, W]
+// by a per-channel gate [N|1, C, 1, 1] runs in one pass of our kernel (elementwise.h) instead of XNNPACK nodes.
+#include "ops/gate.h"
 
 #include <algorithm>
 #include <memory>
 
+#include "elementwise.h"
 #include "kernels.h"
 
 namespace hostnn {
@@ -70,6 +73,80 @@ class BinaryOp : public Op {
   }
 };
 
+// y = x * f(x) over x's elements (f: the gate op that produced the Mul's other input).
+class SelfGatedMulOp : public Op {
+ public:
+  elementwise::Gate gate;
+  F32Isa isa = F32Isa::kScalar;
+  std::string Variant(Int8Isa, F32Isa) const override { return F32IsaLabel(isa); }
+  std::function<void()> Kernel(const KernelContext& k) const override {
+    return [x = in[0], y = out, f = gate, lo = outMin, hi = outMax, isa = isa, pool = k.pool] {
+      elementwise::SelfGated(f, reinterpret_cast<const float*>(x->data()), reinterpret_cast<float*>(y->data()),
+                             y->Elements(), lo, hi, isa, pool);
+    };
+  }
+};
+
+// Squeeze-excite: y = x * f(g) (or x * g) with x [N, C, H, W] (stored NHWC) and g [N|1, C, 1, 1] (in[1]; f's input
+// when the gate op is fused).
+class ChannelScaleOp : public Op {
+ public:
+  bool hasGate = false;
+  elementwise::Gate gate;
+  F32Isa isa = F32Isa::kScalar;
+  std::string Variant(Int8Isa, F32Isa) const override { return F32IsaLabel(isa); }
+  std::function<void()> Kernel(const KernelContext& k) const override {
+    Value* x = in[0];
+    Value* g = in[1];
+    // f(g) per run into this buffer (no allocation per run).
+    auto scratch = std::make_shared<std::vector<float>>(hasGate ? g->Elements() : 0);
+    return [x, g, y = out, f = gate, gated = hasGate, scratch, lo = outMin, hi = outMax, isa = isa, pool = k.pool] {
+      const auto images = static_cast<size_t>(x->shape[0]), channels = static_cast<size_t>(x->shape[1]);
+      elementwise::ChannelScale(reinterpret_cast<const float*>(x->data()), reinterpret_cast<const float*>(g->data()),
+                                g->shape[0] != 1, gated ? &f : nullptr, scratch->data(),
+                                reinterpret_cast<float*>(y->data()), images, x->Elements() / images / channels,
+                                channels, lo, hi, isa, pool);
+    };
+  }
+};
+
+// Mul(a, b) of two float activations as one of the kernels above; false (nothing emitted) when it is neither form.
+bool LowerGatedMul(Lowering& l, const Node& n, Value* a, Value* b) {
+  Value* y = l.Get(n.outputs[0]);
+  const std::string label = n.op + " '" + n.name + "'";
+  for (Value* x : {a, b}) {
+    Value* other = x == a ? b : a;
+    if (x->shape != y->shape || x->nhwc != y->nhwc) continue;
+    auto* f = dynamic_cast<GateOp*>(l.ProducerOp(other));
+    if (other->shape == x->shape && f && !f->int8 && f->in[0] == x) {
+      auto op = std::make_unique<SelfGatedMulOp>();
+      op->label = label + " (x * " + f->GateName() + "(x))";
+      op->gate = f->gate;
+      op->isa = SelectF32Isa();
+      op->in = {x};
+      op->out = y;
+      l.Emit(std::move(op));
+      return true;
+    }
+    const Shape& gs = other->shape;
+    const Shape& ys = y->shape;
+    if (ys.size() == 4 && x->nhwc && gs.size() == 4 && gs[1] == ys[1] && gs[2] == 1 && gs[3] == 1 &&
+        (gs[0] == 1 || gs[0] == ys[0])) {  // [N|1, C, 1, 1]: stored in ONNX order
+      auto op = std::make_unique<ChannelScaleOp>();
+      op->hasGate = f && !f->int8;
+      op->label = label + (op->hasGate ? std::string(" (x * ") + f->GateName() + "(gate) per channel)"
+                                       : std::string(" (x * gate per channel)"));
+      if (op->hasGate) op->gate = f->gate;
+      op->isa = SelectF32Isa();
+      op->in = {x, op->hasGate ? f->in[0] : other};
+      op->out = y;
+      l.Emit(std::move(op));
+      return true;
+    }
+  }
+  return false;
+}
+
 void LowerFloat(Lowering& l, const Node& n, bool mul) {
   auto op = l.New<BinaryOp>(n);
   op->mul = mul;
@@ -81,6 +158,7 @@ void LowerFloat(Lowering& l, const Node& n, bool mul) {
     op->hasOperand = true;
   } else {
     op->in = {l.Act(n, 0), l.Act(n, 1)};
+    if (mul && LowerGatedMul(l, n, op->in[0], op->in[1])) return;
   }
   if (!mul) l.FuseClamp(n, op.get());
   l.Emit(std::move(op));

@@ -1,7 +1,10 @@
-// ONNX GlobalAveragePool (4-D NCHW).
+// ONNX GlobalAveragePool (4-D NCHW): float in our kernel (elementwise.h: one pass over the NHWC pixels, threaded
+// over channel blocks); int8 in XNNPACK.
 #include "ops/op.h"
 
 #include <memory>
+
+#include "elementwise.h"
 
 namespace hostnn {
 namespace {
@@ -15,15 +18,26 @@ void Infer(InferContext& c) {
 
 class GlobalAveragePoolOp : public Op {
  public:
-  bool InXnn() const override { return true; }
+  F32Isa isa = F32Isa::kScalar;  // of the float kernel
+
+  bool InXnn() const override { return int8; }
   void Define(XnnDefiner& d) const override {
     XnnCheck(xnn_define_global_average_pooling_2d(d.sg, outMin, outMax, d.Id(in[0]), d.Id(out), 0), label);
+  }
+  std::string Variant(Int8Isa, F32Isa) const override { return int8 ? "" : F32IsaLabel(isa); }
+  std::function<void()> Kernel(const KernelContext& k) const override {
+    return [x = in[0], y = out, lo = outMin, hi = outMax, isa = isa, pool = k.pool] {
+      const auto images = static_cast<size_t>(x->shape[0]), channels = static_cast<size_t>(x->shape[1]);
+      elementwise::GlobalAveragePool(reinterpret_cast<const float*>(x->data()), reinterpret_cast<float*>(y->data()),
+                                     images, x->Elements() / images / channels, channels, lo, hi, isa, pool);
+    };
   }
 };
 
 void LowerFloat(Lowering& l, const Node& n) {
   auto op = l.New<GlobalAveragePoolOp>(n);
   op->in = {l.Act(n, 0)};
+  op->isa = SelectF32Isa();
   l.Emit(std::move(op));
 }
 
