@@ -246,15 +246,15 @@ bool Lowering::OutQ(const std::string& name, Int8Match* m) {
   return true;
 }
 
-bool Lowering::MatchInt8(const Node& n, size_t actInputs, Int8Match* m) {
+bool Lowering::MatchInt8(const Node& n, size_t actInputs, Int8Match* m, size_t output) {
   const OpDef* self = FindOp(n.op);
   if (self && self->clampRange) {  // a clamp op itself: n → QuantizeLinear
     size_t c = 0;
-    if (!SoleConsumer(n.outputs[0], &c) || !IsInt8Q(c)) return false;
+    if (!SoleConsumer(n.outputs[output], &c) || !IsInt8Q(c)) return false;
     m->qIndex = c;
     m->absorbed.push_back(c);
     self->clampRange(*this, n, &m->lo, &m->hi);
-  } else if (!OutQ(n.outputs[0], m)) {
+  } else if (!OutQ(n.outputs[output], m)) {
     return false;
   }
   for (size_t i = 0; i < actInputs; ++i) {
@@ -676,6 +676,13 @@ std::array<int8_t, 256> QuantizedTable(std::array<float, 256> p, float lo, float
   return t;
 }
 
+std::optional<std::array<int8_t, 256>> Int8Remap(const Value& x, float lo, float hi, float scale, int32_t zeroPoint) {
+  const std::array<int8_t, 256> t = QuantizedTable(DequantizedTableInputs(x), lo, hi, scale, zeroPoint);
+  for (size_t i = 0; i < t.size(); ++i)
+    if (t[i] != static_cast<int8_t>(static_cast<uint8_t>(i))) return t;
+  return std::nullopt;
+}
+
 namespace {
 
 #if defined(__x86_64__)
@@ -702,22 +709,31 @@ __attribute__((target("avx2"))) inline __m256i TableAt(const uint8_t* tables, in
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tables + 32 * k));
 }
 
+// 32 bytes of y at i.
+__attribute__((target("avx2"))) inline void LookupBlockAvx2(const uint8_t* x, int8_t* y, size_t i,
+                                                            const uint8_t* tables) {
+  const __m256i sixteen = _mm256_set1_epi8(16);
+  __m256i vx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i));
+  __m256i vy = _mm256_shuffle_epi8(TableAt(tables, 0), vx);
+  for (int k = 1; k <= 8; ++k) {
+    vx = _mm256_sub_epi8(vx, sixteen);
+    vy = _mm256_xor_si256(vy, _mm256_shuffle_epi8(TableAt(tables, k), vx));
+  }
+  for (int k = 9; k < 16; ++k) {
+    vx = _mm256_subs_epi8(vx, sixteen);
+    vy = _mm256_xor_si256(vy, _mm256_shuffle_epi8(TableAt(tables, k), vx));
+  }
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i), vy);
+}
+
 __attribute__((target("avx2"))) void LookupAvx2(const uint8_t* x, int8_t* y, size_t n, const uint8_t* tables,
                                                 const int8_t* t) {
-  const __m256i sixteen = _mm256_set1_epi8(16);
   size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    __m256i vx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i));
-    __m256i vy = _mm256_shuffle_epi8(TableAt(tables, 0), vx);
-    for (int k = 1; k <= 8; ++k) {
-      vx = _mm256_sub_epi8(vx, sixteen);
-      vy = _mm256_xor_si256(vy, _mm256_shuffle_epi8(TableAt(tables, k), vx));
-    }
-    for (int k = 9; k < 16; ++k) {
-      vx = _mm256_subs_epi8(vx, sixteen);
-      vy = _mm256_xor_si256(vy, _mm256_shuffle_epi8(TableAt(tables, k), vx));
-    }
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i), vy);
+  for (; i + 32 <= n; i += 32) LookupBlockAvx2(x, y, i, tables);
+  if (i == n) return;
+  if (n >= 32) {  // the tail as the last 32 bytes again (the same values where they overlap; x and y are apart)
+    LookupBlockAvx2(x, y, n - 32, tables);
+    return;
   }
   for (; i < n; ++i) y[i] = t[x[i]];
 }
@@ -725,22 +741,25 @@ __attribute__((target("avx2"))) void LookupAvx2(const uint8_t* x, int8_t* y, siz
 
 }  // namespace
 
-// A plain table lookup; with AVX2 (the int8 kernels' ISA choice, NPULENS_HOSTNN_ISA) 32 bytes at a time in vpshufb.
+Int8Lookup::Int8Lookup(const std::array<int8_t, 256>& table) : table_(table) {
+#if defined(__x86_64__)
+  const Int8Isa isa = SelectInt8Isa();
+  avx2_ = isa == Int8Isa::kAvx2 || isa == Int8Isa::kAvx512Vnni;
+  if (avx2_) lanes_ = ShuffleTables(table);
+#endif
+}
+
+void Int8Lookup::operator()(const uint8_t* x, int8_t* y, size_t n) const {
+#if defined(__x86_64__)
+  if (avx2_) return LookupAvx2(x, y, n, lanes_.data(), table_.data());
+#endif
+  for (size_t i = 0; i < n; ++i) y[i] = table_[x[i]];
+}
+
 std::function<void()> Int8TableOp::Kernel(const KernelContext&) const {
   Value* x = in[0];
   Value* y = out;
-#if defined(__x86_64__)
-  const Int8Isa isa = SelectInt8Isa();
-  if (isa == Int8Isa::kAvx2 || isa == Int8Isa::kAvx512Vnni)
-    return [x, y, t = table, lanes = ShuffleTables(table)] {
-      LookupAvx2(x->data(), reinterpret_cast<int8_t*>(y->data()), y->Elements(), lanes.data(), t.data());
-    };
-#endif
-  return [x, y, t = table] {
-    const uint8_t* src = x->data();
-    int8_t* dst = reinterpret_cast<int8_t*>(y->data());
-    for (size_t i = 0, n = y->Elements(); i < n; ++i) dst[i] = t[src[i]];
-  };
+  return [x, y, lookup = Int8Lookup(table)] { lookup(x->data(), reinterpret_cast<int8_t*>(y->data()), y->Elements()); };
 }
 
 Op* Lowering::ProducerOp(const Value* v) const {

@@ -693,3 +693,183 @@ TEST(OpsInt8Test, QdqMulOfTwoInt8TensorsEqualsTheFloatPathWithBroadcast) {
       EXPECT_NE(describe.find("kernel int8: Mul 'mul'"), std::string::npos) << describe;
     }
 }
+
+namespace {
+
+// Runs `graph` over int8 inputs (each behind a DequantizeLinear with its params) and over float inputs holding their
+// dequantized values (no int8 pattern: today's DequantizeLinear → float op → QuantizeLinear path); expects the same
+// bits and returns the int8 run's plan description.
+template <typename BuildGraph>
+std::string ExpectInt8InputsEqualFloatPath(const BuildGraph& graph, const std::vector<std::vector<int64_t>>& dims,
+                                           const std::vector<QParams>& params,
+                                           const std::vector<std::vector<int8_t>>& q) {
+  OnnxBuilder i8, f32;
+  std::vector<std::string> i8Names, f32Names;
+  std::vector<std::vector<float>> floats;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const std::string name = "x" + std::to_string(i);
+    Int8Input(i8, name, dims[i], params[i], name + "d");
+    i8Names.push_back(name + "d");
+    f32.Input(name, dims[i]);
+    f32Names.push_back(name);
+    floats.push_back(Dequantized(q[i], params[i]));
+  }
+  graph(i8, i8Names);
+  graph(f32, f32Names);
+  std::string describe;
+  auto got = RunModel<float, int8_t>(i8.Bytes(), q, &describe);
+  EXPECT_EQ(got, RunModel(f32.Bytes(), floats));
+  return describe;
+}
+
+size_t Elements(const std::vector<int64_t>& dims) {
+  size_t n = 1;
+  for (int64_t d : dims) n *= static_cast<size_t>(d);
+  return n;
+}
+
+}  // namespace
+
+TEST(OpsInt8Test, QdqConcatOfInputsWithOtherParamsEqualsTheFloatPathBitForBit) {
+  // Concat of int8 inputs whose params differ from the output's: each such input through its table of the float
+  // path's DequantizeLinear → QuantizeLinear, an input with the output's params copied, [a Relu in the table]. Every
+  // int8 value in each input, channel runs per pixel shorter and longer than the 32-byte lookup block (tails), along
+  // C (NHWC: per pixel), H, and a 2-D tensor; each lookup variant.
+  struct Case {
+    const char* name;
+    std::vector<std::vector<int64_t>> dims;
+    int64_t axis;
+  };
+  const Case cases[] = {
+      {"C", {{1, 3, 11, 9}, {1, 37, 11, 9}, {1, 5, 11, 9}}, 1},
+      {"C batch 2", {{2, 33, 3, 5}, {2, 2, 3, 5}, {2, 64, 3, 5}}, 1},
+      {"H", {{1, 4, 9, 9}, {1, 4, 7, 9}, {1, 4, 8, 9}}, 2},
+      {"2-D", {{5, 61}, {5, 3}, {5, 70}}, 1},
+  };
+  for (const char* isa : Int8Variants())
+    for (const Case& k : cases)
+      for (bool relu : {false, true})
+        for (const auto& params : kTableParams) {
+          IsaEnv env(isa);
+          const QParams pa = params.first, po = params.second;
+          const QParams pc = {po.scale * 1.7f, static_cast<int8_t>(po.zp / 3 + 5)};
+          SCOPED_TRACE(std::string(isa) + " " + k.name + (relu ? " + Relu" : "") + " a " + std::to_string(pa.scale) +
+                       "/" + std::to_string(pa.zp) + " out " + std::to_string(po.scale) + "/" + std::to_string(po.zp));
+          auto graph = [&](OnnxBuilder& b, const std::vector<std::string>& x) {
+            SetInt(b.Node("Concat", x, {"cat"}, "cat"), "axis", k.axis);
+            if (relu) b.Node("Relu", {"cat"}, {"r"}, "relu");
+            QDQ(b, relu ? "r" : "cat", "y", po);
+            b.Output("y");
+          };
+          std::vector<std::vector<int8_t>> q;
+          for (const auto& d : k.dims) q.push_back(AllInt8(Elements(d)));
+          const std::string describe = ExpectInt8InputsEqualFloatPath(graph, k.dims, {pa, po, pc}, q);
+          EXPECT_NE(describe.find("kernel int8: Concat 'cat'"), std::string::npos) << describe;
+          EXPECT_EQ(describe.find("fp32: Concat"), std::string::npos) << describe;
+        }
+}
+
+TEST(OpsInt8Test, QdqSplitToOtherParamsEqualsTheFloatPathBitForBit) {
+  // DequantizeLinear → Split → QuantizeLinear per output: each output's bytes copied (its params are the input's) or
+  // through its table (other params, or a Relu before its Q), the same bits as the float path; odd parts along C
+  // (NHWC: per pixel, shorter and longer than a lookup block) and W. The outputs are joined by a float Concat (the
+  // runner reads one output).
+  struct Case {
+    const char* name;
+    std::vector<int64_t> dims, parts;
+    int64_t axis;
+  };
+  const Case cases[] = {
+      {"C", {1, 41, 5, 3}, {7, 33, 1}, 1},
+      {"W", {2, 3, 4, 19}, {5, 1, 13}, 3},
+  };
+  for (const char* isa : Int8Variants())
+    for (const Case& k : cases)
+      for (const auto& params : kTableParams) {
+        IsaEnv env(isa);
+        const QParams pi = params.first, po = params.second;
+        SCOPED_TRACE(std::string(isa) + " " + k.name + " in " + std::to_string(pi.scale) + "/" + std::to_string(pi.zp) +
+                     " out " + std::to_string(po.scale) + "/" + std::to_string(po.zp));
+        auto graph = [&](OnnxBuilder& b, const std::string& x) {
+          b.InitI64("parts", {static_cast<int64_t>(k.parts.size())}, k.parts);
+          SetInt(b.Node("Split", {x, "parts"}, {"s0", "s1", "s2"}, "split"), "axis", k.axis);
+          QDQ(b, "s0", "y0", pi);  // the input's params: a copy
+          QDQ(b, "s1", "y1", po);
+          b.Node("Relu", {"s2"}, {"r2"}, "relu");
+          QDQ(b, "r2", "y2", po);
+          SetInt(b.Node("Concat", {"y0", "y1", "y2"}, {"y"}, "join"), "axis", k.axis);
+          b.Output("y");
+        };
+        const std::string describe = ExpectInt8PathEqualsFloatPath(graph, k.dims, AllInt8(Elements(k.dims)), pi);
+        for (int i = 0; i < 3; ++i)
+          EXPECT_NE(describe.find("kernel int8: Split 'split' output " + std::to_string(i)), std::string::npos)
+              << describe;
+      }
+}
+
+TEST(OpsInt8Test, ChannelShuffleIsOneChannelPermutationInInt8AndFp32) {
+  // Reshape [N, C, H, W] → [N, g, C/g, H, W] → Transpose (0, 2, 1, 3, 4) → Reshape [N, C, H, W] (ShuffleNet; int8 with
+  // a QuantizeLinear → DequantizeLinear of one params between the nodes) is one op: output channel j * g + i is input
+  // channel i * C/g + j at every pixel. int8: the same bits as the float path; fp32: exactly the permutation. Two
+  // groups (the interleave) with an odd C/g, three groups; a Reshape to another shape at the end is no shuffle.
+  struct Case {
+    const char* name;
+    std::vector<int64_t> dims;
+    int64_t groups;
+    bool shuffle;  // else r2 reshapes to [N, C, H * W, 1]
+  };
+  const Case cases[] = {
+      {"2 groups of 29", {1, 58, 5, 3}, 2, true},    {"2 groups of 3, batch 2", {2, 6, 4, 7}, 2, true},
+      {"3 groups of 5", {1, 15, 6, 5}, 3, true},     {"4 groups of 16, batch 3", {3, 64, 2, 3}, 4, true},
+      {"not back to NCHW", {1, 58, 5, 3}, 2, false},
+  };
+  for (const Case& k : cases) {
+    const int64_t n = k.dims[0], c = k.dims[1], h = k.dims[2], w = k.dims[3], per = c / k.groups;
+    const std::vector<int64_t> back = k.shuffle ? k.dims : std::vector<int64_t>{n, c, h * w, 1};
+    const QParams p = {0.07f, -9};
+    // In ONNX order, the shuffled channels: y[b, cc, pixel] = x[b, (cc % g) * per + cc / g, pixel].
+    auto shuffled = [&](const auto& x) {
+      std::remove_const_t<std::remove_reference_t<decltype(x)>> y(x.size());
+      for (int64_t b = 0; b < n; ++b)
+        for (int64_t cc = 0; cc < c; ++cc)
+          for (int64_t i = 0; i < h * w; ++i)
+            y[static_cast<size_t>((b * c + cc) * h * w + i)] =
+                x[static_cast<size_t>((b * c + (cc % k.groups) * per + cc / k.groups) * h * w + i)];
+      return y;
+    };
+    auto graph = [&](bool qdq) {
+      return [&, qdq](OnnxBuilder& b, const std::string& x) {
+        b.InitI64("split_shape", {5}, {n, k.groups, per, h, w});
+        b.InitI64("back_shape", {4}, back);
+        b.Node("Reshape", {x, "split_shape"}, {"r1"}, "r1");
+        if (qdq) QDQ(b, "r1", "r1d", p);
+        SetInts(b.Node("Transpose", {qdq ? "r1d" : "r1"}, {"t"}, "t"), "perm", {0, 2, 1, 3, 4});
+        if (qdq) QDQ(b, "t", "td", p);
+        b.Node("Reshape", {qdq ? "td" : "t", "back_shape"}, {qdq ? "r2" : "y"}, "r2");
+        if (qdq) QDQ(b, "r2", "y", p);
+        b.Output("y");
+      };
+    };
+    SCOPED_TRACE(k.name);
+    const std::string line = " Reshape 'r1' + Transpose + Reshape (channel shuffle)";
+    const std::vector<int8_t> q = AllInt8(Elements(k.dims));
+    OnnxBuilder i8;  // int8 input; the float path's reference: the same graph behind a float input
+    Int8Input(i8, "x", k.dims, p, "xd");
+    graph(true)(i8, "xd");
+    OnnxBuilder ref;
+    ref.Input("x", k.dims);
+    graph(true)(ref, "x");
+    std::string describe;
+    const std::vector<float> got = RunModel<float, int8_t>(i8.Bytes(), {q}, &describe);
+    EXPECT_EQ(got, RunModel(ref.Bytes(), std::vector<std::vector<float>>{Dequantized(q, p)}));
+    EXPECT_EQ(got, shuffled(Dequantized(q, p)));
+    EXPECT_EQ(describe.find("kernel int8:" + line) != std::string::npos, k.shuffle) << describe;
+    OnnxBuilder f32;
+    f32.Input("x", k.dims);
+    graph(false)(f32, "x");
+    const std::vector<float> x = RandomF(Elements(k.dims), 91, -3, 3);
+    std::string fDescribe;
+    EXPECT_EQ(RunModel(f32.Bytes(), std::vector<std::vector<float>>{x}, &fDescribe), shuffled(x));
+    EXPECT_EQ(fDescribe.find("kernel fp32:" + line) != std::string::npos, k.shuffle) << fDescribe;
+  }
+}

@@ -1,7 +1,10 @@
 // ONNX Concat.
 #include "ops/op.h"
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
+#include <optional>
 
 #include "kernels.h"
 
@@ -29,17 +32,52 @@ void Infer(InferContext& c) {
 class ConcatOp : public Op {
  public:
   int64_t axis = 0;  // logical, normalized
+  // int8 only, one per input: its table to the output's params (Int8Remap; nullopt: its bytes are copied). Empty:
+  // every input is copied.
+  std::vector<std::optional<std::array<int8_t, 256>>> remap;
 
   std::function<void()> Kernel(const KernelContext&) const override {
-    std::vector<const uint8_t*> srcs;  // the plan's buffers are in place before kernels are made
-    std::vector<Shape> shapes;
-    for (Value* v : in) {
-      srcs.push_back(v->data());
-      shapes.push_back(v->Physical());
-    }
     Value* y = out;
-    int64_t a = y->nhwc ? PhysicalAxis(axis) : axis;
-    return [srcs, shapes, y, a] { kernels::Concat(srcs, shapes, a, y->data(), ElementSize(y->dtype)); };
+    const int64_t a = y->nhwc ? PhysicalAxis(axis) : axis;
+    if (remap.empty()) {
+      std::vector<const uint8_t*> srcs;  // the plan's buffers are in place before kernels are made
+      std::vector<Shape> shapes;
+      for (Value* v : in) {
+        srcs.push_back(v->data());
+        shapes.push_back(v->Physical());
+      }
+      return [srcs, shapes, y, a] { kernels::Concat(srcs, shapes, a, y->data(), ElementSize(y->dtype)); };
+    }
+    // Per outer index (in NHWC along C: per pixel) each input's run of bytes, copied or looked up.
+    struct Part {
+      const uint8_t* src;
+      size_t bytes, offset;  // per outer index; offset in the output row
+      std::optional<Int8Lookup> lookup;
+    };
+    const Shape ys = y->Physical();
+    size_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < a; ++d) outer *= static_cast<size_t>(ys[d]);
+    for (size_t d = static_cast<size_t>(a) + 1; d < ys.size(); ++d) inner *= static_cast<size_t>(ys[d]);
+    std::vector<Part> parts;
+    size_t offset = 0;
+    for (size_t i = 0; i < in.size(); ++i) {
+      const size_t bytes = static_cast<size_t>(in[i]->Physical()[a]) * inner;
+      parts.push_back(Part{in[i]->data(), bytes, offset, std::nullopt});
+      if (remap[i]) parts.back().lookup.emplace(*remap[i]);
+      offset += bytes;
+    }
+    const size_t row = offset;
+    return [parts, y, outer, row] {
+      uint8_t* dst = y->data();
+      for (size_t o = 0; o < outer; ++o, dst += row)
+        for (const Part& p : parts) {
+          const uint8_t* src = p.src + o * p.bytes;
+          if (p.lookup)
+            (*p.lookup)(src, reinterpret_cast<int8_t*>(dst + p.offset), p.bytes);
+          else
+            std::memcpy(dst + p.offset, src, p.bytes);
+        }
+    };
   }
 };
 
@@ -51,15 +89,16 @@ void LowerFloat(Lowering& l, const Node& n) {
   l.Emit(std::move(op));
 }
 
-// int8: bytes concatenated (every input with the output's params, no Relu/Clip before the Q).
+// int8: each input's bytes copied when its params are the output's, else mapped through its table of the float
+// path's DequantizeLinear → [Relu|Clip] → QuantizeLinear (the same bits as that path).
 bool LowerInt8(Lowering& l, const Node& n) {
   Int8Match m;
-  if (!l.MatchInt8(n, n.inputs.size(), &m) || !m.Unclamped()) return false;
-  for (Value* v : m.ins)
-    if (v->scale != m.outScale || v->zeroPoint != m.outZeroPoint) return false;
+  if (!l.MatchInt8(n, n.inputs.size(), &m)) return false;
   auto op = std::make_unique<ConcatOp>();
   op->axis = n.Int("axis", 0);
   if (op->axis < 0) op->axis += static_cast<int64_t>(m.ins[0]->shape.size());
+  for (Value* v : m.ins) op->remap.push_back(Int8Remap(*v, m.lo, m.hi, m.outScale, m.outZeroPoint));
+  if (std::none_of(op->remap.begin(), op->remap.end(), [](const auto& r) { return r.has_value(); })) op->remap.clear();
   l.EmitInt8(std::move(op), n, m);
   return true;
 }

@@ -12,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -133,6 +134,19 @@ int32_t QuantizedBound(const Value* y, float v, int32_t def);
 std::function<void()> Int8ConvKernel(const ConvGeometry2D& geo, const QuantWeights& q, Value* x, Value* y, float outMin,
                                      float outMax, const KernelContext& k);
 
+// y[i] = table[x[i]] over n bytes (x and y must not overlap); with AVX2 (the int8 kernels' ISA choice,
+// NPULENS_HOSTNN_ISA) 32 bytes at a time in vpshufb. Made once when the plan is built, applied to any number of ranges.
+class Int8Lookup {
+ public:
+  explicit Int8Lookup(const std::array<int8_t, 256>& table);
+  void operator()(const uint8_t* x, int8_t* y, size_t n) const;
+
+ private:
+  std::array<int8_t, 256> table_;
+  std::array<uint8_t, 512> lanes_{};  // the vpshufb form (AVX2 only)
+  bool avx2_ = false;
+};
+
 // An int8 elementwise op as a table of its 256 input values (input params → output params). Exact by construction:
 // the table holds what DequantizeLinear → the float op → [Relu|Clip] → QuantizeLinear gives for each value.
 class Int8TableOp : public Op {
@@ -147,6 +161,11 @@ class Int8TableOp : public Op {
 std::array<float, 256> DequantizedTableInputs(const Value& v);
 // Entry i: the product p[i] clamped to [lo, hi] (NaN to lo, as XNNPACK's clamp), then the QuantizeLinear kernel's int8.
 std::array<int8_t, 256> QuantizedTable(std::array<float, 256> p, float lo, float hi, float scale, int32_t zeroPoint);
+
+// An int8 tensor x moved to an int8 output (scale, zeroPoint) by a byte-moving op (Concat, Split): the table of what
+// DequantizeLinear → [clamp to lo..hi] → QuantizeLinear gives for each of its 256 values, as the float path computes
+// them; nullopt when that leaves every value as it is (a plain copy).
+std::optional<std::array<int8_t, 256>> Int8Remap(const Value& x, float lo, float hi, float scale, int32_t zeroPoint);
 
 // XNNPACK subgraph under construction, for Op::Define: value ids and static (weight) tensors it keeps alive.
 class XnnDefiner {
@@ -223,7 +242,8 @@ class Lowering {
   // ---- int8 QDQ ----
   // n's output → [Relu|Clip] → QuantizeLinear(int8) (for a clamp op: n → QuantizeLinear), and its first
   // actInputs inputs DequantizeLinear of per-tensor int8 activations.
-  bool MatchInt8(const Node& n, size_t actInputs, Int8Match* m);
+  // output: which of n's outputs (Split has several).
+  bool MatchInt8(const Node& n, size_t actInputs, Int8Match* m, size_t output = 0);
   // DequantizeLinear of an int8 constant with zero zero-points; per-tensor or per-axis on wantAxis.
   bool WeightDQ(const std::string& name, int64_t wantAxis, QuantWeights* q) const;
   // DequantizeLinear of an int32 constant, zp 0, scale = x_scale * w_scale[c].
@@ -235,6 +255,10 @@ class Lowering {
   bool LowerInt8Table(const Node& n, std::unique_ptr<Op> floatOp);
   // The op emitted so far that produces v (null when none).
   Op* ProducerOp(const Value* v) const;
+  // The only consumer of name (not a graph output): its node index in *c.
+  bool SoleConsumer(const std::string& name, size_t* c) const;
+  // A node an emitted op computes besides its own (not lowered again).
+  void Claim(size_t node) { claimed_[node] = true; }
 
  private:
   const Graph& g_;
@@ -245,7 +269,6 @@ class Lowering {
   std::vector<bool> claimed_;
 
   size_t ConsumerCount(const std::string& name) const;
-  bool SoleConsumer(const std::string& name, size_t* c) const;
   Value* ActDQ(const std::string& name);
   bool OutQ(const std::string& name, Int8Match* m);
   bool IsInt8Q(size_t index) const;

@@ -1,11 +1,13 @@
 // ONNX Split: the input cut along `axis` (default 0) into one output per part; the part sizes come from the
 // `split` input (opset 13+) or attribute (opset 11), else equal parts. Each output is lowered as its own copy of
 // a slice (an Op has one output), in the stored layout: a 4-D tensor's axis is mapped onto NHWC. In int8 QDQ
-// models it runs on floats between DequantizeLinear and QuantizeLinear.
+// models (DequantizeLinear → Split → QuantizeLinear on every output) each slice moves int8 bytes: copied, or through
+// a table to its output's params.
 #include "ops/op.h"
 
 #include <cstring>
 #include <memory>
+#include <optional>
 
 namespace hostnn {
 namespace {
@@ -64,6 +66,7 @@ class SliceOp : public Op {
  public:
   int64_t axis = 0;  // logical
   int64_t offset = 0;
+  std::optional<std::array<int8_t, 256>> remap;  // int8 only: the table to out's params (Int8Remap), else a copy
 
   std::function<void()> Kernel(const KernelContext&) const override {
     const Value* x = in[0];
@@ -76,6 +79,11 @@ class SliceOp : public Op {
     const size_t inRow = static_cast<size_t>(xs[a]) * inner, outRow = static_cast<size_t>(ys[a]) * inner,
                  start = static_cast<size_t>(offset) * inner;
     Value* src = in[0];
+    if (remap)
+      return [src, y, outer, inRow, outRow, start, lookup = Int8Lookup(*remap)] {
+        for (size_t o = 0; o < outer; ++o)
+          lookup(src->data() + o * inRow + start, reinterpret_cast<int8_t*>(y->data() + o * outRow), outRow);
+      };
     return [src, y, outer, inRow, outRow, start] {
       for (size_t o = 0; o < outer; ++o) std::memcpy(y->data() + o * outRow, src->data() + o * inRow + start, outRow);
     };
@@ -99,11 +107,34 @@ void LowerFloat(Lowering& l, const Node& n) {
   }
 }
 
+// int8: every output in the int8 pattern (its own QuantizeLinear, maybe after a Relu/Clip), else nothing here.
+bool LowerInt8(Lowering& l, const Node& n) {
+  std::vector<Int8Match> ms(n.outputs.size());
+  for (size_t i = 0; i < ms.size(); ++i)
+    if (!l.MatchInt8(n, 1, &ms[i], i)) return false;
+  const Value* x = ms[0].ins[0];
+  const int64_t axis = InferContext::NormAxis(n.Int("axis", 0), x->shape.size());
+  const std::vector<int64_t> parts = Parts(l.Imported(), n, x->shape[axis]);
+  int64_t offset = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const Int8Match& m = ms[i];
+    auto op = std::make_unique<SliceOp>();
+    op->axis = axis;
+    op->offset = offset;
+    op->remap = Int8Remap(*x, m.lo, m.hi, m.outScale, m.outZeroPoint);
+    SliceOp* raw = op.get();
+    l.EmitInt8(std::move(op), n, m);
+    raw->label += " output " + std::to_string(i);
+    offset += parts[i];
+  }
+  return true;
+}
+
 }  // namespace
 
 namespace ops {
 const OpDef& Split() {
-  static const OpDef kDef{Infer, LowerFloat};
+  static const OpDef kDef{Infer, LowerFloat, LowerInt8};
   return kDef;
 }
 }  // namespace ops
