@@ -606,6 +606,8 @@ const char* HostNN_DescribeExecutor(const OH_NNExecutor* executor) {
   return executor ? executor->plan->Describe().c_str() : nullptr;
 }
 
+int HostNN_GetExecutorThreadCount(const OH_NNExecutor* executor) { return executor ? executor->plan->Threads() : 0; }
+
 void HostNN_SetProfiling(bool enabled) { g_profiling = enabled; }
 
 OH_NN_ReturnCode HostNN_GetExecutorProfile(OH_NNExecutor* executor, const HostNN_OpProfile** ops, size_t* opCount,

@@ -543,6 +543,7 @@ class GraphPlan : public Plan {
   const std::vector<TensorSpec>& Inputs() const override { return inputs_; }
   const std::vector<TensorSpec>& Outputs() const override { return outputs_; }
   const std::string& Describe() const override { return describe_; }
+  int Threads() const override { return pool_ ? static_cast<int>(pthreadpool_get_threads_count(pool_.get())) : 1; }
   bool Profile(std::vector<OpProfile>* ops, size_t* runs) const override {
     if (!profiling_) return false;
     std::lock_guard<std::mutex> lock(runMutex_);

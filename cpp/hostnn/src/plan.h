@@ -58,6 +58,8 @@ class Plan {
                             std::vector<OpOutput>* tensors) = 0;
   // One line per step: which backend runs which ONNX nodes (e.g. "xnnpack int8: Conv 'c1', ...").
   virtual const std::string& Describe() const = 0;
+  // Threads its steps run on: the pool's size, 1 without a pool (the calling thread only).
+  virtual int Threads() const = 0;
   // Per-op times and the runs they sum; false when the plan was built without profiling.
   virtual bool Profile(std::vector<OpProfile>* ops, size_t* runs) const = 0;
   virtual bool ResetProfile() = 0;

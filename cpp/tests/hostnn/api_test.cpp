@@ -684,7 +684,8 @@ TEST(ExecutorTest, ThreadCountSetting) {
 }
 
 // With the default count, a model too small to gain from threads runs on the calling thread only; a count that
-// was asked for is used as given, and a large model uses the default count.
+// was asked for is used as given, and a large model uses the default count. HostNN_GetExecutorThreadCount gives the
+// count the description's first line states.
 TEST(ExecutorTest, DefaultThreadCountFollowsModelSize) {
   auto conv = [](int64_t c, int64_t hw) {
     OnnxBuilder b;
@@ -699,19 +700,28 @@ TEST(ExecutorTest, DefaultThreadCountFollowsModelSize) {
   HostNN_SetThreadCount(0);
   const int defaultCount = HostNN_GetThreadCount();
   std::string describe;
+  int threads = 0;
 
   OnnxBuilder small = conv(4, 8);  // 9 K MACs
-  RunModel(small.Bytes(), std::vector<std::vector<float>>{RandomF(256, 8)}, &describe);
+  RunModel(small.Bytes(), std::vector<std::vector<float>>{RandomF(256, 8)}, &describe, &threads);
   EXPECT_EQ(threadsLine(describe), "threads: 1");
+  EXPECT_EQ(threads, 1);
 
   HostNN_SetThreadCount(2);
-  RunModel(small.Bytes(), std::vector<std::vector<float>>{RandomF(256, 8)}, &describe);
+  RunModel(small.Bytes(), std::vector<std::vector<float>>{RandomF(256, 8)}, &describe, &threads);
   EXPECT_EQ(threadsLine(describe), "threads: 2");
+  EXPECT_EQ(threads, 2);
 
   HostNN_SetThreadCount(0);
   OnnxBuilder large = conv(64, 56);  // 116 M MACs
-  RunModel(large.Bytes(), std::vector<std::vector<float>>{RandomF(64 * 56 * 56, 8)}, &describe);
+  RunModel(large.Bytes(), std::vector<std::vector<float>>{RandomF(64 * 56 * 56, 8)}, &describe, &threads);
   EXPECT_EQ(threadsLine(describe), "threads: " + std::to_string(defaultCount));
+  EXPECT_EQ(threads, defaultCount);
+}
+
+TEST(ExecutorTest, BadCall_ThreadCountOfANullExecutor) {
+  SCOPED_TRACE("BAD CALL - HostNN_GetExecutorThreadCount(NULL)");
+  EXPECT_EQ(HostNN_GetExecutorThreadCount(nullptr), 0);
 }
 
 // ---------------------------------------------------------------- robustness

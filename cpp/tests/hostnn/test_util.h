@@ -113,16 +113,18 @@ inline Tensors MakeTensors(OH_NNExecutor* e) {
   return t;
 }
 
-// Runs a model with raw input bytes; returns output 0 as T. Fails the test on any API error.
+// Runs a model with raw input bytes; returns output 0 as T (and the executor's description and thread count when
+// asked). Fails the test on any API error.
 template <typename T = float, typename In>
 std::vector<T> RunModel(const std::string& model, const std::vector<std::vector<In>>& inputs,
-                        std::string* describe = nullptr) {
+                        std::string* describe = nullptr, int* threads = nullptr) {
   Executor e;
   std::string err;
   OH_NN_ReturnCode rc = BuildModel(model, &e, &err);
   EXPECT_EQ(rc, OH_NN_SUCCESS) << err;
   if (rc != OH_NN_SUCCESS || !e) return {};
   if (describe) *describe = HostNN_DescribeExecutor(e.get());
+  if (threads) *threads = HostNN_GetExecutorThreadCount(e.get());
   Tensors t = MakeTensors(e.get());
   for (size_t i = 0; i < inputs.size(); ++i) {
     size_t size = 0;

@@ -189,10 +189,8 @@ extern "C" {
 
 const char* HostNN_GetLastErrorMessage(void) { return S().lastError.c_str(); }
 
-// The host diagnostics seam reads the executor's thread count from here; the fake runs on the calling thread.
-const char* HostNN_DescribeExecutor(const OH_NNExecutor* executor) {
-  return executor != nullptr ? "threads: 1\nfake: RunSync on the calling thread" : nullptr;
-}
+// The host diagnostics seam asks for the executor's thread count; the fake runs on the calling thread.
+int HostNN_GetExecutorThreadCount(const OH_NNExecutor* executor) { return executor != nullptr ? 1 : 0; }
 
 OH_NN_ReturnCode OH_NNDevice_GetAllDevicesID(const size_t** allDevicesID, uint32_t* deviceCount) {
   Log("OH_NNDevice_GetAllDevicesID()");

@@ -31,6 +31,10 @@ const char *HostNN_GetLastErrorMessage(void);
  * "kernel fp32: Softmax 'prob'". Owned by the executor; NULL for a NULL executor. */
 const char *HostNN_DescribeExecutor(const OH_NNExecutor *executor);
 
+/* Threads a built executor's runs use (1: the calling thread only, what a model too small to gain from threads gets
+ * unless a count was asked for); the gear of its last RunSync, the first before any. 0 for a NULL executor. */
+int HostNN_GetExecutorThreadCount(const OH_NNExecutor *executor);
+
 /* Per-op profiling for executors built after this call (off by default). When on, Build makes each lowered op its
  * own plan step, so consecutive XNNPACK ops run as one runtime each instead of one runtime per run of ops: XNNPACK's
  * fusion across ops and its scheduling differ slightly from the normal plan, which is why it is off otherwise. Each
