@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
 #include <random>
 
@@ -221,8 +222,26 @@ void ExpectEverySpecMatchesReference(const TestImage& im, const Geometry& g, Pix
   }
 }
 
+// Each geometry in each format, turned by each rotation (0: upright), against the reference: one image per case, made
+// from the seeds counting up from `seed`.
+void ExpectEveryImageMatchesReference(const std::vector<Geometry>& geometries,
+                                      std::initializer_list<PixelFormat> formats, std::initializer_list<int> rotations,
+                                      uint32_t seed) {
+  for (const Geometry& g : geometries) {
+    for (PixelFormat f : formats) {
+      for (int rotation : rotations) {
+        TestImage im = MakeImage(g.srcW, g.srcH, f, g.padding, seed++);
+        im.view.rotation = rotation;
+        SCOPED_TRACE("rotation " + std::to_string(rotation));
+        ExpectEverySpecMatchesReference(im, g, f);
+        if (::testing::Test::HasFatalFailure()) return;
+      }
+    }
+  }
+}
+
 TEST(PreprocessTest, MatchesReferenceForAllFormatsLayoutsDtypesAndGeometries) {
-  const Geometry geometries[] = {
+  const std::vector<Geometry> geometries = {
       {16, 12, 0, 16, 12, 1.0f, "identity"},
       {16, 12, 7, 16, 12, 1.0f, "identity, padded stride"},
       {7, 5, 3, 16, 13, 1.0f, "upscale odd sizes"},
@@ -233,19 +252,11 @@ TEST(PreprocessTest, MatchesReferenceForAllFormatsLayoutsDtypesAndGeometries) {
       {9, 31, 0, 5, 5, 0.5f, "centre crop of a tall image"},
       {1, 1, 0, 3, 2, 1.0f, "single pixel"},
   };
-  const PixelFormat formats[] = {PixelFormat::kRGBA8, PixelFormat::kBGRA8, PixelFormat::kRGB8};
-  uint32_t seed = 1;
-  for (const Geometry& g : geometries) {
-    for (PixelFormat f : formats) {
-      const TestImage im = MakeImage(g.srcW, g.srcH, f, g.padding, seed++);
-      ExpectEverySpecMatchesReference(im, g, f);
-      if (HasFatalFailure()) return;
-    }
-  }
+  ExpectEveryImageMatchesReference(geometries, {PixelFormat::kRGBA8, PixelFormat::kBGRA8, PixelFormat::kRGB8}, {0}, 1);
 }
 
 TEST(PreprocessTest, Nv21AndNv12MatchReferenceForAllLayoutsDtypesAndGeometries) {
-  const Geometry geometries[] = {
+  const std::vector<Geometry> geometries = {
       {16, 12, 0, 16, 12, 1.0f, "input size (chroma upscaled 2x)"},
       {16, 12, 5, 16, 12, 1.0f, "input size, padded stride"},
       {2, 2, 0, 3, 5, 1.0f, "tiny frame (one chroma sample)"},
@@ -255,36 +266,20 @@ TEST(PreprocessTest, Nv21AndNv12MatchReferenceForAllLayoutsDtypesAndGeometries) 
       {120, 68, 2, 13, 13, 0.875f, "camera-like crop then shrink"},
       {10, 32, 0, 5, 5, 0.5f, "centre crop of a tall frame"},
   };
-  uint32_t seed = 500;
-  for (const Geometry& g : geometries) {
-    for (PixelFormat f : {PixelFormat::kNV21, PixelFormat::kNV12}) {
-      const TestImage im = MakeImage(g.srcW, g.srcH, f, g.padding, seed++);
-      ExpectEverySpecMatchesReference(im, g, f);
-      if (HasFatalFailure()) return;
-    }
-  }
+  ExpectEveryImageMatchesReference(geometries, {PixelFormat::kNV21, PixelFormat::kNV12}, {0}, 500);
 }
 
 TEST(PreprocessTest, RotatedImagesMatchTheReferenceOfTheUprightImage) {
   // Non-square outputs, crops and area/bilinear axes, every rotation, both layouts (and every dtype and order).
-  const Geometry geometries[] = {
+  const std::vector<Geometry> geometries = {
       {16, 12, 3, 9, 14, 1.0f, "stretch to a tall output"},
       {38, 24, 2, 16, 11, 1.0f, "x area, y bilinear, wide output"},
       {40, 30, 0, 12, 7, 0.75f, "centre crop then shrink to a wide output"},
       {10, 32, 1, 6, 5, 0.5f, "centre crop of a tall frame"},
   };
-  uint32_t seed = 900;
-  for (const Geometry& g : geometries) {
-    for (PixelFormat f : {PixelFormat::kRGB8, PixelFormat::kRGBA8, PixelFormat::kNV21, PixelFormat::kNV12}) {
-      for (int rotation : {90, 180, 270}) {
-        TestImage im = MakeImage(g.srcW, g.srcH, f, g.padding, seed++);
-        im.view.rotation = rotation;
-        SCOPED_TRACE("rotation " + std::to_string(rotation));
-        ExpectEverySpecMatchesReference(im, g, f);
-        if (HasFatalFailure()) return;
-      }
-    }
-  }
+  ExpectEveryImageMatchesReference(geometries,
+                                   {PixelFormat::kRGB8, PixelFormat::kRGBA8, PixelFormat::kNV21, PixelFormat::kNV12},
+                                   {90, 180, 270}, 900);
 }
 
 TEST(PreprocessTest, RotationTurnsClockwise) {

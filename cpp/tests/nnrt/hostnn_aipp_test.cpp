@@ -14,35 +14,18 @@
 #include "core/yuv.h"
 #include "hostnn/hostnn.h"
 #include "nnrt/inference_session.h"
-#include "onnx_builder.h"
+#include "test_util.h"
 
 namespace npulens {
 namespace {
 
-// logits[k] = Σ_c W[k][c] · mean_c(input) + B[k]
-const std::vector<float> kW = {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1, -1, -1, -1};
-const std::vector<float> kB = {0, 0, 0, 0, -0.5f};
 constexpr uint64_t kMaxSrc = 1920 * 1080 * 4;
 
 std::vector<uint8_t> TinyModel(bool declaresAipp, int side = 16) {
-  hostnn_test::OnnxBuilder b;
-  b.Input("input", {1, 3, side, side});
-  b.InitF("W", {5, 3}, kW);
-  b.InitF("B", {5}, kB);
-  b.Node("GlobalAveragePool", {"input"}, {"pooled"});
-  hostnn_test::SetInt(b.Node("Flatten", {"pooled"}, {"flat"}), "axis", 1);
-  hostnn_test::SetInt(b.Node("Gemm", {"flat", "W", "B"}, {"logits"}), "transB", 1);
-  b.Output("logits");
-  if (declaresAipp) {  // what a dynamic-AIPP .om says about itself (cpp/hostnn/README.md)
-    auto* mode = b.proto().add_metadata_props();
-    mode->set_key("hiai.aipp.mode");
-    mode->set_value("dynamic");
-    auto* size = b.proto().add_metadata_props();
-    size->set_key("hiai.aipp.max_src_image_size");
-    size->set_value(std::to_string(kMaxSrc));
-  }
-  const std::string bytes = b.Bytes();
-  return std::vector<uint8_t>(bytes.begin(), bytes.end());
+  if (!declaresAipp) return nnrt_test::TinyModel(side);
+  // What a dynamic-AIPP .om says about itself (cpp/hostnn/README.md).
+  return nnrt_test::TinyModel(
+      side, {{"hiai.aipp.mode", "dynamic"}, {"hiai.aipp.max_src_image_size", std::to_string(kMaxSrc)}});
 }
 
 SessionConfig Config(Preprocessing preprocessing, int side = 16) {

@@ -15,27 +15,15 @@
 
 #include "hostnn/hostnn.h"
 #include "nnrt/inference_session.h"
-#include "onnx_builder.h"
+#include "test_util.h"
 
 namespace npulens {
 namespace {
 
-// logits[k] = Σ_c W[k][c] · mean_c(input) + B[k]
-const std::vector<float> kW = {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1, -1, -1, -1};
-const std::vector<float> kB = {0, 0, 0, 0, -0.5f};
+using nnrt_test::kTinyB;
+using nnrt_test::kTinyW;
 
-std::vector<uint8_t> TinyModel() {
-  hostnn_test::OnnxBuilder b;
-  b.Input("input", {1, 3, 8, 8});
-  b.InitF("W", {5, 3}, kW);
-  b.InitF("B", {5}, kB);
-  b.Node("GlobalAveragePool", {"input"}, {"pooled"});
-  hostnn_test::SetInt(b.Node("Flatten", {"pooled"}, {"flat"}), "axis", 1);
-  hostnn_test::SetInt(b.Node("Gemm", {"flat", "W", "B"}, {"logits"}), "transB", 1);
-  b.Output("logits");
-  const std::string bytes = b.Bytes();
-  return std::vector<uint8_t>(bytes.begin(), bytes.end());
-}
+std::vector<uint8_t> TinyModel() { return nnrt_test::TinyModel(8); }
 
 SessionConfig Config() {
   SessionConfig c;
@@ -94,8 +82,8 @@ TEST_F(HostnnSessionTest, ClassifiesOnTheHostCpuDeviceAndSaysItIsNotAnNpu) {
       const double x[3] = {(c.r - 127.5) / 127.5, (c.g - 127.5) / 127.5, (c.b - 127.5) / 127.5};
       double logits[5], sum = 0;
       for (int k = 0; k < 5; ++k) {
-        logits[k] = kB[k];
-        for (int ch = 0; ch < 3; ++ch) logits[k] += kW[k * 3 + ch] * x[ch];
+        logits[k] = kTinyB[k];
+        for (int ch = 0; ch < 3; ++ch) logits[k] += kTinyW[k * 3 + ch] * x[ch];
       }
       for (double& l : logits) sum += std::exp(l);
       for (const Prediction& p : r->top) EXPECT_NEAR(p.score, std::exp(logits[p.index]) / sum, 1e-4);
