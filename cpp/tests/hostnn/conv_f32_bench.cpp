@@ -1,4 +1,5 @@
-// npulens_conv_f32_bench: the fp32 convolutions (groups = 1) of ResNet18 and MobileNetV2 at 224x224, each timed
+// npulens_conv_f32_bench: the fp32 convolutions (groups = 1) of ResNet18 and MobileNetV2 at 224x224 and the
+// small-channel ones of MobileNetV3-Large, ShuffleNetV2 and RegNetY-400MF (stems, 1x1 at high resolution), each timed
 // in our kernel (conv_f32.h) and in XNNPACK's same convolution (operator API, what the subgraph runtime runs), in
 // the same run and interleaved (rounds alternate the two), by the one benchmark runner (p50). Prints per shape ms,
 // GMAC/s and the share of the one-core fp32 peak (npulens_peak's vfmadd231ps ymm figure, --peak), and the largest
@@ -28,7 +29,9 @@ struct Shape {
   int64_t inHW, inC, outC, k, stride;
 };
 
-// ResNet18 (every distinct conv) and MobileNetV2 (its full convolutions: the stem and the 1x1 expand/project ones).
+// ResNet18 (every distinct conv), MobileNetV2 (its full convolutions: the stem and the 1x1 expand/project ones), and
+// the stems and few-channel 1x1 convolutions of MobileNetV3-Large, ShuffleNetV2 and RegNetY-400MF (the layers where
+// the 16-channel tile and per-pixel overheads showed, npulens_bench --profile).
 const Shape kShapes[] = {
     {"resnet18 conv1 7x7/2 3->64 @224", 224, 3, 64, 7, 2},
     {"resnet18 l1 3x3 64->64 @56", 56, 64, 64, 3, 1},
@@ -61,6 +64,22 @@ const Shape kShapes[] = {
     {"mobilenetv2 1x1 960->160 @7", 7, 960, 160, 1, 1},
     {"mobilenetv2 1x1 960->320 @7", 7, 960, 320, 1, 1},
     {"mobilenetv2 1x1 320->1280 @7", 7, 320, 1280, 1, 1},
+    {"mobilenetv3l stem 3x3/2 3->16 @224", 224, 3, 16, 3, 2},
+    {"mobilenetv3l 1x1 16->16 @112", 112, 16, 16, 1, 1},
+    {"mobilenetv3l 1x1 16->64 @112", 112, 16, 64, 1, 1},
+    {"mobilenetv3l 1x1 64->24 @56", 56, 64, 24, 1, 1},
+    {"mobilenetv3l 1x1 24->72 @56", 56, 24, 72, 1, 1},
+    {"mobilenetv3l 1x1 72->24 @56", 56, 72, 24, 1, 1},
+    {"mobilenetv3l 1x1 72->40 @28", 28, 72, 40, 1, 1},
+    {"mobilenetv3l 1x1 40->120 @28", 28, 40, 120, 1, 1},
+    {"shufflenetv2 stem 3x3/2 3->24 @224", 224, 3, 24, 3, 2},
+    {"shufflenetv2 1x1 24->58 @56", 56, 24, 58, 1, 1},
+    {"shufflenetv2 1x1 24->58 @28", 28, 24, 58, 1, 1},
+    {"shufflenetv2 1x1 58->58 @28", 28, 58, 58, 1, 1},
+    {"regnety400mf stem 3x3/2 3->32 @224", 224, 3, 32, 3, 2},
+    {"regnety400mf 1x1 32->48 @112", 112, 32, 48, 1, 1},
+    {"regnety400mf 1x1/2 32->48 @112", 112, 32, 48, 1, 2},
+    {"regnety400mf 1x1 48->104 @28", 28, 48, 104, 1, 1},
 };
 
 // p50 and min of the timed runs.
