@@ -143,8 +143,10 @@ class Int8Lookup {
 
  private:
   std::array<int8_t, 256> table_;
+#if defined(__x86_64__)
   std::array<uint8_t, 512> lanes_{};  // the vpshufb form (AVX2 only)
   bool avx2_ = false;
+#endif
 };
 
 // An int8 elementwise op as a table of its 256 input values (input params → output params). Exact by construction:
