@@ -37,96 +37,152 @@ F32Isa SelectF32Isa() {
 
 namespace {
 
-constexpr int64_t kBlock = 16;  // output channels per packed block
-constexpr int kTileRows = 6;    // output pixels per AVX2 register tile
+constexpr int64_t kBlock = 16;  // output channels per packed block (the last one may be kHalfBlock wide)
+constexpr int64_t kHalfBlock = 8;
+constexpr int kTileRows = 6;       // output pixels per AVX2 register tile of a 16-channel block
+constexpr int kHalfTileRows = 12;  // ... of an 8-channel block
 
+// Register tiles of rows output pixels x one block of output channels, for each of `blocks` blocks of the same width
+// (inner loop) and `tiles` tiles (outer loop). Their pixels' inputs come either as a pointer per pixel and tap
+// (tapPtrs: one tile of any pixels, padded taps read a zero row) or, for tiles of one output row whose taps all lie
+// inside the input columns (strided), as one offset per tap that lies inside the image plus a fixed step between
+// adjacent pixels; the taps outside (vertical padding) are skipped with their weights. One call runs many tiles:
+// with few input channels a tile is a hundred cycles, and a call per tile cost 1.2-1.4x the time (16->16..96
+// channels at 112x112, npulens_conv_f32_bench).
 struct TileArgs {
-  const float* const* tapPtrs;  // [rows][taps] the input pixel (or the zero row) of each tap of each output pixel
-  int64_t taps, inC, outC;
-  const float* packed;  // the block of 16 output channels: [taps][inC][16]
-  const float* bias;    // its 16 biases
-  int64_t o0;           // its first output channel
-  float* y;             // output of the tile's first pixel
+  const float* x;               // strided: the input
+  const int64_t* tapOff;        // strided: per tap, the offset in x of the first pixel's input
+  const int64_t* tapIdx;        // strided: per tap, its index in the packed weights
+  int64_t step;                 // strided: floats from one pixel's input to the next one's
+  int64_t tiles;                // strided: tiles of rows pixels each, one after the other (otherwise 1)
+  int64_t blocks;               // blocks of output channels, one after the other
+  int64_t blockStride;          // floats of packed weights per block
+  const float* const* tapPtrs;  // otherwise: [rows][taps] the input pixel (or the zero row) of each tap
+  int64_t taps, inC, outC;      // taps iterated; inC: input channels per tap
+  const float* packed;          // the first block's weights: [taps][inC][block width]
+  const float* bias;            // its biases (block width floats), the next block's after them
+  int64_t o0;                   // its first output channel
+  float* y;                     // output of the first tile's first pixel
   float lo, hi;
 };
 
+// The input of pixel r at tap t and the weights of that tap.
+template <bool kStrided>
+inline const float* TapInput(const TileArgs& a, int64_t t, int64_t r) {
+  if constexpr (kStrided)
+    return a.x + (a.tapOff[t] + r * a.step);
+  else
+    return a.tapPtrs[r * a.taps + t];
+}
+template <bool kStrided, int64_t kWidth>
+inline const float* TapWeights(const TileArgs& a, int64_t blk, int64_t t) {
+  return a.packed + blk * a.blockStride + (kStrided ? a.tapIdx[t] : t) * a.inC * kWidth;
+}
+
+template <bool kStrided, int64_t kWidth>
 void TileScalar(const TileArgs& a, int rows) {
-  const int64_t n = std::min(kBlock, a.outC - a.o0);
-  for (int r = 0; r < rows; ++r) {
-    float acc[kBlock];
-    std::memcpy(acc, a.bias, sizeof(acc));
-    const float* wp = a.packed;
-    for (int64_t t = 0; t < a.taps; ++t) {
-      const float* px = a.tapPtrs[r * a.taps + t];
-      for (int64_t c = 0; c < a.inC; ++c, wp += kBlock)
-        for (int64_t k = 0; k < kBlock; ++k) acc[k] += px[c] * wp[k];
+  for (int64_t r = 0; r < a.tiles * rows; ++r)
+    for (int64_t blk = 0; blk < a.blocks; ++blk) {
+      const int64_t o0 = a.o0 + blk * kBlock, n = std::min(kWidth, a.outC - o0);
+      float acc[kWidth];
+      std::memcpy(acc, a.bias + blk * kBlock, sizeof(acc));
+      for (int64_t t = 0; t < a.taps; ++t) {
+        const float* px = TapInput<kStrided>(a, t, r);
+        const float* wp = TapWeights<kStrided, kWidth>(a, blk, t);
+        for (int64_t c = 0; c < a.inC; ++c, wp += kWidth)
+          for (int64_t k = 0; k < kWidth; ++k) acc[k] += px[c] * wp[k];
+      }
+      float* out = a.y + r * a.outC + o0;
+      for (int64_t k = 0; k < n; ++k) out[k] = std::min(std::max(acc[k], a.lo), a.hi);  // NaN stays NaN
     }
-    float* out = a.y + r * a.outC + a.o0;
-    for (int64_t k = 0; k < n; ++k) out[k] = std::min(std::max(acc[k], a.lo), a.hi);  // NaN stays NaN
-  }
 }
 
 #if defined(__x86_64__)
 
 // MR output pixels x 16 output channels in 2 * MR ymm accumulators; per input channel 2 weight loads, MR broadcasts,
-// 2 * MR FMAs. At MR = 6 that is 15 of the 16 ymm registers, none spilled. The row loops are unrolled explicitly:
-// otherwise GCC at -O2 keeps the accumulator arrays in memory (an FMA chain through the stack, XNNPACK's problem).
-template <int MR>
+// 2 * MR FMAs. At MR = 6 that is 15 of the 16 ymm registers, none spilled. An 8-channel block (the last one of 24,
+// 40, 72 channels) takes MR = 12: 12 accumulators, one weight load. The row loops are unrolled explicitly: otherwise
+// GCC at -O2 keeps the accumulator arrays in memory (an FMA chain through the stack, XNNPACK's problem).
+template <int MR, bool kStrided, int64_t kWidth>
 __attribute__((target("avx2,fma"))) void TileFma(const TileArgs& a) {
-  __m256 acc0[MR], acc1[MR];
-  const __m256 b0 = _mm256_loadu_ps(a.bias), b1 = _mm256_loadu_ps(a.bias + 8);
-#pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r) {
-    acc0[r] = b0;
-    acc1[r] = b1;
-  }
-  const float* wp = a.packed;
-  for (int64_t t = 0; t < a.taps; ++t) {
-    const float* px[MR];
-#pragma GCC unroll 8
-    for (int r = 0; r < MR; ++r) px[r] = a.tapPtrs[r * a.taps + t];
-    for (int64_t c = 0; c < a.inC; ++c, wp += kBlock) {
-      const __m256 w0 = _mm256_loadu_ps(wp), w1 = _mm256_loadu_ps(wp + 8);
-#pragma GCC unroll 8
-      for (int r = 0; r < MR; ++r) {
-        const __m256 xv = _mm256_broadcast_ss(px[r] + c);
-        acc0[r] = _mm256_fmadd_ps(xv, w0, acc0[r]);
-        acc1[r] = _mm256_fmadd_ps(xv, w1, acc1[r]);
+  constexpr int kVecs = kWidth / 8;
+  const __m256 vlo = _mm256_set1_ps(a.lo), vhi = _mm256_set1_ps(a.hi);
+  // Tiles outer, blocks inner, in one loop (no division per tile).
+  for (int64_t r0 = 0, blk = 0; r0 < a.tiles * MR;) {
+    const int64_t o0 = a.o0 + blk * kBlock, n = std::min(kWidth, a.outC - o0);
+    __m256 acc[MR][kVecs];
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 2
+      for (int v = 0; v < kVecs; ++v) acc[r][v] = _mm256_loadu_ps(a.bias + blk * kBlock + 8 * v);
+    for (int64_t t = 0; t < a.taps; ++t) {
+      const float* px[MR];
+#pragma GCC unroll 12
+      for (int r = 0; r < MR; ++r) px[r] = TapInput<kStrided>(a, t, r0 + r);
+      const float* wp = TapWeights<kStrided, kWidth>(a, blk, t);
+      for (int64_t c = 0; c < a.inC; ++c, wp += kWidth) {
+        __m256 w[kVecs];
+#pragma GCC unroll 2
+        for (int v = 0; v < kVecs; ++v) w[v] = _mm256_loadu_ps(wp + 8 * v);
+#pragma GCC unroll 12
+        for (int r = 0; r < MR; ++r) {
+          const __m256 xv = _mm256_broadcast_ss(px[r] + c);
+#pragma GCC unroll 2
+          for (int v = 0; v < kVecs; ++v) acc[r][v] = _mm256_fmadd_ps(xv, w[v], acc[r][v]);
+        }
       }
     }
-  }
-  const __m256 vlo = _mm256_set1_ps(a.lo), vhi = _mm256_set1_ps(a.hi);
-  const int64_t n = std::min(kBlock, a.outC - a.o0);
-#pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r) {
-    // max/min return their second operand when one is NaN: a NaN sum stays NaN, as in the portable variant.
-    const __m256 v0 = _mm256_min_ps(vhi, _mm256_max_ps(vlo, acc0[r]));
-    const __m256 v1 = _mm256_min_ps(vhi, _mm256_max_ps(vlo, acc1[r]));
-    float* out = a.y + r * a.outC + a.o0;
-    if (n == kBlock) {
-      _mm256_storeu_ps(out, v0);
-      _mm256_storeu_ps(out + 8, v1);
-    } else {
-      alignas(32) float tmp[kBlock];
-      _mm256_store_ps(tmp, v0);
-      _mm256_store_ps(tmp + 8, v1);
-      std::memcpy(out, tmp, static_cast<size_t>(n) * sizeof(float));
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; ++r) {
+      float* out = a.y + (r0 + r) * a.outC + o0;
+      // max/min return their second operand when one is NaN: a NaN sum stays NaN, as in the portable variant.
+      __m256 v[kVecs];
+#pragma GCC unroll 2
+      for (int i = 0; i < kVecs; ++i) v[i] = _mm256_min_ps(vhi, _mm256_max_ps(vlo, acc[r][i]));
+      if (n == kWidth) {
+#pragma GCC unroll 2
+        for (int i = 0; i < kVecs; ++i) _mm256_storeu_ps(out + 8 * i, v[i]);
+      } else {
+        alignas(32) float tmp[kWidth];
+#pragma GCC unroll 2
+        for (int i = 0; i < kVecs; ++i) _mm256_store_ps(tmp + 8 * i, v[i]);
+        std::memcpy(out, tmp, static_cast<size_t>(n) * sizeof(float));
+      }
+    }
+    if (++blk == a.blocks) {
+      blk = 0;
+      r0 += MR;
     }
   }
 }
 
+template <bool kStrided, int64_t kWidth>
 void TileAvx2(const TileArgs& a, int rows) {
   switch (rows) {
-    case 6: return TileFma<6>(a);
-    case 5: return TileFma<5>(a);
-    case 4: return TileFma<4>(a);
-    case 3: return TileFma<3>(a);
-    case 2: return TileFma<2>(a);
-    default: return TileFma<1>(a);
+    case 12: return TileFma<12, kStrided, kWidth>(a);
+    case 11: return TileFma<11, kStrided, kWidth>(a);
+    case 10: return TileFma<10, kStrided, kWidth>(a);
+    case 9: return TileFma<9, kStrided, kWidth>(a);
+    case 8: return TileFma<8, kStrided, kWidth>(a);
+    case 7: return TileFma<7, kStrided, kWidth>(a);
+    case 6: return TileFma<6, kStrided, kWidth>(a);
+    case 5: return TileFma<5, kStrided, kWidth>(a);
+    case 4: return TileFma<4, kStrided, kWidth>(a);
+    case 3: return TileFma<3, kStrided, kWidth>(a);
+    case 2: return TileFma<2, kStrided, kWidth>(a);
+    default: return TileFma<1, kStrided, kWidth>(a);
   }
 }
 
 #endif  // __x86_64__
+
+template <bool kStrided, int64_t kWidth>
+void Tile(const TileArgs& a, int rows, [[maybe_unused]] F32Isa isa) {
+#if defined(__x86_64__)
+  if (isa == F32Isa::kAvx2Fma) return TileAvx2<kStrided, kWidth>(a, rows);
+#endif
+  TileScalar<kStrided, kWidth>(a, rows);
+}
 
 struct RunContext {
   const ConvF32* conv;
@@ -143,9 +199,17 @@ void RunTask(void* context, size_t rowTask, size_t blockTask) {
                    std::min(c->blocks, b0 + c->blocksPerTask));
 }
 
-// Output pixels per task: a multiple of the register tile; the task's pixels are reused from cache for each block
-// of output channels, whose packed weights are reused across the task's tiles.
-constexpr int64_t kRowsPerTask = 8 * kTileRows;
+// Output pixels per task: a multiple of both register tiles, at least kMinRowsPerTask (the task's pixels are reused
+// from cache for each block of output channels, whose packed weights are reused across the task's tiles) and
+// enough for about kTaskMacs multiply-adds: a 1x1 convolution of 16 channels does 48 pixels in a quarter of a
+// microsecond, about what a task costs to start. Block-major, at most kTaskOutFloats outputs: each block writes a
+// part of every output pixel's cache lines, which must stay in L1 for the next block (16->96 channels at 180 pixels
+// a task ran 1.12x the time of 48).
+constexpr int64_t kMinRowsPerTask = 4 * kHalfTileRows;
+constexpr int64_t kTaskMacs = int64_t{1} << 18;
+constexpr int64_t kTaskOutFloats = 4096;
+// Packed weights up to this size stay in L1 (32 KiB on Zen 3) across a tile's blocks: RunTile runs pixel-major.
+constexpr size_t kPixelMajorWeightBytes = 16384;
 
 }  // namespace
 
@@ -159,72 +223,181 @@ ConvF32::ConvF32(const ConvGeometry2D& g, const float* w, const float* bias, flo
   pointwise_ = taps_ == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0 && g.outH == g.inH &&
                g.outW == g.inW;
   if (!F32IsaSupported(isa)) throw std::logic_error(std::string("this CPU has no ") + F32IsaLabel(isa));
-  packed_.assign(static_cast<size_t>(blocks_ * taps_ * g.inC * kBlock), 0.0f);
-  bias_.assign(static_cast<size_t>(blocks_ * kBlock), 0.0f);
+  // 8 or fewer channels past the last full block (24, 40, 72 channels) take a half block: a 16-wide one would
+  // compute a third or more zeros.
+  lastWidth_ = g.outC % kBlock != 0 && g.outC % kBlock <= kHalfBlock ? kHalfBlock : kBlock;
+  const int64_t paddedC = (blocks_ - 1) * kBlock + lastWidth_;
+  packed_.assign(static_cast<size_t>(paddedC * taps_ * g.inC), 0.0f);
+  bias_.assign(static_cast<size_t>(paddedC), 0.0f);
   // Few input channels (RGB stems): the kw taps of a kernel row, whose weights are adjacent in the packing, read kw
   // adjacent input pixels, so they are one tap of kw * inC channels (a 7x7 RGB kernel: 7 taps of 21, not 49 of 3).
   rowTaps_ = g.inC < 16 && g.kernelW > 1 && g.dilationW == 1;
   zeros_.assign(static_cast<size_t>(rowTaps_ ? g.kernelW * g.inC : g.inC), 0.0f);
   for (int64_t o = 0; o < g.outC; ++o) {
-    const int64_t b = o / kBlock, k = o % kBlock;
+    const int64_t b = o / kBlock, k = o % kBlock, width = b + 1 == blocks_ ? lastWidth_ : kBlock;
     for (int64_t c = 0; c < g.inC; ++c)
       for (int64_t t = 0; t < taps_; ++t)
-        packed_[static_cast<size_t>(((b * taps_ + t) * g.inC + c) * kBlock + k)] = w[(o * g.inC + c) * taps_ + t];
+        packed_[static_cast<size_t>(b * taps_ * g.inC * kBlock + (t * g.inC + c) * width + k)] =
+            w[(o * g.inC + c) * taps_ + t];
     if (bias) bias_[static_cast<size_t>(o)] = bias[o];
   }
+  // Output columns whose taps all lie inside the input columns: ix0 = ox * sw - padLeft >= 0 and
+  // ix0 + (kw - 1) * dw < inW.
+  const int64_t last = g.inW - 1 - (g.kernelW - 1) * g.dilationW + g.padLeft;
+  interiorBegin_ = (g.padLeft + g.strideW - 1) / g.strideW;
+  interiorEnd_ = last < 0 ? 0 : std::min(g.outW, last / g.strideW + 1);
+  pixelMajor_ = packed_.size() * sizeof(float) <= kPixelMajorWeightBytes;
 }
 
 void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, int64_t blockBegin,
                       int64_t blockEnd) const {
-  // Tap pointers of the tile's pixels; one buffer per thread, grown to the largest tile it has seen.
-  thread_local std::vector<const float*> tapBuffer;
-  if (tapBuffer.size() < static_cast<size_t>(rows * taps_)) tapBuffer.resize(static_cast<size_t>(rows * taps_));
+  // The task's tiles are planned once per tile size and run for each block: runs of strided tiles with their tap
+  // offsets and indices, single tiles with their tap pointers (and the patches of row taps that cross the
+  // left/right padding). Per thread, grown to the largest task it has seen; one thread_local (each costs a TLS
+  // lookup per call in a shared library).
+  struct TileRun {
+    int64_t first, size, count, taps;  // first pixel (of the task), pixels per tile, tiles; taps iterated
+    bool strided;
+    size_t data;  // strided: index in offsets of its tap offsets, then its tap indices; otherwise in pointers
+  };
+  struct Scratch {
+    std::vector<const float*> pointers;
+    std::vector<float> patches;
+    std::vector<int64_t> offsets;
+    std::vector<TileRun> plan;
+  };
+  thread_local Scratch scratch;
+  const int64_t taps = rowTaps_ ? g_.kernelH : taps_, channels = rowTaps_ ? g_.kernelW * g_.inC : g_.inC;
+  const auto need = static_cast<size_t>(rows * taps);
+  if (scratch.pointers.size() < need) scratch.pointers.resize(need);
+  if (rowTaps_ && scratch.patches.size() < need * static_cast<size_t>(channels))
+    scratch.patches.resize(need * static_cast<size_t>(channels));
+  if (scratch.offsets.size() < 2 * need) scratch.offsets.resize(2 * need);
   const int64_t pixels = g_.outH * g_.outW;
-  int64_t taps = taps_, channels = g_.inC;
-  if (rowTaps_) {
-    // Row taps: kw * inC contiguous floats of x, or, where the row crosses the left/right padding, a copy with zeros.
-    taps = g_.kernelH;
-    channels = g_.kernelW * g_.inC;
-    thread_local std::vector<float> patchBuffer;
-    if (patchBuffer.size() < static_cast<size_t>(rows * taps * channels))
-      patchBuffer.resize(static_cast<size_t>(rows * taps * channels));
-    for (int64_t i = 0; i < rows; ++i) {
-      const int64_t row = rowBegin + i, b = row / pixels, oy = (row % pixels) / g_.outW, ox = row % g_.outW;
+
+  // Fills the tap pointers of the task's pixels [i, i + n), which start at output column ox of output row oy of
+  // image b (n may run into the next rows).
+  auto pointers = [&](int64_t i, int64_t b, int64_t oy, int64_t ox, int64_t n) {
+    for (const int64_t end = i + n; i < end; ++i, ++ox) {
+      if (ox == g_.outW) {
+        ox = 0;
+        if (++oy == g_.outH) {
+          oy = 0;
+          ++b;
+        }
+      }
       const int64_t ix0 = ox * g_.strideW - g_.padLeft;
       for (int64_t ky = 0; ky < g_.kernelH; ++ky) {
         const int64_t iy = oy * g_.strideH - g_.padTop + ky * g_.dilationH;
-        const float*& tap = tapBuffer[static_cast<size_t>(i * taps + ky)];
-        if (iy < 0 || iy >= g_.inH) {
-          tap = zeros_.data();
-        } else if (ix0 >= 0 && ix0 + g_.kernelW <= g_.inW) {
-          tap = x + ((b * g_.inH + iy) * g_.inW + ix0) * g_.inC;
-        } else {
-          float* patch = patchBuffer.data() + (i * taps + ky) * channels;
-          for (int64_t kx = 0; kx < g_.kernelW; ++kx) {
-            const int64_t ix = ix0 + kx;
-            const float* src = ix >= 0 && ix < g_.inW ? x + ((b * g_.inH + iy) * g_.inW + ix) * g_.inC : zeros_.data();
-            std::copy(src, src + g_.inC, patch + kx * g_.inC);
+        if (rowTaps_) {
+          // Row taps: kw * inC contiguous floats of x, or, where the row crosses the left/right padding, a copy
+          // with zeros.
+          const float*& tap = scratch.pointers[static_cast<size_t>(i * taps + ky)];
+          if (iy < 0 || iy >= g_.inH) {
+            tap = zeros_.data();
+          } else if (ix0 >= 0 && ix0 + g_.kernelW <= g_.inW) {
+            tap = x + ((b * g_.inH + iy) * g_.inW + ix0) * g_.inC;
+          } else {
+            float* patch = scratch.patches.data() + (i * taps + ky) * channels;
+            for (int64_t kx = 0; kx < g_.kernelW; ++kx) {
+              const int64_t ix = ix0 + kx;
+              const float* src =
+                  ix >= 0 && ix < g_.inW ? x + ((b * g_.inH + iy) * g_.inW + ix) * g_.inC : zeros_.data();
+              std::copy(src, src + g_.inC, patch + kx * g_.inC);
+            }
+            tap = patch;
           }
-          tap = patch;
+          continue;
+        }
+        for (int64_t kx = 0; kx < g_.kernelW; ++kx) {
+          const int64_t ix = ix0 + kx * g_.dilationW;
+          const bool inside = iy >= 0 && iy < g_.inH && ix >= 0 && ix < g_.inW;
+          scratch.pointers[static_cast<size_t>(i * taps + ky * g_.kernelW + kx)] =
+              inside ? x + ((b * g_.inH + iy) * g_.inW + ix) * g_.inC : zeros_.data();
         }
       }
     }
-  }
-  for (int64_t i = 0; pointwise_ && i < rows; ++i) tapBuffer[static_cast<size_t>(i)] = x + (rowBegin + i) * g_.inC;
-  for (int64_t i = 0; !pointwise_ && !rowTaps_ && i < rows; ++i) {
-    const int64_t row = rowBegin + i, b = row / pixels, oy = (row % pixels) / g_.outW, ox = row % g_.outW;
-    for (int64_t ky = 0; ky < g_.kernelH; ++ky)
-      for (int64_t kx = 0; kx < g_.kernelW; ++kx) {
-        const int64_t iy = oy * g_.strideH - g_.padTop + ky * g_.dilationH;
-        const int64_t ix = ox * g_.strideW - g_.padLeft + kx * g_.dilationW;
-        const bool inside = iy >= 0 && iy < g_.inH && ix >= 0 && ix < g_.inW;
-        tapBuffer[static_cast<size_t>(i * taps_ + ky * g_.kernelW + kx)] =
-            inside ? x + ((b * g_.inH + iy) * g_.inW + ix) * g_.inC : zeros_.data();
+  };
+  // The taps of output pixel (b, oy, ox) that lie inside the input rows: their offsets in x and indices from
+  // offsets[at]; returns their count.
+  auto strided = [&](size_t at, int64_t b, int64_t oy, int64_t ox) {
+    int64_t* tapOff = scratch.offsets.data() + at;
+    int64_t* tapIdx = tapOff + taps;
+    if (pointwise_) {
+      tapOff[0] = ((b * g_.outH + oy) * g_.outW + ox) * g_.inC;
+      tapIdx[0] = 0;
+      return int64_t{1};
+    }
+    const int64_t ix0 = ox * g_.strideW - g_.padLeft;
+    int64_t n = 0;
+    for (int64_t ky = 0; ky < g_.kernelH; ++ky) {
+      const int64_t iy = oy * g_.strideH - g_.padTop + ky * g_.dilationH;
+      if (iy < 0 || iy >= g_.inH) continue;
+      const int64_t rowOff = ((b * g_.inH + iy) * g_.inW + ix0) * g_.inC;
+      for (int64_t kx = 0; kx < (rowTaps_ ? 1 : g_.kernelW); ++kx, ++n) {
+        tapOff[n] = rowOff + kx * g_.dilationW * g_.inC;
+        tapIdx[n] = rowTaps_ ? ky : ky * g_.kernelW + kx;
       }
-  }
-  // One block of output channels at a time over all the pixels: the block's weights stay in cache.
-  for (int64_t blk = blockBegin; blk < blockEnd; ++blk) {
-    TileArgs a{nullptr,
+    }
+    // Its indices follow the first n offsets.
+    std::copy(tapIdx, tapIdx + n, tapOff + n);
+    return n;
+  };
+  // Tiles of nearly equal size (25 pixels: 5 x 5, not 4 x 6 + 1): a tile of few pixels loads the weights for few
+  // FMAs; the first rows % tiles ones have one pixel more. Strided runs: a 1x1 GEMM (pixels are adjacent across
+  // rows too), or tiles of one output row that need no horizontal padding, with the following ones of the same size
+  // that are so too.
+  int64_t plannedRows = 0;
+  auto plan = [&](int64_t tileRows) {
+    scratch.plan.clear();
+    plannedRows = tileRows;
+    int64_t b = rowBegin / pixels, oy = rowBegin % pixels / g_.outW, ox = rowBegin % g_.outW;
+    const int64_t tiles = (rows + tileRows - 1) / tileRows, small = rows / tiles, large = rows % tiles;
+    size_t offAt = 0;
+    for (int64_t t = 0, i = 0; t < tiles;) {
+      const int64_t tile = small + (t < large ? 1 : 0);
+      int64_t count = 0;
+      while (t + count < tiles && (count == 0 || (t + count < large) == (t < large)) &&
+             (pointwise_ || (ox >= interiorBegin_ && ox + (count + 1) * tile <= interiorEnd_)))
+        ++count;
+      if (count > 0) {
+        scratch.plan.push_back({i, tile, count, strided(offAt, b, oy, ox), true, offAt});
+        offAt += 2 * static_cast<size_t>(taps);
+      } else {
+        count = 1;
+        pointers(i, b, oy, ox, tile);
+        scratch.plan.push_back({i, tile, 1, taps, false, static_cast<size_t>(i * taps)});
+      }
+      t += count;
+      i += count * tile;
+      for (ox += count * tile; ox >= g_.outW;) {
+        ox -= g_.outW;
+        if (++oy == g_.outH) {
+          oy = 0;
+          ++b;
+        }
+      }
+    }
+  };
+
+  // One block of output channels at a time over all the pixels, the block's weights staying in cache; or, when all
+  // the weights fit in L1 (few channels), every block of a tile before the next tile, so that the tile's output
+  // lines are written whole, once.
+  for (int64_t blk = blockBegin; blk < blockEnd;) {
+    const int64_t width = blk + 1 == blocks_ ? lastWidth_ : kBlock;
+    int64_t sameWidth = 1;
+    while (pixelMajor_ && blk + sameWidth < blockEnd && (blk + sameWidth + 1 < blocks_ || lastWidth_ == kBlock))
+      ++sameWidth;
+    const int64_t tileRows = width == kBlock ? kTileRows : kHalfTileRows;
+    if (plannedRows != tileRows) plan(tileRows);
+    TileArgs a{x,
+               nullptr,
+               nullptr,
+               g_.strideW * g_.inC,
+               1,
+               sameWidth,
+               taps_ * g_.inC * kBlock,
+               nullptr,
                taps,
                channels,
                g_.outC,
@@ -234,29 +407,42 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
                nullptr,
                lo_,
                hi_};
-    // Tiles of nearly equal size (25 pixels: 5 x 5, not 4 x 6 + 1): a tile of few pixels loads the weights
-    // for few FMAs.
-    const int64_t tiles = (rows + kTileRows - 1) / kTileRows;
-    for (int64_t t = 0, i = 0; t < tiles; ++t) {
-      const int tile = static_cast<int>(rows / tiles + (t < rows % tiles ? 1 : 0));
-      a.tapPtrs = tapBuffer.data() + i * taps;
-      a.y = y + (rowBegin + i) * g_.outC;
-#if defined(__x86_64__)
-      if (isa_ == F32Isa::kAvx2Fma)
-        TileAvx2(a, tile);
-      else
-#endif
-        TileScalar(a, tile);
-      i += tile;
+    for (const TileRun& run : scratch.plan) {
+      a.y = y + (rowBegin + run.first) * g_.outC;
+      a.taps = run.taps;
+      a.tiles = run.count;
+      const auto rowsOfTile = static_cast<int>(run.size);
+      if (run.strided) {
+        a.tapOff = scratch.offsets.data() + run.data;
+        a.tapIdx = a.tapOff + run.taps;
+        if (width == kBlock)
+          Tile<true, kBlock>(a, rowsOfTile, isa_);
+        else
+          Tile<true, kHalfBlock>(a, rowsOfTile, isa_);
+      } else {
+        a.tapPtrs = scratch.pointers.data() + run.data;
+        if (width == kBlock)
+          Tile<false, kBlock>(a, rowsOfTile, isa_);
+        else
+          Tile<false, kHalfBlock>(a, rowsOfTile, isa_);
+      }
     }
+    blk += sameWidth;
   }
 }
 
 void ConvF32::Run(const float* x, float* y, pthreadpool_t pool) const {
   const int64_t rows = g_.batch * g_.outH * g_.outW;
   const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
-  // Tasks of nearly equal pixel counts, at most kRowsPerTask each.
-  const int64_t rowTasks = (rows + kRowsPerTask - 1) / kRowsPerTask;
+  const int64_t macsPerRow = std::max<int64_t>(1, taps_ * g_.inC * g_.outC);
+  // Pixel-major tasks write whole output lines: no cap on their outputs.
+  const int64_t maxRows = pixelMajor_ ? rows : kTaskOutFloats / g_.outC;
+  int64_t rowsPerTask = std::max(kMinRowsPerTask, std::min((kTaskMacs + macsPerRow - 1) / macsPerRow, maxRows));
+  // With several threads at least 4 tasks per thread where the pixels allow it.
+  if (threads > 1) rowsPerTask = std::max(kMinRowsPerTask, std::min(rowsPerTask, rows / (4 * threads)));
+  rowsPerTask = (rowsPerTask + kHalfTileRows - 1) / kHalfTileRows * kHalfTileRows;
+  // Tasks of nearly equal pixel counts, at most rowsPerTask each.
+  const int64_t rowTasks = (rows + rowsPerTask - 1) / rowsPerTask;
   RunContext c{this, x, y, rows, (rows + rowTasks - 1) / rowTasks, blocks_, blocks_};
   // Too few pixel tasks to keep every thread busy (late layers: 7x7 pixels): split the output channels too, so that
   // there are about 4 tasks per thread.

@@ -131,6 +131,32 @@ class IsaEnv {
   bool had_ = false;
 };
 
+// Runs case c in every supported variant with 1 and 2 threads against the naive reference; seeds its data from seed.
+void ExpectMatchesTheReference(const Case& c, uint32_t seed, pthreadpool_t pool) {
+  const ConvGeometry2D g = Geometry(c);
+  ASSERT_GT(g.outH, 0);
+  ASSERT_GT(g.outW, 0);
+  const auto x = Random(static_cast<size_t>(c.batch * c.inH * c.inW * c.inC), seed, -1.0f, 1.0f);
+  const auto w = Random(static_cast<size_t>(c.outC * c.inC * c.kh * c.kw), seed + 1, -0.3f, 0.3f);
+  const auto bias = Random(static_cast<size_t>(c.outC), seed + 2, -1.0f, 1.0f);
+  const Reference ref = Naive(g, x, w, bias, c.lo, c.hi);
+  for (F32Isa isa : SupportedIsas()) {
+    SCOPED_TRACE(hostnn::F32IsaLabel(isa));
+    const ConvF32 conv(g, w.data(), bias.data(), c.lo, c.hi, isa);
+    EXPECT_EQ(conv.isa(), isa);
+    for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool}) {
+      SCOPED_TRACE(p ? "2 threads" : "1 thread");
+      std::vector<float> y(ref.y.size(), std::numeric_limits<float>::quiet_NaN());  // every output must be written
+      conv.Run(x.data(), y.data(), p);
+      size_t bad = 0;
+      for (size_t i = 0; i < y.size(); ++i)
+        if (!(std::fabs(y[i] - ref.y[i]) <= ref.bound[i]) && bad++ < 5)
+          ADD_FAILURE() << "output " << i << ": " << y[i] << ", reference " << ref.y[i] << " +- " << ref.bound[i];
+      EXPECT_EQ(bad, 0u);
+    }
+  }
+}
+
 }  // namespace
 
 TEST(ConvF32Test, EveryVariantMatchesTheReferenceWithinTheRoundingBound) {
@@ -139,29 +165,43 @@ TEST(ConvF32Test, EveryVariantMatchesTheReferenceWithinTheRoundingBound) {
   uint32_t seed = 1;
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
-    const ConvGeometry2D g = Geometry(c);
-    ASSERT_GT(g.outH, 0);
-    ASSERT_GT(g.outW, 0);
-    const auto x = Random(static_cast<size_t>(c.batch * c.inH * c.inW * c.inC), seed++, -1.0f, 1.0f);
-    const auto w = Random(static_cast<size_t>(c.outC * c.inC * c.kh * c.kw), seed++, -0.3f, 0.3f);
-    const auto bias = Random(static_cast<size_t>(c.outC), seed++, -1.0f, 1.0f);
-    const Reference ref = Naive(g, x, w, bias, c.lo, c.hi);
-    for (F32Isa isa : SupportedIsas()) {
-      SCOPED_TRACE(hostnn::F32IsaLabel(isa));
-      const ConvF32 conv(g, w.data(), bias.data(), c.lo, c.hi, isa);
-      EXPECT_EQ(conv.isa(), isa);
-      for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
-        SCOPED_TRACE(p ? "2 threads" : "1 thread");
-        std::vector<float> y(ref.y.size(), std::numeric_limits<float>::quiet_NaN());  // every output must be written
-        conv.Run(x.data(), y.data(), p);
-        size_t bad = 0;
-        for (size_t i = 0; i < y.size(); ++i)
-          if (!(std::fabs(y[i] - ref.y[i]) <= ref.bound[i]) && bad++ < 5)
-            ADD_FAILURE() << "output " << i << ": " << y[i] << ", reference " << ref.y[i] << " +- " << ref.bound[i];
-        EXPECT_EQ(bad, 0u);
-      }
-    }
+    ExpectMatchesTheReference(c, seed, pool.get());
+    seed += 3;
   }
+}
+
+// Few channels, where the kernel takes other paths: input and output channels in {3, 8, 16, 24, 40} (an 8-wide last
+// block for 8, 24 and 40 outputs, a 16-wide one padded from 3; row taps for fewer than 16 inputs; weights small
+// enough for the pixel-major order or not) in a 1x1 GEMM, a strided 1x1, 3x3 convolutions with and without padding
+// (strided tiles inside, pointer tiles at the borders and where a tile spans two output rows) and a dilated one,
+// over two images whose pixel counts are not multiples of the 6- or 12-pixel tiles, at 1 and 2 threads.
+TEST(ConvF32Test, FewChannelsInEveryPathMatchTheReference) {
+  std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
+  ASSERT_NE(pool, nullptr);
+  struct Shape {
+    const char* name;
+    int64_t inH, inW, kh, kw, sh, sw, dh, dw, padTop, padLeft, padBottom, padRight;
+    float lo, hi;
+  };
+  const Shape shapes[] = {
+      {"1x1", 13, 11, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, -kInf, kInf},
+      {"1x1 stride 2", 13, 11, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 0.0f, kInf},
+      {"3x3 pad 1 relu6", 13, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, 6.0f},
+      {"3x3 stride 2 pad 1 (stem)", 23, 21, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, -kInf, kInf},
+      {"3x3 no padding", 9, 26, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, -kInf, kInf},
+      {"3x3 dilation 2 pad 2", 12, 14, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, -kInf, kInf},
+  };
+  uint32_t seed = 1000;
+  for (const Shape& s : shapes)
+    for (int64_t inC : {3, 8, 16, 24, 40})
+      for (int64_t outC : {3, 8, 16, 24, 40}) {
+        const std::string name = std::string(s.name) + " " + std::to_string(inC) + "->" + std::to_string(outC);
+        SCOPED_TRACE(name);
+        const Case c{name.c_str(), 2,    s.inH, s.inW,    inC,       outC,        s.kh,       s.kw, s.sh,
+                     s.sw,         s.dh, s.dw,  s.padTop, s.padLeft, s.padBottom, s.padRight, s.lo, s.hi};
+        ExpectMatchesTheReference(c, seed, pool.get());
+        seed += 3;
+      }
 }
 
 // Without a bias the outputs are the plain sums; a NaN input gives NaN outputs through the clamp in every variant
