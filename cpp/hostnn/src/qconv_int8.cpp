@@ -94,12 +94,24 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
   // Zero weights in the channel and output padding: whatever the padded lanes read contributes nothing.
   const size_t weights = static_cast<size_t>(np_ * taps_ * cp_);
   if (isa == Int8Isa::kAvx2) {
-    // A 1x1 kernel, or few input channels (a first layer: 3x3 over RGB has 2 channel pairs per tap), reads one
-    // contiguous patch per output pixel: the taps loop would cost more than the pairs it feeds.
-    im2col_ = taps_ == 1 || g.inC < 16;
-    kp_ = im2col_ ? (taps_ * g.inC + 1) / 2 * 2 : taps_ * cp_;
+    // The padding is in the widened input, so every output pixel reads the same runs at the same offsets from its
+    // first tap: no per-pixel patch is copied, and a first layer (7x7 over RGB) reads 7 runs of 21 values, not 49
+    // taps of 3.
+    const bool runs = g.dilationW == 1;
+    const int64_t segments = runs ? g.kernelH : taps_;
+    segLen_ = ((runs ? g.kernelW : 1) * g.inC + 1) / 2 * 2;
+    kp_ = segments * segLen_;
+    pixels_ = taps_ == 1 && g.padTop == 0 && g.padLeft == 0 && (g.outH - 1) * g.strideH < g.inH &&
+              (g.outW - 1) * g.strideW < g.inW;
+    if (!pixels_) {
+      wideH_ = std::max(g.padTop + g.inH, (g.outH - 1) * g.strideH + (g.kernelH - 1) * g.dilationH + 1);
+      wideW_ = std::max(g.padLeft + g.inW, (g.outW - 1) * g.strideW + (g.kernelW - 1) * g.dilationW + 1);
+    }
+    for (int64_t s = 0; s < segments; ++s) {
+      const int64_t ky = runs ? s : s / g.kernelW, kx = runs ? 0 : s % g.kernelW;
+      segOffset_.push_back((ky * g.dilationH * wideW_ + kx * g.dilationW) * g.inC);
+    }
     packed16_.assign(static_cast<size_t>(np_ * kp_), 0);
-    if (!im2col_) padding16_.assign(static_cast<size_t>(cp_ + 2), 0);  // x - x_zero_point of a padded pixel
   } else {
     packed_.assign(weights, 0);
     padding_.assign(static_cast<size_t>(cp_ + 4), static_cast<int8_t>(xZeroPoint));  // real value 0
@@ -118,8 +130,9 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
           case Int8Isa::kNeonDot:
             packed_[static_cast<size_t>(((((o / 16) * taps_ + t) * (cp_ / 4) + c / 4) * 16 + o % 16) * 4 + c % 4)] = v;
             break;
-          case Int8Isa::kAvx2: {  // k: the position in the patch (im2col) or in the taps' channels
-            const int64_t k = im2col_ ? t * g.inC + c : t * cp_ + c;
+          case Int8Isa::kAvx2: {  // k: the run and the position in it
+            const int64_t k =
+                g.dilationW == 1 ? (t / g.kernelW) * segLen_ + (t % g.kernelW) * g.inC + c : t * segLen_ + c;
             packed16_[static_cast<size_t>((((o / 16) * (kp_ / 2) + k / 2) * 16 + o % 16) * 2 + k % 2)] = v;
             break;
           }
@@ -225,21 +238,22 @@ __attribute__((target("avx2"))) inline void StoreAvx2(__m256i acc0, __m256i acc1
   }
 }
 
-// MR output rows x 16 output channels over `taps` pointers per row (rows[r * taps + t]), each to `pairs` channel
-// pairs of x - x_zp as int16; w: the block's packed weights [taps][pairs][16][2]. Each weight load feeds 2 * MR
-// vpmaddwd (12 accumulators + 2 weights + 1 broadcast = 15 of the 16 ymm registers at MR = 6); each product and
-// pair sum is exact in int32.
+// MR output rows x 16 output channels: row r reads `segments` runs of `pairs` channel pairs of x - x_zp as int16,
+// run s at rows[r] + segOffset[s]; w: the block's packed weights [segments][pairs][16][2]. Each weight load feeds
+// 2 * MR vpmaddwd (12 accumulators + 2 weights + 1 broadcast = 15 of the 16 ymm registers at MR = 6); each product
+// and pair sum is exact in int32.
 template <int MR>
-__attribute__((target("avx2"))) void MicroAvx2(const void* const* rows, int64_t taps, int64_t pairs, const int16_t* w,
-                                               const int32_t* offset, const float* mult, __m256 lo, __m256 hi,
-                                               __m256i zp, int8_t* y, int64_t n, int64_t valid) {
+__attribute__((target("avx2"))) void MicroAvx2(const int16_t* const* rows, const int64_t* segOffset, int64_t segments,
+                                               int64_t pairs, const int16_t* w, const int32_t* offset,
+                                               const float* mult, __m256 lo, __m256 hi, __m256i zp, int8_t* y,
+                                               int64_t n, int64_t valid) {
   __m256i acc0[MR], acc1[MR];
   // Fully unrolled loops over r (GCC would otherwise turn this one into a memset of stack arrays, 25% of the time).
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = _mm256_setzero_si256();
-  for (int64_t t = 0; t < taps; ++t) {
+  for (int64_t s = 0; s < segments; ++s) {
     const int16_t* px[MR];
-    for (int r = 0; r < MR; ++r) px[r] = static_cast<const int16_t*>(rows[r * taps + t]);
+    for (int r = 0; r < MR; ++r) px[r] = rows[r] + segOffset[s];
     for (int64_t p = 0; p < pairs; ++p, w += 32) {
       const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
       const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 16));
@@ -264,22 +278,6 @@ __attribute__((target("avx2"))) inline void WidenAvx2(const int8_t* x, int64_t c
         reinterpret_cast<__m256i*>(out + k),
         _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + k))), vzp));
   for (; k < c; ++k) out[k] = static_cast<int16_t>(x[k] - zp);
-}
-
-// dst[0, n) = src[0, n) by 16-byte vectors (dst has 16 bytes of slack) when they stay before srcEnd, else memcpy: a
-// first layer's copies are a few bytes each, where a libc call costs more than the copy.
-__attribute__((target("avx2"))) inline void CopyShort(int8_t* dst, const int8_t* src, int64_t n, const int8_t* srcEnd) {
-  if (src + (n + 15) / 16 * 16 > srcEnd) {
-    std::memcpy(dst, src, static_cast<size_t>(n));
-    return;
-  }
-  for (int64_t k = 0; k < n; k += 16)
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + k), _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + k)));
-}
-
-// dst[0, n) = v by 16-byte vectors (dst has 16 bytes of slack).
-__attribute__((target("avx2"))) inline void FillShort(int8_t* dst, int64_t n, __m128i v) {
-  for (int64_t k = 0; k < n; k += 16) _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + k), v);
 }
 
 // The AVX2 variant's work: rows in chunks of kAvx2Rows (tiles of kAvx2Tile), output channels in groups of blocks of
@@ -352,73 +350,41 @@ void QConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t ro
 struct QConvInt8::Avx2Context {
   const QConvInt8* conv;
   const int8_t* x;
-  int16_t* wide;  // the patches (im2col) or the widened input (taps)
+  int16_t* wide;  // the widened input
   int8_t* y;
   int64_t rows, blocksPerTask;
-  bool buildInTask;  // im2col with one task per chunk of rows: the task builds its rows' patches itself
+  bool widenInTask;  // pixels_ with one task per chunk of rows: the task widens its rows' pixels itself
 };
 
-__attribute__((target("avx2"))) void QConvInt8::BuildPatchesAvx2(const int8_t* x, int16_t* out, int64_t rowBegin,
-                                                                 int64_t rowEnd) const {
+__attribute__((target("avx2"))) void QConvInt8::WidenPaddedAvx2(const int8_t* x, int16_t* out) const {
+  const int64_t c = g_.inC, line = wideW_ * c, left = g_.padLeft * c, right = line - left - g_.inW * c;
+  const auto zp = static_cast<int16_t>(xZeroPoint_);
+  const auto zeros = [](int16_t* p, int64_t n) { std::memset(p, 0, static_cast<size_t>(n) * sizeof(int16_t)); };
+  for (int64_t b = 0; b < g_.batch; ++b) {
+    int16_t* o = out + b * wideH_ * line;
+    zeros(o, g_.padTop * line);  // x - x_zero_point of a padded pixel
+    o += g_.padTop * line;
+    for (int64_t iy = 0; iy < g_.inH; ++iy, o += line, x += g_.inW * c) {
+      zeros(o, left);
+      WidenAvx2(x, g_.inW * c, zp, o + left);
+      zeros(o + line - right, right);
+    }
+    zeros(o, (wideH_ - g_.padTop - g_.inH) * line);
+  }
+}
+
+__attribute__((target("avx2"))) void QConvInt8::WidenPixelsAvx2(const int8_t* x, int16_t* out, int64_t rowBegin,
+                                                                int64_t rowEnd) const {
   const int64_t c = g_.inC;
-  if (taps_ == 1 && g_.strideH == 1 && g_.strideW == 1 && g_.padTop == 0 && g_.padLeft == 0 && g_.outH == g_.inH &&
-      g_.outW == g_.inW && kp_ == c) {
-    // A pointwise convolution's patches are its input pixels, back to back: one widening pass.
-    WidenAvx2(x + rowBegin * c, (rowEnd - rowBegin) * c, static_cast<int16_t>(xZeroPoint_), out + rowBegin * c);
+  const auto zp = static_cast<int16_t>(xZeroPoint_);
+  if (g_.strideH == 1 && g_.strideW == 1) {  // the output pixels are the input pixels: one widening pass
+    WidenAvx2(x + rowBegin * c, (rowEnd - rowBegin) * c, zp, out + rowBegin * c);
     return;
   }
-  // The patch is gathered as int8 first (whole runs of taps along a row are one copy when dilation is 1; padded taps
-  // and the pad to kp hold the zero point, so they widen to 0), then widened 16 at a time; 32 bytes of slack take
-  // the short copies' and the last vector's overshoot.
-  thread_local std::vector<int8_t> patch;
-  if (patch.size() < static_cast<size_t>(kp_ + 32)) patch.resize(static_cast<size_t>(kp_ + 32));
   const int64_t pixels = g_.outH * g_.outW;
-  const auto zp8 = static_cast<int8_t>(xZeroPoint_);
-  const __m128i vzp8 = _mm_set1_epi8(zp8);
-  const int8_t* end = x + g_.batch * g_.inH * g_.inW * c;
-  const __m256i vzp = _mm256_set1_epi16(static_cast<int16_t>(xZeroPoint_));
-  const int64_t tail = kp_ % 16;  // even: the masked store writes whole int16 pairs
-  const __m256i tailMask =
-      _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(tail / 2)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   int64_t b = rowBegin / pixels, oy = (rowBegin % pixels) / g_.outW, ox = rowBegin % g_.outW;
   for (int64_t row = rowBegin; row < rowEnd; ++row) {
-    int8_t* p = patch.data();
-    for (int64_t ky = 0; ky < g_.kernelH; ++ky) {
-      const int64_t iy = oy * g_.strideH - g_.padTop + ky * g_.dilationH;
-      if (iy < 0 || iy >= g_.inH) {
-        FillShort(p, g_.kernelW * c, vzp8);
-        p += g_.kernelW * c;
-        continue;
-      }
-      const int8_t* line = x + (b * g_.inH + iy) * g_.inW * c;
-      for (int64_t kx = 0; kx < g_.kernelW;) {
-        const int64_t ix = ox * g_.strideW - g_.padLeft + kx * g_.dilationW;
-        if (ix < 0 || ix >= g_.inW) {
-          FillShort(p, c, vzp8);
-          p += c;
-          ++kx;
-          continue;
-        }
-        // Taps kx.. up to the right edge are consecutive pixels when dilation is 1.
-        const int64_t run = g_.dilationW == 1 ? std::min(g_.kernelW - kx, g_.inW - ix) : 1;
-        CopyShort(p, line + ix * c, run * c, end);
-        p += run * c;
-        kx += run;
-      }
-    }
-    if (kp_ > taps_ * c) *p = zp8;
-    int16_t* o = out + row * kp_;
-    int64_t k = 0;
-    for (; k + 16 <= kp_; k += 16)
-      _mm256_storeu_si256(
-          reinterpret_cast<__m256i*>(o + k),
-          _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(patch.data() + k))),
-                           vzp));
-    if (tail)
-      _mm256_maskstore_epi32(
-          reinterpret_cast<int*>(o + k), tailMask,
-          _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(patch.data() + k))),
-                           vzp));
+    WidenAvx2(x + ((b * g_.inH + oy * g_.strideH) * g_.inW + ox * g_.strideW) * c, c, zp, out + row * c);
     if (++ox == g_.outW) {  // the next pixel, without divisions
       ox = 0;
       if (++oy == g_.outH) {
@@ -432,44 +398,43 @@ __attribute__((target("avx2"))) void QConvInt8::BuildPatchesAvx2(const int8_t* x
 __attribute__((target("avx2"))) void QConvInt8::ComputeAvx2(const int16_t* wide, int8_t* y, int64_t rowBegin,
                                                             int64_t rowEnd, int64_t blockBegin,
                                                             int64_t blockEnd) const {
-  // The chunk's tap pointers, computed once for all its blocks (kept per thread: no allocation after the first run).
-  thread_local std::vector<const void*> table;
-  const int64_t taps = im2col_ ? 1 : taps_, pairs = (im2col_ ? kp_ : cp_) / 2;
-  if (table.size() < static_cast<size_t>((rowEnd - rowBegin) * taps))
-    table.resize(static_cast<size_t>((rowEnd - rowBegin) * taps));
+  // The chunk's rows' first taps, computed once for all its blocks (kept per thread: no allocation after the first
+  // run).
+  thread_local std::vector<const int16_t*> table;
+  if (table.size() < static_cast<size_t>(rowEnd - rowBegin)) table.resize(static_cast<size_t>(rowEnd - rowBegin));
+  const int64_t pixels = g_.outH * g_.outW;
+  int64_t b = rowBegin / pixels, oy = (rowBegin % pixels) / g_.outW, ox = rowBegin % g_.outW;
   for (int64_t r = rowBegin; r < rowEnd; ++r) {
-    if (im2col_)
-      table[static_cast<size_t>(r - rowBegin)] = wide + r * kp_;
-    else
-      FillTaps(wide, cp_, padding16_.data(), r, table.data() + (r - rowBegin) * taps);
+    table[static_cast<size_t>(r - rowBegin)] =
+        pixels_ ? wide + r * g_.inC : wide + ((b * wideH_ + oy * g_.strideH) * wideW_ + ox * g_.strideW) * g_.inC;
+    if (++ox == g_.outW) {
+      ox = 0;
+      if (++oy == g_.outH) {
+        oy = 0;
+        ++b;
+      }
+    }
   }
   const __m256i vzp = _mm256_set1_epi32(yZeroPoint_);
   const __m256 vlo = _mm256_set1_ps(lo_), vhi = _mm256_set1_ps(hi_);
-  const int64_t n = g_.outC;
+  const int64_t n = g_.outC, segments = static_cast<int64_t>(segOffset_.size()), pairs = segLen_ / 2;
+  const int64_t* seg = segOffset_.data();
   for (int64_t nb = blockBegin * 16; nb < blockEnd * 16; nb += 16) {
     const int16_t* w = packed16_.data() + nb * kp_;
     const int32_t* off = offset_.data() + nb;
     const float* m = multiplier_.data() + nb;
     for (int64_t r = rowBegin; r < rowEnd; r += kAvx2Tile) {
-      const void* const* rows = table.data() + (r - rowBegin) * taps;
+      const int16_t* const* rows = table.data() + (r - rowBegin);
       int8_t* out = y + r * n + nb;
       switch (std::min(kAvx2Tile, rowEnd - r)) {
-        case 6: MicroAvx2<6>(rows, taps, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-        case 5: MicroAvx2<5>(rows, taps, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-        case 4: MicroAvx2<4>(rows, taps, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-        case 3: MicroAvx2<3>(rows, taps, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-        case 2: MicroAvx2<2>(rows, taps, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-        default: MicroAvx2<1>(rows, taps, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+        case 6: MicroAvx2<6>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+        case 5: MicroAvx2<5>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+        case 4: MicroAvx2<4>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+        case 3: MicroAvx2<3>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+        case 2: MicroAvx2<2>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+        default: MicroAvx2<1>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
       }
     }
-  }
-}
-
-__attribute__((target("avx2"))) void QConvInt8::WidenInputAvx2(const int8_t* x, int16_t* out) const {
-  const int16_t zp = static_cast<int16_t>(xZeroPoint_);
-  for (int64_t i = 0; i < g_.batch * g_.inH * g_.inW; ++i, x += g_.inC, out += cp_) {
-    WidenAvx2(x, g_.inC, zp, out);
-    if (cp_ > g_.inC) out[g_.inC] = 0;
   }
 }
 
@@ -478,13 +443,14 @@ void QConvInt8::ComputeAvx2Task(void* context, size_t chunk, size_t group) {
   const QConvInt8& q = *c->conv;
   const int64_t rowBegin = static_cast<int64_t>(chunk) * kAvx2Rows, rowEnd = std::min(c->rows, rowBegin + kAvx2Rows);
   const int64_t blockBegin = static_cast<int64_t>(group) * c->blocksPerTask;
-  if (c->buildInTask) q.BuildPatchesAvx2(c->x, c->wide, rowBegin, rowEnd);
+  if (c->widenInTask) q.WidenPixelsAvx2(c->x, c->wide, rowBegin, rowEnd);
   q.ComputeAvx2(c->wide, c->y, rowBegin, rowEnd, blockBegin, std::min(q.np_ / 16, blockBegin + c->blocksPerTask));
 }
 
 void QConvInt8::RunAvx2(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const {
-  const int64_t rows = g_.batch * g_.outH * g_.outW, pixels = g_.batch * g_.inH * g_.inW;
-  const size_t need = static_cast<size_t>(im2col_ ? rows * kp_ : pixels * cp_);
+  const int64_t rows = g_.batch * g_.outH * g_.outW;
+  // + 16: a run's last pair may read one value past the last run of the last pixel.
+  const size_t need = static_cast<size_t>((pixels_ ? rows : g_.batch * wideH_ * wideW_) * g_.inC + 16);
   if (scratch->size() < need) scratch->resize(need);
   const int64_t chunks = (rows + kAvx2Rows - 1) / kAvx2Rows, blocks = np_ / 16;
   // With threads, output blocks are split too when the rows alone give fewer than 4 tasks per thread (late layers
@@ -493,14 +459,14 @@ void QConvInt8::RunAvx2(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vec
   int64_t groups = threads > 1 ? std::min(blocks, (4 * threads + chunks - 1) / chunks) : 1;
   const int64_t perTask = (blocks + groups - 1) / groups;
   groups = (blocks + perTask - 1) / perTask;
-  Avx2Context c{this, x, scratch->data(), y, rows, perTask, im2col_ && groups == 1};
-  // The widening that the tasks cannot do for themselves (taps read neighbouring rows' pixels; im2col split over
-  // outputs) runs here, before the one parallel call: it is a few microseconds of vector code, and each extra call
-  // waits for every worker to be scheduled, which on a busy machine costs milliseconds.
-  if (!im2col_)
-    WidenInputAvx2(x, c.wide);
-  else if (!c.buildInTask)
-    BuildPatchesAvx2(x, c.wide, 0, rows);
+  Avx2Context c{this, x, scratch->data(), y, rows, perTask, pixels_ && groups == 1};
+  // The widening that the tasks cannot do for themselves (a kernel larger than 1x1 reads neighbouring rows' pixels;
+  // pixels split over outputs) runs here, before the one parallel call: it is a few microseconds of vector code, and
+  // each extra call waits for every worker to be scheduled, which on a busy machine costs milliseconds.
+  if (!pixels_)
+    WidenPaddedAvx2(x, c.wide);
+  else if (!c.widenInTask)
+    WidenPixelsAvx2(x, c.wide, 0, rows);
   if (pool) {
     pthreadpool_parallelize_2d(pool, &ComputeAvx2Task, &c, static_cast<size_t>(chunks), static_cast<size_t>(groups), 0);
   } else {

@@ -58,8 +58,8 @@ class QConvInt8 {
   QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bias, const float* wScale, float xScale,
             int32_t xZeroPoint, float yScale, int32_t yZeroPoint, int32_t qmin, int32_t qmax, Int8Isa isa);
   // x: NHWC int8 (readable up to 3 bytes past its end); y: NHWC int8. The AVX2 variant first widens x - x_zp to
-  // int16 into *scratch, as each output pixel's patch (im2col_) or as the whole input (resized as needed; one buffer
-  // can serve all the convolutions of a plan, run one by one).
+  // int16 into *scratch (resized as needed; one buffer can serve all the convolutions of a plan, run one by one): the
+  // input with its zero padding around it, or for a 1x1 kernel without padding the input pixels it reads.
   void Run(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const;
   // Output pixels [rowBegin, rowBegin + rows) of the variants other than AVX2.
   void RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t rows) const;
@@ -69,12 +69,12 @@ class QConvInt8 {
   // taps[t] = the input pixel (pixelStride elements apart) of tap t of output pixel `row`, or `padding`.
   template <typename T>
   void FillTaps(const T* x, int64_t pixelStride, const T* padding, int64_t row, const void** taps) const;
-  // The AVX2 variant (x86-64 only): RunAvx2 widens (WidenInputAvx2 or BuildPatchesAvx2) and computes
+  // The AVX2 variant (x86-64 only): RunAvx2 widens (WidenPaddedAvx2 or WidenPixelsAvx2) and computes
   // (ComputeAvx2Task, ComputeAvx2) rows in chunks x output channel blocks over the pool.
   struct Avx2Context;
   void RunAvx2(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const;
-  void WidenInputAvx2(const int8_t* x, int16_t* out) const;
-  void BuildPatchesAvx2(const int8_t* x, int16_t* out, int64_t rowBegin, int64_t rowEnd) const;
+  void WidenPaddedAvx2(const int8_t* x, int16_t* out) const;
+  void WidenPixelsAvx2(const int8_t* x, int16_t* out, int64_t rowBegin, int64_t rowEnd) const;
   void ComputeAvx2(const int16_t* wide, int8_t* y, int64_t rowBegin, int64_t rowEnd, int64_t blockBegin,
                    int64_t blockEnd) const;
   static void ComputeAvx2Task(void* context, size_t chunk, size_t group);
@@ -84,14 +84,20 @@ class QConvInt8 {
   ConvGeometry2D g_;
   Int8Isa isa_;
   int64_t taps_, cp_, np_;  // channels padded to the variant's block (VNNI, NEON 4, AVX2 2, scalar 1); outputs to 16
-  std::vector<int8_t> packed_;      // VNNI, NEON: [np/16][taps][cp/4][16][4]; scalar: [out_c][taps][in_c]
-  std::vector<int16_t> packed16_;   // AVX2: [np/16][kp/2][16][2], k = t * in_c + c (im2col_) or t * cp + c
-  bool im2col_ = false;             // AVX2: each output pixel reads one contiguous patch of kp_ widened values
-  int64_t kp_ = 0;                  // AVX2: the patch length rounded up to 2 (im2col_), else taps * cp
-  std::vector<int32_t> offset_;     // int32 added to the accumulator (wrapping), padded to np
-  std::vector<float> multiplier_;   // padded to np
-  std::vector<int8_t> padding_;     // VNNI, NEON, scalar: cp + 4 bytes of the input zero point (padded taps read it)
-  std::vector<int16_t> padding16_;  // AVX2 without im2col_: cp + 2 zeros
+  std::vector<int8_t> packed_;  // VNNI, NEON: [np/16][taps][cp/4][16][4]; scalar: [out_c][taps][in_c]
+  // AVX2: each output pixel reads `segments` runs of segLen_ (even) widened values, segOffset_[s] elements from its
+  // first tap in the widened input: one run per kernel row (its taps are consecutive pixels when dilation is 1), else
+  // one per tap; a run's last value past kernel_w * in_c (or in_c) meets a zero weight.
+  std::vector<int16_t> packed16_;  // AVX2: [np/16][kp/2][16][2], k = s * segLen_ + (kx * in_c +) c
+  std::vector<int64_t> segOffset_;
+  int64_t segLen_ = 0, kp_ = 0;  // AVX2: kp_ = segments * segLen_
+  // AVX2: the widened input is [batch][wideH_][wideW_][in_c] with the zero padding inside, or, for a 1x1 kernel
+  // without padding (pixels_), [output pixel][in_c], the input pixel each output pixel reads.
+  bool pixels_ = false;
+  int64_t wideH_ = 0, wideW_ = 0;
+  std::vector<int32_t> offset_;    // int32 added to the accumulator (wrapping), padded to np
+  std::vector<float> multiplier_;  // padded to np
+  std::vector<int8_t> padding_;    // VNNI, NEON, scalar: cp + 4 bytes of the input zero point (padded taps read it)
   int32_t xZeroPoint_, yZeroPoint_;
   float lo_, hi_;  // qmin - y_zero_point, qmax - y_zero_point
 };

@@ -141,6 +141,23 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
       {"7x7 stride 2 pad 3 over RGB, 64 outputs", Geo(1, 23, 21, 3, 64, 7, 2, 1, 3), plain},
       {"3x3 dilation 2 over 5 channels", Geo(1, 12, 11, 5, 16, 3, 1, 2, 1), plain},
       {"1x1 stride 2, in_c 37", Geo(1, 15, 13, 37, 40, 1, 2, 1, 0), plain},
+      // The AVX2 variant widens the input with its padding around it and reads one run per kernel row (dilation_w 1)
+      // or per tap: uneven kernel, strides, dilations and pads (the end pads larger than needed: pad rows below and
+      // right of the input), a 1x1 kernel with padding and one whose end pad leaves output pixels on padding only,
+      // batch 2 through the padded input, runs of an odd length (in_c 3 x 5 taps), a layer of 3136 rows over 64
+      // channels and one of 49 rows over 512 channels (K = 4608, 32 output blocks).
+      {"3x5 kernel, stride 2x1, dilation 1x2, pads 1/2 and end pads 2/3",
+       ConvGeometry2D{1, 9, 11, 6, (9 + 1 + 2 - 3) / 2 + 1, (11 + 2 + 3 - 9) / 1 + 1, 20, 3, 5, 2, 1, 1, 2, 1, 2},
+       plain},
+      {"1x1 with padding 1", Geo(1, 6, 5, 10, 18, 1, 1, 1, 1), plain},
+      {"1x1 stride 2, end pad 2: a last row of padding",
+       ConvGeometry2D{1, 5, 5, 8, (5 + 2 - 1) / 2 + 1, (5 + 2 - 1) / 2 + 1, 16, 1, 1, 2, 2, 1, 1, 0, 0}, plain},
+      {"3x3 pad 1, batch 2", Geo(2, 7, 6, 12, 16, 3, 1, 1, 1), plain},
+      {"5x5 stride 2 over 3 channels, odd runs", Geo(1, 14, 13, 3, 24, 5, 2, 1, 2), plain},
+      {"3x3 over 64 channels, 3136 rows", Geo(1, 56, 56, 64, 32, 3, 1, 1, 1), plain},
+      {"3x3 over 512 channels, 49 rows, 512 outputs",
+       Geo(1, 7, 7, 512, 512, 3, 1, 1, 1),
+       {0.02f, 0.2f, -5, 3, -128, 127}},
   };
   std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
   uint32_t seed = 1;
@@ -166,7 +183,9 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
       SCOPED_TRACE(hostnn::Int8IsaLabel(isa));
       hostnn::QConvInt8 conv(g, w.data(), bias.data(), ws.data(), k.p.xScale, k.p.xZp, k.p.yScale, k.p.yZp, k.p.qmin,
                              k.p.qmax, isa);
-      std::vector<int16_t> scratch;
+      // A plan's convolutions share one scratch buffer: it holds what the previous one left there.
+      std::vector<int16_t> scratch(1 << 20);
+      for (size_t i = 0; i < scratch.size(); ++i) scratch[i] = static_cast<int16_t>(i * 7919);
       for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
         std::vector<int8_t> y(want.size(), 99);
         conv.Run(x.data(), y.data(), p, &scratch);

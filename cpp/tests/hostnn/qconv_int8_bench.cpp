@@ -1,0 +1,175 @@
+// npulens_qconv_int8_bench: the int8 groups = 1 convolutions of the benchmark set's int8 networks (ResNet18/50,
+// GoogLeNet, DenseNet121, SqueezeNet; their top convolutions by time, and the classifier) timed in our kernel
+// (qconv_int8.h) in the variant SelectInt8Isa picks (NPULENS_HOSTNN_ISA names another), by the one benchmark runner.
+// Prints per shape the p50 and fastest run in ms, GMAC/s and the share of the one-core int8 peak (--peak:
+// npulens_peak's int8 figure), and a checksum of the output so two builds can be checked to compute the same bits
+// (qconv_int8_test.cpp is the correctness test). Not a test: timings; to compare two builds, alternate their runs.
+// usage: npulens_qconv_int8_bench [--threads N] [--rounds N] [--iterations N] [--peak GMACS] [--filter TEXT]
+//                                 [--shape HW,IN_C,OUT_C,K,STRIDE,PAD] (that one convolution instead of the list)
+#include <algorithm>
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/benchmark_runner.h"
+#include "qconv_int8.h"
+
+namespace {
+
+struct Shape {
+  const char* name;
+  int64_t inHW, inC, outC, k, stride, pad;
+};
+
+const Shape kShapes[] = {
+    {"resnet conv1 7x7/2 3->64 @224", 224, 3, 64, 7, 2, 3},
+    {"resnet18 3x3 64->64 @56", 56, 64, 64, 3, 1, 1},
+    {"resnet18 3x3/2 64->128 @56", 56, 64, 128, 3, 2, 1},
+    {"resnet18 3x3 128->128 @28", 28, 128, 128, 3, 1, 1},
+    {"resnet18 1x1/2 64->128 @56", 56, 64, 128, 1, 2, 0},
+    {"resnet18 3x3 256->256 @14", 14, 256, 256, 3, 1, 1},
+    {"resnet18 3x3/2 256->512 @14", 14, 256, 512, 3, 2, 1},
+    {"resnet18 3x3 512->512 @7", 7, 512, 512, 3, 1, 1},
+    {"resnet50 1x1 64->256 @56", 56, 64, 256, 1, 1, 0},
+    {"resnet50 1x1 256->128 @56", 56, 256, 128, 1, 1, 0},
+    {"resnet50 1x1/2 256->512 @56", 56, 256, 512, 1, 2, 0},
+    {"resnet50 1x1 512->256 @28", 28, 512, 256, 1, 1, 0},
+    {"resnet50 1x1 1024->512 @14", 14, 1024, 512, 1, 1, 0},
+    {"resnet50 1x1/2 1024->2048 @14", 14, 1024, 2048, 1, 2, 0},
+    {"resnet50 1x1 2048->512 @7", 7, 2048, 512, 1, 1, 0},
+    {"googlenet 1x1 64->64 @56", 56, 64, 64, 1, 1, 0},
+    {"googlenet 3x3 64->192 @56", 56, 64, 192, 3, 1, 1},
+    {"googlenet 3x3 128->192 @28", 28, 128, 192, 3, 1, 1},
+    {"googlenet 5x5 32->96 @28", 28, 32, 96, 5, 1, 2},
+    {"googlenet 3x3 192->384 @7", 7, 192, 384, 3, 1, 1},
+    {"googlenet 1x1 832->384 @7", 7, 832, 384, 1, 1, 0},
+    {"densenet 3x3 128->32 @56", 56, 128, 32, 3, 1, 1},
+    {"densenet 1x1 256->128 @56", 56, 256, 128, 1, 1, 0},
+    {"densenet 1x1 64->128 @56", 56, 64, 128, 1, 1, 0},
+    {"squeezenet conv1 3x3/2 3->64 @224", 224, 3, 64, 3, 2, 0},
+    {"squeezenet 1x1 64->16 @55", 55, 64, 16, 1, 1, 0},
+    {"squeezenet 1x1 16->64 @55", 55, 16, 64, 1, 1, 0},
+    {"squeezenet 3x3 16->64 @55", 55, 16, 64, 3, 1, 1},
+    {"squeezenet 1x1 128->16 @55", 55, 128, 16, 1, 1, 0},
+    {"squeezenet 3x3 64->256 @13", 13, 64, 256, 3, 1, 1},
+    {"squeezenet 1x1 512->1000 @13", 13, 512, 1000, 1, 1, 0},
+    {"classifier FC 512->1000", 1, 512, 1000, 1, 1, 0},
+    {"classifier FC 2048->1000", 1, 2048, 1000, 1, 1, 0},
+};
+
+// This thread's CPU time in ms: at 1 thread the whole convolution runs on the calling thread, and on a machine
+// shared with other jobs its CPU time leaves out the time the scheduler gave to them (wall time does not).
+double ThreadCpuMs() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+}
+
+// p50 and min of the timed runs, by `clock`.
+std::pair<double, double> Time(const std::function<void()>& fn, int64_t iterations, double (*clock)()) {
+  npulens::BenchmarkParams params;
+  params.warmupRuns = 2;
+  params.iterations = iterations;
+  auto result = npulens::RunBenchmark(
+      params,
+      [&]() -> npulens::Result<double> {
+        const double t0 = clock();
+        fn();
+        return clock() - t0;
+      },
+      nullptr);
+  if (!result.ok()) {
+    std::fprintf(stderr, "benchmark failed: %s\n", result.status().message().c_str());
+    std::exit(1);
+  }
+  return {result->latency.p50Ms, result->latency.minMs};
+}
+
+long Arg(int argc, char** argv, const char* flag, long fallback) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], flag) == 0) return std::strtol(argv[i + 1], nullptr, 10);
+  return fallback;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const long threads = Arg(argc, argv, "--threads", 1), rounds = Arg(argc, argv, "--rounds", 3);
+  const long iterations = Arg(argc, argv, "--iterations", 20);
+  double peak = 90.4;
+  std::string filter;
+  std::vector<Shape> shapes(std::begin(kShapes), std::end(kShapes));
+  bool badShape = false;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--peak") == 0) peak = std::strtod(argv[i + 1], nullptr);
+    if (std::strcmp(argv[i], "--filter") == 0) filter = argv[i + 1];
+    if (std::strcmp(argv[i], "--shape") == 0) {
+      Shape s{argv[i + 1], 0, 0, 0, 0, 0, 0};
+      badShape = std::sscanf(argv[i + 1], "%" SCNd64 ",%" SCNd64 ",%" SCNd64 ",%" SCNd64 ",%" SCNd64 ",%" SCNd64,
+                             &s.inHW, &s.inC, &s.outC, &s.k, &s.stride, &s.pad) != 6 ||
+                 s.inHW < 1 || s.inC < 1 || s.outC < 1 || s.k < 1 || s.stride < 1 || s.pad < 0 ||
+                 s.inHW + 2 * s.pad < s.k;
+      shapes.assign(1, s);
+    }
+  }
+  if (threads < 1 || threads > 256 || rounds < 1 || iterations < 1 || !(peak > 0) || badShape) {
+    std::fprintf(stderr,
+                 "usage: npulens_qconv_int8_bench [--threads 1..256] [--rounds N>=1] [--iterations N>=1] [--peak "
+                 "GMACS>0] [--filter TEXT] [--shape HW,IN_C,OUT_C,K,STRIDE,PAD]\n");
+    return 2;
+  }
+  std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(
+      threads > 1 ? pthreadpool_create(static_cast<size_t>(threads)) : nullptr, &pthreadpool_destroy);
+  const hostnn::Int8Isa isa = hostnn::SelectInt8Isa();
+  double (*clock)() = threads == 1 ? &ThreadCpuMs : &npulens::SteadyClockMs;
+  std::printf("threads %ld, %s, p50 of %ld runs (lowest of %ld rounds) of %s, peak %.1f GMAC/s per core\n", threads,
+              hostnn::Int8IsaLabel(isa), iterations, rounds, threads == 1 ? "thread CPU time" : "wall time", peak);
+  std::printf("%-36s %7s %8s %7s %6s %8s %7s %6s %10s\n", "conv", "GMAC", "p50 ms", "GMAC/s", "peak%", "min ms",
+              "GMAC/s", "peak%", "checksum");
+  std::mt19937 rng(7);
+  double sumMs = 0;
+  for (const Shape& s : shapes) {
+    if (!filter.empty() && std::string(s.name).find(filter) == std::string::npos) continue;
+    const int64_t out = (s.inHW + 2 * s.pad - s.k) / s.stride + 1;
+    const hostnn::ConvGeometry2D g{1,   s.inHW,   s.inHW,   s.inC, out, out,   s.outC, s.k,
+                                   s.k, s.stride, s.stride, 1,     1,   s.pad, s.pad};
+    std::vector<int8_t> x(static_cast<size_t>(s.inHW * s.inHW * s.inC + 3)),
+        w(static_cast<size_t>(s.outC * s.inC * s.k * s.k));
+    std::vector<int32_t> bias(static_cast<size_t>(s.outC));
+    std::vector<float> wScale(static_cast<size_t>(s.outC));
+    for (int8_t& v : x) v = static_cast<int8_t>(static_cast<int>(rng() % 256) - 128);
+    for (int8_t& v : w) v = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+    for (size_t o = 0; o < bias.size(); ++o) {
+      bias[o] = static_cast<int32_t>(rng() % 20001) - 10000;
+      wScale[o] = 0.001f + 0.0001f * static_cast<float>(o % 13);
+    }
+    hostnn::QConvInt8 conv(g, w.data(), bias.data(), wScale.data(), 0.02f, -3, 0.5f, -128, -128, 127, isa);
+    std::vector<int8_t> y(static_cast<size_t>(out * out * s.outC));
+    std::vector<int16_t> scratch;
+    double bestP50 = 1e30, bestMin = 1e30;
+    for (long r = 0; r < rounds; ++r) {
+      const auto t = Time([&] { conv.Run(x.data(), y.data(), pool.get(), &scratch); }, iterations, clock);
+      bestP50 = std::min(bestP50, t.first);
+      bestMin = std::min(bestMin, t.second);
+    }
+    uint32_t checksum = 2166136261u;  // FNV-1a over the output
+    for (int8_t v : y) checksum = (checksum ^ static_cast<uint8_t>(v)) * 16777619u;
+    const double gmac = static_cast<double>(out * out * s.outC * s.inC * s.k * s.k) / 1e9;
+    const double cores = peak * static_cast<double>(threads);
+    std::printf("%-36s %7.4f %8.3f %7.1f %5.0f%% %8.3f %7.1f %5.0f%% %08x\n", s.name, gmac, bestP50,
+                gmac / bestP50 * 1e3, 100 * gmac / (bestP50 / 1e3) / cores, bestMin, gmac / bestMin * 1e3,
+                100 * gmac / (bestMin / 1e3) / cores, checksum);
+    sumMs += bestP50;
+  }
+  std::printf("sum of p50 %.3f ms\n", sumMs);
+  return 0;
+}
