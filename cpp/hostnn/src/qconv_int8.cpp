@@ -213,44 +213,53 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void TileVnni(const TileA
   }
 }
 
-// Requantizes 16 accumulators (two vectors of 8) and stores the first n (<= 16) as int8.
-__attribute__((target("avx2"))) inline void StoreAvx2(__m256i acc0, __m256i acc1, const int32_t* offset,
-                                                      const float* mult, __m256 lo, __m256 hi, __m256i zp, int8_t* y,
-                                                      int64_t n) {
-  __m256 f0 = _mm256_mul_ps(
-      _mm256_cvtepi32_ps(_mm256_add_epi32(acc0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(offset)))),
-      _mm256_loadu_ps(mult));
-  __m256 f1 = _mm256_mul_ps(
-      _mm256_cvtepi32_ps(_mm256_add_epi32(acc1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(offset + 8)))),
-      _mm256_loadu_ps(mult + 8));
+// Requantizes one row's 16 accumulators (two vectors of 8, the offset already in them) to int16, in the order
+// _mm256_packs_epi32 leaves them ([0-3, 8-11, 4-7, 12-15]), y_zero_point added: the clamped values lie in [lo, hi],
+// within [-255, 255], so the pack is exact, and so is adding the zero point in int16.
+__attribute__((target("avx2"))) inline __m256i RequantizeAvx2(__m256i acc0, __m256i acc1, __m256 m0, __m256 m1,
+                                                              __m256 lo, __m256 hi, __m256i zp16) {
+  __m256 f0 = _mm256_mul_ps(_mm256_cvtepi32_ps(acc0), m0);
+  __m256 f1 = _mm256_mul_ps(_mm256_cvtepi32_ps(acc1), m1);
   f0 = _mm256_min_ps(_mm256_max_ps(f0, lo), hi);
   f1 = _mm256_min_ps(_mm256_max_ps(f1, lo), hi);
-  const __m256i q0 = _mm256_add_epi32(_mm256_cvtps_epi32(f0), zp), q1 = _mm256_add_epi32(_mm256_cvtps_epi32(f1), zp);
-  // packs interleaves the 128-bit lanes: [q0 0-3, q1 0-3, q0 4-7, q1 4-7] → reorder to q0 0-7, q1 0-7.
-  const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xD8);
-  const __m128i b = _mm_packs_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+  // round to nearest even (default MXCSR)
+  return _mm256_add_epi16(_mm256_packs_epi32(_mm256_cvtps_epi32(f0), _mm256_cvtps_epi32(f1)), zp16);
+}
+
+// Stores two rows' requantized int16 (RequantizeAvx2) as int8, the first n (<= 16) of each; yb null: one row.
+__attribute__((target("avx2"))) inline void StoreRowsAvx2(__m256i a, __m256i b, int8_t* ya, int8_t* yb, int64_t n) {
+  // packs leaves the 32-bit groups as [a 0-3, a 8-11, b 0-3, b 8-11 | a 4-7, a 12-15, b 4-7, b 12-15].
+  const __m256i v = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(a, b), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
   if (n >= 16) {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(y), b);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(ya), _mm256_castsi256_si128(v));
+    if (yb) _mm_storeu_si128(reinterpret_cast<__m128i*>(yb), _mm256_extracti128_si256(v, 1));
   } else {
-    alignas(16) int8_t tmp[16];
-    _mm_store_si128(reinterpret_cast<__m128i*>(tmp), b);
-    std::memcpy(y, tmp, static_cast<size_t>(n));
+    alignas(32) int8_t tmp[32];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), v);
+    std::memcpy(ya, tmp, static_cast<size_t>(n));
+    if (yb) std::memcpy(yb, tmp + 16, static_cast<size_t>(n));
   }
 }
 
 // MR output rows x 16 output channels: row r reads `segments` runs of `pairs` channel pairs of x - x_zp as int16,
 // run s at rows[r] + segOffset[s]; w: the block's packed weights [segments][pairs][16][2]. Each weight load feeds
 // 2 * MR vpmaddwd (12 accumulators + 2 weights + 1 broadcast = 15 of the 16 ymm registers at MR = 6); each product
-// and pair sum is exact in int32.
+// and pair sum is exact in int32. zp: y_zero_point in every int16.
 template <int MR>
 __attribute__((target("avx2"))) void MicroAvx2(const int16_t* const* rows, const int64_t* segOffset, int64_t segments,
                                                int64_t pairs, const int16_t* w, const int32_t* offset,
                                                const float* mult, __m256 lo, __m256 hi, __m256i zp, int8_t* y,
                                                int64_t n, int64_t valid) {
   __m256i acc0[MR], acc1[MR];
-  // Fully unrolled loops over r (GCC would otherwise turn this one into a memset of stack arrays, 25% of the time).
+  // The accumulators start at the offset. Fully unrolled loops over r (GCC would otherwise turn this one into a
+  // memcpy of stack arrays, and keep the accumulators on the stack for the requantization).
+  const __m256i off0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(offset));
+  const __m256i off1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(offset + 8));
 #pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = _mm256_setzero_si256();
+  for (int r = 0; r < MR; ++r) {
+    acc0[r] = off0;
+    acc1[r] = off1;
+  }
   for (int64_t s = 0; s < segments; ++s) {
     const int16_t* px[MR];
     for (int r = 0; r < MR; ++r) px[r] = rows[r] + segOffset[s];
@@ -266,7 +275,15 @@ __attribute__((target("avx2"))) void MicroAvx2(const int16_t* const* rows, const
       }
     }
   }
-  for (int r = 0; r < MR; ++r) StoreAvx2(acc0[r], acc1[r], offset, mult, lo, hi, zp, y + r * n, valid);
+  const __m256 m0 = _mm256_loadu_ps(mult), m1 = _mm256_loadu_ps(mult + 8);
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; r += 2) {
+    const __m256i a = RequantizeAvx2(acc0[r], acc1[r], m0, m1, lo, hi, zp);
+    if (r + 1 < MR)
+      StoreRowsAvx2(a, RequantizeAvx2(acc0[r + 1], acc1[r + 1], m0, m1, lo, hi, zp), y + r * n, y + (r + 1) * n, valid);
+    else
+      StoreRowsAvx2(a, a, y + r * n, nullptr, valid);
+  }
 }
 
 // out[k] = x[k] - zp as int16 for k < c.
@@ -415,7 +432,7 @@ __attribute__((target("avx2"))) void QConvInt8::ComputeAvx2(const int16_t* wide,
       }
     }
   }
-  const __m256i vzp = _mm256_set1_epi32(yZeroPoint_);
+  const __m256i vzp = _mm256_set1_epi16(static_cast<int16_t>(yZeroPoint_));
   const __m256 vlo = _mm256_set1_ps(lo_), vhi = _mm256_set1_ps(hi_);
   const int64_t n = g_.outC, segments = static_cast<int64_t>(segOffset_.size()), pairs = segLen_ / 2;
   const int64_t* seg = segOffset_.data();
