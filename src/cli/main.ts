@@ -8,8 +8,7 @@ import { bench } from './bench';
 import { check } from './check';
 import { classify } from './classify';
 import { devices } from './devices';
-import { UsageError, toCliError } from './errors';
-import { printable } from './format';
+import { UsageError, exitCode } from './errors';
 import { SHORT_USAGE, help } from './help';
 import type { Io } from './io';
 import type { Backend } from './model';
@@ -20,26 +19,20 @@ export type { Io, Output } from './io';
 
 /** Runs one CLI invocation and returns the exit code; never throws. */
 export async function runCli(argv: string[], io: Io = process, backend: Backend = api): Promise<number> {
-  let context = '';
-  try {
-    const [command, ...rest] = argv;
+  const [command, ...rest] = argv;
+  // A runtime error without a place of its own is placed in the command (verify places its own; an unknown
+  // command is a usage error, which names no place).
+  return exitCode(async () => {
     switch (command) {
-      case 'classify': context = 'classify'; return await classify(rest, io, backend);
-      case 'bench': context = 'bench'; return await bench(rest, io, backend);
-      case 'verify': return await runVerify(rest, io);
-      case 'check': context = 'check'; return await check(rest, io, backend);
-      case 'devices': context = 'devices'; return devices(rest, io, backend);
-      case 'models': context = 'models'; return models(rest, io, backend);
+      case 'classify': return classify(rest, io, backend);
+      case 'bench': return bench(rest, io, backend);
+      case 'verify': return runVerify(rest, io);
+      case 'check': return check(rest, io, backend);
+      case 'devices': return devices(rest, io, backend);
+      case 'models': return models(rest, io, backend);
       case 'help': case '--help': case '-h': return help(io);
       case undefined: throw new UsageError('missing command');
       default: throw new UsageError(`unknown command '${command}'`);
     }
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`error: ${printable(err.message)}\n${SHORT_USAGE}`);
-      return 2;
-    }
-    io.stderr.write(`error: ${toCliError(err, context).message}\n`);
-    return 1;
-  }
+  }, SHORT_USAGE, command ?? '', io);
 }
