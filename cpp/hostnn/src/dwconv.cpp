@@ -128,6 +128,220 @@ __attribute__((target("avx2"))) void Int8PixelsAvx2(const int8_t* const* taps, i
 
 #endif  // __x86_64__
 
+// One output row (fp32) over channel blocks [blockBegin, blockEnd) of 8.
+struct F32Row {
+  const float* x;       // input: the first kernel row inside the input, column 0, channel 0
+  int64_t rowStride;    // floats between two kernel rows: dilationH * inW * c
+  int64_t rows;         // kernel rows inside the input
+  const float* w;       // block 0's weights of that first kernel row; block b's at w + b * blockStride: [rows][kw][8]
+  int64_t blockStride;  // kh * kw * 8
+  const float* bias;    // blocks * 8
+  float* y;             // output: column 0, channel 0 of the row
+  int64_t c, inW, outW, kw, strideW, dilationW, padLeft;
+  int64_t left, right;                       // the interior columns [left, right)
+  int64_t blockBegin, blockEnd, fullBlocks;  // blocks below fullBlocks have 8 channels, the last one may have fewer
+  float lo, hi;
+};
+
+// Portable: every output pixel and channel, a range check per tap.
+void F32RowScalar(const F32Row& a) {
+  for (int64_t cb = a.blockBegin; cb < a.blockEnd; ++cb) {
+    const int64_t lanes = std::min(kLanes, a.c - cb * kLanes);
+    const float* w = a.w + cb * a.blockStride;
+    for (int64_t ox = 0; ox < a.outW; ++ox) {
+      const int64_t ix0 = ox * a.strideW - a.padLeft;
+      for (int64_t l = 0; l < lanes; ++l) {
+        const int64_t ch = cb * kLanes + l;
+        float acc = a.bias[ch];
+        for (int64_t r = 0; r < a.rows; ++r)
+          for (int64_t kx = 0, ix = ix0; kx < a.kw; ++kx, ix += a.dilationW)
+            if (ix >= 0 && ix < a.inW) acc += a.x[r * a.rowStride + ix * a.c + ch] * w[(r * a.kw + kx) * kLanes + l];
+        a.y[ox * a.c + ch] = std::min(std::max(acc, a.lo), a.hi);
+      }
+    }
+  }
+}
+
+#if defined(__x86_64__)
+
+// The lanes of a block that are channels: all 8, or (MASK) the first c % 8 through masked loads and stores, which
+// never touch the lanes past the tensor's last channel.
+template <bool MASK>
+__attribute__((target("avx2,fma"))) inline __m256 LoadF32(const float* p, __m256i mask) {
+  if constexpr (MASK) return _mm256_maskload_ps(p, mask);
+  return _mm256_loadu_ps(p);
+}
+
+template <bool MASK>
+__attribute__((target("avx2,fma"))) inline void StoreF32(float* p, __m256 v, __m256 lo, __m256 hi, __m256i mask) {
+  v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+  if constexpr (MASK)
+    _mm256_maskstore_ps(p, mask, v);
+  else
+    _mm256_storeu_ps(p, v);
+}
+
+// NP adjacent output pixels from column ox of NB channel blocks from cb, a KW-wide kernel with stride S and no
+// horizontal dilation: NB * NP accumulators (8 independent FMA chains in every instantiation used, enough to cover
+// the FMA latency). Per kernel row: the blocks' KW weights each, and each of the (NP - 1) * S + KW input columns the
+// group's windows cover loaded once and multiplied into every accumulator whose window holds it. EDGE: some
+// columns lie in the horizontal padding and are skipped (a branch per column, not per tap).
+template <int KW, int S, int NP, int NB, bool EDGE, bool MASK>
+__attribute__((target("avx2,fma"))) inline void F32GroupAvx2(const F32Row& a, int64_t ox, int64_t cb, __m256 lo,
+                                                             __m256 hi, __m256i mask) {
+  __m256 acc[NB][NP];
+#pragma GCC unroll 4
+  for (int b = 0; b < NB; ++b) {
+    const __m256 bias = _mm256_loadu_ps(a.bias + (cb + b) * kLanes);
+#pragma GCC unroll 8
+    for (int p = 0; p < NP; ++p) acc[b][p] = bias;
+  }
+  const int64_t ix0 = ox * S - a.padLeft;
+  const float* xRow = a.x + cb * kLanes;
+  const float* w = a.w + cb * a.blockStride;
+  for (int64_t r = 0; r < a.rows; ++r, xRow += a.rowStride, w += KW * kLanes) {
+    __m256 wv[NB][KW];
+#pragma GCC unroll 4
+    for (int b = 0; b < NB; ++b)
+#pragma GCC unroll 8
+      for (int kx = 0; kx < KW; ++kx) wv[b][kx] = _mm256_loadu_ps(w + b * a.blockStride + kx * kLanes);
+#pragma GCC unroll 32
+    for (int j = 0; j < (NP - 1) * S + KW; ++j) {
+      const int64_t ix = ix0 + j;
+      if (EDGE && (ix < 0 || ix >= a.inW)) continue;
+#pragma GCC unroll 4
+      for (int b = 0; b < NB; ++b) {
+        const __m256 xv = LoadF32<MASK>(xRow + ix * a.c + b * kLanes, mask);
+#pragma GCC unroll 8
+        for (int p = 0; p < NP; ++p) {
+          const int kx = j - p * S;
+          if (kx >= 0 && kx < KW) acc[b][p] = _mm256_fmadd_ps(xv, wv[b][kx], acc[b][p]);
+        }
+      }
+    }
+  }
+  float* y = a.y + ox * a.c + cb * kLanes;
+#pragma GCC unroll 4
+  for (int b = 0; b < NB; ++b)
+#pragma GCC unroll 8
+    for (int p = 0; p < NP; ++p) StoreF32<MASK>(y + p * a.c + b * kLanes, acc[b][p], lo, hi, mask);
+}
+
+// A group of NP pixels over the row's channel blocks: NB full blocks at a time, then single ones, then the partial
+// last block (masked).
+template <int KW, int S, int NP, int NB, bool EDGE>
+__attribute__((target("avx2,fma"))) void F32GroupBlocksAvx2(const F32Row& a, int64_t ox, __m256 lo, __m256 hi,
+                                                            __m256i mask) {
+  const int64_t full = std::min(a.blockEnd, a.fullBlocks);
+  int64_t cb = a.blockBegin;
+  for (; cb + NB <= full; cb += NB) F32GroupAvx2<KW, S, NP, NB, EDGE, false>(a, ox, cb, lo, hi, mask);
+  for (; cb < full; ++cb) F32GroupAvx2<KW, S, NP, 1, EDGE, false>(a, ox, cb, lo, hi, mask);
+  if (cb < a.blockEnd) F32GroupAvx2<KW, S, NP, 1, EDGE, true>(a, ox, cb, lo, hi, mask);
+}
+
+template <int KW, int S, int NP, int NB>
+__attribute__((target("avx2,fma"))) inline void F32GroupPick(const F32Row& a, int64_t ox, __m256 lo, __m256 hi,
+                                                             __m256i mask) {
+  if (ox < a.left || ox + NP > a.right)
+    F32GroupBlocksAvx2<KW, S, NP, NB, true>(a, ox, lo, hi, mask);
+  else
+    F32GroupBlocksAvx2<KW, S, NP, NB, false>(a, ox, lo, hi, mask);
+}
+
+// The row in groups of 8 pixels (one block at a time), then 4 (two blocks), 2 and 1 (four blocks); a group that
+// reaches into the horizontal padding takes the EDGE form.
+template <int KW, int S>
+__attribute__((target("avx2,fma"))) void F32GroupsAvx2(const F32Row& a, __m256 lo, __m256 hi, __m256i mask) {
+  int64_t ox = 0;
+  for (; ox + 8 <= a.outW; ox += 8) F32GroupPick<KW, S, 8, 1>(a, ox, lo, hi, mask);
+  if (ox + 4 <= a.outW) F32GroupPick<KW, S, 4, 2>(a, ox, lo, hi, mask), ox += 4;
+  if (ox + 2 <= a.outW) F32GroupPick<KW, S, 2, 4>(a, ox, lo, hi, mask), ox += 2;
+  if (ox < a.outW) F32GroupPick<KW, S, 1, 4>(a, ox, lo, hi, mask);
+}
+
+// One output pixel of block cb, any kernel: a range check per tap (the edges of F32BlockAnyAvx2).
+template <bool MASK>
+__attribute__((target("avx2,fma"))) void F32PixelAnyAvx2(const F32Row& a, int64_t cb, int64_t ox, __m256 lo, __m256 hi,
+                                                         __m256i mask) {
+  __m256 acc = _mm256_loadu_ps(a.bias + cb * kLanes);
+  const float* xBlock = a.x + cb * kLanes;
+  const float* wBlock = a.w + cb * a.blockStride;
+  const int64_t ix0 = ox * a.strideW - a.padLeft;
+  for (int64_t r = 0; r < a.rows; ++r)
+    for (int64_t kx = 0, ix = ix0; kx < a.kw; ++kx, ix += a.dilationW)
+      if (ix >= 0 && ix < a.inW)
+        acc = _mm256_fmadd_ps(LoadF32<MASK>(xBlock + r * a.rowStride + ix * a.c, mask),
+                              _mm256_loadu_ps(wBlock + (r * a.kw + kx) * kLanes), acc);
+  StoreF32<MASK>(a.y + ox * a.c + cb * kLanes, acc, lo, hi, mask);
+}
+
+// Any kernel width, stride and dilation, one block at a time: interior groups of 4 pixels sharing each weight load,
+// the other pixels one by one.
+template <bool MASK>
+__attribute__((target("avx2,fma"))) void F32BlockAnyAvx2(const F32Row& a, int64_t cb, __m256 lo, __m256 hi,
+                                                         __m256i mask) {
+  const __m256 bias = _mm256_loadu_ps(a.bias + cb * kLanes);
+  const float* xBlock = a.x + cb * kLanes;
+  const float* wBlock = a.w + cb * a.blockStride;
+  float* yBlock = a.y + cb * kLanes;
+  const int64_t pixelStride = a.strideW * a.c, tapStride = a.dilationW * a.c;
+  int64_t ox = 0;
+  for (; ox < a.left; ++ox) F32PixelAnyAvx2<MASK>(a, cb, ox, lo, hi, mask);
+  for (; ox + 4 <= a.right; ox += 4) {
+    __m256 acc[4] = {bias, bias, bias, bias};
+    const float* x = xBlock + (ox * a.strideW - a.padLeft) * a.c;
+    const float* w = wBlock;
+    for (int64_t r = 0; r < a.rows; ++r, x += a.rowStride)
+      for (int64_t kx = 0; kx < a.kw; ++kx, w += kLanes) {
+        const __m256 wv = _mm256_loadu_ps(w);
+#pragma GCC unroll 4
+        for (int p = 0; p < 4; ++p)
+          acc[p] = _mm256_fmadd_ps(LoadF32<MASK>(x + p * pixelStride + kx * tapStride, mask), wv, acc[p]);
+      }
+#pragma GCC unroll 4
+    for (int p = 0; p < 4; ++p) StoreF32<MASK>(yBlock + (ox + p) * a.c, acc[p], lo, hi, mask);
+  }
+  for (; ox < a.outW; ++ox) F32PixelAnyAvx2<MASK>(a, cb, ox, lo, hi, mask);
+}
+
+__attribute__((target("avx2,fma"))) void F32RowAnyAvx2(const F32Row& a, __m256 lo, __m256 hi, __m256i mask) {
+  const int64_t full = std::min(a.blockEnd, a.fullBlocks);
+  int64_t cb = a.blockBegin;
+  for (; cb < full; ++cb) F32BlockAnyAvx2<false>(a, cb, lo, hi, mask);
+  if (cb < a.blockEnd) F32BlockAnyAvx2<true>(a, cb, lo, hi, mask);
+}
+
+// The row with the AVX2 kernels: compiled for 3x3 and 5x5 kernel widths at stride 1 or 2 without horizontal
+// dilation, the generic one otherwise.
+__attribute__((target("avx2,fma"))) void F32RowAvx2Dispatch(const F32Row& a) {
+  const __m256 lo = _mm256_set1_ps(a.lo), hi = _mm256_set1_ps(a.hi);
+  const __m256i mask =
+      _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(a.c % kLanes)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  const int64_t shape = a.dilationW == 1 ? a.kw * 10 + a.strideW : 0;
+  switch (shape) {
+    case 31: F32GroupsAvx2<3, 1>(a, lo, hi, mask); break;
+    case 32: F32GroupsAvx2<3, 2>(a, lo, hi, mask); break;
+    case 51: F32GroupsAvx2<5, 1>(a, lo, hi, mask); break;
+    case 52: F32GroupsAvx2<5, 2>(a, lo, hi, mask); break;
+    default: F32RowAnyAvx2(a, lo, hi, mask);
+  }
+}
+
+#endif  // __x86_64__
+
+struct F32Task {
+  const DwConvF32* conv;
+  const float* x;
+  float* y;
+  int64_t blocks, blocksPerTask;
+};
+
+void RunF32Task(void* context, size_t row, size_t chunk) {
+  auto* t = static_cast<F32Task*>(context);
+  const auto b = static_cast<int64_t>(chunk) * t->blocksPerTask;
+  t->conv->RunTile(t->x, t->y, static_cast<int64_t>(row), 1, b, std::min(t->blocks, b + t->blocksPerTask));
+}
+
 }  // namespace
 
 DwConvInt8::DwConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bias, const float* wScale, float xScale,
@@ -197,6 +411,80 @@ void DwConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t r
         }
       ox += np;
     }
+  }
+}
+
+// ---- fp32 ----
+
+DwConvF32::DwConvF32(const ConvGeometry2D& g, const float* w, const float* bias, float outMin, float outMax, F32Isa isa)
+    : g_(g), isa_(isa), taps_(g.kernelH * g.kernelW), blocks_((g.inC + kLanes - 1) / kLanes), lo_(outMin), hi_(outMax) {
+  if (!IsDepthwise(g, g.inC)) throw std::logic_error("DwConvF32: not a depthwise convolution of at most 64 taps");
+  if (!F32IsaSupported(isa)) throw std::logic_error(std::string("this CPU has no ") + F32IsaLabel(isa));
+  const int64_t c = g.inC;
+  packed_.assign(static_cast<size_t>(blocks_ * taps_ * kLanes), 0.0f);
+  bias_.assign(static_cast<size_t>(blocks_ * kLanes), 0.0f);
+  for (int64_t ch = 0; ch < c; ++ch) {
+    for (int64_t t = 0; t < taps_; ++t)
+      packed_[static_cast<size_t>(((ch / kLanes) * taps_ + t) * kLanes + ch % kLanes)] = w[ch * taps_ + t];
+    if (bias) bias_[static_cast<size_t>(ch)] = bias[ch];
+  }
+  // Interior columns: the first tap at or right of column 0 (ox * sw >= padLeft) and the last one left of inW.
+  left_ = std::min(g.outW, (g.padLeft + g.strideW - 1) / g.strideW);
+  const int64_t lastFirstTap = g.inW - 1 - (g.kernelW - 1) * g.dilationW;  // the rightmost first tap that fits
+  right_ = lastFirstTap + g.padLeft < 0 ? left_ : std::min(g.outW, (lastFirstTap + g.padLeft) / g.strideW + 1);
+  right_ = std::max(right_, left_);
+}
+
+void DwConvF32::Run(const float* x, float* y, pthreadpool_t pool) const {
+  const int64_t rows = g_.batch * g_.outH;
+  const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
+  // Fewer than 4 rows per thread (late layers: 7 rows): split the channel blocks too, about 4 tasks per thread.
+  int64_t chunks = 1;
+  if (threads > 1 && rows < 4 * threads) chunks = std::min(blocks_, (4 * threads + rows - 1) / rows);
+  F32Task task{this, x, y, blocks_, (blocks_ + chunks - 1) / chunks};
+  chunks = (blocks_ + task.blocksPerTask - 1) / task.blocksPerTask;
+  pthreadpool_parallelize_2d(pool, &RunF32Task, &task, static_cast<size_t>(rows), static_cast<size_t>(chunks), 0);
+}
+
+void DwConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, int64_t blockBegin,
+                        int64_t blockEnd) const {
+  const int64_t c = g_.inC;
+  F32Row a{};
+  a.blockStride = taps_ * kLanes;
+  a.bias = bias_.data();
+  a.c = c;
+  a.inW = g_.inW;
+  a.outW = g_.outW;
+  a.kw = g_.kernelW;
+  a.strideW = g_.strideW;
+  a.dilationW = g_.dilationW;
+  a.padLeft = g_.padLeft;
+  a.left = left_;
+  a.right = right_;
+  a.blockBegin = blockBegin;
+  a.blockEnd = blockEnd;
+  a.fullBlocks = c / kLanes;
+  a.lo = lo_;
+  a.hi = hi_;
+  a.rowStride = g_.dilationH * g_.inW * c;
+  for (int64_t row = rowBegin; row < rowBegin + rows; ++row) {
+    const int64_t b = row / g_.outH, oy = row % g_.outH;
+    // Kernel rows inside the input: iy = iy0 + ky * dilationH in [0, inH).
+    const int64_t iy0 = oy * g_.strideH - g_.padTop;
+    const int64_t kyBegin = iy0 >= 0 ? 0 : (-iy0 + g_.dilationH - 1) / g_.dilationH;
+    const int64_t kyEnd = iy0 >= g_.inH ? 0 : std::min(g_.kernelH, (g_.inH - 1 - iy0) / g_.dilationH + 1);
+    a.rows = std::max<int64_t>(0, kyEnd - kyBegin);
+    const int64_t firstRow = a.rows ? kyBegin : 0;  // no kernel row inside: the pointers stay in the buffers
+    a.x = x + (b * g_.inH + (a.rows ? iy0 + kyBegin * g_.dilationH : 0)) * g_.inW * c;
+    a.w = packed_.data() + firstRow * g_.kernelW * kLanes;
+    a.y = y + row * g_.outW * c;
+#if defined(__x86_64__)
+    if (isa_ == F32Isa::kAvx2Fma) {
+      F32RowAvx2Dispatch(a);
+      continue;
+    }
+#endif
+    F32RowScalar(a);
   }
 }
 

@@ -1,12 +1,28 @@
-// int8 depthwise convolution (groups = input channels = output channels, multiplier 1; any kernel size up to
-// kDwMaxTaps taps, stride, dilation and padding; NHWC). Why our own: Debian's 2022 XNNPACK ran MobileNetV2's int8
-// depthwise layers at 10-12 GMAC/s, behind onnxruntime's. The arithmetic is qconv_int8.h's (exact int32 sums, the
-// same float requantization), so results are bit-identical to it. Weights are packed at construction in blocks of 8
-// channels, taps inner; a padded tap reads a padding row of the input zero point, so the channel loops have no
-// padding branches. Variants: AVX2 (two taps' int8 interleaved, sign-extended to int16, vpmaddwd against the taps'
-// interleaved weights; two adjacent output pixels per weight load) and portable C++, picked from the plan's Int8Isa
-// (DwIsaLabel). Threads split output rows. fp32 depthwise stays in XNNPACK: an FMA kernel of the same shape measured
-// 1.3x its time on MobileNetV2. Tests: dwconv_test.cpp.
+// Depthwise convolutions (groups = input channels = output channels, multiplier 1; any kernel size up to kDwMaxTaps
+// taps, stride, dilation and padding; NHWC), int8 and fp32. Tests: dwconv_test.cpp.
+//
+// int8 (DwConvInt8). Why our own: Debian's 2022 XNNPACK ran MobileNetV2's int8 depthwise layers at 10-12 GMAC/s,
+// behind onnxruntime's. The arithmetic is qconv_int8.h's (exact int32 sums, the same float requantization), so
+// results are bit-identical to it. Weights are packed at construction in blocks of 8 channels, taps inner; a padded
+// tap reads a padding row of the input zero point, so the channel loops have no padding branches. Variants: AVX2 (two
+// taps' int8 interleaved, sign-extended to int16, vpmaddwd against the taps' interleaved weights; two adjacent output
+// pixels per weight load) and portable C++, picked from the plan's Int8Isa (DwIsaLabel). Threads split output rows.
+//
+// fp32 (DwConvF32). Why our own: XNNPACK 2022's fp32 depthwise kernels (one output pixel at a time, every weight
+// loaded again for each pixel: two loads per FMA) ran MobileNetV3's layers at 9-15 GMAC/s, behind onnxruntime's
+// NCHWc ones. Weights are packed at construction in blocks of 8 channels, [block][ky][kx][8]. An output row is
+// computed in groups of adjacent output pixels, 8 of them for one block of channels (4 for two blocks, 2 or 1 for
+// four: always 8 accumulators, the FMA chains the latency needs); per kernel row the group's weights sit in
+// registers and each input pixel the group's windows cover is loaded once and used by every output pixel whose window
+// holds it (3x3 stride 1, 8 pixels: 10 loads for 24 FMAs). Vertical padding: the kernel rows outside the input are
+// skipped (a range per output row); horizontal padding: a group whose windows cross the row's edge skips the input
+// columns outside it (a branch per column; the interior has no branch). Bias and the output clamp (a fused
+// Relu/Clip) are applied before the store; the last block of a channel count that is not a multiple of 8 uses masked
+// loads and stores. Variants: AVX2+FMA (3x3 and 5x5 kernels of stride 1 or 2 without horizontal dilation compiled
+// for their shape; other kernels through a generic loop, 4 pixels per weight load) and portable C++, picked from the
+// plan's F32Isa. Threads split output rows (and channel blocks when there are fewer than 4 rows per thread), one pool
+// call per run. Where it runs instead of XNNPACK: ops/conv.cpp (OursF32Depthwise).
+
 #pragma once
 
 #include <pthreadpool.h>
@@ -14,6 +30,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "conv_f32.h"
 #include "qconv_int8.h"
 
 namespace hostnn {
@@ -51,6 +68,28 @@ class DwConvInt8 {
   std::vector<int8_t> padding_;    // c + 8 bytes of x_zero_point: what a padded tap reads
   int32_t yZeroPoint_;
   float lo_, hi_;  // qmin - y_zero_point, qmax - y_zero_point
+};
+
+class DwConvF32 {
+ public:
+  // w: [c][kh][kw] (ONNX's [c][1][kh][kw]); bias: c floats or nullptr (zero); outMin <= outMax (+-infinity: no clamp).
+  // The AVX2 variant's label is DwIsaLabel(true), the portable one's DwIsaLabel(false).
+  DwConvF32(const ConvGeometry2D& g, const float* w, const float* bias, float outMin, float outMax, F32Isa isa);
+  // x, y: NHWC fp32 (no slack needed). One pool call over output rows (and channel blocks when there are fewer than
+  // 4 rows per thread); allocates nothing.
+  void Run(const float* x, float* y, pthreadpool_t pool) const;
+  // Output rows (batch * outH of them) [rowBegin, rowBegin + rows), channel blocks [blockBegin, blockEnd) of 8.
+  void RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, int64_t blockBegin, int64_t blockEnd) const;
+  F32Isa isa() const { return isa_; }
+
+ private:
+  ConvGeometry2D g_;
+  F32Isa isa_;
+  int64_t taps_, blocks_;      // kh * kw; ceil(c / 8)
+  int64_t left_, right_;       // output columns [left_, right_) read only input columns inside the row
+  std::vector<float> packed_;  // [blocks][kh][kw][8], channels past c zero
+  std::vector<float> bias_;    // blocks * 8, zero past c
+  float lo_, hi_;
 };
 
 }  // namespace hostnn

@@ -1,9 +1,11 @@
-// The int8 depthwise convolution kernel (dwconv.h): every variant this CPU has against a naive reference over many
+// The depthwise convolution kernels (dwconv.h): every variant this CPU has against a naive reference over many
 // geometries (kernel sizes 1x1 to 8x8, strides, dilations, one-sided padding, channel counts around the 8-channel
-// block and its groups of 4), with 1 and 2 threads; exact (the int32 sums and qconv_int8's requantization).
+// block and its groups of 4, rows long enough for the fp32 kernel's groups of 8, 4 and 1 pixels), with 1 and 2
+// threads. int8: exact (the int32 sums and qconv_int8's requantization); fp32: within a rounding bound.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -13,7 +15,9 @@
 #include "dwconv.h"
 
 using hostnn::ConvGeometry2D;
+using hostnn::DwConvF32;
 using hostnn::DwConvInt8;
+using hostnn::F32Isa;
 using hostnn::Int8Isa;
 
 namespace {
@@ -42,6 +46,15 @@ const Case kCases[] = {
     {"kernel larger than the input", 1, 2, 3, 8, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2},
     {"no padding", 1, 8, 9, 48, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0},
     {"many rows (several tasks)", 3, 20, 19, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+    {"3x3 long row: 8 + 4 + 1 interior pixels", 1, 6, 15, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+    {"3x3 stride 2 long row, odd channels: 12", 1, 7, 40, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},
+    {"5x5 long row, 24 channels", 1, 7, 31, 24, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2},
+    {"5x5 stride 2 long row (tf same), 20 channels", 1, 9, 44, 20, 5, 5, 2, 2, 1, 1, 1, 1, 2, 2},
+    {"5x5 no padding, 7 columns (no interior group of 8)", 1, 9, 11, 8, 5, 5, 1, 1, 1, 1, 0, 0, 0, 0},
+    {"3x3 wide padding (columns of padding only)", 1, 5, 6, 8, 3, 3, 1, 1, 1, 1, 3, 3, 3, 3},
+    {"3x3 stride 3", 1, 10, 23, 8, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1},
+    {"7x7 stride 2 long row (generic), 19 channels", 1, 9, 37, 19, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3},
+    {"3x3 dilation 3 long row (generic)", 1, 9, 30, 8, 3, 3, 1, 1, 3, 3, 3, 3, 3, 3},
 };
 
 ConvGeometry2D Geometry(const Case& c) {
@@ -141,6 +154,65 @@ TEST(DwConvTest, Int8EveryVariantIsExact) {
   }
 }
 
+// Within rounding: the double sum of x * w + bias over the taps inside the input, clamped; |got - want| at most
+// (taps + 1) * 2^-22 * (sum |x * w| + |bias|) (a float sum of n terms, FMA or not, in any order, is within
+// n * 2^-24 of that sum; 4x slack). The clamp (none, Relu, Clip 0..6) and a missing bias vary by case.
+TEST(DwConvTest, Fp32EveryVariantMatchesReference) {
+  Pool pool(pthreadpool_create(2), &pthreadpool_destroy);
+  ASSERT_NE(pool, nullptr);
+  std::vector<F32Isa> isas;
+  for (F32Isa isa : {F32Isa::kScalar, F32Isa::kAvx2Fma})
+    if (hostnn::F32IsaSupported(isa)) isas.push_back(isa);
+  uint32_t seed = 100;
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    const ConvGeometry2D g = Geometry(c);
+    ASSERT_GT(g.outH, 0);
+    ASSERT_GT(g.outW, 0);
+    std::mt19937 rng(seed++);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    std::vector<float> x(static_cast<size_t>(g.batch * g.inH * g.inW * g.inC)),
+        w(static_cast<size_t>(g.inC * c.kh * c.kw)), bias(static_cast<size_t>(g.inC));
+    for (auto& v : x) v = dist(rng);
+    for (auto& v : w) v = dist(rng);
+    for (auto& v : bias) v = dist(rng);
+    const bool noBias = seed % 4 == 0;
+    const float inf = std::numeric_limits<float>::infinity();
+    const float lo = seed % 3 == 0 ? -inf : 0.0f, hi = seed % 3 == 1 ? 6.0f : inf;  // none, Clip 0..6, Relu
+    std::vector<double> sum(static_cast<size_t>(g.batch * g.outH * g.outW * g.outC)), bound(sum.size());
+    double s = 0, magnitude = 0;
+    ForEachTap(
+        g,
+        [&](size_t xi, size_t wi) {
+          s += static_cast<double>(x[xi]) * w[wi];
+          magnitude += std::fabs(static_cast<double>(x[xi]) * w[wi]);
+        },
+        [&](size_t i, size_t ch) {
+          const double b = noBias ? 0.0 : bias[ch];
+          sum[i] = std::min(std::max(s + b, static_cast<double>(lo)), static_cast<double>(hi));
+          bound[i] = static_cast<double>(c.kh * c.kw + 1) * std::ldexp(magnitude + std::fabs(b), -22);
+          s = magnitude = 0;
+        });
+    for (F32Isa isa : isas) {
+      SCOPED_TRACE(hostnn::F32IsaLabel(isa));
+      const DwConvF32 conv(g, w.data(), noBias ? nullptr : bias.data(), lo, hi, isa);
+      EXPECT_EQ(conv.isa(), isa);
+      for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
+        SCOPED_TRACE(p ? "2 threads" : "1 thread");
+        // An exactly sized output (the sanitizer build catches a read or write past it or the input) filled with NaN:
+        // an output left unwritten fails the bound.
+        std::vector<float> y(sum.size(), std::numeric_limits<float>::quiet_NaN());
+        conv.Run(x.data(), y.data(), p);
+        size_t bad = 0;
+        for (size_t i = 0; i < y.size(); ++i)
+          if (!(std::fabs(y[i] - sum[i]) <= bound[i]) && bad++ < 5)
+            ADD_FAILURE() << "output " << i << ": " << y[i] << ", want " << sum[i] << " +- " << bound[i];
+        EXPECT_EQ(bad, 0u);
+      }
+    }
+  }
+}
+
 TEST(DwConvTest, BadCall_NotDepthwiseIsRefused) {
   SCOPED_TRACE("BAD CALL - a multiplier-2 (grouped) or a 9x9 (81-tap) convolution given to the depthwise kernels");
   const ConvGeometry2D multiplier2{1, 4, 4, 8, 4, 4, 16, 3, 3, 1, 1, 1, 1, 1, 1};
@@ -152,9 +224,10 @@ TEST(DwConvTest, BadCall_NotDepthwiseIsRefused) {
   EXPECT_TRUE(hostnn::IsDepthwise(ok, 8));
   std::vector<int8_t> w8(81 * 16);
   std::vector<int32_t> b32(16);
-  std::vector<float> scales(16, 1.0f);
+  std::vector<float> scales(16, 1.0f), wf(81 * 16);
   for (const ConvGeometry2D* g : {&multiplier2, &taps81}) {
     EXPECT_THROW(DwConvInt8(*g, w8.data(), b32.data(), scales.data(), 1.0f, 0, 1.0f, 0, -128, 127, Int8Isa::kScalar),
                  std::logic_error);
+    EXPECT_THROW(DwConvF32(*g, wf.data(), nullptr, 0.0f, 6.0f, F32Isa::kScalar), std::logic_error);
   }
 }

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "conv_f32.h"
+#include "dwconv.h"
 #include "elementwise.h"
 #include "onnx_builder.h"
 #include "test_util.h"
@@ -52,6 +53,8 @@ TEST(OpsFp32Test, ConvVariantsMatchReference) {
       {"stride2 asym pads dil2", 4, 11, 10, 5, 3, 3, 1, {2, 2, 2, 2, 1, 2, 0, 1, 1}, true},
       {"1x1 no bias", 8, 5, 5, 16, 1, 1, 1, {1, 1, 1, 1, 0, 0, 0, 0, 1}, false},
       {"depthwise", 6, 8, 8, 6, 3, 3, 6, {1, 1, 1, 1, 1, 1, 1, 1, 1}, true},
+      {"depthwise 5x5 stride2 40ch", 40, 13, 12, 40, 5, 5, 40, {2, 2, 1, 1, 2, 2, 2, 2, 1}, false},
+      {"depthwise 3x3 stride2 64ch", 64, 9, 9, 64, 3, 3, 64, {2, 2, 1, 1, 1, 1, 1, 1, 1}, true},
       {"depthwise x2 stride2", 4, 9, 9, 8, 3, 3, 4, {2, 2, 1, 1, 1, 1, 1, 1, 1}, true},
       {"grouped", 8, 6, 6, 12, 3, 3, 2, {1, 1, 1, 1, 1, 1, 1, 1, 1}, true},
       {"5x3 kernel", 2, 10, 8, 3, 5, 3, 1, {1, 2, 1, 1, 2, 1, 2, 1, 1}, true},
@@ -62,11 +65,17 @@ TEST(OpsFp32Test, ConvVariantsMatchReference) {
     std::vector<float> want;
     auto got = RunConv(k, &describe, &want);
     ExpectClose(got, want);
-    // groups = 1 in our kernel where the CPU has AVX2+FMA, in the variant NPULENS_HOSTNN_ISA picks (ops/conv.cpp).
-    const bool ours = k.group == 1 && hostnn::F32IsaSupported(hostnn::F32Isa::kAvx2Fma);
-    const std::string where =
-        ours ? std::string("kernel fp32: Conv 'conv' (") + hostnn::F32IsaLabel(hostnn::SelectF32Isa()) + ")"
-             : "xnnpack fp32: Conv 'conv'";
+    // Where the CPU has AVX2+FMA (ops/conv.cpp): groups = 1 in our kernel, in the variant NPULENS_HOSTNN_ISA picks;
+    // depthwise 5x5 and 3x3 of at most 32 channels in our depthwise kernel; a 3x3 stride-2 depthwise one of 64
+    // channels and the grouped ones in XNNPACK.
+    const bool avx2 = hostnn::F32IsaSupported(hostnn::F32Isa::kAvx2Fma);
+    const bool oursDepthwise = avx2 && (std::string(k.name) == "depthwise" || (k.kh == 5 && k.group == k.c));
+    std::string where = "xnnpack fp32: Conv 'conv'";
+    if (avx2 && k.group == 1)
+      where = std::string("kernel fp32: Conv 'conv' (") + hostnn::F32IsaLabel(hostnn::SelectF32Isa()) + ")";
+    if (oursDepthwise)
+      where = std::string("kernel fp32: Conv 'conv' (") +
+              hostnn::DwIsaLabel(hostnn::SelectF32Isa() == hostnn::F32Isa::kAvx2Fma) + ")";
     EXPECT_NE(describe.find(where), std::string::npos) << describe;
   }
 }

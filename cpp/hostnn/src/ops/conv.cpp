@@ -1,5 +1,6 @@
 // ONNX Conv (2-D, NCHW): groups = 1 in our kernels (fp32: conv_f32.h where the CPU has AVX2+FMA, else XNNPACK;
-// int8: qconv_int8.h); int8 depthwise in ours (dwconv.h) where the CPU has AVX2; the others in XNNPACK.
+// int8: qconv_int8.h); depthwise in ours (dwconv.h: int8 where the CPU has AVX2, fp32 where it has AVX2+FMA); the
+// others in XNNPACK.
 #include "ops/op.h"
 
 #include <algorithm>
@@ -42,21 +43,40 @@ class ConvOp : public Op {
   QuantWeights q;                // int8
 
   bool InXnn() const override { return !UsesInt8Conv() && !UsesF32Conv(); }
-  // int8 depthwise (multiplier 1, at most kDwMaxTaps taps, at least 64 channels) in our dwconv.h where the CPU has
-  // AVX2: 0.80-0.91x XNNPACK 2022's time on MobileNetV2's layers of 96-960 channels, 1.08x on its 32-channel one
-  // (npulens_bench --profile, 1 thread); elsewhere XNNPACK. fp32 depthwise stays in XNNPACK: an FMA kernel of dwconv's
-  // shape measured 1.3x its time there.
-  bool OursDepthwise() const {
-    return int8 && groups >= 64 && wshape.size() == 4 && wshape[1] == 1 && wshape[0] == groups &&
-           wshape[2] * wshape[3] <= kDwMaxTaps && Int8IsaSupported(Int8Isa::kAvx2);
+  // Depthwise (multiplier 1, at most kDwMaxTaps taps): the kernel's weights have one input channel per group.
+  bool Depthwise() const {
+    return wshape.size() == 4 && wshape[1] == 1 && wshape[0] == groups && wshape[2] * wshape[3] <= kDwMaxTaps;
+  }
+  // int8 depthwise (at least 64 channels) in our dwconv.h where the CPU has AVX2: 0.80-0.91x XNNPACK 2022's time on
+  // MobileNetV2's layers of 96-960 channels, 1.08x on its 32-channel one (npulens_bench --profile, 1 thread);
+  // elsewhere XNNPACK.
+  bool OursDepthwise() const { return int8 && groups >= 64 && Depthwise() && Int8IsaSupported(Int8Isa::kAvx2); }
+  // fp32 depthwise in our dwconv.h where it measured faster than XNNPACK 2022 (AVX2+FMA; npulens_bench --profile,
+  // 1 thread, each layer of MobileNetV2/V3-L/V3-S and EfficientNet-B0, ours / XNNPACK's time, alternating builds):
+  // - 5x5, stride 1 or 2: 0.6-0.97 (MobileNetV3-L's 120ch@28: 0.62-0.69, 960ch@7: 0.66-0.72);
+  // - 3x3 of at most 32 channels: 0.42-0.91 (16ch@112: 0.42-0.59, 32ch@112: 0.66-0.91);
+  // - 3x3 stride 1 of at least 480 channels: 0.61-0.95 (672ch@14: 0.61-0.70, 960ch@7: 0.74-0.87).
+  // The other 3x3 layers stay in XNNPACK: stride 2 of 64-576 channels 1.3-1.8, stride 1 of 72-384 channels 1.0-1.45
+  // (their input comes from the previous layer out of cache; ours reads 8 pixels block by block, a pattern the
+  // hardware prefetcher follows worse than XNNPACK's pixel by pixel sweep over all channels). Other kernel sizes and
+  // dilations (not in these networks, unmeasured) and CPUs without AVX2+FMA (aarch64: XNNPACK's NEON): XNNPACK.
+  bool OursF32Depthwise() const {
+    if (int8 || groups <= 1 || !Depthwise() || !F32IsaSupported(F32Isa::kAvx2Fma)) return false;
+    if (win.dh != 1 || win.dw != 1 || win.sh != win.sw || (win.sh != 1 && win.sh != 2) || win.kh != win.kw)
+      return false;
+    if (win.kh == 5) return true;
+    return win.kh == 3 && (groups <= 32 || (win.sh == 1 && groups >= 480));
   }
   bool UsesInt8Conv() const override { return int8 && (groups == 1 || OursDepthwise()); }
   // Our fp32 kernel where it has a SIMD variant: with AVX2+FMA it ran every ResNet18 and MobileNetV2 convolution
   // (1x1 to 7x7, strides 1 and 2) 1.3-5x faster than XNNPACK 2022's (npulens_conv_f32_bench); elsewhere (aarch64)
-  // XNNPACK's NEON kernels. Depthwise and grouped convolutions stay in XNNPACK.
-  bool UsesF32Conv() const override { return !int8 && groups == 1 && F32IsaSupported(F32Isa::kAvx2Fma); }
+  // XNNPACK's NEON kernels. Grouped convolutions stay in XNNPACK.
+  bool UsesF32Conv() const override {
+    return !int8 && (OursF32Depthwise() || (groups == 1 && F32IsaSupported(F32Isa::kAvx2Fma)));
+  }
   std::string Variant(Int8Isa int8Isa, F32Isa f32Isa) const override {
     if (OursDepthwise()) return DwIsaLabel(DwInt8UsesAvx2(int8Isa));
+    if (OursF32Depthwise()) return DwIsaLabel(f32Isa == F32Isa::kAvx2Fma);
     return Op::Variant(int8Isa, f32Isa);
   }
   int64_t Macs() const override {
@@ -124,7 +144,7 @@ class ConvOp : public Op {
                label);
   }
 
-  // groups = 1 (conv_f32.h, qconv_int8.h) or int8 depthwise (dwconv.h): UsesInt8Conv, UsesF32Conv.
+  // groups = 1 (conv_f32.h, qconv_int8.h) or depthwise (dwconv.h): UsesInt8Conv, UsesF32Conv.
   std::function<void()> Kernel(const KernelContext& k) const override {
     Value* x = in[0];
     Value* y = out;
@@ -132,6 +152,12 @@ class ConvOp : public Op {
                        y->shape[3], y->shape[1], win.kh,      win.kw,      win.sh,
                        win.sw,      win.dh,      win.dw,      win.pads[0], win.pads[1]};
     pthreadpool_t pool = k.pool;
+    if (groups > 1 && !int8) {
+      auto conv = std::make_shared<DwConvF32>(geo, wf.data(), biasF.data(), outMin, outMax, k.f32Isa);
+      return [conv, x, y, pool] {
+        conv->Run(reinterpret_cast<const float*>(x->data()), reinterpret_cast<float*>(y->data()), pool);
+      };
+    }
     if (groups > 1) {
       auto conv = std::make_shared<DwConvInt8>(geo, q.w.data(), q.bias.data(), q.scale.data(), x->scale, x->zeroPoint,
                                                y->scale, y->zeroPoint, QuantizedBound(y, outMin, -128),
