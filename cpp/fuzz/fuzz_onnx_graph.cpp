@@ -204,10 +204,12 @@ class Recipe {
     }
     return QDQ(y, ys);
   }
-  std::string QDQ(const std::string& x, float scale) {
+  // x → QuantizeLinear → DequantizeLinear, per tensor, zero point of int8 (or uint8): the int8 activation pattern.
+  // With mayMismatch, one in eight DequantizeLinears takes its scale from an earlier tensor (a pair that disagrees).
+  std::string QDQ(const std::string& x, float scale, bool u8 = false, bool mayMismatch = false) {
     std::string s = Name("s"), z = Name("z"), q = Name("q"), out = Name("t");
     Init(s, onnx::TensorProto::FLOAT, {})->set_float_data(0, scale);
-    Init(z, onnx::TensorProto::INT8, {});
+    Init(z, u8 ? onnx::TensorProto::UINT8 : onnx::TensorProto::INT8, {});
     auto* n = g_->add_node();
     n->set_op_type("QuantizeLinear");
     n->add_input(x);
@@ -217,7 +219,7 @@ class Recipe {
     auto* d = g_->add_node();
     d->set_op_type("DequantizeLinear");
     d->add_input(q);
-    d->add_input(s);
+    d->add_input(mayMismatch && in_.ConsumeIntegralInRange(0, 7) == 0 ? Pick() : s);
     d->add_input(z);
     d->add_output(out);
     return out;
@@ -237,23 +239,11 @@ class Recipe {
       tensors_.push_back(QuantOp(op == "QConv", index));
       return;
     }
-    if (op == "QDQ") {  // the int8 activation pattern
-      std::string s = Name("s"), z = Name("z"), q = Name("q");
-      Init(s, onnx::TensorProto::FLOAT, {})->set_float_data(0, Scale());
-      bool u8 = in_.ConsumeIntegralInRange(0, 5) == 0;
-      Init(z, u8 ? onnx::TensorProto::UINT8 : onnx::TensorProto::INT8, {});
-      n->set_op_type("QuantizeLinear");
-      n->add_input(x);
-      n->add_input(s);
-      n->add_input(z);
-      n->add_output(q);
-      auto* d = g_->add_node();
-      d->set_op_type("DequantizeLinear");
-      d->add_input(q);
-      d->add_input(in_.ConsumeIntegralInRange(0, 7) == 0 ? Pick() : s);
-      d->add_input(z);
-      d->add_output(out);
-      tensors_.push_back(out);
+    if (op == "QDQ") {
+      g_->mutable_node()->RemoveLast();
+      const float scale = Scale();
+      const bool u8 = in_.ConsumeIntegralInRange(0, 5) == 0;
+      tensors_.push_back(QDQ(x, scale, u8, true));
       return;
     }
     n->set_op_type(op);
