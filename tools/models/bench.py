@@ -77,6 +77,19 @@ class GraphBuilder:
         self.nodes.append(helper.make_node(kind, inputs, [name], name=name, **attrs))
         return name
 
+    def project_residual(self, x, y, cin, hidden, cout, stride):
+        """An inverted residual block's closing 1x1 projection of y (hidden -> cout channels), added to the block's
+        input x when the block keeps its shape (smaller weights then: the sum stays in the range of x)."""
+        keeps_shape = stride == 1 and cin == cout
+        y = self.conv(y, hidden, cout, 1, gain=0.3 if keeps_shape else 1.0)
+        return self.op("Add", [x, y]) if keeps_shape else y
+
+    def shortcut_relu(self, x, y, cin, cout, stride):
+        """A residual block's end: its input x (through a strided 1x1 convolution when the block changes the shape)
+        plus its output y, then Relu."""
+        short = x if stride == 1 and cin == cout else self.conv(x, cin, cout, 1, stride)
+        return self.act(self.op("Add", [short, y]), "Relu")
+
     def head(self, x, cin, classes):
         g = self.op("GlobalAveragePool", [x])
         f = self.op("Flatten", [g], axis=1)
@@ -117,10 +130,7 @@ def mobilenet_v2(seed, classes=1000, size=224):
             hidden = cin * t
             y = x if t == 1 else b.act(b.conv(x, cin, hidden, 1), "Clip")
             y = b.act(b.conv(y, hidden, hidden, 3, stride, groups=hidden), "Clip")
-            residual = stride == 1 and cin == c
-            y = b.conv(y, hidden, c, 1, gain=0.3 if residual else 1.0)
-            x = b.op("Add", [x, y]) if residual else y
-            cin = c
+            x, cin = b.project_residual(x, y, cin, hidden, c, stride), c
     x = b.act(b.conv(x, cin, 1280, 1), "Clip")
     b.head(x, 1280, classes)
     return b.model(
@@ -141,9 +151,7 @@ def resnet18(seed, classes=1000, size=224):
             stride = s if i == 0 else 1
             y = b.act(b.conv(x, cin, c, 3, stride), "Relu")
             y = b.conv(y, c, c, 3, 1, gain=0.3)
-            short = b.conv(x, cin, c, 1, stride) if (stride != 1 or cin != c) else x
-            x = b.act(b.op("Add", [short, y]), "Relu")
-            cin = c
+            x, cin = b.shortcut_relu(x, y, cin, c, stride), c
     b.head(x, 512, classes)
     return b.model(
         "resnet18_224",

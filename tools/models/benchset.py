@@ -179,10 +179,7 @@ def mobilenet_v3(seed, small=False):
         y = b.cba(y, exp, exp, k, s, groups=exp, act=act)
         if se:
             y = b.squeeze_excite(y, exp, make_divisible(exp // 4), "Relu", "HardSigmoid")
-        residual = s == 1 and cin == out
-        y = b.conv(y, exp, out, 1, gain=0.3 if residual else 1.0)
-        x = b.op("Add", [x, y]) if residual else y
-        cin = out
+        x, cin = b.project_residual(x, y, cin, exp, out, s), out
     x = b.cba(x, cin, last, 1, act="HardSwish")
     x = b.activation(b.gemm(b.flat(x), last, hidden), "HardSwish")
     b.gemm(x, hidden, 1000, out="logits")
@@ -211,9 +208,7 @@ def _mbconv(b, x, cin, out, t, k, s):
     y = x if t == 1 else b.cba(x, cin, hidden, 1, act="SiLU")
     y = b.cba(y, hidden, hidden, k, s, groups=hidden, act="SiLU")
     y = b.squeeze_excite(y, hidden, max(1, cin // 4), "SiLU", "Sigmoid")
-    residual = s == 1 and cin == out
-    y = b.conv(y, hidden, out, 1, gain=0.3 if residual else 1.0)
-    return b.op("Add", [x, y]) if residual else y
+    return b.project_residual(x, y, cin, hidden, out, s)
 
 
 def resnet50(seed):
@@ -226,8 +221,7 @@ def resnet50(seed):
             y = b.cba(x, cin, width, 1)
             y = b.cba(y, width, width, 3, stride)
             y = b.conv(y, width, width * 4, 1, gain=0.3)
-            short = b.conv(x, cin, width * 4, 1, stride) if (stride != 1 or cin != width * 4) else x
-            x, cin = b.act(b.op("Add", [short, y]), "Relu"), width * 4
+            x, cin = b.shortcut_relu(x, y, cin, width * 4, stride), width * 4
     b.gemm(b.flat(x), 2048, 1000, out="logits")
     return _model(b, "resnet50", seed)
 
@@ -286,8 +280,7 @@ def regnet_y_400mf(seed):
             y = b.cba(y, width, width, 3, stride, groups=width // group_width)
             y = b.squeeze_excite(y, width, int(round(0.25 * cin)))
             y = b.conv(y, width, width, 1, gain=0.3)
-            short = b.conv(x, cin, width, 1, stride) if (stride != 1 or cin != width) else x
-            x, cin = b.act(b.op("Add", [short, y]), "Relu"), width
+            x, cin = b.shortcut_relu(x, y, cin, width, stride), width
     b.gemm(b.flat(x), cin, 1000, out="logits")
     return _model(b, "regnety400mf", seed)
 
