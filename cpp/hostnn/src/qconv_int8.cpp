@@ -78,6 +78,23 @@ Int8Isa SelectInt8Isa() {
   return isa;
 }
 
+namespace {
+// The AVX2 variant's work: rows in chunks of kAvx2Rows (or more: chunkRows_) in tiles of up to kAvx2Tile, output
+// channels in groups of blocks of 16, both in a 2-D task grid; within a task the block loop is outside the tile loop,
+// so a block's weights stay in L1/L2 for all the chunk's rows. kAvx2L2Bytes: what a chunk's weights or input may
+// take of a core's L2 (512 KiB on Zen 2/3, 1-2 MiB on Intel's).
+constexpr int64_t kAvx2Tile = 6;
+constexpr int64_t kAvx2Rows = 48;
+constexpr int64_t kAvx2L2Bytes = 256 * 1024;
+}  // namespace
+
+int64_t QConvInt8::ChunkInputBytes(int64_t rows) const {
+  if (pixels_) return rows * g_.inC * 2;
+  // The output rows span rows / out_w + 1 output lines, each reading stride_h input lines, plus the kernel's height.
+  const int64_t lines = (rows / g_.outW + 1) * g_.strideH + (g_.kernelH - 1) * g_.dilationH + 1;
+  return std::min(lines, wideH_ * g_.batch) * wideW_ * g_.inC * 2;
+}
+
 QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bias, const float* wScale, float xScale,
                      int32_t xZeroPoint, float yScale, int32_t yZeroPoint, int32_t qmin, int32_t qmax, Int8Isa isa)
     : g_(g),
@@ -112,6 +129,14 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
       segOffset_.push_back((ky * g.dilationH * wideW_ + kx * g.dilationW) * g.inC);
     }
     packed16_.assign(static_cast<size_t>(np_ * kp_), 0);
+    // Rows per chunk: a chunk computes all its blocks, each block's weights read once per chunk. Weights that do not
+    // fit in L2 (a late layer: 3x3 over 512 channels, 4.7 MB as int16) would come from L3 again for each chunk, so
+    // such a layer takes as many rows per chunk as keep the input they read within L2 (all 49 or 196 rows of the
+    // late layers), and its weights are read once.
+    const int64_t rows = g.batch * g.outH * g.outW;
+    chunkRows_ = kAvx2Rows;
+    while (np_ * kp_ * 2 > kAvx2L2Bytes && chunkRows_ < rows && ChunkInputBytes(chunkRows_ + kAvx2Tile) <= kAvx2L2Bytes)
+      chunkRows_ += kAvx2Tile;
   } else {
     packed_.assign(weights, 0);
     padding_.assign(static_cast<size_t>(cp_ + 4), static_cast<int8_t>(xZeroPoint));  // real value 0
@@ -297,12 +322,6 @@ __attribute__((target("avx2"))) inline void WidenAvx2(const int8_t* x, int64_t c
   for (; k < c; ++k) out[k] = static_cast<int16_t>(x[k] - zp);
 }
 
-// The AVX2 variant's work: rows in chunks of kAvx2Rows (tiles of kAvx2Tile), output channels in groups of blocks of
-// 16, both in a 2-D task grid; within a task the block loop is outside the tile loop, so a block's weights stay in
-// L1/L2 for all the chunk's rows.
-constexpr int64_t kAvx2Tile = 6;
-constexpr int64_t kAvx2Rows = 48;
-
 #endif  // __x86_64__
 
 struct RunContext {
@@ -440,10 +459,16 @@ __attribute__((target("avx2"))) void QConvInt8::ComputeAvx2(const int16_t* wide,
     const int16_t* w = packed16_.data() + nb * kp_;
     const int32_t* off = offset_.data() + nb;
     const float* m = multiplier_.data() + nb;
-    for (int64_t r = rowBegin; r < rowEnd; r += kAvx2Tile) {
+    // Tiles of as equal a size as the tile count allows (49 rows: 4 of 6 and 5 of 5, not 8 of 6 and one of 1, whose
+    // weight loads would feed 2 vpmaddwd each).
+    const int64_t tiles = (rowEnd - rowBegin + kAvx2Tile - 1) / kAvx2Tile, size = (rowEnd - rowBegin) / tiles;
+    const int64_t larger = (rowEnd - rowBegin) % tiles;
+    for (int64_t t = 0, r = rowBegin; t < tiles; ++t) {
       const int16_t* const* rows = table.data() + (r - rowBegin);
       int8_t* out = y + r * n + nb;
-      switch (std::min(kAvx2Tile, rowEnd - r)) {
+      const int64_t mr = size + (t < larger ? 1 : 0);
+      r += mr;
+      switch (mr) {
         case 6: MicroAvx2<6>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
         case 5: MicroAvx2<5>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
         case 4: MicroAvx2<4>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
@@ -458,7 +483,8 @@ __attribute__((target("avx2"))) void QConvInt8::ComputeAvx2(const int16_t* wide,
 void QConvInt8::ComputeAvx2Task(void* context, size_t chunk, size_t group) {
   auto* c = static_cast<Avx2Context*>(context);
   const QConvInt8& q = *c->conv;
-  const int64_t rowBegin = static_cast<int64_t>(chunk) * kAvx2Rows, rowEnd = std::min(c->rows, rowBegin + kAvx2Rows);
+  const int64_t rowBegin = static_cast<int64_t>(chunk) * q.chunkRows_;
+  const int64_t rowEnd = std::min(c->rows, rowBegin + q.chunkRows_);
   const int64_t blockBegin = static_cast<int64_t>(group) * c->blocksPerTask;
   if (c->widenInTask) q.WidenPixelsAvx2(c->x, c->wide, rowBegin, rowEnd);
   q.ComputeAvx2(c->wide, c->y, rowBegin, rowEnd, blockBegin, std::min(q.np_ / 16, blockBegin + c->blocksPerTask));
@@ -469,7 +495,7 @@ void QConvInt8::RunAvx2(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vec
   // + 16: a run's last pair may read one value past the last run of the last pixel.
   const size_t need = static_cast<size_t>((pixels_ ? rows : g_.batch * wideH_ * wideW_) * g_.inC + 16);
   if (scratch->size() < need) scratch->resize(need);
-  const int64_t chunks = (rows + kAvx2Rows - 1) / kAvx2Rows, blocks = np_ / 16;
+  const int64_t chunks = (rows + chunkRows_ - 1) / chunkRows_, blocks = np_ / 16;
   // With threads, output blocks are split too when the rows alone give fewer than 4 tasks per thread (late layers
   // with few pixels, the classifier).
   const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;

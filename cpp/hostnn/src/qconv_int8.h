@@ -75,6 +75,7 @@ class QConvInt8 {
   void RunAvx2(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const;
   void WidenPaddedAvx2(const int8_t* x, int16_t* out) const;
   void WidenPixelsAvx2(const int8_t* x, int16_t* out, int64_t rowBegin, int64_t rowEnd) const;
+  int64_t ChunkInputBytes(int64_t rows) const;  // the widened input `rows` output rows read, at most
   void ComputeAvx2(const int16_t* wide, int8_t* y, int64_t rowBegin, int64_t rowEnd, int64_t blockBegin,
                    int64_t blockEnd) const;
   static void ComputeAvx2Task(void* context, size_t chunk, size_t group);
@@ -95,6 +96,7 @@ class QConvInt8 {
   // without padding (pixels_), [output pixel][in_c], the input pixel each output pixel reads.
   bool pixels_ = false;
   int64_t wideH_ = 0, wideW_ = 0;
+  int64_t chunkRows_ = 0;          // AVX2: output rows per task
   std::vector<int32_t> offset_;    // int32 added to the accumulator (wrapping), padded to np
   std::vector<float> multiplier_;  // padded to np
   std::vector<int8_t> padding_;    // VNNI, NEON, scalar: cp + 4 bytes of the input zero point (padded taps read it)

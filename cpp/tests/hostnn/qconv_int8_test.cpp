@@ -145,7 +145,7 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
       // or per tap: uneven kernel, strides, dilations and pads (the end pads larger than needed: pad rows below and
       // right of the input), a 1x1 kernel with padding and one whose end pad leaves output pixels on padding only,
       // batch 2 through the padded input, runs of an odd length (in_c 3 x 5 taps), a layer of 3136 rows over 64
-      // channels and one of 49 rows over 512 channels (K = 4608, 32 output blocks).
+      // channels and one of 49 rows over 512 channels (K = 4608, 32 output blocks: one chunk, tiles of 6 and 5).
       {"3x5 kernel, stride 2x1, dilation 1x2, pads 1/2 and end pads 2/3",
        ConvGeometry2D{1, 9, 11, 6, (9 + 1 + 2 - 3) / 2 + 1, (11 + 2 + 3 - 9) / 1 + 1, 20, 3, 5, 2, 1, 1, 2, 1, 2},
        plain},
@@ -155,6 +155,8 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
       {"3x3 pad 1, batch 2", Geo(2, 7, 6, 12, 16, 3, 1, 1, 1), plain},
       {"5x5 stride 2 over 3 channels, odd runs", Geo(1, 14, 13, 3, 24, 5, 2, 1, 2), plain},
       {"3x3 over 64 channels, 3136 rows", Geo(1, 56, 56, 64, 32, 3, 1, 1, 1), plain},
+      // Weights beyond L2 take chunks of more rows: 60 here (then 16: tiles of 6, 5 and 5).
+      {"1x1 over 2048 channels, 196 rows, 80 outputs", Geo(1, 14, 14, 2048, 80, 1, 1, 1, 0), plain},
       {"3x3 over 512 channels, 49 rows, 512 outputs",
        Geo(1, 7, 7, 512, 512, 3, 1, 1, 1),
        {0.02f, 0.2f, -5, 3, -128, 127}},
