@@ -114,9 +114,11 @@ class ChannelPermuteOp : public Op {
 };
 
 // r1 → t → r2 is the channel shuffle (r1 a Reshape [N, C, H, W] → [N, g, C/g, H, W], t a Transpose (0, 2, 1, 3, 4),
-// r2 a Reshape to [N, C, H, W]): its groups and channel permutation set in *op.
+// r2 a Reshape to [N, C, H, W]) of 1- or 4-byte elements: its groups and channel permutation set in *op.
 bool ShufflePerm(const Graph& g, const Node& r1, const Node& t, const Node& r2, ChannelPermuteOp* op) {
   if (t.op != "Transpose" || r2.op != "Reshape") return false;
+  const size_t es = ElementSize(g.values.at(r1.inputs[0]).dtype);
+  if (es != 1 && es != 4) return false;  // the kernel's element sizes
   if (t.Ints("perm", {}) != std::vector<int64_t>{0, 2, 1, 3, 4}) return false;
   const Shape& x = g.values.at(r1.inputs[0]).shape;
   const Shape& s = g.values.at(r1.outputs[0]).shape;
