@@ -264,6 +264,15 @@ constexpr uint32_t kFlags = PTHREADPOOL_FLAG_DISABLE_DENORMALS;
 
 }  // namespace
 
+bool SelfGatedFast(const Gate& f, F32Isa isa) {
+#if defined(FP_FAST_FMAF)
+  constexpr bool kHardwareFma = true;
+#else
+  constexpr bool kHardwareFma = false;
+#endif
+  return f.kind != Gate::Kind::kSigmoid || isa == F32Isa::kAvx2Fma || kHardwareFma;
+}
+
 void SelfGated(const Gate& f, const float* x, float* y, size_t n, float lo, float hi, F32Isa isa, pthreadpool_t pool) {
   SelfGatedTask task{&f, x, y, lo, hi, isa};
   pthreadpool_t p = PoolFor(pool, n);

@@ -114,15 +114,17 @@ class ChannelScaleOp : public Op {
 bool LowerGatedMul(Lowering& l, const Node& n, Value* a, Value* b) {
   Value* y = l.Get(n.outputs[0]);
   const std::string label = n.op + " '" + n.name + "'";
+  const F32Isa isa = SelectF32Isa();
   for (Value* x : {a, b}) {
     Value* other = x == a ? b : a;
     if (x->shape != y->shape || x->nhwc != y->nhwc) continue;
     auto* f = dynamic_cast<GateOp*>(l.ProducerOp(other));
     if (other->shape == x->shape && f && !f->int8 && f->in[0] == x) {
+      if (!elementwise::SelfGatedFast(f->gate, isa)) return false;  // f's node and the Mul stay in XNNPACK
       auto op = std::make_unique<SelfGatedMulOp>();
       op->label = label + " (x * " + f->GateName() + "(x))";
       op->gate = f->gate;
-      op->isa = SelectF32Isa();
+      op->isa = isa;
       op->in = {x};
       op->out = y;
       l.Emit(std::move(op));
@@ -137,7 +139,7 @@ bool LowerGatedMul(Lowering& l, const Node& n, Value* a, Value* b) {
       op->label = label + (op->hasGate ? std::string(" (x * ") + f->GateName() + "(gate) per channel)"
                                        : std::string(" (x * gate per channel)"));
       if (op->hasGate) op->gate = f->gate;
-      op->isa = SelectF32Isa();
+      op->isa = isa;
       op->in = {x, op->hasGate ? f->in[0] : other};
       op->out = y;
       l.Emit(std::move(op));
