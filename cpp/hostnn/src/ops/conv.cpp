@@ -51,11 +51,13 @@ class ConvOp : public Op {
   // MobileNetV2's layers of 96-960 channels, 1.08x on its 32-channel one (npulens_bench --profile, 1 thread);
   // elsewhere XNNPACK.
   bool OursDepthwise() const { return int8 && groups >= 64 && Depthwise() && Int8IsaSupported(Int8Isa::kAvx2); }
-  // fp32 depthwise in our dwconv.h where it measured faster than XNNPACK 2022 (AVX2+FMA; npulens_bench --profile,
-  // 1 thread, each layer of MobileNetV2/V3-L/V3-S and EfficientNet-B0, ours / XNNPACK's time, alternating builds):
-  // - 5x5, stride 1 or 2: 0.6-0.97 (MobileNetV3-L's 120ch@28: 0.62-0.69, 960ch@7: 0.66-0.72);
-  // - 3x3 of at most 32 channels: 0.42-0.91 (16ch@112: 0.42-0.59, 32ch@112: 0.66-0.91);
-  // - 3x3 stride 1 of at least 480 channels: 0.61-0.95 (672ch@14: 0.61-0.70, 960ch@7: 0.74-0.87).
+  // fp32 depthwise in our dwconv.h where it measured faster than XNNPACK 2022 (AVX2+FMA; npulens_bench --profile 20,
+  // 1 thread, every depthwise layer of MobileNetV2/V3-L/V3-S and EfficientNet-B0, ours / XNNPACK's fastest run, two
+  // rounds alternating with a build of the parent commit, load 15-18):
+  // - 5x5, stride 1 or 2: 0.49-0.97 (EfficientNet-B0's 240ch@28: 0.49, 672ch@14: 0.54-0.56), 672ch@7 stride 2
+  //   0.96-1.03 (even);
+  // - 3x3 of at most 32 channels: 0.51-0.71 (16ch@112: 0.51, 32ch@112: 0.63-0.71, 16ch@56 stride 2: 0.63);
+  // - 3x3 stride 1 of at least 480 channels: 0.67-1.00 (672ch@14: 0.67, 960ch@7: 0.73-0.80, 480ch@14: 0.92-1.00).
   // The other 3x3 layers stay in XNNPACK: stride 2 of 64-576 channels 1.3-1.8, stride 1 of 72-384 channels 1.0-1.45
   // (their input comes from the previous layer out of cache; ours reads 8 pixels block by block, a pattern the
   // hardware prefetcher follows worse than XNNPACK's pixel by pixel sweep over all channels). Other kernel sizes and
