@@ -37,10 +37,15 @@ F32Isa SelectF32Isa() {
 
 namespace {
 
-constexpr int64_t kBlock = 16;  // output channels per packed block (the last one may be kHalfBlock wide)
+constexpr int64_t kBlock = 16;  // output channels per packed block (the last one may be 8 or 24 wide)
 constexpr int64_t kHalfBlock = 8;
+constexpr int64_t kWideBlock = 24;
 constexpr int kTileRows = 6;       // output pixels per AVX2 register tile of a 16-channel block
 constexpr int kHalfTileRows = 12;  // ... of an 8-channel block
+constexpr int kWideTileRows = 4;   // ... of a 24-channel block
+constexpr int TileRowsOf(int64_t width) {
+  return width == kBlock ? kTileRows : width == kHalfBlock ? kHalfTileRows : kWideTileRows;
+}
 
 // Register tiles of rows output pixels x one block of output channels, for each of `blocks` blocks of the same width
 // (inner loop) and `tiles` tiles (outer loop). Their pixels' inputs come either as a pointer per pixel and tap
@@ -100,8 +105,9 @@ void TileScalar(const TileArgs& a, int rows) {
 #if defined(__x86_64__)
 
 // MR output pixels x 16 output channels in 2 * MR ymm accumulators; per input channel 2 weight loads, MR broadcasts,
-// 2 * MR FMAs. At MR = 6 that is 15 of the 16 ymm registers, none spilled. An 8-channel block (the last one of 24,
-// 40, 72 channels) takes MR = 12: 12 accumulators, one weight load. The row loops are unrolled explicitly: otherwise
+// 2 * MR FMAs. At MR = 6 that is 15 of the 16 ymm registers, none spilled. A 24-channel block takes MR = 4 (12
+// accumulators, 3 weight loads), an 8-channel one MR = 12 (12 accumulators, one weight load, 12 broadcasts: 66% of
+// the peak against 90% for 6x16 and 4x24, npulens_conv_f32_bench). The row loops are unrolled explicitly: otherwise
 // GCC at -O2 keeps the accumulator arrays in memory (an FMA chain through the stack, XNNPACK's problem).
 template <int MR, bool kStrided, int64_t kWidth>
 __attribute__((target("avx2,fma"))) void TileFma(const TileArgs& a) {
@@ -113,7 +119,7 @@ __attribute__((target("avx2,fma"))) void TileFma(const TileArgs& a) {
     __m256 acc[MR][kVecs];
 #pragma GCC unroll 12
     for (int r = 0; r < MR; ++r)
-#pragma GCC unroll 2
+#pragma GCC unroll 3
       for (int v = 0; v < kVecs; ++v) acc[r][v] = _mm256_loadu_ps(a.bias + blk * kBlock + 8 * v);
     for (int64_t t = 0; t < a.taps; ++t) {
       const float* px[MR];
@@ -122,12 +128,12 @@ __attribute__((target("avx2,fma"))) void TileFma(const TileArgs& a) {
       const float* wp = TapWeights<kStrided, kWidth>(a, blk, t);
       for (int64_t c = 0; c < a.inC; ++c, wp += kWidth) {
         __m256 w[kVecs];
-#pragma GCC unroll 2
+#pragma GCC unroll 3
         for (int v = 0; v < kVecs; ++v) w[v] = _mm256_loadu_ps(wp + 8 * v);
 #pragma GCC unroll 12
         for (int r = 0; r < MR; ++r) {
           const __m256 xv = _mm256_broadcast_ss(px[r] + c);
-#pragma GCC unroll 2
+#pragma GCC unroll 3
           for (int v = 0; v < kVecs; ++v) acc[r][v] = _mm256_fmadd_ps(xv, w[v], acc[r][v]);
         }
       }
@@ -137,14 +143,14 @@ __attribute__((target("avx2,fma"))) void TileFma(const TileArgs& a) {
       float* out = a.y + (r0 + r) * a.outC + o0;
       // max/min return their second operand when one is NaN: a NaN sum stays NaN, as in the portable variant.
       __m256 v[kVecs];
-#pragma GCC unroll 2
+#pragma GCC unroll 3
       for (int i = 0; i < kVecs; ++i) v[i] = _mm256_min_ps(vhi, _mm256_max_ps(vlo, acc[r][i]));
       if (n == kWidth) {
-#pragma GCC unroll 2
+#pragma GCC unroll 3
         for (int i = 0; i < kVecs; ++i) _mm256_storeu_ps(out + 8 * i, v[i]);
       } else {
         alignas(32) float tmp[kWidth];
-#pragma GCC unroll 2
+#pragma GCC unroll 3
         for (int i = 0; i < kVecs; ++i) _mm256_store_ps(tmp + 8 * i, v[i]);
         std::memcpy(out, tmp, static_cast<size_t>(n) * sizeof(float));
       }
@@ -156,22 +162,17 @@ __attribute__((target("avx2,fma"))) void TileFma(const TileArgs& a) {
   }
 }
 
+// The register tile of the block's width (6x16, 12x8, 4x24) or, for the last tiles of a task, fewer rows.
+template <int MR, bool kStrided, int64_t kWidth>
+void TileRows(const TileArgs& a, int rows) {
+  if constexpr (MR > 1)
+    if (rows < MR) return TileRows<MR - 1, kStrided, kWidth>(a, rows);
+  TileFma<MR, kStrided, kWidth>(a);
+}
+
 template <bool kStrided, int64_t kWidth>
 void TileAvx2(const TileArgs& a, int rows) {
-  switch (rows) {
-    case 12: return TileFma<12, kStrided, kWidth>(a);
-    case 11: return TileFma<11, kStrided, kWidth>(a);
-    case 10: return TileFma<10, kStrided, kWidth>(a);
-    case 9: return TileFma<9, kStrided, kWidth>(a);
-    case 8: return TileFma<8, kStrided, kWidth>(a);
-    case 7: return TileFma<7, kStrided, kWidth>(a);
-    case 6: return TileFma<6, kStrided, kWidth>(a);
-    case 5: return TileFma<5, kStrided, kWidth>(a);
-    case 4: return TileFma<4, kStrided, kWidth>(a);
-    case 3: return TileFma<3, kStrided, kWidth>(a);
-    case 2: return TileFma<2, kStrided, kWidth>(a);
-    default: return TileFma<1, kStrided, kWidth>(a);
-  }
+  TileRows<TileRowsOf(kWidth), kStrided, kWidth>(a, rows);
 }
 
 #endif  // __x86_64__
@@ -223,9 +224,14 @@ ConvF32::ConvF32(const ConvGeometry2D& g, const float* w, const float* bias, flo
   pointwise_ = taps_ == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0 && g.outH == g.inH &&
                g.outW == g.inW;
   if (!F32IsaSupported(isa)) throw std::logic_error(std::string("this CPU has no ") + F32IsaLabel(isa));
-  // 8 or fewer channels past the last full block (24, 40, 72 channels) take a half block: a 16-wide one would
-  // compute a third or more zeros.
-  lastWidth_ = g.outC % kBlock != 0 && g.outC % kBlock <= kHalfBlock ? kHalfBlock : kBlock;
+  // 8 or fewer channels past the last full block: a 16-wide block would compute a third or more zeros. With a full
+  // block before them (24, 40, 72, 104 channels) both are one 24-wide block (4x24 register tile: 12 accumulators, 3
+  // weight loads and 4 broadcasts per 12 FMAs, fewer loads than 6x16); alone (8 or fewer channels) an 8-wide one.
+  if (g.outC % kBlock == 0 || g.outC % kBlock > kHalfBlock)
+    lastWidth_ = kBlock;
+  else
+    lastWidth_ = g.outC > kBlock ? kWideBlock : kHalfBlock;
+  if (lastWidth_ == kWideBlock) --blocks_;
   const int64_t paddedC = (blocks_ - 1) * kBlock + lastWidth_;
   packed_.assign(static_cast<size_t>(paddedC * taps_ * g.inC), 0.0f);
   bias_.assign(static_cast<size_t>(paddedC), 0.0f);
@@ -234,7 +240,8 @@ ConvF32::ConvF32(const ConvGeometry2D& g, const float* w, const float* bias, flo
   rowTaps_ = g.inC < 16 && g.kernelW > 1 && g.dilationW == 1;
   zeros_.assign(static_cast<size_t>(rowTaps_ ? g.kernelW * g.inC : g.inC), 0.0f);
   for (int64_t o = 0; o < g.outC; ++o) {
-    const int64_t b = o / kBlock, k = o % kBlock, width = b + 1 == blocks_ ? lastWidth_ : kBlock;
+    const int64_t b = std::min(o / kBlock, blocks_ - 1), k = o - b * kBlock;
+    const int64_t width = b + 1 == blocks_ ? lastWidth_ : kBlock;
     for (int64_t c = 0; c < g.inC; ++c)
       for (int64_t t = 0; t < taps_; ++t)
         packed_[static_cast<size_t>(b * taps_ * g.inC * kBlock + (t * g.inC + c) * width + k)] =
@@ -388,7 +395,7 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
     int64_t sameWidth = 1;
     while (pixelMajor_ && blk + sameWidth < blockEnd && (blk + sameWidth + 1 < blocks_ || lastWidth_ == kBlock))
       ++sameWidth;
-    const int64_t tileRows = width == kBlock ? kTileRows : kHalfTileRows;
+    const int64_t tileRows = TileRowsOf(width);
     if (plannedRows != tileRows) plan(tileRows);
     TileArgs a{x,
                nullptr,
@@ -417,14 +424,18 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
         a.tapIdx = a.tapOff + run.taps;
         if (width == kBlock)
           Tile<true, kBlock>(a, rowsOfTile, isa_);
-        else
+        else if (width == kHalfBlock)
           Tile<true, kHalfBlock>(a, rowsOfTile, isa_);
+        else
+          Tile<true, kWideBlock>(a, rowsOfTile, isa_);
       } else {
         a.tapPtrs = scratch.pointers.data() + run.data;
         if (width == kBlock)
           Tile<false, kBlock>(a, rowsOfTile, isa_);
-        else
+        else if (width == kHalfBlock)
           Tile<false, kHalfBlock>(a, rowsOfTile, isa_);
+        else
+          Tile<false, kWideBlock>(a, rowsOfTile, isa_);
       }
     }
     blk += sameWidth;

@@ -1,6 +1,7 @@
 // fp32 convolution (groups = 1, any kernel/stride/dilation/padding, NHWC) with fused bias and min/max clamp; a
 // 1x1 convolution is a plain GEMM through the same code. Weights are packed at construction into blocks of 16 output
-// channels, [outC/16][taps][inC][16], the last one 8 wide when 8 or fewer channels are left (24, 40, 72 channels).
+// channels, [outC/16][taps][inC][16]; when 8 or fewer channels are left, the last block is 24 wide (24, 40, 72, 104
+// channels: the last full block and those) or, for 8 or fewer channels in all, 8 wide.
 // Implicit GEMM, no im2col: a register tile of pixels in one output row that need no horizontal padding (and every
 // tile of a 1x1 stride-1 convolution) reads its input at one offset per tap plus a fixed pixel step, skipping the
 // taps in the vertical padding; other tiles read each pixel's taps through pointers, padded taps a zero row (as
@@ -8,7 +9,8 @@
 // micro-kernel compiled with one accumulator spilled to the stack (an FMA chain through memory every step), which
 // holds ResNet18's convolutions near a third of one core's FMA peak.
 // Variants, picked at runtime by what the CPU has: AVX2+FMA (6x16 register block: 12 accumulators, 2 weight vectors,
-// 1 broadcast; 12x8 for an 8-wide block) and portable C++ (other CPUs, aarch64 included). Tests: conv_f32_test.cpp.
+// 1 broadcast; 4x24 and 12x8 for a 24- and an 8-wide block) and portable C++ (other CPUs, aarch64 included). Tests:
+// conv_f32_test.cpp.
 #pragma once
 
 #include <pthreadpool.h>
@@ -37,15 +39,16 @@ class ConvF32 {
   // pixels for the pool's threads, blocks of output channels into tasks; allocates nothing once a thread has run its
   // largest task.
   void Run(const float* x, float* y, pthreadpool_t pool) const;
-  // Output pixels [rowBegin, rowBegin + rows), output channel blocks [blockBegin, blockEnd) (of 16; the last 8 or 16).
+  // Output pixels [rowBegin, rowBegin + rows), output channel blocks [blockBegin, blockEnd) (of 16; the last 8, 16
+  // or 24).
   void RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, int64_t blockBegin, int64_t blockEnd) const;
   F32Isa isa() const { return isa_; }
 
  private:
   ConvGeometry2D g_;
   F32Isa isa_;
-  int64_t taps_, blocks_;      // kh * kw; ceil(outC / 16)
-  int64_t lastWidth_;          // output channels of the last block: 8 or 16
+  int64_t taps_, blocks_;      // kh * kw; ceil(outC / 16), one fewer when the last block is 24 wide
+  int64_t lastWidth_;          // output channels of the last block: 8, 16 or 24
   std::vector<float> packed_;  // [blocks][taps][inC][16 or lastWidth_], output channels past outC are zero
   std::vector<float> bias_;    // (blocks - 1) * 16 + lastWidth_
   std::vector<float> zeros_;   // the input of padded taps: inC zeros (rowTaps_: kw * inC)

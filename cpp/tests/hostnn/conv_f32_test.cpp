@@ -170,11 +170,12 @@ TEST(ConvF32Test, EveryVariantMatchesTheReferenceWithinTheRoundingBound) {
   }
 }
 
-// Few channels, where the kernel takes other paths: input and output channels in {3, 8, 16, 24, 40} (an 8-wide last
-// block for 8, 24 and 40 outputs, a 16-wide one padded from 3; row taps for fewer than 16 inputs; weights small
-// enough for the pixel-major order or not) in a 1x1 GEMM, a strided 1x1, 3x3 convolutions with and without padding
-// (strided tiles inside, pointer tiles at the borders and where a tile spans two output rows) and a dilated one,
-// over two images whose pixel counts are not multiples of the 6- or 12-pixel tiles, at 1 and 2 threads.
+// Few channels, where the kernel takes other paths: input and output channels in {3, 8, 16, 24, 40} (a 24-wide last
+// block for 24 and 40 outputs, an 8-wide one for 8, a 16-wide one padded from 3; row taps for fewer than 16 inputs;
+// weights small enough for the pixel-major order or not) in a 1x1 GEMM, a strided 1x1, 3x3 convolutions with and
+// without padding (strided tiles inside, pointer tiles at the borders and where a tile spans two output rows) and a
+// dilated one, over two images whose pixel counts are not multiples of the 4-, 6- or 12-pixel tiles, at 1 and 2
+// threads.
 TEST(ConvF32Test, FewChannelsInEveryPathMatchTheReference) {
   std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
   ASSERT_NE(pool, nullptr);
