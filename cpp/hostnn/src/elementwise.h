@@ -9,7 +9,7 @@
 // file is compiled with -ffp-contract=off so the compiler adds no fused multiply-add of its own.
 // GlobalAveragePool sums in another order than XNNPACK (relative difference within pixels * 2^-24).
 // Variants: AVX2+FMA and portable (F32Isa, conv_f32.h). Each call splits large tensors over the pool in one
-// pthreadpool call. Tests: ops_fp32_test.cpp (ElementwiseFusion*).
+// pthreadpool call. Tests: ops_fp32_test.cpp (Elementwise*, GlobalAveragePoolRunsInOurKernel).
 #pragma once
 
 #include <pthreadpool.h>
