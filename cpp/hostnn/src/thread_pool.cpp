@@ -7,8 +7,12 @@
 // when the items' completions add up to the job's size. A worker reads the job only after a successful claim, which
 // the job cannot outlive (the caller waits for that item), so a worker that wakes late claims nothing from a finished
 // job and never runs a stale one. Idle workers spin briefly for the next call (a run makes dozens back to back), then
-// sleep on a condition variable.
+// sleep on a condition variable. A worker woken on the caller's CPU moves off it (MoveThreadOffCpu says why).
 #include "thread_pool.h"
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -102,6 +106,15 @@ class DenormalsOff {
 
 std::atomic<void (*)()> wakeHook{nullptr};
 
+// The CPU the calling thread runs on, or -1 where the system cannot tell.
+int CurrentCpu() {
+#if defined(__linux__)
+  return sched_getcpu();
+#else
+  return -1;
+#endif
+}
+
 // How long an idle worker spins for the next call before it sleeps: longer than the gap between two calls of one run
 // (the ops between them that run on the caller alone), so that a run wakes its workers once, not at every call.
 constexpr std::chrono::microseconds kWorkerSpin{200};
@@ -145,6 +158,7 @@ class ThreadPool {
     }
     std::lock_guard<std::mutex> call(callMutex_);  // concurrent callers are serialised, as pthreadpool's contract says
     job_ = job;
+    callerCpu_.store(CurrentCpu(), std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
     // Publish: the job's fields and done_ happen-before any successful claim (acquire in Claim).
     remaining_.store(job.count, std::memory_order_seq_cst);
@@ -212,14 +226,20 @@ class ThreadPool {
     bool spin = true;
     for (;;) {
       if (spin) SpinForWork();
+      bool slept = false;
       if (remaining_.load(std::memory_order_relaxed) == 0) {
         std::unique_lock<std::mutex> lock(sleepMutex_);
         sleepers_.fetch_add(1, std::memory_order_seq_cst);
         wake_.wait(lock, [this] { return stop_.load() || remaining_.load(std::memory_order_seq_cst) != 0; });
         sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+        slept = true;
       }
       if (stop_.load()) return;
       if (void (*hook)() = wakeHook.load(std::memory_order_relaxed)) hook();
+      if (slept) {
+        const int cpu = CurrentCpu();
+        if (cpu >= 0 && cpu == callerCpu_.load(std::memory_order_relaxed)) hostnn::MoveThreadOffCpu(cpu);
+      }
       // PTHREADPOOL_FLAG_YIELD_WORKERS: after such a call, sleep at once instead of spinning for the next one.
       uint32_t flags = 0;
       spin = !WorkOn(&flags) || (flags & PTHREADPOOL_FLAG_YIELD_WORKERS) == 0;
@@ -233,6 +253,7 @@ class ThreadPool {
   std::atomic<size_t> remaining_{0};  // items of job_ not yet claimed
   std::atomic<size_t> done_{0};       // items of job_ finished
   std::atomic<size_t> sleepers_{0};
+  std::atomic<int> callerCpu_{-1};  // the CPU of the current call's caller when it published the job
   std::atomic<bool> stop_{false};
   std::mutex callMutex_;
   std::mutex sleepMutex_;
@@ -279,6 +300,25 @@ void Parallelize(pthreadpool_t pool, Task task, void* context, uint32_t flags, u
 namespace hostnn {
 
 void SetThreadPoolWakeHookForTesting(void (*hook)()) { wakeHook.store(hook); }
+
+bool MoveThreadOffCpu(int cpu) {
+#if defined(__linux__)
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof allowed, &allowed) != 0 ||
+      !CPU_ISSET(cpu, &allowed) || CPU_COUNT(&allowed) < 2)
+    return false;
+  cpu_set_t others = allowed;
+  CPU_CLR(cpu, &others);
+  if (sched_setaffinity(0, sizeof others, &others) != 0) return false;  // migrates at once
+  // The old set again: the thread stays where it now is until the scheduler moves it.
+  sched_setaffinity(0, sizeof allowed, &allowed);
+  return CurrentCpu() != cpu;
+#else
+  (void)cpu;
+  return false;
+#endif
+}
 
 }  // namespace hostnn
 

@@ -11,4 +11,11 @@ namespace hostnn {
 // it sleep to play a worker the scheduler left off the CPU). Null (the default) costs one relaxed load per wake-up.
 void SetThreadPoolWakeHookForTesting(void (*hook)());
 
+// Moves the calling thread off `cpu` when its affinity allows another CPU, and leaves its affinity as it was; returns
+// whether it now runs elsewhere. Why: the kernel places a woken worker where it likes, and on a 2-vCPU guest it often
+// put it on the CPU of the caller that woke it, where the two time-shared one CPU until the load balancer moved one
+// (milliseconds later): a 2-thread run after an idle gap took twice a back-to-back one, longer than with 1 thread. So a
+// worker that wakes on the caller's CPU moves itself off it before it claims work.
+bool MoveThreadOffCpu(int cpu);
+
 }  // namespace hostnn

@@ -1,8 +1,10 @@
 // The host runtime's thread pool (thread_pool.h: pthreadpool's C API): every variant XNNPACK and our kernels call runs
 // its task once for every tile of its grid with the right tile sizes (against pthreadpool.h's loops, run naively here),
 // on 1, 2 and 8 threads and without a pool; calls back to back, nested and from several threads; workers really take
-// part; a worker that wakes late does not delay a call beyond its work; the denormals flag; destroying idle pools.
+// part; a worker that wakes late does not delay a call beyond its work; a worker woken on the caller's CPU moves off
+// it; the denormals flag; destroying idle pools.
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
@@ -343,24 +345,29 @@ TEST(ThreadPoolTest, ThreadCounts) {
 }
 
 // Two items that each wait (up to 20 s) until both have started: only a pool that runs them on two threads at once
-// finishes them without waiting out the limit.
+// finishes them without waiting out the limit. Each item records whether the two met, and the CPU the worker (any
+// thread but the caller) ran on.
+struct Meeting {
+  std::atomic<int> started{0};
+  std::atomic<int> met{0};
+  std::thread::id caller = std::this_thread::get_id();
+  std::atomic<int> workerCpu{-2};
+
+  static void Item(void* c, size_t) {
+    auto* m = static_cast<Meeting*>(c);
+    m->started.fetch_add(1);
+    const auto end = Clock::now() + std::chrono::seconds(20);
+    while (m->started.load() < 2 && Clock::now() < end) std::this_thread::yield();
+    if (m->started.load() >= 2) m->met.fetch_add(1);
+    if (std::this_thread::get_id() != m->caller) m->workerCpu.store(sched_getcpu());
+  }
+};
+
 TEST(ThreadPoolTest, WorkersTakePart) {
   for (size_t threads : {2, 8}) {
     Pool pool = MakePool(threads);
-    struct Meeting {
-      std::atomic<int> started{0};
-      std::atomic<int> met{0};
-    } meeting;
-    pthreadpool_parallelize_1d(
-        pool.get(),
-        [](void* c, size_t) {
-          auto* m = static_cast<Meeting*>(c);
-          m->started.fetch_add(1);
-          const auto end = Clock::now() + std::chrono::seconds(20);
-          while (m->started.load() < 2 && Clock::now() < end) std::this_thread::yield();
-          if (m->started.load() >= 2) m->met.fetch_add(1);
-        },
-        &meeting, 2, 0);
+    Meeting meeting;
+    pthreadpool_parallelize_1d(pool.get(), &Meeting::Item, &meeting, 2, 0);
     EXPECT_EQ(meeting.met.load(), 2) << threads << " threads";
   }
 }
@@ -403,6 +410,62 @@ TEST(ThreadPoolTest, LateWorkerDoesNotDelayTheCall) {
   // 640 increments take microseconds; the bound leaves room for a busy machine but not for one worker wake-up.
   EXPECT_LT(ms, 500.0) << "10 calls with a worker asleep in the hook";
   for (size_t i = 0; i < hits.size(); ++i) EXPECT_EQ(hits[i].load(), 10) << "item " << i;
+}
+
+// The CPUs this thread may run on.
+std::vector<int> AllowedCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  EXPECT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
+  std::vector<int> cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &set)) cpus.push_back(c);
+  return cpus;
+}
+
+void SetAllowedCpus(const std::vector<int>& cpus) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int c : cpus) CPU_SET(c, &set);
+  ASSERT_EQ(sched_setaffinity(0, sizeof set, &set), 0);
+}
+
+TEST(ThreadPoolTest, MoveThreadOffCpuMovesAndLeavesTheAffinity) {
+  const std::vector<int> cpus = AllowedCpus();
+  ASSERT_GE(cpus.size(), 2U) << "this test needs a process allowed on 2 CPUs";
+  SetAllowedCpus({cpus[0]});  // now on cpus[0]
+  ASSERT_EQ(sched_getcpu(), cpus[0]);
+  EXPECT_FALSE(hostnn::MoveThreadOffCpu(cpus[0])) << "allowed on that CPU only";
+  EXPECT_EQ(AllowedCpus(), std::vector<int>{cpus[0]});
+  SetAllowedCpus(cpus);
+  EXPECT_TRUE(hostnn::MoveThreadOffCpu(cpus[0]));
+  EXPECT_NE(sched_getcpu(), cpus[0]);
+  EXPECT_EQ(AllowedCpus(), cpus);
+  EXPECT_FALSE(hostnn::MoveThreadOffCpu(-1));
+}
+
+// The kernel may wake a worker on the CPU of the caller that woke it (the hook puts it there, its affinity left as it
+// was); the worker must move off that CPU before it runs items, rather than time-share it with the caller. A meeting
+// makes the worker run one item.
+TEST(ThreadPoolTest, WorkerWokenOnTheCallersCpuMovesOffIt) {
+  const std::vector<int> cpus = AllowedCpus();
+  ASSERT_GE(cpus.size(), 2U) << "this test needs a process allowed on 2 CPUs";
+  static int callerCpu;
+  callerCpu = cpus[0];
+  Pool pool = MakePool(2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the worker has stopped spinning and sleeps
+  SetAllowedCpus({callerCpu});
+  hostnn::SetThreadPoolWakeHookForTesting([] {
+    const std::vector<int> all = AllowedCpus();
+    SetAllowedCpus({callerCpu});
+    SetAllowedCpus(all);
+  });
+  Meeting items;
+  pthreadpool_parallelize_1d(pool.get(), &Meeting::Item, &items, 2, 0);
+  hostnn::SetThreadPoolWakeHookForTesting(nullptr);
+  SetAllowedCpus(cpus);
+  ASSERT_EQ(items.met.load(), 2) << "the worker ran no item";
+  EXPECT_NE(items.workerCpu.load(), callerCpu) << "the worker ran on the caller's CPU";
 }
 
 // A task calling the pool it runs on (pthreadpool would deadlock): the inner call runs on that thread; a task calling
