@@ -769,6 +769,12 @@ Op* Lowering::ProducerOp(const Value* v) const {
   return nullptr;
 }
 
+void RunInXnnOnce(Op* floatOp, Value* x, Value* y) {
+  floatOp->in = {x};
+  floatOp->out = y;
+  XnnRun({floatOp}, {x, y}, nullptr).Run();
+}
+
 bool Lowering::LowerInt8Table(const Node& n, std::unique_ptr<Op> floatOp) {
   Int8Match m;
   if (!MatchInt8(n, 1, &m)) return false;
@@ -782,9 +788,7 @@ bool Lowering::LowerInt8Table(const Node& n, std::unique_ptr<Op> floatOp) {
   }
   const std::array<float, 256> xs = DequantizedTableInputs(*m.ins[0]);
   std::memcpy(x.data(), xs.data(), x.Bytes());
-  floatOp->in = {&x};
-  floatOp->out = &y;
-  XnnRun({floatOp.get()}, {&x, &y}, nullptr).Run();
+  RunInXnnOnce(floatOp.get(), &x, &y);
   std::array<float, 256> ys{};
   std::memcpy(ys.data(), y.data(), y.Bytes());
 

@@ -426,9 +426,9 @@ TEST(OpsInt8Test, QuantizeLinearRoundsHalfToEvenAndSaturates) {
   }
 }
 
-TEST(OpsInt8Test, QdqTransposeMovesInt8BytesHardSigmoidIsATableAndBatchNormRunsInFp32) {
-  // DQ → Transpose → Q with the same params is a byte copy on int8 (exact); HardSigmoid is an int8 table;
-  // BatchNormalization has no int8 path: DQ → fp32 op → Q, within 1 unit.
+TEST(OpsInt8Test, QdqTransposeMovesInt8BytesHardSigmoidAndBatchNormAreTables) {
+  // DQ → Transpose → Q with the same params is a byte copy on int8 (exact); HardSigmoid is an int8 table,
+  // BatchNormalization one table per channel: within 1 unit of the math.
   const float s = 0.05f, sOut = 0.01f;
   const int8_t z = 3, zOut = -100;
   OnnxBuilder b;
@@ -464,8 +464,8 @@ TEST(OpsInt8Test, QdqTransposeMovesInt8BytesHardSigmoidIsATableAndBatchNormRunsI
   std::string describe;
   auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe);
   ExpectWithin1(Requantize(got, 0.02f, 0), want);
-  for (const char* op :
-       {"kernel int8: Transpose 'transpose'", "kernel int8: HardSigmoid 'hs' (table)", "fp32: BatchNormalization 'bn'"})
+  for (const char* op : {"kernel int8: Transpose 'transpose'", "kernel int8: HardSigmoid 'hs' (table)",
+                         "kernel int8: BatchNormalization 'bn' (tables)"})
     EXPECT_NE(describe.find(op), std::string::npos) << op << "\n" << describe;
 }
 
@@ -872,4 +872,62 @@ TEST(OpsInt8Test, ChannelShuffleIsOneChannelPermutationInInt8AndFp32) {
     EXPECT_EQ(RunModel(f32.Bytes(), std::vector<std::vector<float>>{x}, &fDescribe), shuffled(x));
     EXPECT_EQ(fDescribe.find("kernel fp32:" + line) != std::string::npos, k.shuffle) << fDescribe;
   }
+}
+
+TEST(OpsInt8Test, QdqBatchNormIsOneTablePerChannelEqualToTheFloatPathBitForBit) {
+  // DequantizeLinear → BatchNormalization [→ Relu | Clip] → QuantizeLinear (DenseNet's pre-activation BN) on int8 is
+  // one table of the 256 input values per channel: the same bits as the float path (DequantizeLinear, XNNPACK's
+  // multiply and add, QuantizeLinear) over every input value in every channel (256 consecutive elements of a channel
+  // hold all of them), several params, odd channel counts (a partial block of 64 channels), NHWC and (N, C), a tensor
+  // large enough to run on two threads, each channel's own affine (negative, zero and large scales).
+  struct Case {
+    const char* name;
+    std::vector<int64_t> dims;
+    int threads;
+  };
+  const Case cases[] = {
+      {"3 channels", {1, 3, 16, 16}, 1},
+      {"37 channels, batch 2", {2, 37, 16, 16}, 1},
+      {"(N, C) 67 channels", {256, 67}, 1},
+      {"131 channels, two threads", {1, 131, 32, 16}, 2},
+  };
+  for (const Case& k : cases)
+    for (const char* clamp : {"", "Relu", "Clip"})
+      for (const auto& params : kTableParams) {
+        const QParams pi = params.first, po = params.second;  // not a structured binding: the lambdas capture them
+        SCOPED_TRACE(std::string(k.name) + " " + clamp + " in " + std::to_string(pi.scale) + "/" +
+                     std::to_string(pi.zp) + " out " + std::to_string(po.scale) + "/" + std::to_string(po.zp));
+        const int64_t channels = k.dims[1];
+        std::vector<float> scale, bias, mean, var;
+        for (int64_t c = 0; c < channels; ++c) {
+          scale.push_back(c % 7 == 3 ? 0.f : static_cast<float>(c % 5) * 0.7f - 1.3f + static_cast<float>(c % 3) * 4.f);
+          bias.push_back(static_cast<float>(c % 9) * 0.25f - 1.f);
+          mean.push_back(static_cast<float>(c % 4) * po.scale * 3.f - 0.1f);
+          var.push_back(0.05f + static_cast<float>(c % 6) * 0.5f);
+        }
+        auto graph = [&](OnnxBuilder& b, const std::string& x) {
+          b.InitF("scale", {channels}, scale);
+          b.InitF("bias", {channels}, bias);
+          b.InitF("mean", {channels}, mean);
+          b.InitF("var", {channels}, var);
+          SetFloat(b.Node("BatchNormalization", {x, "scale", "bias", "mean", "var"}, {"bn"}, "bn"), "epsilon", 1e-3f);
+          std::string pre = "bn";
+          if (std::string(clamp) == "Relu") {
+            b.Node("Relu", {"bn"}, {"r"}, "relu");
+            pre = "r";
+          } else if (std::string(clamp) == "Clip") {
+            b.InitF("lo", {}, {-0.5f});
+            b.InitF("hi", {}, {1.5f});
+            b.Node("Clip", {"bn", "lo", "hi"}, {"r"}, "clip");
+            pre = "r";
+          }
+          QDQ(b, pre, "y", po);
+          b.Output("y");
+        };
+        HostNN_SetThreadCount(k.threads);
+        const std::string describe = ExpectInt8PathEqualsFloatPath(graph, k.dims, AllInt8(Elements(k.dims)), pi);
+        HostNN_SetThreadCount(0);
+        EXPECT_NE(describe.find("kernel int8: BatchNormalization 'bn' (tables)"), std::string::npos) << describe;
+        EXPECT_EQ(describe.find("fp32: BatchNormalization"), std::string::npos) << describe;
+      }
 }

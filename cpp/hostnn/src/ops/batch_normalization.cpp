@@ -5,9 +5,14 @@
 // same two vectors). XNNPACK 2022 has no BN node: a multiply and an add with static per-channel operands, a
 // following Relu/Clip fused into the add, inside the XNNPACK segment around it. Training mode (training_mode = 1,
 // the running mean/var outputs) is refused.
+// int8 QDQ (DequantizeLinear -> BN -> [Relu|Clip] -> QuantizeLinear, DenseNet's pre-activation BN) runs as one table
+// of the 256 input values per channel, computed at Build by that float path's own kernels: the same bits, without
+// dequantizing and requantizing the tensor on every run.
 #include "ops/op.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
 
 namespace hostnn {
@@ -60,10 +65,8 @@ class BatchNormOp : public Op {
   }
 };
 
-void LowerFloat(Lowering& l, const Node& n) {
-  const Graph& g = l.Imported();
-  auto op = l.New<BatchNormOp>(n);
-  op->in = {l.Act(n, 0)};
+// op's per-channel a and b from n's constants.
+void SetAffine(const Graph& g, const Node& n, BatchNormOp* op) {
   const std::vector<float> scale = g.GetConst(n.inputs[1]).AsFloat(), bias = g.GetConst(n.inputs[2]).AsFloat(),
                            mean = g.GetConst(n.inputs[3]).AsFloat(), var = g.GetConst(n.inputs[4]).AsFloat();
   const float eps = n.Float("epsilon", 1e-5f);
@@ -73,15 +76,110 @@ void LowerFloat(Lowering& l, const Node& n) {
     op->a[ch] = scale[ch] * (1.f / std::sqrt(var[ch] + eps));
     op->b[ch] = bias[ch] - mean[ch] * op->a[ch];
   }
+}
+
+void LowerFloat(Lowering& l, const Node& n) {
+  auto op = l.New<BatchNormOp>(n);
+  op->in = {l.Act(n, 0)};
+  SetAffine(l.Imported(), n, op.get());
   l.FuseClamp(n, op.get());
   l.Emit(std::move(op));
+}
+
+// Tensors of more than this many bytes are split over the pool: below it a thread's wake-up costs about what it saves.
+constexpr size_t kParallelBytes = size_t{1} << 16;
+constexpr size_t kTaskBytes = size_t{1} << 14;
+// Channels looked up per pass over a task's pixels: their tables (16 KiB) stay in L1 while the pixels stream by.
+constexpr size_t kChannelBlock = 64;
+
+struct TableTask {
+  const uint8_t* x;
+  int8_t* y;
+  const int8_t* tables;
+  size_t channels;
+  static void Run(void* context, size_t pixel, size_t pixels) {
+    const TableTask& t = *static_cast<const TableTask*>(context);
+    for (size_t c0 = 0; c0 < t.channels; c0 += kChannelBlock) {
+      const size_t n = std::min(kChannelBlock, t.channels - c0);
+      const int8_t* block = t.tables + 256 * c0;
+      for (size_t p = pixel; p < pixel + pixels; ++p) {
+        const uint8_t* x = t.x + p * t.channels + c0;
+        int8_t* y = t.y + p * t.channels + c0;
+        size_t c = 0;
+        // 8 channels per 8-byte load: each lookup at a fixed offset from one table pointer (half the instructions of
+        // a byte load and an index per channel).
+        for (const int8_t* tables = block; c + 8 <= n; c += 8, tables += 8 * 256) {
+          uint64_t v = 0;
+          std::memcpy(&v, x + c, 8);
+          for (size_t j = 0; j < 8; ++j) y[c + j] = tables[256 * j + ((v >> (8 * j)) & 255)];
+        }
+        for (; c < n; ++c) y[c] = block[256 * c + x[c]];
+      }
+    }
+  }
+};
+
+// int8: y[p, c] = tables[256 c + x[p, c]] over the pixels p (NHWC, or (N, C) with one value per channel).
+class BatchNormInt8Op : public Op {
+ public:
+  std::vector<int8_t> tables;  // 256 per channel, indexed by the input's byte
+
+  std::function<void()> Kernel(const KernelContext& k) const override {
+    const size_t channels = tables.size() / 256, pixels = out->Elements() / channels;
+    const pthreadpool_t pool = out->Elements() > kParallelBytes ? k.pool : nullptr;
+    const size_t tile = pool ? std::max<size_t>(1, kTaskBytes / channels) : pixels;
+    return [x = in[0], y = out, t = tables.data(), channels, pixels, pool, tile] {
+      TableTask task{x->data(), reinterpret_cast<int8_t*>(y->data()), t, channels};
+      pthreadpool_parallelize_1d_tile_1d(pool, &TableTask::Run, &task, pixels, tile, 0);
+    };
+  }
+};
+
+bool LowerInt8(Lowering& l, const Node& n) {
+  const Shape& shape = l.Imported().values.at(n.inputs[0]).shape;
+  // The channels innermost as stored: NHWC 4-D or (N, C); an (N, C, L) tensor keeps the float path.
+  if (shape.size() == 3 && shape[2] != 1) return false;
+  Int8Match m;
+  if (!l.MatchInt8(n, 1, &m)) return false;
+  const size_t channels = static_cast<size_t>(shape[1]);
+  // The float op over one pixel per int8 value (x[i, c] = value i dequantized, every channel), in NHWC as the float
+  // path stores a 4-D tensor, with the clamp fused as there.
+  BatchNormOp bn;
+  SetAffine(l.Imported(), n, &bn);
+  bn.label = n.op + " '" + n.name + "' (tables)";
+  bn.outMin = m.lo;
+  bn.outMax = m.hi;
+  Value x, y;
+  for (Value* v : {&x, &y}) {
+    v->name = "tables of " + n.op + " '" + n.name + "'";
+    v->shape = {1, static_cast<int64_t>(channels), 1, 256};
+    v->nhwc = true;
+    v->storage.resize(v->Bytes() + XNN_EXTRA_BYTES);
+  }
+  const std::array<float, 256> xs = DequantizedTableInputs(*m.ins[0]);
+  float* xf = reinterpret_cast<float*>(x.data());
+  for (size_t i = 0; i < 256; ++i) std::fill_n(xf + i * channels, channels, xs[i]);
+  RunInXnnOnce(&bn, &x, &y);
+  const float* yf = reinterpret_cast<const float*>(y.data());
+  auto op = std::make_unique<BatchNormInt8Op>();
+  op->tables.resize(256 * channels);
+  for (size_t c = 0; c < channels; ++c) {
+    std::array<float, 256> ys{};
+    for (size_t i = 0; i < 256; ++i) ys[i] = yf[i * channels + c];
+    const std::array<int8_t, 256> t = QuantizedTable(ys, m.lo, m.hi, m.outScale, m.outZeroPoint);
+    std::copy(t.begin(), t.end(), op->tables.begin() + static_cast<ptrdiff_t>(256 * c));
+  }
+  BatchNormInt8Op* raw = op.get();
+  l.EmitInt8(std::move(op), n, m);
+  raw->label += " (tables)";
+  return true;
 }
 
 }  // namespace
 
 namespace ops {
 const OpDef& BatchNormalization() {
-  static const OpDef kDef{Infer, LowerFloat};
+  static const OpDef kDef{Infer, LowerFloat, LowerInt8};
   return kDef;
 }
 }  // namespace ops

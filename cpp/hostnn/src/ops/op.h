@@ -169,6 +169,10 @@ std::array<int8_t, 256> QuantizedTable(std::array<float, 256> p, float lo, float
 // them; nullopt when that leaves every value as it is (a plain copy).
 std::optional<std::array<int8_t, 256>> Int8Remap(const Value& x, float lo, float hi, float scale, int32_t zeroPoint);
 
+// Runs a float op (InXnn) once on x -> y, outside any plan (their buffers allocated, + XNN_EXTRA_BYTES): an int8
+// table op computes its entries with the float path's own XNNPACK nodes, so it gives that path's bits.
+void RunInXnnOnce(Op* floatOp, Value* x, Value* y);
+
 // XNNPACK subgraph under construction, for Op::Define: value ids and static (weight) tensors it keeps alive.
 class XnnDefiner {
  public:
