@@ -10,17 +10,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <functional>
 #include <memory>
 #include <random>
-#include <string>
-#include <utility>
 #include <vector>
 
 #include "conv_f32.h"
 #include "core/benchmark_runner.h"
+#include "kernel_bench.h"
 
 namespace {
 
@@ -82,58 +78,19 @@ const Shape kShapes[] = {
     {"regnety400mf 1x1 48->104 @28", 28, 48, 104, 1, 1},
 };
 
-// p50 and min of the timed runs.
-std::pair<double, double> Time(const std::function<void()>& fn, int64_t iterations) {
-  npulens::BenchmarkParams params;
-  params.warmupRuns = 2;
-  params.iterations = iterations;
-  auto result = npulens::RunBenchmark(
-      params,
-      [&]() -> npulens::Result<double> {
-        const double t0 = npulens::SteadyClockMs();
-        fn();
-        return npulens::SteadyClockMs() - t0;
-      },
-      nullptr);
-  if (!result.ok()) {
-    std::fprintf(stderr, "benchmark failed: %s\n", result.status().message().c_str());
-    std::exit(1);
-  }
-  return {result->latency.p50Ms, result->latency.minMs};
-}
-
-long Arg(int argc, char** argv, const char* flag, long fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], flag) == 0) return std::strtol(argv[i + 1], nullptr, 10);
-  return fallback;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  const long threads = Arg(argc, argv, "--threads", 1), rounds = Arg(argc, argv, "--rounds", 3);
-  const long iterations = Arg(argc, argv, "--iterations", 20);
-  double peak = 49.9;
-  std::string filter;
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--peak") == 0) peak = std::strtod(argv[i + 1], nullptr);
-    if (std::strcmp(argv[i], "--filter") == 0) filter = argv[i + 1];
-  }
-  if (threads < 1 || threads > 256 || rounds < 1 || iterations < 1 || !(peak > 0)) {
-    std::fprintf(stderr,
-                 "usage: npulens_conv_f32_bench [--threads 1..256] [--rounds N>=1] [--iterations N>=1] [--peak "
-                 "GMACS>0] [--filter TEXT]\n");
-    return 2;
-  }
+  const kernel_bench::Flags flags(argc, argv, 49.9);
+  if (!flags.Valid()) return kernel_bench::Usage("npulens_conv_f32_bench", "");
   if (xnn_initialize(nullptr) != xnn_status_success) {
     std::fprintf(stderr, "XNNPACK initialization failed\n");
     return 1;
   }
-  std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(
-      threads > 1 ? pthreadpool_create(static_cast<size_t>(threads)) : nullptr, &pthreadpool_destroy);
+  const kernel_bench::Pool pool = kernel_bench::MakePool(flags.threads);
   const hostnn::F32Isa isa = hostnn::SelectF32Isa();
   std::printf("threads %ld, ours %s, p50 of %ld runs, best of %ld interleaved rounds, peak %.1f GMAC/s per core\n",
-              threads, hostnn::F32IsaLabel(isa), iterations, rounds, peak);
+              flags.threads, hostnn::F32IsaLabel(isa), flags.iterations, flags.rounds, flags.peak);
   // p50: the lowest p50 of the rounds; min: the fastest run (under load, runs longer than a scheduler slice are rarely
   // spared, so their p50 says more about the load than about the kernel).
   std::printf("%-36s %7s %8s %8s %6s %6s %6s %8s %8s %6s %6s %9s\n", "conv", "GMAC", "ours p50", "xnn p50", "ours/x",
@@ -143,7 +100,7 @@ int main(int argc, char** argv) {
   double logSum = 0;
   int counted = 0;
   for (const Shape& s : kShapes) {
-    if (!filter.empty() && std::string(s.name).find(filter) == std::string::npos) continue;
+    if (flags.Skips(s.name)) continue;
     const int64_t pad = s.k / 2, out = (s.inHW + 2 * pad - s.k) / s.stride + 1;
     const hostnn::ConvGeometry2D g{1,   s.inHW,   s.inHW,   s.inC, out, out, s.outC, s.k,
                                    s.k, s.stride, s.stride, 1,     1,   pad, pad};
@@ -174,19 +131,14 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::unique_ptr<xnn_operator, decltype(&xnn_delete_operator)> opGuard(op, &xnn_delete_operator);
-    double bestOurs = 1e30, bestXnn = 1e30, minOurs = 1e30, minXnn = 1e30;
-    for (long r = 0; r < rounds; ++r) {
-      const auto o = Time([&] { ours.Run(x.data(), yOurs.data(), pool.get()); }, iterations);
-      const auto n = Time([&] { xnn_run_operator(op, pool.get()); }, iterations);
-      bestOurs = std::min(bestOurs, o.first);
-      bestXnn = std::min(bestXnn, n.first);
-      minOurs = std::min(minOurs, o.second);
-      minXnn = std::min(minXnn, n.second);
-    }
+    const std::vector<kernel_bench::Timing> t = kernel_bench::TimeRounds(
+        {[&] { ours.Run(x.data(), yOurs.data(), pool.get()); }, [&] { xnn_run_operator(op, pool.get()); }},
+        flags.rounds, flags.iterations, &npulens::SteadyClockMs);
+    const double bestOurs = t[0].p50Ms, bestXnn = t[1].p50Ms, minOurs = t[0].minMs, minXnn = t[1].minMs;
     float maxDiff = 0;
     for (size_t i = 0; i < yOurs.size(); ++i) maxDiff = std::max(maxDiff, std::fabs(yOurs[i] - yXnn[i]));
     const double gmac = static_cast<double>(out * out * s.outC * s.inC * s.k * s.k) / 1e9;
-    const double cores = peak * static_cast<double>(threads);
+    const double cores = flags.peak * static_cast<double>(flags.threads);
     std::printf("%-36s %7.4f %8.3f %8.3f %6.2f %5.0f%% %5.0f%% %8.3f %8.3f %5.0f%% %5.0f%% %9.2g\n", s.name, gmac,
                 bestOurs, bestXnn, bestOurs / bestXnn, 100 * gmac / (bestOurs / 1e3) / cores,
                 100 * gmac / (bestXnn / 1e3) / cores, minOurs, minXnn, 100 * gmac / (minOurs / 1e3) / cores,

@@ -6,21 +6,16 @@
 // (qconv_int8_test.cpp is the correctness test). Not a test: timings; to compare two builds, alternate their runs.
 // usage: npulens_qconv_int8_bench [--threads N] [--rounds N] [--iterations N] [--peak GMACS] [--filter TEXT]
 //                                 [--shape HW,IN_C,OUT_C,K,STRIDE,PAD] (that one convolution instead of the list)
-#include <algorithm>
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <functional>
-#include <memory>
 #include <random>
-#include <string>
-#include <utility>
 #include <vector>
 
 #include "core/benchmark_runner.h"
+#include "kernel_bench.h"
 #include "qconv_int8.h"
 
 namespace {
@@ -74,44 +69,13 @@ double ThreadCpuMs() {
   return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
 }
 
-// p50 and min of the timed runs, by `clock`.
-std::pair<double, double> Time(const std::function<void()>& fn, int64_t iterations, double (*clock)()) {
-  npulens::BenchmarkParams params;
-  params.warmupRuns = 2;
-  params.iterations = iterations;
-  auto result = npulens::RunBenchmark(
-      params,
-      [&]() -> npulens::Result<double> {
-        const double t0 = clock();
-        fn();
-        return clock() - t0;
-      },
-      nullptr);
-  if (!result.ok()) {
-    std::fprintf(stderr, "benchmark failed: %s\n", result.status().message().c_str());
-    std::exit(1);
-  }
-  return {result->latency.p50Ms, result->latency.minMs};
-}
-
-long Arg(int argc, char** argv, const char* flag, long fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], flag) == 0) return std::strtol(argv[i + 1], nullptr, 10);
-  return fallback;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  const long threads = Arg(argc, argv, "--threads", 1), rounds = Arg(argc, argv, "--rounds", 3);
-  const long iterations = Arg(argc, argv, "--iterations", 20);
-  double peak = 90.4;
-  std::string filter;
+  const kernel_bench::Flags flags(argc, argv, 90.4);
   std::vector<Shape> shapes(std::begin(kShapes), std::end(kShapes));
   bool badShape = false;
   for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--peak") == 0) peak = std::strtod(argv[i + 1], nullptr);
-    if (std::strcmp(argv[i], "--filter") == 0) filter = argv[i + 1];
     if (std::strcmp(argv[i], "--shape") == 0) {
       Shape s{argv[i + 1], 0, 0, 0, 0, 0, 0};
       badShape = std::sscanf(argv[i + 1], "%" SCNd64 ",%" SCNd64 ",%" SCNd64 ",%" SCNd64 ",%" SCNd64 ",%" SCNd64,
@@ -121,24 +85,20 @@ int main(int argc, char** argv) {
       shapes.assign(1, s);
     }
   }
-  if (threads < 1 || threads > 256 || rounds < 1 || iterations < 1 || !(peak > 0) || badShape) {
-    std::fprintf(stderr,
-                 "usage: npulens_qconv_int8_bench [--threads 1..256] [--rounds N>=1] [--iterations N>=1] [--peak "
-                 "GMACS>0] [--filter TEXT] [--shape HW,IN_C,OUT_C,K,STRIDE,PAD]\n");
-    return 2;
-  }
-  std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(
-      threads > 1 ? pthreadpool_create(static_cast<size_t>(threads)) : nullptr, &pthreadpool_destroy);
+  if (!flags.Valid() || badShape)
+    return kernel_bench::Usage("npulens_qconv_int8_bench", " [--shape HW,IN_C,OUT_C,K,STRIDE,PAD]");
+  const kernel_bench::Pool pool = kernel_bench::MakePool(flags.threads);
   const hostnn::Int8Isa isa = hostnn::SelectInt8Isa();
-  double (*clock)() = threads == 1 ? &ThreadCpuMs : &npulens::SteadyClockMs;
-  std::printf("threads %ld, %s, p50 of %ld runs (lowest of %ld rounds) of %s, peak %.1f GMAC/s per core\n", threads,
-              hostnn::Int8IsaLabel(isa), iterations, rounds, threads == 1 ? "thread CPU time" : "wall time", peak);
+  double (*clock)() = flags.threads == 1 ? &ThreadCpuMs : &npulens::SteadyClockMs;
+  std::printf("threads %ld, %s, p50 of %ld runs (lowest of %ld rounds) of %s, peak %.1f GMAC/s per core\n",
+              flags.threads, hostnn::Int8IsaLabel(isa), flags.iterations, flags.rounds,
+              flags.threads == 1 ? "thread CPU time" : "wall time", flags.peak);
   std::printf("%-36s %7s %8s %7s %6s %8s %7s %6s %10s\n", "conv", "GMAC", "p50 ms", "GMAC/s", "peak%", "min ms",
               "GMAC/s", "peak%", "checksum");
   std::mt19937 rng(7);
   double sumMs = 0;
   for (const Shape& s : shapes) {
-    if (!filter.empty() && std::string(s.name).find(filter) == std::string::npos) continue;
+    if (flags.Skips(s.name)) continue;
     const int64_t out = (s.inHW + 2 * s.pad - s.k) / s.stride + 1;
     const hostnn::ConvGeometry2D g{1,   s.inHW,   s.inHW,   s.inC, out, out,   s.outC, s.k,
                                    s.k, s.stride, s.stride, 1,     1,   s.pad, s.pad};
@@ -155,20 +115,16 @@ int main(int argc, char** argv) {
     hostnn::QConvInt8 conv(g, w.data(), bias.data(), wScale.data(), 0.02f, -3, 0.5f, -128, -128, 127, isa);
     std::vector<int8_t> y(static_cast<size_t>(out * out * s.outC));
     std::vector<int16_t> scratch;
-    double bestP50 = 1e30, bestMin = 1e30;
-    for (long r = 0; r < rounds; ++r) {
-      const auto t = Time([&] { conv.Run(x.data(), y.data(), pool.get(), &scratch); }, iterations, clock);
-      bestP50 = std::min(bestP50, t.first);
-      bestMin = std::min(bestMin, t.second);
-    }
+    const kernel_bench::Timing t = kernel_bench::TimeRounds(
+        {[&] { conv.Run(x.data(), y.data(), pool.get(), &scratch); }}, flags.rounds, flags.iterations, clock)[0];
     uint32_t checksum = 2166136261u;  // FNV-1a over the output
     for (int8_t v : y) checksum = (checksum ^ static_cast<uint8_t>(v)) * 16777619u;
     const double gmac = static_cast<double>(out * out * s.outC * s.inC * s.k * s.k) / 1e9;
-    const double cores = peak * static_cast<double>(threads);
-    std::printf("%-36s %7.4f %8.3f %7.1f %5.0f%% %8.3f %7.1f %5.0f%% %08x\n", s.name, gmac, bestP50,
-                gmac / bestP50 * 1e3, 100 * gmac / (bestP50 / 1e3) / cores, bestMin, gmac / bestMin * 1e3,
-                100 * gmac / (bestMin / 1e3) / cores, checksum);
-    sumMs += bestP50;
+    const double cores = flags.peak * static_cast<double>(flags.threads);
+    std::printf("%-36s %7.4f %8.3f %7.1f %5.0f%% %8.3f %7.1f %5.0f%% %08x\n", s.name, gmac, t.p50Ms,
+                gmac / t.p50Ms * 1e3, 100 * gmac / (t.p50Ms / 1e3) / cores, t.minMs, gmac / t.minMs * 1e3,
+                100 * gmac / (t.minMs / 1e3) / cores, checksum);
+    sumMs += t.p50Ms;
   }
   std::printf("sum of p50 %.3f ms\n", sumMs);
   return 0;
