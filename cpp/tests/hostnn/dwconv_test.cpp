@@ -92,6 +92,22 @@ std::vector<Int8Isa> Int8Isas() {
 
 using Pool = std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)>;
 
+// Calls body(c, g, rng, seed) for every case, under its name, with its geometry (a case without outputs fails the
+// test) and a generator seeded by firstSeed, firstSeed + 1, ...; `seed` is the next seed (it varies the case's other
+// choices).
+template <typename Body>
+void ForEachCase(uint32_t firstSeed, Body body) {
+  uint32_t seed = firstSeed;
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    const ConvGeometry2D g = Geometry(c);
+    ASSERT_GT(g.outH, 0);
+    ASSERT_GT(g.outW, 0);
+    std::mt19937 rng(seed++);
+    body(c, g, rng, seed);
+  }
+}
+
 }  // namespace
 
 // Exact: the int32 sum of (x - x_zp) * w + bias over the taps inside the input, then float(acc) * (x_scale * w_scale
@@ -99,13 +115,7 @@ using Pool = std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)>;
 TEST(DwConvTest, Int8EveryVariantIsExact) {
   Pool pool(pthreadpool_create(2), &pthreadpool_destroy);
   ASSERT_NE(pool, nullptr);
-  uint32_t seed = 1;
-  for (const Case& c : kCases) {
-    SCOPED_TRACE(c.name);
-    const ConvGeometry2D g = Geometry(c);
-    ASSERT_GT(g.outH, 0);
-    ASSERT_GT(g.outW, 0);
-    std::mt19937 rng(seed++);
+  ForEachCase(1, [&](const Case& c, const ConvGeometry2D& g, std::mt19937& rng, uint32_t seed) {
     std::uniform_int_distribution<int> i8(-128, 127);
     std::vector<int8_t> x(static_cast<size_t>(g.batch * g.inH * g.inW * g.inC)),
         w(static_cast<size_t>(g.inC * c.kh * c.kw));
@@ -151,7 +161,7 @@ TEST(DwConvTest, Int8EveryVariantIsExact) {
         }
       }
     }
-  }
+  });
 }
 
 // Within rounding: the double sum of x * w + bias over the taps inside the input, clamped; |got - want| at most
@@ -163,13 +173,7 @@ TEST(DwConvTest, Fp32EveryVariantMatchesReference) {
   std::vector<F32Isa> isas;
   for (F32Isa isa : {F32Isa::kScalar, F32Isa::kAvx2Fma})
     if (hostnn::F32IsaSupported(isa)) isas.push_back(isa);
-  uint32_t seed = 100;
-  for (const Case& c : kCases) {
-    SCOPED_TRACE(c.name);
-    const ConvGeometry2D g = Geometry(c);
-    ASSERT_GT(g.outH, 0);
-    ASSERT_GT(g.outW, 0);
-    std::mt19937 rng(seed++);
+  ForEachCase(100, [&](const Case& c, const ConvGeometry2D& g, std::mt19937& rng, uint32_t seed) {
     std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
     std::vector<float> x(static_cast<size_t>(g.batch * g.inH * g.inW * g.inC)),
         w(static_cast<size_t>(g.inC * c.kh * c.kw)), bias(static_cast<size_t>(g.inC));
@@ -210,7 +214,7 @@ TEST(DwConvTest, Fp32EveryVariantMatchesReference) {
         EXPECT_EQ(bad, 0u);
       }
     }
-  }
+  });
 }
 
 TEST(DwConvTest, BadCall_NotDepthwiseIsRefused) {
