@@ -62,12 +62,14 @@ struct TileArgs {
   int64_t tiles;                // strided: tiles of rows pixels each, one after the other (otherwise 1)
   int64_t blocks;               // blocks of output channels, one after the other
   int64_t blockStride;          // floats of packed weights per block
-  const float* const* tapPtrs;  // otherwise: [rows][taps] the input pixel (or the zero row) of each tap
+  const float* const* tapPtrs;  // otherwise: [rows][taps] the input pixel (or the zero row) of each tap, to which
+  int64_t inOff;                //   the group's first channel is added
   int64_t taps, inC, outC;      // taps iterated; inC: input channels per tap
   const float* packed;          // the first block's weights: [taps][inC][block width]
   const float* bias;            // its biases (block width floats), the next block's after them
   int64_t o0;                   // its first output channel
   float* y;                     // output of the first tile's first pixel
+  int64_t yStride;              // floats from one output pixel to the next
   float lo, hi;
 };
 
@@ -77,7 +79,7 @@ inline const float* TapInput(const TileArgs& a, int64_t t, int64_t r) {
   if constexpr (kStrided)
     return a.x + (a.tapOff[t] + r * a.step);
   else
-    return a.tapPtrs[r * a.taps + t];
+    return a.tapPtrs[r * a.taps + t] + a.inOff;
 }
 template <bool kStrided, int64_t kWidth>
 inline const float* TapWeights(const TileArgs& a, int64_t blk, int64_t t) {
@@ -97,7 +99,7 @@ void TileScalar(const TileArgs& a, int rows) {
         for (int64_t c = 0; c < a.inC; ++c, wp += kWidth)
           for (int64_t k = 0; k < kWidth; ++k) acc[k] += px[c] * wp[k];
       }
-      float* out = a.y + r * a.outC + o0;
+      float* out = a.y + r * a.yStride + o0;
       for (int64_t k = 0; k < n; ++k) out[k] = std::min(std::max(acc[k], a.lo), a.hi);  // NaN stays NaN
     }
 }
@@ -140,7 +142,7 @@ __attribute__((target("avx2,fma"))) void TileFma(const TileArgs& a) {
     }
 #pragma GCC unroll 12
     for (int r = 0; r < MR; ++r) {
-      float* out = a.y + (r0 + r) * a.outC + o0;
+      float* out = a.y + (r0 + r) * a.yStride + o0;
       // max/min return their second operand when one is NaN: a NaN sum stays NaN, as in the portable variant.
       __m256 v[kVecs];
 #pragma GCC unroll 3
@@ -214,13 +216,22 @@ constexpr size_t kPixelMajorWeightBytes = 16384;
 
 }  // namespace
 
-ConvF32::ConvF32(const ConvGeometry2D& g, const float* w, const float* bias, float outMin, float outMax, F32Isa isa)
-    : g_(g),
+ConvF32::ConvF32(const ConvGeometry2D& geometry, const float* w, const float* bias, float outMin, float outMax,
+                 F32Isa isa, int64_t groups)
+    : g_(geometry),
       isa_(isa),
-      taps_(g.kernelH * g.kernelW),
-      blocks_((g.outC + kBlock - 1) / kBlock),
+      groups_(groups),
+      inStride_(geometry.inC),
+      outStride_(geometry.outC),
+      taps_(geometry.kernelH * geometry.kernelW),
       lo_(outMin),
       hi_(outMax) {
+  if (groups < 1 || geometry.inC % groups != 0 || geometry.outC % groups != 0)
+    throw std::logic_error("groups " + std::to_string(groups) + " do not divide the channels");
+  g_.inC /= groups;
+  g_.outC /= groups;
+  const ConvGeometry2D& g = g_;
+  blocks_ = (g.outC + kBlock - 1) / kBlock;
   pointwise_ = taps_ == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0 && g.outH == g.inH &&
                g.outW == g.inW;
   if (!F32IsaSupported(isa)) throw std::logic_error(std::string("this CPU has no ") + F32IsaLabel(isa));
@@ -232,28 +243,31 @@ ConvF32::ConvF32(const ConvGeometry2D& g, const float* w, const float* bias, flo
   else
     lastWidth_ = g.outC > kBlock ? kWideBlock : kHalfBlock;
   if (lastWidth_ == kWideBlock) --blocks_;
-  const int64_t paddedC = (blocks_ - 1) * kBlock + lastWidth_;
-  packed_.assign(static_cast<size_t>(paddedC * taps_ * g.inC), 0.0f);
-  bias_.assign(static_cast<size_t>(paddedC), 0.0f);
+  paddedC_ = (blocks_ - 1) * kBlock + lastWidth_;
+  packed_.assign(static_cast<size_t>(groups * paddedC_ * taps_ * g.inC), 0.0f);
+  bias_.assign(static_cast<size_t>(groups * paddedC_), 0.0f);
   // Few input channels (RGB stems): the kw taps of a kernel row, whose weights are adjacent in the packing, read kw
   // adjacent input pixels, so they are one tap of kw * inC channels (a 7x7 RGB kernel: 7 taps of 21, not 49 of 3).
-  rowTaps_ = g.inC < 16 && g.kernelW > 1 && g.dilationW == 1;
-  zeros_.assign(static_cast<size_t>(rowTaps_ ? g.kernelW * g.inC : g.inC), 0.0f);
-  for (int64_t o = 0; o < g.outC; ++o) {
-    const int64_t b = std::min(o / kBlock, blocks_ - 1), k = o - b * kBlock;
-    const int64_t width = b + 1 == blocks_ ? lastWidth_ : kBlock;
-    for (int64_t c = 0; c < g.inC; ++c)
-      for (int64_t t = 0; t < taps_; ++t)
-        packed_[static_cast<size_t>(b * taps_ * g.inC * kBlock + (t * g.inC + c) * width + k)] =
-            w[(o * g.inC + c) * taps_ + t];
-    if (bias) bias_[static_cast<size_t>(o)] = bias[o];
-  }
+  // Not with groups: a group's channels of adjacent pixels are not adjacent.
+  rowTaps_ = groups == 1 && g.inC < 16 && g.kernelW > 1 && g.dilationW == 1;
+  zeros_.assign(static_cast<size_t>(rowTaps_ ? g.kernelW * g.inC : inStride_), 0.0f);
+  for (int64_t gi = 0; gi < groups; ++gi)
+    for (int64_t o = 0; o < g.outC; ++o) {
+      const int64_t b = std::min(o / kBlock, blocks_ - 1), k = o - b * kBlock;
+      const int64_t width = b + 1 == blocks_ ? lastWidth_ : kBlock;
+      const int64_t og = gi * g.outC + o;
+      for (int64_t c = 0; c < g.inC; ++c)
+        for (int64_t t = 0; t < taps_; ++t)
+          packed_[static_cast<size_t>((gi * paddedC_ + b * kBlock) * taps_ * g.inC + (t * g.inC + c) * width + k)] =
+              w[(og * g.inC + c) * taps_ + t];
+      if (bias) bias_[static_cast<size_t>(gi * paddedC_ + o)] = bias[og];
+    }
   // Output columns whose taps all lie inside the input columns: ix0 = ox * sw - padLeft >= 0 and
   // ix0 + (kw - 1) * dw < inW.
   const int64_t last = g.inW - 1 - (g.kernelW - 1) * g.dilationW + g.padLeft;
   interiorBegin_ = (g.padLeft + g.strideW - 1) / g.strideW;
   interiorEnd_ = last < 0 ? 0 : std::min(g.outW, last / g.strideW + 1);
-  pixelMajor_ = packed_.size() * sizeof(float) <= kPixelMajorWeightBytes;
+  pixelMajor_ = packed_.size() / static_cast<size_t>(groups) * sizeof(float) <= kPixelMajorWeightBytes;
 }
 
 void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, int64_t blockBegin,
@@ -303,13 +317,13 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
           if (iy < 0 || iy >= g_.inH) {
             tap = zeros_.data();
           } else if (ix0 >= 0 && ix0 + g_.kernelW <= g_.inW) {
-            tap = x + ((b * g_.inH + iy) * g_.inW + ix0) * g_.inC;
+            tap = x + ((b * g_.inH + iy) * g_.inW + ix0) * inStride_;
           } else {
             float* patch = scratch.patches.data() + (i * taps + ky) * channels;
             for (int64_t kx = 0; kx < g_.kernelW; ++kx) {
               const int64_t ix = ix0 + kx;
               const float* src =
-                  ix >= 0 && ix < g_.inW ? x + ((b * g_.inH + iy) * g_.inW + ix) * g_.inC : zeros_.data();
+                  ix >= 0 && ix < g_.inW ? x + ((b * g_.inH + iy) * g_.inW + ix) * inStride_ : zeros_.data();
               std::copy(src, src + g_.inC, patch + kx * g_.inC);
             }
             tap = patch;
@@ -320,7 +334,7 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
           const int64_t ix = ix0 + kx * g_.dilationW;
           const bool inside = iy >= 0 && iy < g_.inH && ix >= 0 && ix < g_.inW;
           scratch.pointers[static_cast<size_t>(i * taps + ky * g_.kernelW + kx)] =
-              inside ? x + ((b * g_.inH + iy) * g_.inW + ix) * g_.inC : zeros_.data();
+              inside ? x + ((b * g_.inH + iy) * g_.inW + ix) * inStride_ : zeros_.data();
         }
       }
     }
@@ -331,7 +345,7 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
     int64_t* tapOff = scratch.offsets.data() + at;
     int64_t* tapIdx = tapOff + taps;
     if (pointwise_) {
-      tapOff[0] = ((b * g_.outH + oy) * g_.outW + ox) * g_.inC;
+      tapOff[0] = ((b * g_.outH + oy) * g_.outW + ox) * inStride_;
       tapIdx[0] = 0;
       return int64_t{1};
     }
@@ -340,9 +354,9 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
     for (int64_t ky = 0; ky < g_.kernelH; ++ky) {
       const int64_t iy = oy * g_.strideH - g_.padTop + ky * g_.dilationH;
       if (iy < 0 || iy >= g_.inH) continue;
-      const int64_t rowOff = ((b * g_.inH + iy) * g_.inW + ix0) * g_.inC;
+      const int64_t rowOff = ((b * g_.inH + iy) * g_.inW + ix0) * inStride_;
       for (int64_t kx = 0; kx < (rowTaps_ ? 1 : g_.kernelW); ++kx, ++n) {
-        tapOff[n] = rowOff + kx * g_.dilationW * g_.inC;
+        tapOff[n] = rowOff + kx * g_.dilationW * inStride_;
         tapIdx[n] = rowTaps_ ? ky : ky * g_.kernelW + kx;
       }
     }
@@ -387,35 +401,41 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
     }
   };
 
-  // One block of output channels at a time over all the pixels, the block's weights staying in cache; or, when all
-  // the weights fit in L1 (few channels), every block of a tile before the next tile, so that the tile's output
-  // lines are written whole, once.
-  for (int64_t blk = blockBegin; blk < blockEnd;) {
+  // One block of output channels at a time over all the pixels, the block's weights staying in cache; or, when a
+  // group's weights fit in L1 (few channels), every block of the group of a tile before the next tile, so that the
+  // tile's outputs of the group are written whole, once. The plan serves every group: strided tiles read from the
+  // group's first input channel, pointer tiles add it.
+  for (int64_t gb = blockBegin; gb < blockEnd;) {
+    const int64_t group = gb / blocks_, blk = gb % blocks_;
     const int64_t width = blk + 1 == blocks_ ? lastWidth_ : kBlock;
     int64_t sameWidth = 1;
-    while (pixelMajor_ && blk + sameWidth < blockEnd && (blk + sameWidth + 1 < blocks_ || lastWidth_ == kBlock))
+    while (pixelMajor_ && gb + sameWidth < blockEnd && blk + sameWidth < blocks_ &&
+           (blk + sameWidth + 1 < blocks_ || lastWidth_ == kBlock))
       ++sameWidth;
     const int64_t tileRows = TileRowsOf(width);
     if (plannedRows != tileRows) plan(tileRows);
-    TileArgs a{x,
+    const int64_t inOff = group * g_.inC;
+    TileArgs a{x + inOff,
                nullptr,
                nullptr,
-               g_.strideW * g_.inC,
+               g_.strideW * inStride_,
                1,
                sameWidth,
                taps_ * g_.inC * kBlock,
                nullptr,
+               inOff,
                taps,
                channels,
                g_.outC,
-               packed_.data() + blk * taps_ * g_.inC * kBlock,
-               bias_.data() + blk * kBlock,
+               packed_.data() + (group * paddedC_ + blk * kBlock) * taps_ * g_.inC,
+               bias_.data() + group * paddedC_ + blk * kBlock,
                blk * kBlock,
                nullptr,
+               outStride_,
                lo_,
                hi_};
     for (const TileRun& run : scratch.plan) {
-      a.y = y + (rowBegin + run.first) * g_.outC;
+      a.y = y + (rowBegin + run.first) * outStride_ + group * g_.outC;
       a.taps = run.taps;
       a.tiles = run.count;
       const auto rowsOfTile = static_cast<int>(run.size);
@@ -438,30 +458,31 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
           Tile<false, kWideBlock>(a, rowsOfTile, isa_);
       }
     }
-    blk += sameWidth;
+    gb += sameWidth;
   }
 }
 
 void ConvF32::Run(const float* x, float* y, pthreadpool_t pool) const {
   const int64_t rows = g_.batch * g_.outH * g_.outW;
   const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
-  const int64_t macsPerRow = std::max<int64_t>(1, taps_ * g_.inC * g_.outC);
-  // Pixel-major tasks write whole output lines: no cap on their outputs.
-  const int64_t maxRows = pixelMajor_ ? rows : kTaskOutFloats / g_.outC;
+  const int64_t macsPerRow = std::max<int64_t>(1, groups_ * taps_ * g_.inC * g_.outC);
+  // Pixel-major tasks write whole output lines (of a group): no cap on their outputs.
+  const int64_t maxRows = pixelMajor_ ? rows : kTaskOutFloats / outStride_;
   int64_t rowsPerTask = std::max(kMinRowsPerTask, std::min((kTaskMacs + macsPerRow - 1) / macsPerRow, maxRows));
   // With several threads at least 4 tasks per thread where the pixels allow it.
   if (threads > 1) rowsPerTask = std::max(kMinRowsPerTask, std::min(rowsPerTask, rows / (4 * threads)));
   rowsPerTask = (rowsPerTask + kHalfTileRows - 1) / kHalfTileRows * kHalfTileRows;
   // Tasks of nearly equal pixel counts, at most rowsPerTask each.
   const int64_t rowTasks = (rows + rowsPerTask - 1) / rowsPerTask;
-  RunContext c{this, x, y, rows, (rows + rowTasks - 1) / rowTasks, blocks_, blocks_};
-  // Too few pixel tasks to keep every thread busy (late layers: 7x7 pixels): split the output channels too, so that
-  // there are about 4 tasks per thread.
+  const int64_t blocks = groups_ * blocks_;
+  RunContext c{this, x, y, rows, (rows + rowTasks - 1) / rowTasks, blocks, blocks};
+  // Too few pixel tasks to keep every thread busy (late layers: 7x7 pixels): split the output channels (of all the
+  // groups) too, so that there are about 4 tasks per thread.
   if (threads > 1 && rowTasks < 4 * threads) {
-    const int64_t blockTasks = std::min(blocks_, (4 * threads + rowTasks - 1) / rowTasks);
-    c.blocksPerTask = (blocks_ + blockTasks - 1) / blockTasks;
+    const int64_t blockTasks = std::min(blocks, (4 * threads + rowTasks - 1) / rowTasks);
+    c.blocksPerTask = (blocks + blockTasks - 1) / blockTasks;
   }
-  const auto blockTasks = static_cast<size_t>((blocks_ + c.blocksPerTask - 1) / c.blocksPerTask);
+  const auto blockTasks = static_cast<size_t>((blocks + c.blocksPerTask - 1) / c.blocksPerTask);
   if (pool) {
     pthreadpool_parallelize_2d(pool, &RunTask, &c, static_cast<size_t>(rowTasks), blockTasks, 0);
   } else {

@@ -1,16 +1,16 @@
-// fp32 convolution (groups = 1, any kernel/stride/dilation/padding, NHWC) with fused bias and min/max clamp; a
-// 1x1 convolution is a plain GEMM through the same code. Weights are packed at construction into blocks of 16 output
-// channels, [outC/16][taps][inC][16]; when 8 or fewer channels are left, the last block is 24 wide (24, 40, 72, 104
-// channels: the last full block and those) or, for 8 or fewer channels in all, 8 wide.
-// Implicit GEMM, no im2col: a register tile of pixels in one output row that need no horizontal padding (and every
-// tile of a 1x1 stride-1 convolution) reads its input at one offset per tap plus a fixed pixel step, skipping the
-// taps in the vertical padding; other tiles read each pixel's taps through pointers, padded taps a zero row (as
-// qconv_int8.h). Why our own: Debian's 2022 XNNPACK build runs every fp32 convolution through its 5x16 FMA3 igemm
-// micro-kernel compiled with one accumulator spilled to the stack (an FMA chain through memory every step), which
-// holds ResNet18's convolutions near a third of one core's FMA peak.
-// Variants, picked at runtime by what the CPU has: AVX2+FMA (6x16 register block: 12 accumulators, 2 weight vectors,
-// 1 broadcast; 4x24 and 12x8 for a 24- and an 8-wide block) and portable C++ (other CPUs, aarch64 included). Tests:
-// conv_f32_test.cpp.
+// fp32 convolution (any kernel/stride/dilation/padding, NHWC) with fused bias and min/max clamp; a 1x1 convolution
+// is a plain GEMM through the same code. Grouped: each group is the same convolution over its slice of the channels
+// (input pixel stride = all input channels, offset g * inC / groups; output likewise), weights packed per group.
+// Weights are packed at construction into blocks of 16 output channels, [outC/16][taps][inC][16]; when 8 or fewer
+// channels are left, the last block is 24 wide (24, 40, 72, 104 channels: the last full block and those) or, for 8 or
+// fewer channels in all, 8 wide. Implicit GEMM, no im2col: a register tile of pixels in one output row that need no
+// horizontal padding (and every tile of a 1x1 stride-1 convolution) reads its input at one offset per tap plus a fixed
+// pixel step, skipping the taps in the vertical padding; other tiles read each pixel's taps through pointers, padded
+// taps a zero row (as qconv_int8.h). Why our own: Debian's 2022 XNNPACK build runs every fp32 convolution through its
+// 5x16 FMA3 igemm micro-kernel compiled with one accumulator spilled to the stack (an FMA chain through memory every
+// step), which holds ResNet18's convolutions near a third of one core's FMA peak. Variants, picked at runtime by what
+// the CPU has: AVX2+FMA (6x16 register block: 12 accumulators, 2 weight vectors, 1 broadcast; 4x24 and 12x8 for a 24-
+// and an 8-wide block) and portable C++ (other CPUs, aarch64 included). Tests: conv_f32_test.cpp.
 #pragma once
 
 #include <pthreadpool.h>
@@ -33,30 +33,34 @@ F32Isa SelectF32Isa();
 
 class ConvF32 {
  public:
-  // w: OIHW [outC][inC][kh][kw]; bias: outC floats or nullptr (zero); outMin <= outMax (±infinity: no clamp).
-  ConvF32(const ConvGeometry2D& g, const float* w, const float* bias, float outMin, float outMax, F32Isa isa);
+  // g: all channels (inC and outC multiples of groups); w: OIHW [outC][inC / groups][kh][kw]; bias: outC floats or
+  // nullptr (zero); outMin <= outMax (±infinity: no clamp).
+  ConvF32(const ConvGeometry2D& g, const float* w, const float* bias, float outMin, float outMax, F32Isa isa,
+          int64_t groups = 1);
   // x: NHWC [batch][inH][inW][inC]; y: NHWC [batch][outH][outW][outC]. Splits output pixels and, when there are few
-  // pixels for the pool's threads, blocks of output channels into tasks; allocates nothing once a thread has run its
-  // largest task.
+  // pixels for the pool's threads, blocks of output channels (of all groups) into tasks; allocates nothing once a
+  // thread has run its largest task.
   void Run(const float* x, float* y, pthreadpool_t pool) const;
-  // Output pixels [rowBegin, rowBegin + rows), output channel blocks [blockBegin, blockEnd) (of 16; the last 8, 16
-  // or 24).
+  // Output pixels [rowBegin, rowBegin + rows), output channel blocks [blockBegin, blockEnd) numbered over the groups
+  // (group * blocks per group + block; of 16 channels, a group's last one 8, 16 or 24).
   void RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, int64_t blockBegin, int64_t blockEnd) const;
   F32Isa isa() const { return isa_; }
 
  private:
-  ConvGeometry2D g_;
+  ConvGeometry2D g_;  // one group's: inC and outC per group
   F32Isa isa_;
-  int64_t taps_, blocks_;      // kh * kw; ceil(outC / 16), one fewer when the last block is 24 wide
-  int64_t lastWidth_;          // output channels of the last block: 8, 16 or 24
-  std::vector<float> packed_;  // [blocks][taps][inC][16 or lastWidth_], output channels past outC are zero
-  std::vector<float> bias_;    // (blocks - 1) * 16 + lastWidth_
-  std::vector<float> zeros_;   // the input of padded taps: inC zeros (rowTaps_: kw * inC)
+  int64_t groups_, inStride_, outStride_;  // groups; input and output floats per pixel (all groups' channels)
+  int64_t taps_, blocks_;                  // kh * kw; per group ceil(outC / 16), one fewer when the last is 24 wide
+  int64_t lastWidth_;                      // output channels of a group's last block: 8, 16 or 24
+  int64_t paddedC_;                        // (blocks - 1) * 16 + lastWidth_
+  std::vector<float> packed_;  // [groups][blocks][taps][inC][16 or lastWidth_], output channels past outC are zero
+  std::vector<float> bias_;    // [groups][paddedC_]
+  std::vector<float> zeros_;   // the input of padded taps: inStride_ zeros (rowTaps_: kw * inC)
   float lo_, hi_;
-  bool pointwise_;                       // 1x1, stride 1, no padding: output pixel i reads input pixel i (a plain GEMM)
-  bool rowTaps_;                         // inC < 16, kw > 1, no horizontal dilation: one tap per kernel row (RunTile)
+  bool pointwise_;  // 1x1, stride 1, no padding: output pixel i reads input pixel i (a plain GEMM)
+  bool rowTaps_;    // groups = 1, inC < 16, kw > 1, no horizontal dilation: one tap per kernel row (RunTile)
   int64_t interiorBegin_, interiorEnd_;  // output columns [begin, end) whose taps need no horizontal padding
-  bool pixelMajor_;                      // the packed weights fit in L1: each tile runs all its blocks (RunTile)
+  bool pixelMajor_;                      // a group's packed weights fit in L1: each tile runs its blocks (RunTile)
 };
 
 }  // namespace hostnn

@@ -26,36 +26,39 @@ std::vector<F32Isa> SupportedIsas() {
 }
 
 // The exact result (double accumulation of float products) and, per output, the bound on the float kernel's error:
-// a sum of n = inC * kh * kw products plus the bias, each step (FMA or product then add) rounding once or twice,
-// differs from the exact sum by at most gamma(2n + 1) * (sum of |x * w| + |bias|) with gamma(k) = k u / (1 - k u),
-// u = 2^-24 (Higham, Accuracy and Stability of Numerical Algorithms, 3.1); clamping only shrinks the error. The
+// a sum of n = inC / groups * kh * kw products plus the bias, each step (FMA or product then add) rounding once or
+// twice, differs from the exact sum by at most gamma(2n + 1) * (sum of |x * w| + |bias|) with gamma(k) = k u / (1 - k
+// u), u = 2^-24 (Higham, Accuracy and Stability of Numerical Algorithms, 3.1); clamping only shrinks the error. The
 // bound holds for any summation order, so it cannot fail a correct kernel, while a wrong tap, channel or clamp moves
 // an output by the size of a term (about 0.1 here), tens of thousands of times the bound.
 struct Reference {
   std::vector<double> y, bound;
 };
+// Output channel o of `groups` reads input channels [o / (outC / groups) * icg, + icg), icg = inC / groups.
 Reference Naive(const ConvGeometry2D& g, const std::vector<float>& x, const std::vector<float>& w,
-                const std::vector<float>& bias, float lo, float hi) {
+                const std::vector<float>& bias, float lo, float hi, int64_t groups = 1) {
   Reference r;
   const size_t n = static_cast<size_t>(g.batch * g.outH * g.outW * g.outC);
   r.y.resize(n);
   r.bound.resize(n);
-  const double u = std::ldexp(1.0, -24), k = static_cast<double>(2 * g.inC * g.kernelH * g.kernelW + 1);
+  const int64_t icg = g.inC / groups, ocg = g.outC / groups;
+  const double u = std::ldexp(1.0, -24), k = static_cast<double>(2 * icg * g.kernelH * g.kernelW + 1);
   const double gamma = k * u / (1 - k * u);
   for (int64_t b = 0; b < g.batch; ++b)
     for (int64_t oy = 0; oy < g.outH; ++oy)
       for (int64_t ox = 0; ox < g.outW; ++ox)
         for (int64_t o = 0; o < g.outC; ++o) {
           double acc = bias[static_cast<size_t>(o)], mag = std::fabs(acc);
-          for (int64_t c = 0; c < g.inC; ++c)
+          for (int64_t c = 0; c < icg; ++c)
             for (int64_t ky = 0; ky < g.kernelH; ++ky)
               for (int64_t kx = 0; kx < g.kernelW; ++kx) {
                 const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilationH;
                 const int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
                 if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) continue;
                 const double p =
-                    static_cast<double>(x[static_cast<size_t>(((b * g.inH + iy) * g.inW + ix) * g.inC + c)]) *
-                    w[static_cast<size_t>(((o * g.inC + c) * g.kernelH + ky) * g.kernelW + kx)];
+                    static_cast<double>(
+                        x[static_cast<size_t>(((b * g.inH + iy) * g.inW + ix) * g.inC + o / ocg * icg + c)]) *
+                    w[static_cast<size_t>(((o * icg + c) * g.kernelH + ky) * g.kernelW + kx)];
                 acc += p;
                 mag += std::fabs(p);
               }
@@ -131,18 +134,19 @@ class IsaEnv {
   bool had_ = false;
 };
 
-// Runs case c in every supported variant with 1 and 2 threads against the naive reference; seeds its data from seed.
-void ExpectMatchesTheReference(const Case& c, uint32_t seed, pthreadpool_t pool) {
+// Runs case c (in `groups` groups) in every supported variant with 1 and 2 threads against the naive reference; seeds
+// its data from seed.
+void ExpectMatchesTheReference(const Case& c, uint32_t seed, pthreadpool_t pool, int64_t groups = 1) {
   const ConvGeometry2D g = Geometry(c);
   ASSERT_GT(g.outH, 0);
   ASSERT_GT(g.outW, 0);
   const auto x = Random(static_cast<size_t>(c.batch * c.inH * c.inW * c.inC), seed, -1.0f, 1.0f);
-  const auto w = Random(static_cast<size_t>(c.outC * c.inC * c.kh * c.kw), seed + 1, -0.3f, 0.3f);
+  const auto w = Random(static_cast<size_t>(c.outC * c.inC / groups * c.kh * c.kw), seed + 1, -0.3f, 0.3f);
   const auto bias = Random(static_cast<size_t>(c.outC), seed + 2, -1.0f, 1.0f);
-  const Reference ref = Naive(g, x, w, bias, c.lo, c.hi);
+  const Reference ref = Naive(g, x, w, bias, c.lo, c.hi, groups);
   for (F32Isa isa : SupportedIsas()) {
     SCOPED_TRACE(hostnn::F32IsaLabel(isa));
-    const ConvF32 conv(g, w.data(), bias.data(), c.lo, c.hi, isa);
+    const ConvF32 conv(g, w.data(), bias.data(), c.lo, c.hi, isa, groups);
     EXPECT_EQ(conv.isa(), isa);
     for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool}) {
       SCOPED_TRACE(p ? "2 threads" : "1 thread");
@@ -203,6 +207,60 @@ TEST(ConvF32Test, FewChannelsInEveryPathMatchTheReference) {
         ExpectMatchesTheReference(c, seed, pool.get());
         seed += 3;
       }
+}
+
+// Grouped convolutions (RegNet's group width 8 and others): 2 to 55 groups of 8, 16 or 24 input and output channels
+// (an 8-, 16- and 24-wide last block, one to three blocks a group), 3x3 stride 1 and 2 with padding (strided and
+// pointer tiles), 1x1 (a GEMM per group) and a 1x1 of stride 2, 1 and 2 threads (with 55 groups of a 7x7 image, the
+// split of output blocks across groups), every variant. A channel or weight of the wrong group moves outputs by the
+// size of a term.
+TEST(ConvF32Test, GroupedConvolutionsMatchTheReference) {
+  std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
+  ASSERT_NE(pool, nullptr);
+  struct Shape {
+    const char* name;
+    int64_t inH, inW, kh, sh, pad;
+    float lo, hi;
+  };
+  const Shape shapes[] = {
+      {"3x3 pad 1 relu", 11, 13, 3, 1, 1, 0.0f, kInf}, {"3x3 stride 2 pad 1", 13, 12, 3, 2, 1, -kInf, kInf},
+      {"3x3 no padding", 9, 10, 3, 1, 0, -kInf, kInf}, {"1x1", 9, 7, 1, 1, 0, -kInf, kInf},
+      {"1x1 stride 2", 9, 8, 1, 2, 0, 0.0f, 6.0f},
+  };
+  struct Groups {
+    int64_t groups, icg, ocg, size;  // size: overrides the shape's inH and inW when not 0
+  };
+  const Groups groupings[] = {{2, 8, 8, 0},  {6, 8, 8, 0},   {3, 16, 16, 0}, {2, 24, 24, 0},
+                              {4, 8, 16, 0}, {5, 16, 8, 0},  {3, 8, 24, 0},  {13, 8, 8, 0},
+                              {55, 8, 8, 7}, {7, 24, 16, 0}, {26, 16, 8, 5}};
+  uint32_t seed = 5000;
+  for (const Shape& s : shapes)
+    for (const Groups& gr : groupings) {
+      const std::string name = std::string(s.name) + " " + std::to_string(gr.groups) + " groups " +
+                               std::to_string(gr.icg) + "->" + std::to_string(gr.ocg);
+      SCOPED_TRACE(name);
+      const int64_t inH = gr.size ? gr.size : s.inH, inW = gr.size ? gr.size : s.inW;
+      const Case c{name.c_str(),
+                   2,
+                   inH,
+                   inW,
+                   gr.groups * gr.icg,
+                   gr.groups * gr.ocg,
+                   s.kh,
+                   s.kh,
+                   s.sh,
+                   s.sh,
+                   1,
+                   1,
+                   s.pad,
+                   s.pad,
+                   s.pad,
+                   s.pad,
+                   s.lo,
+                   s.hi};
+      ExpectMatchesTheReference(c, seed, pool.get(), gr.groups);
+      seed += 3;
+    }
 }
 
 // Without a bias the outputs are the plain sums; a NaN input gives NaN outputs through the clamp in every variant

@@ -57,6 +57,7 @@ TEST(OpsFp32Test, ConvVariantsMatchReference) {
       {"depthwise 3x3 stride2 64ch", 64, 9, 9, 64, 3, 3, 64, {2, 2, 1, 1, 1, 1, 1, 1, 1}, true},
       {"depthwise x2 stride2", 4, 9, 9, 8, 3, 3, 4, {2, 2, 1, 1, 1, 1, 1, 1, 1}, true},
       {"grouped", 8, 6, 6, 12, 3, 3, 2, {1, 1, 1, 1, 1, 1, 1, 1, 1}, true},
+      {"grouped 8 per group stride2", 48, 9, 10, 48, 3, 3, 6, {2, 2, 1, 1, 1, 1, 1, 1, 1}, true},
       {"5x3 kernel", 2, 10, 8, 3, 5, 3, 1, {1, 2, 1, 1, 2, 1, 2, 1, 1}, true},
   };
   for (const auto& k : cases) {
@@ -66,12 +67,13 @@ TEST(OpsFp32Test, ConvVariantsMatchReference) {
     auto got = RunConv(k, &describe, &want);
     ExpectClose(got, want);
     // Where the CPU has AVX2+FMA (ops/conv.cpp): groups = 1 in our kernel, in the variant NPULENS_HOSTNN_ISA picks;
-    // depthwise 5x5 and 3x3 of at most 32 channels in our depthwise kernel; a 3x3 stride-2 depthwise one of 64
-    // channels and the grouped ones in XNNPACK.
+    // grouped ones of at least 8 input and output channels per group in our kernel too; depthwise 5x5 and 3x3 of at
+    // most 32 channels in our depthwise kernel; a 3x3 stride-2 depthwise one of 64 channels and the other grouped
+    // ones (4 -> 6 channels per group) in XNNPACK.
     const bool avx2 = hostnn::F32IsaSupported(hostnn::F32Isa::kAvx2Fma);
     const bool oursDepthwise = avx2 && (std::string(k.name) == "depthwise" || (k.kh == 5 && k.group == k.c));
     std::string where = "xnnpack fp32: Conv 'conv'";
-    if (avx2 && k.group == 1)
+    if (avx2 && (k.group == 1 || (k.c / k.group >= 8 && k.oc / k.group >= 8)))
       where = std::string("kernel fp32: Conv 'conv' (") + hostnn::F32IsaLabel(hostnn::SelectF32Isa()) + ")";
     if (oursDepthwise)
       where = std::string("kernel fp32: Conv 'conv' (") +

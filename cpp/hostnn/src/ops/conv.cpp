@@ -1,6 +1,6 @@
 // ONNX Conv (2-D, NCHW): groups = 1 in our kernels (fp32: conv_f32.h where the CPU has AVX2+FMA, else XNNPACK;
-// int8: qconv_int8.h); depthwise in ours (dwconv.h: int8 where the CPU has AVX2, fp32 where it has AVX2+FMA); the
-// others in XNNPACK.
+// int8: qconv_int8.h); fp32 grouped of at least 8 channels per group in conv_f32.h (AVX2+FMA); depthwise in ours
+// (dwconv.h: int8 where the CPU has AVX2, fp32 where it has AVX2+FMA); the others in XNNPACK.
 #include "ops/op.h"
 
 #include <algorithm>
@@ -69,12 +69,22 @@ class ConvOp : public Op {
     if (win.kh == 5) return true;
     return win.kh == 3 && (groups <= 32 || (win.sh == 1 && groups >= 480));
   }
+  // fp32 grouped with at least 8 input and 8 output channels per group: conv_f32.h per group where the CPU has
+  // AVX2+FMA. RegNetY-400MF's 16 grouped 3x3 convolutions (8 channels per group, stride 1 and 2, 48ch@56, 104@28,
+  // 208@14, 440@7; npulens_bench --profile 20, 1 thread, fastest runs, two rounds alternating with the parent
+  // commit): 0.57 / 0.31-0.36 / 0.14-0.15 / 0.072-0.082 ms against XNNPACK 2022's 1.33 / 0.71-0.81 / 0.37-0.39 /
+  // 0.19-0.20 (16.5-21.6 GMAC/s against 7.3-8.3). Fewer channels per group (not in the benchmark set, unmeasured)
+  // and CPUs without AVX2+FMA stay in XNNPACK; 16 and 24 per group are tested, not measured in a network.
+  bool OursF32Grouped() const {
+    return !int8 && groups > 1 && wshape.size() == 4 && wshape[1] >= 8 && wshape[0] / groups >= 8 &&
+           F32IsaSupported(F32Isa::kAvx2Fma);
+  }
   bool UsesInt8Conv() const override { return int8 && (groups == 1 || OursDepthwise()); }
   // Our fp32 kernel where it has a SIMD variant: with AVX2+FMA it ran every ResNet18 and MobileNetV2 convolution
   // (1x1 to 7x7, strides 1 and 2) 1.3-5x faster than XNNPACK 2022's (npulens_conv_f32_bench); elsewhere (aarch64)
-  // XNNPACK's NEON kernels. Grouped convolutions stay in XNNPACK.
+  // XNNPACK's NEON kernels. Grouped ones: OursF32Grouped.
   bool UsesF32Conv() const override {
-    return !int8 && (OursF32Depthwise() || (groups == 1 && F32IsaSupported(F32Isa::kAvx2Fma)));
+    return !int8 && (OursF32Depthwise() || OursF32Grouped() || (groups == 1 && F32IsaSupported(F32Isa::kAvx2Fma)));
   }
   std::string Variant(Int8Isa int8Isa, F32Isa f32Isa) const override {
     if (OursDepthwise()) return DwIsaLabel(DwInt8UsesAvx2(int8Isa));
@@ -146,7 +156,8 @@ class ConvOp : public Op {
                label);
   }
 
-  // groups = 1 (conv_f32.h, qconv_int8.h) or depthwise (dwconv.h): UsesInt8Conv, UsesF32Conv.
+  // groups = 1 (conv_f32.h, qconv_int8.h), fp32 grouped (conv_f32.h) or depthwise (dwconv.h): UsesInt8Conv,
+  // UsesF32Conv.
   std::function<void()> Kernel(const KernelContext& k) const override {
     Value* x = in[0];
     Value* y = out;
@@ -154,7 +165,13 @@ class ConvOp : public Op {
                        y->shape[3], y->shape[1], win.kh,      win.kw,      win.sh,
                        win.sw,      win.dh,      win.dw,      win.pads[0], win.pads[1]};
     pthreadpool_t pool = k.pool;
-    if (groups > 1 && !int8) {
+    if (!int8 && (groups == 1 || OursF32Grouped())) {
+      auto conv = std::make_shared<ConvF32>(geo, wf.data(), biasF.data(), outMin, outMax, k.f32Isa, groups);
+      return [conv, x, y, pool] {
+        conv->Run(reinterpret_cast<const float*>(x->data()), reinterpret_cast<float*>(y->data()), pool);
+      };
+    }
+    if (!int8) {
       auto conv = std::make_shared<DwConvF32>(geo, wf.data(), biasF.data(), outMin, outMax, k.f32Isa);
       return [conv, x, y, pool] {
         conv->Run(reinterpret_cast<const float*>(x->data()), reinterpret_cast<float*>(y->data()), pool);
@@ -166,12 +183,6 @@ class ConvOp : public Op {
                                                QuantizedBound(y, outMax, 127), k.int8Isa);
       return [conv, x, y, pool] {
         conv->Run(reinterpret_cast<const int8_t*>(x->data()), reinterpret_cast<int8_t*>(y->data()), pool);
-      };
-    }
-    if (!int8) {
-      auto conv = std::make_shared<ConvF32>(geo, wf.data(), biasF.data(), outMin, outMax, k.f32Isa);
-      return [conv, x, y, pool] {
-        conv->Run(reinterpret_cast<const float*>(x->data()), reinterpret_cast<float*>(y->data()), pool);
       };
     }
     return Int8ConvKernel(geo, q, x, y, outMin, outMax, k);
