@@ -187,6 +187,17 @@ void Tile(const TileArgs& a, int rows, [[maybe_unused]] F32Isa isa) {
   TileScalar<kStrided, kWidth>(a, rows);
 }
 
+// Tile for a block of `width` output channels (kBlock, kHalfBlock or kWideBlock).
+template <bool kStrided>
+void TileOfWidth(const TileArgs& a, int64_t width, int rows, F32Isa isa) {
+  if (width == kBlock)
+    Tile<kStrided, kBlock>(a, rows, isa);
+  else if (width == kHalfBlock)
+    Tile<kStrided, kHalfBlock>(a, rows, isa);
+  else
+    Tile<kStrided, kWideBlock>(a, rows, isa);
+}
+
 struct RunContext {
   const ConvF32* conv;
   const float* x;
@@ -442,20 +453,10 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
       if (run.strided) {
         a.tapOff = scratch.offsets.data() + run.data;
         a.tapIdx = a.tapOff + run.taps;
-        if (width == kBlock)
-          Tile<true, kBlock>(a, rowsOfTile, isa_);
-        else if (width == kHalfBlock)
-          Tile<true, kHalfBlock>(a, rowsOfTile, isa_);
-        else
-          Tile<true, kWideBlock>(a, rowsOfTile, isa_);
+        TileOfWidth<true>(a, width, rowsOfTile, isa_);
       } else {
         a.tapPtrs = scratch.pointers.data() + run.data;
-        if (width == kBlock)
-          Tile<false, kBlock>(a, rowsOfTile, isa_);
-        else if (width == kHalfBlock)
-          Tile<false, kHalfBlock>(a, rowsOfTile, isa_);
-        else
-          Tile<false, kWideBlock>(a, rowsOfTile, isa_);
+        TileOfWidth<false>(a, width, rowsOfTile, isa_);
       }
     }
     gb += sameWidth;
