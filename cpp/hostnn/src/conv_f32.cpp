@@ -43,6 +43,7 @@ constexpr int64_t kWideBlock = 24;
 constexpr int kTileRows = 6;       // output pixels per AVX2 register tile of a 16-channel block
 constexpr int kHalfTileRows = 12;  // ... of an 8-channel block
 constexpr int kWideTileRows = 4;   // ... of a 24-channel block
+constexpr int kDotTileRows = 3;    // ... of the partial-sum tile (grouped, 8 outputs per group: DotTileFma)
 constexpr int TileRowsOf(int64_t width) {
   return width == kBlock ? kTileRows : width == kHalfBlock ? kHalfTileRows : kWideTileRows;
 }
@@ -164,6 +165,58 @@ __attribute__((target("avx2,fma"))) void TileFma(const TileArgs& a) {
   }
 }
 
+// Grouped convolutions of 8 output channels per group (RegNet's group width 8). The 12x8 tile broadcasts one input
+// per FMA (about half the FMA peak: the broadcasts, not the FMAs, set the pace). Here each input load is 4 channels
+// of a pixel repeated in both halves (vbroadcastf128) and each weight vector holds those 4 channels' weights for
+// output k (low half) and k + 4 (high half): MR pixels x 8 outputs in 4 * MR accumulators of partial sums, per 4
+// input channels MR loads and 4 weight loads for 4 * MR FMAs. Three hadds per pixel at the end sum each output's 4
+// partial lanes into [o0 .. o7]. Weights [taps][inC / 4][4][8]; needs inC a multiple of 4 (per group). The channel loop
+// stays a loop: unrolled (8 channels), GCC spilled accumulators and the tile ran at 47% of the peak, not 65%.
+template <int MR, bool kStrided>
+__attribute__((target("avx2,fma"))) void DotTileFma(const TileArgs& a) {
+  const __m256 vlo = _mm256_set1_ps(a.lo), vhi = _mm256_set1_ps(a.hi), b = _mm256_loadu_ps(a.bias);
+  const int64_t tapStride = a.inC * kHalfBlock;
+  for (int64_t r0 = 0; r0 < a.tiles * MR; r0 += MR) {
+    __m256 acc[MR][4];
+#pragma GCC unroll 3
+    for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+      for (int k = 0; k < 4; ++k) acc[r][k] = _mm256_setzero_ps();
+    for (int64_t t = 0; t < a.taps; ++t) {
+      const float* px[MR];
+#pragma GCC unroll 3
+      for (int r = 0; r < MR; ++r) px[r] = TapInput<kStrided>(a, t, r0 + r);
+      const float* wp = a.packed + (kStrided ? a.tapIdx[t] : t) * tapStride;
+      for (int64_t c = 0; c < a.inC; c += 4, wp += 4 * kHalfBlock) {
+        __m256 xv[MR];
+#pragma GCC unroll 3
+        for (int r = 0; r < MR; ++r) xv[r] = _mm256_broadcast_ps(reinterpret_cast<const __m128*>(px[r] + c));
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {
+          const __m256 w = _mm256_loadu_ps(wp + k * kHalfBlock);
+#pragma GCC unroll 3
+          for (int r = 0; r < MR; ++r) acc[r][k] = _mm256_fmadd_ps(xv[r], w, acc[r][k]);
+        }
+      }
+    }
+#pragma GCC unroll 3
+    for (int r = 0; r < MR; ++r) {
+      // hadd(acc0, acc1) = [o0 o0 o1 o1 | o4 o4 o5 o5] (pairs of partial sums), likewise o2 o3 | o6 o7: then
+      // [o0 o1 o2 o3 | o4 o5 o6 o7].
+      const __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(acc[r][0], acc[r][1]), _mm256_hadd_ps(acc[r][2], acc[r][3]));
+      // As TileFma: a NaN sum stays NaN through the clamp.
+      _mm256_storeu_ps(a.y + (r0 + r) * a.yStride, _mm256_min_ps(vhi, _mm256_max_ps(vlo, _mm256_add_ps(s, b))));
+    }
+  }
+}
+
+template <int MR, bool kStrided>
+void DotTileRows(const TileArgs& a, int rows) {
+  if constexpr (MR > 1)
+    if (rows < MR) return DotTileRows<MR - 1, kStrided>(a, rows);
+  DotTileFma<MR, kStrided>(a);
+}
+
 // The register tile of the block's width (6x16, 12x8, 4x24) or, for the last tiles of a task, fewer rows.
 template <int MR, bool kStrided, int64_t kWidth>
 void TileRows(const TileArgs& a, int rows) {
@@ -262,7 +315,20 @@ ConvF32::ConvF32(const ConvGeometry2D& geometry, const float* w, const float* bi
   // Not with groups: a group's channels of adjacent pixels are not adjacent.
   rowTaps_ = groups == 1 && g.inC < 16 && g.kernelW > 1 && g.dilationW == 1;
   zeros_.assign(static_cast<size_t>(rowTaps_ ? g.kernelW * g.inC : inStride_), 0.0f);
-  for (int64_t gi = 0; gi < groups; ++gi)
+  // Grouped, 8 output channels and a multiple of 4 input channels per group: the partial-sum tile (DotTileFma),
+  // weights [taps][inC / 4][k = 0..3][8]: input channel c % 4 of output k in lane c % 4, of output k + 4 in lane
+  // 4 + c % 4.
+  dot_ = isa == F32Isa::kAvx2Fma && groups > 1 && g.outC == kHalfBlock && g.inC % 4 == 0;
+  for (int64_t gi = 0; dot_ && gi < groups; ++gi)
+    for (int64_t o = 0; o < g.outC; ++o) {
+      for (int64_t c = 0; c < g.inC; ++c)
+        for (int64_t t = 0; t < taps_; ++t)
+          packed_[static_cast<size_t>(gi * paddedC_ * taps_ * g.inC +
+                                      ((t * g.inC + c / 4 * 4 + o % 4) * 2 + o / 4) * 4 + c % 4)] =
+              w[((gi * g.outC + o) * g.inC + c) * taps_ + t];
+      if (bias) bias_[static_cast<size_t>(gi * paddedC_ + o)] = bias[gi * g.outC + o];
+    }
+  for (int64_t gi = 0; !dot_ && gi < groups; ++gi)
     for (int64_t o = 0; o < g.outC; ++o) {
       const int64_t b = std::min(o / kBlock, blocks_ - 1), k = o - b * kBlock;
       const int64_t width = b + 1 == blocks_ ? lastWidth_ : kBlock;
@@ -423,7 +489,7 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
     while (pixelMajor_ && gb + sameWidth < blockEnd && blk + sameWidth < blocks_ &&
            (blk + sameWidth + 1 < blocks_ || lastWidth_ == kBlock))
       ++sameWidth;
-    const int64_t tileRows = TileRowsOf(width);
+    const int64_t tileRows = dot_ ? kDotTileRows : TileRowsOf(width);
     if (plannedRows != tileRows) plan(tileRows);
     const int64_t inOff = group * g_.inC;
     TileArgs a{x + inOff,
@@ -453,11 +519,22 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
       if (run.strided) {
         a.tapOff = scratch.offsets.data() + run.data;
         a.tapIdx = a.tapOff + run.taps;
-        TileOfWidth<true>(a, width, rowsOfTile, isa_);
       } else {
         a.tapPtrs = scratch.pointers.data() + run.data;
-        TileOfWidth<false>(a, width, rowsOfTile, isa_);
       }
+#if defined(__x86_64__)
+      if (dot_) {
+        if (run.strided)
+          DotTileRows<kDotTileRows, true>(a, rowsOfTile);
+        else
+          DotTileRows<kDotTileRows, false>(a, rowsOfTile);
+        continue;
+      }
+#endif
+      if (run.strided)
+        TileOfWidth<true>(a, width, rowsOfTile, isa_);
+      else
+        TileOfWidth<false>(a, width, rowsOfTile, isa_);
     }
     gb += sameWidth;
   }

@@ -10,7 +10,8 @@
 // 5x16 FMA3 igemm micro-kernel compiled with one accumulator spilled to the stack (an FMA chain through memory every
 // step), which holds ResNet18's convolutions near a third of one core's FMA peak. Variants, picked at runtime by what
 // the CPU has: AVX2+FMA (6x16 register block: 12 accumulators, 2 weight vectors, 1 broadcast; 4x24 and 12x8 for a 24-
-// and an 8-wide block) and portable C++ (other CPUs, aarch64 included). Tests: conv_f32_test.cpp.
+// and an 8-wide block; grouped with 8 outputs a group, 3x8 of partial sums: DotTileFma) and portable C++ (other CPUs,
+// aarch64 included). Tests: conv_f32_test.cpp.
 #pragma once
 
 #include <pthreadpool.h>
@@ -61,6 +62,7 @@ class ConvF32 {
   bool rowTaps_;    // groups = 1, inC < 16, kw > 1, no horizontal dilation: one tap per kernel row (RunTile)
   int64_t interiorBegin_, interiorEnd_;  // output columns [begin, end) whose taps need no horizontal padding
   bool pixelMajor_;                      // a group's packed weights fit in L1: each tile runs its blocks (RunTile)
+  bool dot_;  // AVX2, grouped, 8 outputs a group: the partial-sum tile, weights [taps][inC / 4][4][8] a group
 };
 
 }  // namespace hostnn

@@ -1,5 +1,6 @@
-// npulens_conv_f32_bench: the fp32 convolutions (groups = 1) of ResNet18 and MobileNetV2 at 224x224 and the
-// small-channel ones of MobileNetV3-Large, ShuffleNetV2 and RegNetY-400MF (stems, 1x1 at high resolution), each timed
+// npulens_conv_f32_bench: the fp32 convolutions (groups = 1) of ResNet18 and MobileNetV2 at 224x224, the
+// small-channel ones of MobileNetV3-Large, ShuffleNetV2 and RegNetY-400MF (stems, 1x1 at high resolution) and
+// RegNetY-400MF's grouped 3x3 ones (8 channels a group), each timed
 // in our kernel (conv_f32.h) and in XNNPACK's same convolution (operator API, what the subgraph runtime runs), in
 // the same run and interleaved (rounds alternate the two), by the one benchmark runner (p50). Prints per shape ms,
 // GMAC/s and the share of the one-core fp32 peak (npulens_peak's vfmadd231ps ymm figure, --peak), and the largest
@@ -22,7 +23,7 @@ namespace {
 
 struct Shape {
   const char* name;
-  int64_t inHW, inC, outC, k, stride;
+  int64_t inHW, inC, outC, k, stride, groups = 1;
 };
 
 // ResNet18 (every distinct conv), MobileNetV2 (its full convolutions: the stem and the 1x1 expand/project ones), and
@@ -76,6 +77,14 @@ const Shape kShapes[] = {
     {"regnety400mf 1x1 32->48 @112", 112, 32, 48, 1, 1},
     {"regnety400mf 1x1/2 32->48 @112", 112, 32, 48, 1, 2},
     {"regnety400mf 1x1 48->104 @28", 28, 48, 104, 1, 1},
+    {"regnety400mf g8 3x3/2 48 @112", 112, 48, 48, 3, 2, 6},
+    {"regnety400mf g8 3x3/2 104 @56", 56, 104, 104, 3, 2, 13},
+    {"regnety400mf g8 3x3 104 @28", 28, 104, 104, 3, 1, 13},
+    {"regnety400mf g8 3x3/2 208 @28", 28, 208, 208, 3, 2, 26},
+    {"regnety400mf g8 3x3 208 @14", 14, 208, 208, 3, 1, 26},
+    {"regnety400mf g8 3x3/2 440 @14", 14, 440, 440, 3, 2, 55},
+    {"regnety400mf g8 3x3 440 @7", 7, 440, 440, 3, 1, 55},
+    {"grouped 16/g 3x3 256 @14", 14, 256, 256, 3, 1, 16},
 };
 
 }  // namespace
@@ -104,27 +113,28 @@ int main(int argc, char** argv) {
     const int64_t pad = s.k / 2, out = (s.inHW + 2 * pad - s.k) / s.stride + 1;
     const hostnn::ConvGeometry2D g{1,   s.inHW,   s.inHW,   s.inC, out, out, s.outC, s.k,
                                    s.k, s.stride, s.stride, 1,     1,   pad, pad};
+    const int64_t icg = s.inC / s.groups;  // input channels per group
     std::vector<float> x(static_cast<size_t>(s.inHW * s.inHW * s.inC)),
-        w(static_cast<size_t>(s.outC * s.inC * s.k * s.k));
+        w(static_cast<size_t>(s.outC * icg * s.k * s.k));
     std::vector<float> bias(static_cast<size_t>(s.outC)), ohwi(w.size());
     for (float& v : x) v = dist(rng);
     for (float& v : w) v = dist(rng) * 0.1f;
     for (float& v : bias) v = dist(rng);
     for (int64_t o = 0; o < s.outC; ++o)
-      for (int64_t c = 0; c < s.inC; ++c)
+      for (int64_t c = 0; c < icg; ++c)
         for (int64_t t = 0; t < s.k * s.k; ++t)
-          ohwi[static_cast<size_t>((o * s.k * s.k + t) * s.inC + c)] =
-              w[static_cast<size_t>((o * s.inC + c) * s.k * s.k + t)];
+          ohwi[static_cast<size_t>((o * s.k * s.k + t) * icg + c)] =
+              w[static_cast<size_t>((o * icg + c) * s.k * s.k + t)];
     std::vector<float> yOurs(static_cast<size_t>(out * out * s.outC)), yXnn(yOurs.size());
     // XNNPACK reads up to XNN_EXTRA_BYTES past its input.
     x.resize(x.size() + XNN_EXTRA_BYTES / sizeof(float));
-    hostnn::ConvF32 ours(g, w.data(), bias.data(), 0.0f, 6.0f, isa);
+    hostnn::ConvF32 ours(g, w.data(), bias.data(), 0.0f, 6.0f, isa, s.groups);
     xnn_operator_t op = nullptr;
     const auto p = static_cast<uint32_t>(pad), k = static_cast<uint32_t>(s.k), st = static_cast<uint32_t>(s.stride);
-    if (xnn_create_convolution2d_nhwc_f32(p, p, p, p, k, k, st, st, 1, 1, 1, static_cast<size_t>(s.inC),
-                                          static_cast<size_t>(s.outC), static_cast<size_t>(s.inC),
-                                          static_cast<size_t>(s.outC), ohwi.data(), bias.data(), 0.0f, 6.0f, 0,
-                                          &op) != xnn_status_success ||
+    if (xnn_create_convolution2d_nhwc_f32(p, p, p, p, k, k, st, st, 1, 1, static_cast<uint32_t>(s.groups),
+                                          static_cast<size_t>(icg), static_cast<size_t>(s.outC / s.groups),
+                                          static_cast<size_t>(s.inC), static_cast<size_t>(s.outC), ohwi.data(),
+                                          bias.data(), 0.0f, 6.0f, 0, &op) != xnn_status_success ||
         xnn_setup_convolution2d_nhwc_f32(op, 1, static_cast<size_t>(s.inHW), static_cast<size_t>(s.inHW), x.data(),
                                          yXnn.data(), pool.get()) != xnn_status_success) {
       std::fprintf(stderr, "XNNPACK rejected %s\n", s.name);
@@ -137,7 +147,7 @@ int main(int argc, char** argv) {
     const double bestOurs = t[0].p50Ms, bestXnn = t[1].p50Ms, minOurs = t[0].minMs, minXnn = t[1].minMs;
     float maxDiff = 0;
     for (size_t i = 0; i < yOurs.size(); ++i) maxDiff = std::max(maxDiff, std::fabs(yOurs[i] - yXnn[i]));
-    const double gmac = static_cast<double>(out * out * s.outC * s.inC * s.k * s.k) / 1e9;
+    const double gmac = static_cast<double>(out * out * s.outC * icg * s.k * s.k) / 1e9;
     const double cores = flags.peak * static_cast<double>(flags.threads);
     std::printf("%-36s %7.4f %8.3f %8.3f %6.2f %5.0f%% %5.0f%% %8.3f %8.3f %5.0f%% %5.0f%% %9.2g\n", s.name, gmac,
                 bestOurs, bestXnn, bestOurs / bestXnn, 100 * gmac / (bestOurs / 1e3) / cores,

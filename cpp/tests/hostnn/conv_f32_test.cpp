@@ -212,8 +212,10 @@ TEST(ConvF32Test, FewChannelsInEveryPathMatchTheReference) {
 // Grouped convolutions (RegNet's group width 8 and others): 2 to 55 groups of 8, 16 or 24 input and output channels
 // (an 8-, 16- and 24-wide last block, one to three blocks a group), 3x3 stride 1 and 2 with padding (strided and
 // pointer tiles), 1x1 (a GEMM per group) and a 1x1 of stride 2, 1 and 2 threads (with 55 groups of a 7x7 image, the
-// split of output blocks across groups), every variant. A channel or weight of the wrong group moves outputs by the
-// size of a term.
+// split of output blocks across groups), every variant. 8 outputs a group take the AVX2 partial-sum tile (3 pixels x 8
+// outputs): odd and even group counts, 4, 8, 12 and 16 input channels a group (one to four 4-channel steps per tap),
+// pixel counts leaving 2-pixel tiles. A channel or weight of the wrong group moves outputs by the size of a
+// term.
 TEST(ConvF32Test, GroupedConvolutionsMatchTheReference) {
   std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
   ASSERT_NE(pool, nullptr);
@@ -230,9 +232,9 @@ TEST(ConvF32Test, GroupedConvolutionsMatchTheReference) {
   struct Groups {
     int64_t groups, icg, ocg, size;  // size: overrides the shape's inH and inW when not 0
   };
-  const Groups groupings[] = {{2, 8, 8, 0},  {6, 8, 8, 0},   {3, 16, 16, 0}, {2, 24, 24, 0},
-                              {4, 8, 16, 0}, {5, 16, 8, 0},  {3, 8, 24, 0},  {13, 8, 8, 0},
-                              {55, 8, 8, 7}, {7, 24, 16, 0}, {26, 16, 8, 5}};
+  const Groups groupings[] = {{2, 8, 8, 0},   {6, 8, 8, 0},  {3, 16, 16, 0}, {2, 24, 24, 0}, {4, 8, 16, 0},
+                              {5, 16, 8, 0},  {3, 8, 24, 0}, {13, 8, 8, 0},  {55, 8, 8, 7},  {7, 24, 16, 0},
+                              {26, 16, 8, 5}, {3, 4, 8, 0},  {4, 12, 8, 0},  {9, 16, 8, 6},  {2, 8, 8, 4}};
   uint32_t seed = 5000;
   for (const Shape& s : shapes)
     for (const Groups& gr : groupings) {
