@@ -237,15 +237,15 @@ struct RunContext {
   const WinogradF32* conv;
   const float* x;
   float* y;
-  int64_t tiles, blockTiles, chunks, chunksPerTask;
+  int64_t tiles, blockTiles, outBlocks, outBlocksPerTask;
 };
 
-void RunTask(void* context, size_t blockTask, size_t chunkTask) {
+void RunTask(void* context, size_t blockTask, size_t outTask) {
   const auto* c = static_cast<const RunContext*>(context);
   const int64_t t0 = static_cast<int64_t>(blockTask) * c->blockTiles;
-  const int64_t k0 = static_cast<int64_t>(chunkTask) * c->chunksPerTask;
-  c->conv->RunBlock(c->x, c->y, t0, std::min(c->blockTiles, c->tiles - t0), k0,
-                    std::min(c->chunks, k0 + c->chunksPerTask));
+  const int64_t ob0 = static_cast<int64_t>(outTask) * c->outBlocksPerTask;
+  c->conv->RunBlock(c->x, c->y, t0, std::min(c->blockTiles, c->tiles - t0), ob0,
+                    std::min(c->outBlocks, ob0 + c->outBlocksPerTask));
 }
 
 }  // namespace
@@ -279,8 +279,8 @@ WinogradF32::WinogradF32(const ConvGeometry2D& g, const float* w, const float* b
   }
 }
 
-void WinogradF32::RunBlock(const float* x, float* y, int64_t tileBegin, int64_t tiles, int64_t chunkBegin,
-                           int64_t chunkEnd) const {
+void WinogradF32::RunBlock(const float* x, float* y, int64_t tileBegin, int64_t tiles, int64_t outBlockBegin,
+                           int64_t outBlockEnd) const {
   struct Scratch {
     std::vector<float> v, m;
   };
@@ -300,8 +300,8 @@ void WinogradF32::RunBlock(const float* x, float* y, int64_t tileBegin, int64_t 
 #endif
     InputScalar(bk, x, v);
   const int64_t blocksPerElement = paddedC_ / kBlock;
-  for (int64_t chunk = chunkBegin; chunk < chunkEnd; ++chunk) {
-    const int64_t k0 = chunk * kChunk, width = std::min(kChunk, paddedC_ - k0);
+  for (int64_t k0 = outBlockBegin * kBlock; k0 < outBlockEnd * kBlock; k0 += kChunk) {
+    const int64_t width = std::min(kChunk, outBlockEnd * kBlock - k0);
     for (int e = 0; e < kElements; ++e) {
       const float* a = v + e * tiles * g_.inC;
       float* me = m + e * tiles * width;
@@ -334,20 +334,20 @@ void WinogradF32::Run(const float* x, float* y, pthreadpool_t pool) const {
     blockTiles = std::min(blockTiles, std::max(kMinBlockTiles, (tiles_ + 2 * threads - 1) / (2 * threads)));
   const int64_t blocks = (tiles_ + blockTiles - 1) / blockTiles;
   blockTiles = (tiles_ + blocks - 1) / blocks;  // blocks of nearly equal size
-  const int64_t chunks = (paddedC_ + kChunk - 1) / kChunk;
-  RunContext c{this, x, y, tiles_, blockTiles, chunks, chunks};
+  const int64_t outBlocks = paddedC_ / kBlock;
+  RunContext c{this, x, y, tiles_, blockTiles, outBlocks, outBlocks};
   // Too few blocks to keep every thread busy (small images): split the output channels too (each task transforms
   // its block's input again).
   if (threads > 1 && blocks < 4 * threads) {
-    const int64_t chunkTasks = std::min(chunks, (4 * threads + blocks - 1) / blocks);
-    c.chunksPerTask = (chunks + chunkTasks - 1) / chunkTasks;
+    const int64_t outTasks = std::min(outBlocks, (4 * threads + blocks - 1) / blocks);
+    c.outBlocksPerTask = (outBlocks + outTasks - 1) / outTasks;
   }
-  const auto chunkTasks = static_cast<size_t>((chunks + c.chunksPerTask - 1) / c.chunksPerTask);
+  const auto outTasks = static_cast<size_t>((outBlocks + c.outBlocksPerTask - 1) / c.outBlocksPerTask);
   if (pool) {
-    pthreadpool_parallelize_2d(pool, &RunTask, &c, static_cast<size_t>(blocks), chunkTasks, 0);
+    pthreadpool_parallelize_2d(pool, &RunTask, &c, static_cast<size_t>(blocks), outTasks, 0);
   } else {
     for (size_t b = 0; b < static_cast<size_t>(blocks); ++b)
-      for (size_t k = 0; k < chunkTasks; ++k) RunTask(&c, b, k);
+      for (size_t k = 0; k < outTasks; ++k) RunTask(&c, b, k);
   }
 }
 

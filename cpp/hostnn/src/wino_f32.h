@@ -8,9 +8,10 @@
 // (B^T d B, 6x6 input pixels a tile, zeros outside the image) into [36][tiles][inC], then per transform-domain
 // element a GEMM (tiles x inC) . (inC x 16 channels) in a 6x16 FMA register tile (as conv_f32's), then the output
 // transform (A^T m A) with bias and clamp into the output pixels inside the image. Tasks over blocks of tiles (and
-// chunks of output channels when there are few blocks) on the pthreadpool; per-thread grow-only scratch.
-// Variants: AVX2+FMA and portable C++ (same arithmetic; other CPUs use conv_f32 in ops/conv.cpp, the portable one
-// is for the tests). The transform's rounding error is a few times a direct convolution's (wino_f32_test.cpp).
+// 16-channel blocks of output channels when there are few tile blocks) on the pthreadpool; per-thread grow-only
+// scratch. Variants: AVX2+FMA and portable C++ (the same arithmetic; ops/conv.cpp uses only the AVX2 one, other CPUs
+// keep conv_f32). The rounding error is a few times a direct convolution's (wino_f32_test.cpp); a NaN or infinite
+// input makes its tiles' 16 outputs NaN, not only those it reaches.
 #pragma once
 
 #include <pthreadpool.h>
@@ -30,9 +31,10 @@ class WinogradF32 {
   WinogradF32(const ConvGeometry2D& g, const float* w, const float* bias, float outMin, float outMax, F32Isa isa);
   // x: NHWC [batch][inH][inW][inC]; y: NHWC [batch][outH][outW][outC].
   void Run(const float* x, float* y, pthreadpool_t pool) const;
-  // Tiles [tileBegin, tileBegin + tiles) (numbered over images, tile rows, tile columns), output channel chunks
-  // [chunkBegin, chunkEnd) of kChunk channels.
-  void RunBlock(const float* x, float* y, int64_t tileBegin, int64_t tiles, int64_t chunkBegin, int64_t chunkEnd) const;
+  // Tiles [tileBegin, tileBegin + tiles) (numbered over images, tile rows, tile columns), output channels
+  // [16 outBlockBegin, 16 outBlockEnd) (past outC: computed, not stored), in chunks of at most kChunk.
+  void RunBlock(const float* x, float* y, int64_t tileBegin, int64_t tiles, int64_t outBlockBegin,
+                int64_t outBlockEnd) const;
   F32Isa isa() const { return isa_; }
 
   static constexpr int64_t kChunk = 64;  // output channels per chunk: the GEMM output of a block stays in L2
