@@ -82,16 +82,19 @@ class ConvOp : public Op {
            F32IsaSupported(F32Isa::kAvx2Fma);
   }
   // fp32 3x3 stride 1 (groups = 1) in Winograd F(4x4, 3x3) (wino_f32.h) instead of conv_f32.h where f32Isa is
-  // AVX2+FMA and it measured faster: every 3x3 stride-1 layer of ResNet18/50, GoogLeNet, SqueezeNet 1.1 and
-  // DenseNet121 (npulens_conv_f32_bench, p50, Winograd / conv_f32): 1 thread 0.16-0.78 (64..256 channels @56..14:
-  // 0.35-0.46; 16->32 @28 0.64, 16->48 @14 0.78; 128->32 @7 0.67, 192->384 @7 0.45), 2 threads 0.22-0.79 except
-  // 512->512 @7 (1.00-1.03 at 1 thread: its 36 MiB of transformed weights stream from L3 for 4 tiles), so at most
-  // 2^17 input x output channels. Fewer than 16 channels or 7x7 pixels: unmeasured, conv_f32.
+  // AVX2+FMA and it measured faster. npulens_conv_f32_bench (p50, Winograd / conv_f32, every 3x3 stride-1 layer of
+  // ResNet18/50, GoogLeNet, SqueezeNet 1.1, DenseNet121): 1 thread 0.16-0.78, 512->512 @7 1.00-1.03 (its 36 MiB of
+  // transformed weights stream from L3 for 4 tiles): at most 2^17 input x output channels. In the networks
+  // (npulens_bench --profile 20, fastest runs, 2 rounds alternating with the parent, load ~20), 1 / 2 threads:
+  // 56x56 and 28x28 0.37-0.44 / 0.23-0.86, 14x14 of 208-512 outputs 0.52-0.59 / 0.67-0.91 (one 1.37), but 14x14
+  // of 32 outputs (DenseNet) 0.85 / 1.43, 13x13 0.81-0.86 / 0.99-1.09 and 7x7 0.87-0.97 / 1.24-1.8 (few tiles to
+  // share between threads): so at least 27x27 pixels, or 14x14 with 64 outputs. Fewer than 16 channels: unmeasured.
   bool OursWinograd(F32Isa f32Isa) const {
     if (int8 || groups != 1 || f32Isa != F32Isa::kAvx2Fma || wshape.size() != 4 || out == nullptr) return false;
     if (win.kh != 3 || win.kw != 3 || win.sh != 1 || win.sw != 1 || win.dh != 1 || win.dw != 1) return false;
     const int64_t inC = wshape[1], outC = wshape[0], pixels = out->shape[2] * out->shape[3];
-    return inC >= 16 && outC >= 16 && inC * outC <= (int64_t{1} << 17) && pixels >= 49;
+    return inC >= 16 && outC >= 16 && inC * outC <= (int64_t{1} << 17) &&
+           (pixels >= 27 * 27 || (pixels >= 14 * 14 && outC >= 64));
   }
   bool UsesInt8Conv() const override { return int8 && (groups == 1 || OursDepthwise()); }
   // Our fp32 kernel where it has a SIMD variant: with AVX2+FMA it ran every ResNet18 and MobileNetV2 convolution
