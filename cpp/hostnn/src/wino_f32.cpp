@@ -329,17 +329,17 @@ void WinogradF32::RunBlock(const float* x, float* y, int64_t tileBegin, int64_t 
 void WinogradF32::Run(const float* x, float* y, pthreadpool_t pool) const {
   const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
   int64_t blockTiles = std::min(blockTiles_, tiles_);
-  // With several threads at least 2 blocks per thread where there are tiles for blocks of kMinBlockTiles.
+  // With several threads about 4 blocks per thread where there are tiles for blocks of kMinBlockTiles.
   if (threads > 1)
-    blockTiles = std::min(blockTiles, std::max(kMinBlockTiles, (tiles_ + 2 * threads - 1) / (2 * threads)));
+    blockTiles = std::min(blockTiles, std::max(kMinBlockTiles, (tiles_ + 4 * threads - 1) / (4 * threads)));
   const int64_t blocks = (tiles_ + blockTiles - 1) / blockTiles;
   blockTiles = (tiles_ + blocks - 1) / blocks;  // blocks of nearly equal size
   const int64_t outBlocks = paddedC_ / kBlock;
   RunContext c{this, x, y, tiles_, blockTiles, outBlocks, outBlocks};
-  // Too few blocks to keep every thread busy (small images): split the output channels too (each task transforms
-  // its block's input again).
-  if (threads > 1 && blocks < 4 * threads) {
-    const int64_t outTasks = std::min(outBlocks, (4 * threads + blocks - 1) / blocks);
+  // Fewer than 2 blocks per thread (small images): split the output channels too (each task transforms its block's
+  // input again, which costs more than an uneven split of at least 2 blocks a thread).
+  if (threads > 1 && blocks < 2 * threads) {
+    const int64_t outTasks = std::min(outBlocks, (2 * threads + blocks - 1) / blocks);
     c.outBlocksPerTask = (outBlocks + outTasks - 1) / outTasks;
   }
   const auto outTasks = static_cast<size_t>((outBlocks + c.outBlocksPerTask - 1) / c.outBlocksPerTask);
