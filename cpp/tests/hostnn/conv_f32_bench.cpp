@@ -4,13 +4,16 @@
 // in our kernel (conv_f32.h) and in XNNPACK's same convolution (operator API, what the subgraph runtime runs), in
 // the same run and interleaved (rounds alternate the two), by the one benchmark runner (p50). Prints per shape ms,
 // GMAC/s and the share of the one-core fp32 peak (npulens_peak's vfmadd231ps ymm figure, --peak), and the largest
-// difference between the two outputs (a sanity check; conv_f32_test.cpp is the correctness test).
+// difference between the two outputs (a sanity check; conv_f32_test.cpp is the correctness test). 3x3 stride-1
+// convolutions also run in the Winograd kernel (wino_f32.h) in the same rounds: its p50, its time over ours and its
+// effective GMAC/s (the direct convolution's multiply-adds over its time) as a share of the peak.
 // usage: npulens_conv_f32_bench [--threads N] [--rounds N] [--iterations N] [--peak GMACS] [--filter TEXT]
 #include <xnnpack.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <random>
 #include <vector>
@@ -18,6 +21,7 @@
 #include "conv_f32.h"
 #include "core/benchmark_runner.h"
 #include "kernel_bench.h"
+#include "wino_f32.h"
 
 namespace {
 
@@ -85,6 +89,29 @@ const Shape kShapes[] = {
     {"regnety400mf g8 3x3/2 440 @14", 14, 440, 440, 3, 2, 55},
     {"regnety400mf g8 3x3 440 @7", 7, 440, 440, 3, 1, 55},
     {"grouped 16/g 3x3 256 @14", 14, 256, 256, 3, 1, 16},
+    // 3x3 stride-1 convolutions of the other fp32 networks (the Winograd kernel's candidates).
+    {"resnet50 3x3 64->64 @56", 56, 64, 64, 3, 1},
+    {"resnet50 3x3 128->128 @28", 28, 128, 128, 3, 1},
+    {"resnet50 3x3 256->256 @14", 14, 256, 256, 3, 1},
+    {"resnet50 3x3 512->512 @7", 7, 512, 512, 3, 1},
+    {"densenet121 3x3 128->32 @56", 56, 128, 32, 3, 1},
+    {"densenet121 3x3 128->32 @28", 28, 128, 32, 3, 1},
+    {"densenet121 3x3 128->32 @14", 14, 128, 32, 3, 1},
+    {"densenet121 3x3 128->32 @7", 7, 128, 32, 3, 1},
+    {"googlenet 3x3 64->192 @56", 56, 64, 192, 3, 1},
+    {"googlenet 3x3 96->128 @28", 28, 96, 128, 3, 1},
+    {"googlenet 3x3 16->32 @28", 28, 16, 32, 3, 1},
+    {"googlenet 3x3 128->192 @28", 28, 128, 192, 3, 1},
+    {"googlenet 3x3 32->96 @28", 28, 32, 96, 3, 1},
+    {"googlenet 3x3 96->208 @14", 14, 96, 208, 3, 1},
+    {"googlenet 3x3 16->48 @14", 14, 16, 48, 3, 1},
+    {"googlenet 3x3 112->224 @14", 14, 112, 224, 3, 1},
+    {"googlenet 3x3 160->320 @7", 7, 160, 320, 3, 1},
+    {"googlenet 3x3 192->384 @7", 7, 192, 384, 3, 1},
+    {"squeezenet11 3x3 16->64 @55", 55, 16, 64, 3, 1},
+    {"squeezenet11 3x3 32->128 @27", 27, 32, 128, 3, 1},
+    {"squeezenet11 3x3 48->192 @13", 13, 48, 192, 3, 1},
+    {"squeezenet11 3x3 64->256 @13", 13, 64, 256, 3, 1},
 };
 
 }  // namespace
@@ -102,8 +129,9 @@ int main(int argc, char** argv) {
               flags.threads, hostnn::F32IsaLabel(isa), flags.iterations, flags.rounds, flags.peak);
   // p50: the lowest p50 of the rounds; min: the fastest run (under load, runs longer than a scheduler slice are rarely
   // spared, so their p50 says more about the load than about the kernel).
-  std::printf("%-36s %7s %8s %8s %6s %6s %6s %8s %8s %6s %6s %9s\n", "conv", "GMAC", "ours p50", "xnn p50", "ours/x",
-              "ours%", "xnn%", "ours min", "xnn min", "ours%", "xnn%", "max|diff|");
+  std::printf("%-36s %7s %8s %8s %6s %6s %6s %8s %8s %6s %6s %9s %8s %6s %6s\n", "conv", "GMAC", "ours p50", "xnn p50",
+              "ours/x", "ours%", "xnn%", "ours min", "xnn min", "ours%", "xnn%", "max|diff|", "wino p50", "w/ours",
+              "wino%");
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   double logSum = 0;
@@ -141,18 +169,32 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::unique_ptr<xnn_operator, decltype(&xnn_delete_operator)> opGuard(op, &xnn_delete_operator);
-    const std::vector<kernel_bench::Timing> t = kernel_bench::TimeRounds(
-        {[&] { ours.Run(x.data(), yOurs.data(), pool.get()); }, [&] { xnn_run_operator(op, pool.get()); }},
-        flags.rounds, flags.iterations, &npulens::SteadyClockMs);
+    std::vector<std::function<void()>> runs = {[&] { ours.Run(x.data(), yOurs.data(), pool.get()); },
+                                               [&] { xnn_run_operator(op, pool.get()); }};
+    std::unique_ptr<hostnn::WinogradF32> wino;
+    std::vector<float> yWino(yOurs.size());
+    if (s.groups == 1 && hostnn::WinogradF32::Supports(g)) {
+      wino = std::make_unique<hostnn::WinogradF32>(g, w.data(), bias.data(), 0.0f, 6.0f, isa);
+      runs.push_back([&] { wino->Run(x.data(), yWino.data(), pool.get()); });
+    }
+    const std::vector<kernel_bench::Timing> t =
+        kernel_bench::TimeRounds(runs, flags.rounds, flags.iterations, &npulens::SteadyClockMs);
     const double bestOurs = t[0].p50Ms, bestXnn = t[1].p50Ms, minOurs = t[0].minMs, minXnn = t[1].minMs;
     float maxDiff = 0;
     for (size_t i = 0; i < yOurs.size(); ++i) maxDiff = std::max(maxDiff, std::fabs(yOurs[i] - yXnn[i]));
     const double gmac = static_cast<double>(out * out * s.outC * icg * s.k * s.k) / 1e9;
     const double cores = flags.peak * static_cast<double>(flags.threads);
-    std::printf("%-36s %7.4f %8.3f %8.3f %6.2f %5.0f%% %5.0f%% %8.3f %8.3f %5.0f%% %5.0f%% %9.2g\n", s.name, gmac,
+    std::printf("%-36s %7.4f %8.3f %8.3f %6.2f %5.0f%% %5.0f%% %8.3f %8.3f %5.0f%% %5.0f%% %9.2g", s.name, gmac,
                 bestOurs, bestXnn, bestOurs / bestXnn, 100 * gmac / (bestOurs / 1e3) / cores,
                 100 * gmac / (bestXnn / 1e3) / cores, minOurs, minXnn, 100 * gmac / (minOurs / 1e3) / cores,
                 100 * gmac / (minXnn / 1e3) / cores, maxDiff);
+    if (wino) {
+      float winoDiff = 0;
+      for (size_t i = 0; i < yOurs.size(); ++i) winoDiff = std::max(winoDiff, std::fabs(yOurs[i] - yWino[i]));
+      std::printf(" %8.3f %6.2f %5.0f%% (max|diff| %.2g)", t[2].p50Ms, t[2].p50Ms / bestOurs,
+                  100 * gmac / (t[2].p50Ms / 1e3) / cores, winoDiff);
+    }
+    std::printf("\n");
     logSum += std::log(bestOurs / bestXnn);
     ++counted;
   }

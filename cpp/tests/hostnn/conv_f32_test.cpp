@@ -11,10 +11,13 @@
 #include <vector>
 
 #include "conv_f32.h"
+#include "conv_reference.h"
 
 using hostnn::ConvF32;
 using hostnn::ConvGeometry2D;
 using hostnn::F32Isa;
+using hostnn_test::Naive;
+using hostnn_test::Reference;
 
 namespace {
 
@@ -23,50 +26,6 @@ std::vector<F32Isa> SupportedIsas() {
   for (F32Isa isa : {F32Isa::kScalar, F32Isa::kAvx2Fma})
     if (hostnn::F32IsaSupported(isa)) out.push_back(isa);
   return out;
-}
-
-// The exact result (double accumulation of float products) and, per output, the bound on the float kernel's error:
-// a sum of n = inC / groups * kh * kw products plus the bias, each step (FMA or product then add) rounding once or
-// twice, differs from the exact sum by at most gamma(2n + 1) * (sum of |x * w| + |bias|) with gamma(k) = k u / (1 - k
-// u), u = 2^-24 (Higham, Accuracy and Stability of Numerical Algorithms, 3.1); clamping only shrinks the error. The
-// bound holds for any summation order, so it cannot fail a correct kernel, while a wrong tap, channel or clamp moves
-// an output by the size of a term (about 0.1 here), tens of thousands of times the bound.
-struct Reference {
-  std::vector<double> y, bound;
-};
-// Output channel o of `groups` reads input channels [o / (outC / groups) * icg, + icg), icg = inC / groups.
-Reference Naive(const ConvGeometry2D& g, const std::vector<float>& x, const std::vector<float>& w,
-                const std::vector<float>& bias, float lo, float hi, int64_t groups = 1) {
-  Reference r;
-  const size_t n = static_cast<size_t>(g.batch * g.outH * g.outW * g.outC);
-  r.y.resize(n);
-  r.bound.resize(n);
-  const int64_t icg = g.inC / groups, ocg = g.outC / groups;
-  const double u = std::ldexp(1.0, -24), k = static_cast<double>(2 * icg * g.kernelH * g.kernelW + 1);
-  const double gamma = k * u / (1 - k * u);
-  for (int64_t b = 0; b < g.batch; ++b)
-    for (int64_t oy = 0; oy < g.outH; ++oy)
-      for (int64_t ox = 0; ox < g.outW; ++ox)
-        for (int64_t o = 0; o < g.outC; ++o) {
-          double acc = bias[static_cast<size_t>(o)], mag = std::fabs(acc);
-          for (int64_t c = 0; c < icg; ++c)
-            for (int64_t ky = 0; ky < g.kernelH; ++ky)
-              for (int64_t kx = 0; kx < g.kernelW; ++kx) {
-                const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilationH;
-                const int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
-                if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) continue;
-                const double p =
-                    static_cast<double>(
-                        x[static_cast<size_t>(((b * g.inH + iy) * g.inW + ix) * g.inC + o / ocg * icg + c)]) *
-                    w[static_cast<size_t>(((o * icg + c) * g.kernelH + ky) * g.kernelW + kx)];
-                acc += p;
-                mag += std::fabs(p);
-              }
-          const size_t i = static_cast<size_t>(((b * g.outH + oy) * g.outW + ox) * g.outC + o);
-          r.y[i] = std::min<double>(std::max<double>(acc, lo), hi);
-          r.bound[i] = gamma * mag;
-        }
-  return r;
 }
 
 struct Case {

@@ -59,6 +59,7 @@ TEST(OpsFp32Test, ConvVariantsMatchReference) {
       {"grouped", 8, 6, 6, 12, 3, 3, 2, {1, 1, 1, 1, 1, 1, 1, 1, 1}, true},
       {"grouped 8 per group stride2", 48, 9, 10, 48, 3, 3, 6, {2, 2, 1, 1, 1, 1, 1, 1, 1}, true},
       {"5x3 kernel", 2, 10, 8, 3, 5, 3, 1, {1, 2, 1, 1, 2, 1, 2, 1, 1}, true},
+      {"3x3 pad1 16->64 winograd", 16, 14, 15, 64, 3, 3, 1, {1, 1, 1, 1, 1, 1, 1, 1, 1}, true},
   };
   for (const auto& k : cases) {
     SCOPED_TRACE(k.name);
@@ -78,6 +79,9 @@ TEST(OpsFp32Test, ConvVariantsMatchReference) {
     if (oursDepthwise)
       where = std::string("kernel fp32: Conv 'conv' (") +
               hostnn::DwIsaLabel(hostnn::SelectF32Isa() == hostnn::F32Isa::kAvx2Fma) + ")";
+    // 3x3 stride 1 of at least 16 channels, 14x14 pixels and 64 outputs in the AVX2 variant: Winograd (wino_f32.h).
+    if (std::string(k.name).find("winograd") != std::string::npos && hostnn::SelectF32Isa() == hostnn::F32Isa::kAvx2Fma)
+      where = "kernel fp32: Conv 'conv' (AVX2 Winograd F(4x4,3x3))";
     EXPECT_NE(describe.find(where), std::string::npos) << describe;
   }
 }

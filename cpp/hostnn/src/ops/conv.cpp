@@ -1,6 +1,7 @@
 // ONNX Conv (2-D, NCHW): groups = 1 in our kernels (fp32: conv_f32.h where the CPU has AVX2+FMA, else XNNPACK;
 // int8: qconv_int8.h); fp32 grouped of at least 8 channels per group in conv_f32.h (AVX2+FMA); depthwise in ours
-// (dwconv.h: int8 where the CPU has AVX2, fp32 where it has AVX2+FMA); the others in XNNPACK.
+// (dwconv.h: int8 where the CPU has AVX2, fp32 where it has AVX2+FMA); fp32 3x3 stride 1 of enough channels and
+// pixels in Winograd F(4x4, 3x3) (wino_f32.h, AVX2+FMA); the others in XNNPACK.
 #include "ops/op.h"
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <memory>
 
 #include "dwconv.h"
+#include "wino_f32.h"
 
 namespace hostnn {
 namespace {
@@ -79,6 +81,21 @@ class ConvOp : public Op {
     return !int8 && groups > 1 && wshape.size() == 4 && wshape[1] >= 8 && wshape[0] / groups >= 8 &&
            F32IsaSupported(F32Isa::kAvx2Fma);
   }
+  // fp32 3x3 stride 1 (groups = 1) in Winograd F(4x4, 3x3) (wino_f32.h) instead of conv_f32.h where f32Isa is
+  // AVX2+FMA and it measured faster. npulens_conv_f32_bench (p50, Winograd / conv_f32, every 3x3 stride-1 layer of
+  // ResNet18/50, GoogLeNet, SqueezeNet 1.1, DenseNet121): 1 thread 0.16-0.78, 512->512 @7 1.00-1.03 (its 36 MiB of
+  // transformed weights stream from L3 for 4 tiles): at most 2^17 input x output channels. In the networks
+  // (npulens_bench --profile 20, fastest runs, 2 rounds alternating with the parent, load ~20), 1 / 2 threads:
+  // 56x56 and 28x28 0.37-0.44 / 0.23-0.86, 14x14 of 208-512 outputs 0.52-0.59 / 0.67-0.91 (one 1.37), but 14x14
+  // of 32 outputs (DenseNet) 0.85 / 1.43, 13x13 0.81-0.86 / 0.99-1.09 and 7x7 0.87-0.97 / 1.24-1.8 (few tiles to
+  // share between threads): so at least 27x27 pixels, or 14x14 with 64 outputs. Fewer than 16 channels: unmeasured.
+  bool OursWinograd(F32Isa f32Isa) const {
+    if (int8 || groups != 1 || f32Isa != F32Isa::kAvx2Fma || wshape.size() != 4 || out == nullptr) return false;
+    if (win.kh != 3 || win.kw != 3 || win.sh != 1 || win.sw != 1 || win.dh != 1 || win.dw != 1) return false;
+    const int64_t inC = wshape[1], outC = wshape[0], pixels = out->shape[2] * out->shape[3];
+    return inC >= 16 && outC >= 16 && inC * outC <= (int64_t{1} << 17) &&
+           (pixels >= 27 * 27 || (pixels >= 14 * 14 && outC >= 64));
+  }
   bool UsesInt8Conv() const override { return int8 && (groups == 1 || OursDepthwise()); }
   // Our fp32 kernel where it has a SIMD variant: with AVX2+FMA it ran every ResNet18 and MobileNetV2 convolution
   // (1x1 to 7x7, strides 1 and 2) 1.3-5x faster than XNNPACK 2022's (npulens_conv_f32_bench); elsewhere (aarch64)
@@ -89,6 +106,7 @@ class ConvOp : public Op {
   std::string Variant(Int8Isa int8Isa, F32Isa f32Isa) const override {
     if (OursDepthwise()) return DwIsaLabel(DwInt8UsesAvx2(int8Isa));
     if (OursF32Depthwise()) return DwIsaLabel(f32Isa == F32Isa::kAvx2Fma);
+    if (OursWinograd(f32Isa)) return std::string(F32IsaLabel(f32Isa)) + " Winograd F(4x4,3x3)";
     return Op::Variant(int8Isa, f32Isa);
   }
   int64_t Macs() const override {
@@ -165,6 +183,12 @@ class ConvOp : public Op {
                        y->shape[3], y->shape[1], win.kh,      win.kw,      win.sh,
                        win.sw,      win.dh,      win.dw,      win.pads[0], win.pads[1]};
     pthreadpool_t pool = k.pool;
+    if (OursWinograd(k.f32Isa)) {
+      auto conv = std::make_shared<WinogradF32>(geo, wf.data(), biasF.data(), outMin, outMax, k.f32Isa);
+      return [conv, x, y, pool] {
+        conv->Run(reinterpret_cast<const float*>(x->data()), reinterpret_cast<float*>(y->data()), pool);
+      };
+    }
     if (!int8 && (groups == 1 || OursF32Grouped())) {
       auto conv = std::make_shared<ConvF32>(geo, wf.data(), biasF.data(), outMin, outMax, k.f32Isa, groups);
       return [conv, x, y, pool] {
