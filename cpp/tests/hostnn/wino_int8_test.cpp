@@ -20,13 +20,7 @@ using hostnn::Int8Isa;
 using hostnn::QWinogradInt8;
 using hostnn_test::RandomI8;
 
-#if defined(__x86_64__)
 namespace {
-
-struct Quant {
-  int32_t xZp, yZp, qmin, qmax;
-  float yScale;  // x_scale 0.02, w_scale 0.001 + 0.0007 (o % 7)
-};
 
 // 3x3 stride 1 geometry: padding top/left, bottom/right.
 ConvGeometry2D Geometry(int64_t batch, int64_t h, int64_t w, int64_t inC, int64_t outC, int64_t padTop, int64_t padLeft,
@@ -34,6 +28,16 @@ ConvGeometry2D Geometry(int64_t batch, int64_t h, int64_t w, int64_t inC, int64_
   return {batch, h, w,      inC,    h + padTop + padBottom - 2, w + padLeft + padRight - 2, outC, 3, 3, 1, 1,
           1,     1, padTop, padLeft};
 }
+
+}  // namespace
+
+#if defined(__x86_64__)
+namespace {
+
+struct Quant {
+  int32_t xZp, yZp, qmin, qmax;
+  float yScale;  // x_scale 0.02, w_scale 0.001 + 0.0007 (o % 7)
+};
 
 // Runs both kernels on x, w, bias (unthreaded and over a 2-thread pool) and expects the same bytes.
 void ExpectSameAsDirect(const ConvGeometry2D& g, const std::vector<int8_t>& x, const std::vector<int8_t>& w,
