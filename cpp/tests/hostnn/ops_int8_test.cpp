@@ -6,6 +6,7 @@
 #include "onnx_builder.h"
 #include "qconv_int8.h"
 #include "test_util.h"
+#include "wino_int8.h"
 
 using namespace hostnn_test;
 
@@ -121,13 +122,18 @@ TEST(OpsInt8Test, QdqConvPerChannelRunsInt8) {
     std::string describe;
     auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe);
     ExpectWithin1(Requantize(got, ys, yz), want);
-    // Convolutions with groups = 1 run in our kernel (qconv_int8.h) on every CPU, depthwise ones of 64 channels or
-    // more in ours (dwconv.h) where the CPU has AVX2, the others in XNNPACK.
+    // Convolutions with groups = 1 run in our kernel (qconv_int8.h) on every CPU, 3x3 stride 1 ones in the Winograd
+    // kernel (wino_int8.h) where the CPU has AVX2, depthwise ones of 64 channels or more in ours (dwconv.h) where the
+    // CPU has AVX2, the others in XNNPACK.
     const hostnn::Int8Isa isa = hostnn::SelectInt8Isa();
     const bool depthwise =
         k.group == k.c && k.oc == k.c && k.c >= 64 && hostnn::Int8IsaSupported(hostnn::Int8Isa::kAvx2);
+    const hostnn::ConvGeometry2D g{1,   k.h,      k.w,      k.c,        1,          1,     1,    k.k,
+                                   k.k, k.stride, k.stride, k.dilation, k.dilation, k.pad, k.pad};
+    const bool wino = k.group == 1 && hostnn::QWinogradInt8::Handles(g, isa);
     const std::string where =
-        k.group == 1 ? std::string("kernel int8: Conv 'qconv' (") + hostnn::Int8IsaLabel(isa) + ")"
+        wino           ? std::string("kernel int8: Conv 'qconv' (") + hostnn::QWinogradInt8::Label() + ")"
+        : k.group == 1 ? std::string("kernel int8: Conv 'qconv' (") + hostnn::Int8IsaLabel(isa) + ")"
         : depthwise ? std::string("kernel int8: Conv 'qconv' (") + hostnn::DwIsaLabel(hostnn::DwInt8UsesAvx2(isa)) + ")"
                     : "xnnpack int8: Conv 'qconv'";
     EXPECT_NE(describe.find(where), std::string::npos) << describe;

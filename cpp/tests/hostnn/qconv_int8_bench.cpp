@@ -4,6 +4,9 @@
 // Prints per shape the p50 and fastest run in ms, GMAC/s and the share of the one-core int8 peak (--peak:
 // npulens_peak's int8 figure), and a checksum of the output so two builds can be checked to compute the same bits
 // (qconv_int8_test.cpp is the correctness test). Not a test: timings; to compare two builds, alternate their runs.
+// A shape the exact Winograd kernel (wino_int8.h) handles gets a second line, "  winograd", timed in the same
+// rounds alternating with the direct kernel: its GMAC/s count the direct kernel's multiply-accumulates (effective),
+// and its checksum must equal the direct kernel's.
 // usage: npulens_qconv_int8_bench [--threads N] [--rounds N] [--iterations N] [--peak GMACS] [--filter TEXT]
 //                                 [--shape HW,IN_C,OUT_C,K,STRIDE,PAD] (that one convolution instead of the list)
 #include <cinttypes>
@@ -11,12 +14,15 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <functional>
+#include <memory>
 #include <random>
 #include <vector>
 
 #include "core/benchmark_runner.h"
 #include "kernel_bench.h"
 #include "qconv_int8.h"
+#include "wino_int8.h"
 
 namespace {
 
@@ -115,16 +121,27 @@ int main(int argc, char** argv) {
     hostnn::QConvInt8 conv(g, w.data(), bias.data(), wScale.data(), 0.02f, -3, 0.5f, -128, -128, 127, isa);
     std::vector<int8_t> y(static_cast<size_t>(out * out * s.outC));
     std::vector<int16_t> scratch;
-    const kernel_bench::Timing t = kernel_bench::TimeRounds(
-        {[&] { conv.Run(x.data(), y.data(), pool.get(), &scratch); }}, flags.rounds, flags.iterations, clock)[0];
-    uint32_t checksum = 2166136261u;  // FNV-1a over the output
-    for (int8_t v : y) checksum = (checksum ^ static_cast<uint8_t>(v)) * 16777619u;
+    std::vector<std::function<void()>> fns{[&] { conv.Run(x.data(), y.data(), pool.get(), &scratch); }};
+    std::unique_ptr<hostnn::QWinogradInt8> wino;
+    std::vector<int8_t> yWino(y.size());
+    if (hostnn::QWinogradInt8::Handles(g, isa)) {
+      wino = std::make_unique<hostnn::QWinogradInt8>(g, w.data(), bias.data(), wScale.data(), 0.02f, -3, 0.5f, -128,
+                                                     -128, 127);
+      fns.emplace_back([&] { wino->Run(x.data(), yWino.data(), pool.get(), &scratch); });
+    }
+    const std::vector<kernel_bench::Timing> times =
+        kernel_bench::TimeRounds(fns, flags.rounds, flags.iterations, clock);
     const double gmac = static_cast<double>(out * out * s.outC * s.inC * s.k * s.k) / 1e9;
     const double cores = flags.peak * static_cast<double>(flags.threads);
-    std::printf("%-36s %7.4f %8.3f %7.1f %5.0f%% %8.3f %7.1f %5.0f%% %08x\n", s.name, gmac, t.p50Ms,
-                gmac / t.p50Ms * 1e3, 100 * gmac / (t.p50Ms / 1e3) / cores, t.minMs, gmac / t.minMs * 1e3,
-                100 * gmac / (t.minMs / 1e3) / cores, checksum);
-    sumMs += t.p50Ms;
+    for (size_t i = 0; i < times.size(); ++i) {
+      const kernel_bench::Timing& t = times[i];
+      uint32_t checksum = 2166136261u;  // FNV-1a over the output
+      for (int8_t v : i == 0 ? y : yWino) checksum = (checksum ^ static_cast<uint8_t>(v)) * 16777619u;
+      std::printf("%-36s %7.4f %8.3f %7.1f %5.0f%% %8.3f %7.1f %5.0f%% %08x\n", i == 0 ? s.name : "  winograd", gmac,
+                  t.p50Ms, gmac / t.p50Ms * 1e3, 100 * gmac / (t.p50Ms / 1e3) / cores, t.minMs, gmac / t.minMs * 1e3,
+                  100 * gmac / (t.minMs / 1e3) / cores, checksum);
+    }
+    sumMs += times[0].p50Ms;
   }
   std::printf("sum of p50 %.3f ms\n", sumMs);
   return 0;
