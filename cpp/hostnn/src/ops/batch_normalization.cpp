@@ -2,11 +2,11 @@
 // with scale, B, mean and var float32 constants of one value per channel. A BN after a Conv is usually folded
 // into it by the exporter; the ones left (DenseNet's pre-activation BN → Relu on a Concat) run as the per-channel
 // affine y = x * a + b, a = scale / sqrt(var + epsilon), b = B - mean * a (onnxruntime's CPU kernel computes the
-// same two vectors). XNNPACK 2022 has no BN node: a multiply and an add with static per-channel operands, a
-// following Relu/Clip fused into the add, inside the XNNPACK segment around it. Training mode (training_mode = 1,
-// the running mean/var outputs) is refused.
+// same two vectors), a following Relu/Clip fused: one pass of our kernel (elementwise.h ChannelAffine) over NHWC or
+// (N, C) tensors, the bits of XNNPACK 2022's multiply and add nodes (it has no BN node), which take two passes and
+// still run an (N, C, L) tensor. Training mode (training_mode = 1, the running mean/var outputs) is refused.
 // int8 QDQ (DequantizeLinear -> BN -> [Relu|Clip] -> QuantizeLinear, DenseNet's pre-activation BN) runs as one table
-// of the 256 input values per channel, computed at Build by that float path's own kernels: the same bits, without
+// of the 256 input values per channel, computed at Build by that float path's own kernel: the same bits, without
 // dequantizing and requantizing the tensor on every run.
 #include "ops/op.h"
 
@@ -14,6 +14,8 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+
+#include "elementwise.h"
 
 namespace hostnn {
 namespace {
@@ -51,9 +53,11 @@ void Infer(InferContext& c) {
 // y = clamp(x * a[c] + b[c], outMin, outMax).
 class BatchNormOp : public Op {
  public:
-  std::vector<float> a, b;  // per channel
+  std::vector<float> a, b;       // per channel
+  F32Isa isa = F32Isa::kScalar;  // of our kernel
+  bool xnn = false;              // an (N, C, L) tensor: the channel is not the innermost stored axis
 
-  bool InXnn() const override { return true; }
+  bool InXnn() const override { return xnn; }
   void Define(XnnDefiner& d) const override {
     // One value per channel, broadcast over the other axes: the channel axis is the last stored axis of an NHWC
     // tensor, axis 1 otherwise.
@@ -63,7 +67,20 @@ class BatchNormOp : public Op {
     XnnCheck(xnn_define_multiply2(d.sg, -kInf, kInf, d.Id(in[0]), d.StaticF(a, dims), scaled, 0), label);
     XnnCheck(xnn_define_add2(d.sg, outMin, outMax, scaled, d.StaticF(b, dims), d.Id(out), 0), label);
   }
+  std::string Variant(Int8Isa, F32Isa) const override { return xnn ? "" : F32IsaLabel(isa); }
+  std::function<void()> Kernel(const KernelContext& k) const override {
+    return [x = in[0], y = out, a = a, b = b, lo = outMin, hi = outMax, isa = isa, pool = k.pool] {
+      elementwise::ChannelAffine(reinterpret_cast<const float*>(x->data()), a.data(), b.data(),
+                                 reinterpret_cast<float*>(y->data()), x->Elements() / a.size(), a.size(), lo, hi, isa,
+                                 pool);
+    };
+  }
 };
+
+// The channels innermost as stored: (N, C) or (N, C, 1), or 4-D NHWC.
+bool ChannelsInnermost(const Shape& shape, bool nhwc) {
+  return shape.size() == 2 || (shape.size() == 3 && shape[2] == 1) || (shape.size() == 4 && nhwc);
+}
 
 // op's per-channel a and b from n's constants.
 void SetAffine(const Graph& g, const Node& n, BatchNormOp* op) {
@@ -82,6 +99,8 @@ void LowerFloat(Lowering& l, const Node& n) {
   auto op = l.New<BatchNormOp>(n);
   op->in = {l.Act(n, 0)};
   SetAffine(l.Imported(), n, op.get());
+  op->isa = SelectF32Isa();
+  op->xnn = !ChannelsInnermost(op->in[0]->shape, op->in[0]->nhwc);
   l.FuseClamp(n, op.get());
   l.Emit(std::move(op));
 }
@@ -139,30 +158,21 @@ class BatchNormInt8Op : public Op {
 
 bool LowerInt8(Lowering& l, const Node& n) {
   const Shape& shape = l.Imported().values.at(n.inputs[0]).shape;
-  // The channels innermost as stored: NHWC 4-D or (N, C); an (N, C, L) tensor keeps the float path.
-  if (shape.size() == 3 && shape[2] != 1) return false;
+  // The channels innermost as stored (a 4-D activation is NHWC); an (N, C, L) tensor keeps the float path.
+  if (!ChannelsInnermost(shape, shape.size() == 4)) return false;
   Int8Match m;
   if (!l.MatchInt8(n, 1, &m)) return false;
   const size_t channels = static_cast<size_t>(shape[1]);
-  // The float op over one pixel per int8 value (x[i, c] = value i dequantized, every channel), in NHWC as the float
-  // path stores a 4-D tensor, with the clamp fused as there.
+  // The float op's kernel over one pixel per int8 value (x[i, c] = value i dequantized, every channel), with the
+  // clamp fused as there.
   BatchNormOp bn;
   SetAffine(l.Imported(), n, &bn);
-  bn.label = n.op + " '" + n.name + "' (tables)";
-  bn.outMin = m.lo;
-  bn.outMax = m.hi;
-  Value x, y;
-  for (Value* v : {&x, &y}) {
-    v->name = "tables of " + n.op + " '" + n.name + "'";
-    v->shape = {1, static_cast<int64_t>(channels), 1, 256};
-    v->nhwc = true;
-    v->storage.resize(v->Bytes() + XNN_EXTRA_BYTES);
-  }
+  std::vector<float> x(256 * channels), y(256 * channels);
   const std::array<float, 256> xs = DequantizedTableInputs(*m.ins[0]);
-  float* xf = reinterpret_cast<float*>(x.data());
-  for (size_t i = 0; i < 256; ++i) std::fill_n(xf + i * channels, channels, xs[i]);
-  RunInXnnOnce(&bn, &x, &y);
-  const float* yf = reinterpret_cast<const float*>(y.data());
+  for (size_t i = 0; i < 256; ++i) std::fill_n(x.begin() + static_cast<ptrdiff_t>(i * channels), channels, xs[i]);
+  elementwise::ChannelAffine(x.data(), bn.a.data(), bn.b.data(), y.data(), 256, channels, m.lo, m.hi, F32Isa::kScalar,
+                             nullptr);
+  const float* yf = y.data();
   auto op = std::make_unique<BatchNormInt8Op>();
   op->tables.resize(256 * channels);
   for (size_t c = 0; c < channels; ++c) {
