@@ -260,6 +260,36 @@ TEST(OpsFp32Test, ConcatAxis1OfSpatialAndFlatTensors) {
   ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x, z}), want);
 }
 
+TEST(OpsFp32Test, ConcatOfLargeTensorsSplitsItsPixelsOverTwoThreads) {
+  // DenseNet's concatenations: past 64 KiB the pixels (rows of all inputs' channels) go over the pool in tasks of
+  // ~16 KiB (a last partial one here); along the batch axis there is one row.
+  for (int threads : {1, 2})
+    for (int64_t axis : {1, 0}) {
+      SCOPED_TRACE(::testing::Message() << threads << " threads, axis " << axis);
+      OnnxBuilder b;
+      b.Input("x", {2, 96, 15, 13});
+      b.Input("z", {axis == 1 ? 2 : 1, axis == 1 ? 37 : 96, 15, 13});
+      SetInt(b.Node("Concat", {"x", "z"}, {"y"}), "axis", axis);
+      b.Output("y");
+      const size_t plane = 15 * 13, zc = axis == 1 ? 37 : 96, zn = axis == 1 ? 2 : 1;
+      const auto x = RandomF(2 * 96 * plane, 63), z = RandomF(zn * zc * plane, 64);
+      std::vector<float> want;
+      if (axis == 0) {
+        want = x;
+        want.insert(want.end(), z.begin(), z.end());
+      } else {
+        for (size_t n = 0; n < 2; ++n) {
+          want.insert(want.end(), x.begin() + n * 96 * plane, x.begin() + (n + 1) * 96 * plane);
+          want.insert(want.end(), z.begin() + n * zc * plane, z.begin() + (n + 1) * zc * plane);
+        }
+      }
+      HostNN_SetThreadCount(threads);
+      const auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x, z});
+      HostNN_SetThreadCount(0);
+      ExpectClose(got, want, 0.f);
+    }
+}
+
 TEST(OpsFp32Test, ElementwiseAndActivations) {
   OnnxBuilder b;
   b.Input("x", {1, 3, 2, 2});
