@@ -148,6 +148,30 @@ __attribute__((target("avx2,fma"))) void ScaleRowAvx2(const float* x, const floa
   for (; i < c; ++i) y[i] = ClampScalar(x[i] * g[i], lo, hi);
 }
 
+// One row of channels: y = clamp(x * a + b), the product rounded before the add (no FMA).
+__attribute__((target("avx2,fma"))) void AffineRowAvx2(const float* x, const float* a, const float* b, float* y,
+                                                       size_t c, float lo, float hi) {
+  const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+  size_t i = 0;
+  for (; i + 16 <= c; i += 16) {
+    const __m256 p0 = _mm256_mul_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(a + i));
+    const __m256 p1 = _mm256_mul_ps(_mm256_loadu_ps(x + i + 8), _mm256_loadu_ps(a + i + 8));
+    _mm256_storeu_ps(y + i, ClampAvx2(_mm256_add_ps(p0, _mm256_loadu_ps(b + i)), vlo, vhi));
+    _mm256_storeu_ps(y + i + 8, ClampAvx2(_mm256_add_ps(p1, _mm256_loadu_ps(b + i + 8)), vlo, vhi));
+  }
+  if (i + 8 <= c) {
+    const __m256 p = _mm256_mul_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(a + i));
+    _mm256_storeu_ps(y + i, ClampAvx2(_mm256_add_ps(p, _mm256_loadu_ps(b + i)), vlo, vhi));
+    i += 8;
+  }
+  if (i < c) {  // the last 1..7 channels under a mask: the same vector operations
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(c - i)), lane);
+    const __m256 p = _mm256_mul_ps(_mm256_maskload_ps(x + i, mask), _mm256_maskload_ps(a + i, mask));
+    _mm256_maskstore_ps(y + i, mask, ClampAvx2(_mm256_add_ps(p, _mm256_maskload_ps(b + i, mask)), vlo, vhi));
+  }
+}
+
 // Channels [c0, c0 + 32) (fewer at the end) of one image: 4 accumulators of 8 down the pixels.
 __attribute__((target("avx2,fma"))) void GapBlockAvx2(const float* x, float* y, size_t pixels, size_t channels,
                                                       size_t c0, float scale, float lo, float hi) {
@@ -233,6 +257,32 @@ struct ScaleTask {
   }
 };
 
+struct AffineTask {
+  const float *x, *a, *b;
+  float* y;
+  size_t channels;
+  float lo, hi;
+  F32Isa isa;
+  // Rows [start, start + count) of `channels` elements.
+  static void Run(void* ctx, size_t start, size_t count) {
+    const auto* t = static_cast<const AffineTask*>(ctx);
+    for (size_t r = start; r < start + count; ++r) {
+      const float* x = t->x + r * t->channels;
+      float* y = t->y + r * t->channels;
+#if defined(__x86_64__)
+      if (t->isa == F32Isa::kAvx2Fma) {
+        AffineRowAvx2(x, t->a, t->b, y, t->channels, t->lo, t->hi);
+        continue;
+      }
+#endif
+      for (size_t c = 0; c < t->channels; ++c) {
+        const float p = x[c] * t->a[c];
+        y[c] = ClampScalar(p + t->b[c], t->lo, t->hi);
+      }
+    }
+  }
+};
+
 struct GapTask {
   const float* x;
   float* y;
@@ -292,6 +342,14 @@ void ChannelScale(const float* x, const float* gate, bool gatePerImage, const Ga
   const size_t rows = images * pixels;
   pthreadpool_t p = PoolFor(pool, rows * channels);
   pthreadpool_parallelize_1d_tile_1d(p, &ScaleTask::Run, &task, rows,
+                                     p ? std::max<size_t>(1, kTileElements / channels) : rows, kFlags);
+}
+
+void ChannelAffine(const float* x, const float* a, const float* b, float* y, size_t rows, size_t channels, float lo,
+                   float hi, F32Isa isa, pthreadpool_t pool) {
+  AffineTask task{x, a, b, y, channels, lo, hi, isa};
+  pthreadpool_t p = PoolFor(pool, rows * channels);
+  pthreadpool_parallelize_1d_tile_1d(p, &AffineTask::Run, &task, rows,
                                      p ? std::max<size_t>(1, kTileElements / channels) : rows, kFlags);
 }
 

@@ -88,22 +88,6 @@ void Reshape(const void* src, const Shape& inShape, bool inNhwc, void* dst, cons
     std::memcpy(dst, lsrc, bytes);
 }
 
-void Concat(const std::vector<const uint8_t*>& srcs, const std::vector<Shape>& shapes, int64_t axis, void* dst,
-            size_t es) {
-  size_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < axis; ++d) outer *= shapes[0][d];
-  for (size_t d = axis + 1; d < shapes[0].size(); ++d) inner *= shapes[0][d];
-  size_t total = 0;
-  for (const Shape& s : shapes) total += s[axis];
-  uint8_t* y = static_cast<uint8_t*>(dst);
-  size_t offset = 0;
-  for (size_t i = 0; i < srcs.size(); ++i) {
-    size_t chunk = shapes[i][axis] * inner * es;
-    for (size_t o = 0; o < outer; ++o) std::memcpy(y + (o * total * inner) * es + offset, srcs[i] + o * chunk, chunk);
-    offset += chunk;
-  }
-}
-
 void Softmax(const float* x, float* y, const Shape& shape, int64_t axis, bool legacy) {
   size_t outer = 1, len = 1, inner = 1;
   for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d) {

@@ -24,10 +24,6 @@ void Dequantize(const void* x, DType t, float* y, size_t n, float scale, int32_t
 void Reshape(const void* src, const Shape& inShape, bool inNhwc, void* dst, const Shape& outShape, bool outNhwc,
              size_t es);
 
-// Concatenation along `axis` of tensors given in their stored (physical) shapes.
-void Concat(const std::vector<const uint8_t*>& srcs, const std::vector<Shape>& shapes, int64_t axis, void* dst,
-            size_t es);
-
 // Softmax along one stored axis; legacy = opset < 13 (over all dims from `axis` on).
 void Softmax(const float* x, float* y, const Shape& shape, int64_t axis, bool legacy);
 

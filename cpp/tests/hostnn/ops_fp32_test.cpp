@@ -264,6 +264,36 @@ TEST(OpsFp32Test, ConcatAxis1OfSpatialAndFlatTensors) {
   ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x, z}), want);
 }
 
+TEST(OpsFp32Test, ConcatOfLargeTensorsSplitsItsPixelsOverTwoThreads) {
+  // DenseNet's concatenations: past 64 KiB the pixels (rows of all inputs' channels) go over the pool in tasks of
+  // ~16 KiB (a last partial one here); along the batch axis there is one row.
+  for (int threads : {1, 2})
+    for (int64_t axis : {1, 0}) {
+      SCOPED_TRACE(::testing::Message() << threads << " threads, axis " << axis);
+      OnnxBuilder b;
+      b.Input("x", {2, 96, 15, 13});
+      b.Input("z", {axis == 1 ? 2 : 1, axis == 1 ? 37 : 96, 15, 13});
+      SetInt(b.Node("Concat", {"x", "z"}, {"y"}), "axis", axis);
+      b.Output("y");
+      const size_t plane = 15 * 13, zc = axis == 1 ? 37 : 96, zn = axis == 1 ? 2 : 1;
+      const auto x = RandomF(2 * 96 * plane, 63), z = RandomF(zn * zc * plane, 64);
+      std::vector<float> want;
+      if (axis == 0) {
+        want = x;
+        want.insert(want.end(), z.begin(), z.end());
+      } else {
+        for (size_t n = 0; n < 2; ++n) {
+          want.insert(want.end(), x.begin() + n * 96 * plane, x.begin() + (n + 1) * 96 * plane);
+          want.insert(want.end(), z.begin() + n * zc * plane, z.begin() + (n + 1) * zc * plane);
+        }
+      }
+      HostNN_SetThreadCount(threads);
+      const auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x, z});
+      HostNN_SetThreadCount(0);
+      ExpectClose(got, want, 0.f);
+    }
+}
+
 TEST(OpsFp32Test, ElementwiseAndActivations) {
   OnnxBuilder b;
   b.Input("x", {1, 3, 2, 2});
@@ -506,7 +536,8 @@ TEST(OpsFp32Test, BatchNormalizationPerChannelWithFusedRelu) {
       }
   std::string describe;
   ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x, f}, &describe), want);
-  EXPECT_NE(describe.find("xnnpack fp32: BatchNormalization 'bn' + Relu"), std::string::npos) << describe;
+  EXPECT_NE(describe.find("kernel fp32: BatchNormalization 'bn' + Relu ("), std::string::npos) << describe;
+  EXPECT_NE(describe.find("kernel fp32: BatchNormalization 'bn_flat' ("), std::string::npos) << describe;
 
   Executor e;
   std::string err;
@@ -758,6 +789,110 @@ TEST(OpsFp32Test, ElementwiseKernelsMatchNaiveReferencesInEveryVariant) {
       }
     }
   }
+}
+
+TEST(OpsFp32Test, ElementwiseChannelAffineMatchesTheReferenceInEveryVariant) {
+  // BatchNormalization's y = clamp(x * a[c] + b[c]): channel counts around the 8- and 16-float vectors and the masked
+  // tail, rows on both sides of the threading threshold (1 << 16 elements), no clamp, Relu and Clip, in place.
+  std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
+  for (size_t channels : {1, 3, 7, 8, 9, 15, 16, 17, 24, 31, 33, 100, 1024}) {
+    const auto a = RandomF(channels, 31, -2, 2), b = RandomF(channels, 32, -1, 1);
+    for (size_t rows : {size_t{1}, size_t{5}, size_t{49}, 70000 / channels + 3}) {
+      const auto x = RandomF(rows * channels, static_cast<uint32_t>(rows + channels), -4, 4);
+      for (const auto& [lo, hi] :
+           std::vector<std::pair<float, float>>{{-INFINITY, INFINITY}, {0.f, INFINITY}, {-0.5f, 0.75f}}) {
+        std::vector<float> want(x.size());
+        for (size_t i = 0; i < x.size(); ++i) {
+          volatile float p = x[i] * a[i % channels];  // rounded before the add, as XNNPACK's two nodes
+          want[i] = std::min(hi, std::max(lo, p + b[i % channels]));
+        }
+        for (F32Isa isa : Variants()) {
+          SCOPED_TRACE(::testing::Message() << "channels " << channels << " rows " << rows << " clamp " << lo << ".."
+                                            << hi << " " << F32IsaLabel(isa));
+          std::vector<float> y(x.size(), NAN), yPool(x.size(), NAN), inPlace = x;
+          hostnn::elementwise::ChannelAffine(x.data(), a.data(), b.data(), y.data(), rows, channels, lo, hi, isa,
+                                             nullptr);
+          hostnn::elementwise::ChannelAffine(x.data(), a.data(), b.data(), yPool.data(), rows, channels, lo, hi, isa,
+                                             pool.get());
+          hostnn::elementwise::ChannelAffine(inPlace.data(), a.data(), b.data(), inPlace.data(), rows, channels, lo, hi,
+                                             isa, pool.get());
+          ExpectSameBits(y, want, x);
+          ExpectSameBits(yPool, want, x);
+          ExpectSameBits(inPlace, want, x);
+        }
+      }
+    }
+  }
+}
+
+TEST(OpsFp32Test, BatchNormalizationKernelHasTheBitsOfXnnpacksMulAndAdd) {
+  // The BN's one pass against the same affine as two XNNPACK nodes (Mul, Add [+ Relu|Clip]) with a and b computed as
+  // the lowering does: equal bits, every channel tail, with and without a fused clamp, on 1 and 2 threads.
+  for (int64_t channels : {5, 8, 19, 64, 131}) {
+    for (int clamp = 0; clamp < 3; ++clamp) {
+      SCOPED_TRACE(::testing::Message() << "channels " << channels << " clamp " << clamp);
+      const std::vector<int64_t> dims = {2, channels, 9, 7};
+      const size_t total = static_cast<size_t>(2 * channels * 63), nc = static_cast<size_t>(channels);
+      const auto scale = RandomF(nc, 41, -2, 2), bias = RandomF(nc, 42, -1, 1), mean = RandomF(nc, 43, -1, 1),
+                 var = RandomF(nc, 44, 0, 3);
+      std::vector<float> a(nc), sh(nc);
+      for (size_t c = 0; c < nc; ++c) {
+        a[c] = scale[c] * (1.f / std::sqrt(var[c] + 1e-5f));
+        volatile float m = mean[c] * a[c];
+        sh[c] = bias[c] - m;
+      }
+      auto withClamp = [&](OnnxBuilder& m, const std::string& from) {
+        if (clamp == 1) m.Node("Relu", {from}, {"y"}, "act");
+        if (clamp == 2) {
+          m.InitF("lo", {}, {-0.5f});
+          m.InitF("hi", {}, {1.25f});
+          m.Node("Clip", {from, "lo", "hi"}, {"y"}, "act");
+        }
+        m.Output(clamp ? "y" : from);
+      };
+      OnnxBuilder bn;
+      bn.Input("x", dims);
+      bn.InitF("scale", {channels}, scale);
+      bn.InitF("bias", {channels}, bias);
+      bn.InitF("mean", {channels}, mean);
+      bn.InitF("var", {channels}, var);
+      bn.Node("BatchNormalization", {"x", "scale", "bias", "mean", "var"}, {"bn"}, "bn");
+      withClamp(bn, "bn");
+      OnnxBuilder two;
+      two.Input("x", dims);
+      two.InitF("a", {1, channels, 1, 1}, a);
+      two.InitF("b", {1, channels, 1, 1}, sh);
+      two.Node("Mul", {"x", "a"}, {"ax"}, "mul");
+      two.Node("Add", {"ax", "b"}, {"bn"}, "add");
+      withClamp(two, "bn");
+      const auto x = RandomF(total, 45, -3, 3);
+      std::string describe, twoDescribe;
+      const auto want = RunModel(two.Bytes(), std::vector<std::vector<float>>{x}, &twoDescribe);
+      ASSERT_NE(twoDescribe.find("xnnpack fp32: Add 'add'"), std::string::npos) << twoDescribe;
+      const auto got = RunModel(bn.Bytes(), std::vector<std::vector<float>>{x}, &describe);
+      EXPECT_NE(describe.find("kernel fp32: BatchNormalization 'bn'"), std::string::npos) << describe;
+      ExpectSameBits(got, want, x);
+    }
+  }
+  // (N, C, L): the channel is not the innermost stored axis, XNNPACK's nodes run it.
+  OnnxBuilder b;
+  b.Input("x", {2, 3, 5});
+  b.InitF("scale", {3}, {1.f, -2.f, 0.5f});
+  b.InitF("bias", {3}, {0.f, 1.f, -1.f});
+  b.InitF("mean", {3}, {0.5f, 0.f, -1.f});
+  b.InitF("var", {3}, {1.f, 2.f, 0.5f});
+  b.Node("BatchNormalization", {"x", "scale", "bias", "mean", "var"}, {"y"}, "bn");
+  b.Output("y");
+  const auto x = RandomF(30, 46, -2, 2);
+  const float s3[3] = {1.f, -2.f, 0.5f}, b3[3] = {0.f, 1.f, -1.f}, m3[3] = {0.5f, 0.f, -1.f}, v3[3] = {1.f, 2.f, 0.5f};
+  std::vector<float> want(30);
+  for (size_t i = 0; i < 30; ++i) {
+    const size_t c = i / 5 % 3;
+    want[i] = static_cast<float>((x[i] - m3[c]) / std::sqrt(double(v3[c]) + 1e-5) * s3[c] + b3[c]);
+  }
+  std::string describe;
+  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe), want);
+  EXPECT_NE(describe.find("xnnpack fp32: BatchNormalization 'bn'"), std::string::npos) << describe;
 }
 
 namespace {

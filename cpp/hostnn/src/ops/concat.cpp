@@ -6,8 +6,6 @@
 #include <memory>
 #include <optional>
 
-#include "kernels.h"
-
 namespace hostnn {
 namespace {
 
@@ -36,47 +34,53 @@ class ConcatOp : public Op {
   // every input is copied.
   std::vector<std::optional<std::array<int8_t, 256>>> remap;
 
-  std::function<void()> Kernel(const KernelContext&) const override {
-    Value* y = out;
-    const int64_t a = y->nhwc ? PhysicalAxis(axis) : axis;
-    if (remap.empty()) {
-      std::vector<const uint8_t*> srcs;  // the plan's buffers are in place before kernels are made
-      std::vector<Shape> shapes;
-      for (Value* v : in) {
-        srcs.push_back(v->data());
-        shapes.push_back(v->Physical());
-      }
-      return [srcs, shapes, y, a] { kernels::Concat(srcs, shapes, a, y->data(), ElementSize(y->dtype)); };
-    }
-    // Per outer index (in NHWC along C: per pixel) each input's run of bytes, copied or looked up.
-    struct Part {
-      const uint8_t* src;
-      size_t bytes, offset;  // per outer index; offset in the output row
-      std::optional<Int8Lookup> lookup;
-    };
-    const Shape ys = y->Physical();
-    size_t outer = 1, inner = 1;
-    for (int64_t d = 0; d < a; ++d) outer *= static_cast<size_t>(ys[d]);
-    for (size_t d = static_cast<size_t>(a) + 1; d < ys.size(); ++d) inner *= static_cast<size_t>(ys[d]);
-    std::vector<Part> parts;
-    size_t offset = 0;
-    for (size_t i = 0; i < in.size(); ++i) {
-      const size_t bytes = static_cast<size_t>(in[i]->Physical()[a]) * inner;
-      parts.push_back(Part{in[i]->data(), bytes, offset, std::nullopt});
-      if (remap[i]) parts.back().lookup.emplace(*remap[i]);
-      offset += bytes;
-    }
-    const size_t row = offset;
-    return [parts, y, outer, row] {
-      uint8_t* dst = y->data();
-      for (size_t o = 0; o < outer; ++o, dst += row)
-        for (const Part& p : parts) {
+  // Per outer index (in NHWC along C: per pixel) each input's run of bytes, copied or looked up.
+  struct Part {
+    const uint8_t* src;
+    size_t bytes, offset;  // per outer index; offset in the output row
+    std::optional<Int8Lookup> lookup;
+  };
+  struct Task {
+    const std::vector<Part>* parts;
+    uint8_t* y;
+    size_t row;
+    // Outer indices [start, start + count).
+    static void Run(void* context, size_t start, size_t count) {
+      const Task& t = *static_cast<const Task*>(context);
+      uint8_t* dst = t.y + start * t.row;
+      for (size_t o = start; o < start + count; ++o, dst += t.row)
+        for (const Part& p : *t.parts) {
           const uint8_t* src = p.src + o * p.bytes;
           if (p.lookup)
             (*p.lookup)(src, reinterpret_cast<int8_t*>(dst + p.offset), p.bytes);
           else
             std::memcpy(dst + p.offset, src, p.bytes);
         }
+    }
+  };
+
+  std::function<void()> Kernel(const KernelContext& k) const override {
+    Value* y = out;
+    const int64_t a = y->nhwc ? PhysicalAxis(axis) : axis;
+    const Shape ys = y->Physical();
+    size_t outer = 1, inner = ElementSize(y->dtype);
+    for (int64_t d = 0; d < a; ++d) outer *= static_cast<size_t>(ys[d]);
+    for (size_t d = static_cast<size_t>(a) + 1; d < ys.size(); ++d) inner *= static_cast<size_t>(ys[d]);
+    auto parts = std::make_shared<std::vector<Part>>();  // the plan's buffers are in place before kernels are made
+    size_t offset = 0;
+    for (size_t i = 0; i < in.size(); ++i) {
+      const size_t bytes = static_cast<size_t>(in[i]->Physical()[a]) * inner;
+      parts->push_back(Part{in[i]->data(), bytes, offset, std::nullopt});
+      if (!remap.empty() && remap[i]) parts->back().lookup.emplace(*remap[i]);
+      offset += bytes;
+    }
+    const size_t row = offset;
+    // Outer indices over the pool past 64 KiB (DenseNet's concatenations: up to 3.6 MB per image), ~16 KiB a task.
+    const pthreadpool_t pool = outer * row > (size_t{1} << 16) ? k.pool : nullptr;
+    const size_t tile = pool ? std::max<size_t>(1, (size_t{1} << 14) / row) : outer;
+    return [parts, y, outer, row, pool, tile] {
+      Task task{parts.get(), y->data(), row};
+      pthreadpool_parallelize_1d_tile_1d(pool, &Task::Run, &task, outer, tile, 0);
     };
   }
 };
