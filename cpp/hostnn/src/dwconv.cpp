@@ -18,6 +18,11 @@ bool DwInt8UsesAvx2(Int8Isa isa) { return isa == Int8Isa::kAvx2 || isa == Int8Is
 
 const char* DwIsaLabel(bool avx2) { return avx2 ? "AVX2 depthwise" : "scalar depthwise"; }
 
+bool DwInt8RowKernel(const ConvGeometry2D& g, Int8Isa isa) {
+  return DwInt8UsesAvx2(isa) && g.inC >= 8 && g.dilationW == 1 && (g.kernelW == 3 || g.kernelW == 5) &&
+         ((g.strideW == 1 && g.outW >= 8) || (g.strideW == 2 && g.outW >= 16));
+}
+
 namespace {
 
 constexpr int64_t kLanes = 8;                   // channels per packed block
@@ -60,6 +65,16 @@ void RunRowTask(void* context, size_t row) {
 
 #if defined(__x86_64__)
 
+// qconv_int8's requantization of 8 accumulators (the offset already in them), stored as 8 int8.
+__attribute__((target("avx2"))) inline void StoreInt8Avx2(__m256i acc, __m256 m, __m256 lo, __m256 hi, __m256i zp,
+                                                          int8_t* out) {
+  __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), m);
+  f = _mm256_min_ps(_mm256_max_ps(f, lo), hi);
+  const __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(f), zp);  // round half to even (default MXCSR)
+  const __m128i s = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(out), _mm_packs_epi16(s, s));
+}
+
 // NB blocks of 8 channels starting at channel c of NP adjacent output pixels (taps[px * tapStride + t]; outputs C
 // apart), each weight load feeding NP pixels: acc = sum over tap pairs of vpmaddwd(two taps' int8 interleaved and
 // sign-extended, their interleaved weights), exact in int32; then qconv_int8's requantization.
@@ -95,13 +110,7 @@ __attribute__((target("avx2"))) inline void Int8BlocksAvx2(const int8_t* const* 
   for (int j = 0; j < NB; ++j) {
     const __m256 m = _mm256_loadu_ps(mult + c + j * kLanes);
 #pragma GCC unroll 2
-    for (int px = 0; px < NP; ++px) {
-      __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[px][j]), m);
-      f = _mm256_min_ps(_mm256_max_ps(f, lo), hi);
-      const __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(f), zp);  // round half to even (default MXCSR)
-      const __m128i s = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-      _mm_storel_epi64(reinterpret_cast<__m128i*>(out + px * channels + c + j * kLanes), _mm_packs_epi16(s, s));
-    }
+    for (int px = 0; px < NP; ++px) StoreInt8Avx2(acc[px][j], m, lo, hi, zp, out + px * channels + c + j * kLanes);
   }
 }
 
@@ -124,6 +133,121 @@ __attribute__((target("avx2"))) void Int8PixelsAvx2(const int8_t* const* taps, i
   for (; cb < blocks; ++cb)
     Int8BlocksAvx2<1, NP>(taps, tapStride, pairs, cb * kLanes, channels, packed + cb * stride, stride, offset, mult,
                           vlo, vhi, vzp, out);
+}
+
+// The row kernel (DwConvInt8::rowKernel_: 3x3 and 5x5 kernels of stride 1 or 2 without horizontal dilation), one
+// output row. Kernel rows go in pairs: each input column a group of NP adjacent output pixels covers is loaded once
+// per pair, its two rows' 8 channels interleaved and sign-extended to int16, and multiplied (vpmaddwd) into every
+// pixel whose window holds it: 3x3 stride 1, 8 pixels: 10 columns x 2 loads per pair for 24 vpmaddwd, where the
+// per-pixel kernel above loads and widens each tap pair for each pixel. A last row without a partner is
+// sign-extended to int32: the pair's second int16 is its sign, met by a zero weight. Rows and columns outside the
+// input read x_zero_point (the padding row), which the offset cancels like every tap's.
+struct Int8Row {
+  const int8_t* const* rows;  // per kernel row: the input row (column 0, channel 0), or the padding row
+  const int8_t* pad;          // the padding row: what a column outside the input reads
+  const int16_t* w;           // [blocks][rowPairs][kw][8][2]: rows 2rp, 2rp + 1 interleaved (0 past the last row)
+  const int32_t* offset;
+  const float* mult;
+  int8_t* y;  // the output row (column 0, channel 0)
+  int64_t c, inW, outW, padLeft, kh, rowPairs, blocks;
+};
+
+// Input column j of a group (pixels ox .. ox + NP - 1) adds v times the weights of kernel column j - p * S to pixel p.
+template <int KW, int S, int NP>
+__attribute__((target("avx2"))) inline void Int8ColumnAvx2(__m256i* acc, __m256i v, const int16_t* w, int j) {
+#pragma GCC unroll 8
+  for (int p = 0; p < NP; ++p) {
+    const int kx = j - p * S;
+    if (kx >= 0 && kx < KW)
+      acc[p] = _mm256_add_epi32(
+          acc[p], _mm256_madd_epi16(v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + kx * 2 * kLanes))));
+  }
+}
+
+// NP adjacent output pixels from column ox, NB blocks of 8 channels from channel ch (NB * NP accumulators: 8
+// independent chains in every instantiation used but the last pixel's, enough to cover vpmaddwd's latency). EDGE:
+// some of the columns lie outside the input (a select per column).
+template <int KW, int S, int NP, int NB, bool EDGE>
+__attribute__((target("avx2"))) inline void Int8GroupAvx2(const Int8Row& a, int64_t ox, int64_t ch, __m256 lo,
+                                                          __m256 hi, __m256i zp) {
+  constexpr int64_t kBlockWeights = KW * 2 * kLanes;  // one block's weights of one row pair
+  __m256i acc[NB][NP];
+#pragma GCC unroll 4
+  for (int b = 0; b < NB; ++b) {
+    const __m256i off = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.offset + ch + b * kLanes));
+#pragma GCC unroll 8
+    for (int p = 0; p < NP; ++p) acc[b][p] = off;
+  }
+  const int64_t ix0 = ox * S - a.padLeft;
+  const int64_t blockStride = a.rowPairs * kBlockWeights;
+  const int16_t* w = a.w + ch / kLanes * blockStride;
+  for (int64_t rp = 0; rp < a.rowPairs; ++rp, w += kBlockWeights) {
+    const int8_t* ra = a.rows[2 * rp] + ch;
+    const bool pair = 2 * rp + 1 < a.kh;
+    const int8_t* rb = pair ? a.rows[2 * rp + 1] + ch : ra;
+#pragma GCC unroll 32
+    for (int j = 0; j < (NP - 1) * S + KW; ++j) {
+      const int64_t ix = ix0 + j;
+      const bool outside = EDGE && (ix < 0 || ix >= a.inW);
+      const int8_t* pa = outside ? a.pad + ch : ra + ix * a.c;
+      const int8_t* pb = outside ? a.pad + ch : rb + ix * a.c;
+#pragma GCC unroll 4
+      for (int b = 0; b < NB; ++b) {
+        const __m128i xa = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(pa + b * kLanes));
+        const __m256i v = pair ? _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(
+                                     xa, _mm_loadl_epi64(reinterpret_cast<const __m128i*>(pb + b * kLanes))))
+                               : _mm256_cvtepi8_epi32(xa);
+        Int8ColumnAvx2<KW, S, NP>(acc[b], v, w + b * blockStride, j);
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int b = 0; b < NB; ++b) {
+    const __m256 m = _mm256_loadu_ps(a.mult + ch + b * kLanes);
+#pragma GCC unroll 8
+    for (int p = 0; p < NP; ++p) StoreInt8Avx2(acc[b][p], m, lo, hi, zp, a.y + (ox + p) * a.c + ch + b * kLanes);
+  }
+}
+
+// A group of NP pixels over the row's blocks, NB at a time, then one at a time; EDGE where its columns reach outside
+// the input.
+template <int KW, int S, int NP, int NB, bool EDGE>
+__attribute__((target("avx2"))) inline void Int8GroupBlocksAvx2(const Int8Row& a, int64_t ox, __m256 lo, __m256 hi,
+                                                                __m256i zp) {
+  int64_t cb = 0;
+  for (; cb + NB <= a.blocks; cb += NB) Int8GroupAvx2<KW, S, NP, NB, EDGE>(a, ox, cb * kLanes, lo, hi, zp);
+  for (; cb < a.blocks; ++cb) Int8GroupAvx2<KW, S, NP, 1, EDGE>(a, ox, cb * kLanes, lo, hi, zp);
+}
+
+template <int KW, int S, int NP, int NB>
+__attribute__((target("avx2"))) inline void Int8GroupPickAvx2(const Int8Row& a, int64_t ox, __m256 lo, __m256 hi,
+                                                              __m256i zp) {
+  const int64_t ix0 = ox * S - a.padLeft;
+  if (ix0 < 0 || ix0 + (NP - 1) * S + KW > a.inW)
+    Int8GroupBlocksAvx2<KW, S, NP, NB, true>(a, ox, lo, hi, zp);
+  else
+    Int8GroupBlocksAvx2<KW, S, NP, NB, false>(a, ox, lo, hi, zp);
+}
+
+// The row in groups of 8 pixels (one block at a time), then 4 (two blocks), 2 and 1 (four blocks).
+template <int KW, int S>
+__attribute__((target("avx2"))) void Int8RowAvx2(const Int8Row& a, float lo, float hi, int32_t zp) {
+  const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+  const __m256i vzp = _mm256_set1_epi32(zp);
+  int64_t ox = 0;
+  for (; ox + 8 <= a.outW; ox += 8) Int8GroupPickAvx2<KW, S, 8, 1>(a, ox, vlo, vhi, vzp);
+  if (ox + 4 <= a.outW) Int8GroupPickAvx2<KW, S, 4, 2>(a, ox, vlo, vhi, vzp), ox += 4;
+  if (ox + 2 <= a.outW) Int8GroupPickAvx2<KW, S, 2, 4>(a, ox, vlo, vhi, vzp), ox += 2;
+  if (ox < a.outW) Int8GroupPickAvx2<KW, S, 1, 4>(a, ox, vlo, vhi, vzp);
+}
+
+void Int8RowAvx2Dispatch(const Int8Row& a, int64_t kw, int64_t stride, float lo, float hi, int32_t zp) {
+  switch (kw * 10 + stride) {
+    case 31: Int8RowAvx2<3, 1>(a, lo, hi, zp); break;
+    case 32: Int8RowAvx2<3, 2>(a, lo, hi, zp); break;
+    case 51: Int8RowAvx2<5, 1>(a, lo, hi, zp); break;
+    default: Int8RowAvx2<5, 2>(a, lo, hi, zp); break;
+  }
 }
 
 #endif  // __x86_64__
@@ -348,9 +472,11 @@ DwConvInt8::DwConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* 
                        int32_t xZeroPoint, float yScale, int32_t yZeroPoint, int32_t qmin, int32_t qmax, Int8Isa isa)
     : g_(g),
       avx2_(DwInt8UsesAvx2(isa)),
+      rowKernel_(DwInt8RowKernel(g, isa)),
       taps_(g.kernelH * g.kernelW),
       pairs_((taps_ + 1) / 2),
       blocks_(avx2_ ? g.inC / kLanes : 0),
+      rowPairs_((g.kernelH + 1) / 2),
       yZeroPoint_(yZeroPoint),
       lo_(static_cast<float>(qmin - yZeroPoint)),
       hi_(static_cast<float>(qmax - yZeroPoint)) {
@@ -358,16 +484,23 @@ DwConvInt8::DwConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* 
   if (!Int8IsaSupported(isa)) throw std::logic_error(std::string("this CPU has no ") + Int8IsaLabel(isa));
   const int64_t c = g.inC;
   w_.assign(w, w + c * taps_);
-  packed_.assign(static_cast<size_t>(blocks_ * pairs_ * 2 * kLanes), 0);
+  packed_.assign(rowKernel_ ? 0 : static_cast<size_t>(blocks_ * pairs_ * 2 * kLanes), 0);
+  packedRows_.assign(rowKernel_ ? static_cast<size_t>(blocks_ * rowPairs_ * g.kernelW * 2 * kLanes) : 0, 0);
   offset_.resize(static_cast<size_t>(c));
   multiplier_.resize(static_cast<size_t>(c));
-  padding_.assign(static_cast<size_t>(c + kLanes), static_cast<int8_t>(xZeroPoint));  // real value 0
+  // The row kernel reads a whole padding row for a kernel row outside the input.
+  padding_.assign(static_cast<size_t>(std::max(c + kLanes, g.inW * c)), static_cast<int8_t>(xZeroPoint));  // 0
   for (int64_t ch = 0; ch < c; ++ch) {
     int32_t sum = 0;
     for (int64_t t = 0; t < taps_; ++t) {
       const int8_t v = w[ch * taps_ + t];
       sum = WrapAdd(sum, v);
-      if (ch / kLanes < blocks_)
+      if (ch / kLanes >= blocks_) continue;
+      const int64_t ky = t / g.kernelW, kx = t % g.kernelW;
+      if (rowKernel_)
+        packedRows_[static_cast<size_t>(
+            ((((ch / kLanes) * rowPairs_ + ky / 2) * g.kernelW + kx) * kLanes + ch % kLanes) * 2 + ky % 2)] = v;
+      else
         packed_[static_cast<size_t>((((ch / kLanes) * pairs_ + t / 2) * kLanes + ch % kLanes) * 2 + t % 2)] = v;
     }
     offset_[static_cast<size_t>(ch)] = WrapAdd(bias[ch], WrapMul(-xZeroPoint, sum));
@@ -380,14 +513,41 @@ void DwConvInt8::Run(const int8_t* x, int8_t* y, pthreadpool_t pool) const {
   pthreadpool_parallelize_1d(pool, &RunRowTask<DwConvInt8, int8_t>, &task, static_cast<size_t>(g_.batch * g_.outH), 0);
 }
 
+void DwConvInt8::ScalarChannels(const int8_t* const* taps, int64_t chBegin, int8_t* out) const {
+  for (int64_t ch = chBegin; ch < g_.inC; ++ch) {
+    int32_t acc = offset_[static_cast<size_t>(ch)];
+    const int8_t* w = w_.data() + ch * taps_;
+    for (int64_t t = 0; t < taps_; ++t) acc = WrapAdd(acc, taps[t][ch] * w[t]);
+    out[ch] = Requantize(acc, multiplier_[static_cast<size_t>(ch)], lo_, hi_, yZeroPoint_);
+  }
+}
+
 void DwConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t rows) const {
   const int64_t c = g_.inC;
-  // An odd last tap pairs with the padding row (its weight is 0).
   // Two pixels' taps; an odd last tap pairs with the padding row (its weight is 0).
   const int8_t* taps[2 * kTapStride];
   taps[taps_] = taps[kTapStride + taps_] = padding_.data();
   const int8_t* lines[kDwMaxTaps];
   const int64_t vectorC = blocks_ * kLanes;
+#if defined(__x86_64__)
+  if (rowKernel_) {
+    Int8Row a{lines,  padding_.data(), packedRows_.data(), offset_.data(), multiplier_.data(), nullptr, c,
+              g_.inW, g_.outW,         g_.padLeft,         g_.kernelH,     rowPairs_,          blocks_};
+    for (int64_t row = rowBegin; row < rowBegin + rows; ++row) {
+      KernelRows(g_, x, row, lines);
+      for (int64_t ky = 0; ky < g_.kernelH; ++ky)
+        if (!lines[ky]) lines[ky] = padding_.data();  // in_w * c bytes of x_zero_point, like a padded input row
+      a.y = y + row * g_.outW * c;
+      Int8RowAvx2Dispatch(a, g_.kernelW, g_.strideW, lo_, hi_, yZeroPoint_);
+      if (vectorC == c) continue;
+      for (int64_t ox = 0; ox < g_.outW; ++ox) {
+        FillTaps(g_, lines, padding_.data(), ox, taps);
+        ScalarChannels(taps, vectorC, a.y + ox * c);
+      }
+    }
+    return;
+  }
+#endif
   for (int64_t row = rowBegin; row < rowBegin + rows; ++row) {
     KernelRows(g_, x, row, lines);
     for (int64_t ox = 0; ox < g_.outW;) {
@@ -402,13 +562,7 @@ void DwConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t r
         Int8PixelsAvx2<1>(taps, kTapStride, pairs_, blocks_, c, packed_.data(), offset_.data(), multiplier_.data(), lo_,
                           hi_, yZeroPoint_, out);
 #endif
-      for (int64_t px = 0; px < np; ++px)
-        for (int64_t ch = vectorC; ch < c; ++ch) {
-          int32_t acc = offset_[static_cast<size_t>(ch)];
-          const int8_t* w = w_.data() + ch * taps_;
-          for (int64_t t = 0; t < taps_; ++t) acc = WrapAdd(acc, taps[px * kTapStride + t][ch] * w[t]);
-          out[px * c + ch] = Requantize(acc, multiplier_[static_cast<size_t>(ch)], lo_, hi_, yZeroPoint_);
-        }
+      for (int64_t px = 0; px < np; ++px) ScalarChannels(taps + px * kTapStride, vectorC, out + px * c);
       ox += np;
     }
   }

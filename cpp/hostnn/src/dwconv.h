@@ -45,6 +45,12 @@ bool IsDepthwise(const ConvGeometry2D& g, int64_t groups);
 // portable otherwise. Label: "AVX2 depthwise" or "scalar depthwise".
 bool DwInt8UsesAvx2(Int8Isa isa);
 const char* DwIsaLabel(bool avx2);
+// Whether DwConvInt8 runs g in its AVX2 row kernel (DwConvInt8::rowKernel): AVX2, at least 8 channels, a kernel 3 or
+// 5 wide, no horizontal dilation, stride 1 with at least 8 output columns or stride 2 with at least 16
+// (npulens_bench --profile, MobileNetV2 int8, 1 thread, against the per-pixel kernel: stride 1 0.67-0.77x its time
+// at 28-56 columns, 0.93-1.02x at 14, 0.97-1.07x at 7; stride 2 0.83-0.86x at 56 columns, 0.97-1.04x at 28,
+// 1.04-1.22x at 7-14).
+bool DwInt8RowKernel(const ConvGeometry2D& g, Int8Isa isa);
 
 class DwConvInt8 {
  public:
@@ -56,16 +62,23 @@ class DwConvInt8 {
   // Output rows (batch * outH of them) [rowBegin, rowBegin + rows).
   void RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t rows) const;
   bool avx2() const { return avx2_; }
+  // The AVX2 row kernel (DwInt8RowKernel) rather than the per-pixel one.
+  bool rowKernel() const { return rowKernel_; }
 
  private:
+  // Channels [chBegin, c) of one output pixel whose taps are `taps`, in portable C++.
+  void ScalarChannels(const int8_t* const* taps, int64_t chBegin, int8_t* out) const;
+
   ConvGeometry2D g_;
-  bool avx2_;
-  int64_t taps_, pairs_, blocks_;  // kh * kw; ceil(taps / 2); channels / 8 (the AVX2 blocks; the rest is scalar)
-  std::vector<int16_t> packed_;    // AVX2: [blocks][pairs][8][2], tap 2p then 2p + 1 (0 past the last tap)
-  std::vector<int8_t> w_;          // [c][taps]: the scalar variant and the AVX2 one's last c % 8 channels
-  std::vector<int32_t> offset_;    // bias - x_zero_point * sum(w) (wrapping): the sums multiply x itself
-  std::vector<float> multiplier_;  // x_scale * w_scale[c] / y_scale (float)
-  std::vector<int8_t> padding_;    // c + 8 bytes of x_zero_point: what a padded tap reads
+  bool avx2_, rowKernel_;
+  int64_t taps_, pairs_, blocks_;    // kh * kw; ceil(taps / 2); channels / 8 (the AVX2 blocks; the rest is scalar)
+  int64_t rowPairs_;                 // ceil(kh / 2)
+  std::vector<int16_t> packed_;      // AVX2 per pixel: [blocks][pairs][8][2], tap 2p then 2p + 1 (0 past the last tap)
+  std::vector<int16_t> packedRows_;  // AVX2 row kernel: [blocks][rowPairs][kw][8][2], rows 2rp, 2rp + 1 (0 past kh)
+  std::vector<int8_t> w_;            // [c][taps]: the scalar variant and the AVX2 one's last c % 8 channels
+  std::vector<int32_t> offset_;      // bias - x_zero_point * sum(w) (wrapping): the sums multiply x itself
+  std::vector<float> multiplier_;    // x_scale * w_scale[c] / y_scale (float)
+  std::vector<int8_t> padding_;      // max(c + 8, in_w * c) bytes of x_zero_point: what a padded tap or row reads
   int32_t yZeroPoint_;
   float lo_, hi_;  // qmin - y_zero_point, qmax - y_zero_point
 };

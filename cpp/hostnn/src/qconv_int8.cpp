@@ -130,12 +130,16 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
       const int64_t ky = runs ? s : s / g.kernelW, kx = runs ? 0 : s % g.kernelW;
       segOffset_.push_back((ky * g.dilationH * wideW_ + kx * g.dilationW) * g.inC);
     }
-    packed16_.assign(static_cast<size_t>(np_ * kp_), 0);
+    const int64_t rows = g.batch * g.outH * g.outW;
+    narrow_ = rows <= kAvx2Tile && np_ * kp_ * 2 > kAvx2L2Bytes;
+    if (narrow_)
+      packed_.assign(static_cast<size_t>(np_ * kp_), 0);
+    else
+      packed16_.assign(static_cast<size_t>(np_ * kp_), 0);
     // Rows per chunk: a chunk computes all its blocks, each block's weights read once per chunk. Weights that do not
     // fit in L2 (a late layer: 3x3 over 512 channels, 4.7 MB as int16) would come from L3 again for each chunk, so
     // such a layer takes as many rows per chunk as keep the input they read within L2 (all 49 or 196 rows of the
     // late layers), and its weights are read once.
-    const int64_t rows = g.batch * g.outH * g.outW;
     chunkRows_ = kAvx2Rows;
     while (np_ * kp_ * 2 > kAvx2L2Bytes && chunkRows_ < rows && ChunkInputBytes(chunkRows_ + kAvx2Tile) <= kAvx2L2Bytes)
       chunkRows_ += kAvx2Tile;
@@ -160,7 +164,11 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
           case Int8Isa::kAvx2: {  // k: the run and the position in it
             const int64_t k =
                 g.dilationW == 1 ? (t / g.kernelW) * segLen_ + (t % g.kernelW) * g.inC + c : t * segLen_ + c;
-            packed16_[static_cast<size_t>((((o / 16) * (kp_ / 2) + k / 2) * 16 + o % 16) * 2 + k % 2)] = v;
+            const auto i = static_cast<size_t>((((o / 16) * (kp_ / 2) + k / 2) * 16 + o % 16) * 2 + k % 2);
+            if (narrow_)
+              packed_[i] = v;
+            else
+              packed16_[i] = v;
             break;
           }
           case Int8Isa::kScalar: packed_[static_cast<size_t>((o * taps_ + t) * cp_ + c)] = v; break;
@@ -240,15 +248,21 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void TileVnni(const TileA
   }
 }
 
+// One pair of 8 outputs' packed weights as int16: loaded, or (int8 weights) loaded and sign-extended.
+template <typename W>
+__attribute__((target("avx2"))) inline __m256i LoadPairWeightsAvx2(const W* w) {
+  if constexpr (sizeof(W) == 1) return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
+}
+
 // MR output rows x 16 output channels: row r reads `segments` runs of `pairs` channel pairs of x - x_zp as int16,
 // run s at rows[r] + segOffset[s]; w: the block's packed weights [segments][pairs][16][2]. Each weight load feeds
 // 2 * MR vpmaddwd (12 accumulators + 2 weights + 1 broadcast = 15 of the 16 ymm registers at MR = 6); each product
 // and pair sum is exact in int32. zp: y_zero_point in every int16.
-template <int MR>
+template <int MR, typename W>
 __attribute__((target("avx2"))) void MicroAvx2(const int16_t* const* rows, const int64_t* segOffset, int64_t segments,
-                                               int64_t pairs, const int16_t* w, const int32_t* offset,
-                                               const float* mult, __m256 lo, __m256 hi, __m256i zp, int8_t* y,
-                                               int64_t n, int64_t valid) {
+                                               int64_t pairs, const W* w, const int32_t* offset, const float* mult,
+                                               __m256 lo, __m256 hi, __m256i zp, int8_t* y, int64_t n, int64_t valid) {
   __m256i acc0[MR], acc1[MR];
   // The accumulators start at the offset. Fully unrolled loops over r (GCC would otherwise turn this one into a
   // memcpy of stack arrays, and keep the accumulators on the stack for the requantization).
@@ -263,8 +277,7 @@ __attribute__((target("avx2"))) void MicroAvx2(const int16_t* const* rows, const
     const int16_t* px[MR];
     for (int r = 0; r < MR; ++r) px[r] = rows[r] + segOffset[s];
     for (int64_t p = 0; p < pairs; ++p, w += 32) {
-      const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
-      const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 16));
+      const __m256i w0 = LoadPairWeightsAvx2(w), w1 = LoadPairWeightsAvx2(w + 16);
       for (int r = 0; r < MR; ++r) {
         int32_t v;  // channels 2p, 2p+1 as two int16
         std::memcpy(&v, px[r] + p * 2, 4);
@@ -282,6 +295,57 @@ __attribute__((target("avx2"))) void MicroAvx2(const int16_t* const* rows, const
       StoreRowsAvx2(a, RequantizeAvx2(acc0[r + 1], acc1[r + 1], m0, m1, lo, hi, zp), y + r * n, y + (r + 1) * n, valid);
     else
       StoreRowsAvx2(a, a, y + r * n, nullptr, valid);
+  }
+}
+
+// Stores the first n (<= 8) int8 of two rows' 8 requantized outputs: v = RequantizeAvx2(row a, row b), whose int16
+// are [a 0-3, b 0-3 | a 4-7, b 4-7]; yb null: one row.
+__attribute__((target("avx2"))) inline void StoreHalfRowsAvx2(__m256i v, int8_t* ya, int8_t* yb, int64_t n) {
+  // packs leaves the 32-bit groups as [a 0-3, b 0-3, a 0-3, b 0-3 | a 4-7, b 4-7, ...]: a's two, then b's two.
+  const __m128i q = _mm256_castsi256_si128(
+      _mm256_permutevar8x32_epi32(_mm256_packs_epi16(v, v), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+  if (n >= 8) {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(ya), q);
+    if (yb) _mm_storel_epi64(reinterpret_cast<__m128i*>(yb), _mm_unpackhi_epi64(q, q));
+  } else {
+    alignas(16) int8_t tmp[16];
+    _mm_store_si128(reinterpret_cast<__m128i*>(tmp), q);
+    std::memcpy(ya, tmp, static_cast<size_t>(n));
+    if (yb) std::memcpy(yb, tmp + 8, static_cast<size_t>(n));
+  }
+}
+
+// MicroAvx2 for a last block of at most 8 outputs (24 or 40 output channels): only the block's first 8 weights of
+// each pair are loaded and multiplied, into MR (up to 12) rows' one accumulator each, where MicroAvx2 would compute
+// 8 zero outputs beside them.
+template <int MR, typename W>
+__attribute__((target("avx2"))) void MicroHalfAvx2(const int16_t* const* rows, const int64_t* segOffset,
+                                                   int64_t segments, int64_t pairs, const W* w, const int32_t* offset,
+                                                   const float* mult, __m256 lo, __m256 hi, __m256i zp, int8_t* y,
+                                                   int64_t n, int64_t valid) {
+  __m256i acc[MR];
+  const __m256i off = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(offset));
+#pragma GCC unroll 12
+  for (int r = 0; r < MR; ++r) acc[r] = off;
+  for (int64_t s = 0; s < segments; ++s) {
+    const int16_t* px[MR];
+    for (int r = 0; r < MR; ++r) px[r] = rows[r] + segOffset[s];
+    for (int64_t p = 0; p < pairs; ++p, w += 32) {
+      const __m256i w0 = LoadPairWeightsAvx2(w);
+      for (int r = 0; r < MR; ++r) {
+        int32_t v;  // channels 2p, 2p+1 as two int16
+        std::memcpy(&v, px[r] + p * 2, 4);
+        acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(_mm256_set1_epi32(v), w0));
+      }
+    }
+  }
+  const __m256 m0 = _mm256_loadu_ps(mult);
+#pragma GCC unroll 12
+  for (int r = 0; r < MR; r += 2) {
+    if (r + 1 < MR)
+      StoreHalfRowsAvx2(RequantizeAvx2(acc[r], acc[r + 1], m0, m0, lo, hi, zp), y + r * n, y + (r + 1) * n, valid);
+    else
+      StoreHalfRowsAvx2(RequantizeAvx2(acc[r], acc[r], m0, m0, lo, hi, zp), y + r * n, nullptr, valid);
   }
 }
 
@@ -405,6 +469,59 @@ __attribute__((target("avx2"))) void QConvInt8::WidenPixelsAvx2(const int8_t* x,
   }
 }
 
+template <typename W>
+__attribute__((target("avx2"))) void QConvInt8::ComputeBlocksAvx2(const W* packed, const int16_t* const* table,
+                                                                  int64_t rowBegin, int64_t rowEnd, int64_t blockBegin,
+                                                                  int64_t blockEnd, int8_t* y) const {
+  const __m256i vzp = _mm256_set1_epi16(static_cast<int16_t>(yZeroPoint_));
+  const __m256 vlo = _mm256_set1_ps(lo_), vhi = _mm256_set1_ps(hi_);
+  const int64_t n = g_.outC, segments = static_cast<int64_t>(segOffset_.size()), pairs = segLen_ / 2;
+  const int64_t* seg = segOffset_.data();
+  for (int64_t nb = blockBegin * 16; nb < blockEnd * 16; nb += 16) {
+    const W* w = packed + nb * kp_;
+    const int32_t* off = offset_.data() + nb;
+    const float* m = multiplier_.data() + nb;
+    // Tiles of as equal a size as the tile count allows (49 rows: 4 of 6 and 5 of 5, not 8 of 6 and one of 1, whose
+    // weight loads would feed 2 vpmaddwd each).
+    // A last block of at most 8 outputs: tiles of up to twice as many rows with half the accumulators.
+    const bool half = n - nb <= 8;
+    const int64_t tileRows = half ? 2 * kAvx2Tile : kAvx2Tile;
+    const int64_t tiles = (rowEnd - rowBegin + tileRows - 1) / tileRows, size = (rowEnd - rowBegin) / tiles;
+    const int64_t larger = (rowEnd - rowBegin) % tiles;
+    for (int64_t t = 0, r = rowBegin; t < tiles; ++t) {
+      const int16_t* const* rows = table + (r - rowBegin);
+      int8_t* out = y + r * n + nb;
+      const int64_t mr = size + (t < larger ? 1 : 0);
+      r += mr;
+      if (half) {
+        switch (mr) {
+          case 12: MicroHalfAvx2<12>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+          case 11: MicroHalfAvx2<11>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+          case 10: MicroHalfAvx2<10>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+          case 9: MicroHalfAvx2<9>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+          case 8: MicroHalfAvx2<8>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+          case 7: MicroHalfAvx2<7>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+          case 6: MicroHalfAvx2<6>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+          case 5: MicroHalfAvx2<5>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+          case 4: MicroHalfAvx2<4>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+          case 3: MicroHalfAvx2<3>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+          case 2: MicroHalfAvx2<2>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+          default: MicroHalfAvx2<1>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+        }
+        continue;
+      }
+      switch (mr) {
+        case 6: MicroAvx2<6>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+        case 5: MicroAvx2<5>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+        case 4: MicroAvx2<4>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+        case 3: MicroAvx2<3>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+        case 2: MicroAvx2<2>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+        default: MicroAvx2<1>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
+      }
+    }
+  }
+}
+
 __attribute__((target("avx2"))) void QConvInt8::ComputeAvx2(const int16_t* wide, int8_t* y, int64_t rowBegin,
                                                             int64_t rowEnd, int64_t blockBegin,
                                                             int64_t blockEnd) const {
@@ -425,33 +542,10 @@ __attribute__((target("avx2"))) void QConvInt8::ComputeAvx2(const int16_t* wide,
       }
     }
   }
-  const __m256i vzp = _mm256_set1_epi16(static_cast<int16_t>(yZeroPoint_));
-  const __m256 vlo = _mm256_set1_ps(lo_), vhi = _mm256_set1_ps(hi_);
-  const int64_t n = g_.outC, segments = static_cast<int64_t>(segOffset_.size()), pairs = segLen_ / 2;
-  const int64_t* seg = segOffset_.data();
-  for (int64_t nb = blockBegin * 16; nb < blockEnd * 16; nb += 16) {
-    const int16_t* w = packed16_.data() + nb * kp_;
-    const int32_t* off = offset_.data() + nb;
-    const float* m = multiplier_.data() + nb;
-    // Tiles of as equal a size as the tile count allows (49 rows: 4 of 6 and 5 of 5, not 8 of 6 and one of 1, whose
-    // weight loads would feed 2 vpmaddwd each).
-    const int64_t tiles = (rowEnd - rowBegin + kAvx2Tile - 1) / kAvx2Tile, size = (rowEnd - rowBegin) / tiles;
-    const int64_t larger = (rowEnd - rowBegin) % tiles;
-    for (int64_t t = 0, r = rowBegin; t < tiles; ++t) {
-      const int16_t* const* rows = table.data() + (r - rowBegin);
-      int8_t* out = y + r * n + nb;
-      const int64_t mr = size + (t < larger ? 1 : 0);
-      r += mr;
-      switch (mr) {
-        case 6: MicroAvx2<6>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-        case 5: MicroAvx2<5>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-        case 4: MicroAvx2<4>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-        case 3: MicroAvx2<3>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-        case 2: MicroAvx2<2>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-        default: MicroAvx2<1>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-      }
-    }
-  }
+  if (narrow_)
+    ComputeBlocksAvx2(packed_.data(), table.data(), rowBegin, rowEnd, blockBegin, blockEnd, y);
+  else
+    ComputeBlocksAvx2(packed16_.data(), table.data(), rowBegin, rowEnd, blockBegin, blockEnd, y);
 }
 
 void QConvInt8::ComputeAvx2Task(void* context, size_t chunk, size_t group) {

@@ -64,6 +64,8 @@ class QConvInt8 {
   // Output pixels [rowBegin, rowBegin + rows) of the variants other than AVX2.
   void RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t rows) const;
   Int8Isa isa() const { return isa_; }
+  // AVX2: the weights are kept as int8 (narrow_).
+  bool narrowWeights() const { return narrow_; }
 
  private:
   // taps[t] = the input pixel (pixelStride elements apart) of tap t of output pixel `row`, or `padding`.
@@ -78,6 +80,11 @@ class QConvInt8 {
   int64_t ChunkInputBytes(int64_t rows) const;  // the widened input `rows` output rows read, at most
   void ComputeAvx2(const int16_t* wide, int8_t* y, int64_t rowBegin, int64_t rowEnd, int64_t blockBegin,
                    int64_t blockEnd) const;
+  // ComputeAvx2's blocks [blockBegin, blockEnd) over its rows (table: their first taps) with the weights `packed`
+  // (packed16_, or packed_ as int8 when narrow_).
+  template <typename W>
+  void ComputeBlocksAvx2(const W* packed, const int16_t* const* table, int64_t rowBegin, int64_t rowEnd,
+                         int64_t blockBegin, int64_t blockEnd, int8_t* y) const;
   static void ComputeAvx2Task(void* context, size_t chunk, size_t group);
   // RunRows of the NEON variants (aarch64 only; qconv_int8_neon.cpp).
   void RunRowsNeon(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t rows) const;
@@ -85,7 +92,8 @@ class QConvInt8 {
   ConvGeometry2D g_;
   Int8Isa isa_;
   int64_t taps_, cp_, np_;  // channels padded to the variant's block (VNNI, NEON 4, AVX2 2, scalar 1); outputs to 16
-  std::vector<int8_t> packed_;  // VNNI, NEON: [np/16][taps][cp/4][16][4]; scalar: [out_c][taps][in_c]
+  // VNNI, NEON: [np/16][taps][cp/4][16][4]; scalar: [out_c][taps][in_c]; AVX2 when narrow_: packed16_'s layout
+  std::vector<int8_t> packed_;
   // AVX2: each output pixel reads `segments` runs of segLen_ (even) widened values, segOffset_[s] elements from its
   // first tap in the widened input: one run per kernel row (its taps are consecutive pixels when dilation is 1), else
   // one per tap; a run's last value past kernel_w * in_c (or in_c) meets a zero weight.
@@ -95,6 +103,10 @@ class QConvInt8 {
   // AVX2: the widened input is [batch][wideH_][wideW_][in_c] with the zero padding inside, or, for a 1x1 kernel
   // without padding (pixels_), [output pixel][in_c], the input pixel each output pixel reads.
   bool pixels_ = false;
+  // AVX2: the weights kept as int8 (packed_) and sign-extended as they are loaded: a layer of at most kAvx2Tile rows
+  // (a classifier) uses each weight for so few products that reading twice the bytes from L3 costs more than the
+  // widening; only where the int16 weights would not fit in L2.
+  bool narrow_ = false;
   int64_t wideH_ = 0, wideW_ = 0;
   int64_t chunkRows_ = 0;          // AVX2: output rows per task
   std::vector<int32_t> offset_;    // int32 added to the accumulator (wrapping), padded to np

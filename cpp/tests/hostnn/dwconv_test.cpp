@@ -55,6 +55,15 @@ const Case kCases[] = {
     {"3x3 stride 3", 1, 10, 23, 8, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1},
     {"7x7 stride 2 long row (generic), 19 channels", 1, 9, 37, 19, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3},
     {"3x3 dilation 3 long row (generic)", 1, 9, 30, 8, 3, 3, 1, 1, 3, 3, 3, 3, 3, 3},
+    // The int8 row kernel's kernel rows in pairs: an even kernel height (two pairs), an odd one with vertical
+    // dilation, one pair of rows only, a single output column, a row of 29 (groups of 8, 8, 8, 4, 1).
+    {"4x3 kernel (two row pairs), stride 1x2", 1, 9, 33, 24, 4, 3, 1, 2, 1, 1, 2, 1, 1, 1},
+    {"5x3 kernel, dilation 2x1, 16 channels", 1, 12, 10, 16, 5, 3, 1, 1, 2, 1, 4, 1, 4, 1},
+    {"2x5 kernel stride 2, padding bottom-right only", 2, 7, 37, 8, 2, 5, 2, 2, 1, 1, 0, 0, 1, 4},
+    {"3x3 stride 2 tf same, 16 columns, 17 channels", 1, 6, 33, 17, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1},
+    {"5x5 stride 2, 16 columns, 40 channels", 1, 9, 32, 40, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2},
+    {"3x3 stride 2, one output column", 1, 5, 2, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},
+    {"3x3 row of 29, 32 channels", 1, 4, 29, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
 };
 
 ConvGeometry2D Geometry(const Case& c) {
@@ -115,6 +124,7 @@ void ForEachCase(uint32_t firstSeed, Body body) {
 TEST(DwConvTest, Int8EveryVariantIsExact) {
   Pool pool(pthreadpool_create(2), &pthreadpool_destroy);
   ASSERT_NE(pool, nullptr);
+  int rowKernelCases = 0;
   ForEachCase(1, [&](const Case& c, const ConvGeometry2D& g, std::mt19937& rng, uint32_t seed) {
     std::uniform_int_distribution<int> i8(-128, 127);
     std::vector<int8_t> x(static_cast<size_t>(g.batch * g.inH * g.inW * g.inC)),
@@ -127,7 +137,9 @@ TEST(DwConvTest, Int8EveryVariantIsExact) {
       bias[ch] = static_cast<int32_t>(rng() % 20001) - 10000;
       wScale[ch] = 0.002f + 0.0001f * static_cast<float>(rng() % 50);
     }
-    const float xScale = 0.05f, yScale = 0.2f + 0.01f * static_cast<float>(seed % 7);
+    // Every fifth case: a multiplier of ~2e7, products far beyond the int32 range on both sides.
+    const bool huge = seed % 5 == 0;
+    const float xScale = huge ? 1e4f : 0.05f, yScale = huge ? 1e-6f : 0.2f + 0.01f * static_cast<float>(seed % 7);
     const int32_t xZp = i8(rng), yZp = i8(rng) / 2;
     const int32_t qmin = seed % 2 ? -128 : yZp, qmax = seed % 3 ? 127 : 100;  // a Relu, a Clip, none
     std::vector<int32_t> acc(static_cast<size_t>(g.batch * g.outH * g.outW * g.outC));
@@ -146,6 +158,8 @@ TEST(DwConvTest, Int8EveryVariantIsExact) {
       SCOPED_TRACE(hostnn::Int8IsaLabel(isa));
       const DwConvInt8 conv(g, w.data(), bias.data(), wScale.data(), xScale, xZp, yScale, yZp, qmin, qmax, isa);
       EXPECT_EQ(conv.avx2(), hostnn::DwInt8UsesAvx2(isa));
+      EXPECT_EQ(conv.rowKernel(), hostnn::DwInt8RowKernel(g, isa));
+      rowKernelCases += conv.rowKernel() ? 1 : 0;
       for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
         SCOPED_TRACE(p ? "2 threads" : "1 thread");
         // Exactly sized buffers (the sanitizer build catches a read or write past either), filled with two values in
@@ -162,6 +176,10 @@ TEST(DwConvTest, Int8EveryVariantIsExact) {
       }
     }
   });
+  // Every x86 CPU with AVX2 runs the row kernel in most cases (the per-pixel one in the rest).
+  if (hostnn::Int8IsaSupported(Int8Isa::kAvx2)) {
+    EXPECT_GE(rowKernelCases, 15);
+  }
 }
 
 // Within rounding: the double sum of x * w + bias over the taps inside the input, clamped; |got - want| at most

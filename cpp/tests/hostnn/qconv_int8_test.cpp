@@ -157,12 +157,21 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
       {"3x3 over 64 channels, 3136 rows", Geo(1, 56, 56, 64, 32, 3, 1, 1, 1), plain},
       // Weights beyond L2 take chunks of more rows: 60 here (then 16: tiles of 6, 5 and 5).
       {"1x1 over 2048 channels, 196 rows, 80 outputs", Geo(1, 14, 14, 2048, 80, 1, 1, 1, 0), plain},
+      // A last block of at most 8 outputs runs in tiles of up to 12 rows: MobileNetV2's 1x1 96 -> 24 at 56x56 (48-row
+      // chunks of 4 tiles), and 40 outputs over 20 rows (with 2 threads each block a task of its own).
+      {"1x1 96 -> 24 outputs, 3136 rows", Geo(1, 56, 56, 96, 24, 1, 1, 1, 0), plain},
+      {"1x1 40 outputs, 20 rows", Geo(1, 4, 5, 24, 40, 1, 1, 1, 0), {0.02f, 0.05f, -5, -20, -20, 127}},
+      // At most 6 rows and weights beyond L2: the AVX2 variant keeps them as int8 (a classifier), also in a last
+      // block of 8 outputs.
+      {"FC 1280 -> 1000 over 2 rows", Geo(2, 1, 1, 1280, 1000, 1, 1, 1, 0), {0.03f, 0.5f, 2, -1, -128, 127}},
+      {"1x1 2048 -> 72 over 6 rows", Geo(1, 2, 3, 2048, 72, 1, 1, 1, 0), {0.03f, 0.5f, 2, -1, -128, 127}},
       {"3x3 over 512 channels, 49 rows, 512 outputs",
        Geo(1, 7, 7, 512, 512, 3, 1, 1, 1),
        {0.02f, 0.2f, -5, 3, -128, 127}},
   };
   std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
   uint32_t seed = 1;
+  int narrowCases = 0;
   for (const Case& k : cases) {
     SCOPED_TRACE(k.name);
     const ConvGeometry2D& g = k.g;
@@ -185,6 +194,7 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
       SCOPED_TRACE(hostnn::Int8IsaLabel(isa));
       hostnn::QConvInt8 conv(g, w.data(), bias.data(), ws.data(), k.p.xScale, k.p.xZp, k.p.yScale, k.p.yZp, k.p.qmin,
                              k.p.qmax, isa);
+      if (isa == Int8Isa::kAvx2) narrowCases += conv.narrowWeights() ? 1 : 0;
       // A plan's convolutions share one scratch buffer: it holds what the previous one left there.
       std::vector<int16_t> scratch(1 << 20);
       for (size_t i = 0; i < scratch.size(); ++i) scratch[i] = static_cast<int16_t>(i * 7919);
@@ -199,6 +209,10 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
         EXPECT_EQ(bad, 0u);
       }
     }
+  }
+  // The two classifier-like cases (and no other) keep int8 weights in the AVX2 variant.
+  if (hostnn::Int8IsaSupported(Int8Isa::kAvx2)) {
+    EXPECT_EQ(narrowCases, 2);
   }
 }
 

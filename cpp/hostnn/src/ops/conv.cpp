@@ -51,10 +51,21 @@ class ConvOp : public Op {
   bool Depthwise() const {
     return wshape.size() == 4 && wshape[1] == 1 && wshape[0] == groups && wshape[2] * wshape[3] <= kDwMaxTaps;
   }
-  // int8 depthwise (at least 64 channels) in our dwconv.h where the CPU has AVX2: 0.80-0.91x XNNPACK 2022's time on
-  // MobileNetV2's layers of 96-960 channels, 1.08x on its 32-channel one (npulens_bench --profile, 1 thread);
-  // elsewhere XNNPACK.
-  bool OursDepthwise() const { return int8 && groups >= 64 && Depthwise() && Int8IsaSupported(Int8Isa::kAvx2); }
+  // int8 depthwise in our dwconv.h where the CPU has AVX2, of at least 64 channels (the per-pixel kernel: 0.80-0.91x
+  // XNNPACK 2022's time on MobileNetV2's layers of 96-960 channels, 1.08x on its 32-channel one; npulens_bench
+  // --profile, 1 thread) or of a multiple of 8 channels where the row kernel runs (DwInt8RowKernel; MobileNetV2's 32
+  // channels at 112x112: 0.49x XNNPACK's time, EfficientNet-B0's 0.50x; ShuffleNetV2's 58 channels at 28x28, whose
+  // last 2 channels run in portable C++, 1.05-1.17x: XNNPACK); elsewhere XNNPACK.
+  bool OursDepthwise() const {
+    return int8 && Depthwise() && Int8IsaSupported(Int8Isa::kAvx2) &&
+           (groups >= 64 || (groups % 8 == 0 && DwInt8RowKernel(Geometry(), Int8Isa::kAvx2)));
+  }
+  // NHWC geometry of in[0] -> out.
+  ConvGeometry2D Geometry() const {
+    return ConvGeometry2D{in[0]->shape[0], in[0]->shape[2], in[0]->shape[3], in[0]->shape[1], out->shape[2],
+                          out->shape[3],   out->shape[1],   win.kh,          win.kw,          win.sh,
+                          win.sw,          win.dh,          win.dw,          win.pads[0],     win.pads[1]};
+  }
   // fp32 depthwise in our dwconv.h where it measured faster than XNNPACK 2022 (AVX2+FMA; npulens_bench --profile 20,
   // 1 thread, every depthwise layer of MobileNetV2/V3-L/V3-S and EfficientNet-B0, ours / XNNPACK's fastest run, two
   // rounds alternating with a build of the parent commit, load 15-18):
