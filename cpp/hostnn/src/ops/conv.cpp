@@ -188,12 +188,6 @@ class ConvOp : public Op {
                label);
   }
 
-  ConvGeometry2D Geometry() const {
-    const Value* x = in[0];
-    return {x->shape[0], x->shape[2], x->shape[3], x->shape[1], out->shape[2], out->shape[3], out->shape[1], win.kh,
-            win.kw,      win.sh,      win.sw,      win.dh,      win.dw,        win.pads[0],   win.pads[1]};
-  }
-
   // groups = 1 (conv_f32.h, qconv_int8.h or wino_int8.h), fp32 grouped (conv_f32.h) or depthwise (dwconv.h):
   // UsesInt8Conv, UsesF32Conv.
   std::function<void()> Kernel(const KernelContext& k) const override {
