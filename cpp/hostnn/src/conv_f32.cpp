@@ -114,7 +114,7 @@ void TileScalar(const TileArgs& a, int rows) {
 // accumulators, 3 weight loads), an 8-channel one MR = 12 (12 accumulators, one weight load, 12 broadcasts: 66% of
 // the peak against 90% for 6x16 and 4x24, npulens_conv_f32_bench). The row loops are unrolled explicitly: otherwise
 // GCC at -O2 keeps the accumulator arrays in memory (an FMA chain through the stack, XNNPACK's problem).
-template <int MR, bool kStrided, int64_t kWidth>
+template <int MR, bool kStrided, int64_t kWidth, bool kResidual>
 __attribute__((target("avx2,fma"))) void TileFma(const TileArgs& a) {
   constexpr int kVecs = kWidth / 8;
   const __m256 vlo = _mm256_set1_ps(a.lo), vhi = _mm256_set1_ps(a.hi);
@@ -146,7 +146,7 @@ __attribute__((target("avx2,fma"))) void TileFma(const TileArgs& a) {
 #pragma GCC unroll 12
     for (int r = 0; r < MR; ++r) {
       float* out = a.y + (r0 + r) * a.yStride + o0;
-      if (a.res) {
+      if constexpr (kResidual) {
         // The residual before the clamp; a part block's through a copy (no read past the tensor's last channel).
         const float* res = a.res + (r0 + r) * a.yStride + o0;
         alignas(32) float part[kWidth];
@@ -179,16 +179,21 @@ __attribute__((target("avx2,fma"))) void TileFma(const TileArgs& a) {
 }
 
 // The register tile of the block's width (6x16, 12x8, 4x24) or, for the last tiles of a task, fewer rows.
-template <int MR, bool kStrided, int64_t kWidth>
+template <int MR, bool kStrided, int64_t kWidth, bool kResidual>
 void TileRows(const TileArgs& a, int rows) {
   if constexpr (MR > 1)
-    if (rows < MR) return TileRows<MR - 1, kStrided, kWidth>(a, rows);
-  TileFma<MR, kStrided, kWidth>(a);
+    if (rows < MR) return TileRows<MR - 1, kStrided, kWidth, kResidual>(a, rows);
+  TileFma<MR, kStrided, kWidth, kResidual>(a);
 }
 
+// With a residual or without, compiled apart: a branch on it in the tile's epilogue cost the convolutions without
+// one 1-3% (EfficientNet-B0's, npulens_bench --profile).
 template <bool kStrided, int64_t kWidth>
 void TileAvx2(const TileArgs& a, int rows) {
-  TileRows<TileRowsOf(kWidth), kStrided, kWidth>(a, rows);
+  if (a.res)
+    TileRows<TileRowsOf(kWidth), kStrided, kWidth, true>(a, rows);
+  else
+    TileRows<TileRowsOf(kWidth), kStrided, kWidth, false>(a, rows);
 }
 
 #endif  // __x86_64__
