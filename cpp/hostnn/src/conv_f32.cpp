@@ -72,6 +72,7 @@ struct TileArgs {
   float* y;                     // output of the first tile's first pixel
   int64_t yStride;              // floats from one output pixel to the next
   float lo, hi;
+  const float* res;  // null, or the residual added before the clamp: laid out as y, at y's first pixel
 };
 
 // The input of pixel r at tap t and the weights of that tap.
@@ -101,6 +102,8 @@ void TileScalar(const TileArgs& a, int rows) {
           for (int64_t k = 0; k < kWidth; ++k) acc[k] += px[c] * wp[k];
       }
       float* out = a.y + r * a.yStride + o0;
+      if (a.res)
+        for (int64_t k = 0; k < n; ++k) acc[k] += a.res[r * a.yStride + o0 + k];
       for (int64_t k = 0; k < n; ++k) out[k] = std::min(std::max(acc[k], a.lo), a.hi);  // NaN stays NaN
     }
 }
@@ -112,7 +115,7 @@ void TileScalar(const TileArgs& a, int rows) {
 // accumulators, 3 weight loads), an 8-channel one MR = 12 (12 accumulators, one weight load, 12 broadcasts: 66% of
 // the peak against 90% for 6x16 and 4x24, npulens_conv_f32_bench). The row loops are unrolled explicitly: otherwise
 // GCC at -O2 keeps the accumulator arrays in memory (an FMA chain through the stack, XNNPACK's problem).
-template <int MR, bool kStrided, int64_t kWidth>
+template <int MR, bool kStrided, int64_t kWidth, bool kResidual>
 __attribute__((target("avx2,fma"))) void TileFma(const TileArgs& a) {
   constexpr int kVecs = kWidth / 8;
   const __m256 vlo = _mm256_set1_ps(a.lo), vhi = _mm256_set1_ps(a.hi);
@@ -144,6 +147,17 @@ __attribute__((target("avx2,fma"))) void TileFma(const TileArgs& a) {
 #pragma GCC unroll 12
     for (int r = 0; r < MR; ++r) {
       float* out = a.y + (r0 + r) * a.yStride + o0;
+      if constexpr (kResidual) {
+        // The residual before the clamp; a part block's through a copy (no read past the tensor's last channel).
+        const float* res = a.res + (r0 + r) * a.yStride + o0;
+        alignas(32) float part[kWidth];
+        if (n != kWidth) {
+          std::fill(part + n, part + kWidth, 0.0f);
+          res = static_cast<const float*>(std::memcpy(part, res, static_cast<size_t>(n) * sizeof(float)));
+        }
+#pragma GCC unroll 3
+        for (int i = 0; i < kVecs; ++i) acc[r][i] = _mm256_add_ps(acc[r][i], _mm256_loadu_ps(res + 8 * i));
+      }
       // max/min return their second operand when one is NaN: a NaN sum stays NaN, as in the portable variant.
       __m256 v[kVecs];
 #pragma GCC unroll 3
@@ -228,16 +242,21 @@ void DotTileRows(const TileArgs& a, int rows) {
 }
 
 // The register tile of the block's width (6x16, 12x8, 4x24) or, for the last tiles of a task, fewer rows.
-template <int MR, bool kStrided, int64_t kWidth>
+template <int MR, bool kStrided, int64_t kWidth, bool kResidual>
 void TileRows(const TileArgs& a, int rows) {
   if constexpr (MR > 1)
-    if (rows < MR) return TileRows<MR - 1, kStrided, kWidth>(a, rows);
-  TileFma<MR, kStrided, kWidth>(a);
+    if (rows < MR) return TileRows<MR - 1, kStrided, kWidth, kResidual>(a, rows);
+  TileFma<MR, kStrided, kWidth, kResidual>(a);
 }
 
+// With a residual or without, compiled apart: a branch on it in the tile's epilogue cost the convolutions without
+// one 1-3% (EfficientNet-B0's, npulens_bench --profile).
 template <bool kStrided, int64_t kWidth>
 void TileAvx2(const TileArgs& a, int rows) {
-  TileRows<TileRowsOf(kWidth), kStrided, kWidth>(a, rows);
+  if (a.res)
+    TileRows<TileRowsOf(kWidth), kStrided, kWidth, true>(a, rows);
+  else
+    TileRows<TileRowsOf(kWidth), kStrided, kWidth, false>(a, rows);
 }
 
 #endif  // __x86_64__
@@ -266,6 +285,7 @@ struct RunContext {
   const float* x;
   float* y;
   int64_t rows, rowsPerTask, blocks, blocksPerTask;
+  const float* residual;
 };
 
 void RunTask(void* context, size_t rowTask, size_t blockTask) {
@@ -273,7 +293,7 @@ void RunTask(void* context, size_t rowTask, size_t blockTask) {
   const int64_t r0 = static_cast<int64_t>(rowTask) * c->rowsPerTask;
   const int64_t b0 = static_cast<int64_t>(blockTask) * c->blocksPerTask;
   c->conv->RunTile(c->x, c->y, r0, std::min(c->rowsPerTask, c->rows - r0), b0,
-                   std::min(c->blocks, b0 + c->blocksPerTask));
+                   std::min(c->blocks, b0 + c->blocksPerTask), c->residual);
 }
 
 // Output pixels per task: a multiple of both register tiles, at least kMinRowsPerTask (the task's pixels are reused
@@ -357,8 +377,8 @@ ConvF32::ConvF32(const ConvGeometry2D& geometry, const float* w, const float* bi
   pixelMajor_ = packed_.size() / static_cast<size_t>(groups) * sizeof(float) <= kPixelMajorWeightBytes;
 }
 
-void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, int64_t blockBegin,
-                      int64_t blockEnd) const {
+void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, int64_t blockBegin, int64_t blockEnd,
+                      const float* residual) const {
   // The task's tiles are planned once per tile size and run for each block: runs of strided tiles with their tap
   // offsets and indices, single tiles with their tap pointers (and the patches of row taps that cross the
   // left/right padding). Per thread, grown to the largest task it has seen; one thread_local (each costs a TLS
@@ -520,9 +540,11 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
                nullptr,
                outStride_,
                lo_,
-               hi_};
+               hi_,
+               nullptr};
     for (const TileRun& run : scratch.plan) {
       a.y = y + (rowBegin + run.first) * outStride_ + group * g_.outC;
+      if (residual) a.res = residual + (rowBegin + run.first) * outStride_ + group * g_.outC;
       a.taps = run.taps;
       a.tiles = run.count;
       const auto rowsOfTile = static_cast<int>(run.size);
@@ -550,7 +572,7 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
   }
 }
 
-void ConvF32::Run(const float* x, float* y, pthreadpool_t pool) const {
+void ConvF32::Run(const float* x, float* y, pthreadpool_t pool, const float* residual) const {
   const int64_t rows = g_.batch * g_.outH * g_.outW;
   const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
   const int64_t macsPerRow = std::max<int64_t>(1, groups_ * taps_ * g_.inC * g_.outC);
@@ -563,7 +585,7 @@ void ConvF32::Run(const float* x, float* y, pthreadpool_t pool) const {
   // Tasks of nearly equal pixel counts, at most rowsPerTask each.
   const int64_t rowTasks = (rows + rowsPerTask - 1) / rowsPerTask;
   const int64_t blocks = groups_ * blocks_;
-  RunContext c{this, x, y, rows, (rows + rowTasks - 1) / rowTasks, blocks, blocks};
+  RunContext c{this, x, y, rows, (rows + rowTasks - 1) / rowTasks, blocks, blocks, residual};
   // Too few pixel tasks to keep every thread busy (late layers: 7x7 pixels): split the output channels (of all the
   // groups) too, so that there are about 4 tasks per thread.
   if (threads > 1 && rowTasks < 4 * threads) {

@@ -40,11 +40,13 @@ class ConvF32 {
           int64_t groups = 1);
   // x: NHWC [batch][inH][inW][inC]; y: NHWC [batch][outH][outW][outC]. Splits output pixels and, when there are few
   // pixels for the pool's threads, blocks of output channels (of all groups) into tasks; allocates nothing once a
-  // thread has run its largest task.
-  void Run(const float* x, float* y, pthreadpool_t pool) const;
+  // thread has run its largest task. residual: null, or a tensor of y's shape added to the sums before the clamp
+  // (y = clamp(conv + residual): a residual Add fused into its convolution, the Add's own rounding; it may be y).
+  void Run(const float* x, float* y, pthreadpool_t pool, const float* residual = nullptr) const;
   // Output pixels [rowBegin, rowBegin + rows), output channel blocks [blockBegin, blockEnd) numbered over the groups
   // (group * blocks per group + block; of 16 channels, a group's last one 8, 16 or 24).
-  void RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, int64_t blockBegin, int64_t blockEnd) const;
+  void RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, int64_t blockBegin, int64_t blockEnd,
+               const float* residual = nullptr) const;
   F32Isa isa() const { return isa_; }
 
  private:

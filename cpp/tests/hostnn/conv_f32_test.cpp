@@ -94,29 +94,36 @@ class IsaEnv {
 };
 
 // Runs case c (in `groups` groups) in every supported variant with 1 and 2 threads against the naive reference; seeds
-// its data from seed.
-void ExpectMatchesTheReference(const Case& c, uint32_t seed, pthreadpool_t pool, int64_t groups = 1) {
+// its data from seed. withResidual: with a residual added, from its own buffer and in place (the residual in y).
+void ExpectMatchesTheReference(const Case& c, uint32_t seed, pthreadpool_t pool, int64_t groups = 1,
+                               bool withResidual = false) {
   const ConvGeometry2D g = Geometry(c);
   ASSERT_GT(g.outH, 0);
   ASSERT_GT(g.outW, 0);
   const auto x = Random(static_cast<size_t>(c.batch * c.inH * c.inW * c.inC), seed, -1.0f, 1.0f);
   const auto w = Random(static_cast<size_t>(c.outC * c.inC / groups * c.kh * c.kw), seed + 1, -0.3f, 0.3f);
   const auto bias = Random(static_cast<size_t>(c.outC), seed + 2, -1.0f, 1.0f);
-  const Reference ref = Naive(g, x, w, bias, c.lo, c.hi, groups);
+  const auto residual = withResidual
+                            ? Random(static_cast<size_t>(g.batch * g.outH * g.outW * g.outC), seed + 3, -2.0f, 2.0f)
+                            : std::vector<float>{};
+  const Reference ref = Naive(g, x, w, bias, c.lo, c.hi, groups, withResidual ? &residual : nullptr);
   for (F32Isa isa : SupportedIsas()) {
     SCOPED_TRACE(hostnn::F32IsaLabel(isa));
     const ConvF32 conv(g, w.data(), bias.data(), c.lo, c.hi, isa, groups);
     EXPECT_EQ(conv.isa(), isa);
-    for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool}) {
-      SCOPED_TRACE(p ? "2 threads" : "1 thread");
-      std::vector<float> y(ref.y.size(), std::numeric_limits<float>::quiet_NaN());  // every output must be written
-      conv.Run(x.data(), y.data(), p);
-      size_t bad = 0;
-      for (size_t i = 0; i < y.size(); ++i)
-        if (!(std::fabs(y[i] - ref.y[i]) <= ref.bound[i]) && bad++ < 5)
-          ADD_FAILURE() << "output " << i << ": " << y[i] << ", reference " << ref.y[i] << " +- " << ref.bound[i];
-      EXPECT_EQ(bad, 0u);
-    }
+    for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool})
+      for (bool inPlace : {false, true}) {
+        if (inPlace && !withResidual) continue;
+        SCOPED_TRACE(std::string(p ? "2 threads" : "1 thread") + (inPlace ? ", residual in y" : ""));
+        // Every output must be written: NaN where no residual is read from y.
+        std::vector<float> y = inPlace ? residual : std::vector<float>(ref.y.size(), std::nanf(""));
+        conv.Run(x.data(), y.data(), p, !withResidual ? nullptr : inPlace ? y.data() : residual.data());
+        size_t bad = 0;
+        for (size_t i = 0; i < y.size(); ++i)
+          if (!(std::fabs(y[i] - ref.y[i]) <= ref.bound[i]) && bad++ < 5)
+            ADD_FAILURE() << "output " << i << ": " << y[i] << ", reference " << ref.y[i] << " +- " << ref.bound[i];
+        EXPECT_EQ(bad, 0u);
+      }
   }
 }
 
@@ -222,6 +229,35 @@ TEST(ConvF32Test, GroupedConvolutionsMatchTheReference) {
       ExpectMatchesTheReference(c, seed, pool.get(), gr.groups);
       seed += 3;
     }
+}
+
+// A residual added before the clamp (a fused residual Add): output channels that fill 16-wide blocks, leave a part
+// of one (17, 33), take a 24- or 8-wide last block (24, 40, 8, 3), in a 1x1 GEMM, a 3x3 (strided and pointer tiles),
+// a strided 1x1 and groups, with and without a clamp, from its own buffer and in y, every variant, 1 and 2 threads.
+// A residual of the wrong pixel or channel, or added after the clamp, moves outputs by about 1.
+TEST(ConvF32Test, ResidualIsAddedBeforeTheClampInEveryPath) {
+  std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
+  ASSERT_NE(pool, nullptr);
+  const Case cases[] = {
+      {"1x1 16->96 (MobileNetV2 expansion)", 1, 13, 11, 16, 96, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, -kInf, kInf},
+      {"1x1 96->24 relu6", 2, 7, 9, 96, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0.0f, 6.0f},
+      {"1x1 33->17", 1, 5, 9, 33, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, -kInf, kInf},
+      {"1x1 20->40 clamp", 1, 9, 7, 20, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, -1.0f, 1.0f},
+      {"1x1 12->8", 1, 7, 5, 12, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, -kInf, kInf},
+      {"1x1 stride 2 24->33", 1, 13, 11, 24, 33, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, -kInf, kInf},
+      {"3x3 pad 1 16->3", 2, 9, 11, 16, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, -kInf, kInf},
+      {"3x3 stride 2 pad 1 8->40 relu", 1, 14, 13, 8, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0.0f, kInf},
+      {"few pixels, many output blocks (channel split)", 1, 4, 4, 40, 200, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, -kInf, kInf},
+  };
+  uint32_t seed = 7000;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    ExpectMatchesTheReference(c, seed, pool.get(), 1, true);
+    seed += 4;
+  }
+  const Case grouped{"3x3 6 groups 8->16", 1, 9, 10, 48, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, 6.0f};
+  SCOPED_TRACE(grouped.name);
+  ExpectMatchesTheReference(grouped, seed, pool.get(), 6, true);
 }
 
 // Without a bias the outputs are the plain sums; a NaN input gives NaN outputs through the clamp in every variant

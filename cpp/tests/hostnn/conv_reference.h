@@ -22,15 +22,17 @@ using hostnn::ConvGeometry2D;
 struct Reference {
   std::vector<double> y, bound;
 };
-// Output channel o of `groups` reads input channels [o / (outC / groups) * icg, + icg), icg = inC / groups.
+// Output channel o of `groups` reads input channels [o / (outC / groups) * icg, + icg), icg = inC / groups. A
+// residual (y's shape) is one more term of the sum, before the clamp.
 inline Reference Naive(const ConvGeometry2D& g, const std::vector<float>& x, const std::vector<float>& w,
-                       const std::vector<float>& bias, float lo, float hi, int64_t groups = 1) {
+                       const std::vector<float>& bias, float lo, float hi, int64_t groups = 1,
+                       const std::vector<float>* residual = nullptr) {
   Reference r;
   const size_t n = static_cast<size_t>(g.batch * g.outH * g.outW * g.outC);
   r.y.resize(n);
   r.bound.resize(n);
   const int64_t icg = g.inC / groups, ocg = g.outC / groups;
-  const double u = std::ldexp(1.0, -24), k = static_cast<double>(2 * icg * g.kernelH * g.kernelW + 1);
+  const double u = std::ldexp(1.0, -24), k = static_cast<double>(2 * icg * g.kernelH * g.kernelW + 2);
   const double gamma = k * u / (1 - k * u);
   for (int64_t b = 0; b < g.batch; ++b)
     for (int64_t oy = 0; oy < g.outH; ++oy)
@@ -51,6 +53,10 @@ inline Reference Naive(const ConvGeometry2D& g, const std::vector<float>& x, con
                 mag += std::fabs(p);
               }
           const size_t i = static_cast<size_t>(((b * g.outH + oy) * g.outW + ox) * g.outC + o);
+          if (residual) {
+            acc += (*residual)[i];
+            mag += std::fabs((*residual)[i]);
+          }
           r.y[i] = std::min<double>(std::max<double>(acc, lo), hi);
           r.bound[i] = gamma * mag;
         }

@@ -86,6 +86,62 @@ TEST(OpsFp32Test, ConvVariantsMatchReference) {
   }
 }
 
+// A float Add of a convolution's output and a tensor computed before it runs as that convolution's residual where
+// the convolution runs in conv_f32.h (AVX2+FMA): a Relu after the Add fuses too; with two convolutions the later one
+// takes the earlier one's output (not the other way round, whose residual would not exist yet). The Add stays in
+// XNNPACK when the convolution has a clamp of its own (the Add would come after it) or its output is also a graph
+// output. Every case against the double reference.
+TEST(OpsFp32Test, ResidualAddFusesIntoTheConvolutionThatRunsLast) {
+  const int64_t c = 16, h = 7, w = 9;
+  const auto x = RandomF(static_cast<size_t>(c * h * w), 91);
+  const auto w1 = RandomF(static_cast<size_t>(c * c), 92), w2 = RandomF(static_cast<size_t>(c * c), 93);
+  const auto b1 = RandomF(static_cast<size_t>(c), 94), b2 = RandomF(static_cast<size_t>(c), 95);
+  int64_t oh = 0, ow = 0;
+  const auto conv1 = RefConv(ToD(x), 1, c, h, w, ToD(w1), c, 1, 1, ToD(b1), {}, &oh, &ow);
+  const auto conv2 = RefConv(ToD(x), 1, c, h, w, ToD(w2), c, 1, 1, ToD(b2), {}, &oh, &ow);
+  const bool avx2 = hostnn::F32IsaSupported(hostnn::F32Isa::kAvx2Fma);
+  const std::string isa = std::string(" (") + hostnn::F32IsaLabel(hostnn::SelectF32Isa()) + ")";
+  struct Case {
+    const char* name;
+    std::string where;  // in the description
+    bool reluAfterAdd, convRelu, secondConv, convIsOutput;
+  };
+  const Case cases[] = {
+      {"conv + add + relu", avx2 ? "kernel fp32: Conv 'first' + Add + Relu" + isa : "xnnpack fp32: Add 'add' + Relu",
+       true, false, false, false},
+      {"two convs", avx2 ? "kernel fp32: Conv 'second' + Add" + isa : "xnnpack fp32: Add 'add'", false, false, true,
+       false},
+      {"conv with its own relu", "xnnpack fp32: Add 'add'", false, true, false, false},
+      {"conv output is a graph output", "xnnpack fp32: Add 'add'", false, false, false, true},
+  };
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.name);
+    OnnxBuilder b;
+    b.Input("x", {1, c, h, w});
+    b.InitF("w1", {c, c, 1, 1}, w1);
+    b.InitF("b1", {c}, b1);
+    b.InitF("w2", {c, c, 1, 1}, w2);
+    b.InitF("b2", {c}, b2);
+    b.Node("Conv", {"x", "w1", "b1"}, {"c1"}, "first");
+    std::string lhs = "c1", rhs = "x";
+    if (k.convRelu) b.Node("Relu", {"c1"}, {"r1"}, "relu1"), lhs = "r1";
+    if (k.secondConv) b.Node("Conv", {"x", "w2", "b2"}, {"c2"}, "second"), rhs = "c2";
+    b.Node("Add", {lhs, rhs}, {k.reluAfterAdd ? "s" : "y"}, "add");
+    if (k.reluAfterAdd) b.Node("Relu", {"s"}, {"y"}, "relu");
+    b.Output("y");
+    if (k.convIsOutput) b.Output("c1");
+    std::vector<float> want(conv1.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      const double left = k.convRelu ? std::max(0.0, conv1[i]) : conv1[i];
+      const double sum = left + (k.secondConv ? conv2[i] : static_cast<double>(x[i]));
+      want[i] = static_cast<float>(k.reluAfterAdd ? std::max(0.0, sum) : sum);
+    }
+    std::string describe;
+    ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe), want);
+    EXPECT_NE(describe.find(k.where + "\n"), std::string::npos) << describe;
+  }
+}
+
 TEST(OpsFp32Test, ConvAutoPadSameUpper) {
   OnnxBuilder b;
   b.Input("x", {1, 2, 7, 7});
@@ -337,7 +393,7 @@ TEST(OpsFp32Test, SmallResidualNetEndToEnd) {
   auto* mp = b.Node("MaxPool", {"r1"}, {"p"});
   SetInts(mp, "kernel_shape", {2, 2});
   SetInts(mp, "strides", {2, 2});
-  auto* c2 = b.Node("Conv", {"p", "w2"}, {"c2"});
+  auto* c2 = b.Node("Conv", {"p", "w2"}, {"c2"}, "c2");
   SetInts(c2, "pads", {1, 1, 1, 1});
   b.Node("Add", {"c2", "p"}, {"res"});
   b.Node("GlobalAveragePool", {"res"}, {"g"});
@@ -378,7 +434,10 @@ TEST(OpsFp32Test, SmallResidualNetEndToEnd) {
   for (int j = 0; j < 4; ++j) want[j] = static_cast<float>(std::exp(logits[j] - mx) / sum);
   std::string describe;
   ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe), want);
-  EXPECT_NE(describe.find("xnnpack fp32: Add"), std::string::npos) << describe;
+  // The residual Add runs in the convolution before it where that is ours (AVX2+FMA), else in XNNPACK.
+  EXPECT_NE(describe.find(hostnn::F32IsaSupported(hostnn::F32Isa::kAvx2Fma) ? "Conv 'c2' + Add" : "xnnpack fp32: Add"),
+            std::string::npos)
+      << describe;
 }
 
 TEST(OpsFp32Test, Opset11SoftmaxFlattensFromAxis) {

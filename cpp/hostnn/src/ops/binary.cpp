@@ -149,6 +149,32 @@ bool LowerGatedMul(Lowering& l, const Node& n, Value* a, Value* b) {
   return false;
 }
 
+// Add(a, b) where one input is the output of an op that takes the other as a residual (Op::FuseResidual: a
+// convolution adding it to its results) and is this Add's only; the op then writes the Add's output (and takes a
+// clamp after the Add). The residual must be computed before that op runs. False (nothing changed) otherwise.
+bool LowerResidualAdd(Lowering& l, const Node& n, Value* a, Value* b) {
+  Value* y = l.Get(n.outputs[0]);
+  auto position = [&](const Op* op) {
+    size_t i = 0;
+    while (i < l.ops.size() && l.ops[i].get() != op) ++i;
+    return i;
+  };
+  for (size_t i = 0; i < 2; ++i) {
+    Value* x = i == 0 ? a : b;
+    Value* residual = i == 0 ? b : a;
+    size_t consumer = 0;
+    if (x == residual || x->shape != y->shape || x->nhwc != y->nhwc || !l.SoleConsumer(n.inputs[i], &consumer))
+      continue;
+    Op* op = l.ProducerOp(x);
+    const Op* earlier = l.ProducerOp(residual);  // null: a graph input
+    if (!op || (earlier && position(earlier) > position(op)) || !op->FuseResidual(residual)) continue;
+    op->out = y;
+    l.FuseClamp(n, op);
+    return true;
+  }
+  return false;
+}
+
 void LowerFloat(Lowering& l, const Node& n, bool mul) {
   auto op = l.New<BinaryOp>(n);
   op->mul = mul;
@@ -161,6 +187,7 @@ void LowerFloat(Lowering& l, const Node& n, bool mul) {
   } else {
     op->in = {l.Act(n, 0), l.Act(n, 1)};
     if (mul && LowerGatedMul(l, n, op->in[0], op->in[1])) return;
+    if (!mul && LowerResidualAdd(l, n, op->in[0], op->in[1])) return;
   }
   if (!mul) l.FuseClamp(n, op.get());
   l.Emit(std::move(op));

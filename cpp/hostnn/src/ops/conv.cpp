@@ -123,6 +123,16 @@ class ConvOp : public Op {
     if (OursWinograd(f32Isa)) return std::string(F32IsaLabel(f32Isa)) + " Winograd F(4x4,3x3)";
     return Op::Variant(int8Isa, f32Isa);
   }
+  // A residual Add after a convolution in conv_f32.h without an output clamp of its own (MobileNetV2/V3 and
+  // EfficientNet's projections): one pass over the output instead of the Add's read of both tensors and write.
+  bool FuseResidual(Value* residual) override {
+    if (int8 || OursF32Depthwise() || !UsesF32Conv() || in.size() != 1 || outMin != -kInf || outMax != kInf ||
+        residual->shape != out->shape || residual->nhwc != out->nhwc || residual->dtype != DType::F32)
+      return false;
+    in.push_back(residual);
+    label += " + Add";
+    return true;
+  }
   int64_t Macs() const override {
     if (wshape.empty() || wshape[0] <= 0) return 0;
     const int64_t weights = static_cast<int64_t>(int8 ? q.w.size() : wf.size());
@@ -203,8 +213,10 @@ class ConvOp : public Op {
     }
     if (!int8 && (groups == 1 || OursF32Grouped())) {
       auto conv = std::make_shared<ConvF32>(geo, wf.data(), biasF.data(), outMin, outMax, k.f32Isa, groups);
-      return [conv, x, y, pool] {
-        conv->Run(reinterpret_cast<const float*>(x->data()), reinterpret_cast<float*>(y->data()), pool);
+      Value* residual = in.size() > 1 ? in[1] : nullptr;  // FuseResidual
+      return [conv, x, y, residual, pool] {
+        conv->Run(reinterpret_cast<const float*>(x->data()), reinterpret_cast<float*>(y->data()), pool,
+                  residual ? reinterpret_cast<const float*>(residual->data()) : nullptr);
       };
     }
     if (!int8) {

@@ -126,6 +126,10 @@ class Op {
   }
   // Multiply-accumulates of a convolution or fully connected layer (the work threads can share); 0 otherwise.
   virtual int64_t Macs() const { return 0; }
+  // Takes over a float Add of its output and residual (a value of its output's shape and layout computed before it):
+  // the kernel adds residual to its results before the clamp, in[1] = residual. False when it cannot (then nothing
+  // changed).
+  virtual bool FuseResidual(Value*) { return false; }
 };
 
 // An int8 output's clamp bound v (float) as a quantized value of y, or def when v is infinite.
