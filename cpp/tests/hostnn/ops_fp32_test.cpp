@@ -142,6 +142,34 @@ TEST(OpsFp32Test, ResidualAddFusesIntoTheConvolutionThatRunsLast) {
   }
 }
 
+// The Winograd kernel takes no residual: an Add after a convolution it may run stays an Add of its own (fused, the
+// residual would be dropped where the plan picks Winograd).
+TEST(OpsFp32Test, ResidualAddAfterAWinogradConvolutionStaysAnAdd) {
+  const int64_t c = 16, oc = 64, h = 14, w = 14;
+  const auto x = RandomF(static_cast<size_t>(c * h * w), 96), r = RandomF(static_cast<size_t>(oc * h * w), 97);
+  const auto wt = RandomF(static_cast<size_t>(oc * c * 9), 98), bias = RandomF(static_cast<size_t>(oc), 99);
+  ConvParams p;
+  p.padT = p.padL = p.padB = p.padR = 1;
+  int64_t oh = 0, ow = 0;
+  const auto conv = RefConv(ToD(x), 1, c, h, w, ToD(wt), oc, 3, 3, ToD(bias), p, &oh, &ow);
+  OnnxBuilder b;
+  b.Input("x", {1, c, h, w});
+  b.Input("r", {1, oc, h, w});
+  b.InitF("w", {oc, c, 3, 3}, wt);
+  b.InitF("b", {oc}, bias);
+  auto* n = b.Node("Conv", {"x", "w", "b"}, {"c"}, "conv");
+  SetInts(n, "pads", {1, 1, 1, 1});
+  b.Node("Add", {"c", "r"}, {"y"}, "add");
+  b.Output("y");
+  std::vector<float> want(conv.size());
+  for (size_t i = 0; i < want.size(); ++i) want[i] = static_cast<float>(conv[i] + r[i]);
+  std::string describe;
+  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x, r}, &describe), want);
+  EXPECT_NE(describe.find("xnnpack fp32: Add 'add'\n"), std::string::npos) << describe;
+  if (hostnn::SelectF32Isa() == hostnn::F32Isa::kAvx2Fma)
+    EXPECT_NE(describe.find("kernel fp32: Conv 'conv' (AVX2 Winograd F(4x4,3x3))\n"), std::string::npos) << describe;
+}
+
 TEST(OpsFp32Test, ConvAutoPadSameUpper) {
   OnnxBuilder b;
   b.Input("x", {1, 2, 7, 7});

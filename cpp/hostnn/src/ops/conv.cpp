@@ -102,13 +102,14 @@ class ConvOp : public Op {
   // 56x56 and 28x28 0.37-0.44 / 0.23-0.86, 14x14 of 208-512 outputs 0.52-0.59 / 0.67-0.91 (one 1.37), but 14x14
   // of 32 outputs (DenseNet) 0.85 / 1.43, 13x13 0.81-0.86 / 0.99-1.09 and 7x7 0.87-0.97 / 1.24-1.8 (few tiles to
   // share between threads): so at least 27x27 pixels, or 14x14 with 64 outputs. Fewer than 16 channels: unmeasured.
-  bool OursWinograd(F32Isa f32Isa) const {
-    if (int8 || groups != 1 || f32Isa != F32Isa::kAvx2Fma || wshape.size() != 4 || out == nullptr) return false;
+  bool WinogradGeometry() const {
+    if (int8 || groups != 1 || wshape.size() != 4 || out == nullptr) return false;
     if (win.kh != 3 || win.kw != 3 || win.sh != 1 || win.sw != 1 || win.dh != 1 || win.dw != 1) return false;
     const int64_t inC = wshape[1], outC = wshape[0], pixels = out->shape[2] * out->shape[3];
     return inC >= 16 && outC >= 16 && inC * outC <= (int64_t{1} << 17) &&
            (pixels >= 27 * 27 || (pixels >= 14 * 14 && outC >= 64));
   }
+  bool OursWinograd(F32Isa f32Isa) const { return f32Isa == F32Isa::kAvx2Fma && WinogradGeometry(); }
   bool UsesInt8Conv() const override { return int8 && (groups == 1 || OursDepthwise()); }
   // Our fp32 kernel where it has a SIMD variant: with AVX2+FMA it ran every ResNet18 and MobileNetV2 convolution
   // (1x1 to 7x7, strides 1 and 2) 1.3-5x faster than XNNPACK 2022's (npulens_conv_f32_bench); elsewhere (aarch64)
@@ -125,9 +126,10 @@ class ConvOp : public Op {
   }
   // A residual Add after a convolution in conv_f32.h without an output clamp of its own (MobileNetV2/V3 and
   // EfficientNet's projections): one pass over the output instead of the Add's read of both tensors and write.
+  // Not where the Winograd kernel may run (it takes no residual; the plan's ISA is not known here).
   bool FuseResidual(Value* residual) override {
-    if (int8 || OursF32Depthwise() || !UsesF32Conv() || in.size() != 1 || outMin != -kInf || outMax != kInf ||
-        residual->shape != out->shape || residual->nhwc != out->nhwc || residual->dtype != DType::F32)
+    if (int8 || OursF32Depthwise() || WinogradGeometry() || !UsesF32Conv() || in.size() != 1 || outMin != -kInf ||
+        outMax != kInf || residual->shape != out->shape || residual->nhwc != out->nhwc || residual->dtype != DType::F32)
       return false;
     in.push_back(residual);
     label += " + Add";
