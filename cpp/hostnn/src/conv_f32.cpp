@@ -228,8 +228,10 @@ __attribute__((target("avx2,fma"))) void DotTileFma(const TileArgs& a) {
       // hadd(acc0, acc1) = [o0 o0 o1 o1 | o4 o4 o5 o5] (pairs of partial sums), likewise o2 o3 | o6 o7: then
       // [o0 o1 o2 o3 | o4 o5 o6 o7].
       const __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(acc[r][0], acc[r][1]), _mm256_hadd_ps(acc[r][2], acc[r][3]));
+      __m256 v = _mm256_add_ps(s, b);
+      if (a.res) v = _mm256_add_ps(v, _mm256_loadu_ps(a.res + (r0 + r) * a.yStride));  // as TileFma's residual
       // As TileFma: a NaN sum stays NaN through the clamp.
-      _mm256_storeu_ps(a.y + (r0 + r) * a.yStride, _mm256_min_ps(vhi, _mm256_max_ps(vlo, _mm256_add_ps(s, b))));
+      _mm256_storeu_ps(a.y + (r0 + r) * a.yStride, _mm256_min_ps(vhi, _mm256_max_ps(vlo, v)));
     }
   }
 }

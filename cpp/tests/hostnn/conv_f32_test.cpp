@@ -255,9 +255,18 @@ TEST(ConvF32Test, ResidualIsAddedBeforeTheClampInEveryPath) {
     ExpectMatchesTheReference(c, seed, pool.get(), 1, true);
     seed += 4;
   }
-  const Case grouped{"3x3 6 groups 8->16", 1, 9, 10, 48, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, 6.0f};
-  SCOPED_TRACE(grouped.name);
-  ExpectMatchesTheReference(grouped, seed, pool.get(), 6, true);
+  // 6 groups of 16 outputs: the broadcast tiles; 8 outputs a group: the partial-sum tile (DotTileFma).
+  const struct {
+    Case c;
+    int64_t groups;
+  } grouped[] = {{{"3x3 6 groups 8->16", 1, 9, 10, 48, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, 6.0f}, 6},
+                 {{"3x3 5 groups 8->8", 1, 9, 10, 40, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, -kInf, kInf}, 5},
+                 {{"3x3 stride 2 3 groups 4->8 relu", 1, 11, 9, 12, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0.0f, kInf}, 3}};
+  for (const auto& k : grouped) {
+    SCOPED_TRACE(k.c.name);
+    ExpectMatchesTheReference(k.c, seed, pool.get(), k.groups, true);
+    seed += 4;
+  }
 }
 
 // Without a bias the outputs are the plain sums; a NaN input gives NaN outputs through the clamp in every variant
