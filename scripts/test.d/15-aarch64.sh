@@ -2,7 +2,7 @@
 # aarch64 suite: the host runtime's own convolution kernels - int8 (scalar, NEON, NEON dot-product) and fp32 (its
 # portable variant) - cross-compiled for 64-bit Arm (cpp/cmake/aarch64-linux-gnu.cmake, project
 # cpp/tests/hostnn/aarch64) and their tests (qconv_int8_test.cpp: every variant against the naive reference, bit for
-# bit, and the variant selection; conv_f32_test.cpp: against a double reference within the rounding bound) run
+# bit, and the variant selection; conv_f32_test.cpp, fc_f32_test.cpp: against a double reference) run
 # under qemu-aarch64 on two emulated CPUs from an optimised build, and on the first from an AddressSanitizer + UBSan
 # build:
 #   max         ARMv8.x with the dot-product extension: scalar, NEON and NEON dotprod must all be supported and run

@@ -217,6 +217,39 @@ TEST(OpsFp32Test, GemmTransBAndAlphaBeta) {
   }
 }
 
+// A Gemm + Relu of 1 to 4 rows (a classifier at batch 1..4) runs in our fc_f32.h where the CPU has AVX2+FMA, with the
+// Relu fused; 5 rows stay in XNNPACK. N = 45: a tail of the 16-output block, 3 blocks (not a group of 4); transB 0
+// and 1 (the lowering transposes B to [N, K] either way).
+TEST(OpsFp32Test, GemmOfAFewRowsRunsInOurKernelWithTheReluFused) {
+  const int64_t k = 37, n = 45;
+  for (int64_t m = 1; m <= 5; ++m)
+    for (int transB = 0; transB < 2; ++transB) {
+      SCOPED_TRACE("rows " + std::to_string(m) + " transB " + std::to_string(transB));
+      OnnxBuilder b;
+      b.Input("a", {m, k});
+      const auto bw = RandomF(static_cast<size_t>(k * n), 31), c = RandomF(static_cast<size_t>(n), 32);
+      b.InitF("b", transB ? std::vector<int64_t>{n, k} : std::vector<int64_t>{k, n}, bw);
+      b.InitF("c", {n}, c);
+      SetInt(b.Node("Gemm", {"a", "b", "c"}, {"g"}, "fc"), "transB", transB);
+      b.Node("Relu", {"g"}, {"y"});
+      b.Output("y");
+      const auto a = RandomF(static_cast<size_t>(m * k), 33);
+      std::vector<float> want(static_cast<size_t>(m * n));
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double acc = c[j];
+          for (int64_t q = 0; q < k; ++q) acc += a[i * k + q] * (transB ? bw[j * k + q] : bw[q * n + j]);
+          want[i * n + j] = static_cast<float>(std::max(0.0, acc));
+        }
+      std::string describe;
+      ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{a}, &describe), want);
+      const bool ours = m <= 4 && hostnn::F32IsaSupported(hostnn::F32Isa::kAvx2Fma);
+      EXPECT_NE(describe.find(ours ? "kernel fp32: Gemm 'fc' + Relu (AVX2)\n" : "xnnpack fp32: Gemm 'fc' + Relu\n"),
+                std::string::npos)
+          << describe;
+    }
+}
+
 TEST(OpsFp32Test, MatMul3D) {
   OnnxBuilder b;
   b.Input("a", {2, 3, 4});

@@ -3,6 +3,8 @@
 
 #include <memory>
 
+#include "fc_f32.h"
+
 namespace hostnn {
 namespace {
 
@@ -42,8 +44,16 @@ class FullyConnectedOp : public Op {
   std::vector<float> wf, biasF;  // fp32
   QuantWeights q;                // int8
 
-  bool InXnn() const override { return !UsesInt8Conv(); }
+  bool InXnn() const override { return !UsesInt8Conv() && !UsesF32Conv(); }
   bool UsesInt8Conv() const override { return int8; }
+  // fp32 over at most FcF32::kTileRows rows (a classifier at batch 1..4) in our fc_f32.h where the CPU has AVX2+FMA;
+  // larger batches are GEMMs XNNPACK's kernel tiles well, and elsewhere XNNPACK's NEON kernels run it.
+  bool UsesF32Conv() const override {
+    if (int8 || wshape.size() != 2 || in.empty() || in[0]->shape.empty()) return false;
+    const int64_t kk = in[0]->shape.back();
+    return kk > 0 && static_cast<int64_t>(in[0]->Elements()) / kk <= FcF32::kTileRows &&
+           F32IsaSupported(F32Isa::kAvx2Fma);
+  }
   int64_t Macs() const override {
     if (wshape.empty() || wshape[0] <= 0) return 0;
     const int64_t weights = static_cast<int64_t>(int8 ? q.w.size() : wf.size());
@@ -58,9 +68,18 @@ class FullyConnectedOp : public Op {
     XnnCheck(xnn_define_fully_connected(d.sg, outMin, outMax, xid, wid, bid, yid, 0), label);
   }
 
-  std::function<void()> Kernel(const KernelContext& k) const override {  // int8: a 1x1 conv over [rows, 1, 1, K]
+  // fp32: FcF32; int8: a 1x1 conv over [rows, 1, 1, K].
+  std::function<void()> Kernel(const KernelContext& k) const override {
     Value* x = in[0];
     int64_t kk = x->shape.back(), rows = static_cast<int64_t>(x->Elements()) / kk;
+    if (!int8) {
+      auto fc = std::make_shared<FcF32>(kk, wshape[0], wf.data(), biasF.data(), outMin, outMax, k.f32Isa);
+      Value* y = out;
+      pthreadpool_t pool = k.pool;
+      return [fc, x, y, rows, pool] {
+        fc->Run(reinterpret_cast<const float*>(x->data()), reinterpret_cast<float*>(y->data()), rows, pool);
+      };
+    }
     ConvGeometry2D geo{rows, 1, 1, kk, 1, 1, wshape[0], 1, 1, 1, 1, 1, 1, 0, 0};
     return Int8ConvKernel(geo, q, x, out, outMin, outMax, k);
   }
