@@ -149,12 +149,15 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
   }
   offset_.assign(static_cast<size_t>(np_), 0);
   multiplier_.assign(static_cast<size_t>(np_), 0.f);
+  intClamp_ = isa == Int8Isa::kAvx2;
   for (int64_t o = 0; o < g.outC; ++o) {
     int32_t sum = 0;
+    int64_t absSum = 0;  // sum of |w|: the bound on the AVX2 accumulator below
     for (int64_t c = 0; c < g.inC; ++c)
       for (int64_t t = 0; t < taps_; ++t) {
         const int8_t v = w[(o * g.inC + c) * taps_ + t];
         sum = WrapAdd(sum, v);
+        absSum += std::abs(static_cast<int32_t>(v));
         switch (isa) {
           case Int8Isa::kAvx512Vnni:
           case Int8Isa::kNeon:
@@ -180,6 +183,12 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
                  : isa == Int8Isa::kNeon || isa == Int8Isa::kNeonDot ? WrapAdd(bias[o], WrapMul(-xZeroPoint, sum))
                                                                      : bias[o];
     multiplier_[o] = xScale * wScale[o] / yScale;  // in float, as onnxruntime and XNNPACK compute it
+    // The AVX2 accumulator bias + sum (x - x_zp) * w lies within +-bound (|x - x_zp| <= 255); when no product
+    // float(acc) * m can reach 2^31 (2^30 leaves room for the float roundings), the clamp may follow the
+    // conversion to integers (RequantizeUnclampedAvx2). Otherwise (or a multiplier that is not finite) the float
+    // clamp stays: cvtps would turn an overflow into INT32_MIN.
+    const double bound = std::abs(static_cast<double>(bias[o])) + 255.0 * static_cast<double>(absSum);
+    if (!(bound * std::fabs(static_cast<double>(multiplier_[o])) < 1073741824.0)) intClamp_ = false;
   }
 }
 
@@ -258,11 +267,13 @@ __attribute__((target("avx2"))) inline __m256i LoadPairWeightsAvx2(const W* w) {
 // MR output rows x 16 output channels: row r reads `segments` runs of `pairs` channel pairs of x - x_zp as int16,
 // run s at rows[r] + segOffset[s]; w: the block's packed weights [segments][pairs][16][2]. Each weight load feeds
 // 2 * MR vpmaddwd (12 accumulators + 2 weights + 1 broadcast = 15 of the 16 ymm registers at MR = 6); each product
-// and pair sum is exact in int32. zp: y_zero_point in every int16.
-template <int MR, typename W>
+// and pair sum is exact in int32. zp: y_zero_point in every int16. kIntClamp: RequantizeUnclampedAvx2, then the
+// clamp to [qmin, qmax] (q8lo, q8hi: qmin, qmax in every int8) on the packed int8; else RequantizeAvx2 (lo, hi).
+template <int MR, bool kIntClamp, typename W>
 __attribute__((target("avx2"))) void MicroAvx2(const int16_t* const* rows, const int64_t* segOffset, int64_t segments,
                                                int64_t pairs, const W* w, const int32_t* offset, const float* mult,
-                                               __m256 lo, __m256 hi, __m256i zp, int8_t* y, int64_t n, int64_t valid) {
+                                               __m256 lo, __m256 hi, __m256i zp, __m256i q8lo, __m256i q8hi, int8_t* y,
+                                               int64_t n, int64_t valid) {
   __m256i acc0[MR], acc1[MR];
   // The accumulators start at the offset. Fully unrolled loops over r (GCC would otherwise turn this one into a
   // memcpy of stack arrays, and keep the accumulators on the stack for the requantization).
@@ -290,11 +301,16 @@ __attribute__((target("avx2"))) void MicroAvx2(const int16_t* const* rows, const
   const __m256 m0 = _mm256_loadu_ps(mult), m1 = _mm256_loadu_ps(mult + 8);
 #pragma GCC unroll 8
   for (int r = 0; r < MR; r += 2) {
-    const __m256i a = RequantizeAvx2(acc0[r], acc1[r], m0, m1, lo, hi, zp);
-    if (r + 1 < MR)
-      StoreRowsAvx2(a, RequantizeAvx2(acc0[r + 1], acc1[r + 1], m0, m1, lo, hi, zp), y + r * n, y + (r + 1) * n, valid);
-    else
-      StoreRowsAvx2(a, a, y + r * n, nullptr, valid);
+    if constexpr (kIntClamp) {
+      const __m256i a = RequantizeUnclampedAvx2(acc0[r], acc1[r], m0, m1, zp);
+      const __m256i b = r + 1 < MR ? RequantizeUnclampedAvx2(acc0[r + 1], acc1[r + 1], m0, m1, zp) : a;
+      const __m256i v = _mm256_min_epi8(_mm256_max_epi8(PackRowsAvx2(a, b), q8lo), q8hi);
+      StorePackedRowsAvx2(v, y + r * n, r + 1 < MR ? y + (r + 1) * n : nullptr, valid);
+    } else {
+      const __m256i a = RequantizeAvx2(acc0[r], acc1[r], m0, m1, lo, hi, zp);
+      const __m256i b = r + 1 < MR ? RequantizeAvx2(acc0[r + 1], acc1[r + 1], m0, m1, lo, hi, zp) : a;
+      StoreRowsAvx2(a, b, y + r * n, r + 1 < MR ? y + (r + 1) * n : nullptr, valid);
+    }
   }
 }
 
@@ -317,12 +333,12 @@ __attribute__((target("avx2"))) inline void StoreHalfRowsAvx2(__m256i v, int8_t*
 
 // MicroAvx2 for a last block of at most 8 outputs (24 or 40 output channels): only the block's first 8 weights of
 // each pair are loaded and multiplied, into MR (up to 12) rows' one accumulator each, where MicroAvx2 would compute
-// 8 zero outputs beside them.
-template <int MR, typename W>
+// 8 zero outputs beside them. kIntClamp: as in MicroAvx2, the clamp on int16 (q16lo, q16hi: qmin, qmax).
+template <int MR, bool kIntClamp, typename W>
 __attribute__((target("avx2"))) void MicroHalfAvx2(const int16_t* const* rows, const int64_t* segOffset,
                                                    int64_t segments, int64_t pairs, const W* w, const int32_t* offset,
-                                                   const float* mult, __m256 lo, __m256 hi, __m256i zp, int8_t* y,
-                                                   int64_t n, int64_t valid) {
+                                                   const float* mult, __m256 lo, __m256 hi, __m256i zp, __m256i q16lo,
+                                                   __m256i q16hi, int8_t* y, int64_t n, int64_t valid) {
   __m256i acc[MR];
   const __m256i off = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(offset));
 #pragma GCC unroll 12
@@ -342,10 +358,13 @@ __attribute__((target("avx2"))) void MicroHalfAvx2(const int16_t* const* rows, c
   const __m256 m0 = _mm256_loadu_ps(mult);
 #pragma GCC unroll 12
   for (int r = 0; r < MR; r += 2) {
-    if (r + 1 < MR)
-      StoreHalfRowsAvx2(RequantizeAvx2(acc[r], acc[r + 1], m0, m0, lo, hi, zp), y + r * n, y + (r + 1) * n, valid);
+    const __m256i b = r + 1 < MR ? acc[r + 1] : acc[r];
+    __m256i v;
+    if constexpr (kIntClamp)
+      v = _mm256_min_epi16(_mm256_max_epi16(RequantizeUnclampedAvx2(acc[r], b, m0, m0, zp), q16lo), q16hi);
     else
-      StoreHalfRowsAvx2(RequantizeAvx2(acc[r], acc[r], m0, m0, lo, hi, zp), y + r * n, nullptr, valid);
+      v = RequantizeAvx2(acc[r], b, m0, m0, lo, hi, zp);
+    StoreHalfRowsAvx2(v, y + r * n, r + 1 < MR ? y + (r + 1) * n : nullptr, valid);
   }
 }
 
@@ -469,12 +488,27 @@ __attribute__((target("avx2"))) void QConvInt8::WidenPixelsAvx2(const int8_t* x,
   }
 }
 
-template <typename W>
+template <bool kIntClamp, typename W>
 __attribute__((target("avx2"))) void QConvInt8::ComputeBlocksAvx2(const W* packed, const int16_t* const* table,
                                                                   int64_t rowBegin, int64_t rowEnd, int64_t blockBegin,
                                                                   int64_t blockEnd, int8_t* y) const {
+  using Micro = void (*)(const int16_t* const*, const int64_t*, int64_t, int64_t, const W*, const int32_t*,
+                         const float*, __m256, __m256, __m256i, __m256i, __m256i, int8_t*, int64_t, int64_t);
+  // By the tile's rows (index mr - 1).
+  static constexpr Micro kFull[] = {&MicroAvx2<1, kIntClamp, W>, &MicroAvx2<2, kIntClamp, W>,
+                                    &MicroAvx2<3, kIntClamp, W>, &MicroAvx2<4, kIntClamp, W>,
+                                    &MicroAvx2<5, kIntClamp, W>, &MicroAvx2<6, kIntClamp, W>};
+  static constexpr Micro kHalf[] = {
+      &MicroHalfAvx2<1, kIntClamp, W>,  &MicroHalfAvx2<2, kIntClamp, W>,  &MicroHalfAvx2<3, kIntClamp, W>,
+      &MicroHalfAvx2<4, kIntClamp, W>,  &MicroHalfAvx2<5, kIntClamp, W>,  &MicroHalfAvx2<6, kIntClamp, W>,
+      &MicroHalfAvx2<7, kIntClamp, W>,  &MicroHalfAvx2<8, kIntClamp, W>,  &MicroHalfAvx2<9, kIntClamp, W>,
+      &MicroHalfAvx2<10, kIntClamp, W>, &MicroHalfAvx2<11, kIntClamp, W>, &MicroHalfAvx2<12, kIntClamp, W>};
   const __m256i vzp = _mm256_set1_epi16(static_cast<int16_t>(yZeroPoint_));
   const __m256 vlo = _mm256_set1_ps(lo_), vhi = _mm256_set1_ps(hi_);
+  const auto qmin = static_cast<int32_t>(lo_) + yZeroPoint_, qmax = static_cast<int32_t>(hi_) + yZeroPoint_;
+  const __m256i q8lo = _mm256_set1_epi8(static_cast<char>(qmin)), q8hi = _mm256_set1_epi8(static_cast<char>(qmax));
+  const __m256i q16lo = _mm256_set1_epi16(static_cast<int16_t>(qmin));
+  const __m256i q16hi = _mm256_set1_epi16(static_cast<int16_t>(qmax));
   const int64_t n = g_.outC, segments = static_cast<int64_t>(segOffset_.size()), pairs = segLen_ / 2;
   const int64_t* seg = segOffset_.data();
   for (int64_t nb = blockBegin * 16; nb < blockEnd * 16; nb += 16) {
@@ -493,31 +527,10 @@ __attribute__((target("avx2"))) void QConvInt8::ComputeBlocksAvx2(const W* packe
       int8_t* out = y + r * n + nb;
       const int64_t mr = size + (t < larger ? 1 : 0);
       r += mr;
-      if (half) {
-        switch (mr) {
-          case 12: MicroHalfAvx2<12>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-          case 11: MicroHalfAvx2<11>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-          case 10: MicroHalfAvx2<10>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-          case 9: MicroHalfAvx2<9>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-          case 8: MicroHalfAvx2<8>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-          case 7: MicroHalfAvx2<7>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-          case 6: MicroHalfAvx2<6>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-          case 5: MicroHalfAvx2<5>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-          case 4: MicroHalfAvx2<4>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-          case 3: MicroHalfAvx2<3>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-          case 2: MicroHalfAvx2<2>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-          default: MicroHalfAvx2<1>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-        }
-        continue;
-      }
-      switch (mr) {
-        case 6: MicroAvx2<6>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-        case 5: MicroAvx2<5>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-        case 4: MicroAvx2<4>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-        case 3: MicroAvx2<3>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-        case 2: MicroAvx2<2>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-        default: MicroAvx2<1>(rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, out, n, n - nb); break;
-      }
+      if (half)
+        kHalf[mr - 1](rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, q16lo, q16hi, out, n, n - nb);
+      else
+        kFull[mr - 1](rows, seg, segments, pairs, w, off, m, vlo, vhi, vzp, q8lo, q8hi, out, n, n - nb);
     }
   }
 }
@@ -542,10 +555,16 @@ __attribute__((target("avx2"))) void QConvInt8::ComputeAvx2(const int16_t* wide,
       }
     }
   }
-  if (narrow_)
-    ComputeBlocksAvx2(packed_.data(), table.data(), rowBegin, rowEnd, blockBegin, blockEnd, y);
-  else
-    ComputeBlocksAvx2(packed16_.data(), table.data(), rowBegin, rowEnd, blockBegin, blockEnd, y);
+  if (narrow_) {
+    if (intClamp_)
+      ComputeBlocksAvx2<true>(packed_.data(), table.data(), rowBegin, rowEnd, blockBegin, blockEnd, y);
+    else
+      ComputeBlocksAvx2<false>(packed_.data(), table.data(), rowBegin, rowEnd, blockBegin, blockEnd, y);
+  } else if (intClamp_) {
+    ComputeBlocksAvx2<true>(packed16_.data(), table.data(), rowBegin, rowEnd, blockBegin, blockEnd, y);
+  } else {
+    ComputeBlocksAvx2<false>(packed16_.data(), table.data(), rowBegin, rowEnd, blockBegin, blockEnd, y);
+  }
 }
 
 void QConvInt8::ComputeAvx2Task(void* context, size_t chunk, size_t group) {

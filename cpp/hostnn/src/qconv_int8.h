@@ -66,6 +66,8 @@ class QConvInt8 {
   Int8Isa isa() const { return isa_; }
   // AVX2: the weights are kept as int8 (narrow_).
   bool narrowWeights() const { return narrow_; }
+  // AVX2: the requantization clamps the rounded integers (intClamp_).
+  bool integerClamp() const { return intClamp_; }
 
  private:
   // taps[t] = the input pixel (pixelStride elements apart) of tap t of output pixel `row`, or `padding`.
@@ -82,7 +84,7 @@ class QConvInt8 {
                    int64_t blockEnd) const;
   // ComputeAvx2's blocks [blockBegin, blockEnd) over its rows (table: their first taps) with the weights `packed`
   // (packed16_, or packed_ as int8 when narrow_).
-  template <typename W>
+  template <bool kIntClamp, typename W>
   void ComputeBlocksAvx2(const W* packed, const int16_t* const* table, int64_t rowBegin, int64_t rowEnd,
                          int64_t blockBegin, int64_t blockEnd, int8_t* y) const;
   static void ComputeAvx2Task(void* context, size_t chunk, size_t group);
@@ -107,6 +109,9 @@ class QConvInt8 {
   // (a classifier) uses each weight for so few products that reading twice the bytes from L3 costs more than the
   // widening; only where the int16 weights would not fit in L2.
   bool narrow_ = false;
+  // AVX2: every product float(acc) * multiplier stays below 2^31 in magnitude (the weights, bias and multipliers
+  // bound it), so the requantization clamps after the conversion to integers, on the packed int8.
+  bool intClamp_ = false;
   int64_t wideH_ = 0, wideW_ = 0;
   int64_t chunkRows_ = 0;          // AVX2: output rows per task
   std::vector<int32_t> offset_;    // int32 added to the accumulator (wrapping), padded to np

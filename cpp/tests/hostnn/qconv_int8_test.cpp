@@ -121,6 +121,18 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
        -128,
        127},
       {"huge multiplier: products far beyond int32", Geo(1, 4, 4, 8, 16, 1, 1, 1, 0), {1e4f, 1e-6f, 0, 0, -128, 127}},
+      // The AVX2 variant clamps the rounded integers when the weights, bias and multipliers keep every product
+      // within 2^30 (all other cases), else in float (the two huge multipliers): products beyond int16 and
+      // y_zero_point near the int8 limits make its saturating steps clip, in full and half blocks.
+      {"huge multiplier, 24 outputs, clip to [-100, 100]",
+       Geo(1, 4, 4, 8, 24, 1, 1, 1, 0),
+       {1e4f, 1e-6f, 0, 0, -100, 100}},
+      {"large multiplier within the integer clamp, y_zp 120",
+       Geo(1, 5, 4, 8, 16, 1, 1, 1, 0),
+       {1e3f, 1e-2f, 0, 120, -128, 127}},
+      {"large multiplier within the integer clamp, 24 outputs, y_zp -120, clip to [-100, 100]",
+       Geo(1, 5, 4, 8, 24, 1, 1, 1, 0),
+       {1e3f, 1e-2f, 0, -120, -100, 100}},
       {"small multiplier: values near the zero point, many ties",
        Geo(1, 4, 4, 8, 16, 3, 1, 1, 1),
        {0.01f, 1.f, 0, 5, -128, 127}},
@@ -171,7 +183,7 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
   };
   std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
   uint32_t seed = 1;
-  int narrowCases = 0;
+  int narrowCases = 0, floatClampCases = 0;
   for (const Case& k : cases) {
     SCOPED_TRACE(k.name);
     const ConvGeometry2D& g = k.g;
@@ -194,7 +206,10 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
       SCOPED_TRACE(hostnn::Int8IsaLabel(isa));
       hostnn::QConvInt8 conv(g, w.data(), bias.data(), ws.data(), k.p.xScale, k.p.xZp, k.p.yScale, k.p.yZp, k.p.qmin,
                              k.p.qmax, isa);
-      if (isa == Int8Isa::kAvx2) narrowCases += conv.narrowWeights() ? 1 : 0;
+      if (isa == Int8Isa::kAvx2) {
+        narrowCases += conv.narrowWeights() ? 1 : 0;
+        floatClampCases += conv.integerClamp() ? 0 : 1;
+      }
       // A plan's convolutions share one scratch buffer: it holds what the previous one left there.
       std::vector<int16_t> scratch(1 << 20);
       for (size_t i = 0; i < scratch.size(); ++i) scratch[i] = static_cast<int16_t>(i * 7919);
@@ -210,9 +225,11 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
       }
     }
   }
-  // The two classifier-like cases (and no other) keep int8 weights in the AVX2 variant.
+  // The two classifier-like cases (and no other) keep int8 weights in the AVX2 variant; the two huge multipliers
+  // (and no other) keep its float clamp.
   if (hostnn::Int8IsaSupported(Int8Isa::kAvx2)) {
     EXPECT_EQ(narrowCases, 2);
+    EXPECT_EQ(floatClampCases, 2);
   }
 }
 
