@@ -12,21 +12,16 @@
 
 #include "conv_f32.h"
 #include "conv_reference.h"
+#include "f32_isas.h"
 
 using hostnn::ConvF32;
 using hostnn::ConvGeometry2D;
 using hostnn::F32Isa;
 using hostnn_test::Naive;
 using hostnn_test::Reference;
+using hostnn_test::SupportedF32Isas;
 
 namespace {
-
-std::vector<F32Isa> SupportedIsas() {
-  std::vector<F32Isa> out;
-  for (F32Isa isa : {F32Isa::kScalar, F32Isa::kAvx2Fma})
-    if (hostnn::F32IsaSupported(isa)) out.push_back(isa);
-  return out;
-}
 
 struct Case {
   const char* name;
@@ -107,7 +102,7 @@ void ExpectMatchesTheReference(const Case& c, uint32_t seed, pthreadpool_t pool,
                             ? Random(static_cast<size_t>(g.batch * g.outH * g.outW * g.outC), seed + 3, -2.0f, 2.0f)
                             : std::vector<float>{};
   const Reference ref = Naive(g, x, w, bias, c.lo, c.hi, groups, withResidual ? &residual : nullptr);
-  for (F32Isa isa : SupportedIsas()) {
+  for (F32Isa isa : SupportedF32Isas()) {
     SCOPED_TRACE(hostnn::F32IsaLabel(isa));
     const ConvF32 conv(g, w.data(), bias.data(), c.lo, c.hi, isa, groups);
     EXPECT_EQ(conv.isa(), isa);
@@ -275,7 +270,7 @@ TEST(ConvF32Test, NoBiasAndNaNPropagateInEveryVariant) {
   const ConvGeometry2D g{1, 1, 7, 3, 1, 7, 20, 1, 1, 1, 1, 1, 1, 0, 0};
   std::vector<float> x(21, 1.0f), w(60, 0.5f);
   x[3 * 3 + 1] = std::numeric_limits<float>::quiet_NaN();  // pixel 3, channel 1
-  for (F32Isa isa : SupportedIsas()) {
+  for (F32Isa isa : SupportedF32Isas()) {
     SCOPED_TRACE(hostnn::F32IsaLabel(isa));
     const ConvF32 conv(g, w.data(), nullptr, 0.0f, 6.0f, isa);
     std::vector<float> y(140, -1.0f);
@@ -304,7 +299,7 @@ TEST(ConvF32Test, TheAvx2VariantIsAvailableOnX86WithAvx2AndFma) {
 // Without an override the fastest variant; NPULENS_HOSTNN_ISA=scalar the portable one, =avx2 AVX2 or an error naming
 // it on a CPU without; the int8-only names leave the fastest.
 TEST(ConvF32Test, SelectionHonoursTheOverrideAndPrefersTheFastest) {
-  const F32Isa fastest = SupportedIsas().back();
+  const F32Isa fastest = SupportedF32Isas().back();
   {
     IsaEnv env("");
     EXPECT_EQ(hostnn::SelectF32Isa(), fastest);

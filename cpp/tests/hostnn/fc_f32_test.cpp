@@ -11,23 +11,18 @@
 #include <string>
 #include <vector>
 
+#include "f32_isas.h"
 #include "fc_f32.h"
 #include "random_data.h"
 
 using hostnn::F32Isa;
 using hostnn::FcF32;
 using hostnn_test::RandomF;
+using hostnn_test::SupportedF32Isas;
 
 namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
-
-std::vector<F32Isa> SupportedIsas() {
-  std::vector<F32Isa> out;
-  for (F32Isa isa : {F32Isa::kScalar, F32Isa::kAvx2Fma})
-    if (hostnn::F32IsaSupported(isa)) out.push_back(isa);
-  return out;
-}
 
 // y[r][o] = clamp(sum_i x[r][i] * w[o][i] + bias[o]) in double.
 std::vector<float> Naive(const std::vector<float>& x, const std::vector<float>& w, const float* bias, int64_t rows,
@@ -52,7 +47,7 @@ TEST(FcF32Test, MatchesNaiveReferenceOverShapesRowsThreadsAndVariants) {
   const Shape shapes[] = {{1, 1},   {3, 16}, {4, 17},   {5, 31},   {7, 47},
                           {33, 64}, {2, 80}, {64, 100}, {129, 33}, {960, 1000}};
   int cases = 0;
-  for (F32Isa isa : SupportedIsas())
+  for (F32Isa isa : SupportedF32Isas())
     for (const Shape& s : shapes)
       for (int64_t rows : {1, 2, 3, 4, 5, 9})
         for (int withBias = 0; withBias < 2; ++withBias)

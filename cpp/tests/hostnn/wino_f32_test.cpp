@@ -13,12 +13,14 @@
 #include <vector>
 
 #include "conv_reference.h"
+#include "f32_isas.h"
 #include "random_data.h"
 #include "wino_f32.h"
 
 using hostnn::ConvGeometry2D;
 using hostnn::F32Isa;
 using hostnn::WinogradF32;
+using hostnn_test::SupportedF32Isas;
 
 namespace {
 
@@ -101,13 +103,6 @@ std::vector<double> WinogradBound(const ConvGeometry2D& g, const std::vector<flo
   return bound;
 }
 
-std::vector<F32Isa> SupportedIsas() {
-  std::vector<F32Isa> out;
-  for (F32Isa isa : {F32Isa::kScalar, F32Isa::kAvx2Fma})
-    if (hostnn::F32IsaSupported(isa)) out.push_back(isa);
-  return out;
-}
-
 struct Case {
   int64_t batch, inH, inW, inC, outC, padTop, padLeft, padBottom, padRight;
   float lo, hi;
@@ -134,7 +129,7 @@ void ExpectMatchesTheReference(const Case& c, uint32_t seed, pthreadpool_t pool,
   const auto bias = hostnn_test::RandomF(static_cast<size_t>(c.outC), seed + 2);
   const hostnn_test::Reference ref = hostnn_test::Naive(g, x, w, bias, c.lo, c.hi);
   const std::vector<double> bound = WinogradBound(g, x, w, bias);
-  for (F32Isa isa : SupportedIsas()) {
+  for (F32Isa isa : SupportedF32Isas()) {
     SCOPED_TRACE(hostnn::F32IsaLabel(isa));
     const WinogradF32 conv(g, w.data(), bias.data(), c.lo, c.hi, isa);
     EXPECT_EQ(conv.isa(), isa);
@@ -210,7 +205,7 @@ TEST(WinogradF32Test, EveryVariantMatchesTheReferenceWithinTheTransformsErrorBou
 TEST(WinogradF32Test, NoBiasAndNaNPropagateInEveryVariant) {
   const ConvGeometry2D g{1, 4, 4, 3, 4, 4, 20, 3, 3, 1, 1, 1, 1, 1, 1};
   std::vector<float> x(48, 1.0f), w(540, 0.5f);
-  for (F32Isa isa : SupportedIsas()) {
+  for (F32Isa isa : SupportedF32Isas()) {
     SCOPED_TRACE(hostnn::F32IsaLabel(isa));
     const WinogradF32 conv(g, w.data(), nullptr, 0.0f, kInf, isa);
     std::vector<float> y(320, -1.0f);
