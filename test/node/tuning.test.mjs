@@ -26,7 +26,10 @@ const run = (...args) => runInProcess(runCli, args);
 const image = path.join(fixtures, 'tuning-image.png');
 
 /** The rows of a CSV the runtime wrote (no quoted commas in the tiny model's names). */
-const csv = (file) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(','));
+// RFC 4180 fields: the runtime quotes one with a comma (a kernel label such as 'AVX2 Winograd F(2x2,3x3)').
+const csvCells = (line) => [...line.matchAll(/(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))/g)]
+  .map((m) => (m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]));
+const csv = (file) => fs.readFileSync(file, 'utf8').trim().split('\n').map(csvCells);
 
 describe('profilingDir and returnOutput (API)', () => {
   it('profilingDir sets om_options and the runtime writes the per-op and per-model CSV at release', async () => {
