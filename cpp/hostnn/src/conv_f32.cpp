@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "thread_pool.h"
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -587,20 +589,13 @@ void ConvF32::Run(const float* x, float* y, pthreadpool_t pool, const float* res
   // Tasks of nearly equal pixel counts, at most rowsPerTask each.
   const int64_t rowTasks = (rows + rowsPerTask - 1) / rowsPerTask;
   const int64_t blocks = groups_ * blocks_;
-  RunContext c{this, x, y, rows, (rows + rowTasks - 1) / rowTasks, blocks, blocks, residual};
   // Too few pixel tasks to keep every thread busy (late layers: 7x7 pixels): split the output channels (of all the
   // groups) too, so that there are about 4 tasks per thread.
-  if (threads > 1 && rowTasks < 4 * threads) {
-    const int64_t blockTasks = std::min(blocks, (4 * threads + rowTasks - 1) / rowTasks);
-    c.blocksPerTask = (blocks + blockTasks - 1) / blockTasks;
-  }
+  RunContext c{
+      this,    x, y, rows, (rows + rowTasks - 1) / rowTasks, blocks, BlocksPerTask(threads, rowTasks, blocks, 4),
+      residual};
   const auto blockTasks = static_cast<size_t>((blocks + c.blocksPerTask - 1) / c.blocksPerTask);
-  if (pool) {
-    pthreadpool_parallelize_2d(pool, &RunTask, &c, static_cast<size_t>(rowTasks), blockTasks, 0);
-  } else {
-    for (size_t r = 0; r < static_cast<size_t>(rowTasks); ++r)
-      for (size_t b = 0; b < blockTasks; ++b) RunTask(&c, r, b);
-  }
+  pthreadpool_parallelize_2d(pool, &RunTask, &c, static_cast<size_t>(rowTasks), blockTasks, 0);
 }
 
 }  // namespace hostnn

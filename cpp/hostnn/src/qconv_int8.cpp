@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "thread_pool.h"
+
 #if defined(__x86_64__)
 // GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_* temporaries (clang has no
 // such warning and reports the unknown group instead).
@@ -585,10 +587,8 @@ void QConvInt8::RunAvx2(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vec
   const int64_t chunks = (rows + chunkRows_ - 1) / chunkRows_, blocks = np_ / 16;
   // With threads, output blocks are split too when the rows alone give fewer than 4 tasks per thread (late layers
   // with few pixels, the classifier).
-  const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
-  int64_t groups = threads > 1 ? std::min(blocks, (4 * threads + chunks - 1) / chunks) : 1;
-  const int64_t perTask = (blocks + groups - 1) / groups;
-  groups = (blocks + perTask - 1) / perTask;
+  const int64_t perTask = BlocksPerTask(static_cast<int64_t>(pthreadpool_get_threads_count(pool)), chunks, blocks, 4);
+  const int64_t groups = (blocks + perTask - 1) / perTask;
   Avx2Context c{this, x, scratch->data(), y, rows, perTask, pixels_ && groups == 1};
   // The widening that the tasks cannot do for themselves (a kernel larger than 1x1 reads neighbouring rows' pixels;
   // pixels split over outputs) runs here, before the one parallel call: it is a few microseconds of vector code, and
@@ -597,12 +597,7 @@ void QConvInt8::RunAvx2(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vec
     WidenPaddedAvx2(x, c.wide);
   else if (!c.widenInTask)
     WidenPixelsAvx2(x, c.wide, 0, rows);
-  if (pool) {
-    pthreadpool_parallelize_2d(pool, &ComputeAvx2Task, &c, static_cast<size_t>(chunks), static_cast<size_t>(groups), 0);
-  } else {
-    for (size_t i = 0; i < static_cast<size_t>(chunks); ++i)
-      for (size_t j = 0; j < static_cast<size_t>(groups); ++j) ComputeAvx2Task(&c, i, j);
-  }
+  pthreadpool_parallelize_2d(pool, &ComputeAvx2Task, &c, static_cast<size_t>(chunks), static_cast<size_t>(groups), 0);
 }
 
 #endif  // __x86_64__

@@ -301,6 +301,12 @@ namespace hostnn {
 
 void SetThreadPoolWakeHookForTesting(void (*hook)()) { wakeHook.store(hook); }
 
+int64_t BlocksPerTask(int64_t threads, int64_t tasks, int64_t blocks, int64_t perThread) {
+  if (threads <= 1 || tasks >= perThread * threads) return blocks;
+  const int64_t blockTasks = std::min(blocks, (perThread * threads + tasks - 1) / tasks);
+  return (blocks + blockTasks - 1) / blockTasks;
+}
+
 bool MoveThreadOffCpu(int cpu) {
 #if defined(__linux__)
   cpu_set_t allowed;

@@ -5,6 +5,8 @@
 // items like any worker, and a worker that has not woken up yet is never waited for.
 #include <pthreadpool.h>
 
+#include <cstdint>
+
 namespace hostnn {
 
 // Test hook: when set, every worker calls it after waking for a new call and before claiming an item (a test makes
@@ -17,5 +19,10 @@ void SetThreadPoolWakeHookForTesting(void (*hook)());
 // (milliseconds later): a 2-thread run after an idle gap took twice a back-to-back one, longer than with 1 thread. So a
 // worker that wakes on the caller's CPU moves itself off it before it claims work.
 bool MoveThreadOffCpu(int cpu);
+
+// How many of a kernel's `blocks` (of output channels) one task takes, its other dimension already in `tasks` tasks:
+// all of them, unless those leave fewer than `perThread` tasks to each of `threads`; then as many as make about that
+// many tasks (late layers: few pixels, many channels).
+int64_t BlocksPerTask(int64_t threads, int64_t tasks, int64_t blocks, int64_t perThread);
 
 }  // namespace hostnn

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "thread_pool.h"
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -335,20 +337,11 @@ void WinogradF32::Run(const float* x, float* y, pthreadpool_t pool) const {
   const int64_t blocks = (tiles_ + blockTiles - 1) / blockTiles;
   blockTiles = (tiles_ + blocks - 1) / blocks;  // blocks of nearly equal size
   const int64_t outBlocks = paddedC_ / kBlock;
-  RunContext c{this, x, y, tiles_, blockTiles, outBlocks, outBlocks};
   // Fewer than 2 blocks per thread (small images): split the output channels too (each task transforms its block's
   // input again, which costs more than an uneven split of at least 2 blocks a thread).
-  if (threads > 1 && blocks < 2 * threads) {
-    const int64_t outTasks = std::min(outBlocks, (2 * threads + blocks - 1) / blocks);
-    c.outBlocksPerTask = (outBlocks + outTasks - 1) / outTasks;
-  }
+  RunContext c{this, x, y, tiles_, blockTiles, outBlocks, BlocksPerTask(threads, blocks, outBlocks, 2)};
   const auto outTasks = static_cast<size_t>((outBlocks + c.outBlocksPerTask - 1) / c.outBlocksPerTask);
-  if (pool) {
-    pthreadpool_parallelize_2d(pool, &RunTask, &c, static_cast<size_t>(blocks), outTasks, 0);
-  } else {
-    for (size_t b = 0; b < static_cast<size_t>(blocks); ++b)
-      for (size_t k = 0; k < outTasks; ++k) RunTask(&c, b, k);
-  }
+  pthreadpool_parallelize_2d(pool, &RunTask, &c, static_cast<size_t>(blocks), outTasks, 0);
 }
 
 }  // namespace hostnn

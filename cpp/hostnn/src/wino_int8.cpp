@@ -4,6 +4,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "thread_pool.h"
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -263,20 +265,13 @@ void QWinogradInt8::Run(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vec
   if (scratch->size() < need) scratch->resize(need);
   const int64_t chunks = (tiles_ + chunkTiles_ - 1) / chunkTiles_, blocks = np_ / 16;
   // As QConvInt8: with threads, output blocks are split too when the chunks alone give fewer than 4 tasks per thread.
-  const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
-  int64_t groups = threads > 1 ? std::min(blocks, (4 * threads + chunks - 1) / chunks) : 1;
-  const int64_t perTask = (blocks + groups - 1) / groups;
-  groups = (blocks + perTask - 1) / perTask;
+  const int64_t perTask = BlocksPerTask(static_cast<int64_t>(pthreadpool_get_threads_count(pool)), chunks, blocks, 4);
+  const int64_t groups = (blocks + perTask - 1) / perTask;
   Context c{this, x, scratch->data(), y, perTask, groups == 1};
   // Split output blocks share a chunk's transformed input: it is computed here, before the one parallel call (only
   // layers with few tiles split blocks, so it is short; another pool call would wait for every worker again).
   if (!c.transformInTask) TransformInput(x, c.v, 0, tiles_);
-  if (pool) {
-    pthreadpool_parallelize_2d(pool, &Task, &c, static_cast<size_t>(chunks), static_cast<size_t>(groups), 0);
-  } else {
-    for (size_t i = 0; i < static_cast<size_t>(chunks); ++i)
-      for (size_t j = 0; j < static_cast<size_t>(groups); ++j) Task(&c, i, j);
-  }
+  pthreadpool_parallelize_2d(pool, &Task, &c, static_cast<size_t>(chunks), static_cast<size_t>(groups), 0);
 }
 
 #endif  // __x86_64__
