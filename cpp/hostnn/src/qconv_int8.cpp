@@ -85,11 +85,9 @@ Int8Isa SelectInt8Isa() {
 namespace {
 // The AVX2 variant's work: rows in chunks of kAvx2Rows (or more: chunkRows_) in tiles of up to kAvx2Tile, output
 // channels in groups of blocks of 16, both in a 2-D task grid; within a task the block loop is outside the tile loop,
-// so a block's weights stay in L1/L2 for all the chunk's rows. kAvx2L2Bytes: what a chunk's weights or input may
-// take of a core's L2 (512 KiB on Zen 2/3, 1-2 MiB on Intel's).
+// so a block's weights stay in L1/L2 for all the chunk's rows.
 constexpr int64_t kAvx2Tile = 6;
 constexpr int64_t kAvx2Rows = 48;
-constexpr int64_t kAvx2L2Bytes = 256 * 1024;
 }  // namespace
 
 int64_t QConvInt8::ChunkInputBytes(int64_t rows) const {
@@ -262,8 +260,10 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void TileVnni(const TileA
 // One pair of 8 outputs' packed weights as int16: loaded, or (int8 weights) loaded and sign-extended.
 template <typename W>
 __attribute__((target("avx2"))) inline __m256i LoadPairWeightsAvx2(const W* w) {
-  if constexpr (sizeof(W) == 1) return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
-  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
+  if constexpr (sizeof(W) == 1)
+    return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
+  else
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
 }
 
 // MR output rows x 16 output channels: row r reads `segments` runs of `pairs` channel pairs of x - x_zp as int16,
@@ -319,9 +319,7 @@ __attribute__((target("avx2"))) void MicroAvx2(const int16_t* const* rows, const
 // Stores the first n (<= 8) int8 of two rows' 8 requantized outputs: v = RequantizeAvx2(row a, row b), whose int16
 // are [a 0-3, b 0-3 | a 4-7, b 4-7]; yb null: one row.
 __attribute__((target("avx2"))) inline void StoreHalfRowsAvx2(__m256i v, int8_t* ya, int8_t* yb, int64_t n) {
-  // packs leaves the 32-bit groups as [a 0-3, b 0-3, a 0-3, b 0-3 | a 4-7, b 4-7, ...]: a's two, then b's two.
-  const __m128i q = _mm256_castsi256_si128(
-      _mm256_permutevar8x32_epi32(_mm256_packs_epi16(v, v), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+  const __m128i q = _mm256_castsi256_si128(PackRowsAvx2(v, v));  // [a 0-7, b 0-7]
   if (n >= 8) {
     _mm_storel_epi64(reinterpret_cast<__m128i*>(ya), q);
     if (yb) _mm_storel_epi64(reinterpret_cast<__m128i*>(yb), _mm_unpackhi_epi64(q, q));
@@ -333,9 +331,10 @@ __attribute__((target("avx2"))) inline void StoreHalfRowsAvx2(__m256i v, int8_t*
   }
 }
 
-// MicroAvx2 for a last block of at most 8 outputs (24 or 40 output channels): only the block's first 8 weights of
-// each pair are loaded and multiplied, into MR (up to 12) rows' one accumulator each, where MicroAvx2 would compute
-// 8 zero outputs beside them. kIntClamp: as in MicroAvx2, the clamp on int16 (q16lo, q16hi: qmin, qmax).
+// MicroAvx2 for a last block of at most 8 outputs (out_c % 16 in 1..8: 24, 40, 72, 1000 outputs): only the block's
+// first 8 weights of each pair are loaded and multiplied, into MR (up to 12) rows' one accumulator each, where
+// MicroAvx2 would compute 8 zero outputs beside them. kIntClamp: as in MicroAvx2, the clamp on int16 (q16lo, q16hi:
+// qmin, qmax).
 template <int MR, bool kIntClamp, typename W>
 __attribute__((target("avx2"))) void MicroHalfAvx2(const int16_t* const* rows, const int64_t* segOffset,
                                                    int64_t segments, int64_t pairs, const W* w, const int32_t* offset,

@@ -38,6 +38,10 @@ inline int32_t WrapMul(int32_t a, int32_t b) {
   return static_cast<int32_t>(static_cast<uint32_t>(a) * static_cast<uint32_t>(b));
 }
 
+// What the AVX2 int8 kernels (this and wino_int8.h) let a chunk's weights or input take of a core's L2 (512 KiB on
+// Zen 2/3, 1-2 MiB on Intel's).
+inline constexpr int64_t kAvx2L2Bytes = 256 * 1024;
+
 // The requantization every variant implements lane by lane: float(acc) * m (float), max(., lo) then min(., hi) with
 // the SSE semantics (a NaN product becomes lo), round half to even, + zero point.
 inline int8_t Requantize(int32_t acc, float m, float lo, float hi, int32_t zp) {

@@ -15,11 +15,9 @@
 namespace hostnn {
 
 namespace {
-// Tiles per microkernel call (12 accumulators, as qconv_int8.cpp's AVX2 tile), per task at first, and what a chunk's
-// transformed input may take of a core's L2 (as kAvx2L2Bytes in qconv_int8.cpp).
+// Tiles per microkernel call (12 accumulators, as qconv_int8.cpp's AVX2 tile) and per task at first.
 constexpr int64_t kMr = 6;
 constexpr int64_t kChunkTiles = 24;
-constexpr int64_t kL2Bytes = 256 * 1024;
 // G' = 2G of F(2x2, 3x3): integer rows.
 constexpr int kG[4][3] = {{2, 0, 0}, {1, 1, 1}, {1, -1, 1}, {0, 0, 2}};
 }  // namespace
@@ -74,7 +72,8 @@ QWinogradInt8::QWinogradInt8(const ConvGeometry2D& g, const int8_t* w, const int
   }
   // Weights beyond L2 would come from L3 again for each chunk: take as many tiles per chunk as keep the chunk's
   // transformed input within L2 (as QConvInt8's chunks of rows).
-  while (np_ * 16 * cp_ * 2 > kL2Bytes && chunkTiles_ < tiles_ && (chunkTiles_ + kMr) * 16 * cp_ * 2 <= kL2Bytes)
+  while (np_ * 16 * cp_ * 2 > kAvx2L2Bytes && chunkTiles_ < tiles_ &&
+         (chunkTiles_ + kMr) * 16 * cp_ * 2 <= kAvx2L2Bytes)
     chunkTiles_ += kMr;
 }
 
@@ -272,6 +271,12 @@ void QWinogradInt8::Run(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vec
   // layers with few tiles split blocks, so it is short; another pool call would wait for every worker again).
   if (!c.transformInTask) TransformInput(x, c.v, 0, tiles_);
   pthreadpool_parallelize_2d(pool, &Task, &c, static_cast<size_t>(chunks), static_cast<size_t>(groups), 0);
+}
+
+#else
+
+void QWinogradInt8::Run(const int8_t*, int8_t*, pthreadpool_t, std::vector<int16_t>*) const {
+  throw std::logic_error("QWinogradInt8: x86-64 only (Handles is false here, and the constructor throws)");
 }
 
 #endif  // __x86_64__

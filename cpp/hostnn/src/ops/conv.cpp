@@ -283,23 +283,20 @@ std::function<void()> Int8ConvKernel(const ConvGeometry2D& geo, const QuantWeigh
                                      float outMax, const KernelContext& k) {
   pthreadpool_t pool = k.pool;
   std::vector<int16_t>* scratch = k.int8Scratch;
-#if defined(__x86_64__)
+  const int32_t qmin = QuantizedBound(y, outMin, -128), qmax = QuantizedBound(y, outMax, 127);
   // 3x3 stride 1 with AVX2: the exact Winograd kernel, the same bits in fewer multiplies. It ran every such layer of
   // the int8 networks 1.5-2.3x faster than QConvInt8's AVX2 variant (npulens_qconv_int8_bench --filter '3x3 ', 1
   // thread, effective GMAC/s: ResNet18's 64-512 channel layers 78-80 -> 131-165, GoogLeNet's 64->192@56 78 -> 159,
   // DenseNet's 128->32@56 78 -> 136, SqueezeNet's 16->64@55 73 -> 111 and 64->256@13 79 -> 139; 2 threads alike).
   if (QWinogradInt8::Handles(geo, k.int8Isa)) {
     auto wino = std::make_shared<QWinogradInt8>(geo, q.w.data(), q.bias.data(), q.scale.data(), x->scale, x->zeroPoint,
-                                                y->scale, y->zeroPoint, QuantizedBound(y, outMin, -128),
-                                                QuantizedBound(y, outMax, 127));
+                                                y->scale, y->zeroPoint, qmin, qmax);
     return [wino, x, y, pool, scratch] {
       wino->Run(reinterpret_cast<const int8_t*>(x->data()), reinterpret_cast<int8_t*>(y->data()), pool, scratch);
     };
   }
-#endif
   auto conv = std::make_shared<QConvInt8>(geo, q.w.data(), q.bias.data(), q.scale.data(), x->scale, x->zeroPoint,
-                                          y->scale, y->zeroPoint, QuantizedBound(y, outMin, -128),
-                                          QuantizedBound(y, outMax, 127), k.int8Isa);
+                                          y->scale, y->zeroPoint, qmin, qmax, k.int8Isa);
   return [conv, x, y, pool, scratch] {
     conv->Run(reinterpret_cast<const int8_t*>(x->data()), reinterpret_cast<int8_t*>(y->data()), pool, scratch);
   };
