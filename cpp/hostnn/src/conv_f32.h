@@ -46,7 +46,7 @@ class ConvF32 {
   // Output pixels [rowBegin, rowBegin + rows), output channel blocks [blockBegin, blockEnd) numbered over the groups
   // (group * blocks per group + block; of 16 channels, a group's last one 8, 16 or 24).
   void RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, int64_t blockBegin, int64_t blockEnd,
-               const float* residual = nullptr) const;
+               const float* residual) const;
   F32Isa isa() const { return isa_; }
 
  private:

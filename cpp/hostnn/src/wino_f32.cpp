@@ -21,6 +21,7 @@ constexpr int kElements = 36;   // transform-domain elements of a tile (6x6)
 // or L2; the packed weights of one element and 16 channels are read once per 6 tiles of the block.
 constexpr int64_t kSliceFloats = 8192;
 constexpr int64_t kMinBlockTiles = 12, kMaxBlockTiles = 120;
+constexpr int64_t kChunk = 64;  // output channels per chunk (RunBlock): the GEMM output of a block stays in L2
 
 #define HOSTNN_INLINE inline __attribute__((always_inline))
 #if defined(__x86_64__)

@@ -32,12 +32,10 @@ class WinogradF32 {
   // x: NHWC [batch][inH][inW][inC]; y: NHWC [batch][outH][outW][outC].
   void Run(const float* x, float* y, pthreadpool_t pool) const;
   // Tiles [tileBegin, tileBegin + tiles) (numbered over images, tile rows, tile columns), output channels
-  // [16 outBlockBegin, 16 outBlockEnd) (past outC: computed, not stored), in chunks of at most kChunk.
+  // [16 outBlockBegin, 16 outBlockEnd) (past outC: computed, not stored), in chunks of at most 64 output channels.
   void RunBlock(const float* x, float* y, int64_t tileBegin, int64_t tiles, int64_t outBlockBegin,
                 int64_t outBlockEnd) const;
   F32Isa isa() const { return isa_; }
-
-  static constexpr int64_t kChunk = 64;  // output channels per chunk: the GEMM output of a block stays in L2
 
  private:
   ConvGeometry2D g_;

@@ -1,4 +1,4 @@
-// npulens_conv_f32_bench: the fp32 convolutions (groups = 1) of ResNet18 and MobileNetV2 at 224x224, the
+// npulens_conv_f32_bench: the fp32 convolutions of ResNet18 and MobileNetV2 at 224x224, the
 // small-channel ones of MobileNetV3-Large, ShuffleNetV2 and RegNetY-400MF (stems, 1x1 at high resolution) and
 // RegNetY-400MF's grouped 3x3 ones (8 channels a group), each timed
 // in our kernel (conv_f32.h) and in XNNPACK's same convolution (operator API, what the subgraph runtime runs), in
@@ -32,7 +32,8 @@ struct Shape {
 
 // ResNet18 (every distinct conv), MobileNetV2 (its full convolutions: the stem and the 1x1 expand/project ones), and
 // the stems and few-channel 1x1 convolutions of MobileNetV3-Large, ShuffleNetV2 and RegNetY-400MF (the layers where
-// the 16-channel tile and per-pixel overheads showed, npulens_bench --profile).
+// the 16-channel tile and per-pixel overheads showed, npulens_bench --profile), RegNetY-400MF's grouped 3x3 ones (8
+// channels a group) and one of 16 a group, and the 3x3 stride-1 ones of the other networks (Winograd's candidates).
 const Shape kShapes[] = {
     {"resnet18 conv1 7x7/2 3->64 @224", 224, 3, 64, 7, 2},
     {"resnet18 l1 3x3 64->64 @56", 56, 64, 64, 3, 1},

@@ -6,18 +6,19 @@
 #include <cstdlib>
 #include <limits>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "conv_f32.h"
 #include "conv_reference.h"
 #include "f32_isas.h"
+#include "random_data.h"
 
 using hostnn::ConvF32;
 using hostnn::ConvGeometry2D;
 using hostnn::F32Isa;
 using hostnn_test::Naive;
+using hostnn_test::RandomF;
 using hostnn_test::Reference;
 using hostnn_test::SupportedF32Isas;
 
@@ -62,14 +63,6 @@ ConvGeometry2D Geometry(const Case& c) {
   return {c.batch, c.inH, c.inW, c.inC, outH, outW, c.outC, c.kh, c.kw, c.sh, c.sw, c.dh, c.dw, c.padTop, c.padLeft};
 }
 
-std::vector<float> Random(size_t n, uint32_t seed, float lo, float hi) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(lo, hi);
-  std::vector<float> v(n);
-  for (float& f : v) f = d(rng);
-  return v;
-}
-
 class IsaEnv {
  public:
   explicit IsaEnv(const char* value) {
@@ -95,11 +88,11 @@ void ExpectMatchesTheReference(const Case& c, uint32_t seed, pthreadpool_t pool,
   const ConvGeometry2D g = Geometry(c);
   ASSERT_GT(g.outH, 0);
   ASSERT_GT(g.outW, 0);
-  const auto x = Random(static_cast<size_t>(c.batch * c.inH * c.inW * c.inC), seed, -1.0f, 1.0f);
-  const auto w = Random(static_cast<size_t>(c.outC * c.inC / groups * c.kh * c.kw), seed + 1, -0.3f, 0.3f);
-  const auto bias = Random(static_cast<size_t>(c.outC), seed + 2, -1.0f, 1.0f);
+  const auto x = RandomF(static_cast<size_t>(c.batch * c.inH * c.inW * c.inC), seed, -1.0f, 1.0f);
+  const auto w = RandomF(static_cast<size_t>(c.outC * c.inC / groups * c.kh * c.kw), seed + 1, -0.3f, 0.3f);
+  const auto bias = RandomF(static_cast<size_t>(c.outC), seed + 2, -1.0f, 1.0f);
   const auto residual = withResidual
-                            ? Random(static_cast<size_t>(g.batch * g.outH * g.outW * g.outC), seed + 3, -2.0f, 2.0f)
+                            ? RandomF(static_cast<size_t>(g.batch * g.outH * g.outW * g.outC), seed + 3, -2.0f, 2.0f)
                             : std::vector<float>{};
   const Reference ref = Naive(g, x, w, bias, c.lo, c.hi, groups, withResidual ? &residual : nullptr);
   for (F32Isa isa : SupportedF32Isas()) {

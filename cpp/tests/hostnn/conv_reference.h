@@ -14,11 +14,12 @@ namespace hostnn_test {
 using hostnn::ConvGeometry2D;
 
 // The exact result (double accumulation of float products) and, per output, the bound on the float kernel's error:
-// a sum of n = inC / groups * kh * kw products plus the bias, each step (FMA or product then add) rounding once or
-// twice, differs from the exact sum by at most gamma(2n + 1) * (sum of |x * w| + |bias|) with gamma(k) = k u / (1 - k
-// u), u = 2^-24 (Higham, Accuracy and Stability of Numerical Algorithms, 3.1); clamping only shrinks the error. The
-// bound holds for any summation order, so it cannot fail a correct kernel, while a wrong tap, channel or clamp moves
-// an output by the size of a term (about 0.1 here), tens of thousands of times the bound.
+// a sum of n = inC / groups * kh * kw products plus the bias and a residual, each step (FMA or product then add)
+// rounding once or twice, differs from the exact sum by at most gamma(2n + 2) * (sum of |x * w| + |bias| +
+// |residual|) with gamma(k) = k u / (1 - k u), u = 2^-24 (Higham, Accuracy and Stability of Numerical Algorithms, 3.1);
+// clamping only shrinks the error. The bound holds for any summation order, so it cannot fail a correct kernel, while a
+// wrong tap, channel or clamp moves an output by the size of a term (about 0.1 here), tens of thousands of times the
+// bound.
 struct Reference {
   std::vector<double> y, bound;
 };

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dwconv.h"
+#include "f32_isas.h"
 
 using hostnn::ConvGeometry2D;
 using hostnn::DwConvF32;
@@ -188,9 +189,7 @@ TEST(DwConvTest, Int8EveryVariantIsExact) {
 TEST(DwConvTest, Fp32EveryVariantMatchesReference) {
   Pool pool(pthreadpool_create(2), &pthreadpool_destroy);
   ASSERT_NE(pool, nullptr);
-  std::vector<F32Isa> isas;
-  for (F32Isa isa : {F32Isa::kScalar, F32Isa::kAvx2Fma})
-    if (hostnn::F32IsaSupported(isa)) isas.push_back(isa);
+  const std::vector<F32Isa> isas = hostnn_test::SupportedF32Isas();
   ForEachCase(100, [&](const Case& c, const ConvGeometry2D& g, std::mt19937& rng, uint32_t seed) {
     std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
     std::vector<float> x(static_cast<size_t>(g.batch * g.inH * g.inW * g.inC)),

@@ -4,6 +4,7 @@
 #include "conv_f32.h"
 #include "dwconv.h"
 #include "elementwise.h"
+#include "f32_isas.h"
 #include "onnx_builder.h"
 #include "test_util.h"
 
@@ -166,8 +167,9 @@ TEST(OpsFp32Test, ResidualAddAfterAWinogradConvolutionStaysAnAdd) {
   std::string describe;
   ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x, r}, &describe), want);
   EXPECT_NE(describe.find("xnnpack fp32: Add 'add'\n"), std::string::npos) << describe;
-  if (hostnn::SelectF32Isa() == hostnn::F32Isa::kAvx2Fma)
+  if (hostnn::SelectF32Isa() == hostnn::F32Isa::kAvx2Fma) {
     EXPECT_NE(describe.find("kernel fp32: Conv 'conv' (AVX2 Winograd F(4x4,3x3))\n"), std::string::npos) << describe;
+  }
 }
 
 TEST(OpsFp32Test, ConvAutoPadSameUpper) {
@@ -795,11 +797,6 @@ double RefGate(const Gate& f, double v) {
   if (f.kind == Gate::Kind::kSigmoid) return 1 / (1 + std::exp(-v));
   return std::min(1.0, std::max(0.0, static_cast<double>(f.alpha) * v + f.beta));
 }
-std::vector<F32Isa> Variants() {
-  std::vector<F32Isa> v = {F32Isa::kScalar};
-  if (hostnn::F32IsaSupported(F32Isa::kAvx2Fma)) v.push_back(F32Isa::kAvx2Fma);
-  return v;
-}
 // Equal bits, or both NaN.
 void ExpectSameBits(const std::vector<float>& got, const std::vector<float>& want, const std::vector<float>& x) {
   ASSERT_EQ(got.size(), want.size());
@@ -835,7 +832,7 @@ TEST(OpsFp32Test, ElementwiseKernelsMatchNaiveReferencesInEveryVariant) {
         for (size_t i = 0; i < n; ++i)
           want[i] = static_cast<float>(std::min<double>(hi, std::max<double>(lo, x[i] * RefGate(f, x[i]))));
         std::vector<float> first;
-        for (F32Isa isa : Variants()) {
+        for (F32Isa isa : hostnn_test::SupportedF32Isas()) {
           SCOPED_TRACE(::testing::Message() << "gate " << static_cast<int>(f.kind) << " alpha " << f.alpha << " n " << n
                                             << " clamp " << lo << ".." << hi << " " << F32IsaLabel(isa));
           std::vector<float> y(n), yPool(n);
@@ -863,7 +860,7 @@ TEST(OpsFp32Test, ElementwiseKernelsMatchNaiveReferencesInEveryVariant) {
             want[i] = static_cast<float>(std::min(1.5, std::max(-2.0, x[i] * (f ? RefGate(*f, gv) : gv))));
           }
           std::vector<float> first;
-          for (F32Isa isa : Variants()) {
+          for (F32Isa isa : hostnn_test::SupportedF32Isas()) {
             SCOPED_TRACE(::testing::Message()
                          << "channels " << channels << " pixels " << pixels << " perImage " << perImage << " gate "
                          << (f ? static_cast<int>(f->kind) : -1) << " " << F32IsaLabel(isa));
@@ -894,7 +891,7 @@ TEST(OpsFp32Test, ElementwiseKernelsMatchNaiveReferencesInEveryVariant) {
           want[img * channels + c] = static_cast<float>(std::min(0.05, s / static_cast<double>(pixels)));
         }
       std::vector<float> first;
-      for (F32Isa isa : Variants()) {
+      for (F32Isa isa : hostnn_test::SupportedF32Isas()) {
         SCOPED_TRACE(::testing::Message()
                      << "channels " << channels << " pixels " << pixels << " " << F32IsaLabel(isa));
         std::vector<float> y(want.size()), yPool(want.size());
@@ -926,7 +923,7 @@ TEST(OpsFp32Test, ElementwiseChannelAffineMatchesTheReferenceInEveryVariant) {
           volatile float p = x[i] * a[i % channels];  // rounded before the add, as XNNPACK's two nodes
           want[i] = std::min(hi, std::max(lo, p + b[i % channels]));
         }
-        for (F32Isa isa : Variants()) {
+        for (F32Isa isa : hostnn_test::SupportedF32Isas()) {
           SCOPED_TRACE(::testing::Message() << "channels " << channels << " rows " << rows << " clamp " << lo << ".."
                                             << hi << " " << F32IsaLabel(isa));
           std::vector<float> y(x.size(), NAN), yPool(x.size(), NAN), inPlace = x;

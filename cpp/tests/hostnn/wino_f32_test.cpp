@@ -152,7 +152,7 @@ void ExpectMatchesTheReference(const Case& c, uint32_t seed, pthreadpool_t pool,
 
 }  // namespace
 
-// Every image size from 1x1 to 15x17 (odd and even, fewer than a tile's 4 outputs to several tiles with edge tiles),
+// Image sizes from 1x1 to 15x17 (odd and even, fewer than a tile's 4 outputs to several tiles with edge tiles),
 // with padding 1, none (where there is an output) and one-sided, over input/output channel pairs with the 8-lane and
 // 16-channel tails (1 to 67), batches of 1 and 2, a clamp on every other case; and larger ones with several blocks of
 // tiles and 64-channel chunks (the 2-thread split of tiles and channels).

@@ -103,8 +103,7 @@ class ConvOp : public Op {
   // of 32 outputs (DenseNet) 0.85 / 1.43, 13x13 0.81-0.86 / 0.99-1.09 and 7x7 0.87-0.97 / 1.24-1.8 (few tiles to
   // share between threads): so at least 27x27 pixels, or 14x14 with 64 outputs. Fewer than 16 channels: unmeasured.
   bool WinogradGeometry() const {
-    if (int8 || groups != 1 || wshape.size() != 4 || out == nullptr) return false;
-    if (win.kh != 3 || win.kw != 3 || win.sh != 1 || win.sw != 1 || win.dh != 1 || win.dw != 1) return false;
+    if (int8 || groups != 1 || wshape.size() != 4 || out == nullptr || !WinogradF32::Supports(Geometry())) return false;
     const int64_t inC = wshape[1], outC = wshape[0], pixels = out->shape[2] * out->shape[3];
     return inC >= 16 && outC >= 16 && inC * outC <= (int64_t{1} << 17) &&
            (pixels >= 27 * 27 || (pixels >= 14 * 14 && outC >= 64));
@@ -128,7 +127,7 @@ class ConvOp : public Op {
   // EfficientNet's projections): one pass over the output instead of the Add's read of both tensors and write.
   // Not where the Winograd kernel may run (it takes no residual; the plan's ISA is not known here).
   bool FuseResidual(Value* residual) override {
-    if (int8 || OursF32Depthwise() || WinogradGeometry() || !UsesF32Conv() || in.size() != 1 || outMin != -kInf ||
+    if (OursF32Depthwise() || WinogradGeometry() || !UsesF32Conv() || in.size() != 1 || outMin != -kInf ||
         outMax != kInf || residual->shape != out->shape || residual->nhwc != out->nhwc || residual->dtype != DType::F32)
       return false;
     in.push_back(residual);

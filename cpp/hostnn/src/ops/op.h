@@ -117,7 +117,8 @@ class Op {
   virtual std::function<void()> Kernel(const KernelContext& k) const;
   // Runs in our int8 convolution kernel (qconv_int8.h): the plan picks its variant and names it.
   virtual bool UsesInt8Conv() const { return false; }
-  // Runs in our fp32 convolution kernel (conv_f32.h): the plan picks its variant and names it.
+  // Runs in one of our fp32 kernels (conv_f32.h, dwconv.h, wino_f32.h, fc_f32.h): the plan picks its F32Isa and names
+  // it.
   virtual bool UsesF32Conv() const { return false; }
   // The kernel variant the plan description names after the label ("AVX2", "AVX2 depthwise"), from the variants the
   // plan picked; "" when the op names none.
