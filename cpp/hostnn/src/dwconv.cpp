@@ -14,12 +14,10 @@ bool IsDepthwise(const ConvGeometry2D& g, int64_t groups) {
   return groups == g.inC && g.outC == g.inC && g.kernelH * g.kernelW <= kDwMaxTaps;
 }
 
-bool DwInt8UsesAvx2(Int8Isa isa) { return isa == Int8Isa::kAvx2 || isa == Int8Isa::kAvx512Vnni; }
-
 const char* DwIsaLabel(bool avx2) { return avx2 ? "AVX2 depthwise" : "scalar depthwise"; }
 
 bool DwInt8RowKernel(const ConvGeometry2D& g, Int8Isa isa) {
-  return DwInt8UsesAvx2(isa) && g.inC >= 8 && g.dilationW == 1 && (g.kernelW == 3 || g.kernelW == 5) &&
+  return Int8IsaUsesAvx2(isa) && g.inC >= 8 && g.dilationW == 1 && (g.kernelW == 3 || g.kernelW == 5) &&
          ((g.strideW == 1 && g.outW >= 8) || (g.strideW == 2 && g.outW >= 16));
 }
 
@@ -471,7 +469,7 @@ void RunF32Task(void* context, size_t row, size_t chunk) {
 DwConvInt8::DwConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bias, const float* wScale, float xScale,
                        int32_t xZeroPoint, float yScale, int32_t yZeroPoint, int32_t qmin, int32_t qmax, Int8Isa isa)
     : g_(g),
-      avx2_(DwInt8UsesAvx2(isa)),
+      avx2_(Int8IsaUsesAvx2(isa)),
       rowKernel_(DwInt8RowKernel(g, isa)),
       taps_(g.kernelH * g.kernelW),
       pairs_((taps_ + 1) / 2),
@@ -489,7 +487,8 @@ DwConvInt8::DwConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* 
   offset_.resize(static_cast<size_t>(c));
   multiplier_.resize(static_cast<size_t>(c));
   // The row kernel reads a whole padding row for a kernel row outside the input.
-  padding_.assign(static_cast<size_t>(std::max(c + kLanes, g.inW * c)), static_cast<int8_t>(xZeroPoint));  // 0
+  padding_.assign(static_cast<size_t>(rowKernel_ ? std::max(c + kLanes, g.inW * c) : c + kLanes),
+                  static_cast<int8_t>(xZeroPoint));  // 0
   for (int64_t ch = 0; ch < c; ++ch) {
     int32_t sum = 0;
     for (int64_t t = 0; t < taps_; ++t) {

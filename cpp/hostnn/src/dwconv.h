@@ -41,9 +41,8 @@ constexpr int64_t kDwMaxTaps = 64;
 // Whether a convolution is one these kernels run: depthwise (groups = channels; 1 channel included), multiplier 1,
 // at most kDwMaxTaps taps.
 bool IsDepthwise(const ConvGeometry2D& g, int64_t groups);
-// The variant these kernels run for the plan's ISA: AVX2 for the x86 int8 ISAs (AVX2, AVX-512 VNNI),
-// portable otherwise. Label: "AVX2 depthwise" or "scalar depthwise".
-bool DwInt8UsesAvx2(Int8Isa isa);
+// The variant these kernels run for the plan's ISA: AVX2 where Int8IsaUsesAvx2, portable otherwise. Label: "AVX2
+// depthwise" or "scalar depthwise".
 const char* DwIsaLabel(bool avx2);
 // Whether DwConvInt8 runs g in its AVX2 row kernel (DwConvInt8::rowKernel): AVX2, at least 8 channels, a kernel 3 or
 // 5 wide, no horizontal dilation, stride 1 with at least 8 output columns or stride 2 with at least 16
@@ -78,7 +77,7 @@ class DwConvInt8 {
   std::vector<int8_t> w_;            // [c][taps]: the scalar variant and the AVX2 one's last c % 8 channels
   std::vector<int32_t> offset_;      // bias - x_zero_point * sum(w) (wrapping): the sums multiply x itself
   std::vector<float> multiplier_;    // x_scale * w_scale[c] / y_scale (float)
-  std::vector<int8_t> padding_;      // max(c + 8, in_w * c) bytes of x_zero_point: what a padded tap or row reads
+  std::vector<int8_t> padding_;      // c + 8 (row kernel: max(c + 8, in_w * c)) bytes of x_zero_point: a padded tap/row
   int32_t yZeroPoint_;
   float lo_, hi_;  // qmin - y_zero_point, qmax - y_zero_point
 };

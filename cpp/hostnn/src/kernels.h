@@ -1,4 +1,4 @@
-// Our own CPU kernels for what the 2022 XNNPACK subgraph API lacks (layout changes, concat, softmax over any
+// Our own CPU kernels for what the 2022 XNNPACK subgraph API lacks (layout changes, softmax over any
 // axis, pooling variants, exact ONNX Quantize/DequantizeLinear rounding).
 #pragma once
 

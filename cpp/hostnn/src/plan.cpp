@@ -745,7 +745,7 @@ __attribute__((target("avx2"))) void LookupAvx2(const uint8_t* x, int8_t* y, siz
 Int8Lookup::Int8Lookup(const std::array<int8_t, 256>& table) : table_(table) {
 #if defined(__x86_64__)
   const Int8Isa isa = SelectInt8Isa();
-  avx2_ = isa == Int8Isa::kAvx2 || isa == Int8Isa::kAvx512Vnni;
+  avx2_ = Int8IsaUsesAvx2(isa);
   if (avx2_) lanes_ = ShuffleTables(table);
 #endif
 }

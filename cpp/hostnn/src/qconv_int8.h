@@ -22,6 +22,9 @@ namespace hostnn {
 enum class Int8Isa { kScalar, kAvx2, kAvx512Vnni, kNeon, kNeonDot };
 
 bool Int8IsaSupported(Int8Isa isa);
+// The x86 int8 ISAs (AVX2, AVX-512 VNNI): where the int8 kernels without a VNNI variant of their own (depthwise,
+// tables, BatchNormalization's affine) run their AVX2 code.
+inline bool Int8IsaUsesAvx2(Int8Isa isa) { return isa == Int8Isa::kAvx2 || isa == Int8Isa::kAvx512Vnni; }
 // "scalar", "AVX2", "AVX-512 VNNI", "NEON", "NEON dotprod" (the plan description shows it).
 const char* Int8IsaLabel(Int8Isa isa);
 // The fastest supported variant, unless env NPULENS_HOSTNN_ISA (tests: scalar, avx2, vnni, neon, neondot) names

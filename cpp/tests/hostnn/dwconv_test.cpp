@@ -158,7 +158,7 @@ TEST(DwConvTest, Int8EveryVariantIsExact) {
     for (Int8Isa isa : Int8Isas()) {
       SCOPED_TRACE(hostnn::Int8IsaLabel(isa));
       const DwConvInt8 conv(g, w.data(), bias.data(), wScale.data(), xScale, xZp, yScale, yZp, qmin, qmax, isa);
-      EXPECT_EQ(conv.avx2(), hostnn::DwInt8UsesAvx2(isa));
+      EXPECT_EQ(conv.avx2(), hostnn::Int8IsaUsesAvx2(isa));
       EXPECT_EQ(conv.rowKernel(), hostnn::DwInt8RowKernel(g, isa));
       rowKernelCases += conv.rowKernel() ? 1 : 0;
       for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {

@@ -124,8 +124,9 @@ TEST(OpsInt8Test, QdqConvPerChannelRunsInt8) {
     auto got = RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe);
     ExpectWithin1(Requantize(got, ys, yz), want);
     // Convolutions with groups = 1 run in our kernel (qconv_int8.h) on every CPU, 3x3 stride 1 ones in the Winograd
-    // kernel (wino_int8.h) where the CPU has AVX2, depthwise ones of 64 channels or more in ours (dwconv.h) where the
-    // CPU has AVX2, the others in XNNPACK.
+    // kernel (wino_int8.h) where the int8 ISA is AVX2 (not AVX-512 VNNI), depthwise ones in ours (dwconv.h) where the
+    // CPU has AVX2 with 64 channels or more (or a multiple of 8 where the row kernel applies: not the 8-channel case
+    // here, of 5 output columns at stride 2), the others in XNNPACK.
     const hostnn::Int8Isa isa = hostnn::SelectInt8Isa();
     const bool depthwise =
         k.group == k.c && k.oc == k.c && k.c >= 64 && hostnn::Int8IsaSupported(hostnn::Int8Isa::kAvx2);
@@ -135,8 +136,9 @@ TEST(OpsInt8Test, QdqConvPerChannelRunsInt8) {
     const std::string where =
         wino           ? std::string("kernel int8: Conv 'qconv' (") + hostnn::QWinogradInt8::Label() + ")"
         : k.group == 1 ? std::string("kernel int8: Conv 'qconv' (") + hostnn::Int8IsaLabel(isa) + ")"
-        : depthwise ? std::string("kernel int8: Conv 'qconv' (") + hostnn::DwIsaLabel(hostnn::DwInt8UsesAvx2(isa)) + ")"
-                    : "xnnpack int8: Conv 'qconv'";
+        : depthwise
+            ? std::string("kernel int8: Conv 'qconv' (") + hostnn::DwIsaLabel(hostnn::Int8IsaUsesAvx2(isa)) + ")"
+            : "xnnpack int8: Conv 'qconv'";
     EXPECT_NE(describe.find(where), std::string::npos) << describe;
   }
   HostNN_SetThreadCount(0);

@@ -90,32 +90,29 @@ bool ChannelsInnermost(const Shape& shape, bool nhwc) {
   return shape.size() == 2 || (shape.size() == 3 && shape[2] == 1) || (shape.size() == 4 && nhwc);
 }
 
-// op's per-channel a and b from n's constants.
-void SetAffine(const Graph& g, const Node& n, BatchNormOp* op) {
+// The per-channel a and b of n's constants.
+void SetAffine(const Graph& g, const Node& n, std::vector<float>* a, std::vector<float>* b) {
   const std::vector<float> scale = g.GetConst(n.inputs[1]).AsFloat(), bias = g.GetConst(n.inputs[2]).AsFloat(),
                            mean = g.GetConst(n.inputs[3]).AsFloat(), var = g.GetConst(n.inputs[4]).AsFloat();
   const float eps = n.Float("epsilon", 1e-5f);
-  op->a.resize(scale.size());
-  op->b.resize(scale.size());
+  a->resize(scale.size());
+  b->resize(scale.size());
   for (size_t ch = 0; ch < scale.size(); ++ch) {
-    op->a[ch] = scale[ch] * (1.f / std::sqrt(var[ch] + eps));
-    op->b[ch] = bias[ch] - mean[ch] * op->a[ch];
+    (*a)[ch] = scale[ch] * (1.f / std::sqrt(var[ch] + eps));
+    (*b)[ch] = bias[ch] - mean[ch] * (*a)[ch];
   }
 }
 
 void LowerFloat(Lowering& l, const Node& n) {
   auto op = l.New<BatchNormOp>(n);
   op->in = {l.Act(n, 0)};
-  SetAffine(l.Imported(), n, op.get());
+  SetAffine(l.Imported(), n, &op->a, &op->b);
   op->isa = SelectF32Isa();
   op->xnn = !ChannelsInnermost(op->in[0]->shape, op->in[0]->nhwc);
   l.FuseClamp(n, op.get());
   l.Emit(std::move(op));
 }
 
-// Tensors of more than this many bytes are split over the pool: below it a thread's wake-up costs about what it saves.
-constexpr size_t kParallelBytes = size_t{1} << 16;
-constexpr size_t kTaskBytes = size_t{1} << 14;
 // Channels looked up per pass over a task's pixels: their tables (32 KiB; the entries of the values that occur, a
 // few lines per channel, stay in L1 while the pixels stream by). Measured on DenseNet-121's 62 BNs (1 thread, Zen 3):
 // 32 channels 5.9 ms, 64 5.1, 128 4.5, 192 6.1, 256 6.6, all channels at once 6.8.
@@ -210,9 +207,7 @@ class BatchNormInt8Op : public Op {
   std::vector<uint32_t> exceptions;
   int8_t lo = -128, hi = 127;
 
-  Int8Isa isa = Int8Isa::kScalar;  // SelectInt8Isa's choice (NPULENS_HOSTNN_ISA): the affine with AVX2 only
-
-  bool Affine() const { return !s.empty() && (isa == Int8Isa::kAvx2 || isa == Int8Isa::kAvx512Vnni); }
+  bool Affine() const { return !s.empty(); }
   std::string Variant(Int8Isa, F32Isa) const override {
     if (!Affine()) return "";
     return "AVX2 per-channel affine" +
@@ -247,7 +242,7 @@ class BatchNormInt8Op : public Op {
 void FitAffine(const std::vector<float>& a, const std::vector<float>& b, float xScale, int32_t xZeroPoint, float yScale,
                int32_t yZeroPoint, BatchNormInt8Op* op) {
 #if defined(__x86_64__)
-  if (op->isa != Int8Isa::kAvx2 && op->isa != Int8Isa::kAvx512Vnni) return;
+  if (!Int8IsaUsesAvx2(SelectInt8Isa())) return;  // NPULENS_HOSTNN_ISA may pick scalar
   const size_t channels = a.size(), padded = (channels + 31) / 32 * 32;
   std::vector<float> s(padded, 0.f), t(padded, 0.f);
   for (size_t c = 0; c < channels; ++c) {
@@ -299,12 +294,12 @@ bool LowerInt8(Lowering& l, const Node& n) {
   const size_t channels = static_cast<size_t>(shape[1]);
   // The float op's kernel over one pixel per int8 value (x[i, c] = value i dequantized, every channel), with the
   // clamp fused as there.
-  BatchNormOp bn;
-  SetAffine(l.Imported(), n, &bn);
+  std::vector<float> a, b;
+  SetAffine(l.Imported(), n, &a, &b);
   std::vector<float> x(256 * channels), y(256 * channels);
   const std::array<float, 256> xs = DequantizedTableInputs(*m.ins[0]);
   for (size_t i = 0; i < 256; ++i) std::fill_n(x.begin() + static_cast<ptrdiff_t>(i * channels), channels, xs[i]);
-  elementwise::ChannelAffine(x.data(), bn.a.data(), bn.b.data(), y.data(), 256, channels, m.lo, m.hi, F32Isa::kScalar,
+  elementwise::ChannelAffine(x.data(), a.data(), b.data(), y.data(), 256, channels, m.lo, m.hi, F32Isa::kScalar,
                              nullptr);
   const float* yf = y.data();
   auto op = std::make_unique<BatchNormInt8Op>();
@@ -320,8 +315,7 @@ bool LowerInt8(Lowering& l, const Node& n) {
   raw->label += " (tables)";
   raw->lo = static_cast<int8_t>(QuantizedBound(raw->out, m.lo, -128));
   raw->hi = static_cast<int8_t>(QuantizedBound(raw->out, m.hi, 127));
-  raw->isa = SelectInt8Isa();
-  FitAffine(bn.a, bn.b, m.ins[0]->scale, m.ins[0]->zeroPoint, m.outScale, m.outZeroPoint, raw);
+  FitAffine(a, b, m.ins[0]->scale, m.ins[0]->zeroPoint, m.outScale, m.outZeroPoint, raw);
   return true;
 }
 

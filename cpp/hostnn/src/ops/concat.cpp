@@ -75,9 +75,9 @@ class ConcatOp : public Op {
       offset += bytes;
     }
     const size_t row = offset;
-    // Outer indices over the pool past 64 KiB (DenseNet's concatenations: up to 3.6 MB per image), ~16 KiB a task.
-    const pthreadpool_t pool = outer * row > (size_t{1} << 16) ? k.pool : nullptr;
-    const size_t tile = pool ? std::max<size_t>(1, (size_t{1} << 14) / row) : outer;
+    // Outer indices over the pool past kParallelBytes (DenseNet's concatenations: up to 3.6 MB per image).
+    const pthreadpool_t pool = outer * row > kParallelBytes ? k.pool : nullptr;
+    const size_t tile = pool ? std::max<size_t>(1, kTaskBytes / row) : outer;
     return [parts, y, outer, row, pool, tile] {
       Task task{parts.get(), y->data(), row};
       pthreadpool_parallelize_1d_tile_1d(pool, &Task::Run, &task, outer, tile, 0);

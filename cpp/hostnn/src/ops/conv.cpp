@@ -118,7 +118,7 @@ class ConvOp : public Op {
   }
   std::string Variant(Int8Isa int8Isa, F32Isa f32Isa) const override {
     if (int8 && groups == 1 && QWinogradInt8::Handles(Geometry(), int8Isa)) return QWinogradInt8::Label();
-    if (OursDepthwise()) return DwIsaLabel(DwInt8UsesAvx2(int8Isa));
+    if (OursDepthwise()) return DwIsaLabel(Int8IsaUsesAvx2(int8Isa));
     if (OursF32Depthwise()) return DwIsaLabel(f32Isa == F32Isa::kAvx2Fma);
     if (OursWinograd(f32Isa)) return std::string(F32IsaLabel(f32Isa)) + " Winograd F(4x4,3x3)";
     return Op::Variant(int8Isa, f32Isa);

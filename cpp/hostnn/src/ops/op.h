@@ -89,6 +89,10 @@ struct QuantWeights {
 };
 
 class XnnDefiner;
+// The byte-streaming kernels (Concat, int8 BatchNormalization) split a tensor of more than kParallelBytes over the
+// pool, in tasks of about kTaskBytes: below it a thread's wake-up costs about what it saves.
+constexpr size_t kParallelBytes = size_t{1} << 16;
+constexpr size_t kTaskBytes = size_t{1} << 14;
 // What our kernels get: the plan's thread pool (null: one thread), the int8 convolutions' shared scratch (steps
 // run one at a time) and the int8 and fp32 convolution variants the plan picked.
 struct KernelContext {
