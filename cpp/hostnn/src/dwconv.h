@@ -6,7 +6,9 @@
 // results are bit-identical to it. Weights are packed at construction in blocks of 8 channels, taps inner; a padded
 // tap reads a padding row of the input zero point, so the channel loops have no padding branches. Variants: AVX2 (two
 // taps' int8 interleaved, sign-extended to int16, vpmaddwd against the taps' interleaved weights; two adjacent output
-// pixels per weight load) and portable C++, picked from the plan's Int8Isa (DwIsaLabel). Threads split output rows.
+// pixels per weight load), its row kernel (DwInt8RowKernel: kernel rows in pairs, each input column loaded and widened
+// once per pair for all the outputs of a group that read it) and portable C++, picked from the plan's Int8Isa
+// (DwIsaLabel). Threads split output rows.
 //
 // fp32 (DwConvF32). Why our own: XNNPACK 2022's fp32 depthwise kernels (one output pixel at a time, every weight
 // loaded again for each pixel: two loads per FMA) ran MobileNetV3's layers at 9-15 GMAC/s, behind onnxruntime's
