@@ -13,12 +13,14 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <iomanip>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
 
+#include "arena.h"
 #include "kernels.h"
 #include "ops/registry.h"
 #include "qconv_int8.h"
@@ -510,8 +512,7 @@ class GraphPlan : public Plan {
       i = seg.end;
       segments.push_back(std::move(seg));
     }
-    for (auto& v : values_)
-      if (!internal.count(v.get())) v->storage.resize(v->Bytes() + XNN_EXTRA_BYTES);
+    const std::string arenaLine = PlaceValues(segments, internal);
 
     if (std::any_of(ops_.begin(), ops_.end(), [](const std::unique_ptr<Op>& op) { return op->UsesInt8Conv(); }))
       int8Isa_ = SelectInt8Isa();
@@ -519,6 +520,7 @@ class GraphPlan : public Plan {
       f32Isa_ = SelectF32Isa();
     std::ostringstream desc;
     desc << "threads: " << (pool_ ? threads : 1) << "\n";
+    desc << arenaLine;
     if (profiling) desc << "profiling: one step per op (XNNPACK fuses and schedules no run of ops as one)\n";
     for (const Segment& seg : segments) {
       std::vector<Op*> run;
@@ -568,10 +570,8 @@ class GraphPlan : public Plan {
                     std::vector<OpOutput>* tensors) override {
     if (!profiling_) return false;
     std::lock_guard<std::mutex> lock(runMutex_);
-    RunLocked(inputs, outputs);
     tensors->clear();
-    for (Value* v : inValues_) tensors->push_back(Capture("input", v));
-    for (const auto& op : ops_) tensors->push_back(Capture(op->label, op->out));
+    RunLocked(inputs, outputs, tensors);
     return true;
   }
 
@@ -587,7 +587,10 @@ class GraphPlan : public Plan {
     return t;
   }
 
-  void RunLocked(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) {
+  // tensors: capture the graph inputs and, right after its step (before a later value may reuse its bytes), each op's
+  // output (profiling plans only).
+  void RunLocked(const std::vector<const void*>& inputs, const std::vector<void*>& outputs,
+                 std::vector<OpOutput>* tensors = nullptr) {
     // Graph inputs: NCHW → the internal NHWC (4-D) or a plain copy; the caller's buffer is read in place.
     for (size_t i = 0; i < inValues_.size(); ++i) {
       Value* v = inValues_[i];
@@ -596,8 +599,10 @@ class GraphPlan : public Plan {
       else
         std::memcpy(v->data(), inputs[i], v->Bytes());
     }
+    if (tensors)
+      for (Value* v : inValues_) tensors->push_back(Capture("input", v));
     if (profiling_)
-      RunProfiled();
+      RunProfiled(tensors);
     else
       for (auto& s : steps_) s->Run();
     for (size_t i = 0; i < outValues_.size(); ++i) {
@@ -616,7 +621,8 @@ class GraphPlan : public Plan {
   std::vector<TensorSpec> inputs_, outputs_;
   // The int8 convolutions' widened input, one buffer for all (steps run one at a time, under runMutex_).
   std::vector<int16_t> int8Scratch_;
-  std::vector<std::unique_ptr<Step>> steps_;  // after pool_ and values_: runtimes die first
+  std::vector<uint8_t, CacheLineAllocator<uint8_t>> arena_;  // the values' bytes (PlaceValues)
+  std::vector<std::unique_ptr<Step>> steps_;                 // after pool_, values_ and arena_: runtimes die first
   std::string describe_;
   mutable std::mutex runMutex_;
   const bool profiling_;
@@ -631,7 +637,8 @@ class GraphPlan : public Plan {
     return t;
   }
 
-  void RunProfiled() {
+  // Each step (one op) timed; tensors: its output captured after it.
+  void RunProfiled(std::vector<OpOutput>* tensors) {
     for (size_t i = 0; i < steps_.size(); ++i) {
       const auto t0 = std::chrono::steady_clock::now();
       steps_[i]->Run();
@@ -639,8 +646,59 @@ class GraphPlan : public Plan {
       OpProfile& p = profile_[i];
       p.totalMs += ms;
       p.minMs = profiledRuns_ == 0 ? ms : std::min(p.minMs, ms);
+      if (tensors) tensors->push_back(Capture(ops_[i]->label, ops_[i]->out));
     }
     ++profiledRuns_;
+  }
+
+  // The values our steps read and write (all but those inside one XNNPACK run) in one arena, sharing bytes where
+  // their steps never meet: a value lives from its writer's step (graph inputs: before the first) to its last
+  // reader's (graph outputs: after the last). The arena starts as 0xFF bytes (NaN floats): a kernel that reads bytes
+  // it did not write goes wrong on the first run, in the tests, not only once another value shares them. Returns
+  // the description's line on it.
+  template <typename Segments>
+  std::string PlaceValues(const Segments& segments, const std::set<Value*>& internal) {
+    const auto steps = static_cast<int64_t>(segments.size());
+    std::map<const Value*, size_t> index;
+    std::vector<Value*> placed;
+    std::vector<BufferLife> lives;
+    size_t apart = 0;
+    for (auto& v : values_) {
+      if (internal.count(v.get())) continue;
+      index[v.get()] = lives.size();
+      placed.push_back(v.get());
+      lives.push_back({v->Bytes() + XNN_EXTRA_BYTES, steps, -1});
+    }
+    auto life = [&](const Value* v) -> BufferLife* { return index.count(v) ? &lives[index[v]] : nullptr; };
+    for (int64_t s = 0; s < steps; ++s)
+      for (size_t k = segments[static_cast<size_t>(s)].begin; k < segments[static_cast<size_t>(s)].end; ++k) {
+        for (const Value* v : ops_[k]->in)
+          if (BufferLife* l = life(v)) l->last = std::max(l->last, s);
+        if (BufferLife* l = life(ops_[k]->out)) l->first = std::min(l->first, s);
+      }
+    for (const Value* v : inValues_) life(v)->first = -1;
+    for (const Value* v : outValues_) life(v)->last = steps;
+    // A value no step touches (a fused op's former output) gets no bytes.
+    size_t used = 0;
+    for (size_t i = 0; i < lives.size(); ++i) {
+      BufferLife l = lives[i];
+      if (l.first == steps && l.last < 0) continue;
+      if (l.first == steps) l.first = -1;  // written by no step: alive from the start
+      l.last = std::max(l.last, l.first);  // read by no step: alive while it is written
+      apart += l.bytes;
+      lives[used] = l;
+      placed[used++] = placed[i];
+    }
+    lives.resize(used);
+    placed.resize(used);
+    size_t bytes = 0;
+    const std::vector<size_t> offsets = PlaceBuffers(lives, kCacheLine, &bytes);
+    arena_.assign(bytes, 0xFF);
+    for (size_t i = 0; i < placed.size(); ++i) placed[i]->buffer = arena_.data() + offsets[i];
+    std::ostringstream line;
+    line << std::fixed << std::setprecision(1) << "tensors: " << static_cast<double>(bytes) / (1 << 20)
+         << " MiB in one arena (" << static_cast<double>(apart) / (1 << 20) << " MiB each apart)\n";
+    return line.str();
   }
 
   void AddKernel(const Op& op) {
@@ -784,7 +842,7 @@ bool Lowering::LowerInt8Table(const Node& n, std::unique_ptr<Op> floatOp) {
     v->name = "table of " + n.op + " '" + n.name + "'";
     v->shape = {256};
     v->nhwc = false;
-    v->storage.resize(v->Bytes() + XNN_EXTRA_BYTES);
+    v->Allocate();
   }
   const std::array<float, 256> xs = DequantizedTableInputs(*m.ins[0]);
   std::memcpy(x.data(), xs.data(), x.Bytes());

@@ -28,7 +28,8 @@ std::vector<std::string> OpLines(const std::string& describe) {
   std::vector<std::string> lines;
   std::istringstream in(describe);
   for (std::string line; std::getline(in, line);)
-    if (line.rfind("threads: ", 0) != 0 && line.rfind("profiling: ", 0) != 0) lines.push_back(line);
+    if (line.rfind("threads: ", 0) != 0 && line.rfind("tensors: ", 0) != 0 && line.rfind("profiling: ", 0) != 0)
+      lines.push_back(line);
   return lines;
 }
 

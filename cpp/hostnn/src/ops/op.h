@@ -12,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <new>
 #include <optional>
 #include <set>
 #include <string>
@@ -53,6 +54,28 @@ class InferContext {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
+// Allocates on 64-byte (cache line) boundaries: the kernels' 32-byte loads and stores of a tensor then never span
+// two cache lines (malloc's large blocks start 16 bytes into a page: half of them did).
+constexpr size_t kCacheLine = 64;
+template <typename T>
+struct CacheLineAllocator {
+  using value_type = T;
+  static constexpr std::align_val_t kAlign{kCacheLine};
+  CacheLineAllocator() = default;
+  template <typename U>
+  CacheLineAllocator(const CacheLineAllocator<U>&) {}  // NOLINT(google-explicit-constructor): rebinding
+  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlign)); }
+  void deallocate(T* p, size_t) { ::operator delete(p, kAlign); }
+  template <typename U>
+  bool operator==(const CacheLineAllocator<U>&) const {
+    return true;
+  }
+  template <typename U>
+  bool operator!=(const CacheLineAllocator<U>&) const {
+    return false;
+  }
+};
+
 // A tensor of the lowered graph. 4-D activations are stored NHWC ("nhwc"); everything else in ONNX order.
 struct Value {
   std::string name;
@@ -62,8 +85,14 @@ struct Value {
   bool quantized = false;  // int8 activation with per-tensor params (scale, zero_point)
   float scale = 1.f;
   int32_t zeroPoint = 0;
-  std::vector<uint8_t> storage;  // materialized buffer (+ XNN_EXTRA_BYTES slack)
-  uint8_t* data() { return storage.data(); }
+  // Its bytes (+ XNN_EXTRA_BYTES slack): a part of its plan's arena (arena.h), or its own storage (Allocate).
+  uint8_t* buffer = nullptr;
+  std::vector<uint8_t, CacheLineAllocator<uint8_t>> storage;
+  uint8_t* data() { return buffer; }
+  void Allocate() {
+    storage.resize(Bytes() + XNN_EXTRA_BYTES);
+    buffer = storage.data();
+  }
   size_t Elements() const { return static_cast<size_t>(NumElements(shape)); }
   size_t Bytes() const { return Elements() * ElementSize(dtype); }
   Shape Physical() const { return nhwc ? Shape{shape[0], shape[2], shape[3], shape[1]} : shape; }
