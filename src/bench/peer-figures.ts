@@ -41,6 +41,22 @@ export function gmacPerSec(macs: number, ms: number): number {
   return macs / (ms * 1e6);
 }
 
+/**
+ * Per turn of an interleaved run, ours / onnxruntime's time in that turn (sample i of each side ran in turn i). Their
+ * median is the ratio under noise that comes in phases longer than a turn (a neighbour on the same physical core for
+ * seconds): both sides of a turn share the phase, where each side's own p50 may fall in a different one.
+ */
+export function turnRatios(oursMs: readonly number[], peerMs: readonly number[]): number[] {
+  if (oursMs.length !== peerMs.length || oursMs.length === 0) {
+    throw new RangeError(`turn ratios of ${oursMs.length} and ${peerMs.length} samples: need the same number, not 0`);
+  }
+  return oursMs.map((ms, i) => {
+    const peer = peerMs[i] ?? NaN;
+    if (!(ms > 0) || !(peer > 0)) throw new RangeError(`turn ${i}: ${ms} ms / ${peer} ms is not a ratio of positive times`);
+    return ms / peer;
+  });
+}
+
 export function geometricMean(values: readonly number[]): number {
   if (values.length === 0 || values.some((v) => !(v > 0))) throw new RangeError('geometric mean of no or non-positive values');
   return Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length);

@@ -4,8 +4,10 @@
  * measured side by side in one run: per model, every side (ours and each onnxruntime configuration, at every thread
  * count) takes turns, so machine noise hits all alike. onnxruntime runs the model's own file and, for an int8 model,
  * also its uint8-activation twin (generated at setup next to it: onnxruntime's fast x86 int8 path, MLAS U8S8); the
- * ratio that counts is ours / onnxruntime's best of those. Per model also GMAC/s (the model's Conv/Gemm/MatMul MACs,
- * counted once from the ONNX graph, over the p50), and with --peak the share of the measured peak (npulens_peak's
+ * ratio that counts is ours / onnxruntime's best of those (p50 over p50), shown beside the median of the per-turn
+ * ratios ("paired": robust to noise in phases of seconds, which can put the two p50s in different phases). Per
+ * model also GMAC/s (the model's Conv/Gemm/MatMul MACs, counted once from the ONNX graph, over the p50), and with
+ * --peak the share of the measured peak (npulens_peak's
  * --json report; the peak of one core times the thread count, int8 models against the int8 dot-product peak).
  * Every side is timed by the native benchmark runner (one plan each: first run, warm-up, timed loop), statistics
  * included (R-7 p50). Also the classify overhead share (classify total - inference) / inference, whose target on
@@ -34,7 +36,7 @@ import { table } from '../cli/format';
 import { OrtSession, loadOrt } from '../ort/session';
 import { countMacs } from './macs';
 import {
-  type Peak, SAME_FILE, UINT8_TWIN, bestPeer, geometricMean, gmacPerSec, peakShare, peerConfigs, readPeak,
+  type Peak, SAME_FILE, UINT8_TWIN, bestPeer, geometricMean, gmacPerSec, peakShare, peerConfigs, readPeak, turnRatios,
 } from './peer-figures';
 
 const OVERHEAD_MODEL = 'mobilenetv2-int8';
@@ -57,6 +59,8 @@ interface Row {
   peerBestMs: number;
   /** ours / onnxruntime's best: the ratio that counts. */
   ratio: number;
+  /** The median over the turns of ours / onnxruntime's best in the same turn (turnRatios). */
+  pairedRatio: number;
   oursGmacPerSec: number | null;
   peerBestGmacPerSec: number | null;
   /** Share of the measured peak of `threads` cores (--peak), null without it. */
@@ -228,16 +232,18 @@ async function benchModel(m: ModelEntry, image: Image, inputSizeImage: Image, it
       return performance.now() - t0;
     });
     const results = await interleaved([...oursSides, ...peerSides], iterations, warmup);
-    const p50Of = (i: number): number => {
+    const resultOf = (i: number): api.BenchmarkPlanResult => {
       const r = results[i];
       if (r === undefined) throw new RangeError(`side ${i} has no result`);
-      return r.latencyMs.p50;
+      return r;
     };
+    const p50Of = (i: number): number => resultOf(i).latencyMs.p50;
 
     const rows = threadCounts.map((threads, t): Row => {
       const peerMs = new Map<string, number>();
       peers.forEach((p, i) => { if (p.threads === threads) peerMs.set(p.config, p50Of(ours.length + i)); });
       const best = bestPeer(peerMs);
+      const bestSide = ours.length + peers.findIndex((p) => p.threads === threads && p.config === best.name);
       const oursMs = p50Of(t);
       const gmacs = (ms: number): number | null => (m.macs === null ? null : gmacPerSec(m.macs, ms));
       const oursG = gmacs(oursMs), peerG = gmacs(best.ms);
@@ -247,7 +253,8 @@ async function benchModel(m: ModelEntry, image: Image, inputSizeImage: Image, it
         id: m.id, precision: m.precision, threads, macs: m.macs,
         ...(m.macsError === undefined ? {} : { macsError: m.macsError }),
         top1Agrees, oursRunSyncMs: oursMs, peerMs: Object.fromEntries(peerMs), peerBest: best.name,
-        peerBestMs: best.ms, ratio: oursMs / best.ms, oursGmacPerSec: oursG, peerBestGmacPerSec: peerG,
+        peerBestMs: best.ms, ratio: oursMs / best.ms,
+        pairedRatio: p50(turnRatios(resultOf(t).samplesMs, resultOf(bestSide).samplesMs)), oursGmacPerSec: oursG, peerBestGmacPerSec: peerG,
         oursPeakShare: share(oursG), peerBestPeakShare: share(peerG),
       };
     });
@@ -412,17 +419,19 @@ async function main(): Promise<void> {
   const pct = (v: number | null): string => (v === null ? '-' : `${(v * 100).toFixed(0)}%`);
   const configs = [SAME_FILE, UINT8_TWIN];
   process.stdout.write(table(
-    ['model', 'threads', 'top-1 same', 'ours', ...configs.map((c) => `ORT ${c}`), 'ORT best', 'ours/best',
+    ['model', 'threads', 'top-1 same', 'ours', ...configs.map((c) => `ORT ${c}`), 'ORT best', 'ours/best', 'paired',
       'GMAC/s ours', 'GMAC/s ORT', '% peak ours', '% peak ORT'],
     rows.map((r) => [r.id, String(r.threads), r.top1Agrees ? 'yes' : 'NO', f(r.oursRunSyncMs),
       ...configs.map((c) => { const ms = r.peerMs[c]; return ms === undefined ? '-' : f(ms); }),
-      r.peerBest, `${r.ratio.toFixed(2)}x`, g(r.oursGmacPerSec), g(r.peerBestGmacPerSec),
+      r.peerBest, `${r.ratio.toFixed(2)}x`, `${r.pairedRatio.toFixed(2)}x`, g(r.oursGmacPerSec), g(r.peerBestGmacPerSec),
       pct(r.oursPeakShare), pct(r.peerBestPeakShare)]).concat(refusals.map((r) =>
-      [r.id, '-', '-', 'refused', ...configs.map(() => '-'), '-', `${r.op} missing`, '-', '-', '-', '-'])),
-    [false, true, false, true, true, true, false, true, true, true, true, true], ''));
+      [r.id, '-', '-', 'refused', ...configs.map(() => '-'), '-', `${r.op} missing`, '-', '-', '-', '-', '-'])),
+    [false, true, false, true, true, true, false, true, true, true, true, true, true], ''));
   const geomean = geometricMean(rows.map((r) => r.ratio));
+  const pairedGeomean = geometricMean(rows.map((r) => r.pairedRatio));
   process.stdout.write(`p50 ms (ours: RunSync; onnxruntime: session.run), the native runner's statistics; ` +
-    `geometric mean of ours/best ${geomean.toFixed(2)}x` +
+    `paired: the median over the turns of ours/best in the same turn; ` +
+    `geometric mean of ours/best ${geomean.toFixed(2)}x, of paired ${pairedGeomean.toFixed(2)}x` +
     (refusals.length === 0 ? '' : ` over the ${rows.length} rows our runtime runs`) + '\n');
   for (const r of refusals) process.stdout.write(`${r.id}: refused by our runtime (OH_NN_UNSUPPORTED): ${r.message}\n`);
   for (const r of rows.filter((row) => row.macsError !== undefined && row.threads === threadCounts[0])) {
@@ -445,7 +454,7 @@ async function main(): Promise<void> {
   if (values.json) {
     writeJsonFile(values.json, {
       set, threads: threadCounts, iterations, warmup, image: imageFile, peak: peak ?? null,
-      geometricMeanRatio: geomean, rows, refused: refusals, overhead: overhead ?? null,
+      geometricMeanRatio: geomean, geometricMeanPairedRatio: pairedGeomean, rows, refused: refusals, overhead: overhead ?? null,
     });
   }
 }

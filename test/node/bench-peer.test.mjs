@@ -10,8 +10,8 @@ import { fixtures, repoRoot, require } from './helpers.mjs';
 
 const { countMacs } = require(path.join(repoRoot, 'dist', 'bench', 'macs.js'));
 const figures = require(path.join(repoRoot, 'dist', 'bench', 'peer-figures.js'));
-const { SAME_FILE, UINT8_TWIN, bestPeer, geometricMean, gmacPerSec, peakShare, peerConfigs, readPeak, twinFile } =
-  figures;
+const { SAME_FILE, UINT8_TWIN, bestPeer, geometricMean, gmacPerSec, peakShare, peerConfigs, readPeak, turnRatios,
+  twinFile } = figures;
 
 // test/node/fixtures/make_models.py: a 3x3 Conv, 3 -> 8 channels, pads 1, over 1x3x16x16 (16*16*8 outputs of 3*3*3
 // MACs each), then a Gemm 8 -> 5 after the global pooling.
@@ -61,6 +61,21 @@ describe('onnxruntime configurations and the one that counts', () => {
     assert.throws(() => bestPeer(new Map()), { name: 'RangeError', message: 'no onnxruntime configuration was timed' });
     assert.throws(() => bestPeer(new Map([[SAME_FILE, 0]])), { name: 'RangeError', message: /same file: p50 0 ms/ });
     assert.throws(() => bestPeer(new Map([[SAME_FILE, NaN]])), RangeError);
+  });
+
+  it('paired: per turn ours over the peer of the same turn, whichever phase the turn ran in', () => {
+    // Turns 0-1 in a slow phase (both sides 1.5x), 2-4 fast: each side's p50 could land in either phase, the
+    // per-turn ratios do not move.
+    assert.deepEqual(turnRatios([9, 9, 6, 6, 5], [10, 12, 6, 8, 5]), [0.9, 0.75, 1, 0.75, 1]);
+  });
+
+  it('BAD CALL - turns of different counts, none, or a time that is not positive, is a RangeError', () => {
+    assert.throws(() => turnRatios([1, 2], [1]),
+      { name: 'RangeError', message: 'turn ratios of 2 and 1 samples: need the same number, not 0' });
+    assert.throws(() => turnRatios([], []), RangeError);
+    assert.throws(() => turnRatios([1, 0], [1, 1]),
+      { name: 'RangeError', message: 'turn 1: 0 ms / 1 ms is not a ratio of positive times' });
+    assert.throws(() => turnRatios([1, 1], [1, NaN]), { name: 'RangeError', message: /turn 1: 1 ms \/ NaN ms/ });
   });
 
   it('GMAC/s, the geometric mean of the ratios and the share of the peak of the cores used', () => {
