@@ -57,6 +57,30 @@ export function turnRatios(oursMs: readonly number[], peerMs: readonly number[])
   });
 }
 
+/** The options a bench:peer run was given, as a pinned child run of some of its thread counts takes them again. */
+export interface PeerOptions {
+  set: string; models?: string[]; iterations: number; warmup: number; image?: string; peak?: string;
+}
+
+/** The command line of a child bench:peer run of `threads` only, writing its report to `json`. */
+export function childArgs(o: PeerOptions, threads: readonly number[], json: string): string[] {
+  if (threads.length === 0) throw new RangeError('a child run needs a thread count');
+  return ['--set', o.set, ...(o.models ?? []).flatMap((m) => ['--model', m]), '--iterations', String(o.iterations),
+    '--warmup', String(o.warmup), '--threads', threads.join(','), ...(o.image === undefined ? [] : ['--image', o.image]),
+    ...(o.peak === undefined ? [] : ['--peak', o.peak]), '--json', json];
+}
+
+/** Rows of several runs as one table: by the models' order, then by thread count. */
+export function mergeRows<T extends { id: string; threads: number }>(order: readonly string[], ...runs: T[][]): T[] {
+  const at = (id: string): number => {
+    const i = order.indexOf(id);
+    if (i < 0) throw new RangeError(`row of '${id}', a model the run did not have`);
+    return i;
+  };
+  return runs.flat().map((row) => ({ row, model: at(row.id) }))
+    .sort((a, b) => a.model - b.model || a.row.threads - b.row.threads).map(({ row }) => row);
+}
+
 export function geometricMean(values: readonly number[]): number {
   if (values.length === 0 || values.some((v) => !(v > 0))) throw new RangeError('geometric mean of no or non-positive values');
   return Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length);

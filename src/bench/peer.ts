@@ -2,7 +2,8 @@
  * `npm run bench:peer`: our addon (host NN runtime) vs onnxruntime-node on the same ONNX models, with the same
  * pre-processed input (the exact tensor our pre-processing wrote, from Classifier.inspect), at each thread count,
  * measured side by side in one run: per model, every side (ours and each onnxruntime configuration, at every thread
- * count) takes turns, so machine noise hits all alike. onnxruntime runs the model's own file and, for an int8 model,
+ * count) takes turns, so machine noise hits all alike; the 1-thread rows run in a child process pinned to one CPU, both
+ * sides on it (runPinned says why). onnxruntime runs the model's own file and, for an int8 model,
  * also its uint8-activation twin (generated at setup next to it: onnxruntime's fast x86 int8 path, MLAS U8S8); the
  * ratio that counts is ours / onnxruntime's best of those (p50 over p50), shown beside the median of the per-turn
  * ratios ("paired": robust to noise in phases of seconds, which can put the two p50s in different phases). Per
@@ -24,7 +25,9 @@
  *          --iterations N (default 50) --warmup N (default 5) --threads N[,N...] (default 1,2)
  *          --peak <npulens_peak --json report> --image <png|jpg> (default the sample house_640x480.png) --json FILE
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
@@ -36,7 +39,8 @@ import { table } from '../cli/format';
 import { OrtSession, loadOrt } from '../ort/session';
 import { countMacs } from './macs';
 import {
-  type Peak, SAME_FILE, UINT8_TWIN, bestPeer, geometricMean, gmacPerSec, peakShare, peerConfigs, readPeak, turnRatios,
+  type Peak, type PeerOptions, SAME_FILE, UINT8_TWIN, bestPeer, childArgs, geometricMean, gmacPerSec, mergeRows,
+  peakShare, peerConfigs, readPeak, turnRatios,
 } from './peer-figures';
 
 const OVERHEAD_MODEL = 'mobilenetv2-int8';
@@ -357,6 +361,33 @@ function broadSet(ids: string[] | undefined): Selected[] {
 /** The broad set's pre-processing: ImageNet's mean and standard deviation, RGB, NCHW (as benchset.py calibrates). */
 const IMAGENET = { mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375] };
 
+/**
+ * The 1-thread rows run in a child process pinned to one CPU (taskset), both sides on it. onnxruntime-node runs a
+ * session on the JS thread (its run() is a setImmediate), ours on a libuv worker thread; unpinned, the two threads can
+ * sit on different vCPUs, and on a shared host one vCPU can run far slower than the other for seconds (MobileNetV2
+ * int8 on one thread: 6.3 ms alone, 10.1 ms while a shell loop spins on the other vCPU), so one side ran 1.5x slower
+ * than the other within the same turns. Rows of more threads use every CPU, as their threads need.
+ */
+const PINNED_ENV = 'NPULENS_PEER_PINNED_CPU';
+const PIN_CPU = '0';
+
+interface Report { rows: Row[]; refused: Refusal[]; overhead: Overhead | null }
+
+/** Runs this tool again for `threads`, pinned to PIN_CPU; its report (its table goes nowhere, its progress to stderr). */
+function runPinned(options: PeerOptions, threads: number[]): Report {
+  const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'npulens-peer-')), 'pinned.json');
+  try {
+    const script = process.argv[1] ?? fail('no script path to run again');
+    const r = spawnSync('taskset', ['-c', PIN_CPU, process.execPath, script, ...childArgs(options, threads, json)],
+      { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, [PINNED_ENV]: PIN_CPU } });
+    if (r.error) fail(`taskset: ${r.error.message}`);
+    if (r.status !== 0) fail(`the ${threads.join(',')}-thread run pinned to CPU ${PIN_CPU} failed (exit ${r.status ?? r.signal})`);
+    return JSON.parse(fs.readFileSync(json, 'utf8')) as Report;
+  } finally {
+    fs.rmSync(path.dirname(json), { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   let values;
   try {
@@ -394,24 +425,35 @@ async function main(): Promise<void> {
 
   const models = set === 'broad' ? broadSet(values.model) : manifestBench(dir, values.model);
   const image = await decode(imageFile);
+  const pinnedCpu = process.env[PINNED_ENV];
+  const pinOne = pinnedCpu === undefined && threadCounts.includes(1) && os.cpus().length > 1;
+  const here = pinOne ? threadCounts.filter((t) => t !== 1) : threadCounts;
 
   process.stdout.write(`bench:peer — ours (host NN runtime) vs onnxruntime-node ${loadOrt().env.versions.node ?? ''} ` +
     `(all graph optimisations; intraOpNumThreads = threads), threads ${threadCounts.join(', ')}; ${iterations} ` +
     `interleaved runs per side after ${warmup} warm-up; input: ${path.basename(imageFile)} ${image.width}x` +
-    `${image.height} pre-processed once by ours, fed to all; models: ${set === 'broad' ? BROAD_DIR : 'bench'}\n`);
-  const rows: Row[] = [];
-  const refusals: Refusal[] = [];
-  let overhead: Overhead | undefined;
-  for (const { entry, inputWidth, inputHeight } of models) {
+    `${image.height} pre-processed once by ours, fed to all; models: ${set === 'broad' ? BROAD_DIR : 'bench'}; ` +
+    `1-thread rows: ${pinOne || pinnedCpu !== undefined ? `both sides on CPU ${pinnedCpu ?? PIN_CPU} (taskset)` : 'unpinned'}\n`);
+  const options: PeerOptions = {
+    set, iterations, warmup, ...(values.model === undefined ? {} : { models: values.model }),
+    ...(values.image === undefined ? {} : { image: values.image }), ...(values.peak === undefined ? {} : { peak: values.peak }),
+  };
+  const pinned: Report = pinOne ? runPinned(options, [1]) : { rows: [], refused: [], overhead: null };
+  let rows: Row[] = [...pinned.rows];
+  const refusals: Refusal[] = [...pinned.refused];
+  let overhead: Overhead | undefined = pinned.overhead ?? undefined;
+  for (const { entry, inputWidth, inputHeight } of here.length === 0 ? [] : models) {
     process.stderr.write(`running ${entry.id}...\n`);
     // The photo at the model's input size before the centre crop, so pre-processing does not resize.
     const atInputSize = await decode(imageFile, { width: inputWidth, height: inputHeight });
-    const model = { ...entry, ...countModelMacs(entry.file) };
-    const r = await benchModel(model, image, atInputSize, iterations, warmup, threadCounts, peak);
+    // The classify overhead at the first thread count: the pinned run measures it when that is 1.
+    const model = { ...entry, ...countModelMacs(entry.file), overhead: entry.overhead && here[0] === threadCounts[0] };
+    const r = await benchModel(model, image, atInputSize, iterations, warmup, here, peak);
     rows.push(...r.rows);
-    if (r.refusal) refusals.push(r.refusal);
+    if (r.refusal && !refusals.some((f) => f.id === r.refusal?.id)) refusals.push(r.refusal);
     overhead ??= r.overhead;
   }
+  rows = mergeRows(models.map((m) => m.entry.id), rows);
   if (rows.length === 0) fail(`our runtime refuses every model: ${refusals.map((r) => `${r.id} (${r.op})`).join(', ')}`);
 
   const f = (v: number): string => v.toFixed(3);

@@ -10,8 +10,8 @@ import { fixtures, repoRoot, require } from './helpers.mjs';
 
 const { countMacs } = require(path.join(repoRoot, 'dist', 'bench', 'macs.js'));
 const figures = require(path.join(repoRoot, 'dist', 'bench', 'peer-figures.js'));
-const { SAME_FILE, UINT8_TWIN, bestPeer, geometricMean, gmacPerSec, peakShare, peerConfigs, readPeak, turnRatios,
-  twinFile } = figures;
+const { SAME_FILE, UINT8_TWIN, bestPeer, childArgs, geometricMean, gmacPerSec, mergeRows, peakShare, peerConfigs,
+  readPeak, turnRatios, twinFile } = figures;
 
 // test/node/fixtures/make_models.py: a 3x3 Conv, 3 -> 8 channels, pads 1, over 1x3x16x16 (16*16*8 outputs of 3*3*3
 // MACs each), then a Gemm 8 -> 5 after the global pooling.
@@ -76,6 +76,27 @@ describe('onnxruntime configurations and the one that counts', () => {
     assert.throws(() => turnRatios([1, 0], [1, 1]),
       { name: 'RangeError', message: 'turn 1: 0 ms / 1 ms is not a ratio of positive times' });
     assert.throws(() => turnRatios([1, 1], [1, NaN]), { name: 'RangeError', message: /turn 1: 1 ms \/ NaN ms/ });
+  });
+
+  it('the pinned 1-thread run gets the same options, its thread count and a report file', () => {
+    assert.deepEqual(childArgs({ set: 'broad', models: ['a-fp32', 'b-int8'], iterations: 20, warmup: 3, peak: 'p.json' },
+      [1], '/tmp/r.json'), ['--set', 'broad', '--model', 'a-fp32', '--model', 'b-int8', '--iterations', '20',
+      '--warmup', '3', '--threads', '1', '--peak', 'p.json', '--json', '/tmp/r.json']);
+    assert.deepEqual(childArgs({ set: 'bench', iterations: 50, warmup: 5, image: 'x.png' }, [1, 4], 'r.json'),
+      ['--set', 'bench', '--iterations', '50', '--warmup', '5', '--threads', '1,4', '--image', 'x.png', '--json', 'r.json']);
+  });
+
+  it('rows of the pinned and the in-process run as one table: by model, then threads', () => {
+    const row = (id, threads) => ({ id, threads });
+    assert.deepEqual(mergeRows(['b', 'a'], [row('a', 1), row('b', 1)], [row('b', 2), row('a', 2)]),
+      [row('b', 1), row('b', 2), row('a', 1), row('a', 2)]);
+  });
+
+  it('BAD CALL - a child run of no thread count, or a row of a model the run did not have, is a RangeError', () => {
+    assert.throws(() => childArgs({ set: 'bench', iterations: 1, warmup: 0 }, [], 'r.json'),
+      { name: 'RangeError', message: 'a child run needs a thread count' });
+    assert.throws(() => mergeRows(['a'], [{ id: 'c', threads: 1 }]),
+      { name: 'RangeError', message: "row of 'c', a model the run did not have" });
   });
 
   it('GMAC/s, the geometric mean of the ratios and the share of the peak of the cores used', () => {
