@@ -1,11 +1,15 @@
 #include "dwconv.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+
+#include "requant_avx2.h"
 #endif
 
 namespace hostnn {
@@ -18,7 +22,7 @@ const char* DwIsaLabel(bool avx2) { return avx2 ? "AVX2 depthwise" : "scalar dep
 
 bool DwInt8RowKernel(const ConvGeometry2D& g, Int8Isa isa) {
   return Int8IsaUsesAvx2(isa) && g.inC >= 8 && g.dilationW == 1 && (g.kernelW == 3 || g.kernelW == 5) &&
-         ((g.strideW == 1 && g.outW >= 8) || (g.strideW == 2 && g.outW >= 16));
+         (g.strideW == 1 || g.strideW == 2);
 }
 
 namespace {
@@ -63,25 +67,100 @@ void RunRowTask(void* context, size_t row) {
 
 #if defined(__x86_64__)
 
-// qconv_int8's requantization of 8 accumulators (the offset already in them), stored as 8 int8.
-__attribute__((target("avx2"))) inline void StoreInt8Avx2(__m256i acc, __m256 m, __m256 lo, __m256 hi, __m256i zp,
-                                                          int8_t* out) {
-  __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), m);
-  f = _mm256_min_ps(_mm256_max_ps(f, lo), hi);
-  const __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(f), zp);  // round half to even (default MXCSR)
-  const __m128i s = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-  _mm_storel_epi64(reinterpret_cast<__m128i*>(out), _mm_packs_epi16(s, s));
+// The requantization's constants (qconv_int8's, requant_avx2.h's helpers): kIntClamp (DwConvInt8::intClamp_) clamps
+// the packed int8 to [qmin, qmax] (q8lo, q8hi) after RequantizeUnclampedAvx2; otherwise RequantizeAvx2 clamps the
+// floats to [lo, hi].
+struct Int8Requant {
+  __m256 lo, hi;
+  __m256i zp16, q8lo, q8hi;
+};
+
+__attribute__((target("avx2"))) inline Int8Requant MakeRequantAvx2(float lo, float hi, int32_t zp, int32_t qmin,
+                                                                   int32_t qmax) {
+  return {_mm256_set1_ps(lo), _mm256_set1_ps(hi), _mm256_set1_epi16(static_cast<int16_t>(zp)),
+          _mm256_set1_epi8(static_cast<char>(qmin)), _mm256_set1_epi8(static_cast<char>(qmax))};
+}
+
+// Two vectors of 8 accumulators (the offset already in them) requantized to int16 in RequantizeAvx2's order.
+template <bool kIntClamp>
+__attribute__((target("avx2"))) inline __m256i Requant2Avx2(__m256i a, __m256i b, __m256 ma, __m256 mb,
+                                                            const Int8Requant& q) {
+  if constexpr (kIntClamp) return RequantizeUnclampedAvx2(a, b, ma, mb, q.zp16);
+  return RequantizeAvx2(a, b, ma, mb, q.lo, q.hi, q.zp16);
+}
+
+// Requant2Avx2's results for vectors 0-1 and 2-3 as 32 int8, in order (PackRowsAvx2), clamped where kIntClamp.
+template <bool kIntClamp>
+__attribute__((target("avx2"))) inline __m256i Pack4Avx2(__m256i r01, __m256i r23, const Int8Requant& q) {
+  const __m256i v = PackRowsAvx2(r01, r23);
+  if constexpr (kIntClamp) return _mm256_min_epi8(_mm256_max_epi8(v, q.q8lo), q.q8hi);
+  return v;
+}
+
+// Stores the 4 groups of 8 int8 of v at y, y + step, y + 2 step, y + 3 step (N of them: 1, 2 or 4).
+template <int N>
+__attribute__((target("avx2"))) inline void Store8sAvx2(__m256i v, int8_t* y, int64_t step) {
+  const __m128i lo = _mm256_castsi256_si128(v);
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(y), lo);
+  if constexpr (N >= 2) _mm_storel_epi64(reinterpret_cast<__m128i*>(y + step), _mm_unpackhi_epi64(lo, lo));
+  if constexpr (N >= 4) {
+    const __m128i hi = _mm256_extracti128_si256(v, 1);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(y + 2 * step), hi);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(y + 3 * step), _mm_unpackhi_epi64(hi, hi));
+  }
+}
+
+// NP pixels' accumulators of one block of 8 channels (multipliers m), stored `step` apart from y: four pixels per
+// pack and store sequence (2 or 1 for the last).
+template <int NP, bool kIntClamp>
+__attribute__((target("avx2"))) inline void StorePixelsAvx2(const __m256i* acc, __m256 m, const Int8Requant& q,
+                                                            int8_t* y, int64_t step) {
+  int p = 0;
+#pragma GCC unroll 4
+  for (; p + 4 <= NP; p += 4)
+    Store8sAvx2<4>(Pack4Avx2<kIntClamp>(Requant2Avx2<kIntClamp>(acc[p], acc[p + 1], m, m, q),
+                                        Requant2Avx2<kIntClamp>(acc[p + 2], acc[p + 3], m, m, q), q),
+                   y + p * step, step);
+  if constexpr (NP % 4 >= 2) {
+    const __m256i r = Requant2Avx2<kIntClamp>(acc[p], acc[p + 1], m, m, q);
+    Store8sAvx2<2>(Pack4Avx2<kIntClamp>(r, r, q), y + p * step, step);
+    p += 2;
+  }
+  if constexpr (NP % 2 == 1) {
+    const __m256i r = Requant2Avx2<kIntClamp>(acc[p], acc[p], m, m, q);
+    Store8sAvx2<1>(Pack4Avx2<kIntClamp>(r, r, q), y + p * step, step);
+  }
+}
+
+// One pixel's NB (1, 2 or 4) adjacent blocks of 8 channels (multipliers from mult), stored at y: blocks in pairs
+// through one requantization, four blocks in one 32-byte store.
+template <int NB, bool kIntClamp>
+__attribute__((target("avx2"))) inline void StoreBlocksAvx2(const __m256i* acc, const float* mult, const Int8Requant& q,
+                                                            int8_t* y) {
+  const __m256 m0 = _mm256_loadu_ps(mult);
+  if constexpr (NB == 1) {
+    const __m256i r = Requant2Avx2<kIntClamp>(acc[0], acc[0], m0, m0, q);
+    Store8sAvx2<1>(Pack4Avx2<kIntClamp>(r, r, q), y, 0);
+  } else {
+    const __m256i r01 = Requant2Avx2<kIntClamp>(acc[0], acc[1], m0, _mm256_loadu_ps(mult + kLanes), q);
+    if constexpr (NB == 2) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(y), _mm256_castsi256_si128(Pack4Avx2<kIntClamp>(r01, r01, q)));
+    } else {
+      const __m256i r23 = Requant2Avx2<kIntClamp>(acc[2], acc[3], _mm256_loadu_ps(mult + 2 * kLanes),
+                                                  _mm256_loadu_ps(mult + 3 * kLanes), q);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(y), Pack4Avx2<kIntClamp>(r01, r23, q));
+    }
+  }
 }
 
 // NB blocks of 8 channels starting at channel c of NP adjacent output pixels (taps[px * tapStride + t]; outputs C
 // apart), each weight load feeding NP pixels: acc = sum over tap pairs of vpmaddwd(two taps' int8 interleaved and
 // sign-extended, their interleaved weights), exact in int32; then qconv_int8's requantization.
-template <int NB, int NP>
+template <int NB, int NP, bool kIntClamp>
 __attribute__((target("avx2"))) inline void Int8BlocksAvx2(const int8_t* const* taps, int64_t tapStride, int64_t pairs,
                                                            int64_t c, int64_t channels, const int16_t* w,
                                                            int64_t blockStride, const int32_t* offset,
-                                                           const float* mult, __m256 lo, __m256 hi, __m256i zp,
-                                                           int8_t* out) {
+                                                           const float* mult, const Int8Requant& q, int8_t* out) {
   __m256i acc[NP][NB];
 #pragma GCC unroll 4
   for (int j = 0; j < NB; ++j) {
@@ -101,36 +180,31 @@ __attribute__((target("avx2"))) inline void Int8BlocksAvx2(const int8_t* const* 
         const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p1));
         const __m256i xv = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(a, b));
         acc[px][j] = _mm256_add_epi32(acc[px][j], _mm256_madd_epi16(xv, wv));
+        __asm__("" : "+x"(acc[px][j]));  // as in Int8ColumnAvx2: one chain per accumulator
       }
     }
   }
-#pragma GCC unroll 4
-  for (int j = 0; j < NB; ++j) {
-    const __m256 m = _mm256_loadu_ps(mult + c + j * kLanes);
 #pragma GCC unroll 2
-    for (int px = 0; px < NP; ++px) StoreInt8Avx2(acc[px][j], m, lo, hi, zp, out + px * channels + c + j * kLanes);
-  }
+  for (int px = 0; px < NP; ++px) StoreBlocksAvx2<NB, kIntClamp>(acc[px], mult + c, q, out + px * channels + c);
 }
 
 // NP adjacent output pixels' first `blocks` blocks of 8 channels, 4 blocks at a time, then 2, then 1.
-template <int NP>
+template <int NP, bool kIntClamp>
 __attribute__((target("avx2"))) void Int8PixelsAvx2(const int8_t* const* taps, int64_t tapStride, int64_t pairs,
                                                     int64_t blocks, int64_t channels, const int16_t* packed,
-                                                    const int32_t* offset, const float* mult, float lo, float hi,
-                                                    int32_t zp, int8_t* out) {
-  const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
-  const __m256i vzp = _mm256_set1_epi32(zp);
+                                                    const int32_t* offset, const float* mult, const Int8Requant& q,
+                                                    int8_t* out) {
   const int64_t stride = pairs * 2 * kLanes;  // one block's weights
   int64_t cb = 0;
   for (; cb + 4 <= blocks; cb += 4)
-    Int8BlocksAvx2<4, NP>(taps, tapStride, pairs, cb * kLanes, channels, packed + cb * stride, stride, offset, mult,
-                          vlo, vhi, vzp, out);
+    Int8BlocksAvx2<4, NP, kIntClamp>(taps, tapStride, pairs, cb * kLanes, channels, packed + cb * stride, stride,
+                                     offset, mult, q, out);
   for (; cb + 2 <= blocks; cb += 2)  // a remainder of 2 or 3 blocks: 2 * NP accumulators rather than NP
-    Int8BlocksAvx2<2, NP>(taps, tapStride, pairs, cb * kLanes, channels, packed + cb * stride, stride, offset, mult,
-                          vlo, vhi, vzp, out);
+    Int8BlocksAvx2<2, NP, kIntClamp>(taps, tapStride, pairs, cb * kLanes, channels, packed + cb * stride, stride,
+                                     offset, mult, q, out);
   for (; cb < blocks; ++cb)
-    Int8BlocksAvx2<1, NP>(taps, tapStride, pairs, cb * kLanes, channels, packed + cb * stride, stride, offset, mult,
-                          vlo, vhi, vzp, out);
+    Int8BlocksAvx2<1, NP, kIntClamp>(taps, tapStride, pairs, cb * kLanes, channels, packed + cb * stride, stride,
+                                     offset, mult, q, out);
 }
 
 // The row kernel (DwConvInt8::rowKernel_: 3x3 and 5x5 kernels of stride 1 or 2 without horizontal dilation), one
@@ -156,18 +230,22 @@ __attribute__((target("avx2"))) inline void Int8ColumnAvx2(__m256i* acc, __m256i
 #pragma GCC unroll 8
   for (int p = 0; p < NP; ++p) {
     const int kx = j - p * S;
-    if (kx >= 0 && kx < KW)
+    if (kx >= 0 && kx < KW) {
       acc[p] = _mm256_add_epi32(
           acc[p], _mm256_madd_epi16(v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + kx * 2 * kLanes))));
+      // Keeps each sum in its accumulator: GCC would otherwise reassociate the unrolled group's additions into
+      // trees of products held on the stack.
+      __asm__("" : "+x"(acc[p]));
+    }
   }
 }
 
 // NP adjacent output pixels from column ox, NB blocks of 8 channels from channel ch (NB * NP accumulators: 8
 // independent chains in every instantiation used but the last pixel's, enough to cover vpmaddwd's latency). EDGE:
 // some of the columns lie outside the input (a select per column).
-template <int KW, int S, int NP, int NB, bool EDGE>
-__attribute__((target("avx2"))) inline void Int8GroupAvx2(const Int8Row& a, int64_t ox, int64_t ch, __m256 lo,
-                                                          __m256 hi, __m256i zp) {
+template <int KH, int KW, int S, int NP, int NB, bool EDGE, bool kIntClamp>
+__attribute__((target("avx2"))) inline void Int8GroupAvx2(const Int8Row& a, int64_t ox, int64_t ch,
+                                                          const Int8Requant& q) {
   constexpr int64_t kBlockWeights = KW * 2 * kLanes;  // one block's weights of one row pair
   __m256i acc[NB][NP];
 #pragma GCC unroll 4
@@ -177,11 +255,13 @@ __attribute__((target("avx2"))) inline void Int8GroupAvx2(const Int8Row& a, int6
     for (int p = 0; p < NP; ++p) acc[b][p] = off;
   }
   const int64_t ix0 = ox * S - a.padLeft;
-  const int64_t blockStride = a.rowPairs * kBlockWeights;
+  const int64_t kh = KH ? KH : a.kh, rowPairs = KH ? (KH + 1) / 2 : a.rowPairs;
+  const int64_t blockStride = rowPairs * kBlockWeights;
   const int16_t* w = a.w + ch / kLanes * blockStride;
-  for (int64_t rp = 0; rp < a.rowPairs; ++rp, w += kBlockWeights) {
+#pragma GCC unroll 3
+  for (int64_t rp = 0; rp < rowPairs; ++rp, w += kBlockWeights) {
     const int8_t* ra = a.rows[2 * rp] + ch;
-    const bool pair = 2 * rp + 1 < a.kh;
+    const bool pair = 2 * rp + 1 < kh;
     const int8_t* rb = pair ? a.rows[2 * rp + 1] + ch : ra;
 #pragma GCC unroll 32
     for (int j = 0; j < (NP - 1) * S + KW; ++j) {
@@ -199,52 +279,61 @@ __attribute__((target("avx2"))) inline void Int8GroupAvx2(const Int8Row& a, int6
       }
     }
   }
-#pragma GCC unroll 4
-  for (int b = 0; b < NB; ++b) {
-    const __m256 m = _mm256_loadu_ps(a.mult + ch + b * kLanes);
+  int8_t* y = a.y + ox * a.c + ch;
+  if constexpr (NB == 1) {
+    StorePixelsAvx2<NP, kIntClamp>(acc[0], _mm256_loadu_ps(a.mult + ch), q, y, a.c);
+  } else {  // a pixel's NB blocks are adjacent: one pack and store for them
 #pragma GCC unroll 8
-    for (int p = 0; p < NP; ++p) StoreInt8Avx2(acc[b][p], m, lo, hi, zp, a.y + (ox + p) * a.c + ch + b * kLanes);
+    for (int p = 0; p < NP; ++p) {
+      __m256i blocks[NB];
+#pragma GCC unroll 4
+      for (int b = 0; b < NB; ++b) blocks[b] = acc[b][p];
+      StoreBlocksAvx2<NB, kIntClamp>(blocks, a.mult + ch, q, y + p * a.c);
+    }
   }
 }
 
 // A group of NP pixels over the row's blocks, NB at a time, then one at a time; EDGE where its columns reach outside
 // the input.
-template <int KW, int S, int NP, int NB, bool EDGE>
-__attribute__((target("avx2"))) inline void Int8GroupBlocksAvx2(const Int8Row& a, int64_t ox, __m256 lo, __m256 hi,
-                                                                __m256i zp) {
+template <int KH, int KW, int S, int NP, int NB, bool EDGE, bool kIntClamp>
+__attribute__((target("avx2"))) inline void Int8GroupBlocksAvx2(const Int8Row& a, int64_t ox, const Int8Requant& q) {
   int64_t cb = 0;
-  for (; cb + NB <= a.blocks; cb += NB) Int8GroupAvx2<KW, S, NP, NB, EDGE>(a, ox, cb * kLanes, lo, hi, zp);
-  for (; cb < a.blocks; ++cb) Int8GroupAvx2<KW, S, NP, 1, EDGE>(a, ox, cb * kLanes, lo, hi, zp);
+  for (; cb + NB <= a.blocks; cb += NB) Int8GroupAvx2<KH, KW, S, NP, NB, EDGE, kIntClamp>(a, ox, cb * kLanes, q);
+  for (; cb < a.blocks; ++cb) Int8GroupAvx2<KH, KW, S, NP, 1, EDGE, kIntClamp>(a, ox, cb * kLanes, q);
 }
 
-template <int KW, int S, int NP, int NB>
-__attribute__((target("avx2"))) inline void Int8GroupPickAvx2(const Int8Row& a, int64_t ox, __m256 lo, __m256 hi,
-                                                              __m256i zp) {
+template <int KH, int KW, int S, int NP, int NB, bool kIntClamp>
+__attribute__((target("avx2"))) inline void Int8GroupPickAvx2(const Int8Row& a, int64_t ox, const Int8Requant& q) {
   const int64_t ix0 = ox * S - a.padLeft;
   if (ix0 < 0 || ix0 + (NP - 1) * S + KW > a.inW)
-    Int8GroupBlocksAvx2<KW, S, NP, NB, true>(a, ox, lo, hi, zp);
+    Int8GroupBlocksAvx2<KH, KW, S, NP, NB, true, kIntClamp>(a, ox, q);
   else
-    Int8GroupBlocksAvx2<KW, S, NP, NB, false>(a, ox, lo, hi, zp);
+    Int8GroupBlocksAvx2<KH, KW, S, NP, NB, false, kIntClamp>(a, ox, q);
 }
 
 // The row in groups of 8 pixels (one block at a time), then 4 (two blocks), 2 and 1 (four blocks).
-template <int KW, int S>
-__attribute__((target("avx2"))) void Int8RowAvx2(const Int8Row& a, float lo, float hi, int32_t zp) {
-  const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
-  const __m256i vzp = _mm256_set1_epi32(zp);
+template <int KH, int KW, int S, bool kIntClamp>
+__attribute__((target("avx2"))) void Int8RowAvx2(const Int8Row& a, const Int8Requant& q) {
   int64_t ox = 0;
-  for (; ox + 8 <= a.outW; ox += 8) Int8GroupPickAvx2<KW, S, 8, 1>(a, ox, vlo, vhi, vzp);
-  if (ox + 4 <= a.outW) Int8GroupPickAvx2<KW, S, 4, 2>(a, ox, vlo, vhi, vzp), ox += 4;
-  if (ox + 2 <= a.outW) Int8GroupPickAvx2<KW, S, 2, 4>(a, ox, vlo, vhi, vzp), ox += 2;
-  if (ox < a.outW) Int8GroupPickAvx2<KW, S, 1, 4>(a, ox, vlo, vhi, vzp);
+  for (; ox + 8 <= a.outW; ox += 8) Int8GroupPickAvx2<KH, KW, S, 8, 1, kIntClamp>(a, ox, q);
+  if (ox + 4 <= a.outW) Int8GroupPickAvx2<KH, KW, S, 4, 2, kIntClamp>(a, ox, q), ox += 4;
+  if (ox + 2 <= a.outW) Int8GroupPickAvx2<KH, KW, S, 2, 4, kIntClamp>(a, ox, q), ox += 2;
+  if (ox < a.outW) Int8GroupPickAvx2<KH, KW, S, 1, 4, kIntClamp>(a, ox, q);
 }
 
-void Int8RowAvx2Dispatch(const Int8Row& a, int64_t kw, int64_t stride, float lo, float hi, int32_t zp) {
-  switch (kw * 10 + stride) {
-    case 31: Int8RowAvx2<3, 1>(a, lo, hi, zp); break;
-    case 32: Int8RowAvx2<3, 2>(a, lo, hi, zp); break;
-    case 51: Int8RowAvx2<5, 1>(a, lo, hi, zp); break;
-    default: Int8RowAvx2<5, 2>(a, lo, hi, zp); break;
+// Square 3x3 and 5x5 kernels compiled for their height (the row pairs unrolled); other heights (KH 0) loop.
+template <bool kIntClamp>
+__attribute__((target("avx2"))) void Int8RowAvx2Dispatch(const Int8Row& a, int64_t kw, int64_t stride,
+                                                         const Int8Requant& q) {
+  switch ((a.kh == kw ? 100 * kw : 0) + kw * 10 + stride) {
+    case 331: Int8RowAvx2<3, 3, 1, kIntClamp>(a, q); break;
+    case 332: Int8RowAvx2<3, 3, 2, kIntClamp>(a, q); break;
+    case 551: Int8RowAvx2<5, 5, 1, kIntClamp>(a, q); break;
+    case 552: Int8RowAvx2<5, 5, 2, kIntClamp>(a, q); break;
+    case 31: Int8RowAvx2<0, 3, 1, kIntClamp>(a, q); break;
+    case 32: Int8RowAvx2<0, 3, 2, kIntClamp>(a, q); break;
+    case 51: Int8RowAvx2<0, 5, 1, kIntClamp>(a, q); break;
+    default: Int8RowAvx2<0, 5, 2, kIntClamp>(a, q); break;
   }
 }
 
@@ -476,6 +565,8 @@ DwConvInt8::DwConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* 
       blocks_(avx2_ ? g.inC / kLanes : 0),
       rowPairs_((g.kernelH + 1) / 2),
       yZeroPoint_(yZeroPoint),
+      qmin_(qmin),
+      qmax_(qmax),
       lo_(static_cast<float>(qmin - yZeroPoint)),
       hi_(static_cast<float>(qmax - yZeroPoint)) {
   if (!IsDepthwise(g, g.inC)) throw std::logic_error("DwConvInt8: not a depthwise convolution of at most 64 taps");
@@ -489,11 +580,14 @@ DwConvInt8::DwConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* 
   // The row kernel reads a whole padding row for a kernel row outside the input.
   padding_.assign(static_cast<size_t>(rowKernel_ ? std::max(c + kLanes, g.inW * c) : c + kLanes),
                   static_cast<int8_t>(xZeroPoint));  // 0
+  intClamp_ = avx2_;
   for (int64_t ch = 0; ch < c; ++ch) {
     int32_t sum = 0;
+    int64_t absSum = 0;  // sum of |w|: the bound on the accumulator below
     for (int64_t t = 0; t < taps_; ++t) {
       const int8_t v = w[ch * taps_ + t];
       sum = WrapAdd(sum, v);
+      absSum += std::abs(static_cast<int32_t>(v));
       if (ch / kLanes >= blocks_) continue;
       const int64_t ky = t / g.kernelW, kx = t % g.kernelW;
       if (rowKernel_)
@@ -504,6 +598,13 @@ DwConvInt8::DwConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* 
     }
     offset_[static_cast<size_t>(ch)] = WrapAdd(bias[ch], WrapMul(-xZeroPoint, sum));
     multiplier_[static_cast<size_t>(ch)] = xScale * wScale[ch] / yScale;  // in float, as qconv_int8 computes it
+    // QConvInt8's rule for the integer clamp: the accumulator, bias + sum over the taps of (x - x_zp) * w (padded
+    // taps add 0), lies within +-bound; below 2^30 after the multiplier no product reaches 2^31. Only the AVX2
+    // blocks requantize in vectors, so only their channels count.
+    const double bound = std::abs(static_cast<double>(bias[ch])) + 255.0 * static_cast<double>(absSum);
+    if (ch < blocks_ * kLanes &&
+        !(bound * std::fabs(static_cast<double>(multiplier_[static_cast<size_t>(ch)])) < 1073741824.0))
+      intClamp_ = false;
   }
 }
 
@@ -529,6 +630,7 @@ void DwConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t r
   const int8_t* lines[kDwMaxTaps];
   const int64_t vectorC = blocks_ * kLanes;
 #if defined(__x86_64__)
+  const Int8Requant q = avx2_ ? MakeRequantAvx2(lo_, hi_, yZeroPoint_, qmin_, qmax_) : Int8Requant{};
   if (rowKernel_) {
     Int8Row a{lines,  padding_.data(), packedRows_.data(), offset_.data(), multiplier_.data(), nullptr, c,
               g_.inW, g_.outW,         g_.padLeft,         g_.kernelH,     rowPairs_,          blocks_};
@@ -537,7 +639,10 @@ void DwConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t r
       for (int64_t ky = 0; ky < g_.kernelH; ++ky)
         if (!lines[ky]) lines[ky] = padding_.data();  // in_w * c bytes of x_zero_point, like a padded input row
       a.y = y + row * g_.outW * c;
-      Int8RowAvx2Dispatch(a, g_.kernelW, g_.strideW, lo_, hi_, yZeroPoint_);
+      if (intClamp_)
+        Int8RowAvx2Dispatch<true>(a, g_.kernelW, g_.strideW, q);
+      else
+        Int8RowAvx2Dispatch<false>(a, g_.kernelW, g_.strideW, q);
       if (vectorC == c) continue;
       for (int64_t ox = 0; ox < g_.outW; ++ox) {
         FillTaps(g_, lines, padding_.data(), ox, taps);
@@ -554,12 +659,13 @@ void DwConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t r
       for (int64_t px = 0; px < np; ++px) FillTaps(g_, lines, padding_.data(), ox + px, taps + px * kTapStride);
       int8_t* out = y + (row * g_.outW + ox) * c;
 #if defined(__x86_64__)
-      if (avx2_ && np == 2)
-        Int8PixelsAvx2<2>(taps, kTapStride, pairs_, blocks_, c, packed_.data(), offset_.data(), multiplier_.data(), lo_,
-                          hi_, yZeroPoint_, out);
-      else if (avx2_)
-        Int8PixelsAvx2<1>(taps, kTapStride, pairs_, blocks_, c, packed_.data(), offset_.data(), multiplier_.data(), lo_,
-                          hi_, yZeroPoint_, out);
+      using Pixels = void (*)(const int8_t* const*, int64_t, int64_t, int64_t, int64_t, const int16_t*, const int32_t*,
+                              const float*, const Int8Requant&, int8_t*);
+      static constexpr Pixels kPixels[2][2] = {{&Int8PixelsAvx2<1, false>, &Int8PixelsAvx2<1, true>},
+                                               {&Int8PixelsAvx2<2, false>, &Int8PixelsAvx2<2, true>}};
+      if (avx2_)
+        kPixels[np - 1][intClamp_ ? 1 : 0](taps, kTapStride, pairs_, blocks_, c, packed_.data(), offset_.data(),
+                                           multiplier_.data(), q, out);
 #endif
       for (int64_t px = 0; px < np; ++px) ScalarChannels(taps + px * kTapStride, vectorC, out + px * c);
       ox += np;

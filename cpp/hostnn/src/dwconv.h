@@ -8,7 +8,9 @@
 // taps' int8 interleaved, sign-extended to int16, vpmaddwd against the taps' interleaved weights; two adjacent output
 // pixels per weight load), its row kernel (DwInt8RowKernel: kernel rows in pairs, each input column loaded and widened
 // once per pair for all the outputs of a group that read it) and portable C++, picked from the plan's Int8Isa
-// (DwIsaLabel). Threads split output rows.
+// (DwIsaLabel). The AVX2 requantization is requant_avx2.h's, 2-4 pixels (or blocks) per pack and store, clamping the
+// rounded integers where the weights, bias and multipliers keep every product within 2^30 (integerClamp, QConvInt8's
+// rule), else the floats. Threads split output rows.
 //
 // fp32 (DwConvF32). Why our own: XNNPACK 2022's fp32 depthwise kernels (one output pixel at a time, every weight
 // loaded again for each pixel: two loads per FMA) ran MobileNetV3's layers at 9-15 GMAC/s, behind onnxruntime's
@@ -47,10 +49,9 @@ bool IsDepthwise(const ConvGeometry2D& g, int64_t groups);
 // depthwise" or "scalar depthwise".
 const char* DwIsaLabel(bool avx2);
 // Whether DwConvInt8 runs g in its AVX2 row kernel (DwConvInt8::rowKernel): AVX2, at least 8 channels, a kernel 3 or
-// 5 wide, no horizontal dilation, stride 1 with at least 8 output columns or stride 2 with at least 16
-// (npulens_bench --profile, MobileNetV2 int8, 1 thread, against the per-pixel kernel: stride 1 0.67-0.77x its time
-// at 28-56 columns, 0.93-1.02x at 14, 0.97-1.07x at 7; stride 2 0.83-0.86x at 56 columns, 0.97-1.04x at 28,
-// 1.04-1.22x at 7-14).
+// 5 wide, no horizontal dilation, stride 1 or 2, any number of output columns (since its accumulators stay in
+// registers, against the per-pixel kernel, one call on CPU 0: 3x3 960ch@7 0.78x its time, 576ch@14 stride 2 0.81x,
+// 5x5 1152ch@7 0.76x, 672ch@14 stride 2 0.76x, 960ch at 1-3 columns 0.83-0.90x).
 bool DwInt8RowKernel(const ConvGeometry2D& g, Int8Isa isa);
 
 class DwConvInt8 {
@@ -65,6 +66,9 @@ class DwConvInt8 {
   bool avx2() const { return avx2_; }
   // The AVX2 row kernel (DwInt8RowKernel) rather than the per-pixel one.
   bool rowKernel() const { return rowKernel_; }
+  // AVX2: the requantization clamps the rounded integers (QConvInt8::integerClamp's rule, on the AVX2 blocks'
+  // channels); otherwise the floats.
+  bool integerClamp() const { return intClamp_; }
 
  private:
   // Channels [chBegin, c) of one output pixel whose taps are `taps`, in portable C++.
@@ -72,6 +76,7 @@ class DwConvInt8 {
 
   ConvGeometry2D g_;
   bool avx2_, rowKernel_;
+  bool intClamp_ = false;            // integerClamp()
   int64_t taps_, pairs_, blocks_;    // kh * kw; ceil(taps / 2); channels / 8 (the AVX2 blocks; the rest is scalar)
   int64_t rowPairs_;                 // ceil(kh / 2)
   std::vector<int16_t> packed_;      // AVX2 per pixel: [blocks][pairs][8][2], tap 2p then 2p + 1 (0 past the last tap)
@@ -80,7 +85,7 @@ class DwConvInt8 {
   std::vector<int32_t> offset_;      // bias - x_zero_point * sum(w) (wrapping): the sums multiply x itself
   std::vector<float> multiplier_;    // x_scale * w_scale[c] / y_scale (float)
   std::vector<int8_t> padding_;      // c + 8 (row kernel: max(c + 8, in_w * c)) bytes of x_zero_point: a padded tap/row
-  int32_t yZeroPoint_;
+  int32_t yZeroPoint_, qmin_, qmax_;
   float lo_, hi_;  // qmin - y_zero_point, qmax - y_zero_point
 };
 

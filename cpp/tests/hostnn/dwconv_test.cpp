@@ -93,6 +93,34 @@ void ForEachTap(const ConvGeometry2D& g, Tap tap, Done done) {
         }
 }
 
+// An int8 depthwise convolution's data and quantization.
+struct Int8Data {
+  std::vector<int8_t> x, w;
+  std::vector<int32_t> bias;
+  std::vector<float> wScale;
+  float xScale;
+  int32_t xZp;
+  float yScale;
+  int32_t yZp, qmin, qmax;
+};
+
+// The naive reference: the int32 sum of (x - x_zp) * w + bias over the taps inside the input, then float(acc) *
+// (x_scale * w_scale / y_scale), clamped, rounded half to even, + y_zp.
+std::vector<int8_t> Int8Reference(const ConvGeometry2D& g, const Int8Data& d) {
+  std::vector<int8_t> want(static_cast<size_t>(g.batch * g.outH * g.outW * g.outC));
+  int32_t sum = 0;
+  ForEachTap(
+      g, [&](size_t xi, size_t wi) { sum += (d.x[xi] - d.xZp) * d.w[wi]; },
+      [&](size_t i, size_t ch) {
+        const float m = d.xScale * d.wScale[ch] / d.yScale;
+        float f = static_cast<float>(sum + d.bias[ch]) * m;
+        f = std::min(std::max(f, static_cast<float>(d.qmin - d.yZp)), static_cast<float>(d.qmax - d.yZp));
+        want[i] = static_cast<int8_t>(static_cast<int32_t>(std::nearbyint(f)) + d.yZp);
+        sum = 0;
+      });
+  return want;
+}
+
 std::vector<Int8Isa> Int8Isas() {
   std::vector<Int8Isa> out;
   for (Int8Isa isa : {Int8Isa::kScalar, Int8Isa::kAvx2, Int8Isa::kAvx512Vnni, Int8Isa::kNeon, Int8Isa::kNeonDot})
@@ -143,18 +171,7 @@ TEST(DwConvTest, Int8EveryVariantIsExact) {
     const float xScale = huge ? 1e4f : 0.05f, yScale = huge ? 1e-6f : 0.2f + 0.01f * static_cast<float>(seed % 7);
     const int32_t xZp = i8(rng), yZp = i8(rng) / 2;
     const int32_t qmin = seed % 2 ? -128 : yZp, qmax = seed % 3 ? 127 : 100;  // a Relu, a Clip, none
-    std::vector<int32_t> acc(static_cast<size_t>(g.batch * g.outH * g.outW * g.outC));
-    std::vector<int8_t> want(acc.size());
-    int32_t sum = 0;
-    ForEachTap(
-        g, [&](size_t xi, size_t wi) { sum += (x[xi] - xZp) * w[wi]; },
-        [&](size_t i, size_t ch) {
-          const float m = xScale * wScale[ch] / yScale;
-          float f = static_cast<float>(sum + bias[ch]) * m;
-          f = std::min(std::max(f, static_cast<float>(qmin - yZp)), static_cast<float>(qmax - yZp));
-          want[i] = static_cast<int8_t>(static_cast<int32_t>(std::nearbyint(f)) + yZp);
-          sum = 0;
-        });
+    const std::vector<int8_t> want = Int8Reference(g, {x, w, bias, wScale, xScale, xZp, yScale, yZp, qmin, qmax});
     for (Int8Isa isa : Int8Isas()) {
       SCOPED_TRACE(hostnn::Int8IsaLabel(isa));
       const DwConvInt8 conv(g, w.data(), bias.data(), wScale.data(), xScale, xZp, yScale, yZp, qmin, qmax, isa);
@@ -180,6 +197,102 @@ TEST(DwConvTest, Int8EveryVariantIsExact) {
   // Every x86 CPU with AVX2 runs the row kernel in most cases (the per-pixel one in the rest).
   if (hostnn::Int8IsaSupported(Int8Isa::kAvx2)) {
     EXPECT_GE(rowKernelCases, 15);
+  }
+}
+
+// The AVX2 row kernel's requantization and stores: every output width 1-17 (its groups of 8, 4, 2 and 1 pixels in
+// every combination), 3x3 and 5x5, stride 1 and 2, symmetric, one-sided and no padding, channel counts that are not
+// multiples of 16 or 8 (1-4 blocks at a time, a scalar tail), 1 and 2 threads; with random data and with extreme
+// data (weights -128 / 127, |x - x_zp| = 255, a large bias) whose multipliers put the accumulator bound just below
+// 2^30 (the integer clamp, outputs far beyond int16 that the packs saturate) or, for one channel, products beyond
+// 2^31 (the float clamp). Every
+// variant is compared with the naive reference and byte for byte with the scalar variant.
+TEST(DwConvTest, Int8RowKernelEveryWidthAndClampChoice) {
+  Pool pool(pthreadpool_create(2), &pthreadpool_destroy);
+  ASSERT_NE(pool, nullptr);
+  const int64_t channelCounts[] = {8, 24, 20, 40, 72, 36, 16, 33};
+  int runs = 0, intClampRuns = 0, floatClampRuns = 0;
+  uint32_t seed = 500;
+  for (int64_t k : {3, 5})
+    for (int64_t stride : {1, 2})
+      for (int64_t outW = 1; outW <= 17; ++outW)
+        for (int mode = 0; mode < 3; ++mode) {  // random, extreme below the bound, extreme above it
+          const int64_t c = channelCounts[(outW + mode + k) % 8];
+          const int64_t padKind = (outW + stride) % 3;  // symmetric, top-left none (tf same), none
+          const int64_t pad0 = padKind == 0 ? k / 2 : 0, pad1 = padKind == 2 ? 0 : k / 2;
+          const int64_t inW = (outW - 1) * stride + k - pad0 - pad1, outH = 3;
+          const int64_t inH = (outH - 1) * stride + k - pad0 - pad1;
+          const ConvGeometry2D g{1, inH, inW, c, outH, outW, c, k, k, stride, stride, 1, 1, pad0, pad0};
+          SCOPED_TRACE(std::to_string(k) + "x" + std::to_string(k) + " stride " + std::to_string(stride) + ", " +
+                       std::to_string(outW) + " columns, " + std::to_string(c) + " channels, padding " +
+                       std::to_string(pad0) + "/" + std::to_string(pad1) + ", mode " + std::to_string(mode));
+          std::mt19937 rng(seed++);
+          std::uniform_int_distribution<int> i8(-128, 127);
+          Int8Data d;
+          d.x.resize(static_cast<size_t>(inH * inW * c));
+          d.w.resize(static_cast<size_t>(c * k * k));
+          d.bias.resize(static_cast<size_t>(c));
+          d.wScale.resize(static_cast<size_t>(c));
+          d.xScale = 1.0f;
+          d.yScale = 1.0f;  // the multiplier is w_scale itself
+          d.yZp = i8(rng) / 2;
+          d.qmin = seed % 2 ? -128 : d.yZp;  // none or a Relu
+          d.qmax = seed % 3 ? 127 : 100;     // or a Clip
+          if (mode == 0) {
+            for (auto& v : d.x) v = static_cast<int8_t>(i8(rng));
+            for (auto& v : d.w) v = static_cast<int8_t>(i8(rng));
+            for (auto& v : d.bias) v = static_cast<int32_t>(rng() % 20001) - 10000;
+            for (auto& v : d.wScale) v = 0.0005f + 0.00005f * static_cast<float>(rng() % 50);
+            d.xZp = i8(rng);
+          } else {
+            // |x - x_zp| = 255 at every tap inside the input; weights -128 or 127 per channel; bias +-2^20.
+            d.xZp = seed % 2 ? -128 : 127;
+            for (auto& v : d.x) v = static_cast<int8_t>(d.xZp == -128 ? 127 : -128);
+            for (size_t i = 0; i < d.w.size(); ++i) d.w[i] = static_cast<int8_t>((i / (k * k)) % 2 ? -128 : 127);
+            for (size_t ch = 0; ch < d.bias.size(); ++ch) d.bias[ch] = ch % 3 ? 1 << 20 : -(1 << 20);
+            // The bound DwConvInt8 checks: |bias| + 255 * sum |w|; the multiplier 0.9 times 2^30 over it, or (one
+            // channel) 4 times: products beyond 2^31, which only the float clamp handles.
+            for (size_t ch = 0; ch < d.wScale.size(); ++ch) {
+              const double bound = (1 << 20) + 255.0 * (ch % 2 ? 128.0 : 127.0) * static_cast<double>(k * k);
+              const double factor = mode == 2 && ch == d.wScale.size() / 2 ? 4.0 : 0.9;
+              d.wScale[ch] = static_cast<float>(factor * 1073741824.0 / bound);
+            }
+          }
+          const std::vector<int8_t> want = Int8Reference(g, d);
+          const DwConvInt8 scalar(g, d.w.data(), d.bias.data(), d.wScale.data(), d.xScale, d.xZp, d.yScale, d.yZp,
+                                  d.qmin, d.qmax, Int8Isa::kScalar);
+          std::vector<int8_t> scalarY(want.size());
+          scalar.Run(d.x.data(), scalarY.data(), nullptr);
+          for (Int8Isa isa : Int8Isas()) {
+            SCOPED_TRACE(hostnn::Int8IsaLabel(isa));
+            const DwConvInt8 conv(g, d.w.data(), d.bias.data(), d.wScale.data(), d.xScale, d.xZp, d.yScale, d.yZp,
+                                  d.qmin, d.qmax, isa);
+            const bool avx2 = hostnn::Int8IsaUsesAvx2(isa);
+            EXPECT_EQ(conv.rowKernel(), avx2);
+            // The integer clamp wherever the bound allows it on the AVX2 blocks' channels (the one channel of mode
+            // 2 above the bound lies in them: c >= 8).
+            EXPECT_EQ(conv.integerClamp(), avx2 && mode != 2);
+            if (avx2) (conv.integerClamp() ? intClampRuns : floatClampRuns)++;
+            for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
+              SCOPED_TRACE(p ? "2 threads" : "1 thread");
+              for (int8_t fill : {int8_t{85}, int8_t{-86}}) {
+                std::vector<int8_t> y(want.size(), fill);
+                conv.Run(d.x.data(), y.data(), p);
+                ++runs;
+                size_t bad = 0;
+                for (size_t i = 0; i < y.size(); ++i)
+                  if ((y[i] != want[i] || y[i] != scalarY[i]) && bad++ < 5)
+                    ADD_FAILURE() << "output " << i << ": " << int{y[i]} << ", want " << int{want[i]} << " (scalar "
+                                  << int{scalarY[i]} << ")";
+                EXPECT_EQ(bad, 0u);
+              }
+            }
+          }
+        }
+  EXPECT_GT(runs, 0);
+  if (hostnn::Int8IsaSupported(Int8Isa::kAvx2)) {
+    EXPECT_GT(intClampRuns, 100);
+    EXPECT_GT(floatClampRuns, 30);
   }
 }
 

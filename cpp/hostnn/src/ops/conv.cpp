@@ -55,10 +55,13 @@ class ConvOp : public Op {
   // XNNPACK 2022's time on MobileNetV2's layers of 96-960 channels, 1.08x on its 32-channel one; npulens_bench
   // --profile, 1 thread) or of a multiple of 8 channels where the row kernel runs (DwInt8RowKernel; MobileNetV2's 32
   // channels at 112x112: 0.49x XNNPACK's time, EfficientNet-B0's 0.50x; ShuffleNetV2's 58 channels at 28x28, whose
-  // last 2 channels run in portable C++, 1.05-1.17x: XNNPACK); elsewhere XNNPACK.
+  // last 2 channels run in portable C++, 1.05-1.17x: XNNPACK); elsewhere XNNPACK. Below 64 channels only rows of at
+  // least 8 output columns (16 at stride 2), where the row kernel was measured against XNNPACK.
   bool OursDepthwise() const {
-    return int8 && Depthwise() && Int8IsaSupported(Int8Isa::kAvx2) &&
-           (groups >= 64 || (groups % 8 == 0 && DwInt8RowKernel(Geometry(), Int8Isa::kAvx2)));
+    if (!int8 || !Depthwise() || !Int8IsaSupported(Int8Isa::kAvx2)) return false;
+    if (groups >= 64) return true;
+    const ConvGeometry2D g = Geometry();
+    return groups % 8 == 0 && DwInt8RowKernel(g, Int8Isa::kAvx2) && g.outW >= (g.strideW == 1 ? 8 : 16);
   }
   // NHWC geometry of in[0] -> out.
   ConvGeometry2D Geometry() const {
