@@ -6,7 +6,8 @@
 // Numerics: the gated products compute XNNPACK's float operations in its order (HardSigmoid: the multiply by alpha,
 // the add of beta clamped to [0, 1]; Sigmoid: the rr1_p5_div algorithm of XNNPACK's AVX2 kernel, the one it runs on
 // an AVX2 CPU without AVX-512; then the product clamped as the Mul node's output range), so the results are the bits
-// of the unfused XNNPACK path on such a CPU; the portable variant computes the same operations with std::fma. This
+// of the unfused XNNPACK path on such a CPU (with AVX-512F, XNNPACK's own Sigmoid differs from them in the last bits);
+// the portable variant computes the same operations with std::fma. This
 // file is compiled with -ffp-contract=off so the compiler adds no fused multiply-add of its own.
 // The per-channel affine multiplies, then adds, rounding each as XNNPACK's multiply and add nodes (and onnxruntime's
 // BatchNormalization kernel) do: the bits of those two nodes.
