@@ -159,7 +159,9 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
   }
   offset_.assign(static_cast<size_t>(np_), 0);
   multiplier_.assign(static_cast<size_t>(np_), 0.f);
-  intClamp_ = isa == Int8Isa::kAvx2;
+  // VNNI: its store's int32 -> int8 saturation is the clamp when [qmin, qmax] is all of int8 (the layers without
+  // a fused Relu, or with y_zero_point -128), the float clamp then being redundant.
+  intClamp_ = isa == Int8Isa::kAvx2 || (vnni && qmin == -128 && qmax == 127);
   for (int64_t o = 0; o < g.outC; ++o) {
     int32_t sum = 0;
     int64_t absSum = 0;  // sum of |w|: the bound on the AVX2 accumulator below
@@ -201,10 +203,10 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
                  : isa == Int8Isa::kNeon || isa == Int8Isa::kNeonDot ? WrapAdd(bias[o], WrapMul(-xZeroPoint, sum))
                                                                      : bias[o];
     multiplier_[o] = xScale * wScale[o] / yScale;  // in float, as onnxruntime and XNNPACK compute it
-    // The AVX2 accumulator bias + sum (x - x_zp) * w lies within +-bound (|x - x_zp| <= 255); when no product
+    // The accumulator bias + sum (x - x_zp) * w lies within +-bound (|x - x_zp| <= 255); when no product
     // float(acc) * m can reach 2^31 (2^30 leaves room for the float roundings), the clamp may follow the
-    // conversion to integers (RequantizeUnclampedAvx2). Otherwise (or a multiplier that is not finite) the float
-    // clamp stays: cvtps would turn an overflow into INT32_MIN.
+    // conversion to integers (RequantizeUnclampedAvx2; VNNI: MicroVnni's saturating store). Otherwise (or a multiplier
+    // that is not finite) the float clamp stays: cvtps would turn an overflow into INT32_MIN.
     const double bound = std::abs(static_cast<double>(bias[o])) + 255.0 * static_cast<double>(absSum);
     if (!(bound * std::fabs(static_cast<double>(multiplier_[o])) < 1073741824.0)) intClamp_ = false;
   }
@@ -234,11 +236,15 @@ namespace {
 // Per step NB weight vectors and MR broadcasts feed MR * NB vpdpbusd (MR * NB <= 24 accumulators: with the weights
 // and the broadcast at most 29 of the 32 zmm registers). The accumulators start at zero and get the offset at the
 // end (modulo 2^32 the same): started at the offset, GCC 12's PRE kept them on the stack, stored at every step.
-// valid: the outputs left from the group's first (the last block's beyond them are not stored).
+// valid: the outputs left from the group's first (the last block's beyond them are not stored). floatClamp: clamp
+// the products to [lo, hi] in float, else (intClamp_) the store's saturation clamps.
 template <int MR, int NB>
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) void MicroVnni(
-    const uint8_t* const* rows, const int64_t* segOffset, int64_t segments, int64_t steps, const int8_t* w,
-    const int32_t* offset, const float* mult, float lo, float hi, int32_t zp, int8_t* y, int64_t n, int64_t valid) {
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void MicroVnni(const uint8_t* const* rows,
+                                                                      const int64_t* segOffset, int64_t segments,
+                                                                      int64_t steps, const int8_t* w,
+                                                                      const int32_t* offset, const float* mult,
+                                                                      float lo, float hi, bool floatClamp, int32_t zp,
+                                                                      int8_t* y, int64_t n, int64_t valid) {
   __m512i acc[MR][NB];
 #pragma GCC unroll 4
   for (int j = 0; j < NB; ++j)
@@ -273,7 +279,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void MicroVnni(
 #pragma GCC unroll 12
     for (int r = 0; r < MR; ++r) {
       __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(acc[r][j], off)), m);
-      f = _mm512_min_ps(_mm512_max_ps(f, vlo), vhi);
+      if (floatClamp) f = _mm512_min_ps(_mm512_max_ps(f, vlo), vhi);
       const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(f), vzp);  // round to nearest even (default MXCSR)
       _mm512_mask_cvtsepi32_storeu_epi8(y + r * n + 16 * j, mask, q);
     }
@@ -602,7 +608,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void QConvInt8::ComputeVn
                                                                                    int64_t groupBegin,
                                                                                    int64_t groupEnd) const {
   using Micro = void (*)(const uint8_t* const*, const int64_t*, int64_t, int64_t, const int8_t*, const int32_t*,
-                         const float*, float, float, int32_t, int8_t*, int64_t, int64_t);
+                         const float*, float, float, bool, int32_t, int8_t*, int64_t, int64_t);
   // By the group's blocks and the tile's rows (index mr - 1).
   static constexpr Micro k1[] = {&MicroVnni<1, 1>, &MicroVnni<2, 1>,  &MicroVnni<3, 1>,  &MicroVnni<4, 1>,
                                  &MicroVnni<5, 1>, &MicroVnni<6, 1>,  &MicroVnni<7, 1>,  &MicroVnni<8, 1>,
@@ -627,7 +633,8 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void QConvInt8::ComputeVn
     for (int64_t t = 0, r = rowBegin; t < tiles; ++t) {
       const int64_t mr = size + (t < larger ? 1 : 0);
       kByBlocks[blocks - 1][mr - 1](table + (r - rowBegin), segOffset_.data(), segments, steps, w, offset_.data() + nb,
-                                    multiplier_.data() + nb, lo_, hi_, yZeroPoint_, y + r * n + nb, n, n - nb);
+                                    multiplier_.data() + nb, lo_, hi_, !intClamp_, yZeroPoint_, y + r * n + nb, n,
+                                    n - nb);
       r += mr;
     }
   }

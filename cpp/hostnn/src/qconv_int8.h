@@ -75,7 +75,7 @@ class QConvInt8 {
   Int8Isa isa() const { return isa_; }
   // AVX2: the weights are kept as int8 (narrow_).
   bool narrowWeights() const { return narrow_; }
-  // AVX2: the requantization clamps the rounded integers (intClamp_).
+  // AVX2, VNNI: the requantization clamps the rounded integers (intClamp_).
   bool integerClamp() const { return intClamp_; }
 
  private:
@@ -130,8 +130,9 @@ class QConvInt8 {
   // (a classifier) uses each weight for so few products that reading twice the bytes from L3 costs more than the
   // widening; only where the int16 weights would not fit in L2.
   bool narrow_ = false;
-  // AVX2: every product float(acc) * multiplier stays below 2^31 in magnitude (the weights, bias and multipliers
-  // bound it), so the requantization clamps after the conversion to integers, on the packed int8.
+  // AVX2, VNNI: every product float(acc) * multiplier stays below 2^31 in magnitude (the weights, bias and
+  // multipliers bound it), so the requantization clamps after the conversion to integers, on the packed int8 (AVX2),
+  // or (VNNI, only when [qmin, qmax] is all of int8) by the saturation to int8.
   bool intClamp_ = false;
   int64_t wideH_ = 0, wideW_ = 0;
   int64_t chunkRows_ = 0;          // AVX2, VNNI: output rows per task
