@@ -164,7 +164,7 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
   intClamp_ = isa == Int8Isa::kAvx2 || (vnni && qmin == -128 && qmax == 127);
   for (int64_t o = 0; o < g.outC; ++o) {
     int32_t sum = 0;
-    int64_t absSum = 0;  // sum of |w|: the bound on the AVX2 accumulator below
+    int64_t absSum = 0;  // sum of |w|: the bound on the accumulator below
     for (int64_t c = 0; c < g.inC; ++c)
       for (int64_t t = 0; t < taps_; ++t) {
         const int8_t v = w[(o * g.inC + c) * taps_ + t];

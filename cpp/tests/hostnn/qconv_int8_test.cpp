@@ -234,7 +234,9 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
   }
   // The VNNI variant leaves the clamp to its saturating store where [qmin, qmax] is all of int8 and the bound holds:
   // the float clamp stays in the 5 cases with a narrower range and the huge multiplier over all of int8.
-  if (hostnn::Int8IsaSupported(Int8Isa::kAvx512Vnni)) EXPECT_EQ(vnniFloatClampCases, 6);
+  if (hostnn::Int8IsaSupported(Int8Isa::kAvx512Vnni)) {
+    EXPECT_EQ(vnniFloatClampCases, 6);
+  }
 }
 
 // The VNNI variant's register tiles: groups of 1-4 blocks of 16 outputs (out_c 16-64, 80 and 100: a full group and a
