@@ -257,7 +257,13 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void MicroVnni(const uint
     for (int64_t k = 0; k < steps * 4; k += 4, w += 64 * NB) {
       __m512i wv[NB];
 #pragma GCC unroll 4
-      for (int j = 0; j < NB; ++j) wv[j] = _mm512_loadu_si512(w + 64 * j);
+      for (int j = 0; j < NB; ++j) {
+        wv[j] = _mm512_loadu_si512(w + 64 * j);
+        // 2 KB ahead: where the weights exceed L2 a group's first tile streams them from L3 or memory, and the
+        // hardware prefetcher alone left those layers ~10% slower in a network than alone (a prefetch past the
+        // weights' end does not fault).
+        _mm_prefetch(reinterpret_cast<const char*>(w + 64 * j + 2048), _MM_HINT_T0);
+      }
 #pragma GCC unroll 12
       for (int r = 0; r < MR; ++r) {
         int32_t v;
