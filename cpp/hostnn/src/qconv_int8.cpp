@@ -10,10 +10,11 @@
 #include "thread_pool.h"
 
 #if defined(__x86_64__)
-// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_* temporaries (clang has no
-// such warning and reports the unknown group instead).
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized and -Wuninitialized on their own _mm512_undefined_*
+// temporaries (clang does not warn there; the pragmas are GCC's).
 #if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <immintrin.h>
 
@@ -88,13 +89,20 @@ namespace {
 // so a block's weights stay in L1/L2 for all the chunk's rows.
 constexpr int64_t kAvx2Tile = 6;
 constexpr int64_t kAvx2Rows = 48;
+// The VNNI variant's tiles: up to kVnniBlocks blocks of 16 outputs (a group, packed together) x up to
+// kVnniTileRows[blocks - 1] rows, at most 24 zmm accumulators beside the group's weights and one broadcast: each
+// weight vector loaded feeds a vpdpbusd per row and each broadcast one per block. Its chunks are as the AVX2
+// variant's (kAvx2Rows rows or more), groups taking the place of blocks.
+constexpr int64_t kVnniBlocks = 4;
+constexpr int kVnniTileRows[kVnniBlocks] = {12, 12, 8, 6};
 }  // namespace
 
 int64_t QConvInt8::ChunkInputBytes(int64_t rows) const {
-  if (pixels_) return rows * g_.inC * 2;
+  const int64_t bytes = isa_ == Int8Isa::kAvx2 ? 2 : 1;  // per widened (AVX2) or flipped (VNNI) value
+  if (pixels_) return rows * g_.inC * bytes;
   // The output rows span rows / out_w + 1 output lines, each reading stride_h input lines, plus the kernel's height.
   const int64_t lines = (rows / g_.outW + 1) * g_.strideH + (g_.kernelH - 1) * g_.dilationH + 1;
-  return std::min(lines, wideH_ * g_.batch) * wideW_ * g_.inC * 2;
+  return std::min(lines, wideH_ * g_.batch) * wideW_ * g_.inC * bytes;
 }
 
 QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bias, const float* wScale, float xScale,
@@ -112,13 +120,14 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
   np_ = isa == Int8Isa::kScalar ? g.outC : (g.outC + 15) / 16 * 16;
   // Zero weights in the channel and output padding: whatever the padded lanes read contributes nothing.
   const size_t weights = static_cast<size_t>(np_ * taps_ * cp_);
-  if (isa == Int8Isa::kAvx2) {
-    // The padding is in the widened input, so every output pixel reads the same runs at the same offsets from its
-    // first tap: no per-pixel patch is copied, and a first layer (7x7 over RGB) reads 7 runs of 21 values, not 49
-    // taps of 3.
+  const bool vnni = isa == Int8Isa::kAvx512Vnni;
+  if (isa == Int8Isa::kAvx2 || vnni) {
+    // The padding is in the widened (flipped) input, so every output pixel reads the same runs at the same offsets
+    // from its first tap: no per-pixel patch is copied, and a first layer (7x7 over RGB) reads 7 runs of 21 values,
+    // not 49 taps of 3.
     const bool runs = g.dilationW == 1;
     const int64_t segments = runs ? g.kernelH : taps_;
-    segLen_ = ((runs ? g.kernelW : 1) * g.inC + 1) / 2 * 2;
+    segLen_ = ((runs ? g.kernelW : 1) * g.inC + block - 1) / block * block;
     kp_ = segments * segLen_;
     pixels_ = taps_ == 1 && g.padTop == 0 && g.padLeft == 0 && (g.outH - 1) * g.strideH < g.inH &&
               (g.outW - 1) * g.strideW < g.inW;
@@ -131,8 +140,8 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
       segOffset_.push_back((ky * g.dilationH * wideW_ + kx * g.dilationW) * g.inC);
     }
     const int64_t rows = g.batch * g.outH * g.outW;
-    narrow_ = rows <= kAvx2Tile && np_ * kp_ * 2 > kAvx2L2Bytes;
-    if (narrow_)
+    narrow_ = !vnni && rows <= kAvx2Tile && np_ * kp_ * 2 > kAvx2L2Bytes;
+    if (narrow_ || vnni)
       packed_.assign(static_cast<size_t>(np_ * kp_), 0);
     else
       packed16_.assign(static_cast<size_t>(np_ * kp_), 0);
@@ -140,8 +149,9 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
     // fit in L2 (a late layer: 3x3 over 512 channels, 4.7 MB as int16) would come from L3 again for each chunk, so
     // such a layer takes as many rows per chunk as keep the input they read within L2 (all 49 or 196 rows of the
     // late layers), and its weights are read once.
+    const int64_t weightBytes = np_ * kp_ * (vnni ? 1 : 2);
     chunkRows_ = kAvx2Rows;
-    while (np_ * kp_ * 2 > kAvx2L2Bytes && chunkRows_ < rows && ChunkInputBytes(chunkRows_ + kAvx2Tile) <= kAvx2L2Bytes)
+    while (weightBytes > kAvx2L2Bytes && chunkRows_ < rows && ChunkInputBytes(chunkRows_ + kAvx2Tile) <= kAvx2L2Bytes)
       chunkRows_ += kAvx2Tile;
   } else {
     packed_.assign(weights, 0);
@@ -149,17 +159,27 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
   }
   offset_.assign(static_cast<size_t>(np_), 0);
   multiplier_.assign(static_cast<size_t>(np_), 0.f);
-  intClamp_ = isa == Int8Isa::kAvx2;
+  // VNNI: its store's int32 -> int8 saturation is the clamp when [qmin, qmax] is all of int8 (the layers without
+  // a fused Relu, or with y_zero_point -128), the float clamp then being redundant.
+  intClamp_ = isa == Int8Isa::kAvx2 || (vnni && qmin == -128 && qmax == 127);
   for (int64_t o = 0; o < g.outC; ++o) {
     int32_t sum = 0;
-    int64_t absSum = 0;  // sum of |w|: the bound on the AVX2 accumulator below
+    int64_t absSum = 0;  // sum of |w|: the bound on the accumulator below
     for (int64_t c = 0; c < g.inC; ++c)
       for (int64_t t = 0; t < taps_; ++t) {
         const int8_t v = w[(o * g.inC + c) * taps_ + t];
         sum = WrapAdd(sum, v);
         absSum += std::abs(static_cast<int32_t>(v));
         switch (isa) {
-          case Int8Isa::kAvx512Vnni:
+          case Int8Isa::kAvx512Vnni: {  // k as AVX2's; a group of blocks: [kp/4][blocks][16][4]
+            const int64_t k =
+                g.dilationW == 1 ? (t / g.kernelW) * segLen_ + (t % g.kernelW) * g.inC + c : t * segLen_ + c;
+            const int64_t first = o / 16 / kVnniBlocks * kVnniBlocks;  // the group's first block
+            const int64_t blocks = std::min(kVnniBlocks, np_ / 16 - first);
+            packed_[static_cast<size_t>(
+                (first * 16 * kp_ + ((k / 4) * blocks + o / 16 - first) * 64 + (o % 16) * 4 + k % 4))] = v;
+            break;
+          }
           case Int8Isa::kNeon:
           case Int8Isa::kNeonDot:
             packed_[static_cast<size_t>(((((o / 16) * taps_ + t) * (cp_ / 4) + c / 4) * 16 + o % 16) * 4 + c % 4)] = v;
@@ -183,10 +203,10 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
                  : isa == Int8Isa::kNeon || isa == Int8Isa::kNeonDot ? WrapAdd(bias[o], WrapMul(-xZeroPoint, sum))
                                                                      : bias[o];
     multiplier_[o] = xScale * wScale[o] / yScale;  // in float, as onnxruntime and XNNPACK compute it
-    // The AVX2 accumulator bias + sum (x - x_zp) * w lies within +-bound (|x - x_zp| <= 255); when no product
+    // The accumulator bias + sum (x - x_zp) * w lies within +-bound (|x - x_zp| <= 255); when no product
     // float(acc) * m can reach 2^31 (2^30 leaves room for the float roundings), the clamp may follow the
-    // conversion to integers (RequantizeUnclampedAvx2). Otherwise (or a multiplier that is not finite) the float
-    // clamp stays: cvtps would turn an overflow into INT32_MIN.
+    // conversion to integers (RequantizeUnclampedAvx2; VNNI: MicroVnni's saturating store). Otherwise (or a multiplier
+    // that is not finite) the float clamp stays: cvtps would turn an overflow into INT32_MIN.
     const double bound = std::abs(static_cast<double>(bias[o])) + 255.0 * static_cast<double>(absSum);
     if (!(bound * std::fabs(static_cast<double>(multiplier_[o])) < 1073741824.0)) intClamp_ = false;
   }
@@ -209,51 +229,77 @@ template void QConvInt8::FillTaps<int8_t>(const int8_t*, int64_t, const int8_t*,
 
 namespace {
 
-struct TileArgs {
-  const void* const* rows;  // [MR][taps] pointers to the input pixel (or the padding) of each tap
-  int64_t taps, cp, np, n;
-  const void* packed;
-  const int32_t* offset;
-  const float* mult;
-  int8_t* y;  // first output row
-  int32_t zp;
-  float lo, hi;
-};
-
 #if defined(__x86_64__)
 
-template <int MR>
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) void TileVnni(const TileArgs& a) {
-  const __m512i flip = _mm512_set1_epi32(static_cast<int32_t>(0x80808080u));
-  const __m512i vzp = _mm512_set1_epi32(a.zp);
-  const __m512 vlo = _mm512_set1_ps(a.lo), vhi = _mm512_set1_ps(a.hi);
-  const int64_t cblocks = a.cp / 4;
-  for (int64_t nb = 0; nb < a.np; nb += 16) {
-    __m512i acc[MR];
-    for (int r = 0; r < MR; ++r) acc[r] = _mm512_setzero_si512();
-    const int8_t* wp = static_cast<const int8_t*>(a.packed) + nb * a.taps * a.cp;
-    for (int64_t t = 0; t < a.taps; ++t) {
-      const int8_t* px[MR];
-      for (int r = 0; r < MR; ++r) px[r] = static_cast<const int8_t*>(a.rows[r * a.taps + t]);
-      for (int64_t cb = 0; cb < cblocks; ++cb, wp += 64) {
-        const __m512i wv = _mm512_loadu_si512(wp);
-        for (int r = 0; r < MR; ++r) {
-          int32_t v;
-          std::memcpy(&v, px[r] + cb * 4, 4);
-          acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_xor_si512(_mm512_set1_epi32(v), flip), wv);
-        }
+// MR output rows x NB blocks of 16 output channels: row r reads `segments` runs of `steps` groups of 4 input bytes
+// flipped to uint8 (x + 128), run s at rows[r] + segOffset[s]; w: the group's packed weights [steps][NB][16][4].
+// Per step NB weight vectors and MR broadcasts feed MR * NB vpdpbusd (MR * NB <= 24 accumulators: with the weights
+// and the broadcast at most 29 of the 32 zmm registers). The accumulators start at zero and get the offset at the
+// end (modulo 2^32 the same): started at the offset, GCC 12's PRE kept them on the stack, stored at every step.
+// valid: the outputs left from the group's first (the last block's beyond them are not stored). floatClamp: clamp
+// the products to [lo, hi] in float, else (intClamp_) the store's saturation clamps.
+template <int MR, int NB>
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void MicroVnni(const uint8_t* const* rows,
+                                                                      const int64_t* segOffset, int64_t segments,
+                                                                      int64_t steps, const int8_t* w,
+                                                                      const int32_t* offset, const float* mult,
+                                                                      float lo, float hi, bool floatClamp, int32_t zp,
+                                                                      int8_t* y, int64_t n, int64_t valid) {
+  __m512i acc[MR][NB];
+#pragma GCC unroll 4
+  for (int j = 0; j < NB; ++j)
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; ++r) acc[r][j] = _mm512_setzero_si512();
+  for (int64_t s = 0; s < segments; ++s) {
+    const uint8_t* px[MR];
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; ++r) px[r] = rows[r] + segOffset[s];
+    for (int64_t k = 0; k < steps * 4; k += 4, w += 64 * NB) {
+      __m512i wv[NB];
+#pragma GCC unroll 4
+      for (int j = 0; j < NB; ++j) {
+        wv[j] = _mm512_loadu_si512(w + 64 * j);
+        // 2 KB ahead: where the weights exceed L2 a group's first tile streams them from L3 or memory, and the
+        // hardware prefetcher alone left those layers ~10% slower in a network than alone (a prefetch past the
+        // weights' end does not fault).
+        _mm_prefetch(reinterpret_cast<const char*>(w + 64 * j + 2048), _MM_HINT_T0);
+      }
+#pragma GCC unroll 12
+      for (int r = 0; r < MR; ++r) {
+        int32_t v;
+        std::memcpy(&v, px[r] + k, 4);
+        const __m512i xv = _mm512_set1_epi32(v);
+#pragma GCC unroll 4
+        for (int j = 0; j < NB; ++j) acc[r][j] = _mm512_dpbusd_epi32(acc[r][j], xv, wv[j]);
       }
     }
-    const __m512i off = _mm512_loadu_si512(a.offset + nb);
-    const __m512 m = _mm512_loadu_ps(a.mult + nb);
-    const __mmask16 mask =
-        a.n - nb >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (a.n - nb)) - 1);
+  }
+  const __m512i vzp = _mm512_set1_epi32(zp);
+  const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+#pragma GCC unroll 4
+  for (int j = 0; j < NB; ++j) {
+    const __m512 m = _mm512_loadu_ps(mult + 16 * j);
+    const __m512i off = _mm512_loadu_si512(offset + 16 * j);
+    const int64_t left = valid - 16 * j;
+    const __mmask16 mask = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1);
+#pragma GCC unroll 12
     for (int r = 0; r < MR; ++r) {
-      __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(acc[r], off)), m);
-      f = _mm512_min_ps(_mm512_max_ps(f, vlo), vhi);
+      __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(acc[r][j], off)), m);
+      if (floatClamp) f = _mm512_min_ps(_mm512_max_ps(f, vlo), vhi);
       const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(f), vzp);  // round to nearest even (default MXCSR)
-      _mm512_mask_cvtsepi32_storeu_epi8(a.y + r * a.n + nb, mask, q);
+      _mm512_mask_cvtsepi32_storeu_epi8(y + r * n + 16 * j, mask, q);
     }
+  }
+}
+
+// out[k] = x[k] ^ 0x80 (x + 128 as uint8) for k < c.
+__attribute__((target("avx512f,avx512bw"))) void FlipVnni(const int8_t* x, int64_t c, uint8_t* out) {
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  int64_t k = 0;
+  for (; k + 64 <= c; k += 64) _mm512_storeu_si512(out + k, _mm512_xor_si512(_mm512_loadu_si512(x + k), flip));
+  if (k < c) {
+    const auto m = static_cast<__mmask64>((uint64_t{1} << (c - k)) - 1);
+    _mm512_mask_storeu_epi8(out + k, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, x + k), flip));
   }
 }
 
@@ -405,80 +451,69 @@ void QConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t ro
   const int64_t end = rowBegin + rows;
   // Tap pointers kept per thread: no allocation after a thread's first run of the largest kernel.
   thread_local std::vector<const void*> ptrs;
-  if (ptrs.size() < static_cast<size_t>(4 * taps_)) ptrs.resize(static_cast<size_t>(4 * taps_));
-  if (isa_ == Int8Isa::kScalar) {
-    for (int64_t r = rowBegin; r < end; ++r) {
-      FillTaps(x, g_.inC, padding_.data(), r, ptrs.data());
-      int8_t* out = y + r * g_.outC;
-      for (int64_t o = 0; o < g_.outC; ++o) {
-        const int8_t* w = packed_.data() + o * taps_ * cp_;
-        int32_t acc = offset_[static_cast<size_t>(o)];
-        for (int64_t t = 0; t < taps_; ++t, w += cp_) {
-          const auto* px = static_cast<const int8_t*>(ptrs[static_cast<size_t>(t)]);
-          for (int64_t c = 0; c < g_.inC; ++c) acc = WrapAdd(acc, (px[c] - xZeroPoint_) * w[c]);
-        }
-        out[o] = Requantize(acc, multiplier_[static_cast<size_t>(o)], lo_, hi_, yZeroPoint_);
-      }
-    }
-    return;
-  }
-#if defined(__x86_64__)
-  TileArgs a{ptrs.data(),        taps_,   cp_,         np_, g_.outC, packed_.data(), offset_.data(),
-             multiplier_.data(), nullptr, yZeroPoint_, lo_, hi_};
-  int64_t r = rowBegin;
-  for (; r + 4 <= end; r += 4) {
-    for (int s = 0; s < 4; ++s) FillTaps(x, g_.inC, padding_.data(), r + s, ptrs.data() + s * taps_);
-    a.y = y + r * g_.outC;
-    TileVnni<4>(a);
-  }
-  for (; r < end; ++r) {
+  if (ptrs.size() < static_cast<size_t>(taps_)) ptrs.resize(static_cast<size_t>(taps_));
+  for (int64_t r = rowBegin; r < end; ++r) {
     FillTaps(x, g_.inC, padding_.data(), r, ptrs.data());
-    a.y = y + r * g_.outC;
-    TileVnni<1>(a);
+    int8_t* out = y + r * g_.outC;
+    for (int64_t o = 0; o < g_.outC; ++o) {
+      const int8_t* w = packed_.data() + o * taps_ * cp_;
+      int32_t acc = offset_[static_cast<size_t>(o)];
+      for (int64_t t = 0; t < taps_; ++t, w += cp_) {
+        const auto* px = static_cast<const int8_t*>(ptrs[static_cast<size_t>(t)]);
+        for (int64_t c = 0; c < g_.inC; ++c) acc = WrapAdd(acc, (px[c] - xZeroPoint_) * w[c]);
+      }
+      out[o] = Requantize(acc, multiplier_[static_cast<size_t>(o)], lo_, hi_, yZeroPoint_);
+    }
   }
-#endif
 }
 
 #if defined(__x86_64__)
 
-struct QConvInt8::Avx2Context {
+struct QConvInt8::WideContext {
   const QConvInt8* conv;
   const int8_t* x;
-  int16_t* wide;  // the widened input
+  void* wide;  // the widened (AVX2: int16) or flipped (VNNI: uint8) input
   int8_t* y;
-  int64_t rows, blocksPerTask;
-  bool widenInTask;  // pixels_ with one task per chunk of rows: the task widens its rows' pixels itself
+  int64_t rows, blocksPerTask;  // VNNI: groups of blocks per task
+  bool widenInTask;             // pixels_ with one task per chunk of rows: the task widens its rows' pixels itself
 };
 
-__attribute__((target("avx2"))) void QConvInt8::WidenPaddedAvx2(const int8_t* x, int16_t* out) const {
+// Widens a run of c input values (x - x_zp as int16, AVX2) or flips it (x + 128 as uint8, VNNI).
+void QConvInt8::WidenRun(const int8_t* x, int64_t c, int16_t* out) const {
+  WidenAvx2(x, c, static_cast<int16_t>(xZeroPoint_), out);
+}
+void QConvInt8::WidenRun(const int8_t* x, int64_t c, uint8_t* out) const { FlipVnni(x, c, out); }
+
+template <typename T>
+void QConvInt8::WidenPadded(const int8_t* x, T* out) const {
   const int64_t c = g_.inC, line = wideW_ * c, left = g_.padLeft * c, right = line - left - g_.inW * c;
-  const auto zp = static_cast<int16_t>(xZeroPoint_);
-  const auto zeros = [](int16_t* p, int64_t n) { std::memset(p, 0, static_cast<size_t>(n) * sizeof(int16_t)); };
+  // A padded pixel: x_zp - x_zp = 0 as int16, x_zp + 128 as uint8.
+  const T pad = sizeof(T) == 2 ? T{0} : static_cast<T>(xZeroPoint_ + 128);
+  const auto fill = [pad](T* p, int64_t n) { std::fill_n(p, n, pad); };
   for (int64_t b = 0; b < g_.batch; ++b) {
-    int16_t* o = out + b * wideH_ * line;
-    zeros(o, g_.padTop * line);  // x - x_zero_point of a padded pixel
+    T* o = out + b * wideH_ * line;
+    fill(o, g_.padTop * line);
     o += g_.padTop * line;
     for (int64_t iy = 0; iy < g_.inH; ++iy, o += line, x += g_.inW * c) {
-      zeros(o, left);
-      WidenAvx2(x, g_.inW * c, zp, o + left);
-      zeros(o + line - right, right);
+      fill(o, left);
+      WidenRun(x, g_.inW * c, o + left);
+      fill(o + line - right, right);
     }
-    zeros(o, (wideH_ - g_.padTop - g_.inH) * line);
+    fill(o, (wideH_ - g_.padTop - g_.inH) * line);
   }
 }
 
-__attribute__((target("avx2"))) void QConvInt8::WidenPixelsAvx2(const int8_t* x, int16_t* out, int64_t rowBegin,
-                                                                int64_t rowEnd) const {
+template <typename T>
+void QConvInt8::WidenPixels(const int8_t* x, T* out, int64_t rowBegin, int64_t rowEnd) const {
   const int64_t c = g_.inC;
-  const auto zp = static_cast<int16_t>(xZeroPoint_);
   if (g_.strideH == 1 && g_.strideW == 1) {  // the output pixels are the input pixels: one widening pass
-    WidenAvx2(x + rowBegin * c, (rowEnd - rowBegin) * c, zp, out + rowBegin * c);
+    WidenRun(x + rowBegin * c, (rowEnd - rowBegin) * c, out + rowBegin * c);
     return;
   }
   const int64_t pixels = g_.outH * g_.outW;
   int64_t b = rowBegin / pixels, oy = (rowBegin % pixels) / g_.outW, ox = rowBegin % g_.outW;
   for (int64_t row = rowBegin; row < rowEnd; ++row) {
-    WidenAvx2(x + ((b * g_.inH + oy * g_.strideH) * g_.inW + ox * g_.strideW) * c, c, zp, out + row * c);
+    WidenRun(x + ((b * g_.inH + oy * g_.strideH) * g_.inW + ox * g_.strideW) * c, c, out + row * c);
     if (++ox == g_.outW) {  // the next pixel, without divisions
       ox = 0;
       if (++oy == g_.outH) {
@@ -487,6 +522,27 @@ __attribute__((target("avx2"))) void QConvInt8::WidenPixelsAvx2(const int8_t* x,
       }
     }
   }
+}
+
+template <typename T>
+const T* const* QConvInt8::RowTable(const T* wide, int64_t rowBegin, int64_t rowEnd) const {
+  // Kept per thread: no allocation after the first run.
+  thread_local std::vector<const T*> table;
+  if (table.size() < static_cast<size_t>(rowEnd - rowBegin)) table.resize(static_cast<size_t>(rowEnd - rowBegin));
+  const int64_t pixels = g_.outH * g_.outW;
+  int64_t b = rowBegin / pixels, oy = (rowBegin % pixels) / g_.outW, ox = rowBegin % g_.outW;
+  for (int64_t r = rowBegin; r < rowEnd; ++r) {
+    table[static_cast<size_t>(r - rowBegin)] =
+        pixels_ ? wide + r * g_.inC : wide + ((b * wideH_ + oy * g_.strideH) * wideW_ + ox * g_.strideW) * g_.inC;
+    if (++ox == g_.outW) {
+      ox = 0;
+      if (++oy == g_.outH) {
+        oy = 0;
+        ++b;
+      }
+    }
+  }
+  return table.data();
 }
 
 template <bool kIntClamp, typename W>
@@ -539,71 +595,110 @@ __attribute__((target("avx2"))) void QConvInt8::ComputeBlocksAvx2(const W* packe
 __attribute__((target("avx2"))) void QConvInt8::ComputeAvx2(const int16_t* wide, int8_t* y, int64_t rowBegin,
                                                             int64_t rowEnd, int64_t blockBegin,
                                                             int64_t blockEnd) const {
-  // The chunk's rows' first taps, computed once for all its blocks (kept per thread: no allocation after the first
-  // run).
-  thread_local std::vector<const int16_t*> table;
-  if (table.size() < static_cast<size_t>(rowEnd - rowBegin)) table.resize(static_cast<size_t>(rowEnd - rowBegin));
-  const int64_t pixels = g_.outH * g_.outW;
-  int64_t b = rowBegin / pixels, oy = (rowBegin % pixels) / g_.outW, ox = rowBegin % g_.outW;
-  for (int64_t r = rowBegin; r < rowEnd; ++r) {
-    table[static_cast<size_t>(r - rowBegin)] =
-        pixels_ ? wide + r * g_.inC : wide + ((b * wideH_ + oy * g_.strideH) * wideW_ + ox * g_.strideW) * g_.inC;
-    if (++ox == g_.outW) {
-      ox = 0;
-      if (++oy == g_.outH) {
-        oy = 0;
-        ++b;
-      }
-    }
-  }
+  // The chunk's rows' first taps, computed once for all its blocks.
+  const int16_t* const* table = RowTable(wide, rowBegin, rowEnd);
   if (narrow_) {
     if (intClamp_)
-      ComputeBlocksAvx2<true>(packed_.data(), table.data(), rowBegin, rowEnd, blockBegin, blockEnd, y);
+      ComputeBlocksAvx2<true>(packed_.data(), table, rowBegin, rowEnd, blockBegin, blockEnd, y);
     else
-      ComputeBlocksAvx2<false>(packed_.data(), table.data(), rowBegin, rowEnd, blockBegin, blockEnd, y);
+      ComputeBlocksAvx2<false>(packed_.data(), table, rowBegin, rowEnd, blockBegin, blockEnd, y);
   } else if (intClamp_) {
-    ComputeBlocksAvx2<true>(packed16_.data(), table.data(), rowBegin, rowEnd, blockBegin, blockEnd, y);
+    ComputeBlocksAvx2<true>(packed16_.data(), table, rowBegin, rowEnd, blockBegin, blockEnd, y);
   } else {
-    ComputeBlocksAvx2<false>(packed16_.data(), table.data(), rowBegin, rowEnd, blockBegin, blockEnd, y);
+    ComputeBlocksAvx2<false>(packed16_.data(), table, rowBegin, rowEnd, blockBegin, blockEnd, y);
   }
 }
 
-void QConvInt8::ComputeAvx2Task(void* context, size_t chunk, size_t group) {
-  auto* c = static_cast<Avx2Context*>(context);
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void QConvInt8::ComputeVnni(const uint8_t* wide, int8_t* y,
+                                                                                   int64_t rowBegin, int64_t rowEnd,
+                                                                                   int64_t groupBegin,
+                                                                                   int64_t groupEnd) const {
+  using Micro = void (*)(const uint8_t* const*, const int64_t*, int64_t, int64_t, const int8_t*, const int32_t*,
+                         const float*, float, float, bool, int32_t, int8_t*, int64_t, int64_t);
+  // By the group's blocks and the tile's rows (index mr - 1).
+  static constexpr Micro k1[] = {&MicroVnni<1, 1>, &MicroVnni<2, 1>,  &MicroVnni<3, 1>,  &MicroVnni<4, 1>,
+                                 &MicroVnni<5, 1>, &MicroVnni<6, 1>,  &MicroVnni<7, 1>,  &MicroVnni<8, 1>,
+                                 &MicroVnni<9, 1>, &MicroVnni<10, 1>, &MicroVnni<11, 1>, &MicroVnni<12, 1>};
+  static constexpr Micro k2[] = {&MicroVnni<1, 2>, &MicroVnni<2, 2>,  &MicroVnni<3, 2>,  &MicroVnni<4, 2>,
+                                 &MicroVnni<5, 2>, &MicroVnni<6, 2>,  &MicroVnni<7, 2>,  &MicroVnni<8, 2>,
+                                 &MicroVnni<9, 2>, &MicroVnni<10, 2>, &MicroVnni<11, 2>, &MicroVnni<12, 2>};
+  static constexpr Micro k3[] = {&MicroVnni<1, 3>, &MicroVnni<2, 3>, &MicroVnni<3, 3>, &MicroVnni<4, 3>,
+                                 &MicroVnni<5, 3>, &MicroVnni<6, 3>, &MicroVnni<7, 3>, &MicroVnni<8, 3>};
+  static constexpr Micro k4[] = {&MicroVnni<1, 4>, &MicroVnni<2, 4>, &MicroVnni<3, 4>,
+                                 &MicroVnni<4, 4>, &MicroVnni<5, 4>, &MicroVnni<6, 4>};
+  static constexpr const Micro* kByBlocks[] = {k1, k2, k3, k4};
+  const uint8_t* const* table = RowTable(wide, rowBegin, rowEnd);
+  const int64_t n = g_.outC, segments = static_cast<int64_t>(segOffset_.size()), steps = segLen_ / 4;
+  for (int64_t group = groupBegin; group < groupEnd; ++group) {
+    const int64_t first = group * kVnniBlocks, blocks = std::min(kVnniBlocks, np_ / 16 - first), nb = first * 16;
+    const int8_t* w = packed_.data() + nb * kp_;
+    // Tiles of as equal a size as the tile count allows (as the AVX2 variant's).
+    const int64_t tileRows = kVnniTileRows[blocks - 1];
+    const int64_t tiles = (rowEnd - rowBegin + tileRows - 1) / tileRows, size = (rowEnd - rowBegin) / tiles;
+    const int64_t larger = (rowEnd - rowBegin) % tiles;
+    for (int64_t t = 0, r = rowBegin; t < tiles; ++t) {
+      const int64_t mr = size + (t < larger ? 1 : 0);
+      kByBlocks[blocks - 1][mr - 1](table + (r - rowBegin), segOffset_.data(), segments, steps, w, offset_.data() + nb,
+                                    multiplier_.data() + nb, lo_, hi_, !intClamp_, yZeroPoint_, y + r * n + nb, n,
+                                    n - nb);
+      r += mr;
+    }
+  }
+}
+
+void QConvInt8::ComputeWideTask(void* context, size_t chunk, size_t group) {
+  auto* c = static_cast<WideContext*>(context);
   const QConvInt8& q = *c->conv;
   const int64_t rowBegin = static_cast<int64_t>(chunk) * q.chunkRows_;
   const int64_t rowEnd = std::min(c->rows, rowBegin + q.chunkRows_);
-  const int64_t blockBegin = static_cast<int64_t>(group) * c->blocksPerTask;
-  if (c->widenInTask) q.WidenPixelsAvx2(c->x, c->wide, rowBegin, rowEnd);
-  q.ComputeAvx2(c->wide, c->y, rowBegin, rowEnd, blockBegin, std::min(q.np_ / 16, blockBegin + c->blocksPerTask));
+  const int64_t begin = static_cast<int64_t>(group) * c->blocksPerTask;
+  if (q.isa_ == Int8Isa::kAvx512Vnni) {
+    auto* wide = static_cast<uint8_t*>(c->wide);
+    if (c->widenInTask) q.WidenPixels(c->x, wide, rowBegin, rowEnd);
+    const int64_t groups = (q.np_ / 16 + kVnniBlocks - 1) / kVnniBlocks;
+    q.ComputeVnni(wide, c->y, rowBegin, rowEnd, begin, std::min(groups, begin + c->blocksPerTask));
+  } else {
+    auto* wide = static_cast<int16_t*>(c->wide);
+    if (c->widenInTask) q.WidenPixels(c->x, wide, rowBegin, rowEnd);
+    q.ComputeAvx2(wide, c->y, rowBegin, rowEnd, begin, std::min(q.np_ / 16, begin + c->blocksPerTask));
+  }
 }
 
-void QConvInt8::RunAvx2(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const {
+void QConvInt8::RunWide(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const {
+  const bool vnni = isa_ == Int8Isa::kAvx512Vnni;
   const int64_t rows = g_.batch * g_.outH * g_.outW;
-  // + 16: a run's last pair may read one value past the last run of the last pixel.
-  const size_t need = static_cast<size_t>((pixels_ ? rows : g_.batch * wideH_ * wideW_) * g_.inC + 16);
+  // + 64: a run's last pair (AVX2) or 4 bytes (VNNI) may read a few values past the last run of the last pixel.
+  const int64_t values = (pixels_ ? rows : g_.batch * wideH_ * wideW_) * g_.inC + 64;
+  const auto need = static_cast<size_t>(vnni ? (values + 1) / 2 : values);
   if (scratch->size() < need) scratch->resize(need);
-  const int64_t chunks = (rows + chunkRows_ - 1) / chunkRows_, blocks = np_ / 16;
-  // With threads, output blocks are split too when the rows alone give fewer than 4 tasks per thread (late layers
-  // with few pixels, the classifier).
+  const int64_t chunks = (rows + chunkRows_ - 1) / chunkRows_;
+  const int64_t blocks = vnni ? (np_ / 16 + kVnniBlocks - 1) / kVnniBlocks : np_ / 16;
+  // With threads, output blocks (groups) are split too when the rows alone give fewer than 4 tasks per thread (late
+  // layers with few pixels, the classifier).
   const int64_t perTask = BlocksPerTask(static_cast<int64_t>(pthreadpool_get_threads_count(pool)), chunks, blocks, 4);
   const int64_t groups = (blocks + perTask - 1) / perTask;
-  Avx2Context c{this, x, scratch->data(), y, rows, perTask, pixels_ && groups == 1};
+  WideContext c{this, x, scratch->data(), y, rows, perTask, pixels_ && groups == 1};
   // The widening that the tasks cannot do for themselves (a kernel larger than 1x1 reads neighbouring rows' pixels;
   // pixels split over outputs) runs here, before the one parallel call: it is a few microseconds of vector code, and
   // each extra call waits for every worker to be scheduled, which on a busy machine costs milliseconds.
-  if (!pixels_)
-    WidenPaddedAvx2(x, c.wide);
-  else if (!c.widenInTask)
-    WidenPixelsAvx2(x, c.wide, 0, rows);
-  pthreadpool_parallelize_2d(pool, &ComputeAvx2Task, &c, static_cast<size_t>(chunks), static_cast<size_t>(groups), 0);
+  const auto widen = [&](auto* wide) {
+    if (!pixels_)
+      WidenPadded(x, wide);
+    else if (!c.widenInTask)
+      WidenPixels(x, wide, 0, rows);
+  };
+  if (vnni)
+    widen(reinterpret_cast<uint8_t*>(scratch->data()));
+  else
+    widen(scratch->data());
+  pthreadpool_parallelize_2d(pool, &ComputeWideTask, &c, static_cast<size_t>(chunks), static_cast<size_t>(groups), 0);
 }
 
 #endif  // __x86_64__
 
 void QConvInt8::Run(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const {
 #if defined(__x86_64__)
-  if (isa_ == Int8Isa::kAvx2) return RunAvx2(x, y, pool, scratch);
+  if (isa_ == Int8Isa::kAvx2 || isa_ == Int8Isa::kAvx512Vnni) return RunWide(x, y, pool, scratch);
 #endif
   RunContext c{this, x, y, g_.batch * g_.outH * g_.outW};
   size_t tasks = static_cast<size_t>((c.rows + kRowsPerTask - 1) / kRowsPerTask);

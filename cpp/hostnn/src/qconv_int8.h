@@ -3,7 +3,8 @@
 // exact int32 accumulation of (x - x_zero_point) * w + bias, float requantization with the multiplier
 // x_scale * w_scale[c] / y_scale (computed in float), the product clamped in float to [qmin, qmax] - y_zero_point,
 // rounded half to even, plus y_zero_point. Variants, picked at runtime by what the CPU has: AVX-512 VNNI
-// (vpdpbusd), AVX2 (int8 sign-extended to int16, vpmaddwd: exact, unlike vpmaddubsw which saturates), on aarch64
+// (vpdpbusd on the input flipped once to uint8, x + 128, in register tiles of up to 6 pixels x 4 blocks of 16
+// outputs), AVX2 (int8 sign-extended to int16, vpmaddwd: exact, unlike vpmaddubsw which saturates), on aarch64
 // NEON with the dot-product extension (sdot) or plain NEON (smull + sadalp; qconv_int8_neon.cpp), and portable C++
 // (other CPUs). Debian's 2022 XNNPACK has no VNNI int8 kernels and no per-channel int8 FC, and its int8 results
 // differ from onnxruntime's; every variant gives the same bits (tests: qconv_int8_test.cpp, also run on aarch64
@@ -65,27 +66,36 @@ class QConvInt8 {
   QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bias, const float* wScale, float xScale,
             int32_t xZeroPoint, float yScale, int32_t yZeroPoint, int32_t qmin, int32_t qmax, Int8Isa isa);
   // x: NHWC int8 (readable up to 3 bytes past its end); y: NHWC int8. The AVX2 variant first widens x - x_zp to
-  // int16 into *scratch (resized as needed; one buffer can serve all the convolutions of a plan, run one by one): the
-  // input with its zero padding around it, or for a 1x1 kernel without padding the input pixels it reads.
+  // int16 into *scratch (resized as needed; one buffer can serve all the convolutions of a plan, run one by one), the
+  // VNNI variant flips x to uint8 (x + 128) there: the input with its padding around it, or for a 1x1 kernel without
+  // padding the input pixels it reads.
   void Run(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const;
-  // Output pixels [rowBegin, rowBegin + rows) of the variants other than AVX2.
+  // Output pixels [rowBegin, rowBegin + rows) of the variants other than AVX2 and VNNI.
   void RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t rows) const;
   Int8Isa isa() const { return isa_; }
   // AVX2: the weights are kept as int8 (narrow_).
   bool narrowWeights() const { return narrow_; }
-  // AVX2: the requantization clamps the rounded integers (intClamp_).
+  // AVX2, VNNI: the requantization clamps the rounded integers (intClamp_).
   bool integerClamp() const { return intClamp_; }
 
  private:
   // taps[t] = the input pixel (pixelStride elements apart) of tap t of output pixel `row`, or `padding`.
   template <typename T>
   void FillTaps(const T* x, int64_t pixelStride, const T* padding, int64_t row, const void** taps) const;
-  // The AVX2 variant (x86-64 only): RunAvx2 widens (WidenPaddedAvx2 or WidenPixelsAvx2) and computes
-  // (ComputeAvx2Task, ComputeAvx2) rows in chunks x output channel blocks over the pool.
-  struct Avx2Context;
-  void RunAvx2(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const;
-  void WidenPaddedAvx2(const int8_t* x, int16_t* out) const;
-  void WidenPixelsAvx2(const int8_t* x, int16_t* out, int64_t rowBegin, int64_t rowEnd) const;
+  // The AVX2 and VNNI variants (x86-64 only): RunWide widens the input (AVX2: x - x_zp as int16; VNNI: flipped,
+  // x + 128 as uint8) with WidenPadded or WidenPixels, and computes (ComputeWideTask: ComputeAvx2 or ComputeVnni)
+  // rows in chunks x output channel blocks (VNNI: groups of blocks) over the pool.
+  struct WideContext;
+  void RunWide(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const;
+  void WidenRun(const int8_t* x, int64_t c, int16_t* out) const;
+  void WidenRun(const int8_t* x, int64_t c, uint8_t* out) const;
+  template <typename T>
+  void WidenPadded(const int8_t* x, T* out) const;
+  template <typename T>
+  void WidenPixels(const int8_t* x, T* out, int64_t rowBegin, int64_t rowEnd) const;
+  // The first taps of the rows [rowBegin, rowEnd) in the widened input (a per-thread table).
+  template <typename T>
+  const T* const* RowTable(const T* wide, int64_t rowBegin, int64_t rowEnd) const;
   int64_t ChunkInputBytes(int64_t rows) const;  // the widened input `rows` output rows read, at most
   void ComputeAvx2(const int16_t* wide, int8_t* y, int64_t rowBegin, int64_t rowEnd, int64_t blockBegin,
                    int64_t blockEnd) const;
@@ -94,36 +104,41 @@ class QConvInt8 {
   template <bool kIntClamp, typename W>
   void ComputeBlocksAvx2(const W* packed, const int16_t* const* table, int64_t rowBegin, int64_t rowEnd,
                          int64_t blockBegin, int64_t blockEnd, int8_t* y) const;
-  static void ComputeAvx2Task(void* context, size_t chunk, size_t group);
+  void ComputeVnni(const uint8_t* wide, int8_t* y, int64_t rowBegin, int64_t rowEnd, int64_t groupBegin,
+                   int64_t groupEnd) const;
+  static void ComputeWideTask(void* context, size_t chunk, size_t group);
   // RunRows of the NEON variants (aarch64 only; qconv_int8_neon.cpp).
   void RunRowsNeon(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t rows) const;
 
   ConvGeometry2D g_;
   Int8Isa isa_;
   int64_t taps_, cp_, np_;  // channels padded to the variant's block (VNNI, NEON 4, AVX2 2, scalar 1); outputs to 16
-  // VNNI, NEON: [np/16][taps][cp/4][16][4]; scalar: [out_c][taps][in_c]; AVX2 when narrow_: packed16_'s layout
+  // NEON: [np/16][taps][cp/4][16][4]; VNNI: in groups of up to 4 blocks of 16 outputs, [group][kp/4][blocks][16][4]
+  // (k as AVX2's); scalar: [out_c][taps][in_c]; AVX2 when narrow_: packed16_'s layout
   std::vector<int8_t> packed_;
-  // AVX2: each output pixel reads `segments` runs of segLen_ (even) widened values, segOffset_[s] elements from its
-  // first tap in the widened input: one run per kernel row (its taps are consecutive pixels when dilation is 1), else
-  // one per tap; a run's last value past kernel_w * in_c (or in_c) meets a zero weight.
+  // AVX2, VNNI: each output pixel reads `segments` runs of segLen_ (AVX2: even; VNNI: a multiple of 4) widened
+  // values, segOffset_[s] elements from its first tap in the widened input: one run per kernel row (its taps are
+  // consecutive pixels when dilation is 1), else one per tap; a run's last values past kernel_w * in_c (or in_c) meet
+  // zero weights.
   std::vector<int16_t> packed16_;  // AVX2: [np/16][kp/2][16][2], k = s * segLen_ + (kx * in_c +) c
   std::vector<int64_t> segOffset_;
-  int64_t segLen_ = 0, kp_ = 0;  // AVX2: kp_ = segments * segLen_
-  // AVX2: the widened input is [batch][wideH_][wideW_][in_c] with the zero padding inside, or, for a 1x1 kernel
-  // without padding (pixels_), [output pixel][in_c], the input pixel each output pixel reads.
+  int64_t segLen_ = 0, kp_ = 0;  // AVX2, VNNI: kp_ = segments * segLen_
+  // AVX2, VNNI: the widened input is [batch][wideH_][wideW_][in_c] with the padding (x_zp) inside, or, for a 1x1
+  // kernel without padding (pixels_), [output pixel][in_c], the input pixel each output pixel reads.
   bool pixels_ = false;
   // AVX2: the weights kept as int8 (packed_) and sign-extended as they are loaded: a layer of at most kAvx2Tile rows
   // (a classifier) uses each weight for so few products that reading twice the bytes from L3 costs more than the
   // widening; only where the int16 weights would not fit in L2.
   bool narrow_ = false;
-  // AVX2: every product float(acc) * multiplier stays below 2^31 in magnitude (the weights, bias and multipliers
-  // bound it), so the requantization clamps after the conversion to integers, on the packed int8.
+  // AVX2, VNNI: every product float(acc) * multiplier stays below 2^31 in magnitude (the weights, bias and
+  // multipliers bound it), so the requantization clamps after the conversion to integers, on the packed int8 (AVX2),
+  // or (VNNI, only when [qmin, qmax] is all of int8) by the saturation to int8.
   bool intClamp_ = false;
   int64_t wideH_ = 0, wideW_ = 0;
-  int64_t chunkRows_ = 0;          // AVX2: output rows per task
+  int64_t chunkRows_ = 0;          // AVX2, VNNI: output rows per task
   std::vector<int32_t> offset_;    // int32 added to the accumulator (wrapping), padded to np
   std::vector<float> multiplier_;  // padded to np
-  std::vector<int8_t> padding_;    // VNNI, NEON, scalar: cp + 4 bytes of the input zero point (padded taps read it)
+  std::vector<int8_t> padding_;    // NEON, scalar: cp + 4 bytes of the input zero point (padded taps read it)
   int32_t xZeroPoint_, yZeroPoint_;
   float lo_, hi_;  // qmin - y_zero_point, qmax - y_zero_point
 };

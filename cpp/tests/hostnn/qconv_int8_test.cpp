@@ -183,7 +183,7 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
   };
   std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
   uint32_t seed = 1;
-  int narrowCases = 0, floatClampCases = 0;
+  int narrowCases = 0, floatClampCases = 0, vnniFloatClampCases = 0;
   for (const Case& k : cases) {
     SCOPED_TRACE(k.name);
     const ConvGeometry2D& g = k.g;
@@ -210,6 +210,7 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
         narrowCases += conv.narrowWeights() ? 1 : 0;
         floatClampCases += conv.integerClamp() ? 0 : 1;
       }
+      if (isa == Int8Isa::kAvx512Vnni) vnniFloatClampCases += conv.integerClamp() ? 0 : 1;
       // A plan's convolutions share one scratch buffer: it holds what the previous one left there.
       std::vector<int16_t> scratch(1 << 20);
       for (size_t i = 0; i < scratch.size(); ++i) scratch[i] = static_cast<int16_t>(i * 7919);
@@ -231,6 +232,65 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
     EXPECT_EQ(narrowCases, 2);
     EXPECT_EQ(floatClampCases, 2);
   }
+  // The VNNI variant leaves the clamp to its saturating store where [qmin, qmax] is all of int8 and the bound holds:
+  // the float clamp stays in the 5 cases with a narrower range and the huge multiplier over all of int8.
+  if (hostnn::Int8IsaSupported(Int8Isa::kAvx512Vnni)) {
+    EXPECT_EQ(vnniFloatClampCases, 6);
+  }
+}
+
+// The VNNI variant's register tiles: groups of 1-4 blocks of 16 outputs (out_c 16-64, 80 and 100: a full group and a
+// last one of 1 or 3 blocks, 100 with 4 outputs in its last block), each with every tile height from 1 row up to
+// its largest (6-12; 1-13 rows in one chunk: one tile of each height, then two), 3x3 pad 1 over a 1-row input (every
+// tap row but one on padding) with runs of 15 or 24 values (in_c 5 and 8: a run's last 4 bytes partly past it) and
+// 1x1 stride 2 over in_c 7 (the pixels gathered), random data over all of int8 (VNNI: the store's saturation
+// clamps) and extreme data (x and w only -128 and 127, x zero points -128 and 127) clipped to [-100, 100] (the float
+// clamp), 1 and 2 threads: every variant byte for byte against the scalar one and the reference.
+TEST(QConvInt8Test, EveryTileShapeMatchesTheScalarVariant) {
+  std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
+  uint32_t seed = 100;
+  int convs = 0;
+  for (int extreme = 0; extreme < 2; ++extreme)
+    for (int64_t outC : {16, 32, 48, 64, 80, 100})
+      for (int64_t inC : {5, 7, 8})
+        for (int64_t width = 1; width <= 13; ++width) {
+          const bool pointwise = inC == 7;
+          const ConvGeometry2D g =
+              pointwise ? Geo(1, 1, 2 * width - 1, inC, outC, 1, 2, 1, 0) : Geo(1, 1, width, inC, outC, 3, 1, 1, 1);
+          const Params p = extreme ? Params{0.01f, 0.05f, width % 2 ? -128 : 127, 3, -100, 100}
+                                   : Params{0.02f, 0.05f, -5, 3, -128, 127};
+          auto x = RandomI8(static_cast<size_t>(g.inH * g.inW * inC), seed++, -128, 127);
+          auto w = RandomI8(static_cast<size_t>(outC * inC * g.kernelH * g.kernelW), seed++, -128, 127);
+          if (extreme) {
+            for (int8_t& v : x) v = v < 0 ? -128 : 127;
+            for (int8_t& v : w) v = v < 0 ? -128 : 127;
+          }
+          std::vector<int32_t> bias(static_cast<size_t>(outC));
+          std::vector<float> ws(static_cast<size_t>(outC));
+          for (int64_t o = 0; o < outC; ++o) {
+            bias[o] = static_cast<int32_t>(o * 37 % 4001) - 2000;
+            ws[o] = 0.001f + 0.0007f * static_cast<float>(o % 7);
+          }
+          const auto want = Reference(g, x, w, bias, ws, p);
+          x.resize(x.size() + 3);
+          x.shrink_to_fit();
+          std::vector<int16_t> scratch;
+          std::vector<int8_t> scalar;
+          for (Int8Isa isa : SupportedIsas()) {
+            hostnn::QConvInt8 conv(g, w.data(), bias.data(), ws.data(), p.xScale, p.xZp, p.yScale, p.yZp, p.qmin,
+                                   p.qmax, isa);
+            for (pthreadpool_t tp : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
+              std::vector<int8_t> y(want.size(), 99);
+              conv.Run(x.data(), y.data(), tp, &scratch);
+              if (isa == Int8Isa::kScalar) scalar = y;
+              ++convs;
+              const bool same = y == want && y == scalar;
+              EXPECT_TRUE(same) << hostnn::Int8IsaLabel(isa) << (tp ? ", 2 threads" : "") << ": out_c " << outC
+                                << ", in_c " << inC << ", " << width << " rows" << (extreme ? ", extreme data" : "");
+            }
+          }
+        }
+  EXPECT_GE(convs, 2 * 6 * 3 * 13 * 2);
 }
 
 TEST(QConvInt8Test, TheScalarAndAvx2VariantsAreAvailableOnX86) {
