@@ -63,9 +63,15 @@ constexpr int kHalfTileRows = 12;  // ... of an 8-channel block
 constexpr int kWideTileRows = 4;   // ... of a 24-channel block
 constexpr int kDotTileRows = 3;    // ... of the partial-sum tile (grouped, 8 outputs per group: DotTileFma)
 constexpr int kZmmTileRows = 12;   // ... of the AVX-512 tile (16- and 24-channel blocks, a pair of 16: Tile512)
-constexpr int TileRowsOf(int64_t width, F32Isa isa) {
-  if (isa == F32Isa::kAvx512) return kZmmTileRows;  // an 8-channel block runs AVX2's 12x8
-  return width == kBlock ? kTileRows : width == kHalfBlock ? kHalfTileRows : kWideTileRows;
+// ... and of an output image of at most kBigTileMaxPixels pixels that is not a plain GEMM (all pointer tiles): its 49
+// pixels in 4 tiles, not 5, so the weights (from L2) are read 4 times. 7x7 layers ran 0.76-0.79x the time (ResNet's
+// 512->512, the 3x3 and 1x1 stride-2 ones to 7x7, GoogLeNet's and DenseNet's), while 14-pixel tiles everywhere cost
+// 14x14 layers and 1x1 GEMMs 1.1-1.4x (npulens_conv_f32_bench, 1 thread).
+constexpr int kZmmBigTileRows = 14;
+constexpr int64_t kBigTileMaxPixels = 49;
+constexpr int TileRowsOf(int64_t width, F32Isa isa, bool bigTiles = false) {
+  if (isa == F32Isa::kAvx512 && width != kHalfBlock) return bigTiles ? kZmmBigTileRows : kZmmTileRows;
+  return width == kBlock ? kTileRows : width == kHalfBlock ? kHalfTileRows : kWideTileRows;  // (AVX-512: 12x8 too)
 }
 
 // Register tiles of rows output pixels x one block of output channels, for each of `blocks` blocks of the same width
@@ -281,15 +287,16 @@ void TileAvx2(const TileArgs& a, int rows) {
     TileRows<TileRowsOf(kWidth, F32Isa::kAvx2Fma), kStrided, kWidth, false>(a, rows);
 }
 
+// The AVX-512 tile prefetches the weights this many input channels ahead: a pair's weights come from L3 for a task's
+// first tile (512->512 at 7x7: 9 MiB) and its 2 streams lie a block apart; 7x7 and 14x14-stride-2 layers with 512
+// outputs ran 0.86-0.92x the time with it, the others the same (npulens_conv_f32_bench, 3 rounds alternating).
+constexpr int64_t kPrefetchSteps = 16;
+
 // AVX-512: a block of 16 output channels is one zmm. MR output pixels x kVecs zmm of output channels: a pair of
 // 16-channel blocks (kRow = 16, the second block's weights blockStride further) or a 24-channel block (kRow = 24,
 // its last 8 channels in the low half of a masked vector). Per input channel kVecs weight loads, MR broadcasts,
-// MR * kVecs FMAs; at MR = 12 and a pair, 24 accumulators of the 32 zmm registers. Tails (channels past outC) are
-// masked loads and stores, no copies.
-// The weights are prefetched this many input channels ahead: a pair's weights come from L3 for a task's first tile
-// (512->512 at 7x7: 9 MiB, 5 tiles) and its 2 streams at a block's distance; 7x7 and 14x14-stride-2 layers with 512
-// outputs ran 0.86-0.92x the time with it, the others the same (npulens_conv_f32_bench, 3 rounds alternating).
-constexpr int64_t kPrefetchSteps = 16;
+// MR * kVecs FMAs; at MR = 12 and a pair, 24 accumulators of the 32 zmm registers (MR = 14: 28). Tails (channels past
+// outC) are masked loads and stores, no copies.
 template <int MR, bool kStrided, int kVecs, int64_t kRow, bool kResidual>
 __attribute__((target("avx512f"), always_inline)) inline void Tile512Body(const TileArgs& a, int64_t r0, int64_t blk,
                                                                           __m512 vlo, __m512 vhi) {
@@ -302,14 +309,14 @@ __attribute__((target("avx512f"), always_inline)) inline void Tile512Body(const 
     store[v] = static_cast<__mmask16>((1u << std::clamp<int64_t>(n - kBlock * v, 0, kBlock)) - 1);
   __m512 acc[MR][kVecs];
   const float* bias = a.bias + blk * kBlock;
-#pragma GCC unroll 12
+#pragma GCC unroll 14
   for (int r = 0; r < MR; ++r) {
     acc[r][0] = _mm512_loadu_ps(bias);
     if constexpr (kVecs == 2) acc[r][1] = _mm512_maskz_loadu_ps(kLastLoad, bias + kBlock);
   }
   for (int64_t t = 0; t < a.taps; ++t) {
     const float* px[MR];
-#pragma GCC unroll 12
+#pragma GCC unroll 14
     for (int r = 0; r < MR; ++r) px[r] = TapInput<kStrided>(a, t, r0 + r);
     const float* wp = TapWeights<kStrided, kRow>(a, blk, t);
     // The second vector's weights: the next block's (a pair) or this row's last 8.
@@ -321,7 +328,7 @@ __attribute__((target("avx512f"), always_inline)) inline void Tile512Body(const 
         _mm_prefetch(reinterpret_cast<const char*>(wp + second + kPrefetchSteps * kRow), _MM_HINT_T0);
       w[0] = _mm512_loadu_ps(wp);
       if constexpr (kVecs == 2) w[1] = _mm512_maskz_loadu_ps(kLastLoad, wp + second);
-#pragma GCC unroll 12
+#pragma GCC unroll 14
       for (int r = 0; r < MR; ++r) {
         const __m512 xv = _mm512_set1_ps(px[r][c]);
 #pragma GCC unroll 2
@@ -329,7 +336,7 @@ __attribute__((target("avx512f"), always_inline)) inline void Tile512Body(const 
       }
     }
   }
-#pragma GCC unroll 12
+#pragma GCC unroll 14
   for (int r = 0; r < MR; ++r) {
     float* out = a.y + (r0 + r) * a.yStride + o0;
 #pragma GCC unroll 2
@@ -369,9 +376,9 @@ void Tile512Rows(const TileArgs& a, int rows) {
 template <bool kStrided, int64_t kWidth>
 void TileAvx512(const TileArgs& a, int rows) {
   if (a.res)
-    Tile512Rows<kZmmTileRows, kStrided, kWidth, true>(a, rows);
+    Tile512Rows<kZmmBigTileRows, kStrided, kWidth, true>(a, rows);
   else
-    Tile512Rows<kZmmTileRows, kStrided, kWidth, false>(a, rows);
+    Tile512Rows<kZmmBigTileRows, kStrided, kWidth, false>(a, rows);
 }
 
 #endif  // __x86_64__
@@ -637,7 +644,8 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
     while ((pixelMajor_ || (isa_ == F32Isa::kAvx512 && sameWidth < 2)) && gb + sameWidth < blockEnd &&
            blk + sameWidth < blocks_ && (blk + sameWidth + 1 < blocks_ || lastWidth_ == kBlock))
       ++sameWidth;
-    const int64_t tileRows = dot_ ? kDotTileRows : TileRowsOf(width, isa_);
+    const int64_t tileRows =
+        dot_ ? kDotTileRows : TileRowsOf(width, isa_, !pointwise_ && g_.outH * g_.outW <= kBigTileMaxPixels);
     if (plannedRows != tileRows) plan(tileRows);
     const int64_t inOff = group * g_.inC;
     TileArgs a{x + inOff,

@@ -260,23 +260,26 @@ TEST(ConvF32Test, ResidualIsAddedBeforeTheClampInEveryPath) {
 // The AVX-512 tile runs 16-channel blocks in pairs (12 pixels x 32 channels): an even and an odd count of blocks (a
 // pair and one alone), a pair whose second block is part zeros (28, 60 outputs: masked stores), a 24-wide last block
 // after pairs (40, 72), with weights past L1 (block-major: the pair of one task's blocks) and within it (pixel-major),
-// pixel counts leaving part tiles (9 x 11 = 99), a 3x3 with padding (strided and pointer tiles) and a 1x1, a clamp, a
-// residual; every variant, 1 and 2 threads. A wrong lane mask or second block's weights moves outputs by a term.
+// pixel counts leaving part tiles (9 x 11 = 99), images of at most 49 pixels (7 x 7, 4 x 7: 13- and 14-pixel tiles),
+// a 3x3 with padding (strided and pointer tiles) and a 1x1, a clamp, a residual; every variant, 1 and 2 threads. A
+// wrong lane mask or second block's weights moves outputs by a term.
 TEST(ConvF32Test, BlockPairsAndTheirTailsMatchTheReference) {
   std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
   ASSERT_NE(pool, nullptr);
   uint32_t seed = 9000;
-  for (int64_t inC : {8, 64})
-    for (int64_t outC : {28, 48, 60, 64, 72, 80, 40})
-      for (int64_t k : {1, 3}) {
-        const std::string name =
-            std::to_string(k) + "x" + std::to_string(k) + " " + std::to_string(inC) + "->" + std::to_string(outC);
-        SCOPED_TRACE(name);
-        const int64_t pad = k / 2;
-        const Case c{name.c_str(), 1, 9, 11, inC, outC, k, k, 1, 1, 1, 1, pad, pad, pad, pad, 0.0f, 6.0f};
-        ExpectMatchesTheReference(c, seed, pool.get(), 1, outC % 16 != 0);
-        seed += 4;
-      }
+  const int64_t sizes[][2] = {{9, 11}, {7, 7}, {4, 7}};
+  for (const auto& hw : sizes)
+    for (int64_t inC : {8, 64})
+      for (int64_t outC : {28, 48, 60, 64, 72, 80, 40})
+        for (int64_t k : {1, 3}) {
+          const std::string name = std::to_string(k) + "x" + std::to_string(k) + " " + std::to_string(inC) + "->" +
+                                   std::to_string(outC) + " @" + std::to_string(hw[0]) + "x" + std::to_string(hw[1]);
+          SCOPED_TRACE(name);
+          const int64_t pad = k / 2;
+          const Case c{name.c_str(), 2, hw[0], hw[1], inC, outC, k, k, 1, 1, 1, 1, pad, pad, pad, pad, 0.0f, 6.0f};
+          ExpectMatchesTheReference(c, seed, pool.get(), 1, outC % 16 != 0);
+          seed += 4;
+        }
 }
 
 // Without a bias the outputs are the plain sums; a NaN input gives NaN outputs through the clamp in every variant
