@@ -10,10 +10,10 @@
 // 5x16 FMA3 igemm micro-kernel compiled with one accumulator spilled to the stack (an FMA chain through memory every
 // step), which holds ResNet18's convolutions near a third of one core's FMA peak. Variants, picked at runtime by what
 // the CPU has: AVX-512 (a 16-channel block is one zmm: 12 pixels x a pair of blocks, 24 accumulators, 2 weight
-// vectors, 1 broadcast; a 24-wide block as 16 + 8 masked lanes; tails by masked stores; an 8-wide block and the
-// grouped partial-sum tile run their AVX2 code), AVX2+FMA (6x16 register block: 12 accumulators, 2 weight vectors, 1
-// broadcast; 4x24 and 12x8 for a 24- and an 8-wide block; grouped with 8 outputs a group, 3x8 of partial sums:
-// DotTileFma) and portable C++ (other CPUs, aarch64 included). Tests: conv_f32_test.cpp.
+// vectors, 1 broadcast; 14 pixels in output images of at most 7x7; a 24-wide block as 16 + 8 masked lanes; tails by
+// masked stores; an 8-wide block and the grouped partial-sum tile run their AVX2 code), AVX2+FMA (6x16 register block:
+// 12 accumulators, 2 weight vectors, 1 broadcast; 4x24 and 12x8 for a 24- and an 8-wide block; grouped with 8 outputs a
+// group, 3x8 of partial sums: DotTileFma) and portable C++ (other CPUs, aarch64 included). Tests: conv_f32_test.cpp.
 #pragma once
 
 #include <pthreadpool.h>
