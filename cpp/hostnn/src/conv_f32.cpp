@@ -19,22 +19,38 @@ bool F32IsaSupported(F32Isa isa) {
     case F32Isa::kScalar: return true;
 #if defined(__x86_64__)
     case F32Isa::kAvx2Fma: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case F32Isa::kAvx512: return F32IsaSupported(F32Isa::kAvx2Fma) && __builtin_cpu_supports("avx512f");
 #else
-    case F32Isa::kAvx2Fma: return false;
+    case F32Isa::kAvx2Fma:
+    case F32Isa::kAvx512: return false;
 #endif
   }
   return false;
 }
 
-const char* F32IsaLabel(F32Isa isa) { return isa == F32Isa::kAvx2Fma ? "AVX2" : "scalar"; }
+const char* F32IsaLabel(F32Isa isa) {
+  switch (isa) {
+    case F32Isa::kScalar: return "scalar";
+    case F32Isa::kAvx2Fma: return "AVX2";
+    case F32Isa::kAvx512: return "AVX-512";
+  }
+  return "?";
+}
 
 F32Isa SelectF32Isa() {
   const char* env = std::getenv("NPULENS_HOSTNN_ISA");
   const std::string name = env ? env : "";
   if (name == "scalar") return F32Isa::kScalar;
-  if (name == "avx2" && !F32IsaSupported(F32Isa::kAvx2Fma))
-    throw std::runtime_error("NPULENS_HOSTNN_ISA=avx2: this CPU has no AVX2+FMA");
-  return F32IsaSupported(F32Isa::kAvx2Fma) ? F32Isa::kAvx2Fma : F32Isa::kScalar;
+  if (name == "avx2" || name == "avx512") {
+    const F32Isa isa = name == "avx2" ? F32Isa::kAvx2Fma : F32Isa::kAvx512;
+    if (!F32IsaSupported(isa))
+      throw std::runtime_error("NPULENS_HOSTNN_ISA=" + name + ": this CPU has no " +
+                               (isa == F32Isa::kAvx2Fma ? "AVX2+FMA" : "AVX-512F"));
+    return isa;
+  }
+  for (F32Isa isa : {F32Isa::kAvx512, F32Isa::kAvx2Fma})
+    if (F32IsaSupported(isa)) return isa;
+  return F32Isa::kScalar;
 }
 
 namespace {
@@ -46,8 +62,16 @@ constexpr int kTileRows = 6;       // output pixels per AVX2 register tile of a 
 constexpr int kHalfTileRows = 12;  // ... of an 8-channel block
 constexpr int kWideTileRows = 4;   // ... of a 24-channel block
 constexpr int kDotTileRows = 3;    // ... of the partial-sum tile (grouped, 8 outputs per group: DotTileFma)
-constexpr int TileRowsOf(int64_t width) {
-  return width == kBlock ? kTileRows : width == kHalfBlock ? kHalfTileRows : kWideTileRows;
+constexpr int kZmmTileRows = 12;   // ... of the AVX-512 tile (16- and 24-channel blocks, a pair of 16: Tile512)
+// ... and of an output image of at most kBigTileMaxPixels pixels that is not a plain GEMM (all pointer tiles): its 49
+// pixels in 4 tiles, not 5, so the weights (from L2) are read 4 times. 7x7 layers ran 0.76-0.79x the time (ResNet's
+// 512->512, the 3x3 and 1x1 stride-2 ones to 7x7, GoogLeNet's and DenseNet's), while 14-pixel tiles everywhere cost
+// 14x14 layers and 1x1 GEMMs 1.1-1.4x (npulens_conv_f32_bench, 1 thread).
+constexpr int kZmmBigTileRows = 14;
+constexpr int64_t kBigTileMaxPixels = 49;
+constexpr int TileRowsOf(int64_t width, F32Isa isa, bool bigTiles = false) {
+  if (isa == F32Isa::kAvx512 && width != kHalfBlock) return bigTiles ? kZmmBigTileRows : kZmmTileRows;
+  return width == kBlock ? kTileRows : width == kHalfBlock ? kHalfTileRows : kWideTileRows;  // (AVX-512: 12x8 too)
 }
 
 // Register tiles of rows output pixels x one block of output channels, for each of `blocks` blocks of the same width
@@ -258,9 +282,103 @@ void TileRows(const TileArgs& a, int rows) {
 template <bool kStrided, int64_t kWidth>
 void TileAvx2(const TileArgs& a, int rows) {
   if (a.res)
-    TileRows<TileRowsOf(kWidth), kStrided, kWidth, true>(a, rows);
+    TileRows<TileRowsOf(kWidth, F32Isa::kAvx2Fma), kStrided, kWidth, true>(a, rows);
   else
-    TileRows<TileRowsOf(kWidth), kStrided, kWidth, false>(a, rows);
+    TileRows<TileRowsOf(kWidth, F32Isa::kAvx2Fma), kStrided, kWidth, false>(a, rows);
+}
+
+// The AVX-512 tile prefetches the weights this many input channels ahead: a pair's weights come from L3 for a task's
+// first tile (512->512 at 7x7: 9 MiB) and its 2 streams lie a block apart; 7x7 and 14x14-stride-2 layers with 512
+// outputs ran 0.86-0.92x the time with it, the others the same (npulens_conv_f32_bench, 3 rounds alternating).
+constexpr int64_t kPrefetchSteps = 16;
+
+// AVX-512: a block of 16 output channels is one zmm. MR output pixels x kVecs zmm of output channels: a pair of
+// 16-channel blocks (kRow = 16, the second block's weights blockStride further) or a 24-channel block (kRow = 24,
+// its last 8 channels in the low half of a masked vector). Per input channel kVecs weight loads, MR broadcasts,
+// MR * kVecs FMAs; at MR = 12 and a pair, 24 accumulators of the 32 zmm registers (MR = 14: 28). Tails (channels past
+// outC) are masked loads and stores, no copies.
+template <int MR, bool kStrided, int kVecs, int64_t kRow, bool kResidual>
+__attribute__((target("avx512f"), always_inline)) inline void Tile512Body(const TileArgs& a, int64_t r0, int64_t blk,
+                                                                          __m512 vlo, __m512 vhi) {
+  constexpr int64_t kWidth = kRow == kWideBlock ? kWideBlock : kVecs * kBlock;
+  constexpr auto kLastLoad = static_cast<__mmask16>(kRow == kWideBlock ? 0x00FF : 0xFFFF);
+  const int64_t o0 = a.o0 + blk * kBlock, n = std::min(kWidth, a.outC - o0);
+  __mmask16 store[kVecs];
+#pragma GCC unroll 2
+  for (int v = 0; v < kVecs; ++v)
+    store[v] = static_cast<__mmask16>((1u << std::clamp<int64_t>(n - kBlock * v, 0, kBlock)) - 1);
+  __m512 acc[MR][kVecs];
+  const float* bias = a.bias + blk * kBlock;
+#pragma GCC unroll 14
+  for (int r = 0; r < MR; ++r) {
+    acc[r][0] = _mm512_loadu_ps(bias);
+    if constexpr (kVecs == 2) acc[r][1] = _mm512_maskz_loadu_ps(kLastLoad, bias + kBlock);
+  }
+  for (int64_t t = 0; t < a.taps; ++t) {
+    const float* px[MR];
+#pragma GCC unroll 14
+    for (int r = 0; r < MR; ++r) px[r] = TapInput<kStrided>(a, t, r0 + r);
+    const float* wp = TapWeights<kStrided, kRow>(a, blk, t);
+    // The second vector's weights: the next block's (a pair) or this row's last 8.
+    const int64_t second = kRow == kWideBlock ? kBlock : a.blockStride;
+    for (int64_t c = 0; c < a.inC; ++c, wp += kRow) {
+      __m512 w[kVecs];
+      _mm_prefetch(reinterpret_cast<const char*>(wp + kPrefetchSteps * kRow), _MM_HINT_T0);
+      if constexpr (kVecs == 2 && kRow == kBlock)
+        _mm_prefetch(reinterpret_cast<const char*>(wp + second + kPrefetchSteps * kRow), _MM_HINT_T0);
+      w[0] = _mm512_loadu_ps(wp);
+      if constexpr (kVecs == 2) w[1] = _mm512_maskz_loadu_ps(kLastLoad, wp + second);
+#pragma GCC unroll 14
+      for (int r = 0; r < MR; ++r) {
+        const __m512 xv = _mm512_set1_ps(px[r][c]);
+#pragma GCC unroll 2
+        for (int v = 0; v < kVecs; ++v) acc[r][v] = _mm512_fmadd_ps(xv, w[v], acc[r][v]);
+      }
+    }
+  }
+#pragma GCC unroll 14
+  for (int r = 0; r < MR; ++r) {
+    float* out = a.y + (r0 + r) * a.yStride + o0;
+#pragma GCC unroll 2
+    for (int v = 0; v < kVecs; ++v) {
+      __m512 s = acc[r][v];
+      if constexpr (kResidual)
+        s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(store[v], a.res + (r0 + r) * a.yStride + o0 + kBlock * v));
+      // As TileFma: a NaN sum stays NaN through the clamp.
+      _mm512_mask_storeu_ps(out + kBlock * v, store[v], _mm512_min_ps(vhi, _mm512_max_ps(vlo, s)));
+    }
+  }
+}
+
+// Tiles outer; a 16-channel block's tile runs the blocks in pairs (half the broadcasts per FMA), an odd last one
+// alone.
+template <int MR, bool kStrided, int64_t kWidth, bool kResidual>
+__attribute__((target("avx512f"))) void Tile512(const TileArgs& a) {
+  const __m512 vlo = _mm512_set1_ps(a.lo), vhi = _mm512_set1_ps(a.hi);
+  for (int64_t r0 = 0; r0 < a.tiles * MR; r0 += MR) {
+    if constexpr (kWidth == kWideBlock) {
+      Tile512Body<MR, kStrided, 2, kWideBlock, kResidual>(a, r0, 0, vlo, vhi);  // a group's last block: alone
+    } else {
+      int64_t blk = 0;
+      for (; blk + 1 < a.blocks; blk += 2) Tile512Body<MR, kStrided, 2, kBlock, kResidual>(a, r0, blk, vlo, vhi);
+      if (blk < a.blocks) Tile512Body<MR, kStrided, 1, kBlock, kResidual>(a, r0, blk, vlo, vhi);
+    }
+  }
+}
+
+template <int MR, bool kStrided, int64_t kWidth, bool kResidual>
+void Tile512Rows(const TileArgs& a, int rows) {
+  if constexpr (MR > 1)
+    if (rows < MR) return Tile512Rows<MR - 1, kStrided, kWidth, kResidual>(a, rows);
+  Tile512<MR, kStrided, kWidth, kResidual>(a);
+}
+
+template <bool kStrided, int64_t kWidth>
+void TileAvx512(const TileArgs& a, int rows) {
+  if (a.res)
+    Tile512Rows<kZmmBigTileRows, kStrided, kWidth, true>(a, rows);
+  else
+    Tile512Rows<kZmmBigTileRows, kStrided, kWidth, false>(a, rows);
 }
 
 #endif  // __x86_64__
@@ -268,7 +386,9 @@ void TileAvx2(const TileArgs& a, int rows) {
 template <bool kStrided, int64_t kWidth>
 void Tile(const TileArgs& a, int rows, [[maybe_unused]] F32Isa isa) {
 #if defined(__x86_64__)
-  if (isa == F32Isa::kAvx2Fma) return TileAvx2<kStrided, kWidth>(a, rows);
+  if constexpr (kWidth != kHalfBlock)
+    if (isa == F32Isa::kAvx512) return TileAvx512<kStrided, kWidth>(a, rows);
+  if (F32IsaUsesAvx2(isa)) return TileAvx2<kStrided, kWidth>(a, rows);
 #endif
   TileScalar<kStrided, kWidth>(a, rows);
 }
@@ -352,7 +472,7 @@ ConvF32::ConvF32(const ConvGeometry2D& geometry, const float* w, const float* bi
   // Grouped, 8 output channels and a multiple of 4 input channels per group: the partial-sum tile (DotTileFma),
   // weights [taps][inC / 4][k = 0..3][8]: input channel c % 4 of output k in lane c % 4, of output k + 4 in lane
   // 4 + c % 4.
-  dot_ = isa == F32Isa::kAvx2Fma && groups > 1 && g.outC == kHalfBlock && g.inC % 4 == 0;
+  dot_ = F32IsaUsesAvx2(isa) && groups > 1 && g.outC == kHalfBlock && g.inC % 4 == 0;
   for (int64_t gi = 0; dot_ && gi < groups; ++gi)
     for (int64_t o = 0; o < g.outC; ++o) {
       for (int64_t c = 0; c < g.inC; ++c)
@@ -519,11 +639,13 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
   for (int64_t gb = blockBegin; gb < blockEnd;) {
     const int64_t group = gb / blocks_, blk = gb % blocks_;
     const int64_t width = blk + 1 == blocks_ ? lastWidth_ : kBlock;
+    // AVX-512 runs 16-channel blocks in pairs (Tile512), block-major too.
     int64_t sameWidth = 1;
-    while (pixelMajor_ && gb + sameWidth < blockEnd && blk + sameWidth < blocks_ &&
-           (blk + sameWidth + 1 < blocks_ || lastWidth_ == kBlock))
+    while ((pixelMajor_ || (isa_ == F32Isa::kAvx512 && sameWidth < 2)) && gb + sameWidth < blockEnd &&
+           blk + sameWidth < blocks_ && (blk + sameWidth + 1 < blocks_ || lastWidth_ == kBlock))
       ++sameWidth;
-    const int64_t tileRows = dot_ ? kDotTileRows : TileRowsOf(width);
+    const int64_t tileRows =
+        dot_ ? kDotTileRows : TileRowsOf(width, isa_, !pointwise_ && g_.outH * g_.outW <= kBigTileMaxPixels);
     if (plannedRows != tileRows) plan(tileRows);
     const int64_t inOff = group * g_.inC;
     TileArgs a{x + inOff,

@@ -9,9 +9,11 @@
 // taps a zero row (as qconv_int8.h). Why our own: Debian's 2022 XNNPACK build runs every fp32 convolution through its
 // 5x16 FMA3 igemm micro-kernel compiled with one accumulator spilled to the stack (an FMA chain through memory every
 // step), which holds ResNet18's convolutions near a third of one core's FMA peak. Variants, picked at runtime by what
-// the CPU has: AVX2+FMA (6x16 register block: 12 accumulators, 2 weight vectors, 1 broadcast; 4x24 and 12x8 for a 24-
-// and an 8-wide block; grouped with 8 outputs a group, 3x8 of partial sums: DotTileFma) and portable C++ (other CPUs,
-// aarch64 included). Tests: conv_f32_test.cpp.
+// the CPU has: AVX-512 (a 16-channel block is one zmm: 12 pixels x a pair of blocks, 24 accumulators, 2 weight
+// vectors, 1 broadcast; 14 pixels in output images of at most 7x7; a 24-wide block as 16 + 8 masked lanes; tails by
+// masked stores; an 8-wide block and the grouped partial-sum tile run their AVX2 code), AVX2+FMA (6x16 register block:
+// 12 accumulators, 2 weight vectors, 1 broadcast; 4x24 and 12x8 for a 24- and an 8-wide block; grouped with 8 outputs a
+// group, 3x8 of partial sums: DotTileFma) and portable C++ (other CPUs, aarch64 included). Tests: conv_f32_test.cpp.
 #pragma once
 
 #include <pthreadpool.h>
@@ -23,13 +25,20 @@
 
 namespace hostnn {
 
-enum class F32Isa { kScalar, kAvx2Fma };
+enum class F32Isa { kScalar, kAvx2Fma, kAvx512 };
 
 bool F32IsaSupported(F32Isa isa);
-// "scalar", "AVX2" (the plan description shows it; the AVX2 variant also needs FMA3, which every AVX2 CPU has).
+// The x86 fp32 ISAs: every AVX-512 CPU has AVX2+FMA too, so the fp32 kernels without an AVX-512 variant of their own
+// (depthwise, Winograd, FC, elementwise) run their AVX2 code under both.
+inline bool F32IsaUsesAvx2(F32Isa isa) { return isa == F32Isa::kAvx2Fma || isa == F32Isa::kAvx512; }
+// The variant those kernels run under isa (what the plan description names for them).
+inline F32Isa F32IsaCappedAtAvx2(F32Isa isa) { return F32IsaUsesAvx2(isa) ? F32Isa::kAvx2Fma : isa; }
+// "scalar", "AVX2", "AVX-512" (the plan description shows it; the AVX2 variant also needs FMA3, which every AVX2 CPU
+// has; the AVX-512 one needs AVX-512F).
 const char* F32IsaLabel(F32Isa isa);
-// The fastest supported variant; env NPULENS_HOSTNN_ISA=scalar forces the portable one and =avx2 asks for AVX2
-// (std::runtime_error when this CPU has none); the int8-only names (vnni, neon, neondot) leave the fastest.
+// The fastest supported variant; env NPULENS_HOSTNN_ISA=scalar forces the portable one, =avx2 asks for AVX2 and
+// =avx512 for AVX-512 (std::runtime_error when this CPU has none); the int8-only names (vnni, neon, neondot) leave
+// the fastest.
 F32Isa SelectF32Isa();
 
 class ConvF32 {

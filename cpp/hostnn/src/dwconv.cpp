@@ -738,7 +738,7 @@ void DwConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows
     a.w = packed_.data() + firstRow * g_.kernelW * kLanes;
     a.y = y + row * g_.outW * c;
 #if defined(__x86_64__)
-    if (isa_ == F32Isa::kAvx2Fma) {
+    if (F32IsaUsesAvx2(isa_)) {
       F32RowAvx2Dispatch(a);
       continue;
     }

@@ -22,10 +22,10 @@
 // skipped (a range per output row); horizontal padding: a group whose windows cross the row's edge skips the input
 // columns outside it (a branch per column; the interior has no branch). Bias and the output clamp (a fused
 // Relu/Clip) are applied before the store; the last block of a channel count that is not a multiple of 8 uses masked
-// loads and stores. Variants: AVX2+FMA (3x3 and 5x5 kernels of stride 1 or 2 without horizontal dilation compiled
-// for their shape; other kernels through a generic loop, 4 pixels per weight load) and portable C++, picked from the
-// plan's F32Isa. Threads split output rows (and channel blocks when there are fewer than 4 rows per thread), one pool
-// call per run. Where it runs instead of XNNPACK: ops/conv.cpp (OursF32Depthwise).
+// loads and stores. Variants: AVX2+FMA (also under AVX-512; 3x3 and 5x5 kernels of stride 1 or 2 without horizontal
+// dilation compiled for their shape; other kernels through a generic loop, 4 pixels per weight load) and portable C++,
+// picked from the plan's F32Isa. Threads split output rows (and channel blocks when there are fewer than 4 rows per
+// thread), one pool call per run. Where it runs instead of XNNPACK: ops/conv.cpp (OursF32Depthwise).
 
 #pragma once
 

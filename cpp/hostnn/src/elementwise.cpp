@@ -197,7 +197,7 @@ __attribute__((target("avx2,fma"))) void GapBlockAvx2(const float* x, float* y, 
 
 void SelfGatedRange(const Gate& f, const float* x, float* y, size_t n, float lo, float hi, F32Isa isa) {
 #if defined(__x86_64__)
-  if (isa == F32Isa::kAvx2Fma) {
+  if (F32IsaUsesAvx2(isa)) {
     if (f.kind == Gate::Kind::kSigmoid)
       SelfGatedAvx2<Gate::Kind::kSigmoid>(f, x, y, n, lo, hi);
     else
@@ -247,7 +247,7 @@ struct ScaleTask {
       const float* x = t->x + r * t->channels;
       float* y = t->y + r * t->channels;
 #if defined(__x86_64__)
-      if (t->isa == F32Isa::kAvx2Fma) {
+      if (F32IsaUsesAvx2(t->isa)) {
         ScaleRowAvx2(x, g, y, t->channels, t->lo, t->hi);
         continue;
       }
@@ -270,7 +270,7 @@ struct AffineTask {
       const float* x = t->x + r * t->channels;
       float* y = t->y + r * t->channels;
 #if defined(__x86_64__)
-      if (t->isa == F32Isa::kAvx2Fma) {
+      if (F32IsaUsesAvx2(t->isa)) {
         AffineRowAvx2(x, t->a, t->b, y, t->channels, t->lo, t->hi);
         continue;
       }
@@ -294,7 +294,7 @@ struct GapTask {
     const float* x = t->x + image * t->pixels * t->channels;
     float* y = t->y + image * t->channels;
 #if defined(__x86_64__)
-    if (t->isa == F32Isa::kAvx2Fma) {
+    if (F32IsaUsesAvx2(t->isa)) {
       GapBlockAvx2(x, y, t->pixels, t->channels, block * 32, t->scale, t->lo, t->hi);
       return;
     }
@@ -320,7 +320,7 @@ bool SelfGatedFast(const Gate& f, F32Isa isa) {
 #else
   constexpr bool kHardwareFma = false;
 #endif
-  return f.kind != Gate::Kind::kSigmoid || isa == F32Isa::kAvx2Fma || kHardwareFma;
+  return f.kind != Gate::Kind::kSigmoid || F32IsaUsesAvx2(isa) || kHardwareFma;
 }
 
 void SelfGated(const Gate& f, const float* x, float* y, size_t n, float lo, float hi, F32Isa isa, pthreadpool_t pool) {

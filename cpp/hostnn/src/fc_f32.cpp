@@ -126,7 +126,7 @@ void FcF32::RunBlocks(const float* x, float* y, int64_t rows, int64_t blockBegin
     const float* xr = x + r0 * k_;
     float* yr = y + r0 * n_;
 #if defined(__x86_64__)
-    if (isa_ == F32Isa::kAvx2Fma) {
+    if (F32IsaUsesAvx2(isa_)) {
       BlocksFma(xr, k_, r, packed_.data(), bias_.data(), lo_, hi_, yr, n_, blockBegin, blockEnd - blockBegin);
       continue;
     }

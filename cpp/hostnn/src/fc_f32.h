@@ -3,10 +3,10 @@
 // Debian's 2022 XNNPACK fully connected node ran MobileNetV3-L's 960->1280 and 1280->1000 layers at 0.29/0.28 ms
 // against onnxruntime's 0.20/0.20 (1 thread). Weights are packed at construction in blocks of 16 outputs,
 // [n / 16][k][16] (the last block zero-padded), so a run reads them front to back as one stream; each weight vector is
-// used with a broadcast input of every row. Variants, from the plan's F32Isa: AVX2+FMA (a register tile of 1 row x 4
-// blocks, 2 x 2 or 3-4 x 1: up to 8 accumulators for the FMA latency, and for one row 4 weight streams at once, which
-// the memory system serves faster than one) and portable C++. Threads split the blocks of outputs. Tests:
-// fc_f32_test.cpp, OpsFp32Test.GemmOfAFewRowsRunsInOurKernelWithTheReluFused.
+// used with a broadcast input of every row. Variants, from the plan's F32Isa: AVX2+FMA (also under AVX-512; a register
+// tile of 1 row x 4 blocks, 2 x 2 or 3-4 x 1: up to 8 accumulators for the FMA latency, and for one row 4 weight
+// streams at once, which the memory system serves faster than one) and portable C++. Threads split the blocks of
+// outputs. Tests: fc_f32_test.cpp, OpsFp32Test.GemmOfAFewRowsRunsInOurKernelWithTheReluFused.
 #pragma once
 
 #include <pthreadpool.h>

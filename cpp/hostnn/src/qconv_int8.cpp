@@ -65,7 +65,8 @@ const char* Int8IsaLabel(Int8Isa isa) {
 
 Int8Isa SelectInt8Isa() {
   const char* env = std::getenv("NPULENS_HOSTNN_ISA");
-  if (!env || !*env) {
+  // avx512 names an fp32 variant only (conv_f32.h): the fastest int8 one, as the int8-only names leave fp32's.
+  if (!env || !*env || std::string(env) == "avx512") {
     for (Int8Isa isa : {Int8Isa::kAvx512Vnni, Int8Isa::kAvx2, Int8Isa::kNeonDot, Int8Isa::kNeon})
       if (Int8IsaSupported(isa)) return isa;
     return Int8Isa::kScalar;

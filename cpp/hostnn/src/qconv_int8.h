@@ -29,8 +29,8 @@ inline bool Int8IsaUsesAvx2(Int8Isa isa) { return isa == Int8Isa::kAvx2 || isa =
 // "scalar", "AVX2", "AVX-512 VNNI", "NEON", "NEON dotprod" (the plan description shows it).
 const char* Int8IsaLabel(Int8Isa isa);
 // The fastest supported variant, unless env NPULENS_HOSTNN_ISA (tests: scalar, avx2, vnni, neon, neondot) names
-// another one;
-// std::runtime_error when it names an unknown or unsupported one.
+// another one (the fp32-only name avx512 leaves the fastest); std::runtime_error when it names an unknown or
+// unsupported one.
 Int8Isa SelectInt8Isa();
 
 // Two's complement wrap-around without signed overflow: every variant computes the accumulator modulo 2^32

@@ -295,7 +295,7 @@ void WinogradF32::RunBlock(const float* x, float* y, int64_t tileBegin, int64_t 
   float* v = scratch.v.data();
   float* m = scratch.m.data();
   const Block bk{&g_, tilesH_, tilesW_, tileBegin, tiles};
-  [[maybe_unused]] const bool avx2 = isa_ == F32Isa::kAvx2Fma;
+  [[maybe_unused]] const bool avx2 = F32IsaUsesAvx2(isa_);
 #if defined(__x86_64__)
   if (avx2)
     InputAvx2(bk, x, v);

@@ -257,6 +257,31 @@ TEST(ConvF32Test, ResidualIsAddedBeforeTheClampInEveryPath) {
   }
 }
 
+// The AVX-512 tile runs 16-channel blocks in pairs (12 pixels x 32 channels): an even and an odd count of blocks (a
+// pair and one alone), a pair whose second block is part zeros (28, 60 outputs: masked stores), a 24-wide last block
+// after pairs (40, 72), with weights past L1 (block-major: the pair of one task's blocks) and within it (pixel-major),
+// pixel counts leaving part tiles (9 x 11 = 99), images of at most 49 pixels (7 x 7, 4 x 7: 13- and 14-pixel tiles),
+// a 3x3 with padding (strided and pointer tiles) and a 1x1, a clamp, a residual; every variant, 1 and 2 threads. A
+// wrong lane mask or second block's weights moves outputs by a term.
+TEST(ConvF32Test, BlockPairsAndTheirTailsMatchTheReference) {
+  std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
+  ASSERT_NE(pool, nullptr);
+  uint32_t seed = 9000;
+  const int64_t sizes[][2] = {{9, 11}, {7, 7}, {4, 7}};
+  for (const auto& hw : sizes)
+    for (int64_t inC : {8, 64})
+      for (int64_t outC : {28, 48, 60, 64, 72, 80, 40})
+        for (int64_t k : {1, 3}) {
+          const std::string name = std::to_string(k) + "x" + std::to_string(k) + " " + std::to_string(inC) + "->" +
+                                   std::to_string(outC) + " @" + std::to_string(hw[0]) + "x" + std::to_string(hw[1]);
+          SCOPED_TRACE(name);
+          const int64_t pad = k / 2;
+          const Case c{name.c_str(), 2, hw[0], hw[1], inC, outC, k, k, 1, 1, 1, 1, pad, pad, pad, pad, 0.0f, 6.0f};
+          ExpectMatchesTheReference(c, seed, pool.get(), 1, outC % 16 != 0);
+          seed += 4;
+        }
+}
+
 // Without a bias the outputs are the plain sums; a NaN input gives NaN outputs through the clamp in every variant
 // (the ONNX semantics of Conv followed by Relu/Clip), not the clamp's lower bound.
 TEST(ConvF32Test, NoBiasAndNaNPropagateInEveryVariant) {
@@ -279,18 +304,20 @@ TEST(ConvF32Test, NoBiasAndNaNPropagateInEveryVariant) {
   }
 }
 
-TEST(ConvF32Test, TheAvx2VariantIsAvailableOnX86WithAvx2AndFma) {
+TEST(ConvF32Test, TheSimdVariantsAreAvailableOnX86WithTheirExtensions) {
 #if defined(__x86_64__)
-  EXPECT_EQ(hostnn::F32IsaSupported(F32Isa::kAvx2Fma),
-            __builtin_cpu_supports("avx2") != 0 && __builtin_cpu_supports("fma") != 0);
+  const bool avx2 = __builtin_cpu_supports("avx2") != 0 && __builtin_cpu_supports("fma") != 0;
+  EXPECT_EQ(hostnn::F32IsaSupported(F32Isa::kAvx2Fma), avx2);
+  EXPECT_EQ(hostnn::F32IsaSupported(F32Isa::kAvx512), avx2 && __builtin_cpu_supports("avx512f") != 0);
 #else
   EXPECT_FALSE(hostnn::F32IsaSupported(F32Isa::kAvx2Fma));
+  EXPECT_FALSE(hostnn::F32IsaSupported(F32Isa::kAvx512));
 #endif
   EXPECT_TRUE(hostnn::F32IsaSupported(F32Isa::kScalar));
 }
 
-// Without an override the fastest variant; NPULENS_HOSTNN_ISA=scalar the portable one, =avx2 AVX2 or an error naming
-// it on a CPU without; the int8-only names leave the fastest.
+// Without an override the fastest variant; NPULENS_HOSTNN_ISA=scalar the portable one, =avx2 AVX2 and =avx512
+// AVX-512, or an error naming it on a CPU without; the int8-only names leave the fastest.
 TEST(ConvF32Test, SelectionHonoursTheOverrideAndPrefersTheFastest) {
   const F32Isa fastest = SupportedF32Isas().back();
   {
@@ -304,6 +331,20 @@ TEST(ConvF32Test, SelectionHonoursTheOverrideAndPrefersTheFastest) {
   {
     IsaEnv env("vnni");
     EXPECT_EQ(hostnn::SelectF32Isa(), fastest);
+  }
+  {
+    IsaEnv env("avx512");
+    if (hostnn::F32IsaSupported(F32Isa::kAvx512)) {
+      EXPECT_EQ(hostnn::SelectF32Isa(), F32Isa::kAvx512);
+      EXPECT_EQ(fastest, F32Isa::kAvx512);
+    } else {
+      try {
+        hostnn::SelectF32Isa();
+        ADD_FAILURE() << "no error";
+      } catch (const std::runtime_error& e) {
+        EXPECT_EQ(std::string(e.what()), "NPULENS_HOSTNN_ISA=avx512: this CPU has no AVX-512F");
+      }
+    }
   }
   IsaEnv env("avx2");
   if (hostnn::F32IsaSupported(F32Isa::kAvx2Fma)) {

@@ -9,7 +9,7 @@ namespace hostnn_test {
 
 inline std::vector<hostnn::F32Isa> SupportedF32Isas() {
   std::vector<hostnn::F32Isa> out;
-  for (hostnn::F32Isa isa : {hostnn::F32Isa::kScalar, hostnn::F32Isa::kAvx2Fma})
+  for (hostnn::F32Isa isa : {hostnn::F32Isa::kScalar, hostnn::F32Isa::kAvx2Fma, hostnn::F32Isa::kAvx512})
     if (hostnn::F32IsaSupported(isa)) out.push_back(isa);
   return out;
 }

@@ -322,11 +322,15 @@ TEST(QConvInt8Test, TheNeonVariantsFollowTheCpu) {
   }
 }
 
-// NPULENS_HOSTNN_ISA names any supported variant; without it the fastest one is used (VNNI, AVX2, NEON dotprod,
-// NEON, scalar); an unsupported one is refused with its label.
+// NPULENS_HOSTNN_ISA names any supported variant; without it, or with the fp32-only name avx512, the fastest one is
+// used (VNNI, AVX2, NEON dotprod, NEON, scalar); an unsupported one is refused with its label.
 TEST(QConvInt8Test, SelectionHonoursTheOverrideAndPrefersTheFastest) {
   const std::vector<Int8Isa> supported = SupportedIsas();
   EXPECT_EQ(hostnn::SelectInt8Isa(), supported.back());  // kAllIsas lists the variants slowest first per CPU
+  {
+    IsaEnv env("avx512");
+    EXPECT_EQ(hostnn::SelectInt8Isa(), supported.back());
+  }
   for (Int8Isa isa : kAllIsas) {
     SCOPED_TRACE(EnvName(isa));
     IsaEnv env(EnvName(isa));

@@ -107,7 +107,7 @@ void LowerFloat(Lowering& l, const Node& n) {
   auto op = l.New<BatchNormOp>(n);
   op->in = {l.Act(n, 0)};
   SetAffine(l.Imported(), n, &op->a, &op->b);
-  op->isa = SelectF32Isa();
+  op->isa = F32IsaCappedAtAvx2(SelectF32Isa());
   op->xnn = !ChannelsInnermost(op->in[0]->shape, op->in[0]->nhwc);
   l.FuseClamp(n, op.get());
   l.Emit(std::move(op));

@@ -111,7 +111,15 @@ class ConvOp : public Op {
     return inC >= 16 && outC >= 16 && inC * outC <= (int64_t{1} << 17) &&
            (pixels >= 27 * 27 || (pixels >= 14 * 14 && outC >= 64));
   }
-  bool OursWinograd(F32Isa f32Isa) const { return f32Isa == F32Isa::kAvx2Fma && WinogradGeometry(); }
+  // Where f32Isa is AVX-512 the direct kernel runs twice the AVX2 one's rate, Winograd (AVX2) the same: at 14x14 it
+  // now wins only with few channels. npulens_conv_f32_bench, 1 thread, Winograd / conv_f32 AVX-512 p50: 56x56 and
+  // 28x28 0.64-0.97, 14x14 96->208 and 112->224 0.75-0.80, 256->256 1.12-1.14: below 27x27 pixels at most 2^15
+  // input x output channels.
+  bool OursWinograd(F32Isa f32Isa) const {
+    if (!F32IsaUsesAvx2(f32Isa) || !WinogradGeometry()) return false;
+    return f32Isa != F32Isa::kAvx512 || out->shape[2] * out->shape[3] >= 27 * 27 ||
+           wshape[0] * wshape[1] <= (int64_t{1} << 15);
+  }
   bool UsesInt8Conv() const override { return int8 && (groups == 1 || OursDepthwise()); }
   // Our fp32 kernel where it has a SIMD variant: with AVX2+FMA it ran every ResNet18 and MobileNetV2 convolution
   // (1x1 to 7x7, strides 1 and 2) 1.3-5x faster than XNNPACK 2022's (npulens_conv_f32_bench); elsewhere (aarch64)
@@ -122,8 +130,8 @@ class ConvOp : public Op {
   std::string Variant(Int8Isa int8Isa, F32Isa f32Isa) const override {
     if (int8 && groups == 1 && QWinogradInt8::Handles(Geometry(), int8Isa)) return QWinogradInt8::Label();
     if (OursDepthwise()) return DwIsaLabel(Int8IsaUsesAvx2(int8Isa));
-    if (OursF32Depthwise()) return DwIsaLabel(f32Isa == F32Isa::kAvx2Fma);
-    if (OursWinograd(f32Isa)) return std::string(F32IsaLabel(f32Isa)) + " Winograd F(4x4,3x3)";
+    if (OursF32Depthwise()) return DwIsaLabel(F32IsaUsesAvx2(f32Isa));
+    if (OursWinograd(f32Isa)) return std::string(F32IsaLabel(F32IsaCappedAtAvx2(f32Isa))) + " Winograd F(4x4,3x3)";
     return Op::Variant(int8Isa, f32Isa);
   }
   // A residual Add after a convolution in conv_f32.h without an output clamp of its own (MobileNetV2/V3 and

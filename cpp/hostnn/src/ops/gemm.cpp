@@ -54,6 +54,9 @@ class FullyConnectedOp : public Op {
     return kk > 0 && static_cast<int64_t>(in[0]->Elements()) / kk <= FcF32::kTileRows &&
            F32IsaSupported(F32Isa::kAvx2Fma);
   }
+  std::string Variant(Int8Isa int8Isa, F32Isa f32Isa) const override {
+    return Op::Variant(int8Isa, F32IsaCappedAtAvx2(f32Isa));  // fc_f32.h has no AVX-512 code
+  }
   int64_t Macs() const override {
     if (wshape.empty() || wshape[0] <= 0) return 0;
     const int64_t weights = static_cast<int64_t>(int8 ? q.w.size() : wf.size());

@@ -37,7 +37,7 @@ class GlobalAveragePoolOp : public Op {
 void LowerFloat(Lowering& l, const Node& n) {
   auto op = l.New<GlobalAveragePoolOp>(n);
   op->in = {l.Act(n, 0)};
-  op->isa = SelectF32Isa();
+  op->isa = F32IsaCappedAtAvx2(SelectF32Isa());
   l.Emit(std::move(op));
 }
 
