@@ -62,6 +62,7 @@ TEST(OpsFp32Test, ConvVariantsMatchReference) {
       {"grouped 8 per group stride2", 48, 9, 10, 48, 3, 3, 6, {2, 2, 1, 1, 1, 1, 1, 1, 1}, true},
       {"5x3 kernel", 2, 10, 8, 3, 5, 3, 1, {1, 2, 1, 1, 2, 1, 2, 1, 1}, true},
       {"3x3 pad1 16->64 winograd", 16, 14, 15, 64, 3, 3, 1, {1, 1, 1, 1, 1, 1, 1, 1, 1}, true},
+      {"1x1 one pixel 40->72", 40, 1, 1, 72, 1, 1, 1, {1, 1, 1, 1, 0, 0, 0, 0, 1}, true},
   };
   for (const auto& k : cases) {
     SCOPED_TRACE(k.name);
@@ -76,8 +77,11 @@ TEST(OpsFp32Test, ConvVariantsMatchReference) {
     const bool avx2 = hostnn::F32IsaSupported(hostnn::F32Isa::kAvx2Fma);
     const bool oursDepthwise = avx2 && (std::string(k.name) == "depthwise" || (k.kh == 5 && k.group == k.c));
     std::string where = "xnnpack fp32: Conv 'conv'";
+    // One output pixel in the AVX2 tiles under AVX-512 too.
+    const hostnn::F32Isa isa =
+        k.h * k.w == 1 ? hostnn::F32IsaCappedAtAvx2(hostnn::SelectF32Isa()) : hostnn::SelectF32Isa();
     if (avx2 && (k.group == 1 || (k.c / k.group >= 8 && k.oc / k.group >= 8)))
-      where = std::string("kernel fp32: Conv 'conv' (") + hostnn::F32IsaLabel(hostnn::SelectF32Isa()) + ")";
+      where = std::string("kernel fp32: Conv 'conv' (") + hostnn::F32IsaLabel(isa) + ")";
     if (oursDepthwise)
       where = std::string("kernel fp32: Conv 'conv' (") +
               hostnn::DwIsaLabel(hostnn::F32IsaUsesAvx2(hostnn::SelectF32Isa())) + ")";
@@ -142,6 +146,32 @@ TEST(OpsFp32Test, ResidualAddFusesIntoTheConvolutionThatRunsLast) {
     ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, &describe), want);
     EXPECT_NE(describe.find(k.where + "\n"), std::string::npos) << describe;
   }
+}
+
+// 24 outputs with a residual run in the AVX2 tiles under AVX-512 too (ops/conv.cpp); against the double reference.
+TEST(OpsFp32Test, ResidualAddAfterA24OutputConvolutionRunsInTheAvx2Tiles) {
+  const int64_t c = 40, oc = 24, h = 5, w = 7;
+  const auto x = RandomF(static_cast<size_t>(c * h * w), 101), r = RandomF(static_cast<size_t>(oc * h * w), 102);
+  const auto wt = RandomF(static_cast<size_t>(oc * c), 103), bias = RandomF(static_cast<size_t>(oc), 104);
+  int64_t oh = 0, ow = 0;
+  const auto conv = RefConv(ToD(x), 1, c, h, w, ToD(wt), oc, 1, 1, ToD(bias), {}, &oh, &ow);
+  OnnxBuilder b;
+  b.Input("x", {1, c, h, w});
+  b.Input("r", {1, oc, h, w});
+  b.InitF("w", {oc, c, 1, 1}, wt);
+  b.InitF("b", {oc}, bias);
+  b.Node("Conv", {"x", "w", "b"}, {"c"}, "conv");
+  b.Node("Add", {"c", "r"}, {"y"}, "add");
+  b.Output("y");
+  std::vector<float> want(conv.size());
+  for (size_t i = 0; i < want.size(); ++i) want[i] = static_cast<float>(conv[i] + r[i]);
+  std::string describe;
+  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x, r}, &describe), want);
+  const std::string where = hostnn::F32IsaSupported(hostnn::F32Isa::kAvx2Fma)
+                                ? std::string("kernel fp32: Conv 'conv' + Add (") +
+                                      hostnn::F32IsaLabel(hostnn::F32IsaCappedAtAvx2(hostnn::SelectF32Isa())) + ")\n"
+                                : "xnnpack fp32: Add 'add'\n";
+  EXPECT_NE(describe.find(where), std::string::npos) << describe;
 }
 
 // The Winograd kernel takes no residual: an Add after a convolution it may run stays an Add of its own (fused, the

@@ -120,6 +120,17 @@ class ConvOp : public Op {
     return f32Isa != F32Isa::kAvx512 || out->shape[2] * out->shape[3] >= 27 * 27 ||
            wshape[0] * wshape[1] <= (int64_t{1} << 15);
   }
+  // The ISA of a groups = 1 or grouped convolution in conv_f32.h: AVX2 where its tiles ran faster than the AVX-512
+  // ones in the networks (npulens_bench --profile 10, 1 thread, fastest of 2 runs each, NPULENS_HOSTNN_ISA=avx2 /
+  // default): 24 output channels with a fused residual (one 24-wide block, half a zmm of it masked; EfficientNet-B0
+  // and MobileNetV2's 144->24 and MobileNetV3-L's 72->24 + Add at 56x56: 0.74-0.88; without a residual 0.99-1.06)
+  // and one output pixel (squeeze-excite, 32 layers of EfficientNet-B0 and 16 of MobileNetV3-L: 0.86 and 0.90 in
+  // sum). 16 and 40 outputs measured either way (0.81-1.19).
+  F32Isa DirectF32Isa(F32Isa f32Isa) const {
+    if (f32Isa != F32Isa::kAvx512 || out == nullptr) return f32Isa;
+    const bool narrow = wshape.size() == 4 && wshape[0] == 24 && groups == 1 && in.size() > 1;
+    return narrow || out->shape[2] * out->shape[3] == 1 ? F32Isa::kAvx2Fma : f32Isa;
+  }
   bool UsesInt8Conv() const override { return int8 && (groups == 1 || OursDepthwise()); }
   // Our fp32 kernel where it has a SIMD variant: with AVX2+FMA it ran every ResNet18 and MobileNetV2 convolution
   // (1x1 to 7x7, strides 1 and 2) 1.3-5x faster than XNNPACK 2022's (npulens_conv_f32_bench); elsewhere (aarch64)
@@ -132,7 +143,7 @@ class ConvOp : public Op {
     if (OursDepthwise()) return DwIsaLabel(Int8IsaUsesAvx2(int8Isa));
     if (OursF32Depthwise()) return DwIsaLabel(F32IsaUsesAvx2(f32Isa));
     if (OursWinograd(f32Isa)) return std::string(F32IsaLabel(F32IsaCappedAtAvx2(f32Isa))) + " Winograd F(4x4,3x3)";
-    return Op::Variant(int8Isa, f32Isa);
+    return Op::Variant(int8Isa, DirectF32Isa(f32Isa));
   }
   // A residual Add after a convolution in conv_f32.h without an output clamp of its own (MobileNetV2/V3 and
   // EfficientNet's projections): one pass over the output instead of the Add's read of both tensors and write.
@@ -224,7 +235,8 @@ class ConvOp : public Op {
       };
     }
     if (!int8 && (groups == 1 || OursF32Grouped())) {
-      auto conv = std::make_shared<ConvF32>(geo, wf.data(), biasF.data(), outMin, outMax, k.f32Isa, groups);
+      auto conv =
+          std::make_shared<ConvF32>(geo, wf.data(), biasF.data(), outMin, outMax, DirectF32Isa(k.f32Isa), groups);
       Value* residual = in.size() > 1 ? in[1] : nullptr;  // FuseResidual
       return [conv, x, y, residual, pool] {
         conv->Run(reinterpret_cast<const float*>(x->data()), reinterpret_cast<float*>(y->data()), pool,
