@@ -18,7 +18,8 @@ const require = createRequire(import.meta.url);
 export function expectedIsas(flags) {
   const has = (f) => flags.has(f);
   const fp32 = has('avx512f') ? 'AVX-512F' : has('avx2') && has('fma') ? 'AVX2+FMA' : 'portable';
-  const int8 = has('avx512vnni') && has('avx512bw') && has('avx512f')
+  // /proc/cpuinfo spells AVX-512 VNNI `avx512_vnni` (and AVX-VNNI `avx_vnni`).
+  const int8 = has('avx512_vnni') && has('avx512bw') && has('avx512f')
     ? 'AVX-512 VNNI'
     : has('avx_vnni') ? 'AVX-VNNI' : has('avx2') ? 'AVX2' : 'portable';
   return { fp32, int8 };
