@@ -29,7 +29,7 @@ enum class F32Isa { kScalar, kAvx2Fma, kAvx512 };
 
 bool F32IsaSupported(F32Isa isa);
 // The x86 fp32 ISAs: every AVX-512 CPU has AVX2+FMA too, so the fp32 kernels without an AVX-512 variant of their own
-// (depthwise, Winograd, FC, elementwise) run their AVX2 code under both.
+// (depthwise, FC, elementwise) run their AVX2 code under both.
 inline bool F32IsaUsesAvx2(F32Isa isa) { return isa == F32Isa::kAvx2Fma || isa == F32Isa::kAvx512; }
 // The variant those kernels run under isa (what the plan description names for them).
 inline F32Isa F32IsaCappedAtAvx2(F32Isa isa) { return F32IsaUsesAvx2(isa) ? F32Isa::kAvx2Fma : isa; }

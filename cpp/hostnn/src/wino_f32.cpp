@@ -14,9 +14,10 @@
 namespace hostnn {
 namespace {
 
-constexpr int64_t kBlock = 16;  // output channels per packed weight block
-constexpr int kTileRows = 6;    // tiles per AVX2 register tile (6x16: 12 accumulators, as conv_f32's)
-constexpr int kElements = 36;   // transform-domain elements of a tile (6x6)
+constexpr int64_t kBlock = 16;    // output channels per packed weight block
+constexpr int kTileRows = 6;      // tiles per AVX2 register tile (6x16: 12 accumulators, as conv_f32's)
+constexpr int kZmmTileRows = 12;  // tiles per AVX-512 register tile (12 x 32 channels: 24 accumulators)
+constexpr int kElements = 36;     // transform-domain elements of a tile (6x6)
 // Transformed input floats of one element of a block (tiles x inC): it is read once per 16 output channels, from L1
 // or L2; the packed weights of one element and 16 channels are read once per 6 tiles of the block.
 constexpr int64_t kSliceFloats = 8192;
@@ -209,6 +210,58 @@ __attribute__((target("avx2,fma"))) void GemmAvx2(const float* a, int64_t tiles,
   }
 }
 
+// AVX-512: a 16-channel block is one zmm. MR tiles x NB blocks in MR * NB accumulators; per input channel NB weight
+// loads (the blocks' packed weights are wStride floats apart), MR broadcasts, MR * NB FMAs. 12 x 2 (24 accumulators) as
+// conv_f32's zmm tile: 12 broadcasts feed 24 FMAs.
+template <int MR, int NB>
+__attribute__((target("avx512f"), always_inline)) inline void GemmTile512(const float* a, int64_t inC, const float* w,
+                                                                          int64_t wStride, float* m, int64_t ms) {
+  __m512 acc[MR][NB];
+#pragma GCC unroll 12
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 2
+    for (int j = 0; j < NB; ++j) acc[r][j] = _mm512_setzero_ps();
+  for (int64_t c = 0; c < inC; ++c, w += kBlock) {
+    __m512 wv[NB];
+#pragma GCC unroll 2
+    for (int j = 0; j < NB; ++j) wv[j] = _mm512_loadu_ps(w + j * wStride);
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; ++r) {
+      const __m512 xv = _mm512_set1_ps(a[r * inC + c]);
+#pragma GCC unroll 2
+      for (int j = 0; j < NB; ++j) acc[r][j] = _mm512_fmadd_ps(xv, wv[j], acc[r][j]);
+    }
+  }
+#pragma GCC unroll 12
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 2
+    for (int j = 0; j < NB; ++j) _mm512_storeu_ps(m + r * ms + j * kBlock, acc[r][j]);
+}
+
+template <int NB>
+__attribute__((target("avx512f"))) void Gemm512(const float* a, int64_t tiles, int64_t inC, const float* w,
+                                                int64_t wStride, float* m, int64_t ms) {
+  int64_t r = 0;
+  for (; r + kZmmTileRows <= tiles; r += kZmmTileRows)
+    GemmTile512<kZmmTileRows, NB>(a + r * inC, inC, w, wStride, m + r * ms, ms);
+  a += r * inC;
+  m += r * ms;
+  switch (tiles - r) {
+    case 11: GemmTile512<11, NB>(a, inC, w, wStride, m, ms); break;
+    case 10: GemmTile512<10, NB>(a, inC, w, wStride, m, ms); break;
+    case 9: GemmTile512<9, NB>(a, inC, w, wStride, m, ms); break;
+    case 8: GemmTile512<8, NB>(a, inC, w, wStride, m, ms); break;
+    case 7: GemmTile512<7, NB>(a, inC, w, wStride, m, ms); break;
+    case 6: GemmTile512<6, NB>(a, inC, w, wStride, m, ms); break;
+    case 5: GemmTile512<5, NB>(a, inC, w, wStride, m, ms); break;
+    case 4: GemmTile512<4, NB>(a, inC, w, wStride, m, ms); break;
+    case 3: GemmTile512<3, NB>(a, inC, w, wStride, m, ms); break;
+    case 2: GemmTile512<2, NB>(a, inC, w, wStride, m, ms); break;
+    case 1: GemmTile512<1, NB>(a, inC, w, wStride, m, ms); break;
+    default: break;
+  }
+}
+
 __attribute__((target("avx2,fma"))) void InputAvx2(const Block& bk, const float* x, float* v) {
   const int64_t vec = bk.g->inC / Vec8Lanes::kN * Vec8Lanes::kN;
   InputChannels<Vec8Lanes>(bk, x, v, 0, vec);
@@ -267,7 +320,8 @@ WinogradF32::WinogradF32(const ConvGeometry2D& g, const float* w, const float* b
   tilesW_ = (g.outW + 3) / 4;
   tiles_ = g.batch * tilesH_ * tilesW_;
   paddedC_ = (g.outC + kBlock - 1) / kBlock * kBlock;
-  blockTiles_ = std::clamp(kSliceFloats / g.inC / kTileRows * kTileRows, kMinBlockTiles, kMaxBlockTiles);
+  const int64_t rows = isa == F32Isa::kAvx512 ? kZmmTileRows : kTileRows;
+  blockTiles_ = std::clamp(kSliceFloats / g.inC / rows * rows, kMinBlockTiles, kMaxBlockTiles);
   packed_.assign(static_cast<size_t>(kElements * paddedC_ * g.inC), 0.0f);
   bias_.assign(static_cast<size_t>(paddedC_), 0.0f);
   double u[kElements];
@@ -308,8 +362,19 @@ void WinogradF32::RunBlock(const float* x, float* y, int64_t tileBegin, int64_t 
     for (int e = 0; e < kElements; ++e) {
       const float* a = v + e * tiles * g_.inC;
       float* me = m + e * tiles * width;
-      for (int64_t ob = 0; ob < width / kBlock; ++ob) {
-        const float* wp = packed_.data() + ((e * blocksPerElement + k0 / kBlock + ob) * g_.inC) * kBlock;
+      const int64_t blocks = width / kBlock, wStride = g_.inC * kBlock;
+      const float* we = packed_.data() + (e * blocksPerElement + k0 / kBlock) * wStride;
+#if defined(__x86_64__)
+      if (isa_ == F32Isa::kAvx512) {
+        int64_t ob = 0;
+        for (; ob + 2 <= blocks; ob += 2)
+          Gemm512<2>(a, tiles, g_.inC, we + ob * wStride, wStride, me + ob * kBlock, width);
+        if (ob < blocks) Gemm512<1>(a, tiles, g_.inC, we + ob * wStride, wStride, me + ob * kBlock, width);
+        continue;
+      }
+#endif
+      for (int64_t ob = 0; ob < blocks; ++ob) {
+        const float* wp = we + ob * wStride;
 #if defined(__x86_64__)
         if (avx2) {
           GemmAvx2(a, tiles, g_.inC, wp, me + ob * kBlock, width);

@@ -9,9 +9,10 @@
 // element a GEMM (tiles x inC) . (inC x 16 channels) in a 6x16 FMA register tile (as conv_f32's), then the output
 // transform (A^T m A) with bias and clamp into the output pixels inside the image. Tasks over blocks of tiles (and
 // 16-channel blocks of output channels when there are few tile blocks) on the pthreadpool; per-thread grow-only
-// scratch. Variants: AVX2+FMA (also where the plan's F32Isa is AVX-512) and portable C++ (the same arithmetic;
-// ops/conv.cpp uses only the AVX2 one, other CPUs keep conv_f32). The rounding error is a few times a direct
-// convolution's (wino_f32_test.cpp); a NaN or infinite input makes its tiles' 16 outputs NaN, not only those it
+// scratch. Variants: AVX-512 (the GEMM in a 12 tiles x 32 channels zmm tile, 24 accumulators, tile blocks sized from
+// multiples of 12; the transforms run their 8-lane AVX2 code), AVX2+FMA and portable C++ (the same arithmetic;
+// ops/conv.cpp uses the x86 ones, other CPUs keep conv_f32). The rounding error is a few times a
+// direct convolution's (wino_f32_test.cpp); a NaN or infinite input makes its tiles' 16 outputs NaN, not only those it
 // reaches.
 #pragma once
 

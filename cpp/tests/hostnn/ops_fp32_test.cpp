@@ -85,9 +85,11 @@ TEST(OpsFp32Test, ConvVariantsMatchReference) {
     if (oursDepthwise)
       where = std::string("kernel fp32: Conv 'conv' (") +
               hostnn::DwIsaLabel(hostnn::F32IsaUsesAvx2(hostnn::SelectF32Isa())) + ")";
-    // 3x3 stride 1 of at least 16 channels, 14x14 pixels and 64 outputs in the AVX2 variant: Winograd (wino_f32.h).
+    // 3x3 stride 1 of at least 16 channels, 14x14 pixels and 64 outputs where the CPU has AVX2: Winograd
+    // (wino_f32.h), in the variant NPULENS_HOSTNN_ISA picks.
     if (std::string(k.name).find("winograd") != std::string::npos && hostnn::F32IsaUsesAvx2(hostnn::SelectF32Isa()))
-      where = "kernel fp32: Conv 'conv' (AVX2 Winograd F(4x4,3x3))";
+      where = std::string("kernel fp32: Conv 'conv' (") + hostnn::F32IsaLabel(hostnn::SelectF32Isa()) +
+              " Winograd F(4x4,3x3))";
     EXPECT_NE(describe.find(where), std::string::npos) << describe;
   }
 }
@@ -199,7 +201,10 @@ TEST(OpsFp32Test, ResidualAddAfterAWinogradConvolutionStaysAnAdd) {
   ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x, r}, &describe), want);
   EXPECT_NE(describe.find("xnnpack fp32: Add 'add'\n"), std::string::npos) << describe;
   if (hostnn::F32IsaUsesAvx2(hostnn::SelectF32Isa())) {
-    EXPECT_NE(describe.find("kernel fp32: Conv 'conv' (AVX2 Winograd F(4x4,3x3))\n"), std::string::npos) << describe;
+    EXPECT_NE(describe.find(std::string("kernel fp32: Conv 'conv' (") + hostnn::F32IsaLabel(hostnn::SelectF32Isa()) +
+                            " Winograd F(4x4,3x3))\n"),
+              std::string::npos)
+        << describe;
   }
 }
 

@@ -1,8 +1,8 @@
 // ONNX Conv (2-D, NCHW): groups = 1 in our kernels (fp32: conv_f32.h where the CPU has AVX2+FMA, else XNNPACK;
 // int8: qconv_int8.h, 3x3 stride 1 with AVX2 in the exact Winograd of wino_int8.h); fp32 grouped of at least 8
 // channels per group in conv_f32.h (AVX2+FMA); depthwise in ours (dwconv.h: int8 where the CPU has AVX2, fp32 where it
-// has AVX2+FMA); fp32 3x3 stride 1 of enough channels and pixels in Winograd F(4x4, 3x3) (wino_f32.h, AVX2+FMA); the
-// others in XNNPACK.
+// has AVX2+FMA); fp32 3x3 stride 1 of enough channels and pixels in Winograd F(4x4, 3x3) (wino_f32.h, AVX2+FMA or
+// AVX-512); the others in XNNPACK.
 #include "ops/op.h"
 
 #include <algorithm>
@@ -111,10 +111,10 @@ class ConvOp : public Op {
     return inC >= 16 && outC >= 16 && inC * outC <= (int64_t{1} << 17) &&
            (pixels >= 27 * 27 || (pixels >= 14 * 14 && outC >= 64));
   }
-  // Where f32Isa is AVX-512 the direct kernel runs twice the AVX2 one's rate, Winograd (AVX2) the same: at 14x14 it
-  // now wins only with few channels. npulens_conv_f32_bench, 1 thread, Winograd / conv_f32 AVX-512 p50: 56x56 and
-  // 28x28 0.64-0.97, 14x14 96->208 and 112->224 0.75-0.80, 256->256 1.12-1.14: below 27x27 pixels at most 2^15
-  // input x output channels.
+  // Where f32Isa is AVX-512 both kernels run their zmm code. Below 27x27 pixels Winograd still only with at most 2^15
+  // input x output channels: in the networks (npulens_bench --profile 10, 1 thread, 2 rounds alternating with the
+  // AVX2 GEMM) the 14x14 layers of more were even (ResNet 256->256 1.09-1.12 ms direct, 1.01-1.14 Winograd;
+  // GoogLeNet 144->288 0.69-0.71 and 0.72-0.79), though npulens_conv_f32_bench's warm-cache 256->256 ran 0.6-0.74x.
   bool OursWinograd(F32Isa f32Isa) const {
     if (!F32IsaUsesAvx2(f32Isa) || !WinogradGeometry()) return false;
     return f32Isa != F32Isa::kAvx512 || out->shape[2] * out->shape[3] >= 27 * 27 ||
@@ -142,7 +142,7 @@ class ConvOp : public Op {
     if (int8 && groups == 1 && QWinogradInt8::Handles(Geometry(), int8Isa)) return QWinogradInt8::Label();
     if (OursDepthwise()) return DwIsaLabel(Int8IsaUsesAvx2(int8Isa));
     if (OursF32Depthwise()) return DwIsaLabel(F32IsaUsesAvx2(f32Isa));
-    if (OursWinograd(f32Isa)) return std::string(F32IsaLabel(F32IsaCappedAtAvx2(f32Isa))) + " Winograd F(4x4,3x3)";
+    if (OursWinograd(f32Isa)) return std::string(F32IsaLabel(f32Isa)) + " Winograd F(4x4,3x3)";
     return Op::Variant(int8Isa, DirectF32Isa(f32Isa));
   }
   // A residual Add after a convolution in conv_f32.h without an output clamp of its own (MobileNetV2/V3 and
