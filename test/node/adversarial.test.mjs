@@ -323,13 +323,14 @@ describe('classifyFd on a file that changes under the call', () => {
     const file = tmp('trunc.rgba');
     const w = 1024, h = 1024;
     fs.writeFileSync(file, Buffer.alloc(w * h * 4, 128));
-    // The truncating process, until killed: the file is short for a moment every 10 ms (a call that checks the
+    // The truncating process, until killed: the file is short for a moment every 50 ms (a call that checks the
     // size usually sees it whole; some reads overlap the short moments). Whole most of the time, so that calls can
-    // also succeed on a loaded machine, where one read of the 4 MB file may take milliseconds.
+    // also succeed on a loaded machine, where one read of the 4 MB file may take milliseconds (with a 10 ms pause,
+    // 300 of 300 calls once overlapped a short moment while two other jobs shared the 2 vCPUs).
     const truncator = spawn(process.execPath, ['-e', `
       const fs = require('fs'); const fd = fs.openSync(${JSON.stringify(file)}, 'r+');
       const pause = new Int32Array(new SharedArrayBuffer(4));
-      for (;;) { fs.ftruncateSync(fd, 4096); fs.ftruncateSync(fd, ${w * h * 4}); Atomics.wait(pause, 0, 0, 10); }
+      for (;;) { fs.ftruncateSync(fd, 4096); fs.ftruncateSync(fd, ${w * h * 4}); Atomics.wait(pause, 0, 0, 50); }
     `], { stdio: 'ignore' });
     try {
       const r = runChild(`
