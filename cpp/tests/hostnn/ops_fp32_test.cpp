@@ -150,25 +150,37 @@ TEST(OpsFp32Test, ResidualAddFusesIntoTheConvolutionThatRunsLast) {
   }
 }
 
-// 24 outputs with a residual run in the AVX2 tiles under AVX-512 too (ops/conv.cpp); against the double reference.
-TEST(OpsFp32Test, ResidualAddAfterA24OutputConvolutionRunsInTheAvx2Tiles) {
-  const int64_t c = 40, oc = 24, h = 5, w = 7;
-  const auto x = RandomF(static_cast<size_t>(c * h * w), 101), r = RandomF(static_cast<size_t>(oc * h * w), 102);
-  const auto wt = RandomF(static_cast<size_t>(oc * c), 103), bias = RandomF(static_cast<size_t>(oc), 104);
+namespace {
+// x [1, c, h, w] -> Conv (oc outputs, k x k, pads k / 2) -> Add of r: checked against the double reference (seeds
+// from `seed`); returns the plan description.
+std::string ConvThenAddMatchesTheReference(int64_t c, int64_t oc, int64_t h, int64_t w, int64_t k, uint32_t seed) {
+  const auto x = RandomF(static_cast<size_t>(c * h * w), seed), r = RandomF(static_cast<size_t>(oc * h * w), seed + 1);
+  const auto wt = RandomF(static_cast<size_t>(oc * c * k * k), seed + 2);
+  const auto bias = RandomF(static_cast<size_t>(oc), seed + 3);
+  ConvParams p;
+  p.padT = p.padL = p.padB = p.padR = k / 2;
   int64_t oh = 0, ow = 0;
-  const auto conv = RefConv(ToD(x), 1, c, h, w, ToD(wt), oc, 1, 1, ToD(bias), {}, &oh, &ow);
+  const auto conv = RefConv(ToD(x), 1, c, h, w, ToD(wt), oc, k, k, ToD(bias), p, &oh, &ow);
   OnnxBuilder b;
   b.Input("x", {1, c, h, w});
   b.Input("r", {1, oc, h, w});
-  b.InitF("w", {oc, c, 1, 1}, wt);
+  b.InitF("w", {oc, c, k, k}, wt);
   b.InitF("b", {oc}, bias);
-  b.Node("Conv", {"x", "w", "b"}, {"c"}, "conv");
+  auto* n = b.Node("Conv", {"x", "w", "b"}, {"c"}, "conv");
+  SetInts(n, "pads", {k / 2, k / 2, k / 2, k / 2});
   b.Node("Add", {"c", "r"}, {"y"}, "add");
   b.Output("y");
   std::vector<float> want(conv.size());
   for (size_t i = 0; i < want.size(); ++i) want[i] = static_cast<float>(conv[i] + r[i]);
   std::string describe;
   ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x, r}, &describe), want);
+  return describe;
+}
+}  // namespace
+
+// 24 outputs with a residual run in the AVX2 tiles under AVX-512 too (ops/conv.cpp); against the double reference.
+TEST(OpsFp32Test, ResidualAddAfterA24OutputConvolutionRunsInTheAvx2Tiles) {
+  const std::string describe = ConvThenAddMatchesTheReference(40, 24, 5, 7, 1, 101);
   const std::string where = hostnn::F32IsaSupported(hostnn::F32Isa::kAvx2Fma)
                                 ? std::string("kernel fp32: Conv 'conv' + Add (") +
                                       hostnn::F32IsaLabel(hostnn::F32IsaCappedAtAvx2(hostnn::SelectF32Isa())) + ")\n"
@@ -179,26 +191,7 @@ TEST(OpsFp32Test, ResidualAddAfterA24OutputConvolutionRunsInTheAvx2Tiles) {
 // The Winograd kernel takes no residual: an Add after a convolution it may run stays an Add of its own (fused, the
 // residual would be dropped where the plan picks Winograd).
 TEST(OpsFp32Test, ResidualAddAfterAWinogradConvolutionStaysAnAdd) {
-  const int64_t c = 16, oc = 64, h = 14, w = 14;
-  const auto x = RandomF(static_cast<size_t>(c * h * w), 96), r = RandomF(static_cast<size_t>(oc * h * w), 97);
-  const auto wt = RandomF(static_cast<size_t>(oc * c * 9), 98), bias = RandomF(static_cast<size_t>(oc), 99);
-  ConvParams p;
-  p.padT = p.padL = p.padB = p.padR = 1;
-  int64_t oh = 0, ow = 0;
-  const auto conv = RefConv(ToD(x), 1, c, h, w, ToD(wt), oc, 3, 3, ToD(bias), p, &oh, &ow);
-  OnnxBuilder b;
-  b.Input("x", {1, c, h, w});
-  b.Input("r", {1, oc, h, w});
-  b.InitF("w", {oc, c, 3, 3}, wt);
-  b.InitF("b", {oc}, bias);
-  auto* n = b.Node("Conv", {"x", "w", "b"}, {"c"}, "conv");
-  SetInts(n, "pads", {1, 1, 1, 1});
-  b.Node("Add", {"c", "r"}, {"y"}, "add");
-  b.Output("y");
-  std::vector<float> want(conv.size());
-  for (size_t i = 0; i < want.size(); ++i) want[i] = static_cast<float>(conv[i] + r[i]);
-  std::string describe;
-  ExpectClose(RunModel(b.Bytes(), std::vector<std::vector<float>>{x, r}, &describe), want);
+  const std::string describe = ConvThenAddMatchesTheReference(16, 64, 14, 14, 3, 96);
   EXPECT_NE(describe.find("xnnpack fp32: Add 'add'\n"), std::string::npos) << describe;
   if (hostnn::F32IsaUsesAvx2(hostnn::SelectF32Isa())) {
     EXPECT_NE(describe.find(std::string("kernel fp32: Conv 'conv' (") + hostnn::F32IsaLabel(hostnn::SelectF32Isa()) +
