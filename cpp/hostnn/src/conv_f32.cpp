@@ -5,6 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "thread_pool.h"
 
@@ -262,29 +263,24 @@ __attribute__((target("avx2,fma"))) void DotTileFma(const TileArgs& a) {
   }
 }
 
-template <int MR, bool kStrided>
-void DotTileRows(const TileArgs& a, int rows) {
+// tile(std::integral_constant<int, R>) for R = min(rows, MR): a register tile of MR rows or, for the last tiles of a
+// task, one compiled for fewer (1 <= rows).
+template <int MR, typename Tile>
+void WithRows(int rows, const Tile& tile) {
   if constexpr (MR > 1)
-    if (rows < MR) return DotTileRows<MR - 1, kStrided>(a, rows);
-  DotTileFma<MR, kStrided>(a);
+    if (rows < MR) return WithRows<MR - 1>(rows, tile);
+  tile(std::integral_constant<int, MR>{});
 }
 
-// The register tile of the block's width (6x16, 12x8, 4x24) or, for the last tiles of a task, fewer rows.
-template <int MR, bool kStrided, int64_t kWidth, bool kResidual>
-void TileRows(const TileArgs& a, int rows) {
-  if constexpr (MR > 1)
-    if (rows < MR) return TileRows<MR - 1, kStrided, kWidth, kResidual>(a, rows);
-  TileFma<MR, kStrided, kWidth, kResidual>(a);
-}
-
-// With a residual or without, compiled apart: a branch on it in the tile's epilogue cost the convolutions without
-// one 1-3% (EfficientNet-B0's, npulens_bench --profile).
+// The register tile of the block's width (6x16, 12x8, 4x24), with a residual or without, compiled apart: a branch on
+// it in the tile's epilogue cost the convolutions without one 1-3% (EfficientNet-B0's, npulens_bench --profile).
 template <bool kStrided, int64_t kWidth>
 void TileAvx2(const TileArgs& a, int rows) {
+  constexpr int kRows = TileRowsOf(kWidth, F32Isa::kAvx2Fma);
   if (a.res)
-    TileRows<TileRowsOf(kWidth, F32Isa::kAvx2Fma), kStrided, kWidth, true>(a, rows);
+    WithRows<kRows>(rows, [&](auto mr) { TileFma<decltype(mr)::value, kStrided, kWidth, true>(a); });
   else
-    TileRows<TileRowsOf(kWidth, F32Isa::kAvx2Fma), kStrided, kWidth, false>(a, rows);
+    WithRows<kRows>(rows, [&](auto mr) { TileFma<decltype(mr)::value, kStrided, kWidth, false>(a); });
 }
 
 // The AVX-512 tile prefetches the weights this many input channels ahead: a pair's weights come from L3 for a task's
@@ -366,19 +362,12 @@ __attribute__((target("avx512f"))) void Tile512(const TileArgs& a) {
   }
 }
 
-template <int MR, bool kStrided, int64_t kWidth, bool kResidual>
-void Tile512Rows(const TileArgs& a, int rows) {
-  if constexpr (MR > 1)
-    if (rows < MR) return Tile512Rows<MR - 1, kStrided, kWidth, kResidual>(a, rows);
-  Tile512<MR, kStrided, kWidth, kResidual>(a);
-}
-
 template <bool kStrided, int64_t kWidth>
 void TileAvx512(const TileArgs& a, int rows) {
   if (a.res)
-    Tile512Rows<kZmmBigTileRows, kStrided, kWidth, true>(a, rows);
+    WithRows<kZmmBigTileRows>(rows, [&](auto mr) { Tile512<decltype(mr)::value, kStrided, kWidth, true>(a); });
   else
-    Tile512Rows<kZmmBigTileRows, kStrided, kWidth, false>(a, rows);
+    WithRows<kZmmBigTileRows>(rows, [&](auto mr) { Tile512<decltype(mr)::value, kStrided, kWidth, false>(a); });
 }
 
 #endif  // __x86_64__
@@ -683,9 +672,9 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
 #if defined(__x86_64__)
       if (dot_) {
         if (run.strided)
-          DotTileRows<kDotTileRows, true>(a, rowsOfTile);
+          WithRows<kDotTileRows>(rowsOfTile, [&](auto mr) { DotTileFma<decltype(mr)::value, true>(a); });
         else
-          DotTileRows<kDotTileRows, false>(a, rowsOfTile);
+          WithRows<kDotTileRows>(rowsOfTile, [&](auto mr) { DotTileFma<decltype(mr)::value, false>(a); });
         continue;
       }
 #endif
