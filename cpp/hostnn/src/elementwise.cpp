@@ -139,6 +139,60 @@ __attribute__((target("avx2,fma"))) void SelfGatedAvx2(const Gate& f, const floa
   }
 }
 
+// AVX-512F: the AVX2 operations lane for lane on 16 floats (the same bits); EfficientNet-B0's SiLUs ran 0.75-0.8x
+// the AVX2 time on Zen 4, whose vdivps does 16 lanes in about the time of 8.
+__attribute__((target("avx512f"))) inline __m512 SigmoidAvx512(__m512 x) {
+  const __m512 one = _mm512_set1_ps(1.f);
+  const __m512 magic = _mm512_set1_ps(kMagicBias);
+  const __m512i xi = _mm512_castps_si512(x);
+  const __m512 z = _mm512_castsi512_ps(_mm512_or_si512(xi, _mm512_set1_epi32(INT32_MIN)));
+  __m512 n = _mm512_fmadd_ps(z, _mm512_set1_ps(kLog2e), magic);
+  const __m512 s = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(n), 23));
+  n = _mm512_sub_ps(n, magic);
+  __m512 t = _mm512_fmadd_ps(n, _mm512_set1_ps(kMinusLn2), z);
+  __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(kC5), t, _mm512_set1_ps(kC4));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(kC3));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(kC2));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(kC1));
+  t = _mm512_mul_ps(t, s);
+  const __m512 e = _mm512_fmadd_ps(t, p, s);
+  __m512 f = _mm512_div_ps(e, _mm512_add_ps(e, one));
+  // Kept unless z < cutoff (a NaN z keeps its NaN f, as the AVX2 andnot of an ordered compare).
+  f = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(z, _mm512_set1_ps(kDenormCutoff), _CMP_NLT_UQ), f);
+  const __mmask16 negative = _mm512_cmplt_epi32_mask(xi, _mm512_setzero_si512());  // x's sign bit picks f
+  return _mm512_mask_blend_ps(negative, _mm512_sub_ps(one, f), f);
+}
+
+template <Gate::Kind kKind>
+__attribute__((target("avx512f"))) inline __m512 SelfGatedAvx512(const Gate& f, __m512 v, __m512 vlo, __m512 vhi) {
+  __m512 g;
+  if constexpr (kKind == Gate::Kind::kSigmoid) {
+    g = SigmoidAvx512(v);
+  } else {
+    const __m512 scaled = _mm512_mul_ps(v, _mm512_set1_ps(f.alpha));
+    const __m512 h = _mm512_max_ps(_mm512_add_ps(scaled, _mm512_set1_ps(f.beta)), _mm512_setzero_ps());
+    g = _mm512_min_ps(h, _mm512_set1_ps(1.f));
+  }
+  // ClampAvx2's max then min: a NaN product becomes lo.
+  return _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(v, g), vlo), vhi);
+}
+
+template <Gate::Kind kKind>
+__attribute__((target("avx512f"))) void SelfGatedAvx512(const Gate& f, const float* x, float* y, size_t n, float lo,
+                                                        float hi) {
+  const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m512 a = _mm512_loadu_ps(x + i), b = _mm512_loadu_ps(x + i + 16);
+    _mm512_storeu_ps(y + i, SelfGatedAvx512<kKind>(f, a, vlo, vhi));
+    _mm512_storeu_ps(y + i + 16, SelfGatedAvx512<kKind>(f, b, vlo, vhi));
+  }
+  for (; i < n; i += 16) {  // the last 1..31 under a mask: the same vector operations
+    const auto m = static_cast<__mmask16>(n - i >= 16 ? 0xFFFF : (1u << (n - i)) - 1);
+    _mm512_mask_storeu_ps(y + i, m, SelfGatedAvx512<kKind>(f, _mm512_maskz_loadu_ps(m, x + i), vlo, vhi));
+  }
+}
+
 __attribute__((target("avx2,fma"))) void ScaleRowAvx2(const float* x, const float* g, float* y, size_t c, float lo,
                                                       float hi) {
   const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
@@ -197,6 +251,13 @@ __attribute__((target("avx2,fma"))) void GapBlockAvx2(const float* x, float* y, 
 
 void SelfGatedRange(const Gate& f, const float* x, float* y, size_t n, float lo, float hi, F32Isa isa) {
 #if defined(__x86_64__)
+  if (isa == F32Isa::kAvx512) {
+    if (f.kind == Gate::Kind::kSigmoid)
+      SelfGatedAvx512<Gate::Kind::kSigmoid>(f, x, y, n, lo, hi);
+    else
+      SelfGatedAvx512<Gate::Kind::kHardSigmoid>(f, x, y, n, lo, hi);
+    return;
+  }
   if (F32IsaUsesAvx2(isa)) {
     if (f.kind == Gate::Kind::kSigmoid)
       SelfGatedAvx2<Gate::Kind::kSigmoid>(f, x, y, n, lo, hi);

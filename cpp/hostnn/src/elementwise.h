@@ -12,7 +12,8 @@
 // The per-channel affine multiplies, then adds, rounding each as XNNPACK's multiply and add nodes (and onnxruntime's
 // BatchNormalization kernel) do: the bits of those two nodes.
 // GlobalAveragePool sums in another order than XNNPACK (relative difference within pixels * 2^-24).
-// Variants: AVX2+FMA (also under AVX-512: F32IsaCappedAtAvx2) and portable (F32Isa, conv_f32.h). Each call splits large
+// Variants: AVX-512F (SelfGated only: the AVX2 operations on 16 lanes, the same bits), AVX2+FMA (the others also
+// under AVX-512: F32IsaCappedAtAvx2) and portable (F32Isa, conv_f32.h). Each call splits large
 // tensors over the pool in one pthreadpool call. Tests: ops_fp32_test.cpp (Elementwise*,
 // GlobalAveragePoolRunsInOurKernel).
 #pragma once

@@ -114,17 +114,18 @@ class ChannelScaleOp : public Op {
 bool LowerGatedMul(Lowering& l, const Node& n, Value* a, Value* b) {
   Value* y = l.Get(n.outputs[0]);
   const std::string label = n.op + " '" + n.name + "'";
-  const F32Isa isa = F32IsaCappedAtAvx2(SelectF32Isa());
+  const F32Isa gatedIsa = SelectF32Isa();             // SelfGated has an AVX-512 variant
+  const F32Isa isa = F32IsaCappedAtAvx2(gatedIsa);  // ChannelScale has not
   for (Value* x : {a, b}) {
     Value* other = x == a ? b : a;
     if (x->shape != y->shape || x->nhwc != y->nhwc) continue;
     auto* f = dynamic_cast<GateOp*>(l.ProducerOp(other));
     if (other->shape == x->shape && f && !f->int8 && f->in[0] == x) {
-      if (!elementwise::SelfGatedFast(f->gate, isa)) return false;  // f's node and the Mul stay in XNNPACK
+      if (!elementwise::SelfGatedFast(f->gate, gatedIsa)) return false;  // f's node and the Mul stay in XNNPACK
       auto op = std::make_unique<SelfGatedMulOp>();
       op->label = label + " (x * " + f->GateName() + "(x))";
       op->gate = f->gate;
-      op->isa = isa;
+      op->isa = gatedIsa;
       op->in = {x};
       op->out = y;
       l.Emit(std::move(op));
