@@ -38,7 +38,7 @@ std::function<void()> Op::Kernel(const KernelContext&) const {
 // ---------------------------------------------------------------------------------------------------------
 // Lowering: ONNX nodes → Ops through the registry, recognising the int8 QDQ contract.
 
-Lowering::Lowering(const Graph& g) : g_(g) {
+Lowering::Lowering(const Graph& g, int threads) : threads(threads), g_(g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     for (const auto& o : g.nodes[i].outputs) producer_[o] = i;
     for (const auto& in : g.nodes[i].inputs)
@@ -453,7 +453,7 @@ class GraphPlan : public Plan {
     std::call_once(once, [] { init = xnn_initialize(nullptr); });
     if (init != xnn_status_success) throw Error(OH_NN_FAILED, "XNNPACK initialization failed on this CPU");
 
-    Lowering low(g);
+    Lowering low(g, threads);
     low.Run();
     values_ = std::move(low.values);
     for (Value* v : low.inputValues) inputs_.push_back(TensorSpec{v->name, v->dtype, v->shape});

@@ -47,6 +47,19 @@ std::vector<float> RunConv(const ConvCase& k, std::string* describe, std::vector
   return RunModel(b.Bytes(), std::vector<std::vector<float>>{x}, describe);
 }
 
+// Plans are built for `threads` threads while in scope (the count HostNN_SetThreadCount asks for; the default after).
+class PlanThreads {
+ public:
+  explicit PlanThreads(int threads) { HostNN_SetThreadCount(threads); }
+  ~PlanThreads() { HostNN_SetThreadCount(0); }
+  PlanThreads(const PlanThreads&) = delete;
+  PlanThreads& operator=(const PlanThreads&) = delete;
+};
+
+// Whether a plan for `threads` threads runs a groups = 1 fp32 convolution that is not Winograd in XNNPACK: on one
+// thread of an AVX-512 CPU (ops/conv.cpp, ConvOp::XnnGemmFaster).
+bool XnnGemmOn(int threads) { return threads == 1 && hostnn::SelectF32Isa() == hostnn::F32Isa::kAvx512; }
+
 }  // namespace
 
 TEST(OpsFp32Test, ConvVariantsMatchReference) {
@@ -64,8 +77,10 @@ TEST(OpsFp32Test, ConvVariantsMatchReference) {
       {"3x3 pad1 16->64 winograd", 16, 14, 15, 64, 3, 3, 1, {1, 1, 1, 1, 1, 1, 1, 1, 1}, true},
       {"1x1 one pixel 40->72", 40, 1, 1, 72, 1, 1, 1, {1, 1, 1, 1, 0, 0, 0, 0, 1}, true},
   };
+  for (const int threads : {2, 1})
   for (const auto& k : cases) {
-    SCOPED_TRACE(k.name);
+    SCOPED_TRACE(::testing::Message() << k.name << ", " << threads << " threads");
+    const PlanThreads planThreads(threads);
     std::string describe;
     std::vector<float> want;
     auto got = RunConv(k, &describe, &want);
@@ -87,9 +102,12 @@ TEST(OpsFp32Test, ConvVariantsMatchReference) {
               hostnn::DwIsaLabel(hostnn::F32IsaUsesAvx2(hostnn::SelectF32Isa())) + ")";
     // 3x3 stride 1 of at least 16 channels, 14x14 pixels and 64 outputs where the CPU has AVX2: Winograd
     // (wino_f32.h), in the variant NPULENS_HOSTNN_ISA picks.
-    if (std::string(k.name).find("winograd") != std::string::npos && hostnn::F32IsaUsesAvx2(hostnn::SelectF32Isa()))
+    const bool winograd = std::string(k.name).find("winograd") != std::string::npos;
+    if (winograd && hostnn::F32IsaUsesAvx2(hostnn::SelectF32Isa()))
       where = std::string("kernel fp32: Conv 'conv' (") + hostnn::F32IsaLabel(hostnn::SelectF32Isa()) +
               " Winograd F(4x4,3x3))";
+    else if (k.group == 1 && XnnGemmOn(threads))
+      where = "xnnpack fp32: Conv 'conv'";
     EXPECT_NE(describe.find(where), std::string::npos) << describe;
   }
 }
@@ -100,6 +118,7 @@ TEST(OpsFp32Test, ConvVariantsMatchReference) {
 // XNNPACK when the convolution has a clamp of its own (the Add would come after it) or its output is also a graph
 // output. Every case against the double reference.
 TEST(OpsFp32Test, ResidualAddFusesIntoTheConvolutionThatRunsLast) {
+  const PlanThreads planThreads(2);  // our convolutions (one thread of an AVX-512 CPU: XNNPACK's)
   const int64_t c = 16, h = 7, w = 9;
   const auto x = RandomF(static_cast<size_t>(c * h * w), 91);
   const auto w1 = RandomF(static_cast<size_t>(c * c), 92), w2 = RandomF(static_cast<size_t>(c * c), 93);
@@ -180,12 +199,33 @@ std::string ConvThenAddMatchesTheReference(int64_t c, int64_t oc, int64_t h, int
 
 // 24 outputs with a residual run in the AVX2 tiles under AVX-512 too (ops/conv.cpp); against the double reference.
 TEST(OpsFp32Test, ResidualAddAfterA24OutputConvolutionRunsInTheAvx2Tiles) {
+  const PlanThreads planThreads(2);  // our convolutions (one thread of an AVX-512 CPU: XNNPACK's)
   const std::string describe = ConvThenAddMatchesTheReference(40, 24, 5, 7, 1, 101);
   const std::string where = hostnn::F32IsaSupported(hostnn::F32Isa::kAvx2Fma)
                                 ? std::string("kernel fp32: Conv 'conv' + Add (") +
                                       hostnn::F32IsaLabel(hostnn::F32IsaCappedAtAvx2(hostnn::SelectF32Isa())) + ")\n"
                                 : "xnnpack fp32: Add 'add'\n";
   EXPECT_NE(describe.find(where), std::string::npos) << describe;
+}
+
+// On one thread of an AVX-512 CPU a plain convolution runs in XNNPACK and the Add after it stays an Add of its own;
+// on two threads (and on other CPUs) ours takes the Add as its residual.
+TEST(OpsFp32Test, ConvolutionOnOneThreadOfAnAvx512CpuRunsInXnnpackWithItsAdd) {
+  for (int threads : {1, 2}) {
+    SCOPED_TRACE(::testing::Message() << threads << " threads");
+    const PlanThreads planThreads(threads);
+    const std::string describe = ConvThenAddMatchesTheReference(32, 48, 6, 9, 1, 111);
+    if (!hostnn::F32IsaSupported(hostnn::F32Isa::kAvx2Fma)) continue;  // XNNPACK either way
+    if (XnnGemmOn(threads)) {
+      EXPECT_NE(describe.find("xnnpack fp32: Conv 'conv'\n"), std::string::npos) << describe;
+      EXPECT_NE(describe.find("xnnpack fp32: Add 'add'\n"), std::string::npos) << describe;
+    } else {
+      EXPECT_NE(describe.find(std::string("kernel fp32: Conv 'conv' + Add (") +
+                              hostnn::F32IsaLabel(hostnn::SelectF32Isa()) + ")\n"),
+                std::string::npos)
+          << describe;
+    }
+  }
 }
 
 // The Winograd kernel takes no residual: an Add after a convolution it may run stays an Add of its own (fused, the
@@ -471,6 +511,7 @@ TEST(OpsFp32Test, ElementwiseAndActivations) {
 }
 
 TEST(OpsFp32Test, SmallResidualNetEndToEnd) {
+  const PlanThreads planThreads(2);  // our convolution takes the Add (one thread of an AVX-512 CPU: XNNPACK's)
   OnnxBuilder b;
   b.Input("x", {1, 3, 8, 8});
   auto w1 = RandomF(8 * 3 * 9, 81), w2 = RandomF(8 * 8 * 9, 82, -0.2f, 0.2f), fc = RandomF(4 * 8, 83),

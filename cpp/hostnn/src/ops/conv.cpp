@@ -1,4 +1,5 @@
-// ONNX Conv (2-D, NCHW): groups = 1 in our kernels (fp32: conv_f32.h where the CPU has AVX2+FMA, else XNNPACK;
+// ONNX Conv (2-D, NCHW): groups = 1 in our kernels (fp32: conv_f32.h where the CPU has AVX2+FMA, else XNNPACK, and
+// XNNPACK's AVX-512 GEMM on one thread of an AVX-512 CPU: ConvOp::XnnGemmFaster;
 // int8: qconv_int8.h, 3x3 stride 1 with AVX2 in the exact Winograd of wino_int8.h); fp32 grouped of at least 8
 // channels per group in conv_f32.h (AVX2+FMA); depthwise in ours (dwconv.h: int8 where the CPU has AVX2, fp32 where it
 // has AVX2+FMA); fp32 3x3 stride 1 of enough channels and pixels in Winograd F(4x4, 3x3) (wino_f32.h, AVX2+FMA or
@@ -134,9 +135,22 @@ class ConvOp : public Op {
   bool UsesInt8Conv() const override { return int8 && (groups == 1 || OursDepthwise()); }
   // Our fp32 kernel where it has a SIMD variant: with AVX2+FMA it ran every ResNet18 and MobileNetV2 convolution
   // (1x1 to 7x7, strides 1 and 2) 1.3-5x faster than XNNPACK 2022's (npulens_conv_f32_bench); elsewhere (aarch64)
-  // XNNPACK's NEON kernels. Grouped ones: OursF32Grouped.
+  // XNNPACK's NEON kernels, and xnnGemm's. Grouped ones: OursF32Grouped.
   bool UsesF32Conv() const override {
-    return !int8 && (OursF32Depthwise() || OursF32Grouped() || (groups == 1 && F32IsaSupported(F32Isa::kAvx2Fma)));
+    return !int8 && !xnnGemm &&
+           (OursF32Depthwise() || OursF32Grouped() || (groups == 1 && F32IsaSupported(F32Isa::kAvx2Fma)));
+  }
+  // A groups = 1 fp32 convolution that XNNPACK runs faster than conv_f32.h (set at lowering, XnnGemmFaster).
+  bool xnnGemm = false;
+  // On a CPU with AVX-512F XNNPACK runs its own AVX-512 GEMM micro-kernels (not the FMA3 one of the comment above).
+  // On Zen 4 they ran every non-grouped convolution faster than conv_f32's AVX-512 tiles on one thread
+  // (npulens_conv_f32_bench: ours/XNNPACK geometric mean 1.085 over 77 layers, 1x1 ones 1.15) and the networks too
+  // (npulens_bench p50, 1 thread: EfficientNet-B0 0.96x the time, MobileNetV2 0.95, MobileNetV3-L 0.92, ResNet50
+  // 0.94, ResNet18 1.03); on two threads slower (EfficientNet-B0 1.05x, MobileNetV2 1.10, ResNet18 1.04): XNNPACK's
+  // split of each GEMM costs more there than our tasks. Winograd layers stay ours (0.3-0.4x XNNPACK's time).
+  bool XnnGemmFaster(int threads) const {
+    return !int8 && groups == 1 && threads == 1 && SelectF32Isa() == F32Isa::kAvx512 &&
+           !OursWinograd(F32Isa::kAvx512);
   }
   std::string Variant(Int8Isa int8Isa, F32Isa f32Isa) const override {
     if (int8 && groups == 1 && QWinogradInt8::Handles(Geometry(), int8Isa)) return QWinogradInt8::Label();
@@ -273,6 +287,7 @@ void LowerFloat(Lowering& l, const Node& n) {
   }
   op->groups = n.Int("group", 1);
   l.Window(n, op->in[0]->shape, op->wshape[2], op->wshape[3], false, &op->win);
+  op->xnnGemm = op->XnnGemmFaster(l.threads);
   l.FuseClamp(n, op.get());
   l.Emit(std::move(op));
 }

@@ -251,7 +251,9 @@ struct Int8Match {
 // Lowering of ONNX nodes to Ops: the graph's producers and consumers and the helpers op files share.
 class Lowering {
  public:
-  explicit Lowering(const Graph& g);
+  explicit Lowering(const Graph& g, int threads = 1);
+  // Threads the plan is built for (a kernel choice may depend on it: ConvOp::XnnGemmFaster).
+  const int threads;
   std::vector<std::unique_ptr<Value>> values;
   std::vector<std::unique_ptr<Op>> ops;
   std::vector<Value*> inputValues, outputValues;
