@@ -30,7 +30,7 @@ struct Shape {
   int64_t inHW, inC, outC, k, stride, groups = 1;
 };
 
-// ResNet18 (every distinct conv), MobileNetV2 (its full convolutions: the stem and the 1x1 expand/project ones), and
+// ResNet18 (every distinct conv), ResNet50's 1x1 ones, MobileNetV2 (its full convolutions: the stem and the 1x1 expand/project ones), and
 // the stems and few-channel 1x1 convolutions of MobileNetV3-Large, ShuffleNetV2 and RegNetY-400MF (the layers where
 // the 16-channel tile and per-pixel overheads showed, npulens_bench --profile), RegNetY-400MF's grouped 3x3 ones (8
 // channels a group) and one of 16 a group, and the 3x3 stride-1 ones of the other networks (Winograd's candidates).
@@ -90,6 +90,17 @@ const Shape kShapes[] = {
     {"regnety400mf g8 3x3/2 440 @14", 14, 440, 440, 3, 2, 55},
     {"regnety400mf g8 3x3 440 @7", 7, 440, 440, 3, 1, 55},
     {"grouped 16/g 3x3 256 @14", 14, 256, 256, 3, 1, 16},
+    // ResNet50's 1x1 convolutions (its largest fp32 class: bottleneck reduce/expand and the stride-2 projections).
+    {"resnet50 1x1 64->256 @56", 56, 64, 256, 1, 1},
+    {"resnet50 1x1 256->64 @56", 56, 256, 64, 1, 1},
+    {"resnet50 1x1 256->128 @56", 56, 256, 128, 1, 1},
+    {"resnet50 1x1/2 256->512 @56", 56, 256, 512, 1, 2},
+    {"resnet50 1x1 128->512 @28", 28, 128, 512, 1, 1},
+    {"resnet50 1x1 512->128 @28", 28, 512, 128, 1, 1},
+    {"resnet50 1x1 256->1024 @14", 14, 256, 1024, 1, 1},
+    {"resnet50 1x1 1024->256 @14", 14, 1024, 256, 1, 1},
+    {"resnet50 1x1 512->2048 @7", 7, 512, 2048, 1, 1},
+    {"resnet50 1x1 2048->512 @7", 7, 2048, 512, 1, 1},
     // 3x3 stride-1 convolutions of the other fp32 networks (the Winograd kernel's candidates).
     {"resnet50 3x3 64->64 @56", 56, 64, 64, 3, 1},
     {"resnet50 3x3 128->128 @28", 28, 128, 128, 3, 1},
