@@ -30,10 +30,11 @@ struct Shape {
   int64_t inHW, inC, outC, k, stride, groups = 1;
 };
 
-// ResNet18 (every distinct conv), ResNet50's 1x1 ones, MobileNetV2 (its full convolutions: the stem and the 1x1 expand/project ones), and
-// the stems and few-channel 1x1 convolutions of MobileNetV3-Large, ShuffleNetV2 and RegNetY-400MF (the layers where
-// the 16-channel tile and per-pixel overheads showed, npulens_bench --profile), RegNetY-400MF's grouped 3x3 ones (8
-// channels a group) and one of 16 a group, and the 3x3 stride-1 ones of the other networks (Winograd's candidates).
+// ResNet18 (every distinct conv), ResNet50's 1x1 ones, MobileNetV2 (its full convolutions: the stem and the 1x1
+// expand/project ones), and the stems and few-channel 1x1 convolutions of MobileNetV3-Large, ShuffleNetV2 and
+// RegNetY-400MF (the layers where the 16-channel tile and per-pixel overheads showed, npulens_bench --profile),
+// RegNetY-400MF's grouped 3x3 ones (8 channels a group) and one of 16 a group, and the 3x3 stride-1 ones of the other
+// networks (Winograd's candidates).
 const Shape kShapes[] = {
     {"resnet18 conv1 7x7/2 3->64 @224", 224, 3, 64, 7, 2},
     {"resnet18 l1 3x3 64->64 @56", 56, 64, 64, 3, 1},

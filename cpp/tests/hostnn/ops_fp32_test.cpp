@@ -78,38 +78,39 @@ TEST(OpsFp32Test, ConvVariantsMatchReference) {
       {"1x1 one pixel 40->72", 40, 1, 1, 72, 1, 1, 1, {1, 1, 1, 1, 0, 0, 0, 0, 1}, true},
   };
   for (const int threads : {2, 1})
-  for (const auto& k : cases) {
-    SCOPED_TRACE(::testing::Message() << k.name << ", " << threads << " threads");
-    const PlanThreads planThreads(threads);
-    std::string describe;
-    std::vector<float> want;
-    auto got = RunConv(k, &describe, &want);
-    ExpectClose(got, want);
-    // Where the CPU has AVX2+FMA (ops/conv.cpp): groups = 1 in our kernel, in the variant NPULENS_HOSTNN_ISA picks;
-    // grouped ones of at least 8 input and output channels per group in our kernel too; depthwise 5x5 and 3x3 of at
-    // most 32 channels in our depthwise kernel; a 3x3 stride-2 depthwise one of 64 channels and the other grouped
-    // ones (4 -> 6 channels per group) in XNNPACK.
-    const bool avx2 = hostnn::F32IsaSupported(hostnn::F32Isa::kAvx2Fma);
-    const bool oursDepthwise = avx2 && (std::string(k.name) == "depthwise" || (k.kh == 5 && k.group == k.c));
-    std::string where = "xnnpack fp32: Conv 'conv'";
-    // One output pixel in the AVX2 tiles under AVX-512 too.
-    const hostnn::F32Isa isa =
-        k.h * k.w == 1 ? hostnn::F32IsaCappedAtAvx2(hostnn::SelectF32Isa()) : hostnn::SelectF32Isa();
-    if (avx2 && (k.group == 1 || (k.c / k.group >= 8 && k.oc / k.group >= 8)))
-      where = std::string("kernel fp32: Conv 'conv' (") + hostnn::F32IsaLabel(isa) + ")";
-    if (oursDepthwise)
-      where = std::string("kernel fp32: Conv 'conv' (") +
-              hostnn::DwIsaLabel(hostnn::F32IsaUsesAvx2(hostnn::SelectF32Isa())) + ")";
-    // 3x3 stride 1 of at least 16 channels, 14x14 pixels and 64 outputs where the CPU has AVX2: Winograd
-    // (wino_f32.h), in the variant NPULENS_HOSTNN_ISA picks.
-    const bool winograd = std::string(k.name).find("winograd") != std::string::npos;
-    if (winograd && hostnn::F32IsaUsesAvx2(hostnn::SelectF32Isa()))
-      where = std::string("kernel fp32: Conv 'conv' (") + hostnn::F32IsaLabel(hostnn::SelectF32Isa()) +
-              " Winograd F(4x4,3x3))";
-    else if (k.group == 1 && XnnGemmOn(threads))
-      where = "xnnpack fp32: Conv 'conv'";
-    EXPECT_NE(describe.find(where), std::string::npos) << describe;
-  }
+    for (const auto& k : cases) {
+      SCOPED_TRACE(::testing::Message() << k.name << ", " << threads << " threads");
+      const PlanThreads planThreads(threads);
+      std::string describe;
+      std::vector<float> want;
+      auto got = RunConv(k, &describe, &want);
+      ExpectClose(got, want);
+      // Where the CPU has AVX2+FMA (ops/conv.cpp): groups = 1 in our kernel, in the variant NPULENS_HOSTNN_ISA picks
+      // (on one thread of an AVX-512 CPU in XNNPACK's unless Winograd's);
+      // grouped ones of at least 8 input and output channels per group in our kernel too; depthwise 5x5 and 3x3 of at
+      // most 32 channels in our depthwise kernel; a 3x3 stride-2 depthwise one of 64 channels and the other grouped
+      // ones (4 -> 6 channels per group) in XNNPACK.
+      const bool avx2 = hostnn::F32IsaSupported(hostnn::F32Isa::kAvx2Fma);
+      const bool oursDepthwise = avx2 && (std::string(k.name) == "depthwise" || (k.kh == 5 && k.group == k.c));
+      std::string where = "xnnpack fp32: Conv 'conv'";
+      // One output pixel in the AVX2 tiles under AVX-512 too.
+      const hostnn::F32Isa isa =
+          k.h * k.w == 1 ? hostnn::F32IsaCappedAtAvx2(hostnn::SelectF32Isa()) : hostnn::SelectF32Isa();
+      if (avx2 && (k.group == 1 || (k.c / k.group >= 8 && k.oc / k.group >= 8)))
+        where = std::string("kernel fp32: Conv 'conv' (") + hostnn::F32IsaLabel(isa) + ")";
+      if (oursDepthwise)
+        where = std::string("kernel fp32: Conv 'conv' (") +
+                hostnn::DwIsaLabel(hostnn::F32IsaUsesAvx2(hostnn::SelectF32Isa())) + ")";
+      // 3x3 stride 1 of at least 16 channels, 14x14 pixels and 64 outputs where the CPU has AVX2: Winograd
+      // (wino_f32.h), in the variant NPULENS_HOSTNN_ISA picks.
+      const bool winograd = std::string(k.name).find("winograd") != std::string::npos;
+      if (winograd && hostnn::F32IsaUsesAvx2(hostnn::SelectF32Isa()))
+        where = std::string("kernel fp32: Conv 'conv' (") + hostnn::F32IsaLabel(hostnn::SelectF32Isa()) +
+                " Winograd F(4x4,3x3))";
+      else if (k.group == 1 && XnnGemmOn(threads))
+        where = "xnnpack fp32: Conv 'conv'";
+      EXPECT_NE(describe.find(where), std::string::npos) << describe;
+    }
 }
 
 // A float Add of a convolution's output and a tensor computed before it runs as that convolution's residual where
@@ -972,7 +973,8 @@ TEST(OpsFp32Test, ElementwiseKernelsMatchNaiveReferencesInEveryVariant) {
     const std::vector<float> x = GateInputs(1005, 613);
     std::vector<float> first;
     for (F32Isa isa : hostnn_test::SupportedF32Isas()) {
-      SCOPED_TRACE(::testing::Message() << "special inputs, gate " << static_cast<int>(f.kind) << " " << F32IsaLabel(isa));
+      SCOPED_TRACE(::testing::Message() << "special inputs, gate " << static_cast<int>(f.kind) << " "
+                                        << F32IsaLabel(isa));
       std::vector<float> y(x.size());
       hostnn::elementwise::SelfGated(f, x.data(), y.data(), x.size(), -INFINITY, INFINITY, isa, nullptr);
       if (!first.empty()) ExpectSameBits(y, first, x);

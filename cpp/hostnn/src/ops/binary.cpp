@@ -114,7 +114,7 @@ class ChannelScaleOp : public Op {
 bool LowerGatedMul(Lowering& l, const Node& n, Value* a, Value* b) {
   Value* y = l.Get(n.outputs[0]);
   const std::string label = n.op + " '" + n.name + "'";
-  const F32Isa gatedIsa = SelectF32Isa();             // SelfGated has an AVX-512 variant
+  const F32Isa gatedIsa = SelectF32Isa();           // SelfGated has an AVX-512 variant
   const F32Isa isa = F32IsaCappedAtAvx2(gatedIsa);  // ChannelScale has not
   for (Value* x : {a, b}) {
     Value* other = x == a ? b : a;

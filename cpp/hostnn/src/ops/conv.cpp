@@ -149,8 +149,7 @@ class ConvOp : public Op {
   // 0.94, ResNet18 1.03); on two threads slower (EfficientNet-B0 1.05x, MobileNetV2 1.10, ResNet18 1.04): XNNPACK's
   // split of each GEMM costs more there than our tasks. Winograd layers stay ours (0.3-0.4x XNNPACK's time).
   bool XnnGemmFaster(int threads) const {
-    return !int8 && groups == 1 && threads == 1 && SelectF32Isa() == F32Isa::kAvx512 &&
-           !OursWinograd(F32Isa::kAvx512);
+    return !int8 && groups == 1 && threads == 1 && SelectF32Isa() == F32Isa::kAvx512 && !OursWinograd(F32Isa::kAvx512);
   }
   std::string Variant(Int8Isa int8Isa, F32Isa f32Isa) const override {
     if (int8 && groups == 1 && QWinogradInt8::Handles(Geometry(), int8Isa)) return QWinogradInt8::Label();
