@@ -7,6 +7,7 @@
 #include <string>
 #include <type_traits>
 
+#include "avx512_ops.h"
 #include "thread_pool.h"
 
 #if defined(__x86_64__)
@@ -340,12 +341,8 @@ __attribute__((target("avx512f"), always_inline)) inline void Tile512Body(const 
       __m512 s = acc[r][v];
       if constexpr (kResidual)
         s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(store[v], a.res + (r0 + r) * a.yStride + o0 + kBlock * v));
-      // As TileFma: a NaN sum stays NaN through the clamp. The all-lanes maskz forms are vmaxps/vminps as
-      // _mm512_max_ps/_mm512_min_ps, whose GCC 12 definitions merge into _mm512_undefined_ps() and so raise a
-      // -Wmaybe-uninitialized warning at every inlined use.
-      constexpr auto kAll = static_cast<__mmask16>(0xFFFF);
-      _mm512_mask_storeu_ps(out + kBlock * v, store[v],
-                            _mm512_maskz_min_ps(kAll, vhi, _mm512_maskz_max_ps(kAll, vlo, s)));
+      // As TileFma: a NaN sum stays NaN through the clamp.
+      _mm512_mask_storeu_ps(out + kBlock * v, store[v], MinAvx512(vhi, MaxAvx512(vlo, s)));
     }
   }
 }

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "avx512_ops.h"
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -147,7 +149,7 @@ __attribute__((target("avx512f"))) inline __m512 SigmoidAvx512(__m512 x) {
   const __m512i xi = _mm512_castps_si512(x);
   const __m512 z = _mm512_castsi512_ps(_mm512_or_si512(xi, _mm512_set1_epi32(INT32_MIN)));
   __m512 n = _mm512_fmadd_ps(z, _mm512_set1_ps(kLog2e), magic);
-  const __m512 s = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(n), 23));
+  const __m512 s = _mm512_castsi512_ps(ShiftLeftAvx512<23>(_mm512_castps_si512(n)));
   n = _mm512_sub_ps(n, magic);
   __m512 t = _mm512_fmadd_ps(n, _mm512_set1_ps(kMinusLn2), z);
   __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(kC5), t, _mm512_set1_ps(kC4));
@@ -170,11 +172,11 @@ __attribute__((target("avx512f"))) inline __m512 SelfGatedAvx512(const Gate& f, 
     g = SigmoidAvx512(v);
   } else {
     const __m512 scaled = _mm512_mul_ps(v, _mm512_set1_ps(f.alpha));
-    const __m512 h = _mm512_max_ps(_mm512_add_ps(scaled, _mm512_set1_ps(f.beta)), _mm512_setzero_ps());
-    g = _mm512_min_ps(h, _mm512_set1_ps(1.f));
+    const __m512 h = MaxAvx512(_mm512_add_ps(scaled, _mm512_set1_ps(f.beta)), _mm512_setzero_ps());
+    g = MinAvx512(h, _mm512_set1_ps(1.f));
   }
   // ClampAvx2's max then min: a NaN product becomes lo.
-  return _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(v, g), vlo), vhi);
+  return MinAvx512(MaxAvx512(_mm512_mul_ps(v, g), vlo), vhi);
 }
 
 template <Gate::Kind kKind>

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "avx512_ops.h"
 #include "thread_pool.h"
 
 #if defined(__x86_64__)
@@ -286,7 +287,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void MicroVnni(const uint
 #pragma GCC unroll 12
     for (int r = 0; r < MR; ++r) {
       __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(acc[r][j], off)), m);
-      if (floatClamp) f = _mm512_min_ps(_mm512_max_ps(f, vlo), vhi);
+      if (floatClamp) f = MinAvx512(MaxAvx512(f, vlo), vhi);
       const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(f), vzp);  // round to nearest even (default MXCSR)
       _mm512_mask_cvtsepi32_storeu_epi8(y + r * n + 16 * j, mask, q);
     }
