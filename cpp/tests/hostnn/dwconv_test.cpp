@@ -175,7 +175,8 @@ TEST(DwConvTest, Int8EveryVariantIsExact) {
     for (Int8Isa isa : Int8Isas()) {
       SCOPED_TRACE(hostnn::Int8IsaLabel(isa));
       const DwConvInt8 conv(g, w.data(), bias.data(), wScale.data(), xScale, xZp, yScale, yZp, qmin, qmax, isa);
-      EXPECT_EQ(conv.avx2(), hostnn::Int8IsaUsesAvx2(isa));
+      EXPECT_EQ(conv.vnni(), hostnn::DwInt8Vnni(g, isa));
+      EXPECT_EQ(conv.avx2(), hostnn::Int8IsaUsesAvx2(isa) && !conv.vnni());
       EXPECT_EQ(conv.rowKernel(), hostnn::DwInt8RowKernel(g, isa));
       rowKernelCases += conv.rowKernel() ? 1 : 0;
       for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
@@ -267,7 +268,7 @@ TEST(DwConvTest, Int8RowKernelEveryWidthAndClampChoice) {
             SCOPED_TRACE(hostnn::Int8IsaLabel(isa));
             const DwConvInt8 conv(g, d.w.data(), d.bias.data(), d.wScale.data(), d.xScale, d.xZp, d.yScale, d.yZp,
                                   d.qmin, d.qmax, isa);
-            const bool avx2 = hostnn::Int8IsaUsesAvx2(isa);
+            const bool avx2 = hostnn::Int8IsaUsesAvx2(isa) && !hostnn::DwInt8Vnni(g, isa);
             EXPECT_EQ(conv.rowKernel(), avx2);
             // The integer clamp wherever the bound allows it on the AVX2 blocks' channels (the one channel of mode
             // 2 above the bound lies in them: c >= 8).
