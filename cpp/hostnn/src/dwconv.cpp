@@ -42,8 +42,8 @@ const char* DwInt8Label(const ConvGeometry2D& g, Int8Isa isa) {
 }
 
 bool DwInt8RowKernel(const ConvGeometry2D& g, Int8Isa isa) {
-  return Int8IsaUsesAvx2(isa) && !DwInt8Vnni(g, isa) && g.inC >= 8 && g.dilationW == 1 && (g.kernelW == 3 || g.kernelW == 5) &&
-         (g.strideW == 1 || g.strideW == 2);
+  return Int8IsaUsesAvx2(isa) && !DwInt8Vnni(g, isa) && g.inC >= 8 && g.dilationW == 1 &&
+         (g.kernelW == 3 || g.kernelW == 5) && (g.strideW == 1 || g.strideW == 2);
 }
 
 namespace {
@@ -771,13 +771,16 @@ void DwConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t r
   const int64_t vectorC = blocks_ * kLanes;
 #if defined(__x86_64__)
   if (vnni_) {
-    // The interleaved row, per thread, grown to the largest this thread has run.
+    // The interleaved row, per thread, grown to the largest this thread has run; 64-byte aligned, since every access
+    // is a whole 64-byte vector (a misaligned buffer splits each across two cache lines: 0.97x the AVX2 time
+    // against 0.85x on 3x3 144ch@56).
     thread_local std::vector<uint8_t> buf;
     const int64_t cols = (g_.outW - 1) * g_.strideW + (g_.kernelW - 1) * g_.dilationW + 1;
     const int64_t colStride = vnniBlocks_ * 64;
-    const auto need = static_cast<size_t>(quads_ * cols * colStride);
+    const auto need = static_cast<size_t>(quads_ * cols * colStride) + 63;
     if (buf.size() < need) buf.resize(need);
-    Int8VnniRow a{buf.data(), packedVnni_.data(), offsetVnni_.data(), multiplier_.data(), nullptr, c, g_.outW,
+    uint8_t* aligned = buf.data() + (-reinterpret_cast<uintptr_t>(buf.data()) & 63);
+    Int8VnniRow a{aligned, packedVnni_.data(), offsetVnni_.data(), multiplier_.data(), nullptr, c, g_.outW,
                   g_.kernelW, quads_, g_.strideW, g_.dilationW, vnniBlocks_, colStride, cols * colStride, lo_, hi_,
                   yZeroPoint_};
     for (int64_t row = rowBegin; row < rowBegin + rows; ++row) {
@@ -785,7 +788,7 @@ void DwConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t r
       for (int64_t ky = 0; ky < quads_ * 4; ++ky)
         if (ky >= g_.kernelH || !lines[ky]) lines[ky] = padding_.data();  // x_zero_point, like a padded input row
       InterleaveVnni(lines, quads_, cols, g_.padLeft, g_.inW, c, vnniBlocks_,
-                     static_cast<uint8_t>(padding_[0] ^ 0x80), buf.data());
+                     static_cast<uint8_t>(padding_[0] ^ 0x80), aligned);
       a.y = y + row * g_.outW * c;
       Int8RowVnni(a);
     }

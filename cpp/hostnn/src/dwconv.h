@@ -7,10 +7,13 @@
 // tap reads a padding row of the input zero point, so the channel loops have no padding branches. Variants: AVX2 (two
 // taps' int8 interleaved, sign-extended to int16, vpmaddwd against the taps' interleaved weights; two adjacent output
 // pixels per weight load), its row kernel (DwInt8RowKernel: kernel rows in pairs, each input column loaded and widened
-// once per pair for all the outputs of a group that read it) and portable C++, picked from the plan's Int8Isa
-// (DwIsaLabel). The AVX2 requantization is requant_avx2.h's, 2-4 pixels (or blocks) per pack and store, clamping the
-// rounded integers where the weights, bias and multipliers keep every product within 2^30 (integerClamp, QConvInt8's
-// rule), else the floats. Threads split output rows.
+// once per pair for all the outputs of a group that read it), AVX-512 VNNI (DwInt8Vnni: stride 1, 3x3 and small 5x5,
+// at least 128 channels; weights in blocks of 16 channels; per output row the kernel rows are interleaved 4 to a
+// 32-bit lane, flipped to uint8, into a per-thread buffer, then vpdpbusd: 16 channels x 4 kernel rows per
+// instruction) and portable C++, picked from the plan's Int8Isa and the shape (DwInt8Label). The AVX2
+// requantization is requant_avx2.h's, 2-4 pixels (or blocks) per pack and store, clamping the rounded integers where
+// the weights, bias and multipliers keep every product within 2^30 (integerClamp, QConvInt8's rule), else the floats
+// (VNNI: always the floats, 16 channels per pixel). Threads split output rows.
 //
 // fp32 (DwConvF32). Why our own: XNNPACK 2022's fp32 depthwise kernels (one output pixel at a time, every weight
 // loaded again for each pixel: two loads per FMA) ran MobileNetV3's layers at 9-15 GMAC/s, behind onnxruntime's
@@ -93,7 +96,8 @@ class DwConvInt8 {
   std::vector<int8_t> w_;            // [c][taps]: the scalar variant and the AVX2 one's last c % 8 channels
   std::vector<int32_t> offset_;      // bias - x_zero_point * sum(w) (wrapping): the sums multiply x itself
   std::vector<float> multiplier_;    // x_scale * w_scale[c] / y_scale (float); VNNI: 0 past c to 16 * vnniBlocks
-  std::vector<int8_t> padding_;      // c + 8 (row kernel, VNNI: max(c + 8, in_w * c)) bytes of x_zero_point: a padded tap/row
+  // c + 8 (row kernel, VNNI: max(c + 8, in_w * c)) bytes of x_zero_point: a padded tap/row
+  std::vector<int8_t> padding_;
   int32_t yZeroPoint_, qmin_, qmax_;
   float lo_, hi_;  // qmin - y_zero_point, qmax - y_zero_point
 };

@@ -310,7 +310,8 @@ TEST(DwConvTest, Int8VnniMatchesScalarByteForByte) {
   ASSERT_NE(pool, nullptr);
   const int64_t channelCounts[] = {128, 129, 136, 143, 152, 160, 184, 200, 131};
   // padTop, padLeft, padBottom, padRight (of k / 2 each where set).
-  const int pads[][4] = {{1, 1, 1, 1}, {1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}, {0, 0, 0, 0}, {1, 0, 1, 1}};
+  const int pads[][4] = {{1, 1, 1, 1}, {1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0},
+                         {0, 0, 0, 1}, {0, 0, 0, 0}, {1, 0, 1, 1}};
   int runs = 0;
   uint32_t seed = 900;
   for (int64_t k : {3, 5})
