@@ -7,10 +7,13 @@
 // tap reads a padding row of the input zero point, so the channel loops have no padding branches. Variants: AVX2 (two
 // taps' int8 interleaved, sign-extended to int16, vpmaddwd against the taps' interleaved weights; two adjacent output
 // pixels per weight load), its row kernel (DwInt8RowKernel: kernel rows in pairs, each input column loaded and widened
-// once per pair for all the outputs of a group that read it) and portable C++, picked from the plan's Int8Isa
-// (DwIsaLabel). The AVX2 requantization is requant_avx2.h's, 2-4 pixels (or blocks) per pack and store, clamping the
-// rounded integers where the weights, bias and multipliers keep every product within 2^30 (integerClamp, QConvInt8's
-// rule), else the floats. Threads split output rows.
+// once per pair for all the outputs of a group that read it), AVX-512 VNNI (DwInt8Vnni: stride 1, 3x3 and small 5x5,
+// at least 128 channels; weights in blocks of 16 channels; per output row the kernel rows are interleaved 4 to a
+// 32-bit lane, flipped to uint8, into a per-thread buffer, then vpdpbusd: 16 channels x 4 kernel rows per
+// instruction) and portable C++, picked from the plan's Int8Isa and the shape (DwInt8Label). The AVX2
+// requantization is requant_avx2.h's, 2-4 pixels (or blocks) per pack and store, clamping the rounded integers where
+// the weights, bias and multipliers keep every product within 2^30 (integerClamp, QConvInt8's rule), else the floats
+// (VNNI: always the floats, 16 channels per pixel). Threads split output rows.
 //
 // fp32 (DwConvF32). Why our own: XNNPACK 2022's fp32 depthwise kernels (one output pixel at a time, every weight
 // loaded again for each pixel: two loads per FMA) ran MobileNetV3's layers at 9-15 GMAC/s, behind onnxruntime's
@@ -51,8 +54,12 @@ const char* DwIsaLabel(bool avx2);
 // Whether DwConvInt8 runs g in its AVX2 row kernel (DwConvInt8::rowKernel): AVX2, at least 8 channels, a kernel 3 or
 // 5 wide, no horizontal dilation, stride 1 or 2, any number of output columns (since its accumulators stay in
 // registers, against the per-pixel kernel, one call on CPU 0: 3x3 960ch@7 0.78x its time, 576ch@14 stride 2 0.81x,
-// 5x5 1152ch@7 0.76x, 672ch@14 stride 2 0.76x, 960ch at 1-3 columns 0.83-0.90x).
+// 5x5 1152ch@7 0.76x, 672ch@14 stride 2 0.76x, 960ch at 1-3 columns 0.83-0.90x), and not the VNNI variant.
 bool DwInt8RowKernel(const ConvGeometry2D& g, Int8Isa isa);
+// Whether DwConvInt8 runs g in its AVX-512 VNNI variant (Int8Isa::kAvx512Vnni only).
+bool DwInt8Vnni(const ConvGeometry2D& g, Int8Isa isa);
+// The label of the variant DwConvInt8 runs g in: "AVX-512 VNNI depthwise" where DwInt8Vnni, else DwIsaLabel's.
+const char* DwInt8Label(const ConvGeometry2D& g, Int8Isa isa);
 
 class DwConvInt8 {
  public:
@@ -63,7 +70,9 @@ class DwConvInt8 {
   void Run(const int8_t* x, int8_t* y, pthreadpool_t pool) const;
   // Output rows (batch * outH of them) [rowBegin, rowBegin + rows).
   void RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t rows) const;
+  // The AVX2 variants (per pixel or row kernel), not the VNNI one.
   bool avx2() const { return avx2_; }
+  bool vnni() const { return vnni_; }
   // The AVX2 row kernel (DwInt8RowKernel) rather than the per-pixel one.
   bool rowKernel() const { return rowKernel_; }
   // AVX2: the requantization clamps the rounded integers (QConvInt8::integerClamp's rule, on the AVX2 blocks'
@@ -75,16 +84,20 @@ class DwConvInt8 {
   void ScalarChannels(const int8_t* const* taps, int64_t chBegin, int8_t* out) const;
 
   ConvGeometry2D g_;
-  bool avx2_, rowKernel_;
+  bool avx2_, vnni_, rowKernel_;
   bool intClamp_ = false;            // integerClamp()
   int64_t taps_, pairs_, blocks_;    // kh * kw; ceil(taps / 2); channels / 8 (the AVX2 blocks; the rest is scalar)
   int64_t rowPairs_;                 // ceil(kh / 2)
   std::vector<int16_t> packed_;      // AVX2 per pixel: [blocks][pairs][8][2], tap 2p then 2p + 1 (0 past the last tap)
   std::vector<int16_t> packedRows_;  // AVX2 row kernel: [blocks][rowPairs][kw][8][2], rows 2rp, 2rp + 1 (0 past kh)
+  int64_t quads_, vnniBlocks_;       // VNNI: ceil(kh / 4); ceil(c / 16)
+  std::vector<int8_t> packedVnni_;   // VNNI: [vnniBlocks][quads][kw][16][4], rows 4q .. 4q + 3 (0 past kh or c)
+  std::vector<int32_t> offsetVnni_;  // VNNI: bias - (x_zero_point + 128) * sum(w) (wrapping), 16 * vnniBlocks
   std::vector<int8_t> w_;            // [c][taps]: the scalar variant and the AVX2 one's last c % 8 channels
   std::vector<int32_t> offset_;      // bias - x_zero_point * sum(w) (wrapping): the sums multiply x itself
-  std::vector<float> multiplier_;    // x_scale * w_scale[c] / y_scale (float)
-  std::vector<int8_t> padding_;      // c + 8 (row kernel: max(c + 8, in_w * c)) bytes of x_zero_point: a padded tap/row
+  std::vector<float> multiplier_;    // x_scale * w_scale[c] / y_scale (float); VNNI: 0 past c to 16 * vnniBlocks
+  // c + 8 (row kernel, VNNI: max(c + 8, in_w * c)) bytes of x_zero_point: a padded tap/row
+  std::vector<int8_t> padding_;
   int32_t yZeroPoint_, qmin_, qmax_;
   float lo_, hi_;  // qmin - y_zero_point, qmax - y_zero_point
 };

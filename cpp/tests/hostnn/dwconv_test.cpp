@@ -4,7 +4,9 @@
 // threads. int8: exact (the int32 sums and qconv_int8's requantization); fp32: within a rounding bound.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <random>
@@ -175,7 +177,8 @@ TEST(DwConvTest, Int8EveryVariantIsExact) {
     for (Int8Isa isa : Int8Isas()) {
       SCOPED_TRACE(hostnn::Int8IsaLabel(isa));
       const DwConvInt8 conv(g, w.data(), bias.data(), wScale.data(), xScale, xZp, yScale, yZp, qmin, qmax, isa);
-      EXPECT_EQ(conv.avx2(), hostnn::Int8IsaUsesAvx2(isa));
+      EXPECT_EQ(conv.vnni(), hostnn::DwInt8Vnni(g, isa));
+      EXPECT_EQ(conv.avx2(), hostnn::Int8IsaUsesAvx2(isa) && !conv.vnni());
       EXPECT_EQ(conv.rowKernel(), hostnn::DwInt8RowKernel(g, isa));
       rowKernelCases += conv.rowKernel() ? 1 : 0;
       for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
@@ -267,7 +270,7 @@ TEST(DwConvTest, Int8RowKernelEveryWidthAndClampChoice) {
             SCOPED_TRACE(hostnn::Int8IsaLabel(isa));
             const DwConvInt8 conv(g, d.w.data(), d.bias.data(), d.wScale.data(), d.xScale, d.xZp, d.yScale, d.yZp,
                                   d.qmin, d.qmax, isa);
-            const bool avx2 = hostnn::Int8IsaUsesAvx2(isa);
+            const bool avx2 = hostnn::Int8IsaUsesAvx2(isa) && !hostnn::DwInt8Vnni(g, isa);
             EXPECT_EQ(conv.rowKernel(), avx2);
             // The integer clamp wherever the bound allows it on the AVX2 blocks' channels (the one channel of mode
             // 2 above the bound lies in them: c >= 8).
@@ -293,6 +296,89 @@ TEST(DwConvTest, Int8RowKernelEveryWidthAndClampChoice) {
   if (hostnn::Int8IsaSupported(Int8Isa::kAvx2)) {
     EXPECT_GT(intClampRuns, 100);
     EXPECT_GT(floatClampRuns, 30);
+  }
+}
+
+// The AVX-512 VNNI variant (DwInt8Vnni: 3x3 and 5x5, stride 1 and 2; here with at least 128 channels, which both
+// strides take), byte for byte against the scalar variant and the reference: channel counts whose last block of 16
+// has 1-15 channels or is full, output rows of 1, 2, 3, 5, 8, 9 and 13 columns (its groups of 8, 4, 2 and 1), padding on each side alone, on all four and
+// none, and per shape random data, then extreme data: weights -128 and 127, x_zp -128, 127 and 0 with x at the far
+// end (|x - x_zp| up to 255), y_zp at the ends and a Relu / Clip; 1 and 2 threads.
+TEST(DwConvTest, Int8VnniMatchesScalarByteForByte) {
+  if (!hostnn::Int8IsaSupported(Int8Isa::kAvx512Vnni)) GTEST_SKIP() << "no AVX-512 VNNI";
+  Pool pool(pthreadpool_create(2), &pthreadpool_destroy);
+  ASSERT_NE(pool, nullptr);
+  const int64_t channelCounts[] = {128, 129, 136, 143, 152, 160, 184, 200, 131};
+  // padTop, padLeft, padBottom, padRight (of k / 2 each where set).
+  const int pads[][4] = {{1, 1, 1, 1}, {1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0},
+                         {0, 0, 0, 1}, {0, 0, 0, 0}, {1, 0, 1, 1}};
+  int runs = 0;
+  uint32_t seed = 900;
+  for (int64_t s : {1, 2})
+    for (int64_t k : {3, 5})
+      for (int64_t outW : {1, 2, 3, 5, 8, 9, 13})
+        for (const auto& pad : pads)
+          for (int mode = 0; mode < 2; ++mode) {  // random, extreme
+            const int64_t c = channelCounts[seed % 9], h = k / 2;
+            const int64_t pt = pad[0] * h, pl = pad[1] * h, pb = pad[2] * h, pr = pad[3] * h;
+            const int64_t outH = 1 + seed % 4, inW = (outW - 1) * s + k - pl - pr, inH = (outH - 1) * s + k - pt - pb;
+            const ConvGeometry2D g{1, inH, inW, c, outH, outW, c, k, k, s, s, 1, 1, pt, pl};
+            SCOPED_TRACE(std::to_string(k) + "x" + std::to_string(k) + " stride " + std::to_string(s) + ", " +
+                         std::to_string(outH) + "x" + std::to_string(outW) + " outputs, " + std::to_string(c) +
+                         " channels, padding " + std::to_string(pt) + "/" + std::to_string(pl) + "/" +
+                         std::to_string(pb) + "/" + std::to_string(pr) + ", mode " + std::to_string(mode));
+            std::mt19937 rng(seed++);
+            std::uniform_int_distribution<int> i8(-128, 127);
+            Int8Data d;
+            d.x.resize(static_cast<size_t>(inH * inW * c));
+            d.w.resize(static_cast<size_t>(c * k * k));
+            d.bias.resize(static_cast<size_t>(c));
+            d.wScale.resize(static_cast<size_t>(c));
+            for (auto& v : d.bias) v = static_cast<int32_t>(rng() % 20001) - 10000;
+            for (auto& v : d.wScale) v = 0.0005f + 0.00005f * static_cast<float>(rng() % 50);
+            d.xScale = 1.0f;
+            d.yScale = 1.0f;
+            if (mode == 0) {
+              for (auto& v : d.x) v = static_cast<int8_t>(i8(rng));
+              for (auto& v : d.w) v = static_cast<int8_t>(i8(rng));
+              d.xZp = i8(rng);
+              d.yZp = i8(rng) / 2;
+            } else {
+              const int32_t zps[] = {-128, 127, 0};
+              d.xZp = zps[seed % 3];
+              for (auto& v : d.x) v = static_cast<int8_t>(d.xZp >= 0 ? -128 : 127);
+              for (size_t i = 0; i < d.w.size(); ++i) d.w[i] = static_cast<int8_t>((i / 3 + seed) % 2 ? -128 : 127);
+              d.yZp = seed % 2 ? -128 : 127;
+            }
+            d.qmin = seed % 2 ? -128 : d.yZp;
+            d.qmax = seed % 3 ? 127 : std::max(d.qmin, 100);
+            const std::vector<int8_t> want = Int8Reference(g, d);
+            const DwConvInt8 scalar(g, d.w.data(), d.bias.data(), d.wScale.data(), d.xScale, d.xZp, d.yScale, d.yZp,
+                                    d.qmin, d.qmax, Int8Isa::kScalar);
+            std::vector<int8_t> scalarY(want.size());
+            scalar.Run(d.x.data(), scalarY.data(), nullptr);
+            const DwConvInt8 conv(g, d.w.data(), d.bias.data(), d.wScale.data(), d.xScale, d.xZp, d.yScale, d.yZp,
+                                  d.qmin, d.qmax, Int8Isa::kAvx512Vnni);
+            EXPECT_EQ(conv.vnni(), hostnn::DwInt8Vnni(g, Int8Isa::kAvx512Vnni));
+            if (!conv.vnni()) continue;  // a CPU without VBMI
+            for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
+              SCOPED_TRACE(p ? "2 threads" : "1 thread");
+              for (int8_t fill : {int8_t{85}, int8_t{-86}}) {
+                std::vector<int8_t> y(want.size(), fill);
+                conv.Run(d.x.data(), y.data(), p);
+                ++runs;
+                size_t bad = 0;
+                for (size_t i = 0; i < y.size(); ++i)
+                  if ((y[i] != want[i] || y[i] != scalarY[i]) && bad++ < 5)
+                    ADD_FAILURE() << "output " << i << ": " << int{y[i]} << ", want " << int{want[i]} << " (scalar "
+                                  << int{scalarY[i]} << ")";
+                EXPECT_EQ(bad, 0u);
+                EXPECT_EQ(std::memcmp(y.data(), scalarY.data(), y.size()), 0);
+              }
+            }
+          }
+  if (hostnn::DwInt8Vnni({1, 3, 3, 128, 3, 3, 128, 3, 3, 1, 1, 1, 1, 1, 1}, Int8Isa::kAvx512Vnni)) {
+    EXPECT_EQ(runs, 2 * 2 * 7 * 7 * 2 * 4);
   }
 }
 

@@ -153,7 +153,7 @@ class ConvOp : public Op {
   }
   std::string Variant(Int8Isa int8Isa, F32Isa f32Isa) const override {
     if (int8 && groups == 1 && QWinogradInt8::Handles(Geometry(), int8Isa)) return QWinogradInt8::Label();
-    if (OursDepthwise()) return DwIsaLabel(Int8IsaUsesAvx2(int8Isa));
+    if (OursDepthwise()) return DwInt8Label(Geometry(), int8Isa);
     if (OursF32Depthwise()) return DwIsaLabel(F32IsaUsesAvx2(f32Isa));
     if (OursWinograd(f32Isa)) return std::string(F32IsaLabel(f32Isa)) + " Winograd F(4x4,3x3)";
     return Op::Variant(int8Isa, DirectF32Isa(f32Isa));
