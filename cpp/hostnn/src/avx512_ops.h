@@ -1,7 +1,8 @@
-// AVX-512 operations the kernels use through their all-lanes maskz forms. GCC 12 defines _mm512_min_ps,
-// _mm512_max_ps and _mm512_slli_epi32 with _mm512_undefined_ps()/_si512() as the merge source, and
-// -Wmaybe-uninitialized flags that at every inlined use (hundreds of lines per build); with all 16 lanes set the
-// maskz forms are the same instructions (no zero-masking is emitted).
+// AVX-512 operations the kernels use through their all-lanes maskz forms. GCC 12 defines many unmasked AVX-512
+// intrinsics (_mm512_min_ps, _mm512_max_ps, _mm512_slli_epi32, the conversions, the inserts) with
+// _mm512_undefined_ps()/_si512() as the merge source, and -Wmaybe-uninitialized flags that at every inlined use
+// (hundreds of lines per build); with all 16 lanes set the maskz forms are the same instructions (no zero-masking is
+// emitted).
 #pragma once
 
 #if defined(__x86_64__)

@@ -10,6 +10,7 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include "avx512_ops.h"
 #include "requant_avx2.h"
 #endif
 
@@ -30,8 +31,8 @@ bool DwInt8Vnni(const ConvGeometry2D& g, Int8Isa isa) {
   // EfficientNet-B0 alone): 3x3 and 5x5 without dilation, stride 1 from 32 channels (0.75-0.96x its time; 72: 1.00x;
   // 16: 1.33x, where the interleave's 32-channel steps are half empty), stride 2 from 128 (0.90-0.96x; 64-96:
   // 0.98-1.16x: half the outputs per interleaved column).
-  const bool kernel = g.kernelH == g.kernelW && (g.kernelH == 3 || g.kernelH == 5) && g.dilationH == 1 &&
-                      g.dilationW == 1;
+  const bool kernel =
+      g.kernelH == g.kernelW && (g.kernelH == 3 || g.kernelH == 5) && g.dilationH == 1 && g.dilationW == 1;
   const bool stride = g.strideH == g.strideW && (g.strideH == 1 || g.strideH == 2);
   return kernel && stride && g.inC >= (g.strideH == 1 ? 32 : 128);
 #else
@@ -381,9 +382,11 @@ struct Int8VnniRow {
 // The buffer's columns [0, cols) of quad rows `rows` (4 per quad, the padding row where a row has no input), 32
 // channels at a time: rows 0-1 and 2-3 of them side by side in two vectors, one vpermt2b per 16 channels puts each
 // channel's 4 bytes together (against 8 unpacks of 16-byte vectors and 4 stores).
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi"))) void InterleaveVnni(
-    const int8_t* const* rows, int64_t quads, int64_t cols, int64_t padLeft, int64_t inW, int64_t c, int64_t blocks,
-    uint8_t padByte, uint8_t* buf) {
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi"))) void InterleaveVnni(const int8_t* const* rows,
+                                                                                    int64_t quads, int64_t cols,
+                                                                                    int64_t padLeft, int64_t inW,
+                                                                                    int64_t c, int64_t blocks,
+                                                                                    uint8_t padByte, uint8_t* buf) {
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   // Output byte 4i + r of the first 16 channels: row r's channel i, at byte 32 r + i of (rows 0-1, rows 2-3).
   alignas(64) uint8_t order[64];
@@ -405,7 +408,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi"))) void InterleaveV
       for (int64_t b = 0; b < blocks; b += 2) {
         const int64_t ch = b * 16, left = c - ch;
         const auto m = left >= 32 ? ~__mmask32{0} : static_cast<__mmask32>((uint64_t{1} << left) - 1);
-        // maskz with all lanes: GCC 12's plain insert merges into an undefined vector (-Wmaybe-uninitialized).
+        // maskz with all lanes: GCC 12's plain insert merges into an undefined vector (avx512_ops.h).
         const __m512i x01 = _mm512_maskz_inserti64x4(0xFF, _mm512_castsi256_si512(_mm256_maskz_loadu_epi8(m, r0 + ch)),
                                                      _mm256_maskz_loadu_epi8(m, r1 + ch), 1);
         const __m512i x23 = _mm512_maskz_inserti64x4(0xFF, _mm512_castsi256_si512(_mm256_maskz_loadu_epi8(m, r2 + ch)),
@@ -422,7 +425,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi"))) void InterleaveV
 // requantization (the float clamp, as Requantize) and a store of the block's channels.
 template <int NP>
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) inline void Int8PixelsVnni(const Int8VnniRow& a,
-                                                                                          int64_t ox, int64_t b) {
+                                                                                           int64_t ox, int64_t b) {
   __m512i acc[NP];
 #pragma GCC unroll 8
   for (int p = 0; p < NP; ++p) acc[p] = _mm512_setzero_si512();
@@ -441,16 +444,14 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) inline void Int8
   const int64_t lanes = std::min<int64_t>(16, a.c - b * 16);
   const auto mask = static_cast<__mmask16>((1u << lanes) - 1);
   int8_t* y = a.y + ox * a.c + b * 16;
-  // The all-lanes maskz forms are the plain instructions: GCC 12 defines the unmasked ones with an undefined merge
-  // source, a -Wmaybe-uninitialized warning at every inlined use. Max first: a NaN product becomes lo, as in
+  // The all-lanes maskz conversions for avx512_ops.h's reason. Max first: a NaN product becomes lo, as in
   // Requantize; the conversion rounds to nearest even (default MXCSR).
-  constexpr auto kAll = static_cast<__mmask16>(0xFFFF);
 #pragma GCC unroll 8
   for (int p = 0; p < NP; ++p) {
-    __m512 f = _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(kAll, _mm512_add_epi32(acc[p], off)), m);
-    f = _mm512_maskz_min_ps(kAll, _mm512_maskz_max_ps(kAll, f, lo), hi);
+    __m512 f = _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(kAllLanes, _mm512_add_epi32(acc[p], off)), m);
+    f = MinAvx512(MaxAvx512(f, lo), hi);
     const __m128i v =
-        _mm512_maskz_cvtsepi32_epi8(kAll, _mm512_add_epi32(_mm512_maskz_cvtps_epi32(kAll, f), zp));
+        _mm512_maskz_cvtsepi32_epi8(kAllLanes, _mm512_add_epi32(_mm512_maskz_cvtps_epi32(kAllLanes, f), zp));
     if (lanes == 16)
       _mm_storeu_si128(reinterpret_cast<__m128i*>(y + p * a.c), v);
     else
@@ -782,15 +783,29 @@ void DwConvInt8::RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t r
     const auto need = static_cast<size_t>(quads_ * cols * colStride) + 63;
     if (buf.size() < need) buf.resize(need);
     uint8_t* aligned = buf.data() + (-reinterpret_cast<uintptr_t>(buf.data()) & 63);
-    Int8VnniRow a{aligned, packedVnni_.data(), offsetVnni_.data(), multiplier_.data(), nullptr, c, g_.outW,
-                  g_.kernelW, quads_, g_.strideW, g_.dilationW, vnniBlocks_, colStride, cols * colStride, lo_, hi_,
+    Int8VnniRow a{aligned,
+                  packedVnni_.data(),
+                  offsetVnni_.data(),
+                  multiplier_.data(),
+                  nullptr,
+                  c,
+                  g_.outW,
+                  g_.kernelW,
+                  quads_,
+                  g_.strideW,
+                  g_.dilationW,
+                  vnniBlocks_,
+                  colStride,
+                  cols * colStride,
+                  lo_,
+                  hi_,
                   yZeroPoint_};
     for (int64_t row = rowBegin; row < rowBegin + rows; ++row) {
       KernelRows(g_, x, row, lines);
       for (int64_t ky = 0; ky < quads_ * 4; ++ky)
         if (ky >= g_.kernelH || !lines[ky]) lines[ky] = padding_.data();  // x_zero_point, like a padded input row
-      InterleaveVnni(lines, quads_, cols, g_.padLeft, g_.inW, c, vnniBlocks_,
-                     static_cast<uint8_t>(padding_[0] ^ 0x80), aligned);
+      InterleaveVnni(lines, quads_, cols, g_.padLeft, g_.inW, c, vnniBlocks_, static_cast<uint8_t>(padding_[0] ^ 0x80),
+                     aligned);
       a.y = y + row * g_.outW * c;
       Int8RowVnni(a);
     }

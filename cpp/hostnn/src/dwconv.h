@@ -7,9 +7,9 @@
 // tap reads a padding row of the input zero point, so the channel loops have no padding branches. Variants: AVX2 (two
 // taps' int8 interleaved, sign-extended to int16, vpmaddwd against the taps' interleaved weights; two adjacent output
 // pixels per weight load), its row kernel (DwInt8RowKernel: kernel rows in pairs, each input column loaded and widened
-// once per pair for all the outputs of a group that read it), AVX-512 VNNI (DwInt8Vnni: stride 1, 3x3 and small 5x5,
-// at least 128 channels; weights in blocks of 16 channels; per output row the kernel rows are interleaved 4 to a
-// 32-bit lane, flipped to uint8, into a per-thread buffer, then vpdpbusd: 16 channels x 4 kernel rows per
+// once per pair for all the outputs of a group that read it), AVX-512 VNNI with VBMI (DwInt8Vnni: 3x3 and 5x5, stride 1
+// from 32 channels, stride 2 from 128; weights in blocks of 16 channels; per output row the kernel rows are interleaved
+// 4 to a 32-bit lane, flipped to uint8, into a per-thread buffer, then vpdpbusd: 16 channels x 4 kernel rows per
 // instruction) and portable C++, picked from the plan's Int8Isa and the shape (DwInt8Label). The AVX2
 // requantization is requant_avx2.h's, 2-4 pixels (or blocks) per pack and store, clamping the rounded integers where
 // the weights, bias and multipliers keep every product within 2^30 (integerClamp, QConvInt8's rule), else the floats
