@@ -301,9 +301,9 @@ TEST(DwConvTest, Int8RowKernelEveryWidthAndClampChoice) {
 
 // The AVX-512 VNNI variant (DwInt8Vnni: 3x3 and 5x5, stride 1 and 2; here with at least 128 channels, which both
 // strides take), byte for byte against the scalar variant and the reference: channel counts whose last block of 16
-// has 1-15 channels or is full, output rows of 1, 2, 3, 5, 8, 9 and 13 columns (its groups of 8, 4, 2 and 1), padding on each side alone, on all four and
-// none, and per shape random data, then extreme data: weights -128 and 127, x_zp -128, 127 and 0 with x at the far
-// end (|x - x_zp| up to 255), y_zp at the ends and a Relu / Clip; 1 and 2 threads.
+// has 1-15 channels or is full, output rows of 1, 2, 3, 5, 8, 9 and 13 columns (its groups of 8, 4, 2 and 1), padding
+// on each side alone, on all four and none, and per shape random data, then extreme data: weights -128 and 127, x_zp
+// -128, 127 and 0 with x at the far end (|x - x_zp| up to 255), y_zp at the ends and a Relu / Clip; 1 and 2 threads.
 TEST(DwConvTest, Int8VnniMatchesScalarByteForByte) {
   if (!hostnn::Int8IsaSupported(Int8Isa::kAvx512Vnni)) GTEST_SKIP() << "no AVX-512 VNNI";
   Pool pool(pthreadpool_create(2), &pthreadpool_destroy);
