@@ -136,9 +136,8 @@ TEST(OpsInt8Test, QdqConvPerChannelRunsInt8) {
     const std::string where =
         wino           ? std::string("kernel int8: Conv 'qconv' (") + hostnn::QWinogradInt8::Label() + ")"
         : k.group == 1 ? std::string("kernel int8: Conv 'qconv' (") + hostnn::Int8IsaLabel(isa) + ")"
-        : depthwise
-            ? std::string("kernel int8: Conv 'qconv' (") + hostnn::DwInt8Label(g, isa) + ")"
-            : "xnnpack int8: Conv 'qconv'";
+        : depthwise    ? std::string("kernel int8: Conv 'qconv' (") + hostnn::DwInt8Label(g, isa) + ")"
+                       : "xnnpack int8: Conv 'qconv'";
     EXPECT_NE(describe.find(where), std::string::npos) << describe;
   }
   HostNN_SetThreadCount(0);
