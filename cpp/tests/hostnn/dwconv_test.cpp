@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <memory>
 #include <random>
@@ -148,6 +147,29 @@ void ForEachCase(uint32_t firstSeed, Body body) {
   }
 }
 
+// Runs conv on x on the calling thread and on `pool`, each into exactly sized buffers filled with two values in turn
+// (an output left unwritten differs in at least one run; the sanitizer build catches a read or write past either),
+// and expects every output byte to equal want's (and scalar's, when given). Returns the runs made.
+int ExpectRunsGive(const DwConvInt8& conv, const std::vector<int8_t>& x, const std::vector<int8_t>& want,
+                   const std::vector<int8_t>* scalar, pthreadpool_t pool) {
+  int runs = 0;
+  for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool}) {
+    SCOPED_TRACE(p ? "2 threads" : "1 thread");
+    for (int8_t fill : {int8_t{85}, int8_t{-86}}) {
+      std::vector<int8_t> y(want.size(), fill);
+      conv.Run(x.data(), y.data(), p);
+      ++runs;
+      size_t bad = 0;
+      for (size_t i = 0; i < y.size(); ++i)
+        if ((y[i] != want[i] || (scalar && y[i] != (*scalar)[i])) && bad++ < 5)
+          ADD_FAILURE() << "output " << i << ": " << int{y[i]} << ", want " << int{want[i]}
+                        << (scalar ? " (scalar " + std::to_string((*scalar)[i]) + ")" : std::string());
+      EXPECT_EQ(bad, 0u);
+    }
+  }
+  return runs;
+}
+
 }  // namespace
 
 // Exact: the int32 sum of (x - x_zp) * w + bias over the taps inside the input, then float(acc) * (x_scale * w_scale
@@ -181,20 +203,7 @@ TEST(DwConvTest, Int8EveryVariantIsExact) {
       EXPECT_EQ(conv.avx2(), hostnn::Int8IsaUsesAvx2(isa) && !conv.vnni());
       EXPECT_EQ(conv.rowKernel(), hostnn::DwInt8RowKernel(g, isa));
       rowKernelCases += conv.rowKernel() ? 1 : 0;
-      for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
-        SCOPED_TRACE(p ? "2 threads" : "1 thread");
-        // Exactly sized buffers (the sanitizer build catches a read or write past either), filled with two values in
-        // turn: an output left unwritten differs from the reference in at least one of the runs.
-        for (int8_t fill : {int8_t{85}, int8_t{-86}}) {
-          std::vector<int8_t> y(want.size(), fill);
-          conv.Run(x.data(), y.data(), p);
-          size_t bad = 0;
-          for (size_t i = 0; i < y.size(); ++i)
-            if (y[i] != want[i] && bad++ < 5)
-              ADD_FAILURE() << "output " << i << ": " << int{y[i]} << ", want " << int{want[i]};
-          EXPECT_EQ(bad, 0u);
-        }
-      }
+      ExpectRunsGive(conv, x, want, nullptr, pool.get());
     }
   });
   // Every x86 CPU with AVX2 runs the row kernel in most cases (the per-pixel one in the rest).
@@ -276,20 +285,7 @@ TEST(DwConvTest, Int8RowKernelEveryWidthAndClampChoice) {
             // 2 above the bound lies in them: c >= 8).
             EXPECT_EQ(conv.integerClamp(), avx2 && mode != 2);
             if (avx2) (conv.integerClamp() ? intClampRuns : floatClampRuns)++;
-            for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
-              SCOPED_TRACE(p ? "2 threads" : "1 thread");
-              for (int8_t fill : {int8_t{85}, int8_t{-86}}) {
-                std::vector<int8_t> y(want.size(), fill);
-                conv.Run(d.x.data(), y.data(), p);
-                ++runs;
-                size_t bad = 0;
-                for (size_t i = 0; i < y.size(); ++i)
-                  if ((y[i] != want[i] || y[i] != scalarY[i]) && bad++ < 5)
-                    ADD_FAILURE() << "output " << i << ": " << int{y[i]} << ", want " << int{want[i]} << " (scalar "
-                                  << int{scalarY[i]} << ")";
-                EXPECT_EQ(bad, 0u);
-              }
-            }
+            runs += ExpectRunsGive(conv, d.x, want, &scalarY, pool.get());
           }
         }
   EXPECT_GT(runs, 0);
@@ -361,21 +357,7 @@ TEST(DwConvTest, Int8VnniMatchesScalarByteForByte) {
                                   d.qmin, d.qmax, Int8Isa::kAvx512Vnni);
             EXPECT_EQ(conv.vnni(), hostnn::DwInt8Vnni(g, Int8Isa::kAvx512Vnni));
             if (!conv.vnni()) continue;  // a CPU without VBMI
-            for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
-              SCOPED_TRACE(p ? "2 threads" : "1 thread");
-              for (int8_t fill : {int8_t{85}, int8_t{-86}}) {
-                std::vector<int8_t> y(want.size(), fill);
-                conv.Run(d.x.data(), y.data(), p);
-                ++runs;
-                size_t bad = 0;
-                for (size_t i = 0; i < y.size(); ++i)
-                  if ((y[i] != want[i] || y[i] != scalarY[i]) && bad++ < 5)
-                    ADD_FAILURE() << "output " << i << ": " << int{y[i]} << ", want " << int{want[i]} << " (scalar "
-                                  << int{scalarY[i]} << ")";
-                EXPECT_EQ(bad, 0u);
-                EXPECT_EQ(std::memcmp(y.data(), scalarY.data(), y.size()), 0);
-              }
-            }
+            runs += ExpectRunsGive(conv, d.x, want, &scalarY, pool.get());
           }
   if (hostnn::DwInt8Vnni({1, 3, 3, 128, 3, 3, 128, 3, 3, 1, 1, 1, 1, 1, 1}, Int8Isa::kAvx512Vnni)) {
     EXPECT_EQ(runs, 2 * 2 * 7 * 7 * 2 * 4);
