@@ -11,6 +11,7 @@
 #include "thread_pool.h"
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 // GCC 12's AVX-512 headers trip -Wmaybe-uninitialized and -Wuninitialized on their own _mm512_undefined_*
 // temporaries (clang does not warn there; the pragmas are GCC's).
 #if !defined(__clang__)
@@ -19,6 +20,7 @@
 #endif
 #include <immintrin.h>
 
+#include "qconv_int8_avxvnni.h"
 #include "requant_avx2.h"
 #endif
 #if defined(__aarch64__)
@@ -32,6 +34,13 @@ bool Int8IsaSupported(Int8Isa isa) {
   switch (isa) {
     case Int8Isa::kScalar: return true;
     case Int8Isa::kAvx2: return __builtin_cpu_supports("avx2");
+    case Int8Isa::kAvxVnni: {
+      // CPUID leaf 7 sub-leaf 1, EAX bit 4 (GCC 12 knows "avxvnni" in __builtin_cpu_supports, clang 16 does not);
+      // the OS's support for the ymm registers is the one AVX2 needs.
+      unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+      return __builtin_cpu_supports("avx2") && __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) != 0 &&
+             (eax & (1u << 4)) != 0;
+    }
     case Int8Isa::kAvx512Vnni:
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vnni");
@@ -45,6 +54,7 @@ bool Int8IsaSupported(Int8Isa isa) {
     case Int8Isa::kNeon: return true;  // Advanced SIMD is part of every ARMv8-A CPU
     case Int8Isa::kNeonDot: return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
     case Int8Isa::kAvx2:
+    case Int8Isa::kAvxVnni:
     case Int8Isa::kAvx512Vnni: return false;
   }
   return false;
@@ -57,6 +67,7 @@ const char* Int8IsaLabel(Int8Isa isa) {
   switch (isa) {
     case Int8Isa::kScalar: return "scalar";
     case Int8Isa::kAvx2: return "AVX2";
+    case Int8Isa::kAvxVnni: return "AVX-VNNI";
     case Int8Isa::kAvx512Vnni: return "AVX-512 VNNI";
     case Int8Isa::kNeon: return "NEON";
     case Int8Isa::kNeonDot: return "NEON dotprod";
@@ -68,18 +79,20 @@ Int8Isa SelectInt8Isa() {
   const char* env = std::getenv("NPULENS_HOSTNN_ISA");
   // avx512 names an fp32 variant only (conv_f32.h): the fastest int8 one, as the int8-only names leave fp32's.
   if (!env || !*env || std::string(env) == "avx512") {
-    for (Int8Isa isa : {Int8Isa::kAvx512Vnni, Int8Isa::kAvx2, Int8Isa::kNeonDot, Int8Isa::kNeon})
+    for (Int8Isa isa : {Int8Isa::kAvx512Vnni, Int8Isa::kAvxVnni, Int8Isa::kAvx2, Int8Isa::kNeonDot, Int8Isa::kNeon})
       if (Int8IsaSupported(isa)) return isa;
     return Int8Isa::kScalar;
   }
   const std::string name = env;
   Int8Isa isa = name == "scalar"    ? Int8Isa::kScalar
                 : name == "avx2"    ? Int8Isa::kAvx2
+                : name == "avxvnni" ? Int8Isa::kAvxVnni
                 : name == "vnni"    ? Int8Isa::kAvx512Vnni
                 : name == "neon"    ? Int8Isa::kNeon
-                : name == "neondot" ? Int8Isa::kNeonDot
-                                    : throw std::runtime_error("NPULENS_HOSTNN_ISA='" + name +
-                                                               "' is not one of scalar, avx2, vnni, neon, neondot");
+                : name == "neondot"
+                    ? Int8Isa::kNeonDot
+                    : throw std::runtime_error("NPULENS_HOSTNN_ISA='" + name +
+                                               "' is not one of scalar, avx2, avxvnni, vnni, neon, neondot");
   if (!Int8IsaSupported(isa))
     throw std::runtime_error("NPULENS_HOSTNN_ISA=" + name + ": this CPU has no " + Int8IsaLabel(isa));
   return isa;
@@ -91,12 +104,11 @@ namespace {
 // so a block's weights stay in L1/L2 for all the chunk's rows.
 constexpr int64_t kAvx2Tile = 6;
 constexpr int64_t kAvx2Rows = 48;
-// The VNNI variant's tiles: up to kVnniBlocks blocks of 16 outputs (a group, packed together) x up to
+// The AVX-512 VNNI variant's tiles: up to kVnniBlocks blocks of 16 outputs (a group, packed together) x up to
 // kVnniTileRows[blocks - 1] rows, at most 24 zmm accumulators beside the group's weights and one broadcast: each
 // weight vector loaded feeds a vpdpbusd per row and each broadcast one per block. Its chunks are as the AVX2
 // variant's (kAvx2Rows rows or more), groups taking the place of blocks.
-constexpr int64_t kVnniBlocks = 4;
-constexpr int kVnniTileRows[kVnniBlocks] = {12, 12, 8, 6};
+constexpr int kVnniTileRows[QConvInt8::kVnniBlocks] = {12, 12, 8, 6};
 }  // namespace
 
 int64_t QConvInt8::ChunkInputBytes(int64_t rows) const {
@@ -122,7 +134,7 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
   np_ = isa == Int8Isa::kScalar ? g.outC : (g.outC + 15) / 16 * 16;
   // Zero weights in the channel and output padding: whatever the padded lanes read contributes nothing.
   const size_t weights = static_cast<size_t>(np_ * taps_ * cp_);
-  const bool vnni = isa == Int8Isa::kAvx512Vnni;
+  const bool vnni = isa == Int8Isa::kAvxVnni || isa == Int8Isa::kAvx512Vnni;  // as Vnni()
   if (isa == Int8Isa::kAvx2 || vnni) {
     // The padding is in the widened (flipped) input, so every output pixel reads the same runs at the same offsets
     // from its first tap: no per-pixel patch is copied, and a first layer (7x7 over RGB) reads 7 runs of 21 values,
@@ -161,9 +173,10 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
   }
   offset_.assign(static_cast<size_t>(np_), 0);
   multiplier_.assign(static_cast<size_t>(np_), 0.f);
-  // VNNI: its store's int32 -> int8 saturation is the clamp when [qmin, qmax] is all of int8 (the layers without
-  // a fused Relu, or with y_zero_point -128), the float clamp then being redundant.
-  intClamp_ = isa == Int8Isa::kAvx2 || (vnni && qmin == -128 && qmax == 127);
+  // AVX-512 VNNI: its store's int32 -> int8 saturation is the clamp when [qmin, qmax] is all of int8 (the layers
+  // without a fused Relu, or with y_zero_point -128), the float clamp then being redundant (integerClamp()).
+  fullRange_ = qmin == -128 && qmax == 127;
+  intClamp_ = isa == Int8Isa::kAvx2 || vnni;
   for (int64_t o = 0; o < g.outC; ++o) {
     int32_t sum = 0;
     int64_t absSum = 0;  // sum of |w|: the bound on the accumulator below
@@ -173,6 +186,7 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
         sum = WrapAdd(sum, v);
         absSum += std::abs(static_cast<int32_t>(v));
         switch (isa) {
+          case Int8Isa::kAvxVnni:
           case Int8Isa::kAvx512Vnni: {  // k as AVX2's; a group of blocks: [kp/4][blocks][16][4]
             const int64_t k =
                 g.dilationW == 1 ? (t / g.kernelW) * segLen_ + (t % g.kernelW) * g.inC + c : t * segLen_ + c;
@@ -201,14 +215,14 @@ QConvInt8::QConvInt8(const ConvGeometry2D& g, const int8_t* w, const int32_t* bi
       }
     // VNNI multiplies unsigned activations: x + 128 (x ^ 0x80) is used, so it adds -(x_zp + 128) * sum(w). NEON
     // multiplies x itself (signed): it adds -x_zp * sum(w). The others multiply x - x_zp directly.
-    offset_[o] = isa == Int8Isa::kAvx512Vnni ? WrapAdd(bias[o], WrapMul(-(xZeroPoint + 128), sum))
+    offset_[o] = vnni ? WrapAdd(bias[o], WrapMul(-(xZeroPoint + 128), sum))
                  : isa == Int8Isa::kNeon || isa == Int8Isa::kNeonDot ? WrapAdd(bias[o], WrapMul(-xZeroPoint, sum))
                                                                      : bias[o];
     multiplier_[o] = xScale * wScale[o] / yScale;  // in float, as onnxruntime and XNNPACK compute it
     // The accumulator bias + sum (x - x_zp) * w lies within +-bound (|x - x_zp| <= 255); when no product
     // float(acc) * m can reach 2^31 (2^30 leaves room for the float roundings), the clamp may follow the
-    // conversion to integers (RequantizeUnclampedAvx2; VNNI: MicroVnni's saturating store). Otherwise (or a multiplier
-    // that is not finite) the float clamp stays: cvtps would turn an overflow into INT32_MIN.
+    // conversion to integers (RequantizeUnclampedAvx2; AVX-512 VNNI: MicroVnni's saturating store). Otherwise (or a
+    // multiplier that is not finite) the float clamp stays: cvtps would turn an overflow into INT32_MIN.
     const double bound = std::abs(static_cast<double>(bias[o])) + 255.0 * static_cast<double>(absSum);
     if (!(bound * std::fabs(static_cast<double>(multiplier_[o])) < 1073741824.0)) intClamp_ = false;
   }
@@ -294,15 +308,20 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void MicroVnni(const uint
   }
 }
 
-// out[k] = x[k] ^ 0x80 (x + 128 as uint8) for k < c.
-__attribute__((target("avx512f,avx512bw"))) void FlipVnni(const int8_t* x, int64_t c, uint8_t* out) {
-  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+// out[k] = x[k] ^ 0x80 (x + 128 as uint8) for k < c: the input of both VNNI variants.
+__attribute__((target("avx2"))) void FlipAvx2(const int8_t* x, int64_t c, uint8_t* out) {
+  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
   int64_t k = 0;
-  for (; k + 64 <= c; k += 64) _mm512_storeu_si512(out + k, _mm512_xor_si512(_mm512_loadu_si512(x + k), flip));
-  if (k < c) {
-    const auto m = static_cast<__mmask64>((uint64_t{1} << (c - k)) - 1);
-    _mm512_mask_storeu_epi8(out + k, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, x + k), flip));
+  for (; k + 32 <= c; k += 32)
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + k),
+                        _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + k)), flip));
+  if (k + 16 <= c) {
+    _mm_storeu_si128(
+        reinterpret_cast<__m128i*>(out + k),
+        _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + k)), _mm256_castsi256_si128(flip)));
+    k += 16;
   }
+  for (; k < c; ++k) out[k] = static_cast<uint8_t>(x[k] ^ 0x80);
 }
 
 // One pair of 8 outputs' packed weights as int16: loaded, or (int8 weights) loaded and sign-extended.
@@ -317,8 +336,7 @@ __attribute__((target("avx2"))) inline __m256i LoadPairWeightsAvx2(const W* w) {
 // MR output rows x 16 output channels: row r reads `segments` runs of `pairs` channel pairs of x - x_zp as int16,
 // run s at rows[r] + segOffset[s]; w: the block's packed weights [segments][pairs][16][2]. Each weight load feeds
 // 2 * MR vpmaddwd (12 accumulators + 2 weights + 1 broadcast = 15 of the 16 ymm registers at MR = 6); each product
-// and pair sum is exact in int32. zp: y_zero_point in every int16. kIntClamp: RequantizeUnclampedAvx2, then the
-// clamp to [qmin, qmax] (q8lo, q8hi: qmin, qmax in every int8) on the packed int8; else RequantizeAvx2 (lo, hi).
+// and pair sum is exact in int32. zp: y_zero_point in every int16. kIntClamp: StoreTileAvx2's.
 template <int MR, bool kIntClamp, typename W>
 __attribute__((target("avx2"))) void MicroAvx2(const int16_t* const* rows, const int64_t* segOffset, int64_t segments,
                                                int64_t pairs, const W* w, const int32_t* offset, const float* mult,
@@ -348,41 +366,12 @@ __attribute__((target("avx2"))) void MicroAvx2(const int16_t* const* rows, const
       }
     }
   }
-  const __m256 m0 = _mm256_loadu_ps(mult), m1 = _mm256_loadu_ps(mult + 8);
-#pragma GCC unroll 8
-  for (int r = 0; r < MR; r += 2) {
-    if constexpr (kIntClamp) {
-      const __m256i a = RequantizeUnclampedAvx2(acc0[r], acc1[r], m0, m1, zp);
-      const __m256i b = r + 1 < MR ? RequantizeUnclampedAvx2(acc0[r + 1], acc1[r + 1], m0, m1, zp) : a;
-      const __m256i v = _mm256_min_epi8(_mm256_max_epi8(PackRowsAvx2(a, b), q8lo), q8hi);
-      StorePackedRowsAvx2(v, y + r * n, r + 1 < MR ? y + (r + 1) * n : nullptr, valid);
-    } else {
-      const __m256i a = RequantizeAvx2(acc0[r], acc1[r], m0, m1, lo, hi, zp);
-      const __m256i b = r + 1 < MR ? RequantizeAvx2(acc0[r + 1], acc1[r + 1], m0, m1, lo, hi, zp) : a;
-      StoreRowsAvx2(a, b, y + r * n, r + 1 < MR ? y + (r + 1) * n : nullptr, valid);
-    }
-  }
-}
-
-// Stores the first n (<= 8) int8 of two rows' 8 requantized outputs: v = RequantizeAvx2(row a, row b), whose int16
-// are [a 0-3, b 0-3 | a 4-7, b 4-7]; yb null: one row.
-__attribute__((target("avx2"))) inline void StoreHalfRowsAvx2(__m256i v, int8_t* ya, int8_t* yb, int64_t n) {
-  const __m128i q = _mm256_castsi256_si128(PackRowsAvx2(v, v));  // [a 0-7, b 0-7]
-  if (n >= 8) {
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(ya), q);
-    if (yb) _mm_storel_epi64(reinterpret_cast<__m128i*>(yb), _mm_unpackhi_epi64(q, q));
-  } else {
-    alignas(16) int8_t tmp[16];
-    _mm_store_si128(reinterpret_cast<__m128i*>(tmp), q);
-    std::memcpy(ya, tmp, static_cast<size_t>(n));
-    if (yb) std::memcpy(yb, tmp + 8, static_cast<size_t>(n));
-  }
+  StoreTileAvx2<MR, kIntClamp>(acc0, acc1, mult, lo, hi, zp, q8lo, q8hi, y, n, valid);
 }
 
 // MicroAvx2 for a last block of at most 8 outputs (out_c % 16 in 1..8: 24, 40, 72, 1000 outputs): only the block's
 // first 8 weights of each pair are loaded and multiplied, into MR (up to 12) rows' one accumulator each, where
-// MicroAvx2 would compute 8 zero outputs beside them. kIntClamp: as in MicroAvx2, the clamp on int16 (q16lo, q16hi:
-// qmin, qmax).
+// MicroAvx2 would compute 8 zero outputs beside them. kIntClamp: StoreHalfTileAvx2's.
 template <int MR, bool kIntClamp, typename W>
 __attribute__((target("avx2"))) void MicroHalfAvx2(const int16_t* const* rows, const int64_t* segOffset,
                                                    int64_t segments, int64_t pairs, const W* w, const int32_t* offset,
@@ -404,17 +393,7 @@ __attribute__((target("avx2"))) void MicroHalfAvx2(const int16_t* const* rows, c
       }
     }
   }
-  const __m256 m0 = _mm256_loadu_ps(mult);
-#pragma GCC unroll 12
-  for (int r = 0; r < MR; r += 2) {
-    const __m256i b = r + 1 < MR ? acc[r + 1] : acc[r];
-    __m256i v;
-    if constexpr (kIntClamp)
-      v = _mm256_min_epi16(_mm256_max_epi16(RequantizeUnclampedAvx2(acc[r], b, m0, m0, zp), q16lo), q16hi);
-    else
-      v = RequantizeAvx2(acc[r], b, m0, m0, lo, hi, zp);
-    StoreHalfRowsAvx2(v, y + r * n, r + 1 < MR ? y + (r + 1) * n : nullptr, valid);
-  }
+  StoreHalfTileAvx2<MR, kIntClamp>(acc, mult, lo, hi, zp, q16lo, q16hi, y, n, valid);
 }
 
 // out[k] = x[k] - zp as int16 for k < c.
@@ -476,15 +455,16 @@ struct QConvInt8::WideContext {
   const int8_t* x;
   void* wide;  // the widened (AVX2: int16) or flipped (VNNI: uint8) input
   int8_t* y;
-  int64_t rows, blocksPerTask;  // VNNI: groups of blocks per task
-  bool widenInTask;             // pixels_ with one task per chunk of rows: the task widens its rows' pixels itself
+  int64_t rows, blocks, blocksPerTask;  // VNNI: groups of blocks
+  bool widenInTask;  // pixels_ with one task per chunk of rows: the task widens its rows' pixels itself
+  WideCompute compute;
 };
 
 // Widens a run of c input values (x - x_zp as int16, AVX2) or flips it (x + 128 as uint8, VNNI).
 void QConvInt8::WidenRun(const int8_t* x, int64_t c, int16_t* out) const {
   WidenAvx2(x, c, static_cast<int16_t>(xZeroPoint_), out);
 }
-void QConvInt8::WidenRun(const int8_t* x, int64_t c, uint8_t* out) const { FlipVnni(x, c, out); }
+void QConvInt8::WidenRun(const int8_t* x, int64_t c, uint8_t* out) const { FlipAvx2(x, c, out); }
 
 template <typename T>
 void QConvInt8::WidenPadded(const int8_t* x, T* out) const {
@@ -546,6 +526,8 @@ const T* const* QConvInt8::RowTable(const T* wide, int64_t rowBegin, int64_t row
   }
   return table.data();
 }
+// ComputeAvxVnni (qconv_int8_avxvnni.h) is instantiated wherever its Dot is.
+template const uint8_t* const* QConvInt8::RowTable<uint8_t>(const uint8_t*, int64_t, int64_t) const;
 
 template <bool kIntClamp, typename W>
 __attribute__((target("avx2"))) void QConvInt8::ComputeBlocksAvx2(const W* packed, const int16_t* const* table,
@@ -641,7 +623,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void QConvInt8::ComputeVn
     for (int64_t t = 0, r = rowBegin; t < tiles; ++t) {
       const int64_t mr = size + (t < larger ? 1 : 0);
       kByBlocks[blocks - 1][mr - 1](table + (r - rowBegin), segOffset_.data(), segments, steps, w, offset_.data() + nb,
-                                    multiplier_.data() + nb, lo_, hi_, !intClamp_, yZeroPoint_, y + r * n + nb, n,
+                                    multiplier_.data() + nb, lo_, hi_, !integerClamp(), yZeroPoint_, y + r * n + nb, n,
                                     n - nb);
       r += mr;
     }
@@ -654,20 +636,18 @@ void QConvInt8::ComputeWideTask(void* context, size_t chunk, size_t group) {
   const int64_t rowBegin = static_cast<int64_t>(chunk) * q.chunkRows_;
   const int64_t rowEnd = std::min(c->rows, rowBegin + q.chunkRows_);
   const int64_t begin = static_cast<int64_t>(group) * c->blocksPerTask;
-  if (q.isa_ == Int8Isa::kAvx512Vnni) {
-    auto* wide = static_cast<uint8_t*>(c->wide);
-    if (c->widenInTask) q.WidenPixels(c->x, wide, rowBegin, rowEnd);
-    const int64_t groups = (q.np_ / 16 + kVnniBlocks - 1) / kVnniBlocks;
-    q.ComputeVnni(wide, c->y, rowBegin, rowEnd, begin, std::min(groups, begin + c->blocksPerTask));
-  } else {
-    auto* wide = static_cast<int16_t*>(c->wide);
-    if (c->widenInTask) q.WidenPixels(c->x, wide, rowBegin, rowEnd);
-    q.ComputeAvx2(wide, c->y, rowBegin, rowEnd, begin, std::min(q.np_ / 16, begin + c->blocksPerTask));
+  if (c->widenInTask) {
+    if (q.Vnni())
+      q.WidenPixels(c->x, static_cast<uint8_t*>(c->wide), rowBegin, rowEnd);
+    else
+      q.WidenPixels(c->x, static_cast<int16_t*>(c->wide), rowBegin, rowEnd);
   }
+  c->compute(q, c->wide, c->y, rowBegin, rowEnd, begin, std::min(c->blocks, begin + c->blocksPerTask));
 }
 
-void QConvInt8::RunWide(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const {
-  const bool vnni = isa_ == Int8Isa::kAvx512Vnni;
+void QConvInt8::RunWide(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch,
+                        WideCompute compute) const {
+  const bool vnni = Vnni();
   const int64_t rows = g_.batch * g_.outH * g_.outW;
   // + 64: a run's last pair (AVX2) or 4 bytes (VNNI) may read a few values past the last run of the last pixel.
   const int64_t values = (pixels_ ? rows : g_.batch * wideH_ * wideW_) * g_.inC + 64;
@@ -679,7 +659,7 @@ void QConvInt8::RunWide(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vec
   // layers with few pixels, the classifier).
   const int64_t perTask = BlocksPerTask(static_cast<int64_t>(pthreadpool_get_threads_count(pool)), chunks, blocks, 4);
   const int64_t groups = (blocks + perTask - 1) / perTask;
-  WideContext c{this, x, scratch->data(), y, rows, perTask, pixels_ && groups == 1};
+  WideContext c{this, x, scratch->data(), y, rows, blocks, perTask, pixels_ && groups == 1, compute};
   // The widening that the tasks cannot do for themselves (a kernel larger than 1x1 reads neighbouring rows' pixels;
   // pixels split over outputs) runs here, before the one parallel call: it is a few microseconds of vector code, and
   // each extra call waits for every worker to be scheduled, which on a busy machine costs milliseconds.
@@ -700,7 +680,18 @@ void QConvInt8::RunWide(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vec
 
 void QConvInt8::Run(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const {
 #if defined(__x86_64__)
-  if (isa_ == Int8Isa::kAvx2 || isa_ == Int8Isa::kAvx512Vnni) return RunWide(x, y, pool, scratch);
+  switch (isa_) {
+    case Int8Isa::kAvx2:
+      return RunWide(x, y, pool, scratch,
+                     [](const QConvInt8& q, const void* wide, int8_t* out, int64_t r0, int64_t r1, int64_t b0,
+                        int64_t b1) { q.ComputeAvx2(static_cast<const int16_t*>(wide), out, r0, r1, b0, b1); });
+    case Int8Isa::kAvxVnni: return RunAvxVnni<DotAvxVnni>(x, y, pool, scratch);
+    case Int8Isa::kAvx512Vnni:
+      return RunWide(x, y, pool, scratch,
+                     [](const QConvInt8& q, const void* wide, int8_t* out, int64_t r0, int64_t r1, int64_t g0,
+                        int64_t g1) { q.ComputeVnni(static_cast<const uint8_t*>(wide), out, r0, r1, g0, g1); });
+    default: break;
+  }
 #endif
   RunContext c{this, x, y, g_.batch * g_.outH * g_.outW};
   size_t tasks = static_cast<size_t>((c.rows + kRowsPerTask - 1) / kRowsPerTask);

@@ -4,7 +4,8 @@
 // x_scale * w_scale[c] / y_scale (computed in float), the product clamped in float to [qmin, qmax] - y_zero_point,
 // rounded half to even, plus y_zero_point. Variants, picked at runtime by what the CPU has: AVX-512 VNNI
 // (vpdpbusd on the input flipped once to uint8, x + 128, in register tiles of up to 6 pixels x 4 blocks of 16
-// outputs), AVX2 (int8 sign-extended to int16, vpmaddwd: exact, unlike vpmaddubsw which saturates), on aarch64
+// outputs), AVX-VNNI (the same packing and input in ymm tiles of up to 6 pixels x 16 outputs; qconv_int8_avxvnni.h),
+// AVX2 (int8 sign-extended to int16, vpmaddwd: exact, unlike vpmaddubsw which saturates), on aarch64
 // NEON with the dot-product extension (sdot) or plain NEON (smull + sadalp; qconv_int8_neon.cpp), and portable C++
 // (other CPUs). Debian's 2022 XNNPACK has no VNNI int8 kernels and no per-channel int8 FC, and its int8 results
 // differ from onnxruntime's; every variant gives the same bits (tests: qconv_int8_test.cpp, also run on aarch64
@@ -20,16 +21,18 @@
 
 namespace hostnn {
 
-enum class Int8Isa { kScalar, kAvx2, kAvx512Vnni, kNeon, kNeonDot };
+enum class Int8Isa { kScalar, kAvx2, kAvxVnni, kAvx512Vnni, kNeon, kNeonDot };
 
 bool Int8IsaSupported(Int8Isa isa);
-// The x86 int8 ISAs (AVX2, AVX-512 VNNI): where the int8 kernels without a VNNI variant of their own (depthwise,
-// tables, BatchNormalization's affine) run their AVX2 code.
-inline bool Int8IsaUsesAvx2(Int8Isa isa) { return isa == Int8Isa::kAvx2 || isa == Int8Isa::kAvx512Vnni; }
-// "scalar", "AVX2", "AVX-512 VNNI", "NEON", "NEON dotprod" (the plan description shows it).
+// The x86 int8 ISAs (AVX2, AVX-VNNI, AVX-512 VNNI): where the int8 kernels without a VNNI variant of their own
+// (depthwise, tables, BatchNormalization's affine) run their AVX2 code.
+inline bool Int8IsaUsesAvx2(Int8Isa isa) {
+  return isa == Int8Isa::kAvx2 || isa == Int8Isa::kAvxVnni || isa == Int8Isa::kAvx512Vnni;
+}
+// "scalar", "AVX2", "AVX-VNNI", "AVX-512 VNNI", "NEON", "NEON dotprod" (the plan description shows it).
 const char* Int8IsaLabel(Int8Isa isa);
-// The fastest supported variant, unless env NPULENS_HOSTNN_ISA (tests: scalar, avx2, vnni, neon, neondot) names
-// another one (the fp32-only name avx512 leaves the fastest); std::runtime_error when it names an unknown or
+// The fastest supported variant, unless env NPULENS_HOSTNN_ISA (tests: scalar, avx2, avxvnni, vnni, neon, neondot)
+// names another one (the fp32-only name avx512 leaves the fastest); std::runtime_error when it names an unknown or
 // unsupported one.
 Int8Isa SelectInt8Isa();
 
@@ -72,21 +75,35 @@ class QConvInt8 {
   void Run(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const;
   // Output pixels [rowBegin, rowBegin + rows) of the variants other than AVX2 and VNNI.
   void RunRows(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t rows) const;
+  // Run of the AVX-VNNI variant, its tiles' vpdpbusd ymm being Dot::Add (qconv_int8_avxvnni.h): Run uses the VEX
+  // encoding (DotAvxVnni); the two VNNI variants pack alike, so a convolution built for either runs here, which lets
+  // a CPU with AVX-512 VNNI run these tiles with the EVEX encoding of the same instruction (the tests do).
+  template <class Dot>
+  void RunAvxVnni(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const;
   Int8Isa isa() const { return isa_; }
+  // VNNI (both): the blocks of 16 outputs packed together (a group).
+  static constexpr int64_t kVnniBlocks = 4;
   // AVX2: the weights are kept as int8 (narrow_).
   bool narrowWeights() const { return narrow_; }
-  // AVX2, VNNI: the requantization clamps the rounded integers (intClamp_).
-  bool integerClamp() const { return intClamp_; }
+  // AVX2, VNNI: the requantization clamps the rounded integers (AVX-512 VNNI: by its store's saturation, so only
+  // where [qmin, qmax] is all of int8).
+  bool integerClamp() const { return intClamp_ && (isa_ != Int8Isa::kAvx512Vnni || fullRange_); }
 
  private:
   // taps[t] = the input pixel (pixelStride elements apart) of tap t of output pixel `row`, or `padding`.
   template <typename T>
   void FillTaps(const T* x, int64_t pixelStride, const T* padding, int64_t row, const void** taps) const;
   // The AVX2 and VNNI variants (x86-64 only): RunWide widens the input (AVX2: x - x_zp as int16; VNNI: flipped,
-  // x + 128 as uint8) with WidenPadded or WidenPixels, and computes (ComputeWideTask: ComputeAvx2 or ComputeVnni)
-  // rows in chunks x output channel blocks (VNNI: groups of blocks) over the pool.
+  // x + 128 as uint8) with WidenPadded or WidenPixels, and computes (ComputeWideTask calling `compute`: ComputeAvx2,
+  // ComputeAvxVnni or ComputeVnni) rows in chunks x output channel blocks (VNNI: groups of blocks) over the pool.
   struct WideContext;
-  void RunWide(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch) const;
+  using WideCompute = void (*)(const QConvInt8& conv, const void* wide, int8_t* y, int64_t rowBegin, int64_t rowEnd,
+                               int64_t blockBegin, int64_t blockEnd);
+  void RunWide(const int8_t* x, int8_t* y, pthreadpool_t pool, std::vector<int16_t>* scratch,
+               WideCompute compute) const;
+  bool Vnni() const {
+    return isa_ == Int8Isa::kAvxVnni || isa_ == Int8Isa::kAvx512Vnni;
+  }  // flipped input, VNNI packing
   void WidenRun(const int8_t* x, int64_t c, int16_t* out) const;
   void WidenRun(const int8_t* x, int64_t c, uint8_t* out) const;
   template <typename T>
@@ -106,6 +123,9 @@ class QConvInt8 {
                          int64_t blockBegin, int64_t blockEnd, int8_t* y) const;
   void ComputeVnni(const uint8_t* wide, int8_t* y, int64_t rowBegin, int64_t rowEnd, int64_t groupBegin,
                    int64_t groupEnd) const;
+  template <class Dot>
+  void ComputeAvxVnni(const uint8_t* wide, int8_t* y, int64_t rowBegin, int64_t rowEnd, int64_t groupBegin,
+                      int64_t groupEnd) const;
   static void ComputeWideTask(void* context, size_t chunk, size_t group);
   // RunRows of the NEON variants (aarch64 only; qconv_int8_neon.cpp).
   void RunRowsNeon(const int8_t* x, int8_t* y, int64_t rowBegin, int64_t rows) const;
@@ -113,8 +133,8 @@ class QConvInt8 {
   ConvGeometry2D g_;
   Int8Isa isa_;
   int64_t taps_, cp_, np_;  // channels padded to the variant's block (VNNI, NEON 4, AVX2 2, scalar 1); outputs to 16
-  // NEON: [np/16][taps][cp/4][16][4]; VNNI: in groups of up to 4 blocks of 16 outputs, [group][kp/4][blocks][16][4]
-  // (k as AVX2's); scalar: [out_c][taps][in_c]; AVX2 when narrow_: packed16_'s layout
+  // NEON: [np/16][taps][cp/4][16][4]; VNNI (both): in groups of up to 4 blocks of 16 outputs,
+  // [group][kp/4][blocks][16][4] (k as AVX2's); scalar: [out_c][taps][in_c]; AVX2 when narrow_: packed16_'s layout
   std::vector<int8_t> packed_;
   // AVX2, VNNI: each output pixel reads `segments` runs of segLen_ (AVX2: even; VNNI: a multiple of 4) widened
   // values, segOffset_[s] elements from its first tap in the widened input: one run per kernel row (its taps are
@@ -131,9 +151,10 @@ class QConvInt8 {
   // widening; only where the int16 weights would not fit in L2.
   bool narrow_ = false;
   // AVX2, VNNI: every product float(acc) * multiplier stays below 2^31 in magnitude (the weights, bias and
-  // multipliers bound it), so the requantization clamps after the conversion to integers, on the packed int8 (AVX2),
-  // or (VNNI, only when [qmin, qmax] is all of int8) by the saturation to int8.
+  // multipliers bound it), so the requantization may clamp after the conversion to integers: on the packed int8
+  // (AVX2, AVX-VNNI), or (AVX-512 VNNI, only when [qmin, qmax] is all of int8) by the saturation to int8.
   bool intClamp_ = false;
+  bool fullRange_ = false;  // [qmin, qmax] is all of int8
   int64_t wideH_ = 0, wideW_ = 0;
   int64_t chunkRows_ = 0;          // AVX2, VNNI: output rows per task
   std::vector<int32_t> offset_;    // int32 added to the accumulator (wrapping), padded to np

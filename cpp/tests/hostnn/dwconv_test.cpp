@@ -124,7 +124,8 @@ std::vector<int8_t> Int8Reference(const ConvGeometry2D& g, const Int8Data& d) {
 
 std::vector<Int8Isa> Int8Isas() {
   std::vector<Int8Isa> out;
-  for (Int8Isa isa : {Int8Isa::kScalar, Int8Isa::kAvx2, Int8Isa::kAvx512Vnni, Int8Isa::kNeon, Int8Isa::kNeonDot})
+  for (Int8Isa isa :
+       {Int8Isa::kScalar, Int8Isa::kAvx2, Int8Isa::kAvxVnni, Int8Isa::kAvx512Vnni, Int8Isa::kNeon, Int8Isa::kNeonDot})
     if (hostnn::Int8IsaSupported(isa)) out.push_back(isa);
   return out;
 }

@@ -1,5 +1,6 @@
 // The int8 convolution kernel (qconv_int8.h): every variant this CPU supports against a naive reference, bit for
-// bit, the variant selection, and whole int8 models giving the same bits with every variant (NPULENS_HOSTNN_ISA).
+// bit (the AVX-VNNI tiles also with the EVEX vpdpbusd where the CPU has AVX-512 VNNI), the variant selection, and
+// whole int8 models giving the same bits with every variant (NPULENS_HOSTNN_ISA).
 // The kernel tests need only the kernel and gtest: the aarch64 cross build (cpp/tests/hostnn/aarch64, run under
 // qemu-aarch64) compiles this file with NPULENS_KERNEL_TESTS_ONLY, without the whole-model tests, whose runtime
 // (ONNX, protobuf, XNNPACK) has no arm64 libraries here.
@@ -10,12 +11,16 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
+#include <functional>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
 #include "qconv_int8.h"
+#include "qconv_int8_avxvnni.h"
 #include "random_data.h"
 #if !defined(NPULENS_KERNEL_TESTS_ONLY)
 #include "onnx_builder.h"
@@ -29,13 +34,43 @@ using hostnn::Int8Isa;
 
 namespace {
 
-const Int8Isa kAllIsas[] = {Int8Isa::kScalar, Int8Isa::kAvx2, Int8Isa::kAvx512Vnni, Int8Isa::kNeon, Int8Isa::kNeonDot};
+const Int8Isa kAllIsas[] = {Int8Isa::kScalar,     Int8Isa::kAvx2, Int8Isa::kAvxVnni,
+                            Int8Isa::kAvx512Vnni, Int8Isa::kNeon, Int8Isa::kNeonDot};
 
 std::vector<Int8Isa> SupportedIsas() {
   std::vector<Int8Isa> out;
   for (Int8Isa isa : kAllIsas)
     if (hostnn::Int8IsaSupported(isa)) out.push_back(isa);
   return out;
+}
+
+#if defined(__x86_64__)
+// vpdpbusd ymm in its EVEX encoding (AVX-512 VNNI + VL): the instruction of the AVX-VNNI variant (DotAvxVnni, VEX),
+// which a CPU with AVX-512 VNNI runs whether or not it has AVX-VNNI.
+struct DotEvex {
+  __attribute__((target("avx2"), always_inline)) static inline __m256i Add(__m256i acc, __m256i x, __m256i w) {
+    __asm__("%{evex%} vpdpbusd %2, %1, %0" : "+x"(acc) : "x"(x), "x"(w));
+    return acc;
+  }
+};
+bool EvexTwinRuns() { return hostnn::Int8IsaSupported(Int8Isa::kAvx512Vnni) && __builtin_cpu_supports("avx512vl"); }
+#endif
+
+using RunFn = std::function<void(const int8_t*, int8_t*, pthreadpool_t, std::vector<int16_t>*)>;
+// The ways this CPU runs conv: its Run, and for a convolution packed for AVX-512 VNNI where the EVEX vpdpbusd runs
+// the AVX-VNNI variant's tiles (RunAvxVnni<DotEvex>), labelled "AVX-VNNI tiles, EVEX".
+std::vector<std::pair<std::string, RunFn>> RunsOf(const hostnn::QConvInt8& conv) {
+  std::vector<std::pair<std::string, RunFn>> runs;
+  runs.emplace_back(hostnn::Int8IsaLabel(conv.isa()), [&conv](const int8_t* x, int8_t* y, pthreadpool_t p,
+                                                              std::vector<int16_t>* s) { conv.Run(x, y, p, s); });
+#if defined(__x86_64__)
+  if (conv.isa() == Int8Isa::kAvx512Vnni && EvexTwinRuns())
+    runs.emplace_back("AVX-VNNI tiles, EVEX",
+                      [&conv](const int8_t* x, int8_t* y, pthreadpool_t p, std::vector<int16_t>* s) {
+                        conv.RunAvxVnni<DotEvex>(x, y, p, s);
+                      });
+#endif
+  return runs;
 }
 
 struct Params {
@@ -95,6 +130,7 @@ const char* EnvName(Int8Isa isa) {
   switch (isa) {
     case Int8Isa::kScalar: return "scalar";
     case Int8Isa::kAvx2: return "avx2";
+    case Int8Isa::kAvxVnni: return "avxvnni";
     case Int8Isa::kAvx512Vnni: return "vnni";
     case Int8Isa::kNeon: return "neon";
     case Int8Isa::kNeonDot: return "neondot";
@@ -183,7 +219,7 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
   };
   std::unique_ptr<pthreadpool, decltype(&pthreadpool_destroy)> pool(pthreadpool_create(2), &pthreadpool_destroy);
   uint32_t seed = 1;
-  int narrowCases = 0, floatClampCases = 0, vnniFloatClampCases = 0;
+  int narrowCases = 0, floatClampCases = 0, vnniFloatClampCases = 0, evexRuns = 0;
   for (const Case& k : cases) {
     SCOPED_TRACE(k.name);
     const ConvGeometry2D& g = k.g;
@@ -211,18 +247,22 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
         floatClampCases += conv.integerClamp() ? 0 : 1;
       }
       if (isa == Int8Isa::kAvx512Vnni) vnniFloatClampCases += conv.integerClamp() ? 0 : 1;
-      // A plan's convolutions share one scratch buffer: it holds what the previous one left there.
-      std::vector<int16_t> scratch(1 << 20);
-      for (size_t i = 0; i < scratch.size(); ++i) scratch[i] = static_cast<int16_t>(i * 7919);
-      for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
-        std::vector<int8_t> y(want.size(), 99);
-        conv.Run(x.data(), y.data(), p, &scratch);
-        size_t bad = 0;
-        for (size_t i = 0; i < y.size(); ++i)
-          if (y[i] != want[i] && bad++ < 5)
-            ADD_FAILURE() << "element " << i << ": " << int(y[i]) << " != " << int(want[i])
-                          << (p ? " (2 threads)" : "");
-        EXPECT_EQ(bad, 0u);
+      for (const auto& [label, run] : RunsOf(conv)) {
+        SCOPED_TRACE(label);
+        evexRuns += label == "AVX-VNNI tiles, EVEX";
+        // A plan's convolutions share one scratch buffer: it holds what the previous one left there.
+        std::vector<int16_t> scratch(1 << 20);
+        for (size_t i = 0; i < scratch.size(); ++i) scratch[i] = static_cast<int16_t>(i * 7919);
+        for (pthreadpool_t p : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
+          std::vector<int8_t> y(want.size(), 99);
+          run(x.data(), y.data(), p, &scratch);
+          size_t bad = 0;
+          for (size_t i = 0; i < y.size(); ++i)
+            if (y[i] != want[i] && bad++ < 5)
+              ADD_FAILURE() << "element " << i << ": " << int(y[i]) << " != " << int(want[i])
+                            << (p ? " (2 threads)" : "");
+          EXPECT_EQ(bad, 0u);
+        }
       }
     }
   }
@@ -237,11 +277,15 @@ TEST(QConvInt8Test, EveryVariantMatchesTheReferenceBitForBit) {
   if (hostnn::Int8IsaSupported(Int8Isa::kAvx512Vnni)) {
     EXPECT_EQ(vnniFloatClampCases, 6);
   }
+#if defined(__x86_64__)
+  EXPECT_EQ(evexRuns, EvexTwinRuns() ? static_cast<int>(std::size(cases)) : 0);
+#endif
 }
 
-// The VNNI variant's register tiles: groups of 1-4 blocks of 16 outputs (out_c 16-64, 80 and 100: a full group and a
+// The VNNI variants' register tiles: groups of 1-4 blocks of 16 outputs (out_c 16-64, 80 and 100: a full group and a
 // last one of 1 or 3 blocks, 100 with 4 outputs in its last block), each with every tile height from 1 row up to
-// its largest (6-12; 1-13 rows in one chunk: one tile of each height, then two), 3x3 pad 1 over a 1-row input (every
+// its largest (AVX-512: 6-12; AVX-VNNI: 6, 12 for a last block of 4 outputs; 1-13 rows in one chunk: one tile of each
+// height, then two), 3x3 pad 1 over a 1-row input (every
 // tap row but one on padding) with runs of 15 or 24 values (in_c 5 and 8: a run's last 4 bytes partly past it) and
 // 1x1 stride 2 over in_c 7 (the pixels gathered), random data over all of int8 (VNNI: the store's saturation
 // clamps) and extreme data (x and w only -128 and 127, x zero points -128 and 127) clipped to [-100, 100] (the float
@@ -279,15 +323,16 @@ TEST(QConvInt8Test, EveryTileShapeMatchesTheScalarVariant) {
           for (Int8Isa isa : SupportedIsas()) {
             hostnn::QConvInt8 conv(g, w.data(), bias.data(), ws.data(), p.xScale, p.xZp, p.yScale, p.yZp, p.qmin,
                                    p.qmax, isa);
-            for (pthreadpool_t tp : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
-              std::vector<int8_t> y(want.size(), 99);
-              conv.Run(x.data(), y.data(), tp, &scratch);
-              if (isa == Int8Isa::kScalar) scalar = y;
-              ++convs;
-              const bool same = y == want && y == scalar;
-              EXPECT_TRUE(same) << hostnn::Int8IsaLabel(isa) << (tp ? ", 2 threads" : "") << ": out_c " << outC
-                                << ", in_c " << inC << ", " << width << " rows" << (extreme ? ", extreme data" : "");
-            }
+            for (const auto& [label, run] : RunsOf(conv))
+              for (pthreadpool_t tp : {static_cast<pthreadpool_t>(nullptr), pool.get()}) {
+                std::vector<int8_t> y(want.size(), 99);
+                run(x.data(), y.data(), tp, &scratch);
+                if (isa == Int8Isa::kScalar) scalar = y;
+                ++convs;
+                const bool same = y == want && y == scalar;
+                EXPECT_TRUE(same) << label << (tp ? ", 2 threads" : "") << ": out_c " << outC << ", in_c " << inC
+                                  << ", " << width << " rows" << (extreme ? ", extreme data" : "");
+              }
           }
         }
   EXPECT_GE(convs, 2 * 6 * 3 * 13 * 2);
@@ -302,6 +347,27 @@ TEST(QConvInt8Test, TheScalarAndAvx2VariantsAreAvailableOnX86) {
   EXPECT_FALSE(hostnn::Int8IsaSupported(Int8Isa::kAvx2));
 #endif
   EXPECT_TRUE(hostnn::Int8IsaSupported(Int8Isa::kScalar));
+}
+
+// The VNNI variants are supported exactly where the kernel lists the CPU flags (/proc/cpuinfo: avx_vnni; avx512f,
+// avx512bw, avx512_vnni), which it reports only where the OS saves the registers they use.
+TEST(QConvInt8Test, TheVnniVariantsFollowTheCpuFlags) {
+#if defined(__x86_64__) && defined(__linux__)
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line, flags;
+  while (std::getline(cpuinfo, line))
+    if (line.rfind("flags", 0) == 0) {
+      flags = line.substr(line.find(':') + 1) + " ";
+      break;
+    }
+  ASSERT_FALSE(flags.empty()) << "no flags line in /proc/cpuinfo";
+  const auto has = [&flags](const char* f) { return flags.find(" " + std::string(f) + " ") != std::string::npos; };
+  EXPECT_EQ(hostnn::Int8IsaSupported(Int8Isa::kAvxVnni), has("avx_vnni"));
+  EXPECT_EQ(hostnn::Int8IsaSupported(Int8Isa::kAvx512Vnni), has("avx512f") && has("avx512bw") && has("avx512_vnni"));
+#else
+  EXPECT_FALSE(hostnn::Int8IsaSupported(Int8Isa::kAvxVnni));
+  EXPECT_FALSE(hostnn::Int8IsaSupported(Int8Isa::kAvx512Vnni));
+#endif
 }
 
 // On aarch64 plain NEON is always there and the dot-product variant follows AT_HWCAP; elsewhere neither is.
@@ -354,7 +420,7 @@ TEST(QConvInt8Test, BAD_CALL_AnUnknownIsaNameIsRefusedWithTheKnownOnes) {
     hostnn::SelectInt8Isa();
     ADD_FAILURE() << "no error";
   } catch (const std::runtime_error& e) {
-    EXPECT_STREQ(e.what(), "NPULENS_HOSTNN_ISA='sve2' is not one of scalar, avx2, vnni, neon, neondot");
+    EXPECT_STREQ(e.what(), "NPULENS_HOSTNN_ISA='sve2' is not one of scalar, avx2, avxvnni, vnni, neon, neondot");
   }
 }
 
@@ -388,16 +454,19 @@ TEST(QConvInt8Test, MobileNetV2Int8GivesTheSameBitsWithEveryVariant) {
 }
 
 TEST(QConvInt8Test, BAD_CALL_UnknownOrUnsupportedIsaOverrideFailsBuild) {
-  for (const char* v : {"sse9", "vnni"}) {
-    if (std::string(v) == "vnni" && hostnn::Int8IsaSupported(Int8Isa::kAvx512Vnni)) continue;
+  std::vector<const char*> names = {"sse9"};  // and the VNNI variants this CPU lacks
+  if (!hostnn::Int8IsaSupported(Int8Isa::kAvxVnni)) names.push_back("avxvnni");
+  if (!hostnn::Int8IsaSupported(Int8Isa::kAvx512Vnni)) names.push_back("vnni");
+  for (const char* v : names) {
     SCOPED_TRACE(v);
     IsaEnv env(v);
     Executor e;
     std::string error;
     EXPECT_EQ(BuildModel(MobileNetV2Onnx(true), &e, &error), OH_NN_FAILED);
-    const std::string want = v[0] == 's'
-                                 ? "Build: NPULENS_HOSTNN_ISA='sse9' is not one of scalar, avx2, vnni, neon, neondot"
-                                 : "Build: NPULENS_HOSTNN_ISA=vnni: this CPU has no AVX-512 VNNI";
+    const std::string want =
+        v[0] == 's'   ? "Build: NPULENS_HOSTNN_ISA='sse9' is not one of scalar, avx2, avxvnni, vnni, neon, neondot"
+        : v[0] == 'a' ? "Build: NPULENS_HOSTNN_ISA=avxvnni: this CPU has no AVX-VNNI"
+                      : "Build: NPULENS_HOSTNN_ISA=vnni: this CPU has no AVX-512 VNNI";
     EXPECT_EQ(error, want);
   }
 }
