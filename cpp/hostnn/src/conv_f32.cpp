@@ -11,6 +11,7 @@
 #include "thread_pool.h"
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -53,6 +54,20 @@ F32Isa SelectF32Isa() {
   for (F32Isa isa : {F32Isa::kAvx512, F32Isa::kAvx2Fma})
     if (F32IsaSupported(isa)) return isa;
   return F32Isa::kScalar;
+}
+
+bool Avx512FmaIsHalfWidth() {
+#if defined(__x86_64__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!F32IsaSupported(F32Isa::kAvx512) || __get_cpuid(0, &eax, &ebx, &ecx, &edx) == 0) return false;
+  const bool amd = ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163;  // "AuthenticAMD"
+  if (!amd || __get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0) return false;
+  const unsigned baseFamily = (eax >> 8) & 0xf;
+  const unsigned family = baseFamily == 0xf ? baseFamily + ((eax >> 20) & 0xff) : baseFamily;
+  return family == 0x19;
+#else
+  return false;
+#endif
 }
 
 namespace {

@@ -40,6 +40,10 @@ const char* F32IsaLabel(F32Isa isa);
 // =avx512 for AVX-512 (std::runtime_error when this CPU has none); the int8-only names (vnni, neon, neondot) leave
 // the fastest.
 F32Isa SelectF32Isa();
+// True on an AMD Zen 4 core (family 19h with AVX-512F), whose 512-bit FMA runs as two 256-bit halves: the same 16
+// MAC/cycle as ymm. There XNNPACK's AVX-512 GEMM ran convolutions faster than our AVX-512 tiles on one thread; on a
+// full-width core (Zen 5: 32 MAC/cycle) ours ran them faster (ConvOp::XnnGemmFaster).
+bool Avx512FmaIsHalfWidth();
 
 class ConvF32 {
  public:

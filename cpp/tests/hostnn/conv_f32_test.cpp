@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <string>
@@ -314,6 +315,27 @@ TEST(ConvF32Test, TheSimdVariantsAreAvailableOnX86WithTheirExtensions) {
   EXPECT_FALSE(hostnn::F32IsaSupported(F32Isa::kAvx512));
 #endif
   EXPECT_TRUE(hostnn::F32IsaSupported(F32Isa::kScalar));
+}
+
+// Half-width AVX-512 FMA exactly on the AMD family 19h (25) cores with AVX-512F, as the kernel reports them
+// (/proc/cpuinfo: vendor_id, cpu family, flags): Zen 4, not Zen 5 (family 26) nor Zen 3 (no AVX-512).
+TEST(ConvF32Test, HalfWidthAvx512IsZen4AsTheKernelReportsIt) {
+#if defined(__x86_64__) && defined(__linux__)
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line, vendor, family, flags;
+  const auto value = [&line] { return line.substr(line.find(':') + 2); };
+  while (std::getline(cpuinfo, line) && (vendor.empty() || family.empty() || flags.empty())) {
+    if (line.rfind("vendor_id", 0) == 0) vendor = value();
+    if (line.rfind("cpu family", 0) == 0) family = value();
+    if (line.rfind("flags", 0) == 0) flags = value() + " ";
+  }
+  ASSERT_FALSE(vendor.empty() || family.empty() || flags.empty()) << "no vendor_id, cpu family or flags line";
+  const bool avx512f = flags.find("avx512f ") != std::string::npos;
+  EXPECT_EQ(hostnn::Avx512FmaIsHalfWidth(), vendor == "AuthenticAMD" && family == "25" && avx512f)
+      << vendor << " family " << family;
+#else
+  EXPECT_FALSE(hostnn::Avx512FmaIsHalfWidth());
+#endif
 }
 
 // Without an override the fastest variant; NPULENS_HOSTNN_ISA=scalar the portable one, =avx2 AVX2 and =avx512

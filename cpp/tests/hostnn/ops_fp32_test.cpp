@@ -57,8 +57,10 @@ class PlanThreads {
 };
 
 // Whether a plan for `threads` threads runs a groups = 1 fp32 convolution that is not Winograd in XNNPACK: on one
-// thread of an AVX-512 CPU (ops/conv.cpp, ConvOp::XnnGemmFaster).
-bool XnnGemmOn(int threads) { return threads == 1 && hostnn::SelectF32Isa() == hostnn::F32Isa::kAvx512; }
+// thread of an AVX-512 CPU whose 512-bit FMA is half width (Zen 4; ops/conv.cpp, ConvOp::XnnGemmFaster).
+bool XnnGemmOn(int threads) {
+  return threads == 1 && hostnn::SelectF32Isa() == hostnn::F32Isa::kAvx512 && hostnn::Avx512FmaIsHalfWidth();
+}
 
 }  // namespace
 

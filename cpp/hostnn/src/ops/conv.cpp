@@ -1,5 +1,5 @@
 // ONNX Conv (2-D, NCHW): groups = 1 in our kernels (fp32: conv_f32.h where the CPU has AVX2+FMA, else XNNPACK, and
-// XNNPACK's AVX-512 GEMM on one thread of an AVX-512 CPU: ConvOp::XnnGemmFaster;
+// XNNPACK's AVX-512 GEMM on one thread of a Zen 4 core: ConvOp::XnnGemmFaster;
 // int8: qconv_int8.h, 3x3 stride 1 with AVX2 in the exact Winograd of wino_int8.h); fp32 grouped of at least 8
 // channels per group in conv_f32.h (AVX2+FMA); depthwise in ours (dwconv.h: int8 where the CPU has AVX2, fp32 where it
 // has AVX2+FMA); fp32 3x3 stride 1 of enough channels and pixels in Winograd F(4x4, 3x3) (wino_f32.h, AVX2+FMA or
@@ -147,9 +147,12 @@ class ConvOp : public Op {
   // (npulens_conv_f32_bench: ours/XNNPACK geometric mean 1.085 over 77 layers, 1x1 ones 1.15) and the networks too
   // (npulens_bench p50, 1 thread: EfficientNet-B0 0.96x the time, MobileNetV2 0.95, MobileNetV3-L 0.92, ResNet50
   // 0.94, ResNet18 1.03); on two threads slower (EfficientNet-B0 1.05x, MobileNetV2 1.10, ResNet18 1.04): XNNPACK's
-  // split of each GEMM costs more there than our tasks. Winograd layers stay ours (0.3-0.4x XNNPACK's time).
+  // split of each GEMM costs more there than our tasks. Winograd layers stay ours (0.3-0.4x XNNPACK's time). On Zen 5
+  // (full-width zmm FMA) ours won on one thread too (ours/XNNPACK 0.874 over 87 layers; ResNet50 67-68 -> 57.6 ms),
+  // so only a half-width AVX-512 core takes XNNPACK's (Avx512FmaIsHalfWidth).
   bool XnnGemmFaster(int threads) const {
-    return !int8 && groups == 1 && threads == 1 && SelectF32Isa() == F32Isa::kAvx512 && !OursWinograd(F32Isa::kAvx512);
+    return !int8 && groups == 1 && threads == 1 && SelectF32Isa() == F32Isa::kAvx512 && Avx512FmaIsHalfWidth() &&
+           !OursWinograd(F32Isa::kAvx512);
   }
   std::string Variant(Int8Isa int8Isa, F32Isa f32Isa) const override {
     if (int8 && groups == 1 && QWinogradInt8::Handles(Geometry(), int8Isa)) return QWinogradInt8::Label();
