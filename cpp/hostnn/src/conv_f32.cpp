@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -115,7 +116,6 @@ struct TileArgs {
   float* y;                     // output of the first tile's first pixel
   int64_t yStride;              // floats from one output pixel to the next
   float lo, hi;
-  const float* res;  // null, or the residual added before the clamp: laid out as y, at y's first pixel
 };
 
 // The input of pixel r at tap t and the weights of that tap.
@@ -145,8 +145,6 @@ void TileScalar(const TileArgs& a, int rows) {
           for (int64_t k = 0; k < kWidth; ++k) acc[k] += px[c] * wp[k];
       }
       float* out = a.y + r * a.yStride + o0;
-      if (a.res)
-        for (int64_t k = 0; k < n; ++k) acc[k] += a.res[r * a.yStride + o0 + k];
       for (int64_t k = 0; k < n; ++k) out[k] = std::min(std::max(acc[k], a.lo), a.hi);  // NaN stays NaN
     }
 }
@@ -158,7 +156,7 @@ void TileScalar(const TileArgs& a, int rows) {
 // accumulators, 3 weight loads), an 8-channel one MR = 12 (12 accumulators, one weight load, 12 broadcasts: 66% of
 // the peak against 90% for 6x16 and 4x24, npulens_conv_f32_bench). The row loops are unrolled explicitly: otherwise
 // GCC at -O2 keeps the accumulator arrays in memory (an FMA chain through the stack, XNNPACK's problem).
-template <int MR, bool kStrided, int64_t kWidth, bool kResidual>
+template <int MR, bool kStrided, int64_t kWidth>
 __attribute__((target("avx2,fma"))) void TileFma(const TileArgs& a) {
   constexpr int kVecs = kWidth / 8;
   const __m256 vlo = _mm256_set1_ps(a.lo), vhi = _mm256_set1_ps(a.hi);
@@ -190,17 +188,6 @@ __attribute__((target("avx2,fma"))) void TileFma(const TileArgs& a) {
 #pragma GCC unroll 12
     for (int r = 0; r < MR; ++r) {
       float* out = a.y + (r0 + r) * a.yStride + o0;
-      if constexpr (kResidual) {
-        // The residual before the clamp; a part block's through a copy (no read past the tensor's last channel).
-        const float* res = a.res + (r0 + r) * a.yStride + o0;
-        alignas(32) float part[kWidth];
-        if (n != kWidth) {
-          std::fill(part + n, part + kWidth, 0.0f);
-          res = static_cast<const float*>(std::memcpy(part, res, static_cast<size_t>(n) * sizeof(float)));
-        }
-#pragma GCC unroll 3
-        for (int i = 0; i < kVecs; ++i) acc[r][i] = _mm256_add_ps(acc[r][i], _mm256_loadu_ps(res + 8 * i));
-      }
       // max/min return their second operand when one is NaN: a NaN sum stays NaN, as in the portable variant.
       __m256 v[kVecs];
 #pragma GCC unroll 3
@@ -272,7 +259,6 @@ __attribute__((target("avx2,fma"))) void DotTileFma(const TileArgs& a) {
       // [o0 o1 o2 o3 | o4 o5 o6 o7].
       const __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(acc[r][0], acc[r][1]), _mm256_hadd_ps(acc[r][2], acc[r][3]));
       __m256 v = _mm256_add_ps(s, b);
-      if (a.res) v = _mm256_add_ps(v, _mm256_loadu_ps(a.res + (r0 + r) * a.yStride));  // as TileFma's residual
       // As TileFma: a NaN sum stays NaN through the clamp.
       _mm256_storeu_ps(a.y + (r0 + r) * a.yStride, _mm256_min_ps(vhi, _mm256_max_ps(vlo, v)));
     }
@@ -288,15 +274,11 @@ void WithRows(int rows, const Tile& tile) {
   tile(std::integral_constant<int, MR>{});
 }
 
-// The register tile of the block's width (6x16, 12x8, 4x24), with a residual or without, compiled apart: a branch on
-// it in the tile's epilogue cost the convolutions without one 1-3% (EfficientNet-B0's, npulens_bench --profile).
+// The register tile of the block's width (6x16, 12x8, 4x24).
 template <bool kStrided, int64_t kWidth>
 void TileAvx2(const TileArgs& a, int rows) {
   constexpr int kRows = TileRowsOf(kWidth, F32Isa::kAvx2Fma);
-  if (a.res)
-    WithRows<kRows>(rows, [&](auto mr) { TileFma<decltype(mr)::value, kStrided, kWidth, true>(a); });
-  else
-    WithRows<kRows>(rows, [&](auto mr) { TileFma<decltype(mr)::value, kStrided, kWidth, false>(a); });
+  WithRows<kRows>(rows, [&](auto mr) { TileFma<decltype(mr)::value, kStrided, kWidth>(a); });
 }
 
 // The AVX-512 tile prefetches the weights this many input channels ahead: a pair's weights come from L3 for a task's
@@ -309,7 +291,7 @@ constexpr int64_t kPrefetchSteps = 16;
 // its last 8 channels in the low half of a masked vector). Per input channel kVecs weight loads, MR broadcasts,
 // MR * kVecs FMAs; at MR = 12 and a pair, 24 accumulators of the 32 zmm registers (MR = 14: 28). Tails (channels past
 // outC) are masked loads and stores, no copies.
-template <int MR, bool kStrided, int kVecs, int64_t kRow, bool kResidual>
+template <int MR, bool kStrided, int kVecs, int64_t kRow>
 __attribute__((target("avx512f"), always_inline)) inline void Tile512Body(const TileArgs& a, int64_t r0, int64_t blk,
                                                                           __m512 vlo, __m512 vhi) {
   constexpr int64_t kWidth = kRow == kWideBlock ? kWideBlock : kVecs * kBlock;
@@ -354,8 +336,6 @@ __attribute__((target("avx512f"), always_inline)) inline void Tile512Body(const 
 #pragma GCC unroll 2
     for (int v = 0; v < kVecs; ++v) {
       __m512 s = acc[r][v];
-      if constexpr (kResidual)
-        s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(store[v], a.res + (r0 + r) * a.yStride + o0 + kBlock * v));
       // As TileFma: a NaN sum stays NaN through the clamp.
       _mm512_mask_storeu_ps(out + kBlock * v, store[v], MinAvx512(vhi, MaxAvx512(vlo, s)));
     }
@@ -364,29 +344,58 @@ __attribute__((target("avx512f"), always_inline)) inline void Tile512Body(const 
 
 // Tiles outer; a 16-channel block's tile runs the blocks in pairs (half the broadcasts per FMA), an odd last one
 // alone.
-template <int MR, bool kStrided, int64_t kWidth, bool kResidual>
+template <int MR, bool kStrided, int64_t kWidth>
 __attribute__((target("avx512f"))) void Tile512(const TileArgs& a) {
   const __m512 vlo = _mm512_set1_ps(a.lo), vhi = _mm512_set1_ps(a.hi);
   for (int64_t r0 = 0; r0 < a.tiles * MR; r0 += MR) {
     if constexpr (kWidth == kWideBlock) {
-      Tile512Body<MR, kStrided, 2, kWideBlock, kResidual>(a, r0, 0, vlo, vhi);  // a group's last block: alone
+      Tile512Body<MR, kStrided, 2, kWideBlock>(a, r0, 0, vlo, vhi);  // a group's last block: alone
     } else {
       int64_t blk = 0;
-      for (; blk + 1 < a.blocks; blk += 2) Tile512Body<MR, kStrided, 2, kBlock, kResidual>(a, r0, blk, vlo, vhi);
-      if (blk < a.blocks) Tile512Body<MR, kStrided, 1, kBlock, kResidual>(a, r0, blk, vlo, vhi);
+      for (; blk + 1 < a.blocks; blk += 2) Tile512Body<MR, kStrided, 2, kBlock>(a, r0, blk, vlo, vhi);
+      if (blk < a.blocks) Tile512Body<MR, kStrided, 1, kBlock>(a, r0, blk, vlo, vhi);
     }
   }
 }
 
 template <bool kStrided, int64_t kWidth>
 void TileAvx512(const TileArgs& a, int rows) {
-  if (a.res)
-    WithRows<kZmmBigTileRows>(rows, [&](auto mr) { Tile512<decltype(mr)::value, kStrided, kWidth, true>(a); });
-  else
-    WithRows<kZmmBigTileRows>(rows, [&](auto mr) { Tile512<decltype(mr)::value, kStrided, kWidth, false>(a); });
+  WithRows<kZmmBigTileRows>(rows, [&](auto mr) { Tile512<decltype(mr)::value, kStrided, kWidth>(a); });
+}
+
+__attribute__((target("avx512f"))) void AddResidualRowAvx512(float* y, const float* res, int64_t n, float lo,
+                                                             float hi) {
+  const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+  for (int64_t c = 0; c < n; c += kBlock) {
+    const auto m = static_cast<__mmask16>((1u << std::min<int64_t>(n - c, kBlock)) - 1);
+    const __m512 s = _mm512_add_ps(_mm512_maskz_loadu_ps(m, y + c), _mm512_maskz_loadu_ps(m, res + c));
+    _mm512_mask_storeu_ps(y + c, m, MinAvx512(vhi, MaxAvx512(vlo, s)));  // as the tiles: NaN stays NaN
+  }
+}
+
+__attribute__((target("avx2"))) void AddResidualRowAvx2(float* y, const float* res, int64_t n, float lo, float hi) {
+  const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+  int64_t c = 0;
+  for (; c + kHalfBlock <= n; c += kHalfBlock) {
+    const __m256 s = _mm256_add_ps(_mm256_loadu_ps(y + c), _mm256_loadu_ps(res + c));
+    _mm256_storeu_ps(y + c, _mm256_min_ps(vhi, _mm256_max_ps(vlo, s)));
+  }
+  for (; c < n; ++c) y[c] = std::min(std::max(y[c] + res[c], lo), hi);
 }
 
 #endif  // __x86_64__
+
+// y = clamp(y + res, lo, hi) over n floats of a row: the residual's add and the clamp after the tiles (they store the
+// unclamped sums). Added in the tiles' epilogues instead, ResNet50's 1x1 layers with 1024-2048 outputs ran 1.5-1.6x
+// the time of the same layer without a residual, here 1.0-1.1x (npulens_conv_f32_bench on Zen 5, AVX-512, 1 thread):
+// rows of outputs a multiple of 4 KiB apart, read at the end of each register tile.
+void AddResidualRow(float* y, const float* res, int64_t n, float lo, float hi, F32Isa isa) {
+#if defined(__x86_64__)
+  if (isa == F32Isa::kAvx512) return AddResidualRowAvx512(y, res, n, lo, hi);
+  if (F32IsaUsesAvx2(isa)) return AddResidualRowAvx2(y, res, n, lo, hi);
+#endif
+  for (int64_t c = 0; c < n; ++c) y[c] = std::min(std::max(y[c] + res[c], lo), hi);  // NaN stays NaN
+}
 
 template <bool kStrided, int64_t kWidth>
 void Tile(const TileArgs& a, int rows, [[maybe_unused]] F32Isa isa) {
@@ -670,12 +679,10 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
                blk * kBlock,
                nullptr,
                outStride_,
-               lo_,
-               hi_,
-               nullptr};
+               residual ? -std::numeric_limits<float>::infinity() : lo_,
+               residual ? std::numeric_limits<float>::infinity() : hi_};
     for (const TileRun& run : scratch.plan) {
       a.y = y + (rowBegin + run.first) * outStride_ + group * g_.outC;
-      if (residual) a.res = residual + (rowBegin + run.first) * outStride_ + group * g_.outC;
       a.taps = run.taps;
       a.tiles = run.count;
       const auto rowsOfTile = static_cast<int>(run.size);
@@ -700,6 +707,15 @@ void ConvF32::RunTile(const float* x, float* y, int64_t rowBegin, int64_t rows, 
         TileOfWidth<false>(a, width, rowsOfTile, isa_);
     }
     gb += sameWidth;
+  }
+  // The task's channels of each group: blocks [blk, end) of the group.
+  for (int64_t gb = blockBegin; residual && gb < blockEnd;) {
+    const int64_t group = gb / blocks_, blk = gb % blocks_, end = std::min(blockEnd - group * blocks_, blocks_);
+    const int64_t c0 = group * g_.outC + blk * kBlock;
+    const int64_t n = (end == blocks_ ? g_.outC : end * kBlock) - blk * kBlock;
+    for (int64_t r = rowBegin; r < rowBegin + rows; ++r)
+      AddResidualRow(y + r * outStride_ + c0, residual + r * outStride_ + c0, n, lo_, hi_, isa_);
+    gb = group * blocks_ + end;
   }
 }
 

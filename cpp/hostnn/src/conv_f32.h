@@ -54,7 +54,8 @@ class ConvF32 {
   // x: NHWC [batch][inH][inW][inC]; y: NHWC [batch][outH][outW][outC]. Splits output pixels and, when there are few
   // pixels for the pool's threads, blocks of output channels (of all groups) into tasks; allocates nothing once a
   // thread has run its largest task. residual: null, or a tensor of y's shape added to the sums before the clamp
-  // (y = clamp(conv + residual): a residual Add fused into its convolution, the Add's own rounding; it may be y).
+  // (y = clamp(conv + residual): a residual Add fused into its convolution, the Add's own rounding; not y: a task
+  // adds it after its tiles have written their sums to y).
   void Run(const float* x, float* y, pthreadpool_t pool, const float* residual = nullptr) const;
   // Output pixels [rowBegin, rowBegin + rows), output channel blocks [blockBegin, blockEnd) numbered over the groups
   // (group * blocks per group + block; of 16 channels, a group's last one 8, 16 or 24).
