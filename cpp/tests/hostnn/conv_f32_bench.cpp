@@ -33,8 +33,9 @@ struct Shape {
 // ResNet18 (every distinct conv), ResNet50's 1x1 ones, MobileNetV2 (its full convolutions: the stem and the 1x1
 // expand/project ones), and the stems and few-channel 1x1 convolutions of MobileNetV3-Large, ShuffleNetV2 and
 // RegNetY-400MF (the layers where the 16-channel tile and per-pixel overheads showed, npulens_bench --profile),
-// RegNetY-400MF's grouped 3x3 ones (8 channels a group) and one of 16 a group, and the 3x3 stride-1 ones of the other
-// networks (Winograd's candidates).
+// RegNetY-400MF's grouped 3x3 ones (8 channels a group) and one of 16 a group, the 3x3 stride-1 ones of the other
+// networks (Winograd's candidates), and SqueezeNet 1.1's classifier (a 1x1 convolution to 1000 channels, a fifth of
+// its time) and stem.
 const Shape kShapes[] = {
     {"resnet18 conv1 7x7/2 3->64 @224", 224, 3, 64, 7, 2},
     {"resnet18 l1 3x3 64->64 @56", 56, 64, 64, 3, 1},
@@ -125,6 +126,8 @@ const Shape kShapes[] = {
     {"squeezenet11 3x3 32->128 @27", 27, 32, 128, 3, 1},
     {"squeezenet11 3x3 48->192 @13", 13, 48, 192, 3, 1},
     {"squeezenet11 3x3 64->256 @13", 13, 64, 256, 3, 1},
+    {"squeezenet11 1x1 512->1000 @13 (classifier)", 13, 512, 1000, 1, 1},
+    {"squeezenet11 stem 3x3/2 3->64 @224", 224, 3, 64, 3, 2},
 };
 
 }  // namespace
