@@ -59,13 +59,17 @@ F32Isa SelectF32Isa() {
 
 bool Avx512FmaIsHalfWidth() {
 #if defined(__x86_64__)
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  if (!F32IsaSupported(F32Isa::kAvx512) || __get_cpuid(0, &eax, &ebx, &ecx, &edx) == 0) return false;
-  const bool amd = ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163;  // "AuthenticAMD"
-  if (!amd || __get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0) return false;
-  const unsigned baseFamily = (eax >> 8) & 0xf;
-  const unsigned family = baseFamily == 0xf ? baseFamily + ((eax >> 20) & 0xff) : baseFamily;
-  return family == 0x19;
+  // Once: every Conv's lowering asks, and CPUID traps to the hypervisor in a VM.
+  static const bool halfWidth = [] {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (!F32IsaSupported(F32Isa::kAvx512) || __get_cpuid(0, &eax, &ebx, &ecx, &edx) == 0) return false;
+    const bool amd = ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163;  // "AuthenticAMD"
+    if (!amd || __get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0) return false;
+    const unsigned baseFamily = (eax >> 8) & 0xf;
+    const unsigned family = baseFamily == 0xf ? baseFamily + ((eax >> 20) & 0xff) : baseFamily;
+    return family == 0x19;
+  }();
+  return halfWidth;
 #else
   return false;
 #endif
@@ -147,6 +151,11 @@ void TileScalar(const TileArgs& a, int rows) {
       float* out = a.y + r * a.yStride + o0;
       for (int64_t k = 0; k < n; ++k) out[k] = std::min(std::max(acc[k], a.lo), a.hi);  // NaN stays NaN
     }
+}
+
+// y = clamp(y + res, lo, hi) over n floats of a row (AddResidualRow), and the SIMD variants' tails.
+void AddResidualRowScalar(float* y, const float* res, int64_t n, float lo, float hi) {
+  for (int64_t c = 0; c < n; ++c) y[c] = std::min(std::max(y[c] + res[c], lo), hi);  // NaN stays NaN
 }
 
 #if defined(__x86_64__)
@@ -380,21 +389,21 @@ __attribute__((target("avx2"))) void AddResidualRowAvx2(float* y, const float* r
     const __m256 s = _mm256_add_ps(_mm256_loadu_ps(y + c), _mm256_loadu_ps(res + c));
     _mm256_storeu_ps(y + c, _mm256_min_ps(vhi, _mm256_max_ps(vlo, s)));
   }
-  for (; c < n; ++c) y[c] = std::min(std::max(y[c] + res[c], lo), hi);
+  AddResidualRowScalar(y + c, res + c, n - c, lo, hi);
 }
 
 #endif  // __x86_64__
 
 // y = clamp(y + res, lo, hi) over n floats of a row: the residual's add and the clamp after the tiles (they store the
 // unclamped sums). Added in the tiles' epilogues instead, ResNet50's 1x1 layers with 1024-2048 outputs ran 1.5-1.6x
-// the time of the same layer without a residual, here 1.0-1.1x (npulens_conv_f32_bench on Zen 5, AVX-512, 1 thread):
-// rows of outputs a multiple of 4 KiB apart, read at the end of each register tile.
+// the time of the same layer without a residual, here 1.0-1.1x (Zen 5, AVX-512, 1 thread; npulens_conv_f32_bench with a
+// residual run added for the measurement): rows of outputs a multiple of 4 KiB apart, read at the end of each tile.
 void AddResidualRow(float* y, const float* res, int64_t n, float lo, float hi, F32Isa isa) {
 #if defined(__x86_64__)
   if (isa == F32Isa::kAvx512) return AddResidualRowAvx512(y, res, n, lo, hi);
   if (F32IsaUsesAvx2(isa)) return AddResidualRowAvx2(y, res, n, lo, hi);
 #endif
-  for (int64_t c = 0; c < n; ++c) y[c] = std::min(std::max(y[c] + res[c], lo), hi);  // NaN stays NaN
+  AddResidualRowScalar(y, res, n, lo, hi);
 }
 
 template <bool kStrided, int64_t kWidth>

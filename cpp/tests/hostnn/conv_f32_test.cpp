@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <limits>
 #include <memory>
 #include <string>
@@ -14,6 +13,7 @@
 #include "conv_reference.h"
 #include "f32_isas.h"
 #include "random_data.h"
+#include "test_util.h"
 
 using hostnn::ConvF32;
 using hostnn::ConvGeometry2D;
@@ -319,16 +319,10 @@ TEST(ConvF32Test, TheSimdVariantsAreAvailableOnX86WithTheirExtensions) {
 // (/proc/cpuinfo: vendor_id, cpu family, flags): Zen 4, not Zen 5 (family 26) nor Zen 3 (no AVX-512).
 TEST(ConvF32Test, HalfWidthAvx512IsZen4AsTheKernelReportsIt) {
 #if defined(__x86_64__) && defined(__linux__)
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line, vendor, family, flags;
-  const auto value = [&line] { return line.substr(line.find(':') + 2); };
-  while (std::getline(cpuinfo, line) && (vendor.empty() || family.empty() || flags.empty())) {
-    if (line.rfind("vendor_id", 0) == 0) vendor = value();
-    if (line.rfind("cpu family", 0) == 0) family = value();
-    if (line.rfind("flags", 0) == 0) flags = value() + " ";
-  }
-  ASSERT_FALSE(vendor.empty() || family.empty() || flags.empty()) << "no vendor_id, cpu family or flags line";
-  const bool avx512f = flags.find("avx512f ") != std::string::npos;
+  const std::string vendor = hostnn_test::CpuInfoValue("vendor_id"), family = hostnn_test::CpuInfoValue("cpu family"),
+                    flags = " " + hostnn_test::CpuInfoValue("flags") + " ";
+  ASSERT_FALSE(vendor.empty() || family.empty() || flags == "  ") << "no vendor_id, cpu family or flags line";
+  const bool avx512f = flags.find(" avx512f ") != std::string::npos;
   EXPECT_EQ(hostnn::Avx512FmaIsHalfWidth(), vendor == "AuthenticAMD" && family == "25" && avx512f)
       << vendor << " family " << family;
 #else

@@ -11,7 +11,6 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <random>
@@ -353,14 +352,8 @@ TEST(QConvInt8Test, TheScalarAndAvx2VariantsAreAvailableOnX86) {
 // avx512bw, avx512_vnni), which it reports only where the OS saves the registers they use.
 TEST(QConvInt8Test, TheVnniVariantsFollowTheCpuFlags) {
 #if defined(__x86_64__) && defined(__linux__)
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line, flags;
-  while (std::getline(cpuinfo, line))
-    if (line.rfind("flags", 0) == 0) {
-      flags = line.substr(line.find(':') + 1) + " ";
-      break;
-    }
-  ASSERT_FALSE(flags.empty()) << "no flags line in /proc/cpuinfo";
+  const std::string flags = " " + CpuInfoValue("flags") + " ";
+  ASSERT_NE(flags, "  ") << "no flags line in /proc/cpuinfo";
   const auto has = [&flags](const char* f) { return flags.find(" " + std::string(f) + " ") != std::string::npos; };
   EXPECT_EQ(hostnn::Int8IsaSupported(Int8Isa::kAvxVnni), has("avx_vnni"));
   EXPECT_EQ(hostnn::Int8IsaSupported(Int8Isa::kAvx512Vnni), has("avx512f") && has("avx512bw") && has("avx512_vnni"));
