@@ -11,9 +11,9 @@
 
 #include "conv_f32.h"
 #include "conv_reference.h"
+#include "cpu_info.h"
 #include "f32_isas.h"
 #include "random_data.h"
-#include "test_util.h"
 
 using hostnn::ConvF32;
 using hostnn::ConvGeometry2D;

@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "cpu_info.h"
 #include "qconv_int8.h"
 #include "qconv_int8_avxvnni.h"
 #include "random_data.h"

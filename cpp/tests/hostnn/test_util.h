@@ -9,7 +9,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,18 +19,6 @@
 #include "random_data.h"  // RandomF, RandomI8
 
 namespace hostnn_test {
-
-// The value of the first /proc/cpuinfo line naming `field` ("flags", "vendor_id", "cpu family"), or "" where there is
-// none (no such line, or no /proc/cpuinfo).
-inline std::string CpuInfoValue(const std::string& field) {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);)
-    if (line.rfind(field, 0) == 0 && line.find(':') != std::string::npos) {
-      const size_t at = line.find_first_not_of(" \t", line.find(':') + 1);
-      return at == std::string::npos ? std::string() : line.substr(at);
-    }
-  return "";
-}
 
 // The smallest model the API tests build: x[1,2,3,3] → Relu → y.
 inline std::string TinyModel() {
