@@ -144,9 +144,10 @@ TEST(OmDumpTest, BAD_CALL_ADumpThatCannotBeWrittenLeavesTheRunAndNamesWhy) {
   ASSERT_EQ(chmod(dir.path.c_str(), 0500), 0);
   ASSERT_EQ(OH_NNExecutor_RunSync(e.get(), in.data(), in.size(), out.data(), out.size()), OH_NN_SUCCESS);
   EXPECT_EQ(chmod(dir.path.c_str(), 0700), 0);
-  if (geteuid() != 0)  // root writes anyway
+  if (geteuid() != 0) {  // root writes anyway
     EXPECT_NE(std::string(HostNN_GetLastErrorMessage()).find("cannot create " + dir.path + "/test"), std::string::npos)
         << HostNN_GetLastErrorMessage();
+  }
 }
 
 TEST(OmDumpTest, BAD_CALL_TheRunCapStopsTheDumpWithAClearError) {
