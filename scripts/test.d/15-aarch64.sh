@@ -45,7 +45,8 @@ run_on() {  # <build dir> <qemu cpu> <variants the test must find supported>
 for kind in release asan; do
   dir=$build/$kind
   args=(-DCMAKE_BUILD_TYPE=Release)
-  [ "$kind" = asan ] && args=(-DCMAKE_BUILD_TYPE=Debug -DNPULENS_SANITIZE=ON)
+  # -O1 as AddressSanitizer's own guide advises: at -O0 the emulated run took 7 minutes, at -O1 2.
+  [ "$kind" = asan ] && args=(-DCMAKE_BUILD_TYPE=Debug -DNPULENS_SANITIZE=ON "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g")
   before=$failed
   step "$kind: cross build (aarch64-linux-gnu-g++ ${args[*]})" cross_build "$dir" "${args[@]}"
   [ "$failed" -gt "$before" ] && continue

@@ -296,6 +296,7 @@ TEST(DwConvTest, Int8RowKernelEveryWidthAndClampChoice) {
   }
 }
 
+#if defined(__x86_64__)  // an x86 variant: the aarch64 kernel build has nothing to run here
 // The AVX-512 VNNI variant (DwInt8Vnni: 3x3 and 5x5, stride 1 and 2; here with at least 128 channels, which both
 // strides take), byte for byte against the scalar variant and the reference: channel counts whose last block of 16
 // has 1-15 channels or is full, output rows of 1, 2, 3, 5, 8, 9 and 13 columns (its groups of 8, 4, 2 and 1), padding
@@ -364,6 +365,7 @@ TEST(DwConvTest, Int8VnniMatchesScalarByteForByte) {
     EXPECT_EQ(runs, 2 * 2 * 7 * 7 * 2 * 4);
   }
 }
+#endif  // __x86_64__
 
 // Within rounding: the double sum of x * w + bias over the taps inside the input, clamped; |got - want| at most
 // (taps + 1) * 2^-22 * (sum |x * w| + |bias|) (a float sum of n terms, FMA or not, in any order, is within
