@@ -28,6 +28,7 @@ namespace {
 struct Shape {
   const char* name;
   int64_t inHW, inC, outC, k, stride, groups = 1;
+  int64_t pad = -1;  // on every side; -1: k / 2
 };
 
 // ResNet18 (every distinct conv), ResNet50's 1x1 ones, MobileNetV2 (its full convolutions: the stem and the 1x1
@@ -127,7 +128,7 @@ const Shape kShapes[] = {
     {"squeezenet11 3x3 48->192 @13", 13, 48, 192, 3, 1},
     {"squeezenet11 3x3 64->256 @13", 13, 64, 256, 3, 1},
     {"squeezenet11 1x1 512->1000 @13 (classifier)", 13, 512, 1000, 1, 1},
-    {"squeezenet11 stem 3x3/2 3->64 @224", 224, 3, 64, 3, 2},
+    {"squeezenet11 stem 3x3/2 pad 0 3->64 @224", 224, 3, 64, 3, 2, 1, 0},
 };
 
 }  // namespace
@@ -154,7 +155,7 @@ int main(int argc, char** argv) {
   int counted = 0;
   for (const Shape& s : kShapes) {
     if (flags.Skips(s.name)) continue;
-    const int64_t pad = s.k / 2, out = (s.inHW + 2 * pad - s.k) / s.stride + 1;
+    const int64_t pad = s.pad >= 0 ? s.pad : s.k / 2, out = (s.inHW + 2 * pad - s.k) / s.stride + 1;
     const hostnn::ConvGeometry2D g{1,   s.inHW,   s.inHW,   s.inC, out, out, s.outC, s.k,
                                    s.k, s.stride, s.stride, 1,     1,   pad, pad};
     const int64_t icg = s.inC / s.groups;  // input channels per group
